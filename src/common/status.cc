@@ -1,0 +1,2 @@
+// Placeholder so the library has a source until real ones land.
+#include "common/status.h"
