@@ -1,0 +1,86 @@
+#pragma once
+
+// HTTP/1.1 client on an event loop: whole responses, and streamed (chunked) responses
+// consumed as they arrive. Blocking wrappers serve the CLI and tests.
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "common/status.h"
+#include "http/event_loop.h"
+#include "http/message.h"
+
+namespace plateau::http {
+
+struct Endpoint {
+  std::string host;
+  uint16_t port = 0;
+
+  std::string toString() const;
+  // Accepts "host:port", "http://host:port[/path]"; port defaults to `default_port`.
+  static Result<Endpoint> parse(std::string_view text, uint16_t default_port = 5050);
+};
+
+struct ClientRequest {
+  std::string method = "POST";
+  std::string path = "/";
+  Headers headers;
+  std::string body;
+};
+
+using Done = std::function<void(Result<Response>)>;
+
+// Sends one request and reads the whole response; `done` runs once on the loop thread.
+void fetch(EventLoop& loop, const Endpoint& endpoint, ClientRequest request,
+           std::chrono::nanoseconds timeout, Done done);
+
+// A request whose response body arrives in pieces (RecordIO event streams).
+class StreamingCall {
+ public:
+  struct Callbacks {
+    std::function<void(const Response& head)> on_head;
+    std::function<void(std::string_view data)> on_data;
+    std::function<void(const Status& why)> on_closed;  // not called after cancel()
+  };
+  virtual ~StreamingCall() = default;
+  virtual void cancel() = 0;
+
+  // Connect and headers must arrive within `timeout`; the body may flow forever.
+  static std::shared_ptr<StreamingCall> open(EventLoop& loop, const Endpoint& endpoint,
+                                             ClientRequest request,
+                                             std::chrono::nanoseconds timeout,
+                                             Callbacks callbacks);
+};
+
+// Blocking fetch on a private loop.
+Result<Response> fetchSync(const Endpoint& endpoint, ClientRequest request,
+                           std::chrono::nanoseconds timeout);
+
+// Blocking stream reader on a private loop.
+class BlockingStream {
+ public:
+  ~BlockingStream();
+  static Result<std::unique_ptr<BlockingStream>> open(const Endpoint& endpoint,
+                                                      ClientRequest request,
+                                                      std::chrono::nanoseconds timeout);
+  const Response& head() const { return head_; }
+  // Body bytes received so far that were not yet returned; waits up to `timeout` for some.
+  // An error once the stream ended or the wait timed out (kUnavailable).
+  Result<std::string> read(std::chrono::nanoseconds timeout);
+  void close();
+
+ private:
+  BlockingStream() = default;
+  std::unique_ptr<EventLoop> loop_;
+  std::shared_ptr<StreamingCall> call_;
+  Response head_;
+  bool got_head_ = false;
+  std::string pending_;
+  std::optional<Status> closed_;
+};
+
+}  // namespace plateau::http

@@ -1,0 +1,118 @@
+#include "http/content.h"
+
+#include <fmt/format.h>
+#include <google/protobuf/message.h>
+
+#include "common/json_codec.h"
+
+namespace plateau::http {
+
+const char* mediaType(ContentType type) {
+  return type == ContentType::kJson ? kJsonMediaType : kProtobufMediaType;
+}
+
+namespace {
+
+// "application/json; charset=utf-8" -> "application/json"
+std::string bareMediaType(const std::string& value) {
+  std::string type = toLower(value.substr(0, value.find(';')));
+  auto first = type.find_first_not_of(" \t");
+  auto last = type.find_last_not_of(" \t");
+  return first == std::string::npos ? std::string() : type.substr(first, last - first + 1);
+}
+
+}  // namespace
+
+Result<ContentType> bodyType(const Request& request) {
+  std::string type = bareMediaType(request.header("content-type"));
+  if (type == kJsonMediaType) {
+    return ContentType::kJson;
+  }
+  if (type == kProtobufMediaType) {
+    return ContentType::kProtobuf;
+  }
+  if (type.empty()) {
+    return invalidArgument("Expecting 'Content-Type' to be present");
+  }
+  return invalidArgument(fmt::format(
+      "Expecting 'Content-Type' of application/json or application/x-protobuf, got '{}'", type));
+}
+
+Result<ContentType> acceptType(const Request& request) {
+  std::string accept = request.header("accept");
+  if (accept.empty()) {
+    return ContentType::kJson;
+  }
+  bool json = false;
+  bool protobuf = false;
+  size_t pos = 0;
+  while (pos <= accept.size()) {
+    size_t comma = accept.find(',', pos);
+    if (comma == std::string::npos) {
+      comma = accept.size();
+    }
+    std::string item = accept.substr(pos, comma - pos);
+    std::string type = bareMediaType(item);
+    bool refused = item.find("q=0") != std::string::npos && item.find("q=0.") == std::string::npos;
+    if (!refused) {
+      if (type == kJsonMediaType || type == "application/*" || type == "*/*") {
+        json = true;
+      }
+      if (type == kProtobufMediaType) {
+        protobuf = true;
+      }
+    }
+    pos = comma + 1;
+  }
+  if (json) {
+    return ContentType::kJson;
+  }
+  if (protobuf) {
+    return ContentType::kProtobuf;
+  }
+  return invalidArgument(
+      "Expecting 'Accept' to allow 'application/json' or 'application/x-protobuf'");
+}
+
+Status decode(std::string_view body, ContentType type, google::protobuf::Message* message) {
+  if (type == ContentType::kJson) {
+    return fromJson(body, message);
+  }
+  if (!message->ParsePartialFromArray(body.data(), static_cast<int>(body.size()))) {
+    return {StatusCode::kInvalidArgument, "Failed to parse body as a protobuf message"};
+  }
+  if (!message->IsInitialized()) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("Missing required fields: {}", message->InitializationErrorString())};
+  }
+  return {};
+}
+
+std::string encode(const google::protobuf::Message& message, ContentType type) {
+  if (type == ContentType::kJson) {
+    return toJson(message);
+  }
+  return message.SerializePartialAsString();
+}
+
+int httpStatus(const Status& status) {
+  switch (status.code()) {
+    case StatusCode::kOk: return 200;
+    case StatusCode::kInvalidArgument: return 400;
+    case StatusCode::kFailedPrecondition: return 400;
+    case StatusCode::kNotFound: return 404;
+    case StatusCode::kAlreadyExists: return 409;
+    case StatusCode::kPermissionDenied: return 403;
+    case StatusCode::kNotLeader: return 307;
+    case StatusCode::kUnavailable: return 503;
+    case StatusCode::kUnimplemented: return 501;
+    case StatusCode::kInternal: return 500;
+  }
+  return 500;
+}
+
+Response errorResponse(const Status& status) {
+  return Response::text(httpStatus(status), status.message());
+}
+
+}  // namespace plateau::http

@@ -1,0 +1,105 @@
+#include "http/event_loop.h"
+
+#include <map>
+
+#include "http/asio.h"
+
+namespace plateau {
+
+struct EventLoop::Impl {
+  asio::io_context io{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work{io.get_executor()};
+  std::map<TimerId, std::shared_ptr<asio::steady_timer>> timers;
+  std::vector<std::unique_ptr<asio::signal_set>> signals;
+  TimerId next_id = 1;
+};
+
+EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {}
+EventLoop::~EventLoop() = default;
+
+void EventLoop::run() {
+  impl_->io.restart();
+  impl_->io.run();
+}
+
+bool EventLoop::runUntil(const std::function<bool()>& fn, std::chrono::nanoseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  impl_->io.restart();
+  while (!fn()) {
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      return fn();
+    }
+    impl_->io.run_one_for(deadline - now);
+    if (impl_->io.stopped()) {
+      impl_->io.restart();
+    }
+  }
+  return true;
+}
+
+void EventLoop::stop() { impl_->io.stop(); }
+
+void EventLoop::post(std::function<void()> fn) { asio::post(impl_->io, std::move(fn)); }
+
+EventLoop::TimerId EventLoop::after(std::chrono::nanoseconds delay, std::function<void()> fn) {
+  TimerId id = impl_->next_id++;
+  auto timer = std::make_shared<asio::steady_timer>(impl_->io, delay);
+  impl_->timers[id] = timer;
+  timer->async_wait([this, id, fn = std::move(fn)](boost::system::error_code ec) {
+    if (ec) {
+      return;
+    }
+    impl_->timers.erase(id);
+    fn();
+  });
+  return id;
+}
+
+EventLoop::TimerId EventLoop::every(std::chrono::nanoseconds interval, std::function<void()> fn) {
+  TimerId id = impl_->next_id++;
+  auto timer = std::make_shared<asio::steady_timer>(impl_->io, interval);
+  impl_->timers[id] = timer;
+  auto tick = std::make_shared<std::function<void(boost::system::error_code)>>();
+  std::weak_ptr<asio::steady_timer> weak = timer;
+  *tick = [weak, interval, fn = std::move(fn), tick](boost::system::error_code ec) mutable {
+    auto t = weak.lock();
+    if (ec || !t) {
+      tick.reset();
+      return;
+    }
+    t->expires_at(t->expiry() + interval);
+    t->async_wait(*tick);
+    fn();
+  };
+  timer->async_wait(*tick);
+  return id;
+}
+
+void EventLoop::cancel(TimerId id) {
+  auto it = impl_->timers.find(id);
+  if (it == impl_->timers.end()) {
+    return;
+  }
+  it->second->cancel();
+  impl_->timers.erase(it);
+}
+
+void EventLoop::onSignal(int signo, std::function<void(int)> fn) {
+  auto set = std::make_unique<asio::signal_set>(impl_->io, signo);
+  auto* raw = set.get();
+  auto handler = std::make_shared<std::function<void(boost::system::error_code, int)>>();
+  *handler = [raw, fn = std::move(fn), handler](boost::system::error_code ec, int sig) {
+    if (ec) {
+      return;
+    }
+    fn(sig);
+    raw->async_wait(*handler);
+  };
+  raw->async_wait(*handler);
+  impl_->signals.push_back(std::move(set));
+}
+
+void* EventLoop::native() { return &impl_->io; }
+
+}  // namespace plateau

@@ -1,0 +1,56 @@
+#include "master/flags.h"
+
+#include <fmt/format.h>
+
+namespace plateau::master {
+
+void registerFlags(flags::FlagSet& set, Flags& f) {
+  set.add("ip", &f.ip, "IP address to listen on");
+  set.add("port", &f.port, "Port to listen on");
+  set.add("hostname", &f.hostname, "Hostname to advertise (defaults to the IP)");
+  set.add("work_dir", &f.work_dir, "Directory for the master's state");
+  set.add("cluster", &f.cluster, "Human-readable name of the cluster");
+  set.addDuration("allocation_interval", &f.allocation_interval,
+                  "Time between batched allocation rounds");
+  set.addDuration("agent_ping_timeout", &f.agent_ping_timeout,
+                  "How long an agent may stay silent before a ping counts as missed");
+  set.add("max_agent_ping_timeouts", &f.max_agent_ping_timeouts,
+          "Missed pings after which an agent is removed");
+  set.addDuration("offer_timeout", &f.offer_timeout,
+                  "Age after which an outstanding offer is rescinded (0: never)");
+  set.addDuration("framework_heartbeat_interval", &f.framework_heartbeat,
+                  "Interval of HEARTBEAT events to schedulers");
+  set.add("max_completed_frameworks", &f.max_completed_frameworks,
+          "Completed frameworks kept for /master/state");
+  set.add("max_completed_tasks_per_framework", &f.max_completed_tasks_per_framework,
+          "Completed tasks kept per framework for /master/state");
+  set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
+  set.add("zk", &f.zk, "ZooKeeper URL for leader election (not supported yet)");
+  set.add("quorum", &f.quorum, "Accepted for Mesos compatibility; unused");
+}
+
+Status validateFlags(const Flags& f) {
+  if (f.allocation_interval <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--allocation_interval' must be positive"};
+  }
+  if (f.agent_ping_timeout <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--agent_ping_timeout' must be positive"};
+  }
+  if (f.max_agent_ping_timeouts < 1) {
+    return {StatusCode::kInvalidArgument, "Flag '--max_agent_ping_timeouts' must be at least 1"};
+  }
+  if (f.offer_timeout < std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--offer_timeout' must not be negative"};
+  }
+  if (f.framework_heartbeat <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--framework_heartbeat_interval' must be positive"};
+  }
+  if (!f.zk.empty()) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--zk' is not supported yet: run a single master without it"};
+  }
+  return {};
+}
+
+}  // namespace plateau::master

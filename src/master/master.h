@@ -1,0 +1,189 @@
+#pragma once
+
+// The master: keeps the cluster's state on one event loop, speaks the v1 scheduler API to
+// frameworks and Plateau's agent protocol to agents, and turns allocations into offers.
+// Every method runs on the loop thread.
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <mesos/v1/mesos.pb.h>
+#include <mesos/v1/scheduler/scheduler.pb.h>
+#include <plateau/agent.pb.h>
+#include <spdlog/logger.h>
+
+#include "common/resources.h"
+#include "common/uuid.h"
+#include "http/content.h"
+#include "http/event_loop.h"
+#include "http/server.h"
+#include "master/allocator/allocator.h"
+#include "master/flags.h"
+#include "master/metrics.h"
+
+namespace plateau::master {
+
+namespace v1 = mesos::v1;
+namespace scheduler = mesos::v1::scheduler;
+namespace internal = plateau::internal;
+
+struct Task {
+  v1::Task info;  // state, statuses, resources as /master/state shows them
+  Resources resources;
+};
+
+struct Executor {
+  v1::ExecutorInfo info;
+  Resources resources;
+};
+
+struct Framework {
+  std::string id;
+  v1::FrameworkInfo info;
+  std::string role;
+  bool connected = false;
+  bool active = false;
+  bool partition_aware = false;
+  std::shared_ptr<http::Stream> stream;
+  std::string stream_id;
+  http::ContentType content = http::ContentType::kJson;
+  double registered_time = 0;
+  double reregistered_time = 0;
+  double unregistered_time = 0;
+  std::unordered_map<std::string, Task> tasks;
+  std::deque<v1::Task> completed_tasks;
+  std::unordered_set<std::string> offers;
+  // agent id -> executor id -> executor
+  std::unordered_map<std::string, std::unordered_map<std::string, Executor>> executors;
+  Resources used;
+  Resources offered;
+  EventLoop::TimerId heartbeat_timer = 0;
+  EventLoop::TimerId failover_timer = 0;
+};
+
+struct Agent {
+  std::string id;
+  v1::AgentInfo info;
+  std::string version;
+  std::shared_ptr<http::Stream> stream;
+  bool connected = false;
+  Resources total;
+  Resources used;
+  Resources offered;
+  std::unordered_set<std::string> offers;
+  std::set<std::pair<std::string, std::string>> tasks;  // (framework id, task id)
+  std::set<std::string> frameworks_with_executors;
+  double registered_time = 0;
+  double reregistered_time = 0;
+  std::chrono::steady_clock::time_point last_heard;
+  EventLoop::TimerId ping_timer = 0;
+};
+
+struct OfferRecord {
+  v1::Offer offer;
+  Resources resources;
+  EventLoop::TimerId timeout_timer = 0;
+};
+
+class Master {
+ public:
+  Master(EventLoop& loop, Flags flags, std::vector<std::pair<std::string, std::string>> flag_values,
+         std::shared_ptr<spdlog::logger> log, uint64_t seed);
+  ~Master();
+
+  // Binds the HTTP port and starts the timers. Returns the bound port.
+  Result<uint16_t> start();
+
+ private:
+  // master.cc: routing, lifecycle
+  void route(http::Request& request, http::Responder responder);
+  double now() const;
+  std::string nextFrameworkId();
+  std::string nextAgentId();
+  std::string nextOfferId();
+
+  // scheduler_api.cc
+  void schedulerApi(http::Request& request, http::Responder responder);
+  void subscribe(const http::Request& request, scheduler::Call& call, http::ContentType accept,
+                 http::Responder responder);
+  Status teardown(Framework& framework);
+  Status accept(Framework& framework, const scheduler::Call::Accept& accept);
+  Status decline(Framework& framework, const scheduler::Call::Decline& decline);
+  Status revive(Framework& framework);
+  Status suppress(Framework& framework);
+  Status kill(Framework& framework, const scheduler::Call::Kill& kill);
+  Status shutdownExecutor(Framework& framework, const scheduler::Call::Shutdown& shutdown);
+  Status acknowledge(Framework& framework, const scheduler::Call::Acknowledge& ack);
+  Status reconcile(Framework& framework, const scheduler::Call::Reconcile& reconcile);
+  Status message(Framework& framework, const scheduler::Call::Message& message);
+  void launch(Framework& framework, Agent& agent, const v1::Offer::Operation& operation,
+              Resources& available);
+  void refuseOperation(Framework& framework, const v1::Offer::Operation& operation,
+                       const std::string& why);
+
+  // frameworks.cc: framework lifecycle and events to schedulers
+  void send(Framework& framework, const scheduler::Event& event);
+  void frameworkDisconnected(const std::string& framework_id);
+  void removeFramework(const std::string& framework_id, const std::string& why);
+  void sendTaskUpdate(Framework& framework, const v1::TaskStatus& status);
+  v1::TaskStatus masterStatus(const Framework& framework, const std::string& task_id,
+                              const std::string& agent_id, v1::TaskState state,
+                              v1::TaskStatus::Reason reason, const std::string& message);
+  void updateTaskState(Framework& framework, Task& task, const v1::TaskStatus& status,
+                       v1::TaskState latest);
+  void completeTask(Framework& framework, const std::string& task_id);
+
+  // agents.cc: the agent link
+  void agentApi(http::Request& request, http::Responder responder);
+  void registerAgent(internal::AgentCall& call, http::Responder responder);
+  void agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUpdate& update);
+  void executorExited(Agent& agent, const internal::AgentCall::ExecutorExited& exited);
+  void sendToAgent(Agent& agent, const internal::AgentEvent& event);
+  void agentDisconnected(const std::string& agent_id, const std::shared_ptr<http::Stream>& stream);
+  void checkAgentPing(const std::string& agent_id);
+  void removeAgent(const std::string& agent_id, const std::string& why);
+
+  // offers.cc: allocation rounds and offer bookkeeping
+  void scheduleAllocation();
+  void allocate();
+  // Removes an offer and returns its resources to the allocator (with a filter if given).
+  void removeOffer(const std::string& offer_id, std::optional<std::chrono::nanoseconds> refuse,
+                   bool rescind);
+  void addExecutorResources(Framework& framework, Agent& agent, const Executor& executor);
+  void recoverTaskResources(Framework& framework, Task& task);
+
+  // state_json.cc: read-only JSON endpoints
+  http::Response stateJson() const;
+  http::Response metricsJson() const;
+  http::Response redirect(const http::Request& request) const;
+
+  EventLoop& loop_;
+  Flags flags_;
+  std::vector<std::pair<std::string, std::string>> flag_values_;
+  std::shared_ptr<spdlog::logger> log_;
+  UuidGenerator uuids_;
+  std::unique_ptr<http::Server> server_;
+  allocator::Allocator allocator_;
+  v1::MasterInfo info_;
+  std::string master_id_;
+  std::chrono::steady_clock::time_point started_;
+  double start_time_ = 0;
+  uint64_t next_framework_ = 0;
+  uint64_t next_agent_ = 0;
+  uint64_t next_offer_ = 0;
+  bool allocation_pending_ = false;
+
+  std::unordered_map<std::string, Framework> frameworks_;
+  std::deque<Framework> completed_frameworks_;
+  std::unordered_map<std::string, Agent> agents_;
+  std::unordered_map<std::string, OfferRecord> offers_;
+  Metrics metrics_;
+};
+
+}  // namespace plateau::master
