@@ -36,6 +36,7 @@ namespace internal = plateau::internal;
 struct Task {
   v1::Task info;  // state, statuses, resources as /master/state shows them
   Resources resources;
+  bool resources_released = false;  // given back once the task is terminal
 };
 
 struct Executor {
@@ -130,7 +131,7 @@ class Master {
   // frameworks.cc: framework lifecycle and events to schedulers
   void send(Framework& framework, const scheduler::Event& event);
   void frameworkDisconnected(const std::string& framework_id);
-  void removeFramework(const std::string& framework_id, const std::string& why);
+  void removeFramework(std::string framework_id, const std::string& why);
   void sendTaskUpdate(Framework& framework, const v1::TaskStatus& status);
   v1::TaskStatus masterStatus(const Framework& framework, const std::string& task_id,
                               const std::string& agent_id, v1::TaskState state,
@@ -147,7 +148,7 @@ class Master {
   void sendToAgent(Agent& agent, const internal::AgentEvent& event);
   void agentDisconnected(const std::string& agent_id, const std::shared_ptr<http::Stream>& stream);
   void checkAgentPing(const std::string& agent_id);
-  void removeAgent(const std::string& agent_id, const std::string& why);
+  void removeAgent(std::string agent_id, const std::string& why);
 
   // offers.cc: allocation rounds and offer bookkeeping
   void scheduleAllocation();
@@ -155,8 +156,9 @@ class Master {
   // Removes an offer and returns its resources to the allocator (with a filter if given).
   void removeOffer(const std::string& offer_id, std::optional<std::chrono::nanoseconds> refuse,
                    bool rescind);
-  void addExecutorResources(Framework& framework, Agent& agent, const Executor& executor);
-  void recoverTaskResources(Framework& framework, Task& task);
+  // Takes a terminal task's resources off the books; tells the allocator unless the whole
+  // framework is going away.
+  void releaseTaskResources(Framework& framework, Task& task, bool tell_allocator);
 
   // state_json.cc: read-only JSON endpoints
   http::Response stateJson() const;

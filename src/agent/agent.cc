@@ -1,0 +1,83 @@
+#include "agent/agent.h"
+
+#include <csignal>
+
+#include <fmt/format.h>
+
+#include "common/process.h"
+
+namespace plateau::agent {
+
+Agent::Agent(EventLoop& loop, Flags flags,
+             std::vector<std::pair<std::string, std::string>> flag_values, Resources resources,
+             v1::AgentInfo info, std::string executor_path, std::shared_ptr<spdlog::logger> log,
+             uint64_t seed)
+    : loop_(loop),
+      flags_(std::move(flags)),
+      flag_values_(std::move(flag_values)),
+      resources_(std::move(resources)),
+      info_(std::move(info)),
+      executor_path_(std::move(executor_path)),
+      log_(std::move(log)),
+      uuids_(seed) {}
+
+Agent::~Agent() = default;
+
+Result<uint16_t> Agent::start() {
+  auto master = http::Endpoint::parse(flags_.master, 5050);
+  if (!master) {
+    return std::unexpected(Status(StatusCode::kInvalidArgument,
+                                  fmt::format("Invalid value for flag '--master': {}",
+                                              master.error().message())));
+  }
+  master_ = *master;
+  server_ = std::make_unique<http::Server>(
+      loop_, [this](http::Request& request, http::Responder responder) {
+        route(request, std::move(responder));
+      });
+  auto port = server_->listen(flags_.ip, flags_.port);
+  if (!port) {
+    return port;
+  }
+  info_.set_port(*port);
+  start_time_ = std::chrono::duration<double>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+  loop_.onSignal(SIGCHLD, [this](int) {
+    for (auto [pid, status] : reapChildren()) {
+      onChildExit(pid, status);
+    }
+  });
+  log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, *port,
+             master_.toString(), resources_.toString());
+  connectToMaster();
+  return port;
+}
+
+void Agent::shutdown() {
+  for (auto& [fw_id, framework] : frameworks_) {
+    for (auto& [ex_id, executor] : framework.executors) {
+      signalTree(executor.pid, SIGKILL);
+    }
+  }
+}
+
+void Agent::route(http::Request& request, http::Responder responder) {
+  const std::string& path = request.path;
+  if (path == "/api/v1/executor") {
+    return executorApi(request, std::move(responder));
+  }
+  if (path == "/health" || path == "/slave(1)/health") {
+    return responder.respond(http::Response::text(200, ""));
+  }
+  if (path == "/state" || path == "/slave(1)/state" || path == "/state.json" ||
+      path == "/slave(1)/state.json") {
+    return responder.respond(stateJson());
+  }
+  if (path == "/metrics/snapshot") {
+    return responder.respond(metricsJson());
+  }
+  responder.respond(http::Response::text(404, fmt::format("No endpoint at '{}'", path)));
+}
+
+}  // namespace plateau::agent

@@ -1,0 +1,150 @@
+#pragma once
+
+// The agent: registers with the master, launches executors in sandboxes, serves the v1
+// executor API, and relays status updates until the scheduler acknowledges them.
+// Every method runs on the loop thread.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <deque>
+#include <map>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include <mesos/v1/executor/executor.pb.h>
+#include <mesos/v1/mesos.pb.h>
+#include <plateau/agent.pb.h>
+#include <spdlog/logger.h>
+
+#include "agent/flags.h"
+#include "common/recordio.h"
+#include "common/resources.h"
+#include "common/uuid.h"
+#include "http/client.h"
+#include "http/content.h"
+#include "http/event_loop.h"
+#include "http/server.h"
+
+namespace plateau::agent {
+
+namespace v1 = mesos::v1;
+namespace executor = mesos::v1::executor;
+namespace internal = plateau::internal;
+
+struct Executor {
+  enum class State { kLaunching, kRunning, kTerminating };
+  v1::ExecutorInfo info;
+  std::string framework_id;
+  std::string container_id;
+  std::string directory;
+  State state = State::kLaunching;
+  pid_t pid = 0;
+  bool command_executor = false;
+  std::shared_ptr<http::Stream> stream;
+  http::ContentType content = http::ContentType::kJson;
+  std::map<std::string, v1::TaskInfo> queued_tasks;    // waiting for the executor to subscribe
+  std::map<std::string, v1::TaskInfo> launched_tasks;  // handed to the executor
+  std::map<std::string, v1::TaskState> task_states;
+  EventLoop::TimerId kill_timer = 0;
+  EventLoop::TimerId registration_timer = 0;
+};
+
+struct Framework {
+  v1::FrameworkInfo info;
+  std::map<std::string, Executor> executors;
+};
+
+// One task's updates, sent to the master one at a time in order until each is acknowledged.
+struct UpdateStream {
+  std::string framework_id;
+  std::deque<v1::TaskStatus> pending;
+  v1::TaskState latest = v1::TASK_STAGING;
+  EventLoop::TimerId retry_timer = 0;
+  std::chrono::nanoseconds backoff{0};
+};
+
+class Agent {
+ public:
+  Agent(EventLoop& loop, Flags flags, std::vector<std::pair<std::string, std::string>> flag_values,
+        Resources resources, v1::AgentInfo info, std::string executor_path,
+        std::shared_ptr<spdlog::logger> log, uint64_t seed);
+  ~Agent();
+
+  // Binds the HTTP port and starts registering with the master. Returns the bound port.
+  Result<uint16_t> start();
+  // Kills every executor (used at shutdown).
+  void shutdown();
+
+ private:
+  void route(http::Request& request, http::Responder responder);
+
+  // master_link.cc
+  void connectToMaster();
+  void onMasterData(std::string_view data);
+  void onMasterClosed(const Status& why);
+  void handleMasterEvent(const internal::AgentEvent& event);
+  void callMaster(const internal::AgentCall& call);
+  void runTask(const internal::AgentEvent::RunTask& run);
+  void killTask(const internal::AgentEvent::KillTask& kill);
+  void shutdownFramework(const std::string& framework_id);
+
+  // executors.cc
+  void launchExecutor(Framework& framework, Executor& executor);
+  void executorApi(http::Request& request, http::Responder responder);
+  void subscribeExecutor(const executor::Call& call, http::ContentType accept,
+                         http::Responder responder);
+  void sendToExecutor(Executor& executor, const executor::Event& event);
+  void launchOnExecutor(Executor& executor, const v1::TaskInfo& task);
+  void shutdownExecutor(Executor& executor);
+  void onChildExit(pid_t pid, int status);
+  void executorTerminated(const std::string& framework_id, const std::string& executor_id,
+                          const std::string& why, std::optional<int> status);
+  Executor* findExecutor(const std::string& framework_id, const std::string& executor_id);
+  v1::ExecutorInfo commandExecutorInfo(const v1::TaskInfo& task, const std::string& framework_id);
+
+  // status_updates.cc
+  void statusUpdate(const std::string& framework_id, v1::TaskStatus status);
+  void forwardUpdate(const std::string& key);
+  void acknowledge(const internal::AgentEvent::Acknowledge& ack);
+  v1::TaskStatus agentStatus(const std::string& task_id, v1::TaskState state,
+                             v1::TaskStatus::Reason reason, const std::string& message,
+                             const std::string& executor_id);
+
+  // state_json.cc
+  http::Response stateJson() const;
+  http::Response metricsJson() const;
+
+  EventLoop& loop_;
+  Flags flags_;
+  std::vector<std::pair<std::string, std::string>> flag_values_;
+  Resources resources_;
+  v1::AgentInfo info_;
+  std::string executor_path_;
+  std::shared_ptr<spdlog::logger> log_;
+  UuidGenerator uuids_;
+  std::unique_ptr<http::Server> server_;
+  http::Endpoint master_;
+  std::shared_ptr<http::StreamingCall> master_stream_;
+  recordio::Decoder master_decoder_;
+  bool registered_ = false;
+  std::chrono::nanoseconds reconnect_backoff_{0};
+  EventLoop::TimerId heartbeat_timer_ = 0;
+  double start_time_ = 0;
+  std::string master_hostname_;
+
+  std::unordered_map<std::string, Framework> frameworks_;
+  std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)
+  std::unordered_map<std::string, UpdateStream> updates_;                 // key: fw + '/' + task
+  uint64_t tasks_finished_ = 0;
+  uint64_t tasks_failed_ = 0;
+  uint64_t tasks_killed_ = 0;
+  uint64_t tasks_lost_ = 0;
+  uint64_t executors_launched_ = 0;
+  uint64_t executors_terminated_ = 0;
+  uint64_t valid_status_updates_ = 0;
+  uint64_t invalid_status_updates_ = 0;
+};
+
+}  // namespace plateau::agent

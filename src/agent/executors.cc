@@ -1,0 +1,368 @@
+// Executors: sandbox and process launch, the v1 executor API, termination.
+
+#include <sys/stat.h>
+
+#include <csignal>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "agent/agent.h"
+#include "common/process.h"
+
+namespace plateau::agent {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+v1::ExecutorInfo Agent::commandExecutorInfo(const v1::TaskInfo& task,
+                                            const std::string& framework_id) {
+  v1::ExecutorInfo info;
+  *info.mutable_executor_id() = task.task_id();
+  info.mutable_framework_id()->set_value(framework_id);
+  info.set_type(v1::ExecutorInfo::CUSTOM);
+  std::string shown = task.command().value();
+  if (shown.size() > 80) {
+    shown = shown.substr(0, 80) + "...";
+  }
+  info.set_name(fmt::format("Command Executor (Task: {}) (Command: sh -c '{}')",
+                            task.task_id().value(), shown));
+  info.set_source(task.task_id().value());
+  info.mutable_command()->set_value(executor_path_);
+  info.mutable_command()->set_shell(false);
+  info.mutable_command()->add_arguments("plateau-executor");
+  if (task.command().has_environment()) {
+    *info.mutable_command()->mutable_environment() = task.command().environment();
+  }
+  return info;
+}
+
+Executor* Agent::findExecutor(const std::string& framework_id, const std::string& executor_id) {
+  auto fw = frameworks_.find(framework_id);
+  if (fw == frameworks_.end()) {
+    return nullptr;
+  }
+  auto ex = fw->second.executors.find(executor_id);
+  return ex == fw->second.executors.end() ? nullptr : &ex->second;
+}
+
+void Agent::launchExecutor(Framework& framework, Executor& executor) {
+  const std::string& fw_id = executor.framework_id;
+  const std::string& ex_id = executor.info.executor_id().value();
+  fs::path dir = fs::path(flags_.work_dir) / "slaves" / info_.id().value() / "frameworks" / fw_id /
+                 "executors" / ex_id / "runs" / executor.container_id;
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  executor.directory = dir.string();
+  auto fail = [&](const std::string& why) {
+    log_->error("executor_launch_failed framework_id={} executor_id={} error=\"{}\"", fw_id, ex_id,
+                why);
+    executorTerminated(fw_id, ex_id, why, std::nullopt);
+  };
+  if (ec) {
+    return fail(fmt::format("Failed to create sandbox {}: {}", dir.string(), ec.message()));
+  }
+
+  const v1::CommandInfo& command = executor.info.command();
+  LaunchSpec spec;
+  if (command.shell()) {
+    spec.path = "/bin/sh";
+    spec.argv = {"sh", "-c", command.value()};
+  } else {
+    spec.path = command.value();
+    spec.argv.assign(command.arguments().begin(), command.arguments().end());
+    if (spec.argv.empty()) {
+      spec.argv.push_back(command.value());
+    }
+  }
+  spec.env = currentEnvironment();
+  std::erase_if(spec.env, [](const std::string& e) {
+    return e.starts_with("MESOS_") || e.starts_with("PLATEAU_");
+  });
+  auto add = [&](const std::string& name, const std::string& value) {
+    spec.env.push_back(name + "=" + value);
+  };
+  add("MESOS_FRAMEWORK_ID", fw_id);
+  add("MESOS_EXECUTOR_ID", ex_id);
+  add("MESOS_SLAVE_ID", info_.id().value());
+  add("MESOS_AGENT_ID", info_.id().value());
+  add("MESOS_SLAVE_PID", fmt::format("slave(1)@{}:{}", flags_.ip, info_.port()));
+  add("MESOS_AGENT_ENDPOINT", fmt::format("{}:{}", flags_.ip, info_.port()));
+  add("MESOS_DIRECTORY", executor.directory);
+  add("MESOS_SANDBOX", executor.directory);
+  add("MESOS_CONTAINER_ID", executor.container_id);
+  add("MESOS_CHECKPOINT", framework.info.checkpoint() ? "1" : "0");
+  add("MESOS_HTTP_COMMAND_EXECUTOR", "1");
+  add("MESOS_RECOVERY_TIMEOUT", "15mins");
+  add("MESOS_SUBSCRIPTION_BACKOFF_MAX", "2secs");
+  add("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
+      fmt::format("{}ms", std::chrono::duration_cast<std::chrono::milliseconds>(
+                              flags_.executor_shutdown_grace_period)
+                              .count()));
+  for (const auto& var : command.environment().variables()) {
+    add(var.name(), var.value());
+  }
+  spec.working_dir = executor.directory;
+  spec.stdout_path = (dir / "stdout").string();
+  spec.stderr_path = (dir / "stderr").string();
+  auto pid = launchProcess(spec);
+  if (!pid) {
+    return fail(pid.error().message());
+  }
+  executor.pid = *pid;
+  pids_[*pid] = {fw_id, ex_id};
+  executors_launched_++;
+  log_->info("executor_launched framework_id={} executor_id={} pid={} sandbox={}", fw_id, ex_id,
+             *pid, executor.directory);
+  executor.registration_timer =
+      loop_.after(flags_.executor_registration_timeout, [this, fw_id, ex_id] {
+        Executor* e = findExecutor(fw_id, ex_id);
+        if (e != nullptr && e->state == Executor::State::kLaunching) {
+          e->registration_timer = 0;
+          log_->warn("executor_registration_timeout framework_id={} executor_id={}", fw_id, ex_id);
+          signalTree(e->pid, SIGKILL);
+        }
+      });
+}
+
+void Agent::executorApi(http::Request& request, http::Responder responder) {
+  if (request.method != "POST") {
+    http::Response r = http::Response::text(
+        405, fmt::format("Expecting a 'POST' request, received '{}'", request.method));
+    r.headers["allow"] = "POST";
+    return responder.respond(std::move(r));
+  }
+  auto type = http::bodyType(request);
+  if (!type) {
+    return responder.respond(http::Response::text(415, type.error().message()));
+  }
+  executor::Call call;
+  if (Status s = http::decode(request.body, *type, &call); !s.isOk()) {
+    return responder.respond(http::Response::text(
+        400, fmt::format("Failed to parse body into Call protobuf: {}", s.message())));
+  }
+  if (!call.has_type()) {
+    return responder.respond(http::Response::text(400, "Expecting 'type' to be present"));
+  }
+  Executor* executor = findExecutor(call.framework_id().value(), call.executor_id().value());
+  if (executor == nullptr) {
+    return responder.respond(http::Response::text(
+        400, fmt::format("Executor '{}' of framework '{}' is not known to this agent",
+                         call.executor_id().value(), call.framework_id().value())));
+  }
+  switch (call.type()) {
+    case executor::Call::SUBSCRIBE: {
+      auto accept = http::acceptType(request);
+      if (!accept) {
+        return responder.respond(http::Response::text(406, accept.error().message()));
+      }
+      return subscribeExecutor(call, *accept, std::move(responder));
+    }
+    case executor::Call::UPDATE: {
+      if (!call.has_update()) {
+        return responder.respond(http::Response::text(400, "Expecting 'update' to be present"));
+      }
+      v1::TaskStatus status = call.update().status();
+      if (status.uuid().size() != 16) {
+        invalid_status_updates_++;
+        return responder.respond(
+            http::Response::text(400, "Expecting 'status.uuid' to be a valid UUID"));
+      }
+      if (status.state() == v1::TASK_STAGING) {
+        invalid_status_updates_++;
+        return responder.respond(
+            http::Response::text(400, "Received TASK_STAGING from executor, which is not allowed"));
+      }
+      status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
+      *status.mutable_executor_id() = call.executor_id();
+      *status.mutable_agent_id() = info_.id();
+      if (!status.has_timestamp()) {
+        status.set_timestamp(std::chrono::duration<double>(
+                                 std::chrono::system_clock::now().time_since_epoch())
+                                 .count());
+      }
+      executor->task_states[status.task_id().value()] = status.state();
+      valid_status_updates_++;
+      statusUpdate(call.framework_id().value(), status);
+      break;
+    }
+    case executor::Call::MESSAGE: {
+      if (!call.has_message()) {
+        return responder.respond(http::Response::text(400, "Expecting 'message' to be present"));
+      }
+      internal::AgentCall out;
+      out.set_type(internal::AgentCall::FRAMEWORK_MESSAGE);
+      *out.mutable_agent_id() = info_.id();
+      auto* m = out.mutable_framework_message();
+      *m->mutable_framework_id() = call.framework_id();
+      *m->mutable_executor_id() = call.executor_id();
+      m->set_data(call.message().data());
+      callMaster(out);
+      break;
+    }
+    default:
+      return responder.respond(http::Response::text(400, "Unknown executor call type"));
+  }
+  responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
+}
+
+void Agent::subscribeExecutor(const executor::Call& call, http::ContentType accept,
+                              http::Responder responder) {
+  const std::string fw_id = call.framework_id().value();
+  const std::string ex_id = call.executor_id().value();
+  Executor& executor = *findExecutor(fw_id, ex_id);
+  if (executor.stream) {
+    auto old = std::move(executor.stream);
+    old->close();
+  }
+  executor.content = accept;
+  executor.stream = responder.stream(200, {{"content-type", http::mediaType(accept)}});
+  std::weak_ptr<http::Stream> weak = executor.stream;
+  executor.stream->onClosed([this, fw_id, ex_id, weak] {
+    Executor* e = findExecutor(fw_id, ex_id);
+    if (e != nullptr && e->stream == weak.lock()) {
+      e->stream.reset();
+      log_->info("executor_disconnected framework_id={} executor_id={}", fw_id, ex_id);
+    }
+  });
+  if (executor.registration_timer != 0) {
+    loop_.cancel(executor.registration_timer);
+    executor.registration_timer = 0;
+  }
+  bool terminating = executor.state == Executor::State::kTerminating;
+  if (!terminating) {
+    executor.state = Executor::State::kRunning;
+  }
+
+  executor::Event event;
+  event.set_type(executor::Event::SUBSCRIBED);
+  auto* subscribed = event.mutable_subscribed();
+  *subscribed->mutable_executor_info() = executor.info;
+  *subscribed->mutable_framework_info() = frameworks_[fw_id].info;
+  *subscribed->mutable_agent_info() = info_;
+  subscribed->mutable_container_id()->set_value(executor.container_id);
+  sendToExecutor(executor, event);
+  log_->info("executor_subscribed framework_id={} executor_id={}", fw_id, ex_id);
+
+  if (terminating) {
+    executor::Event shutdown;
+    shutdown.set_type(executor::Event::SHUTDOWN);
+    sendToExecutor(executor, shutdown);
+    return;
+  }
+  auto queued = std::move(executor.queued_tasks);
+  executor.queued_tasks.clear();
+  for (const auto& [task_id, task] : queued) {
+    launchOnExecutor(executor, task);
+  }
+}
+
+void Agent::launchOnExecutor(Executor& executor, const v1::TaskInfo& task) {
+  executor.launched_tasks[task.task_id().value()] = task;
+  executor::Event event;
+  event.set_type(executor::Event::LAUNCH);
+  *event.mutable_launch()->mutable_task() = task;
+  sendToExecutor(executor, event);
+}
+
+void Agent::sendToExecutor(Executor& executor, const executor::Event& event) {
+  if (!executor.stream || executor.stream->closed()) {
+    return;
+  }
+  executor.stream->write(recordio::encode(http::encode(event, executor.content)));
+}
+
+void Agent::shutdownExecutor(Executor& executor) {
+  if (executor.state == Executor::State::kTerminating) {
+    return;
+  }
+  executor.state = Executor::State::kTerminating;
+  executor::Event event;
+  event.set_type(executor::Event::SHUTDOWN);
+  sendToExecutor(executor, event);
+  if (executor.pid <= 0) {
+    return;
+  }
+  pid_t pid = executor.pid;
+  std::string fw_id = executor.framework_id;
+  std::string ex_id = executor.info.executor_id().value();
+  if (!executor.stream) {
+    signalTree(pid, SIGTERM);
+  }
+  executor.kill_timer = loop_.after(flags_.executor_shutdown_grace_period, [this, fw_id, ex_id] {
+    if (Executor* e = findExecutor(fw_id, ex_id)) {
+      e->kill_timer = 0;
+      log_->warn("executor_killed framework_id={} executor_id={} reason=shutdown_grace_period",
+                 fw_id, ex_id);
+      signalTree(e->pid, SIGKILL);
+    }
+  });
+}
+
+void Agent::onChildExit(pid_t pid, int status) {
+  auto it = pids_.find(pid);
+  if (it == pids_.end()) {
+    return;
+  }
+  auto [fw_id, ex_id] = it->second;
+  pids_.erase(it);
+  // Anything left in the executor's session goes with it.
+  signalTree(pid, SIGKILL);
+  executorTerminated(fw_id, ex_id, fmt::format("Executor {}", describeWaitStatus(status)), status);
+}
+
+void Agent::executorTerminated(const std::string& framework_id, const std::string& executor_id,
+                               const std::string& why, std::optional<int> status) {
+  auto fw = frameworks_.find(framework_id);
+  if (fw == frameworks_.end()) {
+    return;
+  }
+  auto ex = fw->second.executors.find(executor_id);
+  if (ex == fw->second.executors.end()) {
+    return;
+  }
+  Executor& executor = ex->second;
+  executors_terminated_++;
+  log_->info("executor_terminated framework_id={} executor_id={} reason=\"{}\"", framework_id,
+             executor_id, why);
+  if (executor.kill_timer != 0) {
+    loop_.cancel(executor.kill_timer);
+  }
+  if (executor.registration_timer != 0) {
+    loop_.cancel(executor.registration_timer);
+  }
+  if (executor.stream) {
+    auto stream = std::move(executor.stream);
+    stream->close();
+  }
+  // Every task the executor did not finish fails with the reason.
+  for (const auto& [task_id, state] : executor.task_states) {
+    bool terminal = state == v1::TASK_FINISHED || state == v1::TASK_FAILED ||
+                    state == v1::TASK_KILLED || state == v1::TASK_ERROR ||
+                    state == v1::TASK_LOST || state == v1::TASK_DROPPED || state == v1::TASK_GONE;
+    if (terminal) {
+      continue;
+    }
+    bool killed = executor.state == Executor::State::kTerminating;
+    statusUpdate(framework_id,
+                 agentStatus(task_id, killed ? v1::TASK_KILLED : v1::TASK_FAILED,
+                             v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
+                             fmt::format("{} before the task finished", why), executor_id));
+  }
+  internal::AgentCall call;
+  call.set_type(internal::AgentCall::EXECUTOR_EXITED);
+  *call.mutable_agent_id() = info_.id();
+  auto* exited = call.mutable_executor_exited();
+  exited->mutable_framework_id()->set_value(framework_id);
+  exited->mutable_executor_id()->set_value(executor_id);
+  if (status) {
+    exited->set_status(*status);
+  }
+  callMaster(call);
+  fw->second.executors.erase(ex);
+  if (fw->second.executors.empty()) {
+    frameworks_.erase(fw);
+  }
+}
+
+}  // namespace plateau::agent

@@ -1,0 +1,77 @@
+// plateau-agent: parse flags, detect resources, run the loop.
+
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "agent/agent.h"
+#include "agent/detect.h"
+#include "agent/flags.h"
+#include "common/logging.h"
+#include "common/resources_proto.h"
+#include "common/uuid.h"
+
+int main(int argc, char** argv) {
+  using namespace plateau;
+  agent::Flags flags;
+  flags::FlagSet set("plateau-agent", "Plateau agent: offers this machine's resources, runs tasks");
+  agent::registerFlags(set, flags);
+  Status parsed = set.parse(argc, argv);
+  if (int code = flags::exitCodeFor(parsed, set); code >= 0) {
+    return code;
+  }
+  if (Status s = agent::validateFlags(flags); !s.isOk()) {
+    fmt::print(stderr, "Error: {}\n", s.message());
+    return 1;
+  }
+  auto log = makeLogger("agent", flags.logging_level);
+  if (!log) {
+    fmt::print(stderr, "Error: {}\n", log.error().message());
+    return 1;
+  }
+  auto resources = agent::agentResources(flags.resources, flags.work_dir);
+  if (!resources) {
+    fmt::print(stderr, "Error: {}\n", resources.error().message());
+    return 1;
+  }
+  auto attributes = agent::parseAttributes(flags.attributes);
+  if (!attributes) {
+    fmt::print(stderr, "Error: {}\n", attributes.error().message());
+    return 1;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(flags.work_dir, ec);
+  if (ec) {
+    fmt::print(stderr, "Error: cannot create '--work_dir' {}: {}\n", flags.work_dir, ec.message());
+    return 1;
+  }
+  std::string launcher_dir = flags.launcher_dir;
+  if (launcher_dir.empty()) {
+    launcher_dir = std::filesystem::canonical("/proc/self/exe", ec).parent_path().string();
+  }
+  std::string executor_path = launcher_dir + "/plateau-executor";
+
+  mesos::v1::AgentInfo info;
+  info.set_hostname(flags.hostname.empty() ? flags.ip : flags.hostname);
+  resourcesToProto(*resources, info.mutable_resources());
+  *info.mutable_attributes() = *attributes;
+
+  std::signal(SIGPIPE, SIG_IGN);
+  EventLoop loop;
+  agent::Agent agent(loop, flags, set.values(), *resources, info, executor_path, *log,
+                     osRandomSeed());
+  auto port = agent.start();
+  if (!port) {
+    (*log)->error("agent_start_failed error=\"{}\"", port.error().message());
+    return 1;
+  }
+  loop.onSignal(SIGTERM, [&](int) { loop.stop(); });
+  loop.onSignal(SIGINT, [&](int) { loop.stop(); });
+  loop.run();
+  agent.shutdown();
+  (*log)->info("agent_stopped");
+  return 0;
+}

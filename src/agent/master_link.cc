@@ -1,0 +1,258 @@
+// The agent's side of the agent protocol: register, follow the event stream, reconnect.
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "agent/agent.h"
+
+namespace plateau::agent {
+
+using namespace std::chrono_literals;
+
+void Agent::connectToMaster() {
+  internal::AgentCall call;
+  call.set_type(internal::AgentCall::REGISTER);
+  auto* reg = call.mutable_register_();
+  *reg->mutable_agent_info() = info_;
+  reg->set_version("0.1.0");
+  for (const auto& [fw_id, framework] : frameworks_) {
+    *reg->add_frameworks() = framework.info;
+  }
+  master_decoder_ = recordio::Decoder();
+  http::ClientRequest request{.method = "POST",
+                              .path = "/agent/api/v1",
+                              .headers = {{"content-type", http::kProtobufMediaType}},
+                              .body = call.SerializeAsString()};
+  master_stream_ = http::StreamingCall::open(
+      loop_, master_, std::move(request), 5s,
+      {.on_head =
+           [this](const http::Response& head) {
+             if (head.status != 200) {
+               log_->warn("agent_register_refused status={}", head.status);
+             }
+           },
+       .on_data = [this](std::string_view data) { onMasterData(data); },
+       .on_closed = [this](const Status& why) { onMasterClosed(why); }});
+}
+
+void Agent::onMasterData(std::string_view data) {
+  auto records = master_decoder_.decode(data);
+  if (!records) {
+    log_->error("master_stream_corrupt error=\"{}\"", records.error().message());
+    master_stream_->cancel();
+    onMasterClosed(records.error());
+    return;
+  }
+  for (const auto& record : *records) {
+    internal::AgentEvent event;
+    if (!event.ParseFromString(record)) {
+      log_->error("master_event_unparseable bytes={}", record.size());
+      continue;
+    }
+    handleMasterEvent(event);
+  }
+}
+
+void Agent::onMasterClosed(const Status& why) {
+  registered_ = false;
+  master_stream_.reset();
+  if (heartbeat_timer_ != 0) {
+    loop_.cancel(heartbeat_timer_);
+    heartbeat_timer_ = 0;
+  }
+  reconnect_backoff_ = std::clamp<std::chrono::nanoseconds>(reconnect_backoff_ * 2, 100ms,
+                                                            flags_.registration_backoff_factor);
+  log_->warn("master_disconnected reason=\"{}\" retry_in_ms={}", why.message(),
+             std::chrono::duration_cast<std::chrono::milliseconds>(reconnect_backoff_).count());
+  loop_.after(reconnect_backoff_, [this] {
+    if (!master_stream_) {
+      connectToMaster();
+    }
+  });
+}
+
+void Agent::callMaster(const internal::AgentCall& call) {
+  http::ClientRequest request{.method = "POST",
+                              .path = "/agent/api/v1",
+                              .headers = {{"content-type", http::kProtobufMediaType}},
+                              .body = call.SerializeAsString()};
+  http::fetch(loop_, master_, std::move(request), 10s, [this](Result<http::Response> r) {
+    if (!r) {
+      log_->debug("master_call_failed error=\"{}\"", r.error().message());
+    } else if (r->status == 404 && registered_) {
+      // The master no longer knows us: re-register.
+      log_->warn("master_forgot_agent");
+      if (master_stream_) {
+        master_stream_->cancel();
+        onMasterClosed(Status(StatusCode::kNotFound, "master does not know this agent"));
+      }
+    }
+  });
+}
+
+void Agent::handleMasterEvent(const internal::AgentEvent& event) {
+  switch (event.type()) {
+    case internal::AgentEvent::REGISTERED: {
+      const auto& r = event.registered();
+      bool same = info_.has_id() && info_.id().value() == r.agent_id().value();
+      *info_.mutable_id() = r.agent_id();
+      registered_ = true;
+      reconnect_backoff_ = 0s;
+      master_hostname_ = r.master_info().hostname();
+      log_->info("agent_registered agent_id={} master={} reregistered={}", r.agent_id().value(),
+                 r.master_info().pid(), same);
+      double interval = r.has_heartbeat_interval_seconds() ? r.heartbeat_interval_seconds() : 5;
+      heartbeat_timer_ = loop_.every(
+          std::chrono::nanoseconds(static_cast<int64_t>(std::max(interval, 0.1) * 1e9)), [this] {
+            internal::AgentCall call;
+            call.set_type(internal::AgentCall::HEARTBEAT);
+            *call.mutable_agent_id() = info_.id();
+            callMaster(call);
+          });
+      // Updates still waiting for acknowledgement go out again on the new connection.
+      for (auto& [key, stream] : updates_) {
+        forwardUpdate(key);
+      }
+      break;
+    }
+    case internal::AgentEvent::RUN_TASK:
+      runTask(event.run_task());
+      break;
+    case internal::AgentEvent::KILL_TASK:
+      killTask(event.kill_task());
+      break;
+    case internal::AgentEvent::ACKNOWLEDGE:
+      acknowledge(event.acknowledge());
+      break;
+    case internal::AgentEvent::SHUTDOWN_FRAMEWORK:
+      shutdownFramework(event.shutdown_framework().framework_id().value());
+      break;
+    case internal::AgentEvent::SHUTDOWN_EXECUTOR: {
+      const auto& s = event.shutdown_executor();
+      if (Executor* e = findExecutor(s.framework_id().value(), s.executor_id().value())) {
+        shutdownExecutor(*e);
+      }
+      break;
+    }
+    case internal::AgentEvent::FRAMEWORK_MESSAGE: {
+      const auto& m = event.framework_message();
+      if (Executor* e = findExecutor(m.framework_id().value(), m.executor_id().value())) {
+        executor::Event out;
+        out.set_type(executor::Event::MESSAGE);
+        out.mutable_message()->set_data(m.data());
+        sendToExecutor(*e, out);
+      }
+      break;
+    }
+    case internal::AgentEvent::SHUTDOWN: {
+      log_->warn("agent_shutdown_by_master reason=\"{}\"", event.shutdown().message());
+      std::vector<std::string> ids;
+      for (const auto& [id, fw] : frameworks_) {
+        ids.push_back(id);
+      }
+      for (const auto& id : ids) {
+        shutdownFramework(id);
+      }
+      updates_.clear();
+      info_.clear_id();
+      break;
+    }
+    case internal::AgentEvent::HEARTBEAT:
+      break;
+    default:
+      log_->warn("master_event_unknown type={}", static_cast<int>(event.type()));
+  }
+}
+
+void Agent::runTask(const internal::AgentEvent::RunTask& run) {
+  const auto& task = run.task();
+  const std::string& fw_id = run.framework_info().id().value();
+  Framework& framework = frameworks_[fw_id];
+  framework.info = run.framework_info();
+  v1::ExecutorInfo info =
+      run.has_executor() ? run.executor() : commandExecutorInfo(task, fw_id);
+  const std::string& executor_id = info.executor_id().value();
+  auto [it, inserted] = framework.executors.try_emplace(executor_id);
+  Executor& executor = it->second;
+  if (inserted) {
+    executor.info = info;
+    executor.framework_id = fw_id;
+    executor.command_executor = !run.has_executor();
+    executor.container_id = uuids_.text();
+  }
+  if (executor.state == Executor::State::kTerminating) {
+    statusUpdate(fw_id, agentStatus(task.task_id().value(), v1::TASK_LOST,
+                                    v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
+                                    "Executor is shutting down", executor_id));
+    return;
+  }
+  executor.task_states[task.task_id().value()] = v1::TASK_STAGING;
+  log_->info("task_received framework_id={} task_id={} executor_id={}", fw_id,
+             task.task_id().value(), executor_id);
+  if (executor.state == Executor::State::kRunning) {
+    launchOnExecutor(executor, task);
+  } else {
+    executor.queued_tasks[task.task_id().value()] = task;
+  }
+  if (inserted) {
+    launchExecutor(framework, executor);
+  }
+}
+
+void Agent::killTask(const internal::AgentEvent::KillTask& kill) {
+  const std::string& fw_id = kill.framework_id().value();
+  const std::string& task_id = kill.task_id().value();
+  auto fw = frameworks_.find(fw_id);
+  if (fw != frameworks_.end()) {
+    for (auto& [ex_id, executor] : fw->second.executors) {
+      if (executor.queued_tasks.erase(task_id) > 0) {
+        executor.task_states[task_id] = v1::TASK_KILLED;
+        statusUpdate(fw_id, agentStatus(task_id, v1::TASK_KILLED,
+                                        v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
+                                        "Killed before the executor started it", ex_id));
+        if (executor.queued_tasks.empty() && executor.launched_tasks.empty()) {
+          shutdownExecutor(executor);
+        }
+        return;
+      }
+      if (executor.launched_tasks.contains(task_id)) {
+        executor::Event event;
+        event.set_type(executor::Event::KILL);
+        *event.mutable_kill()->mutable_task_id() = kill.task_id();
+        if (kill.has_kill_policy()) {
+          *event.mutable_kill()->mutable_kill_policy() = kill.kill_policy();
+        }
+        sendToExecutor(executor, event);
+        return;
+      }
+    }
+  }
+  // Unknown here: the master believes otherwise, so tell it the task is gone.
+  statusUpdate(fw_id, agentStatus(task_id, v1::TASK_LOST, v1::TaskStatus::REASON_TASK_UNKNOWN,
+                                  "Cannot kill a task unknown to the agent", ""));
+}
+
+void Agent::shutdownFramework(const std::string& framework_id) {
+  auto fw = frameworks_.find(framework_id);
+  if (fw == frameworks_.end()) {
+    return;
+  }
+  log_->info("framework_shutdown framework_id={}", framework_id);
+  for (auto& [ex_id, executor] : fw->second.executors) {
+    executor.queued_tasks.clear();
+    shutdownExecutor(executor);
+  }
+  for (auto it = updates_.begin(); it != updates_.end();) {
+    if (it->second.framework_id == framework_id) {
+      if (it->second.retry_timer != 0) {
+        loop_.cancel(it->second.retry_timer);
+      }
+      it = updates_.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+}  // namespace plateau::agent

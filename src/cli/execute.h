@@ -1,0 +1,23 @@
+#pragma once
+
+// `plateau execute`: a one-task framework, like mesos-execute.
+
+#include <string>
+
+namespace plateau::cli {
+
+struct ExecuteOptions {
+  std::string master = "127.0.0.1:5050";
+  std::string name;
+  std::string command;
+  std::string resources = "cpus:0.1;mem:32";
+  std::string role = "*";
+  std::string framework_name = "plateau-execute";
+  bool json = false;
+};
+
+// Runs the task to a terminal state, printing each state change. Returns the exit code:
+// 0 only for TASK_FINISHED.
+int execute(const ExecuteOptions& options);
+
+}  // namespace plateau::cli

@@ -1,0 +1,137 @@
+#include "cli/lists.h"
+
+#include <algorithm>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/json.h"
+#include "http/client.h"
+
+namespace plateau::cli {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+using Row = std::vector<std::string>;
+
+void printTable(const Row& header, const std::vector<Row>& rows) {
+  std::vector<size_t> widths(header.size());
+  for (size_t i = 0; i < header.size(); ++i) {
+    widths[i] = header[i].size();
+    for (const auto& row : rows) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
+  }
+  auto print = [&](const Row& row) {
+    std::string line;
+    for (size_t i = 0; i < row.size(); ++i) {
+      line += row[i];
+      if (i + 1 < row.size()) {
+        line += std::string(widths[i] - row[i].size() + 2, ' ');
+      }
+    }
+    fmt::print("{}\n", line);
+  };
+  print(header);
+  for (const auto& row : rows) {
+    print(row);
+  }
+}
+
+std::string str(const json::Value& v, std::string_view key) {
+  const json::Value* f = v.find(key);
+  if (f == nullptr) return "";
+  if (f->isString()) return f->asString();
+  if (f->isBool()) return f->asBool() ? "true" : "false";
+  if (f->isNumber()) return fmt::format("{}", f->asDouble());
+  return json::stringify(*f);
+}
+
+std::string num(const json::Value& v, std::string_view object, std::string_view key) {
+  const json::Value* o = v.find(object);
+  if (o == nullptr || o->find(key) == nullptr) return "0";
+  return fmt::format("{:g}", (*o)[key].asDouble());
+}
+
+const json::Array& arr(const json::Value& v, std::string_view key) {
+  static const json::Array kEmpty;
+  const json::Value* f = v.find(key);
+  return f != nullptr && f->isArray() ? f->asArray() : kEmpty;
+}
+
+}  // namespace
+
+int list(ListKind kind, const std::string& master, bool as_json) {
+  auto endpoint = http::Endpoint::parse(master, 5050);
+  if (!endpoint) {
+    fmt::print(stderr, "Error: invalid --master: {}\n", endpoint.error().message());
+    return 2;
+  }
+  auto response = http::fetchSync(*endpoint, {.method = "GET", .path = "/master/state"}, 10s);
+  if (!response) {
+    fmt::print(stderr,
+               "Error: cannot reach the master at {}: {}\nIs plateau-master running? Pass "
+               "--master=HOST:PORT.\n",
+               endpoint->toString(), response.error().message());
+    return 1;
+  }
+  if (response->status != 200) {
+    fmt::print(stderr, "Error: the master answered HTTP {}: {}\n", response->status,
+               response->body);
+    return 1;
+  }
+  auto state = json::parse(response->body);
+  if (!state) {
+    fmt::print(stderr, "Error: the master's state is not valid JSON: {}\n",
+               state.error().message());
+    return 1;
+  }
+  json::Array out;
+  std::vector<Row> rows;
+  Row header;
+  switch (kind) {
+    case ListKind::kAgents:
+      header = {"ID", "HOSTNAME", "ACTIVE", "CPUS", "MEM", "DISK"};
+      for (const auto& a : arr(*state, "slaves")) {
+        out.push_back(a);
+        rows.push_back({str(a, "id"), str(a, "hostname"), str(a, "active"),
+                        num(a, "used_resources", "cpus") + "/" + num(a, "resources", "cpus"),
+                        num(a, "used_resources", "mem") + "/" + num(a, "resources", "mem"),
+                        num(a, "used_resources", "disk") + "/" + num(a, "resources", "disk")});
+      }
+      break;
+    case ListKind::kFrameworks:
+      header = {"ID", "NAME", "ROLE", "ACTIVE", "TASKS", "CPUS", "MEM"};
+      for (const auto& f : arr(*state, "frameworks")) {
+        out.push_back(f);
+        rows.push_back({str(f, "id"), str(f, "name"), str(f, "role"), str(f, "active"),
+                        std::to_string(arr(f, "tasks").size()), num(f, "used_resources", "cpus"),
+                        num(f, "used_resources", "mem")});
+      }
+      break;
+    case ListKind::kTasks:
+      header = {"ID", "NAME", "STATE", "FRAMEWORK", "AGENT"};
+      for (const char* group : {"frameworks", "completed_frameworks"}) {
+        for (const auto& f : arr(*state, group)) {
+          for (const char* list : {"tasks", "completed_tasks"}) {
+            for (const auto& t : arr(f, list)) {
+              out.push_back(t);
+              rows.push_back({str(t, "id"), str(t, "name"), str(t, "state"),
+                              str(t, "framework_id"), str(t, "slave_id")});
+            }
+          }
+        }
+      }
+      break;
+  }
+  if (as_json) {
+    fmt::print("{}\n", json::stringify(json::Value(std::move(out))));
+  } else {
+    printTable(header, rows);
+  }
+  return 0;
+}
+
+}  // namespace plateau::cli

@@ -1,0 +1,286 @@
+// The agent link: registration stream, status updates, executor exits, liveness.
+
+#include <fmt/format.h>
+
+#include "common/recordio.h"
+#include "common/resources_proto.h"
+#include "master/master.h"
+#include "master/validation.h"
+
+namespace plateau::master {
+
+void Master::agentApi(http::Request& request, http::Responder responder) {
+  if (request.method != "POST") {
+    http::Response r = http::Response::text(405, "Expecting 'POST'");
+    r.headers["allow"] = "POST";
+    return responder.respond(std::move(r));
+  }
+  internal::AgentCall call;
+  if (!call.ParseFromString(request.body)) {
+    return responder.respond(http::Response::text(400, "Failed to parse body into AgentCall"));
+  }
+  if (call.type() == internal::AgentCall::REGISTER) {
+    if (!call.has_register_()) {
+      return responder.respond(http::Response::text(400, "Expecting 'register' to be present"));
+    }
+    return registerAgent(call, std::move(responder));
+  }
+  auto it = agents_.find(call.agent_id().value());
+  if (it == agents_.end()) {
+    return responder.respond(http::Response::text(
+        404, fmt::format("Agent '{}' is not registered", call.agent_id().value())));
+  }
+  Agent& agent = it->second;
+  agent.last_heard = std::chrono::steady_clock::now();
+  switch (call.type()) {
+    case internal::AgentCall::STATUS_UPDATE:
+      agentStatusUpdate(agent, call.status_update());
+      break;
+    case internal::AgentCall::EXECUTOR_EXITED:
+      executorExited(agent, call.executor_exited());
+      break;
+    case internal::AgentCall::FRAMEWORK_MESSAGE: {
+      const auto& m = call.framework_message();
+      auto fw = frameworks_.find(m.framework_id().value());
+      if (fw != frameworks_.end()) {
+        metrics_.valid_executor_to_framework_messages++;
+        scheduler::Event event;
+        event.set_type(scheduler::Event::MESSAGE);
+        event.mutable_message()->mutable_agent_id()->set_value(agent.id);
+        *event.mutable_message()->mutable_executor_id() = m.executor_id();
+        event.mutable_message()->set_data(m.data());
+        send(fw->second, event);
+      }
+      break;
+    }
+    case internal::AgentCall::HEARTBEAT:
+      break;
+    default:
+      return responder.respond(http::Response::text(400, "Unknown agent call"));
+  }
+  responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
+}
+
+void Master::registerAgent(internal::AgentCall& call, http::Responder responder) {
+  v1::AgentInfo info = call.register_().agent_info();
+  auto total = resourcesFromProto(info.resources());
+  if (!total) {
+    return responder.respond(http::Response::text(
+        400, fmt::format("Agent resources are invalid: {}", total.error().message())));
+  }
+  std::string id = info.has_id() && !info.id().value().empty() ? info.id().value() : nextAgentId();
+  info.mutable_id()->set_value(id);
+  auto [it, inserted] = agents_.try_emplace(id);
+  Agent& agent = it->second;
+  if (inserted) {
+    agent.id = id;
+    agent.registered_time = now();
+    agent.total = *total;
+    metrics_.agent_registrations++;
+    // A re-registering agent (after a master restart) reports what it still runs.
+    std::vector<std::pair<std::string, Resources>> used;
+    for (const auto& task : call.register_().tasks()) {
+      if (isTerminal(task.state())) {
+        continue;
+      }
+      auto r = resourcesFromProto(task.resources());
+      if (r) {
+        used.emplace_back(task.framework_id().value(), *r);
+        agent.used += *r;
+      }
+    }
+    allocator_.addAgent(id, *total, used);
+    log_->info("agent_registered agent_id={} hostname={} resources=\"{}\"", id, info.hostname(),
+               total->toString());
+  } else {
+    metrics_.agent_reregistrations++;
+    agent.reregistered_time = now();
+    if (agent.stream) {
+      auto old = std::move(agent.stream);
+      old->close();
+    }
+    log_->info("agent_reregistered agent_id={} hostname={}", id, info.hostname());
+  }
+  agent.info = info;
+  agent.version = call.register_().version();
+  agent.connected = true;
+  agent.last_heard = std::chrono::steady_clock::now();
+  agent.stream = responder.stream(200, {{"content-type", http::kProtobufMediaType}});
+  std::weak_ptr<http::Stream> weak = agent.stream;
+  agent.stream->onClosed([this, id, weak] {
+    auto a = agents_.find(id);
+    if (a != agents_.end() && a->second.stream == weak.lock()) {
+      agentDisconnected(id, nullptr);
+    }
+  });
+
+  internal::AgentEvent event;
+  event.set_type(internal::AgentEvent::REGISTERED);
+  event.mutable_registered()->mutable_agent_id()->set_value(id);
+  *event.mutable_registered()->mutable_master_info() = info_;
+  event.mutable_registered()->set_heartbeat_interval_seconds(
+      std::chrono::duration<double>(flags_.agent_ping_timeout).count() / 2);
+  sendToAgent(agent, event);
+
+  if (agent.ping_timer == 0) {
+    agent.ping_timer = loop_.every(flags_.agent_ping_timeout, [this, id] { checkAgentPing(id); });
+  }
+  allocator_.activateAgent(id);
+  scheduleAllocation();
+}
+
+void Master::sendToAgent(Agent& agent, const internal::AgentEvent& event) {
+  if (!agent.stream || agent.stream->closed()) {
+    return;
+  }
+  agent.stream->write(recordio::encode(event.SerializeAsString()));
+}
+
+void Master::agentDisconnected(const std::string& agent_id,
+                               const std::shared_ptr<http::Stream>& stream) {
+  (void)stream;
+  auto it = agents_.find(agent_id);
+  if (it == agents_.end()) {
+    return;
+  }
+  Agent& agent = it->second;
+  agent.connected = false;
+  agent.stream.reset();
+  allocator_.deactivateAgent(agent_id);
+  std::vector<std::string> offers(agent.offers.begin(), agent.offers.end());
+  for (const auto& offer_id : offers) {
+    removeOffer(offer_id, std::nullopt, true);
+  }
+  log_->warn("agent_disconnected agent_id={}", agent_id);
+}
+
+void Master::checkAgentPing(const std::string& agent_id) {
+  auto it = agents_.find(agent_id);
+  if (it == agents_.end()) {
+    return;
+  }
+  Agent& agent = it->second;
+  internal::AgentEvent ping;
+  ping.set_type(internal::AgentEvent::HEARTBEAT);
+  sendToAgent(agent, ping);
+  auto silent = std::chrono::steady_clock::now() - agent.last_heard;
+  if (silent > flags_.agent_ping_timeout * flags_.max_agent_ping_timeouts) {
+    removeAgent(agent_id, "health check timed out");
+  }
+}
+
+void Master::agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUpdate& update) {
+  auto fw = frameworks_.find(update.framework_id().value());
+  if (fw == frameworks_.end()) {
+    metrics_.invalid_status_updates++;
+    log_->warn("status_update_dropped agent_id={} framework_id={} reason=unknown_framework",
+               agent.id, update.framework_id().value());
+    return;
+  }
+  v1::TaskStatus status = update.status();
+  status.mutable_agent_id()->set_value(agent.id);
+  auto task = fw->second.tasks.find(status.task_id().value());
+  if (task != fw->second.tasks.end()) {
+    v1::TaskState latest = update.has_latest_state() ? update.latest_state() : status.state();
+    updateTaskState(fw->second, task->second, status, latest);
+  }
+  metrics_.valid_status_updates++;
+  sendTaskUpdate(fw->second, status);
+}
+
+void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExited& exited) {
+  auto fw = frameworks_.find(exited.framework_id().value());
+  if (fw == frameworks_.end()) {
+    return;
+  }
+  auto& executors = fw->second.executors[agent.id];
+  auto it = executors.find(exited.executor_id().value());
+  if (it != executors.end()) {
+    fw->second.used -= it->second.resources;
+    agent.used -= it->second.resources;
+    if (!it->second.resources.empty()) {
+      allocator_.recoverResources(fw->second.id, agent.id, it->second.resources, std::nullopt,
+                                  std::chrono::steady_clock::now());
+    }
+    executors.erase(it);
+    scheduleAllocation();
+  }
+  scheduler::Event event;
+  event.set_type(scheduler::Event::FAILURE);
+  event.mutable_failure()->mutable_agent_id()->set_value(agent.id);
+  *event.mutable_failure()->mutable_executor_id() = exited.executor_id();
+  if (exited.has_status()) {
+    event.mutable_failure()->set_status(exited.status());
+  }
+  send(fw->second, event);
+}
+
+void Master::removeAgent(std::string agent_id, const std::string& why) {
+  auto it = agents_.find(agent_id);
+  if (it == agents_.end()) {
+    return;
+  }
+  Agent& agent = it->second;
+  log_->warn("agent_removed agent_id={} reason={}", agent_id, why);
+  std::vector<std::string> offers(agent.offers.begin(), agent.offers.end());
+  for (const auto& offer_id : offers) {
+    removeOffer(offer_id, std::nullopt, true);
+  }
+  auto tasks = agent.tasks;
+  for (const auto& [framework_id, task_id] : tasks) {
+    auto fw = frameworks_.find(framework_id);
+    if (fw == frameworks_.end()) {
+      continue;
+    }
+    auto task = fw->second.tasks.find(task_id);
+    if (task == fw->second.tasks.end()) {
+      continue;
+    }
+    if (!isTerminal(task->second.info.state())) {
+      auto state = fw->second.partition_aware ? v1::TASK_UNREACHABLE : v1::TASK_LOST;
+      v1::TaskStatus status =
+          masterStatus(fw->second, task_id, agent_id, state, v1::TaskStatus::REASON_AGENT_REMOVED,
+                       fmt::format("Agent {} removed: {}", agent_id, why));
+      if (task->second.info.has_executor_id()) {
+        *status.mutable_executor_id() = task->second.info.executor_id();
+      }
+      updateTaskState(fw->second, task->second, status, state);
+      // Nothing will acknowledge a master-generated update: the task is done here.
+      sendTaskUpdate(fw->second, status);
+    }
+    releaseTaskResources(fw->second, task->second, false);
+    completeTask(fw->second, task_id);
+  }
+  for (const auto& framework_id : agent.frameworks_with_executors) {
+    auto fw = frameworks_.find(framework_id);
+    if (fw != frameworks_.end()) {
+      for (auto& [executor_id, executor] : fw->second.executors[agent_id]) {
+        fw->second.used -= executor.resources;
+      }
+      fw->second.executors.erase(agent_id);
+    }
+  }
+  for (auto& [id, fw] : frameworks_) {
+    scheduler::Event event;
+    event.set_type(scheduler::Event::FAILURE);
+    event.mutable_failure()->mutable_agent_id()->set_value(agent_id);
+    send(fw, event);
+  }
+  if (agent.ping_timer != 0) {
+    loop_.cancel(agent.ping_timer);
+  }
+  if (agent.stream) {
+    internal::AgentEvent event;
+    event.set_type(internal::AgentEvent::SHUTDOWN);
+    event.mutable_shutdown()->set_message(why);
+    sendToAgent(agent, event);
+    auto stream = std::move(agent.stream);
+    stream->close();
+  }
+  allocator_.removeAgent(agent_id);
+  agents_.erase(agent_id);
+  metrics_.agent_removals++;
+  scheduleAllocation();
+}
+
+}  // namespace plateau::master

@@ -1,0 +1,125 @@
+// Framework lifecycle: events to schedulers, disconnection, failover timeout, removal.
+
+#include <fmt/format.h>
+
+#include "common/recordio.h"
+#include "master/master.h"
+#include "master/validation.h"
+
+namespace plateau::master {
+
+void Master::send(Framework& framework, const scheduler::Event& event) {
+  if (!framework.stream || framework.stream->closed()) {
+    return;
+  }
+  framework.stream->write(recordio::encode(http::encode(event, framework.content)));
+}
+
+void Master::frameworkDisconnected(const std::string& framework_id) {
+  auto it = frameworks_.find(framework_id);
+  if (it == frameworks_.end()) {
+    return;
+  }
+  Framework& fw = it->second;
+  fw.connected = false;
+  fw.active = false;
+  fw.stream.reset();
+  fw.unregistered_time = now();
+  allocator_.deactivateFramework(framework_id);
+  std::vector<std::string> offers(fw.offers.begin(), fw.offers.end());
+  for (const auto& offer_id : offers) {
+    removeOffer(offer_id, std::nullopt, false);
+  }
+  double timeout = fw.info.failover_timeout();
+  auto delay = std::chrono::nanoseconds(static_cast<int64_t>(std::min(timeout, 3.15e9) * 1e9));
+  log_->info("framework_disconnected framework_id={} failover_timeout_secs={}", framework_id,
+             timeout);
+  fw.failover_timer = loop_.after(delay, [this, framework_id] {
+    auto f = frameworks_.find(framework_id);
+    if (f != frameworks_.end() && !f->second.connected) {
+      f->second.failover_timer = 0;
+      removeFramework(framework_id, "Framework failover timeout");
+    }
+  });
+}
+
+void Master::removeFramework(std::string framework_id, const std::string& why) {
+  auto it = frameworks_.find(framework_id);
+  if (it == frameworks_.end()) {
+    return;
+  }
+  Framework& fw = it->second;
+  log_->info("framework_removed framework_id={} reason={}", framework_id, why);
+  if (fw.heartbeat_timer != 0) {
+    loop_.cancel(fw.heartbeat_timer);
+  }
+  if (fw.failover_timer != 0) {
+    loop_.cancel(fw.failover_timer);
+  }
+  std::vector<std::string> offers(fw.offers.begin(), fw.offers.end());
+  for (const auto& offer_id : offers) {
+    removeOffer(offer_id, std::nullopt, false);
+  }
+  std::set<std::string> agents_to_tell;
+  for (auto& [task_id, task] : fw.tasks) {
+    const std::string& agent_id = task.info.agent_id().value();
+    agents_to_tell.insert(agent_id);
+    if (!isTerminal(task.info.state())) {
+      v1::TaskStatus status = masterStatus(fw, task_id, agent_id, v1::TASK_KILLED,
+                                           v1::TaskStatus::REASON_FRAMEWORK_REMOVED, why);
+      updateTaskState(fw, task, status, v1::TASK_KILLED);
+    }
+  }
+  // The allocator forgets the framework's allocations in one step, so resources are only
+  // taken off the master's own books here.
+  std::vector<std::string> task_ids;
+  for (auto& [task_id, task] : fw.tasks) {
+    task_ids.push_back(task_id);
+  }
+  for (const auto& task_id : task_ids) {
+    completeTask(fw, task_id);
+  }
+  for (auto& [agent_id, executors] : fw.executors) {
+    agents_to_tell.insert(agent_id);
+    auto agent = agents_.find(agent_id);
+    for (auto& [executor_id, executor] : executors) {
+      fw.used -= executor.resources;
+      if (agent != agents_.end()) {
+        agent->second.used -= executor.resources;
+        allocator_.recoverResources(framework_id, agent_id, executor.resources, std::nullopt,
+                                    std::chrono::steady_clock::now());
+      }
+    }
+    if (agent != agents_.end()) {
+      agent->second.frameworks_with_executors.erase(framework_id);
+    }
+  }
+  fw.executors.clear();
+  for (const auto& agent_id : agents_to_tell) {
+    auto agent = agents_.find(agent_id);
+    if (agent == agents_.end()) {
+      continue;
+    }
+    internal::AgentEvent event;
+    event.set_type(internal::AgentEvent::SHUTDOWN_FRAMEWORK);
+    event.mutable_shutdown_framework()->mutable_framework_id()->set_value(framework_id);
+    sendToAgent(agent->second, event);
+  }
+  allocator_.removeFramework(framework_id);
+  if (fw.stream) {
+    auto stream = std::move(fw.stream);
+    stream->close();
+  }
+  fw.connected = false;
+  fw.active = false;
+  fw.unregistered_time = now();
+  metrics_.frameworks_removed++;
+  completed_frameworks_.push_back(std::move(fw));
+  while (completed_frameworks_.size() > static_cast<size_t>(flags_.max_completed_frameworks)) {
+    completed_frameworks_.pop_front();
+  }
+  frameworks_.erase(framework_id);
+  scheduleAllocation();
+}
+
+}  // namespace plateau::master

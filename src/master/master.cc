@@ -1,0 +1,112 @@
+#include "master/master.h"
+
+#include <fmt/format.h>
+
+#include "common/version.h"
+
+namespace plateau::master {
+
+Master::Master(EventLoop& loop, Flags flags,
+               std::vector<std::pair<std::string, std::string>> flag_values,
+               std::shared_ptr<spdlog::logger> log, uint64_t seed)
+    : loop_(loop),
+      flags_(std::move(flags)),
+      flag_values_(std::move(flag_values)),
+      log_(std::move(log)),
+      uuids_(seed),
+      allocator_(allocator::Options{}) {}
+
+Master::~Master() = default;
+
+double Master::now() const {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string Master::nextFrameworkId() {
+  return fmt::format("{}-{:04}", master_id_, next_framework_++);
+}
+std::string Master::nextAgentId() { return fmt::format("{}-S{}", master_id_, next_agent_++); }
+std::string Master::nextOfferId() { return fmt::format("{}-O{}", master_id_, next_offer_++); }
+
+Result<uint16_t> Master::start() {
+  server_ = std::make_unique<http::Server>(
+      loop_, [this](http::Request& request, http::Responder responder) {
+        route(request, std::move(responder));
+      });
+  auto port = server_->listen(flags_.ip, flags_.port);
+  if (!port) {
+    return port;
+  }
+  master_id_ = uuids_.text();
+  started_ = std::chrono::steady_clock::now();
+  start_time_ = now();
+  std::string hostname = flags_.hostname.empty() ? flags_.ip : flags_.hostname;
+  info_.set_id(master_id_);
+  info_.set_port(*port);
+  info_.set_hostname(hostname);
+  info_.set_version(kVersion);
+  info_.set_pid(fmt::format("master@{}:{}", flags_.ip, *port));
+  // Mesos packs the IPv4 address into a uint32 in network byte order.
+  uint32_t ip = 0;
+  unsigned a = 0, b = 0, c = 0, d = 0;
+  if (std::sscanf(flags_.ip.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d) == 4) {
+    ip = a | (b << 8) | (c << 16) | (d << 24);
+  }
+  info_.set_ip(ip);
+  auto* address = info_.mutable_address();
+  address->set_hostname(hostname);
+  address->set_ip(flags_.ip);
+  address->set_port(*port);
+
+  loop_.every(flags_.allocation_interval, [this] { allocate(); });
+  log_->info("master_started id={} address={}:{} version={}", master_id_, flags_.ip, *port,
+             kVersion);
+  return port;
+}
+
+void Master::route(http::Request& request, http::Responder responder) {
+  const std::string& path = request.path;
+  if (path == "/api/v1/scheduler") {
+    return schedulerApi(request, std::move(responder));
+  }
+  if (path == "/agent/api/v1") {
+    return agentApi(request, std::move(responder));
+  }
+  if (request.method != "GET" && request.method != "HEAD") {
+    if (path == "/master/state" || path == "/state" || path == "/health" ||
+        path == "/metrics/snapshot" || path == "/version") {
+      http::Response r = http::Response::text(405, "Expecting 'GET'");
+      r.headers["allow"] = "GET";
+      return responder.respond(std::move(r));
+    }
+  }
+  if (path == "/health" || path == "/master/health") {
+    return responder.respond(http::Response::text(200, ""));
+  }
+  if (path == "/master/state" || path == "/state" || path == "/master/state.json" ||
+      path == "/state.json") {
+    return responder.respond(stateJson());
+  }
+  if (path == "/metrics/snapshot") {
+    return responder.respond(metricsJson());
+  }
+  if (path == "/version") {
+    return responder.respond(http::Response::json(fmt::format(
+        R"({{"version":"{}","build_user":"plateau","git_sha":"","build_date":""}})", kVersion)));
+  }
+  if (path == "/master/redirect" || path == "/redirect") {
+    return responder.respond(redirect(request));
+  }
+  responder.respond(http::Response::text(404, fmt::format("No endpoint at '{}'", path)));
+}
+
+http::Response Master::redirect(const http::Request& request) const {
+  // A single master leads itself; with HA this points at the elected leader.
+  http::Response r;
+  r.status = 307;
+  r.headers["location"] = fmt::format("//{}:{}", info_.address().hostname(), info_.port());
+  return r;
+}
+
+}  // namespace plateau::master

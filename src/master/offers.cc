@@ -1,0 +1,125 @@
+// Allocation rounds turned into offers, and offers taken back.
+
+#include <fmt/format.h>
+
+#include "common/resources_proto.h"
+#include "master/master.h"
+
+namespace plateau::master {
+
+void Master::scheduleAllocation() {
+  if (allocation_pending_) {
+    return;
+  }
+  allocation_pending_ = true;
+  // Everything already queued on the loop lands first, so one round serves a burst of events.
+  loop_.post([this] {
+    allocation_pending_ = false;
+    allocate();
+  });
+}
+
+void Master::allocate() {
+  auto started = std::chrono::steady_clock::now();
+  std::vector<allocator::Offer> allocations = allocator_.allocate(started);
+  metrics_.allocation_runs++;
+  std::unordered_map<std::string, std::vector<v1::Offer>> batches;
+  for (auto& allocation : allocations) {
+    auto fw = frameworks_.find(allocation.framework_id);
+    auto agent = agents_.find(allocation.agent_id);
+    if (fw == frameworks_.end() || agent == agents_.end() || !fw->second.connected ||
+        !agent->second.connected) {
+      allocator_.recoverResources(allocation.framework_id, allocation.agent_id,
+                                  allocation.resources, std::nullopt, started);
+      continue;
+    }
+    Framework& framework = fw->second;
+    Agent& a = agent->second;
+    OfferRecord record;
+    v1::Offer& offer = record.offer;
+    std::string offer_id = nextOfferId();
+    offer.mutable_id()->set_value(offer_id);
+    offer.mutable_framework_id()->set_value(framework.id);
+    offer.mutable_agent_id()->set_value(a.id);
+    offer.set_hostname(a.info.hostname());
+    auto* url = offer.mutable_url();
+    url->set_scheme("http");
+    url->mutable_address()->set_hostname(a.info.hostname());
+    url->mutable_address()->set_ip(a.info.hostname());
+    url->mutable_address()->set_port(a.info.port());
+    url->set_path("/slave(1)");
+    resourcesToProto(allocation.resources, offer.mutable_resources(), framework.role);
+    *offer.mutable_attributes() = a.info.attributes();
+    auto executors = framework.executors.find(a.id);
+    if (executors != framework.executors.end()) {
+      for (const auto& [executor_id, executor] : executors->second) {
+        offer.add_executor_ids()->set_value(executor_id);
+      }
+    }
+    offer.mutable_allocation_info()->set_role(framework.role);
+    record.resources = std::move(allocation.resources);
+    if (flags_.offer_timeout > std::chrono::nanoseconds(0)) {
+      record.timeout_timer = loop_.after(flags_.offer_timeout, [this, offer_id] {
+        auto o = offers_.find(offer_id);
+        if (o != offers_.end()) {
+          o->second.timeout_timer = 0;
+          removeOffer(offer_id, std::nullopt, true);
+        }
+      });
+    }
+    framework.offers.insert(offer_id);
+    framework.offered += record.resources;
+    a.offers.insert(offer_id);
+    a.offered += record.resources;
+    batches[framework.id].push_back(offer);
+    offers_.emplace(offer_id, std::move(record));
+  }
+  for (auto& [framework_id, offers] : batches) {
+    scheduler::Event event;
+    event.set_type(scheduler::Event::OFFERS);
+    for (auto& offer : offers) {
+      *event.mutable_offers()->add_offers() = std::move(offer);
+    }
+    metrics_.offers_sent += offers.size();
+    send(frameworks_.at(framework_id), event);
+  }
+  metrics_.allocation_last_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+}
+
+void Master::removeOffer(const std::string& offer_id,
+                         std::optional<std::chrono::nanoseconds> refuse, bool rescind) {
+  auto it = offers_.find(offer_id);
+  if (it == offers_.end()) {
+    return;
+  }
+  OfferRecord record = std::move(it->second);
+  offers_.erase(it);
+  if (record.timeout_timer != 0) {
+    loop_.cancel(record.timeout_timer);
+  }
+  const std::string& framework_id = record.offer.framework_id().value();
+  const std::string& agent_id = record.offer.agent_id().value();
+  auto fw = frameworks_.find(framework_id);
+  if (fw != frameworks_.end()) {
+    fw->second.offers.erase(offer_id);
+    fw->second.offered -= record.resources;
+    if (rescind) {
+      metrics_.offers_rescinded++;
+      scheduler::Event event;
+      event.set_type(scheduler::Event::RESCIND);
+      event.mutable_rescind()->mutable_offer_id()->set_value(offer_id);
+      send(fw->second, event);
+    }
+  }
+  auto agent = agents_.find(agent_id);
+  if (agent != agents_.end()) {
+    agent->second.offers.erase(offer_id);
+    agent->second.offered -= record.resources;
+  }
+  allocator_.recoverResources(framework_id, agent_id, record.resources, refuse,
+                              std::chrono::steady_clock::now());
+  scheduleAllocation();
+}
+
+}  // namespace plateau::master

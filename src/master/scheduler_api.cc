@@ -1,0 +1,496 @@
+// POST /api/v1/scheduler: decode, validate, find the framework, dispatch.
+
+#include <fmt/format.h>
+
+#include "common/recordio.h"
+#include "common/resources_proto.h"
+#include "master/master.h"
+#include "master/validation.h"
+
+namespace plateau::master {
+
+namespace {
+
+http::Response badRequest(std::string message) {
+  return http::Response::text(400, std::move(message));
+}
+
+std::chrono::nanoseconds refuseDuration(const v1::Filters& filters) {
+  double seconds = filters.refuse_seconds();  // proto default 5 s
+  if (!(seconds >= 0)) {
+    seconds = 5;
+  }
+  // Frameworks pass huge values to mean "forever": cap at ~100 years, no overflow.
+  seconds = std::min(seconds, 3.15e9);
+  return std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9));
+}
+
+}  // namespace
+
+void Master::schedulerApi(http::Request& request, http::Responder responder) {
+  metrics_.calls_received++;
+  if (request.method != "POST") {
+    http::Response r = http::Response::text(
+        405, fmt::format("Expecting a 'POST' request, received '{}'", request.method));
+    r.headers["allow"] = "POST";
+    return responder.respond(std::move(r));
+  }
+  auto body_type = http::bodyType(request);
+  if (!body_type) {
+    return responder.respond(http::Response::text(415, body_type.error().message()));
+  }
+  scheduler::Call call;
+  if (Status s = http::decode(request.body, *body_type, &call); !s.isOk()) {
+    metrics_.calls_invalid++;
+    return responder.respond(
+        badRequest(fmt::format("Failed to parse body into Call protobuf: {}", s.message())));
+  }
+  if (Status s = validateCall(call); !s.isOk()) {
+    metrics_.calls_invalid++;
+    return responder.respond(
+        badRequest(fmt::format("Failed to validate scheduler::Call: {}", s.message())));
+  }
+
+  if (call.type() == scheduler::Call::SUBSCRIBE) {
+    auto accept = http::acceptType(request);
+    if (!accept) {
+      return responder.respond(http::Response::text(406, accept.error().message()));
+    }
+    return subscribe(request, call, *accept, std::move(responder));
+  }
+
+  const std::string& id = call.framework_id().value();
+  auto it = frameworks_.find(id);
+  if (it == frameworks_.end()) {
+    return responder.respond(
+        http::Response::text(403, fmt::format("Framework '{}' is not subscribed", id)));
+  }
+  Framework& framework = it->second;
+  std::string stream_id = request.header("mesos-stream-id");
+  if (stream_id.empty()) {
+    return responder.respond(
+        badRequest("All non-subscribe calls should include the 'Mesos-Stream-Id' header"));
+  }
+  if (stream_id != framework.stream_id) {
+    return responder.respond(badRequest(fmt::format(
+        "The stream ID '{}' included in this request didn't match the stream ID currently "
+        "associated with framework ID '{}'",
+        stream_id, id)));
+  }
+
+  Status status;
+  switch (call.type()) {
+    case scheduler::Call::TEARDOWN: status = teardown(framework); break;
+    case scheduler::Call::ACCEPT: status = accept(framework, call.accept()); break;
+    case scheduler::Call::DECLINE: status = decline(framework, call.decline()); break;
+    case scheduler::Call::REVIVE: status = revive(framework); break;
+    case scheduler::Call::SUPPRESS: status = suppress(framework); break;
+    case scheduler::Call::KILL: status = kill(framework, call.kill()); break;
+    case scheduler::Call::SHUTDOWN: status = shutdownExecutor(framework, call.shutdown()); break;
+    case scheduler::Call::ACKNOWLEDGE: status = acknowledge(framework, call.acknowledge()); break;
+    case scheduler::Call::RECONCILE: status = reconcile(framework, call.reconcile()); break;
+    case scheduler::Call::MESSAGE: status = message(framework, call.message()); break;
+    case scheduler::Call::REQUEST: break;  // Mesos's allocator ignores requests too.
+    default:
+      status = {StatusCode::kInvalidArgument,
+                fmt::format("Call type '{}' is not supported yet",
+                            scheduler::Call::Type_Name(call.type()))};
+  }
+  if (!status.isOk()) {
+    return responder.respond(http::errorResponse(status));
+  }
+  responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
+}
+
+void Master::subscribe(const http::Request& request, scheduler::Call& call,
+                       http::ContentType accept, http::Responder responder) {
+  (void)request;
+  v1::FrameworkInfo info = call.subscribe().framework_info();
+  std::string stream_id = uuids_.text();
+  http::Headers headers{{"content-type", http::mediaType(accept)},
+                        {"mesos-stream-id", stream_id},
+                        {"cache-control", "no-cache"}};
+
+  auto fail = [&](const std::string& why) {
+    // Mesos answers an invalid subscription with an ERROR event on a fresh stream.
+    auto stream = responder.stream(200, headers);
+    scheduler::Event event;
+    event.set_type(scheduler::Event::ERROR);
+    event.mutable_error()->set_message(why);
+    stream->write(recordio::encode(http::encode(event, accept)));
+    stream->close();
+    log_->warn("framework_subscribe_refused name={} reason={}", info.name(), why);
+  };
+
+  if (Status s = validateFrameworkInfo(info); !s.isOk()) {
+    return fail(s.message());
+  }
+  for (const auto& done : completed_frameworks_) {
+    if (info.has_id() && done.id == info.id().value()) {
+      return fail("Framework has been removed");
+    }
+  }
+
+  std::string id = info.has_id() ? info.id().value() : nextFrameworkId();
+  info.mutable_id()->set_value(id);
+  std::string role = info.roles_size() > 0 ? info.roles(0) : info.role();
+
+  auto [it, inserted] = frameworks_.try_emplace(id);
+  Framework& fw = it->second;
+  if (inserted) {
+    fw.id = id;
+    fw.role = role;
+    fw.registered_time = now();
+    allocator_.addFramework(id, role, true);
+    log_->info("framework_added framework_id={} name={} role={}", id, info.name(), role);
+  } else {
+    // Failover: the old connection (if any) is replaced, its offers withdrawn.
+    if (fw.stream && !fw.stream->closed()) {
+      scheduler::Event event;
+      event.set_type(scheduler::Event::ERROR);
+      event.mutable_error()->set_message("Framework failed over");
+      send(fw, event);
+      auto old = std::move(fw.stream);
+      old->close();
+    }
+    std::vector<std::string> offers(fw.offers.begin(), fw.offers.end());
+    for (const auto& offer_id : offers) {
+      removeOffer(offer_id, std::nullopt, false);
+    }
+    if (fw.failover_timer != 0) {
+      loop_.cancel(fw.failover_timer);
+      fw.failover_timer = 0;
+    }
+    fw.reregistered_time = now();
+    allocator_.activateFramework(id);
+    log_->info("framework_resubscribed framework_id={} name={}", id, info.name());
+  }
+  fw.info = info;
+  fw.partition_aware = false;
+  for (const auto& cap : info.capabilities()) {
+    if (cap.type() == v1::FrameworkInfo::Capability::PARTITION_AWARE) {
+      fw.partition_aware = true;
+    }
+  }
+  fw.connected = true;
+  fw.active = true;
+  fw.content = accept;
+  fw.stream_id = stream_id;
+  fw.stream = responder.stream(200, headers);
+  std::weak_ptr<http::Stream> weak = fw.stream;
+  fw.stream->onClosed([this, id, weak] {
+    auto f = frameworks_.find(id);
+    if (f != frameworks_.end() && f->second.stream == weak.lock()) {
+      frameworkDisconnected(id);
+    }
+  });
+
+  scheduler::Event event;
+  event.set_type(scheduler::Event::SUBSCRIBED);
+  auto* subscribed = event.mutable_subscribed();
+  subscribed->mutable_framework_id()->set_value(id);
+  subscribed->set_heartbeat_interval_seconds(
+      std::chrono::duration<double>(flags_.framework_heartbeat).count());
+  *subscribed->mutable_master_info() = info_;
+  send(fw, event);
+
+  if (fw.heartbeat_timer == 0) {
+    fw.heartbeat_timer = loop_.every(flags_.framework_heartbeat, [this, id] {
+      auto f = frameworks_.find(id);
+      if (f != frameworks_.end()) {
+        scheduler::Event heartbeat;
+        heartbeat.set_type(scheduler::Event::HEARTBEAT);
+        send(f->second, heartbeat);
+      }
+    });
+  }
+  if (call.subscribe().suppressed_roles_size() > 0) {
+    allocator_.suppress(id);
+  }
+  scheduleAllocation();
+}
+
+Status Master::teardown(Framework& framework) {
+  removeFramework(framework.id, "Framework requested teardown");
+  return {};
+}
+
+Status Master::accept(Framework& framework, const scheduler::Call::Accept& accept) {
+  metrics_.offers_accepted++;
+  std::string error;
+  std::string agent_id;
+  Resources available;
+  std::set<std::string> seen;
+  std::vector<std::string> consumed;
+  if (accept.offer_ids_size() == 0) {
+    error = "No offers specified";
+  }
+  for (const auto& offer_id : accept.offer_ids()) {
+    auto it = offers_.find(offer_id.value());
+    if (!seen.insert(offer_id.value()).second) {
+      error = fmt::format("Duplicate offer {} in the same accept call", offer_id.value());
+      continue;
+    }
+    if (it == offers_.end()) {
+      if (error.empty()) error = fmt::format("Offer {} is no longer valid", offer_id.value());
+      continue;
+    }
+    const OfferRecord& offer = it->second;
+    if (offer.offer.framework_id().value() != framework.id) {
+      if (error.empty()) error = fmt::format("Offer {} has invalid framework", offer_id.value());
+      continue;
+    }
+    if (!agent_id.empty() && offer.offer.agent_id().value() != agent_id) {
+      if (error.empty()) error = "Aggregated offers must belong to one single agent";
+    }
+    agent_id = offer.offer.agent_id().value();
+    consumed.push_back(offer_id.value());
+  }
+
+  std::chrono::nanoseconds refuse = refuseDuration(accept.filters());
+  auto agent_it = agents_.find(agent_id);
+  if (error.empty() && (agent_it == agents_.end() || !agent_it->second.connected)) {
+    error = fmt::format("Agent {} is not connected", agent_id);
+  }
+  if (!error.empty()) {
+    for (const auto& offer_id : consumed) {
+      removeOffer(offer_id, std::nullopt, false);
+    }
+    for (const auto& op : accept.operations()) {
+      const auto* tasks = op.type() == v1::Offer::Operation::LAUNCH
+                              ? &op.launch().task_infos()
+                              : op.type() == v1::Offer::Operation::LAUNCH_GROUP
+                                    ? &op.launch_group().task_group().tasks()
+                                    : nullptr;
+      if (tasks == nullptr) {
+        continue;
+      }
+      for (const auto& task : *tasks) {
+        auto state = framework.partition_aware ? v1::TASK_DROPPED : v1::TASK_LOST;
+        (framework.partition_aware ? metrics_.tasks_dropped : metrics_.tasks_lost)++;
+        sendTaskUpdate(framework,
+                       masterStatus(framework, task.task_id().value(), task.agent_id().value(),
+                                    state, v1::TaskStatus::REASON_INVALID_OFFERS,
+                                    fmt::format("Task launched with invalid offers: {}", error)));
+      }
+    }
+    log_->warn("accept_refused framework_id={} reason={}", framework.id, error);
+    return {};
+  }
+
+  // The offers are used up: their resources stay allocated to the framework while tasks use
+  // them; what the operations leave over goes back to the allocator below.
+  for (const auto& offer_id : consumed) {
+    auto it = offers_.find(offer_id);
+    available += it->second.resources;
+    if (it->second.timeout_timer != 0) {
+      loop_.cancel(it->second.timeout_timer);
+    }
+    framework.offers.erase(offer_id);
+    framework.offered -= it->second.resources;
+    agent_it->second.offers.erase(offer_id);
+    agent_it->second.offered -= it->second.resources;
+    offers_.erase(it);
+  }
+  Agent& agent = agent_it->second;
+  for (const auto& op : accept.operations()) {
+    switch (op.type()) {
+      case v1::Offer::Operation::LAUNCH:
+        launch(framework, agent, op, available);
+        break;
+      case v1::Offer::Operation::LAUNCH_GROUP:
+        for (const auto& task : op.launch_group().task_group().tasks()) {
+          metrics_.tasks_error++;
+          sendTaskUpdate(framework,
+                         masterStatus(framework, task.task_id().value(), agent.id, v1::TASK_ERROR,
+                                      v1::TaskStatus::REASON_TASK_GROUP_INVALID,
+                                      "LAUNCH_GROUP is not supported yet"));
+        }
+        break;
+      default:
+        refuseOperation(framework, op,
+                        fmt::format("Offer operation '{}' is not supported yet",
+                                    v1::Offer::Operation::Type_Name(op.type())));
+    }
+  }
+  if (!available.empty()) {
+    allocator_.recoverResources(framework.id, agent.id, available, refuse,
+                                std::chrono::steady_clock::now());
+  }
+  scheduleAllocation();
+  return {};
+}
+
+void Master::refuseOperation(Framework& framework, const v1::Offer::Operation& operation,
+                             const std::string& why) {
+  log_->warn("operation_refused framework_id={} type={} reason={}", framework.id,
+             v1::Offer::Operation::Type_Name(operation.type()), why);
+  if (!operation.has_id()) {
+    return;  // Without an id Mesos reports nothing either: the resources simply come back.
+  }
+  scheduler::Event event;
+  event.set_type(scheduler::Event::UPDATE_OPERATION_STATUS);
+  auto* status = event.mutable_update_operation_status()->mutable_status();
+  *status->mutable_operation_id() = operation.id();
+  status->set_state(v1::OPERATION_ERROR);
+  status->set_message(why);
+  send(framework, event);
+}
+
+Status Master::decline(Framework& framework, const scheduler::Call::Decline& decline) {
+  auto refuse = refuseDuration(decline.filters());
+  for (const auto& offer_id : decline.offer_ids()) {
+    auto it = offers_.find(offer_id.value());
+    if (it == offers_.end() || it->second.offer.framework_id().value() != framework.id) {
+      log_->debug("decline_ignored framework_id={} offer_id={}", framework.id, offer_id.value());
+      continue;
+    }
+    metrics_.offers_declined++;
+    removeOffer(offer_id.value(), refuse, false);
+  }
+  scheduleAllocation();
+  return {};
+}
+
+Status Master::revive(Framework& framework) {
+  allocator_.revive(framework.id);
+  scheduleAllocation();
+  return {};
+}
+
+Status Master::suppress(Framework& framework) {
+  allocator_.suppress(framework.id);
+  return {};
+}
+
+Status Master::kill(Framework& framework, const scheduler::Call::Kill& kill) {
+  auto it = framework.tasks.find(kill.task_id().value());
+  if (it == framework.tasks.end()) {
+    // Unknown: answer with what reconciliation would say, as Mesos does.
+    scheduler::Call::Reconcile reconcile;
+    auto* task = reconcile.add_tasks();
+    *task->mutable_task_id() = kill.task_id();
+    if (kill.has_agent_id()) {
+      *task->mutable_agent_id() = kill.agent_id();
+    }
+    return this->reconcile(framework, reconcile);
+  }
+  Task& task = it->second;
+  if (isTerminal(task.info.state())) {
+    return {};
+  }
+  auto agent = agents_.find(task.info.agent_id().value());
+  if (agent == agents_.end()) {
+    return {};
+  }
+  internal::AgentEvent event;
+  event.set_type(internal::AgentEvent::KILL_TASK);
+  auto* k = event.mutable_kill_task();
+  k->mutable_framework_id()->set_value(framework.id);
+  *k->mutable_task_id() = kill.task_id();
+  if (kill.has_kill_policy()) {
+    *k->mutable_kill_policy() = kill.kill_policy();
+  } else if (task.info.has_kill_policy()) {
+    *k->mutable_kill_policy() = task.info.kill_policy();
+  }
+  sendToAgent(agent->second, event);
+  log_->info("task_kill_requested framework_id={} task_id={}", framework.id,
+             kill.task_id().value());
+  return {};
+}
+
+Status Master::shutdownExecutor(Framework& framework, const scheduler::Call::Shutdown& shutdown) {
+  auto agent = agents_.find(shutdown.agent_id().value());
+  if (agent == agents_.end()) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("Agent '{}' is not known", shutdown.agent_id().value())};
+  }
+  internal::AgentEvent event;
+  event.set_type(internal::AgentEvent::SHUTDOWN_EXECUTOR);
+  event.mutable_shutdown_executor()->mutable_framework_id()->set_value(framework.id);
+  *event.mutable_shutdown_executor()->mutable_executor_id() = shutdown.executor_id();
+  sendToAgent(agent->second, event);
+  return {};
+}
+
+Status Master::acknowledge(Framework& framework, const scheduler::Call::Acknowledge& ack) {
+  auto agent = agents_.find(ack.agent_id().value());
+  auto task = framework.tasks.find(ack.task_id().value());
+  if (task != framework.tasks.end() && task->second.info.status_update_uuid() == ack.uuid() &&
+      isTerminal(task->second.info.status_update_state())) {
+    completeTask(framework, ack.task_id().value());
+  }
+  if (agent == agents_.end() || !agent->second.connected) {
+    log_->warn("ack_dropped framework_id={} task_id={} reason=agent_not_connected", framework.id,
+               ack.task_id().value());
+    return {};
+  }
+  internal::AgentEvent event;
+  event.set_type(internal::AgentEvent::ACKNOWLEDGE);
+  auto* a = event.mutable_acknowledge();
+  a->mutable_framework_id()->set_value(framework.id);
+  *a->mutable_task_id() = ack.task_id();
+  a->set_uuid(ack.uuid());
+  sendToAgent(agent->second, event);
+  return {};
+}
+
+Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile& reconcile) {
+  auto latest = [&](const Task& task) {
+    v1::TaskStatus status =
+        masterStatus(framework, task.info.task_id().value(), task.info.agent_id().value(),
+                     task.info.state(), v1::TaskStatus::REASON_RECONCILIATION,
+                     "Reconciliation: Latest task state");
+    if (task.info.has_executor_id()) {
+      *status.mutable_executor_id() = task.info.executor_id();
+    }
+    return status;
+  };
+  if (reconcile.tasks_size() == 0) {
+    for (const auto& [id, task] : framework.tasks) {
+      sendTaskUpdate(framework, latest(task));
+    }
+    return {};
+  }
+  for (const auto& entry : reconcile.tasks()) {
+    auto it = framework.tasks.find(entry.task_id().value());
+    if (it != framework.tasks.end()) {
+      sendTaskUpdate(framework, latest(it->second));
+      continue;
+    }
+    bool agent_known = entry.has_agent_id() && agents_.contains(entry.agent_id().value());
+    v1::TaskState state;
+    std::string why;
+    if (agent_known) {
+      state = framework.partition_aware ? v1::TASK_GONE : v1::TASK_LOST;
+      why = "Reconciliation: Task is unknown to the agent";
+    } else {
+      state = framework.partition_aware ? v1::TASK_UNKNOWN : v1::TASK_LOST;
+      why = "Reconciliation: Task is unknown";
+    }
+    sendTaskUpdate(framework, masterStatus(framework, entry.task_id().value(),
+                                           entry.has_agent_id() ? entry.agent_id().value() : "",
+                                           state, v1::TaskStatus::REASON_RECONCILIATION, why));
+  }
+  return {};
+}
+
+Status Master::message(Framework& framework, const scheduler::Call::Message& message) {
+  auto agent = agents_.find(message.agent_id().value());
+  if (agent == agents_.end() || !agent->second.connected) {
+    log_->warn("framework_message_dropped framework_id={} agent_id={} reason=agent_not_connected",
+               framework.id, message.agent_id().value());
+    return {};
+  }
+  metrics_.valid_framework_to_executor_messages++;
+  internal::AgentEvent event;
+  event.set_type(internal::AgentEvent::FRAMEWORK_MESSAGE);
+  auto* m = event.mutable_framework_message();
+  m->mutable_framework_id()->set_value(framework.id);
+  *m->mutable_executor_id() = message.executor_id();
+  m->set_data(message.data());
+  sendToAgent(agent->second, event);
+  return {};
+}
+
+}  // namespace plateau::master

@@ -1,0 +1,380 @@
+// Read-only JSON endpoints in Mesos's shapes: /master/state and /metrics/snapshot.
+
+#include <fmt/format.h>
+
+#include "common/json.h"
+#include "common/json_codec.h"
+#include "common/version.h"
+#include "master/master.h"
+#include "master/validation.h"
+
+namespace plateau::master {
+
+namespace {
+
+// Mesos's "resources" object: scalars as numbers, ranges and sets as text.
+void writeResources(json::Writer& w, const Resources& resources) {
+  w.beginObject();
+  for (const char* name : {"cpus", "gpus", "mem", "disk"}) {
+    w.key(name);
+    w.value(resources.scalar(name));
+  }
+  for (const auto& r : resources) {
+    if (r.name == "cpus" || r.name == "gpus" || r.name == "mem" || r.name == "disk") {
+      continue;
+    }
+    w.key(r.name);
+    switch (r.type) {
+      case ResourceType::kScalar: w.value(r.scalar()); break;
+      case ResourceType::kRanges: w.value(r.ranges.toString()); break;
+      case ResourceType::kSet: {
+        std::string items;
+        for (const auto& item : r.items) {
+          items += (items.empty() ? "" : ",") + item;
+        }
+        w.value("{" + items + "}");
+        break;
+      }
+    }
+  }
+  w.endObject();
+}
+
+void writeResourcesFull(json::Writer& w, const Resources& resources, const std::string& role) {
+  google::protobuf::RepeatedPtrField<v1::Resource> protos;
+  resourcesToProto(resources, &protos, role);
+  w.beginArray();
+  for (const auto& r : protos) {
+    writeJson(w, r);
+  }
+  w.endArray();
+}
+
+void writeTask(json::Writer& w, const v1::Task& task, const std::string& role) {
+  w.beginObject();
+  w.key("id"); w.value(task.task_id().value());
+  w.key("name"); w.value(task.name());
+  w.key("framework_id"); w.value(task.framework_id().value());
+  w.key("executor_id"); w.value(task.executor_id().value());
+  w.key("slave_id"); w.value(task.agent_id().value());
+  w.key("agent_id"); w.value(task.agent_id().value());
+  w.key("state"); w.value(v1::TaskState_Name(task.state()));
+  w.key("role"); w.value(role);
+  auto resources = resourcesFromProto(task.resources());
+  w.key("resources");
+  writeResources(w, resources ? *resources : Resources());
+  if (task.has_user()) {
+    w.key("user"); w.value(task.user());
+  }
+  w.key("statuses");
+  w.beginArray();
+  for (const auto& status : task.statuses()) {
+    w.beginObject();
+    w.key("state"); w.value(v1::TaskState_Name(status.state()));
+    w.key("timestamp"); w.value(status.timestamp());
+    if (status.has_healthy()) {
+      w.key("healthy"); w.value(status.healthy());
+    }
+    w.endObject();
+  }
+  w.endArray();
+  if (task.has_labels()) {
+    w.key("labels");
+    w.beginArray();
+    for (const auto& label : task.labels().labels()) {
+      writeJson(w, label);
+    }
+    w.endArray();
+  }
+  if (task.has_discovery()) {
+    w.key("discovery"); writeJson(w, task.discovery());
+  }
+  if (task.has_container()) {
+    w.key("container"); writeJson(w, task.container());
+  }
+  w.endObject();
+}
+
+}  // namespace
+
+void writeFramework(json::Writer& w, const Framework& fw, bool completed, int max_tasks);
+
+void writeFramework(json::Writer& w, const Framework& fw, bool completed, int max_tasks) {
+  (void)max_tasks;
+  w.beginObject();
+  w.key("id"); w.value(fw.id);
+  w.key("name"); w.value(fw.info.name());
+  w.key("user"); w.value(fw.info.user());
+  w.key("hostname"); w.value(fw.info.hostname());
+  w.key("webui_url"); w.value(fw.info.webui_url());
+  w.key("principal"); w.value(fw.info.principal());
+  w.key("role"); w.value(fw.role);
+  w.key("roles");
+  w.beginArray();
+  w.value(fw.role);
+  w.endArray();
+  w.key("failover_timeout"); w.value(fw.info.failover_timeout());
+  w.key("checkpoint"); w.value(fw.info.checkpoint());
+  w.key("active"); w.value(fw.active);
+  w.key("connected"); w.value(fw.connected);
+  w.key("recovered"); w.value(false);
+  w.key("registered_time"); w.value(fw.registered_time);
+  w.key("reregistered_time"); w.value(fw.reregistered_time);
+  w.key("unregistered_time"); w.value(fw.unregistered_time);
+  w.key("capabilities");
+  w.beginArray();
+  for (const auto& cap : fw.info.capabilities()) {
+    w.value(v1::FrameworkInfo::Capability::Type_Name(cap.type()));
+  }
+  w.endArray();
+  w.key("resources"); writeResources(w, fw.used + fw.offered);
+  w.key("allocated_resources"); writeResources(w, fw.used + fw.offered);
+  w.key("used_resources"); writeResources(w, fw.used);
+  w.key("offered_resources"); writeResources(w, fw.offered);
+  w.key("tasks");
+  w.beginArray();
+  if (!completed) {
+    for (const auto& [id, task] : fw.tasks) {
+      if (!isTerminal(task.info.state())) {
+        writeTask(w, task.info, fw.role);
+      }
+    }
+  }
+  w.endArray();
+  w.key("unreachable_tasks");
+  w.beginArray();
+  w.endArray();
+  w.key("completed_tasks");
+  w.beginArray();
+  for (const auto& [id, task] : fw.tasks) {
+    if (isTerminal(task.info.state())) {
+      writeTask(w, task.info, fw.role);
+    }
+  }
+  for (const auto& task : fw.completed_tasks) {
+    writeTask(w, task, fw.role);
+  }
+  w.endArray();
+  w.key("offers");
+  w.beginArray();
+  w.endArray();
+  w.key("executors");
+  w.beginArray();
+  for (const auto& [agent_id, executors] : fw.executors) {
+    for (const auto& [executor_id, executor] : executors) {
+      w.beginObject();
+      w.key("executor_id"); w.value(executor_id);
+      w.key("name"); w.value(executor.info.name());
+      w.key("framework_id"); w.value(fw.id);
+      w.key("slave_id"); w.value(agent_id);
+      w.key("command"); writeJson(w, executor.info.command());
+      w.key("resources"); writeResources(w, executor.resources);
+      w.endObject();
+    }
+  }
+  w.endArray();
+  w.endObject();
+}
+
+http::Response Master::stateJson() const {
+  std::string out;
+  out.reserve(4096);
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("version"); w.value(kVersion);
+  w.key("git_sha"); w.value("");
+  w.key("build_date"); w.value("");
+  w.key("build_time"); w.value(0);
+  w.key("build_user"); w.value("plateau");
+  w.key("start_time"); w.value(start_time_);
+  w.key("elected_time"); w.value(start_time_);
+  w.key("id"); w.value(master_id_);
+  w.key("pid"); w.value(info_.pid());
+  w.key("hostname"); w.value(info_.hostname());
+  w.key("leader"); w.value(info_.pid());
+  w.key("leader_info"); writeJson(w, info_);
+  if (!flags_.cluster.empty()) {
+    w.key("cluster"); w.value(flags_.cluster);
+  }
+  size_t active = 0;
+  for (const auto& [id, agent] : agents_) {
+    active += agent.connected ? 1 : 0;
+  }
+  w.key("activated_slaves"); w.value(active);
+  w.key("deactivated_slaves"); w.value(agents_.size() - active);
+  w.key("unreachable_slaves"); w.value(0);
+  w.key("capabilities");
+  w.beginArray();
+  w.endArray();
+  w.key("flags");
+  w.beginObject();
+  for (const auto& [name, value] : flag_values_) {
+    w.key(name);
+    w.value(value);
+  }
+  w.endObject();
+
+  w.key("slaves");
+  w.beginArray();
+  for (const auto& [id, agent] : agents_) {
+    w.beginObject();
+    w.key("id"); w.value(id);
+    w.key("pid"); w.value(fmt::format("slave(1)@{}:{}", agent.info.hostname(), agent.info.port()));
+    w.key("hostname"); w.value(agent.info.hostname());
+    w.key("port"); w.value(agent.info.port());
+    w.key("registered_time"); w.value(agent.registered_time);
+    if (agent.reregistered_time > 0) {
+      w.key("reregistered_time"); w.value(agent.reregistered_time);
+    }
+    w.key("active"); w.value(agent.connected);
+    w.key("deactivated"); w.value(!agent.connected);
+    w.key("version"); w.value(agent.version);
+    w.key("resources"); writeResources(w, agent.total);
+    w.key("used_resources"); writeResources(w, agent.used);
+    w.key("offered_resources"); writeResources(w, agent.offered);
+    w.key("unreserved_resources"); writeResources(w, agent.total);
+    w.key("reserved_resources");
+    w.beginObject();
+    w.endObject();
+    w.key("resources_full"); writeResourcesFull(w, agent.total, "");
+    w.key("unreserved_resources_full"); writeResourcesFull(w, agent.total, "");
+    w.key("used_resources_full"); writeResourcesFull(w, agent.used, "");
+    w.key("offered_resources_full"); writeResourcesFull(w, agent.offered, "");
+    w.key("reserved_resources_full");
+    w.beginObject();
+    w.endObject();
+    w.key("attributes");
+    w.beginObject();
+    for (const auto& attribute : agent.info.attributes()) {
+      w.key(attribute.name());
+      switch (attribute.type()) {
+        case v1::Value::SCALAR: w.value(attribute.scalar().value()); break;
+        case v1::Value::TEXT: w.value(attribute.text().value()); break;
+        case v1::Value::RANGES: {
+          Ranges ranges;
+          for (const auto& r : attribute.ranges().range()) {
+            ranges.add(Range{r.begin(), r.end()});
+          }
+          w.value(ranges.toString());
+          break;
+        }
+        default: w.value(""); break;
+      }
+    }
+    w.endObject();
+    w.key("capabilities");
+    w.beginArray();
+    w.endArray();
+    w.endObject();
+  }
+  w.endArray();
+
+  w.key("frameworks");
+  w.beginArray();
+  for (const auto& [id, fw] : frameworks_) {
+    writeFramework(w, fw, false, flags_.max_completed_tasks_per_framework);
+  }
+  w.endArray();
+  w.key("completed_frameworks");
+  w.beginArray();
+  for (const auto& fw : completed_frameworks_) {
+    writeFramework(w, fw, true, flags_.max_completed_tasks_per_framework);
+  }
+  w.endArray();
+  w.key("orphan_tasks");
+  w.beginArray();
+  w.endArray();
+  w.key("unregistered_frameworks");
+  w.beginArray();
+  w.endArray();
+  w.endObject();
+  return http::Response::json(std::move(out));
+}
+
+http::Response Master::metricsJson() const {
+  Resources total, used, offered;
+  size_t active_agents = 0;
+  for (const auto& [id, agent] : agents_) {
+    total += agent.total;
+    used += agent.used;
+    offered += agent.offered;
+    active_agents += agent.connected ? 1 : 0;
+  }
+  size_t fw_connected = 0, fw_active = 0;
+  std::map<v1::TaskState, uint64_t> states;
+  for (const auto& [id, fw] : frameworks_) {
+    fw_connected += fw.connected ? 1 : 0;
+    fw_active += fw.active ? 1 : 0;
+    for (const auto& [task_id, task] : fw.tasks) {
+      states[task.info.state()]++;
+    }
+  }
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  auto metric = [&](const char* name, double value) {
+    w.key(name);
+    w.value(value);
+  };
+  double uptime =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  metric("master/uptime_secs", uptime);
+  metric("master/elected", 1);
+  metric("master/slaves_active", active_agents);
+  metric("master/slaves_inactive", agents_.size() - active_agents);
+  metric("master/slaves_connected", active_agents);
+  metric("master/slaves_disconnected", agents_.size() - active_agents);
+  metric("master/slaves_unreachable", 0);
+  metric("master/slave_registrations", metrics_.agent_registrations);
+  metric("master/slave_reregistrations", metrics_.agent_reregistrations);
+  metric("master/slave_removals", metrics_.agent_removals);
+  metric("master/frameworks_active", fw_active);
+  metric("master/frameworks_inactive", frameworks_.size() - fw_active);
+  metric("master/frameworks_connected", fw_connected);
+  metric("master/frameworks_disconnected", frameworks_.size() - fw_connected);
+  metric("master/outstanding_offers", offers_.size());
+  metric("master/tasks_staging", states[v1::TASK_STAGING]);
+  metric("master/tasks_starting", states[v1::TASK_STARTING]);
+  metric("master/tasks_running", states[v1::TASK_RUNNING]);
+  metric("master/tasks_killing", states[v1::TASK_KILLING]);
+  metric("master/tasks_unreachable", 0);
+  metric("master/tasks_finished", metrics_.tasks_finished);
+  metric("master/tasks_failed", metrics_.tasks_failed);
+  metric("master/tasks_killed", metrics_.tasks_killed);
+  metric("master/tasks_lost", metrics_.tasks_lost);
+  metric("master/tasks_error", metrics_.tasks_error);
+  metric("master/tasks_dropped", metrics_.tasks_dropped);
+  metric("master/tasks_gone", metrics_.tasks_gone);
+  metric("master/tasks_gone_by_operator", 0);
+  metric("master/valid_status_updates", metrics_.valid_status_updates);
+  metric("master/invalid_status_updates", metrics_.invalid_status_updates);
+  metric("master/valid_framework_to_executor_messages",
+         metrics_.valid_framework_to_executor_messages);
+  metric("master/valid_executor_to_framework_messages",
+         metrics_.valid_executor_to_framework_messages);
+  metric("master/messages_decline_offers", metrics_.offers_declined);
+  metric("master/messages_accept_offers", metrics_.offers_accepted);
+  metric("master/messages_offer_rescinded", metrics_.offers_rescinded);
+  metric("master/event_queue_messages", 0);
+  metric("master/dropped_messages", 0);
+  for (const char* name : {"cpus", "mem", "disk", "gpus"}) {
+    double t = total.scalar(name);
+    double u = used.scalar(name);
+    w.key(fmt::format("master/{}_total", name));
+    w.value(t);
+    w.key(fmt::format("master/{}_used", name));
+    w.value(u);
+    w.key(fmt::format("master/{}_percent", name));
+    w.value(t > 0 ? u / t : 0.0);
+  }
+  metric("allocator/mesos/allocation_runs", metrics_.allocation_runs);
+  metric("allocator/mesos/allocation_run_ms", metrics_.allocation_last_ms);
+  metric("plateau/calls_received", metrics_.calls_received);
+  metric("plateau/calls_invalid", metrics_.calls_invalid);
+  metric("plateau/offers_sent", metrics_.offers_sent);
+  metric("plateau/tasks_launched", metrics_.tasks_launched);
+  w.endObject();
+  return http::Response::json(std::move(out));
+}
+
+}  // namespace plateau::master

@@ -1,0 +1,252 @@
+// Launching tasks and following their states.
+
+#include <fmt/format.h>
+
+#include "common/resources_proto.h"
+#include "master/master.h"
+#include "master/validation.h"
+
+namespace plateau::master {
+
+namespace {
+
+constexpr int kMaxStatusesPerTask = 10;
+
+}  // namespace
+
+void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& operation,
+                    Resources& available) {
+  for (const auto& task : operation.launch().task_infos()) {
+    const std::string& task_id = task.task_id().value();
+    auto refuse = [&](const std::string& why) {
+      metrics_.tasks_error++;
+      sendTaskUpdate(fw, masterStatus(fw, task_id, agent.id, v1::TASK_ERROR,
+                                      v1::TaskStatus::REASON_TASK_INVALID, why));
+      log_->warn("task_refused framework_id={} task_id={} reason={}", fw.id, task_id, why);
+    };
+    if (Status s = validateId("TaskID", task_id); !s.isOk()) {
+      refuse(s.message());
+      continue;
+    }
+    if (fw.tasks.contains(task_id)) {
+      refuse(fmt::format("Task has duplicate ID: {}", task_id));
+      continue;
+    }
+    if (task.agent_id().value() != agent.id) {
+      refuse(fmt::format("Task uses agent ID '{}' but the offer is for agent '{}'",
+                         task.agent_id().value(), agent.id));
+      continue;
+    }
+    if (task.has_command() == task.has_executor()) {
+      refuse("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present");
+      continue;
+    }
+    if (task.has_command() && task.command().shell() && !task.command().has_value()) {
+      refuse("Task's CommandInfo has 'shell' set but no 'value' to run");
+      continue;
+    }
+    auto resources = resourcesFromProto(task.resources());
+    if (!resources) {
+      refuse(fmt::format("Task uses invalid resources: {}", resources.error().message()));
+      continue;
+    }
+    bool wrong_role = false;
+    for (const auto& r : task.resources()) {
+      if (r.has_allocation_info() && r.allocation_info().role() != fw.role) {
+        wrong_role = true;
+      }
+    }
+    if (wrong_role) {
+      refuse(fmt::format("Task's resources are not allocated to the framework's role '{}'",
+                         fw.role));
+      continue;
+    }
+    Resources needed = *resources;
+    std::optional<Executor> new_executor;
+    if (task.has_executor()) {
+      const auto& executor = task.executor();
+      const std::string& executor_id = executor.executor_id().value();
+      if (Status s = validateId("ExecutorID", executor_id); !s.isOk()) {
+        refuse(s.message());
+        continue;
+      }
+      if (executor.has_framework_id() && executor.framework_id().value() != fw.id) {
+        refuse(fmt::format("ExecutorInfo has an invalid FrameworkID '{}'",
+                           executor.framework_id().value()));
+        continue;
+      }
+      if (executor.type() != v1::ExecutorInfo::DEFAULT && !executor.has_command()) {
+        refuse("ExecutorInfo of a custom executor must have 'command' set");
+        continue;
+      }
+      auto& running = fw.executors[agent.id];
+      auto existing = running.find(executor_id);
+      if (existing != running.end()) {
+        if (existing->second.info.command().SerializeAsString() !=
+            executor.command().SerializeAsString()) {
+          refuse(fmt::format("ExecutorInfo for executor '{}' differs from the running one",
+                             executor_id));
+          continue;
+        }
+      } else {
+        auto executor_resources = resourcesFromProto(executor.resources());
+        if (!executor_resources) {
+          refuse(fmt::format("Executor uses invalid resources: {}",
+                             executor_resources.error().message()));
+          continue;
+        }
+        Executor e{executor, *executor_resources};
+        e.info.mutable_framework_id()->set_value(fw.id);
+        needed += *executor_resources;
+        new_executor = std::move(e);
+      }
+    }
+    if (needed.empty()) {
+      refuse("Task and its executor use no resources");
+      continue;
+    }
+    if (!available.contains(needed)) {
+      refuse(fmt::format("Task uses more resources {} than available {}", needed.toString(),
+                         available.toString()));
+      continue;
+    }
+    available -= needed;
+
+    if (new_executor) {
+      fw.used += new_executor->resources;
+      agent.used += new_executor->resources;
+      agent.frameworks_with_executors.insert(fw.id);
+      fw.executors[agent.id].emplace(new_executor->info.executor_id().value(), *new_executor);
+    }
+    Task record;
+    v1::Task& info = record.info;
+    info.set_name(task.name());
+    *info.mutable_task_id() = task.task_id();
+    info.mutable_framework_id()->set_value(fw.id);
+    if (task.has_executor()) {
+      *info.mutable_executor_id() = task.executor().executor_id();
+    }
+    info.mutable_agent_id()->set_value(agent.id);
+    info.set_state(v1::TASK_STAGING);
+    resourcesToProto(*resources, info.mutable_resources(), fw.role);
+    if (task.has_labels()) *info.mutable_labels() = task.labels();
+    if (task.has_discovery()) *info.mutable_discovery() = task.discovery();
+    if (task.has_container()) *info.mutable_container() = task.container();
+    if (task.has_health_check()) *info.mutable_health_check() = task.health_check();
+    if (task.has_kill_policy()) *info.mutable_kill_policy() = task.kill_policy();
+    info.set_user(task.has_command() && task.command().has_user() ? task.command().user()
+                                                                 : fw.info.user());
+    record.resources = *resources;
+    fw.used += *resources;
+    agent.used += *resources;
+    fw.tasks.emplace(task_id, std::move(record));
+    agent.tasks.emplace(fw.id, task_id);
+
+    internal::AgentEvent event;
+    event.set_type(internal::AgentEvent::RUN_TASK);
+    auto* run = event.mutable_run_task();
+    *run->mutable_framework_info() = fw.info;
+    *run->mutable_task() = task;
+    if (task.has_executor()) {
+      *run->mutable_executor() = task.executor();
+      run->mutable_executor()->mutable_framework_id()->set_value(fw.id);
+    }
+    sendToAgent(agent, event);
+    metrics_.tasks_launched++;
+    log_->info("task_launched framework_id={} task_id={} agent_id={}", fw.id, task_id, agent.id);
+  }
+}
+
+v1::TaskStatus Master::masterStatus(const Framework& framework, const std::string& task_id,
+                                    const std::string& agent_id, v1::TaskState state,
+                                    v1::TaskStatus::Reason reason, const std::string& message) {
+  (void)framework;
+  v1::TaskStatus status;
+  status.mutable_task_id()->set_value(task_id);
+  status.set_state(state);
+  status.set_source(v1::TaskStatus::SOURCE_MASTER);
+  status.set_reason(reason);
+  status.set_message(message);
+  if (!agent_id.empty()) {
+    status.mutable_agent_id()->set_value(agent_id);
+  }
+  status.set_timestamp(now());
+  return status;
+}
+
+void Master::sendTaskUpdate(Framework& framework, const v1::TaskStatus& status) {
+  scheduler::Event event;
+  event.set_type(scheduler::Event::UPDATE);
+  *event.mutable_update()->mutable_status() = status;
+  send(framework, event);
+}
+
+void Master::updateTaskState(Framework& fw, Task& task, const v1::TaskStatus& status,
+                             v1::TaskState latest) {
+  bool was_terminal = isTerminal(task.info.state());
+  task.info.set_state(latest);
+  task.info.set_status_update_state(status.state());
+  if (status.has_uuid()) {
+    task.info.set_status_update_uuid(status.uuid());
+  } else {
+    task.info.clear_status_update_uuid();
+  }
+  auto* statuses = task.info.mutable_statuses();
+  if (statuses->empty() || statuses->rbegin()->state() != status.state()) {
+    v1::TaskStatus kept = status;
+    kept.clear_data();
+    *statuses->Add() = std::move(kept);
+    if (statuses->size() > kMaxStatusesPerTask) {
+      statuses->DeleteSubrange(0, 1);
+    }
+  }
+  if (!was_terminal && isTerminal(latest)) {
+    switch (latest) {
+      case v1::TASK_FINISHED: metrics_.tasks_finished++; break;
+      case v1::TASK_FAILED: metrics_.tasks_failed++; break;
+      case v1::TASK_KILLED: metrics_.tasks_killed++; break;
+      case v1::TASK_LOST: metrics_.tasks_lost++; break;
+      case v1::TASK_ERROR: metrics_.tasks_error++; break;
+      case v1::TASK_DROPPED: metrics_.tasks_dropped++; break;
+      default: metrics_.tasks_gone++; break;
+    }
+    releaseTaskResources(fw, task, true);
+    scheduleAllocation();
+  }
+}
+
+void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator) {
+  if (task.resources_released) {
+    return;
+  }
+  task.resources_released = true;
+  fw.used -= task.resources;
+  const std::string& agent_id = task.info.agent_id().value();
+  auto agent = agents_.find(agent_id);
+  if (agent != agents_.end()) {
+    agent->second.used -= task.resources;
+    if (tell_allocator) {
+      allocator_.recoverResources(fw.id, agent_id, task.resources, std::nullopt,
+                                  std::chrono::steady_clock::now());
+    }
+  }
+}
+
+void Master::completeTask(Framework& fw, const std::string& task_id) {
+  auto it = fw.tasks.find(task_id);
+  if (it == fw.tasks.end()) {
+    return;
+  }
+  releaseTaskResources(fw, it->second, true);
+  auto agent = agents_.find(it->second.info.agent_id().value());
+  if (agent != agents_.end()) {
+    agent->second.tasks.erase({fw.id, task_id});
+  }
+  fw.completed_tasks.push_back(std::move(it->second.info));
+  while (fw.completed_tasks.size() > static_cast<size_t>(flags_.max_completed_tasks_per_framework)) {
+    fw.completed_tasks.pop_front();
+  }
+  fw.tasks.erase(it);
+}
+
+}  // namespace plateau::master

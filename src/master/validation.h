@@ -1,0 +1,30 @@
+#pragma once
+
+// Checks on what schedulers send, as Mesos makes them. Each returns a Status whose message
+// is shown to the caller (HTTP 400 body, ERROR event or TASK_ERROR message).
+
+#include <string>
+
+#include <mesos/v1/mesos.pb.h>
+#include <mesos/v1/scheduler/scheduler.pb.h>
+
+#include "common/status.h"
+
+namespace plateau::master {
+
+// The call's shape: its type is set and the matching sub-message is present.
+Status validateCall(const mesos::v1::scheduler::Call& call);
+
+// Role names as Mesos allows them ("*", "eng", "eng/ml"; no ".", "..", leading '-', spaces).
+Status validateRole(const std::string& role);
+
+// FrameworkInfo on SUBSCRIBE: roles, MULTI_ROLE consistency.
+Status validateFrameworkInfo(const mesos::v1::FrameworkInfo& info);
+
+// TaskID / ExecutorID values: non-empty, no '/', no NUL, not "." or "..".
+Status validateId(const std::string& kind, const std::string& value);
+
+// True for states a task never leaves.
+bool isTerminal(mesos::v1::TaskState state);
+
+}  // namespace plateau::master
