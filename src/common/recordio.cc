@@ -20,9 +20,7 @@ std::string encode(std::string_view record) {
 
 Decoder::Decoder(size_t max_record_size) : max_record_size_(max_record_size) {}
 
-bool Decoder::atRecordBoundary() const {
-  return state_ == State::kLength && length_digits_ == 0;
-}
+bool Decoder::atRecordBoundary() const { return state_ == State::kLength && length_digits_ == 0; }
 
 Result<std::vector<std::string>> Decoder::decode(std::string_view chunk) {
   std::vector<std::string> records;

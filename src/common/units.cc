@@ -116,8 +116,8 @@ std::string formatDuration(std::chrono::nanoseconds duration) {
   if (nanos < 0) {
     sign = "-";
     // As in stout, the most negative value prints as the most positive one.
-    nanos = nanos == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max()
-                                                         : -nanos;
+    nanos =
+        nanos == std::numeric_limits<int64_t>::min() ? std::numeric_limits<int64_t>::max() : -nanos;
   }
 
   // Pick the unit whose bucket holds the duration, but step one unit down when that one gives

@@ -119,8 +119,8 @@ TEST(UnitsTest, ParsesBytes) {
 }
 
 TEST(UnitsTest, RejectsMalformedBytes) {
-  for (const char* bad : {"", "1024", "MB", "1.5GB", "1PB", "-1MB", "1 MB", "16777216TB",
-                          "18446744073709551616B"}) {
+  for (const char* bad :
+       {"", "1024", "MB", "1.5GB", "1PB", "-1MB", "1 MB", "16777216TB", "18446744073709551616B"}) {
     auto parsed = parseBytes(bad);
     EXPECT_FALSE(parsed.has_value()) << "'" << bad << "'";
   }
