@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -103,6 +104,7 @@ class Value {
   std::variant<std::monostate, bool, int64_t, uint64_t, double, std::string, Array, Object> data_;
 };
 
+// One object member: a key and its value.
 struct Member {
   std::string key;
   Value value;
