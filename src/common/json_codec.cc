@@ -152,6 +152,22 @@ std::string_view kindName(const json::Value& value) {
   return "a value";
 }
 
+// Input echoed into an error message, cut short so a hostile megabyte does not come back in
+// every error response. Cuts at a UTF-8 boundary so the message stays valid UTF-8.
+std::string excerpt(std::string_view text) {
+  constexpr size_t kMaxEcho = 64;
+  if (text.size() <= kMaxEcho) {
+    return std::string(text);
+  }
+  size_t cut = kMaxEcho;
+  while (cut > 0 && (static_cast<uint8_t>(text[cut]) & 0xC0) == 0x80) {
+    --cut;
+  }
+  return fmt::format("{}...", text.substr(0, cut));
+}
+
+std::string excerptOf(const json::Value& value) { return excerpt(json::stringify(value)); }
+
 // Why a value could not be converted; the reader adds the field path.
 struct Mismatch {
   std::string reason;
@@ -165,7 +181,7 @@ std::unexpected<Mismatch> expected(std::string_view what, const json::Value& val
 }
 
 std::unexpected<Mismatch> outOfRange(std::string_view type, std::string_view text) {
-  return std::unexpected(Mismatch{fmt::format("{} is out of range for {}", text, type)});
+  return std::unexpected(Mismatch{fmt::format("{} is out of range for {}", excerpt(text), type)});
 }
 
 template <class T>
@@ -191,7 +207,8 @@ Converted<T> toInteger(const json::Value& value, std::string_view type) {
         if (parseDecimal<uint64_t>(text)) {
           return outOfRange(type, text);
         }
-        return std::unexpected(Mismatch{fmt::format("'{}' is not a decimal integer", text)});
+        return std::unexpected(
+            Mismatch{fmt::format("'{}' is not a decimal integer", excerpt(text))});
       }
       if (*wide < std::numeric_limits<T>::min() || *wide > std::numeric_limits<T>::max()) {
         return outOfRange(type, text);
@@ -203,7 +220,8 @@ Converted<T> toInteger(const json::Value& value, std::string_view type) {
         if (parseDecimal<int64_t>(text)) {
           return outOfRange(type, text);
         }
-        return std::unexpected(Mismatch{fmt::format("'{}' is not a decimal integer", text)});
+        return std::unexpected(
+            Mismatch{fmt::format("'{}' is not a decimal integer", excerpt(text))});
       }
       if (*wide > std::numeric_limits<T>::max()) {
         return outOfRange(type, text);
@@ -215,18 +233,18 @@ Converted<T> toInteger(const json::Value& value, std::string_view type) {
     return expected("an integer", value);
   }
   if (value.isDouble() && std::trunc(value.asDouble()) != value.asDouble()) {
-    return std::unexpected(Mismatch{fmt::format("{} is not an integer", json::stringify(value))});
+    return std::unexpected(Mismatch{fmt::format("{} is not an integer", excerptOf(value))});
   }
   if constexpr (std::is_signed_v<T>) {
     auto wide = value.toInt64();
     if (!wide || *wide < std::numeric_limits<T>::min() || *wide > std::numeric_limits<T>::max()) {
-      return outOfRange(type, json::stringify(value));
+      return outOfRange(type, excerptOf(value));
     }
     return static_cast<T>(*wide);
   } else {
     auto wide = value.toUint64();
     if (!wide || *wide > std::numeric_limits<T>::max()) {
-      return outOfRange(type, json::stringify(value));
+      return outOfRange(type, excerptOf(value));
     }
     return static_cast<T>(*wide);
   }
@@ -241,7 +259,8 @@ Converted<double> toDouble(const json::Value& value) {
     if (auto number = parseDecimal<double>(value.asString())) {
       return *number;
     }
-    return std::unexpected(Mismatch{fmt::format("'{}' is not a number", value.asString())});
+    return std::unexpected(
+        Mismatch{fmt::format("'{}' is not a number", excerpt(value.asString()))});
   }
   return expected("a number", value);
 }
@@ -252,7 +271,7 @@ Converted<float> toFloat(const json::Value& value) {
     return std::unexpected(number.error());
   }
   if (std::isfinite(*number) && std::fabs(*number) > std::numeric_limits<float>::max()) {
-    return outOfRange("float", json::stringify(value));
+    return outOfRange("float", excerptOf(value));
   }
   return static_cast<float>(*number);
 }
@@ -402,7 +421,7 @@ class Reader {
       // proto2 drops unknown values of optional and repeated enums on parse; Mesos does the
       // same in JSON, so newer clients can send values an older master does not know.
       if (field.is_required()) {
-        return fail(fmt::format("unknown value {} for enum {}", json::stringify(value),
+        return fail(fmt::format("unknown value {} for enum {}", excerptOf(value),
                                 field.enum_type()->full_name()));
       }
       return Status::ok();

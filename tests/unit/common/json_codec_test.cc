@@ -347,6 +347,19 @@ TEST(JsonCodecErrorTest, WrongTypeNamesTheFieldPath) {
             "Invalid value for field 'scalars': expected an object, got a string");
 }
 
+TEST(JsonCodecErrorTest, ErrorsEchoOnlyAnExcerptOfTheInput) {
+  std::string long_text(100000, 'x');
+  std::string message = parseError<test::Scalars>(R"({"i64":")" + std::string(70, 'x') + "\u00e9" +
+                                                  long_text + "\"}");
+  EXPECT_LT(message.size(), 200u) << message;
+  EXPECT_NE(message.find("xxx..."), std::string::npos) << message;
+
+  // Never cut inside a multi-byte character.
+  message = parseError<test::Scalars>(R"({"dbl":")" + std::string(63, 'x') + "\u00e9" + long_text +
+                                      "\"}");
+  EXPECT_NE(message.find(std::string(63, 'x') + "..."), std::string::npos) << message;
+}
+
 TEST(JsonCodecErrorTest, RejectsOutOfRangeIntegers) {
   EXPECT_EQ(parseError<test::Scalars>(R"({"i32":2147483648})"),
             "Invalid value for field 'i32': 2147483648 is out of range for int32");
