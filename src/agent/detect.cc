@@ -92,7 +92,8 @@ Result<google::protobuf::RepeatedPtrField<mesos::v1::Attribute>> parseAttributes
                                            ranges.error().message()));
       }
       a->set_type(mesos::v1::Value::RANGES);
-      for (const auto& r : ranges->ranges("r").intervals()) {
+      Ranges parsed = ranges->ranges("r");
+      for (const auto& r : parsed.intervals()) {
         auto* range = a->mutable_ranges()->add_range();
         range->set_begin(r.begin);
         range->set_end(r.end);

@@ -18,7 +18,7 @@ using namespace std::chrono_literals;
 v1::ExecutorInfo Agent::commandExecutorInfo(const v1::TaskInfo& task,
                                             const std::string& framework_id) {
   v1::ExecutorInfo info;
-  *info.mutable_executor_id() = task.task_id();
+  info.mutable_executor_id()->set_value(task.task_id().value());
   info.mutable_framework_id()->set_value(framework_id);
   info.set_type(v1::ExecutorInfo::CUSTOM);
   std::string shown = task.command().value();
@@ -27,7 +27,6 @@ v1::ExecutorInfo Agent::commandExecutorInfo(const v1::TaskInfo& task,
   }
   info.set_name(fmt::format("Command Executor (Task: {}) (Command: sh -c '{}')",
                             task.task_id().value(), shown));
-  info.set_source(task.task_id().value());
   info.mutable_command()->set_value(executor_path_);
   info.mutable_command()->set_shell(false);
   info.mutable_command()->add_arguments("plateau-executor");

@@ -82,7 +82,6 @@ http::Response Agent::stateJson() const {
       w.beginObject();
       w.key("id"); w.value(ex_id);
       w.key("name"); w.value(ex.info.name());
-      w.key("source"); w.value(ex.info.source());
       w.key("container"); w.value(ex.container_id);
       w.key("directory"); w.value(ex.directory);
       w.key("pid"); w.value(static_cast<int64_t>(ex.pid));

@@ -16,8 +16,11 @@ Result<Resource> fromProto(const mesos::v1::Resource& r) {
   std::string role = "*";
   if (r.reservations_size() > 0) {
     role = r.reservations(r.reservations_size() - 1).role();
-  } else if (r.has_role()) {
-    role = r.role();
+  } else {
+    // The pre-reservations 'role' field is deprecated but still sent by older frameworks.
+    if (r.has_role()) {
+      role = r.role();
+    }
   }
   switch (r.type()) {
     case mesos::v1::Value::SCALAR: {

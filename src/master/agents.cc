@@ -89,7 +89,7 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
         agent.used += *r;
       }
     }
-    allocator_.addAgent(id, *total, used);
+    checked(allocator_.addAgent(id, *total, used));
     log_->info("agent_registered agent_id={} hostname={} resources=\"{}\"", id, info.hostname(),
                total->toString());
   } else {
@@ -125,7 +125,7 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
   if (agent.ping_timer == 0) {
     agent.ping_timer = loop_.every(flags_.agent_ping_timeout, [this, id] { checkAgentPing(id); });
   }
-  allocator_.activateAgent(id);
+  checked(allocator_.activateAgent(id));
   scheduleAllocation();
 }
 
@@ -146,7 +146,7 @@ void Master::agentDisconnected(const std::string& agent_id,
   Agent& agent = it->second;
   agent.connected = false;
   agent.stream.reset();
-  allocator_.deactivateAgent(agent_id);
+  checked(allocator_.deactivateAgent(agent_id));
   std::vector<std::string> offers(agent.offers.begin(), agent.offers.end());
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, true);
@@ -199,8 +199,8 @@ void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExi
     fw->second.used -= it->second.resources;
     agent.used -= it->second.resources;
     if (!it->second.resources.empty()) {
-      allocator_.recoverResources(fw->second.id, agent.id, it->second.resources, std::nullopt,
-                                  std::chrono::steady_clock::now());
+      checked(allocator_.recoverResources(fw->second.id, agent.id, it->second.resources, std::nullopt,
+                                  std::chrono::steady_clock::now()));
     }
     executors.erase(it);
     scheduleAllocation();
@@ -277,7 +277,7 @@ void Master::removeAgent(std::string agent_id, const std::string& why) {
     auto stream = std::move(agent.stream);
     stream->close();
   }
-  allocator_.removeAgent(agent_id);
+  checked(allocator_.removeAgent(agent_id));
   agents_.erase(agent_id);
   metrics_.agent_removals++;
   scheduleAllocation();

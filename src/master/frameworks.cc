@@ -25,7 +25,7 @@ void Master::frameworkDisconnected(const std::string& framework_id) {
   fw.active = false;
   fw.stream.reset();
   fw.unregistered_time = now();
-  allocator_.deactivateFramework(framework_id);
+  checked(allocator_.deactivateFramework(framework_id));
   std::vector<std::string> offers(fw.offers.begin(), fw.offers.end());
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, false);
@@ -86,8 +86,8 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
       fw.used -= executor.resources;
       if (agent != agents_.end()) {
         agent->second.used -= executor.resources;
-        allocator_.recoverResources(framework_id, agent_id, executor.resources, std::nullopt,
-                                    std::chrono::steady_clock::now());
+        checked(allocator_.recoverResources(framework_id, agent_id, executor.resources, std::nullopt,
+                                    std::chrono::steady_clock::now()));
       }
     }
     if (agent != agents_.end()) {
@@ -105,7 +105,7 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
     event.mutable_shutdown_framework()->mutable_framework_id()->set_value(framework_id);
     sendToAgent(agent->second, event);
   }
-  allocator_.removeFramework(framework_id);
+  checked(allocator_.removeFramework(framework_id));
   if (fw.stream) {
     auto stream = std::move(fw.stream);
     stream->close();

@@ -18,6 +18,12 @@ Master::Master(EventLoop& loop, Flags flags,
 
 Master::~Master() = default;
 
+void Master::checked(const Status& status) {
+  if (!status.isOk()) {
+    log_->error("allocator_inconsistent error=\"{}\"", status.message());
+  }
+}
+
 double Master::now() const {
   return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
       .count();

@@ -103,6 +103,8 @@ class Master {
 
  private:
   // master.cc: routing, lifecycle
+  // The allocator mirrors the master's books; a refusal means they disagree: log it loudly.
+  void checked(const Status& status);
   void route(http::Request& request, http::Responder responder);
   double now() const;
   std::string nextFrameworkId();

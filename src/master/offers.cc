@@ -29,8 +29,8 @@ void Master::allocate() {
     auto agent = agents_.find(allocation.agent_id);
     if (fw == frameworks_.end() || agent == agents_.end() || !fw->second.connected ||
         !agent->second.connected) {
-      allocator_.recoverResources(allocation.framework_id, allocation.agent_id,
-                                  allocation.resources, std::nullopt, started);
+      checked(allocator_.recoverResources(allocation.framework_id, allocation.agent_id,
+                                  allocation.resources, std::nullopt, started));
       continue;
     }
     Framework& framework = fw->second;
@@ -117,8 +117,8 @@ void Master::removeOffer(const std::string& offer_id,
     agent->second.offers.erase(offer_id);
     agent->second.offered -= record.resources;
   }
-  allocator_.recoverResources(framework_id, agent_id, record.resources, refuse,
-                              std::chrono::steady_clock::now());
+  checked(allocator_.recoverResources(framework_id, agent_id, record.resources, refuse,
+                              std::chrono::steady_clock::now()));
   scheduleAllocation();
 }
 

@@ -141,7 +141,7 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
     fw.id = id;
     fw.role = role;
     fw.registered_time = now();
-    allocator_.addFramework(id, role, true);
+    checked(allocator_.addFramework(id, role, true));
     log_->info("framework_added framework_id={} name={} role={}", id, info.name(), role);
   } else {
     // Failover: the old connection (if any) is replaced, its offers withdrawn.
@@ -162,7 +162,7 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
       fw.failover_timer = 0;
     }
     fw.reregistered_time = now();
-    allocator_.activateFramework(id);
+    checked(allocator_.activateFramework(id));
     log_->info("framework_resubscribed framework_id={} name={}", id, info.name());
   }
   fw.info = info;
@@ -205,7 +205,7 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
     });
   }
   if (call.subscribe().suppressed_roles_size() > 0) {
-    allocator_.suppress(id);
+    checked(allocator_.suppress(id));
   }
   scheduleAllocation();
 }
@@ -314,8 +314,8 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
     }
   }
   if (!available.empty()) {
-    allocator_.recoverResources(framework.id, agent.id, available, refuse,
-                                std::chrono::steady_clock::now());
+    checked(allocator_.recoverResources(framework.id, agent.id, available, refuse,
+                                std::chrono::steady_clock::now()));
   }
   scheduleAllocation();
   return {};
@@ -353,13 +353,13 @@ Status Master::decline(Framework& framework, const scheduler::Call::Decline& dec
 }
 
 Status Master::revive(Framework& framework) {
-  allocator_.revive(framework.id);
+  checked(allocator_.revive(framework.id));
   scheduleAllocation();
   return {};
 }
 
 Status Master::suppress(Framework& framework) {
-  allocator_.suppress(framework.id);
+  checked(allocator_.suppress(framework.id));
   return {};
 }
 

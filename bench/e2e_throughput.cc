@@ -1,0 +1,200 @@
+// End-to-end tiny-task throughput: tasks/s from launch to TASK_FINISHED for `true` on one
+// local agent, printed beside the raw fork+exec+wait rate of /bin/true measured in the same run.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <mesos/v1/scheduler/scheduler.pb.h>
+
+#include "common/recordio.h"
+#include "common/resources.h"
+#include "common/resources_proto.h"
+#include "http/client.h"
+#include "http/content.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace plateau;
+using namespace std::chrono_literals;
+namespace v1 = mesos::v1;
+namespace scheduler = mesos::v1::scheduler;
+using Clock = std::chrono::steady_clock;
+
+pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  if (!log.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
+  }
+  std::vector<char*> argv;
+  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid = -1;
+  if (posix_spawn(&pid, argv[0], &actions, nullptr, argv.data(), environ) != 0) pid = -1;
+  posix_spawn_file_actions_destroy(&actions);
+  return pid;
+}
+
+double rawSpawnRate(int n) {
+  auto start = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    pid_t pid = spawn({"/bin/true"}, "");
+    int status = 0;
+    waitpid(pid, &status, 0);
+  }
+  return n / std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+uint16_t pickPort(uint16_t base) {
+  return static_cast<uint16_t>(base + (getpid() % 1000));
+}
+
+bool waitHealthy(const http::Endpoint& ep) {
+  for (int i = 0; i < 200; ++i) {
+    auto r = http::fetchSync(ep, {.method = "GET", .path = "/health"}, 1s);
+    if (r && r->status == 200) return true;
+    std::this_thread::sleep_for(25ms);
+  }
+  return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::string bin_dir = "build/bin";
+  int tasks = 1000;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.starts_with("--bin_dir=")) bin_dir = a.substr(10);
+    if (a.starts_with("--tasks=")) tasks = std::atoi(a.c_str() + 8);
+  }
+  std::string dir = fmt::format("/tmp/plateau-e2e-bench.{}", getpid());
+  std::filesystem::create_directories(dir);
+  http::Endpoint master{"127.0.0.1", pickPort(41000)};
+  http::Endpoint agent{"127.0.0.1", pickPort(42000)};
+  pid_t master_pid = spawn({bin_dir + "/plateau-master", "--ip=127.0.0.1",
+                            fmt::format("--port={}", master.port), "--work_dir=" + dir + "/m",
+                            "--allocation_interval=50ms", "--logging_level=warning"},
+                           dir + "/master.log");
+  waitHealthy(master);
+  pid_t agent_pid = spawn({bin_dir + "/plateau-agent", "--master=" + master.toString(),
+                           "--ip=127.0.0.1", fmt::format("--port={}", agent.port),
+                           "--work_dir=" + dir + "/a", "--resources=cpus:64;mem:65536;disk:1024",
+                           "--logging_level=warning"},
+                          dir + "/agent.log");
+  waitHealthy(agent);
+
+  // A protobuf scheduler that fills every offer with `true` tasks.
+  EventLoop loop;
+  recordio::Decoder decoder;
+  std::string framework_id, stream_id;
+  int launched = 0, finished = 0, failed = 0;
+  Clock::time_point first_launch, last_finish;
+  auto send = [&](scheduler::Call call) {
+    call.mutable_framework_id()->set_value(framework_id);
+    http::fetch(loop, master,
+                {.method = "POST", .path = "/api/v1/scheduler",
+                 .headers = {{"content-type", http::kProtobufMediaType},
+                             {"mesos-stream-id", stream_id}},
+                 .body = call.SerializeAsString()},
+                10s, [](Result<http::Response>) {});
+  };
+  auto task_resources = *Resources::parse("cpus:0.1;mem:16");
+  scheduler::Call subscribe;
+  subscribe.set_type(scheduler::Call::SUBSCRIBE);
+  subscribe.mutable_subscribe()->mutable_framework_info()->set_user("bench");
+  subscribe.mutable_subscribe()->mutable_framework_info()->set_name("e2e-bench");
+  auto stream = http::StreamingCall::open(
+      loop, master,
+      {.method = "POST", .path = "/api/v1/scheduler",
+       .headers = {{"content-type", http::kProtobufMediaType},
+                   {"accept", http::kProtobufMediaType}},
+       .body = subscribe.SerializeAsString()},
+      10s,
+      {.on_head = [&](const http::Response& head) { stream_id = head.header("mesos-stream-id"); },
+       .on_data =
+           [&](std::string_view data) {
+             auto records = decoder.decode(data);
+             if (!records) return loop.stop();
+             for (const auto& record : *records) {
+               scheduler::Event event;
+               event.ParseFromString(record);
+               if (event.type() == scheduler::Event::SUBSCRIBED) {
+                 framework_id = event.subscribed().framework_id().value();
+               } else if (event.type() == scheduler::Event::OFFERS) {
+                 for (const auto& offer : event.offers().offers()) {
+                   auto have = *resourcesFromProto(offer.resources());
+                   scheduler::Call accept;
+                   accept.set_type(scheduler::Call::ACCEPT);
+                   *accept.mutable_accept()->add_offer_ids() = offer.id();
+                   accept.mutable_accept()->mutable_filters()->set_refuse_seconds(0);
+                   auto* op = accept.mutable_accept()->add_operations();
+                   op->set_type(v1::Offer::Operation::LAUNCH);
+                   while (launched < tasks && have.contains(task_resources)) {
+                     have -= task_resources;
+                     auto* t = op->mutable_launch()->add_task_infos();
+                     t->set_name("true");
+                     t->mutable_task_id()->set_value(fmt::format("t{}", launched++));
+                     *t->mutable_agent_id() = offer.agent_id();
+                     resourcesToProto(task_resources, t->mutable_resources());
+                     t->mutable_command()->set_value("true");
+                   }
+                   if (launched > 0 && first_launch == Clock::time_point()) {
+                     first_launch = Clock::now();
+                   }
+                   send(accept);
+                 }
+               } else if (event.type() == scheduler::Event::UPDATE) {
+                 const auto& s = event.update().status();
+                 if (s.has_uuid()) {
+                   scheduler::Call ack;
+                   ack.set_type(scheduler::Call::ACKNOWLEDGE);
+                   *ack.mutable_acknowledge()->mutable_agent_id() = s.agent_id();
+                   *ack.mutable_acknowledge()->mutable_task_id() = s.task_id();
+                   ack.mutable_acknowledge()->set_uuid(s.uuid());
+                   send(ack);
+                 }
+                 if (s.state() == v1::TASK_FINISHED) finished++;
+                 if (s.state() == v1::TASK_FAILED || s.state() == v1::TASK_LOST ||
+                     s.state() == v1::TASK_ERROR) failed++;
+                 if (finished + failed >= tasks) {
+                   last_finish = Clock::now();
+                   loop.stop();
+                 }
+               }
+             }
+           },
+       .on_closed = [&](const Status&) { loop.stop(); }});
+  loop.after(300s, [&] { loop.stop(); });
+  loop.run();
+  stream->cancel();
+
+  double seconds = std::chrono::duration<double>(last_finish - first_launch).count();
+  double rate = finished / seconds;
+  double raw = rawSpawnRate(2000);
+  fmt::print("tasks: {} finished, {} failed\n", finished, failed);
+  fmt::print("end-to-end: {:.1f} tasks/s ({:.2f} s for {} tasks)\n", rate, seconds, tasks);
+  fmt::print("raw fork+exec+wait of /bin/true: {:.1f} /s\n", raw);
+  fmt::print("ratio end-to-end / raw: {:.3f}\n", rate / raw);
+
+  kill(agent_pid, SIGTERM);
+  kill(master_pid, SIGTERM);
+  waitpid(agent_pid, nullptr, 0);
+  waitpid(master_pid, nullptr, 0);
+  std::filesystem::remove_all(dir);
+  return failed == 0 && finished == tasks ? 0 : 1;
+}

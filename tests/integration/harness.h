@@ -1,0 +1,124 @@
+#pragma once
+
+// Integration-test harness: real plateau-master / plateau-agent processes on loopback ports
+// chosen at run time, and a scheduler that speaks the v1 HTTP API over real sockets.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <mesos/v1/scheduler/scheduler.pb.h>
+
+#include "common/recordio.h"
+#include "http/client.h"
+#include "http/content.h"
+
+namespace plateau::testing {
+
+using namespace std::chrono_literals;
+namespace v1 = mesos::v1;
+namespace scheduler = mesos::v1::scheduler;
+
+// A free TCP port on 127.0.0.1 (bound once and released).
+uint16_t freePort();
+
+// Polls `condition` every 20 ms until it holds or `timeout` passes.
+bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout = 20s);
+
+// A child process with its output in a log file; killed (SIGTERM, then SIGKILL) on destruction.
+class Process {
+ public:
+  Process(std::string name, std::vector<std::string> argv, std::string log_path);
+  ~Process();
+  void kill(int signo);
+  // Waits for exit; returns the wait status.
+  int wait();
+  bool running();
+  pid_t pid() const { return pid_; }
+  std::string log() const;
+
+ private:
+  std::string name_;
+  std::string log_path_;
+  pid_t pid_ = -1;
+  std::optional<int> status_;
+};
+
+// A master and agents in a private temporary directory. Everything started under that
+// directory (executors and tasks run with their sandbox there as cwd) is killed at the end.
+class Cluster {
+ public:
+  explicit Cluster(std::vector<std::string> master_flags = {});
+  ~Cluster();
+
+  // Starts an agent and waits until the master lists it. Returns its index.
+  size_t addAgent(const std::string& resources, std::vector<std::string> flags = {});
+  http::Endpoint master() const { return {"127.0.0.1", master_port_}; }
+  http::Endpoint agentEndpoint(size_t i) const { return {"127.0.0.1", agent_ports_[i]}; }
+  Process& agent(size_t i) { return *agents_[i]; }
+  Process& masterProcess() { return *master_; }
+  const std::string& dir() const { return dir_; }
+  size_t registeredAgents();
+
+  // GET a JSON endpoint on the master.
+  std::string get(const std::string& path);
+
+ private:
+  std::string dir_;
+  uint16_t master_port_ = 0;
+  std::unique_ptr<Process> master_;
+  std::vector<std::unique_ptr<Process>> agents_;
+  std::vector<uint16_t> agent_ports_;
+};
+
+// A scheduler over the v1 HTTP API, in JSON or protobuf.
+class Scheduler {
+ public:
+  Scheduler(http::Endpoint master, http::ContentType content);
+  ~Scheduler();
+
+  // SUBSCRIBE; waits for SUBSCRIBED. An empty result on failure.
+  bool subscribe(v1::FrameworkInfo info);
+  // Sends a call (framework id and stream id filled in); returns the HTTP status.
+  int call(scheduler::Call call);
+  http::Response lastResponse() const { return last_; }
+
+  // The next event of `type` (others are kept for later), or nullopt after timeout.
+  std::optional<scheduler::Event> next(scheduler::Event::Type type,
+                                       std::chrono::milliseconds timeout = 20s);
+  // Next UPDATE for a task, acknowledging it when it carries a uuid (and `ack` is set).
+  std::optional<v1::TaskStatus> nextUpdate(std::chrono::milliseconds timeout = 20s,
+                                           bool ack = true);
+  void acknowledge(const v1::TaskStatus& status);
+  void declineAll(const scheduler::Event& offers, double refuse_seconds);
+  // Launches one command task on an offer; returns the task id.
+  void launch(const v1::Offer& offer, const std::string& task_id, const std::string& command,
+              const std::string& resources);
+
+  const std::string& frameworkId() const { return framework_id_; }
+  const std::string& streamId() const { return stream_id_; }
+  void close();
+
+ private:
+  bool pump(std::chrono::milliseconds timeout);
+
+  http::Endpoint master_;
+  http::ContentType content_;
+  std::unique_ptr<http::BlockingStream> stream_;
+  recordio::Decoder decoder_;
+  std::deque<scheduler::Event> events_;
+  std::string framework_id_;
+  std::string stream_id_;
+  http::Response last_;
+};
+
+// Resources in protobuf form for a task from text ("cpus:1;mem:32").
+google::protobuf::RepeatedPtrField<v1::Resource> resources(const std::string& text);
+
+}  // namespace plateau::testing
