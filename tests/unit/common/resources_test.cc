@@ -101,6 +101,20 @@ TEST(ResourcesTest, SubtractionNeverGoesBelowZeroAndDropsEmptyEntries) {
   EXPECT_TRUE(resources.empty());
 }
 
+TEST(ResourcesTest, ArithmeticWithItselfIsSafe) {
+  Resources resources = parsed("cpus:2;ports:[1-10];disks:{a,b}");
+  resources += resources;
+  EXPECT_EQ(resources, parsed("cpus:4;ports:[1-10];disks:{a,b}"));
+  resources += resources.entries()[1];
+  resources -= resources.entries()[2];
+  EXPECT_EQ(resources, parsed("cpus:4;ports:[1-10]"));
+  Ranges ranges{{1, 5}};
+  ranges.add(ranges);
+  EXPECT_EQ(ranges, (Ranges{{1, 5}}));
+  ranges.subtract(ranges);
+  EXPECT_TRUE(ranges.empty());
+}
+
 TEST(ResourcesTest, ContainsComparesEveryKind) {
   const Resources agent = parsed("cpus:24;mem:4096;ports:[31000-32000];disks:{a,b}");
   EXPECT_TRUE(agent.contains(parsed("cpus:24;ports:[31500-31600];disks:{b}")));
