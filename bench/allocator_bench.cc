@@ -99,18 +99,24 @@ void BM_DeclineRounds(benchmark::State& state) {
   state.counters["max_ms"] = *std::max_element(times.begin(), times.end()) * 1e3;
 }
 
+// Declines every offer until every framework has filtered every agent; returns the rounds taken.
+int settle(Cluster& cluster) {
+  int rounds = 0;
+  for (auto offers = cluster.allocator->allocate(cluster.now); !offers.empty();
+       offers = cluster.allocator->allocate(cluster.now)) {
+    declineAll(cluster, offers);
+    cluster.now += std::chrono::seconds(1);
+    ++rounds;
+  }
+  return rounds;
+}
+
 // Rounds once every agent is filtered by every framework: nothing changed, nothing to examine.
 void BM_SteadyStateRound(benchmark::State& state) {
   const int agents = static_cast<int>(state.range(0));
   const int frameworks = static_cast<int>(state.range(1));
   Cluster cluster = makeCluster(agents, frameworks);
-  int warmup_rounds = 0;
-  for (auto offers = cluster.allocator->allocate(cluster.now); !offers.empty();
-       offers = cluster.allocator->allocate(cluster.now)) {
-    declineAll(cluster, offers);
-    cluster.now += std::chrono::seconds(1);
-    ++warmup_rounds;
-  }
+  const int warmup_rounds = settle(cluster);
   size_t offers = 0;
   for (auto _ : state) {
     cluster.now += std::chrono::seconds(1);
@@ -120,6 +126,29 @@ void BM_SteadyStateRound(benchmark::State& state) {
   state.counters["offers"] = static_cast<double>(offers);
   state.counters["agents_examined"] =
       static_cast<double>(cluster.allocator->lastRound().agents_examined);
+}
+
+// A framework joins a settled cluster: the round offers it every agent, trying only the newcomer
+// on each agent instead of walking every framework that filtered it.
+void BM_FrameworkJoinsSettledCluster(benchmark::State& state) {
+  const int agents = static_cast<int>(state.range(0));
+  const int frameworks = static_cast<int>(state.range(1));
+  Cluster cluster = makeCluster(agents, frameworks);
+  settle(cluster);
+  int joined = 0;
+  size_t offers = 0;
+  for (auto _ : state) {
+    if (!cluster.allocator->addFramework(fmt::format("joiner-{}", joined++), "*").isOk()) {
+      std::abort();
+    }
+    const auto start = Clock::now();
+    const auto result = cluster.allocator->allocate(cluster.now);
+    state.SetIterationTime(secondsOf(Clock::now() - start));
+    offers = result.size();
+    declineAll(cluster, result);
+    cluster.now += std::chrono::seconds(1);
+  }
+  state.counters["offers"] = static_cast<double>(offers);
 }
 
 void clusterSizes(benchmark::internal::Benchmark* bench) {
@@ -135,6 +164,11 @@ BENCHMARK(BM_FirstRound)->Apply(clusterSizes)->UseManualTime()->Iterations(3)->U
     benchmark::kMillisecond);
 BENCHMARK(BM_SteadyStateRound)->Apply(clusterSizes)->Iterations(1000)->Unit(
     benchmark::kMicrosecond);
+BENCHMARK(BM_FrameworkJoinsSettledCluster)
+    ->Apply(clusterSizes)
+    ->UseManualTime()
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
 
 // Iterations = frameworks + 1 rounds, so each size gets its own registration.
 [[maybe_unused]] const bool kRegistered = [] {

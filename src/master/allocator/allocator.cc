@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -125,6 +126,7 @@ bool Allocator::updateEligibility(uint32_t framework, bool before) {
     if (role.eligible++ == 0) {
       role_sorter_.activate(role.client);
     }
+    newly_eligible_.push_back(framework);
     return true;
   }
   role.frameworks.deactivate(f.client);
@@ -300,9 +302,7 @@ Status Allocator::addFramework(const std::string& framework_id, const std::strin
   role_sorter_.allocated(role.client, framework.allocated);
   framework.active = active;
   framework.suppressed = false;
-  if (updateEligibility(handle, false)) {
-    examine_all_ = true;
-  }
+  updateEligibility(handle, false);
   return Status::ok();
 }
 
@@ -348,9 +348,7 @@ Status Allocator::activateFramework(const std::string& framework_id) {
   Framework& framework = frameworks_[*found];
   const bool before = eligible(framework);
   framework.active = true;
-  if (updateEligibility(*found, before)) {
-    examine_all_ = true;
-  }
+  updateEligibility(*found, before);
   return Status::ok();
 }
 
@@ -387,10 +385,8 @@ Status Allocator::revive(const std::string& framework_id) {
   Framework& framework = frameworks_[*found];
   const bool before = eligible(framework);
   framework.suppressed = false;
-  if (updateEligibility(*found, before)) {
-    examine_all_ = true;
-  } else {
-    // Still eligible: only the agents it had filtered can change hands.
+  if (!updateEligibility(*found, before)) {
+    // Eligible before and after: only the agents it had filtered can change hands.
     framework.agents_filtered.forEach(
         [this](size_t agent) { markDirty(static_cast<uint32_t>(agent)); });
   }
@@ -504,24 +500,45 @@ std::vector<Offer> Allocator::allocate(TimePoint now) {
   std::vector<uint32_t> dirty;
   dirty.swap(dirty_agents_);
   for (uint32_t agent : dirty) {
-    in_dirty_[agent] = 0;
+    if (agents_[agent].live) {
+      examine(agent, offers);
+    }
   }
-  if (examine_all_) {
-    examine_all_ = false;
+  // Every other agent with free resources is settled: no framework that was eligible last round
+  // can take them. Only frameworks that became eligible since then can, so try just those.
+  std::vector<uint32_t> newly;
+  newly.swap(newly_eligible_);
+  std::sort(newly.begin(), newly.end());
+  newly.erase(std::unique(newly.begin(), newly.end()), newly.end());
+  std::erase_if(newly, [this](uint32_t framework) {
+    return !frameworks_[framework].live || !eligible(frameworks_[framework]);
+  });
+  if (!newly.empty()) {
+    // Past a handful of newcomers the sorted walk of examine() is cheaper than comparing each.
+    constexpr size_t kMaxTargeted = 16;
     for (uint32_t agent = 0; agent < agents_.size(); ++agent) {
-      if (agents_[agent].live) {
+      const bool examined = agent < in_dirty_.size() && in_dirty_[agent] != 0;
+      if (!agents_[agent].live || examined || agents_[agent].free.empty()) {
+        continue;
+      }
+      if (newly.size() > kMaxTargeted) {
         examine(agent, offers);
+      } else {
+        examineFor(agent, newly, offers);
       }
     }
-  } else {
-    for (uint32_t agent : dirty) {
-      if (agents_[agent].live) {
-        examine(agent, offers);
-      }
-    }
+  }
+  for (uint32_t agent : dirty) {
+    in_dirty_[agent] = 0;
   }
   last_round_.offers = offers.size();
   return offers;
+}
+
+void Allocator::offer(uint32_t agent, uint32_t framework, Resources resources,
+                      std::vector<Offer>& offers) {
+  addAllocation(framework, agent, resources);
+  offers.push_back(Offer{frameworks_[framework].id, agents_[agent].id, std::move(resources)});
 }
 
 void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
@@ -570,8 +587,61 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     } else {
       a.free -= offered;
     }
-    addAllocation(chosen, agent, offered);
-    offers.push_back(Offer{frameworks_[chosen].id, a.id, std::move(offered)});
+    offer(agent, chosen, std::move(offered), offers);
+  }
+}
+
+bool Allocator::precedes(uint32_t x, uint32_t y) {
+  const Framework& fx = frameworks_[x];
+  const Framework& fy = frameworks_[y];
+  Role& rx = roles_[fx.role];
+  Role& ry = roles_[fy.role];
+  if (fx.role != fy.role) {
+    const double sx = role_sorter_.weightedShare(rx.client);
+    const double sy = role_sorter_.weightedShare(ry.client);
+    return sx != sy ? sx < sy : rx.name < ry.name;
+  }
+  const double sx = rx.frameworks.weightedShare(fx.client);
+  const double sy = rx.frameworks.weightedShare(fy.client);
+  return sx != sy ? sx < sy : fx.id < fy.id;
+}
+
+void Allocator::examineFor(uint32_t agent, const std::vector<uint32_t>& candidates,
+                           std::vector<Offer>& offers) {
+  Agent& a = agents_[agent];
+  ++last_round_.agents_examined;
+  const bool unreserved = a.free.unreservedOnly();
+  const bool filtered = !a.filters.empty();
+  if (unreserved && filtered) {
+    a.filters.prepare(a.free);
+  }
+  while (!a.free.empty()) {
+    uint32_t best = kNone;
+    Resources best_allocatable;
+    for (uint32_t framework : candidates) {
+      Resources allocatable =
+          unreserved ? Resources() : a.free.allocatableTo(roles_[frameworks_[framework].role].name);
+      const Resources& candidate = unreserved ? a.free : allocatable;
+      if (candidate.empty()) {
+        continue;
+      }
+      if (filtered && (unreserved ? a.filters.blocksPrepared(framework)
+                                  : a.filters.blocks(framework, candidate))) {
+        continue;
+      }
+      if (best == kNone || precedes(framework, best)) {
+        best = framework;
+        best_allocatable = std::move(allocatable);
+      }
+    }
+    if (best == kNone) {
+      return;
+    }
+    Resources offered = unreserved ? std::exchange(a.free, Resources()) : best_allocatable;
+    if (!unreserved) {
+      a.free -= offered;
+    }
+    offer(agent, best, std::move(offered), offers);
   }
 }
 

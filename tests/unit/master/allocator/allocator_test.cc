@@ -606,6 +606,31 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
   }
 }
 
+TEST_F(AllocatorTest, NewFrameworksShareSettledAgentsInDrfOrder) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK(allocator_.addAgent(fmt::format("agent{:02}", i), res("cpus:4;mem:64"), {}));
+  }
+  ASSERT_OK(allocator_.addFramework("old", "*"));
+  for (const Offer& offer : allocate()) {
+    decline(offer, nanoseconds::max());
+  }
+  EXPECT_TRUE(allocate().empty());
+  ASSERT_OK(allocator_.addFramework("x", "*"));
+  ASSERT_OK(allocator_.addFramework("y", "other"));
+  ASSERT_OK(allocator_.addFramework("z", "other", false));
+  std::map<std::string, int> offers_to;
+  const auto offers = allocate();
+  for (const Offer& offer : offers) {
+    ++offers_to[offer.framework_id];
+  }
+  EXPECT_EQ(offers[0].framework_id, "x");  // tie between roles "*" and "other": by name
+  EXPECT_EQ(offers[1].framework_id, "y");
+  EXPECT_EQ(offers_to, (std::map<std::string, int>{{"x", 10}, {"y", 10}}));
+  EXPECT_EQ(allocator_.lastRound().agents_examined, 20u);
+  EXPECT_TRUE(allocate().empty());
+  EXPECT_EQ(allocator_.lastRound().agents_examined, 0u);
+}
+
 TEST(AllocatorIncludesTest, DependsOnlyOnTheStandardLibraryAndCommon) {
   const auto folder =
       std::filesystem::path(__FILE__).parent_path() / "../../../../src/master/allocator";
