@@ -36,11 +36,17 @@ uint32_t takeSlot(std::vector<T>& slots, std::vector<uint32_t>& free_slots) {
   return static_cast<uint32_t>(slots.size() - 1);
 }
 
-std::unexpected<Status> unknownFramework(const std::string& id) {
-  return notFound(fmt::format("unknown framework '{}'", id));
+Status invalid(std::string message) {
+  return Status(StatusCode::kInvalidArgument, std::move(message));
 }
 
-Status toStatus(const std::unexpected<Status>& error) { return error.error(); }
+Status unknownFramework(const std::string& id) {
+  return Status(StatusCode::kNotFound, fmt::format("unknown framework '{}'", id));
+}
+
+Status unknownAgent(const std::string& id) {
+  return Status(StatusCode::kNotFound, fmt::format("unknown agent '{}'", id));
+}
 
 }  // namespace
 
@@ -57,6 +63,14 @@ std::optional<uint32_t> Allocator::findAgent(const std::string& agent_id) const 
 std::optional<uint32_t> Allocator::findFramework(const std::string& framework_id) const {
   const auto it = framework_ids_.find(framework_id);
   return it == framework_ids_.end() ? std::nullopt : std::optional(it->second);
+}
+
+std::optional<uint32_t> Allocator::findAddedFramework(const std::string& framework_id) const {
+  const auto found = findFramework(framework_id);
+  if (!found || frameworks_[*found].role == kNone) {
+    return std::nullopt;
+  }
+  return found;
 }
 
 uint32_t Allocator::frameworkOrPlaceholder(const std::string& framework_id) {
@@ -209,7 +223,7 @@ void Allocator::syncTotals() {
 Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
                            const std::vector<std::pair<std::string, Resources>>& used_by_framework) {
   if (agent_id.empty()) {
-    return toStatus(invalidArgument("agent id is empty"));
+    return invalid("agent id is empty");
   }
   if (findAgent(agent_id)) {
     return Status(StatusCode::kAlreadyExists, fmt::format("agent '{}' exists", agent_id));
@@ -217,13 +231,13 @@ Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
   Resources used;
   for (const auto& [framework_id, resources] : used_by_framework) {
     if (framework_id.empty()) {
-      return toStatus(invalidArgument(fmt::format("agent '{}' names an empty framework id", agent_id)));
+      return invalid(fmt::format("agent '{}' names an empty framework id", agent_id));
     }
     used += resources;
   }
   if (!total.contains(used)) {
-    return toStatus(invalidArgument(fmt::format("agent '{}' uses {} beyond its total {}", agent_id,
-                                                used.toString(), total.toString())));
+    return invalid(fmt::format("agent '{}' uses {} beyond its total {}", agent_id,
+                                                used.toString(), total.toString()));
   }
   const uint32_t handle = takeSlot(agents_, free_agents_);
   Agent& agent = agents_[handle];
@@ -248,7 +262,7 @@ Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
 Status Allocator::removeAgent(const std::string& agent_id) {
   const auto found = findAgent(agent_id);
   if (!found) {
-    return toStatus(notFound(fmt::format("unknown agent '{}'", agent_id)));
+    return unknownAgent(agent_id);
   }
   const uint32_t handle = *found;
   Agent& agent = agents_[handle];
@@ -279,8 +293,8 @@ Status Allocator::removeAgent(const std::string& agent_id) {
 Status Allocator::addFramework(const std::string& framework_id, const std::string& role_name,
                                bool active) {
   if (framework_id.empty() || role_name.empty()) {
-    return toStatus(invalidArgument(
-        fmt::format("framework '{}' needs a non-empty id and role '{}'", framework_id, role_name)));
+    return invalid(
+        fmt::format("framework '{}' needs a non-empty id and role '{}'", framework_id, role_name));
   }
   if (auto found = findFramework(framework_id); found && frameworks_[*found].role != kNone) {
     return Status(StatusCode::kAlreadyExists, fmt::format("framework '{}' exists", framework_id));
@@ -307,9 +321,9 @@ Status Allocator::addFramework(const std::string& framework_id, const std::strin
 }
 
 Status Allocator::removeFramework(const std::string& framework_id) {
-  const auto found = findFramework(framework_id);
-  if (!found || frameworks_[*found].role == kNone) {
-    return toStatus(unknownFramework(framework_id));
+  const auto found = findAddedFramework(framework_id);
+  if (!found) {
+    return unknownFramework(framework_id);
   }
   const uint32_t handle = *found;
   Framework& framework = frameworks_[handle];
@@ -341,9 +355,9 @@ Status Allocator::removeFramework(const std::string& framework_id) {
 }
 
 Status Allocator::activateFramework(const std::string& framework_id) {
-  const auto found = findFramework(framework_id);
-  if (!found || frameworks_[*found].role == kNone) {
-    return toStatus(unknownFramework(framework_id));
+  const auto found = findAddedFramework(framework_id);
+  if (!found) {
+    return unknownFramework(framework_id);
   }
   Framework& framework = frameworks_[*found];
   const bool before = eligible(framework);
@@ -353,9 +367,9 @@ Status Allocator::activateFramework(const std::string& framework_id) {
 }
 
 Status Allocator::deactivateFramework(const std::string& framework_id) {
-  const auto found = findFramework(framework_id);
-  if (!found || frameworks_[*found].role == kNone) {
-    return toStatus(unknownFramework(framework_id));
+  const auto found = findAddedFramework(framework_id);
+  if (!found) {
+    return unknownFramework(framework_id);
   }
   Framework& framework = frameworks_[*found];
   const bool before = eligible(framework);
@@ -366,9 +380,9 @@ Status Allocator::deactivateFramework(const std::string& framework_id) {
 }
 
 Status Allocator::suppress(const std::string& framework_id) {
-  const auto found = findFramework(framework_id);
-  if (!found || frameworks_[*found].role == kNone) {
-    return toStatus(unknownFramework(framework_id));
+  const auto found = findAddedFramework(framework_id);
+  if (!found) {
+    return unknownFramework(framework_id);
   }
   Framework& framework = frameworks_[*found];
   const bool before = eligible(framework);
@@ -378,9 +392,9 @@ Status Allocator::suppress(const std::string& framework_id) {
 }
 
 Status Allocator::revive(const std::string& framework_id) {
-  const auto found = findFramework(framework_id);
-  if (!found || frameworks_[*found].role == kNone) {
-    return toStatus(unknownFramework(framework_id));
+  const auto found = findAddedFramework(framework_id);
+  if (!found) {
+    return unknownFramework(framework_id);
   }
   Framework& framework = frameworks_[*found];
   const bool before = eligible(framework);
@@ -396,8 +410,8 @@ Status Allocator::revive(const std::string& framework_id) {
 
 Status Allocator::setWeight(const std::string& role_name, double weight) {
   if (!std::isfinite(weight) || weight <= 0) {
-    return toStatus(invalidArgument(
-        fmt::format("weight {} of role '{}' is not finite and positive", weight, role_name)));
+    return invalid(
+        fmt::format("weight {} of role '{}' is not finite and positive", weight, role_name));
   }
   weights_[role_name] = weight;
   if (const auto it = role_ids_.find(role_name); it != role_ids_.end()) {
@@ -463,20 +477,20 @@ Status Allocator::recoverResources(const std::string& framework_id, const std::s
                                    std::optional<std::chrono::nanoseconds> refuse, TimePoint now) {
   const auto framework = findFramework(framework_id);
   if (!framework) {
-    return toStatus(unknownFramework(framework_id));
+    return unknownFramework(framework_id);
   }
   const auto agent = findAgent(agent_id);
   if (!agent) {
-    return toStatus(notFound(fmt::format("unknown agent '{}'", agent_id)));
+    return unknownAgent(agent_id);
   }
   Agent& a = agents_[*agent];
   const auto entry =
       std::find_if(a.allocations.begin(), a.allocations.end(),
                    [handle = *framework](const auto& item) { return item.first == handle; });
   if (entry == a.allocations.end() || !entry->second.contains(resources)) {
-    return toStatus(failedPrecondition(fmt::format(
-        "framework '{}' does not hold {} on agent '{}'", framework_id, resources.toString(),
-        agent_id)));
+    return Status(StatusCode::kFailedPrecondition,
+                  fmt::format("framework '{}' does not hold {} on agent '{}'", framework_id,
+                              resources.toString(), agent_id));
   }
   removeAllocation(*framework, *agent, resources);
   a.free += resources;
@@ -651,7 +665,7 @@ void Allocator::examineFor(uint32_t agent, const std::vector<uint32_t>& candidat
 Result<Resources> Allocator::allocation(const std::string& framework_id) const {
   const auto found = findFramework(framework_id);
   if (!found) {
-    return unknownFramework(framework_id);
+    return std::unexpected(unknownFramework(framework_id));
   }
   Resources total;
   frameworks_[*found].agents_used.forEach([&](size_t agent) {
@@ -667,7 +681,7 @@ Result<Resources> Allocator::allocation(const std::string& framework_id) const {
 Result<Resources> Allocator::available(const std::string& agent_id) const {
   const auto found = findAgent(agent_id);
   if (!found) {
-    return notFound(fmt::format("unknown agent '{}'", agent_id));
+    return std::unexpected(unknownAgent(agent_id));
   }
   return agents_[*found].free;
 }
@@ -675,7 +689,7 @@ Result<Resources> Allocator::available(const std::string& agent_id) const {
 Result<double> Allocator::frameworkShare(const std::string& framework_id) const {
   const auto found = findFramework(framework_id);
   if (!found) {
-    return unknownFramework(framework_id);
+    return std::unexpected(unknownFramework(framework_id));
   }
   return dominantShare(frameworks_[*found].allocated, cluster_total_);
 }

@@ -145,7 +145,10 @@ class Allocator {
   };
 
   std::optional<uint32_t> findAgent(const std::string& agent_id) const;
+  // Any framework record, placeholders included.
   std::optional<uint32_t> findFramework(const std::string& framework_id) const;
+  // Only frameworks added through addFramework().
+  std::optional<uint32_t> findAddedFramework(const std::string& framework_id) const;
   uint32_t frameworkOrPlaceholder(const std::string& framework_id);
   uint32_t roleFor(const std::string& name);
   void releaseRole(uint32_t role);
