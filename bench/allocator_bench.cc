@@ -29,7 +29,8 @@ struct Cluster {
 
 Cluster makeCluster(int agents, int frameworks) {
   Cluster cluster;
-  const Resources total = Resources::parse("cpus:24;mem:4096;disk:4096;ports:[31000-32000]").value();
+  const Resources total =
+      Resources::parse("cpus:24;mem:4096;disk:4096;ports:[31000-32000]").value();
   const Resources used = Resources::parse("cpus:16;mem:2014;disk:1024;ports:[31000-31015]").value();
   std::vector<std::string> framework_ids;
   for (int i = 0; i < frameworks; ++i) {
@@ -93,7 +94,8 @@ void BM_DeclineRounds(benchmark::State& state) {
     declineAll(cluster, result);
     cluster.now += std::chrono::seconds(1);
   }
-  state.counters["offers_per_round"] = static_cast<double>(offers) / static_cast<double>(times.size());
+  state.counters["offers_per_round"] =
+      static_cast<double>(offers) / static_cast<double>(times.size());
   state.counters["first_ms"] = times.front() * 1e3;
   state.counters["last_ms"] = times.back() * 1e3;
   state.counters["max_ms"] = *std::max_element(times.begin(), times.end()) * 1e3;
@@ -160,10 +162,15 @@ void clusterSizes(benchmark::internal::Benchmark* bench) {
   }
 }
 
-BENCHMARK(BM_FirstRound)->Apply(clusterSizes)->UseManualTime()->Iterations(3)->Unit(
-    benchmark::kMillisecond);
-BENCHMARK(BM_SteadyStateRound)->Apply(clusterSizes)->Iterations(1000)->Unit(
-    benchmark::kMicrosecond);
+BENCHMARK(BM_FirstRound)
+    ->Apply(clusterSizes)
+    ->UseManualTime()
+    ->Iterations(3)
+    ->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_SteadyStateRound)
+    ->Apply(clusterSizes)
+    ->Iterations(1000)
+    ->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_FrameworkJoinsSettledCluster)
     ->Apply(clusterSizes)
     ->UseManualTime()

@@ -220,8 +220,9 @@ void Allocator::syncTotals() {
 // ---------------------------------------------------------------------------------------------
 // Agents
 
-Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
-                           const std::vector<std::pair<std::string, Resources>>& used_by_framework) {
+Status Allocator::addAgent(
+    const std::string& agent_id, const Resources& total,
+    const std::vector<std::pair<std::string, Resources>>& used_by_framework) {
   if (agent_id.empty()) {
     return invalid("agent id is empty");
   }
@@ -236,8 +237,8 @@ Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
     used += resources;
   }
   if (!total.contains(used)) {
-    return invalid(fmt::format("agent '{}' uses {} beyond its total {}", agent_id,
-                                                used.toString(), total.toString()));
+    return invalid(fmt::format("agent '{}' uses {} beyond its total {}", agent_id, used.toString(),
+                               total.toString()));
   }
   const uint32_t handle = takeSlot(agents_, free_agents_);
   Agent& agent = agents_[handle];

@@ -65,8 +65,7 @@ class Allocator {
   Status removeAgent(const std::string& agent_id);
 
   // AlreadyExists for a framework added before; InvalidArgument for an empty id or role.
-  Status addFramework(const std::string& framework_id, const std::string& role,
-                      bool active = true);
+  Status addFramework(const std::string& framework_id, const std::string& role, bool active = true);
   // Returns the framework's allocations to the free pool and drops its filters. NotFound.
   Status removeFramework(const std::string& framework_id);
   // An inactive framework keeps its allocation but gets no offers. Deactivation drops the

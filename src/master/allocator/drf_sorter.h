@@ -29,7 +29,8 @@ double dominantShare(const ResourceVector& allocation, const ResourceVector& tot
 // Invariants: order_ holds exactly the active live clients, sorted by (weighted share, name), and
 // each entry's share equals its client's share_ whenever stale_ is false.
 //
-// Handles are dense and reused after remove(). Passing a handle that is not live is a bug and aborts.
+// Handles are dense and reused after remove(). Passing a handle that is not live is a bug and
+// aborts.
 class DrfSorter {
  public:
   using Handle = uint32_t;

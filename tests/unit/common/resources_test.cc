@@ -71,8 +71,8 @@ TEST(RangesTest, HandlesTheWholeValueSpaceWithoutOverflow) {
 }
 
 TEST(ResourcesTest, ScalarsAreExactFixedPoint) {
-  Resources sum = Resources{Resource::makeScalar("cpus", 0.1)} +
-                  Resources{Resource::makeScalar("cpus", 0.2)};
+  Resources sum =
+      Resources{Resource::makeScalar("cpus", 0.1)} + Resources{Resource::makeScalar("cpus", 0.2)};
   EXPECT_EQ(sum, Resources{Resource::makeScalar("cpus", 0.3)});
   EXPECT_EQ(sum.scalar("cpus"), 0.3);
   Resources many;
@@ -230,16 +230,15 @@ TEST(ResourcesParseTest, RejectsBadJson) {
   EXPECT_NE(parseError(R"([{"name":"cpus","type":"TEXT","text":{"value":"x"}}])")
                 .find("unknown type 'TEXT'"),
             std::string::npos);
-  EXPECT_NE(parseError(R"([{"name":"","type":"SCALAR","scalar":{"value":1}}])")
-                .find("name is empty"),
-            std::string::npos);
+  EXPECT_NE(
+      parseError(R"([{"name":"","type":"SCALAR","scalar":{"value":1}}])").find("name is empty"),
+      std::string::npos);
   EXPECT_NE(parseError(R"([{"type":"SCALAR","scalar":{"value":1}}])").find("'name'"),
             std::string::npos);
-  EXPECT_NE(parseError(R"([{"name":"cpus","type":"SCALAR","scalar":{"value":-2}}])")
-                .find("negative"),
-            std::string::npos);
-  EXPECT_NE(parseError(R"([{"name":"cpus","type":"SCALAR"}])").find("'scalar'"),
-            std::string::npos);
+  EXPECT_NE(
+      parseError(R"([{"name":"cpus","type":"SCALAR","scalar":{"value":-2}}])").find("negative"),
+      std::string::npos);
+  EXPECT_NE(parseError(R"([{"name":"cpus","type":"SCALAR"}])").find("'scalar'"), std::string::npos);
   EXPECT_NE(parseError(R"([{"name":"ports","type":"RANGES","ranges":{"range":[
                 {"begin":1,"end":10},{"begin":5,"end":20}]}}])")
                 .find("overlapping"),
@@ -248,9 +247,9 @@ TEST(ResourcesParseTest, RejectsBadJson) {
                 {"begin":-1,"end":10}]}}])")
                 .find("range bound"),
             std::string::npos);
-  EXPECT_NE(parseError(R"([{"name":"cpus","type":"SCALAR","scalar":{"value":1}})")
-                .find("invalid JSON"),
-            std::string::npos);
+  EXPECT_NE(
+      parseError(R"([{"name":"cpus","type":"SCALAR","scalar":{"value":1}})").find("invalid JSON"),
+      std::string::npos);
   EXPECT_NE(parseError(R"([{"name":"cpus",}])").find("invalid JSON"), std::string::npos);
   EXPECT_NE(parseError(R"([1] x)").find("trailing"), std::string::npos);
   EXPECT_NE(parseError(R"([NaN])").find("invalid JSON"), std::string::npos);
