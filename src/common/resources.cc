@@ -92,6 +92,9 @@ void Ranges::add(Range range) {
 }
 
 void Ranges::add(const Ranges& other) {
+  if (&other == this) {
+    return;
+  }
   for (const Range& range : other.intervals_) {
     add(range);
   }
@@ -119,6 +122,10 @@ void Ranges::subtract(Range range) {
 }
 
 void Ranges::subtract(const Ranges& other) {
+  if (&other == this) {
+    intervals_.clear();
+    return;
+  }
   for (const Range& range : other.intervals_) {
     subtract(range);
   }
@@ -270,9 +277,18 @@ const Resource* Resources::find(const Resource& key) const {
   return nullptr;
 }
 
+bool Resources::isEntry(const Resource& resource) const {
+  return !entries_.empty() && &resource >= entries_.data() &&
+         &resource < entries_.data() + entries_.size();
+}
+
 Resources& Resources::operator+=(const Resource& resource) {
   if (resource.empty()) {
     return *this;
+  }
+  if (isEntry(resource)) {
+    const Resource copy = resource;
+    return *this += copy;
   }
   Resource* entry = find(resource);
   if (entry == nullptr) {
@@ -307,6 +323,10 @@ Resources& Resources::operator+=(const Resources& other) {
 Resources& Resources::operator-=(const Resource& resource) {
   if (resource.empty()) {
     return *this;
+  }
+  if (isEntry(resource)) {
+    const Resource copy = resource;
+    return *this -= copy;
   }
   Resource* entry = find(resource);
   if (entry == nullptr) {

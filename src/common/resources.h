@@ -137,6 +137,8 @@ class Resources {
   friend bool operator==(const Resources& left, const Resources& right);
 
  private:
+  // Whether `resource` is one of entries_ (arithmetic with it must copy it first).
+  bool isEntry(const Resource& resource) const;
   Resource* find(const Resource& key);
   const Resource* find(const Resource& key) const;
 

@@ -80,8 +80,8 @@ Result<int64_t> parseScalar(std::string_view text, std::string_view name) {
     return invalid(fmt::format("resource '{}' has negative scalar {}", name, text));
   }
   if (!(value <= kMaxScalar)) {
-    return invalid(fmt::format("resource '{}' has scalar {} above the limit {}", name, text,
-                               kMaxScalar));
+    return invalid(
+        fmt::format("resource '{}' has scalar {} above the limit {}", name, text, kMaxScalar));
   }
   return scalarToMilli(value);
 }
@@ -123,8 +123,8 @@ Result<Ranges> parseRangesText(std::string_view body, std::string_view name) {
       part = trim(part);
       const size_t dash = part.find('-');
       if (dash == std::string_view::npos) {
-        return invalid(fmt::format("resource '{}' has malformed range '{}' (expected begin-end)",
-                                   name, part));
+        return invalid(
+            fmt::format("resource '{}' has malformed range '{}' (expected begin-end)", name, part));
       }
       auto begin = parseUnsigned(trim(part.substr(0, dash)), name);
       if (!begin) {
@@ -288,8 +288,8 @@ class JsonReader {
   }
 
   void skipSpace() {
-    while (pos_ < input_.size() && std::string_view(" \t\r\n").find(input_[pos_]) !=
-                                       std::string_view::npos) {
+    while (pos_ < input_.size() &&
+           std::string_view(" \t\r\n").find(input_[pos_]) != std::string_view::npos) {
       ++pos_;
     }
   }
@@ -380,7 +380,8 @@ class JsonReader {
     if (pos_ + 4 > input_.size()) {
       return error("truncated \\u escape");
     }
-    const auto [end, err] = std::from_chars(input_.data() + pos_, input_.data() + pos_ + 4, code, 16);
+    const auto [end, err] =
+        std::from_chars(input_.data() + pos_, input_.data() + pos_ + 4, code, 16);
     if (err != std::errc() || end != input_.data() + pos_ + 4) {
       return error("bad \\u escape");
     }
@@ -565,7 +566,8 @@ Result<Resource> resourceFromJson(const JsonValue& json, size_t index) {
       const JsonValue* begin = element.member("begin");
       const JsonValue* end = element.member("end");
       if (begin == nullptr || end == nullptr) {
-        return invalid(fmt::format("resource '{}' has a range without begin or end", resource.name));
+        return invalid(
+            fmt::format("resource '{}' has a range without begin or end", resource.name));
       }
       auto first = jsonUnsigned(*begin, resource.name);
       auto last = first ? jsonUnsigned(*end, resource.name) : first;
@@ -589,8 +591,8 @@ Result<Resource> resourceFromJson(const JsonValue& json, size_t index) {
     std::vector<std::string> items;
     for (const JsonValue& element : (*list)->elements) {
       if (element.kind != JsonValue::Kind::kString) {
-        return invalid(fmt::format("resource '{}' has a set item that is not a string",
-                                   resource.name));
+        return invalid(
+            fmt::format("resource '{}' has a set item that is not a string", resource.name));
       }
       items.push_back(element.text);
     }

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -35,11 +36,17 @@ uint32_t takeSlot(std::vector<T>& slots, std::vector<uint32_t>& free_slots) {
   return static_cast<uint32_t>(slots.size() - 1);
 }
 
-std::unexpected<Status> unknownFramework(const std::string& id) {
-  return notFound(fmt::format("unknown framework '{}'", id));
+Status invalid(std::string message) {
+  return Status(StatusCode::kInvalidArgument, std::move(message));
 }
 
-Status toStatus(const std::unexpected<Status>& error) { return error.error(); }
+Status unknownFramework(const std::string& id) {
+  return Status(StatusCode::kNotFound, fmt::format("unknown framework '{}'", id));
+}
+
+Status unknownAgent(const std::string& id) {
+  return Status(StatusCode::kNotFound, fmt::format("unknown agent '{}'", id));
+}
 
 }  // namespace
 
@@ -56,6 +63,14 @@ std::optional<uint32_t> Allocator::findAgent(const std::string& agent_id) const 
 std::optional<uint32_t> Allocator::findFramework(const std::string& framework_id) const {
   const auto it = framework_ids_.find(framework_id);
   return it == framework_ids_.end() ? std::nullopt : std::optional(it->second);
+}
+
+std::optional<uint32_t> Allocator::findAddedFramework(const std::string& framework_id) const {
+  const auto found = findFramework(framework_id);
+  if (!found || frameworks_[*found].role == kNone) {
+    return std::nullopt;
+  }
+  return found;
 }
 
 uint32_t Allocator::frameworkOrPlaceholder(const std::string& framework_id) {
@@ -125,6 +140,7 @@ bool Allocator::updateEligibility(uint32_t framework, bool before) {
     if (role.eligible++ == 0) {
       role_sorter_.activate(role.client);
     }
+    newly_eligible_.push_back(framework);
     return true;
   }
   role.frameworks.deactivate(f.client);
@@ -204,10 +220,11 @@ void Allocator::syncTotals() {
 // ---------------------------------------------------------------------------------------------
 // Agents
 
-Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
-                           const std::vector<std::pair<std::string, Resources>>& used_by_framework) {
+Status Allocator::addAgent(
+    const std::string& agent_id, const Resources& total,
+    const std::vector<std::pair<std::string, Resources>>& used_by_framework) {
   if (agent_id.empty()) {
-    return toStatus(invalidArgument("agent id is empty"));
+    return invalid("agent id is empty");
   }
   if (findAgent(agent_id)) {
     return Status(StatusCode::kAlreadyExists, fmt::format("agent '{}' exists", agent_id));
@@ -215,13 +232,13 @@ Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
   Resources used;
   for (const auto& [framework_id, resources] : used_by_framework) {
     if (framework_id.empty()) {
-      return toStatus(invalidArgument(fmt::format("agent '{}' names an empty framework id", agent_id)));
+      return invalid(fmt::format("agent '{}' names an empty framework id", agent_id));
     }
     used += resources;
   }
   if (!total.contains(used)) {
-    return toStatus(invalidArgument(fmt::format("agent '{}' uses {} beyond its total {}", agent_id,
-                                                used.toString(), total.toString())));
+    return invalid(fmt::format("agent '{}' uses {} beyond its total {}", agent_id, used.toString(),
+                               total.toString()));
   }
   const uint32_t handle = takeSlot(agents_, free_agents_);
   Agent& agent = agents_[handle];
@@ -246,7 +263,7 @@ Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
 Status Allocator::removeAgent(const std::string& agent_id) {
   const auto found = findAgent(agent_id);
   if (!found) {
-    return toStatus(notFound(fmt::format("unknown agent '{}'", agent_id)));
+    return unknownAgent(agent_id);
   }
   const uint32_t handle = *found;
   Agent& agent = agents_[handle];
@@ -277,8 +294,8 @@ Status Allocator::removeAgent(const std::string& agent_id) {
 Status Allocator::addFramework(const std::string& framework_id, const std::string& role_name,
                                bool active) {
   if (framework_id.empty() || role_name.empty()) {
-    return toStatus(invalidArgument(
-        fmt::format("framework '{}' needs a non-empty id and role '{}'", framework_id, role_name)));
+    return invalid(
+        fmt::format("framework '{}' needs a non-empty id and role '{}'", framework_id, role_name));
   }
   if (auto found = findFramework(framework_id); found && frameworks_[*found].role != kNone) {
     return Status(StatusCode::kAlreadyExists, fmt::format("framework '{}' exists", framework_id));
@@ -300,16 +317,14 @@ Status Allocator::addFramework(const std::string& framework_id, const std::strin
   role_sorter_.allocated(role.client, framework.allocated);
   framework.active = active;
   framework.suppressed = false;
-  if (updateEligibility(handle, false)) {
-    examine_all_ = true;
-  }
+  updateEligibility(handle, false);
   return Status::ok();
 }
 
 Status Allocator::removeFramework(const std::string& framework_id) {
-  const auto found = findFramework(framework_id);
-  if (!found || frameworks_[*found].role == kNone) {
-    return toStatus(unknownFramework(framework_id));
+  const auto found = findAddedFramework(framework_id);
+  if (!found) {
+    return unknownFramework(framework_id);
   }
   const uint32_t handle = *found;
   Framework& framework = frameworks_[handle];
@@ -341,23 +356,21 @@ Status Allocator::removeFramework(const std::string& framework_id) {
 }
 
 Status Allocator::activateFramework(const std::string& framework_id) {
-  const auto found = findFramework(framework_id);
-  if (!found || frameworks_[*found].role == kNone) {
-    return toStatus(unknownFramework(framework_id));
+  const auto found = findAddedFramework(framework_id);
+  if (!found) {
+    return unknownFramework(framework_id);
   }
   Framework& framework = frameworks_[*found];
   const bool before = eligible(framework);
   framework.active = true;
-  if (updateEligibility(*found, before)) {
-    examine_all_ = true;
-  }
+  updateEligibility(*found, before);
   return Status::ok();
 }
 
 Status Allocator::deactivateFramework(const std::string& framework_id) {
-  const auto found = findFramework(framework_id);
-  if (!found || frameworks_[*found].role == kNone) {
-    return toStatus(unknownFramework(framework_id));
+  const auto found = findAddedFramework(framework_id);
+  if (!found) {
+    return unknownFramework(framework_id);
   }
   Framework& framework = frameworks_[*found];
   const bool before = eligible(framework);
@@ -368,9 +381,9 @@ Status Allocator::deactivateFramework(const std::string& framework_id) {
 }
 
 Status Allocator::suppress(const std::string& framework_id) {
-  const auto found = findFramework(framework_id);
-  if (!found || frameworks_[*found].role == kNone) {
-    return toStatus(unknownFramework(framework_id));
+  const auto found = findAddedFramework(framework_id);
+  if (!found) {
+    return unknownFramework(framework_id);
   }
   Framework& framework = frameworks_[*found];
   const bool before = eligible(framework);
@@ -380,17 +393,15 @@ Status Allocator::suppress(const std::string& framework_id) {
 }
 
 Status Allocator::revive(const std::string& framework_id) {
-  const auto found = findFramework(framework_id);
-  if (!found || frameworks_[*found].role == kNone) {
-    return toStatus(unknownFramework(framework_id));
+  const auto found = findAddedFramework(framework_id);
+  if (!found) {
+    return unknownFramework(framework_id);
   }
   Framework& framework = frameworks_[*found];
   const bool before = eligible(framework);
   framework.suppressed = false;
-  if (updateEligibility(*found, before)) {
-    examine_all_ = true;
-  } else {
-    // Still eligible: only the agents it had filtered can change hands.
+  if (!updateEligibility(*found, before)) {
+    // Eligible before and after: only the agents it had filtered can change hands.
     framework.agents_filtered.forEach(
         [this](size_t agent) { markDirty(static_cast<uint32_t>(agent)); });
   }
@@ -400,8 +411,8 @@ Status Allocator::revive(const std::string& framework_id) {
 
 Status Allocator::setWeight(const std::string& role_name, double weight) {
   if (!std::isfinite(weight) || weight <= 0) {
-    return toStatus(invalidArgument(
-        fmt::format("weight {} of role '{}' is not finite and positive", weight, role_name)));
+    return invalid(
+        fmt::format("weight {} of role '{}' is not finite and positive", weight, role_name));
   }
   weights_[role_name] = weight;
   if (const auto it = role_ids_.find(role_name); it != role_ids_.end()) {
@@ -467,20 +478,20 @@ Status Allocator::recoverResources(const std::string& framework_id, const std::s
                                    std::optional<std::chrono::nanoseconds> refuse, TimePoint now) {
   const auto framework = findFramework(framework_id);
   if (!framework) {
-    return toStatus(unknownFramework(framework_id));
+    return unknownFramework(framework_id);
   }
   const auto agent = findAgent(agent_id);
   if (!agent) {
-    return toStatus(notFound(fmt::format("unknown agent '{}'", agent_id)));
+    return unknownAgent(agent_id);
   }
   Agent& a = agents_[*agent];
   const auto entry =
       std::find_if(a.allocations.begin(), a.allocations.end(),
                    [handle = *framework](const auto& item) { return item.first == handle; });
   if (entry == a.allocations.end() || !entry->second.contains(resources)) {
-    return toStatus(failedPrecondition(fmt::format(
-        "framework '{}' does not hold {} on agent '{}'", framework_id, resources.toString(),
-        agent_id)));
+    return Status(StatusCode::kFailedPrecondition,
+                  fmt::format("framework '{}' does not hold {} on agent '{}'", framework_id,
+                              resources.toString(), agent_id));
   }
   removeAllocation(*framework, *agent, resources);
   a.free += resources;
@@ -504,24 +515,45 @@ std::vector<Offer> Allocator::allocate(TimePoint now) {
   std::vector<uint32_t> dirty;
   dirty.swap(dirty_agents_);
   for (uint32_t agent : dirty) {
-    in_dirty_[agent] = 0;
+    if (agents_[agent].live) {
+      examine(agent, offers);
+    }
   }
-  if (examine_all_) {
-    examine_all_ = false;
+  // Every other agent with free resources is settled: no framework that was eligible last round
+  // can take them. Only frameworks that became eligible since then can, so try just those.
+  std::vector<uint32_t> newly;
+  newly.swap(newly_eligible_);
+  std::sort(newly.begin(), newly.end());
+  newly.erase(std::unique(newly.begin(), newly.end()), newly.end());
+  std::erase_if(newly, [this](uint32_t framework) {
+    return !frameworks_[framework].live || !eligible(frameworks_[framework]);
+  });
+  if (!newly.empty()) {
+    // Past a handful of newcomers the sorted walk of examine() is cheaper than comparing each.
+    constexpr size_t kMaxTargeted = 16;
     for (uint32_t agent = 0; agent < agents_.size(); ++agent) {
-      if (agents_[agent].live) {
+      const bool examined = agent < in_dirty_.size() && in_dirty_[agent] != 0;
+      if (!agents_[agent].live || examined || agents_[agent].free.empty()) {
+        continue;
+      }
+      if (newly.size() > kMaxTargeted) {
         examine(agent, offers);
+      } else {
+        examineFor(agent, newly, offers);
       }
     }
-  } else {
-    for (uint32_t agent : dirty) {
-      if (agents_[agent].live) {
-        examine(agent, offers);
-      }
-    }
+  }
+  for (uint32_t agent : dirty) {
+    in_dirty_[agent] = 0;
   }
   last_round_.offers = offers.size();
   return offers;
+}
+
+void Allocator::offer(uint32_t agent, uint32_t framework, Resources resources,
+                      std::vector<Offer>& offers) {
+  addAllocation(framework, agent, resources);
+  offers.push_back(Offer{frameworks_[framework].id, agents_[agent].id, std::move(resources)});
 }
 
 void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
@@ -570,8 +602,61 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     } else {
       a.free -= offered;
     }
-    addAllocation(chosen, agent, offered);
-    offers.push_back(Offer{frameworks_[chosen].id, a.id, std::move(offered)});
+    offer(agent, chosen, std::move(offered), offers);
+  }
+}
+
+bool Allocator::precedes(uint32_t x, uint32_t y) {
+  const Framework& fx = frameworks_[x];
+  const Framework& fy = frameworks_[y];
+  Role& rx = roles_[fx.role];
+  Role& ry = roles_[fy.role];
+  if (fx.role != fy.role) {
+    const double sx = role_sorter_.weightedShare(rx.client);
+    const double sy = role_sorter_.weightedShare(ry.client);
+    return sx != sy ? sx < sy : rx.name < ry.name;
+  }
+  const double sx = rx.frameworks.weightedShare(fx.client);
+  const double sy = rx.frameworks.weightedShare(fy.client);
+  return sx != sy ? sx < sy : fx.id < fy.id;
+}
+
+void Allocator::examineFor(uint32_t agent, const std::vector<uint32_t>& candidates,
+                           std::vector<Offer>& offers) {
+  Agent& a = agents_[agent];
+  ++last_round_.agents_examined;
+  const bool unreserved = a.free.unreservedOnly();
+  const bool filtered = !a.filters.empty();
+  if (unreserved && filtered) {
+    a.filters.prepare(a.free);
+  }
+  while (!a.free.empty()) {
+    uint32_t best = kNone;
+    Resources best_allocatable;
+    for (uint32_t framework : candidates) {
+      Resources allocatable =
+          unreserved ? Resources() : a.free.allocatableTo(roles_[frameworks_[framework].role].name);
+      const Resources& candidate = unreserved ? a.free : allocatable;
+      if (candidate.empty()) {
+        continue;
+      }
+      if (filtered && (unreserved ? a.filters.blocksPrepared(framework)
+                                  : a.filters.blocks(framework, candidate))) {
+        continue;
+      }
+      if (best == kNone || precedes(framework, best)) {
+        best = framework;
+        best_allocatable = std::move(allocatable);
+      }
+    }
+    if (best == kNone) {
+      return;
+    }
+    Resources offered = unreserved ? std::exchange(a.free, Resources()) : best_allocatable;
+    if (!unreserved) {
+      a.free -= offered;
+    }
+    offer(agent, best, std::move(offered), offers);
   }
 }
 
@@ -581,7 +666,7 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
 Result<Resources> Allocator::allocation(const std::string& framework_id) const {
   const auto found = findFramework(framework_id);
   if (!found) {
-    return unknownFramework(framework_id);
+    return std::unexpected(unknownFramework(framework_id));
   }
   Resources total;
   frameworks_[*found].agents_used.forEach([&](size_t agent) {
@@ -597,7 +682,7 @@ Result<Resources> Allocator::allocation(const std::string& framework_id) const {
 Result<Resources> Allocator::available(const std::string& agent_id) const {
   const auto found = findAgent(agent_id);
   if (!found) {
-    return notFound(fmt::format("unknown agent '{}'", agent_id));
+    return std::unexpected(unknownAgent(agent_id));
   }
   return agents_[*found].free;
 }
@@ -605,7 +690,7 @@ Result<Resources> Allocator::available(const std::string& agent_id) const {
 Result<double> Allocator::frameworkShare(const std::string& framework_id) const {
   const auto found = findFramework(framework_id);
   if (!found) {
-    return unknownFramework(framework_id);
+    return std::unexpected(unknownFramework(framework_id));
   }
   return dominantShare(frameworks_[*found].allocated, cluster_total_);
 }

@@ -45,10 +45,11 @@ struct RoundStats {
 // shares are measured against the cluster total of cpus, mem, disk and gpus. A resource reserved
 // for a role ("cpus(eng):2") is offered only to frameworks of that role.
 //
-// Incremental: allocate() examines only agents whose free resources changed, whose filters expired
-// or were lifted, or every agent with free resources after a framework became able to take offers
-// (added, activated, unsuppressed). An agent that every framework has filtered costs nothing per
-// round. Ids are strings at this boundary and dense integer handles inside.
+// Incremental: allocate() fully examines only agents whose free resources changed or whose filters
+// expired or were lifted. Every other agent is settled (no eligible framework could take it) and
+// costs nothing, except that after frameworks become able to take offers (added, activated,
+// unsuppressed) each agent with free resources is tried against those frameworks alone.
+// Ids are strings at this boundary and dense integer handles inside.
 //
 // Not thread-safe: the master calls it from its one state thread. Time comes in as `now`.
 class Allocator {
@@ -64,8 +65,7 @@ class Allocator {
   Status removeAgent(const std::string& agent_id);
 
   // AlreadyExists for a framework added before; InvalidArgument for an empty id or role.
-  Status addFramework(const std::string& framework_id, const std::string& role,
-                      bool active = true);
+  Status addFramework(const std::string& framework_id, const std::string& role, bool active = true);
   // Returns the framework's allocations to the free pool and drops its filters. NotFound.
   Status removeFramework(const std::string& framework_id);
   // An inactive framework keeps its allocation but gets no offers. Deactivation drops the
@@ -144,14 +144,18 @@ class Allocator {
   };
 
   std::optional<uint32_t> findAgent(const std::string& agent_id) const;
+  // Any framework record, placeholders included.
   std::optional<uint32_t> findFramework(const std::string& framework_id) const;
+  // Only frameworks added through addFramework().
+  std::optional<uint32_t> findAddedFramework(const std::string& framework_id) const;
   uint32_t frameworkOrPlaceholder(const std::string& framework_id);
   uint32_t roleFor(const std::string& name);
   void releaseRole(uint32_t role);
   void forgetIfPlaceholder(uint32_t framework);
 
   bool eligible(const Framework& framework) const;
-  // Brings the sorters in line after a change of eligible() from `before`; true if it rose.
+  // Brings the sorters in line after a change of eligible() from `before`; true if it rose, in
+  // which case the framework is also queued in newly_eligible_.
   bool updateEligibility(uint32_t framework, bool before);
 
   // Allocation bookkeeping; the caller adjusts the agent's free resources.
@@ -165,7 +169,14 @@ class Allocator {
 
   void markDirty(uint32_t agent);
   void syncTotals();
+  // Offers the agent's free resources in DRF order, walking the sorters.
   void examine(uint32_t agent, std::vector<Offer>& offers);
+  // The same, for a settled agent that only `candidates` (eligible frameworks) might take.
+  void examineFor(uint32_t agent, const std::vector<uint32_t>& candidates,
+                  std::vector<Offer>& offers);
+  // Whether framework x comes before y in DRF order (role first, then framework).
+  bool precedes(uint32_t x, uint32_t y);
+  void offer(uint32_t agent, uint32_t framework, Resources resources, std::vector<Offer>& offers);
 
   Options options_;
   std::vector<Agent> agents_;
@@ -183,10 +194,12 @@ class Allocator {
 
   ResourceVector cluster_total_;
   bool totals_changed_ = false;
-  // Agents to examine next round (each once); examine_all_ widens that to every agent.
+  // Agents to examine next round (each once): their free resources or filters changed.
   std::vector<uint32_t> dirty_agents_;
   std::vector<uint8_t> in_dirty_;
-  bool examine_all_ = false;
+  // Frameworks that became able to take offers since the last round (added, activated,
+  // unsuppressed); settled agents are tried against these only.
+  std::vector<uint32_t> newly_eligible_;
   // (earliest filter expiry, agent) for agents with a finite filter.
   std::set<std::pair<TimePoint, uint32_t>> expiries_;
   RoundStats last_round_;

@@ -27,9 +27,10 @@ double dominantShare(const ResourceVector& allocation, const ResourceVector& tot
 // stale and the next sort() re-computes them all once.
 //
 // Invariants: order_ holds exactly the active live clients, sorted by (weighted share, name), and
-// each entry's share equals its client's share_ whenever stale_ is false.
+// each entry's share equals its client's share whenever stale_ is false.
 //
-// Handles are dense and reused after remove(). Passing a handle that is not live is a bug and aborts.
+// Handles are dense and reused after remove(). Passing a handle that is not live is a bug and
+// aborts.
 class DrfSorter {
  public:
   using Handle = uint32_t;

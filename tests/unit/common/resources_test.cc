@@ -71,8 +71,8 @@ TEST(RangesTest, HandlesTheWholeValueSpaceWithoutOverflow) {
 }
 
 TEST(ResourcesTest, ScalarsAreExactFixedPoint) {
-  Resources sum = Resources{Resource::makeScalar("cpus", 0.1)} +
-                  Resources{Resource::makeScalar("cpus", 0.2)};
+  Resources sum =
+      Resources{Resource::makeScalar("cpus", 0.1)} + Resources{Resource::makeScalar("cpus", 0.2)};
   EXPECT_EQ(sum, Resources{Resource::makeScalar("cpus", 0.3)});
   EXPECT_EQ(sum.scalar("cpus"), 0.3);
   Resources many;
@@ -99,6 +99,20 @@ TEST(ResourcesTest, SubtractionNeverGoesBelowZeroAndDropsEmptyEntries) {
   EXPECT_EQ(resources.toString(), "mem:1024; ports:[32000-32000]; disks:{b}");
   resources -= resources;
   EXPECT_TRUE(resources.empty());
+}
+
+TEST(ResourcesTest, ArithmeticWithItselfIsSafe) {
+  Resources resources = parsed("cpus:2;ports:[1-10];disks:{a,b}");
+  resources += resources;
+  EXPECT_EQ(resources, parsed("cpus:4;ports:[1-10];disks:{a,b}"));
+  resources += resources.entries()[1];
+  resources -= resources.entries()[2];
+  EXPECT_EQ(resources, parsed("cpus:4;ports:[1-10]"));
+  Ranges ranges{{1, 5}};
+  ranges.add(ranges);
+  EXPECT_EQ(ranges, (Ranges{{1, 5}}));
+  ranges.subtract(ranges);
+  EXPECT_TRUE(ranges.empty());
 }
 
 TEST(ResourcesTest, ContainsComparesEveryKind) {
@@ -216,16 +230,15 @@ TEST(ResourcesParseTest, RejectsBadJson) {
   EXPECT_NE(parseError(R"([{"name":"cpus","type":"TEXT","text":{"value":"x"}}])")
                 .find("unknown type 'TEXT'"),
             std::string::npos);
-  EXPECT_NE(parseError(R"([{"name":"","type":"SCALAR","scalar":{"value":1}}])")
-                .find("name is empty"),
-            std::string::npos);
+  EXPECT_NE(
+      parseError(R"([{"name":"","type":"SCALAR","scalar":{"value":1}}])").find("name is empty"),
+      std::string::npos);
   EXPECT_NE(parseError(R"([{"type":"SCALAR","scalar":{"value":1}}])").find("'name'"),
             std::string::npos);
-  EXPECT_NE(parseError(R"([{"name":"cpus","type":"SCALAR","scalar":{"value":-2}}])")
-                .find("negative"),
-            std::string::npos);
-  EXPECT_NE(parseError(R"([{"name":"cpus","type":"SCALAR"}])").find("'scalar'"),
-            std::string::npos);
+  EXPECT_NE(
+      parseError(R"([{"name":"cpus","type":"SCALAR","scalar":{"value":-2}}])").find("negative"),
+      std::string::npos);
+  EXPECT_NE(parseError(R"([{"name":"cpus","type":"SCALAR"}])").find("'scalar'"), std::string::npos);
   EXPECT_NE(parseError(R"([{"name":"ports","type":"RANGES","ranges":{"range":[
                 {"begin":1,"end":10},{"begin":5,"end":20}]}}])")
                 .find("overlapping"),
@@ -234,9 +247,9 @@ TEST(ResourcesParseTest, RejectsBadJson) {
                 {"begin":-1,"end":10}]}}])")
                 .find("range bound"),
             std::string::npos);
-  EXPECT_NE(parseError(R"([{"name":"cpus","type":"SCALAR","scalar":{"value":1}})")
-                .find("invalid JSON"),
-            std::string::npos);
+  EXPECT_NE(
+      parseError(R"([{"name":"cpus","type":"SCALAR","scalar":{"value":1}})").find("invalid JSON"),
+      std::string::npos);
   EXPECT_NE(parseError(R"([{"name":"cpus",}])").find("invalid JSON"), std::string::npos);
   EXPECT_NE(parseError(R"([1] x)").find("trailing"), std::string::npos);
   EXPECT_NE(parseError(R"([NaN])").find("invalid JSON"), std::string::npos);

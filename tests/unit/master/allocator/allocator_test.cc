@@ -26,9 +26,9 @@ Resources res(std::string_view text) {
   return parsed.value_or(Resources());
 }
 
-#define ASSERT_OK(expr)                                    \
-  do {                                                     \
-    const ::plateau::Status status_ = (expr);              \
+#define ASSERT_OK(expr)                                                \
+  do {                                                                 \
+    const ::plateau::Status status_ = (expr);                          \
     ASSERT_TRUE(status_.isOk()) << #expr << ": " << status_.message(); \
   } while (0)
 
@@ -117,8 +117,8 @@ std::map<std::string, int> fillWithTasks(Allocator& allocator,
         launched = true;
       }
       if (!rest.empty()) {
-        const Status status = allocator.recoverResources(offer.framework_id, offer.agent_id,
-                                                         rest, milliseconds(1500), now);
+        const Status status = allocator.recoverResources(offer.framework_id, offer.agent_id, rest,
+                                                         milliseconds(1500), now);
         EXPECT_TRUE(status.isOk()) << status.message();
       }
     }
@@ -173,7 +173,8 @@ TEST_F(AllocatorTest, ARoleOfWeightTwoSettlesAtTwiceTheShare) {
 }
 
 TEST_F(AllocatorTest, ChangingAWeightReordersRoles) {
-  ASSERT_OK(allocator_.addAgent("a1", res("cpus:10"), {{"g", res("cpus:3")}, {"s", res("cpus:2")}}));
+  ASSERT_OK(
+      allocator_.addAgent("a1", res("cpus:10"), {{"g", res("cpus:3")}, {"s", res("cpus:2")}}));
   ASSERT_OK(allocator_.addAgent("a2", res("cpus:10"), {}));
   ASSERT_OK(allocator_.addFramework("g", "gold"));
   ASSERT_OK(allocator_.addFramework("s", "silver"));
@@ -472,7 +473,12 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
     auto chance = [&](int percent) { return static_cast<int>(pick(100)) < percent; };
     const std::vector<std::string> roles = {"*", "r1", "r2"};
     const std::vector<std::optional<nanoseconds>> refusals = {
-        std::nullopt, nanoseconds(0), seconds(-1), milliseconds(500), seconds(2), seconds(10),
+        std::nullopt,
+        nanoseconds(0),
+        seconds(-1),
+        milliseconds(500),
+        seconds(2),
+        seconds(10),
         std::chrono::duration_cast<nanoseconds>(std::chrono::duration<double>(1e9)),
         nanoseconds::max()};
     Allocator allocator;
@@ -498,8 +504,9 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
           ASSERT_TRUE(free.at(offer.agent_id).contains(offer.resources))
               << offer.resources.toString() << " offered but free is "
               << free.at(offer.agent_id).toString();
-          ASSERT_EQ(offer.resources,
-                    free.at(offer.agent_id).allocatableTo(model.frameworks.at(offer.framework_id).role));
+          ASSERT_EQ(
+              offer.resources,
+              free.at(offer.agent_id).allocatableTo(model.frameworks.at(offer.framework_id).role));
           ASSERT_FALSE(model.blocked(offer.framework_id, offer.agent_id, offer.resources, now));
           free[offer.agent_id] -= offer.resources;
           model.give(offer.framework_id, offer.agent_id, offer.resources);
@@ -510,8 +517,8 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
           }
           if (chance(85)) {
             const auto refuse = refusals[pick(refusals.size())];
-            ASSERT_OK(allocator.recoverResources(offer.framework_id, offer.agent_id, rest, refuse,
-                                                 now));
+            ASSERT_OK(
+                allocator.recoverResources(offer.framework_id, offer.agent_id, rest, refuse, now));
             model.take(offer.framework_id, offer.agent_id, rest, refuse, now);
           }
         }
@@ -594,7 +601,8 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
         std::erase_if(model.held, [&](const auto& item) { return item.first.second == id; });
         std::erase_if(model.filters, [&](const auto& filter) { return filter.agent == id; });
       } else if (op == 11) {
-        ASSERT_OK(allocator.setWeight(roles[pick(roles.size())], 0.5 + static_cast<double>(pick(4))));
+        ASSERT_OK(
+            allocator.setWeight(roles[pick(roles.size())], 0.5 + static_cast<double>(pick(4))));
       }
       for (const auto& [agent, total] : model.agents) {
         ASSERT_EQ(*allocator.available(agent), model.freeOn(agent)) << agent << " step " << step;
@@ -604,6 +612,31 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
       }
     }
   }
+}
+
+TEST_F(AllocatorTest, NewFrameworksShareSettledAgentsInDrfOrder) {
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_OK(allocator_.addAgent(fmt::format("agent{:02}", i), res("cpus:4;mem:64"), {}));
+  }
+  ASSERT_OK(allocator_.addFramework("old", "*"));
+  for (const Offer& offer : allocate()) {
+    decline(offer, nanoseconds::max());
+  }
+  EXPECT_TRUE(allocate().empty());
+  ASSERT_OK(allocator_.addFramework("x", "*"));
+  ASSERT_OK(allocator_.addFramework("y", "other"));
+  ASSERT_OK(allocator_.addFramework("z", "other", false));
+  std::map<std::string, int> offers_to;
+  const auto offers = allocate();
+  for (const Offer& offer : offers) {
+    ++offers_to[offer.framework_id];
+  }
+  EXPECT_EQ(offers[0].framework_id, "x");  // tie between roles "*" and "other": by name
+  EXPECT_EQ(offers[1].framework_id, "y");
+  EXPECT_EQ(offers_to, (std::map<std::string, int>{{"x", 10}, {"y", 10}}));
+  EXPECT_EQ(allocator_.lastRound().agents_examined, 20u);
+  EXPECT_TRUE(allocate().empty());
+  EXPECT_EQ(allocator_.lastRound().agents_examined, 0u);
 }
 
 TEST(AllocatorIncludesTest, DependsOnlyOnTheStandardLibraryAndCommon) {
@@ -623,12 +656,12 @@ TEST(AllocatorIncludesTest, DependsOnlyOnTheStandardLibraryAndCommon) {
         continue;
       }
       const bool local = line.find('"') != std::string::npos;
-      const bool allowed =
-          local ? line.find("\"common/") != std::string::npos ||
-                      line.find("\"master/allocator/") != std::string::npos
-                : line.find("asio") == std::string::npos && line.find("boost") == std::string::npos &&
-                      line.find("protobuf") == std::string::npos &&
-                      line.find(".pb.h") == std::string::npos;
+      const bool allowed = local ? line.find("\"common/") != std::string::npos ||
+                                       line.find("\"master/allocator/") != std::string::npos
+                                 : line.find("asio") == std::string::npos &&
+                                       line.find("boost") == std::string::npos &&
+                                       line.find("protobuf") == std::string::npos &&
+                                       line.find(".pb.h") == std::string::npos;
       EXPECT_TRUE(allowed) << entry.path().filename() << ": " << line;
     }
   }
