@@ -79,6 +79,10 @@ class Execute {
              },
          .on_closed =
              [this](const Status& why) {
+               if (tearing_down_) {
+                 // TEARDOWN ends the subscription: that is the expected end.
+                 return finish(teardown_code_, "");
+               }
                finish(1, fmt::format("Lost the connection to the master: {}", why.message()));
              }});
   }
@@ -165,6 +169,8 @@ class Execute {
       }
       scheduler::Call call;
       call.set_type(scheduler::Call::TEARDOWN);
+      tearing_down_ = true;
+      teardown_code_ = code;
       send(call, [this, code] { finish(code, ""); });
     };
     if (status.has_uuid()) {
@@ -225,6 +231,8 @@ class Execute {
   std::string stream_id_;
   bool launched_ = false;
   bool finished_ = false;
+  bool tearing_down_ = false;
+  int teardown_code_ = 1;
   int exit_code_ = 1;
 };
 

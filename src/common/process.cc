@@ -45,6 +45,8 @@ Result<pid_t> launchProcess(const LaunchSpec& spec) {
     posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, spec.stderr_path.c_str(),
                                      O_WRONLY | O_CREAT | O_APPEND, 0644);
   }
+  // Nothing of ours (listening sockets, connections) leaks into the child.
+  posix_spawn_file_actions_addclosefrom_np(&actions, STDERR_FILENO + 1);
   if (!spec.working_dir.empty()) {
     posix_spawn_file_actions_addchdir_np(&actions, spec.working_dir.c_str());
   }

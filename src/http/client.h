@@ -71,6 +71,8 @@ class BlockingStream {
   // Body bytes received so far that were not yet returned; waits up to `timeout` for some.
   // An error once the stream ended or the wait timed out (kUnavailable).
   Result<std::string> read(std::chrono::nanoseconds timeout);
+  // True once the peer ended the stream (or the connection broke) and nothing is left to read.
+  bool ended() const { return closed_.has_value() && pending_.empty(); }
   void close();
 
  private:

@@ -107,7 +107,7 @@ void Master::route(http::Request& request, http::Responder responder) {
   responder.respond(http::Response::text(404, fmt::format("No endpoint at '{}'", path)));
 }
 
-http::Response Master::redirect(const http::Request& request) const {
+http::Response Master::redirect(const http::Request&) const {
   // A single master leads itself; with HA this points at the elected leader.
   http::Response r;
   r.status = 307;

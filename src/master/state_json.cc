@@ -4,6 +4,7 @@
 
 #include "common/json.h"
 #include "common/json_codec.h"
+#include "common/resources_proto.h"
 #include "common/version.h"
 #include "master/master.h"
 #include "master/validation.h"

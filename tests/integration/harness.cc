@@ -25,6 +25,8 @@
 #error "PLATEAU_BIN_DIR must point at the built binaries"
 #endif
 
+extern char** environ;
+
 namespace plateau::testing {
 
 namespace fs = std::filesystem;
@@ -65,7 +67,6 @@ Process::Process(std::string name, std::vector<std::string> argv, std::string lo
     args.push_back(a.data());
   }
   args.push_back(nullptr);
-  extern char** environ;
   int rc = posix_spawn(&pid_, args[0], &actions, nullptr, args.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   if (rc != 0) {
@@ -294,8 +295,8 @@ std::optional<scheduler::Event> Scheduler::next(scheduler::Event::Type type,
       return std::nullopt;
     }
     if (!pump(std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now)) &&
-        std::chrono::steady_clock::now() < deadline && !stream_) {
-      return std::nullopt;
+        (!stream_ || stream_->ended())) {
+      return std::nullopt;  // the master closed the stream: nothing more will come
     }
   }
 }

@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include "common/json.h"
+#include "common/resources.h"
+#include "common/resources_proto.h"
 #include "harness.h"
 
 namespace plateau::testing {
@@ -198,8 +200,11 @@ TEST(SchedulerApiTest, TwoHundredTasksOverTwoAgentsAllFinish) {
           accept.mutable_accept()->mutable_filters()->set_refuse_seconds(0);
           auto* op = accept.mutable_accept()->add_operations();
           op->set_type(v1::Offer::Operation::LAUNCH);
-          // 0.25 cpus each: at most 32 at once per agent.
-          for (int i = 0; i < 32 && launched < kTasks; ++i, ++launched) {
+          auto have = resourcesFromProto(offer.resources());
+          ASSERT_TRUE(have.has_value());
+          auto each = *Resources::parse("cpus:0.25;mem:16");
+          for (; launched < kTasks && have->contains(each); ++launched) {
+            *have -= each;
             auto* task = op->mutable_launch()->add_task_infos();
             task->set_name("batch");
             task->mutable_task_id()->set_value(fmt::format("task-{}", launched));

@@ -288,6 +288,27 @@ Status Allocator::removeAgent(const std::string& agent_id) {
   return Status::ok();
 }
 
+Status Allocator::activateAgent(const std::string& agent_id) {
+  const auto found = findAgent(agent_id);
+  if (!found) {
+    return unknownAgent(agent_id);
+  }
+  if (!agents_[*found].active) {
+    agents_[*found].active = true;
+    markDirty(*found);
+  }
+  return Status::ok();
+}
+
+Status Allocator::deactivateAgent(const std::string& agent_id) {
+  const auto found = findAgent(agent_id);
+  if (!found) {
+    return unknownAgent(agent_id);
+  }
+  agents_[*found].active = false;
+  return Status::ok();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Frameworks
 
@@ -558,7 +579,7 @@ void Allocator::offer(uint32_t agent, uint32_t framework, Resources resources,
 
 void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
   Agent& a = agents_[agent];
-  if (a.free.empty()) {
+  if (a.free.empty() || !a.active) {
     return;
   }
   ++last_round_.agents_examined;
@@ -624,6 +645,9 @@ bool Allocator::precedes(uint32_t x, uint32_t y) {
 void Allocator::examineFor(uint32_t agent, const std::vector<uint32_t>& candidates,
                            std::vector<Offer>& offers) {
   Agent& a = agents_[agent];
+  if (!a.active) {
+    return;
+  }
   ++last_round_.agents_examined;
   const bool unreserved = a.free.unreservedOnly();
   const bool filtered = !a.filters.empty();

@@ -63,6 +63,10 @@ class Allocator {
                   const std::vector<std::pair<std::string, Resources>>& used_by_framework);
   // Forgets the agent, its allocations (outstanding offers included) and its filters. NotFound.
   Status removeAgent(const std::string& agent_id);
+  // An inactive agent (disconnected from the master) keeps its allocations but is offered to
+  // nobody until activated again. NotFound.
+  Status activateAgent(const std::string& agent_id);
+  Status deactivateAgent(const std::string& agent_id);
 
   // AlreadyExists for a framework added before; InvalidArgument for an empty id or role.
   Status addFramework(const std::string& framework_id, const std::string& role, bool active = true);
@@ -118,6 +122,7 @@ class Allocator {
     AgentFilters filters;
     TimePoint next_expiry = TimePoint::max();
     bool live = false;
+    bool active = true;
   };
 
   // A framework with role == kNone was only named by an agent's used resources so far.
