@@ -2,12 +2,19 @@
 // local agent, printed beside the raw fork+exec+wait rate of /bin/true measured in the same run.
 
 #include <fcntl.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <sys/resource.h>
+
 #include <chrono>
+#include <fstream>
+#include <sstream>
 #include <cstdlib>
 #include <filesystem>
 #include <string>
@@ -59,12 +66,38 @@ double rawSpawnRate(int n) {
   return n / std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-uint16_t pickPort(uint16_t base) {
-  return static_cast<uint16_t>(base + (getpid() % 1000));
+// User + system CPU seconds a process has used so far.
+double cpuSeconds(pid_t pid) {
+  std::ifstream in(fmt::format("/proc/{}/stat", pid));
+  std::string line;
+  std::getline(in, line);
+  std::istringstream rest(line.substr(line.rfind(')') + 2));
+  std::string field;
+  double ticks = 0, user = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::stod(field);
+    if (i == 14) user = std::stod(field);
+  }
+  fmt::print("pid {}: user {:.2f}s system {:.2f}s\n", pid, user / sysconf(_SC_CLK_TCK),
+             (ticks - user) / sysconf(_SC_CLK_TCK));
+  return ticks / sysconf(_SC_CLK_TCK);
+}
+
+// A free loopback port: bound once, released, then handed to a daemon.
+uint16_t pickPort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
 }
 
 bool waitHealthy(const http::Endpoint& ep) {
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 1200; ++i) {
     auto r = http::fetchSync(ep, {.method = "GET", .path = "/health"}, 1s);
     if (r && r->status == 200) return true;
     std::this_thread::sleep_for(25ms);
@@ -84,29 +117,39 @@ int main(int argc, char** argv) {
   }
   std::string dir = fmt::format("/tmp/plateau-e2e-bench.{}", getpid());
   std::filesystem::create_directories(dir);
-  http::Endpoint master{"127.0.0.1", pickPort(41000)};
-  http::Endpoint agent{"127.0.0.1", pickPort(42000)};
-  pid_t master_pid = spawn({bin_dir + "/plateau-master", "--ip=127.0.0.1",
+  http::Endpoint master{"127.0.0.1", pickPort()};
+  http::Endpoint agent{"127.0.0.1", pickPort()};
+  std::vector<std::string> master_args = {bin_dir + "/plateau-master", "--ip=127.0.0.1",
                             fmt::format("--port={}", master.port), "--work_dir=" + dir + "/m",
-                            "--allocation_interval=50ms", "--logging_level=warning"},
-                           dir + "/master.log");
-  waitHealthy(master);
+                            "--allocation_interval=50ms", "--logging_level=warning"};
+  if (const char* wrap = std::getenv("PLATEAU_BENCH_WRAP_MASTER")) {
+    master_args.insert(master_args.begin(), {"/usr/bin/valgrind", wrap});
+  }
+  pid_t master_pid = spawn(master_args, dir + "/master.log");
+  if (!waitHealthy(master)) {
+    fmt::print(stderr, "master did not come up; see {}/master.log\n", dir);
+    return 1;
+  }
   pid_t agent_pid = spawn({bin_dir + "/plateau-agent", "--master=" + master.toString(),
                            "--ip=127.0.0.1", fmt::format("--port={}", agent.port),
                            "--work_dir=" + dir + "/a", "--resources=cpus:64;mem:65536;disk:1024",
                            "--logging_level=warning"},
                           dir + "/agent.log");
-  waitHealthy(agent);
+  if (!waitHealthy(agent)) {
+    fmt::print(stderr, "agent did not come up; see {}/agent.log\n", dir);
+    return 1;
+  }
 
   // A protobuf scheduler that fills every offer with `true` tasks.
   EventLoop loop;
+  http::Client client(loop);
   recordio::Decoder decoder;
   std::string framework_id, stream_id;
   int launched = 0, finished = 0, failed = 0;
   Clock::time_point first_launch, last_finish;
   auto send = [&](scheduler::Call call) {
     call.mutable_framework_id()->set_value(framework_id);
-    http::fetch(loop, master,
+    client.fetch(master,
                 {.method = "POST", .path = "/api/v1/scheduler",
                  .headers = {{"content-type", http::kProtobufMediaType},
                              {"mesos-stream-id", stream_id}},
@@ -183,6 +226,12 @@ int main(int argc, char** argv) {
   loop.run();
   stream->cancel();
 
+  double master_cpu = cpuSeconds(master_pid);
+  double agent_cpu = cpuSeconds(agent_pid);
+  rusage self{};
+  getrusage(RUSAGE_SELF, &self);
+  double sched_cpu = self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 + self.ru_stime.tv_sec +
+                     self.ru_stime.tv_usec / 1e6;
   double seconds = std::chrono::duration<double>(last_finish - first_launch).count();
   double rate = finished / seconds;
   double raw = rawSpawnRate(2000);
@@ -190,6 +239,8 @@ int main(int argc, char** argv) {
   fmt::print("end-to-end: {:.1f} tasks/s ({:.2f} s for {} tasks)\n", rate, seconds, tasks);
   fmt::print("raw fork+exec+wait of /bin/true: {:.1f} /s\n", raw);
   fmt::print("ratio end-to-end / raw: {:.3f}\n", rate / raw);
+  fmt::print("CPU ms per task: master {:.2f}, agent {:.2f}, scheduler {:.2f}\n",
+             1000 * master_cpu / tasks, 1000 * agent_cpu / tasks, 1000 * sched_cpu / tasks);
 
   kill(agent_pid, SIGTERM);
   kill(master_pid, SIGTERM);

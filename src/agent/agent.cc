@@ -19,7 +19,8 @@ Agent::Agent(EventLoop& loop, Flags flags,
       info_(std::move(info)),
       executor_path_(std::move(executor_path)),
       log_(std::move(log)),
-      uuids_(seed) {}
+      uuids_(seed),
+      client_(loop) {}
 
 Agent::~Agent() = default;
 

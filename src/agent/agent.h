@@ -126,6 +126,7 @@ class Agent {
   UuidGenerator uuids_;
   std::unique_ptr<http::Server> server_;
   http::Endpoint master_;
+  http::Client client_;
   std::shared_ptr<http::StreamingCall> master_stream_;
   recordio::Decoder master_decoder_;
   bool registered_ = false;

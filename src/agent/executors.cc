@@ -1,6 +1,7 @@
 // Executors: sandbox and process launch, the v1 executor API, termination.
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <csignal>
 #include <filesystem>
@@ -305,8 +306,10 @@ void Agent::onChildExit(pid_t pid, int status) {
   }
   auto [fw_id, ex_id] = it->second;
   pids_.erase(it);
-  // Anything left in the executor's session goes with it.
-  signalTree(pid, SIGKILL);
+  // An executor that ended cleanly took its task with it; otherwise sweep its whole session.
+  if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+    signalTree(pid, SIGKILL);
+  }
   executorTerminated(fw_id, ex_id, fmt::format("Executor {}", describeWaitStatus(status)), status);
 }
 

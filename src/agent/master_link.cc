@@ -77,7 +77,7 @@ void Agent::callMaster(const internal::AgentCall& call) {
                               .path = "/agent/api/v1",
                               .headers = {{"content-type", http::kProtobufMediaType}},
                               .body = call.SerializeAsString()};
-  http::fetch(loop_, master_, std::move(request), 10s, [this](Result<http::Response> r) {
+  client_.fetch(master_, std::move(request), 10s, [this](Result<http::Response> r) {
     if (!r) {
       log_->debug("master_call_failed error=\"{}\"", r.error().message());
     } else if (r->status == 404 && registered_) {

@@ -35,7 +35,8 @@ class Execute {
  public:
   Execute(EventLoop& loop, const ExecuteOptions& options, http::Endpoint master, Resources wanted)
       : loop_(loop), options_(options), master_(std::move(master)), wanted_(std::move(wanted)),
-        uuids_(osRandomSeed()) {}
+        uuids_(osRandomSeed()),
+        client_(loop) {}
 
   void start() {
     scheduler::Call call;
@@ -192,7 +193,7 @@ class Execute {
                                 .headers = {{"content-type", http::kProtobufMediaType},
                                             {"mesos-stream-id", stream_id_}},
                                 .body = call.SerializeAsString()};
-    http::fetch(loop_, master_, std::move(request), 10s,
+    client_.fetch(master_, std::move(request), 10s,
                 [this, then = std::move(then)](Result<http::Response> r) {
                   if (!r) {
                     fmt::print(stderr, "Call failed: {}\n", r.error().message());
@@ -225,6 +226,7 @@ class Execute {
   http::Endpoint master_;
   Resources wanted_;
   UuidGenerator uuids_;
+  http::Client client_;
   std::shared_ptr<http::StreamingCall> stream_;
   recordio::Decoder decoder_;
   std::string framework_id_;

@@ -55,7 +55,7 @@ Result<Config> Config::fromEnvironment() {
 }
 
 CommandExecutor::CommandExecutor(EventLoop& loop, Config config, uint64_t seed)
-    : loop_(loop), config_(std::move(config)), uuids_(seed) {}
+    : loop_(loop), config_(std::move(config)), uuids_(seed), client_(loop) {}
 
 void CommandExecutor::start() {
   loop_.onSignal(SIGCHLD, [this](int) {
@@ -302,7 +302,7 @@ void CommandExecutor::send(const v1::executor::Call& call) {
                               .headers = {{"content-type", http::kProtobufMediaType}},
                               .body = call.SerializeAsString()};
   // Updates that do not get through are re-sent on the next SUBSCRIBE.
-  http::fetch(loop_, config_.agent, std::move(request), 10s, [](Result<http::Response>) {});
+  client_.fetch(config_.agent, std::move(request), 10s, [](Result<http::Response>) {});
 }
 
 void CommandExecutor::maybeExit() {

@@ -58,6 +58,7 @@ class CommandExecutor {
   EventLoop& loop_;
   Config config_;
   UuidGenerator uuids_;
+  http::Client client_;
   std::shared_ptr<http::StreamingCall> stream_;
   recordio::Decoder decoder_;
   bool subscribed_ = false;

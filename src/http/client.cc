@@ -1,6 +1,8 @@
 #include "http/client.h"
 
 #include <charconv>
+#include <map>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -70,37 +72,96 @@ Headers fromBeast(const Fields& fields) {
   return headers;
 }
 
-// Connects, writes one request, then hands over to a reader.
+// Idle keep-alive connections, by endpoint, for one Client.
+struct ConnectionPool {
+  static constexpr size_t kMaxIdlePerEndpoint = 16;
+  std::map<std::string, std::vector<std::unique_ptr<beast::tcp_stream>>> idle;
+
+  std::unique_ptr<beast::tcp_stream> take(const Endpoint& endpoint) {
+    auto it = idle.find(endpoint.toString());
+    if (it == idle.end() || it->second.empty()) {
+      return nullptr;
+    }
+    auto stream = std::move(it->second.back());
+    it->second.pop_back();
+    return stream;
+  }
+
+  void give(const Endpoint& endpoint, std::unique_ptr<beast::tcp_stream> stream) {
+    auto& list = idle[endpoint.toString()];
+    if (list.size() < kMaxIdlePerEndpoint) {
+      stream->expires_never();
+      list.push_back(std::move(stream));
+    }
+  }
+};
+
+// Connects (or reuses a pooled connection), writes one request, then hands over to a reader.
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
-  Exchange(asio::io_context& io, Endpoint endpoint, ClientRequest request)
-      : resolver_(io), stream_(io), endpoint_(std::move(endpoint)), request_(std::move(request)) {}
+  Exchange(asio::io_context& io, Endpoint endpoint, ClientRequest request,
+           std::unique_ptr<beast::tcp_stream> reused = nullptr)
+      : resolver_(io),
+        stream_(reused ? std::move(reused) : std::make_unique<beast::tcp_stream>(io)),
+        reused_(stream_->socket().is_open()),
+        endpoint_(std::move(endpoint)),
+        request_(std::move(request)) {}
 
+  // `then` runs once; it is dropped right after so that nothing it captured keeps us alive.
   void connect(std::chrono::nanoseconds timeout, std::function<void(beast::error_code)> then) {
     then_ = std::move(then);
-    stream_.expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
+    stream_->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
+    req_ = toBeast(endpoint_, request_);
+    if (reused_) {
+      return write();
+    }
+    beast::error_code ec;
+    auto address = asio::ip::make_address(endpoint_.host, ec);
+    if (!ec) {
+      // A numeric address needs no resolver (and no resolver thread).
+      stream_->async_connect(tcp::endpoint(address, endpoint_.port),
+                             [self = shared_from_this()](beast::error_code ec) {
+                               self->onConnect(ec);
+                             });
+      return;
+    }
     resolver_.async_resolve(
         endpoint_.host, std::to_string(endpoint_.port),
         [self = shared_from_this()](beast::error_code ec, tcp::resolver::results_type results) {
           if (ec) {
-            return self->then_(ec);
+            return self->connected(ec);
           }
-          self->stream_.async_connect(
-              results, [self](beast::error_code ec, const tcp::endpoint&) {
-                if (ec) {
-                  return self->then_(ec);
-                }
-                beast::error_code ignored;
-                self->stream_.socket().set_option(tcp::no_delay(true), ignored);
-                self->req_ = toBeast(self->endpoint_, self->request_);
-                bhttp::async_write(self->stream_, self->req_,
-                                   [self](beast::error_code ec, size_t) { self->then_(ec); });
-              });
+          self->stream_->async_connect(
+              results, [self](beast::error_code ec, const tcp::endpoint&) { self->onConnect(ec); });
         });
   }
 
+  void onConnect(beast::error_code ec) {
+    if (ec) {
+      return connected(ec);
+    }
+    beast::error_code ignored;
+    stream_->socket().set_option(tcp::no_delay(true), ignored);
+    write();
+  }
+
+  void write() {
+    bhttp::async_write(*stream_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
+      self->connected(ec);
+    });
+  }
+
+  void connected(beast::error_code ec) {
+    auto fn = std::move(then_);
+    then_ = nullptr;
+    if (fn) {
+      fn(ec);
+    }
+  }
+
   tcp::resolver resolver_;
-  beast::tcp_stream stream_;
+  std::unique_ptr<beast::tcp_stream> stream_;
+  bool reused_ = false;
   beast::flat_buffer buffer_;
   Endpoint endpoint_;
   ClientRequest request_;
@@ -110,17 +171,23 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
 class FetchOp : public Exchange {
  public:
-  using Exchange::Exchange;
+  FetchOp(asio::io_context& io, Endpoint endpoint, ClientRequest request,
+          std::shared_ptr<ConnectionPool> pool = nullptr)
+      : Exchange(io, endpoint, request, pool ? pool->take(endpoint) : nullptr),
+        io_(io),
+        pool_(std::move(pool)),
+        original_(request) {}
 
   void run(std::chrono::nanoseconds timeout, Done done) {
     done_ = std::move(done);
+    timeout_ = timeout;
     auto self = std::static_pointer_cast<FetchOp>(shared_from_this());
     connect(timeout, [self](beast::error_code ec) {
       if (ec) {
         return self->finish(ec);
       }
       self->parser_.body_limit(256 << 20);
-      bhttp::async_read(self->stream_, self->buffer_, self->parser_,
+      bhttp::async_read(*self->stream_, self->buffer_, self->parser_,
                         [self](beast::error_code ec, size_t) { self->finish(ec); });
     });
   }
@@ -131,14 +198,26 @@ class FetchOp : public Exchange {
     if (!done) {
       return;
     }
-    beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
+    if (ec && reused_) {
+      // The server may have closed an idle pooled connection: try once on a fresh one.
+      auto retry = std::make_shared<FetchOp>(io_, endpoint_, std::move(original_));
+      retry->run(timeout_, std::move(done));
+      return;
+    }
     if (ec) {
+      beast::error_code ignored;
+      stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
       done(unavailable(fmt::format("HTTP request to {}{} failed: {}", endpoint_.toString(),
                                    request_.path, ec.message())));
       return;
     }
     auto msg = parser_.release();
+    if (pool_ && msg.keep_alive() && buffer_.size() == 0) {
+      pool_->give(endpoint_, std::move(stream_));
+    } else {
+      beast::error_code ignored;
+      stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    }
     Response response;
     response.status = static_cast<int>(msg.result_int());
     response.headers = fromBeast(msg);
@@ -146,6 +225,10 @@ class FetchOp : public Exchange {
     done(std::move(response));
   }
 
+  asio::io_context& io_;
+  std::shared_ptr<ConnectionPool> pool_;
+  ClientRequest original_;
+  std::chrono::nanoseconds timeout_{0};
   bhttp::response_parser<bhttp::string_body> parser_;
   Done done_;
 };
@@ -162,7 +245,7 @@ class StreamOp : public Exchange, public StreamingCall {
         return self->fail(ec);
       }
       self->parser_.body_limit(boost::none);
-      bhttp::async_read_header(self->stream_, self->buffer_, self->parser_,
+      bhttp::async_read_header(*self->stream_, self->buffer_, self->parser_,
                                [self](beast::error_code ec, size_t) { self->onHead(ec); });
     });
   }
@@ -170,8 +253,8 @@ class StreamOp : public Exchange, public StreamingCall {
   void cancel() override {
     cancelled_ = true;
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_.socket().close(ignored);
+    stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
+    stream_->socket().close(ignored);
   }
 
  private:
@@ -179,7 +262,7 @@ class StreamOp : public Exchange, public StreamingCall {
     if (ec) {
       return fail(ec);
     }
-    stream_.expires_never();
+    stream_->expires_never();
     Response head;
     head.status = static_cast<int>(parser_.get().result_int());
     head.headers = fromBeast(parser_.get());
@@ -199,7 +282,7 @@ class StreamOp : public Exchange, public StreamingCall {
     parser_.get().body().data = chunk_.data();
     parser_.get().body().size = chunk_.size();
     auto self = std::static_pointer_cast<StreamOp>(Exchange::shared_from_this());
-    bhttp::async_read_some(stream_, buffer_, parser_, [self](beast::error_code ec, size_t) {
+    bhttp::async_read_some(*stream_, buffer_, parser_, [self](beast::error_code ec, size_t) {
       if (ec == bhttp::error::need_buffer) {
         ec = {};
       }
@@ -239,6 +322,21 @@ void fetch(EventLoop& loop, const Endpoint& endpoint, ClientRequest request,
            std::chrono::nanoseconds timeout, Done done) {
   auto& io = *static_cast<asio::io_context*>(loop.native());
   std::make_shared<FetchOp>(io, endpoint, std::move(request))->run(timeout, std::move(done));
+}
+
+struct Client::Impl {
+  EventLoop& loop;
+  std::shared_ptr<ConnectionPool> pool = std::make_shared<ConnectionPool>();
+};
+
+Client::Client(EventLoop& loop) : impl_(std::make_unique<Impl>(Impl{loop})) {}
+Client::~Client() = default;
+
+void Client::fetch(const Endpoint& endpoint, ClientRequest request,
+                   std::chrono::nanoseconds timeout, Done done) {
+  auto& io = *static_cast<asio::io_context*>(impl_->loop.native());
+  std::make_shared<FetchOp>(io, endpoint, std::move(request), impl_->pool)
+      ->run(timeout, std::move(done));
 }
 
 std::shared_ptr<StreamingCall> StreamingCall::open(EventLoop& loop, const Endpoint& endpoint,

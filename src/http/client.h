@@ -38,6 +38,23 @@ using Done = std::function<void(Result<Response>)>;
 void fetch(EventLoop& loop, const Endpoint& endpoint, ClientRequest request,
            std::chrono::nanoseconds timeout, Done done);
 
+// Keeps idle keep-alive connections per endpoint, so a stream of calls to the same peer
+// (status updates, acknowledgements) does not pay a TCP handshake each. Loop thread only.
+class Client {
+ public:
+  explicit Client(EventLoop& loop);
+  ~Client();
+  Client(const Client&) = delete;
+  Client& operator=(const Client&) = delete;
+  // As fetch() above, reusing a pooled connection when one is idle.
+  void fetch(const Endpoint& endpoint, ClientRequest request, std::chrono::nanoseconds timeout,
+             Done done);
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // A request whose response body arrives in pieces (RecordIO event streams).
 class StreamingCall {
  public:
