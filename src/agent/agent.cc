@@ -65,7 +65,8 @@ void Agent::shutdown() {
 
 void Agent::route(http::Request& request, http::Responder responder) {
   const std::string& path = request.path;
-  if (path == "/api/v1/executor") {
+  // Mesos's executor library addresses the agent process by its id: /slave(1)/api/v1/executor.
+  if (path == "/api/v1/executor" || path == "/slave(1)/api/v1/executor") {
     return executorApi(request, std::move(responder));
   }
   if (path == "/health" || path == "/slave(1)/health") {

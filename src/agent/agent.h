@@ -132,6 +132,7 @@ class Agent {
   bool registered_ = false;
   std::chrono::nanoseconds reconnect_backoff_{0};
   EventLoop::TimerId heartbeat_timer_ = 0;
+  std::chrono::steady_clock::time_point last_master_event_;
   double start_time_ = 0;
   std::string master_hostname_;
 

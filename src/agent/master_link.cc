@@ -37,6 +37,7 @@ void Agent::connectToMaster() {
 }
 
 void Agent::onMasterData(std::string_view data) {
+  last_master_event_ = std::chrono::steady_clock::now();
   auto records = master_decoder_.decode(data);
   if (!records) {
     log_->error("master_stream_corrupt error=\"{}\"", records.error().message());
@@ -103,8 +104,16 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
       log_->info("agent_registered agent_id={} master={} reregistered={}", r.agent_id().value(),
                  r.master_info().pid(), same);
       double interval = r.has_heartbeat_interval_seconds() ? r.heartbeat_interval_seconds() : 5;
-      heartbeat_timer_ = loop_.every(
-          std::chrono::nanoseconds(static_cast<int64_t>(std::max(interval, 0.1) * 1e9)), [this] {
+      auto period = std::chrono::nanoseconds(static_cast<int64_t>(std::max(interval, 0.1) * 1e9));
+      heartbeat_timer_ = loop_.every(period, [this, period] {
+            // The master pings every two periods: six silent periods mean it is gone (hung, or
+            // the network between us is), even though the connection looks open.
+            if (std::chrono::steady_clock::now() - last_master_event_ > 6 * period &&
+                master_stream_) {
+              master_stream_->cancel();
+              onMasterClosed(Status(StatusCode::kUnavailable, "no heartbeat from the master"));
+              return;
+            }
             internal::AgentCall call;
             call.set_type(internal::AgentCall::HEARTBEAT);
             *call.mutable_agent_id() = info_.id();

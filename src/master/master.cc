@@ -73,7 +73,8 @@ Result<uint16_t> Master::start() {
 
 void Master::route(http::Request& request, http::Responder responder) {
   const std::string& path = request.path;
-  if (path == "/api/v1/scheduler") {
+  // Mesos's own libraries address the master process by its id: /master/api/v1/scheduler.
+  if (path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler") {
     return schedulerApi(request, std::move(responder));
   }
   if (path == "/agent/api/v1") {

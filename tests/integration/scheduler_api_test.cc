@@ -281,3 +281,59 @@ TEST(SchedulerApiTest, FrameworkMessagesAndDeclineFilters) {
 
 }  // namespace
 }  // namespace plateau::testing
+
+namespace plateau::testing {
+namespace {
+
+TEST(SchedulerApiTest, ExecutorThatDiesFailsItsTaskWithAReason) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512");
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  v1::FrameworkInfo info;
+  info.set_user("u");
+  info.set_name("executor-dies");
+  ASSERT_TRUE(s.subscribe(info));
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  s.launch(offers->offers().offers(0), "orphan", "sleep 1000", "cpus:0.5;mem:32");
+  auto running = s.nextUpdate();
+  ASSERT_TRUE(running);
+  ASSERT_EQ(running->state(), v1::TASK_RUNNING);
+
+  // The agent's /state names the executor's pid.
+  auto r = http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/state"}, 5s);
+  ASSERT_TRUE(r);
+  auto state = json::parse(r->body);
+  ASSERT_TRUE(state);
+  auto pid = (*state)["frameworks"][0]["executors"][0]["pid"].toInt64();
+  ASSERT_TRUE(pid.has_value() && *pid > 0) << r->body;
+  ASSERT_EQ(::kill(static_cast<pid_t>(*pid), SIGKILL), 0);
+
+  auto failed = s.nextUpdate();
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->task_id().value(), "orphan");
+  EXPECT_EQ(failed->state(), v1::TASK_FAILED);
+  EXPECT_EQ(failed->reason(), v1::TaskStatus::REASON_EXECUTOR_TERMINATED);
+  EXPECT_EQ(failed->source(), v1::TaskStatus::SOURCE_AGENT);
+  EXPECT_NE(failed->message().find("signal 9"), std::string::npos) << failed->message();
+  auto failure = s.next(scheduler::Event::FAILURE);
+  ASSERT_TRUE(failure);
+  EXPECT_EQ(failure->failure().executor_id().value(), "orphan");
+}
+
+// Mesos's own client libraries address the processes by id; those paths work too.
+TEST(SchedulerApiTest, MesosLibraryPathsAreServed) {
+  Cluster cluster;
+  auto r = http::fetchSync(cluster.master(),
+                           {.method = "POST",
+                            .path = "/master/api/v1/scheduler",
+                            .headers = {{"content-type", "application/json"}},
+                            .body = R"({"type": "SUBSCRIBE"})"},
+                           5s);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);  // reached the scheduler API, which wants 'subscribe'
+  EXPECT_NE(r->body.find("subscribe"), std::string::npos) << r->body;
+}
+
+}  // namespace
+}  // namespace plateau::testing
