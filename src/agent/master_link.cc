@@ -16,8 +16,33 @@ void Agent::connectToMaster() {
   auto* reg = call.mutable_register_();
   *reg->mutable_agent_info() = info_;
   reg->set_version("0.1.0");
+  // A master that restarted or failed over rebuilds its books from what we report.
   for (const auto& [fw_id, framework] : frameworks_) {
     *reg->add_frameworks() = framework.info;
+    for (const auto& [ex_id, executor] : framework.executors) {
+      if (!executor.command_executor) {
+        *reg->add_executors() = executor.info;
+      }
+      auto report = [&](const v1::TaskInfo& task) {
+        v1::Task* t = reg->add_tasks();
+        t->set_name(task.name());
+        *t->mutable_task_id() = task.task_id();
+        t->mutable_framework_id()->set_value(fw_id);
+        if (!executor.command_executor) {
+          *t->mutable_executor_id() = executor.info.executor_id();
+        }
+        *t->mutable_agent_id() = info_.id();
+        auto state = executor.task_states.find(task.task_id().value());
+        t->set_state(state == executor.task_states.end() ? v1::TASK_STAGING : state->second);
+        *t->mutable_resources() = task.resources();
+      };
+      for (const auto& [task_id, task] : executor.launched_tasks) {
+        report(task);
+      }
+      for (const auto& [task_id, task] : executor.queued_tasks) {
+        report(task);
+      }
+    }
   }
   master_decoder_ = recordio::Decoder();
   http::ClientRequest request{.method = "POST",

@@ -70,28 +70,53 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
   }
   std::string id = info.has_id() && !info.id().value().empty() ? info.id().value() : nextAgentId();
   info.mutable_id()->set_value(id);
+  if (registry_state_.gone.contains(id)) {
+    // An operator marked this agent gone: it must start over under a new id.
+    auto stream = responder.stream(200, {{"content-type", http::kProtobufMediaType}});
+    internal::AgentEvent event;
+    event.set_type(internal::AgentEvent::SHUTDOWN);
+    event.mutable_shutdown()->set_message("Agent was marked gone");
+    stream->write(recordio::encode(event.SerializeAsString()));
+    stream->close();
+    return;
+  }
+  auto shared = std::make_shared<http::Responder>(std::move(responder));
+  auto known = registry_state_.agents.find(id);
+  if (known != registry_state_.agents.end() &&
+      known->second.SerializeAsString() == info.SerializeAsString()) {
+    return admitAgent(std::move(call), std::move(info), std::move(*total), shared);
+  }
+  std::vector<registry::Change> changes{registry::Change::putAgent(info)};
+  if (registry_state_.unreachable.contains(id)) {
+    changes.push_back(registry::Change::erase(registry::Change::Kind::kUnreachable, id));
+  }
+  // Admitted only once the registry has it: a failover must not forget an agent we accepted.
+  persist(std::move(changes), [this, call = std::move(call), info, total = std::move(*total),
+                               shared](Status status) mutable {
+    if (!status.isOk()) {
+      shared->respond(http::Response::text(
+          503, fmt::format("Cannot store the agent in the registry: {}", status.message())));
+      return;
+    }
+    admitAgent(std::move(call), std::move(info), std::move(total), shared);
+  });
+}
+
+void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources total,
+                        std::shared_ptr<http::Responder> responder) {
+  const std::string id = info.id().value();
   auto [it, inserted] = agents_.try_emplace(id);
   Agent& agent = it->second;
   if (inserted) {
     agent.id = id;
     agent.registered_time = now();
-    agent.total = *total;
-    metrics_.agent_registrations++;
-    // A re-registering agent (after a master restart) reports what it still runs.
-    std::vector<std::pair<std::string, Resources>> used;
-    for (const auto& task : call.register_().tasks()) {
-      if (isTerminal(task.state())) {
-        continue;
-      }
-      auto r = resourcesFromProto(task.resources());
-      if (r) {
-        used.emplace_back(task.framework_id().value(), *r);
-        agent.used += *r;
-      }
-    }
-    checked(allocator_.addAgent(id, *total, used));
-    log_->info("agent_registered agent_id={} hostname={} resources=\"{}\"", id, info.hostname(),
-               total->toString());
+    agent.total = total;
+    agent.info = info;
+    bool was_recovering = recovering_agents_.erase(id) > 0;
+    (was_recovering ? metrics_.agent_reregistrations : metrics_.agent_registrations)++;
+    addReregisteredWork(agent, call.register_());
+    log_->info("agent_registered agent_id={} hostname={} resources=\"{}\" tasks={}", id,
+               info.hostname(), total.toString(), agent.tasks.size());
   } else {
     metrics_.agent_reregistrations++;
     agent.reregistered_time = now();
@@ -105,7 +130,7 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
   agent.version = call.register_().version();
   agent.connected = true;
   agent.last_heard = std::chrono::steady_clock::now();
-  agent.stream = responder.stream(200, {{"content-type", http::kProtobufMediaType}});
+  agent.stream = responder->stream(200, {{"content-type", http::kProtobufMediaType}});
   std::weak_ptr<http::Stream> weak = agent.stream;
   agent.stream->onClosed([this, id, weak] {
     auto a = agents_.find(id);
@@ -127,6 +152,49 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
   }
   checked(allocator_.activateAgent(id));
   scheduleAllocation();
+}
+
+// A re-registering agent (after a master restart or failover) reports what it still runs:
+// its frameworks, executors and tasks go back on the books.
+void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Register& reg) {
+  for (const auto& info : reg.frameworks()) {
+    if (info.has_id() && !frameworks_.contains(info.id().value())) {
+      addRecoveredFramework(info);
+    }
+  }
+  std::map<std::string, Resources> used;
+  for (const auto& executor : reg.executors()) {
+    auto fw = frameworks_.find(executor.framework_id().value());
+    auto resources = resourcesFromProto(executor.resources());
+    if (fw == frameworks_.end() || !resources) {
+      continue;
+    }
+    fw->second.executors[agent.id][executor.executor_id().value()] =
+        Executor{executor, *resources};
+    agent.frameworks_with_executors.insert(fw->first);
+    fw->second.used += *resources;
+    agent.used += *resources;
+    used[fw->first] += *resources;
+  }
+  for (const auto& task : reg.tasks()) {
+    auto fw = frameworks_.find(task.framework_id().value());
+    auto resources = resourcesFromProto(task.resources());
+    if (fw == frameworks_.end() || !resources || isTerminal(task.state()) ||
+        fw->second.tasks.contains(task.task_id().value())) {
+      continue;
+    }
+    Task record;
+    record.info = task;
+    record.info.mutable_agent_id()->set_value(agent.id);
+    record.resources = *resources;
+    fw->second.tasks.emplace(task.task_id().value(), std::move(record));
+    agent.tasks.emplace(fw->first, task.task_id().value());
+    fw->second.used += *resources;
+    agent.used += *resources;
+    used[fw->first] += *resources;
+  }
+  std::vector<std::pair<std::string, Resources>> used_by_framework(used.begin(), used.end());
+  checked(allocator_.addAgent(agent.id, agent.total, used_by_framework));
 }
 
 void Master::sendToAgent(Agent& agent, const internal::AgentEvent& event) {
@@ -279,6 +347,7 @@ void Master::removeAgent(std::string agent_id, const std::string& why) {
   }
   checked(allocator_.removeAgent(agent_id));
   agents_.erase(agent_id);
+  markUnreachable(agent_id, why);
   metrics_.agent_removals++;
   scheduleAllocation();
 }

@@ -25,6 +25,11 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("max_completed_tasks_per_framework", &f.max_completed_tasks_per_framework,
           "Completed tasks kept per framework for /master/state");
   set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
+  set.add("registry", &f.registry,
+          "Where the registry lives: 'local' (SQLite in --work_dir) or 'in_memory'");
+  set.addDuration("agent_reregister_timeout", &f.agent_reregister_timeout,
+                  "Time agents get to re-register after a master failover before they are "
+                  "marked unreachable");
   set.add("zk", &f.zk, "ZooKeeper URL for leader election (not supported yet)");
   set.add("quorum", &f.quorum, "Accepted for Mesos compatibility; unused");
 }
@@ -45,6 +50,11 @@ Status validateFlags(const Flags& f) {
   if (f.framework_heartbeat <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument,
             "Flag '--framework_heartbeat_interval' must be positive"};
+  }
+  if (f.registry != "local" && f.registry != "in_memory") {
+    return {StatusCode::kInvalidArgument, fmt::format("Invalid value '{}' for flag '--registry': "
+                                                      "expected 'local' or 'in_memory'",
+                                                      f.registry)};
   }
   if (!f.zk.empty()) {
     return {StatusCode::kInvalidArgument,

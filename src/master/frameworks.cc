@@ -119,6 +119,8 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
     completed_frameworks_.pop_front();
   }
   frameworks_.erase(framework_id);
+  persist({registry::Change::erase(registry::Change::Kind::kFramework, framework_id)},
+          [](Status) {});
   scheduleAllocation();
 }
 

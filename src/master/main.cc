@@ -1,14 +1,16 @@
 // plateau-master: parse flags, build the object graph, run the loop.
 
 #include <csignal>
+#include <filesystem>
 
-#include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "common/logging.h"
 #include "common/uuid.h"
 #include "master/flags.h"
 #include "master/master.h"
+#include "master/registry/in_memory_registry.h"
+#include "master/registry/sqlite_registry.h"
 
 int main(int argc, char** argv) {
   using namespace plateau;
@@ -33,7 +35,20 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGPIPE, SIG_IGN);
   EventLoop loop;
-  master::Master master(loop, flags, set.values(), *log, osRandomSeed());
+  std::unique_ptr<master::registry::Registry> registry;
+  if (flags.registry == "in_memory") {
+    registry = std::make_unique<master::registry::InMemoryRegistry>(loop);
+  } else {
+    std::error_code ec;
+    std::filesystem::create_directories(flags.work_dir, ec);
+    auto local = master::registry::SqliteRegistry::open(loop, flags.work_dir + "/registry.db");
+    if (!local) {
+      fmt::print(stderr, "Error: {} (check '--work_dir')\n", local.error().message());
+      return 1;
+    }
+    registry = std::move(*local);
+  }
+  master::Master master(loop, flags, set.values(), *log, osRandomSeed(), std::move(registry));
   auto port = master.start();
   if (!port) {
     (*log)->error("master_start_failed error=\"{}\"", port.error().message());

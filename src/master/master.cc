@@ -8,13 +8,15 @@ namespace plateau::master {
 
 Master::Master(EventLoop& loop, Flags flags,
                std::vector<std::pair<std::string, std::string>> flag_values,
-               std::shared_ptr<spdlog::logger> log, uint64_t seed)
+               std::shared_ptr<spdlog::logger> log, uint64_t seed,
+               std::unique_ptr<registry::Registry> registry)
     : loop_(loop),
       flags_(std::move(flags)),
       flag_values_(std::move(flag_values)),
       log_(std::move(log)),
       uuids_(seed),
-      allocator_(allocator::Options{}) {}
+      allocator_(allocator::Options{}),
+      registry_(std::move(registry)) {}
 
 Master::~Master() = default;
 
@@ -65,14 +67,25 @@ Result<uint16_t> Master::start() {
   address->set_ip(flags_.ip);
   address->set_port(*port);
 
-  loop_.every(flags_.allocation_interval, [this] { allocate(); });
-  log_->info("master_started id={} address={}:{} version={}", master_id_, flags_.ip, *port,
-             kVersion);
+  loop_.every(flags_.allocation_interval, [this] {
+    if (recovered_) {
+      allocate();
+    }
+  });
+  log_->info("master_started id={} address={}:{} version={} registry={}", master_id_, flags_.ip,
+             *port, kVersion, registry_->name());
+  recover();
   return port;
 }
 
 void Master::route(http::Request& request, http::Responder responder) {
   const std::string& path = request.path;
+  bool api = path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler" ||
+             path == "/agent/api/v1";
+  if (api && !recovered_) {
+    return responder.respond(
+        http::Response::text(503, "Master has not finished recovery: try again shortly"));
+  }
   // Mesos's own libraries address the master process by its id: /master/api/v1/scheduler.
   if (path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler") {
     return schedulerApi(request, std::move(responder));

@@ -26,6 +26,7 @@
 #include "master/allocator/allocator.h"
 #include "master/flags.h"
 #include "master/metrics.h"
+#include "master/registry/registry.h"
 
 namespace plateau::master {
 
@@ -51,6 +52,7 @@ struct Framework {
   bool connected = false;
   bool active = false;
   bool partition_aware = false;
+  bool recovered = false;  // known from the registry or an agent, not re-subscribed yet
   std::shared_ptr<http::Stream> stream;
   std::string stream_id;
   http::ContentType content = http::ContentType::kJson;
@@ -95,13 +97,23 @@ struct OfferRecord {
 class Master {
  public:
   Master(EventLoop& loop, Flags flags, std::vector<std::pair<std::string, std::string>> flag_values,
-         std::shared_ptr<spdlog::logger> log, uint64_t seed);
+         std::shared_ptr<spdlog::logger> log, uint64_t seed,
+         std::unique_ptr<registry::Registry> registry);
   ~Master();
 
-  // Binds the HTTP port and starts the timers. Returns the bound port.
+  // Binds the HTTP port, then recovers the registry and starts serving. Returns the bound port.
   Result<uint16_t> start();
 
  private:
+  // recovery.cc: the registry
+  void recover();
+  void onRecovered(registry::State state);
+  // Stores changes durably, mirrors them in registry_state_, then runs `then` with the outcome.
+  void persist(std::vector<registry::Change> changes, std::function<void(Status)> then);
+  void reregisterTimeout();
+  void markUnreachable(const std::string& agent_id, const std::string& why);
+  void addRecoveredFramework(const v1::FrameworkInfo& info);
+
   // master.cc: routing, lifecycle
   // The allocator mirrors the master's books; a refusal means they disagree: log it loudly.
   void checked(const Status& status);
@@ -115,6 +127,8 @@ class Master {
   void schedulerApi(http::Request& request, http::Responder responder);
   void subscribe(const http::Request& request, scheduler::Call& call, http::ContentType accept,
                  http::Responder responder);
+  void completeSubscribe(scheduler::Call call, http::ContentType accept,
+                         std::shared_ptr<http::Responder> responder);
   Status teardown(Framework& framework);
   Status accept(Framework& framework, const scheduler::Call::Accept& accept);
   Status decline(Framework& framework, const scheduler::Call::Decline& decline);
@@ -145,6 +159,9 @@ class Master {
   // agents.cc: the agent link
   void agentApi(http::Request& request, http::Responder responder);
   void registerAgent(internal::AgentCall& call, http::Responder responder);
+  void admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources total,
+                  std::shared_ptr<http::Responder> responder);
+  void addReregisteredWork(Agent& agent, const internal::AgentCall::Register& reg);
   void agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUpdate& update);
   void executorExited(Agent& agent, const internal::AgentCall::ExecutorExited& exited);
   void sendToAgent(Agent& agent, const internal::AgentEvent& event);
@@ -174,6 +191,11 @@ class Master {
   UuidGenerator uuids_;
   std::unique_ptr<http::Server> server_;
   allocator::Allocator allocator_;
+  std::unique_ptr<registry::Registry> registry_;
+  registry::State registry_state_;
+  bool recovered_ = false;
+  // Admitted before a restart or failover and not back yet: id -> info.
+  std::map<std::string, v1::AgentInfo> recovering_agents_;
   v1::MasterInfo info_;
   std::string master_id_;
   std::chrono::steady_clock::time_point started_;

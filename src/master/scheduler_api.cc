@@ -133,7 +133,30 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
 
   std::string id = info.has_id() ? info.id().value() : nextFrameworkId();
   info.mutable_id()->set_value(id);
+  *call.mutable_subscribe()->mutable_framework_info() = info;
+  auto shared = std::make_shared<http::Responder>(std::move(responder));
+  // Subscribed only once the registry has it, so a failover keeps the framework.
+  persist({registry::Change::putFramework(info)},
+          [this, call, accept, shared](Status status) mutable {
+            if (!status.isOk()) {
+              shared->respond(http::Response::text(
+                  503, fmt::format("Cannot store the framework in the registry: {}",
+                                   status.message())));
+              return;
+            }
+            completeSubscribe(std::move(call), accept, shared);
+          });
+}
+
+void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
+                               std::shared_ptr<http::Responder> responder) {
+  const v1::FrameworkInfo& info = call.subscribe().framework_info();
+  const std::string id = info.id().value();
   std::string role = info.roles_size() > 0 ? info.roles(0) : info.role();
+  std::string stream_id = uuids_.text();
+  http::Headers headers{{"content-type", http::mediaType(accept)},
+                        {"mesos-stream-id", stream_id},
+                        {"cache-control", "no-cache"}};
 
   auto [it, inserted] = frameworks_.try_emplace(id);
   Framework& fw = it->second;
@@ -176,7 +199,8 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
   fw.active = true;
   fw.content = accept;
   fw.stream_id = stream_id;
-  fw.stream = responder.stream(200, headers);
+  fw.recovered = false;
+  fw.stream = responder->stream(200, headers);
   std::weak_ptr<http::Stream> weak = fw.stream;
   fw.stream->onClosed([this, id, weak] {
     auto f = frameworks_.find(id);

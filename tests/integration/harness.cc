@@ -148,20 +148,37 @@ void killProcessesUnder(const std::string& dir) {
 
 }  // namespace
 
-Cluster::Cluster(std::vector<std::string> master_flags) {
+Cluster::Cluster(std::vector<std::string> master_flags) : master_flags_(std::move(master_flags)) {
   char tmpl[] = "/tmp/plateau-test.XXXXXX";
   dir_ = ::mkdtemp(tmpl);
   master_port_ = freePort();
+  startMaster();
+}
+
+void Cluster::startMaster() {
   std::vector<std::string> argv = {std::string(PLATEAU_BIN_DIR) + "/plateau-master",
                                    "--ip=127.0.0.1", fmt::format("--port={}", master_port_),
                                    "--work_dir=" + dir_ + "/master", "--allocation_interval=100ms"};
-  argv.insert(argv.end(), master_flags.begin(), master_flags.end());
-  master_ = std::make_unique<Process>("master", argv, dir_ + "/master.log");
+  argv.insert(argv.end(), master_flags_.begin(), master_flags_.end());
+  master_ = std::make_unique<Process>("master", argv,
+                                      fmt::format("{}/master{}.log", dir_, master_starts_++));
+  // Healthy and recovered: the scheduler API answers (400 for an empty body) instead of 503.
   bool up = eventually([this] {
-    auto r = http::fetchSync(master(), {.method = "GET", .path = "/health"}, 1s);
-    return r && r->status == 200;
+    auto r = http::fetchSync(master(),
+                             {.method = "POST",
+                              .path = "/api/v1/scheduler",
+                              .headers = {{"content-type", "application/json"}},
+                              .body = "{}"},
+                             1s);
+    return r && r->status == 400;
   });
   EXPECT_TRUE(up) << "master did not come up:\n" << master_->log();
+}
+
+void Cluster::restartMaster(int signo) {
+  master_->kill(signo);
+  master_->wait();
+  startMaster();
 }
 
 Cluster::~Cluster() {

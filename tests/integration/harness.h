@@ -3,6 +3,7 @@
 // Integration-test harness: real plateau-master / plateau-agent processes on loopback ports
 // chosen at run time, and a scheduler that speaks the v1 HTTP API over real sockets.
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <chrono>
@@ -66,12 +67,19 @@ class Cluster {
   const std::string& dir() const { return dir_; }
   size_t registeredAgents();
 
+  // Kills the master with `signo` and starts it again on the same port and work_dir.
+  void restartMaster(int signo = SIGKILL);
+
   // GET a JSON endpoint on the master.
   std::string get(const std::string& path);
 
  private:
   std::string dir_;
+  void startMaster();
+
   uint16_t master_port_ = 0;
+  std::vector<std::string> master_flags_;
+  int master_starts_ = 0;
   std::unique_ptr<Process> master_;
   std::vector<std::unique_ptr<Process>> agents_;
   std::vector<uint16_t> agent_ports_;

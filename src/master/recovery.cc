@@ -1,0 +1,102 @@
+// The registry: recovery after a restart or failover, and persisting changes before acting.
+
+#include <fmt/format.h>
+
+#include "master/master.h"
+
+namespace plateau::master {
+
+void Master::recover() {
+  registry_->recover([this](Result<registry::State> state) {
+    if (!state) {
+      // Without the registry the master cannot know what it promised: stop, and let the
+      // operator (or supervisor) look at the logged reason.
+      log_->error("registry_recovery_failed registry={} error=\"{}\"", registry_->name(),
+                  state.error().message());
+      loop_.stop();
+      return;
+    }
+    onRecovered(std::move(*state));
+  });
+}
+
+void Master::onRecovered(registry::State state) {
+  registry_state_ = std::move(state);
+  for (const auto& [role, weight] : registry_state_.weights) {
+    checked(allocator_.setWeight(role, weight));
+  }
+  for (const auto& [id, info] : registry_state_.frameworks) {
+    addRecoveredFramework(info);
+  }
+  recovering_agents_ = registry_state_.agents;
+  if (!recovering_agents_.empty()) {
+    loop_.after(flags_.agent_reregister_timeout, [this] { reregisterTimeout(); });
+  }
+  recovered_ = true;
+  log_->info("registry_recovered agents={} frameworks={} unreachable={} gone={}",
+             registry_state_.agents.size(), registry_state_.frameworks.size(),
+             registry_state_.unreachable.size(), registry_state_.gone.size());
+}
+
+void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
+  const std::string& id = info.id().value();
+  if (frameworks_.contains(id)) {
+    return;
+  }
+  Framework& fw = frameworks_[id];
+  fw.id = id;
+  fw.info = info;
+  fw.role = info.roles_size() > 0 ? info.roles(0) : info.role();
+  fw.recovered = true;
+  for (const auto& cap : info.capabilities()) {
+    if (cap.type() == v1::FrameworkInfo::Capability::PARTITION_AWARE) {
+      fw.partition_aware = true;
+    }
+  }
+  fw.registered_time = now();
+  checked(allocator_.addFramework(id, fw.role, false));
+  // It has its failover timeout, counted from now, to subscribe again.
+  double timeout = info.failover_timeout();
+  auto delay = std::chrono::nanoseconds(static_cast<int64_t>(std::min(timeout, 3.15e9) * 1e9));
+  fw.failover_timer = loop_.after(delay, [this, id] {
+    auto f = frameworks_.find(id);
+    if (f != frameworks_.end() && !f->second.connected) {
+      f->second.failover_timer = 0;
+      removeFramework(id, "Framework did not re-subscribe within its failover timeout");
+    }
+  });
+  log_->info("framework_recovered framework_id={} name={}", id, info.name());
+}
+
+void Master::persist(std::vector<registry::Change> changes, std::function<void(Status)> then) {
+  auto copy = changes;
+  registry_->apply(std::move(changes), [this, copy = std::move(copy),
+                                        then = std::move(then)](Status status) {
+    if (status.isOk()) {
+      for (const auto& change : copy) {
+        (void)registry::applyTo(registry_state_, change);
+      }
+    } else {
+      log_->error("registry_write_failed registry={} error=\"{}\"", registry_->name(),
+                  status.message());
+    }
+    then(status);
+  });
+}
+
+void Master::reregisterTimeout() {
+  auto missing = recovering_agents_;
+  for (const auto& [id, info] : missing) {
+    markUnreachable(id, "did not re-register after master failover");
+  }
+}
+
+void Master::markUnreachable(const std::string& agent_id, const std::string& why) {
+  recovering_agents_.erase(agent_id);
+  log_->warn("agent_unreachable agent_id={} reason=\"{}\"", agent_id, why);
+  persist({registry::Change::erase(registry::Change::Kind::kAgent, agent_id),
+           registry::Change::putNumber(registry::Change::Kind::kUnreachable, agent_id, now())},
+          [](Status) {});
+}
+
+}  // namespace plateau::master

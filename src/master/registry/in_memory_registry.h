@@ -1,0 +1,22 @@
+#pragma once
+
+// A registry that forgets everything when the master stops (--registry=in_memory).
+
+#include "http/event_loop.h"
+#include "master/registry/registry.h"
+
+namespace plateau::master::registry {
+
+class InMemoryRegistry : public Registry {
+ public:
+  explicit InMemoryRegistry(EventLoop& loop) : loop_(loop) {}
+  void recover(std::function<void(Result<State>)> done) override;
+  void apply(std::vector<Change> changes, std::function<void(Status)> done) override;
+  std::string name() const override { return "in_memory"; }
+
+ private:
+  EventLoop& loop_;
+  State state_;
+};
+
+}  // namespace plateau::master::registry
