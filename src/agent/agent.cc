@@ -25,13 +25,26 @@ Agent::Agent(EventLoop& loop, Flags flags,
 Agent::~Agent() = default;
 
 Result<uint16_t> Agent::start() {
-  auto master = http::Endpoint::parse(flags_.master, 5050);
-  if (!master) {
-    return std::unexpected(Status(StatusCode::kInvalidArgument,
-                                  fmt::format("Invalid value for flag '--master': {}",
-                                              master.error().message())));
+  if (flags_.master.starts_with("zk://")) {
+    auto url = zk::Url::parse(flags_.master);
+    if (!url) {
+      return std::unexpected(Status(StatusCode::kInvalidArgument,
+                                    fmt::format("Invalid value for flag '--master': {}",
+                                                url.error().message())));
+    }
+    detector_ = std::make_unique<zk::LeaderDetector>(
+        loop_, *url, std::chrono::seconds(10),
+        [this](std::optional<std::string> leader) { onLeader(std::move(leader)); });
+  } else {
+    auto master = http::Endpoint::parse(flags_.master, 5050);
+    if (!master) {
+      return std::unexpected(Status(StatusCode::kInvalidArgument,
+                                    fmt::format("Invalid value for flag '--master': {}",
+                                                master.error().message())));
+    }
+    master_ = *master;
+    master_known_ = true;
   }
-  master_ = *master;
   server_ = std::make_unique<http::Server>(
       loop_, [this](http::Request& request, http::Responder responder) {
         route(request, std::move(responder));
@@ -50,8 +63,12 @@ Result<uint16_t> Agent::start() {
     }
   });
   log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, *port,
-             master_.toString(), resources_.toString());
-  connectToMaster();
+             flags_.master, resources_.toString());
+  if (detector_) {
+    detector_->start();
+  } else {
+    connectToMaster();
+  }
   return port;
 }
 

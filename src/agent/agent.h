@@ -26,6 +26,7 @@
 #include "http/content.h"
 #include "http/event_loop.h"
 #include "http/server.h"
+#include "zookeeper/detector.h"
 
 namespace plateau::agent {
 
@@ -82,6 +83,7 @@ class Agent {
 
   // master_link.cc
   void connectToMaster();
+  void onLeader(std::optional<std::string> master_info_json);
   void onMasterData(std::string_view data);
   void onMasterClosed(const Status& why);
   void handleMasterEvent(const internal::AgentEvent& event);
@@ -126,6 +128,8 @@ class Agent {
   UuidGenerator uuids_;
   std::unique_ptr<http::Server> server_;
   http::Endpoint master_;
+  bool master_known_ = false;                      // false while ZooKeeper names no leader
+  std::unique_ptr<zk::LeaderDetector> detector_;   // with --master=zk://...
   http::Client client_;
   std::shared_ptr<http::StreamingCall> master_stream_;
   recordio::Decoder master_decoder_;

@@ -5,12 +5,42 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "common/json_codec.h"
 
 namespace plateau::agent {
 
 using namespace std::chrono_literals;
 
+void Agent::onLeader(std::optional<std::string> master_info_json) {
+  v1::MasterInfo info;
+  if (!master_info_json || !fromJson(*master_info_json, &info).isOk() || !info.has_address()) {
+    log_->warn("master_unknown");
+    master_known_ = false;
+    return;
+  }
+  http::Endpoint leader{info.address().ip().empty() ? info.address().hostname()
+                                                    : info.address().ip(),
+                        static_cast<uint16_t>(info.address().port())};
+  bool changed = !master_known_ || leader.toString() != master_.toString();
+  master_ = leader;
+  master_known_ = true;
+  log_->info("master_detected id={} address={}", info.id(), leader.toString());
+  if (!changed) {
+    return;
+  }
+  if (master_stream_) {
+    // Leave the old leader: onMasterClosed reconnects, now to the new one.
+    master_stream_->cancel();
+    onMasterClosed(Status(StatusCode::kUnavailable, "a new master was elected"));
+  } else {
+    connectToMaster();
+  }
+}
+
 void Agent::connectToMaster() {
+  if (!master_known_ || master_stream_) {
+    return;  // the detector calls again once it knows the leader
+  }
   internal::AgentCall call;
   call.set_type(internal::AgentCall::REGISTER);
   auto* reg = call.mutable_register_();

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "zookeeper/url.h"
+
 namespace plateau::master {
 
 void registerFlags(flags::FlagSet& set, Flags& f) {
@@ -30,7 +32,10 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.addDuration("agent_reregister_timeout", &f.agent_reregister_timeout,
                   "Time agents get to re-register after a master failover before they are "
                   "marked unreachable");
-  set.add("zk", &f.zk, "ZooKeeper URL for leader election (not supported yet)");
+  set.add("zk", &f.zk,
+          "ZooKeeper URL for leader election and the registry: "
+          "zk://[user:pass@]host:port[,host:port]/path");
+  set.addDuration("zk_session_timeout", &f.zk_session_timeout, "ZooKeeper session timeout");
   set.add("quorum", &f.quorum, "Accepted for Mesos compatibility; unused");
 }
 
@@ -57,8 +62,10 @@ Status validateFlags(const Flags& f) {
                                                       f.registry)};
   }
   if (!f.zk.empty()) {
-    return {StatusCode::kInvalidArgument,
-            "Flag '--zk' is not supported yet: run a single master without it"};
+    if (auto url = zk::Url::parse(f.zk); !url) {
+      return {StatusCode::kInvalidArgument,
+              fmt::format("Invalid value for flag '--zk': {}", url.error().message())};
+    }
   }
   return {};
 }

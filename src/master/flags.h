@@ -28,6 +28,7 @@ struct Flags {
   std::string registry = "local";
   std::chrono::nanoseconds agent_reregister_timeout = 10min;
   std::string zk;
+  std::chrono::nanoseconds zk_session_timeout = 10s;
   std::string quorum;
 };
 

@@ -57,6 +57,6 @@ int main(int argc, char** argv) {
   loop.onSignal(SIGTERM, [&](int) { loop.stop(); });
   loop.onSignal(SIGINT, [&](int) { loop.stop(); });
   loop.run();
-  (*log)->info("master_stopped");
-  return 0;
+  (*log)->info("master_stopped exit_code={}", master.exitCode());
+  return master.exitCode();
 }

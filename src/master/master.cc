@@ -72,9 +72,17 @@ Result<uint16_t> Master::start() {
       allocate();
     }
   });
-  log_->info("master_started id={} address={}:{} version={} registry={}", master_id_, flags_.ip,
-             *port, kVersion, registry_->name());
-  recover();
+  if (flags_.zk.empty()) {
+    log_->info("master_started id={} address={}:{} version={} registry={}", master_id_, flags_.ip,
+               *port, kVersion, registry_->name());
+    leading_ = true;
+    leader_ = info_;
+    recover();
+  } else {
+    log_->info("master_started id={} address={}:{} version={} zk={}", master_id_, flags_.ip,
+               *port, kVersion, flags_.zk);
+    contend();
+  }
   return port;
 }
 
@@ -82,6 +90,9 @@ void Master::route(http::Request& request, http::Responder responder) {
   const std::string& path = request.path;
   bool api = path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler" ||
              path == "/agent/api/v1";
+  if (!leading_ && (api || path == "/master/redirect" || path == "/redirect")) {
+    return responder.respond(notLeader(request));
+  }
   if (api && !recovered_) {
     return responder.respond(
         http::Response::text(503, "Master has not finished recovery: try again shortly"));
@@ -122,7 +133,6 @@ void Master::route(http::Request& request, http::Responder responder) {
 }
 
 http::Response Master::redirect(const http::Request&) const {
-  // A single master leads itself; with HA this points at the elected leader.
   http::Response r;
   r.status = 307;
   r.headers["location"] = fmt::format("//{}:{}", info_.address().hostname(), info_.port());

@@ -27,6 +27,8 @@
 #include "master/flags.h"
 #include "master/metrics.h"
 #include "master/registry/registry.h"
+#include "zookeeper/client.h"
+#include "zookeeper/election.h"
 
 namespace plateau::master {
 
@@ -103,8 +105,17 @@ class Master {
 
   // Binds the HTTP port, then recovers the registry and starts serving. Returns the bound port.
   Result<uint16_t> start();
+  // What main() returns once the loop stops: non-zero when leadership or the registry was lost.
+  int exitCode() const { return exit_code_; }
 
  private:
+  // election.cc: leading and standing by (with --zk)
+  void contend();
+  void onElected();
+  void onLeaderChanged(std::optional<std::string> leader_json);
+  // The answer a standby gives an API call: 307 to the leader, or 503 while there is none.
+  http::Response notLeader(const http::Request& request) const;
+
   // recovery.cc: the registry
   void recover();
   void onRecovered(registry::State state);
@@ -192,6 +203,11 @@ class Master {
   std::unique_ptr<http::Server> server_;
   allocator::Allocator allocator_;
   std::unique_ptr<registry::Registry> registry_;
+  bool leading_ = false;
+  int exit_code_ = 0;
+  std::optional<v1::MasterInfo> leader_;  // the elected master (us when leading_)
+  std::unique_ptr<zk::LeaderContender> contender_;
+  std::unique_ptr<zk::ZooKeeper> registry_zk_;
   registry::State registry_state_;
   bool recovered_ = false;
   // Admitted before a restart or failover and not back yet: id -> info.

@@ -13,6 +13,7 @@ void Master::recover() {
       // operator (or supervisor) look at the logged reason.
       log_->error("registry_recovery_failed registry={} error=\"{}\"", registry_->name(),
                   state.error().message());
+      exit_code_ = 1;
       loop_.stop();
       return;
     }
@@ -79,6 +80,13 @@ void Master::persist(std::vector<registry::Change> changes, std::function<void(S
     } else {
       log_->error("registry_write_failed registry={} error=\"{}\"", registry_->name(),
                   status.message());
+      if (status.code() == StatusCode::kFailedPrecondition && !flags_.zk.empty()) {
+        // The epoch moved on: another master leads now. Act on nothing more.
+        log_->error("leadership_fenced");
+        leading_ = false;
+        exit_code_ = 1;
+        loop_.stop();
+      }
     }
     then(status);
   });

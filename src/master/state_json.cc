@@ -192,8 +192,11 @@ http::Response Master::stateJson() const {
   w.key("id"); w.value(master_id_);
   w.key("pid"); w.value(info_.pid());
   w.key("hostname"); w.value(info_.hostname());
-  w.key("leader"); w.value(info_.pid());
-  w.key("leader_info"); writeJson(w, info_);
+  if (leader_) {
+    w.key("leader"); w.value(leader_->pid());
+    w.key("leader_info"); writeJson(w, *leader_);
+  }
+  w.key("elected"); w.value(leading_);
   if (!flags_.cluster.empty()) {
     w.key("cluster"); w.value(flags_.cluster);
   }
