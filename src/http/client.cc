@@ -1,6 +1,7 @@
 #include "http/client.h"
 
 #include <charconv>
+#include <limits>
 #include <map>
 #include <vector>
 
@@ -244,7 +245,8 @@ class StreamOp : public Exchange, public StreamingCall {
       if (ec) {
         return self->fail(ec);
       }
-      self->parser_.body_limit(boost::none);
+      // Not boost::none: Beast 1.74 then rejects any Content-Length body as over the limit.
+      self->parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
       bhttp::async_read_header(*self->stream_, self->buffer_, self->parser_,
                                [self](beast::error_code ec, size_t) { self->onHead(ec); });
     });
