@@ -81,6 +81,9 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
     return;
   }
   auto shared = std::make_shared<http::Responder>(std::move(responder));
+  if (registry_state_.unreachable.contains(id)) {
+    returning_unreachable_.insert(id);
+  }
   auto known = registry_state_.agents.find(id);
   if (known != registry_state_.agents.end() &&
       known->second.SerializeAsString() == info.SerializeAsString()) {
@@ -114,7 +117,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     agent.info = info;
     bool was_recovering = recovering_agents_.erase(id) > 0;
     (was_recovering ? metrics_.agent_reregistrations : metrics_.agent_registrations)++;
-    addReregisteredWork(agent, call.register_());
+    addReregisteredWork(agent, call.register_(), returning_unreachable_.erase(id) > 0);
     log_->info("agent_registered agent_id={} hostname={} resources=\"{}\" tasks={}", id,
                info.hostname(), total.toString(), agent.tasks.size());
   } else {
@@ -151,12 +154,18 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     agent.ping_timer = loop_.every(flags_.agent_ping_timeout, [this, id] { checkAgentPing(id); });
   }
   checked(allocator_.activateAgent(id));
+  if (auto kills = pending_kills_.extract(id)) {
+    for (const auto& kill : kills.mapped()) {
+      sendToAgent(agent, kill);
+    }
+  }
   scheduleAllocation();
 }
 
 // A re-registering agent (after a master restart or failover) reports what it still runs:
 // its frameworks, executors and tasks go back on the books.
-void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Register& reg) {
+void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Register& reg,
+                                 bool was_unreachable) {
   for (const auto& info : reg.frameworks()) {
     if (info.has_id() && !frameworks_.contains(info.id().value())) {
       addRecoveredFramework(info);
@@ -181,6 +190,15 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     auto resources = resourcesFromProto(task.resources());
     if (fw == frameworks_.end() || !resources || isTerminal(task.state()) ||
         fw->second.tasks.contains(task.task_id().value())) {
+      continue;
+    }
+    if (was_unreachable && !fw->second.partition_aware) {
+      // Its framework was told TASK_LOST: as in Mesos, the task does not come back to life.
+      internal::AgentEvent kill;
+      kill.set_type(internal::AgentEvent::KILL_TASK);
+      kill.mutable_kill_task()->mutable_framework_id()->set_value(fw->first);
+      *kill.mutable_kill_task()->mutable_task_id() = task.task_id();
+      pending_kills_[agent.id].push_back(std::move(kill));
       continue;
     }
     Task record;
@@ -338,10 +356,7 @@ void Master::removeAgent(std::string agent_id, const std::string& why) {
     loop_.cancel(agent.ping_timer);
   }
   if (agent.stream) {
-    internal::AgentEvent event;
-    event.set_type(internal::AgentEvent::SHUTDOWN);
-    event.mutable_shutdown()->set_message(why);
-    sendToAgent(agent, event);
+    // Not a SHUTDOWN: an unreachable agent may come back, with its tasks, and re-register.
     auto stream = std::move(agent.stream);
     stream->close();
   }

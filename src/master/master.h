@@ -172,7 +172,8 @@ class Master {
   void registerAgent(internal::AgentCall& call, http::Responder responder);
   void admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources total,
                   std::shared_ptr<http::Responder> responder);
-  void addReregisteredWork(Agent& agent, const internal::AgentCall::Register& reg);
+  void addReregisteredWork(Agent& agent, const internal::AgentCall::Register& reg,
+                           bool was_unreachable);
   void agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUpdate& update);
   void executorExited(Agent& agent, const internal::AgentCall::ExecutorExited& exited);
   void sendToAgent(Agent& agent, const internal::AgentEvent& event);
@@ -212,6 +213,8 @@ class Master {
   bool recovered_ = false;
   // Admitted before a restart or failover and not back yet: id -> info.
   std::map<std::string, v1::AgentInfo> recovering_agents_;
+  std::set<std::string> returning_unreachable_;  // re-registering after being marked unreachable
+  std::map<std::string, std::vector<internal::AgentEvent>> pending_kills_;  // sent once registered
   v1::MasterInfo info_;
   std::string master_id_;
   std::chrono::steady_clock::time_point started_;

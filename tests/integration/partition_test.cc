@@ -1,0 +1,72 @@
+// An agent that stops answering (SIGSTOP) becomes unreachable, and comes back (SIGCONT) as in
+// Mesos: partition-aware frameworks keep their tasks, the others' tasks are killed.
+
+#include <gtest/gtest.h>
+
+#include "common/json.h"
+#include "harness.h"
+
+namespace plateau::testing {
+namespace {
+
+std::unique_ptr<Scheduler> startWithTask(Cluster& cluster, const std::string& name,
+                                         bool partition_aware) {
+  auto s = std::make_unique<Scheduler>(cluster.master(), http::ContentType::kJson);
+  v1::FrameworkInfo info;
+  info.set_user("u");
+  info.set_name(name);
+  info.set_failover_timeout(3600);
+  if (partition_aware) {
+    info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::PARTITION_AWARE);
+  }
+  EXPECT_TRUE(s->subscribe(info));
+  auto offers = s->next(scheduler::Event::OFFERS);
+  EXPECT_TRUE(offers);
+  if (!offers) return s;
+  s->launch(offers->offers().offers(0), name + "-task", "sleep 1000", "cpus:0.5;mem:32");
+  auto running = s->nextUpdate();
+  EXPECT_TRUE(running && running->state() == v1::TASK_RUNNING);
+  // Keep later offers from piling up: this framework wants nothing more.
+  scheduler::Call suppress;
+  suppress.set_type(scheduler::Call::SUPPRESS);
+  EXPECT_EQ(s->call(suppress), 202);
+  return s;
+}
+
+TEST(Partition, StoppedAgentIsUnreachableAndComesBackAsInMesos) {
+  Cluster cluster({"--agent_ping_timeout=300ms", "--max_agent_ping_timeouts=2"});
+  cluster.addAgent("cpus:4;mem:1024");
+  auto aware = startWithTask(cluster, "aware", true);
+  auto plain = startWithTask(cluster, "plain", false);
+
+  cluster.agent(0).kill(SIGSTOP);
+  auto unreachable = aware->nextUpdate(10s);
+  ASSERT_TRUE(unreachable);
+  EXPECT_EQ(unreachable->state(), v1::TASK_UNREACHABLE);
+  EXPECT_EQ(unreachable->reason(), v1::TaskStatus::REASON_AGENT_REMOVED);
+  auto lost = plain->nextUpdate(10s);
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->state(), v1::TASK_LOST);
+
+  cluster.agent(0).kill(SIGCONT);
+  ASSERT_TRUE(eventually([&] { return cluster.registeredAgents() == 1; }, 20s));
+
+  // The partition-aware framework finds its task running again.
+  scheduler::Call reconcile;
+  reconcile.set_type(scheduler::Call::RECONCILE);
+  reconcile.mutable_reconcile();
+  ASSERT_EQ(aware->call(reconcile), 202);
+  auto back = aware->nextUpdate();
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->task_id().value(), "aware-task");
+  EXPECT_EQ(back->state(), v1::TASK_RUNNING);
+
+  // The other framework's task is killed, not resurrected.
+  auto killed = plain->nextUpdate(10s);
+  ASSERT_TRUE(killed);
+  EXPECT_EQ(killed->task_id().value(), "plain-task");
+  EXPECT_EQ(killed->state(), v1::TASK_KILLED);
+}
+
+}  // namespace
+}  // namespace plateau::testing
