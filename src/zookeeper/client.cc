@@ -3,6 +3,9 @@
 #include <zookeeper/zookeeper.h>
 
 #include <array>
+#include <atomic>
+#include <cstdio>
+#include <cstring>
 #include <mutex>
 #include <unordered_map>
 
@@ -85,6 +88,33 @@ const char* kindName(Op::Kind kind) {
       return "check";
   }
   return "?";
+}
+
+// The C client's log callback has no context, so this filter cannot reach a per-component logger
+// and keeps its throttle in statics. Session events already tell the owner what happened; keep
+// only the client's errors, at most one a second (an unreachable server makes it log one every
+// few milliseconds), on stderr as the C client itself would.
+void logFromClient(const char* message) {
+  static std::atomic<int64_t> next_ms{0};
+  static std::atomic<int64_t> dropped{0};
+  if (std::strstr(message, "ZOO_ERROR@") == nullptr) {
+    return;
+  }
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now().time_since_epoch())
+                    .count();
+  int64_t next = next_ms.load();
+  if (now < next || !next_ms.compare_exchange_strong(next, now + 1000)) {
+    dropped.fetch_add(1);
+    return;
+  }
+  int64_t skipped = dropped.exchange(0);
+  if (skipped > 0) {
+    std::fprintf(stderr, "%s (and %lld similar in the last second)\n", message,
+                 static_cast<long long>(skipped));
+  } else {
+    std::fprintf(stderr, "%s\n", message);
+  }
 }
 
 }  // namespace
@@ -359,8 +389,9 @@ ZooKeeper::ZooKeeper(EventLoop& loop, Url url, std::chrono::milliseconds session
                                   ACL{ZOO_PERM_ALL, ZOO_AUTH_IDS}};
     impl_->creator_acl = {2, impl_->creator_acl_entries.data()};
   }
-  impl_->zh = zookeeper_init(url.servers.c_str(), onSession,
-                             static_cast<int>(session_timeout.count()), nullptr, impl_.get(), 0);
+  impl_->zh = zookeeper_init2(url.servers.c_str(), onSession,
+                              static_cast<int>(session_timeout.count()), nullptr, impl_.get(), 0,
+                              logFromClient);
   if (impl_->zh == nullptr) {
     // No session can ever come from a handle that failed to start (e.g. an unresolvable host).
     Impl* impl = impl_.get();
