@@ -84,7 +84,7 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
     auto agent = agents_.find(agent_id);
     for (auto& [executor_id, executor] : executors) {
       fw.used -= executor.resources;
-      if (agent != agents_.end()) {
+      if (agent != agents_.end() && !executor.resources.empty()) {
         agent->second.used -= executor.resources;
         checked(allocator_.recoverResources(framework_id, agent_id, executor.resources, std::nullopt,
                                     std::chrono::steady_clock::now()));
