@@ -156,12 +156,23 @@ Cluster::Cluster(std::vector<std::string> master_flags) {
                                    "--ip=127.0.0.1", fmt::format("--port={}", master_port_),
                                    "--work_dir=" + dir_ + "/master", "--allocation_interval=100ms"};
   argv.insert(argv.end(), master_flags.begin(), master_flags.end());
+  master_argv_ = argv;
   master_ = std::make_unique<Process>("master", argv, dir_ + "/master.log");
   bool up = eventually([this] {
     auto r = http::fetchSync(master(), {.method = "GET", .path = "/health"}, 1s);
     return r && r->status == 200;
   });
   EXPECT_TRUE(up) << "master did not come up:\n" << master_->log();
+}
+
+void Cluster::restartMaster() {
+  master_.reset();
+  master_ = std::make_unique<Process>("master", master_argv_, dir_ + "/master.log");
+  bool up = eventually([this] {
+    auto r = http::fetchSync(master(), {.method = "GET", .path = "/health"}, 1s);
+    return r && r->status == 200;
+  });
+  EXPECT_TRUE(up) << "master did not come back:\n" << master_->log();
 }
 
 Cluster::~Cluster() {

@@ -63,6 +63,8 @@ class Cluster {
   http::Endpoint agentEndpoint(size_t i) const { return {"127.0.0.1", agent_ports_[i]}; }
   Process& agent(size_t i) { return *agents_[i]; }
   Process& masterProcess() { return *master_; }
+  // Stops the master (SIGTERM) and starts it again on the same port and work_dir.
+  void restartMaster();
   const std::string& dir() const { return dir_; }
   size_t registeredAgents();
 
@@ -72,6 +74,7 @@ class Cluster {
  private:
   std::string dir_;
   uint16_t master_port_ = 0;
+  std::vector<std::string> master_argv_;
   std::unique_ptr<Process> master_;
   std::vector<std::unique_ptr<Process>> agents_;
   std::vector<uint16_t> agent_ports_;
