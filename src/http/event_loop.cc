@@ -47,10 +47,12 @@ EventLoop::TimerId EventLoop::after(std::chrono::nanoseconds delay, std::functio
   auto timer = std::make_shared<asio::steady_timer>(impl_->io, delay);
   impl_->timers[id] = timer;
   timer->async_wait([this, id, fn = std::move(fn)](boost::system::error_code ec) {
-    if (ec) {
+    // cancel() cannot stop a handler already queued with success: it erased the id, though.
+    auto it = impl_->timers.find(id);
+    if (ec || it == impl_->timers.end()) {
       return;
     }
-    impl_->timers.erase(id);
+    impl_->timers.erase(it);
     fn();
   });
   return id;

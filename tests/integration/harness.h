@@ -64,6 +64,7 @@ class Cluster {
   http::Endpoint agentEndpoint(size_t i) const { return {"127.0.0.1", agent_ports_[i]}; }
   Process& agent(size_t i) { return *agents_[i]; }
   Process& masterProcess() { return *master_; }
+  // Stops the master (SIGTERM) and starts it again on the same port and work_dir.
   const std::string& dir() const { return dir_; }
   size_t registeredAgents();
 

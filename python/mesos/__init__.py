@@ -1,0 +1,1 @@
+"""Plateau's Python bindings, laid out as Mesos's: mesos.interface and mesos.native."""

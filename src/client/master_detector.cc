@@ -1,0 +1,102 @@
+#include "client/master_detector.h"
+
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+namespace plateau::client {
+
+namespace {
+
+bool sameEndpoint(const MasterDetector::Leader& a, const MasterDetector::Leader& b) {
+  if (a.has_value() != b.has_value()) {
+    return false;
+  }
+  return !a || (a->host == b->host && a->port == b->port);
+}
+
+std::string trim(std::string text) {
+  const char* space = " \t\r\n";
+  size_t begin = text.find_first_not_of(space);
+  if (begin == std::string::npos) {
+    return {};
+  }
+  size_t end = text.find_last_not_of(space);
+  return text.substr(begin, end - begin + 1);
+}
+
+// One master at a fixed address: the leader never changes from the detector's point of view
+// (a non-leading master answers with a redirect, which the connection follows).
+class StandaloneDetector : public MasterDetector {
+ public:
+  StandaloneDetector(EventLoop& loop, http::Endpoint master)
+      : loop_(loop), master_(std::move(master)), alive_(std::make_shared<bool>(true)) {}
+  ~StandaloneDetector() override { *alive_ = false; }
+
+  void detect(const Leader& previous, Callback done) override {
+    if (sameEndpoint(previous, master_)) {
+      return;  // never changes
+    }
+    loop_.post([alive = alive_, done = std::move(done), master = master_] {
+      if (*alive) {
+        done(Leader(master));
+      }
+    });
+  }
+
+ private:
+  EventLoop& loop_;
+  http::Endpoint master_;
+  std::shared_ptr<bool> alive_;
+};
+
+Result<std::string> readMasterFile(std::string_view path) {
+  std::ifstream in{std::string(path)};
+  if (!in) {
+    return notFound(fmt::format("Cannot read master file '{}'", path));
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = trim(ss.str());
+  if (text.empty()) {
+    return invalidArgument(fmt::format("Master file '{}' is empty", path));
+  }
+  if (text.starts_with("file://")) {
+    return invalidArgument(fmt::format("Master file '{}' points at another file", path));
+  }
+  return text;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<MasterDetector>> createMasterDetector(EventLoop& loop,
+                                                             std::string_view master) {
+  std::string text = trim(std::string(master));
+  if (text.starts_with("file://")) {
+    auto content = readMasterFile(std::string_view(text).substr(7));
+    if (!content) {
+      return std::unexpected(content.error());
+    }
+    return createMasterDetector(loop, *content);
+  }
+  if (text.starts_with("zk://")) {
+    // The ZooKeeper detector (watching the leader's znode under the path) implements
+    // MasterDetector and is returned from here once the HA work provides a ZooKeeper client.
+    return std::unexpected(Status(
+        StatusCode::kUnimplemented,
+        fmt::format("Master detection through ZooKeeper ('{}') is not supported yet: pass the "
+                    "leading master as host:port",
+                    text)));
+  }
+  if (text.empty()) {
+    return invalidArgument("No master given: expected host:port, zk://... or file:///path");
+  }
+  auto endpoint = http::Endpoint::parse(text, 5050);
+  if (!endpoint) {
+    return invalidArgument(fmt::format("Invalid master '{}': {}", text, endpoint.error().message()));
+  }
+  return std::make_unique<StandaloneDetector>(loop, *endpoint);
+}
+
+}  // namespace plateau::client
