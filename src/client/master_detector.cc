@@ -4,6 +4,11 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <mesos/v1/mesos.pb.h>
+
+#include "common/json_codec.h"
+#include "zookeeper/detector.h"
+#include "zookeeper/url.h"
 
 namespace plateau::client {
 
@@ -68,6 +73,55 @@ Result<std::string> readMasterFile(std::string_view path) {
   return text;
 }
 
+// Follows the leader that masters elected through ZooKeeper (Mesos's json.info_ layout).
+class ZooKeeperDetector : public MasterDetector {
+ public:
+  ZooKeeperDetector(EventLoop& loop, const zk::Url& url)
+      : detector_(loop, url, std::chrono::seconds(10),
+                  [this](std::optional<std::string> json) { onLeader(std::move(json)); }) {
+    detector_.start();
+  }
+
+  void detect(const Leader& previous, Callback done) override {
+    previous_ = previous;
+    pending_ = std::move(done);
+    maybeAnswer();
+  }
+
+ private:
+  void onLeader(std::optional<std::string> json) {
+    current_.reset();
+    mesos::v1::MasterInfo info;
+    if (json && fromJson(*json, &info).isOk() && info.has_address()) {
+      current_ = http::Endpoint{
+          info.address().ip().empty() ? info.address().hostname() : info.address().ip(),
+          static_cast<uint16_t>(info.address().port())};
+    }
+    known_ = true;
+    maybeAnswer();
+  }
+
+  void maybeAnswer() {
+    if (!pending_ || !known_) {
+      return;
+    }
+    bool same = previous_.has_value() == current_.has_value() &&
+                (!current_ || current_->toString() == previous_->toString());
+    if (same) {
+      return;
+    }
+    auto done = std::move(pending_);
+    pending_ = nullptr;
+    done(current_);
+  }
+
+  zk::LeaderDetector detector_;
+  Leader previous_;
+  Leader current_;
+  bool known_ = false;
+  Callback pending_;
+};
+
 }  // namespace
 
 Result<std::unique_ptr<MasterDetector>> createMasterDetector(EventLoop& loop,
@@ -81,13 +135,11 @@ Result<std::unique_ptr<MasterDetector>> createMasterDetector(EventLoop& loop,
     return createMasterDetector(loop, *content);
   }
   if (text.starts_with("zk://")) {
-    // The ZooKeeper detector (watching the leader's znode under the path) implements
-    // MasterDetector and is returned from here once the HA work provides a ZooKeeper client.
-    return std::unexpected(Status(
-        StatusCode::kUnimplemented,
-        fmt::format("Master detection through ZooKeeper ('{}') is not supported yet: pass the "
-                    "leading master as host:port",
-                    text)));
+    auto url = zk::Url::parse(text);
+    if (!url) {
+      return invalidArgument(fmt::format("Invalid master '{}': {}", text, url.error().message()));
+    }
+    return std::make_unique<ZooKeeperDetector>(loop, *url);
   }
   if (text.empty()) {
     return invalidArgument("No master given: expected host:port, zk://... or file:///path");

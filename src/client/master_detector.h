@@ -4,8 +4,7 @@
 // A detector is made from the --master text a framework is given:
 //   host:port, http://host:port    one standalone master (a non-leading master redirects us);
 //   file:///path                   a file holding one of these forms (read when detecting);
-//   zk://host:port[,host:port]/path  ZooKeeper leader election (answers Unimplemented until
-//                                  the ZooKeeper detector exists; it implements this interface).
+//   zk://host:port[,host:port]/path  the leader elected through ZooKeeper.
 
 #include <functional>
 #include <memory>
@@ -33,7 +32,7 @@ class MasterDetector {
 };
 
 // The detector for `master`, running on `loop` (which must outlive it). InvalidArgument for
-// text that is none of the forms above; Unimplemented for zk:// until HA lands.
+// text that is none of the forms above.
 Result<std::unique_ptr<MasterDetector>> createMasterDetector(EventLoop& loop,
                                                              std::string_view master);
 

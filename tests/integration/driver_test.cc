@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <plateau/scheduler.h>
 
+#include "ha_cluster.h"
 #include "harness.h"
 
 namespace plateau::testing {
@@ -304,14 +305,38 @@ TEST(Driver, ResubscribesWithItsIdAfterTheMasterRestarts) {
   driver.stop();
 }
 
-TEST(Driver, ZooKeeperMasterIsAClearErrorUntilHa) {
+// With masters elected through ZooKeeper the driver follows the leader: the framework keeps
+// its id and its running task across the leader's death.
+TEST(Driver, FollowsTheLeaderThroughZooKeeperAndKeepsItsTasks) {
+  HaCluster cluster(2);
+  int leader = -1;
+  ASSERT_TRUE(eventually([&] { return (leader = cluster.leader()) >= 0; }, 30s));
+  cluster.addAgent("cpus:2;mem:1024");
+  ASSERT_TRUE(eventually([&] { return cluster.activeAgents(leader) == 1; }, 30s));
   RecordingScheduler scheduler;
-  mesos::MesosSchedulerDriver driver(&scheduler, frameworkInfo(), "zk://127.0.0.1:2181/mesos");
-  EXPECT_EQ(driver.start(), mesos::DRIVER_ABORTED);
-  auto errors = scheduler.with([](auto& s) { return s.errors_; });
-  ASSERT_EQ(errors.size(), 1u);
-  EXPECT_NE(errors[0].find("not supported yet"), std::string::npos) << errors[0];
-  EXPECT_EQ(driver.join(), mesos::DRIVER_ABORTED);
+  mesos::MesosSchedulerDriver driver(&scheduler, frameworkInfo(), cluster.zkUrl());
+  ASSERT_EQ(driver.start(), mesos::DRIVER_RUNNING);
+  auto offer = scheduler.takeOffer(30s);
+  ASSERT_TRUE(offer);
+  std::string id = scheduler.with([](auto& s) { return s.framework_id_; });
+  EXPECT_EQ(driver.launchTasks(offer->id(), {exampleTask(*offer, "survivor")}),
+            mesos::DRIVER_RUNNING);
+  ASSERT_TRUE(scheduler.waitUpdate("survivor", mesos::TASK_RUNNING));
+
+  cluster.master(leader).kill(SIGKILL);
+  cluster.master(leader).wait();
+  EXPECT_TRUE(eventually([&] { return scheduler.with([](auto& s) { return s.reregistered_; }); },
+                         30s));
+  EXPECT_EQ(scheduler.with([](auto& s) { return s.framework_id_; }), id);
+  scheduler.with([](auto& s) {
+    s.updates_.clear();
+    return 0;
+  });
+  EXPECT_EQ(driver.reconcileTasks({}), mesos::DRIVER_RUNNING);
+  auto latest = scheduler.waitUpdate("survivor", mesos::TASK_RUNNING,
+                                     mesos::TaskStatus::REASON_RECONCILIATION, 30s);
+  EXPECT_TRUE(latest.has_value());
+  driver.stop();
 }
 
 }  // namespace

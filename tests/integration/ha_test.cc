@@ -11,101 +11,10 @@
 
 #include "common/json.h"
 #include "harness.h"
-#include "zookeeper_server.h"
+#include "ha_cluster.h"
 
 namespace plateau::testing {
 namespace {
-
-class HaCluster {
- public:
-  explicit HaCluster(int masters) {
-    char tmpl[] = "/tmp/plateau-ha.XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    zk_url_ = fmt::format("zk://{}/plateau", zk_.connectString());
-    for (int i = 0; i < masters; ++i) {
-      ports_.push_back(freePort());
-      masters_.emplace_back();
-      startMaster(i);
-    }
-  }
-
-  ~HaCluster() {
-    agents_.clear();
-    masters_.clear();
-    for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
-      std::error_code ec;
-      auto cwd = std::filesystem::read_symlink(entry.path() / "cwd", ec).string();
-      if (!ec && cwd.starts_with(dir_)) {
-        ::kill(std::stoi(entry.path().filename()), SIGKILL);
-      }
-    }
-    if (!::testing::Test::HasFailure()) {
-      std::error_code ec;
-      std::filesystem::remove_all(dir_, ec);
-    }
-  }
-
-  void startMaster(int i) {
-    masters_[i] = std::make_unique<Process>(
-        fmt::format("master{}", i),
-        std::vector<std::string>{std::string(PLATEAU_BIN_DIR) + "/plateau-master", "--ip=127.0.0.1",
-                                 fmt::format("--port={}", ports_[i]),
-                                 fmt::format("--work_dir={}/master{}", dir_, i), "--zk=" + zk_url_,
-                                 "--zk_session_timeout=1secs", "--allocation_interval=100ms",
-                                 "--agent_reregister_timeout=30secs"},
-        fmt::format("{}/master{}.{}.log", dir_, i, starts_++));
-  }
-
-  void addAgent(const std::string& resources) {
-    size_t i = agents_.size();
-    agents_.push_back(std::make_unique<Process>(
-        fmt::format("agent{}", i),
-        std::vector<std::string>{std::string(PLATEAU_BIN_DIR) + "/plateau-agent",
-                                 "--master=" + zk_url_, "--ip=127.0.0.1",
-                                 fmt::format("--port={}", freePort()),
-                                 fmt::format("--work_dir={}/agent{}", dir_, i),
-                                 "--resources=" + resources},
-        fmt::format("{}/agent{}.log", dir_, i)));
-  }
-
-  // The index of the master that leads and has recovered (its scheduler API answers 400 to
-  // an empty call instead of redirecting or 503), or -1.
-  int leader() {
-    for (size_t i = 0; i < masters_.size(); ++i) {
-      if (!masters_[i] || !masters_[i]->running()) continue;
-      auto r = http::fetchSync(endpoint(i),
-                               {.method = "POST",
-                                .path = "/api/v1/scheduler",
-                                .headers = {{"content-type", "application/json"}},
-                                .body = "{}"},
-                               1s);
-      if (r && r->status == 400) return static_cast<int>(i);
-    }
-    return -1;
-  }
-
-  size_t activeAgents(int master) {
-    auto r = http::fetchSync(endpoint(master), {.method = "GET", .path = "/master/state"}, 2s);
-    auto state = json::parse(r ? r->body : "");
-    if (!state) return 0;
-    size_t n = 0;
-    for (const auto& a : (*state)["slaves"].asArray()) n += a["active"].asBool() ? 1 : 0;
-    return n;
-  }
-
-  http::Endpoint endpoint(size_t i) const { return {"127.0.0.1", ports_[i]}; }
-  Process& master(int i) { return *masters_[i]; }
-  ZooKeeperServer& zookeeper() { return zk_; }
-
- private:
-  ZooKeeperServer zk_;
-  std::string dir_;
-  std::string zk_url_;
-  std::vector<uint16_t> ports_;
-  std::vector<std::unique_ptr<Process>> masters_;
-  std::vector<std::unique_ptr<Process>> agents_;
-  int starts_ = 0;
-};
 
 TEST(HighAvailability, RepeatedLeaderKillsUnderLoadLoseAndDuplicateNothing) {
   HaCluster cluster(3);
