@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/json.h"
+#include "client/master_detector.h"
 #include "http/client.h"
 
 namespace plateau::cli {
@@ -61,12 +62,31 @@ const json::Array& arr(const json::Value& v, std::string_view key) {
   return f != nullptr && f->isArray() ? f->asArray() : kEmpty;
 }
 
+// The master to ask: host:port as given, or the leader elected through ZooKeeper (zk://).
+Result<http::Endpoint> leadingMaster(const std::string& master) {
+  EventLoop loop;
+  auto detector = client::createMasterDetector(loop, master);
+  if (!detector) {
+    return std::unexpected(Status(StatusCode::kInvalidArgument,
+                                  fmt::format("invalid --master: {}", detector.error().message())));
+  }
+  std::optional<Result<client::MasterDetector::Leader>> found;
+  (*detector)->detect(std::nullopt, [&](Result<client::MasterDetector::Leader> leader) {
+    found = std::move(leader);
+  });
+  loop.runUntil([&] { return found.has_value(); }, 15s);
+  if (!found || !*found || !found->value()) {
+    return unavailable(fmt::format("no leading master found through '{}'", master));
+  }
+  return *found->value();
+}
+
 }  // namespace
 
 int list(ListKind kind, const std::string& master, bool as_json) {
-  auto endpoint = http::Endpoint::parse(master, 5050);
+  auto endpoint = leadingMaster(master);
   if (!endpoint) {
-    fmt::print(stderr, "Error: invalid --master: {}\n", endpoint.error().message());
+    fmt::print(stderr, "Error: {}\n", endpoint.error().message());
     return 2;
   }
   auto response = http::fetchSync(*endpoint, {.method = "GET", .path = "/master/state"}, 10s);
