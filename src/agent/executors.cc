@@ -10,6 +10,7 @@
 
 #include "agent/agent.h"
 #include "common/process.h"
+#include "common/task_state.h"
 
 namespace plateau::agent {
 
@@ -64,17 +65,7 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
   }
 
   const v1::CommandInfo& command = executor.info.command();
-  LaunchSpec spec;
-  if (command.shell()) {
-    spec.path = "/bin/sh";
-    spec.argv = {"sh", "-c", command.value()};
-  } else {
-    spec.path = command.value();
-    spec.argv.assign(command.arguments().begin(), command.arguments().end());
-    if (spec.argv.empty()) {
-      spec.argv.push_back(command.value());
-    }
-  }
+  LaunchSpec spec = commandLaunchSpec(command);
   spec.env = currentEnvironment();
   std::erase_if(spec.env, [](const std::string& e) {
     return e.starts_with("MESOS_") || e.starts_with("PLATEAU_");
@@ -339,10 +330,7 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
   }
   // Every task the executor did not finish fails with the reason.
   for (const auto& [task_id, state] : executor.task_states) {
-    bool terminal = state == v1::TASK_FINISHED || state == v1::TASK_FAILED ||
-                    state == v1::TASK_KILLED || state == v1::TASK_ERROR ||
-                    state == v1::TASK_LOST || state == v1::TASK_DROPPED || state == v1::TASK_GONE;
-    if (terminal) {
+    if (isTerminal(state)) {
       continue;
     }
     bool killed = executor.state == Executor::State::kTerminating;

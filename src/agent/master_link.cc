@@ -46,8 +46,13 @@ void Agent::connectToMaster() {
   auto* reg = call.mutable_register_();
   *reg->mutable_agent_info() = info_;
   reg->set_version("0.1.0");
-  // A master that restarted or failed over rebuilds its books from what we report.
+  // A master that restarted or failed over rebuilds its books from what we report. A new
+  // agent (no id yet, e.g. after being marked gone) reports nothing: what it still runs is
+  // being shut down.
   for (const auto& [fw_id, framework] : frameworks_) {
+    if (!info_.has_id()) {
+      break;
+    }
     *reg->add_frameworks() = framework.info;
     for (const auto& [ex_id, executor] : framework.executors) {
       if (!executor.command_executor) {
@@ -78,7 +83,7 @@ void Agent::connectToMaster() {
   http::ClientRequest request{.method = "POST",
                               .path = "/agent/api/v1",
                               .headers = {{"content-type", http::kProtobufMediaType}},
-                              .body = call.SerializeAsString()};
+                              .body = call.SerializePartialAsString()};
   master_stream_ = http::StreamingCall::open(
       loop_, master_, std::move(request), 5s,
       {.on_head =
@@ -132,7 +137,7 @@ void Agent::callMaster(const internal::AgentCall& call) {
   http::ClientRequest request{.method = "POST",
                               .path = "/agent/api/v1",
                               .headers = {{"content-type", http::kProtobufMediaType}},
-                              .body = call.SerializeAsString()};
+                              .body = call.SerializePartialAsString()};
   client_.fetch(master_, std::move(request), 10s, [this](Result<http::Response> r) {
     if (!r) {
       log_->debug("master_call_failed error=\"{}\"", r.error().message());

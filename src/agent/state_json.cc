@@ -5,26 +5,12 @@
 #include "agent/agent.h"
 #include "common/json.h"
 #include "common/json_codec.h"
+#include "common/resources_json.h"
 #include "common/version.h"
 
 namespace plateau::agent {
 
 namespace {
-
-void writeResources(json::Writer& w, const Resources& resources) {
-  w.beginObject();
-  for (const char* name : {"cpus", "gpus", "mem", "disk"}) {
-    w.key(name);
-    w.value(resources.scalar(name));
-  }
-  for (const auto& r : resources) {
-    if (r.type == ResourceType::kRanges) {
-      w.key(r.name);
-      w.value(r.ranges.toString());
-    }
-  }
-  w.endObject();
-}
 
 void writeTask(json::Writer& w, const v1::TaskInfo& task, const std::string& fw_id,
                const std::string& ex_id, const std::string& agent_id, v1::TaskState state) {
@@ -50,7 +36,7 @@ http::Response Agent::stateJson() const {
   w.key("hostname"); w.value(info_.hostname());
   w.key("start_time"); w.value(start_time_);
   w.key("master_hostname"); w.value(master_hostname_);
-  w.key("resources"); writeResources(w, resources_);
+  w.key("resources"); writeResourcesModel(w, resources_);
   w.key("attributes");
   w.beginObject();
   for (const auto& a : info_.attributes()) {

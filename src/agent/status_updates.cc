@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "common/task_state.h"
 
 namespace plateau::agent {
 
@@ -14,12 +15,6 @@ namespace {
 
 std::string streamKey(const std::string& framework_id, const std::string& task_id) {
   return framework_id + "/" + task_id;
-}
-
-bool terminal(v1::TaskState s) {
-  return s == v1::TASK_FINISHED || s == v1::TASK_FAILED || s == v1::TASK_KILLED ||
-         s == v1::TASK_ERROR || s == v1::TASK_LOST || s == v1::TASK_DROPPED || s == v1::TASK_GONE ||
-         s == v1::TASK_GONE_BY_OPERATOR;
 }
 
 }  // namespace
@@ -47,7 +42,7 @@ void Agent::statusUpdate(const std::string& framework_id, v1::TaskStatus status)
   std::string key = streamKey(framework_id, status.task_id().value());
   UpdateStream& stream = updates_[key];
   stream.framework_id = framework_id;
-  if (terminal(stream.latest) && !stream.pending.empty()) {
+  if (isTerminal(stream.latest) && !stream.pending.empty()) {
     // Nothing follows a terminal update.
     log_->warn("status_update_after_terminal framework_id={} task_id={} state={}", framework_id,
                status.task_id().value(), v1::TaskState_Name(status.state()));
@@ -126,7 +121,7 @@ void Agent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
       event.mutable_acknowledged()->set_uuid(ack.uuid());
       sendToExecutor(*executor, event);
     }
-    if (terminal(acked.state())) {
+    if (isTerminal(acked.state())) {
       executor->launched_tasks.erase(task_id);
       executor->queued_tasks.erase(task_id);
       executor->task_states.erase(task_id);
@@ -134,7 +129,7 @@ void Agent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
   }
   if (!stream.pending.empty()) {
     forwardUpdate(key);
-  } else if (terminal(acked.state())) {
+  } else if (isTerminal(acked.state())) {
     updates_.erase(it);
   }
 }

@@ -1,4 +1,5 @@
 #include "cli/execute.h"
+#include "common/task_state.h"
 
 #include <unistd.h>
 
@@ -22,12 +23,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kSubscribeTimeout = 15s;
-
-bool isTerminal(v1::TaskState s) {
-  return s == v1::TASK_FINISHED || s == v1::TASK_FAILED || s == v1::TASK_KILLED ||
-         s == v1::TASK_ERROR || s == v1::TASK_LOST || s == v1::TASK_DROPPED ||
-         s == v1::TASK_GONE || s == v1::TASK_GONE_BY_OPERATOR || s == v1::TASK_UNKNOWN;
-}
 
 // One task through the v1 scheduler library. Event handlers run on the library's callback
 // thread; execute() waits for the exit code.

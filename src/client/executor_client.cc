@@ -1,4 +1,5 @@
 #include "plateau/executor_client.h"
+#include "common/task_state.h"
 
 #include <atomic>
 #include <condition_variable>
@@ -26,11 +27,6 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr auto kRequestTimeout = 10s;
-
-bool isTerminal(v1::TaskState s) {
-  return s == v1::TASK_FINISHED || s == v1::TASK_FAILED || s == v1::TASK_KILLED ||
-         s == v1::TASK_ERROR || s == v1::TASK_LOST || s == v1::TASK_DROPPED || s == v1::TASK_GONE;
-}
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/process.h"
+#include "common/task_state.h"
 #include "common/units.h"
 #include "http/content.h"
 
@@ -18,11 +19,6 @@ namespace {
 std::string env(const char* name) {
   const char* value = std::getenv(name);
   return value == nullptr ? std::string() : std::string(value);
-}
-
-bool isTerminal(v1::TaskState s) {
-  return s == v1::TASK_FINISHED || s == v1::TASK_FAILED || s == v1::TASK_KILLED ||
-         s == v1::TASK_ERROR || s == v1::TASK_LOST || s == v1::TASK_DROPPED || s == v1::TASK_GONE;
 }
 
 }  // namespace
@@ -84,7 +80,7 @@ void CommandExecutor::subscribe() {
                               .path = "/api/v1/executor",
                               .headers = {{"content-type", http::kProtobufMediaType},
                                           {"accept", http::kProtobufMediaType}},
-                              .body = call.SerializeAsString()};
+                              .body = call.SerializePartialAsString()};
   stream_ = http::StreamingCall::open(
       loop_, config_.agent, std::move(request), 5s,
       {.on_head =
@@ -189,17 +185,7 @@ void CommandExecutor::launch(const v1::TaskInfo& task) {
   }
   task_ = task;
   const v1::CommandInfo& command = task.command();
-  LaunchSpec spec;
-  if (command.shell()) {
-    spec.path = "/bin/sh";
-    spec.argv = {"sh", "-c", command.value()};
-  } else {
-    spec.path = command.value();
-    spec.argv.assign(command.arguments().begin(), command.arguments().end());
-    if (spec.argv.empty()) {
-      spec.argv.push_back(command.value());
-    }
-  }
+  LaunchSpec spec = commandLaunchSpec(command);
   spec.env = currentEnvironment();
   for (const auto& var : command.environment().variables()) {
     spec.env.push_back(var.name() + "=" + var.value());
@@ -300,7 +286,7 @@ void CommandExecutor::send(const v1::executor::Call& call) {
   http::ClientRequest request{.method = "POST",
                               .path = "/api/v1/executor",
                               .headers = {{"content-type", http::kProtobufMediaType}},
-                              .body = call.SerializeAsString()};
+                              .body = call.SerializePartialAsString()};
   // Updates that do not get through are re-sent on the next SUBSCRIBE.
   client_.fetch(config_.agent, std::move(request), 10s, [](Result<http::Response>) {});
 }

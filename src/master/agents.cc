@@ -76,7 +76,7 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
     internal::AgentEvent event;
     event.set_type(internal::AgentEvent::SHUTDOWN);
     event.mutable_shutdown()->set_message("Agent was marked gone");
-    stream->write(recordio::encode(event.SerializeAsString()));
+    stream->write(recordio::encode(event.SerializePartialAsString()));
     stream->close();
     return;
   }
@@ -86,7 +86,7 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
   }
   auto known = registry_state_.agents.find(id);
   if (known != registry_state_.agents.end() &&
-      known->second.SerializeAsString() == info.SerializeAsString()) {
+      known->second.SerializePartialAsString() == info.SerializePartialAsString()) {
     return admitAgent(std::move(call), std::move(info), std::move(*total), shared);
   }
   std::vector<registry::Change> changes{registry::Change::putAgent(info)};
@@ -219,7 +219,7 @@ void Master::sendToAgent(Agent& agent, const internal::AgentEvent& event) {
   if (!agent.stream || agent.stream->closed()) {
     return;
   }
-  agent.stream->write(recordio::encode(event.SerializeAsString()));
+  agent.stream->write(recordio::encode(event.SerializePartialAsString()));
 }
 
 void Master::agentDisconnected(const std::string& agent_id,
@@ -302,6 +302,10 @@ void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExi
 }
 
 void Master::removeAgent(std::string agent_id, const std::string& why) {
+  removeAgentAs(std::move(agent_id), why, false);
+}
+
+void Master::removeAgentAs(std::string agent_id, const std::string& why, bool gone) {
   auto it = agents_.find(agent_id);
   if (it == agents_.end()) {
     return;
@@ -323,10 +327,14 @@ void Master::removeAgent(std::string agent_id, const std::string& why) {
       continue;
     }
     if (!isTerminal(task->second.info.state())) {
-      auto state = fw->second.partition_aware ? v1::TASK_UNREACHABLE : v1::TASK_LOST;
-      v1::TaskStatus status =
-          masterStatus(fw->second, task_id, agent_id, state, v1::TaskStatus::REASON_AGENT_REMOVED,
-                       fmt::format("Agent {} removed: {}", agent_id, why));
+      auto state = !fw->second.partition_aware ? v1::TASK_LOST
+                   : gone                      ? v1::TASK_GONE_BY_OPERATOR
+                                               : v1::TASK_UNREACHABLE;
+      v1::TaskStatus status = masterStatus(
+          fw->second, task_id, agent_id, state,
+          gone ? v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR
+               : v1::TaskStatus::REASON_AGENT_REMOVED,
+          fmt::format("Agent {} removed: {}", agent_id, why));
       if (task->second.info.has_executor_id()) {
         *status.mutable_executor_id() = task->second.info.executor_id();
       }
@@ -362,7 +370,9 @@ void Master::removeAgent(std::string agent_id, const std::string& why) {
   }
   checked(allocator_.removeAgent(agent_id));
   agents_.erase(agent_id);
-  markUnreachable(agent_id, why);
+  if (!gone) {
+    markUnreachable(agent_id, why);
+  }
   metrics_.agent_removals++;
   scheduleAllocation();
 }

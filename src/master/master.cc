@@ -89,7 +89,7 @@ Result<uint16_t> Master::start() {
 void Master::route(http::Request& request, http::Responder responder) {
   const std::string& path = request.path;
   bool api = path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler" ||
-             path == "/agent/api/v1";
+             path == "/agent/api/v1" || path == "/api/v1" || path == "/master/api/v1";
   if (!leading_ && (api || path == "/master/redirect" || path == "/redirect")) {
     return responder.respond(notLeader(request));
   }
@@ -103,6 +103,9 @@ void Master::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/agent/api/v1") {
     return agentApi(request, std::move(responder));
+  }
+  if (path == "/api/v1" || path == "/master/api/v1") {
+    return operatorApi(request, std::move(responder));
   }
   if (request.method != "GET" && request.method != "HEAD") {
     if (path == "/master/state" || path == "/state" || path == "/health" ||

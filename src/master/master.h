@@ -180,6 +180,13 @@ class Master {
   void agentDisconnected(const std::string& agent_id, const std::shared_ptr<http::Stream>& stream);
   void checkAgentPing(const std::string& agent_id);
   void removeAgent(std::string agent_id, const std::string& why);
+  // As removeAgent; `gone` (an operator's MARK_AGENT_GONE) reports TASK_GONE_BY_OPERATOR and
+  // does not mark the agent unreachable.
+  void removeAgentAs(std::string agent_id, const std::string& why, bool gone);
+
+  // operator_api.cc: POST /api/v1
+  void operatorApi(http::Request& request, http::Responder responder);
+  void markAgentGone(const std::string& agent_id, http::Responder responder);
 
   // offers.cc: allocation rounds and offer bookkeeping
   void scheduleAllocation();

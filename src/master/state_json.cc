@@ -4,6 +4,7 @@
 
 #include "common/json.h"
 #include "common/json_codec.h"
+#include "common/resources_json.h"
 #include "common/resources_proto.h"
 #include "common/version.h"
 #include "master/master.h"
@@ -12,34 +13,6 @@
 namespace plateau::master {
 
 namespace {
-
-// Mesos's "resources" object: scalars as numbers, ranges and sets as text.
-void writeResources(json::Writer& w, const Resources& resources) {
-  w.beginObject();
-  for (const char* name : {"cpus", "gpus", "mem", "disk"}) {
-    w.key(name);
-    w.value(resources.scalar(name));
-  }
-  for (const auto& r : resources) {
-    if (r.name == "cpus" || r.name == "gpus" || r.name == "mem" || r.name == "disk") {
-      continue;
-    }
-    w.key(r.name);
-    switch (r.type) {
-      case ResourceType::kScalar: w.value(r.scalar()); break;
-      case ResourceType::kRanges: w.value(r.ranges.toString()); break;
-      case ResourceType::kSet: {
-        std::string items;
-        for (const auto& item : r.items) {
-          items += (items.empty() ? "" : ",") + item;
-        }
-        w.value("{" + items + "}");
-        break;
-      }
-    }
-  }
-  w.endObject();
-}
 
 void writeResourcesFull(json::Writer& w, const Resources& resources, const std::string& role) {
   google::protobuf::RepeatedPtrField<v1::Resource> protos;
@@ -63,7 +36,7 @@ void writeTask(json::Writer& w, const v1::Task& task, const std::string& role) {
   w.key("role"); w.value(role);
   auto resources = resourcesFromProto(task.resources());
   w.key("resources");
-  writeResources(w, resources ? *resources : Resources());
+  writeResourcesModel(w, resources ? *resources : Resources());
   if (task.has_user()) {
     w.key("user"); w.value(task.user());
   }
@@ -96,12 +69,7 @@ void writeTask(json::Writer& w, const v1::Task& task, const std::string& role) {
   w.endObject();
 }
 
-}  // namespace
-
-void writeFramework(json::Writer& w, const Framework& fw, bool completed, int max_tasks);
-
-void writeFramework(json::Writer& w, const Framework& fw, bool completed, int max_tasks) {
-  (void)max_tasks;
+void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
   w.beginObject();
   w.key("id"); w.value(fw.id);
   w.key("name"); w.value(fw.info.name());
@@ -128,10 +96,10 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed, int ma
     w.value(v1::FrameworkInfo::Capability::Type_Name(cap.type()));
   }
   w.endArray();
-  w.key("resources"); writeResources(w, fw.used + fw.offered);
-  w.key("allocated_resources"); writeResources(w, fw.used + fw.offered);
-  w.key("used_resources"); writeResources(w, fw.used);
-  w.key("offered_resources"); writeResources(w, fw.offered);
+  w.key("resources"); writeResourcesModel(w, fw.used + fw.offered);
+  w.key("allocated_resources"); writeResourcesModel(w, fw.used + fw.offered);
+  w.key("used_resources"); writeResourcesModel(w, fw.used);
+  w.key("offered_resources"); writeResourcesModel(w, fw.offered);
   w.key("tasks");
   w.beginArray();
   if (!completed) {
@@ -169,13 +137,15 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed, int ma
       w.key("framework_id"); w.value(fw.id);
       w.key("slave_id"); w.value(agent_id);
       w.key("command"); writeJson(w, executor.info.command());
-      w.key("resources"); writeResources(w, executor.resources);
+      w.key("resources"); writeResourcesModel(w, executor.resources);
       w.endObject();
     }
   }
   w.endArray();
   w.endObject();
 }
+
+}  // namespace
 
 http::Response Master::stateJson() const {
   std::string out;
@@ -233,10 +203,10 @@ http::Response Master::stateJson() const {
     w.key("active"); w.value(agent.connected);
     w.key("deactivated"); w.value(!agent.connected);
     w.key("version"); w.value(agent.version);
-    w.key("resources"); writeResources(w, agent.total);
-    w.key("used_resources"); writeResources(w, agent.used);
-    w.key("offered_resources"); writeResources(w, agent.offered);
-    w.key("unreserved_resources"); writeResources(w, agent.total);
+    w.key("resources"); writeResourcesModel(w, agent.total);
+    w.key("used_resources"); writeResourcesModel(w, agent.used);
+    w.key("offered_resources"); writeResourcesModel(w, agent.offered);
+    w.key("unreserved_resources"); writeResourcesModel(w, agent.total);
     w.key("reserved_resources");
     w.beginObject();
     w.endObject();
@@ -276,13 +246,13 @@ http::Response Master::stateJson() const {
   w.key("frameworks");
   w.beginArray();
   for (const auto& [id, fw] : frameworks_) {
-    writeFramework(w, fw, false, flags_.max_completed_tasks_per_framework);
+    writeFramework(w, fw, false);
   }
   w.endArray();
   w.key("completed_frameworks");
   w.beginArray();
   for (const auto& fw : completed_frameworks_) {
-    writeFramework(w, fw, true, flags_.max_completed_tasks_per_framework);
+    writeFramework(w, fw, true);
   }
   w.endArray();
   w.key("orphan_tasks");

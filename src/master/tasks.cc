@@ -82,8 +82,8 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
       auto& running = fw.executors[agent.id];
       auto existing = running.find(executor_id);
       if (existing != running.end()) {
-        if (existing->second.info.command().SerializeAsString() !=
-            executor.command().SerializeAsString()) {
+        if (existing->second.info.command().SerializePartialAsString() !=
+            executor.command().SerializePartialAsString()) {
           refuse(fmt::format("ExecutorInfo for executor '{}' differs from the running one",
                              executor_id));
           continue;

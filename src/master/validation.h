@@ -9,6 +9,7 @@
 #include <mesos/v1/scheduler/scheduler.pb.h>
 
 #include "common/status.h"
+#include "common/task_state.h"
 
 namespace plateau::master {
 
@@ -24,7 +25,5 @@ Status validateFrameworkInfo(const mesos::v1::FrameworkInfo& info);
 // TaskID / ExecutorID values: non-empty, no '/', no NUL, not "." or "..".
 Status validateId(const std::string& kind, const std::string& value);
 
-// True for states a task never leaves.
-bool isTerminal(mesos::v1::TaskState state);
 
 }  // namespace plateau::master

@@ -81,3 +81,22 @@ TEST(Cli, DaemonsRejectBadFlagsNamingThem) {
 
 }  // namespace
 }  // namespace plateau::testing
+
+namespace plateau::testing {
+namespace {
+
+TEST(Examples, CppFrameworkRunsItsTasksOnTheCppExecutor) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:1024");
+  Process framework("example-framework",
+                    {std::string(PLATEAU_BIN_DIR) + "/plateau-example-framework",
+                     cluster.master().toString(), "2"},
+                    cluster.dir() + "/example-framework.out");
+  ASSERT_TRUE(eventually([&] { return !framework.running(); }, 60s)) << framework.log();
+  int status = framework.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << framework.log();
+  EXPECT_NE(framework.log().find("TASK_FINISHED"), std::string::npos) << framework.log();
+}
+
+}  // namespace
+}  // namespace plateau::testing

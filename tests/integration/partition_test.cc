@@ -70,3 +70,51 @@ TEST(Partition, StoppedAgentIsUnreachableAndComesBackAsInMesos) {
 
 }  // namespace
 }  // namespace plateau::testing
+
+namespace plateau::testing {
+namespace {
+
+TEST(MarkAgentGone, TasksAreGoneAndTheAgentMustStartOver) {
+  Cluster cluster;
+  cluster.addAgent("cpus:4;mem:1024");
+  auto aware = startWithTask(cluster, "aware", true);
+  std::string agent_id;
+  {
+    auto state = json::parse(cluster.get("/master/state"));
+    ASSERT_TRUE(state);
+    agent_id = (*state)["slaves"][0]["id"].asString();
+  }
+  auto gone = http::fetchSync(
+      cluster.master(),
+      {.method = "POST",
+       .path = "/api/v1",
+       .headers = {{"content-type", "application/json"}},
+       .body = R"({"type": "MARK_AGENT_GONE", "mark_agent_gone": {"agent_id": {"value": ")" +
+               agent_id + R"("}}})"},
+      5s);
+  ASSERT_TRUE(gone);
+  EXPECT_EQ(gone->status, 200) << gone->body;
+  auto update = aware->nextUpdate(10s);
+  ASSERT_TRUE(update);
+  EXPECT_EQ(update->state(), v1::TASK_GONE_BY_OPERATOR);
+  EXPECT_EQ(update->reason(), v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR);
+  // The agent is told to shut down and comes back as a new agent, with a new id.
+  ASSERT_TRUE(eventually([&] {
+    auto state = json::parse(cluster.get("/master/state"));
+    return state && (*state)["slaves"].asArray().size() == 1 &&
+           (*state)["slaves"][0]["id"].asString() != agent_id;
+  }, 20s));
+  // Calls the master does not serve yet name themselves.
+  auto unknown = http::fetchSync(cluster.master(),
+                                 {.method = "POST",
+                                  .path = "/api/v1",
+                                  .headers = {{"content-type", "application/json"}},
+                                  .body = R"({"type": "GET_QUOTA"})"},
+                                 5s);
+  ASSERT_TRUE(unknown);
+  EXPECT_EQ(unknown->status, 501);
+  EXPECT_NE(unknown->body.find("GET_QUOTA"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace plateau::testing

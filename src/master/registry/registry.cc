@@ -18,11 +18,11 @@ const char* kindName(Change::Kind kind) {
 }
 
 Change Change::putAgent(const mesos::v1::AgentInfo& info) {
-  return {Kind::kAgent, info.id().value(), info.SerializeAsString(), false};
+  return {Kind::kAgent, info.id().value(), info.SerializePartialAsString(), false};
 }
 
 Change Change::putFramework(const mesos::v1::FrameworkInfo& info) {
-  return {Kind::kFramework, info.id().value(), info.SerializeAsString(), false};
+  return {Kind::kFramework, info.id().value(), info.SerializePartialAsString(), false};
 }
 
 Change Change::putNumber(Kind kind, const std::string& id, double value) {
