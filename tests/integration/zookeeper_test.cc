@@ -327,6 +327,30 @@ TEST_F(ZooKeeperTest, ClosingTheSessionRemovesEphemeralsAndDropsCallbacks) {
   EXPECT_FALSE(late) << "a callback ran after its ZooKeeper was destroyed";
 }
 
+TEST_F(ZooKeeperTest, NodesCreatedWithCredentialsAreReadOnlyToOthers) {
+  auto secured = url();
+  secured.credentials.emplace("plateau", "secret");
+  auto owner = connect(loop_, secured);
+  auto stranger = connect(loop_, url());
+  std::string node = secured.path + "/n";
+  ASSERT_TRUE(
+      await<Status>(loop_, [&](auto done) { owner->zk->createParents(secured.path, done); })
+          .isOk());
+  ASSERT_TRUE(await<Result<std::string>>(
+      loop_, [&](auto done) { owner->zk->create(node, "v", false, false, done); }));
+
+  auto read = await<Result<std::pair<std::string, zk::Stat>>>(
+      loop_, [&](auto done) { stranger->zk->get(node, done); });
+  ASSERT_TRUE(read) << read.error().message();
+  EXPECT_EQ(read->first, "v");
+  auto write = await<Result<zk::Stat>>(
+      loop_, [&](auto done) { stranger->zk->set(node, "w", -1, done); });
+  ASSERT_FALSE(write);
+  EXPECT_EQ(write.error().code(), StatusCode::kPermissionDenied) << write.error().message();
+  EXPECT_TRUE(
+      await<Result<zk::Stat>>(loop_, [&](auto done) { owner->zk->set(node, "w", -1, done); }));
+}
+
 TEST_F(ZooKeeperTest, OneOfThreeLeadsAndADetectorFindsIt) {
   auto u = url();
   // Children that are not contenders must not confuse anyone (Mesos keeps its replicated log
