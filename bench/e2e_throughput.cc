@@ -179,6 +179,20 @@ int main(int argc, char** argv) {
                if (event.type() == scheduler::Event::SUBSCRIBED) {
                  framework_id = event.subscribed().framework_id().value();
                } else if (event.type() == scheduler::Event::OFFERS) {
+                 if (launched >= tasks) {
+                   // Nothing left to launch: hand the offers back for good and stop asking.
+                   scheduler::Call decline;
+                   decline.set_type(scheduler::Call::DECLINE);
+                   for (const auto& offer : event.offers().offers()) {
+                     *decline.mutable_decline()->add_offer_ids() = offer.id();
+                   }
+                   decline.mutable_decline()->mutable_filters()->set_refuse_seconds(3600);
+                   send(decline);
+                   scheduler::Call suppress;
+                   suppress.set_type(scheduler::Call::SUPPRESS);
+                   send(suppress);
+                   continue;
+                 }
                  for (const auto& offer : event.offers().offers()) {
                    auto have = *resourcesFromProto(offer.resources());
                    scheduler::Call accept;

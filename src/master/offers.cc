@@ -117,9 +117,9 @@ void Master::removeOffer(const std::string& offer_id,
     agent->second.offers.erase(offer_id);
     agent->second.offered -= record.resources;
   }
+  // Declined or rescinded resources are offered again at the next round, not at once.
   checked(allocator_.recoverResources(framework_id, agent_id, record.resources, refuse,
                               std::chrono::steady_clock::now()));
-  scheduleAllocation();
 }
 
 }  // namespace plateau::master

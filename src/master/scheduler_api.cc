@@ -341,7 +341,8 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
     checked(allocator_.recoverResources(framework.id, agent.id, available, refuse,
                                 std::chrono::steady_clock::now()));
   }
-  scheduleAllocation();
+  // What the operations left over waits for the next allocation round (as in Mesos): an
+  // immediate round would bounce unusable leftovers back and forth at full speed.
   return {};
 }
 
@@ -372,7 +373,6 @@ Status Master::decline(Framework& framework, const scheduler::Call::Decline& dec
     metrics_.offers_declined++;
     removeOffer(offer_id.value(), refuse, false);
   }
-  scheduleAllocation();
   return {};
 }
 
