@@ -316,6 +316,14 @@ TEST_P(OperatorApi, SubscribeStreamsTasksAgentsAndFrameworks) {
   auto agent_added = events.next(operator_api::Event::AGENT_ADDED);
   ASSERT_TRUE(agent_added);
   EXPECT_GT(agent_added->agent_added().agent().total_resources_size(), 0);
+  std::string second = agent_added->agent_added().agent().agent_info().id().value();
+
+  auto gone = callOf(operator_api::Call::MARK_AGENT_GONE);
+  gone.mutable_mark_agent_gone()->mutable_agent_id()->set_value(second);
+  ASSERT_EQ(callMaster(cluster.master(), gone, content).status, 200);
+  auto agent_removed = events.next(operator_api::Event::AGENT_REMOVED);
+  ASSERT_TRUE(agent_removed);
+  EXPECT_EQ(agent_removed->agent_removed().agent_id().value(), second);
 
   auto teardown = callOf(operator_api::Call::TEARDOWN);
   teardown.mutable_teardown()->mutable_framework_id()->set_value(s.frameworkId());
