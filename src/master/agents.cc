@@ -159,6 +159,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
       sendToAgent(agent, kill);
     }
   }
+  onAgentAdded(agent);
   scheduleAllocation();
 }
 
@@ -205,8 +206,9 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     record.info = task;
     record.info.mutable_agent_id()->set_value(agent.id);
     record.resources = *resources;
-    fw->second.tasks.emplace(task.task_id().value(), std::move(record));
+    auto added = fw->second.tasks.emplace(task.task_id().value(), std::move(record)).first;
     agent.tasks.emplace(fw->first, task.task_id().value());
+    onTaskAdded(added->second.info);
     fw->second.used += *resources;
     agent.used += *resources;
     used[fw->first] += *resources;
@@ -370,6 +372,7 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
   }
   checked(allocator_.removeAgent(agent_id));
   agents_.erase(agent_id);
+  onAgentRemoved(agent_id);
   if (!gone) {
     markUnreachable(agent_id, why);
   }

@@ -25,6 +25,7 @@ void Master::frameworkDisconnected(const std::string& framework_id) {
   fw.active = false;
   fw.stream.reset();
   fw.unregistered_time = now();
+  onFrameworkUpdated(fw);
   checked(allocator_.deactivateFramework(framework_id));
   std::vector<std::string> offers(fw.offers.begin(), fw.offers.end());
   for (const auto& offer_id : offers) {
@@ -114,6 +115,7 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   fw.active = false;
   fw.unregistered_time = now();
   metrics_.frameworks_removed++;
+  onFrameworkRemoved(fw.info);
   completed_frameworks_.push_back(std::move(fw));
   while (completed_frameworks_.size() > static_cast<size_t>(flags_.max_completed_frameworks)) {
     completed_frameworks_.pop_front();

@@ -107,6 +107,9 @@ void Master::route(http::Request& request, http::Responder responder) {
   if (path == "/api/v1" || path == "/master/api/v1") {
     return operatorApi(request, std::move(responder));
   }
+  if (isLegacyEndpoint(path)) {
+    return legacyEndpoint(request, std::move(responder));
+  }
   if (request.method != "GET" && request.method != "HEAD") {
     if (path == "/master/state" || path == "/state" || path == "/health" ||
         path == "/metrics/snapshot" || path == "/version") {

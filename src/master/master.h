@@ -6,12 +6,15 @@
 
 #include <chrono>
 #include <deque>
+#include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
+#include <vector>
 
 #include <mesos/v1/mesos.pb.h>
 #include <mesos/v1/scheduler/scheduler.pb.h>
@@ -29,6 +32,19 @@
 #include "master/registry/registry.h"
 #include "zookeeper/client.h"
 #include "zookeeper/election.h"
+
+namespace mesos::v1::master {
+class Call_UpdateWeights;
+class Event;
+class Response_GetAgents;
+class Response_GetAgents_Agent;
+class Response_GetExecutors;
+class Response_GetFrameworks;
+class Response_GetFrameworks_Framework;
+class Response_GetRoles;
+class Response_GetState;
+class Response_GetTasks;
+}  // namespace mesos::v1::master
 
 namespace plateau::master {
 
@@ -94,6 +110,12 @@ struct OfferRecord {
   v1::Offer offer;
   Resources resources;
   EventLoop::TimerId timeout_timer = 0;
+};
+
+// A client of the operator API's SUBSCRIBE stream.
+struct OperatorSubscriber {
+  std::shared_ptr<http::Stream> stream;
+  http::ContentType content = http::ContentType::kJson;
 };
 
 class Master {
@@ -187,6 +209,47 @@ class Master {
   // operator_api.cc: POST /api/v1
   void operatorApi(http::Request& request, http::Responder responder);
   void markAgentGone(const std::string& agent_id, http::Responder responder);
+  // Persists the weights, then hands them to the allocator; `done` gets the outcome.
+  void updateWeights(const mesos::v1::master::Call_UpdateWeights& update,
+                     std::function<void(Status)> done);
+  // Tears a framework down for an operator. InvalidArgument (a 400, as in Mesos) when it is
+  // not registered.
+  Status teardownFramework(const std::string& framework_id);
+  void setLoggingLevel(uint32_t level, std::chrono::nanoseconds duration);
+
+  // operator_state.cc: the operator API's views, built from the books /master/state reads.
+  void describeAgent(const Agent& agent, mesos::v1::master::Response_GetAgents_Agent* out) const;
+  void describeFramework(const Framework& framework,
+                         mesos::v1::master::Response_GetFrameworks_Framework* out) const;
+  void getAgents(mesos::v1::master::Response_GetAgents* out) const;
+  void getFrameworks(mesos::v1::master::Response_GetFrameworks* out) const;
+  void getExecutors(mesos::v1::master::Response_GetExecutors* out) const;
+  void getTasks(mesos::v1::master::Response_GetTasks* out) const;
+  void getState(mesos::v1::master::Response_GetState* out) const;
+  void getRoles(mesos::v1::master::Response_GetRoles* out) const;
+
+  // operator_events.cc: the SUBSCRIBE stream and the hooks that feed it. The hooks cost
+  // nothing while nobody subscribes.
+  void subscribeOperator(http::ContentType accept, http::Responder responder);
+  void publish(const mesos::v1::master::Event& event);
+  void onTaskAdded(const v1::Task& task);
+  void onTaskUpdated(const v1::Task& task, const v1::TaskStatus& status);
+  void onAgentAdded(const Agent& agent);
+  void onAgentRemoved(const std::string& agent_id);
+  void onFrameworkAdded(const Framework& framework);
+  void onFrameworkUpdated(const Framework& framework);
+  void onFrameworkRemoved(const v1::FrameworkInfo& info);
+
+  // legacy_endpoints.cc: the JSON endpoints Mesos tools scrape, and /metrics for Prometheus.
+  static bool isLegacyEndpoint(const std::string& path);
+  void legacyEndpoint(const http::Request& request, http::Responder responder);
+  http::Response stateSummaryJson() const;
+  http::Response frameworksJson(const http::Request& request) const;
+  http::Response agentsJson(const http::Request& request) const;
+  http::Response tasksJson(const http::Request& request) const;
+  http::Response rolesJson() const;
+  http::Response weightsJson() const;
+  http::Response prometheusMetrics() const;
 
   // offers.cc: allocation rounds and offer bookkeeping
   void scheduleAllocation();
@@ -201,6 +264,10 @@ class Master {
   // state_json.cc: read-only JSON endpoints
   http::Response stateJson() const;
   http::Response metricsJson() const;
+  // Every metric of /metrics/snapshot, by name, in the order it shows them.
+  std::vector<std::pair<std::string, double>> metricsSnapshot() const;
+  // The roles that have frameworks or a weight: role -> (weight, framework ids).
+  std::map<std::string, std::pair<double, std::vector<std::string>>> knownRoles() const;
   http::Response redirect(const http::Request& request) const;
 
   EventLoop& loop_;
@@ -236,6 +303,13 @@ class Master {
   std::unordered_map<std::string, Agent> agents_;
   std::unordered_map<std::string, OfferRecord> offers_;
   Metrics metrics_;
+
+  std::unordered_map<uint64_t, OperatorSubscriber> operator_subscribers_;
+  uint64_t next_operator_subscriber_ = 0;
+  EventLoop::TimerId operator_heartbeat_timer_ = 0;
+  uint32_t logging_level_ = 0;  // Mesos's verbosity; above 0 the log shows debug lines
+  EventLoop::TimerId logging_level_timer_ = 0;
+  std::optional<spdlog::level::level_enum> configured_log_level_;  // before the first change
 };
 
 }  // namespace plateau::master

@@ -1,14 +1,33 @@
-// POST /api/v1: the operator API. Calls not served yet answer 501 naming the call.
+// POST /api/v1: the operator API. Decodes the call, answers the GET_* calls from the views in
+// operator_state.cc, runs the changes (weights, teardown, logging level, agents gone), and
+// hands SUBSCRIBE to operator_events.cc. Calls not served answer 501 naming the call.
+
+#include <cmath>
 
 #include <fmt/format.h>
 #include <mesos/v1/master/master.pb.h>
 
+#include "common/version.h"
 #include "master/master.h"
 #include "master/validation.h"
 
 namespace plateau::master {
 
 namespace operator_api = mesos::v1::master;
+
+namespace {
+
+http::Response answer(const operator_api::Response& response, http::ContentType accept) {
+  http::Response r;
+  r.status = 200;
+  r.headers["content-type"] = http::mediaType(accept);
+  r.body = http::encode(response, accept);
+  return r;
+}
+
+http::Response empty200() { return http::Response{.status = 200, .headers = {}, .body = {}}; }
+
+}  // namespace
 
 void Master::operatorApi(http::Request& request, http::Responder responder) {
   if (request.method != "POST") {
@@ -29,7 +48,111 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
   if (!call.has_type()) {
     return responder.respond(http::Response::text(400, "Expecting 'type' to be present"));
   }
+  auto accept = http::acceptType(request);
+  if (!accept) {
+    return responder.respond(http::Response::text(406, accept.error().message()));
+  }
+  operator_api::Response response;
   switch (call.type()) {
+    case operator_api::Call::GET_HEALTH:
+      response.set_type(operator_api::Response::GET_HEALTH);
+      response.mutable_get_health()->set_healthy(true);
+      break;
+    case operator_api::Call::GET_FLAGS:
+      response.set_type(operator_api::Response::GET_FLAGS);
+      for (const auto& [name, value] : flag_values_) {
+        auto* flag = response.mutable_get_flags()->add_flags();
+        flag->set_name(name);
+        flag->set_value(value);
+      }
+      break;
+    case operator_api::Call::GET_VERSION: {
+      response.set_type(operator_api::Response::GET_VERSION);
+      auto* version = response.mutable_get_version()->mutable_version_info();
+      version->set_version(kVersion);
+      version->set_build_user("plateau");
+      break;
+    }
+    case operator_api::Call::GET_METRICS:
+      response.set_type(operator_api::Response::GET_METRICS);
+      for (const auto& [name, value] : metricsSnapshot()) {
+        auto* metric = response.mutable_get_metrics()->add_metrics();
+        metric->set_name(name);
+        metric->set_value(value);
+      }
+      break;
+    case operator_api::Call::GET_LOGGING_LEVEL:
+      response.set_type(operator_api::Response::GET_LOGGING_LEVEL);
+      response.mutable_get_logging_level()->set_level(logging_level_);
+      break;
+    case operator_api::Call::SET_LOGGING_LEVEL: {
+      if (!call.has_set_logging_level()) {
+        return responder.respond(
+            http::Response::text(400, "Expecting 'set_logging_level' to be present"));
+      }
+      const auto& set = call.set_logging_level();
+      setLoggingLevel(set.level(), std::chrono::nanoseconds(set.duration().nanoseconds()));
+      return responder.respond(empty200());
+    }
+    case operator_api::Call::GET_STATE:
+      response.set_type(operator_api::Response::GET_STATE);
+      getState(response.mutable_get_state());
+      break;
+    case operator_api::Call::GET_AGENTS:
+      response.set_type(operator_api::Response::GET_AGENTS);
+      getAgents(response.mutable_get_agents());
+      break;
+    case operator_api::Call::GET_FRAMEWORKS:
+      response.set_type(operator_api::Response::GET_FRAMEWORKS);
+      getFrameworks(response.mutable_get_frameworks());
+      break;
+    case operator_api::Call::GET_EXECUTORS:
+      response.set_type(operator_api::Response::GET_EXECUTORS);
+      getExecutors(response.mutable_get_executors());
+      break;
+    case operator_api::Call::GET_TASKS:
+      response.set_type(operator_api::Response::GET_TASKS);
+      getTasks(response.mutable_get_tasks());
+      break;
+    case operator_api::Call::GET_ROLES:
+      response.set_type(operator_api::Response::GET_ROLES);
+      getRoles(response.mutable_get_roles());
+      break;
+    case operator_api::Call::GET_WEIGHTS:
+      response.set_type(operator_api::Response::GET_WEIGHTS);
+      for (const auto& [role, weight] : registry_state_.weights) {
+        auto* info = response.mutable_get_weights()->add_weight_infos();
+        info->set_role(role);
+        info->set_weight(weight);
+      }
+      break;
+    case operator_api::Call::GET_MASTER: {
+      response.set_type(operator_api::Response::GET_MASTER);
+      auto* master = response.mutable_get_master();
+      *master->mutable_master_info() = info_;
+      master->set_start_time(start_time_);
+      master->set_elected_time(start_time_);
+      break;
+    }
+    case operator_api::Call::UPDATE_WEIGHTS: {
+      if (!call.has_update_weights()) {
+        return responder.respond(
+            http::Response::text(400, "Expecting 'update_weights' to be present"));
+      }
+      auto shared = std::make_shared<http::Responder>(std::move(responder));
+      return updateWeights(call.update_weights(), [shared](Status status) {
+        shared->respond(status.isOk() ? empty200() : http::errorResponse(status));
+      });
+    }
+    case operator_api::Call::TEARDOWN: {
+      if (!call.has_teardown()) {
+        return responder.respond(http::Response::text(400, "Expecting 'teardown' to be present"));
+      }
+      Status status = teardownFramework(call.teardown().framework_id().value());
+      return responder.respond(status.isOk() ? empty200() : http::errorResponse(status));
+    }
+    case operator_api::Call::SUBSCRIBE:
+      return subscribeOperator(*accept, std::move(responder));
     case operator_api::Call::MARK_AGENT_GONE: {
       if (!call.has_mark_agent_gone()) {
         return responder.respond(
@@ -42,6 +165,71 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
           501, fmt::format("Operator call '{}' is not implemented yet",
                            operator_api::Call::Type_Name(call.type()))));
   }
+  responder.respond(answer(response, *accept));
+}
+
+void Master::updateWeights(const operator_api::Call::UpdateWeights& update,
+                           std::function<void(Status)> done) {
+  std::vector<registry::Change> changes;
+  std::vector<std::pair<std::string, double>> weights;
+  for (const auto& info : update.weight_infos()) {
+    if (!info.has_role()) {
+      return done(Status(StatusCode::kInvalidArgument, "Every weight needs a 'role'"));
+    }
+    if (Status s = validateRole(info.role()); !s.isOk()) {
+      return done(s);
+    }
+    if (!std::isfinite(info.weight()) || info.weight() <= 0) {
+      return done(Status(StatusCode::kInvalidArgument, 
+          fmt::format("Weight of role '{}' must be a positive number", info.role())));
+    }
+    changes.push_back(
+        registry::Change::putNumber(registry::Change::Kind::kWeight, info.role(), info.weight()));
+    weights.emplace_back(info.role(), info.weight());
+  }
+  // The registry learns the weights first, so that a restart never loses an answered update.
+  persist(std::move(changes), [this, weights, done](Status status) {
+    if (!status.isOk()) {
+      return done(Status(
+          StatusCode::kUnavailable, fmt::format("Cannot store the weights: {}", status.message())));
+    }
+    for (const auto& [role, weight] : weights) {
+      checked(allocator_.setWeight(role, weight));
+      log_->info("weight_updated role={} weight={}", role, weight);
+    }
+    scheduleAllocation();
+    done({});
+  });
+}
+
+Status Master::teardownFramework(const std::string& framework_id) {
+  if (!frameworks_.contains(framework_id)) {
+    return Status(StatusCode::kInvalidArgument, fmt::format("No framework found with ID '{}'", framework_id));
+  }
+  removeFramework(framework_id, "Framework torn down by an operator");
+  return {};
+}
+
+void Master::setLoggingLevel(uint32_t level, std::chrono::nanoseconds duration) {
+  if (!configured_log_level_) {
+    configured_log_level_ = log_->level();
+  }
+  const auto configured = *configured_log_level_;
+  logging_level_ = level;
+  log_->set_level(level > 0 ? spdlog::level::debug : configured);
+  if (logging_level_timer_ != 0) {
+    loop_.cancel(logging_level_timer_);
+    logging_level_timer_ = 0;
+  }
+  if (level > 0) {
+    logging_level_timer_ = loop_.after(duration, [this, configured] {
+      logging_level_timer_ = 0;
+      logging_level_ = 0;
+      log_->set_level(configured);
+    });
+  }
+  log_->info("logging_level_set level={} duration_secs={}", level,
+             std::chrono::duration<double>(duration).count());
 }
 
 void Master::markAgentGone(const std::string& agent_id, http::Responder responder) {
@@ -52,7 +240,7 @@ void Master::markAgentGone(const std::string& agent_id, http::Responder responde
         http::Response::text(404, fmt::format("Agent '{}' is not known", agent_id)));
   }
   if (registry_state_.gone.contains(agent_id)) {
-    return responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
+    return responder.respond(empty200());
   }
   auto shared = std::make_shared<http::Responder>(std::move(responder));
   // Gone is for ever: the registry learns it before anything else happens.
@@ -77,7 +265,7 @@ void Master::markAgentGone(const std::string& agent_id, http::Responder responde
               removeAgentAs(agent_id, "marked gone by an operator", /*gone=*/true);
             }
             log_->warn("agent_marked_gone agent_id={}", agent_id);
-            shared->respond(http::Response{.status = 200, .headers = {}, .body = {}});
+            shared->respond(empty200());
           });
 }
 

@@ -66,6 +66,7 @@ void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
       removeFramework(id, "Framework did not re-subscribe within its failover timeout");
     }
   });
+  onFrameworkAdded(fw);
   log_->info("framework_recovered framework_id={} name={}", id, info.name());
 }
 

@@ -201,6 +201,7 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
   fw.stream_id = stream_id;
   fw.recovered = false;
   fw.stream = responder->stream(200, headers);
+  inserted ? onFrameworkAdded(fw) : onFrameworkUpdated(fw);
   std::weak_ptr<http::Stream> weak = fw.stream;
   fw.stream->onClosed([this, id, weak] {
     auto f = frameworks_.find(id);

@@ -8,6 +8,7 @@
 #include "common/resources_proto.h"
 #include "common/version.h"
 #include "master/master.h"
+#include "master/state_json.h"
 #include "master/validation.h"
 
 namespace plateau::master {
@@ -23,6 +24,8 @@ void writeResourcesFull(json::Writer& w, const Resources& resources, const std::
   }
   w.endArray();
 }
+
+}  // namespace
 
 void writeTask(json::Writer& w, const v1::Task& task, const std::string& role) {
   w.beginObject();
@@ -145,7 +148,57 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
   w.endObject();
 }
 
-}  // namespace
+void writeAgent(json::Writer& w, const Agent& agent) {
+  w.beginObject();
+  w.key("id"); w.value(agent.id);
+  w.key("pid"); w.value(fmt::format("slave(1)@{}:{}", agent.info.hostname(), agent.info.port()));
+  w.key("hostname"); w.value(agent.info.hostname());
+  w.key("port"); w.value(agent.info.port());
+  w.key("registered_time"); w.value(agent.registered_time);
+  if (agent.reregistered_time > 0) {
+    w.key("reregistered_time"); w.value(agent.reregistered_time);
+  }
+  w.key("active"); w.value(agent.connected);
+  w.key("deactivated"); w.value(!agent.connected);
+  w.key("version"); w.value(agent.version);
+  w.key("resources"); writeResourcesModel(w, agent.total);
+  w.key("used_resources"); writeResourcesModel(w, agent.used);
+  w.key("offered_resources"); writeResourcesModel(w, agent.offered);
+  w.key("unreserved_resources"); writeResourcesModel(w, agent.total);
+  w.key("reserved_resources");
+  w.beginObject();
+  w.endObject();
+  w.key("resources_full"); writeResourcesFull(w, agent.total, "");
+  w.key("unreserved_resources_full"); writeResourcesFull(w, agent.total, "");
+  w.key("used_resources_full"); writeResourcesFull(w, agent.used, "");
+  w.key("offered_resources_full"); writeResourcesFull(w, agent.offered, "");
+  w.key("reserved_resources_full");
+  w.beginObject();
+  w.endObject();
+  w.key("attributes");
+  w.beginObject();
+  for (const auto& attribute : agent.info.attributes()) {
+    w.key(attribute.name());
+    switch (attribute.type()) {
+      case v1::Value::SCALAR: w.value(attribute.scalar().value()); break;
+      case v1::Value::TEXT: w.value(attribute.text().value()); break;
+      case v1::Value::RANGES: {
+        Ranges ranges;
+        for (const auto& r : attribute.ranges().range()) {
+          ranges.add(Range{r.begin(), r.end()});
+        }
+        w.value(ranges.toString());
+        break;
+      }
+      default: w.value(""); break;
+    }
+  }
+  w.endObject();
+  w.key("capabilities");
+  w.beginArray();
+  w.endArray();
+  w.endObject();
+}
 
 http::Response Master::stateJson() const {
   std::string out;
@@ -191,55 +244,7 @@ http::Response Master::stateJson() const {
   w.key("slaves");
   w.beginArray();
   for (const auto& [id, agent] : agents_) {
-    w.beginObject();
-    w.key("id"); w.value(id);
-    w.key("pid"); w.value(fmt::format("slave(1)@{}:{}", agent.info.hostname(), agent.info.port()));
-    w.key("hostname"); w.value(agent.info.hostname());
-    w.key("port"); w.value(agent.info.port());
-    w.key("registered_time"); w.value(agent.registered_time);
-    if (agent.reregistered_time > 0) {
-      w.key("reregistered_time"); w.value(agent.reregistered_time);
-    }
-    w.key("active"); w.value(agent.connected);
-    w.key("deactivated"); w.value(!agent.connected);
-    w.key("version"); w.value(agent.version);
-    w.key("resources"); writeResourcesModel(w, agent.total);
-    w.key("used_resources"); writeResourcesModel(w, agent.used);
-    w.key("offered_resources"); writeResourcesModel(w, agent.offered);
-    w.key("unreserved_resources"); writeResourcesModel(w, agent.total);
-    w.key("reserved_resources");
-    w.beginObject();
-    w.endObject();
-    w.key("resources_full"); writeResourcesFull(w, agent.total, "");
-    w.key("unreserved_resources_full"); writeResourcesFull(w, agent.total, "");
-    w.key("used_resources_full"); writeResourcesFull(w, agent.used, "");
-    w.key("offered_resources_full"); writeResourcesFull(w, agent.offered, "");
-    w.key("reserved_resources_full");
-    w.beginObject();
-    w.endObject();
-    w.key("attributes");
-    w.beginObject();
-    for (const auto& attribute : agent.info.attributes()) {
-      w.key(attribute.name());
-      switch (attribute.type()) {
-        case v1::Value::SCALAR: w.value(attribute.scalar().value()); break;
-        case v1::Value::TEXT: w.value(attribute.text().value()); break;
-        case v1::Value::RANGES: {
-          Ranges ranges;
-          for (const auto& r : attribute.ranges().range()) {
-            ranges.add(Range{r.begin(), r.end()});
-          }
-          w.value(ranges.toString());
-          break;
-        }
-        default: w.value(""); break;
-      }
-    }
-    w.endObject();
-    w.key("capabilities");
-    w.beginArray();
-    w.endArray();
-    w.endObject();
+    writeAgent(w, agent);
   }
   w.endArray();
 
@@ -265,7 +270,7 @@ http::Response Master::stateJson() const {
   return http::Response::json(std::move(out));
 }
 
-http::Response Master::metricsJson() const {
+std::vector<std::pair<std::string, double>> Master::metricsSnapshot() const {
   Resources total, used, offered;
   size_t active_agents = 0;
   for (const auto& [id, agent] : agents_) {
@@ -283,13 +288,9 @@ http::Response Master::metricsJson() const {
       states[task.info.state()]++;
     }
   }
-  std::string out;
-  json::Writer w(&out);
-  w.beginObject();
-  auto metric = [&](const char* name, double value) {
-    w.key(name);
-    w.value(value);
-  };
+  std::vector<std::pair<std::string, double>> out;
+  out.reserve(64);
+  auto metric = [&](std::string name, double value) { out.emplace_back(std::move(name), value); };
   double uptime =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   metric("master/uptime_secs", uptime);
@@ -334,12 +335,9 @@ http::Response Master::metricsJson() const {
   for (const char* name : {"cpus", "mem", "disk", "gpus"}) {
     double t = total.scalar(name);
     double u = used.scalar(name);
-    w.key(fmt::format("master/{}_total", name));
-    w.value(t);
-    w.key(fmt::format("master/{}_used", name));
-    w.value(u);
-    w.key(fmt::format("master/{}_percent", name));
-    w.value(t > 0 ? u / t : 0.0);
+    metric(fmt::format("master/{}_total", name), t);
+    metric(fmt::format("master/{}_used", name), u);
+    metric(fmt::format("master/{}_percent", name), t > 0 ? u / t : 0.0);
   }
   metric("allocator/mesos/allocation_runs", metrics_.allocation_runs);
   metric("allocator/mesos/allocation_run_ms", metrics_.allocation_last_ms);
@@ -347,6 +345,17 @@ http::Response Master::metricsJson() const {
   metric("plateau/calls_invalid", metrics_.calls_invalid);
   metric("plateau/offers_sent", metrics_.offers_sent);
   metric("plateau/tasks_launched", metrics_.tasks_launched);
+  return out;
+}
+
+http::Response Master::metricsJson() const {
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  for (const auto& [name, value] : metricsSnapshot()) {
+    w.key(name);
+    w.value(value);
+  }
   w.endObject();
   return http::Response::json(std::move(out));
 }

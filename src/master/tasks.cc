@@ -139,8 +139,9 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
     record.resources = *resources;
     fw.used += *resources;
     agent.used += *resources;
-    fw.tasks.emplace(task_id, std::move(record));
+    auto added = fw.tasks.emplace(task_id, std::move(record)).first;
     agent.tasks.emplace(fw.id, task_id);
+    onTaskAdded(added->second.info);
 
     internal::AgentEvent event;
     event.set_type(internal::AgentEvent::RUN_TASK);
@@ -213,6 +214,7 @@ void Master::updateTaskState(Framework& fw, Task& task, const v1::TaskStatus& st
     releaseTaskResources(fw, task, true);
     scheduleAllocation();
   }
+  onTaskUpdated(task.info, status);
 }
 
 void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator) {

@@ -1,0 +1,432 @@
+// The JSON endpoints that Mesos tools scrape besides /master/state (state-summary,
+// frameworks, slaves, tasks, roles, weights, teardown), and /metrics in Prometheus's text
+// format from the numbers of /metrics/snapshot. Shapes follow Mesos's.
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+
+#include <fmt/format.h>
+#include <mesos/v1/master/master.pb.h>
+
+#include "common/json.h"
+#include "common/json_codec.h"
+#include "common/resources_json.h"
+#include "master/master.h"
+#include "master/state_json.h"
+
+namespace plateau::master {
+
+namespace operator_api = mesos::v1::master;
+
+namespace {
+
+// Form fields of an application/x-www-form-urlencoded body.
+std::map<std::string, std::string> formFields(const std::string& body) {
+  std::map<std::string, std::string> fields;
+  size_t start = 0;
+  while (start <= body.size()) {
+    size_t end = body.find('&', start);
+    if (end == std::string::npos) {
+      end = body.size();
+    }
+    std::string pair = body.substr(start, end - start);
+    size_t eq = pair.find('=');
+    if (!pair.empty()) {
+      fields[http::urlDecode(pair.substr(0, eq))] =
+          eq == std::string::npos ? "" : http::urlDecode(pair.substr(eq + 1));
+    }
+    start = end + 1;
+  }
+  return fields;
+}
+
+// A Prometheus metric name: [a-zA-Z_:][a-zA-Z0-9_:]*, other characters become '_'.
+std::string prometheusName(const std::string& name) {
+  std::string out = name;
+  for (size_t i = 0; i < out.size(); ++i) {
+    char c = out[i];
+    bool ok = std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':' ||
+              (i > 0 && std::isdigit(static_cast<unsigned char>(c)));
+    if (!ok) {
+      out[i] = '_';
+    }
+  }
+  return out;
+}
+
+std::optional<size_t> sizeParam(const http::Request& request, const std::string& name,
+                                size_t fallback) {
+  auto text = request.queryParam(name);
+  if (!text) {
+    return fallback;
+  }
+  size_t value = 0;
+  auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+  if (ec != std::errc() || ptr != text->data() + text->size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+void countTaskStates(json::Writer& w, const std::map<v1::TaskState, uint64_t>& states) {
+  for (int s = v1::TaskState_MIN; s <= v1::TaskState_MAX; ++s) {
+    if (!v1::TaskState_IsValid(s)) {
+      continue;
+    }
+    auto state = static_cast<v1::TaskState>(s);
+    auto it = states.find(state);
+    w.key(v1::TaskState_Name(state));
+    w.value(it == states.end() ? uint64_t{0} : it->second);
+  }
+}
+
+}  // namespace
+
+bool Master::isLegacyEndpoint(const std::string& path) {
+  static const std::set<std::string> kPaths = {
+      "/master/state-summary", "/state-summary", "/master/frameworks", "/frameworks",
+      "/master/slaves",        "/slaves",        "/master/tasks",      "/tasks",
+      "/master/tasks.json",    "/tasks.json",    "/master/roles",      "/roles",
+      "/master/roles.json",    "/roles.json",    "/master/teardown",   "/teardown",
+      "/master/weights",       "/weights",       "/metrics"};
+  return kPaths.contains(path);
+}
+
+void Master::legacyEndpoint(const http::Request& request, http::Responder responder) {
+  std::string path = request.path;
+  if (path.starts_with("/master/")) {
+    path = path.substr(7);
+  }
+  if (path.ends_with(".json")) {
+    path.resize(path.size() - 5);
+  }
+  auto expect = [&](std::initializer_list<const char*> methods) {
+    for (const char* m : methods) {
+      if (request.method == m) {
+        return true;
+      }
+    }
+    std::string allow;
+    for (const char* m : methods) {
+      allow += allow.empty() ? m : fmt::format(", {}", m);
+    }
+    http::Response r = http::Response::text(405, fmt::format("Expecting one of {{ {} }}", allow));
+    r.headers["allow"] = allow;
+    responder.respond(std::move(r));
+    return false;
+  };
+  if (path == "/teardown") {
+    if (!expect({"POST"})) return;
+    if (!leading_ || !recovered_) {
+      return responder.respond(notLeader(request));
+    }
+    auto fields = formFields(request.body);
+    auto id = fields.find("frameworkId");
+    if (id == fields.end()) {
+      return responder.respond(
+          http::Response::text(400, "Missing 'frameworkId' query parameter in the request body"));
+    }
+    Status status = teardownFramework(id->second);
+    return responder.respond(status.isOk() ? http::Response{.status = 200, .headers = {}, .body = {}}
+                                           : http::errorResponse(status));
+  }
+  if (path == "/weights") {
+    if (!expect({"GET", "HEAD", "PUT"})) return;
+    if (request.method != "PUT") {
+      return responder.respond(weightsJson());
+    }
+    if (!leading_ || !recovered_) {
+      return responder.respond(notLeader(request));
+    }
+    auto parsed = json::parse(request.body);
+    if (!parsed || !parsed->isArray()) {
+      return responder.respond(
+          http::Response::text(400, "Expecting a JSON array of WeightInfo in the request body"));
+    }
+    operator_api::Call::UpdateWeights update;
+    for (const auto& item : parsed->asArray()) {
+      if (Status s = fromJson(item, update.add_weight_infos()); !s.isOk()) {
+        return responder.respond(http::Response::text(
+            400, fmt::format("Failed to parse WeightInfo: {}", s.message())));
+      }
+    }
+    auto shared = std::make_shared<http::Responder>(std::move(responder));
+    return updateWeights(update, [shared](Status status) {
+      shared->respond(status.isOk() ? http::Response{.status = 200, .headers = {}, .body = {}}
+                                    : http::errorResponse(status));
+    });
+  }
+  if (!expect({"GET", "HEAD"})) return;
+  if (path == "/state-summary") return responder.respond(stateSummaryJson());
+  if (path == "/frameworks") return responder.respond(frameworksJson(request));
+  if (path == "/slaves") return responder.respond(agentsJson(request));
+  if (path == "/tasks") return responder.respond(tasksJson(request));
+  if (path == "/roles") return responder.respond(rolesJson());
+  responder.respond(prometheusMetrics());
+}
+
+http::Response Master::stateSummaryJson() const {
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("hostname"); w.value(info_.hostname());
+  w.key("cluster"); w.value(flags_.cluster);
+  w.key("slaves");
+  w.beginArray();
+  for (const auto& [id, agent] : agents_) {
+    std::map<v1::TaskState, uint64_t> states;
+    std::set<std::string> framework_ids;
+    for (const auto& [framework_id, task_id] : agent.tasks) {
+      framework_ids.insert(framework_id);
+      auto fw = frameworks_.find(framework_id);
+      if (fw != frameworks_.end()) {
+        auto task = fw->second.tasks.find(task_id);
+        if (task != fw->second.tasks.end()) {
+          states[task->second.info.state()]++;
+        }
+      }
+    }
+    framework_ids.insert(agent.frameworks_with_executors.begin(),
+                         agent.frameworks_with_executors.end());
+    w.beginObject();
+    w.key("id"); w.value(id);
+    w.key("pid"); w.value(fmt::format("slave(1)@{}:{}", agent.info.hostname(), agent.info.port()));
+    w.key("hostname"); w.value(agent.info.hostname());
+    w.key("registered_time"); w.value(agent.registered_time);
+    w.key("active"); w.value(agent.connected);
+    w.key("version"); w.value(agent.version);
+    w.key("resources"); writeResourcesModel(w, agent.total);
+    w.key("used_resources"); writeResourcesModel(w, agent.used);
+    w.key("offered_resources"); writeResourcesModel(w, agent.offered);
+    w.key("unreserved_resources"); writeResourcesModel(w, agent.total);
+    w.key("reserved_resources");
+    w.beginObject();
+    w.endObject();
+    w.key("attributes");
+    w.beginObject();
+    w.endObject();
+    countTaskStates(w, states);
+    w.key("framework_ids");
+    w.beginArray();
+    for (const auto& framework_id : framework_ids) {
+      w.value(framework_id);
+    }
+    w.endArray();
+    w.endObject();
+  }
+  w.endArray();
+  w.key("frameworks");
+  w.beginArray();
+  for (const auto& [id, fw] : frameworks_) {
+    std::map<v1::TaskState, uint64_t> states;
+    std::set<std::string> agent_ids;
+    for (const auto& [task_id, task] : fw.tasks) {
+      states[task.info.state()]++;
+      agent_ids.insert(task.info.agent_id().value());
+    }
+    for (const auto& [agent_id, executors] : fw.executors) {
+      agent_ids.insert(agent_id);
+    }
+    w.beginObject();
+    w.key("id"); w.value(id);
+    w.key("name"); w.value(fw.info.name());
+    w.key("pid"); w.value("");
+    w.key("hostname"); w.value(fw.info.hostname());
+    w.key("webui_url"); w.value(fw.info.webui_url());
+    w.key("active"); w.value(fw.active);
+    w.key("connected"); w.value(fw.connected);
+    w.key("recovered"); w.value(fw.recovered);
+    w.key("used_resources"); writeResourcesModel(w, fw.used);
+    w.key("offered_resources"); writeResourcesModel(w, fw.offered);
+    w.key("capabilities");
+    w.beginArray();
+    for (const auto& cap : fw.info.capabilities()) {
+      w.value(v1::FrameworkInfo::Capability::Type_Name(cap.type()));
+    }
+    w.endArray();
+    countTaskStates(w, states);
+    w.key("slave_ids");
+    w.beginArray();
+    for (const auto& agent_id : agent_ids) {
+      w.value(agent_id);
+    }
+    w.endArray();
+    w.endObject();
+  }
+  w.endArray();
+  w.endObject();
+  return http::Response::json(std::move(out));
+}
+
+http::Response Master::frameworksJson(const http::Request& request) const {
+  auto only = request.queryParam("framework_id");
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("frameworks");
+  w.beginArray();
+  for (const auto& [id, fw] : frameworks_) {
+    if (!only || *only == id) {
+      writeFramework(w, fw, false);
+    }
+  }
+  w.endArray();
+  w.key("completed_frameworks");
+  w.beginArray();
+  for (const auto& fw : completed_frameworks_) {
+    if (!only || *only == fw.id) {
+      writeFramework(w, fw, true);
+    }
+  }
+  w.endArray();
+  w.key("unregistered_frameworks");
+  w.beginArray();
+  w.endArray();
+  w.endObject();
+  return http::Response::json(std::move(out));
+}
+
+http::Response Master::agentsJson(const http::Request& request) const {
+  auto only = request.queryParam("slave_id");
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("slaves");
+  w.beginArray();
+  for (const auto& [id, agent] : agents_) {
+    if (!only || *only == id) {
+      writeAgent(w, agent);
+    }
+  }
+  w.endArray();
+  w.key("recovered_slaves");
+  w.beginArray();
+  for (const auto& [id, info] : recovering_agents_) {
+    if (!only || *only == id) {
+      writeJson(w, info);
+    }
+  }
+  w.endArray();
+  w.endObject();
+  return http::Response::json(std::move(out));
+}
+
+http::Response Master::tasksJson(const http::Request& request) const {
+  auto limit = sizeParam(request, "limit", 100);
+  auto offset = sizeParam(request, "offset", 0);
+  std::string order = request.queryParam("order").value_or("des");
+  if (!limit || !offset) {
+    return http::Response::text(400, "'limit' and 'offset' must be non-negative integers");
+  }
+  if (order != "asc" && order != "des") {
+    return http::Response::text(400, fmt::format("Unknown order '{}': use 'asc' or 'des'", order));
+  }
+  auto framework_filter = request.queryParam("framework_id");
+  auto task_filter = request.queryParam("task_id");
+  struct Entry {
+    const v1::Task* task;
+    const std::string* role;
+    double started;
+  };
+  std::vector<Entry> entries;
+  auto add = [&](const v1::Task& task, const std::string& role) {
+    if ((framework_filter && *framework_filter != task.framework_id().value()) ||
+        (task_filter && *task_filter != task.task_id().value())) {
+      return;
+    }
+    double started = task.statuses_size() > 0 ? task.statuses(0).timestamp() : 0;
+    entries.push_back({&task, &role, started});
+  };
+  for (const auto& [id, fw] : frameworks_) {
+    for (const auto& [task_id, task] : fw.tasks) {
+      add(task.info, fw.role);
+    }
+    for (const auto& task : fw.completed_tasks) {
+      add(task, fw.role);
+    }
+  }
+  for (const auto& fw : completed_frameworks_) {
+    for (const auto& task : fw.completed_tasks) {
+      add(task, fw.role);
+    }
+  }
+  // Tasks without a status yet (staging) are the newest.
+  auto key = [](const Entry& e) { return e.started > 0 ? e.started : HUGE_VAL; };
+  std::stable_sort(entries.begin(), entries.end(), [&](const Entry& a, const Entry& b) {
+    if (key(a) != key(b)) {
+      return order == "asc" ? key(a) < key(b) : key(a) > key(b);
+    }
+    return order == "asc" ? a.task->task_id().value() < b.task->task_id().value()
+                          : a.task->task_id().value() > b.task->task_id().value();
+  });
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("tasks");
+  w.beginArray();
+  for (size_t i = *offset; i < entries.size() && i - *offset < *limit; ++i) {
+    writeTask(w, *entries[i].task, *entries[i].role);
+  }
+  w.endArray();
+  w.endObject();
+  return http::Response::json(std::move(out));
+}
+
+http::Response Master::rolesJson() const {
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("roles");
+  w.beginArray();
+  for (const auto& [name, known] : knownRoles()) {
+    Resources held;
+    for (const auto& framework_id : known.second) {
+      const Framework& fw = frameworks_.at(framework_id);
+      held += fw.used + fw.offered;
+    }
+    w.beginObject();
+    w.key("name"); w.value(name);
+    w.key("weight"); w.value(known.first);
+    w.key("frameworks");
+    w.beginArray();
+    for (const auto& framework_id : known.second) {
+      w.value(framework_id);
+    }
+    w.endArray();
+    w.key("resources"); writeResourcesModel(w, held);
+    w.endObject();
+  }
+  w.endArray();
+  w.endObject();
+  return http::Response::json(std::move(out));
+}
+
+http::Response Master::weightsJson() const {
+  std::string out;
+  json::Writer w(&out);
+  w.beginArray();
+  for (const auto& [role, weight] : registry_state_.weights) {
+    w.beginObject();
+    w.key("weight"); w.value(weight);
+    w.key("role"); w.value(role);
+    w.endObject();
+  }
+  w.endArray();
+  return http::Response::json(std::move(out));
+}
+
+http::Response Master::prometheusMetrics() const {
+  std::string out;
+  out.reserve(4096);
+  for (const auto& [name, value] : metricsSnapshot()) {
+    std::string metric = prometheusName(name);
+    out += fmt::format("# TYPE {} gauge\n{} {}\n", metric, metric,
+                       std::isfinite(value) ? fmt::format("{}", value) : std::string("NaN"));
+  }
+  http::Response r = http::Response::text(200, std::move(out));
+  r.headers["content-type"] = "text/plain; version=0.0.4";
+  return r;
+}
+
+}  // namespace plateau::master

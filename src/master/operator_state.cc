@@ -1,0 +1,147 @@
+// The operator API's views of the cluster (GET_STATE, GET_AGENTS, GET_FRAMEWORKS,
+// GET_EXECUTORS, GET_TASKS, GET_ROLES), built from the same books as /master/state.
+
+#include <cmath>
+
+#include <fmt/format.h>
+#include <mesos/v1/master/master.pb.h>
+
+#include "common/resources_proto.h"
+#include "master/master.h"
+
+namespace plateau::master {
+
+namespace operator_api = mesos::v1::master;
+
+namespace {
+
+void setTime(v1::TimeInfo* out, double seconds) {
+  out->set_nanoseconds(static_cast<int64_t>(std::llround(seconds * 1e9)));
+}
+
+}  // namespace
+
+void Master::describeAgent(const Agent& agent, operator_api::Response::GetAgents::Agent* out) const {
+  *out->mutable_agent_info() = agent.info;
+  out->set_active(agent.connected);
+  out->set_deactivated(!agent.connected);
+  out->set_version(agent.version);
+  out->set_pid(fmt::format("slave(1)@{}:{}", agent.info.hostname(), agent.info.port()));
+  setTime(out->mutable_registered_time(), agent.registered_time);
+  if (agent.reregistered_time > 0) {
+    setTime(out->mutable_reregistered_time(), agent.reregistered_time);
+  }
+  resourcesToProto(agent.total, out->mutable_total_resources(), "");
+  resourcesToProto(agent.used, out->mutable_allocated_resources(), "");
+  resourcesToProto(agent.offered, out->mutable_offered_resources(), "");
+}
+
+void Master::describeFramework(const Framework& fw,
+                               operator_api::Response::GetFrameworks::Framework* out) const {
+  *out->mutable_framework_info() = fw.info;
+  out->mutable_framework_info()->mutable_id()->set_value(fw.id);
+  out->set_active(fw.active);
+  out->set_connected(fw.connected);
+  out->set_recovered(fw.recovered);
+  if (fw.registered_time > 0) {
+    setTime(out->mutable_registered_time(), fw.registered_time);
+  }
+  if (fw.reregistered_time > 0) {
+    setTime(out->mutable_reregistered_time(), fw.reregistered_time);
+  }
+  if (fw.unregistered_time > 0) {
+    setTime(out->mutable_unregistered_time(), fw.unregistered_time);
+  }
+  for (const auto& offer_id : fw.offers) {
+    auto offer = offers_.find(offer_id);
+    if (offer != offers_.end()) {
+      *out->add_offers() = offer->second.offer;
+    }
+  }
+  resourcesToProto(fw.used, out->mutable_allocated_resources(), fw.role);
+  resourcesToProto(fw.offered, out->mutable_offered_resources(), fw.role);
+}
+
+void Master::getAgents(operator_api::Response::GetAgents* out) const {
+  for (const auto& [id, agent] : agents_) {
+    describeAgent(agent, out->add_agents());
+  }
+  for (const auto& [id, info] : recovering_agents_) {
+    *out->add_recovered_agents() = info;
+  }
+}
+
+void Master::getFrameworks(operator_api::Response::GetFrameworks* out) const {
+  for (const auto& [id, fw] : frameworks_) {
+    describeFramework(fw, out->add_frameworks());
+  }
+  for (const auto& fw : completed_frameworks_) {
+    describeFramework(fw, out->add_completed_frameworks());
+  }
+}
+
+void Master::getExecutors(operator_api::Response::GetExecutors* out) const {
+  for (const auto& [framework_id, fw] : frameworks_) {
+    for (const auto& [agent_id, executors] : fw.executors) {
+      for (const auto& [executor_id, executor] : executors) {
+        auto* e = out->add_executors();
+        *e->mutable_executor_info() = executor.info;
+        e->mutable_executor_info()->mutable_framework_id()->set_value(framework_id);
+        e->mutable_agent_id()->set_value(agent_id);
+      }
+    }
+  }
+}
+
+void Master::getTasks(operator_api::Response::GetTasks* out) const {
+  // A terminal task stays in `tasks` until its framework acknowledges the update, as in Mesos.
+  for (const auto& [framework_id, fw] : frameworks_) {
+    for (const auto& [task_id, task] : fw.tasks) {
+      *out->add_tasks() = task.info;
+    }
+    for (const auto& task : fw.completed_tasks) {
+      *out->add_completed_tasks() = task;
+    }
+  }
+  for (const auto& fw : completed_frameworks_) {
+    for (const auto& task : fw.completed_tasks) {
+      *out->add_completed_tasks() = task;
+    }
+  }
+}
+
+void Master::getState(operator_api::Response::GetState* out) const {
+  getTasks(out->mutable_get_tasks());
+  getExecutors(out->mutable_get_executors());
+  getFrameworks(out->mutable_get_frameworks());
+  getAgents(out->mutable_get_agents());
+}
+
+std::map<std::string, std::pair<double, std::vector<std::string>>> Master::knownRoles() const {
+  std::map<std::string, std::pair<double, std::vector<std::string>>> roles;
+  for (const auto& [role, weight] : registry_state_.weights) {
+    roles[role].first = weight;
+  }
+  for (const auto& [id, fw] : frameworks_) {
+    auto [it, inserted] = roles.try_emplace(fw.role, 1.0, std::vector<std::string>{});
+    it->second.second.push_back(id);
+  }
+  return roles;
+}
+
+void Master::getRoles(operator_api::Response::GetRoles* out) const {
+  for (const auto& [name, known] : knownRoles()) {
+    auto* role = out->add_roles();
+    role->set_name(name);
+    role->set_weight(known.first);
+    Resources held;
+    for (const auto& framework_id : known.second) {
+      role->add_frameworks()->set_value(framework_id);
+      const Framework& fw = frameworks_.at(framework_id);
+      held += fw.used + fw.offered;
+    }
+    resourcesToProto(held, role->mutable_resources(), name);
+  }
+}
+
+}  // namespace plateau::master

@@ -1,0 +1,20 @@
+#pragma once
+
+// Mesos's JSON shapes of a task, a framework and an agent, shared by /master/state and the
+// legacy endpoints (/master/frameworks, /master/slaves, /master/tasks, ...).
+
+#include <string>
+
+#include "common/json.h"
+#include "master/master.h"
+
+namespace plateau::master {
+
+// A task as /master/state lists it; `role` is its framework's.
+void writeTask(json::Writer& w, const v1::Task& task, const std::string& role);
+// A framework with its tasks and executors; `completed` lists every task as completed.
+void writeFramework(json::Writer& w, const Framework& framework, bool completed);
+// An agent with its resources and attributes.
+void writeAgent(json::Writer& w, const Agent& agent);
+
+}  // namespace plateau::master
