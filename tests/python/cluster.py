@@ -32,25 +32,62 @@ def eventually(condition, timeout=20.0):
 
 
 class Cluster(object):
-    def __init__(self, bin_dir, agent_resources="cpus:1;mem:256"):
+    """`zookeeper=True` also runs Debian's ZooKeeper and has the master elected through it
+    (the agent and frameworks then find it with `zk_url`)."""
+
+    def __init__(self, bin_dir, agent_resources="cpus:1;mem:256", zookeeper=False):
         self.bin_dir = bin_dir
         self.dir = tempfile.mkdtemp(prefix="plateau-pytest.")
         self.master_port = free_port()
         self.agent_port = free_port()
         self.processes = []
+        self.zk_url = None
+        master_flags = []
+        if zookeeper:
+            self.zk_url = "zk://127.0.0.1:%d/plateau" % self._start_zookeeper()
+            master_flags = ["--zk=" + self.zk_url, "--zk_session_timeout=2secs"]
         self._start("master", ["plateau-master", "--ip=127.0.0.1",
                                "--port=%d" % self.master_port,
                                "--work_dir=" + os.path.join(self.dir, "master"),
-                               "--allocation_interval=100ms"])
+                               "--allocation_interval=100ms"] + master_flags)
         if not eventually(lambda: self._get("/health") is not None):
             raise RuntimeError("master did not come up:\n" + self.log("master"))
-        self._start("agent", ["plateau-agent", "--master=127.0.0.1:%d" % self.master_port,
+        agent_master = self.zk_url or "127.0.0.1:%d" % self.master_port
+        self._start("agent", ["plateau-agent", "--master=" + agent_master,
                               "--ip=127.0.0.1", "--port=%d" % self.agent_port,
                               "--work_dir=" + os.path.join(self.dir, "agent"),
                               "--resources=" + agent_resources,
                               "--executor_shutdown_grace_period=2secs"])
         if not eventually(lambda: self.agents() > 0):
             raise RuntimeError("agent did not register:\n" + self.log("agent"))
+
+    def _start_zookeeper(self):
+        port = free_port()
+        data = os.path.join(self.dir, "zookeeper")
+        os.makedirs(data)
+        config = os.path.join(self.dir, "zoo.cfg")
+        with open(config, "w") as f:
+            f.write("tickTime=100\ndataDir=%s\nclientPort=%d\nadmin.enableServer=false\n"
+                    "maxSessionTimeout=60000\nforceSync=no\n4lw.commands.whitelist=*\n"
+                    % (data, port))
+        log = open(os.path.join(self.dir, "zookeeper.log"), "ab")
+        self.processes.append(subprocess.Popen(
+            ["java", "-cp", "/etc/zookeeper/conf:/usr/share/java/*",
+             "org.apache.zookeeper.server.ZooKeeperServerMain", config],
+            stdout=log, stderr=subprocess.STDOUT, cwd=self.dir))
+        log.close()
+
+        def answers():
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as c:
+                    c.sendall(b"ruok")
+                    return c.recv(16) == b"imok"
+            except OSError:
+                return False
+
+        if not eventually(answers, timeout=60):
+            raise RuntimeError("ZooKeeper did not come up:\n" + self.log("zookeeper"))
+        return port
 
     @property
     def master(self):

@@ -47,6 +47,13 @@ class SeedExampleTest(unittest.TestCase):
         self.assertIn("Status update TID 0 TASK_ERROR", output)  # the seed's own logging
         self.assertNotIn("Traceback", output)
 
+    def test_runs_with_the_master_found_through_zookeeper(self):
+        self.cluster.stop()
+        self.cluster = Cluster(BIN_DIR, zookeeper=True)
+        code, output = self.run_framework(self.cluster.zk_url, "--tasks", "1")
+        self.assertEqual(code, 0, self.explain(output))
+        self.assertIn("Task 0 is in state TASK_FINISHED", output)
+
     def test_a_bad_zookeeper_url_is_a_clear_error(self):
         code, output = self.run_framework("zk://127.0.0.1:1", timeout=30)
         self.assertEqual(code, 1, output)
