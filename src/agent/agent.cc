@@ -20,7 +20,8 @@ Agent::Agent(EventLoop& loop, Flags flags,
       executor_path_(std::move(executor_path)),
       log_(std::move(log)),
       uuids_(seed),
-      client_(loop) {}
+      client_(loop),
+      checkpoint_(flags_.work_dir) {}
 
 Agent::~Agent() = default;
 
@@ -64,6 +65,7 @@ Result<uint16_t> Agent::start() {
   });
   log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, *port,
              flags_.master, resources_.toString());
+  recover();
   if (detector_) {
     detector_->start();
   } else {
@@ -73,7 +75,11 @@ Result<uint16_t> Agent::start() {
 }
 
 void Agent::shutdown() {
+  // Executors of checkpointing frameworks outlive the agent: a restarted agent reconnects.
   for (auto& [fw_id, framework] : frameworks_) {
+    if (framework.info.checkpoint() && flags_.recover == "reconnect") {
+      continue;
+    }
     for (auto& [ex_id, executor] : framework.executors) {
       signalTree(executor.pid, SIGKILL);
     }
