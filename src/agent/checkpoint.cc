@@ -67,7 +67,7 @@ std::optional<std::string> readFile(const fs::path& path) {
 template <class Message>
 bool readMessage(const fs::path& path, Message* message) {
   auto data = readFile(path);
-  return data && message->ParseFromString(*data);
+  return data && message->ParsePartialFromString(*data);
 }
 
 Status ensureDir(const std::string& dir) {
@@ -105,7 +105,7 @@ void readUpdates(const fs::path& path, RecoveredTask* task) {
     at += size;
     if (type == kUpdateRecord) {
       v1::TaskStatus status;
-      if (status.ParseFromString(payload)) {
+      if (status.ParsePartialFromString(payload)) {
         task->updates.push_back(std::move(status));
       }
     } else if (type == kAckRecord) {
