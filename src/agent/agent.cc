@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/files.h"
 #include "common/process.h"
 
 namespace plateau::agent {
@@ -101,6 +102,20 @@ void Agent::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/metrics/snapshot") {
     return responder.respond(metricsJson());
+  }
+  if (path == "/files/browse" || path == "/files/browse.json" || path == "/files/read" ||
+      path == "/files/read.json" || path == "/files/download" || path == "/files/download.json") {
+    std::vector<Attachment> sandboxes;
+    for (const auto& [fw_id, framework] : frameworks_) {
+      for (const auto& [ex_id, executor] : framework.executors) {
+        if (!executor.directory.empty()) {
+          sandboxes.push_back(
+              {fmt::format("/frameworks/{}/executors/{}/runs/latest", fw_id, ex_id),
+               executor.directory});
+        }
+      }
+    }
+    return responder.respond(serveFiles(request, sandboxes));
   }
   responder.respond(http::Response::text(404, fmt::format("No endpoint at '{}'", path)));
 }
