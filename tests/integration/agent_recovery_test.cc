@@ -3,6 +3,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -161,6 +162,60 @@ TEST(AgentRecovery, TaskThatFinishedWhileTheAgentWasDownIsReported) {
   EXPECT_EQ(finished.size(), 1u) << cluster.agent(0).log();
   // Acknowledged, the executor exits and the agent forgets the task and its checkpoint.
   EXPECT_TRUE(eventually([&] { return agentTasksIn(cluster, 0, "TASK_FINISHED") == 0; }));
+}
+
+// The pid of the only executor the agent's /state lists, or 0.
+pid_t executorPid(Cluster& cluster) {
+  auto r = http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/state"}, 5s);
+  if (!r) {
+    return 0;
+  }
+  auto parsed = json::parse(r->body);
+  if (!parsed || (*parsed)["frameworks"].asArray().empty()) {
+    return 0;
+  }
+  return static_cast<pid_t>((*parsed)["frameworks"][0]["executors"][0]["pid"].asDouble());
+}
+
+TEST(AgentRecovery, ExecutorsThatDieBeforeOrAfterTheRestartFailTheirTasks) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512");
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(frameworkInfo("checkpointing", true)));
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  launchAll(s, offers->offers().offers(0), {"before", "after"}, "sleep 1000", "cpus:0.5;mem:32");
+  ASSERT_EQ(awaitState(s, {"before", "after"}, v1::TASK_RUNNING).size(), 2u);
+  auto r = http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/state"}, 5s);
+  ASSERT_TRUE(r);
+  auto parsed = json::parse(r->body);
+  ASSERT_TRUE(parsed);
+  std::map<std::string, pid_t> pids;
+  for (const auto& ex : (*parsed)["frameworks"][0]["executors"].asArray()) {
+    pids[ex["id"].asString()] = static_cast<pid_t>(ex["pid"].asDouble());
+  }
+  ASSERT_EQ(pids.size(), 2u);
+
+  cluster.agent(0).kill(SIGKILL);
+  cluster.agent(0).wait();
+  ::kill(pids["before"], SIGKILL);
+  cluster.restartAgent(0, SIGKILL);
+  ASSERT_TRUE(eventually([&] { return countOf(cluster.agent(0).log(), "executor_subscribed") == 1; }))
+      << cluster.agent(0).log();
+  auto failed = s.nextUpdate();
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->task_id().value(), "before");
+  EXPECT_EQ(failed->state(), v1::TASK_FAILED);
+  EXPECT_EQ(failed->reason(), v1::TaskStatus::REASON_EXECUTOR_TERMINATED);
+
+  // No longer the agent's child, the recovered executor's death is still noticed.
+  ::kill(pids["after"], SIGKILL);
+  failed = s.nextUpdate();
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->task_id().value(), "after");
+  EXPECT_EQ(failed->state(), v1::TASK_FAILED);
+  EXPECT_EQ(failed->reason(), v1::TaskStatus::REASON_EXECUTOR_TERMINATED);
+  EXPECT_TRUE(eventually([&] { return executorPid(cluster) == 0; }));
 }
 
 TEST(AgentRecovery, RecoverCleanupKillsCheckpointedExecutors) {
