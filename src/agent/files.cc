@@ -83,7 +83,8 @@ int openBeneath(const std::string& sandbox, const std::string& relative, int fla
     return -1;
   }
   open_how how{};
-  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO a task planted must not block the agent's loop.
+  how.flags = static_cast<uint64_t>(flags | O_CLOEXEC | O_NONBLOCK);
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
   return static_cast<int>(
       ::syscall(SYS_openat2, root.get(), relative.c_str(), &how, sizeof(how)));
@@ -124,9 +125,19 @@ void writeEntry(json::Writer& w, const std::string& path, const struct stat& st)
 }
 
 http::Response browse(const Resolved& r) {
-  Fd dir(openBeneath(r.sandbox, r.relative, O_RDONLY | O_DIRECTORY));
-  if (dir.get() < 0) {
+  Fd dir(openBeneath(r.sandbox, r.relative, O_RDONLY));
+  struct stat self {};
+  if (dir.get() < 0 || ::fstat(dir.get(), &self) != 0) {
     return openError(r.shown);
+  }
+  if (!S_ISDIR(self.st_mode)) {
+    // As in Mesos: a file lists as itself.
+    std::string out;
+    json::Writer w(&out);
+    w.beginArray();
+    writeEntry(w, r.shown, self);
+    w.endArray();
+    return http::Response::json(std::move(out));
   }
   DIR* d = ::fdopendir(dir.get());
   if (d == nullptr) {
@@ -186,6 +197,9 @@ http::Response read(const http::Request& request, const Resolved& r) {
   if (S_ISDIR(st.st_mode)) {
     return http::Response::text(400, "Cannot read a directory");
   }
+  if (!S_ISREG(st.st_mode)) {
+    return http::Response::text(400, "Can only read regular files");
+  }
   std::string out;
   json::Writer w(&out);
   w.beginObject();
@@ -222,6 +236,9 @@ http::Response download(const Resolved& r) {
   }
   if (S_ISDIR(st.st_mode)) {
     return http::Response::text(400, "Cannot download a directory");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return http::Response::text(400, "Can only download regular files");
   }
   std::string data(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;

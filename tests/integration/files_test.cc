@@ -29,7 +29,7 @@ TEST(SandboxFiles, BrowseReadAndDownloadStayInsideTheSandbox) {
   auto offers = s.next(scheduler::Event::OFFERS);
   ASSERT_TRUE(offers);
   s.launch(offers->offers().offers(0), "files-1",
-           "echo hello-sandbox; ln -s / escape; ln -s stdout inside; mkdir sub; sleep 1000",
+           "echo hello-sandbox; ln -s / escape; ln -s stdout inside; mkfifo pipe; mkdir sub; sleep 1000",
            "cpus:0.5;mem:32");
   auto running = s.nextUpdate();
   ASSERT_TRUE(running);
@@ -56,6 +56,10 @@ TEST(SandboxFiles, BrowseReadAndDownloadStayInsideTheSandbox) {
   }
   EXPECT_TRUE(names.contains(latest + "/stdout"));
   EXPECT_TRUE(names.contains(latest + "/escape"));
+  auto one = json::parse(agentGet(cluster, "/files/browse", latest + "/stdout").body);
+  ASSERT_TRUE(one);
+  ASSERT_EQ(one->asArray().size(), 1u);
+  EXPECT_EQ((*one)[0]["path"].asString(), latest + "/stdout");
 
   // Without an offset: the size, to start tailing from.
   auto size = json::parse(agentGet(cluster, "/files/read", sandbox + "/stdout").body);
@@ -71,6 +75,7 @@ TEST(SandboxFiles, BrowseReadAndDownloadStayInsideTheSandbox) {
   EXPECT_EQ(download.status, 200);
   EXPECT_TRUE(download.body.starts_with("hello-sandbox")) << download.body;
   EXPECT_EQ(agentGet(cluster, "/files/read", sandbox + "/sub", "&offset=0").status, 400);
+  EXPECT_EQ(agentGet(cluster, "/files/read", sandbox + "/pipe", "&offset=0").status, 400);
 
   // Nothing outside: not through a symlink, not through '..', not elsewhere.
   EXPECT_EQ(agentGet(cluster, "/files/read", sandbox + "/escape/etc/passwd", "&offset=0").status,
