@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/files.h"
 #include "common/process.h"
 
 namespace plateau::agent {
@@ -20,7 +21,8 @@ Agent::Agent(EventLoop& loop, Flags flags,
       executor_path_(std::move(executor_path)),
       log_(std::move(log)),
       uuids_(seed),
-      client_(loop) {}
+      client_(loop),
+      checkpoint_(flags_.work_dir) {}
 
 Agent::~Agent() = default;
 
@@ -64,6 +66,7 @@ Result<uint16_t> Agent::start() {
   });
   log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, *port,
              flags_.master, resources_.toString());
+  recover();
   if (detector_) {
     detector_->start();
   } else {
@@ -73,7 +76,11 @@ Result<uint16_t> Agent::start() {
 }
 
 void Agent::shutdown() {
+  // Executors of checkpointing frameworks outlive the agent: a restarted agent reconnects.
   for (auto& [fw_id, framework] : frameworks_) {
+    if (framework.info.checkpoint() && flags_.recover == "reconnect") {
+      continue;
+    }
     for (auto& [ex_id, executor] : framework.executors) {
       signalTree(executor.pid, SIGKILL);
     }
@@ -95,6 +102,20 @@ void Agent::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/metrics/snapshot") {
     return responder.respond(metricsJson());
+  }
+  if (path == "/files/browse" || path == "/files/browse.json" || path == "/files/read" ||
+      path == "/files/read.json" || path == "/files/download" || path == "/files/download.json") {
+    std::vector<Attachment> sandboxes;
+    for (const auto& [fw_id, framework] : frameworks_) {
+      for (const auto& [ex_id, executor] : framework.executors) {
+        if (!executor.directory.empty()) {
+          sandboxes.push_back(
+              {fmt::format("/frameworks/{}/executors/{}/runs/latest", fw_id, ex_id),
+               executor.directory});
+        }
+      }
+    }
+    return responder.respond(serveFiles(request, sandboxes));
   }
   responder.respond(http::Response::text(404, fmt::format("No endpoint at '{}'", path)));
 }

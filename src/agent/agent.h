@@ -10,14 +10,17 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <mesos/v1/executor/executor.pb.h>
 #include <mesos/v1/mesos.pb.h>
 #include <plateau/agent.pb.h>
 #include <spdlog/logger.h>
 
+#include "agent/checkpoint.h"
 #include "agent/flags.h"
 #include "common/recordio.h"
 #include "common/resources.h"
@@ -43,11 +46,13 @@ struct Executor {
   State state = State::kLaunching;
   pid_t pid = 0;
   bool command_executor = false;
+  bool recovered = false;  // found by a restarted agent: not its child, so its exit is polled
   std::shared_ptr<http::Stream> stream;
   http::ContentType content = http::ContentType::kJson;
   std::map<std::string, v1::TaskInfo> queued_tasks;    // waiting for the executor to subscribe
   std::map<std::string, v1::TaskInfo> launched_tasks;  // handed to the executor
   std::map<std::string, v1::TaskState> task_states;
+  std::vector<executor::Event> pending_kills;  // KILLs waiting for the executor to subscribe
   EventLoop::TimerId kill_timer = 0;
   EventLoop::TimerId registration_timer = 0;
 };
@@ -60,6 +65,9 @@ struct Framework {
 // One task's updates, sent to the master one at a time in order until each is acknowledged.
 struct UpdateStream {
   std::string framework_id;
+  std::string executor_id;
+  bool checkpoint = false;              // its framework checkpoints: updates and acks on disk
+  std::set<std::string> acknowledged;   // uuids the scheduler acknowledged
   std::deque<v1::TaskStatus> pending;
   v1::TaskState latest = v1::TASK_STAGING;
   EventLoop::TimerId retry_timer = 0;
@@ -106,6 +114,17 @@ class Agent {
   Executor* findExecutor(const std::string& framework_id, const std::string& executor_id);
   v1::ExecutorInfo commandExecutorInfo(const v1::TaskInfo& task, const std::string& framework_id);
 
+  // recovery.cc
+  void recover();
+  void recoverExecutor(const v1::FrameworkInfo& framework, const RecoveredExecutor& recovered,
+                       std::vector<std::pair<std::string, std::string>>* dead);
+  void pollRecoveredExecutors();
+  void executorResubscribed(Executor& executor, const executor::Call::Subscribe& subscribe);
+  bool checkpointing(const std::string& framework_id) const;
+  void checkpointed(const Status& status, const std::string& what);
+  void maybeRemoveExecutorCheckpoint(const std::string& framework_id,
+                                     const std::string& executor_id);
+
   // status_updates.cc
   void statusUpdate(const std::string& framework_id, v1::TaskStatus status);
   void forwardUpdate(const std::string& key);
@@ -143,6 +162,9 @@ class Agent {
   std::unordered_map<std::string, Framework> frameworks_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)
   std::unordered_map<std::string, UpdateStream> updates_;                 // key: fw + '/' + task
+  Checkpoint checkpoint_;
+  std::unordered_map<pid_t, std::pair<std::string, std::string>> recovered_pids_;
+  EventLoop::TimerId recovered_poll_timer_ = 0;
   uint64_t tasks_finished_ = 0;
   uint64_t tasks_failed_ = 0;
   uint64_t tasks_killed_ = 0;

@@ -84,8 +84,11 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
   add("MESOS_CONTAINER_ID", executor.container_id);
   add("MESOS_CHECKPOINT", framework.info.checkpoint() ? "1" : "0");
   add("MESOS_HTTP_COMMAND_EXECUTOR", "1");
-  add("MESOS_RECOVERY_TIMEOUT", "15mins");
-  add("MESOS_SUBSCRIPTION_BACKOFF_MAX", "2secs");
+  auto ms = [](std::chrono::nanoseconds d) {
+    return fmt::format("{}ms", std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
+  };
+  add("MESOS_RECOVERY_TIMEOUT", ms(flags_.recovery_timeout));
+  add("MESOS_SUBSCRIPTION_BACKOFF_MAX", ms(flags_.executor_reregistration_timeout));
   add("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
       fmt::format("{}ms", std::chrono::duration_cast<std::chrono::milliseconds>(
                               flags_.executor_shutdown_grace_period)
@@ -102,6 +105,12 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
   }
   executor.pid = *pid;
   pids_[*pid] = {fw_id, ex_id};
+  if (framework.info.checkpoint()) {
+    checkpointed(checkpoint_.writeExecutor(fw_id, executor.info, executor.container_id,
+                                           executor.directory, executor.pid,
+                                           executor.command_executor),
+                 "executor");
+  }
   executors_launched_++;
   log_->info("executor_launched framework_id={} executor_id={} pid={} sandbox={}", fw_id, ex_id,
              *pid, executor.directory);
@@ -241,10 +250,16 @@ void Agent::subscribeExecutor(const executor::Call& call, http::ContentType acce
     sendToExecutor(executor, shutdown);
     return;
   }
+  executorResubscribed(executor, call.subscribe());
   auto queued = std::move(executor.queued_tasks);
   executor.queued_tasks.clear();
   for (const auto& [task_id, task] : queued) {
     launchOnExecutor(executor, task);
+  }
+  auto kills = std::move(executor.pending_kills);
+  executor.pending_kills.clear();
+  for (const auto& kill : kills) {
+    sendToExecutor(executor, kill);
   }
 }
 
@@ -349,9 +364,13 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
     exited->set_status(*status);
   }
   callMaster(call);
+  bool checkpoint = fw->second.info.checkpoint();
   fw->second.executors.erase(ex);
   if (fw->second.executors.empty()) {
     frameworks_.erase(fw);
+  }
+  if (checkpoint) {
+    maybeRemoveExecutorCheckpoint(framework_id, executor_id);
   }
 }
 

@@ -21,6 +21,13 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Time before an unacknowledged status update is sent again");
   set.addDuration("executor_registration_timeout", &f.executor_registration_timeout,
                   "Time an executor gets to subscribe before it is killed");
+  set.add("recover", &f.recover,
+          "On restart: 'reconnect' to the executors of checkpointing frameworks, or "
+          "'cleanup' (kill them and start afresh)");
+  set.addDuration("recovery_timeout", &f.recovery_timeout,
+                  "Time executors of checkpointing frameworks wait for a restarted agent");
+  set.addDuration("executor_reregistration_timeout", &f.executor_reregistration_timeout,
+                  "Time a recovered executor gets to subscribe again before it is killed");
   set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
 }
 
@@ -31,6 +38,10 @@ Status validateFlags(const Flags& f) {
   if (f.status_update_retry_interval <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument,
             "Flag '--status_update_retry_interval' must be positive"};
+  }
+  if (f.recover != "reconnect" && f.recover != "cleanup") {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--recover' must be 'reconnect' or 'cleanup'"};
   }
   return {};
 }

@@ -158,6 +158,9 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
       const auto& r = event.registered();
       bool same = info_.has_id() && info_.id().value() == r.agent_id().value();
       *info_.mutable_id() = r.agent_id();
+      if (!same) {
+        checkpointed(checkpoint_.writeAgentId(r.agent_id().value()), "agent_id");
+      }
       registered_ = true;
       reconnect_backoff_ = 0s;
       master_hostname_ = r.master_info().hostname();
@@ -225,6 +228,7 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
       }
       updates_.clear();
       info_.clear_id();
+      checkpointed(checkpoint_.wipe(), "wipe");
       break;
     }
     case internal::AgentEvent::HEARTBEAT:
@@ -238,7 +242,12 @@ void Agent::runTask(const internal::AgentEvent::RunTask& run) {
   const auto& task = run.task();
   const std::string& fw_id = run.framework_info().id().value();
   Framework& framework = frameworks_[fw_id];
+  bool framework_changed =
+      framework.info.SerializePartialAsString() != run.framework_info().SerializePartialAsString();
   framework.info = run.framework_info();
+  if (framework.info.checkpoint() && framework_changed) {
+    checkpointed(checkpoint_.writeFramework(framework.info), "framework");
+  }
   v1::ExecutorInfo info =
       run.has_executor() ? run.executor() : commandExecutorInfo(task, fw_id);
   const std::string& executor_id = info.executor_id().value();
@@ -257,6 +266,9 @@ void Agent::runTask(const internal::AgentEvent::RunTask& run) {
     return;
   }
   executor.task_states[task.task_id().value()] = v1::TASK_STAGING;
+  if (framework.info.checkpoint()) {
+    checkpointed(checkpoint_.writeTask(fw_id, executor_id, task), "task");
+  }
   log_->info("task_received framework_id={} task_id={} executor_id={}", fw_id,
              task.task_id().value(), executor_id);
   if (executor.state == Executor::State::kRunning) {
@@ -291,6 +303,11 @@ void Agent::killTask(const internal::AgentEvent::KillTask& kill) {
         *event.mutable_kill()->mutable_task_id() = kill.task_id();
         if (kill.has_kill_policy()) {
           *event.mutable_kill()->mutable_kill_policy() = kill.kill_policy();
+        }
+        if (!executor.stream) {
+          // A recovered executor not yet back: it gets the kill once it subscribes again.
+          executor.pending_kills.push_back(std::move(event));
+          return;
         }
         sendToExecutor(executor, event);
         return;

@@ -55,6 +55,15 @@ void Agent::statusUpdate(const std::string& framework_id, v1::TaskStatus status)
     case v1::TASK_LOST: tasks_lost_++; break;
     default: break;
   }
+  if (stream.pending.empty() && stream.acknowledged.empty()) {
+    stream.executor_id = status.executor_id().value();
+    stream.checkpoint = checkpointing(framework_id) && !stream.executor_id.empty() &&
+                        findExecutor(framework_id, stream.executor_id) != nullptr;
+  }
+  if (stream.checkpoint) {
+    // On disk before anyone hears of it: a restarted agent re-sends it.
+    checkpointed(checkpoint_.appendUpdate(framework_id, stream.executor_id, status), "update");
+  }
   stream.latest = status.state();
   stream.pending.push_back(std::move(status));
   if (stream.pending.size() == 1) {
@@ -107,6 +116,10 @@ void Agent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
   UpdateStream& stream = it->second;
   v1::TaskStatus acked = std::move(stream.pending.front());
   stream.pending.pop_front();
+  stream.acknowledged.insert(acked.uuid());
+  if (stream.checkpoint) {
+    checkpointed(checkpoint_.appendAck(fw_id, stream.executor_id, task_id, acked.uuid()), "ack");
+  }
   stream.backoff = 0s;
   if (stream.retry_timer != 0) {
     loop_.cancel(stream.retry_timer);
@@ -130,7 +143,13 @@ void Agent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
   if (!stream.pending.empty()) {
     forwardUpdate(key);
   } else if (isTerminal(acked.state())) {
+    bool checkpoint = stream.checkpoint;
+    std::string executor_id = stream.executor_id;
     updates_.erase(it);
+    if (checkpoint) {
+      checkpoint_.removeTask(fw_id, executor_id, task_id);
+      maybeRemoveExecutorCheckpoint(fw_id, executor_id);
+    }
   }
 }
 

@@ -1,5 +1,6 @@
 #include "executor/command_executor.h"
 
+#include <algorithm>
 #include <csignal>
 #include <cstdlib>
 
@@ -43,6 +44,9 @@ Result<Config> Config::fromEnvironment() {
   c.checkpoint = env("MESOS_CHECKPOINT") == "1";
   if (auto d = parseDuration(env("MESOS_RECOVERY_TIMEOUT")); d) {
     c.recovery_timeout = *d;
+  }
+  if (auto d = parseDuration(env("MESOS_SUBSCRIPTION_BACKOFF_MAX")); d && *d > 0s) {
+    c.subscription_backoff_max = *d;
   }
   if (auto d = parseDuration(env("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD")); d) {
     c.shutdown_grace_period = *d;
@@ -134,7 +138,9 @@ void CommandExecutor::onDisconnected(const std::string& why) {
     loop_.stop();
     return;
   }
-  loop_.after(1s, [this] { subscribe(); });
+  // Retry often enough to be back within the agent's --executor_reregistration_timeout.
+  loop_.after(std::min<std::chrono::nanoseconds>(1s, config_.subscription_backoff_max / 2),
+              [this] { subscribe(); });
 }
 
 void CommandExecutor::handle(const v1::executor::Event& event) {

@@ -29,6 +29,7 @@ struct Config {
   std::string sandbox;
   bool checkpoint = false;
   std::chrono::nanoseconds recovery_timeout = std::chrono::minutes(15);
+  std::chrono::nanoseconds subscription_backoff_max = std::chrono::seconds(2);
   std::chrono::nanoseconds shutdown_grace_period = std::chrono::seconds(5);
 
   // From the MESOS_* variables the agent sets.

@@ -240,6 +240,50 @@ void Master::agentDisconnected(const std::string& agent_id,
     removeOffer(offer_id, std::nullopt, true);
   }
   log_->warn("agent_disconnected agent_id={}", agent_id);
+  // As in Mesos: the executors of a framework that does not checkpoint end with the agent's
+  // connection (they exit when the agent goes away), so their tasks are lost now.
+  auto tasks = agent.tasks;
+  std::set<std::string> lost_frameworks;
+  for (const auto& [framework_id, task_id] : tasks) {
+    auto fw = frameworks_.find(framework_id);
+    if (fw == frameworks_.end() || fw->second.info.checkpoint()) {
+      continue;
+    }
+    auto task = fw->second.tasks.find(task_id);
+    if (task == fw->second.tasks.end()) {
+      continue;
+    }
+    lost_frameworks.insert(framework_id);
+    if (!isTerminal(task->second.info.state())) {
+      v1::TaskStatus status = masterStatus(
+          fw->second, task_id, agent_id, v1::TASK_LOST, v1::TaskStatus::REASON_AGENT_DISCONNECTED,
+          fmt::format("Agent {} disconnected", agent.info.hostname()));
+      if (task->second.info.has_executor_id()) {
+        *status.mutable_executor_id() = task->second.info.executor_id();
+      }
+      updateTaskState(fw->second, task->second, status, v1::TASK_LOST);
+      sendTaskUpdate(fw->second, status);
+    }
+    releaseTaskResources(fw->second, task->second, true);
+    completeTask(fw->second, task_id);
+  }
+  for (const auto& framework_id : lost_frameworks) {
+    auto& fw = frameworks_.at(framework_id);
+    auto executors = fw.executors.find(agent_id);
+    if (executors == fw.executors.end()) {
+      continue;
+    }
+    for (auto& [executor_id, executor] : executors->second) {
+      fw.used -= executor.resources;
+      agent.used -= executor.resources;
+      if (!executor.resources.empty()) {
+        checked(allocator_.recoverResources(fw.id, agent_id, executor.resources, std::nullopt,
+                                            std::chrono::steady_clock::now()));
+      }
+    }
+    fw.executors.erase(executors);
+    agent.frameworks_with_executors.erase(framework_id);
+  }
 }
 
 void Master::checkAgentPing(const std::string& agent_id) {

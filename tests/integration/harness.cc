@@ -226,9 +226,25 @@ size_t Cluster::addAgent(const std::string& resources, std::vector<std::string> 
   agents_.push_back(std::make_unique<Process>(fmt::format("agent{}", index), argv,
                                               fmt::format("{}/agent{}.log", dir_, index)));
   agent_ports_.push_back(port);
+  agent_argv_.push_back(argv);
+  agent_starts_.push_back(1);
   bool up = eventually([&] { return registeredAgents() > before; });
   EXPECT_TRUE(up) << "agent did not register:\n" << agents_.back()->log();
   return index;
+}
+
+void Cluster::restartAgent(size_t i, int signo, std::vector<std::string> extra_flags) {
+  agents_[i]->kill(signo);
+  agents_[i]->wait();
+  std::vector<std::string> argv = agent_argv_[i];
+  argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
+  agents_[i] = std::make_unique<Process>(
+      fmt::format("agent{}", i), argv, fmt::format("{}/agent{}.{}.log", dir_, i, agent_starts_[i]++));
+  bool up = eventually([&] {
+    auto r = http::fetchSync(agentEndpoint(i), {.method = "GET", .path = "/health"}, 1s);
+    return r && r->status == 200;
+  });
+  EXPECT_TRUE(up) << "agent did not come back:\n" << agents_[i]->log();
 }
 
 Scheduler::Scheduler(http::Endpoint master, http::ContentType content)

@@ -70,6 +70,9 @@ class Cluster {
 
   // Kills the master with `signo` and starts it again on the same port and work_dir.
   void restartMaster(int signo = SIGKILL);
+  // Kills agent i with `signo`, waits for it to exit, and starts it again with the same flags
+  // (port, work_dir) plus `extra_flags`. Waits until it answers /health.
+  void restartAgent(size_t i, int signo = SIGKILL, std::vector<std::string> extra_flags = {});
 
   // GET a JSON endpoint on the master.
   std::string get(const std::string& path);
@@ -84,6 +87,8 @@ class Cluster {
   std::unique_ptr<Process> master_;
   std::vector<std::unique_ptr<Process>> agents_;
   std::vector<uint16_t> agent_ports_;
+  std::vector<std::vector<std::string>> agent_argv_;
+  std::vector<int> agent_starts_;
 };
 
 // A scheduler over the v1 HTTP API, in JSON or protobuf.

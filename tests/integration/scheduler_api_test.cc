@@ -242,7 +242,11 @@ TEST(SchedulerApiTest, AgentThatDisappearsTurnsTasksLost) {
   Cluster cluster({"--agent_ping_timeout=300ms", "--max_agent_ping_timeouts=2"});
   cluster.addAgent("cpus:2;mem:512");
   Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework("loses-agent")));
+  // Checkpointing: its task outlives the agent's connection, so only the agent's removal
+  // (missed pings) loses it. (Agent-restart cases: agent_recovery_test.cc.)
+  auto info = framework("loses-agent");
+  info.set_checkpoint(true);
+  ASSERT_TRUE(s.subscribe(info));
   auto offers = s.next(scheduler::Event::OFFERS);
   ASSERT_TRUE(offers);
   s.launch(offers->offers().offers(0), "doomed", "sleep 1000", "cpus:0.5;mem:32");

@@ -1,0 +1,263 @@
+// Checkpointing frameworks' work outlives the agent: what is written where, and how a
+// restarted agent finds its executors, tasks and unacknowledged updates again.
+
+#include <signal.h>
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "agent/agent.h"
+#include "common/process.h"
+#include "common/task_state.h"
+
+namespace plateau::agent {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+enum class Liveness { kAlive, kGone, kReused };
+
+// Whether the executor still runs: the pid exists and works in its sandbox. A zombie has no
+// working directory; a live pid elsewhere was reused by another process.
+Liveness executorLiveness(pid_t pid, const std::string& directory) {
+  if (pid <= 0) {
+    return Liveness::kReused;
+  }
+  std::error_code ec;
+  auto cwd = fs::read_symlink(fmt::format("/proc/{}/cwd", pid), ec);
+  if (ec) {
+    return Liveness::kGone;
+  }
+  auto sandbox = fs::weakly_canonical(fs::absolute(directory, ec), ec);
+  return cwd == sandbox ? Liveness::kAlive : Liveness::kReused;
+}
+
+bool executorAlive(pid_t pid, const std::string& directory) {
+  return executorLiveness(pid, directory) == Liveness::kAlive;
+}
+
+// Kills what an executor that is gone left in its session (its task, if the executor was
+// killed), unless its pid now belongs to an unrelated process.
+void sweepSession(pid_t pid, const std::string& directory) {
+  if (executorLiveness(pid, directory) != Liveness::kReused) {
+    signalTree(pid, SIGKILL);
+  }
+}
+
+}  // namespace
+
+bool Agent::checkpointing(const std::string& framework_id) const {
+  auto fw = frameworks_.find(framework_id);
+  return fw != frameworks_.end() && fw->second.info.checkpoint();
+}
+
+void Agent::checkpointed(const Status& status, const std::string& what) {
+  if (!status.isOk()) {
+    log_->error("checkpoint_failed what={} error=\"{}\"", what, status.message());
+  }
+}
+
+void Agent::recover() {
+  std::vector<std::string> errors;
+  RecoveredState state = checkpoint_.recover(&errors);
+  for (const auto& error : errors) {
+    log_->warn("checkpoint_skipped reason=\"{}\"", error);
+  }
+  if (flags_.recover == "cleanup") {
+    size_t killed = 0;
+    for (const auto& framework : state.frameworks) {
+      for (const auto& executor : framework.executors) {
+        killed += executorAlive(executor.pid, executor.directory) ? 1 : 0;
+        sweepSession(executor.pid, executor.directory);
+      }
+    }
+    checkpointed(checkpoint_.wipe(), "wipe");
+    log_->info("agent_recovery_cleanup executors_killed={}", killed);
+    return;
+  }
+  if (!state.agent_id) {
+    return;
+  }
+  info_.mutable_id()->set_value(*state.agent_id);
+  std::vector<std::pair<std::string, std::string>> dead;
+  size_t executors = 0;
+  for (const auto& framework : state.frameworks) {
+    for (const auto& executor : framework.executors) {
+      recoverExecutor(framework.info, executor, &dead);
+      executors++;
+    }
+  }
+  log_->info("agent_recovered agent_id={} frameworks={} executors={} gone={}", *state.agent_id,
+             state.frameworks.size(), executors, dead.size());
+  for (const auto& [fw_id, ex_id] : dead) {
+    executorTerminated(fw_id, ex_id, "Executor terminated while the agent was down",
+                       std::nullopt);
+  }
+  if (!recovered_pids_.empty()) {
+    recovered_poll_timer_ = loop_.every(200ms, [this] { pollRecoveredExecutors(); });
+  }
+}
+
+void Agent::recoverExecutor(const v1::FrameworkInfo& framework_info,
+                            const RecoveredExecutor& recovered,
+                            std::vector<std::pair<std::string, std::string>>* dead) {
+  const std::string fw_id = framework_info.id().value();
+  const std::string ex_id = recovered.info.executor_id().value();
+  Framework& framework = frameworks_[fw_id];
+  framework.info = framework_info;
+  Executor& executor = framework.executors[ex_id];
+  executor.info = recovered.info;
+  executor.framework_id = fw_id;
+  executor.container_id = recovered.container_id;
+  executor.directory = recovered.directory;
+  executor.pid = recovered.pid;
+  executor.command_executor = recovered.command_executor;
+  executor.recovered = true;
+  executor.state = Executor::State::kLaunching;
+  for (const auto& task : recovered.tasks) {
+    const std::string& task_id = task.info.task_id().value();
+    v1::TaskState latest = task.updates.empty() ? v1::TASK_STAGING : task.updates.back().state();
+    bool all_acknowledged = true;
+    for (const auto& update : task.updates) {
+      all_acknowledged = all_acknowledged && task.acknowledged.contains(update.uuid());
+    }
+    if (isTerminal(latest) && all_acknowledged) {
+      checkpoint_.removeTask(fw_id, ex_id, task_id);
+      continue;
+    }
+    executor.launched_tasks[task_id] = task.info;
+    executor.task_states[task_id] = latest;
+    if (task.updates.empty()) {
+      continue;
+    }
+    UpdateStream& stream = updates_[fw_id + "/" + task_id];
+    stream.framework_id = fw_id;
+    stream.executor_id = ex_id;
+    stream.checkpoint = true;
+    stream.latest = latest;
+    stream.acknowledged = task.acknowledged;
+    for (const auto& update : task.updates) {
+      if (!task.acknowledged.contains(update.uuid())) {
+        stream.pending.push_back(update);
+      }
+    }
+  }
+  if (!executorAlive(recovered.pid, recovered.directory)) {
+    sweepSession(recovered.pid, recovered.directory);
+    dead->emplace_back(fw_id, ex_id);
+    return;
+  }
+  recovered_pids_[recovered.pid] = {fw_id, ex_id};
+  log_->info("executor_recovered framework_id={} executor_id={} pid={} tasks={}", fw_id, ex_id,
+             recovered.pid, executor.launched_tasks.size());
+  executor.registration_timer =
+      loop_.after(flags_.executor_reregistration_timeout, [this, fw_id, ex_id] {
+        Executor* e = findExecutor(fw_id, ex_id);
+        if (e != nullptr && e->state == Executor::State::kLaunching) {
+          e->registration_timer = 0;
+          log_->warn("executor_reregistration_timeout framework_id={} executor_id={}", fw_id,
+                     ex_id);
+          signalTree(e->pid, SIGKILL);
+        }
+      });
+}
+
+void Agent::pollRecoveredExecutors() {
+  std::vector<pid_t> gone;
+  for (const auto& [pid, ids] : recovered_pids_) {
+    Executor* e = findExecutor(ids.first, ids.second);
+    if (e == nullptr || !executorAlive(pid, e->directory)) {
+      gone.push_back(pid);
+    }
+  }
+  for (pid_t pid : gone) {
+    auto [fw_id, ex_id] = recovered_pids_[pid];
+    recovered_pids_.erase(pid);
+    // Not our child: its exit status is unknown. Sweep whatever its session left behind.
+    if (Executor* e = findExecutor(fw_id, ex_id)) {
+      sweepSession(pid, e->directory);
+    }
+    executorTerminated(fw_id, ex_id, "Executor exited", std::nullopt);
+  }
+  if (recovered_pids_.empty() && recovered_poll_timer_ != 0) {
+    loop_.cancel(recovered_poll_timer_);
+    recovered_poll_timer_ = 0;
+  }
+}
+
+// An executor that (re)subscribes lists the updates it has not seen acknowledged and the tasks
+// it runs without a terminal update: take in the updates this agent never received, confirm
+// the ones already acknowledged, and hand it again tasks it never got.
+void Agent::executorResubscribed(Executor& executor, const executor::Call::Subscribe& subscribe) {
+  const std::string fw_id = executor.framework_id;
+  std::set<std::string> reported;
+  for (const auto& task : subscribe.unacknowledged_tasks()) {
+    reported.insert(task.task_id().value());
+  }
+  for (const auto& update : subscribe.unacknowledged_updates()) {
+    v1::TaskStatus status = update.status();
+    const std::string task_id = status.task_id().value();
+    reported.insert(task_id);
+    auto stream = updates_.find(fw_id + "/" + task_id);
+    bool pending = false;
+    if (stream != updates_.end()) {
+      for (const auto& p : stream->second.pending) {
+        pending = pending || p.uuid() == status.uuid();
+      }
+    }
+    if (pending) {
+      continue;
+    }
+    bool known_task = executor.task_states.contains(task_id);
+    if ((stream != updates_.end() && stream->second.acknowledged.contains(status.uuid())) ||
+        !known_task) {
+      executor::Event ack;
+      ack.set_type(executor::Event::ACKNOWLEDGED);
+      *ack.mutable_acknowledged()->mutable_task_id() = status.task_id();
+      ack.mutable_acknowledged()->set_uuid(status.uuid());
+      sendToExecutor(executor, ack);
+      continue;
+    }
+    if (status.uuid().size() != 16 || status.state() == v1::TASK_STAGING) {
+      continue;
+    }
+    status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
+    *status.mutable_executor_id() = executor.info.executor_id();
+    *status.mutable_agent_id() = info_.id();
+    executor.task_states[task_id] = status.state();
+    valid_status_updates_++;
+    statusUpdate(fw_id, status);
+  }
+  if (!executor.recovered) {
+    return;
+  }
+  for (const auto& [task_id, task] : executor.launched_tasks) {
+    auto state = executor.task_states.find(task_id);
+    if (!reported.contains(task_id) && state != executor.task_states.end() &&
+        state->second == v1::TASK_STAGING) {
+      executor::Event event;
+      event.set_type(executor::Event::LAUNCH);
+      *event.mutable_launch()->mutable_task() = task;
+      sendToExecutor(executor, event);
+    }
+  }
+}
+
+void Agent::maybeRemoveExecutorCheckpoint(const std::string& framework_id,
+                                          const std::string& executor_id) {
+  if (findExecutor(framework_id, executor_id) != nullptr) {
+    return;
+  }
+  for (const auto& [key, stream] : updates_) {
+    if (stream.checkpoint && stream.framework_id == framework_id &&
+        stream.executor_id == executor_id && !stream.pending.empty()) {
+      return;
+    }
+  }
+  checkpoint_.removeExecutor(framework_id, executor_id);
+}
+
+}  // namespace plateau::agent
