@@ -86,6 +86,32 @@ TEST(SandboxFiles, BrowseReadAndDownloadStayInsideTheSandbox) {
   EXPECT_EQ(agentGet(cluster, "/files/browse", "/etc").status, 404);
   EXPECT_EQ(agentGet(cluster, "/files/read", "/etc/passwd", "&offset=0").status, 404);
   EXPECT_EQ(agentGet(cluster, "/files/read", sandbox + "/missing", "&offset=0").status, 404);
+
+  // A list of traversal attempts: none may answer with anything from outside the sandbox.
+  const std::vector<std::string> attempts = {
+      sandbox + "/../../../../../../etc/passwd",
+      sandbox + "/sub/../../../../../../../etc/passwd",
+      sandbox + "/./sub/./../../../../../../../../etc/passwd",
+      sandbox + "/escape/etc/passwd",
+      sandbox + "/escape/" + sandbox.substr(1) + "/stdout",
+      sandbox + "/escape/../etc/passwd",
+      latest + "/../../../../../../etc/passwd",
+      latest + "/escape/etc/passwd",
+      sandbox + "/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd",
+      sandbox + "/..%2f..%2f..%2f..%2fetc/passwd",
+      "/etc/passwd",
+      "etc/passwd",
+      "../../../../etc/passwd",
+      sandbox + "/sub/../../" + "../" + "../" + "../" + "../" + "../" + "etc/passwd",
+  };
+  for (const auto& path : attempts) {
+    for (const char* endpoint : {"/files/read", "/files/download", "/files/browse"}) {
+      auto r = agentGet(cluster, endpoint, path, "&offset=0&length=4096");
+      EXPECT_NE(r.status, 200) << endpoint << " " << path << ": " << r.body.substr(0, 200);
+      EXPECT_EQ(r.body.find("root:"), std::string::npos) << endpoint << " " << path;
+      EXPECT_GE(r.status, 400) << endpoint << " " << path;
+    }
+  }
 }
 
 }  // namespace
