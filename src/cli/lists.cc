@@ -62,6 +62,8 @@ const json::Array& arr(const json::Value& v, std::string_view key) {
   return f != nullptr && f->isArray() ? f->asArray() : kEmpty;
 }
 
+}  // namespace
+
 // The master to ask: host:port as given, or the leader elected through ZooKeeper (zk://).
 Result<http::Endpoint> leadingMaster(const std::string& master) {
   EventLoop loop;
@@ -81,7 +83,6 @@ Result<http::Endpoint> leadingMaster(const std::string& master) {
   return *found->value();
 }
 
-}  // namespace
 
 int list(ListKind kind, const std::string& master, bool as_json) {
   auto endpoint = leadingMaster(master);

@@ -4,7 +4,13 @@
 
 #include <string>
 
+#include "common/status.h"
+#include "http/client.h"
+
 namespace plateau::cli {
+
+// The master to ask: host:port as given, or the leader elected through ZooKeeper (zk://).
+Result<http::Endpoint> leadingMaster(const std::string& master);
 
 enum class ListKind { kAgents, kFrameworks, kTasks };
 

@@ -4,6 +4,7 @@
 
 #include "cli/execute.h"
 #include "cli/lists.h"
+#include "cli/ops.h"
 
 int main(int argc, char** argv) {
   using namespace plateau::cli;
@@ -34,6 +35,40 @@ int main(int argc, char** argv) {
   add_list("agent", "agents", ListKind::kAgents);
   add_list("framework", "frameworks", ListKind::kFrameworks);
   add_list("task", "tasks", ListKind::kTasks);
+
+  std::string id;
+  auto* teardown = app.get_subcommand("framework")->add_subcommand("teardown", "Tear a framework down");
+  teardown->add_option("id", id, "Framework id")->required();
+  teardown->add_option("--master", master, "Master address (host:port or zk://)");
+  teardown->callback([&] { std::exit(teardownFramework(master, id)); });
+
+  bool stderr_file = false, follow = false;
+  auto* log = app.get_subcommand("task")->add_subcommand("log", "Print a task's stdout");
+  log->add_option("id", id, "Task id")->required();
+  log->add_option("--master", master, "Master address (host:port or zk://)");
+  log->add_flag("--stderr", stderr_file, "Print stderr instead of stdout");
+  log->add_flag("--follow", follow, "Keep printing until the task ends");
+  log->callback([&] { std::exit(taskLog(master, id, stderr_file, follow)); });
+
+  auto* weights = app.add_subcommand("weights", "Role weights");
+  weights->require_subcommand(1);
+  auto* wget = weights->add_subcommand("get", "Show role weights");
+  wget->add_option("--master", master, "Master address (host:port or zk://)");
+  wget->add_flag("--json", json, "Print JSON");
+  wget->callback([&] { std::exit(weightsGet(master, json)); });
+  std::string role;
+  double weight = 1;
+  auto* wset = weights->add_subcommand("set", "Set a role's weight");
+  wset->add_option("role", role, "Role")->required();
+  wset->add_option("weight", weight, "Weight (positive)")->required();
+  wset->add_option("--master", master, "Master address (host:port or zk://)");
+  wset->callback([&] { std::exit(weightsSet(master, role, weight)); });
+
+  auto* cluster = app.add_subcommand("cluster", "The cluster as a whole");
+  cluster->require_subcommand(1);
+  auto* status = cluster->add_subcommand("status", "Leader, agents, frameworks, tasks, resources");
+  status->add_option("--master", master, "Master address (host:port or zk://)");
+  status->callback([&] { std::exit(clusterStatus(master)); });
 
   execute_cmd->callback([&exec] { std::exit(execute(exec)); });
   CLI11_PARSE(app, argc, argv);

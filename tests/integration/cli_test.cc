@@ -100,3 +100,65 @@ TEST(Examples, CppFrameworkRunsItsTasksOnTheCppExecutor) {
 
 }  // namespace
 }  // namespace plateau::testing
+
+namespace plateau::testing {
+namespace {
+
+TEST(Cli, TaskLogWeightsTeardownAndClusterStatus) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512");
+  std::string master = "--master=" + cluster.master().toString();
+  auto ran = plateau(cluster, {"execute", master, "--name=short", "--command=true"});
+  ASSERT_EQ(ran.exit_code, 0) << ran.output;
+
+  Scheduler talker(cluster.master(), http::ContentType::kJson);
+  v1::FrameworkInfo talker_info;
+  talker_info.set_user("u");
+  talker_info.set_name("talker");
+  ASSERT_TRUE(talker.subscribe(talker_info));
+  auto offers = talker.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  talker.launch(offers->offers().offers(0), "talker",
+                "echo said-on-stdout; echo said-on-stderr >&2; sleep 1000", "cpus:0.5;mem:32");
+  auto running = talker.nextUpdate();
+  ASSERT_TRUE(running && running->state() == v1::TASK_RUNNING);
+  auto out = plateau(cluster, {"task", "log", "talker", master});
+  EXPECT_TRUE(eventually([&] {
+    out = plateau(cluster, {"task", "log", "talker", master});
+    return out.exit_code == 0 && out.output.find("said-on-stdout") != std::string::npos;
+  })) << out.output;
+  auto err = plateau(cluster, {"task", "log", "talker", "--stderr", master});
+  EXPECT_NE(err.output.find("said-on-stderr"), std::string::npos) << err.output;
+  auto missing = plateau(cluster, {"task", "log", "nope", master});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("plateau task list"), std::string::npos) << missing.output;
+
+  auto set = plateau(cluster, {"weights", "set", "eng", "2.5", master});
+  EXPECT_EQ(set.exit_code, 0) << set.output;
+  auto get = plateau(cluster, {"weights", "get", master});
+  EXPECT_NE(get.output.find("eng  2.5"), std::string::npos) << get.output;
+
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  v1::FrameworkInfo info;
+  info.set_user("u");
+  info.set_name("to-tear-down");
+  ASSERT_TRUE(s.subscribe(info));
+  auto down = plateau(cluster, {"framework", "teardown", s.frameworkId(), master});
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  EXPECT_TRUE(eventually([&] {
+    auto state = json::parse(cluster.get("/master/state"));
+    if (!state) return false;
+    for (const auto& f : (*state)["completed_frameworks"].asArray()) {
+      if (f["id"].asString() == s.frameworkId()) return true;
+    }
+    return false;
+  }));
+
+  auto status = plateau(cluster, {"cluster", "status", master});
+  EXPECT_EQ(status.exit_code, 0) << status.output;
+  EXPECT_NE(status.output.find("1 running"), std::string::npos) << status.output;
+  EXPECT_NE(status.output.find("finished"), std::string::npos) << status.output;
+}
+
+}  // namespace
+}  // namespace plateau::testing
