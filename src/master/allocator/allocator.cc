@@ -376,57 +376,50 @@ Status Allocator::removeFramework(const std::string& framework_id) {
   return Status::ok();
 }
 
-Status Allocator::activateFramework(const std::string& framework_id) {
+Result<std::pair<uint32_t, bool>> Allocator::setFrameworkFlag(const std::string& framework_id,
+                                                                bool Framework::*flag,
+                                                                bool value) {
   const auto found = findAddedFramework(framework_id);
   if (!found) {
-    return unknownFramework(framework_id);
+    return std::unexpected(unknownFramework(framework_id));
   }
   Framework& framework = frameworks_[*found];
   const bool before = eligible(framework);
-  framework.active = true;
-  updateEligibility(*found, before);
-  return Status::ok();
+  framework.*flag = value;
+  return std::pair{*found, updateEligibility(*found, before)};
+}
+
+Status Allocator::activateFramework(const std::string& framework_id) {
+  auto set = setFrameworkFlag(framework_id, &Framework::active, true);
+  return set ? Status::ok() : set.error();
 }
 
 Status Allocator::deactivateFramework(const std::string& framework_id) {
-  const auto found = findAddedFramework(framework_id);
-  if (!found) {
-    return unknownFramework(framework_id);
+  auto set = setFrameworkFlag(framework_id, &Framework::active, false);
+  if (!set) {
+    return set.error();
   }
-  Framework& framework = frameworks_[*found];
-  const bool before = eligible(framework);
-  framework.active = false;
-  updateEligibility(*found, before);
-  clearFilters(*found);
+  clearFilters(set->first);
   return Status::ok();
 }
 
 Status Allocator::suppress(const std::string& framework_id) {
-  const auto found = findAddedFramework(framework_id);
-  if (!found) {
-    return unknownFramework(framework_id);
-  }
-  Framework& framework = frameworks_[*found];
-  const bool before = eligible(framework);
-  framework.suppressed = true;
-  updateEligibility(*found, before);
-  return Status::ok();
+  auto set = setFrameworkFlag(framework_id, &Framework::suppressed, true);
+  return set ? Status::ok() : set.error();
 }
 
 Status Allocator::revive(const std::string& framework_id) {
-  const auto found = findAddedFramework(framework_id);
-  if (!found) {
-    return unknownFramework(framework_id);
+  auto set = setFrameworkFlag(framework_id, &Framework::suppressed, false);
+  if (!set) {
+    return set.error();
   }
-  Framework& framework = frameworks_[*found];
-  const bool before = eligible(framework);
-  framework.suppressed = false;
-  if (!updateEligibility(*found, before)) {
+  auto [handle, rose] = *set;
+  if (!rose) {
     // Eligible before and after: only the agents it had filtered can change hands.
-    framework.agents_filtered.forEach(
+    frameworks_[handle].agents_filtered.forEach(
         [this](size_t agent) { markDirty(static_cast<uint32_t>(agent)); });
   }
-  clearFilters(*found);
+  clearFilters(handle);
   return Status::ok();
 }
 

@@ -162,6 +162,10 @@ class Allocator {
   // Brings the sorters in line after a change of eligible() from `before`; true if it rose, in
   // which case the framework is also queued in newly_eligible_.
   bool updateEligibility(uint32_t framework, bool before);
+  // Sets an eligibility flag (active, suppressed) of an added framework: its handle and whether
+  // it became eligible. NotFound for an unknown framework.
+  Result<std::pair<uint32_t, bool>> setFrameworkFlag(const std::string& framework_id,
+                                                     bool Framework::*flag, bool value);
 
   // Allocation bookkeeping; the caller adjusts the agent's free resources.
   void addAllocation(uint32_t framework, uint32_t agent, const Resources& resources);
