@@ -126,20 +126,10 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
 }
 
 void Agent::executorApi(http::Request& request, http::Responder responder) {
-  if (request.method != "POST") {
-    http::Response r = http::Response::text(
-        405, fmt::format("Expecting a 'POST' request, received '{}'", request.method));
-    r.headers["allow"] = "POST";
-    return responder.respond(std::move(r));
-  }
-  auto type = http::bodyType(request);
-  if (!type) {
-    return responder.respond(http::Response::text(415, type.error().message()));
-  }
   executor::Call call;
-  if (Status s = http::decode(request.body, *type, &call); !s.isOk()) {
-    return responder.respond(http::Response::text(
-        400, fmt::format("Failed to parse body into Call protobuf: {}", s.message())));
+  auto type = http::decodeCall(request, &call);
+  if (!type) {
+    return responder.respond(std::move(type.error()));
   }
   if (!call.has_type()) {
     return responder.respond(http::Response::text(400, "Expecting 'type' to be present"));

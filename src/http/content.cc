@@ -95,6 +95,25 @@ std::string encode(const google::protobuf::Message& message, ContentType type) {
   return message.SerializePartialAsString();
 }
 
+std::expected<ContentType, Response> decodeCall(const Request& request,
+                                                google::protobuf::Message* call) {
+  if (request.method != "POST") {
+    Response r = Response::text(
+        405, fmt::format("Expecting a 'POST' request, received '{}'", request.method));
+    r.headers["allow"] = "POST";
+    return std::unexpected(std::move(r));
+  }
+  auto type = bodyType(request);
+  if (!type) {
+    return std::unexpected(Response::text(415, type.error().message()));
+  }
+  if (Status s = decode(request.body, *type, call); !s.isOk()) {
+    return std::unexpected(Response::text(
+        400, fmt::format("Failed to parse body into Call protobuf: {}", s.message())));
+  }
+  return *type;
+}
+
 int httpStatus(const Status& status) {
   switch (status.code()) {
     case StatusCode::kOk: return 200;

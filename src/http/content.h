@@ -30,6 +30,13 @@ Result<ContentType> acceptType(const Request& request);
 Status decode(std::string_view body, ContentType type, google::protobuf::Message* message);
 std::string encode(const google::protobuf::Message& message, ContentType type);
 
+// The first steps every v1 API takes: the request is a POST (else 405 with Allow), its
+// Content-Type is JSON or protobuf (else 415), and its body decodes into `call` (else 400
+// "Failed to parse body into Call protobuf: ..."). The body's type on success, the answer to
+// send otherwise.
+std::expected<ContentType, Response> decodeCall(const Request& request,
+                                                google::protobuf::Message* call);
+
 // The HTTP status that answers a failed Status.
 int httpStatus(const Status& status);
 // A text/plain answer carrying the status's message.

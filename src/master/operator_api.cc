@@ -30,20 +30,10 @@ http::Response empty200() { return http::Response{.status = 200, .headers = {}, 
 }  // namespace
 
 void Master::operatorApi(http::Request& request, http::Responder responder) {
-  if (request.method != "POST") {
-    http::Response r = http::Response::text(
-        405, fmt::format("Expecting a 'POST' request, received '{}'", request.method));
-    r.headers["allow"] = "POST";
-    return responder.respond(std::move(r));
-  }
-  auto body_type = http::bodyType(request);
-  if (!body_type) {
-    return responder.respond(http::Response::text(415, body_type.error().message()));
-  }
   operator_api::Call call;
-  if (Status s = http::decode(request.body, *body_type, &call); !s.isOk()) {
-    return responder.respond(http::Response::text(
-        400, fmt::format("Failed to parse body into Call protobuf: {}", s.message())));
+  auto body_type = http::decodeCall(request, &call);
+  if (!body_type) {
+    return responder.respond(std::move(body_type.error()));
   }
   if (!call.has_type()) {
     return responder.respond(http::Response::text(400, "Expecting 'type' to be present"));

@@ -29,21 +29,11 @@ std::chrono::nanoseconds refuseDuration(const v1::Filters& filters) {
 
 void Master::schedulerApi(http::Request& request, http::Responder responder) {
   metrics_.calls_received++;
-  if (request.method != "POST") {
-    http::Response r = http::Response::text(
-        405, fmt::format("Expecting a 'POST' request, received '{}'", request.method));
-    r.headers["allow"] = "POST";
-    return responder.respond(std::move(r));
-  }
-  auto body_type = http::bodyType(request);
-  if (!body_type) {
-    return responder.respond(http::Response::text(415, body_type.error().message()));
-  }
   scheduler::Call call;
-  if (Status s = http::decode(request.body, *body_type, &call); !s.isOk()) {
-    metrics_.calls_invalid++;
-    return responder.respond(
-        badRequest(fmt::format("Failed to parse body into Call protobuf: {}", s.message())));
+  auto body_type = http::decodeCall(request, &call);
+  if (!body_type) {
+    metrics_.calls_invalid += body_type.error().status == 400 ? 1 : 0;
+    return responder.respond(std::move(body_type.error()));
   }
   if (Status s = validateCall(call); !s.isOk()) {
     metrics_.calls_invalid++;
