@@ -1,0 +1,279 @@
+// End-to-end test of the web UI in real headless Chromium (Debian's /usr/bin/chromium driven by
+// playwright-core): a real plateau-master and plateau-agent on free loopback ports, a task
+// launched with `plateau execute`, and the UI followed as it happens. Screenshots of every page
+// go to docs/screenshots/ (PLATEAU_SCREENSHOT_DIR).
+//
+// Exit codes: 0 passed, 1 failed, 77 skipped (no Chromium or no playwright-core; says why).
+
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const sourceDir = process.env.PLATEAU_SOURCE_DIR || path.resolve(here, '../..');
+const binDir = process.env.PLATEAU_BIN_DIR || path.join(sourceDir, 'build/bin');
+const shotDir = process.env.PLATEAU_SCREENSHOT_DIR || path.join(sourceDir, 'docs/screenshots');
+const chromiumPath = process.env.PLATEAU_CHROMIUM || '/usr/bin/chromium';
+const SKIP = 77;
+const started = Date.now();
+
+function log(message) {
+  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`);
+}
+
+if (!fs.existsSync(chromiumPath)) {
+  console.log(`SKIP: no Chromium at ${chromiumPath} (./dev installs Debian's 'chromium')`);
+  process.exit(SKIP);
+}
+let chromium;
+try {
+  ({ chromium } = await import('playwright-core'));
+} catch (e) {
+  console.log(`SKIP: playwright-core is not installed (run 'npm ci' in tests/browser, or ./dev build): ${e.message}`);
+  process.exit(SKIP);
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'plateau-browser.'));
+const children = [];
+let browser = null;
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function start(name, argv) {
+  const out = fs.openSync(path.join(work, `${name}.log`), 'a');
+  const child = spawn(path.join(binDir, argv[0]), argv.slice(1), { stdio: ['ignore', out, out] });
+  child.name = name;
+  child.exited = new Promise((resolve) => child.on('exit', resolve));
+  children.push(child);
+  return child;
+}
+
+function request(port, urlPath, headers = {}) {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, headers, timeout: 5000 }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
+    });
+    req.on('error', reject);
+    req.on('timeout', () => req.destroy(new Error(`timed out: ${urlPath}`)));
+    req.end();
+  });
+}
+
+// Polls `condition` every 100 ms until it holds (bounded, never a fixed sleep).
+async function eventually(what, condition, timeoutMs = 20000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await condition()) return;
+    } catch { /* not yet */ }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+function check(condition, message) {
+  if (!condition) throw new Error(`check failed: ${message}`);
+}
+
+async function cleanup() {
+  if (browser) await browser.close().catch(() => {});
+  for (const child of children.reverse()) {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await child.exited;
+      clearTimeout(timer);
+    }
+  }
+}
+
+function dumpLogs() {
+  for (const name of ['master', 'agent', 'execute']) {
+    const file = path.join(work, `${name}.log`);
+    if (fs.existsSync(file)) {
+      const text = fs.readFileSync(file, 'utf8');
+      console.log(`----- ${name}.log (last 3000 chars) -----\n${text.slice(-3000)}`);
+    }
+  }
+}
+
+async function main() {
+  fs.mkdirSync(shotDir, { recursive: true });
+  const masterPort = await freePort();
+  const agentPort = await freePort();
+  const master = `127.0.0.1:${masterPort}`;
+  const base = `http://${master}`;
+
+  // No --webui_dir: the master finds the source tree's webui/ by itself.
+  start('master', ['plateau-master', '--ip=127.0.0.1', `--port=${masterPort}`,
+    `--work_dir=${path.join(work, 'master')}`, '--registry=in_memory', '--allocation_interval=100ms']);
+  await eventually('the master', async () => (await request(masterPort, '/health')).status === 200);
+  start('agent', ['plateau-agent', `--master=${master}`, '--ip=127.0.0.1', `--port=${agentPort}`,
+    `--work_dir=${path.join(work, 'agent')}`, '--resources=cpus:4;mem:4096;disk:8192',
+    '--executor_shutdown_grace_period=2secs']);
+  await eventually('the agent', async () => (await request(agentPort, '/health')).status === 200);
+  log(`master on ${master}, agent on 127.0.0.1:${agentPort}`);
+
+  // The static files: index.html at /, assets with their types, revalidation, no traversal.
+  const index = await request(masterPort, '/');
+  check(index.status === 200, `GET / answered ${index.status}: ${index.body}`);
+  check(index.headers['content-type'].startsWith('text/html'), `index content-type ${index.headers['content-type']}`);
+  check(index.body === fs.readFileSync(path.join(sourceDir, 'webui/index.html'), 'utf8'), 'GET / serves webui/index.html');
+  const js = await request(masterPort, '/static/app.js');
+  check(js.status === 200 && js.headers['content-type'].startsWith('text/javascript'), `app.js: ${js.status} ${js.headers['content-type']}`);
+  check(js.headers['cache-control'] === 'no-cache' && js.headers.etag, 'app.js carries Cache-Control and an ETag');
+  const again = await request(masterPort, '/static/app.js', { 'If-None-Match': js.headers.etag });
+  check(again.status === 304 && again.body === '', `revalidation answered ${again.status}`);
+  const css = await request(masterPort, '/static/style.css');
+  check(css.headers['content-type'].startsWith('text/css'), `style.css content-type ${css.headers['content-type']}`);
+  for (const bad of ['/static/../CMakeLists.txt', '/static/%2e%2e/CMakeLists.txt', '/static/..%2f..%2fCMakeLists.txt',
+    '/static//etc/passwd', '/static/nope.js']) {
+    const r = await request(masterPort, bad);
+    check(r.status === 404, `${bad} answered ${r.status}`);
+  }
+  const agentState = await request(agentPort, '/state', { Origin: base });
+  check(agentState.headers['access-control-allow-origin'] === '*', 'the agent allows the UI to read /state');
+  log('static files and CORS headers as expected');
+
+  const userDataDir = fs.mkdtempSync(path.join(work, 'chromium-'));
+  browser = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: chromiumPath,
+    headless: true,
+    viewport: { width: 1280, height: 800 },
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = browser.pages()[0] || await browser.newPage();
+  const problems = [];
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  const shot = async (p, name) => {
+    await p.screenshot({ path: path.join(shotDir, `${name}.png`) });
+    log(`screenshot docs/screenshots/${name}.png`);
+  };
+
+  await page.goto(`${base}/`);
+  // A marker that only survives if the page is never reloaded.
+  await page.evaluate(() => { window.__loadedOnce = true; });
+  await page.waitForFunction(() => document.querySelector('#card-agents .value')?.textContent === '1', null, { timeout: 20000 });
+  await page.waitForFunction(() => document.getElementById('live').textContent === 'live');
+  log('overview shows 1 agent and a live event stream');
+
+  await page.evaluate(() => { location.hash = '#/tasks?state=all'; });
+  await page.waitForSelector('#task-search');
+
+  const taskId = 'webui-tail';
+  const execute = start('execute', ['plateau', 'execute', `--master=${master}`, `--name=${taskId}`,
+    '--command=for i in $(seq 1 30); do echo line $i; sleep 0.5; done', '--resources=cpus:0.5;mem:64']);
+  const stateOf = `tr[data-task$="/${taskId}"] .task-state`;
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'TASK_RUNNING', stateOf, { timeout: 20000 });
+  log('the tasks page shows the task TASK_RUNNING');
+  // The search box filters; the state filter too.
+  await page.fill('#task-search', 'no-such-task');
+  await page.waitForFunction((sel) => !document.querySelector(sel), stateOf);
+  await page.fill('#task-search', 'tail');
+  await page.selectOption('#task-state', 'TASK_RUNNING');
+  await page.waitForSelector(stateOf);
+  await shot(page, 'tasks');
+
+  // The sandbox: the file list and a log tail that grows.
+  await page.click(`tr[data-task$="/${taskId}"] a.sandbox-link`);
+  await page.waitForFunction(() => /line \d+/.test(document.getElementById('log')?.textContent || ''), null, { timeout: 20000 });
+  await page.waitForSelector('#files a[data-file$="/stdout"]');
+  const lastLine = () => page.evaluate(() => {
+    const numbers = [...document.getElementById('log').textContent.matchAll(/line (\d+)/g)].map((m) => Number(m[1]));
+    return numbers.length ? Math.max(...numbers) : 0;
+  });
+  const first = await lastLine();
+  await eventually('new log lines in the sandbox view', async () => (await lastLine()) >= first + 2, 15000);
+  log(`the sandbox tails stdout: line ${first} then line ${await lastLine()}`);
+  await shot(page, 'sandbox');
+
+  await page.evaluate(() => { location.hash = '#/'; });
+  await page.waitForFunction(() => document.querySelector('#card-tasks .value')?.textContent === '1');
+  await page.waitForFunction(() => window.plateau.metrics.samples.length >= 3, null, { timeout: 15000 });
+  await shot(page, 'overview');
+
+  for (const [hash, name, selector] of [
+    ['#/frameworks', 'frameworks', 'table.frameworks'],
+    ['#/agents', 'agents', 'table.agents'],
+    ['#/roles', 'roles', 'table.roles'],
+    ['#/maintenance', 'maintenance', '#status p, #status dl'],
+  ]) {
+    await page.evaluate((h) => { location.hash = h; }, hash);
+    await page.waitForSelector(selector);
+    await shot(page, name);
+  }
+  await page.click('table.agents a');
+  await page.waitForFunction((id) => document.querySelector(`tr[data-task$="/${id}"]`), taskId);
+  await shot(page, 'agent');
+  await page.evaluate(() => { location.hash = '#/frameworks'; });
+  await page.click('table.frameworks a');
+  await page.waitForFunction((id) => document.querySelector(`tr[data-task$="/${id}"]`), taskId);
+  await shot(page, 'framework');
+
+  // The task ends by itself: the tasks page follows it to TASK_FINISHED without a reload.
+  await page.evaluate(() => { location.hash = '#/tasks?state=all'; });
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'TASK_FINISHED', stateOf, { timeout: 40000 });
+  check(await page.evaluate(() => window.__loadedOnce === true), 'the page was never reloaded');
+  log('the tasks page followed the task to TASK_FINISHED without a reload');
+  await execute.exited;
+
+  // A phone-sized screen: no sideways scrolling, the menu folds, tables stack.
+  const phone = await browser.newPage();
+  phone.on('pageerror', (e) => problems.push(`phone page error: ${e.message}`));
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(`${base}/#/`);
+  await phone.waitForFunction(() => document.querySelector('#card-agents .value')?.textContent === '1');
+  const layout = await phone.evaluate(() => ({
+    scroll: document.documentElement.scrollWidth,
+    menu: getComputedStyle(document.getElementById('menu-button')).display,
+    nav: getComputedStyle(document.getElementById('nav')).display,
+  }));
+  check(layout.scroll <= 390, `the phone layout scrolls sideways (${layout.scroll}px wide)`);
+  check(layout.menu !== 'none' && layout.nav === 'none', `phone navigation: menu ${layout.menu}, nav ${layout.nav}`);
+  await shot(phone, 'phone-overview');
+  await phone.click('#menu-button');
+  await phone.click('#nav a[data-page="tasks"]');
+  await phone.selectOption('#task-state', 'all');
+  await phone.waitForSelector(stateOf);
+  const phoneScroll = await phone.evaluate(() => document.documentElement.scrollWidth);
+  check(phoneScroll <= 390, `the phone tasks page scrolls sideways (${phoneScroll}px wide)`);
+  await shot(phone, 'phone-tasks');
+
+  check(problems.length === 0, `the browser reported problems:\n  ${problems.join('\n  ')}`);
+  log('PASS');
+}
+
+let code = 0;
+const watchdog = setTimeout(() => {
+  console.log('FAIL: the test ran past 120 s');
+  dumpLogs();
+  process.exit(1);
+}, 120000);
+try {
+  await main();
+} catch (e) {
+  console.log(`FAIL: ${e.stack || e}`);
+  dumpLogs();
+  code = 1;
+}
+await cleanup();
+clearTimeout(watchdog);
+fs.rmSync(work, { recursive: true, force: true });
+process.exit(code);
