@@ -98,7 +98,11 @@ void Agent::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/state" || path == "/slave(1)/state" || path == "/state.json" ||
       path == "/slave(1)/state.json") {
-    return responder.respond(stateJson());
+    // The master's web UI reads agents directly from the browser (as Mesos's does): these
+    // read-only endpoints allow any origin.
+    http::Response r = stateJson();
+    r.headers["access-control-allow-origin"] = "*";
+    return responder.respond(std::move(r));
   }
   if (path == "/metrics/snapshot") {
     return responder.respond(metricsJson());
@@ -115,7 +119,9 @@ void Agent::route(http::Request& request, http::Responder responder) {
         }
       }
     }
-    return responder.respond(serveFiles(request, sandboxes));
+    http::Response r = serveFiles(request, sandboxes);
+    r.headers["access-control-allow-origin"] = "*";
+    return responder.respond(std::move(r));
   }
   responder.respond(http::Response::text(404, fmt::format("No endpoint at '{}'", path)));
 }

@@ -1,5 +1,7 @@
 #include "master/flags.h"
 
+#include <sys/stat.h>
+
 #include <fmt/format.h>
 
 #include "zookeeper/url.h"
@@ -37,6 +39,9 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "zk://[user:pass@]host:port[,host:port]/path");
   set.addDuration("zk_session_timeout", &f.zk_session_timeout, "ZooKeeper session timeout");
   set.add("quorum", &f.quorum, "Accepted for Mesos compatibility; unused");
+  set.add("webui_dir", &f.webui_dir,
+          "Directory of the web UI's files (default: the source tree's webui/, else "
+          "<prefix>/share/plateau/webui)");
 }
 
 Status validateFlags(const Flags& f) {
@@ -60,6 +65,13 @@ Status validateFlags(const Flags& f) {
     return {StatusCode::kInvalidArgument, fmt::format("Invalid value '{}' for flag '--registry': "
                                                       "expected 'local' or 'in_memory'",
                                                       f.registry)};
+  }
+  if (!f.webui_dir.empty()) {
+    struct stat st {};
+    if (::stat(f.webui_dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+      return {StatusCode::kInvalidArgument,
+              fmt::format("Flag '--webui_dir': '{}' is not a directory", f.webui_dir)};
+    }
   }
   if (!f.zk.empty()) {
     if (auto url = zk::Url::parse(f.zk); !url) {

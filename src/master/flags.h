@@ -30,6 +30,8 @@ struct Flags {
   std::string zk;
   std::chrono::nanoseconds zk_session_timeout = 10s;
   std::string quorum;
+  // The web UI's files; "" finds the source tree's webui/ or the installed one.
+  std::string webui_dir;
 };
 
 // Registers every flag of `flags` with `set`.

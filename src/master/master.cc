@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/version.h"
+#include "master/webui.h"
 
 namespace plateau::master {
 
@@ -47,6 +48,10 @@ Result<uint16_t> Master::start() {
     return port;
   }
   master_id_ = uuids_.text();
+  flags_.webui_dir = webui::resolveDir(flags_.webui_dir);
+  if (flags_.webui_dir.empty()) {
+    log_->warn("webui_missing reason=\"no webui/ directory found\" hint=\"set --webui_dir\"");
+  }
   started_ = std::chrono::steady_clock::now();
   start_time_ = now();
   std::string hostname = flags_.hostname.empty() ? flags_.ip : flags_.hostname;
@@ -134,6 +139,9 @@ void Master::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/master/redirect" || path == "/redirect") {
     return responder.respond(redirect(request));
+  }
+  if (webui::isWebuiPath(path)) {
+    return responder.respond(webui::serve(flags_.webui_dir, request));
   }
   responder.respond(http::Response::text(404, fmt::format("No endpoint at '{}'", path)));
 }

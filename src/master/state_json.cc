@@ -339,6 +339,13 @@ std::vector<std::pair<std::string, double>> Master::metricsSnapshot() const {
     metric(fmt::format("master/{}_used", name), u);
     metric(fmt::format("master/{}_percent", name), t > 0 ? u / t : 0.0);
   }
+  // Offered or allocated, as Mesos's allocator counts them; the web UI charts offered = this
+  // minus master/<name>_used.
+  for (const char* name : {"cpus", "mem", "disk", "gpus"}) {
+    metric(fmt::format("allocator/mesos/resources/{}/total", name), total.scalar(name));
+    metric(fmt::format("allocator/mesos/resources/{}/offered_or_allocated", name),
+           used.scalar(name) + offered.scalar(name));
+  }
   metric("allocator/mesos/allocation_runs", metrics_.allocation_runs);
   metric("allocator/mesos/allocation_run_ms", metrics_.allocation_last_ms);
   metric("plateau/calls_received", metrics_.calls_received);
