@@ -87,6 +87,19 @@ function sortTasks(tasks) {
   return tasks.sort((a, b) => (TERMINAL.has(a.state) - TERMINAL.has(b.state)) || last(b) - last(a));
 }
 
+// Resources held by each agent's active tasks, from the live model (the agent objects of the
+// event stream carry their allocation only as of when they were added).
+function allocatedByAgent() {
+  const byAgent = new Map();
+  for (const t of model.tasks.values()) {
+    if (TERMINAL.has(t.state) || !t.agent_id) continue;
+    const list = byAgent.get(t.agent_id.value) || [];
+    list.push(...(t.resources || []));
+    byAgent.set(t.agent_id.value, list);
+  }
+  return byAgent;
+}
+
 function definitionList(pairs) {
   return `<dl class="facts">${pairs.map(([k, v]) =>
     `<dt>${esc(k)}</dt><dd>${v && v.__raw !== undefined ? v.__raw : esc(v)}</dd>`).join('')}</dl>`;
@@ -240,6 +253,7 @@ function agentsPage() {
         document.getElementById('list').innerHTML = '<p class="empty">No agents registered.</p>';
         return;
       }
+      const allocated = allocatedByAgent();
       document.getElementById('list').innerHTML = `<table class="list agents"><thead><tr><th>ID</th><th>Host</th>
         <th>Address</th><th>Status</th><th>Total</th><th>Allocated</th><th>Registered</th></tr></thead><tbody>${
         agents.map((a) => {
@@ -248,7 +262,7 @@ function agentsPage() {
             <td data-label="Host">${a.agent_info.hostname}</td><td data-label="Address">${agentAddress(a)}</td>
             <td data-label="Status">${a.active === false ? 'inactive' : 'active'}</td>
             <td data-label="Total">${fmtResources(scalars(a.total_resources || a.agent_info.resources))}</td>
-            <td data-label="Allocated">${fmtResources(scalars(a.allocated_resources))}</td>
+            <td data-label="Allocated">${fmtResources(scalars(allocated.get(id)))}</td>
             <td data-label="Registered">${fmtTime(a.registered_time)}</td></tr>`.__raw;
         }).join('')}</tbody></table>`;
     },
@@ -271,8 +285,7 @@ function agentPage(id) {
         ['ID', id], ['Hostname', a.agent_info.hostname], ['Address', agentAddress(a)],
         ['Version', a.version || '—'], ['Status', a.active === false ? 'inactive' : 'active'],
         ['Total', fmtResources(scalars(a.total_resources || a.agent_info.resources))],
-        ['Allocated', fmtResources(scalars(a.allocated_resources))],
-        ['Offered', fmtResources(scalars(a.offered_resources))],
+        ['Allocated to tasks', fmtResources(scalars(allocatedByAgent().get(id)))],
         ['Attributes', attributes || '—'], ['Registered', fmtTime(a.registered_time)],
       ]);
       const tasks = sortTasks([...model.tasks.values()].filter((t) => t.agent_id?.value === id));
