@@ -29,8 +29,8 @@ export class Model {
       for (const fn of [...this.listeners]) fn();
     };
     // requestAnimationFrame stalls in background tabs; a timer keeps the model's views honest.
-    if (document.visibilityState === 'visible') requestAnimationFrame(run);
-    else setTimeout(run, 250);
+    if (typeof document !== 'undefined' && document.visibilityState === 'visible') requestAnimationFrame(run);
+    else setTimeout(run, typeof document === 'undefined' ? 0 : 250);
   }
 
   reset(state) {
