@@ -90,6 +90,7 @@ test('the model follows SUBSCRIBED, then task, agent and framework events', asyn
   // A new SUBSCRIBED (after a reconnect) replaces everything.
   model.apply({ type: 'SUBSCRIBED', subscribed: { get_state: { get_agents: { agents: [agent('a9')] } } } });
   assert.deepEqual([...model.agents.keys()], ['a9']);
+  assert.equal(model.snapshots, 2);
   assert.equal(model.tasks.size, 0);
   assert.equal(model.frameworks.size, 0);
 });

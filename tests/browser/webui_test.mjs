@@ -120,8 +120,9 @@ async function main() {
   const base = `http://${master}`;
 
   // No --webui_dir: the master finds the source tree's webui/ by itself.
-  start('master', ['plateau-master', '--ip=127.0.0.1', `--port=${masterPort}`,
-    `--work_dir=${path.join(work, 'master')}`, '--registry=in_memory', '--allocation_interval=100ms']);
+  const masterArgv = ['plateau-master', '--ip=127.0.0.1', `--port=${masterPort}`,
+    `--work_dir=${path.join(work, 'master')}`, '--allocation_interval=100ms'];
+  let masterProcess = start('master', masterArgv);
   await eventually('the master', async () => (await request(masterPort, '/health')).status === 200);
   start('agent', ['plateau-agent', `--master=${master}`, '--ip=127.0.0.1', `--port=${agentPort}`,
     `--work_dir=${path.join(work, 'agent')}`, '--resources=cpus:4;mem:4096;disk:8192',
@@ -264,6 +265,21 @@ async function main() {
   await shot(phone, 'phone-tasks');
 
   check(problems.length === 0, `the browser reported problems:\n  ${problems.join('\n  ')}`);
+  await phone.close();
+
+  // The event stream survives a master restart: the UI notices, reconnects and reloads its
+  // model from the new SUBSCRIBED snapshot, still without reloading the page.
+  await page.evaluate(() => { location.hash = '#/'; });
+  check(await page.evaluate(() => window.plateau.model.snapshots) === 1, 'one SUBSCRIBED so far');
+  masterProcess.kill('SIGTERM');
+  await masterProcess.exited;
+  await page.waitForFunction(() => document.getElementById('live').textContent === 'reconnecting', null, { timeout: 10000 });
+  masterProcess = start('master', masterArgv);
+  await page.waitForFunction(() => document.getElementById('live').textContent === 'live', null, { timeout: 20000 });
+  await page.waitForFunction(() => window.plateau.model.snapshots === 2, null, { timeout: 10000 });
+  await page.waitForFunction(() => document.querySelector('#card-agents .value')?.textContent === '1', null, { timeout: 20000 });
+  check(await page.evaluate(() => window.__loadedOnce === true), 'the page was never reloaded');
+  log('the UI reconnected to the restarted master and shows its agent again');
   log('PASS');
 }
 

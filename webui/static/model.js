@@ -15,6 +15,7 @@ export class Model {
     this.connected = false;
     this.lastEvent = 0;           // ms, when the stream last said anything
     this.error = '';
+    this.snapshots = 0;           // SUBSCRIBED events seen (1 + reconnects)
     this.listeners = new Set();
     this.scheduled = false;
   }
@@ -56,6 +57,7 @@ export class Model {
     switch (event.type) {
       case 'SUBSCRIBED':
         this.reset(event.subscribed.get_state || {});
+        this.snapshots++;
         break;
       case 'TASK_ADDED': {
         const t = event.task_added.task;
