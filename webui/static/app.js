@@ -188,6 +188,9 @@ function frameworksPage() {
   setPage('Frameworks', '<div id="list"></div><h2>Completed frameworks</h2><div id="completed"></div>');
   const table = (frameworks) => {
     if (!frameworks.length) return '<p class="empty">None.</p>';
+    const more = frameworks.length > MAX_ROWS
+      ? `<p class="note">Showing ${MAX_ROWS} of ${frameworks.length} frameworks.</p>` : '';
+    frameworks = frameworks.slice(0, MAX_ROWS);
     const tasksBy = new Map();
     for (const t of model.tasks.values()) {
       if (TERMINAL.has(t.state)) continue;
@@ -197,7 +200,7 @@ function frameworksPage() {
       e.resources.push(...(t.resources || []));
       tasksBy.set(id, e);
     }
-    return `<table class="list frameworks"><thead><tr><th>ID</th><th>Name</th><th>Roles</th><th>User</th>
+    return more + `<table class="list frameworks"><thead><tr><th>ID</th><th>Name</th><th>Roles</th><th>User</th>
       <th>Status</th><th>Active tasks</th><th>Used</th><th>Registered</th></tr></thead><tbody>${
       frameworks.map((f) => {
         const info = f.framework_info;
@@ -254,7 +257,10 @@ function agentsPage() {
         return;
       }
       const allocated = allocatedByAgent();
-      document.getElementById('list').innerHTML = `<table class="list agents"><thead><tr><th>ID</th><th>Host</th>
+      const more = agents.length > MAX_ROWS
+        ? `<p class="note">Showing ${MAX_ROWS} of ${agents.length} agents.</p>` : '';
+      agents.length = Math.min(agents.length, MAX_ROWS);
+      document.getElementById('list').innerHTML = more + `<table class="list agents"><thead><tr><th>ID</th><th>Host</th>
         <th>Address</th><th>Status</th><th>Total</th><th>Allocated</th><th>Registered</th></tr></thead><tbody>${
         agents.map((a) => {
           const id = a.agent_info.id.value;

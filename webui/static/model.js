@@ -27,11 +27,20 @@ export class Model {
     this.scheduled = true;
     const run = () => {
       this.scheduled = false;
+      const began = Date.now();
       for (const fn of [...this.listeners]) fn();
+      // A big cluster makes a render slow: leave the browser at least 3x that time in between.
+      this.gap = 3 * (Date.now() - began);
+      this.lastRender = Date.now();
     };
+    const browser = typeof document !== 'undefined';
+    const wait = Math.max(0, (this.lastRender || 0) + (this.gap || 0) - Date.now());
     // requestAnimationFrame stalls in background tabs; a timer keeps the model's views honest.
-    if (typeof document !== 'undefined' && document.visibilityState === 'visible') requestAnimationFrame(run);
-    else setTimeout(run, typeof document === 'undefined' ? 0 : 250);
+    if (browser && document.visibilityState === 'visible') {
+      setTimeout(() => requestAnimationFrame(run), wait);
+    } else {
+      setTimeout(run, browser ? Math.max(wait, 250) : wait);
+    }
   }
 
   reset(state) {
