@@ -521,7 +521,7 @@ function sandboxPage(frameworkId, taskId, params) {
       }
       note('');
     } catch (e) {
-      note(e.status === 404 ? 'The file is gone (the sandbox was removed).' : `Reading paused: ${e.message}`);
+      note(e.status === 404 ? 'The agent no longer serves this file (the executor has ended or the sandbox is gone).' : `Reading paused: ${e.message}`);
       if (e.status === 404) return;
     }
     tailTimer = setTimeout(() => tail(mine), 1000);
