@@ -641,7 +641,7 @@ TEST_F(AllocatorTest, NewFrameworksShareSettledAgentsInDrfOrder) {
 
 TEST(AllocatorIncludesTest, DependsOnlyOnTheStandardLibraryAndCommon) {
   const auto folder =
-      std::filesystem::path(__FILE__).parent_path() / "../../../../src/master/allocator";
+      std::filesystem::path(PLATEAU_SOURCE_DIR) / "src/master/allocator";
   ASSERT_TRUE(std::filesystem::exists(folder)) << folder;
   int files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(folder)) {
