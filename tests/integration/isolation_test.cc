@@ -392,5 +392,34 @@ TEST(Isolation, MonitorStatisticsShape) {
   }
 }
 
+TEST(Isolation, RestartedAgentRemovesOrphanCgroups) {
+  if (auto why = cgroupsUnusable({"memory"}); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  CgroupsRoot root;
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512", {"--isolation=cgroups/mem", root.flag()});
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));  // not checkpointing: nothing to recover
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  launch(s, offers->offers().offers(0), "left", "sleep 1000", "cpus:0.5;mem:32");
+  auto running = s.nextUpdate();
+  ASSERT_TRUE(running);
+  ASSERT_EQ(running->state(), v1::TASK_RUNNING);
+  fs::path base = fs::path(cgroupV2() ? "/sys/fs/cgroup" : v1Mount("memory")) / root.name();
+  auto containers = [&] {
+    size_t n = 0;
+    std::error_code ec;
+    for (const auto& e : fs::directory_iterator(base, ec)) {
+      n += e.is_directory() ? 1 : 0;
+    }
+    return n;
+  };
+  ASSERT_EQ(containers(), 1u);
+  cluster.restartAgent(0, SIGKILL);
+  EXPECT_TRUE(eventually([&] { return containers() == 0; })) << cluster.agent(0).log();
+}
+
 }  // namespace
 }  // namespace plateau::testing

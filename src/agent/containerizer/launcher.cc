@@ -206,13 +206,15 @@ Result<pid_t> launchChild(const ChildSpec& spec, const std::function<Status(pid_
       childFail(out, kChdir);
     }
     if (spec.user) {
-      if (::setgroups(spec.user->groups.size(), spec.user->groups.data()) != 0) {
+      // Raw system calls: glibc's wrappers would try to change the ids of the parent's other
+      // threads too, which do not exist in this child.
+      if (::syscall(SYS_setgroups, spec.user->groups.size(), spec.user->groups.data()) != 0) {
         childFail(out, kSetgroups);
       }
-      if (::setgid(spec.user->gid) != 0) {
+      if (::syscall(SYS_setresgid, spec.user->gid, spec.user->gid, spec.user->gid) != 0) {
         childFail(out, kSetgid);
       }
-      if (::setuid(spec.user->uid) != 0) {
+      if (::syscall(SYS_setresuid, spec.user->uid, spec.user->uid, spec.user->uid) != 0) {
         childFail(out, kSetuid);
       }
     }
