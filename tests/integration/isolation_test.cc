@@ -91,6 +91,16 @@ class CgroupsRoot {
   std::string name_;
 };
 
+// Containers' cgroups under a --cgroups_root directory.
+size_t childCgroups(const fs::path& root) {
+  size_t n = 0;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    n += e.is_directory() ? 1 : 0;
+  }
+  return n;
+}
+
 v1::FrameworkInfo framework(const std::string& user = "root") {
   v1::FrameworkInfo info;
   info.set_user(user);
@@ -195,11 +205,8 @@ TEST(Isolation, MemoryHogIsStoppedAtItsLimit) {
   EXPECT_NE(update->message().find("Memory limit exceeded: Requested: 64MB"), std::string::npos)
       << update->message();
   // The container's cgroup is gone with it.
-  std::string base = cgroupV2() ? "/sys/fs/cgroup" : v1Mount("memory");
-  EXPECT_TRUE(eventually([&] {
-    std::error_code ec;
-    return fs::is_empty(fs::path(base) / root.name(), ec) || ec;
-  }));
+  fs::path base = fs::path(cgroupV2() ? "/sys/fs/cgroup" : v1Mount("memory")) / root.name();
+  EXPECT_TRUE(eventually([&] { return childCgroups(base) == 0; }));
 }
 
 TEST(Isolation, CpuLimitedTaskIsThrottled) {
@@ -408,17 +415,9 @@ TEST(Isolation, RestartedAgentRemovesOrphanCgroups) {
   ASSERT_TRUE(running);
   ASSERT_EQ(running->state(), v1::TASK_RUNNING);
   fs::path base = fs::path(cgroupV2() ? "/sys/fs/cgroup" : v1Mount("memory")) / root.name();
-  auto containers = [&] {
-    size_t n = 0;
-    std::error_code ec;
-    for (const auto& e : fs::directory_iterator(base, ec)) {
-      n += e.is_directory() ? 1 : 0;
-    }
-    return n;
-  };
-  ASSERT_EQ(containers(), 1u);
+  ASSERT_EQ(childCgroups(base), 1u);
   cluster.restartAgent(0, SIGKILL);
-  EXPECT_TRUE(eventually([&] { return containers() == 0; })) << cluster.agent(0).log();
+  EXPECT_TRUE(eventually([&] { return childCgroups(base) == 0; })) << cluster.agent(0).log();
 }
 
 }  // namespace
