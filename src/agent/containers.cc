@@ -35,11 +35,11 @@ void addScalars(const google::protobuf::RepeatedPtrField<v1::Resource>& resource
 }  // namespace
 
 Status Agent::startContainerizer() {
-  auto containerizer = Containerizer::create(
-      loop_, containerizerOptions(flags_), log_,
-      [this](const std::string& container_id, Limitation limitation) {
-        containerLimited(container_id, limitation);
-      });
+  auto containerizer =
+      Containerizer::create(loop_, containerizerOptions(flags_), log_,
+                            [this](const std::string& container_id, Limitation limitation) {
+                              containerLimited(container_id, limitation);
+                            });
   if (!containerizer) {
     return containerizer.error();
   }

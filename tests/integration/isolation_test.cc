@@ -110,8 +110,7 @@ v1::FrameworkInfo framework(const std::string& user = "root") {
 
 // Launches one command task; `user` set: CommandInfo.user.
 void launch(Scheduler& s, const v1::Offer& offer, const std::string& task_id,
-            const std::string& command, const std::string& res,
-            const std::string& user = "") {
+            const std::string& command, const std::string& res, const std::string& user = "") {
   scheduler::Call accept;
   accept.set_type(scheduler::Call::ACCEPT);
   *accept.mutable_accept()->add_offer_ids() = offer.id();
@@ -235,17 +234,19 @@ TEST(Isolation, CpuLimitedTaskIsThrottled) {
     if (st == nullptr || st->find("cpus_user_time_secs") == nullptr) {
       return std::nullopt;
     }
-    return std::make_pair((*st)["timestamp"].asDouble(),
-                          (*st)["cpus_user_time_secs"].asDouble() +
-                              (*st)["cpus_system_time_secs"].asDouble());
+    return std::make_pair(
+        (*st)["timestamp"].asDouble(),
+        (*st)["cpus_user_time_secs"].asDouble() + (*st)["cpus_system_time_secs"].asDouble());
   };
   std::optional<std::pair<double, double>> first, last;
   ASSERT_TRUE(eventually([&] { return (first = sample()).has_value(); }));
   // Three seconds of spinning (30 CFS periods) under a 0.3 CPU quota (task + executor).
-  ASSERT_TRUE(eventually([&] {
-    last = sample();
-    return last && last->first - first->first >= 3.0;
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        last = sample();
+        return last && last->first - first->first >= 3.0;
+      },
+      20s));
   double ratio = (last->second - first->second) / (last->first - first->first);
   fmt::print("measured cpu time / wall time = {:.3f} (quota 0.3 cpus)\n", ratio);
   EXPECT_LE(ratio, 0.35);
@@ -299,14 +300,12 @@ TEST(Isolation, UnknownUserFailsTheTask) {
   ASSERT_TRUE(s.subscribe(framework()));
   auto offers = s.next(scheduler::Event::OFFERS);
   ASSERT_TRUE(offers);
-  launch(s, offers->offers().offers(0), "ghost", "true", "cpus:0.5;mem:32",
-         "no-such-user-plateau");
+  launch(s, offers->offers().offers(0), "ghost", "true", "cpus:0.5;mem:32", "no-such-user-plateau");
   auto update = terminalUpdate(s, 20s);
   ASSERT_TRUE(update);
   EXPECT_EQ(update->state(), v1::TASK_FAILED);
   EXPECT_EQ(update->reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
-  EXPECT_NE(update->message().find("no-such-user-plateau"), std::string::npos)
-      << update->message();
+  EXPECT_NE(update->message().find("no-such-user-plateau"), std::string::npos) << update->message();
   // The agent lives on and runs the next task.
   EXPECT_TRUE(statistics(cluster, "/monitor/statistics").has_value());
 }
@@ -349,8 +348,8 @@ TEST(Isolation, DiskQuotaIsEnforced) {
   ASSERT_TRUE(s.subscribe(framework()));
   auto offers = s.next(scheduler::Event::OFFERS);
   ASSERT_TRUE(offers);
-  launch(s, offers->offers().offers(0), "filler",
-         "head -c 8388608 /dev/urandom > big; sleep 1000", "cpus:0.5;mem:32;disk:2");
+  launch(s, offers->offers().offers(0), "filler", "head -c 8388608 /dev/urandom > big; sleep 1000",
+         "cpus:0.5;mem:32;disk:2");
   auto update = terminalUpdate(s, 30s);
   ASSERT_TRUE(update) << cluster.agent(0).log();
   EXPECT_EQ(update->state(), v1::TASK_FAILED) << update->DebugString();

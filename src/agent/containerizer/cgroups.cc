@@ -84,9 +84,8 @@ Result<Layout> detect(const std::string& hierarchy) {
     layout.unified = hierarchy;
     auto text = readFile(controllers.string());
     if (text) {
-      layout.v2_controllers = splitWords(std::string_view(*text).substr(
-                                             0, text->find_last_not_of("\n") + 1),
-                                         ' ');
+      layout.v2_controllers =
+          splitWords(std::string_view(*text).substr(0, text->find_last_not_of("\n") + 1), ' ');
     }
     return layout;
   }
@@ -102,15 +101,13 @@ Result<Layout> detect(const std::string& hierarchy) {
     }
   }
   if (layout.mounts.empty()) {
-    return failedPrecondition(
-        fmt::format("No cgroup v2 hierarchy at '{}' and no cgroup v1 controller mounted under it",
-                    hierarchy));
+    return failedPrecondition(fmt::format(
+        "No cgroup v2 hierarchy at '{}' and no cgroup v1 controller mounted under it", hierarchy));
   }
   return layout;
 }
 
-std::string rootPath(const Layout& layout, const std::string& controller,
-                     const std::string& root) {
+std::string rootPath(const Layout& layout, const std::string& controller, const std::string& root) {
   if (layout.version == Version::kV2) {
     return (fs::path(layout.unified) / root).string();
   }

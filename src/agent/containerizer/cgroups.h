@@ -23,9 +23,9 @@ enum class Version { kV1, kV2 };
 // (several controllers may share a mount, e.g. "cpu,cpuacct").
 struct Layout {
   Version version = Version::kV1;
-  std::string unified;                          // v2 only
-  std::map<std::string, std::string> mounts;    // v1: controller -> mount point
-  std::vector<std::string> v2_controllers;      // v2: what <unified>/cgroup.controllers lists
+  std::string unified;                        // v2 only
+  std::map<std::string, std::string> mounts;  // v1: controller -> mount point
+  std::vector<std::string> v2_controllers;    // v2: what <unified>/cgroup.controllers lists
 };
 
 // v2 when <hierarchy>/cgroup.controllers exists; otherwise the v1 mounts named in

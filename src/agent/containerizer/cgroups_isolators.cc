@@ -19,8 +19,8 @@ class CgroupsIsolator : public Isolator {
  public:
   // v1_controllers: the v1 hierarchies used (e.g. cpu and cpuacct); v2_controller: the
   // controller enabled for it in the unified tree.
-  CgroupsIsolator(std::string name, CgroupsConfig config,
-                  std::vector<std::string> v1_controllers, std::string v2_controller)
+  CgroupsIsolator(std::string name, CgroupsConfig config, std::vector<std::string> v1_controllers,
+                  std::string v2_controller)
       : name_(std::move(name)),
         config_(std::move(config)),
         v1_controllers_(std::move(v1_controllers)),
@@ -39,8 +39,7 @@ class CgroupsIsolator : public Isolator {
       // v2: the controller's files appear in the container's cgroup once every ancestor
       // delegates it.
       if (v2()) {
-        if (Status s = cgroups::enableV2Controllers(config_.layout.unified, dir,
-                                                    {v2_controller_});
+        if (Status s = cgroups::enableV2Controllers(config_.layout.unified, dir, {v2_controller_});
             !s.isOk()) {
           return s;
         }
@@ -177,8 +176,8 @@ class CpuIsolator : public CgroupsIsolator {
       return s;
     }
     if (quota) {
-      if (Status s = cgroups::writeFile(d + "/cpu.cfs_period_us",
-                                        std::to_string(cgroups::kCfsPeriodUs));
+      if (Status s =
+              cgroups::writeFile(d + "/cpu.cfs_period_us", std::to_string(cgroups::kCfsPeriodUs));
           !s.isOk()) {
         return s;
       }

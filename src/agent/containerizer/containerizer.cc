@@ -25,18 +25,17 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::vector<std::string>& knownIsolators() {
-  static const std::vector<std::string> names = {
-      "posix/cpu",   "posix/mem", "cgroups/cpu",    "cgroups/mem",
-      "cgroups/pids", "disk/du",  "namespaces/pid", "filesystem/posix"};
+  static const std::vector<std::string> names = {"posix/cpu",      "posix/mem",       "cgroups/cpu",
+                                                 "cgroups/mem",    "cgroups/pids",    "disk/du",
+                                                 "namespaces/pid", "filesystem/posix"};
   return names;
 }
 
 // Gives the sandbox (and everything in it) to the user the container runs as.
 Status chownTree(const std::string& dir, uid_t uid, gid_t gid) {
   if (::lchown(dir.c_str(), uid, gid) != 0) {
-    return {StatusCode::kPermissionDenied,
-            fmt::format("Failed to chown sandbox '{}' to {}:{}: {}", dir, uid, gid,
-                        strerror(errno))};
+    return {StatusCode::kPermissionDenied, fmt::format("Failed to chown sandbox '{}' to {}:{}: {}",
+                                                       dir, uid, gid, strerror(errno))};
   }
   std::error_code ec;
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -145,17 +144,16 @@ Result<std::unique_ptr<Containerizer>> Containerizer::create(EventLoop& loop,
       isolator = makePosixIsolator(name);
     } else if (name == "cgroups/cpu" || name == "cgroups/mem" || name == "cgroups/pids") {
       const cgroups::Layout& layout = cgroups_config->layout;
-      std::vector<std::string> needed =
-          name == "cgroups/cpu"   ? std::vector<std::string>{"cpu", "cpuacct"}
-          : name == "cgroups/mem" ? std::vector<std::string>{"memory"}
-                                  : std::vector<std::string>{"pids"};
+      std::vector<std::string> needed = name == "cgroups/cpu"
+                                            ? std::vector<std::string>{"cpu", "cpuacct"}
+                                        : name == "cgroups/mem" ? std::vector<std::string>{"memory"}
+                                                                : std::vector<std::string>{"pids"};
       for (const auto& controller : needed) {
-        bool present =
-            layout.version == cgroups::Version::kV2
-                ? (controller == "cpuacct" ||
-                   std::find(layout.v2_controllers.begin(), layout.v2_controllers.end(),
-                             controller) != layout.v2_controllers.end())
-                : layout.mounts.contains(controller);
+        bool present = layout.version == cgroups::Version::kV2
+                           ? (controller == "cpuacct" ||
+                              std::find(layout.v2_controllers.begin(), layout.v2_controllers.end(),
+                                        controller) != layout.v2_controllers.end())
+                           : layout.mounts.contains(controller);
         if (!present) {
           return invalidArgument(fmt::format(
               "Flag '--isolation': {} needs the '{}' cgroup controller, which '{}' does not have",
@@ -218,7 +216,8 @@ Result<pid_t> Containerizer::launch(ContainerConfig config, const LaunchSpec& pr
     }
     child.user = *ids;
   }
-  bool linux_launcher = options_.launcher == "linux" || (options_.launcher.empty() && ::geteuid() == 0);
+  bool linux_launcher =
+      options_.launcher == "linux" || (options_.launcher.empty() && ::geteuid() == 0);
   std::vector<std::string> procs;
   size_t prepared = 0;
   auto undo = [&] {
@@ -283,8 +282,8 @@ void Containerizer::update(const std::string& container_id, double cpus, double 
   it->second.config.disk_mb = disk_mb;
   for (auto& isolator : isolators_) {
     if (Status s = isolator->update(it->second.config); !s.isOk()) {
-      log_->warn("container_update_failed container_id={} isolator={} error=\"{}\"",
-                 container_id, isolator->name(), s.message());
+      log_->warn("container_update_failed container_id={} isolator={} error=\"{}\"", container_id,
+                 isolator->name(), s.message());
     }
   }
 }
@@ -296,9 +295,9 @@ json::Value Containerizer::usage(const std::string& container_id) {
   }
   const ContainerConfig& config = it->second.config;
   json::Value stats = json::Object{};
-  stats.set("timestamp",
-            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                .count());
+  stats.set(
+      "timestamp",
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   stats.set("cpus_limit", config.cpus);
   stats.set("mem_limit_bytes", cgroups::memoryLimitBytes(config.mem_mb));
   for (auto& isolator : isolators_) {

@@ -86,8 +86,8 @@ class Containerizer {
   const std::vector<std::string>& isolation() const { return names_; }
 
  private:
-  Containerizer(EventLoop& loop, ContainerizerOptions options,
-                std::shared_ptr<spdlog::logger> log, LimitationCallback on_limitation);
+  Containerizer(EventLoop& loop, ContainerizerOptions options, std::shared_ptr<spdlog::logger> log,
+                LimitationCallback on_limitation);
   void watch();
 
   struct Container {

@@ -93,9 +93,8 @@ class DiskDuIsolator : public Isolator {
     if (!enforce_ || limit == 0 || !it->second.measured || it->second.used <= limit) {
       return std::nullopt;
     }
-    return Limitation{Limitation::Kind::kDisk,
-                      fmt::format("Disk usage ({}KB) exceeds quota ({}KB)",
-                                  it->second.used / 1024, limit / 1024)};
+    return Limitation{Limitation::Kind::kDisk, fmt::format("Disk usage ({}KB) exceeds quota ({}KB)",
+                                                           it->second.used / 1024, limit / 1024)};
   }
 
   void cleanup(const std::string& container_id) override { containers_.erase(container_id); }

@@ -43,18 +43,30 @@ enum Stage {
 
 const char* stageName(int stage) {
   switch (stage) {
-    case kSetsid: return "setsid";
-    case kMountPrivate: return "make the mount namespace private";
-    case kMountProc: return "mount /proc";
-    case kStdin: return "open stdin";
-    case kStdout: return "open stdout";
-    case kStderr: return "open stderr";
-    case kChdir: return "enter the working directory";
-    case kSetgroups: return "set supplementary groups";
-    case kSetgid: return "set group id";
-    case kSetuid: return "set user id";
-    case kExec: return "execute";
-    default: return "start";
+    case kSetsid:
+      return "setsid";
+    case kMountPrivate:
+      return "make the mount namespace private";
+    case kMountProc:
+      return "mount /proc";
+    case kStdin:
+      return "open stdin";
+    case kStdout:
+      return "open stdout";
+    case kStderr:
+      return "open stderr";
+    case kChdir:
+      return "enter the working directory";
+    case kSetgroups:
+      return "set supplementary groups";
+    case kSetgid:
+      return "set group id";
+    case kSetuid:
+      return "set user id";
+    case kExec:
+      return "execute";
+    default:
+      return "start";
   }
 }
 

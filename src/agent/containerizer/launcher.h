@@ -29,9 +29,9 @@ struct UserIds {
 Result<UserIds> lookupUser(const std::string& name);
 
 struct ChildSpec {
-  LaunchSpec process;              // path, argv, env, working_dir, stdout/stderr paths
-  int clone_flags = 0;             // CLONE_NEWPID, CLONE_NEWNS
-  std::optional<UserIds> user;     // switch to it before exec
+  LaunchSpec process;           // path, argv, env, working_dir, stdout/stderr paths
+  int clone_flags = 0;          // CLONE_NEWPID, CLONE_NEWNS
+  std::optional<UserIds> user;  // switch to it before exec
 };
 
 // Forks the child (with clone flags), runs `place(pid)` while the child waits, then lets it

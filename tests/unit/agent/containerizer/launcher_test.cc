@@ -52,7 +52,8 @@ class LauncherTest : public ::testing::Test {
 
 TEST_F(LauncherTest, ChildWaitsForPlacementThenExecsInItsSandbox) {
   ChildSpec child;
-  child.process = spec("echo $MARK; pwd; echo sid=$(cut -d' ' -f6 /proc/$$/stat) pid=$$; cat placed");
+  child.process =
+      spec("echo $MARK; pwd; echo sid=$(cut -d' ' -f6 /proc/$$/stat) pid=$$; cat placed");
   // The child has not exec'd while `place` runs: a file written now is there when it starts.
   auto pid = launchChild(child, [&](pid_t p) -> Status {
     std::ofstream(dir_ + "/placed") << "placed-" << p << "\n";
