@@ -131,6 +131,9 @@ class Agent {
   void containerLimited(const std::string& container_id, const Limitation& limitation);
   // A terminal update from an executor whose container crossed a limit carries the limit.
   void applyLimitation(Executor& executor, v1::TaskStatus* status);
+  // The executor is gone: notes a limit its container crossed (the kernel may have killed the
+  // executor itself for memory), then destroys the container.
+  void containerEnded(Executor& executor);
   http::Response monitorStatistics();
 
   // recovery.cc

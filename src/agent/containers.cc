@@ -124,6 +124,15 @@ void Agent::applyLimitation(Executor& executor, v1::TaskStatus* status) {
   status->set_source(v1::TaskStatus::SOURCE_AGENT);
 }
 
+void Agent::containerEnded(Executor& executor) {
+  if (!executor.termination_reason) {
+    if (auto limitation = containerizer_->limitation(executor.container_id)) {
+      containerLimited(executor.container_id, *limitation);
+    }
+  }
+  containerizer_->destroy(executor.container_id);
+}
+
 http::Response Agent::monitorStatistics() {
   std::string out;
   json::Writer w(&out);

@@ -340,7 +340,7 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
   if (executor.registration_timer != 0) {
     loop_.cancel(executor.registration_timer);
   }
-  containerizer_->destroy(executor.container_id);
+  containerEnded(executor);
   if (executor.stream) {
     auto stream = std::move(executor.stream);
     stream->close();

@@ -208,6 +208,30 @@ TEST(Isolation, MemoryHogIsStoppedAtItsLimit) {
   EXPECT_TRUE(eventually([&] { return childCgroups(base) == 0; }));
 }
 
+TEST(Isolation, MemoryLimitIsReportedWhenTheExecutorIsTheVictim) {
+  if (auto why = cgroupsUnusable({"memory"}); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  CgroupsRoot root;
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512", {"--isolation=cgroups/mem", root.flag()});
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  // The task makes its executor (its parent) the OOM killer's first choice.
+  launch(s, offers->offers().offers(0), "shielded",
+         "echo 1000 > /proc/$PPID/oom_score_adj && head -c 400M /dev/zero | tail",
+         "cpus:0.5;mem:32");
+  auto update = terminalUpdate(s, 60s);
+  ASSERT_TRUE(update) << cluster.agent(0).log();
+  EXPECT_EQ(update->state(), v1::TASK_FAILED) << update->DebugString();
+  EXPECT_EQ(update->reason(), v1::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY)
+      << update->DebugString();
+  fs::path base = fs::path(cgroupV2() ? "/sys/fs/cgroup" : v1Mount("memory")) / root.name();
+  EXPECT_TRUE(eventually([&] { return childCgroups(base) == 0; }));
+}
+
 TEST(Isolation, CpuLimitedTaskIsThrottled) {
   if (auto why = cgroupsUnusable({"cpu", "cpuacct"}); !why.empty()) {
     GTEST_SKIP() << why;
