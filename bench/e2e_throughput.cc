@@ -133,7 +133,7 @@ int main(int argc, char** argv) {
   pid_t agent_pid = spawn({bin_dir + "/plateau-agent", "--master=" + master.toString(),
                            "--ip=127.0.0.1", fmt::format("--port={}", agent.port),
                            "--work_dir=" + dir + "/a", "--resources=cpus:64;mem:65536;disk:1024",
-                           "--logging_level=warning"},
+                           "--logging_level=warning", "--switch_user=false"},  // user "bench"
                           dir + "/agent.log");
   if (!waitHealthy(agent)) {
     fmt::print(stderr, "agent did not come up; see {}/agent.log\n", dir);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/containerizer/containerizer.h"
 #include "agent/files.h"
 #include "common/process.h"
 
@@ -51,6 +52,9 @@ Result<uint16_t> Agent::start() {
       loop_, [this](http::Request& request, http::Responder responder) {
         route(request, std::move(responder));
       });
+  if (Status s = startContainerizer(); !s.isOk()) {
+    return std::unexpected(s);
+  }
   auto port = server_->listen(flags_.ip, flags_.port);
   if (!port) {
     return port;
@@ -67,6 +71,7 @@ Result<uint16_t> Agent::start() {
   log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, *port,
              flags_.master, resources_.toString());
   recover();
+  recoverContainers();
   if (detector_) {
     detector_->start();
   } else {
@@ -83,6 +88,10 @@ void Agent::shutdown() {
     }
     for (auto& [ex_id, executor] : framework.executors) {
       signalTree(executor.pid, SIGKILL);
+      if (containerizer_) {
+        containerizer_->kill(executor.container_id);
+        containerizer_->destroy(executor.container_id);
+      }
     }
   }
 }
@@ -103,6 +112,9 @@ void Agent::route(http::Request& request, http::Responder responder) {
     http::Response r = stateJson();
     r.headers["access-control-allow-origin"] = "*";
     return responder.respond(std::move(r));
+  }
+  if (path == "/monitor/statistics" || path == "/monitor/statistics.json") {
+    return responder.respond(monitorStatistics());
   }
   if (path == "/metrics/snapshot") {
     return responder.respond(metricsJson());

@@ -10,6 +10,7 @@
 #include <deque>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 #include <unordered_map>
@@ -33,6 +34,10 @@
 
 namespace plateau::agent {
 
+class Containerizer;
+struct ContainerConfig;
+struct Limitation;
+
 namespace v1 = mesos::v1;
 namespace executor = mesos::v1::executor;
 namespace internal = plateau::internal;
@@ -55,6 +60,10 @@ struct Executor {
   std::vector<executor::Event> pending_kills;  // KILLs waiting for the executor to subscribe
   EventLoop::TimerId kill_timer = 0;
   EventLoop::TimerId registration_timer = 0;
+  // Why the container ended, when the agent knows better than the executor (a limitation, a
+  // launch failure): unfinished tasks fail with it.
+  std::optional<v1::TaskStatus::Reason> termination_reason;
+  std::string termination_message;
 };
 
 struct Framework {
@@ -114,6 +123,19 @@ class Agent {
   Executor* findExecutor(const std::string& framework_id, const std::string& executor_id);
   v1::ExecutorInfo commandExecutorInfo(const v1::TaskInfo& task, const std::string& framework_id);
 
+  // containers.cc: the agent's side of the containerizer
+  Status startContainerizer();
+  ContainerConfig containerConfig(const Executor& executor) const;
+  std::string executorUser(const Framework& framework, const Executor& executor) const;
+  void recoverContainers();
+  void containerLimited(const std::string& container_id, const Limitation& limitation);
+  // A terminal update from an executor whose container crossed a limit carries the limit.
+  void applyLimitation(Executor& executor, v1::TaskStatus* status);
+  // The executor is gone: notes a limit its container crossed (the kernel may have killed the
+  // executor itself for memory), then destroys the container.
+  void containerEnded(Executor& executor);
+  http::Response monitorStatistics();
+
   // recovery.cc
   void recover();
   void recoverExecutor(const v1::FrameworkInfo& framework, const RecoveredExecutor& recovered,
@@ -163,6 +185,7 @@ class Agent {
   std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)
   std::unordered_map<std::string, UpdateStream> updates_;                 // key: fw + '/' + task
   Checkpoint checkpoint_;
+  std::unique_ptr<Containerizer> containerizer_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> recovered_pids_;
   EventLoop::TimerId recovered_poll_timer_ = 0;
   uint64_t tasks_finished_ = 0;

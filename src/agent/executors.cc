@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer/containerizer.h"
 #include "common/process.h"
 #include "common/task_state.h"
 
@@ -32,6 +33,9 @@ v1::ExecutorInfo Agent::commandExecutorInfo(const v1::TaskInfo& task,
   info.mutable_command()->set_value(executor_path_);
   info.mutable_command()->set_shell(false);
   info.mutable_command()->add_arguments("plateau-executor");
+  if (task.command().has_user()) {
+    info.mutable_command()->set_user(task.command().user());  // the executor runs as the task
+  }
   if (task.command().has_environment()) {
     *info.mutable_command()->mutable_environment() = task.command().environment();
   }
@@ -99,8 +103,11 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
   spec.working_dir = executor.directory;
   spec.stdout_path = (dir / "stdout").string();
   spec.stderr_path = (dir / "stderr").string();
-  auto pid = launchProcess(spec);
+  auto pid = containerizer_->launch(containerConfig(executor), spec,
+                                    executorUser(framework, executor));
   if (!pid) {
+    executor.termination_reason = v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED;
+    executor.termination_message = "Failed to launch container: " + pid.error().message();
     return fail(pid.error().message());
   }
   executor.pid = *pid;
@@ -171,6 +178,7 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count());
       }
+      applyLimitation(*executor, &status);
       executor->task_states[status.task_id().value()] = status.state();
       valid_status_updates_++;
       statusUpdate(call.framework_id().value(), status);
@@ -255,6 +263,9 @@ void Agent::subscribeExecutor(const executor::Call& call, http::ContentType acce
 
 void Agent::launchOnExecutor(Executor& executor, const v1::TaskInfo& task) {
   executor.launched_tasks[task.task_id().value()] = task;
+  // A task joining a running executor grows its container's limits.
+  ContainerConfig grown = containerConfig(executor);
+  containerizer_->update(grown.container_id, grown.cpus, grown.mem_mb, grown.disk_mb);
   executor::Event event;
   event.set_type(executor::Event::LAUNCH);
   *event.mutable_launch()->mutable_task() = task;
@@ -329,6 +340,7 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
   if (executor.registration_timer != 0) {
     loop_.cancel(executor.registration_timer);
   }
+  containerEnded(executor);
   if (executor.stream) {
     auto stream = std::move(executor.stream);
     stream->close();
@@ -339,6 +351,12 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
       continue;
     }
     bool killed = executor.state == Executor::State::kTerminating;
+    if (executor.termination_reason) {
+      statusUpdate(framework_id,
+                   agentStatus(task_id, v1::TASK_FAILED, *executor.termination_reason,
+                               executor.termination_message, executor_id));
+      continue;
+    }
     statusUpdate(framework_id,
                  agentStatus(task_id, killed ? v1::TASK_KILLED : v1::TASK_FAILED,
                              v1::TaskStatus::REASON_EXECUTOR_TERMINATED,

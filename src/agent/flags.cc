@@ -1,5 +1,7 @@
 #include "agent/flags.h"
 
+#include "agent/containerizer/containerizer.h"
+
 namespace plateau::agent {
 
 void registerFlags(flags::FlagSet& set, Flags& f) {
@@ -29,6 +31,35 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.addDuration("executor_reregistration_timeout", &f.executor_reregistration_timeout,
                   "Time a recovered executor gets to subscribe again before it is killed");
   set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
+  set.add("isolation", &f.isolation,
+          "Comma-separated isolators: posix/cpu, posix/mem, cgroups/cpu, cgroups/mem, "
+          "cgroups/pids, disk/du, namespaces/pid, filesystem/posix");
+  set.add("launcher", &f.launcher,
+          "'posix' (own session) or 'linux' (namespaces as --isolation asks); default linux "
+          "when running as root");
+  set.add("cgroups_hierarchy", &f.cgroups_hierarchy, "Where the cgroup hierarchies are mounted");
+  set.add("cgroups_root", &f.cgroups_root, "Cgroup under which containers' cgroups are made");
+  set.add("cgroups_enable_cfs", &f.cgroups_enable_cfs,
+          "Hard CPU limits with the CFS bandwidth controller (cgroups/cpu)");
+  set.add("enforce_container_disk_quota", &f.enforce_container_disk_quota,
+          "Kill containers whose sandbox outgrows their disk resource (disk/du)");
+  set.addDuration("container_disk_watch_interval", &f.container_disk_watch_interval,
+                  "Time between two sandbox disk usage measurements (disk/du)");
+  set.add("switch_user", &f.switch_user,
+          "Run tasks as their user (CommandInfo.user or FrameworkInfo.user)");
+}
+
+ContainerizerOptions containerizerOptions(const Flags& f) {
+  ContainerizerOptions o;
+  o.isolation = f.isolation;
+  o.launcher = f.launcher;
+  o.cgroups_hierarchy = f.cgroups_hierarchy;
+  o.cgroups_root = f.cgroups_root;
+  o.cgroups_enable_cfs = f.cgroups_enable_cfs;
+  o.enforce_container_disk_quota = f.enforce_container_disk_quota;
+  o.container_disk_watch_interval = f.container_disk_watch_interval;
+  o.switch_user = f.switch_user;
+  return o;
 }
 
 Status validateFlags(const Flags& f) {
@@ -42,6 +73,9 @@ Status validateFlags(const Flags& f) {
   if (f.recover != "reconnect" && f.recover != "cleanup") {
     return {StatusCode::kInvalidArgument,
             "Flag '--recover' must be 'reconnect' or 'cleanup'"};
+  }
+  if (Status s = validateContainerizerOptions(containerizerOptions(f)); !s.isOk()) {
+    return s;
   }
   return {};
 }

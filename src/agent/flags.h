@@ -28,9 +28,22 @@ struct Flags {
   std::chrono::nanoseconds recovery_timeout = 15min;
   std::chrono::nanoseconds executor_reregistration_timeout = 2s;
   std::string logging_level = "info";
+  // Containerizer (src/agent/containerizer): Mesos's names and defaults, cgroups_root aside.
+  std::string isolation = "posix/cpu,posix/mem";
+  std::string launcher;  // posix | linux; empty: linux when running as root
+  std::string cgroups_hierarchy = "/sys/fs/cgroup";
+  std::string cgroups_root = "plateau";
+  bool cgroups_enable_cfs = false;
+  bool enforce_container_disk_quota = false;
+  std::chrono::nanoseconds container_disk_watch_interval = 15s;
+  bool switch_user = true;
 };
 
+struct ContainerizerOptions;
+
 void registerFlags(flags::FlagSet& set, Flags& flags);
+// The containerizer's share of the flags.
+ContainerizerOptions containerizerOptions(const Flags& flags);
 Status validateFlags(const Flags& flags);
 
 }  // namespace plateau::agent

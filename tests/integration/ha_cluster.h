@@ -67,7 +67,8 @@ class HaCluster {
                                  "--master=" + zk_url_, "--ip=127.0.0.1",
                                  fmt::format("--port={}", freePort()),
                                  fmt::format("--work_dir={}/agent{}", dir_, i),
-                                 "--resources=" + resources},
+                                 "--resources=" + resources,
+                                 "--switch_user=false"},  // frameworks name user "u"
         fmt::format("{}/agent{}.log", dir_, i)));
   }
 

@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -221,6 +222,12 @@ size_t Cluster::addAgent(const std::string& resources, std::vector<std::string> 
       fmt::format("--work_dir={}/agent{}", dir_, index),
       "--resources=" + resources,
       "--executor_shutdown_grace_period=2secs"};
+  // Test frameworks name users this host lacks ("u"): tasks run as the test's own user unless
+  // a test asks for --switch_user.
+  if (std::none_of(flags.begin(), flags.end(),
+                   [](const std::string& f) { return f.starts_with("--switch_user"); })) {
+    argv.push_back("--switch_user=false");
+  }
   argv.insert(argv.end(), flags.begin(), flags.end());
   size_t before = registeredAgents();
   agents_.push_back(std::make_unique<Process>(fmt::format("agent{}", index), argv,

@@ -1,0 +1,379 @@
+#include "agent/containerizer/containerizer.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "agent/containerizer/cgroups.h"
+#include "agent/containerizer/isolators.h"
+#include "agent/containerizer/launcher.h"
+#include "agent/containerizer/proc_tree.h"
+#include "http/event_loop.h"
+
+namespace plateau::agent {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+namespace {
+
+const std::vector<std::string>& knownIsolators() {
+  static const std::vector<std::string> names = {"posix/cpu",      "posix/mem",       "cgroups/cpu",
+                                                 "cgroups/mem",    "cgroups/pids",    "disk/du",
+                                                 "namespaces/pid", "filesystem/posix"};
+  return names;
+}
+
+// Gives the sandbox (and everything in it) to the user the container runs as.
+Status chownTree(const std::string& dir, uid_t uid, gid_t gid) {
+  if (::lchown(dir.c_str(), uid, gid) != 0) {
+    return {StatusCode::kPermissionDenied, fmt::format("Failed to chown sandbox '{}' to {}:{}: {}",
+                                                       dir, uid, gid, strerror(errno))};
+  }
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    (void)::lchown(it->path().c_str(), uid, gid);
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> parseIsolation(const std::string& flag) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= flag.size()) {
+    size_t end = flag.find(',', start);
+    if (end == std::string::npos) {
+      end = flag.size();
+    }
+    std::string name = flag.substr(start, end - start);
+    name.erase(0, name.find_first_not_of(" \t"));
+    name.erase(name.find_last_not_of(" \t") + 1);
+    start = end + 1;
+    if (name.empty()) {
+      continue;
+    }
+    const auto& known = knownIsolators();
+    if (std::find(known.begin(), known.end(), name) == known.end()) {
+      std::string list;
+      for (const auto& k : known) {
+        list += (list.empty() ? "" : ", ") + k;
+      }
+      return invalidArgument(
+          fmt::format("Flag '--isolation': unknown isolator '{}' (known: {})", name, list));
+    }
+    if (std::find(out.begin(), out.end(), name) == out.end()) {
+      out.push_back(name);
+    }
+  }
+  return out;
+}
+
+Status validateContainerizerOptions(const ContainerizerOptions& options) {
+  auto names = parseIsolation(options.isolation);
+  if (!names) {
+    return names.error();
+  }
+  if (!options.launcher.empty() && options.launcher != "posix" && options.launcher != "linux") {
+    return {StatusCode::kInvalidArgument, "Flag '--launcher' must be 'posix' or 'linux'"};
+  }
+  bool pid_ns = std::find(names->begin(), names->end(), "namespaces/pid") != names->end();
+  if (pid_ns && options.launcher == "posix") {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--isolation': 'namespaces/pid' needs the linux launcher (--launcher=linux)"};
+  }
+  if (pid_ns && options.launcher.empty() && ::geteuid() != 0) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--isolation': 'namespaces/pid' needs the linux launcher, which needs root"};
+  }
+  if (options.container_disk_watch_interval <= 0ns) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--container_disk_watch_interval' must be positive"};
+  }
+  if (options.cgroups_root.empty() || options.cgroups_root.find("..") != std::string::npos) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--cgroups_root' must be a non-empty relative path without '..'"};
+  }
+  return {};
+}
+
+Containerizer::Containerizer(EventLoop& loop, ContainerizerOptions options,
+                             std::shared_ptr<spdlog::logger> log, LimitationCallback on_limitation)
+    : loop_(loop),
+      options_(std::move(options)),
+      log_(std::move(log)),
+      on_limitation_(std::move(on_limitation)) {}
+
+Containerizer::~Containerizer() {
+  if (watch_timer_ != 0) {
+    loop_.cancel(watch_timer_);
+  }
+}
+
+Result<std::unique_ptr<Containerizer>> Containerizer::create(EventLoop& loop,
+                                                             ContainerizerOptions options,
+                                                             std::shared_ptr<spdlog::logger> log,
+                                                             LimitationCallback on_limitation) {
+  if (Status s = validateContainerizerOptions(options); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  auto names = parseIsolation(options.isolation);
+  std::unique_ptr<Containerizer> c(
+      new Containerizer(loop, options, std::move(log), std::move(on_limitation)));
+  c->names_ = *names;
+  std::optional<CgroupsConfig> cgroups_config;
+  for (const auto& name : *names) {
+    if (name.starts_with("cgroups/") && !cgroups_config) {
+      auto layout = cgroups::detect(options.cgroups_hierarchy);
+      if (!layout) {
+        return invalidArgument(fmt::format("Flag '--isolation': {} needs cgroups: {}", name,
+                                           layout.error().message()));
+      }
+      cgroups_config = CgroupsConfig{*layout, options.cgroups_root, options.cgroups_enable_cfs};
+    }
+    std::unique_ptr<Isolator> isolator;
+    if (name == "posix/cpu" || name == "posix/mem") {
+      isolator = makePosixIsolator(name);
+    } else if (name == "cgroups/cpu" || name == "cgroups/mem" || name == "cgroups/pids") {
+      const cgroups::Layout& layout = cgroups_config->layout;
+      std::vector<std::string> needed = name == "cgroups/cpu"
+                                            ? std::vector<std::string>{"cpu", "cpuacct"}
+                                        : name == "cgroups/mem" ? std::vector<std::string>{"memory"}
+                                                                : std::vector<std::string>{"pids"};
+      for (const auto& controller : needed) {
+        bool present = layout.version == cgroups::Version::kV2
+                           ? (controller == "cpuacct" ||
+                              std::find(layout.v2_controllers.begin(), layout.v2_controllers.end(),
+                                        controller) != layout.v2_controllers.end())
+                           : layout.mounts.contains(controller);
+        if (!present) {
+          return invalidArgument(fmt::format(
+              "Flag '--isolation': {} needs the '{}' cgroup controller, which '{}' does not have",
+              name, controller, options.cgroups_hierarchy));
+        }
+      }
+      isolator = name == "cgroups/cpu"   ? makeCgroupsCpuIsolator(*cgroups_config)
+                 : name == "cgroups/mem" ? makeCgroupsMemIsolator(*cgroups_config)
+                                         : makeCgroupsPidsIsolator(*cgroups_config);
+    } else if (name == "disk/du") {
+      isolator = makeDiskDuIsolator(loop, options.container_disk_watch_interval,
+                                    options.enforce_container_disk_quota);
+    } else if (name == "namespaces/pid") {
+      isolator = makePidNamespaceIsolator();
+    } else {
+      isolator = makeFilesystemPosixIsolator();
+    }
+    c->isolators_.push_back(std::move(isolator));
+  }
+  Containerizer* self = c.get();
+  c->watch_timer_ = loop.every(500ms, [self] { self->watch(); });
+  return c;
+}
+
+Result<pid_t> Containerizer::launch(ContainerConfig config, const LaunchSpec& process,
+                                    const std::string& user) {
+  const std::string id = config.container_id;
+  if (containers_.contains(id)) {
+    return std::unexpected(
+        Status(StatusCode::kAlreadyExists, fmt::format("Container '{}' already exists", id)));
+  }
+  ChildSpec child;
+  child.process = process;
+  if (options_.switch_user && !user.empty()) {
+    auto ids = lookupUser(user);
+    if (!ids) {
+      return std::unexpected(ids.error());
+    }
+    // Output files exist before the child opens them, so they belong to the user too.
+    for (const auto& path : {process.stdout_path, process.stderr_path}) {
+      if (!path.empty()) {
+        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+        if (fd >= 0) {
+          ::close(fd);
+        }
+      }
+    }
+    if (ids->uid != ::geteuid() || ids->gid != ::getegid()) {
+      if (Status s = chownTree(config.directory, ids->uid, ids->gid); !s.isOk()) {
+        return std::unexpected(s);
+      }
+    }
+    std::erase_if(child.process.env, [](const std::string& e) {
+      return e.starts_with("USER=") || e.starts_with("LOGNAME=") || e.starts_with("HOME=");
+    });
+    child.process.env.push_back("USER=" + ids->name);
+    child.process.env.push_back("LOGNAME=" + ids->name);
+    if (!ids->home.empty()) {
+      child.process.env.push_back("HOME=" + ids->home);
+    }
+    child.user = *ids;
+  }
+  bool linux_launcher =
+      options_.launcher == "linux" || (options_.launcher.empty() && ::geteuid() == 0);
+  std::vector<std::string> procs;
+  size_t prepared = 0;
+  auto undo = [&] {
+    for (size_t i = prepared; i > 0; i--) {
+      isolators_[i - 1]->cleanup(id);
+    }
+  };
+  for (auto& isolator : isolators_) {
+    if (Status s = isolator->prepare(config); !s.isOk()) {
+      undo();
+      return std::unexpected(
+          Status(s.code(), fmt::format("Isolator {} failed: {}", isolator->name(), s.message())));
+    }
+    prepared++;
+    for (auto& file : isolator->procsFiles(id)) {
+      if (std::find(procs.begin(), procs.end(), file) == procs.end()) {
+        procs.push_back(file);
+      }
+    }
+    if (linux_launcher) {
+      child.clone_flags |= isolator->cloneFlags();
+    }
+  }
+  // Nothing to do between fork and exec (no cgroup, namespace or user): posix_spawn, which
+  // does not copy the agent's address space, is the cheaper way.
+  bool plain = procs.empty() && child.clone_flags == 0 && !child.user;
+  auto pid = plain ? launchProcess(child.process)
+                   : launchChild(child, [&](pid_t pid) -> Status {
+                       for (const auto& file : procs) {
+                         if (Status s = cgroups::writeFile(file, std::to_string(pid));
+                             !s.isOk()) {
+                           return s;
+                         }
+                       }
+                       return {};
+                     });
+  if (!pid) {
+    undo();
+    return pid;
+  }
+  config.pid = *pid;
+  containers_[id].config = config;
+  log_->info("container_launched container_id={} pid={} isolation={} user={}", id, *pid,
+             options_.isolation, child.user ? child.user->name : "(agent)");
+  return pid;
+}
+
+void Containerizer::recover(const std::vector<ContainerConfig>& alive) {
+  std::set<std::string> ids;
+  for (const auto& config : alive) {
+    ids.insert(config.container_id);
+    containers_[config.container_id].config = config;
+  }
+  for (auto& isolator : isolators_) {
+    isolator->recover(ids);
+  }
+}
+
+void Containerizer::update(const std::string& container_id, double cpus, double mem_mb,
+                           double disk_mb) {
+  auto it = containers_.find(container_id);
+  if (it == containers_.end()) {
+    return;
+  }
+  it->second.config.cpus = cpus;
+  it->second.config.mem_mb = mem_mb;
+  it->second.config.disk_mb = disk_mb;
+  for (auto& isolator : isolators_) {
+    if (Status s = isolator->update(it->second.config); !s.isOk()) {
+      log_->warn("container_update_failed container_id={} isolator={} error=\"{}\"", container_id,
+                 isolator->name(), s.message());
+    }
+  }
+}
+
+json::Value Containerizer::usage(const std::string& container_id) {
+  auto it = containers_.find(container_id);
+  if (it == containers_.end()) {
+    return {};
+  }
+  const ContainerConfig& config = it->second.config;
+  json::Value stats = json::Object{};
+  stats.set(
+      "timestamp",
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  stats.set("cpus_limit", config.cpus);
+  stats.set("mem_limit_bytes", cgroups::memoryLimitBytes(config.mem_mb));
+  for (auto& isolator : isolators_) {
+    isolator->usage(config, &stats);
+  }
+  return stats;
+}
+
+std::optional<Limitation> Containerizer::limitation(const std::string& container_id) {
+  auto it = containers_.find(container_id);
+  if (it == containers_.end()) {
+    return std::nullopt;
+  }
+  for (auto& isolator : isolators_) {
+    if (auto limit = isolator->check(it->second.config)) {
+      it->second.limited = true;
+      return limit;
+    }
+  }
+  return std::nullopt;
+}
+
+void Containerizer::watch() {
+  std::vector<std::pair<std::string, Limitation>> found;
+  for (auto& [id, container] : containers_) {
+    if (container.limited) {
+      continue;
+    }
+    for (auto& isolator : isolators_) {
+      if (auto limit = isolator->check(container.config)) {
+        container.limited = true;
+        found.emplace_back(id, *limit);
+        break;
+      }
+    }
+  }
+  for (auto& [id, limit] : found) {
+    log_->warn("container_limitation container_id={} message=\"{}\"", id, limit.message);
+    // Everything in it dies now; the executor's exit then ends the container.
+    kill(id);
+    on_limitation_(id, limit);
+  }
+}
+
+void Containerizer::kill(const std::string& container_id) {
+  auto it = containers_.find(container_id);
+  if (it == containers_.end()) {
+    return;
+  }
+  killTree(it->second.config.pid);
+  for (auto& isolator : isolators_) {
+    for (const auto& file : isolator->procsFiles(container_id)) {
+      if (auto text = cgroups::readFile(file)) {
+        for (pid_t pid : cgroups::parsePids(*text)) {
+          ::kill(pid, SIGKILL);
+        }
+      }
+    }
+  }
+}
+
+void Containerizer::destroy(const std::string& container_id) {
+  auto it = containers_.find(container_id);
+  if (it == containers_.end()) {
+    return;
+  }
+  for (auto i = isolators_.rbegin(); i != isolators_.rend(); ++i) {
+    (*i)->cleanup(container_id);
+  }
+  containers_.erase(it);
+  log_->info("container_destroyed container_id={}", container_id);
+}
+
+}  // namespace plateau::agent

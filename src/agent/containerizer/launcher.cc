@@ -1,0 +1,293 @@
+#include "agent/containerizer/launcher.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace plateau::agent {
+
+namespace {
+
+// What a child that failed before exec reports through its error pipe.
+struct ChildError {
+  int stage;
+  int err;
+};
+
+enum Stage {
+  kSetsid = 1,
+  kMountPrivate,
+  kMountProc,
+  kStdin,
+  kStdout,
+  kStderr,
+  kChdir,
+  kSetgroups,
+  kSetgid,
+  kSetuid,
+  kExec
+};
+
+const char* stageName(int stage) {
+  switch (stage) {
+    case kSetsid:
+      return "setsid";
+    case kMountPrivate:
+      return "make the mount namespace private";
+    case kMountProc:
+      return "mount /proc";
+    case kStdin:
+      return "open stdin";
+    case kStdout:
+      return "open stdout";
+    case kStderr:
+      return "open stderr";
+    case kChdir:
+      return "enter the working directory";
+    case kSetgroups:
+      return "set supplementary groups";
+    case kSetgid:
+      return "set group id";
+    case kSetuid:
+      return "set user id";
+    case kExec:
+      return "execute";
+    default:
+      return "start";
+  }
+}
+
+// Resolves a program name on PATH in the parent (execvpe allocates; not safe after fork).
+std::string resolveProgram(const std::string& path) {
+  if (path.find('/') != std::string::npos) {
+    return path;
+  }
+  const char* env = std::getenv("PATH");
+  std::string dirs = env != nullptr ? env : "/usr/local/bin:/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) {
+      end = dirs.size();
+    }
+    std::string candidate = dirs.substr(start, end - start) + "/" + path;
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      return candidate;
+    }
+    start = end + 1;
+  }
+  return path;
+}
+
+[[noreturn]] void childFail(int fd, int stage) {
+  ChildError e{stage, errno};
+  ssize_t ignored = ::write(fd, &e, sizeof(e));
+  (void)ignored;
+  ::_exit(127);
+}
+
+int openOnto(const char* path, int flags, int target) {
+  int fd = ::open(path, flags, 0644);
+  if (fd < 0) {
+    return -1;
+  }
+  if (fd != target) {
+    if (::dup2(fd, target) < 0) {
+      return -1;
+    }
+    ::close(fd);
+  }
+  return 0;
+}
+
+}  // namespace
+
+Result<UserIds> lookupUser(const std::string& name) {
+  long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
+  std::vector<char> buffer(size > 0 ? static_cast<size_t>(size) : 16384);
+  struct passwd pw;
+  struct passwd* found = nullptr;
+  int rc = 0;
+  while ((rc = ::getpwnam_r(name.c_str(), &pw, buffer.data(), buffer.size(), &found)) == ERANGE) {
+    buffer.resize(buffer.size() * 2);
+  }
+  if (found == nullptr) {
+    return notFound(rc == 0 ? fmt::format("Failed to find user '{}'", name)
+                            : fmt::format("Failed to look up user '{}': {}", name, strerror(rc)));
+  }
+  UserIds ids;
+  ids.name = name;
+  ids.uid = pw.pw_uid;
+  ids.gid = pw.pw_gid;
+  ids.home = pw.pw_dir != nullptr ? pw.pw_dir : "";
+  int count = 32;
+  std::vector<gid_t> groups(count);
+  while (::getgrouplist(name.c_str(), pw.pw_gid, groups.data(), &count) < 0) {
+    groups.resize(static_cast<size_t>(count) + 32);
+    count = static_cast<int>(groups.size());
+  }
+  groups.resize(static_cast<size_t>(count));
+  ids.groups = std::move(groups);
+  return ids;
+}
+
+Result<pid_t> launchChild(const ChildSpec& spec, const std::function<Status(pid_t)>& place) {
+  const LaunchSpec& p = spec.process;
+  // Everything the child touches is built here: after fork it only makes system calls.
+  std::string program = resolveProgram(p.path);
+  std::vector<char*> argv;
+  for (const auto& a : p.argv) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  std::vector<char*> envp;
+  for (const auto& e : p.env) {
+    envp.push_back(const_cast<char*>(e.c_str()));
+  }
+  envp.push_back(nullptr);
+
+  int sync[2];
+  int report[2];
+  if (::pipe2(sync, O_CLOEXEC) != 0) {
+    return unavailable(fmt::format("Failed to create a pipe: {}", strerror(errno)));
+  }
+  if (::pipe2(report, O_CLOEXEC) != 0) {
+    ::close(sync[0]);
+    ::close(sync[1]);
+    return unavailable(fmt::format("Failed to create a pipe: {}", strerror(errno)));
+  }
+  long flags = SIGCHLD | spec.clone_flags;
+  pid_t pid = static_cast<pid_t>(::syscall(SYS_clone, flags, nullptr, nullptr, nullptr, nullptr));
+  if (pid < 0) {
+    int err = errno;
+    for (int fd : {sync[0], sync[1], report[0], report[1]}) {
+      ::close(fd);
+    }
+    return unavailable(fmt::format("Failed to start '{}': clone: {}", p.path, strerror(err)));
+  }
+  if (pid == 0) {
+    // Child: wait for the parent to place us, then set up and exec.
+    ::close(sync[1]);
+    ::close(report[0]);
+    int out = report[1];
+    if (out < 3) {
+      out = ::fcntl(out, F_DUPFD_CLOEXEC, 3);
+    }
+    char go = 0;
+    if (::read(sync[0], &go, 1) != 1) {
+      ::_exit(127);
+    }
+    ::close(sync[0]);
+    if (::setsid() < 0) {
+      childFail(out, kSetsid);
+    }
+    if ((spec.clone_flags & CLONE_NEWNS) != 0) {
+      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+        childFail(out, kMountPrivate);
+      }
+      if ((spec.clone_flags & CLONE_NEWPID) != 0 &&
+          ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+        childFail(out, kMountProc);
+      }
+    }
+    if (openOnto("/dev/null", O_RDONLY, STDIN_FILENO) != 0) {
+      childFail(out, kStdin);
+    }
+    if (!p.stdout_path.empty() &&
+        openOnto(p.stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, STDOUT_FILENO) != 0) {
+      childFail(out, kStdout);
+    }
+    if (!p.stderr_path.empty() &&
+        openOnto(p.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, STDERR_FILENO) != 0) {
+      childFail(out, kStderr);
+    }
+    if (!p.working_dir.empty() && ::chdir(p.working_dir.c_str()) != 0) {
+      childFail(out, kChdir);
+    }
+    if (spec.user) {
+      // Raw system calls: glibc's wrappers would try to change the ids of the parent's other
+      // threads too, which do not exist in this child.
+      if (::syscall(SYS_setgroups, spec.user->groups.size(), spec.user->groups.data()) != 0) {
+        childFail(out, kSetgroups);
+      }
+      if (::syscall(SYS_setresgid, spec.user->gid, spec.user->gid, spec.user->gid) != 0) {
+        childFail(out, kSetgid);
+      }
+      if (::syscall(SYS_setresuid, spec.user->uid, spec.user->uid, spec.user->uid) != 0) {
+        childFail(out, kSetuid);
+      }
+    }
+    struct sigaction dfl;
+    std::memset(&dfl, 0, sizeof(dfl));
+    dfl.sa_handler = SIG_DFL;
+    for (int signo = 1; signo < NSIG; signo++) {
+      ::sigaction(signo, &dfl, nullptr);
+    }
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (out > 3) {
+      ::syscall(SYS_close_range, 3, out - 1, 0);
+    }
+    ::syscall(SYS_close_range, out + 1, ~0U, 0);
+    ::execve(program.c_str(), argv.data(), envp.data());
+    childFail(out, kExec);
+  }
+
+  ::close(sync[0]);
+  ::close(report[1]);
+  auto reap = [pid] {
+    int status = 0;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  };
+  if (Status s = place(pid); !s.isOk()) {
+    ::kill(pid, SIGKILL);
+    ::close(sync[1]);
+    ::close(report[0]);
+    reap();
+    return std::unexpected(s);
+  }
+  char go = 1;
+  ssize_t written = ::write(sync[1], &go, 1);
+  ::close(sync[1]);
+  if (written != 1) {
+    ::kill(pid, SIGKILL);
+    ::close(report[0]);
+    reap();
+    return unavailable(fmt::format("Failed to start '{}': the child did not wait", p.path));
+  }
+  ChildError error{};
+  ssize_t n = 0;
+  while ((n = ::read(report[0], &error, sizeof(error))) < 0 && errno == EINTR) {
+  }
+  ::close(report[0]);
+  if (n == static_cast<ssize_t>(sizeof(error))) {
+    reap();
+    std::string what = stageName(error.stage);
+    if (error.stage == kSetuid || error.stage == kSetgid || error.stage == kSetgroups) {
+      what += fmt::format(" for user '{}'", spec.user ? spec.user->name : "");
+    } else if (error.stage == kExec) {
+      what += fmt::format(" '{}'", p.path);
+    } else if (error.stage == kChdir) {
+      what += fmt::format(" '{}'", p.working_dir);
+    }
+    return unavailable(fmt::format("Failed to {}: {}", what, strerror(error.err)));
+  }
+  return pid;
+}
+
+}  // namespace plateau::agent

@@ -1,0 +1,43 @@
+#pragma once
+
+// Starts a container's first process. Unlike launchProcess() (posix_spawn), the child stops
+// between fork and exec until the parent has placed it (cgroups), so nothing it runs escapes
+// its limits; there it also enters new namespaces, switches user and sets up its stdio.
+
+#include <sys/types.h>
+
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/process.h"
+#include "common/status.h"
+
+namespace plateau::agent {
+
+// A user to run as, resolved on the agent (getpwnam and getgrouplist are not safe after fork).
+struct UserIds {
+  std::string name;
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  std::string home;
+};
+
+// Looks a user up; NotFound names the user when it does not exist.
+Result<UserIds> lookupUser(const std::string& name);
+
+struct ChildSpec {
+  LaunchSpec process;           // path, argv, env, working_dir, stdout/stderr paths
+  int clone_flags = 0;          // CLONE_NEWPID, CLONE_NEWNS
+  std::optional<UserIds> user;  // switch to it before exec
+};
+
+// Forks the child (with clone flags), runs `place(pid)` while the child waits, then lets it
+// exec. The child leads a new session. When `place` fails the child is killed and reaped and
+// its error returned; when the child fails before exec (bad user, missing program), its error
+// is returned and it is reaped. Blocks only until the child has exec'd.
+Result<pid_t> launchChild(const ChildSpec& spec, const std::function<Status(pid_t)>& place);
+
+}  // namespace plateau::agent

@@ -1,0 +1,73 @@
+// --isolation and the other containerizer flags: parsing and validation.
+
+#include <gtest/gtest.h>
+
+#include "agent/containerizer/containerizer.h"
+#include "agent/flags.h"
+
+namespace plateau::agent {
+namespace {
+
+Status parseAgentFlags(std::vector<std::string> args) {
+  Flags f;
+  flags::FlagSet set("plateau-agent", "test");
+  registerFlags(set, f);
+  std::vector<const char*> argv = {"plateau-agent", "--master=127.0.0.1:5050"};
+  for (const auto& a : args) {
+    argv.push_back(a.c_str());
+  }
+  if (Status s = set.parse(static_cast<int>(argv.size()), argv.data()); !s.isOk()) {
+    return s;
+  }
+  return validateFlags(f);
+}
+
+TEST(IsolationFlagsTest, ParsesMesosNames) {
+  auto names = parseIsolation("cgroups/cpu, cgroups/mem,disk/du,,cgroups/cpu");
+  ASSERT_TRUE(names.has_value()) << names.error().message();
+  EXPECT_EQ(*names, (std::vector<std::string>{"cgroups/cpu", "cgroups/mem", "disk/du"}));
+  auto all = parseIsolation(
+      "posix/cpu,posix/mem,cgroups/cpu,cgroups/mem,cgroups/pids,disk/du,namespaces/pid,"
+      "filesystem/posix");
+  ASSERT_TRUE(all.has_value());
+  EXPECT_EQ(all->size(), 8u);
+}
+
+TEST(IsolationFlagsTest, UnknownIsolatorNamesTheFlag) {
+  auto names = parseIsolation("cgroups/cpu,network/cni");
+  ASSERT_FALSE(names.has_value());
+  EXPECT_NE(names.error().message().find("--isolation"), std::string::npos);
+  EXPECT_NE(names.error().message().find("network/cni"), std::string::npos);
+  Status s = parseAgentFlags({"--isolation=posix/cpu,bogus/thing"});
+  ASSERT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("--isolation"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("bogus/thing"), std::string::npos) << s.message();
+}
+
+TEST(IsolationFlagsTest, DefaultsAndOtherFlags) {
+  Flags f;
+  EXPECT_EQ(f.isolation, "posix/cpu,posix/mem");
+  EXPECT_EQ(f.cgroups_root, "plateau");
+  EXPECT_EQ(f.cgroups_hierarchy, "/sys/fs/cgroup");
+  EXPECT_TRUE(f.switch_user);
+  EXPECT_FALSE(f.cgroups_enable_cfs);
+  EXPECT_FALSE(f.enforce_container_disk_quota);
+  EXPECT_EQ(f.container_disk_watch_interval, std::chrono::seconds(15));
+  EXPECT_TRUE(parseAgentFlags({"--isolation=cgroups/cpu,cgroups/mem", "--cgroups_enable_cfs",
+                               "--switch_user=false", "--container_disk_watch_interval=1secs",
+                               "--enforce_container_disk_quota", "--launcher=posix"})
+                  .isOk());
+  Status launcher = parseAgentFlags({"--launcher=docker"});
+  ASSERT_FALSE(launcher.isOk());
+  EXPECT_NE(launcher.message().find("--launcher"), std::string::npos);
+  Status pid_ns = parseAgentFlags({"--isolation=namespaces/pid", "--launcher=posix"});
+  ASSERT_FALSE(pid_ns.isOk());
+  EXPECT_NE(pid_ns.message().find("--isolation"), std::string::npos);
+  EXPECT_NE(pid_ns.message().find("linux"), std::string::npos);
+  Status root = parseAgentFlags({"--cgroups_root=../escape"});
+  ASSERT_FALSE(root.isOk());
+  EXPECT_NE(root.message().find("--cgroups_root"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace plateau::agent
