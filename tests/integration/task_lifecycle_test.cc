@@ -56,6 +56,8 @@ void launchGroup(Scheduler& s, const v1::Offer& offer, const v1::ExecutorInfo& e
   *accept.mutable_accept()->add_offer_ids() = offer.id();
   auto* op = accept.mutable_accept()->add_operations();
   op->set_type(v1::Offer::Operation::LAUNCH_GROUP);
+  // What the group leaves over may come back in the next allocation round.
+  accept.mutable_accept()->mutable_filters()->set_refuse_seconds(0);
   *op->mutable_launch_group()->mutable_executor() = executor;
   for (const auto& task : tasks) {
     *op->mutable_launch_group()->mutable_task_group()->add_tasks() = task;
@@ -295,14 +297,28 @@ TEST(TaskLifecycleTest, HttpAndTcpHealthChecksSeeAServerTheTaskRuns) {
   tc->set_delay_seconds(0);
   tc->set_interval_seconds(0.3);
   tc->set_grace_period_seconds(60);
+  // A check (not a health check) of a path the server does not have: its status code
+  // reaches the scheduler.
+  auto* check = tcp.mutable_check();
+  check->set_type(v1::CheckInfo::HTTP);
+  check->mutable_http()->set_port(tcp_port);
+  check->mutable_http()->set_path("/no-such-file");
+  check->set_delay_seconds(0);
+  check->set_interval_seconds(0.3);
   launch(s, *offer, {web, tcp});
   std::map<std::string, bool> healthy;
+  uint32_t check_code = 0;
   auto done = until(s, [&](const v1::TaskStatus& st) {
     EXPECT_FALSE(terminal(st)) << st.DebugString();
     if (st.has_healthy()) healthy[st.task_id().value()] = st.healthy();
-    return healthy["web"] && healthy["tcp"];
+    if (st.reason() == v1::TaskStatus::REASON_TASK_CHECK_STATUS_UPDATED &&
+        st.check_status().http().has_status_code()) {
+      check_code = st.check_status().http().status_code();
+    }
+    return healthy["web"] && healthy["tcp"] && check_code != 0;
   });
-  ASSERT_TRUE(done) << "both servers should be reported healthy";
+  ASSERT_TRUE(done) << "both servers should be reported healthy, and the check's status";
+  EXPECT_EQ(check_code, 404u);
   kill(s, "web", std::nullopt);
   kill(s, "tcp", std::nullopt);
   auto ends = terminals(s, 2);
@@ -541,6 +557,35 @@ TEST(TaskLifecycleTest, InvalidTaskGroupsAreTaskErrors) {
   EXPECT_NE(errors["d1"].message().find("Duplicate"), std::string::npos);
   EXPECT_NE(errors["o1"].message().find("executor"), std::string::npos);
   EXPECT_NE(errors["g1"].message().find("more resources"), std::string::npos);
+}
+
+TEST(TaskLifecycleTest, SecondGroupRunsOnTheSameDefaultExecutor) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512");
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework("two-groups")));
+  auto offer = firstOffer(s);
+  ASSERT_TRUE(offer);
+  launchGroup(s, *offer, defaultExecutor("shared-executor"),
+              {groupTask(*offer, "long", "echo first > shared/mark; sleep 1000")});
+  ASSERT_TRUE(until(s, [](const v1::TaskStatus& st) { return st.state() == v1::TASK_RUNNING; }));
+  // The rest of the agent comes back in a later offer; the second group joins the executor
+  // (same ExecutorInfo, so no new executor resources) and sees the first group's files.
+  auto second = firstOffer(s);
+  ASSERT_TRUE(second);
+  launchGroup(s, *second, defaultExecutor("shared-executor"),
+              {groupTask(*second, "short", "grep -q first shared/mark")});
+  auto end = until(s, [](const v1::TaskStatus& st) {
+    return st.task_id().value() == "short" && terminal(st);
+  });
+  ASSERT_TRUE(end);
+  EXPECT_EQ(end->state(), v1::TASK_FINISHED) << end->DebugString();
+  // A task that finished leaves the others running.
+  kill(s, "long", 0);
+  auto killed = until(s, terminal);
+  ASSERT_TRUE(killed);
+  EXPECT_EQ(killed->task_id().value(), "long");
+  EXPECT_EQ(killed->state(), v1::TASK_KILLED);
 }
 
 TEST(TaskLifecycleTest, KillingOneGroupTaskKillsItsGroup) {
