@@ -406,10 +406,21 @@ void CommandExecutor::onCheck(const std::string& task_id, const ProbeResult& res
 
 void CommandExecutor::killTask(const std::string& task_id, std::optional<v1::KillPolicy> policy) {
   auto it = tasks_.find(task_id);
-  if (it == tasks_.end() || it->second.terminal || it->second.killing) {
+  if (it == tasks_.end() || it->second.terminal) {
     return;
   }
   RunningTask& task = it->second;
+  if (task.killing) {
+    // A second KILL may only bring the SIGKILL closer (as Mesos's executors allow).
+    if (policy && policy->has_grace_period() && task.pid > 0) {
+      auto grace = std::max<std::chrono::nanoseconds>(
+          std::chrono::nanoseconds(policy->grace_period().nanoseconds()), 0ns);
+      if (std::chrono::steady_clock::now() + grace < task.kill_deadline) {
+        scheduleEscalation(task, grace);
+      }
+    }
+    return;
+  }
   // The KILL's policy overrides the task's; without either, 3 seconds as in Mesos.
   std::chrono::nanoseconds grace = 3s;
   if (policy && policy->has_grace_period()) {
@@ -418,6 +429,18 @@ void CommandExecutor::killTask(const std::string& task_id, std::optional<v1::Kil
     grace = std::chrono::nanoseconds(task.info.kill_policy().grace_period().nanoseconds());
   }
   signalTask(task, std::max<std::chrono::nanoseconds>(grace, 0ns));
+}
+
+void CommandExecutor::scheduleEscalation(RunningTask& task, std::chrono::nanoseconds grace) {
+  task.kill_deadline = std::chrono::steady_clock::now() + grace;
+  pid_t pid = task.pid;
+  std::string id = task.info.task_id().value();
+  loop_.after(grace, [this, id, pid] {
+    auto it = tasks_.find(id);
+    if (it != tasks_.end() && it->second.pid == pid) {
+      ::kill(-pid, SIGKILL);
+    }
+  });
 }
 
 void CommandExecutor::signalTask(RunningTask& task, std::chrono::nanoseconds grace) {
@@ -437,13 +460,7 @@ void CommandExecutor::signalTask(RunningTask& task, std::chrono::nanoseconds gra
     return;
   }
   ::kill(-pid, SIGTERM);
-  std::string id = task.info.task_id().value();
-  loop_.after(grace, [this, id, pid] {
-    auto it = tasks_.find(id);
-    if (it != tasks_.end() && it->second.pid == pid) {
-      ::kill(-pid, SIGKILL);
-    }
-  });
+  scheduleEscalation(task, grace);
 }
 
 void CommandExecutor::shutdown() {

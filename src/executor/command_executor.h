@@ -60,6 +60,7 @@ struct RunningTask {
   bool unhealthy = false;        // killed because it failed its health check
   bool killed_by_group = false;  // killed because another task of its group ended badly
   std::chrono::steady_clock::time_point started;
+  std::chrono::steady_clock::time_point kill_deadline;  // when SIGKILL follows SIGTERM
   std::unique_ptr<Checker> health_checker;
   std::unique_ptr<HealthTracker> health;
   std::unique_ptr<Checker> checker;
@@ -88,6 +89,7 @@ class CommandExecutor {
   void onCheck(const std::string& task_id, const ProbeResult& result);
   void killTask(const std::string& task_id, std::optional<v1::KillPolicy> policy);
   void signalTask(RunningTask& task, std::chrono::nanoseconds grace);
+  void scheduleEscalation(RunningTask& task, std::chrono::nanoseconds grace);
   void shutdown();
   void killAll(int signo);
   void onChildExit(pid_t pid, int status);

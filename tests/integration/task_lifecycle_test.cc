@@ -225,6 +225,32 @@ TEST(TaskLifecycleTest, TaskKillPolicyAppliesWithoutOverride) {
   EXPECT_LT(took, 3000ms);  // not the 3 s default
 }
 
+TEST(TaskLifecycleTest, SecondKillWithShorterGraceEscalatesSooner) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512");
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework("kill-again", /*killing_state=*/true)));
+  auto offer = firstOffer(s);
+  ASSERT_TRUE(offer);
+  std::string ready = cluster.dir() + "/trap-set";
+  auto task = commandTask(
+      *offer, "stubborn",
+      fmt::format("trap '' TERM; touch {}; while true; do sleep 0.1; done", ready));
+  task.mutable_kill_policy()->mutable_grace_period()->set_nanoseconds(60'000'000'000);
+  launch(s, *offer, {task});
+  ASSERT_TRUE(until(s, [](const v1::TaskStatus& st) { return st.state() == v1::TASK_RUNNING; }));
+  ASSERT_TRUE(eventually([&] { return fs::exists(ready); }));
+  auto start = std::chrono::steady_clock::now();
+  kill(s, "stubborn", std::nullopt);  // the task's 60 s
+  auto killing = until(s, [](const v1::TaskStatus& st) { return st.state() == v1::TASK_KILLING; });
+  ASSERT_TRUE(killing);
+  kill(s, "stubborn", 200'000'000);   // then 0.2 s
+  auto killed = until(s, terminal);
+  ASSERT_TRUE(killed);
+  EXPECT_EQ(killed->state(), v1::TASK_KILLED);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 20s);
+}
+
 // --- Health checks and checks ------------------------------------------------------------
 
 TEST(TaskLifecycleTest, CommandHealthCheckFlipsHealthAndKillsTheTask) {
