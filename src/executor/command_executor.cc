@@ -527,6 +527,9 @@ void CommandExecutor::groupRule(RunningTask& task, v1::TaskState state) {
   for (auto& [id, other] : tasks_) {
     if (other.group == task.group && !other.terminal && !other.killing) {
       other.killed_by_group = true;
+      // A group killed for one task's failed health check ends unhealthy as a whole (as
+      // Mesos's default executor reports it).
+      other.unhealthy = other.unhealthy || task.unhealthy;
       killTask(id, std::nullopt);
     }
   }

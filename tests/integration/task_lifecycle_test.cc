@@ -614,6 +614,42 @@ TEST(TaskLifecycleTest, SecondGroupRunsOnTheSameDefaultExecutor) {
   EXPECT_EQ(killed->state(), v1::TASK_KILLED);
 }
 
+TEST(TaskLifecycleTest, UnhealthyGroupTaskIsKilledWithItsGroup) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512");
+  Scheduler s(cluster.master(), http::ContentType::kProtobuf);
+  ASSERT_TRUE(s.subscribe(framework("group-health")));
+  auto offer = firstOffer(s);
+  ASSERT_TRUE(offer);
+  auto sick = groupTask(*offer, "sick", "touch ok; sleep 1; rm ok; sleep 1000");
+  auto* hc = sick.mutable_health_check();
+  hc->set_type(v1::HealthCheck::COMMAND);
+  hc->mutable_command()->set_value("test -f ok");  // runs in the task's own sandbox
+  hc->set_delay_seconds(0);
+  hc->set_interval_seconds(0.2);
+  hc->set_grace_period_seconds(30);
+  hc->set_consecutive_failures(1);
+  launchGroup(s, *offer, defaultExecutor("health-executor"),
+              {sick, groupTask(*offer, "fine", "sleep 1000")});
+  std::vector<v1::TaskStatus> seen;
+  std::map<std::string, v1::TaskStatus> ends;
+  until(s, [&](const v1::TaskStatus& st) {
+    if (terminal(st)) ends[st.task_id().value()] = st;
+    return ends.size() == 2;
+  }, &seen);
+  ASSERT_EQ(ends.size(), 2u);
+  bool was_healthy = false;
+  for (const auto& st : seen) {
+    was_healthy = was_healthy || (st.task_id().value() == "sick" && st.state() == v1::TASK_RUNNING &&
+                                  st.has_healthy() && st.healthy());
+  }
+  EXPECT_TRUE(was_healthy);
+  for (const auto& [id, st] : ends) {
+    EXPECT_EQ(st.state(), v1::TASK_KILLED) << id;
+    EXPECT_TRUE(st.has_healthy() && !st.healthy()) << id << ": " << st.DebugString();
+  }
+}
+
 TEST(TaskLifecycleTest, KillingOneGroupTaskKillsItsGroup) {
   Cluster cluster;
   cluster.addAgent("cpus:2;mem:512");
