@@ -1,4 +1,5 @@
-// Task groups (LAUNCH_GROUP): run by the default executor, `plateau-executor --default`.
+// Task groups (LAUNCH_GROUP): run by the default executor (`plateau-executor --default`) or
+// by the scheduler's own executor, which then gets LAUNCH_GROUP events.
 
 #include <fmt/format.h>
 
@@ -19,15 +20,19 @@ void Agent::runTaskGroup(const internal::AgentEvent::RunTaskGroup& run) {
   v1::ExecutorInfo info = run.executor();
   info.mutable_framework_id()->set_value(fw_id);
   if (!info.has_name()) {
-    info.set_name(fmt::format("Default Executor ({})", info.executor_id().value()));
+    if (info.type() == v1::ExecutorInfo::DEFAULT) {
+      info.set_name(fmt::format("Default Executor ({})", info.executor_id().value()));
+    }
   }
-  // The agent decides how the default executor runs, as Mesos's does.
-  auto* command = info.mutable_command();
-  command->set_value(executor_path_);
-  command->set_shell(false);
-  command->clear_arguments();
-  command->add_arguments("plateau-executor");
-  command->add_arguments("--default");
+  if (info.type() == v1::ExecutorInfo::DEFAULT) {
+    // The agent decides how the default executor runs, as Mesos's does.
+    auto* command = info.mutable_command();
+    command->set_value(executor_path_);
+    command->set_shell(false);
+    command->clear_arguments();
+    command->add_arguments("plateau-executor");
+    command->add_arguments("--default");
+  }
   const std::string& executor_id = info.executor_id().value();
   auto [it, inserted] = framework.executors.try_emplace(executor_id);
   Executor& executor = it->second;

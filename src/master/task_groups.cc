@@ -1,5 +1,5 @@
-// LAUNCH_GROUP: a task group for the default executor, checked as Mesos checks it and
-// launched all together or not at all.
+// LAUNCH_GROUP: a task group for one executor (DEFAULT: the agent's default executor; CUSTOM:
+// the scheduler's), checked as Mesos checks it and launched all together or not at all.
 
 #include <set>
 
@@ -26,11 +26,22 @@ void Master::launchGroup(Framework& fw, Agent& agent, const v1::Offer::Operation
     if (Status s = validateId("ExecutorID", executor_id); !s.isOk()) {
       return std::unexpected(s);
     }
-    if (executor.type() != v1::ExecutorInfo::DEFAULT) {
-      return invalidArgument("'ExecutorInfo.type' must be 'DEFAULT' for a task group");
+    if (!executor.has_type()) {
+      return invalidArgument("'ExecutorInfo.type' must be set");
     }
-    if (executor.has_command()) {
+    if (executor.type() == v1::ExecutorInfo::UNKNOWN) {
+      return invalidArgument("Unknown executor type");
+    }
+    // DEFAULT: the agent runs its own (plateau-executor --default); CUSTOM: the scheduler's
+    // command, which then receives LAUNCH_GROUP events.
+    if (executor.type() == v1::ExecutorInfo::DEFAULT && executor.has_command()) {
       return invalidArgument("'ExecutorInfo.command' must not be set for 'DEFAULT' executor");
+    }
+    if (executor.type() == v1::ExecutorInfo::CUSTOM && !executor.has_command()) {
+      return invalidArgument("'ExecutorInfo.command' must be set for 'CUSTOM' executor");
+    }
+    if (executor.has_container() && executor.container().type() == v1::ContainerInfo::DOCKER) {
+      return invalidArgument("Docker ContainerInfo is not supported on the executor");
     }
     if (executor.has_framework_id() && executor.framework_id().value() != fw.id) {
       return invalidArgument(fmt::format("ExecutorInfo has an invalid FrameworkID '{}'",
@@ -42,11 +53,13 @@ void Master::launchGroup(Framework& fw, Agent& agent, const v1::Offer::Operation
     auto existing = running.find(executor_id);
     if (existing != running.end()) {
       v1::ExecutorInfo known = existing->second.info;
-      // The agent fills in how the default executor runs; compare what the scheduler gave.
-      known.clear_command();
-      known.clear_name();
       v1::ExecutorInfo given = executor;
-      given.clear_name();
+      if (executor.type() == v1::ExecutorInfo::DEFAULT) {
+        // The agent fills in how the default executor runs; compare what the scheduler gave.
+        known.clear_command();
+        known.clear_name();
+        given.clear_name();
+      }
       if (known.SerializePartialAsString() != given.SerializePartialAsString()) {
         return invalidArgument(fmt::format(
             "ExecutorInfo for executor '{}' differs from the running one", executor_id));
@@ -57,8 +70,18 @@ void Master::launchGroup(Framework& fw, Agent& agent, const v1::Offer::Operation
         return invalidArgument(fmt::format("Executor uses invalid resources: {}",
                                            executor_resources.error().message()));
       }
-      if (executor_resources->empty()) {
-        return invalidArgument("The default executor must have resources (e.g. cpus and mem)");
+      // Mesos's minimums for an executor running a task group.
+      double cpus = executor_resources->scalar("cpus");
+      double mem = executor_resources->scalar("mem");
+      if (cpus < 0.01) {
+        return invalidArgument(fmt::format(
+            "Executor '{}' uses less CPUs ({}) than the minimum required (0.01)", executor_id,
+            cpus));
+      }
+      if (mem < 32) {
+        return invalidArgument(fmt::format(
+            "Executor '{}' uses less memory ({} MB) than the minimum required (32 MB)",
+            executor_id, mem));
       }
       needed += *executor_resources;
     }
@@ -68,23 +91,30 @@ void Master::launchGroup(Framework& fw, Agent& agent, const v1::Offer::Operation
       if (!ids.insert(task_id).second) {
         return invalidArgument(fmt::format("Duplicate task ID '{}' in the task group", task_id));
       }
+      auto task_error = [&](const std::string& why) {
+        return invalidArgument(fmt::format("Task '{}' is invalid: {}", task_id, why));
+      };
       if (task.has_executor()) {
-        return invalidArgument(
-            fmt::format("Task '{}': 'TaskInfo.executor' must not be set in a task group", task_id));
+        v1::ExecutorInfo own = task.executor();
+        own.mutable_framework_id()->set_value(fw.id);
+        if (own.SerializePartialAsString() != executor.SerializePartialAsString()) {
+          return invalidArgument(
+              fmt::format("The `ExecutorInfo` of task '{}' is different from executor '{}'",
+                          task_id, executor_id));
+        }
       }
       if (!task.has_command()) {
-        return invalidArgument(fmt::format("Task '{}': 'TaskInfo.command' must be set", task_id));
+        return task_error("'TaskInfo.command' must be set");
       }
-      if (task.has_container() && task.container().type() != v1::ContainerInfo::MESOS) {
-        return invalidArgument(fmt::format(
-            "Task '{}': only 'MESOS' containers are supported in a task group", task_id));
+      if (task.has_container() && task.container().type() == v1::ContainerInfo::DOCKER) {
+        return task_error("Docker ContainerInfo is not supported on the task");
       }
       auto resources = checkTask(fw, agent, task);
       if (!resources) {
-        return invalidArgument(fmt::format("Task '{}': {}", task_id, resources.error().message()));
+        return task_error(resources.error().message());
       }
       if (resources->empty()) {
-        return invalidArgument(fmt::format("Task '{}' uses no resources", task_id));
+        return task_error("Task uses no resources");
       }
       needed += *resources;
     }

@@ -111,12 +111,13 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
                            executor.framework_id().value()));
         continue;
       }
-      if (executor.type() == v1::ExecutorInfo::DEFAULT) {
-        refuse("An executor of type DEFAULT runs task groups: use the LAUNCH_GROUP operation");
+      if (executor.has_type() && executor.type() != v1::ExecutorInfo::CUSTOM) {
+        // DEFAULT executors run task groups (LAUNCH_GROUP), as in Mesos.
+        refuse("'ExecutorInfo.type' must be 'CUSTOM'");
         continue;
       }
       if (!executor.has_command()) {
-        refuse("ExecutorInfo of a custom executor must have 'command' set");
+        refuse("'ExecutorInfo.command' must be set");
         continue;
       }
       auto& running = fw.executors[agent.id];

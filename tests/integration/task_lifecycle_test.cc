@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <mesos/v1/master/master.pb.h>
 
 #include "harness.h"
 
@@ -522,6 +523,28 @@ TEST(TaskLifecycleTest, TaskGroupSharesTheExecutorSandboxAndFinishes) {
     EXPECT_NE(state.find(fmt::format("\"id\":\"{}\"", id)), std::string::npos) << id;
   }
   EXPECT_NE(state.find("group-executor"), std::string::npos);
+  // And so does the operator API's GET_TASKS.
+  mesos::v1::master::Call get_tasks;
+  get_tasks.set_type(mesos::v1::master::Call::GET_TASKS);
+  auto answer = http::fetchSync(cluster.master(),
+                                {.method = "POST",
+                                 .path = "/api/v1",
+                                 .headers = {{"content-type", http::kProtobufMediaType},
+                                             {"accept", http::kProtobufMediaType}},
+                                 .body = get_tasks.SerializeAsString()},
+                                5s);
+  ASSERT_TRUE(answer.has_value());
+  ASSERT_EQ(answer->status, 200) << answer->body;
+  mesos::v1::master::Response response;
+  ASSERT_TRUE(response.ParseFromString(answer->body));
+  std::map<std::string, std::string> executors;  // task id -> executor id
+  const auto& listed = response.get_tasks();
+  for (const auto* list : {&listed.tasks(), &listed.completed_tasks()}) {
+    for (const auto& t : *list) executors[t.task_id().value()] = t.executor_id().value();
+  }
+  for (const char* id : {"writer", "reader", "sandbox"}) {
+    EXPECT_EQ(executors[id], "group-executor") << id << ": " << response.DebugString();
+  }
 }
 
 TEST(TaskLifecycleTest, FailingTaskKillsTheRestOfItsGroup) {
@@ -549,7 +572,10 @@ TEST(TaskLifecycleTest, InvalidTaskGroupsAreTaskErrors) {
   ASSERT_TRUE(s.subscribe(framework("group-invalid")));
   auto offer = firstOffer(s);
   ASSERT_TRUE(offer);
-  // A CUSTOM executor, a duplicate id, a task with its own executor: each refuses its group.
+  // An executor without a type, a duplicate id, a task with another executor, more than the
+  // offer holds: each refuses its whole group.
+  auto untyped = defaultExecutor("untyped");
+  untyped.clear_type();
   auto custom = defaultExecutor("custom");
   custom.set_type(v1::ExecutorInfo::CUSTOM);
   custom.mutable_command()->set_value("true");
@@ -562,7 +588,7 @@ TEST(TaskLifecycleTest, InvalidTaskGroupsAreTaskErrors) {
     *op->mutable_launch_group()->mutable_executor() = executor;
     for (auto& t : tasks) *op->mutable_launch_group()->mutable_task_group()->add_tasks() = t;
   };
-  add(custom, {commandTask(*offer, "c1", "true")});
+  add(untyped, {commandTask(*offer, "c1", "true")});
   add(defaultExecutor("dup"), {commandTask(*offer, "d1", "true"), commandTask(*offer, "d1", "true")});
   auto own = commandTask(*offer, "o1", "true");
   *own.mutable_executor() = custom;
@@ -579,9 +605,12 @@ TEST(TaskLifecycleTest, InvalidTaskGroupsAreTaskErrors) {
     EXPECT_EQ(st.state(), v1::TASK_ERROR) << id;
     EXPECT_EQ(st.reason(), v1::TaskStatus::REASON_TASK_GROUP_INVALID) << id;
   }
-  EXPECT_NE(errors["c1"].message().find("DEFAULT"), std::string::npos) << errors["c1"].message();
+  EXPECT_NE(errors["c1"].message().find("'ExecutorInfo.type' must be set"), std::string::npos)
+      << errors["c1"].message();
   EXPECT_NE(errors["d1"].message().find("Duplicate"), std::string::npos);
-  EXPECT_NE(errors["o1"].message().find("executor"), std::string::npos);
+  EXPECT_NE(errors["o1"].message().find("is different from executor 'own'"), std::string::npos)
+      << errors["o1"].message();
+  EXPECT_EQ(errors["o1"].message(), errors["o2"].message());
   EXPECT_NE(errors["g1"].message().find("more resources"), std::string::npos);
 }
 
