@@ -679,6 +679,30 @@ TEST(TaskLifecycleTest, UnhealthyGroupTaskIsKilledWithItsGroup) {
   }
 }
 
+TEST(TaskLifecycleTest, CustomExecutorReceivesTheTaskGroup) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512");
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework("custom-group")));
+  auto offer = firstOffer(s);
+  ASSERT_TRUE(offer);
+  // A scheduler-provided executor that understands LAUNCH_GROUP (here: our default executor
+  // binary, named as a CUSTOM executor's command).
+  auto executor = defaultExecutor("custom-group-executor");
+  executor.set_type(v1::ExecutorInfo::CUSTOM);
+  auto* command = executor.mutable_command();
+  command->set_shell(false);
+  command->set_value(std::string(PLATEAU_BIN_DIR) + "/plateau-executor");
+  command->add_arguments("plateau-executor");
+  command->add_arguments("--default");
+  launchGroup(s, *offer, executor,
+              {groupTask(*offer, "one", "true"), groupTask(*offer, "two", "true")});
+  auto ends = terminals(s, 2);
+  ASSERT_EQ(ends.size(), 2u);
+  EXPECT_EQ(ends["one"].state(), v1::TASK_FINISHED) << ends["one"].DebugString();
+  EXPECT_EQ(ends["two"].state(), v1::TASK_FINISHED) << ends["two"].DebugString();
+}
+
 TEST(TaskLifecycleTest, KillingOneGroupTaskKillsItsGroup) {
   Cluster cluster;
   cluster.addAgent("cpus:2;mem:512");
