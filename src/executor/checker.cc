@@ -272,6 +272,9 @@ void Checker::probe() {
       launch.env.push_back(var.name() + "=" + environmentValue(var));
     }
     launch.working_dir = spec_.working_dir;
+    // Probe output would otherwise land in the task's own stdout/stderr.
+    launch.stdout_path = "/dev/null";
+    launch.stderr_path = "/dev/null";
     launch.new_session = false;
     auto pid = launchProcess(launch);
     if (!pid) {
