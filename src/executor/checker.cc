@@ -83,7 +83,8 @@ v1::CheckStatusInfo checkStatus(const ProbeResult& result) {
   return status;
 }
 
-HealthTracker::Outcome HealthTracker::onResult(bool healthy, std::chrono::nanoseconds since_launch) {
+HealthTracker::Outcome HealthTracker::onResult(bool healthy,
+                                               std::chrono::nanoseconds since_launch) {
   Outcome out;
   if (healthy) {
     initializing_ = false;
@@ -136,7 +137,7 @@ Result<ProbeSpec> ProbeSpec::fromHealthCheck(const v1::HealthCheck& check) {
       }
       if (check.http().has_scheme() && check.http().scheme() != "http") {
         return invalidArgument(fmt::format("Unsupported HTTP health check scheme '{}': only 'http'",
-                                   check.http().scheme()));
+                                           check.http().scheme()));
       }
       spec.type = v1::CheckInfo::HTTP;
       spec.port = check.http().port();
@@ -192,7 +193,9 @@ Result<ProbeSpec> ProbeSpec::fromCheck(const v1::CheckInfo& check) {
 }
 
 Checker::Checker(EventLoop& loop, ProbeSpec spec, Callback callback)
-    : loop_(loop), spec_(std::move(spec)), callback_(std::move(callback)),
+    : loop_(loop),
+      spec_(std::move(spec)),
+      callback_(std::move(callback)),
       alive_(std::make_shared<bool>(true)) {
   if (!spec_.path.starts_with('/')) {
     spec_.path = "/" + spec_.path;

@@ -50,7 +50,7 @@ class HealthTracker {
   struct Outcome {
     bool report = false;  // send TASK_RUNNING with `healthy`
     bool healthy = false;
-    bool kill = false;    // kill the task: it failed too many checks in a row
+    bool kill = false;  // kill the task: it failed too many checks in a row
   };
   HealthTracker(uint32_t consecutive_failures, std::chrono::nanoseconds grace_period)
       : max_failures_(consecutive_failures), grace_(grace_period) {}
@@ -80,15 +80,15 @@ class CheckTracker {
 // How and when to probe.
 struct ProbeSpec {
   v1::CheckInfo::Type type = v1::CheckInfo::UNKNOWN;
-  v1::CommandInfo command;          // COMMAND
-  uint32_t port = 0;                // HTTP, TCP
-  std::string path = "/";           // HTTP
-  std::string scheme = "http";      // HTTP
+  v1::CommandInfo command;      // COMMAND
+  uint32_t port = 0;            // HTTP, TCP
+  std::string path = "/";       // HTTP
+  std::string scheme = "http";  // HTTP
   std::chrono::nanoseconds delay{0};
   std::chrono::nanoseconds interval{0};
   std::chrono::nanoseconds timeout{0};
-  std::vector<std::string> env;     // COMMAND probes' environment
-  std::string working_dir;          // COMMAND probes' working directory
+  std::vector<std::string> env;  // COMMAND probes' environment
+  std::string working_dir;       // COMMAND probes' working directory
 
   static Result<ProbeSpec> fromHealthCheck(const v1::HealthCheck& check);
   static Result<ProbeSpec> fromCheck(const v1::CheckInfo& check);

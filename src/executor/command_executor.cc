@@ -99,11 +99,11 @@ void CommandExecutor::subscribe() {
     *subscribe->add_unacknowledged_updates() = update;
   }
   decoder_ = recordio::Decoder();
-  http::ClientRequest request{.method = "POST",
-                              .path = "/api/v1/executor",
-                              .headers = {{"content-type", http::kProtobufMediaType},
-                                          {"accept", http::kProtobufMediaType}},
-                              .body = call.SerializePartialAsString()};
+  http::ClientRequest request{
+      .method = "POST",
+      .path = "/api/v1/executor",
+      .headers = {{"content-type", http::kProtobufMediaType}, {"accept", http::kProtobufMediaType}},
+      .body = call.SerializePartialAsString()};
   stream_ = http::StreamingCall::open(
       loop_, config_.agent, std::move(request), 5s,
       {.on_head =
@@ -185,9 +185,9 @@ void CommandExecutor::handle(const v1::executor::Event& event) {
       launchGroup(event.launch_group().task_group());
       break;
     case v1::executor::Event::KILL:
-      killTask(event.kill().task_id().value(),
-               event.kill().has_kill_policy() ? std::optional(event.kill().kill_policy())
-                                              : std::nullopt);
+      killTask(event.kill().task_id().value(), event.kill().has_kill_policy()
+                                                   ? std::optional(event.kill().kill_policy())
+                                                   : std::nullopt);
       break;
     case v1::executor::Event::ACKNOWLEDGED:
       unacknowledged_.erase(event.acknowledged().uuid());
@@ -275,8 +275,8 @@ bool CommandExecutor::startTask(RunningTask& task) {
     std::error_code ec;
     fs::create_directories(task.sandbox, ec);
     if (ec) {
-      return fail(fmt::format("Failed to create the task sandbox {}: {}", task.sandbox,
-                              ec.message()));
+      return fail(
+          fmt::format("Failed to create the task sandbox {}: {}", task.sandbox, ec.message()));
     }
     // SANDBOX_PATH volumes of type PARENT: a path of the executor's sandbox shared into the
     // task's, here as a symbolic link (no mount namespace).
@@ -297,8 +297,8 @@ bool CommandExecutor::startTask(RunningTask& task) {
         fs::create_directory_symlink(target, link, ec);
       }
       if (ec) {
-        return fail(fmt::format("Failed to set up volume '{}': {}", volume.container_path(),
-                                ec.message()));
+        return fail(
+            fmt::format("Failed to set up volume '{}': {}", volume.container_path(), ec.message()));
       }
     }
     setVariable(spec.env, "MESOS_SANDBOX", task.sandbox);
@@ -322,10 +322,17 @@ bool CommandExecutor::startTask(RunningTask& task) {
     task.check_status.emplace();
     task.check_status->set_type(info.check().type());
     switch (info.check().type()) {
-      case v1::CheckInfo::COMMAND: task.check_status->mutable_command(); break;
-      case v1::CheckInfo::HTTP: task.check_status->mutable_http(); break;
-      case v1::CheckInfo::TCP: task.check_status->mutable_tcp(); break;
-      default: break;
+      case v1::CheckInfo::COMMAND:
+        task.check_status->mutable_command();
+        break;
+      case v1::CheckInfo::HTTP:
+        task.check_status->mutable_http();
+        break;
+      case v1::CheckInfo::TCP:
+        task.check_status->mutable_tcp();
+        break;
+      default:
+        break;
     }
     (void)task.check.onResult(*task.check_status);
   }
@@ -345,8 +352,7 @@ bool CommandExecutor::startTask(RunningTask& task) {
           loop_, std::move(*spec_or), [this, id](const ProbeResult& r) { onHealth(id, r); });
       task.health_checker->start();
     } else {
-      fmt::print(stderr, "Task {}: health check not started: {}\n", id,
-                 spec_or.error().message());
+      fmt::print(stderr, "Task {}: health check not started: {}\n", id, spec_or.error().message());
     }
   }
   if (info.has_check()) {

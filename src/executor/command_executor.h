@@ -65,7 +65,7 @@ struct RunningTask {
   std::unique_ptr<HealthTracker> health;
   std::unique_ptr<Checker> checker;
   CheckTracker check;
-  std::optional<bool> healthy;                   // last reported health
+  std::optional<bool> healthy;                      // last reported health
   std::optional<v1::CheckStatusInfo> check_status;  // last reported check status
 };
 

@@ -17,8 +17,7 @@ int main(int argc, char** argv) {
     if (std::strcmp(argv[i], "--default") == 0) {
       mode = executor::Mode::kDefault;
     } else {
-      fmt::print(stderr, "Error: unknown argument '{}' (expected --default or nothing)\n",
-                 argv[i]);
+      fmt::print(stderr, "Error: unknown argument '{}' (expected --default or nothing)\n", argv[i]);
       return 1;
     }
   }

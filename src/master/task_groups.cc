@@ -74,14 +74,14 @@ void Master::launchGroup(Framework& fw, Agent& agent, const v1::Offer::Operation
       double cpus = executor_resources->scalar("cpus");
       double mem = executor_resources->scalar("mem");
       if (cpus < 0.01) {
-        return invalidArgument(fmt::format(
-            "Executor '{}' uses less CPUs ({}) than the minimum required (0.01)", executor_id,
-            cpus));
+        return invalidArgument(
+            fmt::format("Executor '{}' uses less CPUs ({}) than the minimum required (0.01)",
+                        executor_id, cpus));
       }
       if (mem < 32) {
-        return invalidArgument(fmt::format(
-            "Executor '{}' uses less memory ({} MB) than the minimum required (32 MB)",
-            executor_id, mem));
+        return invalidArgument(
+            fmt::format("Executor '{}' uses less memory ({} MB) than the minimum required (32 MB)",
+                        executor_id, mem));
       }
       needed += *executor_resources;
     }

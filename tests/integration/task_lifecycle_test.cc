@@ -83,7 +83,8 @@ std::optional<v1::Offer> firstOffer(Scheduler& s) {
 }
 
 // Updates until `task_id` reaches a state for which `stop` holds; every update seen is kept.
-std::optional<v1::TaskStatus> until(Scheduler& s, const std::function<bool(const v1::TaskStatus&)>& stop,
+std::optional<v1::TaskStatus> until(Scheduler& s,
+                                    const std::function<bool(const v1::TaskStatus&)>& stop,
                                     std::vector<v1::TaskStatus>* seen = nullptr,
                                     std::chrono::milliseconds timeout = 30s) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
@@ -105,8 +106,12 @@ std::optional<v1::TaskStatus> until(Scheduler& s, const std::function<bool(const
 
 bool terminal(const v1::TaskStatus& st) {
   switch (st.state()) {
-    case v1::TASK_FINISHED: case v1::TASK_FAILED: case v1::TASK_KILLED: case v1::TASK_ERROR:
-    case v1::TASK_LOST: case v1::TASK_DROPPED:
+    case v1::TASK_FINISHED:
+    case v1::TASK_FAILED:
+    case v1::TASK_KILLED:
+    case v1::TASK_ERROR:
+    case v1::TASK_LOST:
+    case v1::TASK_DROPPED:
       return true;
     default:
       return false;
@@ -117,10 +122,13 @@ bool terminal(const v1::TaskStatus& st) {
 std::map<std::string, v1::TaskStatus> terminals(Scheduler& s, size_t count,
                                                 std::chrono::milliseconds timeout = 30s) {
   std::map<std::string, v1::TaskStatus> out;
-  until(s, [&](const v1::TaskStatus& st) {
-    if (terminal(st)) out[st.task_id().value()] = st;
-    return out.size() == count;
-  }, nullptr, timeout);
+  until(
+      s,
+      [&](const v1::TaskStatus& st) {
+        if (terminal(st)) out[st.task_id().value()] = st;
+        return out.size() == count;
+      },
+      nullptr, timeout);
   return out;
 }
 
@@ -177,9 +185,9 @@ TEST(TaskLifecycleTest, TaskIgnoringTermIsKilledAfterTheKillCallsGracePeriod) {
   auto offer = firstOffer(s);
   ASSERT_TRUE(offer);
   std::string ready = cluster.dir() + "/trap-set";
-  auto task = commandTask(
-      *offer, "stubborn",
-      fmt::format("trap '' TERM; touch {}; while true; do sleep 0.1; done", ready));
+  auto task =
+      commandTask(*offer, "stubborn",
+                  fmt::format("trap '' TERM; touch {}; while true; do sleep 0.1; done", ready));
   // The task's own policy (20 s) is overridden by the KILL call's (1.5 s).
   task.mutable_kill_policy()->mutable_grace_period()->set_nanoseconds(20'000'000'000);
   launch(s, *offer, {task});
@@ -196,8 +204,9 @@ TEST(TaskLifecycleTest, TaskIgnoringTermIsKilledAfterTheKillCallsGracePeriod) {
   EXPECT_NE(killed->message().find("signal 9"), std::string::npos) << killed->message();
   EXPECT_GE(took, 1500ms);
   EXPECT_LT(took, 15s);
-  RecordProperty("grace_ms", std::to_string(
-      std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
+  RecordProperty(
+      "grace_ms",
+      std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(took).count()));
 }
 
 TEST(TaskLifecycleTest, TaskKillPolicyAppliesWithoutOverride) {
@@ -208,9 +217,9 @@ TEST(TaskLifecycleTest, TaskKillPolicyAppliesWithoutOverride) {
   auto offer = firstOffer(s);
   ASSERT_TRUE(offer);
   std::string ready = cluster.dir() + "/trap-set";
-  auto task = commandTask(
-      *offer, "stubborn",
-      fmt::format("trap '' TERM; touch {}; while true; do sleep 0.1; done", ready));
+  auto task =
+      commandTask(*offer, "stubborn",
+                  fmt::format("trap '' TERM; touch {}; while true; do sleep 0.1; done", ready));
   task.mutable_kill_policy()->mutable_grace_period()->set_nanoseconds(1'000'000'000);
   launch(s, *offer, {task});
   auto running = s.nextUpdate();
@@ -234,9 +243,9 @@ TEST(TaskLifecycleTest, SecondKillWithShorterGraceEscalatesSooner) {
   auto offer = firstOffer(s);
   ASSERT_TRUE(offer);
   std::string ready = cluster.dir() + "/trap-set";
-  auto task = commandTask(
-      *offer, "stubborn",
-      fmt::format("trap '' TERM; touch {}; while true; do sleep 0.1; done", ready));
+  auto task =
+      commandTask(*offer, "stubborn",
+                  fmt::format("trap '' TERM; touch {}; while true; do sleep 0.1; done", ready));
   task.mutable_kill_policy()->mutable_grace_period()->set_nanoseconds(60'000'000'000);
   launch(s, *offer, {task});
   ASSERT_TRUE(until(s, [](const v1::TaskStatus& st) { return st.state() == v1::TASK_RUNNING; }));
@@ -245,7 +254,7 @@ TEST(TaskLifecycleTest, SecondKillWithShorterGraceEscalatesSooner) {
   kill(s, "stubborn", std::nullopt);  // the task's 60 s
   auto killing = until(s, [](const v1::TaskStatus& st) { return st.state() == v1::TASK_KILLING; });
   ASSERT_TRUE(killing);
-  kill(s, "stubborn", 200'000'000);   // then 0.2 s
+  kill(s, "stubborn", 200'000'000);  // then 0.2 s
   auto killed = until(s, terminal);
   ASSERT_TRUE(killed);
   EXPECT_EQ(killed->state(), v1::TASK_KILLED);
@@ -262,8 +271,8 @@ TEST(TaskLifecycleTest, CommandHealthCheckFlipsHealthAndKillsTheTask) {
   auto offer = firstOffer(s);
   ASSERT_TRUE(offer);
   // Healthy while healthy_flag exists (about 2 s), then unhealthy.
-  auto task = commandTask(*offer, "flipper",
-                          "touch healthy_flag; sleep 2; rm healthy_flag; sleep 1000");
+  auto task =
+      commandTask(*offer, "flipper", "touch healthy_flag; sleep 2; rm healthy_flag; sleep 1000");
   auto* hc = task.mutable_health_check();
   hc->set_type(v1::HealthCheck::COMMAND);
   hc->mutable_command()->set_value("test -f healthy_flag");
@@ -554,10 +563,10 @@ TEST(TaskLifecycleTest, FailingTaskKillsTheRestOfItsGroup) {
   ASSERT_TRUE(s.subscribe(framework("group-fail")));
   auto offer = firstOffer(s);
   ASSERT_TRUE(offer);
-  launchGroup(s, *offer, defaultExecutor("doomed-executor"),
-              {groupTask(*offer, "fails", "sleep 0.5; exit 2"),
-               groupTask(*offer, "sleeper-1", "sleep 1000"),
-               groupTask(*offer, "sleeper-2", "sleep 1000")});
+  launchGroup(
+      s, *offer, defaultExecutor("doomed-executor"),
+      {groupTask(*offer, "fails", "sleep 0.5; exit 2"),
+       groupTask(*offer, "sleeper-1", "sleep 1000"), groupTask(*offer, "sleeper-2", "sleep 1000")});
   auto ends = terminals(s, 3);
   ASSERT_EQ(ends.size(), 3u);
   EXPECT_EQ(ends["fails"].state(), v1::TASK_FAILED);
@@ -589,7 +598,8 @@ TEST(TaskLifecycleTest, InvalidTaskGroupsAreTaskErrors) {
     for (auto& t : tasks) *op->mutable_launch_group()->mutable_task_group()->add_tasks() = t;
   };
   add(untyped, {commandTask(*offer, "c1", "true")});
-  add(defaultExecutor("dup"), {commandTask(*offer, "d1", "true"), commandTask(*offer, "d1", "true")});
+  add(defaultExecutor("dup"),
+      {commandTask(*offer, "d1", "true"), commandTask(*offer, "d1", "true")});
   auto own = commandTask(*offer, "o1", "true");
   *own.mutable_executor() = custom;
   add(defaultExecutor("own"), {own, commandTask(*offer, "o2", "true")});
@@ -630,9 +640,8 @@ TEST(TaskLifecycleTest, SecondGroupRunsOnTheSameDefaultExecutor) {
   ASSERT_TRUE(second);
   launchGroup(s, *second, defaultExecutor("shared-executor"),
               {groupTask(*second, "short", "grep -q first shared/mark")});
-  auto end = until(s, [](const v1::TaskStatus& st) {
-    return st.task_id().value() == "short" && terminal(st);
-  });
+  auto end = until(
+      s, [](const v1::TaskStatus& st) { return st.task_id().value() == "short" && terminal(st); });
   ASSERT_TRUE(end);
   EXPECT_EQ(end->state(), v1::TASK_FINISHED) << end->DebugString();
   // A task that finished leaves the others running.
@@ -662,15 +671,19 @@ TEST(TaskLifecycleTest, UnhealthyGroupTaskIsKilledWithItsGroup) {
               {sick, groupTask(*offer, "fine", "sleep 1000")});
   std::vector<v1::TaskStatus> seen;
   std::map<std::string, v1::TaskStatus> ends;
-  until(s, [&](const v1::TaskStatus& st) {
-    if (terminal(st)) ends[st.task_id().value()] = st;
-    return ends.size() == 2;
-  }, &seen);
+  until(
+      s,
+      [&](const v1::TaskStatus& st) {
+        if (terminal(st)) ends[st.task_id().value()] = st;
+        return ends.size() == 2;
+      },
+      &seen);
   ASSERT_EQ(ends.size(), 2u);
   bool was_healthy = false;
   for (const auto& st : seen) {
-    was_healthy = was_healthy || (st.task_id().value() == "sick" && st.state() == v1::TASK_RUNNING &&
-                                  st.has_healthy() && st.healthy());
+    was_healthy =
+        was_healthy || (st.task_id().value() == "sick" && st.state() == v1::TASK_RUNNING &&
+                        st.has_healthy() && st.healthy());
   }
   EXPECT_TRUE(was_healthy);
   for (const auto& [id, st] : ends) {

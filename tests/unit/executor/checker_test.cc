@@ -86,8 +86,7 @@ TEST(ProbeTest, CheckStatusLeavesTheValueUnsetOnTimeout) {
   auto status = checkStatus({.type = mesos::v1::CheckInfo::COMMAND, .exit_code = 3});
   ASSERT_TRUE(status.has_command());
   EXPECT_EQ(status.command().exit_code(), 3);
-  status = checkStatus(
-      {.type = mesos::v1::CheckInfo::COMMAND, .exit_code = 3, .timed_out = true});
+  status = checkStatus({.type = mesos::v1::CheckInfo::COMMAND, .exit_code = 3, .timed_out = true});
   ASSERT_TRUE(status.has_command());
   EXPECT_FALSE(status.command().has_exit_code());
   status = checkStatus({.type = mesos::v1::CheckInfo::HTTP, .status_code = 503u});
