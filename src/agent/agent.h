@@ -55,6 +55,7 @@ struct Executor {
   std::shared_ptr<http::Stream> stream;
   http::ContentType content = http::ContentType::kJson;
   std::map<std::string, v1::TaskInfo> queued_tasks;    // waiting for the executor to subscribe
+  std::vector<v1::TaskGroupInfo> queued_groups;        // likewise, for a default executor
   std::map<std::string, v1::TaskInfo> launched_tasks;  // handed to the executor
   std::map<std::string, v1::TaskState> task_states;
   std::vector<executor::Event> pending_kills;  // KILLs waiting for the executor to subscribe
@@ -108,6 +109,12 @@ class Agent {
   void runTask(const internal::AgentEvent::RunTask& run);
   void killTask(const internal::AgentEvent::KillTask& kill);
   void shutdownFramework(const std::string& framework_id);
+
+  // task_groups.cc
+  void runTaskGroup(const internal::AgentEvent::RunTaskGroup& run);
+  void launchGroupOnExecutor(Executor& executor, const v1::TaskGroupInfo& group);
+  // Kills a task still waiting in a queued group: the whole group goes (true when found).
+  bool killQueuedGroup(Executor& executor, const std::string& task_id);
 
   // executors.cc
   void launchExecutor(Framework& framework, Executor& executor);

@@ -254,6 +254,11 @@ void Agent::subscribeExecutor(const executor::Call& call, http::ContentType acce
   for (const auto& [task_id, task] : queued) {
     launchOnExecutor(executor, task);
   }
+  auto groups = std::move(executor.queued_groups);
+  executor.queued_groups.clear();
+  for (const auto& group : groups) {
+    launchGroupOnExecutor(executor, group);
+  }
   auto kills = std::move(executor.pending_kills);
   executor.pending_kills.clear();
   for (const auto& kill : kills) {

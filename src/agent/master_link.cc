@@ -77,6 +77,11 @@ void Agent::connectToMaster() {
       for (const auto& [task_id, task] : executor.queued_tasks) {
         report(task);
       }
+      for (const auto& group : executor.queued_groups) {
+        for (const auto& task : group.tasks()) {
+          report(task);
+        }
+      }
     }
   }
   master_decoder_ = recordio::Decoder();
@@ -191,6 +196,9 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
     case internal::AgentEvent::RUN_TASK:
       runTask(event.run_task());
       break;
+    case internal::AgentEvent::RUN_TASK_GROUP:
+      runTaskGroup(event.run_task_group());
+      break;
     case internal::AgentEvent::KILL_TASK:
       killTask(event.kill_task());
       break;
@@ -292,9 +300,13 @@ void Agent::killTask(const internal::AgentEvent::KillTask& kill) {
         statusUpdate(fw_id, agentStatus(task_id, v1::TASK_KILLED,
                                         v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
                                         "Killed before the executor started it", ex_id));
-        if (executor.queued_tasks.empty() && executor.launched_tasks.empty()) {
+        if (executor.queued_tasks.empty() && executor.queued_groups.empty() &&
+            executor.launched_tasks.empty()) {
           shutdownExecutor(executor);
         }
+        return;
+      }
+      if (killQueuedGroup(executor, task_id)) {
         return;
       }
       if (executor.launched_tasks.contains(task_id)) {
@@ -327,6 +339,7 @@ void Agent::shutdownFramework(const std::string& framework_id) {
   log_->info("framework_shutdown framework_id={}", framework_id);
   for (auto& [ex_id, executor] : fw->second.executors) {
     executor.queued_tasks.clear();
+    executor.queued_groups.clear();
     shutdownExecutor(executor);
   }
   for (auto it = updates_.begin(); it != updates_.end();) {

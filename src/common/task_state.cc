@@ -35,4 +35,12 @@ LaunchSpec commandLaunchSpec(const mesos::v1::CommandInfo& command) {
   return spec;
 }
 
+std::string environmentValue(const mesos::v1::Environment_Variable& variable) {
+  if (variable.type() == mesos::v1::Environment::Variable::SECRET) {
+    return variable.secret().type() == mesos::v1::Secret::VALUE ? variable.secret().value().data()
+                                                                 : std::string();
+  }
+  return variable.value();
+}
+
 }  // namespace plateau

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 
 #include <fmt/format.h>
 
@@ -54,8 +55,24 @@ Result<Config> Config::fromEnvironment() {
   return c;
 }
 
-CommandExecutor::CommandExecutor(EventLoop& loop, Config config, uint64_t seed)
-    : loop_(loop), config_(std::move(config)), uuids_(seed), client_(loop) {}
+namespace {
+
+// Variables only the executor itself needs; a default executor's tasks do not see them.
+bool executorOnly(const std::string& entry) {
+  return entry.starts_with("MESOS_") || entry.starts_with("PLATEAU_") ||
+         entry.starts_with("LIBPROCESS_");
+}
+
+void setVariable(std::vector<std::string>& env, const std::string& name, const std::string& value) {
+  std::string prefix = name + "=";
+  std::erase_if(env, [&](const std::string& e) { return e.starts_with(prefix); });
+  env.push_back(prefix + value);
+}
+
+}  // namespace
+
+CommandExecutor::CommandExecutor(EventLoop& loop, Config config, uint64_t seed, Mode mode)
+    : loop_(loop), config_(std::move(config)), mode_(mode), uuids_(seed), client_(loop) {}
 
 void CommandExecutor::start() {
   loop_.onSignal(SIGCHLD, [this](int) {
@@ -63,7 +80,7 @@ void CommandExecutor::start() {
       onChildExit(pid, status);
     }
   });
-  loop_.onSignal(SIGTERM, [this](int) { kill(std::nullopt, true); });
+  loop_.onSignal(SIGTERM, [this](int) { shutdown(); });
   subscribe();
 }
 
@@ -73,22 +90,24 @@ void CommandExecutor::subscribe() {
   call.mutable_executor_id()->set_value(config_.executor_id);
   call.set_type(v1::executor::Call::SUBSCRIBE);
   auto* subscribe = call.mutable_subscribe();
-  if (task_ && !terminal_sent_) {
-    *subscribe->add_unacknowledged_tasks() = *task_;
+  for (const auto& [id, task] : tasks_) {
+    if (!task.terminal) {
+      *subscribe->add_unacknowledged_tasks() = task.info;
+    }
   }
   for (const auto& [uuid, update] : unacknowledged_) {
     *subscribe->add_unacknowledged_updates() = update;
   }
   decoder_ = recordio::Decoder();
-  http::ClientRequest request{.method = "POST",
-                              .path = "/api/v1/executor",
-                              .headers = {{"content-type", http::kProtobufMediaType},
-                                          {"accept", http::kProtobufMediaType}},
-                              .body = call.SerializePartialAsString()};
+  http::ClientRequest request{
+      .method = "POST",
+      .path = "/api/v1/executor",
+      .headers = {{"content-type", http::kProtobufMediaType}, {"accept", http::kProtobufMediaType}},
+      .body = call.SerializePartialAsString()};
   stream_ = http::StreamingCall::open(
       loop_, config_.agent, std::move(request), 5s,
       {.on_head =
-           [this](const http::Response& head) {
+           [](const http::Response& head) {
              if (head.status != 200) {
                fmt::print(stderr, "Subscription refused by the agent: HTTP {}\n", head.status);
              }
@@ -111,15 +130,21 @@ void CommandExecutor::onData(std::string_view data) {
   }
 }
 
+void CommandExecutor::killAll(int signo) {
+  for (auto& [id, task] : tasks_) {
+    if (task.pid > 0) {
+      ::kill(-task.pid, signo);
+    }
+  }
+}
+
 void CommandExecutor::onDisconnected(const std::string& why) {
   subscribed_ = false;
   stream_.reset();
   if (!config_.checkpoint) {
-    // Without checkpointing nothing can reconnect to us later: stop the task and leave.
-    fmt::print(stderr, "Lost the agent ({}); killing the task and exiting\n", why);
-    if (pid_ > 0) {
-      signalTree(pid_, SIGKILL);
-    }
+    // Without checkpointing nothing can reconnect to us later: stop the tasks and leave.
+    fmt::print(stderr, "Lost the agent ({}); killing the tasks and exiting\n", why);
+    killAll(SIGKILL);
     exit_code_ = 1;
     loop_.stop();
     return;
@@ -131,9 +156,7 @@ void CommandExecutor::onDisconnected(const std::string& why) {
   }
   if (now - disconnected_at_ > config_.recovery_timeout) {
     fmt::print(stderr, "Agent did not come back within the recovery timeout; exiting\n");
-    if (pid_ > 0) {
-      signalTree(pid_, SIGKILL);
-    }
+    killAll(SIGKILL);
     exit_code_ = 1;
     loop_.stop();
     return;
@@ -158,17 +181,20 @@ void CommandExecutor::handle(const v1::executor::Event& event) {
     case v1::executor::Event::LAUNCH:
       launch(event.launch().task());
       break;
+    case v1::executor::Event::LAUNCH_GROUP:
+      launchGroup(event.launch_group().task_group());
+      break;
     case v1::executor::Event::KILL:
-      kill(event.kill().has_kill_policy() ? std::optional(event.kill().kill_policy())
-                                          : std::nullopt,
-           false);
+      killTask(event.kill().task_id().value(), event.kill().has_kill_policy()
+                                                   ? std::optional(event.kill().kill_policy())
+                                                   : std::nullopt);
       break;
     case v1::executor::Event::ACKNOWLEDGED:
       unacknowledged_.erase(event.acknowledged().uuid());
       maybeExit();
       break;
     case v1::executor::Event::SHUTDOWN:
-      kill(std::nullopt, true);
+      shutdown();
       break;
     case v1::executor::Event::ERROR:
       fmt::print(stderr, "Error from the agent: {}\n", event.error().message());
@@ -179,91 +205,365 @@ void CommandExecutor::handle(const v1::executor::Event& event) {
 }
 
 void CommandExecutor::launch(const v1::TaskInfo& task) {
-  if (task_) {
-    // One command executor runs one task.
-    v1::TaskInfo other = task;
-    auto saved = std::move(task_);
-    task_ = other;
-    update(v1::TASK_FAILED, "The command executor runs a single task",
-           v1::TaskStatus::REASON_TASK_INVALID);
-    task_ = std::move(saved);
+  if (mode_ == Mode::kDefault) {
+    updateFor(task.task_id(), v1::TASK_FAILED,
+              "The default executor runs task groups (LAUNCH_GROUP), not single tasks",
+              v1::TaskStatus::REASON_TASK_INVALID, std::nullopt, std::nullopt);
     return;
   }
-  task_ = task;
-  const v1::CommandInfo& command = task.command();
-  LaunchSpec spec = commandLaunchSpec(command);
-  spec.env = currentEnvironment();
-  for (const auto& var : command.environment().variables()) {
-    spec.env.push_back(var.name() + "=" + var.value());
-  }
-  spec.working_dir = config_.sandbox;
-  spec.new_session = false;
-  auto pid = launchProcess(spec);
-  if (!pid) {
-    update(v1::TASK_FAILED, pid.error().message(), v1::TaskStatus::REASON_COMMAND_EXECUTOR_FAILED);
+  if (!tasks_.empty() || shutting_down_) {
+    updateFor(task.task_id(), v1::TASK_FAILED, "The command executor runs a single task",
+              v1::TaskStatus::REASON_TASK_INVALID, std::nullopt, std::nullopt);
     return;
   }
-  pid_ = *pid;
-  update(v1::TASK_RUNNING, "");
+  RunningTask& running = tasks_[task.task_id().value()];
+  running.info = task;
+  running.sandbox = config_.sandbox;
+  startTask(running);
 }
 
-void CommandExecutor::kill(std::optional<v1::KillPolicy> policy, bool shutdown) {
-  if (pid_ <= 0) {
-    if (shutdown) {
-      exit_code_ = 0;
-      loop_.stop();
+void CommandExecutor::launchGroup(const v1::TaskGroupInfo& group) {
+  if (mode_ != Mode::kDefault || shutting_down_) {
+    for (const auto& task : group.tasks()) {
+      updateFor(task.task_id(), v1::TASK_FAILED,
+                shutting_down_ ? "The executor is shutting down"
+                               : "The command executor cannot run task groups",
+                v1::TaskStatus::REASON_TASK_GROUP_INVALID, std::nullopt, std::nullopt);
     }
     return;
   }
-  if (killing_) {
+  int group_id = ++groups_;
+  std::vector<std::string> ids;
+  for (const auto& task : group.tasks()) {
+    const std::string& id = task.task_id().value();
+    if (tasks_.contains(id)) {
+      updateFor(task.task_id(), v1::TASK_FAILED, "A task with this id was already launched",
+                v1::TaskStatus::REASON_TASK_INVALID, std::nullopt, std::nullopt);
+      continue;
+    }
+    RunningTask& running = tasks_[id];
+    running.info = task;
+    running.group = group_id;
+    running.sandbox = (std::filesystem::path(config_.sandbox) / "tasks" / id).string();
+    ids.push_back(id);
+  }
+  // All tasks of the group start before any reports, so a task failing to start takes the
+  // group down with the same rule as one failing later.
+  for (const auto& id : ids) {
+    auto it = tasks_.find(id);
+    if (it != tasks_.end() && !it->second.terminal) {
+      startTask(it->second);
+    }
+  }
+}
+
+bool CommandExecutor::startTask(RunningTask& task) {
+  namespace fs = std::filesystem;
+  const v1::TaskInfo& info = task.info;
+  auto fail = [&](const std::string& why) {
+    update(task, v1::TASK_FAILED, why, v1::TaskStatus::REASON_COMMAND_EXECUTOR_FAILED);
+    groupRule(task, v1::TASK_FAILED);
+    return false;
+  };
+  if (!info.has_command()) {
+    return fail("Task has no 'command' to run");
+  }
+  LaunchSpec spec = commandLaunchSpec(info.command());
+  spec.env = currentEnvironment();
+  if (mode_ == Mode::kDefault) {
+    std::erase_if(spec.env, executorOnly);
+    std::error_code ec;
+    fs::create_directories(task.sandbox, ec);
+    if (ec) {
+      return fail(
+          fmt::format("Failed to create the task sandbox {}: {}", task.sandbox, ec.message()));
+    }
+    // SANDBOX_PATH volumes of type PARENT: a path of the executor's sandbox shared into the
+    // task's, here as a symbolic link (no mount namespace).
+    for (const auto& volume : info.container().volumes()) {
+      if (!volume.has_source() || volume.source().type() != v1::Volume::Source::SANDBOX_PATH) {
+        continue;
+      }
+      const auto& source = volume.source().sandbox_path();
+      fs::path target = source.type() == v1::Volume::Source::SandboxPath::PARENT
+                            ? fs::path(config_.sandbox) / source.path()
+                            : fs::path(task.sandbox) / source.path();
+      fs::path link = fs::path(task.sandbox) / volume.container_path();
+      fs::create_directories(target, ec);
+      if (!ec) {
+        fs::create_directories(link.parent_path(), ec);
+      }
+      if (!ec) {
+        fs::create_directory_symlink(target, link, ec);
+      }
+      if (ec) {
+        return fail(
+            fmt::format("Failed to set up volume '{}': {}", volume.container_path(), ec.message()));
+      }
+    }
+    setVariable(spec.env, "MESOS_SANDBOX", task.sandbox);
+    spec.stdout_path = (fs::path(task.sandbox) / "stdout").string();
+    spec.stderr_path = (fs::path(task.sandbox) / "stderr").string();
+  }
+  for (const auto& var : info.command().environment().variables()) {
+    setVariable(spec.env, var.name(), environmentValue(var));
+  }
+  spec.working_dir = task.sandbox;
+  spec.new_session = false;  // its own process group, so a kill reaches all it started
+  std::vector<std::string> check_env = spec.env;
+  auto pid = launchProcess(spec);
+  if (!pid) {
+    return fail(pid.error().message());
+  }
+  task.pid = *pid;
+  task.launched = true;
+  task.started = std::chrono::steady_clock::now();
+  if (info.has_check()) {
+    task.check_status.emplace();
+    task.check_status->set_type(info.check().type());
+    switch (info.check().type()) {
+      case v1::CheckInfo::COMMAND:
+        task.check_status->mutable_command();
+        break;
+      case v1::CheckInfo::HTTP:
+        task.check_status->mutable_http();
+        break;
+      case v1::CheckInfo::TCP:
+        task.check_status->mutable_tcp();
+        break;
+      default:
+        break;
+    }
+    (void)task.check.onResult(*task.check_status);
+  }
+  update(task, v1::TASK_RUNNING, "");
+  // Checks start after TASK_RUNNING, in the task's environment and sandbox.
+  const std::string id = info.task_id().value();
+  if (info.has_health_check()) {
+    auto spec_or = ProbeSpec::fromHealthCheck(info.health_check());
+    if (spec_or) {
+      spec_or->env = check_env;
+      spec_or->working_dir = task.sandbox;
+      task.health = std::make_unique<HealthTracker>(
+          info.health_check().consecutive_failures(),
+          std::chrono::duration_cast<std::chrono::nanoseconds>(
+              std::chrono::duration<double>(info.health_check().grace_period_seconds())));
+      task.health_checker = std::make_unique<Checker>(
+          loop_, std::move(*spec_or), [this, id](const ProbeResult& r) { onHealth(id, r); });
+      task.health_checker->start();
+    } else {
+      fmt::print(stderr, "Task {}: health check not started: {}\n", id, spec_or.error().message());
+    }
+  }
+  if (info.has_check()) {
+    auto spec_or = ProbeSpec::fromCheck(info.check());
+    if (spec_or) {
+      spec_or->env = check_env;
+      spec_or->working_dir = task.sandbox;
+      task.checker = std::make_unique<Checker>(
+          loop_, std::move(*spec_or), [this, id](const ProbeResult& r) { onCheck(id, r); });
+      task.checker->start();
+    } else {
+      fmt::print(stderr, "Task {}: check not started: {}\n", id, spec_or.error().message());
+    }
+  }
+  return true;
+}
+
+void CommandExecutor::onHealth(const std::string& task_id, const ProbeResult& result) {
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end() || it->second.killing || it->second.terminal || !it->second.health) {
     return;
   }
-  killing_ = true;
-  if (killing_capability_) {
-    update(v1::TASK_KILLING, "");
+  RunningTask& task = it->second;
+  std::vector<uint32_t> statuses;
+  if (task.info.health_check().has_http()) {
+    statuses.assign(task.info.health_check().http().statuses().begin(),
+                    task.info.health_check().http().statuses().end());
   }
-  auto grace = config_.shutdown_grace_period;
+  auto outcome = task.health->onResult(probeHealthy(result, statuses),
+                                       std::chrono::steady_clock::now() - task.started);
+  if (outcome.report) {
+    task.healthy = outcome.healthy;
+    updateFor(task.info.task_id(), v1::TASK_RUNNING, "",
+              v1::TaskStatus::REASON_TASK_HEALTH_CHECK_STATUS_UPDATED, outcome.healthy,
+              task.check_status);
+  }
+  if (outcome.kill) {
+    task.unhealthy = true;
+    fmt::print(stderr, "Task {} failed {} health checks in a row: killing it\n", task_id,
+               task.health->consecutiveFailures());
+    killTask(task_id, std::nullopt);
+  }
+}
+
+void CommandExecutor::onCheck(const std::string& task_id, const ProbeResult& result) {
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end() || it->second.killing || it->second.terminal) {
+    return;
+  }
+  RunningTask& task = it->second;
+  if (auto changed = task.check.onResult(checkStatus(result))) {
+    task.check_status = *changed;
+    updateFor(task.info.task_id(), v1::TASK_RUNNING, "",
+              v1::TaskStatus::REASON_TASK_CHECK_STATUS_UPDATED, task.healthy, task.check_status);
+  }
+}
+
+void CommandExecutor::killTask(const std::string& task_id, std::optional<v1::KillPolicy> policy) {
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end() || it->second.terminal) {
+    return;
+  }
+  RunningTask& task = it->second;
+  if (task.killing) {
+    // A second KILL may only bring the SIGKILL closer (as Mesos's executors allow).
+    if (policy && policy->has_grace_period() && task.pid > 0) {
+      auto grace = std::max<std::chrono::nanoseconds>(
+          std::chrono::nanoseconds(policy->grace_period().nanoseconds()), 0ns);
+      if (std::chrono::steady_clock::now() + grace < task.kill_deadline) {
+        scheduleEscalation(task, grace);
+      }
+    }
+    return;
+  }
+  // The KILL's policy overrides the task's; without either, 3 seconds as in Mesos.
+  std::chrono::nanoseconds grace = 3s;
   if (policy && policy->has_grace_period()) {
     grace = std::chrono::nanoseconds(policy->grace_period().nanoseconds());
-  } else if (!shutdown && task_ && task_->has_kill_policy() &&
-             task_->kill_policy().has_grace_period()) {
-    grace = std::chrono::nanoseconds(task_->kill_policy().grace_period().nanoseconds());
-  } else if (!shutdown) {
-    grace = 3s;
+  } else if (task.info.has_kill_policy() && task.info.kill_policy().has_grace_period()) {
+    grace = std::chrono::nanoseconds(task.info.kill_policy().grace_period().nanoseconds());
   }
-  ::kill(-pid_, SIGTERM);
-  pid_t pid = pid_;
-  loop_.after(grace, [this, pid] {
-    if (pid_ == pid) {
+  signalTask(task, std::max<std::chrono::nanoseconds>(grace, 0ns));
+}
+
+void CommandExecutor::scheduleEscalation(RunningTask& task, std::chrono::nanoseconds grace) {
+  task.kill_deadline = std::chrono::steady_clock::now() + grace;
+  pid_t pid = task.pid;
+  std::string id = task.info.task_id().value();
+  loop_.after(grace, [this, id, pid] {
+    auto it = tasks_.find(id);
+    if (it != tasks_.end() && it->second.pid == pid) {
       ::kill(-pid, SIGKILL);
     }
   });
 }
 
-void CommandExecutor::onChildExit(pid_t pid, int status) {
-  if (pid != pid_) {
+void CommandExecutor::signalTask(RunningTask& task, std::chrono::nanoseconds grace) {
+  task.killing = true;
+  if (task.health_checker) {
+    task.health_checker->stop();
+  }
+  if (task.checker) {
+    task.checker->stop();
+  }
+  if (killing_capability_) {
+    update(task, v1::TASK_KILLING, "");
+  }
+  pid_t pid = task.pid;
+  if (pid <= 0) {
+    update(task, v1::TASK_KILLED, "Killed before its command started");
     return;
   }
-  // The task's own process group may still hold children: end them with it.
-  ::kill(-pid, SIGKILL);
-  pid_ = 0;
-  if (killing_) {
-    update(v1::TASK_KILLED, fmt::format("Command {}", describeWaitStatus(status)));
-  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
-    update(v1::TASK_FINISHED, "Command exited with status 0");
-  } else {
-    update(v1::TASK_FAILED, fmt::format("Command {}", describeWaitStatus(status)));
+  ::kill(-pid, SIGTERM);
+  scheduleEscalation(task, grace);
+}
+
+void CommandExecutor::shutdown() {
+  shutting_down_ = true;
+  if (!active()) {
+    exit_code_ = 0;
+    loop_.stop();
+    return;
+  }
+  // Leave room within the agent's grace period for the terminal updates to go out.
+  auto grace = config_.shutdown_grace_period > 2s ? config_.shutdown_grace_period - 1s
+                                                  : config_.shutdown_grace_period / 2;
+  for (auto& [id, task] : tasks_) {
+    if (!task.terminal && !task.killing) {
+      signalTask(task, grace);
+    }
   }
 }
 
-void CommandExecutor::update(v1::TaskState state, const std::string& message,
+void CommandExecutor::onChildExit(pid_t pid, int status) {
+  for (auto& [id, task] : tasks_) {
+    if ((task.health_checker && task.health_checker->onChildExit(pid, status)) ||
+        (task.checker && task.checker->onChildExit(pid, status))) {
+      return;
+    }
+  }
+  RunningTask* ended = nullptr;
+  for (auto& [id, task] : tasks_) {
+    if (pid > 0 && task.pid == pid) {
+      ended = &task;
+      break;
+    }
+  }
+  if (ended == nullptr) {
+    return;
+  }
+  RunningTask& task = *ended;
+  // The task's own process group may still hold children: end them with it.
+  ::kill(-pid, SIGKILL);
+  task.pid = 0;
+  if (task.health_checker) {
+    task.health_checker->stop();
+  }
+  if (task.checker) {
+    task.checker->stop();
+  }
+  v1::TaskState state = v1::TASK_FAILED;
+  if (task.killing) {
+    state = v1::TASK_KILLED;
+  } else if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+    state = v1::TASK_FINISHED;
+  }
+  update(task, state, fmt::format("Command {}", describeWaitStatus(status)));
+  groupRule(task, state);
+}
+
+void CommandExecutor::groupRule(RunningTask& task, v1::TaskState state) {
+  // The default executor's rule: a task that failed or was killed (other than by this rule)
+  // takes the rest of its group down.
+  if (mode_ != Mode::kDefault || shutting_down_ || task.killed_by_group ||
+      (state != v1::TASK_FAILED && state != v1::TASK_KILLED)) {
+    return;
+  }
+  for (auto& [id, other] : tasks_) {
+    if (other.group == task.group && !other.terminal && !other.killing) {
+      other.killed_by_group = true;
+      // A group killed for one task's failed health check ends unhealthy as a whole (as
+      // Mesos's default executor reports it).
+      other.unhealthy = other.unhealthy || task.unhealthy;
+      killTask(id, std::nullopt);
+    }
+  }
+}
+
+void CommandExecutor::update(RunningTask& task, v1::TaskState state, const std::string& message,
                              std::optional<v1::TaskStatus::Reason> reason) {
+  std::optional<bool> healthy = task.healthy;
+  if (isTerminal(state)) {
+    task.terminal = true;
+    if (task.unhealthy) {
+      healthy = false;
+    }
+  }
+  updateFor(task.info.task_id(), state, message, reason, healthy, task.check_status);
+}
+
+void CommandExecutor::updateFor(const v1::TaskID& task_id, v1::TaskState state,
+                                const std::string& message,
+                                std::optional<v1::TaskStatus::Reason> reason,
+                                std::optional<bool> healthy,
+                                const std::optional<v1::CheckStatusInfo>& check_status) {
   v1::executor::Call call;
   call.mutable_framework_id()->set_value(config_.framework_id);
   call.mutable_executor_id()->set_value(config_.executor_id);
   call.set_type(v1::executor::Call::UPDATE);
   v1::TaskStatus* status = call.mutable_update()->mutable_status();
-  *status->mutable_task_id() = task_->task_id();
+  *status->mutable_task_id() = task_id;
   status->set_state(state);
   status->set_source(v1::TaskStatus::SOURCE_EXECUTOR);
   if (!message.empty()) {
@@ -272,20 +572,26 @@ void CommandExecutor::update(v1::TaskState state, const std::string& message,
   if (reason) {
     status->set_reason(*reason);
   }
+  if (healthy) {
+    status->set_healthy(*healthy);
+  }
+  if (check_status) {
+    *status->mutable_check_status() = *check_status;
+  }
   status->mutable_executor_id()->set_value(config_.executor_id);
   status->set_uuid(uuids_.bytes());
   status->set_timestamp(
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   unacknowledged_[status->uuid()] = call.update();
-  if (isTerminal(state)) {
-    terminal_sent_ = true;
-    // Should the acknowledgement never come (the framework is gone), leave anyway.
+  send(call);
+  if (isTerminal(state) && !active() && !exit_timer_) {
+    exit_timer_ = true;
+    // Should the acknowledgements never come (the framework is gone), leave anyway.
     loop_.after(60s, [this] {
       exit_code_ = 0;
       loop_.stop();
     });
   }
-  send(call);
 }
 
 void CommandExecutor::send(const v1::executor::Call& call) {
@@ -297,8 +603,17 @@ void CommandExecutor::send(const v1::executor::Call& call) {
   client_.fetch(config_.agent, std::move(request), 10s, [](Result<http::Response>) {});
 }
 
+bool CommandExecutor::active() const {
+  for (const auto& [id, task] : tasks_) {
+    if (!task.terminal) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void CommandExecutor::maybeExit() {
-  if (terminal_sent_ && unacknowledged_.empty()) {
+  if (!tasks_.empty() && !active() && unacknowledged_.empty()) {
     exit_code_ = 0;
     loop_.stop();
   }

@@ -1,7 +1,11 @@
 #pragma once
 
-// The built-in command executor: subscribes to its agent through the v1 executor API, runs
-// one task's command, reports its states, and exits once the terminal update is acknowledged.
+// The built-in executors: subscribe to the agent through the v1 executor API, run tasks'
+// commands (with kill policies, health checks and checks), report their states, and exit
+// once every task is terminal and its terminal update acknowledged.
+// The command executor runs one task (LAUNCH); the default executor runs task groups
+// (LAUNCH_GROUP). One class serves both: they differ only in where a task runs, its
+// environment, and what one task's end means for the others.
 
 #include <sys/types.h>
 
@@ -15,6 +19,7 @@
 
 #include "common/recordio.h"
 #include "common/uuid.h"
+#include "executor/checker.h"
 #include "http/client.h"
 #include "http/event_loop.h"
 
@@ -36,9 +41,37 @@ struct Config {
   static Result<Config> fromEnvironment();
 };
 
+// Which executor this process is.
+enum class Mode {
+  kCommand,  // the command executor: one task (LAUNCH), run in the executor's sandbox
+  kDefault,  // the default executor: task groups (LAUNCH_GROUP), each task in
+             // <sandbox>/tasks/<task id>; one failing or killed task kills its group
+};
+
+// One task the executor runs.
+struct RunningTask {
+  v1::TaskInfo info;
+  std::string sandbox;
+  int group = 0;  // which LAUNCH_GROUP brought it (default executor)
+  pid_t pid = 0;
+  bool launched = false;
+  bool killing = false;
+  bool terminal = false;
+  bool unhealthy = false;        // killed because it failed its health check
+  bool killed_by_group = false;  // killed because another task of its group ended badly
+  std::chrono::steady_clock::time_point started;
+  std::chrono::steady_clock::time_point kill_deadline;  // when SIGKILL follows SIGTERM
+  std::unique_ptr<Checker> health_checker;
+  std::unique_ptr<HealthTracker> health;
+  std::unique_ptr<Checker> checker;
+  CheckTracker check;
+  std::optional<bool> healthy;                      // last reported health
+  std::optional<v1::CheckStatusInfo> check_status;  // last reported check status
+};
+
 class CommandExecutor {
  public:
-  CommandExecutor(EventLoop& loop, Config config, uint64_t seed);
+  CommandExecutor(EventLoop& loop, Config config, uint64_t seed, Mode mode = Mode::kCommand);
   void start();
   // The process exit code once the loop stops.
   int exitCode() const { return exit_code_; }
@@ -49,28 +82,43 @@ class CommandExecutor {
   void onDisconnected(const std::string& why);
   void handle(const v1::executor::Event& event);
   void launch(const v1::TaskInfo& task);
-  void kill(std::optional<v1::KillPolicy> policy, bool shutdown);
+  void launchGroup(const v1::TaskGroupInfo& group);
+  bool startTask(RunningTask& task);
+  void startChecks(RunningTask& task);
+  void onHealth(const std::string& task_id, const ProbeResult& result);
+  void onCheck(const std::string& task_id, const ProbeResult& result);
+  void killTask(const std::string& task_id, std::optional<v1::KillPolicy> policy);
+  void signalTask(RunningTask& task, std::chrono::nanoseconds grace);
+  void scheduleEscalation(RunningTask& task, std::chrono::nanoseconds grace);
+  void shutdown();
+  void killAll(int signo);
   void onChildExit(pid_t pid, int status);
-  void update(v1::TaskState state, const std::string& message,
+  void groupRule(RunningTask& task, v1::TaskState state);
+  void update(RunningTask& task, v1::TaskState state, const std::string& message,
               std::optional<v1::TaskStatus::Reason> reason = std::nullopt);
+  void updateFor(const v1::TaskID& task_id, v1::TaskState state, const std::string& message,
+                 std::optional<v1::TaskStatus::Reason> reason, std::optional<bool> healthy,
+                 const std::optional<v1::CheckStatusInfo>& check_status);
   void send(const v1::executor::Call& call);
+  bool active() const;
   void maybeExit();
 
   EventLoop& loop_;
   Config config_;
+  Mode mode_;
   UuidGenerator uuids_;
   http::Client client_;
   std::shared_ptr<http::StreamingCall> stream_;
   recordio::Decoder decoder_;
   bool subscribed_ = false;
-  std::optional<v1::TaskInfo> task_;
-  pid_t pid_ = 0;
-  bool killing_ = false;
-  bool terminal_sent_ = false;
+  std::map<std::string, RunningTask> tasks_;  // by task id
+  int groups_ = 0;
+  bool shutting_down_ = false;
   bool killing_capability_ = false;
   std::map<std::string, v1::executor::Call::Update> unacknowledged_;  // by uuid
   std::chrono::steady_clock::time_point disconnected_at_;
   bool disconnected_ = false;
+  bool exit_timer_ = false;
   int exit_code_ = 0;
 };
 

@@ -1,14 +1,26 @@
-// plateau-executor: the built-in command executor, started by plateau-agent.
+// plateau-executor: the built-in executors, started by plateau-agent.
+//   plateau-executor            the command executor (one task, LAUNCH)
+//   plateau-executor --default  the default executor (task groups, LAUNCH_GROUP)
 
 #include <csignal>
+#include <cstring>
 
 #include <fmt/format.h>
 
 #include "common/uuid.h"
 #include "executor/command_executor.h"
 
-int main() {
+int main(int argc, char** argv) {
   using namespace plateau;
+  executor::Mode mode = executor::Mode::kCommand;
+  for (int i = 1; i < argc; ++i) {
+    if (std::strcmp(argv[i], "--default") == 0) {
+      mode = executor::Mode::kDefault;
+    } else {
+      fmt::print(stderr, "Error: unknown argument '{}' (expected --default or nothing)\n", argv[i]);
+      return 1;
+    }
+  }
   auto config = executor::Config::fromEnvironment();
   if (!config) {
     fmt::print(stderr, "Error: {}\n", config.error().message());
@@ -16,7 +28,7 @@ int main() {
   }
   std::signal(SIGPIPE, SIG_IGN);
   EventLoop loop;
-  executor::CommandExecutor executor(loop, *config, osRandomSeed());
+  executor::CommandExecutor executor(loop, *config, osRandomSeed(), mode);
   executor.start();
   loop.run();
   return executor.exitCode();

@@ -176,6 +176,14 @@ class Master {
               Resources& available);
   void refuseOperation(Framework& framework, const v1::Offer::Operation& operation,
                        const std::string& why);
+  // Checks every task passes, LAUNCH or LAUNCH_GROUP; its resources, or why it is refused.
+  Result<Resources> checkTask(Framework& framework, Agent& agent, const v1::TaskInfo& task);
+  // Records an accepted task (the caller sends it to the agent).
+  void addTask(Framework& framework, Agent& agent, const v1::TaskInfo& task,
+               const Resources& resources, const v1::ExecutorID* executor_id);
+  // task_groups.cc
+  void launchGroup(Framework& framework, Agent& agent, const v1::Offer::Operation& operation,
+                   Resources& available);
 
   // frameworks.cc: framework lifecycle and events to schedulers
   void send(Framework& framework, const scheduler::Event& event);

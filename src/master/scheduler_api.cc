@@ -314,13 +314,7 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
         launch(framework, agent, op, available);
         break;
       case v1::Offer::Operation::LAUNCH_GROUP:
-        for (const auto& task : op.launch_group().task_group().tasks()) {
-          metrics_.tasks_error++;
-          sendTaskUpdate(framework,
-                         masterStatus(framework, task.task_id().value(), agent.id, v1::TASK_ERROR,
-                                      v1::TaskStatus::REASON_TASK_GROUP_INVALID,
-                                      "LAUNCH_GROUP is not supported yet"));
-        }
+        launchGroup(framework, agent, op, available);
         break;
       default:
         refuseOperation(framework, op,

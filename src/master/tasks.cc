@@ -14,6 +14,70 @@ constexpr int kMaxStatusesPerTask = 10;
 
 }  // namespace
 
+Result<Resources> Master::checkTask(Framework& fw, Agent& agent, const v1::TaskInfo& task) {
+  const std::string& task_id = task.task_id().value();
+  if (Status s = validateId("TaskID", task_id); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  if (fw.tasks.contains(task_id)) {
+    return invalidArgument(fmt::format("Task has duplicate ID: {}", task_id));
+  }
+  if (task.agent_id().value() != agent.id) {
+    return invalidArgument(fmt::format("Task uses agent ID '{}' but the offer is for agent '{}'",
+                                       task.agent_id().value(), agent.id));
+  }
+  if (task.has_command() && task.command().shell() && !task.command().has_value()) {
+    return invalidArgument("Task's CommandInfo has 'shell' set but no 'value' to run");
+  }
+  if (task.has_command() && !task.command().shell() && !task.command().has_value()) {
+    return invalidArgument("Task's CommandInfo has 'shell' unset but no 'value' (the program)");
+  }
+  if (Status s = validateTaskLifecycle(task); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  auto resources = resourcesFromProto(task.resources());
+  if (!resources) {
+    return invalidArgument(
+        fmt::format("Task uses invalid resources: {}", resources.error().message()));
+  }
+  for (const auto& r : task.resources()) {
+    if (r.has_allocation_info() && r.allocation_info().role() != fw.role) {
+      return invalidArgument(fmt::format(
+          "Task's resources are not allocated to the framework's role '{}'", fw.role));
+    }
+  }
+  return *resources;
+}
+
+void Master::addTask(Framework& fw, Agent& agent, const v1::TaskInfo& task,
+                     const Resources& resources, const v1::ExecutorID* executor_id) {
+  Task record;
+  v1::Task& info = record.info;
+  info.set_name(task.name());
+  *info.mutable_task_id() = task.task_id();
+  info.mutable_framework_id()->set_value(fw.id);
+  if (executor_id != nullptr) {
+    *info.mutable_executor_id() = *executor_id;
+  }
+  info.mutable_agent_id()->set_value(agent.id);
+  info.set_state(v1::TASK_STAGING);
+  resourcesToProto(resources, info.mutable_resources(), fw.role);
+  if (task.has_labels()) *info.mutable_labels() = task.labels();
+  if (task.has_discovery()) *info.mutable_discovery() = task.discovery();
+  if (task.has_container()) *info.mutable_container() = task.container();
+  if (task.has_health_check()) *info.mutable_health_check() = task.health_check();
+  if (task.has_kill_policy()) *info.mutable_kill_policy() = task.kill_policy();
+  info.set_user(task.has_command() && task.command().has_user() ? task.command().user()
+                                                               : fw.info.user());
+  record.resources = resources;
+  fw.used += resources;
+  agent.used += resources;
+  auto added = fw.tasks.emplace(task.task_id().value(), std::move(record)).first;
+  agent.tasks.emplace(fw.id, task.task_id().value());
+  onTaskAdded(added->second.info);
+  metrics_.tasks_launched++;
+}
+
 void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& operation,
                     Resources& available) {
   for (const auto& task : operation.launch().task_infos()) {
@@ -24,41 +88,13 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
                                       v1::TaskStatus::REASON_TASK_INVALID, why));
       log_->warn("task_refused framework_id={} task_id={} reason={}", fw.id, task_id, why);
     };
-    if (Status s = validateId("TaskID", task_id); !s.isOk()) {
-      refuse(s.message());
-      continue;
-    }
-    if (fw.tasks.contains(task_id)) {
-      refuse(fmt::format("Task has duplicate ID: {}", task_id));
-      continue;
-    }
-    if (task.agent_id().value() != agent.id) {
-      refuse(fmt::format("Task uses agent ID '{}' but the offer is for agent '{}'",
-                         task.agent_id().value(), agent.id));
-      continue;
-    }
     if (task.has_command() == task.has_executor()) {
       refuse("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present");
       continue;
     }
-    if (task.has_command() && task.command().shell() && !task.command().has_value()) {
-      refuse("Task's CommandInfo has 'shell' set but no 'value' to run");
-      continue;
-    }
-    auto resources = resourcesFromProto(task.resources());
+    auto resources = checkTask(fw, agent, task);
     if (!resources) {
-      refuse(fmt::format("Task uses invalid resources: {}", resources.error().message()));
-      continue;
-    }
-    bool wrong_role = false;
-    for (const auto& r : task.resources()) {
-      if (r.has_allocation_info() && r.allocation_info().role() != fw.role) {
-        wrong_role = true;
-      }
-    }
-    if (wrong_role) {
-      refuse(fmt::format("Task's resources are not allocated to the framework's role '{}'",
-                         fw.role));
+      refuse(resources.error().message());
       continue;
     }
     Resources needed = *resources;
@@ -75,8 +111,13 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
                            executor.framework_id().value()));
         continue;
       }
-      if (executor.type() != v1::ExecutorInfo::DEFAULT && !executor.has_command()) {
-        refuse("ExecutorInfo of a custom executor must have 'command' set");
+      if (executor.has_type() && executor.type() != v1::ExecutorInfo::CUSTOM) {
+        // DEFAULT executors run task groups (LAUNCH_GROUP), as in Mesos.
+        refuse("'ExecutorInfo.type' must be 'CUSTOM'");
+        continue;
+      }
+      if (!executor.has_command()) {
+        refuse("'ExecutorInfo.command' must be set");
         continue;
       }
       auto& running = fw.executors[agent.id];
@@ -118,30 +159,8 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
       agent.frameworks_with_executors.insert(fw.id);
       fw.executors[agent.id].emplace(new_executor->info.executor_id().value(), *new_executor);
     }
-    Task record;
-    v1::Task& info = record.info;
-    info.set_name(task.name());
-    *info.mutable_task_id() = task.task_id();
-    info.mutable_framework_id()->set_value(fw.id);
-    if (task.has_executor()) {
-      *info.mutable_executor_id() = task.executor().executor_id();
-    }
-    info.mutable_agent_id()->set_value(agent.id);
-    info.set_state(v1::TASK_STAGING);
-    resourcesToProto(*resources, info.mutable_resources(), fw.role);
-    if (task.has_labels()) *info.mutable_labels() = task.labels();
-    if (task.has_discovery()) *info.mutable_discovery() = task.discovery();
-    if (task.has_container()) *info.mutable_container() = task.container();
-    if (task.has_health_check()) *info.mutable_health_check() = task.health_check();
-    if (task.has_kill_policy()) *info.mutable_kill_policy() = task.kill_policy();
-    info.set_user(task.has_command() && task.command().has_user() ? task.command().user()
-                                                                 : fw.info.user());
-    record.resources = *resources;
-    fw.used += *resources;
-    agent.used += *resources;
-    auto added = fw.tasks.emplace(task_id, std::move(record)).first;
-    agent.tasks.emplace(fw.id, task_id);
-    onTaskAdded(added->second.info);
+    addTask(fw, agent, task, *resources,
+            task.has_executor() ? &task.executor().executor_id() : nullptr);
 
     internal::AgentEvent event;
     event.set_type(internal::AgentEvent::RUN_TASK);
@@ -153,7 +172,6 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
       run->mutable_executor()->mutable_framework_id()->set_value(fw.id);
     }
     sendToAgent(agent, event);
-    metrics_.tasks_launched++;
     log_->info("task_launched framework_id={} task_id={} agent_id={}", fw.id, task_id, agent.id);
   }
 }

@@ -143,4 +143,152 @@ Status validateId(const std::string& kind, const std::string& value) {
   return {};
 }
 
+Status validateEnvironment(const mesos::v1::Environment& environment) {
+  namespace v1 = mesos::v1;
+  for (const auto& var : environment.variables()) {
+    switch (var.type()) {
+      case v1::Environment::Variable::VALUE:
+        if (!var.has_value()) {
+          return invalid(fmt::format("Environment variable '{}' of type 'VALUE' must have a value",
+                                     var.name()));
+        }
+        if (var.has_secret()) {
+          return invalid(fmt::format(
+              "Environment variable '{}' of type 'VALUE' must not have a secret", var.name()));
+        }
+        break;
+      case v1::Environment::Variable::SECRET:
+        if (!var.has_secret()) {
+          return invalid(fmt::format(
+              "Environment variable '{}' of type 'SECRET' must have a secret set", var.name()));
+        }
+        if (var.has_value()) {
+          return invalid(fmt::format(
+              "Environment variable '{}' of type 'SECRET' must not have a value set", var.name()));
+        }
+        if (var.secret().type() != v1::Secret::VALUE || !var.secret().has_value()) {
+          return invalid(fmt::format(
+              "Environment variable '{}': only secrets of type 'VALUE' are supported (no secret "
+              "resolver for 'REFERENCE' secrets)",
+              var.name()));
+        }
+        break;
+      default:
+        return invalid(fmt::format("Environment variable '{}' has an unknown type", var.name()));
+    }
+  }
+  return {};
+}
+
+namespace {
+
+Status validateTimings(const char* what, double delay, double interval, double timeout) {
+  if (!(delay >= 0) || !(interval >= 0) || !(timeout >= 0)) {
+    return invalid(fmt::format(
+        "{}: 'delay_seconds', 'interval_seconds' and 'timeout_seconds' must be non-negative",
+        what));
+  }
+  return {};
+}
+
+Status validatePort(const char* what, uint32_t port) {
+  if (port == 0 || port > 65535) {
+    return invalid(fmt::format("{}: port {} is out of range", what, port));
+  }
+  return {};
+}
+
+}  // namespace
+
+Status validateTaskLifecycle(const mesos::v1::TaskInfo& task) {
+  namespace v1 = mesos::v1;
+  if (task.has_kill_policy() && task.kill_policy().has_grace_period() &&
+      task.kill_policy().grace_period().nanoseconds() < 0) {
+    return invalid("Task's 'kill_policy.grace_period' must be non-negative");
+  }
+  if (task.has_command()) {
+    if (Status s = validateEnvironment(task.command().environment()); !s.isOk()) {
+      return s;
+    }
+  }
+  if (task.has_health_check()) {
+    const auto& hc = task.health_check();
+    if (Status s = validateTimings("Task's health check", hc.delay_seconds(),
+                                   hc.interval_seconds(), hc.timeout_seconds());
+        !s.isOk()) {
+      return s;
+    }
+    if (!(hc.grace_period_seconds() >= 0)) {
+      return invalid("Task's health check: 'grace_period_seconds' must be non-negative");
+    }
+    switch (hc.type()) {
+      case v1::HealthCheck::COMMAND:
+        if (!hc.has_command()) {
+          return invalid("Expecting 'command' to be set for COMMAND health check");
+        }
+        if (Status s = validateEnvironment(hc.command().environment()); !s.isOk()) {
+          return s;
+        }
+        break;
+      case v1::HealthCheck::HTTP:
+        if (!hc.has_http()) {
+          return invalid("Expecting 'http' to be set for HTTP health check");
+        }
+        if (hc.http().has_scheme() && hc.http().scheme() != "http") {
+          return invalid(fmt::format(
+              "Task's health check: scheme '{}' is not supported (only 'http')",
+              hc.http().scheme()));
+        }
+        if (hc.http().protocol() != v1::NetworkInfo::IPv4) {
+          return invalid("Task's health check: only IPv4 HTTP health checks are supported");
+        }
+        if (Status s = validatePort("Task's HTTP health check", hc.http().port()); !s.isOk()) {
+          return s;
+        }
+        break;
+      case v1::HealthCheck::TCP:
+        if (!hc.has_tcp()) {
+          return invalid("Expecting 'tcp' to be set for TCP health check");
+        }
+        if (hc.tcp().protocol() != v1::NetworkInfo::IPv4) {
+          return invalid("Task's health check: only IPv4 TCP health checks are supported");
+        }
+        if (Status s = validatePort("Task's TCP health check", hc.tcp().port()); !s.isOk()) {
+          return s;
+        }
+        break;
+      default:
+        return invalid("Task's health check must have 'type' COMMAND, HTTP or TCP");
+    }
+  }
+  if (task.has_check()) {
+    const auto& c = task.check();
+    if (Status s = validateTimings("Task's check", c.delay_seconds(), c.interval_seconds(),
+                                   c.timeout_seconds());
+        !s.isOk()) {
+      return s;
+    }
+    switch (c.type()) {
+      case v1::CheckInfo::COMMAND:
+        if (!c.has_command()) {
+          return invalid("Expecting 'command' to be set for COMMAND check");
+        }
+        return validateEnvironment(c.command().command().environment());
+      case v1::CheckInfo::HTTP:
+        if (!c.has_http()) {
+          return invalid("Expecting 'http' to be set for HTTP check");
+        }
+        return validatePort("Task's HTTP check", c.http().port());
+      case v1::CheckInfo::TCP:
+        if (!c.has_tcp()) {
+          return invalid("Expecting 'tcp' to be set for TCP check");
+        }
+        return validatePort("Task's TCP check", c.tcp().port());
+      default:
+        return invalid("Task's check must have 'type' COMMAND, HTTP or TCP");
+    }
+  }
+  return {};
+}
+
 }  // namespace plateau::master

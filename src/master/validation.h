@@ -25,5 +25,11 @@ Status validateFrameworkInfo(const mesos::v1::FrameworkInfo& info);
 // TaskID / ExecutorID values: non-empty, no '/', no NUL, not "." or "..".
 Status validateId(const std::string& kind, const std::string& value);
 
+// What a task asks of its executor's lifecycle handling, as Mesos checks it: kill policy
+// (grace period non-negative), health check and check (type set, matching field present,
+// non-negative timings, ports in range), environment variables (VALUE with a value; SECRET
+// only with a VALUE secret: there is no secret resolver for REFERENCE secrets).
+Status validateTaskLifecycle(const mesos::v1::TaskInfo& task);
+Status validateEnvironment(const mesos::v1::Environment& environment);
 
 }  // namespace plateau::master

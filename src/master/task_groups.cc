@@ -1,0 +1,164 @@
+// LAUNCH_GROUP: a task group for one executor (DEFAULT: the agent's default executor; CUSTOM:
+// the scheduler's), checked as Mesos checks it and launched all together or not at all.
+
+#include <set>
+
+#include <fmt/format.h>
+
+#include "common/resources_proto.h"
+#include "master/master.h"
+#include "master/validation.h"
+
+namespace plateau::master {
+
+void Master::launchGroup(Framework& fw, Agent& agent, const v1::Offer::Operation& operation,
+                         Resources& available) {
+  const auto& launch = operation.launch_group();
+  const auto& tasks = launch.task_group().tasks();
+  v1::ExecutorInfo executor = launch.executor();
+  const std::string& executor_id = executor.executor_id().value();
+
+  // The first problem found refuses the whole group.
+  auto check = [&]() -> Result<Resources> {
+    if (tasks.empty()) {
+      return invalidArgument("Task group cannot be empty");
+    }
+    if (Status s = validateId("ExecutorID", executor_id); !s.isOk()) {
+      return std::unexpected(s);
+    }
+    if (!executor.has_type()) {
+      return invalidArgument("'ExecutorInfo.type' must be set");
+    }
+    if (executor.type() == v1::ExecutorInfo::UNKNOWN) {
+      return invalidArgument("Unknown executor type");
+    }
+    // DEFAULT: the agent runs its own (plateau-executor --default); CUSTOM: the scheduler's
+    // command, which then receives LAUNCH_GROUP events.
+    if (executor.type() == v1::ExecutorInfo::DEFAULT && executor.has_command()) {
+      return invalidArgument("'ExecutorInfo.command' must not be set for 'DEFAULT' executor");
+    }
+    if (executor.type() == v1::ExecutorInfo::CUSTOM && !executor.has_command()) {
+      return invalidArgument("'ExecutorInfo.command' must be set for 'CUSTOM' executor");
+    }
+    if (executor.has_container() && executor.container().type() == v1::ContainerInfo::DOCKER) {
+      return invalidArgument("Docker ContainerInfo is not supported on the executor");
+    }
+    if (executor.has_framework_id() && executor.framework_id().value() != fw.id) {
+      return invalidArgument(fmt::format("ExecutorInfo has an invalid FrameworkID '{}'",
+                                         executor.framework_id().value()));
+    }
+    executor.mutable_framework_id()->set_value(fw.id);
+    Resources needed;
+    auto& running = fw.executors[agent.id];
+    auto existing = running.find(executor_id);
+    if (existing != running.end()) {
+      v1::ExecutorInfo known = existing->second.info;
+      v1::ExecutorInfo given = executor;
+      if (executor.type() == v1::ExecutorInfo::DEFAULT) {
+        // The agent fills in how the default executor runs; compare what the scheduler gave.
+        known.clear_command();
+        known.clear_name();
+        given.clear_name();
+      }
+      if (known.SerializePartialAsString() != given.SerializePartialAsString()) {
+        return invalidArgument(fmt::format(
+            "ExecutorInfo for executor '{}' differs from the running one", executor_id));
+      }
+    } else {
+      auto executor_resources = resourcesFromProto(executor.resources());
+      if (!executor_resources) {
+        return invalidArgument(fmt::format("Executor uses invalid resources: {}",
+                                           executor_resources.error().message()));
+      }
+      // Mesos's minimums for an executor running a task group.
+      double cpus = executor_resources->scalar("cpus");
+      double mem = executor_resources->scalar("mem");
+      if (cpus < 0.01) {
+        return invalidArgument(
+            fmt::format("Executor '{}' uses less CPUs ({}) than the minimum required (0.01)",
+                        executor_id, cpus));
+      }
+      if (mem < 32) {
+        return invalidArgument(
+            fmt::format("Executor '{}' uses less memory ({} MB) than the minimum required (32 MB)",
+                        executor_id, mem));
+      }
+      needed += *executor_resources;
+    }
+    std::set<std::string> ids;
+    for (const auto& task : tasks) {
+      const std::string& task_id = task.task_id().value();
+      if (!ids.insert(task_id).second) {
+        return invalidArgument(fmt::format("Duplicate task ID '{}' in the task group", task_id));
+      }
+      auto task_error = [&](const std::string& why) {
+        return invalidArgument(fmt::format("Task '{}' is invalid: {}", task_id, why));
+      };
+      if (task.has_executor()) {
+        v1::ExecutorInfo own = task.executor();
+        own.mutable_framework_id()->set_value(fw.id);
+        if (own.SerializePartialAsString() != executor.SerializePartialAsString()) {
+          return invalidArgument(
+              fmt::format("The `ExecutorInfo` of task '{}' is different from executor '{}'",
+                          task_id, executor_id));
+        }
+      }
+      if (!task.has_command()) {
+        return task_error("'TaskInfo.command' must be set");
+      }
+      if (task.has_container() && task.container().type() == v1::ContainerInfo::DOCKER) {
+        return task_error("Docker ContainerInfo is not supported on the task");
+      }
+      auto resources = checkTask(fw, agent, task);
+      if (!resources) {
+        return task_error(resources.error().message());
+      }
+      if (resources->empty()) {
+        return task_error("Task uses no resources");
+      }
+      needed += *resources;
+    }
+    if (!available.contains(needed)) {
+      return invalidArgument(fmt::format("Task group uses more resources {} than available {}",
+                                         needed.toString(), available.toString()));
+    }
+    return needed;
+  };
+  auto needed = check();
+  if (!needed) {
+    const std::string why = needed.error().message();
+    for (const auto& task : tasks) {
+      metrics_.tasks_error++;
+      sendTaskUpdate(fw, masterStatus(fw, task.task_id().value(), agent.id, v1::TASK_ERROR,
+                                      v1::TaskStatus::REASON_TASK_GROUP_INVALID, why));
+    }
+    log_->warn("task_group_refused framework_id={} executor_id={} reason={}", fw.id, executor_id,
+               why);
+    return;
+  }
+  available -= *needed;
+
+  auto& running = fw.executors[agent.id];
+  if (!running.contains(executor_id)) {
+    Executor record{executor, *resourcesFromProto(executor.resources())};
+    fw.used += record.resources;
+    agent.used += record.resources;
+    agent.frameworks_with_executors.insert(fw.id);
+    running.emplace(executor_id, std::move(record));
+  }
+  for (const auto& task : tasks) {
+    addTask(fw, agent, task, *resourcesFromProto(task.resources()), &executor.executor_id());
+  }
+
+  internal::AgentEvent event;
+  event.set_type(internal::AgentEvent::RUN_TASK_GROUP);
+  auto* run = event.mutable_run_task_group();
+  *run->mutable_framework_info() = fw.info;
+  *run->mutable_executor() = executor;
+  *run->mutable_task_group() = launch.task_group();
+  sendToAgent(agent, event);
+  log_->info("task_group_launched framework_id={} executor_id={} tasks={} agent_id={}", fw.id,
+             executor_id, tasks.size(), agent.id);
+}
+
+}  // namespace plateau::master
