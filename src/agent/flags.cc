@@ -1,5 +1,9 @@
 #include "agent/flags.h"
 
+#include <fmt/format.h>
+
+#include "common/units.h"
+
 namespace plateau::agent {
 
 void registerFlags(flags::FlagSet& set, Flags& f) {
@@ -29,9 +33,27 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.addDuration("executor_reregistration_timeout", &f.executor_reregistration_timeout,
                   "Time a recovered executor gets to subscribe again before it is killed");
   set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
+  set.add("frameworks_home", &f.frameworks_home,
+          "Directory prepended to relative executor and URI paths");
+  set.add("fetcher_cache_dir", &f.fetcher_cache_dir,
+          "Directory of the fetcher cache (CommandInfo.URI.cache); emptied when the agent starts");
+  set.add("fetcher_cache_size", &f.fetcher_cache_size,
+          "Size of the fetcher cache; least recently used entries go first (e.g. 2GB)");
+  set.add("nvidia_gpu_devices", &f.nvidia_gpu_devices,
+          "Comma-separated GPU indices to offer, e.g. '0,1'; needs --resources with as many gpus");
+  set.add("gpu_device_source", &f.gpu_device_source,
+          "Program run instead of nvidia-smi to list GPUs (for tests)");
+  set.add("isolation", &f.isolation, "Isolators, comma-separated (e.g. 'posix/cpu,gpu/nvidia')");
 }
 
-Status validateFlags(const Flags& f) {
+Status validateFlags(Flags& f) {
+  auto cache_size = parseBytes(f.fetcher_cache_size);
+  if (!cache_size) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("Invalid value for flag '--fetcher_cache_size': {}",
+                        cache_size.error().message())};
+  }
+  f.fetcher_cache_bytes = *cache_size;
   if (f.master.empty()) {
     return {StatusCode::kInvalidArgument, "Flag '--master' is required (e.g. 127.0.0.1:5050)"};
   }

@@ -28,9 +28,19 @@ struct Flags {
   std::chrono::nanoseconds recovery_timeout = 15min;
   std::chrono::nanoseconds executor_reregistration_timeout = 2s;
   std::string logging_level = "info";
+  // Fetcher (src/agent/fetcher.h).
+  std::string frameworks_home;                       // prefix for relative URIs
+  std::string fetcher_cache_dir = "/tmp/plateau/fetch";
+  std::string fetcher_cache_size = "2GB";            // bytes, e.g. 512MB
+  uint64_t fetcher_cache_bytes = 0;                  // fetcher_cache_size parsed by validateFlags
+  // GPUs (src/agent/gpu/gpu.h).
+  std::string nvidia_gpu_devices;  // "0,1": the GPU indices to offer (with --resources=gpus:N)
+  std::string gpu_device_source;   // hidden: a program that plays nvidia-smi (tests)
+  // Also registered by the containerizer work; read here only to see "gpu/nvidia".
+  std::string isolation = "posix/cpu,posix/mem";
 };
 
 void registerFlags(flags::FlagSet& set, Flags& flags);
-Status validateFlags(const Flags& flags);
+Status validateFlags(Flags& flags);
 
 }  // namespace plateau::agent

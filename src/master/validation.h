@@ -25,5 +25,9 @@ Status validateFrameworkInfo(const mesos::v1::FrameworkInfo& info);
 // TaskID / ExecutorID values: non-empty, no '/', no NUL, not "." or "..".
 Status validateId(const std::string& kind, const std::string& value);
 
+// A task (with its new executor) using `gpus` GPUs: whole GPUs only, and only from a framework
+// with the GPU_RESOURCES capability.
+Status validateGpus(const mesos::v1::FrameworkInfo& info, double gpus);
+
 
 }  // namespace plateau::master
