@@ -10,8 +10,11 @@ command -v nvidia-smi >/dev/null || { echo "gpu-check: nvidia-smi not found" >&2
 echo "== nvidia-smi on the host"
 nvidia-smi --query-gpu=index,name,pci.bus_id --format=csv,noheader
 DIR=$(mktemp -d /tmp/plateau-gpu-check.XXXXXX)
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-MPORT=$(free_port); APORT=$(free_port)
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
+    || echo "$1"
+}
+MPORT=$(free_port 15050); APORT=$(free_port 15051)
 "$BIN/plateau-master" --ip=127.0.0.1 --port="$MPORT" --work_dir="$DIR/master" >"$DIR/master.log" 2>&1 &
 MPID=$!
 "$BIN/plateau-agent" --master="127.0.0.1:$MPORT" --ip=127.0.0.1 --port="$APORT" \
@@ -20,13 +23,12 @@ APID=$!
 cleanup() { kill "$APID" "$MPID" 2>/dev/null; wait "$APID" "$MPID" 2>/dev/null; }
 trap cleanup EXIT
 for _ in $(seq 50); do
-  curl -sf "127.0.0.1:$MPORT/master/state" | grep -q '"hostname"' && break
-  kill -0 "$APID" 2>/dev/null || break
+  grep -q agent_registered "$DIR/agent.log" && break
+  kill -0 "$APID" 2>/dev/null || { echo "gpu-check: the agent stopped:" >&2; cat "$DIR/agent.log" >&2; exit 1; }
   sleep 0.2
 done
-echo "== agent resources (/state)"
-curl -s "127.0.0.1:$APORT/state" | python3 -c 'import json,sys; print(json.load(sys.stdin)["resources"])' \
-  || { echo "gpu-check: the agent is not up:" >&2; cat "$DIR/agent.log" >&2; exit 1; }
+echo "== agents (plateau agent list)"
+"$BIN/plateau" agent list --master="127.0.0.1:$MPORT"
 echo "== plateau execute --resources=cpus:0.1;mem:32;gpus:1 --command='nvidia-smi -L; env'"
 "$BIN/plateau" execute --master="127.0.0.1:$MPORT" --name=gpu-check --resources='cpus:0.1;mem:32;gpus:1' \
   --command='nvidia-smi -L; echo CUDA_VISIBLE_DEVICES=$CUDA_VISIBLE_DEVICES NVIDIA_VISIBLE_DEVICES=$NVIDIA_VISIBLE_DEVICES'

@@ -83,11 +83,12 @@ TEST(GpuFlags, MesosRulesForDevicesAndResources) {
   }
 }
 
+// The formats as an H100 machine (driver 580) printed them.
 TEST(GpuDetect, ParsesNvidiaSmiAndReadsMinorNumbers) {
   TempDir proc;
   fs::create_directories(proc.path / "driver/nvidia/gpus/0000:1b:00.0");
   std::ofstream(proc.path / "driver/nvidia/gpus/0000:1b:00.0/information")
-      << "Model: Fake\nDevice Minor: 7\n";
+      << "Model: \t\t NVIDIA H100 80GB HBM3\nBus Location: \t 0000:1b:00.0\nDevice Minor: \t 7\n";
   auto devices = parseNvidiaSmi(
       "0, NVIDIA H100 80GB HBM3, 00000000:1B:00.0\n1, NVIDIA H100 80GB HBM3, 00000000:2C:00.0\n",
       proc.path.string());
