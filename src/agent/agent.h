@@ -145,6 +145,7 @@ class Agent {
   void recoverGpus(const Executor& executor);
   std::vector<std::string> gpuEnvironment(const Executor& executor) const;
   void initFetcherCache();
+  uint64_t fetcherCacheUsed() const;
 
   // recovery.cc
   void recover();
@@ -199,6 +200,8 @@ class Agent {
   EventLoop::TimerId recovered_poll_timer_ = 0;
   std::unique_ptr<fetcher::Cache> fetch_cache_;
   std::unordered_map<pid_t, FetchRun> fetches_;
+  uint64_t fetches_succeeded_ = 0;
+  uint64_t fetches_failed_ = 0;
   std::unique_ptr<gpu::Allocator> gpus_;
   uint64_t tasks_finished_ = 0;
   uint64_t tasks_failed_ = 0;

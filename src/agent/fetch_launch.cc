@@ -22,8 +22,8 @@ namespace plateau::agent {
 namespace fs = std::filesystem;
 
 void Agent::initFetcherCache() {
-  fetch_cache_ = std::make_unique<fetcher::Cache>(flags_.fetcher_cache_dir,
-                                                  flags_.fetcher_cache_bytes);
+  fetch_cache_ =
+      std::make_unique<fetcher::Cache>(flags_.fetcher_cache_dir, flags_.fetcher_cache_bytes);
   // The cache does not outlive the agent (as in Mesos): what an earlier run left goes.
   std::error_code ec;
   for (fs::directory_iterator it(flags_.fetcher_cache_dir, ec), end; !ec && it != end;
@@ -33,6 +33,8 @@ void Agent::initFetcherCache() {
     }
   }
 }
+
+uint64_t Agent::fetcherCacheUsed() const { return fetch_cache_ ? fetch_cache_->size() : 0; }
 
 void Agent::failLaunch(Executor& executor, const std::string& why) {
   const std::string fw_id = executor.framework_id;
@@ -45,9 +47,9 @@ void Agent::failLaunch(Executor& executor, const std::string& why) {
       continue;
     }
     state = v1::TASK_FAILED;
-    statusUpdate(fw_id, agentStatus(task_id, v1::TASK_FAILED,
-                                    v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED, message,
-                                    ex_id));
+    statusUpdate(
+        fw_id, agentStatus(task_id, v1::TASK_FAILED, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
+                           message, ex_id));
   }
   executorTerminated(fw_id, ex_id, message, std::nullopt);
 }
@@ -58,30 +60,38 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
   const std::string ex_id = executor.info.executor_id().value();
   const std::string user = command.has_user() ? command.user() : framework.info.user();
 
+  auto fail = [&](const std::string& why) {
+    fetches_failed_++;
+    failLaunch(executor, why);
+  };
   fetcher::Plan plan;
   plan.sandbox = executor.directory;
   fs::path scratch = fs::path(flags_.work_dir) / "fetcher";
   std::error_code ec;
   fs::create_directories(scratch, ec);
-  FetchRun run{fw_id, ex_id, (scratch / (executor.container_id + ".plan")).string(),
-               (scratch / (executor.container_id + ".error")).string(), {}};
+  FetchRun run{fw_id,
+               ex_id,
+               (scratch / (executor.container_id + ".plan")).string(),
+               (scratch / (executor.container_id + ".error")).string(),
+               {}};
   plan.error_file = run.error_file;
   for (const auto& uri : command.uris()) {
     auto source = fetcher::resolveUri(uri.value(), flags_.frameworks_home);
     if (!source) {
-      return failLaunch(executor, fmt::format("Failed to fetch '{}': {}", uri.value(),
-                                              source.error().message()));
+      return fail(fmt::format("Failed to fetch '{}': {}", uri.value(), source.error().message()));
     }
     fetcher::Item item;
     item.uri = uri.value();
     item.source = *source;
-    item.output_file = uri.has_output_file() ? uri.output_file() : fetcher::uriBasename(uri.value());
+    item.output_file =
+        uri.has_output_file() ? uri.output_file() : fetcher::uriBasename(uri.value());
     item.executable = uri.executable();
     item.extract = uri.extract();
     if (item.output_file.empty() || item.output_file == "/" || item.output_file == "..") {
-      return failLaunch(executor,
-                        fmt::format("Failed to fetch '{}': no file name to save it as (set "
-                                    "'output_file')", uri.value()));
+      return fail(
+          fmt::format("Failed to fetch '{}': no file name to save it as (set "
+                      "'output_file')",
+                      uri.value()));
     }
     plan.items.push_back(std::move(item));
   }
@@ -97,13 +107,14 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
       if (lookup.action != fetcher::Item::Action::kDirect) {
         run.cache_entries.emplace_back(key, lookup.file);
       }
-      how = lookup.action == fetcher::Item::Action::kFromCache ? "cache_hit"
+      how = lookup.action == fetcher::Item::Action::kFromCache          ? "cache_hit"
             : lookup.action == fetcher::Item::Action::kDownloadAndCache ? "cache_miss"
-                                                                         : "cache_busy_direct";
+                                                                        : "cache_busy_direct";
     }
-    log_->info("fetch_uri framework_id={} executor_id={} uri=\"{}\" output_file=\"{}\" "
-               "action={} extract={} executable={}",
-               fw_id, ex_id, item.uri, item.output_file, how, item.extract, item.executable);
+    log_->info(
+        "fetch_uri framework_id={} executor_id={} uri=\"{}\" output_file=\"{}\" "
+        "action={} extract={} executable={}",
+        fw_id, ex_id, item.uri, item.output_file, how, item.extract, item.executable);
   }
   auto release = [&] {
     for (const auto& [key, file] : run.cache_entries) {
@@ -118,8 +129,7 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
     out.close();
     if (!out) {
       release();
-      return failLaunch(executor, fmt::format("Failed to fetch: cannot write the fetch plan '{}'",
-                                              run.plan_file));
+      return fail(fmt::format("Failed to fetch: cannot write the fetch plan '{}'", run.plan_file));
     }
   }
   fs::remove(run.error_file, ec);
@@ -133,8 +143,7 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
   auto pid = launchProcess(spec);
   if (!pid) {
     release();
-    return failLaunch(executor, fmt::format("Failed to start the fetcher: {}",
-                                            pid.error().message()));
+    return fail(fmt::format("Failed to start the fetcher: {}", pid.error().message()));
   }
   executor.fetcher_pid = *pid;
   log_->info("fetch_started framework_id={} executor_id={} uris={} pid={}", fw_id, ex_id,
@@ -181,17 +190,16 @@ void Agent::fetchExited(pid_t pid, int status) {
   }
   executor->fetcher_pid = 0;
   bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  (ok ? fetches_succeeded_ : fetches_failed_)++;
   log_->info("fetch_finished framework_id={} executor_id={} ok={}{}", run.framework_id,
              run.executor_id, ok, ok ? "" : fmt::format(" error=\"{}\"", error));
   if (executor->state == Executor::State::kTerminating) {
     return executorTerminated(run.framework_id, run.executor_id,
-                              "Executor shut down while its URIs were being fetched",
-                              std::nullopt);
+                              "Executor shut down while its URIs were being fetched", std::nullopt);
   }
   if (!ok) {
-    return failLaunch(*executor, error.empty()
-                                     ? fmt::format("Fetcher {}", describeWaitStatus(status))
-                                     : error);
+    return failLaunch(
+        *executor, error.empty() ? fmt::format("Fetcher {}", describeWaitStatus(status)) : error);
   }
   startExecutorProcess(frameworks_.at(run.framework_id), *executor);
 }

@@ -41,8 +41,8 @@ Archive archiveType(std::string_view name) {
 }
 
 std::string uriBasename(std::string_view uri) {
-  if (auto cut = uri.find_first_of("?#"); cut != std::string_view::npos &&
-                                          uri.find("://") != std::string_view::npos) {
+  if (auto cut = uri.find_first_of("?#");
+      cut != std::string_view::npos && uri.find("://") != std::string_view::npos) {
     uri = uri.substr(0, cut);
   }
   while (uri.size() > 1 && uri.back() == '/') {
@@ -73,9 +73,8 @@ Result<Source> resolveUri(std::string_view uri, const std::string& frameworks_ho
     return Source{Source::Kind::kLocal, std::string(rest)};
   }
   if (auto scheme = uri.find("://"); scheme != std::string_view::npos) {
-    return std::unexpected(
-        fail(fmt::format("Unsupported URI scheme '{}' (file, http and https are)",
-                         uri.substr(0, scheme))));
+    return std::unexpected(fail(fmt::format(
+        "Unsupported URI scheme '{}' (file, http and https are)", uri.substr(0, scheme))));
   }
   if (uri.starts_with("/")) {
     return Source{Source::Kind::kLocal, std::string(uri)};
@@ -232,10 +231,10 @@ Status downloadHttp(std::string url, const fs::path& dest) {
     if (!parsed) {
       return parsed.error();
     }
-    auto response = http::fetchSync({parsed->host, parsed->port},
-                                    {.method = "GET", .path = parsed->target, .headers = {},
-                                     .body = {}},
-                                    std::chrono::minutes(10));
+    auto response =
+        http::fetchSync({parsed->host, parsed->port},
+                        {.method = "GET", .path = parsed->target, .headers = {}, .body = {}},
+                        std::chrono::minutes(10));
     if (!response) {
       return fail(response.error().message());
     }
@@ -283,8 +282,8 @@ Status download(const Source& source, const fs::path& dest) {
       return downloadHttp(source.location, dest);
     case Source::Kind::kHttps:
       // https through curl: no TLS stack is linked into Plateau.
-      return runCommand({"curl", "--silent", "--show-error", "--fail", "--location",
-                         "--max-redirs", "5", "--output", dest.string(), source.location});
+      return runCommand({"curl", "--silent", "--show-error", "--fail", "--location", "--max-redirs",
+                         "5", "--output", dest.string(), source.location});
   }
   return fail("unknown source kind");
 }
@@ -322,8 +321,7 @@ Status runItem(const Plan& plan, const Item& item) {
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
   if (ec) {
-    return fail(fmt::format("cannot create '{}': {}", target.parent_path().string(),
-                            ec.message()));
+    return fail(fmt::format("cannot create '{}': {}", target.parent_path().string(), ec.message()));
   }
   switch (item.action) {
     case Item::Action::kDirect:
@@ -353,21 +351,19 @@ Status runItem(const Plan& plan, const Item& item) {
       }
       fs::copy_file(item.cache_file, target, fs::copy_options::overwrite_existing, ec);
       if (ec) {
-        return fail(fmt::format("cannot copy cache file '{}': {}", item.cache_file,
-                                ec.message()));
+        return fail(fmt::format("cannot copy cache file '{}': {}", item.cache_file, ec.message()));
       }
       break;
   }
   if (item.executable) {
-    fs::permissions(target,
-                    fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
+    fs::permissions(target, fs::perms::owner_exec | fs::perms::group_exec | fs::perms::others_exec,
                     fs::perm_options::add, ec);
     if (ec) {
       return fail(fmt::format("cannot make '{}' executable: {}", target.string(), ec.message()));
     }
   } else if (item.extract && archiveType(target.filename().string()) != Archive::kNone) {
-    logLine(fmt::format("extracting '{}' into '{}'", target.string(),
-                        target.parent_path().string()));
+    logLine(
+        fmt::format("extracting '{}' into '{}'", target.string(), target.parent_path().string()));
     if (Status s = extract(target, target.parent_path()); !s.isOk()) {
       return fail(fmt::format("cannot extract: {}", s.message()));
     }
@@ -405,8 +401,8 @@ Cache::Lookup Cache::acquire(const std::string& key, const std::string& basename
   }
   misses_++;
   Entry e;
-  e.file = (fs::path(dir_) / fmt::format("plateau-cache-{}-{}", next_id_++,
-                                         basename.empty() ? "file" : basename))
+  e.file = (fs::path(dir_) /
+            fmt::format("plateau-cache-{}-{}", next_id_++, basename.empty() ? "file" : basename))
                .string();
   e.refs = 1;
   e.lru = lru_.insert(lru_.end(), key);

@@ -39,11 +39,11 @@ Result<Source> resolveUri(std::string_view uri, const std::string& frameworks_ho
 // One URI of a plan, as the fetcher process executes it.
 struct Item {
   enum class Action {
-    kDirect,           // download straight into the sandbox
-    kDownloadAndCache, // download into cache_file, then copy into the sandbox
-    kFromCache,        // copy cache_file into the sandbox
+    kDirect,            // download straight into the sandbox
+    kDownloadAndCache,  // download into cache_file, then copy into the sandbox
+    kFromCache,         // copy cache_file into the sandbox
   };
-  std::string uri;          // as the framework wrote it (for logs and errors)
+  std::string uri;  // as the framework wrote it (for logs and errors)
   Source source;
   std::string output_file;  // sandbox-relative name
   bool executable = false;

@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "common/json.h"
 #include "harness.h"
 
 namespace plateau::testing {
@@ -130,9 +131,9 @@ TEST(Fetcher, LocalFilesExecutablesArchivesAndOutputFile) {
   auto done = terminalUpdate(s, "local-1");
   ASSERT_TRUE(done);
   std::string out = sandboxFile(cluster.dir(), "local-1", "stdout");
-  EXPECT_EQ(done->state(), v1::TASK_FINISHED)
-      << done->message() << "\nstdout:\n" << out << "\nstderr:\n"
-      << sandboxFile(cluster.dir(), "local-1", "stderr");
+  EXPECT_EQ(done->state(), v1::TASK_FINISHED) << done->message() << "\nstdout:\n"
+                                              << out << "\nstderr:\n"
+                                              << sandboxFile(cluster.dir(), "local-1", "stderr");
   EXPECT_NE(out.find("data-contents"), std::string::npos) << out;
   EXPECT_NE(out.find("script-ran"), std::string::npos) << out;
   EXPECT_NE(out.find("inner-contents"), std::string::npos) << out;
@@ -178,8 +179,7 @@ TEST(Fetcher, UnfetchableUrisFailTheTaskWithTheReason) {
 }
 
 // A python3 http.server on a free loopback port serving `dir`.
-std::unique_ptr<Process> httpServer(const std::string& dir, const std::string& log,
-                                    uint16_t port) {
+std::unique_ptr<Process> httpServer(const std::string& dir, const std::string& log, uint16_t port) {
   auto server = std::make_unique<Process>(
       "http.server",
       std::vector<std::string>{"/usr/bin/env", "python3", "-m", "http.server", "--bind",
@@ -246,6 +246,15 @@ TEST(Fetcher, HttpDownloadsAndTheCacheServesRepeats) {
   EXPECT_NE(sandboxFile(cluster.dir(), "http-2", "stdout").find("payload-over-http"),
             std::string::npos);
   EXPECT_NE(cluster.agent(0).log().find("action=cache_hit"), std::string::npos);
+  auto metrics =
+      http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/metrics/snapshot"}, 5s);
+  ASSERT_TRUE(metrics);
+  auto parsed = json::parse(metrics->body);
+  ASSERT_TRUE(parsed);
+  EXPECT_EQ((*parsed)["containerizer/fetcher/task_fetches_succeeded"].asDouble(), 2);
+  EXPECT_EQ((*parsed)["containerizer/fetcher/cache_size_total_bytes"].asDouble(), 1024 * 1024);
+  EXPECT_EQ((*parsed)["containerizer/fetcher/cache_size_used_bytes"].asDouble(),
+            std::string("payload-over-http\n").size());
 
   // Without the cache it is fetched again, and the server's 404 fails the task.
   offers = s.next(scheduler::Event::OFFERS);

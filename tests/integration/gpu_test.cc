@@ -145,7 +145,8 @@ TEST(Gpus, AdvertisedAndEachTaskGetsItsOwnDevice) {
   auto c = s.nextUpdate(30s);
   ASSERT_TRUE(c);
   EXPECT_EQ(c->state(), v1::TASK_RUNNING) << c->message();
-  ASSERT_TRUE(eventually([&] { return visibleDevices(sandboxStdout(cluster.dir(), "gpu-c")) != "?"; }));
+  ASSERT_TRUE(
+      eventually([&] { return visibleDevices(sandboxStdout(cluster.dir(), "gpu-c")) != "?"; }));
   EXPECT_EQ(visibleDevices(sandboxStdout(cluster.dir(), "gpu-c")), seen["gpu-a"]);
 }
 

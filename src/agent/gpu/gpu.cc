@@ -114,8 +114,8 @@ Result<std::vector<Device>> parseNvidiaSmi(std::string_view csv, const std::stri
 }
 
 Result<std::vector<Device>> detect(const std::string& program) {
-  std::string command = fmt::format(
-      "'{}' --query-gpu=index,name,pci.bus_id --format=csv,noheader 2>&1", program);
+  std::string command =
+      fmt::format("'{}' --query-gpu=index,name,pci.bus_id --format=csv,noheader 2>&1", program);
   FILE* pipe = popen(command.c_str(), "r");
   if (pipe == nullptr) {
     return std::unexpected(invalid(fmt::format("cannot run '{}'", program)));
@@ -128,8 +128,8 @@ Result<std::vector<Device>> detect(const std::string& program) {
   }
   int status = pclose(pipe);
   if (status != 0) {
-    return std::unexpected(invalid(fmt::format("'{}' failed (status {}): {}", program, status,
-                                               trim(output))));
+    return std::unexpected(
+        invalid(fmt::format("'{}' failed (status {}): {}", program, status, trim(output))));
   }
   return parseNvidiaSmi(output, "/proc");
 }
@@ -143,21 +143,21 @@ Result<Setup> resolve(const std::string& isolation, const std::string& nvidia_gp
   Setup setup;
   if (!isolated) {
     if (!nvidia_gpu_devices.empty()) {
-      return std::unexpected(invalid(
-          "Flag '--nvidia_gpu_devices' needs 'gpu/nvidia' in flag '--isolation'"));
+      return std::unexpected(
+          invalid("Flag '--nvidia_gpu_devices' needs 'gpu/nvidia' in flag '--isolation'"));
     }
     return setup;
   }
   if (!nvidia_gpu_devices.empty() || resource_gpus) {
     if (nvidia_gpu_devices.empty()) {
-      return std::unexpected(invalid(
-          "Flag '--resources' has 'gpus' but flag '--nvidia_gpu_devices' is not set; "
-          "give both, or neither to detect the GPUs"));
+      return std::unexpected(
+          invalid("Flag '--resources' has 'gpus' but flag '--nvidia_gpu_devices' is not set; "
+                  "give both, or neither to detect the GPUs"));
     }
     if (!resource_gpus) {
-      return std::unexpected(invalid(
-          "Flag '--nvidia_gpu_devices' is set but flag '--resources' has no 'gpus'; "
-          "give both, or neither to detect the GPUs"));
+      return std::unexpected(
+          invalid("Flag '--nvidia_gpu_devices' is set but flag '--resources' has no 'gpus'; "
+                  "give both, or neither to detect the GPUs"));
     }
     if (*resource_gpus != std::floor(*resource_gpus)) {
       return std::unexpected(invalid(fmt::format(
@@ -179,9 +179,9 @@ Result<Setup> resolve(const std::string& isolation, const std::string& nvidia_gp
   }
   auto detected = detect(smi_program.empty() ? "nvidia-smi" : smi_program);
   if (!detected) {
-    return std::unexpected(invalid(fmt::format(
-        "Flag '--isolation' has 'gpu/nvidia' but the GPUs cannot be listed: {}",
-        detected.error().message())));
+    return std::unexpected(
+        invalid(fmt::format("Flag '--isolation' has 'gpu/nvidia' but the GPUs cannot be listed: {}",
+                            detected.error().message())));
   }
   setup.devices = std::move(*detected);
   setup.detected = true;
@@ -196,8 +196,8 @@ Allocator::Allocator(std::vector<Device> devices) : devices_(std::move(devices))
 
 Result<std::vector<Device>> Allocator::allocate(const std::string& container, size_t count) {
   if (count > free_.size()) {
-    return std::unexpected(invalid(fmt::format(
-        "{} GPUs requested but {} of {} are free", count, free_.size(), devices_.size())));
+    return std::unexpected(invalid(fmt::format("{} GPUs requested but {} of {} are free", count,
+                                               free_.size(), devices_.size())));
   }
   auto& held = held_[container];
   while (count-- > 0) {
@@ -246,7 +246,8 @@ std::vector<std::string> environment(const std::vector<Device>& devices) {
   for (const auto& d : devices) {
     list += (list.empty() ? "" : ",") + std::to_string(d.index);
   }
-  return {"CUDA_VISIBLE_DEVICES=" + list, "NVIDIA_VISIBLE_DEVICES=" + (list.empty() ? "none" : list)};
+  return {"CUDA_VISIBLE_DEVICES=" + list,
+          "NVIDIA_VISIBLE_DEVICES=" + (list.empty() ? "none" : list)};
 }
 
 std::vector<unsigned> visibleDevicesOf(pid_t pid) {
@@ -290,8 +291,8 @@ Status restrictDevices(const std::string& cgroup_dir, const std::set<unsigned>& 
     out << fmt::format("c {}:{} rwm\n", kNvidiaMajor, minor);
     out.flush();
     if (!out) {
-      return invalid(fmt::format("cannot deny device {}:{} in {}", kNvidiaMajor, minor,
-                                 cgroup_dir));
+      return invalid(
+          fmt::format("cannot deny device {}:{} in {}", kNvidiaMajor, minor, cgroup_dir));
     }
   }
   return {};
@@ -301,14 +302,14 @@ Result<std::string> isolate(pid_t pid, const std::string& name, const std::set<u
                             const std::set<unsigned>& all, const std::string& devices_root) {
   std::error_code ec;
   if (!fs::exists(fs::path(devices_root) / "devices.deny", ec)) {
-    return std::unexpected(invalid(fmt::format(
-        "no cgroup v1 devices hierarchy at '{}'", devices_root)));
+    return std::unexpected(
+        invalid(fmt::format("no cgroup v1 devices hierarchy at '{}'", devices_root)));
   }
   fs::path dir = fs::path(devices_root) / "plateau" / name;
   fs::create_directories(dir, ec);
   if (ec) {
-    return std::unexpected(invalid(fmt::format("cannot create '{}': {}", dir.string(),
-                                               ec.message())));
+    return std::unexpected(
+        invalid(fmt::format("cannot create '{}': {}", dir.string(), ec.message())));
   }
   if (Status s = restrictDevices(dir.string(), allowed, all); !s.isOk()) {
     return std::unexpected(s);
@@ -317,8 +318,7 @@ Result<std::string> isolate(pid_t pid, const std::string& name, const std::set<u
   procs << pid << '\n';
   procs.flush();
   if (!procs) {
-    return std::unexpected(invalid(fmt::format("cannot move pid {} into '{}'", pid,
-                                               dir.string())));
+    return std::unexpected(invalid(fmt::format("cannot move pid {} into '{}'", pid, dir.string())));
   }
   return dir.string();
 }
