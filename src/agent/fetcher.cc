@@ -280,10 +280,22 @@ Status download(const Source& source, const fs::path& dest) {
     }
     case Source::Kind::kHttp:
       return downloadHttp(source.location, dest);
-    case Source::Kind::kHttps:
-      // https through curl: no TLS stack is linked into Plateau.
-      return runCommand({"curl", "--silent", "--show-error", "--fail", "--location", "--max-redirs",
-                         "5", "--output", dest.string(), source.location});
+    case Source::Kind::kHttps: {
+      // https through curl: no TLS stack is linked into Plateau. Its complaint becomes ours.
+      std::string errors = dest.string() + ".curl-errors";
+      Status s =
+          runCommand({"curl", "--silent", "--show-error", "--fail", "--location", "--max-redirs",
+                      "5", "--output", dest.string(), "--stderr", errors, source.location});
+      std::ifstream in(errors);
+      std::string first;
+      std::getline(in, first);
+      std::error_code ec;
+      fs::remove(errors, ec);
+      if (!s.isOk()) {
+        return fail(first.empty() ? s.message() : first);
+      }
+      return {};
+    }
   }
   return fail("unknown source kind");
 }

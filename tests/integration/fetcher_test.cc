@@ -268,6 +268,68 @@ TEST(Fetcher, HttpDownloadsAndTheCacheServesRepeats) {
   EXPECT_NE(third->message().find("404"), std::string::npos) << third->message();
 }
 
+// https goes through curl; the test's certificate authority reaches it as CURL_CA_BUNDLE, which
+// the agent and its fetcher inherit.
+TEST(Fetcher, HttpsThroughCurl) {
+  if (std::system("command -v curl >/dev/null && command -v openssl >/dev/null && "
+                  "python3 -c 'import ssl, http.server' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "curl, openssl and python3 (ssl, http.server) are needed for an https server";
+  }
+  Cluster cluster;
+  fs::path served = fs::path(cluster.dir()) / "tls";
+  fs::create_directories(served);
+  writeFile(served / "secret.txt", "over-tls\n");
+  std::string cert = (served / "cert.pem").string();
+  std::string key = (served / "key.pem").string();
+  ASSERT_EQ(std::system(fmt::format("openssl req -x509 -newkey rsa:2048 -nodes -days 1 "
+                                    "-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 "
+                                    "-keyout '{}' -out '{}' >/dev/null 2>&1",
+                                    key, cert)
+                            .c_str()),
+            0);
+  uint16_t port = freePort();
+  Process server("https",
+                 {"/usr/bin/env", "python3", "-c",
+                  fmt::format("import http.server, ssl, functools\n"
+                              "h = functools.partial(http.server.SimpleHTTPRequestHandler, "
+                              "directory='{}')\n"
+                              "s = http.server.HTTPServer(('127.0.0.1', {}), h)\n"
+                              "c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)\n"
+                              "c.load_cert_chain('{}', '{}')\n"
+                              "s.socket = c.wrap_socket(s.socket, server_side=True)\n"
+                              "print('listening', flush=True)\n"
+                              "s.serve_forever()\n",
+                              served.string(), port, cert, key)},
+                 cluster.dir() + "/https.log");
+  ASSERT_TRUE(eventually([&] { return server.log().find("listening") != std::string::npos; }))
+      << server.log();
+  setenv("CURL_CA_BUNDLE", cert.c_str(), 1);
+  cluster.addAgent("cpus:2;mem:512");
+  unsetenv("CURL_CA_BUNDLE");
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework("fetch-https")));
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  launchWithUris(s, offers->offers().offers(0), "https-1", "cat secret.txt",
+                 {uri(fmt::format("https://127.0.0.1:{}/secret.txt", port))});
+  auto done = terminalUpdate(s, "https-1");
+  ASSERT_TRUE(done);
+  EXPECT_EQ(done->state(), v1::TASK_FINISHED)
+      << done->message() << sandboxFile(cluster.dir(), "https-1", "stderr");
+  EXPECT_NE(sandboxFile(cluster.dir(), "https-1", "stdout").find("over-tls"), std::string::npos);
+
+  // A missing file is curl's error, named with the URI.
+  offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  std::string missing = fmt::format("https://127.0.0.1:{}/missing.txt", port);
+  launchWithUris(s, offers->offers().offers(0), "https-2", "true", {uri(missing)});
+  auto failed = terminalUpdate(s, "https-2");
+  ASSERT_TRUE(failed);
+  EXPECT_EQ(failed->state(), v1::TASK_FAILED);
+  EXPECT_NE(failed->message().find(missing), std::string::npos) << failed->message();
+  EXPECT_NE(failed->message().find("404"), std::string::npos) << failed->message();
+}
+
 TEST(Fetcher, TaskKilledWhileFetchingIsNeverLaunched) {
   if (std::system("python3 -c 'import socket' >/dev/null 2>&1") != 0) {
     GTEST_SKIP() << "python3 is needed for a server that never answers";
