@@ -150,6 +150,66 @@ TEST(Gpus, AdvertisedAndEachTaskGetsItsOwnDevice) {
   EXPECT_EQ(visibleDevices(sandboxStdout(cluster.dir(), "gpu-c")), seen["gpu-a"]);
 }
 
+// A restarted agent learns which GPU a recovered executor holds and hands out the other one.
+TEST(Gpus, RestartedAgentKeepsARecoveredExecutorsGpu) {
+  Cluster cluster;
+  cluster.addAgent("cpus:4;mem:1024;gpus:2", {"--nvidia_gpu_devices=0,1", kGpuIsolation});
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  v1::FrameworkInfo info = gpuFramework(true);
+  info.set_checkpoint(true);
+  ASSERT_TRUE(s.subscribe(info));
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  const std::string command = "echo \"CUDA=${CUDA_VISIBLE_DEVICES-unset};\"; sleep 1000";
+  s.launch(offers->offers().offers(0), "keep-1", command, "cpus:0.1;mem:32;gpus:1");
+  auto running = s.nextUpdate(30s);
+  ASSERT_TRUE(running);
+  ASSERT_EQ(running->state(), v1::TASK_RUNNING) << running->message();
+  std::string first;
+  ASSERT_TRUE(eventually([&] {
+    first = visibleDevices(sandboxStdout(cluster.dir(), "keep-1"));
+    return first != "?";
+  }));
+
+  cluster.restartAgent(0, SIGKILL);
+  ASSERT_TRUE(eventually(
+      [&] {
+        std::string log = cluster.agent(0).log();
+        return log.find("executor_subscribed") != std::string::npos &&
+               log.find("agent_registered") != std::string::npos;
+      },
+      30s))
+      << cluster.agent(0).log();
+
+  // Offers made before the restart may be gone: try until a launch runs.
+  std::string second = "?";
+  for (int attempt = 0; attempt < 5 && second == "?"; attempt++) {
+    auto more = s.next(scheduler::Event::OFFERS, 30s);
+    ASSERT_TRUE(more);
+    if (offeredGpus(*more) < 1) {
+      s.declineAll(*more, 0);
+      continue;
+    }
+    std::string id = fmt::format("keep-2-{}", attempt);
+    s.launch(more->offers().offers(0), id, command, "cpus:0.1;mem:32;gpus:1");
+    std::optional<v1::TaskStatus> update;
+    do {
+      update = s.nextUpdate(30s);
+    } while (update && update->task_id().value() != id);
+    ASSERT_TRUE(update);
+    if (update->state() != v1::TASK_RUNNING) {
+      continue;
+    }
+    ASSERT_TRUE(eventually([&] {
+      second = visibleDevices(sandboxStdout(cluster.dir(), id));
+      return second != "?";
+    }));
+  }
+  EXPECT_NE(second, "?");
+  EXPECT_NE(second, first) << "the recovered executor's GPU was handed out again";
+  EXPECT_EQ((std::set<std::string>{first, second}), (std::set<std::string>{"0", "1"}));
+}
+
 TEST(Gpus, DetectedThroughNvidiaSmi) {
   Cluster cluster;
   fs::path script = fs::path(cluster.dir()) / "fake-nvidia-smi";
