@@ -90,6 +90,7 @@ struct FetchRun {
   std::string plan_file;
   std::string error_file;
   std::vector<std::pair<std::string, std::string>> cache_entries;  // (cache key, file)
+  std::chrono::steady_clock::time_point started;
 };
 
 class Agent {
