@@ -75,6 +75,7 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
                (scratch / (executor.container_id + ".error")).string(),
                {}};
   plan.error_file = run.error_file;
+  plan.stall_timeout = flags_.fetcher_stall_timeout;
   for (const auto& uri : command.uris()) {
     auto source = fetcher::resolveUri(uri.value(), flags_.frameworks_home);
     if (!source) {

@@ -96,6 +96,8 @@ std::string encodePlan(const Plan& plan) {
   w.value(plan.sandbox);
   w.key("error_file");
   w.value(plan.error_file);
+  w.key("stall_timeout_ns");
+  w.value(static_cast<int64_t>(plan.stall_timeout.count()));
   w.key("items");
   w.beginArray();
   for (const auto& item : plan.items) {
@@ -131,6 +133,9 @@ Result<Plan> decodePlan(std::string_view text) {
   Plan plan;
   plan.sandbox = (*parsed)["sandbox"].asString();
   plan.error_file = (*parsed)["error_file"].asString();
+  if (auto stall = (*parsed)["stall_timeout_ns"].toInt64(); stall && *stall > 0) {
+    plan.stall_timeout = std::chrono::nanoseconds(*stall);
+  }
   for (const auto& v : (*parsed)["items"].asArray()) {
     Item item;
     item.uri = v["uri"].asString();
@@ -225,22 +230,24 @@ Result<Url> parseHttpUrl(std::string_view url) {
   return out;
 }
 
-Status downloadHttp(std::string url, const fs::path& dest) {
+// Streams the body to `dest`; gives up when no byte arrives for `stall` (as Mesos's
+// --fetcher_stall_timeout), so big files need no memory and slow ones no deadline.
+Status downloadHttp(std::string url, const fs::path& dest, std::chrono::nanoseconds stall) {
   for (int redirects = 0; redirects < 5; redirects++) {
     auto parsed = parseHttpUrl(url);
     if (!parsed) {
       return parsed.error();
     }
-    auto response =
-        http::fetchSync({parsed->host, parsed->port},
-                        {.method = "GET", .path = parsed->target, .headers = {}, .body = {}},
-                        std::chrono::minutes(10));
-    if (!response) {
-      return fail(response.error().message());
+    auto stream = http::BlockingStream::open(
+        {parsed->host, parsed->port},
+        {.method = "GET", .path = parsed->target, .headers = {}, .body = {}}, stall);
+    if (!stream) {
+      return fail(stream.error().message());
     }
-    int code = response->status;
-    if (code >= 300 && code < 400 && !response->header("location").empty()) {
-      std::string location = response->header("location");
+    const http::Response& head = (*stream)->head();
+    int code = head.status;
+    if (code >= 300 && code < 400 && !head.header("location").empty()) {
+      std::string location = head.header("location");
       if (location.starts_with("/")) {
         location = fmt::format("http://{}:{}{}", parsed->host, parsed->port, location);
       }
@@ -254,7 +261,23 @@ Status downloadHttp(std::string url, const fs::path& dest) {
       return fail(fmt::format("HTTP {} {}", code, http::reasonPhrase(code)));
     }
     std::ofstream out(dest, std::ios::binary | std::ios::trunc);
-    out.write(response->body.data(), static_cast<std::streamsize>(response->body.size()));
+    uint64_t received = 0;
+    while (true) {
+      auto data = (*stream)->read(stall);
+      if (!data) {
+        if (!(*stream)->ended()) {
+          return fail(fmt::format("download stalled: no data for {}s after {} bytes",
+                                  std::chrono::duration<double>(stall).count(), received));
+        }
+        if (data.error().message().find("end of stream") == std::string::npos) {
+          return fail(fmt::format("download broke off after {} bytes: {}", received,
+                                  data.error().message()));
+        }
+        break;
+      }
+      received += data->size();
+      out.write(data->data(), static_cast<std::streamsize>(data->size()));
+    }
     out.close();
     if (!out) {
       return fail(fmt::format("cannot write '{}'", dest.string()));
@@ -264,7 +287,7 @@ Status downloadHttp(std::string url, const fs::path& dest) {
   return fail("too many redirects");
 }
 
-Status download(const Source& source, const fs::path& dest) {
+Status download(const Source& source, const fs::path& dest, std::chrono::nanoseconds stall) {
   switch (source.kind) {
     case Source::Kind::kLocal: {
       std::error_code ec;
@@ -279,13 +302,16 @@ Status download(const Source& source, const fs::path& dest) {
       return {};
     }
     case Source::Kind::kHttp:
-      return downloadHttp(source.location, dest);
+      return downloadHttp(source.location, dest, stall);
     case Source::Kind::kHttps: {
       // https through curl: no TLS stack is linked into Plateau. Its complaint becomes ours.
       std::string errors = dest.string() + ".curl-errors";
       Status s =
           runCommand({"curl", "--silent", "--show-error", "--fail", "--location", "--max-redirs",
-                      "5", "--output", dest.string(), "--stderr", errors, source.location});
+                      "5", "--speed-limit", "1", "--speed-time",
+                      std::to_string(std::max<int64_t>(
+                          1, std::chrono::duration_cast<std::chrono::seconds>(stall).count())),
+                      "--output", dest.string(), "--stderr", errors, source.location});
       std::ifstream in(errors);
       std::string first;
       std::getline(in, first);
@@ -338,7 +364,7 @@ Status runItem(const Plan& plan, const Item& item) {
   switch (item.action) {
     case Item::Action::kDirect:
       logLine(fmt::format("fetching '{}' into '{}'", item.uri, target.string()));
-      if (Status s = download(item.source, target); !s.isOk()) {
+      if (Status s = download(item.source, target, plan.stall_timeout); !s.isOk()) {
         return s;
       }
       break;
@@ -347,7 +373,7 @@ Status runItem(const Plan& plan, const Item& item) {
       fs::path cache = item.cache_file;
       fs::create_directories(cache.parent_path(), ec);
       fs::path part = cache.string() + ".part";
-      if (Status s = download(item.source, part); !s.isOk()) {
+      if (Status s = download(item.source, part, plan.stall_timeout); !s.isOk()) {
         fs::remove(part, ec);
         return s;
       }

@@ -7,6 +7,7 @@
 // hears of its end through SIGCHLD like any other child. Only the cache's bookkeeping (which
 // entries exist, their sizes, LRU order) lives in the agent.
 
+#include <chrono>
 #include <cstdint>
 #include <list>
 #include <map>
@@ -55,6 +56,7 @@ struct Item {
 struct Plan {
   std::string sandbox;
   std::string error_file;  // the fetcher writes why it failed here
+  std::chrono::nanoseconds stall_timeout = std::chrono::minutes(1);  // no byte for this long: fail
   std::vector<Item> items;
 };
 

@@ -39,6 +39,8 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Directory of the fetcher cache (CommandInfo.URI.cache); emptied when the agent starts");
   set.add("fetcher_cache_size", &f.fetcher_cache_size,
           "Size of the fetcher cache; least recently used entries go first (e.g. 2GB)");
+  set.addDuration("fetcher_stall_timeout", &f.fetcher_stall_timeout,
+                  "Time a download may receive nothing before the fetch fails");
   set.add("nvidia_gpu_devices", &f.nvidia_gpu_devices,
           "Comma-separated GPU indices to offer, e.g. '0,1'; needs --resources with as many gpus");
   set.add("gpu_device_source", &f.gpu_device_source,
@@ -54,6 +56,9 @@ Status validateFlags(Flags& f) {
                         cache_size.error().message())};
   }
   f.fetcher_cache_bytes = *cache_size;
+  if (f.fetcher_stall_timeout <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--fetcher_stall_timeout' must be positive"};
+  }
   if (f.master.empty()) {
     return {StatusCode::kInvalidArgument, "Flag '--master' is required (e.g. 127.0.0.1:5050)"};
   }

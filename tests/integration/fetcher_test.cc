@@ -202,6 +202,7 @@ TEST(Fetcher, HttpDownloadsAndTheCacheServesRepeats) {
   fs::create_directories(served / "pkg");
   writeFile(served / "payload.txt", "payload-over-http\n");
   writeFile(served / "pkg" / "tool.txt", "tool-from-zip\n");
+  writeFile(served / "big.bin", std::string(3 << 20, 'x'));  // many reads, streamed to disk
   bool have_zip = std::system("command -v zip >/dev/null 2>&1") == 0;
   if (have_zip) {
     ASSERT_EQ(std::system(fmt::format("cd '{}' && zip -q -r pkg.zip pkg", served.string()).c_str()),
@@ -219,12 +220,15 @@ TEST(Fetcher, HttpDownloadsAndTheCacheServesRepeats) {
   // First: downloaded over HTTP into the cache and the sandbox.
   auto offers = s.next(scheduler::Event::OFFERS);
   ASSERT_TRUE(offers);
-  std::vector<v1::CommandInfo::URI> uris = {uri(url, true)};
+  std::vector<v1::CommandInfo::URI> uris = {uri(url, true),
+                                            uri(fmt::format("http://127.0.0.1:{}/big.bin", port))};
   if (have_zip) {
     uris.push_back(uri(fmt::format("http://127.0.0.1:{}/pkg.zip?v=1", port)));
   }
   launchWithUris(s, offers->offers().offers(0), "http-1",
-                 have_zip ? "cat payload.txt pkg/tool.txt" : "cat payload.txt", uris);
+                 std::string("test $(wc -c < big.bin) -eq 3145728 && cat payload.txt") +
+                     (have_zip ? " pkg/tool.txt" : ""),
+                 uris);
   auto first = terminalUpdate(s, "http-1");
   ASSERT_TRUE(first);
   EXPECT_EQ(first->state(), v1::TASK_FINISHED)
@@ -378,6 +382,55 @@ TEST(Fetcher, TaskKilledWhileFetchingIsNeverLaunched) {
       << cluster.agent(0).log();
   EXPECT_EQ(sandboxFile(cluster.dir(), "slow-1", "stdout").find("launched-anyway"),
             std::string::npos);
+}
+
+TEST(Fetcher, StalledDownloadsFailAfterTheStallTimeout) {
+  if (std::system("python3 -c 'import socket' >/dev/null 2>&1") != 0) {
+    GTEST_SKIP() << "python3 is needed for a server that stops sending";
+  }
+  Cluster cluster;
+  uint16_t port = freePort();
+  // Answers "/head" with a head and 3 of 100 body bytes, anything else with nothing; then waits.
+  Process stall(
+      "stall",
+      {"/usr/bin/env", "python3", "-c",
+       fmt::format("import socket\n"
+                   "s=socket.socket()\n"
+                   "s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)\n"
+                   "s.bind(('127.0.0.1',{}))\n"
+                   "s.listen(8)\n"
+                   "print('listening', flush=True)\n"
+                   "conns=[]\n"
+                   "while True:\n"
+                   "  c,_=s.accept(); conns.append(c)\n"
+                   "  if b'/head' in c.recv(4096):\n"
+                   "    c.sendall(b'HTTP/1.1 200 OK\\r\\nContent-Length: 100\\r\\n\\r\\nabc')\n",
+                   port)},
+      cluster.dir() + "/stall.log");
+  ASSERT_TRUE(eventually([&] { return stall.log().find("listening") != std::string::npos; }))
+      << stall.log();
+  cluster.addAgent("cpus:2;mem:512", {"--fetcher_stall_timeout=1secs"});
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework("fetch-stall")));
+  struct Case {
+    std::string path;
+    std::string expected;
+  };
+  for (const auto& c : std::vector<Case>{{"/nothing", "timeout"}, {"/head", "stalled"}}) {
+    auto offers = s.next(scheduler::Event::OFFERS);
+    ASSERT_TRUE(offers);
+    std::string id = "stall" + c.path.substr(1);
+    std::string url = fmt::format("http://127.0.0.1:{}{}", port, c.path);
+    auto started = std::chrono::steady_clock::now();
+    launchWithUris(s, offers->offers().offers(0), id, "echo launched-anyway", {uri(url)});
+    auto done = terminalUpdate(s, id);
+    ASSERT_TRUE(done);
+    EXPECT_EQ(done->state(), v1::TASK_FAILED);
+    EXPECT_EQ(done->reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+    EXPECT_NE(done->message().find(url), std::string::npos) << done->message();
+    EXPECT_NE(done->message().find(c.expected), std::string::npos) << done->message();
+    EXPECT_LT(std::chrono::steady_clock::now() - started, 15s);
+  }
 }
 
 }  // namespace

@@ -62,6 +62,7 @@ TEST(FetcherPlan, RoundTripsThroughItsEncoding) {
   Plan plan;
   plan.sandbox = "/s";
   plan.error_file = "/e";
+  plan.stall_timeout = std::chrono::seconds(7);
   Item item;
   item.uri = "http://h/\"q\".tgz";
   item.source = {Source::Kind::kHttp, item.uri};
@@ -75,6 +76,7 @@ TEST(FetcherPlan, RoundTripsThroughItsEncoding) {
   ASSERT_TRUE(decoded);
   EXPECT_EQ(decoded->sandbox, "/s");
   EXPECT_EQ(decoded->error_file, "/e");
+  EXPECT_EQ(decoded->stall_timeout, std::chrono::seconds(7));
   ASSERT_EQ(decoded->items.size(), 1u);
   const Item& got = decoded->items[0];
   EXPECT_EQ(got.uri, item.uri);
