@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include "agent/containerizer/containerizer.h"
+#include "agent/fetcher.h"
 #include "agent/files.h"
+#include "agent/gpu/gpu.h"
 #include "common/process.h"
 
 namespace plateau::agent {
@@ -68,6 +70,7 @@ Result<uint16_t> Agent::start() {
       onChildExit(pid, status);
     }
   });
+  initFetcherCache();
   log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, *port,
              flags_.master, resources_.toString());
   recover();
@@ -81,6 +84,9 @@ Result<uint16_t> Agent::start() {
 }
 
 void Agent::shutdown() {
+  for (const auto& [pid, run] : fetches_) {
+    signalTree(pid, SIGKILL);
+  }
   // Executors of checkpointing frameworks outlive the agent: a restarted agent reconnects.
   for (auto& [fw_id, framework] : frameworks_) {
     if (framework.info.checkpoint() && flags_.recover == "reconnect") {

@@ -42,6 +42,14 @@ namespace v1 = mesos::v1;
 namespace executor = mesos::v1::executor;
 namespace internal = plateau::internal;
 
+namespace fetcher {
+class Cache;
+}
+namespace gpu {
+class Allocator;
+struct Device;
+}
+
 struct Executor {
   enum class State { kLaunching, kRunning, kTerminating };
   v1::ExecutorInfo info;
@@ -50,6 +58,7 @@ struct Executor {
   std::string directory;
   State state = State::kLaunching;
   pid_t pid = 0;
+  pid_t fetcher_pid = 0;  // plateau-fetcher filling the sandbox; the process starts after it
   bool command_executor = false;
   bool recovered = false;  // found by a restarted agent: not its child, so its exit is polled
   std::shared_ptr<http::Stream> stream;
@@ -84,6 +93,16 @@ struct UpdateStream {
   std::chrono::nanoseconds backoff{0};
 };
 
+// A running plateau-fetcher (fetch_launch.cc).
+struct FetchRun {
+  std::string framework_id;
+  std::string executor_id;
+  std::string plan_file;
+  std::string error_file;
+  std::vector<std::pair<std::string, std::string>> cache_entries;  // (cache key, file)
+  std::chrono::steady_clock::time_point started;
+};
+
 class Agent {
  public:
   Agent(EventLoop& loop, Flags flags, std::vector<std::pair<std::string, std::string>> flag_values,
@@ -95,6 +114,8 @@ class Agent {
   Result<uint16_t> start();
   // Kills every executor (used at shutdown).
   void shutdown();
+  // The GPUs this agent manages (before start()); none by default.
+  void setGpus(std::vector<gpu::Device> devices);
 
  private:
   void route(http::Request& request, http::Responder responder);
@@ -142,6 +163,21 @@ class Agent {
   // executor itself for memory), then destroys the container.
   void containerEnded(Executor& executor);
   http::Response monitorStatistics();
+
+  // fetch_launch.cc: fetching URIs and assigning GPUs before the executor process starts.
+  void startFetch(Framework& framework, Executor& executor);
+  void stopFetch(Executor& executor);
+  void fetchExited(pid_t pid, int status);
+  void failLaunch(Executor& executor, const std::string& why);
+  void startExecutorProcess(Framework& framework, Executor& executor);
+  Status assignGpus(Executor& executor);
+  void releaseGpus(const Executor& executor);
+  // Confines the launched executor to its GPUs (cgroup v1 devices); logs once where it can't.
+  void isolateGpus(const Executor& executor);
+  void recoverGpus(const Executor& executor);
+  std::vector<std::string> gpuEnvironment(const Executor& executor) const;
+  void initFetcherCache();
+  uint64_t fetcherCacheUsed() const;
 
   // recovery.cc
   void recover();
@@ -195,6 +231,12 @@ class Agent {
   std::unique_ptr<Containerizer> containerizer_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> recovered_pids_;
   EventLoop::TimerId recovered_poll_timer_ = 0;
+  std::unique_ptr<fetcher::Cache> fetch_cache_;
+  std::unordered_map<pid_t, FetchRun> fetches_;
+  uint64_t fetches_succeeded_ = 0;
+  uint64_t fetches_failed_ = 0;
+  std::unique_ptr<gpu::Allocator> gpus_;
+  bool gpu_isolation_warned_ = false;
   uint64_t tasks_finished_ = 0;
   uint64_t tasks_failed_ = 0;
   uint64_t tasks_killed_ = 0;

@@ -39,6 +39,11 @@ v1::ExecutorInfo Agent::commandExecutorInfo(const v1::TaskInfo& task,
   if (task.command().has_environment()) {
     *info.mutable_command()->mutable_environment() = task.command().environment();
   }
+  // The task's URIs are fetched into the executor's sandbox, which the task shares.
+  *info.mutable_command()->mutable_uris() = task.command().uris();
+  if (task.command().has_user()) {
+    info.mutable_command()->set_user(task.command().user());
+  }
   return info;
 }
 
@@ -67,6 +72,25 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
   if (ec) {
     return fail(fmt::format("Failed to create sandbox {}: {}", dir.string(), ec.message()));
   }
+  if (Status s = assignGpus(executor); !s.isOk()) {
+    return failLaunch(executor, s.message());
+  }
+  // With URIs to fetch, the process starts once the fetcher is done (fetch_launch.cc).
+  if (executor.info.command().uris_size() > 0) {
+    return startFetch(framework, executor);
+  }
+  startExecutorProcess(framework, executor);
+}
+
+void Agent::startExecutorProcess(Framework& framework, Executor& executor) {
+  const std::string& fw_id = executor.framework_id;
+  const std::string& ex_id = executor.info.executor_id().value();
+  fs::path dir = executor.directory;
+  auto fail = [&](const std::string& why) {
+    log_->error("executor_launch_failed framework_id={} executor_id={} error=\"{}\"", fw_id, ex_id,
+                why);
+    executorTerminated(fw_id, ex_id, why, std::nullopt);
+  };
 
   const v1::CommandInfo& command = executor.info.command();
   LaunchSpec spec = commandLaunchSpec(command);
@@ -100,6 +124,9 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
   for (const auto& var : command.environment().variables()) {
     add(var.name(), var.value());
   }
+  for (const auto& var : gpuEnvironment(executor)) {
+    spec.env.push_back(var);
+  }
   spec.working_dir = executor.directory;
   spec.stdout_path = (dir / "stdout").string();
   spec.stderr_path = (dir / "stderr").string();
@@ -112,6 +139,7 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
   }
   executor.pid = *pid;
   pids_[*pid] = {fw_id, ex_id};
+  isolateGpus(executor);
   if (framework.info.checkpoint()) {
     checkpointed(checkpoint_.writeExecutor(fw_id, executor.info, executor.container_id,
                                            executor.directory, executor.pid,
@@ -293,6 +321,7 @@ void Agent::shutdownExecutor(Executor& executor) {
   event.set_type(executor::Event::SHUTDOWN);
   sendToExecutor(executor, event);
   if (executor.pid <= 0) {
+    stopFetch(executor);  // still fetching: no process will start
     return;
   }
   pid_t pid = executor.pid;
@@ -314,6 +343,7 @@ void Agent::shutdownExecutor(Executor& executor) {
 void Agent::onChildExit(pid_t pid, int status) {
   auto it = pids_.find(pid);
   if (it == pids_.end()) {
+    fetchExited(pid, status);
     return;
   }
   auto [fw_id, ex_id] = it->second;
@@ -378,6 +408,7 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
   }
   callMaster(call);
   bool checkpoint = fw->second.info.checkpoint();
+  releaseGpus(executor);
   fw->second.executors.erase(ex);
   if (fw->second.executors.empty()) {
     frameworks_.erase(fw);

@@ -1,6 +1,9 @@
 #include "agent/flags.h"
 
+#include <fmt/format.h>
+
 #include "agent/containerizer/containerizer.h"
+#include "common/units.h"
 
 namespace plateau::agent {
 
@@ -47,6 +50,18 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Time between two sandbox disk usage measurements (disk/du)");
   set.add("switch_user", &f.switch_user,
           "Run tasks as their user (CommandInfo.user or FrameworkInfo.user)");
+  set.add("frameworks_home", &f.frameworks_home,
+          "Directory prepended to relative executor and URI paths");
+  set.add("fetcher_cache_dir", &f.fetcher_cache_dir,
+          "Directory of the fetcher cache (CommandInfo.URI.cache); emptied when the agent starts");
+  set.add("fetcher_cache_size", &f.fetcher_cache_size,
+          "Size of the fetcher cache; least recently used entries go first (e.g. 2GB)");
+  set.addDuration("fetcher_stall_timeout", &f.fetcher_stall_timeout,
+                  "Time a download may receive nothing before the fetch fails");
+  set.add("nvidia_gpu_devices", &f.nvidia_gpu_devices,
+          "Comma-separated GPU indices to offer, e.g. '0,1'; needs --resources with as many gpus");
+  set.add("gpu_device_source", &f.gpu_device_source,
+          "Program run instead of nvidia-smi to list GPUs (for tests)");
 }
 
 ContainerizerOptions containerizerOptions(const Flags& f) {
@@ -62,7 +77,17 @@ ContainerizerOptions containerizerOptions(const Flags& f) {
   return o;
 }
 
-Status validateFlags(const Flags& f) {
+Status validateFlags(Flags& f) {
+  auto cache_size = parseBytes(f.fetcher_cache_size);
+  if (!cache_size) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("Invalid value for flag '--fetcher_cache_size': {}",
+                        cache_size.error().message())};
+  }
+  f.fetcher_cache_bytes = *cache_size;
+  if (f.fetcher_stall_timeout <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--fetcher_stall_timeout' must be positive"};
+  }
   if (f.master.empty()) {
     return {StatusCode::kInvalidArgument, "Flag '--master' is required (e.g. 127.0.0.1:5050)"};
   }

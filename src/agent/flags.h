@@ -37,6 +37,15 @@ struct Flags {
   bool enforce_container_disk_quota = false;
   std::chrono::nanoseconds container_disk_watch_interval = 15s;
   bool switch_user = true;
+  // Fetcher (src/agent/fetcher.h).
+  std::string frameworks_home;                       // prefix for relative URIs
+  std::string fetcher_cache_dir = "/tmp/plateau/fetch";
+  std::string fetcher_cache_size = "2GB";            // bytes, e.g. 512MB
+  uint64_t fetcher_cache_bytes = 0;                  // fetcher_cache_size parsed by validateFlags
+  std::chrono::nanoseconds fetcher_stall_timeout = 1min;
+  // GPUs (src/agent/gpu/gpu.h).
+  std::string nvidia_gpu_devices;  // "0,1": the GPU indices to offer (with --resources=gpus:N)
+  std::string gpu_device_source;   // hidden: a program that plays nvidia-smi (tests)
 };
 
 struct ContainerizerOptions;
@@ -44,6 +53,6 @@ struct ContainerizerOptions;
 void registerFlags(flags::FlagSet& set, Flags& flags);
 // The containerizer's share of the flags.
 ContainerizerOptions containerizerOptions(const Flags& flags);
-Status validateFlags(const Flags& flags);
+Status validateFlags(Flags& flags);
 
 }  // namespace plateau::agent

@@ -10,6 +10,7 @@
 #include "agent/agent.h"
 #include "agent/detect.h"
 #include "agent/flags.h"
+#include "agent/gpu/gpu.h"
 #include "common/logging.h"
 #include "common/resources_proto.h"
 #include "common/uuid.h"
@@ -37,6 +38,19 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "Error: {}\n", resources.error().message());
     return 1;
   }
+  std::optional<double> given_gpus;
+  if (resources->scalar("gpus") > 0) {
+    given_gpus = resources->scalar("gpus");
+  }
+  auto gpus = agent::gpu::resolve(flags.isolation, flags.nvidia_gpu_devices, given_gpus,
+                                  flags.gpu_device_source);
+  if (!gpus) {
+    fmt::print(stderr, "Error: {}\n", gpus.error().message());
+    return 1;
+  }
+  if (gpus->detected && !gpus->devices.empty()) {
+    *resources += Resource::makeScalar("gpus", static_cast<double>(gpus->devices.size()));
+  }
   auto attributes = agent::parseAttributes(flags.attributes);
   if (!attributes) {
     fmt::print(stderr, "Error: {}\n", attributes.error().message());
@@ -63,6 +77,7 @@ int main(int argc, char** argv) {
   EventLoop loop;
   agent::Agent agent(loop, flags, set.values(), *resources, info, executor_path, *log,
                      osRandomSeed());
+  agent.setGpus(gpus->devices);
   auto port = agent.start();
   if (!port) {
     (*log)->error("agent_start_failed error=\"{}\"", port.error().message());

@@ -116,6 +116,7 @@ void Agent::recoverExecutor(const v1::FrameworkInfo& framework_info,
   executor.pid = recovered.pid;
   executor.command_executor = recovered.command_executor;
   executor.recovered = true;
+  recoverGpus(executor);
   executor.state = Executor::State::kLaunching;
   for (const auto& task : recovered.tasks) {
     const std::string& task_id = task.info.task_id().value();

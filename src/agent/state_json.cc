@@ -142,6 +142,10 @@ http::Response Agent::metricsJson() const {
     w.key(fmt::format("slave/{}_total", name));
     w.value(resources_.scalar(name));
   }
+  metric("containerizer/fetcher/task_fetches_succeeded", fetches_succeeded_);
+  metric("containerizer/fetcher/task_fetches_failed", fetches_failed_);
+  metric("containerizer/fetcher/cache_size_total_bytes", flags_.fetcher_cache_bytes);
+  metric("containerizer/fetcher/cache_size_used_bytes", fetcherCacheUsed());
   w.endObject();
   return http::Response::json(std::move(out));
 }

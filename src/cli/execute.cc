@@ -176,6 +176,10 @@ int execute(const ExecuteOptions& options) {
   info->set_user(user != nullptr ? user : "root");
   info->set_name(options.framework_name);
   info->set_role(options.role);
+  if (wanted->scalar("gpus") > 0) {
+    // Like mesos-execute --framework_capabilities=GPU_RESOURCES: GPU agents offer only to these.
+    info->add_capabilities()->set_type(mesos::v1::FrameworkInfo::Capability::GPU_RESOURCES);
+  }
   char host[256] = {};
   gethostname(host, sizeof(host) - 1);
   info->set_hostname(host);

@@ -146,6 +146,10 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
       refuse("Task and its executor use no resources");
       continue;
     }
+    if (Status s = validateGpus(fw.info, needed.scalar("gpus")); !s.isOk()) {
+      refuse(s.message());
+      continue;
+    }
     if (!available.contains(needed)) {
       refuse(fmt::format("Task uses more resources {} than available {}", needed.toString(),
                          available.toString()));

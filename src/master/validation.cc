@@ -1,5 +1,7 @@
 #include "master/validation.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 namespace plateau::master {
@@ -289,6 +291,22 @@ Status validateTaskLifecycle(const mesos::v1::TaskInfo& task) {
     }
   }
   return {};
+}
+
+Status validateGpus(const mesos::v1::FrameworkInfo& info, double gpus) {
+  if (gpus <= 0) {
+    return {};
+  }
+  if (gpus != std::floor(gpus)) {
+    return invalid(fmt::format("The 'gpus' resource must be a whole number, not {}", gpus));
+  }
+  for (const auto& cap : info.capabilities()) {
+    if (cap.type() == mesos::v1::FrameworkInfo::Capability::GPU_RESOURCES) {
+      return {};
+    }
+  }
+  return invalid(
+      "Task uses 'gpus' but its framework lacks the GPU_RESOURCES capability");
 }
 
 }  // namespace plateau::master

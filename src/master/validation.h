@@ -32,4 +32,9 @@ Status validateId(const std::string& kind, const std::string& value);
 Status validateTaskLifecycle(const mesos::v1::TaskInfo& task);
 Status validateEnvironment(const mesos::v1::Environment& environment);
 
+// A task (with its new executor) using `gpus` GPUs: whole GPUs only, and only from a framework
+// with the GPU_RESOURCES capability.
+Status validateGpus(const mesos::v1::FrameworkInfo& info, double gpus);
+
+
 }  // namespace plateau::master

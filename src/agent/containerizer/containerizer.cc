@@ -27,7 +27,8 @@ namespace {
 const std::vector<std::string>& knownIsolators() {
   static const std::vector<std::string> names = {"posix/cpu",      "posix/mem",       "cgroups/cpu",
                                                  "cgroups/mem",    "cgroups/pids",    "disk/du",
-                                                 "namespaces/pid", "filesystem/posix"};
+                                                 "namespaces/pid", "filesystem/posix",
+                                                 "gpu/nvidia"};
   return names;
 }
 
@@ -138,6 +139,9 @@ Result<std::unique_ptr<Containerizer>> Containerizer::create(EventLoop& loop,
                                            layout.error().message()));
       }
       cgroups_config = CgroupsConfig{*layout, options.cgroups_root, options.cgroups_enable_cfs};
+    }
+    if (name == "gpu/nvidia") {
+      continue;  // the agent assigns GPUs and confines devices itself (src/agent/gpu)
     }
     std::unique_ptr<Isolator> isolator;
     if (name == "posix/cpu" || name == "posix/mem") {

@@ -1,0 +1,300 @@
+// What happens between a new executor's sandbox and its process: GPUs are assigned, then the
+// URIs of its CommandInfo are fetched by a plateau-fetcher child process. The loop never waits:
+// the fetcher's exit arrives through SIGCHLD (onChildExit -> fetchExited), and only then does
+// startExecutorProcess() run. A fetch that fails fails the executor's tasks with
+// REASON_CONTAINER_LAUNCH_FAILED and a message naming the URI.
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+
+#include "agent/agent.h"
+#include "agent/fetcher.h"
+#include "agent/gpu/gpu.h"
+#include "common/process.h"
+#include "common/task_state.h"
+
+namespace plateau::agent {
+
+namespace fs = std::filesystem;
+
+void Agent::initFetcherCache() {
+  fetch_cache_ =
+      std::make_unique<fetcher::Cache>(flags_.fetcher_cache_dir, flags_.fetcher_cache_bytes);
+  // The cache does not outlive the agent (as in Mesos): what an earlier run left goes.
+  std::error_code ec;
+  for (fs::directory_iterator it(flags_.fetcher_cache_dir, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->path().filename().string().starts_with("plateau-cache-")) {
+      fs::remove(it->path(), ec);
+    }
+  }
+}
+
+uint64_t Agent::fetcherCacheUsed() const { return fetch_cache_ ? fetch_cache_->size() : 0; }
+
+void Agent::failLaunch(Executor& executor, const std::string& why) {
+  const std::string fw_id = executor.framework_id;
+  const std::string ex_id = executor.info.executor_id().value();
+  std::string message = fmt::format("Failed to launch container: {}", why);
+  log_->error("container_launch_failed framework_id={} executor_id={} error=\"{}\"", fw_id, ex_id,
+              why);
+  for (auto& [task_id, state] : executor.task_states) {
+    if (isTerminal(state)) {
+      continue;
+    }
+    state = v1::TASK_FAILED;
+    statusUpdate(
+        fw_id, agentStatus(task_id, v1::TASK_FAILED, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
+                           message, ex_id));
+  }
+  executorTerminated(fw_id, ex_id, message, std::nullopt);
+}
+
+void Agent::startFetch(Framework& framework, Executor& executor) {
+  const v1::CommandInfo& command = executor.info.command();
+  const std::string fw_id = executor.framework_id;
+  const std::string ex_id = executor.info.executor_id().value();
+  const std::string user = command.has_user() ? command.user() : framework.info.user();
+
+  auto fail = [&](const std::string& why) {
+    fetches_failed_++;
+    failLaunch(executor, why);
+  };
+  fetcher::Plan plan;
+  plan.sandbox = executor.directory;
+  fs::path scratch = fs::path(flags_.work_dir) / "fetcher";
+  std::error_code ec;
+  fs::create_directories(scratch, ec);
+  FetchRun run{fw_id,
+               ex_id,
+               (scratch / (executor.container_id + ".plan")).string(),
+               (scratch / (executor.container_id + ".error")).string(),
+               {}};
+  plan.error_file = run.error_file;
+  plan.stall_timeout = flags_.fetcher_stall_timeout;
+  for (const auto& uri : command.uris()) {
+    auto source = fetcher::resolveUri(uri.value(), flags_.frameworks_home);
+    if (!source) {
+      return fail(fmt::format("Failed to fetch '{}': {}", uri.value(), source.error().message()));
+    }
+    fetcher::Item item;
+    item.uri = uri.value();
+    item.source = *source;
+    item.output_file =
+        uri.has_output_file() ? uri.output_file() : fetcher::uriBasename(uri.value());
+    item.executable = uri.executable();
+    item.extract = uri.extract();
+    if (item.output_file.empty() || item.output_file == "/" || item.output_file == "..") {
+      return fail(
+          fmt::format("Failed to fetch '{}': no file name to save it as (set "
+                      "'output_file')",
+                      uri.value()));
+    }
+    plan.items.push_back(std::move(item));
+  }
+  // Cache references are taken only once nothing can fail before the fetcher starts.
+  for (size_t i = 0; i < plan.items.size(); i++) {
+    auto& item = plan.items[i];
+    const char* how = "direct";
+    if (command.uris(static_cast<int>(i)).cache()) {
+      std::string key = fetcher::Cache::key(user, item.uri);
+      auto lookup = fetch_cache_->acquire(key, fs::path(item.output_file).filename().string());
+      item.action = lookup.action;
+      item.cache_file = lookup.file;
+      if (lookup.action != fetcher::Item::Action::kDirect) {
+        run.cache_entries.emplace_back(key, lookup.file);
+      }
+      how = lookup.action == fetcher::Item::Action::kFromCache          ? "cache_hit"
+            : lookup.action == fetcher::Item::Action::kDownloadAndCache ? "cache_miss"
+                                                                        : "cache_busy_direct";
+    }
+    log_->info(
+        "fetch_uri framework_id={} executor_id={} uri=\"{}\" output_file=\"{}\" "
+        "action={} extract={} executable={}",
+        fw_id, ex_id, item.uri, item.output_file, how, item.extract, item.executable);
+  }
+  auto release = [&] {
+    for (const auto& [key, file] : run.cache_entries) {
+      for (const auto& doomed : fetch_cache_->release(key, false, 0)) {
+        fs::remove(doomed, ec);
+      }
+    }
+  };
+  {
+    std::ofstream out(run.plan_file, std::ios::trunc);
+    out << fetcher::encodePlan(plan);
+    out.close();
+    if (!out) {
+      release();
+      return fail(fmt::format("Failed to fetch: cannot write the fetch plan '{}'", run.plan_file));
+    }
+  }
+  fs::remove(run.error_file, ec);
+  LaunchSpec spec;
+  spec.path = (fs::path(executor_path_).parent_path() / "plateau-fetcher").string();
+  spec.argv = {"plateau-fetcher", run.plan_file};
+  spec.env = currentEnvironment();
+  spec.working_dir = executor.directory;
+  spec.stdout_path = (fs::path(executor.directory) / "stdout").string();
+  spec.stderr_path = (fs::path(executor.directory) / "stderr").string();
+  auto pid = launchProcess(spec);
+  if (!pid) {
+    release();
+    return fail(fmt::format("Failed to start the fetcher: {}", pid.error().message()));
+  }
+  executor.fetcher_pid = *pid;
+  run.started = std::chrono::steady_clock::now();
+  log_->info("fetch_started framework_id={} executor_id={} uris={} pid={}", fw_id, ex_id,
+             plan.items.size(), *pid);
+  fetches_.emplace(*pid, std::move(run));
+}
+
+void Agent::stopFetch(Executor& executor) {
+  if (executor.fetcher_pid > 0) {
+    log_->info("fetch_cancelled framework_id={} executor_id={}", executor.framework_id,
+               executor.info.executor_id().value());
+    signalTree(executor.fetcher_pid, SIGKILL);
+  }
+}
+
+void Agent::fetchExited(pid_t pid, int status) {
+  auto it = fetches_.find(pid);
+  if (it == fetches_.end()) {
+    return;
+  }
+  FetchRun run = std::move(it->second);
+  fetches_.erase(it);
+  std::error_code ec;
+  std::string error;
+  {
+    std::ifstream in(run.error_file);
+    std::stringstream text;
+    text << in.rdbuf();
+    error = text.str();
+  }
+  fs::remove(run.plan_file, ec);
+  fs::remove(run.error_file, ec);
+  for (const auto& [key, file] : run.cache_entries) {
+    bool filled = fs::is_regular_file(file, ec);
+    uint64_t size = filled ? fs::file_size(file, ec) : 0;
+    for (const auto& doomed : fetch_cache_->release(key, filled, ec ? 0 : size)) {
+      log_->info("fetcher_cache_evicted file={}", doomed);
+      fs::remove(doomed, ec);
+    }
+  }
+  Executor* executor = findExecutor(run.framework_id, run.executor_id);
+  if (executor == nullptr || executor->fetcher_pid != pid) {
+    return;
+  }
+  executor->fetcher_pid = 0;
+  bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  (ok ? fetches_succeeded_ : fetches_failed_)++;
+  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - run.started);
+  log_->info("fetch_finished framework_id={} executor_id={} ok={} elapsed_ms={:.1f}{}",
+             run.framework_id, run.executor_id, ok, elapsed.count() / 1000.0,
+             ok ? "" : fmt::format(" error=\"{}\"", error));
+  if (executor->state == Executor::State::kTerminating) {
+    return executorTerminated(run.framework_id, run.executor_id,
+                              "Executor shut down while its URIs were being fetched", std::nullopt);
+  }
+  if (!ok) {
+    return failLaunch(
+        *executor, error.empty() ? fmt::format("Fetcher {}", describeWaitStatus(status)) : error);
+  }
+  startExecutorProcess(frameworks_.at(run.framework_id), *executor);
+}
+
+// ---- GPUs ----
+
+void Agent::setGpus(std::vector<gpu::Device> devices) {
+  gpus_ = std::make_unique<gpu::Allocator>(std::move(devices));
+}
+
+Status Agent::assignGpus(Executor& executor) {
+  if (!gpus_ || gpus_->total() == 0) {
+    return {};
+  }
+  double wanted = 0;
+  for (const auto& r : executor.info.resources()) {
+    if (r.name() == "gpus") {
+      wanted += r.scalar().value();
+    }
+  }
+  for (const auto& [task_id, task] : executor.queued_tasks) {
+    for (const auto& r : task.resources()) {
+      if (r.name() == "gpus") {
+        wanted += r.scalar().value();
+      }
+    }
+  }
+  if (wanted <= 0) {
+    return {};
+  }
+  auto held = gpus_->allocate(executor.container_id, static_cast<size_t>(wanted + 0.5));
+  if (!held) {
+    return held.error();
+  }
+  std::string indices;
+  for (const auto& d : *held) {
+    indices += (indices.empty() ? "" : ",") + std::to_string(d.index);
+  }
+  log_->info("gpus_assigned framework_id={} executor_id={} container_id={} gpus={}",
+             executor.framework_id, executor.info.executor_id().value(), executor.container_id,
+             indices);
+  return {};
+}
+
+void Agent::isolateGpus(const Executor& executor) {
+  if (!gpus_ || gpus_->total() == 0 || executor.pid <= 0) {
+    return;
+  }
+  std::set<unsigned> allowed;
+  std::set<unsigned> all;
+  for (const auto& device : gpus_->devices()) {
+    all.insert(device.minor);
+  }
+  for (const auto& device : gpus_->held(executor.container_id)) {
+    allowed.insert(device.minor);
+  }
+  auto dir = gpu::isolate(executor.pid, executor.container_id, allowed, all);
+  if (dir) {
+    log_->info("gpu_devices_confined container_id={} cgroup={}", executor.container_id, *dir);
+  } else if (!gpu_isolation_warned_) {
+    gpu_isolation_warned_ = true;
+    log_->warn("gpu_devices_not_confined error=\"{}\" (CUDA_VISIBLE_DEVICES still names each "
+               "container's GPUs)",
+               dir.error().message());
+  }
+}
+
+void Agent::releaseGpus(const Executor& executor) {
+  if (gpus_) {
+    if (gpus_->total() > 0) {
+      std::error_code ec;
+      std::filesystem::remove(
+          std::filesystem::path("/sys/fs/cgroup/devices/plateau") / executor.container_id, ec);
+    }
+    gpus_->release(executor.container_id);
+  }
+}
+
+void Agent::recoverGpus(const Executor& executor) {
+  if (gpus_ && gpus_->total() > 0 && executor.pid > 0) {
+    gpus_->claim(executor.container_id, gpu::visibleDevicesOf(executor.pid));
+  }
+}
+
+std::vector<std::string> Agent::gpuEnvironment(const Executor& executor) const {
+  if (!gpus_ || gpus_->total() == 0) {
+    return {};
+  }
+  // A container without GPUs sees none (rather than all of the machine's).
+  return gpu::environment(gpus_->held(executor.container_id));
+}
+
+}  // namespace plateau::agent
