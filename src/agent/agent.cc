@@ -6,6 +6,7 @@
 
 #include "agent/files.h"
 #include "common/process.h"
+#include "common/version.h"
 
 namespace plateau::agent {
 
@@ -93,6 +94,9 @@ void Agent::route(http::Request& request, http::Responder responder) {
   if (path == "/api/v1/executor" || path == "/slave(1)/api/v1/executor") {
     return executorApi(request, std::move(responder));
   }
+  if (path == "/api/v1" || path == "/slave(1)/api/v1") {
+    return operatorApi(request, std::move(responder));
+  }
   if (path == "/health" || path == "/slave(1)/health") {
     return responder.respond(http::Response::text(200, ""));
   }
@@ -100,24 +104,46 @@ void Agent::route(http::Request& request, http::Responder responder) {
       path == "/slave(1)/state.json") {
     return responder.respond(stateJson());
   }
+  if (path == "/flags" || path == "/slave(1)/flags") {
+    return responder.respond(flagsJson());
+  }
+  if (path == "/version") {
+    return responder.respond(http::Response::json(fmt::format(
+        R"({{"version":"{}","build_user":"plateau","git_sha":"","build_date":""}})", kVersion)));
+  }
   if (path == "/metrics/snapshot") {
     return responder.respond(metricsJson());
   }
+  if (path == "/metrics") {
+    return responder.respond(prometheusMetrics());
+  }
   if (path == "/files/browse" || path == "/files/browse.json" || path == "/files/read" ||
       path == "/files/read.json" || path == "/files/download" || path == "/files/download.json") {
-    std::vector<Attachment> sandboxes;
-    for (const auto& [fw_id, framework] : frameworks_) {
-      for (const auto& [ex_id, executor] : framework.executors) {
-        if (!executor.directory.empty()) {
-          sandboxes.push_back(
-              {fmt::format("/frameworks/{}/executors/{}/runs/latest", fw_id, ex_id),
-               executor.directory});
-        }
-      }
-    }
-    return responder.respond(serveFiles(request, sandboxes));
+    return responder.respond(serveFiles(request, sandboxes()));
   }
   responder.respond(http::Response::text(404, fmt::format("No endpoint at '{}'", path)));
+}
+
+std::vector<Attachment> Agent::sandboxes() const {
+  std::vector<Attachment> out;
+  // Completed first, so that a live run of the same executor id wins (later entries replace
+  // nothing: resolve() takes the first match, hence the live ones go first below).
+  for (const auto& [fw_id, framework] : frameworks_) {
+    for (const auto& [ex_id, executor] : framework.executors) {
+      if (!executor.directory.empty()) {
+        out.push_back({fmt::format("/frameworks/{}/executors/{}/runs/latest", fw_id, ex_id),
+                       executor.directory});
+      }
+    }
+  }
+  for (auto it = completed_executors_.rbegin(); it != completed_executors_.rend(); ++it) {
+    if (!it->directory.empty()) {
+      out.push_back({fmt::format("/frameworks/{}/executors/{}/runs/latest", it->framework_id,
+                                 it->info.executor_id().value()),
+                     it->directory});
+    }
+  }
+  return out;
 }
 
 }  // namespace plateau::agent

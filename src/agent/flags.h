@@ -28,6 +28,8 @@ struct Flags {
   std::chrono::nanoseconds recovery_timeout = 15min;
   std::chrono::nanoseconds executor_reregistration_timeout = 2s;
   std::string logging_level = "info";
+  std::string log_dir;  // empty: no log file
+  bool quiet = false;   // no log lines on stderr
 };
 
 void registerFlags(flags::FlagSet& set, Flags& flags);
