@@ -16,8 +16,6 @@ namespace plateau::cli {
 using namespace std::chrono_literals;
 namespace operator_api = mesos::v1::master;
 
-namespace {
-
 // One operator call; the decoded response, or an error message already worded for the user.
 Result<operator_api::Response> operatorCall(const std::string& master,
                                             const operator_api::Call& call) {
@@ -47,6 +45,8 @@ Result<operator_api::Response> operatorCall(const std::string& master,
   }
   return response;
 }
+
+namespace {
 
 int fail(const Status& status) {
   fmt::print(stderr, "Error: {}\n", status.message());
@@ -162,8 +162,8 @@ int taskLog(const std::string& master, const std::string& task_id, bool stderr_f
     if (!page) {
       if (offset == 0 && task["state"].asString() != "TASK_RUNNING") {
         return fail(Status(StatusCode::kNotFound,
-                           fmt::format("task '{}' is {}: the agent serves the sandboxes of "
-                                       "running executors only ({})",
+                           fmt::format("task '{}' is {}: its sandbox is no longer on the agent "
+                                       "({})",
                                        task_id, task["state"].asString(),
                                        page.error().message())));
       }
