@@ -1,6 +1,8 @@
 // `plateau agent|framework|task show ID`: one object from the master's /master/state, as
 // "field  value" lines (or its JSON with --json).
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "cli/lists.h"
