@@ -26,6 +26,13 @@ void writeTask(json::Writer& w, const v1::TaskInfo& task, const std::string& fw_
   w.key("executor_id"); w.value(ex_id);
   w.key("slave_id"); w.value(agent_id);
   w.key("state"); w.value(v1::TaskState_Name(state));
+  w.key("resources");
+  if (auto r = resourcesFromProto(task.resources()); r) {
+    writeResourcesModel(w, *r);
+  } else {
+    w.beginObject();
+    w.endObject();
+  }
   w.endObject();
 }
 
@@ -104,6 +111,10 @@ http::Response Agent::stateJson() const {
   json::Writer w(&out);
   w.beginObject();
   w.key("version"); w.value(kVersion);
+  w.key("build_user"); w.value("plateau");
+  if (!flags_.log_dir.empty()) {
+    w.key("log_dir"); w.value(flags_.log_dir);
+  }
   w.key("id"); w.value(info_.id().value());
   w.key("pid"); w.value(fmt::format("slave(1)@{}:{}", flags_.ip, info_.port()));
   w.key("hostname"); w.value(info_.hostname());
@@ -135,12 +146,16 @@ http::Response Agent::stateJson() const {
     w.key("id"); w.value(fw_id);
     w.key("name"); w.value(fw.info.name());
     w.key("user"); w.value(fw.info.user());
+    w.key("hostname"); w.value(fw.info.hostname());
+    w.key("checkpoint"); w.value(fw.info.checkpoint());
+    w.key("role"); w.value(fw.info.roles_size() > 0 ? fw.info.roles(0) : fw.info.role());
     w.key("executors");
     w.beginArray();
     for (const auto& [ex_id, ex] : fw.executors) {
       w.beginObject();
       w.key("id"); w.value(ex_id);
       w.key("name"); w.value(ex.info.name());
+      w.key("framework_id"); w.value(fw_id);
       w.key("container"); w.value(ex.container_id);
       w.key("directory"); w.value(ex.directory);
       w.key("pid"); w.value(static_cast<int64_t>(ex.pid));
