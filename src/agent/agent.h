@@ -53,6 +53,8 @@ struct Executor {
   std::map<std::string, v1::TaskInfo> queued_tasks;    // waiting for the executor to subscribe
   std::map<std::string, v1::TaskInfo> launched_tasks;  // handed to the executor
   std::map<std::string, v1::TaskState> task_states;
+  // Terminal and acknowledged, kept for /state and the operator API (bounded).
+  std::deque<std::pair<v1::TaskInfo, v1::TaskState>> completed_tasks;
   std::vector<executor::Event> pending_kills;  // KILLs waiting for the executor to subscribe
   EventLoop::TimerId kill_timer = 0;
   EventLoop::TimerId registration_timer = 0;

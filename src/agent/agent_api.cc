@@ -80,6 +80,9 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
         for (const auto& [task_id, task] : ex.queued_tasks) {
           *out->add_queued_tasks() = taskOf(task, fw_id, ex_id, info_.id(), v1::TASK_STAGING);
         }
+        for (const auto& [task, state] : ex.completed_tasks) {
+          *out->add_completed_tasks() = taskOf(task, fw_id, ex_id, info_.id(), state);
+        }
         for (const auto& [task_id, task] : ex.launched_tasks) {
           auto it = ex.task_states.find(task_id);
           v1::TaskState state = it == ex.task_states.end() ? v1::TASK_STAGING : it->second;

@@ -65,6 +65,7 @@ void Agent::retireExecutor(const Framework& framework, const Executor& executor)
   done.info = executor.info;
   done.container_id = executor.container_id;
   done.directory = executor.directory;
+  done.tasks.assign(executor.completed_tasks.begin(), executor.completed_tasks.end());
   for (const auto& [task_id, task] : executor.launched_tasks) {
     auto state = executor.task_states.find(task_id);
     done.tasks.emplace_back(task, state == executor.task_states.end() ? v1::TASK_LOST
@@ -175,6 +176,9 @@ http::Response Agent::stateJson() const {
       w.endArray();
       w.key("completed_tasks");
       w.beginArray();
+      for (const auto& [task, state] : ex.completed_tasks) {
+        writeTask(w, task, fw_id, ex_id, info_.id().value(), state);
+      }
       w.endArray();
       w.endObject();
     }

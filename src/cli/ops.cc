@@ -150,8 +150,16 @@ int taskLog(const std::string& master, const std::string& task_id, bool stderr_f
   auto [task, agent] = *found;
   std::string executor = task["executor_id"].asString().empty() ? task_id
                                                                  : task["executor_id"].asString();
+  // The agent's address: its pid (slave(1)@ip:port) names where it serves; its hostname may
+  // not resolve from here.
   http::Endpoint agent_endpoint{agent["hostname"].asString(),
                                 static_cast<uint16_t>(agent["port"].asDouble())};
+  if (std::string pid = agent["pid"].asString(); pid.find('@') != std::string::npos) {
+    if (auto parsed = http::Endpoint::parse(pid.substr(pid.find('@') + 1), agent_endpoint.port);
+        parsed) {
+      agent_endpoint = *parsed;
+    }
+  }
   std::string path = fmt::format("/frameworks/{}/executors/{}/runs/latest/{}",
                                  task["framework_id"].asString(), executor,
                                  stderr_file ? "stderr" : "stdout");

@@ -230,9 +230,13 @@ TEST_P(AgentApi, AnswersEveryCallWithItsResponseType) {
     return t.response.get_tasks().completed_tasks_size() == 1 &&
            t.response.get_tasks().launched_tasks_size() == 0;
   }));
-  auto done = callAgent(agent, callOf(agent_api::Call::GET_EXECUTORS), content);
-  EXPECT_EQ(done.response.get_executors().completed_executors_size(), 1) << done.body;
-  read.mutable_read_file()->set_offset(0);
+  // The command executor exits once its task's update is acknowledged.
+  AgentAnswer done;
+  EXPECT_TRUE(eventually([&] {
+    done = callAgent(agent, callOf(agent_api::Call::GET_EXECUTORS), content);
+    return done.response.get_executors().completed_executors_size() == 1 &&
+           done.response.get_executors().executors_size() == 0;
+  })) << done.body;
   read.clear_read_file();
   read.mutable_read_file()->set_path(sandbox + "/stdout");
   read.mutable_read_file()->set_offset(0);
