@@ -380,26 +380,54 @@ void Master::maintenanceCall(const operator_api::Call& call, http::ContentType a
                 return finish({StatusCode::kUnavailable,
                                fmt::format("Cannot store the schedule: {}", status.message())});
               }
-              // A changed window is a new request: frameworks are asked again.
-              std::map<std::string, std::string> old_windows;
+              // A machine that left the schedule or whose window changed: its answers are
+              // void, its outstanding inverse offers rescinded, and (if still scheduled) its
+              // frameworks asked again. Unchanged machines keep everything.
+              std::set<std::string> changed;
               for (const auto& [key, info] : maintenance_->machines) {
-                old_windows[key] = info.unavailability().SerializeAsString();
+                auto m = machines.find(key);
+                if (m == machines.end() || m->second.unavailability().SerializeAsString() !=
+                                               info.unavailability().SerializeAsString()) {
+                  changed.insert(key);
+                }
               }
               maintenance_->schedule = schedule;
               maintenance_->machines = machines;
-              for (auto it = maintenance_->answers.begin(); it != maintenance_->answers.end();) {
-                auto m = machines.find(it->first);
-                bool same = m != machines.end() && old_windows[it->first] ==
-                                                       m->second.unavailability().SerializeAsString();
-                it = same ? std::next(it) : maintenance_->answers.erase(it);
+              for (const auto& key : changed) {
+                maintenance_->answers.erase(key);
               }
+              auto old_placement = std::move(maintenance_->agent_machine);
               maintenance_->agent_machine.clear();
-              maintenance_->inverse_offers.clear();
-              maintenance_->sent.clear();
               // An operator action: one pass over the agents places them on machines.
               for (const auto& [id, agent] : agents_) {
                 maintenanceAgentAdded(agent);
               }
+              std::set<std::string> moved;  // agents whose machine's request changed
+              for (const auto& [agent_id, key] : old_placement) {
+                auto now_on = maintenance_->agent_machine.find(agent_id);
+                if (changed.contains(key) || now_on == maintenance_->agent_machine.end() ||
+                    now_on->second != key) {
+                  moved.insert(agent_id);
+                }
+              }
+              for (auto it = maintenance_->inverse_offers.begin();
+                   it != maintenance_->inverse_offers.end();) {
+                if (!moved.contains(it->second.second)) {
+                  ++it;
+                  continue;
+                }
+                auto fw = frameworks_.find(it->second.first);
+                if (fw != frameworks_.end()) {
+                  scheduler::Event event;
+                  event.set_type(scheduler::Event::RESCIND_INVERSE_OFFER);
+                  event.mutable_rescind_inverse_offer()->mutable_inverse_offer_id()->set_value(
+                      it->first);
+                  send(fw->second, event);
+                }
+                it = maintenance_->inverse_offers.erase(it);
+              }
+              std::erase_if(maintenance_->sent,
+                            [&](const auto& entry) { return moved.contains(entry.first); });
               log_->info("maintenance_schedule_updated windows={} machines={}",
                          schedule.windows_size(), machines.size());
               scheduleAllocation();

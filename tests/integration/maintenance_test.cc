@@ -149,8 +149,20 @@ TEST_P(Maintenance, ScheduleInverseOffersDownAndUp) {
 
   const int64_t start = 1'000'000'000'000'000'000;  // far ahead: still DRAINING
   const int64_t hour = 3'600'000'000'000;
+  // A first window, then a changed one: the first inverse offer is rescinded.
+  auto first = callMaster(master, scheduleCall({machine("maint-a")}, start, 2 * hour), content);
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto first_inverse = s.next(scheduler::Event::INVERSE_OFFERS);
+  ASSERT_TRUE(first_inverse);
+  EXPECT_EQ(first_inverse->inverse_offers().inverse_offers(0).unavailability().duration()
+                .nanoseconds(),
+            2 * hour);
   auto scheduled = callMaster(master, scheduleCall({machine("maint-a")}, start, hour), content);
   ASSERT_EQ(scheduled.status, 200) << scheduled.body;
+  auto rescinded = s.next(scheduler::Event::RESCIND_INVERSE_OFFER);
+  ASSERT_TRUE(rescinded);
+  EXPECT_EQ(rescinded->rescind_inverse_offer().inverse_offer_id().value(),
+            first_inverse->inverse_offers().inverse_offers(0).id().value());
   auto schedule = callMaster(master, callOf(operator_api::Call::GET_MAINTENANCE_SCHEDULE), content);
   ASSERT_EQ(schedule.response.get_maintenance_schedule().schedule().windows_size(), 1);
   EXPECT_EQ(schedule.response.get_maintenance_schedule().schedule().windows(0).machine_ids(0)
