@@ -145,7 +145,8 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
     }
     case agent_api::Call::LIST_FILES: {
       if (!call.has_list_files()) {
-        return responder.respond(http::Response::text(400, "Expecting 'list_files' to be present"));
+        return responder.respond(
+            http::Response::text(400, "Expecting 'list_files' to be present"));
       }
       auto files = listFiles(call.list_files().path(), sandboxes());
       if (!files) {

@@ -260,12 +260,14 @@ http::Response download(const Resolved& r) {
 
 Status errnoStatus(const std::string& path) {
   if (errno == EXDEV || errno == ELOOP) {
-    return Status(StatusCode::kPermissionDenied, fmt::format("'{}' leads outside the sandbox", path));
+    return Status(StatusCode::kPermissionDenied,
+                  fmt::format("'{}' leads outside the sandbox", path));
   }
   if (errno == ENOENT || errno == ENOTDIR) {
     return Status(StatusCode::kNotFound, fmt::format("No such file or directory '{}'", path));
   }
-  return Status(StatusCode::kInternal, fmt::format("Cannot open '{}': {}", path, std::strerror(errno)));
+  return Status(StatusCode::kInternal,
+                fmt::format("Cannot open '{}': {}", path, std::strerror(errno)));
 }
 
 FileEntry entryOf(const std::string& path, const struct stat& st) {

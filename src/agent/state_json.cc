@@ -298,7 +298,10 @@ http::Response Agent::metricsJson() const {
 http::Response Agent::prometheusMetrics() const {
   std::string out;
   for (auto [name, value] : metricsSnapshot()) {
-    std::replace_if(name.begin(), name.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != ':'; }, '_');
+    std::replace_if(
+        name.begin(), name.end(),
+        [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != ':'; },
+        '_');
     out += fmt::format("# TYPE {} gauge\n{} {}\n", name, name, value);
   }
   http::Response r = http::Response::text(200, std::move(out));

@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
   msched->add_option("--master", master, "Master address (host:port or zk://)");
   msched->add_flag("--json", json, "Print JSON");
   msched->callback([&] { std::exit(maintenanceSchedule(master, schedule_file, json)); });
-  auto* mstatus = maint->add_subcommand("status", "Draining and down machines, frameworks' answers");
+  auto* mstatus =
+      maint->add_subcommand("status", "Draining and down machines, frameworks' answers");
   mstatus->add_option("--master", master, "Master address (host:port or zk://)");
   mstatus->add_flag("--json", json, "Print JSON");
   mstatus->callback([&] { std::exit(maintenanceStatus(master, json)); });

@@ -317,9 +317,9 @@ TEST(MaintenanceTest, LegacyEndpointsDeclinesAndFailover) {
   auto up = post(master, "/master/machine/up", R"([{"hostname":"legacy-a","ip":"127.0.0.1"}])");
   ASSERT_EQ(up.status, 200) << up.body;
   EXPECT_TRUE(eventually([&] { return cluster.registeredAgents() == 1; }, 30s));
-  auto get_method = http::fetchSync(master, {.method = "DELETE", .path = "/master/machine/up"}, 10s);
-  ASSERT_TRUE(get_method);
-  EXPECT_EQ(get_method->status, 405);
+  auto wrong = http::fetchSync(master, {.method = "DELETE", .path = "/master/machine/up"}, 10s);
+  ASSERT_TRUE(wrong);
+  EXPECT_EQ(wrong->status, 405);
 }
 
 }  // namespace
