@@ -189,6 +189,16 @@ void Master::maintenanceAgentRemoved(const std::string& agent_id) {
                 [&](const auto& entry) { return entry.first == agent_id; });
 }
 
+void Master::maintenanceFrameworkRemoved(const std::string& framework_id) {
+  if (maintenance_->inverse_offers.empty() && maintenance_->sent.empty()) {
+    return;
+  }
+  std::erase_if(maintenance_->inverse_offers,
+                [&](const auto& entry) { return entry.second.first == framework_id; });
+  std::erase_if(maintenance_->sent,
+                [&](const auto& entry) { return entry.second == framework_id; });
+}
+
 void Master::sendInverseOffers() {
   if (maintenance_->agent_machine.empty()) {
     return;

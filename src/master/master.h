@@ -268,6 +268,7 @@ class Master {
   bool machineDown(const v1::AgentInfo& info, const std::string& ip) const;
   void maintenanceAgentAdded(const Agent& agent);
   void maintenanceAgentRemoved(const std::string& agent_id);
+  void maintenanceFrameworkRemoved(const std::string& framework_id);
   // Sends inverse offers to frameworks using draining agents that have not had one yet.
   void sendInverseOffers();
   Status answerInverseOffers(Framework& framework,
