@@ -125,23 +125,29 @@ void Agent::route(http::Request& request, http::Responder responder) {
 }
 
 std::vector<Attachment> Agent::sandboxes() const {
+  // Each sandbox under its run's path and under runs/latest. Live executors first: resolve()
+  // takes the first match, so a live run of an executor id wins over a completed one.
   std::vector<Attachment> out;
-  // Completed first, so that a live run of the same executor id wins (later entries replace
-  // nothing: resolve() takes the first match, hence the live ones go first below).
+  auto attach = [&](const std::string& fw_id, const std::string& ex_id,
+                    const std::string& container_id, const std::string& directory) {
+    if (directory.empty()) {
+      return;
+    }
+    out.push_back(
+        {fmt::format("/frameworks/{}/executors/{}/runs/latest", fw_id, ex_id), directory});
+    if (!container_id.empty()) {
+      out.push_back({fmt::format("/frameworks/{}/executors/{}/runs/{}", fw_id, ex_id,
+                                 container_id),
+                     directory});
+    }
+  };
   for (const auto& [fw_id, framework] : frameworks_) {
     for (const auto& [ex_id, executor] : framework.executors) {
-      if (!executor.directory.empty()) {
-        out.push_back({fmt::format("/frameworks/{}/executors/{}/runs/latest", fw_id, ex_id),
-                       executor.directory});
-      }
+      attach(fw_id, ex_id, executor.container_id, executor.directory);
     }
   }
   for (auto it = completed_executors_.rbegin(); it != completed_executors_.rend(); ++it) {
-    if (!it->directory.empty()) {
-      out.push_back({fmt::format("/frameworks/{}/executors/{}/runs/latest", it->framework_id,
-                                 it->info.executor_id().value()),
-                     it->directory});
-    }
+    attach(it->framework_id, it->info.executor_id().value(), it->container_id, it->directory);
   }
   return out;
 }

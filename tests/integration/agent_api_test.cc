@@ -181,6 +181,16 @@ TEST_P(AgentApi, AnswersEveryCallWithItsResponseType) {
   }
   EXPECT_TRUE(names.contains(sandbox + "/stdout")) << listed.body;
 
+  // The same sandbox under its run's container id, as Mesos attaches it.
+  auto by_run = callOf(agent_api::Call::LIST_FILES);
+  by_run.mutable_list_files()->set_path(
+      fmt::format("/frameworks/{}/executors/{}/runs/{}", s.frameworkId(), executor_id,
+                  containers.response.get_containers().containers(0).container_id().value()));
+  auto run_listed = callAgent(agent, by_run, content);
+  EXPECT_EQ(run_listed.status, 200) << run_listed.body;
+  EXPECT_EQ(run_listed.response.list_files().file_infos_size(),
+            listed.response.list_files().file_infos_size());
+
   auto read = callOf(agent_api::Call::READ_FILE);
   read.mutable_read_file()->set_path(sandbox + "/stdout");
   read.mutable_read_file()->set_offset(0);
