@@ -1,6 +1,7 @@
 // `plateau maintenance schedule [FILE] | status | start HOST... | stop HOST...` over the
 // operator API's maintenance calls.
 
+#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -28,6 +29,18 @@ std::string machineName(const mesos::v1::MachineID& id) {
 }
 
 std::string seconds(int64_t nanoseconds) { return fmt::format("{:g}s", nanoseconds / 1e9); }
+
+// A start time (nanoseconds since the epoch) as UTC.
+std::string utc(int64_t nanoseconds) {
+  std::time_t t = static_cast<std::time_t>(nanoseconds / 1'000'000'000);
+  std::tm tm{};
+  char text[32] = {};
+  if (::gmtime_r(&t, &tm) == nullptr ||
+      std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
+    return seconds(nanoseconds);
+  }
+  return text;
+}
 
 }  // namespace
 
@@ -72,7 +85,7 @@ int maintenanceSchedule(const std::string& master, const std::string& file, bool
   for (const auto& window : schedule.windows()) {
     for (const auto& id : window.machine_ids()) {
       const auto& u = window.unavailability();
-      fmt::print("{}  {}  {}\n", machineName(id), seconds(u.start().nanoseconds()),
+      fmt::print("{}  {}  {}\n", machineName(id), utc(u.start().nanoseconds()),
                  u.has_duration() ? seconds(u.duration().nanoseconds()) : "forever");
     }
   }
@@ -129,8 +142,9 @@ int maintenanceStartStop(const std::string& master, const std::vector<std::strin
     }
     if (match == nullptr) {
       return fail(fmt::format("machine '{}' is not in the maintenance schedule: add it first "
-                              "with `plateau maintenance schedule FILE`",
-                              host));
+                              "with `plateau maintenance schedule FILE`{}",
+                              host,
+                              start ? "" : " (a machine leaves the schedule once it is UP)"));
     }
     *machines->Add() = *match;
   }

@@ -26,7 +26,7 @@ const json::Array& arrayOf(const json::Value& v, std::string_view key) {
 std::string brief(const json::Value& v) {
   if (v.isString()) return v.asString();
   if (v.isBool()) return v.asBool() ? "true" : "false";
-  if (v.isNumber()) return fmt::format("{:g}", v.asDouble());
+  if (v.isNumber()) return fmt::format("{}", v.asDouble());
   if (v.isArray()) return fmt::format("{} item(s)", v.asArray().size());
   if (v.isObject()) {
     std::string out;
@@ -39,11 +39,16 @@ std::string brief(const json::Value& v) {
   return "";
 }
 
-void printObject(const json::Value& object) {
+size_t keyWidth(const json::Value& object) {
   size_t width = 0;
   for (const auto& [key, value] : object.asObject()) {
     width = std::max(width, key.size());
   }
+  return width;
+}
+
+void printObject(const json::Value& object) {
+  size_t width = keyWidth(object);
   for (const auto& [key, value] : object.asObject()) {
     std::string text = brief(value);
     if (!text.empty()) {
@@ -110,14 +115,15 @@ int show(ShowKind kind, const std::string& master, const std::string& id, bool a
   printObject(*found);
   if (kind == ShowKind::kTask) {
     for (const auto& s : arrayOf(*found, "statuses")) {
-      fmt::print("status      {} at {:.3f}{}\n", s["state"].asString(),
+      fmt::print("{:<{}}  {} at {:.3f}{}\n", "status", keyWidth(*found), s["state"].asString(),
                  s["timestamp"].isNumber() ? s["timestamp"].asDouble() : 0.0,
                  s.find("message") != nullptr ? fmt::format(" ({})", s["message"].asString())
                                               : "");
     }
   }
   if (kind == ShowKind::kFramework) {
-    fmt::print("tasks       {} active, {} completed\n", arrayOf(*found, "tasks").size(),
+    fmt::print("{:<{}}  {} active, {} completed\n", "tasks", keyWidth(*found),
+               arrayOf(*found, "tasks").size(),
                arrayOf(*found, "completed_tasks").size());
   }
   return 0;
