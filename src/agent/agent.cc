@@ -9,6 +9,7 @@
 #include "agent/files.h"
 #include "agent/gpu/gpu.h"
 #include "common/process.h"
+#include "common/version.h"
 
 namespace plateau::agent {
 
@@ -108,6 +109,9 @@ void Agent::route(http::Request& request, http::Responder responder) {
   if (path == "/api/v1/executor" || path == "/slave(1)/api/v1/executor") {
     return executorApi(request, std::move(responder));
   }
+  if (path == "/api/v1" || path == "/slave(1)/api/v1") {
+    return operatorApi(request, std::move(responder));
+  }
   if (path == "/health" || path == "/slave(1)/health") {
     return responder.respond(http::Response::text(200, ""));
   }
@@ -122,26 +126,54 @@ void Agent::route(http::Request& request, http::Responder responder) {
   if (path == "/monitor/statistics" || path == "/monitor/statistics.json") {
     return responder.respond(monitorStatistics());
   }
+  if (path == "/flags" || path == "/slave(1)/flags") {
+    return responder.respond(flagsJson());
+  }
+  if (path == "/version") {
+    return responder.respond(http::Response::json(fmt::format(
+        R"({{"version":"{}","build_user":"plateau","git_sha":"","build_date":""}})", kVersion)));
+  }
   if (path == "/metrics/snapshot") {
     return responder.respond(metricsJson());
   }
+  if (path == "/metrics") {
+    return responder.respond(prometheusMetrics());
+  }
   if (path == "/files/browse" || path == "/files/browse.json" || path == "/files/read" ||
       path == "/files/read.json" || path == "/files/download" || path == "/files/download.json") {
-    std::vector<Attachment> sandboxes;
-    for (const auto& [fw_id, framework] : frameworks_) {
-      for (const auto& [ex_id, executor] : framework.executors) {
-        if (!executor.directory.empty()) {
-          sandboxes.push_back(
-              {fmt::format("/frameworks/{}/executors/{}/runs/latest", fw_id, ex_id),
-               executor.directory});
-        }
-      }
-    }
-    http::Response r = serveFiles(request, sandboxes);
+    http::Response r = serveFiles(request, sandboxes());
     r.headers["access-control-allow-origin"] = "*";
     return responder.respond(std::move(r));
   }
   responder.respond(http::Response::text(404, fmt::format("No endpoint at '{}'", path)));
+}
+
+std::vector<Attachment> Agent::sandboxes() const {
+  // Each sandbox under its run's path and under runs/latest. Live executors first: resolve()
+  // takes the first match, so a live run of an executor id wins over a completed one.
+  std::vector<Attachment> out;
+  auto attach = [&](const std::string& fw_id, const std::string& ex_id,
+                    const std::string& container_id, const std::string& directory) {
+    if (directory.empty()) {
+      return;
+    }
+    out.push_back(
+        {fmt::format("/frameworks/{}/executors/{}/runs/latest", fw_id, ex_id), directory});
+    if (!container_id.empty()) {
+      out.push_back({fmt::format("/frameworks/{}/executors/{}/runs/{}", fw_id, ex_id,
+                                 container_id),
+                     directory});
+    }
+  };
+  for (const auto& [fw_id, framework] : frameworks_) {
+    for (const auto& [ex_id, executor] : framework.executors) {
+      attach(fw_id, ex_id, executor.container_id, executor.directory);
+    }
+  }
+  for (auto it = completed_executors_.rbegin(); it != completed_executors_.rend(); ++it) {
+    attach(it->framework_id, it->info.executor_id().value(), it->container_id, it->directory);
+  }
+  return out;
 }
 
 }  // namespace plateau::agent

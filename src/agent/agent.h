@@ -67,6 +67,8 @@ struct Executor {
   std::vector<v1::TaskGroupInfo> queued_groups;        // likewise, for a default executor
   std::map<std::string, v1::TaskInfo> launched_tasks;  // handed to the executor
   std::map<std::string, v1::TaskState> task_states;
+  // Terminal and acknowledged, kept for /state and the operator API (bounded).
+  std::deque<std::pair<v1::TaskInfo, v1::TaskState>> completed_tasks;
   std::vector<executor::Event> pending_kills;  // KILLs waiting for the executor to subscribe
   EventLoop::TimerId kill_timer = 0;
   EventLoop::TimerId registration_timer = 0;
@@ -74,6 +76,18 @@ struct Executor {
   // launch failure): unfinished tasks fail with it.
   std::optional<v1::TaskStatus::Reason> termination_reason;
   std::string termination_message;
+};
+
+struct Attachment;  // agent/files.h
+
+// An executor that has terminated: kept for /state, the operator API and /files while its
+// sandbox is on disk (bounded, oldest dropped first).
+struct CompletedExecutor {
+  std::string framework_id;
+  v1::ExecutorInfo info;
+  std::string container_id;
+  std::string directory;
+  std::vector<std::pair<v1::TaskInfo, v1::TaskState>> tasks;
 };
 
 struct Framework {
@@ -201,6 +215,18 @@ class Agent {
   // state_json.cc
   http::Response stateJson() const;
   http::Response metricsJson() const;
+  http::Response flagsJson() const;
+  http::Response prometheusMetrics() const;
+  // Every metric of /metrics/snapshot, by Mesos's agent key names.
+  std::vector<std::pair<std::string, double>> metricsSnapshot() const;
+  // Remembers an executor (and, when it was the last, its framework) as completed.
+  void retireExecutor(const Framework& framework, const Executor& executor);
+
+  // agent_api.cc: POST /api/v1, the v1 agent operator API
+  void operatorApi(http::Request& request, http::Responder responder);
+  void setLoggingLevel(uint32_t level, std::chrono::nanoseconds duration);
+  // The sandboxes /files and LIST_FILES/READ_FILE serve: live and completed executors'.
+  std::vector<Attachment> sandboxes() const;
 
   EventLoop& loop_;
   Flags flags_;
@@ -237,6 +263,11 @@ class Agent {
   uint64_t fetches_failed_ = 0;
   std::unique_ptr<gpu::Allocator> gpus_;
   bool gpu_isolation_warned_ = false;
+  std::deque<CompletedExecutor> completed_executors_;
+  std::deque<v1::FrameworkInfo> completed_frameworks_;
+  uint32_t logging_level_ = 0;  // Mesos's verbosity; above 0 the log shows debug lines
+  EventLoop::TimerId logging_level_timer_ = 0;
+  std::optional<spdlog::level::level_enum> configured_log_level_;
   uint64_t tasks_finished_ = 0;
   uint64_t tasks_failed_ = 0;
   uint64_t tasks_killed_ = 0;

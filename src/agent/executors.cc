@@ -409,6 +409,7 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
   callMaster(call);
   bool checkpoint = fw->second.info.checkpoint();
   releaseGpus(executor);
+  retireExecutor(fw->second, executor);
   fw->second.executors.erase(ex);
   if (fw->second.executors.empty()) {
     frameworks_.erase(fw);

@@ -258,7 +258,95 @@ http::Response download(const Resolved& r) {
   return response;
 }
 
+Status errnoStatus(const std::string& path) {
+  if (errno == EXDEV || errno == ELOOP) {
+    return Status(StatusCode::kPermissionDenied,
+                  fmt::format("'{}' leads outside the sandbox", path));
+  }
+  if (errno == ENOENT || errno == ENOTDIR) {
+    return Status(StatusCode::kNotFound, fmt::format("No such file or directory '{}'", path));
+  }
+  return Status(StatusCode::kInternal,
+                fmt::format("Cannot open '{}': {}", path, std::strerror(errno)));
+}
+
+FileEntry entryOf(const std::string& path, const struct stat& st) {
+  struct passwd* pw = ::getpwuid(st.st_uid);
+  struct group* gr = ::getgrgid(st.st_gid);
+  return FileEntry{.path = path,
+                   .nlink = static_cast<int64_t>(st.st_nlink),
+                   .size = static_cast<uint64_t>(st.st_size),
+                   .mtime = static_cast<int64_t>(st.st_mtime),
+                   .mode = static_cast<uint32_t>(st.st_mode),
+                   .uid = pw != nullptr ? std::string(pw->pw_name) : std::to_string(st.st_uid),
+                   .gid = gr != nullptr ? std::string(gr->gr_name) : std::to_string(st.st_gid)};
+}
+
 }  // namespace
+
+Result<std::vector<FileEntry>> listFiles(const std::string& path,
+                                         const std::vector<Attachment>& sandboxes) {
+  auto r = resolve(path, sandboxes);
+  if (!r) {
+    return notFound(fmt::format("No file or directory attached at '{}'", path));
+  }
+  Fd dir(openBeneath(r->sandbox, r->relative, O_RDONLY));
+  struct stat self {};
+  if (dir.get() < 0 || ::fstat(dir.get(), &self) != 0) {
+    return std::unexpected(errnoStatus(r->shown));
+  }
+  std::vector<FileEntry> out;
+  if (!S_ISDIR(self.st_mode)) {
+    out.push_back(entryOf(r->shown, self));
+    return out;
+  }
+  DIR* d = ::fdopendir(dir.get());
+  if (d == nullptr) {
+    return std::unexpected(errnoStatus(r->shown));
+  }
+  int fd = dir.release();
+  while (dirent* e = ::readdir(d)) {
+    std::string name = e->d_name;
+    struct stat st {};
+    if (name == "." || name == ".." || ::fstatat(fd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+      continue;
+    }
+    out.push_back(entryOf(r->shown + "/" + name, st));
+  }
+  ::closedir(d);
+  std::sort(out.begin(), out.end(),
+            [](const FileEntry& a, const FileEntry& b) { return a.path < b.path; });
+  return out;
+}
+
+Result<FileData> readFile(const std::string& path, uint64_t offset, std::optional<uint64_t> length,
+                          const std::vector<Attachment>& sandboxes) {
+  auto r = resolve(path, sandboxes);
+  if (!r) {
+    return notFound(fmt::format("No file or directory attached at '{}'", path));
+  }
+  Fd file(openBeneath(r->sandbox, r->relative, O_RDONLY));
+  struct stat st {};
+  if (file.get() < 0 || ::fstat(file.get(), &st) != 0) {
+    return std::unexpected(errnoStatus(r->shown));
+  }
+  if (!S_ISREG(st.st_mode)) {
+    return invalidArgument(fmt::format("'{}' is not a regular file", r->shown));
+  }
+  FileData out;
+  out.size = static_cast<uint64_t>(st.st_size);
+  uint64_t want = std::min<uint64_t>(length.value_or(kMaxReadLength), kMaxReadLength);
+  uint64_t start = std::min(offset, out.size);
+  out.data.resize(std::min(want, out.size - start));
+  ssize_t n = out.data.empty() ? 0
+                               : ::pread(file.get(), out.data.data(), out.data.size(),
+                                         static_cast<off_t>(start));
+  if (n < 0) {
+    return std::unexpected(errnoStatus(r->shown));
+  }
+  out.data.resize(static_cast<size_t>(n));
+  return out;
+}
 
 http::Response serveFiles(const http::Request& request, const std::vector<Attachment>& sandboxes) {
   std::string endpoint = request.path;

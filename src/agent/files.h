@@ -5,9 +5,12 @@
 // reaches outside one: paths are resolved beneath the sandbox by the kernel (openat2 with
 // RESOLVE_BENEATH), so neither '..' nor a symlink a task planted can escape it.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "http/message.h"
 
 namespace plateau::agent {
@@ -21,5 +24,25 @@ struct Attachment {
 
 // Answers GET /files/{browse,read,download}[.json]. 404 for a path outside every attachment.
 http::Response serveFiles(const http::Request& request, const std::vector<Attachment>& sandboxes);
+
+// The same confinement for the v1 agent API's LIST_FILES and READ_FILE. Errors: kNotFound
+// (no attachment or no such file), kPermissionDenied (leads outside), kInvalidArgument.
+struct FileEntry {
+  std::string path;
+  int64_t nlink = 0;
+  uint64_t size = 0;
+  int64_t mtime = 0;   // seconds
+  uint32_t mode = 0;   // st_mode
+  std::string uid;
+  std::string gid;
+};
+Result<std::vector<FileEntry>> listFiles(const std::string& path,
+                                         const std::vector<Attachment>& sandboxes);
+struct FileData {
+  uint64_t size = 0;  // the whole file's
+  std::string data;
+};
+Result<FileData> readFile(const std::string& path, uint64_t offset, std::optional<uint64_t> length,
+                          const std::vector<Attachment>& sandboxes);
 
 }  // namespace plateau::agent

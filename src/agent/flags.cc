@@ -33,7 +33,11 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Time executors of checkpointing frameworks wait for a restarted agent");
   set.addDuration("executor_reregistration_timeout", &f.executor_reregistration_timeout,
                   "Time a recovered executor gets to subscribe again before it is killed");
-  set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
+  set.add("logging_level", &f.logging_level,
+          "Log lines at or above this level: trace, debug, info, warning or error (any case)");
+  set.add("log_dir", &f.log_dir,
+          "Directory for the log file plateau-agent.log (default: none); stderr still logs");
+  set.add("quiet", &f.quiet, "Log nothing to stderr");
   set.add("isolation", &f.isolation,
           "Comma-separated isolators: posix/cpu, posix/mem, cgroups/cpu, cgroups/mem, "
           "cgroups/pids, disk/du, namespaces/pid, filesystem/posix");

@@ -46,6 +46,8 @@ struct Flags {
   // GPUs (src/agent/gpu/gpu.h).
   std::string nvidia_gpu_devices;  // "0,1": the GPU indices to offer (with --resources=gpus:N)
   std::string gpu_device_source;   // hidden: a program that plays nvidia-smi (tests)
+  std::string log_dir;  // empty: no log file
+  bool quiet = false;   // no log lines on stderr
 };
 
 struct ContainerizerOptions;

@@ -46,6 +46,7 @@ void Agent::connectToMaster() {
   auto* reg = call.mutable_register_();
   *reg->mutable_agent_info() = info_;
   reg->set_version("0.1.0");
+  reg->set_ip(flags_.ip);
   // A master that restarted or failed over rebuilds its books from what we report. A new
   // agent (no id yet, e.g. after being marked gone) reports nothing: what it still runs is
   // being shut down.

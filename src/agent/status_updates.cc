@@ -135,6 +135,13 @@ void Agent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
       sendToExecutor(*executor, event);
     }
     if (isTerminal(acked.state())) {
+      if (auto done = executor->launched_tasks.find(task_id);
+          done != executor->launched_tasks.end()) {
+        executor->completed_tasks.emplace_back(done->second, acked.state());
+        if (executor->completed_tasks.size() > 200) {  // as Mesos's per-executor bound
+          executor->completed_tasks.pop_front();
+        }
+      }
       executor->launched_tasks.erase(task_id);
       executor->queued_tasks.erase(task_id);
       executor->task_states.erase(task_id);

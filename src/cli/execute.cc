@@ -1,4 +1,5 @@
 #include "cli/execute.h"
+#include "cli/spinner.h"
 #include "common/task_state.h"
 
 #include <unistd.h>
@@ -69,11 +70,23 @@ class Execute {
   // The exit code once the task ended, or 1 if the master never answered in time.
   int wait() {
     std::unique_lock lock(mutex_);
-    if (!changed_.wait_for(lock, kSubscribeTimeout, [this] { return subscribed_ || exit_code_; })) {
-      fmt::print(stderr, "Error: cannot reach the master at {}\n", options_.master);
-      return 1;
+    Spinner spinner(fmt::format("connecting to the master at {}", options_.master));
+    auto deadline = std::chrono::steady_clock::now() + kSubscribeTimeout;
+    while (!changed_.wait_for(lock, 100ms, [this] { return subscribed_ || exit_code_; })) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        spinner.clear();
+        fmt::print(stderr,
+                   "Error: cannot reach the master at {}: is plateau-master running there? "
+                   "Pass --master=HOST:PORT\n",
+                   options_.master);
+        return 1;
+      }
+      spinner.tick();
     }
-    changed_.wait(lock, [this] { return exit_code_.has_value(); });
+    spinner.setMessage(fmt::format("waiting for task '{}' to finish", options_.name));
+    while (!changed_.wait_for(lock, 100ms, [this] { return exit_code_.has_value(); })) {
+      spinner.tick();
+    }
     return *exit_code_;
   }
 

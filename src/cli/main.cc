@@ -50,6 +50,40 @@ int main(int argc, char** argv) {
   log->add_flag("--follow", follow, "Keep printing until the task ends");
   log->callback([&] { std::exit(taskLog(master, id, stderr_file, follow)); });
 
+  for (auto [name, kind] : {std::pair{"agent", ShowKind::kAgent},
+                            std::pair{"framework", ShowKind::kFramework},
+                            std::pair{"task", ShowKind::kTask}}) {
+    auto* cmd = app.get_subcommand(name)->add_subcommand("show", std::string("Show one ") + name);
+    cmd->add_option("id", id, std::string(name) + " id")->required();
+    cmd->add_option("--master", master, "Master address (host:port or zk://)");
+    cmd->add_flag("--json", json, "Print JSON instead of fields");
+    cmd->callback([&master, &id, &json, kind = kind] { std::exit(show(kind, master, id, json)); });
+  }
+
+  auto* maint = app.add_subcommand("maintenance", "Machine maintenance: schedule, drain, down, up");
+  maint->require_subcommand(1);
+  std::string schedule_file;
+  auto* msched = maint->add_subcommand(
+      "schedule", "Show the schedule, or replace it with the JSON in FILE");
+  msched->add_option("file", schedule_file, "Schedule JSON (as /master/maintenance/schedule)");
+  msched->add_option("--master", master, "Master address (host:port or zk://)");
+  msched->add_flag("--json", json, "Print JSON");
+  msched->callback([&] { std::exit(maintenanceSchedule(master, schedule_file, json)); });
+  auto* mstatus =
+      maint->add_subcommand("status", "Draining and down machines, frameworks' answers");
+  mstatus->add_option("--master", master, "Master address (host:port or zk://)");
+  mstatus->add_flag("--json", json, "Print JSON");
+  mstatus->callback([&] { std::exit(maintenanceStatus(master, json)); });
+  std::vector<std::string> hosts;
+  auto* mstart = maint->add_subcommand("start", "Bring scheduled machines DOWN (agents removed)");
+  mstart->add_option("hosts", hosts, "Hostnames or ips, as in the schedule")->required();
+  mstart->add_option("--master", master, "Master address (host:port or zk://)");
+  mstart->callback([&] { std::exit(maintenanceStartStop(master, hosts, true)); });
+  auto* mstop = maint->add_subcommand("stop", "Bring DOWN machines back UP");
+  mstop->add_option("hosts", hosts, "Hostnames or ips, as in the schedule")->required();
+  mstop->add_option("--master", master, "Master address (host:port or zk://)");
+  mstop->callback([&] { std::exit(maintenanceStartStop(master, hosts, false)); });
+
   auto* weights = app.add_subcommand("weights", "Role weights");
   weights->require_subcommand(1);
   auto* wget = weights->add_subcommand("get", "Show role weights");

@@ -16,8 +16,6 @@ namespace plateau::cli {
 using namespace std::chrono_literals;
 namespace operator_api = mesos::v1::master;
 
-namespace {
-
 // One operator call; the decoded response, or an error message already worded for the user.
 Result<operator_api::Response> operatorCall(const std::string& master,
                                             const operator_api::Call& call) {
@@ -47,6 +45,8 @@ Result<operator_api::Response> operatorCall(const std::string& master,
   }
   return response;
 }
+
+namespace {
 
 int fail(const Status& status) {
   fmt::print(stderr, "Error: {}\n", status.message());
@@ -150,8 +150,16 @@ int taskLog(const std::string& master, const std::string& task_id, bool stderr_f
   auto [task, agent] = *found;
   std::string executor = task["executor_id"].asString().empty() ? task_id
                                                                  : task["executor_id"].asString();
+  // The agent's address: its pid (slave(1)@ip:port) names where it serves; its hostname may
+  // not resolve from here.
   http::Endpoint agent_endpoint{agent["hostname"].asString(),
                                 static_cast<uint16_t>(agent["port"].asDouble())};
+  if (std::string pid = agent["pid"].asString(); pid.find('@') != std::string::npos) {
+    if (auto parsed = http::Endpoint::parse(pid.substr(pid.find('@') + 1), agent_endpoint.port);
+        parsed) {
+      agent_endpoint = *parsed;
+    }
+  }
   std::string path = fmt::format("/frameworks/{}/executors/{}/runs/latest/{}",
                                  task["framework_id"].asString(), executor,
                                  stderr_file ? "stderr" : "stdout");
@@ -162,8 +170,8 @@ int taskLog(const std::string& master, const std::string& task_id, bool stderr_f
     if (!page) {
       if (offset == 0 && task["state"].asString() != "TASK_RUNNING") {
         return fail(Status(StatusCode::kNotFound,
-                           fmt::format("task '{}' is {}: the agent serves the sandboxes of "
-                                       "running executors only ({})",
+                           fmt::format("task '{}' is {}: its sandbox is no longer on the agent "
+                                       "({})",
                                        task_id, task["state"].asString(),
                                        page.error().message())));
       }

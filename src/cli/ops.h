@@ -3,8 +3,21 @@
 // `plateau` commands that change or inspect one thing: teardown, weights, a task's log, status.
 
 #include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace mesos::v1::master {
+class Call;
+class Response;
+}  // namespace mesos::v1::master
 
 namespace plateau::cli {
+
+// One operator API call (JSON) to the leading master; the decoded response, or an error
+// worded for the user.
+Result<mesos::v1::master::Response> operatorCall(const std::string& master,
+                                                 const mesos::v1::master::Call& call);
 
 // Each returns the process exit code and prints what happened (errors say what to do).
 int teardownFramework(const std::string& master, const std::string& framework_id);
@@ -14,5 +27,18 @@ int weightsSet(const std::string& master, const std::string& role, double weight
 // the task ends.
 int taskLog(const std::string& master, const std::string& task_id, bool stderr_file, bool follow);
 int clusterStatus(const std::string& master);
+
+// show.cc: one agent, framework or task by id, from /master/state.
+enum class ShowKind { kAgent, kFramework, kTask };
+int show(ShowKind kind, const std::string& master, const std::string& id, bool json);
+
+// maintenance.cc: `plateau maintenance ...`
+// With a file: posts it as the schedule (JSON, as /master/maintenance/schedule takes it);
+// without: prints the schedule.
+int maintenanceSchedule(const std::string& master, const std::string& file, bool json);
+int maintenanceStatus(const std::string& master, bool json);
+// Machines by hostname or ip, as the schedule names them.
+int maintenanceStartStop(const std::string& master, const std::vector<std::string>& hosts,
+                         bool start);
 
 }  // namespace plateau::cli

@@ -80,6 +80,18 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
     stream->close();
     return;
   }
+  if (machineDown(info, call.register_().ip())) {
+    // Its machine is DOWN for maintenance: refused until an operator brings it UP.
+    auto stream = responder.stream(200, {{"content-type", http::kProtobufMediaType}});
+    internal::AgentEvent event;
+    event.set_type(internal::AgentEvent::SHUTDOWN);
+    event.mutable_shutdown()->set_message("Agent's machine is DOWN for maintenance");
+    stream->write(recordio::encode(event.SerializePartialAsString()));
+    stream->close();
+    log_->warn("agent_refused hostname={} ip={} reason=machine_down", info.hostname(),
+               call.register_().ip());
+    return;
+  }
   auto shared = std::make_shared<http::Responder>(std::move(responder));
   if (registry_state_.unreachable.contains(id)) {
     returning_unreachable_.insert(id);
@@ -130,6 +142,8 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     log_->info("agent_reregistered agent_id={} hostname={}", id, info.hostname());
   }
   agent.info = info;
+  agent.ip = call.register_().ip();
+  maintenanceAgentAdded(agent);
   agent.version = call.register_().version();
   agent.connected = true;
   agent.last_heard = std::chrono::steady_clock::now();
@@ -415,6 +429,7 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
     stream->close();
   }
   checked(allocator_.removeAgent(agent_id));
+  maintenanceAgentRemoved(agent_id);
   agents_.erase(agent_id);
   onAgentRemoved(agent_id);
   if (!gone) {

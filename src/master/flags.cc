@@ -28,7 +28,11 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Completed frameworks kept for /master/state");
   set.add("max_completed_tasks_per_framework", &f.max_completed_tasks_per_framework,
           "Completed tasks kept per framework for /master/state");
-  set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
+  set.add("logging_level", &f.logging_level,
+          "Log lines at or above this level: trace, debug, info, warning or error (any case)");
+  set.add("log_dir", &f.log_dir,
+          "Directory for the log file plateau-master.log (default: none); stderr still logs");
+  set.add("quiet", &f.quiet, "Log nothing to stderr");
   set.add("registry", &f.registry,
           "Where the registry lives: 'local' (SQLite in --work_dir) or 'in_memory'");
   set.addDuration("agent_reregister_timeout", &f.agent_reregister_timeout,

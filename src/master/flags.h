@@ -25,6 +25,8 @@ struct Flags {
   int max_completed_frameworks = 50;
   int max_completed_tasks_per_framework = 1000;
   std::string logging_level = "info";
+  std::string log_dir;  // empty: no log file
+  bool quiet = false;   // no log lines on stderr
   std::string registry = "local";
   std::chrono::nanoseconds agent_reregister_timeout = 10min;
   std::string zk;

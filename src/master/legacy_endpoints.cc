@@ -191,7 +191,9 @@ http::Response Master::stateSummaryJson() const {
                          agent.frameworks_with_executors.end());
     w.beginObject();
     w.key("id"); w.value(id);
-    w.key("pid"); w.value(fmt::format("slave(1)@{}:{}", agent.info.hostname(), agent.info.port()));
+    w.key("pid");
+    w.value(fmt::format("slave(1)@{}:{}", agent.ip.empty() ? agent.info.hostname() : agent.ip,
+                        agent.info.port()));
     w.key("hostname"); w.value(agent.info.hostname());
     w.key("registered_time"); w.value(agent.registered_time);
     w.key("active"); w.value(agent.connected);

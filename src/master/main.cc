@@ -25,7 +25,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "Error: {}\n", s.message());
     return 1;
   }
-  auto log = makeLogger("master", flags.logging_level);
+  auto log = makeLogger("master", flags.logging_level, flags.log_dir, flags.quiet);
   if (!log) {
     fmt::print(stderr, "Error: {}\n", log.error().message());
     return 1;

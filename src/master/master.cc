@@ -1,4 +1,5 @@
 #include "master/master.h"
+#include "master/maintenance.h"
 
 #include <fmt/format.h>
 
@@ -17,7 +18,8 @@ Master::Master(EventLoop& loop, Flags flags,
       log_(std::move(log)),
       uuids_(seed),
       allocator_(allocator::Options{}),
-      registry_(std::move(registry)) {}
+      registry_(std::move(registry)),
+      maintenance_(std::make_unique<MaintenanceBooks>()) {}
 
 Master::~Master() = default;
 
@@ -111,6 +113,9 @@ void Master::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/api/v1" || path == "/master/api/v1") {
     return operatorApi(request, std::move(responder));
+  }
+  if (isMaintenanceEndpoint(path)) {
+    return maintenanceEndpoint(request, std::move(responder));
   }
   if (isLegacyEndpoint(path)) {
     return legacyEndpoint(request, std::move(responder));

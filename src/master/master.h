@@ -34,6 +34,7 @@
 #include "zookeeper/election.h"
 
 namespace mesos::v1::master {
+class Call;
 class Call_UpdateWeights;
 class Event;
 class Response_GetAgents;
@@ -47,6 +48,8 @@ class Response_GetTasks;
 }  // namespace mesos::v1::master
 
 namespace plateau::master {
+
+struct MaintenanceBooks;  // master/maintenance.h
 
 namespace v1 = mesos::v1;
 namespace scheduler = mesos::v1::scheduler;
@@ -91,6 +94,7 @@ struct Framework {
 struct Agent {
   std::string id;
   v1::AgentInfo info;
+  std::string ip;  // the address it serves on, as it reported it
   std::string version;
   std::shared_ptr<http::Stream> stream;
   bool connected = false;
@@ -259,6 +263,26 @@ class Master {
   http::Response weightsJson() const;
   http::Response prometheusMetrics() const;
 
+  // maintenance.cc: schedules, machine modes and inverse offers (Mesos's maintenance
+  // primitives). The books live in registry_state_.maintenance durably and in maintenance_.
+  void maintenanceCall(const mesos::v1::master::Call& call, http::ContentType accept,
+                       http::Responder responder);
+  static bool isMaintenanceEndpoint(const std::string& path);
+  void maintenanceEndpoint(const http::Request& request, http::Responder responder);
+  void recoverMaintenance();
+  // The unavailability of the agent's machine when it is scheduled for maintenance.
+  const v1::Unavailability* agentUnavailability(const std::string& agent_id) const;
+  // True when the agent's machine is DOWN: it may not register.
+  bool machineDown(const v1::AgentInfo& info, const std::string& ip) const;
+  void maintenanceAgentAdded(const Agent& agent);
+  void maintenanceAgentRemoved(const std::string& agent_id);
+  void maintenanceFrameworkRemoved(const std::string& framework_id);
+  // Sends inverse offers to frameworks using draining agents that have not had one yet.
+  void sendInverseOffers();
+  Status answerInverseOffers(Framework& framework,
+                             const google::protobuf::RepeatedPtrField<v1::OfferID>& ids,
+                             bool accept);
+
   // offers.cc: allocation rounds and offer bookkeeping
   void scheduleAllocation();
   void allocate();
@@ -311,6 +335,7 @@ class Master {
   std::unordered_map<std::string, Agent> agents_;
   std::unordered_map<std::string, OfferRecord> offers_;
   Metrics metrics_;
+  std::unique_ptr<MaintenanceBooks> maintenance_;
 
   std::unordered_map<uint64_t, OperatorSubscriber> operator_subscribers_;
   uint64_t next_operator_subscriber_ = 0;

@@ -23,6 +23,7 @@ void Master::allocate() {
   auto started = std::chrono::steady_clock::now();
   std::vector<allocator::Offer> allocations = allocator_.allocate(started);
   metrics_.allocation_runs++;
+  sendInverseOffers();
   std::unordered_map<std::string, std::vector<v1::Offer>> batches;
   for (auto& allocation : allocations) {
     auto fw = frameworks_.find(allocation.framework_id);
@@ -57,6 +58,9 @@ void Master::allocate() {
       }
     }
     offer.mutable_allocation_info()->set_role(framework.role);
+    if (const v1::Unavailability* unavailability = agentUnavailability(a.id)) {
+      *offer.mutable_unavailability() = *unavailability;
+    }
     record.resources = std::move(allocation.resources);
     if (flags_.offer_timeout > std::chrono::nanoseconds(0)) {
       record.timeout_timer = loop_.after(flags_.offer_timeout, [this, offer_id] {

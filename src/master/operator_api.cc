@@ -141,6 +141,12 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
       Status status = teardownFramework(call.teardown().framework_id().value());
       return responder.respond(status.isOk() ? empty200() : http::errorResponse(status));
     }
+    case operator_api::Call::GET_MAINTENANCE_SCHEDULE:
+    case operator_api::Call::UPDATE_MAINTENANCE_SCHEDULE:
+    case operator_api::Call::GET_MAINTENANCE_STATUS:
+    case operator_api::Call::START_MAINTENANCE:
+    case operator_api::Call::STOP_MAINTENANCE:
+      return maintenanceCall(call, *accept, std::move(responder));
     case operator_api::Call::SUBSCRIBE:
       return subscribeOperator(*accept, std::move(responder));
     case operator_api::Call::MARK_AGENT_GONE: {

@@ -26,7 +26,8 @@ void Master::describeAgent(const Agent& agent, operator_api::Response::GetAgents
   out->set_active(agent.connected);
   out->set_deactivated(!agent.connected);
   out->set_version(agent.version);
-  out->set_pid(fmt::format("slave(1)@{}:{}", agent.info.hostname(), agent.info.port()));
+  out->set_pid(fmt::format("slave(1)@{}:{}", agent.ip.empty() ? agent.info.hostname() : agent.ip,
+                           agent.info.port()));
   setTime(out->mutable_registered_time(), agent.registered_time);
   if (agent.reregistered_time > 0) {
     setTime(out->mutable_reregistered_time(), agent.reregistered_time);

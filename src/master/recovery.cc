@@ -29,6 +29,7 @@ void Master::onRecovered(registry::State state) {
   for (const auto& [id, info] : registry_state_.frameworks) {
     addRecoveredFramework(info);
   }
+  recoverMaintenance();
   recovering_agents_ = registry_state_.agents;
   if (!recovering_agents_.empty()) {
     loop_.after(flags_.agent_reregister_timeout, [this] { reregisterTimeout(); });

@@ -81,6 +81,14 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
     case scheduler::Call::RECONCILE: status = reconcile(framework, call.reconcile()); break;
     case scheduler::Call::MESSAGE: status = message(framework, call.message()); break;
     case scheduler::Call::REQUEST: break;  // Mesos's allocator ignores requests too.
+    case scheduler::Call::ACCEPT_INVERSE_OFFERS:
+      status = answerInverseOffers(framework, call.accept_inverse_offers().inverse_offer_ids(),
+                                   /*accept=*/true);
+      break;
+    case scheduler::Call::DECLINE_INVERSE_OFFERS:
+      status = answerInverseOffers(framework, call.decline_inverse_offers().inverse_offer_ids(),
+                                   /*accept=*/false);
+      break;
     default:
       status = {StatusCode::kInvalidArgument,
                 fmt::format("Call type '{}' is not supported yet",

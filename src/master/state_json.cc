@@ -151,7 +151,9 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
 void writeAgent(json::Writer& w, const Agent& agent) {
   w.beginObject();
   w.key("id"); w.value(agent.id);
-  w.key("pid"); w.value(fmt::format("slave(1)@{}:{}", agent.info.hostname(), agent.info.port()));
+  w.key("pid");
+    w.value(fmt::format("slave(1)@{}:{}", agent.ip.empty() ? agent.info.hostname() : agent.ip,
+                        agent.info.port()));
   w.key("hostname"); w.value(agent.info.hostname());
   w.key("port"); w.value(agent.info.port());
   w.key("registered_time"); w.value(agent.registered_time);

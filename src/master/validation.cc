@@ -47,6 +47,10 @@ Status validateCall(const scheduler::Call& call) {
     case scheduler::Call::RECONCILE: return expect(call.has_reconcile(), "reconcile");
     case scheduler::Call::MESSAGE: return expect(call.has_message(), "message");
     case scheduler::Call::REQUEST: return expect(call.has_request(), "request");
+    case scheduler::Call::ACCEPT_INVERSE_OFFERS:
+      return expect(call.has_accept_inverse_offers(), "accept_inverse_offers");
+    case scheduler::Call::DECLINE_INVERSE_OFFERS:
+      return expect(call.has_decline_inverse_offers(), "decline_inverse_offers");
     case scheduler::Call::ACKNOWLEDGE: {
       if (!call.has_acknowledge()) {
         return invalid("Expecting 'acknowledge' to be present");

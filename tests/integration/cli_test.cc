@@ -162,3 +162,75 @@ TEST(Cli, TaskLogWeightsTeardownAndClusterStatus) {
 
 }  // namespace
 }  // namespace plateau::testing
+
+namespace plateau::testing {
+namespace {
+
+TEST(Cli, ShowCommandsMaintenanceAndAFinishedTasksLog) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512", {"--hostname=cli-host"});
+  std::string master = "--master=" + cluster.master().toString();
+  auto ran = plateau(cluster, {"execute", master, "--name=said", "--command=echo kept-after-end"});
+  ASSERT_EQ(ran.exit_code, 0) << ran.output;
+  // Not a terminal: no spinner characters in the captured output.
+  EXPECT_EQ(ran.output.find("\033[K"), std::string::npos) << ran.output;
+
+  // A finished task's log, served from its completed executor's sandbox.
+  auto log = plateau(cluster, {"task", "log", "said", master});
+  EXPECT_EQ(log.exit_code, 0) << log.output;
+  EXPECT_NE(log.output.find("kept-after-end"), std::string::npos) << log.output;
+
+  auto task = plateau(cluster, {"task", "show", "said", master});
+  EXPECT_EQ(task.exit_code, 0) << task.output;
+  EXPECT_NE(task.output.find("TASK_FINISHED"), std::string::npos) << task.output;
+  auto task_json = plateau(cluster, {"task", "show", "said", master, "--json"});
+  auto parsed = json::parse(task_json.output);
+  ASSERT_TRUE(parsed) << task_json.output;
+  EXPECT_EQ((*parsed)["id"].asString(), "said");
+  const std::string framework_id = (*parsed)["framework_id"].asString();
+  const std::string agent_id = (*parsed)["slave_id"].asString();
+
+  auto agent = plateau(cluster, {"agent", "show", agent_id, master});
+  EXPECT_EQ(agent.exit_code, 0) << agent.output;
+  EXPECT_NE(agent.output.find("cli-host"), std::string::npos) << agent.output;
+  auto framework = plateau(cluster, {"framework", "show", framework_id, master});
+  EXPECT_EQ(framework.exit_code, 0) << framework.output;
+  EXPECT_NE(framework.output.find(framework_id), std::string::npos) << framework.output;
+  auto missing = plateau(cluster, {"agent", "show", "no-such-agent", master});
+  EXPECT_NE(missing.exit_code, 0);
+  EXPECT_NE(missing.output.find("plateau agent list"), std::string::npos) << missing.output;
+
+  // Maintenance: schedule from a file, status, down, up.
+  std::string file = cluster.dir() + "/schedule.json";
+  std::ofstream(file) << R"({"windows":[{"machine_ids":[{"hostname":"cli-host","ip":"127.0.0.1"}],
+      "unavailability":{"start":{"nanoseconds":1000000000000000000},
+                        "duration":{"nanoseconds":3600000000000}}}]})";
+  auto set = plateau(cluster, {"maintenance", "schedule", file, master});
+  EXPECT_EQ(set.exit_code, 0) << set.output;
+  auto get = plateau(cluster, {"maintenance", "schedule", master});
+  EXPECT_NE(get.output.find("cli-host (127.0.0.1)"), std::string::npos) << get.output;
+  EXPECT_NE(get.output.find("3600s"), std::string::npos) << get.output;
+  auto status = plateau(cluster, {"maintenance", "status", master});
+  EXPECT_NE(status.output.find("cli-host (127.0.0.1)  DRAINING"), std::string::npos)
+      << status.output;
+  auto unknown = plateau(cluster, {"maintenance", "start", "elsewhere", master});
+  EXPECT_NE(unknown.exit_code, 0);
+  EXPECT_NE(unknown.output.find("plateau maintenance schedule"), std::string::npos)
+      << unknown.output;
+  auto down = plateau(cluster, {"maintenance", "start", "cli-host", master});
+  EXPECT_EQ(down.exit_code, 0) << down.output;
+  EXPECT_TRUE(eventually([&] { return cluster.registeredAgents() == 0; }));
+  auto down_json = plateau(cluster, {"maintenance", "status", master, "--json"});
+  auto st = json::parse(down_json.output);
+  ASSERT_TRUE(st) << down_json.output;
+  EXPECT_EQ((*st)["down_machines"][0]["hostname"].asString(), "cli-host");
+  auto up = plateau(cluster, {"maintenance", "stop", "cli-host", master});
+  EXPECT_EQ(up.exit_code, 0) << up.output;
+  EXPECT_TRUE(eventually([&] { return cluster.registeredAgents() == 1; }, 30s));
+  auto bad_file = plateau(cluster, {"maintenance", "schedule", cluster.dir() + "/nope", master});
+  EXPECT_NE(bad_file.exit_code, 0);
+  EXPECT_NE(bad_file.output.find("machine_ids"), std::string::npos) << bad_file.output;
+}
+
+}  // namespace
+}  // namespace plateau::testing

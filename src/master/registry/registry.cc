@@ -13,6 +13,7 @@ const char* kindName(Change::Kind kind) {
     case Change::Kind::kGone: return "gone";
     case Change::Kind::kFramework: return "frameworks";
     case Change::Kind::kWeight: return "weights";
+    case Change::Kind::kMaintenance: return "maintenance";
   }
   return "unknown";
 }
@@ -30,6 +31,10 @@ Change Change::putNumber(Kind kind, const std::string& id, double value) {
 }
 
 Change Change::erase(Kind kind, const std::string& id) { return {kind, id, "", true}; }
+
+Change Change::putBlob(Kind kind, const std::string& id, std::string data) {
+  return {kind, id, std::move(data), false};
+}
 
 namespace {
 
@@ -74,6 +79,11 @@ Status applyTo(State& state, const Change& change) {
                   fmt::format("Registry entry frameworks/{} does not parse", change.id)};
         }
         state.frameworks[change.id] = std::move(info);
+        return {};
+      });
+    case Change::Kind::kMaintenance:
+      return eraseOr(state.maintenance, change, [&]() -> Status {
+        state.maintenance[change.id] = change.data;
         return {};
       });
     case Change::Kind::kUnreachable:

@@ -21,11 +21,14 @@ struct State {
   std::map<std::string, double> gone;                  // agent id -> time marked
   std::map<std::string, mesos::v1::FrameworkInfo> frameworks;
   std::map<std::string, double> weights;               // role -> weight
+  // Maintenance: "schedule" -> serialized maintenance.Schedule, "machines" -> serialized
+  // maintenance.ClusterStatus holding the machines' modes (its down_machines).
+  std::map<std::string, std::string> maintenance;
 };
 
 // One durable change. Entries are keyed by (kind, id); a put replaces, a remove deletes.
 struct Change {
-  enum class Kind { kAgent, kUnreachable, kGone, kFramework, kWeight };
+  enum class Kind { kAgent, kUnreachable, kGone, kFramework, kWeight, kMaintenance };
   Kind kind;
   std::string id;
   std::string data;  // serialized AgentInfo / FrameworkInfo, or a number as text
@@ -35,6 +38,7 @@ struct Change {
   static Change putFramework(const mesos::v1::FrameworkInfo& info);
   static Change putNumber(Kind kind, const std::string& id, double value);
   static Change erase(Kind kind, const std::string& id);
+  static Change putBlob(Kind kind, const std::string& id, std::string data);
 };
 
 // Applies changes to an in-memory State (what every backend also does on recovery).

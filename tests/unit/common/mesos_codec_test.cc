@@ -4,6 +4,7 @@
 #include <google/protobuf/dynamic_message.h>
 #include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
+#include <mesos/v1/agent/agent.pb.h>
 #include <mesos/v1/executor/executor.pb.h>
 #include <mesos/v1/mesos.pb.h>
 #include <mesos/v1/scheduler/scheduler.pb.h>
@@ -53,6 +54,7 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(mesos::v1::TaskInfo::descriptor()->file(),
                       mesos::v1::scheduler::Call::descriptor()->file(),
                       mesos::v1::executor::Call::descriptor()->file(),
+                      mesos::v1::agent::Call::descriptor()->file(),
                       plateau::internal::AgentCall::descriptor()->file()),
     [](const auto& info) {
       std::string name = info.param->package();
