@@ -1,5 +1,7 @@
 #include "agent/flags.h"
 
+#include <filesystem>
+
 #include <fmt/format.h>
 
 #include "agent/containerizer/containerizer.h"
@@ -82,6 +84,17 @@ ContainerizerOptions containerizerOptions(const Flags& f) {
 }
 
 Status validateFlags(Flags& f) {
+  // Sandboxes are the executors' working directories: a relative --work_dir would be resolved
+  // again from inside them.
+  if (!f.work_dir.empty()) {
+    std::error_code ec;
+    auto absolute = std::filesystem::absolute(f.work_dir, ec);
+    if (ec) {
+      return {StatusCode::kInvalidArgument,
+              fmt::format("Invalid value for flag '--work_dir': {}", ec.message())};
+    }
+    f.work_dir = absolute.lexically_normal().string();
+  }
   auto cache_size = parseBytes(f.fetcher_cache_size);
   if (!cache_size) {
     return {StatusCode::kInvalidArgument,

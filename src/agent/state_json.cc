@@ -280,6 +280,14 @@ std::vector<std::pair<std::string, double>> Agent::metricsSnapshot() const {
     out.emplace_back(fmt::format("slave/{}_used", name), in_use);
     out.emplace_back(fmt::format("slave/{}_percent", name), total > 0 ? in_use / total : 0.0);
   }
+  out.emplace_back("containerizer/fetcher/task_fetches_succeeded",
+                   static_cast<double>(fetches_succeeded_));
+  out.emplace_back("containerizer/fetcher/task_fetches_failed",
+                   static_cast<double>(fetches_failed_));
+  out.emplace_back("containerizer/fetcher/cache_size_total_bytes",
+                   static_cast<double>(flags_.fetcher_cache_bytes));
+  out.emplace_back("containerizer/fetcher/cache_size_used_bytes",
+                   static_cast<double>(fetcherCacheUsed()));
   return out;
 }
 
@@ -291,10 +299,6 @@ http::Response Agent::metricsJson() const {
     w.key(name);
     w.value(value);
   }
-  metric("containerizer/fetcher/task_fetches_succeeded", fetches_succeeded_);
-  metric("containerizer/fetcher/task_fetches_failed", fetches_failed_);
-  metric("containerizer/fetcher/cache_size_total_bytes", flags_.fetcher_cache_bytes);
-  metric("containerizer/fetcher/cache_size_used_bytes", fetcherCacheUsed());
   w.endObject();
   return http::Response::json(std::move(out));
 }
