@@ -67,6 +67,7 @@ Result<uint16_t> Agent::start() {
   log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, *port,
              flags_.master, resources_.toString());
   recover();
+  recoverCheckpointedResources();
   if (detector_) {
     detector_->start();
   } else {

@@ -63,6 +63,11 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
   if (ec) {
     return fail(fmt::format("Failed to create sandbox {}: {}", dir.string(), ec.message()));
   }
+  for (const auto& [task_id, task] : executor.queued_tasks) {
+    if (Status linked = linkVolumes(executor, task); !linked.isOk()) {
+      return fail(linked.message());
+    }
+  }
 
   const v1::CommandInfo& command = executor.info.command();
   LaunchSpec spec = commandLaunchSpec(command);

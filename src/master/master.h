@@ -33,7 +33,13 @@
 #include "zookeeper/client.h"
 #include "zookeeper/election.h"
 
+namespace mesos::v1::quota {
+class QuotaConfig;
+class QuotaStatus;
+}  // namespace mesos::v1::quota
+
 namespace mesos::v1::master {
+class Call_UpdateQuota;
 class Call_UpdateWeights;
 class Event;
 class Response_GetAgents;
@@ -212,6 +218,21 @@ class Master {
   // Persists the weights, then hands them to the allocator; `done` gets the outcome.
   void updateWeights(const mesos::v1::master::Call_UpdateWeights& update,
                      std::function<void(Status)> done);
+
+  // quota.cc: UPDATE_QUOTA / GET_QUOTA and the legacy /master/quota endpoint.
+  static allocator::Quota quotaFromConfig(const mesos::v1::quota::QuotaConfig& config);
+  Status validateQuotaConfig(const mesos::v1::quota::QuotaConfig& config) const;
+  // Validates all configs (all or nothing), persists them, then tells the allocator.
+  void updateQuota(const mesos::v1::master::Call_UpdateQuota& update,
+                   std::function<void(Status)> done);
+  void getQuota(mesos::v1::quota::QuotaStatus* out) const;
+  void quotaEndpoint(const http::Request& request, http::Responder responder);
+  // Rescinds the outstanding offers made to `role` or its sub-roles.
+  void rescindOffersOfRole(const std::string& role);
+
+  // explain.cc: GET /master/explain?framework_id=...|role=... (a Plateau extension).
+  void explainEndpoint(const http::Request& request, http::Responder responder);
+
   // Tears a framework down for an operator. InvalidArgument (a 400, as in Mesos) when it is
   // not registered.
   Status teardownFramework(const std::string& framework_id);

@@ -26,6 +26,9 @@ void Master::onRecovered(registry::State state) {
   for (const auto& [role, weight] : registry_state_.weights) {
     checked(allocator_.setWeight(role, weight));
   }
+  for (const auto& [role, config] : registry_state_.quotas) {
+    checked(allocator_.setQuota(role, quotaFromConfig(config)));
+  }
   for (const auto& [id, info] : registry_state_.frameworks) {
     addRecoveredFramework(info);
   }

@@ -1,7 +1,7 @@
 #pragma once
 
 // What must survive a master restart or failover: admitted, unreachable and gone agents,
-// frameworks, weights. The master keeps the state in memory and persists each change through
+// frameworks, weights, quotas. The master keeps the state in memory and persists each change through
 // a Registry before acting on it. Backends: in memory, SQLite in --work_dir, ZooKeeper.
 
 #include <functional>
@@ -10,6 +10,7 @@
 #include <string>
 
 #include <mesos/v1/mesos.pb.h>
+#include <mesos/v1/quota/quota.pb.h>
 
 #include "common/status.h"
 
@@ -21,11 +22,12 @@ struct State {
   std::map<std::string, double> gone;                  // agent id -> time marked
   std::map<std::string, mesos::v1::FrameworkInfo> frameworks;
   std::map<std::string, double> weights;               // role -> weight
+  std::map<std::string, mesos::v1::quota::QuotaConfig> quotas;  // role -> quota
 };
 
 // One durable change. Entries are keyed by (kind, id); a put replaces, a remove deletes.
 struct Change {
-  enum class Kind { kAgent, kUnreachable, kGone, kFramework, kWeight };
+  enum class Kind { kAgent, kUnreachable, kGone, kFramework, kWeight, kQuota };
   Kind kind;
   std::string id;
   std::string data;  // serialized AgentInfo / FrameworkInfo, or a number as text
@@ -33,6 +35,7 @@ struct Change {
 
   static Change putAgent(const mesos::v1::AgentInfo& info);
   static Change putFramework(const mesos::v1::FrameworkInfo& info);
+  static Change putQuota(const mesos::v1::quota::QuotaConfig& config);
   static Change putNumber(Kind kind, const std::string& id, double value);
   static Change erase(Kind kind, const std::string& id);
 };

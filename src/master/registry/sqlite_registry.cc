@@ -111,7 +111,7 @@ Result<State> SqliteRegistry::load() {
                        sqlite3_column_bytes(stmt, 2));
     bool known = false;
     for (auto k : {Change::Kind::kAgent, Change::Kind::kUnreachable, Change::Kind::kGone,
-                   Change::Kind::kFramework, Change::Kind::kWeight}) {
+                   Change::Kind::kFramework, Change::Kind::kWeight, Change::Kind::kQuota}) {
       if (kind == kindName(k)) {
         change.kind = k;
         known = true;
