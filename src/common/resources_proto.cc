@@ -38,10 +38,11 @@ Status bad(std::string message) { return Status(StatusCode::kInvalidArgument, st
 
 Status reservationsFromProto(const mesos::v1::Resource& r, Resource& out) {
   if (r.reservations_size() > 0) {
-    if (r.has_role() || r.has_reservation()) {
+    // Mesos's endpoint format carries both forms; they must then agree.
+    if (r.has_role() && r.role() != r.reservations(r.reservations_size() - 1).role()) {
       return bad(fmt::format(
-          "Resource '{}' sets 'reservations' and also the deprecated 'role' or 'reservation'",
-          r.name()));
+          "Resource '{}' has a deprecated 'role' '{}' that differs from its 'reservations'",
+          r.name(), r.role()));
     }
     for (int i = 0; i < r.reservations_size(); ++i) {
       const auto& info = r.reservations(i);
@@ -238,7 +239,8 @@ void resourceToProto(const Resource& r, mesos::v1::Resource* p, const std::strin
       }
     }
   }
-  if (format == ResourceFormat::kPre || (format == ResourceFormat::kEndpoint && stack.size() <= 1)) {
+  if ((format == ResourceFormat::kPre && !stack.empty()) ||
+      (format == ResourceFormat::kEndpoint && stack.size() <= 1)) {
     p->set_role(r.role);
     if (!stack.empty() && stack.back().type == Reservation::Type::kDynamic) {
       auto* info = p->mutable_reservation();

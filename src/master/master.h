@@ -39,6 +39,7 @@ class QuotaStatus;
 }  // namespace mesos::v1::quota
 
 namespace mesos::v1::master {
+class Call;
 class Call_UpdateQuota;
 class Call_UpdateWeights;
 class Event;
@@ -60,6 +61,7 @@ namespace internal = plateau::internal;
 
 struct Task {
   v1::Task info;  // state, statuses, resources as /master/state shows them
+  std::string role;  // the role its resources are allocated to
   Resources resources;
   bool resources_released = false;  // given back once the task is terminal
 };
@@ -67,12 +69,16 @@ struct Task {
 struct Executor {
   v1::ExecutorInfo info;
   Resources resources;
+  std::string role;  // the role its resources are allocated to
 };
 
 struct Framework {
   std::string id;
   v1::FrameworkInfo info;
-  std::string role;
+  std::string role;                        // the first of `roles` (for single-role views)
+  std::set<std::string> roles;             // FrameworkInfo.roles, or {FrameworkInfo.role}
+  std::set<std::string> suppressed_roles;  // roles it asked no offers for
+  bool multi_role = false;                 // MULTI_ROLE capability
   bool connected = false;
   bool active = false;
   bool partition_aware = false;
@@ -114,6 +120,7 @@ struct Agent {
 
 struct OfferRecord {
   v1::Offer offer;
+  std::string role;  // the role the resources are allocated to
   Resources resources;
   EventLoop::TimerId timeout_timer = 0;
 };
@@ -171,15 +178,26 @@ class Master {
   Status teardown(Framework& framework);
   Status accept(Framework& framework, const scheduler::Call::Accept& accept);
   Status decline(Framework& framework, const scheduler::Call::Decline& decline);
-  Status revive(Framework& framework);
-  Status suppress(Framework& framework);
+  Status revive(Framework& framework, const scheduler::Call::Revive& revive);
+  Status suppress(Framework& framework, const scheduler::Call::Suppress& suppress);
+
+  // framework_roles.cc: roles, suppressed roles and offer filters of frameworks.
+  // Sets roles, multi_role (and role) from the framework's info.
+  static void setRoles(Framework& framework);
+  allocator::FrameworkSpec frameworkSpec(const Framework& framework) const;
+  // UPDATE_FRAMEWORK: Mesos's rules (same id, user, principal, checkpoint; suppressed roles
+  // among the roles); offers of roles it leaves are rescinded.
+  Status updateFramework(Framework& framework, const scheduler::Call::UpdateFramework& update);
+  // Whether `role` is one of the framework's roles.
+  static Status checkSuppressedRoles(const v1::FrameworkInfo& info,
+                                     const google::protobuf::RepeatedPtrField<std::string>& roles);
   Status kill(Framework& framework, const scheduler::Call::Kill& kill);
   Status shutdownExecutor(Framework& framework, const scheduler::Call::Shutdown& shutdown);
   Status acknowledge(Framework& framework, const scheduler::Call::Acknowledge& ack);
   Status reconcile(Framework& framework, const scheduler::Call::Reconcile& reconcile);
   Status message(Framework& framework, const scheduler::Call::Message& message);
-  void launch(Framework& framework, Agent& agent, const v1::Offer::Operation& operation,
-              Resources& available);
+  void launch(Framework& framework, Agent& agent, const std::string& role,
+              const v1::Offer::Operation& operation, Resources& available);
   void refuseOperation(Framework& framework, const v1::Offer::Operation& operation,
                        const std::string& why);
 
@@ -230,6 +248,18 @@ class Master {
   // Rescinds the outstanding offers made to `role` or its sub-roles.
   void rescindOffersOfRole(const std::string& role);
 
+  // reservations.cc: RESERVE / UNRESERVE / CREATE / DESTROY and the operator calls.
+  // Applies one offer operation to `available` (the accepted offers' resources, allocated to
+  // `role`); InvalidArgument/FailedPrecondition with a message when refused.
+  Status applyOfferOperation(Framework& framework, Agent& agent, const std::string& role,
+                             const v1::Offer::Operation& operation, Resources& available);
+  // FailedPrecondition when a live task on the agent uses one of the volumes.
+  Status volumesInUse(const Agent& agent, const Resources& volumes) const;
+  // Replaces `from` by `to` in the agent's total and sends the new total to the agent.
+  void changeAgentTotal(Agent& agent, const Resources& from, const Resources& to);
+  // RESERVE_RESOURCES / UNRESERVE_RESOURCES.
+  void operatorReservation(const mesos::v1::master::Call& call, http::Responder responder);
+
   // explain.cc: GET /master/explain?framework_id=...|role=... (a Plateau extension).
   void explainEndpoint(const http::Request& request, http::Responder responder);
 
@@ -248,6 +278,8 @@ class Master {
   void getTasks(mesos::v1::master::Response_GetTasks* out) const;
   void getState(mesos::v1::master::Response_GetState* out) const;
   void getRoles(mesos::v1::master::Response_GetRoles* out) const;
+  // What the framework holds for `role`: used by its tasks and executors, or offered.
+  Resources heldInRole(const Framework& framework, const std::string& role, bool offered) const;
 
   // operator_events.cc: the SUBSCRIBE stream and the hooks that feed it. The hooks cost
   // nothing while nobody subscribes.

@@ -48,7 +48,14 @@ void Master::allocate() {
     url->mutable_address()->set_ip(a.info.hostname());
     url->mutable_address()->set_port(a.info.port());
     url->set_path("/slave(1)");
-    resourcesToProto(allocation.resources, offer.mutable_resources(), framework.role);
+    // Frameworks without RESERVATION_REFINEMENT get Mesos's pre-refinement format.
+    bool refinement = false;
+    for (const auto& cap : framework.info.capabilities()) {
+      refinement =
+          refinement || cap.type() == v1::FrameworkInfo::Capability::RESERVATION_REFINEMENT;
+    }
+    resourcesToProto(allocation.resources, offer.mutable_resources(), allocation.role,
+                     refinement ? ResourceFormat::kPost : ResourceFormat::kPre);
     *offer.mutable_attributes() = a.info.attributes();
     auto executors = framework.executors.find(a.id);
     if (executors != framework.executors.end()) {
@@ -56,7 +63,8 @@ void Master::allocate() {
         offer.add_executor_ids()->set_value(executor_id);
       }
     }
-    offer.mutable_allocation_info()->set_role(framework.role);
+    offer.mutable_allocation_info()->set_role(allocation.role);
+    record.role = allocation.role;
     record.resources = std::move(allocation.resources);
     if (flags_.offer_timeout > std::chrono::nanoseconds(0)) {
       record.timeout_timer = loop_.after(flags_.offer_timeout, [this, offer_id] {

@@ -134,6 +134,9 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
         shared->respond(status.isOk() ? empty200() : http::errorResponse(status));
       });
     }
+    case operator_api::Call::RESERVE_RESOURCES:
+    case operator_api::Call::UNRESERVE_RESOURCES:
+      return operatorReservation(call, std::move(responder));
     case operator_api::Call::GET_QUOTA:
       response.set_type(operator_api::Response::GET_QUOTA);
       getQuota(response.mutable_get_quota()->mutable_status());

@@ -14,8 +14,8 @@ constexpr int kMaxStatusesPerTask = 10;
 
 }  // namespace
 
-void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& operation,
-                    Resources& available) {
+void Master::launch(Framework& fw, Agent& agent, const std::string& role,
+                    const v1::Offer::Operation& operation, Resources& available) {
   for (const auto& task : operation.launch().task_infos()) {
     const std::string& task_id = task.task_id().value();
     auto refuse = [&](const std::string& why) {
@@ -50,15 +50,21 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
       refuse(fmt::format("Task uses invalid resources: {}", resources.error().message()));
       continue;
     }
-    bool wrong_role = false;
-    for (const auto& r : task.resources()) {
-      if (r.has_allocation_info() && r.allocation_info().role() != fw.role) {
-        wrong_role = true;
-      }
+    // Resources carry the role they were offered to (Mesos's allocation_info). A MULTI_ROLE
+    // framework must say it; for a single-role one the master fills it in.
+    auto allocation_role = allocationRoleOf(task.resources());
+    if (!allocation_role) {
+      refuse(fmt::format("Task uses invalid resources: {}", allocation_role.error().message()));
+      continue;
     }
-    if (wrong_role) {
-      refuse(fmt::format("Task's resources are not allocated to the framework's role '{}'",
-                         fw.role));
+    if (allocation_role->empty() && fw.multi_role) {
+      refuse("Task's resources must have 'allocation_info' set: the framework is MULTI_ROLE");
+      continue;
+    }
+    if (!allocation_role->empty() && *allocation_role != role) {
+      refuse(fmt::format("Task's resources are allocated to role '{}' but the offer is for role "
+                         "'{}'",
+                         *allocation_role, role));
       continue;
     }
     Resources needed = *resources;
@@ -95,7 +101,13 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
                              executor_resources.error().message()));
           continue;
         }
-        Executor e{executor, *executor_resources};
+        auto executor_role = allocationRoleOf(executor.resources());
+        if (!executor_role || (!executor_role->empty() && *executor_role != role)) {
+          refuse(fmt::format("Executor's resources must be allocated to the offer's role '{}'",
+                             role));
+          continue;
+        }
+        Executor e{executor, *executor_resources, role};
         e.info.mutable_framework_id()->set_value(fw.id);
         needed += *executor_resources;
         new_executor = std::move(e);
@@ -128,7 +140,7 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
     }
     info.mutable_agent_id()->set_value(agent.id);
     info.set_state(v1::TASK_STAGING);
-    resourcesToProto(*resources, info.mutable_resources(), fw.role);
+    resourcesToProto(*resources, info.mutable_resources(), role, ResourceFormat::kPost);
     if (task.has_labels()) *info.mutable_labels() = task.labels();
     if (task.has_discovery()) *info.mutable_discovery() = task.discovery();
     if (task.has_container()) *info.mutable_container() = task.container();
@@ -137,6 +149,7 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
     info.set_user(task.has_command() && task.command().has_user() ? task.command().user()
                                                                  : fw.info.user());
     record.resources = *resources;
+    record.role = role;
     fw.used += *resources;
     agent.used += *resources;
     auto added = fw.tasks.emplace(task_id, std::move(record)).first;

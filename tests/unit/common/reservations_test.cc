@@ -154,7 +154,11 @@ TEST(ReservationProtoTest, PreRefinementAndEndpointFormats) {
   EXPECT_EQ(endpoint[0].role(), "eng");
   EXPECT_EQ(endpoint[0].reservations_size(), 1);
   EXPECT_TRUE(endpoint[0].has_reservation());
-  // Both formats at once are refused as input, as Mesos's validation does.
+  // What an endpoint prints can be sent back; both forms must then agree.
+  auto again = resourcesFromProto(endpoint);
+  ASSERT_TRUE(again.has_value());
+  EXPECT_EQ(*again, resources);
+  endpoint[0].set_role("ops");
   EXPECT_FALSE(resourcesFromProto(endpoint).has_value());
 }
 
