@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/json.h"
+#include "common/roles.h"
 #include "master/master.h"
 
 namespace plateau::master {
@@ -17,6 +18,12 @@ void writeExplanation(json::Writer& w, const std::string& role,
   w.key("role"); w.value(role);
   w.key("code"); w.value(explanation.code);
   w.key("message"); w.value(explanation.message);
+  if (explanation.agents > 0) {
+    w.key("agents"); w.value(static_cast<uint64_t>(explanation.agents));
+  }
+  if (explanation.ahead > 0) {
+    w.key("ahead"); w.value(static_cast<uint64_t>(explanation.ahead));
+  }
   w.endObject();
 }
 
@@ -60,10 +67,18 @@ void Master::explainEndpoint(const http::Request& request, http::Responder respo
     w.endArray();
     w.endObject();
   } else {
-    if (Status s = validateRoleName(*role); !s.isOk()) {
+    if (Status s = roles::validate(*role); !s.isOk()) {
       return responder.respond(http::Response::text(400, s.message()));
     }
     auto explanation = allocator_.explainRole(*role);
+    if (!explanation && explanation.error().code() == StatusCode::kNotFound) {
+      // A role nothing refers to: no framework is there to receive offers.
+      allocator::Explanation none;
+      none.code = "NO_FRAMEWORKS";
+      none.message = fmt::format("No framework is subscribed to role '{}'", *role);
+      none.role = *role;
+      explanation = none;
+    }
     if (!explanation) {
       return responder.respond(http::errorResponse(explanation.error()));
     }

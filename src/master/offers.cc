@@ -29,7 +29,8 @@ void Master::allocate() {
     auto agent = agents_.find(allocation.agent_id);
     if (fw == frameworks_.end() || agent == agents_.end() || !fw->second.connected ||
         !agent->second.connected) {
-      checked(allocator_.recoverResources(allocation.framework_id, allocation.agent_id,
+      checked(allocator_.recoverResources(allocation.framework_id, allocation.role,
+                                          allocation.agent_id,
                                   allocation.resources, std::nullopt, started));
       continue;
     }
@@ -126,7 +127,7 @@ void Master::removeOffer(const std::string& offer_id,
     agent->second.offered -= record.resources;
   }
   // Declined or rescinded resources are offered again at the next round, not at once.
-  checked(allocator_.recoverResources(framework_id, agent_id, record.resources, refuse,
+  checked(allocator_.recoverResources(framework_id, record.role, agent_id, record.resources, refuse,
                               std::chrono::steady_clock::now()));
 }
 

@@ -362,7 +362,7 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
     }
   }
   if (!available.empty()) {
-    checked(allocator_.recoverResources(framework.id, agent.id, available, refuse,
+    checked(allocator_.recoverResources(framework.id, role, agent.id, available, refuse,
                                 std::chrono::steady_clock::now()));
   }
   // What the operations left over waits for the next allocation round (as in Mesos): an
@@ -397,17 +397,6 @@ Status Master::decline(Framework& framework, const scheduler::Call::Decline& dec
     metrics_.offers_declined++;
     removeOffer(offer_id.value(), refuse, false);
   }
-  return {};
-}
-
-Status Master::revive(Framework& framework) {
-  checked(allocator_.revive(framework.id));
-  scheduleAllocation();
-  return {};
-}
-
-Status Master::suppress(Framework& framework) {
-  checked(allocator_.suppress(framework.id));
   return {};
 }
 

@@ -241,7 +241,8 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
   if (agent != agents_.end()) {
     agent->second.used -= task.resources;
     if (tell_allocator) {
-      checked(allocator_.recoverResources(fw.id, agent_id, task.resources, std::nullopt,
+      checked(allocator_.recoverResources(fw.id, task.role.empty() ? fw.role : task.role,
+                                          agent_id, task.resources, std::nullopt,
                                   std::chrono::steady_clock::now()));
     }
   }

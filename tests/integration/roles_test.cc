@@ -292,7 +292,9 @@ TEST(RolesEndToEnd, DynamicReservationAndVolumeKeepDataAcrossAnAgentRestart) {
   const std::string volume_dir = fmt::format("{}/agent{}/volumes/roles/eng/vol1", cluster.dir(), agent);
   EXPECT_TRUE(std::filesystem::exists(volume_dir + "/file"));
   auto state = getJson(cluster, "/master/state");
-  EXPECT_EQ(state["slaves"][0]["reserved_resources"]["eng"]["disk"].asDouble(), 64);
+  // The reserved disk became the volume: 32 reserved for "eng", shown as disk.
+  EXPECT_EQ(state["slaves"][0]["reserved_resources"]["eng"]["disk"].asDouble(), 32);
+  EXPECT_EQ(state["slaves"][0]["reserved_resources"]["eng"]["cpus"].asDouble(), 0.5);
 
   cluster.restartAgent(agent, SIGKILL);
   // After the restart the agent reports the checkpointed reservation and volume, and they are
@@ -412,25 +414,44 @@ TEST(RolesEndToEnd, QuotaIsValidatedPersistedAndLimitsTheRole) {
   // the limit.
   Scheduler s(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(s.subscribe(frameworkInfo("greedy", {"lim"})));
-  double held = 0;
+  auto role_cpus = [&] {
+    for (const auto& role : getJson(cluster, "/master/roles")["roles"].asArray()) {
+      if (role["name"].asString() == "lim") {
+        return role["resources"]["cpus"].asDouble();
+      }
+    }
+    return 0.0;
+  };
   int launched = 0;
   auto until = std::chrono::steady_clock::now() + 4s;
   while (std::chrono::steady_clock::now() < until) {
     auto event = s.next(scheduler::Event::OFFERS, 200ms);
     if (!event) continue;
+    // Offered plus used, as /master/roles counts it, never exceeds the limit.
+    EXPECT_LE(role_cpus(), 1.0);
     for (const auto& offer : event->offers().offers()) {
       Resources got = offered(offer);
-      held += got.scalar("cpus");
-      EXPECT_LE(held, 1.0) << "role 'lim' got more cpus than its limit: " << got.toString();
+      EXPECT_LE(got.scalar("cpus"), 1.0) << got.toString();
       if (got.scalar("cpus") >= 0.25 && got.scalar("mem") >= 32) {
-        s.launch(offer, fmt::format("t{}", launched++), "sleep 1000", "cpus:0.25;mem:32");
-        held -= got.scalar("cpus") - 0.25;  // the rest goes back
+        scheduler::Call accept;
+        accept.set_type(scheduler::Call::ACCEPT);
+        *accept.mutable_accept()->add_offer_ids() = offer.id();
+        accept.mutable_accept()->mutable_filters()->set_refuse_seconds(0.1);
+        auto* op = accept.mutable_accept()->add_operations();
+        op->set_type(v1::Offer::Operation::LAUNCH);
+        auto* task = op->mutable_launch()->add_task_infos();
+        task->set_name("t");
+        task->mutable_task_id()->set_value(fmt::format("t{}", launched++));
+        *task->mutable_agent_id() = offer.agent_id();
+        *task->mutable_resources() = resources("cpus:0.25;mem:32");
+        task->mutable_command()->set_value("sleep 1000");
+        EXPECT_EQ(s.call(accept), 202);
       } else {
         decline(s, offer, 0.1);
-        held -= got.scalar("cpus");
       }
     }
   }
+  EXPECT_LE(role_cpus(), 1.0);
   EXPECT_GE(launched, 1);
   EXPECT_LE(launched, 4);
 
@@ -531,7 +552,7 @@ TEST(RolesEndToEnd, ExplainQuotaLimitNoFitAndFairShare) {
   cluster.addAgent("cpus:2;mem:512");
   // Quota limit reached: a role limited to 1 cpu that holds 1 cpu.
   ASSERT_EQ(operatorCall(cluster, R"({"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[
-      {"role":"capped","limits":{"cpus":{"value":1}}}]}})").status, 200);
+      {"role":"capped","limits":{"cpus":{"value":1},"mem":{"value":64}}}]}})").status, 200);
   Scheduler capped(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(capped.subscribe(frameworkInfo("capped", {"capped"})));
   auto offer = capped.next(scheduler::Event::OFFERS);
