@@ -213,7 +213,10 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     agent.used += *resources;
     used[fw->first] += *resources;
   }
-  std::vector<std::pair<std::string, Resources>> used_by_framework(used.begin(), used.end());
+  std::vector<allocator::Allocation> used_by_framework;
+  for (const auto& [framework_id, resources] : used) {
+    used_by_framework.push_back({framework_id, frameworks_.at(framework_id).role, resources});
+  }
   checked(allocator_.addAgent(agent.id, agent.total, used_by_framework));
 }
 
@@ -277,7 +280,7 @@ void Master::agentDisconnected(const std::string& agent_id,
       fw.used -= executor.resources;
       agent.used -= executor.resources;
       if (!executor.resources.empty()) {
-        checked(allocator_.recoverResources(fw.id, agent_id, executor.resources, std::nullopt,
+        checked(allocator_.recoverResources(fw.id, fw.role, agent_id, executor.resources, std::nullopt,
                                             std::chrono::steady_clock::now()));
       }
     }
@@ -331,7 +334,7 @@ void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExi
     fw->second.used -= it->second.resources;
     agent.used -= it->second.resources;
     if (!it->second.resources.empty()) {
-      checked(allocator_.recoverResources(fw->second.id, agent.id, it->second.resources, std::nullopt,
+      checked(allocator_.recoverResources(fw->second.id, fw->second.role, agent.id, it->second.resources, std::nullopt,
                                   std::chrono::steady_clock::now()));
     }
     executors.erase(it);

@@ -29,7 +29,7 @@ void Master::allocate() {
     auto agent = agents_.find(allocation.agent_id);
     if (fw == frameworks_.end() || agent == agents_.end() || !fw->second.connected ||
         !agent->second.connected) {
-      checked(allocator_.recoverResources(allocation.framework_id, allocation.agent_id,
+      checked(allocator_.recoverResources(allocation.framework_id, allocation.role, allocation.agent_id,
                                   allocation.resources, std::nullopt, started));
       continue;
     }
@@ -48,7 +48,7 @@ void Master::allocate() {
     url->mutable_address()->set_ip(a.info.hostname());
     url->mutable_address()->set_port(a.info.port());
     url->set_path("/slave(1)");
-    resourcesToProto(allocation.resources, offer.mutable_resources(), framework.role);
+    resourcesToProto(allocation.resources, offer.mutable_resources(), allocation.role);
     *offer.mutable_attributes() = a.info.attributes();
     auto executors = framework.executors.find(a.id);
     if (executors != framework.executors.end()) {
@@ -56,7 +56,7 @@ void Master::allocate() {
         offer.add_executor_ids()->set_value(executor_id);
       }
     }
-    offer.mutable_allocation_info()->set_role(framework.role);
+    offer.mutable_allocation_info()->set_role(allocation.role);
     record.resources = std::move(allocation.resources);
     if (flags_.offer_timeout > std::chrono::nanoseconds(0)) {
       record.timeout_timer = loop_.after(flags_.offer_timeout, [this, offer_id] {
@@ -118,7 +118,8 @@ void Master::removeOffer(const std::string& offer_id,
     agent->second.offered -= record.resources;
   }
   // Declined or rescinded resources are offered again at the next round, not at once.
-  checked(allocator_.recoverResources(framework_id, agent_id, record.resources, refuse,
+  checked(allocator_.recoverResources(framework_id, record.offer.allocation_info().role(), agent_id,
+                              record.resources, refuse,
                               std::chrono::steady_clock::now()));
 }
 

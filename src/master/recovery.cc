@@ -55,7 +55,7 @@ void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
     }
   }
   fw.registered_time = now();
-  checked(allocator_.addFramework(id, fw.role, false));
+  checked(allocator_.addFramework(id, allocator::FrameworkSpec{.roles = {fw.role}}, false));
   // It has its failover timeout, counted from now, to subscribe again.
   double timeout = info.failover_timeout();
   auto delay = std::chrono::nanoseconds(static_cast<int64_t>(std::min(timeout, 3.15e9) * 1e9));

@@ -154,7 +154,7 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
     fw.id = id;
     fw.role = role;
     fw.registered_time = now();
-    checked(allocator_.addFramework(id, role, true));
+    checked(allocator_.addFramework(id, allocator::FrameworkSpec{.roles = {role}}, true));
     log_->info("framework_added framework_id={} name={} role={}", id, info.name(), role);
   } else {
     // Failover: the old connection (if any) is replaced, its offers withdrawn.
@@ -329,7 +329,7 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
     }
   }
   if (!available.empty()) {
-    checked(allocator_.recoverResources(framework.id, agent.id, available, refuse,
+    checked(allocator_.recoverResources(framework.id, framework.role, agent.id, available, refuse,
                                 std::chrono::steady_clock::now()));
   }
   // What the operations left over waits for the next allocation round (as in Mesos): an

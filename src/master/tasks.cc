@@ -228,7 +228,7 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
   if (agent != agents_.end()) {
     agent->second.used -= task.resources;
     if (tell_allocator) {
-      checked(allocator_.recoverResources(fw.id, agent_id, task.resources, std::nullopt,
+      checked(allocator_.recoverResources(fw.id, fw.role, agent_id, task.resources, std::nullopt,
                                   std::chrono::steady_clock::now()));
     }
   }
