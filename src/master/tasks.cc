@@ -50,15 +50,16 @@ void Master::launch(Framework& fw, Agent& agent, const std::string& role,
       refuse(fmt::format("Task uses invalid resources: {}", resources.error().message()));
       continue;
     }
-    // Resources carry the role they were offered to (Mesos's allocation_info). A MULTI_ROLE
-    // framework must say it; for a single-role one the master fills it in.
+    // Resources carry the role they were offered to (Mesos's allocation_info). A framework of
+    // several roles must say it; for one of a single role the master fills it in (Mesos asks
+    // it of every MULTI_ROLE framework; Plateau is lenient with those of one role).
     auto allocation_role = allocationRoleOf(task.resources());
     if (!allocation_role) {
       refuse(fmt::format("Task uses invalid resources: {}", allocation_role.error().message()));
       continue;
     }
-    if (allocation_role->empty() && fw.multi_role) {
-      refuse("Task's resources must have 'allocation_info' set: the framework is MULTI_ROLE");
+    if (allocation_role->empty() && fw.roles.size() > 1) {
+      refuse("Task's resources must have 'allocation_info' set: the framework has several roles");
       continue;
     }
     if (!allocation_role->empty() && *allocation_role != role) {
