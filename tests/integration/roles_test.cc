@@ -415,7 +415,8 @@ TEST(RolesEndToEnd, QuotaIsValidatedPersistedAndLimitsTheRole) {
   Scheduler s(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(s.subscribe(frameworkInfo("greedy", {"lim"})));
   auto role_cpus = [&] {
-    for (const auto& role : getJson(cluster, "/master/roles")["roles"].asArray()) {
+    const json::Value doc = getJson(cluster, "/master/roles");
+    for (const auto& role : doc["roles"].asArray()) {
       if (role["name"].asString() == "lim") {
         return role["resources"]["cpus"].asDouble();
       }
@@ -547,7 +548,7 @@ TEST(RolesEndToEnd, ExplainNamesWhyAFrameworkGetsNoOffers) {
   EXPECT_EQ(r->status, 404);
 }
 
-TEST(RolesEndToEnd, ExplainQuotaLimitNoFitAndFairShare) {
+TEST(RolesEndToEnd, ExplainQuotaLimitAndNoFit) {
   Cluster cluster;
   cluster.addAgent("cpus:2;mem:512");
   // Quota limit reached: a role limited to 1 cpu that holds 1 cpu.

@@ -4,7 +4,10 @@
 
 #include <gtest/gtest.h>
 #include <mesos/v1/mesos.pb.h>
+#include <mesos/v1/quota/quota.pb.h>
 
+#include "common/json.h"
+#include "common/json_codec.h"
 #include "common/resources.h"
 #include "common/resources_proto.h"
 
@@ -216,6 +219,28 @@ TEST(ReservationJsonTest, ParsesReservationsAndDeprecatedFields) {
   EXPECT_FALSE(Resources::parse(R"([{"name":"cpus","type":"SCALAR","scalar":{"value":1},
       "reservation":{"principal":"p"}}])")
                    .has_value());
+}
+
+}  // namespace
+}  // namespace plateau
+
+namespace plateau {
+namespace {
+
+// Protobuf maps (QuotaConfig.guarantees, FrameworkInfo.offer_filters) read and print as JSON
+// objects keyed by the map's keys, as Mesos does.
+TEST(MapJsonTest, QuotaConfigMapsAreJsonObjects) {
+  mesos::v1::quota::QuotaConfig config;
+  ASSERT_TRUE(fromJson(R"({"role":"dev","guarantees":{"cpus":{"value":2}},
+                          "limits":{"cpus":{"value":4},"mem":{"value":1024}}})",
+                       &config)
+                  .isOk());
+  EXPECT_EQ(config.guarantees().at("cpus").value(), 2);
+  EXPECT_EQ(config.limits().at("mem").value(), 1024);
+  auto back = json::parse(toJson(config));
+  ASSERT_TRUE(back.has_value());
+  EXPECT_EQ((*back)["limits"]["cpus"]["value"].asDouble(), 4);
+  EXPECT_EQ((*back)["guarantees"]["cpus"]["value"].asDouble(), 2);
 }
 
 }  // namespace
