@@ -297,10 +297,15 @@ TEST(RolesEndToEnd, DynamicReservationAndVolumeKeepDataAcrossAnAgentRestart) {
   EXPECT_EQ(state["slaves"][0]["reserved_resources"]["eng"]["cpus"].asDouble(), 0.5);
 
   cluster.restartAgent(agent, SIGKILL);
+  // Offers made before the restart were rescinded when the agent went away.
+  std::set<std::string> rescinded;
+  while (auto r = s.next(scheduler::Event::RESCIND, 500ms)) {
+    rescinded.insert(r->rescind().offer_id().value());
+  }
   // After the restart the agent reports the checkpointed reservation and volume, and they are
   // offered again to "eng".
-  auto again = offerWith(s, [](const v1::Offer& offer) {
-    return !offered(offer).persistentVolumes().empty();
+  auto again = offerWith(s, [&](const v1::Offer& offer) {
+    return !rescinded.contains(offer.id().value()) && !offered(offer).persistentVolumes().empty();
   }, 30s);
   ASSERT_TRUE(again.has_value());
   Resources offered_again = offered(*again);
