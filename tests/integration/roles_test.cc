@@ -589,5 +589,102 @@ TEST(RolesEndToEnd, ExplainQuotaLimitAndNoFit) {
   EXPECT_NE(text.find("NO_FIT"), std::string::npos) << text;
 }
 
+
+// Weighted DRF through the operator API: roles of weights 2 and 1, two greedy frameworks taking
+// one cpu per task, converge to 4 and 2 cpus of the agent's 6.
+TEST(RolesEndToEnd, WeightsTwoToOneSplitTheClusterTwoToOne) {
+  Cluster cluster;
+  cluster.addAgent("cpus:6;mem:6144;disk:1024");
+  auto set = operatorCall(cluster, R"({"type":"UPDATE_WEIGHTS","update_weights":{"weight_infos":[
+      {"role":"heavy","weight":2},{"role":"light","weight":1}]}})");
+  ASSERT_EQ(set.status, 200) << set.body;
+  struct Tenant {
+    std::string role;
+    std::unique_ptr<Scheduler> scheduler;
+    int running = 0;
+    int launched = 0;
+  };
+  Tenant tenants[2] = {{"heavy", nullptr}, {"light", nullptr}};
+  for (auto& t : tenants) {
+    t.scheduler = std::make_unique<Scheduler>(cluster.master(), http::ContentType::kJson);
+    ASSERT_TRUE(t.scheduler->subscribe(frameworkInfo(t.role, {t.role})));
+  }
+  auto step = [&](Tenant& t) {
+    if (auto event = t.scheduler->next(scheduler::Event::OFFERS, 30ms)) {
+      for (const auto& offer : event->offers().offers()) {
+        Resources got = offered(offer);
+        scheduler::Call call;
+        if (got.scalar("cpus") >= 1 && got.scalar("mem") >= 512) {
+          call.set_type(scheduler::Call::ACCEPT);
+          *call.mutable_accept()->add_offer_ids() = offer.id();
+          // No filter on what is left: the next round gives it by weighted share, not by turns.
+          call.mutable_accept()->mutable_filters()->set_refuse_seconds(0);
+          auto* op = call.mutable_accept()->add_operations();
+          op->set_type(v1::Offer::Operation::LAUNCH);
+          auto* task = op->mutable_launch()->add_task_infos();
+          task->set_name(t.role);
+          task->mutable_task_id()->set_value(fmt::format("{}-{}", t.role, t.launched++));
+          *task->mutable_agent_id() = offer.agent_id();
+          resourcesToProto(Resources::parse("cpus:1;mem:512").value(), task->mutable_resources(),
+                           offer.allocation_info().role(), ResourceFormat::kPost);
+          task->mutable_command()->set_value("sleep 1000");
+        } else {
+          call.set_type(scheduler::Call::DECLINE);
+          *call.mutable_decline()->add_offer_ids() = offer.id();
+          call.mutable_decline()->mutable_filters()->set_refuse_seconds(0.2);
+        }
+        EXPECT_EQ(t.scheduler->call(call), 202);
+      }
+    }
+    while (auto update = t.scheduler->nextUpdate(std::chrono::milliseconds(1))) {
+      if (update->state() == v1::TASK_RUNNING) {
+        t.running++;
+      }
+    }
+  };
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (tenants[0].running + tenants[1].running < 6 && std::chrono::steady_clock::now() < deadline) {
+    step(tenants[0]);
+    step(tenants[1]);
+  }
+  EXPECT_EQ(tenants[0].running, 4);
+  EXPECT_EQ(tenants[1].running, 2);
+}
+
+TEST(RolesEndToEnd, CliSetsAndShowsQuota) {
+  Cluster cluster;
+  cluster.addAgent("cpus:4;mem:1024");
+  const std::string master = fmt::format("--master=127.0.0.1:{}", cluster.master().port);
+  const std::string bin = std::string(PLATEAU_BIN_DIR) + "/plateau";
+  auto run = [&](const std::string& args) {
+    std::string out_path = cluster.dir() + "/cli.out";
+    int rc = std::system(fmt::format("{} {} {} > {} 2>&1", bin, args, master, out_path).c_str());
+    std::ifstream in(out_path);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    return std::make_pair(rc, text);
+  };
+  auto set = run("quota set dev --guarantee='cpus:1;mem:128' --limit='cpus:2;mem:512'");
+  EXPECT_EQ(set.first, 0) << set.second;
+  auto table = run("quota get");
+  EXPECT_EQ(table.first, 0) << table.second;
+  EXPECT_NE(table.second.find("dev"), std::string::npos) << table.second;
+  EXPECT_NE(table.second.find("cpus:2;mem:512"), std::string::npos) << table.second;
+  auto as_json = run("quota get --json");
+  auto doc = json::parse(as_json.second);
+  ASSERT_TRUE(doc.has_value()) << as_json.second;
+  EXPECT_EQ((*doc)["configs"][0]["guarantees"]["mem"]["value"].asDouble(), 128);
+  // A guarantee above the limit is refused by the master, and the CLI says so.
+  auto bad = run("quota set dev --guarantee='cpus:3' --limit='cpus:2'");
+  EXPECT_NE(bad.first, 0);
+  EXPECT_NE(bad.second.find("400"), std::string::npos) << bad.second;
+  // A bad flag value names the flag.
+  auto bad_flag = run("quota set dev --guarantee='cpus:x'");
+  EXPECT_NE(bad_flag.first, 0);
+  EXPECT_NE(bad_flag.second.find("--guarantee"), std::string::npos) << bad_flag.second;
+  auto removed = run("quota set dev");
+  EXPECT_EQ(removed.first, 0) << removed.second;
+  EXPECT_EQ(getJson(cluster, "/master/quota")["configs"].size(), 0u);
+}
+
 }  // namespace
 }  // namespace plateau::testing
