@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
@@ -589,6 +590,118 @@ TEST(RolesEndToEnd, ExplainQuotaLimitAndNoFit) {
   EXPECT_NE(text.find("NO_FIT"), std::string::npos) << text;
 }
 
+
+TEST(RolesEndToEnd, DestroyIsRefusedWhileATaskUsesTheVolume) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512;disk:256");
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(frameworkInfo("store", {"eng"}, "alice")));
+  auto offer = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offer.has_value());
+  const v1::Offer o = offer->offers().offers(0);
+  Resource volume = dynamicallyReserved(Resource::makeScalar("disk", 16), "eng", "alice");
+  volume.disk.persistence_id = "busy";
+  volume.disk.has_volume = true;
+  volume.disk.container_path = "vol";
+  scheduler::Call accept;
+  accept.set_type(scheduler::Call::ACCEPT);
+  *accept.mutable_accept()->add_offer_ids() = o.id();
+  *accept.mutable_accept()->add_operations() =
+      reserveOp(Resources{dynamicallyReserved(Resource::makeScalar("disk", 16), "eng", "alice")});
+  auto* create = accept.mutable_accept()->add_operations();
+  create->set_type(v1::Offer::Operation::CREATE);
+  resourceToProto(volume, create->mutable_create()->add_volumes(), "", ResourceFormat::kPost);
+  auto* launch = accept.mutable_accept()->add_operations();
+  launch->set_type(v1::Offer::Operation::LAUNCH);
+  auto* task = launch->mutable_launch()->add_task_infos();
+  task->set_name("user");
+  task->mutable_task_id()->set_value("user");
+  *task->mutable_agent_id() = o.agent_id();
+  Resources uses = Resources::parse("cpus:0.1;mem:32").value();
+  uses += volume;
+  resourcesToProto(uses, task->mutable_resources(), "eng", ResourceFormat::kPost);
+  task->mutable_command()->set_value("test -d vol && sleep 1000");
+  ASSERT_EQ(s.call(accept), 202) << s.lastResponse().body;
+  auto running = s.nextUpdate(30s);
+  ASSERT_TRUE(running.has_value());
+  ASSERT_EQ(running->state(), v1::TASK_RUNNING) << running->message();
+
+  auto next = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(next.has_value());
+  scheduler::Call destroy;
+  destroy.set_type(scheduler::Call::ACCEPT);
+  *destroy.mutable_accept()->add_offer_ids() = next->offers().offers(0).id();
+  auto* d = destroy.mutable_accept()->add_operations();
+  d->set_type(v1::Offer::Operation::DESTROY);
+  d->mutable_id()->set_value("destroy-busy");
+  resourceToProto(volume, d->mutable_destroy()->add_volumes(), "", ResourceFormat::kPost);
+  ASSERT_EQ(s.call(destroy), 202);
+  auto status = s.next(scheduler::Event::UPDATE_OPERATION_STATUS);
+  ASSERT_TRUE(status.has_value());
+  EXPECT_EQ(status->update_operation_status().status().state(), v1::OPERATION_ERROR);
+  EXPECT_NE(status->update_operation_status().status().message().find("in use"),
+            std::string::npos)
+      << status->update_operation_status().status().message();
+  EXPECT_TRUE(std::filesystem::exists(fmt::format("{}/agent0/volumes/roles/eng/busy",
+                                                  cluster.dir())));
+}
+
+TEST(RolesEndToEnd, SubRoleRefinesAStaticReservationAndSuppressesPerRole) {
+  Cluster cluster;
+  cluster.addAgent("cpus:1;mem:256;cpus(eng):1;mem(eng):128");
+  Scheduler ml(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(ml.subscribe(frameworkInfo("ml", {"eng/ml"}, "bob")));
+  auto offer = offerWith(ml, [](const v1::Offer& o) {
+    return offered(o).reservedTo("eng").scalar("cpus") == 1;
+  });
+  ASSERT_TRUE(offer.has_value());
+  // Refine cpus(eng):1 into a dynamic reservation for eng/ml.
+  Resource refined = Resource::makeScalar("cpus", 1, "eng");
+  refined = dynamicallyReserved(refined, "eng/ml", "bob");
+  scheduler::Call accept;
+  accept.set_type(scheduler::Call::ACCEPT);
+  *accept.mutable_accept()->add_offer_ids() = offer->id();
+  *accept.mutable_accept()->add_operations() = reserveOp(Resources{refined});
+  accept.mutable_accept()->mutable_operations(0)->mutable_id()->set_value("refine");
+  // A refinement to a role that is not a sub-role is refused.
+  Resource wrong = dynamicallyReserved(Resource::makeScalar("mem", 64, "eng"), "ops", "bob");
+  auto* bad = accept.mutable_accept()->add_operations();
+  *bad = reserveOp(Resources{wrong});
+  bad->mutable_id()->set_value("wrong");
+  ASSERT_EQ(ml.call(accept), 202);
+  std::map<std::string, v1::OperationState> states;
+  for (int i = 0; i < 2; ++i) {
+    auto update = ml.next(scheduler::Event::UPDATE_OPERATION_STATUS);
+    ASSERT_TRUE(update.has_value());
+    const auto& status = update->update_operation_status().status();
+    states[status.operation_id().value()] = status.state();
+  }
+  EXPECT_EQ(states["refine"], v1::OPERATION_FINISHED);
+  EXPECT_EQ(states["wrong"], v1::OPERATION_ERROR);
+  auto state = getJson(cluster, "/master/state");
+  const auto& full = state["slaves"][0]["reserved_resources_full"]["eng/ml"];
+  ASSERT_EQ(full.size(), 1u) << cluster.get("/master/state");
+  EXPECT_EQ(full[0]["reservations"].size(), 2u);
+  EXPECT_EQ(full[0]["reservations"][1]["role"].asString(), "eng/ml");
+
+  // SUPPRESS of one role: no offers for it, and explain says so.
+  Scheduler quiet(cluster.master(), http::ContentType::kJson);
+  v1::FrameworkInfo info = frameworkInfo("quiet", {"q"});
+  ASSERT_TRUE(quiet.subscribe(info));
+  scheduler::Call suppress;
+  suppress.set_type(scheduler::Call::SUPPRESS);
+  suppress.mutable_suppress()->add_roles("q");
+  EXPECT_EQ(quiet.call(suppress), 202);
+  EXPECT_TRUE(eventually([&] {
+    return getJson(cluster, "/master/explain?framework_id=" + quiet.frameworkId())
+               ["explanations"][0]["code"].asString() == "SUPPRESSED";
+  }));
+  // Suppressing a role the framework does not have is refused.
+  scheduler::Call unknown;
+  unknown.set_type(scheduler::Call::SUPPRESS);
+  unknown.mutable_suppress()->add_roles("nope");
+  EXPECT_EQ(quiet.call(unknown), 400);
+}
 
 // Weighted DRF through the operator API: roles of weights 2 and 1, two greedy frameworks taking
 // one cpu per task, converge to 4 and 2 cpus of the agent's 6.
