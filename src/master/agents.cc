@@ -129,7 +129,14 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     }
     log_->info("agent_reregistered agent_id={} hostname={}", id, info.hostname());
   }
+  // The master's books decide the total of an agent it knows: reservations or volumes made
+  // while the agent was away are sent to it below.
+  const bool stale_total = !inserted && total != agent.total;
   agent.info = info;
+  if (stale_total) {
+    agent.info.clear_resources();
+    resourcesToProto(agent.total, agent.info.mutable_resources(), "", ResourceFormat::kPost);
+  }
   agent.version = call.register_().version();
   agent.connected = true;
   agent.last_heard = std::chrono::steady_clock::now();
@@ -150,6 +157,15 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
       std::chrono::duration<double>(flags_.agent_ping_timeout).count() / 2);
   sendToAgent(agent, event);
 
+  if (stale_total) {
+    internal::AgentEvent checkpoint;
+    checkpoint.set_type(internal::AgentEvent::CHECKPOINT_RESOURCES);
+    resourcesToProto(agent.total, checkpoint.mutable_checkpoint_resources()->mutable_resources(),
+                     "", ResourceFormat::kPost);
+    sendToAgent(agent, checkpoint);
+    log_->info("agent_resources_resent agent_id={} reported=\"{}\" total=\"{}\"", id,
+               total.toString(), agent.total.toString());
+  }
   if (agent.ping_timer == 0) {
     agent.ping_timer = loop_.every(flags_.agent_ping_timeout, [this, id] { checkAgentPing(id); });
   }
