@@ -703,6 +703,48 @@ TEST(RolesEndToEnd, SubRoleRefinesAStaticReservationAndSuppressesPerRole) {
   EXPECT_EQ(quiet.call(unknown), 400);
 }
 
+TEST(RolesEndToEnd, ReservationMadeWhileTheAgentIsAwayReachesItAndSurvivesAMasterRestart) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512");
+  const std::string agent_id = getJson(cluster, "/master/state")["slaves"][0]["id"].asString();
+  // The agent knows its id (and comes back under it) once it has checkpointed it.
+  ASSERT_TRUE(eventually(
+      [&] { return std::filesystem::exists(cluster.dir() + "/agent0/meta/agent_id"); }));
+  cluster.agent(0).kill(SIGKILL);
+  cluster.agent(0).wait();
+  ASSERT_TRUE(eventually(
+      [&] { return !getJson(cluster, "/master/state")["slaves"][0]["active"].asBool(); }));
+  auto r = operatorCall(cluster, fmt::format(R"({{"type":"RESERVE_RESOURCES","reserve_resources":{{
+      "agent_id":{{"value":"{}"}},
+      "resources":[{{"name":"cpus","type":"SCALAR","scalar":{{"value":1}},
+                     "reservations":[{{"type":"DYNAMIC","role":"eng","principal":"op"}}]}}]}}}})",
+                                             agent_id));
+  ASSERT_EQ(r.status, 202) << r.body;
+  // The agent comes back with its old total and is sent the master's.
+  cluster.restartAgent(0);
+  const std::string checkpoint = cluster.dir() + "/agent0/meta/resources/resources.info";
+  ASSERT_TRUE(eventually([&] { return std::filesystem::exists(checkpoint); }));
+  // A restarted master learns the reservation from the agent's checkpointed total.
+  cluster.restartMaster();
+  EXPECT_TRUE(eventually([&] {
+    auto state = getJson(cluster, "/master/state");
+    return state["slaves"].size() == 1 &&
+           state["slaves"][0]["reserved_resources"]["eng"]["cpus"].asDouble() == 1;
+  }));
+  // A framework subscribing with its role suppressed gets no offer; explain says why.
+  Scheduler eng(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(eng.subscribe(frameworkInfo("eng", {"eng"}), {"eng"}));
+  EXPECT_FALSE(eng.next(scheduler::Event::OFFERS, 1s).has_value());
+  EXPECT_EQ(explainCode(cluster, "framework_id=" + eng.frameworkId()), "SUPPRESSED");
+  scheduler::Call revive;
+  revive.set_type(scheduler::Call::REVIVE);
+  revive.mutable_revive()->add_roles("eng");
+  EXPECT_EQ(eng.call(revive), 202);
+  auto offer = eng.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offer.has_value());
+  EXPECT_EQ(offered(offer->offers().offers(0)).reservedTo("eng").scalar("cpus"), 1);
+}
+
 // Weighted DRF through the operator API: roles of weights 2 and 1, two greedy frameworks taking
 // one cpu per task, converge to 4 and 2 cpus of the agent's 6.
 TEST(RolesEndToEnd, WeightsTwoToOneSplitTheClusterTwoToOne) {
