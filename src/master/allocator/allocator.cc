@@ -1213,12 +1213,8 @@ std::vector<Offer> Allocator::allocate(TimePoint now) {
 
 void Allocator::offer(uint32_t agent, uint32_t seat, Resources resources,
                       std::vector<Offer>& offers) {
+  // The caller took `resources` off the agent's free resources.
   Agent& a = agents_[agent];
-  if (resources == a.free) {
-    a.free = Resources();
-  } else {
-    a.free -= resources;
-  }
   addAllocation(seat, agent, resources);
   seats_[seat].offered_round = round_;
   offers.push_back(Offer{frameworks_[seats_[seat].framework].id, a.id,
@@ -1283,6 +1279,7 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     // The quota role itself and every role below it share its guarantee.
     const uint32_t seat = pickSeat(q, pred);
     if (seat != kNone) {
+      a.free -= chosen_resources;
       offer(agent, seat, std::move(chosen_resources), offers);
     }
   }
@@ -1296,6 +1293,7 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
       a.filters.prepare(a.free);
     }
     Resources chosen_resources;
+    bool take_all = false;
     uint32_t cached_role = kNone;
     Resources cached;
     auto pred = [&](uint32_t seat) {
@@ -1312,7 +1310,7 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
         if (!meetsMinimum(s, a.free)) {
           return false;
         }
-        chosen_resources = a.free;
+        take_all = true;
         return true;
       }
       if (cached_role != s.role) {
@@ -1329,6 +1327,11 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     const uint32_t seat = pickSeat(kRoot, pred);
     if (seat == kNone) {
       break;
+    }
+    if (take_all) {
+      chosen_resources = std::exchange(a.free, Resources());
+    } else {
+      a.free -= chosen_resources;
     }
     offer(agent, seat, std::move(chosen_resources), offers);
   }
@@ -1407,11 +1410,16 @@ void Allocator::examineFor(uint32_t agent, const std::vector<uint32_t>& candidat
       }
       if (best == kNone || precedes(seat, best)) {
         best = seat;
-        best_resources = unreserved ? a.free : std::move(candidate);
+        best_resources = std::move(candidate);
       }
     }
     if (best == kNone) {
       return;
+    }
+    if (unreserved) {
+      best_resources = std::exchange(a.free, Resources());
+    } else {
+      a.free -= best_resources;
     }
     offer(agent, best, std::move(best_resources), offers);
   }
