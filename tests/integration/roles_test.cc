@@ -745,6 +745,28 @@ TEST(RolesEndToEnd, ReservationMadeWhileTheAgentIsAwayReachesItAndSurvivesAMaste
   EXPECT_EQ(offered(offer->offers().offers(0)).reservedTo("eng").scalar("cpus"), 1);
 }
 
+TEST(RolesEndToEnd, ExplainFairShareWhenFrameworksWithLowerSharesComeFirst) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512;disk:100");
+  Scheduler b(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(b.subscribe(frameworkInfo("b", {"b"})));
+  auto offer = b.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offer.has_value());
+  b.launch(offer->offers().offers(0), "big", "sleep 1000", "cpus:1.5;mem:256;disk:90");
+  auto running = b.nextUpdate();
+  ASSERT_TRUE(running.has_value());
+  ASSERT_EQ(running->state(), v1::TASK_RUNNING) << running->message();
+  // c (share 0) is offered what is left and holds it: nothing is free, and c's dominant share
+  // (mem, 0.5) stays below b's (disk, 0.9), so b waits behind c.
+  Scheduler c(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(c.subscribe(frameworkInfo("c", {"c"})));
+  ASSERT_TRUE(c.next(scheduler::Event::OFFERS).has_value());
+  EXPECT_TRUE(eventually(
+      [&] { return explainCode(cluster, "framework_id=" + b.frameworkId()) == "FAIR_SHARE"; },
+      10s))
+      << cluster.get("/master/explain?framework_id=" + b.frameworkId());
+}
+
 // Weighted DRF through the operator API: roles of weights 2 and 1, two greedy frameworks taking
 // one cpu per task, converge to 4 and 2 cpus of the agent's 6.
 TEST(RolesEndToEnd, WeightsTwoToOneSplitTheClusterTwoToOne) {
