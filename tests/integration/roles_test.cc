@@ -296,6 +296,13 @@ TEST(RolesEndToEnd, DynamicReservationAndVolumeKeepDataAcrossAnAgentRestart) {
   // The reserved disk became the volume: 32 reserved for "eng", shown as disk.
   EXPECT_EQ(state["slaves"][0]["reserved_resources"]["eng"]["disk"].asDouble(), 32);
   EXPECT_EQ(state["slaves"][0]["reserved_resources"]["eng"]["cpus"].asDouble(), 0.5);
+  // The agent's own /state agrees.
+  auto agent_state = http::fetchSync(cluster.agentEndpoint(agent), {.method = "GET", .path = "/state"}, 5s);
+  ASSERT_TRUE(agent_state.has_value());
+  auto agent_doc = json::parse(agent_state->body);
+  ASSERT_TRUE(agent_doc.has_value());
+  EXPECT_EQ((*agent_doc)["reserved_resources"]["eng"]["cpus"].asDouble(), 0.5);
+  EXPECT_EQ((*agent_doc)["unreserved_resources"]["cpus"].asDouble(), 1.5);
 
   cluster.restartAgent(agent, SIGKILL);
   // Offers made before the restart were rescinded when the agent went away.
