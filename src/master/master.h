@@ -257,7 +257,7 @@ class Master {
   Status volumesInUse(const Agent& agent, const Resources& volumes) const;
   // Replaces `from` by `to` in the agent's total and sends the new total to the agent.
   void changeAgentTotal(Agent& agent, const Resources& from, const Resources& to);
-  // RESERVE_RESOURCES / UNRESERVE_RESOURCES.
+  // RESERVE_RESOURCES / UNRESERVE_RESOURCES / CREATE_VOLUMES / DESTROY_VOLUMES.
   void operatorReservation(const mesos::v1::master::Call& call, http::Responder responder);
 
   // explain.cc: GET /master/explain?framework_id=...|role=... (a Plateau extension).

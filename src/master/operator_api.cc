@@ -136,6 +136,8 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
     }
     case operator_api::Call::RESERVE_RESOURCES:
     case operator_api::Call::UNRESERVE_RESOURCES:
+    case operator_api::Call::CREATE_VOLUMES:
+    case operator_api::Call::DESTROY_VOLUMES:
       return operatorReservation(call, std::move(responder));
     case operator_api::Call::GET_QUOTA:
       response.set_type(operator_api::Response::GET_QUOTA);

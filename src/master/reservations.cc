@@ -301,47 +301,91 @@ Status Master::volumesInUse(const Agent& agent, const Resources& volumes) const 
 }
 
 void Master::operatorReservation(const operator_api::Call& call, http::Responder responder) {
-  const bool reserve = call.type() == operator_api::Call::RESERVE_RESOURCES;
-  if (reserve ? !call.has_reserve_resources() : !call.has_unreserve_resources()) {
-    return responder.respond(http::Response::text(
-        400, reserve ? "Expecting 'reserve_resources' to be present"
-                     : "Expecting 'unreserve_resources' to be present"));
+  using Type = operator_api::Call;
+  const auto type = call.type();
+  const char* field = type == Type::RESERVE_RESOURCES     ? "reserve_resources"
+                      : type == Type::UNRESERVE_RESOURCES ? "unreserve_resources"
+                      : type == Type::CREATE_VOLUMES      ? "create_volumes"
+                                                          : "destroy_volumes";
+  const bool present = type == Type::RESERVE_RESOURCES     ? call.has_reserve_resources()
+                       : type == Type::UNRESERVE_RESOURCES ? call.has_unreserve_resources()
+                       : type == Type::CREATE_VOLUMES      ? call.has_create_volumes()
+                                                           : call.has_destroy_volumes();
+  if (!present) {
+    return responder.respond(
+        http::Response::text(400, fmt::format("Expecting '{}' to be present", field)));
   }
-  const std::string agent_id = reserve ? call.reserve_resources().agent_id().value()
-                                       : call.unreserve_resources().agent_id().value();
+  const std::string agent_id =
+      type == Type::RESERVE_RESOURCES     ? call.reserve_resources().agent_id().value()
+      : type == Type::UNRESERVE_RESOURCES ? call.unreserve_resources().agent_id().value()
+      : type == Type::CREATE_VOLUMES      ? call.create_volumes().agent_id().value()
+                                          : call.destroy_volumes().agent_id().value();
   auto it = agents_.find(agent_id);
   if (it == agents_.end()) {
     return responder.respond(
         http::Response::text(400, fmt::format("No agent found with specified ID '{}'", agent_id)));
   }
   Agent& agent = it->second;
-  auto resources = resourcesFromProto(reserve ? call.reserve_resources().resources()
-                                              : call.unreserve_resources().resources());
+  auto resources = resourcesFromProto(
+      type == Type::RESERVE_RESOURCES     ? call.reserve_resources().resources()
+      : type == Type::UNRESERVE_RESOURCES ? call.unreserve_resources().resources()
+      : type == Type::CREATE_VOLUMES      ? call.create_volumes().volumes()
+                                          : call.destroy_volumes().volumes());
   if (!resources) {
     return responder.respond(http::Response::text(400, resources.error().message()));
   }
   Resources from;
   Resources to;
-  if (reserve) {
-    if (Status s = validateReserve(*resources, "", "", true); !s.isOk()) {
-      return responder.respond(http::Response::text(400, s.message()));
-    }
-    to = *resources;
-    from = popped(to);
-    if (call.reserve_resources().source_size() > 0) {
-      auto source = resourcesFromProto(call.reserve_resources().source());
-      if (!source || source->toUnreserved() != to.toUnreserved()) {
-        return responder.respond(
-            http::Response::text(400, "Invalid RESERVE operation: 'source' does not match"));
+  switch (type) {
+    case Type::RESERVE_RESOURCES: {
+      if (Status s = validateReserve(*resources, "", "", true); !s.isOk()) {
+        return responder.respond(http::Response::text(400, s.message()));
       }
-      from = *source;
+      to = *resources;
+      from = popped(to);
+      if (call.reserve_resources().source_size() > 0) {
+        auto source = resourcesFromProto(call.reserve_resources().source());
+        if (!source || source->toUnreserved() != to.toUnreserved()) {
+          return responder.respond(
+              http::Response::text(400, "Invalid RESERVE operation: 'source' does not match"));
+        }
+        from = *source;
+      }
+      break;
     }
-  } else {
-    if (Status s = validateUnreserve(*resources); !s.isOk()) {
-      return responder.respond(http::Response::text(400, s.message()));
-    }
-    from = *resources;
-    to = popped(from);
+    case Type::UNRESERVE_RESOURCES:
+      if (Status s = validateUnreserve(*resources); !s.isOk()) {
+        return responder.respond(http::Response::text(400, s.message()));
+      }
+      from = *resources;
+      to = popped(from);
+      break;
+    case Type::CREATE_VOLUMES:
+      if (Status s = validateVolumes(*resources, "CREATE"); !s.isOk()) {
+        return responder.respond(http::Response::text(400, s.message()));
+      }
+      for (const Resource& v : *resources) {
+        for (const Resource& existing : agent.total.persistentVolumes()) {
+          if (existing.disk.persistence_id == v.disk.persistence_id && existing.role == v.role) {
+            return responder.respond(http::Response::text(
+                409, fmt::format("Persistent volume '{}' already exists on agent {}",
+                                 v.disk.persistence_id, agent.id)));
+          }
+        }
+      }
+      to = *resources;
+      from = withoutDiskInfo(to);
+      break;
+    default:
+      if (Status s = validateVolumes(*resources, "DESTROY"); !s.isOk()) {
+        return responder.respond(http::Response::text(400, s.message()));
+      }
+      if (Status s = volumesInUse(agent, *resources); !s.isOk()) {
+        return responder.respond(http::Response::text(409, s.message()));
+      }
+      from = *resources;
+      to = withoutDiskInfo(from);
+      break;
   }
   // Only unallocated resources can change: take back the offers on this agent first, as Mesos
   // does, when what is free now does not hold them.

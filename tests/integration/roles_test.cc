@@ -396,6 +396,28 @@ TEST(RolesEndToEnd, OperatorReservesAndUnreservesUnallocatedResources) {
   too_much.replace(too_much.find("\"value\":1}"), 10, "\"value\":9}");
   EXPECT_EQ(operatorCall(cluster, too_much).status, 409);
 
+  // The operator can also make a persistent volume on reserved disk, and destroy it.
+  const std::string disk = R"({"name":"disk","type":"SCALAR","scalar":{"value":10},
+      "reservations":[{"type":"DYNAMIC","role":"eng","principal":"op"}])";
+  const std::string volume = disk.substr(0, disk.size()) +
+      R"(,"disk":{"persistence":{"id":"opvol"},"volume":{"container_path":"data","mode":"RW"}}})";
+  EXPECT_EQ(operatorCall(cluster, fmt::format(R"({{"type":"RESERVE_RESOURCES","reserve_resources":{{
+      "agent_id":{{"value":"{}"}},"resources":[{}}}]}}}})", agent_id, disk)).status, 202);
+  auto created = operatorCall(cluster, fmt::format(R"({{"type":"CREATE_VOLUMES","create_volumes":{{
+      "agent_id":{{"value":"{}"}},"volumes":[{}]}}}})", agent_id, volume));
+  EXPECT_EQ(created.status, 202) << created.body;
+  const std::string volume_dir = cluster.dir() + "/agent0/volumes/roles/eng/opvol";
+  EXPECT_TRUE(eventually([&] { return std::filesystem::exists(volume_dir); }));
+  // The same id twice: 409.
+  EXPECT_EQ(operatorCall(cluster, fmt::format(R"({{"type":"CREATE_VOLUMES","create_volumes":{{
+      "agent_id":{{"value":"{}"}},"volumes":[{}]}}}})", agent_id, volume)).status, 409);
+  auto destroyed = operatorCall(cluster, fmt::format(R"({{"type":"DESTROY_VOLUMES","destroy_volumes":{{
+      "agent_id":{{"value":"{}"}},"volumes":[{}]}}}})", agent_id, volume));
+  EXPECT_EQ(destroyed.status, 202) << destroyed.body;
+  EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(volume_dir); }));
+  EXPECT_EQ(operatorCall(cluster, fmt::format(R"({{"type":"UNRESERVE_RESOURCES","unreserve_resources":{{
+      "agent_id":{{"value":"{}"}},"resources":[{}}}]}}}})", agent_id, disk)).status, 202);
+
   const std::string unreserve = fmt::format(R"({{"type":"UNRESERVE_RESOURCES","unreserve_resources":{{
       "agent_id":{{"value":"{}"}},
       "resources":[{{"name":"cpus","type":"SCALAR","scalar":{{"value":1}},
