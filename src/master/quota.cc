@@ -83,6 +83,16 @@ Status Master::validateQuotaConfig(const quota::QuotaConfig& config) const {
   if (Status s = validateScalars(config.role(), "limits", config.limits()); !s.isOk()) {
     return s;
   }
+  for (const auto& [name, limit] : config.limits()) {
+    // The allocator's quota holds limits as resources, where a zero quantity cannot be told
+    // from "no limit": refuse it rather than silently lift the limit.
+    if (scalarToMilli(limit.value()) == 0) {
+      return invalid(fmt::format(
+          "Role '{}' has a limit of 0 for '{}': zero limits are not supported (use a small "
+          "positive limit)",
+          config.role(), name));
+    }
+  }
   for (const auto& [name, guarantee] : config.guarantees()) {
     auto limit = config.limits().find(name);
     if (limit != config.limits().end() &&

@@ -437,6 +437,10 @@ TEST(RolesEndToEnd, QuotaIsValidatedPersistedAndLimitsTheRole) {
   auto bad = operatorCall(cluster, R"({"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[
       {"role":"lim","guarantees":{"cpus":{"value":2}},"limits":{"cpus":{"value":1}}}]}})");
   EXPECT_EQ(bad.status, 400) << bad.body;
+  // A zero limit cannot be held by the allocator: refused, not silently lifted.
+  auto zero = operatorCall(cluster, R"({"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[
+      {"role":"lim","limits":{"cpus":{"value":0}}}]}})");
+  EXPECT_EQ(zero.status, 400) << zero.body;
   // Guarantee above the cluster: refused without force.
   auto big = operatorCall(cluster, R"({"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[
       {"role":"lim","guarantees":{"cpus":{"value":40}}}]}})");
