@@ -941,8 +941,13 @@ Status Allocator::recoverResources(const std::string& framework_id, const std::s
   if (!agent) {
     return unknownAgent(agent_id);
   }
-  const auto role_handle = findRole(role);
-  const auto seat = role_handle ? findSeat(*framework, *role_handle) : std::nullopt;
+  // A framework has few roles: comparing names beats hashing one.
+  std::optional<uint32_t> seat;
+  for (uint32_t candidate : frameworks_[*framework].seats) {
+    if (roles_[seats_[candidate].role].name == role) {
+      seat = candidate;
+    }
+  }
   Agent& a = agents_[*agent];
   const auto entry = std::find_if(a.allocations.begin(), a.allocations.end(),
                                   [&](const auto& item) { return seat && item.first == *seat; });
@@ -976,8 +981,13 @@ Status Allocator::updateAllocation(const std::string& framework_id, const std::s
   if (!agent) {
     return unknownAgent(agent_id);
   }
-  const auto role_handle = findRole(role);
-  const auto seat = role_handle ? findSeat(*framework, *role_handle) : std::nullopt;
+  // A framework has few roles: comparing names beats hashing one.
+  std::optional<uint32_t> seat;
+  for (uint32_t candidate : frameworks_[*framework].seats) {
+    if (roles_[seats_[candidate].role].name == role) {
+      seat = candidate;
+    }
+  }
   Agent& a = agents_[*agent];
   const auto entry = std::find_if(a.allocations.begin(), a.allocations.end(),
                                   [&](const auto& item) { return seat && item.first == *seat; });

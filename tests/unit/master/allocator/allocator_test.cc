@@ -647,9 +647,15 @@ TEST_F(AllocatorTest, NewFrameworksShareSettledAgentsInDrfOrder) {
 }
 
 TEST(AllocatorIncludesTest, DependsOnlyOnTheStandardLibraryAndCommon) {
-  const auto folder =
+  // __FILE__ may be relative to the build directory; ctest runs in a folder below it.
+  const auto relative =
       std::filesystem::path(__FILE__).parent_path() / "../../../../src/master/allocator";
-  ASSERT_TRUE(std::filesystem::exists(folder)) << folder;
+  auto folder = relative;
+  for (auto base = std::filesystem::current_path();
+       !std::filesystem::exists(folder) && base != base.parent_path(); base = base.parent_path()) {
+    folder = base / relative;
+  }
+  ASSERT_TRUE(std::filesystem::exists(folder)) << relative;
   int files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(folder)) {
     const std::string extension = entry.path().extension().string();
