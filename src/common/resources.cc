@@ -37,14 +37,19 @@ std::string formatMilli(int64_t milli) {
 
 bool sameKey(const Resource& a, const Resource& b) { return a.sameKey(b); }
 
+// Compares reservation stacks without building them: an empty stack with a role is the same as
+// one explicit static reservation for that role (no principal, no labels).
 bool sameStack(const Resource& a, const Resource& b) {
   if (a.role != b.role) {
     return false;
   }
-  if (a.reservations.empty() && b.reservations.empty()) {
-    return true;
+  if (a.reservations.size() == b.reservations.size()) {
+    return a.reservations == b.reservations;
   }
-  return a.reservationStack() == b.reservationStack();
+  const std::vector<Reservation>& stack = a.reservations.empty() ? b.reservations : a.reservations;
+  const std::vector<Reservation>& other = a.reservations.empty() ? a.reservations : b.reservations;
+  return other.empty() && stack.size() == 1 && stack[0].type == Reservation::Type::kStatic &&
+         stack[0].role == a.role && stack[0].principal.empty() && stack[0].labels.empty();
 }
 
 std::string labelsText(const std::vector<std::pair<std::string, std::string>>& labels) {
