@@ -800,6 +800,23 @@ TEST(RolesEndToEnd, ExplainFairShareWhenFrameworksWithLowerSharesComeFirst) {
       << cluster.get("/master/explain?framework_id=" + b.frameworkId());
 }
 
+TEST(RolesEndToEnd, ExplainHeadroomAndInactive) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512");
+  // Every cpu is guaranteed to role "g": none is offered to others (headroom).
+  ASSERT_EQ(operatorCall(cluster, R"({"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[
+      {"role":"g","guarantees":{"cpus":{"value":2}}}]}})").status, 200);
+  Scheduler x(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(x.subscribe(frameworkInfo("x", {"x"})));
+  const std::string query = "framework_id=" + x.frameworkId();
+  EXPECT_TRUE(eventually([&] { return explainCode(cluster, query) == "HEADROOM"; }, 10s))
+      << cluster.get("/master/explain?" + query);
+  // Disconnected (within its failover timeout): inactive.
+  x.close();
+  EXPECT_TRUE(eventually([&] { return explainCode(cluster, query) == "INACTIVE"; }, 10s))
+      << cluster.get("/master/explain?" + query);
+}
+
 // Weighted DRF through the operator API: roles of weights 2 and 1, two greedy frameworks taking
 // one cpu per task, converge to 4 and 2 cpus of the agent's 6.
 TEST(RolesEndToEnd, WeightsTwoToOneSplitTheClusterTwoToOne) {
