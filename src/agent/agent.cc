@@ -75,6 +75,7 @@ Result<uint16_t> Agent::start() {
   log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, *port,
              flags_.master, resources_.toString());
   recover();
+  recoverCheckpointedResources();
   recoverContainers();
   if (detector_) {
     detector_->start();

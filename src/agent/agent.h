@@ -212,6 +212,16 @@ class Agent {
                              v1::TaskStatus::Reason reason, const std::string& message,
                              const std::string& executor_id);
 
+  // volumes.cc: checkpointed resources (reservations, persistent volumes) and volume mounts.
+  // Replaces the flag-given total with the checkpointed one, if any (called before registering).
+  void recoverCheckpointedResources();
+  void checkpointResources(const internal::AgentEvent::CheckpointResources& update);
+  // Where a persistent volume lives: <work_dir>/volumes/roles/<role>/<persistence id>.
+  std::string volumePath(const Resource& volume) const;
+  // Makes each persistent volume among the task's resources visible at
+  // <sandbox>/<container_path>. Fails (with a message) when one cannot be made.
+  Status linkVolumes(const Executor& executor, const v1::TaskInfo& task);
+
   // state_json.cc
   http::Response stateJson() const;
   http::Response metricsJson() const;

@@ -72,6 +72,11 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
   if (ec) {
     return fail(fmt::format("Failed to create sandbox {}: {}", dir.string(), ec.message()));
   }
+  for (const auto& [task_id, task] : executor.queued_tasks) {
+    if (Status linked = linkVolumes(executor, task); !linked.isOk()) {
+      return fail(linked.message());
+    }
+  }
   if (Status s = assignGpus(executor); !s.isOk()) {
     return failLaunch(executor, s.message());
   }

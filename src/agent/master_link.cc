@@ -200,6 +200,9 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
     case internal::AgentEvent::RUN_TASK_GROUP:
       runTaskGroup(event.run_task_group());
       break;
+    case internal::AgentEvent::CHECKPOINT_RESOURCES:
+      checkpointResources(event.checkpoint_resources());
+      break;
     case internal::AgentEvent::KILL_TASK:
       killTask(event.kill_task());
       break;
@@ -280,6 +283,15 @@ void Agent::runTask(const internal::AgentEvent::RunTask& run) {
   }
   log_->info("task_received framework_id={} task_id={} executor_id={}", fw_id,
              task.task_id().value(), executor_id);
+  if (!executor.directory.empty()) {
+    if (Status linked = linkVolumes(executor, task); !linked.isOk()) {
+      executor.task_states[task.task_id().value()] = v1::TASK_FAILED;
+      statusUpdate(fw_id, agentStatus(task.task_id().value(), v1::TASK_FAILED,
+                                      v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
+                                      linked.message(), executor_id));
+      return;
+    }
+  }
   if (executor.state == Executor::State::kRunning) {
     launchOnExecutor(executor, task);
   } else {

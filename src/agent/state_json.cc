@@ -122,6 +122,21 @@ http::Response Agent::stateJson() const {
   w.key("start_time"); w.value(start_time_);
   w.key("master_hostname"); w.value(master_hostname_);
   w.key("resources"); writeResourcesModel(w, resources_);
+  // As Mesos's agent: what is reserved, by role, and what is not.
+  w.key("unreserved_resources"); writeResourcesModel(w, resources_.unreserved());
+  w.key("reserved_resources");
+  w.beginObject();
+  {
+    std::map<std::string, Resources> by_role;
+    for (const Resource& r : resources_.reserved()) {
+      by_role[r.role] += r;
+    }
+    for (const auto& [role, reserved] : by_role) {
+      w.key(role);
+      writeResourcesModel(w, reserved);
+    }
+  }
+  w.endObject();
   w.key("attributes");
   w.beginObject();
   for (const auto& a : info_.attributes()) {

@@ -5,6 +5,7 @@
 #include "cli/execute.h"
 #include "cli/lists.h"
 #include "cli/ops.h"
+#include "cli/roles.h"
 
 int main(int argc, char** argv) {
   using namespace plateau::cli;
@@ -83,6 +84,29 @@ int main(int argc, char** argv) {
   mstop->add_option("hosts", hosts, "Hostnames or ips, as in the schedule")->required();
   mstop->add_option("--master", master, "Master address (host:port or zk://)");
   mstop->callback([&] { std::exit(maintenanceStartStop(master, hosts, false)); });
+
+  std::string guarantee, limit, what;
+  bool force = false;
+  auto* quota = app.add_subcommand("quota", "Role quota (guarantees and limits)");
+  quota->require_subcommand(1);
+  auto* qget = quota->add_subcommand("get", "Show every role's quota");
+  qget->add_option("--master", master, "Master address (host:port or zk://)");
+  qget->add_flag("--json", json, "Print JSON (Mesos's QuotaStatus)");
+  qget->callback([&] { std::exit(quotaGet(master, json)); });
+  auto* qset = quota->add_subcommand("set", "Set a role's quota (no flags: remove it)");
+  qset->add_option("role", what, "Role")->required();
+  qset->add_option("--guarantee", guarantee, "Guaranteed resources, e.g. 'cpus:2;mem:1024'");
+  qset->add_option("--limit", limit, "Resource limits, e.g. 'cpus:4;mem:4096'");
+  qset->add_flag("--force", force, "Skip the cluster capacity check");
+  qset->add_option("--master", master, "Master address (host:port or zk://)");
+  qset->callback([&] { std::exit(quotaSet(master, what, guarantee, limit, force)); });
+
+  auto* explain_cmd =
+      app.add_subcommand("explain", "Why a framework or a role gets no offers right now");
+  explain_cmd->add_option("what", what, "Framework id or role")->required();
+  explain_cmd->add_option("--master", master, "Master address (host:port or zk://)");
+  explain_cmd->add_flag("--json", json, "Print JSON");
+  explain_cmd->callback([&] { std::exit(explain(master, what, json)); });
 
   auto* weights = app.add_subcommand("weights", "Role weights");
   weights->require_subcommand(1);

@@ -329,6 +329,23 @@ class Reader {
   };
 
   Status readField(const json::Value& value, Message* message, const FieldDescriptor& field) {
+    if (field.is_map() && value.isObject()) {
+      // A map arrives as a JSON object keyed by the map's keys (Mesos's form).
+      const Reflection& reflection = *message->GetReflection();
+      for (const json::Member& member : value.asObject()) {
+        Message* entry = reflection.AddMessage(message, &field);
+        const FieldDescriptor& key = *entry->GetDescriptor()->map_key();
+        const FieldDescriptor& mapped = *entry->GetDescriptor()->map_value();
+        Status status = readValue(json::Value(member.key), entry, key);
+        if (status.isOk()) {
+          status = readValue(member.value, entry, mapped);
+        }
+        if (!status.isOk()) {
+          return status;
+        }
+      }
+      return Status::ok();
+    }
     if (!field.is_repeated()) {
       if (value.isArray()) {
         return fail(fmt::format("expected {}, got an array", describe(field)));
@@ -507,6 +524,31 @@ void writeJson(json::Writer& writer, const Message& message) {
     writer.key(field.name());
     if (!field.is_repeated()) {
       writeSingular(writer, message, reflection, field);
+      continue;
+    }
+    if (field.is_map()) {
+      // As Mesos (stout) prints maps: a JSON object keyed by the map's keys.
+      writer.beginObject();
+      int size = reflection.FieldSize(message, &field);
+      for (int index = 0; index < size; ++index) {
+        const Message& entry = reflection.GetRepeatedMessage(message, &field, index);
+        const Reflection& entry_reflection = *entry.GetReflection();
+        const FieldDescriptor& key = *entry.GetDescriptor()->map_key();
+        const FieldDescriptor& value = *entry.GetDescriptor()->map_value();
+        std::string name;
+        switch (key.cpp_type()) {
+          case FieldDescriptor::CPPTYPE_STRING: name = entry_reflection.GetString(entry, &key); break;
+          case FieldDescriptor::CPPTYPE_INT32: name = std::to_string(entry_reflection.GetInt32(entry, &key)); break;
+          case FieldDescriptor::CPPTYPE_INT64: name = std::to_string(entry_reflection.GetInt64(entry, &key)); break;
+          case FieldDescriptor::CPPTYPE_UINT32: name = std::to_string(entry_reflection.GetUInt32(entry, &key)); break;
+          case FieldDescriptor::CPPTYPE_UINT64: name = std::to_string(entry_reflection.GetUInt64(entry, &key)); break;
+          case FieldDescriptor::CPPTYPE_BOOL: name = entry_reflection.GetBool(entry, &key) ? "true" : "false"; break;
+          default: break;
+        }
+        writer.key(name);
+        writeSingular(writer, entry, entry_reflection, value);
+      }
+      writer.endObject();
       continue;
     }
     writer.beginArray();

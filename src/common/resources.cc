@@ -35,8 +35,32 @@ std::string formatMilli(int64_t milli) {
   return text;
 }
 
-bool sameKey(const Resource& a, const Resource& b) {
-  return a.type == b.type && a.name == b.name && a.role == b.role;
+bool sameKey(const Resource& a, const Resource& b) { return a.sameKey(b); }
+
+// Compares reservation stacks without building them: an empty stack with a role is the same as
+// one explicit static reservation for that role (no principal, no labels).
+bool sameStack(const Resource& a, const Resource& b) {
+  if (a.role != b.role) {
+    return false;
+  }
+  if (a.reservations.size() == b.reservations.size()) {
+    return a.reservations == b.reservations;
+  }
+  const std::vector<Reservation>& stack = a.reservations.empty() ? b.reservations : a.reservations;
+  const std::vector<Reservation>& other = a.reservations.empty() ? a.reservations : b.reservations;
+  return other.empty() && stack.size() == 1 && stack[0].type == Reservation::Type::kStatic &&
+         stack[0].role == a.role && stack[0].principal.empty() && stack[0].labels.empty();
+}
+
+std::string labelsText(const std::vector<std::pair<std::string, std::string>>& labels) {
+  std::string text = "{";
+  for (size_t i = 0; i < labels.size(); ++i) {
+    text += (i == 0 ? "" : ", ") + labels[i].first;
+    if (!labels[i].second.empty()) {
+      text += ": " + labels[i].second;
+    }
+  }
+  return text + "}";
 }
 
 }  // namespace
@@ -222,10 +246,87 @@ bool Resource::empty() const {
   return true;
 }
 
+bool Resource::dynamicallyReserved() const {
+  return !reservations.empty() && reservations.back().type == Reservation::Type::kDynamic;
+}
+
+std::vector<Reservation> Resource::reservationStack() const {
+  if (!reservations.empty() || role == "*") {
+    return reservations;
+  }
+  Reservation implicit;
+  implicit.type = Reservation::Type::kStatic;
+  implicit.role = role;
+  return {implicit};
+}
+
+void Resource::pushReservation(Reservation reservation) {
+  reservations = reservationStack();
+  role = reservation.role;
+  reservations.push_back(std::move(reservation));
+}
+
+void Resource::popReservation() {
+  reservations = reservationStack();
+  if (!reservations.empty()) {
+    reservations.pop_back();
+  }
+  role = reservations.empty() ? "*" : reservations.back().role;
+}
+
+bool Resource::sameKey(const Resource& other) const {
+  return type == other.type && name == other.name && sameStack(*this, other) &&
+         disk == other.disk;
+}
+
+bool operator==(const Resource& a, const Resource& b) {
+  if (!a.sameKey(b)) {
+    return false;
+  }
+  switch (a.type) {
+    case ResourceType::kScalar:
+      return a.scalar_milli == b.scalar_milli;
+    case ResourceType::kRanges:
+      return a.ranges == b.ranges;
+    case ResourceType::kSet:
+      return a.items == b.items;
+  }
+  return false;
+}
+
 std::string Resource::toString() const {
   std::string text = name;
-  if (role != "*") {
+  const bool simple =
+      reservations.empty() ||
+      (reservations.size() == 1 && reservations[0].type == Reservation::Type::kStatic &&
+       reservations[0].principal.empty() && reservations[0].labels.empty());
+  if (role != "*" && simple) {
     text += fmt::format("({})", role);
+  } else if (role != "*") {
+    text += "(reservations: [";
+    for (size_t i = 0; i < reservations.size(); ++i) {
+      const Reservation& r = reservations[i];
+      text += fmt::format("{}({},{}", i == 0 ? "" : ",",
+                          r.type == Reservation::Type::kStatic ? "STATIC" : "DYNAMIC", r.role);
+      if (!r.principal.empty()) {
+        text += "," + r.principal;
+      }
+      if (!r.labels.empty()) {
+        text += "," + labelsText(r.labels);
+      }
+      text += ")";
+    }
+    text += "])";
+  }
+  if (!disk.empty()) {
+    text += "[" + disk.persistence_id;
+    if (disk.has_volume) {
+      text += ":" + disk.container_path;
+      if (disk.mode == DiskInfo::Mode::kRO) {
+        text += ":ro";
+      }
+    }
+    text += "]";
   }
   text += ':';
   switch (type) {
@@ -332,6 +433,9 @@ Resources& Resources::operator-=(const Resource& resource) {
   if (entry == nullptr) {
     return *this;
   }
+  if (resource.persistentVolume() && entry->scalar_milli != resource.scalar_milli) {
+    return *this;  // a volume is taken whole or not at all
+  }
   switch (resource.type) {
     case ResourceType::kScalar:
       entry->scalar_milli = std::max<int64_t>(0, entry->scalar_milli - resource.scalar_milli);
@@ -369,6 +473,9 @@ bool Resources::contains(const Resource& resource) const {
   const Resource* entry = find(resource);
   if (entry == nullptr) {
     return false;
+  }
+  if (resource.persistentVolume()) {
+    return entry->scalar_milli == resource.scalar_milli;
   }
   switch (resource.type) {
     case ResourceType::kScalar:
@@ -432,6 +539,49 @@ Resources Resources::allocatableTo(std::string_view role) const {
 bool Resources::unreservedOnly() const {
   return std::all_of(entries_.begin(), entries_.end(),
                      [](const Resource& entry) { return entry.role == "*"; });
+}
+
+Resources Resources::reservedTo(std::string_view role) const {
+  Resources result;
+  for (const Resource& entry : entries_) {
+    if (entry.role == role) {
+      result.entries_.push_back(entry);
+    }
+  }
+  return result;
+}
+
+Resources Resources::unreserved() const { return reservedTo("*"); }
+
+Resources Resources::reserved() const {
+  Resources result;
+  for (const Resource& entry : entries_) {
+    if (entry.role != "*") {
+      result.entries_.push_back(entry);
+    }
+  }
+  return result;
+}
+
+Resources Resources::persistentVolumes() const {
+  Resources result;
+  for (const Resource& entry : entries_) {
+    if (entry.persistentVolume()) {
+      result.entries_.push_back(entry);
+    }
+  }
+  return result;
+}
+
+Resources Resources::toUnreserved() const {
+  Resources result;
+  for (Resource entry : entries_) {
+    entry.role = "*";
+    entry.reservations.clear();
+    entry.disk = DiskInfo{};
+    result += entry;
+  }
+  return result;
 }
 
 std::string Resources::toString() const {

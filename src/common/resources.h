@@ -10,6 +10,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/status.h"
@@ -67,6 +68,29 @@ enum class ResourceType { kScalar, kRanges, kSet };
 
 std::string_view toString(ResourceType type);
 
+// One level of a reservation stack (Mesos's Resource.ReservationInfo). The first entry of a
+// stack is the outermost reservation; each further one refines it to a sub-role.
+struct Reservation {
+  enum class Type { kStatic, kDynamic };
+  Type type = Type::kStatic;
+  std::string role;
+  std::string principal;                                 // dynamic reservations: who made it
+  std::vector<std::pair<std::string, std::string>> labels;  // Mesos Labels (key, value)
+  friend bool operator==(const Reservation&, const Reservation&) = default;
+};
+
+// Mesos's Resource.DiskInfo, as far as persistent volumes need it.
+struct DiskInfo {
+  enum class Mode { kRW, kRO };
+  std::string persistence_id;         // empty: no persistent volume
+  std::string persistence_principal;
+  bool has_volume = false;
+  std::string container_path;         // the volume's path inside the sandbox
+  Mode mode = Mode::kRW;
+  bool empty() const { return persistence_id.empty() && !has_volume; }
+  friend bool operator==(const DiskInfo&, const DiskInfo&) = default;
+};
+
 // One named resource of one role. Only the field that matches `type` is meaningful.
 struct Resource {
   std::string name;
@@ -76,6 +100,11 @@ struct Resource {
   std::set<std::string> items;
   // "*" is unreserved; any other value names the role the resource is reserved for.
   std::string role = "*";
+  // The full reservation stack; `role` is always the role of its last entry. Empty with a role
+  // other than "*" means one static reservation for `role` (what "cpus(eng):2" says).
+  std::vector<Reservation> reservations;
+  // Set on disk resources that carry a persistence id and/or a volume.
+  DiskInfo disk;
 
   static Resource makeScalar(std::string name, double value, std::string role = "*");
   static Resource makeRanges(std::string name, Ranges ranges, std::string role = "*");
@@ -84,10 +113,24 @@ struct Resource {
   double scalar() const { return milliToScalar(scalar_milli); }
   // A scalar <= 0, no ranges, or no items: such an entry is never stored in Resources.
   bool empty() const;
-  // Mesos's text form: "cpus:2", "cpus(eng):0.5", "ports:[1-2]", "disks:{a, b}".
+  // Mesos's text form: "cpus:2", "cpus(eng):0.5", "ports:[1-2]", "disks:{a, b}"; a dynamic or
+  // refined reservation prints its stack, "cpus(reservations: [(STATIC,eng),(DYNAMIC,eng/a,p)]):1",
+  // and a persistent volume "[id:container_path]" after it.
   std::string toString() const;
 
-  friend bool operator==(const Resource&, const Resource&) = default;
+  bool reserved() const { return role != "*"; }
+  bool dynamicallyReserved() const;
+  bool persistentVolume() const { return !disk.persistence_id.empty(); }
+  // The stack with the implicit static reservation spelled out (empty when unreserved).
+  std::vector<Reservation> reservationStack() const;
+  // Pushes a reservation (a dynamic reservation or refinement) and updates `role`.
+  void pushReservation(Reservation reservation);
+  // Pops the innermost reservation (UNRESERVE) and updates `role`.
+  void popReservation();
+  // Same name, type, reservation stack and disk: such entries are summed in Resources.
+  bool sameKey(const Resource& other) const;
+
+  friend bool operator==(const Resource& a, const Resource& b);
 };
 
 // A bag of resources keyed by (name, role, type), e.g. an agent's total or an offer.
@@ -130,6 +173,14 @@ class Resources {
   Resources allocatableTo(std::string_view role) const;
   // True when every entry is unreserved.
   bool unreservedOnly() const;
+  // The entries reserved (statically or dynamically) for `role` exactly, or unreserved ones.
+  Resources reservedTo(std::string_view role) const;
+  Resources unreserved() const;
+  Resources reserved() const;
+  // Entries that are persistent volumes.
+  Resources persistentVolumes() const;
+  // Each entry with its reservation stack and disk info dropped (what a quota or a filter counts).
+  Resources toUnreserved() const;
 
   // "cpus:2; mem:1024; ports:[31000-32000]"; "" when empty.
   std::string toString() const;

@@ -514,6 +514,139 @@ Result<uint64_t> jsonUnsigned(const JsonValue& value, std::string_view name) {
   return parseUnsigned(value.text, name);
 }
 
+Result<std::vector<std::pair<std::string, std::string>>> labelsFromJson(const JsonValue* labels,
+                                                                       std::string_view name) {
+  std::vector<std::pair<std::string, std::string>> out;
+  if (labels == nullptr) {
+    return out;
+  }
+  const JsonValue* list = labels->member("labels");
+  if (labels->kind != JsonValue::Kind::kObject || list == nullptr ||
+      list->kind != JsonValue::Kind::kArray) {
+    return invalid(fmt::format("resource '{}' has malformed labels", name));
+  }
+  for (const JsonValue& label : list->elements) {
+    const JsonValue* key = label.member("key");
+    const JsonValue* value = label.member("value");
+    if (key == nullptr || key->kind != JsonValue::Kind::kString ||
+        (value != nullptr && value->kind != JsonValue::Kind::kString)) {
+      return invalid(fmt::format("resource '{}' has a label without a string key", name));
+    }
+    out.emplace_back(key->text, value == nullptr ? "" : value->text);
+  }
+  return out;
+}
+
+// "reservations" (the refinement stack), or the deprecated "role" (already read) with an
+// optional "reservation" ({"principal", "labels"}) meaning a dynamic reservation; and "disk".
+Status reservationsFromJson(const JsonValue& json, Resource& resource) {
+  const JsonValue* stack = json.member("reservations");
+  const JsonValue* single = json.member("reservation");
+  if (stack != nullptr) {
+    if (stack->kind != JsonValue::Kind::kArray) {
+      return Status(StatusCode::kInvalidArgument,
+                    fmt::format("resource '{}' has 'reservations' that is not an array", resource.name));
+    }
+    if (!stack->elements.empty() && (json.member("role") != nullptr || single != nullptr)) {
+      return Status(StatusCode::kInvalidArgument,
+                    fmt::format("resource '{}' sets 'reservations' and the deprecated 'role' or "
+                                "'reservation'", resource.name));
+    }
+    for (const JsonValue& element : stack->elements) {
+      const JsonValue* type = element.member("type");
+      const JsonValue* role = element.member("role");
+      const JsonValue* principal = element.member("principal");
+      if (type == nullptr || type->kind != JsonValue::Kind::kString ||
+          (type->text != "STATIC" && type->text != "DYNAMIC") || role == nullptr ||
+          role->kind != JsonValue::Kind::kString) {
+        return Status(StatusCode::kInvalidArgument,
+                      fmt::format("resource '{}' has a reservation without a 'type' (STATIC or "
+                                  "DYNAMIC) and a 'role'", resource.name));
+      }
+      if (Status status = validateRole(role->text, resource.name);
+          !status.isOk() || role->text == "*") {
+        return status.isOk() ? Status(StatusCode::kInvalidArgument,
+                                      fmt::format("resource '{}' reserves for role '*'", resource.name))
+                             : status;
+      }
+      Reservation reservation;
+      reservation.type =
+          type->text == "STATIC" ? Reservation::Type::kStatic : Reservation::Type::kDynamic;
+      reservation.role = role->text;
+      if (principal != nullptr && principal->kind == JsonValue::Kind::kString) {
+        reservation.principal = principal->text;
+      }
+      auto labels = labelsFromJson(element.member("labels"), resource.name);
+      if (!labels) {
+        return labels.error();
+      }
+      reservation.labels = std::move(*labels);
+      if (!resource.reservations.empty()) {
+        const std::string& outer = resource.reservations.back().role;
+        if (!reservation.role.starts_with(outer + "/")) {
+          return Status(StatusCode::kInvalidArgument,
+                        fmt::format("resource '{}': refined reservation role '{}' is not a "
+                                    "sub-role of '{}'", resource.name, reservation.role, outer));
+        }
+      }
+      resource.reservations.push_back(std::move(reservation));
+    }
+    if (!resource.reservations.empty()) {
+      resource.role = resource.reservations.back().role;
+    }
+  } else if (single != nullptr) {
+    if (resource.role == "*") {
+      return Status(StatusCode::kInvalidArgument,
+                    fmt::format("resource '{}' has a 'reservation' but no role", resource.name));
+    }
+    Reservation reservation;
+    reservation.type = Reservation::Type::kDynamic;
+    reservation.role = resource.role;
+    if (const JsonValue* principal = single->member("principal");
+        principal != nullptr && principal->kind == JsonValue::Kind::kString) {
+      reservation.principal = principal->text;
+    }
+    auto labels = labelsFromJson(single->member("labels"), resource.name);
+    if (!labels) {
+      return labels.error();
+    }
+    reservation.labels = std::move(*labels);
+    resource.reservations.push_back(std::move(reservation));
+  }
+  if (const JsonValue* disk = json.member("disk"); disk != nullptr) {
+    if (disk->kind != JsonValue::Kind::kObject) {
+      return Status(StatusCode::kInvalidArgument,
+                    fmt::format("resource '{}' has a 'disk' that is not an object", resource.name));
+    }
+    if (const JsonValue* persistence = disk->member("persistence"); persistence != nullptr) {
+      const JsonValue* id = persistence->member("id");
+      if (id == nullptr || id->kind != JsonValue::Kind::kString || id->text.empty()) {
+        return Status(StatusCode::kInvalidArgument,
+                      fmt::format("resource '{}' has a persistence without an id", resource.name));
+      }
+      resource.disk.persistence_id = id->text;
+      if (const JsonValue* principal = persistence->member("principal");
+          principal != nullptr && principal->kind == JsonValue::Kind::kString) {
+        resource.disk.persistence_principal = principal->text;
+      }
+    }
+    if (const JsonValue* volume = disk->member("volume"); volume != nullptr) {
+      const JsonValue* path = volume->member("container_path");
+      if (path == nullptr || path->kind != JsonValue::Kind::kString) {
+        return Status(StatusCode::kInvalidArgument,
+                      fmt::format("resource '{}' has a volume without a container_path",
+                                  resource.name));
+      }
+      resource.disk.has_volume = true;
+      resource.disk.container_path = path->text;
+      const JsonValue* mode = volume->member("mode");
+      resource.disk.mode = mode != nullptr && mode->text == "RO" ? DiskInfo::Mode::kRO
+                                                                 : DiskInfo::Mode::kRW;
+    }
+  }
+  return Status::ok();
+}
+
 Result<Resource> resourceFromJson(const JsonValue& json, size_t index) {
   const std::string owner = fmt::format("resource #{}", index);
   if (json.kind != JsonValue::Kind::kObject) {
@@ -535,6 +668,9 @@ Result<Resource> resourceFromJson(const JsonValue& json, size_t index) {
     resource.role = role->text;
   }
   if (Status status = validateRole(resource.role, resource.name); !status.isOk()) {
+    return std::unexpected(std::move(status));
+  }
+  if (Status status = reservationsFromJson(json, resource); !status.isOk()) {
     return std::unexpected(std::move(status));
   }
   const std::string what = fmt::format("resource '{}'", resource.name);

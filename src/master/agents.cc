@@ -141,9 +141,16 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     }
     log_->info("agent_reregistered agent_id={} hostname={}", id, info.hostname());
   }
+  // The master's books decide the total of an agent it knows: reservations or volumes made
+  // while the agent was away are sent to it below.
+  const bool stale_total = !inserted && total != agent.total;
   agent.info = info;
   agent.ip = call.register_().ip();
   maintenanceAgentAdded(agent);
+  if (stale_total) {
+    agent.info.clear_resources();
+    resourcesToProto(agent.total, agent.info.mutable_resources(), "", ResourceFormat::kPost);
+  }
   agent.version = call.register_().version();
   agent.connected = true;
   agent.last_heard = std::chrono::steady_clock::now();
@@ -164,6 +171,15 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
       std::chrono::duration<double>(flags_.agent_ping_timeout).count() / 2);
   sendToAgent(agent, event);
 
+  if (stale_total) {
+    internal::AgentEvent checkpoint;
+    checkpoint.set_type(internal::AgentEvent::CHECKPOINT_RESOURCES);
+    resourcesToProto(agent.total, checkpoint.mutable_checkpoint_resources()->mutable_resources(),
+                     "", ResourceFormat::kPost);
+    sendToAgent(agent, checkpoint);
+    log_->info("agent_resources_resent agent_id={} reported=\"{}\" total=\"{}\"", id,
+               total.toString(), agent.total.toString());
+  }
   if (agent.ping_timer == 0) {
     agent.ping_timer = loop_.every(flags_.agent_ping_timeout, [this, id] { checkAgentPing(id); });
   }
@@ -186,19 +202,26 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
       addRecoveredFramework(info);
     }
   }
-  std::map<std::string, Resources> used;
+  // (framework, role) -> resources; the role is what the resources' allocation_info says, or
+  // the framework's (only) role.
+  std::map<std::pair<std::string, std::string>, Resources> used;
+  auto roleOf = [](const Framework& fw, const auto& resources) {
+    auto role = allocationRoleOf(resources);
+    return role && !role->empty() ? *role : fw.role;
+  };
   for (const auto& executor : reg.executors()) {
     auto fw = frameworks_.find(executor.framework_id().value());
     auto resources = resourcesFromProto(executor.resources());
     if (fw == frameworks_.end() || !resources) {
       continue;
     }
+    const std::string role = roleOf(fw->second, executor.resources());
     fw->second.executors[agent.id][executor.executor_id().value()] =
-        Executor{executor, *resources};
+        Executor{executor, *resources, role};
     agent.frameworks_with_executors.insert(fw->first);
     fw->second.used += *resources;
     agent.used += *resources;
-    used[fw->first] += *resources;
+    used[{fw->first, role}] += *resources;
   }
   for (const auto& task : reg.tasks()) {
     auto fw = frameworks_.find(task.framework_id().value());
@@ -220,14 +243,18 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     record.info = task;
     record.info.mutable_agent_id()->set_value(agent.id);
     record.resources = *resources;
+    record.role = roleOf(fw->second, task.resources());
     auto added = fw->second.tasks.emplace(task.task_id().value(), std::move(record)).first;
     agent.tasks.emplace(fw->first, task.task_id().value());
     onTaskAdded(added->second.info);
     fw->second.used += *resources;
     agent.used += *resources;
-    used[fw->first] += *resources;
+    used[{fw->first, added->second.role}] += *resources;
   }
-  std::vector<std::pair<std::string, Resources>> used_by_framework(used.begin(), used.end());
+  std::vector<allocator::Allocation> used_by_framework;
+  for (const auto& [key, resources] : used) {
+    used_by_framework.push_back({key.first, key.second, resources});
+  }
   checked(allocator_.addAgent(agent.id, agent.total, used_by_framework));
 }
 
@@ -291,7 +318,8 @@ void Master::agentDisconnected(const std::string& agent_id,
       fw.used -= executor.resources;
       agent.used -= executor.resources;
       if (!executor.resources.empty()) {
-        checked(allocator_.recoverResources(fw.id, agent_id, executor.resources, std::nullopt,
+        checked(allocator_.recoverResources(fw.id, executor.role.empty() ? fw.role : executor.role,
+                                            agent_id, executor.resources, std::nullopt,
                                             std::chrono::steady_clock::now()));
       }
     }
@@ -345,7 +373,9 @@ void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExi
     fw->second.used -= it->second.resources;
     agent.used -= it->second.resources;
     if (!it->second.resources.empty()) {
-      checked(allocator_.recoverResources(fw->second.id, agent.id, it->second.resources, std::nullopt,
+      checked(allocator_.recoverResources(
+          fw->second.id, it->second.role.empty() ? fw->second.role : it->second.role, agent.id,
+          it->second.resources, std::nullopt,
                                   std::chrono::steady_clock::now()));
     }
     executors.erase(it);

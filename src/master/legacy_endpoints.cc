@@ -342,7 +342,7 @@ http::Response Master::tasksJson(const http::Request& request) const {
   };
   for (const auto& [id, fw] : frameworks_) {
     for (const auto& [task_id, task] : fw.tasks) {
-      add(task.info, fw.role);
+      add(task.info, task.role.empty() ? fw.role : task.role);
     }
     for (const auto& task : fw.completed_tasks) {
       add(task, fw.role);
@@ -385,7 +385,7 @@ http::Response Master::rolesJson() const {
     Resources held;
     for (const auto& framework_id : known.second) {
       const Framework& fw = frameworks_.at(framework_id);
-      held += fw.used + fw.offered;
+      held += heldInRole(fw, name, false) + heldInRole(fw, name, true);
     }
     w.beginObject();
     w.key("name"); w.value(name);
@@ -397,6 +397,27 @@ http::Response Master::rolesJson() const {
     }
     w.endArray();
     w.key("resources"); writeResourcesModel(w, held);
+    w.key("allocated"); writeResourcesModel(w, held);
+    if (auto quota = registry_state_.quotas.find(name); quota != registry_state_.quotas.end()) {
+      // Mesos 1.9+: guarantee and limit by name, and what the role consumes.
+      w.key("quota");
+      w.beginObject();
+      w.key("role"); w.value(name);
+      w.key("guarantee");
+      w.beginObject();
+      for (const auto& [resource, scalar] : quota->second.guarantees()) {
+        w.key(resource); w.value(scalar.value());
+      }
+      w.endObject();
+      w.key("limit");
+      w.beginObject();
+      for (const auto& [resource, scalar] : quota->second.limits()) {
+        w.key(resource); w.value(scalar.value());
+      }
+      w.endObject();
+      w.key("consumed"); writeResourcesModel(w, held);
+      w.endObject();
+    }
     w.endObject();
   }
   w.endArray();

@@ -117,6 +117,13 @@ void Master::route(http::Request& request, http::Responder responder) {
   if (isMaintenanceEndpoint(path)) {
     return maintenanceEndpoint(request, std::move(responder));
   }
+  if (path == "/master/quota" || path == "/quota" || path.starts_with("/master/quota/") ||
+      path.starts_with("/quota/")) {
+    return quotaEndpoint(request, std::move(responder));
+  }
+  if (path == "/master/explain" || path == "/explain") {
+    return explainEndpoint(request, std::move(responder));
+  }
   if (isLegacyEndpoint(path)) {
     return legacyEndpoint(request, std::move(responder));
   }

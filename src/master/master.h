@@ -33,8 +33,14 @@
 #include "zookeeper/client.h"
 #include "zookeeper/election.h"
 
+namespace mesos::v1::quota {
+class QuotaConfig;
+class QuotaStatus;
+}  // namespace mesos::v1::quota
+
 namespace mesos::v1::master {
 class Call;
+class Call_UpdateQuota;
 class Call_UpdateWeights;
 class Event;
 class Response_GetAgents;
@@ -57,6 +63,7 @@ namespace internal = plateau::internal;
 
 struct Task {
   v1::Task info;  // state, statuses, resources as /master/state shows them
+  std::string role;  // the role its resources are allocated to
   Resources resources;
   bool resources_released = false;  // given back once the task is terminal
 };
@@ -64,12 +71,16 @@ struct Task {
 struct Executor {
   v1::ExecutorInfo info;
   Resources resources;
+  std::string role;  // the role its resources are allocated to
 };
 
 struct Framework {
   std::string id;
   v1::FrameworkInfo info;
-  std::string role;
+  std::string role;                        // the first of `roles` (for single-role views)
+  std::set<std::string> roles;             // FrameworkInfo.roles, or {FrameworkInfo.role}
+  std::set<std::string> suppressed_roles;  // roles it asked no offers for
+  bool multi_role = false;                 // MULTI_ROLE capability
   bool connected = false;
   bool active = false;
   bool partition_aware = false;
@@ -112,6 +123,7 @@ struct Agent {
 
 struct OfferRecord {
   v1::Offer offer;
+  std::string role;  // the role the resources are allocated to
   Resources resources;
   EventLoop::TimerId timeout_timer = 0;
 };
@@ -169,25 +181,38 @@ class Master {
   Status teardown(Framework& framework);
   Status accept(Framework& framework, const scheduler::Call::Accept& accept);
   Status decline(Framework& framework, const scheduler::Call::Decline& decline);
-  Status revive(Framework& framework);
-  Status suppress(Framework& framework);
+  Status revive(Framework& framework, const scheduler::Call::Revive& revive);
+  Status suppress(Framework& framework, const scheduler::Call::Suppress& suppress);
+
+  // framework_roles.cc: roles, suppressed roles and offer filters of frameworks.
+  // Sets roles, multi_role (and role) from the framework's info.
+  static void setRoles(Framework& framework);
+  allocator::FrameworkSpec frameworkSpec(const Framework& framework) const;
+  // UPDATE_FRAMEWORK: Mesos's rules (same id, user, principal, checkpoint; suppressed roles
+  // among the roles); offers of roles it leaves are rescinded.
+  Status updateFramework(Framework& framework, const scheduler::Call::UpdateFramework& update);
+  // Whether `role` is one of the framework's roles.
+  static Status checkSuppressedRoles(const v1::FrameworkInfo& info,
+                                     const google::protobuf::RepeatedPtrField<std::string>& roles);
   Status kill(Framework& framework, const scheduler::Call::Kill& kill);
   Status shutdownExecutor(Framework& framework, const scheduler::Call::Shutdown& shutdown);
   Status acknowledge(Framework& framework, const scheduler::Call::Acknowledge& ack);
   Status reconcile(Framework& framework, const scheduler::Call::Reconcile& reconcile);
   Status message(Framework& framework, const scheduler::Call::Message& message);
-  void launch(Framework& framework, Agent& agent, const v1::Offer::Operation& operation,
-              Resources& available);
+  void launch(Framework& framework, Agent& agent, const std::string& role,
+              const v1::Offer::Operation& operation, Resources& available);
   void refuseOperation(Framework& framework, const v1::Offer::Operation& operation,
                        const std::string& why);
   // Checks every task passes, LAUNCH or LAUNCH_GROUP; its resources, or why it is refused.
-  Result<Resources> checkTask(Framework& framework, Agent& agent, const v1::TaskInfo& task);
+  Result<Resources> checkTask(Framework& framework, Agent& agent, const std::string& role,
+                              const v1::TaskInfo& task);
   // Records an accepted task (the caller sends it to the agent).
-  void addTask(Framework& framework, Agent& agent, const v1::TaskInfo& task,
-               const Resources& resources, const v1::ExecutorID* executor_id);
+  void addTask(Framework& framework, Agent& agent, const std::string& role,
+               const v1::TaskInfo& task, const Resources& resources,
+               const v1::ExecutorID* executor_id);
   // task_groups.cc
-  void launchGroup(Framework& framework, Agent& agent, const v1::Offer::Operation& operation,
-                   Resources& available);
+  void launchGroup(Framework& framework, Agent& agent, const std::string& role,
+                   const v1::Offer::Operation& operation, Resources& available);
 
   // frameworks.cc: framework lifecycle and events to schedulers
   void send(Framework& framework, const scheduler::Event& event);
@@ -224,6 +249,33 @@ class Master {
   // Persists the weights, then hands them to the allocator; `done` gets the outcome.
   void updateWeights(const mesos::v1::master::Call_UpdateWeights& update,
                      std::function<void(Status)> done);
+
+  // quota.cc: UPDATE_QUOTA / GET_QUOTA and the legacy /master/quota endpoint.
+  static allocator::Quota quotaFromConfig(const mesos::v1::quota::QuotaConfig& config);
+  Status validateQuotaConfig(const mesos::v1::quota::QuotaConfig& config) const;
+  // Validates all configs (all or nothing), persists them, then tells the allocator.
+  void updateQuota(const mesos::v1::master::Call_UpdateQuota& update,
+                   std::function<void(Status)> done);
+  void getQuota(mesos::v1::quota::QuotaStatus* out) const;
+  void quotaEndpoint(const http::Request& request, http::Responder responder);
+  // Rescinds the outstanding offers made to `role` or its sub-roles.
+  void rescindOffersOfRole(const std::string& role);
+
+  // reservations.cc: RESERVE / UNRESERVE / CREATE / DESTROY and the operator calls.
+  // Applies one offer operation to `available` (the accepted offers' resources, allocated to
+  // `role`); InvalidArgument/FailedPrecondition with a message when refused.
+  Status applyOfferOperation(Framework& framework, Agent& agent, const std::string& role,
+                             const v1::Offer::Operation& operation, Resources& available);
+  // FailedPrecondition when a live task on the agent uses one of the volumes.
+  Status volumesInUse(const Agent& agent, const Resources& volumes) const;
+  // Replaces `from` by `to` in the agent's total and sends the new total to the agent.
+  void changeAgentTotal(Agent& agent, const Resources& from, const Resources& to);
+  // RESERVE_RESOURCES / UNRESERVE_RESOURCES / CREATE_VOLUMES / DESTROY_VOLUMES.
+  void operatorReservation(const mesos::v1::master::Call& call, http::Responder responder);
+
+  // explain.cc: GET /master/explain?framework_id=...|role=... (a Plateau extension).
+  void explainEndpoint(const http::Request& request, http::Responder responder);
+
   // Tears a framework down for an operator. InvalidArgument (a 400, as in Mesos) when it is
   // not registered.
   Status teardownFramework(const std::string& framework_id);
@@ -239,6 +291,8 @@ class Master {
   void getTasks(mesos::v1::master::Response_GetTasks* out) const;
   void getState(mesos::v1::master::Response_GetState* out) const;
   void getRoles(mesos::v1::master::Response_GetRoles* out) const;
+  // What the framework holds for `role`: used by its tasks and executors, or offered.
+  Resources heldInRole(const Framework& framework, const std::string& role, bool offered) const;
 
   // operator_events.cc: the SUBSCRIBE stream and the hooks that feed it. The hooks cost
   // nothing while nobody subscribes.

@@ -30,7 +30,8 @@ void Master::allocate() {
     auto agent = agents_.find(allocation.agent_id);
     if (fw == frameworks_.end() || agent == agents_.end() || !fw->second.connected ||
         !agent->second.connected) {
-      checked(allocator_.recoverResources(allocation.framework_id, allocation.agent_id,
+      checked(allocator_.recoverResources(allocation.framework_id, allocation.role,
+                                          allocation.agent_id,
                                   allocation.resources, std::nullopt, started));
       continue;
     }
@@ -49,7 +50,14 @@ void Master::allocate() {
     url->mutable_address()->set_ip(a.info.hostname());
     url->mutable_address()->set_port(a.info.port());
     url->set_path("/slave(1)");
-    resourcesToProto(allocation.resources, offer.mutable_resources(), framework.role);
+    // Frameworks without RESERVATION_REFINEMENT get Mesos's pre-refinement format.
+    bool refinement = false;
+    for (const auto& cap : framework.info.capabilities()) {
+      refinement =
+          refinement || cap.type() == v1::FrameworkInfo::Capability::RESERVATION_REFINEMENT;
+    }
+    resourcesToProto(allocation.resources, offer.mutable_resources(), allocation.role,
+                     refinement ? ResourceFormat::kPost : ResourceFormat::kPre);
     *offer.mutable_attributes() = a.info.attributes();
     auto executors = framework.executors.find(a.id);
     if (executors != framework.executors.end()) {
@@ -57,7 +65,8 @@ void Master::allocate() {
         offer.add_executor_ids()->set_value(executor_id);
       }
     }
-    offer.mutable_allocation_info()->set_role(framework.role);
+    offer.mutable_allocation_info()->set_role(allocation.role);
+    record.role = allocation.role;
     if (const v1::Unavailability* unavailability = agentUnavailability(a.id)) {
       *offer.mutable_unavailability() = *unavailability;
     }
@@ -122,7 +131,7 @@ void Master::removeOffer(const std::string& offer_id,
     agent->second.offered -= record.resources;
   }
   // Declined or rescinded resources are offered again at the next round, not at once.
-  checked(allocator_.recoverResources(framework_id, agent_id, record.resources, refuse,
+  checked(allocator_.recoverResources(framework_id, record.role, agent_id, record.resources, refuse,
                               std::chrono::steady_clock::now()));
 }
 

@@ -134,6 +134,25 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
         shared->respond(status.isOk() ? empty200() : http::errorResponse(status));
       });
     }
+    case operator_api::Call::RESERVE_RESOURCES:
+    case operator_api::Call::UNRESERVE_RESOURCES:
+    case operator_api::Call::CREATE_VOLUMES:
+    case operator_api::Call::DESTROY_VOLUMES:
+      return operatorReservation(call, std::move(responder));
+    case operator_api::Call::GET_QUOTA:
+      response.set_type(operator_api::Response::GET_QUOTA);
+      getQuota(response.mutable_get_quota()->mutable_status());
+      break;
+    case operator_api::Call::UPDATE_QUOTA: {
+      if (!call.has_update_quota()) {
+        return responder.respond(
+            http::Response::text(400, "Expecting 'update_quota' to be present"));
+      }
+      auto shared = std::make_shared<http::Responder>(std::move(responder));
+      return updateQuota(call.update_quota(), [shared](Status status) {
+        shared->respond(status.isOk() ? empty200() : http::errorResponse(status));
+      });
+    }
     case operator_api::Call::TEARDOWN: {
       if (!call.has_teardown()) {
         return responder.respond(http::Response::text(400, "Expecting 'teardown' to be present"));

@@ -59,8 +59,41 @@ void Master::describeFramework(const Framework& fw,
       *out->add_offers() = offer->second.offer;
     }
   }
-  resourcesToProto(fw.used, out->mutable_allocated_resources(), fw.role);
-  resourcesToProto(fw.offered, out->mutable_offered_resources(), fw.role);
+  for (const auto& role : fw.roles) {
+    resourcesToProto(heldInRole(fw, role, /*offered=*/false), out->mutable_allocated_resources(),
+                     role);
+    resourcesToProto(heldInRole(fw, role, /*offered=*/true), out->mutable_offered_resources(),
+                     role);
+  }
+}
+
+Resources Master::heldInRole(const Framework& fw, const std::string& role, bool offered) const {
+  Resources held;
+  if (offered) {
+    for (const auto& offer_id : fw.offers) {
+      auto offer = offers_.find(offer_id);
+      if (offer != offers_.end() && offer->second.role == role) {
+        held += offer->second.resources;
+      }
+    }
+    return held;
+  }
+  if (fw.roles.size() == 1 && fw.roles.contains(role)) {
+    return fw.used;  // one role: everything it uses is allocated to it
+  }
+  for (const auto& [task_id, task] : fw.tasks) {
+    if (!task.resources_released && (task.role.empty() ? fw.role : task.role) == role) {
+      held += task.resources;
+    }
+  }
+  for (const auto& [agent_id, executors] : fw.executors) {
+    for (const auto& [executor_id, executor] : executors) {
+      if ((executor.role.empty() ? fw.role : executor.role) == role) {
+        held += executor.resources;
+      }
+    }
+  }
+  return held;
 }
 
 void Master::getAgents(operator_api::Response::GetAgents* out) const {
@@ -123,9 +156,14 @@ std::map<std::string, std::pair<double, std::vector<std::string>>> Master::known
   for (const auto& [role, weight] : registry_state_.weights) {
     roles[role].first = weight;
   }
+  for (const auto& [role, config] : registry_state_.quotas) {
+    roles.try_emplace(role, 1.0, std::vector<std::string>{});
+  }
   for (const auto& [id, fw] : frameworks_) {
-    auto [it, inserted] = roles.try_emplace(fw.role, 1.0, std::vector<std::string>{});
-    it->second.second.push_back(id);
+    for (const auto& role : fw.roles) {
+      auto [it, inserted] = roles.try_emplace(role, 1.0, std::vector<std::string>{});
+      it->second.second.push_back(id);
+    }
   }
   return roles;
 }
@@ -139,7 +177,7 @@ void Master::getRoles(operator_api::Response::GetRoles* out) const {
     for (const auto& framework_id : known.second) {
       role->add_frameworks()->set_value(framework_id);
       const Framework& fw = frameworks_.at(framework_id);
-      held += fw.used + fw.offered;
+      held += heldInRole(fw, name, false) + heldInRole(fw, name, true);
     }
     resourcesToProto(held, role->mutable_resources(), name);
   }

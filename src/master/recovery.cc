@@ -26,6 +26,9 @@ void Master::onRecovered(registry::State state) {
   for (const auto& [role, weight] : registry_state_.weights) {
     checked(allocator_.setWeight(role, weight));
   }
+  for (const auto& [role, config] : registry_state_.quotas) {
+    checked(allocator_.setQuota(role, quotaFromConfig(config)));
+  }
   for (const auto& [id, info] : registry_state_.frameworks) {
     addRecoveredFramework(info);
   }
@@ -48,7 +51,7 @@ void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
   Framework& fw = frameworks_[id];
   fw.id = id;
   fw.info = info;
-  fw.role = info.roles_size() > 0 ? info.roles(0) : info.role();
+  setRoles(fw);
   fw.recovered = true;
   for (const auto& cap : info.capabilities()) {
     if (cap.type() == v1::FrameworkInfo::Capability::PARTITION_AWARE) {
@@ -56,7 +59,7 @@ void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
     }
   }
   fw.registered_time = now();
-  checked(allocator_.addFramework(id, fw.role, false));
+  checked(allocator_.addFramework(id, frameworkSpec(fw), false));
   // It has its failover timeout, counted from now, to subscribe again.
   double timeout = info.failover_timeout();
   auto delay = std::chrono::nanoseconds(static_cast<int64_t>(std::min(timeout, 3.15e9) * 1e9));

@@ -1,6 +1,7 @@
 // POST /api/v1/scheduler: decode, validate, find the framework, dispatch.
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/recordio.h"
 #include "common/resources_proto.h"
@@ -73,8 +74,15 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
     case scheduler::Call::TEARDOWN: status = teardown(framework); break;
     case scheduler::Call::ACCEPT: status = accept(framework, call.accept()); break;
     case scheduler::Call::DECLINE: status = decline(framework, call.decline()); break;
-    case scheduler::Call::REVIVE: status = revive(framework); break;
-    case scheduler::Call::SUPPRESS: status = suppress(framework); break;
+    case scheduler::Call::REVIVE: status = revive(framework, call.revive()); break;
+    case scheduler::Call::SUPPRESS: status = suppress(framework, call.suppress()); break;
+    case scheduler::Call::UPDATE_FRAMEWORK: {
+      status = updateFramework(framework, call.update_framework());
+      if (status.isOk()) {
+        return responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
+      }
+      break;
+    }
     case scheduler::Call::KILL: status = kill(framework, call.kill()); break;
     case scheduler::Call::SHUTDOWN: status = shutdownExecutor(framework, call.shutdown()); break;
     case scheduler::Call::ACKNOWLEDGE: status = acknowledge(framework, call.acknowledge()); break;
@@ -123,6 +131,9 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
   if (Status s = validateFrameworkInfo(info); !s.isOk()) {
     return fail(s.message());
   }
+  if (Status s = checkSuppressedRoles(info, call.subscribe().suppressed_roles()); !s.isOk()) {
+    return fail(s.message());
+  }
   for (const auto& done : completed_frameworks_) {
     if (info.has_id() && done.id == info.id().value()) {
       return fail("Framework has been removed");
@@ -150,7 +161,6 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
                                std::shared_ptr<http::Responder> responder) {
   const v1::FrameworkInfo& info = call.subscribe().framework_info();
   const std::string id = info.id().value();
-  std::string role = info.roles_size() > 0 ? info.roles(0) : info.role();
   std::string stream_id = uuids_.text();
   http::Headers headers{{"content-type", http::mediaType(accept)},
                         {"mesos-stream-id", stream_id},
@@ -158,12 +168,16 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
 
   auto [it, inserted] = frameworks_.try_emplace(id);
   Framework& fw = it->second;
+  fw.info = info;
+  fw.suppressed_roles = {call.subscribe().suppressed_roles().begin(),
+                         call.subscribe().suppressed_roles().end()};
+  setRoles(fw);
   if (inserted) {
     fw.id = id;
-    fw.role = role;
     fw.registered_time = now();
-    checked(allocator_.addFramework(id, role, true));
-    log_->info("framework_added framework_id={} name={} role={}", id, info.name(), role);
+    checked(allocator_.addFramework(id, frameworkSpec(fw), true));
+    log_->info("framework_added framework_id={} name={} roles=[{}]", id, info.name(),
+               fmt::join(fw.roles, ","));
   } else {
     // Failover: the old connection (if any) is replaced, its offers withdrawn.
     if (fw.stream && !fw.stream->closed()) {
@@ -183,10 +197,11 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
       fw.failover_timer = 0;
     }
     fw.reregistered_time = now();
+    // A re-subscription may change the roles, capabilities and suppressed roles.
+    checked(allocator_.updateFramework(id, frameworkSpec(fw)));
     checked(allocator_.activateFramework(id));
     log_->info("framework_resubscribed framework_id={} name={}", id, info.name());
   }
-  fw.info = info;
   fw.partition_aware = false;
   for (const auto& cap : info.capabilities()) {
     if (cap.type() == v1::FrameworkInfo::Capability::PARTITION_AWARE) {
@@ -227,9 +242,6 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
       }
     });
   }
-  if (call.subscribe().suppressed_roles_size() > 0) {
-    checked(allocator_.suppress(id));
-  }
   scheduleAllocation();
 }
 
@@ -242,6 +254,7 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
   metrics_.offers_accepted++;
   std::string error;
   std::string agent_id;
+  std::string role;
   Resources available;
   std::set<std::string> seen;
   std::vector<std::string> consumed;
@@ -267,6 +280,10 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
       if (error.empty()) error = "Aggregated offers must belong to one single agent";
     }
     agent_id = offer.offer.agent_id().value();
+    if (!consumed.empty() && offer.role != role && error.empty()) {
+      error = "Aggregated offers must be allocated to the same role";
+    }
+    role = offer.role;
     consumed.push_back(offer_id.value());
   }
 
@@ -319,10 +336,26 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
   for (const auto& op : accept.operations()) {
     switch (op.type()) {
       case v1::Offer::Operation::LAUNCH:
-        launch(framework, agent, op, available);
+        launch(framework, agent, role, op, available);
+        break;
+      case v1::Offer::Operation::RESERVE:
+      case v1::Offer::Operation::UNRESERVE:
+      case v1::Offer::Operation::CREATE:
+      case v1::Offer::Operation::DESTROY:
+        if (Status s = applyOfferOperation(framework, agent, role, op, available); !s.isOk()) {
+          refuseOperation(framework, op, s.message());
+        } else if (op.has_id()) {
+          scheduler::Event event;
+          event.set_type(scheduler::Event::UPDATE_OPERATION_STATUS);
+          auto* status = event.mutable_update_operation_status()->mutable_status();
+          *status->mutable_operation_id() = op.id();
+          status->set_state(v1::OPERATION_FINISHED);
+          status->mutable_agent_id()->set_value(agent.id);
+          send(framework, event);
+        }
         break;
       case v1::Offer::Operation::LAUNCH_GROUP:
-        launchGroup(framework, agent, op, available);
+        launchGroup(framework, agent, role, op, available);
         break;
       default:
         refuseOperation(framework, op,
@@ -331,7 +364,7 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
     }
   }
   if (!available.empty()) {
-    checked(allocator_.recoverResources(framework.id, agent.id, available, refuse,
+    checked(allocator_.recoverResources(framework.id, role, agent.id, available, refuse,
                                 std::chrono::steady_clock::now()));
   }
   // What the operations left over waits for the next allocation round (as in Mesos): an
@@ -366,17 +399,6 @@ Status Master::decline(Framework& framework, const scheduler::Call::Decline& dec
     metrics_.offers_declined++;
     removeOffer(offer_id.value(), refuse, false);
   }
-  return {};
-}
-
-Status Master::revive(Framework& framework) {
-  checked(allocator_.revive(framework.id));
-  scheduleAllocation();
-  return {};
-}
-
-Status Master::suppress(Framework& framework) {
-  checked(allocator_.suppress(framework.id));
   return {};
 }
 

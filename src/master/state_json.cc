@@ -25,6 +25,33 @@ void writeResourcesFull(json::Writer& w, const Resources& resources, const std::
   w.endArray();
 }
 
+// The role a task's resources are allocated to (from their allocation_info), else `fallback`.
+std::string roleOfTask(const v1::Task& task, const std::string& fallback) {
+  for (const auto& r : task.resources()) {
+    if (r.has_allocation_info() && r.allocation_info().has_role()) {
+      return r.allocation_info().role();
+    }
+  }
+  return fallback;
+}
+
+void writeReservedByRole(json::Writer& w, const Resources& reserved, bool full) {
+  std::map<std::string, Resources> by_role;
+  for (const Resource& r : reserved) {
+    by_role[r.role] += r;
+  }
+  w.beginObject();
+  for (const auto& [role, resources] : by_role) {
+    w.key(role);
+    if (full) {
+      writeResourcesFull(w, resources, "");
+    } else {
+      writeResourcesModel(w, resources);
+    }
+  }
+  w.endObject();
+}
+
 }  // namespace
 
 void writeTask(json::Writer& w, const v1::Task& task, const std::string& role) {
@@ -80,10 +107,15 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
   w.key("hostname"); w.value(fw.info.hostname());
   w.key("webui_url"); w.value(fw.info.webui_url());
   w.key("principal"); w.value(fw.info.principal());
-  w.key("role"); w.value(fw.role);
+  // As Mesos: MULTI_ROLE frameworks show `roles`; others `role` (and `roles` with it).
+  if (!fw.multi_role) {
+    w.key("role"); w.value(fw.role);
+  }
   w.key("roles");
   w.beginArray();
-  w.value(fw.role);
+  for (const auto& role : fw.roles) {
+    w.value(role);
+  }
   w.endArray();
   w.key("failover_timeout"); w.value(fw.info.failover_timeout());
   w.key("checkpoint"); w.value(fw.info.checkpoint());
@@ -108,7 +140,7 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
   if (!completed) {
     for (const auto& [id, task] : fw.tasks) {
       if (!isTerminal(task.info.state())) {
-        writeTask(w, task.info, fw.role);
+        writeTask(w, task.info, task.role.empty() ? fw.role : task.role);
       }
     }
   }
@@ -120,11 +152,11 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
   w.beginArray();
   for (const auto& [id, task] : fw.tasks) {
     if (isTerminal(task.info.state())) {
-      writeTask(w, task.info, fw.role);
+      writeTask(w, task.info, task.role.empty() ? fw.role : task.role);
     }
   }
   for (const auto& task : fw.completed_tasks) {
-    writeTask(w, task, fw.role);
+    writeTask(w, task, roleOfTask(task, fw.role));
   }
   w.endArray();
   w.key("offers");
@@ -166,17 +198,13 @@ void writeAgent(json::Writer& w, const Agent& agent) {
   w.key("resources"); writeResourcesModel(w, agent.total);
   w.key("used_resources"); writeResourcesModel(w, agent.used);
   w.key("offered_resources"); writeResourcesModel(w, agent.offered);
-  w.key("unreserved_resources"); writeResourcesModel(w, agent.total);
-  w.key("reserved_resources");
-  w.beginObject();
-  w.endObject();
+  w.key("unreserved_resources"); writeResourcesModel(w, agent.total.unreserved());
+  w.key("reserved_resources"); writeReservedByRole(w, agent.total.reserved(), false);
   w.key("resources_full"); writeResourcesFull(w, agent.total, "");
-  w.key("unreserved_resources_full"); writeResourcesFull(w, agent.total, "");
+  w.key("unreserved_resources_full"); writeResourcesFull(w, agent.total.unreserved(), "");
   w.key("used_resources_full"); writeResourcesFull(w, agent.used, "");
   w.key("offered_resources_full"); writeResourcesFull(w, agent.offered, "");
-  w.key("reserved_resources_full");
-  w.beginObject();
-  w.endObject();
+  w.key("reserved_resources_full"); writeReservedByRole(w, agent.total.reserved(), true);
   w.key("attributes");
   w.beginObject();
   for (const auto& attribute : agent.info.attributes()) {

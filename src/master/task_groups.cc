@@ -11,8 +11,8 @@
 
 namespace plateau::master {
 
-void Master::launchGroup(Framework& fw, Agent& agent, const v1::Offer::Operation& operation,
-                         Resources& available) {
+void Master::launchGroup(Framework& fw, Agent& agent, const std::string& role,
+                         const v1::Offer::Operation& operation, Resources& available) {
   const auto& launch = operation.launch_group();
   const auto& tasks = launch.task_group().tasks();
   v1::ExecutorInfo executor = launch.executor();
@@ -109,7 +109,7 @@ void Master::launchGroup(Framework& fw, Agent& agent, const v1::Offer::Operation
       if (task.has_container() && task.container().type() == v1::ContainerInfo::DOCKER) {
         return task_error("Docker ContainerInfo is not supported on the task");
       }
-      auto resources = checkTask(fw, agent, task);
+      auto resources = checkTask(fw, agent, role, task);
       if (!resources) {
         return task_error(resources.error().message());
       }
@@ -140,14 +140,14 @@ void Master::launchGroup(Framework& fw, Agent& agent, const v1::Offer::Operation
 
   auto& running = fw.executors[agent.id];
   if (!running.contains(executor_id)) {
-    Executor record{executor, *resourcesFromProto(executor.resources())};
+    Executor record{executor, *resourcesFromProto(executor.resources()), role};
     fw.used += record.resources;
     agent.used += record.resources;
     agent.frameworks_with_executors.insert(fw.id);
     running.emplace(executor_id, std::move(record));
   }
   for (const auto& task : tasks) {
-    addTask(fw, agent, task, *resourcesFromProto(task.resources()), &executor.executor_id());
+    addTask(fw, agent, role, task, *resourcesFromProto(task.resources()), &executor.executor_id());
   }
 
   internal::AgentEvent event;

@@ -14,7 +14,8 @@ constexpr int kMaxStatusesPerTask = 10;
 
 }  // namespace
 
-Result<Resources> Master::checkTask(Framework& fw, Agent& agent, const v1::TaskInfo& task) {
+Result<Resources> Master::checkTask(Framework& fw, Agent& agent, const std::string& role,
+                                     const v1::TaskInfo& task) {
   const std::string& task_id = task.task_id().value();
   if (Status s = validateId("TaskID", task_id); !s.isOk()) {
     return std::unexpected(s);
@@ -40,17 +41,29 @@ Result<Resources> Master::checkTask(Framework& fw, Agent& agent, const v1::TaskI
     return invalidArgument(
         fmt::format("Task uses invalid resources: {}", resources.error().message()));
   }
-  for (const auto& r : task.resources()) {
-    if (r.has_allocation_info() && r.allocation_info().role() != fw.role) {
-      return invalidArgument(fmt::format(
-          "Task's resources are not allocated to the framework's role '{}'", fw.role));
-    }
+  // Resources carry the role they were offered to (Mesos's allocation_info). A framework of
+  // several roles must say it; for one of a single role the master fills it in (Mesos asks
+  // it of every MULTI_ROLE framework; Plateau is lenient with those of one role).
+  auto allocation_role = allocationRoleOf(task.resources());
+  if (!allocation_role) {
+    return invalidArgument(
+        fmt::format("Task uses invalid resources: {}", allocation_role.error().message()));
+  }
+  if (allocation_role->empty() && fw.roles.size() > 1) {
+    return invalidArgument(
+        "Task's resources must have 'allocation_info' set: the framework has several roles");
+  }
+  if (!allocation_role->empty() && *allocation_role != role) {
+    return invalidArgument(fmt::format(
+        "Task's resources are allocated to role '{}' but the offer is for role '{}'",
+        *allocation_role, role));
   }
   return *resources;
 }
 
-void Master::addTask(Framework& fw, Agent& agent, const v1::TaskInfo& task,
-                     const Resources& resources, const v1::ExecutorID* executor_id) {
+void Master::addTask(Framework& fw, Agent& agent, const std::string& role,
+                     const v1::TaskInfo& task, const Resources& resources,
+                     const v1::ExecutorID* executor_id) {
   Task record;
   v1::Task& info = record.info;
   info.set_name(task.name());
@@ -61,7 +74,7 @@ void Master::addTask(Framework& fw, Agent& agent, const v1::TaskInfo& task,
   }
   info.mutable_agent_id()->set_value(agent.id);
   info.set_state(v1::TASK_STAGING);
-  resourcesToProto(resources, info.mutable_resources(), fw.role);
+  resourcesToProto(resources, info.mutable_resources(), role, ResourceFormat::kPost);
   if (task.has_labels()) *info.mutable_labels() = task.labels();
   if (task.has_discovery()) *info.mutable_discovery() = task.discovery();
   if (task.has_container()) *info.mutable_container() = task.container();
@@ -70,6 +83,7 @@ void Master::addTask(Framework& fw, Agent& agent, const v1::TaskInfo& task,
   info.set_user(task.has_command() && task.command().has_user() ? task.command().user()
                                                                : fw.info.user());
   record.resources = resources;
+  record.role = role;
   fw.used += resources;
   agent.used += resources;
   auto added = fw.tasks.emplace(task.task_id().value(), std::move(record)).first;
@@ -78,8 +92,8 @@ void Master::addTask(Framework& fw, Agent& agent, const v1::TaskInfo& task,
   metrics_.tasks_launched++;
 }
 
-void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& operation,
-                    Resources& available) {
+void Master::launch(Framework& fw, Agent& agent, const std::string& role,
+                    const v1::Offer::Operation& operation, Resources& available) {
   for (const auto& task : operation.launch().task_infos()) {
     const std::string& task_id = task.task_id().value();
     auto refuse = [&](const std::string& why) {
@@ -92,7 +106,7 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
       refuse("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present");
       continue;
     }
-    auto resources = checkTask(fw, agent, task);
+    auto resources = checkTask(fw, agent, role, task);
     if (!resources) {
       refuse(resources.error().message());
       continue;
@@ -136,7 +150,13 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
                              executor_resources.error().message()));
           continue;
         }
-        Executor e{executor, *executor_resources};
+        auto executor_role = allocationRoleOf(executor.resources());
+        if (!executor_role || (!executor_role->empty() && *executor_role != role)) {
+          refuse(fmt::format("Executor's resources must be allocated to the offer's role '{}'",
+                             role));
+          continue;
+        }
+        Executor e{executor, *executor_resources, role};
         e.info.mutable_framework_id()->set_value(fw.id);
         needed += *executor_resources;
         new_executor = std::move(e);
@@ -163,7 +183,7 @@ void Master::launch(Framework& fw, Agent& agent, const v1::Offer::Operation& ope
       agent.frameworks_with_executors.insert(fw.id);
       fw.executors[agent.id].emplace(new_executor->info.executor_id().value(), *new_executor);
     }
-    addTask(fw, agent, task, *resources,
+    addTask(fw, agent, role, task, *resources,
             task.has_executor() ? &task.executor().executor_id() : nullptr);
 
     internal::AgentEvent event;
@@ -250,7 +270,8 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
   if (agent != agents_.end()) {
     agent->second.used -= task.resources;
     if (tell_allocator) {
-      checked(allocator_.recoverResources(fw.id, agent_id, task.resources, std::nullopt,
+      checked(allocator_.recoverResources(fw.id, task.role.empty() ? fw.role : task.role,
+                                          agent_id, task.resources, std::nullopt,
                                   std::chrono::steady_clock::now()));
     }
   }

@@ -1,6 +1,7 @@
 #include "master/validation.h"
 
 #include <cmath>
+#include <set>
 
 #include <fmt/format.h>
 
@@ -46,6 +47,8 @@ Status validateCall(const scheduler::Call& call) {
     case scheduler::Call::SHUTDOWN: return expect(call.has_shutdown(), "shutdown");
     case scheduler::Call::RECONCILE: return expect(call.has_reconcile(), "reconcile");
     case scheduler::Call::MESSAGE: return expect(call.has_message(), "message");
+    case scheduler::Call::UPDATE_FRAMEWORK:
+      return expect(call.has_update_framework(), "update_framework");
     case scheduler::Call::REQUEST: return expect(call.has_request(), "request");
     case scheduler::Call::ACCEPT_INVERSE_OFFERS:
       return expect(call.has_accept_inverse_offers(), "accept_inverse_offers");
@@ -115,12 +118,29 @@ Status validateFrameworkInfo(const mesos::v1::FrameworkInfo& info) {
   if (!multi_role && info.roles_size() > 0) {
     return invalid("'FrameworkInfo.roles' needs the MULTI_ROLE capability");
   }
-  if (multi_role && info.roles_size() > 1) {
-    return invalid("Subscribing to more than one role is not supported yet");
-  }
+  std::set<std::string> roles;
   for (const auto& role : info.roles()) {
     if (Status s = validateRole(role); !s.isOk()) {
       return s;
+    }
+    if (!roles.insert(role).second) {
+      return invalid(fmt::format("'FrameworkInfo.roles' contains duplicate items: '{}'", role));
+    }
+  }
+  for (const auto& [role, filters] : info.offer_filters()) {
+    if (multi_role ? !roles.contains(role) : role != info.role()) {
+      return invalid(fmt::format(
+          "'FrameworkInfo.offer_filters' names role '{}' which the framework is not "
+          "subscribed to",
+          role));
+    }
+    for (const auto& quantities : filters.min_allocatable_resources().quantities()) {
+      for (const auto& [name, scalar] : quantities.quantities()) {
+        if (!(scalar.value() >= 0)) {
+          return invalid(fmt::format(
+              "'FrameworkInfo.offer_filters' has a negative minimum for '{}'", name));
+        }
+      }
     }
   }
   if (info.has_role()) {

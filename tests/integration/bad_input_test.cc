@@ -148,13 +148,13 @@ TEST_F(BadInput, UnsupportedCallIs400NamingIt) {
   Scheduler s(cluster().master(), http::ContentType::kJson);
   v1::FrameworkInfo info;
   info.set_user("u");
-  info.set_name("update-framework");
+  info.set_name("inverse-offers");
   ASSERT_TRUE(s.subscribe(info));
   scheduler::Call call;
-  call.set_type(scheduler::Call::UPDATE_FRAMEWORK);
-  *call.mutable_update_framework()->mutable_framework_info() = info;
+  call.set_type(scheduler::Call::ACCEPT_INVERSE_OFFERS);
+  call.mutable_accept_inverse_offers();
   EXPECT_EQ(s.call(call), 400);
-  EXPECT_NE(s.lastResponse().body.find("UPDATE_FRAMEWORK"), std::string::npos);
+  EXPECT_NE(s.lastResponse().body.find("ACCEPT_INVERSE_OFFERS"), std::string::npos);
 }
 
 TEST_F(BadInput, InvalidRoleGetsErrorEvent) {

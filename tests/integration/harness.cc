@@ -266,10 +266,13 @@ void Scheduler::close() {
   }
 }
 
-bool Scheduler::subscribe(v1::FrameworkInfo info) {
+bool Scheduler::subscribe(v1::FrameworkInfo info, const std::vector<std::string>& suppressed_roles) {
   scheduler::Call call;
   call.set_type(scheduler::Call::SUBSCRIBE);
   *call.mutable_subscribe()->mutable_framework_info() = std::move(info);
+  for (const auto& role : suppressed_roles) {
+    call.mutable_subscribe()->add_suppressed_roles(role);
+  }
   if (call.subscribe().framework_info().has_id()) {
     *call.mutable_framework_id() = call.subscribe().framework_info().id();
   }

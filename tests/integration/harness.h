@@ -98,7 +98,7 @@ class Scheduler {
   ~Scheduler();
 
   // SUBSCRIBE; waits for SUBSCRIBED. An empty result on failure.
-  bool subscribe(v1::FrameworkInfo info);
+  bool subscribe(v1::FrameworkInfo info, const std::vector<std::string>& suppressed_roles = {});
   // Sends a call (framework id and stream id filled in); returns the HTTP status.
   int call(scheduler::Call call);
   http::Response lastResponse() const { return last_; }

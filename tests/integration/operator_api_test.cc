@@ -278,9 +278,10 @@ TEST_P(OperatorApi, ChangesWeightsLoggingLevelAndTearsDown) {
   EXPECT_EQ(callMaster(cluster.master(), teardown, content).status, 400);
 
   // A call Plateau does not serve yet names itself in a 501.
-  Answer unserved = callMaster(cluster.master(), callOf(operator_api::Call::GET_QUOTA), content);
+  Answer unserved =
+      callMaster(cluster.master(), callOf(operator_api::Call::GET_MAINTENANCE_STATUS), content);
   EXPECT_EQ(unserved.status, 501);
-  EXPECT_NE(unserved.body.find("GET_QUOTA"), std::string::npos) << unserved.body;
+  EXPECT_NE(unserved.body.find("GET_MAINTENANCE_STATUS"), std::string::npos) << unserved.body;
 }
 
 TEST_P(OperatorApi, SubscribeStreamsTasksAgentsAndFrameworks) {

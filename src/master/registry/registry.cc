@@ -14,6 +14,7 @@ const char* kindName(Change::Kind kind) {
     case Change::Kind::kFramework: return "frameworks";
     case Change::Kind::kWeight: return "weights";
     case Change::Kind::kMaintenance: return "maintenance";
+    case Change::Kind::kQuota: return "quotas";
   }
   return "unknown";
 }
@@ -24,6 +25,10 @@ Change Change::putAgent(const mesos::v1::AgentInfo& info) {
 
 Change Change::putFramework(const mesos::v1::FrameworkInfo& info) {
   return {Kind::kFramework, info.id().value(), info.SerializePartialAsString(), false};
+}
+
+Change Change::putQuota(const mesos::v1::quota::QuotaConfig& config) {
+  return {Kind::kQuota, config.role(), config.SerializePartialAsString(), false};
 }
 
 Change Change::putNumber(Kind kind, const std::string& id, double value) {
@@ -84,6 +89,16 @@ Status applyTo(State& state, const Change& change) {
     case Change::Kind::kMaintenance:
       return eraseOr(state.maintenance, change, [&]() -> Status {
         state.maintenance[change.id] = change.data;
+        return {};
+      });
+    case Change::Kind::kQuota:
+      return eraseOr(state.quotas, change, [&]() -> Status {
+        mesos::v1::quota::QuotaConfig config;
+        if (!config.ParseFromString(change.data)) {
+          return {StatusCode::kInvalidArgument,
+                  fmt::format("Registry entry quotas/{} does not parse", change.id)};
+        }
+        state.quotas[change.id] = std::move(config);
         return {};
       });
     case Change::Kind::kUnreachable:

@@ -1,7 +1,7 @@
 #pragma once
 
 // What must survive a master restart or failover: admitted, unreachable and gone agents,
-// frameworks, weights. The master keeps the state in memory and persists each change through
+// frameworks, weights, quotas. The master keeps the state in memory and persists each change through
 // a Registry before acting on it. Backends: in memory, SQLite in --work_dir, ZooKeeper.
 
 #include <functional>
@@ -10,6 +10,7 @@
 #include <string>
 
 #include <mesos/v1/mesos.pb.h>
+#include <mesos/v1/quota/quota.pb.h>
 
 #include "common/status.h"
 
@@ -24,11 +25,12 @@ struct State {
   // Maintenance: "schedule" -> serialized maintenance.Schedule, "machines" -> serialized
   // maintenance.ClusterStatus holding the machines' modes (its down_machines).
   std::map<std::string, std::string> maintenance;
+  std::map<std::string, mesos::v1::quota::QuotaConfig> quotas;  // role -> quota
 };
 
 // One durable change. Entries are keyed by (kind, id); a put replaces, a remove deletes.
 struct Change {
-  enum class Kind { kAgent, kUnreachable, kGone, kFramework, kWeight, kMaintenance };
+  enum class Kind { kAgent, kUnreachable, kGone, kFramework, kWeight, kMaintenance, kQuota };
   Kind kind;
   std::string id;
   std::string data;  // serialized AgentInfo / FrameworkInfo, or a number as text
@@ -36,6 +38,7 @@ struct Change {
 
   static Change putAgent(const mesos::v1::AgentInfo& info);
   static Change putFramework(const mesos::v1::FrameworkInfo& info);
+  static Change putQuota(const mesos::v1::quota::QuotaConfig& config);
   static Change putNumber(Kind kind, const std::string& id, double value);
   static Change erase(Kind kind, const std::string& id);
   static Change putBlob(Kind kind, const std::string& id, std::string data);

@@ -112,7 +112,7 @@ Result<State> SqliteRegistry::load() {
     bool known = false;
     for (auto k : {Change::Kind::kAgent, Change::Kind::kUnreachable, Change::Kind::kGone,
                    Change::Kind::kFramework, Change::Kind::kWeight,
-                   Change::Kind::kMaintenance}) {
+                   Change::Kind::kMaintenance, Change::Kind::kQuota}) {
       if (kind == kindName(k)) {
         change.kind = k;
         known = true;

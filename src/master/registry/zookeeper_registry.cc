@@ -13,7 +13,7 @@ namespace {
 constexpr size_t kMaxTransactionBytes = 900 * 1024;
 constexpr Change::Kind kKinds[] = {Change::Kind::kAgent, Change::Kind::kUnreachable,
                                    Change::Kind::kGone, Change::Kind::kFramework,
-                                   Change::Kind::kWeight, Change::Kind::kMaintenance};
+                                   Change::Kind::kWeight, Change::Kind::kMaintenance, Change::Kind::kQuota};
 
 }  // namespace
 

@@ -38,7 +38,7 @@ class AllocatorTest : public testing::Test {
  protected:
   std::vector<Offer> allocate() { return allocator_.allocate(now_); }
   void decline(const Offer& offer, std::optional<nanoseconds> refuse) {
-    ASSERT_OK(allocator_.recoverResources(offer.framework_id, offer.agent_id, offer.resources,
+    ASSERT_OK(allocator_.recoverResources(offer.framework_id, offer.role, offer.agent_id, offer.resources,
                                           refuse, now_));
   }
 
@@ -48,7 +48,7 @@ class AllocatorTest : public testing::Test {
 
 TEST_F(AllocatorTest, OffersAllFreeResourcesOfAnAgentToOneFramework) {
   ASSERT_OK(allocator_.addAgent("agent1", res("cpus:4;mem:1024;ports:[31000-32000]"), {}));
-  ASSERT_OK(allocator_.addFramework("fw1", "*"));
+  ASSERT_OK(allocator_.addFramework("fw1", {.roles = {"*"}}));
   const auto offers = allocate();
   ASSERT_EQ(offers.size(), 1u);
   EXPECT_EQ(offers[0].framework_id, "fw1");
@@ -60,10 +60,10 @@ TEST_F(AllocatorTest, OffersAllFreeResourcesOfAnAgentToOneFramework) {
 }
 
 TEST_F(AllocatorTest, EachAgentGoesToTheFrameworkWithTheLowestDominantShare) {
-  ASSERT_OK(allocator_.addAgent("a1", res("cpus:10;mem:100"), {{"busy", res("cpus:5")}}));
+  ASSERT_OK(allocator_.addAgent("a1", res("cpus:10;mem:100"), {{"busy", "*", res("cpus:5")}}));
   ASSERT_OK(allocator_.addAgent("a2", res("cpus:10;mem:100"), {}));
-  ASSERT_OK(allocator_.addFramework("busy", "*"));
-  ASSERT_OK(allocator_.addFramework("idle", "*"));
+  ASSERT_OK(allocator_.addFramework("busy", {.roles = {"*"}}));
+  ASSERT_OK(allocator_.addFramework("idle", {.roles = {"*"}}));
   EXPECT_DOUBLE_EQ(*allocator_.frameworkShare("busy"), 0.25);
   const auto offers = allocate();
   ASSERT_EQ(offers.size(), 2u);
@@ -75,25 +75,25 @@ TEST_F(AllocatorTest, EachAgentGoesToTheFrameworkWithTheLowestDominantShare) {
 }
 
 TEST_F(AllocatorTest, RejectsBadCalls) {
-  EXPECT_EQ(allocator_.addAgent("a1", res("cpus:1"), {{"fw", res("cpus:2")}}).code(),
+  EXPECT_EQ(allocator_.addAgent("a1", res("cpus:1"), {{"fw", "*", res("cpus:2")}}).code(),
             StatusCode::kInvalidArgument);
   ASSERT_OK(allocator_.addAgent("a1", res("cpus:1"), {}));
   EXPECT_EQ(allocator_.addAgent("a1", res("cpus:1"), {}).code(), StatusCode::kAlreadyExists);
-  ASSERT_OK(allocator_.addFramework("fw", "*"));
-  EXPECT_EQ(allocator_.addFramework("fw", "*").code(), StatusCode::kAlreadyExists);
-  EXPECT_EQ(allocator_.addFramework("", "*").code(), StatusCode::kInvalidArgument);
+  ASSERT_OK(allocator_.addFramework("fw", {.roles = {"*"}}));
+  EXPECT_EQ(allocator_.addFramework("fw", {.roles = {"*"}}).code(), StatusCode::kAlreadyExists);
+  EXPECT_EQ(allocator_.addFramework("", {.roles = {"*"}}).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(allocator_.removeFramework("nope").code(), StatusCode::kNotFound);
   EXPECT_EQ(allocator_.removeAgent("nope").code(), StatusCode::kNotFound);
   EXPECT_EQ(allocator_.suppress("nope").code(), StatusCode::kNotFound);
   EXPECT_EQ(allocator_.setWeight("r", 0).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(allocator_.recoverResources("nope", "a1", res("cpus:1"), std::nullopt, now_).code(),
+  EXPECT_EQ(allocator_.recoverResources("nope", "*", "a1", res("cpus:1"), std::nullopt, now_).code(),
             StatusCode::kNotFound);
-  EXPECT_EQ(allocator_.recoverResources("fw", "nope", res("cpus:1"), std::nullopt, now_).code(),
+  EXPECT_EQ(allocator_.recoverResources("fw", "*", "nope", res("cpus:1"), std::nullopt, now_).code(),
             StatusCode::kNotFound);
-  EXPECT_EQ(allocator_.recoverResources("fw", "a1", res("cpus:1"), std::nullopt, now_).code(),
+  EXPECT_EQ(allocator_.recoverResources("fw", "*", "a1", res("cpus:1"), std::nullopt, now_).code(),
             StatusCode::kFailedPrecondition);
   ASSERT_EQ(allocate().size(), 1u);
-  EXPECT_EQ(allocator_.recoverResources("fw", "a1", res("cpus:2"), std::nullopt, now_).code(),
+  EXPECT_EQ(allocator_.recoverResources("fw", "*", "a1", res("cpus:2"), std::nullopt, now_).code(),
             StatusCode::kFailedPrecondition);
 }
 
@@ -117,7 +117,7 @@ std::map<std::string, int> fillWithTasks(Allocator& allocator,
         launched = true;
       }
       if (!rest.empty()) {
-        const Status status = allocator.recoverResources(offer.framework_id, offer.agent_id, rest,
+        const Status status = allocator.recoverResources(offer.framework_id, offer.role, offer.agent_id, rest,
                                                          milliseconds(1500), now);
         EXPECT_TRUE(status.isOk()) << status.message();
       }
@@ -130,8 +130,8 @@ std::map<std::string, int> fillWithTasks(Allocator& allocator,
 
 TEST_F(AllocatorTest, ReproducesTheDrfPaperExample) {
   ASSERT_OK(allocator_.addAgent("agent", res("cpus:9;mem:18"), {}));
-  ASSERT_OK(allocator_.addFramework("A", "*"));
-  ASSERT_OK(allocator_.addFramework("B", "*"));
+  ASSERT_OK(allocator_.addFramework("A", {.roles = {"*"}}));
+  ASSERT_OK(allocator_.addFramework("B", {.roles = {"*"}}));
   const auto tasks =
       fillWithTasks(allocator_, {{"A", res("cpus:1;mem:4")}, {"B", res("cpus:3;mem:1")}}, now_);
   EXPECT_EQ(tasks.at("A"), 3);
@@ -144,8 +144,8 @@ TEST_F(AllocatorTest, ReproducesTheDrfPaperExample) {
 
 TEST_F(AllocatorTest, ReproducesTheCorrectedSeedExampleWithWholeTasks) {
   ASSERT_OK(allocator_.addAgent("agent", res("cpus:10;mem:10"), {}));
-  ASSERT_OK(allocator_.addFramework("fw1", "*"));
-  ASSERT_OK(allocator_.addFramework("fw2", "*"));
+  ASSERT_OK(allocator_.addFramework("fw1", {.roles = {"*"}}));
+  ASSERT_OK(allocator_.addFramework("fw2", {.roles = {"*"}}));
   const auto tasks =
       fillWithTasks(allocator_, {{"fw1", res("cpus:1;mem:4")}, {"fw2", res("cpus:3;mem:1")}}, now_);
   EXPECT_EQ(tasks.at("fw1"), 2);
@@ -163,8 +163,8 @@ TEST_F(AllocatorTest, ARoleOfWeightTwoSettlesAtTwiceTheShare) {
   for (int i = 0; i < 30; ++i) {
     ASSERT_OK(allocator_.addAgent(fmt::format("agent{:02}", i), res("cpus:1;mem:1"), {}));
   }
-  ASSERT_OK(allocator_.addFramework("g", "gold"));
-  ASSERT_OK(allocator_.addFramework("s", "silver"));
+  ASSERT_OK(allocator_.addFramework("g", {.roles = {"gold"}}));
+  ASSERT_OK(allocator_.addFramework("s", {.roles = {"silver"}}));
   const auto tasks =
       fillWithTasks(allocator_, {{"g", res("cpus:1;mem:1")}, {"s", res("cpus:1;mem:1")}}, now_);
   EXPECT_EQ(tasks.at("g"), 20);
@@ -174,10 +174,10 @@ TEST_F(AllocatorTest, ARoleOfWeightTwoSettlesAtTwiceTheShare) {
 
 TEST_F(AllocatorTest, ChangingAWeightReordersRoles) {
   ASSERT_OK(
-      allocator_.addAgent("a1", res("cpus:10"), {{"g", res("cpus:3")}, {"s", res("cpus:2")}}));
+      allocator_.addAgent("a1", res("cpus:10"), {{"g", "gold", res("cpus:3")}, {"s", "silver", res("cpus:2")}}));
   ASSERT_OK(allocator_.addAgent("a2", res("cpus:10"), {}));
-  ASSERT_OK(allocator_.addFramework("g", "gold"));
-  ASSERT_OK(allocator_.addFramework("s", "silver"));
+  ASSERT_OK(allocator_.addFramework("g", {.roles = {"gold"}}));
+  ASSERT_OK(allocator_.addFramework("s", {.roles = {"silver"}}));
   ASSERT_OK(allocator_.setWeight("gold", 2.0));  // 0.15 / 2 < 0.1
   const auto offers = allocate();
   ASSERT_FALSE(offers.empty());
@@ -186,7 +186,7 @@ TEST_F(AllocatorTest, ChangingAWeightReordersRoles) {
 
 TEST_F(AllocatorTest, ADeclineFilterBlocksTheAgentUntilItExpires) {
   ASSERT_OK(allocator_.addAgent("agent", res("cpus:4;mem:64"), {}));
-  ASSERT_OK(allocator_.addFramework("fw", "*"));
+  ASSERT_OK(allocator_.addFramework("fw", {.roles = {"*"}}));
   auto offers = allocate();
   ASSERT_EQ(offers.size(), 1u);
   decline(offers[0], seconds(10));
@@ -200,8 +200,8 @@ TEST_F(AllocatorTest, ADeclineFilterBlocksTheAgentUntilItExpires) {
 
 TEST_F(AllocatorTest, AFilteredAgentGoesToTheNextFramework) {
   ASSERT_OK(allocator_.addAgent("agent", res("cpus:4;mem:64"), {}));
-  ASSERT_OK(allocator_.addFramework("a", "*"));
-  ASSERT_OK(allocator_.addFramework("b", "*"));
+  ASSERT_OK(allocator_.addFramework("a", {.roles = {"*"}}));
+  ASSERT_OK(allocator_.addFramework("b", {.roles = {"*"}}));
   auto offers = allocate();
   ASSERT_EQ(offers.size(), 1u);
   EXPECT_EQ(offers[0].framework_id, "a");
@@ -212,15 +212,15 @@ TEST_F(AllocatorTest, AFilteredAgentGoesToTheNextFramework) {
 }
 
 TEST_F(AllocatorTest, AFilterCoversOnlyTheRefusedResources) {
-  ASSERT_OK(allocator_.addAgent("agent", res("cpus:4;mem:64"), {{"fw", res("cpus:2;mem:32")}}));
-  ASSERT_OK(allocator_.addFramework("fw", "*"));
+  ASSERT_OK(allocator_.addAgent("agent", res("cpus:4;mem:64"), {{"fw", "*", res("cpus:2;mem:32")}}));
+  ASSERT_OK(allocator_.addFramework("fw", {.roles = {"*"}}));
   auto offers = allocate();
   ASSERT_EQ(offers.size(), 1u);
   EXPECT_EQ(offers[0].resources, res("cpus:2;mem:32"));
   decline(offers[0], hours(1));
   EXPECT_TRUE(allocate().empty());
   // A task ends: the agent now has more free than the framework refused.
-  ASSERT_OK(allocator_.recoverResources("fw", "agent", res("cpus:1"), std::nullopt, now_));
+  ASSERT_OK(allocator_.recoverResources("fw", "*", "agent", res("cpus:1"), std::nullopt, now_));
   offers = allocate();
   ASSERT_EQ(offers.size(), 1u);
   EXPECT_EQ(offers[0].resources, res("cpus:3;mem:32"));
@@ -228,7 +228,7 @@ TEST_F(AllocatorTest, AFilterCoversOnlyTheRefusedResources) {
 
 TEST_F(AllocatorTest, ReviveClearsFilters) {
   ASSERT_OK(allocator_.addAgent("agent", res("cpus:4"), {}));
-  ASSERT_OK(allocator_.addFramework("fw", "*"));
+  ASSERT_OK(allocator_.addFramework("fw", {.roles = {"*"}}));
   decline(allocate().at(0), hours(24));
   EXPECT_TRUE(allocate().empty());
   ASSERT_OK(allocator_.revive("fw"));
@@ -238,7 +238,7 @@ TEST_F(AllocatorTest, ReviveClearsFilters) {
 TEST_F(AllocatorTest, HugeRefuseDurationsDoNotOverflow) {
   ASSERT_OK(allocator_.addAgent("a1", res("cpus:4"), {}));
   ASSERT_OK(allocator_.addAgent("a2", res("cpus:4"), {}));
-  ASSERT_OK(allocator_.addFramework("fw", "*"));
+  ASSERT_OK(allocator_.addFramework("fw", {.roles = {"*"}}));
   const auto offers = allocate();
   ASSERT_EQ(offers.size(), 2u);
   decline(offers[0], std::chrono::duration_cast<nanoseconds>(std::chrono::duration<double>(1e9)));
@@ -254,19 +254,19 @@ TEST_F(AllocatorTest, HugeRefuseDurationsDoNotOverflow) {
 TEST_F(AllocatorTest, ZeroRefuseInstallsNoFilterAndNegativeUsesTheDefault) {
   Allocator allocator(Options{.default_refuse = milliseconds(3000)});
   ASSERT_OK(allocator.addAgent("agent", res("cpus:4"), {}));
-  ASSERT_OK(allocator.addFramework("fw", "*"));
+  ASSERT_OK(allocator.addFramework("fw", {.roles = {"*"}}));
   Offer offer = allocator.allocate(now_).at(0);
-  ASSERT_OK(allocator.recoverResources("fw", "agent", offer.resources, nanoseconds(0), now_));
+  ASSERT_OK(allocator.recoverResources("fw", "*", "agent", offer.resources, nanoseconds(0), now_));
   offer = allocator.allocate(now_).at(0);
-  ASSERT_OK(allocator.recoverResources("fw", "agent", offer.resources, seconds(-1), now_));
+  ASSERT_OK(allocator.recoverResources("fw", "*", "agent", offer.resources, seconds(-1), now_));
   EXPECT_TRUE(allocator.allocate(now_ + milliseconds(2999)).empty());
   EXPECT_EQ(allocator.allocate(now_ + milliseconds(3000)).size(), 1u);
 }
 
 TEST_F(AllocatorTest, ASuppressedFrameworkGetsNoOffersUntilRevived) {
   ASSERT_OK(allocator_.addAgent("agent", res("cpus:4"), {}));
-  ASSERT_OK(allocator_.addFramework("a", "*"));
-  ASSERT_OK(allocator_.addFramework("b", "*"));
+  ASSERT_OK(allocator_.addFramework("a", {.roles = {"*"}}));
+  ASSERT_OK(allocator_.addFramework("b", {.roles = {"*"}}));
   ASSERT_OK(allocator_.suppress("a"));
   auto offers = allocate();
   ASSERT_EQ(offers.size(), 1u);
@@ -281,7 +281,7 @@ TEST_F(AllocatorTest, ASuppressedFrameworkGetsNoOffersUntilRevived) {
 
 TEST_F(AllocatorTest, InactiveFrameworksGetNoOffersAndDeactivationDropsFilters) {
   ASSERT_OK(allocator_.addAgent("agent", res("cpus:4"), {}));
-  ASSERT_OK(allocator_.addFramework("fw", "*", false));
+  ASSERT_OK(allocator_.addFramework("fw", {.roles = {"*"}}, false));
   EXPECT_TRUE(allocate().empty());
   ASSERT_OK(allocator_.activateFramework("fw"));
   decline(allocate().at(0), hours(1));
@@ -293,9 +293,9 @@ TEST_F(AllocatorTest, InactiveFrameworksGetNoOffersAndDeactivationDropsFilters) 
 }
 
 TEST_F(AllocatorTest, RemovingAFrameworkReturnsItsAllocation) {
-  ASSERT_OK(allocator_.addAgent("agent", res("cpus:4"), {{"a", res("cpus:1")}}));
-  ASSERT_OK(allocator_.addFramework("a", "*"));
-  ASSERT_OK(allocator_.addFramework("b", "*"));
+  ASSERT_OK(allocator_.addAgent("agent", res("cpus:4"), {{"a", "*", res("cpus:1")}}));
+  ASSERT_OK(allocator_.addFramework("a", {.roles = {"*"}}));
+  ASSERT_OK(allocator_.addFramework("b", {.roles = {"*"}}));
   auto offers = allocate();
   ASSERT_EQ(offers.size(), 1u);
   EXPECT_EQ(offers[0].framework_id, "b");
@@ -312,12 +312,12 @@ TEST_F(AllocatorTest, RemovingAFrameworkReturnsItsAllocation) {
 TEST_F(AllocatorTest, RemovingAnAgentDropsItsAllocationsAndShrinksTheTotal) {
   ASSERT_OK(allocator_.addAgent("a1", res("cpus:4"), {}));
   ASSERT_OK(allocator_.addAgent("a2", res("cpus:4"), {}));
-  ASSERT_OK(allocator_.addFramework("fw", "*"));
+  ASSERT_OK(allocator_.addFramework("fw", {.roles = {"*"}}));
   ASSERT_EQ(allocate().size(), 2u);
   ASSERT_OK(allocator_.removeAgent("a1"));
   EXPECT_EQ(*allocator_.allocation("fw"), res("cpus:4"));
   EXPECT_DOUBLE_EQ(*allocator_.frameworkShare("fw"), 1.0);
-  EXPECT_EQ(allocator_.recoverResources("fw", "a1", res("cpus:4"), std::nullopt, now_).code(),
+  EXPECT_EQ(allocator_.recoverResources("fw", "*", "a1", res("cpus:4"), std::nullopt, now_).code(),
             StatusCode::kNotFound);
   ASSERT_OK(allocator_.addAgent("a1", res("cpus:8"), {}));
   const auto offers = allocate();
@@ -326,10 +326,10 @@ TEST_F(AllocatorTest, RemovingAnAgentDropsItsAllocationsAndShrinksTheTotal) {
 }
 
 TEST_F(AllocatorTest, UsedResourcesOfALaterFrameworkCountOnceItIsAdded) {
-  ASSERT_OK(allocator_.addAgent("a1", res("cpus:10;mem:10"), {{"late", res("cpus:6")}}));
+  ASSERT_OK(allocator_.addAgent("a1", res("cpus:10;mem:10"), {{"late", "*", res("cpus:6")}}));
   ASSERT_OK(allocator_.addAgent("a2", res("cpus:10;mem:10"), {}));
-  ASSERT_OK(allocator_.addFramework("early", "*"));
-  ASSERT_OK(allocator_.addFramework("late", "*"));
+  ASSERT_OK(allocator_.addFramework("early", {.roles = {"*"}}));
+  ASSERT_OK(allocator_.addFramework("late", {.roles = {"*"}}));
   EXPECT_DOUBLE_EQ(*allocator_.frameworkShare("late"), 0.3);
   const auto offers = allocate();
   ASSERT_EQ(offers.size(), 2u);
@@ -339,8 +339,8 @@ TEST_F(AllocatorTest, UsedResourcesOfALaterFrameworkCountOnceItIsAdded) {
 
 TEST_F(AllocatorTest, ReservedResourcesGoOnlyToTheirRole) {
   ASSERT_OK(allocator_.addAgent("agent", res("cpus:4;cpus(eng):2;mem(ops):64"), {}));
-  ASSERT_OK(allocator_.addFramework("web", "web"));
-  ASSERT_OK(allocator_.addFramework("eng", "eng"));
+  ASSERT_OK(allocator_.addFramework("web", {.roles = {"web"}}));
+  ASSERT_OK(allocator_.addFramework("eng", {.roles = {"eng"}}));
   auto offers = allocate();
   ASSERT_EQ(offers.size(), 1u);
   EXPECT_EQ(offers[0].framework_id, "eng");  // ties by role name: "eng" < "web"
@@ -359,7 +359,7 @@ TEST_F(AllocatorTest, AnAgentEveryFrameworkFilteredCostsNothingPerRound) {
     ASSERT_OK(allocator_.addAgent(fmt::format("agent{}", i), res("cpus:4;mem:64"), {}));
   }
   for (int i = 0; i < 5; ++i) {
-    ASSERT_OK(allocator_.addFramework(fmt::format("fw{}", i), "*"));
+    ASSERT_OK(allocator_.addFramework(fmt::format("fw{}", i), {.roles = {"*"}}));
   }
   int rounds = 0;
   for (auto offers = allocate(); !offers.empty(); offers = allocate()) {
@@ -423,6 +423,12 @@ class InvariantModel {
     return total;
   }
 
+  // Frameworks only named by an agent's used resources hold them in role "*".
+  std::string roleOf(const std::string& framework) const {
+    const auto it = frameworks.find(framework);
+    return it == frameworks.end() ? "*" : it->second.role;
+  }
+
   bool eligible(const std::string& framework) const {
     const auto it = frameworks.find(framework);
     return it != frameworks.end() && it->second.active && !it->second.suppressed;
@@ -481,7 +487,8 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
         seconds(10),
         std::chrono::duration_cast<nanoseconds>(std::chrono::duration<double>(1e9)),
         nanoseconds::max()};
-    Allocator allocator;
+    // No minimum offer size: the model expects every free resource to be offered.
+    Allocator allocator(Options{.min_allocatable = {}});
     InvariantModel model;
     TimePoint now = kStart;
     int next_id = 0;
@@ -518,7 +525,7 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
           if (chance(85)) {
             const auto refuse = refusals[pick(refusals.size())];
             ASSERT_OK(
-                allocator.recoverResources(offer.framework_id, offer.agent_id, rest, refuse, now));
+                allocator.recoverResources(offer.framework_id, offer.role, offer.agent_id, rest, refuse, now));
             model.take(offer.framework_id, offer.agent_id, rest, refuse, now);
           }
         }
@@ -541,13 +548,13 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
         if (chance(50) && part.contains(task)) {
           part = task;
         }
-        ASSERT_OK(allocator.recoverResources(key.first, key.second, part, std::nullopt, now));
+        ASSERT_OK(allocator.recoverResources(key.first, model.roleOf(key.first), key.second, part, std::nullopt, now));
         model.take(key.first, key.second, part, std::nullopt, now);
       } else if (op == 5 && model.frameworks.size() < 6) {
         const std::string id = fmt::format("fw{}", next_id++);
         const std::string role = roles[pick(roles.size())];
         const bool active = chance(80);
-        ASSERT_OK(allocator.addFramework(id, role, active));
+        ASSERT_OK(allocator.addFramework(id, {.roles = {role}}, active));
         model.frameworks[id] = {role, active, false};
       } else if (op == 6 && !model.frameworks.empty()) {
         const std::string id = any(model.frameworks);
@@ -583,15 +590,15 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
         if (chance(30)) {
           total += res(fmt::format("cpus({}):{}", roles[1 + pick(2)], 1 + pick(3)));
         }
-        std::vector<std::pair<std::string, Resources>> used;
+        std::vector<Allocation> used;
         if (chance(40)) {
           const std::string user =
               model.frameworks.empty() || chance(30) ? "ghost" : any(model.frameworks);
-          used.emplace_back(user, res("cpus:1;mem:128"));
+          used.push_back({user, model.roleOf(user), res("cpus:1;mem:128")});
         }
         ASSERT_OK(allocator.addAgent(id, total, used));
         model.agents[id] = total;
-        for (const auto& [user, resources] : used) {
+        for (const auto& [user, role, resources] : used) {
           model.give(user, id, resources);
         }
       } else if (op == 10 && !model.agents.empty()) {
@@ -618,14 +625,14 @@ TEST_F(AllocatorTest, NewFrameworksShareSettledAgentsInDrfOrder) {
   for (int i = 0; i < 20; ++i) {
     ASSERT_OK(allocator_.addAgent(fmt::format("agent{:02}", i), res("cpus:4;mem:64"), {}));
   }
-  ASSERT_OK(allocator_.addFramework("old", "*"));
+  ASSERT_OK(allocator_.addFramework("old", {.roles = {"*"}}));
   for (const Offer& offer : allocate()) {
     decline(offer, nanoseconds::max());
   }
   EXPECT_TRUE(allocate().empty());
-  ASSERT_OK(allocator_.addFramework("x", "*"));
-  ASSERT_OK(allocator_.addFramework("y", "other"));
-  ASSERT_OK(allocator_.addFramework("z", "other", false));
+  ASSERT_OK(allocator_.addFramework("x", {.roles = {"*"}}));
+  ASSERT_OK(allocator_.addFramework("y", {.roles = {"other"}}));
+  ASSERT_OK(allocator_.addFramework("z", {.roles = {"other"}}, false));
   std::map<std::string, int> offers_to;
   const auto offers = allocate();
   for (const Offer& offer : offers) {

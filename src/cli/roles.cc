@@ -1,0 +1,183 @@
+#include "cli/roles.h"
+
+#include <chrono>
+#include <map>
+
+#include <fmt/format.h>
+#include <mesos/v1/master/master.pb.h>
+
+#include "cli/lists.h"
+#include "common/json.h"
+#include "common/json_codec.h"
+#include "common/resources.h"
+#include "http/client.h"
+#include "http/content.h"
+#include "http/message.h"
+
+namespace plateau::cli {
+
+using namespace std::chrono_literals;
+namespace operator_api = mesos::v1::master;
+
+namespace {
+
+int fail(const std::string& message) {
+  fmt::print(stderr, "Error: {}\n", message);
+  return 1;
+}
+
+Result<http::Response> post(const std::string& master, const operator_api::Call& call) {
+  auto endpoint = leadingMaster(master);
+  if (!endpoint) {
+    return std::unexpected(endpoint.error());
+  }
+  auto r = http::fetchSync(*endpoint,
+                           {.method = "POST",
+                            .path = "/api/v1",
+                            .headers = {{"content-type", http::kJsonMediaType},
+                                        {"accept", http::kJsonMediaType}},
+                            .body = toJson(call)},
+                           10s);
+  if (!r) {
+    return unavailable(fmt::format("cannot reach the master at {}: {}", endpoint->toString(),
+                                   r.error().message()));
+  }
+  return *r;
+}
+
+// "cpus:2;mem:1024" -> the scalar map of a QuotaConfig.
+Status fillScalars(const std::string& text, const char* flag,
+                   google::protobuf::Map<std::string, mesos::v1::Value::Scalar>* out) {
+  if (text.empty()) {
+    return {};
+  }
+  auto parsed = Resources::parse(text);
+  if (!parsed) {
+    return Status(StatusCode::kInvalidArgument,
+                  fmt::format("Invalid value for flag '--{}': {}", flag, parsed.error().message()));
+  }
+  for (const Resource& r : *parsed) {
+    if (r.type != ResourceType::kScalar || r.reserved()) {
+      return Status(StatusCode::kInvalidArgument,
+                    fmt::format("Invalid value for flag '--{}': '{}' is not an unreserved scalar",
+                                flag, r.toString()));
+    }
+    (*out)[r.name].set_value(r.scalar());
+  }
+  return {};
+}
+
+std::string scalarsText(const google::protobuf::Map<std::string, mesos::v1::Value::Scalar>& map) {
+  std::map<std::string, double> sorted;
+  for (const auto& [name, scalar] : map) {
+    sorted[name] = scalar.value();
+  }
+  std::string text;
+  for (const auto& [name, value] : sorted) {
+    text += fmt::format("{}{}:{}", text.empty() ? "" : ";", name, value);
+  }
+  return text.empty() ? "-" : text;
+}
+
+}  // namespace
+
+int quotaGet(const std::string& master, bool json) {
+  operator_api::Call call;
+  call.set_type(operator_api::Call::GET_QUOTA);
+  auto r = post(master, call);
+  if (!r) {
+    return fail(r.error().message());
+  }
+  if (r->status != 200) {
+    return fail(fmt::format("the master answered HTTP {}: {}", r->status, r->body));
+  }
+  operator_api::Response response;
+  if (Status s = fromJson(r->body, &response); !s.isOk()) {
+    return fail(fmt::format("unreadable answer from the master: {}", s.message()));
+  }
+  const auto& status = response.get_quota().status();
+  if (json) {
+    fmt::print("{}\n", toJson(status));
+    return 0;
+  }
+  fmt::print("{:<24} {:<32} {}\n", "ROLE", "GUARANTEES", "LIMITS");
+  for (const auto& config : status.configs()) {
+    fmt::print("{:<24} {:<32} {}\n", config.role(), scalarsText(config.guarantees()),
+               scalarsText(config.limits()));
+  }
+  return 0;
+}
+
+int quotaSet(const std::string& master, const std::string& role, const std::string& guarantee,
+             const std::string& limit, bool force) {
+  operator_api::Call call;
+  call.set_type(operator_api::Call::UPDATE_QUOTA);
+  call.mutable_update_quota()->set_force(force);
+  auto* config = call.mutable_update_quota()->add_quota_configs();
+  config->set_role(role);
+  if (Status s = fillScalars(guarantee, "guarantee", config->mutable_guarantees()); !s.isOk()) {
+    return fail(s.message());
+  }
+  if (Status s = fillScalars(limit, "limit", config->mutable_limits()); !s.isOk()) {
+    return fail(s.message());
+  }
+  auto r = post(master, call);
+  if (!r) {
+    return fail(r.error().message());
+  }
+  if (r->status != 200) {
+    return fail(fmt::format("the master answered HTTP {}: {}", r->status, r->body));
+  }
+  if (config->guarantees().empty() && config->limits().empty()) {
+    fmt::print("Quota of role {} removed\n", role);
+  } else {
+    fmt::print("Role {} now has guarantees {} and limits {}\n", role,
+               scalarsText(config->guarantees()), scalarsText(config->limits()));
+  }
+  return 0;
+}
+
+int explain(const std::string& master, const std::string& what, bool json) {
+  auto endpoint = leadingMaster(master);
+  if (!endpoint) {
+    return fail(endpoint.error().message());
+  }
+  auto ask = [&](const std::string& param) {
+    return http::fetchSync(
+        *endpoint,
+        {.method = "GET", .path = fmt::format("/master/explain?{}={}", param, http::urlEncode(what))},
+        10s);
+  };
+  // A framework id first; if the master knows no such framework, the argument is a role.
+  auto r = ask("framework_id");
+  if (r && r->status == 404) {
+    r = ask("role");
+  }
+  if (!r) {
+    return fail(fmt::format("cannot reach the master at {}: {}", endpoint->toString(),
+                            r.error().message()));
+  }
+  if (r->status != 200) {
+    return fail(fmt::format("the master answered HTTP {}: {}", r->status, r->body));
+  }
+  if (json) {
+    fmt::print("{}\n", r->body);
+    return 0;
+  }
+  auto doc = json::parse(r->body);
+  if (!doc || !doc->isObject()) {
+    return fail("unreadable answer from the master");
+  }
+  if (doc->find("framework_id") != nullptr) {
+    fmt::print("Framework {} ({})\n", (*doc)["framework_id"].asString(),
+               (*doc)["name"].asString());
+  }
+  fmt::print("{:<24} {:<14} {}\n", "ROLE", "CODE", "WHY");
+  for (const auto& e : (*doc)["explanations"].asArray()) {
+    fmt::print("{:<24} {:<14} {}\n", e["role"].asString(), e["code"].asString(),
+               e["message"].asString());
+  }
+  return 0;
+}
+
+}  // namespace plateau::cli
