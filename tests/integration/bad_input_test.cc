@@ -151,10 +151,10 @@ TEST_F(BadInput, UnsupportedCallIs400NamingIt) {
   info.set_name("inverse-offers");
   ASSERT_TRUE(s.subscribe(info));
   scheduler::Call call;
-  call.set_type(scheduler::Call::ACCEPT_INVERSE_OFFERS);
-  call.mutable_accept_inverse_offers();
+  call.set_type(scheduler::Call::RECONCILE_OPERATIONS);
+  call.mutable_reconcile_operations();
   EXPECT_EQ(s.call(call), 400);
-  EXPECT_NE(s.lastResponse().body.find("ACCEPT_INVERSE_OFFERS"), std::string::npos);
+  EXPECT_NE(s.lastResponse().body.find("RECONCILE_OPERATIONS"), std::string::npos);
 }
 
 TEST_F(BadInput, InvalidRoleGetsErrorEvent) {

@@ -279,9 +279,9 @@ TEST_P(OperatorApi, ChangesWeightsLoggingLevelAndTearsDown) {
 
   // A call Plateau does not serve yet names itself in a 501.
   Answer unserved =
-      callMaster(cluster.master(), callOf(operator_api::Call::GET_MAINTENANCE_STATUS), content);
+      callMaster(cluster.master(), callOf(operator_api::Call::GET_OPERATIONS), content);
   EXPECT_EQ(unserved.status, 501);
-  EXPECT_NE(unserved.body.find("GET_MAINTENANCE_STATUS"), std::string::npos) << unserved.body;
+  EXPECT_NE(unserved.body.find("GET_OPERATIONS"), std::string::npos) << unserved.body;
 }
 
 TEST_P(OperatorApi, SubscribeStreamsTasksAgentsAndFrameworks) {

@@ -109,11 +109,11 @@ TEST(MarkAgentGone, TasksAreGoneAndTheAgentMustStartOver) {
                                  {.method = "POST",
                                   .path = "/api/v1",
                                   .headers = {{"content-type", "application/json"}},
-                                  .body = R"({"type": "GET_MAINTENANCE_STATUS"})"},
+                                  .body = R"({"type": "GET_OPERATIONS"})"},
                                  5s);
   ASSERT_TRUE(unknown);
   EXPECT_EQ(unknown->status, 501);
-  EXPECT_NE(unknown->body.find("GET_MAINTENANCE_STATUS"), std::string::npos);
+  EXPECT_NE(unknown->body.find("GET_OPERATIONS"), std::string::npos);
 }
 
 }  // namespace
