@@ -4,6 +4,8 @@
 // startExecutorProcess() run. A fetch that fails fails the executor's tasks with
 // REASON_CONTAINER_LAUNCH_FAILED and a message naming the URI.
 
+#include <unistd.h>
+
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -213,6 +215,13 @@ void Agent::fetchExited(pid_t pid, int status) {
 
 void Agent::setGpus(std::vector<gpu::Device> devices) {
   gpus_ = std::make_unique<gpu::Allocator>(std::move(devices));
+  // Devices cgroups left by an agent that was killed: rmdir removes only empty ones, so those
+  // of executors still running (recovered later) stay.
+  std::error_code ec;
+  for (const auto& entry :
+       std::filesystem::directory_iterator("/sys/fs/cgroup/devices/plateau", ec)) {
+    ::rmdir(entry.path().c_str());
+  }
 }
 
 Status Agent::assignGpus(Executor& executor) {
