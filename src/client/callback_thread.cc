@@ -19,6 +19,16 @@ CallbackThread::~CallbackThread() {
   }
 }
 
+void CallbackThread::stopAndWait() {
+  std::unique_lock lock(state_->mutex);
+  state_->stopping = true;
+  state_->queue.clear();
+  state_->ready.notify_all();
+  if (!onThread()) {
+    state_->idle.wait(lock, [this] { return !state_->running; });
+  }
+}
+
 void CallbackThread::post(std::function<void()> fn) {
   {
     std::lock_guard lock(state_->mutex);
@@ -41,8 +51,15 @@ void CallbackThread::loop(std::shared_ptr<State> state) {
       }
       fn = std::move(state->queue.front());
       state->queue.pop_front();
+      state->running = true;
     }
     fn();
+    fn = nullptr;  // what the closure holds goes now, still counted as running
+    {
+      std::lock_guard lock(state->mutex);
+      state->running = false;
+    }
+    state->idle.notify_all();
   }
 }
 

@@ -21,6 +21,10 @@ class CallbackThread {
   CallbackThread(const CallbackThread&) = delete;
   CallbackThread& operator=(const CallbackThread&) = delete;
 
+  // Drops what is queued, runs nothing more, and waits for a callback still running to return
+  // (not when called from a callback). After it, no user code runs on this thread again, so the
+  // owner may tear down what callbacks use (a Python interpreter, say).
+  void stopAndWait();
   // Thread-safe: queues fn behind everything queued before it.
   void post(std::function<void()> fn);
   // True on the callback thread.
@@ -32,6 +36,8 @@ class CallbackThread {
     std::condition_variable ready;
     std::deque<std::function<void()>> queue;
     bool stopping = false;
+    bool running = false;  // a callback is running (or its closure is being destroyed)
+    std::condition_variable idle;
   };
   static void loop(std::shared_ptr<State> state);
 

@@ -320,6 +320,9 @@ ExecutorClient::~ExecutorClient() {
   if (impl_->io_thread.joinable()) {
     impl_->io_thread.join();
   }
+  // A callback still running (it may have called stop() itself) holds the state alive; wait for
+  // it, so that no user code runs after the client is gone.
+  impl_->callback_thread.stopAndWait();
   impl_->stream.reset();
 }
 

@@ -397,6 +397,9 @@ SchedulerClient::~SchedulerClient() {
   if (impl_->io_thread.joinable()) {
     impl_->io_thread.join();
   }
+  // A callback still running (it may have called stop() itself) holds the state alive; wait for
+  // it, so that no user code runs after the client is gone.
+  impl_->callback_thread.stopAndWait();
   // Destroy the detector and the connections while nothing runs the loop.
   impl_->stream.reset();
   impl_->detector.reset();
