@@ -235,6 +235,11 @@ function frameworkPage(id) {
   // the page opens and every 5 s while it stays open.
   const stop = every(5000, async (stopped) => {
     let body;
+    if (!model.frameworks.has(id) && model.completedFrameworks.has(id)) {
+      const el = document.getElementById('explain');
+      if (el) el.innerHTML = '<p class="empty">The framework has completed: it gets no offers.</p>';
+      return;
+    }
     try {
       const r = await getJSON(`/master/explain?framework_id=${encodeURIComponent(id)}`);
       const list = r.explanations || [];
@@ -459,6 +464,12 @@ function rolesPage() {
         limit <span class="limit">${l === undefined ? '∞' : esc(fmtScalar(k, l))}</span></div>`;
     }).join('');
   };
+  // A role may hold thousands of frameworks: name a few, count the rest.
+  const frameworkList = (ids) => {
+    if (!ids.length) return '—';
+    const shown = ids.slice(0, 5).map((id) => frameworkLink(id).__raw).join('<br>');
+    return ids.length > 5 ? `${shown}<br><span class="note">and ${ids.length - 5} more</span>` : shown;
+  };
   const page = {
     update() {
       const list = document.getElementById('list');
@@ -472,7 +483,7 @@ function rolesPage() {
         <th>Allocated</th><th>Offered</th><th>Quota (consumed · guarantee · limit)</th></tr></thead><tbody>${
         roles.map((r) => html`<tr data-role="${r.name}"><td data-label="Role">${r.name}</td>
             <td data-label="Weight" class="weight">${fmtNumber(r.weight ?? 1)}</td>
-            <td data-label="Frameworks">${raw((r.frameworks || []).map((id) => frameworkLink(id).__raw).join('<br>') || '—')}</td>
+            <td data-label="Frameworks">${raw(frameworkList(r.frameworks || []))}</td>
             <td data-label="Allocated">${fmtResources(r.allocated || {})}</td>
             <td data-label="Offered">${fmtResources(r.offered || {})}</td>
             <td data-label="Quota" class="quota-cell">${raw(quotaCell(r.quota))}</td></tr>`.__raw).join('')}</tbody></table>`;
@@ -502,11 +513,16 @@ function maintenancePage() {
   let status = null;
   const key = (m) => `${m.hostname || ''}|${m.ip || ''}`;
   const name = (m) => (m.hostname && m.ip && m.hostname !== m.ip ? `${m.hostname} (${m.ip})` : m.hostname || m.ip || '?');
-  const agentFor = (m) => {
+  // Agents by hostname and by ip, built once per render (not once per machine).
+  const agentIndex = () => {
+    const byHost = new Map();
+    const byIp = new Map();
     for (const a of model.agents.values()) {
-      if (a.agent_info.hostname === m.hostname || (m.ip && agentAddress(a).startsWith(`${m.ip}:`))) return a;
+      byHost.set(a.agent_info.hostname, a);
+      const address = agentAddress(a);
+      byIp.set(address.slice(0, address.lastIndexOf(':')), a);
     }
-    return null;
+    return (m) => byHost.get(m.hostname) || byIp.get(m.ip) || null;
   };
   const seconds = (d) => Number(d?.nanoseconds || 0) / 1e9;
   const fmtDuration = (s) => {
@@ -563,6 +579,7 @@ function maintenancePage() {
         return;
       }
       const modeClass = { UP: 'ok', DRAINING: 'pending', DOWN: 'bad' };
+      const agentFor = agentIndex();
       machinesEl.innerHTML = `<table class="list machines"><thead><tr><th>Machine</th><th>Mode</th><th>Agent</th><th>Frameworks' answers</th></tr></thead><tbody>${
         [...machines.values()].map((m) => {
           const agent = agentFor(m.id);
