@@ -61,16 +61,17 @@ function start(name, argv) {
   return child;
 }
 
-function request(port, urlPath, headers = {}) {
+function request(port, urlPath, headers = {}, body = undefined) {
   return new Promise((resolve, reject) => {
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, headers, timeout: 5000 }, (res) => {
+    const method = body === undefined ? 'GET' : 'POST';
+    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, headers, timeout: 5000 }, (res) => {
       const chunks = [];
       res.on('data', (c) => chunks.push(c));
       res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
     });
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error(`timed out: ${urlPath}`)));
-    req.end();
+    req.end(body);
   });
 }
 
@@ -83,6 +84,15 @@ async function eventually(what, condition, timeoutMs = 20000) {
     } catch { /* not yet */ }
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+// Runs the `plateau` CLI to completion; throws with its output unless it exits 0.
+async function cli(name, argv) {
+  const child = start(name, ['plateau', ...argv]);
+  const code = await child.exited;
+  if (code !== 0) {
+    throw new Error(`plateau ${argv.join(' ')} exited ${code}: ${fs.readFileSync(path.join(work, `${name}.log`), 'utf8')}`);
   }
 }
 
@@ -103,7 +113,7 @@ async function cleanup() {
 }
 
 function dumpLogs() {
-  for (const name of ['master', 'agent', 'execute']) {
+  for (const name of ['master', 'agent', 'execute', 'quota', 'weights']) {
     const file = path.join(work, `${name}.log`);
     if (fs.existsSync(file)) {
       const text = fs.readFileSync(file, 'utf8');
@@ -149,6 +159,9 @@ async function main() {
   }
   const agentState = await request(agentPort, '/state', { Origin: base });
   check(agentState.headers['access-control-allow-origin'] === '*', 'the agent allows the UI to read /state');
+  const agentStats = await request(agentPort, '/monitor/statistics', { Origin: base });
+  check(agentStats.status === 200 && agentStats.headers['access-control-allow-origin'] === '*',
+    'the agent allows the UI to read /monitor/statistics');
   log('static files and CORS headers as expected');
 
   const userDataDir = fs.mkdtempSync(path.join(work, 'chromium-'));
@@ -162,12 +175,9 @@ async function main() {
   const page = browser.pages()[0] || await browser.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
-  // Expected answers, not problems: GET_QUOTA is 501 and /master/maintenance/* 404 until the
-  // master implements them (the UI says "not available").
-  const expected = (m) => m.text().startsWith('Failed to load resource') &&
-    /\/api\/v1$|\/master\/maintenance\//.test(m.location().url);
+  // Every endpoint the UI reads is served now: any failed request is a problem.
   page.on('console', (m) => {
-    if (m.type() === 'error' && !expected(m)) problems.push(`console error: ${m.text()} (${m.location().url})`);
+    if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
   });
   const shot = async (p, name) => {
     await p.screenshot({ path: path.join(shotDir, `${name}.png`) });
@@ -184,12 +194,25 @@ async function main() {
   await page.evaluate(() => { location.hash = '#/tasks?state=all'; });
   await page.waitForSelector('#task-search');
 
+  // A role with a weight and quota, for the roles page; the task runs in it.
+  const role = 'webui';
+  await cli('quota', ['quota', 'set', role, '--guarantee=cpus:1;mem:128', '--limit=cpus:2;mem:1024', `--master=${master}`]);
+  await cli('weights', ['weights', 'set', role, '2.5', `--master=${master}`]);
+
   const taskId = 'webui-tail';
-  const execute = start('execute', ['plateau', 'execute', `--master=${master}`, `--name=${taskId}`,
+  const execute = start('execute', ['plateau', 'execute', `--master=${master}`, `--name=${taskId}`, `--role=${role}`,
     '--command=for i in $(seq 1 30); do echo line $i; sleep 0.5; done', '--resources=cpus:0.5;mem:64']);
   const stateOf = `tr[data-task$="/${taskId}"] .task-state`;
   await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'TASK_RUNNING', stateOf, { timeout: 20000 });
   log('the tasks page shows the task TASK_RUNNING');
+  // Maintenance for the agent's machine in an hour: it turns DRAINING (the task keeps running).
+  const slaves = JSON.parse((await request(masterPort, '/master/slaves')).body).slaves;
+  const machine = { hostname: slaves[0].hostname, ip: '127.0.0.1' };
+  const startNs = `${(Math.floor(Date.now() / 1000) + 3600)}000000000`;
+  const posted = await request(masterPort, '/master/maintenance/schedule', { 'Content-Type': 'application/json' },
+    JSON.stringify({ windows: [{ machine_ids: [machine],
+      unavailability: { start: { nanoseconds: startNs }, duration: { nanoseconds: '7200000000000' } } }] }));
+  check(posted.status === 200, `POST /master/maintenance/schedule answered ${posted.status}: ${posted.body}`);
   // The search box filters; the state filter too.
   await page.fill('#task-search', 'no-such-task');
   await page.waitForFunction((sel) => !document.querySelector(sel), stateOf);
@@ -211,6 +234,27 @@ async function main() {
   log(`the sandbox tails stdout: line ${first} then line ${await lastLine()}`);
   await shot(page, 'sandbox');
 
+  // The agent page, while the task runs: its container's usage from the agent's
+  // /monitor/statistics, the CPU use once two samples are in.
+  await page.evaluate(() => { location.hash = '#/agents'; });
+  await page.click('table.agents a');
+  await page.waitForFunction((id) => document.querySelector(`tr[data-task$="/${id}"]`), taskId);
+  await page.waitForFunction(() => {
+    const row = document.querySelector('table.usage tr[data-executor]');
+    return row && row.querySelector('.mem meter') && !/…/.test(row.textContent);
+  }, null, { timeout: 15000 });
+  log(`the agent page shows container usage: ${await page.textContent('table.usage tbody tr')}`.replace(/\s+/g, ' '));
+  await shot(page, 'agent');
+
+  // The framework page explains, per role, why it gets offers or not.
+  await page.evaluate(() => { location.hash = '#/frameworks'; });
+  await page.click('table.frameworks a');
+  await page.waitForFunction((id) => document.querySelector(`tr[data-task$="/${id}"]`), taskId);
+  await page.waitForFunction((r) => document.querySelector(`table.explain tr[data-role="${r}"] .code`)?.textContent.trim(),
+    role, { timeout: 10000 });
+  log(`the framework page explains: ${await page.textContent('table.explain tbody tr')}`.replace(/\s+/g, ' '));
+  await shot(page, 'framework');
+
   await page.evaluate(() => { location.hash = '#/'; });
   await page.waitForFunction(() => document.querySelector('#card-tasks .value')?.textContent === '1');
   await page.waitForFunction(() => window.plateau.metrics.samples.length >= 3, null, { timeout: 15000 });
@@ -219,21 +263,35 @@ async function main() {
   for (const [hash, name, selector] of [
     ['#/frameworks', 'frameworks', 'table.frameworks'],
     ['#/agents', 'agents', 'table.agents'],
-    ['#/roles', 'roles', 'table.roles'],
-    ['#/maintenance', 'maintenance', '#status p, #status dl'],
   ]) {
     await page.evaluate((h) => { location.hash = h; }, hash);
     await page.waitForSelector(selector);
     await shot(page, name);
   }
-  await page.evaluate(() => { location.hash = '#/agents'; });
-  await page.click('table.agents a');
-  await page.waitForFunction((id) => document.querySelector(`tr[data-task$="/${id}"]`), taskId);
-  await shot(page, 'agent');
-  await page.evaluate(() => { location.hash = '#/frameworks'; });
-  await page.click('table.frameworks a');
-  await page.waitForFunction((id) => document.querySelector(`tr[data-task$="/${id}"]`), taskId);
-  await shot(page, 'framework');
+
+  // The roles page: the role's weight, its quota (guarantee, limit) and what it consumes.
+  await page.evaluate(() => { location.hash = '#/roles'; });
+  const quotaText = (r, resource, field) => page.evaluate(([r2, res, f]) =>
+    document.querySelector(`table.roles tr[data-role="${r2}"] .quota[data-resource="${res}"] .${f}`)?.textContent, [r, resource, field]);
+  await page.waitForSelector(`table.roles tr[data-role="${role}"] .quota[data-resource="cpus"]`);
+  check(await quotaText(role, 'cpus', 'guarantee') === '1', `cpus guarantee shown as ${await quotaText(role, 'cpus', 'guarantee')}`);
+  check(await quotaText(role, 'cpus', 'limit') === '2', `cpus limit shown as ${await quotaText(role, 'cpus', 'limit')}`);
+  check(await quotaText(role, 'mem', 'guarantee') === '128 MB', `mem guarantee shown as ${await quotaText(role, 'mem', 'guarantee')}`);
+  check(await quotaText(role, 'mem', 'limit') === '1 GB', `mem limit shown as ${await quotaText(role, 'mem', 'limit')}`);
+  check(await quotaText(role, 'cpus', 'consumed') !== undefined, 'the consumed cpus are shown');
+  const weight = await page.textContent(`table.roles tr[data-role="${role}"] .weight`);
+  check(weight === '2.5', `the weight is shown as ${weight}`);
+  log(`the roles page shows ${role}'s weight and quota: ${await page.textContent(`table.roles tr[data-role="${role}"] .quota-cell`)}`.replace(/\s+/g, ' '));
+  await shot(page, 'roles');
+
+  // The maintenance page: the window and the agent's machine, DRAINING.
+  await page.evaluate(() => { location.hash = '#/maintenance'; });
+  await page.waitForFunction((h) => document.querySelector(`table.machines tr[data-machine="${h}"] .mode`)?.textContent === 'DRAINING',
+    machine.hostname, { timeout: 10000 });
+  const scheduled = await page.textContent('table.schedule tbody');
+  check(scheduled.includes(machine.hostname) && scheduled.includes('2 h'), `the schedule shows ${scheduled.replace(/\s+/g, ' ')}`);
+  log('the maintenance page shows the window and the machine DRAINING');
+  await shot(page, 'maintenance');
 
   // The task ends by itself: the tasks page follows it to TASK_FINISHED without a reload.
   await page.evaluate(() => { location.hash = '#/tasks?state=all'; });
@@ -263,6 +321,13 @@ async function main() {
   const phoneScroll = await phone.evaluate(() => document.documentElement.scrollWidth);
   check(phoneScroll <= 390, `the phone tasks page scrolls sideways (${phoneScroll}px wide)`);
   await shot(phone, 'phone-tasks');
+  // The new tables (quota bars, machines) stack on a phone too.
+  for (const [hash, selector] of [['#/roles', 'table.roles .quota'], ['#/maintenance', 'table.machines .mode']]) {
+    await phone.evaluate((h) => { location.hash = h; }, hash);
+    await phone.waitForSelector(selector);
+    const width = await phone.evaluate(() => document.documentElement.scrollWidth);
+    check(width <= 390, `the phone ${hash} page scrolls sideways (${width}px wide)`);
+  }
 
   check(problems.length === 0, `the browser reported problems:\n  ${problems.join('\n  ')}`);
   await phone.close();

@@ -130,7 +130,7 @@ TEST(Webui, BadWebuiDirFlagIsNamed) {
   fs::remove_all(dir, ec);
 }
 
-TEST(Webui, AgentLetsTheBrowserReadStateAndFiles) {
+TEST(Webui, AgentLetsTheBrowserReadStateFilesAndStatistics) {
   Cluster cluster;
   cluster.addAgent("cpus:1;mem:256");
   auto state = get(cluster.agentEndpoint(0), "/state", {{"origin", "http://127.0.0.1:1"}});
@@ -139,6 +139,11 @@ TEST(Webui, AgentLetsTheBrowserReadStateAndFiles) {
   auto browse = get(cluster.agentEndpoint(0), "/files/browse?path=/nowhere");
   EXPECT_EQ(browse.status, 404);
   EXPECT_EQ(browse.header("access-control-allow-origin"), "*");
+  // The agent page shows each container's usage from /monitor/statistics.
+  auto stats = get(cluster.agentEndpoint(0), "/monitor/statistics", {{"origin", "http://127.0.0.1:1"}});
+  EXPECT_EQ(stats.status, 200);
+  EXPECT_EQ(stats.body, "[]");
+  EXPECT_EQ(stats.header("access-control-allow-origin"), "*");
 }
 
 }  // namespace

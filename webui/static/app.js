@@ -6,7 +6,7 @@ import { Model, Metrics } from './model.js';
 import { lineChart } from './charts.js';
 import {
   esc, html, raw, scalars, fmtNumber, fmtMB, fmtBytes, fmtResources, fmtTime, stateClass,
-  TERMINAL, operatorCall, getJSON,
+  TERMINAL, getJSON,
 } from './util.js';
 
 const model = new Model();
@@ -221,9 +221,42 @@ function frameworksPage() {
   };
 }
 
+// RECEIVING: offers flow; INACTIVE and SUPPRESSED: the framework's own choice; the rest
+// (FAIR_SHARE, FILTERED, HEADROOM, NO_FIT, NO_RESOURCES, QUOTA_LIMIT) hold offers back.
+function explainClass(code) {
+  if (code === 'RECEIVING') return 'ok';
+  return code === 'INACTIVE' || code === 'SUPPRESSED' ? 'done' : 'pending';
+}
+
 function frameworkPage(id) {
-  setPage('Framework', '<div id="info"></div><h2>Tasks</h2><div id="tasks"></div>');
+  setPage('Framework', `<div id="info"></div><h2>Offers</h2><div id="explain"><p class="empty">Asking the master…</p></div>
+    <h2>Tasks</h2><div id="tasks"></div>`);
+  // Why the framework gets (no) offers in each of its roles: GET /master/explain, asked when
+  // the page opens and every 5 s while it stays open.
+  const stop = every(5000, async (stopped) => {
+    let body;
+    if (!model.frameworks.has(id) && model.completedFrameworks.has(id)) {
+      const el = document.getElementById('explain');
+      if (el) el.innerHTML = '<p class="empty">The framework has completed: it gets no offers.</p>';
+      return;
+    }
+    try {
+      const r = await getJSON(`/master/explain?framework_id=${encodeURIComponent(id)}`);
+      const list = r.explanations || [];
+      body = list.length ? `<table class="list explain"><thead><tr><th>Role</th><th>Reason</th><th>Explanation</th></tr></thead><tbody>${
+        list.map((e) => html`<tr data-role="${e.role}"><td data-label="Role">${e.role}</td>
+          <td data-label="Reason" class="code"><span class="state ${explainClass(e.code)}">${e.code}</span></td>
+          <td data-label="Explanation" class="message">${e.message}${e.agents ? ` (${e.agents} agents)` : ''}${
+            e.ahead ? ` (${e.ahead} ahead)` : ''}</td></tr>`.__raw).join('')}</tbody></table>`
+        : '<p class="empty">The master has no explanation for this framework (no roles).</p>';
+    } catch (e) {
+      body = `<p class="empty">${e.status === 404 ? 'The master no longer knows this framework.' : `Cannot explain: ${esc(e.message)}`}</p>`;
+    }
+    const el = document.getElementById('explain');
+    if (!stopped() && el) el.innerHTML = body;
+  });
   return {
+    destroy: stop,
     update() {
       const f = model.framework(id);
       if (!f) {
@@ -276,8 +309,47 @@ function agentsPage() {
 }
 
 function agentPage(id) {
-  setPage('Agent', '<div id="info"></div><h2>Tasks</h2><div id="tasks"></div>');
+  setPage('Agent', `<div id="info"></div><h2>Containers</h2><div id="usage"><p class="empty">Asking the agent…</p></div>
+    <h2>Tasks</h2><div id="tasks"></div>`);
+  // Per-container usage read from the agent itself (/monitor/statistics, which allows any
+  // origin), every 2 s; CPU use is the CPU time between two samples over the time between them.
+  let previous = new Map();
+  const stop = every(2000, async (stopped) => {
+    const a = model.agents.get(id);
+    const el = () => document.getElementById('usage');
+    if (!a) return;
+    const base = `${location.protocol}//${agentAddress(a)}`;
+    let body;
+    try {
+      const list = await getJSON(`${base}/monitor/statistics`);
+      const next = new Map();
+      body = list.length ? `<table class="list usage"><thead><tr><th>Executor</th><th>Framework</th><th>CPU time</th>
+        <th>CPU use</th><th>Memory (RSS of limit)</th><th>Processes</th></tr></thead><tbody>${list.map((c) => {
+        const s = c.statistics || {};
+        const cpu = (s.cpus_user_time_secs || 0) + (s.cpus_system_time_secs || 0);
+        const k = `${c.framework_id}/${c.executor_id}`;
+        next.set(k, { cpu, t: s.timestamp });
+        const p = previous.get(k);
+        const rate = p && s.timestamp > p.t ? Math.max(0, (cpu - p.cpu) / (s.timestamp - p.t)) : undefined;
+        const memPart = s.mem_limit_bytes
+          ? `<meter min="0" max="${s.mem_limit_bytes}" high="${s.mem_limit_bytes * 0.9}" value="${s.mem_rss_bytes || 0}"></meter> ${
+            esc(fmtBytes(s.mem_rss_bytes || 0))} of ${esc(fmtBytes(s.mem_limit_bytes))}`
+          : esc(fmtBytes(s.mem_rss_bytes || 0));
+        return html`<tr data-executor="${c.executor_id}"><td class="id" data-label="Executor">${c.executor_id}</td>
+          <td data-label="Framework">${frameworkLink(c.framework_id)}</td>
+          <td data-label="CPU time" class="cpu-time">${fmtNumber(cpu)} s <span class="note">(user ${fmtNumber(s.cpus_user_time_secs || 0)}, system ${fmtNumber(s.cpus_system_time_secs || 0)})</span></td>
+          <td data-label="CPU use">${rate === undefined ? '…' : fmtNumber(rate)} of ${fmtNumber(s.cpus_limit)} CPUs</td>
+          <td data-label="Memory" class="mem">${raw(memPart)}</td>
+          <td data-label="Processes">${s.processes ?? '—'} / ${s.threads ?? '—'} threads</td></tr>`.__raw;
+      }).join('')}</tbody></table>` : '<p class="empty">No running containers.</p>';
+      previous = next;
+    } catch (e) {
+      body = `<p class="empty">Cannot read ${esc(base)}/monitor/statistics: ${esc(e.message)}</p>`;
+    }
+    if (!stopped() && el()) el().innerHTML = body;
+  });
   return {
+    destroy: stop,
     update() {
       const a = model.agents.get(id);
       if (!a) {
@@ -348,108 +420,190 @@ function tasksPage(params) {
   return page;
 }
 
-async function rolesPage() {
-  setPage('Roles', '<div id="list"><p class="empty">Loading…</p></div><p class="note" id="quota-note"></p>');
-  let roles = [];
-  let quota = new Map();
-  let quotaNote = '';
+// A scalar map ({cpus: 1, mem: 64}) shown with units.
+function fmtScalar(name, v) {
+  return name === 'mem' || name === 'disk' ? fmtMB(v) : fmtNumber(v);
+}
+function fmtScalarMap(map) {
+  const entries = Object.entries(map || {}).filter(([, v]) => v !== undefined && v !== null);
+  return entries.length ? entries.map(([k, v]) => `${k} ${fmtScalar(k, v)}`).join(', ') : '—';
+}
+
+// Re-runs `load` every `ms` while the page is on screen; returns a stop function.
+function every(ms, load) {
   let stopped = false;
-  const load = async () => {
-    try {
-      roles = (await getJSON('/master/roles')).roles || [];
-    } catch (e) {
-      roles = [];
-      quotaNote = `Could not read /master/roles: ${e.message}`;
+  let timer = 0;
+  const tick = async () => {
+    try { await load(() => stopped); } finally {
+      if (!stopped) timer = setTimeout(tick, ms);
     }
-    try {
-      const r = await operatorCall({ type: 'GET_QUOTA' });
-      if (r.status === 200) {
-        quota = new Map();
-        const status = r.body.get_quota?.status || {};
-        for (const c of status.configs || []) {
-          quota.set(c.role, { guarantees: c.guarantees || {}, limits: c.limits || {} });
-        }
-        for (const info of status.infos || []) {
-          if (quota.has(info.role)) continue;
-          const g = scalars(info.guarantee);
-          const values = Object.fromEntries(Object.entries(g).map(([k, v]) => [k, { value: v }]));
-          quota.set(info.role, { guarantees: values, limits: {} });
-        }
-        quotaNote = '';
-      } else {
-        quotaNote = `Quota is not available from this master (GET_QUOTA answered ${r.status}).`;
-      }
-    } catch (e) {
-      quotaNote = `Quota is not available: ${e.message}`;
-    }
-    if (!stopped) page.update();
   };
-  const showQuota = (map) => {
-    const entries = Object.entries(map || {});
-    if (!entries.length) return '—';
-    return entries.map(([k, v]) => `${k}: ${k === 'mem' || k === 'disk' ? fmtMB(v.value) : fmtNumber(v.value)}`).join(', ');
+  tick();
+  return () => { stopped = true; clearTimeout(timer); };
+}
+
+// /master/roles carries each role's weight, frameworks, allocated and offered resources and,
+// for roles with quota, {guarantee, limit, consumed} as scalar maps.
+function rolesPage() {
+  setPage('Roles', '<div id="list"><p class="empty">Loading…</p></div><p class="note" id="roles-note"></p>');
+  let roles = null;
+  let note = '';
+  const quotaCell = (quota) => {
+    if (!quota) return '—';
+    const names = [...new Set([...Object.keys(quota.guarantee || {}), ...Object.keys(quota.limit || {})])];
+    if (!names.length) return '—';
+    return names.map((k) => {
+      const used = quota.consumed?.[k] || 0;
+      const g = quota.guarantee?.[k];
+      const l = quota.limit?.[k];
+      const max = l ?? g;
+      const meter = max > 0 ? `<meter min="0" max="${max}" value="${Math.min(used, max)}"${g !== undefined ? ` low="${g}"` : ''}></meter>` : '';
+      return `<div class="quota" data-resource="${esc(k)}"><b>${esc(k)}</b> ${meter}
+        <span class="consumed">${esc(fmtScalar(k, used))}</span> consumed ·
+        guarantee <span class="guarantee">${g === undefined ? '—' : esc(fmtScalar(k, g))}</span> ·
+        limit <span class="limit">${l === undefined ? '∞' : esc(fmtScalar(k, l))}</span></div>`;
+    }).join('');
+  };
+  // A role may hold thousands of frameworks: name a few, count the rest.
+  const frameworkList = (ids) => {
+    if (!ids.length) return '—';
+    const shown = ids.slice(0, 5).map((id) => frameworkLink(id).__raw).join('<br>');
+    return ids.length > 5 ? `${shown}<br><span class="note">and ${ids.length - 5} more</span>` : shown;
   };
   const page = {
     update() {
       const list = document.getElementById('list');
-      if (!list) return;
-      document.getElementById('quota-note').textContent = quotaNote;
+      if (!list || roles === null) return;
+      document.getElementById('roles-note').textContent = note;
       if (!roles.length) {
-        list.innerHTML = '<p class="empty">No roles in use yet.</p>';
+        list.innerHTML = '<p class="empty">No roles in use, weighted or with quota.</p>';
         return;
       }
       list.innerHTML = `<table class="list roles"><thead><tr><th>Role</th><th>Weight</th><th>Frameworks</th>
-        <th>Allocated + offered</th><th>Quota guarantee</th><th>Quota limit</th></tr></thead><tbody>${
-        roles.map((r) => {
-          const q = quota.get(r.name);
-          const held = r.resources || {};
-          return html`<tr><td data-label="Role">${r.name}</td><td data-label="Weight">${fmtNumber(r.weight)}</td>
-            <td data-label="Frameworks">${(r.frameworks || []).length}</td>
-            <td data-label="Allocated + offered">${fmtResources(held)}</td>
-            <td data-label="Quota guarantee">${q ? showQuota(q.guarantees) : '—'}</td>
-            <td data-label="Quota limit">${q ? showQuota(q.limits) : '—'}</td></tr>`.__raw;
-        }).join('')}</tbody></table>`;
+        <th>Allocated</th><th>Offered</th><th>Quota (consumed · guarantee · limit)</th></tr></thead><tbody>${
+        roles.map((r) => html`<tr data-role="${r.name}"><td data-label="Role">${r.name}</td>
+            <td data-label="Weight" class="weight">${fmtNumber(r.weight ?? 1)}</td>
+            <td data-label="Frameworks">${raw(frameworkList(r.frameworks || []))}</td>
+            <td data-label="Allocated">${fmtResources(r.allocated || {})}</td>
+            <td data-label="Offered">${fmtResources(r.offered || {})}</td>
+            <td data-label="Quota" class="quota-cell">${raw(quotaCell(r.quota))}</td></tr>`.__raw).join('')}</tbody></table>`;
     },
-    destroy() { stopped = true; clearInterval(timer); },
   };
-  const timer = setInterval(load, 5000);
-  load();
+  const stop = every(5000, async (stopped) => {
+    try {
+      const data = await getJSON('/master/roles');
+      roles = (data.roles || []).sort((a, b) => a.name.localeCompare(b.name));
+      note = '';
+    } catch (e) {
+      roles = roles || [];
+      note = `Could not read /master/roles: ${e.message}`;
+    }
+    if (!stopped()) page.update();
+  });
+  page.destroy = stop;
   return page;
 }
 
-async function maintenancePage() {
-  setPage('Maintenance', '<h2>Schedule</h2><div id="schedule"><p class="empty">Loading…</p></div><h2>Status</h2><div id="status"></div>');
-  const machine = (m) => esc(m.hostname || m.ip || JSON.stringify(m));
-  const fetchOr = async (url) => {
-    try { return { data: await getJSON(url) }; } catch (e) { return { error: e }; }
+// The schedule (/master/maintenance/schedule) and each scheduled machine's mode with the
+// frameworks' answers to its inverse offers (/master/maintenance/status).
+function maintenancePage() {
+  setPage('Maintenance', `<h2>Schedule</h2><div id="schedule"><p class="empty">Loading…</p></div>
+    <h2>Machines</h2><div id="machines"></div>`);
+  let schedule = null;
+  let status = null;
+  const key = (m) => `${m.hostname || ''}|${m.ip || ''}`;
+  const name = (m) => (m.hostname && m.ip && m.hostname !== m.ip ? `${m.hostname} (${m.ip})` : m.hostname || m.ip || '?');
+  // Agents by hostname and by ip, built once per render (not once per machine).
+  const agentIndex = () => {
+    const byHost = new Map();
+    const byIp = new Map();
+    for (const a of model.agents.values()) {
+      byHost.set(a.agent_info.hostname, a);
+      const address = agentAddress(a);
+      byIp.set(address.slice(0, address.lastIndexOf(':')), a);
+    }
+    return (m) => byHost.get(m.hostname) || byIp.get(m.ip) || null;
   };
-  const [schedule, status] = await Promise.all([
-    fetchOr('/master/maintenance/schedule'), fetchOr('/master/maintenance/status')]);
-  const schedEl = document.getElementById('schedule');
-  const statusEl = document.getElementById('status');
-  if (!schedEl) return { update() {} };
-  const unavailable = (r) => (r.error?.status === 404 || r.error?.status === 501
+  const seconds = (d) => Number(d?.nanoseconds || 0) / 1e9;
+  const fmtDuration = (s) => {
+    if (s >= 86400) return `${fmtNumber(s / 86400, 1)} d`;
+    if (s >= 3600) return `${fmtNumber(s / 3600, 1)} h`;
+    if (s >= 60) return `${fmtNumber(s / 60, 1)} min`;
+    return `${fmtNumber(s)} s`;
+  };
+  const unavailable = (e) => (e.status === 404 || e.status === 501
     ? '<p class="empty">Maintenance is not available on this master.</p>'
-    : `<p class="empty">Could not load: ${esc(r.error.message)}</p>`);
-  if (schedule.error) schedEl.innerHTML = unavailable(schedule);
-  else {
-    const windows = schedule.data.windows || [];
-    schedEl.innerHTML = windows.length ? `<table class="list"><thead><tr><th>Machines</th><th>Start</th><th>Duration</th></tr></thead><tbody>${
-      windows.map((w) => `<tr><td data-label="Machines">${(w.machine_ids || []).map(machine).join(', ')}</td>
-        <td data-label="Start">${esc(fmtTime(w.unavailability?.start))}</td>
-        <td data-label="Duration">${w.unavailability?.duration ? `${fmtNumber(Number(w.unavailability.duration.nanoseconds) / 1e9)} s` : 'indefinite'}</td></tr>`).join('')
-    }</tbody></table>` : '<p class="empty">No maintenance scheduled.</p>';
-  }
-  if (status.error) statusEl.innerHTML = unavailable(status);
-  else {
-    const draining = status.data.draining_machines || [];
-    const down = status.data.down_machines || [];
-    statusEl.innerHTML = definitionList([
-      ['Draining', raw(draining.map((d) => machine(d.id || d)).join(', ') || '—')],
-      ['Down', raw(down.map(machine).join(', ') || '—')],
-    ]);
-  }
-  return { update() {} };
+    : `<p class="empty">Could not load: ${esc(e.message)}</p>`);
+  const page = {
+    update() {
+      const schedEl = document.getElementById('schedule');
+      const machinesEl = document.getElementById('machines');
+      if (!schedEl || schedule === null) return;
+      if (schedule.error) {
+        schedEl.innerHTML = unavailable(schedule.error);
+        machinesEl.innerHTML = '';
+        return;
+      }
+      const windows = schedule.windows || [];
+      const now = Date.now() / 1000;
+      schedEl.innerHTML = windows.length ? `<table class="list schedule"><thead><tr><th>Window</th><th>Machines</th><th>Start</th><th>Duration</th><th>Ends</th></tr></thead><tbody>${
+        windows.map((w, i) => {
+          const start = seconds(w.unavailability?.start);
+          const duration = w.unavailability?.duration ? seconds(w.unavailability.duration) : null;
+          const when = start > now ? `in ${fmtDuration(start - now)}` : 'started';
+          return `<tr><td data-label="Window">${i + 1}</td>
+            <td data-label="Machines">${(w.machine_ids || []).map((m) => esc(name(m))).join('<br>')}</td>
+            <td data-label="Start">${esc(fmtTime(start))} <span class="note">(${esc(when)})</span></td>
+            <td data-label="Duration">${duration === null ? 'indefinite' : esc(fmtDuration(duration))}</td>
+            <td data-label="Ends">${duration === null ? '—' : esc(fmtTime(start + duration))}</td></tr>`;
+        }).join('')}</tbody></table>` : '<p class="empty">No maintenance scheduled.</p>';
+
+      if (status?.error) {
+        machinesEl.innerHTML = unavailable(status.error);
+        return;
+      }
+      // Every machine in the schedule or in the status, with its mode.
+      const machines = new Map();
+      for (const w of windows) {
+        for (const m of w.machine_ids || []) machines.set(key(m), { id: m, mode: 'UP', window: w });
+      }
+      for (const d of status?.draining_machines || []) {
+        const e = machines.get(key(d.id)) || { id: d.id };
+        machines.set(key(d.id), { ...e, mode: 'DRAINING', statuses: d.statuses || [] });
+      }
+      for (const m of status?.down_machines || []) {
+        machines.set(key(m), { ...(machines.get(key(m)) || { id: m }), mode: 'DOWN' });
+      }
+      if (!machines.size) {
+        machinesEl.innerHTML = '<p class="empty">Every machine is up and none is scheduled.</p>';
+        return;
+      }
+      const modeClass = { UP: 'ok', DRAINING: 'pending', DOWN: 'bad' };
+      const agentFor = agentIndex();
+      machinesEl.innerHTML = `<table class="list machines"><thead><tr><th>Machine</th><th>Mode</th><th>Agent</th><th>Frameworks' answers</th></tr></thead><tbody>${
+        [...machines.values()].map((m) => {
+          const agent = agentFor(m.id);
+          const answers = m.mode !== 'DRAINING' ? '—' : (m.statuses.length ? m.statuses.map((s) =>
+            `${frameworkLink(s.framework_id?.value).__raw}: <span class="state ${s.status === 'ACCEPT' ? 'ok' : s.status === 'DECLINE' ? 'bad' : 'pending'}">${esc(s.status)}</span> ${esc(fmtTime(s.timestamp))}`).join('<br>')
+            : '<span class="note">no answers yet</span>');
+          return `<tr data-machine="${esc(m.id.hostname || m.id.ip)}"><td data-label="Machine">${esc(name(m.id))}</td>
+            <td data-label="Mode"><span class="state mode ${modeClass[m.mode]}">${m.mode}</span></td>
+            <td data-label="Agent">${agent ? agentLink(agent.agent_info.id.value).__raw : '—'}</td>
+            <td data-label="Answers">${answers}</td></tr>`;
+        }).join('')}</tbody></table>`;
+    },
+  };
+  const fetchOr = async (url) => {
+    try { return await getJSON(url); } catch (e) { return { error: e }; }
+  };
+  page.destroy = every(5000, async (stopped) => {
+    const [s, t] = await Promise.all([fetchOr('/master/maintenance/schedule'), fetchOr('/master/maintenance/status')]);
+    if (stopped()) return;
+    schedule = s;
+    status = t;
+    page.update();
+  });
+  return page;
 }
 
 // A task's sandbox on its agent: a file browser (/files/browse) and a live tail of one file
@@ -619,8 +773,8 @@ async function route() {
     case 'frameworks': page = parts[1] ? frameworkPage(parts[1]) : frameworksPage(); break;
     case 'agents': page = parts[1] ? agentPage(parts[1]) : agentsPage(); break;
     case 'tasks': page = tasksPage(params); break;
-    case 'roles': page = await rolesPage(); break;
-    case 'maintenance': page = await maintenancePage(); break;
+    case 'roles': page = rolesPage(); break;
+    case 'maintenance': page = maintenancePage(); break;
     case 'sandbox': page = sandboxPage(parts[1], parts[2], params); break;
     default:
       setPage('Not found', `<p class="empty">No page '${esc(hash)}'. <a href="#/">Overview</a></p>`);
