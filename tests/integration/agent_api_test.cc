@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 #include <mesos/v1/agent/agent.pb.h>
 
+#include "api_call.h"
 #include "common/json.h"
 #include "harness.h"
 
@@ -22,41 +23,14 @@ namespace {
 
 namespace agent_api = mesos::v1::agent;
 
-struct AgentAnswer {
-  int status = 0;
-  std::string body;
-  agent_api::Response response;
-};
+using AgentAnswer = ApiAnswer<agent_api::Response>;
 
 AgentAnswer callAgent(const http::Endpoint& agent, const agent_api::Call& call,
                       http::ContentType content) {
-  auto r = http::fetchSync(agent,
-                           {.method = "POST",
-                            .path = "/api/v1",
-                            .headers = {{"content-type", http::mediaType(content)},
-                                        {"accept", http::mediaType(content)}},
-                            .body = http::encode(call, content)},
-                           10s);
-  AgentAnswer answer;
-  if (!r) {
-    ADD_FAILURE() << "no answer: " << r.error().message();
-    return answer;
-  }
-  answer.status = r->status;
-  answer.body = r->body;
-  if (r->status == 200 && !r->body.empty()) {
-    EXPECT_EQ(r->header("content-type"), http::mediaType(content));
-    Status s = http::decode(r->body, content, &answer.response);
-    EXPECT_TRUE(s.isOk()) << s.message() << " in " << r->body;
-  }
-  return answer;
+  return callApi<agent_api::Response>(agent, call, content);
 }
 
-agent_api::Call callOf(agent_api::Call::Type type) {
-  agent_api::Call call;
-  call.set_type(type);
-  return call;
-}
+agent_api::Call callOf(agent_api::Call::Type type) { return callOfType<agent_api::Call>(type); }
 
 std::string getBody(const http::Endpoint& endpoint, const std::string& path, int* status) {
   auto r = http::fetchSync(endpoint, {.method = "GET", .path = path}, 10s);
@@ -161,8 +135,7 @@ TEST_P(AgentApi, AnswersEveryCallWithItsResponseType) {
   auto containers = callAgent(agent, callOf(agent_api::Call::GET_CONTAINERS), content);
   EXPECT_EQ(containers.response.type(), agent_api::Response::GET_CONTAINERS);
   ASSERT_EQ(containers.response.get_containers().containers_size(), 1) << containers.body;
-  EXPECT_EQ(containers.response.get_containers().containers(0).executor_id().value(),
-            executor_id);
+  EXPECT_EQ(containers.response.get_containers().containers(0).executor_id().value(), executor_id);
   EXPECT_FALSE(containers.response.get_containers().containers(0).container_id().value().empty());
 
   const std::string sandbox =
@@ -254,9 +227,8 @@ TEST_P(AgentApi, AnswersEveryCallWithItsResponseType) {
   EXPECT_EQ(after.status, 200) << after.body;
   EXPECT_NE(after.response.read_file().data().find("from-the-sandbox"), std::string::npos);
   int status = 0;
-  std::string files = getBody(agent, "/files/read?path=" + http::urlEncode(sandbox + "/stdout") +
-                                         "&offset=0",
-                              &status);
+  std::string files = getBody(
+      agent, "/files/read?path=" + http::urlEncode(sandbox + "/stdout") + "&offset=0", &status);
   EXPECT_EQ(status, 200) << files;
   EXPECT_NE(files.find("from-the-sandbox"), std::string::npos);
 }
@@ -284,11 +256,11 @@ TEST(AgentApiTest, LegacyEndpointsHaveMesosShapes) {
   ASSERT_EQ(status, 200);
   ASSERT_TRUE(metrics);
   for (const char* key :
-       {"slave/tasks_running", "slave/tasks_staging", "slave/tasks_finished",
-        "slave/tasks_failed", "slave/tasks_killed", "slave/tasks_lost",
-        "slave/executors_running", "slave/executors_terminated", "slave/cpus_total",
-        "slave/cpus_used", "slave/cpus_percent", "slave/mem_total", "slave/mem_used",
-        "slave/mem_percent", "slave/disk_total", "slave/uptime_secs", "slave/registered"}) {
+       {"slave/tasks_running", "slave/tasks_staging", "slave/tasks_finished", "slave/tasks_failed",
+        "slave/tasks_killed", "slave/tasks_lost", "slave/executors_running",
+        "slave/executors_terminated", "slave/cpus_total", "slave/cpus_used", "slave/cpus_percent",
+        "slave/mem_total", "slave/mem_used", "slave/mem_percent", "slave/disk_total",
+        "slave/uptime_secs", "slave/registered"}) {
     EXPECT_NE(metrics->find(key), nullptr) << key;
   }
   EXPECT_EQ((*metrics)["slave/mem_total"].asDouble(), 256);

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <mesos/v1/master/master.pb.h>
 
+#include "api_call.h"
 #include "common/json.h"
 #include "common/json_codec.h"
 #include "harness.h"
@@ -15,33 +16,11 @@ namespace {
 
 namespace operator_api = mesos::v1::master;
 
-struct Answer {
-  int status = 0;
-  std::string body;
-  operator_api::Response response;
-};
+using Answer = ApiAnswer<operator_api::Response>;
 
 Answer callMaster(const http::Endpoint& master, const operator_api::Call& call,
                   http::ContentType content) {
-  auto r = http::fetchSync(master,
-                           {.method = "POST",
-                            .path = "/api/v1",
-                            .headers = {{"content-type", http::mediaType(content)},
-                                        {"accept", http::mediaType(content)}},
-                            .body = http::encode(call, content)},
-                           10s);
-  Answer answer;
-  if (!r) {
-    ADD_FAILURE() << r.error().message();
-    return answer;
-  }
-  answer.status = r->status;
-  answer.body = r->body;
-  if (r->status == 200 && !r->body.empty()) {
-    Status s = http::decode(r->body, content, &answer.response);
-    EXPECT_TRUE(s.isOk()) << s.message();
-  }
-  return answer;
+  return callApi<operator_api::Response>(master, call, content);
 }
 
 http::Response post(const http::Endpoint& master, const std::string& path,
@@ -63,8 +42,8 @@ v1::MachineID machine(const std::string& hostname, const std::string& ip = "127.
   return id;
 }
 
-operator_api::Call scheduleCall(const std::vector<v1::MachineID>& machines,
-                                int64_t start_ns, int64_t duration_ns) {
+operator_api::Call scheduleCall(const std::vector<v1::MachineID>& machines, int64_t start_ns,
+                                int64_t duration_ns) {
   operator_api::Call call;
   call.set_type(operator_api::Call::UPDATE_MAINTENANCE_SCHEDULE);
   auto* window = call.mutable_update_maintenance_schedule()->mutable_schedule()->add_windows();
@@ -86,9 +65,7 @@ operator_api::Call machinesCall(operator_api::Call::Type type,
 }
 
 operator_api::Call callOf(operator_api::Call::Type type) {
-  operator_api::Call call;
-  call.set_type(type);
-  return call;
+  return callOfType<operator_api::Call>(type);
 }
 
 class Maintenance : public ::testing::TestWithParam<http::ContentType> {};
@@ -154,9 +131,9 @@ TEST_P(Maintenance, ScheduleInverseOffersDownAndUp) {
   ASSERT_EQ(first.status, 200) << first.body;
   auto first_inverse = s.next(scheduler::Event::INVERSE_OFFERS);
   ASSERT_TRUE(first_inverse);
-  EXPECT_EQ(first_inverse->inverse_offers().inverse_offers(0).unavailability().duration()
-                .nanoseconds(),
-            2 * hour);
+  EXPECT_EQ(
+      first_inverse->inverse_offers().inverse_offers(0).unavailability().duration().nanoseconds(),
+      2 * hour);
   auto scheduled = callMaster(master, scheduleCall({machine("maint-a")}, start, hour), content);
   ASSERT_EQ(scheduled.status, 200) << scheduled.body;
   auto rescinded = s.next(scheduler::Event::RESCIND_INVERSE_OFFER);
@@ -165,9 +142,9 @@ TEST_P(Maintenance, ScheduleInverseOffersDownAndUp) {
             first_inverse->inverse_offers().inverse_offers(0).id().value());
   auto schedule = callMaster(master, callOf(operator_api::Call::GET_MAINTENANCE_SCHEDULE), content);
   ASSERT_EQ(schedule.response.get_maintenance_schedule().schedule().windows_size(), 1);
-  EXPECT_EQ(schedule.response.get_maintenance_schedule().schedule().windows(0).machine_ids(0)
-                .hostname(),
-            "maint-a");
+  EXPECT_EQ(
+      schedule.response.get_maintenance_schedule().schedule().windows(0).machine_ids(0).hostname(),
+      "maint-a");
 
   // The framework with a task there gets one inverse offer for maint-a's agent.
   auto inverse = s.next(scheduler::Event::INVERSE_OFFERS);
@@ -201,8 +178,8 @@ TEST_P(Maintenance, ScheduleInverseOffersDownAndUp) {
   ASSERT_EQ(s.call(accept), 202);
   operator_api::Response status;
   ASSERT_TRUE(eventually([&] {
-    status = callMaster(master, callOf(operator_api::Call::GET_MAINTENANCE_STATUS), content)
-                 .response;
+    status =
+        callMaster(master, callOf(operator_api::Call::GET_MAINTENANCE_STATUS), content).response;
     const auto& st = status.get_maintenance_status().status();
     return st.draining_machines_size() == 1 && st.draining_machines(0).statuses_size() == 1;
   }));
@@ -212,11 +189,11 @@ TEST_P(Maintenance, ScheduleInverseOffersDownAndUp) {
   EXPECT_EQ(draining.statuses(0).framework_id().value(), s.frameworkId());
 
   // UP before DOWN is refused; DOWN removes the agent and its task is lost.
-  EXPECT_EQ(callMaster(master,
-                       machinesCall(operator_api::Call::STOP_MAINTENANCE, {machine("maint-a")}),
-                       content)
-                .status,
-            400);
+  EXPECT_EQ(
+      callMaster(master, machinesCall(operator_api::Call::STOP_MAINTENANCE, {machine("maint-a")}),
+                 content)
+          .status,
+      400);
   auto down = callMaster(
       master, machinesCall(operator_api::Call::START_MAINTENANCE, {machine("maint-a")}), content);
   ASSERT_EQ(down.status, 200) << down.body;
@@ -288,17 +265,17 @@ TEST(MaintenanceTest, LegacyEndpointsDeclinesAndFailover) {
   ASSERT_EQ(s.call(decline), 202);
   ASSERT_TRUE(eventually([&] {
     auto status = json::parse(cluster.get("/master/maintenance/status"));
-    return status && (*status)["draining_machines"][0]["statuses"][0]["status"].asString() ==
-                         "DECLINE";
+    return status &&
+           (*status)["draining_machines"][0]["statuses"][0]["status"].asString() == "DECLINE";
   })) << cluster.get("/master/maintenance/status");
   auto status = json::parse(cluster.get("/master/maintenance/status"));
   EXPECT_EQ((*status)["draining_machines"][0]["id"]["hostname"].asString(), "legacy-a");
   EXPECT_EQ((*status)["draining_machines"][0]["statuses"][0]["framework_id"]["value"].asString(),
             s.frameworkId());
 
-  EXPECT_EQ(post(master, "/master/machine/up", R"([{"hostname":"legacy-a","ip":"127.0.0.1"}])")
-                .status,
-            400);
+  EXPECT_EQ(
+      post(master, "/master/machine/up", R"([{"hostname":"legacy-a","ip":"127.0.0.1"}])").status,
+      400);
   EXPECT_EQ(post(master, "/master/machine/down", "not json").status, 400);
   EXPECT_EQ(post(master, "/master/machine/down", "[]").status, 400);
   auto down = post(master, "/master/machine/down", R"([{"hostname":"legacy-a","ip":"127.0.0.1"}])");

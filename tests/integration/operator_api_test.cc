@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 #include <mesos/v1/master/master.pb.h>
 
+#include "api_call.h"
 #include "common/json.h"
 #include "harness.h"
 
@@ -17,41 +18,15 @@ namespace {
 
 namespace operator_api = mesos::v1::master;
 
-struct Answer {
-  int status = 0;
-  std::string content_type;
-  std::string body;
-  operator_api::Response response;
-};
+using Answer = ApiAnswer<operator_api::Response>;
 
 Answer callMaster(const http::Endpoint& master, const operator_api::Call& call,
                   http::ContentType content) {
-  auto r = http::fetchSync(master,
-                           {.method = "POST",
-                            .path = "/api/v1",
-                            .headers = {{"content-type", http::mediaType(content)},
-                                        {"accept", http::mediaType(content)}},
-                            .body = http::encode(call, content)},
-                           10s);
-  Answer answer;
-  if (!r) {
-    ADD_FAILURE() << "no answer: " << r.error().message();
-    return answer;
-  }
-  answer.status = r->status;
-  answer.content_type = r->header("content-type");
-  answer.body = r->body;
-  if (r->status == 200 && !r->body.empty()) {
-    Status s = http::decode(r->body, content, &answer.response);
-    EXPECT_TRUE(s.isOk()) << s.message() << " in " << r->body;
-  }
-  return answer;
+  return callApi<operator_api::Response>(master, call, content);
 }
 
 operator_api::Call callOf(operator_api::Call::Type type) {
-  operator_api::Call call;
-  call.set_type(type);
-  return call;
+  return callOfType<operator_api::Call>(type);
 }
 
 // An operator's SUBSCRIBE stream.
@@ -59,14 +34,14 @@ class OperatorStream {
  public:
   OperatorStream(const http::Endpoint& master, http::ContentType content) : content_(content) {
     auto call = callOf(operator_api::Call::SUBSCRIBE);
-    auto stream = http::BlockingStream::open(
-        master,
-        {.method = "POST",
-         .path = "/api/v1",
-         .headers = {{"content-type", http::mediaType(content)},
-                     {"accept", http::mediaType(content)}},
-         .body = http::encode(call, content)},
-        10s);
+    auto stream =
+        http::BlockingStream::open(master,
+                                   {.method = "POST",
+                                    .path = "/api/v1",
+                                    .headers = {{"content-type", http::mediaType(content)},
+                                                {"accept", http::mediaType(content)}},
+                                    .body = http::encode(call, content)},
+                                   10s);
     if (stream && (*stream)->head().status == 200) {
       stream_ = std::move(*stream);
     }
@@ -74,10 +49,10 @@ class OperatorStream {
   bool open() const { return stream_ != nullptr; }
 
   // The next event of `type` (skipping others, which are kept), or nullopt after `timeout`.
-  std::optional<operator_api::Event> next(operator_api::Event::Type type,
-                                          const std::function<bool(const operator_api::Event&)>&
-                                              match = nullptr,
-                                          std::chrono::milliseconds timeout = 20s) {
+  std::optional<operator_api::Event> next(
+      operator_api::Event::Type type,
+      const std::function<bool(const operator_api::Event&)>& match = nullptr,
+      std::chrono::milliseconds timeout = 20s) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (true) {
       for (auto it = events_.begin(); it != events_.end(); ++it) {
@@ -355,13 +330,13 @@ TEST(OperatorApiTest, UpdatedWeightsSurviveAMasterRestart) {
   cluster.restartMaster(SIGKILL);
   operator_api::Response weights;
   ASSERT_TRUE(eventually([&] {
-    auto r = http::fetchSync(cluster.master(),
-                             {.method = "POST",
-                              .path = "/api/v1",
-                              .headers = {{"content-type", "application/json"},
-                                          {"accept", "application/json"}},
-                              .body = R"({"type":"GET_WEIGHTS"})"},
-                             5s);
+    auto r = http::fetchSync(
+        cluster.master(),
+        {.method = "POST",
+         .path = "/api/v1",
+         .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
+         .body = R"({"type":"GET_WEIGHTS"})"},
+        5s);
     return r && r->status == 200 &&
            http::decode(r->body, http::ContentType::kJson, &weights).isOk();
   }));
@@ -407,7 +382,8 @@ TEST(OperatorApiTest, LegacyEndpointsHaveMesosShapes) {
   auto skipped = json::parse(cluster.get("/master/tasks?offset=1"));
   ASSERT_TRUE(skipped);
   EXPECT_EQ((*skipped)["tasks"].asArray().size(), 0u);
-  auto bad = http::fetchSync(cluster.master(), {.method = "GET", .path = "/master/tasks?limit=x"}, 5s);
+  auto bad =
+      http::fetchSync(cluster.master(), {.method = "GET", .path = "/master/tasks?limit=x"}, 5s);
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
 
@@ -431,13 +407,13 @@ TEST(OperatorApiTest, LegacyEndpointsHaveMesosShapes) {
   ASSERT_EQ(weights->asArray().size(), 1u);
   EXPECT_EQ((*weights)[0]["weight"].asDouble(), 4);
 
-  auto teardown = http::fetchSync(
-      cluster.master(),
-      {.method = "POST",
-       .path = "/master/teardown",
-       .headers = {{"content-type", "application/x-www-form-urlencoded"}},
-       .body = "frameworkId=" + s.frameworkId()},
-      5s);
+  auto teardown =
+      http::fetchSync(cluster.master(),
+                      {.method = "POST",
+                       .path = "/master/teardown",
+                       .headers = {{"content-type", "application/x-www-form-urlencoded"}},
+                       .body = "frameworkId=" + s.frameworkId()},
+                      5s);
   ASSERT_TRUE(teardown);
   EXPECT_EQ(teardown->status, 200) << teardown->body;
   auto after = json::parse(cluster.get("/master/frameworks"));
