@@ -7,8 +7,8 @@
 
 #include "agent/agent.h"
 #include "agent/files.h"
+#include "common/operator_common.h"
 #include "common/task_state.h"
-#include "common/version.h"
 
 namespace plateau::agent {
 
@@ -25,8 +25,7 @@ http::Response answer(const agent_api::Response& response, http::ContentType acc
 }
 
 v1::Task taskOf(const v1::TaskInfo& info, const std::string& framework_id,
-                const std::string& executor_id, const v1::AgentID& agent_id,
-                v1::TaskState state) {
+                const std::string& executor_id, const v1::AgentID& agent_id, v1::TaskState state) {
   v1::Task task;
   task.set_name(info.name());
   *task.mutable_task_id() = info.task_id();
@@ -97,43 +96,16 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
     }
     for (const auto& done : completed_executors_) {
       for (const auto& [task, state] : done.tasks) {
-        *out->add_completed_tasks() = taskOf(task, done.framework_id,
-                                             done.info.executor_id().value(), info_.id(), state);
+        *out->add_completed_tasks() =
+            taskOf(task, done.framework_id, done.info.executor_id().value(), info_.id(), state);
       }
     }
   };
+  if (answerCommonCall(
+          call, &response, flag_values_, [this] { return metricsSnapshot(); }, logging_level_)) {
+    return responder.respond(answer(response, *accept));
+  }
   switch (call.type()) {
-    case agent_api::Call::GET_HEALTH:
-      response.set_type(agent_api::Response::GET_HEALTH);
-      response.mutable_get_health()->set_healthy(true);
-      break;
-    case agent_api::Call::GET_FLAGS:
-      response.set_type(agent_api::Response::GET_FLAGS);
-      for (const auto& [name, value] : flag_values_) {
-        auto* flag = response.mutable_get_flags()->add_flags();
-        flag->set_name(name);
-        flag->set_value(value);
-      }
-      break;
-    case agent_api::Call::GET_VERSION: {
-      response.set_type(agent_api::Response::GET_VERSION);
-      auto* version = response.mutable_get_version()->mutable_version_info();
-      version->set_version(kVersion);
-      version->set_build_user("plateau");
-      break;
-    }
-    case agent_api::Call::GET_METRICS:
-      response.set_type(agent_api::Response::GET_METRICS);
-      for (const auto& [name, value] : metricsSnapshot()) {
-        auto* metric = response.mutable_get_metrics()->add_metrics();
-        metric->set_name(name);
-        metric->set_value(value);
-      }
-      break;
-    case agent_api::Call::GET_LOGGING_LEVEL:
-      response.set_type(agent_api::Response::GET_LOGGING_LEVEL);
-      response.mutable_get_logging_level()->set_level(logging_level_);
-      break;
     case agent_api::Call::SET_LOGGING_LEVEL: {
       if (!call.has_set_logging_level()) {
         return responder.respond(
@@ -145,8 +117,7 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
     }
     case agent_api::Call::LIST_FILES: {
       if (!call.has_list_files()) {
-        return responder.respond(
-            http::Response::text(400, "Expecting 'list_files' to be present"));
+        return responder.respond(http::Response::text(400, "Expecting 'list_files' to be present"));
       }
       auto files = listFiles(call.list_files().path(), sandboxes());
       if (!files) {
@@ -170,9 +141,9 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
         return responder.respond(http::Response::text(400, "Expecting 'read_file' to be present"));
       }
       const auto& read = call.read_file();
-      auto data = readFile(read.path(), read.offset(),
-                           read.has_length() ? std::optional<uint64_t>(read.length()) : std::nullopt,
-                           sandboxes());
+      auto data = readFile(
+          read.path(), read.offset(),
+          read.has_length() ? std::optional<uint64_t>(read.length()) : std::nullopt, sandboxes());
       if (!data) {
         return responder.respond(http::errorResponse(data.error()));
       }
@@ -226,9 +197,9 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
       *response.mutable_get_agent()->mutable_agent_info() = info_;
       break;
     default:
-      return responder.respond(http::Response::text(
-          501, fmt::format("Agent call '{}' is not implemented yet",
-                           agent_api::Call::Type_Name(call.type()))));
+      return responder.respond(
+          http::Response::text(501, fmt::format("Agent call '{}' is not implemented yet",
+                                                agent_api::Call::Type_Name(call.type()))));
   }
   responder.respond(answer(response, *accept));
 }

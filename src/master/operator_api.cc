@@ -7,7 +7,7 @@
 #include <fmt/format.h>
 #include <mesos/v1/master/master.pb.h>
 
-#include "common/version.h"
+#include "common/operator_common.h"
 #include "master/master.h"
 #include "master/validation.h"
 
@@ -43,38 +43,11 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
     return responder.respond(http::Response::text(406, accept.error().message()));
   }
   operator_api::Response response;
+  if (answerCommonCall(
+          call, &response, flag_values_, [this] { return metricsSnapshot(); }, logging_level_)) {
+    return responder.respond(answer(response, *accept));
+  }
   switch (call.type()) {
-    case operator_api::Call::GET_HEALTH:
-      response.set_type(operator_api::Response::GET_HEALTH);
-      response.mutable_get_health()->set_healthy(true);
-      break;
-    case operator_api::Call::GET_FLAGS:
-      response.set_type(operator_api::Response::GET_FLAGS);
-      for (const auto& [name, value] : flag_values_) {
-        auto* flag = response.mutable_get_flags()->add_flags();
-        flag->set_name(name);
-        flag->set_value(value);
-      }
-      break;
-    case operator_api::Call::GET_VERSION: {
-      response.set_type(operator_api::Response::GET_VERSION);
-      auto* version = response.mutable_get_version()->mutable_version_info();
-      version->set_version(kVersion);
-      version->set_build_user("plateau");
-      break;
-    }
-    case operator_api::Call::GET_METRICS:
-      response.set_type(operator_api::Response::GET_METRICS);
-      for (const auto& [name, value] : metricsSnapshot()) {
-        auto* metric = response.mutable_get_metrics()->add_metrics();
-        metric->set_name(name);
-        metric->set_value(value);
-      }
-      break;
-    case operator_api::Call::GET_LOGGING_LEVEL:
-      response.set_type(operator_api::Response::GET_LOGGING_LEVEL);
-      response.mutable_get_logging_level()->set_level(logging_level_);
-      break;
     case operator_api::Call::SET_LOGGING_LEVEL: {
       if (!call.has_set_logging_level()) {
         return responder.respond(
@@ -176,9 +149,9 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
       return markAgentGone(call.mark_agent_gone().agent_id().value(), std::move(responder));
     }
     default:
-      return responder.respond(http::Response::text(
-          501, fmt::format("Operator call '{}' is not implemented yet",
-                           operator_api::Call::Type_Name(call.type()))));
+      return responder.respond(
+          http::Response::text(501, fmt::format("Operator call '{}' is not implemented yet",
+                                                operator_api::Call::Type_Name(call.type()))));
   }
   responder.respond(answer(response, *accept));
 }
@@ -195,8 +168,9 @@ void Master::updateWeights(const operator_api::Call::UpdateWeights& update,
       return done(s);
     }
     if (!std::isfinite(info.weight()) || info.weight() <= 0) {
-      return done(Status(StatusCode::kInvalidArgument, 
-          fmt::format("Weight of role '{}' must be a positive number", info.role())));
+      return done(
+          Status(StatusCode::kInvalidArgument,
+                 fmt::format("Weight of role '{}' must be a positive number", info.role())));
     }
     changes.push_back(
         registry::Change::putNumber(registry::Change::Kind::kWeight, info.role(), info.weight()));
@@ -205,8 +179,8 @@ void Master::updateWeights(const operator_api::Call::UpdateWeights& update,
   // The registry learns the weights first, so that a restart never loses an answered update.
   persist(std::move(changes), [this, weights, done](Status status) {
     if (!status.isOk()) {
-      return done(Status(
-          StatusCode::kUnavailable, fmt::format("Cannot store the weights: {}", status.message())));
+      return done(Status(StatusCode::kUnavailable,
+                         fmt::format("Cannot store the weights: {}", status.message())));
     }
     for (const auto& [role, weight] : weights) {
       checked(allocator_.setWeight(role, weight));
@@ -219,7 +193,8 @@ void Master::updateWeights(const operator_api::Call::UpdateWeights& update,
 
 Status Master::teardownFramework(const std::string& framework_id) {
   if (!frameworks_.contains(framework_id)) {
-    return Status(StatusCode::kInvalidArgument, fmt::format("No framework found with ID '{}'", framework_id));
+    return Status(StatusCode::kInvalidArgument,
+                  fmt::format("No framework found with ID '{}'", framework_id));
   }
   removeFramework(framework_id, "Framework torn down by an operator");
   return {};
