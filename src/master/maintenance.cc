@@ -456,6 +456,20 @@ void Master::maintenanceCall(const operator_api::Call& call, http::ContentType a
               std::erase_if(maintenance_->answered_until, [&](const auto& entry) {
                 return moved.contains(entry.first.first);
               });
+              // As Mesos: outstanding offers of agents whose unavailability changed are
+              // rescinded, so that they come again carrying the new unavailability.
+              for (const auto& [agent_id, key] : maintenance_->agent_machine) {
+                if (!old_placement.contains(agent_id)) moved.insert(agent_id);
+              }
+              for (const auto& agent_id : moved) {
+                auto agent = agents_.find(agent_id);
+                if (agent == agents_.end()) continue;
+                std::vector<std::string> held(agent->second.offers.begin(),
+                                              agent->second.offers.end());
+                for (const auto& offer_id : held) {
+                  removeOffer(offer_id, std::nullopt, true);
+                }
+              }
               log_->info("maintenance_schedule_updated windows={} machines={}",
                          schedule.windows_size(), machines.size());
               scheduleAllocation();

@@ -687,6 +687,15 @@ TEST(DocsJsonOps, MaintenanceCallsLegacyEndpointsAndInverseOffers) {
   EXPECT_EQ(io["unavailability"]["start"]["nanoseconds"].toInt64(), start)
       << json::stringify(*inverse);
 
+  // Offers for the draining machine carry its unavailability; one held from before the
+  // schedule is rescinded and made again.
+  auto draining_offer = s.offerWhere([](const json::Value& o) {
+    return o.find("unavailability") != nullptr;
+  });
+  ASSERT_TRUE(draining_offer);
+  EXPECT_EQ((*draining_offer)["unavailability"]["start"]["nanoseconds"].toInt64(), start)
+      << json::stringify(*draining_offer);
+
   auto declined = s.post(fmt::format(R"({{
     "framework_id": {{"value": "{}"}},
     "type": "DECLINE_INVERSE_OFFERS",
