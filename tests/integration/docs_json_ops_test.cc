@@ -616,6 +616,93 @@ TEST(DocsJsonOps, UpdateFrameworkAndSuppressReviveWithRoles) {
   EXPECT_TRUE(isString(info["capabilities"][0]["type"], "MULTI_ROLE")) << got.body;
 }
 
+// The docs' SUBSCRIBE: two roles, test2 suppressed from the start, an offer constraint on
+// test1 that this agent satisfies; then a task with limits, as in the docs' ACCEPT.
+TEST(DocsJsonOps, SubscribeWithSuppressedRolesAndOfferConstraintsThenLimits) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:1024", {"--attributes=foo:bar"});
+  JsonScheduler s(cluster.master());
+  ASSERT_TRUE(s.subscribe(R"({
+    "type": "SUBSCRIBE",
+    "subscribe": {
+      "framework_info": {
+        "user": "foo",
+        "name": "Example HTTP Framework",
+        "roles": ["test1", "test2"],
+        "capabilities": [{"type": "MULTI_ROLE"}]
+      },
+      "suppressed_roles": ["test2"],
+      "offer_constraints": {
+        "role_constraints": {
+          "test1": {
+            "groups": [{
+              "attribute_constraints": [{
+                "selector": {"attribute_name": "foo"},
+                "predicate": {"exists": {}}
+              }]
+            }]
+          }
+        }
+      }
+    }
+  })"));
+  EXPECT_TRUE(isNumber(s.subscribed()["subscribed"]["heartbeat_interval_seconds"], 15));
+  const std::string fw = s.frameworkId();
+  // Only test1 is offered, round after round.
+  std::optional<json::Value> offer;
+  for (int round = 0; round < 3; ++round) {
+    auto offers = s.next("OFFERS");
+    ASSERT_TRUE(offers);
+    for (const auto& o : (*offers)["offers"]["offers"].asArray()) {
+      EXPECT_TRUE(isString(o["allocation_info"]["role"], "test1")) << json::stringify(o);
+      EXPECT_TRUE(isString(o["attributes"][0]["name"], "foo")) << json::stringify(o);
+      EXPECT_TRUE(isString(o["attributes"][0]["type"], "TEXT")) << json::stringify(o);
+      EXPECT_TRUE(isString(o["attributes"][0]["text"]["value"], "bar")) << json::stringify(o);
+    }
+    if (round < 2) {
+      s.declineAll(*offers);
+    } else {
+      offer = (*offers)["offers"]["offers"][0];
+    }
+  }
+  ASSERT_TRUE(offer);
+
+  auto launched = s.post(fmt::format(R"({{
+    "framework_id": {{"value": "{}"}},
+    "type": "ACCEPT",
+    "accept": {{
+      "offer_ids": [{{"value": "{}"}}],
+      "operations": [{{
+        "type": "LAUNCH",
+        "launch": {{"task_infos": [{{
+          "name": "My Task",
+          "task_id": {{"value": "12220-3440-12532-my-task"}},
+          "agent_id": {{"value": "{}"}},
+          "command": {{"shell": true, "value": "sleep 1000"}},
+          "resources": [
+            {{"allocation_info": {{"role": "test1"}}, "name": "cpus", "role": "*",
+              "type": "SCALAR", "scalar": {{"value": 1.0}}}},
+            {{"allocation_info": {{"role": "test1"}}, "name": "mem", "role": "*",
+              "type": "SCALAR", "scalar": {{"value": 128.0}}}}
+          ],
+          "limits": {{"cpus": {{"value": "Infinity"}}, "mem": {{"value": 512.0}}}}
+        }}]}}
+      }}],
+      "filters": {{"refuse_seconds": 5.0}}
+    }}
+  }})", fw, (*offer)["id"]["value"].asString(), (*offer)["agent_id"]["value"].asString()));
+  ASSERT_EQ(launched.status, 202) << launched.body;
+  auto update = s.next("UPDATE");
+  ASSERT_TRUE(update);
+  EXPECT_TRUE(isString((*update)["update"]["status"]["task_id"]["value"],
+                       "12220-3440-12532-my-task"));
+  std::string state = (*update)["update"]["status"]["state"].asString();
+  EXPECT_TRUE(state == "TASK_STARTING" || state == "TASK_RUNNING") << json::stringify(*update);
+  EXPECT_TRUE((*update)["update"]["status"]["uuid"].isString());
+  EXPECT_TRUE(isString((*update)["update"]["status"]["source"], "SOURCE_EXECUTOR"))
+      << json::stringify(*update);
+}
+
 // --- maintenance ----------------------------------------------------------------------------
 
 TEST(DocsJsonOps, MaintenanceCallsLegacyEndpointsAndInverseOffers) {
