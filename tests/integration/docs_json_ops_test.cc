@@ -5,6 +5,7 @@
 // numbers versus strings.
 
 #include <deque>
+#include <set>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -282,6 +283,16 @@ TEST(DocsJsonOps, OperatorReservesCreatesDestroysAndUnreserves) {
   auto master = cluster.master();
   std::string agent = agentIdOf(cluster);
   ASSERT_FALSE(agent.empty());
+
+  auto agents = post(master, "/api/v1", R"({"type": "GET_AGENTS"})");
+  expectJson200(agents, "GET_AGENTS");
+  const auto& listed = agents.json["get_agents"]["agents"][0];
+  EXPECT_TRUE(listed["active"].isBool()) << agents.body;
+  EXPECT_TRUE(listed["pid"].isString()) << agents.body;
+  EXPECT_TRUE(listed["version"].isString()) << agents.body;
+  EXPECT_TRUE(listed["registered_time"]["nanoseconds"].isNumber()) << agents.body;
+  EXPECT_TRUE(listed["agent_info"]["hostname"].isString()) << agents.body;
+  EXPECT_TRUE(listed["agent_info"]["port"].isNumber()) << agents.body;
 
   // The docs' body: unreserved `source`, and `resources` with a stack of reservations.
   const std::string resources = R"([
@@ -870,6 +881,46 @@ TEST(DocsJsonOps, MaintenanceCallsLegacyEndpointsAndInverseOffers) {
   })");
   EXPECT_EQ(stopped.status, 200) << stopped.body;
   EXPECT_EQ(statusOf().json["get_maintenance_status"]["status"]["down_machines"].size(), 0u);
+}
+
+// The docs' schedule: machines named by hostname alone and by ip alone, a window that started
+// in the past.
+TEST(DocsJsonOps, ScheduleWithHostnameOnlyAndIpOnlyMachines) {
+  Cluster cluster;
+  auto master = cluster.master();
+  auto scheduled = post(master, "/api/v1", R"({
+    "type": "UPDATE_MAINTENANCE_SCHEDULE",
+    "update_maintenance_schedule": {
+      "schedule": {
+        "windows": [{
+          "machine_ids": [{"hostname": "myhost"}, {"ip": "0.0.0.2"}],
+          "unavailability": {"start": {"nanoseconds": 1470820233192017920}}
+        }]
+      }
+    }
+  })");
+  EXPECT_EQ(scheduled.status, 200) << scheduled.body;
+  auto schedule = post(master, "/api/v1", R"({"type": "GET_MAINTENANCE_SCHEDULE"})");
+  expectJson200(schedule, "GET_MAINTENANCE_SCHEDULE");
+  const auto& window = schedule.json["get_maintenance_schedule"]["schedule"]["windows"][0];
+  EXPECT_TRUE(isString(window["machine_ids"][0]["hostname"], "myhost")) << schedule.body;
+  EXPECT_EQ(window["machine_ids"][0].find("ip"), nullptr) << schedule.body;
+  EXPECT_TRUE(isString(window["machine_ids"][1]["ip"], "0.0.0.2")) << schedule.body;
+  EXPECT_EQ(window["machine_ids"][1].find("hostname"), nullptr) << schedule.body;
+  EXPECT_EQ(window["unavailability"]["start"]["nanoseconds"].toInt64(), 1470820233192017920)
+      << schedule.body;
+  EXPECT_EQ(window["unavailability"].find("duration"), nullptr) << schedule.body;
+
+  auto status = post(master, "/api/v1", R"({"type": "GET_MAINTENANCE_STATUS"})");
+  expectJson200(status, "GET_MAINTENANCE_STATUS");
+  const auto& draining = status.json["get_maintenance_status"]["status"]["draining_machines"];
+  ASSERT_EQ(draining.size(), 2u) << status.body;
+  std::set<std::string> ids;
+  for (const auto& m : draining.asArray()) ids.insert(json::stringify(m["id"]));
+  EXPECT_TRUE(ids.contains(R"({"hostname":"myhost"})")) << status.body;
+  EXPECT_TRUE(ids.contains(R"({"ip":"0.0.0.2"})")) << status.body;
+  EXPECT_EQ(status.json["get_maintenance_status"]["status"].find("down_machines"), nullptr)
+      << status.body;
 }
 
 // --- a task group, then the agent's operator API ---------------------------------------------
