@@ -424,6 +424,19 @@ TEST(DocsJsonOps, LegacyReserveAndVolumeEndpointsTakeFormBodies) {
                          "slaveId=" + agent + "&resources=" + resources, form);
   EXPECT_EQ(unreserved.status, 202) << unreserved.body;
   EXPECT_TRUE(eventually([&] { return slaves()["reserved_resources"].find("ads") == nullptr; }));
+
+  // Bad requests are refused with a message naming what is wrong.
+  auto no_agent = send(master, "POST", "/reserve", "resources=" + resources, form);
+  EXPECT_EQ(no_agent.status, 400);
+  EXPECT_NE(no_agent.body.find("slaveId"), std::string::npos) << no_agent.body;
+  auto bad_json = send(master, "POST", "/reserve", "slaveId=" + agent + "&resources=%5Bnope", form);
+  EXPECT_EQ(bad_json.status, 400);
+  EXPECT_NE(bad_json.body.find("resources"), std::string::npos) << bad_json.body;
+  auto no_volumes = send(master, "POST", "/create-volumes", "slaveId=" + agent, form);
+  EXPECT_EQ(no_volumes.status, 400);
+  EXPECT_NE(no_volumes.body.find("volumes"), std::string::npos) << no_volumes.body;
+  auto get = send(master, "GET", "/master/reserve", "");
+  EXPECT_EQ(get.status, 405);
 }
 
 // --- a multi-role scheduler: operations on offers, UPDATE_FRAMEWORK, SUPPRESS/REVIVE --------
