@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include <fmt/format.h>
 #include <mesos/v1/master/master.pb.h>
@@ -187,12 +188,17 @@ void Master::maintenanceAgentRemoved(const std::string& agent_id) {
                 [&](const auto& entry) { return entry.second.second == agent_id; });
   std::erase_if(maintenance_->sent,
                 [&](const auto& entry) { return entry.first == agent_id; });
+  std::erase_if(maintenance_->answered_until,
+                [&](const auto& entry) { return entry.first.first == agent_id; });
 }
 
 void Master::maintenanceFrameworkRemoved(const std::string& framework_id) {
-  if (maintenance_->inverse_offers.empty() && maintenance_->sent.empty()) {
+  if (maintenance_->inverse_offers.empty() && maintenance_->sent.empty() &&
+      maintenance_->answered_until.empty()) {
     return;
   }
+  std::erase_if(maintenance_->answered_until,
+                [&](const auto& entry) { return entry.first.second == framework_id; });
   std::erase_if(maintenance_->inverse_offers,
                 [&](const auto& entry) { return entry.second.first == framework_id; });
   std::erase_if(maintenance_->sent,
@@ -204,6 +210,9 @@ void Master::sendInverseOffers() {
     return;
   }
   std::map<std::string, std::vector<v1::InverseOffer>> batches;
+  const double time = now();
+  std::erase_if(maintenance_->answered_until,
+                [&](const auto& entry) { return entry.second <= time; });
   for (const auto& [agent_id, key] : maintenance_->agent_machine) {
     auto machine = maintenance_->machines.find(key);
     auto agent = agents_.find(agent_id);
@@ -226,7 +235,8 @@ void Master::sendInverseOffers() {
     for (const auto& framework_id : users) {
       auto fw = frameworks_.find(framework_id);
       if (fw == frameworks_.end() || !fw->second.connected ||
-          maintenance_->sent.contains({agent_id, framework_id})) {
+          maintenance_->sent.contains({agent_id, framework_id}) ||
+          maintenance_->answered_until.contains({agent_id, framework_id})) {
         continue;
       }
       v1::InverseOffer inverse;
@@ -260,7 +270,7 @@ void Master::sendInverseOffers() {
 
 Status Master::answerInverseOffers(Framework& framework,
                                    const google::protobuf::RepeatedPtrField<v1::OfferID>& ids,
-                                   bool accept) {
+                                   bool accept, double refuse_seconds) {
   for (const auto& id : ids) {
     auto it = maintenance_->inverse_offers.find(id.value());
     if (it == maintenance_->inverse_offers.end() || it->second.first != framework.id) {
@@ -280,6 +290,11 @@ Status Master::answerInverseOffers(Framework& framework,
     }
     log_->info("inverse_offer_answered framework_id={} inverse_offer_id={} answer={}",
                framework.id, id.value(), accept ? "accept" : "decline");
+    // As Mesos: once answered, the framework is asked again after refuse_seconds.
+    std::pair<std::string, std::string> pair{it->second.second, framework.id};
+    maintenance_->sent.erase(pair);
+    maintenance_->answered_until[pair] =
+        now() + (std::isfinite(refuse_seconds) && refuse_seconds > 0 ? refuse_seconds : 0);
     maintenance_->inverse_offers.erase(it);
   }
   return {};
@@ -438,6 +453,23 @@ void Master::maintenanceCall(const operator_api::Call& call, http::ContentType a
               }
               std::erase_if(maintenance_->sent,
                             [&](const auto& entry) { return moved.contains(entry.first); });
+              std::erase_if(maintenance_->answered_until, [&](const auto& entry) {
+                return moved.contains(entry.first.first);
+              });
+              // As Mesos: outstanding offers of agents whose unavailability changed are
+              // rescinded, so that they come again carrying the new unavailability.
+              for (const auto& [agent_id, key] : maintenance_->agent_machine) {
+                if (!old_placement.contains(agent_id)) moved.insert(agent_id);
+              }
+              for (const auto& agent_id : moved) {
+                auto agent = agents_.find(agent_id);
+                if (agent == agents_.end()) continue;
+                std::vector<std::string> held(agent->second.offers.begin(),
+                                              agent->second.offers.end());
+                for (const auto& offer_id : held) {
+                  removeOffer(offer_id, std::nullopt, true);
+                }
+              }
               log_->info("maintenance_schedule_updated windows={} machines={}",
                          schedule.windows_size(), machines.size());
               scheduleAllocation();

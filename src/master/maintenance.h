@@ -29,6 +29,10 @@ struct MaintenanceBooks {
   std::unordered_map<std::string, std::pair<std::string, std::string>> inverse_offers;
   // (agent id, framework id) pairs that got an inverse offer for the current window.
   std::set<std::pair<std::string, std::string>> sent;
+  // (agent id, framework id) pairs that answered an inverse offer -> the time (seconds since
+  // the epoch) before which they get no new one: the answer's refuse_seconds, as in Mesos,
+  // after which the framework is asked again while the machine stays DRAINING.
+  std::map<std::pair<std::string, std::string>, double> answered_until;
 };
 
 }  // namespace plateau::master

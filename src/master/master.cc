@@ -121,6 +121,9 @@ void Master::route(http::Request& request, http::Responder responder) {
       path.starts_with("/quota/")) {
     return quotaEndpoint(request, std::move(responder));
   }
+  if (isLegacyReservationEndpoint(path)) {
+    return legacyReservationEndpoint(request, std::move(responder));
+  }
   if (path == "/master/explain" || path == "/explain") {
     return explainEndpoint(request, std::move(responder));
   }

@@ -272,6 +272,9 @@ class Master {
   void changeAgentTotal(Agent& agent, const Resources& from, const Resources& to);
   // RESERVE_RESOURCES / UNRESERVE_RESOURCES / CREATE_VOLUMES / DESTROY_VOLUMES.
   void operatorReservation(const mesos::v1::master::Call& call, http::Responder responder);
+  // Mesos's form-encoded /reserve, /unreserve, /create-volumes and /destroy-volumes.
+  static bool isLegacyReservationEndpoint(const std::string& path);
+  void legacyReservationEndpoint(const http::Request& request, http::Responder responder);
 
   // explain.cc: GET /master/explain?framework_id=...|role=... (a Plateau extension).
   void explainEndpoint(const http::Request& request, http::Responder responder);
@@ -331,11 +334,12 @@ class Master {
   void maintenanceAgentAdded(const Agent& agent);
   void maintenanceAgentRemoved(const std::string& agent_id);
   void maintenanceFrameworkRemoved(const std::string& framework_id);
-  // Sends inverse offers to frameworks using draining agents that have not had one yet.
+  // Sends inverse offers to frameworks using draining agents that have none outstanding and
+  // whose last answer's refuse_seconds have passed.
   void sendInverseOffers();
   Status answerInverseOffers(Framework& framework,
                              const google::protobuf::RepeatedPtrField<v1::OfferID>& ids,
-                             bool accept);
+                             bool accept, double refuse_seconds);
 
   // offers.cc: allocation rounds and offer bookkeeping
   void scheduleAllocation();

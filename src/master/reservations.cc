@@ -3,11 +3,15 @@
 // converts resources on one agent from one shape to another; the agent's new total goes to the
 // agent (CHECKPOINT_RESOURCES), which checkpoints it and reports it when it registers again.
 
+#include <algorithm>
 #include <filesystem>
+#include <map>
 
 #include <fmt/format.h>
 #include <mesos/v1/master/master.pb.h>
 
+#include "common/json.h"
+#include "common/json_codec.h"
 #include "common/resources_proto.h"
 #include "master/master.h"
 #include "master/validation.h"
@@ -405,6 +409,88 @@ void Master::operatorReservation(const operator_api::Call& call, http::Responder
   checked(allocator_.updateAgentTotal(agent.id, agent.total));
   scheduleAllocation();
   responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
+}
+
+namespace {
+
+std::string_view withoutMasterPrefix(std::string_view path) {
+  return path.starts_with("/master/") ? path.substr(7) : path;
+}
+
+}  // namespace
+
+bool Master::isLegacyReservationEndpoint(const std::string& path) {
+  auto p = withoutMasterPrefix(path);
+  return p == "/reserve" || p == "/unreserve" || p == "/create-volumes" ||
+         p == "/destroy-volumes";
+}
+
+void Master::legacyReservationEndpoint(const http::Request& request, http::Responder responder) {
+  if (request.method != "POST") {
+    http::Response r = http::Response::text(405, "Expecting 'POST'");
+    r.headers["allow"] = "POST";
+    return responder.respond(std::move(r));
+  }
+  if (!leading_ || !recovered_) {
+    return responder.respond(notLeader(request));
+  }
+  const auto endpoint = withoutMasterPrefix(request.path);
+  const bool volumes = endpoint == "/create-volumes" || endpoint == "/destroy-volumes";
+  const char* list = volumes ? "volumes" : "resources";
+  // The body is form-encoded: slaveId=<id>&resources=<JSON array> (or volumes=...).
+  std::map<std::string, std::string> form;
+  std::string_view body = request.body;
+  while (!body.empty()) {
+    size_t amp = body.find('&');
+    std::string_view pair = body.substr(0, amp);
+    body = amp == std::string_view::npos ? std::string_view() : body.substr(amp + 1);
+    size_t eq = pair.find('=');
+    std::string key(pair.substr(0, eq));
+    std::string value = eq == std::string_view::npos ? "" : std::string(pair.substr(eq + 1));
+    std::replace(value.begin(), value.end(), '+', ' ');
+    form[http::urlDecode(key)] = http::urlDecode(value);
+  }
+  auto slave_id = form.find("slaveId");
+  if (slave_id == form.end()) {
+    return responder.respond(
+        http::Response::text(400, "Missing 'slaveId' in the request body"));
+  }
+  auto items = form.find(list);
+  if (items == form.end()) {
+    return responder.respond(
+        http::Response::text(400, fmt::format("Missing '{}' in the request body", list)));
+  }
+  auto parsed = json::parse(items->second);
+  if (!parsed || !parsed->isArray()) {
+    return responder.respond(http::Response::text(
+        400, fmt::format("Failed to parse '{}': expecting a JSON array of resources", list)));
+  }
+  operator_api::Call call;
+  google::protobuf::RepeatedPtrField<v1::Resource>* target = nullptr;
+  if (endpoint == "/reserve") {
+    call.set_type(operator_api::Call::RESERVE_RESOURCES);
+    call.mutable_reserve_resources()->mutable_agent_id()->set_value(slave_id->second);
+    target = call.mutable_reserve_resources()->mutable_resources();
+  } else if (endpoint == "/unreserve") {
+    call.set_type(operator_api::Call::UNRESERVE_RESOURCES);
+    call.mutable_unreserve_resources()->mutable_agent_id()->set_value(slave_id->second);
+    target = call.mutable_unreserve_resources()->mutable_resources();
+  } else if (endpoint == "/create-volumes") {
+    call.set_type(operator_api::Call::CREATE_VOLUMES);
+    call.mutable_create_volumes()->mutable_agent_id()->set_value(slave_id->second);
+    target = call.mutable_create_volumes()->mutable_volumes();
+  } else {
+    call.set_type(operator_api::Call::DESTROY_VOLUMES);
+    call.mutable_destroy_volumes()->mutable_agent_id()->set_value(slave_id->second);
+    target = call.mutable_destroy_volumes()->mutable_volumes();
+  }
+  for (const auto& element : parsed->asArray()) {
+    if (Status s = fromJson(element, target->Add()); !s.isOk()) {
+      return responder.respond(http::Response::text(
+          400, fmt::format("Failed to parse '{}': {}", list, s.message())));
+    }
+  }
+  operatorReservation(call, std::move(responder));
 }
 
 }  // namespace plateau::master

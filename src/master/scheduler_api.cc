@@ -91,11 +91,13 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
     case scheduler::Call::REQUEST: break;  // Mesos's allocator ignores requests too.
     case scheduler::Call::ACCEPT_INVERSE_OFFERS:
       status = answerInverseOffers(framework, call.accept_inverse_offers().inverse_offer_ids(),
-                                   /*accept=*/true);
+                                   /*accept=*/true,
+                                   call.accept_inverse_offers().filters().refuse_seconds());
       break;
     case scheduler::Call::DECLINE_INVERSE_OFFERS:
       status = answerInverseOffers(framework, call.decline_inverse_offers().inverse_offer_ids(),
-                                   /*accept=*/false);
+                                   /*accept=*/false,
+                                   call.decline_inverse_offers().filters().refuse_seconds());
       break;
     default:
       status = {StatusCode::kInvalidArgument,
