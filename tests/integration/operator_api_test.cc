@@ -259,6 +259,68 @@ TEST_P(OperatorApi, ChangesWeightsLoggingLevelAndTearsDown) {
   EXPECT_NE(unserved.body.find("GET_OPERATIONS"), std::string::npos) << unserved.body;
 }
 
+TEST_P(OperatorApi, SetsQuotaAndReservesAndUnreservesResources) {
+  const auto content = GetParam();
+  Cluster cluster;
+  cluster.addAgent("cpus:4;mem:1024");
+
+  auto update = callOf(operator_api::Call::UPDATE_QUOTA);
+  auto* config = update.mutable_update_quota()->add_quota_configs();
+  config->set_role("eng");
+  (*config->mutable_guarantees())["cpus"].set_value(1);
+  (*config->mutable_limits())["cpus"].set_value(2);
+  EXPECT_EQ(callMaster(cluster.master(), update, content).status, 200);
+  auto quota = callMaster(cluster.master(), callOf(operator_api::Call::GET_QUOTA), content);
+  ASSERT_EQ(quota.status, 200);
+  const auto& status = quota.response.get_quota().status();
+  ASSERT_EQ(status.configs_size(), 1) << quota.body;
+  EXPECT_EQ(status.configs(0).role(), "eng");
+  EXPECT_EQ(status.configs(0).guarantees().at("cpus").value(), 1);
+  EXPECT_EQ(status.configs(0).limits().at("cpus").value(), 2);
+  (*config->mutable_guarantees())["cpus"].set_value(3);  // more than the limit
+  EXPECT_EQ(callMaster(cluster.master(), update, content).status, 400);
+
+  auto agents = callMaster(cluster.master(), callOf(operator_api::Call::GET_AGENTS), content);
+  ASSERT_EQ(agents.response.get_agents().agents_size(), 1);
+  const auto agent_id = agents.response.get_agents().agents(0).agent_info().id();
+  v1::Resource cpus;
+  cpus.set_name("cpus");
+  cpus.set_type(v1::Value::SCALAR);
+  cpus.mutable_scalar()->set_value(1);
+  v1::Resource reserved = cpus;
+  auto* reservation = reserved.add_reservations();
+  reservation->set_type(v1::Resource::ReservationInfo::DYNAMIC);
+  reservation->set_role("eng");
+  reservation->set_principal("ops");
+
+  // How many cpus the agent has reserved for "eng", as GET_AGENTS tells.
+  auto reserved_cpus = [&] {
+    auto r = callMaster(cluster.master(), callOf(operator_api::Call::GET_AGENTS), content);
+    double sum = 0;
+    for (const auto& resource : r.response.get_agents().agents(0).total_resources()) {
+      if (resource.name() == "cpus" && resource.reservations_size() > 0 &&
+          resource.reservations(resource.reservations_size() - 1).role() == "eng") {
+        sum += resource.scalar().value();
+      }
+    }
+    return sum;
+  };
+  auto reserve = callOf(operator_api::Call::RESERVE_RESOURCES);
+  *reserve.mutable_reserve_resources()->mutable_agent_id() = agent_id;
+  *reserve.mutable_reserve_resources()->add_source() = cpus;
+  *reserve.mutable_reserve_resources()->add_resources() = reserved;
+  EXPECT_EQ(callMaster(cluster.master(), reserve, content).status, 202);
+  EXPECT_EQ(reserved_cpus(), 1);
+
+  auto unreserve = callOf(operator_api::Call::UNRESERVE_RESOURCES);
+  *unreserve.mutable_unreserve_resources()->mutable_agent_id() = agent_id;
+  *unreserve.mutable_unreserve_resources()->add_resources() = reserved;
+  EXPECT_EQ(callMaster(cluster.master(), unreserve, content).status, 202);
+  EXPECT_EQ(reserved_cpus(), 0);
+  // Nothing is reserved any more: a second UNRESERVE has nothing to take back.
+  EXPECT_GE(callMaster(cluster.master(), unreserve, content).status, 400);
+}
+
 TEST_P(OperatorApi, SubscribeStreamsTasksAgentsAndFrameworks) {
   const auto content = GetParam();
   Cluster cluster;
