@@ -119,6 +119,23 @@ bool AgentFilters::blocks(uint32_t framework, const Resources& offered) const {
   return false;
 }
 
+bool AgentFilters::blocks(uint32_t framework, const Resources& offered,
+                          std::vector<int8_t>& memo) const {
+  if (memo.size() < refusals_.size()) {
+    memo.resize(refusals_.size(), -1);
+  }
+  for (auto it = lowerBound(framework); it != filters_.end() && it->framework == framework; ++it) {
+    int8_t& known = memo[it->refusal];
+    if (known < 0) {
+      known = refusals_[it->refusal].resources.contains(offered) ? 1 : 0;
+    }
+    if (known == 1) {
+      return true;
+    }
+  }
+  return false;
+}
+
 void AgentFilters::prepare(const Resources& free) {
   if (prepared_ && free == prepared_for_) {
     return;

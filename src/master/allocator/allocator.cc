@@ -77,14 +77,19 @@ ResourceVector unreservedVector(const Resources& resources) {
 
 // The entries a framework of `role` may use: unreserved ones and those reserved for the role or
 // one of its ancestors.
+bool allocatableEntry(const Resource& r, std::string_view role) {
+  return r.role == "*" || roles::isSubroleOrSame(role, r.role);
+}
+
 Resources allocatableTo(const Resources& free, std::string_view role) {
-  Resources out;
-  for (const Resource& r : free) {
-    if (r.role == "*" || roles::isSubroleOrSame(role, r.role)) {
-      out += r;
-    }
-  }
-  return out;
+  return free.filter([role](const Resource& r) { return allocatableEntry(r, role); });
+}
+
+// Whether any entry of `free` is reserved for `role` or one of its ancestors.
+bool hasReservedFor(const std::vector<std::string_view>& reserved_roles, std::string_view role) {
+  return std::any_of(reserved_roles.begin(), reserved_roles.end(), [role](std::string_view r) {
+    return roles::isSubroleOrSame(role, r);
+  });
 }
 
 // Lowers unreserved scalars to the caps; true if anything was taken off.
@@ -362,15 +367,14 @@ void Allocator::refreshEligibility(uint32_t handle) {
 // Bookkeeping
 
 void Allocator::trackReserved(const Resources& resources, bool allocated, bool add) {
-  for (const Resource& r : resources) {
-    if (r.role == "*") {
-      continue;
+  // Entries of one role usually come together: sum each run, then walk the role's ancestors once.
+  const std::string* run_role = nullptr;
+  ResourceVector vector;
+  auto flush = [&] {
+    if (run_role == nullptr || vector.isZero()) {
+      return;
     }
-    const ResourceVector vector = ResourceVector::of(Resources{r});
-    if (vector.isZero()) {
-      continue;
-    }
-    const uint32_t role = roleFor(r.role);
+    const uint32_t role = roleFor(*run_role);
     for (uint32_t n = role; n != kRoot; n = roles_[n].parent) {
       ResourceVector& target = allocated ? roles_[n].reserved_allocated : roles_[n].reserved;
       if (add) {
@@ -382,7 +386,26 @@ void Allocator::trackReserved(const Resources& resources, bool allocated, bool a
     if (!add) {
       maybeReleaseRole(role);
     }
+  };
+  for (const Resource& r : resources) {
+    if (r.role == "*") {
+      continue;
+    }
+    const size_t slot = slotOf(r.name);
+    if (r.type != ResourceType::kScalar || slot == ResourceVector::kSlotCount ||
+        r.scalar_milli <= 0) {
+      continue;
+    }
+    if (run_role == nullptr || *run_role != r.role) {
+      flush();
+      run_role = &r.role;
+      vector = ResourceVector{};
+    }
+    ResourceVector one;
+    one.milli[slot] = r.scalar_milli;
+    vector += one;  // saturating, as ResourceVector::of
   }
+  flush();
 }
 
 void Allocator::trackTotal(Agent& agent, bool add) {
@@ -1306,6 +1329,22 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     bool take_all = false;
     uint32_t cached_role = kNone;
     Resources cached;
+    // Without quota, on an agent with reservations: the distinct roles reserved for, and the
+    // unreserved part, which is all that a role with none of these reservations may take (the
+    // filter check then uses the cache prepared for that part).
+    std::vector<std::string_view> reserved_roles;
+    Resources unreserved_part;
+    bool unreserved_ready = false;
+    bool cached_reserved = false;  // cached_role may use some reserved entries
+    std::vector<int8_t> cached_memo;  // which refused sets contain `cached`
+    if (simple && !unreserved) {
+      for (const Resource& r : a.free) {
+        if (r.role != "*" && std::find(reserved_roles.begin(), reserved_roles.end(),
+                                       std::string_view(r.role)) == reserved_roles.end()) {
+          reserved_roles.emplace_back(r.role);
+        }
+      }
+    }
     auto pred = [&](uint32_t seat) {
       const Seat& s = seats_[seat];
       if (gpuBlocked(a, s)) {
@@ -1321,6 +1360,35 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
           return false;
         }
         take_all = true;
+        return true;
+      }
+      if (simple) {
+        if (cached_role != s.role) {
+          cached_role = s.role;
+          cached_reserved = hasReservedFor(reserved_roles, roles_[s.role].name);
+          if (cached_reserved) {
+            cached = allocatableTo(a.free, roles_[s.role].name);
+            cached_memo.clear();
+          }
+        }
+        if (!cached_reserved) {
+          if (!unreserved_ready) {
+            unreserved_ready = true;
+            unreserved_part = a.free.unreserved();
+            if (filtered && !unreserved_part.empty()) {
+              a.filters.prepare(unreserved_part);
+            }
+          }
+          if (unreserved_part.empty() || (filtered && a.filters.blocksPrepared(seat)) ||
+              !meetsMinimum(s, unreserved_part)) {
+            return false;
+          }
+          return true;
+        }
+        if (cached.empty() || (filtered && a.filters.blocks(seat, cached, cached_memo)) ||
+            !meetsMinimum(s, cached)) {
+          return false;
+        }
         return true;
       }
       if (cached_role != s.role) {
@@ -1340,6 +1408,11 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     }
     if (take_all) {
       chosen_resources = std::exchange(a.free, Resources());
+    } else if (simple) {
+      // What the seat may use of the free resources, taken out of them whole.
+      const std::string_view role = roles_[seats_[seat].role].name;
+      chosen_resources =
+          a.free.extract([role](const Resource& r) { return allocatableEntry(r, role); });
     } else {
       a.free -= chosen_resources;
     }
