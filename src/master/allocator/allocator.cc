@@ -1256,13 +1256,25 @@ void Allocator::offer(uint32_t agent, uint32_t seat, Resources resources,
 
 template <class Pred>
 uint32_t Allocator::pickSeat(uint32_t node, Pred& pred) {
+  auto always = [](uint32_t, bool) { return true; };
+  return pickSeat(node, pred, always);
+}
+
+template <class Pred, class Enter>
+uint32_t Allocator::pickSeat(uint32_t node, Pred& pred, Enter& enter) {
   uint32_t found = kNone;
   Role& role = roles_[node];
   role.children.findFirst([&](DrfSorter::Handle child) {
     const uint32_t child_role = roles_[node].role_of_child[child];
     if (child_role != kNone) {
-      found = pickSeat(child_role, pred);
+      if (!enter(child_role, false)) {
+        return false;
+      }
+      found = pickSeat(child_role, pred, enter);
       return found != kNone;
+    }
+    if (!enter(node, true)) {
+      return false;
     }
     Role& self = roles_[node];
     return self.frameworks
@@ -1333,18 +1345,37 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     // unreserved part, which is all that a role with none of these reservations may take (the
     // filter check then uses the cache prepared for that part).
     std::vector<std::string_view> reserved_roles;
+    bool has_unreserved = false;
     Resources unreserved_part;
     bool unreserved_ready = false;
     bool cached_reserved = false;  // cached_role may use some reserved entries
     std::vector<int8_t> cached_memo;  // which refused sets contain `cached`
     if (simple && !unreserved) {
       for (const Resource& r : a.free) {
-        if (r.role != "*" && std::find(reserved_roles.begin(), reserved_roles.end(),
-                                       std::string_view(r.role)) == reserved_roles.end()) {
+        if (r.role == "*") {
+          has_unreserved = true;
+        } else if (std::find(reserved_roles.begin(), reserved_roles.end(),
+                             std::string_view(r.role)) == reserved_roles.end()) {
           reserved_roles.emplace_back(r.role);
         }
       }
     }
+    // Which roles may take anything (simple && !unreserved): once only reserved resources are
+    // left, every role but those they are reserved for (and their sub-roles) is skipped whole.
+    auto enter = [&](uint32_t role, bool own_seats) {
+      if (has_unreserved) {
+        return true;
+      }
+      const std::string_view name = roles_[role].name;
+      if (own_seats) {
+        return hasReservedFor(reserved_roles, name);
+      }
+      // Some role in the subtree may use a reservation: it is for the role, an ancestor, or a
+      // role below it.
+      return std::any_of(reserved_roles.begin(), reserved_roles.end(), [name](std::string_view r) {
+        return roles::isSubroleOrSame(name, r) || roles::isSubroleOrSame(r, name);
+      });
+    };
     auto pred = [&](uint32_t seat) {
       const Seat& s = seats_[seat];
       if (gpuBlocked(a, s)) {
@@ -1402,7 +1433,7 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
       chosen_resources = cached;
       return true;
     };
-    const uint32_t seat = pickSeat(kRoot, pred);
+    const uint32_t seat = simple && !unreserved ? pickSeat(kRoot, pred, enter) : pickSeat(kRoot, pred);
     if (seat == kNone) {
       break;
     }
