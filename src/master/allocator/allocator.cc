@@ -1362,16 +1362,43 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     }
     // Which roles may take anything (simple && !unreserved): once only reserved resources are
     // left, every role but those they are reserved for (and their sub-roles) is skipped whole.
+    // The roles reserved for, as handles (every reserved role of an agent's total is in the tree;
+    // names are compared only if one is not).
+    std::vector<uint32_t> reserved_handles;
+    bool by_handle = simple && !unreserved;
+    if (by_handle) {
+      for (std::string_view r : reserved_roles) {
+        const auto it = role_ids_.find(std::string(r));
+        if (it == role_ids_.end()) {
+          by_handle = false;
+          break;
+        }
+        reserved_handles.push_back(it->second);
+      }
+    }
+    auto under = [this](uint32_t role, uint32_t ancestor) {
+      for (uint32_t r = role; r != kRoot && r != kNone; r = roles_[r].parent) {
+        if (r == ancestor) {
+          return true;
+        }
+      }
+      return false;
+    };
     auto enter = [&](uint32_t role, bool own_seats) {
       if (has_unreserved) {
         return true;
+      }
+      if (by_handle) {
+        // Own seats may use a reservation for the role or an ancestor; some role in the subtree
+        // may also use one for a role below it.
+        return std::any_of(reserved_handles.begin(), reserved_handles.end(), [&](uint32_t r) {
+          return under(role, r) || (!own_seats && under(r, role));
+        });
       }
       const std::string_view name = roles_[role].name;
       if (own_seats) {
         return hasReservedFor(reserved_roles, name);
       }
-      // Some role in the subtree may use a reservation: it is for the role, an ancestor, or a
-      // role below it.
       return std::any_of(reserved_roles.begin(), reserved_roles.end(), [name](std::string_view r) {
         return roles::isSubroleOrSame(name, r) || roles::isSubroleOrSame(r, name);
       });
@@ -1396,7 +1423,10 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
       if (simple) {
         if (cached_role != s.role) {
           cached_role = s.role;
-          cached_reserved = hasReservedFor(reserved_roles, roles_[s.role].name);
+          cached_reserved =
+              by_handle ? std::any_of(reserved_handles.begin(), reserved_handles.end(),
+                                      [&](uint32_t r) { return under(s.role, r); })
+                        : hasReservedFor(reserved_roles, roles_[s.role].name);
           if (cached_reserved) {
             cached = allocatableTo(a.free, roles_[s.role].name);
             cached_memo.clear();
@@ -1433,7 +1463,16 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
       chosen_resources = cached;
       return true;
     };
-    const uint32_t seat = simple && !unreserved ? pickSeat(kRoot, pred, enter) : pickSeat(kRoot, pred);
+    uint32_t seat = kNone;
+    if (simple && !unreserved && !has_unreserved && by_handle && reserved_handles.size() == 1) {
+      // Only reservations for one role are left: just that role's subtree may use them, and the
+      // DRF order restricted to it is the order of its own walk.
+      seat = pickSeat(reserved_handles[0], pred, enter);
+    } else if (simple && !unreserved) {
+      seat = pickSeat(kRoot, pred, enter);
+    } else {
+      seat = pickSeat(kRoot, pred);
+    }
     if (seat == kNone) {
       break;
     }
