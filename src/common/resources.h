@@ -185,6 +185,7 @@ class Resources {
   template <class Pred>
   Resources filter(Pred pred) const {
     Resources result;
+    result.entries_.reserve(entries_.size());
     for (const Resource& entry : entries_) {
       if (pred(entry)) {
         result.entries_.push_back(entry);
@@ -197,6 +198,7 @@ class Resources {
   template <class Pred>
   Resources extract(Pred pred) {
     Resources taken;
+    taken.entries_.reserve(entries_.size());
     size_t kept = 0;
     for (size_t i = 0; i < entries_.size(); ++i) {
       if (pred(entries_[i])) {
