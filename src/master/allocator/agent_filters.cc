@@ -136,6 +136,24 @@ bool AgentFilters::blocks(uint32_t framework, const Resources& offered,
   return false;
 }
 
+const Resources* AgentFilters::preparedForUnreservedOf(const Resources& free) const {
+  if (!prepared_) {
+    return nullptr;
+  }
+  // Keys are distinct on both sides: equal sizes and every entry matched means equal sets.
+  size_t count = 0;
+  for (const Resource& r : free) {
+    if (r.role != "*") {
+      continue;
+    }
+    if (++count > prepared_for_.size() ||
+        std::find(prepared_for_.begin(), prepared_for_.end(), r) == prepared_for_.end()) {
+      return nullptr;
+    }
+  }
+  return count == prepared_for_.size() ? &prepared_for_ : nullptr;
+}
+
 void AgentFilters::prepare(const Resources& free) {
   if (prepared_ && free == prepared_for_) {
     return;

@@ -50,6 +50,9 @@ class AgentFilters {
   // Makes blocksPrepared(f) answer blocks(f, free); cheap when `free` equals the last call's.
   void prepare(const Resources& free);
   bool blocksPrepared(uint32_t framework) const { return blocked_.test(framework); }
+  // The set last prepared for, when it equals the unreserved entries of `free` (then
+  // blocksPrepared answers for them); otherwise null. Valid until the next prepare().
+  const Resources* preparedForUnreservedOf(const Resources& free) const;
 
  private:
   struct Refusal {

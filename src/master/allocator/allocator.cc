@@ -1347,7 +1347,7 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     std::vector<std::string_view> reserved_roles;
     bool has_unreserved = false;
     Resources unreserved_part;
-    bool unreserved_ready = false;
+    const Resources* unreserved_ready = nullptr;  // the unreserved part, once known
     bool cached_reserved = false;  // cached_role may use some reserved entries
     std::vector<int8_t> cached_memo;  // which refused sets contain `cached`
     if (simple && !unreserved) {
@@ -1433,15 +1433,22 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
           }
         }
         if (!cached_reserved) {
-          if (!unreserved_ready) {
-            unreserved_ready = true;
-            unreserved_part = a.free.unreserved();
-            if (filtered && !unreserved_part.empty()) {
-              a.filters.prepare(unreserved_part);
+          if (unreserved_ready == nullptr) {
+            // Usually the filter cache was prepared for this very set (the free resources came
+            // back unchanged): use its copy instead of making one.
+            unreserved_ready = filtered && has_unreserved
+                                   ? a.filters.preparedForUnreservedOf(a.free)
+                                   : nullptr;
+            if (unreserved_ready == nullptr) {
+              unreserved_part = a.free.unreserved();
+              if (filtered && !unreserved_part.empty()) {
+                a.filters.prepare(unreserved_part);
+              }
+              unreserved_ready = &unreserved_part;
             }
           }
-          if (unreserved_part.empty() || (filtered && a.filters.blocksPrepared(seat)) ||
-              !meetsMinimum(s, unreserved_part)) {
+          if (unreserved_ready->empty() || (filtered && a.filters.blocksPrepared(seat)) ||
+              !meetsMinimum(s, *unreserved_ready)) {
             return false;
           }
           return true;
