@@ -380,6 +380,10 @@ BENCHMARK(BM_RolesDeclineRounds)
     ->Args({10000, 1000, 100, 1, 0})
     ->Args({10000, 1000, 100, 0, 1})
     ->Args({10000, 1000, 100, 1, 1})
+    // Reduced shapes, for instruction counts under callgrind.
+    ->Args({1000, 100, 10, 0, 0})
+    ->Args({1000, 100, 10, 0, 1})
+    ->Args({1000, 100, 10, 1, 1})
     ->UseManualTime()
     ->Iterations(20)
     ->Unit(benchmark::kMillisecond);

@@ -543,6 +543,7 @@ bool Resources::unreservedOnly() const {
 
 Resources Resources::reservedTo(std::string_view role) const {
   Resources result;
+  result.entries_.reserve(entries_.size());
   for (const Resource& entry : entries_) {
     if (entry.role == role) {
       result.entries_.push_back(entry);
@@ -555,6 +556,7 @@ Resources Resources::unreserved() const { return reservedTo("*"); }
 
 Resources Resources::reserved() const {
   Resources result;
+  result.entries_.reserve(entries_.size());
   for (const Resource& entry : entries_) {
     if (entry.role != "*") {
       result.entries_.push_back(entry);

@@ -119,6 +119,41 @@ bool AgentFilters::blocks(uint32_t framework, const Resources& offered) const {
   return false;
 }
 
+bool AgentFilters::blocks(uint32_t framework, const Resources& offered,
+                          std::vector<int8_t>& memo) const {
+  if (memo.size() < refusals_.size()) {
+    memo.resize(refusals_.size(), -1);
+  }
+  for (auto it = lowerBound(framework); it != filters_.end() && it->framework == framework; ++it) {
+    int8_t& known = memo[it->refusal];
+    if (known < 0) {
+      known = refusals_[it->refusal].resources.contains(offered) ? 1 : 0;
+    }
+    if (known == 1) {
+      return true;
+    }
+  }
+  return false;
+}
+
+const Resources* AgentFilters::preparedForUnreservedOf(const Resources& free) const {
+  if (!prepared_) {
+    return nullptr;
+  }
+  // Keys are distinct on both sides: equal sizes and every entry matched means equal sets.
+  size_t count = 0;
+  for (const Resource& r : free) {
+    if (r.role != "*") {
+      continue;
+    }
+    if (++count > prepared_for_.size() ||
+        std::find(prepared_for_.begin(), prepared_for_.end(), r) == prepared_for_.end()) {
+      return nullptr;
+    }
+  }
+  return count == prepared_for_.size() ? &prepared_for_ : nullptr;
+}
+
 void AgentFilters::prepare(const Resources& free) {
   if (prepared_ && free == prepared_for_) {
     return;

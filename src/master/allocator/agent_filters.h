@@ -44,9 +44,15 @@ class AgentFilters {
 
   // Whether a filter of `framework` refuses all of `offered`.
   bool blocks(uint32_t framework, const Resources& offered) const;
+  // blocks(framework, offered) for many frameworks and one `offered`: `memo` (empty at first,
+  // cleared when `offered` changes) remembers per refused set whether it contains `offered`.
+  bool blocks(uint32_t framework, const Resources& offered, std::vector<int8_t>& memo) const;
   // Makes blocksPrepared(f) answer blocks(f, free); cheap when `free` equals the last call's.
   void prepare(const Resources& free);
   bool blocksPrepared(uint32_t framework) const { return blocked_.test(framework); }
+  // The set last prepared for, when it equals the unreserved entries of `free` (then
+  // blocksPrepared answers for them); otherwise null. Valid until the next prepare().
+  const Resources* preparedForUnreservedOf(const Resources& free) const;
 
  private:
   struct Refusal {

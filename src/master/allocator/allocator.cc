@@ -77,14 +77,19 @@ ResourceVector unreservedVector(const Resources& resources) {
 
 // The entries a framework of `role` may use: unreserved ones and those reserved for the role or
 // one of its ancestors.
+bool allocatableEntry(const Resource& r, std::string_view role) {
+  return r.role == "*" || roles::isSubroleOrSame(role, r.role);
+}
+
 Resources allocatableTo(const Resources& free, std::string_view role) {
-  Resources out;
-  for (const Resource& r : free) {
-    if (r.role == "*" || roles::isSubroleOrSame(role, r.role)) {
-      out += r;
-    }
-  }
-  return out;
+  return free.filter([role](const Resource& r) { return allocatableEntry(r, role); });
+}
+
+// Whether any entry of `free` is reserved for `role` or one of its ancestors.
+bool hasReservedFor(const std::vector<std::string_view>& reserved_roles, std::string_view role) {
+  return std::any_of(reserved_roles.begin(), reserved_roles.end(), [role](std::string_view r) {
+    return roles::isSubroleOrSame(role, r);
+  });
 }
 
 // Lowers unreserved scalars to the caps; true if anything was taken off.
@@ -362,15 +367,14 @@ void Allocator::refreshEligibility(uint32_t handle) {
 // Bookkeeping
 
 void Allocator::trackReserved(const Resources& resources, bool allocated, bool add) {
-  for (const Resource& r : resources) {
-    if (r.role == "*") {
-      continue;
+  // Entries of one role usually come together: sum each run, then walk the role's ancestors once.
+  const std::string* run_role = nullptr;
+  ResourceVector vector;
+  auto flush = [&] {
+    if (run_role == nullptr || vector.isZero()) {
+      return;
     }
-    const ResourceVector vector = ResourceVector::of(Resources{r});
-    if (vector.isZero()) {
-      continue;
-    }
-    const uint32_t role = roleFor(r.role);
+    const uint32_t role = roleFor(*run_role);
     for (uint32_t n = role; n != kRoot; n = roles_[n].parent) {
       ResourceVector& target = allocated ? roles_[n].reserved_allocated : roles_[n].reserved;
       if (add) {
@@ -382,7 +386,26 @@ void Allocator::trackReserved(const Resources& resources, bool allocated, bool a
     if (!add) {
       maybeReleaseRole(role);
     }
+  };
+  for (const Resource& r : resources) {
+    if (r.role == "*") {
+      continue;
+    }
+    const size_t slot = slotOf(r.name);
+    if (r.type != ResourceType::kScalar || slot == ResourceVector::kSlotCount ||
+        r.scalar_milli <= 0) {
+      continue;
+    }
+    if (run_role == nullptr || *run_role != r.role) {
+      flush();
+      run_role = &r.role;
+      vector = ResourceVector{};
+    }
+    ResourceVector one;
+    one.milli[slot] = r.scalar_milli;
+    vector += one;  // saturating, as ResourceVector::of
   }
+  flush();
 }
 
 void Allocator::trackTotal(Agent& agent, bool add) {
@@ -1233,13 +1256,25 @@ void Allocator::offer(uint32_t agent, uint32_t seat, Resources resources,
 
 template <class Pred>
 uint32_t Allocator::pickSeat(uint32_t node, Pred& pred) {
+  auto always = [](uint32_t, bool) { return true; };
+  return pickSeat(node, pred, always);
+}
+
+template <class Pred, class Enter>
+uint32_t Allocator::pickSeat(uint32_t node, Pred& pred, Enter& enter) {
   uint32_t found = kNone;
   Role& role = roles_[node];
   role.children.findFirst([&](DrfSorter::Handle child) {
     const uint32_t child_role = roles_[node].role_of_child[child];
     if (child_role != kNone) {
-      found = pickSeat(child_role, pred);
+      if (!enter(child_role, false)) {
+        return false;
+      }
+      found = pickSeat(child_role, pred, enter);
       return found != kNone;
+    }
+    if (!enter(node, true)) {
+      return false;
     }
     Role& self = roles_[node];
     return self.frameworks
@@ -1306,6 +1341,68 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     bool take_all = false;
     uint32_t cached_role = kNone;
     Resources cached;
+    // Without quota, on an agent with reservations: the distinct roles reserved for, and the
+    // unreserved part, which is all that a role with none of these reservations may take (the
+    // filter check then uses the cache prepared for that part).
+    std::vector<std::string_view> reserved_roles;
+    bool has_unreserved = false;
+    Resources unreserved_part;
+    const Resources* unreserved_ready = nullptr;  // the unreserved part, once known
+    bool cached_reserved = false;  // cached_role may use some reserved entries
+    std::vector<int8_t> cached_memo;  // which refused sets contain `cached`
+    if (simple && !unreserved) {
+      for (const Resource& r : a.free) {
+        if (r.role == "*") {
+          has_unreserved = true;
+        } else if (std::find(reserved_roles.begin(), reserved_roles.end(),
+                             std::string_view(r.role)) == reserved_roles.end()) {
+          reserved_roles.emplace_back(r.role);
+        }
+      }
+    }
+    // Which roles may take anything (simple && !unreserved): once only reserved resources are
+    // left, every role but those they are reserved for (and their sub-roles) is skipped whole.
+    // The roles reserved for, as handles (every reserved role of an agent's total is in the tree;
+    // names are compared only if one is not).
+    std::vector<uint32_t> reserved_handles;
+    bool by_handle = simple && !unreserved;
+    if (by_handle) {
+      for (std::string_view r : reserved_roles) {
+        const auto it = role_ids_.find(std::string(r));
+        if (it == role_ids_.end()) {
+          by_handle = false;
+          break;
+        }
+        reserved_handles.push_back(it->second);
+      }
+    }
+    auto under = [this](uint32_t role, uint32_t ancestor) {
+      for (uint32_t r = role; r != kRoot && r != kNone; r = roles_[r].parent) {
+        if (r == ancestor) {
+          return true;
+        }
+      }
+      return false;
+    };
+    auto enter = [&](uint32_t role, bool own_seats) {
+      if (has_unreserved) {
+        return true;
+      }
+      if (by_handle) {
+        // Own seats may use a reservation for the role or an ancestor; some role in the subtree
+        // may also use one for a role below it.
+        return std::any_of(reserved_handles.begin(), reserved_handles.end(), [&](uint32_t r) {
+          return under(role, r) || (!own_seats && under(r, role));
+        });
+      }
+      const std::string_view name = roles_[role].name;
+      if (own_seats) {
+        return hasReservedFor(reserved_roles, name);
+      }
+      return std::any_of(reserved_roles.begin(), reserved_roles.end(), [name](std::string_view r) {
+        return roles::isSubroleOrSame(name, r) || roles::isSubroleOrSame(r, name);
+      });
+    };
     auto pred = [&](uint32_t seat) {
       const Seat& s = seats_[seat];
       if (gpuBlocked(a, s)) {
@@ -1323,6 +1420,45 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
         take_all = true;
         return true;
       }
+      if (simple) {
+        if (cached_role != s.role) {
+          cached_role = s.role;
+          cached_reserved =
+              by_handle ? std::any_of(reserved_handles.begin(), reserved_handles.end(),
+                                      [&](uint32_t r) { return under(s.role, r); })
+                        : hasReservedFor(reserved_roles, roles_[s.role].name);
+          if (cached_reserved) {
+            cached = allocatableTo(a.free, roles_[s.role].name);
+            cached_memo.clear();
+          }
+        }
+        if (!cached_reserved) {
+          if (unreserved_ready == nullptr) {
+            // Usually the filter cache was prepared for this very set (the free resources came
+            // back unchanged): use its copy instead of making one.
+            unreserved_ready = filtered && has_unreserved
+                                   ? a.filters.preparedForUnreservedOf(a.free)
+                                   : nullptr;
+            if (unreserved_ready == nullptr) {
+              unreserved_part = a.free.unreserved();
+              if (filtered && !unreserved_part.empty()) {
+                a.filters.prepare(unreserved_part);
+              }
+              unreserved_ready = &unreserved_part;
+            }
+          }
+          if (unreserved_ready->empty() || (filtered && a.filters.blocksPrepared(seat)) ||
+              !meetsMinimum(s, *unreserved_ready)) {
+            return false;
+          }
+          return true;
+        }
+        if (cached.empty() || (filtered && a.filters.blocks(seat, cached, cached_memo)) ||
+            !meetsMinimum(s, cached)) {
+          return false;
+        }
+        return true;
+      }
       if (cached_role != s.role) {
         cached_role = s.role;
         cached = candidateFor(a, seat, kNone, clipped);
@@ -1334,12 +1470,26 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
       chosen_resources = cached;
       return true;
     };
-    const uint32_t seat = pickSeat(kRoot, pred);
+    uint32_t seat = kNone;
+    if (simple && !unreserved && !has_unreserved && by_handle && reserved_handles.size() == 1) {
+      // Only reservations for one role are left: just that role's subtree may use them, and the
+      // DRF order restricted to it is the order of its own walk.
+      seat = pickSeat(reserved_handles[0], pred, enter);
+    } else if (simple && !unreserved) {
+      seat = pickSeat(kRoot, pred, enter);
+    } else {
+      seat = pickSeat(kRoot, pred);
+    }
     if (seat == kNone) {
       break;
     }
     if (take_all) {
       chosen_resources = std::exchange(a.free, Resources());
+    } else if (simple) {
+      // What the seat may use of the free resources, taken out of them whole.
+      const std::string_view role = roles_[seats_[seat].role].name;
+      chosen_resources =
+          a.free.extract([role](const Resource& r) { return allocatableEntry(r, role); });
     } else {
       a.free -= chosen_resources;
     }

@@ -314,6 +314,10 @@ class Allocator {
   // pred(seat) is true, or kNone.
   template <class Pred>
   uint32_t pickSeat(uint32_t node, Pred& pred);
+  // The same, skipping each role subtree for which enter(role, false) is false and each role's
+  // own seats when enter(role, true) is false.
+  template <class Pred, class Enter>
+  uint32_t pickSeat(uint32_t node, Pred& pred, Enter& enter);
   void examine(uint32_t agent, std::vector<Offer>& offers);
   // For a settled agent that only `candidates` (newly eligible seats) might take.
   void examineFor(uint32_t agent, const std::vector<uint32_t>& candidates,
