@@ -6,7 +6,9 @@
 #include <mesos/v1/agent/agent.pb.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer/containerizer.h"
 #include "agent/files.h"
+#include "common/json_codec.h"
 #include "common/operator_common.h"
 #include "common/task_state.h"
 
@@ -176,6 +178,12 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
           status->mutable_container_id()->set_value(ex.container_id);
           if (ex.pid > 0) {
             status->set_executor_pid(static_cast<uint32_t>(ex.pid));
+          }
+          // The same sample /monitor/statistics shows; names the proto lacks are dropped.
+          json::Value stats = containerizer_->usage(ex.container_id);
+          if (!stats.isNull() &&
+              !fromJson(stats, container->mutable_resource_statistics()).isOk()) {
+            container->clear_resource_statistics();
           }
         }
       }

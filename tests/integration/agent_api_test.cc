@@ -63,8 +63,9 @@ TEST_P(AgentApi, AnswersEveryCallWithItsResponseType) {
   ASSERT_TRUE(s.subscribe(info));
   auto offers = s.next(scheduler::Event::OFFERS);
   ASSERT_TRUE(offers);
+  // 0.2 cpus plus the command executor's 0.1: a sum that floating point gets slightly wrong.
   s.launch(offers->offers().offers(0), "sleeper", "echo from-the-sandbox; sleep 1000",
-           "cpus:0.5;mem:32");
+           "cpus:0.2;mem:32");
   auto running = s.nextUpdate();
   ASSERT_TRUE(running && running->state() == v1::TASK_RUNNING);
 
@@ -137,6 +138,19 @@ TEST_P(AgentApi, AnswersEveryCallWithItsResponseType) {
   ASSERT_EQ(containers.response.get_containers().containers_size(), 1) << containers.body;
   EXPECT_EQ(containers.response.get_containers().containers(0).executor_id().value(), executor_id);
   EXPECT_FALSE(containers.response.get_containers().containers(0).container_id().value().empty());
+  // The container's usage sample, as /monitor/statistics shows it.
+  const auto& container = containers.response.get_containers().containers(0);
+  ASSERT_TRUE(container.has_resource_statistics()) << containers.body;
+  const auto& usage = container.resource_statistics();
+  EXPECT_GT(usage.timestamp(), 1.5e9);
+  EXPECT_EQ(usage.cpus_limit(), 0.3);  // rounded to thousandths, not 0.30000000000000004
+  EXPECT_EQ(usage.mem_limit_bytes(), 64u * 1024 * 1024);  // 32 MB task + 32 MB executor
+  EXPECT_TRUE(usage.has_mem_rss_bytes());
+  EXPECT_GT(usage.mem_rss_bytes(), 0u);
+  if (content == http::ContentType::kJson) {
+    EXPECT_NE(containers.body.find("\"cpus_limit\":0.3"), std::string::npos) << containers.body;
+    EXPECT_EQ(containers.body.find("0.3000"), std::string::npos) << containers.body;
+  }
 
   const std::string sandbox =
       fmt::format("/frameworks/{}/executors/{}/runs/latest", s.frameworkId(), executor_id);

@@ -1082,6 +1082,13 @@ TEST(DocsJsonOps, LaunchGroupThenTheAgentsOperatorCalls) {
   EXPECT_TRUE(container["container_status"]["container_id"]["value"].isString())
       << containers.body;
   EXPECT_TRUE(container["container_status"]["executor_pid"].isNumber()) << containers.body;
+  // The usage sample. (Its limits are the container's as the containerizer holds them; see
+  // AgentApi.AnswersEveryCallWithItsResponseType for exact values with a command executor.)
+  const auto& usage = container["resource_statistics"];
+  EXPECT_GT(usage["timestamp"].asDouble(), 1.5e9) << containers.body;
+  EXPECT_GT(usage["cpus_limit"].asDouble(), 0) << containers.body;
+  EXPECT_GT(usage["mem_limit_bytes"].asDouble(), 0) << containers.body;
+  EXPECT_GT(usage["mem_rss_bytes"].asDouble(), 0) << containers.body;
 
   // The sandbox, through LIST_FILES and READ_FILE.
   auto agent_state = send(agent_ep, "GET", "/state", "");

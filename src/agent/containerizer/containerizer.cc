@@ -15,6 +15,7 @@
 #include "agent/containerizer/isolators.h"
 #include "agent/containerizer/launcher.h"
 #include "agent/containerizer/proc_tree.h"
+#include "common/resources.h"
 #include "http/event_loop.h"
 
 namespace plateau::agent {
@@ -307,7 +308,9 @@ json::Value Containerizer::usage(const std::string& container_id) {
   stats.set(
       "timestamp",
       std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
-  stats.set("cpus_limit", config.cpus);
+  // Summed from several resources; rounded to thousandths as resource scalars are, so that
+  // 0.1 + 0.2 reads 0.3.
+  stats.set("cpus_limit", milliToScalar(scalarToMilli(config.cpus)));
   stats.set("mem_limit_bytes", cgroups::memoryLimitBytes(config.mem_mb));
   for (auto& isolator : isolators_) {
     isolator->usage(config, &stats);
