@@ -168,6 +168,8 @@ class Agent {
   // containers.cc: the agent's side of the containerizer
   Status startContainerizer();
   ContainerConfig containerConfig(const Executor& executor) const;
+  // Tasks joined a running executor: its container's limits follow its new total.
+  void resizeContainer(const Executor& executor);
   std::string executorUser(const Framework& framework, const Executor& executor) const;
   void recoverContainers();
   void containerLimited(const std::string& container_id, const Limitation& limitation);

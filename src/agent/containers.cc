@@ -58,11 +58,21 @@ ContainerConfig Agent::containerConfig(const Executor& executor) const {
       addScalars(task.resources(), &config);
     }
   }
+  for (const auto& group : executor.queued_groups) {
+    for (const auto& task : group.tasks()) {
+      addScalars(task.resources(), &config);
+    }
+  }
   if (executor.command_executor && executor.info.resources().empty()) {
     config.cpus += kCommandExecutorCpus;
     config.mem_mb += kCommandExecutorMemMb;
   }
   return config;
+}
+
+void Agent::resizeContainer(const Executor& executor) {
+  ContainerConfig config = containerConfig(executor);
+  containerizer_->update(config.container_id, config.cpus, config.mem_mb, config.disk_mb);
 }
 
 std::string Agent::executorUser(const Framework& framework, const Executor& executor) const {

@@ -302,8 +302,7 @@ void Agent::subscribeExecutor(const executor::Call& call, http::ContentType acce
 void Agent::launchOnExecutor(Executor& executor, const v1::TaskInfo& task) {
   executor.launched_tasks[task.task_id().value()] = task;
   // A task joining a running executor grows its container's limits.
-  ContainerConfig grown = containerConfig(executor);
-  containerizer_->update(grown.container_id, grown.cpus, grown.mem_mb, grown.disk_mb);
+  resizeContainer(executor);
   executor::Event event;
   event.set_type(executor::Event::LAUNCH);
   *event.mutable_launch()->mutable_task() = task;

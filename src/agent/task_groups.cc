@@ -72,6 +72,8 @@ void Agent::launchGroupOnExecutor(Executor& executor, const v1::TaskGroupInfo& g
   for (const auto& task : group.tasks()) {
     executor.launched_tasks[task.task_id().value()] = task;
   }
+  // The group's tasks run inside the default executor's container: its limits grow by them.
+  resizeContainer(executor);
   executor::Event event;
   event.set_type(executor::Event::LAUNCH_GROUP);
   *event.mutable_launch_group()->mutable_task_group() = group;

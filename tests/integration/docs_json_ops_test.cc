@@ -1021,7 +1021,9 @@ TEST(DocsJsonOps, LaunchGroupThenTheAgentsOperatorCalls) {
   expectJson200(version, "GET_VERSION");
   const auto& vi = version.json["get_version"]["version_info"];
   EXPECT_TRUE(vi["version"].isString()) << version.body;
-  if (vi.find("build_time") != nullptr) EXPECT_TRUE(vi["build_time"].isNumber()) << version.body;
+  if (vi.find("build_time") != nullptr) {
+    EXPECT_TRUE(vi["build_time"].isNumber()) << version.body;
+  }
 
   auto metrics = call(R"({"type": "GET_METRICS",
                           "get_metrics": {"timeout": {"nanoseconds": 5000000000}}})");
@@ -1082,12 +1084,12 @@ TEST(DocsJsonOps, LaunchGroupThenTheAgentsOperatorCalls) {
   EXPECT_TRUE(container["container_status"]["container_id"]["value"].isString())
       << containers.body;
   EXPECT_TRUE(container["container_status"]["executor_pid"].isNumber()) << containers.body;
-  // The usage sample. (Its limits are the container's as the containerizer holds them; see
-  // AgentApi.AnswersEveryCallWithItsResponseType for exact values with a command executor.)
+  // The usage sample: the default executor's container holds the executor (0.1 cpus, 32 MB)
+  // and its group's task (0.5 cpus, 64 MB).
   const auto& usage = container["resource_statistics"];
   EXPECT_GT(usage["timestamp"].asDouble(), 1.5e9) << containers.body;
-  EXPECT_GT(usage["cpus_limit"].asDouble(), 0) << containers.body;
-  EXPECT_GT(usage["mem_limit_bytes"].asDouble(), 0) << containers.body;
+  EXPECT_EQ(usage["cpus_limit"].asDouble(), 0.6) << containers.body;
+  EXPECT_EQ(usage["mem_limit_bytes"].asDouble(), 96.0 * 1024 * 1024) << containers.body;
   EXPECT_GT(usage["mem_rss_bytes"].asDouble(), 0) << containers.body;
 
   // The sandbox, through LIST_FILES and READ_FILE.
