@@ -1,6 +1,8 @@
 #include "cli/roles.h"
 
 #include <chrono>
+#include <cmath>
+#include <cstdlib>
 #include <map>
 
 #include <fmt/format.h>
@@ -9,7 +11,6 @@
 #include "cli/lists.h"
 #include "common/json.h"
 #include "common/json_codec.h"
-#include "common/resources.h"
 #include "http/client.h"
 #include "http/content.h"
 #include "http/message.h"
@@ -48,21 +49,38 @@ Result<http::Response> post(const std::string& master, const operator_api::Call&
 // "cpus:2;mem:1024" -> the scalar map of a QuotaConfig.
 Status fillScalars(const std::string& text, const char* flag,
                    google::protobuf::Map<std::string, mesos::v1::Value::Scalar>* out) {
-  if (text.empty()) {
-    return {};
-  }
-  auto parsed = Resources::parse(text);
-  if (!parsed) {
+  // Parsed here rather than as Resources, which drop zero quantities: "cpus:0" is a limit.
+  auto bad = [&](const std::string& why) {
     return Status(StatusCode::kInvalidArgument,
-                  fmt::format("Invalid value for flag '--{}': {}", flag, parsed.error().message()));
-  }
-  for (const Resource& r : *parsed) {
-    if (r.type != ResourceType::kScalar || r.reserved()) {
-      return Status(StatusCode::kInvalidArgument,
-                    fmt::format("Invalid value for flag '--{}': '{}' is not an unreserved scalar",
-                                flag, r.toString()));
+                  fmt::format("Invalid value for flag '--{}': {} (expected e.g. 'cpus:2;mem:1024')",
+                              flag, why));
+  };
+  size_t begin = 0;
+  while (begin <= text.size()) {
+    size_t end = text.find(';', begin);
+    if (end == std::string::npos) {
+      end = text.size();
     }
-    (*out)[r.name].set_value(r.scalar());
+    std::string item = text.substr(begin, end - begin);
+    begin = end + 1;
+    item.erase(0, item.find_first_not_of(" \t"));
+    item.erase(item.find_last_not_of(" \t") + 1);
+    if (item.empty()) {
+      continue;
+    }
+    const size_t colon = item.find(':');
+    const std::string name = item.substr(0, colon);
+    if (colon == std::string::npos || name.empty() ||
+        name.find_first_of("()[]{} ") != std::string::npos) {
+      return bad(fmt::format("'{}' is not an unreserved scalar NAME:VALUE", item));
+    }
+    const std::string value = item.substr(colon + 1);
+    char* rest = nullptr;
+    const double number = std::strtod(value.c_str(), &rest);
+    if (value.empty() || *rest != '\0' || !std::isfinite(number) || number < 0) {
+      return bad(fmt::format("'{}' needs a non-negative number, got '{}'", name, value));
+    }
+    (*out)[name].set_value(number);
   }
   return {};
 }

@@ -64,6 +64,11 @@ allocator::Quota Master::quotaFromConfig(const quota::QuotaConfig& config) {
   allocator::Quota q;
   q.guarantees = scalarsOf(config.guarantees());
   q.limits = scalarsOf(config.limits());
+  for (const auto& [name, limit] : config.limits()) {
+    if (scalarToMilli(limit.value()) == 0) {
+      q.zero_limits.push_back(name);
+    }
+  }
   return q;
 }
 
@@ -82,16 +87,6 @@ Status Master::validateQuotaConfig(const quota::QuotaConfig& config) const {
   }
   if (Status s = validateScalars(config.role(), "limits", config.limits()); !s.isOk()) {
     return s;
-  }
-  for (const auto& [name, limit] : config.limits()) {
-    // The allocator's quota holds limits as resources, where a zero quantity cannot be told
-    // from "no limit": refuse it rather than silently lift the limit.
-    if (scalarToMilli(limit.value()) == 0) {
-      return invalid(fmt::format(
-          "Role '{}' has a limit of 0 for '{}': zero limits are not supported (use a small "
-          "positive limit)",
-          config.role(), name));
-    }
   }
   for (const auto& [name, guarantee] : config.guarantees()) {
     auto limit = config.limits().find(name);

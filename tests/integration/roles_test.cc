@@ -437,10 +437,16 @@ TEST(RolesEndToEnd, QuotaIsValidatedPersistedAndLimitsTheRole) {
   auto bad = operatorCall(cluster, R"({"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[
       {"role":"lim","guarantees":{"cpus":{"value":2}},"limits":{"cpus":{"value":1}}}]}})");
   EXPECT_EQ(bad.status, 400) << bad.body;
-  // A zero limit cannot be held by the allocator: refused, not silently lifted.
+  // A zero limit is a limit: accepted, kept, and shown as 0.
   auto zero = operatorCall(cluster, R"({"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[
-      {"role":"lim","limits":{"cpus":{"value":0}}}]}})");
-  EXPECT_EQ(zero.status, 400) << zero.body;
+      {"role":"none","limits":{"cpus":{"value":0}}}]}})");
+  EXPECT_EQ(zero.status, 200) << zero.body;
+  auto quota = operatorCall(cluster, R"({"type":"GET_QUOTA"})");
+  ASSERT_EQ(quota.status, 200) << quota.body;
+  EXPECT_NE(quota.body.find(R"("none")"), std::string::npos) << quota.body;
+  auto lifted = operatorCall(cluster, R"({"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[
+      {"role":"none"}]}})");
+  EXPECT_EQ(lifted.status, 200) << lifted.body;
   // Guarantee above the cluster: refused without force.
   auto big = operatorCall(cluster, R"({"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[
       {"role":"lim","guarantees":{"cpus":{"value":40}}}]}})");
@@ -908,6 +914,14 @@ TEST(RolesEndToEnd, CliSetsAndShowsQuota) {
   auto bad_flag = run("quota set dev --guarantee='cpus:x'");
   EXPECT_NE(bad_flag.first, 0);
   EXPECT_NE(bad_flag.second.find("--guarantee"), std::string::npos) << bad_flag.second;
+  // A zero limit is sent as 0, not dropped (which would remove the quota).
+  auto zero = run("quota set dev --limit='cpus:0;mem:256'");
+  EXPECT_EQ(zero.first, 0) << zero.second;
+  auto zero_doc = getJson(cluster, "/master/quota");
+  ASSERT_EQ(zero_doc["configs"].size(), 1u);
+  EXPECT_TRUE(zero_doc["configs"][0]["limits"]["cpus"]["value"].isNumber());
+  EXPECT_EQ(zero_doc["configs"][0]["limits"]["cpus"]["value"].asDouble(), 0);
+  EXPECT_EQ(zero_doc["configs"][0]["limits"]["mem"]["value"].asDouble(), 256);
   auto removed = run("quota set dev");
   EXPECT_EQ(removed.first, 0) << removed.second;
   EXPECT_EQ(getJson(cluster, "/master/quota")["configs"].size(), 0u);

@@ -860,11 +860,21 @@ Status Allocator::setQuota(const std::string& role_name, const Quota& quota) {
       }
     }
   }
+  for (const std::string& name : quota.zero_limits) {
+    if (slotOf(name) == ResourceVector::kSlotCount) {
+      return invalid(fmt::format("quota of role '{}' names '{}': only the scalars cpus, mem, "
+                                 "disk and gpus are supported",
+                                 role_name, name));
+    }
+  }
   const ResourceVector guarantee = ResourceVector::of(quota.guarantees);
   Caps limit;
   limit.fill(kUncapped);
   for (const Resource& r : quota.limits) {
     limit[slotOf(r.name)] = r.scalar_milli;
+  }
+  for (const std::string& name : quota.zero_limits) {
+    limit[slotOf(name)] = 0;
   }
   for (size_t slot = 0; slot < ResourceVector::kSlotCount; ++slot) {
     if (guarantee.milli[slot] > limit[slot]) {
@@ -872,7 +882,8 @@ Status Allocator::setQuota(const std::string& role_name, const Quota& quota) {
                                  quota.guarantees.toString(), quota.limits.toString()));
     }
   }
-  const bool remove = quota.guarantees.empty() && quota.limits.empty();
+  const bool remove =
+      quota.guarantees.empty() && quota.limits.empty() && quota.zero_limits.empty();
   if (remove && !findRole(role_name)) {
     return Status::ok();
   }

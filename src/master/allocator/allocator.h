@@ -46,6 +46,8 @@ struct FrameworkSpec {
 struct Quota {
   Resources guarantees;
   Resources limits;
+  // Limits of exactly 0 (the role may hold none of it), which Resources cannot carry.
+  std::vector<std::string> zero_limits;
 };
 
 // Resources a framework holds on an agent under one of its roles.

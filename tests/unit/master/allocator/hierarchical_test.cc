@@ -157,6 +157,22 @@ TEST_F(HierarchicalTest, LimitsCapARoleOnAnIdleCluster) {
   EXPECT_EQ(sum(allocate(), "f"), res("cpus:1;mem:16"));
 }
 
+TEST_F(HierarchicalTest, ZeroLimitsKeepARoleOffTheseResources) {
+  // cpus and mem limited to 0: nothing the role could use is ever offered to it.
+  ASSERT_OK(allocator_.setQuota("blocked", Quota{{}, {}, {"cpus", "mem"}}));
+  ASSERT_OK(allocator_.addFramework("f", in({"blocked"})));
+  ASSERT_OK(allocator_.addFramework("g", in({"open"})));
+  addAgents(4, "cpus:1;mem:16");
+  const auto offers = allocate();
+  EXPECT_EQ(count(offers), (std::map<std::string, int>{{"g", 4}}));
+  EXPECT_EQ(explain("f"), "QUOTA_LIMIT");
+  // Removing the quota lifts the limit: what g gives back goes to f.
+  ASSERT_OK(allocator_.setQuota("blocked", Quota{}));
+  ASSERT_OK(allocator_.recoverResources("g", "open", offers[0].agent_id, res("cpus:1;mem:16"),
+                                        std::nullopt, now_));
+  EXPECT_EQ(count(allocate()), (std::map<std::string, int>{{"f", 1}}));
+}
+
 TEST_F(HierarchicalTest, LimitsOfAParentCapItsSubroles) {
   ASSERT_OK(allocator_.setQuota("eng", Quota{{}, res("cpus:4")}));
   ASSERT_OK(allocator_.addFramework("ml", in({"eng/ml"})));
