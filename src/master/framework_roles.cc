@@ -44,9 +44,13 @@ allocator::FrameworkSpec Master::frameworkSpec(const Framework& framework) const
   allocator::FrameworkSpec spec;
   spec.roles = framework.roles;
   spec.suppressed_roles = framework.suppressed_roles;
+  spec.no_refinements = true;
   for (const auto& cap : framework.info.capabilities()) {
     spec.gpu_capable =
         spec.gpu_capable || cap.type() == v1::FrameworkInfo::Capability::GPU_RESOURCES;
+    if (cap.type() == v1::FrameworkInfo::Capability::RESERVATION_REFINEMENT) {
+      spec.no_refinements = false;
+    }
   }
   for (const auto& [role, filters] : framework.info.offer_filters()) {
     std::vector<Resources> alternatives;

@@ -674,7 +674,8 @@ Status validateSpec(const std::string& framework_id, const FrameworkSpec& spec) 
 Status Allocator::applySpec(uint32_t framework, const FrameworkSpec& spec) {
   Framework& f = frameworks_[framework];
   const bool offers_change =
-      f.spec.gpu_capable != spec.gpu_capable || f.spec.min_allocatable != spec.min_allocatable;
+      f.spec.gpu_capable != spec.gpu_capable || f.spec.min_allocatable != spec.min_allocatable ||
+      f.spec.no_refinements != spec.no_refinements;
   f.spec = spec;
   for (const std::string& role : spec.roles) {
     seatFor(framework, role);
@@ -1144,6 +1145,9 @@ Resources Allocator::candidateFor(const Agent& agent, uint32_t seat, uint32_t qu
   const std::string& role = roles_[seats_[seat].role].name;
   Resources candidate =
       agent.free.unreservedOnly() ? agent.free : allocatableTo(agent.free, role);
+  if (frameworks_[seats_[seat].framework].spec.no_refinements && !candidate.unreservedOnly()) {
+    candidate = candidate.filter([](const Resource& r) { return r.reservations.size() <= 1; });
+  }
   if (quota_roles_.empty() || candidate.empty()) {
     return candidate;
   }
@@ -1341,7 +1345,13 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
   }
 
   // Stage 2: everything left goes in DRF order, within limits and headroom.
-  const bool simple = quota_roles_.empty();
+  // Refined reservations (rare) take the general path, which withholds them from frameworks
+  // that cannot read a reservation stack.
+  const bool simple =
+      quota_roles_.empty() &&
+      (a.free.unreservedOnly() ||
+       std::none_of(a.free.begin(), a.free.end(),
+                    [](const Resource& r) { return r.reservations.size() > 1; }));
   while (!a.free.empty()) {
     const bool unreserved = a.free.unreservedOnly();
     const bool filtered = !a.filters.empty();

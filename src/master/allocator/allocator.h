@@ -36,6 +36,9 @@ struct FrameworkSpec {
   std::set<std::string> roles;             // at least one; MULTI_ROLE frameworks may have several
   std::set<std::string> suppressed_roles;  // roles (subscribed or added later) not to offer to
   bool gpu_capable = false;                // GPU_RESOURCES capability
+  // Without the RESERVATION_REFINEMENT capability a framework cannot read a reservation stack:
+  // as in Mesos, refined reservations are never offered to it.
+  bool no_refinements = false;
   // Per role, alternatives of which an offer must contain at least one (Mesos's
   // FrameworkInfo.offer_filters[role].min_allocatable_resources). A role absent here uses
   // Options::min_allocatable.

@@ -234,6 +234,30 @@ TEST_F(HierarchicalTest, RefinedReservationsGoOnlyToTheInnermostRole) {
   EXPECT_EQ(by_framework.count("web"), 0u);
 }
 
+TEST_F(HierarchicalTest, RefinedReservationsSkipFrameworksWithoutRefinementCapability) {
+  // cpus and mem reserved for "eng" and refined (dynamically) to "eng/ml".
+  Resources refined;
+  for (Resource r : res("cpus(eng):2;mem(eng):64")) {
+    r.pushReservation({.type = Reservation::Type::kDynamic, .role = "eng/ml", .principal = "p"});
+    refined += r;
+  }
+  ASSERT_EQ(refined.begin()->reservations.size(), 2u);
+  FrameworkSpec legacy = in({"eng/ml"});
+  legacy.no_refinements = true;
+  ASSERT_OK(allocator_.addFramework("legacy", legacy));
+  ASSERT_OK(allocator_.addAgent("a", refined + res("cpus:1;mem:32"), {}));
+  auto offers = allocate();
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].framework_id, "legacy");
+  EXPECT_EQ(offers[0].resources, res("cpus:1;mem:32"));
+  // A framework that can read the stack gets the refined reservation.
+  ASSERT_OK(allocator_.addFramework("modern", in({"eng/ml"})));
+  offers = allocate();
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].framework_id, "modern");
+  EXPECT_EQ(offers[0].resources, refined);
+}
+
 TEST_F(HierarchicalTest, OperationsMoveAllocationsAndTotals) {
   ASSERT_OK(allocator_.addFramework("eng", in({"eng"})));
   ASSERT_OK(allocator_.addAgent("a", res("cpus:2;mem:64"), {}));
