@@ -255,7 +255,7 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
   for (const auto& [key, resources] : used) {
     used_by_framework.push_back({key.first, key.second, resources});
   }
-  checked(allocator_.addAgent(agent.id, agent.total, used_by_framework));
+  checked(allocator_.addAgent(agent.id, agent.total, used_by_framework, agentLabels(agent.info)));
 }
 
 void Master::sendToAgent(Agent& agent, const internal::AgentEvent& event) {

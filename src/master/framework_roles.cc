@@ -65,7 +65,120 @@ allocator::FrameworkSpec Master::frameworkSpec(const Framework& framework) const
       spec.min_allocatable[role] = std::move(alternatives);
     }
   }
+  spec.offer_constraints = framework.constraint_groups;
   return spec;
+}
+
+Result<std::map<std::string, allocator::ConstraintGroups>> Master::compileOfferConstraints(
+    const v1::FrameworkInfo& info, const scheduler::OfferConstraints& constraints) {
+  using allocator::AttributeConstraint;
+  using Selector = scheduler::AttributeConstraint::Selector;
+  using Predicate = scheduler::AttributeConstraint::Predicate;
+  const std::set<std::string> roles = rolesOf(info);
+  std::map<std::string, allocator::ConstraintGroups> out;
+  for (const auto& [role, role_constraints] : constraints.role_constraints()) {
+    if (!roles.contains(role)) {
+      return invalidArgument(fmt::format(
+          "Offer constraints are specified for role '{}' which the framework is not subscribed "
+          "to",
+          role));
+    }
+    if (role_constraints.groups().empty()) {
+      return invalidArgument(
+          fmt::format("Offer constraints for role '{}' have no groups", role));
+    }
+    allocator::ConstraintGroups& groups = out[role];
+    for (const auto& group : role_constraints.groups()) {
+      if (group.attribute_constraints().empty()) {
+        return invalidArgument(
+            fmt::format("Offer constraints for role '{}' contain an empty group", role));
+      }
+      groups.emplace_back();
+      for (const auto& c : group.attribute_constraints()) {
+        AttributeConstraint::Selector selector;
+        std::string attribute;
+        switch (c.selector().selector_case()) {
+          case Selector::kAttributeName:
+            selector = AttributeConstraint::Selector::kAttribute;
+            attribute = c.selector().attribute_name();
+            break;
+          case Selector::kPseudoattributeType:
+            switch (c.selector().pseudoattribute_type()) {
+              case Selector::HOSTNAME:
+                selector = AttributeConstraint::Selector::kHostname;
+                break;
+              case Selector::REGION:
+                selector = AttributeConstraint::Selector::kRegion;
+                break;
+              case Selector::ZONE:
+                selector = AttributeConstraint::Selector::kZone;
+                break;
+              default:
+                return invalidArgument(fmt::format(
+                    "Offer constraints for role '{}': unknown pseudoattribute type", role));
+            }
+            break;
+          default:
+            return invalidArgument(fmt::format(
+                "Offer constraints for role '{}': a selector needs exactly one of "
+                "'attribute_name' or 'pseudoattribute_type'",
+                role));
+        }
+        AttributeConstraint::Predicate predicate;
+        std::string text;
+        const auto& p = c.predicate();
+        switch (p.predicate_case()) {
+          case Predicate::kExists:
+            predicate = AttributeConstraint::Predicate::kExists;
+            break;
+          case Predicate::kNotExists:
+            predicate = AttributeConstraint::Predicate::kNotExists;
+            break;
+          case Predicate::kTextEquals:
+            predicate = AttributeConstraint::Predicate::kTextEquals;
+            text = p.text_equals().value();
+            break;
+          case Predicate::kTextNotEquals:
+            predicate = AttributeConstraint::Predicate::kTextNotEquals;
+            text = p.text_not_equals().value();
+            break;
+          case Predicate::kTextMatches:
+            predicate = AttributeConstraint::Predicate::kTextMatches;
+            text = p.text_matches().regex();
+            break;
+          case Predicate::kTextNotMatches:
+            predicate = AttributeConstraint::Predicate::kTextNotMatches;
+            text = p.text_not_matches().regex();
+            break;
+          default:
+            return invalidArgument(
+                fmt::format("Offer constraints for role '{}': unknown predicate type", role));
+        }
+        auto made = AttributeConstraint::make(selector, std::move(attribute), predicate,
+                                              std::move(text));
+        if (!made) {
+          return invalidArgument(fmt::format("Offer constraints for role '{}': {}", role,
+                                             made.error().message()));
+        }
+        groups.back().push_back(std::move(*made));
+      }
+    }
+  }
+  return out;
+}
+
+allocator::AgentLabels Master::agentLabels(const v1::AgentInfo& info) {
+  allocator::AgentLabels labels;
+  labels.hostname = info.hostname();
+  if (info.has_domain() && info.domain().has_fault_domain()) {
+    labels.region = info.domain().fault_domain().region().name();
+    labels.zone = info.domain().fault_domain().zone().name();
+  }
+  for (const auto& a : info.attributes()) {
+    labels.attributes.emplace_back(
+        a.name(), a.type() == v1::Value::TEXT ? std::optional(a.text().value()) : std::nullopt);
+  }
+  return labels;
 }
 
 Status Master::checkSuppressedRoles(const v1::FrameworkInfo& info,
@@ -102,7 +215,13 @@ Status Master::updateFramework(Framework& framework,
   if (Status s = checkSuppressedRoles(info, update.suppressed_roles()); !s.isOk()) {
     return s;
   }
+  auto constraint_groups = compileOfferConstraints(info, update.offer_constraints());
+  if (!constraint_groups) {
+    return constraint_groups.error();
+  }
   const std::set<std::string> before = framework.roles;
+  framework.offer_constraints = update.offer_constraints();
+  framework.constraint_groups = std::move(*constraint_groups);
   framework.info = info;
   framework.suppressed_roles = {update.suppressed_roles().begin(),
                                 update.suppressed_roles().end()};
@@ -116,8 +235,19 @@ Status Master::updateFramework(Framework& framework,
   std::vector<std::string> rescind;
   for (const auto& offer_id : framework.offers) {
     auto it = offers_.find(offer_id);
-    if (it != offers_.end() && (!framework.roles.contains(it->second.role) ||
-                                framework.suppressed_roles.contains(it->second.role))) {
+    if (it == offers_.end()) {
+      continue;
+    }
+    const std::string& role = it->second.role;
+    bool excluded = false;
+    if (auto groups = framework.constraint_groups.find(role);
+        groups != framework.constraint_groups.end()) {
+      auto agent = agents_.find(it->second.offer.agent_id().value());
+      excluded = agent != agents_.end() &&
+                 !allocator::admits(groups->second, agentLabels(agent->second.info));
+    }
+    if (!framework.roles.contains(role) || framework.suppressed_roles.contains(role) ||
+        excluded) {
       rescind.push_back(offer_id);
     }
   }

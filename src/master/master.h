@@ -80,6 +80,9 @@ struct Framework {
   std::string role;                        // the first of `roles` (for single-role views)
   std::set<std::string> roles;             // FrameworkInfo.roles, or {FrameworkInfo.role}
   std::set<std::string> suppressed_roles;  // roles it asked no offers for
+  // SUBSCRIBE / UPDATE_FRAMEWORK offer_constraints, as sent and as the allocator evaluates them.
+  scheduler::OfferConstraints offer_constraints;
+  std::map<std::string, allocator::ConstraintGroups> constraint_groups;
   bool multi_role = false;                 // MULTI_ROLE capability
   bool connected = false;
   bool active = false;
@@ -192,6 +195,12 @@ class Master {
   // among the roles); offers of roles it leaves are rescinded.
   Status updateFramework(Framework& framework, const scheduler::Call::UpdateFramework& update);
   // Whether `role` is one of the framework's roles.
+  // Validates offer constraints against the framework's roles and translates them (Mesos's
+  // rules: only subscribed roles, no empty group lists or groups, known selectors, regexes
+  // that compile).
+  static Result<std::map<std::string, allocator::ConstraintGroups>> compileOfferConstraints(
+      const v1::FrameworkInfo& info, const scheduler::OfferConstraints& constraints);
+  static allocator::AgentLabels agentLabels(const v1::AgentInfo& info);
   static Status checkSuppressedRoles(const v1::FrameworkInfo& info,
                                      const google::protobuf::RepeatedPtrField<std::string>& roles);
   Status kill(Framework& framework, const scheduler::Call::Kill& kill);

@@ -44,6 +44,9 @@ void Master::describeFramework(const Framework& fw,
   out->set_active(fw.active);
   out->set_connected(fw.connected);
   out->set_recovered(fw.recovered);
+  if (!fw.offer_constraints.role_constraints().empty()) {
+    *out->mutable_offer_constraints() = fw.offer_constraints;
+  }
   if (fw.registered_time > 0) {
     setTime(out->mutable_registered_time(), fw.registered_time);
   }

@@ -136,6 +136,10 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
   if (Status s = checkSuppressedRoles(info, call.subscribe().suppressed_roles()); !s.isOk()) {
     return fail(s.message());
   }
+  if (auto constraints = compileOfferConstraints(info, call.subscribe().offer_constraints());
+      !constraints) {
+    return fail(constraints.error().message());
+  }
   for (const auto& done : completed_frameworks_) {
     if (info.has_id() && done.id == info.id().value()) {
       return fail("Framework has been removed");
@@ -173,6 +177,10 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
   fw.info = info;
   fw.suppressed_roles = {call.subscribe().suppressed_roles().begin(),
                          call.subscribe().suppressed_roles().end()};
+  fw.offer_constraints = call.subscribe().offer_constraints();
+  // Validated before the registry write.
+  fw.constraint_groups = compileOfferConstraints(info, fw.offer_constraints).value_or(
+      std::map<std::string, allocator::ConstraintGroups>{});
   setRoles(fw);
   if (inserted) {
     fw.id = id;

@@ -645,6 +645,8 @@ TEST(DocsJsonOps, UpdateFrameworkAndSuppressReviveWithRoles) {
 TEST(DocsJsonOps, SubscribeWithSuppressedRolesAndOfferConstraintsThenLimits) {
   Cluster cluster;
   cluster.addAgent("cpus:2;mem:1024", {"--attributes=foo:bar"});
+  // An agent the constraint excludes: none of its resources may reach test1.
+  cluster.addAgent("cpus:2;mem:1024", {"--attributes=rack:r1"});
   JsonScheduler s(cluster.master());
   ASSERT_TRUE(s.subscribe(R"({
     "type": "SUBSCRIBE",
@@ -725,6 +727,129 @@ TEST(DocsJsonOps, SubscribeWithSuppressedRolesAndOfferConstraintsThenLimits) {
   EXPECT_TRUE((*update)["update"]["status"]["uuid"].isString());
   EXPECT_TRUE(isString((*update)["update"]["status"]["source"], "SOURCE_EXECUTOR"))
       << json::stringify(*update);
+
+  // GET_FRAMEWORKS carries the constraints as subscribed; explain names them.
+  auto got = post(cluster.master(), "/api/v1", R"({"type": "GET_FRAMEWORKS"})");
+  expectJson200(got, "GET_FRAMEWORKS");
+  const auto& constraint = got.json["get_frameworks"]["frameworks"][0]["offer_constraints"]
+                                   ["role_constraints"]["test1"]["groups"][0]
+                                   ["attribute_constraints"][0];
+  EXPECT_TRUE(isString(constraint["selector"]["attribute_name"], "foo")) << got.body;
+  EXPECT_TRUE(constraint["predicate"]["exists"].isObject()) << got.body;
+}
+
+// Offer constraints that Mesos refuses are refused with a message; UPDATE_FRAMEWORK replaces
+// them, and offers follow at once.
+TEST(DocsJsonOps, OfferConstraintsAreValidatedAndUpdated) {
+  Cluster cluster;
+  cluster.addAgent("cpus:1;mem:256", {"--attributes=rack:r1", "--hostname=rack1-node"});
+  cluster.addAgent("cpus:1;mem:256", {"--attributes=rack:r2", "--hostname=rack2-node"});
+  auto subscribe = [&](const std::string& constraints) {
+    return fmt::format(R"({{"type": "SUBSCRIBE", "subscribe": {{
+        "framework_info": {{"user": "foo", "name": "picky", "roles": ["eng"],
+                            "capabilities": [{{"type": "MULTI_ROLE"}}]}},
+        "offer_constraints": {}}}}})", constraints);
+  };
+  auto refused = [&](const std::string& constraints) {
+    auto r = http::fetchSync(cluster.master(),
+                             {.method = "POST",
+                              .path = "/api/v1/scheduler",
+                              .headers = {{"content-type", "application/json"},
+                                          {"accept", "application/json"}},
+                              .body = subscribe(constraints)},
+                             5s);
+    if (!r) return std::string("no answer");
+    return r->body;
+  };
+  // Each refusal is an ERROR event naming the problem, as Mesos answers a bad SUBSCRIBE.
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"role_constraints": {"ops": {"groups": [{"attribute_constraints": [
+          {"selector": {"attribute_name": "rack"}, "predicate": {"exists": {}}}]}]}}})",
+       "not subscribed"},
+      {R"({"role_constraints": {"eng": {"groups": []}}})", "no groups"},
+      {R"({"role_constraints": {"eng": {"groups": [{}]}}})", "empty group"},
+      {R"({"role_constraints": {"eng": {"groups": [{"attribute_constraints": [
+          {"selector": {"attribute_name": "rack"},
+           "predicate": {"text_matches": {"regex": "r[1"}}}]}]}}})",
+       "does not compile"},
+      {R"({"role_constraints": {"eng": {"groups": [{"attribute_constraints": [
+          {"selector": {"pseudoattribute_type": "UNKNOWN"},
+           "predicate": {"exists": {}}}]}]}}})",
+       "pseudoattribute"},
+  };
+  for (const auto& [constraints, message] : bad) {
+    const std::string body = refused(constraints);
+    EXPECT_NE(body.find("ERROR"), std::string::npos) << body;
+    EXPECT_NE(body.find(message), std::string::npos) << message << ": " << body;
+  }
+
+  // Hostname by regex: only rack2-node.
+  JsonScheduler s(cluster.master());
+  ASSERT_TRUE(s.subscribe(subscribe(R"({"role_constraints": {"eng": {"groups": [
+      {"attribute_constraints": [{"selector": {"pseudoattribute_type": "HOSTNAME"},
+                                  "predicate": {"text_matches": {"regex": "rack2-.*"}}}]}]}}})")));
+  const std::string fw = s.frameworkId();
+  std::string held_offer;
+  for (int round = 0; round < 2; ++round) {
+    auto offers = s.next("OFFERS");
+    ASSERT_TRUE(offers);
+    for (const auto& o : (*offers)["offers"]["offers"].asArray()) {
+      EXPECT_TRUE(isString(o["hostname"], "rack2-node")) << json::stringify(o);
+    }
+    if (round == 0) {
+      s.declineAll(*offers);
+    } else {
+      held_offer = (*offers)["offers"]["offers"][0]["id"]["value"].asString();
+    }
+  }
+  // It holds rack2-node's offer; rack1-node is free and fits, but excluded.
+  std::string explained;
+  EXPECT_TRUE(eventually([&] {
+    explained = send(cluster.master(), "GET", "/master/explain?framework_id=" + fw, "").body;
+    return explained.find("OFFER_CONSTRAINTS") != std::string::npos;
+  })) << explained;
+
+  // UPDATE_FRAMEWORK with an invalid constraint: 400, nothing changes.
+  auto update = [&](const std::string& constraints) {
+    return s.post(fmt::format(R"({{"framework_id": {{"value": "{}"}}, "type": "UPDATE_FRAMEWORK",
+        "update_framework": {{"framework_info": {{"id": {{"value": "{}"}}, "user": "foo",
+          "name": "picky", "roles": ["eng"], "capabilities": [{{"type": "MULTI_ROLE"}}]}},
+          "offer_constraints": {}}}}})", fw, fw, constraints));
+  };
+  auto bad_update = update(R"({"role_constraints": {"eng": {"groups": []}}})");
+  EXPECT_EQ(bad_update.status, 400) << bad_update.body;
+  EXPECT_NE(bad_update.body.find("no groups"), std::string::npos) << bad_update.body;
+  // Now rack r1 only: rack1-node is offered.
+  auto good_update = update(R"({"role_constraints": {"eng": {"groups": [{"attribute_constraints": [
+      {"selector": {"attribute_name": "rack"},
+       "predicate": {"text_equals": {"value": "r1"}}}]}]}}})");
+  EXPECT_EQ(good_update.status, 200) << good_update.body;
+  // The held offer's agent is excluded now: it is rescinded.
+  auto rescind = s.next("RESCIND");
+  ASSERT_TRUE(rescind);
+  EXPECT_TRUE(isString((*rescind)["rescind"]["offer_id"]["value"], held_offer))
+      << json::stringify(*rescind);
+  // Offers sent before the update may still be in the stream; once rack1-node is offered,
+  // rack2-node never is again.
+  s.forget("OFFERS");
+  int rack1_rounds = 0;
+  for (int round = 0; round < 6 && rack1_rounds < 2; ++round) {
+    auto offers = s.next("OFFERS");
+    ASSERT_TRUE(offers);
+    for (const auto& o : (*offers)["offers"]["offers"].asArray()) {
+      if (rack1_rounds > 0) {
+        EXPECT_TRUE(isString(o["hostname"], "rack1-node")) << json::stringify(o);
+      }
+    }
+    for (const auto& o : (*offers)["offers"]["offers"].asArray()) {
+      if (isString(o["hostname"], "rack1-node")) {
+        ++rack1_rounds;
+        break;
+      }
+    }
+    s.declineAll(*offers);
+  }
+  EXPECT_EQ(rack1_rounds, 2);
 }
 
 // --- maintenance ----------------------------------------------------------------------------

@@ -222,7 +222,8 @@ function frameworksPage() {
 }
 
 // RECEIVING: offers flow; INACTIVE and SUPPRESSED: the framework's own choice; the rest
-// (FAIR_SHARE, FILTERED, HEADROOM, NO_FIT, NO_RESOURCES, QUOTA_LIMIT) hold offers back.
+// (FAIR_SHARE, FILTERED, HEADROOM, NO_FIT, NO_RESOURCES, OFFER_CONSTRAINTS, QUOTA_LIMIT) hold
+// offers back.
 function explainClass(code) {
   if (code === 'RECEIVING') return 'ok';
   return code === 'INACTIVE' || code === 'SUPPRESSED' ? 'done' : 'pending';

@@ -532,7 +532,7 @@ void Allocator::syncTotals() {
 // Agents
 
 Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
-                           const std::vector<Allocation>& used_by_framework) {
+                           const std::vector<Allocation>& used_by_framework, AgentLabels labels) {
   if (agent_id.empty()) {
     return invalid("agent id is empty");
   }
@@ -562,6 +562,7 @@ Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
   agent.total_vector = ResourceVector::of(total);
   agent.unreserved_vector = unreservedVector(total);
   agent.has_gpus = agent.total_vector.milli[ResourceVector::kGpus] > 0;
+  agent.labels = std::move(labels);
   agent.live = true;
   agent_ids_.emplace(agent_id, handle);
   trackTotal(agents_[handle], true);
@@ -675,7 +676,8 @@ Status Allocator::applySpec(uint32_t framework, const FrameworkSpec& spec) {
   Framework& f = frameworks_[framework];
   const bool offers_change =
       f.spec.gpu_capable != spec.gpu_capable || f.spec.min_allocatable != spec.min_allocatable ||
-      f.spec.no_refinements != spec.no_refinements;
+      f.spec.no_refinements != spec.no_refinements ||
+      f.spec.offer_constraints != spec.offer_constraints;
   f.spec = spec;
   for (const std::string& role : spec.roles) {
     seatFor(framework, role);
@@ -1183,6 +1185,15 @@ bool Allocator::gpuBlocked(const Agent& agent, const Seat& seat) const {
   return agent.has_gpus && !frameworks_[seat.framework].spec.gpu_capable;
 }
 
+bool Allocator::constrainedOut(const Agent& agent, const Seat& seat) const {
+  const auto& constraints = frameworks_[seat.framework].spec.offer_constraints;
+  if (constraints.empty()) {
+    return false;
+  }
+  const auto it = constraints.find(roles_[seat.role].name);
+  return it != constraints.end() && !admits(it->second, agent.labels);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Allocation
 
@@ -1325,7 +1336,7 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     ++i;
     Resources chosen_resources;
     auto pred = [&](uint32_t seat) {
-      if (gpuBlocked(a, seats_[seat])) {
+      if (gpuBlocked(a, seats_[seat]) || constrainedOut(a, seats_[seat])) {
         return false;
       }
       Resources candidate = candidateFor(a, seat, q, clipped);
@@ -1426,7 +1437,7 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     };
     auto pred = [&](uint32_t seat) {
       const Seat& s = seats_[seat];
-      if (gpuBlocked(a, s)) {
+      if (gpuBlocked(a, s) || constrainedOut(a, s)) {
         return false;
       }
       if (simple && unreserved) {
@@ -1573,7 +1584,7 @@ void Allocator::examineFor(uint32_t agent, const std::vector<uint32_t>& candidat
     Resources best_resources;
     for (uint32_t seat : candidates) {
       const Seat& s = seats_[seat];
-      if (gpuBlocked(a, s)) {
+      if (gpuBlocked(a, s) || constrainedOut(a, s)) {
         continue;
       }
       Resources candidate =
@@ -1699,7 +1710,8 @@ Explanation Allocator::explainSeat(uint32_t handle) const {
   for (size_t slot = 0; slot < ResourceVector::kSlotCount; ++slot) {
     headroom[slot] = quota_roles_.empty() ? kUncapped : surplus.milli[slot];
   }
-  size_t with_free = 0, gpu = 0, limited = 0, held = 0, filtered = 0, no_fit = 0, fits = 0;
+  size_t with_free = 0, gpu = 0, constrained = 0, limited = 0, held = 0, filtered = 0,
+         no_fit = 0, fits = 0;
   for (const Agent& agent : agents_) {
     if (!agent.live || !agent.active || agent.free.empty()) {
       continue;
@@ -1711,6 +1723,10 @@ Explanation Allocator::explainSeat(uint32_t handle) const {
     ++with_free;
     if (gpuBlocked(agent, seat)) {
       ++gpu;
+      continue;
+    }
+    if (constrainedOut(agent, seat)) {
+      ++constrained;
       continue;
     }
     // What a cap leaves over may be too little to offer: then the cap is the reason.
@@ -1758,6 +1774,13 @@ Explanation Allocator::explainSeat(uint32_t handle) const {
                              plural(ahead, "framework", "frameworks")));
     }
     return say("NO_RESOURCES", "no agent has free resources this framework could use");
+  }
+  if (constrained > 0 && constrained + gpu == with_free) {
+    e.agents = constrained;
+    return say("OFFER_CONSTRAINTS",
+               fmt::format("its offer constraints for role '{}' exclude the {} with free "
+                           "resources it could use",
+                           role.name, plural(constrained, "agent", "agents")));
   }
   if (limited > 0 && limited + gpu == with_free) {
     e.agents = limited;

@@ -18,6 +18,7 @@
 #include "master/allocator/agent_filters.h"
 #include "master/allocator/dense_bitset.h"
 #include "master/allocator/drf_sorter.h"
+#include "master/allocator/offer_constraints.h"
 
 namespace plateau::master::allocator {
 
@@ -43,6 +44,9 @@ struct FrameworkSpec {
   // FrameworkInfo.offer_filters[role].min_allocatable_resources). A role absent here uses
   // Options::min_allocatable.
   std::map<std::string, std::vector<Resources>> min_allocatable;
+  // Per role, the agents it wants offers from (scheduler OfferConstraints); a role absent here
+  // takes offers from any agent.
+  std::map<std::string, ConstraintGroups> offer_constraints;
 };
 
 // A role's quota: scalar quantities of cpus, mem, disk and gpus. Empty limits: no limit.
@@ -119,7 +123,7 @@ class Allocator {
   // at once and for the framework once added. AlreadyExists for a known agent; InvalidArgument
   // when the used resources exceed the total or name an empty framework id or role.
   Status addAgent(const std::string& agent_id, const Resources& total,
-                  const std::vector<Allocation>& used);
+                  const std::vector<Allocation>& used, AgentLabels labels = {});
   // The agent's total changed in its free part (operator RESERVE / UNRESERVE / CREATE / DESTROY
   // on unallocated resources). InvalidArgument when the new total does not hold what is
   // allocated. NotFound.
@@ -211,6 +215,7 @@ class Allocator {
     bool has_gpus = false;
     bool live = false;
     bool active = true;
+    AgentLabels labels;  // what offer constraints look at
   };
 
   // A framework in one of its roles: the unit that is sorted, filtered, suppressed and offered
@@ -314,6 +319,8 @@ class Allocator {
                          bool& clipped);
   bool meetsMinimum(const Seat& seat, const Resources& offered) const;
   bool gpuBlocked(const Agent& agent, const Seat& seat) const;
+  // The seat's offer constraints exclude the agent.
+  bool constrainedOut(const Agent& agent, const Seat& seat) const;
 
   // Walks the role subtree under `node` in DRF order and returns the first seat for which
   // pred(seat) is true, or kNone.

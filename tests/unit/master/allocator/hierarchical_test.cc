@@ -258,6 +258,35 @@ TEST_F(HierarchicalTest, RefinedReservationsSkipFrameworksWithoutRefinementCapab
   EXPECT_EQ(offers[0].resources, refined);
 }
 
+TEST_F(HierarchicalTest, OfferConstraintsKeepARoleToTheAgentsTheyAdmit) {
+  auto rack = [](std::string value) {
+    AgentLabels labels;
+    labels.hostname = "h";
+    labels.attributes = {{"rack", std::move(value)}};
+    return labels;
+  };
+  ASSERT_OK(allocator_.addAgent("a1", res("cpus:1;mem:32"), {}, rack("r1")));
+  ASSERT_OK(allocator_.addAgent("a2", res("cpus:1;mem:32"), {}, rack("r2")));
+  auto on_r2 = AttributeConstraint::make(AttributeConstraint::Selector::kAttribute, "rack",
+                                         AttributeConstraint::Predicate::kTextEquals, "r2");
+  ASSERT_TRUE(on_r2.has_value());
+  FrameworkSpec picky = in({"eng"});
+  picky.offer_constraints["eng"] = {{*on_r2}};
+  ASSERT_OK(allocator_.addFramework("picky", picky));
+  auto offers = allocate();
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].agent_id, "a2");
+  // a1 is free and fits, but the constraints exclude it.
+  EXPECT_EQ(explain("picky"), "RECEIVING");
+  EXPECT_TRUE(allocate().empty());
+  EXPECT_EQ(explain("picky"), "OFFER_CONSTRAINTS");
+  // Dropping the constraints (UPDATE_FRAMEWORK) opens a1.
+  ASSERT_OK(allocator_.updateFramework("picky", in({"eng"})));
+  offers = allocate();
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].agent_id, "a1");
+}
+
 TEST_F(HierarchicalTest, OperationsMoveAllocationsAndTotals) {
   ASSERT_OK(allocator_.addFramework("eng", in({"eng"})));
   ASSERT_OK(allocator_.addAgent("a", res("cpus:2;mem:64"), {}));
