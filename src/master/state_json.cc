@@ -131,6 +131,9 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
     w.value(v1::FrameworkInfo::Capability::Type_Name(cap.type()));
   }
   w.endArray();
+  if (!fw.offer_constraints.role_constraints().empty()) {
+    w.key("offer_constraints"); writeJson(w, fw.offer_constraints);
+  }
   w.key("resources"); writeResourcesModel(w, fw.used + fw.offered);
   w.key("allocated_resources"); writeResourcesModel(w, fw.used + fw.offered);
   w.key("used_resources"); writeResourcesModel(w, fw.used);

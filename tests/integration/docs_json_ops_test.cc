@@ -736,6 +736,13 @@ TEST(DocsJsonOps, SubscribeWithSuppressedRolesAndOfferConstraintsThenLimits) {
                                    ["attribute_constraints"][0];
   EXPECT_TRUE(isString(constraint["selector"]["attribute_name"], "foo")) << got.body;
   EXPECT_TRUE(constraint["predicate"]["exists"].isObject()) << got.body;
+  // So does /master/state, as Mesos 1.11 shows it.
+  auto master_state = send(cluster.master(), "GET", "/master/state", "");
+  EXPECT_TRUE(isString(master_state.json["frameworks"][0]["offer_constraints"]["role_constraints"]
+                                 ["test1"]["groups"][0]["attribute_constraints"][0]["selector"]
+                                 ["attribute_name"],
+                       "foo"))
+      << master_state.body.substr(0, 2000);
 }
 
 // Offer constraints that Mesos refuses are refused with a message; UPDATE_FRAMEWORK replaces
