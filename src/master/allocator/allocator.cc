@@ -688,6 +688,7 @@ Status Allocator::applySpec(uint32_t framework, const FrameworkSpec& spec) {
     const std::string& role = roles_[seat.role].name;
     seat.subscribed = spec.roles.contains(role);
     seat.suppressed = spec.suppressed_roles.contains(role);
+    seat.constrained = spec.offer_constraints.contains(role);
     const bool before = seat.eligible;
     refreshEligibility(handle);
     if (before && seat.eligible && offers_change) {
@@ -1186,10 +1187,10 @@ bool Allocator::gpuBlocked(const Agent& agent, const Seat& seat) const {
 }
 
 bool Allocator::constrainedOut(const Agent& agent, const Seat& seat) const {
-  const auto& constraints = frameworks_[seat.framework].spec.offer_constraints;
-  if (constraints.empty()) {
+  if (!seat.constrained) {
     return false;
   }
+  const auto& constraints = frameworks_[seat.framework].spec.offer_constraints;
   const auto it = constraints.find(roles_[seat.role].name);
   return it != constraints.end() && !admits(it->second, agent.labels);
 }

@@ -228,6 +228,7 @@ class Allocator {
     bool subscribed = false;
     bool suppressed = false;
     bool eligible = false;
+    bool constrained = false;  // its framework has offer constraints for its role
     ResourceVector allocated;
     DenseBitset agents_used;
     DenseBitset agents_filtered;
