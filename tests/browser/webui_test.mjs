@@ -5,13 +5,15 @@
 //
 // Exit codes: 0 passed, 1 failed, 77 skipped (no Chromium or no playwright-core; says why).
 
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import http from 'node:http';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+
+import harness from '../harness/processes.cjs';
+
+const { freePort, eventually, check, Processes } = harness;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sourceDir = process.env.PLATEAU_SOURCE_DIR || path.resolve(here, '../..');
@@ -38,28 +40,9 @@ try {
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'plateau-browser.'));
-const children = [];
+const processes = new Processes(work, binDir);
+const start = (name, argv) => processes.start(name, argv);
 let browser = null;
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function start(name, argv) {
-  const out = fs.openSync(path.join(work, `${name}.log`), 'a');
-  const child = spawn(path.join(binDir, argv[0]), argv.slice(1), { stdio: ['ignore', out, out] });
-  child.name = name;
-  child.exited = new Promise((resolve) => child.on('exit', resolve));
-  children.push(child);
-  return child;
-}
 
 function request(port, urlPath, headers = {}, body = undefined) {
   return new Promise((resolve, reject) => {
@@ -75,51 +58,22 @@ function request(port, urlPath, headers = {}, body = undefined) {
   });
 }
 
-// Polls `condition` every 100 ms until it holds (bounded, never a fixed sleep).
-async function eventually(what, condition, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
 // Runs the `plateau` CLI to completion; throws with its output unless it exits 0.
 async function cli(name, argv) {
   const child = start(name, ['plateau', ...argv]);
   const code = await child.exited;
   if (code !== 0) {
-    throw new Error(`plateau ${argv.join(' ')} exited ${code}: ${fs.readFileSync(path.join(work, `${name}.log`), 'utf8')}`);
+    throw new Error(`plateau ${argv.join(' ')} exited ${code}: ${processes.log(name)}`);
   }
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
 }
 
 async function cleanup() {
   if (browser) await browser.close().catch(() => {});
-  for (const child of children.reverse()) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await child.exited;
-      clearTimeout(timer);
-    }
-  }
+  await processes.stopAll();
 }
 
 function dumpLogs() {
-  for (const name of ['master', 'agent', 'execute', 'quota', 'weights']) {
-    const file = path.join(work, `${name}.log`);
-    if (fs.existsSync(file)) {
-      const text = fs.readFileSync(file, 'utf8');
-      console.log(`----- ${name}.log (last 3000 chars) -----\n${text.slice(-3000)}`);
-    }
-  }
+  processes.dumpLogs(['master', 'agent', 'execute', 'quota', 'weights']);
 }
 
 async function main() {

@@ -5,12 +5,12 @@
 // tears the framework down. Exit 77 (skipped) when `npm ci` has not installed the package.
 'use strict';
 
-const { spawn } = require('child_process');
 const fs = require('fs');
 const http = require('http');
-const net = require('net');
 const os = require('os');
 const path = require('path');
+
+const { check, eventually, freePort, Processes } = require('../harness/processes.cjs');
 
 const binDir = process.env.PLATEAU_BIN_DIR;
 if (!binDir) {
@@ -26,26 +26,8 @@ try {
 }
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'plateau-js-client.'));
-const children = [];
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.on('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function start(name, argv) {
-  const out = fs.openSync(path.join(work, `${name}.log`), 'a');
-  const child = spawn(path.join(binDir, argv[0]), argv.slice(1), { stdio: ['ignore', out, out] });
-  child.exited = new Promise((resolve) => child.on('exit', resolve));
-  children.push(child);
-  return child;
-}
+const processes = new Processes(work, binDir);
+const start = (name, argv) => processes.start(name, argv);
 
 function get(port, urlPath) {
   return new Promise((resolve, reject) => {
@@ -57,42 +39,6 @@ function get(port, urlPath) {
     req.on('error', reject);
     req.on('timeout', () => req.destroy(new Error(`timed out: ${urlPath}`)));
   });
-}
-
-// Polls `condition` every 100 ms until it holds (bounded).
-async function eventually(what, condition, timeoutMs = 20000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await condition()) return;
-    } catch { /* not yet */ }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function check(condition, message) {
-  if (!condition) throw new Error(`check failed: ${message}`);
-}
-
-async function cleanup() {
-  for (const child of children.reverse()) {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await child.exited;
-      clearTimeout(timer);
-    }
-  }
-}
-
-function dumpLogs() {
-  for (const name of ['master', 'agent']) {
-    const file = path.join(work, `${name}.log`);
-    if (fs.existsSync(file)) {
-      console.log(`----- ${name}.log (last 3000 chars) -----\n${fs.readFileSync(file, 'utf8').slice(-3000)}`);
-    }
-  }
 }
 
 async function main() {
@@ -224,13 +170,13 @@ async function main() {
 }
 
 main().then(async () => {
-  await cleanup();
+  await processes.stopAll();
   fs.rmSync(work, { recursive: true, force: true });
   process.exit(0);
 }, async (error) => {
   console.error(error.stack || error);
-  dumpLogs();
+  processes.dumpLogs(['master', 'agent']);
   console.error(`cluster left for inspection in ${work}`);
-  await cleanup();
+  await processes.stopAll();
   process.exit(1);
 });
