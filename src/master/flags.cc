@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/units.h"
 #include "zookeeper/url.h"
 
 namespace plateau::master {
@@ -43,6 +44,11 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "zk://[user:pass@]host:port[,host:port]/path");
   set.addDuration("zk_session_timeout", &f.zk_session_timeout, "ZooKeeper session timeout");
   set.add("quorum", &f.quorum, "Accepted for Mesos compatibility; unused");
+  set.add("offer_constraints_re2_max_mem", &f.offer_constraints_re2_max_mem,
+          "Memory each RE2 regex of a framework's offer constraints may use (e.g. 4KB); "
+          "SUBSCRIBE / UPDATE_FRAMEWORK with a larger one fail");
+  set.add("offer_constraints_re2_max_program_size", &f.offer_constraints_re2_max_program_size,
+          "Largest RE2 program size of a regex in a framework's offer constraints");
   set.add("webui_dir", &f.webui_dir,
           "Directory of the web UI's files (default: the source tree's webui/, else "
           "<prefix>/share/plateau/webui)");
@@ -54,6 +60,15 @@ Status validateFlags(const Flags& f) {
   }
   if (f.agent_ping_timeout <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument, "Flag '--agent_ping_timeout' must be positive"};
+  }
+  if (auto bytes = parseBytes(f.offer_constraints_re2_max_mem); !bytes || *bytes == 0) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("Flag '--offer_constraints_re2_max_mem' needs a size such as 4KB, got '{}'",
+                        f.offer_constraints_re2_max_mem)};
+  }
+  if (f.offer_constraints_re2_max_program_size < 1) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--offer_constraints_re2_max_program_size' must be at least 1"};
   }
   if (f.max_agent_ping_timeouts < 1) {
     return {StatusCode::kInvalidArgument, "Flag '--max_agent_ping_timeouts' must be at least 1"};

@@ -32,6 +32,9 @@ struct Flags {
   std::string zk;
   std::chrono::nanoseconds zk_session_timeout = 10s;
   std::string quorum;
+  // Bounds on each regex in a framework's offer constraints (Mesos's defaults).
+  std::string offer_constraints_re2_max_mem = "4KB";
+  int offer_constraints_re2_max_program_size = 100;
   // The web UI's files; "" finds the source tree's webui/ or the installed one.
   std::string webui_dir;
 };

@@ -5,6 +5,7 @@
 #include <fmt/ranges.h>
 
 #include "common/resources_proto.h"
+#include "common/units.h"
 #include "master/master.h"
 #include "master/validation.h"
 
@@ -70,7 +71,10 @@ allocator::FrameworkSpec Master::frameworkSpec(const Framework& framework) const
 }
 
 Result<std::map<std::string, allocator::ConstraintGroups>> Master::compileOfferConstraints(
-    const v1::FrameworkInfo& info, const scheduler::OfferConstraints& constraints) {
+    const v1::FrameworkInfo& info, const scheduler::OfferConstraints& constraints) const {
+  const allocator::RegexLimits limits{
+      .max_mem = static_cast<int64_t>(parseBytes(flags_.offer_constraints_re2_max_mem).value_or(4096)),
+      .max_program_size = flags_.offer_constraints_re2_max_program_size};
   using allocator::AttributeConstraint;
   using Selector = scheduler::AttributeConstraint::Selector;
   using Predicate = scheduler::AttributeConstraint::Predicate;
@@ -155,7 +159,7 @@ Result<std::map<std::string, allocator::ConstraintGroups>> Master::compileOfferC
                 fmt::format("Offer constraints for role '{}': unknown predicate type", role));
         }
         auto made = AttributeConstraint::make(selector, std::move(attribute), predicate,
-                                              std::move(text));
+                                              std::move(text), limits);
         if (!made) {
           return invalidArgument(fmt::format("Offer constraints for role '{}': {}", role,
                                              made.error().message()));

@@ -198,8 +198,8 @@ class Master {
   // Validates offer constraints against the framework's roles and translates them (Mesos's
   // rules: only subscribed roles, no empty group lists or groups, known selectors, regexes
   // that compile).
-  static Result<std::map<std::string, allocator::ConstraintGroups>> compileOfferConstraints(
-      const v1::FrameworkInfo& info, const scheduler::OfferConstraints& constraints);
+  Result<std::map<std::string, allocator::ConstraintGroups>> compileOfferConstraints(
+      const v1::FrameworkInfo& info, const scheduler::OfferConstraints& constraints) const;
   static allocator::AgentLabels agentLabels(const v1::AgentInfo& info);
   static Status checkSuppressedRoles(const v1::FrameworkInfo& info,
                                      const google::protobuf::RepeatedPtrField<std::string>& roles);

@@ -72,6 +72,13 @@ TEST(Cli, DaemonsRejectBadFlagsNamingThem) {
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
   EXPECT_NE(p.log().find("allocation_interval"), std::string::npos) << p.log();
 
+  Process re2("master-re2", {std::string(PLATEAU_BIN_DIR) + "/plateau-master",
+                             "--offer_constraints_re2_max_mem=lots"},
+              cluster.dir() + "/flags-re2.out");
+  status = re2.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  EXPECT_NE(re2.log().find("--offer_constraints_re2_max_mem"), std::string::npos) << re2.log();
+
   Process a("agent", {std::string(PLATEAU_BIN_DIR) + "/plateau-agent", "--master=127.0.0.1:1",
                       "--resources=cpus:-1"}, cluster.dir() + "/agent-flags.out");
   status = a.wait();

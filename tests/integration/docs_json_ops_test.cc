@@ -779,6 +779,11 @@ TEST(DocsJsonOps, OfferConstraintsAreValidatedAndUpdated) {
           {"selector": {"attribute_name": "rack"},
            "predicate": {"text_matches": {"regex": "r[1"}}}]}]}}})",
        "does not compile"},
+      // Over Mesos's default --offer_constraints_re2_max_program_size of 100.
+      {R"({"role_constraints": {"eng": {"groups": [{"attribute_constraints": [
+          {"selector": {"pseudoattribute_type": "HOSTNAME"},
+           "predicate": {"text_not_matches": {"regex": "[a-z]{1,60}x"}}}]}]}}})",
+       "program size"},
       {R"({"role_constraints": {"eng": {"groups": [{"attribute_constraints": [
           {"selector": {"pseudoattribute_type": "UNKNOWN"},
            "predicate": {"exists": {}}}]}]}}})",

@@ -1,19 +1,24 @@
 #include "master/allocator/offer_constraints.h"
 
 #include <algorithm>
-#include <regex>
 
 #include <fmt/format.h>
+#include <re2/re2.h>
 
 namespace plateau::master::allocator {
 
 struct AttributeConstraint::Pattern {
-  std::regex regex;
+  Pattern(const std::string& text, int64_t max_mem) : regex(text, options(max_mem)) {}
+  static RE2::Options options(int64_t max_mem) {
+    RE2::Options o(RE2::Quiet);
+    o.set_max_mem(max_mem);
+    return o;
+  }
+  RE2 regex;
 };
 
 namespace {
 
-constexpr size_t kMaxPattern = 4096;
 
 bool isRegex(AttributeConstraint::Predicate p) {
   return p == AttributeConstraint::Predicate::kTextMatches ||
@@ -23,23 +28,26 @@ bool isRegex(AttributeConstraint::Predicate p) {
 }  // namespace
 
 Result<AttributeConstraint> AttributeConstraint::make(Selector selector, std::string attribute,
-                                                      Predicate predicate, std::string text) {
+                                                      Predicate predicate, std::string text,
+                                                      const RegexLimits& limits) {
   AttributeConstraint c;
   c.selector_ = selector;
   c.attribute_ = std::move(attribute);
   c.predicate_ = predicate;
   c.text_ = std::move(text);
   if (isRegex(predicate)) {
-    if (c.text_.size() > kMaxPattern) {
-      return invalidArgument(fmt::format("regex of {} characters is longer than the {} allowed",
-                                         c.text_.size(), kMaxPattern));
+    auto pattern = std::make_shared<const Pattern>(c.text_, limits.max_mem);
+    if (!pattern->regex.ok()) {
+      return invalidArgument(fmt::format("regex '{}' does not compile: {}", c.text_,
+                                         pattern->regex.error()));
     }
-    try {
-      c.pattern_ = std::make_shared<const Pattern>(
-          Pattern{std::regex(c.text_, std::regex::ECMAScript | std::regex::optimize)});
-    } catch (const std::regex_error& e) {
-      return invalidArgument(fmt::format("regex '{}' does not compile: {}", c.text_, e.what()));
+    if (pattern->regex.ProgramSize() > limits.max_program_size) {
+      return invalidArgument(fmt::format(
+          "regex '{}' is too complex: its RE2 program size {} is over the {} allowed "
+          "(--offer_constraints_re2_max_program_size)",
+          c.text_, pattern->regex.ProgramSize(), limits.max_program_size));
     }
+    c.pattern_ = std::move(pattern);
   }
   return c;
 }
@@ -55,9 +63,9 @@ bool AttributeConstraint::test(const std::string& value) const {
     case Predicate::kTextNotEquals:
       return value != text_;
     case Predicate::kTextMatches:
-      return std::regex_match(value, pattern_->regex);
+      return RE2::FullMatch(value, pattern_->regex);
     case Predicate::kTextNotMatches:
-      return !std::regex_match(value, pattern_->regex);
+      return !RE2::FullMatch(value, pattern_->regex);
   }
   return false;
 }

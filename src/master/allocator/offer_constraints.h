@@ -5,6 +5,7 @@
 // hostname, fault-domain region or zone, or one of its attributes. The master translates the
 // protobuf form into these types; the allocator only evaluates them.
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -24,6 +25,13 @@ struct AgentLabels {
   std::vector<std::pair<std::string, std::optional<std::string>>> attributes;
 };
 
+// Bounds on each regular expression a framework sends (Mesos's --offer_constraints_re2_max_mem
+// and --offer_constraints_re2_max_program_size, same defaults).
+struct RegexLimits {
+  int64_t max_mem = 4096;
+  int max_program_size = 100;
+};
+
 class AttributeConstraint {
  public:
   enum class Selector { kHostname, kRegion, kZone, kAttribute };
@@ -37,10 +45,12 @@ class AttributeConstraint {
   };
 
   // `attribute` names the attribute for Selector::kAttribute; `text` is the value or the
-  // regular expression (ECMAScript syntax, matched against the whole value) of a text
-  // predicate. InvalidArgument for a pattern that does not compile or is over 4,096 characters.
+  // regular expression (RE2 syntax, as in Mesos; matched against the whole value, in linear
+  // time) of a text predicate. InvalidArgument for a pattern that does not compile within
+  // `limits.max_mem` or compiles to a program larger than `limits.max_program_size`.
   static Result<AttributeConstraint> make(Selector selector, std::string attribute,
-                                          Predicate predicate, std::string text);
+                                          Predicate predicate, std::string text,
+                                          const RegexLimits& limits = {});
 
   // As Mesos: a missing (pseudo)attribute satisfies only NotExists and the "Not" text
   // predicates; an attribute that is not TEXT satisfies Exists and every text predicate.
