@@ -168,7 +168,7 @@ class Agent {
   // containers.cc: the agent's side of the containerizer
   Status startContainerizer();
   ContainerConfig containerConfig(const Executor& executor) const;
-  // Tasks joined a running executor: its container's limits follow its new total.
+  // Tasks joined a running executor, or ended in it: its container's limits follow its total.
   void resizeContainer(const Executor& executor);
   std::string executorUser(const Framework& framework, const Executor& executor) const;
   void recoverContainers();

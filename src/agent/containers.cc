@@ -55,7 +55,12 @@ ContainerConfig Agent::containerConfig(const Executor& executor) const {
   addScalars(executor.info.resources(), &config);
   for (const auto* tasks : {&executor.queued_tasks, &executor.launched_tasks}) {
     for (const auto& [id, task] : *tasks) {
-      addScalars(task.resources(), &config);
+      // A task that reached a terminal state no longer holds its resources (its update may
+      // still wait for an acknowledgement).
+      auto state = executor.task_states.find(id);
+      if (state == executor.task_states.end() || !isTerminal(state->second)) {
+        addScalars(task.resources(), &config);
+      }
     }
   }
   for (const auto& group : executor.queued_groups) {

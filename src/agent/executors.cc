@@ -213,6 +213,10 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
       }
       applyLimitation(*executor, &status);
       executor->task_states[status.task_id().value()] = status.state();
+      if (isTerminal(status.state()) && containerizer_->contains(executor->container_id)) {
+        // As Mesos: an ended task's resources leave the container (memory excepted, below).
+        resizeContainer(*executor);
+      }
       valid_status_updates_++;
       statusUpdate(call.framework_id().value(), status);
       break;

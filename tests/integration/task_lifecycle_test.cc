@@ -8,8 +8,10 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <mesos/v1/agent/agent.pb.h>
 #include <mesos/v1/master/master.pb.h>
 
+#include "api_call.h"
 #include "harness.h"
 
 namespace plateau::testing {
@@ -650,6 +652,55 @@ TEST(TaskLifecycleTest, SecondGroupRunsOnTheSameDefaultExecutor) {
   ASSERT_TRUE(killed);
   EXPECT_EQ(killed->task_id().value(), "long");
   EXPECT_EQ(killed->state(), v1::TASK_KILLED);
+}
+
+// The default executor's container holds the executor and its groups' tasks: it grows as a
+// group joins and gives back a task's cpus when the task ends; its memory limit is never lowered
+// (as Mesos: that could kill what already runs).
+TEST(TaskLifecycleTest, DefaultExecutorContainerFollowsItsTasks) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512");
+  Scheduler s(cluster.master(), http::ContentType::kProtobuf);
+  ASSERT_TRUE(s.subscribe(framework("sized-groups")));
+  auto limits = [&] {
+    mesos::v1::agent::Call call;
+    call.set_type(mesos::v1::agent::Call::GET_CONTAINERS);
+    auto answer = callApi<mesos::v1::agent::Response>(cluster.agentEndpoint(0), call,
+                                                      http::ContentType::kProtobuf);
+    const auto& containers = answer.response.get_containers().containers();
+    if (containers.size() != 1) return std::pair<double, uint64_t>{0, 0};
+    const auto& usage = containers[0].resource_statistics();
+    return std::pair<double, uint64_t>{usage.cpus_limit(), usage.mem_limit_bytes()};
+  };
+  auto sized = [](const v1::Offer& offer, const std::string& id, const std::string& res) {
+    auto task = groupTask(offer, id, "sleep 1000");
+    *task.mutable_resources() = resources(res);
+    return task;
+  };
+  auto offer = firstOffer(s);
+  ASSERT_TRUE(offer);
+  launchGroup(s, *offer, defaultExecutor("sized-executor"),
+              {sized(*offer, "long", "cpus:0.5;mem:64")});
+  ASSERT_TRUE(until(s, [](const v1::TaskStatus& st) { return st.state() == v1::TASK_RUNNING; }));
+  EXPECT_TRUE(eventually([&] { return limits() == std::pair<double, uint64_t>{0.6, 96u << 20}; }))
+      << limits().first << " cpus, " << limits().second << " bytes";
+
+  auto second = firstOffer(s);
+  ASSERT_TRUE(second);
+  launchGroup(s, *second, defaultExecutor("sized-executor"),
+              {sized(*second, "short", "cpus:0.25;mem:32")});
+  ASSERT_TRUE(until(s, [](const v1::TaskStatus& st) {
+    return st.task_id().value() == "short" && st.state() == v1::TASK_RUNNING;
+  }));
+  EXPECT_TRUE(eventually([&] { return limits() == std::pair<double, uint64_t>{0.85, 128u << 20}; }))
+      << limits().first << " cpus, " << limits().second << " bytes";
+
+  kill(s, "short", 0);
+  auto killed = until(s, terminal);
+  ASSERT_TRUE(killed);
+  EXPECT_EQ(killed->task_id().value(), "short");
+  EXPECT_TRUE(eventually([&] { return limits() == std::pair<double, uint64_t>{0.6, 128u << 20}; }))
+      << limits().first << " cpus, " << limits().second << " bytes";
 }
 
 TEST(TaskLifecycleTest, UnhealthyGroupTaskIsKilledWithItsGroup) {

@@ -288,7 +288,9 @@ void Containerizer::update(const std::string& container_id, double cpus, double 
     return;
   }
   it->second.config.cpus = cpus;
-  it->second.config.mem_mb = mem_mb;
+  // The memory limit only grows: lowering it under what the container already uses would make
+  // the kernel kill it (Mesos's memory isolator keeps the hard limit for the same reason).
+  it->second.config.mem_mb = std::max(it->second.config.mem_mb, mem_mb);
   it->second.config.disk_mb = disk_mb;
   for (auto& isolator : isolators_) {
     if (Status s = isolator->update(it->second.config); !s.isOk()) {

@@ -64,7 +64,8 @@ class Containerizer {
   // an earlier agent left behind (cgroups of orphans).
   void recover(const std::vector<ContainerConfig>& alive);
 
-  // Resources changed (tasks added to a running executor): limits follow.
+  // Resources changed (tasks added to or ended in a running executor): cpu and disk limits
+  // follow; the memory limit is only ever raised.
   void update(const std::string& container_id, double cpus, double mem_mb, double disk_mb);
 
   // ResourceStatistics fields of a container as a JSON object (null when unknown).
