@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "common/fd.h"
 #include "common/json.h"
 
 namespace plateau::agent {
@@ -26,23 +27,6 @@ namespace plateau::agent {
 namespace {
 
 constexpr int64_t kMaxReadLength = 16 * 4096;  // Mesos's limit: 16 pages per read
-
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int release() { return std::exchange(fd_, -1); }
-
- private:
-  int fd_;
-};
 
 struct Resolved {
   std::string shown;     // the path as the client named it, normalized
@@ -57,8 +41,7 @@ std::string trimSlashes(std::string path) {
   return path;
 }
 
-std::optional<Resolved> resolve(const std::string& path,
-                                const std::vector<Attachment>& sandboxes) {
+std::optional<Resolved> resolve(const std::string& path, const std::vector<Attachment>& sandboxes) {
   std::string wanted = trimSlashes(path);
   for (const auto& a : sandboxes) {
     for (const std::string& root : {trimSlashes(a.virtual_path), trimSlashes(a.directory)}) {
@@ -86,8 +69,7 @@ int openBeneath(const std::string& sandbox, const std::string& relative, int fla
   // O_NONBLOCK: a FIFO a task planted must not block the agent's loop.
   how.flags = static_cast<uint64_t>(flags | O_CLOEXEC | O_NONBLOCK);
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(
-      ::syscall(SYS_openat2, root.get(), relative.c_str(), &how, sizeof(how)));
+  return static_cast<int>(::syscall(SYS_openat2, root.get(), relative.c_str(), &how, sizeof(how)));
 }
 
 http::Response openError(const std::string& path) {
@@ -97,8 +79,7 @@ http::Response openError(const std::string& path) {
   if (errno == ENOENT || errno == ENOTDIR) {
     return http::Response::text(404, fmt::format("No such file or directory '{}'", path));
   }
-  return http::Response::text(500, fmt::format("Cannot open '{}': {}", path,
-                                               std::strerror(errno)));
+  return http::Response::text(500, fmt::format("Cannot open '{}': {}", path, std::strerror(errno)));
 }
 
 std::string modeString(mode_t mode) {
@@ -114,13 +95,20 @@ void writeEntry(json::Writer& w, const std::string& path, const struct stat& st)
   struct passwd* pw = ::getpwuid(st.st_uid);
   struct group* gr = ::getgrgid(st.st_gid);
   w.beginObject();
-  w.key("gid"); w.value(gr != nullptr ? std::string(gr->gr_name) : std::to_string(st.st_gid));
-  w.key("mode"); w.value(modeString(st.st_mode));
-  w.key("mtime"); w.value(static_cast<double>(st.st_mtime));
-  w.key("nlink"); w.value(static_cast<int64_t>(st.st_nlink));
-  w.key("path"); w.value(path);
-  w.key("size"); w.value(static_cast<int64_t>(st.st_size));
-  w.key("uid"); w.value(pw != nullptr ? std::string(pw->pw_name) : std::to_string(st.st_uid));
+  w.key("gid");
+  w.value(gr != nullptr ? std::string(gr->gr_name) : std::to_string(st.st_gid));
+  w.key("mode");
+  w.value(modeString(st.st_mode));
+  w.key("mtime");
+  w.value(static_cast<double>(st.st_mtime));
+  w.key("nlink");
+  w.value(static_cast<int64_t>(st.st_nlink));
+  w.key("path");
+  w.value(path);
+  w.key("size");
+  w.value(static_cast<int64_t>(st.st_size));
+  w.key("uid");
+  w.value(pw != nullptr ? std::string(pw->pw_name) : std::to_string(st.st_uid));
   w.endObject();
 }
 
@@ -205,8 +193,10 @@ http::Response read(const http::Request& request, const Resolved& r) {
   w.beginObject();
   // No offset (or -1): the file's size, so a client can start tailing from the end.
   if (!offset || *offset < 0) {
-    w.key("data"); w.value("");
-    w.key("offset"); w.value(static_cast<int64_t>(st.st_size));
+    w.key("data");
+    w.value("");
+    w.key("offset");
+    w.value(static_cast<int64_t>(st.st_size));
     w.endObject();
     return http::Response::json(std::move(out));
   }
@@ -219,8 +209,10 @@ http::Response read(const http::Request& request, const Resolved& r) {
     return openError(r.shown);
   }
   data.resize(static_cast<size_t>(n));
-  w.key("data"); w.value(data);
-  w.key("offset"); w.value(start);
+  w.key("data");
+  w.value(data);
+  w.key("offset");
+  w.value(start);
   w.endObject();
   return http::Response::json(std::move(out));
 }
@@ -243,8 +235,8 @@ http::Response download(const Resolved& r) {
   std::string data(static_cast<size_t>(st.st_size), '\0');
   size_t done = 0;
   while (done < data.size()) {
-    ssize_t n = ::pread(file.get(), data.data() + done, data.size() - done,
-                        static_cast<off_t>(done));
+    ssize_t n =
+        ::pread(file.get(), data.data() + done, data.size() - done, static_cast<off_t>(done));
     if (n <= 0) {
       break;
     }
@@ -354,8 +346,7 @@ http::Response serveFiles(const http::Request& request, const std::vector<Attach
     endpoint.resize(endpoint.size() - 5);
   }
   if (request.method != "GET" && request.method != "HEAD") {
-    return http::Response::text(405, fmt::format("Expecting 'GET', received '{}'",
-                                                 request.method));
+    return http::Response::text(405, fmt::format("Expecting 'GET', received '{}'", request.method));
   }
   auto path = request.queryParam("path");
   if (!path || path->empty()) {

@@ -12,6 +12,8 @@
 
 #include <fmt/format.h>
 
+#include "common/fd.h"
+
 namespace plateau::master::webui {
 
 namespace {
@@ -69,39 +71,13 @@ std::string relativePath(const std::string& raw) {
   return relative;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) {
-      ::close(fd_);
-    }
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 }  // namespace
 
 std::string resolveDir(const std::string& flag) {
   if (!flag.empty()) {
     return flag;
   }
-#ifdef PLATEAU_SOURCE_WEBUI_DIR
-  if (isDirectory(PLATEAU_SOURCE_WEBUI_DIR)) {
-    return PLATEAU_SOURCE_WEBUI_DIR;
-  }
-#endif
-#ifdef PLATEAU_INSTALLED_WEBUI_DIR
-  if (isDirectory(PLATEAU_INSTALLED_WEBUI_DIR)) {
-    return PLATEAU_INSTALLED_WEBUI_DIR;
-  }
-#endif
-  // Next to an installed binary: <prefix>/bin/plateau-master and <prefix>/share/plateau/webui.
+  // An installed master: <prefix>/bin/plateau-master beside <prefix>/share/plateau/webui.
   char self[4096];
   ssize_t n = ::readlink("/proc/self/exe", self, sizeof(self) - 1);
   if (n > 0) {
@@ -112,6 +88,12 @@ std::string resolveDir(const std::string& flag) {
       return candidate;
     }
   }
+#ifdef PLATEAU_SOURCE_WEBUI_DIR
+  // A master run from its build tree serves the source tree's files, so edits show at once.
+  if (isDirectory(PLATEAU_SOURCE_WEBUI_DIR)) {
+    return PLATEAU_SOURCE_WEBUI_DIR;
+  }
+#endif
   return "";
 }
 
@@ -142,13 +124,14 @@ http::Response serve(const std::string& dir, const http::Request& request) {
   open_how how{};
   how.flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK;
   how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-  Fd file(static_cast<int>(::syscall(SYS_openat2, root.get(), relative.c_str(), &how, sizeof(how))));
+  Fd file(
+      static_cast<int>(::syscall(SYS_openat2, root.get(), relative.c_str(), &how, sizeof(how))));
   struct stat st {};
   if (file.get() < 0 || ::fstat(file.get(), &st) != 0 || !S_ISREG(st.st_mode)) {
     return http::Response::text(404, fmt::format("No web UI file at '{}'", request.path));
   }
-  std::string etag = fmt::format("\"{:x}-{:x}.{:x}\"", st.st_size, st.st_mtim.tv_sec,
-                                 st.st_mtim.tv_nsec);
+  std::string etag =
+      fmt::format("\"{:x}-{:x}.{:x}\"", st.st_size, st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
   http::Response r;
   r.headers["etag"] = etag;
   // Revalidate every time: a rebuilt or upgraded UI shows at once, an unchanged one costs a 304.

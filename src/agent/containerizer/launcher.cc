@@ -10,12 +10,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
+
+#include "common/fd.h"
 
 namespace plateau::agent {
 
@@ -99,6 +102,22 @@ std::string resolveProgram(const std::string& path) {
   ::_exit(127);
 }
 
+// Closes every descriptor from 3 up except `a` and `b` (either may be -1).
+void closeAllBut(int a, int b) {
+  int keep[2] = {std::min(a, b), std::max(a, b)};
+  unsigned next = 3;
+  for (int fd : keep) {
+    if (fd < static_cast<int>(next)) {
+      continue;
+    }
+    if (static_cast<unsigned>(fd) > next) {
+      ::syscall(SYS_close_range, next, static_cast<unsigned>(fd) - 1, 0);
+    }
+    next = static_cast<unsigned>(fd) + 1;
+  }
+  ::syscall(SYS_close_range, next, ~0U, 0);
+}
+
 int openOnto(const char* path, int flags, int target) {
   int fd = ::open(path, flags, 0644);
   if (fd < 0) {
@@ -148,6 +167,13 @@ Result<pid_t> launchChild(const ChildSpec& spec, const std::function<Status(pid_
   const LaunchSpec& p = spec.process;
   // Everything the child touches is built here: after fork it only makes system calls.
   std::string program = resolveProgram(p.path);
+  // The program is opened here, while the agent still has its own privileges, and executed
+  // through this descriptor: a task's user may not be able to traverse the folders above it
+  // (a build tree under root's 0700 home, say), but may execute the file once it is open.
+  Fd program_fd(::open(program.c_str(), O_PATH | O_CLOEXEC));
+  if (program_fd.get() >= 0 && program_fd.get() < 3) {  // the child's stdio would replace it
+    program_fd.reset(::fcntl(program_fd.get(), F_DUPFD_CLOEXEC, 3));
+  }
   std::vector<char*> argv;
   for (const auto& a : p.argv) {
     argv.push_back(const_cast<char*>(a.c_str()));
@@ -239,10 +265,16 @@ Result<pid_t> launchChild(const ChildSpec& spec, const std::function<Status(pid_
     sigset_t none;
     sigemptyset(&none);
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    if (out > 3) {
-      ::syscall(SYS_close_range, 3, out - 1, 0);
+    closeAllBut(out, program_fd.get());
+    if (program_fd.get() >= 0) {
+      ::syscall(SYS_execveat, program_fd.get(), "", argv.data(), envp.data(), AT_EMPTY_PATH);
+      // A script ("#!") cannot be run through a close-on-exec descriptor (its interpreter
+      // would open /dev/fd/N after the exec closed it): such programs, and only they, fall
+      // back to their path.
+      if (errno != ENOENT) {
+        childFail(out, kExec);
+      }
     }
-    ::syscall(SYS_close_range, out + 1, ~0U, 0);
     ::execve(program.c_str(), argv.data(), envp.data());
     childFail(out, kExec);
   }
