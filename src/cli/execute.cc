@@ -186,7 +186,7 @@ int execute(const ExecuteOptions& options) {
   client::SchedulerOptions scheduler_options{.master = options.master};
   auto* info = &scheduler_options.framework;
   const char* user = std::getenv("USER");
-  info->set_user(user != nullptr ? user : "root");
+  info->set_user(!options.user.empty() ? options.user : user != nullptr ? user : "root");
   info->set_name(options.framework_name);
   info->set_role(options.role);
   if (wanted->scalar("gpus") > 0) {

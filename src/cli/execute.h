@@ -13,6 +13,7 @@ struct ExecuteOptions {
   std::string resources = "cpus:0.1;mem:32";
   std::string role = "*";
   std::string framework_name = "plateau-execute";
+  std::string user;  // the framework's user, whom the task runs as; empty: $USER
   bool json = false;
 };
 

@@ -5,8 +5,9 @@
 
 #include <fmt/format.h>
 
-#include "common/json.h"
+#include "cli/time_text.h"
 #include "client/master_detector.h"
+#include "common/json.h"
 #include "http/client.h"
 
 namespace plateau::cli {
@@ -62,6 +63,18 @@ const json::Array& arr(const json::Value& v, std::string_view key) {
   return f != nullptr && f->isArray() ? f->asArray() : kEmpty;
 }
 
+// When a task entered its current state, as an age ("3m ago"): its latest status's time.
+std::string lastChange(const json::Value& task, double now) {
+  double latest = 0;
+  for (const auto& status : arr(task, "statuses")) {
+    const json::Value* ts = status.find("timestamp");
+    if (ts != nullptr && ts->isNumber()) {
+      latest = std::max(latest, ts->asDouble());
+    }
+  }
+  return latest > 0 ? age(latest, now) : "-";
+}
+
 }  // namespace
 
 // The master to ask: host:port as given, or the leader elected through ZooKeeper (zk://).
@@ -82,7 +95,6 @@ Result<http::Endpoint> leadingMaster(const std::string& master) {
   }
   return *found->value();
 }
-
 
 int list(ListKind kind, const std::string& master, bool as_json) {
   auto endpoint = leadingMaster(master);
@@ -111,6 +123,7 @@ int list(ListKind kind, const std::string& master, bool as_json) {
   }
   json::Array out;
   std::vector<Row> rows;
+  double now = nowSeconds();
   Row header;
   switch (kind) {
     case ListKind::kAgents:
@@ -133,13 +146,13 @@ int list(ListKind kind, const std::string& master, bool as_json) {
       }
       break;
     case ListKind::kTasks:
-      header = {"ID", "NAME", "STATE", "FRAMEWORK", "AGENT"};
+      header = {"ID", "NAME", "STATE", "SINCE", "FRAMEWORK", "AGENT"};
       for (const char* group : {"frameworks", "completed_frameworks"}) {
         for (const auto& f : arr(*state, group)) {
           for (const char* list : {"tasks", "completed_tasks"}) {
             for (const auto& t : arr(f, list)) {
               out.push_back(t);
-              rows.push_back({str(t, "id"), str(t, "name"), str(t, "state"),
+              rows.push_back({str(t, "id"), str(t, "name"), str(t, "state"), lastChange(t, now),
                               str(t, "framework_id"), str(t, "slave_id")});
             }
           }

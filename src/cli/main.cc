@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   execute_cmd->add_option("--role", exec.role, "Role to subscribe with")->capture_default_str();
   execute_cmd->add_option("--framework_name", exec.framework_name, "Framework name")
       ->capture_default_str();
+  execute_cmd->add_option("--user", exec.user,
+                          "User the task runs as (the framework's user; default: $USER)");
 
   auto add_list = [&](const char* name, const char* what, ListKind kind) {
     auto* group = app.add_subcommand(name, what);
@@ -38,7 +40,8 @@ int main(int argc, char** argv) {
   add_list("task", "tasks", ListKind::kTasks);
 
   std::string id;
-  auto* teardown = app.get_subcommand("framework")->add_subcommand("teardown", "Tear a framework down");
+  auto* teardown =
+      app.get_subcommand("framework")->add_subcommand("teardown", "Tear a framework down");
   teardown->add_option("id", id, "Framework id")->required();
   teardown->add_option("--master", master, "Master address (host:port or zk://)");
   teardown->callback([&] { std::exit(teardownFramework(master, id)); });
@@ -51,9 +54,9 @@ int main(int argc, char** argv) {
   log->add_flag("--follow", follow, "Keep printing until the task ends");
   log->callback([&] { std::exit(taskLog(master, id, stderr_file, follow)); });
 
-  for (auto [name, kind] : {std::pair{"agent", ShowKind::kAgent},
-                            std::pair{"framework", ShowKind::kFramework},
-                            std::pair{"task", ShowKind::kTask}}) {
+  for (auto [name, kind] :
+       {std::pair{"agent", ShowKind::kAgent}, std::pair{"framework", ShowKind::kFramework},
+        std::pair{"task", ShowKind::kTask}}) {
     auto* cmd = app.get_subcommand(name)->add_subcommand("show", std::string("Show one ") + name);
     cmd->add_option("id", id, std::string(name) + " id")->required();
     cmd->add_option("--master", master, "Master address (host:port or zk://)");
@@ -64,8 +67,8 @@ int main(int argc, char** argv) {
   auto* maint = app.add_subcommand("maintenance", "Machine maintenance: schedule, drain, down, up");
   maint->require_subcommand(1);
   std::string schedule_file;
-  auto* msched = maint->add_subcommand(
-      "schedule", "Show the schedule, or replace it with the JSON in FILE");
+  auto* msched =
+      maint->add_subcommand("schedule", "Show the schedule, or replace it with the JSON in FILE");
   msched->add_option("file", schedule_file, "Schedule JSON (as /master/maintenance/schedule)");
   msched->add_option("--master", master, "Master address (host:port or zk://)");
   msched->add_flag("--json", json, "Print JSON");

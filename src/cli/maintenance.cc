@@ -1,7 +1,6 @@
 // `plateau maintenance schedule [FILE] | status | start HOST... | stop HOST...` over the
 // operator API's maintenance calls.
 
-#include <ctime>
 #include <fstream>
 #include <sstream>
 
@@ -9,6 +8,7 @@
 #include <mesos/v1/master/master.pb.h>
 
 #include "cli/ops.h"
+#include "cli/time_text.h"
 #include "common/json_codec.h"
 
 namespace plateau::cli {
@@ -28,20 +28,6 @@ std::string machineName(const mesos::v1::MachineID& id) {
   return fmt::format("{} ({})", id.hostname(), id.ip());
 }
 
-std::string seconds(int64_t nanoseconds) { return fmt::format("{:g}s", nanoseconds / 1e9); }
-
-// A start time (nanoseconds since the epoch) as UTC.
-std::string utc(int64_t nanoseconds) {
-  std::time_t t = static_cast<std::time_t>(nanoseconds / 1'000'000'000);
-  std::tm tm{};
-  char text[32] = {};
-  if (::gmtime_r(&t, &tm) == nullptr ||
-      std::strftime(text, sizeof(text), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0) {
-    return seconds(nanoseconds);
-  }
-  return text;
-}
-
 }  // namespace
 
 int maintenanceSchedule(const std::string& master, const std::string& file, bool json) {
@@ -49,17 +35,18 @@ int maintenanceSchedule(const std::string& master, const std::string& file, bool
   if (!file.empty()) {
     std::ifstream in(file);
     if (!in) {
-      return fail(fmt::format("cannot read '{}': give a JSON file like "
-                              "{{\"windows\":[{{\"machine_ids\":[{{\"hostname\":\"h\",\"ip\":"
-                              "\"10.0.0.1\"}}],\"unavailability\":{{\"start\":{{\"nanoseconds\":"
-                              "0}}}}}}]}}",
-                              file));
+      return fail(
+          fmt::format("cannot read '{}': give a JSON file like "
+                      "{{\"windows\":[{{\"machine_ids\":[{{\"hostname\":\"h\",\"ip\":"
+                      "\"10.0.0.1\"}}],\"unavailability\":{{\"start\":{{\"nanoseconds\":"
+                      "0}}}}}}]}}",
+                      file));
     }
     std::stringstream text;
     text << in.rdbuf();
     call.set_type(operator_api::Call::UPDATE_MAINTENANCE_SCHEDULE);
-    if (Status s = fromJson(text.str(),
-                            call.mutable_update_maintenance_schedule()->mutable_schedule());
+    if (Status s =
+            fromJson(text.str(), call.mutable_update_maintenance_schedule()->mutable_schedule());
         !s.isOk()) {
       return fail(fmt::format("'{}' is not a maintenance schedule: {}", file, s.message()));
     }
@@ -82,11 +69,12 @@ int maintenanceSchedule(const std::string& master, const std::string& file, bool
     return 0;
   }
   fmt::print("MACHINE  START  DURATION\n");
+  double now = nowSeconds();
   for (const auto& window : schedule.windows()) {
     for (const auto& id : window.machine_ids()) {
       const auto& u = window.unavailability();
-      fmt::print("{}  {}  {}\n", machineName(id), utc(u.start().nanoseconds()),
-                 u.has_duration() ? seconds(u.duration().nanoseconds()) : "forever");
+      fmt::print("{}  {}  {}\n", machineName(id), whenText(u.start().nanoseconds() / 1e9, now),
+                 u.has_duration() ? humanDuration(u.duration().nanoseconds() / 1e9) : "forever");
     }
   }
   return 0;
@@ -141,10 +129,10 @@ int maintenanceStartStop(const std::string& master, const std::vector<std::strin
       }
     }
     if (match == nullptr) {
-      return fail(fmt::format("machine '{}' is not in the maintenance schedule: add it first "
-                              "with `plateau maintenance schedule FILE`{}",
-                              host,
-                              start ? "" : " (a machine leaves the schedule once it is UP)"));
+      return fail(
+          fmt::format("machine '{}' is not in the maintenance schedule: add it first "
+                      "with `plateau maintenance schedule FILE`{}",
+                      host, start ? "" : " (a machine leaves the schedule once it is UP)"));
     }
     *machines->Add() = *match;
   }

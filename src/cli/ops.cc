@@ -7,6 +7,7 @@
 #include <mesos/v1/master/master.pb.h>
 
 #include "cli/lists.h"
+#include "cli/time_text.h"
 #include "common/json.h"
 #include "common/json_codec.h"
 #include "http/content.h"
@@ -23,13 +24,13 @@ Result<operator_api::Response> operatorCall(const std::string& master,
   if (!endpoint) {
     return std::unexpected(endpoint.error());
   }
-  auto r = http::fetchSync(*endpoint,
-                           {.method = "POST",
-                            .path = "/api/v1",
-                            .headers = {{"content-type", http::kJsonMediaType},
-                                        {"accept", http::kJsonMediaType}},
-                            .body = toJson(call)},
-                           10s);
+  auto r = http::fetchSync(
+      *endpoint,
+      {.method = "POST",
+       .path = "/api/v1",
+       .headers = {{"content-type", http::kJsonMediaType}, {"accept", http::kJsonMediaType}},
+       .body = toJson(call)},
+      10s);
   if (!r) {
     return unavailable(fmt::format("cannot reach the master at {}: {}", endpoint->toString(),
                                    r.error().message()));
@@ -56,12 +57,12 @@ int fail(const Status& status) {
 Result<json::Value> getJson(const http::Endpoint& endpoint, const std::string& path) {
   auto r = http::fetchSync(endpoint, {.method = "GET", .path = path}, 10s);
   if (!r) {
-    return unavailable(fmt::format("cannot reach {}: {}", endpoint.toString(),
-                                   r.error().message()));
+    return unavailable(
+        fmt::format("cannot reach {}: {}", endpoint.toString(), r.error().message()));
   }
   if (r->status != 200) {
-    return unavailable(fmt::format("{}{} answered HTTP {}: {}", endpoint.toString(), path,
-                                   r->status, r->body));
+    return unavailable(
+        fmt::format("{}{} answered HTTP {}: {}", endpoint.toString(), path, r->status, r->body));
   }
   return json::parse(r->body);
 }
@@ -112,8 +113,7 @@ int weightsSet(const std::string& master, const std::string& role, double weight
   return 0;
 }
 
-int taskLog(const std::string& master, const std::string& task_id, bool stderr_file,
-            bool follow) {
+int taskLog(const std::string& master, const std::string& task_id, bool stderr_file, bool follow) {
   auto endpoint = leadingMaster(master);
   if (!endpoint) {
     return fail(endpoint.error());
@@ -140,16 +140,16 @@ int taskLog(const std::string& master, const std::string& task_id, bool stderr_f
         }
       }
     }
-    return notFound(fmt::format(
-        "no task '{}' on the master: list them with `plateau task list`", task_id));
+    return notFound(
+        fmt::format("no task '{}' on the master: list them with `plateau task list`", task_id));
   };
   auto found = findTask();
   if (!found) {
     return fail(found.error());
   }
   auto [task, agent] = *found;
-  std::string executor = task["executor_id"].asString().empty() ? task_id
-                                                                 : task["executor_id"].asString();
+  std::string executor =
+      task["executor_id"].asString().empty() ? task_id : task["executor_id"].asString();
   // The agent's address: its pid (slave(1)@ip:port) names where it serves; its hostname may
   // not resolve from here.
   http::Endpoint agent_endpoint{agent["hostname"].asString(),
@@ -160,9 +160,9 @@ int taskLog(const std::string& master, const std::string& task_id, bool stderr_f
       agent_endpoint = *parsed;
     }
   }
-  std::string path = fmt::format("/frameworks/{}/executors/{}/runs/latest/{}",
-                                 task["framework_id"].asString(), executor,
-                                 stderr_file ? "stderr" : "stdout");
+  std::string path =
+      fmt::format("/frameworks/{}/executors/{}/runs/latest/{}", task["framework_id"].asString(),
+                  executor, stderr_file ? "stderr" : "stdout");
   uint64_t offset = 0;
   while (true) {
     auto page = getJson(agent_endpoint, fmt::format("/files/read?path={}&offset={}&length=65536",
@@ -172,8 +172,7 @@ int taskLog(const std::string& master, const std::string& task_id, bool stderr_f
         return fail(Status(StatusCode::kNotFound,
                            fmt::format("task '{}' is {}: its sandbox is no longer on the agent "
                                        "({})",
-                                       task_id, task["state"].asString(),
-                                       page.error().message())));
+                                       task_id, task["state"].asString(), page.error().message())));
       }
       return fail(page.error());
     }
@@ -211,7 +210,12 @@ int clusterStatus(const std::string& master) {
     return fail(!metrics ? metrics.error() : state.error());
   }
   auto m = [&](const char* key) { return (*metrics)[key].asDouble(); };
-  fmt::print("leader      {} ({})\n", (*state)["leader"].asString(), (*state)["version"].asString());
+  std::string since;
+  if (const json::Value* start = state->find("start_time"); start != nullptr && start->isNumber()) {
+    since = ", started " + whenText(start->asDouble(), nowSeconds());
+  }
+  fmt::print("leader      {} ({}){}\n", (*state)["leader"].asString(),
+             (*state)["version"].asString(), since);
   fmt::print("agents      {:g} active, {:g} inactive\n", m("master/slaves_active"),
              m("master/slaves_inactive"));
   fmt::print("frameworks  {:g} active, {:g} inactive\n", m("master/frameworks_active"),

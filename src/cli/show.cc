@@ -7,6 +7,7 @@
 
 #include "cli/lists.h"
 #include "cli/ops.h"
+#include "cli/time_text.h"
 #include "common/json.h"
 #include "http/client.h"
 
@@ -47,10 +48,20 @@ size_t keyWidth(const json::Value& object) {
   return width;
 }
 
+// Mesos's time fields (registered_time, unregistered_time, ...) are seconds since the epoch;
+// 0 means "not yet".
+bool isTimeField(std::string_view key, const json::Value& value) {
+  return key.ends_with("_time") && value.isNumber();
+}
+
 void printObject(const json::Value& object) {
   size_t width = keyWidth(object);
+  double now = nowSeconds();
   for (const auto& [key, value] : object.asObject()) {
-    std::string text = brief(value);
+    if (isTimeField(key, value) && value.asDouble() <= 0) {
+      continue;
+    }
+    std::string text = isTimeField(key, value) ? whenText(value.asDouble(), now) : brief(value);
     if (!text.empty()) {
       fmt::print("{:<{}}  {}\n", key, width, text);
     }
@@ -60,7 +71,7 @@ void printObject(const json::Value& object) {
 }  // namespace
 
 int show(ShowKind kind, const std::string& master, const std::string& id, bool as_json) {
-  const char* what = kind == ShowKind::kAgent ? "agent"
+  const char* what = kind == ShowKind::kAgent       ? "agent"
                      : kind == ShowKind::kFramework ? "framework"
                                                     : "task";
   auto endpoint = leadingMaster(master);
@@ -114,17 +125,17 @@ int show(ShowKind kind, const std::string& master, const std::string& id, bool a
   }
   printObject(*found);
   if (kind == ShowKind::kTask) {
+    double now = nowSeconds();
     for (const auto& s : arrayOf(*found, "statuses")) {
-      fmt::print("{:<{}}  {} at {:.3f}{}\n", "status", keyWidth(*found), s["state"].asString(),
-                 s["timestamp"].isNumber() ? s["timestamp"].asDouble() : 0.0,
-                 s.find("message") != nullptr ? fmt::format(" ({})", s["message"].asString())
-                                              : "");
+      std::string when =
+          s["timestamp"].isNumber() ? " at " + whenText(s["timestamp"].asDouble(), now, true) : "";
+      fmt::print("{:<{}}  {}{}{}\n", "status", keyWidth(*found), s["state"].asString(), when,
+                 s.find("message") != nullptr ? fmt::format(": {}", s["message"].asString()) : "");
     }
   }
   if (kind == ShowKind::kFramework) {
     fmt::print("{:<{}}  {} active, {} completed\n", "tasks", keyWidth(*found),
-               arrayOf(*found, "tasks").size(),
-               arrayOf(*found, "completed_tasks").size());
+               arrayOf(*found, "tasks").size(), arrayOf(*found, "completed_tasks").size());
   }
   return 0;
 }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "common/json.h"
@@ -54,6 +55,11 @@ TEST(Cli, ExecuteAndListCommands) {
   }
   EXPECT_EQ(states["hello"], "TASK_FINISHED");
   EXPECT_EQ(states["fails"], "TASK_FAILED");
+  auto table = plateau(cluster, {"task", "list", master});
+  ASSERT_EQ(table.exit_code, 0) << table.output;
+  EXPECT_TRUE(std::regex_search(table.output,
+                                std::regex(R"(hello\s+hello\s+TASK_FINISHED\s+(now|\d+s ago) )")))
+      << table.output;
 
   auto frameworks = plateau(cluster, {"framework", "list", master});
   EXPECT_EQ(frameworks.exit_code, 0) << frameworks.output;
@@ -66,21 +72,24 @@ TEST(Cli, ExecuteAndListCommands) {
 TEST(Cli, DaemonsRejectBadFlagsNamingThem) {
   Cluster cluster;
   std::string log = cluster.dir() + "/flags.out";
-  Process p("master", {std::string(PLATEAU_BIN_DIR) + "/plateau-master",
-                       "--allocation_interval=soon"}, log);
+  Process p("master",
+            {std::string(PLATEAU_BIN_DIR) + "/plateau-master", "--allocation_interval=soon"}, log);
   int status = p.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
   EXPECT_NE(p.log().find("allocation_interval"), std::string::npos) << p.log();
 
-  Process re2("master-re2", {std::string(PLATEAU_BIN_DIR) + "/plateau-master",
-                             "--offer_constraints_re2_max_mem=lots"},
-              cluster.dir() + "/flags-re2.out");
+  Process re2(
+      "master-re2",
+      {std::string(PLATEAU_BIN_DIR) + "/plateau-master", "--offer_constraints_re2_max_mem=lots"},
+      cluster.dir() + "/flags-re2.out");
   status = re2.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
   EXPECT_NE(re2.log().find("--offer_constraints_re2_max_mem"), std::string::npos) << re2.log();
 
-  Process a("agent", {std::string(PLATEAU_BIN_DIR) + "/plateau-agent", "--master=127.0.0.1:1",
-                      "--resources=cpus:-1"}, cluster.dir() + "/agent-flags.out");
+  Process a("agent",
+            {std::string(PLATEAU_BIN_DIR) + "/plateau-agent", "--master=127.0.0.1:1",
+             "--resources=cpus:-1"},
+            cluster.dir() + "/agent-flags.out");
   status = a.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
   EXPECT_NE(a.log().find("--resources"), std::string::npos) << a.log();
@@ -190,6 +199,11 @@ TEST(Cli, ShowCommandsMaintenanceAndAFinishedTasksLog) {
   auto task = plateau(cluster, {"task", "show", "said", master});
   EXPECT_EQ(task.exit_code, 0) << task.output;
   EXPECT_NE(task.output.find("TASK_FINISHED"), std::string::npos) << task.output;
+  // Status times in local time with the zone and an age, never raw epoch seconds.
+  EXPECT_TRUE(std::regex_search(
+      task.output, std::regex(R"(TASK_FINISHED at \d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{3} )"
+                              R"(\S+ \((now|\d+s ago)\))")))
+      << task.output;
   auto task_json = plateau(cluster, {"task", "show", "said", master, "--json"});
   auto parsed = json::parse(task_json.output);
   ASSERT_TRUE(parsed) << task_json.output;
@@ -200,6 +214,9 @@ TEST(Cli, ShowCommandsMaintenanceAndAFinishedTasksLog) {
   auto agent = plateau(cluster, {"agent", "show", agent_id, master});
   EXPECT_EQ(agent.exit_code, 0) << agent.output;
   EXPECT_NE(agent.output.find("cli-host"), std::string::npos) << agent.output;
+  EXPECT_TRUE(std::regex_search(
+      agent.output, std::regex(R"(registered_time\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\d \S+ \()")))
+      << agent.output;
   auto framework = plateau(cluster, {"framework", "show", framework_id, master});
   EXPECT_EQ(framework.exit_code, 0) << framework.output;
   EXPECT_NE(framework.output.find(framework_id), std::string::npos) << framework.output;
@@ -216,7 +233,8 @@ TEST(Cli, ShowCommandsMaintenanceAndAFinishedTasksLog) {
   EXPECT_EQ(set.exit_code, 0) << set.output;
   auto get = plateau(cluster, {"maintenance", "schedule", master});
   EXPECT_NE(get.output.find("cli-host (127.0.0.1)"), std::string::npos) << get.output;
-  EXPECT_NE(get.output.find("3600s"), std::string::npos) << get.output;
+  EXPECT_NE(get.output.find("  1h"), std::string::npos) << get.output;      // the window's duration
+  EXPECT_NE(get.output.find("2001-09-"), std::string::npos) << get.output;  // its start, 1e18 ns
   auto status = plateau(cluster, {"maintenance", "status", master});
   EXPECT_NE(status.output.find("cli-host (127.0.0.1)  DRAINING"), std::string::npos)
       << status.output;
