@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "common/flags.h"
 #include "common/json.h"
 #include "common/json_codec.h"
 #include "common/resources_json.h"
@@ -20,12 +21,18 @@ namespace {
 void writeTask(json::Writer& w, const v1::TaskInfo& task, const std::string& fw_id,
                const std::string& ex_id, const std::string& agent_id, v1::TaskState state) {
   w.beginObject();
-  w.key("id"); w.value(task.task_id().value());
-  w.key("name"); w.value(task.name());
-  w.key("framework_id"); w.value(fw_id);
-  w.key("executor_id"); w.value(ex_id);
-  w.key("slave_id"); w.value(agent_id);
-  w.key("state"); w.value(v1::TaskState_Name(state));
+  w.key("id");
+  w.value(task.task_id().value());
+  w.key("name");
+  w.value(task.name());
+  w.key("framework_id");
+  w.value(fw_id);
+  w.key("executor_id");
+  w.value(ex_id);
+  w.key("slave_id");
+  w.value(agent_id);
+  w.key("state");
+  w.value(v1::TaskState_Name(state));
   w.key("resources");
   if (auto r = resourcesFromProto(task.resources()); r) {
     writeResourcesModel(w, *r);
@@ -39,12 +46,20 @@ void writeTask(json::Writer& w, const v1::TaskInfo& task, const std::string& fw_
 void writeCompletedExecutor(json::Writer& w, const CompletedExecutor& done,
                             const std::string& agent_id) {
   w.beginObject();
-  w.key("id"); w.value(done.info.executor_id().value());
-  w.key("name"); w.value(done.info.name());
-  w.key("container"); w.value(done.container_id);
-  w.key("directory"); w.value(done.directory);
-  w.key("tasks"); w.beginArray(); w.endArray();
-  w.key("queued_tasks"); w.beginArray(); w.endArray();
+  w.key("id");
+  w.value(done.info.executor_id().value());
+  w.key("name");
+  w.value(done.info.name());
+  w.key("container");
+  w.value(done.container_id);
+  w.key("directory");
+  w.value(done.directory);
+  w.key("tasks");
+  w.beginArray();
+  w.endArray();
+  w.key("queued_tasks");
+  w.beginArray();
+  w.endArray();
   w.key("completed_tasks");
   w.beginArray();
   for (const auto& [task, state] : done.tasks) {
@@ -68,13 +83,13 @@ void Agent::retireExecutor(const Framework& framework, const Executor& executor)
   done.tasks.assign(executor.completed_tasks.begin(), executor.completed_tasks.end());
   for (const auto& [task_id, task] : executor.launched_tasks) {
     auto state = executor.task_states.find(task_id);
-    done.tasks.emplace_back(task, state == executor.task_states.end() ? v1::TASK_LOST
-                                                                      : state->second);
+    done.tasks.emplace_back(task,
+                            state == executor.task_states.end() ? v1::TASK_LOST : state->second);
   }
   for (const auto& [task_id, task] : executor.queued_tasks) {
     auto state = executor.task_states.find(task_id);
-    done.tasks.emplace_back(task, state == executor.task_states.end() ? v1::TASK_LOST
-                                                                      : state->second);
+    done.tasks.emplace_back(task,
+                            state == executor.task_states.end() ? v1::TASK_LOST : state->second);
   }
   completed_executors_.push_back(std::move(done));
   if (completed_executors_.size() > kMaxCompletedExecutors) {
@@ -93,37 +108,36 @@ void Agent::retireExecutor(const Framework& framework, const Executor& executor)
 }
 
 http::Response Agent::flagsJson() const {
-  std::string out;
-  json::Writer w(&out);
-  w.beginObject();
-  w.key("flags");
-  w.beginObject();
-  for (const auto& [name, value] : flag_values_) {
-    w.key(name);
-    w.value(value);
-  }
-  w.endObject();
-  w.endObject();
-  return http::Response::json(std::move(out));
+  return http::Response::json(flags::flagsJson(flag_values_));
 }
 
 http::Response Agent::stateJson() const {
   std::string out;
   json::Writer w(&out);
   w.beginObject();
-  w.key("version"); w.value(kVersion);
-  w.key("build_user"); w.value("plateau");
+  w.key("version");
+  w.value(kVersion);
+  w.key("build_user");
+  w.value("plateau");
   if (!flags_.log_dir.empty()) {
-    w.key("log_dir"); w.value(flags_.log_dir);
+    w.key("log_dir");
+    w.value(flags_.log_dir);
   }
-  w.key("id"); w.value(info_.id().value());
-  w.key("pid"); w.value(fmt::format("slave(1)@{}:{}", flags_.ip, info_.port()));
-  w.key("hostname"); w.value(info_.hostname());
-  w.key("start_time"); w.value(start_time_);
-  w.key("master_hostname"); w.value(master_hostname_);
-  w.key("resources"); writeResourcesModel(w, resources_);
+  w.key("id");
+  w.value(info_.id().value());
+  w.key("pid");
+  w.value(fmt::format("slave(1)@{}:{}", flags_.ip, info_.port()));
+  w.key("hostname");
+  w.value(info_.hostname());
+  w.key("start_time");
+  w.value(start_time_);
+  w.key("master_hostname");
+  w.value(master_hostname_);
+  w.key("resources");
+  writeResourcesModel(w, resources_);
   // As Mesos's agent: what is reserved, by role, and what is not.
-  w.key("unreserved_resources"); writeResourcesModel(w, resources_.unreserved());
+  w.key("unreserved_resources");
+  writeResourcesModel(w, resources_.unreserved());
   w.key("reserved_resources");
   w.beginObject();
   {
@@ -159,22 +173,34 @@ http::Response Agent::stateJson() const {
   w.beginArray();
   for (const auto& [fw_id, fw] : frameworks_) {
     w.beginObject();
-    w.key("id"); w.value(fw_id);
-    w.key("name"); w.value(fw.info.name());
-    w.key("user"); w.value(fw.info.user());
-    w.key("hostname"); w.value(fw.info.hostname());
-    w.key("checkpoint"); w.value(fw.info.checkpoint());
-    w.key("role"); w.value(fw.info.roles_size() > 0 ? fw.info.roles(0) : fw.info.role());
+    w.key("id");
+    w.value(fw_id);
+    w.key("name");
+    w.value(fw.info.name());
+    w.key("user");
+    w.value(fw.info.user());
+    w.key("hostname");
+    w.value(fw.info.hostname());
+    w.key("checkpoint");
+    w.value(fw.info.checkpoint());
+    w.key("role");
+    w.value(fw.info.roles_size() > 0 ? fw.info.roles(0) : fw.info.role());
     w.key("executors");
     w.beginArray();
     for (const auto& [ex_id, ex] : fw.executors) {
       w.beginObject();
-      w.key("id"); w.value(ex_id);
-      w.key("name"); w.value(ex.info.name());
-      w.key("framework_id"); w.value(fw_id);
-      w.key("container"); w.value(ex.container_id);
-      w.key("directory"); w.value(ex.directory);
-      w.key("pid"); w.value(static_cast<int64_t>(ex.pid));
+      w.key("id");
+      w.value(ex_id);
+      w.key("name");
+      w.value(ex.info.name());
+      w.key("framework_id");
+      w.value(fw_id);
+      w.key("container");
+      w.value(ex.container_id);
+      w.key("directory");
+      w.value(ex.directory);
+      w.key("pid");
+      w.value(static_cast<int64_t>(ex.pid));
       w.key("tasks");
       w.beginArray();
       for (const auto& [task_id, task] : ex.launched_tasks) {
@@ -216,10 +242,15 @@ http::Response Agent::stateJson() const {
       continue;  // back with new executors: listed above
     }
     w.beginObject();
-    w.key("id"); w.value(fw.id().value());
-    w.key("name"); w.value(fw.name());
-    w.key("user"); w.value(fw.user());
-    w.key("executors"); w.beginArray(); w.endArray();
+    w.key("id");
+    w.value(fw.id().value());
+    w.key("name");
+    w.value(fw.name());
+    w.key("user");
+    w.value(fw.user());
+    w.key("executors");
+    w.beginArray();
+    w.endArray();
     w.key("completed_executors");
     w.beginArray();
     for (const auto& done : completed_executors_) {

@@ -3,9 +3,10 @@
 #include <cstdlib>
 #include <iostream>
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
+#include <CLI/CLI.hpp>
 
+#include "common/json.h"
 #include "common/units.h"
 
 namespace plateau::flags {
@@ -20,7 +21,8 @@ struct FlagSet::Impl {
   CLI::App app;
   std::vector<Flag> flags;
   std::vector<std::unique_ptr<std::string>> raw;  // text of converted flags
-  Impl(std::string program, std::string description) : app(std::move(description), std::move(program)) {}
+  Impl(std::string program, std::string description)
+      : app(std::move(description), std::move(program)) {}
 };
 
 FlagSet::FlagSet(std::string program, std::string description)
@@ -61,7 +63,8 @@ void FlagSet::addDuration(const std::string& name, std::chrono::nanoseconds* tar
   std::string* text = impl_->raw.back().get();
   impl_->app.add_option("--" + name, *text, help + " (e.g. 500ms, 15secs, 2mins)")
       ->capture_default_str();
-  impl_->flags.push_back({name, [text] { return *text; }, [name, text, target]() -> Status {
+  impl_->flags.push_back({name, [text] { return *text; },
+                          [name, text, target]() -> Status {
                             auto d = parseDuration(*text);
                             if (!d) {
                               return {StatusCode::kInvalidArgument,
@@ -139,8 +142,24 @@ int exitCodeFor(const Status& status, const FlagSet& flags) {
     std::cout << flags.help();
     return 0;
   }
-  std::cerr << "Error: " << status.message() << "\n\n" << "Run with --help for the flags.\n";
+  std::cerr << "Error: " << status.message() << "\n\n"
+            << "Run with --help for the flags.\n";
   return 1;
+}
+
+std::string flagsJson(const std::vector<std::pair<std::string, std::string>>& values) {
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("flags");
+  w.beginObject();
+  for (const auto& [name, value] : values) {
+    w.key(name);
+    w.value(value);
+  }
+  w.endObject();
+  w.endObject();
+  return out;
 }
 
 }  // namespace plateau::flags

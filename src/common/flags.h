@@ -43,4 +43,7 @@ class FlagSet {
 // Prints the error or help and returns the exit code a main() should use, or -1 to go on.
 int exitCodeFor(const Status& status, const FlagSet& flags);
 
+// The /flags endpoint's body, as Mesos's master and agent serve it: {"flags": {"name": "value"}}.
+std::string flagsJson(const std::vector<std::pair<std::string, std::string>>& values);
+
 }  // namespace plateau::flags

@@ -3,6 +3,7 @@
 
 #include <fmt/format.h>
 
+#include "common/flags.h"
 #include "common/version.h"
 #include "master/webui.h"
 
@@ -30,8 +31,7 @@ void Master::checked(const Status& status) {
 }
 
 double Master::now() const {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 std::string Master::nextFrameworkId() {
@@ -86,8 +86,8 @@ Result<uint16_t> Master::start() {
     leader_ = info_;
     recover();
   } else {
-    log_->info("master_started id={} address={}:{} version={} zk={}", master_id_, flags_.ip,
-               *port, kVersion, flags_.zk);
+    log_->info("master_started id={} address={}:{} version={} zk={}", master_id_, flags_.ip, *port,
+               kVersion, flags_.zk);
     contend();
   }
   return port;
@@ -131,12 +131,15 @@ void Master::route(http::Request& request, http::Responder responder) {
     return legacyEndpoint(request, std::move(responder));
   }
   if (request.method != "GET" && request.method != "HEAD") {
-    if (path == "/master/state" || path == "/state" || path == "/health" ||
-        path == "/metrics/snapshot" || path == "/version") {
+    if (path == "/master/state" || path == "/state" || path == "/health" || path == "/flags" ||
+        path == "/master/flags" || path == "/metrics/snapshot" || path == "/version") {
       http::Response r = http::Response::text(405, "Expecting 'GET'");
       r.headers["allow"] = "GET";
       return responder.respond(std::move(r));
     }
+  }
+  if (path == "/flags" || path == "/master/flags") {
+    return responder.respond(http::Response::json(flags::flagsJson(flag_values_)));
   }
   if (path == "/health" || path == "/master/health") {
     return responder.respond(http::Response::text(200, ""));
