@@ -19,7 +19,9 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Resources to offer, e.g. 'cpus:4;mem:8192;ports:[31000-32000]' or JSON; "
           "anything not given is detected");
   set.add("attributes", &f.attributes, "Attributes, e.g. 'rack:r1;zone:a'");
-  set.add("launcher_dir", &f.launcher_dir, "Directory holding plateau-executor");
+  set.add("launcher_dir", &f.launcher_dir,
+          "Directory holding plateau-executor and plateau-fetcher (default: "
+          "<prefix>/libexec/plateau when installed, else the agent's own folder)");
   set.addDuration("executor_shutdown_grace_period", &f.executor_shutdown_grace_period,
                   "Time an executor gets to exit after SHUTDOWN before it is killed");
   set.addDuration("registration_backoff_factor", &f.registration_backoff_factor,
@@ -109,12 +111,10 @@ Status validateFlags(Flags& f) {
     return {StatusCode::kInvalidArgument, "Flag '--master' is required (e.g. 127.0.0.1:5050)"};
   }
   if (f.status_update_retry_interval <= std::chrono::nanoseconds(0)) {
-    return {StatusCode::kInvalidArgument,
-            "Flag '--status_update_retry_interval' must be positive"};
+    return {StatusCode::kInvalidArgument, "Flag '--status_update_retry_interval' must be positive"};
   }
   if (f.recover != "reconnect" && f.recover != "cleanup") {
-    return {StatusCode::kInvalidArgument,
-            "Flag '--recover' must be 'reconnect' or 'cleanup'"};
+    return {StatusCode::kInvalidArgument, "Flag '--recover' must be 'reconnect' or 'cleanup'"};
   }
   if (Status s = validateContainerizerOptions(containerizerOptions(f)); !s.isOk()) {
     return s;

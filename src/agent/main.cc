@@ -62,9 +62,14 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "Error: cannot create '--work_dir' {}: {}\n", flags.work_dir, ec.message());
     return 1;
   }
+  // Mesos's --launcher_dir; by default the installed layout (<prefix>/bin/plateau-agent beside
+  // <prefix>/libexec/plateau/plateau-executor), else this binary's own folder (a build tree).
   std::string launcher_dir = flags.launcher_dir;
   if (launcher_dir.empty()) {
-    launcher_dir = std::filesystem::canonical("/proc/self/exe", ec).parent_path().string();
+    auto self = std::filesystem::canonical("/proc/self/exe", ec).parent_path();
+    auto installed = self.parent_path() / "libexec" / "plateau";
+    launcher_dir = std::filesystem::exists(installed / "plateau-executor", ec) ? installed.string()
+                                                                               : self.string();
   }
   std::string executor_path = launcher_dir + "/plateau-executor";
 
