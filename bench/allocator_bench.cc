@@ -47,7 +47,8 @@ Cluster makeCluster(int agents, int frameworks) {
   }
   for (int i = 0; i < agents; ++i) {
     const auto& user = framework_ids[static_cast<size_t>(i % frameworks)];
-    if (!cluster.allocator->addAgent(fmt::format("agent-{:06}", i), total, {{user, "*", used}}).isOk()) {
+    if (!cluster.allocator->addAgent(fmt::format("agent-{:06}", i), total, {{user, "*", used}})
+             .isOk()) {
       std::abort();
     }
   }
@@ -57,8 +58,8 @@ Cluster makeCluster(int agents, int frameworks) {
 void declineAll(Cluster& cluster, const std::vector<Offer>& offers) {
   for (const Offer& offer : offers) {
     if (!cluster.allocator
-             ->recoverResources(offer.framework_id, offer.role, offer.agent_id, offer.resources, kForever,
-                                cluster.now)
+             ->recoverResources(offer.framework_id, offer.role, offer.agent_id, offer.resources,
+                                kForever, cluster.now)
              .isOk()) {
       std::abort();
     }
@@ -146,7 +147,8 @@ void BM_FrameworkJoinsSettledCluster(benchmark::State& state) {
   int joined = 0;
   size_t offers = 0;
   for (auto _ : state) {
-    if (!cluster.allocator->addFramework(fmt::format("joiner-{}", joined++), {.roles = {"*"}}).isOk()) {
+    if (!cluster.allocator->addFramework(fmt::format("joiner-{}", joined++), {.roles = {"*"}})
+             .isOk()) {
       std::abort();
     }
     const auto start = Clock::now();
@@ -211,7 +213,8 @@ Cluster makeRolesCluster(int agents, int frameworks, int roles, bool nested, boo
   std::vector<std::pair<std::string, std::string>> framework_ids;
   for (int i = 0; i < frameworks; ++i) {
     framework_ids.emplace_back(fmt::format("framework-{:05}", i), roleName(i % roles));
-    if (!cluster.allocator->addFramework(framework_ids.back().first, {.roles = {roleName(i % roles)}})
+    if (!cluster.allocator
+             ->addFramework(framework_ids.back().first, {.roles = {roleName(i % roles)}})
              .isOk()) {
       std::abort();
     }
@@ -219,12 +222,12 @@ Cluster makeRolesCluster(int agents, int frameworks, int roles, bool nested, boo
   for (int i = 0; i < agents; ++i) {
     const auto& [user, role] = framework_ids[static_cast<size_t>(i % frameworks)];
     const std::string text =
-        reserved ? fmt::format("cpus:12;mem:2048;disk:2048;ports:[31000-32000];cpus({0}):12;"
-                               "mem({0}):2048;disk({0}):2048",
-                               roleName(i % roles))
+        reserved ? fmt::format(
+                       "cpus:12;mem:2048;disk:2048;ports:[31000-32000];cpus({0}):12;"
+                       "mem({0}):2048;disk({0}):2048",
+                       roleName(i % roles))
                  : std::string("cpus:24;mem:4096;disk:4096;ports:[31000-32000]");
-    const Resources used =
-        Resources::parse("cpus:8;mem:1014;disk:512;ports:[31000-31015]").value();
+    const Resources used = Resources::parse("cpus:8;mem:1014;disk:512;ports:[31000-31015]").value();
     if (!cluster.allocator
              ->addAgent(fmt::format("agent-{:06}", i), Resources::parse(text).value(),
                         {{user, role, used}})
@@ -273,7 +276,8 @@ void BM_LargeAndSmallQuota(benchmark::State& state) {
     auto& allocator = *cluster.allocator;
     for (int i = 0; i < small; ++i) {
       const std::string role = fmt::format("small-{}", i);
-      if (!allocator.setQuota(role, Quota{Resources::parse("cpus:1;mem:1024;disk:1024").value(), {}})
+      if (!allocator
+               .setQuota(role, Quota{Resources::parse("cpus:1;mem:1024;disk:1024").value(), {}})
                .isOk() ||
           !allocator.addFramework(fmt::format("fw-small-{}", i), {.roles = {role}}).isOk()) {
         std::abort();
@@ -281,7 +285,8 @@ void BM_LargeAndSmallQuota(benchmark::State& state) {
     }
     for (int i = 0; i < large; ++i) {
       const std::string role = fmt::format("large-{}", i);
-      if (!allocator.setQuota(role, Quota{Resources::parse("cpus:4;mem:4096;disk:4096").value(), {}})
+      if (!allocator
+               .setQuota(role, Quota{Resources::parse("cpus:4;mem:4096;disk:4096").value(), {}})
                .isOk() ||
           !allocator.addFramework(fmt::format("fw-large-{}", i), {.roles = {role}}).isOk()) {
         std::abort();
@@ -320,10 +325,10 @@ void BM_NonQuotaVsQuota(benchmark::State& state) {
           std::abort();
         }
       }
-      if (quota && !allocator
-                        .setQuota(role, Quota{Resources::parse("cpus:4;mem:4096;disk:4096").value(),
-                                              {}})
-                        .isOk()) {
+      if (quota &&
+          !allocator
+               .setQuota(role, Quota{Resources::parse("cpus:4;mem:4096;disk:4096").value(), {}})
+               .isOk()) {
         std::abort();
       }
     }

@@ -1,22 +1,22 @@
 // End-to-end tiny-task throughput: tasks/s from launch to TASK_FINISHED for `true` on one
 // local agent, printed beside the raw fork+exec+wait rate of /bin/true measured in the same run.
 
-#include <fcntl.h>
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <sys/resource.h>
 
 #include <chrono>
-#include <fstream>
-#include <sstream>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -119,9 +119,10 @@ int main(int argc, char** argv) {
   std::filesystem::create_directories(dir);
   http::Endpoint master{"127.0.0.1", pickPort()};
   http::Endpoint agent{"127.0.0.1", pickPort()};
-  std::vector<std::string> master_args = {bin_dir + "/plateau-master", "--ip=127.0.0.1",
-                            fmt::format("--port={}", master.port), "--work_dir=" + dir + "/m",
-                            "--allocation_interval=50ms", "--logging_level=warning"};
+  std::vector<std::string> master_args = {
+      bin_dir + "/plateau-master",           "--ip=127.0.0.1",
+      fmt::format("--port={}", master.port), "--work_dir=" + dir + "/m",
+      "--allocation_interval=50ms",          "--logging_level=warning"};
   if (const char* wrap = std::getenv("PLATEAU_BENCH_WRAP_MASTER")) {
     master_args.insert(master_args.begin(), {"/usr/bin/valgrind", wrap});
   }
@@ -149,12 +150,13 @@ int main(int argc, char** argv) {
   Clock::time_point first_launch, last_finish;
   auto send = [&](scheduler::Call call) {
     call.mutable_framework_id()->set_value(framework_id);
-    client.fetch(master,
-                {.method = "POST", .path = "/api/v1/scheduler",
-                 .headers = {{"content-type", http::kProtobufMediaType},
-                             {"mesos-stream-id", stream_id}},
-                 .body = call.SerializeAsString()},
-                10s, [](Result<http::Response>) {});
+    client.fetch(
+        master,
+        {.method = "POST",
+         .path = "/api/v1/scheduler",
+         .headers = {{"content-type", http::kProtobufMediaType}, {"mesos-stream-id", stream_id}},
+         .body = call.SerializeAsString()},
+        10s, [](Result<http::Response>) {});
   };
   auto task_resources = *Resources::parse("cpus:0.1;mem:16");
   scheduler::Call subscribe;
@@ -163,7 +165,8 @@ int main(int argc, char** argv) {
   subscribe.mutable_subscribe()->mutable_framework_info()->set_name("e2e-bench");
   auto stream = http::StreamingCall::open(
       loop, master,
-      {.method = "POST", .path = "/api/v1/scheduler",
+      {.method = "POST",
+       .path = "/api/v1/scheduler",
        .headers = {{"content-type", http::kProtobufMediaType},
                    {"accept", http::kProtobufMediaType}},
        .body = subscribe.SerializeAsString()},
@@ -227,7 +230,8 @@ int main(int argc, char** argv) {
                  }
                  if (s.state() == v1::TASK_FINISHED) finished++;
                  if (s.state() == v1::TASK_FAILED || s.state() == v1::TASK_LOST ||
-                     s.state() == v1::TASK_ERROR) failed++;
+                     s.state() == v1::TASK_ERROR)
+                   failed++;
                  if (finished + failed >= tasks) {
                    last_finish = Clock::now();
                    loop.stop();

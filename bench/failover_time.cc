@@ -57,9 +57,10 @@ TEST(FailoverBench, LeaderDeathToServingAndToAllAgentsBack) {
         },
         30s));
   }
-  fmt::print("conditions: 3 masters, {} agents, --zk_session_timeout=1secs, ZooKeeper tickTime "
-             "100 ms, loopback, polling every 20 ms\n",
-             kAgents);
+  fmt::print(
+      "conditions: 3 masters, {} agents, --zk_session_timeout=1secs, ZooKeeper tickTime "
+      "100 ms, loopback, polling every 20 ms\n",
+      kAgents);
   report("leader killed -> new leader serving", serving);
   report("leader killed -> all agents re-registered", agents_back);
 }

@@ -76,8 +76,8 @@ class ExampleScheduler : public mesos::Scheduler {
     }
   }
 
-  void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID&,
-                        const mesos::SlaveID&, const std::string&) override {}
+  void frameworkMessage(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
+                        const std::string&) override {}
   void slaveLost(mesos::SchedulerDriver*, const mesos::SlaveID&) override {}
   void executorLost(mesos::SchedulerDriver*, const mesos::ExecutorID&, const mesos::SlaveID&,
                     int) override {}

@@ -77,7 +77,8 @@ class PyScheduler : public mesos::Scheduler {
 
   void registered(mesos::SchedulerDriver* d, const mesos::FrameworkID& id,
                   const mesos::MasterInfo& info) override {
-    call(d, "registered", [&] { return bytesOf(id); }, [&] { return bytesOf(info); });
+    call(
+        d, "registered", [&] { return bytesOf(id); }, [&] { return bytesOf(info); });
   }
   void reregistered(mesos::SchedulerDriver* d, const mesos::MasterInfo& info) override {
     call(d, "reregistered", [&] { return bytesOf(info); });
@@ -100,16 +101,18 @@ class PyScheduler : public mesos::Scheduler {
   }
   void frameworkMessage(mesos::SchedulerDriver* d, const mesos::ExecutorID& executor_id,
                         const mesos::SlaveID& slave_id, const std::string& data) override {
-    call(d, "frameworkMessage", [&] { return bytesOf(executor_id); },
-         [&] { return bytesOf(slave_id); }, [&] { return py::bytes(data); });
+    call(
+        d, "frameworkMessage", [&] { return bytesOf(executor_id); },
+        [&] { return bytesOf(slave_id); }, [&] { return py::bytes(data); });
   }
   void slaveLost(mesos::SchedulerDriver* d, const mesos::SlaveID& id) override {
     call(d, "slaveLost", [&] { return bytesOf(id); });
   }
   void executorLost(mesos::SchedulerDriver* d, const mesos::ExecutorID& executor_id,
                     const mesos::SlaveID& slave_id, int status) override {
-    call(d, "executorLost", [&] { return bytesOf(executor_id); },
-         [&] { return bytesOf(slave_id); }, [&] { return py::int_(status); });
+    call(
+        d, "executorLost", [&] { return bytesOf(executor_id); }, [&] { return bytesOf(slave_id); },
+        [&] { return py::int_(status); });
   }
   void error(mesos::SchedulerDriver* d, const std::string& message) override {
     call(d, "error", [&] { return py::str(message); });
@@ -118,7 +121,8 @@ class PyScheduler : public mesos::Scheduler {
  private:
   template <class... Make>
   void call(mesos::SchedulerDriver* d, const char* name, Make&&... make) {
-    callPython(proxy_, name, [d] { d->abort(); }, std::forward<Make>(make)...);
+    callPython(
+        proxy_, name, [d] { d->abort(); }, std::forward<Make>(make)...);
   }
 
   py::object proxy_;
@@ -176,8 +180,9 @@ class PyExecutor : public mesos::Executor {
 
   void registered(mesos::ExecutorDriver* d, const mesos::ExecutorInfo& executor,
                   const mesos::FrameworkInfo& framework, const mesos::SlaveInfo& slave) override {
-    call(d, "registered", [&] { return bytesOf(executor); }, [&] { return bytesOf(framework); },
-         [&] { return bytesOf(slave); });
+    call(
+        d, "registered", [&] { return bytesOf(executor); }, [&] { return bytesOf(framework); },
+        [&] { return bytesOf(slave); });
   }
   void reregistered(mesos::ExecutorDriver* d, const mesos::SlaveInfo& slave) override {
     call(d, "reregistered", [&] { return bytesOf(slave); });
@@ -200,7 +205,8 @@ class PyExecutor : public mesos::Executor {
  private:
   template <class... Make>
   void call(mesos::ExecutorDriver* d, const char* name, Make&&... make) {
-    callPython(proxy_, name, [d] { d->abort(); }, std::forward<Make>(make)...);
+    callPython(
+        proxy_, name, [d] { d->abort(); }, std::forward<Make>(make)...);
   }
 
   py::object proxy_;
@@ -256,84 +262,101 @@ PYBIND11_MODULE(_mesos, m) {
   py::class_<S>(m, "SchedulerDriverImpl")
       .def(py::init<py::object, std::string, std::string, bool>())
       .def("close", &S::close)
-      .def("start", [](S& s) { return static_cast<int>(s.d().start()); }, Release())
-      .def("stop", [](S& s, bool failover) { return static_cast<int>(s.d().stop(failover)); },
-           Release())
-      .def("abort", [](S& s) { return static_cast<int>(s.d().abort()); }, Release())
+      .def(
+          "start", [](S& s) { return static_cast<int>(s.d().start()); }, Release())
+      .def(
+          "stop", [](S& s, bool failover) { return static_cast<int>(s.d().stop(failover)); },
+          Release())
+      .def(
+          "abort", [](S& s) { return static_cast<int>(s.d().abort()); }, Release())
       .def("join", &S::join)
       .def("run", &S::run)
-      .def("requestResources",
-           [](S& s, const std::vector<std::string>& requests) {
-             return static_cast<int>(s.d().requestResources(parseAll<mesos::Request>(requests)));
-           },
-           Release())
-      .def("launchTasks",
-           [](S& s, const std::vector<std::string>& offer_ids,
-              const std::vector<std::string>& tasks, const std::string& filters) {
-             return static_cast<int>(s.d().launchTasks(parseAll<mesos::OfferID>(offer_ids),
-                                                       parseAll<mesos::TaskInfo>(tasks),
-                                                       parse<mesos::Filters>(filters)));
-           },
-           Release())
-      .def("killTask",
-           [](S& s, const std::string& id) {
-             return static_cast<int>(s.d().killTask(parse<mesos::TaskID>(id)));
-           },
-           Release())
-      .def("acceptOffers",
-           [](S& s, const std::vector<std::string>& offer_ids,
-              const std::vector<std::string>& operations, const std::string& filters) {
-             return static_cast<int>(
-                 s.d().acceptOffers(parseAll<mesos::OfferID>(offer_ids),
-                                    parseAll<mesos::Offer::Operation>(operations),
-                                    parse<mesos::Filters>(filters)));
-           },
-           Release())
-      .def("declineOffer",
-           [](S& s, const std::string& id, const std::string& filters) {
-             return static_cast<int>(
-                 s.d().declineOffer(parse<mesos::OfferID>(id), parse<mesos::Filters>(filters)));
-           },
-           Release())
-      .def("reviveOffers", [](S& s) { return static_cast<int>(s.d().reviveOffers()); }, Release())
-      .def("suppressOffers", [](S& s) { return static_cast<int>(s.d().suppressOffers()); },
-           Release())
-      .def("acknowledgeStatusUpdate",
-           [](S& s, const std::string& status) {
-             return static_cast<int>(
-                 s.d().acknowledgeStatusUpdate(parse<mesos::TaskStatus>(status)));
-           },
-           Release())
-      .def("sendFrameworkMessage",
-           [](S& s, const std::string& executor_id, const std::string& slave_id,
-              const std::string& data) {
-             return static_cast<int>(s.d().sendFrameworkMessage(
-                 parse<mesos::ExecutorID>(executor_id), parse<mesos::SlaveID>(slave_id), data));
-           },
-           Release())
-      .def("reconcileTasks",
-           [](S& s, const std::vector<std::string>& statuses) {
-             return static_cast<int>(s.d().reconcileTasks(parseAll<mesos::TaskStatus>(statuses)));
-           },
-           Release());
+      .def(
+          "requestResources",
+          [](S& s, const std::vector<std::string>& requests) {
+            return static_cast<int>(s.d().requestResources(parseAll<mesos::Request>(requests)));
+          },
+          Release())
+      .def(
+          "launchTasks",
+          [](S& s, const std::vector<std::string>& offer_ids, const std::vector<std::string>& tasks,
+             const std::string& filters) {
+            return static_cast<int>(s.d().launchTasks(parseAll<mesos::OfferID>(offer_ids),
+                                                      parseAll<mesos::TaskInfo>(tasks),
+                                                      parse<mesos::Filters>(filters)));
+          },
+          Release())
+      .def(
+          "killTask",
+          [](S& s, const std::string& id) {
+            return static_cast<int>(s.d().killTask(parse<mesos::TaskID>(id)));
+          },
+          Release())
+      .def(
+          "acceptOffers",
+          [](S& s, const std::vector<std::string>& offer_ids,
+             const std::vector<std::string>& operations, const std::string& filters) {
+            return static_cast<int>(s.d().acceptOffers(
+                parseAll<mesos::OfferID>(offer_ids), parseAll<mesos::Offer::Operation>(operations),
+                parse<mesos::Filters>(filters)));
+          },
+          Release())
+      .def(
+          "declineOffer",
+          [](S& s, const std::string& id, const std::string& filters) {
+            return static_cast<int>(
+                s.d().declineOffer(parse<mesos::OfferID>(id), parse<mesos::Filters>(filters)));
+          },
+          Release())
+      .def(
+          "reviveOffers", [](S& s) { return static_cast<int>(s.d().reviveOffers()); }, Release())
+      .def(
+          "suppressOffers", [](S& s) { return static_cast<int>(s.d().suppressOffers()); },
+          Release())
+      .def(
+          "acknowledgeStatusUpdate",
+          [](S& s, const std::string& status) {
+            return static_cast<int>(
+                s.d().acknowledgeStatusUpdate(parse<mesos::TaskStatus>(status)));
+          },
+          Release())
+      .def(
+          "sendFrameworkMessage",
+          [](S& s, const std::string& executor_id, const std::string& slave_id,
+             const std::string& data) {
+            return static_cast<int>(s.d().sendFrameworkMessage(
+                parse<mesos::ExecutorID>(executor_id), parse<mesos::SlaveID>(slave_id), data));
+          },
+          Release())
+      .def(
+          "reconcileTasks",
+          [](S& s, const std::vector<std::string>& statuses) {
+            return static_cast<int>(s.d().reconcileTasks(parseAll<mesos::TaskStatus>(statuses)));
+          },
+          Release());
 
   using E = ExecutorDriverImpl;
   py::class_<E>(m, "ExecutorDriverImpl")
       .def(py::init<py::object>())
       .def("close", &E::close)
-      .def("start", [](E& e) { return static_cast<int>(e.d().start()); }, Release())
-      .def("stop", [](E& e) { return static_cast<int>(e.d().stop()); }, Release())
-      .def("abort", [](E& e) { return static_cast<int>(e.d().abort()); }, Release())
+      .def(
+          "start", [](E& e) { return static_cast<int>(e.d().start()); }, Release())
+      .def(
+          "stop", [](E& e) { return static_cast<int>(e.d().stop()); }, Release())
+      .def(
+          "abort", [](E& e) { return static_cast<int>(e.d().abort()); }, Release())
       .def("join", &E::join)
       .def("run", &E::run)
-      .def("sendStatusUpdate",
-           [](E& e, const std::string& status) {
-             return static_cast<int>(e.d().sendStatusUpdate(parse<mesos::TaskStatus>(status)));
-           },
-           Release())
-      .def("sendFrameworkMessage",
-           [](E& e, const std::string& data) {
-             return static_cast<int>(e.d().sendFrameworkMessage(data));
-           },
-           Release());
+      .def(
+          "sendStatusUpdate",
+          [](E& e, const std::string& status) {
+            return static_cast<int>(e.d().sendStatusUpdate(parse<mesos::TaskStatus>(status)));
+          },
+          Release())
+      .def(
+          "sendFrameworkMessage",
+          [](E& e, const std::string& data) {
+            return static_cast<int>(e.d().sendFrameworkMessage(data));
+          },
+          Release());
 }

@@ -34,9 +34,9 @@ Result<uint16_t> Agent::start() {
   if (flags_.master.starts_with("zk://")) {
     auto url = zk::Url::parse(flags_.master);
     if (!url) {
-      return std::unexpected(Status(StatusCode::kInvalidArgument,
-                                    fmt::format("Invalid value for flag '--master': {}",
-                                                url.error().message())));
+      return std::unexpected(
+          Status(StatusCode::kInvalidArgument,
+                 fmt::format("Invalid value for flag '--master': {}", url.error().message())));
     }
     detector_ = std::make_unique<zk::LeaderDetector>(
         loop_, *url, std::chrono::seconds(10),
@@ -44,9 +44,9 @@ Result<uint16_t> Agent::start() {
   } else {
     auto master = http::Endpoint::parse(flags_.master, 5050);
     if (!master) {
-      return std::unexpected(Status(StatusCode::kInvalidArgument,
-                                    fmt::format("Invalid value for flag '--master': {}",
-                                                master.error().message())));
+      return std::unexpected(
+          Status(StatusCode::kInvalidArgument,
+                 fmt::format("Invalid value for flag '--master': {}", master.error().message())));
     }
     master_ = *master;
     master_known_ = true;
@@ -63,9 +63,8 @@ Result<uint16_t> Agent::start() {
     return port;
   }
   info_.set_port(*port);
-  start_time_ = std::chrono::duration<double>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+  start_time_ =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
   loop_.onSignal(SIGCHLD, [this](int) {
     for (auto [pid, status] : reapChildren()) {
       onChildExit(pid, status);
@@ -164,8 +163,7 @@ std::vector<Attachment> Agent::sandboxes() const {
     out.push_back(
         {fmt::format("/frameworks/{}/executors/{}/runs/latest", fw_id, ex_id), directory});
     if (!container_id.empty()) {
-      out.push_back({fmt::format("/frameworks/{}/executors/{}/runs/{}", fw_id, ex_id,
-                                 container_id),
+      out.push_back({fmt::format("/frameworks/{}/executors/{}/runs/{}", fw_id, ex_id, container_id),
                      directory});
     }
   };

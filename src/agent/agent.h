@@ -48,7 +48,7 @@ class Cache;
 namespace gpu {
 class Allocator;
 struct Device;
-}
+}  // namespace gpu
 
 struct Executor {
   enum class State { kLaunching, kRunning, kTerminating };
@@ -99,8 +99,8 @@ struct Framework {
 struct UpdateStream {
   std::string framework_id;
   std::string executor_id;
-  bool checkpoint = false;              // its framework checkpoints: updates and acks on disk
-  std::set<std::string> acknowledged;   // uuids the scheduler acknowledged
+  bool checkpoint = false;             // its framework checkpoints: updates and acks on disk
+  std::set<std::string> acknowledged;  // uuids the scheduler acknowledged
   std::deque<v1::TaskStatus> pending;
   v1::TaskState latest = v1::TASK_STAGING;
   EventLoop::TimerId retry_timer = 0;
@@ -250,8 +250,8 @@ class Agent {
   UuidGenerator uuids_;
   std::unique_ptr<http::Server> server_;
   http::Endpoint master_;
-  bool master_known_ = false;                      // false while ZooKeeper names no leader
-  std::unique_ptr<zk::LeaderDetector> detector_;   // with --master=zk://...
+  bool master_known_ = false;                     // false while ZooKeeper names no leader
+  std::unique_ptr<zk::LeaderDetector> detector_;  // with --master=zk://...
   http::Client client_;
   std::shared_ptr<http::StreamingCall> master_stream_;
   recordio::Decoder master_decoder_;
@@ -264,7 +264,7 @@ class Agent {
 
   std::unordered_map<std::string, Framework> frameworks_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)
-  std::unordered_map<std::string, UpdateStream> updates_;                 // key: fw + '/' + task
+  std::unordered_map<std::string, UpdateStream> updates_;                // key: fw + '/' + task
   Checkpoint checkpoint_;
   std::unique_ptr<Containerizer> containerizer_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> recovered_pids_;

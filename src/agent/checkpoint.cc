@@ -226,8 +226,7 @@ Status Checkpoint::appendUpdate(const std::string& framework_id, const std::stri
 
 Status Checkpoint::appendAck(const std::string& framework_id, const std::string& executor_id,
                              const std::string& task_id, const std::string& uuid) const {
-  return appendRecord(taskDir(framework_id, executor_id, task_id),
-                      encodeRecord(kAckRecord, uuid));
+  return appendRecord(taskDir(framework_id, executor_id, task_id), encodeRecord(kAckRecord, uuid));
 }
 
 void Checkpoint::removeTask(const std::string& framework_id, const std::string& executor_id,
@@ -268,8 +267,7 @@ RecoveredState Checkpoint::recover(std::vector<std::string>* errors) const {
       continue;
     }
     std::error_code ec2;
-    for (const auto& ex_entry :
-         fs::directory_iterator(fw_entry.path() / "executors", ec2)) {
+    for (const auto& ex_entry : fs::directory_iterator(fw_entry.path() / "executors", ec2)) {
       RecoveredExecutor executor;
       auto run = readFile(ex_entry.path() / "run");
       if (!readMessage(ex_entry.path() / "executor.info", &executor.info) || !run) {

@@ -88,8 +88,8 @@ Result<google::protobuf::RepeatedPtrField<mesos::v1::Attribute>> parseAttributes
     } else if (value.size() > 2 && value.front() == '[' && value.back() == ']') {
       auto ranges = Resources::parse("r:" + value);
       if (!ranges) {
-        return invalidArgument(fmt::format("Invalid value for flag '--attributes': {}",
-                                           ranges.error().message()));
+        return invalidArgument(
+            fmt::format("Invalid value for flag '--attributes': {}", ranges.error().message()));
       }
       a->set_type(mesos::v1::Value::RANGES);
       Ranges parsed = ranges->ranges("r");

@@ -135,8 +135,8 @@ void Agent::startExecutorProcess(Framework& framework, Executor& executor) {
   spec.working_dir = executor.directory;
   spec.stdout_path = (dir / "stdout").string();
   spec.stderr_path = (dir / "stderr").string();
-  auto pid = containerizer_->launch(containerConfig(executor), spec,
-                                    executorUser(framework, executor));
+  auto pid =
+      containerizer_->launch(containerConfig(executor), spec, executorUser(framework, executor));
   if (!pid) {
     executor.termination_reason = v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED;
     executor.termination_message = "Failed to launch container: " + pid.error().message();
@@ -146,10 +146,10 @@ void Agent::startExecutorProcess(Framework& framework, Executor& executor) {
   pids_[*pid] = {fw_id, ex_id};
   isolateGpus(executor);
   if (framework.info.checkpoint()) {
-    checkpointed(checkpoint_.writeExecutor(fw_id, executor.info, executor.container_id,
-                                           executor.directory, executor.pid,
-                                           executor.command_executor),
-                 "executor");
+    checkpointed(
+        checkpoint_.writeExecutor(fw_id, executor.info, executor.container_id, executor.directory,
+                                  executor.pid, executor.command_executor),
+        "executor");
   }
   executors_launched_++;
   log_->info("executor_launched framework_id={} executor_id={} pid={} sandbox={}", fw_id, ex_id,
@@ -207,9 +207,9 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
       *status.mutable_executor_id() = call.executor_id();
       *status.mutable_agent_id() = info_.id();
       if (!status.has_timestamp()) {
-        status.set_timestamp(std::chrono::duration<double>(
-                                 std::chrono::system_clock::now().time_since_epoch())
-                                 .count());
+        status.set_timestamp(
+            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+                .count());
       }
       applyLimitation(*executor, &status);
       executor->task_states[status.task_id().value()] = status.state();
@@ -395,9 +395,8 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
     }
     bool killed = executor.state == Executor::State::kTerminating;
     if (executor.termination_reason) {
-      statusUpdate(framework_id,
-                   agentStatus(task_id, v1::TASK_FAILED, *executor.termination_reason,
-                               executor.termination_message, executor_id));
+      statusUpdate(framework_id, agentStatus(task_id, v1::TASK_FAILED, *executor.termination_reason,
+                                             executor.termination_message, executor_id));
       continue;
     }
     statusUpdate(framework_id,

@@ -275,9 +275,10 @@ void Agent::isolateGpus(const Executor& executor) {
     log_->info("gpu_devices_confined container_id={} cgroup={}", executor.container_id, *dir);
   } else if (!gpu_isolation_warned_) {
     gpu_isolation_warned_ = true;
-    log_->warn("gpu_devices_not_confined error=\"{}\" (CUDA_VISIBLE_DEVICES still names each "
-               "container's GPUs)",
-               dir.error().message());
+    log_->warn(
+        "gpu_devices_not_confined error=\"{}\" (CUDA_VISIBLE_DEVICES still names each "
+        "container's GPUs)",
+        dir.error().message());
   }
 }
 

@@ -31,8 +31,8 @@ struct FileEntry {
   std::string path;
   int64_t nlink = 0;
   uint64_t size = 0;
-  int64_t mtime = 0;   // seconds
-  uint32_t mode = 0;   // st_mode
+  int64_t mtime = 0;  // seconds
+  uint32_t mode = 0;  // st_mode
   std::string uid;
   std::string gid;
 };

@@ -38,16 +38,16 @@ struct Flags {
   std::chrono::nanoseconds container_disk_watch_interval = 15s;
   bool switch_user = true;
   // Fetcher (src/agent/fetcher.h).
-  std::string frameworks_home;                       // prefix for relative URIs
+  std::string frameworks_home;  // prefix for relative URIs
   std::string fetcher_cache_dir = "/tmp/plateau/fetch";
-  std::string fetcher_cache_size = "2GB";            // bytes, e.g. 512MB
-  uint64_t fetcher_cache_bytes = 0;                  // fetcher_cache_size parsed by validateFlags
+  std::string fetcher_cache_size = "2GB";  // bytes, e.g. 512MB
+  uint64_t fetcher_cache_bytes = 0;        // fetcher_cache_size parsed by validateFlags
   std::chrono::nanoseconds fetcher_stall_timeout = 1min;
   // GPUs (src/agent/gpu/gpu.h).
   std::string nvidia_gpu_devices;  // "0,1": the GPU indices to offer (with --resources=gpus:N)
   std::string gpu_device_source;   // hidden: a program that plays nvidia-smi (tests)
-  std::string log_dir;  // empty: no log file
-  bool quiet = false;   // no log lines on stderr
+  std::string log_dir;             // empty: no log file
+  bool quiet = false;              // no log lines on stderr
 };
 
 struct ContainerizerOptions;

@@ -18,9 +18,9 @@ void Agent::onLeader(std::optional<std::string> master_info_json) {
     master_known_ = false;
     return;
   }
-  http::Endpoint leader{info.address().ip().empty() ? info.address().hostname()
-                                                    : info.address().ip(),
-                        static_cast<uint16_t>(info.address().port())};
+  http::Endpoint leader{
+      info.address().ip().empty() ? info.address().hostname() : info.address().ip(),
+      static_cast<uint16_t>(info.address().port())};
   bool changed = !master_known_ || leader.toString() != master_.toString();
   master_ = leader;
   master_known_ = true;
@@ -175,19 +175,18 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
       double interval = r.has_heartbeat_interval_seconds() ? r.heartbeat_interval_seconds() : 5;
       auto period = std::chrono::nanoseconds(static_cast<int64_t>(std::max(interval, 0.1) * 1e9));
       heartbeat_timer_ = loop_.every(period, [this, period] {
-            // The master pings every two periods: six silent periods mean it is gone (hung, or
-            // the network between us is), even though the connection looks open.
-            if (std::chrono::steady_clock::now() - last_master_event_ > 6 * period &&
-                master_stream_) {
-              master_stream_->cancel();
-              onMasterClosed(Status(StatusCode::kUnavailable, "no heartbeat from the master"));
-              return;
-            }
-            internal::AgentCall call;
-            call.set_type(internal::AgentCall::HEARTBEAT);
-            *call.mutable_agent_id() = info_.id();
-            callMaster(call);
-          });
+        // The master pings every two periods: six silent periods mean it is gone (hung, or
+        // the network between us is), even though the connection looks open.
+        if (std::chrono::steady_clock::now() - last_master_event_ > 6 * period && master_stream_) {
+          master_stream_->cancel();
+          onMasterClosed(Status(StatusCode::kUnavailable, "no heartbeat from the master"));
+          return;
+        }
+        internal::AgentCall call;
+        call.set_type(internal::AgentCall::HEARTBEAT);
+        *call.mutable_agent_id() = info_.id();
+        callMaster(call);
+      });
       // Updates still waiting for acknowledgement go out again on the new connection.
       for (auto& [key, stream] : updates_) {
         forwardUpdate(key);
@@ -260,8 +259,7 @@ void Agent::runTask(const internal::AgentEvent::RunTask& run) {
   if (framework.info.checkpoint() && framework_changed) {
     checkpointed(checkpoint_.writeFramework(framework.info), "framework");
   }
-  v1::ExecutorInfo info =
-      run.has_executor() ? run.executor() : commandExecutorInfo(task, fw_id);
+  v1::ExecutorInfo info = run.has_executor() ? run.executor() : commandExecutorInfo(task, fw_id);
   const std::string& executor_id = info.executor_id().value();
   auto [it, inserted] = framework.executors.try_emplace(executor_id);
   Executor& executor = it->second;

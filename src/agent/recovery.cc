@@ -93,8 +93,7 @@ void Agent::recover() {
   log_->info("agent_recovered agent_id={} frameworks={} executors={} gone={}", *state.agent_id,
              state.frameworks.size(), executors, dead.size());
   for (const auto& [fw_id, ex_id] : dead) {
-    executorTerminated(fw_id, ex_id, "Executor terminated while the agent was down",
-                       std::nullopt);
+    executorTerminated(fw_id, ex_id, "Executor terminated while the agent was down", std::nullopt);
   }
   if (!recovered_pids_.empty()) {
     recovered_poll_timer_ = loop_.every(200ms, [this] { pollRecoveredExecutors(); });
@@ -154,16 +153,15 @@ void Agent::recoverExecutor(const v1::FrameworkInfo& framework_info,
   recovered_pids_[recovered.pid] = {fw_id, ex_id};
   log_->info("executor_recovered framework_id={} executor_id={} pid={} tasks={}", fw_id, ex_id,
              recovered.pid, executor.launched_tasks.size());
-  executor.registration_timer =
-      loop_.after(flags_.executor_reregistration_timeout, [this, fw_id, ex_id] {
-        Executor* e = findExecutor(fw_id, ex_id);
-        if (e != nullptr && e->state == Executor::State::kLaunching) {
-          e->registration_timer = 0;
-          log_->warn("executor_reregistration_timeout framework_id={} executor_id={}", fw_id,
-                     ex_id);
-          signalTree(e->pid, SIGKILL);
-        }
-      });
+  executor.registration_timer = loop_.after(flags_.executor_reregistration_timeout, [this, fw_id,
+                                                                                     ex_id] {
+    Executor* e = findExecutor(fw_id, ex_id);
+    if (e != nullptr && e->state == Executor::State::kLaunching) {
+      e->registration_timer = 0;
+      log_->warn("executor_reregistration_timeout framework_id={} executor_id={}", fw_id, ex_id);
+      signalTree(e->pid, SIGKILL);
+    }
+  });
 }
 
 void Agent::pollRecoveredExecutors() {

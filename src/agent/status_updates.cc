@@ -49,11 +49,20 @@ void Agent::statusUpdate(const std::string& framework_id, v1::TaskStatus status)
     return;
   }
   switch (status.state()) {
-    case v1::TASK_FINISHED: tasks_finished_++; break;
-    case v1::TASK_FAILED: tasks_failed_++; break;
-    case v1::TASK_KILLED: tasks_killed_++; break;
-    case v1::TASK_LOST: tasks_lost_++; break;
-    default: break;
+    case v1::TASK_FINISHED:
+      tasks_finished_++;
+      break;
+    case v1::TASK_FAILED:
+      tasks_failed_++;
+      break;
+    case v1::TASK_KILLED:
+      tasks_killed_++;
+      break;
+    case v1::TASK_LOST:
+      tasks_lost_++;
+      break;
+    default:
+      break;
   }
   if (stream.pending.empty() && stream.acknowledged.empty()) {
     stream.executor_id = status.executor_id().value();
@@ -91,9 +100,9 @@ void Agent::forwardUpdate(const std::string& key) {
     update->set_latest_state(stream.latest);
     callMaster(call);
   }
-  stream.backoff = stream.backoff == 0s ? flags_.status_update_retry_interval
-                                        : std::min<std::chrono::nanoseconds>(stream.backoff * 2,
-                                                                             10min);
+  stream.backoff = stream.backoff == 0s
+                       ? flags_.status_update_retry_interval
+                       : std::min<std::chrono::nanoseconds>(stream.backoff * 2, 10min);
   stream.retry_timer = loop_.after(stream.backoff, [this, key] {
     auto s = updates_.find(key);
     if (s != updates_.end()) {

@@ -32,13 +32,13 @@ Result<http::Response> post(const std::string& master, const operator_api::Call&
   if (!endpoint) {
     return std::unexpected(endpoint.error());
   }
-  auto r = http::fetchSync(*endpoint,
-                           {.method = "POST",
-                            .path = "/api/v1",
-                            .headers = {{"content-type", http::kJsonMediaType},
-                                        {"accept", http::kJsonMediaType}},
-                            .body = toJson(call)},
-                           10s);
+  auto r = http::fetchSync(
+      *endpoint,
+      {.method = "POST",
+       .path = "/api/v1",
+       .headers = {{"content-type", http::kJsonMediaType}, {"accept", http::kJsonMediaType}},
+       .body = toJson(call)},
+      10s);
   if (!r) {
     return unavailable(fmt::format("cannot reach the master at {}: {}", endpoint->toString(),
                                    r.error().message()));
@@ -163,7 +163,8 @@ int explain(const std::string& master, const std::string& what, bool json) {
   auto ask = [&](const std::string& param) {
     return http::fetchSync(
         *endpoint,
-        {.method = "GET", .path = fmt::format("/master/explain?{}={}", param, http::urlEncode(what))},
+        {.method = "GET",
+         .path = fmt::format("/master/explain?{}={}", param, http::urlEncode(what))},
         10s);
   };
   // A framework id first; if the master knows no such framework, the argument is a role.
@@ -187,8 +188,7 @@ int explain(const std::string& master, const std::string& what, bool json) {
     return fail("unreadable answer from the master");
   }
   if (doc->find("framework_id") != nullptr) {
-    fmt::print("Framework {} ({})\n", (*doc)["framework_id"].asString(),
-               (*doc)["name"].asString());
+    fmt::print("Framework {} ({})\n", (*doc)["framework_id"].asString(), (*doc)["name"].asString());
   }
   fmt::print("{:<24} {:<14} {}\n", "ROLE", "CODE", "WHY");
   for (const auto& e : (*doc)["explanations"].asArray()) {

@@ -74,7 +74,7 @@ struct ExecutorClient::Impl : std::enable_shared_from_this<Impl> {
   std::optional<std::chrono::steady_clock::time_point> disconnected_at;
   std::chrono::milliseconds backoff{0};
   EventLoop::TimerId retry_timer = 0;
-  std::map<std::string, v1::TaskInfo> tasks;                   // launched, not yet terminal+acked
+  std::map<std::string, v1::TaskInfo> tasks;                     // launched, not yet terminal+acked
   std::map<std::string, executor::Call::Update> unacknowledged;  // by uuid
   std::deque<executor::Call> queue;
   bool in_flight = false;
@@ -119,8 +119,7 @@ struct ExecutorClient::Impl : std::enable_shared_from_this<Impl> {
                if (head.status != 200) {
                  auto old = std::move(stream);
                  old->cancel();
-                 onClosed(fmt::format("The agent refused the subscription: HTTP {}",
-                                      head.status));
+                 onClosed(fmt::format("The agent refused the subscription: HTTP {}", head.status));
                }
              },
          .on_data = [this](std::string_view data) { onData(data); },
@@ -327,9 +326,8 @@ ExecutorClient::~ExecutorClient() {
 }
 
 void ExecutorClient::send(executor::Call call) {
-  impl_->loop.post([impl = impl_.get(), call = std::move(call)]() mutable {
-    impl->enqueue(std::move(call));
-  });
+  impl_->loop.post(
+      [impl = impl_.get(), call = std::move(call)]() mutable { impl->enqueue(std::move(call)); });
 }
 
 void ExecutorClient::stop() {

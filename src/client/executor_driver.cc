@@ -234,9 +234,8 @@ Status MesosExecutorDriver::sendStatusUpdate(const TaskStatus& status) {
   update->set_uuid(impl_->uuid());
   update->set_source(mesos::v1::TaskStatus::SOURCE_EXECUTOR);
   if (!update->has_timestamp()) {
-    update->set_timestamp(std::chrono::duration<double>(
-                              std::chrono::system_clock::now().time_since_epoch())
-                              .count());
+    update->set_timestamp(
+        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
   }
   {
     std::lock_guard lock(impl_->mutex);

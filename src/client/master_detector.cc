@@ -146,7 +146,8 @@ Result<std::unique_ptr<MasterDetector>> createMasterDetector(EventLoop& loop,
   }
   auto endpoint = http::Endpoint::parse(text, 5050);
   if (!endpoint) {
-    return invalidArgument(fmt::format("Invalid master '{}': {}", text, endpoint.error().message()));
+    return invalidArgument(
+        fmt::format("Invalid master '{}': {}", text, endpoint.error().message()));
   }
   return std::make_unique<StandaloneDetector>(loop, *endpoint);
 }

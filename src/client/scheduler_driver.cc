@@ -167,9 +167,9 @@ struct MesosSchedulerDriver::Impl {
       status.set_source(TaskStatus::SOURCE_MASTER);
       status.set_reason(TaskStatus::REASON_MASTER_DISCONNECTED);
       status.set_message("Master disconnected");
-      status.set_timestamp(std::chrono::duration<double>(
-                               std::chrono::system_clock::now().time_since_epoch())
-                               .count());
+      status.set_timestamp(
+          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
+              .count());
       scheduler->statusUpdate(driver, status);
     }
   }
@@ -236,9 +236,8 @@ Status MesosSchedulerDriver::start() {
     impl_->status = DRIVER_ABORTED;
     impl_->changed.notify_all();
     lock.unlock();
-    impl_->scheduler->error(
-        this, fmt::format("Failed to create a master detector for '{}': {}", impl_->master,
-                          client.error()));
+    impl_->scheduler->error(this, fmt::format("Failed to create a master detector for '{}': {}",
+                                              impl_->master, client.error()));
     return DRIVER_ABORTED;
   }
   impl_->client = std::move(*client);
@@ -380,8 +379,7 @@ Status MesosSchedulerDriver::suppressOffers() {
 
 Status MesosSchedulerDriver::acknowledgeStatusUpdate(const TaskStatus& status) {
   if (impl_->implicit_acknowledgements) {
-    fmt::print(stderr,
-               "acknowledgeStatusUpdate: implicit acknowledgements are enabled; ignored\n");
+    fmt::print(stderr, "acknowledgeStatusUpdate: implicit acknowledgements are enabled; ignored\n");
     std::lock_guard lock(impl_->mutex);
     return impl_->status;
   }

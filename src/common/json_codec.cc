@@ -537,13 +537,26 @@ void writeJson(json::Writer& writer, const Message& message) {
         const FieldDescriptor& value = *entry.GetDescriptor()->map_value();
         std::string name;
         switch (key.cpp_type()) {
-          case FieldDescriptor::CPPTYPE_STRING: name = entry_reflection.GetString(entry, &key); break;
-          case FieldDescriptor::CPPTYPE_INT32: name = std::to_string(entry_reflection.GetInt32(entry, &key)); break;
-          case FieldDescriptor::CPPTYPE_INT64: name = std::to_string(entry_reflection.GetInt64(entry, &key)); break;
-          case FieldDescriptor::CPPTYPE_UINT32: name = std::to_string(entry_reflection.GetUInt32(entry, &key)); break;
-          case FieldDescriptor::CPPTYPE_UINT64: name = std::to_string(entry_reflection.GetUInt64(entry, &key)); break;
-          case FieldDescriptor::CPPTYPE_BOOL: name = entry_reflection.GetBool(entry, &key) ? "true" : "false"; break;
-          default: break;
+          case FieldDescriptor::CPPTYPE_STRING:
+            name = entry_reflection.GetString(entry, &key);
+            break;
+          case FieldDescriptor::CPPTYPE_INT32:
+            name = std::to_string(entry_reflection.GetInt32(entry, &key));
+            break;
+          case FieldDescriptor::CPPTYPE_INT64:
+            name = std::to_string(entry_reflection.GetInt64(entry, &key));
+            break;
+          case FieldDescriptor::CPPTYPE_UINT32:
+            name = std::to_string(entry_reflection.GetUInt32(entry, &key));
+            break;
+          case FieldDescriptor::CPPTYPE_UINT64:
+            name = std::to_string(entry_reflection.GetUInt64(entry, &key));
+            break;
+          case FieldDescriptor::CPPTYPE_BOOL:
+            name = entry_reflection.GetBool(entry, &key) ? "true" : "false";
+            break;
+          default:
+            break;
         }
         writer.key(name);
         writeSingular(writer, entry, entry_reflection, value);

@@ -18,11 +18,16 @@ Result<std::shared_ptr<spdlog::logger>> makeLogger(const std::string& name,
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   spdlog::level::level_enum lvl;
-  if (lower == "trace") lvl = spdlog::level::trace;
-  else if (lower == "debug") lvl = spdlog::level::debug;
-  else if (lower == "info") lvl = spdlog::level::info;
-  else if (lower == "warning" || lower == "warn") lvl = spdlog::level::warn;
-  else if (lower == "error") lvl = spdlog::level::err;
+  if (lower == "trace")
+    lvl = spdlog::level::trace;
+  else if (lower == "debug")
+    lvl = spdlog::level::debug;
+  else if (lower == "info")
+    lvl = spdlog::level::info;
+  else if (lower == "warning" || lower == "warn")
+    lvl = spdlog::level::warn;
+  else if (lower == "error")
+    lvl = spdlog::level::err;
   else {
     return invalidArgument(fmt::format(
         "Invalid value '{}' for flag '--logging_level': expected trace, debug, info, warning or "

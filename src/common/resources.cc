@@ -275,8 +275,7 @@ void Resource::popReservation() {
 }
 
 bool Resource::sameKey(const Resource& other) const {
-  return type == other.type && name == other.name && sameStack(*this, other) &&
-         disk == other.disk;
+  return type == other.type && name == other.name && sameStack(*this, other) && disk == other.disk;
 }
 
 bool operator==(const Resource& a, const Resource& b) {

@@ -74,7 +74,7 @@ struct Reservation {
   enum class Type { kStatic, kDynamic };
   Type type = Type::kStatic;
   std::string role;
-  std::string principal;                                 // dynamic reservations: who made it
+  std::string principal;                                    // dynamic reservations: who made it
   std::vector<std::pair<std::string, std::string>> labels;  // Mesos Labels (key, value)
   friend bool operator==(const Reservation&, const Reservation&) = default;
 };
@@ -82,10 +82,10 @@ struct Reservation {
 // Mesos's Resource.DiskInfo, as far as persistent volumes need it.
 struct DiskInfo {
   enum class Mode { kRW, kRO };
-  std::string persistence_id;         // empty: no persistent volume
+  std::string persistence_id;  // empty: no persistent volume
   std::string persistence_principal;
   bool has_volume = false;
-  std::string container_path;         // the volume's path inside the sandbox
+  std::string container_path;  // the volume's path inside the sandbox
   Mode mode = Mode::kRW;
   bool empty() const { return persistence_id.empty() && !has_volume; }
   friend bool operator==(const DiskInfo&, const DiskInfo&) = default;

@@ -15,8 +15,12 @@ void writeResourcesModel(json::Writer& w, const Resources& resources) {
     }
     w.key(r.name);
     switch (r.type) {
-      case ResourceType::kScalar: w.value(r.scalar()); break;
-      case ResourceType::kRanges: w.value(r.ranges.toString()); break;
+      case ResourceType::kScalar:
+        w.value(r.scalar());
+        break;
+      case ResourceType::kRanges:
+        w.value(r.ranges.toString());
+        break;
       case ResourceType::kSet: {
         std::string items;
         for (const auto& item : r.items) {

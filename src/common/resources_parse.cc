@@ -515,7 +515,7 @@ Result<uint64_t> jsonUnsigned(const JsonValue& value, std::string_view name) {
 }
 
 Result<std::vector<std::pair<std::string, std::string>>> labelsFromJson(const JsonValue* labels,
-                                                                       std::string_view name) {
+                                                                        std::string_view name) {
   std::vector<std::pair<std::string, std::string>> out;
   if (labels == nullptr) {
     return out;
@@ -544,13 +544,15 @@ Status reservationsFromJson(const JsonValue& json, Resource& resource) {
   const JsonValue* single = json.member("reservation");
   if (stack != nullptr) {
     if (stack->kind != JsonValue::Kind::kArray) {
-      return Status(StatusCode::kInvalidArgument,
-                    fmt::format("resource '{}' has 'reservations' that is not an array", resource.name));
+      return Status(
+          StatusCode::kInvalidArgument,
+          fmt::format("resource '{}' has 'reservations' that is not an array", resource.name));
     }
     if (!stack->elements.empty() && (json.member("role") != nullptr || single != nullptr)) {
       return Status(StatusCode::kInvalidArgument,
                     fmt::format("resource '{}' sets 'reservations' and the deprecated 'role' or "
-                                "'reservation'", resource.name));
+                                "'reservation'",
+                                resource.name));
     }
     for (const JsonValue& element : stack->elements) {
       const JsonValue* type = element.member("type");
@@ -561,13 +563,15 @@ Status reservationsFromJson(const JsonValue& json, Resource& resource) {
           role->kind != JsonValue::Kind::kString) {
         return Status(StatusCode::kInvalidArgument,
                       fmt::format("resource '{}' has a reservation without a 'type' (STATIC or "
-                                  "DYNAMIC) and a 'role'", resource.name));
+                                  "DYNAMIC) and a 'role'",
+                                  resource.name));
       }
       if (Status status = validateRole(role->text, resource.name);
           !status.isOk() || role->text == "*") {
-        return status.isOk() ? Status(StatusCode::kInvalidArgument,
-                                      fmt::format("resource '{}' reserves for role '*'", resource.name))
-                             : status;
+        return status.isOk()
+                   ? Status(StatusCode::kInvalidArgument,
+                            fmt::format("resource '{}' reserves for role '*'", resource.name))
+                   : status;
       }
       Reservation reservation;
       reservation.type =
@@ -586,7 +590,8 @@ Status reservationsFromJson(const JsonValue& json, Resource& resource) {
         if (!reservation.role.starts_with(outer + "/")) {
           return Status(StatusCode::kInvalidArgument,
                         fmt::format("resource '{}': refined reservation role '{}' is not a "
-                                    "sub-role of '{}'", resource.name, reservation.role, outer));
+                                    "sub-role of '{}'",
+                                    resource.name, reservation.role, outer));
         }
       }
       resource.reservations.push_back(std::move(reservation));
@@ -633,15 +638,15 @@ Status reservationsFromJson(const JsonValue& json, Resource& resource) {
     if (const JsonValue* volume = disk->member("volume"); volume != nullptr) {
       const JsonValue* path = volume->member("container_path");
       if (path == nullptr || path->kind != JsonValue::Kind::kString) {
-        return Status(StatusCode::kInvalidArgument,
-                      fmt::format("resource '{}' has a volume without a container_path",
-                                  resource.name));
+        return Status(
+            StatusCode::kInvalidArgument,
+            fmt::format("resource '{}' has a volume without a container_path", resource.name));
       }
       resource.disk.has_volume = true;
       resource.disk.container_path = path->text;
       const JsonValue* mode = volume->member("mode");
-      resource.disk.mode = mode != nullptr && mode->text == "RO" ? DiskInfo::Mode::kRO
-                                                                 : DiskInfo::Mode::kRW;
+      resource.disk.mode =
+          mode != nullptr && mode->text == "RO" ? DiskInfo::Mode::kRO : DiskInfo::Mode::kRW;
     }
   }
   return Status::ok();

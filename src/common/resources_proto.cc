@@ -29,8 +29,8 @@ void labelsTo(const std::vector<std::pair<std::string, std::string>>& labels,
 }
 
 bool subroleOrSame(const std::string& role, const std::string& ancestor) {
-  return role == ancestor ||
-         (role.size() > ancestor.size() && role.starts_with(ancestor) && role[ancestor.size()] == '/');
+  return role == ancestor || (role.size() > ancestor.size() && role.starts_with(ancestor) &&
+                              role[ancestor.size()] == '/');
 }
 
 // The reservation stack and disk info of `r` into `out`; both resource formats are accepted.
@@ -48,12 +48,10 @@ Status reservationsFromProto(const mesos::v1::Resource& r, Resource& out) {
       const auto& info = r.reservations(i);
       Reservation reservation;
       if (!info.has_type() || info.type() == mesos::v1::Resource::ReservationInfo::UNKNOWN) {
-        return bad(
-            fmt::format("Resource '{}' has a reservation without a valid 'type'", r.name()));
+        return bad(fmt::format("Resource '{}' has a reservation without a valid 'type'", r.name()));
       }
       if (!info.has_role() || info.role().empty() || info.role() == "*") {
-        return bad(
-            fmt::format("Resource '{}' has a reservation without a valid 'role'", r.name()));
+        return bad(fmt::format("Resource '{}' has a reservation without a valid 'role'", r.name()));
       }
       reservation.type = info.type() == mesos::v1::Resource::ReservationInfo::STATIC
                              ? Reservation::Type::kStatic
@@ -70,8 +68,8 @@ Status reservationsFromProto(const mesos::v1::Resource& r, Resource& out) {
         }
         if (outer.type == Reservation::Type::kDynamic &&
             reservation.type == Reservation::Type::kStatic) {
-          return bad(fmt::format(
-              "Resource '{}': a static reservation cannot refine a dynamic one", r.name()));
+          return bad(fmt::format("Resource '{}': a static reservation cannot refine a dynamic one",
+                                 r.name()));
         }
       }
       out.reservations.push_back(std::move(reservation));
@@ -89,19 +87,17 @@ Status reservationsFromProto(const mesos::v1::Resource& r, Resource& out) {
     out.role = r.role();
     out.reservations.push_back(std::move(reservation));
   } else if (r.has_reservation()) {
-    return bad(fmt::format(
-        "Resource '{}' has a 'reservation' but is unreserved (role '*')", r.name()));
+    return bad(
+        fmt::format("Resource '{}' has a 'reservation' but is unreserved (role '*')", r.name()));
   }
   if (r.has_disk()) {
     const auto& disk = r.disk();
     if (disk.has_source()) {
-      return bad(
-          fmt::format("Resource '{}': disk sources are not supported", r.name()));
+      return bad(fmt::format("Resource '{}': disk sources are not supported", r.name()));
     }
     if (disk.has_persistence()) {
       if (disk.persistence().id().empty()) {
-        return bad(
-            fmt::format("Resource '{}' has a persistence with an empty id", r.name()));
+        return bad(fmt::format("Resource '{}' has a persistence with an empty id", r.name()));
       }
       out.disk.persistence_id = disk.persistence().id();
       out.disk.persistence_principal = disk.persistence().principal();
@@ -109,8 +105,8 @@ Status reservationsFromProto(const mesos::v1::Resource& r, Resource& out) {
     if (disk.has_volume()) {
       out.disk.has_volume = true;
       out.disk.container_path = disk.volume().container_path();
-      out.disk.mode = disk.volume().mode() == mesos::v1::Volume::RO ? DiskInfo::Mode::kRO
-                                                                     : DiskInfo::Mode::kRW;
+      out.disk.mode =
+          disk.volume().mode() == mesos::v1::Volume::RO ? DiskInfo::Mode::kRO : DiskInfo::Mode::kRW;
     }
   }
   return Status::ok();
@@ -131,8 +127,8 @@ Result<Resource> fromProto(const mesos::v1::Resource& r) {
   switch (r.type()) {
     case mesos::v1::Value::SCALAR: {
       if (!r.has_scalar() || r.has_ranges() || r.has_set()) {
-        return invalidArgument(fmt::format("Resource '{}' of type SCALAR must carry 'scalar' only",
-                                           r.name()));
+        return invalidArgument(
+            fmt::format("Resource '{}' of type SCALAR must carry 'scalar' only", r.name()));
       }
       double v = r.scalar().value();
       if (!std::isfinite(v) || v < 0) {
@@ -143,8 +139,8 @@ Result<Resource> fromProto(const mesos::v1::Resource& r) {
     }
     case mesos::v1::Value::RANGES: {
       if (!r.has_ranges() || r.has_scalar() || r.has_set()) {
-        return invalidArgument(fmt::format("Resource '{}' of type RANGES must carry 'ranges' only",
-                                           r.name()));
+        return invalidArgument(
+            fmt::format("Resource '{}' of type RANGES must carry 'ranges' only", r.name()));
       }
       Ranges ranges;
       for (const auto& range : r.ranges().range()) {
@@ -156,8 +152,7 @@ Result<Resource> fromProto(const mesos::v1::Resource& r) {
         if (!ranges.empty()) {
           for (const auto& existing : ranges.intervals()) {
             if (one.begin <= existing.end && existing.begin <= one.end) {
-              return invalidArgument(
-                  fmt::format("Resource '{}' has overlapping ranges", r.name()));
+              return invalidArgument(fmt::format("Resource '{}' has overlapping ranges", r.name()));
             }
           }
         }
@@ -263,7 +258,7 @@ void resourceToProto(const Resource& r, mesos::v1::Resource* p, const std::strin
     if (r.disk.has_volume) {
       disk->mutable_volume()->set_container_path(r.disk.container_path);
       disk->mutable_volume()->set_mode(r.disk.mode == DiskInfo::Mode::kRO ? mesos::v1::Volume::RO
-                                                                         : mesos::v1::Volume::RW);
+                                                                          : mesos::v1::Volume::RW);
     }
   }
   if (!allocation_role.empty()) {
@@ -287,11 +282,13 @@ Result<std::string> allocationRoleOf(const ProtoResources& resources) {
     }
     ++with;
     if (!r.allocation_info().has_role()) {
-      return invalidArgument(fmt::format("Resource '{}' has allocation_info without a role", r.name()));
+      return invalidArgument(
+          fmt::format("Resource '{}' has allocation_info without a role", r.name()));
     }
     if (!role.empty() && role != r.allocation_info().role()) {
-      return invalidArgument(fmt::format("Resources are allocated to more than one role ('{}' and '{}')",
-                                         role, r.allocation_info().role()));
+      return invalidArgument(
+          fmt::format("Resources are allocated to more than one role ('{}' and '{}')", role,
+                      r.allocation_info().role()));
     }
     role = r.allocation_info().role();
   }

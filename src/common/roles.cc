@@ -33,8 +33,8 @@ Status validate(std::string_view role) {
   size_t start = 0;
   while (start <= role.size()) {
     const size_t slash = role.find('/', start);
-    const std::string_view part =
-        role.substr(start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
+    const std::string_view part = role.substr(
+        start, slash == std::string_view::npos ? std::string_view::npos : slash - start);
     if (part.empty()) {
       return bad(role, "it has an empty component ('//')");
     }

@@ -38,7 +38,7 @@ LaunchSpec commandLaunchSpec(const mesos::v1::CommandInfo& command) {
 std::string environmentValue(const mesos::v1::Environment_Variable& variable) {
   if (variable.type() == mesos::v1::Environment::Variable::SECRET) {
     return variable.secret().type() == mesos::v1::Secret::VALUE ? variable.secret().value().data()
-                                                                 : std::string();
+                                                                : std::string();
   }
   return variable.value();
 }

@@ -111,7 +111,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   // `then` runs once; it is dropped right after so that nothing it captured keeps us alive.
   void connect(std::chrono::nanoseconds timeout, std::function<void(beast::error_code)> then) {
     then_ = std::move(then);
-    stream_->expires_after(std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
+    stream_->expires_after(
+        std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
     req_ = toBeast(endpoint_, request_);
     if (reused_) {
       return write();
@@ -120,10 +121,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     auto address = asio::ip::make_address(endpoint_.host, ec);
     if (!ec) {
       // A numeric address needs no resolver (and no resolver thread).
-      stream_->async_connect(tcp::endpoint(address, endpoint_.port),
-                             [self = shared_from_this()](beast::error_code ec) {
-                               self->onConnect(ec);
-                             });
+      stream_->async_connect(
+          tcp::endpoint(address, endpoint_.port),
+          [self = shared_from_this()](beast::error_code ec) { self->onConnect(ec); });
       return;
     }
     resolver_.async_resolve(
@@ -381,15 +381,15 @@ Result<std::unique_ptr<BlockingStream>> BlockingStream::open(const Endpoint& end
   std::unique_ptr<BlockingStream> s(new BlockingStream());
   s->loop_ = std::make_unique<EventLoop>();
   auto* raw = s.get();
-  s->call_ = StreamingCall::open(
-      *s->loop_, endpoint, std::move(request), timeout,
-      {.on_head =
-           [raw](const Response& head) {
-             raw->head_ = head;
-             raw->got_head_ = true;
-           },
-       .on_data = [raw](std::string_view data) { raw->pending_.append(data); },
-       .on_closed = [raw](const Status& why) { raw->closed_ = why; }});
+  s->call_ =
+      StreamingCall::open(*s->loop_, endpoint, std::move(request), timeout,
+                          {.on_head =
+                               [raw](const Response& head) {
+                                 raw->head_ = head;
+                                 raw->got_head_ = true;
+                               },
+                           .on_data = [raw](std::string_view data) { raw->pending_.append(data); },
+                           .on_closed = [raw](const Status& why) { raw->closed_ = why; }});
   s->loop_->runUntil([raw] { return raw->got_head_ || raw->closed_.has_value(); },
                      timeout + std::chrono::seconds(1));
   if (!s->got_head_) {

@@ -69,8 +69,7 @@ class StreamingCall {
   // Connect and headers must arrive within `timeout`; the body may flow forever.
   static std::shared_ptr<StreamingCall> open(EventLoop& loop, const Endpoint& endpoint,
                                              ClientRequest request,
-                                             std::chrono::nanoseconds timeout,
-                                             Callbacks callbacks);
+                                             std::chrono::nanoseconds timeout, Callbacks callbacks);
 };
 
 // Blocking fetch on a private loop.

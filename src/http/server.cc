@@ -108,10 +108,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     parser_.emplace();
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(64 * 1024);
-    bhttp::async_read_header(socket_, buffer_, *parser_,
-                             [self = shared_from_this()](beast::error_code ec, size_t) {
-                               self->onHeader(ec);
-                             });
+    bhttp::async_read_header(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
   }
 
   void onHeader(beast::error_code ec) {
@@ -128,10 +127,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
       enqueue("HTTP/1.1 100 Continue\r\n\r\n");
     }
-    bhttp::async_read(socket_, buffer_, *parser_,
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        self->onBody(ec);
-                      });
+    bhttp::async_read(
+        socket_, buffer_, *parser_,
+        [self = shared_from_this()](beast::error_code ec, size_t) { self->onBody(ec); });
   }
 
   void onBody(beast::error_code ec) {

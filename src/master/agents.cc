@@ -375,8 +375,7 @@ void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExi
     if (!it->second.resources.empty()) {
       checked(allocator_.recoverResources(
           fw->second.id, it->second.role.empty() ? fw->second.role : it->second.role, agent.id,
-          it->second.resources, std::nullopt,
-                                  std::chrono::steady_clock::now()));
+          it->second.resources, std::nullopt, std::chrono::steady_clock::now()));
     }
     executors.erase(it);
     scheduleAllocation();
@@ -420,11 +419,10 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
       auto state = !fw->second.partition_aware ? v1::TASK_LOST
                    : gone                      ? v1::TASK_GONE_BY_OPERATOR
                                                : v1::TASK_UNREACHABLE;
-      v1::TaskStatus status = masterStatus(
-          fw->second, task_id, agent_id, state,
-          gone ? v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR
-               : v1::TaskStatus::REASON_AGENT_REMOVED,
-          fmt::format("Agent {} removed: {}", agent_id, why));
+      v1::TaskStatus status = masterStatus(fw->second, task_id, agent_id, state,
+                                           gone ? v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR
+                                                : v1::TaskStatus::REASON_AGENT_REMOVED,
+                                           fmt::format("Agent {} removed: {}", agent_id, why));
       if (task->second.info.has_executor_id()) {
         *status.mutable_executor_id() = task->second.info.executor_id();
       }

@@ -58,8 +58,8 @@ void Master::onElected() {
       loop_.stop();
     }
   });
-  registry_ = std::make_unique<registry::ZooKeeperRegistry>(loop_, *registry_zk_, url->path,
-                                                            master_id_);
+  registry_ =
+      std::make_unique<registry::ZooKeeperRegistry>(loop_, *registry_zk_, url->path, master_id_);
   recover();
 }
 

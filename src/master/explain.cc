@@ -15,14 +15,19 @@ namespace {
 void writeExplanation(json::Writer& w, const std::string& role,
                       const allocator::Explanation& explanation) {
   w.beginObject();
-  w.key("role"); w.value(role);
-  w.key("code"); w.value(explanation.code);
-  w.key("message"); w.value(explanation.message);
+  w.key("role");
+  w.value(role);
+  w.key("code");
+  w.value(explanation.code);
+  w.key("message");
+  w.value(explanation.message);
   if (explanation.agents > 0) {
-    w.key("agents"); w.value(static_cast<uint64_t>(explanation.agents));
+    w.key("agents");
+    w.value(static_cast<uint64_t>(explanation.agents));
   }
   if (explanation.ahead > 0) {
-    w.key("ahead"); w.value(static_cast<uint64_t>(explanation.ahead));
+    w.key("ahead");
+    w.value(static_cast<uint64_t>(explanation.ahead));
   }
   w.endObject();
 }
@@ -57,8 +62,10 @@ void Master::explainEndpoint(const http::Request& request, http::Responder respo
       return responder.respond(http::errorResponse(explanations.error()));
     }
     w.beginObject();
-    w.key("framework_id"); w.value(*framework_id);
-    w.key("name"); w.value(fw->second.info.name());
+    w.key("framework_id");
+    w.value(*framework_id);
+    w.key("name");
+    w.value(fw->second.info.name());
     w.key("explanations");
     w.beginArray();
     for (const auto& explanation : *explanations) {
@@ -83,7 +90,8 @@ void Master::explainEndpoint(const http::Request& request, http::Responder respo
       return responder.respond(http::errorResponse(explanation.error()));
     }
     w.beginObject();
-    w.key("role"); w.value(*role);
+    w.key("role");
+    w.value(*role);
     w.key("explanations");
     w.beginArray();
     writeExplanation(w, *role, *explanation);

@@ -77,8 +77,7 @@ Status validateFlags(const Flags& f) {
     return {StatusCode::kInvalidArgument, "Flag '--offer_timeout' must not be negative"};
   }
   if (f.framework_heartbeat <= std::chrono::nanoseconds(0)) {
-    return {StatusCode::kInvalidArgument,
-            "Flag '--framework_heartbeat_interval' must be positive"};
+    return {StatusCode::kInvalidArgument, "Flag '--framework_heartbeat_interval' must be positive"};
   }
   if (f.registry != "local" && f.registry != "in_memory") {
     return {StatusCode::kInvalidArgument, fmt::format("Invalid value '{}' for flag '--registry': "

@@ -73,7 +73,8 @@ allocator::FrameworkSpec Master::frameworkSpec(const Framework& framework) const
 Result<std::map<std::string, allocator::ConstraintGroups>> Master::compileOfferConstraints(
     const v1::FrameworkInfo& info, const scheduler::OfferConstraints& constraints) const {
   const allocator::RegexLimits limits{
-      .max_mem = static_cast<int64_t>(parseBytes(flags_.offer_constraints_re2_max_mem).value_or(4096)),
+      .max_mem =
+          static_cast<int64_t>(parseBytes(flags_.offer_constraints_re2_max_mem).value_or(4096)),
       .max_program_size = flags_.offer_constraints_re2_max_program_size};
   using allocator::AttributeConstraint;
   using Selector = scheduler::AttributeConstraint::Selector;
@@ -88,8 +89,7 @@ Result<std::map<std::string, allocator::ConstraintGroups>> Master::compileOfferC
           role));
     }
     if (role_constraints.groups().empty()) {
-      return invalidArgument(
-          fmt::format("Offer constraints for role '{}' have no groups", role));
+      return invalidArgument(fmt::format("Offer constraints for role '{}' have no groups", role));
     }
     allocator::ConstraintGroups& groups = out[role];
     for (const auto& group : role_constraints.groups()) {
@@ -123,10 +123,10 @@ Result<std::map<std::string, allocator::ConstraintGroups>> Master::compileOfferC
             }
             break;
           default:
-            return invalidArgument(fmt::format(
-                "Offer constraints for role '{}': a selector needs exactly one of "
-                "'attribute_name' or 'pseudoattribute_type'",
-                role));
+            return invalidArgument(
+                fmt::format("Offer constraints for role '{}': a selector needs exactly one of "
+                            "'attribute_name' or 'pseudoattribute_type'",
+                            role));
         }
         AttributeConstraint::Predicate predicate;
         std::string text;
@@ -161,8 +161,8 @@ Result<std::map<std::string, allocator::ConstraintGroups>> Master::compileOfferC
         auto made = AttributeConstraint::make(selector, std::move(attribute), predicate,
                                               std::move(text), limits);
         if (!made) {
-          return invalidArgument(fmt::format("Offer constraints for role '{}': {}", role,
-                                             made.error().message()));
+          return invalidArgument(
+              fmt::format("Offer constraints for role '{}': {}", role, made.error().message()));
         }
         groups.back().push_back(std::move(*made));
       }
@@ -227,8 +227,7 @@ Status Master::updateFramework(Framework& framework,
   framework.offer_constraints = update.offer_constraints();
   framework.constraint_groups = std::move(*constraint_groups);
   framework.info = info;
-  framework.suppressed_roles = {update.suppressed_roles().begin(),
-                                update.suppressed_roles().end()};
+  framework.suppressed_roles = {update.suppressed_roles().begin(), update.suppressed_roles().end()};
   setRoles(framework);
   framework.partition_aware = false;
   for (const auto& cap : info.capabilities()) {
@@ -250,8 +249,7 @@ Status Master::updateFramework(Framework& framework,
       excluded = agent != agents_.end() &&
                  !allocator::admits(groups->second, agentLabels(agent->second.info));
     }
-    if (!framework.roles.contains(role) || framework.suppressed_roles.contains(role) ||
-        excluded) {
+    if (!framework.roles.contains(role) || framework.suppressed_roles.contains(role) || excluded) {
       rescind.push_back(offer_id);
     }
   }
@@ -259,9 +257,9 @@ Status Master::updateFramework(Framework& framework,
     removeOffer(offer_id, std::nullopt, true);
   }
   checked(allocator_.updateFramework(framework.id, frameworkSpec(framework)));
-  log_->info("framework_updated framework_id={} roles=[{}] suppressed=[{}] was=[{}]",
-             framework.id, fmt::join(framework.roles, ","),
-             fmt::join(framework.suppressed_roles, ","), fmt::join(before, ","));
+  log_->info("framework_updated framework_id={} roles=[{}] suppressed=[{}] was=[{}]", framework.id,
+             fmt::join(framework.roles, ","), fmt::join(framework.suppressed_roles, ","),
+             fmt::join(before, ","));
   // The registry keeps the new info, so that a failover restores the new roles.
   persist({registry::Change::putFramework(info)}, [](Status) {});
   onFrameworkUpdated(framework);
@@ -272,8 +270,8 @@ Status Master::updateFramework(Framework& framework,
 Status Master::revive(Framework& framework, const scheduler::Call::Revive& revive) {
   for (const auto& role : revive.roles()) {
     if (!framework.roles.contains(role)) {
-      return invalid(fmt::format("REVIVE names role '{}' which the framework is not subscribed to",
-                                 role));
+      return invalid(
+          fmt::format("REVIVE names role '{}' which the framework is not subscribed to", role));
     }
   }
   std::set<std::string> roles(revive.roles().begin(), revive.roles().end());
@@ -292,8 +290,8 @@ Status Master::revive(Framework& framework, const scheduler::Call::Revive& reviv
 Status Master::suppress(Framework& framework, const scheduler::Call::Suppress& suppress) {
   for (const auto& role : suppress.roles()) {
     if (!framework.roles.contains(role)) {
-      return invalid(fmt::format(
-          "SUPPRESS names role '{}' which the framework is not subscribed to", role));
+      return invalid(
+          fmt::format("SUPPRESS names role '{}' which the framework is not subscribed to", role));
     }
   }
   std::set<std::string> roles(suppress.roles().begin(), suppress.roles().end());

@@ -87,10 +87,9 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
       fw.used -= executor.resources;
       if (agent != agents_.end() && !executor.resources.empty()) {
         agent->second.used -= executor.resources;
-        checked(allocator_.recoverResources(framework_id,
-                                            executor.role.empty() ? fw.role : executor.role,
-                                            agent_id, executor.resources, std::nullopt,
-                                    std::chrono::steady_clock::now()));
+        checked(allocator_.recoverResources(
+            framework_id, executor.role.empty() ? fw.role : executor.role, agent_id,
+            executor.resources, std::nullopt, std::chrono::steady_clock::now()));
       }
     }
     if (agent != agents_.end()) {

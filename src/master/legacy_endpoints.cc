@@ -84,12 +84,25 @@ void countTaskStates(json::Writer& w, const std::map<v1::TaskState, uint64_t>& s
 }  // namespace
 
 bool Master::isLegacyEndpoint(const std::string& path) {
-  static const std::set<std::string> kPaths = {
-      "/master/state-summary", "/state-summary", "/master/frameworks", "/frameworks",
-      "/master/slaves",        "/slaves",        "/master/tasks",      "/tasks",
-      "/master/tasks.json",    "/tasks.json",    "/master/roles",      "/roles",
-      "/master/roles.json",    "/roles.json",    "/master/teardown",   "/teardown",
-      "/master/weights",       "/weights",       "/metrics"};
+  static const std::set<std::string> kPaths = {"/master/state-summary",
+                                               "/state-summary",
+                                               "/master/frameworks",
+                                               "/frameworks",
+                                               "/master/slaves",
+                                               "/slaves",
+                                               "/master/tasks",
+                                               "/tasks",
+                                               "/master/tasks.json",
+                                               "/tasks.json",
+                                               "/master/roles",
+                                               "/roles",
+                                               "/master/roles.json",
+                                               "/roles.json",
+                                               "/master/teardown",
+                                               "/teardown",
+                                               "/master/weights",
+                                               "/weights",
+                                               "/metrics"};
   return kPaths.contains(path);
 }
 
@@ -128,8 +141,9 @@ void Master::legacyEndpoint(const http::Request& request, http::Responder respon
           http::Response::text(400, "Missing 'frameworkId' query parameter in the request body"));
     }
     Status status = teardownFramework(id->second);
-    return responder.respond(status.isOk() ? http::Response{.status = 200, .headers = {}, .body = {}}
-                                           : http::errorResponse(status));
+    return responder.respond(status.isOk()
+                                 ? http::Response{.status = 200, .headers = {}, .body = {}}
+                                 : http::errorResponse(status));
   }
   if (path == "/weights") {
     if (!expect({"GET", "HEAD", "PUT"})) return;
@@ -147,8 +161,8 @@ void Master::legacyEndpoint(const http::Request& request, http::Responder respon
     operator_api::Call::UpdateWeights update;
     for (const auto& item : parsed->asArray()) {
       if (Status s = fromJson(item, update.add_weight_infos()); !s.isOk()) {
-        return responder.respond(http::Response::text(
-            400, fmt::format("Failed to parse WeightInfo: {}", s.message())));
+        return responder.respond(
+            http::Response::text(400, fmt::format("Failed to parse WeightInfo: {}", s.message())));
       }
     }
     auto shared = std::make_shared<http::Responder>(std::move(responder));
@@ -170,8 +184,10 @@ http::Response Master::stateSummaryJson() const {
   std::string out;
   json::Writer w(&out);
   w.beginObject();
-  w.key("hostname"); w.value(info_.hostname());
-  w.key("cluster"); w.value(flags_.cluster);
+  w.key("hostname");
+  w.value(info_.hostname());
+  w.key("cluster");
+  w.value(flags_.cluster);
   w.key("slaves");
   w.beginArray();
   for (const auto& [id, agent] : agents_) {
@@ -190,18 +206,27 @@ http::Response Master::stateSummaryJson() const {
     framework_ids.insert(agent.frameworks_with_executors.begin(),
                          agent.frameworks_with_executors.end());
     w.beginObject();
-    w.key("id"); w.value(id);
+    w.key("id");
+    w.value(id);
     w.key("pid");
     w.value(fmt::format("slave(1)@{}:{}", agent.ip.empty() ? agent.info.hostname() : agent.ip,
                         agent.info.port()));
-    w.key("hostname"); w.value(agent.info.hostname());
-    w.key("registered_time"); w.value(agent.registered_time);
-    w.key("active"); w.value(agent.connected);
-    w.key("version"); w.value(agent.version);
-    w.key("resources"); writeResourcesModel(w, agent.total);
-    w.key("used_resources"); writeResourcesModel(w, agent.used);
-    w.key("offered_resources"); writeResourcesModel(w, agent.offered);
-    w.key("unreserved_resources"); writeResourcesModel(w, agent.total);
+    w.key("hostname");
+    w.value(agent.info.hostname());
+    w.key("registered_time");
+    w.value(agent.registered_time);
+    w.key("active");
+    w.value(agent.connected);
+    w.key("version");
+    w.value(agent.version);
+    w.key("resources");
+    writeResourcesModel(w, agent.total);
+    w.key("used_resources");
+    writeResourcesModel(w, agent.used);
+    w.key("offered_resources");
+    writeResourcesModel(w, agent.offered);
+    w.key("unreserved_resources");
+    writeResourcesModel(w, agent.total);
     w.key("reserved_resources");
     w.beginObject();
     w.endObject();
@@ -231,16 +256,26 @@ http::Response Master::stateSummaryJson() const {
       agent_ids.insert(agent_id);
     }
     w.beginObject();
-    w.key("id"); w.value(id);
-    w.key("name"); w.value(fw.info.name());
-    w.key("pid"); w.value("");
-    w.key("hostname"); w.value(fw.info.hostname());
-    w.key("webui_url"); w.value(fw.info.webui_url());
-    w.key("active"); w.value(fw.active);
-    w.key("connected"); w.value(fw.connected);
-    w.key("recovered"); w.value(fw.recovered);
-    w.key("used_resources"); writeResourcesModel(w, fw.used);
-    w.key("offered_resources"); writeResourcesModel(w, fw.offered);
+    w.key("id");
+    w.value(id);
+    w.key("name");
+    w.value(fw.info.name());
+    w.key("pid");
+    w.value("");
+    w.key("hostname");
+    w.value(fw.info.hostname());
+    w.key("webui_url");
+    w.value(fw.info.webui_url());
+    w.key("active");
+    w.value(fw.active);
+    w.key("connected");
+    w.value(fw.connected);
+    w.key("recovered");
+    w.value(fw.recovered);
+    w.key("used_resources");
+    writeResourcesModel(w, fw.used);
+    w.key("offered_resources");
+    writeResourcesModel(w, fw.offered);
     w.key("capabilities");
     w.beginArray();
     for (const auto& cap : fw.info.capabilities()) {
@@ -388,34 +423,42 @@ http::Response Master::rolesJson() const {
       held += heldInRole(fw, name, false) + heldInRole(fw, name, true);
     }
     w.beginObject();
-    w.key("name"); w.value(name);
-    w.key("weight"); w.value(known.first);
+    w.key("name");
+    w.value(name);
+    w.key("weight");
+    w.value(known.first);
     w.key("frameworks");
     w.beginArray();
     for (const auto& framework_id : known.second) {
       w.value(framework_id);
     }
     w.endArray();
-    w.key("resources"); writeResourcesModel(w, held);
-    w.key("allocated"); writeResourcesModel(w, held);
+    w.key("resources");
+    writeResourcesModel(w, held);
+    w.key("allocated");
+    writeResourcesModel(w, held);
     if (auto quota = registry_state_.quotas.find(name); quota != registry_state_.quotas.end()) {
       // Mesos 1.9+: guarantee and limit by name, and what the role consumes.
       w.key("quota");
       w.beginObject();
-      w.key("role"); w.value(name);
+      w.key("role");
+      w.value(name);
       w.key("guarantee");
       w.beginObject();
       for (const auto& [resource, scalar] : quota->second.guarantees()) {
-        w.key(resource); w.value(scalar.value());
+        w.key(resource);
+        w.value(scalar.value());
       }
       w.endObject();
       w.key("limit");
       w.beginObject();
       for (const auto& [resource, scalar] : quota->second.limits()) {
-        w.key(resource); w.value(scalar.value());
+        w.key(resource);
+        w.value(scalar.value());
       }
       w.endObject();
-      w.key("consumed"); writeResourcesModel(w, held);
+      w.key("consumed");
+      writeResourcesModel(w, held);
       w.endObject();
     }
     w.endObject();
@@ -431,8 +474,10 @@ http::Response Master::weightsJson() const {
   w.beginArray();
   for (const auto& [role, weight] : registry_state_.weights) {
     w.beginObject();
-    w.key("weight"); w.value(weight);
-    w.key("role"); w.value(role);
+    w.key("weight");
+    w.value(weight);
+    w.key("role");
+    w.value(role);
     w.endObject();
   }
   w.endArray();

@@ -186,8 +186,7 @@ void Master::maintenanceAgentRemoved(const std::string& agent_id) {
   }
   std::erase_if(maintenance_->inverse_offers,
                 [&](const auto& entry) { return entry.second.second == agent_id; });
-  std::erase_if(maintenance_->sent,
-                [&](const auto& entry) { return entry.first == agent_id; });
+  std::erase_if(maintenance_->sent, [&](const auto& entry) { return entry.first == agent_id; });
   std::erase_if(maintenance_->answered_until,
                 [&](const auto& entry) { return entry.first.first == agent_id; });
 }
@@ -262,8 +261,7 @@ void Master::sendInverseOffers() {
     for (auto& inverse : inverse_offers) {
       *event.mutable_inverse_offers()->add_inverse_offers() = std::move(inverse);
     }
-    log_->info("inverse_offers_sent framework_id={} count={}", framework_id,
-               inverse_offers.size());
+    log_->info("inverse_offers_sent framework_id={} count={}", framework_id, inverse_offers.size());
     send(frameworks_.at(framework_id), event);
   }
 }
@@ -288,8 +286,8 @@ Status Master::answerInverseOffers(Framework& framework,
       status.mutable_timestamp()->set_nanoseconds(static_cast<int64_t>(now() * 1e9));
       maintenance_->answers[machine->second][framework.id] = std::move(status);
     }
-    log_->info("inverse_offer_answered framework_id={} inverse_offer_id={} answer={}",
-               framework.id, id.value(), accept ? "accept" : "decline");
+    log_->info("inverse_offer_answered framework_id={} inverse_offer_id={} answer={}", framework.id,
+               id.value(), accept ? "accept" : "decline");
     // As Mesos: once answered, the framework is asked again after refuse_seconds.
     std::pair<std::string, std::string> pair{it->second.second, framework.id};
     maintenance_->sent.erase(pair);
@@ -357,8 +355,8 @@ void Master::maintenanceCall(const operator_api::Call& call, http::ContentType a
     std::set<std::string> scheduled;
     for (auto& window : *schedule.mutable_windows()) {
       if (window.machine_ids().empty()) {
-        return finish({StatusCode::kInvalidArgument,
-                       "List of machines in the maintenance window is empty"});
+        return finish(
+            {StatusCode::kInvalidArgument, "List of machines in the maintenance window is empty"});
       }
       if (window.unavailability().has_duration() &&
           window.unavailability().duration().nanoseconds() < 0) {
@@ -370,9 +368,9 @@ void Master::maintenanceCall(const operator_api::Call& call, http::ContentType a
         }
         id = normalized(id);
         if (!scheduled.insert(machineKey(id)).second) {
-          return finish({StatusCode::kInvalidArgument,
-                         fmt::format("Machine '{}' appears more than once in the schedule",
-                                     describe(id))});
+          return finish(
+              {StatusCode::kInvalidArgument,
+               fmt::format("Machine '{}' appears more than once in the schedule", describe(id))});
         }
       }
     }
@@ -453,9 +451,8 @@ void Master::maintenanceCall(const operator_api::Call& call, http::ContentType a
               }
               std::erase_if(maintenance_->sent,
                             [&](const auto& entry) { return moved.contains(entry.first); });
-              std::erase_if(maintenance_->answered_until, [&](const auto& entry) {
-                return moved.contains(entry.first.first);
-              });
+              std::erase_if(maintenance_->answered_until,
+                            [&](const auto& entry) { return moved.contains(entry.first.first); });
               // As Mesos: outstanding offers of agents whose unavailability changed are
               // rescinded, so that they come again carrying the new unavailability.
               for (const auto& [agent_id, key] : maintenance_->agent_machine) {
@@ -504,8 +501,8 @@ void Master::maintenanceCall(const operator_api::Call& call, http::ContentType a
             400, fmt::format("Expecting '{}' to be present",
                              start ? "start_maintenance" : "stop_maintenance")));
       }
-      const auto& ids = start ? call.start_maintenance().machines()
-                              : call.stop_maintenance().machines();
+      const auto& ids =
+          start ? call.start_maintenance().machines() : call.stop_maintenance().machines();
       if (Status s = validMachines(ids); !s.isOk()) {
         return done(s);
       }
@@ -609,9 +606,9 @@ void Master::maintenanceCall(const operator_api::Call& call, http::ContentType a
       return;
     }
     default:
-      return shared->respond(http::Response::text(
-          501, fmt::format("Operator call '{}' is not implemented yet",
-                           operator_api::Call::Type_Name(call.type()))));
+      return shared->respond(
+          http::Response::text(501, fmt::format("Operator call '{}' is not implemented yet",
+                                                operator_api::Call::Type_Name(call.type()))));
   }
 }
 
@@ -644,8 +641,8 @@ void Master::maintenanceEndpoint(const http::Request& request, http::Responder r
       return methodNotAllowed("GET, POST");
     }
     call.set_type(operator_api::Call::UPDATE_MAINTENANCE_SCHEDULE);
-    if (Status s = fromJson(request.body, call.mutable_update_maintenance_schedule()
-                                              ->mutable_schedule());
+    if (Status s =
+            fromJson(request.body, call.mutable_update_maintenance_schedule()->mutable_schedule());
         !s.isOk()) {
       return responder.respond(http::Response::text(
           400, fmt::format("Failed to parse the maintenance schedule: {}", s.message())));

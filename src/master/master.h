@@ -62,7 +62,7 @@ namespace scheduler = mesos::v1::scheduler;
 namespace internal = plateau::internal;
 
 struct Task {
-  v1::Task info;  // state, statuses, resources as /master/state shows them
+  v1::Task info;     // state, statuses, resources as /master/state shows them
   std::string role;  // the role its resources are allocated to
   Resources resources;
   bool resources_released = false;  // given back once the task is terminal
@@ -83,7 +83,7 @@ struct Framework {
   // SUBSCRIBE / UPDATE_FRAMEWORK offer_constraints, as sent and as the allocator evaluates them.
   scheduler::OfferConstraints offer_constraints;
   std::map<std::string, allocator::ConstraintGroups> constraint_groups;
-  bool multi_role = false;                 // MULTI_ROLE capability
+  bool multi_role = false;  // MULTI_ROLE capability
   bool connected = false;
   bool active = false;
   bool partition_aware = false;

@@ -31,8 +31,8 @@ void Master::allocate() {
     if (fw == frameworks_.end() || agent == agents_.end() || !fw->second.connected ||
         !agent->second.connected) {
       checked(allocator_.recoverResources(allocation.framework_id, allocation.role,
-                                          allocation.agent_id,
-                                  allocation.resources, std::nullopt, started));
+                                          allocation.agent_id, allocation.resources, std::nullopt,
+                                          started));
       continue;
     }
     Framework& framework = fw->second;
@@ -132,7 +132,7 @@ void Master::removeOffer(const std::string& offer_id,
   }
   // Declined or rescinded resources are offered again at the next round, not at once.
   checked(allocator_.recoverResources(framework_id, record.role, agent_id, record.resources, refuse,
-                              std::chrono::steady_clock::now()));
+                                      std::chrono::steady_clock::now()));
 }
 
 }  // namespace plateau::master

@@ -21,7 +21,8 @@ void setTime(v1::TimeInfo* out, double seconds) {
 
 }  // namespace
 
-void Master::describeAgent(const Agent& agent, operator_api::Response::GetAgents::Agent* out) const {
+void Master::describeAgent(const Agent& agent,
+                           operator_api::Response::GetAgents::Agent* out) const {
   *out->mutable_agent_info() = agent.info;
   out->set_active(agent.connected);
   out->set_deactivated(!agent.connected);

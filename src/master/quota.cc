@@ -44,7 +44,8 @@ Status validateScalars(const std::string& role, const char* what,
                        const google::protobuf::Map<std::string, v1::Value::Scalar>& map) {
   for (const auto& [name, scalar] : map) {
     if (name.empty()) {
-      return invalid(fmt::format("Quota of role '{}' has {} with an empty resource name", role, what));
+      return invalid(
+          fmt::format("Quota of role '{}' has {} with an empty resource name", role, what));
     }
     if (name == "ports") {
       return invalid(fmt::format(
@@ -92,9 +93,8 @@ Status Master::validateQuotaConfig(const quota::QuotaConfig& config) const {
     auto limit = config.limits().find(name);
     if (limit != config.limits().end() &&
         scalarToMilli(guarantee.value()) > scalarToMilli(limit->second.value())) {
-      return invalid(fmt::format(
-          "Role '{}' has a guarantee of {} for '{}' above its limit of {}", config.role(),
-          guarantee.value(), name, limit->second.value()));
+      return invalid(fmt::format("Role '{}' has a guarantee of {} for '{}' above its limit of {}",
+                                 config.role(), guarantee.value(), name, limit->second.value()));
     }
   }
   return {};
@@ -128,9 +128,9 @@ void Master::updateQuota(const operator_api::Call::UpdateQuota& update,
         auto parent_limit = parent_config.limits().find(name);
         if (parent_limit != parent_config.limits().end() &&
             scalarToMilli(limit.value()) > scalarToMilli(parent_limit->second.value())) {
-          return done(invalid(fmt::format(
-              "Role '{}' would have a limit for '{}' above its parent '{}'s limit", role, name,
-              parent)));
+          return done(invalid(
+              fmt::format("Role '{}' would have a limit for '{}' above its parent '{}'s limit",
+                          role, name, parent)));
         }
       }
     }
@@ -241,9 +241,8 @@ void Master::quotaEndpoint(const http::Request& request, http::Responder respond
   if (request.method == "POST") {
     quota::QuotaRequest legacy;
     if (Status s = fromJson(request.body, &legacy); !s.isOk()) {
-      return responder.respond(
-          http::Response::text(400, fmt::format("Failed to parse set quota request JSON: {}",
-                                                s.message())));
+      return responder.respond(http::Response::text(
+          400, fmt::format("Failed to parse set quota request JSON: {}", s.message())));
     }
     auto guarantee = resourcesFromProto(legacy.guarantee());
     if (!guarantee) {

@@ -76,25 +76,25 @@ void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
 
 void Master::persist(std::vector<registry::Change> changes, std::function<void(Status)> then) {
   auto copy = changes;
-  registry_->apply(std::move(changes), [this, copy = std::move(copy),
-                                        then = std::move(then)](Status status) {
-    if (status.isOk()) {
-      for (const auto& change : copy) {
-        (void)registry::applyTo(registry_state_, change);
-      }
-    } else {
-      log_->error("registry_write_failed registry={} error=\"{}\"", registry_->name(),
-                  status.message());
-      if (status.code() == StatusCode::kFailedPrecondition && !flags_.zk.empty()) {
-        // The epoch moved on: another master leads now. Act on nothing more.
-        log_->error("leadership_fenced");
-        leading_ = false;
-        exit_code_ = 1;
-        loop_.stop();
-      }
-    }
-    then(status);
-  });
+  registry_->apply(std::move(changes),
+                   [this, copy = std::move(copy), then = std::move(then)](Status status) {
+                     if (status.isOk()) {
+                       for (const auto& change : copy) {
+                         (void)registry::applyTo(registry_state_, change);
+                       }
+                     } else {
+                       log_->error("registry_write_failed registry={} error=\"{}\"",
+                                   registry_->name(), status.message());
+                       if (status.code() == StatusCode::kFailedPrecondition && !flags_.zk.empty()) {
+                         // The epoch moved on: another master leads now. Act on nothing more.
+                         log_->error("leadership_fenced");
+                         leading_ = false;
+                         exit_code_ = 1;
+                         loop_.stop();
+                       }
+                     }
+                     then(status);
+                   });
 }
 
 void Master::reregisterTimeout() {

@@ -58,8 +58,8 @@ Status validateReserve(const Resources& to, const std::string& principal,
           "Invalid RESERVE operation: resource {} must be dynamically reserved", r.toString()));
     }
     if (Status s = validateRole(made.role); !s.isOk() || made.role == "*") {
-      return invalid(fmt::format("Invalid RESERVE operation: invalid reservation role '{}'",
-                                 made.role));
+      return invalid(
+          fmt::format("Invalid RESERVE operation: invalid reservation role '{}'", made.role));
     }
     if (stack.size() > 1) {
       const Reservation& outer = stack[stack.size() - 2];
@@ -119,13 +119,13 @@ Status validateVolumes(const Resources& volumes, const char* op) {
     if (v.name != "disk" || v.type != ResourceType::kScalar || !v.persistentVolume() ||
         !v.disk.has_volume) {
       return invalid(fmt::format(
-          "Invalid {} operation: {} is not a disk resource with a persistence id and a volume",
-          op, v.toString()));
+          "Invalid {} operation: {} is not a disk resource with a persistence id and a volume", op,
+          v.toString()));
     }
     if (!v.reserved()) {
-      return invalid(fmt::format(
-          "Invalid {} operation: persistent volume '{}' must be on reserved disk", op,
-          v.disk.persistence_id));
+      return invalid(
+          fmt::format("Invalid {} operation: persistent volume '{}' must be on reserved disk", op,
+                      v.disk.persistence_id));
     }
     if (Status s = validateId("Persistence ID", v.disk.persistence_id); !s.isOk()) {
       return invalid(fmt::format("Invalid {} operation: {}", op, s.message()));
@@ -178,8 +178,7 @@ Status Master::applyOfferOperation(Framework& framework, Agent& agent, const std
   const char* name = "";
   bool refinement = false;
   for (const auto& cap : framework.info.capabilities()) {
-    refinement = refinement ||
-                 cap.type() == v1::FrameworkInfo::Capability::RESERVATION_REFINEMENT;
+    refinement = refinement || cap.type() == v1::FrameworkInfo::Capability::RESERVATION_REFINEMENT;
   }
   switch (operation.type()) {
     case v1::Offer::Operation::RESERVE: {
@@ -227,8 +226,7 @@ Status Master::applyOfferOperation(Framework& framework, Agent& agent, const std
       }
       for (const Resource& v : *volumes) {
         for (const Resource& existing : agent.total.persistentVolumes()) {
-          if (existing.disk.persistence_id == v.disk.persistence_id &&
-              existing.role == v.role) {
+          if (existing.disk.persistence_id == v.disk.persistence_id && existing.role == v.role) {
             return invalid(fmt::format(
                 "Invalid CREATE operation: persistent volume '{}' already exists on agent {}",
                 v.disk.persistence_id, agent.id));
@@ -273,8 +271,8 @@ Status Master::applyOfferOperation(Framework& framework, Agent& agent, const std
   available += to;
   checked(allocator_.updateAllocation(framework.id, role, agent.id, from, to));
   changeAgentTotal(agent, from, to);
-  log_->info("offer_operation_applied framework_id={} agent_id={} type={}", framework.id,
-             agent.id, name);
+  log_->info("offer_operation_applied framework_id={} agent_id={} type={}", framework.id, agent.id,
+             name);
   // Offers of other frameworks never hold these resources (they were in this framework's
   // offers); nothing else to rescind.
   return {};
@@ -421,8 +419,7 @@ std::string_view withoutMasterPrefix(std::string_view path) {
 
 bool Master::isLegacyReservationEndpoint(const std::string& path) {
   auto p = withoutMasterPrefix(path);
-  return p == "/reserve" || p == "/unreserve" || p == "/create-volumes" ||
-         p == "/destroy-volumes";
+  return p == "/reserve" || p == "/unreserve" || p == "/create-volumes" || p == "/destroy-volumes";
 }
 
 void Master::legacyReservationEndpoint(const http::Request& request, http::Responder responder) {
@@ -452,8 +449,7 @@ void Master::legacyReservationEndpoint(const http::Request& request, http::Respo
   }
   auto slave_id = form.find("slaveId");
   if (slave_id == form.end()) {
-    return responder.respond(
-        http::Response::text(400, "Missing 'slaveId' in the request body"));
+    return responder.respond(http::Response::text(400, "Missing 'slaveId' in the request body"));
   }
   auto items = form.find(list);
   if (items == form.end()) {
@@ -486,8 +482,8 @@ void Master::legacyReservationEndpoint(const http::Request& request, http::Respo
   }
   for (const auto& element : parsed->asArray()) {
     if (Status s = fromJson(element, target->Add()); !s.isOk()) {
-      return responder.respond(http::Response::text(
-          400, fmt::format("Failed to parse '{}': {}", list, s.message())));
+      return responder.respond(
+          http::Response::text(400, fmt::format("Failed to parse '{}': {}", list, s.message())));
     }
   }
   operatorReservation(call, std::move(responder));

@@ -71,11 +71,21 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
 
   Status status;
   switch (call.type()) {
-    case scheduler::Call::TEARDOWN: status = teardown(framework); break;
-    case scheduler::Call::ACCEPT: status = accept(framework, call.accept()); break;
-    case scheduler::Call::DECLINE: status = decline(framework, call.decline()); break;
-    case scheduler::Call::REVIVE: status = revive(framework, call.revive()); break;
-    case scheduler::Call::SUPPRESS: status = suppress(framework, call.suppress()); break;
+    case scheduler::Call::TEARDOWN:
+      status = teardown(framework);
+      break;
+    case scheduler::Call::ACCEPT:
+      status = accept(framework, call.accept());
+      break;
+    case scheduler::Call::DECLINE:
+      status = decline(framework, call.decline());
+      break;
+    case scheduler::Call::REVIVE:
+      status = revive(framework, call.revive());
+      break;
+    case scheduler::Call::SUPPRESS:
+      status = suppress(framework, call.suppress());
+      break;
     case scheduler::Call::UPDATE_FRAMEWORK: {
       status = updateFramework(framework, call.update_framework());
       if (status.isOk()) {
@@ -83,12 +93,23 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
       }
       break;
     }
-    case scheduler::Call::KILL: status = kill(framework, call.kill()); break;
-    case scheduler::Call::SHUTDOWN: status = shutdownExecutor(framework, call.shutdown()); break;
-    case scheduler::Call::ACKNOWLEDGE: status = acknowledge(framework, call.acknowledge()); break;
-    case scheduler::Call::RECONCILE: status = reconcile(framework, call.reconcile()); break;
-    case scheduler::Call::MESSAGE: status = message(framework, call.message()); break;
-    case scheduler::Call::REQUEST: break;  // Mesos's allocator ignores requests too.
+    case scheduler::Call::KILL:
+      status = kill(framework, call.kill());
+      break;
+    case scheduler::Call::SHUTDOWN:
+      status = shutdownExecutor(framework, call.shutdown());
+      break;
+    case scheduler::Call::ACKNOWLEDGE:
+      status = acknowledge(framework, call.acknowledge());
+      break;
+    case scheduler::Call::RECONCILE:
+      status = reconcile(framework, call.reconcile());
+      break;
+    case scheduler::Call::MESSAGE:
+      status = message(framework, call.message());
+      break;
+    case scheduler::Call::REQUEST:
+      break;  // Mesos's allocator ignores requests too.
     case scheduler::Call::ACCEPT_INVERSE_OFFERS:
       status = answerInverseOffers(framework, call.accept_inverse_offers().inverse_offer_ids(),
                                    /*accept=*/true,
@@ -100,9 +121,8 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
                                    call.decline_inverse_offers().filters().refuse_seconds());
       break;
     default:
-      status = {StatusCode::kInvalidArgument,
-                fmt::format("Call type '{}' is not supported yet",
-                            scheduler::Call::Type_Name(call.type()))};
+      status = {StatusCode::kInvalidArgument, fmt::format("Call type '{}' is not supported yet",
+                                                          scheduler::Call::Type_Name(call.type()))};
   }
   if (!status.isOk()) {
     return responder.respond(http::errorResponse(status));
@@ -151,16 +171,15 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
   *call.mutable_subscribe()->mutable_framework_info() = info;
   auto shared = std::make_shared<http::Responder>(std::move(responder));
   // Subscribed only once the registry has it, so a failover keeps the framework.
-  persist({registry::Change::putFramework(info)},
-          [this, call, accept, shared](Status status) mutable {
-            if (!status.isOk()) {
-              shared->respond(http::Response::text(
-                  503, fmt::format("Cannot store the framework in the registry: {}",
-                                   status.message())));
-              return;
-            }
-            completeSubscribe(std::move(call), accept, shared);
-          });
+  persist({registry::Change::putFramework(info)}, [this, call, accept,
+                                                   shared](Status status) mutable {
+    if (!status.isOk()) {
+      shared->respond(http::Response::text(
+          503, fmt::format("Cannot store the framework in the registry: {}", status.message())));
+      return;
+    }
+    completeSubscribe(std::move(call), accept, shared);
+  });
 }
 
 void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
@@ -179,8 +198,8 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
                          call.subscribe().suppressed_roles().end()};
   fw.offer_constraints = call.subscribe().offer_constraints();
   // Validated before the registry write.
-  fw.constraint_groups = compileOfferConstraints(info, fw.offer_constraints).value_or(
-      std::map<std::string, allocator::ConstraintGroups>{});
+  fw.constraint_groups = compileOfferConstraints(info, fw.offer_constraints)
+                             .value_or(std::map<std::string, allocator::ConstraintGroups>{});
   setRoles(fw);
   if (inserted) {
     fw.id = id;
@@ -307,11 +326,10 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
       removeOffer(offer_id, std::nullopt, false);
     }
     for (const auto& op : accept.operations()) {
-      const auto* tasks = op.type() == v1::Offer::Operation::LAUNCH
-                              ? &op.launch().task_infos()
-                              : op.type() == v1::Offer::Operation::LAUNCH_GROUP
-                                    ? &op.launch_group().task_group().tasks()
-                                    : nullptr;
+      const auto* tasks = op.type() == v1::Offer::Operation::LAUNCH ? &op.launch().task_infos()
+                          : op.type() == v1::Offer::Operation::LAUNCH_GROUP
+                              ? &op.launch_group().task_group().tasks()
+                              : nullptr;
       if (tasks == nullptr) {
         continue;
       }
@@ -375,7 +393,7 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
   }
   if (!available.empty()) {
     checked(allocator_.recoverResources(framework.id, role, agent.id, available, refuse,
-                                std::chrono::steady_clock::now()));
+                                        std::chrono::steady_clock::now()));
   }
   // What the operations left over waits for the next allocation round (as in Mesos): an
   // immediate round would bounce unusable leftovers back and forth at full speed.
@@ -486,10 +504,9 @@ Status Master::acknowledge(Framework& framework, const scheduler::Call::Acknowle
 
 Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile& reconcile) {
   auto latest = [&](const Task& task) {
-    v1::TaskStatus status =
-        masterStatus(framework, task.info.task_id().value(), task.info.agent_id().value(),
-                     task.info.state(), v1::TaskStatus::REASON_RECONCILIATION,
-                     "Reconciliation: Latest task state");
+    v1::TaskStatus status = masterStatus(
+        framework, task.info.task_id().value(), task.info.agent_id().value(), task.info.state(),
+        v1::TaskStatus::REASON_RECONCILIATION, "Reconciliation: Latest task state");
     if (task.info.has_executor_id()) {
       *status.mutable_executor_id() = task.info.executor_id();
     }

@@ -56,28 +56,40 @@ void writeReservedByRole(json::Writer& w, const Resources& reserved, bool full) 
 
 void writeTask(json::Writer& w, const v1::Task& task, const std::string& role) {
   w.beginObject();
-  w.key("id"); w.value(task.task_id().value());
-  w.key("name"); w.value(task.name());
-  w.key("framework_id"); w.value(task.framework_id().value());
-  w.key("executor_id"); w.value(task.executor_id().value());
-  w.key("slave_id"); w.value(task.agent_id().value());
-  w.key("agent_id"); w.value(task.agent_id().value());
-  w.key("state"); w.value(v1::TaskState_Name(task.state()));
-  w.key("role"); w.value(role);
+  w.key("id");
+  w.value(task.task_id().value());
+  w.key("name");
+  w.value(task.name());
+  w.key("framework_id");
+  w.value(task.framework_id().value());
+  w.key("executor_id");
+  w.value(task.executor_id().value());
+  w.key("slave_id");
+  w.value(task.agent_id().value());
+  w.key("agent_id");
+  w.value(task.agent_id().value());
+  w.key("state");
+  w.value(v1::TaskState_Name(task.state()));
+  w.key("role");
+  w.value(role);
   auto resources = resourcesFromProto(task.resources());
   w.key("resources");
   writeResourcesModel(w, resources ? *resources : Resources());
   if (task.has_user()) {
-    w.key("user"); w.value(task.user());
+    w.key("user");
+    w.value(task.user());
   }
   w.key("statuses");
   w.beginArray();
   for (const auto& status : task.statuses()) {
     w.beginObject();
-    w.key("state"); w.value(v1::TaskState_Name(status.state()));
-    w.key("timestamp"); w.value(status.timestamp());
+    w.key("state");
+    w.value(v1::TaskState_Name(status.state()));
+    w.key("timestamp");
+    w.value(status.timestamp());
     if (status.has_healthy()) {
-      w.key("healthy"); w.value(status.healthy());
+      w.key("healthy");
+      w.value(status.healthy());
     }
     w.endObject();
   }
@@ -91,25 +103,34 @@ void writeTask(json::Writer& w, const v1::Task& task, const std::string& role) {
     w.endArray();
   }
   if (task.has_discovery()) {
-    w.key("discovery"); writeJson(w, task.discovery());
+    w.key("discovery");
+    writeJson(w, task.discovery());
   }
   if (task.has_container()) {
-    w.key("container"); writeJson(w, task.container());
+    w.key("container");
+    writeJson(w, task.container());
   }
   w.endObject();
 }
 
 void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
   w.beginObject();
-  w.key("id"); w.value(fw.id);
-  w.key("name"); w.value(fw.info.name());
-  w.key("user"); w.value(fw.info.user());
-  w.key("hostname"); w.value(fw.info.hostname());
-  w.key("webui_url"); w.value(fw.info.webui_url());
-  w.key("principal"); w.value(fw.info.principal());
+  w.key("id");
+  w.value(fw.id);
+  w.key("name");
+  w.value(fw.info.name());
+  w.key("user");
+  w.value(fw.info.user());
+  w.key("hostname");
+  w.value(fw.info.hostname());
+  w.key("webui_url");
+  w.value(fw.info.webui_url());
+  w.key("principal");
+  w.value(fw.info.principal());
   // As Mesos: MULTI_ROLE frameworks show `roles`; others `role` (and `roles` with it).
   if (!fw.multi_role) {
-    w.key("role"); w.value(fw.role);
+    w.key("role");
+    w.value(fw.role);
   }
   w.key("roles");
   w.beginArray();
@@ -117,14 +138,22 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
     w.value(role);
   }
   w.endArray();
-  w.key("failover_timeout"); w.value(fw.info.failover_timeout());
-  w.key("checkpoint"); w.value(fw.info.checkpoint());
-  w.key("active"); w.value(fw.active);
-  w.key("connected"); w.value(fw.connected);
-  w.key("recovered"); w.value(false);
-  w.key("registered_time"); w.value(fw.registered_time);
-  w.key("reregistered_time"); w.value(fw.reregistered_time);
-  w.key("unregistered_time"); w.value(fw.unregistered_time);
+  w.key("failover_timeout");
+  w.value(fw.info.failover_timeout());
+  w.key("checkpoint");
+  w.value(fw.info.checkpoint());
+  w.key("active");
+  w.value(fw.active);
+  w.key("connected");
+  w.value(fw.connected);
+  w.key("recovered");
+  w.value(false);
+  w.key("registered_time");
+  w.value(fw.registered_time);
+  w.key("reregistered_time");
+  w.value(fw.reregistered_time);
+  w.key("unregistered_time");
+  w.value(fw.unregistered_time);
   w.key("capabilities");
   w.beginArray();
   for (const auto& cap : fw.info.capabilities()) {
@@ -132,12 +161,17 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
   }
   w.endArray();
   if (!fw.offer_constraints.role_constraints().empty()) {
-    w.key("offer_constraints"); writeJson(w, fw.offer_constraints);
+    w.key("offer_constraints");
+    writeJson(w, fw.offer_constraints);
   }
-  w.key("resources"); writeResourcesModel(w, fw.used + fw.offered);
-  w.key("allocated_resources"); writeResourcesModel(w, fw.used + fw.offered);
-  w.key("used_resources"); writeResourcesModel(w, fw.used);
-  w.key("offered_resources"); writeResourcesModel(w, fw.offered);
+  w.key("resources");
+  writeResourcesModel(w, fw.used + fw.offered);
+  w.key("allocated_resources");
+  writeResourcesModel(w, fw.used + fw.offered);
+  w.key("used_resources");
+  writeResourcesModel(w, fw.used);
+  w.key("offered_resources");
+  writeResourcesModel(w, fw.offered);
   w.key("tasks");
   w.beginArray();
   if (!completed) {
@@ -170,12 +204,18 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
   for (const auto& [agent_id, executors] : fw.executors) {
     for (const auto& [executor_id, executor] : executors) {
       w.beginObject();
-      w.key("executor_id"); w.value(executor_id);
-      w.key("name"); w.value(executor.info.name());
-      w.key("framework_id"); w.value(fw.id);
-      w.key("slave_id"); w.value(agent_id);
-      w.key("command"); writeJson(w, executor.info.command());
-      w.key("resources"); writeResourcesModel(w, executor.resources);
+      w.key("executor_id");
+      w.value(executor_id);
+      w.key("name");
+      w.value(executor.info.name());
+      w.key("framework_id");
+      w.value(fw.id);
+      w.key("slave_id");
+      w.value(agent_id);
+      w.key("command");
+      writeJson(w, executor.info.command());
+      w.key("resources");
+      writeResourcesModel(w, executor.resources);
       w.endObject();
     }
   }
@@ -185,36 +225,58 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
 
 void writeAgent(json::Writer& w, const Agent& agent) {
   w.beginObject();
-  w.key("id"); w.value(agent.id);
+  w.key("id");
+  w.value(agent.id);
   w.key("pid");
-    w.value(fmt::format("slave(1)@{}:{}", agent.ip.empty() ? agent.info.hostname() : agent.ip,
-                        agent.info.port()));
-  w.key("hostname"); w.value(agent.info.hostname());
-  w.key("port"); w.value(agent.info.port());
-  w.key("registered_time"); w.value(agent.registered_time);
+  w.value(fmt::format("slave(1)@{}:{}", agent.ip.empty() ? agent.info.hostname() : agent.ip,
+                      agent.info.port()));
+  w.key("hostname");
+  w.value(agent.info.hostname());
+  w.key("port");
+  w.value(agent.info.port());
+  w.key("registered_time");
+  w.value(agent.registered_time);
   if (agent.reregistered_time > 0) {
-    w.key("reregistered_time"); w.value(agent.reregistered_time);
+    w.key("reregistered_time");
+    w.value(agent.reregistered_time);
   }
-  w.key("active"); w.value(agent.connected);
-  w.key("deactivated"); w.value(!agent.connected);
-  w.key("version"); w.value(agent.version);
-  w.key("resources"); writeResourcesModel(w, agent.total);
-  w.key("used_resources"); writeResourcesModel(w, agent.used);
-  w.key("offered_resources"); writeResourcesModel(w, agent.offered);
-  w.key("unreserved_resources"); writeResourcesModel(w, agent.total.unreserved());
-  w.key("reserved_resources"); writeReservedByRole(w, agent.total.reserved(), false);
-  w.key("resources_full"); writeResourcesFull(w, agent.total, "");
-  w.key("unreserved_resources_full"); writeResourcesFull(w, agent.total.unreserved(), "");
-  w.key("used_resources_full"); writeResourcesFull(w, agent.used, "");
-  w.key("offered_resources_full"); writeResourcesFull(w, agent.offered, "");
-  w.key("reserved_resources_full"); writeReservedByRole(w, agent.total.reserved(), true);
+  w.key("active");
+  w.value(agent.connected);
+  w.key("deactivated");
+  w.value(!agent.connected);
+  w.key("version");
+  w.value(agent.version);
+  w.key("resources");
+  writeResourcesModel(w, agent.total);
+  w.key("used_resources");
+  writeResourcesModel(w, agent.used);
+  w.key("offered_resources");
+  writeResourcesModel(w, agent.offered);
+  w.key("unreserved_resources");
+  writeResourcesModel(w, agent.total.unreserved());
+  w.key("reserved_resources");
+  writeReservedByRole(w, agent.total.reserved(), false);
+  w.key("resources_full");
+  writeResourcesFull(w, agent.total, "");
+  w.key("unreserved_resources_full");
+  writeResourcesFull(w, agent.total.unreserved(), "");
+  w.key("used_resources_full");
+  writeResourcesFull(w, agent.used, "");
+  w.key("offered_resources_full");
+  writeResourcesFull(w, agent.offered, "");
+  w.key("reserved_resources_full");
+  writeReservedByRole(w, agent.total.reserved(), true);
   w.key("attributes");
   w.beginObject();
   for (const auto& attribute : agent.info.attributes()) {
     w.key(attribute.name());
     switch (attribute.type()) {
-      case v1::Value::SCALAR: w.value(attribute.scalar().value()); break;
-      case v1::Value::TEXT: w.value(attribute.text().value()); break;
+      case v1::Value::SCALAR:
+        w.value(attribute.scalar().value());
+        break;
+      case v1::Value::TEXT:
+        w.value(attribute.text().value());
+        break;
       case v1::Value::RANGES: {
         Ranges ranges;
         for (const auto& r : attribute.ranges().range()) {
@@ -223,7 +285,9 @@ void writeAgent(json::Writer& w, const Agent& agent) {
         w.value(ranges.toString());
         break;
       }
-      default: w.value(""); break;
+      default:
+        w.value("");
+        break;
     }
   }
   w.endObject();
@@ -238,31 +302,48 @@ http::Response Master::stateJson() const {
   out.reserve(4096);
   json::Writer w(&out);
   w.beginObject();
-  w.key("version"); w.value(kVersion);
-  w.key("git_sha"); w.value("");
-  w.key("build_date"); w.value("");
-  w.key("build_time"); w.value(0);
-  w.key("build_user"); w.value("plateau");
-  w.key("start_time"); w.value(start_time_);
-  w.key("elected_time"); w.value(start_time_);
-  w.key("id"); w.value(master_id_);
-  w.key("pid"); w.value(info_.pid());
-  w.key("hostname"); w.value(info_.hostname());
+  w.key("version");
+  w.value(kVersion);
+  w.key("git_sha");
+  w.value("");
+  w.key("build_date");
+  w.value("");
+  w.key("build_time");
+  w.value(0);
+  w.key("build_user");
+  w.value("plateau");
+  w.key("start_time");
+  w.value(start_time_);
+  w.key("elected_time");
+  w.value(start_time_);
+  w.key("id");
+  w.value(master_id_);
+  w.key("pid");
+  w.value(info_.pid());
+  w.key("hostname");
+  w.value(info_.hostname());
   if (leader_) {
-    w.key("leader"); w.value(leader_->pid());
-    w.key("leader_info"); writeJson(w, *leader_);
+    w.key("leader");
+    w.value(leader_->pid());
+    w.key("leader_info");
+    writeJson(w, *leader_);
   }
-  w.key("elected"); w.value(leading_);
+  w.key("elected");
+  w.value(leading_);
   if (!flags_.cluster.empty()) {
-    w.key("cluster"); w.value(flags_.cluster);
+    w.key("cluster");
+    w.value(flags_.cluster);
   }
   size_t active = 0;
   for (const auto& [id, agent] : agents_) {
     active += agent.connected ? 1 : 0;
   }
-  w.key("activated_slaves"); w.value(active);
-  w.key("deactivated_slaves"); w.value(agents_.size() - active);
-  w.key("unreachable_slaves"); w.value(0);
+  w.key("activated_slaves");
+  w.value(active);
+  w.key("deactivated_slaves");
+  w.value(agents_.size() - active);
+  w.key("unreachable_slaves");
+  w.value(0);
   w.key("capabilities");
   w.beginArray();
   w.endArray();

@@ -15,7 +15,7 @@ constexpr int kMaxStatusesPerTask = 10;
 }  // namespace
 
 Result<Resources> Master::checkTask(Framework& fw, Agent& agent, const std::string& role,
-                                     const v1::TaskInfo& task) {
+                                    const v1::TaskInfo& task) {
   const std::string& task_id = task.task_id().value();
   if (Status s = validateId("TaskID", task_id); !s.isOk()) {
     return std::unexpected(s);
@@ -54,16 +54,15 @@ Result<Resources> Master::checkTask(Framework& fw, Agent& agent, const std::stri
         "Task's resources must have 'allocation_info' set: the framework has several roles");
   }
   if (!allocation_role->empty() && *allocation_role != role) {
-    return invalidArgument(fmt::format(
-        "Task's resources are allocated to role '{}' but the offer is for role '{}'",
-        *allocation_role, role));
+    return invalidArgument(
+        fmt::format("Task's resources are allocated to role '{}' but the offer is for role '{}'",
+                    *allocation_role, role));
   }
   return *resources;
 }
 
-void Master::addTask(Framework& fw, Agent& agent, const std::string& role,
-                     const v1::TaskInfo& task, const Resources& resources,
-                     const v1::ExecutorID* executor_id) {
+void Master::addTask(Framework& fw, Agent& agent, const std::string& role, const v1::TaskInfo& task,
+                     const Resources& resources, const v1::ExecutorID* executor_id) {
   Task record;
   v1::Task& info = record.info;
   info.set_name(task.name());
@@ -81,7 +80,7 @@ void Master::addTask(Framework& fw, Agent& agent, const std::string& role,
   if (task.has_health_check()) *info.mutable_health_check() = task.health_check();
   if (task.has_kill_policy()) *info.mutable_kill_policy() = task.kill_policy();
   info.set_user(task.has_command() && task.command().has_user() ? task.command().user()
-                                                               : fw.info.user());
+                                                                : fw.info.user());
   record.resources = resources;
   record.role = role;
   fw.used += resources;
@@ -152,8 +151,8 @@ void Master::launch(Framework& fw, Agent& agent, const std::string& role,
         }
         auto executor_role = allocationRoleOf(executor.resources());
         if (!executor_role || (!executor_role->empty() && *executor_role != role)) {
-          refuse(fmt::format("Executor's resources must be allocated to the offer's role '{}'",
-                             role));
+          refuse(
+              fmt::format("Executor's resources must be allocated to the offer's role '{}'", role));
           continue;
         }
         Executor e{executor, *executor_resources, role};
@@ -245,13 +244,27 @@ void Master::updateTaskState(Framework& fw, Task& task, const v1::TaskStatus& st
   }
   if (!was_terminal && isTerminal(latest)) {
     switch (latest) {
-      case v1::TASK_FINISHED: metrics_.tasks_finished++; break;
-      case v1::TASK_FAILED: metrics_.tasks_failed++; break;
-      case v1::TASK_KILLED: metrics_.tasks_killed++; break;
-      case v1::TASK_LOST: metrics_.tasks_lost++; break;
-      case v1::TASK_ERROR: metrics_.tasks_error++; break;
-      case v1::TASK_DROPPED: metrics_.tasks_dropped++; break;
-      default: metrics_.tasks_gone++; break;
+      case v1::TASK_FINISHED:
+        metrics_.tasks_finished++;
+        break;
+      case v1::TASK_FAILED:
+        metrics_.tasks_failed++;
+        break;
+      case v1::TASK_KILLED:
+        metrics_.tasks_killed++;
+        break;
+      case v1::TASK_LOST:
+        metrics_.tasks_lost++;
+        break;
+      case v1::TASK_ERROR:
+        metrics_.tasks_error++;
+        break;
+      case v1::TASK_DROPPED:
+        metrics_.tasks_dropped++;
+        break;
+      default:
+        metrics_.tasks_gone++;
+        break;
     }
     releaseTaskResources(fw, task, true);
     scheduleAllocation();
@@ -270,9 +283,9 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
   if (agent != agents_.end()) {
     agent->second.used -= task.resources;
     if (tell_allocator) {
-      checked(allocator_.recoverResources(fw.id, task.role.empty() ? fw.role : task.role,
-                                          agent_id, task.resources, std::nullopt,
-                                  std::chrono::steady_clock::now()));
+      checked(allocator_.recoverResources(fw.id, task.role.empty() ? fw.role : task.role, agent_id,
+                                          task.resources, std::nullopt,
+                                          std::chrono::steady_clock::now()));
     }
   }
 }
@@ -288,7 +301,8 @@ void Master::completeTask(Framework& fw, const std::string& task_id) {
     agent->second.tasks.erase({fw.id, task_id});
   }
   fw.completed_tasks.push_back(std::move(it->second.info));
-  while (fw.completed_tasks.size() > static_cast<size_t>(flags_.max_completed_tasks_per_framework)) {
+  while (fw.completed_tasks.size() >
+         static_cast<size_t>(flags_.max_completed_tasks_per_framework)) {
     fw.completed_tasks.pop_front();
   }
   fw.tasks.erase(it);

@@ -28,7 +28,8 @@ Status validateCall(const scheduler::Call& call) {
       return invalid("Expecting 'subscribe' to be present");
     }
     const auto& info = call.subscribe().framework_info();
-    if (call.has_framework_id() && !(info.has_id() && info.id().value() == call.framework_id().value())) {
+    if (call.has_framework_id() &&
+        !(info.has_id() && info.id().value() == call.framework_id().value())) {
       return invalid("'framework_id' differs from 'subscribe.framework_info.id'");
     }
     return {};
@@ -41,15 +42,22 @@ Status validateCall(const scheduler::Call& call) {
     case scheduler::Call::REVIVE:
     case scheduler::Call::SUPPRESS:
       return {};
-    case scheduler::Call::ACCEPT: return expect(call.has_accept(), "accept");
-    case scheduler::Call::DECLINE: return expect(call.has_decline(), "decline");
-    case scheduler::Call::KILL: return expect(call.has_kill(), "kill");
-    case scheduler::Call::SHUTDOWN: return expect(call.has_shutdown(), "shutdown");
-    case scheduler::Call::RECONCILE: return expect(call.has_reconcile(), "reconcile");
-    case scheduler::Call::MESSAGE: return expect(call.has_message(), "message");
+    case scheduler::Call::ACCEPT:
+      return expect(call.has_accept(), "accept");
+    case scheduler::Call::DECLINE:
+      return expect(call.has_decline(), "decline");
+    case scheduler::Call::KILL:
+      return expect(call.has_kill(), "kill");
+    case scheduler::Call::SHUTDOWN:
+      return expect(call.has_shutdown(), "shutdown");
+    case scheduler::Call::RECONCILE:
+      return expect(call.has_reconcile(), "reconcile");
+    case scheduler::Call::MESSAGE:
+      return expect(call.has_message(), "message");
     case scheduler::Call::UPDATE_FRAMEWORK:
       return expect(call.has_update_framework(), "update_framework");
-    case scheduler::Call::REQUEST: return expect(call.has_request(), "request");
+    case scheduler::Call::REQUEST:
+      return expect(call.has_request(), "request");
     case scheduler::Call::ACCEPT_INVERSE_OFFERS:
       return expect(call.has_accept_inverse_offers(), "accept_inverse_offers");
     case scheduler::Call::DECLINE_INVERSE_OFFERS:
@@ -85,7 +93,8 @@ Status validateRole(const std::string& role) {
   size_t start = 0;
   while (start <= role.size()) {
     size_t slash = role.find('/', start);
-    std::string part = role.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
+    std::string part =
+        role.substr(start, slash == std::string::npos ? std::string::npos : slash - start);
     if (part.empty() || part == "." || part == ".." || part == "*") {
       return invalid(fmt::format("Role '{}' has an invalid component '{}'", role, part));
     }
@@ -129,16 +138,16 @@ Status validateFrameworkInfo(const mesos::v1::FrameworkInfo& info) {
   }
   for (const auto& [role, filters] : info.offer_filters()) {
     if (multi_role ? !roles.contains(role) : role != info.role()) {
-      return invalid(fmt::format(
-          "'FrameworkInfo.offer_filters' names role '{}' which the framework is not "
-          "subscribed to",
-          role));
+      return invalid(
+          fmt::format("'FrameworkInfo.offer_filters' names role '{}' which the framework is not "
+                      "subscribed to",
+                      role));
     }
     for (const auto& quantities : filters.min_allocatable_resources().quantities()) {
       for (const auto& [name, scalar] : quantities.quantities()) {
         if (!(scalar.value() >= 0)) {
-          return invalid(fmt::format(
-              "'FrameworkInfo.offer_filters' has a negative minimum for '{}'", name));
+          return invalid(
+              fmt::format("'FrameworkInfo.offer_filters' has a negative minimum for '{}'", name));
         }
       }
     }
@@ -239,8 +248,8 @@ Status validateTaskLifecycle(const mesos::v1::TaskInfo& task) {
   }
   if (task.has_health_check()) {
     const auto& hc = task.health_check();
-    if (Status s = validateTimings("Task's health check", hc.delay_seconds(),
-                                   hc.interval_seconds(), hc.timeout_seconds());
+    if (Status s = validateTimings("Task's health check", hc.delay_seconds(), hc.interval_seconds(),
+                                   hc.timeout_seconds());
         !s.isOk()) {
       return s;
     }
@@ -261,9 +270,9 @@ Status validateTaskLifecycle(const mesos::v1::TaskInfo& task) {
           return invalid("Expecting 'http' to be set for HTTP health check");
         }
         if (hc.http().has_scheme() && hc.http().scheme() != "http") {
-          return invalid(fmt::format(
-              "Task's health check: scheme '{}' is not supported (only 'http')",
-              hc.http().scheme()));
+          return invalid(
+              fmt::format("Task's health check: scheme '{}' is not supported (only 'http')",
+                          hc.http().scheme()));
         }
         if (hc.http().protocol() != v1::NetworkInfo::IPv4) {
           return invalid("Task's health check: only IPv4 HTTP health checks are supported");
@@ -329,8 +338,7 @@ Status validateGpus(const mesos::v1::FrameworkInfo& info, double gpus) {
       return {};
     }
   }
-  return invalid(
-      "Task uses 'gpus' but its framework lacks the GPU_RESOURCES capability");
+  return invalid("Task uses 'gpus' but its framework lacks the GPU_RESOURCES capability");
 }
 
 }  // namespace plateau::master

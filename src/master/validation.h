@@ -36,5 +36,4 @@ Status validateEnvironment(const mesos::v1::Environment& environment);
 // with the GPU_RESOURCES capability.
 Status validateGpus(const mesos::v1::FrameworkInfo& info, double gpus);
 
-
 }  // namespace plateau::master

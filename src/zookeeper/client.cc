@@ -164,7 +164,9 @@ struct ZooKeeper::Impl {
     }
   }
 
-  struct ACL_vector* acl() { return credentials ? &creator_acl : &ZOO_OPEN_ACL_UNSAFE; }
+  struct ACL_vector* acl() {
+    return credentials ? &creator_acl : &ZOO_OPEN_ACL_UNSAFE;
+  }
 
   EventLoop& loop;
   std::chrono::milliseconds timeout;
@@ -278,10 +280,10 @@ void onGet(int rc, const char* value, int len, const ::Stat* stat, const void* r
     return;
   }
   Result<std::pair<std::string, Stat>> result =
-      rc == ZOK ? Result<std::pair<std::string, Stat>>(std::pair(
-                      std::string(value != nullptr && len > 0 ? value : "",
-                                  value != nullptr && len > 0 ? len : 0),
-                      convert(stat)))
+      rc == ZOK ? Result<std::pair<std::string, Stat>>(
+                      std::pair(std::string(value != nullptr && len > 0 ? value : "",
+                                            value != nullptr && len > 0 ? len : 0),
+                                convert(stat)))
                 : std::unexpected(statusFor(rc, "get " + ctx->path));
   auto* impl = ctx->impl;
   impl->deliver([done = std::move(ctx->done), result = std::move(result)] { done(result); });
@@ -369,8 +371,8 @@ void onMulti(int rc, const void* raw) {
       int err = ctx->results[i].err;
       if (err != ZOK && err != ZRUNTIMEINCONSISTENCY) {
         const Op& op = ctx->ops[i];
-        status = statusFor(err, "multi op " + std::to_string(i) + " (" + kindName(op.kind) + " " +
-                                    op.path + ")");
+        status = statusFor(
+            err, "multi op " + std::to_string(i) + " (" + kindName(op.kind) + " " + op.path + ")");
         break;
       }
     }
@@ -389,9 +391,9 @@ ZooKeeper::ZooKeeper(EventLoop& loop, Url url, std::chrono::milliseconds session
                                   ACL{ZOO_PERM_ALL, ZOO_AUTH_IDS}};
     impl_->creator_acl = {2, impl_->creator_acl_entries.data()};
   }
-  impl_->zh = zookeeper_init2(url.servers.c_str(), onSession,
-                              static_cast<int>(session_timeout.count()), nullptr, impl_.get(), 0,
-                              logFromClient);
+  impl_->zh =
+      zookeeper_init2(url.servers.c_str(), onSession, static_cast<int>(session_timeout.count()),
+                      nullptr, impl_.get(), 0, logFromClient);
   if (impl_->zh == nullptr) {
     // No session can ever come from a handle that failed to start (e.g. an unresolvable host).
     Impl* impl = impl_.get();
@@ -453,14 +455,13 @@ void ZooKeeper::createParents(const std::string& path, std::function<void(Status
       return;
     }
     auto next = weak_step.lock();
-    create((*prefixes)[i], "", false, false,
-           [i, done, next](Result<std::string> result) {
-             if (!result && result.error().code() != StatusCode::kAlreadyExists) {
-               done(result.error());
-               return;
-             }
-             (*next)(i + 1);
-           });
+    create((*prefixes)[i], "", false, false, [i, done, next](Result<std::string> result) {
+      if (!result && result.error().code() != StatusCode::kAlreadyExists) {
+        done(result.error());
+        return;
+      }
+      (*next)(i + 1);
+    });
   };
   (*step)(0);
 }
@@ -503,8 +504,9 @@ void ZooKeeper::remove(const std::string& path, int version, std::function<void(
   int rc = impl_->zh == nullptr ? ZINVALIDSTATE
                                 : zoo_adelete(impl_->zh, path.c_str(), version, onRemove, raw);
   if (rc != ZOK) {
-    impl_->refuse(raw, rc,
-                  [](DoneContext<VoidDone>& c, int rc) { c.done(statusFor(rc, "delete " + c.path)); });
+    impl_->refuse(raw, rc, [](DoneContext<VoidDone>& c, int rc) {
+      c.done(statusFor(rc, "delete " + c.path));
+    });
   }
 }
 
@@ -546,9 +548,10 @@ void ZooKeeper::exists(const std::string& path, std::function<void()> watch,
   ctx->done = std::move(done);
   ctx->watch = watch_ctx;
   auto* raw = impl_->adopt(std::move(ctx));
-  int rc = impl_->zh == nullptr ? ZINVALIDSTATE
-                                : zoo_awexists(impl_->zh, path.c_str(), watch_ctx ? onWatch : nullptr,
-                                               watch_ctx, onExists, raw);
+  int rc = impl_->zh == nullptr
+               ? ZINVALIDSTATE
+               : zoo_awexists(impl_->zh, path.c_str(), watch_ctx ? onWatch : nullptr, watch_ctx,
+                              onExists, raw);
   if (rc != ZOK) {
     dropWatch(impl_.get(), watch_ctx, false);
     impl_->refuse(raw, rc, [](DoneContext<ExistsDone>& c, int rc) {

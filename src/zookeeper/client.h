@@ -58,8 +58,7 @@ class ZooKeeper {
   // Creates `path` and its missing ancestors as persistent empty nodes (mkdir -p); existing is ok.
   void createParents(const std::string& path, std::function<void(Status)> done);
   // A node's data and stat; kNotFound if it does not exist.
-  void get(const std::string& path,
-           std::function<void(Result<std::pair<std::string, Stat>>)> done);
+  void get(const std::string& path, std::function<void(Result<std::pair<std::string, Stat>>)> done);
   // Replaces a node's data if its version matches (-1: any); kFailedPrecondition on a mismatch.
   void set(const std::string& path, const std::string& data, int version,
            std::function<void(Result<Stat>)> done);

@@ -43,12 +43,12 @@ void LeaderContender::start() {
       onSession(e);
     }
   });
-  group_ = std::make_unique<GroupWatcher>(loop_, *zk_, url_.path,
-                                          [this, weak](GroupWatcher::View view) {
-                                            if (!weak.expired()) {
-                                              onView(std::move(view));
-                                            }
-                                          });
+  group_ =
+      std::make_unique<GroupWatcher>(loop_, *zk_, url_.path, [this, weak](GroupWatcher::View view) {
+        if (!weak.expired()) {
+          onView(std::move(view));
+        }
+      });
 }
 
 void LeaderContender::onSession(SessionEvent event) {

@@ -60,9 +60,9 @@ class LeaderContender {
 
   std::unique_ptr<ZooKeeper> zk_;
   std::unique_ptr<GroupWatcher> group_;
-  std::string node_;           // our node's name once created
-  bool contending_ = false;    // creating our node
-  bool uncertain_ = false;     // a create failed in a way that may have created the node
+  std::string node_;         // our node's name once created
+  bool contending_ = false;  // creating our node
+  bool uncertain_ = false;   // a create failed in a way that may have created the node
   bool elected_ = false;
   std::optional<std::optional<std::string>> reported_leader_;
   std::optional<EventLoop::TimerId> disconnect_timer_;

@@ -101,30 +101,30 @@ void GroupWatcher::onChildren(Result<std::vector<std::string>> children) {
   }
   std::weak_ptr<char> weak = alive_;
   std::string leader = path_ + "/" + view.contenders.front();
-  zk_.get(leader, [this, weak, view = std::move(view)](
-                      Result<std::pair<std::string, Stat>> data) mutable {
-    if (weak.expired()) {
-      return;
-    }
-    in_flight_ = false;
-    if (!data) {
-      // A leader that vanished meanwhile is a change: read the group again.
-      if (data.error().code() == StatusCode::kNotFound) {
-        refresh();
-      } else {
-        retry();
-      }
-      return;
-    }
-    backoff_ = std::chrono::milliseconds(0);
-    if (again_) {
-      refresh();
-      return;
-    }
-    view.leader_data = std::move(data->first);
-    auto on_view = on_view_;  // a copy: the callback may destroy this watcher
-    on_view(std::move(view));
-  });
+  zk_.get(leader,
+          [this, weak, view = std::move(view)](Result<std::pair<std::string, Stat>> data) mutable {
+            if (weak.expired()) {
+              return;
+            }
+            in_flight_ = false;
+            if (!data) {
+              // A leader that vanished meanwhile is a change: read the group again.
+              if (data.error().code() == StatusCode::kNotFound) {
+                refresh();
+              } else {
+                retry();
+              }
+              return;
+            }
+            backoff_ = std::chrono::milliseconds(0);
+            if (again_) {
+              refresh();
+              return;
+            }
+            view.leader_data = std::move(data->first);
+            auto on_view = on_view_;  // a copy: the callback may destroy this watcher
+            on_view(std::move(view));
+          });
 }
 
 void GroupWatcher::onMissingPath() {

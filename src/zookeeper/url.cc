@@ -25,7 +25,8 @@ Result<void> checkServer(std::string_view server, std::string_view text) {
   if (host.empty() || host == "[]") {
     return fail("has no host");
   }
-  if (host.front() == '[' ? host.back() != ']' : host.find_first_of("[]:") != std::string_view::npos) {
+  if (host.front() == '[' ? host.back() != ']'
+                          : host.find_first_of("[]:") != std::string_view::npos) {
     return fail("has a malformed host (IPv6 addresses go in brackets)");
   }
   int value = 0;
@@ -39,8 +40,8 @@ Result<void> checkServer(std::string_view server, std::string_view text) {
 
 Result<void> checkPath(std::string_view path, std::string_view text) {
   auto fail = [&](std::string_view why) -> Result<void> {
-    return invalidArgument("ZooKeeper URL '" + std::string(text) + "': path '" +
-                           std::string(path) + "' " + std::string(why));
+    return invalidArgument("ZooKeeper URL '" + std::string(text) + "': path '" + std::string(path) +
+                           "' " + std::string(why));
   };
   if (path == "/") {
     return fail("is the root; give a node such as /mesos");

@@ -14,8 +14,8 @@ namespace plateau::zk {
 // A parsed zk:// URL. Invariant: servers is non-empty, path starts with '/', has no trailing
 // '/' and is not "/".
 struct Url {
-  std::string servers;  // "host:port,host:port"
-  std::string path;     // "/mesos"
+  std::string servers;                                             // "host:port,host:port"
+  std::string path;                                                // "/mesos"
   std::optional<std::pair<std::string, std::string>> credentials;  // digest user, password
 
   // Parses `text`; kInvalidArgument with a message naming the offending part otherwise.

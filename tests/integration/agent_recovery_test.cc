@@ -113,8 +113,7 @@ TEST(AgentRecovery, FiftyCheckpointedTasksSurviveAnAgentKill9) {
   ASSERT_TRUE(eventually(
       [&] {
         std::string log = cluster.agent(0).log();
-        return countOf(log, "executor_subscribed") == 50 &&
-               countOf(log, "agent_registered") >= 1;
+        return countOf(log, "executor_subscribed") == 50 && countOf(log, "agent_registered") >= 1;
       },
       30s))
       << cluster.agent(0).log();
@@ -147,8 +146,8 @@ TEST(AgentRecovery, TaskThatFinishedWhileTheAgentWasDownIsReported) {
   ASSERT_TRUE(offers);
   fs::path go = fs::path(cluster.dir()) / "go";
   fs::path done = fs::path(cluster.dir()) / "done";
-  std::string command = fmt::format("while [ ! -e {} ]; do sleep 0.05; done; touch {}",
-                                    go.string(), done.string());
+  std::string command =
+      fmt::format("while [ ! -e {} ]; do sleep 0.05; done; touch {}", go.string(), done.string());
   launchAll(s, offers->offers().offers(0), {"finisher"}, command, "cpus:0.5;mem:32");
   ASSERT_EQ(awaitState(s, {"finisher"}, v1::TASK_RUNNING).size(), 1u);
 
@@ -200,8 +199,9 @@ TEST(AgentRecovery, ExecutorsThatDieBeforeOrAfterTheRestartFailTheirTasks) {
   cluster.agent(0).wait();
   ::kill(pids["before"], SIGKILL);
   cluster.restartAgent(0, SIGKILL);
-  ASSERT_TRUE(eventually([&] { return countOf(cluster.agent(0).log(), "executor_subscribed") == 1; }))
-      << cluster.agent(0).log();
+  ASSERT_TRUE(eventually([&] {
+    return countOf(cluster.agent(0).log(), "executor_subscribed") == 1;
+  })) << cluster.agent(0).log();
   auto failed = s.nextUpdate();
   ASSERT_TRUE(failed);
   EXPECT_EQ(failed->task_id().value(), "before");
@@ -231,8 +231,7 @@ TEST(AgentRecovery, RecoverCleanupKillsCheckpointedExecutors) {
   ASSERT_TRUE(state);
   auto parsed = json::parse(state->body);
   ASSERT_TRUE(parsed);
-  auto pid = static_cast<pid_t>(
-      (*parsed)["frameworks"][0]["executors"][0]["pid"].asDouble());
+  auto pid = static_cast<pid_t>((*parsed)["frameworks"][0]["executors"][0]["pid"].asDouble());
   ASSERT_GT(pid, 0);
 
   cluster.restartAgent(0, SIGKILL, {"--recover=cleanup"});

@@ -11,12 +11,10 @@ namespace {
 
 http::Response post(const http::Endpoint& master, const std::string& body,
                     http::Headers headers = {{"content-type", "application/json"}}) {
-  auto r = http::fetchSync(master,
-                           {.method = "POST",
-                            .path = "/api/v1/scheduler",
-                            .headers = std::move(headers),
-                            .body = body},
-                           5s);
+  auto r = http::fetchSync(
+      master,
+      {.method = "POST", .path = "/api/v1/scheduler", .headers = std::move(headers), .body = body},
+      5s);
   EXPECT_TRUE(r.has_value());
   return r ? *r : http::Response{};
 }
@@ -68,8 +66,9 @@ TEST_F(BadInput, JsonArrayInsteadOfObjectIs400) {
 }
 
 TEST_F(BadInput, WrongFieldTypeIs400AndNamesTheField) {
-  auto r = post(cluster().master(),
-                R"({"type": "SUBSCRIBE", "subscribe": {"framework_info": {"user": 7, "name": "x"}}})");
+  auto r =
+      post(cluster().master(),
+           R"({"type": "SUBSCRIBE", "subscribe": {"framework_info": {"user": 7, "name": "x"}}})");
   EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("user"), std::string::npos) << r.body;
 }
@@ -93,9 +92,10 @@ TEST_F(BadInput, UnknownCallTypeIs400) {
 }
 
 TEST_F(BadInput, UnacceptableAcceptIs406) {
-  auto r = post(cluster().master(),
-                R"({"type": "SUBSCRIBE", "subscribe": {"framework_info": {"user": "u", "name": "x"}}})",
-                {{"content-type", "application/json"}, {"accept", "text/html"}});
+  auto r =
+      post(cluster().master(),
+           R"({"type": "SUBSCRIBE", "subscribe": {"framework_info": {"user": "u", "name": "x"}}})",
+           {{"content-type", "application/json"}, {"accept", "text/html"}});
   EXPECT_EQ(r.status, 406);
 }
 

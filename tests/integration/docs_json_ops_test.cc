@@ -28,8 +28,8 @@ Reply send(const http::Endpoint& to, const std::string& method, const std::strin
            const std::string& body, const std::string& content_type = "application/json") {
   http::Headers headers = {{"accept", "application/json"}};
   if (!body.empty()) headers["content-type"] = content_type;
-  auto r = http::fetchSync(
-      to, {.method = method, .path = path, .headers = headers, .body = body}, 10s);
+  auto r =
+      http::fetchSync(to, {.method = method, .path = path, .headers = headers, .body = body}, 10s);
   Reply reply;
   if (!r) {
     ADD_FAILURE() << method << " " << path << ": " << r.error().message();
@@ -105,7 +105,8 @@ class JsonScheduler {
   }
 
   // The next event of this type; events of other types stay queued.
-  std::optional<json::Value> next(const std::string& type, std::chrono::milliseconds timeout = 20s) {
+  std::optional<json::Value> next(const std::string& type,
+                                  std::chrono::milliseconds timeout = 20s) {
     for (auto it = kept_.begin(); it != kept_.end(); ++it) {
       if (isString((*it)["type"], type)) {
         json::Value event = *it;
@@ -301,7 +302,8 @@ TEST(DocsJsonOps, OperatorReservesCreatesDestroysAndUnreserves) {
       {"type": "SCALAR", "name": "mem", "scalar": {"value": 512.0},
        "reservations": [{"type": "DYNAMIC", "role": "role", "principal": "my-principal"}]}
     ])";
-  auto reserved = post(master, "/api/v1", fmt::format(R"({{
+  auto reserved = post(master, "/api/v1",
+                       fmt::format(R"({{
     "type": "RESERVE_RESOURCES",
     "reserve_resources": {{
       "agent_id": {{"value": "{}"}},
@@ -311,7 +313,8 @@ TEST(DocsJsonOps, OperatorReservesCreatesDestroysAndUnreserves) {
       ],
       "resources": {}
     }}
-  }})", agent, resources));
+  }})",
+                                   agent, resources));
   EXPECT_EQ(reserved.status, 202) << reserved.body;
 
   auto reservedOf = [&](const std::string& name, const std::string& role) {
@@ -340,10 +343,12 @@ TEST(DocsJsonOps, OperatorReservesCreatesDestroysAndUnreserves) {
         "role": "role1",
         "scalar": {"value": 64.0}
       }])";
-  auto created = post(master, "/api/v1", fmt::format(R"({{
+  auto created = post(master, "/api/v1",
+                      fmt::format(R"({{
     "type": "CREATE_VOLUMES",
     "create_volumes": {{"agent_id": {{"value": "{}"}}, "volumes": {}}}
-  }})", agent, volume));
+  }})",
+                                  agent, volume));
   EXPECT_EQ(created.status, 202) << created.body;
   ASSERT_TRUE(eventually([&] { return reservedOf("disk", "role1").find("disk") != nullptr; }));
   disk = reservedOf("disk", "role1");
@@ -351,27 +356,29 @@ TEST(DocsJsonOps, OperatorReservesCreatesDestroysAndUnreserves) {
   EXPECT_TRUE(isString(disk["disk"]["persistence"]["principal"], "my-principal"))
       << json::stringify(disk);
   EXPECT_TRUE(isString(disk["disk"]["volume"]["mode"], "RW")) << json::stringify(disk);
-  EXPECT_TRUE(isString(disk["disk"]["volume"]["container_path"], "path1"))
-      << json::stringify(disk);
+  EXPECT_TRUE(isString(disk["disk"]["volume"]["container_path"], "path1")) << json::stringify(disk);
 
-  auto destroyed = post(master, "/api/v1", fmt::format(R"({{
+  auto destroyed = post(master, "/api/v1",
+                        fmt::format(R"({{
     "type": "DESTROY_VOLUMES",
     "destroy_volumes": {{"agent_id": {{"value": "{}"}}, "volumes": {}}}
-  }})", agent, volume));
+  }})",
+                                    agent, volume));
   EXPECT_EQ(destroyed.status, 202) << destroyed.body;
   ASSERT_TRUE(eventually([&] {
     auto d = reservedOf("disk", "role1");
     return !d.isNull() && d.find("disk") == nullptr;
   }));
 
-  auto unreserved = post(master, "/api/v1", fmt::format(R"({{
+  auto unreserved = post(master, "/api/v1",
+                         fmt::format(R"({{
     "type": "UNRESERVE_RESOURCES",
     "unreserve_resources": {{"agent_id": {{"value": "{}"}}, "resources": {}}}
-  }})", agent, resources));
+  }})",
+                                     agent, resources));
   EXPECT_EQ(unreserved.status, 202) << unreserved.body;
-  EXPECT_TRUE(eventually([&] {
-    return reservedOf("cpus", "role").isNull() && reservedOf("mem", "role").isNull();
-  }));
+  EXPECT_TRUE(eventually(
+      [&] { return reservedOf("cpus", "role").isNull() && reservedOf("mem", "role").isNull(); }));
 }
 
 // The legacy endpoints take form-encoded bodies: slaveId plus a JSON array.
@@ -398,9 +405,8 @@ TEST(DocsJsonOps, LegacyReserveAndVolumeEndpointsTakeFormBodies) {
   ])");
   auto slaves = [&] { return send(master, "GET", "/master/slaves", "").json["slaves"][0]; };
   ASSERT_TRUE(eventually([&] { return slaves()["reserved_resources"].find("ads") != nullptr; }));
-  auto created =
-      send(master, "POST", "/master/create-volumes", "slaveId=" + agent + "&volumes=" + volumes,
-           form);
+  auto created = send(master, "POST", "/master/create-volumes",
+                      "slaveId=" + agent + "&volumes=" + volumes, form);
   EXPECT_EQ(created.status, 202) << created.body;
   ASSERT_TRUE(eventually([&] {
     json::Value slave = slaves();
@@ -409,9 +415,8 @@ TEST(DocsJsonOps, LegacyReserveAndVolumeEndpointsTakeFormBodies) {
     }
     return false;
   })) << json::stringify(slaves());
-  auto destroyed =
-      send(master, "POST", "/master/destroy-volumes", "slaveId=" + agent + "&volumes=" + volumes,
-           form);
+  auto destroyed = send(master, "POST", "/master/destroy-volumes",
+                        "slaveId=" + agent + "&volumes=" + volumes, form);
   EXPECT_EQ(destroyed.status, 202) << destroyed.body;
   ASSERT_TRUE(eventually([&] {
     json::Value slave = slaves();
@@ -464,9 +469,8 @@ TEST(DocsJsonOps, SchedulerReservesCreatesDestroysAndUnreservesThroughAccept) {
   EXPECT_TRUE(s.subscribed()["subscribed"]["master_info"]["id"].isString());
   EXPECT_TRUE(s.subscribed()["subscribed"]["master_info"]["port"].isNumber());
 
-  auto offer = s.offerWhere([](const json::Value& o) {
-    return isString(o["allocation_info"]["role"], "test1");
-  });
+  auto offer = s.offerWhere(
+      [](const json::Value& o) { return isString(o["allocation_info"]["role"], "test1"); });
   ASSERT_TRUE(offer);
   for (const auto& r : (*offer)["resources"].asArray()) {
     EXPECT_TRUE(isString(r["allocation_info"]["role"], "test1")) << json::stringify(r);
@@ -486,7 +490,8 @@ TEST(DocsJsonOps, SchedulerReservesCreatesDestroysAndUnreservesThroughAccept) {
         "operations": [{}],
         "filters": {{"refuse_seconds": 0.1}}
       }}
-    }})", fw, offer_id, operation));
+    }})",
+                              fw, offer_id, operation));
   };
   const std::string reserved_cpus = R"(
     {"name": "cpus", "type": "SCALAR", "scalar": {"value": 1},
@@ -516,8 +521,7 @@ TEST(DocsJsonOps, SchedulerReservesCreatesDestroysAndUnreservesThroughAccept) {
   // Without RESERVATION_REFINEMENT, offers use the pre-refinement form: role plus reservation.
   const json::Value& cpus = *hasReserved(*with_reserved, "cpus");
   EXPECT_TRUE(isString(cpus["role"], "test1")) << json::stringify(cpus);
-  EXPECT_TRUE(isString(cpus["reservation"]["principal"], "my-principal"))
-      << json::stringify(cpus);
+  EXPECT_TRUE(isString(cpus["reservation"]["principal"], "my-principal")) << json::stringify(cpus);
   EXPECT_EQ(cpus.find("reservations"), nullptr) << json::stringify(cpus);
   EXPECT_TRUE(isString(cpus["allocation_info"]["role"], "test1")) << json::stringify(cpus);
 
@@ -574,7 +578,8 @@ TEST(DocsJsonOps, UpdateFrameworkAndSuppressReviveWithRoles) {
     "framework_id": {{"value": "{}"}},
     "type": "SUPPRESS",
     "suppress": {{"roles": ["test1"]}}
-  }})", fw));
+  }})",
+                                       fw));
   EXPECT_EQ(suppressed.status, 202) << suppressed.body;
   // Offers then go to test2 only; declined ones come back to test2.
   s.declineAll(*first);
@@ -596,14 +601,14 @@ TEST(DocsJsonOps, UpdateFrameworkAndSuppressReviveWithRoles) {
     "framework_id": {{"value": "{}"}},
     "type": "REVIVE",
     "revive": {{"roles": ["test1"]}}
-  }})", fw));
+  }})",
+                                    fw));
   EXPECT_EQ(revived.status, 202) << revived.body;
-  auto test1 = s.offerWhere([](const json::Value& o) {
-    return isString(o["allocation_info"]["role"], "test1");
-  });
+  auto test1 = s.offerWhere(
+      [](const json::Value& o) { return isString(o["allocation_info"]["role"], "test1"); });
   ASSERT_TRUE(test1);
-  auto held = json::parse(
-      fmt::format(R"({{"offers": {{"offers": [{}]}}}})", json::stringify(*test1)));
+  auto held =
+      json::parse(fmt::format(R"({{"offers": {{"offers": [{}]}}}})", json::stringify(*test1)));
   ASSERT_TRUE(held);
   s.declineAll(*held);
   auto legacy = [&] {
@@ -624,7 +629,8 @@ TEST(DocsJsonOps, UpdateFrameworkAndSuppressReviveWithRoles) {
       }},
       "suppressed_roles": ["test3"]
     }}
-  }})", fw, fw));
+  }})",
+                                    fw, fw));
   EXPECT_EQ(updated.status, 200) << updated.body;
   EXPECT_TRUE(eventually([&] {
     auto f = legacy();
@@ -716,12 +722,14 @@ TEST(DocsJsonOps, SubscribeWithSuppressedRolesAndOfferConstraintsThenLimits) {
       }}],
       "filters": {{"refuse_seconds": 5.0}}
     }}
-  }})", fw, (*offer)["id"]["value"].asString(), (*offer)["agent_id"]["value"].asString()));
+  }})",
+                                     fw, (*offer)["id"]["value"].asString(),
+                                     (*offer)["agent_id"]["value"].asString()));
   ASSERT_EQ(launched.status, 202) << launched.body;
   auto update = s.next("UPDATE");
   ASSERT_TRUE(update);
-  EXPECT_TRUE(isString((*update)["update"]["status"]["task_id"]["value"],
-                       "12220-3440-12532-my-task"));
+  EXPECT_TRUE(
+      isString((*update)["update"]["status"]["task_id"]["value"], "12220-3440-12532-my-task"));
   std::string state = (*update)["update"]["status"]["state"].asString();
   EXPECT_TRUE(state == "TASK_STARTING" || state == "TASK_RUNNING") << json::stringify(*update);
   EXPECT_TRUE((*update)["update"]["status"]["uuid"].isString());
@@ -731,17 +739,17 @@ TEST(DocsJsonOps, SubscribeWithSuppressedRolesAndOfferConstraintsThenLimits) {
   // GET_FRAMEWORKS carries the constraints as subscribed; explain names them.
   auto got = post(cluster.master(), "/api/v1", R"({"type": "GET_FRAMEWORKS"})");
   expectJson200(got, "GET_FRAMEWORKS");
-  const auto& constraint = got.json["get_frameworks"]["frameworks"][0]["offer_constraints"]
-                                   ["role_constraints"]["test1"]["groups"][0]
-                                   ["attribute_constraints"][0];
+  const auto& constraint =
+      got.json["get_frameworks"]["frameworks"][0]["offer_constraints"]["role_constraints"]["test1"]
+              ["groups"][0]["attribute_constraints"][0];
   EXPECT_TRUE(isString(constraint["selector"]["attribute_name"], "foo")) << got.body;
   EXPECT_TRUE(constraint["predicate"]["exists"].isObject()) << got.body;
   // So does /master/state, as Mesos 1.11 shows it.
   auto master_state = send(cluster.master(), "GET", "/master/state", "");
-  EXPECT_TRUE(isString(master_state.json["frameworks"][0]["offer_constraints"]["role_constraints"]
-                                 ["test1"]["groups"][0]["attribute_constraints"][0]["selector"]
-                                 ["attribute_name"],
-                       "foo"))
+  EXPECT_TRUE(isString(
+      master_state.json["frameworks"][0]["offer_constraints"]["role_constraints"]["test1"]["groups"]
+                       [0]["attribute_constraints"][0]["selector"]["attribute_name"],
+      "foo"))
       << master_state.body.substr(0, 2000);
 }
 
@@ -755,16 +763,17 @@ TEST(DocsJsonOps, OfferConstraintsAreValidatedAndUpdated) {
     return fmt::format(R"({{"type": "SUBSCRIBE", "subscribe": {{
         "framework_info": {{"user": "foo", "name": "picky", "roles": ["eng"],
                             "capabilities": [{{"type": "MULTI_ROLE"}}]}},
-        "offer_constraints": {}}}}})", constraints);
+        "offer_constraints": {}}}}})",
+                       constraints);
   };
   auto refused = [&](const std::string& constraints) {
-    auto r = http::fetchSync(cluster.master(),
-                             {.method = "POST",
-                              .path = "/api/v1/scheduler",
-                              .headers = {{"content-type", "application/json"},
-                                          {"accept", "application/json"}},
-                              .body = subscribe(constraints)},
-                             5s);
+    auto r = http::fetchSync(
+        cluster.master(),
+        {.method = "POST",
+         .path = "/api/v1/scheduler",
+         .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
+         .body = subscribe(constraints)},
+        5s);
     if (!r) return std::string("no answer");
     return r->body;
   };
@@ -826,7 +835,8 @@ TEST(DocsJsonOps, OfferConstraintsAreValidatedAndUpdated) {
     return s.post(fmt::format(R"({{"framework_id": {{"value": "{}"}}, "type": "UPDATE_FRAMEWORK",
         "update_framework": {{"framework_info": {{"id": {{"value": "{}"}}, "user": "foo",
           "name": "picky", "roles": ["eng"], "capabilities": [{{"type": "MULTI_ROLE"}}]}},
-          "offer_constraints": {}}}}})", fw, fw, constraints));
+          "offer_constraints": {}}}}})",
+                              fw, fw, constraints));
   };
   auto bad_update = update(R"({"role_constraints": {"eng": {"groups": []}}})");
   EXPECT_EQ(bad_update.status, 400) << bad_update.body;
@@ -893,11 +903,13 @@ TEST(DocsJsonOps, MaintenanceCallsLegacyEndpointsAndInverseOffers) {
         "command": {{"value": "sleep 60"}}
       }}]}}}}]
     }}
-  }})", fw, (*offer)["id"]["value"].asString(), agent, role, role));
+  }})",
+                                     fw, (*offer)["id"]["value"].asString(), agent, role, role));
   ASSERT_EQ(launched.status, 202) << launched.body;
 
   const int64_t start = 1'000'000'000'000'000'000;  // far ahead: the machine stays DRAINING
-  auto scheduled = post(master, "/api/v1", fmt::format(R"({{
+  auto scheduled = post(master, "/api/v1",
+                        fmt::format(R"({{
     "type": "UPDATE_MAINTENANCE_SCHEDULE",
     "update_maintenance_schedule": {{
       "schedule": {{
@@ -907,7 +919,8 @@ TEST(DocsJsonOps, MaintenanceCallsLegacyEndpointsAndInverseOffers) {
         }}]
       }}
     }}
-  }})", start));
+  }})",
+                                    start));
   EXPECT_EQ(scheduled.status, 200) << scheduled.body;
 
   auto schedule = post(master, "/api/v1", R"({"type": "GET_MAINTENANCE_SCHEDULE"})");
@@ -921,8 +934,8 @@ TEST(DocsJsonOps, MaintenanceCallsLegacyEndpointsAndInverseOffers) {
 
   auto legacy_schedule = send(master, "GET", "/maintenance/schedule", "");
   expectJson200(legacy_schedule, "GET /maintenance/schedule");
-  EXPECT_TRUE(isString(legacy_schedule.json["windows"][0]["machine_ids"][0]["hostname"],
-                       "docs-host"))
+  EXPECT_TRUE(
+      isString(legacy_schedule.json["windows"][0]["machine_ids"][0]["hostname"], "docs-host"))
       << legacy_schedule.body;
 
   auto inverse = s.next("INVERSE_OFFERS");
@@ -937,9 +950,8 @@ TEST(DocsJsonOps, MaintenanceCallsLegacyEndpointsAndInverseOffers) {
 
   // Offers for the draining machine carry its unavailability; one held from before the
   // schedule is rescinded and made again.
-  auto draining_offer = s.offerWhere([](const json::Value& o) {
-    return o.find("unavailability") != nullptr;
-  });
+  auto draining_offer =
+      s.offerWhere([](const json::Value& o) { return o.find("unavailability") != nullptr; });
   ASSERT_TRUE(draining_offer);
   EXPECT_EQ((*draining_offer)["unavailability"]["start"]["nanoseconds"].toInt64(), start)
       << json::stringify(*draining_offer);
@@ -951,7 +963,8 @@ TEST(DocsJsonOps, MaintenanceCallsLegacyEndpointsAndInverseOffers) {
       "inverse_offer_ids": [{{"value": "{}"}}],
       "filters": {{"refuse_seconds": 0.1}}
     }}
-  }})", fw, io["id"]["value"].asString()));
+  }})",
+                                     fw, io["id"]["value"].asString()));
   EXPECT_EQ(declined.status, 202) << declined.body;
 
   auto statusOf = [&] {
@@ -977,14 +990,14 @@ TEST(DocsJsonOps, MaintenanceCallsLegacyEndpointsAndInverseOffers) {
       "inverse_offer_ids": [{{"value": "{}"}}],
       "filters": {{"refuse_seconds": 5.0}}
     }}
-  }})", fw, io2["id"]["value"].asString()));
+  }})",
+                                     fw, io2["id"]["value"].asString()));
   EXPECT_EQ(accepted.status, 202) << accepted.body;
   EXPECT_TRUE(eventually([&] {
     auto st = send(master, "GET", "/maintenance/status", "");
     const auto& status = st.json["draining_machines"][0]["statuses"][0];
     return st.status == 200 && st.content_type == "application/json" &&
-           isString(status["status"], "ACCEPT") &&
-           isString(status["framework_id"]["value"], fw) &&
+           isString(status["status"], "ACCEPT") && isString(status["framework_id"]["value"], fw) &&
            status["timestamp"]["nanoseconds"].isNumber();
   })) << send(master, "GET", "/maintenance/status", "").body;
 
@@ -998,8 +1011,7 @@ TEST(DocsJsonOps, MaintenanceCallsLegacyEndpointsAndInverseOffers) {
   const auto& down_machines = st.json["get_maintenance_status"]["status"]["down_machines"];
   ASSERT_EQ(down_machines.size(), 1u) << st.body;
   EXPECT_TRUE(isString(down_machines[0]["hostname"], "docs-host")) << st.body;
-  EXPECT_EQ(st.json["get_maintenance_status"]["status"]["draining_machines"].size(), 0u)
-      << st.body;
+  EXPECT_EQ(st.json["get_maintenance_status"]["status"]["draining_machines"].size(), 0u) << st.body;
 
   auto up = post(master, "/machine/up", R"([{"hostname": "docs-host", "ip": "127.0.0.1"}])");
   EXPECT_EQ(up.status, 200) << up.body;
@@ -1009,13 +1021,15 @@ TEST(DocsJsonOps, MaintenanceCallsLegacyEndpointsAndInverseOffers) {
 
   // The legacy schedule endpoint with the maintenance docs' body, then machine/down and
   // STOP_MAINTENANCE.
-  auto legacy_set = post(master, "/maintenance/schedule", fmt::format(R"({{
+  auto legacy_set = post(master, "/maintenance/schedule",
+                         fmt::format(R"({{
     "windows": [{{
       "machine_ids": [{{"hostname": "docs-host", "ip": "127.0.0.1"}}],
       "unavailability": {{"start": {{"nanoseconds": {}}},
                           "duration": {{"nanoseconds": 3600000000000}}}}
     }}]
-  }})", start));
+  }})",
+                                     start));
   EXPECT_EQ(legacy_set.status, 200) << legacy_set.body;
   auto legacy_got = send(master, "GET", "/master/maintenance/schedule", "");
   expectJson200(legacy_got, "GET /master/maintenance/schedule");
@@ -1117,7 +1131,9 @@ TEST(DocsJsonOps, LaunchGroupThenTheAgentsOperatorCalls) {
         }}
       }}]
     }}
-  }})", fw, (*offer)["id"]["value"].asString(), fw, res(0.1, 32), agent, res(0.5, 64)));
+  }})",
+                                     fw, (*offer)["id"]["value"].asString(), fw, res(0.1, 32),
+                                     agent, res(0.5, 64)));
   ASSERT_EQ(launched.status, 202) << launched.body;
   std::optional<json::Value> running;
   while (auto update = s.next("UPDATE")) {
@@ -1218,8 +1234,7 @@ TEST(DocsJsonOps, LaunchGroupThenTheAgentsOperatorCalls) {
   EXPECT_TRUE(container["container_id"]["value"].isString()) << containers.body;
   EXPECT_TRUE(isString(container["executor_id"]["value"], "docs-executor")) << containers.body;
   EXPECT_TRUE(isString(container["framework_id"]["value"], fw)) << containers.body;
-  EXPECT_TRUE(container["container_status"]["container_id"]["value"].isString())
-      << containers.body;
+  EXPECT_TRUE(container["container_status"]["container_id"]["value"].isString()) << containers.body;
   EXPECT_TRUE(container["container_status"]["executor_pid"].isNumber()) << containers.body;
   // The usage sample: the default executor's container holds the executor (0.1 cpus, 32 MB)
   // and its group's task (0.5 cpus, 64 MB).
@@ -1236,8 +1251,8 @@ TEST(DocsJsonOps, LaunchGroupThenTheAgentsOperatorCalls) {
     for (const auto& e : f["executors"].asArray()) directory = e["directory"].asString();
   }
   ASSERT_FALSE(directory.empty()) << agent_state.body;
-  auto listed = call(fmt::format(R"({{"type": "LIST_FILES", "list_files": {{"path": "{}"}}}})",
-                                 directory));
+  auto listed =
+      call(fmt::format(R"({{"type": "LIST_FILES", "list_files": {{"path": "{}"}}}})", directory));
   expectJson200(listed, "LIST_FILES");
   ASSERT_GT(listed.json["list_files"]["file_infos"].size(), 0u) << listed.body;
   const auto& fi = listed.json["list_files"]["file_infos"][0];
@@ -1252,8 +1267,8 @@ TEST(DocsJsonOps, LaunchGroupThenTheAgentsOperatorCalls) {
   // The task writes into its own sandbox, nested in the executor's.
   std::string out;
   ASSERT_TRUE(eventually([&] {
-    auto ls = call(fmt::format(R"({{"type": "LIST_FILES", "list_files": {{"path": "{}/tasks/docs-task"}}}})",
-                               directory));
+    auto ls = call(fmt::format(
+        R"({{"type": "LIST_FILES", "list_files": {{"path": "{}/tasks/docs-task"}}}})", directory));
     for (const auto& f : ls.json["list_files"]["file_infos"].asArray()) {
       if (f["path"].asString().ends_with("/out.txt") && f["size"].asDouble() > 0) {
         out = f["path"].asString();
@@ -1264,7 +1279,7 @@ TEST(DocsJsonOps, LaunchGroupThenTheAgentsOperatorCalls) {
   auto read = call(fmt::format(
       R"({{"type": "READ_FILE", "read_file": {{"length": 5, "offset": 1, "path": "{}"}}}})", out));
   expectJson200(read, "READ_FILE");
-  EXPECT_TRUE(isNumber(read.json["read_file"]["size"], 11)) << read.body;  // "hello-docs\n"
+  EXPECT_TRUE(isNumber(read.json["read_file"]["size"], 11)) << read.body;          // "hello-docs\n"
   EXPECT_TRUE(isString(read.json["read_file"]["data"], "ZWxsby0=")) << read.body;  // "ello-"
 
   // /monitor/statistics: an array with string ids and a statistics object.

@@ -29,7 +29,8 @@ class JsonScheduler {
   }
 
   // The next event of this type, parsing "<length>\n<json>" records by hand.
-  std::optional<json::Value> next(const std::string& type, std::chrono::milliseconds timeout = 20s) {
+  std::optional<json::Value> next(const std::string& type,
+                                  std::chrono::milliseconds timeout = 20s) {
     auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       size_t newline = buffer_.find('\n');
@@ -50,13 +51,13 @@ class JsonScheduler {
   }
 
   int post(const std::string& body) {
-    auto r = http::fetchSync(master_,
-                             {.method = "POST",
-                              .path = "/api/v1/scheduler",
-                              .headers = {{"content-type", "application/json"},
-                                          {"mesos-stream-id", stream_id_}},
-                              .body = body},
-                             5s);
+    auto r = http::fetchSync(
+        master_,
+        {.method = "POST",
+         .path = "/api/v1/scheduler",
+         .headers = {{"content-type", "application/json"}, {"mesos-stream-id", stream_id_}},
+         .body = body},
+        5s);
     return r ? r->status : 0;
   }
 
@@ -117,7 +118,9 @@ TEST(DocsJson, SubscribeLaunchAcknowledgeReconcileTeardown) {
       }}],
       "filters": {{"refuse_seconds": 5.0}}
     }}
-  }})", fw, offer_id, agent_id)), 202);
+  }})",
+                               fw, offer_id, agent_id)),
+            202);
 
   std::string last_state;
   while (last_state != "TASK_FINISHED") {
@@ -135,8 +138,10 @@ TEST(DocsJson, SubscribeLaunchAcknowledgeReconcileTeardown) {
         "task_id": {{"value": "{}"}},
         "uuid": "{}"
       }}
-    }})", fw, status["agent_id"]["value"].asString(), status["task_id"]["value"].asString(),
-                                 status["uuid"].asString())), 202);
+    }})",
+                                 fw, status["agent_id"]["value"].asString(),
+                                 status["task_id"]["value"].asString(), status["uuid"].asString())),
+              202);
   }
 
   ASSERT_EQ(s.post(fmt::format(R"({{
@@ -144,7 +149,9 @@ TEST(DocsJson, SubscribeLaunchAcknowledgeReconcileTeardown) {
     "type": "RECONCILE",
     "reconcile": {{"tasks": [{{"task_id": {{"value": "12220-3440-12532-my-task"}},
                               "agent_id": {{"value": "{}"}}}}]}}
-  }})", fw, agent_id)), 202);
+  }})",
+                               fw, agent_id)),
+            202);
   auto reconciled = s.next("UPDATE");
   ASSERT_TRUE(reconciled);
   EXPECT_EQ((*reconciled)["update"]["status"]["task_id"]["value"].asString(),

@@ -125,8 +125,7 @@ mesos::FrameworkInfo frameworkInfo() {
 mesos::ExecutorInfo exampleExecutor() {
   mesos::ExecutorInfo executor;
   executor.mutable_executor_id()->set_value("example");
-  executor.mutable_command()->set_value(std::string(PLATEAU_BIN_DIR) +
-                                        "/plateau-example-executor");
+  executor.mutable_command()->set_value(std::string(PLATEAU_BIN_DIR) + "/plateau-example-executor");
   return executor;
 }
 
@@ -202,8 +201,7 @@ TEST(Driver, FrameworkMessagesGoBothWays) {
             mesos::DRIVER_RUNNING);
   EXPECT_TRUE(eventually([&] {
     return scheduler.with([](auto& s) {
-      return std::find(s.messages_.begin(), s.messages_.end(), "example:pong") !=
-             s.messages_.end();
+      return std::find(s.messages_.begin(), s.messages_.end(), "example:pong") != s.messages_.end();
     });
   }));
   driver.stop();
@@ -228,15 +226,15 @@ TEST(Driver, ReconcilesExplicitlyAndImplicitly) {
   unknown.mutable_task_id()->set_value("nope");
   unknown.set_state(mesos::TASK_STAGING);
   EXPECT_EQ(driver.reconcileTasks({known, unknown}), mesos::DRIVER_RUNNING);
-  EXPECT_TRUE(scheduler.waitUpdate("t1", mesos::TASK_RUNNING,
-                                   mesos::TaskStatus::REASON_RECONCILIATION));
+  EXPECT_TRUE(
+      scheduler.waitUpdate("t1", mesos::TASK_RUNNING, mesos::TaskStatus::REASON_RECONCILIATION));
   auto lost = scheduler.waitUpdate("nope", mesos::TASK_LOST);
   EXPECT_TRUE(lost || scheduler.waitUpdate("nope", mesos::TASK_UNKNOWN, std::nullopt, 1s));
 
   scheduler.with([](auto& s) { return s.updates_.clear(), 0; });
   EXPECT_EQ(driver.reconcileTasks({}), mesos::DRIVER_RUNNING);
-  EXPECT_TRUE(scheduler.waitUpdate("t1", mesos::TASK_RUNNING,
-                                   mesos::TaskStatus::REASON_RECONCILIATION));
+  EXPECT_TRUE(
+      scheduler.waitUpdate("t1", mesos::TASK_RUNNING, mesos::TaskStatus::REASON_RECONCILIATION));
   driver.stop();
 }
 
@@ -253,9 +251,8 @@ TEST(Driver, ExecutorExitIsReportedAsExecutorLost) {
   mesos::ExecutorID executor_id;
   executor_id.set_value("example");
   driver.sendFrameworkMessage(executor_id, offer->slave_id(), "exit");
-  EXPECT_TRUE(eventually([&] {
-    return scheduler.with([](auto& s) { return !s.executors_lost_.empty(); });
-  }));
+  EXPECT_TRUE(eventually(
+      [&] { return scheduler.with([](auto& s) { return !s.executors_lost_.empty(); }); }));
   auto lost = scheduler.with([](auto& s) { return s.executors_lost_; });
   ASSERT_FALSE(lost.empty());
   EXPECT_EQ(lost[0].first, "example");
@@ -325,8 +322,8 @@ TEST(Driver, FollowsTheLeaderThroughZooKeeperAndKeepsItsTasks) {
 
   cluster.master(leader).kill(SIGKILL);
   cluster.master(leader).wait();
-  EXPECT_TRUE(eventually([&] { return scheduler.with([](auto& s) { return s.reregistered_; }); },
-                         30s));
+  EXPECT_TRUE(
+      eventually([&] { return scheduler.with([](auto& s) { return s.reregistered_; }); }, 30s));
   EXPECT_EQ(scheduler.with([](auto& s) { return s.framework_id_; }), id);
   scheduler.with([](auto& s) {
     s.updates_.clear();

@@ -11,10 +11,9 @@ namespace {
 
 http::Response agentGet(Cluster& cluster, const std::string& endpoint, const std::string& path,
                         const std::string& extra = "") {
-  auto r = http::fetchSync(cluster.agentEndpoint(0),
-                           {.method = "GET",
-                            .path = endpoint + "?path=" + http::urlEncode(path) + extra},
-                           5s);
+  auto r = http::fetchSync(
+      cluster.agentEndpoint(0),
+      {.method = "GET", .path = endpoint + "?path=" + http::urlEncode(path) + extra}, 5s);
   return r ? *r : http::Response{.status = 0, .headers = {}, .body = {}};
 }
 
@@ -28,9 +27,10 @@ TEST(SandboxFiles, BrowseReadAndDownloadStayInsideTheSandbox) {
   ASSERT_TRUE(s.subscribe(info));
   auto offers = s.next(scheduler::Event::OFFERS);
   ASSERT_TRUE(offers);
-  s.launch(offers->offers().offers(0), "files-1",
-           "echo hello-sandbox; ln -s / escape; ln -s stdout inside; mkfifo pipe; mkdir sub; sleep 1000",
-           "cpus:0.5;mem:32");
+  s.launch(
+      offers->offers().offers(0), "files-1",
+      "echo hello-sandbox; ln -s / escape; ln -s stdout inside; mkfifo pipe; mkdir sub; sleep 1000",
+      "cpus:0.5;mem:32");
   auto running = s.nextUpdate();
   ASSERT_TRUE(running);
   ASSERT_EQ(running->state(), v1::TASK_RUNNING);
@@ -40,8 +40,7 @@ TEST(SandboxFiles, BrowseReadAndDownloadStayInsideTheSandbox) {
   auto parsed = json::parse(state->body);
   ASSERT_TRUE(parsed);
   std::string sandbox = (*parsed)["frameworks"][0]["executors"][0]["directory"].asString();
-  std::string latest =
-      "/frameworks/" + s.frameworkId() + "/executors/files-1/runs/latest";
+  std::string latest = "/frameworks/" + s.frameworkId() + "/executors/files-1/runs/latest";
   ASSERT_TRUE(eventually([&] {
     auto r = agentGet(cluster, "/files/browse", sandbox);
     return r.status == 200 && r.body.find("\"" + sandbox + "/sub\"") != std::string::npos;

@@ -19,7 +19,7 @@
 namespace plateau::testing {
 
 class HaCluster {
- // Starts ZooKeeper and `masters` masters contending under /plateau.
+  // Starts ZooKeeper and `masters` masters contending under /plateau.
  public:
   explicit HaCluster(int masters) {
     char tmpl[] = "/tmp/plateau-ha.XXXXXX";
@@ -63,12 +63,11 @@ class HaCluster {
     size_t i = agents_.size();
     agents_.push_back(std::make_unique<Process>(
         fmt::format("agent{}", i),
-        std::vector<std::string>{std::string(PLATEAU_BIN_DIR) + "/plateau-agent",
-                                 "--master=" + zk_url_, "--ip=127.0.0.1",
-                                 fmt::format("--port={}", freePort()),
-                                 fmt::format("--work_dir={}/agent{}", dir_, i),
-                                 "--resources=" + resources,
-                                 "--switch_user=false"},  // frameworks name user "u"
+        std::vector<std::string>{
+            std::string(PLATEAU_BIN_DIR) + "/plateau-agent", "--master=" + zk_url_,
+            "--ip=127.0.0.1", fmt::format("--port={}", freePort()),
+            fmt::format("--work_dir={}/agent{}", dir_, i), "--resources=" + resources,
+            "--switch_user=false"},  // frameworks name user "u"
         fmt::format("{}/agent{}.log", dir_, i)));
   }
 
@@ -111,6 +110,5 @@ class HaCluster {
   std::vector<std::unique_ptr<Process>> agents_;
   int starts_ = 0;
 };
-
 
 }  // namespace plateau::testing

@@ -10,8 +10,8 @@
 #include <set>
 
 #include "common/json.h"
-#include "harness.h"
 #include "ha_cluster.h"
+#include "harness.h"
 
 namespace plateau::testing {
 namespace {
@@ -118,7 +118,8 @@ TEST(HighAvailability, RepeatedLeaderKillsUnderLoadLoseAndDuplicateNothing) {
     alive += state == v1::TASK_RUNNING ? 1 : 0;
   }
   // Never duplicated: the master's books and the agents' processes agree one to one.
-  auto r = http::fetchSync(cluster.endpoint(leader), {.method = "GET", .path = "/master/state"}, 5s);
+  auto r =
+      http::fetchSync(cluster.endpoint(leader), {.method = "GET", .path = "/master/state"}, 5s);
   auto state = json::parse(r ? r->body : "");
   ASSERT_TRUE(state);
   std::multiset<std::string> on_books;

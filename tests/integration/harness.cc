@@ -1,8 +1,8 @@
 #include "harness.h"
 
 #include <arpa/inet.h>
-#include <netinet/in.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -214,14 +214,13 @@ size_t Cluster::registeredAgents() {
 size_t Cluster::addAgent(const std::string& resources, std::vector<std::string> flags) {
   size_t index = agents_.size();
   uint16_t port = freePort();
-  std::vector<std::string> argv = {
-      std::string(PLATEAU_BIN_DIR) + "/plateau-agent",
-      fmt::format("--master=127.0.0.1:{}", master_port_),
-      "--ip=127.0.0.1",
-      fmt::format("--port={}", port),
-      fmt::format("--work_dir={}/agent{}", dir_, index),
-      "--resources=" + resources,
-      "--executor_shutdown_grace_period=2secs"};
+  std::vector<std::string> argv = {std::string(PLATEAU_BIN_DIR) + "/plateau-agent",
+                                   fmt::format("--master=127.0.0.1:{}", master_port_),
+                                   "--ip=127.0.0.1",
+                                   fmt::format("--port={}", port),
+                                   fmt::format("--work_dir={}/agent{}", dir_, index),
+                                   "--resources=" + resources,
+                                   "--executor_shutdown_grace_period=2secs"};
   // Test frameworks name users this host lacks ("u"): tasks run as the test's own user unless
   // a test asks for --switch_user.
   if (std::none_of(flags.begin(), flags.end(),
@@ -245,8 +244,9 @@ void Cluster::restartAgent(size_t i, int signo, std::vector<std::string> extra_f
   agents_[i]->wait();
   std::vector<std::string> argv = agent_argv_[i];
   argv.insert(argv.end(), extra_flags.begin(), extra_flags.end());
-  agents_[i] = std::make_unique<Process>(
-      fmt::format("agent{}", i), argv, fmt::format("{}/agent{}.{}.log", dir_, i, agent_starts_[i]++));
+  agents_[i] =
+      std::make_unique<Process>(fmt::format("agent{}", i), argv,
+                                fmt::format("{}/agent{}.{}.log", dir_, i, agent_starts_[i]++));
   bool up = eventually([&] {
     auto r = http::fetchSync(agentEndpoint(i), {.method = "GET", .path = "/health"}, 1s);
     return r && r->status == 200;
@@ -266,7 +266,8 @@ void Scheduler::close() {
   }
 }
 
-bool Scheduler::subscribe(v1::FrameworkInfo info, const std::vector<std::string>& suppressed_roles) {
+bool Scheduler::subscribe(v1::FrameworkInfo info,
+                          const std::vector<std::string>& suppressed_roles) {
   scheduler::Call call;
   call.set_type(scheduler::Call::SUBSCRIBE);
   *call.mutable_subscribe()->mutable_framework_info() = std::move(info);
@@ -358,11 +359,11 @@ std::optional<v1::TaskStatus> Scheduler::nextUpdate(std::chrono::milliseconds ti
 
 int Scheduler::call(scheduler::Call call) {
   call.mutable_framework_id()->set_value(framework_id_);
-  http::ClientRequest request{.method = "POST",
-                              .path = "/api/v1/scheduler",
-                              .headers = {{"content-type", http::mediaType(content_)},
-                                          {"mesos-stream-id", stream_id_}},
-                              .body = http::encode(call, content_)};
+  http::ClientRequest request{
+      .method = "POST",
+      .path = "/api/v1/scheduler",
+      .headers = {{"content-type", http::mediaType(content_)}, {"mesos-stream-id", stream_id_}},
+      .body = http::encode(call, content_)};
   auto r = http::fetchSync(master_, std::move(request), 10s);
   if (!r) {
     return 0;

@@ -99,11 +99,13 @@ TEST(MarkAgentGone, TasksAreGoneAndTheAgentMustStartOver) {
   EXPECT_EQ(update->state(), v1::TASK_GONE_BY_OPERATOR);
   EXPECT_EQ(update->reason(), v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR);
   // The agent is told to shut down and comes back as a new agent, with a new id.
-  ASSERT_TRUE(eventually([&] {
-    auto state = json::parse(cluster.get("/master/state"));
-    return state && (*state)["slaves"].asArray().size() == 1 &&
-           (*state)["slaves"][0]["id"].asString() != agent_id;
-  }, 20s));
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto state = json::parse(cluster.get("/master/state"));
+        return state && (*state)["slaves"].asArray().size() == 1 &&
+               (*state)["slaves"][0]["id"].asString() != agent_id;
+      },
+      20s));
   // Calls the master does not serve yet name themselves.
   auto unknown = http::fetchSync(cluster.master(),
                                  {.method = "POST",

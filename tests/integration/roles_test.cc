@@ -2,8 +2,8 @@
 // frameworks, reservations (static, dynamic, operator), persistent volumes across an agent
 // restart, quota, offer timeout, and `plateau explain` / GET /master/explain.
 
-#include <filesystem>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -46,13 +46,13 @@ Resources offered(const v1::Offer& offer) {
 }
 
 http::Response operatorCall(Cluster& cluster, const std::string& body) {
-  auto r = http::fetchSync(cluster.master(),
-                           {.method = "POST",
-                            .path = "/api/v1",
-                            .headers = {{"content-type", "application/json"},
-                                        {"accept", "application/json"}},
-                            .body = body},
-                           10s);
+  auto r = http::fetchSync(
+      cluster.master(),
+      {.method = "POST",
+       .path = "/api/v1",
+       .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
+       .body = body},
+      10s);
   EXPECT_TRUE(r.has_value());
   return r.value_or(http::Response{});
 }
@@ -72,7 +72,8 @@ void decline(Scheduler& s, const v1::Offer& offer, double refuse_seconds) {
 }
 
 // Offers until one satisfies `wanted` (others declined briefly); nullopt after `timeout`.
-std::optional<v1::Offer> offerWith(Scheduler& s, const std::function<bool(const v1::Offer&)>& wanted,
+std::optional<v1::Offer> offerWith(Scheduler& s,
+                                   const std::function<bool(const v1::Offer&)>& wanted,
                                    std::chrono::milliseconds timeout = 20s) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
@@ -126,9 +127,8 @@ TEST(RolesEndToEnd, StaticReservationIsOfferedOnlyToItsRoleAndSubRoles) {
 
   Scheduler eng(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(eng.subscribe(frameworkInfo("eng", {"eng"})));
-  auto with_reserved = offerWith(eng, [](const v1::Offer& o) {
-    return offered(o).reservedTo("eng").scalar("cpus") == 1;
-  });
+  auto with_reserved = offerWith(
+      eng, [](const v1::Offer& o) { return offered(o).reservedTo("eng").scalar("cpus") == 1; });
   ASSERT_TRUE(with_reserved.has_value());
   // Offered resources say they are allocated to "eng", and the reservation is static.
   for (const auto& r : with_reserved->resources()) {
@@ -141,9 +141,8 @@ TEST(RolesEndToEnd, StaticReservationIsOfferedOnlyToItsRoleAndSubRoles) {
 
   Scheduler ml(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(ml.subscribe(frameworkInfo("ml", {"eng/ml"})));
-  auto sub = offerWith(ml, [](const v1::Offer& o) {
-    return offered(o).reservedTo("eng").scalar("cpus") == 1;
-  });
+  auto sub = offerWith(
+      ml, [](const v1::Offer& o) { return offered(o).reservedTo("eng").scalar("cpus") == 1; });
   EXPECT_TRUE(sub.has_value()) << "resources reserved for 'eng' never reached its sub-role";
 
   // /master/state shows the reservation by role, as Mesos does.
@@ -290,14 +289,16 @@ TEST(RolesEndToEnd, DynamicReservationAndVolumeKeepDataAcrossAnAgentRestart) {
   ASSERT_TRUE(update.has_value());
   ASSERT_EQ(update->state(), v1::TASK_FINISHED) << update->message();
 
-  const std::string volume_dir = fmt::format("{}/agent{}/volumes/roles/eng/vol1", cluster.dir(), agent);
+  const std::string volume_dir =
+      fmt::format("{}/agent{}/volumes/roles/eng/vol1", cluster.dir(), agent);
   EXPECT_TRUE(std::filesystem::exists(volume_dir + "/file"));
   auto state = getJson(cluster, "/master/state");
   // The reserved disk became the volume: 32 reserved for "eng", shown as disk.
   EXPECT_EQ(state["slaves"][0]["reserved_resources"]["eng"]["disk"].asDouble(), 32);
   EXPECT_EQ(state["slaves"][0]["reserved_resources"]["eng"]["cpus"].asDouble(), 0.5);
   // The agent's own /state agrees.
-  auto agent_state = http::fetchSync(cluster.agentEndpoint(agent), {.method = "GET", .path = "/state"}, 5s);
+  auto agent_state =
+      http::fetchSync(cluster.agentEndpoint(agent), {.method = "GET", .path = "/state"}, 5s);
   ASSERT_TRUE(agent_state.has_value());
   auto agent_doc = json::parse(agent_state->body);
   ASSERT_TRUE(agent_doc.has_value());
@@ -312,9 +313,13 @@ TEST(RolesEndToEnd, DynamicReservationAndVolumeKeepDataAcrossAnAgentRestart) {
   }
   // After the restart the agent reports the checkpointed reservation and volume, and they are
   // offered again to "eng".
-  auto again = offerWith(s, [&](const v1::Offer& offer) {
-    return !rescinded.contains(offer.id().value()) && !offered(offer).persistentVolumes().empty();
-  }, 30s);
+  auto again = offerWith(
+      s,
+      [&](const v1::Offer& offer) {
+        return !rescinded.contains(offer.id().value()) &&
+               !offered(offer).persistentVolumes().empty();
+      },
+      30s);
   ASSERT_TRUE(again.has_value());
   Resources offered_again = offered(*again);
   EXPECT_TRUE(offered_again.contains(volume)) << offered_again.toString();
@@ -338,9 +343,8 @@ TEST(RolesEndToEnd, DynamicReservationAndVolumeKeepDataAcrossAnAgentRestart) {
   EXPECT_EQ(update->state(), v1::TASK_FINISHED) << update->message();
 
   // DESTROY then UNRESERVE give the disk back; the volume directory goes away.
-  auto last = offerWith(s, [](const v1::Offer& offer) {
-    return !offered(offer).persistentVolumes().empty();
-  }, 30s);
+  auto last = offerWith(
+      s, [](const v1::Offer& offer) { return !offered(offer).persistentVolumes().empty(); }, 30s);
   ASSERT_TRUE(last.has_value());
   scheduler::Call destroy;
   destroy.set_type(scheduler::Call::ACCEPT);
@@ -380,9 +384,9 @@ TEST(RolesEndToEnd, OperatorReservesAndUnreservesUnallocatedResources) {
   EXPECT_TRUE(other.next(scheduler::Event::RESCIND).has_value());
   state = getJson(cluster, "/master/state");
   EXPECT_EQ(state["slaves"][0]["reserved_resources"]["eng"]["cpus"].asDouble(), 1);
-  EXPECT_EQ(state["slaves"][0]["reserved_resources_full"]["eng"][0]["reservations"][0]["type"]
-                .asString(),
-            "DYNAMIC");
+  EXPECT_EQ(
+      state["slaves"][0]["reserved_resources_full"]["eng"][0]["reservations"][0]["type"].asString(),
+      "DYNAMIC");
   // "ops" never sees the reserved cpu.
   for (int i = 0; i < 5; ++i) {
     auto offer = other.next(scheduler::Event::OFFERS, 1s);
@@ -399,30 +403,45 @@ TEST(RolesEndToEnd, OperatorReservesAndUnreservesUnallocatedResources) {
   // The operator can also make a persistent volume on reserved disk, and destroy it.
   const std::string disk = R"({"name":"disk","type":"SCALAR","scalar":{"value":10},
       "reservations":[{"type":"DYNAMIC","role":"eng","principal":"op"}])";
-  const std::string volume = disk.substr(0, disk.size()) +
+  const std::string volume =
+      disk.substr(0, disk.size()) +
       R"(,"disk":{"persistence":{"id":"opvol"},"volume":{"container_path":"data","mode":"RW"}}})";
   EXPECT_EQ(operatorCall(cluster, fmt::format(R"({{"type":"RESERVE_RESOURCES","reserve_resources":{{
-      "agent_id":{{"value":"{}"}},"resources":[{}}}]}}}})", agent_id, disk)).status, 202);
+      "agent_id":{{"value":"{}"}},"resources":[{}}}]}}}})",
+                                              agent_id, disk))
+                .status,
+            202);
   auto created = operatorCall(cluster, fmt::format(R"({{"type":"CREATE_VOLUMES","create_volumes":{{
-      "agent_id":{{"value":"{}"}},"volumes":[{}]}}}})", agent_id, volume));
+      "agent_id":{{"value":"{}"}},"volumes":[{}]}}}})",
+                                                   agent_id, volume));
   EXPECT_EQ(created.status, 202) << created.body;
   const std::string volume_dir = cluster.dir() + "/agent0/volumes/roles/eng/opvol";
   EXPECT_TRUE(eventually([&] { return std::filesystem::exists(volume_dir); }));
   // The same id twice: 409.
   EXPECT_EQ(operatorCall(cluster, fmt::format(R"({{"type":"CREATE_VOLUMES","create_volumes":{{
-      "agent_id":{{"value":"{}"}},"volumes":[{}]}}}})", agent_id, volume)).status, 409);
-  auto destroyed = operatorCall(cluster, fmt::format(R"({{"type":"DESTROY_VOLUMES","destroy_volumes":{{
-      "agent_id":{{"value":"{}"}},"volumes":[{}]}}}})", agent_id, volume));
+      "agent_id":{{"value":"{}"}},"volumes":[{}]}}}})",
+                                              agent_id, volume))
+                .status,
+            409);
+  auto destroyed =
+      operatorCall(cluster, fmt::format(R"({{"type":"DESTROY_VOLUMES","destroy_volumes":{{
+      "agent_id":{{"value":"{}"}},"volumes":[{}]}}}})",
+                                        agent_id, volume));
   EXPECT_EQ(destroyed.status, 202) << destroyed.body;
   EXPECT_TRUE(eventually([&] { return !std::filesystem::exists(volume_dir); }));
-  EXPECT_EQ(operatorCall(cluster, fmt::format(R"({{"type":"UNRESERVE_RESOURCES","unreserve_resources":{{
-      "agent_id":{{"value":"{}"}},"resources":[{}}}]}}}})", agent_id, disk)).status, 202);
+  EXPECT_EQ(
+      operatorCall(cluster, fmt::format(R"({{"type":"UNRESERVE_RESOURCES","unreserve_resources":{{
+      "agent_id":{{"value":"{}"}},"resources":[{}}}]}}}})",
+                                        agent_id, disk))
+          .status,
+      202);
 
-  const std::string unreserve = fmt::format(R"({{"type":"UNRESERVE_RESOURCES","unreserve_resources":{{
+  const std::string unreserve =
+      fmt::format(R"({{"type":"UNRESERVE_RESOURCES","unreserve_resources":{{
       "agent_id":{{"value":"{}"}},
       "resources":[{{"name":"cpus","type":"SCALAR","scalar":{{"value":1}},
                      "reservations":[{{"type":"DYNAMIC","role":"eng","principal":"op"}}]}}]}}}})",
-                                            agent_id);
+                  agent_id);
   r = operatorCall(cluster, unreserve);
   EXPECT_EQ(r.status, 202) << r.body;
   state = getJson(cluster, "/master/state");
@@ -539,7 +558,8 @@ TEST(RolesEndToEnd, LegacyQuotaEndpointSetsAndRemoves) {
   Cluster cluster;
   cluster.addAgent("cpus:4;mem:1024");
   auto post = http::fetchSync(cluster.master(),
-                              {.method = "POST", .path = "/master/quota",
+                              {.method = "POST",
+                               .path = "/master/quota",
                                .headers = {{"content-type", "application/json"}},
                                .body = R"({"role":"dev","guarantee":[
                                    {"name":"cpus","type":"SCALAR","scalar":{"value":1}}]})"},
@@ -548,8 +568,8 @@ TEST(RolesEndToEnd, LegacyQuotaEndpointSetsAndRemoves) {
   EXPECT_EQ(post->status, 200) << post->body;
   auto doc = getJson(cluster, "/master/quota");
   EXPECT_EQ(doc["configs"][0]["limits"]["cpus"]["value"].asDouble(), 1);
-  auto del = http::fetchSync(cluster.master(), {.method = "DELETE", .path = "/master/quota/dev"},
-                             10s);
+  auto del =
+      http::fetchSync(cluster.master(), {.method = "DELETE", .path = "/master/quota/dev"}, 10s);
   ASSERT_TRUE(del.has_value());
   EXPECT_EQ(del->status, 200) << del->body;
   EXPECT_EQ(getJson(cluster, "/master/quota")["configs"].size(), 0u);
@@ -598,7 +618,9 @@ TEST(RolesEndToEnd, ExplainQuotaLimitAndNoFit) {
   cluster.addAgent("cpus:2;mem:512");
   // Quota limit reached: a role limited to 1 cpu that holds 1 cpu.
   ASSERT_EQ(operatorCall(cluster, R"({"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[
-      {"role":"capped","limits":{"cpus":{"value":1},"mem":{"value":64}}}]}})").status, 200);
+      {"role":"capped","limits":{"cpus":{"value":1},"mem":{"value":64}}}]}})")
+                .status,
+            200);
   Scheduler capped(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(capped.subscribe(frameworkInfo("capped", {"capped"})));
   auto offer = capped.next(scheduler::Event::OFFERS);
@@ -616,19 +638,17 @@ TEST(RolesEndToEnd, ExplainQuotaLimitAndNoFit) {
       .set_value(16);
   ASSERT_TRUE(big.subscribe(info));
   EXPECT_TRUE(eventually(
-      [&] { return explainCode(cluster, "framework_id=" + big.frameworkId()) == "NO_FIT"; },
-      10s));
+      [&] { return explainCode(cluster, "framework_id=" + big.frameworkId()) == "NO_FIT"; }, 10s));
   // `plateau explain` prints the same code.
   std::string out_path = cluster.dir() + "/explain.out";
-  std::string command = fmt::format("{}/plateau explain {} --master=127.0.0.1:{} > {}",
-                                    PLATEAU_BIN_DIR, big.frameworkId(), cluster.master().port,
-                                    out_path);
+  std::string command =
+      fmt::format("{}/plateau explain {} --master=127.0.0.1:{} > {}", PLATEAU_BIN_DIR,
+                  big.frameworkId(), cluster.master().port, out_path);
   ASSERT_EQ(std::system(command.c_str()), 0);
   std::ifstream in(out_path);
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   EXPECT_NE(text.find("NO_FIT"), std::string::npos) << text;
 }
-
 
 TEST(RolesEndToEnd, DestroyIsRefusedWhileATaskUsesTheVolume) {
   Cluster cluster;
@@ -678,11 +698,10 @@ TEST(RolesEndToEnd, DestroyIsRefusedWhileATaskUsesTheVolume) {
   auto status = s.next(scheduler::Event::UPDATE_OPERATION_STATUS);
   ASSERT_TRUE(status.has_value());
   EXPECT_EQ(status->update_operation_status().status().state(), v1::OPERATION_ERROR);
-  EXPECT_NE(status->update_operation_status().status().message().find("in use"),
-            std::string::npos)
+  EXPECT_NE(status->update_operation_status().status().message().find("in use"), std::string::npos)
       << status->update_operation_status().status().message();
-  EXPECT_TRUE(std::filesystem::exists(fmt::format("{}/agent0/volumes/roles/eng/busy",
-                                                  cluster.dir())));
+  EXPECT_TRUE(
+      std::filesystem::exists(fmt::format("{}/agent0/volumes/roles/eng/busy", cluster.dir())));
 }
 
 TEST(RolesEndToEnd, SubRoleRefinesAStaticReservationAndSuppressesPerRole) {
@@ -690,9 +709,8 @@ TEST(RolesEndToEnd, SubRoleRefinesAStaticReservationAndSuppressesPerRole) {
   cluster.addAgent("cpus:1;mem:256;cpus(eng):1;mem(eng):128");
   Scheduler ml(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(ml.subscribe(frameworkInfo("ml", {"eng/ml"}, "bob")));
-  auto offer = offerWith(ml, [](const v1::Offer& o) {
-    return offered(o).reservedTo("eng").scalar("cpus") == 1;
-  });
+  auto offer = offerWith(
+      ml, [](const v1::Offer& o) { return offered(o).reservedTo("eng").scalar("cpus") == 1; });
   ASSERT_TRUE(offer.has_value());
   // Refine cpus(eng):1 into a dynamic reservation for eng/ml.
   Resource refined = Resource::makeScalar("cpus", 1, "eng");
@@ -732,8 +750,9 @@ TEST(RolesEndToEnd, SubRoleRefinesAStaticReservationAndSuppressesPerRole) {
   suppress.mutable_suppress()->add_roles("q");
   EXPECT_EQ(quiet.call(suppress), 202);
   EXPECT_TRUE(eventually([&] {
-    return getJson(cluster, "/master/explain?framework_id=" + quiet.frameworkId())
-               ["explanations"][0]["code"].asString() == "SUPPRESSED";
+    return getJson(cluster,
+                   "/master/explain?framework_id=" + quiet.frameworkId())["explanations"][0]["code"]
+               .asString() == "SUPPRESSED";
   }));
   // Suppressing a role the framework does not have is refused.
   scheduler::Call unknown;
@@ -747,8 +766,8 @@ TEST(RolesEndToEnd, ReservationMadeWhileTheAgentIsAwayReachesItAndSurvivesAMaste
   cluster.addAgent("cpus:2;mem:512");
   const std::string agent_id = getJson(cluster, "/master/state")["slaves"][0]["id"].asString();
   // The agent knows its id (and comes back under it) once it has checkpointed it.
-  ASSERT_TRUE(eventually(
-      [&] { return std::filesystem::exists(cluster.dir() + "/agent0/meta/agent_id"); }));
+  ASSERT_TRUE(
+      eventually([&] { return std::filesystem::exists(cluster.dir() + "/agent0/meta/agent_id"); }));
   cluster.agent(0).kill(SIGKILL);
   cluster.agent(0).wait();
   ASSERT_TRUE(eventually(
@@ -801,8 +820,7 @@ TEST(RolesEndToEnd, ExplainFairShareWhenFrameworksWithLowerSharesComeFirst) {
   ASSERT_TRUE(c.subscribe(frameworkInfo("c", {"c"})));
   ASSERT_TRUE(c.next(scheduler::Event::OFFERS).has_value());
   EXPECT_TRUE(eventually(
-      [&] { return explainCode(cluster, "framework_id=" + b.frameworkId()) == "FAIR_SHARE"; },
-      10s))
+      [&] { return explainCode(cluster, "framework_id=" + b.frameworkId()) == "FAIR_SHARE"; }, 10s))
       << cluster.get("/master/explain?framework_id=" + b.frameworkId());
 }
 
@@ -811,7 +829,9 @@ TEST(RolesEndToEnd, ExplainHeadroomAndInactive) {
   cluster.addAgent("cpus:2;mem:512");
   // Every cpu is guaranteed to role "g": none is offered to others (headroom).
   ASSERT_EQ(operatorCall(cluster, R"({"type":"UPDATE_QUOTA","update_quota":{"quota_configs":[
-      {"role":"g","guarantees":{"cpus":{"value":2}}}]}})").status, 200);
+      {"role":"g","guarantees":{"cpus":{"value":2}}}]}})")
+                .status,
+            200);
   Scheduler x(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(x.subscribe(frameworkInfo("x", {"x"})));
   const std::string query = "framework_id=" + x.frameworkId();
@@ -876,7 +896,8 @@ TEST(RolesEndToEnd, WeightsTwoToOneSplitTheClusterTwoToOne) {
     }
   };
   auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (tenants[0].running + tenants[1].running < 6 && std::chrono::steady_clock::now() < deadline) {
+  while (tenants[0].running + tenants[1].running < 6 &&
+         std::chrono::steady_clock::now() < deadline) {
     step(tenants[0]);
     step(tenants[1]);
   }

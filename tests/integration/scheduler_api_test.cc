@@ -53,9 +53,8 @@ TEST_P(SchedulerApi, RunsTaskToFinished) {
   EXPECT_TRUE(status.has_uuid());
 
   // The task's output lands in its sandbox.
-  EXPECT_TRUE(eventually([&] {
-    return cluster.get("/master/state").find("\"TASK_FINISHED\"") != std::string::npos;
-  }));
+  EXPECT_TRUE(eventually(
+      [&] { return cluster.get("/master/state").find("\"TASK_FINISHED\"") != std::string::npos; }));
 }
 
 TEST_P(SchedulerApi, FailingCommandReportsTaskFailed) {

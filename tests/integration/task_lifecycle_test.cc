@@ -682,8 +682,10 @@ TEST(TaskLifecycleTest, DefaultExecutorContainerFollowsItsTasks) {
   launchGroup(s, *offer, defaultExecutor("sized-executor"),
               {sized(*offer, "long", "cpus:0.5;mem:64")});
   ASSERT_TRUE(until(s, [](const v1::TaskStatus& st) { return st.state() == v1::TASK_RUNNING; }));
-  EXPECT_TRUE(eventually([&] { return limits() == std::pair<double, uint64_t>{0.6, 96u << 20}; }))
-      << limits().first << " cpus, " << limits().second << " bytes";
+  EXPECT_TRUE(eventually([&] {
+    return limits() == std::pair<double, uint64_t>{0.6, 96u << 20};
+  })) << limits().first
+      << " cpus, " << limits().second << " bytes";
 
   auto second = firstOffer(s);
   ASSERT_TRUE(second);
@@ -692,15 +694,19 @@ TEST(TaskLifecycleTest, DefaultExecutorContainerFollowsItsTasks) {
   ASSERT_TRUE(until(s, [](const v1::TaskStatus& st) {
     return st.task_id().value() == "short" && st.state() == v1::TASK_RUNNING;
   }));
-  EXPECT_TRUE(eventually([&] { return limits() == std::pair<double, uint64_t>{0.85, 128u << 20}; }))
-      << limits().first << " cpus, " << limits().second << " bytes";
+  EXPECT_TRUE(eventually([&] {
+    return limits() == std::pair<double, uint64_t>{0.85, 128u << 20};
+  })) << limits().first
+      << " cpus, " << limits().second << " bytes";
 
   kill(s, "short", 0);
   auto killed = until(s, terminal);
   ASSERT_TRUE(killed);
   EXPECT_EQ(killed->task_id().value(), "short");
-  EXPECT_TRUE(eventually([&] { return limits() == std::pair<double, uint64_t>{0.6, 128u << 20}; }))
-      << limits().first << " cpus, " << limits().second << " bytes";
+  EXPECT_TRUE(eventually([&] {
+    return limits() == std::pair<double, uint64_t>{0.6, 128u << 20};
+  })) << limits().first
+      << " cpus, " << limits().second << " bytes";
 }
 
 TEST(TaskLifecycleTest, UnhealthyGroupTaskIsKilledWithItsGroup) {

@@ -28,8 +28,8 @@ std::string readFile(const fs::path& path) {
 }
 
 http::Response get(http::Endpoint endpoint, const std::string& path, http::Headers headers = {}) {
-  auto r = http::fetchSync(endpoint, {.method = "GET", .path = path, .headers = headers, .body = {}},
-                           5s);
+  auto r = http::fetchSync(endpoint,
+                           {.method = "GET", .path = path, .headers = headers, .body = {}}, 5s);
   return r ? *r : http::Response{.status = 0, .headers = {}, .body = {}};
 }
 
@@ -93,15 +93,16 @@ TEST(Webui, RefusesPathsLeavingTheDirectory) {
   WebuiDir files;
   Cluster cluster({"--webui_dir=" + files.webui()});
   for (const char* path :
-       {"/static/../../secret.txt", "/static/%2e%2e/%2e%2e/secret.txt", "/static/..%2f..%2fsecret.txt",
-        "/static//etc/passwd", "/static/leak.txt", "/static/etc/passwd", "/static/deep",
-        "/static/nope.js", "/static/app.js%00.html"}) {
+       {"/static/../../secret.txt", "/static/%2e%2e/%2e%2e/secret.txt",
+        "/static/..%2f..%2fsecret.txt", "/static//etc/passwd", "/static/leak.txt",
+        "/static/etc/passwd", "/static/deep", "/static/nope.js", "/static/app.js%00.html"}) {
     auto r = get(cluster.master(), path);
     EXPECT_EQ(r.status, 404) << path << ": " << r.body;
     EXPECT_EQ(r.body.find("outside"), std::string::npos) << path;
     EXPECT_EQ(r.body.find("root:"), std::string::npos) << path;
   }
-  auto post = http::fetchSync(cluster.master(), {.method = "POST", .path = "/", .headers = {}, .body = "x"}, 5s);
+  auto post = http::fetchSync(cluster.master(),
+                              {.method = "POST", .path = "/", .headers = {}, .body = "x"}, 5s);
   ASSERT_TRUE(post);
   EXPECT_EQ(post->status, 405);
 }
@@ -120,8 +121,8 @@ TEST(Webui, BadWebuiDirFlagIsNamed) {
   char tmpl[] = "/tmp/plateau-webui-flag.XXXXXX";
   std::string dir = ::mkdtemp(tmpl);
   Process p("master",
-            {std::string(PLATEAU_BIN_DIR) + "/plateau-master", "--port=" + std::to_string(freePort()),
-             "--webui_dir=" + dir + "/missing"},
+            {std::string(PLATEAU_BIN_DIR) + "/plateau-master",
+             "--port=" + std::to_string(freePort()), "--webui_dir=" + dir + "/missing"},
             dir + "/master.out");
   int status = p.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
@@ -140,7 +141,8 @@ TEST(Webui, AgentLetsTheBrowserReadStateFilesAndStatistics) {
   EXPECT_EQ(browse.status, 404);
   EXPECT_EQ(browse.header("access-control-allow-origin"), "*");
   // The agent page shows each container's usage from /monitor/statistics.
-  auto stats = get(cluster.agentEndpoint(0), "/monitor/statistics", {{"origin", "http://127.0.0.1:1"}});
+  auto stats =
+      get(cluster.agentEndpoint(0), "/monitor/statistics", {{"origin", "http://127.0.0.1:1"}});
   EXPECT_EQ(stats.status, 200);
   EXPECT_EQ(stats.body, "[]");
   EXPECT_EQ(stats.header("access-control-allow-origin"), "*");

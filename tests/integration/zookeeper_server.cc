@@ -83,20 +83,20 @@ ZooKeeperServer::~ZooKeeperServer() {
 }
 
 void ZooKeeperServer::start() {
-  std::vector<std::string> argv = {
-      "/usr/bin/java",
-      "-Xmx256m",
-      "-XX:+UseSerialGC",
-      "-XX:TieredStopAtLevel=1",
-      "-Djava.net.preferIPv4Stack=true",
-      "-cp",
-      "/etc/zookeeper/conf:/usr/share/java/*",
-      "org.apache.zookeeper.server.ZooKeeperServerMain",
-      dir_ + "/zoo.cfg"};
+  std::vector<std::string> argv = {"/usr/bin/java",
+                                   "-Xmx256m",
+                                   "-XX:+UseSerialGC",
+                                   "-XX:TieredStopAtLevel=1",
+                                   "-Djava.net.preferIPv4Stack=true",
+                                   "-cp",
+                                   "/etc/zookeeper/conf:/usr/share/java/*",
+                                   "org.apache.zookeeper.server.ZooKeeperServerMain",
+                                   dir_ + "/zoo.cfg"};
   process_ = std::make_unique<Process>("zookeeper", argv, dir_ + "/zookeeper.log");
-  bool up = eventually([this] { return !process_->running() || fourLetterWord(port_, "ruok") == "imok"; },
-                       30s) &&
-            process_->running();
+  bool up =
+      eventually([this] { return !process_->running() || fourLetterWord(port_, "ruok") == "imok"; },
+                 30s) &&
+      process_->running();
   EXPECT_TRUE(up) << "ZooKeeper did not come up on port " << port_ << ":\n" << log();
 }
 

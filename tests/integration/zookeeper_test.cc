@@ -36,9 +36,7 @@ T await(EventLoop& loop, Start start) {
   return std::move(*out);
 }
 
-std::string testName() {
-  return ::testing::UnitTest::GetInstance()->current_test_info()->name();
-}
+std::string testName() { return ::testing::UnitTest::GetInstance()->current_test_info()->name(); }
 
 // One client session with the events it reported.
 struct Client {
@@ -223,8 +221,10 @@ TEST_F(ZooKeeperTest, WatchesFireOnceOnTheLoopThread) {
   EXPECT_TRUE(kids->empty());
 
   int exists_fired = 0;
-  auto exists = await<Result<bool>>(
-      loop_, [&](auto done) { zk.exists(dir + "/later", [&] { ++exists_fired; }, done); });
+  auto exists = await<Result<bool>>(loop_, [&](auto done) {
+    zk.exists(
+        dir + "/later", [&] { ++exists_fired; }, done);
+  });
   ASSERT_TRUE(exists);
   EXPECT_FALSE(*exists);
 
@@ -235,8 +235,10 @@ TEST_F(ZooKeeperTest, WatchesFireOnceOnTheLoopThread) {
 
   // A data watch on an existing node fires on set; neither earlier watch fires again.
   int data_fired = 0;
-  exists = await<Result<bool>>(
-      loop_, [&](auto done) { zk.exists(dir + "/later", [&] { ++data_fired; }, done); });
+  exists = await<Result<bool>>(loop_, [&](auto done) {
+    zk.exists(
+        dir + "/later", [&] { ++data_fired; }, done);
+  });
   ASSERT_TRUE(exists);
   EXPECT_TRUE(*exists);
   ASSERT_TRUE(await<Result<std::string>>(
@@ -318,7 +320,8 @@ TEST_F(ZooKeeperTest, ClosingTheSessionRemovesEphemeralsAndDropsCallbacks) {
 
   bool gone = false;
   ASSERT_TRUE(await<Result<bool>>(loop_, [&](auto done) {
-    observer->zk->exists(dir + "/e", [&] { gone = true; }, done);
+    observer->zk->exists(
+        dir + "/e", [&] { gone = true; }, done);
   }));
   bool late = false;
   owner->zk->get(dir + "/e", [&](auto) { late = true; });
@@ -333,9 +336,9 @@ TEST_F(ZooKeeperTest, NodesCreatedWithCredentialsAreReadOnlyToOthers) {
   auto owner = connect(loop_, secured);
   auto stranger = connect(loop_, url());
   std::string node = secured.path + "/n";
-  ASSERT_TRUE(
-      await<Status>(loop_, [&](auto done) { owner->zk->createParents(secured.path, done); })
-          .isOk());
+  ASSERT_TRUE(await<Status>(loop_, [&](auto done) {
+                owner->zk->createParents(secured.path, done);
+              }).isOk());
   ASSERT_TRUE(await<Result<std::string>>(
       loop_, [&](auto done) { owner->zk->create(node, "v", false, false, done); }));
 
@@ -343,8 +346,8 @@ TEST_F(ZooKeeperTest, NodesCreatedWithCredentialsAreReadOnlyToOthers) {
       loop_, [&](auto done) { stranger->zk->get(node, done); });
   ASSERT_TRUE(read) << read.error().message();
   EXPECT_EQ(read->first, "v");
-  auto write = await<Result<zk::Stat>>(
-      loop_, [&](auto done) { stranger->zk->set(node, "w", -1, done); });
+  auto write =
+      await<Result<zk::Stat>>(loop_, [&](auto done) { stranger->zk->set(node, "w", -1, done); });
   ASSERT_FALSE(write);
   EXPECT_EQ(write.error().code(), StatusCode::kPermissionDenied) << write.error().message();
   EXPECT_TRUE(
@@ -470,8 +473,8 @@ TEST_F(ZooKeeperOutageTest, ContendersLoseWithinTheSessionTimeoutAndDetectorFoll
   // The standby contends again; the old leader's node lasts until its session (restored by the
   // restarted server) expires, so the standby leads within a session timeout or so.
   standby->contender->start();
-  ASSERT_TRUE(loop_.runUntil([&] { return standby->elected == 1 && follower->saw("standby"); },
-                             kWait));
+  ASSERT_TRUE(
+      loop_.runUntil([&] { return standby->elected == 1 && follower->saw("standby"); }, kWait));
   EXPECT_EQ(leader->elected, 1);
 }
 

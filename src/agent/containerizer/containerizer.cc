@@ -26,10 +26,9 @@ using namespace std::chrono_literals;
 namespace {
 
 const std::vector<std::string>& knownIsolators() {
-  static const std::vector<std::string> names = {"posix/cpu",      "posix/mem",       "cgroups/cpu",
-                                                 "cgroups/mem",    "cgroups/pids",    "disk/du",
-                                                 "namespaces/pid", "filesystem/posix",
-                                                 "gpu/nvidia"};
+  static const std::vector<std::string> names = {
+      "posix/cpu", "posix/mem",      "cgroups/cpu",      "cgroups/mem", "cgroups/pids",
+      "disk/du",   "namespaces/pid", "filesystem/posix", "gpu/nvidia"};
   return names;
 }
 
@@ -249,16 +248,14 @@ Result<pid_t> Containerizer::launch(ContainerConfig config, const LaunchSpec& pr
   // Nothing to do between fork and exec (no cgroup, namespace or user): posix_spawn, which
   // does not copy the agent's address space, is the cheaper way.
   bool plain = procs.empty() && child.clone_flags == 0 && !child.user;
-  auto pid = plain ? launchProcess(child.process)
-                   : launchChild(child, [&](pid_t pid) -> Status {
-                       for (const auto& file : procs) {
-                         if (Status s = cgroups::writeFile(file, std::to_string(pid));
-                             !s.isOk()) {
-                           return s;
-                         }
-                       }
-                       return {};
-                     });
+  auto pid = plain ? launchProcess(child.process) : launchChild(child, [&](pid_t pid) -> Status {
+    for (const auto& file : procs) {
+      if (Status s = cgroups::writeFile(file, std::to_string(pid)); !s.isOk()) {
+        return s;
+      }
+    }
+    return {};
+  });
   if (!pid) {
     undo();
     return pid;

@@ -87,9 +87,8 @@ Resources allocatableTo(const Resources& free, std::string_view role) {
 
 // Whether any entry of `free` is reserved for `role` or one of its ancestors.
 bool hasReservedFor(const std::vector<std::string_view>& reserved_roles, std::string_view role) {
-  return std::any_of(reserved_roles.begin(), reserved_roles.end(), [role](std::string_view r) {
-    return roles::isSubroleOrSame(role, r);
-  });
+  return std::any_of(reserved_roles.begin(), reserved_roles.end(),
+                     [role](std::string_view r) { return roles::isSubroleOrSame(role, r); });
 }
 
 // Lowers unreserved scalars to the caps; true if anything was taken off.
@@ -586,8 +585,8 @@ Status Allocator::updateAgentTotal(const std::string& agent_id, const Resources&
     used += resources;
   }
   if (!total.contains(used)) {
-    return invalid(fmt::format("agent '{}': new total {} does not hold the allocated {}",
-                               agent_id, total.toString(), used.toString()));
+    return invalid(fmt::format("agent '{}': new total {} does not hold the allocated {}", agent_id,
+                               total.toString(), used.toString()));
   }
   trackTotal(agent, false);
   agent.total = total;
@@ -674,10 +673,10 @@ Status validateSpec(const std::string& framework_id, const FrameworkSpec& spec) 
 
 Status Allocator::applySpec(uint32_t framework, const FrameworkSpec& spec) {
   Framework& f = frameworks_[framework];
-  const bool offers_change =
-      f.spec.gpu_capable != spec.gpu_capable || f.spec.min_allocatable != spec.min_allocatable ||
-      f.spec.no_refinements != spec.no_refinements ||
-      f.spec.offer_constraints != spec.offer_constraints;
+  const bool offers_change = f.spec.gpu_capable != spec.gpu_capable ||
+                             f.spec.min_allocatable != spec.min_allocatable ||
+                             f.spec.no_refinements != spec.no_refinements ||
+                             f.spec.offer_constraints != spec.offer_constraints;
   f.spec = spec;
   for (const std::string& role : spec.roles) {
     seatFor(framework, role);
@@ -855,9 +854,10 @@ Status Allocator::setQuota(const std::string& role_name, const Quota& quota) {
   for (const Resources* part : {&quota.guarantees, &quota.limits}) {
     for (const Resource& r : *part) {
       if (r.type != ResourceType::kScalar || slotOf(r.name) == ResourceVector::kSlotCount) {
-        return invalid(fmt::format("quota of role '{}' names '{}': only the scalars cpus, mem, "
-                                   "disk and gpus are supported",
-                                   role_name, r.name));
+        return invalid(
+            fmt::format("quota of role '{}' names '{}': only the scalars cpus, mem, "
+                        "disk and gpus are supported",
+                        role_name, r.name));
       }
       if (r.role != "*") {
         return invalid(fmt::format("quota of role '{}' must not name a reservation", role_name));
@@ -866,9 +866,10 @@ Status Allocator::setQuota(const std::string& role_name, const Quota& quota) {
   }
   for (const std::string& name : quota.zero_limits) {
     if (slotOf(name) == ResourceVector::kSlotCount) {
-      return invalid(fmt::format("quota of role '{}' names '{}': only the scalars cpus, mem, "
-                                 "disk and gpus are supported",
-                                 role_name, name));
+      return invalid(
+          fmt::format("quota of role '{}' names '{}': only the scalars cpus, mem, "
+                      "disk and gpus are supported",
+                      role_name, name));
     }
   }
   const ResourceVector guarantee = ResourceVector::of(quota.guarantees);
@@ -886,8 +887,7 @@ Status Allocator::setQuota(const std::string& role_name, const Quota& quota) {
                                  quota.guarantees.toString(), quota.limits.toString()));
     }
   }
-  const bool remove =
-      quota.guarantees.empty() && quota.limits.empty() && quota.zero_limits.empty();
+  const bool remove = quota.guarantees.empty() && quota.limits.empty() && quota.zero_limits.empty();
   if (remove && !findRole(role_name)) {
     return Status::ok();
   }
@@ -1146,8 +1146,7 @@ Allocator::Caps Allocator::limitCaps(uint32_t role) const {
 Resources Allocator::candidateFor(const Agent& agent, uint32_t seat, uint32_t quota_role,
                                   bool& clipped) {
   const std::string& role = roles_[seats_[seat].role].name;
-  Resources candidate =
-      agent.free.unreservedOnly() ? agent.free : allocatableTo(agent.free, role);
+  Resources candidate = agent.free.unreservedOnly() ? agent.free : allocatableTo(agent.free, role);
   if (frameworks_[seats_[seat].framework].spec.no_refinements && !candidate.unreservedOnly()) {
     candidate = candidate.filter([](const Resource& r) { return r.reservations.size() <= 1; });
   }
@@ -1225,8 +1224,7 @@ std::vector<Offer> Allocator::allocate(TimePoint now) {
       }
     }
     std::sort(order.begin(), order.end(), [this](const auto& x, const auto& y) {
-      return x.first != y.first ? x.first < y.first
-                                : roles_[x.second].name < roles_[y.second].name;
+      return x.first != y.first ? x.first < y.first : roles_[x.second].name < roles_[y.second].name;
     });
     for (const auto& [share, q] : order) {
       stage1_.push_back(q);
@@ -1236,9 +1234,8 @@ std::vector<Offer> Allocator::allocate(TimePoint now) {
   newly.swap(newly_eligible_);
   std::sort(newly.begin(), newly.end());
   newly.erase(std::unique(newly.begin(), newly.end()), newly.end());
-  std::erase_if(newly, [this](uint32_t seat) {
-    return !seats_[seat].live || !seats_[seat].eligible;
-  });
+  std::erase_if(newly,
+                [this](uint32_t seat) { return !seats_[seat].live || !seats_[seat].eligible; });
   // Past a handful of newcomers, or with quota in play, the sorted walk of examine() over every
   // agent with free resources is the simpler and cheaper choice.
   constexpr size_t kMaxTargeted = 16;
@@ -1361,9 +1358,9 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
   // that cannot read a reservation stack.
   const bool simple =
       quota_roles_.empty() &&
-      (a.free.unreservedOnly() ||
-       std::none_of(a.free.begin(), a.free.end(),
-                    [](const Resource& r) { return r.reservations.size() > 1; }));
+      (a.free.unreservedOnly() || std::none_of(a.free.begin(), a.free.end(), [](const Resource& r) {
+         return r.reservations.size() > 1;
+       }));
   while (!a.free.empty()) {
     const bool unreserved = a.free.unreservedOnly();
     const bool filtered = !a.filters.empty();
@@ -1381,8 +1378,8 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
     bool has_unreserved = false;
     Resources unreserved_part;
     const Resources* unreserved_ready = nullptr;  // the unreserved part, once known
-    bool cached_reserved = false;  // cached_role may use some reserved entries
-    std::vector<int8_t> cached_memo;  // which refused sets contain `cached`
+    bool cached_reserved = false;                 // cached_role may use some reserved entries
+    std::vector<int8_t> cached_memo;              // which refused sets contain `cached`
     if (simple && !unreserved) {
       for (const Resource& r : a.free) {
         if (r.role == "*") {
@@ -1456,10 +1453,10 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
       if (simple) {
         if (cached_role != s.role) {
           cached_role = s.role;
-          cached_reserved =
-              by_handle ? std::any_of(reserved_handles.begin(), reserved_handles.end(),
-                                      [&](uint32_t r) { return under(s.role, r); })
-                        : hasReservedFor(reserved_roles, roles_[s.role].name);
+          cached_reserved = by_handle
+                                ? std::any_of(reserved_handles.begin(), reserved_handles.end(),
+                                              [&](uint32_t r) { return under(s.role, r); })
+                                : hasReservedFor(reserved_roles, roles_[s.role].name);
           if (cached_reserved) {
             cached = allocatableTo(a.free, roles_[s.role].name);
             cached_memo.clear();
@@ -1469,9 +1466,8 @@ void Allocator::examine(uint32_t agent, std::vector<Offer>& offers) {
           if (unreserved_ready == nullptr) {
             // Usually the filter cache was prepared for this very set (the free resources came
             // back unchanged): use its copy instead of making one.
-            unreserved_ready = filtered && has_unreserved
-                                   ? a.filters.preparedForUnreservedOf(a.free)
-                                   : nullptr;
+            unreserved_ready =
+                filtered && has_unreserved ? a.filters.preparedForUnreservedOf(a.free) : nullptr;
             if (unreserved_ready == nullptr) {
               unreserved_part = a.free.unreserved();
               if (filtered && !unreserved_part.empty()) {
@@ -1541,8 +1537,7 @@ bool Allocator::precedes(uint32_t x, uint32_t y) {
     Role& role = roles_[sx.role];
     const double wx = role.frameworks.weightedShare(sx.client);
     const double wy = role.frameworks.weightedShare(sy.client);
-    return wx != wy ? wx < wy
-                    : role.frameworks.name(sx.client) < role.frameworks.name(sy.client);
+    return wx != wy ? wx < wy : role.frameworks.name(sx.client) < role.frameworks.name(sy.client);
   }
   // Paths from the root; compare where they part, within the parent's sorter.
   auto path = [this](uint32_t role) {
@@ -1588,14 +1583,13 @@ void Allocator::examineFor(uint32_t agent, const std::vector<uint32_t>& candidat
       if (gpuBlocked(a, s) || constrainedOut(a, s)) {
         continue;
       }
-      Resources candidate =
-          unreserved ? Resources() : allocatableTo(a.free, roles_[s.role].name);
+      Resources candidate = unreserved ? Resources() : allocatableTo(a.free, roles_[s.role].name);
       const Resources& offered = unreserved ? a.free : candidate;
       if (offered.empty()) {
         continue;
       }
-      if (filtered && (unreserved ? a.filters.blocksPrepared(seat)
-                                  : a.filters.blocks(seat, offered))) {
+      if (filtered &&
+          (unreserved ? a.filters.blocksPrepared(seat) : a.filters.blocks(seat, offered))) {
         continue;
       }
       if (!meetsMinimum(s, offered)) {
@@ -1694,8 +1688,8 @@ Explanation Allocator::explainSeat(uint32_t handle) const {
     return say("INACTIVE", "the framework is not connected (inactive)");
   }
   if (seat.suppressed) {
-    return say("SUPPRESSED", fmt::format("the framework suppressed offers for role '{}'",
-                                         role.name));
+    return say("SUPPRESSED",
+               fmt::format("the framework suppressed offers for role '{}'", role.name));
   }
   if (round_ > 0 && seat.offered_round == round_) {
     return say("RECEIVING", "it was offered resources in the last allocation round");
@@ -1711,8 +1705,8 @@ Explanation Allocator::explainSeat(uint32_t handle) const {
   for (size_t slot = 0; slot < ResourceVector::kSlotCount; ++slot) {
     headroom[slot] = quota_roles_.empty() ? kUncapped : surplus.milli[slot];
   }
-  size_t with_free = 0, gpu = 0, constrained = 0, limited = 0, held = 0, filtered = 0,
-         no_fit = 0, fits = 0;
+  size_t with_free = 0, gpu = 0, constrained = 0, limited = 0, held = 0, filtered = 0, no_fit = 0,
+         fits = 0;
   for (const Agent& agent : agents_) {
     if (!agent.live || !agent.active || agent.free.empty()) {
       continue;
@@ -1795,8 +1789,8 @@ Explanation Allocator::explainSeat(uint32_t handle) const {
   }
   if (filtered + gpu >= no_fit) {
     e.agents = filtered + gpu;
-    std::string message = fmt::format("declined offers filter it on {}",
-                                      plural(filtered + gpu, "agent", "agents"));
+    std::string message =
+        fmt::format("declined offers filter it on {}", plural(filtered + gpu, "agent", "agents"));
     if (gpu > 0) {
       message += fmt::format(" ({} with GPUs, which need the GPU_RESOURCES capability)", gpu);
     }
@@ -1859,8 +1853,8 @@ Result<Explanation> Allocator::explainRole(const std::string& role_name) const {
   e = *pick;
   e.framework_id.clear();
   e.role = role_name;
-  e.message = fmt::format("{} (framework '{}'; {} in the role)", pick->message,
-                          pick->framework_id, plural(seats.size(), "framework", "frameworks"));
+  e.message = fmt::format("{} (framework '{}'; {} in the role)", pick->message, pick->framework_id,
+                          plural(seats.size(), "framework", "frameworks"));
   return e;
 }
 

@@ -174,8 +174,7 @@ class Allocator {
   // on the agent in `role` from `from` into `to`; the agent's total changes the same way.
   // NotFound; FailedPrecondition when the framework does not hold `from` there.
   Status updateAllocation(const std::string& framework_id, const std::string& role,
-                          const std::string& agent_id, const Resources& from,
-                          const Resources& to);
+                          const std::string& agent_id, const Resources& from, const Resources& to);
 
   // One batched round: drops filters that expired by `now`, then offers each examined agent's free
   // resources to the framework first in DRF order. Offered resources count as allocated until
@@ -208,9 +207,9 @@ class Allocator {
     Resources total;
     Resources free;
     ResourceVector total_vector;
-    ResourceVector unreserved_vector;  // unreserved part of total_vector
+    ResourceVector unreserved_vector;                         // unreserved part of total_vector
     std::vector<std::pair<uint32_t, Resources>> allocations;  // by seat handle
-    AgentFilters filters;                                      // by seat handle
+    AgentFilters filters;                                     // by seat handle
     TimePoint next_expiry = TimePoint::max();
     bool has_gpus = false;
     bool live = false;
@@ -316,8 +315,7 @@ class Allocator {
   // What the seat would be offered of the agent's free resources in stage 1 (for `quota_role`)
   // or stage 2 (quota_role == kNone), before filters; sets `clipped` when quota or headroom held
   // something back.
-  Resources candidateFor(const Agent& agent, uint32_t seat, uint32_t quota_role,
-                         bool& clipped);
+  Resources candidateFor(const Agent& agent, uint32_t seat, uint32_t quota_role, bool& clipped);
   bool meetsMinimum(const Seat& seat, const Resources& offered) const;
   bool gpuBlocked(const Agent& agent, const Seat& seat) const;
   // The seat's offer constraints exclude the agent.
@@ -353,7 +351,7 @@ class Allocator {
   std::unordered_map<std::string, uint32_t> role_ids_;
   std::unordered_map<std::string, double> weights_;
   std::vector<uint32_t> quota_roles_;  // roles with a quota
-  size_t limited_roles_ = 0;          // of which with a limit
+  size_t limited_roles_ = 0;           // of which with a limit
   // What the outermost roles with a guarantee still miss of it, summed (kept up to date by
   // allocation changes; recomputed when stale after quota or reservation changes).
   ResourceVector required_;

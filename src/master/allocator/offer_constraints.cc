@@ -19,7 +19,6 @@ struct AttributeConstraint::Pattern {
 
 namespace {
 
-
 bool isRegex(AttributeConstraint::Predicate p) {
   return p == AttributeConstraint::Predicate::kTextMatches ||
          p == AttributeConstraint::Predicate::kTextNotMatches;
@@ -38,14 +37,14 @@ Result<AttributeConstraint> AttributeConstraint::make(Selector selector, std::st
   if (isRegex(predicate)) {
     auto pattern = std::make_shared<const Pattern>(c.text_, limits.max_mem);
     if (!pattern->regex.ok()) {
-      return invalidArgument(fmt::format("regex '{}' does not compile: {}", c.text_,
-                                         pattern->regex.error()));
+      return invalidArgument(
+          fmt::format("regex '{}' does not compile: {}", c.text_, pattern->regex.error()));
     }
     if (pattern->regex.ProgramSize() > limits.max_program_size) {
-      return invalidArgument(fmt::format(
-          "regex '{}' is too complex: its RE2 program size {} is over the {} allowed "
-          "(--offer_constraints_re2_max_program_size)",
-          c.text_, pattern->regex.ProgramSize(), limits.max_program_size));
+      return invalidArgument(
+          fmt::format("regex '{}' is too complex: its RE2 program size {} is over the {} allowed "
+                      "(--offer_constraints_re2_max_program_size)",
+                      c.text_, pattern->regex.ProgramSize(), limits.max_program_size));
     }
     c.pattern_ = std::move(pattern);
   }

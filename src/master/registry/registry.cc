@@ -8,13 +8,20 @@ namespace plateau::master::registry {
 
 const char* kindName(Change::Kind kind) {
   switch (kind) {
-    case Change::Kind::kAgent: return "agents";
-    case Change::Kind::kUnreachable: return "unreachable";
-    case Change::Kind::kGone: return "gone";
-    case Change::Kind::kFramework: return "frameworks";
-    case Change::Kind::kWeight: return "weights";
-    case Change::Kind::kMaintenance: return "maintenance";
-    case Change::Kind::kQuota: return "quotas";
+    case Change::Kind::kAgent:
+      return "agents";
+    case Change::Kind::kUnreachable:
+      return "unreachable";
+    case Change::Kind::kGone:
+      return "gone";
+    case Change::Kind::kFramework:
+      return "frameworks";
+    case Change::Kind::kWeight:
+      return "weights";
+    case Change::Kind::kMaintenance:
+      return "maintenance";
+    case Change::Kind::kQuota:
+      return "quotas";
   }
   return "unknown";
 }

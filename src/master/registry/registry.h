@@ -1,8 +1,8 @@
 #pragma once
 
 // What must survive a master restart or failover: admitted, unreachable and gone agents,
-// frameworks, weights, quotas. The master keeps the state in memory and persists each change through
-// a Registry before acting on it. Backends: in memory, SQLite in --work_dir, ZooKeeper.
+// frameworks, weights, quotas. The master keeps the state in memory and persists each change
+// through a Registry before acting on it. Backends: in memory, SQLite in --work_dir, ZooKeeper.
 
 #include <functional>
 #include <map>
@@ -21,7 +21,7 @@ struct State {
   std::map<std::string, double> unreachable;           // agent id -> time marked
   std::map<std::string, double> gone;                  // agent id -> time marked
   std::map<std::string, mesos::v1::FrameworkInfo> frameworks;
-  std::map<std::string, double> weights;               // role -> weight
+  std::map<std::string, double> weights;  // role -> weight
   // Maintenance: "schedule" -> serialized maintenance.Schedule, "machines" -> serialized
   // maintenance.ClusterStatus holding the machines' modes (its down_machines).
   std::map<std::string, std::string> maintenance;

@@ -111,8 +111,8 @@ Result<State> SqliteRegistry::load() {
                        sqlite3_column_bytes(stmt, 2));
     bool known = false;
     for (auto k : {Change::Kind::kAgent, Change::Kind::kUnreachable, Change::Kind::kGone,
-                   Change::Kind::kFramework, Change::Kind::kWeight,
-                   Change::Kind::kMaintenance, Change::Kind::kQuota}) {
+                   Change::Kind::kFramework, Change::Kind::kWeight, Change::Kind::kMaintenance,
+                   Change::Kind::kQuota}) {
       if (kind == kindName(k)) {
         change.kind = k;
         known = true;

@@ -11,15 +11,19 @@ namespace plateau::master::registry {
 namespace {
 
 constexpr size_t kMaxTransactionBytes = 900 * 1024;
-constexpr Change::Kind kKinds[] = {Change::Kind::kAgent, Change::Kind::kUnreachable,
-                                   Change::Kind::kGone, Change::Kind::kFramework,
-                                   Change::Kind::kWeight, Change::Kind::kMaintenance, Change::Kind::kQuota};
+constexpr Change::Kind kKinds[] = {Change::Kind::kAgent,  Change::Kind::kUnreachable,
+                                   Change::Kind::kGone,   Change::Kind::kFramework,
+                                   Change::Kind::kWeight, Change::Kind::kMaintenance,
+                                   Change::Kind::kQuota};
 
 }  // namespace
 
 ZooKeeperRegistry::ZooKeeperRegistry(EventLoop& loop, zk::ZooKeeper& zookeeper, std::string root,
                                      std::string leader)
-    : loop_(loop), zk_(zookeeper), root_(std::move(root) + "/registry"), leader_(std::move(leader)) {}
+    : loop_(loop),
+      zk_(zookeeper),
+      root_(std::move(root) + "/registry"),
+      leader_(std::move(leader)) {}
 
 std::string ZooKeeperRegistry::entryPath(Change::Kind kind, const std::string& id) const {
   // Ids may hold '/' (roles such as eng/ml): escape them into one znode name.
@@ -101,8 +105,8 @@ void ZooKeeperRegistry::load(std::function<void(Result<State>)> done) {
                      loading->pending++;
                      std::string path = dir + "/" + name;
                      existing_.insert(path);
-                     zk_.get(path, [kind, name, loading, done, finish](
-                                       Result<std::pair<std::string, zk::Stat>> data) {
+                     zk_.get(path, [kind, name, loading, done,
+                                    finish](Result<std::pair<std::string, zk::Stat>> data) {
                        if (loading->failed) {
                          return;
                        }
@@ -134,8 +138,8 @@ void ZooKeeperRegistry::apply(std::vector<Change> changes, std::function<void(St
     size_t size = path.size() + change.data.size() + 64;
     if (bytes + size > kMaxTransactionBytes) {
       batches.emplace_back();
-      batches.back().push_back(
-          zk::Op{.kind = zk::Op::Kind::kCheck, .path = root_ + "/epoch", .version = epoch_version_});
+      batches.back().push_back(zk::Op{
+          .kind = zk::Op::Kind::kCheck, .path = root_ + "/epoch", .version = epoch_version_});
       bytes = 0;
     }
     bytes += size;

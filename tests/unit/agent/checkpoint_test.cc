@@ -47,7 +47,8 @@ TEST_F(CheckpointTest, RecoversWhatWasWritten) {
   v1::TaskInfo task;
   task.mutable_task_id()->set_value("t1");
   ASSERT_TRUE(checkpoint.writeTask("fw/../1", "..", task).isOk());
-  ASSERT_TRUE(checkpoint.appendUpdate("fw/../1", "..", update("t1", v1::TASK_RUNNING, "u1")).isOk());
+  ASSERT_TRUE(
+      checkpoint.appendUpdate("fw/../1", "..", update("t1", v1::TASK_RUNNING, "u1")).isOk());
   ASSERT_TRUE(checkpoint.appendAck("fw/../1", "..", "t1", "u1").isOk());
   ASSERT_TRUE(
       checkpoint.appendUpdate("fw/../1", "..", update("t1", v1::TASK_FINISHED, "u2")).isOk());

@@ -49,20 +49,19 @@ TEST_P(MesosCodec, EveryMessageRoundTripsThroughJsonAndBinary) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Files, MesosCodec,
-    ::testing::Values(mesos::v1::TaskInfo::descriptor()->file(),
-                      mesos::v1::scheduler::Call::descriptor()->file(),
-                      mesos::v1::executor::Call::descriptor()->file(),
-                      mesos::v1::agent::Call::descriptor()->file(),
-                      plateau::internal::AgentCall::descriptor()->file()),
-    [](const auto& info) {
-      std::string name = info.param->package();
-      for (auto& c : name) {
-        if (c == '.') c = '_';
-      }
-      return name;
-    });
+INSTANTIATE_TEST_SUITE_P(Files, MesosCodec,
+                         ::testing::Values(mesos::v1::TaskInfo::descriptor()->file(),
+                                           mesos::v1::scheduler::Call::descriptor()->file(),
+                                           mesos::v1::executor::Call::descriptor()->file(),
+                                           mesos::v1::agent::Call::descriptor()->file(),
+                                           plateau::internal::AgentCall::descriptor()->file()),
+                         [](const auto& info) {
+                           std::string name = info.param->package();
+                           for (auto& c : name) {
+                             if (c == '.') c = '_';
+                           }
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace plateau

@@ -31,9 +31,9 @@ class Filler {
       const FieldDescriptor& field = *descriptor->field(i);
       bool shallow = depth < options_.max_depth;
       // A map entry's key and value always travel: protobuf checks map values' required fields.
-      bool needed =
-          field.is_required() || descriptor->options().map_entry() || (field.has_default_value() && !field.options().deprecated() &&
-                                  field.cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE);
+      bool needed = field.is_required() || descriptor->options().map_entry() ||
+                    (field.has_default_value() && !field.options().deprecated() &&
+                     field.cpp_type() != FieldDescriptor::CPPTYPE_MESSAGE);
       if (!shallow && !needed) {
         continue;
       }

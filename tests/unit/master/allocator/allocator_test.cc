@@ -38,8 +38,8 @@ class AllocatorTest : public testing::Test {
  protected:
   std::vector<Offer> allocate() { return allocator_.allocate(now_); }
   void decline(const Offer& offer, std::optional<nanoseconds> refuse) {
-    ASSERT_OK(allocator_.recoverResources(offer.framework_id, offer.role, offer.agent_id, offer.resources,
-                                          refuse, now_));
+    ASSERT_OK(allocator_.recoverResources(offer.framework_id, offer.role, offer.agent_id,
+                                          offer.resources, refuse, now_));
   }
 
   Allocator allocator_;
@@ -86,10 +86,12 @@ TEST_F(AllocatorTest, RejectsBadCalls) {
   EXPECT_EQ(allocator_.removeAgent("nope").code(), StatusCode::kNotFound);
   EXPECT_EQ(allocator_.suppress("nope").code(), StatusCode::kNotFound);
   EXPECT_EQ(allocator_.setWeight("r", 0).code(), StatusCode::kInvalidArgument);
-  EXPECT_EQ(allocator_.recoverResources("nope", "*", "a1", res("cpus:1"), std::nullopt, now_).code(),
-            StatusCode::kNotFound);
-  EXPECT_EQ(allocator_.recoverResources("fw", "*", "nope", res("cpus:1"), std::nullopt, now_).code(),
-            StatusCode::kNotFound);
+  EXPECT_EQ(
+      allocator_.recoverResources("nope", "*", "a1", res("cpus:1"), std::nullopt, now_).code(),
+      StatusCode::kNotFound);
+  EXPECT_EQ(
+      allocator_.recoverResources("fw", "*", "nope", res("cpus:1"), std::nullopt, now_).code(),
+      StatusCode::kNotFound);
   EXPECT_EQ(allocator_.recoverResources("fw", "*", "a1", res("cpus:1"), std::nullopt, now_).code(),
             StatusCode::kFailedPrecondition);
   ASSERT_EQ(allocate().size(), 1u);
@@ -117,8 +119,8 @@ std::map<std::string, int> fillWithTasks(Allocator& allocator,
         launched = true;
       }
       if (!rest.empty()) {
-        const Status status = allocator.recoverResources(offer.framework_id, offer.role, offer.agent_id, rest,
-                                                         milliseconds(1500), now);
+        const Status status = allocator.recoverResources(
+            offer.framework_id, offer.role, offer.agent_id, rest, milliseconds(1500), now);
         EXPECT_TRUE(status.isOk()) << status.message();
       }
     }
@@ -173,8 +175,8 @@ TEST_F(AllocatorTest, ARoleOfWeightTwoSettlesAtTwiceTheShare) {
 }
 
 TEST_F(AllocatorTest, ChangingAWeightReordersRoles) {
-  ASSERT_OK(
-      allocator_.addAgent("a1", res("cpus:10"), {{"g", "gold", res("cpus:3")}, {"s", "silver", res("cpus:2")}}));
+  ASSERT_OK(allocator_.addAgent("a1", res("cpus:10"),
+                                {{"g", "gold", res("cpus:3")}, {"s", "silver", res("cpus:2")}}));
   ASSERT_OK(allocator_.addAgent("a2", res("cpus:10"), {}));
   ASSERT_OK(allocator_.addFramework("g", {.roles = {"gold"}}));
   ASSERT_OK(allocator_.addFramework("s", {.roles = {"silver"}}));
@@ -212,7 +214,8 @@ TEST_F(AllocatorTest, AFilteredAgentGoesToTheNextFramework) {
 }
 
 TEST_F(AllocatorTest, AFilterCoversOnlyTheRefusedResources) {
-  ASSERT_OK(allocator_.addAgent("agent", res("cpus:4;mem:64"), {{"fw", "*", res("cpus:2;mem:32")}}));
+  ASSERT_OK(
+      allocator_.addAgent("agent", res("cpus:4;mem:64"), {{"fw", "*", res("cpus:2;mem:32")}}));
   ASSERT_OK(allocator_.addFramework("fw", {.roles = {"*"}}));
   auto offers = allocate();
   ASSERT_EQ(offers.size(), 1u);
@@ -524,8 +527,8 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
           }
           if (chance(85)) {
             const auto refuse = refusals[pick(refusals.size())];
-            ASSERT_OK(
-                allocator.recoverResources(offer.framework_id, offer.role, offer.agent_id, rest, refuse, now));
+            ASSERT_OK(allocator.recoverResources(offer.framework_id, offer.role, offer.agent_id,
+                                                 rest, refuse, now));
             model.take(offer.framework_id, offer.agent_id, rest, refuse, now);
           }
         }
@@ -548,7 +551,8 @@ TEST(AllocatorInvariantTest, NeverOffersMoreThanIsFreeAndNeverLeavesOfferableRes
         if (chance(50) && part.contains(task)) {
           part = task;
         }
-        ASSERT_OK(allocator.recoverResources(key.first, model.roleOf(key.first), key.second, part, std::nullopt, now));
+        ASSERT_OK(allocator.recoverResources(key.first, model.roleOf(key.first), key.second, part,
+                                             std::nullopt, now));
         model.take(key.first, key.second, part, std::nullopt, now);
       } else if (op == 5 && model.frameworks.size() < 6) {
         const std::string id = fmt::format("fw{}", next_id++);
@@ -647,8 +651,7 @@ TEST_F(AllocatorTest, NewFrameworksShareSettledAgentsInDrfOrder) {
 }
 
 TEST(AllocatorIncludesTest, DependsOnlyOnTheStandardLibraryAndCommon) {
-  const auto folder =
-      std::filesystem::path(PLATEAU_SOURCE_DIR) / "src/master/allocator";
+  const auto folder = std::filesystem::path(PLATEAU_SOURCE_DIR) / "src/master/allocator";
   ASSERT_TRUE(std::filesystem::exists(folder)) << folder;
   int files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(folder)) {

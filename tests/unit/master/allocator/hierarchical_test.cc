@@ -348,7 +348,8 @@ TEST_F(HierarchicalTest, UpdateFrameworkChangesRolesAndKeepsOldAllocations) {
   ASSERT_EQ(allocate().size(), 1u);
   ASSERT_OK(allocator_.updateFramework("m", in({"b"})));
   EXPECT_DOUBLE_EQ(allocator_.roleShare("a").value(), 1.0);  // still held in "a"
-  ASSERT_OK(allocator_.recoverResources("m", "a", "a000", res("cpus:1;mem:64"), std::nullopt, now_));
+  ASSERT_OK(
+      allocator_.recoverResources("m", "a", "a000", res("cpus:1;mem:64"), std::nullopt, now_));
   const auto offers = allocate();
   ASSERT_EQ(offers.size(), 1u);
   EXPECT_EQ(offers[0].role, "b");
@@ -444,11 +445,11 @@ TEST(HierarchicalInvariantTest, OffersRespectReservationsAndLimits) {
     auto pick = [&](size_t n) { return std::uniform_int_distribution<size_t>(0, n - 1)(random); };
     Allocator allocator;
     TimePoint now = TimePoint{} + hours(1);
-    std::map<std::string, Resources> free;                      // agent -> free
+    std::map<std::string, Resources> free;  // agent -> free
     std::map<std::string, std::set<std::string>> framework_roles;
-    std::map<std::string, Resources> reserved_total;            // role -> statically reserved
-    std::map<std::string, Resources> allocated;                 // role -> what its seats hold
-    std::map<std::string, int64_t> cpu_limit;                   // role -> limit in milli
+    std::map<std::string, Resources> reserved_total;  // role -> statically reserved
+    std::map<std::string, Resources> allocated;       // role -> what its seats hold
+    std::map<std::string, int64_t> cpu_limit;         // role -> limit in milli
     for (const std::string& role : role_names) {
       if (pick(3) == 0) {
         ASSERT_OK(allocator.setWeight(role, 1 + static_cast<double>(pick(3))));
@@ -464,7 +465,8 @@ TEST(HierarchicalInvariantTest, OffersRespectReservationsAndLimits) {
     }
     for (int i = 0; i < 4; ++i) {
       std::set<std::string> roles;
-      for (size_t n = 1 + pick(2); roles.size() < n;) roles.insert(role_names[pick(role_names.size())]);
+      for (size_t n = 1 + pick(2); roles.size() < n;)
+        roles.insert(role_names[pick(role_names.size())]);
       const std::string id = fmt::format("fw{}", i);
       ASSERT_OK(allocator.addFramework(id, FrameworkSpec{.roles = roles}));
       framework_roles[id] = roles;

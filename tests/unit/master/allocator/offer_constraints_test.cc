@@ -31,14 +31,12 @@ TEST(OfferConstraintTest, TextAttributesAsMesosEvaluatesThem) {
   EXPECT_TRUE(make(Selector::kAttribute, "rack", Predicate::kTextEquals, "r12").holds(agent));
   EXPECT_FALSE(make(Selector::kAttribute, "rack", Predicate::kTextEquals, "r1").holds(agent));
   EXPECT_TRUE(make(Selector::kAttribute, "rack", Predicate::kTextNotEquals, "r1").holds(agent));
-  EXPECT_FALSE(
-      make(Selector::kAttribute, "rack", Predicate::kTextNotEquals, "r12").holds(agent));
+  EXPECT_FALSE(make(Selector::kAttribute, "rack", Predicate::kTextNotEquals, "r12").holds(agent));
   // A regex matches the whole value, never a part of it.
   EXPECT_TRUE(make(Selector::kAttribute, "rack", Predicate::kTextMatches, "r1[0-9]").holds(agent));
   EXPECT_FALSE(make(Selector::kAttribute, "rack", Predicate::kTextMatches, "r1").holds(agent));
   EXPECT_TRUE(make(Selector::kAttribute, "rack", Predicate::kTextNotMatches, "r1").holds(agent));
-  EXPECT_FALSE(
-      make(Selector::kAttribute, "rack", Predicate::kTextNotMatches, "r.*").holds(agent));
+  EXPECT_FALSE(make(Selector::kAttribute, "rack", Predicate::kTextNotMatches, "r.*").holds(agent));
 }
 
 TEST(OfferConstraintTest, MissingAndNonTextAttributes) {
@@ -97,9 +95,9 @@ TEST(OfferConstraintTest, BadOrTooComplexRegexesAreRefusedWithAMessage) {
   ASSERT_FALSE(big.has_value());
   EXPECT_NE(big.error().message().find("too large"), std::string::npos) << big.error().message();
   // Within wider bounds (--offer_constraints_re2_*), the same pattern is fine.
-  auto allowed = AttributeConstraint::make(Selector::kHostname, "", Predicate::kTextNotMatches,
-                                           "[a-z]{1,60}x",
-                                           RegexLimits{.max_mem = 1 << 20, .max_program_size = 1000});
+  auto allowed =
+      AttributeConstraint::make(Selector::kHostname, "", Predicate::kTextNotMatches, "[a-z]{1,60}x",
+                                RegexLimits{.max_mem = 1 << 20, .max_program_size = 1000});
   ASSERT_TRUE(allowed.has_value()) << allowed.error().message();
   AgentLabels agent;
   agent.hostname = "abcx";
