@@ -38,7 +38,7 @@ using namespace plateau;
 using namespace std::chrono_literals;
 namespace v1 = mesos::v1;
 namespace scheduler = mesos::v1::scheduler;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
   posix_spawn_file_actions_t actions;
@@ -57,13 +57,13 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
 }
 
 double rawSpawnRate(int n) {
-  auto start = Clock::now();
+  auto start = SteadyClock::now();
   for (int i = 0; i < n; ++i) {
     pid_t pid = spawn({"/bin/true"}, "");
     int status = 0;
     waitpid(pid, &status, 0);
   }
-  return n / std::chrono::duration<double>(Clock::now() - start).count();
+  return n / std::chrono::duration<double>(SteadyClock::now() - start).count();
 }
 
 // User + system CPU seconds a process has used so far.
@@ -147,7 +147,7 @@ int main(int argc, char** argv) {
   recordio::Decoder decoder;
   std::string framework_id, stream_id;
   int launched = 0, finished = 0, failed = 0;
-  Clock::time_point first_launch, last_finish;
+  SteadyClock::time_point first_launch, last_finish;
   auto send = [&](scheduler::Call call) {
     call.mutable_framework_id()->set_value(framework_id);
     client.fetch(
@@ -213,8 +213,8 @@ int main(int argc, char** argv) {
                      resourcesToProto(task_resources, t->mutable_resources());
                      t->mutable_command()->set_value("true");
                    }
-                   if (launched > 0 && first_launch == Clock::time_point()) {
-                     first_launch = Clock::now();
+                   if (launched > 0 && first_launch == SteadyClock::time_point()) {
+                     first_launch = SteadyClock::now();
                    }
                    send(accept);
                  }
@@ -233,7 +233,7 @@ int main(int argc, char** argv) {
                      s.state() == v1::TASK_ERROR)
                    failed++;
                  if (finished + failed >= tasks) {
-                   last_finish = Clock::now();
+                   last_finish = SteadyClock::now();
                    loop.stop();
                  }
                }

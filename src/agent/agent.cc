@@ -18,6 +18,7 @@ Agent::Agent(EventLoop& loop, Flags flags,
              v1::AgentInfo info, std::string executor_path, std::shared_ptr<spdlog::logger> log,
              uint64_t seed)
     : loop_(loop),
+      clock_(loop.clock()),
       flags_(std::move(flags)),
       flag_values_(std::move(flag_values)),
       resources_(std::move(resources)),
@@ -26,7 +27,34 @@ Agent::Agent(EventLoop& loop, Flags flags,
       log_(std::move(log)),
       uuids_(seed),
       client_(loop),
-      checkpoint_(flags_.work_dir) {}
+      checkpoint_(flags_.work_dir),
+      status_updates_(
+          loop, flags_.status_update_retry_interval,
+          {.forward =
+               [this](const std::string& framework_id, const v1::TaskStatus& status,
+                      v1::TaskState latest) {
+                 internal::AgentCall call;
+                 call.set_type(internal::AgentCall::STATUS_UPDATE);
+                 *call.mutable_agent_id() = info_.id();
+                 auto* update = call.mutable_status_update();
+                 update->mutable_framework_id()->set_value(framework_id);
+                 *update->mutable_status() = status;
+                 update->set_latest_state(latest);
+                 callMaster(call);
+               },
+           .checkpoint_update =
+               [this](const std::string& framework_id, const std::string& executor_id,
+                      const v1::TaskStatus& status) {
+                 checkpointed(checkpoint_.appendUpdate(framework_id, executor_id, status),
+                              "update");
+               },
+           .checkpoint_ack =
+               [this](const std::string& framework_id, const std::string& executor_id,
+                      const std::string& task_id, const std::string& uuid) {
+                 checkpointed(checkpoint_.appendAck(framework_id, executor_id, task_id, uuid),
+                              "ack");
+               }}),
+      logging_level_(loop, log_) {}
 
 Agent::~Agent() = default;
 
@@ -63,8 +91,7 @@ Result<uint16_t> Agent::start() {
     return port;
   }
   info_.set_port(*port);
-  start_time_ =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  start_time_ = clock_.wallSeconds();
   loop_.onSignal(SIGCHLD, [this](int) {
     for (auto [pid, status] : reapChildren()) {
       onChildExit(pid, status);

@@ -23,13 +23,15 @@
 
 #include "agent/checkpoint.h"
 #include "agent/flags.h"
+#include "agent/status_update_manager.h"
 #include "common/recordio.h"
 #include "common/resources.h"
 #include "common/uuid.h"
 #include "http/client.h"
 #include "http/content.h"
-#include "http/event_loop.h"
 #include "http/server.h"
+#include "runtime/event_loop.h"
+#include "runtime/logging_level.h"
 #include "zookeeper/detector.h"
 
 namespace plateau::agent {
@@ -93,18 +95,6 @@ struct CompletedExecutor {
 struct Framework {
   v1::FrameworkInfo info;
   std::map<std::string, Executor> executors;
-};
-
-// One task's updates, sent to the master one at a time in order until each is acknowledged.
-struct UpdateStream {
-  std::string framework_id;
-  std::string executor_id;
-  bool checkpoint = false;             // its framework checkpoints: updates and acks on disk
-  std::set<std::string> acknowledged;  // uuids the scheduler acknowledged
-  std::deque<v1::TaskStatus> pending;
-  v1::TaskState latest = v1::TASK_STAGING;
-  EventLoop::TimerId retry_timer = 0;
-  std::chrono::nanoseconds backoff{0};
 };
 
 // A running plateau-fetcher (fetch_launch.cc).
@@ -208,7 +198,6 @@ class Agent {
 
   // status_updates.cc
   void statusUpdate(const std::string& framework_id, v1::TaskStatus status);
-  void forwardUpdate(const std::string& key);
   void acknowledge(const internal::AgentEvent::Acknowledge& ack);
   v1::TaskStatus agentStatus(const std::string& task_id, v1::TaskState state,
                              v1::TaskStatus::Reason reason, const std::string& message,
@@ -236,11 +225,11 @@ class Agent {
 
   // agent_api.cc: POST /api/v1, the v1 agent operator API
   void operatorApi(http::Request& request, http::Responder responder);
-  void setLoggingLevel(uint32_t level, std::chrono::nanoseconds duration);
   // The sandboxes /files and LIST_FILES/READ_FILE serve: live and completed executors'.
   std::vector<Attachment> sandboxes() const;
 
   EventLoop& loop_;
+  const Clock& clock_;  // every read of time (runtime/clock.h)
   Flags flags_;
   std::vector<std::pair<std::string, std::string>> flag_values_;
   Resources resources_;
@@ -264,8 +253,8 @@ class Agent {
 
   std::unordered_map<std::string, Framework> frameworks_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)
-  std::unordered_map<std::string, UpdateStream> updates_;                // key: fw + '/' + task
   Checkpoint checkpoint_;
+  StatusUpdateManager status_updates_;  // per task, at least once and in order
   std::unique_ptr<Containerizer> containerizer_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> recovered_pids_;
   EventLoop::TimerId recovered_poll_timer_ = 0;
@@ -277,9 +266,7 @@ class Agent {
   bool gpu_isolation_warned_ = false;
   std::deque<CompletedExecutor> completed_executors_;
   std::deque<v1::FrameworkInfo> completed_frameworks_;
-  uint32_t logging_level_ = 0;  // Mesos's verbosity; above 0 the log shows debug lines
-  EventLoop::TimerId logging_level_timer_ = 0;
-  std::optional<spdlog::level::level_enum> configured_log_level_;
+  LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
   uint64_t tasks_finished_ = 0;
   uint64_t tasks_failed_ = 0;
   uint64_t tasks_killed_ = 0;

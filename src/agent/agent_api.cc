@@ -18,14 +18,6 @@ namespace agent_api = mesos::v1::agent;
 
 namespace {
 
-http::Response answer(const agent_api::Response& response, http::ContentType accept) {
-  http::Response r;
-  r.status = 200;
-  r.headers["content-type"] = http::mediaType(accept);
-  r.body = http::encode(response, accept);
-  return r;
-}
-
 v1::Task taskOf(const v1::TaskInfo& info, const std::string& framework_id,
                 const std::string& executor_id, const v1::AgentID& agent_id, v1::TaskState state) {
   v1::Task task;
@@ -43,16 +35,9 @@ v1::Task taskOf(const v1::TaskInfo& info, const std::string& framework_id,
 
 void Agent::operatorApi(http::Request& request, http::Responder responder) {
   agent_api::Call call;
-  auto body_type = http::decodeCall(request, &call);
-  if (!body_type) {
-    return responder.respond(std::move(body_type.error()));
-  }
-  if (!call.has_type()) {
-    return responder.respond(http::Response::text(400, "Expecting 'type' to be present"));
-  }
-  auto accept = http::acceptType(request);
+  auto accept = http::decodeOperatorCall(request, &call);
   if (!accept) {
-    return responder.respond(http::Response::text(406, accept.error().message()));
+    return responder.respond(std::move(accept.error()));
   }
   agent_api::Response response;
   auto frameworks = [&](agent_api::Response::GetFrameworks* out) {
@@ -104,8 +89,9 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
     }
   };
   if (answerCommonCall(
-          call, &response, flag_values_, [this] { return metricsSnapshot(); }, logging_level_)) {
-    return responder.respond(answer(response, *accept));
+          call, &response, flag_values_, [this] { return metricsSnapshot(); },
+          logging_level_.level())) {
+    return responder.respond(http::messageResponse(response, *accept));
   }
   switch (call.type()) {
     case agent_api::Call::SET_LOGGING_LEVEL: {
@@ -114,7 +100,7 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
             http::Response::text(400, "Expecting 'set_logging_level' to be present"));
       }
       const auto& set = call.set_logging_level();
-      setLoggingLevel(set.level(), std::chrono::nanoseconds(set.duration().nanoseconds()));
+      logging_level_.set(set.level(), std::chrono::nanoseconds(set.duration().nanoseconds()));
       return responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
     }
     case agent_api::Call::LIST_FILES: {
@@ -209,29 +195,7 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
           http::Response::text(501, fmt::format("Agent call '{}' is not implemented yet",
                                                 agent_api::Call::Type_Name(call.type()))));
   }
-  responder.respond(answer(response, *accept));
-}
-
-void Agent::setLoggingLevel(uint32_t level, std::chrono::nanoseconds duration) {
-  if (!configured_log_level_) {
-    configured_log_level_ = log_->level();
-  }
-  const auto configured = *configured_log_level_;
-  logging_level_ = level;
-  log_->set_level(level > 0 ? spdlog::level::debug : configured);
-  if (logging_level_timer_ != 0) {
-    loop_.cancel(logging_level_timer_);
-    logging_level_timer_ = 0;
-  }
-  if (level > 0) {
-    logging_level_timer_ = loop_.after(duration, [this, configured] {
-      logging_level_timer_ = 0;
-      logging_level_ = 0;
-      log_->set_level(configured);
-    });
-  }
-  log_->info("logging_level_set level={} duration_secs={}", level,
-             std::chrono::duration<double>(duration).count());
+  responder.respond(http::messageResponse(response, *accept));
 }
 
 }  // namespace plateau::agent

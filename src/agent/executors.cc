@@ -207,9 +207,7 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
       *status.mutable_executor_id() = call.executor_id();
       *status.mutable_agent_id() = info_.id();
       if (!status.has_timestamp()) {
-        status.set_timestamp(
-            std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-                .count());
+        status.set_timestamp(clock_.wallSeconds());
       }
       applyLimitation(*executor, &status);
       executor->task_states[status.task_id().value()] = status.state();

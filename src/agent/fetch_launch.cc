@@ -149,7 +149,7 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
     return fail(fmt::format("Failed to start the fetcher: {}", pid.error().message()));
   }
   executor.fetcher_pid = *pid;
-  run.started = std::chrono::steady_clock::now();
+  run.started = clock_.now();
   log_->info("fetch_started framework_id={} executor_id={} uris={} pid={}", fw_id, ex_id,
              plan.items.size(), *pid);
   fetches_.emplace(*pid, std::move(run));
@@ -195,8 +195,7 @@ void Agent::fetchExited(pid_t pid, int status) {
   executor->fetcher_pid = 0;
   bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   (ok ? fetches_succeeded_ : fetches_failed_)++;
-  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(
-      std::chrono::steady_clock::now() - run.started);
+  auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - run.started);
   log_->info("fetch_finished framework_id={} executor_id={} ok={} elapsed_ms={:.1f}{}",
              run.framework_id, run.executor_id, ok, elapsed.count() / 1000.0,
              ok ? "" : fmt::format(" error=\"{}\"", error));

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "common/backoff.h"
+#include "common/event_stream.h"
 #include "common/json_codec.h"
 
 namespace plateau::agent {
@@ -103,33 +105,29 @@ void Agent::connectToMaster() {
 }
 
 void Agent::onMasterData(std::string_view data) {
-  last_master_event_ = std::chrono::steady_clock::now();
-  auto records = master_decoder_.decode(data);
-  if (!records) {
-    log_->error("master_stream_corrupt error=\"{}\"", records.error().message());
+  last_master_event_ = clock_.now();
+  auto events = recordio::decodeEvents<internal::AgentEvent>(master_decoder_, data);
+  if (!events) {
+    log_->error("master_stream_corrupt error=\"{}\"", events.error().message());
     master_stream_->cancel();
-    onMasterClosed(records.error());
+    onMasterClosed(events.error());
     return;
   }
-  for (const auto& record : *records) {
-    internal::AgentEvent event;
-    if (!event.ParseFromString(record)) {
-      log_->error("master_event_unparseable bytes={}", record.size());
-      continue;
-    }
+  for (const auto& event : *events) {
     handleMasterEvent(event);
   }
 }
 
 void Agent::onMasterClosed(const Status& why) {
   registered_ = false;
+  status_updates_.setConnected(false);
   master_stream_.reset();
   if (heartbeat_timer_ != 0) {
     loop_.cancel(heartbeat_timer_);
     heartbeat_timer_ = 0;
   }
-  reconnect_backoff_ = std::clamp<std::chrono::nanoseconds>(reconnect_backoff_ * 2, 100ms,
-                                                            flags_.registration_backoff_factor);
+  reconnect_backoff_ = nextBackoff<std::chrono::nanoseconds>(reconnect_backoff_, 100ms,
+                                                             flags_.registration_backoff_factor);
   log_->warn("master_disconnected reason=\"{}\" retry_in_ms={}", why.message(),
              std::chrono::duration_cast<std::chrono::milliseconds>(reconnect_backoff_).count());
   loop_.after(reconnect_backoff_, [this] {
@@ -177,7 +175,7 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
       heartbeat_timer_ = loop_.every(period, [this, period] {
         // The master pings every two periods: six silent periods mean it is gone (hung, or
         // the network between us is), even though the connection looks open.
-        if (std::chrono::steady_clock::now() - last_master_event_ > 6 * period && master_stream_) {
+        if (clock_.now() - last_master_event_ > 6 * period && master_stream_) {
           master_stream_->cancel();
           onMasterClosed(Status(StatusCode::kUnavailable, "no heartbeat from the master"));
           return;
@@ -188,9 +186,7 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
         callMaster(call);
       });
       // Updates still waiting for acknowledgement go out again on the new connection.
-      for (auto& [key, stream] : updates_) {
-        forwardUpdate(key);
-      }
+      status_updates_.setConnected(true);
       break;
     }
     case internal::AgentEvent::RUN_TASK:
@@ -237,7 +233,7 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
       for (const auto& id : ids) {
         shutdownFramework(id);
       }
-      updates_.clear();
+      status_updates_.clear();
       info_.clear_id();
       checkpointed(checkpoint_.wipe(), "wipe");
       break;
@@ -353,16 +349,7 @@ void Agent::shutdownFramework(const std::string& framework_id) {
     executor.queued_groups.clear();
     shutdownExecutor(executor);
   }
-  for (auto it = updates_.begin(); it != updates_.end();) {
-    if (it->second.framework_id == framework_id) {
-      if (it->second.retry_timer != 0) {
-        loop_.cancel(it->second.retry_timer);
-      }
-      it = updates_.erase(it);
-    } else {
-      ++it;
-    }
-  }
+  status_updates_.removeFramework(framework_id);
 }
 
 }  // namespace plateau::agent

@@ -133,17 +133,13 @@ void Agent::recoverExecutor(const v1::FrameworkInfo& framework_info,
     if (task.updates.empty()) {
       continue;
     }
-    UpdateStream& stream = updates_[fw_id + "/" + task_id];
-    stream.framework_id = fw_id;
-    stream.executor_id = ex_id;
-    stream.checkpoint = true;
-    stream.latest = latest;
-    stream.acknowledged = task.acknowledged;
+    std::deque<v1::TaskStatus> pending;
     for (const auto& update : task.updates) {
       if (!task.acknowledged.contains(update.uuid())) {
-        stream.pending.push_back(update);
+        pending.push_back(update);
       }
     }
+    status_updates_.recover(fw_id, ex_id, task_id, latest, task.acknowledged, std::move(pending));
   }
   if (!executorAlive(recovered.pid, recovered.directory)) {
     sweepSession(recovered.pid, recovered.directory);
@@ -200,19 +196,11 @@ void Agent::executorResubscribed(Executor& executor, const executor::Call::Subsc
     v1::TaskStatus status = update.status();
     const std::string task_id = status.task_id().value();
     reported.insert(task_id);
-    auto stream = updates_.find(fw_id + "/" + task_id);
-    bool pending = false;
-    if (stream != updates_.end()) {
-      for (const auto& p : stream->second.pending) {
-        pending = pending || p.uuid() == status.uuid();
-      }
-    }
-    if (pending) {
+    if (status_updates_.isPending(fw_id, task_id, status.uuid())) {
       continue;
     }
     bool known_task = executor.task_states.contains(task_id);
-    if ((stream != updates_.end() && stream->second.acknowledged.contains(status.uuid())) ||
-        !known_task) {
+    if (status_updates_.wasAcknowledged(fw_id, task_id, status.uuid()) || !known_task) {
       executor::Event ack;
       ack.set_type(executor::Event::ACKNOWLEDGED);
       *ack.mutable_acknowledged()->mutable_task_id() = status.task_id();
@@ -250,11 +238,8 @@ void Agent::maybeRemoveExecutorCheckpoint(const std::string& framework_id,
   if (findExecutor(framework_id, executor_id) != nullptr) {
     return;
   }
-  for (const auto& [key, stream] : updates_) {
-    if (stream.checkpoint && stream.framework_id == framework_id &&
-        stream.executor_id == executor_id && !stream.pending.empty()) {
-      return;
-    }
+  if (status_updates_.hasPendingCheckpointed(framework_id, executor_id)) {
+    return;
   }
   checkpoint_.removeExecutor(framework_id, executor_id);
 }

@@ -297,9 +297,7 @@ std::vector<std::pair<std::string, double>> Agent::metricsSnapshot() const {
       }
     }
   }
-  double uptime =
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count() -
-      start_time_;
+  double uptime = clock_.wallSeconds() - start_time_;
   std::vector<std::pair<std::string, double>> out = {
       {"slave/registered", registered_ ? 1 : 0},
       {"slave/uptime_secs", uptime},

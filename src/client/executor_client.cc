@@ -12,11 +12,13 @@
 #include <fmt/format.h>
 
 #include "client/callback_thread.h"
+#include "common/backoff.h"
+#include "common/event_stream.h"
 #include "common/recordio.h"
 #include "common/units.h"
 #include "http/client.h"
 #include "http/content.h"
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
 
 namespace plateau::client {
 
@@ -132,17 +134,13 @@ struct ExecutorClient::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void onData(std::string_view data) {
-    auto records = decoder.decode(data);
-    if (!records) {
+    auto events = recordio::decodeEvents<executor::Event>(decoder, data);
+    if (!events) {
       auto old = std::move(stream);
       old->cancel();
-      return onClosed(records.error().message());
+      return onClosed(events.error().message());
     }
-    for (const auto& record : *records) {
-      executor::Event event;
-      if (!event.ParseFromString(record)) {
-        continue;
-      }
+    for (const auto& event : *events) {
       switch (event.type()) {
         case executor::Event::SUBSCRIBED:
           subscribed = true;
@@ -223,7 +221,7 @@ struct ExecutorClient::Impl : std::enable_shared_from_this<Impl> {
       });
       return markClosed();
     }
-    backoff = std::clamp(backoff * 2, std::chrono::milliseconds(100), options.backoff_max);
+    backoff = nextBackoff(backoff, std::chrono::milliseconds(100), options.backoff_max);
     retry_timer = loop.after(backoff, [this] { subscribe(); });
   }
 

@@ -13,7 +13,7 @@
 
 #include "common/status.h"
 #include "http/client.h"
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
 
 namespace plateau::client {
 

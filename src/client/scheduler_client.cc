@@ -10,10 +10,12 @@
 
 #include "client/callback_thread.h"
 #include "client/master_detector.h"
+#include "common/backoff.h"
+#include "common/event_stream.h"
 #include "common/recordio.h"
 #include "http/client.h"
 #include "http/content.h"
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
 
 namespace plateau::client {
 
@@ -91,7 +93,7 @@ struct SchedulerClient::Impl : std::enable_shared_from_this<Impl> {
     if (finished || retry_timer != 0) {
       return;
     }
-    backoff = std::clamp(backoff * 2, options.backoff_min, options.backoff_max);
+    backoff = nextBackoff(backoff, options.backoff_min, options.backoff_max);
     retry_timer = loop.after(backoff, [this] { detectLeader(); });
   }
 
@@ -179,15 +181,11 @@ struct SchedulerClient::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void onData(std::string_view data) {
-    auto records = decoder.decode(data);
-    if (!records) {
-      return dropConnection(records.error().message());
+    auto events = recordio::decodeEvents<scheduler::Event>(decoder, data);
+    if (!events) {
+      return dropConnection(events.error().message());
     }
-    for (const auto& record : *records) {
-      scheduler::Event event;
-      if (!event.ParseFromString(record)) {
-        return dropConnection("Undecodable event from the master");
-      }
+    for (auto& event : *events) {
       armHeartbeat();
       if (event.type() == scheduler::Event::SUBSCRIBED) {
         subscribed = true;

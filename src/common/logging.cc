@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <spdlog/sinks/basic_file_sink.h>
 #include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
 
 namespace plateau {
 
@@ -57,6 +58,9 @@ Result<std::shared_ptr<spdlog::logger>> makeLogger(const std::string& name,
   logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %L %n %v");
   logger->set_level(lvl);
   logger->flush_on(spdlog::level::info);
+  // The daemon's logger is the process's default too, so that what the shared layers log
+  // (src/http, src/common) and a broken invariant reach the same sinks.
+  spdlog::set_default_logger(logger);
   return logger;
 }
 

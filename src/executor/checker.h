@@ -19,7 +19,7 @@
 #include <mesos/v1/mesos.pb.h>
 
 #include "common/status.h"
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
 
 namespace plateau::executor {
 

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/event_stream.h"
 #include "common/process.h"
 #include "common/task_state.h"
 #include "common/units.h"
@@ -72,7 +73,12 @@ void setVariable(std::vector<std::string>& env, const std::string& name, const s
 }  // namespace
 
 CommandExecutor::CommandExecutor(EventLoop& loop, Config config, uint64_t seed, Mode mode)
-    : loop_(loop), config_(std::move(config)), mode_(mode), uuids_(seed), client_(loop) {}
+    : loop_(loop),
+      clock_(loop.clock()),
+      config_(std::move(config)),
+      mode_(mode),
+      uuids_(seed),
+      client_(loop) {}
 
 void CommandExecutor::start() {
   loop_.onSignal(SIGCHLD, [this](int) {
@@ -117,16 +123,13 @@ void CommandExecutor::subscribe() {
 }
 
 void CommandExecutor::onData(std::string_view data) {
-  auto records = decoder_.decode(data);
-  if (!records) {
+  auto events = recordio::decodeEvents<v1::executor::Event>(decoder_, data);
+  if (!events) {
     stream_->cancel();
-    return onDisconnected(records.error().message());
+    return onDisconnected(events.error().message());
   }
-  for (const auto& record : *records) {
-    v1::executor::Event event;
-    if (event.ParseFromString(record)) {
-      handle(event);
-    }
+  for (const auto& event : *events) {
+    handle(event);
   }
 }
 
@@ -149,7 +152,7 @@ void CommandExecutor::onDisconnected(const std::string& why) {
     loop_.stop();
     return;
   }
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock_.now();
   if (!disconnected_) {
     disconnected_ = true;
     disconnected_at_ = now;
@@ -317,7 +320,7 @@ bool CommandExecutor::startTask(RunningTask& task) {
   }
   task.pid = *pid;
   task.launched = true;
-  task.started = std::chrono::steady_clock::now();
+  task.started = clock_.now();
   if (info.has_check()) {
     task.check_status.emplace();
     task.check_status->set_type(info.check().type());
@@ -381,8 +384,7 @@ void CommandExecutor::onHealth(const std::string& task_id, const ProbeResult& re
     statuses.assign(task.info.health_check().http().statuses().begin(),
                     task.info.health_check().http().statuses().end());
   }
-  auto outcome = task.health->onResult(probeHealthy(result, statuses),
-                                       std::chrono::steady_clock::now() - task.started);
+  auto outcome = task.health->onResult(probeHealthy(result, statuses), clock_.now() - task.started);
   if (outcome.report) {
     task.healthy = outcome.healthy;
     updateFor(task.info.task_id(), v1::TASK_RUNNING, "",
@@ -421,7 +423,7 @@ void CommandExecutor::killTask(const std::string& task_id, std::optional<v1::Kil
     if (policy && policy->has_grace_period() && task.pid > 0) {
       auto grace = std::max<std::chrono::nanoseconds>(
           std::chrono::nanoseconds(policy->grace_period().nanoseconds()), 0ns);
-      if (std::chrono::steady_clock::now() + grace < task.kill_deadline) {
+      if (clock_.now() + grace < task.kill_deadline) {
         scheduleEscalation(task, grace);
       }
     }
@@ -438,7 +440,7 @@ void CommandExecutor::killTask(const std::string& task_id, std::optional<v1::Kil
 }
 
 void CommandExecutor::scheduleEscalation(RunningTask& task, std::chrono::nanoseconds grace) {
-  task.kill_deadline = std::chrono::steady_clock::now() + grace;
+  task.kill_deadline = clock_.now() + grace;
   pid_t pid = task.pid;
   std::string id = task.info.task_id().value();
   loop_.after(grace, [this, id, pid] {
@@ -580,8 +582,7 @@ void CommandExecutor::updateFor(const v1::TaskID& task_id, v1::TaskState state,
   }
   status->mutable_executor_id()->set_value(config_.executor_id);
   status->set_uuid(uuids_.bytes());
-  status->set_timestamp(
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  status->set_timestamp(clock_.wallSeconds());
   unacknowledged_[status->uuid()] = call.update();
   send(call);
   if (isTerminal(state) && !active() && !exit_timer_) {

@@ -21,7 +21,7 @@
 #include "common/uuid.h"
 #include "executor/checker.h"
 #include "http/client.h"
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
 
 namespace plateau::executor {
 
@@ -104,6 +104,7 @@ class CommandExecutor {
   void maybeExit();
 
   EventLoop& loop_;
+  const Clock& clock_;  // every read of time (runtime/clock.h)
   Config config_;
   Mode mode_;
   UuidGenerator uuids_;

@@ -11,8 +11,8 @@
 #include <string_view>
 
 #include "common/status.h"
-#include "http/event_loop.h"
 #include "http/message.h"
+#include "runtime/event_loop.h"
 
 namespace plateau::http {
 

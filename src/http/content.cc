@@ -114,6 +114,31 @@ std::expected<ContentType, Response> decodeCall(const Request& request,
   return *type;
 }
 
+std::expected<ContentType, Response> decodeOperatorCall(const Request& request,
+                                                        google::protobuf::Message* call) {
+  auto body = decodeCall(request, call);
+  if (!body) {
+    return body;
+  }
+  const auto* type = call->GetDescriptor()->FindFieldByName("type");
+  if (type == nullptr || !call->GetReflection()->HasField(*call, type)) {
+    return std::unexpected(Response::text(400, "Expecting 'type' to be present"));
+  }
+  auto accept = acceptType(request);
+  if (!accept) {
+    return std::unexpected(Response::text(406, accept.error().message()));
+  }
+  return *accept;
+}
+
+Response messageResponse(const google::protobuf::Message& message, ContentType type) {
+  Response r;
+  r.status = 200;
+  r.headers["content-type"] = mediaType(type);
+  r.body = encode(message, type);
+  return r;
+}
+
 int httpStatus(const Status& status) {
   switch (status.code()) {
     case StatusCode::kOk:

@@ -37,6 +37,15 @@ std::string encode(const google::protobuf::Message& message, ContentType type);
 std::expected<ContentType, Response> decodeCall(const Request& request,
                                                 google::protobuf::Message* call);
 
+// The operator APIs' (master's and agent's) first steps: decodeCall, then the call names its
+// type (else 400 "Expecting 'type' to be present") and Accept allows JSON or protobuf (else
+// 406). The type to answer in on success, the answer to send otherwise.
+std::expected<ContentType, Response> decodeOperatorCall(const Request& request,
+                                                        google::protobuf::Message* call);
+
+// A 200 carrying `message` encoded as `type`, with its Content-Type.
+Response messageResponse(const google::protobuf::Message& message, ContentType type);
+
 // The HTTP status that answers a failed Status.
 int httpStatus(const Status& status);
 // A text/plain answer carrying the status's message.

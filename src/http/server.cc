@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/invariant.h"
 #include "http/asio.h"
 
 namespace plateau::http {
@@ -167,7 +168,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     try {
       (*handler_)(request, Responder(shared_from_this()));
     } catch (const std::exception& e) {
-      spdlog::error("http_handler_exception path={} error={}", request.path, e.what());
+      // Handlers answer bad input with 4xx; an exception is a bug (common/invariant.h).
+      invariantBroken(fmt::format("an exception escaped the handler of {} {}: {}", request.method,
+                                  request.path, e.what()));
     }
   }
 

@@ -9,8 +9,8 @@
 #include <string>
 
 #include "common/status.h"
-#include "http/event_loop.h"
 #include "http/message.h"
+#include "runtime/event_loop.h"
 
 namespace plateau::http {
 

@@ -31,7 +31,7 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
         404, fmt::format("Agent '{}' is not registered", call.agent_id().value())));
   }
   Agent& agent = it->second;
-  agent.last_heard = std::chrono::steady_clock::now();
+  agent.last_heard = clock_.now();
   switch (call.type()) {
     case internal::AgentCall::STATUS_UPDATE:
       agentStatusUpdate(agent, call.status_update());
@@ -153,7 +153,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
   }
   agent.version = call.register_().version();
   agent.connected = true;
-  agent.last_heard = std::chrono::steady_clock::now();
+  agent.last_heard = clock_.now();
   agent.stream = responder->stream(200, {{"content-type", http::kProtobufMediaType}});
   std::weak_ptr<http::Stream> weak = agent.stream;
   agent.stream->onClosed([this, id, weak] {
@@ -320,7 +320,7 @@ void Master::agentDisconnected(const std::string& agent_id,
       if (!executor.resources.empty()) {
         checked(allocator_.recoverResources(fw.id, executor.role.empty() ? fw.role : executor.role,
                                             agent_id, executor.resources, std::nullopt,
-                                            std::chrono::steady_clock::now()));
+                                            clock_.now()));
       }
     }
     fw.executors.erase(executors);
@@ -337,7 +337,7 @@ void Master::checkAgentPing(const std::string& agent_id) {
   internal::AgentEvent ping;
   ping.set_type(internal::AgentEvent::HEARTBEAT);
   sendToAgent(agent, ping);
-  auto silent = std::chrono::steady_clock::now() - agent.last_heard;
+  auto silent = clock_.now() - agent.last_heard;
   if (silent > flags_.agent_ping_timeout * flags_.max_agent_ping_timeouts) {
     removeAgent(agent_id, "health check timed out");
   }
@@ -375,7 +375,7 @@ void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExi
     if (!it->second.resources.empty()) {
       checked(allocator_.recoverResources(
           fw->second.id, it->second.role.empty() ? fw->second.role : it->second.role, agent.id,
-          it->second.resources, std::nullopt, std::chrono::steady_clock::now()));
+          it->second.resources, std::nullopt, clock_.now()));
     }
     executors.erase(it);
     scheduleAllocation();

@@ -89,7 +89,7 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
         agent->second.used -= executor.resources;
         checked(allocator_.recoverResources(
             framework_id, executor.role.empty() ? fw.role : executor.role, agent_id,
-            executor.resources, std::nullopt, std::chrono::steady_clock::now()));
+            executor.resources, std::nullopt, clock_.now()));
       }
     }
     if (agent != agents_.end()) {

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "common/flags.h"
+#include "common/invariant.h"
 #include "common/version.h"
 #include "master/webui.h"
 
@@ -14,25 +15,23 @@ Master::Master(EventLoop& loop, Flags flags,
                std::shared_ptr<spdlog::logger> log, uint64_t seed,
                std::unique_ptr<registry::Registry> registry)
     : loop_(loop),
+      clock_(loop.clock()),
       flags_(std::move(flags)),
       flag_values_(std::move(flag_values)),
       log_(std::move(log)),
       uuids_(seed),
       allocator_(allocator::Options{}),
       registry_(std::move(registry)),
-      maintenance_(std::make_unique<MaintenanceBooks>()) {}
+      maintenance_(std::make_unique<MaintenanceBooks>()),
+      logging_level_(loop, log_) {}
 
 Master::~Master() = default;
 
-void Master::checked(const Status& status) {
-  if (!status.isOk()) {
-    log_->error("allocator_inconsistent error=\"{}\"", status.message());
-  }
+void Master::checked(const Status& status, const std::source_location& where) {
+  checkInvariant(status, where);
 }
 
-double Master::now() const {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
+double Master::now() const { return clock_.wallSeconds(); }
 
 std::string Master::nextFrameworkId() {
   return fmt::format("{}-{:04}", master_id_, next_framework_++);
@@ -54,7 +53,7 @@ Result<uint16_t> Master::start() {
   if (flags_.webui_dir.empty()) {
     log_->warn("webui_missing reason=\"no webui/ directory found\" hint=\"set --webui_dir\"");
   }
-  started_ = std::chrono::steady_clock::now();
+  started_ = clock_.now();
   start_time_ = now();
   std::string hostname = flags_.hostname.empty() ? flags_.ip : flags_.hostname;
   info_.set_id(master_id_);

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <set>
+#include <source_location>
 #include <string>
 #include <unordered_map>
 #include <unordered_set>
@@ -24,12 +25,13 @@
 #include "common/resources.h"
 #include "common/uuid.h"
 #include "http/content.h"
-#include "http/event_loop.h"
 #include "http/server.h"
 #include "master/allocator/allocator.h"
 #include "master/flags.h"
 #include "master/metrics.h"
 #include "master/registry/registry.h"
+#include "runtime/event_loop.h"
+#include "runtime/logging_level.h"
 #include "zookeeper/client.h"
 #include "zookeeper/election.h"
 
@@ -167,8 +169,10 @@ class Master {
   void addRecoveredFramework(const v1::FrameworkInfo& info);
 
   // master.cc: routing, lifecycle
-  // The allocator mirrors the master's books; a refusal means they disagree: log it loudly.
-  void checked(const Status& status);
+  // The allocator mirrors the master's books; a refusal means they disagree, a broken
+  // invariant: the master aborts, naming the caller (common/invariant.h).
+  void checked(const Status& status,
+               const std::source_location& where = std::source_location::current());
   void route(http::Request& request, http::Responder responder);
   double now() const;
   std::string nextFrameworkId();
@@ -291,7 +295,6 @@ class Master {
   // Tears a framework down for an operator. InvalidArgument (a 400, as in Mesos) when it is
   // not registered.
   Status teardownFramework(const std::string& framework_id);
-  void setLoggingLevel(uint32_t level, std::chrono::nanoseconds duration);
 
   // operator_state.cc: the operator API's views, built from the books /master/state reads.
   void describeAgent(const Agent& agent, mesos::v1::master::Response_GetAgents_Agent* out) const;
@@ -370,6 +373,7 @@ class Master {
   http::Response redirect(const http::Request& request) const;
 
   EventLoop& loop_;
+  const Clock& clock_;  // every read of time (runtime/clock.h)
   Flags flags_;
   std::vector<std::pair<std::string, std::string>> flag_values_;
   std::shared_ptr<spdlog::logger> log_;
@@ -407,9 +411,7 @@ class Master {
   std::unordered_map<uint64_t, OperatorSubscriber> operator_subscribers_;
   uint64_t next_operator_subscriber_ = 0;
   EventLoop::TimerId operator_heartbeat_timer_ = 0;
-  uint32_t logging_level_ = 0;  // Mesos's verbosity; above 0 the log shows debug lines
-  EventLoop::TimerId logging_level_timer_ = 0;
-  std::optional<spdlog::level::level_enum> configured_log_level_;  // before the first change
+  LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
 };
 
 }  // namespace plateau::master

@@ -20,7 +20,7 @@ void Master::scheduleAllocation() {
 }
 
 void Master::allocate() {
-  auto started = std::chrono::steady_clock::now();
+  auto started = clock_.now();
   std::vector<allocator::Offer> allocations = allocator_.allocate(started);
   metrics_.allocation_runs++;
   sendInverseOffers();
@@ -97,7 +97,7 @@ void Master::allocate() {
     send(frameworks_.at(framework_id), event);
   }
   metrics_.allocation_last_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+      std::chrono::duration<double, std::milli>(clock_.now() - started).count();
 }
 
 void Master::removeOffer(const std::string& offer_id,
@@ -132,7 +132,7 @@ void Master::removeOffer(const std::string& offer_id,
   }
   // Declined or rescinded resources are offered again at the next round, not at once.
   checked(allocator_.recoverResources(framework_id, record.role, agent_id, record.resources, refuse,
-                                      std::chrono::steady_clock::now()));
+                                      clock_.now()));
 }
 
 }  // namespace plateau::master

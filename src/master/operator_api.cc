@@ -17,35 +17,21 @@ namespace operator_api = mesos::v1::master;
 
 namespace {
 
-http::Response answer(const operator_api::Response& response, http::ContentType accept) {
-  http::Response r;
-  r.status = 200;
-  r.headers["content-type"] = http::mediaType(accept);
-  r.body = http::encode(response, accept);
-  return r;
-}
-
 http::Response empty200() { return http::Response{.status = 200, .headers = {}, .body = {}}; }
 
 }  // namespace
 
 void Master::operatorApi(http::Request& request, http::Responder responder) {
   operator_api::Call call;
-  auto body_type = http::decodeCall(request, &call);
-  if (!body_type) {
-    return responder.respond(std::move(body_type.error()));
-  }
-  if (!call.has_type()) {
-    return responder.respond(http::Response::text(400, "Expecting 'type' to be present"));
-  }
-  auto accept = http::acceptType(request);
+  auto accept = http::decodeOperatorCall(request, &call);
   if (!accept) {
-    return responder.respond(http::Response::text(406, accept.error().message()));
+    return responder.respond(std::move(accept.error()));
   }
   operator_api::Response response;
   if (answerCommonCall(
-          call, &response, flag_values_, [this] { return metricsSnapshot(); }, logging_level_)) {
-    return responder.respond(answer(response, *accept));
+          call, &response, flag_values_, [this] { return metricsSnapshot(); },
+          logging_level_.level())) {
+    return responder.respond(http::messageResponse(response, *accept));
   }
   switch (call.type()) {
     case operator_api::Call::SET_LOGGING_LEVEL: {
@@ -54,7 +40,7 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
             http::Response::text(400, "Expecting 'set_logging_level' to be present"));
       }
       const auto& set = call.set_logging_level();
-      setLoggingLevel(set.level(), std::chrono::nanoseconds(set.duration().nanoseconds()));
+      logging_level_.set(set.level(), std::chrono::nanoseconds(set.duration().nanoseconds()));
       return responder.respond(empty200());
     }
     case operator_api::Call::GET_STATE:
@@ -153,7 +139,7 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
           http::Response::text(501, fmt::format("Operator call '{}' is not implemented yet",
                                                 operator_api::Call::Type_Name(call.type()))));
   }
-  responder.respond(answer(response, *accept));
+  responder.respond(http::messageResponse(response, *accept));
 }
 
 void Master::updateWeights(const operator_api::Call::UpdateWeights& update,
@@ -198,28 +184,6 @@ Status Master::teardownFramework(const std::string& framework_id) {
   }
   removeFramework(framework_id, "Framework torn down by an operator");
   return {};
-}
-
-void Master::setLoggingLevel(uint32_t level, std::chrono::nanoseconds duration) {
-  if (!configured_log_level_) {
-    configured_log_level_ = log_->level();
-  }
-  const auto configured = *configured_log_level_;
-  logging_level_ = level;
-  log_->set_level(level > 0 ? spdlog::level::debug : configured);
-  if (logging_level_timer_ != 0) {
-    loop_.cancel(logging_level_timer_);
-    logging_level_timer_ = 0;
-  }
-  if (level > 0) {
-    logging_level_timer_ = loop_.after(duration, [this, configured] {
-      logging_level_timer_ = 0;
-      logging_level_ = 0;
-      log_->set_level(configured);
-    });
-  }
-  log_->info("logging_level_set level={} duration_secs={}", level,
-             std::chrono::duration<double>(duration).count());
 }
 
 void Master::markAgentGone(const std::string& agent_id, http::Responder responder) {

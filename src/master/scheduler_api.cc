@@ -392,8 +392,8 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
     }
   }
   if (!available.empty()) {
-    checked(allocator_.recoverResources(framework.id, role, agent.id, available, refuse,
-                                        std::chrono::steady_clock::now()));
+    checked(
+        allocator_.recoverResources(framework.id, role, agent.id, available, refuse, clock_.now()));
   }
   // What the operations left over waits for the next allocation round (as in Mesos): an
   // immediate round would bounce unusable leftovers back and forth at full speed.

@@ -405,8 +405,7 @@ std::vector<std::pair<std::string, double>> Master::metricsSnapshot() const {
   std::vector<std::pair<std::string, double>> out;
   out.reserve(64);
   auto metric = [&](std::string name, double value) { out.emplace_back(std::move(name), value); };
-  double uptime =
-      std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  double uptime = std::chrono::duration<double>(clock_.now() - started_).count();
   metric("master/uptime_secs", uptime);
   metric("master/elected", 1);
   metric("master/slaves_active", active_agents);

@@ -284,8 +284,7 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
     agent->second.used -= task.resources;
     if (tell_allocator) {
       checked(allocator_.recoverResources(fw.id, task.role.empty() ? fw.role : task.role, agent_id,
-                                          task.resources, std::nullopt,
-                                          std::chrono::steady_clock::now()));
+                                          task.resources, std::nullopt, clock_.now()));
     }
   }
 }

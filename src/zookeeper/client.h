@@ -13,7 +13,7 @@
 #include <vector>
 
 #include "common/status.h"
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
 #include "zookeeper/url.h"
 
 namespace plateau::zk {

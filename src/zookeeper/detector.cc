@@ -1,4 +1,5 @@
 #include "zookeeper/detector.h"
+#include "common/backoff.h"
 
 #include <algorithm>
 
@@ -55,7 +56,7 @@ void LeaderDetector::onSession(SessionEvent event) {
       // The leader may well be unchanged: keep reporting it until a new session says otherwise,
       // or the unreachable timer says nobody can know.
       armUnreachable();
-      backoff_ = std::clamp(backoff_ * 2, kMinBackoff, kMaxBackoff);
+      backoff_ = nextBackoff(backoff_, kMinBackoff, kMaxBackoff);
       std::weak_ptr<char> weak = alive_;
       loop_.after(backoff_, [this, weak] {
         if (!weak.expired()) {

@@ -1,4 +1,5 @@
 #include "zookeeper/election.h"
+#include "common/backoff.h"
 
 #include <algorithm>
 
@@ -225,7 +226,7 @@ void LeaderContender::onView(GroupWatcher::View view) {
 }
 
 void LeaderContender::retry(std::function<void()> step) {
-  backoff_ = std::clamp(backoff_ * 2, kMinBackoff, kMaxBackoff);
+  backoff_ = nextBackoff(backoff_, kMinBackoff, kMaxBackoff);
   std::weak_ptr<char> weak = alive_;
   loop_.after(backoff_, [weak, step = std::move(step)] {
     if (!weak.expired()) {

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
 #include "zookeeper/client.h"
 #include "zookeeper/group.h"
 #include "zookeeper/url.h"

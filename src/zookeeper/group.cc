@@ -1,4 +1,5 @@
 #include "zookeeper/group.h"
+#include "common/backoff.h"
 
 #include <algorithm>
 #include <charconv>
@@ -167,7 +168,7 @@ void GroupWatcher::retry() {
   if (retry_scheduled_) {
     return;
   }
-  backoff_ = std::clamp(backoff_ * 2, kMinBackoff, kMaxBackoff);
+  backoff_ = nextBackoff(backoff_, kMinBackoff, kMaxBackoff);
   retry_scheduled_ = true;
   std::weak_ptr<char> weak = alive_;
   loop_.after(backoff_, [this, weak] {

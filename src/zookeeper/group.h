@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
 #include "zookeeper/client.h"
 
 namespace plateau::zk {

@@ -1,7 +1,8 @@
 // End-to-end test of the web UI in real headless Chromium (Debian's /usr/bin/chromium driven by
-// playwright-core): a real plateau-master and plateau-agent on free loopback ports, a task
+// playwright-core): a real plateau-master and plateau-agent on loopback ports they chose, a task
 // launched with `plateau execute`, and the UI followed as it happens. Screenshots of every page
-// go to docs/screenshots/ (PLATEAU_SCREENSHOT_DIR).
+// go to PLATEAU_SCREENSHOT_DIR: the build tree under ctest, docs/screenshots/ only when asked
+// (`./dev screenshots`).
 //
 // Exit codes: 0 passed, 1 failed, 77 skipped (no Chromium or no playwright-core; says why).
 
@@ -13,12 +14,13 @@ import { fileURLToPath } from 'node:url';
 
 import harness from '../harness/processes.cjs';
 
-const { freePort, eventually, check, Processes } = harness;
+const { eventually, check, Processes } = harness;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const sourceDir = process.env.PLATEAU_SOURCE_DIR || path.resolve(here, '../..');
 const binDir = process.env.PLATEAU_BIN_DIR || path.join(sourceDir, 'build/bin');
-const shotDir = process.env.PLATEAU_SCREENSHOT_DIR || path.join(sourceDir, 'docs/screenshots');
+const shotDir = process.env.PLATEAU_SCREENSHOT_DIR || process.env.PLATEAU_DEFAULT_SCREENSHOT_DIR ||
+  path.join(os.tmpdir(), 'plateau-screenshots');
 const chromiumPath = process.env.PLATEAU_CHROMIUM || '/usr/bin/chromium';
 const SKIP = 77;
 const started = Date.now();
@@ -78,19 +80,20 @@ function dumpLogs() {
 
 async function main() {
   fs.mkdirSync(shotDir, { recursive: true });
-  const masterPort = await freePort();
-  const agentPort = await freePort();
-  const master = `127.0.0.1:${masterPort}`;
-  const base = `http://${master}`;
-
-  // No --webui_dir: the master finds the source tree's webui/ by itself.
-  const masterArgv = ['plateau-master', '--ip=127.0.0.1', `--port=${masterPort}`,
+  // No --webui_dir: the master finds the source tree's webui/ by itself. Both daemons bind
+  // --port=0 and report the port; a restarted master takes the same one.
+  const masterArgv = ['plateau-master', '--ip=127.0.0.1', '--port=0',
     `--work_dir=${path.join(work, 'master')}`, '--allocation_interval=100ms'];
   let masterProcess = start('master', masterArgv);
+  const masterPort = await processes.reportedPort('master', 'master_started');
+  masterArgv[2] = `--port=${masterPort}`;
+  const master = `127.0.0.1:${masterPort}`;
+  const base = `http://${master}`;
   await eventually('the master', async () => (await request(masterPort, '/health')).status === 200);
-  start('agent', ['plateau-agent', `--master=${master}`, '--ip=127.0.0.1', `--port=${agentPort}`,
+  start('agent', ['plateau-agent', `--master=${master}`, '--ip=127.0.0.1', '--port=0',
     `--work_dir=${path.join(work, 'agent')}`, '--resources=cpus:4;mem:4096;disk:8192',
     '--executor_shutdown_grace_period=2secs']);
+  const agentPort = await processes.reportedPort('agent', 'agent_started');
   await eventually('the agent', async () => (await request(agentPort, '/health')).status === 200);
   log(`master on ${master}, agent on 127.0.0.1:${agentPort}`);
 

@@ -10,7 +10,7 @@ const http = require('http');
 const os = require('os');
 const path = require('path');
 
-const { check, eventually, freePort, Processes } = require('../harness/processes.cjs');
+const { check, eventually, Processes } = require('../harness/processes.cjs');
 
 const binDir = process.env.PLATEAU_BIN_DIR;
 if (!binDir) {
@@ -42,12 +42,11 @@ function get(port, urlPath) {
 }
 
 async function main() {
-  const masterPort = await freePort();
-  const agentPort = await freePort();
-  start('master', ['plateau-master', '--ip=127.0.0.1', `--port=${masterPort}`,
+  start('master', ['plateau-master', '--ip=127.0.0.1', '--port=0',
     `--work_dir=${path.join(work, 'master')}`]);
+  const masterPort = await processes.reportedPort('master', 'master_started');
   start('agent', ['plateau-agent', `--master=127.0.0.1:${masterPort}`, '--ip=127.0.0.1',
-    `--port=${agentPort}`, `--work_dir=${path.join(work, 'agent')}`, '--switch_user=false',
+    '--port=0', `--work_dir=${path.join(work, 'agent')}`, '--switch_user=false',
     '--resources=cpus:2;mem:1024;disk:1024;ports:[31000-31010]']);
   await eventually('the agent to register', async () =>
     JSON.parse((await get(masterPort, '/master/slaves')).body).slaves.length === 1);

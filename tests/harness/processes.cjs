@@ -8,6 +8,8 @@ const fs = require('fs');
 const net = require('net');
 const path = require('path');
 
+// A free port for programs that cannot report the one they bind; Plateau's daemons start with
+// --port=0 instead and report theirs (Processes.reportedPort).
 function freePort() {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
@@ -51,6 +53,19 @@ class Processes {
     child.exited = new Promise((resolve) => child.on('exit', resolve));
     this.children.push(child);
     return child;
+  }
+
+  // The port a daemon started with --port=0 bound, from its "<event> ... address=IP:PORT" log
+  // line (master_started, agent_started).
+  async reportedPort(name, event) {
+    const pattern = new RegExp(`${event} .*address=\\S*:(\\d+)`);
+    let port = 0;
+    await eventually(`${name} to report its port`, () => {
+      const match = pattern.exec(this.log(name));
+      if (match) port = Number(match[1]);
+      return port !== 0;
+    });
+    return port;
   }
 
   log(name) {

@@ -26,7 +26,7 @@ class HaCluster {
     dir_ = ::mkdtemp(tmpl);
     zk_url_ = fmt::format("zk://{}/plateau", zk_.connectString());
     for (int i = 0; i < masters; ++i) {
-      ports_.push_back(freePort());
+      ports_.push_back(0);  // --port=0 at the first start; restarts keep the reported port
       masters_.emplace_back();
       startMaster(i);
     }
@@ -57,6 +57,10 @@ class HaCluster {
                                  "--zk_session_timeout=1secs", "--allocation_interval=100ms",
                                  "--agent_reregister_timeout=30secs"},
         fmt::format("{}/master{}.{}.log", dir_, i, starts_++));
+    if (ports_[i] == 0) {
+      ports_[i] = masters_[i]->reportedPort("master_started");
+      EXPECT_NE(ports_[i], 0) << masters_[i]->log();
+    }
   }
 
   void addAgent(const std::string& resources) {
@@ -65,9 +69,8 @@ class HaCluster {
         fmt::format("agent{}", i),
         std::vector<std::string>{
             std::string(PLATEAU_BIN_DIR) + "/plateau-agent", "--master=" + zk_url_,
-            "--ip=127.0.0.1", fmt::format("--port={}", freePort()),
-            fmt::format("--work_dir={}/agent{}", dir_, i), "--resources=" + resources,
-            "--switch_user=false"},  // frameworks name user "u"
+            "--ip=127.0.0.1", "--port=0", fmt::format("--work_dir={}/agent{}", dir_, i),
+            "--resources=" + resources, "--switch_user=false"},  // frameworks name user "u"
         fmt::format("{}/agent{}.log", dir_, i)));
   }
 

@@ -12,6 +12,7 @@
 #include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -101,6 +102,23 @@ int Process::wait() {
   return status_.value_or(-1);
 }
 
+uint16_t Process::reportedPort(std::string_view event, std::chrono::milliseconds timeout) {
+  const std::regex pattern(std::string(event) + R"( .*address=[^ ]*:(\d+))");
+  uint16_t port = 0;
+  eventually(
+      [&] {
+        std::smatch match;
+        std::string text = log();
+        if (std::regex_search(text, match, pattern)) {
+          port = static_cast<uint16_t>(std::stoi(match[1].str()));
+          return true;
+        }
+        return !running();
+      },
+      timeout);
+  return port;
+}
+
 bool Process::running() {
   if (pid_ <= 0 || status_) {
     return false;
@@ -152,7 +170,6 @@ void killProcessesUnder(const std::string& dir) {
 Cluster::Cluster(std::vector<std::string> master_flags) : master_flags_(std::move(master_flags)) {
   char tmpl[] = "/tmp/plateau-test.XXXXXX";
   dir_ = ::mkdtemp(tmpl);
-  master_port_ = freePort();
   startMaster();
 }
 
@@ -163,6 +180,10 @@ void Cluster::startMaster() {
   argv.insert(argv.end(), master_flags_.begin(), master_flags_.end());
   master_ = std::make_unique<Process>("master", argv,
                                       fmt::format("{}/master{}.log", dir_, master_starts_++));
+  if (master_port_ == 0) {  // the first start binds --port=0; restarts keep the port it chose
+    master_port_ = master_->reportedPort("master_started");
+    ASSERT_NE(master_port_, 0) << "master did not report its port:\n" << master_->log();
+  }
   // Healthy and recovered: the scheduler API answers (400 for an empty body) instead of 503.
   bool up = eventually([this] {
     auto r = http::fetchSync(master(),
@@ -213,11 +234,10 @@ size_t Cluster::registeredAgents() {
 
 size_t Cluster::addAgent(const std::string& resources, std::vector<std::string> flags) {
   size_t index = agents_.size();
-  uint16_t port = freePort();
   std::vector<std::string> argv = {std::string(PLATEAU_BIN_DIR) + "/plateau-agent",
                                    fmt::format("--master=127.0.0.1:{}", master_port_),
                                    "--ip=127.0.0.1",
-                                   fmt::format("--port={}", port),
+                                   "--port=0",
                                    fmt::format("--work_dir={}/agent{}", dir_, index),
                                    "--resources=" + resources,
                                    "--executor_shutdown_grace_period=2secs"};
@@ -231,7 +251,11 @@ size_t Cluster::addAgent(const std::string& resources, std::vector<std::string> 
   size_t before = registeredAgents();
   agents_.push_back(std::make_unique<Process>(fmt::format("agent{}", index), argv,
                                               fmt::format("{}/agent{}.log", dir_, index)));
+  uint16_t port = agents_.back()->reportedPort("agent_started");
+  EXPECT_NE(port, 0) << "agent did not report its port:\n" << agents_.back()->log();
   agent_ports_.push_back(port);
+  // A restarted agent keeps the port it chose (its executors reconnect to it).
+  std::replace(argv.begin(), argv.end(), std::string("--port=0"), fmt::format("--port={}", port));
   agent_argv_.push_back(argv);
   agent_starts_.push_back(1);
   bool up = eventually([&] { return registeredAgents() > before; });

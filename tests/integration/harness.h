@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <mesos/v1/scheduler/scheduler.pb.h>
@@ -26,7 +27,9 @@ using namespace std::chrono_literals;
 namespace v1 = mesos::v1;
 namespace scheduler = mesos::v1::scheduler;
 
-// A free TCP port on 127.0.0.1 (bound once and released).
+// A free TCP port on 127.0.0.1 (bound once and released), for programs that cannot report the
+// port they bound (ZooKeeper, a task's own server). Plateau's daemons start with --port=0
+// instead and report theirs: see reportedPort().
 uint16_t freePort();
 
 // Polls `condition` every 20 ms until it holds or `timeout` passes.
@@ -43,6 +46,10 @@ class Process {
   bool running();
   pid_t pid() const { return pid_; }
   std::string log() const;
+  // The port a daemon started with --port=0 bound, from its "<event> ... address=IP:PORT" log
+  // line (master_started, agent_started); 0 when the line did not appear within `timeout` or
+  // the process exited first.
+  uint16_t reportedPort(std::string_view event, std::chrono::milliseconds timeout = 20s);
 
  private:
   std::string name_;
@@ -64,7 +71,6 @@ class Cluster {
   http::Endpoint agentEndpoint(size_t i) const { return {"127.0.0.1", agent_ports_[i]}; }
   Process& agent(size_t i) { return *agents_[i]; }
   Process& masterProcess() { return *master_; }
-  // Stops the master (SIGTERM) and starts it again on the same port and work_dir.
   const std::string& dir() const { return dir_; }
   size_t registeredAgents();
 

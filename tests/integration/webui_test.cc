@@ -121,8 +121,8 @@ TEST(Webui, BadWebuiDirFlagIsNamed) {
   char tmpl[] = "/tmp/plateau-webui-flag.XXXXXX";
   std::string dir = ::mkdtemp(tmpl);
   Process p("master",
-            {std::string(PLATEAU_BIN_DIR) + "/plateau-master",
-             "--port=" + std::to_string(freePort()), "--webui_dir=" + dir + "/missing"},
+            {std::string(PLATEAU_BIN_DIR) + "/plateau-master", "--port=0",
+             "--webui_dir=" + dir + "/missing"},
             dir + "/master.out");
   int status = p.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);

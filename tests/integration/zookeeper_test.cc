@@ -5,7 +5,7 @@
 
 #include <thread>
 
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
 #include "zookeeper/client.h"
 #include "zookeeper/detector.h"
 #include "zookeeper/election.h"

@@ -6,6 +6,7 @@ process whose working directory lies there (executors and their tasks).
 
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -16,6 +17,8 @@ import urllib.request
 
 
 def free_port():
+    """A free port for ZooKeeper, which cannot report the one it binds (the daemons start
+    with --port=0 and report theirs: see Cluster._reported_port)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
@@ -38,8 +41,6 @@ class Cluster(object):
     def __init__(self, bin_dir, agent_resources="cpus:1;mem:256", zookeeper=False):
         self.bin_dir = bin_dir
         self.dir = tempfile.mkdtemp(prefix="plateau-pytest.")
-        self.master_port = free_port()
-        self.agent_port = free_port()
         self.processes = []
         self.zk_url = None
         master_flags = []
@@ -47,17 +48,19 @@ class Cluster(object):
             self.zk_url = "zk://127.0.0.1:%d/plateau" % self._start_zookeeper()
             master_flags = ["--zk=" + self.zk_url, "--zk_session_timeout=2secs"]
         self._start("master", ["plateau-master", "--ip=127.0.0.1",
-                               "--port=%d" % self.master_port,
+                               "--port=0",
                                "--work_dir=" + os.path.join(self.dir, "master"),
                                "--allocation_interval=100ms"] + master_flags)
+        self.master_port = self._reported_port("master", "master_started")
         if not eventually(lambda: self._get("/health") is not None):
             raise RuntimeError("master did not come up:\n" + self.log("master"))
         agent_master = self.zk_url or "127.0.0.1:%d" % self.master_port
         self._start("agent", ["plateau-agent", "--master=" + agent_master,
-                              "--ip=127.0.0.1", "--port=%d" % self.agent_port,
+                              "--ip=127.0.0.1", "--port=0",
                               "--work_dir=" + os.path.join(self.dir, "agent"),
                               "--resources=" + agent_resources,
                               "--executor_shutdown_grace_period=2secs"])
+        self.agent_port = self._reported_port("agent", "agent_started")
         if not eventually(lambda: self.agents() > 0):
             raise RuntimeError("agent did not register:\n" + self.log("agent"))
 
@@ -88,6 +91,22 @@ class Cluster(object):
         if not eventually(answers, timeout=60):
             raise RuntimeError("ZooKeeper did not come up:\n" + self.log("zookeeper"))
         return port
+
+    def _reported_port(self, name, event):
+        """The port a daemon started with --port=0 bound, from its "<event> ... address=IP:PORT"
+        log line."""
+        pattern = re.compile(re.escape(event) + r" .*address=\S*:(\d+)")
+        found = []
+
+        def reported():
+            match = pattern.search(self.log(name))
+            if match:
+                found.append(int(match.group(1)))
+            return bool(found)
+
+        if not eventually(reported):
+            raise RuntimeError("%s did not report its port:\n%s" % (name, self.log(name)))
+        return found[0]
 
     @property
     def master(self):

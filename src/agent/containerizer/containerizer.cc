@@ -16,7 +16,7 @@
 #include "agent/containerizer/launcher.h"
 #include "agent/containerizer/proc_tree.h"
 #include "common/resources.h"
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
 
 namespace plateau::agent {
 

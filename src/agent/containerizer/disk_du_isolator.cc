@@ -13,7 +13,7 @@
 #include <fmt/format.h>
 
 #include "agent/containerizer/isolators.h"
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
 
 namespace plateau::agent {
 

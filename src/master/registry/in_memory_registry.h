@@ -2,8 +2,8 @@
 
 // A registry that forgets everything when the master stops (--registry=in_memory).
 
-#include "http/event_loop.h"
 #include "master/registry/registry.h"
+#include "runtime/event_loop.h"
 
 namespace plateau::master::registry {
 

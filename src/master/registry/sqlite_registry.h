@@ -9,8 +9,8 @@
 #include <mutex>
 #include <thread>
 
-#include "http/event_loop.h"
 #include "master/registry/registry.h"
+#include "runtime/event_loop.h"
 
 struct sqlite3;
 

@@ -9,8 +9,8 @@
 #include <set>
 #include <string>
 
-#include "http/event_loop.h"
 #include "master/registry/registry.h"
+#include "runtime/event_loop.h"
 #include "zookeeper/client.h"
 
 namespace plateau::master::registry {

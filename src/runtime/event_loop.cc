@@ -1,10 +1,19 @@
-#include "http/event_loop.h"
+#include "runtime/event_loop.h"
+
+// Asio alone (no Beast): Boost 1.74's awaitable.hpp needs <utility> first.
+#include <utility>
+
+#include <boost/asio.hpp>
 
 #include <map>
 
-#include "http/asio.h"
+#include <fmt/format.h>
+
+#include "common/invariant.h"
 
 namespace plateau {
+
+namespace asio = boost::asio;
 
 struct EventLoop::Impl {
   asio::io_context io{1};
@@ -17,9 +26,25 @@ struct EventLoop::Impl {
 EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {}
 EventLoop::~EventLoop() = default;
 
+namespace {
+
+// An exception that escapes a handler (a timer, a posted callback, a signal, an I/O completion)
+// is a broken invariant: the loop's state is no longer known to be whole.
+[[noreturn]] void escaped(const char* what) {
+  invariantBroken(fmt::format("an exception escaped an event-loop handler: {}", what));
+}
+
+}  // namespace
+
 void EventLoop::run() {
   impl_->io.restart();
-  impl_->io.run();
+  try {
+    impl_->io.run();
+  } catch (const std::exception& e) {
+    escaped(e.what());
+  } catch (...) {
+    escaped("(not a std::exception)");
+  }
 }
 
 bool EventLoop::runUntil(const std::function<bool()>& fn, std::chrono::nanoseconds timeout) {
@@ -30,7 +55,13 @@ bool EventLoop::runUntil(const std::function<bool()>& fn, std::chrono::nanosecon
     if (now >= deadline) {
       return fn();
     }
-    impl_->io.run_one_for(deadline - now);
+    try {
+      impl_->io.run_one_for(deadline - now);
+    } catch (const std::exception& e) {
+      escaped(e.what());
+    } catch (...) {
+      escaped("(not a std::exception)");
+    }
     if (impl_->io.stopped()) {
       impl_->io.restart();
     }
