@@ -20,7 +20,9 @@ Master::Master(EventLoop& loop, Flags flags,
       uuids_(seed),
       allocator_(allocator::Options{}),
       registry_(std::move(registry)),
-      maintenance_(std::make_unique<MaintenanceBooks>()) {}
+      maintenance_(std::make_unique<MaintenanceBooks>()) {
+  metrics_.registry.onCollect([this] { updateMetricGauges(); });
+}
 
 Master::~Master() = default;
 

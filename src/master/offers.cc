@@ -96,8 +96,9 @@ void Master::allocate() {
     metrics_.offers_sent += offers.size();
     send(frameworks_.at(framework_id), event);
   }
-  metrics_.allocation_last_ms =
-      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
+  auto took = std::chrono::steady_clock::now() - started;
+  metrics_.allocation_last_ms = std::chrono::duration<double, std::milli>(took).count();
+  metrics_.allocation_duration.observe(std::chrono::duration<double>(took).count());
 }
 
 void Master::removeOffer(const std::string& offer_id,

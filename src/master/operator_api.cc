@@ -30,11 +30,18 @@ http::Response empty200() { return http::Response{.status = 200, .headers = {}, 
 }  // namespace
 
 void Master::operatorApi(http::Request& request, http::Responder responder) {
+  auto received = std::chrono::steady_clock::now();
   operator_api::Call call;
   auto body_type = http::decodeCall(request, &call);
   if (!body_type) {
     return responder.respond(std::move(body_type.error()));
   }
+  responder.onAnswer(
+      [histogram = &metrics_.operator_calls.with(operator_api::Call::Type_Name(call.type())),
+       received] {
+        histogram->observe(
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - received).count());
+      });
   if (!call.has_type()) {
     return responder.respond(http::Response::text(400, "Expecting 'type' to be present"));
   }
