@@ -26,7 +26,9 @@ Agent::Agent(EventLoop& loop, Flags flags,
       log_(std::move(log)),
       uuids_(seed),
       client_(loop),
-      checkpoint_(flags_.work_dir) {}
+      checkpoint_(flags_.work_dir) {
+  metrics_.registry.onCollect([this] { updateMetricGauges(); });
+}
 
 Agent::~Agent() = default;
 
@@ -140,7 +142,9 @@ void Agent::route(http::Request& request, http::Responder responder) {
     return responder.respond(metricsJson());
   }
   if (path == "/metrics") {
-    return responder.respond(prometheusMetrics());
+    http::Response r = http::Response::text(200, metrics_.registry.prometheus());
+    r.headers["content-type"] = std::string(metrics::kPrometheusContentType);
+    return responder.respond(std::move(r));
   }
   if (path == "/files/browse" || path == "/files/browse.json" || path == "/files/read" ||
       path == "/files/read.json" || path == "/files/download" || path == "/files/download.json") {

@@ -23,6 +23,7 @@
 
 #include "agent/checkpoint.h"
 #include "agent/flags.h"
+#include "agent/metrics.h"
 #include "common/recordio.h"
 #include "common/resources.h"
 #include "common/uuid.h"
@@ -228,9 +229,10 @@ class Agent {
   http::Response stateJson() const;
   http::Response metricsJson() const;
   http::Response flagsJson() const;
-  http::Response prometheusMetrics() const;
   // Every metric of /metrics/snapshot, by Mesos's agent key names.
   std::vector<std::pair<std::string, double>> metricsSnapshot() const;
+  // Sets the gauges of metrics_ from the state (a collect hook: before every read).
+  void updateMetricGauges();
   // Remembers an executor (and, when it was the last, its framework) as completed.
   void retireExecutor(const Framework& framework, const Executor& executor);
 
@@ -271,8 +273,6 @@ class Agent {
   EventLoop::TimerId recovered_poll_timer_ = 0;
   std::unique_ptr<fetcher::Cache> fetch_cache_;
   std::unordered_map<pid_t, FetchRun> fetches_;
-  uint64_t fetches_succeeded_ = 0;
-  uint64_t fetches_failed_ = 0;
   std::unique_ptr<gpu::Allocator> gpus_;
   bool gpu_isolation_warned_ = false;
   std::deque<CompletedExecutor> completed_executors_;
@@ -280,14 +280,8 @@ class Agent {
   uint32_t logging_level_ = 0;  // Mesos's verbosity; above 0 the log shows debug lines
   EventLoop::TimerId logging_level_timer_ = 0;
   std::optional<spdlog::level::level_enum> configured_log_level_;
-  uint64_t tasks_finished_ = 0;
-  uint64_t tasks_failed_ = 0;
-  uint64_t tasks_killed_ = 0;
-  uint64_t tasks_lost_ = 0;
   uint64_t executors_launched_ = 0;
-  uint64_t executors_terminated_ = 0;
-  uint64_t valid_status_updates_ = 0;
-  uint64_t invalid_status_updates_ = 0;
+  Metrics metrics_;
 };
 
 }  // namespace plateau::agent
