@@ -54,7 +54,9 @@ Agent::Agent(EventLoop& loop, Flags flags,
                  checkpointed(checkpoint_.appendAck(framework_id, executor_id, task_id, uuid),
                               "ack");
                }}),
-      logging_level_(loop, log_) {}
+      logging_level_(loop, log_) {
+  metrics_.registry.onCollect([this] { updateMetricGauges(); });
+}
 
 Agent::~Agent() = default;
 
@@ -167,7 +169,9 @@ void Agent::route(http::Request& request, http::Responder responder) {
     return responder.respond(metricsJson());
   }
   if (path == "/metrics") {
-    return responder.respond(prometheusMetrics());
+    http::Response r = http::Response::text(200, metrics_.registry.prometheus());
+    r.headers["content-type"] = std::string(metrics::kPrometheusContentType);
+    return responder.respond(std::move(r));
   }
   if (path == "/files/browse" || path == "/files/browse.json" || path == "/files/read" ||
       path == "/files/read.json" || path == "/files/download" || path == "/files/download.json") {

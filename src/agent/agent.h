@@ -23,6 +23,7 @@
 
 #include "agent/checkpoint.h"
 #include "agent/flags.h"
+#include "agent/metrics.h"
 #include "agent/status_update_manager.h"
 #include "common/recordio.h"
 #include "common/resources.h"
@@ -217,9 +218,10 @@ class Agent {
   http::Response stateJson() const;
   http::Response metricsJson() const;
   http::Response flagsJson() const;
-  http::Response prometheusMetrics() const;
   // Every metric of /metrics/snapshot, by Mesos's agent key names.
   std::vector<std::pair<std::string, double>> metricsSnapshot() const;
+  // Sets the gauges of metrics_ from the state (a collect hook: before every read).
+  void updateMetricGauges();
   // Remembers an executor (and, when it was the last, its framework) as completed.
   void retireExecutor(const Framework& framework, const Executor& executor);
 
@@ -260,21 +262,13 @@ class Agent {
   EventLoop::TimerId recovered_poll_timer_ = 0;
   std::unique_ptr<fetcher::Cache> fetch_cache_;
   std::unordered_map<pid_t, FetchRun> fetches_;
-  uint64_t fetches_succeeded_ = 0;
-  uint64_t fetches_failed_ = 0;
   std::unique_ptr<gpu::Allocator> gpus_;
   bool gpu_isolation_warned_ = false;
   std::deque<CompletedExecutor> completed_executors_;
   std::deque<v1::FrameworkInfo> completed_frameworks_;
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
-  uint64_t tasks_finished_ = 0;
-  uint64_t tasks_failed_ = 0;
-  uint64_t tasks_killed_ = 0;
-  uint64_t tasks_lost_ = 0;
   uint64_t executors_launched_ = 0;
-  uint64_t executors_terminated_ = 0;
-  uint64_t valid_status_updates_ = 0;
-  uint64_t invalid_status_updates_ = 0;
+  Metrics metrics_;
 };
 
 }  // namespace plateau::agent

@@ -194,12 +194,12 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
       }
       v1::TaskStatus status = call.update().status();
       if (status.uuid().size() != 16) {
-        invalid_status_updates_++;
+        metrics_.invalid_status_updates++;
         return responder.respond(
             http::Response::text(400, "Expecting 'status.uuid' to be a valid UUID"));
       }
       if (status.state() == v1::TASK_STAGING) {
-        invalid_status_updates_++;
+        metrics_.invalid_status_updates++;
         return responder.respond(
             http::Response::text(400, "Received TASK_STAGING from executor, which is not allowed"));
       }
@@ -215,7 +215,7 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
         // As Mesos: an ended task's resources leave the container (memory excepted, below).
         resizeContainer(*executor);
       }
-      valid_status_updates_++;
+      metrics_.valid_status_updates++;
       statusUpdate(call.framework_id().value(), status);
       break;
     }
@@ -372,7 +372,7 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
     return;
   }
   Executor& executor = ex->second;
-  executors_terminated_++;
+  metrics_.executors_terminated++;
   log_->info("executor_terminated framework_id={} executor_id={} reason=\"{}\"", framework_id,
              executor_id, why);
   if (executor.kill_timer != 0) {

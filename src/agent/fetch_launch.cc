@@ -63,7 +63,7 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
   const std::string user = command.has_user() ? command.user() : framework.info.user();
 
   auto fail = [&](const std::string& why) {
-    fetches_failed_++;
+    metrics_.fetches_failed++;
     failLaunch(executor, why);
   };
   fetcher::Plan plan;
@@ -194,7 +194,7 @@ void Agent::fetchExited(pid_t pid, int status) {
   }
   executor->fetcher_pid = 0;
   bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
-  (ok ? fetches_succeeded_ : fetches_failed_)++;
+  (ok ? metrics_.fetches_succeeded : metrics_.fetches_failed)++;
   auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - run.started);
   log_->info("fetch_finished framework_id={} executor_id={} ok={} elapsed_ms={:.1f}{}",
              run.framework_id, run.executor_id, ok, elapsed.count() / 1000.0,

@@ -215,7 +215,7 @@ void Agent::executorResubscribed(Executor& executor, const executor::Call::Subsc
     *status.mutable_executor_id() = executor.info.executor_id();
     *status.mutable_agent_id() = info_.id();
     executor.task_states[task_id] = status.state();
-    valid_status_updates_++;
+    metrics_.valid_status_updates++;
     statusUpdate(fw_id, status);
   }
   if (!executor.recovered) {

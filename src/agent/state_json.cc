@@ -1,8 +1,5 @@
 // The agent's read-only JSON endpoints: /state and /metrics/snapshot, in Mesos's shapes.
 
-#include <algorithm>
-#include <cctype>
-
 #include <fmt/format.h>
 
 #include "agent/agent.h"
@@ -266,7 +263,7 @@ http::Response Agent::stateJson() const {
   return http::Response::json(std::move(out));
 }
 
-std::vector<std::pair<std::string, double>> Agent::metricsSnapshot() const {
+void Agent::updateMetricGauges() {
   size_t executors = 0, running = 0, staging = 0, starting = 0, killing = 0;
   Resources used;
   for (const auto& [fw_id, fw] : frameworks_) {
@@ -297,68 +294,32 @@ std::vector<std::pair<std::string, double>> Agent::metricsSnapshot() const {
       }
     }
   }
-  double uptime = clock_.wallSeconds() - start_time_;
-  std::vector<std::pair<std::string, double>> out = {
-      {"slave/registered", registered_ ? 1 : 0},
-      {"slave/uptime_secs", uptime},
-      {"slave/frameworks_active", static_cast<double>(frameworks_.size())},
-      {"slave/executors_registering", 0},
-      {"slave/executors_running", static_cast<double>(executors)},
-      {"slave/executors_terminating", 0},
-      {"slave/executors_terminated", static_cast<double>(executors_terminated_)},
-      {"slave/tasks_staging", static_cast<double>(staging)},
-      {"slave/tasks_starting", static_cast<double>(starting)},
-      {"slave/tasks_running", static_cast<double>(running)},
-      {"slave/tasks_killing", static_cast<double>(killing)},
-      {"slave/tasks_finished", static_cast<double>(tasks_finished_)},
-      {"slave/tasks_failed", static_cast<double>(tasks_failed_)},
-      {"slave/tasks_killed", static_cast<double>(tasks_killed_)},
-      {"slave/tasks_lost", static_cast<double>(tasks_lost_)},
-      {"slave/valid_status_updates", static_cast<double>(valid_status_updates_)},
-      {"slave/invalid_status_updates", static_cast<double>(invalid_status_updates_)},
-  };
-  for (const char* name : {"cpus", "mem", "disk", "gpus"}) {
-    double total = resources_.scalar(name);
-    double in_use = used.scalar(name);
-    out.emplace_back(fmt::format("slave/{}_total", name), total);
-    out.emplace_back(fmt::format("slave/{}_used", name), in_use);
-    out.emplace_back(fmt::format("slave/{}_percent", name), total > 0 ? in_use / total : 0.0);
+  Metrics& m = metrics_;
+  m.registered = registered_ ? 1 : 0;
+  m.uptime_secs = clock_.wallSeconds() - start_time_;
+  m.frameworks_active = frameworks_.size();
+  m.executors_running = executors;
+  m.tasks_staging = staging;
+  m.tasks_starting = starting;
+  m.tasks_running = running;
+  m.tasks_killing = killing;
+  for (size_t i = 0; i < Metrics::kResources.size(); ++i) {
+    double total = resources_.scalar(Metrics::kResources[i]);
+    double in_use = used.scalar(Metrics::kResources[i]);
+    m.resources[i].total = total;
+    m.resources[i].used = in_use;
+    m.resources[i].percent = total > 0 ? in_use / total : 0.0;
   }
-  out.emplace_back("containerizer/fetcher/task_fetches_succeeded",
-                   static_cast<double>(fetches_succeeded_));
-  out.emplace_back("containerizer/fetcher/task_fetches_failed",
-                   static_cast<double>(fetches_failed_));
-  out.emplace_back("containerizer/fetcher/cache_size_total_bytes",
-                   static_cast<double>(flags_.fetcher_cache_bytes));
-  out.emplace_back("containerizer/fetcher/cache_size_used_bytes",
-                   static_cast<double>(fetcherCacheUsed()));
-  return out;
+  m.fetcher_cache_total_bytes = flags_.fetcher_cache_bytes;
+  m.fetcher_cache_used_bytes = fetcherCacheUsed();
+}
+
+std::vector<std::pair<std::string, double>> Agent::metricsSnapshot() const {
+  return metrics_.registry.snapshot();
 }
 
 http::Response Agent::metricsJson() const {
-  std::string out;
-  json::Writer w(&out);
-  w.beginObject();
-  for (const auto& [name, value] : metricsSnapshot()) {
-    w.key(name);
-    w.value(value);
-  }
-  w.endObject();
-  return http::Response::json(std::move(out));
-}
-
-http::Response Agent::prometheusMetrics() const {
-  std::string out;
-  for (auto [name, value] : metricsSnapshot()) {
-    std::replace_if(
-        name.begin(), name.end(),
-        [](char c) { return !std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != ':'; },
-        '_');
-    out += fmt::format("# TYPE {} gauge\n{} {}\n", name, name, value);
-  }
-  http::Response r = http::Response::text(200, std::move(out));
-  r.headers["content-type"] = "text/plain; version=0.0.4";
-  return r;
+  return http::Response::json(metrics_.registry.snapshotJson());
 }
 
 }  // namespace plateau::agent

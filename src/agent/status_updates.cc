@@ -43,16 +43,16 @@ void Agent::statusUpdate(const std::string& framework_id, v1::TaskStatus status)
   }
   switch (state) {
     case v1::TASK_FINISHED:
-      tasks_finished_++;
+      metrics_.tasks_finished++;
       break;
     case v1::TASK_FAILED:
-      tasks_failed_++;
+      metrics_.tasks_failed++;
       break;
     case v1::TASK_KILLED:
-      tasks_killed_++;
+      metrics_.tasks_killed++;
       break;
     case v1::TASK_LOST:
-      tasks_lost_++;
+      metrics_.tasks_lost++;
       break;
     default:
       break;

@@ -293,13 +293,22 @@ Responder::~Responder() {
 void Responder::respond(Response response) {
   if (auto conn = std::move(conn_)) {
     conn->respond(std::move(response));
+    answered();
   }
 }
 
 std::shared_ptr<Stream> Responder::stream(int status, Headers headers) {
   auto conn = std::move(conn_);
   conn->startStream(status, std::move(headers));
+  answered();
   return std::make_shared<ConnectionStream>(std::move(conn));
+}
+
+void Responder::answered() {
+  if (auto fn = std::move(on_answer_)) {
+    on_answer_ = nullptr;
+    fn();
+  }
 }
 
 struct Server::Impl : std::enable_shared_from_this<Impl> {

@@ -40,9 +40,16 @@ class Responder {
   void respond(Response response);
   // Sends the status line and headers, then keeps the connection for chunks.
   std::shared_ptr<Stream> stream(int status, Headers headers);
+  // Runs `fn` once, on the loop thread, when respond() or stream() answers (not when the
+  // Responder is dropped unanswered). For timing a request until its answer; replaces any
+  // earlier one.
+  void onAnswer(std::function<void()> fn) { on_answer_ = std::move(fn); }
 
  private:
+  void answered();
+
   std::shared_ptr<Connection> conn_;
+  std::function<void()> on_answer_;
 };
 
 using Handler = std::function<void(Request&, Responder)>;

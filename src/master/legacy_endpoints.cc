@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 
 #include <fmt/format.h>
 #include <mesos/v1/master/master.pb.h>
@@ -39,20 +38,6 @@ std::map<std::string, std::string> formFields(const std::string& body) {
     start = end + 1;
   }
   return fields;
-}
-
-// A Prometheus metric name: [a-zA-Z_:][a-zA-Z0-9_:]*, other characters become '_'.
-std::string prometheusName(const std::string& name) {
-  std::string out = name;
-  for (size_t i = 0; i < out.size(); ++i) {
-    char c = out[i];
-    bool ok = std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':' ||
-              (i > 0 && std::isdigit(static_cast<unsigned char>(c)));
-    if (!ok) {
-      out[i] = '_';
-    }
-  }
-  return out;
 }
 
 std::optional<size_t> sizeParam(const http::Request& request, const std::string& name,
@@ -177,7 +162,10 @@ void Master::legacyEndpoint(const http::Request& request, http::Responder respon
   if (path == "/slaves") return responder.respond(agentsJson(request));
   if (path == "/tasks") return responder.respond(tasksJson(request));
   if (path == "/roles") return responder.respond(rolesJson());
-  responder.respond(prometheusMetrics());
+  // /metrics: Prometheus text from the one registry.
+  http::Response r = http::Response::text(200, metrics_.registry.prometheus());
+  r.headers["content-type"] = std::string(metrics::kPrometheusContentType);
+  responder.respond(std::move(r));
 }
 
 http::Response Master::stateSummaryJson() const {
@@ -482,19 +470,6 @@ http::Response Master::weightsJson() const {
   }
   w.endArray();
   return http::Response::json(std::move(out));
-}
-
-http::Response Master::prometheusMetrics() const {
-  std::string out;
-  out.reserve(4096);
-  for (const auto& [name, value] : metricsSnapshot()) {
-    std::string metric = prometheusName(name);
-    out += fmt::format("# TYPE {} gauge\n{} {}\n", metric, metric,
-                       std::isfinite(value) ? fmt::format("{}", value) : std::string("NaN"));
-  }
-  http::Response r = http::Response::text(200, std::move(out));
-  r.headers["content-type"] = "text/plain; version=0.0.4";
-  return r;
 }
 
 }  // namespace plateau::master

@@ -23,7 +23,9 @@ Master::Master(EventLoop& loop, Flags flags,
       allocator_(allocator::Options{}),
       registry_(std::move(registry)),
       maintenance_(std::make_unique<MaintenanceBooks>()),
-      logging_level_(loop, log_) {}
+      logging_level_(loop, log_) {
+  metrics_.registry.onCollect([this] { updateMetricGauges(); });
+}
 
 Master::~Master() = default;
 

@@ -330,7 +330,6 @@ class Master {
   http::Response tasksJson(const http::Request& request) const;
   http::Response rolesJson() const;
   http::Response weightsJson() const;
-  http::Response prometheusMetrics() const;
 
   // maintenance.cc: schedules, machine modes and inverse offers (Mesos's maintenance
   // primitives). The books live in registry_state_.maintenance durably and in maintenance_.
@@ -368,6 +367,8 @@ class Master {
   http::Response metricsJson() const;
   // Every metric of /metrics/snapshot, by name, in the order it shows them.
   std::vector<std::pair<std::string, double>> metricsSnapshot() const;
+  // Sets the gauges of metrics_ from the state (a collect hook: before every read).
+  void updateMetricGauges();
   // The roles that have frameworks or a weight: role -> (weight, framework ids).
   std::map<std::string, std::pair<double, std::vector<std::string>>> knownRoles() const;
   http::Response redirect(const http::Request& request) const;

@@ -1,36 +1,89 @@
 #pragma once
 
-// The master's counters, named as Mesos names them in /metrics/snapshot.
+// The master's metrics in one registry (common/metrics.h): Mesos's /metrics/snapshot keys and
+// values, and their Prometheus names. The members are declared, and so registered, in the
+// order /metrics/snapshot lists them; the event-loop thread updates the counters directly and
+// Master sets the gauges from its state in a collect hook (state_json.cc).
 
+#include <array>
 #include <cstdint>
+
+#include "common/metrics.h"
 
 namespace plateau::master {
 
-struct Metrics {
-  uint64_t valid_status_updates = 0;
-  uint64_t invalid_status_updates = 0;
-  uint64_t valid_framework_to_executor_messages = 0;
-  uint64_t valid_executor_to_framework_messages = 0;
-  uint64_t agent_registrations = 0;
-  uint64_t agent_reregistrations = 0;
-  uint64_t agent_removals = 0;
-  uint64_t frameworks_removed = 0;
-  uint64_t offers_sent = 0;
-  uint64_t offers_declined = 0;
-  uint64_t offers_accepted = 0;
-  uint64_t offers_rescinded = 0;
-  uint64_t tasks_launched = 0;
-  uint64_t tasks_finished = 0;
-  uint64_t tasks_failed = 0;
-  uint64_t tasks_killed = 0;
-  uint64_t tasks_lost = 0;
-  uint64_t tasks_error = 0;
-  uint64_t tasks_dropped = 0;
-  uint64_t tasks_gone = 0;
-  uint64_t calls_received = 0;
-  uint64_t calls_invalid = 0;
-  uint64_t allocation_runs = 0;
-  double allocation_last_ms = 0;
+class Metrics {
+ public:
+  Metrics();
+  Metrics(const Metrics&) = delete;
+  Metrics& operator=(const Metrics&) = delete;
+
+  // master/<name>_total, _used, _percent for one scalar resource.
+  struct ResourceGauges {
+    metrics::Gauge& total;
+    metrics::Gauge& used;
+    metrics::Gauge& percent;
+  };
+  // allocator/mesos/resources/<name>/total and /offered_or_allocated.
+  struct AllocatorGauges {
+    metrics::Gauge& total;
+    metrics::Gauge& offered_or_allocated;
+  };
+  // The scalar resources with metrics, in snapshot order.
+  static constexpr std::array<const char*, 4> kResources = {"cpus", "mem", "disk", "gpus"};
+
+  metrics::Registry registry;
+
+  metrics::Gauge& uptime_secs;
+  metrics::Gauge& elected;
+  metrics::Gauge& slaves_active;
+  metrics::Gauge& slaves_inactive;
+  metrics::Gauge& slaves_connected;
+  metrics::Gauge& slaves_disconnected;
+  metrics::Gauge& slaves_unreachable;
+  metrics::Counter& agent_registrations;
+  metrics::Counter& agent_reregistrations;
+  metrics::Counter& agent_removals;
+  metrics::Gauge& frameworks_active;
+  metrics::Gauge& frameworks_inactive;
+  metrics::Gauge& frameworks_connected;
+  metrics::Gauge& frameworks_disconnected;
+  metrics::Gauge& outstanding_offers;
+  metrics::Gauge& tasks_staging;
+  metrics::Gauge& tasks_starting;
+  metrics::Gauge& tasks_running;
+  metrics::Gauge& tasks_killing;
+  metrics::Gauge& tasks_unreachable;
+  metrics::Counter& tasks_finished;
+  metrics::Counter& tasks_failed;
+  metrics::Counter& tasks_killed;
+  metrics::Counter& tasks_lost;
+  metrics::Counter& tasks_error;
+  metrics::Counter& tasks_dropped;
+  metrics::Counter& tasks_gone;
+  metrics::Counter& tasks_gone_by_operator;
+  metrics::Counter& valid_status_updates;
+  metrics::Counter& invalid_status_updates;
+  metrics::Counter& valid_framework_to_executor_messages;
+  metrics::Counter& valid_executor_to_framework_messages;
+  metrics::Counter& offers_declined;
+  metrics::Counter& offers_accepted;
+  metrics::Counter& offers_rescinded;
+  metrics::Gauge& event_queue_messages;
+  metrics::Counter& dropped_messages;
+  std::array<ResourceGauges, 4> resources;
+  std::array<AllocatorGauges, 4> allocator;
+  metrics::Counter& allocation_runs;
+  metrics::Gauge& allocation_last_ms;
+  metrics::Counter& calls_received;
+  metrics::Counter& calls_invalid;
+  metrics::Counter& offers_sent;
+  metrics::Counter& tasks_launched;
+  // Prometheus only (not in Mesos's snapshot).
+  metrics::Counter& frameworks_removed;
+  metrics::Histogram& allocation_duration;    // seconds per allocation round
+  metrics::HistogramFamily& scheduler_calls;  // seconds per scheduler call, by call type
+  metrics::HistogramFamily& operator_calls;   // seconds per operator call, by call type
 };
 
 }  // namespace plateau::master

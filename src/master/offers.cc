@@ -96,8 +96,9 @@ void Master::allocate() {
     metrics_.offers_sent += offers.size();
     send(frameworks_.at(framework_id), event);
   }
-  metrics_.allocation_last_ms =
-      std::chrono::duration<double, std::milli>(clock_.now() - started).count();
+  auto took = clock_.now() - started;
+  metrics_.allocation_last_ms = std::chrono::duration<double, std::milli>(took).count();
+  metrics_.allocation_duration.observe(std::chrono::duration<double>(took).count());
 }
 
 void Master::removeOffer(const std::string& offer_id,

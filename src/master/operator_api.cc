@@ -22,8 +22,17 @@ http::Response empty200() { return http::Response{.status = 200, .headers = {}, 
 }  // namespace
 
 void Master::operatorApi(http::Request& request, http::Responder responder) {
+  auto received = clock_.now();
   operator_api::Call call;
   auto accept = http::decodeOperatorCall(request, &call);
+  if (accept) {
+    responder.onAnswer(
+        [this,
+         histogram = &metrics_.operator_calls.with(operator_api::Call::Type_Name(call.type())),
+         received] {
+          histogram->observe(std::chrono::duration<double>(clock_.now() - received).count());
+        });
+  }
   if (!accept) {
     return responder.respond(std::move(accept.error()));
   }

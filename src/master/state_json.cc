@@ -384,7 +384,7 @@ http::Response Master::stateJson() const {
   return http::Response::json(std::move(out));
 }
 
-std::vector<std::pair<std::string, double>> Master::metricsSnapshot() const {
+void Master::updateMetricGauges() {
   Resources total, used, offered;
   size_t active_agents = 0;
   for (const auto& [id, agent] : agents_) {
@@ -402,82 +402,42 @@ std::vector<std::pair<std::string, double>> Master::metricsSnapshot() const {
       states[task.info.state()]++;
     }
   }
-  std::vector<std::pair<std::string, double>> out;
-  out.reserve(64);
-  auto metric = [&](std::string name, double value) { out.emplace_back(std::move(name), value); };
-  double uptime = std::chrono::duration<double>(clock_.now() - started_).count();
-  metric("master/uptime_secs", uptime);
-  metric("master/elected", 1);
-  metric("master/slaves_active", active_agents);
-  metric("master/slaves_inactive", agents_.size() - active_agents);
-  metric("master/slaves_connected", active_agents);
-  metric("master/slaves_disconnected", agents_.size() - active_agents);
-  metric("master/slaves_unreachable", 0);
-  metric("master/slave_registrations", metrics_.agent_registrations);
-  metric("master/slave_reregistrations", metrics_.agent_reregistrations);
-  metric("master/slave_removals", metrics_.agent_removals);
-  metric("master/frameworks_active", fw_active);
-  metric("master/frameworks_inactive", frameworks_.size() - fw_active);
-  metric("master/frameworks_connected", fw_connected);
-  metric("master/frameworks_disconnected", frameworks_.size() - fw_connected);
-  metric("master/outstanding_offers", offers_.size());
-  metric("master/tasks_staging", states[v1::TASK_STAGING]);
-  metric("master/tasks_starting", states[v1::TASK_STARTING]);
-  metric("master/tasks_running", states[v1::TASK_RUNNING]);
-  metric("master/tasks_killing", states[v1::TASK_KILLING]);
-  metric("master/tasks_unreachable", 0);
-  metric("master/tasks_finished", metrics_.tasks_finished);
-  metric("master/tasks_failed", metrics_.tasks_failed);
-  metric("master/tasks_killed", metrics_.tasks_killed);
-  metric("master/tasks_lost", metrics_.tasks_lost);
-  metric("master/tasks_error", metrics_.tasks_error);
-  metric("master/tasks_dropped", metrics_.tasks_dropped);
-  metric("master/tasks_gone", metrics_.tasks_gone);
-  metric("master/tasks_gone_by_operator", 0);
-  metric("master/valid_status_updates", metrics_.valid_status_updates);
-  metric("master/invalid_status_updates", metrics_.invalid_status_updates);
-  metric("master/valid_framework_to_executor_messages",
-         metrics_.valid_framework_to_executor_messages);
-  metric("master/valid_executor_to_framework_messages",
-         metrics_.valid_executor_to_framework_messages);
-  metric("master/messages_decline_offers", metrics_.offers_declined);
-  metric("master/messages_accept_offers", metrics_.offers_accepted);
-  metric("master/messages_offer_rescinded", metrics_.offers_rescinded);
-  metric("master/event_queue_messages", 0);
-  metric("master/dropped_messages", 0);
-  for (const char* name : {"cpus", "mem", "disk", "gpus"}) {
+  Metrics& m = metrics_;
+  m.uptime_secs = std::chrono::duration<double>(clock_.now() - started_).count();
+  m.elected = 1;
+  m.slaves_active = active_agents;
+  m.slaves_inactive = agents_.size() - active_agents;
+  m.slaves_connected = active_agents;
+  m.slaves_disconnected = agents_.size() - active_agents;
+  m.frameworks_active = fw_active;
+  m.frameworks_inactive = frameworks_.size() - fw_active;
+  m.frameworks_connected = fw_connected;
+  m.frameworks_disconnected = frameworks_.size() - fw_connected;
+  m.outstanding_offers = offers_.size();
+  m.tasks_staging = states[v1::TASK_STAGING];
+  m.tasks_starting = states[v1::TASK_STARTING];
+  m.tasks_running = states[v1::TASK_RUNNING];
+  m.tasks_killing = states[v1::TASK_KILLING];
+  for (size_t i = 0; i < Metrics::kResources.size(); ++i) {
+    const char* name = Metrics::kResources[i];
     double t = total.scalar(name);
     double u = used.scalar(name);
-    metric(fmt::format("master/{}_total", name), t);
-    metric(fmt::format("master/{}_used", name), u);
-    metric(fmt::format("master/{}_percent", name), t > 0 ? u / t : 0.0);
+    m.resources[i].total = t;
+    m.resources[i].used = u;
+    m.resources[i].percent = t > 0 ? u / t : 0.0;
+    // Offered or allocated, as Mesos's allocator counts them; the web UI charts offered = this
+    // minus master/<name>_used.
+    m.allocator[i].total = t;
+    m.allocator[i].offered_or_allocated = u + offered.scalar(name);
   }
-  // Offered or allocated, as Mesos's allocator counts them; the web UI charts offered = this
-  // minus master/<name>_used.
-  for (const char* name : {"cpus", "mem", "disk", "gpus"}) {
-    metric(fmt::format("allocator/mesos/resources/{}/total", name), total.scalar(name));
-    metric(fmt::format("allocator/mesos/resources/{}/offered_or_allocated", name),
-           used.scalar(name) + offered.scalar(name));
-  }
-  metric("allocator/mesos/allocation_runs", metrics_.allocation_runs);
-  metric("allocator/mesos/allocation_run_ms", metrics_.allocation_last_ms);
-  metric("plateau/calls_received", metrics_.calls_received);
-  metric("plateau/calls_invalid", metrics_.calls_invalid);
-  metric("plateau/offers_sent", metrics_.offers_sent);
-  metric("plateau/tasks_launched", metrics_.tasks_launched);
-  return out;
+}
+
+std::vector<std::pair<std::string, double>> Master::metricsSnapshot() const {
+  return metrics_.registry.snapshot();
 }
 
 http::Response Master::metricsJson() const {
-  std::string out;
-  json::Writer w(&out);
-  w.beginObject();
-  for (const auto& [name, value] : metricsSnapshot()) {
-    w.key(name);
-    w.value(value);
-  }
-  w.endObject();
-  return http::Response::json(std::move(out));
+  return http::Response::json(metrics_.registry.snapshotJson());
 }
 
 }  // namespace plateau::master

@@ -281,7 +281,8 @@ TEST(AgentApiTest, LegacyEndpointsHaveMesosShapes) {
 
   std::string prometheus = getBody(agent, "/metrics", &status);
   EXPECT_EQ(status, 200);
-  EXPECT_NE(prometheus.find("# TYPE slave_mem_total gauge\nslave_mem_total 256\n"),
+  EXPECT_NE(prometheus.find("# TYPE plateau_agent_mem_capacity_bytes gauge\n"
+                            "plateau_agent_mem_capacity_bytes 268435456\n"),
             std::string::npos)
       << prometheus;
 

@@ -3,6 +3,7 @@
 
 #include <deque>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -494,32 +495,50 @@ TEST(OperatorApiTest, PrometheusMetricsMatchTheSnapshot) {
   auto snapshot = json::parse(cluster.get("/metrics/snapshot"));
   ASSERT_TRUE(snapshot);
 
-  // Every line is a comment or "name value" with a valid name and a number.
+  // Every line is a comment or "name[{labels}] value" with a valid name and a number.
   std::istringstream lines(r->body);
   std::string line;
   std::map<std::string, double> samples;
+  std::set<std::string> histograms;
   while (std::getline(lines, line)) {
+    if (line.starts_with("# TYPE ") && line.ends_with(" histogram")) {
+      histograms.insert(line.substr(7, line.size() - 7 - 10));
+    }
     if (line.empty() || line[0] == '#') {
       continue;
     }
-    auto space = line.find(' ');
+    auto space = line.rfind(' ');
     ASSERT_NE(space, std::string::npos) << line;
-    std::string name = line.substr(0, space);
+    std::string name = line.substr(0, std::min(space, line.find('{')));
     ASSERT_FALSE(name.empty());
     for (size_t i = 0; i < name.size(); ++i) {
       char c = name[i];
-      EXPECT_TRUE(std::isalpha(static_cast<unsigned char>(c)) || c == '_' || c == ':' ||
+      EXPECT_TRUE(std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
                   (i > 0 && std::isdigit(static_cast<unsigned char>(c))))
           << line;
     }
     size_t used = 0;
     double value = std::stod(line.substr(space + 1), &used);
     EXPECT_EQ(space + 1 + used, line.size()) << line;
-    samples[name] = value;
+    samples[line.substr(0, space)] = value;
   }
-  EXPECT_EQ(samples.size(), snapshot->asObject().size());
-  EXPECT_EQ(samples["master_cpus_total"], 2);
-  EXPECT_EQ(samples["master_slaves_active"], (*snapshot)["master/slaves_active"].asDouble());
+  // One sample per snapshot key, plus the Prometheus-only series: frameworks removed and the
+  // histograms' lines.
+  size_t plain = 0;
+  for (const auto& [sample, value] : samples) {
+    bool histogram = false;
+    for (const auto& family : histograms) {
+      histogram = histogram || sample.starts_with(family + "_");
+    }
+    plain += histogram ? 0 : 1;
+  }
+  EXPECT_EQ(plain, snapshot->asObject().size() + 1) << r->body;
+  EXPECT_TRUE(samples.contains("plateau_master_frameworks_removed_total")) << r->body;
+  EXPECT_EQ(samples["plateau_master_cpus_capacity"], 2);
+  EXPECT_EQ(samples["plateau_master_agents_active"],
+            (*snapshot)["master/slaves_active"].asDouble());
+  EXPECT_EQ(samples["plateau_master_mem_capacity_bytes"],
+            (*snapshot)["master/mem_total"].asDouble() * 1024 * 1024);
 }
 
 }  // namespace

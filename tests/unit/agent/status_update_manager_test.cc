@@ -43,10 +43,9 @@ struct Recorder {
                 [this](const std::string&, const std::string&, const v1::TaskStatus& s) {
                   calls.push_back("update " + s.task_id().value() + " " + s.uuid());
                 },
-            .checkpoint_ack = [this](const std::string&, const std::string&,
-                                     const std::string& task, const std::string& uuid) {
-              calls.push_back("ack " + task + " " + uuid);
-            }};
+            .checkpoint_ack =
+                [this](const std::string&, const std::string&, const std::string& task,
+                       const std::string& uuid) { calls.push_back("ack " + task + " " + uuid); }};
   }
 };
 
@@ -128,8 +127,7 @@ TEST(StatusUpdateManager, ACheckpointingStreamWritesBeforeItSendsAndForgets) {
   ASSERT_TRUE(acked);
   EXPECT_TRUE(acked->checkpoint);
   EXPECT_EQ(acked->executor_id, "e1");
-  EXPECT_EQ(r.calls,
-            (std::vector<std::string>{"update t1 u1", "forward t1 u1", "ack t1 u1"}));
+  EXPECT_EQ(r.calls, (std::vector<std::string>{"update t1 u1", "forward t1 u1", "ack t1 u1"}));
   EXPECT_FALSE(m.hasPendingCheckpointed("f1", "e1"));
 }
 

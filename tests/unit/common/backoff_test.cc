@@ -17,8 +17,7 @@ TEST(Backoff, DoublesWithinItsBounds) {
 
 TEST(Backoff, AMaximumBelowTheMinimumYieldsTheMinimum) {
   // --registration_backoff_factor=10ms against a 100 ms floor: defined, and the floor wins.
-  EXPECT_EQ(nextBackoff(milliseconds(100), milliseconds(100), milliseconds(10)),
-            milliseconds(100));
+  EXPECT_EQ(nextBackoff(milliseconds(100), milliseconds(100), milliseconds(10)), milliseconds(100));
   EXPECT_EQ(nextBackoff(milliseconds(0), milliseconds(100), milliseconds(0)), milliseconds(100));
 }
 
