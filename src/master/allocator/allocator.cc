@@ -10,12 +10,12 @@
 #include <fmt/format.h>
 
 #include "common/roles.h"
+#include "master/allocator/reservation_rules.h"
 
 namespace plateau::master::allocator {
 
 namespace {
 
-constexpr int64_t kUncapped = std::numeric_limits<int64_t>::max();
 constexpr const char* kSelfLeaf = ".";
 
 [[noreturn]] void die(const std::string& what) {
@@ -52,110 +52,6 @@ Status unknownFramework(const std::string& id) {
 
 Status unknownAgent(const std::string& id) {
   return Status(StatusCode::kNotFound, fmt::format("unknown agent '{}'", id));
-}
-
-// The ResourceVector slot of a scalar resource name, or kSlotCount.
-size_t slotOf(std::string_view name) {
-  if (name == "cpus") return ResourceVector::kCpus;
-  if (name == "mem") return ResourceVector::kMem;
-  if (name == "disk") return ResourceVector::kDisk;
-  if (name == "gpus") return ResourceVector::kGpus;
-  return ResourceVector::kSlotCount;
-}
-
-ResourceVector unreservedVector(const Resources& resources) {
-  ResourceVector vector;
-  for (const Resource& r : resources) {
-    if (r.role == "*" && r.type == ResourceType::kScalar) {
-      if (const size_t slot = slotOf(r.name); slot < ResourceVector::kSlotCount) {
-        vector.milli[slot] += r.scalar_milli;
-      }
-    }
-  }
-  return vector;
-}
-
-// The entries a framework of `role` may use: unreserved ones and those reserved for the role or
-// one of its ancestors.
-bool allocatableEntry(const Resource& r, std::string_view role) {
-  return r.role == "*" || roles::isSubroleOrSame(role, r.role);
-}
-
-Resources allocatableTo(const Resources& free, std::string_view role) {
-  return free.filter([role](const Resource& r) { return allocatableEntry(r, role); });
-}
-
-// Whether any entry of `free` is reserved for `role` or one of its ancestors.
-bool hasReservedFor(const std::vector<std::string_view>& reserved_roles, std::string_view role) {
-  return std::any_of(reserved_roles.begin(), reserved_roles.end(),
-                     [role](std::string_view r) { return roles::isSubroleOrSame(role, r); });
-}
-
-// Lowers unreserved scalars to the caps; true if anything was taken off.
-bool clip(Resources& resources, const std::array<int64_t, ResourceVector::kSlotCount>& caps) {
-  bool needed = false;
-  for (const Resource& r : resources) {
-    const size_t slot = slotOf(r.name);
-    if (r.role == "*" && r.type == ResourceType::kScalar && slot < ResourceVector::kSlotCount &&
-        r.scalar_milli > caps[slot]) {
-      needed = true;
-      break;
-    }
-  }
-  if (!needed) {
-    return false;
-  }
-  Resources out;
-  for (const Resource& r : resources) {
-    const size_t slot = slotOf(r.name);
-    if (r.role == "*" && r.type == ResourceType::kScalar && slot < ResourceVector::kSlotCount &&
-        r.scalar_milli > caps[slot]) {
-      if (caps[slot] > 0) {
-        Resource lowered = r;
-        lowered.scalar_milli = caps[slot];
-        out += lowered;
-      }
-    } else {
-      out += r;
-    }
-  }
-  resources = std::move(out);
-  return true;
-}
-
-int64_t minus(int64_t a, int64_t b) { return a > b ? a - b : 0; }
-
-// Whether `offered` holds at least the quantities of one alternative (none: no minimum).
-bool meetsAny(const Resources& offered, const std::vector<Resources>& alternatives) {
-  if (alternatives.empty()) {
-    return true;
-  }
-  for (const Resources& alternative : alternatives) {
-    bool meets = true;
-    for (const Resource& r : alternative) {
-      switch (r.type) {
-        case ResourceType::kScalar:
-          meets = offered.scalarMilli(r.name) >= r.scalar_milli;
-          break;
-        case ResourceType::kRanges:
-          meets = offered.ranges(r.name).size() >= r.ranges.size();
-          break;
-        case ResourceType::kSet: {
-          size_t items = 0;
-          for (const Resource& o : offered) {
-            if (o.name == r.name && o.type == ResourceType::kSet) items += o.items.size();
-          }
-          meets = items >= r.items.size();
-          break;
-        }
-      }
-      if (!meets) break;
-    }
-    if (meets) {
-      return true;
-    }
-  }
-  return false;
 }
 
 double quotaShare(const ResourceVector& consumed, const ResourceVector& guarantee) {
@@ -1122,7 +1018,7 @@ ResourceVector Allocator::surplusHeadroom() {
   return surplusFrom(required_);
 }
 
-Allocator::Caps Allocator::limitCaps(uint32_t role) const {
+Caps Allocator::limitCaps(uint32_t role) const {
   Caps caps;
   caps.fill(kUncapped);
   if (limited_roles_ == 0) {
