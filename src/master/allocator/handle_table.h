@@ -5,8 +5,8 @@
 // Guarantees: a handle stays valid, and names the same value, from add() until release(); a
 // released slot is value-reset and reused last-freed-first, so handles stay small and dense for
 // the bitsets indexed by them. A HandleTable also maps each live value's string id to its handle
-// (one handle per id). Values are plain structs owned by the table's owner, which alone reads and
-// writes them.
+// (one handle per id). Values are plain structs owned by the table's owner, which alone writes
+// them (others get const references).
 
 #include <cstdint>
 #include <optional>
