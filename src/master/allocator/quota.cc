@@ -123,19 +123,16 @@ void QuotaBook::addUnreservedAllocated(const ResourceVector& vector, bool add) {
   }
 }
 
-QuotaBook::Change QuotaBook::beforeChange(uint32_t role) const {
+QuotaBook::Change QuotaBook::changeOf(uint32_t role) const {
   Change change;
-  change.top = roles_.empty() ? kNone : topGuaranteed(role);
+  change.top = topGuaranteed(role);
   if (change.top != kNone) {
     change.missing_before = unmet(change.top);
   }
   return change;
 }
 
-bool QuotaBook::afterChange(const Change& change) {
-  if (change.top == kNone) {
-    return false;
-  }
+bool QuotaBook::applyChange(const Change& change) {
   required_ -= change.missing_before;
   required_ += unmet(change.top);
   return true;

@@ -61,8 +61,8 @@ class QuotaBook {
     uint32_t top = kNone;
     ResourceVector missing_before;
   };
-  Change beforeChange(uint32_t role) const;
-  bool afterChange(const Change& change);
+  Change beforeChange(uint32_t role) const { return roles_.empty() ? Change{} : changeOf(role); }
+  bool afterChange(const Change& change) { return change.top != kNone && applyChange(change); }
 
   bool guaranteeUnmet(uint32_t role) const;
   // Caps from the limits of the role and its ancestors.
@@ -87,6 +87,8 @@ class QuotaBook {
   const Entry* entry(uint32_t role) const {
     return role < entries_.size() && entries_[role].has ? &entries_[role] : nullptr;
   }
+  Change changeOf(uint32_t role) const;
+  bool applyChange(const Change& change);
   ResourceVector unmet(uint32_t role) const;
   // The outermost role with a guarantee on the path from the root to `role`, or kNone.
   uint32_t topGuaranteed(uint32_t role) const;

@@ -86,14 +86,6 @@ Status RoleTree::setWeight(const std::string& name, double weight) {
   return Status::ok();
 }
 
-ResourceVector RoleTree::consumed(uint32_t handle) const {
-  const Role& role = roles_[handle];
-  ResourceVector result = role.allocated;
-  result += role.reserved;
-  result -= role.reserved_allocated;
-  return result;
-}
-
 std::optional<uint32_t> RoleTree::findSeat(const std::vector<uint32_t>& seats,
                                            uint32_t role) const {
   for (uint32_t seat : seats) {

@@ -83,7 +83,13 @@ class RoleTree {
   // Sets the weight of a (valid) role name, now or for when the role appears.
   Status setWeight(const std::string& name, double weight);
   // Allocations plus unallocated reservations of the subtree.
-  ResourceVector consumed(uint32_t role) const;
+  ResourceVector consumed(uint32_t handle) const {
+    const Role& role = roles_[handle];
+    ResourceVector result = role.allocated;
+    result += role.reserved;
+    result -= role.reserved_allocated;
+    return result;
+  }
   // Whether `role` is `ancestor` or below it (kNone is under nothing).
   bool isUnder(uint32_t role, uint32_t ancestor) const {
     for (uint32_t r = role; r != kRoot && r != kNone; r = roles_[r].parent) {
