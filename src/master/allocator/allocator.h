@@ -1,94 +1,36 @@
 #pragma once
 
 // The hierarchical DRF allocator: pure logic that turns cluster events into resource offers.
+//
+// Allocator is the facade the master calls. It owns every part and keeps them consistent:
+// the agent records (records.h) in a handle table (handle_table.h), the frameworks
+// (frameworks.h), the role tree and its seats (role_tree.h), quota and headroom (quota.h), offer
+// filters and their expiry (filter_book.h), the queue of what the next round must examine
+// (examine_queue.h) and the rules of what a seat may be offered (offer_rules.h). allocate() runs an
+// AllocationRound (allocation_round.h); explanations come from an Explainer (explanations.h). The
+// value types at this boundary are in allocator_types.h.
 
-#include <array>
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
-#include <map>
 #include <optional>
 #include <set>
 #include <string>
-#include <unordered_map>
-#include <utility>
 #include <vector>
 
 #include "common/resources.h"
 #include "common/status.h"
-#include "master/allocator/agent_filters.h"
-#include "master/allocator/dense_bitset.h"
-#include "master/allocator/drf_sorter.h"
-#include "master/allocator/offer_constraints.h"
+#include "master/allocator/allocator_types.h"
+#include "master/allocator/examine_queue.h"
+#include "master/allocator/filter_book.h"
+#include "master/allocator/frameworks.h"
+#include "master/allocator/handle_table.h"
+#include "master/allocator/offer_rules.h"
+#include "master/allocator/quota.h"
+#include "master/allocator/records.h"
+#include "master/allocator/role_tree.h"
 
 namespace plateau::master::allocator {
-
-struct Options {
-  // Filter length used when a decline carries a negative refuse duration (Mesos falls back to
-  // the default Filters.refuse_seconds for invalid values).
-  std::chrono::milliseconds default_refuse{5000};
-  // Mesos's --min_allocatable_resources: an offer must contain at least one of these
-  // alternatives, unless the framework sets its own for the role. Default "cpus:0.01|mem:32".
-  std::vector<Resources> min_allocatable = {Resources{Resource::makeScalar("cpus", 0.01)},
-                                            Resources{Resource::makeScalar("mem", 32)}};
-};
-
-// What the allocator needs to know of a framework.
-struct FrameworkSpec {
-  std::set<std::string> roles;             // at least one; MULTI_ROLE frameworks may have several
-  std::set<std::string> suppressed_roles;  // roles (subscribed or added later) not to offer to
-  bool gpu_capable = false;                // GPU_RESOURCES capability
-  // Without the RESERVATION_REFINEMENT capability a framework cannot read a reservation stack:
-  // as in Mesos, refined reservations are never offered to it.
-  bool no_refinements = false;
-  // Per role, alternatives of which an offer must contain at least one (Mesos's
-  // FrameworkInfo.offer_filters[role].min_allocatable_resources). A role absent here uses
-  // Options::min_allocatable.
-  std::map<std::string, std::vector<Resources>> min_allocatable;
-  // Per role, the agents it wants offers from (scheduler OfferConstraints); a role absent here
-  // takes offers from any agent.
-  std::map<std::string, ConstraintGroups> offer_constraints;
-};
-
-// A role's quota: scalar quantities of cpus, mem, disk and gpus. Empty limits: no limit.
-struct Quota {
-  Resources guarantees;
-  Resources limits;
-  // Limits of exactly 0 (the role may hold none of it), which Resources cannot carry.
-  std::vector<std::string> zero_limits;
-};
-
-// Resources a framework holds on an agent under one of its roles.
-struct Allocation {
-  std::string framework_id;
-  std::string role;
-  Resources resources;
-};
-
-struct Offer {
-  std::string framework_id;
-  std::string agent_id;
-  std::string role;
-  Resources resources;
-};
-
-// Why a framework (in one role) or a role gets offers or not. `code` is one of the stable strings
-// RECEIVING, INACTIVE, SUPPRESSED, FILTERED, QUOTA_LIMIT, HEADROOM, FAIR_SHARE, NO_FIT,
-// NO_RESOURCES, NO_FRAMEWORKS.
-struct Explanation {
-  std::string code;
-  std::string message;
-  std::string framework_id;  // empty for a role's explanation
-  std::string role;
-  size_t agents = 0;  // FILTERED, NO_FIT, HEADROOM, QUOTA_LIMIT: agents concerned
-  size_t ahead = 0;   // FAIR_SHARE: roles/frameworks ahead in the order
-};
-
-// What the last allocate() did, for tests and metrics.
-struct RoundStats {
-  size_t agents_examined = 0;
-  size_t offers = 0;
-  size_t agents_with_expired_filters = 0;
-};
 
 // Hierarchical DRF, as Mesos's HierarchicalDRFAllocator (1.9+ semantics).
 //
@@ -117,6 +59,9 @@ struct RoundStats {
 class Allocator {
  public:
   explicit Allocator(Options options = {});
+  // Its parts refer to one another: an Allocator stays where it was made.
+  Allocator(const Allocator&) = delete;
+  Allocator& operator=(const Allocator&) = delete;
 
   // Adds an agent whose `used` resources are already allocated (running tasks and executors).
   // They may name frameworks not added yet (after a master failover); those count for their role
@@ -194,184 +139,29 @@ class Allocator {
   // The same for a role as a whole. NotFound for a role nothing refers to.
   Result<Explanation> explainRole(const std::string& role) const;
   const RoundStats& lastRound() const { return last_round_; }
-  size_t agentCount() const { return agent_ids_.size(); }
-  size_t frameworkCount() const { return framework_ids_.size(); }
+  size_t agentCount() const { return agents_.size(); }
+  size_t frameworkCount() const { return frameworks_.size(); }
 
  private:
-  static constexpr uint32_t kNone = UINT32_MAX;
-  // Per-slot caps of unreserved scalars (INT64_MAX: none).
-  using Caps = std::array<int64_t, ResourceVector::kSlotCount>;
-
-  struct Agent {
-    std::string id;
-    Resources total;
-    Resources free;
-    ResourceVector total_vector;
-    ResourceVector unreserved_vector;                         // unreserved part of total_vector
-    std::vector<std::pair<uint32_t, Resources>> allocations;  // by seat handle
-    AgentFilters filters;                                     // by seat handle
-    TimePoint next_expiry = TimePoint::max();
-    bool has_gpus = false;
-    bool live = false;
-    bool active = true;
-    AgentLabels labels;  // what offer constraints look at
-  };
-
-  // A framework in one of its roles: the unit that is sorted, filtered, suppressed and offered
-  // to. A seat that is not subscribed (a role the framework left, or a framework only named by
-  // an agent's used resources so far) only carries allocations until they are recovered.
-  struct Seat {
-    uint32_t framework = kNone;
-    uint32_t role = kNone;
-    DrfSorter::Handle client = 0;  // in roles_[role].frameworks
-    bool subscribed = false;
-    bool suppressed = false;
-    bool eligible = false;
-    bool constrained = false;  // its framework has offer constraints for its role
-    ResourceVector allocated;
-    DenseBitset agents_used;
-    DenseBitset agents_filtered;
-    uint64_t offered_round = 0;
-    bool live = false;
-  };
-
-  struct Framework {
-    std::string id;
-    FrameworkSpec spec;
-    std::vector<uint32_t> seats;
-    bool added = false;  // through addFramework(); otherwise a placeholder
-    bool active = false;
-    bool live = false;
-  };
-
-  // A node of the role tree; roles_[kRoot] is the root, whose children are the top-level roles.
-  // Each node's `children` sorter holds its child roles and a "." leaf for its own seats, so that
-  // a role's share includes its sub-roles' allocations and siblings compete within their parent.
-  struct Role {
-    std::string name;
-    uint32_t parent = kNone;
-    uint32_t child_count = 0;
-    DrfSorter children;
-    std::vector<uint32_t> role_of_child;  // children handle -> role handle (kNone: the leaf)
-    DrfSorter::Handle self = 0;           // the "." leaf in `children`
-    DrfSorter::Handle client = 0;         // in roles_[parent].children
-    DrfSorter frameworks;
-    std::vector<uint32_t> seat_of_client;  // frameworks handle -> seat handle
-    uint32_t seats = 0;
-    uint32_t eligible_self = 0;
-    uint32_t eligible_subtree = 0;
-    ResourceVector allocated;           // subtree, all seats
-    ResourceVector reserved;            // reserved for roles in the subtree, allocated or not
-    ResourceVector reserved_allocated;  // the allocated part of `reserved`
-    bool has_quota = false;
-    ResourceVector guarantee;
-    Caps limit{};  // INT64_MAX where none
-    bool live = false;
-  };
-  static constexpr uint32_t kRoot = 0;
-
-  std::optional<uint32_t> findAgent(const std::string& agent_id) const;
-  std::optional<uint32_t> findFramework(const std::string& framework_id) const;
-  std::optional<uint32_t> findAddedFramework(const std::string& framework_id) const;
-  std::optional<uint32_t> findRole(const std::string& name) const;
-  std::optional<uint32_t> findSeat(uint32_t framework, uint32_t role) const;
-  uint32_t frameworkOrPlaceholder(const std::string& framework_id);
-  uint32_t roleFor(const std::string& name);
-  void maybeReleaseRole(uint32_t role);
-  uint32_t seatFor(uint32_t framework, const std::string& role);
-  void maybeReleaseSeat(uint32_t seat);
-  void maybeForgetFramework(uint32_t framework);
-
-  void setEligible(uint32_t seat, bool eligible);
-  void refreshEligibility(uint32_t seat);
-  Status applySpec(uint32_t framework, const FrameworkSpec& spec);
-
   void addAllocation(uint32_t seat, uint32_t agent, const Resources& resources);
   void removeAllocation(uint32_t seat, uint32_t agent, const Resources& resources);
-  void trackReserved(const Resources& resources, bool allocated, bool add);
-  void trackTotal(Agent& agent, bool add);
-
-  void addFilter(uint32_t seat, uint32_t agent, const Resources& refused,
-                 std::chrono::nanoseconds duration, TimePoint now);
-  void clearFilters(uint32_t seat);
-  void expireFilters(TimePoint now);
-
-  void markDirty(uint32_t agent);
-  void markAllWithFree();
-  void syncTotals();
-
-  // Quota state.
-  ResourceVector consumed(const Role& role) const;
-  ResourceVector unmet(const Role& role) const;
-  // The outermost role with a guarantee on the path from the root to `role`, or kNone.
-  uint32_t topGuaranteed(uint32_t role) const;
-  ResourceVector computeRequired() const;
-  void refreshRequired();
-  ResourceVector surplusFrom(const ResourceVector& required) const;
-  bool guaranteeUnmet(const Role& role) const;
-  ResourceVector surplusHeadroom();
-  // Caps from the limits of the role and its ancestors.
-  Caps limitCaps(uint32_t role) const;
-  // What the seat would be offered of the agent's free resources in stage 1 (for `quota_role`)
-  // or stage 2 (quota_role == kNone), before filters; sets `clipped` when quota or headroom held
-  // something back.
-  Resources candidateFor(const Agent& agent, uint32_t seat, uint32_t quota_role, bool& clipped);
-  bool meetsMinimum(const Seat& seat, const Resources& offered) const;
-  bool gpuBlocked(const Agent& agent, const Seat& seat) const;
-  // The seat's offer constraints exclude the agent.
-  bool constrainedOut(const Agent& agent, const Seat& seat) const;
-
-  // Walks the role subtree under `node` in DRF order and returns the first seat for which
-  // pred(seat) is true, or kNone.
-  template <class Pred>
-  uint32_t pickSeat(uint32_t node, Pred& pred);
-  // The same, skipping each role subtree for which enter(role, false) is false and each role's
-  // own seats when enter(role, true) is false.
-  template <class Pred, class Enter>
-  uint32_t pickSeat(uint32_t node, Pred& pred, Enter& enter);
-  void examine(uint32_t agent, std::vector<Offer>& offers);
-  // For a settled agent that only `candidates` (newly eligible seats) might take.
-  void examineFor(uint32_t agent, const std::vector<uint32_t>& candidates,
-                  std::vector<Offer>& offers);
-  bool precedes(uint32_t x, uint32_t y);
+  void trackTotal(const Agent& agent, bool add);
+  // Finds the framework, agent and seat, and checks that the seat holds `resources` there.
+  Status checkHolds(const std::string& framework_id, const std::string& role,
+                    const std::string& agent_id, const Resources& resources,
+                    uint32_t& framework_out, uint32_t& agent_out, uint32_t& seat_out) const;
   void offer(uint32_t agent, uint32_t seat, Resources resources, std::vector<Offer>& offers);
-  Explanation explainSeat(uint32_t seat) const;
+  // The sorters refresh cached shares lazily, which explanations (const) may trigger.
+  RoleTree& sorted() const { return const_cast<RoleTree&>(tree_); }
 
   Options options_;
-  std::vector<Agent> agents_;
-  std::vector<uint32_t> free_agents_;
-  std::unordered_map<std::string, uint32_t> agent_ids_;
-  std::vector<Framework> frameworks_;
-  std::vector<uint32_t> free_frameworks_;
-  std::unordered_map<std::string, uint32_t> framework_ids_;
-  std::vector<Seat> seats_;
-  std::vector<uint32_t> free_seats_;
-  std::vector<Role> roles_;
-  std::vector<uint32_t> free_roles_;
-  std::unordered_map<std::string, uint32_t> role_ids_;
-  std::unordered_map<std::string, double> weights_;
-  std::vector<uint32_t> quota_roles_;  // roles with a quota
-  size_t limited_roles_ = 0;           // of which with a limit
-  // What the outermost roles with a guarantee still miss of it, summed (kept up to date by
-  // allocation changes; recomputed when stale after quota or reservation changes).
-  ResourceVector required_;
-  bool required_stale_ = false;
-  // This round's roles below their guarantee, least satisfied first (stage 1).
-  std::vector<uint32_t> stage1_;
-
-  ResourceVector cluster_total_;
-  ResourceVector cluster_unreserved_;
-  ResourceVector allocated_unreserved_;
-  bool totals_changed_ = false;
-  std::vector<uint32_t> dirty_agents_;
-  std::vector<uint8_t> in_dirty_;
-  std::vector<uint32_t> newly_eligible_;  // seats
-  // Agents where quota limits or headroom held resources back; re-examined after a change that
-  // may relax them.
-  std::vector<uint32_t> quota_blocked_;
-  DenseBitset in_quota_blocked_;
-  bool quota_relaxed_ = false;
-  std::set<std::pair<TimePoint, uint32_t>> expiries_;
+  HandleTable<Agent> agents_;
+  RoleTree tree_;
+  QuotaBook quota_{tree_};
+  FilterBook filters_;
+  ExamineQueue queue_;
+  FrameworkBook frameworks_{tree_, filters_, queue_};
+  OfferRules rules_{options_, tree_, frameworks_.table(), quota_};
   uint64_t round_ = 0;
   RoundStats last_round_;
 };
