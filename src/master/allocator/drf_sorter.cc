@@ -1,19 +1,17 @@
 #include "master/allocator/drf_sorter.h"
 
+#include <fmt/format.h>
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 
-#include <fmt/format.h>
+#include "common/invariant.h"
 
 namespace plateau::master::allocator {
 
 namespace {
 
 [[noreturn]] void die(const char* what, uint32_t handle) {
-  std::fprintf(stderr, "DrfSorter: %s (handle %u)\n", what, handle);
-  std::abort();
+  invariantBroken(fmt::format("DrfSorter: {} (handle {})", what, handle));
 }
 
 bool validWeight(double weight) { return std::isfinite(weight) && weight > 0; }

@@ -1,10 +1,12 @@
 #include "master/allocator/role_tree.h"
 
 #include <algorithm>
-#include <cstdio>
-#include <cstdlib>
+#include <source_location>
 #include <utility>
 
+#include <fmt/format.h>
+
+#include "common/invariant.h"
 #include "common/roles.h"
 #include "master/allocator/reservation_rules.h"
 
@@ -15,10 +17,9 @@ namespace {
 constexpr const char* kSelfLeaf = ".";
 
 template <class T>
-T checked(Result<T> result) {
+T checked(Result<T> result, const std::source_location& where = std::source_location::current()) {
   if (!result) {
-    std::fprintf(stderr, "Allocator: %s\n", result.error().message().c_str());
-    std::abort();
+    invariantBroken(fmt::format("Allocator: {}", result.error().message()), where);
   }
   return *std::move(result);
 }
