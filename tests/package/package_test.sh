@@ -27,6 +27,8 @@ cleanup() {
   local code=$?
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  # Anything still running from the scratch root (an executor, a task) goes too.
+  pkill -KILL -f "$work/" 2>/dev/null || true
   if [ "$code" != 0 ] && [ "$code" != 77 ]; then
     for f in "$work"/*.log "$work"/log/*.log; do
       [ -f "$f" ] && { echo "---- $f"; tail -n 40 "$f"; }
@@ -41,9 +43,11 @@ fail() {
   exit 1
 }
 
-# Runs a command where the source and build trees are empty folders.
+# Runs a command where the source and build trees are empty folders. It replaces the calling
+# shell (exec), so run it in a subshell: `(hidden CMD) ` to wait for it, `hidden CMD &` for a
+# daemon whose pid $! then is the daemon's own.
 hidden() {
-  unshare --mount --propagation private -- bash -c '
+  exec unshare --mount --propagation private -- bash -c '
     set -e
     for dir in "$PLATEAU_HIDE_SRC" "$PLATEAU_HIDE_BUILD"; do
       # A build tree inside the source tree is already gone with it.
@@ -103,8 +107,8 @@ echo "== unpacked under a 0700 folder, the trees it was built from hidden"
 mkdir -m 0700 "$work/private"
 root=$work/private/root
 dpkg-deb -x "$deb" "$root"
-hidden test ! -e "$SRC/CMakeLists.txt" || fail "the source tree is still visible"
-hidden test ! -e "$BUILD/bin" || fail "the build tree is still visible"
+(hidden test ! -e "$SRC/CMakeLists.txt") || fail "the source tree is still visible"
+(hidden test ! -e "$BUILD/bin") || fail "the build tree is still visible"
 
 # The configuration as an operator would write it: one file per flag, and the environment
 # (MESOS_*) that systemd reads from /etc/default.
@@ -146,8 +150,8 @@ echo "== the web UI from share/plateau/webui"
 curl -fsS "http://$master/" | grep -qi "<html" || fail "no web UI at /"
 
 echo "== a task as nobody, its executor under the 0700 folder"
-hidden "$root/usr/bin/plateau" execute --master="$master" --name=installed --user=nobody \
-  --command="id -un; test -e '$SRC/CMakeLists.txt' || echo trees-hidden" >"$work/execute.log" 2>&1 ||
+(hidden "$root/usr/bin/plateau" execute --master="$master" --name=installed --user=nobody \
+  --command="id -un; test -e '$SRC/CMakeLists.txt' || echo trees-hidden") >"$work/execute.log" 2>&1 ||
   fail "the task did not finish: $(cat "$work/execute.log")"
 out=$(find "$work/agent/slaves" -path '*/executors/installed/runs/*/stdout' | head -n 1)
 [ -n "$out" ] || fail "no sandbox stdout for the task"
@@ -157,10 +161,10 @@ show=$(hidden "$root/usr/bin/plateau" task show installed --master="$master")
 [[ "$show" =~ TASK_FINISHED\ at\ [0-9]{4}-[0-9]{2}-[0-9]{2}\  ]] || fail "task show: $show"
 
 echo "== the Python bindings from dist-packages"
-hidden env PYTHONPATH="$root/usr/lib/python3/dist-packages" /usr/bin/python3 -c '
+(hidden env PYTHONPATH="$root/usr/lib/python3/dist-packages" /usr/bin/python3 -c '
 import mesos.interface, mesos.native
 from mesos.interface import mesos_pb2
 assert mesos.native.__file__.startswith("'"$root"'"), mesos.native.__file__
-print("mesos", mesos_pb2.TaskInfo.DESCRIPTOR.full_name)' || fail "the Python package does not import"
+print("mesos", mesos_pb2.TaskInfo.DESCRIPTOR.full_name)') || fail "the Python package does not import"
 
 echo "PASSED: installed package ran a master, an agent and a task without the build tree"
