@@ -276,7 +276,8 @@ void Master::agentDisconnected(const std::string& agent_id,
   agent.connected = false;
   agent.stream.reset();
   checked(allocator_.deactivateAgent(agent_id));
-  std::vector<std::string> offers(agent.offers.begin(), agent.offers.end());
+  const auto& outstanding = offers_.onAgent(agent.id);
+  std::vector<std::string> offers(outstanding.begin(), outstanding.end());
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, true);
   }
@@ -401,7 +402,8 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
   }
   Agent& agent = it->second;
   log_->warn("agent_removed agent_id={} reason={}", agent_id, why);
-  std::vector<std::string> offers(agent.offers.begin(), agent.offers.end());
+  const auto& outstanding = offers_.onAgent(agent.id);
+  std::vector<std::string> offers(outstanding.begin(), outstanding.end());
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, true);
   }

@@ -236,16 +236,13 @@ Status Master::updateFramework(Framework& framework,
   }
   // Offers made for a role it left, or now suppresses, are taken back.
   std::vector<std::string> rescind;
-  for (const auto& offer_id : framework.offers) {
-    auto it = offers_.find(offer_id);
-    if (it == offers_.end()) {
-      continue;
-    }
-    const std::string& role = it->second.role;
+  for (const auto& offer_id : offers_.ofFramework(framework.id)) {
+    const OfferBook::Offer* offer = offers_.find(offer_id);
+    const std::string& role = offer->role;
     bool excluded = false;
     if (auto groups = framework.constraint_groups.find(role);
         groups != framework.constraint_groups.end()) {
-      auto agent = agents_.find(it->second.offer.agent_id().value());
+      auto agent = agents_.find(offer->offer.agent_id().value());
       excluded = agent != agents_.end() &&
                  !allocator::admits(groups->second, agentLabels(agent->second.info));
     }

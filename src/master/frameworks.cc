@@ -27,7 +27,8 @@ void Master::frameworkDisconnected(const std::string& framework_id) {
   fw.unregistered_time = now();
   onFrameworkUpdated(fw);
   checked(allocator_.deactivateFramework(framework_id));
-  std::vector<std::string> offers(fw.offers.begin(), fw.offers.end());
+  const auto& outstanding = offers_.ofFramework(fw.id);
+  std::vector<std::string> offers(outstanding.begin(), outstanding.end());
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, false);
   }
@@ -57,7 +58,8 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   if (fw.failover_timer != 0) {
     loop_.cancel(fw.failover_timer);
   }
-  std::vector<std::string> offers(fw.offers.begin(), fw.offers.end());
+  const auto& outstanding = offers_.ofFramework(fw.id);
+  std::vector<std::string> offers(outstanding.begin(), outstanding.end());
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, false);
   }

@@ -212,7 +212,7 @@ http::Response Master::stateSummaryJson() const {
     w.key("used_resources");
     writeResourcesModel(w, agent.used);
     w.key("offered_resources");
-    writeResourcesModel(w, agent.offered);
+    writeResourcesModel(w, offers_.offeredOn(agent.id));
     w.key("unreserved_resources");
     writeResourcesModel(w, agent.total);
     w.key("reserved_resources");
@@ -263,7 +263,7 @@ http::Response Master::stateSummaryJson() const {
     w.key("used_resources");
     writeResourcesModel(w, fw.used);
     w.key("offered_resources");
-    writeResourcesModel(w, fw.offered);
+    writeResourcesModel(w, offers_.offeredTo(fw.id));
     w.key("capabilities");
     w.beginArray();
     for (const auto& cap : fw.info.capabilities()) {
@@ -293,7 +293,7 @@ http::Response Master::frameworksJson(const http::Request& request) const {
   w.beginArray();
   for (const auto& [id, fw] : frameworks_) {
     if (!only || *only == id) {
-      writeFramework(w, fw, false);
+      writeFramework(w, fw, offers_.offeredTo(fw.id), false);
     }
   }
   w.endArray();
@@ -301,7 +301,7 @@ http::Response Master::frameworksJson(const http::Request& request) const {
   w.beginArray();
   for (const auto& fw : completed_frameworks_) {
     if (!only || *only == fw.id) {
-      writeFramework(w, fw, true);
+      writeFramework(w, fw, offers_.offeredTo(fw.id), true);
     }
   }
   w.endArray();
@@ -321,7 +321,7 @@ http::Response Master::agentsJson(const http::Request& request) const {
   w.beginArray();
   for (const auto& [id, agent] : agents_) {
     if (!only || *only == id) {
-      writeAgent(w, agent);
+      writeAgent(w, agent, offers_.offeredOn(agent.id));
     }
   }
   w.endArray();

@@ -225,11 +225,8 @@ void Master::sendInverseOffers() {
     for (const auto& [framework_id, task_id] : a.tasks) {
       users.insert(framework_id);
     }
-    for (const auto& offer_id : a.offers) {
-      auto offer = offers_.find(offer_id);
-      if (offer != offers_.end()) {
-        users.insert(offer->second.offer.framework_id().value());
-      }
+    for (const auto& offer_id : offers_.onAgent(agent_id)) {
+      users.insert(offers_.find(offer_id)->offer.framework_id().value());
     }
     for (const auto& framework_id : users) {
       auto fw = frameworks_.find(framework_id);
@@ -461,8 +458,8 @@ void Master::maintenanceCall(const operator_api::Call& call, http::ContentType a
               for (const auto& agent_id : moved) {
                 auto agent = agents_.find(agent_id);
                 if (agent == agents_.end()) continue;
-                std::vector<std::string> held(agent->second.offers.begin(),
-                                              agent->second.offers.end());
+                const auto& outstanding = offers_.onAgent(agent_id);
+                std::vector<std::string> held(outstanding.begin(), outstanding.end());
                 for (const auto& offer_id : held) {
                   removeOffer(offer_id, std::nullopt, true);
                 }

@@ -22,6 +22,8 @@ Master::Master(EventLoop& loop, Flags flags,
       uuids_(seed),
       allocator_(allocator::Options{}),
       registry_(std::move(registry)),
+      offers_(loop, flags_.offer_timeout,
+              [this](const std::string& offer_id) { removeOffer(offer_id, std::nullopt, true); }),
       maintenance_(std::make_unique<MaintenanceBooks>()),
       logging_level_(loop, log_) {
   metrics_.registry.onCollect([this] { updateMetricGauges(); });

@@ -29,6 +29,7 @@
 #include "master/allocator/allocator.h"
 #include "master/flags.h"
 #include "master/metrics.h"
+#include "master/offer_book.h"
 #include "master/registry/registry.h"
 #include "runtime/event_loop.h"
 #include "runtime/logging_level.h"
@@ -98,11 +99,9 @@ struct Framework {
   double unregistered_time = 0;
   std::unordered_map<std::string, Task> tasks;
   std::deque<v1::Task> completed_tasks;
-  std::unordered_set<std::string> offers;
   // agent id -> executor id -> executor
   std::unordered_map<std::string, std::unordered_map<std::string, Executor>> executors;
-  Resources used;
-  Resources offered;
+  Resources used;  // its offers are the OfferBook's
   EventLoop::TimerId heartbeat_timer = 0;
   EventLoop::TimerId failover_timer = 0;
 };
@@ -115,22 +114,13 @@ struct Agent {
   std::shared_ptr<http::Stream> stream;
   bool connected = false;
   Resources total;
-  Resources used;
-  Resources offered;
-  std::unordered_set<std::string> offers;
+  Resources used;                                       // its offers are the OfferBook's
   std::set<std::pair<std::string, std::string>> tasks;  // (framework id, task id)
   std::set<std::string> frameworks_with_executors;
   double registered_time = 0;
   double reregistered_time = 0;
   std::chrono::steady_clock::time_point last_heard;
   EventLoop::TimerId ping_timer = 0;
-};
-
-struct OfferRecord {
-  v1::Offer offer;
-  std::string role;  // the role the resources are allocated to
-  Resources resources;
-  EventLoop::TimerId timeout_timer = 0;
 };
 
 // A client of the operator API's SUBSCRIBE stream.
@@ -405,7 +395,7 @@ class Master {
   std::unordered_map<std::string, Framework> frameworks_;
   std::deque<Framework> completed_frameworks_;
   std::unordered_map<std::string, Agent> agents_;
-  std::unordered_map<std::string, OfferRecord> offers_;
+  OfferBook offers_;  // outstanding offers, by id, framework and agent
   Metrics metrics_;
   std::unique_ptr<MaintenanceBooks> maintenance_;
 

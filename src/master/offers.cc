@@ -37,7 +37,7 @@ void Master::allocate() {
     }
     Framework& framework = fw->second;
     Agent& a = agent->second;
-    OfferRecord record;
+    OfferBook::Offer record;
     v1::Offer& offer = record.offer;
     std::string offer_id = nextOfferId();
     offer.mutable_id()->set_value(offer_id);
@@ -71,21 +71,8 @@ void Master::allocate() {
       *offer.mutable_unavailability() = *unavailability;
     }
     record.resources = std::move(allocation.resources);
-    if (flags_.offer_timeout > std::chrono::nanoseconds(0)) {
-      record.timeout_timer = loop_.after(flags_.offer_timeout, [this, offer_id] {
-        auto o = offers_.find(offer_id);
-        if (o != offers_.end()) {
-          o->second.timeout_timer = 0;
-          removeOffer(offer_id, std::nullopt, true);
-        }
-      });
-    }
-    framework.offers.insert(offer_id);
-    framework.offered += record.resources;
-    a.offers.insert(offer_id);
-    a.offered += record.resources;
     batches[framework.id].push_back(offer);
-    offers_.emplace(offer_id, std::move(record));
+    offers_.add(std::move(record));
   }
   for (auto& [framework_id, offers] : batches) {
     scheduler::Event event;
@@ -103,37 +90,23 @@ void Master::allocate() {
 
 void Master::removeOffer(const std::string& offer_id,
                          std::optional<std::chrono::nanoseconds> refuse, bool rescind) {
-  auto it = offers_.find(offer_id);
-  if (it == offers_.end()) {
+  std::optional<OfferBook::Offer> record = offers_.take(offer_id);
+  if (!record) {
     return;
   }
-  OfferRecord record = std::move(it->second);
-  offers_.erase(it);
-  if (record.timeout_timer != 0) {
-    loop_.cancel(record.timeout_timer);
-  }
-  const std::string& framework_id = record.offer.framework_id().value();
-  const std::string& agent_id = record.offer.agent_id().value();
+  const std::string& framework_id = record->offer.framework_id().value();
+  const std::string& agent_id = record->offer.agent_id().value();
   auto fw = frameworks_.find(framework_id);
-  if (fw != frameworks_.end()) {
-    fw->second.offers.erase(offer_id);
-    fw->second.offered -= record.resources;
-    if (rescind) {
-      metrics_.offers_rescinded++;
-      scheduler::Event event;
-      event.set_type(scheduler::Event::RESCIND);
-      event.mutable_rescind()->mutable_offer_id()->set_value(offer_id);
-      send(fw->second, event);
-    }
-  }
-  auto agent = agents_.find(agent_id);
-  if (agent != agents_.end()) {
-    agent->second.offers.erase(offer_id);
-    agent->second.offered -= record.resources;
+  if (fw != frameworks_.end() && rescind) {
+    metrics_.offers_rescinded++;
+    scheduler::Event event;
+    event.set_type(scheduler::Event::RESCIND);
+    event.mutable_rescind()->mutable_offer_id()->set_value(offer_id);
+    send(fw->second, event);
   }
   // Declined or rescinded resources are offered again at the next round, not at once.
-  checked(allocator_.recoverResources(framework_id, record.role, agent_id, record.resources, refuse,
-                                      clock_.now()));
+  checked(allocator_.recoverResources(framework_id, record->role, agent_id, record->resources,
+                                      refuse, clock_.now()));
 }
 
 }  // namespace plateau::master

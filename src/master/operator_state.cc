@@ -35,7 +35,7 @@ void Master::describeAgent(const Agent& agent,
   }
   resourcesToProto(agent.total, out->mutable_total_resources(), "");
   resourcesToProto(agent.used, out->mutable_allocated_resources(), "");
-  resourcesToProto(agent.offered, out->mutable_offered_resources(), "");
+  resourcesToProto(offers_.offeredOn(agent.id), out->mutable_offered_resources(), "");
 }
 
 void Master::describeFramework(const Framework& fw,
@@ -57,11 +57,8 @@ void Master::describeFramework(const Framework& fw,
   if (fw.unregistered_time > 0) {
     setTime(out->mutable_unregistered_time(), fw.unregistered_time);
   }
-  for (const auto& offer_id : fw.offers) {
-    auto offer = offers_.find(offer_id);
-    if (offer != offers_.end()) {
-      *out->add_offers() = offer->second.offer;
-    }
+  for (const auto& offer_id : offers_.ofFramework(fw.id)) {
+    *out->add_offers() = offers_.find(offer_id)->offer;
   }
   for (const auto& role : fw.roles) {
     resourcesToProto(heldInRole(fw, role, /*offered=*/false), out->mutable_allocated_resources(),
@@ -74,10 +71,10 @@ void Master::describeFramework(const Framework& fw,
 Resources Master::heldInRole(const Framework& fw, const std::string& role, bool offered) const {
   Resources held;
   if (offered) {
-    for (const auto& offer_id : fw.offers) {
-      auto offer = offers_.find(offer_id);
-      if (offer != offers_.end() && offer->second.role == role) {
-        held += offer->second.resources;
+    for (const auto& offer_id : offers_.ofFramework(fw.id)) {
+      const OfferBook::Offer* offer = offers_.find(offer_id);
+      if (offer->role == role) {
+        held += offer->resources;
       }
     }
     return held;

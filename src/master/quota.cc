@@ -199,7 +199,7 @@ void Master::updateQuota(const operator_api::Call::UpdateQuota& update,
 
 void Master::rescindOffersOfRole(const std::string& role) {
   std::vector<std::string> rescind;
-  for (const auto& [id, offer] : offers_) {
+  for (const auto& [id, offer] : offers_.all()) {
     const std::string& offer_role = offer.offer.allocation_info().role();
     if (offer_role == role || isSubrole(offer_role, role)) {
       rescind.push_back(id);

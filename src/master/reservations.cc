@@ -391,9 +391,10 @@ void Master::operatorReservation(const operator_api::Call& call, http::Responder
   }
   // Only unallocated resources can change: take back the offers on this agent first, as Mesos
   // does, when what is free now does not hold them.
-  auto unallocated = [&] { return agent.total - agent.used - agent.offered; };
+  auto unallocated = [&] { return agent.total - agent.used - offers_.offeredOn(agent.id); };
   if (!unallocated().contains(from)) {
-    std::vector<std::string> offers(agent.offers.begin(), agent.offers.end());
+    const auto& outstanding = offers_.onAgent(agent.id);
+    std::vector<std::string> offers(outstanding.begin(), outstanding.end());
     for (const auto& offer_id : offers) {
       removeOffer(offer_id, std::nullopt, true);
     }

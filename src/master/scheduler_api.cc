@@ -223,7 +223,8 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
       auto old = std::move(fw.stream);
       old->close();
     }
-    std::vector<std::string> offers(fw.offers.begin(), fw.offers.end());
+    const auto& outstanding = offers_.ofFramework(fw.id);
+    std::vector<std::string> offers(outstanding.begin(), outstanding.end());
     for (const auto& offer_id : offers) {
       removeOffer(offer_id, std::nullopt, false);
     }
@@ -297,16 +298,16 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
     error = "No offers specified";
   }
   for (const auto& offer_id : accept.offer_ids()) {
-    auto it = offers_.find(offer_id.value());
+    const OfferBook::Offer* found = offers_.find(offer_id.value());
     if (!seen.insert(offer_id.value()).second) {
       error = fmt::format("Duplicate offer {} in the same accept call", offer_id.value());
       continue;
     }
-    if (it == offers_.end()) {
+    if (found == nullptr) {
       if (error.empty()) error = fmt::format("Offer {} is no longer valid", offer_id.value());
       continue;
     }
-    const OfferRecord& offer = it->second;
+    const OfferBook::Offer& offer = *found;
     if (offer.offer.framework_id().value() != framework.id) {
       if (error.empty()) error = fmt::format("Offer {} has invalid framework", offer_id.value());
       continue;
@@ -355,16 +356,7 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
   // The offers are used up: their resources stay allocated to the framework while tasks use
   // them; what the operations leave over goes back to the allocator below.
   for (const auto& offer_id : consumed) {
-    auto it = offers_.find(offer_id);
-    available += it->second.resources;
-    if (it->second.timeout_timer != 0) {
-      loop_.cancel(it->second.timeout_timer);
-    }
-    framework.offers.erase(offer_id);
-    framework.offered -= it->second.resources;
-    agent_it->second.offers.erase(offer_id);
-    agent_it->second.offered -= it->second.resources;
-    offers_.erase(it);
+    available += offers_.take(offer_id)->resources;  // each validated above as outstanding
   }
   Agent& agent = agent_it->second;
   for (const auto& op : accept.operations()) {
@@ -425,8 +417,8 @@ void Master::refuseOperation(Framework& framework, const v1::Offer::Operation& o
 Status Master::decline(Framework& framework, const scheduler::Call::Decline& decline) {
   auto refuse = refuseDuration(decline.filters());
   for (const auto& offer_id : decline.offer_ids()) {
-    auto it = offers_.find(offer_id.value());
-    if (it == offers_.end() || it->second.offer.framework_id().value() != framework.id) {
+    const OfferBook::Offer* offer = offers_.find(offer_id.value());
+    if (offer == nullptr || offer->offer.framework_id().value() != framework.id) {
       log_->debug("decline_ignored framework_id={} offer_id={}", framework.id, offer_id.value());
       continue;
     }

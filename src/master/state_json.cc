@@ -113,7 +113,8 @@ void writeTask(json::Writer& w, const v1::Task& task, const std::string& role) {
   w.endObject();
 }
 
-void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
+void writeFramework(json::Writer& w, const Framework& fw, const Resources& offered,
+                    bool completed) {
   w.beginObject();
   w.key("id");
   w.value(fw.id);
@@ -165,13 +166,13 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
     writeJson(w, fw.offer_constraints);
   }
   w.key("resources");
-  writeResourcesModel(w, fw.used + fw.offered);
+  writeResourcesModel(w, fw.used + offered);
   w.key("allocated_resources");
-  writeResourcesModel(w, fw.used + fw.offered);
+  writeResourcesModel(w, fw.used + offered);
   w.key("used_resources");
   writeResourcesModel(w, fw.used);
   w.key("offered_resources");
-  writeResourcesModel(w, fw.offered);
+  writeResourcesModel(w, offered);
   w.key("tasks");
   w.beginArray();
   if (!completed) {
@@ -223,7 +224,7 @@ void writeFramework(json::Writer& w, const Framework& fw, bool completed) {
   w.endObject();
 }
 
-void writeAgent(json::Writer& w, const Agent& agent) {
+void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered) {
   w.beginObject();
   w.key("id");
   w.value(agent.id);
@@ -251,7 +252,7 @@ void writeAgent(json::Writer& w, const Agent& agent) {
   w.key("used_resources");
   writeResourcesModel(w, agent.used);
   w.key("offered_resources");
-  writeResourcesModel(w, agent.offered);
+  writeResourcesModel(w, offered);
   w.key("unreserved_resources");
   writeResourcesModel(w, agent.total.unreserved());
   w.key("reserved_resources");
@@ -263,7 +264,7 @@ void writeAgent(json::Writer& w, const Agent& agent) {
   w.key("used_resources_full");
   writeResourcesFull(w, agent.used, "");
   w.key("offered_resources_full");
-  writeResourcesFull(w, agent.offered, "");
+  writeResourcesFull(w, offered, "");
   w.key("reserved_resources_full");
   writeReservedByRole(w, agent.total.reserved(), true);
   w.key("attributes");
@@ -358,20 +359,20 @@ http::Response Master::stateJson() const {
   w.key("slaves");
   w.beginArray();
   for (const auto& [id, agent] : agents_) {
-    writeAgent(w, agent);
+    writeAgent(w, agent, offers_.offeredOn(agent.id));
   }
   w.endArray();
 
   w.key("frameworks");
   w.beginArray();
   for (const auto& [id, fw] : frameworks_) {
-    writeFramework(w, fw, false);
+    writeFramework(w, fw, offers_.offeredTo(fw.id), false);
   }
   w.endArray();
   w.key("completed_frameworks");
   w.beginArray();
   for (const auto& fw : completed_frameworks_) {
-    writeFramework(w, fw, true);
+    writeFramework(w, fw, offers_.offeredTo(fw.id), true);
   }
   w.endArray();
   w.key("orphan_tasks");
@@ -390,7 +391,7 @@ void Master::updateMetricGauges() {
   for (const auto& [id, agent] : agents_) {
     total += agent.total;
     used += agent.used;
-    offered += agent.offered;
+    offered += offers_.offeredOn(id);
     active_agents += agent.connected ? 1 : 0;
   }
   size_t fw_connected = 0, fw_active = 0;

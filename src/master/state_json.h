@@ -13,8 +13,9 @@ namespace plateau::master {
 // A task as /master/state lists it; `role` is its framework's.
 void writeTask(json::Writer& w, const v1::Task& task, const std::string& role);
 // A framework with its tasks and executors; `completed` lists every task as completed.
-void writeFramework(json::Writer& w, const Framework& framework, bool completed);
+void writeFramework(json::Writer& w, const Framework& framework, const Resources& offered,
+                    bool completed);
 // An agent with its resources and attributes.
-void writeAgent(json::Writer& w, const Agent& agent);
+void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered);
 
 }  // namespace plateau::master
