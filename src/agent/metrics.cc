@@ -10,23 +10,9 @@ namespace {
 
 using metrics::Registry;
 
-constexpr double kMegabytes = 1024.0 * 1024.0;  // Mesos's MB are MiB
+const metrics::Namer kNames("slave/", "plateau_agent_");
 
-metrics::Info info(std::string key, std::string name, std::string help, double scale = 1) {
-  return {.snapshot_key = std::move(key),
-          .name = "plateau_agent_" + std::move(name),
-          .help = std::move(help),
-          .scale = scale};
-}
-
-metrics::Gauge& gauge(Registry& r, std::string key, std::string name, std::string help,
-                      double scale = 1) {
-  return r.gauge(info("slave/" + std::move(key), std::move(name), std::move(help), scale));
-}
-
-metrics::Counter& counter(Registry& r, std::string key, std::string name, std::string help) {
-  return r.counter(info("slave/" + std::move(key), std::move(name), std::move(help)));
-}
+using metrics::kMegabytes;
 
 std::array<Metrics::ResourceGauges, 4> resourceGauges(Registry& r) {
   auto one = [&r](const std::string& name) {
@@ -38,13 +24,13 @@ std::array<Metrics::ResourceGauges, 4> resourceGauges(Registry& r) {
                        : name == "gpus" ? "GPUs"
                                         : "CPUs";
     return Metrics::ResourceGauges{
-        gauge(r, name + "_total", name + "_capacity" + suffix,
-              "Total " + what + " this agent offers.", scale),
-        gauge(r, name + "_used", name + "_used" + suffix,
-              "Used " + what + " (by tasks and executors) on this agent.", scale),
-        gauge(r, name + "_percent", name + "_used_ratio",
-              "Fraction of this agent's " + what.substr(0, what.find(' ')) +
-                  " in use, 0 to 1 (Mesos's <resource>_percent)."),
+        kNames.gauge(r, name + "_total", name + "_capacity" + suffix,
+                     "Total " + what + " this agent offers.", scale),
+        kNames.gauge(r, name + "_used", name + "_used" + suffix,
+                     "Used " + what + " (by tasks and executors) on this agent.", scale),
+        kNames.gauge(r, name + "_percent", name + "_used_ratio",
+                     "Fraction of this agent's " + what.substr(0, what.find(' ')) +
+                         " in use, 0 to 1 (Mesos's <resource>_percent)."),
     };
   };
   return {one("cpus"), one("mem"), one("disk"), one("gpus")};
@@ -53,51 +39,55 @@ std::array<Metrics::ResourceGauges, 4> resourceGauges(Registry& r) {
 }  // namespace
 
 Metrics::Metrics()
-    : registered(gauge(registry, "registered", "registered",
-                       "1 while this agent is registered with a master.")),
-      uptime_secs(
-          gauge(registry, "uptime_secs", "uptime_seconds", "Seconds since this agent started.")),
-      frameworks_active(gauge(registry, "frameworks_active", "frameworks_active",
-                              "Frameworks with executors or tasks on this agent.")),
-      executors_registering(gauge(registry, "executors_registering", "executors_registering",
-                                  "Executors registering (always 0: not tracked).")),
+    : registered(kNames.gauge(registry, "registered", "registered",
+                              "1 while this agent is registered with a master.")),
+      uptime_secs(kNames.gauge(registry, "uptime_secs", "uptime_seconds",
+                               "Seconds since this agent started.")),
+      frameworks_active(kNames.gauge(registry, "frameworks_active", "frameworks_active",
+                                     "Frameworks with executors or tasks on this agent.")),
+      executors_registering(kNames.gauge(registry, "executors_registering", "executors_registering",
+                                         "Executors registering (always 0: not tracked).")),
       executors_running(
-          gauge(registry, "executors_running", "executors_running", "Executors running.")),
-      executors_terminating(gauge(registry, "executors_terminating", "executors_terminating",
-                                  "Executors terminating (always 0: not tracked).")),
-      executors_terminated(counter(registry, "executors_terminated", "executors_terminated_total",
-                                   "Executors that terminated.")),
-      tasks_staging(gauge(registry, "tasks_staging", "tasks_staging",
-                          "Tasks queued for an executor that has not registered yet.")),
+          kNames.gauge(registry, "executors_running", "executors_running", "Executors running.")),
+      executors_terminating(kNames.gauge(registry, "executors_terminating", "executors_terminating",
+                                         "Executors terminating (always 0: not tracked).")),
+      executors_terminated(kNames.counter(registry, "executors_terminated",
+                                          "executors_terminated_total",
+                                          "Executors that terminated.")),
+      tasks_staging(kNames.gauge(registry, "tasks_staging", "tasks_staging",
+                                 "Tasks queued for an executor that has not registered yet.")),
       tasks_starting(
-          gauge(registry, "tasks_starting", "tasks_starting", "Tasks in TASK_STARTING.")),
-      tasks_running(gauge(registry, "tasks_running", "tasks_running", "Tasks in TASK_RUNNING.")),
-      tasks_killing(gauge(registry, "tasks_killing", "tasks_killing", "Tasks in TASK_KILLING.")),
-      tasks_finished(counter(registry, "tasks_finished", "tasks_finished_total",
-                             "Tasks that ended in TASK_FINISHED.")),
-      tasks_failed(counter(registry, "tasks_failed", "tasks_failed_total",
-                           "Tasks that ended in TASK_FAILED.")),
-      tasks_killed(counter(registry, "tasks_killed", "tasks_killed_total",
-                           "Tasks that ended in TASK_KILLED.")),
-      tasks_lost(
-          counter(registry, "tasks_lost", "tasks_lost_total", "Tasks that ended in TASK_LOST.")),
-      valid_status_updates(counter(registry, "valid_status_updates", "valid_status_updates_total",
-                                   "Status updates from executors that were accepted.")),
-      invalid_status_updates(counter(registry, "invalid_status_updates",
-                                     "invalid_status_updates_total",
-                                     "Status updates from executors that were refused.")),
+          kNames.gauge(registry, "tasks_starting", "tasks_starting", "Tasks in TASK_STARTING.")),
+      tasks_running(
+          kNames.gauge(registry, "tasks_running", "tasks_running", "Tasks in TASK_RUNNING.")),
+      tasks_killing(
+          kNames.gauge(registry, "tasks_killing", "tasks_killing", "Tasks in TASK_KILLING.")),
+      tasks_finished(kNames.counter(registry, "tasks_finished", "tasks_finished_total",
+                                    "Tasks that ended in TASK_FINISHED.")),
+      tasks_failed(kNames.counter(registry, "tasks_failed", "tasks_failed_total",
+                                  "Tasks that ended in TASK_FAILED.")),
+      tasks_killed(kNames.counter(registry, "tasks_killed", "tasks_killed_total",
+                                  "Tasks that ended in TASK_KILLED.")),
+      tasks_lost(kNames.counter(registry, "tasks_lost", "tasks_lost_total",
+                                "Tasks that ended in TASK_LOST.")),
+      valid_status_updates(kNames.counter(registry, "valid_status_updates",
+                                          "valid_status_updates_total",
+                                          "Status updates from executors that were accepted.")),
+      invalid_status_updates(kNames.counter(registry, "invalid_status_updates",
+                                            "invalid_status_updates_total",
+                                            "Status updates from executors that were refused.")),
       resources(resourceGauges(registry)),
-      fetches_succeeded(registry.counter(info("containerizer/fetcher/task_fetches_succeeded",
-                                              "fetcher_task_fetches_succeeded_total",
-                                              "Tasks whose URIs were all fetched."))),
-      fetches_failed(registry.counter(info("containerizer/fetcher/task_fetches_failed",
-                                           "fetcher_task_fetches_failed_total",
-                                           "Tasks whose URIs could not be fetched."))),
-      fetcher_cache_total_bytes(registry.gauge(info("containerizer/fetcher/cache_size_total_bytes",
-                                                    "fetcher_cache_capacity_bytes",
-                                                    "Size of the fetcher cache in bytes."))),
-      fetcher_cache_used_bytes(
-          registry.gauge(info("containerizer/fetcher/cache_size_used_bytes",
-                              "fetcher_cache_used_bytes", "Bytes in use in the fetcher cache."))) {}
+      fetches_succeeded(registry.counter(kNames.info("containerizer/fetcher/task_fetches_succeeded",
+                                                     "fetcher_task_fetches_succeeded_total",
+                                                     "Tasks whose URIs were all fetched."))),
+      fetches_failed(registry.counter(kNames.info("containerizer/fetcher/task_fetches_failed",
+                                                  "fetcher_task_fetches_failed_total",
+                                                  "Tasks whose URIs could not be fetched."))),
+      fetcher_cache_total_bytes(registry.gauge(
+          kNames.info("containerizer/fetcher/cache_size_total_bytes",
+                      "fetcher_cache_capacity_bytes", "Size of the fetcher cache in bytes."))),
+      fetcher_cache_used_bytes(registry.gauge(
+          kNames.info("containerizer/fetcher/cache_size_used_bytes", "fetcher_cache_used_bytes",
+                      "Bytes in use in the fetcher cache."))) {}
 
 }  // namespace plateau::agent

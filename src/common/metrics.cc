@@ -282,4 +282,14 @@ std::vector<double> latencyBuckets() {
           0.05,   0.1,     0.25,   0.5,   1,      2.5,   5,    10};
 }
 
+Gauge& Namer::gauge(Registry& registry, const std::string& key, std::string name, std::string help,
+                    double scale) const {
+  return registry.gauge(info(snapshot_prefix_ + key, std::move(name), std::move(help), scale));
+}
+
+Counter& Namer::counter(Registry& registry, const std::string& key, std::string name,
+                        std::string help) const {
+  return registry.counter(info(snapshot_prefix_ + key, std::move(name), std::move(help)));
+}
+
 }  // namespace plateau::metrics

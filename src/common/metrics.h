@@ -147,6 +147,36 @@ class HistogramFamily {
   std::map<std::string, Histogram, std::less<>> children_;
 };
 
+class Registry;
+
+// Mesos's megabyte, which is a mebibyte: snapshot values in MB scale to bytes by this.
+inline constexpr double kMegabytes = 1024.0 * 1024.0;
+
+// How one daemon names its series: snapshot keys under `snapshot_prefix` ("master/"), Prometheus
+// names under `name_prefix` ("plateau_master_"), so each registration states only its own part.
+class Namer {
+ public:
+  Namer(std::string snapshot_prefix, std::string name_prefix)
+      : snapshot_prefix_(std::move(snapshot_prefix)), name_prefix_(std::move(name_prefix)) {}
+
+  // `key` is the whole snapshot key ("allocator/mesos/allocation_runs"; "" for Prometheus only).
+  Info info(std::string key, std::string name, std::string help, double scale = 1) const {
+    return {.snapshot_key = std::move(key),
+            .name = name_prefix_ + std::move(name),
+            .help = std::move(help),
+            .scale = scale};
+  }
+  // `key` is under the snapshot prefix ("tasks_finished" for "master/tasks_finished").
+  Gauge& gauge(Registry& registry, const std::string& key, std::string name, std::string help,
+               double scale = 1) const;
+  Counter& counter(Registry& registry, const std::string& key, std::string name,
+                   std::string help) const;
+
+ private:
+  std::string snapshot_prefix_;
+  std::string name_prefix_;
+};
+
 class Registry {
  public:
   Registry();
