@@ -30,14 +30,14 @@ std::string serializeHead(int status, const Headers& headers) {
 
 // One accepted socket. Reads requests one at a time; a streamed response takes the
 // connection over until it ends.
-class Connection : public std::enable_shared_from_this<Connection> {
+class Connection final : public Exchange, public std::enable_shared_from_this<Connection> {
  public:
   Connection(tcp::socket socket, std::shared_ptr<Handler> handler, ServerOptions options)
       : socket_(std::move(socket)), handler_(handler), options_(options) {}
 
   void start() { readHeader(); }
 
-  void respond(Response response) {
+  void respond(Response response) override {
     if (!socket_.is_open()) {
       return;
     }
@@ -56,6 +56,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     }
     maybeFinishResponse();
   }
+
+  std::shared_ptr<Stream> stream(int status, Headers headers) override;
 
   void startStream(int status, Headers headers) {
     headers["transfer-encoding"] = "chunked";
@@ -281,27 +283,32 @@ class ConnectionStream : public Stream {
 
 }  // namespace
 
-Responder::Responder(std::shared_ptr<Connection> conn) : conn_(std::move(conn)) {}
+std::shared_ptr<Stream> Connection::stream(int status, Headers headers) {
+  startStream(status, std::move(headers));
+  return std::make_shared<ConnectionStream>(shared_from_this());
+}
+
+Responder::Responder(std::shared_ptr<Exchange> exchange) : exchange_(std::move(exchange)) {}
 Responder::Responder(Responder&&) noexcept = default;
 Responder& Responder::operator=(Responder&&) noexcept = default;
 Responder::~Responder() {
-  if (conn_) {
-    conn_->respond(Response::text(500, "The request was dropped without an answer"));
+  if (exchange_) {
+    exchange_->respond(Response::text(500, "The request was dropped without an answer"));
   }
 }
 
 void Responder::respond(Response response) {
-  if (auto conn = std::move(conn_)) {
-    conn->respond(std::move(response));
+  if (auto exchange = std::move(exchange_)) {
+    exchange->respond(std::move(response));
     answered();
   }
 }
 
 std::shared_ptr<Stream> Responder::stream(int status, Headers headers) {
-  auto conn = std::move(conn_);
-  conn->startStream(status, std::move(headers));
+  auto exchange = std::move(exchange_);
+  auto stream = exchange->stream(status, std::move(headers));
   answered();
-  return std::make_shared<ConnectionStream>(std::move(conn));
+  return stream;
 }
 
 void Responder::answered() {

@@ -14,8 +14,6 @@
 
 namespace plateau::http {
 
-class Connection;
-
 // A chunked response that stays open: each write() is sent as one chunk, in order.
 class Stream {
  public:
@@ -29,10 +27,21 @@ class Stream {
   virtual void onClosed(std::function<void()> fn) = 0;
 };
 
+// Where a Responder's answer goes: one of the Server's connections, or a test's fake
+// (tests/fakes/fake_http.h), so that handlers can run without sockets.
+class Exchange {
+ public:
+  virtual ~Exchange() = default;
+  // The whole answer.
+  virtual void respond(Response response) = 0;
+  // The status line and headers; the returned stream carries the body's chunks.
+  virtual std::shared_ptr<Stream> stream(int status, Headers headers) = 0;
+};
+
 // Answers one request exactly once; destroying it unanswered sends a 500.
 class Responder {
  public:
-  explicit Responder(std::shared_ptr<Connection> conn);
+  explicit Responder(std::shared_ptr<Exchange> exchange);
   Responder(Responder&&) noexcept;
   Responder& operator=(Responder&&) noexcept;
   ~Responder();
@@ -48,7 +57,7 @@ class Responder {
  private:
   void answered();
 
-  std::shared_ptr<Connection> conn_;
+  std::shared_ptr<Exchange> exchange_;
   std::function<void()> on_answer_;
 };
 

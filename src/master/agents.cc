@@ -181,7 +181,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
                total.toString(), agent.total.toString());
   }
   if (agent.ping_timer == 0) {
-    agent.ping_timer = loop_.every(flags_.agent_ping_timeout, [this, id] { checkAgentPing(id); });
+    agent.ping_timer = timers_.every(flags_.agent_ping_timeout, [this, id] { checkAgentPing(id); });
   }
   checked(allocator_.activateAgent(id));
   if (auto kills = pending_kills_.extract(id)) {
@@ -451,7 +451,7 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
     send(fw, event);
   }
   if (agent.ping_timer != 0) {
-    loop_.cancel(agent.ping_timer);
+    timers_.cancel(agent.ping_timer);
   }
   if (agent.stream) {
     // Not a SHUTDOWN: an unreachable agent may come back, with its tasks, and re-register.

@@ -1,65 +1,54 @@
-// Leading and standing by: with --zk, masters contend through ZooKeeper; the elected one
-// recovers the registry from ZooKeeper and serves, the others redirect to it.
+// Leading and standing by, through the Leadership chosen at wiring time: the elected master
+// recovers its registry and serves, the others redirect to the leader they detect.
 
 #include <fmt/format.h>
 
-#include "common/json_codec.h"
 #include "master/master.h"
-#include "master/registry/zookeeper_registry.h"
 
 namespace plateau::master {
 
 void Master::contend() {
-  auto url = zk::Url::parse(flags_.zk);  // validated with the flags
-  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(flags_.zk_session_timeout);
-  contender_ = std::make_unique<zk::LeaderContender>(
-      loop_, *url, timeout, toJson(info_),
-      zk::LeaderContender::Callbacks{
-          .elected = [this] { onElected(); },
-          .lost =
-              [this](const std::string& why) {
-                // A master that may have been deposed must not act on anything any more; the
-                // process ends and its supervisor starts it again as a fresh contender.
-                log_->error("leadership_lost reason=\"{}\" leading={}", why, leading_);
-                leading_ = false;
-                exit_code_ = 1;
-                loop_.stop();
-              },
-          .leader = [this](std::optional<std::string> json) { onLeaderChanged(json); }});
-  contender_->start();
+  leadership_->start(
+      info_, Leadership::Callbacks{.elected =
+                                       [this](std::unique_ptr<registry::Registry> registry) {
+                                         onElected(std::move(registry));
+                                       },
+                                   .lost =
+                                       [this](const std::string& why) {
+                                         // A master that may have been deposed must not act on
+                                         // anything any more; the process ends and its supervisor
+                                         // starts it again as a fresh one.
+                                         log_->error("leadership_lost reason=\"{}\" leading={}",
+                                                     why, leading_);
+                                         abdicate();
+                                       },
+                                   .leader =
+                                       [this](std::optional<v1::MasterInfo> leader) {
+                                         onLeaderChanged(std::move(leader));
+                                       }});
 }
 
-void Master::onLeaderChanged(std::optional<std::string> leader_json) {
-  if (!leader_json) {
-    leader_.reset();
+void Master::abdicate() {
+  leading_ = false;
+  exit_code_ = 1;
+  stop_();
+}
+
+void Master::onLeaderChanged(std::optional<v1::MasterInfo> leader) {
+  leader_ = std::move(leader);
+  if (!leader_) {
     log_->warn("leader_unknown");
     return;
   }
-  v1::MasterInfo info;
-  if (Status s = fromJson(*leader_json, &info); !s.isOk()) {
-    log_->warn("leader_info_unreadable error=\"{}\"", s.message());
-    return;
-  }
-  leader_ = info;
-  log_->info("leader_detected id={} address={}:{}", info.id(), info.address().ip(),
-             info.address().port());
+  log_->info("leader_detected id={} address={}:{}", leader_->id(), leader_->address().ip(),
+             leader_->address().port());
 }
 
-void Master::onElected() {
+void Master::onElected(std::unique_ptr<registry::Registry> registry) {
   log_->info("elected_leader id={}", master_id_);
   leading_ = true;
   leader_ = info_;
-  auto url = zk::Url::parse(flags_.zk);
-  auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(flags_.zk_session_timeout);
-  registry_zk_ = std::make_unique<zk::ZooKeeper>(loop_, *url, timeout, [this](zk::SessionEvent e) {
-    if (e == zk::SessionEvent::kExpired) {
-      log_->error("registry_session_expired");
-      exit_code_ = 1;
-      loop_.stop();
-    }
-  });
-  registry_ =
-      std::make_unique<registry::ZooKeeperRegistry>(loop_, *registry_zk_, url->path, master_id_);
+  registry_ = std::move(registry);
   recover();
 }
 

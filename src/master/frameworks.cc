@@ -36,7 +36,7 @@ void Master::frameworkDisconnected(const std::string& framework_id) {
   auto delay = std::chrono::nanoseconds(static_cast<int64_t>(std::min(timeout, 3.15e9) * 1e9));
   log_->info("framework_disconnected framework_id={} failover_timeout_secs={}", framework_id,
              timeout);
-  fw.failover_timer = loop_.after(delay, [this, framework_id] {
+  fw.failover_timer = timers_.after(delay, [this, framework_id] {
     auto f = frameworks_.find(framework_id);
     if (f != frameworks_.end() && !f->second.connected) {
       f->second.failover_timer = 0;
@@ -53,10 +53,10 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   Framework& fw = it->second;
   log_->info("framework_removed framework_id={} reason={}", framework_id, why);
   if (fw.heartbeat_timer != 0) {
-    loop_.cancel(fw.heartbeat_timer);
+    timers_.cancel(fw.heartbeat_timer);
   }
   if (fw.failover_timer != 0) {
-    loop_.cancel(fw.failover_timer);
+    timers_.cancel(fw.failover_timer);
   }
   const auto& outstanding = offers_.ofFramework(fw.id);
   std::vector<std::string> offers(outstanding.begin(), outstanding.end());

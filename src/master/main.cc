@@ -7,10 +7,39 @@
 
 #include "common/logging.h"
 #include "common/uuid.h"
+#include "http/server.h"
 #include "master/flags.h"
 #include "master/master.h"
 #include "master/registry/in_memory_registry.h"
 #include "master/registry/sqlite_registry.h"
+#include "master/zookeeper_leadership.h"
+
+namespace plateau::master {
+namespace {
+
+// The registry and the way to leadership the flags ask for: with --zk, contention through
+// ZooKeeper (and the registry there); else this master alone, with its local or in-memory one.
+Result<std::unique_ptr<Leadership>> chooseLeadership(EventLoop& loop, const Flags& flags) {
+  if (!flags.zk.empty()) {
+    auto url = zk::Url::parse(flags.zk);  // validated with the flags
+    auto timeout = std::chrono::duration_cast<std::chrono::milliseconds>(flags.zk_session_timeout);
+    return std::make_unique<ZooKeeperLeadership>(loop, *url, timeout);
+  }
+  if (flags.registry == "in_memory") {
+    return std::make_unique<SoleLeadership>(std::make_unique<registry::InMemoryRegistry>(loop));
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(flags.work_dir, ec);
+  auto local = registry::SqliteRegistry::open(loop, flags.work_dir + "/registry.db");
+  if (!local) {
+    return std::unexpected(Status(local.error().code(),
+                                  fmt::format("{} (check '--work_dir')", local.error().message())));
+  }
+  return std::make_unique<SoleLeadership>(std::move(*local));
+}
+
+}  // namespace
+}  // namespace plateau::master
 
 int main(int argc, char** argv) {
   using namespace plateau;
@@ -35,25 +64,25 @@ int main(int argc, char** argv) {
   }
   std::signal(SIGPIPE, SIG_IGN);
   EventLoop loop;
-  std::unique_ptr<master::registry::Registry> registry;
-  if (flags.registry == "in_memory") {
-    registry = std::make_unique<master::registry::InMemoryRegistry>(loop);
-  } else {
-    std::error_code ec;
-    std::filesystem::create_directories(flags.work_dir, ec);
-    auto local = master::registry::SqliteRegistry::open(loop, flags.work_dir + "/registry.db");
-    if (!local) {
-      fmt::print(stderr, "Error: {} (check '--work_dir')\n", local.error().message());
-      return 1;
-    }
-    registry = std::move(*local);
+  auto leadership = master::chooseLeadership(loop, flags);
+  if (!leadership) {
+    fmt::print(stderr, "Error: {}\n", leadership.error().message());
+    return 1;
   }
-  master::Master master(loop, flags, set.values(), *log, osRandomSeed(), std::move(registry));
-  auto port = master.start();
+  master::Master master(master::Environment{.timers = loop,
+                                            .clock = loop.clock(),
+                                            .leadership = std::move(*leadership),
+                                            .stop = [&loop] { loop.stop(); }},
+                        flags, set.values(), *log, osRandomSeed());
+  http::Server server(loop, [&master](http::Request& request, http::Responder responder) {
+    master.handle(request, std::move(responder));
+  });
+  auto port = server.listen(flags.ip, flags.port);
   if (!port) {
     (*log)->error("master_start_failed error=\"{}\"", port.error().message());
     return 1;
   }
+  master.start(*port);
   loop.onSignal(SIGTERM, [&](int) { loop.stop(); });
   loop.onSignal(SIGINT, [&](int) { loop.stop(); });
   loop.run();

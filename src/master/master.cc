@@ -10,22 +10,22 @@
 
 namespace plateau::master {
 
-Master::Master(EventLoop& loop, Flags flags,
+Master::Master(Environment env, Flags flags,
                std::vector<std::pair<std::string, std::string>> flag_values,
-               std::shared_ptr<spdlog::logger> log, uint64_t seed,
-               std::unique_ptr<registry::Registry> registry)
-    : loop_(loop),
-      clock_(loop.clock()),
+               std::shared_ptr<spdlog::logger> log, uint64_t seed)
+    : timers_(env.timers),
+      clock_(env.clock),
+      leadership_(std::move(env.leadership)),
+      stop_(std::move(env.stop)),
       flags_(std::move(flags)),
       flag_values_(std::move(flag_values)),
       log_(std::move(log)),
       uuids_(seed),
       allocator_(allocator::Options{}),
-      registry_(std::move(registry)),
-      offers_(loop, flags_.offer_timeout,
+      offers_(timers_, flags_.offer_timeout,
               [this](const std::string& offer_id) { removeOffer(offer_id, std::nullopt, true); }),
       maintenance_(std::make_unique<MaintenanceBooks>()),
-      logging_level_(loop, log_) {
+      logging_level_(timers_, log_) {
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
 }
 
@@ -43,15 +43,7 @@ std::string Master::nextFrameworkId() {
 std::string Master::nextAgentId() { return fmt::format("{}-S{}", master_id_, next_agent_++); }
 std::string Master::nextOfferId() { return fmt::format("{}-O{}", master_id_, next_offer_++); }
 
-Result<uint16_t> Master::start() {
-  server_ = std::make_unique<http::Server>(
-      loop_, [this](http::Request& request, http::Responder responder) {
-        route(request, std::move(responder));
-      });
-  auto port = server_->listen(flags_.ip, flags_.port);
-  if (!port) {
-    return port;
-  }
+void Master::start(uint16_t port) {
   master_id_ = uuids_.text();
   flags_.webui_dir = webui::resolveDir(flags_.webui_dir);
   if (flags_.webui_dir.empty()) {
@@ -61,10 +53,10 @@ Result<uint16_t> Master::start() {
   start_time_ = now();
   std::string hostname = flags_.hostname.empty() ? flags_.ip : flags_.hostname;
   info_.set_id(master_id_);
-  info_.set_port(*port);
+  info_.set_port(port);
   info_.set_hostname(hostname);
   info_.set_version(kVersion);
-  info_.set_pid(fmt::format("master@{}:{}", flags_.ip, *port));
+  info_.set_pid(fmt::format("master@{}:{}", flags_.ip, port));
   // Mesos packs the IPv4 address into a uint32 in network byte order.
   uint32_t ip = 0;
   unsigned a = 0, b = 0, c = 0, d = 0;
@@ -75,25 +67,16 @@ Result<uint16_t> Master::start() {
   auto* address = info_.mutable_address();
   address->set_hostname(hostname);
   address->set_ip(flags_.ip);
-  address->set_port(*port);
+  address->set_port(port);
 
-  loop_.every(flags_.allocation_interval, [this] {
+  timers_.every(flags_.allocation_interval, [this] {
     if (recovered_) {
       allocate();
     }
   });
-  if (flags_.zk.empty()) {
-    log_->info("master_started id={} address={}:{} version={} registry={}", master_id_, flags_.ip,
-               *port, kVersion, registry_->name());
-    leading_ = true;
-    leader_ = info_;
-    recover();
-  } else {
-    log_->info("master_started id={} address={}:{} version={} zk={}", master_id_, flags_.ip, *port,
-               kVersion, flags_.zk);
-    contend();
-  }
-  return port;
+  log_->info("master_started id={} address={}:{} version={} {}", master_id_, flags_.ip, port,
+             kVersion, leadership_->describe());
+  contend();
 }
 
 void Master::route(http::Request& request, http::Responder responder) {

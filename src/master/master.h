@@ -28,13 +28,13 @@
 #include "http/server.h"
 #include "master/allocator/allocator.h"
 #include "master/flags.h"
+#include "master/leadership.h"
 #include "master/metrics.h"
 #include "master/offer_book.h"
 #include "master/registry/registry.h"
-#include "runtime/event_loop.h"
+#include "runtime/clock.h"
 #include "runtime/logging_level.h"
-#include "zookeeper/client.h"
-#include "zookeeper/election.h"
+#include "runtime/timers.h"
 
 namespace mesos::v1::quota {
 class QuotaConfig;
@@ -102,8 +102,8 @@ struct Framework {
   // agent id -> executor id -> executor
   std::unordered_map<std::string, std::unordered_map<std::string, Executor>> executors;
   Resources used;  // its offers are the OfferBook's
-  EventLoop::TimerId heartbeat_timer = 0;
-  EventLoop::TimerId failover_timer = 0;
+  Timers::TimerId heartbeat_timer = 0;
+  Timers::TimerId failover_timer = 0;
 };
 
 struct Agent {
@@ -120,7 +120,7 @@ struct Agent {
   double registered_time = 0;
   double reregistered_time = 0;
   std::chrono::steady_clock::time_point last_heard;
-  EventLoop::TimerId ping_timer = 0;
+  Timers::TimerId ping_timer = 0;
 };
 
 // A client of the operator API's SUBSCRIBE stream.
@@ -129,23 +129,38 @@ struct OperatorSubscriber {
   http::ContentType content = http::ContentType::kJson;
 };
 
+// What the master needs from the world, chosen at wiring time (main.cc) or by a test (with
+// virtual time and fakes from tests/fakes).
+struct Environment {
+  Timers& timers;                          // every wait and deferred step
+  const Clock& clock;                      // every read of time
+  std::unique_ptr<Leadership> leadership;  // when it leads, and the registry it leads with
+  std::function<void()> stop;              // ends the daemon; main returns exitCode()
+};
+
 class Master {
  public:
-  Master(EventLoop& loop, Flags flags, std::vector<std::pair<std::string, std::string>> flag_values,
-         std::shared_ptr<spdlog::logger> log, uint64_t seed,
-         std::unique_ptr<registry::Registry> registry);
+  Master(Environment env, Flags flags, std::vector<std::pair<std::string, std::string>> flag_values,
+         std::shared_ptr<spdlog::logger> log, uint64_t seed);
   ~Master();
 
-  // Binds the HTTP port, then recovers the registry and starts serving. Returns the bound port.
-  Result<uint16_t> start();
+  // Starts serving on `port` (bound by the caller's HTTP server, whose requests go to handle()):
+  // contends for leadership, and once elected recovers the registry.
+  void start(uint16_t port);
+  // Answers one HTTP request (on the loop thread).
+  void handle(http::Request& request, http::Responder responder) {
+    route(request, std::move(responder));
+  }
   // What main() returns once the loop stops: non-zero when leadership or the registry was lost.
   int exitCode() const { return exit_code_; }
 
  private:
   // election.cc: leading and standing by (with --zk)
   void contend();
-  void onElected();
-  void onLeaderChanged(std::optional<std::string> leader_json);
+  void onElected(std::unique_ptr<registry::Registry> registry);
+  void onLeaderChanged(std::optional<v1::MasterInfo> leader);
+  // Stops acting at once and ends the daemon with a non-zero exit code.
+  void abdicate();
   // The answer a standby gives an API call: 307 to the leader, or 503 while there is none.
   http::Response notLeader(const http::Request& request) const;
 
@@ -363,20 +378,19 @@ class Master {
   std::map<std::string, std::pair<double, std::vector<std::string>>> knownRoles() const;
   http::Response redirect(const http::Request& request) const;
 
-  EventLoop& loop_;
+  Timers& timers_;
   const Clock& clock_;  // every read of time (runtime/clock.h)
+  std::unique_ptr<Leadership> leadership_;
+  std::function<void()> stop_;
   Flags flags_;
   std::vector<std::pair<std::string, std::string>> flag_values_;
   std::shared_ptr<spdlog::logger> log_;
   UuidGenerator uuids_;
-  std::unique_ptr<http::Server> server_;
   allocator::Allocator allocator_;
   std::unique_ptr<registry::Registry> registry_;
   bool leading_ = false;
   int exit_code_ = 0;
   std::optional<v1::MasterInfo> leader_;  // the elected master (us when leading_)
-  std::unique_ptr<zk::LeaderContender> contender_;
-  std::unique_ptr<zk::ZooKeeper> registry_zk_;
   registry::State registry_state_;
   bool recovered_ = false;
   // Admitted before a restart or failover and not back yet: id -> info.
@@ -401,7 +415,7 @@ class Master {
 
   std::unordered_map<uint64_t, OperatorSubscriber> operator_subscribers_;
   uint64_t next_operator_subscriber_ = 0;
-  EventLoop::TimerId operator_heartbeat_timer_ = 0;
+  Timers::TimerId operator_heartbeat_timer_ = 0;
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
 };
 

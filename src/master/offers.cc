@@ -13,7 +13,7 @@ void Master::scheduleAllocation() {
   }
   allocation_pending_ = true;
   // Everything already queued on the loop lands first, so one round serves a burst of events.
-  loop_.post([this] {
+  timers_.post([this] {
     allocation_pending_ = false;
     allocate();
   });

@@ -38,9 +38,9 @@ void Master::subscribeOperator(http::ContentType accept, http::Responder respond
   log_->info("operator_subscribed subscriber={} subscribers={}", id, operator_subscribers_.size());
 
   if (operator_heartbeat_timer_ == 0) {
-    operator_heartbeat_timer_ = loop_.every(kOperatorHeartbeat, [this] {
+    operator_heartbeat_timer_ = timers_.every(kOperatorHeartbeat, [this] {
       if (operator_subscribers_.empty()) {
-        loop_.cancel(operator_heartbeat_timer_);
+        timers_.cancel(operator_heartbeat_timer_);
         operator_heartbeat_timer_ = 0;
         return;
       }

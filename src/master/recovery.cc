@@ -13,8 +13,7 @@ void Master::recover() {
       // operator (or supervisor) look at the logged reason.
       log_->error("registry_recovery_failed registry={} error=\"{}\"", registry_->name(),
                   state.error().message());
-      exit_code_ = 1;
-      loop_.stop();
+      abdicate();
       return;
     }
     onRecovered(std::move(*state));
@@ -35,7 +34,7 @@ void Master::onRecovered(registry::State state) {
   recoverMaintenance();
   recovering_agents_ = registry_state_.agents;
   if (!recovering_agents_.empty()) {
-    loop_.after(flags_.agent_reregister_timeout, [this] { reregisterTimeout(); });
+    timers_.after(flags_.agent_reregister_timeout, [this] { reregisterTimeout(); });
   }
   recovered_ = true;
   log_->info("registry_recovered agents={} frameworks={} unreachable={} gone={}",
@@ -63,7 +62,7 @@ void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
   // It has its failover timeout, counted from now, to subscribe again.
   double timeout = info.failover_timeout();
   auto delay = std::chrono::nanoseconds(static_cast<int64_t>(std::min(timeout, 3.15e9) * 1e9));
-  fw.failover_timer = loop_.after(delay, [this, id] {
+  fw.failover_timer = timers_.after(delay, [this, id] {
     auto f = frameworks_.find(id);
     if (f != frameworks_.end() && !f->second.connected) {
       f->second.failover_timer = 0;
@@ -76,25 +75,23 @@ void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
 
 void Master::persist(std::vector<registry::Change> changes, std::function<void(Status)> then) {
   auto copy = changes;
-  registry_->apply(std::move(changes),
-                   [this, copy = std::move(copy), then = std::move(then)](Status status) {
-                     if (status.isOk()) {
-                       for (const auto& change : copy) {
-                         (void)registry::applyTo(registry_state_, change);
-                       }
-                     } else {
-                       log_->error("registry_write_failed registry={} error=\"{}\"",
-                                   registry_->name(), status.message());
-                       if (status.code() == StatusCode::kFailedPrecondition && !flags_.zk.empty()) {
-                         // The epoch moved on: another master leads now. Act on nothing more.
-                         log_->error("leadership_fenced");
-                         leading_ = false;
-                         exit_code_ = 1;
-                         loop_.stop();
-                       }
-                     }
-                     then(status);
-                   });
+  registry_->apply(
+      std::move(changes), [this, copy = std::move(copy), then = std::move(then)](Status status) {
+        if (status.isOk()) {
+          for (const auto& change : copy) {
+            (void)registry::applyTo(registry_state_, change);
+          }
+        } else {
+          log_->error("registry_write_failed registry={} error=\"{}\"", registry_->name(),
+                      status.message());
+          if (status.code() == StatusCode::kFailedPrecondition && leadership_->contended()) {
+            // The epoch moved on: another master leads now. Act on nothing more.
+            log_->error("leadership_fenced");
+            abdicate();
+          }
+        }
+        then(status);
+      });
 }
 
 void Master::reregisterTimeout() {

@@ -229,7 +229,7 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
       removeOffer(offer_id, std::nullopt, false);
     }
     if (fw.failover_timer != 0) {
-      loop_.cancel(fw.failover_timer);
+      timers_.cancel(fw.failover_timer);
       fw.failover_timer = 0;
     }
     fw.reregistered_time = now();
@@ -269,7 +269,7 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
   send(fw, event);
 
   if (fw.heartbeat_timer == 0) {
-    fw.heartbeat_timer = loop_.every(flags_.framework_heartbeat, [this, id] {
+    fw.heartbeat_timer = timers_.every(flags_.framework_heartbeat, [this, id] {
       auto f = frameworks_.find(id);
       if (f != frameworks_.end()) {
         scheduler::Event heartbeat;

@@ -30,12 +30,12 @@ class EventLoop final : public Timers {
   // Thread-safe: makes run() return once the current handler finishes.
   void stop();
   // Thread-safe: runs fn on the loop thread.
-  void post(std::function<void()> fn);
+  void post(std::function<void()> fn) override;
 
   // Runs fn once after delay; cancel() before it fires drops it.
   TimerId after(std::chrono::nanoseconds delay, std::function<void()> fn) override;
   // Runs fn every interval until cancelled.
-  TimerId every(std::chrono::nanoseconds interval, std::function<void()> fn);
+  TimerId every(std::chrono::nanoseconds interval, std::function<void()> fn) override;
   void cancel(TimerId id) override;
 
   // Calls fn on the loop thread whenever signo arrives (SIGCHLD, SIGTERM, ...).

@@ -18,8 +18,13 @@ class Timers {
 
   // Runs `fn` once, on the loop thread, `delay` from now; cancel() before then drops it.
   virtual TimerId after(std::chrono::nanoseconds delay, std::function<void()> fn) = 0;
-  // Drops a timer that has not fired; unknown or fired ids are ignored.
+  // Runs `fn` every `interval`, on the loop thread, until cancel(id).
+  virtual TimerId every(std::chrono::nanoseconds interval, std::function<void()> fn) = 0;
+  // Drops a timer that has not fired (or a repeating one); unknown or fired ids are ignored.
   virtual void cancel(TimerId id) = 0;
+  // Runs `fn` on the loop thread after the current handler, before any timer that is not yet
+  // due: for completions that must not run inside their caller.
+  virtual void post(std::function<void()> fn) = 0;
 };
 
 }  // namespace plateau

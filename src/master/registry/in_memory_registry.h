@@ -3,19 +3,19 @@
 // A registry that forgets everything when the master stops (--registry=in_memory).
 
 #include "master/registry/registry.h"
-#include "runtime/event_loop.h"
+#include "runtime/timers.h"
 
 namespace plateau::master::registry {
 
 class InMemoryRegistry : public Registry {
  public:
-  explicit InMemoryRegistry(EventLoop& loop) : loop_(loop) {}
+  explicit InMemoryRegistry(Timers& loop) : loop_(loop) {}
   void recover(std::function<void(Result<State>)> done) override;
   void apply(std::vector<Change> changes, std::function<void(Status)> done) override;
   std::string name() const override { return "in_memory"; }
 
  private:
-  EventLoop& loop_;
+  Timers& loop_;
   State state_;
 };
 

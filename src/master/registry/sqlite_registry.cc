@@ -24,7 +24,7 @@ Status exec(sqlite3* db, const char* sql) {
 
 }  // namespace
 
-Result<std::unique_ptr<SqliteRegistry>> SqliteRegistry::open(EventLoop& loop,
+Result<std::unique_ptr<SqliteRegistry>> SqliteRegistry::open(Timers& loop,
                                                              const std::string& path) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
@@ -44,7 +44,7 @@ Result<std::unique_ptr<SqliteRegistry>> SqliteRegistry::open(EventLoop& loop,
   return std::unique_ptr<SqliteRegistry>(new SqliteRegistry(loop, db));
 }
 
-SqliteRegistry::SqliteRegistry(EventLoop& loop, sqlite3* db)
+SqliteRegistry::SqliteRegistry(Timers& loop, sqlite3* db)
     : loop_(loop), db_(db), worker_([this] { run(); }) {}
 
 SqliteRegistry::~SqliteRegistry() {

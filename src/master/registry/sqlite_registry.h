@@ -10,7 +10,7 @@
 #include <thread>
 
 #include "master/registry/registry.h"
-#include "runtime/event_loop.h"
+#include "runtime/timers.h"
 
 struct sqlite3;
 
@@ -19,7 +19,7 @@ namespace plateau::master::registry {
 class SqliteRegistry : public Registry {
  public:
   // Opens (creating if needed) `path`. Errors name the file.
-  static Result<std::unique_ptr<SqliteRegistry>> open(EventLoop& loop, const std::string& path);
+  static Result<std::unique_ptr<SqliteRegistry>> open(Timers& loop, const std::string& path);
   ~SqliteRegistry() override;
 
   void recover(std::function<void(Result<State>)> done) override;
@@ -27,13 +27,13 @@ class SqliteRegistry : public Registry {
   std::string name() const override { return "local"; }
 
  private:
-  SqliteRegistry(EventLoop& loop, sqlite3* db);
+  SqliteRegistry(Timers& loop, sqlite3* db);
   void run();
   void submit(std::function<void()> job);
   Result<State> load();
   Status store(const std::vector<Change>& changes);
 
-  EventLoop& loop_;
+  Timers& loop_;
   sqlite3* db_;
   std::mutex mu_;
   std::condition_variable cv_;
