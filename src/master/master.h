@@ -43,6 +43,7 @@ class QuotaStatus;
 
 namespace mesos::v1::master {
 class Call;
+class Response;
 class Call_UpdateQuota;
 class Call_UpdateWeights;
 class Event;
@@ -186,12 +187,30 @@ class Master {
 
   // scheduler_api.cc
   void schedulerApi(http::Request& request, http::Responder responder);
+  // The subscribed framework a call comes from, checked against its stream id; else answers
+  // the request (403 or 400) and returns null.
+  Framework* caller(const http::Request& request, const std::string& framework_id,
+                    http::Responder& responder);
+  // Runs one call of a subscribed framework (anything but SUBSCRIBE).
+  Status schedulerCall(Framework& framework, const scheduler::Call& call);
   void subscribe(const http::Request& request, scheduler::Call& call, http::ContentType accept,
                  http::Responder responder);
   void completeSubscribe(scheduler::Call call, http::ContentType accept,
                          std::shared_ptr<http::Responder> responder);
+  // A known framework subscribes again: its old connection and offers go.
+  void failOverFramework(Framework& framework);
+  // Answers the subscription with the framework's event stream, watched for its end.
+  void connectFramework(Framework& framework, http::ContentType accept, http::Responder& responder);
+  // SUBSCRIBED, then heartbeats for as long as the framework is known.
+  void greetFramework(Framework& framework);
   Status teardown(Framework& framework);
   Status accept(Framework& framework, const scheduler::Call::Accept& accept);
+  // An ACCEPT whose offers are unusable: they are used up, and its tasks are dropped (or lost).
+  void refuseAccept(Framework& framework, const scheduler::Call::Accept& accept,
+                    const std::vector<std::string>& consumed, const std::string& error);
+  // One operation of an ACCEPT, on the accepted offers' resources (`available`).
+  void applyAcceptedOperation(Framework& framework, Agent& agent, const std::string& role,
+                              const v1::Offer::Operation& op, Resources& available);
   Status decline(Framework& framework, const scheduler::Call::Decline& decline);
   Status revive(Framework& framework, const scheduler::Call::Revive& revive);
   Status suppress(Framework& framework, const scheduler::Call::Suppress& suppress);
@@ -219,6 +238,10 @@ class Master {
   Status message(Framework& framework, const scheduler::Call::Message& message);
   void launch(Framework& framework, Agent& agent, const std::string& role,
               const v1::Offer::Operation& operation, Resources& available);
+  // One task of a LAUNCH: checked, taken out of `available`, recorded and sent to the agent;
+  // or why it is refused (the caller reports TASK_ERROR).
+  Status launchTask(Framework& framework, Agent& agent, const std::string& role,
+                    const v1::TaskInfo& task, Resources& available);
   void refuseOperation(Framework& framework, const v1::Offer::Operation& operation,
                        const std::string& why);
   // Checks every task passes, LAUNCH or LAUNCH_GROUP; its resources, or why it is refused.
@@ -261,8 +284,14 @@ class Master {
   // does not mark the agent unreachable.
   void removeAgentAs(std::string agent_id, const std::string& why, bool gone);
 
-  // operator_api.cc: POST /api/v1
+  // operator_api.cc: POST /api/v1, routed to the views (GET_*) or the changes.
   void operatorApi(http::Request& request, http::Responder responder);
+  // Fills `response` when the call asks for one of the master's views; false otherwise.
+  bool operatorView(const mesos::v1::master::Call& call,
+                    mesos::v1::master::Response* response) const;
+  // Runs a call that changes something (or streams), answering through `responder`.
+  void operatorChange(const mesos::v1::master::Call& call, http::ContentType accept,
+                      http::Responder responder);
   void markAgentGone(const std::string& agent_id, http::Responder responder);
   // Persists the weights, then hands them to the allocator; `done` gets the outcome.
   void updateWeights(const mesos::v1::master::Call_UpdateWeights& update,

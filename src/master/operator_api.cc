@@ -2,7 +2,10 @@
 // operator_state.cc, runs the changes (weights, teardown, logging level, agents gone), and
 // hands SUBSCRIBE to operator_events.cc. Calls not served answer 501 naming the call.
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
+#include <optional>
 
 #include <fmt/format.h>
 #include <mesos/v1/master/master.pb.h>
@@ -18,6 +21,46 @@ namespace operator_api = mesos::v1::master;
 namespace {
 
 http::Response empty200() { return http::Response{.status = 200, .headers = {}, .body = {}}; }
+
+// Answers a change once it is done: 200, or the error's status and message.
+std::function<void(Status)> answerWith(http::Responder responder) {
+  return [shared = std::make_shared<http::Responder>(std::move(responder))](const Status& s) {
+    shared->respond(s.isOk() ? empty200() : http::errorResponse(s));
+  };
+}
+
+// The field a change read here keeps its arguments in, named after the call's type
+// (UPDATE_WEIGHTS: update_weights), when the call lacks it (Mesos answers 400); the calls
+// routed elsewhere check their own.
+std::optional<std::string> missingArguments(const operator_api::Call& call) {
+  bool present = true;
+  switch (call.type()) {
+    case operator_api::Call::SET_LOGGING_LEVEL:
+      present = call.has_set_logging_level();
+      break;
+    case operator_api::Call::UPDATE_WEIGHTS:
+      present = call.has_update_weights();
+      break;
+    case operator_api::Call::UPDATE_QUOTA:
+      present = call.has_update_quota();
+      break;
+    case operator_api::Call::TEARDOWN:
+      present = call.has_teardown();
+      break;
+    case operator_api::Call::MARK_AGENT_GONE:
+      present = call.has_mark_agent_gone();
+      break;
+    default:
+      break;
+  }
+  if (present) {
+    return std::nullopt;
+  }
+  std::string field = operator_api::Call::Type_Name(call.type());
+  std::transform(field.begin(), field.end(), field.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return field;
+}
 
 }  // namespace
 
@@ -39,116 +82,103 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
   operator_api::Response response;
   if (answerCommonCall(
           call, &response, flag_values_, [this] { return metricsSnapshot(); },
-          logging_level_.level())) {
+          logging_level_.level()) ||
+      operatorView(call, &response)) {
     return responder.respond(http::messageResponse(response, *accept));
+  }
+  operatorChange(call, *accept, std::move(responder));
+}
+
+bool Master::operatorView(const operator_api::Call& call, operator_api::Response* response) const {
+  switch (call.type()) {
+    case operator_api::Call::GET_STATE:
+      response->set_type(operator_api::Response::GET_STATE);
+      getState(response->mutable_get_state());
+      return true;
+    case operator_api::Call::GET_AGENTS:
+      response->set_type(operator_api::Response::GET_AGENTS);
+      getAgents(response->mutable_get_agents());
+      return true;
+    case operator_api::Call::GET_FRAMEWORKS:
+      response->set_type(operator_api::Response::GET_FRAMEWORKS);
+      getFrameworks(response->mutable_get_frameworks());
+      return true;
+    case operator_api::Call::GET_EXECUTORS:
+      response->set_type(operator_api::Response::GET_EXECUTORS);
+      getExecutors(response->mutable_get_executors());
+      return true;
+    case operator_api::Call::GET_TASKS:
+      response->set_type(operator_api::Response::GET_TASKS);
+      getTasks(response->mutable_get_tasks());
+      return true;
+    case operator_api::Call::GET_ROLES:
+      response->set_type(operator_api::Response::GET_ROLES);
+      getRoles(response->mutable_get_roles());
+      return true;
+    case operator_api::Call::GET_WEIGHTS:
+      response->set_type(operator_api::Response::GET_WEIGHTS);
+      for (const auto& [role, weight] : registry_state_.weights) {
+        auto* info = response->mutable_get_weights()->add_weight_infos();
+        info->set_role(role);
+        info->set_weight(weight);
+      }
+      return true;
+    case operator_api::Call::GET_MASTER: {
+      response->set_type(operator_api::Response::GET_MASTER);
+      auto* master = response->mutable_get_master();
+      *master->mutable_master_info() = info_;
+      master->set_start_time(start_time_);
+      master->set_elected_time(start_time_);
+      return true;
+    }
+    case operator_api::Call::GET_QUOTA:
+      response->set_type(operator_api::Response::GET_QUOTA);
+      getQuota(response->mutable_get_quota()->mutable_status());
+      return true;
+    default:
+      return false;
+  }
+}
+
+void Master::operatorChange(const operator_api::Call& call, http::ContentType accept,
+                            http::Responder responder) {
+  if (auto missing = missingArguments(call)) {
+    return responder.respond(
+        http::Response::text(400, fmt::format("Expecting '{}' to be present", *missing)));
   }
   switch (call.type()) {
     case operator_api::Call::SET_LOGGING_LEVEL: {
-      if (!call.has_set_logging_level()) {
-        return responder.respond(
-            http::Response::text(400, "Expecting 'set_logging_level' to be present"));
-      }
       const auto& set = call.set_logging_level();
       logging_level_.set(set.level(), std::chrono::nanoseconds(set.duration().nanoseconds()));
       return responder.respond(empty200());
     }
-    case operator_api::Call::GET_STATE:
-      response.set_type(operator_api::Response::GET_STATE);
-      getState(response.mutable_get_state());
-      break;
-    case operator_api::Call::GET_AGENTS:
-      response.set_type(operator_api::Response::GET_AGENTS);
-      getAgents(response.mutable_get_agents());
-      break;
-    case operator_api::Call::GET_FRAMEWORKS:
-      response.set_type(operator_api::Response::GET_FRAMEWORKS);
-      getFrameworks(response.mutable_get_frameworks());
-      break;
-    case operator_api::Call::GET_EXECUTORS:
-      response.set_type(operator_api::Response::GET_EXECUTORS);
-      getExecutors(response.mutable_get_executors());
-      break;
-    case operator_api::Call::GET_TASKS:
-      response.set_type(operator_api::Response::GET_TASKS);
-      getTasks(response.mutable_get_tasks());
-      break;
-    case operator_api::Call::GET_ROLES:
-      response.set_type(operator_api::Response::GET_ROLES);
-      getRoles(response.mutable_get_roles());
-      break;
-    case operator_api::Call::GET_WEIGHTS:
-      response.set_type(operator_api::Response::GET_WEIGHTS);
-      for (const auto& [role, weight] : registry_state_.weights) {
-        auto* info = response.mutable_get_weights()->add_weight_infos();
-        info->set_role(role);
-        info->set_weight(weight);
-      }
-      break;
-    case operator_api::Call::GET_MASTER: {
-      response.set_type(operator_api::Response::GET_MASTER);
-      auto* master = response.mutable_get_master();
-      *master->mutable_master_info() = info_;
-      master->set_start_time(start_time_);
-      master->set_elected_time(start_time_);
-      break;
-    }
-    case operator_api::Call::UPDATE_WEIGHTS: {
-      if (!call.has_update_weights()) {
-        return responder.respond(
-            http::Response::text(400, "Expecting 'update_weights' to be present"));
-      }
-      auto shared = std::make_shared<http::Responder>(std::move(responder));
-      return updateWeights(call.update_weights(), [shared](Status status) {
-        shared->respond(status.isOk() ? empty200() : http::errorResponse(status));
-      });
-    }
+    case operator_api::Call::UPDATE_WEIGHTS:
+      return updateWeights(call.update_weights(), answerWith(std::move(responder)));
+    case operator_api::Call::UPDATE_QUOTA:
+      return updateQuota(call.update_quota(), answerWith(std::move(responder)));
+    case operator_api::Call::TEARDOWN:
+      return answerWith(std::move(responder))(
+          teardownFramework(call.teardown().framework_id().value()));
+    case operator_api::Call::MARK_AGENT_GONE:
+      return markAgentGone(call.mark_agent_gone().agent_id().value(), std::move(responder));
     case operator_api::Call::RESERVE_RESOURCES:
     case operator_api::Call::UNRESERVE_RESOURCES:
     case operator_api::Call::CREATE_VOLUMES:
     case operator_api::Call::DESTROY_VOLUMES:
       return operatorReservation(call, std::move(responder));
-    case operator_api::Call::GET_QUOTA:
-      response.set_type(operator_api::Response::GET_QUOTA);
-      getQuota(response.mutable_get_quota()->mutable_status());
-      break;
-    case operator_api::Call::UPDATE_QUOTA: {
-      if (!call.has_update_quota()) {
-        return responder.respond(
-            http::Response::text(400, "Expecting 'update_quota' to be present"));
-      }
-      auto shared = std::make_shared<http::Responder>(std::move(responder));
-      return updateQuota(call.update_quota(), [shared](Status status) {
-        shared->respond(status.isOk() ? empty200() : http::errorResponse(status));
-      });
-    }
-    case operator_api::Call::TEARDOWN: {
-      if (!call.has_teardown()) {
-        return responder.respond(http::Response::text(400, "Expecting 'teardown' to be present"));
-      }
-      Status status = teardownFramework(call.teardown().framework_id().value());
-      return responder.respond(status.isOk() ? empty200() : http::errorResponse(status));
-    }
     case operator_api::Call::GET_MAINTENANCE_SCHEDULE:
     case operator_api::Call::UPDATE_MAINTENANCE_SCHEDULE:
     case operator_api::Call::GET_MAINTENANCE_STATUS:
     case operator_api::Call::START_MAINTENANCE:
     case operator_api::Call::STOP_MAINTENANCE:
-      return maintenanceCall(call, *accept, std::move(responder));
+      return maintenanceCall(call, accept, std::move(responder));
     case operator_api::Call::SUBSCRIBE:
-      return subscribeOperator(*accept, std::move(responder));
-    case operator_api::Call::MARK_AGENT_GONE: {
-      if (!call.has_mark_agent_gone()) {
-        return responder.respond(
-            http::Response::text(400, "Expecting 'mark_agent_gone' to be present"));
-      }
-      return markAgentGone(call.mark_agent_gone().agent_id().value(), std::move(responder));
-    }
+      return subscribeOperator(accept, std::move(responder));
     default:
       return responder.respond(
           http::Response::text(501, fmt::format("Operator call '{}' is not implemented yet",
                                                 operator_api::Call::Type_Name(call.type()))));
   }
-  responder.respond(http::messageResponse(response, *accept));
 }
 
 void Master::updateWeights(const operator_api::Call::UpdateWeights& update,

@@ -26,6 +26,56 @@ std::chrono::nanoseconds refuseDuration(const v1::Filters& filters) {
   return std::chrono::nanoseconds(static_cast<int64_t>(seconds * 1e9));
 }
 
+// The offers an ACCEPT uses, checked as Mesos does: outstanding, the caller's, not repeated,
+// all of one agent and one role. `error` names the first problem ("" when none); `consumed`
+// holds the valid outstanding ones, which are used up either way.
+struct AcceptedOffers {
+  std::string error;
+  std::string agent_id;
+  std::string role;
+  std::vector<std::string> consumed;
+};
+
+AcceptedOffers collectAcceptedOffers(const OfferBook& book, const std::string& framework_id,
+                                     const scheduler::Call::Accept& accept) {
+  AcceptedOffers out;
+  if (accept.offer_ids_size() == 0) {
+    out.error = "No offers specified";
+  }
+  auto fail = [&out](std::string why) {
+    if (out.error.empty()) {
+      out.error = std::move(why);
+    }
+  };
+  std::set<std::string> seen;
+  for (const auto& offer_id : accept.offer_ids()) {
+    const OfferBook::Offer* found = book.find(offer_id.value());
+    if (!seen.insert(offer_id.value()).second) {
+      out.error = fmt::format("Duplicate offer {} in the same accept call", offer_id.value());
+      continue;
+    }
+    if (found == nullptr) {
+      fail(fmt::format("Offer {} is no longer valid", offer_id.value()));
+      continue;
+    }
+    const OfferBook::Offer& offer = *found;
+    if (offer.offer.framework_id().value() != framework_id) {
+      fail(fmt::format("Offer {} has invalid framework", offer_id.value()));
+      continue;
+    }
+    if (!out.agent_id.empty() && offer.offer.agent_id().value() != out.agent_id) {
+      fail("Aggregated offers must belong to one single agent");
+    }
+    out.agent_id = offer.offer.agent_id().value();
+    if (!out.consumed.empty() && offer.role != out.role) {
+      fail("Aggregated offers must be allocated to the same role");
+    }
+    out.role = offer.role;
+    out.consumed.push_back(offer_id.value());
+  }
+  return out;
+}
+
 }  // namespace
 
 void Master::schedulerApi(http::Request& request, http::Responder responder) {
@@ -56,84 +106,81 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
     return subscribe(request, call, *accept, std::move(responder));
   }
 
-  const std::string& id = call.framework_id().value();
+  Framework* framework = caller(request, call.framework_id().value(), responder);
+  if (framework == nullptr) {
+    return;
+  }
+  if (Status status = schedulerCall(*framework, call); !status.isOk()) {
+    return responder.respond(http::errorResponse(status));
+  }
+  // Mesos answers UPDATE_FRAMEWORK with 200, every other call with 202.
+  int code = call.type() == scheduler::Call::UPDATE_FRAMEWORK ? 200 : 202;
+  responder.respond(http::Response{.status = code, .headers = {}, .body = {}});
+}
+
+Framework* Master::caller(const http::Request& request, const std::string& id,
+                          http::Responder& responder) {
   auto it = frameworks_.find(id);
   if (it == frameworks_.end()) {
-    return responder.respond(
+    responder.respond(
         http::Response::text(403, fmt::format("Framework '{}' is not subscribed", id)));
+    return nullptr;
   }
   Framework& framework = it->second;
   std::string stream_id = request.header("mesos-stream-id");
   if (stream_id.empty()) {
-    return responder.respond(
+    responder.respond(
         badRequest("All non-subscribe calls should include the 'Mesos-Stream-Id' header"));
+    return nullptr;
   }
   if (stream_id != framework.stream_id) {
-    return responder.respond(badRequest(fmt::format(
+    responder.respond(badRequest(fmt::format(
         "The stream ID '{}' included in this request didn't match the stream ID currently "
         "associated with framework ID '{}'",
         stream_id, id)));
+    return nullptr;
   }
+  return &framework;
+}
 
-  Status status;
+Status Master::schedulerCall(Framework& framework, const scheduler::Call& call) {
   switch (call.type()) {
     case scheduler::Call::TEARDOWN:
-      status = teardown(framework);
-      break;
+      return teardown(framework);
     case scheduler::Call::ACCEPT:
-      status = accept(framework, call.accept());
-      break;
+      return accept(framework, call.accept());
     case scheduler::Call::DECLINE:
-      status = decline(framework, call.decline());
-      break;
+      return decline(framework, call.decline());
     case scheduler::Call::REVIVE:
-      status = revive(framework, call.revive());
-      break;
+      return revive(framework, call.revive());
     case scheduler::Call::SUPPRESS:
-      status = suppress(framework, call.suppress());
-      break;
-    case scheduler::Call::UPDATE_FRAMEWORK: {
-      status = updateFramework(framework, call.update_framework());
-      if (status.isOk()) {
-        return responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
-      }
-      break;
-    }
+      return suppress(framework, call.suppress());
+    case scheduler::Call::UPDATE_FRAMEWORK:
+      return updateFramework(framework, call.update_framework());
     case scheduler::Call::KILL:
-      status = kill(framework, call.kill());
-      break;
+      return kill(framework, call.kill());
     case scheduler::Call::SHUTDOWN:
-      status = shutdownExecutor(framework, call.shutdown());
-      break;
+      return shutdownExecutor(framework, call.shutdown());
     case scheduler::Call::ACKNOWLEDGE:
-      status = acknowledge(framework, call.acknowledge());
-      break;
+      return acknowledge(framework, call.acknowledge());
     case scheduler::Call::RECONCILE:
-      status = reconcile(framework, call.reconcile());
-      break;
+      return reconcile(framework, call.reconcile());
     case scheduler::Call::MESSAGE:
-      status = message(framework, call.message());
-      break;
+      return message(framework, call.message());
     case scheduler::Call::REQUEST:
-      break;  // Mesos's allocator ignores requests too.
+      return {};  // Mesos's allocator ignores requests too.
     case scheduler::Call::ACCEPT_INVERSE_OFFERS:
-      status = answerInverseOffers(framework, call.accept_inverse_offers().inverse_offer_ids(),
-                                   /*accept=*/true,
-                                   call.accept_inverse_offers().filters().refuse_seconds());
-      break;
+      return answerInverseOffers(framework, call.accept_inverse_offers().inverse_offer_ids(),
+                                 /*accept=*/true,
+                                 call.accept_inverse_offers().filters().refuse_seconds());
     case scheduler::Call::DECLINE_INVERSE_OFFERS:
-      status = answerInverseOffers(framework, call.decline_inverse_offers().inverse_offer_ids(),
-                                   /*accept=*/false,
-                                   call.decline_inverse_offers().filters().refuse_seconds());
-      break;
+      return answerInverseOffers(framework, call.decline_inverse_offers().inverse_offer_ids(),
+                                 /*accept=*/false,
+                                 call.decline_inverse_offers().filters().refuse_seconds());
     default:
-      status = {StatusCode::kInvalidArgument, fmt::format("Call type '{}' is not supported yet",
-                                                          scheduler::Call::Type_Name(call.type()))};
+      return {StatusCode::kInvalidArgument, fmt::format("Call type '{}' is not supported yet",
+                                                        scheduler::Call::Type_Name(call.type()))};
   }
-  if (!status.isOk()) {
-    return responder.respond(http::errorResponse(status));
-  }
-  responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
 }
 
 void Master::subscribe(const http::Request& request, scheduler::Call& call,
@@ -192,11 +239,6 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
                                std::shared_ptr<http::Responder> responder) {
   const v1::FrameworkInfo& info = call.subscribe().framework_info();
   const std::string id = info.id().value();
-  std::string stream_id = uuids_.text();
-  http::Headers headers{{"content-type", http::mediaType(accept)},
-                        {"mesos-stream-id", stream_id},
-                        {"cache-control", "no-cache"}};
-
   auto [it, inserted] = frameworks_.try_emplace(id);
   Framework& fw = it->second;
   fw.info = info;
@@ -214,29 +256,7 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
     log_->info("framework_added framework_id={} name={} roles=[{}]", id, info.name(),
                fmt::join(fw.roles, ","));
   } else {
-    // Failover: the old connection (if any) is replaced, its offers withdrawn.
-    if (fw.stream && !fw.stream->closed()) {
-      scheduler::Event event;
-      event.set_type(scheduler::Event::ERROR);
-      event.mutable_error()->set_message("Framework failed over");
-      send(fw, event);
-      auto old = std::move(fw.stream);
-      old->close();
-    }
-    const auto& outstanding = offers_.ofFramework(fw.id);
-    std::vector<std::string> offers(outstanding.begin(), outstanding.end());
-    for (const auto& offer_id : offers) {
-      removeOffer(offer_id, std::nullopt, false);
-    }
-    if (fw.failover_timer != 0) {
-      timers_.cancel(fw.failover_timer);
-      fw.failover_timer = 0;
-    }
-    fw.reregistered_time = now();
-    // A re-subscription may change the roles, capabilities and suppressed roles.
-    checked(allocator_.updateFramework(id, frameworkSpec(fw)));
-    checked(allocator_.activateFramework(id));
-    log_->info("framework_resubscribed framework_id={} name={}", id, info.name());
+    failOverFramework(fw);
   }
   fw.partition_aware = false;
   for (const auto& cap : info.capabilities()) {
@@ -244,32 +264,69 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
       fw.partition_aware = true;
     }
   }
+  connectFramework(fw, accept, *responder);
+  inserted ? onFrameworkAdded(fw) : onFrameworkUpdated(fw);
+  greetFramework(fw);
+  scheduleAllocation();
+}
+
+void Master::failOverFramework(Framework& fw) {
+  // The old connection (if any) is replaced, its offers withdrawn.
+  if (fw.stream && !fw.stream->closed()) {
+    scheduler::Event event;
+    event.set_type(scheduler::Event::ERROR);
+    event.mutable_error()->set_message("Framework failed over");
+    send(fw, event);
+    auto old = std::move(fw.stream);
+    old->close();
+  }
+  const auto& outstanding = offers_.ofFramework(fw.id);
+  std::vector<std::string> offers(outstanding.begin(), outstanding.end());
+  for (const auto& offer_id : offers) {
+    removeOffer(offer_id, std::nullopt, false);
+  }
+  if (fw.failover_timer != 0) {
+    timers_.cancel(fw.failover_timer);
+    fw.failover_timer = 0;
+  }
+  fw.reregistered_time = now();
+  // A re-subscription may change the roles, capabilities and suppressed roles.
+  checked(allocator_.updateFramework(fw.id, frameworkSpec(fw)));
+  checked(allocator_.activateFramework(fw.id));
+  log_->info("framework_resubscribed framework_id={} name={}", fw.id, fw.info.name());
+}
+
+void Master::connectFramework(Framework& fw, http::ContentType accept, http::Responder& responder) {
+  std::string stream_id = uuids_.text();
+  http::Headers headers{{"content-type", http::mediaType(accept)},
+                        {"mesos-stream-id", stream_id},
+                        {"cache-control", "no-cache"}};
   fw.connected = true;
   fw.active = true;
   fw.content = accept;
   fw.stream_id = stream_id;
   fw.recovered = false;
-  fw.stream = responder->stream(200, headers);
-  inserted ? onFrameworkAdded(fw) : onFrameworkUpdated(fw);
+  fw.stream = responder.stream(200, headers);
   std::weak_ptr<http::Stream> weak = fw.stream;
-  fw.stream->onClosed([this, id, weak] {
+  fw.stream->onClosed([this, id = fw.id, weak] {
     auto f = frameworks_.find(id);
     if (f != frameworks_.end() && f->second.stream == weak.lock()) {
       frameworkDisconnected(id);
     }
   });
+}
 
+void Master::greetFramework(Framework& fw) {
   scheduler::Event event;
   event.set_type(scheduler::Event::SUBSCRIBED);
   auto* subscribed = event.mutable_subscribed();
-  subscribed->mutable_framework_id()->set_value(id);
+  subscribed->mutable_framework_id()->set_value(fw.id);
   subscribed->set_heartbeat_interval_seconds(
       std::chrono::duration<double>(flags_.framework_heartbeat).count());
   *subscribed->mutable_master_info() = info_;
   send(fw, event);
-
   if (fw.heartbeat_timer == 0) {
-    fw.heartbeat_timer = timers_.every(flags_.framework_heartbeat, [this, id] {
+    fw.heartbeat_timer = timers_.every(flags_.framework_heartbeat, [this, id = fw.id] {
       auto f = frameworks_.find(id);
       if (f != frameworks_.end()) {
         scheduler::Event heartbeat;
@@ -278,7 +335,6 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
       }
     });
   }
-  scheduleAllocation();
 }
 
 Status Master::teardown(Framework& framework) {
@@ -288,114 +344,88 @@ Status Master::teardown(Framework& framework) {
 
 Status Master::accept(Framework& framework, const scheduler::Call::Accept& accept) {
   metrics_.offers_accepted++;
-  std::string error;
-  std::string agent_id;
-  std::string role;
-  Resources available;
-  std::set<std::string> seen;
-  std::vector<std::string> consumed;
-  if (accept.offer_ids_size() == 0) {
-    error = "No offers specified";
+  AcceptedOffers offers = collectAcceptedOffers(offers_, framework.id, accept);
+  auto agent_it = agents_.find(offers.agent_id);
+  if (offers.error.empty() && (agent_it == agents_.end() || !agent_it->second.connected)) {
+    offers.error = fmt::format("Agent {} is not connected", offers.agent_id);
   }
-  for (const auto& offer_id : accept.offer_ids()) {
-    const OfferBook::Offer* found = offers_.find(offer_id.value());
-    if (!seen.insert(offer_id.value()).second) {
-      error = fmt::format("Duplicate offer {} in the same accept call", offer_id.value());
-      continue;
-    }
-    if (found == nullptr) {
-      if (error.empty()) error = fmt::format("Offer {} is no longer valid", offer_id.value());
-      continue;
-    }
-    const OfferBook::Offer& offer = *found;
-    if (offer.offer.framework_id().value() != framework.id) {
-      if (error.empty()) error = fmt::format("Offer {} has invalid framework", offer_id.value());
-      continue;
-    }
-    if (!agent_id.empty() && offer.offer.agent_id().value() != agent_id) {
-      if (error.empty()) error = "Aggregated offers must belong to one single agent";
-    }
-    agent_id = offer.offer.agent_id().value();
-    if (!consumed.empty() && offer.role != role && error.empty()) {
-      error = "Aggregated offers must be allocated to the same role";
-    }
-    role = offer.role;
-    consumed.push_back(offer_id.value());
-  }
-
-  std::chrono::nanoseconds refuse = refuseDuration(accept.filters());
-  auto agent_it = agents_.find(agent_id);
-  if (error.empty() && (agent_it == agents_.end() || !agent_it->second.connected)) {
-    error = fmt::format("Agent {} is not connected", agent_id);
-  }
-  if (!error.empty()) {
-    for (const auto& offer_id : consumed) {
-      removeOffer(offer_id, std::nullopt, false);
-    }
-    for (const auto& op : accept.operations()) {
-      const auto* tasks = op.type() == v1::Offer::Operation::LAUNCH ? &op.launch().task_infos()
-                          : op.type() == v1::Offer::Operation::LAUNCH_GROUP
-                              ? &op.launch_group().task_group().tasks()
-                              : nullptr;
-      if (tasks == nullptr) {
-        continue;
-      }
-      for (const auto& task : *tasks) {
-        auto state = framework.partition_aware ? v1::TASK_DROPPED : v1::TASK_LOST;
-        (framework.partition_aware ? metrics_.tasks_dropped : metrics_.tasks_lost)++;
-        sendTaskUpdate(framework,
-                       masterStatus(framework, task.task_id().value(), task.agent_id().value(),
-                                    state, v1::TaskStatus::REASON_INVALID_OFFERS,
-                                    fmt::format("Task launched with invalid offers: {}", error)));
-      }
-    }
-    log_->warn("accept_refused framework_id={} reason={}", framework.id, error);
+  if (!offers.error.empty()) {
+    refuseAccept(framework, accept, offers.consumed, offers.error);
     return {};
   }
-
   // The offers are used up: their resources stay allocated to the framework while tasks use
   // them; what the operations leave over goes back to the allocator below.
-  for (const auto& offer_id : consumed) {
+  Resources available;
+  for (const auto& offer_id : offers.consumed) {
     available += offers_.take(offer_id)->resources;  // each validated above as outstanding
   }
   Agent& agent = agent_it->second;
   for (const auto& op : accept.operations()) {
-    switch (op.type()) {
-      case v1::Offer::Operation::LAUNCH:
-        launch(framework, agent, role, op, available);
-        break;
-      case v1::Offer::Operation::RESERVE:
-      case v1::Offer::Operation::UNRESERVE:
-      case v1::Offer::Operation::CREATE:
-      case v1::Offer::Operation::DESTROY:
-        if (Status s = applyOfferOperation(framework, agent, role, op, available); !s.isOk()) {
-          refuseOperation(framework, op, s.message());
-        } else if (op.has_id()) {
-          scheduler::Event event;
-          event.set_type(scheduler::Event::UPDATE_OPERATION_STATUS);
-          auto* status = event.mutable_update_operation_status()->mutable_status();
-          *status->mutable_operation_id() = op.id();
-          status->set_state(v1::OPERATION_FINISHED);
-          status->mutable_agent_id()->set_value(agent.id);
-          send(framework, event);
-        }
-        break;
-      case v1::Offer::Operation::LAUNCH_GROUP:
-        launchGroup(framework, agent, role, op, available);
-        break;
-      default:
-        refuseOperation(framework, op,
-                        fmt::format("Offer operation '{}' is not supported yet",
-                                    v1::Offer::Operation::Type_Name(op.type())));
-    }
+    applyAcceptedOperation(framework, agent, offers.role, op, available);
   }
   if (!available.empty()) {
-    checked(
-        allocator_.recoverResources(framework.id, role, agent.id, available, refuse, clock_.now()));
+    checked(allocator_.recoverResources(framework.id, offers.role, agent.id, available,
+                                        refuseDuration(accept.filters()), clock_.now()));
   }
   // What the operations left over waits for the next allocation round (as in Mesos): an
   // immediate round would bounce unusable leftovers back and forth at full speed.
   return {};
+}
+
+void Master::refuseAccept(Framework& framework, const scheduler::Call::Accept& accept,
+                          const std::vector<std::string>& consumed, const std::string& error) {
+  for (const auto& offer_id : consumed) {
+    removeOffer(offer_id, std::nullopt, false);
+  }
+  for (const auto& op : accept.operations()) {
+    const auto* tasks = op.type() == v1::Offer::Operation::LAUNCH ? &op.launch().task_infos()
+                        : op.type() == v1::Offer::Operation::LAUNCH_GROUP
+                            ? &op.launch_group().task_group().tasks()
+                            : nullptr;
+    if (tasks == nullptr) {
+      continue;
+    }
+    for (const auto& task : *tasks) {
+      auto state = framework.partition_aware ? v1::TASK_DROPPED : v1::TASK_LOST;
+      (framework.partition_aware ? metrics_.tasks_dropped : metrics_.tasks_lost)++;
+      sendTaskUpdate(framework,
+                     masterStatus(framework, task.task_id().value(), task.agent_id().value(), state,
+                                  v1::TaskStatus::REASON_INVALID_OFFERS,
+                                  fmt::format("Task launched with invalid offers: {}", error)));
+    }
+  }
+  log_->warn("accept_refused framework_id={} reason={}", framework.id, error);
+}
+
+void Master::applyAcceptedOperation(Framework& framework, Agent& agent, const std::string& role,
+                                    const v1::Offer::Operation& op, Resources& available) {
+  switch (op.type()) {
+    case v1::Offer::Operation::LAUNCH:
+      return launch(framework, agent, role, op, available);
+    case v1::Offer::Operation::LAUNCH_GROUP:
+      return launchGroup(framework, agent, role, op, available);
+    case v1::Offer::Operation::RESERVE:
+    case v1::Offer::Operation::UNRESERVE:
+    case v1::Offer::Operation::CREATE:
+    case v1::Offer::Operation::DESTROY:
+      break;
+    default:
+      return refuseOperation(framework, op,
+                             fmt::format("Offer operation '{}' is not supported yet",
+                                         v1::Offer::Operation::Type_Name(op.type())));
+  }
+  if (Status s = applyOfferOperation(framework, agent, role, op, available); !s.isOk()) {
+    return refuseOperation(framework, op, s.message());
+  }
+  if (op.has_id()) {
+    scheduler::Event event;
+    event.set_type(scheduler::Event::UPDATE_OPERATION_STATUS);
+    auto* status = event.mutable_update_operation_status()->mutable_status();
+    *status->mutable_operation_id() = op.id();
+    status->set_state(v1::OPERATION_FINISHED);
+    status->mutable_agent_id()->set_value(agent.id);
+    send(framework, event);
+  }
 }
 
 void Master::refuseOperation(Framework& framework, const v1::Offer::Operation& operation,

@@ -12,6 +12,67 @@ namespace {
 
 constexpr int kMaxStatusesPerTask = 10;
 
+Status invalid(std::string why) { return {StatusCode::kInvalidArgument, std::move(why)}; }
+
+// A custom executor a LAUNCH names, checked as Mesos does: nullopt when the same executor already
+// runs on the agent, the new one otherwise, or why the task is refused.
+Result<std::optional<Executor>> customExecutor(const Framework& fw, const std::string& agent_id,
+                                               const std::string& role,
+                                               const v1::ExecutorInfo& executor) {
+  const std::string& executor_id = executor.executor_id().value();
+  if (Status s = validateId("ExecutorID", executor_id); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  if (executor.has_framework_id() && executor.framework_id().value() != fw.id) {
+    return invalidArgument(fmt::format("ExecutorInfo has an invalid FrameworkID '{}'",
+                                       executor.framework_id().value()));
+  }
+  if (executor.has_type() && executor.type() != v1::ExecutorInfo::CUSTOM) {
+    // DEFAULT executors run task groups (LAUNCH_GROUP), as in Mesos.
+    return invalidArgument("'ExecutorInfo.type' must be 'CUSTOM'");
+  }
+  if (!executor.has_command()) {
+    return invalidArgument("'ExecutorInfo.command' must be set");
+  }
+  if (auto on_agent = fw.executors.find(agent_id); on_agent != fw.executors.end()) {
+    if (auto running = on_agent->second.find(executor_id); running != on_agent->second.end()) {
+      if (running->second.info.command().SerializePartialAsString() !=
+          executor.command().SerializePartialAsString()) {
+        return invalidArgument(fmt::format(
+            "ExecutorInfo for executor '{}' differs from the running one", executor_id));
+      }
+      return std::nullopt;
+    }
+  }
+  auto resources = resourcesFromProto(executor.resources());
+  if (!resources) {
+    return invalidArgument(
+        fmt::format("Executor uses invalid resources: {}", resources.error().message()));
+  }
+  auto executor_role = allocationRoleOf(executor.resources());
+  if (!executor_role || (!executor_role->empty() && *executor_role != role)) {
+    return invalidArgument(
+        fmt::format("Executor's resources must be allocated to the offer's role '{}'", role));
+  }
+  Executor e{executor, *resources, role};
+  e.info.mutable_framework_id()->set_value(fw.id);
+  return e;
+}
+
+// What the agent gets to run a task of `fw` (its executor, if custom, marked as the framework's).
+internal::AgentEvent runTaskEvent(const Framework& fw, const v1::TaskInfo& task) {
+  internal::AgentEvent event;
+  event.set_type(internal::AgentEvent::RUN_TASK);
+  auto* run = event.mutable_run_task();
+  *run->mutable_framework_info() = fw.info;
+  *run->mutable_task() = task;
+  if (task.has_executor()) {
+    *run->mutable_executor() = task.executor();
+    run->mutable_executor()->mutable_framework_id()->set_value(fw.id);
+  }
+  return event;
+}
+
 }  // namespace
 
 Result<Resources> Master::checkTask(Framework& fw, Agent& agent, const std::string& role,
@@ -94,109 +155,62 @@ void Master::addTask(Framework& fw, Agent& agent, const std::string& role, const
 void Master::launch(Framework& fw, Agent& agent, const std::string& role,
                     const v1::Offer::Operation& operation, Resources& available) {
   for (const auto& task : operation.launch().task_infos()) {
-    const std::string& task_id = task.task_id().value();
-    auto refuse = [&](const std::string& why) {
+    if (Status s = launchTask(fw, agent, role, task, available); !s.isOk()) {
+      const std::string& task_id = task.task_id().value();
       metrics_.tasks_error++;
       sendTaskUpdate(fw, masterStatus(fw, task_id, agent.id, v1::TASK_ERROR,
-                                      v1::TaskStatus::REASON_TASK_INVALID, why));
-      log_->warn("task_refused framework_id={} task_id={} reason={}", fw.id, task_id, why);
-    };
-    if (task.has_command() == task.has_executor()) {
-      refuse("Task should have at least one (but not both) of CommandInfo or ExecutorInfo present");
-      continue;
+                                      v1::TaskStatus::REASON_TASK_INVALID, s.message()));
+      log_->warn("task_refused framework_id={} task_id={} reason={}", fw.id, task_id, s.message());
     }
-    auto resources = checkTask(fw, agent, role, task);
-    if (!resources) {
-      refuse(resources.error().message());
-      continue;
-    }
-    Resources needed = *resources;
-    std::optional<Executor> new_executor;
-    if (task.has_executor()) {
-      const auto& executor = task.executor();
-      const std::string& executor_id = executor.executor_id().value();
-      if (Status s = validateId("ExecutorID", executor_id); !s.isOk()) {
-        refuse(s.message());
-        continue;
-      }
-      if (executor.has_framework_id() && executor.framework_id().value() != fw.id) {
-        refuse(fmt::format("ExecutorInfo has an invalid FrameworkID '{}'",
-                           executor.framework_id().value()));
-        continue;
-      }
-      if (executor.has_type() && executor.type() != v1::ExecutorInfo::CUSTOM) {
-        // DEFAULT executors run task groups (LAUNCH_GROUP), as in Mesos.
-        refuse("'ExecutorInfo.type' must be 'CUSTOM'");
-        continue;
-      }
-      if (!executor.has_command()) {
-        refuse("'ExecutorInfo.command' must be set");
-        continue;
-      }
-      auto& running = fw.executors[agent.id];
-      auto existing = running.find(executor_id);
-      if (existing != running.end()) {
-        if (existing->second.info.command().SerializePartialAsString() !=
-            executor.command().SerializePartialAsString()) {
-          refuse(fmt::format("ExecutorInfo for executor '{}' differs from the running one",
-                             executor_id));
-          continue;
-        }
-      } else {
-        auto executor_resources = resourcesFromProto(executor.resources());
-        if (!executor_resources) {
-          refuse(fmt::format("Executor uses invalid resources: {}",
-                             executor_resources.error().message()));
-          continue;
-        }
-        auto executor_role = allocationRoleOf(executor.resources());
-        if (!executor_role || (!executor_role->empty() && *executor_role != role)) {
-          refuse(
-              fmt::format("Executor's resources must be allocated to the offer's role '{}'", role));
-          continue;
-        }
-        Executor e{executor, *executor_resources, role};
-        e.info.mutable_framework_id()->set_value(fw.id);
-        needed += *executor_resources;
-        new_executor = std::move(e);
-      }
-    }
-    if (needed.empty()) {
-      refuse("Task and its executor use no resources");
-      continue;
-    }
-    if (Status s = validateGpus(fw.info, needed.scalar("gpus")); !s.isOk()) {
-      refuse(s.message());
-      continue;
-    }
-    if (!available.contains(needed)) {
-      refuse(fmt::format("Task uses more resources {} than available {}", needed.toString(),
-                         available.toString()));
-      continue;
-    }
-    available -= needed;
-
-    if (new_executor) {
-      fw.used += new_executor->resources;
-      agent.used += new_executor->resources;
-      agent.frameworks_with_executors.insert(fw.id);
-      fw.executors[agent.id].emplace(new_executor->info.executor_id().value(), *new_executor);
-    }
-    addTask(fw, agent, role, task, *resources,
-            task.has_executor() ? &task.executor().executor_id() : nullptr);
-
-    internal::AgentEvent event;
-    event.set_type(internal::AgentEvent::RUN_TASK);
-    auto* run = event.mutable_run_task();
-    *run->mutable_framework_info() = fw.info;
-    *run->mutable_task() = task;
-    if (task.has_executor()) {
-      *run->mutable_executor() = task.executor();
-      run->mutable_executor()->mutable_framework_id()->set_value(fw.id);
-    }
-    sendToAgent(agent, event);
-    log_->info("task_launched framework_id={} task_id={} agent_id={}", fw.id, task_id, agent.id);
   }
+}
+
+Status Master::launchTask(Framework& fw, Agent& agent, const std::string& role,
+                          const v1::TaskInfo& task, Resources& available) {
+  if (task.has_command() == task.has_executor()) {
+    return invalid(
+        "Task should have at least one (but not both) of CommandInfo or ExecutorInfo "
+        "present");
+  }
+  auto resources = checkTask(fw, agent, role, task);
+  if (!resources) {
+    return resources.error();
+  }
+  Resources needed = *resources;
+  std::optional<Executor> new_executor;
+  if (task.has_executor()) {
+    auto executor = customExecutor(fw, agent.id, role, task.executor());
+    if (!executor) {
+      return executor.error();
+    }
+    new_executor = std::move(*executor);
+    if (new_executor) {
+      needed += new_executor->resources;
+    }
+  }
+  if (needed.empty()) {
+    return invalid("Task and its executor use no resources");
+  }
+  if (Status s = validateGpus(fw.info, needed.scalar("gpus")); !s.isOk()) {
+    return s;
+  }
+  if (!available.contains(needed)) {
+    return invalid(fmt::format("Task uses more resources {} than available {}", needed.toString(),
+                               available.toString()));
+  }
+  available -= needed;
+  if (new_executor) {
+    fw.used += new_executor->resources;
+    agent.used += new_executor->resources;
+    agent.frameworks_with_executors.insert(fw.id);
+    fw.executors[agent.id].emplace(new_executor->info.executor_id().value(), *new_executor);
+  }
+  addTask(fw, agent, role, task, *resources,
+          task.has_executor() ? &task.executor().executor_id() : nullptr);
+  sendToAgent(agent, runTaskEvent(fw, task));
+  log_->info("task_launched framework_id={} task_id={} agent_id={}", fw.id, task.task_id().value(),
+             agent.id);
+  return {};
 }
 
 v1::TaskStatus Master::masterStatus(const Framework& framework, const std::string& task_id,
