@@ -4,6 +4,7 @@
 
 #include "common/recordio.h"
 #include "common/resources_proto.h"
+#include "master/maintenance_book.h"
 #include "master/master.h"
 #include "master/validation.h"
 
@@ -80,7 +81,7 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
     stream->close();
     return;
   }
-  if (machineDown(info, call.register_().ip())) {
+  if (maintenance_->refusesAgent(info.hostname(), call.register_().ip())) {
     // Its machine is DOWN for maintenance: refused until an operator brings it UP.
     auto stream = responder.stream(200, {{"content-type", http::kProtobufMediaType}});
     internal::AgentEvent event;
@@ -146,7 +147,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
   const bool stale_total = !inserted && total != agent.total;
   agent.info = info;
   agent.ip = call.register_().ip();
-  maintenanceAgentAdded(agent);
+  maintenance_->agentAdded(agent.id, agent.info.hostname(), agent.ip);
   if (stale_total) {
     agent.info.clear_resources();
     resourcesToProto(agent.total, agent.info.mutable_resources(), "", ResourceFormat::kPost);
@@ -459,7 +460,7 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
     stream->close();
   }
   checked(allocator_.removeAgent(agent_id));
-  maintenanceAgentRemoved(agent_id);
+  maintenance_->agentRemoved(agent_id);
   agents_.erase(agent_id);
   onAgentRemoved(agent_id);
   if (!gone) {

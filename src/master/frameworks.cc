@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/recordio.h"
+#include "master/maintenance_book.h"
 #include "master/master.h"
 #include "master/validation.h"
 
@@ -123,7 +124,7 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   while (completed_frameworks_.size() > static_cast<size_t>(flags_.max_completed_frameworks)) {
     completed_frameworks_.pop_front();
   }
-  maintenanceFrameworkRemoved(framework_id);
+  maintenance_->frameworkRemoved(framework_id);
   frameworks_.erase(framework_id);
   persist({registry::Change::erase(registry::Change::Kind::kFramework, framework_id)},
           [](Status) {});

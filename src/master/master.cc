@@ -1,5 +1,5 @@
 #include "master/master.h"
-#include "master/maintenance.h"
+#include "master/maintenance_book.h"
 
 #include <fmt/format.h>
 
@@ -24,7 +24,7 @@ Master::Master(Environment env, Flags flags,
       allocator_(allocator::Options{}),
       offers_(timers_, flags_.offer_timeout,
               [this](const std::string& offer_id) { removeOffer(offer_id, std::nullopt, true); }),
-      maintenance_(std::make_unique<MaintenanceBooks>()),
+      maintenance_(std::make_unique<MaintenanceBook>(clock_)),
       logging_level_(timers_, log_) {
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
 }

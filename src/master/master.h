@@ -41,6 +41,10 @@ class QuotaConfig;
 class QuotaStatus;
 }  // namespace mesos::v1::quota
 
+namespace mesos::v1::maintenance {
+class Schedule;
+}  // namespace mesos::v1::maintenance
+
 namespace mesos::v1::master {
 class Call;
 class Response;
@@ -59,7 +63,8 @@ class Response_GetTasks;
 
 namespace plateau::master {
 
-struct MaintenanceBooks;  // master/maintenance.h
+class MaintenanceBook;  // master/maintenance_book.h
+class MaintenancePlan;
 
 namespace v1 = mesos::v1;
 namespace scheduler = mesos::v1::scheduler;
@@ -365,22 +370,22 @@ class Master {
   http::Response rolesJson() const;
   http::Response weightsJson() const;
 
-  // maintenance.cc: schedules, machine modes and inverse offers (Mesos's maintenance
-  // primitives). The books live in registry_state_.maintenance durably and in maintenance_.
+  // maintenance_api.cc: the operator's maintenance calls and legacy endpoints over
+  // maintenance_ (the MaintenanceBook); registry_state_.maintenance makes them durable.
   void maintenanceCall(const mesos::v1::master::Call& call, http::ContentType accept,
                        http::Responder responder);
   static bool isMaintenanceEndpoint(const std::string& path);
   void maintenanceEndpoint(const http::Request& request, http::Responder responder);
   void recoverMaintenance();
-  // The unavailability of the agent's machine when it is scheduled for maintenance.
-  const v1::Unavailability* agentUnavailability(const std::string& agent_id) const;
-  // True when the agent's machine is DOWN: it may not register.
-  bool machineDown(const v1::AgentInfo& info, const std::string& ip) const;
-  void maintenanceAgentAdded(const Agent& agent);
-  void maintenanceAgentRemoved(const std::string& agent_id);
-  void maintenanceFrameworkRemoved(const std::string& framework_id);
-  // Sends inverse offers to frameworks using draining agents that have none outstanding and
-  // whose last answer's refuse_seconds have passed.
+  // A new schedule / machines DOWN (down) or UP: planned by the book, stored, then applied.
+  void updateMaintenanceSchedule(const mesos::v1::maintenance::Schedule& schedule,
+                                 std::function<void(Status)> done);
+  void applyMaintenanceSchedule(const MaintenancePlan& plan);
+  void changeMachineModes(bool down, const google::protobuf::RepeatedPtrField<v1::MachineID>& ids,
+                          std::function<void(Status)> done);
+  void applyMachineModes(const MaintenancePlan& plan, bool down);
+  // inverse_offers.cc: sends the inverse offers the book says are due to frameworks using
+  // agents on DRAINING machines, and hands it their answers.
   void sendInverseOffers();
   Status answerInverseOffers(Framework& framework,
                              const google::protobuf::RepeatedPtrField<v1::OfferID>& ids,
@@ -440,7 +445,7 @@ class Master {
   std::unordered_map<std::string, Agent> agents_;
   OfferBook offers_;  // outstanding offers, by id, framework and agent
   Metrics metrics_;
-  std::unique_ptr<MaintenanceBooks> maintenance_;
+  std::unique_ptr<MaintenanceBook> maintenance_;  // schedule, modes, inverse offers
 
   std::unordered_map<uint64_t, OperatorSubscriber> operator_subscribers_;
   uint64_t next_operator_subscriber_ = 0;

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/resources_proto.h"
+#include "master/maintenance_book.h"
 #include "master/master.h"
 
 namespace plateau::master {
@@ -67,7 +68,7 @@ void Master::allocate() {
     }
     offer.mutable_allocation_info()->set_role(allocation.role);
     record.role = allocation.role;
-    if (const v1::Unavailability* unavailability = agentUnavailability(a.id)) {
+    if (const v1::Unavailability* unavailability = maintenance_->unavailabilityOf(a.id)) {
       *offer.mutable_unavailability() = *unavailability;
     }
     record.resources = std::move(allocation.resources);
