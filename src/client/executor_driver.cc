@@ -10,6 +10,7 @@
 #include "client/driver_lifecycle.h"
 #include "plateau/executor.h"
 #include "plateau/executor_client.h"
+#include "runtime/clock.h"
 
 namespace mesos {
 
@@ -20,6 +21,7 @@ struct MesosExecutorDriver::Impl {
   MesosExecutorDriver* driver = nullptr;
   Executor* executor = nullptr;
 
+  const plateau::Clock& clock = plateau::systemClock();
   plateau::client::DriverLifecycle<plateau::client::ExecutorClient> lifecycle;
 
   std::mutex mutex;  // guards agent_id, executor_id and random
@@ -175,8 +177,7 @@ Status MesosExecutorDriver::sendStatusUpdate(const TaskStatus& status) {
   update->set_uuid(impl_->uuid());
   update->set_source(mesos::v1::TaskStatus::SOURCE_EXECUTOR);
   if (!update->has_timestamp()) {
-    update->set_timestamp(
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    update->set_timestamp(impl_->clock.wallSeconds());
   }
   {
     std::lock_guard lock(impl_->mutex);

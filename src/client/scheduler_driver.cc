@@ -10,6 +10,7 @@
 #include "client/driver_lifecycle.h"
 #include "plateau/scheduler.h"
 #include "plateau/scheduler_client.h"
+#include "runtime/clock.h"
 
 namespace mesos {
 
@@ -43,6 +44,7 @@ struct MesosSchedulerDriver::Impl {
   std::string master;
   bool implicit_acknowledgements = true;
 
+  const plateau::Clock& clock = plateau::systemClock();
   plateau::client::DriverLifecycle<plateau::client::SchedulerClient> lifecycle;
 
   bool registered = false;  // callback thread only
@@ -149,9 +151,7 @@ struct MesosSchedulerDriver::Impl {
       status.set_source(TaskStatus::SOURCE_MASTER);
       status.set_reason(TaskStatus::REASON_MASTER_DISCONNECTED);
       status.set_message("Master disconnected");
-      status.set_timestamp(
-          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-              .count());
+      status.set_timestamp(clock.wallSeconds());
       scheduler->statusUpdate(driver, status);
     }
   }
