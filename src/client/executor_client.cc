@@ -1,24 +1,18 @@
 #include "plateau/executor_client.h"
-#include "common/task_state.h"
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdlib>
 #include <deque>
 #include <map>
-#include <mutex>
-#include <thread>
 
 #include <fmt/format.h>
 
-#include "client/callback_thread.h"
-#include "common/backoff.h"
-#include "common/event_stream.h"
-#include "common/recordio.h"
+#include "client/client_threads.h"
+#include "client/master_detector.h"
+#include "client/subscription.h"
+#include "common/task_state.h"
 #include "common/units.h"
 #include "http/client.h"
 #include "http/content.h"
-#include "runtime/event_loop.h"
 
 namespace plateau::client {
 
@@ -28,7 +22,16 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto kRequestTimeout = 10s;
+// How long an executor keeps trying to reach an agent that has never accepted it.
+constexpr auto kFirstSubscriptionWindow = 60s;
+
+http::ClientRequest executorRequest(const executor::Call& call) {
+  return {
+      .method = "POST",
+      .path = "/api/v1/executor",
+      .headers = {{"content-type", http::kProtobufMediaType}, {"accept", http::kProtobufMediaType}},
+      .body = call.SerializeAsString()};
+}
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
@@ -57,47 +60,43 @@ std::expected<ExecutorOptions, std::string> ExecutorOptions::fromEnvironment() {
   return o;
 }
 
-// Members below `loop` are touched on the loop thread only, except where noted.
+// Members below `threads` are touched on the loop thread only.
 struct ExecutorClient::Impl : std::enable_shared_from_this<Impl> {
   ExecutorOptions options;
   ExecutorCallbacks callbacks;
-  http::Endpoint agent;
-  EventLoop loop;
-  http::Client client{loop};
-  CallbackThread callback_thread;
-  std::thread io_thread;
-  std::atomic<bool> stopped{false};  // any thread
+  ClientThreads threads;
+  std::unique_ptr<MasterDetector> detector;
+  std::unique_ptr<Subscription> subscription;
+  http::Client client{threads.loop()};
 
-  bool finished = false;
-  std::shared_ptr<http::StreamingCall> stream;
-  recordio::Decoder decoder;
-  bool subscribed = false;
-  bool ever_subscribed = false;
-  std::optional<std::chrono::steady_clock::time_point> disconnected_at;
-  std::chrono::milliseconds backoff{0};
-  EventLoop::TimerId retry_timer = 0;
   std::map<std::string, v1::TaskInfo> tasks;                     // launched, not yet terminal+acked
   std::map<std::string, executor::Call::Update> unacknowledged;  // by uuid
   std::deque<executor::Call> queue;
   bool in_flight = false;
 
-  std::mutex closed_mutex;
-  std::condition_variable closed_cv;
-  bool closed = false;
+  void deliver(std::function<void()> fn) { threads.deliver(shared_from_this(), std::move(fn)); }
 
-  void deliver(std::function<void()> fn) {
-    callback_thread.post([self = shared_from_this(), fn = std::move(fn)] {
-      if (!self->stopped) {
-        fn();
-      }
-    });
+  void createSubscription(const http::Endpoint& agent) {
+    detector = fixedDetector(threads.loop(), agent);
+    // Without checkpointing the executor cannot outlive its connection to the agent; before
+    // the first subscription the agent may simply not be ready yet.
+    Subscription::Options subscription_options{
+        .peer = "agent",
+        .reconnect = {.backoff_min = 100ms,
+                      .backoff_max = options.backoff_max,
+                      .recovery_window = options.checkpoint ? options.recovery_timeout : 0ns,
+                      .first_subscription_window = kFirstSubscriptionWindow}};
+    subscription = std::make_unique<Subscription>(
+        std::move(subscription_options),
+        Subscription::Callbacks{
+            .request = [this] { return executorRequest(subscribeCall()); },
+            .data = decodeEach<executor::Event>(
+                [this](executor::Event& event) { return onEvent(event); }),
+            .closed = [this](const Subscription::Closed& closed) { onClosed(closed); }},
+        *detector, threads.loop(), threads.loop().clock(), streamsOn(threads.loop()));
   }
 
-  void subscribe() {
-    retry_timer = 0;
-    if (finished) {
-      return;
-    }
+  executor::Call subscribeCall() const {
     executor::Call call;
     call.set_type(executor::Call::SUBSCRIBE);
     fill(call);
@@ -108,24 +107,7 @@ struct ExecutorClient::Impl : std::enable_shared_from_this<Impl> {
       *call.mutable_subscribe()->add_unacknowledged_updates() = update;
     }
     call.mutable_subscribe();
-    http::ClientRequest request{.method = "POST",
-                                .path = "/api/v1/executor",
-                                .headers = {{"content-type", http::kProtobufMediaType},
-                                            {"accept", http::kProtobufMediaType}},
-                                .body = call.SerializeAsString()};
-    decoder = recordio::Decoder();
-    stream = http::StreamingCall::open(
-        loop, agent, std::move(request), kRequestTimeout,
-        {.on_head =
-             [this](const http::Response& head) {
-               if (head.status != 200) {
-                 auto old = std::move(stream);
-                 old->cancel();
-                 onClosed(fmt::format("The agent refused the subscription: HTTP {}", head.status));
-               }
-             },
-         .on_data = [this](std::string_view data) { onData(data); },
-         .on_closed = [this](const Status& why) { onClosed(why.message()); }});
+    return call;
   }
 
   void fill(executor::Call& call) const {
@@ -133,96 +115,78 @@ struct ExecutorClient::Impl : std::enable_shared_from_this<Impl> {
     call.mutable_executor_id()->set_value(options.executor_id);
   }
 
-  void onData(std::string_view data) {
-    auto events = recordio::decodeEvents<executor::Event>(decoder, data);
-    if (!events) {
-      auto old = std::move(stream);
-      old->cancel();
-      return onClosed(events.error().message());
-    }
-    for (const auto& event : *events) {
-      switch (event.type()) {
-        case executor::Event::SUBSCRIBED:
-          subscribed = true;
-          ever_subscribed = true;
-          disconnected_at.reset();
-          backoff = 0ms;
-          deliver([this] {
-            if (callbacks.connected) {
-              callbacks.connected();
-            }
-          });
-          pump();
-          break;
-        case executor::Event::LAUNCH:
-          tasks[event.launch().task().task_id().value()] = event.launch().task();
-          break;
-        case executor::Event::LAUNCH_GROUP:
-          for (const auto& task : event.launch_group().task_group().tasks()) {
-            tasks[task.task_id().value()] = task;
+  bool onEvent(executor::Event& event) {
+    switch (event.type()) {
+      case executor::Event::SUBSCRIBED:
+        subscription->subscribed();
+        deliver([this] {
+          if (callbacks.connected) {
+            callbacks.connected();
           }
-          break;
-        case executor::Event::ACKNOWLEDGED: {
-          auto it = unacknowledged.find(event.acknowledged().uuid());
-          if (it != unacknowledged.end()) {
-            if (isTerminal(it->second.status().state())) {
-              tasks.erase(it->second.status().task_id().value());
-            }
-            unacknowledged.erase(it);
-          }
-          break;
+        });
+        pump();
+        break;
+      case executor::Event::LAUNCH:
+        tasks[event.launch().task().task_id().value()] = event.launch().task();
+        break;
+      case executor::Event::LAUNCH_GROUP:
+        for (const auto& task : event.launch_group().task_group().tasks()) {
+          tasks[task.task_id().value()] = task;
         }
-        default:
-          break;
+        break;
+      case executor::Event::ACKNOWLEDGED:
+        acknowledged(event.acknowledged().uuid());
+        break;
+      default:
+        break;
+    }
+    deliver([this, event = std::move(event)] {
+      if (callbacks.received) {
+        callbacks.received(event);
       }
-      deliver([this, event = std::move(event)] {
-        if (callbacks.received) {
-          callbacks.received(event);
-        }
-      });
-    }
+    });
+    return true;
   }
 
-  void onClosed(const std::string& why) {
-    stream.reset();
-    bool was_subscribed = subscribed;
-    subscribed = false;
-    if (finished) {
-      return markClosed();
+  void acknowledged(const std::string& uuid) {
+    auto it = unacknowledged.find(uuid);
+    if (it == unacknowledged.end()) {
+      return;
     }
-    auto now = std::chrono::steady_clock::now();
-    if (!disconnected_at) {
-      disconnected_at = now;
+    if (isTerminal(it->second.status().state())) {
+      tasks.erase(it->second.status().task_id().value());
     }
-    bool recoverable = options.checkpoint && now - *disconnected_at < options.recovery_timeout;
-    // Before the first subscription the agent may simply not be ready yet.
-    if (!recoverable && ever_subscribed) {
-      finished = true;
-      deliver([this, why] {
+    unacknowledged.erase(it);
+  }
+
+  void onClosed(const Subscription::Closed& closed) {
+    if (closed.next == Subscription::Next::kNothing) {
+      return threads.markClosed();
+    }
+    bool gave_up = closed.next == Subscription::Next::kGiveUp;
+    if (gave_up && subscription->everSubscribed()) {
+      deliver([this, why = closed.why] {
         if (callbacks.lost) {
           callbacks.lost(why);
         }
       });
-      return markClosed();
+      return threads.markClosed();
     }
-    if (was_subscribed) {
-      deliver([this, why] {
+    if (closed.was_subscribed) {
+      deliver([this, why = closed.why] {
         if (callbacks.disconnected) {
           callbacks.disconnected(why);
         }
       });
     }
-    if (!ever_subscribed && now - *disconnected_at > 60s) {
-      finished = true;
-      deliver([this, why] {
+    if (gave_up) {
+      deliver([this, why = closed.why] {
         if (callbacks.lost) {
           callbacks.lost("Could not subscribe to the agent: " + why);
         }
       });
-      return markClosed();
+      threads.markClosed();
     }
-    backoff = nextBackoff(backoff, std::chrono::milliseconds(100), options.backoff_max);
-    retry_timer = loop.after(backoff, [this] { subscribe(); });
   }
 
   void enqueue(executor::Call call) {
@@ -235,57 +199,29 @@ struct ExecutorClient::Impl : std::enable_shared_from_this<Impl> {
   }
 
   void pump() {
-    if (in_flight || queue.empty() || !subscribed) {
+    if (in_flight || queue.empty() || !subscription->isSubscribed()) {
       return;
     }
     executor::Call call = std::move(queue.front());
     queue.pop_front();
-    http::ClientRequest request{.method = "POST",
-                                .path = "/api/v1/executor",
-                                .headers = {{"content-type", http::kProtobufMediaType},
-                                            {"accept", http::kProtobufMediaType}},
-                                .body = call.SerializeAsString()};
     in_flight = true;
-    client.fetch(agent, std::move(request), kRequestTimeout,
-                 [this, type = call.type()](Result<http::Response> r) {
-                   in_flight = false;
-                   if (!r) {
-                     fmt::print(stderr, "plateau executor library: {} call failed: {}\n",
-                                executor::Call::Type_Name(type), r.error().message());
-                   } else if (r->status != 202) {
-                     fmt::print(stderr, "plateau executor library: {} call refused: HTTP {} {}\n",
-                                executor::Call::Type_Name(type), r->status, r->body);
-                   }
-                   pump();
-                 });
+    postCall(client, *subscription->peer(), executorRequest(call), "executor",
+             executor::Call::Type_Name(call.type()), [this] {
+               in_flight = false;
+               pump();
+             });
   }
 
   void drainThenClose() {
-    if (!subscribed || (queue.empty() && !in_flight)) {
+    if (!subscription->isSubscribed() || (queue.empty() && !in_flight)) {
       return closeNow();
     }
-    loop.after(10ms, [this] { drainThenClose(); });
+    threads.loop().after(10ms, [this] { drainThenClose(); });
   }
 
   void closeNow() {
-    finished = true;
-    if (retry_timer != 0) {
-      loop.cancel(retry_timer);
-      retry_timer = 0;
-    }
-    if (stream) {
-      auto old = std::move(stream);
-      old->cancel();
-    }
-    markClosed();
-  }
-
-  void markClosed() {
-    {
-      std::lock_guard lock(closed_mutex);
-      closed = true;
-    }
-    closed_cv.notify_all();
+    subscription->close();
+    threads.markClosed();
   }
 };
 
@@ -301,44 +237,29 @@ std::expected<std::unique_ptr<ExecutorClient>, std::string> ExecutorClient::crea
   auto impl = std::make_shared<Impl>();
   impl->options = std::move(options);
   impl->callbacks = std::move(callbacks);
-  impl->agent = *agent;
-  impl->loop.post([raw = impl.get()] { raw->subscribe(); });
-  impl->io_thread = std::thread([raw = impl.get()] { raw->loop.run(); });
+  impl->createSubscription(*agent);
+  impl->threads.start([raw = impl.get()] { raw->subscription->start(); });
   return std::unique_ptr<ExecutorClient>(new ExecutorClient(std::move(impl)));
 }
 
 ExecutorClient::~ExecutorClient() {
   stop();
-  {
-    std::unique_lock lock(impl_->closed_mutex);
-    impl_->closed_cv.wait_for(lock, 5s, [this] { return impl_->closed; });
-  }
-  impl_->loop.stop();
-  if (impl_->io_thread.joinable()) {
-    impl_->io_thread.join();
-  }
-  // A callback still running (it may have called stop() itself) holds the state alive; wait for
-  // it, so that no user code runs after the client is gone.
-  impl_->callback_thread.stopAndWait();
-  impl_->stream.reset();
+  impl_->threads.join(5s);
+  // Destroy the connections and the detector while nothing runs the loop.
+  impl_->subscription.reset();
+  impl_->detector.reset();
 }
 
 void ExecutorClient::send(executor::Call call) {
-  impl_->loop.post(
+  impl_->threads.loop().post(
       [impl = impl_.get(), call = std::move(call)]() mutable { impl->enqueue(std::move(call)); });
 }
 
 void ExecutorClient::stop() {
-  if (impl_->stopped.exchange(true)) {
+  if (!impl_->threads.stop()) {
     return;
   }
-  impl_->loop.post([impl = impl_.get()] {
-    if (impl->retry_timer != 0) {
-      impl->loop.cancel(impl->retry_timer);
-      impl->retry_timer = 0;
-    }
-    impl->drainThenClose();
-  });
+  impl_->threads.loop().post([impl = impl_.get()] { impl->drainThenClose(); });
 }
 
 }  // namespace plateau::client

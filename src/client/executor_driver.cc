@@ -1,14 +1,16 @@
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
+#include <expected>
 #include <mutex>
 #include <random>
 
 #include <fmt/format.h>
 
 #include "client/convert.h"
+#include "client/driver_lifecycle.h"
 #include "plateau/executor.h"
 #include "plateau/executor_client.h"
+#include "runtime/clock.h"
 
 namespace mesos {
 
@@ -19,39 +21,55 @@ struct MesosExecutorDriver::Impl {
   MesosExecutorDriver* driver = nullptr;
   Executor* executor = nullptr;
 
-  std::mutex mutex;  // guards status, client, agent_id and random
-  std::condition_variable changed;
-  Status status = DRIVER_NOT_STARTED;
-  std::unique_ptr<plateau::client::ExecutorClient> client;
+  const plateau::Clock& clock = plateau::systemClock();
+  plateau::client::DriverLifecycle<plateau::client::ExecutorClient> lifecycle;
+
+  std::mutex mutex;  // guards agent_id, executor_id and random
   std::string agent_id;
   std::string executor_id;
   std::mt19937_64 random{std::random_device{}()};
 
   bool registered = false;  // callback thread only
 
-  bool running() {
-    std::lock_guard lock(mutex);
-    return status == DRIVER_RUNNING;
-  }
+  bool running() const { return lifecycle.running(); }
 
   void finish(Status final_status) {
-    std::lock_guard lock(mutex);
-    if (status == DRIVER_RUNNING) {
-      status = final_status;
-      if (client) {
-        client->stop();
-      }
-      changed.notify_all();
-    }
+    lifecycle.finish(final_status, [](plateau::client::ExecutorClient& client) { client.stop(); });
   }
 
   Status send(v1exec::Call call) {
-    std::lock_guard lock(mutex);
-    if (status != DRIVER_RUNNING) {
-      return status;
+    return lifecycle.whileRunning(
+        [&](plateau::client::ExecutorClient& client) { client.send(std::move(call)); });
+  }
+
+  std::expected<std::unique_ptr<plateau::client::ExecutorClient>, std::string> createClient() {
+    auto options = plateau::client::ExecutorOptions::fromEnvironment();
+    if (!options) {
+      return std::unexpected(options.error());
     }
-    client->send(std::move(call));
-    return status;
+    {
+      std::lock_guard lock(mutex);
+      executor_id = options->executor_id;
+    }
+    return plateau::client::ExecutorClient::create(
+        std::move(*options), {.connected = nullptr,
+                              .disconnected =
+                                  [this](const std::string&) {
+                                    if (running()) {
+                                      executor->disconnected(driver);
+                                    }
+                                  },
+                              .lost =
+                                  [this](const std::string&) {
+                                    // Without the agent nothing can reach the tasks: shut them down
+                                    // and end.
+                                    if (running()) {
+                                      executor->disconnected(driver);
+                                      executor->shutdown(driver);
+                                      finish(DRIVER_ABORTED);
+                                    }
+                                  },
+                              .received = [this](const v1exec::Event& event) { onEvent(event); }});
   }
 
   std::string uuid() {
@@ -119,99 +137,24 @@ MesosExecutorDriver::MesosExecutorDriver(Executor* executor) : impl_(std::make_u
   impl_->executor = executor;
 }
 
-MesosExecutorDriver::~MesosExecutorDriver() {
-  std::unique_ptr<plateau::client::ExecutorClient> client;
-  {
-    std::lock_guard lock(impl_->mutex);
-    client = std::move(impl_->client);
-    if (impl_->status == DRIVER_RUNNING) {
-      impl_->status = DRIVER_STOPPED;
-    }
-    impl_->changed.notify_all();
-  }
-  client.reset();
-}
+MesosExecutorDriver::~MesosExecutorDriver() { impl_->lifecycle.shutdown(); }
 
 Status MesosExecutorDriver::start() {
-  std::unique_lock lock(impl_->mutex);
-  if (impl_->status != DRIVER_NOT_STARTED) {
-    return impl_->status;
-  }
-  auto fail = [&](const std::string& why) {
-    impl_->status = DRIVER_ABORTED;
-    impl_->changed.notify_all();
-    lock.unlock();
-    impl_->executor->error(this, why);
-    return DRIVER_ABORTED;
-  };
-  auto options = plateau::client::ExecutorOptions::fromEnvironment();
-  if (!options) {
-    return fail(options.error());
-  }
-  impl_->executor_id = options->executor_id;
-  Impl* impl = impl_.get();
-  auto client = plateau::client::ExecutorClient::create(
-      std::move(*options),
-      {.connected = nullptr,
-       .disconnected =
-           [impl](const std::string&) {
-             if (impl->running()) {
-               impl->executor->disconnected(impl->driver);
-             }
-           },
-       .lost =
-           [impl](const std::string&) {
-             // Without the agent nothing can reach the tasks: shut them down and end.
-             if (impl->running()) {
-               impl->executor->disconnected(impl->driver);
-               impl->executor->shutdown(impl->driver);
-               impl->finish(DRIVER_ABORTED);
-             }
-           },
-       .received = [impl](const v1exec::Event& event) { impl->onEvent(event); }});
-  if (!client) {
-    return fail(client.error());
-  }
-  impl_->client = std::move(*client);
-  impl_->status = DRIVER_RUNNING;
-  return impl_->status;
+  return impl_->lifecycle.start(
+      [this] { return impl_->createClient(); },
+      [this](const std::string& why) { impl_->executor->error(this, why); });
 }
 
 Status MesosExecutorDriver::stop() {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->status != DRIVER_RUNNING && impl_->status != DRIVER_ABORTED) {
-    return impl_->status;
-  }
-  bool aborted = impl_->status == DRIVER_ABORTED;
-  if (impl_->client) {
-    impl_->client->stop();
-  }
-  impl_->status = DRIVER_STOPPED;
-  impl_->changed.notify_all();
-  return aborted ? DRIVER_ABORTED : DRIVER_STOPPED;
+  return impl_->lifecycle.stop([](plateau::client::ExecutorClient& client) { client.stop(); });
 }
 
-Status MesosExecutorDriver::abort() {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->status != DRIVER_RUNNING) {
-    return impl_->status;
-  }
-  impl_->status = DRIVER_ABORTED;
-  impl_->changed.notify_all();
-  return impl_->status;
-}
+Status MesosExecutorDriver::abort() { return impl_->lifecycle.abort(); }
 
-Status MesosExecutorDriver::join() {
-  std::unique_lock lock(impl_->mutex);
-  impl_->changed.wait(lock, [this] { return impl_->status != DRIVER_RUNNING; });
-  return impl_->status;
-}
+Status MesosExecutorDriver::join() { return impl_->lifecycle.join(); }
 
 Status MesosExecutorDriver::joinFor(int milliseconds) {
-  std::unique_lock lock(impl_->mutex);
-  impl_->changed.wait_for(lock, std::chrono::milliseconds(milliseconds),
-                          [this] { return impl_->status != DRIVER_RUNNING; });
-  return impl_->status;
+  return impl_->lifecycle.joinFor(std::chrono::milliseconds(milliseconds));
 }
 
 Status MesosExecutorDriver::run() {
@@ -234,8 +177,7 @@ Status MesosExecutorDriver::sendStatusUpdate(const TaskStatus& status) {
   update->set_uuid(impl_->uuid());
   update->set_source(mesos::v1::TaskStatus::SOURCE_EXECUTOR);
   if (!update->has_timestamp()) {
-    update->set_timestamp(
-        std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+    update->set_timestamp(impl_->clock.wallSeconds());
   }
   {
     std::lock_guard lock(impl_->mutex);

@@ -149,7 +149,11 @@ Result<std::unique_ptr<MasterDetector>> createMasterDetector(EventLoop& loop,
     return invalidArgument(
         fmt::format("Invalid master '{}': {}", text, endpoint.error().message()));
   }
-  return std::make_unique<StandaloneDetector>(loop, *endpoint);
+  return fixedDetector(loop, *endpoint);
+}
+
+std::unique_ptr<MasterDetector> fixedDetector(EventLoop& loop, http::Endpoint endpoint) {
+  return std::make_unique<StandaloneDetector>(loop, std::move(endpoint));
 }
 
 }  // namespace plateau::client

@@ -36,4 +36,7 @@ class MasterDetector {
 Result<std::unique_ptr<MasterDetector>> createMasterDetector(EventLoop& loop,
                                                              std::string_view master);
 
+// A peer at a fixed address that never changes (an executor's agent), on `loop`.
+std::unique_ptr<MasterDetector> fixedDetector(EventLoop& loop, http::Endpoint endpoint);
+
 }  // namespace plateau::client

@@ -2,15 +2,15 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
-#include <mutex>
 
 #include <fmt/format.h>
 
 #include "client/convert.h"
+#include "client/driver_lifecycle.h"
 #include "plateau/scheduler.h"
 #include "plateau/scheduler_client.h"
+#include "runtime/clock.h"
 
 namespace mesos {
 
@@ -44,41 +44,25 @@ struct MesosSchedulerDriver::Impl {
   std::string master;
   bool implicit_acknowledgements = true;
 
-  std::mutex mutex;  // guards status and client
-  std::condition_variable changed;
-  Status status = DRIVER_NOT_STARTED;
-  std::unique_ptr<plateau::client::SchedulerClient> client;
+  const plateau::Clock& clock = plateau::systemClock();
+  plateau::client::DriverLifecycle<plateau::client::SchedulerClient> lifecycle;
 
   bool registered = false;  // callback thread only
 
-  bool running() {
-    std::lock_guard lock(mutex);
-    return status == DRIVER_RUNNING;
-  }
+  bool running() const { return lifecycle.running(); }
 
   // Sends `call` when running; returns the driver's state.
   Status send(v1sched::Call call, std::function<void()> dropped = nullptr) {
-    std::lock_guard lock(mutex);
-    if (status != DRIVER_RUNNING) {
-      return status;
-    }
-    client->send(std::move(call), std::move(dropped));
-    return status;
-  }
-
-  void abortFromLibrary() {
-    std::lock_guard lock(mutex);
-    if (status == DRIVER_RUNNING) {
-      status = DRIVER_ABORTED;
-      changed.notify_all();
-    }
+    return lifecycle.whileRunning([&](plateau::client::SchedulerClient& client) {
+      client.send(std::move(call), std::move(dropped));
+    });
   }
 
   void onEvent(const v1sched::Event& event) {
     if (event.type() == v1sched::Event::ERROR) {
       // As Mesos does: abort first, so that calls made from error() do nothing.
       bool was_running = running();
-      abortFromLibrary();
+      lifecycle.finish(DRIVER_ABORTED, nullptr);
       if (was_running) {
         scheduler->error(driver, event.error().message());
       }
@@ -113,7 +97,7 @@ struct MesosSchedulerDriver::Impl {
         auto status = convert<TaskStatus>(event.update().status());
         scheduler->statusUpdate(driver, status);
         if (implicit_acknowledgements && status.has_uuid() && running()) {
-          acknowledge(status);
+          (void)acknowledge(status);
         }
         break;
       }
@@ -144,14 +128,14 @@ struct MesosSchedulerDriver::Impl {
     }
   }
 
-  void acknowledge(const TaskStatus& status) {
+  Status acknowledge(const TaskStatus& status) {
     v1sched::Call call;
     call.set_type(v1sched::Call::ACKNOWLEDGE);
     auto* ack = call.mutable_acknowledge();
     ack->mutable_agent_id()->set_value(status.slave_id().value());
     ack->mutable_task_id()->set_value(status.task_id().value());
     ack->set_uuid(status.uuid());
-    (void)send(std::move(call));
+    return send(std::move(call));
   }
 
   // Mesos answers tasks launched while disconnected with TASK_LOST from the driver itself.
@@ -167,9 +151,7 @@ struct MesosSchedulerDriver::Impl {
       status.set_source(TaskStatus::SOURCE_MASTER);
       status.set_reason(TaskStatus::REASON_MASTER_DISCONNECTED);
       status.set_message("Master disconnected");
-      status.set_timestamp(
-          std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch())
-              .count());
+      status.set_timestamp(clock.wallSeconds());
       scheduler->statusUpdate(driver, status);
     }
   }
@@ -204,85 +186,34 @@ MesosSchedulerDriver::MesosSchedulerDriver(Scheduler* scheduler, const Framework
   }
 }
 
-MesosSchedulerDriver::~MesosSchedulerDriver() {
-  std::unique_ptr<plateau::client::SchedulerClient> client;
-  {
-    std::lock_guard lock(impl_->mutex);
-    client = std::move(impl_->client);
-    if (impl_->status == DRIVER_RUNNING) {
-      impl_->status = DRIVER_STOPPED;
-    }
-    impl_->changed.notify_all();
-  }
-  client.reset();
-}
+MesosSchedulerDriver::~MesosSchedulerDriver() { impl_->lifecycle.shutdown(); }
 
 Status MesosSchedulerDriver::start() {
-  std::unique_lock lock(impl_->mutex);
-  if (impl_->status != DRIVER_NOT_STARTED) {
-    return impl_->status;
-  }
-  plateau::client::SchedulerOptions options{
-      .master = impl_->master,
-      .framework = convert<mesos::v1::FrameworkInfo>(impl_->framework),
-  };
   Impl* impl = impl_.get();
-  auto client = plateau::client::SchedulerClient::create(
-      std::move(options),
-      {.connected = nullptr,
-       .disconnected = [impl](const std::string&) { impl->onDisconnected(); },
-       .received = [impl](const v1sched::Event& event) { impl->onEvent(event); }});
-  if (!client) {
-    impl_->status = DRIVER_ABORTED;
-    impl_->changed.notify_all();
-    lock.unlock();
-    impl_->scheduler->error(this, fmt::format("Failed to create a master detector for '{}': {}",
-                                              impl_->master, client.error()));
-    return DRIVER_ABORTED;
-  }
-  impl_->client = std::move(*client);
-  impl_->status = DRIVER_RUNNING;
-  return impl_->status;
+  auto create = [impl] {
+    return plateau::client::SchedulerClient::create(
+        {.master = impl->master, .framework = convert<mesos::v1::FrameworkInfo>(impl->framework)},
+        {.connected = nullptr,
+         .disconnected = [impl](const std::string&) { impl->onDisconnected(); },
+         .received = [impl](const v1sched::Event& event) { impl->onEvent(event); }});
+  };
+  return impl_->lifecycle.start(create, [this](const std::string& why) {
+    impl_->scheduler->error(
+        this, fmt::format("Failed to create a master detector for '{}': {}", impl_->master, why));
+  });
 }
 
 Status MesosSchedulerDriver::stop(bool failover) {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->status != DRIVER_RUNNING && impl_->status != DRIVER_ABORTED) {
-    return impl_->status;
-  }
-  bool aborted = impl_->status == DRIVER_ABORTED;
-  if (impl_->client) {
-    impl_->client->stop(!failover);
-  }
-  impl_->status = DRIVER_STOPPED;
-  impl_->changed.notify_all();
-  return aborted ? DRIVER_ABORTED : DRIVER_STOPPED;
+  return impl_->lifecycle.stop(
+      [failover](plateau::client::SchedulerClient& client) { client.stop(!failover); });
 }
 
-Status MesosSchedulerDriver::abort() {
-  std::lock_guard lock(impl_->mutex);
-  if (impl_->status != DRIVER_RUNNING) {
-    return impl_->status;
-  }
-  impl_->status = DRIVER_ABORTED;
-  impl_->changed.notify_all();
-  return impl_->status;
-}
+Status MesosSchedulerDriver::abort() { return impl_->lifecycle.abort(); }
 
-Status MesosSchedulerDriver::join() {
-  std::unique_lock lock(impl_->mutex);
-  if (impl_->status != DRIVER_RUNNING) {
-    return impl_->status;
-  }
-  impl_->changed.wait(lock, [this] { return impl_->status != DRIVER_RUNNING; });
-  return impl_->status;
-}
+Status MesosSchedulerDriver::join() { return impl_->lifecycle.join(); }
 
 Status MesosSchedulerDriver::joinFor(int milliseconds) {
-  std::unique_lock lock(impl_->mutex);
-  impl_->changed.wait_for(lock, std::chrono::milliseconds(milliseconds),
-                          [this] { return impl_->status != DRIVER_RUNNING; });
-  return impl_->status;
+  return impl_->lifecycle.joinFor(std::chrono::milliseconds(milliseconds));
 }
 
 Status MesosSchedulerDriver::run() {
@@ -380,20 +311,12 @@ Status MesosSchedulerDriver::suppressOffers() {
 Status MesosSchedulerDriver::acknowledgeStatusUpdate(const TaskStatus& status) {
   if (impl_->implicit_acknowledgements) {
     fmt::print(stderr, "acknowledgeStatusUpdate: implicit acknowledgements are enabled; ignored\n");
-    std::lock_guard lock(impl_->mutex);
-    return impl_->status;
+    return impl_->lifecycle.status();
   }
   if (!status.has_uuid()) {
-    std::lock_guard lock(impl_->mutex);
-    return impl_->status;  // nothing to acknowledge (master or reconciliation updates)
+    return impl_->lifecycle.status();  // nothing to acknowledge (master or reconciliation updates)
   }
-  v1sched::Call call;
-  call.set_type(v1sched::Call::ACKNOWLEDGE);
-  auto* ack = call.mutable_acknowledge();
-  ack->mutable_agent_id()->set_value(status.slave_id().value());
-  ack->mutable_task_id()->set_value(status.task_id().value());
-  ack->set_uuid(status.uuid());
-  return impl_->send(std::move(call));
+  return impl_->acknowledge(status);
 }
 
 Status MesosSchedulerDriver::sendFrameworkMessage(const ExecutorID& executor_id,
