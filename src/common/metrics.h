@@ -138,13 +138,26 @@ class HistogramFamily {
     return it->second;
   }
 
+  // The same, for a small dense key (an enum such as a call type) whose label value is
+  // `value`: an array lookup after its first use, for the hot paths that observe every call.
+  Histogram& at(size_t index, std::string_view value) {
+    if (index >= by_index_.size()) {
+      by_index_.resize(index + 1, nullptr);
+    }
+    if (by_index_[index] == nullptr) {
+      by_index_[index] = &with(value);
+    }
+    return *by_index_[index];
+  }
+
   const std::string& label() const { return label_; }
   const std::map<std::string, Histogram, std::less<>>& children() const { return children_; }
 
  private:
   std::string label_;
   std::vector<double> bounds_;
-  std::map<std::string, Histogram, std::less<>> children_;
+  std::map<std::string, Histogram, std::less<>> children_;  // nodes stay put: pointers hold
+  std::vector<Histogram*> by_index_;
 };
 
 class Registry;

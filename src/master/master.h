@@ -259,6 +259,11 @@ class Master {
   // task_groups.cc
   void launchGroup(Framework& framework, Agent& agent, const std::string& role,
                    const v1::Offer::Operation& operation, Resources& available);
+  // What a LAUNCH_GROUP needs (its new executor and all its tasks), or the first reason to
+  // refuse the whole group.
+  Result<Resources> checkTaskGroup(Framework& framework, Agent& agent, const std::string& role,
+                                   const v1::Offer::Operation::LaunchGroup& launch,
+                                   const Resources& available);
 
   // frameworks.cc: framework lifecycle and events to schedulers
   void send(Framework& framework, const scheduler::Event& event);

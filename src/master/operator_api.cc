@@ -69,12 +69,12 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
   operator_api::Call call;
   auto accept = http::decodeOperatorCall(request, &call);
   if (accept) {
-    responder.onAnswer(
-        [this,
-         histogram = &metrics_.operator_calls.with(operator_api::Call::Type_Name(call.type())),
-         received] {
-          histogram->observe(std::chrono::duration<double>(clock_.now() - received).count());
-        });
+    responder.onAnswer([this,
+                        histogram = &metrics_.operator_calls.at(
+                            call.type(), operator_api::Call::Type_Name(call.type())),
+                        received] {
+      histogram->observe(std::chrono::duration<double>(clock_.now() - received).count());
+    });
   }
   if (!accept) {
     return responder.respond(std::move(accept.error()));

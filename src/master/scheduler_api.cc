@@ -87,11 +87,12 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
     metrics_.calls_invalid += body_type.error().status == 400 ? 1 : 0;
     return responder.respond(std::move(body_type.error()));
   }
-  responder.onAnswer(
-      [this, histogram = &metrics_.scheduler_calls.with(scheduler::Call::Type_Name(call.type())),
-       received] {
-        histogram->observe(std::chrono::duration<double>(clock_.now() - received).count());
-      });
+  responder.onAnswer([this,
+                      histogram = &metrics_.scheduler_calls.at(
+                          call.type(), scheduler::Call::Type_Name(call.type())),
+                      received] {
+    histogram->observe(std::chrono::duration<double>(clock_.now() - received).count());
+  });
   if (Status s = validateCall(call); !s.isOk()) {
     metrics_.calls_invalid++;
     return responder.respond(
