@@ -35,6 +35,10 @@
 #include "runtime/logging_level.h"
 #include "zookeeper/detector.h"
 
+namespace mesos::v1::agent {
+class Call;
+}
+
 namespace plateau::agent {
 
 class Containerizer;
@@ -44,10 +48,12 @@ struct Limitation;
 namespace v1 = mesos::v1;
 namespace executor = mesos::v1::executor;
 namespace internal = plateau::internal;
+namespace agent_api = mesos::v1::agent;
 
 namespace fetcher {
 class Cache;
-}
+struct Plan;
+}  // namespace fetcher
 namespace gpu {
 class Allocator;
 struct Device;
@@ -131,6 +137,10 @@ class Agent {
   void onMasterData(std::string_view data);
   void onMasterClosed(const Status& why);
   void handleMasterEvent(const internal::AgentEvent& event);
+  void registered(const internal::AgentEvent::Registered& registered);
+  void frameworkMessage(const internal::AgentEvent::FrameworkMessage& message);
+  // SHUTDOWN from the master: every framework goes, and the agent forgets its id.
+  void shutdownByMaster(const std::string& message);
   void callMaster(const internal::AgentCall& call);
   void runTask(const internal::AgentEvent::RunTask& run);
   void killTask(const internal::AgentEvent::KillTask& kill);
@@ -173,6 +183,12 @@ class Agent {
 
   // fetch_launch.cc: fetching URIs and assigning GPUs before the executor process starts.
   void startFetch(Framework& framework, Executor& executor);
+  // Decides, for each URI asking for the cache, whether it is read from the cache or fills it;
+  // the references taken are noted in `run`.
+  void acquireCacheEntries(const v1::CommandInfo& command, const std::string& user,
+                           fetcher::Plan& plan, FetchRun& run);
+  // Drops the references of a run that never started (nothing was filled).
+  void releaseCacheEntries(const FetchRun& run);
   void stopFetch(Executor& executor);
   void fetchExited(pid_t pid, int status);
   void failLaunch(Executor& executor, const std::string& why);
@@ -225,8 +241,19 @@ class Agent {
   // Remembers an executor (and, when it was the last, its framework) as completed.
   void retireExecutor(const Framework& framework, const Executor& executor);
 
-  // agent_api.cc: POST /api/v1, the v1 agent operator API
+  // agent_api.cc: POST /api/v1, the v1 agent operator API: a routing table over one handler
+  // per call type, each answering in `accept`.
   void operatorApi(http::Request& request, http::Responder responder);
+  http::Response answerOperatorCall(const agent_api::Call& call, http::ContentType accept);
+  http::Response setLoggingLevelCall(const agent_api::Call& call);
+  http::Response listFilesCall(const agent_api::Call& call, http::ContentType accept) const;
+  http::Response readFileCall(const agent_api::Call& call, http::ContentType accept) const;
+  http::Response getStateCall(http::ContentType accept) const;
+  http::Response getContainersCall(http::ContentType accept);
+  http::Response getFrameworksCall(http::ContentType accept) const;
+  http::Response getExecutorsCall(http::ContentType accept) const;
+  http::Response getTasksCall(http::ContentType accept) const;
+  http::Response getAgentCall(http::ContentType accept) const;
   // The sandboxes /files and LIST_FILES/READ_FILE serve: live and completed executors'.
   std::vector<Attachment> sandboxes() const;
 

@@ -158,37 +158,9 @@ void Agent::callMaster(const internal::AgentCall& call) {
 
 void Agent::handleMasterEvent(const internal::AgentEvent& event) {
   switch (event.type()) {
-    case internal::AgentEvent::REGISTERED: {
-      const auto& r = event.registered();
-      bool same = info_.has_id() && info_.id().value() == r.agent_id().value();
-      *info_.mutable_id() = r.agent_id();
-      if (!same) {
-        checkpointed(checkpoint_.writeAgentId(r.agent_id().value()), "agent_id");
-      }
-      registered_ = true;
-      reconnect_backoff_ = 0s;
-      master_hostname_ = r.master_info().hostname();
-      log_->info("agent_registered agent_id={} master={} reregistered={}", r.agent_id().value(),
-                 r.master_info().pid(), same);
-      double interval = r.has_heartbeat_interval_seconds() ? r.heartbeat_interval_seconds() : 5;
-      auto period = std::chrono::nanoseconds(static_cast<int64_t>(std::max(interval, 0.1) * 1e9));
-      heartbeat_timer_ = loop_.every(period, [this, period] {
-        // The master pings every two periods: six silent periods mean it is gone (hung, or
-        // the network between us is), even though the connection looks open.
-        if (clock_.now() - last_master_event_ > 6 * period && master_stream_) {
-          master_stream_->cancel();
-          onMasterClosed(Status(StatusCode::kUnavailable, "no heartbeat from the master"));
-          return;
-        }
-        internal::AgentCall call;
-        call.set_type(internal::AgentCall::HEARTBEAT);
-        *call.mutable_agent_id() = info_.id();
-        callMaster(call);
-      });
-      // Updates still waiting for acknowledgement go out again on the new connection.
-      status_updates_.setConnected(true);
+    case internal::AgentEvent::REGISTERED:
+      registered(event.registered());
       break;
-    }
     case internal::AgentEvent::RUN_TASK:
       runTask(event.run_task());
       break;
@@ -214,35 +186,70 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
       }
       break;
     }
-    case internal::AgentEvent::FRAMEWORK_MESSAGE: {
-      const auto& m = event.framework_message();
-      if (Executor* e = findExecutor(m.framework_id().value(), m.executor_id().value())) {
-        executor::Event out;
-        out.set_type(executor::Event::MESSAGE);
-        out.mutable_message()->set_data(m.data());
-        sendToExecutor(*e, out);
-      }
+    case internal::AgentEvent::FRAMEWORK_MESSAGE:
+      frameworkMessage(event.framework_message());
       break;
-    }
-    case internal::AgentEvent::SHUTDOWN: {
-      log_->warn("agent_shutdown_by_master reason=\"{}\"", event.shutdown().message());
-      std::vector<std::string> ids;
-      for (const auto& [id, fw] : frameworks_) {
-        ids.push_back(id);
-      }
-      for (const auto& id : ids) {
-        shutdownFramework(id);
-      }
-      status_updates_.clear();
-      info_.clear_id();
-      checkpointed(checkpoint_.wipe(), "wipe");
+    case internal::AgentEvent::SHUTDOWN:
+      shutdownByMaster(event.shutdown().message());
       break;
-    }
     case internal::AgentEvent::HEARTBEAT:
       break;
     default:
       log_->warn("master_event_unknown type={}", static_cast<int>(event.type()));
   }
+}
+
+void Agent::registered(const internal::AgentEvent::Registered& r) {
+  bool same = info_.has_id() && info_.id().value() == r.agent_id().value();
+  *info_.mutable_id() = r.agent_id();
+  if (!same) {
+    checkpointed(checkpoint_.writeAgentId(r.agent_id().value()), "agent_id");
+  }
+  registered_ = true;
+  reconnect_backoff_ = 0s;
+  master_hostname_ = r.master_info().hostname();
+  log_->info("agent_registered agent_id={} master={} reregistered={}", r.agent_id().value(),
+             r.master_info().pid(), same);
+  double interval = r.has_heartbeat_interval_seconds() ? r.heartbeat_interval_seconds() : 5;
+  auto period = std::chrono::nanoseconds(static_cast<int64_t>(std::max(interval, 0.1) * 1e9));
+  heartbeat_timer_ = loop_.every(period, [this, period] {
+    // The master pings every two periods: six silent periods mean it is gone (hung, or
+    // the network between us is), even though the connection looks open.
+    if (clock_.now() - last_master_event_ > 6 * period && master_stream_) {
+      master_stream_->cancel();
+      onMasterClosed(Status(StatusCode::kUnavailable, "no heartbeat from the master"));
+      return;
+    }
+    internal::AgentCall call;
+    call.set_type(internal::AgentCall::HEARTBEAT);
+    *call.mutable_agent_id() = info_.id();
+    callMaster(call);
+  });
+  // Updates still waiting for acknowledgement go out again on the new connection.
+  status_updates_.setConnected(true);
+}
+
+void Agent::frameworkMessage(const internal::AgentEvent::FrameworkMessage& m) {
+  if (Executor* e = findExecutor(m.framework_id().value(), m.executor_id().value())) {
+    executor::Event out;
+    out.set_type(executor::Event::MESSAGE);
+    out.mutable_message()->set_data(m.data());
+    sendToExecutor(*e, out);
+  }
+}
+
+void Agent::shutdownByMaster(const std::string& message) {
+  log_->warn("agent_shutdown_by_master reason=\"{}\"", message);
+  std::vector<std::string> ids;
+  for (const auto& [id, fw] : frameworks_) {
+    ids.push_back(id);
+  }
+  for (const auto& id : ids) {
+    shutdownFramework(id);
+  }
+  status_updates_.clear();
+  info_.clear_id();
+  checkpointed(checkpoint_.wipe(), "wipe");
 }
 
 void Agent::runTask(const internal::AgentEvent::RunTask& run) {

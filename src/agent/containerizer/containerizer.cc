@@ -182,73 +182,46 @@ Result<std::unique_ptr<Containerizer>> Containerizer::create(EventLoop& loop,
   return c;
 }
 
-Result<pid_t> Containerizer::launch(ContainerConfig config, const LaunchSpec& process,
-                                    const std::string& user) {
-  const std::string id = config.container_id;
-  if (containers_.contains(id)) {
-    return std::unexpected(
-        Status(StatusCode::kAlreadyExists, fmt::format("Container '{}' already exists", id)));
-  }
-  ChildSpec child;
-  child.process = process;
-  if (options_.switch_user && !user.empty()) {
-    auto ids = lookupUser(user);
-    if (!ids) {
-      return std::unexpected(ids.error());
-    }
-    // Output files exist before the child opens them, so they belong to the user too.
-    for (const auto& path : {process.stdout_path, process.stderr_path}) {
-      if (!path.empty()) {
-        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-          ::close(fd);
-        }
+namespace {
+
+// Makes the sandbox and the output files the child will open belong to `ids`.
+Status giveSandboxTo(const UserIds& ids, const LaunchSpec& process, const std::string& directory) {
+  // Output files exist before the child opens them, so they belong to the user too.
+  for (const auto& path : {process.stdout_path, process.stderr_path}) {
+    if (!path.empty()) {
+      int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (fd >= 0) {
+        ::close(fd);
       }
     }
-    if (ids->uid != ::geteuid() || ids->gid != ::getegid()) {
-      if (Status s = chownTree(config.directory, ids->uid, ids->gid); !s.isOk()) {
-        return std::unexpected(s);
-      }
-    }
-    std::erase_if(child.process.env, [](const std::string& e) {
-      return e.starts_with("USER=") || e.starts_with("LOGNAME=") || e.starts_with("HOME=");
-    });
-    child.process.env.push_back("USER=" + ids->name);
-    child.process.env.push_back("LOGNAME=" + ids->name);
-    if (!ids->home.empty()) {
-      child.process.env.push_back("HOME=" + ids->home);
-    }
-    child.user = *ids;
   }
-  bool linux_launcher =
-      options_.launcher == "linux" || (options_.launcher.empty() && ::geteuid() == 0);
-  std::vector<std::string> procs;
-  size_t prepared = 0;
-  auto undo = [&] {
-    for (size_t i = prepared; i > 0; i--) {
-      isolators_[i - 1]->cleanup(id);
-    }
-  };
-  for (auto& isolator : isolators_) {
-    if (Status s = isolator->prepare(config); !s.isOk()) {
-      undo();
-      return std::unexpected(
-          Status(s.code(), fmt::format("Isolator {} failed: {}", isolator->name(), s.message())));
-    }
-    prepared++;
-    for (auto& file : isolator->procsFiles(id)) {
-      if (std::find(procs.begin(), procs.end(), file) == procs.end()) {
-        procs.push_back(file);
-      }
-    }
-    if (linux_launcher) {
-      child.clone_flags |= isolator->cloneFlags();
-    }
+  if (ids.uid != ::geteuid() || ids.gid != ::getegid()) {
+    return chownTree(directory, ids.uid, ids.gid);
   }
+  return {};
+}
+
+// USER, LOGNAME and HOME name the user the child runs as, not the agent's.
+void setUserEnvironment(const UserIds& ids, std::vector<std::string>* env) {
+  std::erase_if(*env, [](const std::string& e) {
+    return e.starts_with("USER=") || e.starts_with("LOGNAME=") || e.starts_with("HOME=");
+  });
+  env->push_back("USER=" + ids.name);
+  env->push_back("LOGNAME=" + ids.name);
+  if (!ids.home.empty()) {
+    env->push_back("HOME=" + ids.home);
+  }
+}
+
+// Starts the container's first process, placed in the cgroups whose `procs` files are given.
+Result<pid_t> startChild(const ChildSpec& child, const std::vector<std::string>& procs) {
   // Nothing to do between fork and exec (no cgroup, namespace or user): posix_spawn, which
   // does not copy the agent's address space, is the cheaper way.
   bool plain = procs.empty() && child.clone_flags == 0 && !child.user;
-  auto pid = plain ? launchProcess(child.process) : launchChild(child, [&](pid_t pid) -> Status {
+  if (plain) {
+    return launchProcess(child.process);
+  }
+  return launchChild(child, [&](pid_t pid) -> Status {
     for (const auto& file : procs) {
       if (Status s = cgroups::writeFile(file, std::to_string(pid)); !s.isOk()) {
         return s;
@@ -256,14 +229,83 @@ Result<pid_t> Containerizer::launch(ContainerConfig config, const LaunchSpec& pr
     }
     return {};
   });
+}
+
+}  // namespace
+
+Result<ChildSpec> Containerizer::childSpec(const ContainerConfig& config, const LaunchSpec& process,
+                                           const std::string& user) const {
+  ChildSpec child;
+  child.process = process;
+  if (!options_.switch_user || user.empty()) {
+    return child;
+  }
+  auto ids = lookupUser(user);
+  if (!ids) {
+    return std::unexpected(ids.error());
+  }
+  if (Status s = giveSandboxTo(*ids, process, config.directory); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  setUserEnvironment(*ids, &child.process.env);
+  child.user = *ids;
+  return child;
+}
+
+Result<std::vector<std::string>> Containerizer::prepareIsolators(const ContainerConfig& config,
+                                                                 ChildSpec* child) {
+  bool linux_launcher =
+      options_.launcher == "linux" || (options_.launcher.empty() && ::geteuid() == 0);
+  std::vector<std::string> procs;
+  for (size_t i = 0; i < isolators_.size(); i++) {
+    Isolator& isolator = *isolators_[i];
+    if (Status s = isolator.prepare(config); !s.isOk()) {
+      cleanupIsolators(config.container_id, i);
+      return std::unexpected(
+          Status(s.code(), fmt::format("Isolator {} failed: {}", isolator.name(), s.message())));
+    }
+    for (auto& file : isolator.procsFiles(config.container_id)) {
+      if (std::find(procs.begin(), procs.end(), file) == procs.end()) {
+        procs.push_back(file);
+      }
+    }
+    if (linux_launcher) {
+      child->clone_flags |= isolator.cloneFlags();
+    }
+  }
+  return procs;
+}
+
+void Containerizer::cleanupIsolators(const std::string& container_id, size_t count) {
+  for (size_t i = count; i > 0; i--) {
+    isolators_[i - 1]->cleanup(container_id);
+  }
+}
+
+Result<pid_t> Containerizer::launch(ContainerConfig config, const LaunchSpec& process,
+                                    const std::string& user) {
+  const std::string id = config.container_id;
+  if (containers_.contains(id)) {
+    return std::unexpected(
+        Status(StatusCode::kAlreadyExists, fmt::format("Container '{}' already exists", id)));
+  }
+  auto child = childSpec(config, process, user);
+  if (!child) {
+    return std::unexpected(child.error());
+  }
+  auto procs = prepareIsolators(config, &*child);
+  if (!procs) {
+    return std::unexpected(procs.error());
+  }
+  auto pid = startChild(*child, *procs);
   if (!pid) {
-    undo();
+    cleanupIsolators(id, isolators_.size());
     return pid;
   }
   config.pid = *pid;
   containers_[id].config = config;
   log_->info("container_launched container_id={} pid={} isolation={} user={}", id, *pid,
-             options_.isolation, child.user ? child.user->name : "(agent)");
+             options_.isolation, child->user ? child->user->name : "(agent)");
   return pid;
 }
 

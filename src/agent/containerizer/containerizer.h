@@ -16,6 +16,7 @@
 #include <spdlog/logger.h>
 
 #include "agent/containerizer/isolator.h"
+#include "agent/containerizer/launcher.h"
 #include "common/json.h"
 #include "common/process.h"
 #include "common/status.h"
@@ -90,6 +91,15 @@ class Containerizer {
   Containerizer(EventLoop& loop, ContainerizerOptions options, std::shared_ptr<spdlog::logger> log,
                 LimitationCallback on_limitation);
   void watch();
+  // What launch() starts: the process, as `user` when users are switched.
+  Result<ChildSpec> childSpec(const ContainerConfig& config, const LaunchSpec& process,
+                              const std::string& user) const;
+  // Prepares every isolator for the container, and the clone flags they need; returns the
+  // cgroup.procs files the child joins. On failure, what was prepared is cleaned up.
+  Result<std::vector<std::string>> prepareIsolators(const ContainerConfig& config,
+                                                    ChildSpec* child);
+  // Cleans up the first `count` isolators, last first.
+  void cleanupIsolators(const std::string& container_id, size_t count);
 
   struct Container {
     ContainerConfig config;
