@@ -16,7 +16,7 @@ namespace plateau::agent {
 Agent::Agent(EventLoop& loop, Flags flags,
              std::vector<std::pair<std::string, std::string>> flag_values, Resources resources,
              v1::AgentInfo info, std::string executor_path, std::shared_ptr<spdlog::logger> log,
-             uint64_t seed)
+             uint64_t seed, std::unique_ptr<Containerizer> containerizer)
     : loop_(loop),
       clock_(loop.clock()),
       flags_(std::move(flags)),
@@ -54,7 +54,12 @@ Agent::Agent(EventLoop& loop, Flags flags,
                  checkpointed(checkpoint_.appendAck(framework_id, executor_id, task_id, uuid),
                               "ack");
                }}),
+      containerizer_(std::move(containerizer)),
       logging_level_(loop, log_) {
+  containerizer_->setLimitationCallback(
+      [this](const std::string& container_id, Limitation limitation) {
+        containerLimited(container_id, limitation);
+      });
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
 }
 
@@ -85,9 +90,6 @@ Result<uint16_t> Agent::start() {
       loop_, [this](http::Request& request, http::Responder responder) {
         route(request, std::move(responder));
       });
-  if (Status s = startContainerizer(); !s.isOk()) {
-    return std::unexpected(s);
-  }
   auto port = server_->listen(flags_.ip, flags_.port);
   if (!port) {
     return port;

@@ -116,9 +116,11 @@ struct FetchRun {
 
 class Agent {
  public:
+  // `containerizer` runs every executor's container (main.cc gives a LinuxContainerizer).
   Agent(EventLoop& loop, Flags flags, std::vector<std::pair<std::string, std::string>> flag_values,
         Resources resources, v1::AgentInfo info, std::string executor_path,
-        std::shared_ptr<spdlog::logger> log, uint64_t seed);
+        std::shared_ptr<spdlog::logger> log, uint64_t seed,
+        std::unique_ptr<Containerizer> containerizer);
   ~Agent();
 
   // Binds the HTTP port and starts registering with the master. Returns the bound port.
@@ -166,19 +168,13 @@ class Agent {
   Executor* findExecutor(const std::string& framework_id, const std::string& executor_id);
   v1::ExecutorInfo commandExecutorInfo(const v1::TaskInfo& task, const std::string& framework_id);
 
-  // containers.cc: the agent's side of the containerizer
-  Status startContainerizer();
-  ContainerConfig containerConfig(const Executor& executor) const;
-  // Tasks joined a running executor, or ended in it: its container's limits follow its total.
-  void resizeContainer(const Executor& executor);
-  std::string executorUser(const Framework& framework, const Executor& executor) const;
+  // containers.cc: the agent's side of the containerizer (the rules are in agent/containers.h)
   void recoverContainers();
   void containerLimited(const std::string& container_id, const Limitation& limitation);
-  // A terminal update from an executor whose container crossed a limit carries the limit.
+  // As applyLimitation()/endContainer() in agent/containers.h, logging a limit found then.
   void applyLimitation(Executor& executor, v1::TaskStatus* status);
-  // The executor is gone: notes a limit its container crossed (the kernel may have killed the
-  // executor itself for memory), then destroys the container.
   void containerEnded(Executor& executor);
+  void logLimitation(const Executor& executor, const Limitation& limitation);
   http::Response monitorStatistics();
 
   // fetch_launch.cc: fetching URIs and assigning GPUs before the executor process starts.

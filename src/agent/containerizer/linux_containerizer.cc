@@ -1,4 +1,4 @@
-#include "agent/containerizer/containerizer.h"
+#include "agent/containerizer/linux_containerizer.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -16,6 +16,7 @@
 #include "agent/containerizer/launcher.h"
 #include "agent/containerizer/proc_tree.h"
 #include "common/resources.h"
+#include "runtime/clock.h"
 #include "runtime/event_loop.h"
 
 namespace plateau::agent {
@@ -106,29 +107,26 @@ Status validateContainerizerOptions(const ContainerizerOptions& options) {
   return {};
 }
 
-Containerizer::Containerizer(EventLoop& loop, ContainerizerOptions options,
-                             std::shared_ptr<spdlog::logger> log, LimitationCallback on_limitation)
-    : loop_(loop),
-      options_(std::move(options)),
-      log_(std::move(log)),
-      on_limitation_(std::move(on_limitation)) {}
+LinuxContainerizer::LinuxContainerizer(EventLoop& loop, const Clock& clock,
+                                       ContainerizerOptions options,
+                                       std::shared_ptr<spdlog::logger> log)
+    : loop_(loop), clock_(clock), options_(std::move(options)), log_(std::move(log)) {}
 
-Containerizer::~Containerizer() {
+LinuxContainerizer::~LinuxContainerizer() {
   if (watch_timer_ != 0) {
     loop_.cancel(watch_timer_);
   }
 }
 
-Result<std::unique_ptr<Containerizer>> Containerizer::create(EventLoop& loop,
-                                                             ContainerizerOptions options,
-                                                             std::shared_ptr<spdlog::logger> log,
-                                                             LimitationCallback on_limitation) {
+Result<std::unique_ptr<LinuxContainerizer>> LinuxContainerizer::create(
+    EventLoop& loop, const Clock& clock, ContainerizerOptions options,
+    std::shared_ptr<spdlog::logger> log) {
   if (Status s = validateContainerizerOptions(options); !s.isOk()) {
     return std::unexpected(s);
   }
   auto names = parseIsolation(options.isolation);
-  std::unique_ptr<Containerizer> c(
-      new Containerizer(loop, options, std::move(log), std::move(on_limitation)));
+  std::unique_ptr<LinuxContainerizer> c(
+      new LinuxContainerizer(loop, clock, options, std::move(log)));
   c->names_ = *names;
   std::optional<CgroupsConfig> cgroups_config;
   for (const auto& name : *names) {
@@ -177,7 +175,7 @@ Result<std::unique_ptr<Containerizer>> Containerizer::create(EventLoop& loop,
     }
     c->isolators_.push_back(std::move(isolator));
   }
-  Containerizer* self = c.get();
+  LinuxContainerizer* self = c.get();
   c->watch_timer_ = loop.every(500ms, [self] { self->watch(); });
   return c;
 }
@@ -233,8 +231,9 @@ Result<pid_t> startChild(const ChildSpec& child, const std::vector<std::string>&
 
 }  // namespace
 
-Result<ChildSpec> Containerizer::childSpec(const ContainerConfig& config, const LaunchSpec& process,
-                                           const std::string& user) const {
+Result<ChildSpec> LinuxContainerizer::childSpec(const ContainerConfig& config,
+                                                const LaunchSpec& process,
+                                                const std::string& user) const {
   ChildSpec child;
   child.process = process;
   if (!options_.switch_user || user.empty()) {
@@ -252,8 +251,8 @@ Result<ChildSpec> Containerizer::childSpec(const ContainerConfig& config, const 
   return child;
 }
 
-Result<std::vector<std::string>> Containerizer::prepareIsolators(const ContainerConfig& config,
-                                                                 ChildSpec* child) {
+Result<std::vector<std::string>> LinuxContainerizer::prepareIsolators(const ContainerConfig& config,
+                                                                      ChildSpec* child) {
   bool linux_launcher =
       options_.launcher == "linux" || (options_.launcher.empty() && ::geteuid() == 0);
   std::vector<std::string> procs;
@@ -276,14 +275,14 @@ Result<std::vector<std::string>> Containerizer::prepareIsolators(const Container
   return procs;
 }
 
-void Containerizer::cleanupIsolators(const std::string& container_id, size_t count) {
+void LinuxContainerizer::cleanupIsolators(const std::string& container_id, size_t count) {
   for (size_t i = count; i > 0; i--) {
     isolators_[i - 1]->cleanup(container_id);
   }
 }
 
-Result<pid_t> Containerizer::launch(ContainerConfig config, const LaunchSpec& process,
-                                    const std::string& user) {
+Result<pid_t> LinuxContainerizer::launch(ContainerConfig config, const LaunchSpec& process,
+                                         const std::string& user) {
   const std::string id = config.container_id;
   if (containers_.contains(id)) {
     return std::unexpected(
@@ -309,7 +308,11 @@ Result<pid_t> Containerizer::launch(ContainerConfig config, const LaunchSpec& pr
   return pid;
 }
 
-void Containerizer::recover(const std::vector<ContainerConfig>& alive) {
+void LinuxContainerizer::setLimitationCallback(LimitationCallback on_limitation) {
+  on_limitation_ = std::move(on_limitation);
+}
+
+void LinuxContainerizer::recover(const std::vector<ContainerConfig>& alive) {
   std::set<std::string> ids;
   for (const auto& config : alive) {
     ids.insert(config.container_id);
@@ -320,8 +323,8 @@ void Containerizer::recover(const std::vector<ContainerConfig>& alive) {
   }
 }
 
-void Containerizer::update(const std::string& container_id, double cpus, double mem_mb,
-                           double disk_mb) {
+void LinuxContainerizer::update(const std::string& container_id, double cpus, double mem_mb,
+                                double disk_mb) {
   auto it = containers_.find(container_id);
   if (it == containers_.end()) {
     return;
@@ -339,16 +342,14 @@ void Containerizer::update(const std::string& container_id, double cpus, double 
   }
 }
 
-json::Value Containerizer::usage(const std::string& container_id) {
+json::Value LinuxContainerizer::usage(const std::string& container_id) {
   auto it = containers_.find(container_id);
   if (it == containers_.end()) {
     return {};
   }
   const ContainerConfig& config = it->second.config;
   json::Value stats = json::Object{};
-  stats.set(
-      "timestamp",
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  stats.set("timestamp", clock_.wallSeconds());
   // Summed from several resources; rounded to thousandths as resource scalars are, so that
   // 0.1 + 0.2 reads 0.3.
   stats.set("cpus_limit", milliToScalar(scalarToMilli(config.cpus)));
@@ -359,7 +360,7 @@ json::Value Containerizer::usage(const std::string& container_id) {
   return stats;
 }
 
-std::optional<Limitation> Containerizer::limitation(const std::string& container_id) {
+std::optional<Limitation> LinuxContainerizer::limitation(const std::string& container_id) {
   auto it = containers_.find(container_id);
   if (it == containers_.end()) {
     return std::nullopt;
@@ -373,7 +374,7 @@ std::optional<Limitation> Containerizer::limitation(const std::string& container
   return std::nullopt;
 }
 
-void Containerizer::watch() {
+void LinuxContainerizer::watch() {
   std::vector<std::pair<std::string, Limitation>> found;
   for (auto& [id, container] : containers_) {
     if (container.limited) {
@@ -391,11 +392,13 @@ void Containerizer::watch() {
     log_->warn("container_limitation container_id={} message=\"{}\"", id, limit.message);
     // Everything in it dies now; the executor's exit then ends the container.
     kill(id);
-    on_limitation_(id, limit);
+    if (on_limitation_) {
+      on_limitation_(id, limit);
+    }
   }
 }
 
-void Containerizer::kill(const std::string& container_id) {
+void LinuxContainerizer::kill(const std::string& container_id) {
   auto it = containers_.find(container_id);
   if (it == containers_.end()) {
     return;
@@ -412,7 +415,7 @@ void Containerizer::kill(const std::string& container_id) {
   }
 }
 
-void Containerizer::destroy(const std::string& container_id) {
+void LinuxContainerizer::destroy(const std::string& container_id) {
   auto it = containers_.find(container_id);
   if (it == containers_.end()) {
     return;
