@@ -23,6 +23,7 @@
 
 #include "agent/checkpoint.h"
 #include "agent/flags.h"
+#include "agent/master_link.h"
 #include "agent/metrics.h"
 #include "agent/status_update_manager.h"
 #include "common/recordio.h"
@@ -133,17 +134,14 @@ class Agent {
  private:
   void route(http::Request& request, http::Responder responder);
 
-  // master_link.cc
-  void connectToMaster();
+  // master_events.cc: the leader to follow, what REGISTER reports, the master's events.
   void onLeader(std::optional<std::string> master_info_json);
-  void onMasterData(std::string_view data);
-  void onMasterClosed(const Status& why);
-  void handleMasterEvent(const internal::AgentEvent& event);
+  internal::AgentCall registration() const;
   void registered(const internal::AgentEvent::Registered& registered);
+  void handleMasterEvent(const internal::AgentEvent& event);
   void frameworkMessage(const internal::AgentEvent::FrameworkMessage& message);
   // SHUTDOWN from the master: every framework goes, and the agent forgets its id.
   void shutdownByMaster(const std::string& message);
-  void callMaster(const internal::AgentCall& call);
   void runTask(const internal::AgentEvent::RunTask& run);
   void killTask(const internal::AgentEvent::KillTask& kill);
   void shutdownFramework(const std::string& framework_id);
@@ -263,18 +261,10 @@ class Agent {
   std::shared_ptr<spdlog::logger> log_;
   UuidGenerator uuids_;
   std::unique_ptr<http::Server> server_;
-  http::Endpoint master_;
-  bool master_known_ = false;                     // false while ZooKeeper names no leader
   std::unique_ptr<zk::LeaderDetector> detector_;  // with --master=zk://...
-  http::Client client_;
-  std::shared_ptr<http::StreamingCall> master_stream_;
-  recordio::Decoder master_decoder_;
-  bool registered_ = false;
-  std::chrono::nanoseconds reconnect_backoff_{0};
-  EventLoop::TimerId heartbeat_timer_ = 0;
-  std::chrono::steady_clock::time_point last_master_event_;
+  HttpMasterTransport master_transport_;
+  MasterLink master_link_;
   double start_time_ = 0;
-  std::string master_hostname_;
 
   std::unordered_map<std::string, Framework> frameworks_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)

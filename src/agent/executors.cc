@@ -231,7 +231,7 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
       *m->mutable_framework_id() = call.framework_id();
       *m->mutable_executor_id() = call.executor_id();
       m->set_data(call.message().data());
-      callMaster(out);
+      master_link_.send(out);
       break;
     }
     default:
@@ -412,7 +412,7 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
   if (status) {
     exited->set_status(*status);
   }
-  callMaster(call);
+  master_link_.send(call);
   bool checkpoint = fw->second.info.checkpoint();
   releaseGpus(executor);
   retireExecutor(fw->second, executor);

@@ -265,7 +265,7 @@ http::Response Agent::stateJson() const {
   w.key("start_time");
   w.value(start_time_);
   w.key("master_hostname");
-  w.value(master_hostname_);
+  w.value(master_link_.masterHostname());
   writeAgentResources(w, resources_);
   writeAttributes(w, info_);
   writeFlags(w, flag_values_);
@@ -321,7 +321,7 @@ void Agent::updateMetricGauges() {
     }
   }
   Metrics& m = metrics_;
-  m.registered = registered_ ? 1 : 0;
+  m.registered = master_link_.registered() ? 1 : 0;
   m.uptime_secs = clock_.wallSeconds() - start_time_;
   m.frameworks_active = frameworks_.size();
   m.executors_running = executors;
