@@ -16,7 +16,7 @@ namespace plateau::agent {
 Agent::Agent(EventLoop& loop, Flags flags,
              std::vector<std::pair<std::string, std::string>> flag_values, Resources resources,
              v1::AgentInfo info, std::string executor_path, std::shared_ptr<spdlog::logger> log,
-             uint64_t seed)
+             uint64_t seed, std::unique_ptr<Containerizer> containerizer)
     : loop_(loop),
       clock_(loop.clock()),
       flags_(std::move(flags)),
@@ -26,7 +26,17 @@ Agent::Agent(EventLoop& loop, Flags flags,
       executor_path_(std::move(executor_path)),
       log_(std::move(log)),
       uuids_(seed),
-      client_(loop),
+      master_transport_(loop),
+      master_link_(
+          clock_, loop_, master_transport_, flags_.registration_backoff_factor, log_,
+          {.registration = [this] { return registration(); },
+           .registered =
+               [this](const internal::AgentEvent::Registered& registered) {
+                 this->registered(registered);
+               },
+           .disconnected = [this] { status_updates_.setConnected(false); },
+           .event = [this](const internal::AgentEvent& event) { handleMasterEvent(event); },
+           .agent_id = [this] { return info_.id(); }}),
       checkpoint_(flags_.work_dir),
       status_updates_(
           loop, flags_.status_update_retry_interval,
@@ -40,7 +50,7 @@ Agent::Agent(EventLoop& loop, Flags flags,
                  update->mutable_framework_id()->set_value(framework_id);
                  *update->mutable_status() = status;
                  update->set_latest_state(latest);
-                 callMaster(call);
+                 master_link_.send(call);
                },
            .checkpoint_update =
                [this](const std::string& framework_id, const std::string& executor_id,
@@ -54,13 +64,19 @@ Agent::Agent(EventLoop& loop, Flags flags,
                  checkpointed(checkpoint_.appendAck(framework_id, executor_id, task_id, uuid),
                               "ack");
                }}),
+      containerizer_(std::move(containerizer)),
       logging_level_(loop, log_) {
+  containerizer_->setLimitationCallback(
+      [this](const std::string& container_id, Limitation limitation) {
+        containerLimited(container_id, limitation);
+      });
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
 }
 
 Agent::~Agent() = default;
 
 Result<uint16_t> Agent::start() {
+  std::optional<http::Endpoint> fixed_master;
   if (flags_.master.starts_with("zk://")) {
     auto url = zk::Url::parse(flags_.master);
     if (!url) {
@@ -78,16 +94,12 @@ Result<uint16_t> Agent::start() {
           Status(StatusCode::kInvalidArgument,
                  fmt::format("Invalid value for flag '--master': {}", master.error().message())));
     }
-    master_ = *master;
-    master_known_ = true;
+    fixed_master = *master;
   }
   server_ = std::make_unique<http::Server>(
       loop_, [this](http::Request& request, http::Responder responder) {
         route(request, std::move(responder));
       });
-  if (Status s = startContainerizer(); !s.isOk()) {
-    return std::unexpected(s);
-  }
   auto port = server_->listen(flags_.ip, flags_.port);
   if (!port) {
     return port;
@@ -108,7 +120,7 @@ Result<uint16_t> Agent::start() {
   if (detector_) {
     detector_->start();
   } else {
-    connectToMaster();
+    master_link_.setMaster(fixed_master);
   }
   return port;
 }

@@ -23,6 +23,7 @@
 
 #include "agent/checkpoint.h"
 #include "agent/flags.h"
+#include "agent/master_link.h"
 #include "agent/metrics.h"
 #include "agent/status_update_manager.h"
 #include "common/recordio.h"
@@ -35,6 +36,10 @@
 #include "runtime/logging_level.h"
 #include "zookeeper/detector.h"
 
+namespace mesos::v1::agent {
+class Call;
+}
+
 namespace plateau::agent {
 
 class Containerizer;
@@ -44,10 +49,12 @@ struct Limitation;
 namespace v1 = mesos::v1;
 namespace executor = mesos::v1::executor;
 namespace internal = plateau::internal;
+namespace agent_api = mesos::v1::agent;
 
 namespace fetcher {
 class Cache;
-}
+struct Plan;
+}  // namespace fetcher
 namespace gpu {
 class Allocator;
 struct Device;
@@ -110,9 +117,11 @@ struct FetchRun {
 
 class Agent {
  public:
+  // `containerizer` runs every executor's container (main.cc gives a LinuxContainerizer).
   Agent(EventLoop& loop, Flags flags, std::vector<std::pair<std::string, std::string>> flag_values,
         Resources resources, v1::AgentInfo info, std::string executor_path,
-        std::shared_ptr<spdlog::logger> log, uint64_t seed);
+        std::shared_ptr<spdlog::logger> log, uint64_t seed,
+        std::unique_ptr<Containerizer> containerizer);
   ~Agent();
 
   // Binds the HTTP port and starts registering with the master. Returns the bound port.
@@ -125,13 +134,14 @@ class Agent {
  private:
   void route(http::Request& request, http::Responder responder);
 
-  // master_link.cc
-  void connectToMaster();
+  // master_events.cc: the leader to follow, what REGISTER reports, the master's events.
   void onLeader(std::optional<std::string> master_info_json);
-  void onMasterData(std::string_view data);
-  void onMasterClosed(const Status& why);
+  internal::AgentCall registration() const;
+  void registered(const internal::AgentEvent::Registered& registered);
   void handleMasterEvent(const internal::AgentEvent& event);
-  void callMaster(const internal::AgentCall& call);
+  void frameworkMessage(const internal::AgentEvent::FrameworkMessage& message);
+  // SHUTDOWN from the master: every framework goes, and the agent forgets its id.
+  void shutdownByMaster(const std::string& message);
   void runTask(const internal::AgentEvent::RunTask& run);
   void killTask(const internal::AgentEvent::KillTask& kill);
   void shutdownFramework(const std::string& framework_id);
@@ -156,23 +166,23 @@ class Agent {
   Executor* findExecutor(const std::string& framework_id, const std::string& executor_id);
   v1::ExecutorInfo commandExecutorInfo(const v1::TaskInfo& task, const std::string& framework_id);
 
-  // containers.cc: the agent's side of the containerizer
-  Status startContainerizer();
-  ContainerConfig containerConfig(const Executor& executor) const;
-  // Tasks joined a running executor, or ended in it: its container's limits follow its total.
-  void resizeContainer(const Executor& executor);
-  std::string executorUser(const Framework& framework, const Executor& executor) const;
+  // containers.cc: the agent's side of the containerizer (the rules are in agent/containers.h)
   void recoverContainers();
   void containerLimited(const std::string& container_id, const Limitation& limitation);
-  // A terminal update from an executor whose container crossed a limit carries the limit.
+  // As applyLimitation()/endContainer() in agent/containers.h, logging a limit found then.
   void applyLimitation(Executor& executor, v1::TaskStatus* status);
-  // The executor is gone: notes a limit its container crossed (the kernel may have killed the
-  // executor itself for memory), then destroys the container.
   void containerEnded(Executor& executor);
+  void logLimitation(const Executor& executor, const Limitation& limitation);
   http::Response monitorStatistics();
 
   // fetch_launch.cc: fetching URIs and assigning GPUs before the executor process starts.
   void startFetch(Framework& framework, Executor& executor);
+  // Decides, for each URI asking for the cache, whether it is read from the cache or fills it;
+  // the references taken are noted in `run`.
+  void acquireCacheEntries(const v1::CommandInfo& command, const std::string& user,
+                           fetcher::Plan& plan, FetchRun& run);
+  // Drops the references of a run that never started (nothing was filled).
+  void releaseCacheEntries(const FetchRun& run);
   void stopFetch(Executor& executor);
   void fetchExited(pid_t pid, int status);
   void failLaunch(Executor& executor, const std::string& why);
@@ -225,8 +235,19 @@ class Agent {
   // Remembers an executor (and, when it was the last, its framework) as completed.
   void retireExecutor(const Framework& framework, const Executor& executor);
 
-  // agent_api.cc: POST /api/v1, the v1 agent operator API
+  // agent_api.cc: POST /api/v1, the v1 agent operator API: a routing table over one handler
+  // per call type, each answering in `accept`.
   void operatorApi(http::Request& request, http::Responder responder);
+  http::Response answerOperatorCall(const agent_api::Call& call, http::ContentType accept);
+  http::Response setLoggingLevelCall(const agent_api::Call& call);
+  http::Response listFilesCall(const agent_api::Call& call, http::ContentType accept) const;
+  http::Response readFileCall(const agent_api::Call& call, http::ContentType accept) const;
+  http::Response getStateCall(http::ContentType accept) const;
+  http::Response getContainersCall(http::ContentType accept);
+  http::Response getFrameworksCall(http::ContentType accept) const;
+  http::Response getExecutorsCall(http::ContentType accept) const;
+  http::Response getTasksCall(http::ContentType accept) const;
+  http::Response getAgentCall(http::ContentType accept) const;
   // The sandboxes /files and LIST_FILES/READ_FILE serve: live and completed executors'.
   std::vector<Attachment> sandboxes() const;
 
@@ -240,18 +261,10 @@ class Agent {
   std::shared_ptr<spdlog::logger> log_;
   UuidGenerator uuids_;
   std::unique_ptr<http::Server> server_;
-  http::Endpoint master_;
-  bool master_known_ = false;                     // false while ZooKeeper names no leader
   std::unique_ptr<zk::LeaderDetector> detector_;  // with --master=zk://...
-  http::Client client_;
-  std::shared_ptr<http::StreamingCall> master_stream_;
-  recordio::Decoder master_decoder_;
-  bool registered_ = false;
-  std::chrono::nanoseconds reconnect_backoff_{0};
-  EventLoop::TimerId heartbeat_timer_ = 0;
-  std::chrono::steady_clock::time_point last_master_event_;
+  HttpMasterTransport master_transport_;
+  MasterLink master_link_;
   double start_time_ = 0;
-  std::string master_hostname_;
 
   std::unordered_map<std::string, Framework> frameworks_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)

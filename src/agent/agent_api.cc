@@ -1,6 +1,7 @@
 // POST /api/v1 on the agent: the v1 agent operator API (mesos.v1.agent.Call), in JSON or
-// protobuf. Answers the read calls from the agent's books, serves sandbox files through the
-// same confinement as /files, and answers 501 naming any call it does not serve.
+// protobuf. A routing table: each call type has its own handler below, which answers from the
+// agent's books, serves sandbox files through the same confinement as /files, or answers 501
+// naming a call the agent does not serve.
 
 #include <fmt/format.h>
 #include <mesos/v1/agent/agent.pb.h>
@@ -14,9 +15,9 @@
 
 namespace plateau::agent {
 
-namespace agent_api = mesos::v1::agent;
-
 namespace {
+
+using Frameworks = std::unordered_map<std::string, Framework>;
 
 v1::Task taskOf(const v1::TaskInfo& info, const std::string& framework_id,
                 const std::string& executor_id, const v1::AgentID& agent_id, v1::TaskState state) {
@@ -31,6 +32,69 @@ v1::Task taskOf(const v1::TaskInfo& info, const std::string& framework_id,
   return task;
 }
 
+void addFrameworks(const Frameworks& frameworks, const std::deque<v1::FrameworkInfo>& completed,
+                   agent_api::Response::GetFrameworks* out) {
+  for (const auto& [fw_id, fw] : frameworks) {
+    *out->add_frameworks()->mutable_framework_info() = fw.info;
+  }
+  for (const auto& info : completed) {
+    if (!frameworks.contains(info.id().value())) {
+      *out->add_completed_frameworks()->mutable_framework_info() = info;
+    }
+  }
+}
+
+void addExecutors(const Frameworks& frameworks, const std::deque<CompletedExecutor>& completed,
+                  agent_api::Response::GetExecutors* out) {
+  for (const auto& [fw_id, fw] : frameworks) {
+    for (const auto& [ex_id, ex] : fw.executors) {
+      *out->add_executors()->mutable_executor_info() = ex.info;
+    }
+  }
+  for (const auto& done : completed) {
+    *out->add_completed_executors()->mutable_executor_info() = done.info;
+  }
+}
+
+void addExecutorTasks(const std::string& fw_id, const std::string& ex_id, const Executor& ex,
+                      const v1::AgentID& agent_id, agent_api::Response::GetTasks* out) {
+  for (const auto& [task_id, task] : ex.queued_tasks) {
+    *out->add_queued_tasks() = taskOf(task, fw_id, ex_id, agent_id, v1::TASK_STAGING);
+  }
+  for (const auto& [task, state] : ex.completed_tasks) {
+    *out->add_completed_tasks() = taskOf(task, fw_id, ex_id, agent_id, state);
+  }
+  for (const auto& [task_id, task] : ex.launched_tasks) {
+    auto it = ex.task_states.find(task_id);
+    v1::TaskState state = it == ex.task_states.end() ? v1::TASK_STAGING : it->second;
+    if (isTerminal(state)) {
+      // Terminal here but the executor still runs: updates may be pending.
+      *out->add_terminated_tasks() = taskOf(task, fw_id, ex_id, agent_id, state);
+    } else {
+      *out->add_launched_tasks() = taskOf(task, fw_id, ex_id, agent_id, state);
+    }
+  }
+}
+
+void addTasks(const Frameworks& frameworks, const std::deque<CompletedExecutor>& completed,
+              const v1::AgentID& agent_id, agent_api::Response::GetTasks* out) {
+  for (const auto& [fw_id, fw] : frameworks) {
+    for (const auto& [ex_id, ex] : fw.executors) {
+      addExecutorTasks(fw_id, ex_id, ex, agent_id, out);
+    }
+  }
+  for (const auto& done : completed) {
+    for (const auto& [task, state] : done.tasks) {
+      *out->add_completed_tasks() =
+          taskOf(task, done.framework_id, done.info.executor_id().value(), agent_id, state);
+    }
+  }
+}
+
+http::Response missingField(const char* field) {
+  return http::Response::text(400, fmt::format("Expecting '{}' to be present", field));
+}
+
 }  // namespace
 
 void Agent::operatorApi(http::Request& request, http::Responder responder) {
@@ -39,163 +103,155 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
   if (!accept) {
     return responder.respond(std::move(accept.error()));
   }
+  responder.respond(answerOperatorCall(call, *accept));
+}
+
+http::Response Agent::answerOperatorCall(const agent_api::Call& call, http::ContentType accept) {
   agent_api::Response response;
-  auto frameworks = [&](agent_api::Response::GetFrameworks* out) {
-    for (const auto& [fw_id, fw] : frameworks_) {
-      *out->add_frameworks()->mutable_framework_info() = fw.info;
-    }
-    for (const auto& info : completed_frameworks_) {
-      if (!frameworks_.contains(info.id().value())) {
-        *out->add_completed_frameworks()->mutable_framework_info() = info;
-      }
-    }
-  };
-  auto executors = [&](agent_api::Response::GetExecutors* out) {
-    for (const auto& [fw_id, fw] : frameworks_) {
-      for (const auto& [ex_id, ex] : fw.executors) {
-        *out->add_executors()->mutable_executor_info() = ex.info;
-      }
-    }
-    for (const auto& done : completed_executors_) {
-      *out->add_completed_executors()->mutable_executor_info() = done.info;
-    }
-  };
-  auto tasks = [&](agent_api::Response::GetTasks* out) {
-    for (const auto& [fw_id, fw] : frameworks_) {
-      for (const auto& [ex_id, ex] : fw.executors) {
-        for (const auto& [task_id, task] : ex.queued_tasks) {
-          *out->add_queued_tasks() = taskOf(task, fw_id, ex_id, info_.id(), v1::TASK_STAGING);
-        }
-        for (const auto& [task, state] : ex.completed_tasks) {
-          *out->add_completed_tasks() = taskOf(task, fw_id, ex_id, info_.id(), state);
-        }
-        for (const auto& [task_id, task] : ex.launched_tasks) {
-          auto it = ex.task_states.find(task_id);
-          v1::TaskState state = it == ex.task_states.end() ? v1::TASK_STAGING : it->second;
-          if (isTerminal(state)) {
-            // Terminal here but the executor still runs: updates may be pending.
-            *out->add_terminated_tasks() = taskOf(task, fw_id, ex_id, info_.id(), state);
-          } else {
-            *out->add_launched_tasks() = taskOf(task, fw_id, ex_id, info_.id(), state);
-          }
-        }
-      }
-    }
-    for (const auto& done : completed_executors_) {
-      for (const auto& [task, state] : done.tasks) {
-        *out->add_completed_tasks() =
-            taskOf(task, done.framework_id, done.info.executor_id().value(), info_.id(), state);
-      }
-    }
-  };
   if (answerCommonCall(
           call, &response, flag_values_, [this] { return metricsSnapshot(); },
           logging_level_.level())) {
-    return responder.respond(http::messageResponse(response, *accept));
+    return http::messageResponse(response, accept);
   }
   switch (call.type()) {
-    case agent_api::Call::SET_LOGGING_LEVEL: {
-      if (!call.has_set_logging_level()) {
-        return responder.respond(
-            http::Response::text(400, "Expecting 'set_logging_level' to be present"));
-      }
-      const auto& set = call.set_logging_level();
-      logging_level_.set(set.level(), std::chrono::nanoseconds(set.duration().nanoseconds()));
-      return responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
-    }
-    case agent_api::Call::LIST_FILES: {
-      if (!call.has_list_files()) {
-        return responder.respond(http::Response::text(400, "Expecting 'list_files' to be present"));
-      }
-      auto files = listFiles(call.list_files().path(), sandboxes());
-      if (!files) {
-        return responder.respond(http::errorResponse(files.error()));
-      }
-      response.set_type(agent_api::Response::LIST_FILES);
-      for (const auto& entry : *files) {
-        auto* info = response.mutable_list_files()->add_file_infos();
-        info->set_path(entry.path);
-        info->set_nlink(static_cast<int32_t>(entry.nlink));
-        info->set_size(entry.size);
-        info->mutable_mtime()->set_nanoseconds(entry.mtime * 1000000000);
-        info->set_mode(entry.mode);
-        info->set_uid(entry.uid);
-        info->set_gid(entry.gid);
-      }
-      break;
-    }
-    case agent_api::Call::READ_FILE: {
-      if (!call.has_read_file()) {
-        return responder.respond(http::Response::text(400, "Expecting 'read_file' to be present"));
-      }
-      const auto& read = call.read_file();
-      auto data = readFile(
-          read.path(), read.offset(),
-          read.has_length() ? std::optional<uint64_t>(read.length()) : std::nullopt, sandboxes());
-      if (!data) {
-        return responder.respond(http::errorResponse(data.error()));
-      }
-      response.set_type(agent_api::Response::READ_FILE);
-      response.mutable_read_file()->set_size(data->size);
-      response.mutable_read_file()->set_data(std::move(data->data));
-      break;
-    }
-    case agent_api::Call::GET_STATE: {
-      response.set_type(agent_api::Response::GET_STATE);
-      auto* state = response.mutable_get_state();
-      tasks(state->mutable_get_tasks());
-      executors(state->mutable_get_executors());
-      frameworks(state->mutable_get_frameworks());
-      break;
-    }
+    case agent_api::Call::SET_LOGGING_LEVEL:
+      return setLoggingLevelCall(call);
+    case agent_api::Call::LIST_FILES:
+      return listFilesCall(call, accept);
+    case agent_api::Call::READ_FILE:
+      return readFileCall(call, accept);
+    case agent_api::Call::GET_STATE:
+      return getStateCall(accept);
     case agent_api::Call::GET_CONTAINERS:
-      response.set_type(agent_api::Response::GET_CONTAINERS);
-      for (const auto& [fw_id, fw] : frameworks_) {
-        for (const auto& [ex_id, ex] : fw.executors) {
-          if (ex.container_id.empty()) {
-            continue;
-          }
-          auto* container = response.mutable_get_containers()->add_containers();
-          container->mutable_framework_id()->set_value(fw_id);
-          container->mutable_executor_id()->set_value(ex_id);
-          container->set_executor_name(ex.info.name());
-          container->mutable_container_id()->set_value(ex.container_id);
-          auto* status = container->mutable_container_status();
-          status->mutable_container_id()->set_value(ex.container_id);
-          if (ex.pid > 0) {
-            status->set_executor_pid(static_cast<uint32_t>(ex.pid));
-          }
-          // The same sample /monitor/statistics shows; names the proto lacks are dropped.
-          json::Value stats = containerizer_->usage(ex.container_id);
-          if (!stats.isNull() &&
-              !fromJson(stats, container->mutable_resource_statistics()).isOk()) {
-            container->clear_resource_statistics();
-          }
-        }
-      }
-      break;
+      return getContainersCall(accept);
     case agent_api::Call::GET_FRAMEWORKS:
-      response.set_type(agent_api::Response::GET_FRAMEWORKS);
-      frameworks(response.mutable_get_frameworks());
-      break;
+      return getFrameworksCall(accept);
     case agent_api::Call::GET_EXECUTORS:
-      response.set_type(agent_api::Response::GET_EXECUTORS);
-      executors(response.mutable_get_executors());
-      break;
+      return getExecutorsCall(accept);
     case agent_api::Call::GET_TASKS:
-      response.set_type(agent_api::Response::GET_TASKS);
-      tasks(response.mutable_get_tasks());
-      break;
+      return getTasksCall(accept);
     case agent_api::Call::GET_AGENT:
-      response.set_type(agent_api::Response::GET_AGENT);
-      *response.mutable_get_agent()->mutable_agent_info() = info_;
-      break;
+      return getAgentCall(accept);
     default:
-      return responder.respond(
-          http::Response::text(501, fmt::format("Agent call '{}' is not implemented yet",
-                                                agent_api::Call::Type_Name(call.type()))));
+      return http::Response::text(501, fmt::format("Agent call '{}' is not implemented yet",
+                                                   agent_api::Call::Type_Name(call.type())));
   }
-  responder.respond(http::messageResponse(response, *accept));
+}
+
+http::Response Agent::setLoggingLevelCall(const agent_api::Call& call) {
+  if (!call.has_set_logging_level()) {
+    return missingField("set_logging_level");
+  }
+  const auto& set = call.set_logging_level();
+  logging_level_.set(set.level(), std::chrono::nanoseconds(set.duration().nanoseconds()));
+  return http::Response{.status = 200, .headers = {}, .body = {}};
+}
+
+http::Response Agent::listFilesCall(const agent_api::Call& call, http::ContentType accept) const {
+  if (!call.has_list_files()) {
+    return missingField("list_files");
+  }
+  auto files = listFiles(call.list_files().path(), sandboxes());
+  if (!files) {
+    return http::errorResponse(files.error());
+  }
+  agent_api::Response response;
+  response.set_type(agent_api::Response::LIST_FILES);
+  for (const auto& entry : *files) {
+    auto* info = response.mutable_list_files()->add_file_infos();
+    info->set_path(entry.path);
+    info->set_nlink(static_cast<int32_t>(entry.nlink));
+    info->set_size(entry.size);
+    info->mutable_mtime()->set_nanoseconds(entry.mtime * 1000000000);
+    info->set_mode(entry.mode);
+    info->set_uid(entry.uid);
+    info->set_gid(entry.gid);
+  }
+  return http::messageResponse(response, accept);
+}
+
+http::Response Agent::readFileCall(const agent_api::Call& call, http::ContentType accept) const {
+  if (!call.has_read_file()) {
+    return missingField("read_file");
+  }
+  const auto& read = call.read_file();
+  auto data = readFile(read.path(), read.offset(),
+                       read.has_length() ? std::optional<uint64_t>(read.length()) : std::nullopt,
+                       sandboxes());
+  if (!data) {
+    return http::errorResponse(data.error());
+  }
+  agent_api::Response response;
+  response.set_type(agent_api::Response::READ_FILE);
+  response.mutable_read_file()->set_size(data->size);
+  response.mutable_read_file()->set_data(std::move(data->data));
+  return http::messageResponse(response, accept);
+}
+
+http::Response Agent::getStateCall(http::ContentType accept) const {
+  agent_api::Response response;
+  response.set_type(agent_api::Response::GET_STATE);
+  auto* state = response.mutable_get_state();
+  addTasks(frameworks_, completed_executors_, info_.id(), state->mutable_get_tasks());
+  addExecutors(frameworks_, completed_executors_, state->mutable_get_executors());
+  addFrameworks(frameworks_, completed_frameworks_, state->mutable_get_frameworks());
+  return http::messageResponse(response, accept);
+}
+
+http::Response Agent::getContainersCall(http::ContentType accept) {
+  agent_api::Response response;
+  response.set_type(agent_api::Response::GET_CONTAINERS);
+  for (const auto& [fw_id, fw] : frameworks_) {
+    for (const auto& [ex_id, ex] : fw.executors) {
+      if (ex.container_id.empty()) {
+        continue;
+      }
+      auto* container = response.mutable_get_containers()->add_containers();
+      container->mutable_framework_id()->set_value(fw_id);
+      container->mutable_executor_id()->set_value(ex_id);
+      container->set_executor_name(ex.info.name());
+      container->mutable_container_id()->set_value(ex.container_id);
+      auto* status = container->mutable_container_status();
+      status->mutable_container_id()->set_value(ex.container_id);
+      if (ex.pid > 0) {
+        status->set_executor_pid(static_cast<uint32_t>(ex.pid));
+      }
+      // The same sample /monitor/statistics shows; names the proto lacks are dropped.
+      json::Value stats = containerizer_->usage(ex.container_id);
+      if (!stats.isNull() && !fromJson(stats, container->mutable_resource_statistics()).isOk()) {
+        container->clear_resource_statistics();
+      }
+    }
+  }
+  return http::messageResponse(response, accept);
+}
+
+http::Response Agent::getFrameworksCall(http::ContentType accept) const {
+  agent_api::Response response;
+  response.set_type(agent_api::Response::GET_FRAMEWORKS);
+  addFrameworks(frameworks_, completed_frameworks_, response.mutable_get_frameworks());
+  return http::messageResponse(response, accept);
+}
+
+http::Response Agent::getExecutorsCall(http::ContentType accept) const {
+  agent_api::Response response;
+  response.set_type(agent_api::Response::GET_EXECUTORS);
+  addExecutors(frameworks_, completed_executors_, response.mutable_get_executors());
+  return http::messageResponse(response, accept);
+}
+
+http::Response Agent::getTasksCall(http::ContentType accept) const {
+  agent_api::Response response;
+  response.set_type(agent_api::Response::GET_TASKS);
+  addTasks(frameworks_, completed_executors_, info_.id(), response.mutable_get_tasks());
+  return http::messageResponse(response, accept);
+}
+
+http::Response Agent::getAgentCall(http::ContentType accept) const {
+  agent_api::Response response;
+  response.set_type(agent_api::Response::GET_AGENT);
+  *response.mutable_get_agent()->mutable_agent_info() = info_;
+  return http::messageResponse(response, accept);
 }
 
 }  // namespace plateau::agent

@@ -1,6 +1,8 @@
 // The agent's side of the containerizer: what a container is given, as whom it runs, what a
 // crossed limit does to its tasks, and /monitor/statistics.
 
+#include "agent/containers.h"
+
 #include <fmt/format.h>
 
 #include "agent/agent.h"
@@ -11,10 +13,6 @@
 namespace plateau::agent {
 
 namespace {
-
-// What Mesos gives a command executor on top of its task (DEFAULT_EXECUTOR_CPUS/MEM).
-constexpr double kCommandExecutorCpus = 0.1;
-constexpr double kCommandExecutorMemMb = 32;
 
 void addScalars(const google::protobuf::RepeatedPtrField<v1::Resource>& resources,
                 ContainerConfig* config) {
@@ -32,22 +30,14 @@ void addScalars(const google::protobuf::RepeatedPtrField<v1::Resource>& resource
   }
 }
 
-}  // namespace
-
-Status Agent::startContainerizer() {
-  auto containerizer =
-      Containerizer::create(loop_, containerizerOptions(flags_), log_,
-                            [this](const std::string& container_id, Limitation limitation) {
-                              containerLimited(container_id, limitation);
-                            });
-  if (!containerizer) {
-    return containerizer.error();
-  }
-  containerizer_ = std::move(*containerizer);
-  return {};
+bool isLimitReason(v1::TaskStatus::Reason reason) {
+  return reason == v1::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY ||
+         reason == v1::TaskStatus::REASON_CONTAINER_LIMITATION_DISK;
 }
 
-ContainerConfig Agent::containerConfig(const Executor& executor) const {
+}  // namespace
+
+ContainerConfig containerConfig(const Executor& executor) {
   ContainerConfig config;
   config.container_id = executor.container_id;
   config.directory = executor.directory;
@@ -75,16 +65,63 @@ ContainerConfig Agent::containerConfig(const Executor& executor) const {
   return config;
 }
 
-void Agent::resizeContainer(const Executor& executor) {
+void resizeContainer(Containerizer& containerizer, const Executor& executor) {
   ContainerConfig config = containerConfig(executor);
-  containerizer_->update(config.container_id, config.cpus, config.mem_mb, config.disk_mb);
+  containerizer.update(config.container_id, config.cpus, config.mem_mb, config.disk_mb);
 }
 
-std::string Agent::executorUser(const Framework& framework, const Executor& executor) const {
+std::string executorUser(const Framework& framework, const Executor& executor) {
   if (executor.info.command().has_user()) {
     return executor.info.command().user();
   }
   return framework.info.user();
+}
+
+bool recordLimitation(Executor& executor, const Limitation& limitation) {
+  if (executor.termination_reason) {
+    return false;
+  }
+  executor.termination_reason = limitation.kind == Limitation::Kind::kMemory
+                                    ? v1::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY
+                                    : v1::TaskStatus::REASON_CONTAINER_LIMITATION_DISK;
+  executor.termination_message = limitation.message;
+  return true;
+}
+
+std::optional<Limitation> applyContainerLimitation(Containerizer& containerizer, Executor& executor,
+                                                   v1::TaskStatus* status) {
+  if (!isTerminal(status->state()) || status->state() == v1::TASK_FINISHED) {
+    return std::nullopt;
+  }
+  std::optional<Limitation> found;
+  if (!executor.termination_reason) {
+    // The kernel may have killed the task before the periodic check saw it: look now.
+    found = containerizer.limitation(executor.container_id);
+    if (!found) {
+      return std::nullopt;
+    }
+    recordLimitation(executor, *found);
+    containerizer.kill(executor.container_id);
+  }
+  if (isLimitReason(*executor.termination_reason)) {
+    status->set_state(v1::TASK_FAILED);
+    status->set_reason(*executor.termination_reason);
+    status->set_message(executor.termination_message);
+    status->set_source(v1::TaskStatus::SOURCE_AGENT);
+  }
+  return found;
+}
+
+std::optional<Limitation> endContainer(Containerizer& containerizer, Executor& executor) {
+  std::optional<Limitation> found;
+  if (!executor.termination_reason) {
+    found = containerizer.limitation(executor.container_id);
+    if (found) {
+      recordLimitation(executor, *found);
+    }
+  }
+  containerizer.destroy(executor.container_id);
+  return found;
 }
 
 void Agent::recoverContainers() {
@@ -99,53 +136,32 @@ void Agent::recoverContainers() {
   containerizer_->recover(alive);
 }
 
+void Agent::logLimitation(const Executor& executor, const Limitation& limitation) {
+  log_->warn("executor_limited framework_id={} executor_id={} reason=\"{}\"", executor.framework_id,
+             executor.info.executor_id().value(), limitation.message);
+}
+
 void Agent::containerLimited(const std::string& container_id, const Limitation& limitation) {
   for (auto& [fw_id, framework] : frameworks_) {
     for (auto& [ex_id, executor] : framework.executors) {
-      if (executor.container_id != container_id || executor.termination_reason) {
-        continue;
+      if (executor.container_id == container_id && recordLimitation(executor, limitation)) {
+        logLimitation(executor, limitation);
+        return;
       }
-      executor.termination_reason = limitation.kind == Limitation::Kind::kMemory
-                                        ? v1::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY
-                                        : v1::TaskStatus::REASON_CONTAINER_LIMITATION_DISK;
-      executor.termination_message = limitation.message;
-      log_->warn("executor_limited framework_id={} executor_id={} reason=\"{}\"", fw_id, ex_id,
-                 limitation.message);
-      return;
     }
   }
 }
 
 void Agent::applyLimitation(Executor& executor, v1::TaskStatus* status) {
-  if (!isTerminal(status->state()) || status->state() == v1::TASK_FINISHED) {
-    return;
+  if (auto found = applyContainerLimitation(*containerizer_, executor, status)) {
+    logLimitation(executor, *found);
   }
-  if (!executor.termination_reason) {
-    // The kernel may have killed the task before the periodic check saw it: look now.
-    auto limitation = containerizer_->limitation(executor.container_id);
-    if (!limitation) {
-      return;
-    }
-    containerLimited(executor.container_id, *limitation);
-    containerizer_->kill(executor.container_id);
-  }
-  if (*executor.termination_reason != v1::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY &&
-      *executor.termination_reason != v1::TaskStatus::REASON_CONTAINER_LIMITATION_DISK) {
-    return;
-  }
-  status->set_state(v1::TASK_FAILED);
-  status->set_reason(*executor.termination_reason);
-  status->set_message(executor.termination_message);
-  status->set_source(v1::TaskStatus::SOURCE_AGENT);
 }
 
 void Agent::containerEnded(Executor& executor) {
-  if (!executor.termination_reason) {
-    if (auto limitation = containerizer_->limitation(executor.container_id)) {
-      containerLimited(executor.container_id, *limitation);
-    }
+  if (auto found = endContainer(*containerizer_, executor)) {
+    logLimitation(executor, *found);
   }
-  containerizer_->destroy(executor.container_id);
 }
 
 http::Response Agent::monitorStatistics() {

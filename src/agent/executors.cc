@@ -10,6 +10,7 @@
 
 #include "agent/agent.h"
 #include "agent/containerizer/containerizer.h"
+#include "agent/containers.h"
 #include "common/process.h"
 #include "common/task_state.h"
 
@@ -213,7 +214,7 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
       executor->task_states[status.task_id().value()] = status.state();
       if (isTerminal(status.state()) && containerizer_->contains(executor->container_id)) {
         // As Mesos: an ended task's resources leave the container (memory excepted, below).
-        resizeContainer(*executor);
+        resizeContainer(*containerizer_, *executor);
       }
       metrics_.valid_status_updates++;
       statusUpdate(call.framework_id().value(), status);
@@ -230,7 +231,7 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
       *m->mutable_framework_id() = call.framework_id();
       *m->mutable_executor_id() = call.executor_id();
       m->set_data(call.message().data());
-      callMaster(out);
+      master_link_.send(out);
       break;
     }
     default:
@@ -304,7 +305,7 @@ void Agent::subscribeExecutor(const executor::Call& call, http::ContentType acce
 void Agent::launchOnExecutor(Executor& executor, const v1::TaskInfo& task) {
   executor.launched_tasks[task.task_id().value()] = task;
   // A task joining a running executor grows its container's limits.
-  resizeContainer(executor);
+  resizeContainer(*containerizer_, executor);
   executor::Event event;
   event.set_type(executor::Event::LAUNCH);
   *event.mutable_launch()->mutable_task() = task;
@@ -411,7 +412,7 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
   if (status) {
     exited->set_status(*status);
   }
-  callMaster(call);
+  master_link_.send(call);
   bool checkpoint = fw->second.info.checkpoint();
   releaseGpus(executor);
   retireExecutor(fw->second, executor);

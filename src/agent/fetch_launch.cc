@@ -56,6 +56,60 @@ void Agent::failLaunch(Executor& executor, const std::string& why) {
   executorTerminated(fw_id, ex_id, message, std::nullopt);
 }
 
+namespace {
+
+// The plan's items, one per URI of the command, before any cache decision. The error names
+// the URI that cannot be fetched.
+std::expected<std::vector<fetcher::Item>, std::string> fetchItems(
+    const v1::CommandInfo& command, const std::string& frameworks_home) {
+  std::vector<fetcher::Item> items;
+  for (const auto& uri : command.uris()) {
+    auto source = fetcher::resolveUri(uri.value(), frameworks_home);
+    if (!source) {
+      return std::unexpected(
+          fmt::format("Failed to fetch '{}': {}", uri.value(), source.error().message()));
+    }
+    fetcher::Item item;
+    item.uri = uri.value();
+    item.source = *source;
+    item.output_file =
+        uri.has_output_file() ? uri.output_file() : fetcher::uriBasename(uri.value());
+    item.executable = uri.executable();
+    item.extract = uri.extract();
+    if (item.output_file.empty() || item.output_file == "/" || item.output_file == "..") {
+      return std::unexpected(
+          fmt::format("Failed to fetch '{}': no file name to save it as (set "
+                      "'output_file')",
+                      uri.value()));
+    }
+    items.push_back(std::move(item));
+  }
+  return items;
+}
+
+bool writePlanFile(const fetcher::Plan& plan, const std::string& file) {
+  std::ofstream out(file, std::ios::trunc);
+  out << fetcher::encodePlan(plan);
+  out.close();
+  return static_cast<bool>(out);
+}
+
+// plateau-fetcher (beside plateau-executor) run on the plan, in the sandbox, writing to the
+// sandbox's stdout and stderr.
+LaunchSpec fetcherSpec(const std::string& executor_path, const std::string& plan_file,
+                       const std::string& sandbox) {
+  LaunchSpec spec;
+  spec.path = (fs::path(executor_path).parent_path() / "plateau-fetcher").string();
+  spec.argv = {"plateau-fetcher", plan_file};
+  spec.env = currentEnvironment();
+  spec.working_dir = sandbox;
+  spec.stdout_path = (fs::path(sandbox) / "stdout").string();
+  spec.stderr_path = (fs::path(sandbox) / "stderr").string();
+  return spec;
+}
+
+}  // namespace
+
 void Agent::startFetch(Framework& framework, Executor& executor) {
   const v1::CommandInfo& command = executor.info.command();
   const std::string fw_id = executor.framework_id;
@@ -66,8 +120,6 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
     metrics_.fetches_failed++;
     failLaunch(executor, why);
   };
-  fetcher::Plan plan;
-  plan.sandbox = executor.directory;
   fs::path scratch = fs::path(flags_.work_dir) / "fetcher";
   std::error_code ec;
   fs::create_directories(scratch, ec);
@@ -76,29 +128,36 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
                (scratch / (executor.container_id + ".plan")).string(),
                (scratch / (executor.container_id + ".error")).string(),
                {}};
+  auto items = fetchItems(command, flags_.frameworks_home);
+  if (!items) {
+    return fail(items.error());
+  }
+  fetcher::Plan plan;
+  plan.sandbox = executor.directory;
   plan.error_file = run.error_file;
   plan.stall_timeout = flags_.fetcher_stall_timeout;
-  for (const auto& uri : command.uris()) {
-    auto source = fetcher::resolveUri(uri.value(), flags_.frameworks_home);
-    if (!source) {
-      return fail(fmt::format("Failed to fetch '{}': {}", uri.value(), source.error().message()));
-    }
-    fetcher::Item item;
-    item.uri = uri.value();
-    item.source = *source;
-    item.output_file =
-        uri.has_output_file() ? uri.output_file() : fetcher::uriBasename(uri.value());
-    item.executable = uri.executable();
-    item.extract = uri.extract();
-    if (item.output_file.empty() || item.output_file == "/" || item.output_file == "..") {
-      return fail(
-          fmt::format("Failed to fetch '{}': no file name to save it as (set "
-                      "'output_file')",
-                      uri.value()));
-    }
-    plan.items.push_back(std::move(item));
-  }
+  plan.items = std::move(*items);
   // Cache references are taken only once nothing can fail before the fetcher starts.
+  acquireCacheEntries(command, user, plan, run);
+  if (!writePlanFile(plan, run.plan_file)) {
+    releaseCacheEntries(run);
+    return fail(fmt::format("Failed to fetch: cannot write the fetch plan '{}'", run.plan_file));
+  }
+  fs::remove(run.error_file, ec);
+  auto pid = launchProcess(fetcherSpec(executor_path_, run.plan_file, executor.directory));
+  if (!pid) {
+    releaseCacheEntries(run);
+    return fail(fmt::format("Failed to start the fetcher: {}", pid.error().message()));
+  }
+  executor.fetcher_pid = *pid;
+  run.started = clock_.now();
+  log_->info("fetch_started framework_id={} executor_id={} uris={} pid={}", fw_id, ex_id,
+             plan.items.size(), *pid);
+  fetches_.emplace(*pid, std::move(run));
+}
+
+void Agent::acquireCacheEntries(const v1::CommandInfo& command, const std::string& user,
+                                fetcher::Plan& plan, FetchRun& run) {
   for (size_t i = 0; i < plan.items.size(); i++) {
     auto& item = plan.items[i];
     const char* how = "direct";
@@ -117,42 +176,18 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
     log_->info(
         "fetch_uri framework_id={} executor_id={} uri=\"{}\" output_file=\"{}\" "
         "action={} extract={} executable={}",
-        fw_id, ex_id, item.uri, item.output_file, how, item.extract, item.executable);
+        run.framework_id, run.executor_id, item.uri, item.output_file, how, item.extract,
+        item.executable);
   }
-  auto release = [&] {
-    for (const auto& [key, file] : run.cache_entries) {
-      for (const auto& doomed : fetch_cache_->release(key, false, 0)) {
-        fs::remove(doomed, ec);
-      }
-    }
-  };
-  {
-    std::ofstream out(run.plan_file, std::ios::trunc);
-    out << fetcher::encodePlan(plan);
-    out.close();
-    if (!out) {
-      release();
-      return fail(fmt::format("Failed to fetch: cannot write the fetch plan '{}'", run.plan_file));
+}
+
+void Agent::releaseCacheEntries(const FetchRun& run) {
+  std::error_code ec;
+  for (const auto& [key, file] : run.cache_entries) {
+    for (const auto& doomed : fetch_cache_->release(key, false, 0)) {
+      fs::remove(doomed, ec);
     }
   }
-  fs::remove(run.error_file, ec);
-  LaunchSpec spec;
-  spec.path = (fs::path(executor_path_).parent_path() / "plateau-fetcher").string();
-  spec.argv = {"plateau-fetcher", run.plan_file};
-  spec.env = currentEnvironment();
-  spec.working_dir = executor.directory;
-  spec.stdout_path = (fs::path(executor.directory) / "stdout").string();
-  spec.stderr_path = (fs::path(executor.directory) / "stderr").string();
-  auto pid = launchProcess(spec);
-  if (!pid) {
-    release();
-    return fail(fmt::format("Failed to start the fetcher: {}", pid.error().message()));
-  }
-  executor.fetcher_pid = *pid;
-  run.started = clock_.now();
-  log_->info("fetch_started framework_id={} executor_id={} uris={} pid={}", fw_id, ex_id,
-             plan.items.size(), *pid);
-  fetches_.emplace(*pid, std::move(run));
 }
 
 void Agent::stopFetch(Executor& executor) {

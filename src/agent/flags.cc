@@ -4,7 +4,7 @@
 
 #include <fmt/format.h>
 
-#include "agent/containerizer/containerizer.h"
+#include "agent/containerizer/linux_containerizer.h"
 #include "common/units.h"
 
 namespace plateau::agent {

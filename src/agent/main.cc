@@ -8,12 +8,32 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer/linux_containerizer.h"
 #include "agent/detect.h"
 #include "agent/flags.h"
 #include "agent/gpu/gpu.h"
 #include "common/logging.h"
 #include "common/resources_proto.h"
 #include "common/uuid.h"
+
+namespace {
+
+// plateau-executor in Mesos's --launcher_dir; by default the installed layout
+// (<prefix>/bin/plateau-agent beside <prefix>/libexec/plateau/plateau-executor), else this
+// binary's own folder (a build tree).
+std::string executorPath(const std::string& launcher_dir_flag) {
+  std::string launcher_dir = launcher_dir_flag;
+  if (launcher_dir.empty()) {
+    std::error_code ec;
+    auto self = std::filesystem::canonical("/proc/self/exe", ec).parent_path();
+    auto installed = self.parent_path() / "libexec" / "plateau";
+    launcher_dir = std::filesystem::exists(installed / "plateau-executor", ec) ? installed.string()
+                                                                               : self.string();
+  }
+  return launcher_dir + "/plateau-executor";
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace plateau;
@@ -62,16 +82,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "Error: cannot create '--work_dir' {}: {}\n", flags.work_dir, ec.message());
     return 1;
   }
-  // Mesos's --launcher_dir; by default the installed layout (<prefix>/bin/plateau-agent beside
-  // <prefix>/libexec/plateau/plateau-executor), else this binary's own folder (a build tree).
-  std::string launcher_dir = flags.launcher_dir;
-  if (launcher_dir.empty()) {
-    auto self = std::filesystem::canonical("/proc/self/exe", ec).parent_path();
-    auto installed = self.parent_path() / "libexec" / "plateau";
-    launcher_dir = std::filesystem::exists(installed / "plateau-executor", ec) ? installed.string()
-                                                                               : self.string();
-  }
-  std::string executor_path = launcher_dir + "/plateau-executor";
+  std::string executor_path = executorPath(flags.launcher_dir);
 
   mesos::v1::AgentInfo info;
   info.set_hostname(flags.hostname.empty() ? flags.ip : flags.hostname);
@@ -80,8 +91,14 @@ int main(int argc, char** argv) {
 
   std::signal(SIGPIPE, SIG_IGN);
   EventLoop loop;
+  auto containerizer = agent::LinuxContainerizer::create(loop, loop.clock(),
+                                                         agent::containerizerOptions(flags), *log);
+  if (!containerizer) {
+    (*log)->error("agent_start_failed error=\"{}\"", containerizer.error().message());
+    return 1;
+  }
   agent::Agent agent(loop, flags, set.values(), *resources, info, executor_path, *log,
-                     osRandomSeed());
+                     osRandomSeed(), std::move(*containerizer));
   agent.setGpus(gpus->devices);
   auto port = agent.start();
   if (!port) {

@@ -1,355 +1,192 @@
-// The agent's side of the agent protocol: register, follow the event stream, reconnect.
+// The agent's link to the master (master_link.h): register, follow the event stream, heartbeat,
+// reconnect.
+
+#include "agent/master_link.h"
 
 #include <algorithm>
 
-#include <fmt/format.h>
-
-#include "agent/agent.h"
 #include "common/backoff.h"
 #include "common/event_stream.h"
-#include "common/json_codec.h"
+#include "http/content.h"
 
 namespace plateau::agent {
 
 using namespace std::chrono_literals;
 
-void Agent::onLeader(std::optional<std::string> master_info_json) {
-  v1::MasterInfo info;
-  if (!master_info_json || !fromJson(*master_info_json, &info).isOk() || !info.has_address()) {
-    log_->warn("master_unknown");
+namespace {
+
+// The master pings every two heartbeat periods: this many silent periods mean it is gone.
+constexpr int kSilentPeriods = 6;
+constexpr std::chrono::nanoseconds kMinBackoff = 100ms;
+
+}  // namespace
+
+MasterLink::MasterLink(const Clock& clock, Timers& timers, Transport& transport,
+                       std::chrono::nanoseconds max_backoff, std::shared_ptr<spdlog::logger> log,
+                       Hooks hooks)
+    : clock_(clock),
+      timers_(timers),
+      transport_(transport),
+      max_backoff_(max_backoff),
+      log_(std::move(log)),
+      hooks_(std::move(hooks)) {}
+
+MasterLink::~MasterLink() {
+  cancelTimer(heartbeat_timer_);
+  for (Timers::TimerId id : reconnect_timers_) {
+    timers_.cancel(id);
+  }
+  if (stream_) {
+    stream_->cancel();
+  }
+}
+
+void MasterLink::cancelTimer(Timers::TimerId& id) {
+  if (id != 0) {
+    timers_.cancel(id);
+    id = 0;
+  }
+}
+
+void MasterLink::setMaster(std::optional<http::Endpoint> master) {
+  if (!master) {
     master_known_ = false;
     return;
   }
-  http::Endpoint leader{
-      info.address().ip().empty() ? info.address().hostname() : info.address().ip(),
-      static_cast<uint16_t>(info.address().port())};
-  bool changed = !master_known_ || leader.toString() != master_.toString();
-  master_ = leader;
+  bool changed = !master_known_ || master->toString() != master_.toString();
+  master_ = *master;
   master_known_ = true;
-  log_->info("master_detected id={} address={}", info.id(), leader.toString());
   if (!changed) {
     return;
   }
-  if (master_stream_) {
-    // Leave the old leader: onMasterClosed reconnects, now to the new one.
-    master_stream_->cancel();
-    onMasterClosed(Status(StatusCode::kUnavailable, "a new master was elected"));
+  if (stream_) {
+    // Leave the old master: the next REGISTER goes to the new one.
+    drop(Status(StatusCode::kUnavailable, "a new master was elected"));
   } else {
-    connectToMaster();
+    connect();
   }
 }
 
-void Agent::connectToMaster() {
-  if (!master_known_ || master_stream_) {
-    return;  // the detector calls again once it knows the leader
+void MasterLink::connect() {
+  if (!master_known_ || stream_) {
+    return;  // setMaster() calls again once a master is known
   }
-  internal::AgentCall call;
-  call.set_type(internal::AgentCall::REGISTER);
-  auto* reg = call.mutable_register_();
-  *reg->mutable_agent_info() = info_;
-  reg->set_version("0.1.0");
-  reg->set_ip(flags_.ip);
-  // A master that restarted or failed over rebuilds its books from what we report. A new
-  // agent (no id yet, e.g. after being marked gone) reports nothing: what it still runs is
-  // being shut down.
-  for (const auto& [fw_id, framework] : frameworks_) {
-    if (!info_.has_id()) {
-      break;
-    }
-    *reg->add_frameworks() = framework.info;
-    for (const auto& [ex_id, executor] : framework.executors) {
-      if (!executor.command_executor) {
-        *reg->add_executors() = executor.info;
-      }
-      auto report = [&](const v1::TaskInfo& task) {
-        v1::Task* t = reg->add_tasks();
-        t->set_name(task.name());
-        *t->mutable_task_id() = task.task_id();
-        t->mutable_framework_id()->set_value(fw_id);
-        if (!executor.command_executor) {
-          *t->mutable_executor_id() = executor.info.executor_id();
-        }
-        *t->mutable_agent_id() = info_.id();
-        auto state = executor.task_states.find(task.task_id().value());
-        t->set_state(state == executor.task_states.end() ? v1::TASK_STAGING : state->second);
-        *t->mutable_resources() = task.resources();
-      };
-      for (const auto& [task_id, task] : executor.launched_tasks) {
-        report(task);
-      }
-      for (const auto& [task_id, task] : executor.queued_tasks) {
-        report(task);
-      }
-      for (const auto& group : executor.queued_groups) {
-        for (const auto& task : group.tasks()) {
-          report(task);
-        }
-      }
-    }
-  }
-  master_decoder_ = recordio::Decoder();
-  http::ClientRequest request{.method = "POST",
-                              .path = "/agent/api/v1",
-                              .headers = {{"content-type", http::kProtobufMediaType}},
-                              .body = call.SerializePartialAsString()};
-  master_stream_ = http::StreamingCall::open(
-      loop_, master_, std::move(request), 5s,
-      {.on_head =
-           [this](const http::Response& head) {
-             if (head.status != 200) {
-               log_->warn("agent_register_refused status={}", head.status);
-             }
-           },
-       .on_data = [this](std::string_view data) { onMasterData(data); },
-       .on_closed = [this](const Status& why) { onMasterClosed(why); }});
+  decoder_ = recordio::Decoder();
+  stream_ =
+      transport_.subscribe(master_, hooks_.registration(),
+                           {.on_head =
+                                [this](const http::Response& head) {
+                                  if (head.status != 200) {
+                                    log_->warn("agent_register_refused status={}", head.status);
+                                  }
+                                },
+                            .on_data = [this](std::string_view data) { onData(data); },
+                            .on_closed = [this](const Status& why) { onClosed(why); }});
 }
 
-void Agent::onMasterData(std::string_view data) {
-  last_master_event_ = clock_.now();
-  auto events = recordio::decodeEvents<internal::AgentEvent>(master_decoder_, data);
+void MasterLink::onData(std::string_view data) {
+  last_event_ = clock_.now();
+  auto events = recordio::decodeEvents<internal::AgentEvent>(decoder_, data);
   if (!events) {
     log_->error("master_stream_corrupt error=\"{}\"", events.error().message());
-    master_stream_->cancel();
-    onMasterClosed(events.error());
-    return;
+    return drop(events.error());
   }
   for (const auto& event : *events) {
-    handleMasterEvent(event);
+    switch (event.type()) {
+      case internal::AgentEvent::REGISTERED:
+        onRegistered(event.registered());
+        break;
+      case internal::AgentEvent::HEARTBEAT:
+        break;
+      default:
+        hooks_.event(event);
+    }
   }
 }
 
-void Agent::onMasterClosed(const Status& why) {
-  registered_ = false;
-  status_updates_.setConnected(false);
-  master_stream_.reset();
-  if (heartbeat_timer_ != 0) {
-    loop_.cancel(heartbeat_timer_);
-    heartbeat_timer_ = 0;
+void MasterLink::onRegistered(const internal::AgentEvent::Registered& registered) {
+  registered_ = true;
+  backoff_ = 0s;
+  master_hostname_ = registered.master_info().hostname();
+  double interval =
+      registered.has_heartbeat_interval_seconds() ? registered.heartbeat_interval_seconds() : 5;
+  auto period = std::chrono::nanoseconds(static_cast<int64_t>(std::max(interval, 0.1) * 1e9));
+  cancelTimer(heartbeat_timer_);
+  heartbeat_timer_ = timers_.after(period, [this, period] { heartbeat(period); });
+  hooks_.registered(registered);
+}
+
+void MasterLink::heartbeat(std::chrono::nanoseconds period) {
+  heartbeat_timer_ = 0;
+  if (clock_.now() - last_event_ > kSilentPeriods * period && stream_) {
+    return drop(Status(StatusCode::kUnavailable, "no heartbeat from the master"));
   }
-  reconnect_backoff_ = nextBackoff<std::chrono::nanoseconds>(reconnect_backoff_, 100ms,
-                                                             flags_.registration_backoff_factor);
+  heartbeat_timer_ = timers_.after(period, [this, period] { heartbeat(period); });
+  internal::AgentCall call;
+  call.set_type(internal::AgentCall::HEARTBEAT);
+  *call.mutable_agent_id() = hooks_.agent_id();
+  send(call);
+}
+
+void MasterLink::drop(const Status& why) {
+  if (stream_) {
+    stream_->cancel();
+  }
+  onClosed(why);
+}
+
+void MasterLink::onClosed(const Status& why) {
+  registered_ = false;
+  stream_.reset();
+  cancelTimer(heartbeat_timer_);
+  hooks_.disconnected();
+  backoff_ = nextBackoff<std::chrono::nanoseconds>(backoff_, kMinBackoff, max_backoff_);
   log_->warn("master_disconnected reason=\"{}\" retry_in_ms={}", why.message(),
-             std::chrono::duration_cast<std::chrono::milliseconds>(reconnect_backoff_).count());
-  loop_.after(reconnect_backoff_, [this] {
-    if (!master_stream_) {
-      connectToMaster();
+             std::chrono::duration_cast<std::chrono::milliseconds>(backoff_).count());
+  // An earlier retry still pending stays so: whichever fires first while no stream is open
+  // registers (a leader change may have connected, and failed, in between).
+  auto id = std::make_shared<Timers::TimerId>(0);
+  *id = timers_.after(backoff_, [this, id] {
+    reconnect_timers_.erase(*id);
+    connect();
+  });
+  reconnect_timers_.insert(*id);
+}
+
+void MasterLink::send(const internal::AgentCall& call) {
+  transport_.send(master_, call, [this](Result<int> status) {
+    if (!status) {
+      log_->debug("master_call_failed error=\"{}\"", status.error().message());
+    } else if (*status == 404 && registered_) {
+      log_->warn("master_forgot_agent");
+      drop(Status(StatusCode::kNotFound, "master does not know this agent"));
     }
   });
 }
 
-void Agent::callMaster(const internal::AgentCall& call) {
+std::shared_ptr<http::StreamingCall> HttpMasterTransport::subscribe(
+    const http::Endpoint& master, const internal::AgentCall& call,
+    http::StreamingCall::Callbacks callbacks) {
   http::ClientRequest request{.method = "POST",
                               .path = "/agent/api/v1",
                               .headers = {{"content-type", http::kProtobufMediaType}},
                               .body = call.SerializePartialAsString()};
-  client_.fetch(master_, std::move(request), 10s, [this](Result<http::Response> r) {
-    if (!r) {
-      log_->debug("master_call_failed error=\"{}\"", r.error().message());
-    } else if (r->status == 404 && registered_) {
-      // The master no longer knows us: re-register.
-      log_->warn("master_forgot_agent");
-      if (master_stream_) {
-        master_stream_->cancel();
-        onMasterClosed(Status(StatusCode::kNotFound, "master does not know this agent"));
-      }
-    }
-  });
+  return http::StreamingCall::open(loop_, master, std::move(request), 5s, std::move(callbacks));
 }
 
-void Agent::handleMasterEvent(const internal::AgentEvent& event) {
-  switch (event.type()) {
-    case internal::AgentEvent::REGISTERED: {
-      const auto& r = event.registered();
-      bool same = info_.has_id() && info_.id().value() == r.agent_id().value();
-      *info_.mutable_id() = r.agent_id();
-      if (!same) {
-        checkpointed(checkpoint_.writeAgentId(r.agent_id().value()), "agent_id");
-      }
-      registered_ = true;
-      reconnect_backoff_ = 0s;
-      master_hostname_ = r.master_info().hostname();
-      log_->info("agent_registered agent_id={} master={} reregistered={}", r.agent_id().value(),
-                 r.master_info().pid(), same);
-      double interval = r.has_heartbeat_interval_seconds() ? r.heartbeat_interval_seconds() : 5;
-      auto period = std::chrono::nanoseconds(static_cast<int64_t>(std::max(interval, 0.1) * 1e9));
-      heartbeat_timer_ = loop_.every(period, [this, period] {
-        // The master pings every two periods: six silent periods mean it is gone (hung, or
-        // the network between us is), even though the connection looks open.
-        if (clock_.now() - last_master_event_ > 6 * period && master_stream_) {
-          master_stream_->cancel();
-          onMasterClosed(Status(StatusCode::kUnavailable, "no heartbeat from the master"));
-          return;
-        }
-        internal::AgentCall call;
-        call.set_type(internal::AgentCall::HEARTBEAT);
-        *call.mutable_agent_id() = info_.id();
-        callMaster(call);
-      });
-      // Updates still waiting for acknowledgement go out again on the new connection.
-      status_updates_.setConnected(true);
-      break;
-    }
-    case internal::AgentEvent::RUN_TASK:
-      runTask(event.run_task());
-      break;
-    case internal::AgentEvent::RUN_TASK_GROUP:
-      runTaskGroup(event.run_task_group());
-      break;
-    case internal::AgentEvent::CHECKPOINT_RESOURCES:
-      checkpointResources(event.checkpoint_resources());
-      break;
-    case internal::AgentEvent::KILL_TASK:
-      killTask(event.kill_task());
-      break;
-    case internal::AgentEvent::ACKNOWLEDGE:
-      acknowledge(event.acknowledge());
-      break;
-    case internal::AgentEvent::SHUTDOWN_FRAMEWORK:
-      shutdownFramework(event.shutdown_framework().framework_id().value());
-      break;
-    case internal::AgentEvent::SHUTDOWN_EXECUTOR: {
-      const auto& s = event.shutdown_executor();
-      if (Executor* e = findExecutor(s.framework_id().value(), s.executor_id().value())) {
-        shutdownExecutor(*e);
-      }
-      break;
-    }
-    case internal::AgentEvent::FRAMEWORK_MESSAGE: {
-      const auto& m = event.framework_message();
-      if (Executor* e = findExecutor(m.framework_id().value(), m.executor_id().value())) {
-        executor::Event out;
-        out.set_type(executor::Event::MESSAGE);
-        out.mutable_message()->set_data(m.data());
-        sendToExecutor(*e, out);
-      }
-      break;
-    }
-    case internal::AgentEvent::SHUTDOWN: {
-      log_->warn("agent_shutdown_by_master reason=\"{}\"", event.shutdown().message());
-      std::vector<std::string> ids;
-      for (const auto& [id, fw] : frameworks_) {
-        ids.push_back(id);
-      }
-      for (const auto& id : ids) {
-        shutdownFramework(id);
-      }
-      status_updates_.clear();
-      info_.clear_id();
-      checkpointed(checkpoint_.wipe(), "wipe");
-      break;
-    }
-    case internal::AgentEvent::HEARTBEAT:
-      break;
-    default:
-      log_->warn("master_event_unknown type={}", static_cast<int>(event.type()));
-  }
-}
-
-void Agent::runTask(const internal::AgentEvent::RunTask& run) {
-  const auto& task = run.task();
-  const std::string& fw_id = run.framework_info().id().value();
-  Framework& framework = frameworks_[fw_id];
-  bool framework_changed =
-      framework.info.SerializePartialAsString() != run.framework_info().SerializePartialAsString();
-  framework.info = run.framework_info();
-  if (framework.info.checkpoint() && framework_changed) {
-    checkpointed(checkpoint_.writeFramework(framework.info), "framework");
-  }
-  v1::ExecutorInfo info = run.has_executor() ? run.executor() : commandExecutorInfo(task, fw_id);
-  const std::string& executor_id = info.executor_id().value();
-  auto [it, inserted] = framework.executors.try_emplace(executor_id);
-  Executor& executor = it->second;
-  if (inserted) {
-    executor.info = info;
-    executor.framework_id = fw_id;
-    executor.command_executor = !run.has_executor();
-    executor.container_id = uuids_.text();
-  }
-  if (executor.state == Executor::State::kTerminating) {
-    statusUpdate(fw_id, agentStatus(task.task_id().value(), v1::TASK_LOST,
-                                    v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
-                                    "Executor is shutting down", executor_id));
-    return;
-  }
-  executor.task_states[task.task_id().value()] = v1::TASK_STAGING;
-  if (framework.info.checkpoint()) {
-    checkpointed(checkpoint_.writeTask(fw_id, executor_id, task), "task");
-  }
-  log_->info("task_received framework_id={} task_id={} executor_id={}", fw_id,
-             task.task_id().value(), executor_id);
-  if (!executor.directory.empty()) {
-    if (Status linked = linkVolumes(executor, task); !linked.isOk()) {
-      executor.task_states[task.task_id().value()] = v1::TASK_FAILED;
-      statusUpdate(fw_id, agentStatus(task.task_id().value(), v1::TASK_FAILED,
-                                      v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
-                                      linked.message(), executor_id));
-      return;
-    }
-  }
-  if (executor.state == Executor::State::kRunning) {
-    launchOnExecutor(executor, task);
-  } else {
-    executor.queued_tasks[task.task_id().value()] = task;
-  }
-  if (inserted) {
-    launchExecutor(framework, executor);
-  }
-}
-
-void Agent::killTask(const internal::AgentEvent::KillTask& kill) {
-  const std::string& fw_id = kill.framework_id().value();
-  const std::string& task_id = kill.task_id().value();
-  auto fw = frameworks_.find(fw_id);
-  if (fw != frameworks_.end()) {
-    for (auto& [ex_id, executor] : fw->second.executors) {
-      if (executor.queued_tasks.erase(task_id) > 0) {
-        executor.task_states[task_id] = v1::TASK_KILLED;
-        statusUpdate(fw_id, agentStatus(task_id, v1::TASK_KILLED,
-                                        v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
-                                        "Killed before the executor started it", ex_id));
-        if (executor.queued_tasks.empty() && executor.queued_groups.empty() &&
-            executor.launched_tasks.empty()) {
-          shutdownExecutor(executor);
-        }
-        return;
-      }
-      if (killQueuedGroup(executor, task_id)) {
-        return;
-      }
-      if (executor.launched_tasks.contains(task_id)) {
-        executor::Event event;
-        event.set_type(executor::Event::KILL);
-        *event.mutable_kill()->mutable_task_id() = kill.task_id();
-        if (kill.has_kill_policy()) {
-          *event.mutable_kill()->mutable_kill_policy() = kill.kill_policy();
-        }
-        if (!executor.stream) {
-          // A recovered executor not yet back: it gets the kill once it subscribes again.
-          executor.pending_kills.push_back(std::move(event));
-          return;
-        }
-        sendToExecutor(executor, event);
-        return;
-      }
-    }
-  }
-  // Unknown here: the master believes otherwise, so tell it the task is gone.
-  statusUpdate(fw_id, agentStatus(task_id, v1::TASK_LOST, v1::TaskStatus::REASON_TASK_UNKNOWN,
-                                  "Cannot kill a task unknown to the agent", ""));
-}
-
-void Agent::shutdownFramework(const std::string& framework_id) {
-  auto fw = frameworks_.find(framework_id);
-  if (fw == frameworks_.end()) {
-    return;
-  }
-  log_->info("framework_shutdown framework_id={}", framework_id);
-  for (auto& [ex_id, executor] : fw->second.executors) {
-    executor.queued_tasks.clear();
-    executor.queued_groups.clear();
-    shutdownExecutor(executor);
-  }
-  status_updates_.removeFramework(framework_id);
+void HttpMasterTransport::send(const http::Endpoint& master, const internal::AgentCall& call,
+                               std::function<void(Result<int> status)> done) {
+  http::ClientRequest request{.method = "POST",
+                              .path = "/agent/api/v1",
+                              .headers = {{"content-type", http::kProtobufMediaType}},
+                              .body = call.SerializePartialAsString()};
+  client_.fetch(master, std::move(request), 10s,
+                [done = std::move(done)](Result<http::Response> response) {
+                  if (!response) {
+                    return done(std::unexpected(response.error()));
+                  }
+                  done(response->status);
+                });
 }
 
 }  // namespace plateau::agent

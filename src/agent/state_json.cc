@@ -66,6 +66,142 @@ void writeCompletedExecutor(json::Writer& w, const CompletedExecutor& done,
   w.endObject();
 }
 
+// The agent's total, and as Mesos's agent shows it: what is reserved, by role, and what is not.
+void writeAgentResources(json::Writer& w, const Resources& resources) {
+  w.key("resources");
+  writeResourcesModel(w, resources);
+  w.key("unreserved_resources");
+  writeResourcesModel(w, resources.unreserved());
+  w.key("reserved_resources");
+  w.beginObject();
+  std::map<std::string, Resources> by_role;
+  for (const Resource& r : resources.reserved()) {
+    by_role[r.role] += r;
+  }
+  for (const auto& [role, reserved] : by_role) {
+    w.key(role);
+    writeResourcesModel(w, reserved);
+  }
+  w.endObject();
+}
+
+void writeAttributes(json::Writer& w, const v1::AgentInfo& info) {
+  w.key("attributes");
+  w.beginObject();
+  for (const auto& a : info.attributes()) {
+    w.key(a.name());
+    if (a.type() == v1::Value::SCALAR) {
+      w.value(a.scalar().value());
+    } else {
+      w.value(a.text().value());
+    }
+  }
+  w.endObject();
+}
+
+void writeFlags(json::Writer& w, const std::vector<std::pair<std::string, std::string>>& flags) {
+  w.key("flags");
+  w.beginObject();
+  for (const auto& [name, value] : flags) {
+    w.key(name);
+    w.value(value);
+  }
+  w.endObject();
+}
+
+void writeExecutor(json::Writer& w, const std::string& fw_id, const std::string& ex_id,
+                   const Executor& ex, const std::string& agent_id) {
+  w.beginObject();
+  w.key("id");
+  w.value(ex_id);
+  w.key("name");
+  w.value(ex.info.name());
+  w.key("framework_id");
+  w.value(fw_id);
+  w.key("container");
+  w.value(ex.container_id);
+  w.key("directory");
+  w.value(ex.directory);
+  w.key("pid");
+  w.value(static_cast<int64_t>(ex.pid));
+  w.key("tasks");
+  w.beginArray();
+  for (const auto& [task_id, task] : ex.launched_tasks) {
+    auto state = ex.task_states.find(task_id);
+    writeTask(w, task, fw_id, ex_id, agent_id,
+              state == ex.task_states.end() ? v1::TASK_STAGING : state->second);
+  }
+  w.endArray();
+  w.key("queued_tasks");
+  w.beginArray();
+  for (const auto& [task_id, task] : ex.queued_tasks) {
+    writeTask(w, task, fw_id, ex_id, agent_id, v1::TASK_STAGING);
+  }
+  w.endArray();
+  w.key("completed_tasks");
+  w.beginArray();
+  for (const auto& [task, state] : ex.completed_tasks) {
+    writeTask(w, task, fw_id, ex_id, agent_id, state);
+  }
+  w.endArray();
+  w.endObject();
+}
+
+void writeCompletedExecutorsOf(json::Writer& w, const std::string& fw_id,
+                               const std::deque<CompletedExecutor>& completed,
+                               const std::string& agent_id) {
+  w.key("completed_executors");
+  w.beginArray();
+  for (const auto& done : completed) {
+    if (done.framework_id == fw_id) {
+      writeCompletedExecutor(w, done, agent_id);
+    }
+  }
+  w.endArray();
+}
+
+void writeFramework(json::Writer& w, const std::string& fw_id, const Framework& fw,
+                    const std::deque<CompletedExecutor>& completed, const std::string& agent_id) {
+  w.beginObject();
+  w.key("id");
+  w.value(fw_id);
+  w.key("name");
+  w.value(fw.info.name());
+  w.key("user");
+  w.value(fw.info.user());
+  w.key("hostname");
+  w.value(fw.info.hostname());
+  w.key("checkpoint");
+  w.value(fw.info.checkpoint());
+  w.key("role");
+  w.value(fw.info.roles_size() > 0 ? fw.info.roles(0) : fw.info.role());
+  w.key("executors");
+  w.beginArray();
+  for (const auto& [ex_id, ex] : fw.executors) {
+    writeExecutor(w, fw_id, ex_id, ex, agent_id);
+  }
+  w.endArray();
+  writeCompletedExecutorsOf(w, fw_id, completed, agent_id);
+  w.endObject();
+}
+
+void writeCompletedFramework(json::Writer& w, const v1::FrameworkInfo& fw,
+                             const std::deque<CompletedExecutor>& completed,
+                             const std::string& agent_id) {
+  w.beginObject();
+  w.key("id");
+  w.value(fw.id().value());
+  w.key("name");
+  w.value(fw.name());
+  w.key("user");
+  w.value(fw.user());
+  w.key("executors");
+  w.beginArray();
+  w.endArray();
+  writeCompletedExecutorsOf(w, fw.id().value(), completed, agent_id);
+  w.endObject();
+}
+
 constexpr size_t kMaxCompletedExecutors = 1000;  // over all frameworks
 constexpr size_t kMaxCompletedFrameworks = 50;   // Mesos's default for the agent
 
@@ -129,107 +265,15 @@ http::Response Agent::stateJson() const {
   w.key("start_time");
   w.value(start_time_);
   w.key("master_hostname");
-  w.value(master_hostname_);
-  w.key("resources");
-  writeResourcesModel(w, resources_);
-  // As Mesos's agent: what is reserved, by role, and what is not.
-  w.key("unreserved_resources");
-  writeResourcesModel(w, resources_.unreserved());
-  w.key("reserved_resources");
-  w.beginObject();
-  {
-    std::map<std::string, Resources> by_role;
-    for (const Resource& r : resources_.reserved()) {
-      by_role[r.role] += r;
-    }
-    for (const auto& [role, reserved] : by_role) {
-      w.key(role);
-      writeResourcesModel(w, reserved);
-    }
-  }
-  w.endObject();
-  w.key("attributes");
-  w.beginObject();
-  for (const auto& a : info_.attributes()) {
-    w.key(a.name());
-    if (a.type() == v1::Value::SCALAR) {
-      w.value(a.scalar().value());
-    } else {
-      w.value(a.text().value());
-    }
-  }
-  w.endObject();
-  w.key("flags");
-  w.beginObject();
-  for (const auto& [name, value] : flag_values_) {
-    w.key(name);
-    w.value(value);
-  }
-  w.endObject();
+  w.value(master_link_.masterHostname());
+  writeAgentResources(w, resources_);
+  writeAttributes(w, info_);
+  writeFlags(w, flag_values_);
+  const std::string& agent_id = info_.id().value();
   w.key("frameworks");
   w.beginArray();
   for (const auto& [fw_id, fw] : frameworks_) {
-    w.beginObject();
-    w.key("id");
-    w.value(fw_id);
-    w.key("name");
-    w.value(fw.info.name());
-    w.key("user");
-    w.value(fw.info.user());
-    w.key("hostname");
-    w.value(fw.info.hostname());
-    w.key("checkpoint");
-    w.value(fw.info.checkpoint());
-    w.key("role");
-    w.value(fw.info.roles_size() > 0 ? fw.info.roles(0) : fw.info.role());
-    w.key("executors");
-    w.beginArray();
-    for (const auto& [ex_id, ex] : fw.executors) {
-      w.beginObject();
-      w.key("id");
-      w.value(ex_id);
-      w.key("name");
-      w.value(ex.info.name());
-      w.key("framework_id");
-      w.value(fw_id);
-      w.key("container");
-      w.value(ex.container_id);
-      w.key("directory");
-      w.value(ex.directory);
-      w.key("pid");
-      w.value(static_cast<int64_t>(ex.pid));
-      w.key("tasks");
-      w.beginArray();
-      for (const auto& [task_id, task] : ex.launched_tasks) {
-        auto state = ex.task_states.find(task_id);
-        writeTask(w, task, fw_id, ex_id, info_.id().value(),
-                  state == ex.task_states.end() ? v1::TASK_STAGING : state->second);
-      }
-      w.endArray();
-      w.key("queued_tasks");
-      w.beginArray();
-      for (const auto& [task_id, task] : ex.queued_tasks) {
-        writeTask(w, task, fw_id, ex_id, info_.id().value(), v1::TASK_STAGING);
-      }
-      w.endArray();
-      w.key("completed_tasks");
-      w.beginArray();
-      for (const auto& [task, state] : ex.completed_tasks) {
-        writeTask(w, task, fw_id, ex_id, info_.id().value(), state);
-      }
-      w.endArray();
-      w.endObject();
-    }
-    w.endArray();
-    w.key("completed_executors");
-    w.beginArray();
-    for (const auto& done : completed_executors_) {
-      if (done.framework_id == fw_id) {
-        writeCompletedExecutor(w, done, info_.id().value());
-      }
-    }
-    w.endArray();
-    w.endObject();
+    writeFramework(w, fw_id, fw, completed_executors_, agent_id);
   }
   w.endArray();
   w.key("completed_frameworks");
@@ -238,25 +282,7 @@ http::Response Agent::stateJson() const {
     if (frameworks_.contains(fw.id().value())) {
       continue;  // back with new executors: listed above
     }
-    w.beginObject();
-    w.key("id");
-    w.value(fw.id().value());
-    w.key("name");
-    w.value(fw.name());
-    w.key("user");
-    w.value(fw.user());
-    w.key("executors");
-    w.beginArray();
-    w.endArray();
-    w.key("completed_executors");
-    w.beginArray();
-    for (const auto& done : completed_executors_) {
-      if (done.framework_id == fw.id().value()) {
-        writeCompletedExecutor(w, done, info_.id().value());
-      }
-    }
-    w.endArray();
-    w.endObject();
+    writeCompletedFramework(w, fw, completed_executors_, agent_id);
   }
   w.endArray();
   w.endObject();
@@ -295,7 +321,7 @@ void Agent::updateMetricGauges() {
     }
   }
   Metrics& m = metrics_;
-  m.registered = registered_ ? 1 : 0;
+  m.registered = master_link_.registered() ? 1 : 0;
   m.uptime_secs = clock_.wallSeconds() - start_time_;
   m.frameworks_active = frameworks_.size();
   m.executors_running = executors;

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "agent/containers.h"
 #include "common/task_state.h"
 
 namespace plateau::agent {
@@ -73,7 +74,7 @@ void Agent::launchGroupOnExecutor(Executor& executor, const v1::TaskGroupInfo& g
     executor.launched_tasks[task.task_id().value()] = task;
   }
   // The group's tasks run inside the default executor's container: its limits grow by them.
-  resizeContainer(executor);
+  resizeContainer(*containerizer_, executor);
   executor::Event event;
   event.set_type(executor::Event::LAUNCH_GROUP);
   *event.mutable_launch_group()->mutable_task_group() = group;

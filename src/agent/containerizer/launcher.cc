@@ -132,6 +132,187 @@ int openOnto(const char* path, int flags, int target) {
   return 0;
 }
 
+// What the child executes, built in the parent: after fork the child only makes system calls.
+struct ExecImage {
+  std::string program;
+  Fd program_fd;
+  std::vector<char*> argv;  // into the LaunchSpec's strings, null-terminated
+  std::vector<char*> envp;
+};
+
+ExecImage prepareExec(const LaunchSpec& p) {
+  ExecImage image;
+  image.program = resolveProgram(p.path);
+  // The program is opened here, while the agent still has its own privileges, and executed
+  // through this descriptor: a task's user may not be able to traverse the folders above it
+  // (a build tree under root's 0700 home, say), but may execute the file once it is open.
+  image.program_fd.reset(::open(image.program.c_str(), O_PATH | O_CLOEXEC));
+  if (image.program_fd.get() >= 0 && image.program_fd.get() < 3) {
+    // The child's stdio would replace it.
+    image.program_fd.reset(::fcntl(image.program_fd.get(), F_DUPFD_CLOEXEC, 3));
+  }
+  for (const auto& a : p.argv) {
+    image.argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  image.argv.push_back(nullptr);
+  for (const auto& e : p.env) {
+    image.envp.push_back(const_cast<char*>(e.c_str()));
+  }
+  image.envp.push_back(nullptr);
+  return image;
+}
+
+// In the child: a private mount namespace, with its own /proc in a new pid namespace.
+void enterMountNamespace(int clone_flags, int out) {
+  if ((clone_flags & CLONE_NEWNS) == 0) {
+    return;
+  }
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    childFail(out, kMountPrivate);
+  }
+  if ((clone_flags & CLONE_NEWPID) != 0 &&
+      ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    childFail(out, kMountProc);
+  }
+}
+
+// In the child: stdin from /dev/null, stdout and stderr to their files, the working directory.
+void setUpStdio(const LaunchSpec& p, int out) {
+  if (openOnto("/dev/null", O_RDONLY, STDIN_FILENO) != 0) {
+    childFail(out, kStdin);
+  }
+  if (!p.stdout_path.empty() &&
+      openOnto(p.stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, STDOUT_FILENO) != 0) {
+    childFail(out, kStdout);
+  }
+  if (!p.stderr_path.empty() &&
+      openOnto(p.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, STDERR_FILENO) != 0) {
+    childFail(out, kStderr);
+  }
+  if (!p.working_dir.empty() && ::chdir(p.working_dir.c_str()) != 0) {
+    childFail(out, kChdir);
+  }
+}
+
+// In the child: becomes the user, groups first.
+void switchUser(const UserIds& user, int out) {
+  // Raw system calls: glibc's wrappers would try to change the ids of the parent's other
+  // threads too, which do not exist in this child.
+  if (::syscall(SYS_setgroups, user.groups.size(), user.groups.data()) != 0) {
+    childFail(out, kSetgroups);
+  }
+  if (::syscall(SYS_setresgid, user.gid, user.gid, user.gid) != 0) {
+    childFail(out, kSetgid);
+  }
+  if (::syscall(SYS_setresuid, user.uid, user.uid, user.uid) != 0) {
+    childFail(out, kSetuid);
+  }
+}
+
+// In the child: every signal to its default disposition, none blocked.
+void resetSignals() {
+  struct sigaction dfl;
+  std::memset(&dfl, 0, sizeof(dfl));
+  dfl.sa_handler = SIG_DFL;
+  for (int signo = 1; signo < NSIG; signo++) {
+    ::sigaction(signo, &dfl, nullptr);
+  }
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+[[noreturn]] void execImage(const ExecImage& image, int out) {
+  if (image.program_fd.get() >= 0) {
+    ::syscall(SYS_execveat, image.program_fd.get(), "", image.argv.data(), image.envp.data(),
+              AT_EMPTY_PATH);
+    // A script ("#!") cannot be run through a close-on-exec descriptor (its interpreter
+    // would open /dev/fd/N after the exec closed it): such programs, and only they, fall
+    // back to their path.
+    if (errno != ENOENT) {
+      childFail(out, kExec);
+    }
+  }
+  ::execve(image.program.c_str(), image.argv.data(), image.envp.data());
+  childFail(out, kExec);
+}
+
+// The child, from clone to exec: waits on `sync` for the parent to place it, sets itself up,
+// and execs; a failure before exec is written to `report`.
+[[noreturn]] void runChild(const ChildSpec& spec, const ExecImage& image, int sync, int report) {
+  int out = report;
+  if (out < 3) {
+    out = ::fcntl(out, F_DUPFD_CLOEXEC, 3);
+  }
+  char go = 0;
+  if (::read(sync, &go, 1) != 1) {
+    ::_exit(127);
+  }
+  ::close(sync);
+  if (::setsid() < 0) {
+    childFail(out, kSetsid);
+  }
+  enterMountNamespace(spec.clone_flags, out);
+  setUpStdio(spec.process, out);
+  if (spec.user) {
+    switchUser(*spec.user, out);
+  }
+  resetSignals();
+  closeAllBut(out, image.program_fd.get());
+  execImage(image, out);
+}
+
+void reap(pid_t pid) {
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+}
+
+Status childFailed(const ChildError& error, const ChildSpec& spec) {
+  std::string what = stageName(error.stage);
+  if (error.stage == kSetuid || error.stage == kSetgid || error.stage == kSetgroups) {
+    what += fmt::format(" for user '{}'", spec.user ? spec.user->name : "");
+  } else if (error.stage == kExec) {
+    what += fmt::format(" '{}'", spec.process.path);
+  } else if (error.stage == kChdir) {
+    what += fmt::format(" '{}'", spec.process.working_dir);
+  }
+  return {StatusCode::kUnavailable, fmt::format("Failed to {}: {}", what, strerror(error.err))};
+}
+
+// In the parent: places the waiting child, lets it go on `sync`, and waits on `report` until
+// it has exec'd (the pipe closes) or reports why it could not.
+Result<pid_t> releaseChild(pid_t pid, const ChildSpec& spec, int sync, int report,
+                           const std::function<Status(pid_t)>& place) {
+  if (Status s = place(pid); !s.isOk()) {
+    ::kill(pid, SIGKILL);
+    ::close(sync);
+    ::close(report);
+    reap(pid);
+    return std::unexpected(s);
+  }
+  char go = 1;
+  ssize_t written = ::write(sync, &go, 1);
+  ::close(sync);
+  if (written != 1) {
+    ::kill(pid, SIGKILL);
+    ::close(report);
+    reap(pid);
+    return unavailable(
+        fmt::format("Failed to start '{}': the child did not wait", spec.process.path));
+  }
+  ChildError error{};
+  ssize_t n = 0;
+  while ((n = ::read(report, &error, sizeof(error))) < 0 && errno == EINTR) {
+  }
+  ::close(report);
+  if (n == static_cast<ssize_t>(sizeof(error))) {
+    reap(pid);
+    return std::unexpected(childFailed(error, spec));
+  }
+  return pid;
+}
+
 }  // namespace
 
 Result<UserIds> lookupUser(const std::string& name) {
@@ -165,26 +346,7 @@ Result<UserIds> lookupUser(const std::string& name) {
 
 Result<pid_t> launchChild(const ChildSpec& spec, const std::function<Status(pid_t)>& place) {
   const LaunchSpec& p = spec.process;
-  // Everything the child touches is built here: after fork it only makes system calls.
-  std::string program = resolveProgram(p.path);
-  // The program is opened here, while the agent still has its own privileges, and executed
-  // through this descriptor: a task's user may not be able to traverse the folders above it
-  // (a build tree under root's 0700 home, say), but may execute the file once it is open.
-  Fd program_fd(::open(program.c_str(), O_PATH | O_CLOEXEC));
-  if (program_fd.get() >= 0 && program_fd.get() < 3) {  // the child's stdio would replace it
-    program_fd.reset(::fcntl(program_fd.get(), F_DUPFD_CLOEXEC, 3));
-  }
-  std::vector<char*> argv;
-  for (const auto& a : p.argv) {
-    argv.push_back(const_cast<char*>(a.c_str()));
-  }
-  argv.push_back(nullptr);
-  std::vector<char*> envp;
-  for (const auto& e : p.env) {
-    envp.push_back(const_cast<char*>(e.c_str()));
-  }
-  envp.push_back(nullptr);
-
+  ExecImage image = prepareExec(p);
   int sync[2];
   int report[2];
   if (::pipe2(sync, O_CLOEXEC) != 0) {
@@ -205,121 +367,13 @@ Result<pid_t> launchChild(const ChildSpec& spec, const std::function<Status(pid_
     return unavailable(fmt::format("Failed to start '{}': clone: {}", p.path, strerror(err)));
   }
   if (pid == 0) {
-    // Child: wait for the parent to place us, then set up and exec.
     ::close(sync[1]);
     ::close(report[0]);
-    int out = report[1];
-    if (out < 3) {
-      out = ::fcntl(out, F_DUPFD_CLOEXEC, 3);
-    }
-    char go = 0;
-    if (::read(sync[0], &go, 1) != 1) {
-      ::_exit(127);
-    }
-    ::close(sync[0]);
-    if (::setsid() < 0) {
-      childFail(out, kSetsid);
-    }
-    if ((spec.clone_flags & CLONE_NEWNS) != 0) {
-      if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
-        childFail(out, kMountPrivate);
-      }
-      if ((spec.clone_flags & CLONE_NEWPID) != 0 &&
-          ::mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
-        childFail(out, kMountProc);
-      }
-    }
-    if (openOnto("/dev/null", O_RDONLY, STDIN_FILENO) != 0) {
-      childFail(out, kStdin);
-    }
-    if (!p.stdout_path.empty() &&
-        openOnto(p.stdout_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, STDOUT_FILENO) != 0) {
-      childFail(out, kStdout);
-    }
-    if (!p.stderr_path.empty() &&
-        openOnto(p.stderr_path.c_str(), O_WRONLY | O_CREAT | O_APPEND, STDERR_FILENO) != 0) {
-      childFail(out, kStderr);
-    }
-    if (!p.working_dir.empty() && ::chdir(p.working_dir.c_str()) != 0) {
-      childFail(out, kChdir);
-    }
-    if (spec.user) {
-      // Raw system calls: glibc's wrappers would try to change the ids of the parent's other
-      // threads too, which do not exist in this child.
-      if (::syscall(SYS_setgroups, spec.user->groups.size(), spec.user->groups.data()) != 0) {
-        childFail(out, kSetgroups);
-      }
-      if (::syscall(SYS_setresgid, spec.user->gid, spec.user->gid, spec.user->gid) != 0) {
-        childFail(out, kSetgid);
-      }
-      if (::syscall(SYS_setresuid, spec.user->uid, spec.user->uid, spec.user->uid) != 0) {
-        childFail(out, kSetuid);
-      }
-    }
-    struct sigaction dfl;
-    std::memset(&dfl, 0, sizeof(dfl));
-    dfl.sa_handler = SIG_DFL;
-    for (int signo = 1; signo < NSIG; signo++) {
-      ::sigaction(signo, &dfl, nullptr);
-    }
-    sigset_t none;
-    sigemptyset(&none);
-    ::sigprocmask(SIG_SETMASK, &none, nullptr);
-    closeAllBut(out, program_fd.get());
-    if (program_fd.get() >= 0) {
-      ::syscall(SYS_execveat, program_fd.get(), "", argv.data(), envp.data(), AT_EMPTY_PATH);
-      // A script ("#!") cannot be run through a close-on-exec descriptor (its interpreter
-      // would open /dev/fd/N after the exec closed it): such programs, and only they, fall
-      // back to their path.
-      if (errno != ENOENT) {
-        childFail(out, kExec);
-      }
-    }
-    ::execve(program.c_str(), argv.data(), envp.data());
-    childFail(out, kExec);
+    runChild(spec, image, sync[0], report[1]);
   }
-
   ::close(sync[0]);
   ::close(report[1]);
-  auto reap = [pid] {
-    int status = 0;
-    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-    }
-  };
-  if (Status s = place(pid); !s.isOk()) {
-    ::kill(pid, SIGKILL);
-    ::close(sync[1]);
-    ::close(report[0]);
-    reap();
-    return std::unexpected(s);
-  }
-  char go = 1;
-  ssize_t written = ::write(sync[1], &go, 1);
-  ::close(sync[1]);
-  if (written != 1) {
-    ::kill(pid, SIGKILL);
-    ::close(report[0]);
-    reap();
-    return unavailable(fmt::format("Failed to start '{}': the child did not wait", p.path));
-  }
-  ChildError error{};
-  ssize_t n = 0;
-  while ((n = ::read(report[0], &error, sizeof(error))) < 0 && errno == EINTR) {
-  }
-  ::close(report[0]);
-  if (n == static_cast<ssize_t>(sizeof(error))) {
-    reap();
-    std::string what = stageName(error.stage);
-    if (error.stage == kSetuid || error.stage == kSetgid || error.stage == kSetgroups) {
-      what += fmt::format(" for user '{}'", spec.user ? spec.user->name : "");
-    } else if (error.stage == kExec) {
-      what += fmt::format(" '{}'", p.path);
-    } else if (error.stage == kChdir) {
-      what += fmt::format(" '{}'", p.working_dir);
-    }
-    return unavailable(fmt::format("Failed to {}: {}", what, strerror(error.err)));
-  }
-  return pid;
+  return releaseChild(pid, spec, sync[1], report[0], place);
 }
 
 }  // namespace plateau::agent

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "agent/containerizer/containerizer.h"
+#include "agent/containerizer/linux_containerizer.h"
 #include "agent/flags.h"
 
 namespace plateau::agent {

@@ -1,4 +1,4 @@
-#include "agent/containerizer/containerizer.h"
+#include "agent/containerizer/linux_containerizer.h"
 
 #include <fcntl.h>
 #include <sched.h>
@@ -16,6 +16,7 @@
 #include "agent/containerizer/launcher.h"
 #include "agent/containerizer/proc_tree.h"
 #include "common/resources.h"
+#include "runtime/clock.h"
 #include "runtime/event_loop.h"
 
 namespace plateau::agent {
@@ -106,29 +107,26 @@ Status validateContainerizerOptions(const ContainerizerOptions& options) {
   return {};
 }
 
-Containerizer::Containerizer(EventLoop& loop, ContainerizerOptions options,
-                             std::shared_ptr<spdlog::logger> log, LimitationCallback on_limitation)
-    : loop_(loop),
-      options_(std::move(options)),
-      log_(std::move(log)),
-      on_limitation_(std::move(on_limitation)) {}
+LinuxContainerizer::LinuxContainerizer(EventLoop& loop, const Clock& clock,
+                                       ContainerizerOptions options,
+                                       std::shared_ptr<spdlog::logger> log)
+    : loop_(loop), clock_(clock), options_(std::move(options)), log_(std::move(log)) {}
 
-Containerizer::~Containerizer() {
+LinuxContainerizer::~LinuxContainerizer() {
   if (watch_timer_ != 0) {
     loop_.cancel(watch_timer_);
   }
 }
 
-Result<std::unique_ptr<Containerizer>> Containerizer::create(EventLoop& loop,
-                                                             ContainerizerOptions options,
-                                                             std::shared_ptr<spdlog::logger> log,
-                                                             LimitationCallback on_limitation) {
+Result<std::unique_ptr<LinuxContainerizer>> LinuxContainerizer::create(
+    EventLoop& loop, const Clock& clock, ContainerizerOptions options,
+    std::shared_ptr<spdlog::logger> log) {
   if (Status s = validateContainerizerOptions(options); !s.isOk()) {
     return std::unexpected(s);
   }
   auto names = parseIsolation(options.isolation);
-  std::unique_ptr<Containerizer> c(
-      new Containerizer(loop, options, std::move(log), std::move(on_limitation)));
+  std::unique_ptr<LinuxContainerizer> c(
+      new LinuxContainerizer(loop, clock, options, std::move(log)));
   c->names_ = *names;
   std::optional<CgroupsConfig> cgroups_config;
   for (const auto& name : *names) {
@@ -177,78 +175,51 @@ Result<std::unique_ptr<Containerizer>> Containerizer::create(EventLoop& loop,
     }
     c->isolators_.push_back(std::move(isolator));
   }
-  Containerizer* self = c.get();
+  LinuxContainerizer* self = c.get();
   c->watch_timer_ = loop.every(500ms, [self] { self->watch(); });
   return c;
 }
 
-Result<pid_t> Containerizer::launch(ContainerConfig config, const LaunchSpec& process,
-                                    const std::string& user) {
-  const std::string id = config.container_id;
-  if (containers_.contains(id)) {
-    return std::unexpected(
-        Status(StatusCode::kAlreadyExists, fmt::format("Container '{}' already exists", id)));
-  }
-  ChildSpec child;
-  child.process = process;
-  if (options_.switch_user && !user.empty()) {
-    auto ids = lookupUser(user);
-    if (!ids) {
-      return std::unexpected(ids.error());
-    }
-    // Output files exist before the child opens them, so they belong to the user too.
-    for (const auto& path : {process.stdout_path, process.stderr_path}) {
-      if (!path.empty()) {
-        int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-        if (fd >= 0) {
-          ::close(fd);
-        }
+namespace {
+
+// Makes the sandbox and the output files the child will open belong to `ids`.
+Status giveSandboxTo(const UserIds& ids, const LaunchSpec& process, const std::string& directory) {
+  // Output files exist before the child opens them, so they belong to the user too.
+  for (const auto& path : {process.stdout_path, process.stderr_path}) {
+    if (!path.empty()) {
+      int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+      if (fd >= 0) {
+        ::close(fd);
       }
     }
-    if (ids->uid != ::geteuid() || ids->gid != ::getegid()) {
-      if (Status s = chownTree(config.directory, ids->uid, ids->gid); !s.isOk()) {
-        return std::unexpected(s);
-      }
-    }
-    std::erase_if(child.process.env, [](const std::string& e) {
-      return e.starts_with("USER=") || e.starts_with("LOGNAME=") || e.starts_with("HOME=");
-    });
-    child.process.env.push_back("USER=" + ids->name);
-    child.process.env.push_back("LOGNAME=" + ids->name);
-    if (!ids->home.empty()) {
-      child.process.env.push_back("HOME=" + ids->home);
-    }
-    child.user = *ids;
   }
-  bool linux_launcher =
-      options_.launcher == "linux" || (options_.launcher.empty() && ::geteuid() == 0);
-  std::vector<std::string> procs;
-  size_t prepared = 0;
-  auto undo = [&] {
-    for (size_t i = prepared; i > 0; i--) {
-      isolators_[i - 1]->cleanup(id);
-    }
-  };
-  for (auto& isolator : isolators_) {
-    if (Status s = isolator->prepare(config); !s.isOk()) {
-      undo();
-      return std::unexpected(
-          Status(s.code(), fmt::format("Isolator {} failed: {}", isolator->name(), s.message())));
-    }
-    prepared++;
-    for (auto& file : isolator->procsFiles(id)) {
-      if (std::find(procs.begin(), procs.end(), file) == procs.end()) {
-        procs.push_back(file);
-      }
-    }
-    if (linux_launcher) {
-      child.clone_flags |= isolator->cloneFlags();
-    }
+  if (ids.uid != ::geteuid() || ids.gid != ::getegid()) {
+    return chownTree(directory, ids.uid, ids.gid);
   }
+  return {};
+}
+
+// USER, LOGNAME and HOME name the user the child runs as, not the agent's.
+void setUserEnvironment(const UserIds& ids, std::vector<std::string>* env) {
+  std::erase_if(*env, [](const std::string& e) {
+    return e.starts_with("USER=") || e.starts_with("LOGNAME=") || e.starts_with("HOME=");
+  });
+  env->push_back("USER=" + ids.name);
+  env->push_back("LOGNAME=" + ids.name);
+  if (!ids.home.empty()) {
+    env->push_back("HOME=" + ids.home);
+  }
+}
+
+// Starts the container's first process, placed in the cgroups whose `procs` files are given.
+Result<pid_t> startChild(const ChildSpec& child, const std::vector<std::string>& procs) {
   // Nothing to do between fork and exec (no cgroup, namespace or user): posix_spawn, which
   // does not copy the agent's address space, is the cheaper way.
   bool plain = procs.empty() && child.clone_flags == 0 && !child.user;
-  auto pid = plain ? launchProcess(child.process) : launchChild(child, [&](pid_t pid) -> Status {
+  if (plain) {
+    return launchProcess(child.process);
+  }
+  return launchChild(child, [&](pid_t pid) -> Status {
     for (const auto& file : procs) {
       if (Status s = cgroups::writeFile(file, std::to_string(pid)); !s.isOk()) {
         return s;
@@ -256,18 +227,92 @@ Result<pid_t> Containerizer::launch(ContainerConfig config, const LaunchSpec& pr
     }
     return {};
   });
+}
+
+}  // namespace
+
+Result<ChildSpec> LinuxContainerizer::childSpec(const ContainerConfig& config,
+                                                const LaunchSpec& process,
+                                                const std::string& user) const {
+  ChildSpec child;
+  child.process = process;
+  if (!options_.switch_user || user.empty()) {
+    return child;
+  }
+  auto ids = lookupUser(user);
+  if (!ids) {
+    return std::unexpected(ids.error());
+  }
+  if (Status s = giveSandboxTo(*ids, process, config.directory); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  setUserEnvironment(*ids, &child.process.env);
+  child.user = *ids;
+  return child;
+}
+
+Result<std::vector<std::string>> LinuxContainerizer::prepareIsolators(const ContainerConfig& config,
+                                                                      ChildSpec* child) {
+  bool linux_launcher =
+      options_.launcher == "linux" || (options_.launcher.empty() && ::geteuid() == 0);
+  std::vector<std::string> procs;
+  for (size_t i = 0; i < isolators_.size(); i++) {
+    Isolator& isolator = *isolators_[i];
+    if (Status s = isolator.prepare(config); !s.isOk()) {
+      cleanupIsolators(config.container_id, i);
+      return std::unexpected(
+          Status(s.code(), fmt::format("Isolator {} failed: {}", isolator.name(), s.message())));
+    }
+    for (auto& file : isolator.procsFiles(config.container_id)) {
+      if (std::find(procs.begin(), procs.end(), file) == procs.end()) {
+        procs.push_back(file);
+      }
+    }
+    if (linux_launcher) {
+      child->clone_flags |= isolator.cloneFlags();
+    }
+  }
+  return procs;
+}
+
+void LinuxContainerizer::cleanupIsolators(const std::string& container_id, size_t count) {
+  for (size_t i = count; i > 0; i--) {
+    isolators_[i - 1]->cleanup(container_id);
+  }
+}
+
+Result<pid_t> LinuxContainerizer::launch(ContainerConfig config, const LaunchSpec& process,
+                                         const std::string& user) {
+  const std::string id = config.container_id;
+  if (containers_.contains(id)) {
+    return std::unexpected(
+        Status(StatusCode::kAlreadyExists, fmt::format("Container '{}' already exists", id)));
+  }
+  auto child = childSpec(config, process, user);
+  if (!child) {
+    return std::unexpected(child.error());
+  }
+  auto procs = prepareIsolators(config, &*child);
+  if (!procs) {
+    return std::unexpected(procs.error());
+  }
+  auto pid = startChild(*child, *procs);
   if (!pid) {
-    undo();
+    cleanupIsolators(id, isolators_.size());
     return pid;
   }
   config.pid = *pid;
   containers_[id].config = config;
   log_->info("container_launched container_id={} pid={} isolation={} user={}", id, *pid,
-             options_.isolation, child.user ? child.user->name : "(agent)");
+             options_.isolation, child->user ? child->user->name : "(agent)");
   return pid;
 }
 
-void Containerizer::recover(const std::vector<ContainerConfig>& alive) {
+void LinuxContainerizer::setLimitationCallback(LimitationCallback on_limitation) {
+  on_limitation_ = std::move(on_limitation);
+}
+
+void LinuxContainerizer::recover(const std::vector<ContainerConfig>& alive) {
   std::set<std::string> ids;
   for (const auto& config : alive) {
     ids.insert(config.container_id);
@@ -278,8 +323,8 @@ void Containerizer::recover(const std::vector<ContainerConfig>& alive) {
   }
 }
 
-void Containerizer::update(const std::string& container_id, double cpus, double mem_mb,
-                           double disk_mb) {
+void LinuxContainerizer::update(const std::string& container_id, double cpus, double mem_mb,
+                                double disk_mb) {
   auto it = containers_.find(container_id);
   if (it == containers_.end()) {
     return;
@@ -297,16 +342,14 @@ void Containerizer::update(const std::string& container_id, double cpus, double 
   }
 }
 
-json::Value Containerizer::usage(const std::string& container_id) {
+json::Value LinuxContainerizer::usage(const std::string& container_id) {
   auto it = containers_.find(container_id);
   if (it == containers_.end()) {
     return {};
   }
   const ContainerConfig& config = it->second.config;
   json::Value stats = json::Object{};
-  stats.set(
-      "timestamp",
-      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count());
+  stats.set("timestamp", clock_.wallSeconds());
   // Summed from several resources; rounded to thousandths as resource scalars are, so that
   // 0.1 + 0.2 reads 0.3.
   stats.set("cpus_limit", milliToScalar(scalarToMilli(config.cpus)));
@@ -317,7 +360,7 @@ json::Value Containerizer::usage(const std::string& container_id) {
   return stats;
 }
 
-std::optional<Limitation> Containerizer::limitation(const std::string& container_id) {
+std::optional<Limitation> LinuxContainerizer::limitation(const std::string& container_id) {
   auto it = containers_.find(container_id);
   if (it == containers_.end()) {
     return std::nullopt;
@@ -331,7 +374,7 @@ std::optional<Limitation> Containerizer::limitation(const std::string& container
   return std::nullopt;
 }
 
-void Containerizer::watch() {
+void LinuxContainerizer::watch() {
   std::vector<std::pair<std::string, Limitation>> found;
   for (auto& [id, container] : containers_) {
     if (container.limited) {
@@ -349,11 +392,13 @@ void Containerizer::watch() {
     log_->warn("container_limitation container_id={} message=\"{}\"", id, limit.message);
     // Everything in it dies now; the executor's exit then ends the container.
     kill(id);
-    on_limitation_(id, limit);
+    if (on_limitation_) {
+      on_limitation_(id, limit);
+    }
   }
 }
 
-void Containerizer::kill(const std::string& container_id) {
+void LinuxContainerizer::kill(const std::string& container_id) {
   auto it = containers_.find(container_id);
   if (it == containers_.end()) {
     return;
@@ -370,7 +415,7 @@ void Containerizer::kill(const std::string& container_id) {
   }
 }
 
-void Containerizer::destroy(const std::string& container_id) {
+void LinuxContainerizer::destroy(const std::string& container_id) {
   auto it = containers_.find(container_id);
   if (it == containers_.end()) {
     return;
