@@ -27,6 +27,114 @@ std::set<std::string> rolesOf(const v1::FrameworkInfo& info) {
   return roles;
 }
 
+using allocator::AttributeConstraint;
+
+// Which (pseudo)attribute a constraint looks at; `attribute` names it for kAttribute.
+struct CompiledSelector {
+  AttributeConstraint::Selector selector;
+  std::string attribute;
+};
+
+Result<CompiledSelector> compileSelector(const scheduler::AttributeConstraint::Selector& s,
+                                         const std::string& role) {
+  using Selector = scheduler::AttributeConstraint::Selector;
+  switch (s.selector_case()) {
+    case Selector::kAttributeName:
+      return CompiledSelector{AttributeConstraint::Selector::kAttribute, s.attribute_name()};
+    case Selector::kPseudoattributeType:
+      switch (s.pseudoattribute_type()) {
+        case Selector::HOSTNAME:
+          return CompiledSelector{AttributeConstraint::Selector::kHostname, ""};
+        case Selector::REGION:
+          return CompiledSelector{AttributeConstraint::Selector::kRegion, ""};
+        case Selector::ZONE:
+          return CompiledSelector{AttributeConstraint::Selector::kZone, ""};
+        default:
+          return invalidArgument(
+              fmt::format("Offer constraints for role '{}': unknown pseudoattribute type", role));
+      }
+    default:
+      return invalidArgument(
+          fmt::format("Offer constraints for role '{}': a selector needs exactly one of "
+                      "'attribute_name' or 'pseudoattribute_type'",
+                      role));
+  }
+}
+
+// What a constraint requires of the value; `text` is the value or regex of a text predicate.
+struct CompiledPredicate {
+  AttributeConstraint::Predicate predicate;
+  std::string text;
+};
+
+Result<CompiledPredicate> compilePredicate(const scheduler::AttributeConstraint::Predicate& p,
+                                           const std::string& role) {
+  using Predicate = scheduler::AttributeConstraint::Predicate;
+  using Compiled = AttributeConstraint::Predicate;
+  switch (p.predicate_case()) {
+    case Predicate::kExists:
+      return CompiledPredicate{Compiled::kExists, ""};
+    case Predicate::kNotExists:
+      return CompiledPredicate{Compiled::kNotExists, ""};
+    case Predicate::kTextEquals:
+      return CompiledPredicate{Compiled::kTextEquals, p.text_equals().value()};
+    case Predicate::kTextNotEquals:
+      return CompiledPredicate{Compiled::kTextNotEquals, p.text_not_equals().value()};
+    case Predicate::kTextMatches:
+      return CompiledPredicate{Compiled::kTextMatches, p.text_matches().regex()};
+    case Predicate::kTextNotMatches:
+      return CompiledPredicate{Compiled::kTextNotMatches, p.text_not_matches().regex()};
+    default:
+      return invalidArgument(
+          fmt::format("Offer constraints for role '{}': unknown predicate type", role));
+  }
+}
+
+Result<AttributeConstraint> compileConstraint(const scheduler::AttributeConstraint& c,
+                                              const std::string& role,
+                                              const allocator::RegexLimits& limits) {
+  auto selector = compileSelector(c.selector(), role);
+  if (!selector) {
+    return std::unexpected(selector.error());
+  }
+  auto predicate = compilePredicate(c.predicate(), role);
+  if (!predicate) {
+    return std::unexpected(predicate.error());
+  }
+  auto made = AttributeConstraint::make(selector->selector, std::move(selector->attribute),
+                                        predicate->predicate, std::move(predicate->text), limits);
+  if (!made) {
+    return invalidArgument(
+        fmt::format("Offer constraints for role '{}': {}", role, made.error().message()));
+  }
+  return made;
+}
+
+// One role's groups (Mesos's rules: at least one group, none empty).
+Result<allocator::ConstraintGroups> compileRoleConstraints(
+    const std::string& role, const scheduler::OfferConstraints::RoleConstraints& constraints,
+    const allocator::RegexLimits& limits) {
+  if (constraints.groups().empty()) {
+    return invalidArgument(fmt::format("Offer constraints for role '{}' have no groups", role));
+  }
+  allocator::ConstraintGroups groups;
+  for (const auto& group : constraints.groups()) {
+    if (group.attribute_constraints().empty()) {
+      return invalidArgument(
+          fmt::format("Offer constraints for role '{}' contain an empty group", role));
+    }
+    groups.emplace_back();
+    for (const auto& c : group.attribute_constraints()) {
+      auto made = compileConstraint(c, role, limits);
+      if (!made) {
+        return std::unexpected(made.error());
+      }
+      groups.back().push_back(std::move(*made));
+    }
+  }
+  return groups;
+}
+
 }  // namespace
 
 void Master::setRoles(Framework& framework) {
@@ -76,9 +184,6 @@ Result<std::map<std::string, allocator::ConstraintGroups>> Master::compileOfferC
       .max_mem =
           static_cast<int64_t>(parseBytes(flags_.offer_constraints_re2_max_mem).value_or(4096)),
       .max_program_size = flags_.offer_constraints_re2_max_program_size};
-  using allocator::AttributeConstraint;
-  using Selector = scheduler::AttributeConstraint::Selector;
-  using Predicate = scheduler::AttributeConstraint::Predicate;
   const std::set<std::string> roles = rolesOf(info);
   std::map<std::string, allocator::ConstraintGroups> out;
   for (const auto& [role, role_constraints] : constraints.role_constraints()) {
@@ -88,85 +193,11 @@ Result<std::map<std::string, allocator::ConstraintGroups>> Master::compileOfferC
           "to",
           role));
     }
-    if (role_constraints.groups().empty()) {
-      return invalidArgument(fmt::format("Offer constraints for role '{}' have no groups", role));
+    auto groups = compileRoleConstraints(role, role_constraints, limits);
+    if (!groups) {
+      return std::unexpected(groups.error());
     }
-    allocator::ConstraintGroups& groups = out[role];
-    for (const auto& group : role_constraints.groups()) {
-      if (group.attribute_constraints().empty()) {
-        return invalidArgument(
-            fmt::format("Offer constraints for role '{}' contain an empty group", role));
-      }
-      groups.emplace_back();
-      for (const auto& c : group.attribute_constraints()) {
-        AttributeConstraint::Selector selector;
-        std::string attribute;
-        switch (c.selector().selector_case()) {
-          case Selector::kAttributeName:
-            selector = AttributeConstraint::Selector::kAttribute;
-            attribute = c.selector().attribute_name();
-            break;
-          case Selector::kPseudoattributeType:
-            switch (c.selector().pseudoattribute_type()) {
-              case Selector::HOSTNAME:
-                selector = AttributeConstraint::Selector::kHostname;
-                break;
-              case Selector::REGION:
-                selector = AttributeConstraint::Selector::kRegion;
-                break;
-              case Selector::ZONE:
-                selector = AttributeConstraint::Selector::kZone;
-                break;
-              default:
-                return invalidArgument(fmt::format(
-                    "Offer constraints for role '{}': unknown pseudoattribute type", role));
-            }
-            break;
-          default:
-            return invalidArgument(
-                fmt::format("Offer constraints for role '{}': a selector needs exactly one of "
-                            "'attribute_name' or 'pseudoattribute_type'",
-                            role));
-        }
-        AttributeConstraint::Predicate predicate;
-        std::string text;
-        const auto& p = c.predicate();
-        switch (p.predicate_case()) {
-          case Predicate::kExists:
-            predicate = AttributeConstraint::Predicate::kExists;
-            break;
-          case Predicate::kNotExists:
-            predicate = AttributeConstraint::Predicate::kNotExists;
-            break;
-          case Predicate::kTextEquals:
-            predicate = AttributeConstraint::Predicate::kTextEquals;
-            text = p.text_equals().value();
-            break;
-          case Predicate::kTextNotEquals:
-            predicate = AttributeConstraint::Predicate::kTextNotEquals;
-            text = p.text_not_equals().value();
-            break;
-          case Predicate::kTextMatches:
-            predicate = AttributeConstraint::Predicate::kTextMatches;
-            text = p.text_matches().regex();
-            break;
-          case Predicate::kTextNotMatches:
-            predicate = AttributeConstraint::Predicate::kTextNotMatches;
-            text = p.text_not_matches().regex();
-            break;
-          default:
-            return invalidArgument(
-                fmt::format("Offer constraints for role '{}': unknown predicate type", role));
-        }
-        auto made = AttributeConstraint::make(selector, std::move(attribute), predicate,
-                                              std::move(text), limits);
-        if (!made) {
-          return invalidArgument(
-              fmt::format("Offer constraints for role '{}': {}", role, made.error().message()));
-        }
-        groups.back().push_back(std::move(*made));
-      }
-    }
+    out[role] = std::move(*groups);
   }
   return out;
 }

@@ -9,6 +9,29 @@
 
 namespace plateau::master {
 
+namespace {
+
+// The agents with the framework's tasks or executors.
+std::set<std::string> agentsOf(const Framework& fw) {
+  std::set<std::string> agents;
+  for (const auto& [task_id, task] : fw.tasks) {
+    agents.insert(task.info.agent_id().value());
+  }
+  for (const auto& [agent_id, executors] : fw.executors) {
+    agents.insert(agent_id);
+  }
+  return agents;
+}
+
+internal::AgentEvent shutdownFrameworkEvent(const std::string& framework_id) {
+  internal::AgentEvent event;
+  event.set_type(internal::AgentEvent::SHUTDOWN_FRAMEWORK);
+  event.mutable_shutdown_framework()->mutable_framework_id()->set_value(framework_id);
+  return event;
+}
+
+}  // namespace
+
 void Master::send(Framework& framework, const scheduler::Event& event) {
   if (!framework.stream || framework.stream->closed()) {
     return;
@@ -64,51 +87,14 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, false);
   }
-  std::set<std::string> agents_to_tell;
-  for (auto& [task_id, task] : fw.tasks) {
-    const std::string& agent_id = task.info.agent_id().value();
-    agents_to_tell.insert(agent_id);
-    if (!isTerminal(task.info.state())) {
-      v1::TaskStatus status = masterStatus(fw, task_id, agent_id, v1::TASK_KILLED,
-                                           v1::TaskStatus::REASON_FRAMEWORK_REMOVED, why);
-      updateTaskState(fw, task, status, v1::TASK_KILLED);
-    }
-  }
-  // The allocator forgets the framework's allocations in one step, so resources are only
-  // taken off the master's own books here.
-  std::vector<std::string> task_ids;
-  for (auto& [task_id, task] : fw.tasks) {
-    task_ids.push_back(task_id);
-  }
-  for (const auto& task_id : task_ids) {
-    completeTask(fw, task_id);
-  }
-  for (auto& [agent_id, executors] : fw.executors) {
-    agents_to_tell.insert(agent_id);
-    auto agent = agents_.find(agent_id);
-    for (auto& [executor_id, executor] : executors) {
-      fw.used -= executor.resources;
-      if (agent != agents_.end() && !executor.resources.empty()) {
-        agent->second.used -= executor.resources;
-        checked(allocator_.recoverResources(
-            framework_id, executor.role.empty() ? fw.role : executor.role, agent_id,
-            executor.resources, std::nullopt, clock_.now()));
-      }
-    }
-    if (agent != agents_.end()) {
-      agent->second.frameworks_with_executors.erase(framework_id);
-    }
-  }
-  fw.executors.clear();
+  const std::set<std::string> agents_to_tell = agentsOf(fw);
+  endFrameworkTasks(fw, why);
+  releaseFrameworkExecutors(fw);
   for (const auto& agent_id : agents_to_tell) {
     auto agent = agents_.find(agent_id);
-    if (agent == agents_.end()) {
-      continue;
+    if (agent != agents_.end()) {
+      sendToAgent(agent->second, shutdownFrameworkEvent(framework_id));
     }
-    internal::AgentEvent event;
-    event.set_type(internal::AgentEvent::SHUTDOWN_FRAMEWORK);
-    event.mutable_shutdown_framework()->mutable_framework_id()->set_value(framework_id);
-    sendToAgent(agent->second, event);
   }
   checked(allocator_.removeFramework(framework_id));
   if (fw.stream) {
@@ -129,6 +115,45 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   persist({registry::Change::erase(registry::Change::Kind::kFramework, framework_id)},
           [](Status) {});
   scheduleAllocation();
+}
+
+void Master::endFrameworkTasks(Framework& fw, const std::string& why) {
+  for (auto& [task_id, task] : fw.tasks) {
+    if (!isTerminal(task.info.state())) {
+      v1::TaskStatus status =
+          masterStatus(fw, task_id, task.info.agent_id().value(), v1::TASK_KILLED,
+                       v1::TaskStatus::REASON_FRAMEWORK_REMOVED, why);
+      updateTaskState(fw, task, status, v1::TASK_KILLED);
+    }
+  }
+  // The allocator forgets the framework's allocations in one step, so resources are only
+  // taken off the master's own books here.
+  std::vector<std::string> task_ids;
+  for (auto& [task_id, task] : fw.tasks) {
+    task_ids.push_back(task_id);
+  }
+  for (const auto& task_id : task_ids) {
+    completeTask(fw, task_id);
+  }
+}
+
+void Master::releaseFrameworkExecutors(Framework& fw) {
+  for (auto& [agent_id, executors] : fw.executors) {
+    auto agent = agents_.find(agent_id);
+    for (auto& [executor_id, executor] : executors) {
+      fw.used -= executor.resources;
+      if (agent != agents_.end() && !executor.resources.empty()) {
+        agent->second.used -= executor.resources;
+        checked(allocator_.recoverResources(fw.id, executor.role.empty() ? fw.role : executor.role,
+                                            agent_id, executor.resources, std::nullopt,
+                                            clock_.now()));
+      }
+    }
+    if (agent != agents_.end()) {
+      agent->second.frameworks_with_executors.erase(fw.id);
+    }
+  }
+  fw.executors.clear();
 }
 
 }  // namespace plateau::master

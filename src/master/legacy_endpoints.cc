@@ -66,6 +66,117 @@ void countTaskStates(json::Writer& w, const std::map<v1::TaskState, uint64_t>& s
   }
 }
 
+// What /master/state-summary shows of an agent's or a framework's tasks: how many are in each
+// state, and the ids of the frameworks (or agents) they involve.
+struct TaskSummary {
+  std::map<v1::TaskState, uint64_t> states;
+  std::set<std::string> ids;
+};
+
+void writeTaskSummary(json::Writer& w, const TaskSummary& summary, const char* ids_key) {
+  countTaskStates(w, summary.states);
+  w.key(ids_key);
+  w.beginArray();
+  for (const auto& id : summary.ids) {
+    w.value(id);
+  }
+  w.endArray();
+}
+
+// The agent's tasks by state, and the frameworks with tasks or executors on it.
+TaskSummary agentTaskSummary(const Agent& agent,
+                             const std::unordered_map<std::string, Framework>& frameworks) {
+  TaskSummary summary;
+  for (const auto& [framework_id, task_id] : agent.tasks) {
+    summary.ids.insert(framework_id);
+    auto fw = frameworks.find(framework_id);
+    if (fw != frameworks.end()) {
+      auto task = fw->second.tasks.find(task_id);
+      if (task != fw->second.tasks.end()) {
+        summary.states[task->second.info.state()]++;
+      }
+    }
+  }
+  summary.ids.insert(agent.frameworks_with_executors.begin(),
+                     agent.frameworks_with_executors.end());
+  return summary;
+}
+
+// The framework's tasks by state, and the agents with its tasks or executors.
+TaskSummary frameworkTaskSummary(const Framework& fw) {
+  TaskSummary summary;
+  for (const auto& [task_id, task] : fw.tasks) {
+    summary.states[task.info.state()]++;
+    summary.ids.insert(task.info.agent_id().value());
+  }
+  for (const auto& [agent_id, executors] : fw.executors) {
+    summary.ids.insert(agent_id);
+  }
+  return summary;
+}
+
+void writeAgentSummary(json::Writer& w, const std::string& id, const Agent& agent,
+                       const TaskSummary& tasks, const Resources& offered) {
+  w.beginObject();
+  w.key("id");
+  w.value(id);
+  w.key("pid");
+  w.value(agentPid(agent));
+  w.key("hostname");
+  w.value(agent.info.hostname());
+  w.key("registered_time");
+  w.value(agent.registered_time);
+  w.key("active");
+  w.value(agent.connected);
+  w.key("version");
+  w.value(agent.version);
+  w.key("resources");
+  writeResourcesModel(w, agent.total);
+  w.key("used_resources");
+  writeResourcesModel(w, agent.used);
+  w.key("offered_resources");
+  writeResourcesModel(w, offered);
+  w.key("unreserved_resources");
+  writeResourcesModel(w, agent.total);
+  w.key("reserved_resources");
+  w.beginObject();
+  w.endObject();
+  w.key("attributes");
+  w.beginObject();
+  w.endObject();
+  writeTaskSummary(w, tasks, "framework_ids");
+  w.endObject();
+}
+
+void writeFrameworkSummary(json::Writer& w, const std::string& id, const Framework& fw,
+                           const TaskSummary& tasks, const Resources& offered) {
+  w.beginObject();
+  w.key("id");
+  w.value(id);
+  w.key("name");
+  w.value(fw.info.name());
+  w.key("pid");
+  w.value("");
+  w.key("hostname");
+  w.value(fw.info.hostname());
+  w.key("webui_url");
+  w.value(fw.info.webui_url());
+  w.key("active");
+  w.value(fw.active);
+  w.key("connected");
+  w.value(fw.connected);
+  w.key("recovered");
+  w.value(fw.recovered);
+  w.key("used_resources");
+  writeResourcesModel(w, fw.used);
+  w.key("offered_resources");
+  writeResourcesModel(w, offered);
+  w.key("capabilities");
+  writeFrameworkCapabilities(w, fw.info);
+  writeTaskSummary(w, tasks, "slave_ids");
+  w.endObject();
+}
+
 }  // namespace
 
 bool Master::isLegacyEndpoint(const std::string& path) {
@@ -179,105 +290,14 @@ http::Response Master::stateSummaryJson() const {
   w.key("slaves");
   w.beginArray();
   for (const auto& [id, agent] : agents_) {
-    std::map<v1::TaskState, uint64_t> states;
-    std::set<std::string> framework_ids;
-    for (const auto& [framework_id, task_id] : agent.tasks) {
-      framework_ids.insert(framework_id);
-      auto fw = frameworks_.find(framework_id);
-      if (fw != frameworks_.end()) {
-        auto task = fw->second.tasks.find(task_id);
-        if (task != fw->second.tasks.end()) {
-          states[task->second.info.state()]++;
-        }
-      }
-    }
-    framework_ids.insert(agent.frameworks_with_executors.begin(),
-                         agent.frameworks_with_executors.end());
-    w.beginObject();
-    w.key("id");
-    w.value(id);
-    w.key("pid");
-    w.value(fmt::format("slave(1)@{}:{}", agent.ip.empty() ? agent.info.hostname() : agent.ip,
-                        agent.info.port()));
-    w.key("hostname");
-    w.value(agent.info.hostname());
-    w.key("registered_time");
-    w.value(agent.registered_time);
-    w.key("active");
-    w.value(agent.connected);
-    w.key("version");
-    w.value(agent.version);
-    w.key("resources");
-    writeResourcesModel(w, agent.total);
-    w.key("used_resources");
-    writeResourcesModel(w, agent.used);
-    w.key("offered_resources");
-    writeResourcesModel(w, offers_.offeredOn(agent.id));
-    w.key("unreserved_resources");
-    writeResourcesModel(w, agent.total);
-    w.key("reserved_resources");
-    w.beginObject();
-    w.endObject();
-    w.key("attributes");
-    w.beginObject();
-    w.endObject();
-    countTaskStates(w, states);
-    w.key("framework_ids");
-    w.beginArray();
-    for (const auto& framework_id : framework_ids) {
-      w.value(framework_id);
-    }
-    w.endArray();
-    w.endObject();
+    writeAgentSummary(w, id, agent, agentTaskSummary(agent, frameworks_),
+                      offers_.offeredOn(agent.id));
   }
   w.endArray();
   w.key("frameworks");
   w.beginArray();
   for (const auto& [id, fw] : frameworks_) {
-    std::map<v1::TaskState, uint64_t> states;
-    std::set<std::string> agent_ids;
-    for (const auto& [task_id, task] : fw.tasks) {
-      states[task.info.state()]++;
-      agent_ids.insert(task.info.agent_id().value());
-    }
-    for (const auto& [agent_id, executors] : fw.executors) {
-      agent_ids.insert(agent_id);
-    }
-    w.beginObject();
-    w.key("id");
-    w.value(id);
-    w.key("name");
-    w.value(fw.info.name());
-    w.key("pid");
-    w.value("");
-    w.key("hostname");
-    w.value(fw.info.hostname());
-    w.key("webui_url");
-    w.value(fw.info.webui_url());
-    w.key("active");
-    w.value(fw.active);
-    w.key("connected");
-    w.value(fw.connected);
-    w.key("recovered");
-    w.value(fw.recovered);
-    w.key("used_resources");
-    writeResourcesModel(w, fw.used);
-    w.key("offered_resources");
-    writeResourcesModel(w, offers_.offeredTo(fw.id));
-    w.key("capabilities");
-    w.beginArray();
-    for (const auto& cap : fw.info.capabilities()) {
-      w.value(v1::FrameworkInfo::Capability::Type_Name(cap.type()));
-    }
-    w.endArray();
-    countTaskStates(w, states);
-    w.key("slave_ids");
-    w.beginArray();
-    for (const auto& agent_id : agent_ids) {
-      w.value(agent_id);
-    }
-    w.endArray();
-    w.endObject();
+    writeFrameworkSummary(w, id, fw, frameworkTaskSummary(fw), offers_.offeredTo(fw.id));
   }
   w.endArray();
   w.endObject();

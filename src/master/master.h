@@ -269,6 +269,9 @@ class Master {
   void send(Framework& framework, const scheduler::Event& event);
   void frameworkDisconnected(const std::string& framework_id);
   void removeFramework(std::string framework_id, const std::string& why);
+  // removeFramework's steps: its tasks killed and completed; its executors' resources released.
+  void endFrameworkTasks(Framework& framework, const std::string& why);
+  void releaseFrameworkExecutors(Framework& framework);
   void sendTaskUpdate(Framework& framework, const v1::TaskStatus& status);
   v1::TaskStatus masterStatus(const Framework& framework, const std::string& task_id,
                               const std::string& agent_id, v1::TaskState state,

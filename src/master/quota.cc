@@ -59,6 +59,99 @@ Status validateScalars(const std::string& role, const char* what,
   return {};
 }
 
+using QuotaConfigs = std::map<std::string, quota::QuotaConfig>;
+
+// No limit of `role` above the same limit of any of its ancestors.
+Status checkLimitsUnderAncestors(const std::string& role, const quota::QuotaConfig& config,
+                                 const QuotaConfigs& configs) {
+  for (const auto& [parent, parent_config] : configs) {
+    if (!isSubrole(role, parent)) {
+      continue;
+    }
+    for (const auto& [name, limit] : config.limits()) {
+      auto parent_limit = parent_config.limits().find(name);
+      if (parent_limit != parent_config.limits().end() &&
+          scalarToMilli(limit.value()) > scalarToMilli(parent_limit->second.value())) {
+        return invalid(
+            fmt::format("Role '{}' would have a limit for '{}' above its parent '{}'s limit", role,
+                        name, parent));
+      }
+    }
+  }
+  return {};
+}
+
+// The guarantees of the direct children of `role` add up to no more than its own.
+Status checkChildrenGuarantees(const std::string& role, const quota::QuotaConfig& config,
+                               const QuotaConfigs& configs) {
+  Resources children;
+  for (const auto& [other, other_config] : configs) {
+    if (isSubrole(other, role) && other.find('/', role.size() + 1) == std::string::npos) {
+      children += scalarsOf(other_config.guarantees());
+    }
+  }
+  Resources own = scalarsOf(config.guarantees());
+  for (const auto& name : children.names()) {
+    if (children.scalarMilli(name) > own.scalarMilli(name)) {
+      return invalid(fmt::format(
+          "The guarantees of the children of role '{}' for '{}' add up to more than its own", role,
+          name));
+    }
+  }
+  return {};
+}
+
+// Hierarchy: a role's guarantees hold its children's, and no child's limit exceeds its
+// parent's (the rules Mesos applies to nested roles).
+Status checkHierarchy(const QuotaConfigs& configs) {
+  for (const auto& [role, config] : configs) {
+    if (Status s = checkLimitsUnderAncestors(role, config, configs); !s.isOk()) {
+      return s;
+    }
+    if (Status s = checkChildrenGuarantees(role, config, configs); !s.isOk()) {
+      return s;
+    }
+  }
+  return {};
+}
+
+// The capacity check: top-level guarantees must fit the cluster (children are inside their
+// parents' guarantees, so counting them again would be double counting).
+Status checkCapacity(const QuotaConfigs& configs,
+                     const std::unordered_map<std::string, Agent>& agents) {
+  Resources guaranteed;
+  for (const auto& [role, config] : configs) {
+    if (role.find('/') == std::string::npos) {
+      guaranteed += scalarsOf(config.guarantees());
+    }
+  }
+  Resources total;
+  for (const auto& [id, agent] : agents) {
+    total += agent.total.toUnreserved();
+  }
+  for (const auto& name : guaranteed.names()) {
+    if (guaranteed.scalarMilli(name) > total.scalarMilli(name)) {
+      return invalid(fmt::format(
+          "Total quota guarantees of {} for '{}' exceed the cluster's capacity of {} (use "
+          "'force' to set it anyway)",
+          milliToScalar(guaranteed.scalarMilli(name)), name,
+          milliToScalar(total.scalarMilli(name))));
+    }
+  }
+  return {};
+}
+
+// The registry changes of an update: each role's config stored, or erased when it is the default.
+std::vector<registry::Change> quotaChanges(const operator_api::Call::UpdateQuota& update) {
+  std::vector<registry::Change> changes;
+  for (const auto& config : update.quota_configs()) {
+    changes.push_back(isDefault(config)
+                          ? registry::Change::erase(registry::Change::Kind::kQuota, config.role())
+                          : registry::Change::putQuota(config));
+  }
+  return changes;
+}
+
 }  // namespace
 
 allocator::Quota Master::quotaFromConfig(const quota::QuotaConfig& config) {
@@ -117,71 +210,20 @@ void Master::updateQuota(const operator_api::Call::UpdateQuota& update,
       next[config.role()] = config;
     }
   }
-  // Hierarchy: a role's guarantees hold its children's, and no child's limit exceeds its
-  // parent's (the rules Mesos applies to nested roles).
-  for (const auto& [role, config] : next) {
-    for (const auto& [parent, parent_config] : next) {
-      if (!isSubrole(role, parent)) {
-        continue;
-      }
-      for (const auto& [name, limit] : config.limits()) {
-        auto parent_limit = parent_config.limits().find(name);
-        if (parent_limit != parent_config.limits().end() &&
-            scalarToMilli(limit.value()) > scalarToMilli(parent_limit->second.value())) {
-          return done(invalid(
-              fmt::format("Role '{}' would have a limit for '{}' above its parent '{}'s limit",
-                          role, name, parent)));
-        }
-      }
-    }
-    Resources children;
-    for (const auto& [other, other_config] : next) {
-      if (isSubrole(other, role) && other.find('/', role.size() + 1) == std::string::npos) {
-        children += scalarsOf(other_config.guarantees());
-      }
-    }
-    Resources own = scalarsOf(config.guarantees());
-    for (const auto& name : children.names()) {
-      if (children.scalarMilli(name) > own.scalarMilli(name)) {
-        return done(invalid(fmt::format(
-            "The guarantees of the children of role '{}' for '{}' add up to more than its own",
-            role, name)));
-      }
-    }
+  if (Status s = checkHierarchy(next); !s.isOk()) {
+    return done(s);
   }
   if (!update.force()) {
-    // The capacity check: top-level guarantees must fit the cluster (children are inside their
-    // parents' guarantees, so counting them again would be double counting).
-    Resources guaranteed;
-    for (const auto& [role, config] : next) {
-      if (role.find('/') == std::string::npos) {
-        guaranteed += scalarsOf(config.guarantees());
-      }
-    }
-    Resources total;
-    for (const auto& [id, agent] : agents_) {
-      total += agent.total.toUnreserved();
-    }
-    for (const auto& name : guaranteed.names()) {
-      if (guaranteed.scalarMilli(name) > total.scalarMilli(name)) {
-        return done(invalid(fmt::format(
-            "Total quota guarantees of {} for '{}' exceed the cluster's capacity of {} (use "
-            "'force' to set it anyway)",
-            milliToScalar(guaranteed.scalarMilli(name)), name,
-            milliToScalar(total.scalarMilli(name)))));
-      }
+    if (Status s = checkCapacity(next, agents_); !s.isOk()) {
+      return done(s);
     }
   }
 
-  std::vector<registry::Change> changes;
   std::vector<std::pair<std::string, quota::QuotaConfig>> applied;
   for (const auto& config : update.quota_configs()) {
-    changes.push_back(isDefault(config)
-                          ? registry::Change::erase(registry::Change::Kind::kQuota, config.role())
-                          : registry::Change::putQuota(config));
     applied.emplace_back(config.role(), config);
   }
-  persist(std::move(changes), [this, applied, done](Status status) {
+  persist(quotaChanges(update), [this, applied, done](Status status) {
     if (!status.isOk()) {
       return done(Status(StatusCode::kUnavailable,
                          fmt::format("Cannot store the quota: {}", status.message())));

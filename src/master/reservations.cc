@@ -153,6 +153,204 @@ Resources withoutDiskInfo(const Resources& volumes) {
   return out;
 }
 
+// What an operation converts on one agent: `from` becomes `to`.
+struct Conversion {
+  Resources from;
+  Resources to;
+};
+
+// Whether volumes are used by a live task on the agent (FailedPrecondition when they are).
+using VolumesInUse = std::function<Status(const Resources& volumes)>;
+
+// What a RESERVE of `to` converts: its `source` when given (nullopt when that does not match
+// `to`), else `to` with the new reservations popped.
+std::optional<Resources> reservationSource(const Resources& to, const ProtoResources& source) {
+  if (source.empty()) {
+    return popped(to);
+  }
+  auto parsed = resourcesFromProto(source);
+  if (!parsed || parsed->toUnreserved() != to.toUnreserved()) {
+    return std::nullopt;
+  }
+  return *parsed;
+}
+
+// Whether the agent already has a persistent volume with the id and role of `volume`.
+bool volumeExists(const Agent& agent, const Resource& volume) {
+  for (const Resource& existing : agent.total.persistentVolumes()) {
+    if (existing.disk.persistence_id == volume.disk.persistence_id &&
+        existing.role == volume.role) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// The resources of an offer operation `op`; InvalidArgument naming the operation.
+Result<Resources> operationResources(const char* op, const ProtoResources& protos) {
+  auto resources = resourcesFromProto(protos);
+  if (!resources) {
+    return invalidArgument(
+        fmt::format("Invalid {} operation: {}", op, resources.error().message()));
+  }
+  return resources;
+}
+
+Result<Conversion> offeredReserve(const v1::Offer::Operation::Reserve& reserve,
+                                  const Framework& framework, const std::string& role) {
+  auto to = operationResources("RESERVE", reserve.resources());
+  if (!to) {
+    return std::unexpected(to.error());
+  }
+  bool refinement = false;
+  for (const auto& cap : framework.info.capabilities()) {
+    refinement = refinement || cap.type() == v1::FrameworkInfo::Capability::RESERVATION_REFINEMENT;
+  }
+  if (Status s = validateReserve(*to, framework.info.principal(), role, refinement); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  auto from = reservationSource(*to, reserve.source());
+  if (!from) {
+    return invalidArgument("Invalid RESERVE operation: 'source' does not match 'resources'");
+  }
+  return Conversion{*from, *to};
+}
+
+Result<Conversion> offeredUnreserve(const v1::Offer::Operation::Unreserve& unreserve) {
+  auto from = operationResources("UNRESERVE", unreserve.resources());
+  if (!from) {
+    return std::unexpected(from.error());
+  }
+  if (Status s = validateUnreserve(*from); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  return Conversion{*from, popped(*from)};
+}
+
+Result<Conversion> offeredCreate(const v1::Offer::Operation::Create& create,
+                                 const Framework& framework, const Agent& agent) {
+  auto volumes = operationResources("CREATE", create.volumes());
+  if (!volumes) {
+    return std::unexpected(volumes.error());
+  }
+  if (Status s = validateVolumes(*volumes, "CREATE"); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  for (const Resource& v : *volumes) {
+    if (volumeExists(agent, v)) {
+      return invalidArgument(
+          fmt::format("Invalid CREATE operation: persistent volume '{}' already exists on agent {}",
+                      v.disk.persistence_id, agent.id));
+    }
+    if (!framework.info.principal().empty() && !v.disk.persistence_principal.empty() &&
+        v.disk.persistence_principal != framework.info.principal()) {
+      return invalidArgument(fmt::format(
+          "Invalid CREATE operation: the volume's principal '{}' is not the framework's",
+          v.disk.persistence_principal));
+    }
+  }
+  return Conversion{withoutDiskInfo(*volumes), *volumes};
+}
+
+Result<Conversion> offeredDestroy(const v1::Offer::Operation::Destroy& destroy,
+                                  const VolumesInUse& in_use) {
+  auto volumes = operationResources("DESTROY", destroy.volumes());
+  if (!volumes) {
+    return std::unexpected(volumes.error());
+  }
+  if (Status s = validateVolumes(*volumes, "DESTROY"); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  if (Status s = in_use(*volumes); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  return Conversion{*volumes, withoutDiskInfo(*volumes)};
+}
+
+// The agent and the resources (or volumes) a RESERVE_RESOURCES, UNRESERVE_RESOURCES,
+// CREATE_VOLUMES or DESTROY_VOLUMES call names.
+struct ReservationTarget {
+  std::string agent_id;
+  const ProtoResources* resources;
+};
+
+// InvalidArgument when the call lacks its field.
+Result<ReservationTarget> reservationTarget(const operator_api::Call& call) {
+  auto missing = [](const char* field) {
+    return invalidArgument(fmt::format("Expecting '{}' to be present", field));
+  };
+  switch (call.type()) {
+    case operator_api::Call::RESERVE_RESOURCES:
+      if (!call.has_reserve_resources()) {
+        return missing("reserve_resources");
+      }
+      return ReservationTarget{call.reserve_resources().agent_id().value(),
+                               &call.reserve_resources().resources()};
+    case operator_api::Call::UNRESERVE_RESOURCES:
+      if (!call.has_unreserve_resources()) {
+        return missing("unreserve_resources");
+      }
+      return ReservationTarget{call.unreserve_resources().agent_id().value(),
+                               &call.unreserve_resources().resources()};
+    case operator_api::Call::CREATE_VOLUMES:
+      if (!call.has_create_volumes()) {
+        return missing("create_volumes");
+      }
+      return ReservationTarget{call.create_volumes().agent_id().value(),
+                               &call.create_volumes().volumes()};
+    default:
+      if (!call.has_destroy_volumes()) {
+        return missing("destroy_volumes");
+      }
+      return ReservationTarget{call.destroy_volumes().agent_id().value(),
+                               &call.destroy_volumes().volumes()};
+  }
+}
+
+// What an operator's call converts. InvalidArgument when it is malformed; AlreadyExists for a
+// volume the agent has and FailedPrecondition for one in use (both conflicts).
+Result<Conversion> operatorConversion(const operator_api::Call& call, const Agent& agent,
+                                      const Resources& resources, const VolumesInUse& in_use) {
+  switch (call.type()) {
+    case operator_api::Call::RESERVE_RESOURCES: {
+      if (Status s = validateReserve(resources, "", "", true); !s.isOk()) {
+        return std::unexpected(s);
+      }
+      auto from = reservationSource(resources, call.reserve_resources().source());
+      if (!from) {
+        return invalidArgument("Invalid RESERVE operation: 'source' does not match");
+      }
+      return Conversion{*from, resources};
+    }
+    case operator_api::Call::UNRESERVE_RESOURCES:
+      if (Status s = validateUnreserve(resources); !s.isOk()) {
+        return std::unexpected(s);
+      }
+      return Conversion{resources, popped(resources)};
+    case operator_api::Call::CREATE_VOLUMES:
+      if (Status s = validateVolumes(resources, "CREATE"); !s.isOk()) {
+        return std::unexpected(s);
+      }
+      for (const Resource& v : resources) {
+        if (volumeExists(agent, v)) {
+          return std::unexpected(
+              Status(StatusCode::kAlreadyExists,
+                     fmt::format("Persistent volume '{}' already exists on agent {}",
+                                 v.disk.persistence_id, agent.id)));
+        }
+      }
+      return Conversion{withoutDiskInfo(resources), resources};
+    default:
+      if (Status s = validateVolumes(resources, "DESTROY"); !s.isOk()) {
+        return std::unexpected(s);
+      }
+      if (Status s = in_use(resources); !s.isOk()) {
+        return std::unexpected(s);
+      }
+      return Conversion{resources, withoutDiskInfo(resources)};
+  }
+}
+
 }  // namespace
 
 void Master::changeAgentTotal(Agent& agent, const Resources& from, const Resources& to) {
@@ -173,96 +371,30 @@ void Master::changeAgentTotal(Agent& agent, const Resources& from, const Resourc
 
 Status Master::applyOfferOperation(Framework& framework, Agent& agent, const std::string& role,
                                    const v1::Offer::Operation& operation, Resources& available) {
-  Resources from;
-  Resources to;
-  const char* name = "";
-  bool refinement = false;
-  for (const auto& cap : framework.info.capabilities()) {
-    refinement = refinement || cap.type() == v1::FrameworkInfo::Capability::RESERVATION_REFINEMENT;
-  }
+  auto in_use = [&](const Resources& volumes) { return volumesInUse(agent, volumes); };
+  Result<Conversion> conversion;
   switch (operation.type()) {
-    case v1::Offer::Operation::RESERVE: {
-      name = "RESERVE";
-      auto resources = resourcesFromProto(operation.reserve().resources());
-      if (!resources) {
-        return invalid(fmt::format("Invalid RESERVE operation: {}", resources.error().message()));
-      }
-      if (Status s = validateReserve(*resources, framework.info.principal(), role, refinement);
-          !s.isOk()) {
-        return s;
-      }
-      to = *resources;
-      from = popped(to);
-      if (operation.reserve().source_size() > 0) {
-        auto source = resourcesFromProto(operation.reserve().source());
-        if (!source || source->toUnreserved() != to.toUnreserved()) {
-          return invalid("Invalid RESERVE operation: 'source' does not match 'resources'");
-        }
-        from = *source;
-      }
+    case v1::Offer::Operation::RESERVE:
+      conversion = offeredReserve(operation.reserve(), framework, role);
       break;
-    }
-    case v1::Offer::Operation::UNRESERVE: {
-      name = "UNRESERVE";
-      auto resources = resourcesFromProto(operation.unreserve().resources());
-      if (!resources) {
-        return invalid(fmt::format("Invalid UNRESERVE operation: {}", resources.error().message()));
-      }
-      if (Status s = validateUnreserve(*resources); !s.isOk()) {
-        return s;
-      }
-      from = *resources;
-      to = popped(from);
+    case v1::Offer::Operation::UNRESERVE:
+      conversion = offeredUnreserve(operation.unreserve());
       break;
-    }
-    case v1::Offer::Operation::CREATE: {
-      name = "CREATE";
-      auto volumes = resourcesFromProto(operation.create().volumes());
-      if (!volumes) {
-        return invalid(fmt::format("Invalid CREATE operation: {}", volumes.error().message()));
-      }
-      if (Status s = validateVolumes(*volumes, "CREATE"); !s.isOk()) {
-        return s;
-      }
-      for (const Resource& v : *volumes) {
-        for (const Resource& existing : agent.total.persistentVolumes()) {
-          if (existing.disk.persistence_id == v.disk.persistence_id && existing.role == v.role) {
-            return invalid(fmt::format(
-                "Invalid CREATE operation: persistent volume '{}' already exists on agent {}",
-                v.disk.persistence_id, agent.id));
-          }
-        }
-        if (!framework.info.principal().empty() && !v.disk.persistence_principal.empty() &&
-            v.disk.persistence_principal != framework.info.principal()) {
-          return invalid(fmt::format(
-              "Invalid CREATE operation: the volume's principal '{}' is not the framework's",
-              v.disk.persistence_principal));
-        }
-      }
-      to = *volumes;
-      from = withoutDiskInfo(to);
+    case v1::Offer::Operation::CREATE:
+      conversion = offeredCreate(operation.create(), framework, agent);
       break;
-    }
-    case v1::Offer::Operation::DESTROY: {
-      name = "DESTROY";
-      auto volumes = resourcesFromProto(operation.destroy().volumes());
-      if (!volumes) {
-        return invalid(fmt::format("Invalid DESTROY operation: {}", volumes.error().message()));
-      }
-      if (Status s = validateVolumes(*volumes, "DESTROY"); !s.isOk()) {
-        return s;
-      }
-      if (Status s = volumesInUse(agent, *volumes); !s.isOk()) {
-        return s;
-      }
-      from = *volumes;
-      to = withoutDiskInfo(from);
+    case v1::Offer::Operation::DESTROY:
+      conversion = offeredDestroy(operation.destroy(), in_use);
       break;
-    }
     default:
       return invalid(fmt::format("Offer operation '{}' is not supported",
                                  v1::Offer::Operation::Type_Name(operation.type())));
   }
+  if (!conversion) {
+    return conversion.error();
+  }
+  const auto& [from, to] = *conversion;
+  const std::string& name = v1::Offer::Operation::Type_Name(operation.type());
   if (!available.contains(from)) {
     return invalid(fmt::format("Invalid {} operation: {} is not among the offered resources {}",
                                name, from.toString(), available.toString()));
@@ -303,92 +435,28 @@ Status Master::volumesInUse(const Agent& agent, const Resources& volumes) const 
 }
 
 void Master::operatorReservation(const operator_api::Call& call, http::Responder responder) {
-  using Type = operator_api::Call;
-  const auto type = call.type();
-  const char* field = type == Type::RESERVE_RESOURCES     ? "reserve_resources"
-                      : type == Type::UNRESERVE_RESOURCES ? "unreserve_resources"
-                      : type == Type::CREATE_VOLUMES      ? "create_volumes"
-                                                          : "destroy_volumes";
-  const bool present = type == Type::RESERVE_RESOURCES     ? call.has_reserve_resources()
-                       : type == Type::UNRESERVE_RESOURCES ? call.has_unreserve_resources()
-                       : type == Type::CREATE_VOLUMES      ? call.has_create_volumes()
-                                                           : call.has_destroy_volumes();
-  if (!present) {
-    return responder.respond(
-        http::Response::text(400, fmt::format("Expecting '{}' to be present", field)));
+  auto target = reservationTarget(call);
+  if (!target) {
+    return responder.respond(http::Response::text(400, target.error().message()));
   }
-  const std::string agent_id =
-      type == Type::RESERVE_RESOURCES     ? call.reserve_resources().agent_id().value()
-      : type == Type::UNRESERVE_RESOURCES ? call.unreserve_resources().agent_id().value()
-      : type == Type::CREATE_VOLUMES      ? call.create_volumes().agent_id().value()
-                                          : call.destroy_volumes().agent_id().value();
-  auto it = agents_.find(agent_id);
+  auto it = agents_.find(target->agent_id);
   if (it == agents_.end()) {
-    return responder.respond(
-        http::Response::text(400, fmt::format("No agent found with specified ID '{}'", agent_id)));
+    return responder.respond(http::Response::text(
+        400, fmt::format("No agent found with specified ID '{}'", target->agent_id)));
   }
   Agent& agent = it->second;
-  auto resources = resourcesFromProto(
-      type == Type::RESERVE_RESOURCES     ? call.reserve_resources().resources()
-      : type == Type::UNRESERVE_RESOURCES ? call.unreserve_resources().resources()
-      : type == Type::CREATE_VOLUMES      ? call.create_volumes().volumes()
-                                          : call.destroy_volumes().volumes());
+  auto resources = resourcesFromProto(*target->resources);
   if (!resources) {
     return responder.respond(http::Response::text(400, resources.error().message()));
   }
-  Resources from;
-  Resources to;
-  switch (type) {
-    case Type::RESERVE_RESOURCES: {
-      if (Status s = validateReserve(*resources, "", "", true); !s.isOk()) {
-        return responder.respond(http::Response::text(400, s.message()));
-      }
-      to = *resources;
-      from = popped(to);
-      if (call.reserve_resources().source_size() > 0) {
-        auto source = resourcesFromProto(call.reserve_resources().source());
-        if (!source || source->toUnreserved() != to.toUnreserved()) {
-          return responder.respond(
-              http::Response::text(400, "Invalid RESERVE operation: 'source' does not match"));
-        }
-        from = *source;
-      }
-      break;
-    }
-    case Type::UNRESERVE_RESOURCES:
-      if (Status s = validateUnreserve(*resources); !s.isOk()) {
-        return responder.respond(http::Response::text(400, s.message()));
-      }
-      from = *resources;
-      to = popped(from);
-      break;
-    case Type::CREATE_VOLUMES:
-      if (Status s = validateVolumes(*resources, "CREATE"); !s.isOk()) {
-        return responder.respond(http::Response::text(400, s.message()));
-      }
-      for (const Resource& v : *resources) {
-        for (const Resource& existing : agent.total.persistentVolumes()) {
-          if (existing.disk.persistence_id == v.disk.persistence_id && existing.role == v.role) {
-            return responder.respond(http::Response::text(
-                409, fmt::format("Persistent volume '{}' already exists on agent {}",
-                                 v.disk.persistence_id, agent.id)));
-          }
-        }
-      }
-      to = *resources;
-      from = withoutDiskInfo(to);
-      break;
-    default:
-      if (Status s = validateVolumes(*resources, "DESTROY"); !s.isOk()) {
-        return responder.respond(http::Response::text(400, s.message()));
-      }
-      if (Status s = volumesInUse(agent, *resources); !s.isOk()) {
-        return responder.respond(http::Response::text(409, s.message()));
-      }
-      from = *resources;
-      to = withoutDiskInfo(from);
-      break;
+  auto in_use = [&](const Resources& volumes) { return volumesInUse(agent, volumes); };
+  auto conversion = operatorConversion(call, agent, *resources, in_use);
+  if (!conversion) {
+    const Status& refused = conversion.error();
+    return responder.respond(http::Response::text(
+        refused.code() == StatusCode::kInvalidArgument ? 400 : 409, refused.message()));
   }
+  const auto& [from, to] = *conversion;
   // Only unallocated resources can change: take back the offers on this agent first, as Mesos
   // does, when what is free now does not hold them.
   auto unallocated = [&] { return agent.total - agent.used - offers_.offeredOn(agent.id); };

@@ -113,9 +113,24 @@ void writeTask(json::Writer& w, const v1::Task& task, const std::string& role) {
   w.endObject();
 }
 
-void writeFramework(json::Writer& w, const Framework& fw, const Resources& offered,
-                    bool completed) {
-  w.beginObject();
+namespace {
+
+void writeFrameworkRoles(json::Writer& w, const Framework& fw) {
+  // As Mesos: MULTI_ROLE frameworks show `roles`; others `role` (and `roles` with it).
+  if (!fw.multi_role) {
+    w.key("role");
+    w.value(fw.role);
+  }
+  w.key("roles");
+  w.beginArray();
+  for (const auto& role : fw.roles) {
+    w.value(role);
+  }
+  w.endArray();
+}
+
+// What the framework said of itself at subscription, and its registration times.
+void writeFrameworkInfo(json::Writer& w, const Framework& fw) {
   w.key("id");
   w.value(fw.id);
   w.key("name");
@@ -128,17 +143,7 @@ void writeFramework(json::Writer& w, const Framework& fw, const Resources& offer
   w.value(fw.info.webui_url());
   w.key("principal");
   w.value(fw.info.principal());
-  // As Mesos: MULTI_ROLE frameworks show `roles`; others `role` (and `roles` with it).
-  if (!fw.multi_role) {
-    w.key("role");
-    w.value(fw.role);
-  }
-  w.key("roles");
-  w.beginArray();
-  for (const auto& role : fw.roles) {
-    w.value(role);
-  }
-  w.endArray();
+  writeFrameworkRoles(w, fw);
   w.key("failover_timeout");
   w.value(fw.info.failover_timeout());
   w.key("checkpoint");
@@ -156,29 +161,37 @@ void writeFramework(json::Writer& w, const Framework& fw, const Resources& offer
   w.key("unregistered_time");
   w.value(fw.unregistered_time);
   w.key("capabilities");
-  w.beginArray();
-  for (const auto& cap : fw.info.capabilities()) {
-    w.value(v1::FrameworkInfo::Capability::Type_Name(cap.type()));
-  }
-  w.endArray();
+  writeFrameworkCapabilities(w, fw.info);
   if (!fw.offer_constraints.role_constraints().empty()) {
     w.key("offer_constraints");
     writeJson(w, fw.offer_constraints);
   }
+}
+
+void writeFrameworkResources(json::Writer& w, const Resources& used, const Resources& offered) {
   w.key("resources");
-  writeResourcesModel(w, fw.used + offered);
+  writeResourcesModel(w, used + offered);
   w.key("allocated_resources");
-  writeResourcesModel(w, fw.used + offered);
+  writeResourcesModel(w, used + offered);
   w.key("used_resources");
-  writeResourcesModel(w, fw.used);
+  writeResourcesModel(w, used);
   w.key("offered_resources");
   writeResourcesModel(w, offered);
+}
+
+// The role a task of `fw` is shown under: its own, else its framework's.
+const std::string& roleOfTask(const Task& task, const Framework& fw) {
+  return task.role.empty() ? fw.role : task.role;
+}
+
+// Live tasks (none when `completed`), then terminal ones with those the framework completed.
+void writeFrameworkTasks(json::Writer& w, const Framework& fw, bool completed) {
   w.key("tasks");
   w.beginArray();
   if (!completed) {
     for (const auto& [id, task] : fw.tasks) {
       if (!isTerminal(task.info.state())) {
-        writeTask(w, task.info, task.role.empty() ? fw.role : task.role);
+        writeTask(w, task.info, roleOfTask(task, fw));
       }
     }
   }
@@ -190,16 +203,16 @@ void writeFramework(json::Writer& w, const Framework& fw, const Resources& offer
   w.beginArray();
   for (const auto& [id, task] : fw.tasks) {
     if (isTerminal(task.info.state())) {
-      writeTask(w, task.info, task.role.empty() ? fw.role : task.role);
+      writeTask(w, task.info, roleOfTask(task, fw));
     }
   }
   for (const auto& task : fw.completed_tasks) {
     writeTask(w, task, roleOfTask(task, fw.role));
   }
   w.endArray();
-  w.key("offers");
-  w.beginArray();
-  w.endArray();
+}
+
+void writeFrameworkExecutors(json::Writer& w, const Framework& fw) {
   w.key("executors");
   w.beginArray();
   for (const auto& [agent_id, executors] : fw.executors) {
@@ -221,7 +234,34 @@ void writeFramework(json::Writer& w, const Framework& fw, const Resources& offer
     }
   }
   w.endArray();
+}
+
+}  // namespace
+
+void writeFramework(json::Writer& w, const Framework& fw, const Resources& offered,
+                    bool completed) {
+  w.beginObject();
+  writeFrameworkInfo(w, fw);
+  writeFrameworkResources(w, fw.used, offered);
+  writeFrameworkTasks(w, fw, completed);
+  w.key("offers");
+  w.beginArray();
+  w.endArray();
+  writeFrameworkExecutors(w, fw);
   w.endObject();
+}
+
+std::string agentPid(const Agent& agent) {
+  return fmt::format("slave(1)@{}:{}", agent.ip.empty() ? agent.info.hostname() : agent.ip,
+                     agent.info.port());
+}
+
+void writeFrameworkCapabilities(json::Writer& w, const v1::FrameworkInfo& info) {
+  w.beginArray();
+  for (const auto& cap : info.capabilities()) {
+    w.value(v1::FrameworkInfo::Capability::Type_Name(cap.type()));
+  }
+  w.endArray();
 }
 
 void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered) {
@@ -229,8 +269,7 @@ void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered) {
   w.key("id");
   w.value(agent.id);
   w.key("pid");
-  w.value(fmt::format("slave(1)@{}:{}", agent.ip.empty() ? agent.info.hostname() : agent.ip,
-                      agent.info.port()));
+  w.value(agentPid(agent));
   w.key("hostname");
   w.value(agent.info.hostname());
   w.key("port");
@@ -298,11 +337,10 @@ void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered) {
   w.endObject();
 }
 
-http::Response Master::stateJson() const {
-  std::string out;
-  out.reserve(4096);
-  json::Writer w(&out);
-  w.beginObject();
+namespace {
+
+// The build and start fields of /master/state: Plateau's version, with no build details.
+void writeBuildInfo(json::Writer& w, double start_time) {
   w.key("version");
   w.value(kVersion);
   w.key("git_sha");
@@ -314,47 +352,71 @@ http::Response Master::stateJson() const {
   w.key("build_user");
   w.value("plateau");
   w.key("start_time");
-  w.value(start_time_);
+  w.value(start_time);
   w.key("elected_time");
-  w.value(start_time_);
+  w.value(start_time);
+}
+
+void writeMasterIdentity(json::Writer& w, const std::string& master_id, const v1::MasterInfo& info,
+                         const std::optional<v1::MasterInfo>& leader, bool elected,
+                         const std::string& cluster) {
   w.key("id");
-  w.value(master_id_);
+  w.value(master_id);
   w.key("pid");
-  w.value(info_.pid());
+  w.value(info.pid());
   w.key("hostname");
-  w.value(info_.hostname());
-  if (leader_) {
+  w.value(info.hostname());
+  if (leader) {
     w.key("leader");
-    w.value(leader_->pid());
+    w.value(leader->pid());
     w.key("leader_info");
-    writeJson(w, *leader_);
+    writeJson(w, *leader);
   }
   w.key("elected");
-  w.value(leading_);
-  if (!flags_.cluster.empty()) {
+  w.value(elected);
+  if (!cluster.empty()) {
     w.key("cluster");
-    w.value(flags_.cluster);
+    w.value(cluster);
   }
+}
+
+void writeAgentCounts(json::Writer& w, const std::unordered_map<std::string, Agent>& agents) {
   size_t active = 0;
-  for (const auto& [id, agent] : agents_) {
+  for (const auto& [id, agent] : agents) {
     active += agent.connected ? 1 : 0;
   }
   w.key("activated_slaves");
   w.value(active);
   w.key("deactivated_slaves");
-  w.value(agents_.size() - active);
+  w.value(agents.size() - active);
   w.key("unreachable_slaves");
   w.value(0);
-  w.key("capabilities");
-  w.beginArray();
-  w.endArray();
+}
+
+void writeFlags(json::Writer& w, const std::vector<std::pair<std::string, std::string>>& flags) {
   w.key("flags");
   w.beginObject();
-  for (const auto& [name, value] : flag_values_) {
+  for (const auto& [name, value] : flags) {
     w.key(name);
     w.value(value);
   }
   w.endObject();
+}
+
+}  // namespace
+
+http::Response Master::stateJson() const {
+  std::string out;
+  out.reserve(4096);
+  json::Writer w(&out);
+  w.beginObject();
+  writeBuildInfo(w, start_time_);
+  writeMasterIdentity(w, master_id_, info_, leader_, leading_, flags_.cluster);
+  writeAgentCounts(w, agents_);
+  w.key("capabilities");
+  w.beginArray();
+  w.endArray();
+  writeFlags(w, flag_values_);
 
   w.key("slaves");
   w.beginArray();

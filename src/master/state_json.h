@@ -17,5 +17,9 @@ void writeFramework(json::Writer& w, const Framework& framework, const Resources
                     bool completed);
 // An agent with its resources and attributes.
 void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered);
+// The agent's pid as Mesos shows it: slave(1)@<ip, else hostname>:<port>.
+std::string agentPid(const Agent& agent);
+// The framework's capabilities as an array of their names.
+void writeFrameworkCapabilities(json::Writer& w, const v1::FrameworkInfo& info);
 
 }  // namespace plateau::master

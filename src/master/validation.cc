@@ -233,10 +233,83 @@ Status validatePort(const char* what, uint32_t port) {
   return {};
 }
 
+// The HTTP probe of a health check: http scheme, IPv4, a valid port.
+Status validateHttpHealthCheck(const mesos::v1::HealthCheck::HTTPCheckInfo& http) {
+  if (http.has_scheme() && http.scheme() != "http") {
+    return invalid(fmt::format("Task's health check: scheme '{}' is not supported (only 'http')",
+                               http.scheme()));
+  }
+  if (http.protocol() != mesos::v1::NetworkInfo::IPv4) {
+    return invalid("Task's health check: only IPv4 HTTP health checks are supported");
+  }
+  return validatePort("Task's HTTP health check", http.port());
+}
+
+Status validateHealthCheck(const mesos::v1::HealthCheck& hc) {
+  namespace v1 = mesos::v1;
+  if (Status s = validateTimings("Task's health check", hc.delay_seconds(), hc.interval_seconds(),
+                                 hc.timeout_seconds());
+      !s.isOk()) {
+    return s;
+  }
+  if (!(hc.grace_period_seconds() >= 0)) {
+    return invalid("Task's health check: 'grace_period_seconds' must be non-negative");
+  }
+  switch (hc.type()) {
+    case v1::HealthCheck::COMMAND:
+      if (!hc.has_command()) {
+        return invalid("Expecting 'command' to be set for COMMAND health check");
+      }
+      return validateEnvironment(hc.command().environment());
+    case v1::HealthCheck::HTTP:
+      if (!hc.has_http()) {
+        return invalid("Expecting 'http' to be set for HTTP health check");
+      }
+      return validateHttpHealthCheck(hc.http());
+    case v1::HealthCheck::TCP:
+      if (!hc.has_tcp()) {
+        return invalid("Expecting 'tcp' to be set for TCP health check");
+      }
+      if (hc.tcp().protocol() != v1::NetworkInfo::IPv4) {
+        return invalid("Task's health check: only IPv4 TCP health checks are supported");
+      }
+      return validatePort("Task's TCP health check", hc.tcp().port());
+    default:
+      return invalid("Task's health check must have 'type' COMMAND, HTTP or TCP");
+  }
+}
+
+Status validateCheck(const mesos::v1::CheckInfo& c) {
+  namespace v1 = mesos::v1;
+  if (Status s = validateTimings("Task's check", c.delay_seconds(), c.interval_seconds(),
+                                 c.timeout_seconds());
+      !s.isOk()) {
+    return s;
+  }
+  switch (c.type()) {
+    case v1::CheckInfo::COMMAND:
+      if (!c.has_command()) {
+        return invalid("Expecting 'command' to be set for COMMAND check");
+      }
+      return validateEnvironment(c.command().command().environment());
+    case v1::CheckInfo::HTTP:
+      if (!c.has_http()) {
+        return invalid("Expecting 'http' to be set for HTTP check");
+      }
+      return validatePort("Task's HTTP check", c.http().port());
+    case v1::CheckInfo::TCP:
+      if (!c.has_tcp()) {
+        return invalid("Expecting 'tcp' to be set for TCP check");
+      }
+      return validatePort("Task's TCP check", c.tcp().port());
+    default:
+      return invalid("Task's check must have 'type' COMMAND, HTTP or TCP");
+  }
+}
+
 }  // namespace
 
 Status validateTaskLifecycle(const mesos::v1::TaskInfo& task) {
-  namespace v1 = mesos::v1;
   if (task.has_kill_policy() && task.kill_policy().has_grace_period() &&
       task.kill_policy().grace_period().nanoseconds() < 0) {
     return invalid("Task's 'kill_policy.grace_period' must be non-negative");
@@ -247,81 +320,12 @@ Status validateTaskLifecycle(const mesos::v1::TaskInfo& task) {
     }
   }
   if (task.has_health_check()) {
-    const auto& hc = task.health_check();
-    if (Status s = validateTimings("Task's health check", hc.delay_seconds(), hc.interval_seconds(),
-                                   hc.timeout_seconds());
-        !s.isOk()) {
+    if (Status s = validateHealthCheck(task.health_check()); !s.isOk()) {
       return s;
-    }
-    if (!(hc.grace_period_seconds() >= 0)) {
-      return invalid("Task's health check: 'grace_period_seconds' must be non-negative");
-    }
-    switch (hc.type()) {
-      case v1::HealthCheck::COMMAND:
-        if (!hc.has_command()) {
-          return invalid("Expecting 'command' to be set for COMMAND health check");
-        }
-        if (Status s = validateEnvironment(hc.command().environment()); !s.isOk()) {
-          return s;
-        }
-        break;
-      case v1::HealthCheck::HTTP:
-        if (!hc.has_http()) {
-          return invalid("Expecting 'http' to be set for HTTP health check");
-        }
-        if (hc.http().has_scheme() && hc.http().scheme() != "http") {
-          return invalid(
-              fmt::format("Task's health check: scheme '{}' is not supported (only 'http')",
-                          hc.http().scheme()));
-        }
-        if (hc.http().protocol() != v1::NetworkInfo::IPv4) {
-          return invalid("Task's health check: only IPv4 HTTP health checks are supported");
-        }
-        if (Status s = validatePort("Task's HTTP health check", hc.http().port()); !s.isOk()) {
-          return s;
-        }
-        break;
-      case v1::HealthCheck::TCP:
-        if (!hc.has_tcp()) {
-          return invalid("Expecting 'tcp' to be set for TCP health check");
-        }
-        if (hc.tcp().protocol() != v1::NetworkInfo::IPv4) {
-          return invalid("Task's health check: only IPv4 TCP health checks are supported");
-        }
-        if (Status s = validatePort("Task's TCP health check", hc.tcp().port()); !s.isOk()) {
-          return s;
-        }
-        break;
-      default:
-        return invalid("Task's health check must have 'type' COMMAND, HTTP or TCP");
     }
   }
   if (task.has_check()) {
-    const auto& c = task.check();
-    if (Status s = validateTimings("Task's check", c.delay_seconds(), c.interval_seconds(),
-                                   c.timeout_seconds());
-        !s.isOk()) {
-      return s;
-    }
-    switch (c.type()) {
-      case v1::CheckInfo::COMMAND:
-        if (!c.has_command()) {
-          return invalid("Expecting 'command' to be set for COMMAND check");
-        }
-        return validateEnvironment(c.command().command().environment());
-      case v1::CheckInfo::HTTP:
-        if (!c.has_http()) {
-          return invalid("Expecting 'http' to be set for HTTP check");
-        }
-        return validatePort("Task's HTTP check", c.http().port());
-      case v1::CheckInfo::TCP:
-        if (!c.has_tcp()) {
-          return invalid("Expecting 'tcp' to be set for TCP check");
-        }
-        return validatePort("Task's TCP check", c.tcp().port());
-      default:
-        return invalid("Task's check must have 'type' COMMAND, HTTP or TCP");
-    }
+    return validateCheck(task.check());
   }
   return {};
 }
