@@ -132,7 +132,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     (was_recovering ? metrics_.agent_reregistrations : metrics_.agent_registrations)++;
     addReregisteredWork(agent, call.register_(), returning_unreachable_.erase(id) > 0);
     log_->info("agent_registered agent_id={} hostname={} resources=\"{}\" tasks={}", id,
-               info.hostname(), total.toString(), agent.tasks.size());
+               info.hostname(), total.toString(), tasks_.on(agent.id).size());
   } else {
     metrics_.agent_reregistrations++;
     agent.reregistered_time = now();
@@ -228,7 +228,7 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     auto fw = frameworks_.find(task.framework_id().value());
     auto resources = resourcesFromProto(task.resources());
     if (fw == frameworks_.end() || !resources || isTerminal(task.state()) ||
-        fw->second.tasks.contains(task.task_id().value())) {
+        tasks_.contains(fw->first, task.task_id().value())) {
       continue;
     }
     if (was_unreachable && !fw->second.partition_aware) {
@@ -245,12 +245,11 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     record.info.mutable_agent_id()->set_value(agent.id);
     record.resources = *resources;
     record.role = roleOf(fw->second, task.resources());
-    auto added = fw->second.tasks.emplace(task.task_id().value(), std::move(record)).first;
-    agent.tasks.emplace(fw->first, task.task_id().value());
-    onTaskAdded(added->second.info);
+    const Task& added = tasks_.add(fw->first, std::move(record));
+    onTaskAdded(added.info);
     fw->second.used += *resources;
     agent.used += *resources;
-    used[{fw->first, added->second.role}] += *resources;
+    used[{fw->first, added.role}] += *resources;
   }
   std::vector<allocator::Allocation> used_by_framework;
   for (const auto& [key, resources] : used) {
@@ -285,29 +284,29 @@ void Master::agentDisconnected(const std::string& agent_id,
   log_->warn("agent_disconnected agent_id={}", agent_id);
   // As in Mesos: the executors of a framework that does not checkpoint end with the agent's
   // connection (they exit when the agent goes away), so their tasks are lost now.
-  auto tasks = agent.tasks;
+  auto tasks = tasks_.on(agent.id);  // a copy: completing tasks changes it
   std::set<std::string> lost_frameworks;
   for (const auto& [framework_id, task_id] : tasks) {
     auto fw = frameworks_.find(framework_id);
     if (fw == frameworks_.end() || fw->second.info.checkpoint()) {
       continue;
     }
-    auto task = fw->second.tasks.find(task_id);
-    if (task == fw->second.tasks.end()) {
+    Task* task = tasks_.find(framework_id, task_id);
+    if (task == nullptr) {
       continue;
     }
     lost_frameworks.insert(framework_id);
-    if (!isTerminal(task->second.info.state())) {
+    if (!isTerminal(task->info.state())) {
       v1::TaskStatus status = masterStatus(
           fw->second, task_id, agent_id, v1::TASK_LOST, v1::TaskStatus::REASON_AGENT_DISCONNECTED,
           fmt::format("Agent {} disconnected", agent.info.hostname()));
-      if (task->second.info.has_executor_id()) {
-        *status.mutable_executor_id() = task->second.info.executor_id();
+      if (task->info.has_executor_id()) {
+        *status.mutable_executor_id() = task->info.executor_id();
       }
-      updateTaskState(fw->second, task->second, status, v1::TASK_LOST);
+      updateTaskState(fw->second, *task, status, v1::TASK_LOST);
       sendTaskUpdate(fw->second, status);
     }
-    releaseTaskResources(fw->second, task->second, true);
+    releaseTaskResources(fw->second, *task, true);
     completeTask(fw->second, task_id);
   }
   for (const auto& framework_id : lost_frameworks) {
@@ -355,10 +354,10 @@ void Master::agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUp
   }
   v1::TaskStatus status = update.status();
   status.mutable_agent_id()->set_value(agent.id);
-  auto task = fw->second.tasks.find(status.task_id().value());
-  if (task != fw->second.tasks.end()) {
+  Task* task = tasks_.find(fw->first, status.task_id().value());
+  if (task != nullptr) {
     v1::TaskState latest = update.has_latest_state() ? update.latest_state() : status.state();
-    updateTaskState(fw->second, task->second, status, latest);
+    updateTaskState(fw->second, *task, status, latest);
   }
   metrics_.valid_status_updates++;
   sendTaskUpdate(fw->second, status);
@@ -408,17 +407,17 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, true);
   }
-  auto tasks = agent.tasks;
+  auto tasks = tasks_.on(agent.id);  // a copy: completing tasks changes it
   for (const auto& [framework_id, task_id] : tasks) {
     auto fw = frameworks_.find(framework_id);
     if (fw == frameworks_.end()) {
       continue;
     }
-    auto task = fw->second.tasks.find(task_id);
-    if (task == fw->second.tasks.end()) {
+    Task* task = tasks_.find(framework_id, task_id);
+    if (task == nullptr) {
       continue;
     }
-    if (!isTerminal(task->second.info.state())) {
+    if (!isTerminal(task->info.state())) {
       auto state = !fw->second.partition_aware ? v1::TASK_LOST
                    : gone                      ? v1::TASK_GONE_BY_OPERATOR
                                                : v1::TASK_UNREACHABLE;
@@ -426,14 +425,14 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
                                            gone ? v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR
                                                 : v1::TaskStatus::REASON_AGENT_REMOVED,
                                            fmt::format("Agent {} removed: {}", agent_id, why));
-      if (task->second.info.has_executor_id()) {
-        *status.mutable_executor_id() = task->second.info.executor_id();
+      if (task->info.has_executor_id()) {
+        *status.mutable_executor_id() = task->info.executor_id();
       }
-      updateTaskState(fw->second, task->second, status, state);
+      updateTaskState(fw->second, *task, status, state);
       // Nothing will acknowledge a master-generated update: the task is done here.
       sendTaskUpdate(fw->second, status);
     }
-    releaseTaskResources(fw->second, task->second, false);
+    releaseTaskResources(fw->second, *task, false);
     completeTask(fw->second, task_id);
   }
   for (const auto& framework_id : agent.frameworks_with_executors) {

@@ -12,9 +12,9 @@ namespace plateau::master {
 namespace {
 
 // The agents with the framework's tasks or executors.
-std::set<std::string> agentsOf(const Framework& fw) {
+std::set<std::string> agentsOf(const Framework& fw, const TaskBook& tasks) {
   std::set<std::string> agents;
-  for (const auto& [task_id, task] : fw.tasks) {
+  for (const auto& [task_id, task] : tasks.of(fw.id)) {
     agents.insert(task.info.agent_id().value());
   }
   for (const auto& [agent_id, executors] : fw.executors) {
@@ -87,7 +87,7 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, false);
   }
-  const std::set<std::string> agents_to_tell = agentsOf(fw);
+  const std::set<std::string> agents_to_tell = agentsOf(fw, tasks_);
   endFrameworkTasks(fw, why);
   releaseFrameworkExecutors(fw);
   for (const auto& agent_id : agents_to_tell) {
@@ -108,6 +108,7 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   onFrameworkRemoved(fw.info);
   completed_frameworks_.push_back(std::move(fw));
   while (completed_frameworks_.size() > static_cast<size_t>(flags_.max_completed_frameworks)) {
+    tasks_.forget(completed_frameworks_.front().id);
     completed_frameworks_.pop_front();
   }
   maintenance_->frameworkRemoved(framework_id);
@@ -118,7 +119,12 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
 }
 
 void Master::endFrameworkTasks(Framework& fw, const std::string& why) {
-  for (auto& [task_id, task] : fw.tasks) {
+  std::vector<std::string> task_ids;
+  for (const auto& [task_id, task] : tasks_.of(fw.id)) {
+    task_ids.push_back(task_id);
+  }
+  for (const auto& task_id : task_ids) {
+    Task& task = *tasks_.find(fw.id, task_id);
     if (!isTerminal(task.info.state())) {
       v1::TaskStatus status =
           masterStatus(fw, task_id, task.info.agent_id().value(), v1::TASK_KILLED,
@@ -128,10 +134,6 @@ void Master::endFrameworkTasks(Framework& fw, const std::string& why) {
   }
   // The allocator forgets the framework's allocations in one step, so resources are only
   // taken off the master's own books here.
-  std::vector<std::string> task_ids;
-  for (auto& [task_id, task] : fw.tasks) {
-    task_ids.push_back(task_id);
-  }
   for (const auto& task_id : task_ids) {
     completeTask(fw, task_id);
   }

@@ -13,10 +13,11 @@ namespace plateau::master {
 namespace {
 
 // The frameworks with tasks, executors or offers on the agent.
-std::set<std::string> frameworksUsing(const Agent& agent, const OfferBook& offers) {
+std::set<std::string> frameworksUsing(const Agent& agent, const TaskBook& tasks,
+                                      const OfferBook& offers) {
   std::set<std::string> users(agent.frameworks_with_executors.begin(),
                               agent.frameworks_with_executors.end());
-  for (const auto& [framework_id, task_id] : agent.tasks) {
+  for (const auto& [framework_id, task_id] : tasks.on(agent.id)) {
     users.insert(framework_id);
   }
   for (const auto& offer_id : offers.onAgent(agent.id)) {
@@ -50,7 +51,7 @@ void Master::sendInverseOffers() {
     if (agent == agents_.end()) {
       continue;
     }
-    for (const auto& framework_id : frameworksUsing(agent->second, offers_)) {
+    for (const auto& framework_id : frameworksUsing(agent->second, tasks_, offers_)) {
       auto fw = frameworks_.find(framework_id);
       if (fw == frameworks_.end() || !fw->second.connected) {
         continue;

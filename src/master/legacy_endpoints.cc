@@ -84,17 +84,12 @@ void writeTaskSummary(json::Writer& w, const TaskSummary& summary, const char* i
 }
 
 // The agent's tasks by state, and the frameworks with tasks or executors on it.
-TaskSummary agentTaskSummary(const Agent& agent,
-                             const std::unordered_map<std::string, Framework>& frameworks) {
+TaskSummary agentTaskSummary(const Agent& agent, const TaskBook& tasks) {
   TaskSummary summary;
-  for (const auto& [framework_id, task_id] : agent.tasks) {
+  for (const auto& [framework_id, task_id] : tasks.on(agent.id)) {
     summary.ids.insert(framework_id);
-    auto fw = frameworks.find(framework_id);
-    if (fw != frameworks.end()) {
-      auto task = fw->second.tasks.find(task_id);
-      if (task != fw->second.tasks.end()) {
-        summary.states[task->second.info.state()]++;
-      }
+    if (const Task* task = tasks.find(framework_id, task_id)) {
+      summary.states[task->info.state()]++;
     }
   }
   summary.ids.insert(agent.frameworks_with_executors.begin(),
@@ -103,9 +98,9 @@ TaskSummary agentTaskSummary(const Agent& agent,
 }
 
 // The framework's tasks by state, and the agents with its tasks or executors.
-TaskSummary frameworkTaskSummary(const Framework& fw) {
+TaskSummary frameworkTaskSummary(const Framework& fw, const TaskBook& tasks) {
   TaskSummary summary;
-  for (const auto& [task_id, task] : fw.tasks) {
+  for (const auto& [task_id, task] : tasks.of(fw.id)) {
     summary.states[task.info.state()]++;
     summary.ids.insert(task.info.agent_id().value());
   }
@@ -290,14 +285,13 @@ http::Response Master::stateSummaryJson() const {
   w.key("slaves");
   w.beginArray();
   for (const auto& [id, agent] : agents_) {
-    writeAgentSummary(w, id, agent, agentTaskSummary(agent, frameworks_),
-                      offers_.offeredOn(agent.id));
+    writeAgentSummary(w, id, agent, agentTaskSummary(agent, tasks_), offers_.offeredOn(agent.id));
   }
   w.endArray();
   w.key("frameworks");
   w.beginArray();
   for (const auto& [id, fw] : frameworks_) {
-    writeFrameworkSummary(w, id, fw, frameworkTaskSummary(fw), offers_.offeredTo(fw.id));
+    writeFrameworkSummary(w, id, fw, frameworkTaskSummary(fw, tasks_), offers_.offeredTo(fw.id));
   }
   w.endArray();
   w.endObject();
@@ -313,7 +307,7 @@ http::Response Master::frameworksJson(const http::Request& request) const {
   w.beginArray();
   for (const auto& [id, fw] : frameworks_) {
     if (!only || *only == id) {
-      writeFramework(w, fw, offers_.offeredTo(fw.id), false);
+      writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), false);
     }
   }
   w.endArray();
@@ -321,7 +315,7 @@ http::Response Master::frameworksJson(const http::Request& request) const {
   w.beginArray();
   for (const auto& fw : completed_frameworks_) {
     if (!only || *only == fw.id) {
-      writeFramework(w, fw, offers_.offeredTo(fw.id), true);
+      writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), true);
     }
   }
   w.endArray();
@@ -384,15 +378,15 @@ http::Response Master::tasksJson(const http::Request& request) const {
     entries.push_back({&task, &role, started});
   };
   for (const auto& [id, fw] : frameworks_) {
-    for (const auto& [task_id, task] : fw.tasks) {
+    for (const auto& [task_id, task] : tasks_.of(fw.id)) {
       add(task.info, task.role.empty() ? fw.role : task.role);
     }
-    for (const auto& task : fw.completed_tasks) {
+    for (const auto& task : tasks_.completed(fw.id)) {
       add(task, fw.role);
     }
   }
   for (const auto& fw : completed_frameworks_) {
-    for (const auto& task : fw.completed_tasks) {
+    for (const auto& task : tasks_.completed(fw.id)) {
       add(task, fw.role);
     }
   }

@@ -1,6 +1,8 @@
 #include "master/master.h"
 #include "master/maintenance_book.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "common/flags.h"
@@ -24,6 +26,7 @@ Master::Master(Environment env, Flags flags,
       allocator_(allocator::Options{}),
       offers_(timers_, flags_.offer_timeout,
               [this](const std::string& offer_id) { removeOffer(offer_id, std::nullopt, true); }),
+      tasks_(static_cast<size_t>(std::max(0, flags_.max_completed_tasks_per_framework))),
       maintenance_(std::make_unique<MaintenanceBook>(clock_)),
       logging_level_(timers_, log_) {
   metrics_.registry.onCollect([this] { updateMetricGauges(); });

@@ -32,6 +32,7 @@
 #include "master/metrics.h"
 #include "master/offer_book.h"
 #include "master/registry/registry.h"
+#include "master/task_book.h"
 #include "runtime/clock.h"
 #include "runtime/logging_level.h"
 #include "runtime/timers.h"
@@ -70,13 +71,6 @@ namespace v1 = mesos::v1;
 namespace scheduler = mesos::v1::scheduler;
 namespace internal = plateau::internal;
 
-struct Task {
-  v1::Task info;     // state, statuses, resources as /master/state shows them
-  std::string role;  // the role its resources are allocated to
-  Resources resources;
-  bool resources_released = false;  // given back once the task is terminal
-};
-
 struct Executor {
   v1::ExecutorInfo info;
   Resources resources;
@@ -103,8 +97,7 @@ struct Framework {
   double registered_time = 0;
   double reregistered_time = 0;
   double unregistered_time = 0;
-  std::unordered_map<std::string, Task> tasks;
-  std::deque<v1::Task> completed_tasks;
+  // Its tasks, live and completed, are the TaskBook's.
   // agent id -> executor id -> executor
   std::unordered_map<std::string, std::unordered_map<std::string, Executor>> executors;
   Resources used;  // its offers are the OfferBook's
@@ -120,8 +113,8 @@ struct Agent {
   std::shared_ptr<http::Stream> stream;
   bool connected = false;
   Resources total;
-  Resources used;                                       // its offers are the OfferBook's
-  std::set<std::pair<std::string, std::string>> tasks;  // (framework id, task id)
+  Resources used;  // its offers are the OfferBook's
+  // Its tasks are the TaskBook's.
   std::set<std::string> frameworks_with_executors;
   double registered_time = 0;
   double reregistered_time = 0;
@@ -452,6 +445,7 @@ class Master {
   std::deque<Framework> completed_frameworks_;
   std::unordered_map<std::string, Agent> agents_;
   OfferBook offers_;  // outstanding offers, by id, framework and agent
+  TaskBook tasks_;    // live and completed tasks, by framework and agent
   Metrics metrics_;
   std::unique_ptr<MaintenanceBook> maintenance_;  // schedule, modes, inverse offers
 

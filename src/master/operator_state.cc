@@ -82,7 +82,7 @@ Resources Master::heldInRole(const Framework& fw, const std::string& role, bool 
   if (fw.roles.size() == 1 && fw.roles.contains(role)) {
     return fw.used;  // one role: everything it uses is allocated to it
   }
-  for (const auto& [task_id, task] : fw.tasks) {
+  for (const auto& [task_id, task] : tasks_.of(fw.id)) {
     if (!task.resources_released && (task.role.empty() ? fw.role : task.role) == role) {
       held += task.resources;
     }
@@ -131,15 +131,15 @@ void Master::getExecutors(operator_api::Response::GetExecutors* out) const {
 void Master::getTasks(operator_api::Response::GetTasks* out) const {
   // A terminal task stays in `tasks` until its framework acknowledges the update, as in Mesos.
   for (const auto& [framework_id, fw] : frameworks_) {
-    for (const auto& [task_id, task] : fw.tasks) {
+    for (const auto& [task_id, task] : tasks_.of(fw.id)) {
       *out->add_tasks() = task.info;
     }
-    for (const auto& task : fw.completed_tasks) {
+    for (const auto& task : tasks_.completed(fw.id)) {
       *out->add_completed_tasks() = task;
     }
   }
   for (const auto& fw : completed_frameworks_) {
-    for (const auto& task : fw.completed_tasks) {
+    for (const auto& task : tasks_.completed(fw.id)) {
       *out->add_completed_tasks() = task;
     }
   }

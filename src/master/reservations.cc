@@ -411,17 +411,13 @@ Status Master::applyOfferOperation(Framework& framework, Agent& agent, const std
 }
 
 Status Master::volumesInUse(const Agent& agent, const Resources& volumes) const {
-  for (const auto& [framework_id, task_id] : agent.tasks) {
-    auto fw = frameworks_.find(framework_id);
-    if (fw == frameworks_.end()) {
-      continue;
-    }
-    auto task = fw->second.tasks.find(task_id);
-    if (task == fw->second.tasks.end() || task->second.resources_released) {
+  for (const auto& [framework_id, task_id] : tasks_.on(agent.id)) {
+    const Task* task = tasks_.find(framework_id, task_id);
+    if (task == nullptr || task->resources_released) {
       continue;
     }
     for (const Resource& v : volumes) {
-      for (const Resource& used : task->second.resources.persistentVolumes()) {
+      for (const Resource& used : task->resources.persistentVolumes()) {
         if (used.disk.persistence_id == v.disk.persistence_id) {
           return {StatusCode::kFailedPrecondition,
                   fmt::format("Invalid DESTROY operation: persistent volume '{}' is in use by "

@@ -460,8 +460,8 @@ Status Master::decline(Framework& framework, const scheduler::Call::Decline& dec
 }
 
 Status Master::kill(Framework& framework, const scheduler::Call::Kill& kill) {
-  auto it = framework.tasks.find(kill.task_id().value());
-  if (it == framework.tasks.end()) {
+  Task* known = tasks_.find(framework.id, kill.task_id().value());
+  if (known == nullptr) {
     // Unknown: answer with what reconciliation would say, as Mesos does.
     scheduler::Call::Reconcile reconcile;
     auto* task = reconcile.add_tasks();
@@ -471,7 +471,7 @@ Status Master::kill(Framework& framework, const scheduler::Call::Kill& kill) {
     }
     return this->reconcile(framework, reconcile);
   }
-  Task& task = it->second;
+  Task& task = *known;
   if (isTerminal(task.info.state())) {
     return {};
   }
@@ -511,9 +511,9 @@ Status Master::shutdownExecutor(Framework& framework, const scheduler::Call::Shu
 
 Status Master::acknowledge(Framework& framework, const scheduler::Call::Acknowledge& ack) {
   auto agent = agents_.find(ack.agent_id().value());
-  auto task = framework.tasks.find(ack.task_id().value());
-  if (task != framework.tasks.end() && task->second.info.status_update_uuid() == ack.uuid() &&
-      isTerminal(task->second.info.status_update_state())) {
+  const Task* task = tasks_.find(framework.id, ack.task_id().value());
+  if (task != nullptr && task->info.status_update_uuid() == ack.uuid() &&
+      isTerminal(task->info.status_update_state())) {
     completeTask(framework, ack.task_id().value());
   }
   if (agent == agents_.end() || !agent->second.connected) {
@@ -542,15 +542,14 @@ Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile&
     return status;
   };
   if (reconcile.tasks_size() == 0) {
-    for (const auto& [id, task] : framework.tasks) {
+    for (const auto& [id, task] : tasks_.of(framework.id)) {
       sendTaskUpdate(framework, latest(task));
     }
     return {};
   }
   for (const auto& entry : reconcile.tasks()) {
-    auto it = framework.tasks.find(entry.task_id().value());
-    if (it != framework.tasks.end()) {
-      sendTaskUpdate(framework, latest(it->second));
+    if (const Task* task = tasks_.find(framework.id, entry.task_id().value())) {
+      sendTaskUpdate(framework, latest(*task));
       continue;
     }
     bool agent_known = entry.has_agent_id() && agents_.contains(entry.agent_id().value());

@@ -185,11 +185,12 @@ const std::string& roleOfTask(const Task& task, const Framework& fw) {
 }
 
 // Live tasks (none when `completed`), then terminal ones with those the framework completed.
-void writeFrameworkTasks(json::Writer& w, const Framework& fw, bool completed) {
+void writeFrameworkTasks(json::Writer& w, const Framework& fw, const TaskBook& tasks,
+                         bool completed) {
   w.key("tasks");
   w.beginArray();
   if (!completed) {
-    for (const auto& [id, task] : fw.tasks) {
+    for (const auto& [id, task] : tasks.of(fw.id)) {
       if (!isTerminal(task.info.state())) {
         writeTask(w, task.info, roleOfTask(task, fw));
       }
@@ -201,12 +202,12 @@ void writeFrameworkTasks(json::Writer& w, const Framework& fw, bool completed) {
   w.endArray();
   w.key("completed_tasks");
   w.beginArray();
-  for (const auto& [id, task] : fw.tasks) {
+  for (const auto& [id, task] : tasks.of(fw.id)) {
     if (isTerminal(task.info.state())) {
       writeTask(w, task.info, roleOfTask(task, fw));
     }
   }
-  for (const auto& task : fw.completed_tasks) {
+  for (const auto& task : tasks.completed(fw.id)) {
     writeTask(w, task, roleOfTask(task, fw.role));
   }
   w.endArray();
@@ -238,12 +239,12 @@ void writeFrameworkExecutors(json::Writer& w, const Framework& fw) {
 
 }  // namespace
 
-void writeFramework(json::Writer& w, const Framework& fw, const Resources& offered,
-                    bool completed) {
+void writeFramework(json::Writer& w, const Framework& fw, const TaskBook& tasks,
+                    const Resources& offered, bool completed) {
   w.beginObject();
   writeFrameworkInfo(w, fw);
   writeFrameworkResources(w, fw.used, offered);
-  writeFrameworkTasks(w, fw, completed);
+  writeFrameworkTasks(w, fw, tasks, completed);
   w.key("offers");
   w.beginArray();
   w.endArray();
@@ -428,13 +429,13 @@ http::Response Master::stateJson() const {
   w.key("frameworks");
   w.beginArray();
   for (const auto& [id, fw] : frameworks_) {
-    writeFramework(w, fw, offers_.offeredTo(fw.id), false);
+    writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), false);
   }
   w.endArray();
   w.key("completed_frameworks");
   w.beginArray();
   for (const auto& fw : completed_frameworks_) {
-    writeFramework(w, fw, offers_.offeredTo(fw.id), true);
+    writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), true);
   }
   w.endArray();
   w.key("orphan_tasks");
@@ -461,7 +462,7 @@ void Master::updateMetricGauges() {
   for (const auto& [id, fw] : frameworks_) {
     fw_connected += fw.connected ? 1 : 0;
     fw_active += fw.active ? 1 : 0;
-    for (const auto& [task_id, task] : fw.tasks) {
+    for (const auto& [task_id, task] : tasks_.of(fw.id)) {
       states[task.info.state()]++;
     }
   }

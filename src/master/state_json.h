@@ -12,9 +12,10 @@ namespace plateau::master {
 
 // A task as /master/state lists it; `role` is its framework's.
 void writeTask(json::Writer& w, const v1::Task& task, const std::string& role);
-// A framework with its tasks and executors; `completed` lists every task as completed.
-void writeFramework(json::Writer& w, const Framework& framework, const Resources& offered,
-                    bool completed);
+// A framework with its tasks (from `tasks`) and executors; `completed` lists every task as
+// completed.
+void writeFramework(json::Writer& w, const Framework& framework, const TaskBook& tasks,
+                    const Resources& offered, bool completed);
 // An agent with its resources and attributes.
 void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered);
 // The agent's pid as Mesos shows it: slave(1)@<ip, else hostname>:<port>.

@@ -10,8 +10,6 @@ namespace plateau::master {
 
 namespace {
 
-constexpr int kMaxStatusesPerTask = 10;
-
 Status invalid(std::string why) { return {StatusCode::kInvalidArgument, std::move(why)}; }
 
 // A custom executor a LAUNCH names, checked as Mesos does: nullopt when the same executor already
@@ -81,7 +79,7 @@ Result<Resources> Master::checkTask(Framework& fw, Agent& agent, const std::stri
   if (Status s = validateId("TaskID", task_id); !s.isOk()) {
     return std::unexpected(s);
   }
-  if (fw.tasks.contains(task_id)) {
+  if (tasks_.contains(fw.id, task_id)) {
     return invalidArgument(fmt::format("Task has duplicate ID: {}", task_id));
   }
   if (task.agent_id().value() != agent.id) {
@@ -146,9 +144,7 @@ void Master::addTask(Framework& fw, Agent& agent, const std::string& role, const
   record.role = role;
   fw.used += resources;
   agent.used += resources;
-  auto added = fw.tasks.emplace(task.task_id().value(), std::move(record)).first;
-  agent.tasks.emplace(fw.id, task.task_id().value());
-  onTaskAdded(added->second.info);
+  onTaskAdded(tasks_.add(fw.id, std::move(record)).info);
   metrics_.tasks_launched++;
 }
 
@@ -239,24 +235,7 @@ void Master::sendTaskUpdate(Framework& framework, const v1::TaskStatus& status) 
 
 void Master::updateTaskState(Framework& fw, Task& task, const v1::TaskStatus& status,
                              v1::TaskState latest) {
-  bool was_terminal = isTerminal(task.info.state());
-  task.info.set_state(latest);
-  task.info.set_status_update_state(status.state());
-  if (status.has_uuid()) {
-    task.info.set_status_update_uuid(status.uuid());
-  } else {
-    task.info.clear_status_update_uuid();
-  }
-  auto* statuses = task.info.mutable_statuses();
-  if (statuses->empty() || statuses->rbegin()->state() != status.state()) {
-    v1::TaskStatus kept = status;
-    kept.clear_data();
-    *statuses->Add() = std::move(kept);
-    if (statuses->size() > kMaxStatusesPerTask) {
-      statuses->DeleteSubrange(0, 1);
-    }
-  }
-  if (!was_terminal && isTerminal(latest)) {
+  if (tasks_.update(task, status, latest)) {
     switch (latest) {
       case v1::TASK_FINISHED:
         metrics_.tasks_finished++;
@@ -304,21 +283,10 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
 }
 
 void Master::completeTask(Framework& fw, const std::string& task_id) {
-  auto it = fw.tasks.find(task_id);
-  if (it == fw.tasks.end()) {
-    return;
+  if (Task* task = tasks_.find(fw.id, task_id)) {
+    releaseTaskResources(fw, *task, true);
+    tasks_.complete(fw.id, task_id);
   }
-  releaseTaskResources(fw, it->second, true);
-  auto agent = agents_.find(it->second.info.agent_id().value());
-  if (agent != agents_.end()) {
-    agent->second.tasks.erase({fw.id, task_id});
-  }
-  fw.completed_tasks.push_back(std::move(it->second.info));
-  while (fw.completed_tasks.size() >
-         static_cast<size_t>(flags_.max_completed_tasks_per_framework)) {
-    fw.completed_tasks.pop_front();
-  }
-  fw.tasks.erase(it);
 }
 
 }  // namespace plateau::master

@@ -1,0 +1,80 @@
+#pragma once
+
+// The master's tasks: every live task of every framework, indexed by framework and by agent, and
+// each framework's latest completed tasks (kept while the framework is, completed or not).
+//
+// Guarantees:
+//  - a live task is in both indexes (its framework's and its agent's) or in neither, and a task
+//    id is live at most once per framework: add() of a live id is a broken invariant;
+//  - a task's state changes only through update(), which keeps the latest state, the state and
+//    uuid of the update that carried it, and a history of at most kMaxStatuses statuses with no
+//    state twice in a row; update() reports a task's first move into a terminal state exactly
+//    once, so what follows from it (counters, freeing resources) happens once;
+//  - complete() moves a live task to its framework's completed tasks, which keep the newest
+//    `max_completed` (the oldest go first); forget() drops everything of a framework.
+// Pure bookkeeping on the loop thread: no I/O, no time of its own, no events sent.
+
+#include <cstddef>
+#include <deque>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include <mesos/v1/mesos.pb.h>
+
+#include "common/resources.h"
+
+namespace plateau::master {
+
+struct Task {
+  mesos::v1::Task info;  // state, statuses, resources as /master/state shows them
+  std::string role;      // the role its resources are allocated to
+  Resources resources;
+  bool resources_released = false;  // given back once the task is terminal
+};
+
+class TaskBook {
+ public:
+  using Tasks = std::unordered_map<std::string, Task>;               // task id -> task
+  using AgentTasks = std::set<std::pair<std::string, std::string>>;  // (framework id, task id)
+  static constexpr int kMaxStatuses = 10;
+
+  explicit TaskBook(size_t max_completed) : max_completed_(max_completed) {}
+
+  // Adds a live task of `framework_id` on the agent its info names.
+  Task& add(const std::string& framework_id, Task task);
+  Task* find(const std::string& framework_id, const std::string& task_id);
+  const Task* find(const std::string& framework_id, const std::string& task_id) const;
+  bool contains(const std::string& framework_id, const std::string& task_id) const {
+    return find(framework_id, task_id) != nullptr;
+  }
+  // A framework's live tasks (empty when it has none).
+  const Tasks& of(const std::string& framework_id) const;
+  // The live tasks on an agent (empty when none).
+  const AgentTasks& on(const std::string& agent_id) const;
+  // A framework's completed tasks, oldest first.
+  const std::deque<mesos::v1::Task>& completed(const std::string& framework_id) const;
+  size_t size() const { return live_; }
+
+  // Applies a status to a live task: `latest` is the task's state now (the agent may report an
+  // older update still unacknowledged). True when the task became terminal with it.
+  bool update(Task& task, const mesos::v1::TaskStatus& status, mesos::v1::TaskState latest);
+  // Moves a live task to its framework's completed tasks; false when it is not live.
+  bool complete(const std::string& framework_id, const std::string& task_id);
+  // Drops the framework's live and completed tasks (its record is gone).
+  void forget(const std::string& framework_id);
+
+ private:
+  struct FrameworkTasks {
+    Tasks live;
+    std::deque<mesos::v1::Task> completed;
+  };
+
+  size_t max_completed_;
+  size_t live_ = 0;
+  std::unordered_map<std::string, FrameworkTasks> frameworks_;
+  std::unordered_map<std::string, AgentTasks> agents_;
+};
+
+}  // namespace plateau::master

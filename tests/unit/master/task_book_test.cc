@@ -1,0 +1,124 @@
+#include "master/task_book.h"
+
+#include <gtest/gtest.h>
+
+namespace plateau::master {
+namespace {
+
+namespace v1 = mesos::v1;
+
+Task task(const std::string& framework_id, const std::string& task_id,
+          const std::string& agent_id) {
+  Task t;
+  t.info.mutable_task_id()->set_value(task_id);
+  t.info.mutable_framework_id()->set_value(framework_id);
+  t.info.mutable_agent_id()->set_value(agent_id);
+  t.info.set_state(v1::TASK_STAGING);
+  return t;
+}
+
+v1::TaskStatus status(v1::TaskState state, const std::string& uuid = "") {
+  v1::TaskStatus s;
+  s.set_state(state);
+  if (!uuid.empty()) {
+    s.set_uuid(uuid);
+  }
+  s.set_data("executor's bytes");
+  return s;
+}
+
+TEST(TaskBook, IndexesLiveTasksByFrameworkAndAgent) {
+  TaskBook book(10);
+  book.add("f1", task("f1", "t1", "a1"));
+  book.add("f1", task("f1", "t2", "a2"));
+  book.add("f2", task("f2", "t1", "a1"));  // ids are per framework
+  EXPECT_EQ(book.size(), 3u);
+  EXPECT_EQ(book.of("f1").size(), 2u);
+  EXPECT_EQ(book.of("f2").size(), 1u);
+  EXPECT_TRUE(book.of("nobody").empty());
+  EXPECT_EQ(book.on("a1"), (TaskBook::AgentTasks{{"f1", "t1"}, {"f2", "t1"}}));
+  EXPECT_EQ(book.on("a2"), (TaskBook::AgentTasks{{"f1", "t2"}}));
+  EXPECT_TRUE(book.on("a3").empty());
+  ASSERT_NE(book.find("f2", "t1"), nullptr);
+  EXPECT_EQ(book.find("f2", "t1")->info.agent_id().value(), "a1");
+  EXPECT_EQ(book.find("f2", "t2"), nullptr);
+}
+
+TEST(TaskBookDeathTest, AddingALiveIdAgainIsABrokenInvariant) {
+  TaskBook book(10);
+  book.add("f1", task("f1", "t1", "a1"));
+  EXPECT_DEATH(book.add("f1", task("f1", "t1", "a2")), "invariant_broken|is live already");
+}
+
+TEST(TaskBook, UpdateReportsTheFirstMoveIntoATerminalStateOnce) {
+  TaskBook book(10);
+  Task& t = book.add("f1", task("f1", "t1", "a1"));
+  EXPECT_FALSE(book.update(t, status(v1::TASK_RUNNING, "u1"), v1::TASK_RUNNING));
+  // The agent re-sends an older unacknowledged update while the task has finished since.
+  EXPECT_TRUE(book.update(t, status(v1::TASK_RUNNING, "u1"), v1::TASK_FINISHED));
+  EXPECT_EQ(t.info.state(), v1::TASK_FINISHED);
+  EXPECT_EQ(t.info.status_update_state(), v1::TASK_RUNNING);
+  EXPECT_EQ(t.info.status_update_uuid(), "u1");
+  EXPECT_FALSE(book.update(t, status(v1::TASK_FINISHED, "u2"), v1::TASK_FINISHED));
+  EXPECT_EQ(t.info.status_update_uuid(), "u2");
+  // A master-made update has no uuid: none is kept.
+  EXPECT_FALSE(book.update(t, status(v1::TASK_FINISHED), v1::TASK_FINISHED));
+  EXPECT_FALSE(t.info.has_status_update_uuid());
+}
+
+TEST(TaskBook, HistoryKeepsTheLatestTenStatusesWithoutRepeatsOrData) {
+  TaskBook book(10);
+  Task& t = book.add("f1", task("f1", "t1", "a1"));
+  (void)book.update(t, status(v1::TASK_RUNNING), v1::TASK_RUNNING);
+  (void)book.update(t, status(v1::TASK_RUNNING), v1::TASK_RUNNING);
+  ASSERT_EQ(t.info.statuses_size(), 1);
+  EXPECT_FALSE(t.info.statuses(0).has_data());
+  for (int i = 0; i < 12; ++i) {
+    (void)book.update(t, status(i % 2 ? v1::TASK_RUNNING : v1::TASK_KILLING), v1::TASK_RUNNING);
+  }
+  ASSERT_EQ(t.info.statuses_size(), TaskBook::kMaxStatuses);
+  // The newest is last: the 12th update (i = 11) was RUNNING.
+  EXPECT_EQ(t.info.statuses(TaskBook::kMaxStatuses - 1).state(), v1::TASK_RUNNING);
+  EXPECT_EQ(t.info.statuses(TaskBook::kMaxStatuses - 2).state(), v1::TASK_KILLING);
+}
+
+TEST(TaskBook, CompleteMovesATaskOffBothIndexesAndKeepsTheNewestCompleted) {
+  TaskBook book(2);
+  for (auto id : {"t1", "t2", "t3"}) {
+    book.add("f1", task("f1", id, "a1"));
+  }
+  book.add("f2", task("f2", "t9", "a1"));
+  for (auto id : {"t1", "t2", "t3"}) {
+    EXPECT_TRUE(book.complete("f1", id));
+  }
+  EXPECT_FALSE(book.complete("f1", "t1")) << "completed already";
+  EXPECT_FALSE(book.complete("nobody", "t1"));
+  EXPECT_TRUE(book.of("f1").empty());
+  EXPECT_EQ(book.on("a1"), (TaskBook::AgentTasks{{"f2", "t9"}}));
+  EXPECT_EQ(book.size(), 1u);
+  const auto& done = book.completed("f1");
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0].task_id().value(), "t2");
+  EXPECT_EQ(done[1].task_id().value(), "t3");
+  // A completed id may be launched again.
+  book.add("f1", task("f1", "t1", "a2"));
+  EXPECT_EQ(book.on("a2"), (TaskBook::AgentTasks{{"f1", "t1"}}));
+}
+
+TEST(TaskBook, ForgetDropsAFrameworksLiveAndCompletedTasks) {
+  TaskBook book(5);
+  book.add("f1", task("f1", "t1", "a1"));
+  book.add("f1", task("f1", "t2", "a1"));
+  book.add("f2", task("f2", "t1", "a1"));
+  ASSERT_TRUE(book.complete("f1", "t2"));
+  book.forget("f1");
+  EXPECT_TRUE(book.of("f1").empty());
+  EXPECT_TRUE(book.completed("f1").empty());
+  EXPECT_EQ(book.on("a1"), (TaskBook::AgentTasks{{"f2", "t1"}}));
+  EXPECT_EQ(book.size(), 1u);
+  book.forget("nobody");  // nothing to drop
+  EXPECT_EQ(book.size(), 1u);
+}
+
+}  // namespace
+}  // namespace plateau::master
