@@ -26,13 +26,13 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
     }
     return registerAgent(call, std::move(responder));
   }
-  auto it = agents_.find(call.agent_id().value());
-  if (it == agents_.end()) {
+  Agent* known = agents_.find(call.agent_id().value());
+  if (known == nullptr) {
     return responder.respond(http::Response::text(
         404, fmt::format("Agent '{}' is not registered", call.agent_id().value())));
   }
-  Agent& agent = it->second;
-  agent.last_heard = clock_.now();
+  Agent& agent = *known;
+  agents_.heard(agent);
   switch (call.type()) {
     case internal::AgentCall::STATUS_UPDATE:
       agentStatusUpdate(agent, call.status_update());
@@ -95,7 +95,7 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
   }
   auto shared = std::make_shared<http::Responder>(std::move(responder));
   if (registry_state_.unreachable.contains(id)) {
-    returning_unreachable_.insert(id);
+    agents_.returning(id);
   }
   auto known = registry_state_.agents.find(id);
   if (known != registry_state_.agents.end() &&
@@ -121,25 +121,19 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
 void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources total,
                         std::shared_ptr<http::Responder> responder) {
   const std::string id = info.id().value();
-  auto [it, inserted] = agents_.try_emplace(id);
-  Agent& agent = it->second;
+  const bool was_expected = agents_.stopExpecting(id);
+  auto [agent, inserted] = agents_.admit(id);
   if (inserted) {
-    agent.id = id;
     agent.registered_time = now();
     agent.total = total;
     agent.info = info;
-    bool was_recovering = recovering_agents_.erase(id) > 0;
-    (was_recovering ? metrics_.agent_reregistrations : metrics_.agent_registrations)++;
-    addReregisteredWork(agent, call.register_(), returning_unreachable_.erase(id) > 0);
+    (was_expected ? metrics_.agent_reregistrations : metrics_.agent_registrations)++;
+    addReregisteredWork(agent, call.register_(), agents_.takeReturning(id));
     log_->info("agent_registered agent_id={} hostname={} resources=\"{}\" tasks={}", id,
                info.hostname(), total.toString(), tasks_.on(agent.id).size());
   } else {
     metrics_.agent_reregistrations++;
     agent.reregistered_time = now();
-    if (agent.stream) {
-      auto old = std::move(agent.stream);
-      old->close();
-    }
     log_->info("agent_reregistered agent_id={} hostname={}", id, info.hostname());
   }
   // The master's books decide the total of an agent it knows: reservations or volumes made
@@ -153,16 +147,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     resourcesToProto(agent.total, agent.info.mutable_resources(), "", ResourceFormat::kPost);
   }
   agent.version = call.register_().version();
-  agent.connected = true;
-  agent.last_heard = clock_.now();
-  agent.stream = responder->stream(200, {{"content-type", http::kProtobufMediaType}});
-  std::weak_ptr<http::Stream> weak = agent.stream;
-  agent.stream->onClosed([this, id, weak] {
-    auto a = agents_.find(id);
-    if (a != agents_.end() && a->second.stream == weak.lock()) {
-      agentDisconnected(id, nullptr);
-    }
-  });
+  agents_.attach(agent, responder->stream(200, {{"content-type", http::kProtobufMediaType}}));
 
   internal::AgentEvent event;
   event.set_type(internal::AgentEvent::REGISTERED);
@@ -181,14 +166,9 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     log_->info("agent_resources_resent agent_id={} reported=\"{}\" total=\"{}\"", id,
                total.toString(), agent.total.toString());
   }
-  if (agent.ping_timer == 0) {
-    agent.ping_timer = timers_.every(flags_.agent_ping_timeout, [this, id] { checkAgentPing(id); });
-  }
   checked(allocator_.activateAgent(id));
-  if (auto kills = pending_kills_.extract(id)) {
-    for (const auto& kill : kills.mapped()) {
-      sendToAgent(agent, kill);
-    }
+  for (const auto& held : agents_.takeHeld(id)) {
+    sendToAgent(agent, held);
   }
   onAgentAdded(agent);
   scheduleAllocation();
@@ -237,7 +217,7 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
       kill.set_type(internal::AgentEvent::KILL_TASK);
       kill.mutable_kill_task()->mutable_framework_id()->set_value(fw->first);
       *kill.mutable_kill_task()->mutable_task_id() = task.task_id();
-      pending_kills_[agent.id].push_back(std::move(kill));
+      agents_.hold(agent.id, std::move(kill));
       continue;
     }
     Task record;
@@ -265,16 +245,13 @@ void Master::sendToAgent(Agent& agent, const internal::AgentEvent& event) {
   agent.stream->write(recordio::encode(event.SerializePartialAsString()));
 }
 
-void Master::agentDisconnected(const std::string& agent_id,
-                               const std::shared_ptr<http::Stream>& stream) {
-  (void)stream;
-  auto it = agents_.find(agent_id);
-  if (it == agents_.end()) {
+void Master::agentDisconnected(const std::string& agent_id) {
+  Agent* found = agents_.find(agent_id);
+  if (found == nullptr) {
     return;
   }
-  Agent& agent = it->second;
-  agent.connected = false;
-  agent.stream.reset();
+  Agent& agent = *found;
+  agents_.detach(agent);
   checked(allocator_.deactivateAgent(agent_id));
   const auto& outstanding = offers_.onAgent(agent.id);
   std::vector<std::string> offers(outstanding.begin(), outstanding.end());
@@ -326,21 +303,6 @@ void Master::agentDisconnected(const std::string& agent_id,
     }
     fw.executors.erase(executors);
     agent.frameworks_with_executors.erase(framework_id);
-  }
-}
-
-void Master::checkAgentPing(const std::string& agent_id) {
-  auto it = agents_.find(agent_id);
-  if (it == agents_.end()) {
-    return;
-  }
-  Agent& agent = it->second;
-  internal::AgentEvent ping;
-  ping.set_type(internal::AgentEvent::HEARTBEAT);
-  sendToAgent(agent, ping);
-  auto silent = clock_.now() - agent.last_heard;
-  if (silent > flags_.agent_ping_timeout * flags_.max_agent_ping_timeouts) {
-    removeAgent(agent_id, "health check timed out");
   }
 }
 
@@ -396,11 +358,11 @@ void Master::removeAgent(std::string agent_id, const std::string& why) {
 }
 
 void Master::removeAgentAs(std::string agent_id, const std::string& why, bool gone) {
-  auto it = agents_.find(agent_id);
-  if (it == agents_.end()) {
+  Agent* found = agents_.find(agent_id);
+  if (found == nullptr) {
     return;
   }
-  Agent& agent = it->second;
+  Agent& agent = *found;
   log_->warn("agent_removed agent_id={} reason={}", agent_id, why);
   const auto& outstanding = offers_.onAgent(agent.id);
   std::vector<std::string> offers(outstanding.begin(), outstanding.end());
@@ -450,17 +412,9 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
     event.mutable_failure()->mutable_agent_id()->set_value(agent_id);
     send(fw, event);
   }
-  if (agent.ping_timer != 0) {
-    timers_.cancel(agent.ping_timer);
-  }
-  if (agent.stream) {
-    // Not a SHUTDOWN: an unreachable agent may come back, with its tasks, and re-register.
-    auto stream = std::move(agent.stream);
-    stream->close();
-  }
   checked(allocator_.removeAgent(agent_id));
   maintenance_->agentRemoved(agent_id);
-  agents_.erase(agent_id);
+  agents_.remove(agent_id);  // its link is closed: not a SHUTDOWN, it may come back
   onAgentRemoved(agent_id);
   if (!gone) {
     markUnreachable(agent_id, why);

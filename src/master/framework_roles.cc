@@ -273,9 +273,8 @@ Status Master::updateFramework(Framework& framework,
     bool excluded = false;
     if (auto groups = framework.constraint_groups.find(role);
         groups != framework.constraint_groups.end()) {
-      auto agent = agents_.find(offer->offer.agent_id().value());
-      excluded = agent != agents_.end() &&
-                 !allocator::admits(groups->second, agentLabels(agent->second.info));
+      Agent* agent = agents_.find(offer->offer.agent_id().value());
+      excluded = agent != nullptr && !allocator::admits(groups->second, agentLabels(agent->info));
     }
     if (!framework.roles.contains(role) || framework.suppressed_roles.contains(role) || excluded) {
       rescind.push_back(offer_id);

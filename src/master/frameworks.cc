@@ -91,9 +91,9 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   endFrameworkTasks(fw, why);
   releaseFrameworkExecutors(fw);
   for (const auto& agent_id : agents_to_tell) {
-    auto agent = agents_.find(agent_id);
-    if (agent != agents_.end()) {
-      sendToAgent(agent->second, shutdownFrameworkEvent(framework_id));
+    Agent* agent = agents_.find(agent_id);
+    if (agent != nullptr) {
+      sendToAgent(*agent, shutdownFrameworkEvent(framework_id));
     }
   }
   checked(allocator_.removeFramework(framework_id));
@@ -141,18 +141,18 @@ void Master::endFrameworkTasks(Framework& fw, const std::string& why) {
 
 void Master::releaseFrameworkExecutors(Framework& fw) {
   for (auto& [agent_id, executors] : fw.executors) {
-    auto agent = agents_.find(agent_id);
+    Agent* agent = agents_.find(agent_id);
     for (auto& [executor_id, executor] : executors) {
       fw.used -= executor.resources;
-      if (agent != agents_.end() && !executor.resources.empty()) {
-        agent->second.used -= executor.resources;
+      if (agent != nullptr && !executor.resources.empty()) {
+        agent->used -= executor.resources;
         checked(allocator_.recoverResources(fw.id, executor.role.empty() ? fw.role : executor.role,
                                             agent_id, executor.resources, std::nullopt,
                                             clock_.now()));
       }
     }
-    if (agent != agents_.end()) {
-      agent->second.frameworks_with_executors.erase(fw.id);
+    if (agent != nullptr) {
+      agent->frameworks_with_executors.erase(fw.id);
     }
   }
   fw.executors.clear();

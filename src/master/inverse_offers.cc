@@ -47,11 +47,11 @@ v1::InverseOffer inverseOffer(const std::string& id, const std::string& framewor
 void Master::sendInverseOffers() {
   std::map<std::string, std::vector<v1::InverseOffer>> batches;
   for (const auto& agent_id : maintenance_->drainingAgents()) {
-    auto agent = agents_.find(agent_id);
-    if (agent == agents_.end()) {
+    Agent* agent = agents_.find(agent_id);
+    if (agent == nullptr) {
       continue;
     }
-    for (const auto& framework_id : frameworksUsing(agent->second, tasks_, offers_)) {
+    for (const auto& framework_id : frameworksUsing(*agent, tasks_, offers_)) {
       auto fw = frameworks_.find(framework_id);
       if (fw == frameworks_.end() || !fw->second.connected) {
         continue;
@@ -63,7 +63,7 @@ void Master::sendInverseOffers() {
       std::string id = nextOfferId();
       maintenance_->inverseOfferSent(id, agent_id, framework_id);
       batches[framework_id].push_back(
-          inverseOffer(id, framework_id, agent->second, std::move(*unavailability)));
+          inverseOffer(id, framework_id, *agent, std::move(*unavailability)));
     }
   }
   for (auto& [framework_id, inverse_offers] : batches) {

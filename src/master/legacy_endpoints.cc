@@ -284,7 +284,7 @@ http::Response Master::stateSummaryJson() const {
   w.value(flags_.cluster);
   w.key("slaves");
   w.beginArray();
-  for (const auto& [id, agent] : agents_) {
+  for (const auto& [id, agent] : agents_.all()) {
     writeAgentSummary(w, id, agent, agentTaskSummary(agent, tasks_), offers_.offeredOn(agent.id));
   }
   w.endArray();
@@ -333,7 +333,7 @@ http::Response Master::agentsJson(const http::Request& request) const {
   w.beginObject();
   w.key("slaves");
   w.beginArray();
-  for (const auto& [id, agent] : agents_) {
+  for (const auto& [id, agent] : agents_.all()) {
     if (!only || *only == id) {
       writeAgent(w, agent, offers_.offeredOn(agent.id));
     }
@@ -341,7 +341,7 @@ http::Response Master::agentsJson(const http::Request& request) const {
   w.endArray();
   w.key("recovered_slaves");
   w.beginArray();
-  for (const auto& [id, info] : recovering_agents_) {
+  for (const auto& [id, info] : agents_.expected()) {
     if (!only || *only == id) {
       writeJson(w, info);
     }

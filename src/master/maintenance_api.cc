@@ -241,15 +241,15 @@ void Master::applyMachineModes(const MaintenancePlan& plan, bool down) {
   }
   for (const auto& agent_id : plan.agentsDown()) {
     registry_state_.agents.erase(agent_id);
-    auto it = agents_.find(agent_id);
-    if (it == agents_.end()) {
+    Agent* it = agents_.find(agent_id);
+    if (it == nullptr) {
       continue;
     }
-    if (it->second.stream) {
+    if (it->stream) {
       internal::AgentEvent event;
       event.set_type(internal::AgentEvent::SHUTDOWN);
       event.mutable_shutdown()->set_message("Operator initiated 'Machine DOWN'");
-      sendToAgent(it->second, event);
+      sendToAgent(*it, event);
     }
     removeAgentAs(agent_id, "Operator initiated 'Machine DOWN'", /*gone=*/true);
   }

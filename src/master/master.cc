@@ -24,6 +24,8 @@ Master::Master(Environment env, Flags flags,
       log_(std::move(log)),
       uuids_(seed),
       allocator_(allocator::Options{}),
+      agents_(timers_, clock_, flags_.agent_ping_timeout, flags_.max_agent_ping_timeouts,
+              agentHooks()),
       offers_(timers_, flags_.offer_timeout,
               [this](const std::string& offer_id) { removeOffer(offer_id, std::nullopt, true); }),
       tasks_(static_cast<size_t>(std::max(0, flags_.max_completed_tasks_per_framework))),
@@ -33,6 +35,24 @@ Master::Master(Environment env, Flags flags,
 }
 
 Master::~Master() = default;
+
+AgentBook::Hooks Master::agentHooks() {
+  return AgentBook::Hooks{
+      .ping =
+          [this](Agent& agent) {
+            internal::AgentEvent ping;
+            ping.set_type(internal::AgentEvent::HEARTBEAT);
+            sendToAgent(agent, ping);
+          },
+      .silent = [this](const std::string& id) { removeAgent(id, "health check timed out"); },
+      .disconnected = [this](const std::string& id) { agentDisconnected(id); },
+      .not_back =
+          [this](const std::vector<std::string>& ids) {
+            for (const auto& id : ids) {
+              markUnreachable(id, "did not re-register after master failover");
+            }
+          }};
+}
 
 void Master::checked(const Status& status, const std::source_location& where) {
   checkInvariant(status, where);

@@ -26,6 +26,7 @@
 #include "common/uuid.h"
 #include "http/content.h"
 #include "http/server.h"
+#include "master/agent_book.h"
 #include "master/allocator/allocator.h"
 #include "master/flags.h"
 #include "master/leadership.h"
@@ -105,23 +106,6 @@ struct Framework {
   Timers::TimerId failover_timer = 0;
 };
 
-struct Agent {
-  std::string id;
-  v1::AgentInfo info;
-  std::string ip;  // the address it serves on, as it reported it
-  std::string version;
-  std::shared_ptr<http::Stream> stream;
-  bool connected = false;
-  Resources total;
-  Resources used;  // its offers are the OfferBook's
-  // Its tasks are the TaskBook's.
-  std::set<std::string> frameworks_with_executors;
-  double registered_time = 0;
-  double reregistered_time = 0;
-  std::chrono::steady_clock::time_point last_heard;
-  Timers::TimerId ping_timer = 0;
-};
-
 // A client of the operator API's SUBSCRIBE stream.
 struct OperatorSubscriber {
   std::shared_ptr<http::Stream> stream;
@@ -168,13 +152,15 @@ class Master {
   void onRecovered(registry::State state);
   // Stores changes durably, mirrors them in registry_state_, then runs `then` with the outcome.
   void persist(std::vector<registry::Change> changes, std::function<void(Status)> then);
-  void reregisterTimeout();
   void markUnreachable(const std::string& agent_id, const std::string& why);
   void addRecoveredFramework(const v1::FrameworkInfo& info);
 
   // master.cc: routing, lifecycle
   // The allocator mirrors the master's books; a refusal means they disagree, a broken
   // invariant: the master aborts, naming the caller (common/invariant.h).
+  // What the agents book reports back: pings to send, silent and disconnected agents, and
+  // agents that did not come back after a failover.
+  AgentBook::Hooks agentHooks();
   void checked(const Status& status,
                const std::source_location& where = std::source_location::current());
   void route(http::Request& request, http::Responder responder);
@@ -283,8 +269,7 @@ class Master {
   void agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUpdate& update);
   void executorExited(Agent& agent, const internal::AgentCall::ExecutorExited& exited);
   void sendToAgent(Agent& agent, const internal::AgentEvent& event);
-  void agentDisconnected(const std::string& agent_id, const std::shared_ptr<http::Stream>& stream);
-  void checkAgentPing(const std::string& agent_id);
+  void agentDisconnected(const std::string& agent_id);
   void removeAgent(std::string agent_id, const std::string& why);
   // As removeAgent; `gone` (an operator's MARK_AGENT_GONE) reports TASK_GONE_BY_OPERATOR and
   // does not mark the agent unreachable.
@@ -428,10 +413,6 @@ class Master {
   std::optional<v1::MasterInfo> leader_;  // the elected master (us when leading_)
   registry::State registry_state_;
   bool recovered_ = false;
-  // Admitted before a restart or failover and not back yet: id -> info.
-  std::map<std::string, v1::AgentInfo> recovering_agents_;
-  std::set<std::string> returning_unreachable_;  // re-registering after being marked unreachable
-  std::map<std::string, std::vector<internal::AgentEvent>> pending_kills_;  // sent once registered
   v1::MasterInfo info_;
   std::string master_id_;
   std::chrono::steady_clock::time_point started_;
@@ -443,7 +424,7 @@ class Master {
 
   std::unordered_map<std::string, Framework> frameworks_;
   std::deque<Framework> completed_frameworks_;
-  std::unordered_map<std::string, Agent> agents_;
+  AgentBook agents_;  // admitted and expected agents, their links and liveness
   OfferBook offers_;  // outstanding offers, by id, framework and agent
   TaskBook tasks_;    // live and completed tasks, by framework and agent
   Metrics metrics_;

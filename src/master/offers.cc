@@ -28,16 +28,15 @@ void Master::allocate() {
   std::unordered_map<std::string, std::vector<v1::Offer>> batches;
   for (auto& allocation : allocations) {
     auto fw = frameworks_.find(allocation.framework_id);
-    auto agent = agents_.find(allocation.agent_id);
-    if (fw == frameworks_.end() || agent == agents_.end() || !fw->second.connected ||
-        !agent->second.connected) {
+    Agent* agent = agents_.find(allocation.agent_id);
+    if (fw == frameworks_.end() || agent == nullptr || !fw->second.connected || !agent->connected) {
       checked(allocator_.recoverResources(allocation.framework_id, allocation.role,
                                           allocation.agent_id, allocation.resources, std::nullopt,
                                           started));
       continue;
     }
     Framework& framework = fw->second;
-    Agent& a = agent->second;
+    Agent& a = *agent;
     OfferBook::Offer record;
     v1::Offer& offer = record.offer;
     std::string offer_id = nextOfferId();

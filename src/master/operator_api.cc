@@ -246,14 +246,14 @@ void Master::markAgentGone(const std::string& agent_id, http::Responder responde
                   503, fmt::format("Cannot store the change: {}", status.message())));
               return;
             }
-            recovering_agents_.erase(agent_id);
-            auto it = agents_.find(agent_id);
-            if (it != agents_.end()) {
-              if (it->second.stream) {
+            agents_.stopExpecting(agent_id);
+            Agent* it = agents_.find(agent_id);
+            if (it != nullptr) {
+              if (it->stream) {
                 internal::AgentEvent event;
                 event.set_type(internal::AgentEvent::SHUTDOWN);
                 event.mutable_shutdown()->set_message("Agent was marked gone by an operator");
-                sendToAgent(it->second, event);
+                sendToAgent(*it, event);
               }
               removeAgentAs(agent_id, "marked gone by an operator", /*gone=*/true);
             }

@@ -98,10 +98,10 @@ Resources Master::heldInRole(const Framework& fw, const std::string& role, bool 
 }
 
 void Master::getAgents(operator_api::Response::GetAgents* out) const {
-  for (const auto& [id, agent] : agents_) {
+  for (const auto& [id, agent] : agents_.all()) {
     describeAgent(agent, out->add_agents());
   }
-  for (const auto& [id, info] : recovering_agents_) {
+  for (const auto& [id, info] : agents_.expected()) {
     *out->add_recovered_agents() = info;
   }
 }

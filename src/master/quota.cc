@@ -214,7 +214,7 @@ void Master::updateQuota(const operator_api::Call::UpdateQuota& update,
     return done(s);
   }
   if (!update.force()) {
-    if (Status s = checkCapacity(next, agents_); !s.isOk()) {
+    if (Status s = checkCapacity(next, agents_.all()); !s.isOk()) {
       return done(s);
     }
   }

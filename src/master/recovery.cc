@@ -32,10 +32,7 @@ void Master::onRecovered(registry::State state) {
     addRecoveredFramework(info);
   }
   recoverMaintenance();
-  recovering_agents_ = registry_state_.agents;
-  if (!recovering_agents_.empty()) {
-    timers_.after(flags_.agent_reregister_timeout, [this] { reregisterTimeout(); });
-  }
+  agents_.expect(registry_state_.agents, flags_.agent_reregister_timeout);
   recovered_ = true;
   log_->info("registry_recovered agents={} frameworks={} unreachable={} gone={}",
              registry_state_.agents.size(), registry_state_.frameworks.size(),
@@ -94,15 +91,8 @@ void Master::persist(std::vector<registry::Change> changes, std::function<void(S
       });
 }
 
-void Master::reregisterTimeout() {
-  auto missing = recovering_agents_;
-  for (const auto& [id, info] : missing) {
-    markUnreachable(id, "did not re-register after master failover");
-  }
-}
-
 void Master::markUnreachable(const std::string& agent_id, const std::string& why) {
-  recovering_agents_.erase(agent_id);
+  agents_.stopExpecting(agent_id);
   log_->warn("agent_unreachable agent_id={} reason=\"{}\"", agent_id, why);
   persist({registry::Change::erase(registry::Change::Kind::kAgent, agent_id),
            registry::Change::putNumber(registry::Change::Kind::kUnreachable, agent_id, now())},

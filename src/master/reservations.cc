@@ -435,12 +435,12 @@ void Master::operatorReservation(const operator_api::Call& call, http::Responder
   if (!target) {
     return responder.respond(http::Response::text(400, target.error().message()));
   }
-  auto it = agents_.find(target->agent_id);
-  if (it == agents_.end()) {
+  Agent* it = agents_.find(target->agent_id);
+  if (it == nullptr) {
     return responder.respond(http::Response::text(
         400, fmt::format("No agent found with specified ID '{}'", target->agent_id)));
   }
-  Agent& agent = it->second;
+  Agent& agent = *it;
   auto resources = resourcesFromProto(*target->resources);
   if (!resources) {
     return responder.respond(http::Response::text(400, resources.error().message()));

@@ -346,8 +346,8 @@ Status Master::teardown(Framework& framework) {
 Status Master::accept(Framework& framework, const scheduler::Call::Accept& accept) {
   metrics_.offers_accepted++;
   AcceptedOffers offers = collectAcceptedOffers(offers_, framework.id, accept);
-  auto agent_it = agents_.find(offers.agent_id);
-  if (offers.error.empty() && (agent_it == agents_.end() || !agent_it->second.connected)) {
+  Agent* agent_it = agents_.find(offers.agent_id);
+  if (offers.error.empty() && (agent_it == nullptr || !agent_it->connected)) {
     offers.error = fmt::format("Agent {} is not connected", offers.agent_id);
   }
   if (!offers.error.empty()) {
@@ -360,7 +360,7 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
   for (const auto& offer_id : offers.consumed) {
     available += offers_.take(offer_id)->resources;  // each validated above as outstanding
   }
-  Agent& agent = agent_it->second;
+  Agent& agent = *agent_it;
   for (const auto& op : accept.operations()) {
     applyAcceptedOperation(framework, agent, offers.role, op, available);
   }
@@ -475,8 +475,8 @@ Status Master::kill(Framework& framework, const scheduler::Call::Kill& kill) {
   if (isTerminal(task.info.state())) {
     return {};
   }
-  auto agent = agents_.find(task.info.agent_id().value());
-  if (agent == agents_.end()) {
+  Agent* agent = agents_.find(task.info.agent_id().value());
+  if (agent == nullptr) {
     return {};
   }
   internal::AgentEvent event;
@@ -489,15 +489,15 @@ Status Master::kill(Framework& framework, const scheduler::Call::Kill& kill) {
   } else if (task.info.has_kill_policy()) {
     *k->mutable_kill_policy() = task.info.kill_policy();
   }
-  sendToAgent(agent->second, event);
+  sendToAgent(*agent, event);
   log_->info("task_kill_requested framework_id={} task_id={}", framework.id,
              kill.task_id().value());
   return {};
 }
 
 Status Master::shutdownExecutor(Framework& framework, const scheduler::Call::Shutdown& shutdown) {
-  auto agent = agents_.find(shutdown.agent_id().value());
-  if (agent == agents_.end()) {
+  Agent* agent = agents_.find(shutdown.agent_id().value());
+  if (agent == nullptr) {
     return {StatusCode::kInvalidArgument,
             fmt::format("Agent '{}' is not known", shutdown.agent_id().value())};
   }
@@ -505,18 +505,18 @@ Status Master::shutdownExecutor(Framework& framework, const scheduler::Call::Shu
   event.set_type(internal::AgentEvent::SHUTDOWN_EXECUTOR);
   event.mutable_shutdown_executor()->mutable_framework_id()->set_value(framework.id);
   *event.mutable_shutdown_executor()->mutable_executor_id() = shutdown.executor_id();
-  sendToAgent(agent->second, event);
+  sendToAgent(*agent, event);
   return {};
 }
 
 Status Master::acknowledge(Framework& framework, const scheduler::Call::Acknowledge& ack) {
-  auto agent = agents_.find(ack.agent_id().value());
+  Agent* agent = agents_.find(ack.agent_id().value());
   const Task* task = tasks_.find(framework.id, ack.task_id().value());
   if (task != nullptr && task->info.status_update_uuid() == ack.uuid() &&
       isTerminal(task->info.status_update_state())) {
     completeTask(framework, ack.task_id().value());
   }
-  if (agent == agents_.end() || !agent->second.connected) {
+  if (agent == nullptr || !agent->connected) {
     log_->warn("ack_dropped framework_id={} task_id={} reason=agent_not_connected", framework.id,
                ack.task_id().value());
     return {};
@@ -527,7 +527,7 @@ Status Master::acknowledge(Framework& framework, const scheduler::Call::Acknowle
   a->mutable_framework_id()->set_value(framework.id);
   *a->mutable_task_id() = ack.task_id();
   a->set_uuid(ack.uuid());
-  sendToAgent(agent->second, event);
+  sendToAgent(*agent, event);
   return {};
 }
 
@@ -570,8 +570,8 @@ Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile&
 }
 
 Status Master::message(Framework& framework, const scheduler::Call::Message& message) {
-  auto agent = agents_.find(message.agent_id().value());
-  if (agent == agents_.end() || !agent->second.connected) {
+  Agent* agent = agents_.find(message.agent_id().value());
+  if (agent == nullptr || !agent->connected) {
     log_->warn("framework_message_dropped framework_id={} agent_id={} reason=agent_not_connected",
                framework.id, message.agent_id().value());
     return {};
@@ -583,7 +583,7 @@ Status Master::message(Framework& framework, const scheduler::Call::Message& mes
   m->mutable_framework_id()->set_value(framework.id);
   *m->mutable_executor_id() = message.executor_id();
   m->set_data(message.data());
-  sendToAgent(agent->second, event);
+  sendToAgent(*agent, event);
   return {};
 }
 

@@ -413,7 +413,7 @@ http::Response Master::stateJson() const {
   w.beginObject();
   writeBuildInfo(w, start_time_);
   writeMasterIdentity(w, master_id_, info_, leader_, leading_, flags_.cluster);
-  writeAgentCounts(w, agents_);
+  writeAgentCounts(w, agents_.all());
   w.key("capabilities");
   w.beginArray();
   w.endArray();
@@ -421,7 +421,7 @@ http::Response Master::stateJson() const {
 
   w.key("slaves");
   w.beginArray();
-  for (const auto& [id, agent] : agents_) {
+  for (const auto& [id, agent] : agents_.all()) {
     writeAgent(w, agent, offers_.offeredOn(agent.id));
   }
   w.endArray();
@@ -451,7 +451,7 @@ http::Response Master::stateJson() const {
 void Master::updateMetricGauges() {
   Resources total, used, offered;
   size_t active_agents = 0;
-  for (const auto& [id, agent] : agents_) {
+  for (const auto& [id, agent] : agents_.all()) {
     total += agent.total;
     used += agent.used;
     offered += offers_.offeredOn(id);

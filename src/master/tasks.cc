@@ -272,9 +272,9 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
   task.resources_released = true;
   fw.used -= task.resources;
   const std::string& agent_id = task.info.agent_id().value();
-  auto agent = agents_.find(agent_id);
-  if (agent != agents_.end()) {
-    agent->second.used -= task.resources;
+  Agent* agent = agents_.find(agent_id);
+  if (agent != nullptr) {
+    agent->used -= task.resources;
     if (tell_allocator) {
       checked(allocator_.recoverResources(fw.id, task.role.empty() ? fw.role : task.role, agent_id,
                                           task.resources, std::nullopt, clock_.now()));

@@ -1,0 +1,122 @@
+#pragma once
+
+// The agents the master knows and the lifecycle of their links:
+//  - admitted agents by id, connected or not, and the agents the registry had admitted before a
+//    restart or failover that have not re-registered yet ("expected");
+//  - an admitted agent has at most one link (its event stream): attach() closes the one it
+//    replaces, whose end is then not reported; the end of the current link is reported once,
+//    through Hooks::disconnected, and leaves the agent admitted but not connected;
+//  - liveness: every ping interval an admitted agent is pinged (Hooks::ping); once it has not
+//    been heard from for longer than ping interval × max missed pings, Hooks::silent reports it
+//    at each ping until the master removes it;
+//  - the expected agents still missing when their time is up are reported once, together,
+//    through Hooks::not_back; admitting an agent or stopExpecting() takes it off that list;
+//  - kills held for an agent (tasks that must not come back to life) are handed over once.
+// Time comes through Clock and Timers, so it is unit-tested in virtual time. It sends nothing
+// and stores nothing itself: the master does, through the hooks' callers.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include <mesos/v1/mesos.pb.h>
+#include <plateau/agent.pb.h>
+
+#include "common/resources.h"
+#include "http/server.h"
+#include "runtime/clock.h"
+#include "runtime/timers.h"
+
+namespace plateau::master {
+
+struct Agent {
+  std::string id;
+  mesos::v1::AgentInfo info;
+  std::string ip;  // the address it serves on, as it reported it
+  std::string version;
+  Resources total;
+  Resources used;  // its offers are the OfferBook's, its tasks the TaskBook's
+  std::set<std::string> frameworks_with_executors;
+  double registered_time = 0;
+  double reregistered_time = 0;
+  // The link, written by the AgentBook only.
+  std::shared_ptr<http::Stream> stream;
+  bool connected = false;
+  Clock::TimePoint last_heard;
+  Timers::TimerId ping_timer = 0;
+};
+
+class AgentBook {
+ public:
+  struct Hooks {
+    std::function<void(Agent& agent)> ping;
+    std::function<void(const std::string& agent_id)> silent;
+    std::function<void(const std::string& agent_id)> disconnected;
+    std::function<void(const std::vector<std::string>& agent_ids)> not_back;
+  };
+  using Agents = std::unordered_map<std::string, Agent>;
+
+  AgentBook(Timers& timers, const Clock& clock, std::chrono::nanoseconds ping_interval,
+            int max_missed_pings, Hooks hooks);
+  ~AgentBook();
+  AgentBook(const AgentBook&) = delete;
+  AgentBook& operator=(const AgentBook&) = delete;
+
+  Agent* find(const std::string& id);
+  const Agent* find(const std::string& id) const;
+  bool contains(const std::string& id) const { return agents_.contains(id); }
+  const Agents& all() const { return agents_; }
+  size_t size() const { return agents_.size(); }
+
+  // The record of an agent registering: new (true; it is no longer expected) or known (false).
+  std::pair<Agent&, bool> admit(const std::string& id);
+  // Makes `stream` the agent's link, closing the one it replaces: connected, heard now, and
+  // pinged every interval from now on.
+  void attach(Agent& agent, std::shared_ptr<http::Stream> stream);
+  // The agent's link is gone (reported, or dropped by the master): admitted, not connected.
+  void detach(Agent& agent);
+  // The agent spoke: it is alive now.
+  void heard(Agent& agent) { agent.last_heard = clock_.now(); }
+  // Forgets an admitted agent, its timers and link (closed, not reported).
+  void remove(const std::string& id);
+
+  // After a restart or failover: the agents the registry had admitted, expected within `timeout`.
+  void expect(std::map<std::string, mesos::v1::AgentInfo> agents, std::chrono::nanoseconds timeout);
+  const std::map<std::string, mesos::v1::AgentInfo>& expected() const { return expected_; }
+  // True when the agent was expected.
+  bool stopExpecting(const std::string& id) { return expected_.erase(id) > 0; }
+
+  // An agent that comes back after being marked unreachable.
+  void returning(const std::string& id) { returning_.insert(id); }
+  bool takeReturning(const std::string& id) { return returning_.erase(id) > 0; }
+
+  // Events to deliver once the agent is admitted (e.g. kills of tasks its framework was told
+  // are lost).
+  void hold(const std::string& id, internal::AgentEvent event) {
+    held_[id].push_back(std::move(event));
+  }
+  std::vector<internal::AgentEvent> takeHeld(const std::string& id);
+
+ private:
+  void checkPing(const std::string& id);
+  void expectedTimeout();
+
+  Timers& timers_;
+  const Clock& clock_;
+  std::chrono::nanoseconds ping_interval_;
+  int max_missed_pings_;
+  Hooks hooks_;
+  Agents agents_;
+  std::map<std::string, mesos::v1::AgentInfo> expected_;
+  Timers::TimerId expected_timer_ = 0;
+  std::set<std::string> returning_;
+  std::map<std::string, std::vector<internal::AgentEvent>> held_;
+};
+
+}  // namespace plateau::master
