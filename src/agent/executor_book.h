@@ -10,8 +10,9 @@
 //  - a task of an executor is in at most one place: queued (alone or in a queued group, only
 //    while the executor has not subscribed), launched (handed to the executor), or completed
 //    (terminal and acknowledged); every queued or launched task has a state, STAGING until an
-//    update says otherwise; queued tasks and groups are handed over, in order, when the executor
-//    subscribes, and never to a terminating executor;
+//    update says otherwise; what is queued is handed over once, when the executor subscribes
+//    (tasks by id, then groups and deferred kills as they came), and never to a terminating
+//    executor;
 //  - the first termination reason recorded for an executor stays;
 //  - history is bounded: completed tasks per executor, completed executors and completed
 //    frameworks (each framework once, the latest last) keep only the newest, oldest dropped.
