@@ -130,15 +130,15 @@ void Agent::shutdown() {
     signalTree(pid, SIGKILL);
   }
   // Executors of checkpointing frameworks outlive the agent: a restarted agent reconnects.
-  for (auto& [fw_id, framework] : frameworks_) {
-    if (framework.info.checkpoint() && flags_.recover == "reconnect") {
+  for (const auto& [fw_id, framework] : book_.frameworks()) {
+    if (framework.info().checkpoint() && flags_.recover == "reconnect") {
       continue;
     }
-    for (auto& [ex_id, executor] : framework.executors) {
-      signalTree(executor.pid, SIGKILL);
+    for (const auto& [ex_id, executor] : framework.executors()) {
+      signalTree(executor.pid(), SIGKILL);
       if (containerizer_) {
-        containerizer_->kill(executor.container_id);
-        containerizer_->destroy(executor.container_id);
+        containerizer_->kill(executor.containerId());
+        containerizer_->destroy(executor.containerId());
       }
     }
   }
@@ -210,12 +210,13 @@ std::vector<Attachment> Agent::sandboxes() const {
                      directory});
     }
   };
-  for (const auto& [fw_id, framework] : frameworks_) {
-    for (const auto& [ex_id, executor] : framework.executors) {
-      attach(fw_id, ex_id, executor.container_id, executor.directory);
+  for (const auto& [fw_id, framework] : book_.frameworks()) {
+    for (const auto& [ex_id, executor] : framework.executors()) {
+      attach(fw_id, ex_id, executor.containerId(), executor.directory());
     }
   }
-  for (auto it = completed_executors_.rbegin(); it != completed_executors_.rend(); ++it) {
+  const auto& completed = book_.completedExecutors();
+  for (auto it = completed.rbegin(); it != completed.rend(); ++it) {
     attach(it->framework_id, it->info.executor_id().value(), it->container_id, it->directory);
   }
   return out;

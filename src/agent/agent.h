@@ -22,6 +22,7 @@
 #include <spdlog/logger.h>
 
 #include "agent/checkpoint.h"
+#include "agent/executor_book.h"
 #include "agent/flags.h"
 #include "agent/master_link.h"
 #include "agent/metrics.h"
@@ -60,49 +61,16 @@ class Allocator;
 struct Device;
 }  // namespace gpu
 
-struct Executor {
-  enum class State { kLaunching, kRunning, kTerminating };
-  v1::ExecutorInfo info;
-  std::string framework_id;
-  std::string container_id;
-  std::string directory;
-  State state = State::kLaunching;
-  pid_t pid = 0;
-  pid_t fetcher_pid = 0;  // plateau-fetcher filling the sandbox; the process starts after it
-  bool command_executor = false;
-  bool recovered = false;  // found by a restarted agent: not its child, so its exit is polled
-  std::shared_ptr<http::Stream> stream;
-  http::ContentType content = http::ContentType::kJson;
-  std::map<std::string, v1::TaskInfo> queued_tasks;    // waiting for the executor to subscribe
-  std::vector<v1::TaskGroupInfo> queued_groups;        // likewise, for a default executor
-  std::map<std::string, v1::TaskInfo> launched_tasks;  // handed to the executor
-  std::map<std::string, v1::TaskState> task_states;
-  // Terminal and acknowledged, kept for /state and the operator API (bounded).
-  std::deque<std::pair<v1::TaskInfo, v1::TaskState>> completed_tasks;
-  std::vector<executor::Event> pending_kills;  // KILLs waiting for the executor to subscribe
-  EventLoop::TimerId kill_timer = 0;
-  EventLoop::TimerId registration_timer = 0;
-  // Why the container ended, when the agent knows better than the executor (a limitation, a
-  // launch failure): unfinished tasks fail with it.
-  std::optional<v1::TaskStatus::Reason> termination_reason;
-  std::string termination_message;
-};
-
 struct Attachment;  // agent/files.h
 
-// An executor that has terminated: kept for /state, the operator API and /files while its
-// sandbox is on disk (bounded, oldest dropped first).
-struct CompletedExecutor {
-  std::string framework_id;
-  v1::ExecutorInfo info;
-  std::string container_id;
-  std::string directory;
-  std::vector<std::pair<v1::TaskInfo, v1::TaskState>> tasks;
-};
-
-struct Framework {
-  v1::FrameworkInfo info;
-  std::map<std::string, Executor> executors;
+// What the agent holds for an executor beside its record in the book: its connection and
+// timers, and the fetcher filling its sandbox (the process starts after it).
+struct ExecutorChannel {
+  std::shared_ptr<http::Stream> stream;
+  http::ContentType content = http::ContentType::kJson;
+  EventLoop::TimerId kill_timer = 0;
+  EventLoop::TimerId registration_timer = 0;
+  pid_t fetcher_pid = 0;
 };
 
 // A running plateau-fetcher (fetch_launch.cc).
@@ -148,12 +116,11 @@ class Agent {
 
   // task_groups.cc
   void runTaskGroup(const internal::AgentEvent::RunTaskGroup& run);
+  v1::ExecutorInfo groupExecutorInfo(const internal::AgentEvent::RunTaskGroup& run) const;
   void launchGroupOnExecutor(Executor& executor, const v1::TaskGroupInfo& group);
-  // Kills a task still waiting in a queued group: the whole group goes (true when found).
-  bool killQueuedGroup(Executor& executor, const std::string& task_id);
 
   // executors.cc
-  void launchExecutor(Framework& framework, Executor& executor);
+  void launchExecutor(Executor& executor);
   void executorApi(http::Request& request, http::Responder responder);
   void subscribeExecutor(const executor::Call& call, http::ContentType accept,
                          http::Responder responder);
@@ -163,7 +130,11 @@ class Agent {
   void onChildExit(pid_t pid, int status);
   void executorTerminated(const std::string& framework_id, const std::string& executor_id,
                           const std::string& why, std::optional<int> status);
-  Executor* findExecutor(const std::string& framework_id, const std::string& executor_id);
+  // The executor's channel (made on first use); dropped when it terminates.
+  ExecutorChannel& channel(const Executor& executor);
+  // SIGKILLs the executor if it has not subscribed when the timeout fires.
+  void armRegistrationTimer(Executor& executor, std::chrono::nanoseconds timeout,
+                            const char* event);
   v1::ExecutorInfo commandExecutorInfo(const v1::TaskInfo& task, const std::string& framework_id);
 
   // containers.cc: the agent's side of the containerizer (the rules are in agent/containers.h)
@@ -176,7 +147,7 @@ class Agent {
   http::Response monitorStatistics();
 
   // fetch_launch.cc: fetching URIs and assigning GPUs before the executor process starts.
-  void startFetch(Framework& framework, Executor& executor);
+  void startFetch(Executor& executor);
   // Decides, for each URI asking for the cache, whether it is read from the cache or fills it;
   // the references taken are noted in `run`.
   void acquireCacheEntries(const v1::CommandInfo& command, const std::string& user,
@@ -186,7 +157,7 @@ class Agent {
   void stopFetch(Executor& executor);
   void fetchExited(pid_t pid, int status);
   void failLaunch(Executor& executor, const std::string& why);
-  void startExecutorProcess(Framework& framework, Executor& executor);
+  void startExecutorProcess(Executor& executor);
   Status assignGpus(Executor& executor);
   void releaseGpus(const Executor& executor);
   // Confines the launched executor to its GPUs (cgroup v1 devices); logs once where it can't.
@@ -202,7 +173,6 @@ class Agent {
                        std::vector<std::pair<std::string, std::string>>* dead);
   void pollRecoveredExecutors();
   void executorResubscribed(Executor& executor, const executor::Call::Subscribe& subscribe);
-  bool checkpointing(const std::string& framework_id) const;
   void checkpointed(const Status& status, const std::string& what);
   void maybeRemoveExecutorCheckpoint(const std::string& framework_id,
                                      const std::string& executor_id);
@@ -232,8 +202,6 @@ class Agent {
   std::vector<std::pair<std::string, double>> metricsSnapshot() const;
   // Sets the gauges of metrics_ from the state (a collect hook: before every read).
   void updateMetricGauges();
-  // Remembers an executor (and, when it was the last, its framework) as completed.
-  void retireExecutor(const Framework& framework, const Executor& executor);
 
   // agent_api.cc: POST /api/v1, the v1 agent operator API: a routing table over one handler
   // per call type, each answering in `accept`.
@@ -266,7 +234,8 @@ class Agent {
   MasterLink master_link_;
   double start_time_ = 0;
 
-  std::unordered_map<std::string, Framework> frameworks_;
+  ExecutorBook book_;  // frameworks, executors, tasks and what completed
+  std::unordered_map<std::string, ExecutorChannel> channels_;            // by container id
   std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)
   Checkpoint checkpoint_;
   StatusUpdateManager status_updates_;  // per task, at least once and in order
@@ -277,8 +246,6 @@ class Agent {
   std::unordered_map<pid_t, FetchRun> fetches_;
   std::unique_ptr<gpu::Allocator> gpus_;
   bool gpu_isolation_warned_ = false;
-  std::deque<CompletedExecutor> completed_executors_;
-  std::deque<v1::FrameworkInfo> completed_frameworks_;
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
   uint64_t executors_launched_ = 0;
   Metrics metrics_;

@@ -17,7 +17,7 @@ namespace plateau::agent {
 
 namespace {
 
-using Frameworks = std::unordered_map<std::string, Framework>;
+using Frameworks = std::unordered_map<std::string, Framework>;  // ExecutorBook::frameworks()
 
 v1::Task taskOf(const v1::TaskInfo& info, const std::string& framework_id,
                 const std::string& executor_id, const v1::AgentID& agent_id, v1::TaskState state) {
@@ -35,7 +35,7 @@ v1::Task taskOf(const v1::TaskInfo& info, const std::string& framework_id,
 void addFrameworks(const Frameworks& frameworks, const std::deque<v1::FrameworkInfo>& completed,
                    agent_api::Response::GetFrameworks* out) {
   for (const auto& [fw_id, fw] : frameworks) {
-    *out->add_frameworks()->mutable_framework_info() = fw.info;
+    *out->add_frameworks()->mutable_framework_info() = fw.info();
   }
   for (const auto& info : completed) {
     if (!frameworks.contains(info.id().value())) {
@@ -47,8 +47,8 @@ void addFrameworks(const Frameworks& frameworks, const std::deque<v1::FrameworkI
 void addExecutors(const Frameworks& frameworks, const std::deque<CompletedExecutor>& completed,
                   agent_api::Response::GetExecutors* out) {
   for (const auto& [fw_id, fw] : frameworks) {
-    for (const auto& [ex_id, ex] : fw.executors) {
-      *out->add_executors()->mutable_executor_info() = ex.info;
+    for (const auto& [ex_id, ex] : fw.executors()) {
+      *out->add_executors()->mutable_executor_info() = ex.info();
     }
   }
   for (const auto& done : completed) {
@@ -58,15 +58,14 @@ void addExecutors(const Frameworks& frameworks, const std::deque<CompletedExecut
 
 void addExecutorTasks(const std::string& fw_id, const std::string& ex_id, const Executor& ex,
                       const v1::AgentID& agent_id, agent_api::Response::GetTasks* out) {
-  for (const auto& [task_id, task] : ex.queued_tasks) {
+  for (const auto& [task_id, task] : ex.queuedTasks()) {
     *out->add_queued_tasks() = taskOf(task, fw_id, ex_id, agent_id, v1::TASK_STAGING);
   }
-  for (const auto& [task, state] : ex.completed_tasks) {
+  for (const auto& [task, state] : ex.completedTasks()) {
     *out->add_completed_tasks() = taskOf(task, fw_id, ex_id, agent_id, state);
   }
-  for (const auto& [task_id, task] : ex.launched_tasks) {
-    auto it = ex.task_states.find(task_id);
-    v1::TaskState state = it == ex.task_states.end() ? v1::TASK_STAGING : it->second;
+  for (const auto& [task_id, task] : ex.launchedTasks()) {
+    v1::TaskState state = ex.taskState(task_id, v1::TASK_STAGING);
     if (isTerminal(state)) {
       // Terminal here but the executor still runs: updates may be pending.
       *out->add_terminated_tasks() = taskOf(task, fw_id, ex_id, agent_id, state);
@@ -79,7 +78,7 @@ void addExecutorTasks(const std::string& fw_id, const std::string& ex_id, const 
 void addTasks(const Frameworks& frameworks, const std::deque<CompletedExecutor>& completed,
               const v1::AgentID& agent_id, agent_api::Response::GetTasks* out) {
   for (const auto& [fw_id, fw] : frameworks) {
-    for (const auto& [ex_id, ex] : fw.executors) {
+    for (const auto& [ex_id, ex] : fw.executors()) {
       addExecutorTasks(fw_id, ex_id, ex, agent_id, out);
     }
   }
@@ -192,32 +191,32 @@ http::Response Agent::getStateCall(http::ContentType accept) const {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_STATE);
   auto* state = response.mutable_get_state();
-  addTasks(frameworks_, completed_executors_, info_.id(), state->mutable_get_tasks());
-  addExecutors(frameworks_, completed_executors_, state->mutable_get_executors());
-  addFrameworks(frameworks_, completed_frameworks_, state->mutable_get_frameworks());
+  addTasks(book_.frameworks(), book_.completedExecutors(), info_.id(), state->mutable_get_tasks());
+  addExecutors(book_.frameworks(), book_.completedExecutors(), state->mutable_get_executors());
+  addFrameworks(book_.frameworks(), book_.completedFrameworks(), state->mutable_get_frameworks());
   return http::messageResponse(response, accept);
 }
 
 http::Response Agent::getContainersCall(http::ContentType accept) {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_CONTAINERS);
-  for (const auto& [fw_id, fw] : frameworks_) {
-    for (const auto& [ex_id, ex] : fw.executors) {
-      if (ex.container_id.empty()) {
+  for (const auto& [fw_id, fw] : book_.frameworks()) {
+    for (const auto& [ex_id, ex] : fw.executors()) {
+      if (ex.containerId().empty()) {
         continue;
       }
       auto* container = response.mutable_get_containers()->add_containers();
       container->mutable_framework_id()->set_value(fw_id);
       container->mutable_executor_id()->set_value(ex_id);
-      container->set_executor_name(ex.info.name());
-      container->mutable_container_id()->set_value(ex.container_id);
+      container->set_executor_name(ex.info().name());
+      container->mutable_container_id()->set_value(ex.containerId());
       auto* status = container->mutable_container_status();
-      status->mutable_container_id()->set_value(ex.container_id);
-      if (ex.pid > 0) {
-        status->set_executor_pid(static_cast<uint32_t>(ex.pid));
+      status->mutable_container_id()->set_value(ex.containerId());
+      if (ex.pid() > 0) {
+        status->set_executor_pid(static_cast<uint32_t>(ex.pid()));
       }
       // The same sample /monitor/statistics shows; names the proto lacks are dropped.
-      json::Value stats = containerizer_->usage(ex.container_id);
+      json::Value stats = containerizer_->usage(ex.containerId());
       if (!stats.isNull() && !fromJson(stats, container->mutable_resource_statistics()).isOk()) {
         container->clear_resource_statistics();
       }
@@ -229,21 +228,22 @@ http::Response Agent::getContainersCall(http::ContentType accept) {
 http::Response Agent::getFrameworksCall(http::ContentType accept) const {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_FRAMEWORKS);
-  addFrameworks(frameworks_, completed_frameworks_, response.mutable_get_frameworks());
+  addFrameworks(book_.frameworks(), book_.completedFrameworks(), response.mutable_get_frameworks());
   return http::messageResponse(response, accept);
 }
 
 http::Response Agent::getExecutorsCall(http::ContentType accept) const {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_EXECUTORS);
-  addExecutors(frameworks_, completed_executors_, response.mutable_get_executors());
+  addExecutors(book_.frameworks(), book_.completedExecutors(), response.mutable_get_executors());
   return http::messageResponse(response, accept);
 }
 
 http::Response Agent::getTasksCall(http::ContentType accept) const {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_TASKS);
-  addTasks(frameworks_, completed_executors_, info_.id(), response.mutable_get_tasks());
+  addTasks(book_.frameworks(), book_.completedExecutors(), info_.id(),
+           response.mutable_get_tasks());
   return http::messageResponse(response, accept);
 }
 

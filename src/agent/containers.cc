@@ -39,26 +39,26 @@ bool isLimitReason(v1::TaskStatus::Reason reason) {
 
 ContainerConfig containerConfig(const Executor& executor) {
   ContainerConfig config;
-  config.container_id = executor.container_id;
-  config.directory = executor.directory;
-  config.pid = executor.pid;
-  addScalars(executor.info.resources(), &config);
-  for (const auto* tasks : {&executor.queued_tasks, &executor.launched_tasks}) {
+  config.container_id = executor.containerId();
+  config.directory = executor.directory();
+  config.pid = executor.pid();
+  addScalars(executor.info().resources(), &config);
+  for (const auto* tasks : {&executor.queuedTasks(), &executor.launchedTasks()}) {
     for (const auto& [id, task] : *tasks) {
       // A task that reached a terminal state no longer holds its resources (its update may
       // still wait for an acknowledgement).
-      auto state = executor.task_states.find(id);
-      if (state == executor.task_states.end() || !isTerminal(state->second)) {
+      auto state = executor.taskStates().find(id);
+      if (state == executor.taskStates().end() || !isTerminal(state->second)) {
         addScalars(task.resources(), &config);
       }
     }
   }
-  for (const auto& group : executor.queued_groups) {
+  for (const auto& group : executor.queuedGroups()) {
     for (const auto& task : group.tasks()) {
       addScalars(task.resources(), &config);
     }
   }
-  if (executor.command_executor && executor.info.resources().empty()) {
+  if (executor.commandExecutor() && executor.info().resources().empty()) {
     config.cpus += kCommandExecutorCpus;
     config.mem_mb += kCommandExecutorMemMb;
   }
@@ -71,64 +71,62 @@ void resizeContainer(Containerizer& containerizer, const Executor& executor) {
 }
 
 std::string executorUser(const Framework& framework, const Executor& executor) {
-  if (executor.info.command().has_user()) {
-    return executor.info.command().user();
+  if (executor.info().command().has_user()) {
+    return executor.info().command().user();
   }
-  return framework.info.user();
+  return framework.info().user();
 }
 
-bool recordLimitation(Executor& executor, const Limitation& limitation) {
-  if (executor.termination_reason) {
-    return false;
-  }
-  executor.termination_reason = limitation.kind == Limitation::Kind::kMemory
+bool recordLimitation(ExecutorBook& book, Executor& executor, const Limitation& limitation) {
+  return book.recordTermination(executor,
+                                limitation.kind == Limitation::Kind::kMemory
                                     ? v1::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY
-                                    : v1::TaskStatus::REASON_CONTAINER_LIMITATION_DISK;
-  executor.termination_message = limitation.message;
-  return true;
+                                    : v1::TaskStatus::REASON_CONTAINER_LIMITATION_DISK,
+                                limitation.message);
 }
 
-std::optional<Limitation> applyContainerLimitation(Containerizer& containerizer, Executor& executor,
-                                                   v1::TaskStatus* status) {
+std::optional<Limitation> applyContainerLimitation(Containerizer& containerizer, ExecutorBook& book,
+                                                   Executor& executor, v1::TaskStatus* status) {
   if (!isTerminal(status->state()) || status->state() == v1::TASK_FINISHED) {
     return std::nullopt;
   }
   std::optional<Limitation> found;
-  if (!executor.termination_reason) {
+  if (!executor.terminationReason()) {
     // The kernel may have killed the task before the periodic check saw it: look now.
-    found = containerizer.limitation(executor.container_id);
+    found = containerizer.limitation(executor.containerId());
     if (!found) {
       return std::nullopt;
     }
-    recordLimitation(executor, *found);
-    containerizer.kill(executor.container_id);
+    recordLimitation(book, executor, *found);
+    containerizer.kill(executor.containerId());
   }
-  if (isLimitReason(*executor.termination_reason)) {
+  if (isLimitReason(*executor.terminationReason())) {
     status->set_state(v1::TASK_FAILED);
-    status->set_reason(*executor.termination_reason);
-    status->set_message(executor.termination_message);
+    status->set_reason(*executor.terminationReason());
+    status->set_message(executor.terminationMessage());
     status->set_source(v1::TaskStatus::SOURCE_AGENT);
   }
   return found;
 }
 
-std::optional<Limitation> endContainer(Containerizer& containerizer, Executor& executor) {
+std::optional<Limitation> endContainer(Containerizer& containerizer, ExecutorBook& book,
+                                       Executor& executor) {
   std::optional<Limitation> found;
-  if (!executor.termination_reason) {
-    found = containerizer.limitation(executor.container_id);
+  if (!executor.terminationReason()) {
+    found = containerizer.limitation(executor.containerId());
     if (found) {
-      recordLimitation(executor, *found);
+      recordLimitation(book, executor, *found);
     }
   }
-  containerizer.destroy(executor.container_id);
+  containerizer.destroy(executor.containerId());
   return found;
 }
 
 void Agent::recoverContainers() {
   std::vector<ContainerConfig> alive;
-  for (const auto& [fw_id, framework] : frameworks_) {
-    for (const auto& [ex_id, executor] : framework.executors) {
-      if (executor.pid > 0) {
+  for (const auto& [fw_id, framework] : book_.frameworks()) {
+    for (const auto& [ex_id, executor] : framework.executors()) {
+      if (executor.pid() > 0) {
         alive.push_back(containerConfig(executor));
       }
     }
@@ -137,29 +135,25 @@ void Agent::recoverContainers() {
 }
 
 void Agent::logLimitation(const Executor& executor, const Limitation& limitation) {
-  log_->warn("executor_limited framework_id={} executor_id={} reason=\"{}\"", executor.framework_id,
-             executor.info.executor_id().value(), limitation.message);
+  log_->warn("executor_limited framework_id={} executor_id={} reason=\"{}\"",
+             executor.frameworkId(), executor.id(), limitation.message);
 }
 
 void Agent::containerLimited(const std::string& container_id, const Limitation& limitation) {
-  for (auto& [fw_id, framework] : frameworks_) {
-    for (auto& [ex_id, executor] : framework.executors) {
-      if (executor.container_id == container_id && recordLimitation(executor, limitation)) {
-        logLimitation(executor, limitation);
-        return;
-      }
-    }
+  Executor* executor = book_.findByContainer(container_id);
+  if (executor != nullptr && recordLimitation(book_, *executor, limitation)) {
+    logLimitation(*executor, limitation);
   }
 }
 
 void Agent::applyLimitation(Executor& executor, v1::TaskStatus* status) {
-  if (auto found = applyContainerLimitation(*containerizer_, executor, status)) {
+  if (auto found = applyContainerLimitation(*containerizer_, book_, executor, status)) {
     logLimitation(executor, *found);
   }
 }
 
 void Agent::containerEnded(Executor& executor) {
-  if (auto found = endContainer(*containerizer_, executor)) {
+  if (auto found = endContainer(*containerizer_, book_, executor)) {
     logLimitation(executor, *found);
   }
 }
@@ -168,9 +162,9 @@ http::Response Agent::monitorStatistics() {
   std::string out;
   json::Writer w(&out);
   w.beginArray();
-  for (const auto& [fw_id, framework] : frameworks_) {
-    for (const auto& [ex_id, executor] : framework.executors) {
-      json::Value stats = containerizer_->usage(executor.container_id);
+  for (const auto& [fw_id, framework] : book_.frameworks()) {
+    for (const auto& [ex_id, executor] : framework.executors()) {
+      json::Value stats = containerizer_->usage(executor.containerId());
       if (stats.isNull()) {
         continue;
       }
@@ -178,15 +172,15 @@ http::Response Agent::monitorStatistics() {
       w.key("executor_id");
       w.value(ex_id);
       w.key("executor_name");
-      w.value(executor.info.name());
+      w.value(executor.info().name());
       w.key("framework_id");
       w.value(fw_id);
       w.key("source");
       // ExecutorInfo.source is deprecated but still what Mesos reports here.
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
-      w.value(executor.info.has_source() ? executor.info.source()
-                                         : (executor.command_executor ? ex_id : ""));
+      w.value(executor.info().has_source() ? executor.info().source()
+                                           : (executor.commandExecutor() ? ex_id : ""));
 #pragma GCC diagnostic pop
       w.key("statistics");
       w.value(stats);

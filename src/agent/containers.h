@@ -2,16 +2,16 @@
 
 // The agent's side of the containerizer: what an executor's container is given, as whom it
 // runs, and what a limit its container crossed does to its tasks. Plain functions over an
-// Executor and the Containerizer interface, so they run against a fake
-// (tests/unit/agent/containers_test.cc). Loop thread only, as the Executor they touch.
+// Executor (of the ExecutorBook, which records a limit) and the Containerizer interface, so they
+// run against a fake (tests/unit/agent/containers_test.cc). Loop thread only, as the book.
 
 #include <optional>
 #include <string>
 
 #include <mesos/v1/mesos.pb.h>
 
-#include "agent/agent.h"
 #include "agent/containerizer/containerizer.h"
+#include "agent/executor_book.h"
 
 namespace plateau::agent {
 
@@ -31,17 +31,18 @@ std::string executorUser(const Framework& framework, const Executor& executor);
 
 // Records that the executor's container crossed `limitation`: its unfinished tasks fail with
 // the limit's reason. False, changing nothing, when a reason was recorded already.
-bool recordLimitation(Executor& executor, const Limitation& limitation);
+bool recordLimitation(ExecutorBook& book, Executor& executor, const Limitation& limitation);
 
 // A terminal update other than TASK_FINISHED, from an executor whose container crossed a memory
 // or disk limit, becomes TASK_FAILED from the agent with the limit's reason and message. A limit
 // not recorded yet is asked of the containerizer now; when there is one it is recorded, the
 // container killed, and the limit returned (for the caller to log).
-std::optional<Limitation> applyContainerLimitation(Containerizer& containerizer, Executor& executor,
-                                                   v1::TaskStatus* status);
+std::optional<Limitation> applyContainerLimitation(Containerizer& containerizer, ExecutorBook& book,
+                                                   Executor& executor, v1::TaskStatus* status);
 
 // The executor is gone: records a limit its container crossed (the kernel may have killed the
 // executor itself for memory), returned when newly recorded, then destroys the container.
-std::optional<Limitation> endContainer(Containerizer& containerizer, Executor& executor);
+std::optional<Limitation> endContainer(Containerizer& containerizer, ExecutorBook& book,
+                                       Executor& executor);
 
 }  // namespace plateau::agent

@@ -48,23 +48,32 @@ v1::ExecutorInfo Agent::commandExecutorInfo(const v1::TaskInfo& task,
   return info;
 }
 
-Executor* Agent::findExecutor(const std::string& framework_id, const std::string& executor_id) {
-  auto fw = frameworks_.find(framework_id);
-  if (fw == frameworks_.end()) {
-    return nullptr;
-  }
-  auto ex = fw->second.executors.find(executor_id);
-  return ex == fw->second.executors.end() ? nullptr : &ex->second;
+ExecutorChannel& Agent::channel(const Executor& executor) {
+  return channels_[executor.containerId()];
 }
 
-void Agent::launchExecutor(Framework& framework, Executor& executor) {
-  const std::string& fw_id = executor.framework_id;
-  const std::string& ex_id = executor.info.executor_id().value();
+void Agent::armRegistrationTimer(Executor& executor, std::chrono::nanoseconds timeout,
+                                 const char* event) {
+  std::string fw_id = executor.frameworkId();
+  std::string ex_id = executor.id();
+  channel(executor).registration_timer = loop_.after(timeout, [this, fw_id, ex_id, event] {
+    Executor* e = book_.find(fw_id, ex_id);
+    if (e != nullptr && e->state() == ExecutorState::kRegistering) {
+      channel(*e).registration_timer = 0;
+      log_->warn("{} framework_id={} executor_id={}", event, fw_id, ex_id);
+      signalTree(e->pid(), SIGKILL);
+    }
+  });
+}
+
+void Agent::launchExecutor(Executor& executor) {
+  const std::string fw_id = executor.frameworkId();
+  const std::string ex_id = executor.id();
   fs::path dir = fs::path(flags_.work_dir) / "slaves" / info_.id().value() / "frameworks" / fw_id /
-                 "executors" / ex_id / "runs" / executor.container_id;
+                 "executors" / ex_id / "runs" / executor.containerId();
   std::error_code ec;
   fs::create_directories(dir, ec);
-  executor.directory = dir.string();
+  book_.setDirectory(executor, dir.string());
   auto fail = [&](const std::string& why) {
     log_->error("executor_launch_failed framework_id={} executor_id={} error=\"{}\"", fw_id, ex_id,
                 why);
@@ -73,7 +82,7 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
   if (ec) {
     return fail(fmt::format("Failed to create sandbox {}: {}", dir.string(), ec.message()));
   }
-  for (const auto& [task_id, task] : executor.queued_tasks) {
+  for (const auto& [task_id, task] : executor.queuedTasks()) {
     if (Status linked = linkVolumes(executor, task); !linked.isOk()) {
       return fail(linked.message());
     }
@@ -82,23 +91,24 @@ void Agent::launchExecutor(Framework& framework, Executor& executor) {
     return failLaunch(executor, s.message());
   }
   // With URIs to fetch, the process starts once the fetcher is done (fetch_launch.cc).
-  if (executor.info.command().uris_size() > 0) {
-    return startFetch(framework, executor);
+  if (executor.info().command().uris_size() > 0) {
+    return startFetch(executor);
   }
-  startExecutorProcess(framework, executor);
+  startExecutorProcess(executor);
 }
 
-void Agent::startExecutorProcess(Framework& framework, Executor& executor) {
-  const std::string& fw_id = executor.framework_id;
-  const std::string& ex_id = executor.info.executor_id().value();
-  fs::path dir = executor.directory;
+void Agent::startExecutorProcess(Executor& executor) {
+  const std::string fw_id = executor.frameworkId();
+  const std::string ex_id = executor.id();
+  const Framework& framework = *book_.framework(fw_id);
+  fs::path dir = executor.directory();
   auto fail = [&](const std::string& why) {
     log_->error("executor_launch_failed framework_id={} executor_id={} error=\"{}\"", fw_id, ex_id,
                 why);
     executorTerminated(fw_id, ex_id, why, std::nullopt);
   };
 
-  const v1::CommandInfo& command = executor.info.command();
+  const v1::CommandInfo& command = executor.info().command();
   LaunchSpec spec = commandLaunchSpec(command);
   spec.env = currentEnvironment();
   std::erase_if(spec.env, [](const std::string& e) {
@@ -113,10 +123,10 @@ void Agent::startExecutorProcess(Framework& framework, Executor& executor) {
   add("MESOS_AGENT_ID", info_.id().value());
   add("MESOS_SLAVE_PID", fmt::format("slave(1)@{}:{}", flags_.ip, info_.port()));
   add("MESOS_AGENT_ENDPOINT", fmt::format("{}:{}", flags_.ip, info_.port()));
-  add("MESOS_DIRECTORY", executor.directory);
-  add("MESOS_SANDBOX", executor.directory);
-  add("MESOS_CONTAINER_ID", executor.container_id);
-  add("MESOS_CHECKPOINT", framework.info.checkpoint() ? "1" : "0");
+  add("MESOS_DIRECTORY", executor.directory());
+  add("MESOS_SANDBOX", executor.directory());
+  add("MESOS_CONTAINER_ID", executor.containerId());
+  add("MESOS_CHECKPOINT", framework.info().checkpoint() ? "1" : "0");
   add("MESOS_HTTP_COMMAND_EXECUTOR", "1");
   auto ms = [](std::chrono::nanoseconds d) {
     return fmt::format("{}ms", std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
@@ -133,37 +143,30 @@ void Agent::startExecutorProcess(Framework& framework, Executor& executor) {
   for (const auto& var : gpuEnvironment(executor)) {
     spec.env.push_back(var);
   }
-  spec.working_dir = executor.directory;
+  spec.working_dir = executor.directory();
   spec.stdout_path = (dir / "stdout").string();
   spec.stderr_path = (dir / "stderr").string();
   auto pid =
       containerizer_->launch(containerConfig(executor), spec, executorUser(framework, executor));
   if (!pid) {
-    executor.termination_reason = v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED;
-    executor.termination_message = "Failed to launch container: " + pid.error().message();
+    book_.recordTermination(executor, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
+                            "Failed to launch container: " + pid.error().message());
     return fail(pid.error().message());
   }
-  executor.pid = *pid;
+  book_.setPid(executor, *pid);
   pids_[*pid] = {fw_id, ex_id};
   isolateGpus(executor);
-  if (framework.info.checkpoint()) {
+  if (framework.info().checkpoint()) {
     checkpointed(
-        checkpoint_.writeExecutor(fw_id, executor.info, executor.container_id, executor.directory,
-                                  executor.pid, executor.command_executor),
+        checkpoint_.writeExecutor(fw_id, executor.info(), executor.containerId(),
+                                  executor.directory(), executor.pid(), executor.commandExecutor()),
         "executor");
   }
   executors_launched_++;
   log_->info("executor_launched framework_id={} executor_id={} pid={} sandbox={}", fw_id, ex_id,
-             *pid, executor.directory);
-  executor.registration_timer =
-      loop_.after(flags_.executor_registration_timeout, [this, fw_id, ex_id] {
-        Executor* e = findExecutor(fw_id, ex_id);
-        if (e != nullptr && e->state == Executor::State::kLaunching) {
-          e->registration_timer = 0;
-          log_->warn("executor_registration_timeout framework_id={} executor_id={}", fw_id, ex_id);
-          signalTree(e->pid, SIGKILL);
-        }
-      });
+             *pid, executor.directory());
+  armRegistrationTimer(executor, flags_.executor_registration_timeout,
+                       "executor_registration_timeout");
 }
 
 void Agent::executorApi(http::Request& request, http::Responder responder) {
@@ -175,7 +178,7 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
   if (!call.has_type()) {
     return responder.respond(http::Response::text(400, "Expecting 'type' to be present"));
   }
-  Executor* executor = findExecutor(call.framework_id().value(), call.executor_id().value());
+  Executor* executor = book_.find(call.framework_id().value(), call.executor_id().value());
   if (executor == nullptr) {
     return responder.respond(http::Response::text(
         400, fmt::format("Executor '{}' of framework '{}' is not known to this agent",
@@ -211,8 +214,8 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
         status.set_timestamp(clock_.wallSeconds());
       }
       applyLimitation(*executor, &status);
-      executor->task_states[status.task_id().value()] = status.state();
-      if (isTerminal(status.state()) && containerizer_->contains(executor->container_id)) {
+      book_.setTaskState(*executor, status.task_id().value(), status.state());
+      if (isTerminal(status.state()) && containerizer_->contains(executor->containerId())) {
         // As Mesos: an ended task's resources leave the container (memory excepted, below).
         resizeContainer(*containerizer_, *executor);
       }
@@ -244,66 +247,64 @@ void Agent::subscribeExecutor(const executor::Call& call, http::ContentType acce
                               http::Responder responder) {
   const std::string fw_id = call.framework_id().value();
   const std::string ex_id = call.executor_id().value();
-  Executor& executor = *findExecutor(fw_id, ex_id);
-  if (executor.stream) {
-    auto old = std::move(executor.stream);
+  Executor& executor = *book_.find(fw_id, ex_id);
+  ExecutorChannel& link = channel(executor);
+  if (link.stream) {
+    auto old = std::move(link.stream);
     old->close();
   }
-  executor.content = accept;
-  executor.stream = responder.stream(200, {{"content-type", http::mediaType(accept)}});
-  std::weak_ptr<http::Stream> weak = executor.stream;
-  executor.stream->onClosed([this, fw_id, ex_id, weak] {
-    Executor* e = findExecutor(fw_id, ex_id);
-    if (e != nullptr && e->stream == weak.lock()) {
-      e->stream.reset();
+  link.content = accept;
+  link.stream = responder.stream(200, {{"content-type", http::mediaType(accept)}});
+  std::weak_ptr<http::Stream> weak = link.stream;
+  link.stream->onClosed([this, fw_id, ex_id, weak] {
+    Executor* e = book_.find(fw_id, ex_id);
+    auto link = e == nullptr ? channels_.end() : channels_.find(e->containerId());
+    if (link != channels_.end() && link->second.stream == weak.lock()) {
+      link->second.stream.reset();
       log_->info("executor_disconnected framework_id={} executor_id={}", fw_id, ex_id);
     }
   });
-  if (executor.registration_timer != 0) {
-    loop_.cancel(executor.registration_timer);
-    executor.registration_timer = 0;
+  if (link.registration_timer != 0) {
+    loop_.cancel(link.registration_timer);
+    link.registration_timer = 0;
   }
-  bool terminating = executor.state == Executor::State::kTerminating;
-  if (!terminating) {
-    executor.state = Executor::State::kRunning;
-  }
+  bool running = book_.subscribed(executor);
 
   executor::Event event;
   event.set_type(executor::Event::SUBSCRIBED);
   auto* subscribed = event.mutable_subscribed();
-  *subscribed->mutable_executor_info() = executor.info;
-  *subscribed->mutable_framework_info() = frameworks_[fw_id].info;
+  *subscribed->mutable_executor_info() = executor.info();
+  *subscribed->mutable_framework_info() = book_.framework(fw_id)->info();
   *subscribed->mutable_agent_info() = info_;
-  subscribed->mutable_container_id()->set_value(executor.container_id);
+  subscribed->mutable_container_id()->set_value(executor.containerId());
   sendToExecutor(executor, event);
   log_->info("executor_subscribed framework_id={} executor_id={}", fw_id, ex_id);
 
-  if (terminating) {
+  if (!running) {
     executor::Event shutdown;
     shutdown.set_type(executor::Event::SHUTDOWN);
     sendToExecutor(executor, shutdown);
     return;
   }
   executorResubscribed(executor, call.subscribe());
-  auto queued = std::move(executor.queued_tasks);
-  executor.queued_tasks.clear();
-  for (const auto& [task_id, task] : queued) {
-    launchOnExecutor(executor, task);
+  ExecutorBook::Handover handover = book_.handOver(executor);
+  for (const auto& task : handover.tasks) {
+    // A task joining a running executor grows its container's limits.
+    resizeContainer(*containerizer_, executor);
+    executor::Event launch;
+    launch.set_type(executor::Event::LAUNCH);
+    *launch.mutable_launch()->mutable_task() = task;
+    sendToExecutor(executor, launch);
   }
-  auto groups = std::move(executor.queued_groups);
-  executor.queued_groups.clear();
-  for (const auto& group : groups) {
+  for (const auto& group : handover.groups) {
     launchGroupOnExecutor(executor, group);
   }
-  auto kills = std::move(executor.pending_kills);
-  executor.pending_kills.clear();
-  for (const auto& kill : kills) {
+  for (const auto& kill : handover.kills) {
     sendToExecutor(executor, kill);
   }
 }
 
 void Agent::launchOnExecutor(Executor& executor, const v1::TaskInfo& task) {
-  executor.launched_tasks[task.task_id().value()] = task;
   // A task joining a running executor grows its container's limits.
   resizeContainer(*containerizer_, executor);
   executor::Event event;
@@ -313,36 +314,37 @@ void Agent::launchOnExecutor(Executor& executor, const v1::TaskInfo& task) {
 }
 
 void Agent::sendToExecutor(Executor& executor, const executor::Event& event) {
-  if (!executor.stream || executor.stream->closed()) {
+  ExecutorChannel& link = channel(executor);
+  if (!link.stream || link.stream->closed()) {
     return;
   }
-  executor.stream->write(recordio::encode(http::encode(event, executor.content)));
+  link.stream->write(recordio::encode(http::encode(event, link.content)));
 }
 
 void Agent::shutdownExecutor(Executor& executor) {
-  if (executor.state == Executor::State::kTerminating) {
+  if (!book_.terminate(executor)) {
     return;
   }
-  executor.state = Executor::State::kTerminating;
   executor::Event event;
   event.set_type(executor::Event::SHUTDOWN);
   sendToExecutor(executor, event);
-  if (executor.pid <= 0) {
+  if (executor.pid() <= 0) {
     stopFetch(executor);  // still fetching: no process will start
     return;
   }
-  pid_t pid = executor.pid;
-  std::string fw_id = executor.framework_id;
-  std::string ex_id = executor.info.executor_id().value();
-  if (!executor.stream) {
+  pid_t pid = executor.pid();
+  std::string fw_id = executor.frameworkId();
+  std::string ex_id = executor.id();
+  ExecutorChannel& link = channel(executor);
+  if (!link.stream) {
     signalTree(pid, SIGTERM);
   }
-  executor.kill_timer = loop_.after(flags_.executor_shutdown_grace_period, [this, fw_id, ex_id] {
-    if (Executor* e = findExecutor(fw_id, ex_id)) {
-      e->kill_timer = 0;
+  link.kill_timer = loop_.after(flags_.executor_shutdown_grace_period, [this, fw_id, ex_id] {
+    if (Executor* e = book_.find(fw_id, ex_id)) {
+      channel(*e).kill_timer = 0;
       log_->warn("executor_killed framework_id={} executor_id={} reason=shutdown_grace_period",
                  fw_id, ex_id);
-      signalTree(e->pid, SIGKILL);
+      signalTree(e->pid(), SIGKILL);
     }
   });
 }
@@ -364,38 +366,32 @@ void Agent::onChildExit(pid_t pid, int status) {
 
 void Agent::executorTerminated(const std::string& framework_id, const std::string& executor_id,
                                const std::string& why, std::optional<int> status) {
-  auto fw = frameworks_.find(framework_id);
-  if (fw == frameworks_.end()) {
+  Executor* found = book_.find(framework_id, executor_id);
+  if (found == nullptr) {
     return;
   }
-  auto ex = fw->second.executors.find(executor_id);
-  if (ex == fw->second.executors.end()) {
-    return;
-  }
-  Executor& executor = ex->second;
+  Executor& executor = *found;
   metrics_.executors_terminated++;
   log_->info("executor_terminated framework_id={} executor_id={} reason=\"{}\"", framework_id,
              executor_id, why);
-  if (executor.kill_timer != 0) {
-    loop_.cancel(executor.kill_timer);
+  auto link = channels_.extract(executor.containerId());
+  if (link && link.mapped().kill_timer != 0) {
+    loop_.cancel(link.mapped().kill_timer);
   }
-  if (executor.registration_timer != 0) {
-    loop_.cancel(executor.registration_timer);
+  if (link && link.mapped().registration_timer != 0) {
+    loop_.cancel(link.mapped().registration_timer);
   }
   containerEnded(executor);
-  if (executor.stream) {
-    auto stream = std::move(executor.stream);
-    stream->close();
+  if (link && link.mapped().stream) {
+    link.mapped().stream->close();
   }
   // Every task the executor did not finish fails with the reason.
-  for (const auto& [task_id, state] : executor.task_states) {
-    if (isTerminal(state)) {
-      continue;
-    }
-    bool killed = executor.state == Executor::State::kTerminating;
-    if (executor.termination_reason) {
-      statusUpdate(framework_id, agentStatus(task_id, v1::TASK_FAILED, *executor.termination_reason,
-                                             executor.termination_message, executor_id));
+  bool killed = executor.state() == ExecutorState::kTerminating;
+  for (const auto& task_id : book_.unfinishedTasks(executor)) {
+    if (executor.terminationReason()) {
+      statusUpdate(framework_id,
+                   agentStatus(task_id, v1::TASK_FAILED, *executor.terminationReason(),
+                               executor.terminationMessage(), executor_id));
       continue;
     }
     statusUpdate(framework_id,
@@ -413,13 +409,9 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
     exited->set_status(*status);
   }
   master_link_.send(call);
-  bool checkpoint = fw->second.info.checkpoint();
+  bool checkpoint = book_.checkpointing(framework_id);
   releaseGpus(executor);
-  retireExecutor(fw->second, executor);
-  fw->second.executors.erase(ex);
-  if (fw->second.executors.empty()) {
-    frameworks_.erase(fw);
-  }
+  book_.retire(framework_id, executor_id);
   if (checkpoint) {
     maybeRemoveExecutorCheckpoint(framework_id, executor_id);
   }

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "agent/containers.h"
 #include "agent/fetcher.h"
 #include "agent/gpu/gpu.h"
 #include "common/process.h"
@@ -39,16 +40,12 @@ void Agent::initFetcherCache() {
 uint64_t Agent::fetcherCacheUsed() const { return fetch_cache_ ? fetch_cache_->size() : 0; }
 
 void Agent::failLaunch(Executor& executor, const std::string& why) {
-  const std::string fw_id = executor.framework_id;
-  const std::string ex_id = executor.info.executor_id().value();
+  const std::string fw_id = executor.frameworkId();
+  const std::string ex_id = executor.id();
   std::string message = fmt::format("Failed to launch container: {}", why);
   log_->error("container_launch_failed framework_id={} executor_id={} error=\"{}\"", fw_id, ex_id,
               why);
-  for (auto& [task_id, state] : executor.task_states) {
-    if (isTerminal(state)) {
-      continue;
-    }
-    state = v1::TASK_FAILED;
+  for (const auto& task_id : book_.failUnfinished(executor)) {
     statusUpdate(
         fw_id, agentStatus(task_id, v1::TASK_FAILED, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
                            message, ex_id));
@@ -110,11 +107,11 @@ LaunchSpec fetcherSpec(const std::string& executor_path, const std::string& plan
 
 }  // namespace
 
-void Agent::startFetch(Framework& framework, Executor& executor) {
-  const v1::CommandInfo& command = executor.info.command();
-  const std::string fw_id = executor.framework_id;
-  const std::string ex_id = executor.info.executor_id().value();
-  const std::string user = command.has_user() ? command.user() : framework.info.user();
+void Agent::startFetch(Executor& executor) {
+  const v1::CommandInfo& command = executor.info().command();
+  const std::string fw_id = executor.frameworkId();
+  const std::string ex_id = executor.id();
+  const std::string user = executorUser(*book_.framework(fw_id), executor);
 
   auto fail = [&](const std::string& why) {
     metrics_.fetches_failed++;
@@ -125,15 +122,15 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
   fs::create_directories(scratch, ec);
   FetchRun run{fw_id,
                ex_id,
-               (scratch / (executor.container_id + ".plan")).string(),
-               (scratch / (executor.container_id + ".error")).string(),
+               (scratch / (executor.containerId() + ".plan")).string(),
+               (scratch / (executor.containerId() + ".error")).string(),
                {}};
   auto items = fetchItems(command, flags_.frameworks_home);
   if (!items) {
     return fail(items.error());
   }
   fetcher::Plan plan;
-  plan.sandbox = executor.directory;
+  plan.sandbox = executor.directory();
   plan.error_file = run.error_file;
   plan.stall_timeout = flags_.fetcher_stall_timeout;
   plan.items = std::move(*items);
@@ -144,12 +141,12 @@ void Agent::startFetch(Framework& framework, Executor& executor) {
     return fail(fmt::format("Failed to fetch: cannot write the fetch plan '{}'", run.plan_file));
   }
   fs::remove(run.error_file, ec);
-  auto pid = launchProcess(fetcherSpec(executor_path_, run.plan_file, executor.directory));
+  auto pid = launchProcess(fetcherSpec(executor_path_, run.plan_file, executor.directory()));
   if (!pid) {
     releaseCacheEntries(run);
     return fail(fmt::format("Failed to start the fetcher: {}", pid.error().message()));
   }
-  executor.fetcher_pid = *pid;
+  channel(executor).fetcher_pid = *pid;
   run.started = clock_.now();
   log_->info("fetch_started framework_id={} executor_id={} uris={} pid={}", fw_id, ex_id,
              plan.items.size(), *pid);
@@ -191,10 +188,10 @@ void Agent::releaseCacheEntries(const FetchRun& run) {
 }
 
 void Agent::stopFetch(Executor& executor) {
-  if (executor.fetcher_pid > 0) {
-    log_->info("fetch_cancelled framework_id={} executor_id={}", executor.framework_id,
-               executor.info.executor_id().value());
-    signalTree(executor.fetcher_pid, SIGKILL);
+  if (pid_t fetcher = channel(executor).fetcher_pid; fetcher > 0) {
+    log_->info("fetch_cancelled framework_id={} executor_id={}", executor.frameworkId(),
+               executor.id());
+    signalTree(fetcher, SIGKILL);
   }
 }
 
@@ -223,18 +220,18 @@ void Agent::fetchExited(pid_t pid, int status) {
       fs::remove(doomed, ec);
     }
   }
-  Executor* executor = findExecutor(run.framework_id, run.executor_id);
-  if (executor == nullptr || executor->fetcher_pid != pid) {
+  Executor* executor = book_.find(run.framework_id, run.executor_id);
+  if (executor == nullptr || channel(*executor).fetcher_pid != pid) {
     return;
   }
-  executor->fetcher_pid = 0;
+  channel(*executor).fetcher_pid = 0;
   bool ok = WIFEXITED(status) && WEXITSTATUS(status) == 0;
   (ok ? metrics_.fetches_succeeded : metrics_.fetches_failed)++;
   auto elapsed = std::chrono::duration_cast<std::chrono::microseconds>(clock_.now() - run.started);
   log_->info("fetch_finished framework_id={} executor_id={} ok={} elapsed_ms={:.1f}{}",
              run.framework_id, run.executor_id, ok, elapsed.count() / 1000.0,
              ok ? "" : fmt::format(" error=\"{}\"", error));
-  if (executor->state == Executor::State::kTerminating) {
+  if (executor->state() == ExecutorState::kTerminating) {
     return executorTerminated(run.framework_id, run.executor_id,
                               "Executor shut down while its URIs were being fetched", std::nullopt);
   }
@@ -242,7 +239,7 @@ void Agent::fetchExited(pid_t pid, int status) {
     return failLaunch(
         *executor, error.empty() ? fmt::format("Fetcher {}", describeWaitStatus(status)) : error);
   }
-  startExecutorProcess(frameworks_.at(run.framework_id), *executor);
+  startExecutorProcess(*executor);
 }
 
 // ---- GPUs ----
@@ -263,12 +260,12 @@ Status Agent::assignGpus(Executor& executor) {
     return {};
   }
   double wanted = 0;
-  for (const auto& r : executor.info.resources()) {
+  for (const auto& r : executor.info().resources()) {
     if (r.name() == "gpus") {
       wanted += r.scalar().value();
     }
   }
-  for (const auto& [task_id, task] : executor.queued_tasks) {
+  for (const auto& [task_id, task] : executor.queuedTasks()) {
     for (const auto& r : task.resources()) {
       if (r.name() == "gpus") {
         wanted += r.scalar().value();
@@ -278,7 +275,7 @@ Status Agent::assignGpus(Executor& executor) {
   if (wanted <= 0) {
     return {};
   }
-  auto held = gpus_->allocate(executor.container_id, static_cast<size_t>(wanted + 0.5));
+  auto held = gpus_->allocate(executor.containerId(), static_cast<size_t>(wanted + 0.5));
   if (!held) {
     return held.error();
   }
@@ -287,13 +284,12 @@ Status Agent::assignGpus(Executor& executor) {
     indices += (indices.empty() ? "" : ",") + std::to_string(d.index);
   }
   log_->info("gpus_assigned framework_id={} executor_id={} container_id={} gpus={}",
-             executor.framework_id, executor.info.executor_id().value(), executor.container_id,
-             indices);
+             executor.frameworkId(), executor.id(), executor.containerId(), indices);
   return {};
 }
 
 void Agent::isolateGpus(const Executor& executor) {
-  if (!gpus_ || gpus_->total() == 0 || executor.pid <= 0) {
+  if (!gpus_ || gpus_->total() == 0 || executor.pid() <= 0) {
     return;
   }
   std::set<unsigned> allowed;
@@ -301,12 +297,12 @@ void Agent::isolateGpus(const Executor& executor) {
   for (const auto& device : gpus_->devices()) {
     all.insert(device.minor);
   }
-  for (const auto& device : gpus_->held(executor.container_id)) {
+  for (const auto& device : gpus_->held(executor.containerId())) {
     allowed.insert(device.minor);
   }
-  auto dir = gpu::isolate(executor.pid, executor.container_id, allowed, all);
+  auto dir = gpu::isolate(executor.pid(), executor.containerId(), allowed, all);
   if (dir) {
-    log_->info("gpu_devices_confined container_id={} cgroup={}", executor.container_id, *dir);
+    log_->info("gpu_devices_confined container_id={} cgroup={}", executor.containerId(), *dir);
   } else if (!gpu_isolation_warned_) {
     gpu_isolation_warned_ = true;
     log_->warn(
@@ -321,15 +317,15 @@ void Agent::releaseGpus(const Executor& executor) {
     if (gpus_->total() > 0) {
       std::error_code ec;
       std::filesystem::remove(
-          std::filesystem::path("/sys/fs/cgroup/devices/plateau") / executor.container_id, ec);
+          std::filesystem::path("/sys/fs/cgroup/devices/plateau") / executor.containerId(), ec);
     }
-    gpus_->release(executor.container_id);
+    gpus_->release(executor.containerId());
   }
 }
 
 void Agent::recoverGpus(const Executor& executor) {
-  if (gpus_ && gpus_->total() > 0 && executor.pid > 0) {
-    gpus_->claim(executor.container_id, gpu::visibleDevicesOf(executor.pid));
+  if (gpus_ && gpus_->total() > 0 && executor.pid() > 0) {
+    gpus_->claim(executor.containerId(), gpu::visibleDevicesOf(executor.pid()));
   }
 }
 
@@ -338,7 +334,7 @@ std::vector<std::string> Agent::gpuEnvironment(const Executor& executor) const {
     return {};
   }
   // A container without GPUs sees none (rather than all of the machine's).
-  return gpu::environment(gpus_->held(executor.container_id));
+  return gpu::environment(gpus_->held(executor.containerId()));
 }
 
 }  // namespace plateau::agent

@@ -35,35 +35,34 @@ internal::AgentCall Agent::registration() const {
   // A master that restarted or failed over rebuilds its books from what we report. A new
   // agent (no id yet, e.g. after being marked gone) reports nothing: what it still runs is
   // being shut down.
-  for (const auto& [fw_id, framework] : frameworks_) {
+  for (const auto& [fw_id, framework] : book_.frameworks()) {
     if (!info_.has_id()) {
       break;
     }
-    *reg->add_frameworks() = framework.info;
-    for (const auto& [ex_id, executor] : framework.executors) {
-      if (!executor.command_executor) {
-        *reg->add_executors() = executor.info;
+    *reg->add_frameworks() = framework.info();
+    for (const auto& [ex_id, executor] : framework.executors()) {
+      if (!executor.commandExecutor()) {
+        *reg->add_executors() = executor.info();
       }
       auto report = [&](const v1::TaskInfo& task) {
         v1::Task* t = reg->add_tasks();
         t->set_name(task.name());
         *t->mutable_task_id() = task.task_id();
         t->mutable_framework_id()->set_value(fw_id);
-        if (!executor.command_executor) {
-          *t->mutable_executor_id() = executor.info.executor_id();
+        if (!executor.commandExecutor()) {
+          *t->mutable_executor_id() = executor.info().executor_id();
         }
         *t->mutable_agent_id() = info_.id();
-        auto state = executor.task_states.find(task.task_id().value());
-        t->set_state(state == executor.task_states.end() ? v1::TASK_STAGING : state->second);
+        t->set_state(executor.taskState(task.task_id().value(), v1::TASK_STAGING));
         *t->mutable_resources() = task.resources();
       };
-      for (const auto& [task_id, task] : executor.launched_tasks) {
+      for (const auto& [task_id, task] : executor.launchedTasks()) {
         report(task);
       }
-      for (const auto& [task_id, task] : executor.queued_tasks) {
+      for (const auto& [task_id, task] : executor.queuedTasks()) {
         report(task);
       }
-      for (const auto& group : executor.queued_groups) {
+      for (const auto& group : executor.queuedGroups()) {
         for (const auto& task : group.tasks()) {
           report(task);
         }
@@ -95,7 +94,7 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
       break;
     case internal::AgentEvent::SHUTDOWN_EXECUTOR: {
       const auto& s = event.shutdown_executor();
-      if (Executor* e = findExecutor(s.framework_id().value(), s.executor_id().value())) {
+      if (Executor* e = book_.find(s.framework_id().value(), s.executor_id().value())) {
         shutdownExecutor(*e);
       }
       break;
@@ -124,7 +123,7 @@ void Agent::registered(const internal::AgentEvent::Registered& r) {
 }
 
 void Agent::frameworkMessage(const internal::AgentEvent::FrameworkMessage& m) {
-  if (Executor* e = findExecutor(m.framework_id().value(), m.executor_id().value())) {
+  if (Executor* e = book_.find(m.framework_id().value(), m.executor_id().value())) {
     executor::Event out;
     out.set_type(executor::Event::MESSAGE);
     out.mutable_message()->set_data(m.data());
@@ -135,7 +134,7 @@ void Agent::frameworkMessage(const internal::AgentEvent::FrameworkMessage& m) {
 void Agent::shutdownByMaster(const std::string& message) {
   log_->warn("agent_shutdown_by_master reason=\"{}\"", message);
   std::vector<std::string> ids;
-  for (const auto& [id, fw] : frameworks_) {
+  for (const auto& [id, fw] : book_.frameworks()) {
     ids.push_back(id);
   }
   for (const auto& id : ids) {
@@ -148,91 +147,81 @@ void Agent::shutdownByMaster(const std::string& message) {
 
 void Agent::runTask(const internal::AgentEvent::RunTask& run) {
   const auto& task = run.task();
+  const std::string& task_id = task.task_id().value();
   const std::string& fw_id = run.framework_info().id().value();
-  Framework& framework = frameworks_[fw_id];
-  bool framework_changed =
-      framework.info.SerializePartialAsString() != run.framework_info().SerializePartialAsString();
-  framework.info = run.framework_info();
-  if (framework.info.checkpoint() && framework_changed) {
-    checkpointed(checkpoint_.writeFramework(framework.info), "framework");
+  auto admitted = book_.admit(
+      run.framework_info(), run.has_executor() ? run.executor() : commandExecutorInfo(task, fw_id),
+      !run.has_executor(), [this] { return uuids_.text(); });
+  Executor& executor = admitted.executor;
+  const std::string executor_id = executor.id();
+  if (run.framework_info().checkpoint() && admitted.framework_changed) {
+    checkpointed(checkpoint_.writeFramework(run.framework_info()), "framework");
   }
-  v1::ExecutorInfo info = run.has_executor() ? run.executor() : commandExecutorInfo(task, fw_id);
-  const std::string& executor_id = info.executor_id().value();
-  auto [it, inserted] = framework.executors.try_emplace(executor_id);
-  Executor& executor = it->second;
-  if (inserted) {
-    executor.info = info;
-    executor.framework_id = fw_id;
-    executor.command_executor = !run.has_executor();
-    executor.container_id = uuids_.text();
-  }
-  if (executor.state == Executor::State::kTerminating) {
-    statusUpdate(fw_id, agentStatus(task.task_id().value(), v1::TASK_LOST,
-                                    v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
-                                    "Executor is shutting down", executor_id));
+  if (Status staged = book_.stage(executor, task); !staged.isOk()) {
+    statusUpdate(fw_id,
+                 agentStatus(task_id, v1::TASK_LOST, v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
+                             staged.message(), executor_id));
     return;
   }
-  executor.task_states[task.task_id().value()] = v1::TASK_STAGING;
-  if (framework.info.checkpoint()) {
+  if (run.framework_info().checkpoint()) {
     checkpointed(checkpoint_.writeTask(fw_id, executor_id, task), "task");
   }
-  log_->info("task_received framework_id={} task_id={} executor_id={}", fw_id,
-             task.task_id().value(), executor_id);
-  if (!executor.directory.empty()) {
+  log_->info("task_received framework_id={} task_id={} executor_id={}", fw_id, task_id,
+             executor_id);
+  if (!executor.directory().empty()) {
     if (Status linked = linkVolumes(executor, task); !linked.isOk()) {
-      executor.task_states[task.task_id().value()] = v1::TASK_FAILED;
-      statusUpdate(fw_id, agentStatus(task.task_id().value(), v1::TASK_FAILED,
+      book_.setTaskState(executor, task_id, v1::TASK_FAILED);
+      statusUpdate(fw_id, agentStatus(task_id, v1::TASK_FAILED,
                                       v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
                                       linked.message(), executor_id));
       return;
     }
   }
-  if (executor.state == Executor::State::kRunning) {
+  if (book_.place(executor, task) == ExecutorBook::Placement::kLaunched) {
     launchOnExecutor(executor, task);
-  } else {
-    executor.queued_tasks[task.task_id().value()] = task;
   }
-  if (inserted) {
-    launchExecutor(framework, executor);
+  if (admitted.new_executor) {
+    launchExecutor(executor);
   }
 }
 
 void Agent::killTask(const internal::AgentEvent::KillTask& kill) {
   const std::string& fw_id = kill.framework_id().value();
   const std::string& task_id = kill.task_id().value();
-  auto fw = frameworks_.find(fw_id);
-  if (fw != frameworks_.end()) {
-    for (auto& [ex_id, executor] : fw->second.executors) {
-      if (executor.queued_tasks.erase(task_id) > 0) {
-        executor.task_states[task_id] = v1::TASK_KILLED;
-        statusUpdate(fw_id, agentStatus(task_id, v1::TASK_KILLED,
-                                        v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
-                                        "Killed before the executor started it", ex_id));
-        if (executor.queued_tasks.empty() && executor.queued_groups.empty() &&
-            executor.launched_tasks.empty()) {
-          shutdownExecutor(executor);
-        }
-        return;
+  ExecutorBook::Kill decision = book_.kill(fw_id, task_id);
+  switch (decision.kind) {
+    case ExecutorBook::Kill::Kind::kKilledQueued: {
+      Executor& executor = *decision.executor;
+      for (const auto& killed : decision.killed) {
+        statusUpdate(
+            fw_id,
+            agentStatus(killed, v1::TASK_KILLED, v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH,
+                        decision.group ? "Killed before the executor started its group"
+                                       : "Killed before the executor started it",
+                        executor.id()));
       }
-      if (killQueuedGroup(executor, task_id)) {
-        return;
+      if (decision.now_idle) {
+        shutdownExecutor(executor);
       }
-      if (executor.launched_tasks.contains(task_id)) {
-        executor::Event event;
-        event.set_type(executor::Event::KILL);
-        *event.mutable_kill()->mutable_task_id() = kill.task_id();
-        if (kill.has_kill_policy()) {
-          *event.mutable_kill()->mutable_kill_policy() = kill.kill_policy();
-        }
-        if (!executor.stream) {
-          // A recovered executor not yet back: it gets the kill once it subscribes again.
-          executor.pending_kills.push_back(std::move(event));
-          return;
-        }
-        sendToExecutor(executor, event);
-        return;
-      }
+      return;
     }
+    case ExecutorBook::Kill::Kind::kLaunched: {
+      executor::Event event;
+      event.set_type(executor::Event::KILL);
+      *event.mutable_kill()->mutable_task_id() = kill.task_id();
+      if (kill.has_kill_policy()) {
+        *event.mutable_kill()->mutable_kill_policy() = kill.kill_policy();
+      }
+      if (!channel(*decision.executor).stream) {
+        // A recovered executor not yet back: it gets the kill once it subscribes again.
+        book_.deferKill(*decision.executor, std::move(event));
+        return;
+      }
+      sendToExecutor(*decision.executor, event);
+      return;
+    }
+    case ExecutorBook::Kill::Kind::kUnknown:
+      break;
   }
   // Unknown here: the master believes otherwise, so tell it the task is gone.
   statusUpdate(fw_id, agentStatus(task_id, v1::TASK_LOST, v1::TaskStatus::REASON_TASK_UNKNOWN,
@@ -240,15 +229,12 @@ void Agent::killTask(const internal::AgentEvent::KillTask& kill) {
 }
 
 void Agent::shutdownFramework(const std::string& framework_id) {
-  auto fw = frameworks_.find(framework_id);
-  if (fw == frameworks_.end()) {
+  if (book_.framework(framework_id) == nullptr) {
     return;
   }
   log_->info("framework_shutdown framework_id={}", framework_id);
-  for (auto& [ex_id, executor] : fw->second.executors) {
-    executor.queued_tasks.clear();
-    executor.queued_groups.clear();
-    shutdownExecutor(executor);
+  for (Executor* executor : book_.dropQueued(framework_id)) {
+    shutdownExecutor(*executor);
   }
   status_updates_.removeFramework(framework_id);
 }

@@ -49,11 +49,6 @@ void sweepSession(pid_t pid, const std::string& directory) {
 
 }  // namespace
 
-bool Agent::checkpointing(const std::string& framework_id) const {
-  auto fw = frameworks_.find(framework_id);
-  return fw != frameworks_.end() && fw->second.info.checkpoint();
-}
-
 void Agent::checkpointed(const Status& status, const std::string& what) {
   if (!status.isOk()) {
     log_->error("checkpoint_failed what={} error=\"{}\"", what, status.message());
@@ -105,32 +100,14 @@ void Agent::recoverExecutor(const v1::FrameworkInfo& framework_info,
                             std::vector<std::pair<std::string, std::string>>* dead) {
   const std::string fw_id = framework_info.id().value();
   const std::string ex_id = recovered.info.executor_id().value();
-  Framework& framework = frameworks_[fw_id];
-  framework.info = framework_info;
-  Executor& executor = framework.executors[ex_id];
-  executor.info = recovered.info;
-  executor.framework_id = fw_id;
-  executor.container_id = recovered.container_id;
-  executor.directory = recovered.directory;
-  executor.pid = recovered.pid;
-  executor.command_executor = recovered.command_executor;
-  executor.recovered = true;
+  auto [executor, forgotten] = book_.recover(framework_info, recovered);
   recoverGpus(executor);
-  executor.state = Executor::State::kLaunching;
+  for (const auto& task_id : forgotten) {
+    checkpoint_.removeTask(fw_id, ex_id, task_id);
+  }
   for (const auto& task : recovered.tasks) {
     const std::string& task_id = task.info.task_id().value();
-    v1::TaskState latest = task.updates.empty() ? v1::TASK_STAGING : task.updates.back().state();
-    bool all_acknowledged = true;
-    for (const auto& update : task.updates) {
-      all_acknowledged = all_acknowledged && task.acknowledged.contains(update.uuid());
-    }
-    if (isTerminal(latest) && all_acknowledged) {
-      checkpoint_.removeTask(fw_id, ex_id, task_id);
-      continue;
-    }
-    executor.launched_tasks[task_id] = task.info;
-    executor.task_states[task_id] = latest;
-    if (task.updates.empty()) {
+    if (task.updates.empty() || !executor.launchedTasks().contains(task_id)) {
       continue;
     }
     std::deque<v1::TaskStatus> pending;
@@ -139,7 +116,8 @@ void Agent::recoverExecutor(const v1::FrameworkInfo& framework_info,
         pending.push_back(update);
       }
     }
-    status_updates_.recover(fw_id, ex_id, task_id, latest, task.acknowledged, std::move(pending));
+    status_updates_.recover(fw_id, ex_id, task_id, task.updates.back().state(), task.acknowledged,
+                            std::move(pending));
   }
   if (!executorAlive(recovered.pid, recovered.directory)) {
     sweepSession(recovered.pid, recovered.directory);
@@ -148,23 +126,16 @@ void Agent::recoverExecutor(const v1::FrameworkInfo& framework_info,
   }
   recovered_pids_[recovered.pid] = {fw_id, ex_id};
   log_->info("executor_recovered framework_id={} executor_id={} pid={} tasks={}", fw_id, ex_id,
-             recovered.pid, executor.launched_tasks.size());
-  executor.registration_timer = loop_.after(flags_.executor_reregistration_timeout, [this, fw_id,
-                                                                                     ex_id] {
-    Executor* e = findExecutor(fw_id, ex_id);
-    if (e != nullptr && e->state == Executor::State::kLaunching) {
-      e->registration_timer = 0;
-      log_->warn("executor_reregistration_timeout framework_id={} executor_id={}", fw_id, ex_id);
-      signalTree(e->pid, SIGKILL);
-    }
-  });
+             recovered.pid, executor.launchedTasks().size());
+  armRegistrationTimer(executor, flags_.executor_reregistration_timeout,
+                       "executor_reregistration_timeout");
 }
 
 void Agent::pollRecoveredExecutors() {
   std::vector<pid_t> gone;
   for (const auto& [pid, ids] : recovered_pids_) {
-    Executor* e = findExecutor(ids.first, ids.second);
-    if (e == nullptr || !executorAlive(pid, e->directory)) {
+    const Executor* e = book_.find(ids.first, ids.second);
+    if (e == nullptr || !executorAlive(pid, e->directory())) {
       gone.push_back(pid);
     }
   }
@@ -172,8 +143,8 @@ void Agent::pollRecoveredExecutors() {
     auto [fw_id, ex_id] = recovered_pids_[pid];
     recovered_pids_.erase(pid);
     // Not our child: its exit status is unknown. Sweep whatever its session left behind.
-    if (Executor* e = findExecutor(fw_id, ex_id)) {
-      sweepSession(pid, e->directory);
+    if (const Executor* e = book_.find(fw_id, ex_id)) {
+      sweepSession(pid, e->directory());
     }
     executorTerminated(fw_id, ex_id, "Executor exited", std::nullopt);
   }
@@ -187,7 +158,7 @@ void Agent::pollRecoveredExecutors() {
 // it runs without a terminal update: take in the updates this agent never received, confirm
 // the ones already acknowledged, and hand it again tasks it never got.
 void Agent::executorResubscribed(Executor& executor, const executor::Call::Subscribe& subscribe) {
-  const std::string fw_id = executor.framework_id;
+  const std::string fw_id = executor.frameworkId();
   std::set<std::string> reported;
   for (const auto& task : subscribe.unacknowledged_tasks()) {
     reported.insert(task.task_id().value());
@@ -199,7 +170,7 @@ void Agent::executorResubscribed(Executor& executor, const executor::Call::Subsc
     if (status_updates_.isPending(fw_id, task_id, status.uuid())) {
       continue;
     }
-    bool known_task = executor.task_states.contains(task_id);
+    bool known_task = executor.taskStates().contains(task_id);
     if (status_updates_.wasAcknowledged(fw_id, task_id, status.uuid()) || !known_task) {
       executor::Event ack;
       ack.set_type(executor::Event::ACKNOWLEDGED);
@@ -212,19 +183,18 @@ void Agent::executorResubscribed(Executor& executor, const executor::Call::Subsc
       continue;
     }
     status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
-    *status.mutable_executor_id() = executor.info.executor_id();
+    *status.mutable_executor_id() = executor.info().executor_id();
     *status.mutable_agent_id() = info_.id();
-    executor.task_states[task_id] = status.state();
+    book_.setTaskState(executor, task_id, status.state());
     metrics_.valid_status_updates++;
     statusUpdate(fw_id, status);
   }
-  if (!executor.recovered) {
+  if (!executor.recovered()) {
     return;
   }
-  for (const auto& [task_id, task] : executor.launched_tasks) {
-    auto state = executor.task_states.find(task_id);
-    if (!reported.contains(task_id) && state != executor.task_states.end() &&
-        state->second == v1::TASK_STAGING) {
+  for (const auto& [task_id, task] : executor.launchedTasks()) {
+    if (!reported.contains(task_id) &&
+        executor.taskState(task_id, v1::TASK_LOST) == v1::TASK_STAGING) {
       executor::Event event;
       event.set_type(executor::Event::LAUNCH);
       *event.mutable_launch()->mutable_task() = task;
@@ -235,7 +205,7 @@ void Agent::executorResubscribed(Executor& executor, const executor::Call::Subsc
 
 void Agent::maybeRemoveExecutorCheckpoint(const std::string& framework_id,
                                           const std::string& executor_id) {
-  if (findExecutor(framework_id, executor_id) != nullptr) {
+  if (book_.find(framework_id, executor_id) != nullptr) {
     return;
   }
   if (status_updates_.hasPendingCheckpointed(framework_id, executor_id)) {

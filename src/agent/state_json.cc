@@ -115,32 +115,30 @@ void writeExecutor(json::Writer& w, const std::string& fw_id, const std::string&
   w.key("id");
   w.value(ex_id);
   w.key("name");
-  w.value(ex.info.name());
+  w.value(ex.info().name());
   w.key("framework_id");
   w.value(fw_id);
   w.key("container");
-  w.value(ex.container_id);
+  w.value(ex.containerId());
   w.key("directory");
-  w.value(ex.directory);
+  w.value(ex.directory());
   w.key("pid");
-  w.value(static_cast<int64_t>(ex.pid));
+  w.value(static_cast<int64_t>(ex.pid()));
   w.key("tasks");
   w.beginArray();
-  for (const auto& [task_id, task] : ex.launched_tasks) {
-    auto state = ex.task_states.find(task_id);
-    writeTask(w, task, fw_id, ex_id, agent_id,
-              state == ex.task_states.end() ? v1::TASK_STAGING : state->second);
+  for (const auto& [task_id, task] : ex.launchedTasks()) {
+    writeTask(w, task, fw_id, ex_id, agent_id, ex.taskState(task_id, v1::TASK_STAGING));
   }
   w.endArray();
   w.key("queued_tasks");
   w.beginArray();
-  for (const auto& [task_id, task] : ex.queued_tasks) {
+  for (const auto& [task_id, task] : ex.queuedTasks()) {
     writeTask(w, task, fw_id, ex_id, agent_id, v1::TASK_STAGING);
   }
   w.endArray();
   w.key("completed_tasks");
   w.beginArray();
-  for (const auto& [task, state] : ex.completed_tasks) {
+  for (const auto& [task, state] : ex.completedTasks()) {
     writeTask(w, task, fw_id, ex_id, agent_id, state);
   }
   w.endArray();
@@ -166,18 +164,19 @@ void writeFramework(json::Writer& w, const std::string& fw_id, const Framework& 
   w.key("id");
   w.value(fw_id);
   w.key("name");
-  w.value(fw.info.name());
+  const v1::FrameworkInfo& info = fw.info();
+  w.value(info.name());
   w.key("user");
-  w.value(fw.info.user());
+  w.value(info.user());
   w.key("hostname");
-  w.value(fw.info.hostname());
+  w.value(info.hostname());
   w.key("checkpoint");
-  w.value(fw.info.checkpoint());
+  w.value(info.checkpoint());
   w.key("role");
-  w.value(fw.info.roles_size() > 0 ? fw.info.roles(0) : fw.info.role());
+  w.value(info.roles_size() > 0 ? info.roles(0) : info.role());
   w.key("executors");
   w.beginArray();
-  for (const auto& [ex_id, ex] : fw.executors) {
+  for (const auto& [ex_id, ex] : fw.executors()) {
     writeExecutor(w, fw_id, ex_id, ex, agent_id);
   }
   w.endArray();
@@ -202,43 +201,7 @@ void writeCompletedFramework(json::Writer& w, const v1::FrameworkInfo& fw,
   w.endObject();
 }
 
-constexpr size_t kMaxCompletedExecutors = 1000;  // over all frameworks
-constexpr size_t kMaxCompletedFrameworks = 50;   // Mesos's default for the agent
-
 }  // namespace
-
-void Agent::retireExecutor(const Framework& framework, const Executor& executor) {
-  CompletedExecutor done;
-  done.framework_id = framework.info.id().value();
-  done.info = executor.info;
-  done.container_id = executor.container_id;
-  done.directory = executor.directory;
-  done.tasks.assign(executor.completed_tasks.begin(), executor.completed_tasks.end());
-  for (const auto& [task_id, task] : executor.launched_tasks) {
-    auto state = executor.task_states.find(task_id);
-    done.tasks.emplace_back(task,
-                            state == executor.task_states.end() ? v1::TASK_LOST : state->second);
-  }
-  for (const auto& [task_id, task] : executor.queued_tasks) {
-    auto state = executor.task_states.find(task_id);
-    done.tasks.emplace_back(task,
-                            state == executor.task_states.end() ? v1::TASK_LOST : state->second);
-  }
-  completed_executors_.push_back(std::move(done));
-  if (completed_executors_.size() > kMaxCompletedExecutors) {
-    completed_executors_.pop_front();
-  }
-  if (framework.executors.size() == 1) {
-    // Its last executor: the framework is completed here unless it launches again.
-    std::erase_if(completed_frameworks_, [&](const v1::FrameworkInfo& info) {
-      return info.id().value() == framework.info.id().value();
-    });
-    completed_frameworks_.push_back(framework.info);
-    if (completed_frameworks_.size() > kMaxCompletedFrameworks) {
-      completed_frameworks_.pop_front();
-    }
-  }
-}
 
 http::Response Agent::flagsJson() const {
   return http::Response::json(flags::flagsJson(flag_values_));
@@ -272,17 +235,17 @@ http::Response Agent::stateJson() const {
   const std::string& agent_id = info_.id().value();
   w.key("frameworks");
   w.beginArray();
-  for (const auto& [fw_id, fw] : frameworks_) {
-    writeFramework(w, fw_id, fw, completed_executors_, agent_id);
+  for (const auto& [fw_id, fw] : book_.frameworks()) {
+    writeFramework(w, fw_id, fw, book_.completedExecutors(), agent_id);
   }
   w.endArray();
   w.key("completed_frameworks");
   w.beginArray();
-  for (const auto& fw : completed_frameworks_) {
-    if (frameworks_.contains(fw.id().value())) {
+  for (const auto& fw : book_.completedFrameworks()) {
+    if (book_.framework(fw.id().value()) != nullptr) {
       continue;  // back with new executors: listed above
     }
-    writeCompletedFramework(w, fw, completed_executors_, agent_id);
+    writeCompletedFramework(w, fw, book_.completedExecutors(), agent_id);
   }
   w.endArray();
   w.endObject();
@@ -292,28 +255,27 @@ http::Response Agent::stateJson() const {
 void Agent::updateMetricGauges() {
   size_t executors = 0, running = 0, staging = 0, starting = 0, killing = 0;
   Resources used;
-  for (const auto& [fw_id, fw] : frameworks_) {
-    executors += fw.executors.size();
-    for (const auto& [ex_id, ex] : fw.executors) {
-      staging += ex.queued_tasks.size();
-      if (auto r = resourcesFromProto(ex.info.resources()); r) {
+  for (const auto& [fw_id, fw] : book_.frameworks()) {
+    executors += fw.executors().size();
+    for (const auto& [ex_id, ex] : fw.executors()) {
+      staging += ex.queuedTasks().size();
+      if (auto r = resourcesFromProto(ex.info().resources()); r) {
         used += *r;
       }
-      for (const auto& [task_id, task] : ex.launched_tasks) {
-        auto state = ex.task_states.find(task_id);
-        if (state != ex.task_states.end() && isTerminal(state->second)) {
+      for (const auto& [task_id, task] : ex.launchedTasks()) {
+        if (isTerminal(ex.taskState(task_id, v1::TASK_STAGING))) {
           continue;
         }
         if (auto r = resourcesFromProto(task.resources()); r) {
           used += *r;
         }
       }
-      for (const auto& [task_id, task] : ex.queued_tasks) {
+      for (const auto& [task_id, task] : ex.queuedTasks()) {
         if (auto r = resourcesFromProto(task.resources()); r) {
           used += *r;
         }
       }
-      for (const auto& [task_id, state] : ex.task_states) {
+      for (const auto& [task_id, state] : ex.taskStates()) {
         running += state == v1::TASK_RUNNING ? 1 : 0;
         starting += state == v1::TASK_STARTING ? 1 : 0;
         killing += state == v1::TASK_KILLING ? 1 : 0;
@@ -323,7 +285,7 @@ void Agent::updateMetricGauges() {
   Metrics& m = metrics_;
   m.registered = master_link_.registered() ? 1 : 0;
   m.uptime_secs = clock_.wallSeconds() - start_time_;
-  m.frameworks_active = frameworks_.size();
+  m.frameworks_active = book_.frameworks().size();
   m.executors_running = executors;
   m.tasks_staging = staging;
   m.tasks_starting = starting;

@@ -33,8 +33,8 @@ void Agent::statusUpdate(const std::string& framework_id, v1::TaskStatus status)
   const std::string executor_id = status.executor_id().value();
   const v1::TaskState state = status.state();
   // A stream checkpoints when its framework does and its executor is known here.
-  bool checkpoint = checkpointing(framework_id) && !executor_id.empty() &&
-                    findExecutor(framework_id, executor_id) != nullptr;
+  bool checkpoint = book_.checkpointing(framework_id) && !executor_id.empty() &&
+                    book_.find(framework_id, executor_id) != nullptr;
   if (!status_updates_.update(framework_id, executor_id, std::move(status), checkpoint)) {
     // Nothing follows a terminal update.
     log_->warn("status_update_after_terminal framework_id={} task_id={} state={}", framework_id,
@@ -68,7 +68,7 @@ void Agent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
     return;
   }
   // The executor learns of the acknowledgement, so it can stop re-sending or exit.
-  if (Executor* executor = findExecutor(fw_id, acked->status.executor_id().value())) {
+  if (Executor* executor = book_.find(fw_id, acked->status.executor_id().value())) {
     if (acked->status.source() == v1::TaskStatus::SOURCE_EXECUTOR) {
       executor::Event event;
       event.set_type(executor::Event::ACKNOWLEDGED);
@@ -77,16 +77,7 @@ void Agent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
       sendToExecutor(*executor, event);
     }
     if (isTerminal(acked->status.state())) {
-      if (auto done = executor->launched_tasks.find(task_id);
-          done != executor->launched_tasks.end()) {
-        executor->completed_tasks.emplace_back(done->second, acked->status.state());
-        if (executor->completed_tasks.size() > 200) {  // as Mesos's per-executor bound
-          executor->completed_tasks.pop_front();
-        }
-      }
-      executor->launched_tasks.erase(task_id);
-      executor->queued_tasks.erase(task_id);
-      executor->task_states.erase(task_id);
+      book_.acknowledgedTerminal(*executor, task_id, acked->status.state());
     }
   }
   if (acked->stream_ended && acked->checkpoint) {

@@ -131,7 +131,7 @@ Status Agent::linkVolumes(const Executor& executor, const v1::TaskInfo& task) {
     std::string source = volumePath(volume);
     std::error_code ec;
     fs::create_directories(source, ec);
-    fs::path target = fs::path(executor.directory) / volume.disk.container_path;
+    fs::path target = fs::path(executor.directory()) / volume.disk.container_path;
     fs::create_directories(target.parent_path(), ec);
     if (fs::is_symlink(target, ec)) {
       if (fs::read_symlink(target, ec) == fs::path(source)) {
