@@ -42,15 +42,15 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
       break;
     case internal::AgentCall::FRAMEWORK_MESSAGE: {
       const auto& m = call.framework_message();
-      auto fw = frameworks_.find(m.framework_id().value());
-      if (fw != frameworks_.end()) {
+      Framework* fw = frameworks_.find(m.framework_id().value());
+      if (fw != nullptr) {
         metrics_.valid_executor_to_framework_messages++;
         scheduler::Event event;
         event.set_type(scheduler::Event::MESSAGE);
         event.mutable_message()->mutable_agent_id()->set_value(agent.id);
         *event.mutable_message()->mutable_executor_id() = m.executor_id();
         event.mutable_message()->set_data(m.data());
-        send(fw->second, event);
+        send(*fw, event);
       }
       break;
     }
@@ -191,31 +191,30 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     return role && !role->empty() ? *role : fw.role;
   };
   for (const auto& executor : reg.executors()) {
-    auto fw = frameworks_.find(executor.framework_id().value());
+    Framework* fw = frameworks_.find(executor.framework_id().value());
     auto resources = resourcesFromProto(executor.resources());
-    if (fw == frameworks_.end() || !resources) {
+    if (fw == nullptr || !resources) {
       continue;
     }
-    const std::string role = roleOf(fw->second, executor.resources());
-    fw->second.executors[agent.id][executor.executor_id().value()] =
-        Executor{executor, *resources, role};
-    agent.frameworks_with_executors.insert(fw->first);
-    fw->second.used += *resources;
+    const std::string role = roleOf(*fw, executor.resources());
+    fw->executors[agent.id][executor.executor_id().value()] = Executor{executor, *resources, role};
+    agent.frameworks_with_executors.insert(fw->id);
+    fw->used += *resources;
     agent.used += *resources;
-    used[{fw->first, role}] += *resources;
+    used[{fw->id, role}] += *resources;
   }
   for (const auto& task : reg.tasks()) {
-    auto fw = frameworks_.find(task.framework_id().value());
+    Framework* fw = frameworks_.find(task.framework_id().value());
     auto resources = resourcesFromProto(task.resources());
-    if (fw == frameworks_.end() || !resources || isTerminal(task.state()) ||
-        tasks_.contains(fw->first, task.task_id().value())) {
+    if (fw == nullptr || !resources || isTerminal(task.state()) ||
+        tasks_.contains(fw->id, task.task_id().value())) {
       continue;
     }
-    if (was_unreachable && !fw->second.partition_aware) {
+    if (was_unreachable && !fw->partition_aware) {
       // Its framework was told TASK_LOST: as in Mesos, the task does not come back to life.
       internal::AgentEvent kill;
       kill.set_type(internal::AgentEvent::KILL_TASK);
-      kill.mutable_kill_task()->mutable_framework_id()->set_value(fw->first);
+      kill.mutable_kill_task()->mutable_framework_id()->set_value(fw->id);
       *kill.mutable_kill_task()->mutable_task_id() = task.task_id();
       agents_.hold(agent.id, std::move(kill));
       continue;
@@ -224,12 +223,12 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     record.info = task;
     record.info.mutable_agent_id()->set_value(agent.id);
     record.resources = *resources;
-    record.role = roleOf(fw->second, task.resources());
-    const Task& added = tasks_.add(fw->first, std::move(record));
+    record.role = roleOf(*fw, task.resources());
+    const Task& added = tasks_.add(fw->id, std::move(record));
     onTaskAdded(added.info);
-    fw->second.used += *resources;
+    fw->used += *resources;
     agent.used += *resources;
-    used[{fw->first, added.role}] += *resources;
+    used[{fw->id, added.role}] += *resources;
   }
   std::vector<allocator::Allocation> used_by_framework;
   for (const auto& [key, resources] : used) {
@@ -264,8 +263,8 @@ void Master::agentDisconnected(const std::string& agent_id) {
   auto tasks = tasks_.on(agent.id);  // a copy: completing tasks changes it
   std::set<std::string> lost_frameworks;
   for (const auto& [framework_id, task_id] : tasks) {
-    auto fw = frameworks_.find(framework_id);
-    if (fw == frameworks_.end() || fw->second.info.checkpoint()) {
+    Framework* fw = frameworks_.find(framework_id);
+    if (fw == nullptr || fw->info.checkpoint()) {
       continue;
     }
     Task* task = tasks_.find(framework_id, task_id);
@@ -275,19 +274,19 @@ void Master::agentDisconnected(const std::string& agent_id) {
     lost_frameworks.insert(framework_id);
     if (!isTerminal(task->info.state())) {
       v1::TaskStatus status = masterStatus(
-          fw->second, task_id, agent_id, v1::TASK_LOST, v1::TaskStatus::REASON_AGENT_DISCONNECTED,
+          *fw, task_id, agent_id, v1::TASK_LOST, v1::TaskStatus::REASON_AGENT_DISCONNECTED,
           fmt::format("Agent {} disconnected", agent.info.hostname()));
       if (task->info.has_executor_id()) {
         *status.mutable_executor_id() = task->info.executor_id();
       }
-      updateTaskState(fw->second, *task, status, v1::TASK_LOST);
-      sendTaskUpdate(fw->second, status);
+      updateTaskState(*fw, *task, status, v1::TASK_LOST);
+      sendTaskUpdate(*fw, status);
     }
-    releaseTaskResources(fw->second, *task, true);
-    completeTask(fw->second, task_id);
+    releaseTaskResources(*fw, *task, true);
+    completeTask(*fw, task_id);
   }
   for (const auto& framework_id : lost_frameworks) {
-    auto& fw = frameworks_.at(framework_id);
+    auto& fw = frameworks_.all().at(framework_id);
     auto executors = fw.executors.find(agent_id);
     if (executors == fw.executors.end()) {
       continue;
@@ -307,8 +306,8 @@ void Master::agentDisconnected(const std::string& agent_id) {
 }
 
 void Master::agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUpdate& update) {
-  auto fw = frameworks_.find(update.framework_id().value());
-  if (fw == frameworks_.end()) {
+  Framework* fw = frameworks_.find(update.framework_id().value());
+  if (fw == nullptr) {
     metrics_.invalid_status_updates++;
     log_->warn("status_update_dropped agent_id={} framework_id={} reason=unknown_framework",
                agent.id, update.framework_id().value());
@@ -316,29 +315,29 @@ void Master::agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUp
   }
   v1::TaskStatus status = update.status();
   status.mutable_agent_id()->set_value(agent.id);
-  Task* task = tasks_.find(fw->first, status.task_id().value());
+  Task* task = tasks_.find(fw->id, status.task_id().value());
   if (task != nullptr) {
     v1::TaskState latest = update.has_latest_state() ? update.latest_state() : status.state();
-    updateTaskState(fw->second, *task, status, latest);
+    updateTaskState(*fw, *task, status, latest);
   }
   metrics_.valid_status_updates++;
-  sendTaskUpdate(fw->second, status);
+  sendTaskUpdate(*fw, status);
 }
 
 void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExited& exited) {
-  auto fw = frameworks_.find(exited.framework_id().value());
-  if (fw == frameworks_.end()) {
+  Framework* fw = frameworks_.find(exited.framework_id().value());
+  if (fw == nullptr) {
     return;
   }
-  auto& executors = fw->second.executors[agent.id];
+  auto& executors = fw->executors[agent.id];
   auto it = executors.find(exited.executor_id().value());
   if (it != executors.end()) {
-    fw->second.used -= it->second.resources;
+    fw->used -= it->second.resources;
     agent.used -= it->second.resources;
     if (!it->second.resources.empty()) {
-      checked(allocator_.recoverResources(
-          fw->second.id, it->second.role.empty() ? fw->second.role : it->second.role, agent.id,
-          it->second.resources, std::nullopt, clock_.now()));
+      checked(
+          allocator_.recoverResources(fw->id, it->second.role.empty() ? fw->role : it->second.role,
+                                      agent.id, it->second.resources, std::nullopt, clock_.now()));
     }
     executors.erase(it);
     scheduleAllocation();
@@ -350,7 +349,7 @@ void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExi
   if (exited.has_status()) {
     event.mutable_failure()->set_status(exited.status());
   }
-  send(fw->second, event);
+  send(*fw, event);
 }
 
 void Master::removeAgent(std::string agent_id, const std::string& why) {
@@ -371,8 +370,8 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
   }
   auto tasks = tasks_.on(agent.id);  // a copy: completing tasks changes it
   for (const auto& [framework_id, task_id] : tasks) {
-    auto fw = frameworks_.find(framework_id);
-    if (fw == frameworks_.end()) {
+    Framework* fw = frameworks_.find(framework_id);
+    if (fw == nullptr) {
       continue;
     }
     Task* task = tasks_.find(framework_id, task_id);
@@ -380,33 +379,33 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
       continue;
     }
     if (!isTerminal(task->info.state())) {
-      auto state = !fw->second.partition_aware ? v1::TASK_LOST
-                   : gone                      ? v1::TASK_GONE_BY_OPERATOR
-                                               : v1::TASK_UNREACHABLE;
-      v1::TaskStatus status = masterStatus(fw->second, task_id, agent_id, state,
+      auto state = !fw->partition_aware ? v1::TASK_LOST
+                   : gone               ? v1::TASK_GONE_BY_OPERATOR
+                                        : v1::TASK_UNREACHABLE;
+      v1::TaskStatus status = masterStatus(*fw, task_id, agent_id, state,
                                            gone ? v1::TaskStatus::REASON_AGENT_REMOVED_BY_OPERATOR
                                                 : v1::TaskStatus::REASON_AGENT_REMOVED,
                                            fmt::format("Agent {} removed: {}", agent_id, why));
       if (task->info.has_executor_id()) {
         *status.mutable_executor_id() = task->info.executor_id();
       }
-      updateTaskState(fw->second, *task, status, state);
+      updateTaskState(*fw, *task, status, state);
       // Nothing will acknowledge a master-generated update: the task is done here.
-      sendTaskUpdate(fw->second, status);
+      sendTaskUpdate(*fw, status);
     }
-    releaseTaskResources(fw->second, *task, false);
-    completeTask(fw->second, task_id);
+    releaseTaskResources(*fw, *task, false);
+    completeTask(*fw, task_id);
   }
   for (const auto& framework_id : agent.frameworks_with_executors) {
-    auto fw = frameworks_.find(framework_id);
-    if (fw != frameworks_.end()) {
-      for (auto& [executor_id, executor] : fw->second.executors[agent_id]) {
-        fw->second.used -= executor.resources;
+    Framework* fw = frameworks_.find(framework_id);
+    if (fw != nullptr) {
+      for (auto& [executor_id, executor] : fw->executors[agent_id]) {
+        fw->used -= executor.resources;
       }
-      fw->second.executors.erase(agent_id);
+      fw->executors.erase(agent_id);
     }
   }
-  for (auto& [id, fw] : frameworks_) {
+  for (auto& [id, fw] : frameworks_.all()) {
     scheduler::Event event;
     event.set_type(scheduler::Event::FAILURE);
     event.mutable_failure()->mutable_agent_id()->set_value(agent_id);

@@ -52,8 +52,8 @@ void Master::explainEndpoint(const http::Request& request, http::Responder respo
   std::string out;
   json::Writer w(&out);
   if (framework_id) {
-    auto fw = frameworks_.find(*framework_id);
-    if (fw == frameworks_.end()) {
+    Framework* fw = frameworks_.find(*framework_id);
+    if (fw == nullptr) {
       return responder.respond(
           http::Response::text(404, fmt::format("Framework '{}' is not known", *framework_id)));
     }
@@ -65,7 +65,7 @@ void Master::explainEndpoint(const http::Request& request, http::Responder respo
     w.key("framework_id");
     w.value(*framework_id);
     w.key("name");
-    w.value(fw->second.info.name());
+    w.value(fw->info.name());
     w.key("explanations");
     w.beginArray();
     for (const auto& explanation : *explanations) {

@@ -40,14 +40,12 @@ void Master::send(Framework& framework, const scheduler::Event& event) {
 }
 
 void Master::frameworkDisconnected(const std::string& framework_id) {
-  auto it = frameworks_.find(framework_id);
-  if (it == frameworks_.end()) {
+  Framework* found = frameworks_.find(framework_id);
+  if (found == nullptr) {
     return;
   }
-  Framework& fw = it->second;
-  fw.connected = false;
-  fw.active = false;
-  fw.stream.reset();
+  Framework& fw = *found;
+  frameworks_.awaitFailover(fw);
   fw.unregistered_time = now();
   onFrameworkUpdated(fw);
   checked(allocator_.deactivateFramework(framework_id));
@@ -56,32 +54,17 @@ void Master::frameworkDisconnected(const std::string& framework_id) {
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, false);
   }
-  double timeout = fw.info.failover_timeout();
-  auto delay = std::chrono::nanoseconds(static_cast<int64_t>(std::min(timeout, 3.15e9) * 1e9));
   log_->info("framework_disconnected framework_id={} failover_timeout_secs={}", framework_id,
-             timeout);
-  fw.failover_timer = timers_.after(delay, [this, framework_id] {
-    auto f = frameworks_.find(framework_id);
-    if (f != frameworks_.end() && !f->second.connected) {
-      f->second.failover_timer = 0;
-      removeFramework(framework_id, "Framework failover timeout");
-    }
-  });
+             fw.info.failover_timeout());
 }
 
 void Master::removeFramework(std::string framework_id, const std::string& why) {
-  auto it = frameworks_.find(framework_id);
-  if (it == frameworks_.end()) {
+  Framework* found = frameworks_.find(framework_id);
+  if (found == nullptr) {
     return;
   }
-  Framework& fw = it->second;
+  Framework& fw = *found;
   log_->info("framework_removed framework_id={} reason={}", framework_id, why);
-  if (fw.heartbeat_timer != 0) {
-    timers_.cancel(fw.heartbeat_timer);
-  }
-  if (fw.failover_timer != 0) {
-    timers_.cancel(fw.failover_timer);
-  }
   const auto& outstanding = offers_.ofFramework(fw.id);
   std::vector<std::string> offers(outstanding.begin(), outstanding.end());
   for (const auto& offer_id : offers) {
@@ -97,22 +80,13 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
     }
   }
   checked(allocator_.removeFramework(framework_id));
-  if (fw.stream) {
-    auto stream = std::move(fw.stream);
-    stream->close();
-  }
-  fw.connected = false;
-  fw.active = false;
   fw.unregistered_time = now();
   metrics_.frameworks_removed++;
   onFrameworkRemoved(fw.info);
-  completed_frameworks_.push_back(std::move(fw));
-  while (completed_frameworks_.size() > static_cast<size_t>(flags_.max_completed_frameworks)) {
-    tasks_.forget(completed_frameworks_.front().id);
-    completed_frameworks_.pop_front();
+  for (const auto& dropped : frameworks_.retire(framework_id)) {
+    tasks_.forget(dropped);
   }
   maintenance_->frameworkRemoved(framework_id);
-  frameworks_.erase(framework_id);
   persist({registry::Change::erase(registry::Change::Kind::kFramework, framework_id)},
           [](Status) {});
   scheduleAllocation();

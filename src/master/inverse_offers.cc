@@ -52,8 +52,8 @@ void Master::sendInverseOffers() {
       continue;
     }
     for (const auto& framework_id : frameworksUsing(*agent, tasks_, offers_)) {
-      auto fw = frameworks_.find(framework_id);
-      if (fw == frameworks_.end() || !fw->second.connected) {
+      Framework* fw = frameworks_.find(framework_id);
+      if (fw == nullptr || !fw->connected) {
         continue;
       }
       auto unavailability = maintenance_->inverseOfferDue(agent_id, framework_id);
@@ -73,7 +73,7 @@ void Master::sendInverseOffers() {
       *event.mutable_inverse_offers()->add_inverse_offers() = std::move(inverse);
     }
     log_->info("inverse_offers_sent framework_id={} count={}", framework_id, inverse_offers.size());
-    send(frameworks_.at(framework_id), event);
+    send(frameworks_.all().at(framework_id), event);
   }
 }
 

@@ -290,7 +290,7 @@ http::Response Master::stateSummaryJson() const {
   w.endArray();
   w.key("frameworks");
   w.beginArray();
-  for (const auto& [id, fw] : frameworks_) {
+  for (const auto& [id, fw] : frameworks_.all()) {
     writeFrameworkSummary(w, id, fw, frameworkTaskSummary(fw, tasks_), offers_.offeredTo(fw.id));
   }
   w.endArray();
@@ -305,7 +305,7 @@ http::Response Master::frameworksJson(const http::Request& request) const {
   w.beginObject();
   w.key("frameworks");
   w.beginArray();
-  for (const auto& [id, fw] : frameworks_) {
+  for (const auto& [id, fw] : frameworks_.all()) {
     if (!only || *only == id) {
       writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), false);
     }
@@ -313,7 +313,7 @@ http::Response Master::frameworksJson(const http::Request& request) const {
   w.endArray();
   w.key("completed_frameworks");
   w.beginArray();
-  for (const auto& fw : completed_frameworks_) {
+  for (const auto& fw : frameworks_.completed()) {
     if (!only || *only == fw.id) {
       writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), true);
     }
@@ -377,7 +377,7 @@ http::Response Master::tasksJson(const http::Request& request) const {
     double started = task.statuses_size() > 0 ? task.statuses(0).timestamp() : 0;
     entries.push_back({&task, &role, started});
   };
-  for (const auto& [id, fw] : frameworks_) {
+  for (const auto& [id, fw] : frameworks_.all()) {
     for (const auto& [task_id, task] : tasks_.of(fw.id)) {
       add(task.info, task.role.empty() ? fw.role : task.role);
     }
@@ -385,7 +385,7 @@ http::Response Master::tasksJson(const http::Request& request) const {
       add(task, fw.role);
     }
   }
-  for (const auto& fw : completed_frameworks_) {
+  for (const auto& fw : frameworks_.completed()) {
     for (const auto& task : tasks_.completed(fw.id)) {
       add(task, fw.role);
     }
@@ -421,7 +421,7 @@ http::Response Master::rolesJson() const {
   for (const auto& [name, known] : knownRoles()) {
     Resources held;
     for (const auto& framework_id : known.second) {
-      const Framework& fw = frameworks_.at(framework_id);
+      const Framework& fw = frameworks_.all().at(framework_id);
       held += heldInRole(fw, name, false) + heldInRole(fw, name, true);
     }
     w.beginObject();

@@ -185,14 +185,14 @@ void Master::updateMaintenanceSchedule(const maintenance::Schedule& schedule,
 void Master::applyMaintenanceSchedule(const MaintenancePlan& plan) {
   MaintenanceBook::ScheduleApplied applied = maintenance_->applySchedule(plan);
   for (const auto& [inverse_offer_id, framework_id] : applied.rescinded) {
-    auto fw = frameworks_.find(framework_id);
-    if (fw == frameworks_.end()) {
+    Framework* fw = frameworks_.find(framework_id);
+    if (fw == nullptr) {
       continue;
     }
     scheduler::Event event;
     event.set_type(scheduler::Event::RESCIND_INVERSE_OFFER);
     event.mutable_rescind_inverse_offer()->mutable_inverse_offer_id()->set_value(inverse_offer_id);
-    send(fw->second, event);
+    send(*fw, event);
   }
   // As Mesos: outstanding offers of agents whose unavailability changed are rescinded, so that
   // they come again carrying the new unavailability.

@@ -24,6 +24,9 @@ Master::Master(Environment env, Flags flags,
       log_(std::move(log)),
       uuids_(seed),
       allocator_(allocator::Options{}),
+      frameworks_(timers_, flags_.framework_heartbeat,
+                  static_cast<size_t>(std::max(0, flags_.max_completed_frameworks)),
+                  frameworkHooks()),
       agents_(timers_, clock_, flags_.agent_ping_timeout, flags_.max_agent_ping_timeouts,
               agentHooks()),
       offers_(timers_, flags_.offer_timeout,
@@ -35,6 +38,24 @@ Master::Master(Environment env, Flags flags,
 }
 
 Master::~Master() = default;
+
+FrameworkBook::Hooks Master::frameworkHooks() {
+  return FrameworkBook::Hooks{
+      .heartbeat =
+          [this](Framework& framework) {
+            scheduler::Event heartbeat;
+            heartbeat.set_type(scheduler::Event::HEARTBEAT);
+            send(framework, heartbeat);
+          },
+      .disconnected = [this](const std::string& id) { frameworkDisconnected(id); },
+      .failover_expired =
+          [this](const std::string& id) {
+            const Framework* fw = frameworks_.find(id);
+            removeFramework(id, fw != nullptr && fw->recovered
+                                    ? "Framework did not re-subscribe within its failover timeout"
+                                    : "Framework failover timeout");
+          }};
+}
 
 AgentBook::Hooks Master::agentHooks() {
   return AgentBook::Hooks{

@@ -29,6 +29,7 @@
 #include "master/agent_book.h"
 #include "master/allocator/allocator.h"
 #include "master/flags.h"
+#include "master/framework_book.h"
 #include "master/leadership.h"
 #include "master/metrics.h"
 #include "master/offer_book.h"
@@ -71,40 +72,6 @@ class MaintenancePlan;
 namespace v1 = mesos::v1;
 namespace scheduler = mesos::v1::scheduler;
 namespace internal = plateau::internal;
-
-struct Executor {
-  v1::ExecutorInfo info;
-  Resources resources;
-  std::string role;  // the role its resources are allocated to
-};
-
-struct Framework {
-  std::string id;
-  v1::FrameworkInfo info;
-  std::string role;                        // the first of `roles` (for single-role views)
-  std::set<std::string> roles;             // FrameworkInfo.roles, or {FrameworkInfo.role}
-  std::set<std::string> suppressed_roles;  // roles it asked no offers for
-  // SUBSCRIBE / UPDATE_FRAMEWORK offer_constraints, as sent and as the allocator evaluates them.
-  scheduler::OfferConstraints offer_constraints;
-  std::map<std::string, allocator::ConstraintGroups> constraint_groups;
-  bool multi_role = false;  // MULTI_ROLE capability
-  bool connected = false;
-  bool active = false;
-  bool partition_aware = false;
-  bool recovered = false;  // known from the registry or an agent, not re-subscribed yet
-  std::shared_ptr<http::Stream> stream;
-  std::string stream_id;
-  http::ContentType content = http::ContentType::kJson;
-  double registered_time = 0;
-  double reregistered_time = 0;
-  double unregistered_time = 0;
-  // Its tasks, live and completed, are the TaskBook's.
-  // agent id -> executor id -> executor
-  std::unordered_map<std::string, std::unordered_map<std::string, Executor>> executors;
-  Resources used;  // its offers are the OfferBook's
-  Timers::TimerId heartbeat_timer = 0;
-  Timers::TimerId failover_timer = 0;
-};
 
 // A client of the operator API's SUBSCRIBE stream.
 struct OperatorSubscriber {
@@ -161,6 +128,9 @@ class Master {
   // What the agents book reports back: pings to send, silent and disconnected agents, and
   // agents that did not come back after a failover.
   AgentBook::Hooks agentHooks();
+  // What the frameworks book reports back: heartbeats to send, disconnected frameworks, and
+  // frameworks not back within their failover timeout.
+  FrameworkBook::Hooks frameworkHooks();
   void checked(const Status& status,
                const std::source_location& where = std::source_location::current());
   void route(http::Request& request, http::Responder responder);
@@ -185,7 +155,7 @@ class Master {
   void failOverFramework(Framework& framework);
   // Answers the subscription with the framework's event stream, watched for its end.
   void connectFramework(Framework& framework, http::ContentType accept, http::Responder& responder);
-  // SUBSCRIBED, then heartbeats for as long as the framework is known.
+  // The SUBSCRIBED event (heartbeats follow from the FrameworkBook).
   void greetFramework(Framework& framework);
   Status teardown(Framework& framework);
   Status accept(Framework& framework, const scheduler::Call::Accept& accept);
@@ -422,11 +392,10 @@ class Master {
   uint64_t next_offer_ = 0;
   bool allocation_pending_ = false;
 
-  std::unordered_map<std::string, Framework> frameworks_;
-  std::deque<Framework> completed_frameworks_;
-  AgentBook agents_;  // admitted and expected agents, their links and liveness
-  OfferBook offers_;  // outstanding offers, by id, framework and agent
-  TaskBook tasks_;    // live and completed tasks, by framework and agent
+  FrameworkBook frameworks_;  // live and completed frameworks, their links and failover
+  AgentBook agents_;          // admitted and expected agents, their links and liveness
+  OfferBook offers_;          // outstanding offers, by id, framework and agent
+  TaskBook tasks_;            // live and completed tasks, by framework and agent
   Metrics metrics_;
   std::unique_ptr<MaintenanceBook> maintenance_;  // schedule, modes, inverse offers
 

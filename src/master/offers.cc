@@ -27,15 +27,15 @@ void Master::allocate() {
   sendInverseOffers();
   std::unordered_map<std::string, std::vector<v1::Offer>> batches;
   for (auto& allocation : allocations) {
-    auto fw = frameworks_.find(allocation.framework_id);
+    Framework* fw = frameworks_.find(allocation.framework_id);
     Agent* agent = agents_.find(allocation.agent_id);
-    if (fw == frameworks_.end() || agent == nullptr || !fw->second.connected || !agent->connected) {
+    if (fw == nullptr || agent == nullptr || !fw->connected || !agent->connected) {
       checked(allocator_.recoverResources(allocation.framework_id, allocation.role,
                                           allocation.agent_id, allocation.resources, std::nullopt,
                                           started));
       continue;
     }
-    Framework& framework = fw->second;
+    Framework& framework = *fw;
     Agent& a = *agent;
     OfferBook::Offer record;
     v1::Offer& offer = record.offer;
@@ -81,7 +81,7 @@ void Master::allocate() {
       *event.mutable_offers()->add_offers() = std::move(offer);
     }
     metrics_.offers_sent += offers.size();
-    send(frameworks_.at(framework_id), event);
+    send(frameworks_.all().at(framework_id), event);
   }
   auto took = clock_.now() - started;
   metrics_.allocation_last_ms = std::chrono::duration<double, std::milli>(took).count();
@@ -96,13 +96,13 @@ void Master::removeOffer(const std::string& offer_id,
   }
   const std::string& framework_id = record->offer.framework_id().value();
   const std::string& agent_id = record->offer.agent_id().value();
-  auto fw = frameworks_.find(framework_id);
-  if (fw != frameworks_.end() && rescind) {
+  Framework* fw = frameworks_.find(framework_id);
+  if (fw != nullptr && rescind) {
     metrics_.offers_rescinded++;
     scheduler::Event event;
     event.set_type(scheduler::Event::RESCIND);
     event.mutable_rescind()->mutable_offer_id()->set_value(offer_id);
-    send(fw->second, event);
+    send(*fw, event);
   }
   // Declined or rescinded resources are offered again at the next round, not at once.
   checked(allocator_.recoverResources(framework_id, record->role, agent_id, record->resources,

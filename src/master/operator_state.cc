@@ -107,16 +107,16 @@ void Master::getAgents(operator_api::Response::GetAgents* out) const {
 }
 
 void Master::getFrameworks(operator_api::Response::GetFrameworks* out) const {
-  for (const auto& [id, fw] : frameworks_) {
+  for (const auto& [id, fw] : frameworks_.all()) {
     describeFramework(fw, out->add_frameworks());
   }
-  for (const auto& fw : completed_frameworks_) {
+  for (const auto& fw : frameworks_.completed()) {
     describeFramework(fw, out->add_completed_frameworks());
   }
 }
 
 void Master::getExecutors(operator_api::Response::GetExecutors* out) const {
-  for (const auto& [framework_id, fw] : frameworks_) {
+  for (const auto& [framework_id, fw] : frameworks_.all()) {
     for (const auto& [agent_id, executors] : fw.executors) {
       for (const auto& [executor_id, executor] : executors) {
         auto* e = out->add_executors();
@@ -130,7 +130,7 @@ void Master::getExecutors(operator_api::Response::GetExecutors* out) const {
 
 void Master::getTasks(operator_api::Response::GetTasks* out) const {
   // A terminal task stays in `tasks` until its framework acknowledges the update, as in Mesos.
-  for (const auto& [framework_id, fw] : frameworks_) {
+  for (const auto& [framework_id, fw] : frameworks_.all()) {
     for (const auto& [task_id, task] : tasks_.of(fw.id)) {
       *out->add_tasks() = task.info;
     }
@@ -138,7 +138,7 @@ void Master::getTasks(operator_api::Response::GetTasks* out) const {
       *out->add_completed_tasks() = task;
     }
   }
-  for (const auto& fw : completed_frameworks_) {
+  for (const auto& fw : frameworks_.completed()) {
     for (const auto& task : tasks_.completed(fw.id)) {
       *out->add_completed_tasks() = task;
     }
@@ -160,7 +160,7 @@ std::map<std::string, std::pair<double, std::vector<std::string>>> Master::known
   for (const auto& [role, config] : registry_state_.quotas) {
     roles.try_emplace(role, 1.0, std::vector<std::string>{});
   }
-  for (const auto& [id, fw] : frameworks_) {
+  for (const auto& [id, fw] : frameworks_.all()) {
     for (const auto& role : fw.roles) {
       auto [it, inserted] = roles.try_emplace(role, 1.0, std::vector<std::string>{});
       it->second.second.push_back(id);
@@ -177,7 +177,7 @@ void Master::getRoles(operator_api::Response::GetRoles* out) const {
     Resources held;
     for (const auto& framework_id : known.second) {
       role->add_frameworks()->set_value(framework_id);
-      const Framework& fw = frameworks_.at(framework_id);
+      const Framework& fw = frameworks_.all().at(framework_id);
       held += heldInRole(fw, name, false) + heldInRole(fw, name, true);
     }
     resourcesToProto(held, role->mutable_resources(), name);

@@ -44,8 +44,7 @@ void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
   if (frameworks_.contains(id)) {
     return;
   }
-  Framework& fw = frameworks_[id];
-  fw.id = id;
+  Framework& fw = frameworks_.add(id).first;
   fw.info = info;
   setRoles(fw);
   fw.recovered = true;
@@ -57,15 +56,7 @@ void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
   fw.registered_time = now();
   checked(allocator_.addFramework(id, frameworkSpec(fw), false));
   // It has its failover timeout, counted from now, to subscribe again.
-  double timeout = info.failover_timeout();
-  auto delay = std::chrono::nanoseconds(static_cast<int64_t>(std::min(timeout, 3.15e9) * 1e9));
-  fw.failover_timer = timers_.after(delay, [this, id] {
-    auto f = frameworks_.find(id);
-    if (f != frameworks_.end() && !f->second.connected) {
-      f->second.failover_timer = 0;
-      removeFramework(id, "Framework did not re-subscribe within its failover timeout");
-    }
-  });
+  frameworks_.awaitFailover(fw);
   onFrameworkAdded(fw);
   log_->info("framework_recovered framework_id={} name={}", id, info.name());
 }

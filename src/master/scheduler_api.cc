@@ -121,13 +121,13 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
 
 Framework* Master::caller(const http::Request& request, const std::string& id,
                           http::Responder& responder) {
-  auto it = frameworks_.find(id);
-  if (it == frameworks_.end()) {
+  Framework* it = frameworks_.find(id);
+  if (it == nullptr) {
     responder.respond(
         http::Response::text(403, fmt::format("Framework '{}' is not subscribed", id)));
     return nullptr;
   }
-  Framework& framework = it->second;
+  Framework& framework = *it;
   std::string stream_id = request.header("mesos-stream-id");
   if (stream_id.empty()) {
     responder.respond(
@@ -214,10 +214,8 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
       !constraints) {
     return fail(constraints.error().message());
   }
-  for (const auto& done : completed_frameworks_) {
-    if (info.has_id() && done.id == info.id().value()) {
-      return fail("Framework has been removed");
-    }
+  if (info.has_id() && frameworks_.removed(info.id().value())) {
+    return fail("Framework has been removed");
   }
 
   std::string id = info.has_id() ? info.id().value() : nextFrameworkId();
@@ -240,8 +238,7 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
                                std::shared_ptr<http::Responder> responder) {
   const v1::FrameworkInfo& info = call.subscribe().framework_info();
   const std::string id = info.id().value();
-  auto [it, inserted] = frameworks_.try_emplace(id);
-  Framework& fw = it->second;
+  auto [fw, inserted] = frameworks_.add(id);
   fw.info = info;
   fw.suppressed_roles = {call.subscribe().suppressed_roles().begin(),
                          call.subscribe().suppressed_roles().end()};
@@ -251,7 +248,6 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
                              .value_or(std::map<std::string, allocator::ConstraintGroups>{});
   setRoles(fw);
   if (inserted) {
-    fw.id = id;
     fw.registered_time = now();
     checked(allocator_.addFramework(id, frameworkSpec(fw), true));
     log_->info("framework_added framework_id={} name={} roles=[{}]", id, info.name(),
@@ -277,18 +273,12 @@ void Master::failOverFramework(Framework& fw) {
     scheduler::Event event;
     event.set_type(scheduler::Event::ERROR);
     event.mutable_error()->set_message("Framework failed over");
-    send(fw, event);
-    auto old = std::move(fw.stream);
-    old->close();
+    send(fw, event);  // connectFramework() then closes that connection
   }
   const auto& outstanding = offers_.ofFramework(fw.id);
   std::vector<std::string> offers(outstanding.begin(), outstanding.end());
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, false);
-  }
-  if (fw.failover_timer != 0) {
-    timers_.cancel(fw.failover_timer);
-    fw.failover_timer = 0;
   }
   fw.reregistered_time = now();
   // A re-subscription may change the roles, capabilities and suppressed roles.
@@ -302,19 +292,8 @@ void Master::connectFramework(Framework& fw, http::ContentType accept, http::Res
   http::Headers headers{{"content-type", http::mediaType(accept)},
                         {"mesos-stream-id", stream_id},
                         {"cache-control", "no-cache"}};
-  fw.connected = true;
-  fw.active = true;
-  fw.content = accept;
-  fw.stream_id = stream_id;
   fw.recovered = false;
-  fw.stream = responder.stream(200, headers);
-  std::weak_ptr<http::Stream> weak = fw.stream;
-  fw.stream->onClosed([this, id = fw.id, weak] {
-    auto f = frameworks_.find(id);
-    if (f != frameworks_.end() && f->second.stream == weak.lock()) {
-      frameworkDisconnected(id);
-    }
-  });
+  frameworks_.attach(fw, responder.stream(200, headers), stream_id, accept);
 }
 
 void Master::greetFramework(Framework& fw) {
@@ -325,17 +304,7 @@ void Master::greetFramework(Framework& fw) {
   subscribed->set_heartbeat_interval_seconds(
       std::chrono::duration<double>(flags_.framework_heartbeat).count());
   *subscribed->mutable_master_info() = info_;
-  send(fw, event);
-  if (fw.heartbeat_timer == 0) {
-    fw.heartbeat_timer = timers_.every(flags_.framework_heartbeat, [this, id = fw.id] {
-      auto f = frameworks_.find(id);
-      if (f != frameworks_.end()) {
-        scheduler::Event heartbeat;
-        heartbeat.set_type(scheduler::Event::HEARTBEAT);
-        send(f->second, heartbeat);
-      }
-    });
-  }
+  send(fw, event);  // then a heartbeat every interval (FrameworkBook)
 }
 
 Status Master::teardown(Framework& framework) {

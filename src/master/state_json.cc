@@ -428,13 +428,13 @@ http::Response Master::stateJson() const {
 
   w.key("frameworks");
   w.beginArray();
-  for (const auto& [id, fw] : frameworks_) {
+  for (const auto& [id, fw] : frameworks_.all()) {
     writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), false);
   }
   w.endArray();
   w.key("completed_frameworks");
   w.beginArray();
-  for (const auto& fw : completed_frameworks_) {
+  for (const auto& fw : frameworks_.completed()) {
     writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), true);
   }
   w.endArray();
@@ -459,7 +459,7 @@ void Master::updateMetricGauges() {
   }
   size_t fw_connected = 0, fw_active = 0;
   std::map<v1::TaskState, uint64_t> states;
-  for (const auto& [id, fw] : frameworks_) {
+  for (const auto& [id, fw] : frameworks_.all()) {
     fw_connected += fw.connected ? 1 : 0;
     fw_active += fw.active ? 1 : 0;
     for (const auto& [task_id, task] : tasks_.of(fw.id)) {
