@@ -8,6 +8,7 @@
 #include "common/json_codec.h"
 #include "common/resources_json.h"
 #include "common/resources_proto.h"
+#include "common/task_json.h"
 #include "common/task_state.h"
 #include "common/version.h"
 
@@ -15,29 +16,12 @@ namespace plateau::agent {
 
 namespace {
 
-void writeTask(json::Writer& w, const v1::TaskInfo& task, const std::string& fw_id,
+// A task the agent holds, in the one task shape (common/task_json.h).
+void writeTask(json::Writer& w, const v1::TaskInfo& info, const std::string& fw_id,
                const std::string& ex_id, const std::string& agent_id, v1::TaskState state) {
-  w.beginObject();
-  w.key("id");
-  w.value(task.task_id().value());
-  w.key("name");
-  w.value(task.name());
-  w.key("framework_id");
-  w.value(fw_id);
-  w.key("executor_id");
-  w.value(ex_id);
-  w.key("slave_id");
-  w.value(agent_id);
-  w.key("state");
-  w.value(v1::TaskState_Name(state));
-  w.key("resources");
-  if (auto r = resourcesFromProto(task.resources()); r) {
-    writeResourcesModel(w, *r);
-  } else {
-    w.beginObject();
-    w.endObject();
-  }
-  w.endObject();
+  v1::Task task = taskOf(info, fw_id, ex_id, state);
+  task.mutable_agent_id()->set_value(agent_id);
+  plateau::writeTask(w, task, "");
 }
 
 void writeCompletedExecutor(json::Writer& w, const CompletedExecutor& done,

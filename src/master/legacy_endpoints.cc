@@ -11,6 +11,7 @@
 #include "common/json.h"
 #include "common/json_codec.h"
 #include "common/resources_json.h"
+#include "common/task_json.h"
 #include "master/master.h"
 #include "master/state_json.h"
 

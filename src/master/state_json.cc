@@ -6,6 +6,7 @@
 #include "common/json_codec.h"
 #include "common/resources_json.h"
 #include "common/resources_proto.h"
+#include "common/task_json.h"
 #include "common/version.h"
 #include "master/master.h"
 #include "master/state_json.h"
@@ -53,65 +54,6 @@ void writeReservedByRole(json::Writer& w, const Resources& reserved, bool full) 
 }
 
 }  // namespace
-
-void writeTask(json::Writer& w, const v1::Task& task, const std::string& role) {
-  w.beginObject();
-  w.key("id");
-  w.value(task.task_id().value());
-  w.key("name");
-  w.value(task.name());
-  w.key("framework_id");
-  w.value(task.framework_id().value());
-  w.key("executor_id");
-  w.value(task.executor_id().value());
-  w.key("slave_id");
-  w.value(task.agent_id().value());
-  w.key("agent_id");
-  w.value(task.agent_id().value());
-  w.key("state");
-  w.value(v1::TaskState_Name(task.state()));
-  w.key("role");
-  w.value(role);
-  auto resources = resourcesFromProto(task.resources());
-  w.key("resources");
-  writeResourcesModel(w, resources ? *resources : Resources());
-  if (task.has_user()) {
-    w.key("user");
-    w.value(task.user());
-  }
-  w.key("statuses");
-  w.beginArray();
-  for (const auto& status : task.statuses()) {
-    w.beginObject();
-    w.key("state");
-    w.value(v1::TaskState_Name(status.state()));
-    w.key("timestamp");
-    w.value(status.timestamp());
-    if (status.has_healthy()) {
-      w.key("healthy");
-      w.value(status.healthy());
-    }
-    w.endObject();
-  }
-  w.endArray();
-  if (task.has_labels()) {
-    w.key("labels");
-    w.beginArray();
-    for (const auto& label : task.labels().labels()) {
-      writeJson(w, label);
-    }
-    w.endArray();
-  }
-  if (task.has_discovery()) {
-    w.key("discovery");
-    writeJson(w, task.discovery());
-  }
-  if (task.has_container()) {
-    w.key("container");
-    writeJson(w, task.container());
-  }
-  w.endObject();
-}
 
 namespace {
 

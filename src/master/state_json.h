@@ -10,8 +10,6 @@
 
 namespace plateau::master {
 
-// A task as /master/state lists it; `role` is its framework's.
-void writeTask(json::Writer& w, const v1::Task& task, const std::string& role);
 // A framework with its tasks (from `tasks`) and executors; `completed` lists every task as
 // completed.
 void writeFramework(json::Writer& w, const Framework& framework, const TaskBook& tasks,
