@@ -41,22 +41,12 @@ void Agent::statusUpdate(const std::string& framework_id, v1::TaskStatus status)
                task_id, v1::TaskState_Name(state));
     return;
   }
-  switch (state) {
-    case v1::TASK_FINISHED:
-      metrics_.tasks_finished++;
-      break;
-    case v1::TASK_FAILED:
-      metrics_.tasks_failed++;
-      break;
-    case v1::TASK_KILLED:
-      metrics_.tasks_killed++;
-      break;
-    case v1::TASK_LOST:
-      metrics_.tasks_lost++;
-      break;
-    default:
-      break;
-  }
+  // The agent keeps Mesos's four: every terminal update it takes counts.
+  metrics::TerminalTaskCounters{.finished = &metrics_.tasks_finished,
+                                .failed = &metrics_.tasks_failed,
+                                .killed = &metrics_.tasks_killed,
+                                .lost = &metrics_.tasks_lost}
+      .count(state);
 }
 
 void Agent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {

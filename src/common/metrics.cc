@@ -3,6 +3,8 @@
 #include "common/metrics.h"
 
 #include <charconv>
+
+#include <mesos/v1/mesos.pb.h>
 #include <cmath>
 #include <set>
 #include <stdexcept>
@@ -290,6 +292,39 @@ Gauge& Namer::gauge(Registry& registry, const std::string& key, std::string name
 Counter& Namer::counter(Registry& registry, const std::string& key, std::string name,
                         std::string help) const {
   return registry.counter(info(snapshot_prefix_ + key, std::move(name), std::move(help)));
+}
+
+void TerminalTaskCounters::count(mesos::v1::TaskState state) const {
+  Counter* counter = nullptr;
+  switch (state) {
+    case mesos::v1::TASK_FINISHED:
+      counter = finished;
+      break;
+    case mesos::v1::TASK_FAILED:
+      counter = failed;
+      break;
+    case mesos::v1::TASK_KILLED:
+      counter = killed;
+      break;
+    case mesos::v1::TASK_LOST:
+      counter = lost;
+      break;
+    case mesos::v1::TASK_ERROR:
+      counter = error;
+      break;
+    case mesos::v1::TASK_DROPPED:
+      counter = dropped;
+      break;
+    case mesos::v1::TASK_GONE:
+    case mesos::v1::TASK_GONE_BY_OPERATOR:
+      counter = gone;
+      break;
+    default:
+      break;
+  }
+  if (counter != nullptr) {
+    (*counter)++;
+  }
 }
 
 }  // namespace plateau::metrics

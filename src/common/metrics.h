@@ -35,6 +35,10 @@
 #include <utility>
 #include <vector>
 
+namespace mesos::v1 {
+enum TaskState : int;
+}  // namespace mesos::v1
+
 namespace plateau::metrics {
 
 // Content-Type of prometheus()'s output.
@@ -226,5 +230,21 @@ class Registry {
 
 // Bucket bounds for durations in seconds, 100 us to 10 s.
 std::vector<double> latencyBuckets();
+
+// The counters of tasks by the terminal state they ended in (Mesos's tasks_finished,
+// tasks_failed, ...), shared by the master and the agent. A daemon points at those it keeps;
+// a state without a counter, or a live state, counts nowhere.
+struct TerminalTaskCounters {
+  Counter* finished = nullptr;
+  Counter* failed = nullptr;
+  Counter* killed = nullptr;
+  Counter* lost = nullptr;
+  Counter* error = nullptr;
+  Counter* dropped = nullptr;
+  Counter* gone = nullptr;  // TASK_GONE and TASK_GONE_BY_OPERATOR
+
+  // Adds one to the counter of `state`, if any.
+  void count(mesos::v1::TaskState state) const;
+};
 
 }  // namespace plateau::metrics

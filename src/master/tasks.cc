@@ -236,29 +236,14 @@ void Master::sendTaskUpdate(Framework& framework, const v1::TaskStatus& status) 
 void Master::updateTaskState(Framework& fw, Task& task, const v1::TaskStatus& status,
                              v1::TaskState latest) {
   if (tasks_.update(task, status, latest)) {
-    switch (latest) {
-      case v1::TASK_FINISHED:
-        metrics_.tasks_finished++;
-        break;
-      case v1::TASK_FAILED:
-        metrics_.tasks_failed++;
-        break;
-      case v1::TASK_KILLED:
-        metrics_.tasks_killed++;
-        break;
-      case v1::TASK_LOST:
-        metrics_.tasks_lost++;
-        break;
-      case v1::TASK_ERROR:
-        metrics_.tasks_error++;
-        break;
-      case v1::TASK_DROPPED:
-        metrics_.tasks_dropped++;
-        break;
-      default:
-        metrics_.tasks_gone++;
-        break;
-    }
+    metrics::TerminalTaskCounters{.finished = &metrics_.tasks_finished,
+                                  .failed = &metrics_.tasks_failed,
+                                  .killed = &metrics_.tasks_killed,
+                                  .lost = &metrics_.tasks_lost,
+                                  .error = &metrics_.tasks_error,
+                                  .dropped = &metrics_.tasks_dropped,
+                                  .gone = &metrics_.tasks_gone}
+        .count(latest);
     releaseTaskResources(fw, task, true);
     scheduleAllocation();
   }
