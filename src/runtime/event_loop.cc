@@ -21,6 +21,24 @@ struct EventLoop::Impl {
   std::map<TimerId, std::shared_ptr<asio::steady_timer>> timers;
   std::vector<std::unique_ptr<asio::signal_set>> signals;
   TimerId next_id = 1;
+
+  // One period of a repeating timer: a fresh one-shot timer under the same id, due at
+  // `deadline`, that arms the next period before it runs `fn` (which may cancel the id). The
+  // handler holds `fn`; nothing refers to itself, so a loop destroyed with the timer still
+  // pending frees everything.
+  void arm(TimerId id, std::chrono::nanoseconds interval, asio::steady_timer::time_point deadline,
+           std::shared_ptr<std::function<void()>> fn) {
+    auto timer = std::make_shared<asio::steady_timer>(io, deadline);
+    timers[id] = timer;
+    timer->async_wait([this, id, interval, deadline, fn](boost::system::error_code ec) {
+      auto it = timers.find(id);
+      if (ec || it == timers.end()) {
+        return;
+      }
+      arm(id, interval, deadline + interval, fn);
+      (*fn)();
+    });
+  }
 };
 
 EventLoop::EventLoop() : impl_(std::make_unique<Impl>()) {}
@@ -91,21 +109,8 @@ EventLoop::TimerId EventLoop::after(std::chrono::nanoseconds delay, std::functio
 
 EventLoop::TimerId EventLoop::every(std::chrono::nanoseconds interval, std::function<void()> fn) {
   TimerId id = impl_->next_id++;
-  auto timer = std::make_shared<asio::steady_timer>(impl_->io, interval);
-  impl_->timers[id] = timer;
-  auto tick = std::make_shared<std::function<void(boost::system::error_code)>>();
-  std::weak_ptr<asio::steady_timer> weak = timer;
-  *tick = [weak, interval, fn = std::move(fn), tick](boost::system::error_code ec) mutable {
-    auto t = weak.lock();
-    if (ec || !t) {
-      tick.reset();
-      return;
-    }
-    t->expires_at(t->expiry() + interval);
-    t->async_wait(*tick);
-    fn();
-  };
-  timer->async_wait(*tick);
+  impl_->arm(id, interval, asio::steady_timer::clock_type::now() + interval,
+             std::make_shared<std::function<void()>>(std::move(fn)));
   return id;
 }
 
