@@ -126,6 +126,19 @@ struct Cluster {
     return master.agentCall(call);
   }
 
+  // The agent's registration when it comes back under its id, still running `task_id`.
+  internal::AgentCall::Register returningWithRunningTask(const std::string& task_id) const {
+    auto reg = VirtualMaster::agentRegistration("host-a", 4, 1024);
+    reg.mutable_agent_info()->mutable_id()->set_value(agent.id);
+    auto* task = reg.add_tasks();
+    task->set_name(task_id);
+    task->mutable_task_id()->set_value(task_id);
+    task->mutable_framework_id()->set_value(framework.id);
+    task->mutable_agent_id()->set_value(agent.id);
+    task->set_state(v1::TASK_RUNNING);
+    return reg;
+  }
+
   // The agent stays in touch for `d`, heartbeating every 15 s as a real one does.
   void keepAlive(std::chrono::seconds d) { keepAlive(master, agent.id, d); }
   static void keepAlive(VirtualMaster& m, const std::string& agent_id, std::chrono::seconds d) {
@@ -229,15 +242,7 @@ TEST(MasterStateMachine, PartitionedAgentBecomesUnreachableAndItsTaskReturns) {
   EXPECT_TRUE(m.store().state.unreachable.contains(c.agent.id));
 
   // The agent comes back with its task still running.
-  auto reg = VirtualMaster::agentRegistration("host-a", 4, 1024);
-  reg.mutable_agent_info()->mutable_id()->set_value(c.agent.id);
-  auto* task = reg.add_tasks();
-  task->set_name("t1");
-  task->mutable_task_id()->set_value("t1");
-  task->mutable_framework_id()->set_value(c.framework.id);
-  task->mutable_agent_id()->set_value(c.agent.id);
-  task->set_state(v1::TASK_RUNNING);
-  auto back = m.registerAgent(reg);
+  auto back = m.registerAgent(c.returningWithRunningTask("t1"));
   ASSERT_EQ(ofType(back.events(), internal::AgentEvent::REGISTERED).size(), 1u);
   EXPECT_FALSE(m.store().state.unreachable.contains(c.agent.id));
   EXPECT_TRUE(m.store().state.agents.contains(c.agent.id));
@@ -259,15 +264,7 @@ TEST(MasterStateMachine, NonPartitionAwareTaskIsLostAndKilledWhenItsAgentReturns
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0].update().status().state(), v1::TASK_LOST);
 
-  auto reg = VirtualMaster::agentRegistration("host-a", 4, 1024);
-  reg.mutable_agent_info()->mutable_id()->set_value(c.agent.id);
-  auto* task = reg.add_tasks();
-  task->set_name("t1");
-  task->mutable_task_id()->set_value("t1");
-  task->mutable_framework_id()->set_value(c.framework.id);
-  task->mutable_agent_id()->set_value(c.agent.id);
-  task->set_state(v1::TASK_RUNNING);
-  auto back = m.registerAgent(reg);
+  auto back = m.registerAgent(c.returningWithRunningTask("t1"));
   auto kills = ofType(back.events(), internal::AgentEvent::KILL_TASK);
   ASSERT_EQ(kills.size(), 1u);
   EXPECT_EQ(kills[0].kill_task().task_id().value(), "t1");
