@@ -419,11 +419,11 @@ http::Response Master::rolesJson() const {
   w.beginObject();
   w.key("roles");
   w.beginArray();
-  for (const auto& [name, known] : knownRoles()) {
+  for (const auto& [name, known] : knownRoles(books())) {
     Resources held;
     for (const auto& framework_id : known.second) {
       const Framework& fw = frameworks_.all().at(framework_id);
-      held += heldInRole(fw, name, false) + heldInRole(fw, name, true);
+      held += heldInRole(books(), fw, name, false) + heldInRole(books(), fw, name, true);
     }
     w.beginObject();
     w.key("name");

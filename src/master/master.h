@@ -35,6 +35,7 @@
 #include "master/offer_book.h"
 #include "master/registry/registry.h"
 #include "master/task_book.h"
+#include "master/views.h"
 #include "runtime/clock.h"
 #include "runtime/logging_level.h"
 #include "runtime/timers.h"
@@ -291,18 +292,8 @@ class Master {
   // not registered.
   Status teardownFramework(const std::string& framework_id);
 
-  // operator_state.cc: the operator API's views, built from the books /master/state reads.
-  void describeAgent(const Agent& agent, mesos::v1::master::Response_GetAgents_Agent* out) const;
-  void describeFramework(const Framework& framework,
-                         mesos::v1::master::Response_GetFrameworks_Framework* out) const;
-  void getAgents(mesos::v1::master::Response_GetAgents* out) const;
-  void getFrameworks(mesos::v1::master::Response_GetFrameworks* out) const;
-  void getExecutors(mesos::v1::master::Response_GetExecutors* out) const;
-  void getTasks(mesos::v1::master::Response_GetTasks* out) const;
-  void getState(mesos::v1::master::Response_GetState* out) const;
-  void getRoles(mesos::v1::master::Response_GetRoles* out) const;
-  // What the framework holds for `role`: used by its tasks and executors, or offered.
-  Resources heldInRole(const Framework& framework, const std::string& role, bool offered) const;
+  // What the read-only views (master/views.h, operator_state.cc) read.
+  Books books() const { return Books{frameworks_, agents_, tasks_, offers_, registry_state_}; }
 
   // operator_events.cc: the SUBSCRIBE stream and the hooks that feed it. The hooks cost
   // nothing while nobody subscribes.
@@ -364,8 +355,6 @@ class Master {
   std::vector<std::pair<std::string, double>> metricsSnapshot() const;
   // Sets the gauges of metrics_ from the state (a collect hook: before every read).
   void updateMetricGauges();
-  // The roles that have frameworks or a weight: role -> (weight, framework ids).
-  std::map<std::string, std::pair<double, std::vector<std::string>>> knownRoles() const;
   http::Response redirect(const http::Request& request) const;
 
   Timers& timers_;

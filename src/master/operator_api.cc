@@ -93,27 +93,27 @@ bool Master::operatorView(const operator_api::Call& call, operator_api::Response
   switch (call.type()) {
     case operator_api::Call::GET_STATE:
       response->set_type(operator_api::Response::GET_STATE);
-      getState(response->mutable_get_state());
+      getState(books(), response->mutable_get_state());
       return true;
     case operator_api::Call::GET_AGENTS:
       response->set_type(operator_api::Response::GET_AGENTS);
-      getAgents(response->mutable_get_agents());
+      getAgents(books(), response->mutable_get_agents());
       return true;
     case operator_api::Call::GET_FRAMEWORKS:
       response->set_type(operator_api::Response::GET_FRAMEWORKS);
-      getFrameworks(response->mutable_get_frameworks());
+      getFrameworks(books(), response->mutable_get_frameworks());
       return true;
     case operator_api::Call::GET_EXECUTORS:
       response->set_type(operator_api::Response::GET_EXECUTORS);
-      getExecutors(response->mutable_get_executors());
+      getExecutors(books(), response->mutable_get_executors());
       return true;
     case operator_api::Call::GET_TASKS:
       response->set_type(operator_api::Response::GET_TASKS);
-      getTasks(response->mutable_get_tasks());
+      getTasks(books(), response->mutable_get_tasks());
       return true;
     case operator_api::Call::GET_ROLES:
       response->set_type(operator_api::Response::GET_ROLES);
-      getRoles(response->mutable_get_roles());
+      getRoles(books(), response->mutable_get_roles());
       return true;
     case operator_api::Call::GET_WEIGHTS:
       response->set_type(operator_api::Response::GET_WEIGHTS);

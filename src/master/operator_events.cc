@@ -31,7 +31,7 @@ void Master::subscribeOperator(http::ContentType accept, http::Responder respond
   operator_api::Event event;
   event.set_type(operator_api::Event::SUBSCRIBED);
   auto* subscribed = event.mutable_subscribed();
-  getState(subscribed->mutable_get_state());
+  getState(books(), subscribed->mutable_get_state());
   subscribed->set_heartbeat_interval_seconds(
       std::chrono::duration<double>(kOperatorHeartbeat).count());
   subscriber.stream->write(recordio::encode(http::encode(event, accept)));
@@ -100,7 +100,7 @@ void Master::onAgentAdded(const Agent& agent) {
   }
   operator_api::Event event;
   event.set_type(operator_api::Event::AGENT_ADDED);
-  describeAgent(agent, event.mutable_agent_added()->mutable_agent());
+  describeAgent(books(), agent, event.mutable_agent_added()->mutable_agent());
   publish(event);
 }
 
@@ -121,7 +121,7 @@ void Master::onFrameworkAdded(const Framework& framework) {
   operator_api::Event event;
   event.set_type(operator_api::Event::FRAMEWORK_ADDED);
   auto* described = event.mutable_framework_added()->mutable_framework();
-  describeFramework(framework, described);
+  describeFramework(books(), framework, described);
   // Offers and allocations never travel on the event stream, as in Mesos.
   described->clear_offers();
   described->clear_allocated_resources();
@@ -136,7 +136,7 @@ void Master::onFrameworkUpdated(const Framework& framework) {
   operator_api::Event event;
   event.set_type(operator_api::Event::FRAMEWORK_UPDATED);
   auto* described = event.mutable_framework_updated()->mutable_framework();
-  describeFramework(framework, described);
+  describeFramework(books(), framework, described);
   described->clear_offers();
   described->clear_allocated_resources();
   described->clear_offered_resources();

@@ -1,5 +1,5 @@
 // The operator API's views of the cluster (GET_STATE, GET_AGENTS, GET_FRAMEWORKS,
-// GET_EXECUTORS, GET_TASKS, GET_ROLES), built from the same books as /master/state.
+// GET_EXECUTORS, GET_TASKS, GET_ROLES), read from the books (master/views.h).
 
 #include <cmath>
 
@@ -8,6 +8,8 @@
 
 #include "common/resources_proto.h"
 #include "master/master.h"
+#include "master/state_json.h"
+#include "master/views.h"
 
 namespace plateau::master {
 
@@ -21,25 +23,24 @@ void setTime(v1::TimeInfo* out, double seconds) {
 
 }  // namespace
 
-void Master::describeAgent(const Agent& agent,
-                           operator_api::Response::GetAgents::Agent* out) const {
+void describeAgent(const Books& b, const Agent& agent,
+                   operator_api::Response::GetAgents::Agent* out) {
   *out->mutable_agent_info() = agent.info;
   out->set_active(agent.connected);
   out->set_deactivated(!agent.connected);
   out->set_version(agent.version);
-  out->set_pid(fmt::format("slave(1)@{}:{}", agent.ip.empty() ? agent.info.hostname() : agent.ip,
-                           agent.info.port()));
+  out->set_pid(agentPid(agent));
   setTime(out->mutable_registered_time(), agent.registered_time);
   if (agent.reregistered_time > 0) {
     setTime(out->mutable_reregistered_time(), agent.reregistered_time);
   }
   resourcesToProto(agent.total, out->mutable_total_resources(), "");
   resourcesToProto(agent.used, out->mutable_allocated_resources(), "");
-  resourcesToProto(offers_.offeredOn(agent.id), out->mutable_offered_resources(), "");
+  resourcesToProto(b.offers.offeredOn(agent.id), out->mutable_offered_resources(), "");
 }
 
-void Master::describeFramework(const Framework& fw,
-                               operator_api::Response::GetFrameworks::Framework* out) const {
+void describeFramework(const Books& b, const Framework& fw,
+                       operator_api::Response::GetFrameworks::Framework* out) {
   *out->mutable_framework_info() = fw.info;
   out->mutable_framework_info()->mutable_id()->set_value(fw.id);
   out->set_active(fw.active);
@@ -57,22 +58,22 @@ void Master::describeFramework(const Framework& fw,
   if (fw.unregistered_time > 0) {
     setTime(out->mutable_unregistered_time(), fw.unregistered_time);
   }
-  for (const auto& offer_id : offers_.ofFramework(fw.id)) {
-    *out->add_offers() = offers_.find(offer_id)->offer;
+  for (const auto& offer_id : b.offers.ofFramework(fw.id)) {
+    *out->add_offers() = b.offers.find(offer_id)->offer;
   }
   for (const auto& role : fw.roles) {
-    resourcesToProto(heldInRole(fw, role, /*offered=*/false), out->mutable_allocated_resources(),
+    resourcesToProto(heldInRole(b, fw, role, /*offered=*/false), out->mutable_allocated_resources(),
                      role);
-    resourcesToProto(heldInRole(fw, role, /*offered=*/true), out->mutable_offered_resources(),
+    resourcesToProto(heldInRole(b, fw, role, /*offered=*/true), out->mutable_offered_resources(),
                      role);
   }
 }
 
-Resources Master::heldInRole(const Framework& fw, const std::string& role, bool offered) const {
+Resources heldInRole(const Books& b, const Framework& fw, const std::string& role, bool offered) {
   Resources held;
   if (offered) {
-    for (const auto& offer_id : offers_.ofFramework(fw.id)) {
-      const OfferBook::Offer* offer = offers_.find(offer_id);
+    for (const auto& offer_id : b.offers.ofFramework(fw.id)) {
+      const OfferBook::Offer* offer = b.offers.find(offer_id);
       if (offer->role == role) {
         held += offer->resources;
       }
@@ -82,7 +83,7 @@ Resources Master::heldInRole(const Framework& fw, const std::string& role, bool 
   if (fw.roles.size() == 1 && fw.roles.contains(role)) {
     return fw.used;  // one role: everything it uses is allocated to it
   }
-  for (const auto& [task_id, task] : tasks_.of(fw.id)) {
+  for (const auto& [task_id, task] : b.tasks.of(fw.id)) {
     if (!task.resources_released && (task.role.empty() ? fw.role : task.role) == role) {
       held += task.resources;
     }
@@ -97,26 +98,26 @@ Resources Master::heldInRole(const Framework& fw, const std::string& role, bool 
   return held;
 }
 
-void Master::getAgents(operator_api::Response::GetAgents* out) const {
-  for (const auto& [id, agent] : agents_.all()) {
-    describeAgent(agent, out->add_agents());
+void getAgents(const Books& b, operator_api::Response::GetAgents* out) {
+  for (const auto& [id, agent] : b.agents.all()) {
+    describeAgent(b, agent, out->add_agents());
   }
-  for (const auto& [id, info] : agents_.expected()) {
+  for (const auto& [id, info] : b.agents.expected()) {
     *out->add_recovered_agents() = info;
   }
 }
 
-void Master::getFrameworks(operator_api::Response::GetFrameworks* out) const {
-  for (const auto& [id, fw] : frameworks_.all()) {
-    describeFramework(fw, out->add_frameworks());
+void getFrameworks(const Books& b, operator_api::Response::GetFrameworks* out) {
+  for (const auto& [id, fw] : b.frameworks.all()) {
+    describeFramework(b, fw, out->add_frameworks());
   }
-  for (const auto& fw : frameworks_.completed()) {
-    describeFramework(fw, out->add_completed_frameworks());
+  for (const auto& fw : b.frameworks.completed()) {
+    describeFramework(b, fw, out->add_completed_frameworks());
   }
 }
 
-void Master::getExecutors(operator_api::Response::GetExecutors* out) const {
-  for (const auto& [framework_id, fw] : frameworks_.all()) {
+void getExecutors(const Books& b, operator_api::Response::GetExecutors* out) {
+  for (const auto& [framework_id, fw] : b.frameworks.all()) {
     for (const auto& [agent_id, executors] : fw.executors) {
       for (const auto& [executor_id, executor] : executors) {
         auto* e = out->add_executors();
@@ -128,39 +129,39 @@ void Master::getExecutors(operator_api::Response::GetExecutors* out) const {
   }
 }
 
-void Master::getTasks(operator_api::Response::GetTasks* out) const {
+void getTasks(const Books& b, operator_api::Response::GetTasks* out) {
   // A terminal task stays in `tasks` until its framework acknowledges the update, as in Mesos.
-  for (const auto& [framework_id, fw] : frameworks_.all()) {
-    for (const auto& [task_id, task] : tasks_.of(fw.id)) {
+  for (const auto& [framework_id, fw] : b.frameworks.all()) {
+    for (const auto& [task_id, task] : b.tasks.of(fw.id)) {
       *out->add_tasks() = task.info;
     }
-    for (const auto& task : tasks_.completed(fw.id)) {
+    for (const auto& task : b.tasks.completed(fw.id)) {
       *out->add_completed_tasks() = task;
     }
   }
-  for (const auto& fw : frameworks_.completed()) {
-    for (const auto& task : tasks_.completed(fw.id)) {
+  for (const auto& fw : b.frameworks.completed()) {
+    for (const auto& task : b.tasks.completed(fw.id)) {
       *out->add_completed_tasks() = task;
     }
   }
 }
 
-void Master::getState(operator_api::Response::GetState* out) const {
-  getTasks(out->mutable_get_tasks());
-  getExecutors(out->mutable_get_executors());
-  getFrameworks(out->mutable_get_frameworks());
-  getAgents(out->mutable_get_agents());
+void getState(const Books& b, operator_api::Response::GetState* out) {
+  getTasks(b, out->mutable_get_tasks());
+  getExecutors(b, out->mutable_get_executors());
+  getFrameworks(b, out->mutable_get_frameworks());
+  getAgents(b, out->mutable_get_agents());
 }
 
-std::map<std::string, std::pair<double, std::vector<std::string>>> Master::knownRoles() const {
+std::map<std::string, std::pair<double, std::vector<std::string>>> knownRoles(const Books& b) {
   std::map<std::string, std::pair<double, std::vector<std::string>>> roles;
-  for (const auto& [role, weight] : registry_state_.weights) {
+  for (const auto& [role, weight] : b.registry.weights) {
     roles[role].first = weight;
   }
-  for (const auto& [role, config] : registry_state_.quotas) {
+  for (const auto& [role, config] : b.registry.quotas) {
     roles.try_emplace(role, 1.0, std::vector<std::string>{});
   }
-  for (const auto& [id, fw] : frameworks_.all()) {
+  for (const auto& [id, fw] : b.frameworks.all()) {
     for (const auto& role : fw.roles) {
       auto [it, inserted] = roles.try_emplace(role, 1.0, std::vector<std::string>{});
       it->second.second.push_back(id);
@@ -169,16 +170,16 @@ std::map<std::string, std::pair<double, std::vector<std::string>>> Master::known
   return roles;
 }
 
-void Master::getRoles(operator_api::Response::GetRoles* out) const {
-  for (const auto& [name, known] : knownRoles()) {
+void getRoles(const Books& b, operator_api::Response::GetRoles* out) {
+  for (const auto& [name, known] : knownRoles(b)) {
     auto* role = out->add_roles();
     role->set_name(name);
     role->set_weight(known.first);
     Resources held;
     for (const auto& framework_id : known.second) {
       role->add_frameworks()->set_value(framework_id);
-      const Framework& fw = frameworks_.all().at(framework_id);
-      held += heldInRole(fw, name, false) + heldInRole(fw, name, true);
+      const Framework& fw = b.frameworks.all().at(framework_id);
+      held += heldInRole(b, fw, name, false) + heldInRole(b, fw, name, true);
     }
     resourcesToProto(held, role->mutable_resources(), name);
   }

@@ -1,0 +1,57 @@
+#pragma once
+
+// Read-only views of the master's books, as the operator API's GET_* calls and SUBSCRIBE events
+// and the JSON endpoints show them. A view reads the books it is given and nothing else, and
+// changes nothing.
+
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/resources.h"
+#include "master/agent_book.h"
+#include "master/framework_book.h"
+#include "master/offer_book.h"
+#include "master/registry/registry.h"
+#include "master/task_book.h"
+
+namespace mesos::v1::master {
+class Response_GetAgents;
+class Response_GetAgents_Agent;
+class Response_GetExecutors;
+class Response_GetFrameworks;
+class Response_GetFrameworks_Framework;
+class Response_GetRoles;
+class Response_GetState;
+class Response_GetTasks;
+}  // namespace mesos::v1::master
+
+namespace plateau::master {
+
+// What the views read.
+struct Books {
+  const FrameworkBook& frameworks;
+  const AgentBook& agents;
+  const TaskBook& tasks;
+  const OfferBook& offers;
+  const registry::State& registry;  // weights and quotas
+};
+
+void describeAgent(const Books& b, const Agent& agent,
+                   mesos::v1::master::Response_GetAgents_Agent* out);
+void describeFramework(const Books& b, const Framework& framework,
+                       mesos::v1::master::Response_GetFrameworks_Framework* out);
+void getAgents(const Books& b, mesos::v1::master::Response_GetAgents* out);
+void getFrameworks(const Books& b, mesos::v1::master::Response_GetFrameworks* out);
+void getExecutors(const Books& b, mesos::v1::master::Response_GetExecutors* out);
+void getTasks(const Books& b, mesos::v1::master::Response_GetTasks* out);
+void getState(const Books& b, mesos::v1::master::Response_GetState* out);
+void getRoles(const Books& b, mesos::v1::master::Response_GetRoles* out);
+// What the framework holds for `role`: used by its tasks and executors, or offered.
+Resources heldInRole(const Books& b, const Framework& framework, const std::string& role,
+                     bool offered);
+// The roles that have frameworks, a weight or a quota: role -> (weight, framework ids).
+std::map<std::string, std::pair<double, std::vector<std::string>>> knownRoles(const Books& b);
+
+}  // namespace plateau::master
