@@ -240,7 +240,7 @@ void Master::legacyEndpoint(const http::Request& request, http::Responder respon
   if (path == "/weights") {
     if (!expect({"GET", "HEAD", "PUT"})) return;
     if (request.method != "PUT") {
-      return responder.respond(weightsJson());
+      return responder.respond(weightsJson(books()));
     }
     if (!leading_ || !recovered_) {
       return responder.respond(notLeader(request));
@@ -265,10 +265,10 @@ void Master::legacyEndpoint(const http::Request& request, http::Responder respon
   }
   if (!expect({"GET", "HEAD"})) return;
   if (path == "/state-summary") return responder.respond(stateSummaryJson());
-  if (path == "/frameworks") return responder.respond(frameworksJson(request));
-  if (path == "/slaves") return responder.respond(agentsJson(request));
-  if (path == "/tasks") return responder.respond(tasksJson(request));
-  if (path == "/roles") return responder.respond(rolesJson());
+  if (path == "/frameworks") return responder.respond(frameworksJson(books(), request));
+  if (path == "/slaves") return responder.respond(agentsJson(books(), request));
+  if (path == "/tasks") return responder.respond(tasksJson(books(), request));
+  if (path == "/roles") return responder.respond(rolesJson(books()));
   // /metrics: Prometheus text from the one registry.
   http::Response r = http::Response::text(200, metrics_.registry.prometheus());
   r.headers["content-type"] = std::string(metrics::kPrometheusContentType);
@@ -299,24 +299,24 @@ http::Response Master::stateSummaryJson() const {
   return http::Response::json(std::move(out));
 }
 
-http::Response Master::frameworksJson(const http::Request& request) const {
+http::Response frameworksJson(const Books& b, const http::Request& request) {
   auto only = request.queryParam("framework_id");
   std::string out;
   json::Writer w(&out);
   w.beginObject();
   w.key("frameworks");
   w.beginArray();
-  for (const auto& [id, fw] : frameworks_.all()) {
+  for (const auto& [id, fw] : b.frameworks.all()) {
     if (!only || *only == id) {
-      writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), false);
+      writeFramework(w, fw, b.tasks, b.offers.offeredTo(fw.id), false);
     }
   }
   w.endArray();
   w.key("completed_frameworks");
   w.beginArray();
-  for (const auto& fw : frameworks_.completed()) {
+  for (const auto& fw : b.frameworks.completed()) {
     if (!only || *only == fw.id) {
-      writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), true);
+      writeFramework(w, fw, b.tasks, b.offers.offeredTo(fw.id), true);
     }
   }
   w.endArray();
@@ -327,22 +327,22 @@ http::Response Master::frameworksJson(const http::Request& request) const {
   return http::Response::json(std::move(out));
 }
 
-http::Response Master::agentsJson(const http::Request& request) const {
+http::Response agentsJson(const Books& b, const http::Request& request) {
   auto only = request.queryParam("slave_id");
   std::string out;
   json::Writer w(&out);
   w.beginObject();
   w.key("slaves");
   w.beginArray();
-  for (const auto& [id, agent] : agents_.all()) {
+  for (const auto& [id, agent] : b.agents.all()) {
     if (!only || *only == id) {
-      writeAgent(w, agent, offers_.offeredOn(agent.id));
+      writeAgent(w, agent, b.offers.offeredOn(agent.id));
     }
   }
   w.endArray();
   w.key("recovered_slaves");
   w.beginArray();
-  for (const auto& [id, info] : agents_.expected()) {
+  for (const auto& [id, info] : b.agents.expected()) {
     if (!only || *only == id) {
       writeJson(w, info);
     }
@@ -352,7 +352,7 @@ http::Response Master::agentsJson(const http::Request& request) const {
   return http::Response::json(std::move(out));
 }
 
-http::Response Master::tasksJson(const http::Request& request) const {
+http::Response tasksJson(const Books& b, const http::Request& request) {
   auto limit = sizeParam(request, "limit", 100);
   auto offset = sizeParam(request, "offset", 0);
   std::string order = request.queryParam("order").value_or("des");
@@ -378,16 +378,16 @@ http::Response Master::tasksJson(const http::Request& request) const {
     double started = task.statuses_size() > 0 ? task.statuses(0).timestamp() : 0;
     entries.push_back({&task, &role, started});
   };
-  for (const auto& [id, fw] : frameworks_.all()) {
-    for (const auto& [task_id, task] : tasks_.of(fw.id)) {
+  for (const auto& [id, fw] : b.frameworks.all()) {
+    for (const auto& [task_id, task] : b.tasks.of(fw.id)) {
       add(task.info, task.role.empty() ? fw.role : task.role);
     }
-    for (const auto& task : tasks_.completed(fw.id)) {
+    for (const auto& task : b.tasks.completed(fw.id)) {
       add(task, fw.role);
     }
   }
-  for (const auto& fw : frameworks_.completed()) {
-    for (const auto& task : tasks_.completed(fw.id)) {
+  for (const auto& fw : b.frameworks.completed()) {
+    for (const auto& task : b.tasks.completed(fw.id)) {
       add(task, fw.role);
     }
   }
@@ -413,17 +413,17 @@ http::Response Master::tasksJson(const http::Request& request) const {
   return http::Response::json(std::move(out));
 }
 
-http::Response Master::rolesJson() const {
+http::Response rolesJson(const Books& b) {
   std::string out;
   json::Writer w(&out);
   w.beginObject();
   w.key("roles");
   w.beginArray();
-  for (const auto& [name, known] : knownRoles(books())) {
+  for (const auto& [name, known] : knownRoles(b)) {
     Resources held;
     for (const auto& framework_id : known.second) {
-      const Framework& fw = frameworks_.all().at(framework_id);
-      held += heldInRole(books(), fw, name, false) + heldInRole(books(), fw, name, true);
+      const Framework& fw = b.frameworks.all().at(framework_id);
+      held += heldInRole(b, fw, name, false) + heldInRole(b, fw, name, true);
     }
     w.beginObject();
     w.key("name");
@@ -440,7 +440,7 @@ http::Response Master::rolesJson() const {
     writeResourcesModel(w, held);
     w.key("allocated");
     writeResourcesModel(w, held);
-    if (auto quota = registry_state_.quotas.find(name); quota != registry_state_.quotas.end()) {
+    if (auto quota = b.registry.quotas.find(name); quota != b.registry.quotas.end()) {
       // Mesos 1.9+: guarantee and limit by name, and what the role consumes.
       w.key("quota");
       w.beginObject();
@@ -471,11 +471,11 @@ http::Response Master::rolesJson() const {
   return http::Response::json(std::move(out));
 }
 
-http::Response Master::weightsJson() const {
+http::Response weightsJson(const Books& b) {
   std::string out;
   json::Writer w(&out);
   w.beginArray();
-  for (const auto& [role, weight] : registry_state_.weights) {
+  for (const auto& [role, weight] : b.registry.weights) {
     w.beginObject();
     w.key("weight");
     w.value(weight);

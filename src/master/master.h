@@ -311,11 +311,6 @@ class Master {
   static bool isLegacyEndpoint(const std::string& path);
   void legacyEndpoint(const http::Request& request, http::Responder responder);
   http::Response stateSummaryJson() const;
-  http::Response frameworksJson(const http::Request& request) const;
-  http::Response agentsJson(const http::Request& request) const;
-  http::Response tasksJson(const http::Request& request) const;
-  http::Response rolesJson() const;
-  http::Response weightsJson() const;
 
   // maintenance_api.cc: the operator's maintenance calls and legacy endpoints over
   // maintenance_ (the MaintenanceBook); registry_state_.maintenance makes them durable.

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "common/resources.h"
+#include "http/message.h"
 #include "master/agent_book.h"
 #include "master/framework_book.h"
 #include "master/offer_book.h"
@@ -53,5 +54,14 @@ Resources heldInRole(const Books& b, const Framework& framework, const std::stri
                      bool offered);
 // The roles that have frameworks, a weight or a quota: role -> (weight, framework ids).
 std::map<std::string, std::pair<double, std::vector<std::string>>> knownRoles(const Books& b);
+
+// legacy_endpoints.cc: Mesos's JSON endpoints /master/frameworks (?framework_id=),
+// /master/slaves (?slave_id=), /master/tasks (limit, offset, order, framework_id, task_id),
+// /master/roles and /master/weights.
+http::Response frameworksJson(const Books& b, const http::Request& request);
+http::Response agentsJson(const Books& b, const http::Request& request);
+http::Response tasksJson(const Books& b, const http::Request& request);
+http::Response rolesJson(const Books& b);
+http::Response weightsJson(const Books& b);
 
 }  // namespace plateau::master
