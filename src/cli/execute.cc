@@ -1,6 +1,7 @@
 #include "cli/execute.h"
 #include "cli/spinner.h"
 #include "common/task_state.h"
+#include "runtime/clock.h"
 
 #include <unistd.h>
 
@@ -71,9 +72,9 @@ class Execute {
   int wait() {
     std::unique_lock lock(mutex_);
     Spinner spinner(fmt::format("connecting to the master at {}", options_.master));
-    auto deadline = std::chrono::steady_clock::now() + kSubscribeTimeout;
+    auto deadline = systemClock().now() + kSubscribeTimeout;
     while (!changed_.wait_for(lock, 100ms, [this] { return subscribed_ || exit_code_; })) {
-      if (std::chrono::steady_clock::now() > deadline) {
+      if (systemClock().now() > deadline) {
         spinner.clear();
         fmt::print(stderr,
                    "Error: cannot reach the master at {}: is plateau-master running there? "

@@ -9,6 +9,8 @@
 #include <mutex>
 #include <unordered_map>
 
+#include "runtime/clock.h"
+
 namespace plateau::zk {
 
 namespace {
@@ -100,9 +102,9 @@ void logFromClient(const char* message) {
   if (std::strstr(message, "ZOO_ERROR@") == nullptr) {
     return;
   }
-  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now().time_since_epoch())
-                    .count();
+  int64_t now =
+      std::chrono::duration_cast<std::chrono::milliseconds>(systemClock().now().time_since_epoch())
+          .count();
   int64_t next = next_ms.load();
   if (now < next || !next_ms.compare_exchange_strong(next, now + 1000)) {
     dropped.fetch_add(1);
