@@ -55,14 +55,6 @@ class Response;
 class Call_UpdateQuota;
 class Call_UpdateWeights;
 class Event;
-class Response_GetAgents;
-class Response_GetAgents_Agent;
-class Response_GetExecutors;
-class Response_GetFrameworks;
-class Response_GetFrameworks_Framework;
-class Response_GetRoles;
-class Response_GetState;
-class Response_GetTasks;
 }  // namespace mesos::v1::master
 
 namespace plateau::master {
