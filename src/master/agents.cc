@@ -170,7 +170,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
   for (const auto& held : agents_.takeHeld(id)) {
     sendToAgent(agent, held);
   }
-  onAgentAdded(agent);
+  feed_.agentAdded(agent);
   scheduleAllocation();
 }
 
@@ -225,7 +225,7 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     record.resources = *resources;
     record.role = roleOf(*fw, task.resources());
     const Task& added = tasks_.add(fw->id, std::move(record));
-    onTaskAdded(added.info);
+    feed_.taskAdded(added.info);
     fw->used += *resources;
     agent.used += *resources;
     used[{fw->id, added.role}] += *resources;
@@ -414,7 +414,7 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
   checked(allocator_.removeAgent(agent_id));
   maintenance_->agentRemoved(agent_id);
   agents_.remove(agent_id);  // its link is closed: not a SHUTDOWN, it may come back
-  onAgentRemoved(agent_id);
+  feed_.agentRemoved(agent_id);
   if (!gone) {
     markUnreachable(agent_id, why);
   }

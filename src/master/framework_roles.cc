@@ -289,7 +289,7 @@ Status Master::updateFramework(Framework& framework,
              fmt::join(before, ","));
   // The registry keeps the new info, so that a failover restores the new roles.
   persist({registry::Change::putFramework(info)}, [](Status) {});
-  onFrameworkUpdated(framework);
+  feed_.frameworkUpdated(framework);
   scheduleAllocation();
   return {};
 }

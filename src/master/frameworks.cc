@@ -47,7 +47,7 @@ void Master::frameworkDisconnected(const std::string& framework_id) {
   Framework& fw = *found;
   frameworks_.awaitFailover(fw);
   fw.unregistered_time = now();
-  onFrameworkUpdated(fw);
+  feed_.frameworkUpdated(fw);
   checked(allocator_.deactivateFramework(framework_id));
   const auto& outstanding = offers_.ofFramework(fw.id);
   std::vector<std::string> offers(outstanding.begin(), outstanding.end());
@@ -82,7 +82,7 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   checked(allocator_.removeFramework(framework_id));
   fw.unregistered_time = now();
   metrics_.frameworks_removed++;
-  onFrameworkRemoved(fw.info);
+  feed_.frameworkRemoved(fw.info);
   for (const auto& dropped : frameworks_.retire(framework_id)) {
     tasks_.forget(dropped);
   }

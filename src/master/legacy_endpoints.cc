@@ -440,7 +440,7 @@ http::Response rolesJson(const Books& b) {
     writeResourcesModel(w, held);
     w.key("allocated");
     writeResourcesModel(w, held);
-    if (auto quota = b.registry.quotas.find(name); quota != b.registry.quotas.end()) {
+    if (auto quota = b.roles.quotas().find(name); quota != b.roles.quotas().end()) {
       // Mesos 1.9+: guarantee and limit by name, and what the role consumes.
       w.key("quota");
       w.beginObject();
@@ -475,7 +475,7 @@ http::Response weightsJson(const Books& b) {
   std::string out;
   json::Writer w(&out);
   w.beginArray();
-  for (const auto& [role, weight] : b.registry.weights) {
+  for (const auto& [role, weight] : b.roles.weights()) {
     w.beginObject();
     w.key("weight");
     w.value(weight);

@@ -33,6 +33,7 @@ Master::Master(Environment env, Flags flags,
               [this](const std::string& offer_id) { removeOffer(offer_id, std::nullopt, true); }),
       tasks_(static_cast<size_t>(std::max(0, flags_.max_completed_tasks_per_framework))),
       maintenance_(std::make_unique<MaintenanceBook>(clock_)),
+      feed_(timers_, log_, books()),
       logging_level_(timers_, log_) {
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
 }

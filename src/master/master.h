@@ -33,17 +33,14 @@
 #include "master/leadership.h"
 #include "master/metrics.h"
 #include "master/offer_book.h"
+#include "master/operator_feed.h"
 #include "master/registry/registry.h"
+#include "master/role_book.h"
 #include "master/task_book.h"
 #include "master/views.h"
 #include "runtime/clock.h"
 #include "runtime/logging_level.h"
 #include "runtime/timers.h"
-
-namespace mesos::v1::quota {
-class QuotaConfig;
-class QuotaStatus;
-}  // namespace mesos::v1::quota
 
 namespace mesos::v1::maintenance {
 class Schedule;
@@ -54,7 +51,6 @@ class Call;
 class Response;
 class Call_UpdateQuota;
 class Call_UpdateWeights;
-class Event;
 }  // namespace mesos::v1::master
 
 namespace plateau::master {
@@ -65,12 +61,6 @@ class MaintenancePlan;
 namespace v1 = mesos::v1;
 namespace scheduler = mesos::v1::scheduler;
 namespace internal = plateau::internal;
-
-// A client of the operator API's SUBSCRIBE stream.
-struct OperatorSubscriber {
-  std::shared_ptr<http::Stream> stream;
-  http::ContentType content = http::ContentType::kJson;
-};
 
 // What the master needs from the world, chosen at wiring time (main.cc) or by a test (with
 // virtual time and fakes from tests/fakes).
@@ -247,17 +237,14 @@ class Master {
   void operatorChange(const mesos::v1::master::Call& call, http::ContentType accept,
                       http::Responder responder);
   void markAgentGone(const std::string& agent_id, http::Responder responder);
-  // Persists the weights, then hands them to the allocator; `done` gets the outcome.
+  // Plans the weights with the RoleBook, persists them, then hands them to the allocator.
   void updateWeights(const mesos::v1::master::Call_UpdateWeights& update,
                      std::function<void(Status)> done);
 
   // quota.cc: UPDATE_QUOTA / GET_QUOTA and the legacy /master/quota endpoint.
-  static allocator::Quota quotaFromConfig(const mesos::v1::quota::QuotaConfig& config);
-  Status validateQuotaConfig(const mesos::v1::quota::QuotaConfig& config) const;
-  // Validates all configs (all or nothing), persists them, then tells the allocator.
+  // Plans the update with the RoleBook (all or nothing), persists it, then tells the allocator.
   void updateQuota(const mesos::v1::master::Call_UpdateQuota& update,
                    std::function<void(Status)> done);
-  void getQuota(mesos::v1::quota::QuotaStatus* out) const;
   void quotaEndpoint(const http::Request& request, http::Responder responder);
   // Rescinds the outstanding offers made to `role` or its sub-roles.
   void rescindOffersOfRole(const std::string& role);
@@ -285,19 +272,7 @@ class Master {
   Status teardownFramework(const std::string& framework_id);
 
   // What the read-only views (master/views.h, operator_state.cc) read.
-  Books books() const { return Books{frameworks_, agents_, tasks_, offers_, registry_state_}; }
-
-  // operator_events.cc: the SUBSCRIBE stream and the hooks that feed it. The hooks cost
-  // nothing while nobody subscribes.
-  void subscribeOperator(http::ContentType accept, http::Responder responder);
-  void publish(const mesos::v1::master::Event& event);
-  void onTaskAdded(const v1::Task& task);
-  void onTaskUpdated(const v1::Task& task, const v1::TaskStatus& status);
-  void onAgentAdded(const Agent& agent);
-  void onAgentRemoved(const std::string& agent_id);
-  void onFrameworkAdded(const Framework& framework);
-  void onFrameworkUpdated(const Framework& framework);
-  void onFrameworkRemoved(const v1::FrameworkInfo& info);
+  Books books() const { return Books{frameworks_, agents_, tasks_, offers_, roles_}; }
 
   // legacy_endpoints.cc: the JSON endpoints Mesos tools scrape, and /metrics for Prometheus.
   static bool isLegacyEndpoint(const std::string& path);
@@ -357,7 +332,9 @@ class Master {
   bool leading_ = false;
   int exit_code_ = 0;
   std::optional<v1::MasterInfo> leader_;  // the elected master (us when leading_)
+  // The registry's agents, frameworks and maintenance as stored (the RoleBook holds the rest).
   registry::State registry_state_;
+  RoleBook roles_;  // weights and quotas
   bool recovered_ = false;
   v1::MasterInfo info_;
   std::string master_id_;
@@ -375,9 +352,7 @@ class Master {
   Metrics metrics_;
   std::unique_ptr<MaintenanceBook> maintenance_;  // schedule, modes, inverse offers
 
-  std::unordered_map<uint64_t, OperatorSubscriber> operator_subscribers_;
-  uint64_t next_operator_subscriber_ = 0;
-  Timers::TimerId operator_heartbeat_timer_ = 0;
+  OperatorFeed feed_;           // the operator API's SUBSCRIBE streams
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
 };
 

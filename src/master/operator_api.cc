@@ -117,7 +117,7 @@ bool Master::operatorView(const operator_api::Call& call, operator_api::Response
       return true;
     case operator_api::Call::GET_WEIGHTS:
       response->set_type(operator_api::Response::GET_WEIGHTS);
-      for (const auto& [role, weight] : registry_state_.weights) {
+      for (const auto& [role, weight] : roles_.weights()) {
         auto* info = response->mutable_get_weights()->add_weight_infos();
         info->set_role(role);
         info->set_weight(weight);
@@ -133,7 +133,7 @@ bool Master::operatorView(const operator_api::Call& call, operator_api::Response
     }
     case operator_api::Call::GET_QUOTA:
       response->set_type(operator_api::Response::GET_QUOTA);
-      getQuota(response->mutable_get_quota()->mutable_status());
+      roles_.quotaStatus(response->mutable_get_quota()->mutable_status());
       return true;
     default:
       return false;
@@ -173,7 +173,7 @@ void Master::operatorChange(const operator_api::Call& call, http::ContentType ac
     case operator_api::Call::STOP_MAINTENANCE:
       return maintenanceCall(call, accept, std::move(responder));
     case operator_api::Call::SUBSCRIBE:
-      return subscribeOperator(accept, std::move(responder));
+      return feed_.subscribe(accept, std::move(responder));
     default:
       return responder.respond(
           http::Response::text(501, fmt::format("Operator call '{}' is not implemented yet",
@@ -183,26 +183,16 @@ void Master::operatorChange(const operator_api::Call& call, http::ContentType ac
 
 void Master::updateWeights(const operator_api::Call::UpdateWeights& update,
                            std::function<void(Status)> done) {
-  std::vector<registry::Change> changes;
+  auto changes = roles_.planWeights(update);
+  if (!changes) {
+    return done(changes.error());
+  }
   std::vector<std::pair<std::string, double>> weights;
   for (const auto& info : update.weight_infos()) {
-    if (!info.has_role()) {
-      return done(Status(StatusCode::kInvalidArgument, "Every weight needs a 'role'"));
-    }
-    if (Status s = validateRole(info.role()); !s.isOk()) {
-      return done(s);
-    }
-    if (!std::isfinite(info.weight()) || info.weight() <= 0) {
-      return done(
-          Status(StatusCode::kInvalidArgument,
-                 fmt::format("Weight of role '{}' must be a positive number", info.role())));
-    }
-    changes.push_back(
-        registry::Change::putNumber(registry::Change::Kind::kWeight, info.role(), info.weight()));
     weights.emplace_back(info.role(), info.weight());
   }
   // The registry learns the weights first, so that a restart never loses an answered update.
-  persist(std::move(changes), [this, weights, done](Status status) {
+  persist(std::move(*changes), [this, weights, done](Status status) {
     if (!status.isOk()) {
       return done(Status(StatusCode::kUnavailable,
                          fmt::format("Cannot store the weights: {}", status.message())));

@@ -155,10 +155,10 @@ void getState(const Books& b, operator_api::Response::GetState* out) {
 
 std::map<std::string, std::pair<double, std::vector<std::string>>> knownRoles(const Books& b) {
   std::map<std::string, std::pair<double, std::vector<std::string>>> roles;
-  for (const auto& [role, weight] : b.registry.weights) {
+  for (const auto& [role, weight] : b.roles.weights()) {
     roles[role].first = weight;
   }
-  for (const auto& [role, config] : b.registry.quotas) {
+  for (const auto& [role, config] : b.roles.quotas()) {
     roles.try_emplace(role, 1.0, std::vector<std::string>{});
   }
   for (const auto& [id, fw] : b.frameworks.all()) {

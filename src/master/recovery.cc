@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/invariant.h"
 #include "master/master.h"
 
 namespace plateau::master {
@@ -21,12 +22,13 @@ void Master::recover() {
 }
 
 void Master::onRecovered(registry::State state) {
+  roles_.recover(std::move(state.weights), std::move(state.quotas));
   registry_state_ = std::move(state);
-  for (const auto& [role, weight] : registry_state_.weights) {
+  for (const auto& [role, weight] : roles_.weights()) {
     checked(allocator_.setWeight(role, weight));
   }
-  for (const auto& [role, config] : registry_state_.quotas) {
-    checked(allocator_.setQuota(role, quotaFromConfig(config)));
+  for (const auto& [role, config] : roles_.quotas()) {
+    checked(allocator_.setQuota(role, RoleBook::allocatorQuota(config)));
   }
   for (const auto& [id, info] : registry_state_.frameworks) {
     addRecoveredFramework(info);
@@ -57,7 +59,7 @@ void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
   checked(allocator_.addFramework(id, frameworkSpec(fw), false));
   // It has its failover timeout, counted from now, to subscribe again.
   frameworks_.awaitFailover(fw);
-  onFrameworkAdded(fw);
+  feed_.frameworkAdded(fw);
   log_->info("framework_recovered framework_id={} name={}", id, info.name());
 }
 
@@ -67,7 +69,11 @@ void Master::persist(std::vector<registry::Change> changes, std::function<void(S
       std::move(changes), [this, copy = std::move(copy), then = std::move(then)](Status status) {
         if (status.isOk()) {
           for (const auto& change : copy) {
-            (void)registry::applyTo(registry_state_, change);
+            if (RoleBook::holds(change.kind)) {
+              roles_.apply(change);
+            } else {
+              checkInvariant(registry::applyTo(registry_state_, change));
+            }
           }
         } else {
           log_->error("registry_write_failed registry={} error=\"{}\"", registry_->name(),

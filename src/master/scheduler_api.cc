@@ -262,7 +262,7 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
     }
   }
   connectFramework(fw, accept, *responder);
-  inserted ? onFrameworkAdded(fw) : onFrameworkUpdated(fw);
+  inserted ? feed_.frameworkAdded(fw) : feed_.frameworkUpdated(fw);
   greetFramework(fw);
   scheduleAllocation();
 }

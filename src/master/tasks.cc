@@ -144,7 +144,7 @@ void Master::addTask(Framework& fw, Agent& agent, const std::string& role, const
   record.role = role;
   fw.used += resources;
   agent.used += resources;
-  onTaskAdded(tasks_.add(fw.id, std::move(record)).info);
+  feed_.taskAdded(tasks_.add(fw.id, std::move(record)).info);
   metrics_.tasks_launched++;
 }
 
@@ -247,7 +247,7 @@ void Master::updateTaskState(Framework& fw, Task& task, const v1::TaskStatus& st
     releaseTaskResources(fw, task, true);
     scheduleAllocation();
   }
-  onTaskUpdated(task.info, status);
+  feed_.taskUpdated(task.info, status);
 }
 
 void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator) {

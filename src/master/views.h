@@ -14,7 +14,7 @@
 #include "master/agent_book.h"
 #include "master/framework_book.h"
 #include "master/offer_book.h"
-#include "master/registry/registry.h"
+#include "master/role_book.h"
 #include "master/task_book.h"
 
 namespace mesos::v1::master {
@@ -36,7 +36,7 @@ struct Books {
   const AgentBook& agents;
   const TaskBook& tasks;
   const OfferBook& offers;
-  const registry::State& registry;  // weights and quotas
+  const RoleBook& roles;  // weights and quotas
 };
 
 void describeAgent(const Books& b, const Agent& agent,

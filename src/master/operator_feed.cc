@@ -1,0 +1,166 @@
+#include "master/operator_feed.h"
+
+#include <chrono>
+#include <utility>
+#include <vector>
+
+#include <mesos/v1/master/master.pb.h>
+
+#include "common/recordio.h"
+
+namespace plateau::master {
+
+namespace operator_api = mesos::v1::master;
+
+namespace {
+
+// As Mesos: operator subscribers hear from the master at least every 15 seconds.
+constexpr std::chrono::seconds kHeartbeat{15};
+
+// Offers and allocations never travel on the event stream, as in Mesos.
+void withoutOffers(operator_api::Response::GetFrameworks::Framework* framework) {
+  framework->clear_offers();
+  framework->clear_allocated_resources();
+  framework->clear_offered_resources();
+}
+
+}  // namespace
+
+OperatorFeed::OperatorFeed(Timers& timers, std::shared_ptr<spdlog::logger> log, Books books)
+    : timers_(timers), log_(std::move(log)), books_(books) {}
+
+OperatorFeed::~OperatorFeed() {
+  if (heartbeat_timer_ != 0) {
+    timers_.cancel(heartbeat_timer_);
+  }
+}
+
+void OperatorFeed::subscribe(http::ContentType accept, http::Responder responder) {
+  uint64_t id = next_subscriber_++;
+  Subscriber& subscriber = subscribers_[id];
+  subscriber.content = accept;
+  subscriber.stream = responder.stream(
+      200, {{"content-type", http::mediaType(accept)}, {"cache-control", "no-cache"}});
+  subscriber.stream->onClosed([this, id] { subscribers_.erase(id); });
+
+  operator_api::Event event;
+  event.set_type(operator_api::Event::SUBSCRIBED);
+  auto* subscribed = event.mutable_subscribed();
+  getState(books_, subscribed->mutable_get_state());
+  subscribed->set_heartbeat_interval_seconds(std::chrono::duration<double>(kHeartbeat).count());
+  subscriber.stream->write(recordio::encode(http::encode(event, accept)));
+  log_->info("operator_subscribed subscriber={} subscribers={}", id, subscribers_.size());
+
+  if (heartbeat_timer_ == 0) {
+    heartbeat_timer_ = timers_.every(kHeartbeat, [this] { heartbeat(); });
+  }
+}
+
+void OperatorFeed::heartbeat() {
+  if (subscribers_.empty()) {
+    timers_.cancel(heartbeat_timer_);
+    heartbeat_timer_ = 0;
+    return;
+  }
+  operator_api::Event event;
+  event.set_type(operator_api::Event::HEARTBEAT);
+  publish(event);
+}
+
+void OperatorFeed::publish(const operator_api::Event& event) {
+  std::optional<std::string> encoded[2];  // by content type: JSON, protobuf
+  // write() may close a stream and run onClosed, which erases from the map: collect first.
+  std::vector<std::pair<std::shared_ptr<http::Stream>, const std::string*>> writes;
+  for (auto& [id, subscriber] : subscribers_) {
+    auto& record = encoded[subscriber.content == http::ContentType::kJson ? 0 : 1];
+    if (!record) {
+      record = recordio::encode(http::encode(event, subscriber.content));
+    }
+    writes.emplace_back(subscriber.stream, &*record);
+  }
+  for (auto& [stream, record] : writes) {
+    if (!stream->closed()) {
+      stream->write(*record);
+    }
+  }
+}
+
+void OperatorFeed::taskAdded(const mesos::v1::Task& task) {
+  if (subscribers_.empty()) {
+    return;
+  }
+  operator_api::Event event;
+  event.set_type(operator_api::Event::TASK_ADDED);
+  *event.mutable_task_added()->mutable_task() = task;
+  publish(event);
+}
+
+void OperatorFeed::taskUpdated(const mesos::v1::Task& task, const mesos::v1::TaskStatus& status) {
+  if (subscribers_.empty()) {
+    return;
+  }
+  operator_api::Event event;
+  event.set_type(operator_api::Event::TASK_UPDATED);
+  auto* updated = event.mutable_task_updated();
+  *updated->mutable_framework_id() = task.framework_id();
+  *updated->mutable_status() = status;
+  updated->mutable_status()->clear_data();
+  updated->set_state(task.state());
+  publish(event);
+}
+
+void OperatorFeed::agentAdded(const Agent& agent) {
+  if (subscribers_.empty()) {
+    return;
+  }
+  operator_api::Event event;
+  event.set_type(operator_api::Event::AGENT_ADDED);
+  describeAgent(books_, agent, event.mutable_agent_added()->mutable_agent());
+  publish(event);
+}
+
+void OperatorFeed::agentRemoved(const std::string& agent_id) {
+  if (subscribers_.empty()) {
+    return;
+  }
+  operator_api::Event event;
+  event.set_type(operator_api::Event::AGENT_REMOVED);
+  event.mutable_agent_removed()->mutable_agent_id()->set_value(agent_id);
+  publish(event);
+}
+
+void OperatorFeed::frameworkAdded(const Framework& framework) {
+  if (subscribers_.empty()) {
+    return;
+  }
+  operator_api::Event event;
+  event.set_type(operator_api::Event::FRAMEWORK_ADDED);
+  auto* described = event.mutable_framework_added()->mutable_framework();
+  describeFramework(books_, framework, described);
+  withoutOffers(described);
+  publish(event);
+}
+
+void OperatorFeed::frameworkUpdated(const Framework& framework) {
+  if (subscribers_.empty()) {
+    return;
+  }
+  operator_api::Event event;
+  event.set_type(operator_api::Event::FRAMEWORK_UPDATED);
+  auto* described = event.mutable_framework_updated()->mutable_framework();
+  describeFramework(books_, framework, described);
+  withoutOffers(described);
+  publish(event);
+}
+
+void OperatorFeed::frameworkRemoved(const mesos::v1::FrameworkInfo& info) {
+  if (subscribers_.empty()) {
+    return;
+  }
+  operator_api::Event event;
+  event.set_type(operator_api::Event::FRAMEWORK_REMOVED);
+  *event.mutable_framework_removed()->mutable_framework_info() = info;
+  publish(event);
+}
+
+}  // namespace plateau::master

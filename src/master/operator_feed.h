@@ -1,0 +1,69 @@
+#pragma once
+
+// The operator API's SUBSCRIBE streams. Each subscriber's RecordIO stream opens with a snapshot
+// of the books (SUBSCRIBED) and then carries every change the master reports through the
+// *Added/*Updated/*Removed calls, in the order it reports them, with a HEARTBEAT at least every
+// 15 seconds (as Mesos). Guarantees:
+// - a change costs nothing but an emptiness check while nobody subscribes;
+// - an event is encoded at most once per content type, however many subscribers there are;
+// - a closed stream is dropped at once and never written to again;
+// - the heartbeat timer runs only while someone subscribes.
+// Loop thread only.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <spdlog/logger.h>
+
+#include "http/content.h"
+#include "http/server.h"
+#include "master/views.h"
+#include "runtime/timers.h"
+
+namespace mesos::v1::master {
+class Event;
+}  // namespace mesos::v1::master
+
+namespace plateau::master {
+
+class OperatorFeed {
+ public:
+  // `books` is what snapshots and described frameworks and agents are read from.
+  OperatorFeed(Timers& timers, std::shared_ptr<spdlog::logger> log, Books books);
+  ~OperatorFeed();
+  OperatorFeed(const OperatorFeed&) = delete;
+  OperatorFeed& operator=(const OperatorFeed&) = delete;
+
+  // Answers `responder` with a stream that opens with the SUBSCRIBED snapshot.
+  void subscribe(http::ContentType accept, http::Responder responder);
+  size_t subscribers() const { return subscribers_.size(); }
+
+  void taskAdded(const mesos::v1::Task& task);
+  void taskUpdated(const mesos::v1::Task& task, const mesos::v1::TaskStatus& status);
+  void agentAdded(const Agent& agent);
+  void agentRemoved(const std::string& agent_id);
+  void frameworkAdded(const Framework& framework);
+  void frameworkUpdated(const Framework& framework);
+  void frameworkRemoved(const mesos::v1::FrameworkInfo& info);
+
+ private:
+  struct Subscriber {
+    std::shared_ptr<http::Stream> stream;
+    http::ContentType content = http::ContentType::kJson;
+  };
+
+  void publish(const mesos::v1::master::Event& event);
+  void heartbeat();
+
+  Timers& timers_;
+  std::shared_ptr<spdlog::logger> log_;
+  Books books_;
+  std::unordered_map<uint64_t, Subscriber> subscribers_;
+  uint64_t next_subscriber_ = 0;
+  Timers::TimerId heartbeat_timer_ = 0;  // 0 while nobody subscribes
+};
+
+}  // namespace plateau::master
