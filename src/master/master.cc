@@ -8,6 +8,7 @@
 #include "common/flags.h"
 #include "common/invariant.h"
 #include "common/version.h"
+#include "master/reservation_rules.h"
 #include "master/webui.h"
 
 namespace plateau::master {

@@ -249,19 +249,17 @@ class Master {
   // Rescinds the outstanding offers made to `role` or its sub-roles.
   void rescindOffersOfRole(const std::string& role);
 
-  // reservations.cc: RESERVE / UNRESERVE / CREATE / DESTROY and the operator calls.
-  // Applies one offer operation to `available` (the accepted offers' resources, allocated to
-  // `role`); InvalidArgument/FailedPrecondition with a message when refused.
+  // reservations.cc: RESERVE / UNRESERVE / CREATE / DESTROY and the operator calls, by the
+  // rules of master/reservation_rules.h. Applies one offer operation to `available` (the accepted
+  // offers' resources, allocated to `role`); InvalidArgument/FailedPrecondition with a message when
+  // refused.
   Status applyOfferOperation(Framework& framework, Agent& agent, const std::string& role,
                              const v1::Offer::Operation& operation, Resources& available);
-  // FailedPrecondition when a live task on the agent uses one of the volumes.
-  Status volumesInUse(const Agent& agent, const Resources& volumes) const;
   // Replaces `from` by `to` in the agent's total and sends the new total to the agent.
   void changeAgentTotal(Agent& agent, const Resources& from, const Resources& to);
   // RESERVE_RESOURCES / UNRESERVE_RESOURCES / CREATE_VOLUMES / DESTROY_VOLUMES.
   void operatorReservation(const mesos::v1::master::Call& call, http::Responder responder);
   // Mesos's form-encoded /reserve, /unreserve, /create-volumes and /destroy-volumes.
-  static bool isLegacyReservationEndpoint(const std::string& path);
   void legacyReservationEndpoint(const http::Request& request, http::Responder responder);
 
   // explain.cc: GET /master/explain?framework_id=...|role=... (a Plateau extension).
