@@ -7,6 +7,7 @@
 // master failover reconnects with backoff and subscribes again with the framework's id.
 
 #include <chrono>
+#include <cstdint>
 #include <expected>
 #include <functional>
 #include <memory>
@@ -23,9 +24,12 @@ struct SchedulerOptions {
   // Subscribed with; its id is set from SUBSCRIBED, so resubscriptions fail over.
   mesos::v1::FrameworkInfo framework;
   std::vector<std::string> suppressed_roles;
-  // Reconnection backoff doubles from min to max.
+  // Reconnection backoff doubles from min to max; each wait is drawn from [half of it, all of
+  // it] so that many schedulers failing together do not retry in lockstep.
   std::chrono::milliseconds backoff_min{100};
   std::chrono::milliseconds backoff_max{2000};
+  // Seeds those draws (0: a seed from the OS); a fixed seed replays the same waits.
+  uint64_t seed = 0;
 };
 
 // Called one at a time on the library's callback thread, never on the caller's thread.

@@ -28,7 +28,8 @@ Agent::Agent(EventLoop& loop, Flags flags,
       uuids_(seed),
       master_transport_(loop),
       master_link_(
-          clock_, loop_, master_transport_, flags_.registration_backoff_factor, log_,
+          // Its jitter draws from a stream of its own, derived from the agent's one seed.
+          clock_, loop_, master_transport_, flags_.registration_backoff_factor, seed + 1, log_,
           {.registration = [this] { return registration(); },
            .registered =
                [this](const internal::AgentEvent::Registered& registered) {

@@ -22,14 +22,18 @@ constexpr std::chrono::nanoseconds kMinBackoff = 100ms;
 }  // namespace
 
 MasterLink::MasterLink(const Clock& clock, Timers& timers, Transport& transport,
-                       std::chrono::nanoseconds max_backoff, std::shared_ptr<spdlog::logger> log,
-                       Hooks hooks)
+                       std::chrono::nanoseconds max_backoff, std::optional<uint64_t> jitter_seed,
+                       std::shared_ptr<spdlog::logger> log, Hooks hooks)
     : clock_(clock),
       timers_(timers),
       transport_(transport),
       max_backoff_(max_backoff),
       log_(std::move(log)),
-      hooks_(std::move(hooks)) {}
+      hooks_(std::move(hooks)) {
+  if (jitter_seed) {
+    jitter_.emplace(*jitter_seed);
+  }
+}
 
 MasterLink::~MasterLink() {
   cancelTimer(heartbeat_timer_);
@@ -141,12 +145,13 @@ void MasterLink::onClosed(const Status& why) {
   cancelTimer(heartbeat_timer_);
   hooks_.disconnected();
   backoff_ = nextBackoff<std::chrono::nanoseconds>(backoff_, kMinBackoff, max_backoff_);
+  const std::chrono::nanoseconds wait = jitter_ ? (*jitter_)(backoff_) : backoff_;
   log_->warn("master_disconnected reason=\"{}\" retry_in_ms={}", why.message(),
-             std::chrono::duration_cast<std::chrono::milliseconds>(backoff_).count());
+             std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
   // An earlier retry still pending stays so: whichever fires first while no stream is open
   // registers (a leader change may have connected, and failed, in between).
   auto id = std::make_shared<Timers::TimerId>(0);
-  *id = timers_.after(backoff_, [this, id] {
+  *id = timers_.after(wait, [this, id] {
     reconnect_timers_.erase(*id);
     connect();
   });

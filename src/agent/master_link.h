@@ -10,7 +10,9 @@
 //    without a byte from the master (hung, or the network between is);
 //  - after the stream ends, REGISTER is sent again after a backoff that doubles from 100 ms up to
 //    the registration backoff limit (a retry scheduled earlier and still pending may come
-//    first); REGISTERED resets it;
+//    first); REGISTERED resets it. With a jitter seed each wait is a draw from [half the
+//    backoff, the backoff], so that the agents of a cluster do not all come back to a new
+//    master in the same instant;
 //  - while registered, a HEARTBEAT call goes out every period the master named (5 s when it
 //    named none, at least 100 ms);
 //  - every event other than REGISTERED and HEARTBEAT reaches the agent, in the order it came.
@@ -28,6 +30,7 @@
 #include <plateau/agent.pb.h>
 #include <spdlog/logger.h>
 
+#include "common/backoff.h"
 #include "common/recordio.h"
 #include "common/status.h"
 #include "http/client.h"
@@ -65,10 +68,11 @@ class MasterLink {
     std::function<mesos::v1::AgentID()> agent_id;
   };
 
-  // `max_backoff`: --registration_backoff_factor.
+  // `max_backoff`: --registration_backoff_factor. `jitter_seed`: spreads the waits (exact
+  // waits without one).
   MasterLink(const Clock& clock, Timers& timers, Transport& transport,
-             std::chrono::nanoseconds max_backoff, std::shared_ptr<spdlog::logger> log,
-             Hooks hooks);
+             std::chrono::nanoseconds max_backoff, std::optional<uint64_t> jitter_seed,
+             std::shared_ptr<spdlog::logger> log, Hooks hooks);
   // Cancels the stream and every timer.
   ~MasterLink();
   MasterLink(const MasterLink&) = delete;
@@ -114,6 +118,7 @@ class MasterLink {
   std::shared_ptr<http::StreamingCall> stream_;
   recordio::Decoder decoder_;
   bool registered_ = false;
+  std::optional<Jitter> jitter_;
   std::chrono::nanoseconds backoff_{0};
   Clock::TimePoint last_event_{};
   Timers::TimerId heartbeat_timer_ = 0;

@@ -1,11 +1,13 @@
 #include "client/reconnect_policy.h"
 
-#include "common/backoff.h"
-
 namespace plateau::client {
 
 ReconnectPolicy::ReconnectPolicy(Options options, const Clock& clock)
-    : options_(options), clock_(clock) {}
+    : options_(options), clock_(clock) {
+  if (options_.jitter_seed) {
+    jitter_.emplace(*options_.jitter_seed);
+  }
+}
 
 void ReconnectPolicy::subscribed() {
   ever_subscribed_ = true;
@@ -24,7 +26,7 @@ ReconnectPolicy::Decision ReconnectPolicy::failed() {
     return {.give_up = true};
   }
   backoff_ = nextBackoff(backoff_, options_.backoff_min, options_.backoff_max);
-  return {.give_up = false, .delay = backoff_};
+  return {.give_up = false, .delay = jitter_ ? (*jitter_)(backoff_) : backoff_};
 }
 
 }  // namespace plateau::client

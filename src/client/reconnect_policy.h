@@ -6,7 +6,8 @@
 //
 // Guarantees:
 //   1. The n-th failure in a row (counted since the last subscription) waits
-//      nextBackoff(previous, min, max): min first, then doubling, never above max(min, max).
+//      nextBackoff(previous, min, max): min first, then doubling, never above max(min, max);
+//      with a jitter seed, a draw from [half that, that] instead (common/backoff.h).
 //   2. subscribed() starts afresh: the next failure waits min again.
 //   3. A disconnection lasts from the first failure after a subscription (or after start) to the
 //      next subscription. Once it has lasted a window (recovery_window once subscribed,
@@ -15,6 +16,7 @@
 #include <chrono>
 #include <optional>
 
+#include "common/backoff.h"
 #include "runtime/clock.h"
 
 namespace plateau::client {
@@ -28,6 +30,8 @@ class ReconnectPolicy {
     std::optional<std::chrono::nanoseconds> recovery_window;
     // How long the client may fail before its first subscription; nullopt: for ever.
     std::optional<std::chrono::nanoseconds> first_subscription_window;
+    // Spreads each delay (Jitter) when set; exact delays otherwise.
+    std::optional<uint64_t> jitter_seed;
   };
 
   struct Decision {
@@ -48,6 +52,7 @@ class ReconnectPolicy {
  private:
   Options options_;
   const Clock& clock_;
+  std::optional<Jitter> jitter_;
   std::chrono::nanoseconds backoff_{0};
   std::optional<Clock::TimePoint> disconnected_since_;
   bool ever_subscribed_ = false;

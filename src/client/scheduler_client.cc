@@ -8,6 +8,7 @@
 #include "client/client_threads.h"
 #include "client/master_detector.h"
 #include "client/subscription.h"
+#include "common/uuid.h"
 #include "http/client.h"
 #include "http/content.h"
 
@@ -63,7 +64,9 @@ struct SchedulerClient::Impl : std::enable_shared_from_this<Impl> {
   void createSubscription() {
     Subscription::Options subscription_options{
         .peer = "master",
-        .reconnect = {.backoff_min = options.backoff_min, .backoff_max = options.backoff_max},
+        .reconnect = {.backoff_min = options.backoff_min,
+                      .backoff_max = options.backoff_max,
+                      .jitter_seed = options.seed != 0 ? options.seed : osRandomSeed()},
         .max_redirects = kMaxRedirects,
         .redirect_default_port = 5050,
         .refusal_is_final = true};

@@ -98,9 +98,12 @@ const http::Endpoint kMasterB{"10.0.0.2", 5050};
 
 class MasterLinkTest : public ::testing::Test {
  protected:
-  MasterLinkTest()
-      : link_(std::make_unique<MasterLink>(time_, time_, transport_, 1s,
-                                           std::make_shared<spdlog::logger>("test"), hooks())) {}
+  MasterLinkTest() : link_(makeLink(std::nullopt)) {}
+
+  std::unique_ptr<MasterLink> makeLink(std::optional<uint64_t> jitter_seed) {
+    return std::make_unique<MasterLink>(time_, time_, transport_, 1s, jitter_seed,
+                                        std::make_shared<spdlog::logger>("test"), hooks());
+  }
 
   MasterLink::Hooks hooks() {
     return {.registration =
@@ -184,6 +187,28 @@ TEST_F(MasterLinkTest, ReregistersWithDoublingBackoffUpToTheLimit) {
             (std::vector<std::chrono::milliseconds>{100ms, 200ms, 400ms, 800ms, 1000ms, 1000ms}));
   // Each attempt builds its REGISTER afresh (what the agent runs may have changed).
   EXPECT_EQ(stream().call.register_().version(), "7");
+}
+
+TEST_F(MasterLinkTest, JitteredWaitsLieBetweenHalfTheBackoffAndAllOfItAndReplayBySeed) {
+  auto waits = [this](uint64_t seed) {
+    link_ = makeLink(seed);
+    link_->setMaster(kMasterA);
+    std::vector<std::chrono::milliseconds> delays;
+    for (int i = 0; i < 6; i++) {
+      close();
+      delays.push_back(untilNextSubscription());
+    }
+    return delays;
+  };
+  const std::vector<std::chrono::milliseconds> nominal{100ms, 200ms, 400ms, 800ms, 1s, 1s};
+  auto first = waits(7);
+  for (size_t i = 0; i < nominal.size(); i++) {
+    EXPECT_GE(first[i], nominal[i] / 2) << i;
+    EXPECT_LE(first[i], nominal[i]) << i;
+  }
+  EXPECT_NE(first, nominal);  // spread, not the exact backoff
+  EXPECT_EQ(waits(7), first);
+  EXPECT_NE(waits(8), first);
 }
 
 TEST_F(MasterLinkTest, RegisteredResetsTheBackoff) {

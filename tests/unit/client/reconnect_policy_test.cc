@@ -91,5 +91,25 @@ TEST(ReconnectPolicy, GivesUpWhenTheFirstSubscriptionTakesLongerThanItsWindow) {
   EXPECT_TRUE(policy.failed().give_up);
 }
 
+TEST(ReconnectPolicy, AJitterSeedSpreadsEachDelayOverItsUpperHalfAndReplays) {
+  auto delays = [](uint64_t seed) {
+    VirtualTime time;
+    ReconnectPolicy policy({.backoff_min = 100ms, .backoff_max = 1s, .jitter_seed = seed}, time);
+    std::vector<std::chrono::nanoseconds> out;
+    for (int i = 0; i < 6; i++) {
+      out.push_back(policy.failed().delay);
+    }
+    return out;
+  };
+  const std::vector<std::chrono::nanoseconds> nominal{100ms, 200ms, 400ms, 800ms, 1s, 1s};
+  auto first = delays(42);
+  for (size_t i = 0; i < nominal.size(); i++) {
+    EXPECT_GE(first[i], nominal[i] / 2) << i;
+    EXPECT_LE(first[i], nominal[i]) << i;
+  }
+  EXPECT_NE(first, nominal);
+  EXPECT_EQ(delays(42), first);
+}
+
 }  // namespace
 }  // namespace plateau::client
