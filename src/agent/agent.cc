@@ -13,12 +13,12 @@
 
 namespace plateau::agent {
 
-Agent::Agent(EventLoop& loop, Flags flags,
+Agent::Agent(Environment env, Flags flags,
              std::vector<std::pair<std::string, std::string>> flag_values, Resources resources,
              v1::AgentInfo info, std::string executor_path, std::shared_ptr<spdlog::logger> log,
-             uint64_t seed, std::unique_ptr<Containerizer> containerizer)
-    : loop_(loop),
-      clock_(loop.clock()),
+             uint64_t seed)
+    : timers_(env.timers),
+      clock_(env.clock),
       flags_(std::move(flags)),
       flag_values_(std::move(flag_values)),
       resources_(std::move(resources)),
@@ -26,10 +26,9 @@ Agent::Agent(EventLoop& loop, Flags flags,
       executor_path_(std::move(executor_path)),
       log_(std::move(log)),
       uuids_(seed),
-      master_transport_(loop),
       master_link_(
           // Its jitter draws from a stream of its own, derived from the agent's one seed.
-          clock_, loop_, master_transport_, flags_.registration_backoff_factor, seed + 1, log_,
+          clock_, timers_, env.master, flags_.registration_backoff_factor, seed + 1, log_,
           {.registration = [this] { return registration(); },
            .registered =
                [this](const internal::AgentEvent::Registered& registered) {
@@ -40,7 +39,7 @@ Agent::Agent(EventLoop& loop, Flags flags,
            .agent_id = [this] { return info_.id(); }}),
       checkpoint_(flags_.work_dir),
       status_updates_(
-          loop, flags_.status_update_retry_interval,
+          timers_, flags_.status_update_retry_interval,
           {.forward =
                [this](const std::string& framework_id, const v1::TaskStatus& status,
                       v1::TaskState latest) {
@@ -65,8 +64,8 @@ Agent::Agent(EventLoop& loop, Flags flags,
                  checkpointed(checkpoint_.appendAck(framework_id, executor_id, task_id, uuid),
                               "ack");
                }}),
-      containerizer_(std::move(containerizer)),
-      logging_level_(loop, log_) {
+      containerizer_(std::move(env.containerizer)),
+      logging_level_(timers_, log_) {
   containerizer_->setLimitationCallback(
       [this](const std::string& container_id, Limitation limitation) {
         containerLimited(container_id, limitation);
@@ -76,59 +75,23 @@ Agent::Agent(EventLoop& loop, Flags flags,
 
 Agent::~Agent() = default;
 
-Result<uint16_t> Agent::start() {
-  std::optional<http::Endpoint> fixed_master;
-  if (flags_.master.starts_with("zk://")) {
-    auto url = zk::Url::parse(flags_.master);
-    if (!url) {
-      return std::unexpected(
-          Status(StatusCode::kInvalidArgument,
-                 fmt::format("Invalid value for flag '--master': {}", url.error().message())));
-    }
-    detector_ = std::make_unique<zk::LeaderDetector>(
-        loop_, *url, std::chrono::seconds(10),
-        [this](std::optional<std::string> leader) { onLeader(std::move(leader)); });
-  } else {
-    auto master = http::Endpoint::parse(flags_.master, 5050);
-    if (!master) {
-      return std::unexpected(
-          Status(StatusCode::kInvalidArgument,
-                 fmt::format("Invalid value for flag '--master': {}", master.error().message())));
-    }
-    fixed_master = *master;
-  }
-  server_ = std::make_unique<http::Server>(
-      loop_, [this](http::Request& request, http::Responder responder) {
-        route(request, std::move(responder));
-      });
-  auto port = server_->listen(flags_.ip, flags_.port);
-  if (!port) {
-    return port;
-  }
-  info_.set_port(*port);
+void Agent::start(uint16_t port, std::optional<http::Endpoint> master) {
+  info_.set_port(port);
   start_time_ = clock_.wallSeconds();
-  loop_.onSignal(SIGCHLD, [this](int) {
-    for (auto [pid, status] : reapChildren()) {
-      onChildExit(pid, status);
-    }
-  });
   initFetcherCache();
-  log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, *port,
+  log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, port,
              flags_.master, resources_.toString());
   recover();
   recoverCheckpointedResources();
   recoverContainers();
-  if (detector_) {
-    detector_->start();
-  } else {
-    master_link_.setMaster(fixed_master);
+  if (master) {
+    master_link_.setMaster(master);
   }
-  return port;
 }
 
 void Agent::shutdown() {
   for (const auto& [pid, run] : fetches_) {
-    signalTree(pid, SIGKILL);
+    signalTree(pid, SIGKILL);  // a fetcher runs outside any container
   }
   // Executors of checkpointing frameworks outlive the agent: a restarted agent reconnects.
   for (const auto& [fw_id, framework] : book_.frameworks()) {
@@ -136,11 +99,8 @@ void Agent::shutdown() {
       continue;
     }
     for (const auto& [ex_id, executor] : framework.executors()) {
-      signalTree(executor.pid(), SIGKILL);
-      if (containerizer_) {
-        containerizer_->kill(executor.containerId());
-        containerizer_->destroy(executor.containerId());
-      }
+      containerizer_->kill(executor.containerId());
+      containerizer_->destroy(executor.containerId());
     }
   }
 }

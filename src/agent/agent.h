@@ -33,9 +33,8 @@
 #include "http/client.h"
 #include "http/content.h"
 #include "http/server.h"
-#include "runtime/event_loop.h"
 #include "runtime/logging_level.h"
-#include "zookeeper/detector.h"
+#include "runtime/timers.h"
 
 namespace mesos::v1::agent {
 class Call;
@@ -68,8 +67,8 @@ struct Attachment;  // agent/files.h
 struct ExecutorChannel {
   std::shared_ptr<http::Stream> stream;
   http::ContentType content = http::ContentType::kJson;
-  EventLoop::TimerId kill_timer = 0;
-  EventLoop::TimerId registration_timer = 0;
+  Timers::TimerId kill_timer = 0;
+  Timers::TimerId registration_timer = 0;
   pid_t fetcher_pid = 0;
 };
 
@@ -83,17 +82,35 @@ struct FetchRun {
   std::chrono::steady_clock::time_point started;
 };
 
+// What the agent needs from the world, chosen at wiring time (main.cc) or by a test (virtual
+// time, a fake transport and containerizer: tests/unit/agent/virtual_agent.h).
+struct Environment {
+  Timers& timers;                                // every wait and deferred step
+  const Clock& clock;                            // every read of time
+  MasterLink::Transport& master;                 // how calls and the event stream reach the master
+  std::unique_ptr<Containerizer> containerizer;  // runs every executor's container
+};
+
 class Agent {
  public:
-  // `containerizer` runs every executor's container (main.cc gives a LinuxContainerizer).
-  Agent(EventLoop& loop, Flags flags, std::vector<std::pair<std::string, std::string>> flag_values,
+  Agent(Environment env, Flags flags, std::vector<std::pair<std::string, std::string>> flag_values,
         Resources resources, v1::AgentInfo info, std::string executor_path,
-        std::shared_ptr<spdlog::logger> log, uint64_t seed,
-        std::unique_ptr<Containerizer> containerizer);
+        std::shared_ptr<spdlog::logger> log, uint64_t seed);
   ~Agent();
 
-  // Binds the HTTP port and starts registering with the master. Returns the bound port.
-  Result<uint16_t> start();
+  // Starts serving on `port` (bound by the caller's HTTP server, whose requests go to handle()):
+  // recovers what --work_dir holds, then registers with `master`, or with the leader that
+  // onLeader() reports when the master is found through ZooKeeper (nullopt).
+  void start(uint16_t port, std::optional<http::Endpoint> master);
+  // Answers one HTTP request (on the loop thread).
+  void handle(http::Request& request, http::Responder responder) {
+    route(request, std::move(responder));
+  }
+  // The leading master as the ZooKeeper detector reports it (its MasterInfo as JSON; nullopt:
+  // none now).
+  void onLeader(std::optional<std::string> master_info_json);
+  // A child process ended (main.cc reaps them on SIGCHLD): an executor's or a fetcher's.
+  void childExited(pid_t pid, int status) { onChildExit(pid, status); }
   // Kills every executor (used at shutdown).
   void shutdown();
   // The GPUs this agent manages (before start()); none by default.
@@ -102,8 +119,7 @@ class Agent {
  private:
   void route(http::Request& request, http::Responder responder);
 
-  // master_events.cc: the leader to follow, what REGISTER reports, the master's events.
-  void onLeader(std::optional<std::string> master_info_json);
+  // master_events.cc: what REGISTER reports, and the master's events.
   internal::AgentCall registration() const;
   void registered(const internal::AgentEvent::Registered& registered);
   void handleMasterEvent(const internal::AgentEvent& event);
@@ -219,7 +235,7 @@ class Agent {
   // The sandboxes /files and LIST_FILES/READ_FILE serve: live and completed executors'.
   std::vector<Attachment> sandboxes() const;
 
-  EventLoop& loop_;
+  Timers& timers_;
   const Clock& clock_;  // every read of time (runtime/clock.h)
   Flags flags_;
   std::vector<std::pair<std::string, std::string>> flag_values_;
@@ -228,9 +244,6 @@ class Agent {
   std::string executor_path_;
   std::shared_ptr<spdlog::logger> log_;
   UuidGenerator uuids_;
-  std::unique_ptr<http::Server> server_;
-  std::unique_ptr<zk::LeaderDetector> detector_;  // with --master=zk://...
-  HttpMasterTransport master_transport_;
   MasterLink master_link_;
   double start_time_ = 0;
 
@@ -241,7 +254,7 @@ class Agent {
   StatusUpdateManager status_updates_;  // per task, at least once and in order
   std::unique_ptr<Containerizer> containerizer_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> recovered_pids_;
-  EventLoop::TimerId recovered_poll_timer_ = 0;
+  Timers::TimerId recovered_poll_timer_ = 0;
   std::unique_ptr<fetcher::Cache> fetch_cache_;
   std::unordered_map<pid_t, FetchRun> fetches_;
   std::unique_ptr<gpu::Allocator> gpus_;

@@ -56,12 +56,12 @@ void Agent::armRegistrationTimer(Executor& executor, std::chrono::nanoseconds ti
                                  const char* event) {
   std::string fw_id = executor.frameworkId();
   std::string ex_id = executor.id();
-  channel(executor).registration_timer = loop_.after(timeout, [this, fw_id, ex_id, event] {
+  channel(executor).registration_timer = timers_.after(timeout, [this, fw_id, ex_id, event] {
     Executor* e = book_.find(fw_id, ex_id);
     if (e != nullptr && e->state() == ExecutorState::kRegistering) {
       channel(*e).registration_timer = 0;
       log_->warn("{} framework_id={} executor_id={}", event, fw_id, ex_id);
-      signalTree(e->pid(), SIGKILL);
+      containerizer_->kill(e->containerId());
     }
   });
 }
@@ -265,7 +265,7 @@ void Agent::subscribeExecutor(const executor::Call& call, http::ContentType acce
     }
   });
   if (link.registration_timer != 0) {
-    loop_.cancel(link.registration_timer);
+    timers_.cancel(link.registration_timer);
     link.registration_timer = 0;
   }
   bool running = book_.subscribed(executor);
@@ -332,19 +332,18 @@ void Agent::shutdownExecutor(Executor& executor) {
     stopFetch(executor);  // still fetching: no process will start
     return;
   }
-  pid_t pid = executor.pid();
   std::string fw_id = executor.frameworkId();
   std::string ex_id = executor.id();
   ExecutorChannel& link = channel(executor);
   if (!link.stream) {
-    signalTree(pid, SIGTERM);
+    containerizer_->terminate(executor.containerId());
   }
-  link.kill_timer = loop_.after(flags_.executor_shutdown_grace_period, [this, fw_id, ex_id] {
+  link.kill_timer = timers_.after(flags_.executor_shutdown_grace_period, [this, fw_id, ex_id] {
     if (Executor* e = book_.find(fw_id, ex_id)) {
       channel(*e).kill_timer = 0;
       log_->warn("executor_killed framework_id={} executor_id={} reason=shutdown_grace_period",
                  fw_id, ex_id);
-      signalTree(e->pid(), SIGKILL);
+      containerizer_->kill(e->containerId());
     }
   });
 }
@@ -359,7 +358,9 @@ void Agent::onChildExit(pid_t pid, int status) {
   pids_.erase(it);
   // An executor that ended cleanly took its task with it; otherwise sweep its whole session.
   if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-    signalTree(pid, SIGKILL);
+    if (const Executor* executor = book_.find(fw_id, ex_id)) {
+      containerizer_->kill(executor->containerId());
+    }
   }
   executorTerminated(fw_id, ex_id, fmt::format("Executor {}", describeWaitStatus(status)), status);
 }
@@ -376,10 +377,10 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
              executor_id, why);
   auto link = channels_.extract(executor.containerId());
   if (link && link.mapped().kill_timer != 0) {
-    loop_.cancel(link.mapped().kill_timer);
+    timers_.cancel(link.mapped().kill_timer);
   }
   if (link && link.mapped().registration_timer != 0) {
-    loop_.cancel(link.mapped().registration_timer);
+    timers_.cancel(link.mapped().registration_timer);
   }
   containerEnded(executor);
   if (link && link.mapped().stream) {

@@ -13,8 +13,11 @@
 #include "agent/flags.h"
 #include "agent/gpu/gpu.h"
 #include "common/logging.h"
+#include "common/process.h"
 #include "common/resources_proto.h"
 #include "common/uuid.h"
+#include "http/server.h"
+#include "zookeeper/detector.h"
 
 namespace {
 
@@ -89,6 +92,26 @@ int main(int argc, char** argv) {
   resourcesToProto(*resources, info.mutable_resources());
   *info.mutable_attributes() = *attributes;
 
+  // The master: a fixed address, or the leader ZooKeeper names.
+  std::optional<http::Endpoint> fixed_master;
+  std::optional<zk::Url> zk_master;
+  if (flags.master.starts_with("zk://")) {
+    auto url = zk::Url::parse(flags.master);
+    if (!url) {
+      fmt::print(stderr, "Error: Invalid value for flag '--master': {}\n", url.error().message());
+      return 1;
+    }
+    zk_master = *url;
+  } else {
+    auto master = http::Endpoint::parse(flags.master, 5050);
+    if (!master) {
+      fmt::print(stderr, "Error: Invalid value for flag '--master': {}\n",
+                 master.error().message());
+      return 1;
+    }
+    fixed_master = *master;
+  }
+
   std::signal(SIGPIPE, SIG_IGN);
   EventLoop loop;
   auto containerizer = agent::LinuxContainerizer::create(loop, loop.clock(),
@@ -97,13 +120,33 @@ int main(int argc, char** argv) {
     (*log)->error("agent_start_failed error=\"{}\"", containerizer.error().message());
     return 1;
   }
-  agent::Agent agent(loop, flags, set.values(), *resources, info, executor_path, *log,
-                     osRandomSeed(), std::move(*containerizer));
+  agent::HttpMasterTransport transport(loop);
+  agent::Agent agent(agent::Environment{.timers = loop,
+                                        .clock = loop.clock(),
+                                        .master = transport,
+                                        .containerizer = std::move(*containerizer)},
+                     flags, set.values(), *resources, info, executor_path, *log, osRandomSeed());
   agent.setGpus(gpus->devices);
-  auto port = agent.start();
+  http::Server server(loop, [&agent](http::Request& request, http::Responder responder) {
+    agent.handle(request, std::move(responder));
+  });
+  auto port = server.listen(flags.ip, flags.port);
   if (!port) {
     (*log)->error("agent_start_failed error=\"{}\"", port.error().message());
     return 1;
+  }
+  loop.onSignal(SIGCHLD, [&agent](int) {
+    for (auto [pid, status] : reapChildren()) {
+      agent.childExited(pid, status);
+    }
+  });
+  agent.start(*port, fixed_master);
+  std::unique_ptr<zk::LeaderDetector> detector;
+  if (zk_master) {
+    detector = std::make_unique<zk::LeaderDetector>(
+        loop, *zk_master, std::chrono::seconds(10),
+        [&agent](std::optional<std::string> leader) { agent.onLeader(std::move(leader)); });
+    detector->start();
   }
   loop.onSignal(SIGTERM, [&](int) { loop.stop(); });
   loop.onSignal(SIGINT, [&](int) { loop.stop(); });

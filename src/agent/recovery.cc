@@ -91,7 +91,7 @@ void Agent::recover() {
     executorTerminated(fw_id, ex_id, "Executor terminated while the agent was down", std::nullopt);
   }
   if (!recovered_pids_.empty()) {
-    recovered_poll_timer_ = loop_.every(200ms, [this] { pollRecoveredExecutors(); });
+    recovered_poll_timer_ = timers_.every(200ms, [this] { pollRecoveredExecutors(); });
   }
 }
 
@@ -149,7 +149,7 @@ void Agent::pollRecoveredExecutors() {
     executorTerminated(fw_id, ex_id, "Executor exited", std::nullopt);
   }
   if (recovered_pids_.empty() && recovered_poll_timer_ != 0) {
-    loop_.cancel(recovered_poll_timer_);
+    timers_.cancel(recovered_poll_timer_);
     recovered_poll_timer_ = 0;
   }
 }

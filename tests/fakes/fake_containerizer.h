@@ -74,6 +74,7 @@ class FakeContainerizer final : public agent::Containerizer {
     return it->second;
   }
 
+  void terminate(const std::string& container_id) override { terminations.push_back(container_id); }
   void kill(const std::string& container_id) override { kills.push_back(container_id); }
 
   void destroy(const std::string& container_id) override {
@@ -112,6 +113,7 @@ class FakeContainerizer final : public agent::Containerizer {
   std::vector<Launch> launches;
   std::vector<agent::ContainerConfig> updates;
   std::vector<std::string> recovered;
+  std::vector<std::string> terminations;
   std::vector<std::string> kills;
   std::vector<std::string> destroys;
 

@@ -54,7 +54,11 @@ class Containerizer {
   // A limit the container has crossed, checked now (nullopt when none, or unknown).
   virtual std::optional<Limitation> limitation(const std::string& container_id) = 0;
 
-  // SIGKILLs every process of the container while it stays known.
+  // SIGTERMs the container's processes: asks them to stop (kill() follows after a grace period).
+  virtual void terminate(const std::string& container_id) = 0;
+
+  // SIGKILLs every process of the container while it stays known, including what is left of its
+  // first process's session once that process has ended.
   virtual void kill(const std::string& container_id) = 0;
 
   // Kills everything in the container and removes what its isolation made. Idempotent.

@@ -398,11 +398,19 @@ void LinuxContainerizer::watch() {
   }
 }
 
+void LinuxContainerizer::terminate(const std::string& container_id) {
+  auto it = containers_.find(container_id);
+  if (it != containers_.end()) {
+    signalTree(it->second.config.pid, SIGTERM);
+  }
+}
+
 void LinuxContainerizer::kill(const std::string& container_id) {
   auto it = containers_.find(container_id);
   if (it == containers_.end()) {
     return;
   }
+  signalTree(it->second.config.pid, SIGKILL);
   killTree(it->second.config.pid);
   for (auto& isolator : isolators_) {
     for (const auto& file : isolator->procsFiles(container_id)) {

@@ -63,7 +63,10 @@ class LinuxContainerizer final : public Containerizer {
   void update(const std::string& container_id, double cpus, double mem_mb, double disk_mb) override;
   json::Value usage(const std::string& container_id) override;
   std::optional<Limitation> limitation(const std::string& container_id) override;
-  // Kills the process tree and every member of the container's cgroups.
+  // Signals the first process's session and process tree.
+  void terminate(const std::string& container_id) override;
+  // Kills the first process's session and process tree, and every member of the container's
+  // cgroups.
   void kill(const std::string& container_id) override;
   void destroy(const std::string& container_id) override;
   bool contains(const std::string& container_id) const override {
