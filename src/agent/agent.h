@@ -148,9 +148,10 @@ class Agent {
                           const std::string& why, std::optional<int> status);
   // The executor's channel (made on first use); dropped when it terminates.
   ExecutorChannel& channel(const Executor& executor);
-  // SIGKILLs the executor if it has not subscribed when the timeout fires.
+  // Kills the executor's container if it has not (re)subscribed when the timeout fires; its
+  // unfinished tasks then fail with REASON_EXECUTOR_(RE)REGISTRATION_TIMEOUT.
   void armRegistrationTimer(Executor& executor, std::chrono::nanoseconds timeout,
-                            const char* event);
+                            bool reregistration);
   v1::ExecutorInfo commandExecutorInfo(const v1::TaskInfo& task, const std::string& framework_id);
 
   // containers.cc: the agent's side of the containerizer (the rules are in agent/containers.h)

@@ -53,16 +53,27 @@ ExecutorChannel& Agent::channel(const Executor& executor) {
 }
 
 void Agent::armRegistrationTimer(Executor& executor, std::chrono::nanoseconds timeout,
-                                 const char* event) {
+                                 bool reregistration) {
   std::string fw_id = executor.frameworkId();
   std::string ex_id = executor.id();
-  channel(executor).registration_timer = timers_.after(timeout, [this, fw_id, ex_id, event] {
+  channel(executor).registration_timer = timers_.after(timeout, [this, fw_id, ex_id, timeout,
+                                                                 reregistration] {
     Executor* e = book_.find(fw_id, ex_id);
-    if (e != nullptr && e->state() == ExecutorState::kRegistering) {
-      channel(*e).registration_timer = 0;
-      log_->warn("{} framework_id={} executor_id={}", event, fw_id, ex_id);
-      containerizer_->kill(e->containerId());
+    if (e == nullptr || e->state() != ExecutorState::kRegistering) {
+      return;
     }
+    channel(*e).registration_timer = 0;
+    log_->warn("{} framework_id={} executor_id={}",
+               reregistration ? "executor_reregistration_timeout" : "executor_registration_timeout",
+               fw_id, ex_id);
+    // As Mesos: its unfinished tasks fail with the reason once the container is gone.
+    book_.recordTermination(
+        *e,
+        reregistration ? v1::TaskStatus::REASON_EXECUTOR_REREGISTRATION_TIMEOUT
+                       : v1::TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT,
+        fmt::format("Executor did not {}register within {}s", reregistration ? "re" : "",
+                    std::chrono::duration<double>(timeout).count()));
+    containerizer_->kill(e->containerId());
   });
 }
 
@@ -165,8 +176,7 @@ void Agent::startExecutorProcess(Executor& executor) {
   executors_launched_++;
   log_->info("executor_launched framework_id={} executor_id={} pid={} sandbox={}", fw_id, ex_id,
              *pid, executor.directory());
-  armRegistrationTimer(executor, flags_.executor_registration_timeout,
-                       "executor_registration_timeout");
+  armRegistrationTimer(executor, flags_.executor_registration_timeout, /*reregistration=*/false);
 }
 
 void Agent::executorApi(http::Request& request, http::Responder responder) {

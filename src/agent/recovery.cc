@@ -127,8 +127,7 @@ void Agent::recoverExecutor(const v1::FrameworkInfo& framework_info,
   recovered_pids_[recovered.pid] = {fw_id, ex_id};
   log_->info("executor_recovered framework_id={} executor_id={} pid={} tasks={}", fw_id, ex_id,
              recovered.pid, executor.launchedTasks().size());
-  armRegistrationTimer(executor, flags_.executor_reregistration_timeout,
-                       "executor_reregistration_timeout");
+  armRegistrationTimer(executor, flags_.executor_reregistration_timeout, /*reregistration=*/true);
 }
 
 void Agent::pollRecoveredExecutors() {

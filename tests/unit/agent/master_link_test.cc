@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "fakes/fake_master_transport.h"
 #include "fakes/virtual_time.h"
 
 namespace plateau::agent {
@@ -18,45 +19,8 @@ namespace {
 using namespace std::chrono_literals;
 using plateau::testing::VirtualTime;
 
-// A subscription the link opened: the test plays the master on it.
-struct FakeStream final : http::StreamingCall {
-  http::Endpoint master;
-  internal::AgentCall call;
-  Callbacks callbacks;
-  bool cancelled = false;
-  void cancel() override { cancelled = true; }
-};
-
-struct FakeTransport final : MasterLink::Transport {
-  struct Sent {
-    internal::AgentCall call;
-    std::function<void(Result<int>)> done;
-  };
-  std::vector<std::shared_ptr<FakeStream>> streams;  // every subscription, in order
-  std::vector<Sent> sent;
-
-  std::shared_ptr<http::StreamingCall> subscribe(
-      const http::Endpoint& master, const internal::AgentCall& call,
-      http::StreamingCall::Callbacks callbacks) override {
-    auto stream = std::make_shared<FakeStream>();
-    stream->master = master;
-    stream->call = call;
-    stream->callbacks = std::move(callbacks);
-    streams.push_back(stream);
-    return stream;
-  }
-  void send(const http::Endpoint&, const internal::AgentCall& call,
-            std::function<void(Result<int>)> done) override {
-    sent.push_back({call, std::move(done)});
-  }
-  size_t heartbeats() const {
-    size_t n = 0;
-    for (const auto& s : sent) {
-      n += s.call.type() == internal::AgentCall::HEARTBEAT ? 1 : 0;
-    }
-    return n;
-  }
-};
+using FakeStream = plateau::testing::FakeMasterStream;
+using FakeTransport = plateau::testing::FakeMasterTransport;
 
 internal::AgentEvent registeredEvent(double heartbeat_seconds) {
   internal::AgentEvent event;
