@@ -14,13 +14,6 @@ namespace plateau::client {
 
 namespace {
 
-bool sameEndpoint(const MasterDetector::Leader& a, const MasterDetector::Leader& b) {
-  if (a.has_value() != b.has_value()) {
-    return false;
-  }
-  return !a || (a->host == b->host && a->port == b->port);
-}
-
 std::string trim(std::string text) {
   const char* space = " \t\r\n";
   size_t begin = text.find_first_not_of(space);
@@ -30,31 +23,6 @@ std::string trim(std::string text) {
   size_t end = text.find_last_not_of(space);
   return text.substr(begin, end - begin + 1);
 }
-
-// One master at a fixed address: the leader never changes from the detector's point of view
-// (a non-leading master answers with a redirect, which the connection follows).
-class StandaloneDetector : public MasterDetector {
- public:
-  StandaloneDetector(EventLoop& loop, http::Endpoint master)
-      : loop_(loop), master_(std::move(master)), alive_(std::make_shared<bool>(true)) {}
-  ~StandaloneDetector() override { *alive_ = false; }
-
-  void detect(const Leader& previous, Callback done) override {
-    if (sameEndpoint(previous, master_)) {
-      return;  // never changes
-    }
-    loop_.post([alive = alive_, done = std::move(done), master = master_] {
-      if (*alive) {
-        done(Leader(master));
-      }
-    });
-  }
-
- private:
-  EventLoop& loop_;
-  http::Endpoint master_;
-  std::shared_ptr<bool> alive_;
-};
 
 Result<std::string> readMasterFile(std::string_view path) {
   std::ifstream in{std::string(path)};
@@ -150,10 +118,6 @@ Result<std::unique_ptr<MasterDetector>> createMasterDetector(EventLoop& loop,
         fmt::format("Invalid master '{}': {}", text, endpoint.error().message()));
   }
   return fixedDetector(loop, *endpoint);
-}
-
-std::unique_ptr<MasterDetector> fixedDetector(EventLoop& loop, http::Endpoint endpoint) {
-  return std::make_unique<StandaloneDetector>(loop, std::move(endpoint));
 }
 
 }  // namespace plateau::client

@@ -32,7 +32,7 @@
 #include <string_view>
 #include <utility>
 
-#include "client/master_detector.h"
+#include "client/detector.h"
 #include "client/reconnect_policy.h"
 #include "common/event_stream.h"
 #include "common/recordio.h"

@@ -87,10 +87,33 @@ void CommandExecutor::start() {
     }
   });
   loop_.onSignal(SIGTERM, [this](int) { shutdown(); });
-  subscribe();
+  // Without checkpointing the executor cannot outlive its connection to the agent (a window of
+  // zero: the first loss ends it); with it, the agent has the recovery timeout to come back.
+  // Retries come often enough to be back within the agent's --executor_reregistration_timeout.
+  const std::chrono::nanoseconds window = config_.checkpoint ? config_.recovery_timeout : 0s;
+  const std::chrono::nanoseconds retry =
+      std::min<std::chrono::nanoseconds>(1s, config_.subscription_backoff_max / 2);
+  agent_ = client::fixedDetector(loop_, config_.agent);
+  subscription_ = std::make_unique<client::Subscription>(
+      client::Subscription::Options{.peer = "agent",
+                                    .reconnect = {.backoff_min = retry,
+                                                  .backoff_max = retry,
+                                                  .recovery_window = window,
+                                                  .first_subscription_window = window}},
+      client::Subscription::Callbacks{
+          .request = [this] { return subscribeRequest(); },
+          .opened = {},
+          .data = client::decodeEach<v1::executor::Event>([this](v1::executor::Event& event) {
+            handle(event);
+            return true;
+          }),
+          .closed = [this](const client::Subscription::Closed& closed) { onClosed(closed); },
+          .refused = {}},
+      *agent_, loop_, clock_, client::streamsOn(loop_));
+  subscription_->start();
 }
 
-void CommandExecutor::subscribe() {
+http::ClientRequest CommandExecutor::subscribeRequest() const {
   v1::executor::Call call;
   call.mutable_framework_id()->set_value(config_.framework_id);
   call.mutable_executor_id()->set_value(config_.executor_id);
@@ -104,33 +127,11 @@ void CommandExecutor::subscribe() {
   for (const auto& [uuid, update] : unacknowledged_) {
     *subscribe->add_unacknowledged_updates() = update;
   }
-  decoder_ = recordio::Decoder();
-  http::ClientRequest request{
+  return http::ClientRequest{
       .method = "POST",
       .path = "/api/v1/executor",
       .headers = {{"content-type", http::kProtobufMediaType}, {"accept", http::kProtobufMediaType}},
       .body = call.SerializePartialAsString()};
-  stream_ = http::StreamingCall::open(
-      loop_, config_.agent, std::move(request), 5s,
-      {.on_head =
-           [](const http::Response& head) {
-             if (head.status != 200) {
-               fmt::print(stderr, "Subscription refused by the agent: HTTP {}\n", head.status);
-             }
-           },
-       .on_data = [this](std::string_view data) { onData(data); },
-       .on_closed = [this](const Status& why) { onDisconnected(why.message()); }});
-}
-
-void CommandExecutor::onData(std::string_view data) {
-  auto events = recordio::decodeEvents<v1::executor::Event>(decoder_, data);
-  if (!events) {
-    stream_->cancel();
-    return onDisconnected(events.error().message());
-  }
-  for (const auto& event : *events) {
-    handle(event);
-  }
 }
 
 void CommandExecutor::killAll(int signo) {
@@ -141,39 +142,26 @@ void CommandExecutor::killAll(int signo) {
   }
 }
 
-void CommandExecutor::onDisconnected(const std::string& why) {
-  subscribed_ = false;
-  stream_.reset();
+void CommandExecutor::onClosed(const client::Subscription::Closed& closed) {
+  if (closed.next != client::Subscription::Next::kGiveUp) {
+    return;  // the subscription tries again
+  }
   if (!config_.checkpoint) {
     // Without checkpointing nothing can reconnect to us later: stop the tasks and leave.
-    fmt::print(stderr, "Lost the agent ({}); killing the tasks and exiting\n", why);
-    killAll(SIGKILL);
-    exit_code_ = 1;
-    loop_.stop();
-    return;
+    fmt::print(stderr, "Lost the agent ({}); killing the tasks and exiting\n", closed.why);
+  } else {
+    fmt::print(stderr, "Agent did not come back within the recovery timeout ({}); exiting\n",
+               closed.why);
   }
-  auto now = clock_.now();
-  if (!disconnected_) {
-    disconnected_ = true;
-    disconnected_at_ = now;
-  }
-  if (now - disconnected_at_ > config_.recovery_timeout) {
-    fmt::print(stderr, "Agent did not come back within the recovery timeout; exiting\n");
-    killAll(SIGKILL);
-    exit_code_ = 1;
-    loop_.stop();
-    return;
-  }
-  // Retry often enough to be back within the agent's --executor_reregistration_timeout.
-  loop_.after(std::min<std::chrono::nanoseconds>(1s, config_.subscription_backoff_max / 2),
-              [this] { subscribe(); });
+  killAll(SIGKILL);
+  exit_code_ = 1;
+  loop_.stop();
 }
 
 void CommandExecutor::handle(const v1::executor::Event& event) {
   switch (event.type()) {
     case v1::executor::Event::SUBSCRIBED: {
-      subscribed_ = true;
-      disconnected_ = false;
+      subscription_->subscribed();
       for (const auto& cap : event.subscribed().framework_info().capabilities()) {
         if (cap.type() == v1::FrameworkInfo::Capability::TASK_KILLING_STATE) {
           killing_capability_ = true;

@@ -17,7 +17,8 @@
 
 #include <mesos/v1/executor/executor.pb.h>
 
-#include "common/recordio.h"
+#include "client/detector.h"
+#include "client/subscription.h"
 #include "common/uuid.h"
 #include "executor/checker.h"
 #include "http/client.h"
@@ -77,9 +78,10 @@ class CommandExecutor {
   int exitCode() const { return exit_code_; }
 
  private:
-  void subscribe();
-  void onData(std::string_view data);
-  void onDisconnected(const std::string& why);
+  http::ClientRequest subscribeRequest() const;
+  // The subscription to the agent ended for good (Subscription::Next::kGiveUp): the tasks are
+  // killed and the executor exits non-zero.
+  void onClosed(const client::Subscription::Closed& closed);
   void handle(const v1::executor::Event& event);
   void launch(const v1::TaskInfo& task);
   void launchGroup(const v1::TaskGroupInfo& group);
@@ -109,16 +111,13 @@ class CommandExecutor {
   Mode mode_;
   UuidGenerator uuids_;
   http::Client client_;
-  std::shared_ptr<http::StreamingCall> stream_;
-  recordio::Decoder decoder_;
-  bool subscribed_ = false;
+  std::unique_ptr<client::MasterDetector> agent_;  // the agent, at its fixed address
+  std::unique_ptr<client::Subscription> subscription_;
   std::map<std::string, RunningTask> tasks_;  // by task id
   int groups_ = 0;
   bool shutting_down_ = false;
   bool killing_capability_ = false;
   std::map<std::string, v1::executor::Call::Update> unacknowledged_;  // by uuid
-  std::chrono::steady_clock::time_point disconnected_at_;
-  bool disconnected_ = false;
   bool exit_timer_ = false;
   int exit_code_ = 0;
 };
