@@ -356,6 +356,21 @@ void Master::removeAgent(std::string agent_id, const std::string& why) {
   removeAgentAs(std::move(agent_id), why, false);
 }
 
+void Master::dismissAgent(const std::string& agent_id, const std::string& message,
+                          const std::string& why) {
+  Agent* agent = agents_.find(agent_id);
+  if (agent == nullptr) {
+    return;
+  }
+  if (agent->stream) {
+    internal::AgentEvent event;
+    event.set_type(internal::AgentEvent::SHUTDOWN);
+    event.mutable_shutdown()->set_message(message);
+    sendToAgent(*agent, event);
+  }
+  removeAgentAs(agent_id, why, /*gone=*/true);
+}
+
 void Master::removeAgentAs(std::string agent_id, const std::string& why, bool gone) {
   Agent* found = agents_.find(agent_id);
   if (found == nullptr) {

@@ -239,19 +239,10 @@ void Master::applyMachineModes(const MaintenancePlan& plan, bool down) {
   for (const auto& hostname : plan.hostnamesChanging()) {
     log_->warn("machine_mode_changed machine=\"{}\" mode={}", hostname, down ? "DOWN" : "UP");
   }
+  // The registry forgot them with the modes (changeMachineModes).
   for (const auto& agent_id : plan.agentsDown()) {
-    registry_state_.agents.erase(agent_id);
-    Agent* it = agents_.find(agent_id);
-    if (it == nullptr) {
-      continue;
-    }
-    if (it->stream) {
-      internal::AgentEvent event;
-      event.set_type(internal::AgentEvent::SHUTDOWN);
-      event.mutable_shutdown()->set_message("Operator initiated 'Machine DOWN'");
-      sendToAgent(*it, event);
-    }
-    removeAgentAs(agent_id, "Operator initiated 'Machine DOWN'", /*gone=*/true);
+    dismissAgent(agent_id, "Operator initiated 'Machine DOWN'",
+                 "Operator initiated 'Machine DOWN'");
   }
 }
 

@@ -227,6 +227,10 @@ class Master {
   // As removeAgent; `gone` (an operator's MARK_AGENT_GONE) reports TASK_GONE_BY_OPERATOR and
   // does not mark the agent unreachable.
   void removeAgentAs(std::string agent_id, const std::string& why, bool gone);
+  // An agent gone for good (an operator's MARK_AGENT_GONE, a machine DOWN): told to shut down
+  // with `message` while linked, then removed as gone.
+  void dismissAgent(const std::string& agent_id, const std::string& message,
+                    const std::string& why);
 
   // operator_api.cc: POST /api/v1, routed to the views (GET_*) or the changes.
   void operatorApi(http::Request& request, http::Responder responder);

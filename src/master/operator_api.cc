@@ -237,16 +237,8 @@ void Master::markAgentGone(const std::string& agent_id, http::Responder responde
               return;
             }
             agents_.stopExpecting(agent_id);
-            Agent* it = agents_.find(agent_id);
-            if (it != nullptr) {
-              if (it->stream) {
-                internal::AgentEvent event;
-                event.set_type(internal::AgentEvent::SHUTDOWN);
-                event.mutable_shutdown()->set_message("Agent was marked gone by an operator");
-                sendToAgent(*it, event);
-              }
-              removeAgentAs(agent_id, "marked gone by an operator", /*gone=*/true);
-            }
+            dismissAgent(agent_id, "Agent was marked gone by an operator",
+                         "marked gone by an operator");
             log_->warn("agent_marked_gone agent_id={}", agent_id);
             shared->respond(empty200());
           });
