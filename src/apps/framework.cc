@@ -181,6 +181,7 @@ void Framework::wantOffers(bool wanted) {
 void Framework::reconcile(const std::vector<std::pair<std::string, std::string>>& tasks) {
   Call call;
   call.set_type(Call::RECONCILE);
+  call.mutable_reconcile();  // present even when empty: that asks for every task
   for (const auto& [task_id, agent_id] : tasks) {
     auto* t = call.mutable_reconcile()->add_tasks();
     t->mutable_task_id()->set_value(task_id);
