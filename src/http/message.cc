@@ -94,6 +94,8 @@ const char* reasonPhrase(int status) {
       return "Continue";
     case 200:
       return "OK";
+    case 201:
+      return "Created";
     case 202:
       return "Accepted";
     case 204:
@@ -118,6 +120,8 @@ const char* reasonPhrase(int status) {
       return "Request Entity Too Large";
     case 415:
       return "Unsupported Media Type";
+    case 422:
+      return "Unprocessable Entity";
     case 500:
       return "Internal Server Error";
     case 501:

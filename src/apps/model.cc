@@ -1,0 +1,337 @@
+#include "apps/model.h"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace plateau::apps {
+
+bool isTerminal(const std::string& s) {
+  return s == "TASK_FINISHED" || s == "TASK_FAILED" || s == "TASK_KILLED" || s == "TASK_ERROR" ||
+         s == "TASK_LOST" || s == "TASK_DROPPED" || s == "TASK_GONE" ||
+         s == "TASK_GONE_BY_OPERATOR" || s == "TASK_UNKNOWN";
+}
+
+bool isActiveState(const std::string& s) { return !isTerminal(s); }
+
+std::string isoTime(double wall) {
+  auto secs = static_cast<time_t>(wall);
+  int ms = static_cast<int>((wall - static_cast<double>(secs)) * 1000);
+  struct tm tm {};
+  gmtime_r(&secs, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, std::max(0, std::min(ms, 999)));
+}
+
+std::string appToJson(const App& app) {
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  writeAppFields(w, app);
+  w.endObject();
+  return out;
+}
+
+Result<App> appFromJson(const json::Value& v) {
+  auto app = applyJson(App{}, v, "");
+  if (!app) {
+    return invalidArgument("stored app does not parse: " + app.error().toJson());
+  }
+  app->version = v["version"].asString();
+  app->last_config_change_at = v["versionInfo"]["lastConfigChangeAt"].asString();
+  app->last_scaling_at = v["versionInfo"]["lastScalingAt"].asString();
+  return std::move(*app);
+}
+
+std::string instanceToJson(const Instance& i) {
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("taskId");
+  w.value(i.task_id);
+  w.key("appId");
+  w.value(i.app_id);
+  w.key("version");
+  w.value(i.version);
+  w.key("configVersion");
+  w.value(i.config_version);
+  w.key("agentId");
+  w.value(i.agent_id);
+  w.key("host");
+  w.value(i.place.hostname);
+  w.key("attributes");
+  w.beginObject();
+  for (const auto& [k, v] : i.place.attributes) {
+    w.key(k);
+    w.value(v);
+  }
+  w.endObject();
+  w.key("ports");
+  w.beginArray();
+  for (auto p : i.host_ports) {
+    w.value(p);
+  }
+  w.endArray();
+  w.key("state");
+  w.value(i.state);
+  if (i.healthy) {
+    w.key("healthy");
+    w.value(*i.healthy);
+  }
+  w.key("stagedAt");
+  w.value(i.staged_at);
+  w.key("startedAt");
+  w.value(i.started_at);
+  w.key("launchOrder");
+  w.value(i.launch_order);
+  w.key("killing");
+  w.value(i.killing);
+  w.endObject();
+  return out;
+}
+
+Result<Instance> instanceFromJson(const json::Value& v) {
+  Instance i;
+  i.task_id = v["taskId"].asString();
+  i.app_id = v["appId"].asString();
+  if (i.task_id.empty() || i.app_id.empty()) {
+    return invalidArgument("stored instance without taskId or appId");
+  }
+  i.version = v["version"].asString();
+  i.config_version = v["configVersion"].asString();
+  i.agent_id = v["agentId"].asString();
+  i.place.hostname = v["host"].asString();
+  for (const auto& m : v["attributes"].asObject()) {
+    i.place.attributes[m.key] = m.value.asString();
+  }
+  for (const auto& p : v["ports"].asArray()) {
+    i.host_ports.push_back(static_cast<uint32_t>(p.toUint64().value_or(0)));
+  }
+  i.state = v["state"].asString();
+  if (const auto* h = v.find("healthy")) {
+    i.healthy = h->asBool();
+  }
+  i.staged_at = v["stagedAt"].asString();
+  i.started_at = v["startedAt"].asString();
+  i.launch_order = v["launchOrder"].toUint64().value_or(0);
+  i.killing = v["killing"].asBool();
+  return i;
+}
+
+std::string deploymentToJson(const Deployment& d) {
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("id");
+  w.value(d.id);
+  w.key("version");
+  w.value(d.version);
+  w.key("appId");
+  w.value(d.app_id);
+  w.key("actions");
+  w.beginArray();
+  for (const auto& a : d.actions) {
+    w.value(a);
+  }
+  w.endArray();
+  if (d.original) {
+    w.key("original");
+    w.rawValue(appToJson(*d.original));
+  }
+  if (d.target) {
+    w.key("target");
+    w.rawValue(appToJson(*d.target));
+  }
+  w.endObject();
+  return out;
+}
+
+Result<Deployment> deploymentFromJson(const json::Value& v) {
+  Deployment d;
+  d.id = v["id"].asString();
+  d.version = v["version"].asString();
+  d.app_id = v["appId"].asString();
+  for (const auto& a : v["actions"].asArray()) {
+    d.actions.push_back(a.asString());
+  }
+  if (const auto* o = v.find("original")) {
+    auto app = appFromJson(*o);
+    if (!app) {
+      return std::unexpected(app.error());
+    }
+    d.original = std::move(*app);
+  }
+  if (const auto* t = v.find("target")) {
+    auto app = appFromJson(*t);
+    if (!app) {
+      return std::unexpected(app.error());
+    }
+    d.target = std::move(*app);
+  }
+  if (d.id.empty() || d.app_id.empty()) {
+    return invalidArgument("stored deployment without id or appId");
+  }
+  return d;
+}
+
+void writeTask(json::Writer& w, const Instance& i, const App* app) {
+  w.beginObject();
+  w.key("id");
+  w.value(i.task_id);
+  w.key("appId");
+  w.value(i.app_id);
+  w.key("host");
+  w.value(i.place.hostname);
+  w.key("ports");
+  w.beginArray();
+  for (auto p : i.host_ports) {
+    w.value(p);
+  }
+  w.endArray();
+  w.key("servicePorts");
+  w.beginArray();
+  if (app != nullptr) {
+    for (auto p : servicePorts(*app)) {
+      w.value(p);
+    }
+  }
+  w.endArray();
+  w.key("slaveId");
+  w.value(i.agent_id);
+  w.key("agentId");
+  w.value(i.agent_id);
+  w.key("stagedAt");
+  w.value(i.staged_at);
+  w.key("startedAt");
+  i.started_at.empty() ? w.null() : w.value(i.started_at);
+  w.key("version");
+  w.value(i.version);
+  w.key("state");
+  w.value(i.state);
+  w.key("ipAddresses");
+  w.beginArray();
+  w.endArray();
+  if (app != nullptr) {
+    w.key("cpus");
+    w.value(app->cpus);
+    w.key("mem");
+    w.value(app->mem);
+    w.key("disk");
+    w.value(app->disk);
+    w.key("gpus");
+    w.value(app->gpus);
+  }
+  if (i.healthy) {
+    w.key("healthCheckResults");
+    w.beginArray();
+    w.beginObject();
+    w.key("alive");
+    w.value(*i.healthy);
+    w.key("taskId");
+    w.value(i.task_id);
+    w.key("instanceId");
+    w.value(i.task_id);
+    w.endObject();
+    w.endArray();
+  }
+  w.endObject();
+}
+
+namespace {
+
+void writeSteps(json::Writer& w, const Deployment& d) {
+  w.beginArray();
+  for (const auto& a : d.actions) {
+    w.beginObject();
+    w.key("actions");
+    w.beginArray();
+    w.beginObject();
+    w.key("action");
+    w.value(a);
+    w.key("app");
+    w.value(d.app_id);
+    w.endObject();
+    w.endArray();
+    w.endObject();
+  }
+  w.endArray();
+}
+
+void writeGroup(json::Writer& w, const std::optional<App>& app, const std::string& version) {
+  w.beginObject();
+  w.key("id");
+  w.value("/");
+  w.key("apps");
+  w.beginArray();
+  if (app) {
+    w.rawValue(appToJson(*app));
+  }
+  w.endArray();
+  w.key("groups");
+  w.beginArray();
+  w.endArray();
+  w.key("pods");
+  w.beginArray();
+  w.endArray();
+  w.key("dependencies");
+  w.beginArray();
+  w.endArray();
+  w.key("version");
+  w.value(version);
+  w.endObject();
+}
+
+}  // namespace
+
+void writeDeployment(json::Writer& w, const Deployment& d) {
+  w.beginObject();
+  w.key("id");
+  w.value(d.id);
+  w.key("version");
+  w.value(d.version);
+  w.key("affectedApps");
+  w.beginArray();
+  w.value(d.app_id);
+  w.endArray();
+  w.key("affectedPods");
+  w.beginArray();
+  w.endArray();
+  w.key("steps");
+  writeSteps(w, d);
+  w.key("currentActions");
+  w.beginArray();
+  if (!d.actions.empty()) {
+    w.beginObject();
+    w.key("action");
+    w.value(d.actions.back());
+    w.key("app");
+    w.value(d.app_id);
+    w.key("readinessCheckResults");
+    w.beginArray();
+    w.endArray();
+    w.endObject();
+  }
+  w.endArray();
+  w.key("currentStep");
+  w.value(d.actions.size());
+  w.key("totalSteps");
+  w.value(d.actions.size());
+  w.endObject();
+}
+
+void writePlan(json::Writer& w, const Deployment& d) {
+  w.beginObject();
+  w.key("id");
+  w.value(d.id);
+  w.key("version");
+  w.value(d.version);
+  w.key("original");
+  writeGroup(w, d.original, d.version);
+  w.key("target");
+  writeGroup(w, d.target, d.version);
+  w.key("steps");
+  writeSteps(w, d);
+  w.endObject();
+}
+
+}  // namespace plateau::apps

@@ -1,0 +1,69 @@
+#pragma once
+
+// The records plateau-apps keeps besides apps: instances (one task each) and deployments, with
+// their stored JSON form and Marathon's views of them.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "apps/app.h"
+#include "apps/placement.h"
+#include "common/json.h"
+#include "runtime/clock.h"
+
+namespace plateau::apps {
+
+struct Instance {
+  std::string task_id;
+  std::string app_id;
+  std::string version;         // the app's version when launched
+  std::string config_version;  // the app's lastConfigChangeAt when launched
+  std::string agent_id;
+  Place place;
+  std::vector<uint32_t> host_ports;
+  std::string state = "TASK_STAGING";  // Mesos's TaskState name
+  std::optional<bool> healthy;
+  std::string staged_at;  // ISO-8601
+  std::string started_at;
+  std::string message;
+  uint64_t launch_order = 0;
+  bool killing = false;
+  // Not stored: monotonic times for timeouts (reset to recovery time after a restart).
+  Clock::TimePoint staged_time{};
+  Clock::TimePoint kill_sent{};
+  std::optional<Clock::TimePoint> unreachable_since;
+};
+
+struct Deployment {
+  std::string id;
+  std::string version;
+  std::string app_id;
+  std::vector<std::string> actions;  // one step each: StartApplication, ScaleApplication, ...
+  std::optional<App> original;       // the app before the change (none: it was created)
+  std::optional<App> target;         // the app after it (none: it is being removed)
+};
+
+bool isTerminal(const std::string& state);
+bool isActiveState(const std::string& state);  // staging, starting, running, killing, unreachable
+
+std::string instanceToJson(const Instance& i);
+Result<Instance> instanceFromJson(const json::Value& v);
+std::string deploymentToJson(const Deployment& d);
+Result<Deployment> deploymentFromJson(const json::Value& v);
+std::string appToJson(const App& app);
+// A stored app: its definition and its versions.
+Result<App> appFromJson(const json::Value& v);
+
+// Marathon's task JSON (/v2/tasks, /v2/apps/{id}/tasks, embed=apps.tasks).
+void writeTask(json::Writer& w, const Instance& i, const App* app);
+// Marathon's deployment JSON (/v2/deployments).
+void writeDeployment(json::Writer& w, const Deployment& d);
+// The plan inside deployment events: {"id", "version", "original", "target", "steps"}.
+void writePlan(json::Writer& w, const Deployment& d);
+
+// Marathon's timestamp form: 2015-09-30T09:09:17.614Z.
+std::string isoTime(double wall_seconds);
+
+}  // namespace plateau::apps

@@ -1,0 +1,905 @@
+#include "apps/orchestrator.h"
+
+#include <algorithm>
+#include <cmath>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "apps/plan.h"
+
+namespace plateau::apps {
+
+namespace {
+
+constexpr const char* kFrameworkIdKey = "framework_id";
+constexpr const char* kAppsPrefix = "apps/";
+constexpr const char* kVersionsPrefix = "versions/";
+constexpr const char* kInstancesPrefix = "instances/";
+constexpr const char* kDeploymentsPrefix = "deployments/";
+constexpr double kDeclineSecondsBusy = 5;
+constexpr double kDeclineSecondsIdle = 120;
+
+bool failedState(const std::string& s) {
+  return s == "TASK_FAILED" || s == "TASK_ERROR" || s == "TASK_LOST" || s == "TASK_DROPPED" ||
+         s == "TASK_GONE" || s == "TASK_KILLED" || s == "TASK_FINISHED" || s == "TASK_UNKNOWN" ||
+         s == "TASK_GONE_BY_OPERATOR";
+}
+
+}  // namespace
+
+std::string taskIdFor(const std::string& app_id, const std::string& uuid) {
+  std::string prefix = app_id.substr(app_id.starts_with('/') ? 1 : 0);
+  std::replace(prefix.begin(), prefix.end(), '/', '_');
+  return prefix + "." + uuid;
+}
+
+std::string appIdOfTask(const std::string& task_id) {
+  size_t dot = task_id.rfind('.');
+  std::string prefix = task_id.substr(0, dot);
+  std::replace(prefix.begin(), prefix.end(), '_', '/');
+  return "/" + prefix;
+}
+
+Orchestrator::Orchestrator(const Clock& clock, Timers& timers, service::KvStore& store,
+                           Driver& driver, Publish publish, std::shared_ptr<spdlog::logger> log,
+                           uint64_t seed, OrchestratorOptions options)
+    : clock_(clock),
+      timers_(timers),
+      store_(store),
+      driver_(driver),
+      publish_(std::move(publish)),
+      log_(std::move(log)),
+      uuids_(seed),
+      options_(options) {}
+
+Orchestrator::~Orchestrator() {
+  if (tick_timer_ != 0) {
+    timers_.cancel(tick_timer_);
+  }
+  if (reconcile_timer_ != 0) {
+    timers_.cancel(reconcile_timer_);
+  }
+}
+
+Status Orchestrator::recover() {
+  auto fid = store_.load(kFrameworkIdKey);
+  if (!fid) {
+    return fid.error();
+  }
+  if (auto it = fid->find(kFrameworkIdKey); it != fid->end()) {
+    framework_id_ = it->second;
+  }
+  auto load = [&](const char* prefix, auto&& each) -> Status {
+    auto rows = store_.load(prefix);
+    if (!rows) {
+      return rows.error();
+    }
+    for (const auto& [key, text] : *rows) {
+      auto v = json::parse(text);
+      if (!v) {
+        log_->error("state_unreadable key={} error={}", key, v.error().message());
+        continue;
+      }
+      each(key, *v);
+    }
+    return {};
+  };
+  Status s = load(kAppsPrefix, [&](const std::string& key, const json::Value& v) {
+    auto app = appFromJson(v);
+    if (!app) {
+      log_->error("state_unreadable key={} error={}", key, app.error().message());
+      return;
+    }
+    apps_[app->id] = std::move(*app);
+  });
+  if (!s.isOk()) {
+    return s;
+  }
+  s = load(kInstancesPrefix, [&](const std::string& key, const json::Value& v) {
+    auto i = instanceFromJson(v);
+    if (!i) {
+      log_->error("state_unreadable key={} error={}", key, i.error().message());
+      return;
+    }
+    i->staged_time = clock_.now();
+    i->kill_sent = clock_.now();
+    next_launch_order_ = std::max(next_launch_order_, i->launch_order + 1);
+    instances_[i->task_id] = std::move(*i);
+  });
+  if (!s.isOk()) {
+    return s;
+  }
+  s = load(kDeploymentsPrefix, [&](const std::string& key, const json::Value& v) {
+    auto d = deploymentFromJson(v);
+    if (!d) {
+      log_->error("state_unreadable key={} error={}", key, d.error().message());
+      return;
+    }
+    deployments_[d->id] = std::move(*d);
+  });
+  if (!s.isOk()) {
+    return s;
+  }
+  for (const auto& [id, app] : apps_) {
+    last_version_ = std::max(last_version_, app.version);
+  }
+  log_->info("state_recovered apps={} instances={} deployments={} framework_id={}", apps_.size(),
+             instances_.size(), deployments_.size(), framework_id_);
+  tick_timer_ = timers_.every(options_.tick, [this] { tick(); });
+  reconcile_timer_ = timers_.every(options_.reconciliation_interval, [this] { reconcileAll(); });
+  return {};
+}
+
+std::string Orchestrator::newVersion() {
+  double wall = clock_.wallSeconds();
+  std::string v = isoTime(wall);
+  // Versions order changes: never repeat or go back, even within a millisecond.
+  while (v <= last_version_) {
+    wall += 0.001;
+    v = isoTime(wall);
+  }
+  last_version_ = v;
+  return v;
+}
+
+const App* Orchestrator::app(const std::string& id) const {
+  auto it = apps_.find(id);
+  return it == apps_.end() ? nullptr : &it->second;
+}
+
+std::vector<const Instance*> Orchestrator::instancesOf(const std::string& app_id) const {
+  std::vector<const Instance*> out;
+  for (const auto& [id, i] : instances_) {
+    if (i.app_id == app_id) {
+      out.push_back(&i);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Orchestrator::deploymentsOf(const std::string& app_id) const {
+  std::vector<std::string> out;
+  for (const auto& [id, d] : deployments_) {
+    if (d.app_id == app_id) {
+      out.push_back(id);
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> Orchestrator::versionsOf(const std::string& app_id) const {
+  std::vector<std::string> out;
+  auto rows = store_.load(kVersionsPrefix + app_id + "@");
+  if (rows) {
+    for (const auto& [key, text] : *rows) {
+      out.push_back(key.substr(key.rfind('@') + 1));
+    }
+  }
+  std::sort(out.rbegin(), out.rend());
+  return out;
+}
+
+std::optional<App> Orchestrator::appAt(const std::string& app_id,
+                                       const std::string& version) const {
+  auto rows = store_.load(kVersionsPrefix + app_id + "@" + version);
+  if (!rows || rows->empty()) {
+    return std::nullopt;
+  }
+  auto v = json::parse(rows->begin()->second);
+  if (!v) {
+    return std::nullopt;
+  }
+  auto app = appFromJson(*v);
+  if (!app) {
+    return std::nullopt;
+  }
+  return *app;
+}
+
+std::optional<Refusal> Orchestrator::locked(const std::string& app_id, bool force) {
+  auto held = deploymentsOf(app_id);
+  if (held.empty()) {
+    return std::nullopt;
+  }
+  if (!force) {
+    std::string first = held.front();
+    return Refusal{409,
+                   fmt::format("App is locked by one or more deployments. Override with the "
+                               "option '?force=true'. View details at '/v2/deployments/{}'.",
+                               first),
+                   held};
+  }
+  for (const auto& id : held) {
+    finishDeployment(id, false);
+  }
+  return std::nullopt;
+}
+
+Status Orchestrator::storeApp(const App& app) {
+  std::string text = appToJson(app);
+  return store_.apply(
+      {{kAppsPrefix + app.id, text}, {kVersionsPrefix + app.id + "@" + app.version, text}});
+}
+
+void Orchestrator::storeInstance(const Instance& i) {
+  if (Status s = store_.put(kInstancesPrefix + i.task_id, instanceToJson(i)); !s.isOk()) {
+    log_->error("state_write_failed task_id={} error={}", i.task_id, s.message());
+  }
+}
+
+void Orchestrator::forgetInstance(const std::string& task_id) {
+  instances_.erase(task_id);
+  if (Status s = store_.erase(kInstancesPrefix + task_id); !s.isOk()) {
+    log_->error("state_write_failed task_id={} error={}", task_id, s.message());
+  }
+}
+
+void Orchestrator::assignServicePorts(App& app) {
+  std::set<uint32_t> used;
+  for (const auto& [id, other] : apps_) {
+    if (id == app.id) {
+      continue;
+    }
+    for (auto p : servicePorts(other)) {
+      used.insert(p);
+    }
+  }
+  const App* previous = this->app(app.id);
+  uint32_t next = options_.service_port_min;
+  for (size_t k = 0; k < app.port_definitions.size(); ++k) {
+    auto& def = app.port_definitions[k];
+    if (def.port != 0) {
+      used.insert(def.port);
+      continue;
+    }
+    // Keep the service port the app had at this index, so load balancers keep their config.
+    if (previous != nullptr && k < previous->port_definitions.size() &&
+        previous->port_definitions[k].port != 0 &&
+        !used.contains(previous->port_definitions[k].port)) {
+      def.port = previous->port_definitions[k].port;
+      used.insert(def.port);
+      continue;
+    }
+    while (next <= options_.service_port_max && used.contains(next)) {
+      ++next;
+    }
+    def.port = next <= options_.service_port_max ? next : 0;
+    used.insert(def.port);
+  }
+}
+
+Change Orchestrator::startDeployment(const std::string& app_id, std::vector<std::string> actions,
+                                     std::optional<App> original, std::optional<App> target) {
+  Deployment d;
+  d.id = uuids_.text();
+  d.version = target ? target->version : newVersion();
+  d.app_id = app_id;
+  d.actions = std::move(actions);
+  d.original = std::move(original);
+  d.target = std::move(target);
+  if (Status s = store_.put(kDeploymentsPrefix + d.id, deploymentToJson(d)); !s.isOk()) {
+    log_->error("state_write_failed deployment_id={} error={}", d.id, s.message());
+  }
+  log_->info("deployment_started deployment_id={} app_id={} action={}", d.id, app_id,
+             d.actions.empty() ? "" : d.actions.back());
+  publishDeployment("deployment_info", d);
+  Change change{d.id, d.version};
+  deployments_[d.id] = std::move(d);
+  evaluate();
+  return change;
+}
+
+void Orchestrator::finishDeployment(const std::string& id, bool success) {
+  auto it = deployments_.find(id);
+  if (it == deployments_.end()) {
+    return;
+  }
+  Deployment d = std::move(it->second);
+  deployments_.erase(it);
+  if (Status s = store_.erase(kDeploymentsPrefix + id); !s.isOk()) {
+    log_->error("state_write_failed deployment_id={} error={}", id, s.message());
+  }
+  log_->info("deployment_finished deployment_id={} app_id={} success={}", id, d.app_id, success);
+  if (success) {
+    publishDeployment("deployment_step_success", d);
+    publishDeployment("deployment_success", d);
+  } else {
+    publishDeployment("deployment_failed", d);
+  }
+}
+
+std::expected<Change, Refusal> Orchestrator::createApp(App app) {
+  if (apps_.contains(app.id)) {
+    return std::unexpected(
+        Refusal{409, fmt::format("An app with id [{}] already exists.", app.id), {}});
+  }
+  for (const auto& [id, other] : apps_) {
+    if (id.starts_with(app.id + "/") || app.id.starts_with(id + "/")) {
+      return std::unexpected(Refusal{
+          409, fmt::format("An app with id [{}] conflicts with the app [{}]", app.id, id), {}});
+    }
+  }
+  if (auto refused = locked(app.id, true)) {  // a deployment still removing an old one
+    return std::unexpected(*refused);
+  }
+  app.version = newVersion();
+  app.last_config_change_at = app.version;
+  app.last_scaling_at = app.version;
+  assignServicePorts(app);
+  if (Status s = storeApp(app); !s.isOk()) {
+    return std::unexpected(Refusal{503, s.message(), {}});
+  }
+  apps_[app.id] = app;
+  backoff_.erase(app.id);
+  return startDeployment(app.id, {"StartApplication", "ScaleApplication"}, std::nullopt, app);
+}
+
+std::expected<Change, Refusal> Orchestrator::putApp(App app, bool force) {
+  auto it = apps_.find(app.id);
+  if (it == apps_.end()) {
+    return createApp(std::move(app));
+  }
+  if (auto refused = locked(app.id, force)) {
+    return std::unexpected(*refused);
+  }
+  App original = it->second;
+  app.version = newVersion();
+  bool config_change = !app.sameConfig(original);
+  app.last_config_change_at = config_change ? app.version : original.last_config_change_at;
+  app.last_scaling_at = app.version;
+  assignServicePorts(app);
+  if (Status s = storeApp(app); !s.isOk()) {
+    return std::unexpected(Refusal{503, s.message(), {}});
+  }
+  it->second = app;
+  if (config_change) {
+    backoff_.erase(app.id);
+  }
+  return startDeployment(app.id, {config_change ? "RestartApplication" : "ScaleApplication"},
+                         original, app);
+}
+
+std::expected<Change, Refusal> Orchestrator::deleteApp(const std::string& id, bool force) {
+  auto it = apps_.find(id);
+  if (it == apps_.end()) {
+    return std::unexpected(Refusal{404, fmt::format("App '{}' does not exist", id), {}});
+  }
+  if (auto refused = locked(id, force)) {
+    return std::unexpected(*refused);
+  }
+  App original = it->second;
+  if (Status s = store_.erase(kAppsPrefix + id); !s.isOk()) {
+    return std::unexpected(Refusal{503, s.message(), {}});
+  }
+  apps_.erase(it);
+  backoff_.erase(id);
+  pending_.erase(id);
+  offer_stats_.erase(id);
+  return startDeployment(id, {"StopApplication"}, original, std::nullopt);
+}
+
+std::expected<Change, Refusal> Orchestrator::restartApp(const std::string& id, bool force) {
+  auto it = apps_.find(id);
+  if (it == apps_.end()) {
+    return std::unexpected(Refusal{404, fmt::format("App '{}' does not exist", id), {}});
+  }
+  if (auto refused = locked(id, force)) {
+    return std::unexpected(*refused);
+  }
+  App original = it->second;
+  App app = original;
+  app.version = newVersion();
+  app.last_config_change_at = app.version;
+  if (Status s = storeApp(app); !s.isOk()) {
+    return std::unexpected(Refusal{503, s.message(), {}});
+  }
+  it->second = app;
+  backoff_.erase(id);
+  return startDeployment(id, {"RestartApplication"}, original, app);
+}
+
+std::expected<std::optional<Change>, Refusal> Orchestrator::killTasks(
+    const std::string& app_id, const std::vector<std::string>& task_ids, bool scale, bool force) {
+  auto it = apps_.find(app_id);
+  if (it == apps_.end()) {
+    return std::unexpected(Refusal{404, fmt::format("App '{}' does not exist", app_id), {}});
+  }
+  if (scale) {
+    if (auto refused = locked(app_id, force)) {
+      return std::unexpected(*refused);
+    }
+  }
+  int killed = 0;
+  for (const auto& task_id : task_ids) {
+    auto i = instances_.find(task_id);
+    if (i == instances_.end() || i->second.app_id != app_id) {
+      continue;
+    }
+    if (!i->second.killing) {
+      ++killed;
+    }
+    killInstance(i->second);
+  }
+  if (!scale) {
+    evaluate();
+    return std::optional<Change>();
+  }
+  App original = it->second;
+  App app = original;
+  app.instances = std::max(0, app.instances - killed);
+  app.version = newVersion();
+  app.last_scaling_at = app.version;
+  if (Status s = storeApp(app); !s.isOk()) {
+    return std::unexpected(Refusal{503, s.message(), {}});
+  }
+  it->second = app;
+  return std::optional<Change>(startDeployment(app_id, {"ScaleApplication"}, original, app));
+}
+
+std::expected<std::optional<Change>, Refusal> Orchestrator::cancelDeployment(const std::string& id,
+                                                                             bool force) {
+  auto it = deployments_.find(id);
+  if (it == deployments_.end()) {
+    return std::unexpected(Refusal{404, fmt::format("DeploymentPlan {} does not exist", id), {}});
+  }
+  Deployment d = it->second;
+  finishDeployment(id, false);
+  if (force) {
+    evaluate();
+    return std::optional<Change>();
+  }
+  // Roll back: the app as it was before, as a new deployment.
+  if (!d.original) {
+    if (apps_.contains(d.app_id)) {
+      auto change = deleteApp(d.app_id, true);
+      if (!change) {
+        return std::unexpected(change.error());
+      }
+      return std::optional<Change>(*change);
+    }
+    return std::optional<Change>();
+  }
+  App app = *d.original;
+  auto change = putApp(app, true);
+  if (!change) {
+    return std::unexpected(change.error());
+  }
+  return std::optional<Change>(*change);
+}
+
+bool Orchestrator::resetDelay(const std::string& app_id) {
+  if (!apps_.contains(app_id)) {
+    return false;
+  }
+  backoff_.erase(app_id);
+  evaluate();
+  return true;
+}
+
+void Orchestrator::killInstance(Instance& i) {
+  const App* a = app(i.app_id);
+  i.killing = true;
+  i.kill_sent = clock_.now();
+  storeInstance(i);
+  log_->info("task_kill task_id={} app_id={}", i.task_id, i.app_id);
+  driver_.kill(i.task_id, i.agent_id,
+               a != nullptr ? a->task_kill_grace_period_seconds : std::nullopt);
+}
+
+void Orchestrator::recordFailure(const std::string& app_id) {
+  const App* a = app(app_id);
+  if (a == nullptr) {
+    return;
+  }
+  auto& b = backoff_[app_id];
+  b.seconds = b.seconds == 0 ? a->backoff_seconds
+                             : std::min(b.seconds * a->backoff_factor,
+                                        static_cast<double>(a->max_launch_delay_seconds));
+  b.until = clock_.now() + std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::duration<double>(b.seconds));
+}
+
+bool Orchestrator::ready(const Instance& i) const {
+  if (i.state != "TASK_RUNNING") {
+    return false;
+  }
+  const App* a = app(i.app_id);
+  if (a != nullptr && !a->health_checks.empty()) {
+    return i.healthy.value_or(false);
+  }
+  return true;
+}
+
+bool Orchestrator::counted(const Instance& i) const {
+  if (i.state == "TASK_UNREACHABLE" && i.unreachable_since) {
+    const App* a = app(i.app_id);
+    if (a != nullptr && !a->unreachable_disabled &&
+        clock_.now() - *i.unreachable_since >=
+            std::chrono::seconds(a->unreachable_inactive_after_seconds)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::vector<InstanceView> Orchestrator::viewsOf(const App& a) const {
+  std::vector<InstanceView> out;
+  for (const auto* i : instancesOf(a.id)) {
+    if (!counted(*i)) {
+      continue;
+    }
+    out.push_back({.task_id = i->task_id,
+                   .current = i->config_version == a.last_config_change_at,
+                   .ready = ready(*i),
+                   .killing = i->killing,
+                   .launch_order = i->launch_order});
+  }
+  return out;
+}
+
+void Orchestrator::evaluate() {
+  pending_.clear();
+  bool wanted = false;
+  auto now = clock_.now();
+  for (auto& [id, a] : apps_) {
+    Plan plan = planApp(a, viewsOf(a));
+    for (const auto& task_id : plan.kill) {
+      killInstance(instances_.at(task_id));
+    }
+    if (plan.launch > 0) {
+      pending_[id] = plan.launch;
+      auto b = backoff_.find(id);
+      if (b == backoff_.end() || b->second.until <= now) {
+        wanted = true;
+      }
+      if (offer_stats_[id].since.empty()) {
+        offer_stats_[id].since = isoTime(clock_.wallSeconds());
+      }
+    } else {
+      offer_stats_.erase(id);
+    }
+  }
+  // Instances of apps that are gone, or stopped on purpose, go.
+  for (auto& [task_id, i] : instances_) {
+    if (!apps_.contains(i.app_id) && !i.killing) {
+      killInstance(i);
+    }
+  }
+  // Deployments that reached their target.
+  std::vector<std::string> done;
+  for (const auto& [id, d] : deployments_) {
+    const App* a = app(d.app_id);
+    if (!d.target) {
+      if (instancesOf(d.app_id).empty()) {
+        done.push_back(id);
+      }
+    } else if (a != nullptr && planApp(*a, viewsOf(*a)).settled) {
+      done.push_back(id);
+    }
+  }
+  for (const auto& id : done) {
+    std::string app_id = deployments_.at(id).app_id;
+    bool removed = !deployments_.at(id).target;
+    finishDeployment(id, true);
+    if (removed) {
+      publish_("app_terminated_event", [&] {
+        std::string out;
+        json::Writer w(&out);
+        w.beginObject();
+        w.key("appId");
+        w.value(app_id);
+        w.key("eventType");
+        w.value("app_terminated_event");
+        w.key("timestamp");
+        w.value(isoTime(clock_.wallSeconds()));
+        w.endObject();
+        return out;
+      }());
+    }
+  }
+  if (connected_ && offers_wanted_ != wanted) {
+    offers_wanted_ = wanted;
+    log_->info("offers_{}", wanted ? "revived" : "suppressed");
+    driver_.wantOffers(wanted);
+  }
+}
+
+void Orchestrator::onSubscribed(const std::string& framework_id) {
+  connected_ = true;
+  if (framework_id != framework_id_) {
+    framework_id_ = framework_id;
+    if (Status s = store_.put(kFrameworkIdKey, framework_id); !s.isOk()) {
+      log_->error("state_write_failed key=framework_id error={}", s.message());
+    }
+  }
+  offers_wanted_.reset();
+  reconcileAll();
+  evaluate();
+}
+
+void Orchestrator::onDisconnected() {
+  connected_ = false;
+  offers_wanted_.reset();
+}
+
+void Orchestrator::reconcileAll() {
+  if (!connected_) {
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> tasks;
+  for (const auto& [id, i] : instances_) {
+    tasks.emplace_back(id, i.agent_id);
+  }
+  if (!tasks.empty()) {
+    driver_.reconcile(tasks);
+  }
+  driver_.reconcile({});  // and every task the master knows, to find orphans
+}
+
+void Orchestrator::onOffers(std::vector<OfferView> offers) {
+  evaluate();
+  auto now = clock_.now();
+  // Apps that may launch now, each with how many.
+  std::vector<std::pair<std::string, int>> wanting;
+  for (const auto& [id, n] : pending_) {
+    auto b = backoff_.find(id);
+    if (b == backoff_.end() || b->second.until <= now) {
+      wanting.emplace_back(id, n);
+    }
+  }
+  for (auto& offer : offers) {
+    std::vector<LaunchSpec> launches;
+    bool progress = true;
+    while (progress) {
+      progress = false;
+      for (auto& [app_id, n] : wanting) {
+        if (n <= 0) {
+          continue;
+        }
+        const App& a = apps_.at(app_id);
+        std::vector<Place> placed;
+        for (const auto* i : instancesOf(app_id)) {
+          if (!isTerminal(i->state)) {
+            placed.push_back(i->place);
+          }
+        }
+        auto& stats = offer_stats_[app_id];
+        ++stats.processed;
+        Fit fit = fitTask(a, offer, placed);
+        if (!fit.ok) {
+          ++stats.reasons[fit.reason];
+          ++stats.unused;
+          n = 0;  // this offer will not take it; others may
+          continue;
+        }
+        Instance i;
+        i.task_id = taskIdFor(app_id, uuids_.text());
+        i.app_id = app_id;
+        i.version = a.version;
+        i.config_version = a.last_config_change_at;
+        i.agent_id = offer.agent_id;
+        i.place = offer.place;
+        i.host_ports = fit.host_ports;
+        i.staged_at = isoTime(clock_.wallSeconds());
+        i.staged_time = now;
+        i.launch_order = next_launch_order_++;
+        storeInstance(i);
+        log_->info("task_launch task_id={} app_id={} agent_id={}", i.task_id, app_id,
+                   offer.agent_id);
+        launches.push_back({a, i.task_id, fit.host_ports});
+        instances_[i.task_id] = std::move(i);
+        --n;
+        --pending_[app_id];
+        progress = true;
+      }
+    }
+    // Restore the counts of apps this offer could not take, for the next offer.
+    for (auto& [app_id, n] : wanting) {
+      n = std::max(0, pending_[app_id]);
+    }
+    if (launches.empty()) {
+      bool busy = std::any_of(wanting.begin(), wanting.end(), [](auto& w) { return w.second > 0; });
+      driver_.decline(offer.id, busy ? kDeclineSecondsBusy : kDeclineSecondsIdle);
+    } else {
+      driver_.launch(offer, launches);
+    }
+  }
+  evaluate();
+}
+
+void Orchestrator::publishStatus(const Instance& i, const StatusView& s) {
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("slaveId");
+  w.value(i.agent_id);
+  w.key("taskId");
+  w.value(i.task_id);
+  w.key("taskStatus");
+  w.value(s.state);
+  w.key("message");
+  w.value(s.message);
+  w.key("appId");
+  w.value(i.app_id);
+  w.key("host");
+  w.value(i.place.hostname);
+  w.key("ipAddresses");
+  w.beginArray();
+  w.endArray();
+  w.key("ports");
+  w.beginArray();
+  for (auto p : i.host_ports) {
+    w.value(p);
+  }
+  w.endArray();
+  w.key("version");
+  w.value(i.version);
+  w.key("eventType");
+  w.value("status_update_event");
+  w.key("timestamp");
+  w.value(isoTime(clock_.wallSeconds()));
+  w.endObject();
+  publish_("status_update_event", std::move(out));
+}
+
+void Orchestrator::publishDeployment(std::string_view type, const Deployment& d) {
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  if (type == "deployment_success" || type == "deployment_failed") {
+    w.key("id");
+    w.value(d.id);
+  }
+  w.key("plan");
+  writePlan(w, d);
+  if (type == "deployment_info" || type == "deployment_step_success") {
+    w.key("currentStep");
+    w.beginObject();
+    w.key("actions");
+    w.beginArray();
+    if (!d.actions.empty()) {
+      w.beginObject();
+      w.key("action");
+      w.value(d.actions.back());
+      w.key("app");
+      w.value(d.app_id);
+      w.endObject();
+    }
+    w.endArray();
+    w.endObject();
+  }
+  w.key("eventType");
+  w.value(type);
+  w.key("timestamp");
+  w.value(isoTime(clock_.wallSeconds()));
+  w.endObject();
+  publish_(type, std::move(out));
+}
+
+void Orchestrator::onStatus(const StatusView& s) {
+  auto it = instances_.find(s.task_id);
+  if (it == instances_.end()) {
+    // Not ours (any more): a task we forgot or an orphan from before a crash. Stop it.
+    if (!isTerminal(s.state)) {
+      log_->info("task_unknown_killed task_id={} state={}", s.task_id, s.state);
+      driver_.kill(s.task_id, s.agent_id, std::nullopt);
+    }
+    return;
+  }
+  Instance& i = it->second;
+  bool state_changed = i.state != s.state;
+  bool health_changed = s.healthy.has_value() && s.healthy != i.healthy;
+  if (!state_changed && !health_changed) {
+    return;  // reconciliation answers for what we know already
+  }
+  if (!s.agent_id.empty()) {
+    i.agent_id = s.agent_id;
+  }
+  if (state_changed) {
+    i.state = s.state;
+    i.message = s.message;
+    publishStatus(i, s);
+  }
+  if (s.state == "TASK_RUNNING" && i.started_at.empty()) {
+    i.started_at = isoTime(clock_.wallSeconds());
+  }
+  if (s.state == "TASK_UNREACHABLE") {
+    if (!i.unreachable_since) {
+      i.unreachable_since = clock_.now();
+    }
+  } else {
+    i.unreachable_since.reset();
+  }
+  if (health_changed) {
+    i.healthy = s.healthy;
+    std::string out;
+    json::Writer w(&out);
+    w.beginObject();
+    w.key("appId");
+    w.value(i.app_id);
+    w.key("taskId");
+    w.value(i.task_id);
+    w.key("instanceId");
+    w.value(i.task_id);
+    w.key("version");
+    w.value(i.version);
+    w.key("alive");
+    w.value(*s.healthy);
+    w.key("eventType");
+    w.value("health_status_changed_event");
+    w.key("timestamp");
+    w.value(isoTime(clock_.wallSeconds()));
+    w.endObject();
+    publish_("health_status_changed_event", std::move(out));
+  }
+  if (isTerminal(s.state)) {
+    log_->info("task_ended task_id={} app_id={} state={} reason={}", i.task_id, i.app_id, s.state,
+               s.reason);
+    if (!i.killing && failedState(s.state)) {
+      recordFailure(i.app_id);
+    }
+    forgetInstance(s.task_id);
+  } else if (state_changed) {
+    storeInstance(i);
+  }
+  evaluate();
+}
+
+void Orchestrator::tick() {
+  auto now = clock_.now();
+  std::vector<std::string> expunge;
+  for (auto& [id, i] : instances_) {
+    bool starting = i.state == "TASK_STAGING" || i.state == "TASK_STARTING";
+    if (starting && !i.killing && now - i.staged_time >= options_.task_launch_timeout) {
+      log_->warn("task_launch_timeout task_id={} app_id={}", id, i.app_id);
+      killInstance(i);
+      continue;
+    }
+    if (i.killing && now - i.kill_sent >= options_.kill_retry) {
+      killInstance(i);
+      continue;
+    }
+    if (i.state == "TASK_UNREACHABLE" && i.unreachable_since) {
+      const App* a = app(i.app_id);
+      if (a != nullptr && !a->unreachable_disabled &&
+          now - *i.unreachable_since >=
+              std::chrono::seconds(a->unreachable_expunge_after_seconds)) {
+        expunge.push_back(id);
+      }
+    }
+  }
+  for (const auto& id : expunge) {
+    log_->info("task_expunged task_id={}", id);
+    auto& i = instances_.at(id);
+    driver_.kill(id, i.agent_id, std::nullopt);
+    forgetInstance(id);
+  }
+  evaluate();
+}
+
+std::vector<QueueEntry> Orchestrator::queue() const {
+  std::vector<QueueEntry> out;
+  auto now = clock_.now();
+  for (const auto& [id, n] : pending_) {
+    if (n <= 0) {
+      continue;
+    }
+    QueueEntry e;
+    e.app_id = id;
+    e.count = n;
+    if (auto b = backoff_.find(id); b != backoff_.end() && b->second.until > now) {
+      e.delay_left_seconds = std::chrono::duration<double>(b->second.until - now).count();
+    }
+    if (auto s = offer_stats_.find(id); s != offer_stats_.end()) {
+      e.reject_reasons = s->second.reasons;
+      e.processed_offers = s->second.processed;
+      e.unused_offers = s->second.unused;
+      e.since = s->second.since;
+    }
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace plateau::apps

@@ -1,0 +1,211 @@
+#pragma once
+
+// The heart of plateau-apps: apps, their instances and deployments, kept durable in a KvStore,
+// and the decisions that keep every app at its instance count (launches with backoff,
+// replacements, kills by killSelection, rolling restarts within the upgrade strategy, offers
+// suppressed when nothing waits). A state machine over a Clock and Timers with no sockets and
+// no protobuf: the shell (framework.h) turns its Driver calls into scheduler calls, and feeds
+// offers and status updates back. Loop thread only.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "apps/app.h"
+#include "apps/model.h"
+#include "apps/placement.h"
+#include "apps/plan.h"
+#include "common/status.h"
+#include "common/uuid.h"
+#include "runtime/clock.h"
+#include "runtime/timers.h"
+#include "service/kv_store.h"
+
+namespace plateau::apps {
+
+// One task to launch on an offer.
+struct LaunchSpec {
+  App app;
+  std::string task_id;
+  std::vector<uint32_t> host_ports;
+};
+
+// What the orchestrator asks of the scheduler connection.
+class Driver {
+ public:
+  virtual ~Driver() = default;
+  // ACCEPT `offer_id` with these tasks (LAUNCH).
+  virtual void launch(const OfferView& offer, const std::vector<LaunchSpec>& tasks) = 0;
+  virtual void decline(const std::string& offer_id, double refuse_seconds) = 0;
+  virtual void kill(const std::string& task_id, const std::string& agent_id,
+                    std::optional<int> grace_seconds) = 0;
+  // REVIVE when true, SUPPRESS when false; called on every change and after each subscription.
+  virtual void wantOffers(bool wanted) = 0;
+  // RECONCILE these (task id, agent id) pairs; an empty list asks for every task (implicit).
+  virtual void reconcile(const std::vector<std::pair<std::string, std::string>>& tasks) = 0;
+};
+
+// A task status as the orchestrator reads it.
+struct StatusView {
+  std::string task_id;
+  std::string agent_id;
+  std::string state;  // TaskState name
+  std::optional<bool> healthy;
+  std::string message;
+  std::string reason;
+};
+
+struct OrchestratorOptions {
+  std::chrono::milliseconds task_launch_timeout{300000};
+  std::chrono::milliseconds reconciliation_interval{600000};
+  std::chrono::milliseconds kill_retry{30000};
+  std::chrono::milliseconds tick{1000};
+  uint32_t service_port_min = 10000;
+  uint32_t service_port_max = 20000;
+};
+
+// Why a change was refused, as the API answers it.
+struct Refusal {
+  int status = 409;
+  std::string message;
+  std::vector<std::string> deployment_ids;  // for 409: the deployments holding the app
+};
+
+// An accepted change: the deployment it started.
+struct Change {
+  std::string deployment_id;
+  std::string version;
+};
+
+// What waits to launch for one app (/v2/queue).
+struct QueueEntry {
+  std::string app_id;
+  int count = 0;
+  double delay_left_seconds = 0;
+  std::map<std::string, int> reject_reasons;
+  int processed_offers = 0;
+  int unused_offers = 0;
+  std::string since;
+};
+
+class Orchestrator {
+ public:
+  using Publish = std::function<void(std::string_view type, std::string json)>;
+
+  Orchestrator(const Clock& clock, Timers& timers, service::KvStore& store, Driver& driver,
+               Publish publish, std::shared_ptr<spdlog::logger> log, uint64_t seed,
+               OrchestratorOptions options = {});
+  ~Orchestrator();
+  Orchestrator(const Orchestrator&) = delete;
+  Orchestrator& operator=(const Orchestrator&) = delete;
+
+  // Loads apps, instances, deployments and the framework id; starts the periodic timers.
+  Status recover();
+  std::string frameworkId() const { return framework_id_; }
+
+  // The API's changes. `force` takes an app from a deployment holding it.
+  std::expected<Change, Refusal> createApp(App app);
+  // Creates the app when missing; otherwise a scale (only instances differ) or a rolling
+  // upgrade.
+  std::expected<Change, Refusal> putApp(App app, bool force);
+  std::expected<Change, Refusal> deleteApp(const std::string& id, bool force);
+  std::expected<Change, Refusal> restartApp(const std::string& id, bool force);
+  // Kills these tasks of the app; with `scale` the app's instance count drops by as many.
+  std::expected<std::optional<Change>, Refusal> killTasks(const std::string& app_id,
+                                                          const std::vector<std::string>& task_ids,
+                                                          bool scale, bool force);
+  // DELETE /v2/deployments/{id}: rolls back (a new deployment) unless `force`, which only stops.
+  std::expected<std::optional<Change>, Refusal> cancelDeployment(const std::string& id, bool force);
+  // Forgets the launch delay of an app (DELETE /v2/queue/{app}/delay).
+  bool resetDelay(const std::string& app_id);
+
+  // The scheduler's side.
+  void onSubscribed(const std::string& framework_id);
+  void onDisconnected();
+  void onOffers(std::vector<OfferView> offers);
+  void onStatus(const StatusView& status);
+
+  // Views for the API.
+  const std::map<std::string, App>& apps() const { return apps_; }
+  const App* app(const std::string& id) const;
+  std::vector<const Instance*> instancesOf(const std::string& app_id) const;
+  const std::map<std::string, Instance>& instances() const { return instances_; }
+  const std::map<std::string, Deployment>& deployments() const { return deployments_; }
+  std::vector<std::string> deploymentsOf(const std::string& app_id) const;
+  std::vector<std::string> versionsOf(const std::string& app_id) const;
+  std::optional<App> appAt(const std::string& app_id, const std::string& version) const;
+  std::vector<QueueEntry> queue() const;
+  bool connected() const { return connected_; }
+  bool offersWanted() const { return offers_wanted_.value_or(false); }
+  bool ready(const Instance& i) const;
+
+  // Runs the decisions now (they also run after every event and every tick).
+  void evaluate();
+
+ private:
+  struct Backoff {
+    double seconds = 0;  // the current delay; 0: none
+    Clock::TimePoint until{};
+  };
+  struct OfferStats {
+    std::map<std::string, int> reasons;
+    int processed = 0;
+    int unused = 0;
+    std::string since;
+  };
+
+  std::string newVersion();
+  std::optional<Refusal> locked(const std::string& app_id, bool force);
+  Change startDeployment(const std::string& app_id, std::vector<std::string> actions,
+                         std::optional<App> original, std::optional<App> target);
+  void finishDeployment(const std::string& id, bool success);
+  void assignServicePorts(App& app);
+  Status storeApp(const App& app);
+  void storeInstance(const Instance& i);
+  void forgetInstance(const std::string& task_id);
+  void killInstance(Instance& i);
+  void recordFailure(const std::string& app_id);
+  std::vector<InstanceView> viewsOf(const App& app) const;
+  bool counted(const Instance& i) const;
+  void tick();
+  void reconcileAll();
+  void publishStatus(const Instance& i, const StatusView& s);
+  void publishDeployment(std::string_view type, const Deployment& d);
+
+  const Clock& clock_;
+  Timers& timers_;
+  service::KvStore& store_;
+  Driver& driver_;
+  Publish publish_;
+  std::shared_ptr<spdlog::logger> log_;
+  UuidGenerator uuids_;
+  OrchestratorOptions options_;
+
+  std::string framework_id_;
+  std::map<std::string, App> apps_;
+  std::map<std::string, Instance> instances_;
+  std::map<std::string, Deployment> deployments_;
+  std::map<std::string, Backoff> backoff_;
+  std::map<std::string, int> pending_;  // app id -> launches wanted now
+  std::map<std::string, OfferStats> offer_stats_;
+  uint64_t next_launch_order_ = 1;
+  std::string last_version_;
+  bool connected_ = false;
+  std::optional<bool> offers_wanted_;
+  Timers::TimerId tick_timer_ = 0;
+  Timers::TimerId reconcile_timer_ = 0;
+};
+
+// A Marathon task id for an app: "shop_web.<uuid>".
+std::string taskIdFor(const std::string& app_id, const std::string& uuid);
+// The app id a task id names ("shop_web.<uuid>" -> "/shop/web"), as best it can.
+std::string appIdOfTask(const std::string& task_id);
+
+}  // namespace plateau::apps

@@ -1,0 +1,54 @@
+#pragma once
+
+// Where an app's task may go: Marathon's constraint operators over an agent's hostname and
+// attributes, and the fit of one task into what an offer has left (cpus, mem, disk, gpus,
+// host ports). Pure: no protobuf, no I/O.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "apps/app.h"
+
+namespace plateau::apps {
+
+// Where something runs or could run: an agent's hostname and its attributes as text.
+struct Place {
+  std::string hostname;
+  std::map<std::string, std::string> attributes;
+};
+
+// What an offer has left, in the units Marathon's apps use.
+struct OfferView {
+  std::string id;
+  std::string agent_id;
+  Place place;
+  double cpus = 0;
+  double mem = 0;
+  double disk = 0;
+  double gpus = 0;
+  std::vector<std::pair<uint32_t, uint32_t>> port_ranges;  // inclusive
+};
+
+// The value a constraint's field has at `place` ("hostname" and "@hostname" name the host).
+std::optional<std::string> fieldValue(const Place& place, const std::string& field);
+
+// Whether a new task of the app may run at `candidate` given where its tasks already run.
+bool constraintMet(const Constraint& c, const Place& candidate, const std::vector<Place>& placed);
+
+// A task placed on an offer: its host ports, or why it does not fit (Marathon's reasons:
+// InsufficientCpus, InsufficientMemory, InsufficientDisk, InsufficientGpus, InsufficientPorts,
+// UnfulfilledConstraint).
+struct Fit {
+  bool ok = false;
+  std::vector<uint32_t> host_ports;
+  std::string reason;
+};
+
+// Fits one task of `app` into `offer` (taking its resources out of `offer` when it fits).
+Fit fitTask(const App& app, OfferView& offer, const std::vector<Place>& placed);
+
+}  // namespace plateau::apps

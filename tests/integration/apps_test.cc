@@ -1,0 +1,292 @@
+// plateau-apps end to end: a real master, two agents and plateau-apps, driven over its
+// Marathon REST API as a client would.
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <set>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "common/json.h"
+#include "harness.h"
+
+namespace plateau::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A cluster of a master, two agents (hostnames agent0 and agent1) and plateau-apps.
+class AppsTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    for (int i = 0; i < 2; ++i) {
+      cluster_.addAgent("cpus:2;mem:1024;disk:1024;ports:[31000-31999]",
+                        {fmt::format("--hostname=agent{}", i)});
+    }
+    startApps();
+  }
+
+  void startApps() {
+    std::vector<std::string> argv = {
+        std::string(PLATEAU_BIN_DIR) + "/plateau-apps",
+        fmt::format("--master=127.0.0.1:{}", cluster_.master().port),
+        "--http_address=127.0.0.1",
+        apps_port_ == 0 ? "--http_port=0" : fmt::format("--http_port={}", apps_port_),
+        "--work_dir=" + cluster_.dir() + "/apps",
+        "--reconciliation_interval=5000",
+        "--task_launch_timeout=60000"};
+    apps_ = std::make_unique<Process>("apps", argv,
+                                      fmt::format("{}/apps.{}.log", cluster_.dir(), starts_++));
+    apps_port_ = apps_->reportedPort("apps_started");
+    ASSERT_NE(apps_port_, 0) << apps_->log();
+  }
+
+  http::Response call(const std::string& method, const std::string& path,
+                      const std::string& body = "") {
+    auto r = http::fetchSync({"127.0.0.1", apps_port_},
+                             {.method = method,
+                              .path = path,
+                              .headers = {{"content-type", "application/json"}},
+                              .body = body},
+                             10s);
+    EXPECT_TRUE(r.has_value()) << method << " " << path;
+    return r ? *r : http::Response{.status = 0};
+  }
+
+  json::Value getJson(const std::string& path) {
+    auto r = call("GET", path);
+    auto v = json::parse(r.body);
+    EXPECT_TRUE(v.has_value()) << r.body;
+    return v ? *v : json::Value();
+  }
+
+  // The app's tasks by state.
+  std::vector<json::Value> tasks(const std::string& app) {
+    auto v = getJson("/v2/apps" + app + "/tasks");
+    return v["tasks"].asArray();
+  }
+  int running(const std::string& app) {
+    int n = 0;
+    for (const auto& t : tasks(app)) {
+      n += t["state"].asString() == "TASK_RUNNING" ? 1 : 0;
+    }
+    return n;
+  }
+  bool deploymentsDone() { return getJson("/v2/deployments").size() == 0; }
+
+  Cluster cluster_;
+  std::unique_ptr<Process> apps_;
+  uint16_t apps_port_ = 0;
+  int starts_ = 0;
+};
+
+TEST_F(AppsTest, KeepsThreeInstancesWhenTasksAreKilledAndAcrossARestart) {
+  std::string pids = cluster_.dir() + "/pids";
+  fs::create_directories(pids);
+  auto created = call("POST", "/v2/apps",
+                      fmt::format(R"({{
+    "id": "/shop/web", "instances": 3, "cpus": 0.1, "mem": 16, "backoffSeconds": 0,
+    "env": {{"PIDS": "{}"}},
+    "cmd": "echo $$ > $PIDS/$MESOS_TASK_ID; exec sleep 1000"}})",
+                                  pids));
+  ASSERT_EQ(created.status, 201) << created.body;
+  EXPECT_FALSE(created.header("marathon-deployment-id").empty());
+  ASSERT_TRUE(eventually([&] { return running("/shop/web") == 3 && deploymentsDone(); }, 30s))
+      << apps_->log();
+
+  // One task killed through the API, one killed from outside (SIGKILL of its process).
+  auto before = tasks("/shop/web");
+  std::string api_killed = before[0]["id"].asString();
+  std::string crashed = before[1]["id"].asString();
+  auto killed = call("DELETE", "/v2/apps/shop/web/tasks/" + api_killed);
+  ASSERT_EQ(killed.status, 200) << killed.body;
+  std::ifstream pid_file(pids + "/" + crashed);
+  pid_t pid = 0;
+  ASSERT_TRUE(pid_file >> pid);
+  ASSERT_EQ(::kill(pid, SIGKILL), 0);
+
+  int most = 0;
+  bool replaced = eventually(
+      [&] {
+        auto now = tasks("/shop/web");
+        most = std::max(most, static_cast<int>(now.size()));
+        std::set<std::string> ids;
+        int up = 0;
+        for (const auto& t : now) {
+          ids.insert(t["id"].asString());
+          up += t["state"].asString() == "TASK_RUNNING" ? 1 : 0;
+        }
+        return up == 3 && !ids.contains(api_killed) && !ids.contains(crashed);
+      },
+      30s);
+  EXPECT_TRUE(replaced) << apps_->log();
+  EXPECT_LE(most, 3);
+
+  // kill -9 of plateau-apps: back with the same framework, the same tasks, nothing duplicated.
+  auto info_before = getJson("/v2/info");
+  std::set<std::string> ids_before;
+  for (const auto& t : tasks("/shop/web")) {
+    ids_before.insert(t["id"].asString());
+  }
+  apps_->kill(SIGKILL);
+  apps_->wait();
+  startApps();
+  EXPECT_EQ(getJson("/v2/info")["frameworkId"].asString(), info_before["frameworkId"].asString());
+  ASSERT_TRUE(eventually([&] { return running("/shop/web") == 3; }, 20s)) << apps_->log();
+  std::set<std::string> ids_after;
+  for (const auto& t : tasks("/shop/web")) {
+    ids_after.insert(t["id"].asString());
+  }
+  EXPECT_EQ(ids_after, ids_before);
+  auto state = json::parse(cluster_.get("/master/state"));
+  ASSERT_TRUE(state.has_value());
+  int master_running = 0;
+  for (const auto& f : (*state)["frameworks"].asArray()) {
+    for (const auto& t : f["tasks"].asArray()) {
+      master_running += t["state"].asString() == "TASK_RUNNING" ? 1 : 0;
+    }
+  }
+  EXPECT_EQ(master_running, 3);
+}
+
+TEST_F(AppsTest, UniqueHostnamePlacesOnePerAgentAndQueuesTheRest) {
+  auto created = call("POST", "/v2/apps", R"({
+    "id": "/unique", "instances": 3, "cpus": 0.1, "mem": 16, "cmd": "sleep 1000",
+    "constraints": [["hostname", "UNIQUE"]]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_TRUE(eventually([&] { return running("/unique") == 2; }, 30s)) << apps_->log();
+  std::set<std::string> hosts;
+  for (const auto& t : tasks("/unique")) {
+    hosts.insert(t["host"].asString());
+  }
+  EXPECT_EQ(hosts, (std::set<std::string>{"agent0", "agent1"}));
+  // The third waits, and says why.
+  ASSERT_TRUE(eventually([&] {
+    auto q = getJson("/v2/queue")["queue"];
+    if (q.size() != 1 || q[0]["count"].toInt64() != 1) {
+      return false;
+    }
+    for (const auto& r : q[0]["processedOffersSummary"]["rejectSummaryLastOffers"].asArray()) {
+      if (r["reason"].asString() == "UnfulfilledConstraint") {
+        return true;
+      }
+    }
+    return false;
+  })) << call("GET", "/v2/queue").body;
+  EXPECT_EQ(tasks("/unique").size(), 2u);
+}
+
+TEST_F(AppsTest, RollingRestartKeepsMinimumHealthCapacity) {
+  auto created = call("POST", "/v2/apps", R"({
+    "id": "/rolling", "instances": 4, "cpus": 0.1, "mem": 16, "cmd": "sleep 1000",
+    "upgradeStrategy": {"minimumHealthCapacity": 0.5, "maximumOverCapacity": 0},
+    "healthChecks": [{"protocol": "COMMAND", "command": {"value": "true"},
+                      "gracePeriodSeconds": 10, "intervalSeconds": 1, "delaySeconds": 0,
+                      "timeoutSeconds": 5, "maxConsecutiveFailures": 3}]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto healthy = [&](const std::string& version) {
+    int n = 0, total = 0;
+    for (const auto& t : tasks("/rolling")) {
+      ++total;
+      bool alive = t["healthCheckResults"][size_t{0}]["alive"].asBool();
+      if (t["state"].asString() == "TASK_RUNNING" && alive &&
+          (version.empty() || t["version"].asString() == version)) {
+        ++n;
+      }
+    }
+    return std::pair{n, total};
+  };
+  ASSERT_TRUE(eventually([&] { return healthy("").first == 4 && deploymentsDone(); }, 40s))
+      << apps_->log();
+
+  auto restarted = call("POST", "/v2/apps/rolling/restart");
+  ASSERT_EQ(restarted.status, 200) << restarted.body;
+  auto change = json::parse(restarted.body);
+  ASSERT_TRUE(change.has_value());
+  std::string version = (*change)["version"].asString();
+  int lowest = 4, most = 0, samples = 0;
+  bool done = eventually(
+      [&] {
+        auto [n, total] = healthy("");
+        lowest = std::min(lowest, n);
+        most = std::max(most, total);
+        ++samples;
+        return healthy(version).first == 4 && deploymentsDone();
+      },
+      60s);
+  EXPECT_TRUE(done) << apps_->log();
+  EXPECT_GT(samples, 3);
+  EXPECT_GE(lowest, 2) << "healthy instances fell below minimumHealthCapacity x instances";
+  EXPECT_LE(most, 4 + 1) << "more instances than the upgrade strategy allows";
+}
+
+TEST_F(AppsTest, BadInputsAnswerMarathonsErrorsAndTouchNothing) {
+  auto created = call("POST", "/v2/apps", R"({"id": "/good", "cmd": "sleep 1000",
+                                             "cpus": 0.1, "mem": 16, "instances": 1})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_TRUE(eventually([&] { return running("/good") == 1 && deploymentsDone(); }, 30s));
+  std::string version = getJson("/v2/apps/good")["app"]["version"].asString();
+  std::string task = tasks("/good")[0]["id"].asString();
+
+  auto malformed = call("POST", "/v2/apps", R"({"id": "/x", "cmd": )");
+  EXPECT_EQ(malformed.status, 400);
+  EXPECT_EQ(json::parse(malformed.body)->find("message")->asString(), "Invalid JSON");
+
+  struct Case {
+    std::string method, path, body, field;
+  };
+  std::vector<Case> cases = {
+      {"POST", "/v2/apps", R"({"id": "/y", "cmd": "true", "constraints": [["hostname", "NEAR"]]})",
+       "/constraints(0)"},
+      {"POST", "/v2/apps", R"({"id": "/y", "cmd": "true", "instances": -1})", "/instances"},
+      {"POST", "/v2/apps", R"({"id": "/Bad_Id!", "cmd": "true"})", "/id"},
+      {"POST", "/v2/apps", R"({"id": "/y", "cmd": "true", "cpus": -2})", "/cpus"},
+      {"POST", "/v2/apps", R"({"id": "/y", "cmd": "true", "mem": 1e12})", "/mem"},
+      {"POST", "/v2/apps",
+       R"({"id": "/y", "cmd": "true", "healthChecks": [{"protocol": "MESOS_HTTP", "portIndex": 3}]})",
+       "/healthChecks(0)"},
+      {"PUT", "/v2/apps/good", R"({"instances": -5})", "/instances"},
+      {"PUT", "/v2/apps/good", R"({"constraints": [["hostname", "UNIQUE", "x", "y"]]})",
+       "/constraints(0)"},
+  };
+  for (const auto& c : cases) {
+    auto r = call(c.method, c.path, c.body);
+    EXPECT_EQ(r.status, 422) << c.body << " -> " << r.body;
+    auto v = json::parse(r.body);
+    ASSERT_TRUE(v.has_value()) << r.body;
+    EXPECT_EQ((*v)["message"].asString(), "Object is not valid");
+    bool found = false;
+    for (const auto& d : (*v)["details"].asArray()) {
+      found = found || (d["path"].asString() == c.field && d["errors"].size() > 0);
+    }
+    EXPECT_TRUE(found) << c.field << " not in " << r.body;
+  }
+  auto wrong_type = call("POST", "/v2/apps", R"({"id": "/y", "cmd": "true", "cpus": "many"})");
+  EXPECT_EQ(wrong_type.status, 400) << wrong_type.body;
+  EXPECT_EQ(call("GET", "/v2/apps/nothing").status, 404);
+  EXPECT_EQ(call("POST", "/v2/apps", created.body).status, 409);
+
+  // Nothing was touched: one app, same version, same task.
+  auto apps = getJson("/v2/apps")["apps"];
+  ASSERT_EQ(apps.size(), 1u);
+  EXPECT_EQ(apps[0]["version"].asString(), version);
+  ASSERT_EQ(tasks("/good").size(), 1u);
+  EXPECT_EQ(tasks("/good")[0]["id"].asString(), task);
+
+  // An app no agent can hold waits in a deployment, which locks the app: 409 unless forced.
+  auto big = call("POST", "/v2/apps", R"({"id": "/big", "cmd": "sleep 1000", "cpus": 64})");
+  ASSERT_EQ(big.status, 201) << big.body;
+  auto locked = call("PUT", "/v2/apps/big", R"({"cpus": 32})");
+  EXPECT_EQ(locked.status, 409) << locked.body;
+  auto lv = json::parse(locked.body);
+  ASSERT_TRUE(lv.has_value());
+  EXPECT_EQ((*lv)["deployments"][size_t{0}]["id"].asString(), big.header("marathon-deployment-id"));
+  EXPECT_EQ(call("PUT", "/v2/apps/big?force=true", R"({"cpus": 0.1, "mem": 16})").status, 200);
+  EXPECT_TRUE(eventually([&] { return running("/big") == 1 && deploymentsDone(); }, 30s));
+}
+
+}  // namespace
+}  // namespace plateau::testing

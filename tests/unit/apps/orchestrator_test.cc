@@ -1,0 +1,183 @@
+#include "apps/orchestrator.h"
+
+#include <gtest/gtest.h>
+#include <spdlog/sinks/null_sink.h>
+
+#include "fakes/virtual_time.h"
+
+namespace plateau::apps {
+namespace {
+
+using namespace std::chrono_literals;
+
+class RecordingDriver final : public Driver {
+ public:
+  void launch(const OfferView& offer, const std::vector<LaunchSpec>& tasks) override {
+    for (const auto& t : tasks) {
+      launched.push_back({t.task_id, offer.agent_id});
+    }
+  }
+  void decline(const std::string& offer_id, double) override { declined.push_back(offer_id); }
+  void kill(const std::string& task_id, const std::string&, std::optional<int>) override {
+    killed.push_back(task_id);
+  }
+  void wantOffers(bool w) override { wanted.push_back(w); }
+  void reconcile(const std::vector<std::pair<std::string, std::string>>& tasks) override {
+    reconciled += tasks.size();
+  }
+
+  std::vector<std::pair<std::string, std::string>> launched;
+  std::vector<std::string> declined;
+  std::vector<std::string> killed;
+  std::vector<bool> wanted;
+  size_t reconciled = 0;
+};
+
+class OrchestratorTest : public ::testing::Test {
+ protected:
+  OrchestratorTest() { make(); }
+
+  void make() {
+    orchestrator_ = std::make_unique<Orchestrator>(
+        time_, time_, *store_, driver_,
+        [this](std::string_view type, std::string) { events_.emplace_back(type); },
+        std::make_shared<spdlog::logger>("apps", std::make_shared<spdlog::sinks::null_sink_mt>()),
+        7);
+    ASSERT_TRUE(orchestrator_->recover().isOk());
+    orchestrator_->onSubscribed("fw-1");
+  }
+
+  OfferView offer(const std::string& agent, double cpus = 4) {
+    return {.id = "o" + std::to_string(++offers_),
+            .agent_id = agent,
+            .place = {agent, {}},
+            .cpus = cpus,
+            .mem = 4096,
+            .disk = 0,
+            .gpus = 0,
+            .port_ranges = {{31000, 31100}}};
+  }
+
+  App app(const std::string& id, int instances) {
+    App a;
+    a.id = id;
+    a.cmd = "sleep 1000";
+    a.cpus = 0.5;
+    a.mem = 32;
+    a.instances = instances;
+    return a;
+  }
+
+  void status(const std::string& task_id, const std::string& state,
+              std::optional<bool> healthy = std::nullopt) {
+    orchestrator_->onStatus({.task_id = task_id,
+                             .agent_id = "a1",
+                             .state = state,
+                             .healthy = healthy,
+                             .message = "",
+                             .reason = ""});
+  }
+
+  testing::VirtualTime time_;
+  std::unique_ptr<service::KvStore> store_ = service::makeMemoryStore();
+  RecordingDriver driver_;
+  std::vector<std::string> events_;
+  std::unique_ptr<Orchestrator> orchestrator_;
+  int offers_ = 0;
+};
+
+TEST_F(OrchestratorTest, LaunchesOnOffersAndSuppressesOnceSettled) {
+  ASSERT_EQ(driver_.wanted, (std::vector<bool>{false}));  // nothing to do: suppressed
+  ASSERT_TRUE(orchestrator_->createApp(app("/web", 2)).has_value());
+  EXPECT_EQ(driver_.wanted.back(), true);  // revived for the new work
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 2u);
+  EXPECT_EQ(driver_.wanted.back(), false);  // all launched: suppressed again
+  EXPECT_EQ(orchestrator_->deployments().size(), 1u);
+  for (const auto& [task, agent] : driver_.launched) {
+    status(task, "TASK_RUNNING");
+  }
+  EXPECT_TRUE(orchestrator_->deployments().empty());
+  EXPECT_NE(std::find(events_.begin(), events_.end(), "deployment_success"), events_.end());
+}
+
+TEST_F(OrchestratorTest, ReplacesFailedTasksAfterTheBackoff) {
+  App a = app("/web", 1);
+  a.backoff_seconds = 10;
+  ASSERT_TRUE(orchestrator_->createApp(a).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 1u);
+  status(driver_.launched[0].first, "TASK_RUNNING");
+  status(driver_.launched[0].first, "TASK_FAILED");
+  EXPECT_EQ(driver_.wanted.back(), false);  // waiting out the delay: no offers wanted
+  orchestrator_->onOffers({offer("a1")});
+  EXPECT_EQ(driver_.launched.size(), 1u);
+  ASSERT_EQ(orchestrator_->queue().size(), 1u);
+  EXPECT_GT(orchestrator_->queue()[0].delay_left_seconds, 0);
+  time_.advance(11s);
+  EXPECT_EQ(driver_.wanted.back(), true);
+  orchestrator_->onOffers({offer("a1")});
+  EXPECT_EQ(driver_.launched.size(), 2u);
+}
+
+TEST_F(OrchestratorTest, ChangesToAnAppInADeploymentAreRefusedUnlessForced) {
+  auto created = orchestrator_->createApp(app("/web", 1));
+  ASSERT_TRUE(created.has_value());
+  auto refused = orchestrator_->putApp(app("/web", 3), false);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_EQ(refused.error().status, 409);
+  EXPECT_EQ(refused.error().deployment_ids, (std::vector<std::string>{created->deployment_id}));
+  EXPECT_TRUE(orchestrator_->putApp(app("/web", 3), true).has_value());
+  EXPECT_EQ(orchestrator_->app("/web")->instances, 3);
+}
+
+TEST_F(OrchestratorTest, RecoversAppsInstancesAndFrameworkIdFromTheStore) {
+  ASSERT_TRUE(orchestrator_->createApp(app("/web", 2)).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 2u);
+  status(driver_.launched[0].first, "TASK_RUNNING");
+  orchestrator_.reset();
+  driver_ = RecordingDriver();
+  make();
+  EXPECT_EQ(orchestrator_->frameworkId(), "fw-1");
+  EXPECT_EQ(orchestrator_->instances().size(), 2u);
+  EXPECT_EQ(driver_.reconciled, 2u);  // both known tasks reconciled
+  orchestrator_->onOffers({offer("a1")});
+  EXPECT_TRUE(driver_.launched.empty());  // nothing duplicated
+  // A task the master reports that we never launched is killed.
+  status("stranger.1", "TASK_RUNNING");
+  EXPECT_EQ(driver_.killed, (std::vector<std::string>{"stranger.1"}));
+}
+
+TEST_F(OrchestratorTest, DeleteKillsEveryTaskAndEndsWhenTheyAreGone) {
+  ASSERT_TRUE(orchestrator_->createApp(app("/web", 2)).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  for (const auto& [task, agent] : driver_.launched) {
+    status(task, "TASK_RUNNING");
+  }
+  ASSERT_TRUE(orchestrator_->deleteApp("/web", false).has_value());
+  EXPECT_EQ(driver_.killed.size(), 2u);
+  EXPECT_EQ(orchestrator_->app("/web"), nullptr);
+  for (const auto& [task, agent] : driver_.launched) {
+    status(task, "TASK_KILLED");
+  }
+  EXPECT_TRUE(orchestrator_->deployments().empty());
+  EXPECT_NE(std::find(events_.begin(), events_.end(), "app_terminated_event"), events_.end());
+}
+
+TEST_F(OrchestratorTest, StagingPastTheLaunchTimeoutIsKilled) {
+  ASSERT_TRUE(orchestrator_->createApp(app("/web", 1)).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 1u);
+  time_.advance(301s);
+  EXPECT_EQ(driver_.killed, (std::vector<std::string>{driver_.launched[0].first}));
+}
+
+TEST(TaskIdTest, NamesTheAppAndReadsBack) {
+  std::string id = taskIdFor("/shop/web", "1234-5678");
+  EXPECT_EQ(id, "shop_web.1234-5678");
+  EXPECT_EQ(appIdOfTask(id), "/shop/web");
+}
+
+}  // namespace
+}  // namespace plateau::apps

@@ -1,0 +1,77 @@
+#include "apps/placement.h"
+
+#include <gtest/gtest.h>
+
+namespace plateau::apps {
+namespace {
+
+Place host(const std::string& name, std::map<std::string, std::string> attributes = {}) {
+  return {name, std::move(attributes)};
+}
+
+TEST(ConstraintTest, UniqueAllowsOnePerValue) {
+  Constraint c{"hostname", "UNIQUE", std::nullopt};
+  EXPECT_TRUE(constraintMet(c, host("a"), {}));
+  EXPECT_FALSE(constraintMet(c, host("a"), {host("a")}));
+  EXPECT_TRUE(constraintMet(c, host("b"), {host("a")}));
+}
+
+TEST(ConstraintTest, ClusterLikeUnlikeAndIs) {
+  Place rack1 = host("a", {{"rack", "r1"}});
+  EXPECT_TRUE(constraintMet({"rack", "CLUSTER", "r1"}, rack1, {}));
+  EXPECT_FALSE(constraintMet({"rack", "CLUSTER", "r2"}, rack1, {}));
+  EXPECT_TRUE(constraintMet({"rack", "LIKE", "r[0-9]"}, rack1, {}));
+  EXPECT_FALSE(constraintMet({"rack", "LIKE", "r"}, rack1, {}));  // a full match only
+  EXPECT_FALSE(constraintMet({"rack", "UNLIKE", "r1"}, rack1, {}));
+  EXPECT_TRUE(constraintMet({"zone", "UNLIKE", "z1"}, rack1, {}));  // no such attribute
+  EXPECT_FALSE(constraintMet({"zone", "LIKE", ".*"}, rack1, {}));
+  EXPECT_TRUE(constraintMet({"rack", "IS", "r1"}, rack1, {}));
+}
+
+TEST(ConstraintTest, MaxPerAndGroupBy) {
+  Place r1 = host("a", {{"rack", "r1"}});
+  Place r2 = host("b", {{"rack", "r2"}});
+  EXPECT_TRUE(constraintMet({"rack", "MAX_PER", "2"}, r1, {r1}));
+  EXPECT_FALSE(constraintMet({"rack", "MAX_PER", "2"}, r1, {r1, r1}));
+  // GROUP_BY spreads evenly: r1 already has one more than r2.
+  EXPECT_FALSE(constraintMet({"rack", "GROUP_BY", std::nullopt}, r1, {r1, r1, r2}));
+  EXPECT_TRUE(constraintMet({"rack", "GROUP_BY", std::nullopt}, r2, {r1, r1, r2}));
+  // With 3 groups expected, a value seen while a group is still empty waits.
+  EXPECT_FALSE(constraintMet({"rack", "GROUP_BY", "3"}, r1, {r1, r2}));
+}
+
+TEST(FitTest, TakesResourcesAndPortsOrSaysWhyNot) {
+  App app;
+  app.cpus = 1;
+  app.mem = 100;
+  app.port_definitions = {PortDefinition{}, PortDefinition{}};
+  OfferView offer{.id = "o",
+                  .agent_id = "s",
+                  .place = host("a"),
+                  .cpus = 2.5,
+                  .mem = 250,
+                  .disk = 0,
+                  .gpus = 0,
+                  .port_ranges = {{31000, 31002}}};
+  Fit first = fitTask(app, offer, {});
+  ASSERT_TRUE(first.ok);
+  EXPECT_EQ(first.host_ports, (std::vector<uint32_t>{31000, 31001}));
+  EXPECT_DOUBLE_EQ(offer.cpus, 1.5);
+  Fit second = fitTask(app, offer, {});
+  EXPECT_FALSE(second.ok);
+  EXPECT_EQ(second.reason, "InsufficientPorts");
+  app.cpus = 5;
+  EXPECT_EQ(fitTask(app, offer, {}).reason, "InsufficientCpus");
+  app.cpus = 0.1;
+  app.port_definitions = {PortDefinition{.port = 31002}};
+  app.require_ports = true;
+  Fit required = fitTask(app, offer, {});
+  ASSERT_TRUE(required.ok);
+  EXPECT_EQ(required.host_ports, (std::vector<uint32_t>{31002}));
+  app.mem = 1;
+  app.constraints = {{"hostname", "UNIQUE", std::nullopt}};
+  EXPECT_EQ(fitTask(app, offer, {host("a")}).reason, "UnfulfilledConstraint");
+}
+
+}  // namespace
+}  // namespace plateau::apps
