@@ -1,6 +1,6 @@
 #include "dns/resolver.h"
 
-#include <ldns/ldns.h>
+#include "dns/ldns.h"
 
 #include <gtest/gtest.h>
 
