@@ -36,6 +36,67 @@ std::string executorPath(const std::string& launcher_dir_flag) {
   return launcher_dir + "/plateau-executor";
 }
 
+// What this machine offers: its resources (GPUs found added), the GPUs to manage, and the
+// AgentInfo it registers with.
+struct Machine {
+  plateau::Resources resources;
+  std::vector<plateau::agent::gpu::Device> gpus;
+  mesos::v1::AgentInfo info;
+};
+
+plateau::Result<Machine> describeMachine(const plateau::agent::Flags& flags) {
+  using namespace plateau;
+  auto resources = agent::agentResources(flags.resources, flags.work_dir);
+  if (!resources) {
+    return std::unexpected(resources.error());
+  }
+  std::optional<double> given_gpus;
+  if (resources->scalar("gpus") > 0) {
+    given_gpus = resources->scalar("gpus");
+  }
+  auto gpus = agent::gpu::resolve(flags.isolation, flags.nvidia_gpu_devices, given_gpus,
+                                  flags.gpu_device_source);
+  if (!gpus) {
+    return std::unexpected(gpus.error());
+  }
+  if (gpus->detected && !gpus->devices.empty()) {
+    *resources += Resource::makeScalar("gpus", static_cast<double>(gpus->devices.size()));
+  }
+  auto attributes = agent::parseAttributes(flags.attributes);
+  if (!attributes) {
+    return std::unexpected(attributes.error());
+  }
+  Machine machine{.resources = *resources, .gpus = gpus->devices, .info = {}};
+  machine.info.set_hostname(flags.hostname.empty() ? flags.ip : flags.hostname);
+  resourcesToProto(*resources, machine.info.mutable_resources());
+  *machine.info.mutable_attributes() = *attributes;
+  return machine;
+}
+
+// The master: a fixed address, or the leader ZooKeeper names.
+struct MasterAddress {
+  std::optional<plateau::http::Endpoint> fixed;
+  std::optional<plateau::zk::Url> zk;
+};
+
+plateau::Result<MasterAddress> masterAddress(const std::string& flag) {
+  using namespace plateau;
+  if (flag.starts_with("zk://")) {
+    auto url = zk::Url::parse(flag);
+    if (!url) {
+      return invalidArgument(
+          fmt::format("Invalid value for flag '--master': {}", url.error().message()));
+    }
+    return MasterAddress{.fixed = std::nullopt, .zk = *url};
+  }
+  auto master = http::Endpoint::parse(flag, 5050);
+  if (!master) {
+    return invalidArgument(
+        fmt::format("Invalid value for flag '--master': {}", master.error().message()));
+  }
+  return MasterAddress{.fixed = *master, .zk = std::nullopt};
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -56,27 +117,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "Error: {}\n", log.error().message());
     return 1;
   }
-  auto resources = agent::agentResources(flags.resources, flags.work_dir);
-  if (!resources) {
-    fmt::print(stderr, "Error: {}\n", resources.error().message());
-    return 1;
-  }
-  std::optional<double> given_gpus;
-  if (resources->scalar("gpus") > 0) {
-    given_gpus = resources->scalar("gpus");
-  }
-  auto gpus = agent::gpu::resolve(flags.isolation, flags.nvidia_gpu_devices, given_gpus,
-                                  flags.gpu_device_source);
-  if (!gpus) {
-    fmt::print(stderr, "Error: {}\n", gpus.error().message());
-    return 1;
-  }
-  if (gpus->detected && !gpus->devices.empty()) {
-    *resources += Resource::makeScalar("gpus", static_cast<double>(gpus->devices.size()));
-  }
-  auto attributes = agent::parseAttributes(flags.attributes);
-  if (!attributes) {
-    fmt::print(stderr, "Error: {}\n", attributes.error().message());
+  auto machine = describeMachine(flags);
+  if (!machine) {
+    fmt::print(stderr, "Error: {}\n", machine.error().message());
     return 1;
   }
   std::error_code ec;
@@ -87,29 +130,10 @@ int main(int argc, char** argv) {
   }
   std::string executor_path = executorPath(flags.launcher_dir);
 
-  mesos::v1::AgentInfo info;
-  info.set_hostname(flags.hostname.empty() ? flags.ip : flags.hostname);
-  resourcesToProto(*resources, info.mutable_resources());
-  *info.mutable_attributes() = *attributes;
-
-  // The master: a fixed address, or the leader ZooKeeper names.
-  std::optional<http::Endpoint> fixed_master;
-  std::optional<zk::Url> zk_master;
-  if (flags.master.starts_with("zk://")) {
-    auto url = zk::Url::parse(flags.master);
-    if (!url) {
-      fmt::print(stderr, "Error: Invalid value for flag '--master': {}\n", url.error().message());
-      return 1;
-    }
-    zk_master = *url;
-  } else {
-    auto master = http::Endpoint::parse(flags.master, 5050);
-    if (!master) {
-      fmt::print(stderr, "Error: Invalid value for flag '--master': {}\n",
-                 master.error().message());
-      return 1;
-    }
-    fixed_master = *master;
+  auto master = masterAddress(flags.master);
+  if (!master) {
+    fmt::print(stderr, "Error: {}\n", master.error().message());
+    return 1;
   }
 
   std::signal(SIGPIPE, SIG_IGN);
@@ -125,8 +149,9 @@ int main(int argc, char** argv) {
                                         .clock = loop.clock(),
                                         .master = transport,
                                         .containerizer = std::move(*containerizer)},
-                     flags, set.values(), *resources, info, executor_path, *log, osRandomSeed());
-  agent.setGpus(gpus->devices);
+                     flags, set.values(), machine->resources, machine->info, executor_path, *log,
+                     osRandomSeed());
+  agent.setGpus(machine->gpus);
   http::Server server(loop, [&agent](http::Request& request, http::Responder responder) {
     agent.handle(request, std::move(responder));
   });
@@ -140,11 +165,11 @@ int main(int argc, char** argv) {
       agent.childExited(pid, status);
     }
   });
-  agent.start(*port, fixed_master);
+  agent.start(*port, master->fixed);
   std::unique_ptr<zk::LeaderDetector> detector;
-  if (zk_master) {
+  if (master->zk) {
     detector = std::make_unique<zk::LeaderDetector>(
-        loop, *zk_master, std::chrono::seconds(10),
+        loop, *master->zk, std::chrono::seconds(10),
         [&agent](std::optional<std::string> leader) { agent.onLeader(std::move(leader)); });
     detector->start();
   }
