@@ -36,20 +36,26 @@ std::chrono::milliseconds nextBackoff(std::chrono::milliseconds b) {
 }  // namespace
 
 CallPipe::CallPipe(EventLoop& loop, http::Endpoint master, size_t max_in_flight, LinkStats& stats)
-    : client_(loop), master_(std::move(master)), max_in_flight_(max_in_flight), stats_(stats) {}
+    : loop_(loop),
+      client_(loop),
+      master_(std::move(master)),
+      max_in_flight_(max_in_flight),
+      stats_(stats) {}
 
-void CallPipe::send(http::ClientRequest request, std::function<void(Result<int>)> done) {
-  queue_.emplace_back(std::move(request), std::move(done));
+void CallPipe::send(http::ClientRequest request, std::function<void(Result<int>)> done,
+                    std::optional<Clock::TimePoint> made) {
+  queue_.push_back({std::move(request), std::move(done), made.value_or(loop_.clock().now())});
   stats_.max_queued = std::max(stats_.max_queued, queue_.size());
   pump();
 }
 
 void CallPipe::pump() {
   while (in_flight_ < max_in_flight_ && !queue_.empty()) {
-    auto [request, done] = std::move(queue_.front());
+    auto [request, done, made] = std::move(queue_.front());
     queue_.pop_front();
     in_flight_++;
     stats_.calls++;
+    stats_.queue_wait.add(std::chrono::duration<double>(loop_.clock().now() - made).count());
     client_.fetch(master_, std::move(request), kCallTimeout,
                   [this, done = std::move(done)](Result<http::Response> response) {
                     in_flight_--;
@@ -234,7 +240,7 @@ void FrameworkLink::onClosed(const Status& why) {
 void FrameworkLink::send(scheduler::Call call) {
   const bool barrier =
       call.type() == scheduler::Call::SUPPRESS || call.type() == scheduler::Call::REVIVE;
-  calls_.push_back({call.SerializePartialAsString(), barrier});
+  calls_.push_back({call.SerializePartialAsString(), barrier, loop_.clock().now()});
   pump();
 }
 
@@ -246,20 +252,24 @@ void FrameworkLink::pump() {
       return;  // it goes once everything before it is answered
     }
     http::ClientRequest request = protobufPost("/api/v1/scheduler", std::move(calls_.front().body));
+    const Clock::TimePoint made = calls_.front().made;
     calls_.pop_front();
     request.headers["mesos-stream-id"] = stream_id_;
     in_flight_++;
     barrier_in_flight_ = barrier;
-    pipe_.send(std::move(request), [this, alive = alive_, barrier](Result<int>) {
-      if (!*alive) {
-        return;
-      }
-      in_flight_--;
-      if (barrier) {
-        barrier_in_flight_ = false;
-      }
-      pump();
-    });
+    pipe_.send(
+        std::move(request),
+        [this, alive = alive_, barrier](Result<int>) {
+          if (!*alive) {
+            return;
+          }
+          in_flight_--;
+          if (barrier) {
+            barrier_in_flight_ = false;
+          }
+          pump();
+        },
+        made);
   }
 }
 

@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include <spdlog/logger.h>
@@ -28,6 +29,10 @@ struct LinkStats {
   int64_t calls_rejected = 0;  // a response other than 2xx
   int64_t stream_drops = 0;    // streams that ended and were opened again
   size_t max_queued = 0;       // most calls waiting for a connection at once
+  // Seconds from a call's making to its sending: the simulator's own queueing, which the
+  // latencies measured from a task's launch include. Large values mean the simulator (or
+  // --max_calls_in_flight), not the master, is what holds calls back.
+  LatencySamples queue_wait;
 };
 
 // Calls to the master over at most `max_in_flight` connections at once (the client pools
@@ -36,18 +41,26 @@ struct LinkStats {
 class CallPipe {
  public:
   CallPipe(EventLoop& loop, http::Endpoint master, size_t max_in_flight, LinkStats& stats);
-  // `done` (may be empty) gets the HTTP status or why there is none.
-  void send(http::ClientRequest request, std::function<void(Result<int>)> done);
+  // `done` (may be empty) gets the HTTP status or why there is none. `made`: when the caller
+  // made the call (default: now), for LinkStats::queue_wait.
+  void send(http::ClientRequest request, std::function<void(Result<int>)> done,
+            std::optional<Clock::TimePoint> made = std::nullopt);
   size_t queued() const { return queue_.size(); }
 
  private:
   void pump();
+  struct Queued {
+    http::ClientRequest request;
+    std::function<void(Result<int>)> done;
+    Clock::TimePoint made;
+  };
+  EventLoop& loop_;
   http::Client client_;
   http::Endpoint master_;
   size_t max_in_flight_;
   size_t in_flight_ = 0;
   LinkStats& stats_;
-  std::deque<std::pair<http::ClientRequest, std::function<void(Result<int>)>>> queue_;
+  std::deque<Queued> queue_;
 };
 
 // One simulated agent: registers (and re-registers after any break, with a backoff), feeds the
@@ -120,6 +133,7 @@ class FrameworkLink {
   struct Pending {
     std::string body;
     bool barrier = false;  // SUPPRESS, REVIVE
+    Clock::TimePoint made;
   };
   std::deque<Pending> calls_;  // waiting to be sent, in order
   size_t in_flight_ = 0;

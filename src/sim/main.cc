@@ -33,7 +33,7 @@ struct Flags {
   std::string work_dir;
   bool json = false;
   double registration_rate = 2000;
-  int max_calls_in_flight = 16;
+  int max_calls_in_flight = 64;
   std::chrono::nanoseconds metrics_interval = 1s;
   std::string logging_level = "warning";
 };

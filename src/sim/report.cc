@@ -93,6 +93,7 @@ std::string Report::table() const {
   out += msRow("launched -> RUN_TASK at agent", accept_to_agent);
   out += msRow("launched -> TASK_RUNNING", launch_to_running);
   out += msRow("master /health round trip", health);
+  out += msRow("call queued in the simulator", sim_queue_wait);
   out += msRow("allocation round (sampled)", allocation_ms, 1);
   out += "\nmaster\n";
   if (master_measured) {
@@ -172,6 +173,7 @@ std::string Report::json() const {
   writePercentiles(w, "launch_to_agent", accept_to_agent);
   writePercentiles(w, "launch_to_running", launch_to_running);
   writePercentiles(w, "master_health", health);
+  writePercentiles(w, "simulator_call_queue", sim_queue_wait);
   w.endObject();
   w.key("master");
   w.beginObject();

@@ -39,6 +39,7 @@ struct Report {
   Percentiles wait_for_offer;     // seconds
   Percentiles accept_to_agent;    // seconds
   Percentiles launch_to_running;  // seconds
+  Percentiles sim_queue_wait;     // seconds: calls waiting inside the simulator
   // The master.
   bool master_measured = false;   // false when its pid is unknown (--master without --master_pid)
   double master_cpu_seconds = 0;  // during the window

@@ -198,6 +198,7 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
     report.frameworks_subscribed += f->framework().subscribed() ? 1 : 0;
   }
   report.links = stats;
+  report.sim_queue_wait = Percentiles::of(stats.queue_wait);
   report.wait_for_offer = Percentiles::of(ledger.waitForOffer());
   report.accept_to_agent = Percentiles::of(ledger.acceptToAgent());
   report.launch_to_running = Percentiles::of(ledger.launchToRunning());

@@ -26,7 +26,7 @@ struct SimOptions {
   std::chrono::nanoseconds metrics_interval{std::chrono::seconds(1)};
   std::chrono::nanoseconds health_interval{std::chrono::milliseconds(250)};
   double registration_rate = 2000;  // agents per second
-  size_t max_calls_in_flight = 16;
+  size_t max_calls_in_flight = 64;
   // Give up on registration (and report how many made it) after this long.
   std::chrono::nanoseconds registration_timeout{std::chrono::minutes(5)};
 };
