@@ -1,5 +1,7 @@
 #include "sim/probe.h"
 
+#include <unistd.h>
+
 #include <gtest/gtest.h>
 
 #include "common/json.h"
