@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <numeric>
@@ -81,7 +82,17 @@ class AppsBench : public ::testing::Test {
   http::Endpoint apps_endpoint_;
 };
 
+// The machine's load average (1, 5, 15 minutes), part of every figure's conditions.
+std::string loadAverage() {
+  std::ifstream in("/proc/loadavg");
+  double one = 0, five = 0, fifteen = 0;
+  in >> one >> five >> fifteen;
+  return fmt::format("{:.2f} {:.2f} {:.2f}", one, five, fifteen);
+}
+
 TEST_F(AppsBench, ScaleEventsAndApiLatency) {
+  fmt::print("{} cores, load average {} at the start\n", std::thread::hardware_concurrency(),
+             loadAverage());
   // 1. Scale 0 -> 1,000 -> 0.
   ASSERT_EQ(send("POST", "/v2/apps", R"({"id": "/bench/sleep", "cmd": "sleep 3600",
       "cpus": 0.01, "mem": 8, "disk": 0, "instances": 0})"),
@@ -157,7 +168,7 @@ TEST_F(AppsBench, ScaleEventsAndApiLatency) {
         if (event && (*event)["type"].asString() == "TASK_UPDATED" &&
             (*event)["task_updated"]["state"].asString() == "TASK_RUNNING") {
           std::lock_guard lock(mu);
-          on_master.try_emplace((*event)["task_updated"]["task_id"]["value"].asString(),
+          on_master.try_emplace((*event)["task_updated"]["status"]["task_id"]["value"].asString(),
                                 Clock::now());
         }
       }
@@ -230,6 +241,13 @@ TEST_F(AppsBench, ScaleEventsAndApiLatency) {
   auto body = http::fetchSync(apps_endpoint_, {.method = "GET", .path = "/v2/apps"}, 60s);
   ASSERT_TRUE(body && body->status == 200);
   ASSERT_EQ(json::parse(body->body)->find("apps")->size(), static_cast<size_t>(kApps));
+  std::vector<double> alone;
+  for (int i = 0; i < 50; ++i) {
+    auto start = Clock::now();
+    auto r = http::fetchSync(apps_endpoint_, {.method = "GET", .path = "/v2/apps"}, 60s);
+    ASSERT_TRUE(r && r->status == 200);
+    alone.push_back(std::chrono::duration<double, std::milli>(Clock::now() - start).count());
+  }
   std::vector<std::vector<double>> per_client(kClients);
   std::atomic<int> errors = 0;
   t0 = Clock::now();
@@ -259,10 +277,12 @@ TEST_F(AppsBench, ScaleEventsAndApiLatency) {
   EXPECT_EQ(errors.load(), 0);
   fmt::print("created {} apps in {:.1f} s ({:.0f} POST /v2/apps per s, one client)\n", kApps - 1,
              create, (kApps - 1) / create);
+  report(fmt::format("GET /v2/apps, {} apps, one client", kApps).c_str(), alone);
   report(fmt::format("GET /v2/apps, {} apps ({} KB), {} concurrent clients ({:.0f} requests/s)",
                      kApps, body->body.size() / 1024, kClients, all.size() / wall)
              .c_str(),
          all);
+  fmt::print("load average {} at the end\n", loadAverage());
 }
 
 }  // namespace
