@@ -184,6 +184,14 @@ try {
 }
 if (browser) await browser.close().catch(() => {});
 await processes.stopAll();
+// The apps' tasks outlive their agent (as in Mesos): end those left in the test's sandboxes.
+for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+  let cwd = '';
+  try { cwd = fs.readlinkSync(`/proc/${pid}/cwd`); } catch { continue; }
+  if (cwd.startsWith(`${work}/`)) {
+    try { process.kill(Number(pid), 'SIGKILL'); } catch { /* already gone */ }
+  }
+}
 clearTimeout(watchdog);
 fs.rmSync(work, { recursive: true, force: true });
 process.exit(code);
