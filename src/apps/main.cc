@@ -17,6 +17,7 @@
 #include "common/uuid.h"
 #include "common/version.h"
 #include "http/server.h"
+#include "service/cors.h"
 #include "service/kv_store.h"
 #include "service/sse.h"
 
@@ -109,8 +110,11 @@ int main(int argc, char** argv) {
                  .task_launch_timeout_ms = flags.task_launch_timeout,
                  .reconciliation_interval_ms = flags.reconciliation_interval});
   api_ptr = &api;
+  // CORS: the master's web UI (another origin) shows and scales apps from the browser.
   http::Server server(loop, [&api](http::Request& request, http::Responder responder) {
-    api.handle(request, std::move(responder));
+    if (auto r = service::allowCrossOrigin(request, std::move(responder))) {
+      api.handle(request, std::move(*r));
+    }
   });
   auto port = server.listen(flags.http_address, flags.http_port);
   if (!port) {

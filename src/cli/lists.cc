@@ -18,6 +18,8 @@ namespace {
 
 using Row = std::vector<std::string>;
 
+}  // namespace
+
 void printTable(const Row& header, const std::vector<Row>& rows) {
   std::vector<size_t> widths(header.size());
   for (size_t i = 0; i < header.size(); ++i) {
@@ -41,6 +43,8 @@ void printTable(const Row& header, const std::vector<Row>& rows) {
     print(row);
   }
 }
+
+namespace {
 
 std::string str(const json::Value& v, std::string_view key) {
   const json::Value* f = v.find(key);

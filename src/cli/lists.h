@@ -3,6 +3,7 @@
 // `plateau agent|framework|task list`: tables (or JSON) from the master's /master/state.
 
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "http/client.h"
@@ -11,6 +12,10 @@ namespace plateau::cli {
 
 // The master to ask: host:port as given, or the leader elected through ZooKeeper (zk://).
 Result<http::Endpoint> leadingMaster(const std::string& master);
+
+// Prints rows under a header, each column as wide as its widest cell, two spaces apart.
+void printTable(const std::vector<std::string>& header,
+                const std::vector<std::vector<std::string>>& rows);
 
 enum class ListKind { kAgents, kFrameworks, kTasks };
 

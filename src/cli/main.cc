@@ -2,6 +2,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/apps.h"
 #include "cli/execute.h"
 #include "cli/lists.h"
 #include "cli/ops.h"
@@ -130,6 +131,58 @@ int main(int argc, char** argv) {
   auto* status = cluster->add_subcommand("status", "Leader, agents, frameworks, tasks, resources");
   status->add_option("--master", master, "Master address (host:port or zk://)");
   status->callback([&] { std::exit(clusterStatus(master)); });
+
+  // plateau-apps (Marathon's API): --apps, else $PLATEAU_APPS, else 127.0.0.1:8080.
+  AppsTarget apps{.apps = "127.0.0.1:8080", .json = false};
+  int64_t instances = 0;
+  std::string file;
+  auto apps_cmd = [&](CLI::App* group, const char* name, const char* what) {
+    auto* cmd = group->add_subcommand(name, what);
+    cmd->add_option("--apps", apps.apps, "plateau-apps address (host:port)")
+        ->envname("PLATEAU_APPS")
+        ->capture_default_str();
+    cmd->add_flag("--json", apps.json, "Print plateau-apps' JSON");
+    return cmd;
+  };
+  auto* app_group = app.add_subcommand("app", "Long-running apps on plateau-apps");
+  app_group->require_subcommand(1);
+  apps_cmd(app_group, "list", "List apps with their instance and health counts")->callback([&] {
+    std::exit(appList(apps));
+  });
+  auto* app_show = apps_cmd(app_group, "show", "Show an app, its tasks and versions");
+  app_show->add_option("id", id, "App id (/shop/web)")->required();
+  app_show->callback([&] { std::exit(appShow(apps, id)); });
+  auto* app_add = apps_cmd(app_group, "add", "Create an app from a JSON definition");
+  app_add->add_option("file", file, "Marathon app JSON ('-': standard input)")->required();
+  app_add->callback([&] { std::exit(appAdd(apps, file)); });
+  auto* app_update =
+      apps_cmd(app_group, "update", "Change an app (fields in FILE replace its own)");
+  app_update->add_option("id", id, "App id")->required();
+  app_update->add_option("file", file, "Marathon app JSON ('-': standard input)")->required();
+  app_update->add_flag("--force", force, "Override a deployment in progress");
+  app_update->callback([&] { std::exit(appUpdate(apps, id, file, force)); });
+  auto* app_scale = apps_cmd(app_group, "scale", "Set an app's instance count");
+  app_scale->add_option("id", id, "App id")->required();
+  app_scale->add_option("instances", instances, "Instances (0 or more)")->required();
+  app_scale->add_flag("--force", force, "Override a deployment in progress");
+  app_scale->callback([&] { std::exit(appScale(apps, id, instances, force)); });
+  auto* app_restart = apps_cmd(app_group, "restart", "Replace an app's tasks, rolling");
+  app_restart->add_option("id", id, "App id")->required();
+  app_restart->add_flag("--force", force, "Override a deployment in progress");
+  app_restart->callback([&] { std::exit(appRestart(apps, id, force)); });
+  auto* app_remove = apps_cmd(app_group, "remove", "Remove an app and kill its tasks");
+  app_remove->add_option("id", id, "App id")->required();
+  app_remove->add_flag("--force", force, "Override a deployment in progress");
+  app_remove->callback([&] { std::exit(appRemove(apps, id, force)); });
+  auto* dep_group = app.add_subcommand("deployment", "Deployments in progress on plateau-apps");
+  dep_group->require_subcommand(1);
+  apps_cmd(dep_group, "list", "List deployments in progress")->callback([&] {
+    std::exit(deploymentList(apps));
+  });
+  auto* dep_cancel = apps_cmd(dep_group, "cancel", "Roll a deployment back (--force: stop it)");
+  dep_cancel->add_option("id", id, "Deployment id")->required();
+  dep_cancel->add_flag("--force", force, "Stop where it is, without rolling back");
+  dep_cancel->callback([&] { std::exit(deploymentCancel(apps, id, force)); });
 
   execute_cmd->callback([&exec] { std::exit(execute(exec)); });
   CLI11_PARSE(app, argc, argv);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <iterator>
 
@@ -62,6 +63,34 @@ std::string localTime(double epoch_seconds, bool millis) {
 
 std::string whenText(double epoch_seconds, double now_seconds, bool millis) {
   return fmt::format("{} ({})", localTime(epoch_seconds, millis), age(epoch_seconds, now_seconds));
+}
+
+std::optional<double> isoSeconds(std::string_view text) {
+  std::tm tm{};
+  int consumed = 0;
+  std::string copy(text);
+  if (std::sscanf(copy.c_str(), "%4d-%2d-%2dT%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6 ||
+      consumed != 19) {
+    return std::nullopt;
+  }
+  double fraction = 0;
+  std::string_view rest = text.substr(19);
+  if (!rest.empty() && rest.front() == '.') {
+    double scale = 0.1;
+    rest.remove_prefix(1);
+    while (!rest.empty() && rest.front() >= '0' && rest.front() <= '9') {
+      fraction += (rest.front() - '0') * scale;
+      scale /= 10;
+      rest.remove_prefix(1);
+    }
+  }
+  if (rest != "Z") {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  return static_cast<double>(::timegm(&tm)) + fraction;
 }
 
 double nowSeconds() {

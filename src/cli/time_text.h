@@ -4,7 +4,9 @@
 // the CLI shows them in local time with the zone, plus an age relative to now. `--json` output
 // keeps Mesos's numbers untouched: only these human renderings change.
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace plateau::cli {
 
@@ -20,6 +22,10 @@ std::string localTime(double epoch_seconds, bool millis = false);
 
 // localTime plus age: "2026-12-04 21:10:03 UTC (3m ago)".
 std::string whenText(double epoch_seconds, double now_seconds, bool millis = false);
+
+// Seconds since the epoch of an ISO 8601 UTC time as Marathon writes it
+// ("2026-12-05T02:33:42.123Z", fraction optional); nullopt when it is not one.
+std::optional<double> isoSeconds(std::string_view text);
 
 // Seconds since the epoch now (wall clock).
 double nowSeconds();

@@ -4,6 +4,7 @@
 
 import { Model, Metrics } from './model.js';
 import { lineChart } from './charts.js';
+import { appsPage, appPage } from './apps.js';
 import {
   esc, html, raw, scalars, fmtNumber, fmtMB, fmtBytes, fmtResources, fmtTime, stateClass,
   TERMINAL, getJSON,
@@ -777,6 +778,12 @@ async function route() {
     case 'roles': page = rolesPage(); break;
     case 'maintenance': page = maintenancePage(); break;
     case 'sandbox': page = sandboxPage(parts[1], parts[2], params); break;
+    case 'apps': {
+      const context = { setPage, every, model, params, definitionList,
+        sandboxHref: (frameworkId, taskId) => `#/sandbox/${encodeURIComponent(frameworkId)}/${encodeURIComponent(taskId)}` };
+      page = parts[1] ? appPage(context, parts[1]) : appsPage(context);
+      break;
+    }
     default:
       setPage('Not found', `<p class="empty">No page '${esc(hash)}'. <a href="#/">Overview</a></p>`);
       page = { update() {} };

@@ -68,5 +68,15 @@ TEST(TimeText, MillisecondsNeverRoundIntoTheNextSecond) {
   EXPECT_EQ(localTime(59.9996, true), "1970-01-01 00:00:59.999 UTC");
 }
 
+TEST(TimeText, ReadsMarathonTimestamps) {
+  EXPECT_EQ(isoSeconds("1970-01-01T00:00:00Z"), 0.0);
+  auto t = isoSeconds("2026-12-04T19:34:19.978Z");
+  ASSERT_TRUE(t.has_value());
+  EXPECT_NEAR(*t, 1796412859.978, 1e-6);
+  EXPECT_EQ(isoSeconds("2026-12-04 19:34:19"), std::nullopt);
+  EXPECT_EQ(isoSeconds("2026-12-04T19:34:19+01:00"), std::nullopt);
+  EXPECT_EQ(isoSeconds(""), std::nullopt);
+}
+
 }  // namespace
 }  // namespace plateau::cli
