@@ -136,7 +136,8 @@ bool Framework::launch(const std::string& offer_id, const std::vector<LaunchSpec
   for (const auto& spec : tasks) {
     *op->mutable_launch()->add_task_infos() = buildTaskInfo(it->second, spec);
   }
-  accept->mutable_filters()->set_refuse_seconds(1);
+  // No filter on what is left of the offer: a run due next is launched on it at its time.
+  accept->mutable_filters()->set_refuse_seconds(0);
   offers_.erase(it);
   send(std::move(call));
   return true;
