@@ -245,9 +245,9 @@ void Api::summary(service::Call&, http::Responder r) {
     w.key("state");
     w.value(currentState(job));
     w.key("schedule");
-    w.value(job.scheduled() && job.next_due > 0
-                ? formatSchedule(*jobSchedule(job, job.next_due), job.next_due, job.runs_left)
-                : job.schedule);
+    auto schedule = jobSchedule(job, job.next_due);
+    w.value(schedule && job.next_due > 0 ? formatSchedule(*schedule, job.next_due, job.runs_left)
+                                         : job.schedule);
     w.key("parents");
     w.beginArray();
     for (const auto& p : job.parents) {

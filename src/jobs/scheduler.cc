@@ -492,7 +492,8 @@ void Scheduler::launchOnHeld() {
   std::vector<Run*> ready;
   for (auto& [name, runs] : runs_) {
     for (auto& [seq, run] : runs) {
-      if (run.waiting() && (run.state == RunState::kQueued || run.not_before <= now)) {
+      if (run.waiting() && (run.state == RunState::kQueued || run.not_before <= now) &&
+          jobs_.contains(run.job)) {
         ready.push_back(&run);
       }
     }
