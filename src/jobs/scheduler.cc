@@ -414,7 +414,7 @@ bool Scheduler::launchable(const Run& run, double now) const {
     return false;
   }
   const Job* j = job(run.job);
-  if (j == nullptr) {
+  if (j == nullptr || (j->disabled && run.trigger != Trigger::kManual)) {
     return false;
   }
   return j->concurrent || !busy(run.job);
@@ -880,15 +880,44 @@ void Scheduler::onOffers(std::vector<OfferView> offers) {
     held_.push_back(std::move(o));
   }
   launchOnHeld();
-  double now = wall();
-  if (!dueSoon(now)) {
-    // Nothing is about to fall due: what did not fit goes back.
-    for (const auto& offer : held_) {
-      driver_.decline(offer.id, options_.decline_seconds);
-    }
-    held_.clear();
-  }
+  trimHeld();
   updateOffersWanted(false);
+}
+
+// Keeps only as many held offers as the runs falling due within the lead need (all of them
+// when one of those jobs has constraints, which an offer may not meet); declines the rest.
+void Scheduler::trimHeld() {
+  double now = wall();
+  double lead = std::chrono::duration<double>(options_.offer_lead).count();
+  double cpus = 0;
+  double mem = 0;
+  double disk = 0;
+  bool constrained = false;
+  for (const auto& [name, j] : jobs_) {
+    if (!j.disabled && j.next_due > 0 && j.next_due - now <= lead) {
+      cpus += j.cpus;
+      mem += j.mem;
+      disk += j.disk;
+      constrained = constrained || !j.constraints.empty();
+    }
+  }
+  bool any = cpus > 0 || mem > 0 || disk > 0 || constrained || dueSoon(now);
+  std::vector<OfferView> keep;
+  double held_cpus = 0;
+  double held_mem = 0;
+  double held_disk = 0;
+  for (auto& offer : held_) {
+    bool enough = held_cpus >= cpus && held_mem >= mem && held_disk >= disk && !keep.empty();
+    if (!any || (enough && !constrained)) {
+      driver_.decline(offer.id, options_.decline_seconds);
+      continue;
+    }
+    held_cpus += offer.cpus;
+    held_mem += offer.mem;
+    held_disk += offer.disk;
+    keep.push_back(std::move(offer));
+  }
+  held_ = std::move(keep);
 }
 
 void Scheduler::onRescind(const std::string& offer_id) {

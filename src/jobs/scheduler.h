@@ -18,8 +18,9 @@
 //  5. A dependent job runs once each time all of its parents have succeeded since its last
 //     run.
 //  6. Offers are wanted (REVIVE) only while a run can launch or a scheduled time is within
-//     `offer_lead`; otherwise SUPPRESS. Offers received within that lead are held, so a run
-//     starts at its time rather than at the next allocation.
+//     `offer_lead`; otherwise SUPPRESS. Offers received within that lead are held (as many as
+//     the runs due need), so a run starts at its time rather than at the next allocation.
+//  7. A disabled job's scheduled and dependent runs do not launch (a manual run does).
 
 #include <chrono>
 #include <map>
@@ -190,6 +191,7 @@ class Scheduler {
   bool launchable(const Run& run, double now) const;
   bool busy(const std::string& job) const;
   void launchOnHeld();
+  void trimHeld();
   void updateOffersWanted(bool force);
   void arm();
   void trim(const std::string& job, Writes& writes);

@@ -332,6 +332,34 @@ TEST_F(SchedulerTest, ManualRunsTakeArgumentsAndConstraintsPickTheAgent) {
   EXPECT_EQ(scheduler_->runNow("nope", std::nullopt).code(), StatusCode::kNotFound);
 }
 
+TEST_F(SchedulerTest, OnlyTheOffersTheDueRunsNeedAreHeld) {
+  start();
+  add(R"({"name": "small", "command": "true", "cpus": 1, "schedule": "R/)" + at(10) + R"(/PT1H"})");
+  time_.advance(9s);
+  offer("big", 4);
+  offer("spare", 4);
+  EXPECT_EQ(scheduler_->heldOffers(), 1u);
+  EXPECT_EQ(driver_.declines, (std::vector<std::string>{"spare"}));
+  time_.advance(1s);
+  ASSERT_EQ(driver_.launches.size(), 1u);
+  EXPECT_EQ(driver_.launches[0].offer_id, "big");
+}
+
+TEST_F(SchedulerTest, ADisabledJobDoesNotLaunchItsScheduledRuns) {
+  start();
+  add(R"({"name": "d", "command": "true", "schedule": "R1//PT1H"})");
+  auto job = parseJob(R"({"name": "d", "command": "true", "schedule": "R1//PT1H",
+                          "disabled": true})",
+                      JobKind::kEither, {}, now());
+  ASSERT_TRUE(scheduler_->putJob(*job).isOk());
+  offer();
+  EXPECT_TRUE(driver_.launches.empty());
+  ASSERT_TRUE(scheduler_->runNow("d", std::nullopt).isOk());
+  offer();
+  ASSERT_EQ(driver_.launches.size(), 1u) << "a manual run of a disabled job still runs";
+  EXPECT_EQ(driver_.launches[0].tasks.size(), 1u);
+}
+
 TEST_F(SchedulerTest, HistoryIsBounded) {
   options_.history_limit = 3;
   start();
