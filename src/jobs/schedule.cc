@@ -2,6 +2,7 @@
 
 #include <cctype>
 #include <cmath>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -265,7 +266,174 @@ Result<double> parseTimestamp(std::string_view s, std::optional<int> zone_overri
   return t;
 }
 
+namespace {
+
+// One cron field into `out` (bit i for value i), values within [lo, hi].
+template <size_t N>
+Status parseField(std::string_view field, int lo, int hi, std::string_view name,
+                  std::bitset<N>& out) {
+  auto number = [](std::string_view t) -> std::optional<int> {
+    if (t.empty() || t.size() > 3) {
+      return std::nullopt;
+    }
+    int v = 0;
+    for (char c : t) {
+      if (!std::isdigit(static_cast<unsigned char>(c))) {
+        return std::nullopt;
+      }
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  };
+  auto fail = [&] { return bad(fmt::format("cron field {} '{}' is invalid", name, field)); };
+  size_t start = 0;
+  while (start <= field.size()) {
+    size_t comma = field.find(',', start);
+    std::string_view part = field.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    int step = 1;
+    if (size_t slash = part.find('/'); slash != std::string_view::npos) {
+      auto s = number(part.substr(slash + 1));
+      if (!s || *s == 0) {
+        return fail();
+      }
+      step = *s;
+      part = part.substr(0, slash);
+    }
+    int from = lo;
+    int to = hi;
+    if (part != "*") {
+      size_t dash = part.find('-');
+      auto a = number(part.substr(0, dash));
+      auto b = dash == std::string_view::npos ? a : number(part.substr(dash + 1));
+      if (!a || !b || *a < lo || *b > hi || *a > *b) {
+        return fail();
+      }
+      from = *a;
+      to = dash == std::string_view::npos && step > 1 ? hi : *b;
+    }
+    for (int v = from; v <= to; v += step) {
+      out.set(static_cast<size_t>(v));
+    }
+    if (comma == std::string_view::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return {};
+}
+
+}  // namespace
+
+Result<Cron> parseCron(std::string_view text) {
+  std::vector<std::string_view> fields;
+  size_t pos = 0;
+  while (pos < text.size()) {
+    while (pos < text.size() && text[pos] == ' ') {
+      ++pos;
+    }
+    size_t end = text.find(' ', pos);
+    if (end == std::string_view::npos) {
+      end = text.size();
+    }
+    if (end > pos) {
+      fields.push_back(text.substr(pos, end - pos));
+    }
+    pos = end;
+  }
+  if (fields.size() != 5) {
+    return std::unexpected(
+        bad(fmt::format("cron '{}' needs five fields: minute hour day month weekday", text)));
+  }
+  Cron c;
+  std::bitset<8> weekdays;
+  for (Status s : {parseField(fields[0], 0, 59, "minute", c.minutes),
+                   parseField(fields[1], 0, 23, "hour", c.hours),
+                   parseField(fields[2], 1, 31, "day-of-month", c.days),
+                   parseField(fields[3], 1, 12, "month", c.months),
+                   parseField(fields[4], 0, 7, "day-of-week", weekdays)}) {
+    if (!s.isOk()) {
+      return std::unexpected(s);
+    }
+  }
+  for (size_t d = 0; d < 7; ++d) {
+    c.weekdays[d] = weekdays[d] || (d == 0 && weekdays[7]);
+  }
+  c.any_day = fields[2].starts_with('*');
+  c.any_weekday = fields[4].starts_with('*');
+  return c;
+}
+
+namespace {
+
+double cronNext(const Cron& c, double t, int offset) {
+  // Minute by minute from the next whole minute, skipping whole months, days and hours that
+  // cannot match; at most about five years ahead (Feb 29 on a Monday and the like).
+  auto local = static_cast<int64_t>(std::floor((t + offset) / 60.0)) * 60 + 60;
+  for (int guard = 0; guard < 5 * 366 * 24 * 60; ++guard) {
+    int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
+    int64_t in_day = local - days * 86400;
+    Civil d = civilFromDays(days);
+    if (!c.months[static_cast<size_t>(d.m)]) {
+      int64_t y = d.m == 12 ? d.y + 1 : d.y;
+      int64_t m = d.m == 12 ? 1 : d.m + 1;
+      local = daysFromCivil(y, m, 1) * 86400;
+      continue;
+    }
+    auto weekday = static_cast<size_t>(((days % 7) + 11) % 7);  // 1970-01-01 was a Thursday
+    bool dom = c.days[static_cast<size_t>(d.d)];
+    bool dow = c.weekdays[weekday];
+    bool day_ok = c.any_day && c.any_weekday ? true
+                  : c.any_day                ? dow
+                  : c.any_weekday            ? dom
+                                             : (dom || dow);
+    if (!day_ok) {
+      local = (days + 1) * 86400;
+      continue;
+    }
+    auto hour = static_cast<size_t>(in_day / 3600);
+    if (!c.hours[hour]) {
+      local = days * 86400 + static_cast<int64_t>(hour + 1) * 3600;
+      continue;
+    }
+    if (!c.minutes[static_cast<size_t>(in_day / 60 % 60)]) {
+      local += 60;
+      continue;
+    }
+    return static_cast<double>(local - offset);
+  }
+  return 0;
+}
+
+}  // namespace
+
+double nextAfter(const Schedule& s, double t) {
+  if (s.cron) {
+    return cronNext(*s.cron, t, s.offset_seconds);
+  }
+  return addPeriod(t, s.period, s.offset_seconds);
+}
+
 Result<Schedule> parseSchedule(std::string_view text, double now, std::string_view zone) {
+  if (text.starts_with("cron:")) {
+    auto zone_offset = parseZone(zone);
+    if (!zone_offset) {
+      return std::unexpected(zone_offset.error());
+    }
+    auto cron = parseCron(text.substr(5));
+    if (!cron) {
+      return std::unexpected(cron.error());
+    }
+    Schedule s;
+    s.cron = *cron;
+    s.text = std::string(text);
+    s.offset_seconds = *zone_offset;
+    s.start = cronNext(*cron, now - 1e-3, *zone_offset);
+    if (s.start <= 0) {
+      return std::unexpected(bad(fmt::format("cron '{}' never matches", text)));
+    }
+    return s;
+  }
   size_t first = text.find('/');
   size_t second = first == std::string_view::npos ? first : text.find('/', first + 1);
   if (second == std::string_view::npos || text.find('/', second + 1) != std::string_view::npos) {
@@ -313,6 +481,7 @@ Result<Schedule> parseSchedule(std::string_view text, double now, std::string_vi
   }
   s.period = *p;
   s.period_text = std::string(period);
+  s.text = std::string(text);
   return s;
 }
 
@@ -342,6 +511,9 @@ std::string formatTimestamp(double t) {
 }
 
 std::string formatSchedule(const Schedule& s, double next, std::optional<int64_t> left) {
+  if (s.cron) {
+    return s.text;
+  }
   return fmt::format("R{}/{}/{}", left ? std::to_string(*left) : "", formatTimestamp(next),
                      s.period_text);
 }

@@ -334,7 +334,7 @@ void Scheduler::advance(Job& job) {
     job.next_due = 0;
     return;
   }
-  double next = addPeriod(job.next_due, s->period, s->offset_seconds);
+  double next = nextAfter(*s, job.next_due);
   job.next_due = next > job.next_due ? next : 0;
 }
 
@@ -346,7 +346,7 @@ void Scheduler::fastForward(Job& job, double until) {
     job.next_due = 0;
     return;
   }
-  bool fixed = s->period.years == 0 && s->period.months == 0 && s->period.days == 0;
+  bool fixed = !s->cron && s->period.years == 0 && s->period.months == 0 && s->period.days == 0;
   if (fixed && job.next_due > 0 && job.next_due < until) {
     auto steps = static_cast<int64_t>(std::floor((until - job.next_due) / s->period.seconds));
     if (job.runs_left) {

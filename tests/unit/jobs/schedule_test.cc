@@ -78,5 +78,31 @@ TEST(ScheduleTest, WritesTheScheduleBackFromItsProgress) {
   EXPECT_EQ(formatSchedule(*f, kJan1, std::nullopt), "R/2026-01-01T00:00:00.000Z/P1D");
 }
 
+TEST(ScheduleTest, CronSchedulesStepToTheirNextMatchingMinute) {
+  auto at = [](const char* iso) { return *parseTimestamp(iso); };
+  auto every5 = parseSchedule("cron:*/5 * * * *", at("2026-01-01T00:01:30Z"));
+  ASSERT_TRUE(every5.has_value()) << every5.error().message();
+  EXPECT_EQ(formatTimestamp(every5->start), "2026-01-01T00:05:00.000Z");
+  EXPECT_EQ(formatTimestamp(nextAfter(*every5, every5->start)), "2026-01-01T00:10:00.000Z");
+  EXPECT_EQ(formatSchedule(*every5, every5->start, std::nullopt), "cron:*/5 * * * *");
+  // 2026-01-01 is a Thursday: the next Monday 02:30 is the 5th.
+  auto monday = parseSchedule("cron:30 2 * * 1", kJan1);
+  EXPECT_EQ(formatTimestamp(monday->start), "2026-01-05T02:30:00.000Z");
+  auto monthly = parseSchedule("cron:0 0 1 * *", at("2026-01-15T00:00:00Z"));
+  EXPECT_EQ(formatTimestamp(monthly->start), "2026-02-01T00:00:00.000Z");
+  // Day-of-month and day-of-week both given: either matches (Friday the 2nd comes first).
+  auto either = parseSchedule("cron:0 0 13 * 5", kJan1 + 1);
+  EXPECT_EQ(formatTimestamp(either->start), "2026-01-02T00:00:00.000Z");
+  // Fields are read in scheduleTimeZone.
+  auto nine = parseSchedule("cron:0 9 * * *", kJan1, "+02:00");
+  EXPECT_EQ(formatTimestamp(nine->start), "2026-01-01T07:00:00.000Z");
+  auto on_time = parseSchedule("cron:0 0 * * *", kJan1);
+  EXPECT_EQ(on_time->start, kJan1) << "a time that matches now is the first run";
+  for (const char* bad : {"cron:60 * * * *", "cron:* * *", "cron:*/0 * * * *", "cron:* * 0 * *",
+                          "cron:* * * 13 *", "cron:a * * * *"}) {
+    EXPECT_FALSE(parseSchedule(bad, kJan1).has_value()) << bad;
+  }
+}
+
 }  // namespace
 }  // namespace plateau::jobs

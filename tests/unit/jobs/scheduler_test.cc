@@ -1,5 +1,6 @@
 #include "jobs/scheduler.h"
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <spdlog/sinks/null_sink.h>
 
@@ -358,6 +359,21 @@ TEST_F(SchedulerTest, ADisabledJobDoesNotLaunchItsScheduledRuns) {
   offer();
   ASSERT_EQ(driver_.launches.size(), 1u) << "a manual run of a disabled job still runs";
   EXPECT_EQ(driver_.launches[0].tasks.size(), 1u);
+}
+
+TEST_F(SchedulerTest, ACronJobRunsAtEachMatchingMinute) {
+  start();
+  time_.advance(30s);  // 00:00:30
+  add(R"({"name": "c", "command": "true", "schedule": "cron:*/2 * * * *"})");
+  for (int i = 1; i <= 3; ++i) {
+    time_.advance(i == 1 ? 89s : 119s);
+    offer();
+    time_.advance(1s);
+    ASSERT_EQ(driver_.launches.size(), static_cast<size_t>(i));
+    EXPECT_EQ(driver_.launches.back().tasks.at(0).environment.at("PLATEAU_JOB_SCHEDULED_TIME"),
+              fmt::format("2026-01-01T00:0{}:00.000Z", 2 * i));
+    status(lastTask(), "TASK_FINISHED");
+  }
 }
 
 TEST_F(SchedulerTest, HistoryIsBounded) {
