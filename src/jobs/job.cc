@@ -1,0 +1,515 @@
+#include "jobs/job.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+namespace plateau::jobs {
+
+namespace {
+
+Status bad(std::string message) { return {StatusCode::kInvalidArgument, std::move(message)}; }
+
+// Reads the fields of one JSON object, remembering the first type error.
+class Fields {
+ public:
+  explicit Fields(const json::Value& v) : v_(v) {}
+
+  void str(std::string_view key, std::string& out) {
+    const json::Value* f = v_.find(key);
+    if (f == nullptr || f->isNull()) {
+      return;
+    }
+    if (!f->isString()) {
+      fail(key, "a string");
+      return;
+    }
+    out = f->asString();
+  }
+  void boolean(std::string_view key, bool& out) {
+    const json::Value* f = v_.find(key);
+    if (f == nullptr || f->isNull()) {
+      return;
+    }
+    if (f->isBool()) {
+      out = f->asBool();
+    } else if (f->isString() && (f->asString() == "true" || f->asString() == "false")) {
+      out = f->asString() == "true";
+    } else {
+      fail(key, "a boolean");
+    }
+  }
+  // Chronos accepts numbers written as strings ("cpus": "0.5").
+  void number(std::string_view key, double& out) {
+    const json::Value* f = v_.find(key);
+    if (f == nullptr || f->isNull()) {
+      return;
+    }
+    if (f->isNumber()) {
+      out = f->asDouble();
+      return;
+    }
+    if (f->isString() && !f->asString().empty()) {
+      char* end = nullptr;
+      double v = std::strtod(f->asString().c_str(), &end);
+      if (end != nullptr && *end == '\0' && std::isfinite(v)) {
+        out = v;
+        return;
+      }
+    }
+    fail(key, "a number");
+  }
+  void integer(std::string_view key, int64_t& out) {
+    double v = static_cast<double>(out);
+    number(key, v);
+    if (v != std::floor(v)) {
+      fail(key, "an integer");
+      return;
+    }
+    out = static_cast<int64_t>(v);
+  }
+  void strings(std::string_view key, std::vector<std::string>& out) {
+    const json::Value* f = v_.find(key);
+    if (f == nullptr || f->isNull()) {
+      return;
+    }
+    if (!f->isArray()) {
+      fail(key, "an array of strings");
+      return;
+    }
+    out.clear();
+    for (const auto& e : f->asArray()) {
+      if (!e.isString()) {
+        fail(key, "an array of strings");
+        return;
+      }
+      out.push_back(e.asString());
+    }
+  }
+  const json::Value* find(std::string_view key) const {
+    const json::Value* f = v_.find(key);
+    return f == nullptr || f->isNull() ? nullptr : f;
+  }
+  void fail(std::string_view key, std::string_view what) {
+    if (error_.empty()) {
+      error_ = fmt::format("'{}' must be {}", key, what);
+    }
+  }
+  const std::string& error() const { return error_; }
+
+ private:
+  const json::Value& v_;
+  std::string error_;
+};
+
+void readDefinition(Fields& f, Job& job) {
+  f.str("name", job.name);
+  f.str("description", job.description);
+  f.str("command", job.command);
+  f.boolean("shell", job.shell);
+  f.strings("arguments", job.arguments);
+  f.str("schedule", job.schedule);
+  f.str("scheduleTimeZone", job.schedule_time_zone);
+  f.strings("parents", job.parents);
+  f.str("epsilon", job.epsilon);
+  int64_t retries = job.retries;
+  f.integer("retries", retries);
+  job.retries = static_cast<int>(std::clamp<int64_t>(retries, -1, 1'000'000));
+  f.str("owner", job.owner);
+  f.str("ownerName", job.owner_name);
+  f.boolean("async", job.async);
+  f.boolean("disabled", job.disabled);
+  f.boolean("concurrent", job.concurrent);
+  f.boolean("softError", job.soft_error);
+  f.boolean("highPriority", job.high_priority);
+  f.boolean("dataJob", job.data_job);
+  f.number("cpus", job.cpus);
+  f.number("mem", job.mem);
+  f.number("disk", job.disk);
+  f.str("runAsUser", job.run_as_user);
+  f.str("executor", job.executor);
+  f.str("executorFlags", job.executor_flags);
+  f.str("taskInfoData", job.task_info_data);
+  f.strings("uris", job.uris);
+  if (const auto* env = f.find("environmentVariables")) {
+    if (!env->isArray()) {
+      f.fail("environmentVariables", "an array of {\"name\", \"value\"}");
+    }
+    for (const auto& e : env->asArray()) {
+      if (!e.isObject() || !e["name"].isString() || e["name"].asString().empty() ||
+          !(e["value"].isString() || e["value"].isNull())) {
+        f.fail("environmentVariables", "an array of {\"name\", \"value\"} with string values");
+        break;
+      }
+      job.environment.push_back({e["name"].asString(), e["value"].asString()});
+    }
+  }
+  if (const auto* fetch = f.find("fetch")) {
+    if (!fetch->isArray()) {
+      f.fail("fetch", "an array of {\"uri\", ...}");
+    }
+    for (const auto& e : fetch->asArray()) {
+      if (!e.isObject() || !e["uri"].isString() || e["uri"].asString().empty()) {
+        f.fail("fetch", "an array of objects with a string 'uri'");
+        break;
+      }
+      FetchUri u{.uri = e["uri"].asString()};
+      Fields ff(e);
+      ff.boolean("cache", u.cache);
+      ff.boolean("extract", u.extract);
+      ff.boolean("executable", u.executable);
+      ff.str("outputFile", u.output_file);
+      if (!ff.error().empty()) {
+        f.fail("fetch", "an array of objects with boolean cache, extract and executable");
+      }
+      job.fetch.push_back(std::move(u));
+    }
+  }
+  if (const auto* cons = f.find("constraints")) {
+    if (!cons->isArray()) {
+      f.fail("constraints", "an array of [attribute, operator, value]");
+    }
+    for (const auto& c : cons->asArray()) {
+      std::vector<std::string> parts;
+      for (const auto& p : c.asArray()) {
+        parts.push_back(p.asString());
+      }
+      if (!c.isArray() || parts.size() != 3 || parts[0].empty()) {
+        f.fail("constraints", "an array of [attribute, operator, value]");
+        break;
+      }
+      job.constraints.push_back(std::move(parts));
+    }
+  }
+  if (const auto* c = f.find("container")) {
+    if (!c->isObject()) {
+      f.fail("container", "an object");
+    } else {
+      job.container_type = (*c)["type"].asString();
+      if (job.container_type != "MESOS" && job.container_type != "mesos") {
+        f.fail("container.type", "MESOS (Docker containers are not supported)");
+      } else if (!(*c)["image"].isNull() && !(*c)["image"].asString().empty()) {
+        f.fail("container.image", "absent: container images are not supported yet");
+      }
+      job.container_type = "MESOS";
+    }
+  }
+}
+
+}  // namespace
+
+bool validJobName(std::string_view name) {
+  if (name.empty() || name.size() > 200) {
+    return false;
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_' && c != '.' &&
+        c != '#') {
+      return false;
+    }
+  }
+  return true;
+}
+
+Result<Schedule> jobSchedule(const Job& job, double now) {
+  return parseSchedule(job.schedule, now, job.schedule_time_zone);
+}
+
+double epsilonSeconds(const Job& job, double fallback) {
+  if (job.epsilon.empty()) {
+    return fallback;
+  }
+  auto p = parsePeriod(job.epsilon);
+  return p ? p->approxSeconds() : fallback;
+}
+
+Result<Job> parseJob(std::string_view body, JobKind kind, const JobDefaults& defaults, double now) {
+  auto v = json::parse(body);
+  if (!v) {
+    return std::unexpected(bad("malformed JSON: " + v.error().message()));
+  }
+  if (!v->isObject()) {
+    return std::unexpected(bad("a job must be a JSON object"));
+  }
+  Job job;
+  job.cpus = defaults.cpus;
+  job.mem = defaults.mem;
+  job.disk = defaults.disk;
+  Fields f(*v);
+  readDefinition(f, job);
+  if (!f.error().empty()) {
+    return std::unexpected(bad(f.error()));
+  }
+  if (!validJobName(job.name)) {
+    return std::unexpected(
+        bad(fmt::format("job name '{}' is invalid: it needs at least one character and only "
+                        "letters, digits, '-', '_', '.' and '#' (no '/' or spaces)",
+                        job.name)));
+  }
+  if (job.command.empty()) {
+    return std::unexpected(bad("'command' is required"));
+  }
+  if (job.retries < 0) {
+    return std::unexpected(bad("'retries' must not be negative"));
+  }
+  if (job.cpus < 0 || job.mem < 0 || job.disk < 0) {
+    return std::unexpected(bad("'cpus', 'mem' and 'disk' must not be negative"));
+  }
+  bool has_schedule = !job.schedule.empty();
+  bool has_parents = !job.parents.empty();
+  if (has_schedule && has_parents) {
+    return std::unexpected(bad("a job has either 'schedule' or 'parents', not both"));
+  }
+  if (kind == JobKind::kScheduled && !has_schedule) {
+    return std::unexpected(bad("'schedule' is required (dependent jobs go to /dependency)"));
+  }
+  if (kind == JobKind::kDependent && !has_parents) {
+    return std::unexpected(bad("'parents' is required and must not be empty"));
+  }
+  if (kind == JobKind::kEither && !has_schedule && !has_parents) {
+    return std::unexpected(bad("a job needs a 'schedule' or 'parents'"));
+  }
+  for (const auto& p : job.parents) {
+    if (p == job.name) {
+      return std::unexpected(bad(fmt::format("job '{}' cannot be its own parent", p)));
+    }
+  }
+  if (has_schedule) {
+    auto s = jobSchedule(job, now);
+    if (!s) {
+      return std::unexpected(s.error());
+    }
+  } else if (!job.schedule_time_zone.empty()) {
+    if (auto z = parseZone(job.schedule_time_zone); !z) {
+      return std::unexpected(z.error());
+    }
+  }
+  if (!job.epsilon.empty()) {
+    if (auto e = parsePeriod(job.epsilon); !e) {
+      return std::unexpected(bad("'epsilon': " + e.error().message()));
+    }
+  }
+  for (const auto& c : job.constraints) {
+    if (c[1] != "EQUALS" && c[1] != "LIKE" && c[1] != "UNLIKE") {
+      return std::unexpected(
+          bad(fmt::format("constraint operator '{}' is not one of EQUALS, LIKE and UNLIKE", c[1])));
+    }
+  }
+  if (job.run_as_user.empty()) {
+    job.run_as_user = defaults.user;
+  }
+  return job;
+}
+
+Result<Job> loadJob(std::string_view stored) {
+  auto v = json::parse(stored);
+  if (!v || !v->isObject()) {
+    return std::unexpected(bad("stored job is not a JSON object"));
+  }
+  Job job;
+  Fields f(*v);
+  readDefinition(f, job);
+  f.integer("successCount", job.success_count);
+  f.integer("errorCount", job.error_count);
+  f.integer("errorsSinceLastSuccess", job.errors_since_last_success);
+  f.integer("skippedCount", job.skipped_count);
+  f.str("lastSuccess", job.last_success);
+  f.str("lastError", job.last_error);
+  f.number("nextDue", job.next_due);
+  if (const auto* left = f.find("runsLeft")) {
+    job.runs_left = left->toInt64().value_or(0);
+  }
+  std::vector<std::string> done;
+  f.strings("parentsDone", done);
+  job.parents_done = {done.begin(), done.end()};
+  if (!f.error().empty() || job.name.empty()) {
+    return std::unexpected(bad("stored job: " + f.error()));
+  }
+  return job;
+}
+
+namespace {
+
+void writeStrings(json::Writer& w, const std::vector<std::string>& list) {
+  w.beginArray();
+  for (const auto& s : list) {
+    w.value(s);
+  }
+  w.endArray();
+}
+
+void writeDefinition(json::Writer& w, const Job& job) {
+  w.key("name");
+  w.value(job.name);
+  w.key("description");
+  w.value(job.description);
+  w.key("command");
+  w.value(job.command);
+  w.key("shell");
+  w.value(job.shell);
+  w.key("arguments");
+  writeStrings(w, job.arguments);
+  w.key("scheduleTimeZone");
+  w.value(job.schedule_time_zone);
+  w.key("retries");
+  w.value(job.retries);
+  w.key("owner");
+  w.value(job.owner);
+  w.key("ownerName");
+  w.value(job.owner_name);
+  w.key("async");
+  w.value(job.async);
+  w.key("disabled");
+  w.value(job.disabled);
+  w.key("concurrent");
+  w.value(job.concurrent);
+  w.key("softError");
+  w.value(job.soft_error);
+  w.key("highPriority");
+  w.value(job.high_priority);
+  w.key("dataJob");
+  w.value(job.data_job);
+  w.key("cpus");
+  w.value(job.cpus);
+  w.key("mem");
+  w.value(job.mem);
+  w.key("disk");
+  w.value(job.disk);
+  w.key("runAsUser");
+  w.value(job.run_as_user);
+  w.key("executor");
+  w.value(job.executor);
+  w.key("executorFlags");
+  w.value(job.executor_flags);
+  w.key("taskInfoData");
+  w.value(job.task_info_data);
+  w.key("environmentVariables");
+  w.beginArray();
+  for (const auto& e : job.environment) {
+    w.beginObject();
+    w.key("name");
+    w.value(e.name);
+    w.key("value");
+    w.value(e.value);
+    w.endObject();
+  }
+  w.endArray();
+  // As Chronos lists them: uris and fetch each filled from the other when only one is set.
+  std::vector<std::string> uris = job.uris;
+  if (uris.empty()) {
+    for (const auto& f : job.fetch) {
+      uris.push_back(f.uri);
+    }
+  }
+  w.key("uris");
+  writeStrings(w, uris);
+  w.key("fetch");
+  w.beginArray();
+  auto write_fetch = [&w](const FetchUri& f) {
+    w.beginObject();
+    w.key("uri");
+    w.value(f.uri);
+    w.key("cache");
+    w.value(f.cache);
+    w.key("extract");
+    w.value(f.extract);
+    w.key("executable");
+    w.value(f.executable);
+    if (!f.output_file.empty()) {
+      w.key("outputFile");
+      w.value(f.output_file);
+    }
+    w.endObject();
+  };
+  for (const auto& f : job.fetch) {
+    write_fetch(f);
+  }
+  if (job.fetch.empty()) {
+    for (const auto& u : job.uris) {
+      write_fetch(FetchUri{.uri = u});
+    }
+  }
+  w.endArray();
+  w.key("constraints");
+  w.beginArray();
+  for (const auto& c : job.constraints) {
+    writeStrings(w, c);
+  }
+  w.endArray();
+  if (!job.container_type.empty()) {
+    w.key("container");
+    w.beginObject();
+    w.key("type");
+    w.value(job.container_type);
+    w.endObject();
+  }
+  w.key("successCount");
+  w.value(job.success_count);
+  w.key("errorCount");
+  w.value(job.error_count);
+  w.key("lastSuccess");
+  w.value(job.last_success);
+  w.key("lastError");
+  w.value(job.last_error);
+  w.key("errorsSinceLastSuccess");
+  w.value(job.errors_since_last_success);
+}
+
+}  // namespace
+
+void writeJob(json::Writer& w, const Job& job, double epsilon_default_seconds) {
+  w.beginObject();
+  writeDefinition(w, job);
+  w.key("epsilon");
+  if (job.epsilon.empty()) {
+    w.value(fmt::format("PT{}S", static_cast<int64_t>(epsilon_default_seconds)));
+  } else {
+    w.value(job.epsilon);
+  }
+  if (job.scheduled()) {
+    w.key("schedule");
+    // As Chronos does, the schedule is written from its progress: the next run and runs left.
+    auto s = jobSchedule(job, job.next_due);
+    if (s && job.next_due > 0) {
+      w.value(formatSchedule(*s, job.next_due, job.runs_left));
+    } else if (s && !s->cron) {
+      w.value(fmt::format("R0/{}/{}", formatTimestamp(s->start), s->period_text));
+    } else {
+      w.value(job.schedule);
+    }
+  } else {
+    w.key("parents");
+    writeStrings(w, job.parents);
+  }
+  w.endObject();
+}
+
+std::string storeJob(const Job& job) {
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  writeDefinition(w, job);
+  w.key("epsilon");
+  w.value(job.epsilon);
+  w.key("schedule");
+  w.value(job.schedule);
+  w.key("parents");
+  writeStrings(w, job.parents);
+  w.key("skippedCount");
+  w.value(job.skipped_count);
+  w.key("nextDue");
+  w.value(job.next_due);
+  if (job.runs_left) {
+    w.key("runsLeft");
+    w.value(*job.runs_left);
+  }
+  w.key("parentsDone");
+  writeStrings(w, {job.parents_done.begin(), job.parents_done.end()});
+  w.endObject();
+  return out;
+}
+
+}  // namespace plateau::jobs

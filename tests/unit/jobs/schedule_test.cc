@@ -1,0 +1,108 @@
+#include "jobs/schedule.h"
+
+#include <gtest/gtest.h>
+
+namespace plateau::jobs {
+namespace {
+
+constexpr double kJan1 = 1767225600.0;  // 2026-01-01T00:00:00Z
+
+TEST(ScheduleTest, ParsesRepeatingIntervalsWithCountStartAndPeriod) {
+  auto s = parseSchedule("R5/2026-01-01T02:00:00Z/PT5S", 0);
+  ASSERT_TRUE(s.has_value()) << s.error().message();
+  EXPECT_EQ(s->repeats, 5);
+  EXPECT_DOUBLE_EQ(s->start, kJan1 + 7200);
+  EXPECT_DOUBLE_EQ(s->period.seconds, 5);
+  auto forever = parseSchedule("R/2026-01-01T02:00:00.500+01:00/P1D", 0);
+  ASSERT_TRUE(forever.has_value());
+  EXPECT_FALSE(forever->repeats.has_value());
+  EXPECT_DOUBLE_EQ(forever->start, kJan1 + 3600.5);
+  EXPECT_EQ(forever->period.days, 1);
+}
+
+TEST(ScheduleTest, EmptyStartMeansNow) {
+  auto s = parseSchedule("R//PT1M", kJan1 + 42);
+  ASSERT_TRUE(s.has_value());
+  EXPECT_DOUBLE_EQ(s->start, kJan1 + 42);
+}
+
+TEST(ScheduleTest, RefusesWhatDoesNotParse) {
+  for (const char* bad :
+       {"", "R", "R/2026-01-01T00:00:00Z", "X/2026-01-01T00:00:00Z/PT1S",
+        "R/2026-13-01T00:00:00Z/PT1S", "R/2026-02-30T00:00:00Z/PT1S", "R/yesterday/PT1S",
+        "R/2026-01-01T00:00:00Z/P", "R/2026-01-01T00:00:00Z/PT0S", "R/2026-01-01T00:00:00Z/1H",
+        "Rx/2026-01-01T00:00:00Z/PT1S", "R/2026-01-01T00:00:00Z/PT1S/extra"}) {
+    EXPECT_FALSE(parseSchedule(bad, kJan1).has_value()) << bad;
+  }
+}
+
+TEST(ScheduleTest, DurationsHaveCalendarAndClockParts) {
+  auto p = parsePeriod("P1Y2M3DT4H5M6.5S");
+  ASSERT_TRUE(p.has_value());
+  EXPECT_EQ(p->years, 1);
+  EXPECT_EQ(p->months, 2);
+  EXPECT_EQ(p->days, 3);
+  EXPECT_DOUBLE_EQ(p->seconds, 4 * 3600 + 5 * 60 + 6.5);
+  EXPECT_DOUBLE_EQ(parsePeriod("PT10M")->seconds, 600);
+  EXPECT_EQ(parsePeriod("P10M")->months, 10);
+  EXPECT_EQ(parsePeriod("P2W")->days, 14);
+  EXPECT_FALSE(parsePeriod("PT1.5H").has_value());
+  EXPECT_FALSE(parsePeriod("P1H").has_value());
+}
+
+TEST(ScheduleTest, CalendarStepsKeepTheTimeOfDayAndClampTheDay) {
+  double jan31 = *parseTimestamp("2026-01-31T10:00:00Z");
+  EXPECT_EQ(formatTimestamp(addPeriod(jan31, *parsePeriod("P1M"))), "2026-02-28T10:00:00.000Z");
+  EXPECT_EQ(formatTimestamp(addPeriod(jan31, *parsePeriod("P1Y1D"))), "2027-02-01T10:00:00.000Z");
+  // Days are stepped in the schedule's zone: 23:30 at +02:00 stays 23:30 there.
+  double local = *parseTimestamp("2026-03-31T23:30:00+02:00");
+  EXPECT_EQ(formatTimestamp(addPeriod(local, *parsePeriod("P1M"), 7200)),
+            "2026-04-30T21:30:00.000Z");
+  EXPECT_EQ(formatTimestamp(addPeriod(kJan1, *parsePeriod("PT90M"))), "2026-01-01T01:30:00.000Z");
+}
+
+TEST(ScheduleTest, ZonesOverrideTheStartsDesignator) {
+  auto s = parseSchedule("R/2026-01-01T02:00:00Z/PT1H", 0, "+01:00");
+  ASSERT_TRUE(s.has_value());
+  EXPECT_DOUBLE_EQ(s->start, kJan1 + 3600);
+  EXPECT_TRUE(parseSchedule("R/2026-01-01T02:00:00Z/PT1H", 0, "UTC").has_value());
+  auto named = parseSchedule("R/2026-01-01T02:00:00Z/PT1H", 0, "America/New_York");
+  ASSERT_FALSE(named.has_value());
+  EXPECT_NE(named.error().message().find("not supported"), std::string::npos);
+}
+
+TEST(ScheduleTest, WritesTheScheduleBackFromItsProgress) {
+  auto s = parseSchedule("R5/2026-01-01T00:00:00Z/PT5S", 0);
+  EXPECT_EQ(formatSchedule(*s, kJan1 + 10, 3), "R3/2026-01-01T00:00:10.000Z/PT5S");
+  auto f = parseSchedule("R/2026-01-01T00:00:00Z/P1D", 0);
+  EXPECT_EQ(formatSchedule(*f, kJan1, std::nullopt), "R/2026-01-01T00:00:00.000Z/P1D");
+}
+
+TEST(ScheduleTest, CronSchedulesStepToTheirNextMatchingMinute) {
+  auto at = [](const char* iso) { return *parseTimestamp(iso); };
+  auto every5 = parseSchedule("cron:*/5 * * * *", at("2026-01-01T00:01:30Z"));
+  ASSERT_TRUE(every5.has_value()) << every5.error().message();
+  EXPECT_EQ(formatTimestamp(every5->start), "2026-01-01T00:05:00.000Z");
+  EXPECT_EQ(formatTimestamp(nextAfter(*every5, every5->start)), "2026-01-01T00:10:00.000Z");
+  EXPECT_EQ(formatSchedule(*every5, every5->start, std::nullopt), "cron:*/5 * * * *");
+  // 2026-01-01 is a Thursday: the next Monday 02:30 is the 5th.
+  auto monday = parseSchedule("cron:30 2 * * 1", kJan1);
+  EXPECT_EQ(formatTimestamp(monday->start), "2026-01-05T02:30:00.000Z");
+  auto monthly = parseSchedule("cron:0 0 1 * *", at("2026-01-15T00:00:00Z"));
+  EXPECT_EQ(formatTimestamp(monthly->start), "2026-02-01T00:00:00.000Z");
+  // Day-of-month and day-of-week both given: either matches (Friday the 2nd comes first).
+  auto either = parseSchedule("cron:0 0 13 * 5", kJan1 + 1);
+  EXPECT_EQ(formatTimestamp(either->start), "2026-01-02T00:00:00.000Z");
+  // Fields are read in scheduleTimeZone.
+  auto nine = parseSchedule("cron:0 9 * * *", kJan1, "+02:00");
+  EXPECT_EQ(formatTimestamp(nine->start), "2026-01-01T07:00:00.000Z");
+  auto on_time = parseSchedule("cron:0 0 * * *", kJan1);
+  EXPECT_EQ(on_time->start, kJan1) << "a time that matches now is the first run";
+  for (const char* bad : {"cron:60 * * * *", "cron:* * *", "cron:*/0 * * * *", "cron:* * 0 * *",
+                          "cron:* * * 13 *", "cron:a * * * *"}) {
+    EXPECT_FALSE(parseSchedule(bad, kJan1).has_value()) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace plateau::jobs
