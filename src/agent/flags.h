@@ -48,10 +48,13 @@ struct Flags {
   std::string gpu_device_source;   // hidden: a program that plays nvidia-smi (tests)
   std::string log_dir;             // empty: no log file
   bool quiet = false;              // no log lines on stderr
+  bool version = false;
 };
 
 struct ContainerizerOptions;
 
+// Registers every flag of `flags` with `set`, and every other flag of mesos-agent (accepted,
+// without effect, each with its reason).
 void registerFlags(flags::FlagSet& set, Flags& flags);
 // The containerizer's share of the flags.
 ContainerizerOptions containerizerOptions(const Flags& flags);
