@@ -85,12 +85,6 @@ void registerInertFlags(flags::FlagSet& set) {
                "Time to fetch the registry before failing", kRegistry);
   set.addInert("registry_store_timeout", Kind::kDuration, "20secs",
                "Time to store in the registry before failing", kRegistry);
-  set.addInert("registry_gc_interval", Kind::kDuration, "15mins",
-               "How often the registry is garbage collected", kNotYet);
-  set.addInert("registry_max_agent_age", Kind::kDuration, "2weeks",
-               "Longest time unreachable and gone agents stay in the registry", kNotYet);
-  set.addInert("registry_max_agent_count", Kind::kInt, "102400",
-               "Most unreachable and gone agents kept in the registry", kNotYet);
   set.addInert("require_agent_domain", Kind::kBool, "false",
                "Only agents with a fault domain register", "fault domains are not implemented");
   set.addInert("domain", Kind::kString, "", "Fault domain of this master (JSON or file path)",
@@ -185,6 +179,12 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Offer agents with GPUs only to frameworks with the GPU_RESOURCES capability");
   set.add("max_operator_event_stream_subscribers", &f.max_operator_event_stream_subscribers,
           "Most operator API SUBSCRIBE streams at once; the oldest is closed beyond it");
+  set.addDuration("registry_gc_interval", &f.registry_gc_interval,
+                  "How often unreachable and gone agents are dropped from the registry");
+  set.addDuration("registry_max_agent_age", &f.registry_max_agent_age,
+                  "Longest time unreachable and gone agents stay in the registry");
+  set.add("registry_max_agent_count", &f.registry_max_agent_count,
+          "Most unreachable and gone agents kept in the registry (the oldest go first)");
   registerInertFlags(set);
 }
 
@@ -291,6 +291,15 @@ Status validateFlags(Flags& f) {
   if (f.max_operator_event_stream_subscribers < 1) {
     return {StatusCode::kInvalidArgument,
             "Flag '--max_operator_event_stream_subscribers' must be at least 1"};
+  }
+  if (f.registry_gc_interval <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--registry_gc_interval' must be positive"};
+  }
+  if (f.registry_max_agent_age < std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--registry_max_agent_age' must not be negative"};
+  }
+  if (f.registry_max_agent_count < 0) {
+    return {StatusCode::kInvalidArgument, "Flag '--registry_max_agent_count' must not be negative"};
   }
   if (f.registry == "replicated_log") {
     f.registry = "local";

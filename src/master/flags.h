@@ -49,6 +49,10 @@ struct Flags {
   bool filter_gpu_resources = true;
   int max_operator_event_stream_subscribers = 1000;
   bool version = false;
+  // Registry GC of unreachable and gone agents (src/master/registry/pruning.h).
+  std::chrono::nanoseconds registry_gc_interval = 15min;
+  std::chrono::nanoseconds registry_max_agent_age = std::chrono::hours(24 * 14);
+  int registry_max_agent_count = 102400;
 
   // Filled by validateFlags() from the text above.
   std::map<std::string, double> weight_map;

@@ -132,6 +132,11 @@ void Master::start(uint16_t port) {
       allocate();
     }
   });
+  timers_.every(flags_.registry_gc_interval, [this] {
+    if (recovered_) {
+      pruneRegistry();
+    }
+  });
   log_->info("master_started id={} address={}:{} version={} {}", master_id_, flags_.ip, port,
              kVersion, leadership_->describe());
   contend();

@@ -101,6 +101,8 @@ class Master {
   void recover();
   void onRecovered(registry::State state);
   void applyFlagWeights();
+  // Drops unreachable and gone agents beyond --registry_max_agent_age/count from the registry.
+  void pruneRegistry();
   // Stores changes durably, mirrors them in registry_state_, then runs `then` with the outcome.
   void persist(std::vector<registry::Change> changes, std::function<void(Status)> then);
   void markUnreachable(const std::string& agent_id, const std::string& why);

@@ -5,6 +5,7 @@
 
 #include "common/invariant.h"
 #include "master/master.h"
+#include "master/registry/pruning.h"
 
 namespace plateau::master {
 
@@ -64,6 +65,24 @@ void Master::applyFlagWeights() {
   updateWeights(update, [this](Status status) {
     if (!status.isOk()) {
       log_->error("flag_weights_failed error=\"{}\"", status.message());
+    }
+  });
+}
+
+void Master::pruneRegistry() {
+  auto changes = registry::pruneAgents(
+      registry_state_, now(), std::chrono::duration<double>(flags_.registry_max_agent_age).count(),
+      static_cast<size_t>(flags_.registry_max_agent_count));
+  if (changes.empty()) {
+    return;
+  }
+  std::vector<std::string> ids;
+  for (const auto& change : changes) {
+    ids.push_back(change.id);
+  }
+  persist(std::move(changes), [this, ids](Status status) {
+    if (status.isOk()) {
+      log_->info("registry_agents_pruned count={} agent_ids={}", ids.size(), fmt::join(ids, ","));
     }
   });
 }

@@ -390,9 +390,10 @@ TEST(FlagsConformanceTest, MasterStartsWithEveryMesosMasterFlagGiven) {
     ignored.insert(name);
   }
   EXPECT_EQ(ignored, (std::set<std::string>{"authenticate_frameworks", "authenticate_agents",
-                                            "registry_max_agent_age", "registry_max_agent_count",
                                             "recovery_agent_removal_limit", "quorum", "logbufsecs",
                                             "hostname_lookup"}));
+  EXPECT_EQ(f.registry_max_agent_age, std::chrono::hours(24 * 14));
+  EXPECT_EQ(f.registry_max_agent_count, 100);
 }
 
 TEST(FlagsConformanceTest, MasterRefusesMalformedDeprecatedFlags) {
