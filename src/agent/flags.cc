@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "agent/containerizer/linux_containerizer.h"
+#include "common/json.h"
 #include "common/units.h"
 
 namespace plateau::agent {
@@ -123,8 +124,6 @@ void registerInertFlags(flags::FlagSet& set) {
                "executors connect over TCP");
   set.addInert("enforce_container_ports", Kind::kBool, "false",
                "network/ports: enforce port resources", kNetwork);
-  set.addInert("executor_environment_variables", Kind::kString, "",
-               "Environment of executors (JSON object)", kNotYet, json_or_path);
   set.addInert("executor_reregistration_retry_interval", Kind::kDuration, "",
                "Retry interval of reconnect messages to PID-based executors",
                "there are no PID-based (v0) executors");
@@ -314,6 +313,10 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Comma-separated GPU indices to offer, e.g. '0,1'; needs --resources with as many gpus");
   set.add("gpu_device_source", &f.gpu_device_source,
           "Program run instead of nvidia-smi to list GPUs (for tests)");
+  set.add("executor_environment_variables", &f.executor_environment_variables,
+          "JSON object of the environment executors (and their tasks) get instead of the "
+          "agent's, e.g. {\"PATH\": \"/bin:/usr/bin\"}; also file:///path",
+          {.file = FileValue::kUrlOrPath});
   registerInertFlags(set);
 }
 
@@ -331,6 +334,28 @@ ContainerizerOptions containerizerOptions(const Flags& f) {
 }
 
 Status validateFlags(Flags& f) {
+  f.executor_env.reset();
+  if (!f.executor_environment_variables.empty()) {
+    auto doc = json::parse(f.executor_environment_variables);
+    if (!doc || !doc->isObject()) {
+      return {StatusCode::kInvalidArgument,
+              "Flag '--executor_environment_variables' needs a JSON object of strings, e.g. "
+              "{\"PATH\": \"/bin:/usr/bin\"}"};
+    }
+    std::vector<std::string> env;
+    for (const auto& member : doc->asObject()) {
+      const std::string& name = member.key;
+      const json::Value& value = member.value;
+      if (!value.isString()) {
+        return {StatusCode::kInvalidArgument,
+                fmt::format("Flag '--executor_environment_variables': the value of '{}' must be "
+                            "a string",
+                            name)};
+      }
+      env.push_back(name + "=" + value.asString());
+    }
+    f.executor_env = std::move(env);
+  }
   // Sandboxes are the executors' working directories: a relative --work_dir would be resolved
   // again from inside them.
   if (!f.work_dir.empty()) {

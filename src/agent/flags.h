@@ -3,7 +3,9 @@
 // plateau-agent's flags: one struct, defaults as in Mesos.
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/flags.h"
 
@@ -49,6 +51,10 @@ struct Flags {
   std::string log_dir;             // empty: no log file
   bool quiet = false;              // no log lines on stderr
   bool version = false;
+  // Mesos's JSON object of the executors' environment; given, it replaces the agent's own
+  // environment in executors. executor_env is its NAME=VALUE form, filled by validateFlags().
+  std::string executor_environment_variables;
+  std::optional<std::vector<std::string>> executor_env;
 };
 
 struct ContainerizerOptions;

@@ -1,6 +1,7 @@
 // Mesos's flags on real daemons: the deprecated --weights and --roles take effect, deprecated
 // names and flags without effect are accepted and logged, /master/flags and /flags list them,
-// and --max_operator_event_stream_subscribers closes the oldest operator stream.
+// --max_operator_event_stream_subscribers closes the oldest operator stream, and the agent's
+// --executor_environment_variables is the executors' environment.
 
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +10,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <map>
+#include <optional>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -34,7 +36,7 @@ std::map<std::string, double> weightsOf(Cluster& cluster) {
 
 const std::vector<std::string> kMesosStyleFlags = {"--weights=eng=3,ops=1", "--roles=eng,ops",
                                                    "--slave_ping_timeout=20secs", "--authenticate",
-                                                   "--registry_gc_interval=15mins"};
+                                                   "--registry_fetch_timeout=1mins"};
 
 TEST(FlagsEndToEnd, MasterStartsWithMesosDeprecatedFlagsAndAppliesWeightsAndRoles) {
   Cluster cluster(kMesosStyleFlags);
@@ -68,7 +70,7 @@ TEST(FlagsEndToEnd, MasterStartsWithMesosDeprecatedFlagsAndAppliesWeightsAndRole
       << log;
   EXPECT_NE(log.find("flag_deprecated name=authenticate use=authenticate_frameworks"),
             std::string::npos);
-  EXPECT_NE(log.find("flag_without_effect name=registry_gc_interval"), std::string::npos);
+  EXPECT_NE(log.find("flag_without_effect name=registry_fetch_timeout"), std::string::npos);
   EXPECT_NE(log.find("flag_without_effect name=authenticate_frameworks"), std::string::npos);
   EXPECT_EQ(log.find("flag_without_effect name=weights"), std::string::npos);
 
@@ -169,6 +171,60 @@ TEST(FlagsEndToEnd, AgentAcceptsMesosFlagsFromTheEnvironmentAndFiles) {
   // The file's resources are what the agent offers.
   auto state = getJson(cluster, "/master/state");
   EXPECT_EQ(state["slaves"][0]["resources"]["cpus"].asDouble(), 3);
+}
+
+TEST(FlagsEndToEnd, ExecutorEnvironmentVariablesReplaceTheAgentsEnvironment) {
+  Cluster cluster;
+  ::setenv("FLAGS_AGENT_ONLY", "agent", 1);
+  cluster.addAgent("cpus:1;mem:256",
+                   {R"(--executor_environment_variables={"FLAGS_TEST_VAR": "given", )"
+                    R"("PATH": "/usr/bin:/bin"})"});
+  ::unsetenv("FLAGS_AGENT_ONLY");
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(frameworkInfo("env", {"*"})));
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers.has_value());
+  std::string out = cluster.dir() + "/env.out";
+  s.launch(offers->offers().offers(0), "env",
+           fmt::format("echo \"$FLAGS_TEST_VAR|$FLAGS_AGENT_ONLY|$PATH\" > {}", out),
+           "cpus:0.1;mem:32");
+  std::optional<v1::TaskStatus> end;
+  ASSERT_TRUE(eventually([&] {
+    auto update = s.nextUpdate(1s);
+    if (update && (update->state() == v1::TASK_FINISHED || update->state() == v1::TASK_FAILED)) {
+      end = update;
+    }
+    return end.has_value();
+  }));
+  ASSERT_EQ(end->state(), v1::TASK_FINISHED) << end->DebugString();
+  std::ifstream in(out);
+  std::string line;
+  std::getline(in, line);
+  EXPECT_EQ(line, "given||/usr/bin:/bin");
+}
+
+TEST(FlagsEndToEnd, RegistryDropsGoneAgentsBeyondTheMaximumCount) {
+  Cluster cluster({"--registry_gc_interval=100ms", "--registry_max_agent_count=0"});
+  cluster.addAgent("cpus:1;mem:256");
+  auto state = getJson(cluster, "/master/state");
+  std::string agent_id = state["slaves"][0]["id"].asString();
+  ASSERT_FALSE(agent_id.empty());
+  auto r = operatorCall(cluster,
+                        fmt::format(R"({{"type":"MARK_AGENT_GONE","mark_agent_gone":{{"agent_id":)"
+                                    R"({{"value":"{}"}}}}}})",
+                                    agent_id));
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(eventually([&] {
+    return cluster.masterProcess().log().find("registry_agents_pruned count=1 agent_ids=" +
+                                              agent_id) != std::string::npos;
+  })) << cluster.masterProcess().log();
+  // Dropped for good: a restarted master recovers no gone agent.
+  cluster.restartMaster(SIGTERM);
+  EXPECT_TRUE(eventually([&] {
+    return cluster.masterProcess().log().find(
+               "registry_recovered agents=0 frameworks=0 "
+               "unreachable=0 gone=0") != std::string::npos;
+  })) << cluster.masterProcess().log();
 }
 
 }  // namespace
