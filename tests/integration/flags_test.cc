@@ -205,10 +205,14 @@ TEST(FlagsEndToEnd, ExecutorEnvironmentVariablesReplaceTheAgentsEnvironment) {
 
 TEST(FlagsEndToEnd, RegistryDropsGoneAgentsBeyondTheMaximumCount) {
   Cluster cluster({"--registry_gc_interval=100ms", "--registry_max_agent_count=0"});
-  cluster.addAgent("cpus:1;mem:256");
+  size_t agent = cluster.addAgent("cpus:1;mem:256");
   auto state = getJson(cluster, "/master/state");
   std::string agent_id = state["slaves"][0]["id"].asString();
   ASSERT_FALSE(agent_id.empty());
+  // Stopped first: once dropped from the registry, a live agent may register again (as in
+  // Mesos), which would make the registry's content below a race.
+  cluster.agent(agent).kill(SIGKILL);
+  cluster.agent(agent).wait();
   auto r = operatorCall(cluster,
                         fmt::format(R"({{"type":"MARK_AGENT_GONE","mark_agent_gone":{{"agent_id":)"
                                     R"({{"value":"{}"}}}}}})",
