@@ -121,7 +121,8 @@ void Agent::startExecutorProcess(Executor& executor) {
 
   const v1::CommandInfo& command = executor.info().command();
   LaunchSpec spec = commandLaunchSpec(command);
-  spec.env = currentEnvironment();
+  // --executor_environment_variables, when given, replaces what the agent would pass on.
+  spec.env = flags_.executor_env ? *flags_.executor_env : currentEnvironment();
   std::erase_if(spec.env, [](const std::string& e) {
     return e.starts_with("MESOS_") || e.starts_with("PLATEAU_");
   });

@@ -5,19 +5,262 @@
 #include <fmt/format.h>
 
 #include "agent/containerizer/linux_containerizer.h"
+#include "common/json.h"
 #include "common/units.h"
 
 namespace plateau::agent {
+namespace {
+
+using Kind = flags::FlagSet::Kind;
+using flags::FileValue;
+
+// Why a mesos-agent flag has no effect here; the conformance table (docs/conformance.md) lists
+// them, and the agent warns at startup about each one given.
+constexpr const char* kAuth = "authentication and authorization are not implemented yet";
+constexpr const char* kModules = "Plateau loads no modules";
+constexpr const char* kImages = "container images are not implemented yet";
+constexpr const char* kDocker = "Plateau has no Docker containerizer";
+constexpr const char* kNetwork = "Plateau has no CNI or port-mapping network isolator";
+constexpr const char* kNotYet = "not implemented yet";
+constexpr const char* kOversubscription = "oversubscription is not implemented";
+
+void registerInertFlags(flags::FlagSet& set) {
+  const flags::FlagOptions json_or_path{.file = FileValue::kUrlOrPath};
+  set.addInert("acls", Kind::kString, "", "ACLs (JSON or file path)", kAuth, json_or_path);
+  set.addInert("agent_features", Kind::kString, "", "Agent capabilities to advertise (JSON)",
+               "the agent always advertises the capabilities it has", json_or_path);
+  set.addInert("agent_subsystems", Kind::kString, "", "Cgroup subsystems to run the agent in",
+               kNotYet, {.aliases = {"slave_subsystems"}});
+  set.addInert("effective_capabilities", Kind::kString, "",
+               "Linux capabilities granted to tasks (JSON)", "no linux/capabilities isolator",
+               json_or_path);
+  set.addInert("bounding_capabilities", Kind::kString, "",
+               "Most Linux capabilities a task may get (JSON)", "no linux/capabilities isolator",
+               json_or_path);
+  set.addInert("appc_simple_discovery_uri_prefix", Kind::kString, "http://",
+               "URI prefix for appc image discovery", kImages);
+  set.addInert("appc_store_dir", Kind::kString, "/tmp/mesos/store/appc",
+               "Where appc images are stored", kImages);
+  set.addInert("authenticate_http_executors", Kind::kBool, "false",
+               "Only authenticated executors use the executor API", kAuth);
+  set.addInert("authenticate_http_readonly", Kind::kBool, "false",
+               "Authenticate read-only HTTP endpoints", kAuth);
+  set.addInert("authenticate_http_readwrite", Kind::kBool, "false",
+               "Authenticate read-write HTTP endpoints", kAuth);
+  set.addInert("authenticatee", Kind::kString, "crammd5", "Authenticatee implementation", kAuth);
+  set.addInert("authentication_backoff_factor", Kind::kDuration, "1secs",
+               "Backoff factor of authentication retries", kAuth);
+  set.addInert("authentication_timeout_min", Kind::kDuration, "5secs",
+               "Shortest wait before retrying authentication", kAuth);
+  set.addInert("authentication_timeout_max", Kind::kDuration, "1mins",
+               "Longest wait before retrying authentication", kAuth);
+  set.addInert("authorizer", Kind::kString, "local", "Authorizer implementation", kAuth);
+  set.addInert("http_authenticators", Kind::kString, "basic",
+               "HTTP authenticator for authenticated endpoints", kAuth);
+  set.addInert("http_credentials", Kind::kString, "", "File of HTTP credentials", kAuth,
+               json_or_path);
+  set.addInert("credential", Kind::kString, "", "File of the credential for the master", kAuth,
+               json_or_path);
+  set.addInert("jwt_secret_key", Kind::kString, "", "File of the key for JWT secrets", kAuth);
+  set.addInert("cgroups_cpu_enable_pids_and_tids_count", Kind::kBool, "false",
+               "Count processes and threads of containers", kNotYet);
+  set.addInert("cgroups_destroy_timeout", Kind::kDuration, "1mins",
+               "Time allowed to destroy a cgroup", kNotYet);
+  set.addInert("cgroups_limit_swap", Kind::kBool, "false", "Limit memory and swap together",
+               kNotYet);
+  set.addInert("cgroups_net_cls_primary_handle", Kind::kString, "",
+               "Primary handle of the net_cls cgroup", kNetwork);
+  set.addInert("cgroups_net_cls_secondary_handles", Kind::kString, "",
+               "Secondary handles of the net_cls cgroup", kNetwork);
+  set.addInert("allowed_devices", Kind::kString, "", "Devices to allow (cgroups/devices, JSON)",
+               "no cgroups/devices isolator", json_or_path);
+  set.addInert("check_agent_port_range_only", Kind::kBool, "false",
+               "network/ports: only ports in the agent's range are checked", kNetwork);
+  set.addInert("container_logger", Kind::kString, "", "Container logger module", kModules);
+  set.addInert("container_ports_isolated_range", Kind::kString, "",
+               "network/ports: ports to isolate", kNetwork);
+  set.addInert("container_ports_watch_interval", Kind::kDuration, "30secs",
+               "network/ports: time between checks", kNetwork);
+  set.addInert("containerizers", Kind::kString, "mesos", "Containerizers to use",
+               "Plateau has one containerizer, Mesos's kind");
+  set.addInert("default_container_dns", Kind::kString, "", "DNS of CNI/CNM networks (JSON)",
+               kNetwork, json_or_path);
+  set.addInert("default_container_info", Kind::kString, "",
+               "ContainerInfo for executors without one (JSON)", kImages, json_or_path);
+  set.addInert("default_role", Kind::kString, "*",
+               "Role of resources given without one and of detected ones", kNotYet);
+  set.addInert("default_container_shm_size", Kind::kBytes, "",
+               "Size of /dev/shm of containers with their own", "no namespaces/ipc isolator");
+  set.addInert("disallow_sharing_agent_ipc_namespace", Kind::kBool, "false",
+               "Refuse containers sharing the agent's IPC namespace", "no namespaces/ipc isolator");
+  set.addInert("disallow_sharing_agent_pid_namespace", Kind::kBool, "false",
+               "Refuse containers sharing the agent's pid namespace", kNotYet);
+  set.addInert("disk_profile_adaptor", Kind::kString, "", "Disk profile adaptor module", kModules);
+  set.addInert("disk_watch_interval", Kind::kDuration, "1mins",
+               "Time between disk usage checks driving sandbox GC", kNotYet);
+  set.addInert("docker", Kind::kString, "docker", "Path of the docker program", kDocker);
+  set.addInert("docker_config", Kind::kString, "", "Docker config (JSON or file path)", kDocker,
+               json_or_path);
+  set.addInert("docker_ignore_runtime", Kind::kBool, "false",
+               "Ignore the runtime configuration of Docker images", kImages);
+  set.addInert("docker_kill_orphans", Kind::kBool, "true", "Kill orphaned Docker containers",
+               kDocker);
+  set.addInert("docker_mesos_image", Kind::kString, "", "Docker image the agent runs in", kDocker);
+  set.addInert("docker_registry", Kind::kString, "https://registry-1.docker.io",
+               "Default Docker registry", kImages);
+  set.addInert("docker_remove_delay", Kind::kDuration, "6hrs",
+               "Time before terminated Docker containers are removed", kDocker);
+  set.addInert("docker_socket", Kind::kString, "/var/run/docker.sock", "Docker daemon's socket",
+               kDocker);
+  set.addInert("docker_stop_timeout", Kind::kDuration, "0ns",
+               "Time Docker waits after stopping a container", kDocker);
+  set.addInert("docker_store_dir", Kind::kString, "/tmp/mesos/store/docker",
+               "Where Docker images are stored", kImages);
+  set.addInert("docker_volume_checkpoint_dir", Kind::kString,
+               "/var/run/mesos/isolators/docker/volume", "Checkpoints of Docker volumes", kDocker);
+  set.addInert("docker_volume_chown", Kind::kBool, "false",
+               "Chown Docker volume mount points to the container user", kDocker);
+  set.addInert("domain_socket_location", Kind::kString, "", "Domain socket for executors",
+               "executors connect over TCP");
+  set.addInert("enforce_container_ports", Kind::kBool, "false",
+               "network/ports: enforce port resources", kNetwork);
+  set.addInert("executor_reregistration_retry_interval", Kind::kDuration, "",
+               "Retry interval of reconnect messages to PID-based executors",
+               "there are no PID-based (v0) executors");
+  set.addInert("max_completed_executors_per_framework", Kind::kInt, "150",
+               "Completed executors kept per framework", kNotYet);
+  set.addInert("gc_delay", Kind::kDuration, "1weeks",
+               "Longest time before executor directories are removed", kNotYet);
+  set.addInert("gc_disk_headroom", Kind::kDouble, "0.1", "Disk headroom for the sandbox GC age",
+               kNotYet);
+  set.addInert("gc_non_executor_container_sandboxes", Kind::kBool, "false",
+               "Remove sandboxes of standalone and nested containers", kNotYet);
+  set.addInert("hadoop_home", Kind::kString, "", "Where Hadoop is installed (HDFS fetches)",
+               "the fetcher does not fetch from HDFS");
+  set.addInert("host_path_volume_force_creation", Kind::kString, "",
+               "Directories under which host_path volumes may be created", kNotYet);
+  set.addInert("http_command_executor", Kind::kBool, "false", "Command executor uses the HTTP API",
+               "Plateau's command executor always uses the HTTP API");
+  set.addInert("http_executor_domain_sockets", Kind::kBool, "false",
+               "Executors connect over a domain socket", "executors connect over TCP");
+  set.addInert("http_heartbeat_interval", Kind::kDuration, "30secs",
+               "Heartbeats of nested container session streams", kNotYet);
+  set.addInert("image_providers", Kind::kString, "", "Image providers (APPC,DOCKER)", kImages);
+  set.addInert("image_provisioner_backend", Kind::kString, "",
+               "Strategy for provisioning container rootfs", kImages);
+  set.addInert("image_gc_config", Kind::kString, "", "Image GC configuration (JSON)", kImages,
+               json_or_path);
+  set.addInert("ip6", Kind::kString, "", "IPv6 address advertised for containers",
+               "IPv6 is not supported");
+  set.addInert("ip6_discovery_command", Kind::kString, "", "Program that prints the IPv6 address",
+               "IPv6 is not supported");
+  set.addInert("master_detector", Kind::kString, "", "Module symbol of the master detector",
+               kModules);
+  set.addInert("network_cni_plugins_dir", Kind::kString, "", "CNI plugins", kNetwork);
+  set.addInert("network_cni_config_dir", Kind::kString, "", "CNI network configurations", kNetwork);
+  set.addInert("network_cni_root_dir_persist", Kind::kBool, "false",
+               "CNI root directory persists across reboots", kNetwork);
+  set.addInert("network_cni_metrics", Kind::kBool, "true", "Expose CNI network metrics", kNetwork);
+  set.addInert("oversubscribed_resources_interval", Kind::kDuration, "15secs",
+               "Time between oversubscribed resource updates", kOversubscription);
+  set.addInert("perf_duration", Kind::kDuration, "10secs", "Duration of a perf sample",
+               "no perf_event isolator");
+  set.addInert("perf_events", Kind::kString, "", "Perf events to sample", "no perf_event isolator");
+  set.addInert("perf_interval", Kind::kDuration, "60secs", "Time between perf samples",
+               "no perf_event isolator");
+  set.addInert("qos_controller", Kind::kString, "", "QoS controller module", kOversubscription);
+  set.addInert("qos_correction_interval_min", Kind::kDuration, "0secs",
+               "Shortest time between QoS corrections", kOversubscription);
+  set.addInert("reconfiguration_policy", Kind::kString, "equal",
+               "Agent changes accepted on recovery: equal or additive", kNotYet);
+  set.addInert("resource_estimator", Kind::kString, "", "Resource estimator module",
+               kOversubscription);
+  set.addInert("resource_provider_config_dir", Kind::kString, "",
+               "Local resource provider configurations", "resource providers are not implemented");
+  set.addInert("csi_plugin_config_dir", Kind::kString, "", "CSI plugin configurations",
+               "resource providers are not implemented");
+  set.addInert("revocable_cpu_low_priority", Kind::kBool, "true",
+               "Revocable CPU runs at a lower priority", kOversubscription);
+  set.addInert("runtime_dir", Kind::kString, "", "Runtime directory (cleared on reboot)",
+               "runtime state lives in --work_dir");
+  set.addInert("sandbox_directory", Kind::kString, "/mnt/mesos/sandbox",
+               "Sandbox path inside containers with their own root filesystem", kImages);
+  set.addInert("strict", Kind::kBool, "true", "Recovery errors are fatal", kNotYet);
+  set.addInert("secret_resolver", Kind::kString, "", "Secret resolver module", kModules);
+  set.addInert("systemd_enable_support", Kind::kBool, "true", "Systemd support",
+               "executors are never moved out of the agent's systemd unit");
+  set.addInert("systemd_runtime_directory", Kind::kString, "/run/systemd/system",
+               "Systemd's runtime directory",
+               "executors are never moved out of the agent's "
+               "systemd unit");
+  set.addInert("volume_gid_range", Kind::kString, "", "Gids for shared volumes", kNotYet);
+  set.addInert("ephemeral_ports_per_container", Kind::kInt, "1024",
+               "network/port_mapping: ephemeral ports per container", kNetwork);
+  set.addInert("eth0_name", Kind::kString, "", "network/port_mapping: public interface", kNetwork);
+  set.addInert("lo_name", Kind::kString, "", "network/port_mapping: loopback interface", kNetwork);
+  set.addInert("egress_rate_limit_per_container", Kind::kBytes, "",
+               "network/port_mapping: egress limit per container", kNetwork);
+  set.addInert("egress_unique_flow_per_container", Kind::kBool, "false",
+               "network/port_mapping: a flow per container", kNetwork);
+  set.addInert("egress_flow_classifier_parent", Kind::kString, "",
+               "network/port_mapping: where the flow classifier goes", kNetwork);
+  set.addInert("network_enable_socket_statistics_summary", Kind::kBool, "false",
+               "network/port_mapping: socket statistics summary", kNetwork);
+  set.addInert("network_enable_socket_statistics_details", Kind::kBool, "false",
+               "network/port_mapping: socket statistics details", kNetwork);
+  set.addInert("network_enable_snmp_statistics", Kind::kBool, "false",
+               "network/port_mapping: SNMP statistics", kNetwork);
+  set.addInert("seccomp_config_dir", Kind::kString, "", "Seccomp profiles",
+               "no linux/seccomp isolator");
+  set.addInert("seccomp_profile_name", Kind::kString, "", "Default seccomp profile",
+               "no linux/seccomp isolator");
+  set.addInert("xfs_project_range", Kind::kString, "[5000-10000]",
+               "XFS project ids for disk quotas", "no disk/xfs isolator");
+  // The flags mesos-master and mesos-agent share.
+  set.addInert("advertise_ip", Kind::kString, "", "IP address advertised to reach this agent",
+               kNotYet, {.env = {"LIBPROCESS_ADVERTISE_IP"}});
+  set.addInert("advertise_port", Kind::kString, "", "Port advertised to reach this agent", kNotYet,
+               {.env = {"LIBPROCESS_ADVERTISE_PORT"}});
+  set.addInert("firewall_rules", Kind::kString, "", "Endpoints to disable (JSON or file path)",
+               kNotYet, json_or_path);
+  set.addInert("domain", Kind::kString, "", "Fault domain of this agent (JSON or file path)",
+               "fault domains are not implemented", json_or_path);
+  set.addInert("hooks", Kind::kString, "", "Hook modules to install", kModules);
+  set.addInert("hostname_lookup", Kind::kBool, "true",
+               "Look the hostname up when --hostname is not set",
+               "Plateau never looks the hostname up: without --hostname it reports the IP");
+  set.addInert("ip_discovery_command", Kind::kString, "",
+               "Program that prints the IP address to listen on", kNotYet);
+  set.addInert("modules", Kind::kString, "", "Modules to load (JSON or file path)", kModules,
+               json_or_path);
+  set.addInert("modules_dir", Kind::kString, "", "Directory of module manifests", kModules);
+  set.addInert("zk_session_timeout", Kind::kDuration, "10secs", "ZooKeeper session timeout",
+               "the agent reaches the master through --master=host:port");
+  set.addInert("logbufsecs", Kind::kInt, "0", "Seconds logs may be buffered",
+               "Plateau flushes every log line");
+  set.addInert("initialize_driver_logging", Kind::kBool, "true",
+               "Initialize logging of scheduler and executor drivers",
+               "there are no drivers inside the agent");
+  set.addInert("external_log_file", Kind::kString, "",
+               "Externally managed log file shown in the web UI", kNotYet);
+}
+
+}  // namespace
 
 void registerFlags(flags::FlagSet& set, Flags& f) {
-  set.add("master", &f.master, "Master address: host:port or http://host:port (required)");
-  set.add("ip", &f.ip, "IP address to listen on");
-  set.add("port", &f.port, "Port to listen on");
+  set.add("version", &f.version, "Show the version and exit");
+  set.add("master", &f.master,
+          "Master address: host:port, http://host:port, zk://host:port/path, or file:///path "
+          "holding one (required)",
+          {.file = FileValue::kUrl});
+  set.add("ip", &f.ip, "IP address to listen on", {.env = {"LIBPROCESS_IP"}});
+  set.add("port", &f.port, "Port to listen on", {.env = {"LIBPROCESS_PORT"}});
   set.add("hostname", &f.hostname, "Hostname to advertise (defaults to the IP)");
   set.add("work_dir", &f.work_dir, "Directory for sandboxes and agent state");
   set.add("resources", &f.resources,
-          "Resources to offer, e.g. 'cpus:4;mem:8192;ports:[31000-32000]' or JSON; "
-          "anything not given is detected");
+          "Resources to offer, e.g. 'cpus:4;mem:8192;ports:[31000-32000]', JSON, or "
+          "file:///path holding JSON; anything not given is detected",
+          {.file = FileValue::kUrl});
   set.add("attributes", &f.attributes, "Attributes, e.g. 'rack:r1;zone:a'");
   set.add("launcher_dir", &f.launcher_dir,
           "Directory holding plateau-executor and plateau-fetcher (default: "
@@ -70,6 +313,11 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Comma-separated GPU indices to offer, e.g. '0,1'; needs --resources with as many gpus");
   set.add("gpu_device_source", &f.gpu_device_source,
           "Program run instead of nvidia-smi to list GPUs (for tests)");
+  set.add("executor_environment_variables", &f.executor_environment_variables,
+          "JSON object of the environment executors (and their tasks) get instead of the "
+          "agent's, e.g. {\"PATH\": \"/bin:/usr/bin\"}; also file:///path",
+          {.file = FileValue::kUrlOrPath});
+  registerInertFlags(set);
 }
 
 ContainerizerOptions containerizerOptions(const Flags& f) {
@@ -86,6 +334,28 @@ ContainerizerOptions containerizerOptions(const Flags& f) {
 }
 
 Status validateFlags(Flags& f) {
+  f.executor_env.reset();
+  if (!f.executor_environment_variables.empty()) {
+    auto doc = json::parse(f.executor_environment_variables);
+    if (!doc || !doc->isObject()) {
+      return {StatusCode::kInvalidArgument,
+              "Flag '--executor_environment_variables' needs a JSON object of strings, e.g. "
+              "{\"PATH\": \"/bin:/usr/bin\"}"};
+    }
+    std::vector<std::string> env;
+    for (const auto& member : doc->asObject()) {
+      const std::string& name = member.key;
+      const json::Value& value = member.value;
+      if (!value.isString()) {
+        return {StatusCode::kInvalidArgument,
+                fmt::format("Flag '--executor_environment_variables': the value of '{}' must be "
+                            "a string",
+                            name)};
+      }
+      env.push_back(name + "=" + value.asString());
+    }
+    f.executor_env = std::move(env);
+  }
   // Sandboxes are the executors' working directories: a relative --work_dir would be resolved
   // again from inside them.
   if (!f.work_dir.empty()) {

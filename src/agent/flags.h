@@ -3,7 +3,9 @@
 // plateau-agent's flags: one struct, defaults as in Mesos.
 
 #include <chrono>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "common/flags.h"
 
@@ -48,10 +50,17 @@ struct Flags {
   std::string gpu_device_source;   // hidden: a program that plays nvidia-smi (tests)
   std::string log_dir;             // empty: no log file
   bool quiet = false;              // no log lines on stderr
+  bool version = false;
+  // Mesos's JSON object of the executors' environment; given, it replaces the agent's own
+  // environment in executors. executor_env is its NAME=VALUE form, filled by validateFlags().
+  std::string executor_environment_variables;
+  std::optional<std::vector<std::string>> executor_env;
 };
 
 struct ContainerizerOptions;
 
+// Registers every flag of `flags` with `set`, and every other flag of mesos-agent (accepted,
+// without effect, each with its reason).
 void registerFlags(flags::FlagSet& set, Flags& flags);
 // The containerizer's share of the flags.
 ContainerizerOptions containerizerOptions(const Flags& flags);

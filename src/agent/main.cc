@@ -16,6 +16,7 @@
 #include "common/process.h"
 #include "common/resources_proto.h"
 #include "common/uuid.h"
+#include "common/version.h"
 #include "http/server.h"
 #include "zookeeper/detector.h"
 
@@ -108,6 +109,10 @@ int main(int argc, char** argv) {
   if (int code = flags::exitCodeFor(parsed, set); code >= 0) {
     return code;
   }
+  if (flags.version) {
+    fmt::print("plateau-agent {}\n", kVersion);
+    return 0;
+  }
   if (Status s = agent::validateFlags(flags); !s.isOk()) {
     fmt::print(stderr, "Error: {}\n", s.message());
     return 1;
@@ -117,6 +122,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "Error: {}\n", log.error().message());
     return 1;
   }
+  flags::reportFlagWarnings(set, [&](const std::string& line) { (*log)->warn("{}", line); });
   auto machine = describeMachine(flags);
   if (!machine) {
     fmt::print(stderr, "Error: {}\n", machine.error().message());

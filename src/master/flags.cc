@@ -4,23 +4,135 @@
 
 #include <fmt/format.h>
 
+#include <cmath>
+
 #include "common/units.h"
+#include "master/validation.h"
 #include "zookeeper/url.h"
 
 namespace plateau::master {
+namespace {
+
+using Kind = flags::FlagSet::Kind;
+using flags::FileValue;
+
+// Why a mesos-master flag has no effect here; the conformance table (docs/conformance.md) lists
+// them, and the master warns at startup about each one given.
+constexpr const char* kAuth = "authentication and authorization are not implemented yet";
+constexpr const char* kModules = "Plateau loads no modules";
+constexpr const char* kAllocator = "Plateau has one allocator: hierarchical DRF";
+constexpr const char* kRegistry =
+    "the registry is SQLite in --work_dir or ZooKeeper (--zk): there is no replicated log";
+constexpr const char* kNotYet = "not implemented yet";
+
+// Mesos-master's flags that Plateau accepts without acting on them.
+void registerInertFlags(flags::FlagSet& set) {
+  set.addInert("acls", Kind::kString, "", "ACLs (JSON or file path)", kAuth,
+               {.file = FileValue::kUrlOrPath});
+  set.addInert("agent_removal_rate_limit", Kind::kString, "",
+               "Rate (e.g. 1/10mins) at which agents failing health checks are removed", kNotYet,
+               {.aliases = {"slave_removal_rate_limit"}});
+  set.addInert("allocator", Kind::kString, "HierarchicalDRF", "Allocator to use", kAllocator);
+  set.addInert("authenticate_agents", Kind::kBool, "false", "Only authenticated agents register",
+               kAuth, {.aliases = {"authenticate_slaves"}});
+  set.addInert("authenticate_frameworks", Kind::kBool, "false",
+               "Only authenticated frameworks register", kAuth, {.aliases = {"authenticate"}});
+  set.addInert("authenticate_http_frameworks", Kind::kBool, "false",
+               "Only authenticated HTTP frameworks register", kAuth);
+  set.addInert("authenticate_http_readonly", Kind::kBool, "false",
+               "Authenticate read-only HTTP endpoints", kAuth);
+  set.addInert("authenticate_http_readwrite", Kind::kBool, "false",
+               "Authenticate read-write HTTP endpoints", kAuth);
+  set.addInert("authenticators", Kind::kString, "crammd5", "Authenticator implementation", kAuth);
+  set.addInert("authentication_v0_timeout", Kind::kDuration, "15secs",
+               "Timeout of a v0 framework's or agent's authentication",
+               "there is no v0 (libprocess) protocol; the HTTP APIs are v1");
+  set.addInert("authorizers", Kind::kString, "local", "Authorizer implementation", kAuth);
+  set.addInert("credentials", Kind::kString, "", "File of framework and agent credentials", kAuth,
+               {.file = FileValue::kUrlOrPath});
+  set.addInert("fair_sharing_excluded_resource_names", Kind::kString, "",
+               "Resource names (e.g. gpus) left out of fair sharing", kNotYet);
+  set.addInert("framework_sorter", Kind::kString, "drf", "Policy between a role's frameworks",
+               "Plateau's sorter is always DRF");
+  set.addInert("role_sorter", Kind::kString, "drf", "Policy between roles",
+               "Plateau's sorter is always DRF");
+  set.addInert("http_framework_authenticators", Kind::kString, "",
+               "HTTP authenticator for frameworks", kAuth);
+  set.addInert("http_authenticators", Kind::kString, "basic",
+               "HTTP authenticator for authenticated endpoints", kAuth);
+  set.addInert("log_auto_initialize", Kind::kBool, "true",
+               "Initialize the replicated log automatically", kRegistry);
+  set.addInert("master_contender", Kind::kString, "", "Module symbol of the master contender",
+               kModules);
+  set.addInert("master_detector", Kind::kString, "", "Module symbol of the master detector",
+               kModules);
+  set.addInert("max_executors_per_agent", Kind::kInt, "",
+               "Executors allowed per agent (network isolator builds of Mesos)",
+               "Plateau has no network port-mapping isolator",
+               {.aliases = {"max_executors_per_slave"}});
+  set.addInert("max_unreachable_tasks_per_framework", Kind::kInt, "1000",
+               "Unreachable tasks kept per framework",
+               "unreachable tasks stay among the framework's tasks until they end; no separate "
+               "list is kept");
+  set.addInert("publish_per_framework_metrics", Kind::kBool, "true",
+               "Publish metrics for each framework", kNotYet);
+  set.addInert("rate_limits", Kind::kString, "", "Framework rate limits (JSON or file path)",
+               kNotYet, {.file = FileValue::kUrlOrPath});
+  set.addInert("recovery_agent_removal_limit", Kind::kString, "100%",
+               "Most agents (percent) removed after a failover's re-registration timeout", kNotYet,
+               {.aliases = {"recovery_slave_removal_limit"}});
+  set.addInert("registry_fetch_timeout", Kind::kDuration, "1mins",
+               "Time to fetch the registry before failing", kRegistry);
+  set.addInert("registry_store_timeout", Kind::kDuration, "20secs",
+               "Time to store in the registry before failing", kRegistry);
+  set.addInert("require_agent_domain", Kind::kBool, "false",
+               "Only agents with a fault domain register", "fault domains are not implemented");
+  set.addInert("domain", Kind::kString, "", "Fault domain of this master (JSON or file path)",
+               "fault domains are not implemented", {.file = FileValue::kUrlOrPath});
+  set.addInert("root_submissions", Kind::kBool, "true", "Whether root may submit frameworks",
+               kNotYet);
+  set.addInert("whitelist", Kind::kString, "", "File of the agents to offer (one per line)",
+               kNotYet, {.file = FileValue::kUrlOrPath});
+  set.addInert("advertise_ip", Kind::kString, "", "IP address advertised to reach this master",
+               kNotYet, {.env = {"LIBPROCESS_ADVERTISE_IP"}});
+  set.addInert("advertise_port", Kind::kString, "", "Port advertised to reach this master", kNotYet,
+               {.env = {"LIBPROCESS_ADVERTISE_PORT"}});
+  set.addInert("firewall_rules", Kind::kString, "", "Endpoints to disable (JSON or file path)",
+               kNotYet, {.file = FileValue::kUrlOrPath});
+  set.addInert("hooks", Kind::kString, "", "Hook modules to install", kModules);
+  set.addInert("hostname_lookup", Kind::kBool, "true",
+               "Look the hostname up when --hostname is not set",
+               "Plateau never looks the hostname up: without --hostname it advertises the IP");
+  set.addInert("ip_discovery_command", Kind::kString, "",
+               "Program that prints the IP address to listen on", kNotYet);
+  set.addInert("modules", Kind::kString, "", "Modules to load (JSON or file path)", kModules,
+               {.file = FileValue::kUrlOrPath});
+  set.addInert("modules_dir", Kind::kString, "", "Directory of module manifests", kModules);
+  set.addInert("logbufsecs", Kind::kInt, "0", "Seconds logs may be buffered",
+               "Plateau flushes every log line");
+  set.addInert("initialize_driver_logging", Kind::kBool, "true",
+               "Initialize logging of scheduler and executor drivers",
+               "there are no drivers inside the master");
+  set.addInert("external_log_file", Kind::kString, "",
+               "Externally managed log file shown in the web UI", kNotYet);
+}
+
+}  // namespace
 
 void registerFlags(flags::FlagSet& set, Flags& f) {
-  set.add("ip", &f.ip, "IP address to listen on");
-  set.add("port", &f.port, "Port to listen on");
+  set.add("version", &f.version, "Show the version and exit");
+  set.add("ip", &f.ip, "IP address to listen on", {.env = {"LIBPROCESS_IP"}});
+  set.add("port", &f.port, "Port to listen on", {.env = {"LIBPROCESS_PORT"}});
   set.add("hostname", &f.hostname, "Hostname to advertise (defaults to the IP)");
   set.add("work_dir", &f.work_dir, "Directory for the master's state");
   set.add("cluster", &f.cluster, "Human-readable name of the cluster");
   set.addDuration("allocation_interval", &f.allocation_interval,
                   "Time between batched allocation rounds");
   set.addDuration("agent_ping_timeout", &f.agent_ping_timeout,
-                  "How long an agent may stay silent before a ping counts as missed");
+                  "How long an agent may stay silent before a ping counts as missed",
+                  {.aliases = {"slave_ping_timeout"}});
   set.add("max_agent_ping_timeouts", &f.max_agent_ping_timeouts,
-          "Missed pings after which an agent is removed");
+          "Missed pings after which an agent is removed", {.aliases = {"max_slave_ping_timeouts"}});
   set.addDuration("offer_timeout", &f.offer_timeout,
                   "Age after which an outstanding offer is rescinded (0: never)");
   set.addDuration("framework_heartbeat_interval", &f.framework_heartbeat,
@@ -35,15 +147,19 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Directory for the log file plateau-master.log (default: none); stderr still logs");
   set.add("quiet", &f.quiet, "Log nothing to stderr");
   set.add("registry", &f.registry,
-          "Where the registry lives: 'local' (SQLite in --work_dir) or 'in_memory'");
+          "Where the registry lives: 'local' (SQLite in --work_dir; Mesos's 'replicated_log' "
+          "means the same) or 'in_memory'");
   set.addDuration("agent_reregister_timeout", &f.agent_reregister_timeout,
                   "Time agents get to re-register after a master failover before they are "
-                  "marked unreachable");
+                  "marked unreachable",
+                  {.aliases = {"slave_reregister_timeout"}});
   set.add("zk", &f.zk,
           "ZooKeeper URL for leader election and the registry: "
-          "zk://[user:pass@]host:port[,host:port]/path");
+          "zk://[user:pass@]host:port[,host:port]/path, or file:///path holding one",
+          {.file = FileValue::kUrl});
   set.addDuration("zk_session_timeout", &f.zk_session_timeout, "ZooKeeper session timeout");
-  set.add("quorum", &f.quorum, "Accepted for Mesos compatibility; unused");
+  set.add("quorum", &f.quorum, "Size of the replicated log's quorum",
+          {.no_effect = "ZooKeeper's ensemble is the quorum"});
   set.add("offer_constraints_re2_max_mem", &f.offer_constraints_re2_max_mem,
           "Memory each RE2 regex of a framework's offer constraints may use (e.g. 4KB); "
           "SUBSCRIBE / UPDATE_FRAMEWORK with a larger one fail");
@@ -52,9 +168,142 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("webui_dir", &f.webui_dir,
           "Directory of the web UI's files (default: the source tree's webui/, else "
           "<prefix>/share/plateau/webui)");
+  set.add("weights", &f.weights,
+          "Initial role weights, 'role=weight,role=weight' (deprecated in Mesos: use "
+          "UPDATE_WEIGHTS); used when the registry holds no weights yet");
+  set.add("roles", &f.roles,
+          "Comma-separated roles frameworks may use (deprecated in Mesos); default: any role");
+  set.add("min_allocatable_resources", &f.min_allocatable_resources,
+          "Alternatives ('|') of quantities ('cpus:1;mem:32') of which an offer must hold one");
+  set.add("filter_gpu_resources", &f.filter_gpu_resources,
+          "Offer agents with GPUs only to frameworks with the GPU_RESOURCES capability");
+  set.add("max_operator_event_stream_subscribers", &f.max_operator_event_stream_subscribers,
+          "Most operator API SUBSCRIBE streams at once; the oldest is closed beyond it");
+  set.addDuration("registry_gc_interval", &f.registry_gc_interval,
+                  "How often unreachable and gone agents are dropped from the registry");
+  set.addDuration("registry_max_agent_age", &f.registry_max_agent_age,
+                  "Longest time unreachable and gone agents stay in the registry");
+  set.add("registry_max_agent_count", &f.registry_max_agent_count,
+          "Most unreachable and gone agents kept in the registry (the oldest go first)");
+  registerInertFlags(set);
 }
 
-Status validateFlags(const Flags& f) {
+Result<std::map<std::string, double>> parseWeights(const std::string& text) {
+  std::map<std::string, double> out;
+  if (text.empty()) {
+    return out;
+  }
+  auto bad = [&](const std::string& why) {
+    return std::unexpected(
+        Status(StatusCode::kInvalidArgument,
+               fmt::format("Invalid value '{}' for flag '--weights': {} (expected "
+                           "'role=weight,role=weight' with positive weights)",
+                           text, why)));
+  };
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t comma = text.find(',', start);
+    std::string pair =
+        text.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    size_t eq = pair.find('=');
+    if (eq == std::string::npos) {
+      return bad(fmt::format("'{}' has no '='", pair));
+    }
+    std::string role = pair.substr(0, eq);
+    std::string number = pair.substr(eq + 1);
+    if (Status s = validateRole(role); !s.isOk() || role == "*") {
+      return bad(fmt::format("'{}' is not a valid role", role));
+    }
+    char* end = nullptr;
+    double weight = std::strtod(number.c_str(), &end);
+    if (number.empty() || end != number.c_str() + number.size() || !std::isfinite(weight) ||
+        weight <= 0) {
+      return bad(fmt::format("weight '{}' of role '{}' is not a positive number", number, role));
+    }
+    out[role] = weight;
+    if (comma == std::string::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  return out;
+}
+
+Result<std::vector<Resources>> parseMinAllocatable(const std::string& text) {
+  std::vector<Resources> out;
+  size_t start = 0;
+  while (!text.empty() && start <= text.size()) {
+    size_t bar = text.find('|', start);
+    std::string part =
+        text.substr(start, bar == std::string::npos ? std::string::npos : bar - start);
+    auto resources = Resources::parse(part);
+    if (!resources || resources->empty()) {
+      return std::unexpected(Status(
+          StatusCode::kInvalidArgument,
+          fmt::format("Invalid value '{}' for flag '--min_allocatable_resources': '{}' {} "
+                      "(expected e.g. 'cpus:0.01|mem:32')",
+                      text, part, resources ? "names no resources" : resources.error().message())));
+    }
+    out.push_back(std::move(*resources));
+    if (bar == std::string::npos) {
+      break;
+    }
+    start = bar + 1;
+  }
+  return out;
+}
+
+Status validateFlags(Flags& f) {
+  auto weights = parseWeights(f.weights);
+  if (!weights) {
+    return weights.error();
+  }
+  f.weight_map = std::move(*weights);
+  f.role_whitelist.clear();
+  for (size_t start = 0; !f.roles.empty() && start <= f.roles.size();) {
+    size_t comma = f.roles.find(',', start);
+    std::string role =
+        f.roles.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+    if (Status s = validateRole(role); !s.isOk()) {
+      return {StatusCode::kInvalidArgument,
+              fmt::format("Invalid value '{}' for flag '--roles': {}", f.roles, s.message())};
+    }
+    f.role_whitelist.insert(role);
+    if (comma == std::string::npos) {
+      break;
+    }
+    start = comma + 1;
+  }
+  if (!f.role_whitelist.empty()) {
+    f.role_whitelist.insert("*");  // Mesos always allows the default role
+    for (const auto& [role, weight] : f.weight_map) {
+      if (!f.role_whitelist.contains(role)) {
+        return {StatusCode::kInvalidArgument,
+                fmt::format("Flag '--weights' names role '{}', which is not in '--roles'", role)};
+      }
+    }
+  }
+  auto min = parseMinAllocatable(f.min_allocatable_resources);
+  if (!min) {
+    return min.error();
+  }
+  f.min_allocatable = std::move(*min);
+  if (f.max_operator_event_stream_subscribers < 1) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--max_operator_event_stream_subscribers' must be at least 1"};
+  }
+  if (f.registry_gc_interval <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--registry_gc_interval' must be positive"};
+  }
+  if (f.registry_max_agent_age < std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--registry_max_agent_age' must not be negative"};
+  }
+  if (f.registry_max_agent_count < 0) {
+    return {StatusCode::kInvalidArgument, "Flag '--registry_max_agent_count' must not be negative"};
+  }
+  if (f.registry == "replicated_log") {
+    f.registry = "local";
+  }
   if (f.allocation_interval <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument, "Flag '--allocation_interval' must be positive"};
   }
@@ -80,9 +329,10 @@ Status validateFlags(const Flags& f) {
     return {StatusCode::kInvalidArgument, "Flag '--framework_heartbeat_interval' must be positive"};
   }
   if (f.registry != "local" && f.registry != "in_memory") {
-    return {StatusCode::kInvalidArgument, fmt::format("Invalid value '{}' for flag '--registry': "
-                                                      "expected 'local' or 'in_memory'",
-                                                      f.registry)};
+    return {StatusCode::kInvalidArgument,
+            fmt::format("Invalid value '{}' for flag '--registry': "
+                        "expected 'local', 'replicated_log' or 'in_memory'",
+                        f.registry)};
   }
   if (!f.webui_dir.empty()) {
     struct stat st {};

@@ -3,9 +3,13 @@
 // plateau-master's flags: one struct, defaults as in Mesos.
 
 #include <chrono>
+#include <map>
+#include <set>
 #include <string>
+#include <vector>
 
 #include "common/flags.h"
+#include "common/resources.h"
 
 namespace plateau::master {
 
@@ -37,11 +41,34 @@ struct Flags {
   int offer_constraints_re2_max_program_size = 100;
   // The web UI's files; "" finds the source tree's webui/ or the installed one.
   std::string webui_dir;
+  // Deprecated in Mesos, still honoured: initial role weights ("eng=3,ops=1"), used when the
+  // registry holds none (then stored there), and the whitelist of roles ("eng,ops").
+  std::string weights;
+  std::string roles;
+  std::string min_allocatable_resources = "cpus:0.01|mem:32";
+  bool filter_gpu_resources = true;
+  int max_operator_event_stream_subscribers = 1000;
+  bool version = false;
+  // Registry GC of unreachable and gone agents (src/master/registry/pruning.h).
+  std::chrono::nanoseconds registry_gc_interval = 15min;
+  std::chrono::nanoseconds registry_max_agent_age = std::chrono::hours(24 * 14);
+  int registry_max_agent_count = 102400;
+
+  // Filled by validateFlags() from the text above.
+  std::map<std::string, double> weight_map;
+  std::set<std::string> role_whitelist;  // empty: any role
+  std::vector<Resources> min_allocatable;
 };
 
-// Registers every flag of `flags` with `set`.
+// Registers every flag of `flags` with `set`, and every other flag of mesos-master (accepted,
+// without effect, each with its reason).
 void registerFlags(flags::FlagSet& set, Flags& flags);
-// Checks values that parse but make no sense (a zero interval, ...).
-Status validateFlags(const Flags& flags);
+// Checks values that parse but make no sense (a zero interval, ...) and fills the parsed forms
+// (weight_map, role_whitelist, min_allocatable).
+Status validateFlags(Flags& flags);
+// Parses Mesos's --weights form "role=weight,role=weight" (weights finite and positive).
+Result<std::map<std::string, double>> parseWeights(const std::string& text);
+// Parses Mesos's --min_allocatable_resources form "cpus:1;mem:32|disk:1".
+Result<std::vector<Resources>> parseMinAllocatable(const std::string& text);
 
 }  // namespace plateau::master

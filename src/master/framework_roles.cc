@@ -154,6 +154,8 @@ allocator::FrameworkSpec Master::frameworkSpec(const Framework& framework) const
   spec.roles = framework.roles;
   spec.suppressed_roles = framework.suppressed_roles;
   spec.no_refinements = true;
+  // With --no-filter_gpu_resources, agents with GPUs are offered to every framework.
+  spec.gpu_capable = !flags_.filter_gpu_resources;
   for (const auto& cap : framework.info.capabilities()) {
     spec.gpu_capable =
         spec.gpu_capable || cap.type() == v1::FrameworkInfo::Capability::GPU_RESOURCES;
@@ -216,6 +218,18 @@ allocator::AgentLabels Master::agentLabels(const v1::AgentInfo& info) {
   return labels;
 }
 
+Status Master::checkRoleWhitelist(const v1::FrameworkInfo& info) const {
+  if (flags_.role_whitelist.empty()) {
+    return {};
+  }
+  for (const auto& role : rolesOf(info)) {
+    if (!flags_.role_whitelist.contains(role)) {
+      return invalid(fmt::format("Role '{}' is not present in the master's --roles", role));
+    }
+  }
+  return {};
+}
+
 Status Master::checkSuppressedRoles(const v1::FrameworkInfo& info,
                                     const google::protobuf::RepeatedPtrField<std::string>& roles) {
   const std::set<std::string> known = rolesOf(info);
@@ -235,6 +249,9 @@ Status Master::updateFramework(Framework& framework,
     return invalid("'framework_info.id' must be set to the framework's id");
   }
   if (Status s = validateFrameworkInfo(info); !s.isOk()) {
+    return s;
+  }
+  if (Status s = checkRoleWhitelist(info); !s.isOk()) {
     return s;
   }
   const v1::FrameworkInfo& old = framework.info;

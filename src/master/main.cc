@@ -7,6 +7,7 @@
 
 #include "common/logging.h"
 #include "common/uuid.h"
+#include "common/version.h"
 #include "http/server.h"
 #include "master/flags.h"
 #include "master/master.h"
@@ -50,6 +51,10 @@ int main(int argc, char** argv) {
   if (int code = flags::exitCodeFor(parsed, set); code >= 0) {
     return code;
   }
+  if (flags.version) {
+    fmt::print("plateau-master {}\n", kVersion);
+    return 0;
+  }
   if (Status s = master::validateFlags(flags); !s.isOk()) {
     fmt::print(stderr, "Error: {}\n", s.message());
     return 1;
@@ -59,9 +64,7 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "Error: {}\n", log.error().message());
     return 1;
   }
-  if (!flags.quorum.empty()) {
-    (*log)->info("flag_ignored name=quorum reason=\"ZooKeeper's ensemble is the quorum\"");
-  }
+  flags::reportFlagWarnings(set, [&](const std::string& line) { (*log)->warn("{}", line); });
   std::signal(SIGPIPE, SIG_IGN);
   EventLoop loop;
   auto leadership = master::chooseLeadership(loop, flags);

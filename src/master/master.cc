@@ -12,6 +12,17 @@
 #include "master/webui.h"
 
 namespace plateau::master {
+namespace {
+
+allocator::Options allocatorOptions(const Flags& flags) {
+  allocator::Options options;
+  if (!flags.min_allocatable.empty()) {
+    options.min_allocatable = flags.min_allocatable;
+  }
+  return options;
+}
+
+}  // namespace
 
 Master::Master(Environment env, Flags flags,
                std::vector<std::pair<std::string, std::string>> flag_values,
@@ -24,7 +35,7 @@ Master::Master(Environment env, Flags flags,
       flag_values_(std::move(flag_values)),
       log_(std::move(log)),
       uuids_(seed),
-      allocator_(allocator::Options{}),
+      allocator_(allocatorOptions(flags_)),
       frameworks_(timers_, flags_.framework_heartbeat,
                   static_cast<size_t>(std::max(0, flags_.max_completed_frameworks)),
                   frameworkHooks()),
@@ -37,6 +48,7 @@ Master::Master(Environment env, Flags flags,
       feed_(timers_, log_, books()),
       logging_level_(timers_, log_) {
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
+  feed_.setMaxSubscribers(static_cast<size_t>(flags_.max_operator_event_stream_subscribers));
 }
 
 Master::~Master() = default;
@@ -118,6 +130,11 @@ void Master::start(uint16_t port) {
   timers_.every(flags_.allocation_interval, [this] {
     if (recovered_) {
       allocate();
+    }
+  });
+  timers_.every(flags_.registry_gc_interval, [this] {
+    if (recovered_) {
+      pruneRegistry();
     }
   });
   log_->info("master_started id={} address={}:{} version={} {}", master_id_, flags_.ip, port,

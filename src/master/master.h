@@ -100,6 +100,9 @@ class Master {
   // recovery.cc: the registry
   void recover();
   void onRecovered(registry::State state);
+  void applyFlagWeights();
+  // Drops unreachable and gone agents beyond --registry_max_agent_age/count from the registry.
+  void pruneRegistry();
   // Stores changes durably, mirrors them in registry_state_, then runs `then` with the outcome.
   void persist(std::vector<registry::Change> changes, std::function<void(Status)> then);
   void markUnreachable(const std::string& agent_id, const std::string& why);
@@ -166,6 +169,8 @@ class Master {
   Result<std::map<std::string, allocator::ConstraintGroups>> compileOfferConstraints(
       const v1::FrameworkInfo& info, const scheduler::OfferConstraints& constraints) const;
   static allocator::AgentLabels agentLabels(const v1::AgentInfo& info);
+  // With --roles, every role of the framework must be one of them (InvalidArgument).
+  Status checkRoleWhitelist(const v1::FrameworkInfo& info) const;
   static Status checkSuppressedRoles(const v1::FrameworkInfo& info,
                                      const google::protobuf::RepeatedPtrField<std::string>& roles);
   Status kill(Framework& framework, const scheduler::Call::Kill& kill);

@@ -187,6 +187,13 @@ void Master::updateWeights(const operator_api::Call::UpdateWeights& update,
   if (!changes) {
     return done(changes.error());
   }
+  for (const auto& info : update.weight_infos()) {
+    if (!flags_.role_whitelist.empty() && !flags_.role_whitelist.contains(info.role())) {
+      return done(
+          Status(StatusCode::kInvalidArgument,
+                 fmt::format("Role '{}' is not present in the master's --roles", info.role())));
+    }
+  }
   std::vector<std::pair<std::string, double>> weights;
   for (const auto& info : update.weight_infos()) {
     weights.emplace_back(info.role(), info.weight());

@@ -1,5 +1,6 @@
 #include "master/operator_feed.h"
 
+#include <algorithm>
 #include <chrono>
 #include <utility>
 #include <vector>
@@ -50,6 +51,14 @@ void OperatorFeed::subscribe(http::ContentType accept, http::Responder responder
   subscribed->set_heartbeat_interval_seconds(std::chrono::duration<double>(kHeartbeat).count());
   subscriber.stream->write(recordio::encode(http::encode(event, accept)));
   log_->info("operator_subscribed subscriber={} subscribers={}", id, subscribers_.size());
+  while (subscribers_.size() > max_subscribers_) {
+    // Ids grow with time: the smallest is the oldest. close() runs onClosed, which erases it.
+    auto oldest = std::ranges::min_element(subscribers_, {}, [](const auto& e) { return e.first; });
+    log_->info("operator_subscriber_closed subscriber={} reason=max_subscribers", oldest->first);
+    auto stream = oldest->second.stream;
+    subscribers_.erase(oldest);
+    stream->close();
+  }
 
   if (heartbeat_timer_ == 0) {
     heartbeat_timer_ = timers_.every(kHeartbeat, [this] { heartbeat(); });

@@ -7,7 +7,9 @@
 // - a change costs nothing but an emptiness check while nobody subscribes;
 // - an event is encoded at most once per content type, however many subscribers there are;
 // - a closed stream is dropped at once and never written to again;
-// - the heartbeat timer runs only while someone subscribes.
+// - the heartbeat timer runs only while someone subscribes;
+// - at most setMaxSubscribers() streams are open: a new one beyond it closes the oldest
+//   (Mesos's --max_operator_event_stream_subscribers).
 // Loop thread only.
 
 #include <cstdint>
@@ -40,6 +42,7 @@ class OperatorFeed {
   // Answers `responder` with a stream that opens with the SUBSCRIBED snapshot.
   void subscribe(http::ContentType accept, http::Responder responder);
   size_t subscribers() const { return subscribers_.size(); }
+  void setMaxSubscribers(size_t max) { max_subscribers_ = max; }
 
   void taskAdded(const mesos::v1::Task& task);
   void taskUpdated(const mesos::v1::Task& task, const mesos::v1::TaskStatus& status);
@@ -63,6 +66,7 @@ class OperatorFeed {
   Books books_;
   std::unordered_map<uint64_t, Subscriber> subscribers_;
   uint64_t next_subscriber_ = 0;
+  size_t max_subscribers_ = 1000;
   Timers::TimerId heartbeat_timer_ = 0;  // 0 while nobody subscribes
 };
 

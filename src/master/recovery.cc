@@ -1,9 +1,11 @@
 // The registry: recovery after a restart or failover, and persisting changes before acting.
 
 #include <fmt/format.h>
+#include <mesos/v1/master/master.pb.h>
 
 #include "common/invariant.h"
 #include "master/master.h"
+#include "master/registry/pruning.h"
 
 namespace plateau::master {
 
@@ -30,6 +32,7 @@ void Master::onRecovered(registry::State state) {
   for (const auto& [role, config] : roles_.quotas()) {
     checked(allocator_.setQuota(role, RoleBook::allocatorQuota(config)));
   }
+  applyFlagWeights();
   for (const auto& [id, info] : registry_state_.frameworks) {
     addRecoveredFramework(info);
   }
@@ -39,6 +42,49 @@ void Master::onRecovered(registry::State state) {
   log_->info("registry_recovered agents={} frameworks={} unreachable={} gone={}",
              registry_state_.agents.size(), registry_state_.frameworks.size(),
              registry_state_.unreachable.size(), registry_state_.gone.size());
+}
+
+// Mesos's --weights: the registry's weights win once it has any (the operator changed them
+// since); a registry without weights takes the flag's, stored as an UPDATE_WEIGHTS would be.
+void Master::applyFlagWeights() {
+  if (flags_.weight_map.empty()) {
+    return;
+  }
+  if (!roles_.weights().empty()) {
+    log_->warn(
+        "flag_weights_ignored reason=\"the registry holds weights; change them with "
+        "UPDATE_WEIGHTS\"");
+    return;
+  }
+  mesos::v1::master::Call_UpdateWeights update;
+  for (const auto& [role, weight] : flags_.weight_map) {
+    auto* info = update.add_weight_infos();
+    info->set_role(role);
+    info->set_weight(weight);
+  }
+  updateWeights(update, [this](Status status) {
+    if (!status.isOk()) {
+      log_->error("flag_weights_failed error=\"{}\"", status.message());
+    }
+  });
+}
+
+void Master::pruneRegistry() {
+  auto changes = registry::pruneAgents(
+      registry_state_, now(), std::chrono::duration<double>(flags_.registry_max_agent_age).count(),
+      static_cast<size_t>(flags_.registry_max_agent_count));
+  if (changes.empty()) {
+    return;
+  }
+  std::vector<std::string> ids;
+  for (const auto& change : changes) {
+    ids.push_back(change.id);
+  }
+  persist(std::move(changes), [this, ids](Status status) {
+    if (status.isOk()) {
+      log_->info("registry_agents_pruned count={} agent_ids={}", ids.size(), fmt::join(ids, ","));
+    }
+  });
 }
 
 void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {

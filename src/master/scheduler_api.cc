@@ -207,6 +207,9 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
   if (Status s = validateFrameworkInfo(info); !s.isOk()) {
     return fail(s.message());
   }
+  if (Status s = checkRoleWhitelist(info); !s.isOk()) {
+    return fail(s.message());
+  }
   if (Status s = checkSuppressedRoles(info, call.subscribe().suppressed_roles()); !s.isOk()) {
     return fail(s.message());
   }
