@@ -938,10 +938,10 @@ void Orchestrator::onStatus(const StatusView& s) {
   evaluate();
 }
 
-void Orchestrator::refreshHealth(Instance& i) {
+bool Orchestrator::refreshHealth(Instance& i) {
   const App* a = app(i.app_id);
   if (a == nullptr) {
-    return;
+    return false;
   }
   // Healthy when every check is alive; unhealthy when one is not; unknown (kept as it was)
   // while a check has no counted result yet.
@@ -971,7 +971,7 @@ void Orchestrator::refreshHealth(Instance& i) {
     healthy = true;
   }
   if (healthy == i.healthy) {
-    return;
+    return false;
   }
   i.healthy = healthy;
   storeInstance(i);
@@ -994,6 +994,7 @@ void Orchestrator::refreshHealth(Instance& i) {
   w.value(isoTime(clock_.wallSeconds()));
   w.endObject();
   publish_("health_status_changed_event", std::move(out));
+  return true;
 }
 
 void Orchestrator::probeHealth() {
@@ -1059,37 +1060,41 @@ void Orchestrator::onProbe(const std::string& task_id, uint64_t launch_order, si
     log_->info("health_check_failed task_id={} app_id={} protocol={} failures={} cause=\"{}\"",
                task_id, i.app_id, h.protocol, c.consecutive_failures, result.cause);
   }
-  refreshHealth(i);
-  if (v.kill) {
-    log_->warn("task_unhealthy_killed task_id={} app_id={} failures={}", task_id, i.app_id,
-               c.consecutive_failures);
-    std::string out;
-    json::Writer w(&out);
-    w.beginObject();
-    w.key("appId");
-    w.value(i.app_id);
-    w.key("taskId");
-    w.value(i.task_id);
-    w.key("instanceId");
-    w.value(i.task_id);
-    w.key("version");
-    w.value(i.version);
-    w.key("reason");
-    w.value(fmt::format("{} consecutive health check failures: {}", c.consecutive_failures,
-                        result.cause));
-    w.key("host");
-    w.value(i.place.hostname);
-    w.key("slaveId");
-    w.value(i.agent_id);
-    w.key("eventType");
-    w.value("unhealthy_instance_kill_event");
-    w.key("timestamp");
-    w.value(isoTime(clock_.wallSeconds()));
-    w.endObject();
-    publish_("unhealthy_instance_kill_event", std::move(out));
-    killInstance(i);
-    evaluate();
+  bool changed = refreshHealth(i);
+  if (!v.kill) {
+    if (changed) {
+      evaluate();  // a deployment may wait for this task's health
+    }
+    return;
   }
+  log_->warn("task_unhealthy_killed task_id={} app_id={} failures={}", task_id, i.app_id,
+             c.consecutive_failures);
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("appId");
+  w.value(i.app_id);
+  w.key("taskId");
+  w.value(i.task_id);
+  w.key("instanceId");
+  w.value(i.task_id);
+  w.key("version");
+  w.value(i.version);
+  w.key("reason");
+  w.value(fmt::format("{} consecutive health check failures: {}", c.consecutive_failures,
+                      result.cause));
+  w.key("host");
+  w.value(i.place.hostname);
+  w.key("slaveId");
+  w.value(i.agent_id);
+  w.key("eventType");
+  w.value("unhealthy_instance_kill_event");
+  w.key("timestamp");
+  w.value(isoTime(clock_.wallSeconds()));
+  w.endObject();
+  publish_("unhealthy_instance_kill_event", std::move(out));
+  killInstance(i);
+  evaluate();
 }
 
 void Orchestrator::tick() {

@@ -194,8 +194,9 @@ class Orchestrator {
   void probeHealth();
   void onProbe(const std::string& task_id, uint64_t launch_order, size_t check,
                const ProbeResult& result);
-  // Recomputes an instance's health from its checks; publishes health_status_changed_event.
-  void refreshHealth(Instance& i);
+  // Recomputes an instance's health from its checks; publishes health_status_changed_event and
+  // returns true when it changed.
+  bool refreshHealth(Instance& i);
   void publishDeployment(std::string_view type, const Deployment& d);
 
   const Clock& clock_;

@@ -19,8 +19,6 @@ namespace plateau::service {
 // Set on a forwarded request and on its answer: "1.1 <this instance's address>". A request that
 // already carries it is not forwarded again (no proxy loops while leadership moves).
 inline constexpr const char* kViaHeader = "x-marathon-via";
-// Set by the leader on its answers: its address, as Marathon's "X-Marathon-Leader".
-inline constexpr const char* kLeaderHeader = "x-marathon-leader";
 
 class LeaderProxy {
  public:

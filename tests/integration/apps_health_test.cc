@@ -16,8 +16,13 @@ namespace {
 class AppsHealthTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // The agent's hostname is what plateau-apps probes: loopback.
-    cluster_.addAgent("cpus:2;mem:1024;disk:1024;ports:[31000-31999]", {"--hostname=127.0.0.1"});
+    // The agent's hostname is what plateau-apps probes: loopback. Its ports are ones free now
+    // (a fixed range may be taken by other processes on this machine).
+    std::set<uint16_t> ports;
+    while (ports.size() < 6) ports.insert(freePort());
+    std::string ranges;
+    for (uint16_t p : ports) ranges += fmt::format("{}{}-{}", ranges.empty() ? "" : ",", p, p);
+    cluster_.addAgent("cpus:2;mem:1024;disk:1024;ports:[" + ranges + "]", {"--hostname=127.0.0.1"});
     apps_ = std::make_unique<Process>(
         "apps",
         std::vector<std::string>{std::string(PLATEAU_BIN_DIR) + "/plateau-apps",
@@ -94,7 +99,8 @@ TEST_F(AppsHealthTest, PassingChecksMakeTasksHealthyAndAFailingOneGetsTheTaskRep
       30s));
   ASSERT_TRUE(eventually(
       [&] {
-        for (const auto& t : get("/v2/apps/bad/tasks")["tasks"].asArray()) {
+        auto tasks = get("/v2/apps/bad/tasks");
+        for (const auto& t : tasks["tasks"].asArray()) {
           if (t["id"].asString() != first && t["state"].asString() == "TASK_RUNNING") return true;
         }
         return false;

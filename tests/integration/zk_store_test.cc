@@ -34,7 +34,10 @@ TEST_F(ZooKeeperStoreTest, KeysAreSmallNodesReadBackByANewSession) {
 
   // Each key is its own znode under <path>/state, with '/' encoded in the name.
   EventLoop loop;
-  zk::ZooKeeper raw(loop, url, 2000ms, [](zk::SessionEvent) {});
+  bool connected = false;
+  zk::ZooKeeper raw(loop, url, 2000ms,
+                    [&](zk::SessionEvent e) { connected = e == zk::SessionEvent::kConnected; });
+  ASSERT_TRUE(loop.runUntil([&] { return connected; }, 10s));
   std::optional<Result<std::vector<std::string>>> names;
   raw.children("/svc/state", nullptr, [&](auto r) { names = std::move(r); });
   ASSERT_TRUE(loop.runUntil([&] { return names.has_value(); }, 10s));
@@ -63,7 +66,10 @@ TEST_F(ZooKeeperStoreTest, KeysAreSmallNodesReadBackByANewSession) {
 TEST_F(ZooKeeperStoreTest, AFencedStoreWritesOnlyWhileTheFenceNodeExists) {
   auto url = zk_.url("/fenced");
   EventLoop loop;
-  zk::ZooKeeper raw(loop, url, 2000ms, [](zk::SessionEvent) {});
+  bool connected = false;
+  zk::ZooKeeper raw(loop, url, 2000ms,
+                    [&](zk::SessionEvent e) { connected = e == zk::SessionEvent::kConnected; });
+  ASSERT_TRUE(loop.runUntil([&] { return connected; }, 10s));
   std::optional<Status> made;
   raw.createParents("/fenced/leader", [&](Status s) { made = s; });
   ASSERT_TRUE(loop.runUntil([&] { return made.has_value(); }, 10s));
