@@ -283,7 +283,9 @@ std::expected<std::vector<App>, Invalid> Api::parseApps(const json::Value& list,
     }
     const App* existing = orchestrator_.app(*id);
     App base = existing != nullptr && partial ? *existing : App{};
-    auto app = applyJson(base, item, *id);
+    json::Value absolute = item;  // the id as an absolute path, as applyJson compares it
+    absolute.set("id", json::Value(*id));
+    auto app = applyJson(base, absolute, *id);
     if (!app) {
       Invalid invalid = app.error();
       for (auto& d : invalid.details) {
