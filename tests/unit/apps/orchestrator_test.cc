@@ -281,3 +281,43 @@ TEST_F(OrchestratorTest, ZeroMaxConsecutiveFailuresOnlyMarksUnhealthy) {
 
 }  // namespace
 }  // namespace plateau::apps
+
+namespace plateau::apps {
+namespace {
+
+TEST_F(OrchestratorTest, AnExpungedUnreachableInstanceThatReturnsIsKeptWithinTheCount) {
+  App a = app("/web", 2);
+  a.unreachable_inactive_after_seconds = 10;
+  a.unreachable_expunge_after_seconds = 20;
+  ASSERT_TRUE(orchestrator_->createApp(a).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 2u);
+  std::string lost = driver_.launched[0].first;
+  std::string other = driver_.launched[1].first;
+  status(lost, "TASK_RUNNING");
+  status(other, "TASK_RUNNING");
+  status(lost, "TASK_UNREACHABLE");
+  time_.advance(21s);  // inactive, then expunged: forgotten
+  EXPECT_FALSE(orchestrator_->instances().contains(lost));
+  driver_.killed.clear();
+  // Comes back before its replacement launched: the app has room, so it is kept as it was.
+  status(lost, "TASK_RUNNING");
+  ASSERT_TRUE(orchestrator_->instances().contains(lost));
+  EXPECT_EQ(orchestrator_->instances().at(lost).state, "TASK_RUNNING");
+  EXPECT_TRUE(driver_.killed.empty());
+  orchestrator_->onOffers({offer("a1")});
+  EXPECT_EQ(driver_.launched.size(), 2u);  // no replacement needed any more
+  // A task that comes back when the app is full is killed.
+  status(other, "TASK_UNREACHABLE");
+  time_.advance(21s);
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 3u);  // replaced
+  status(driver_.launched[2].first, "TASK_RUNNING");
+  driver_.killed.clear();
+  status(other, "TASK_RUNNING");
+  EXPECT_EQ(driver_.killed, (std::vector<std::string>{other}));
+  EXPECT_FALSE(orchestrator_->instances().contains(other));
+}
+
+}  // namespace
+}  // namespace plateau::apps
