@@ -108,6 +108,13 @@ TEST_F(AppsHaTest, StandbyProxiesAndTakesOverAfterKillOfTheLeader) {
       << apps_[0]->log() << apps_[1]->log();
   int standby = 1 - lead;
 
+  // The standby streams the leader's events through.
+  auto events = http::BlockingStream::open(
+      {"127.0.0.1", ports_[standby]},
+      {.method = "GET", .path = "/v2/events", .headers = {{"accept", "text/event-stream"}}}, 10s);
+  ASSERT_TRUE(events.has_value());
+  EXPECT_EQ((*events)->head().status, 200);
+
   // The standby proxies a change to the leader; the answer is the leader's.
   auto created = call(standby, "POST", "/v2/apps", R"({
     "id": "/ha/web", "instances": 2, "cpus": 0.1, "mem": 16, "cmd": "sleep 1000"})");
@@ -115,6 +122,13 @@ TEST_F(AppsHaTest, StandbyProxiesAndTakesOverAfterKillOfTheLeader) {
   ASSERT_EQ(created->status, 201) << created->body;
   EXPECT_EQ(created->header("x-marathon-via"), fmt::format("1.1 127.0.0.1:{}", ports_[standby]));
   EXPECT_FALSE(created->header("marathon-deployment-id").empty());
+  std::string streamed;
+  ASSERT_TRUE(eventually([&] {
+    auto chunk = (*events)->read(200ms);
+    if (chunk) streamed += *chunk;
+    return streamed.find("event: api_post_event") != std::string::npos;
+  }));
+  EXPECT_NE(streamed.find("event_stream_attached"), std::string::npos);
   // Reads through the standby too.
   ASSERT_TRUE(eventually([&] { return runningTasks(standby, "/ha/web").size() == 2; }, 30s))
       << apps_[lead]->log();
