@@ -65,7 +65,9 @@ Plan planApp(const App& app, const std::vector<InstanceView>& instances) {
   }
 
   if (old.empty()) {
-    plan.launch = std::max(0, target - have);
+    // An instance being killed still counts until it has ended, as Marathon's do: a task killed
+    // without scaling is replaced once it is gone, so the app never shows more than its count.
+    plan.launch = std::max(0, target - have - killing);
     plan.settled = killing == 0 && have == target && ready_current == target && plan.kill.empty();
     return plan;
   }
