@@ -113,5 +113,40 @@ TEST_F(AppsHealthTest, PassingChecksMakeTasksHealthyAndAFailingOneGetsTheTaskRep
   EXPECT_EQ(apps_->log().find("task_unhealthy_killed task_id=good."), std::string::npos);
 }
 
+TEST_F(AppsHealthTest, HttpsChecksProbeOverTlsWithoutVerifyingTheCertificate) {
+  // The task serves HTTPS with a self-signed certificate it makes in its sandbox.
+  std::string serve =
+      "openssl req -x509 -newkey rsa:2048 -nodes -keyout k.pem -out c.pem -days 1 "
+      "-subj /CN=localhost 2>/dev/null && exec python3 -c \"import http.server, os, ssl; "
+      "s = http.server.HTTPServer(('127.0.0.1', int(os.environ['PORT0'])), "
+      "http.server.SimpleHTTPRequestHandler); c = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); "
+      "c.load_cert_chain('c.pem', 'k.pem'); s.socket = c.wrap_socket(s.socket, "
+      "server_side=True); s.serve_forever()\"";
+  json::Value app;
+  app.set("id", "/tls");
+  app.set("instances", 1.0);
+  app.set("cpus", 0.1);
+  app.set("mem", 32.0);
+  app.set("cmd", serve);
+  json::Value check;
+  check.set("protocol", "HTTPS");
+  check.set("path", "/");
+  check.set("gracePeriodSeconds", 30.0);
+  check.set("intervalSeconds", 1.0);
+  check.set("timeoutSeconds", 2.0);
+  check.set("maxConsecutiveFailures", 3.0);
+  json::Value checks;
+  checks.push(check);
+  app.set("healthChecks", checks);
+  auto created = post("/v2/apps", json::stringify(app));
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_TRUE(
+      eventually([&] { return get("/v2/apps/tls")["app"]["tasksHealthy"].asDouble() == 1; }, 30s))
+      << apps_->log();
+  auto result = get("/v2/apps/tls")["app"]["tasks"][size_t{0}]["healthCheckResults"][size_t{0}];
+  EXPECT_TRUE(result["alive"].asBool());
+  EXPECT_TRUE(result["lastFailureCause"].isNull());
+}
+
 }  // namespace
 }  // namespace plateau::testing
