@@ -48,6 +48,9 @@ std::string decodeKey(std::string_view name) {
 
 namespace {
 
+constexpr const char* kNoSlashBucket = "%";  // keys without '/' ("%" alone is never an encoding)
+constexpr uint32_t kShards = 16;
+
 // The C client's own log goes nowhere: the store reports its errors in Statuses.
 void quiet(const char*) {}
 
@@ -193,41 +196,80 @@ class ZooKeeperStoreImpl final : public ZooKeeperStore {
     return result;
   }
 
-  Result<std::vector<std::string>> children() {
+  Result<std::vector<std::string>> children(const std::string& path) {
     ::String_vector names{};
-    int rc = zoo_get_children(zh_, root_.c_str(), 0, &names);
+    int rc = zoo_get_children(zh_, path.c_str(), 0, &names);
     if (rc != ZOK) {
-      return std::unexpected(zkError(rc, "list " + root_));
+      return std::unexpected(zkError(rc, "list " + path));
     }
     std::vector<std::string> out(names.data, names.data + names.count);
     deallocate_String_vector(&names);
     return out;
   }
 
+  // Every leaf (its full path and key) whose key may start with `prefix`: only the buckets that
+  // can hold such keys are listed.
+  Result<std::vector<std::pair<std::string, std::string>>> leaves(const std::string& prefix) {
+    auto buckets = children(root_);
+    if (!buckets) {
+      return std::unexpected(buckets.error());
+    }
+    auto slash = prefix.find('/');
+    std::vector<std::pair<std::string, std::string>> out;
+    for (const auto& bucket : *buckets) {
+      bool relevant;
+      if (bucket == kNoSlashBucket) {
+        relevant = slash == std::string::npos;
+      } else {
+        std::string segment = decodeKey(bucket);
+        relevant = slash == std::string::npos ? segment.starts_with(prefix)
+                                              : segment == prefix.substr(0, slash);
+      }
+      if (!relevant) continue;
+      std::string bucket_path = root_ + "/" + bucket;
+      auto shards = children(bucket_path);
+      if (!shards) {
+        return std::unexpected(shards.error());
+      }
+      for (const auto& shard : *shards) {
+        std::string shard_path = bucket_path + "/" + shard;
+        auto names = children(shard_path);
+        if (!names) {
+          return std::unexpected(names.error());
+        }
+        ensured_.insert(shard_path);
+        for (const auto& name : *names) {
+          std::string key = decodeKey(name);
+          if (key.starts_with(prefix)) {
+            out.emplace_back(shard_path + "/" + name, std::move(key));
+          }
+        }
+      }
+    }
+    return out;
+  }
+
   Status refreshKnown() {
-    auto names = children();
-    if (!names) {
-      return names.error();
+    auto all = leaves("");
+    if (!all) {
+      return all.error();
     }
     known_.clear();
-    for (const auto& n : *names) {
-      known_.insert(decodeKey(n));
+    for (auto& [path, key] : *all) {
+      known_.insert(std::move(key));
     }
     return {};
   }
 
   Result<std::map<std::string, std::string>> loadOnce(const std::string& prefix) {
-    auto names = children();
-    if (!names) {
-      return std::unexpected(names.error());
+    auto found = leaves(prefix);
+    if (!found) {
+      return std::unexpected(found.error());
     }
     std::map<std::string, std::string> out;
     std::vector<char> buffer(1 << 20);
-    for (const auto& name : *names) {
-      std::string key = decodeKey(name);
+    for (const auto& [path, key] : *found) {
       known_.insert(key);
-      if (!key.starts_with(prefix)) continue;
-      std::string path = root_ + "/" + name;
       int len = static_cast<int>(buffer.size());
       ::Stat stat{};
       int rc = zoo_get(zh_, path.c_str(), 0, buffer.data(), &len, &stat);
@@ -243,6 +285,36 @@ class ZooKeeperStoreImpl final : public ZooKeeperStore {
     return out;
   }
 
+  // Where a key's node lives: <root>/<bucket>/<shard>, the bucket being the key's first
+  // '/'-segment (so that a prefix load lists only its own kind of keys) and the shard one of 16
+  // by hash (so that no directory grows past what one getChildren answer can carry).
+  std::string shardOf(const std::string& key) const {
+    auto slash = key.find('/');
+    std::string bucket =
+        slash == std::string::npos ? kNoSlashBucket : encodeKey(key.substr(0, slash));
+    uint32_t h = 2166136261u;
+    for (unsigned char c : key) {
+      h = (h ^ c) * 16777619u;
+    }
+    return fmt::format("{}/{}/{:x}", root_, bucket, h % kShards);
+  }
+
+  // Creates the shard directory (and its bucket) when not known to exist.
+  Status ensureShard(const std::string& shard_path) {
+    if (ensured_.contains(shard_path)) {
+      return {};
+    }
+    std::string bucket_path = shard_path.substr(0, shard_path.rfind('/'));
+    for (const auto& path : {bucket_path, shard_path}) {
+      int rc = zoo_create(zh_, path.c_str(), "", 0, acl(), 0, nullptr, 0);
+      if (rc != ZOK && rc != ZNODEEXISTS) {
+        return zkError(rc, "create " + path);
+      }
+    }
+    ensured_.insert(shard_path);
+    return {};
+  }
+
   Status applyOnce(const std::map<std::string, std::optional<std::string>>& writes) {
     std::vector<std::string> paths;
     paths.reserve(writes.size() + 1);
@@ -253,9 +325,15 @@ class ZooKeeperStoreImpl final : public ZooKeeperStore {
       zoo_check_op_init(&ops.back(), fence_.c_str(), -1);
     }
     for (const auto& [key, value] : writes) {
-      paths.push_back(root_ + "/" + encodeKey(key));
-      const char* path = paths.back().c_str();
+      std::string shard = shardOf(key);
       bool exists = known_.contains(key);
+      if (value && !exists) {
+        if (Status s = ensureShard(shard); !s.isOk()) {
+          return s;
+        }
+      }
+      paths.push_back(shard + "/" + encodeKey(key));
+      const char* path = paths.back().c_str();
       if (value) {
         ops.emplace_back();
         int len = static_cast<int>(value->size());
@@ -296,7 +374,8 @@ class ZooKeeperStoreImpl final : public ZooKeeperStore {
   std::string root_;
   std::string fence_;
   zhandle_t* zh_ = nullptr;
-  std::set<std::string> known_;  // keys that exist, as far as this store knows
+  std::set<std::string> known_;    // keys that exist, as far as this store knows
+  std::set<std::string> ensured_;  // shard directories known to exist
 };
 
 }  // namespace

@@ -1,10 +1,13 @@
 #pragma once
 
-// A service's KvStore in ZooKeeper (--zk): one small znode per key under "<url.path>/state", so
-// that a write touches only the keys it changes and no node nears ZooKeeper's size limit. Keys
-// are percent-encoded into node names ('/' and '%' cannot appear in a name). Writes go through
-// one multi-op, all or nothing; with a fence set, every write also checks that the fence node
-// (the leader's candidacy node) still exists, so a deposed leader cannot write.
+// A service's KvStore in ZooKeeper (--zk): one small znode per key, so that a write touches only
+// the keys it changes and no node nears ZooKeeper's size limit. A key's node is
+// "<url.path>/state/<bucket>/<shard>/<key>": the bucket is the key's first '/'-segment ("%" for
+// keys without '/'), so that loading a prefix lists only that kind of key, and the shard one of 16
+// by hash, so that no directory outgrows one getChildren answer. Names are percent-encoded keys
+// ('/' and '%' cannot appear in a name). Writes go through one multi-op, all or nothing; with a
+// fence set, every write also checks that the fence node (the leader's candidacy node) still
+// exists, so a deposed leader cannot write.
 //
 // Synchronous, as KvStore promises: it uses the ZooKeeper C client's blocking calls on a session
 // of its own, so the loop thread waits for each round trip (milliseconds on a healthy ensemble).

@@ -32,18 +32,29 @@ TEST_F(ZooKeeperStoreTest, KeysAreSmallNodesReadBackByANewSession) {
   ASSERT_TRUE((*store)->erase("apps//db").isOk());
   ASSERT_TRUE((*store)->erase("never-there").isOk());  // erasing a missing key is no error
 
-  // Each key is its own znode under <path>/state, with '/' encoded in the name.
+  // Each key is its own znode, in a bucket named by its first segment, under a shard.
   EventLoop loop;
   bool connected = false;
   zk::ZooKeeper raw(loop, url, 2000ms,
                     [&](zk::SessionEvent e) { connected = e == zk::SessionEvent::kConnected; });
   ASSERT_TRUE(loop.runUntil([&] { return connected; }, 10s));
-  std::optional<Result<std::vector<std::string>>> names;
-  raw.children("/svc/state", nullptr, [&](auto r) { names = std::move(r); });
-  ASSERT_TRUE(loop.runUntil([&] { return names.has_value(); }, 10s));
-  ASSERT_TRUE(names->has_value());
-  std::set<std::string> listed((*names)->begin(), (*names)->end());
-  EXPECT_EQ(listed,
+  auto list = [&](const std::string& path) {
+    std::optional<Result<std::vector<std::string>>> names;
+    raw.children(path, nullptr, [&](auto r) { names = std::move(r); });
+    EXPECT_TRUE(loop.runUntil([&] { return names.has_value(); }, 10s));
+    return names && names->has_value() ? **names : std::vector<std::string>{};
+  };
+  auto buckets = list("/svc/state");
+  EXPECT_EQ(std::set<std::string>(buckets.begin(), buckets.end()),
+            (std::set<std::string>{"%", "apps", "instances"}));
+  std::set<std::string> leaves;
+  for (const auto& bucket : buckets) {
+    for (const auto& shard : list("/svc/state/" + bucket)) {
+      EXPECT_EQ(shard.size(), 1u) << shard;  // one of 16: "0".."f"
+      for (const auto& leaf : list("/svc/state/" + bucket + "/" + shard)) leaves.insert(leaf);
+    }
+  }
+  EXPECT_EQ(leaves,
             (std::set<std::string>{"apps%2F%2Fshop%2Fweb", "framework_id", "instances%2Ft1"}));
 
   auto second = service::openZooKeeperStore(url, 2000ms);
