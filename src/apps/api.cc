@@ -1,5 +1,6 @@
 #include "apps/api.h"
 
+#include <cctype>
 #include <set>
 
 #include <fmt/format.h>
@@ -57,6 +58,14 @@ void Api::addRoutes() {
   router_.add("GET", "/v2/leader", [this](Call&, http::Responder r) {
     r.respond(service::jsonAnswer(200, fmt::format("{{\"leader\":\"{}\"}}", info_.leader)));
   });
+  router_.add("DELETE", "/v2/leader", [this](Call&, http::Responder r) {
+    if (!abdicate_) {
+      r.respond(service::messageAnswer(404, "There is no leader"));
+      return;
+    }
+    r.respond(service::jsonAnswer(200, R"({"message":"Leadership abdicated"})"));
+    abdicate_();
+  });
   router_.add("GET", "/v2/events", bind(&Api::events));
   router_.add("GET", "/v2/tasks", bind(&Api::tasks));
   router_.add("POST", "/v2/tasks/delete", bind(&Api::deleteTasks));
@@ -65,7 +74,18 @@ void Api::addRoutes() {
   router_.add("GET", "/v2/queue", bind(&Api::queue));
   router_.add("DELETE", "/v2/queue/{id*}/delay", bind(&Api::resetDelay));
   router_.add("GET", "/v2/groups", bind(&Api::groups));
+  router_.add("POST", "/v2/groups",
+              [this](Call& call, http::Responder r) { putGroup(call, std::move(r), true); });
+  router_.add("GET", "/v2/groups/{id*}", bind(&Api::groups));
+  router_.add("PUT", "/v2/groups/{id*}",
+              [this](Call& call, http::Responder r) { putGroup(call, std::move(r), false); });
+  router_.add("DELETE", "/v2/groups/{id*}", bind(&Api::deleteGroup));
+  router_.add("PUT", "/v2/apps",
+              [this](Call& call, http::Responder r) { putApps(call, std::move(r), false); });
+  router_.add("PATCH", "/v2/apps",
+              [this](Call& call, http::Responder r) { putApps(call, std::move(r), true); });
   router_.add("GET", "/metrics", bind(&Api::metrics));
+  router_.add("GET", "/metrics/prometheus", bind(&Api::prometheus));
   router_.add("GET", "/v2/apps", bind(&Api::listApps));
   router_.add("POST", "/v2/apps", bind(&Api::createApp));
   router_.add("POST", "/v2/apps/{id*}/restart", bind(&Api::restartApp));
@@ -334,36 +354,35 @@ void Api::resetDelay(service::Call& call, http::Responder r) {
   r.respond(http::Response{.status = 204, .headers = {}, .body = ""});
 }
 
-void Api::groups(service::Call&, http::Responder r) {
-  std::string out;
-  json::Writer w(&out);
-  w.beginObject();
-  w.key("id");
-  w.value("/");
-  w.key("apps");
-  w.beginArray();
-  for (const auto& [id, app] : orchestrator_.apps()) {
-    writeApp(w, app, false);
+std::vector<std::pair<std::string, double>> Api::gauges() const {
+  int running = 0, staged = 0, healthy = 0, unhealthy = 0;
+  for (const auto& [id, i] : orchestrator_.instances()) {
+    running += i.state == "TASK_RUNNING" ? 1 : 0;
+    staged += i.state == "TASK_STAGING" || i.state == "TASK_STARTING" ? 1 : 0;
+    if (i.healthy) {
+      (*i.healthy ? healthy : unhealthy) += 1;
+    }
   }
-  w.endArray();
-  w.key("groups");
-  w.beginArray();
-  w.endArray();
-  w.key("pods");
-  w.beginArray();
-  w.endArray();
-  w.key("dependencies");
-  w.beginArray();
-  w.endArray();
-  w.endObject();
-  r.respond(service::jsonAnswer(200, std::move(out)));
+  int waiting = 0;
+  for (const auto& q : orchestrator_.queue()) {
+    waiting += q.count;
+  }
+  return {{"marathon.apps.active.gauge", static_cast<double>(orchestrator_.apps().size())},
+          {"marathon.deployments.active.gauge",
+           static_cast<double>(orchestrator_.deployments().size())},
+          {"marathon.instances.running.gauge", running},
+          {"marathon.instances.staged.gauge", staged},
+          {"marathon.instances.healthy.gauge", healthy},
+          {"marathon.instances.unhealthy.gauge", unhealthy},
+          {"marathon.instances.launch-overdue.gauge",
+           static_cast<double>(orchestrator_.queue().size())},
+          {"marathon.instances.waiting.gauge", waiting},
+          {"marathon.http.event-streams.active.gauge", static_cast<double>(events_.clients())},
+          {"marathon.mesos.connected.gauge", orchestrator_.connected() ? 1.0 : 0.0},
+          {"marathon.mesos.offers.wanted.gauge", orchestrator_.offersWanted() ? 1.0 : 0.0}};
 }
 
 void Api::metrics(service::Call&, http::Responder r) {
-  int running = 0;
-  for (const auto& [id, i] : orchestrator_.instances()) {
-    running += i.state == "TASK_RUNNING" ? 1 : 0;
-  }
   std::string out;
   json::Writer w(&out);
   w.beginObject();
@@ -371,11 +390,7 @@ void Api::metrics(service::Call&, http::Responder r) {
   w.value("4.0.0");
   w.key("gauges");
   w.beginObject();
-  for (auto [name, value] :
-       {std::pair{"marathon.apps.active.gauge", orchestrator_.apps().size()},
-        std::pair{"marathon.deployments.active.gauge", orchestrator_.deployments().size()},
-        std::pair{"marathon.instances.running.gauge", static_cast<size_t>(running)},
-        std::pair{"marathon.instances.launch-overdue.gauge", orchestrator_.queue().size()}}) {
+  for (const auto& [name, value] : gauges()) {
     w.key(name);
     w.beginObject();
     w.key("value");
@@ -388,6 +403,25 @@ void Api::metrics(service::Call&, http::Responder r) {
   w.endObject();
   w.endObject();
   r.respond(service::jsonAnswer(200, std::move(out)));
+}
+
+std::string prometheusName(std::string_view name) {
+  std::string out;
+  for (char c : name) {
+    out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  }
+  return out;
+}
+
+void Api::prometheus(service::Call&, http::Responder r) {
+  std::string out;
+  for (const auto& [name, value] : gauges()) {
+    std::string n = prometheusName(name);
+    out += fmt::format("# TYPE {} gauge\n{} {}\n", n, n, value);
+  }
+  auto response = http::Response::text(200, std::move(out));
+  response.headers["content-type"] = "text/plain; version=0.0.4; charset=utf-8";
+  r.respond(std::move(response));
 }
 
 }  // namespace plateau::apps

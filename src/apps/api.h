@@ -4,7 +4,10 @@
 // /v2/info, /v2/leader, /v2/events (Server-Sent Events), /ping and /metrics, with Marathon's
 // paths, status codes and JSON shapes. Loop thread only.
 
+#include <functional>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "apps/orchestrator.h"
 #include "service/router.h"
@@ -36,6 +39,9 @@ class Api {
   void publish(std::string_view type, const std::string& json);
   // The port became known after listen().
   void setLeader(std::string leader) { info_.leader = std::move(leader); }
+  // DELETE /v2/leader: `fn` makes this instance step down (after the answer is written); without
+  // it, abdication is refused.
+  void onAbdicate(std::function<void()> fn) { abdicate_ = std::move(fn); }
 
  private:
   void addRoutes();
@@ -45,6 +51,15 @@ class Api {
   void showApp(service::Call& call, http::Responder r);
   void putApp(service::Call& call, http::Responder r, bool patch);
   void deleteApp(service::Call& call, http::Responder r);
+  // Bulk PUT and PATCH of /v2/apps: an array of apps, each created or updated.
+  void putApps(service::Call& call, http::Responder r, bool patch);
+  // The apps of a JSON array, ids relative to `base_group`, each onto its existing definition
+  // when `partial`; errors name the item ("/(1)/cpus").
+  std::expected<std::vector<App>, Invalid> parseApps(const json::Value& list,
+                                                     const std::string& base_group,
+                                                     bool partial) const;
+  // 409 when deployments hold any of `apps`.
+  std::optional<Refusal> heldByDeployments(const std::vector<App>& apps) const;
   void restartApp(service::Call& call, http::Responder r);
   void appTasks(service::Call& call, http::Responder r);
   void killAppTasks(service::Call& call, http::Responder r);
@@ -61,7 +76,16 @@ class Api {
   void info(service::Call& call, http::Responder r);
   void events(service::Call& call, http::Responder r);
   void groups(service::Call& call, http::Responder r);
+  // POST /v2/groups (create; 409 when it exists) and PUT /v2/groups/{id} (create or update):
+  // nested groups of apps, flattened into apps.
+  void putGroup(service::Call& call, http::Responder r, bool create);
+  void deleteGroup(service::Call& call, http::Responder r);
+  // One group and the groups below it, apps by their parent path.
+  void writeGroup(json::Writer& w, const std::string& id) const;
   void metrics(service::Call& call, http::Responder r);
+  void prometheus(service::Call& call, http::Responder r);
+  // Marathon's gauge names and values, for /metrics and /metrics/prometheus.
+  std::vector<std::pair<std::string, double>> gauges() const;
 
   // The app with its computed fields; `tasks` embeds its tasks.
   void writeApp(json::Writer& w, const App& app, bool tasks) const;
@@ -74,12 +98,18 @@ class Api {
   const Clock& clock_;
   ServiceInfo info_;
   service::Router router_;
+  std::function<void()> abdicate_;
 };
 
+// Marathon's 400/422 body for a refused definition.
+http::Response invalidAnswer(const Invalid& invalid);
 // The answer to a refused change: Marathon's message, and for 409 the deployments holding it.
 http::Response refusalAnswer(const Refusal& refusal);
 // {"deploymentId": ..., "version": ...} with the Marathon-Deployment-Id header.
 http::Response changeAnswer(const Change& change, int status = 200);
+// A metric name in Prometheus's alphabet: "marathon.apps.active.gauge" ->
+// "marathon_apps_active_gauge".
+std::string prometheusName(std::string_view name);
 // Whether the app's labels satisfy Marathon's label selector ("a,b==x,c!=y,d in (p,q)").
 bool labelsMatch(const std::map<std::string, std::string>& labels, const std::string& selector);
 

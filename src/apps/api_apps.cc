@@ -8,11 +8,11 @@
 
 namespace plateau::apps {
 
-namespace {
-
 http::Response invalidAnswer(const Invalid& invalid) {
   return service::jsonAnswer(invalid.status, invalid.toJson());
 }
+
+namespace {
 
 bool wantsText(const http::Request& request) {
   std::string accept = request.header("accept");
@@ -49,6 +49,10 @@ void Api::writeApp(json::Writer& w, const App& app, bool tasks) const {
   w.value(healthy);
   w.key("tasksUnhealthy");
   w.value(unhealthy);
+  if (const TaskFailure* f = orchestrator_.lastFailure(app.id)) {
+    w.key("lastTaskFailure");
+    writeTaskFailure(w, *f);
+  }
   w.key("deployments");
   w.beginArray();
   for (const auto& id : orchestrator_.deploymentsOf(app.id)) {
@@ -265,6 +269,90 @@ void Api::putApp(service::Call& call, http::Responder r, bool patch) {
   r.respond(changeAnswer(*change, created ? 201 : 200));
 }
 
+std::expected<std::vector<App>, Invalid> Api::parseApps(const json::Value& list,
+                                                        const std::string& base_group,
+                                                        bool partial) const {
+  std::vector<App> apps;
+  for (size_t k = 0; k < list.asArray().size(); ++k) {
+    const json::Value& item = list.asArray()[k];
+    std::string where = fmt::format("/({})", k);
+    auto id = item["id"].isString() ? canonicalId(item["id"].asString(), base_group) : std::nullopt;
+    if (!id) {
+      return std::unexpected(
+          Invalid{422, "Object is not valid", {{where + "/id", {idRuleMessage()}}}});
+    }
+    const App* existing = orchestrator_.app(*id);
+    App base = existing != nullptr && partial ? *existing : App{};
+    json::Value absolute = item;  // the id as an absolute path, as applyJson compares it
+    absolute.set("id", json::Value(*id));
+    auto app = applyJson(base, absolute, *id);
+    if (!app) {
+      Invalid invalid = app.error();
+      for (auto& d : invalid.details) {
+        d.path = where + d.path;
+      }
+      return std::unexpected(invalid);
+    }
+    apps.push_back(std::move(*app));
+  }
+  return apps;
+}
+
+std::optional<Refusal> Api::heldByDeployments(const std::vector<App>& apps) const {
+  std::vector<std::string> held;
+  for (const auto& app : apps) {
+    for (auto& d : orchestrator_.deploymentsOf(app.id)) {
+      held.push_back(std::move(d));
+    }
+  }
+  if (held.empty()) {
+    return std::nullopt;
+  }
+  std::string first = held.front();
+  return Refusal{409,
+                 fmt::format("App is locked by one or more deployments. Override with the "
+                             "option '?force=true'. View details at '/v2/deployments/{}'.",
+                             first),
+                 held};
+}
+
+void Api::putApps(service::Call& call, http::Responder r, bool patch) {
+  auto body = parseBody(call.request.body);
+  if (!body) {
+    r.respond(invalidAnswer(body.error()));
+    return;
+  }
+  if (!body->isArray()) {
+    r.respond(invalidAnswer({400, "Invalid JSON", {{"", {"error.expected.jsarray"}}}}));
+    return;
+  }
+  auto apps = parseApps(*body, "/", patch || call.queryFlag("partialUpdate", true));
+  if (!apps) {
+    r.respond(invalidAnswer(apps.error()));
+    return;
+  }
+  bool force = call.queryFlag("force");
+  if (auto held = heldByDeployments(*apps); held && !force) {
+    r.respond(refusalAnswer(*held));
+    return;
+  }
+  std::optional<Change> last;
+  for (const auto& app : *apps) {
+    auto change = orchestrator_.putApp(app, force);
+    if (!change) {
+      r.respond(refusalAnswer(change.error()));
+      return;
+    }
+    apiPostEvent(call, *orchestrator_.app(app.id));
+    last = *change;
+  }
+  if (!last) {
+    r.respond(invalidAnswer({422, "Object is not valid", {{"", {"no apps given"}}}}));
+    return;
+  }
+  r.respond(changeAnswer(*last));
+}
+
 void Api::deleteApp(service::Call& call, http::Responder r) {
   auto change = orchestrator_.deleteApp(appId(call), call.queryFlag("force"));
   if (!change) {
@@ -374,6 +462,14 @@ void Api::killAppTask(service::Call& call, http::Responder r) {
   w.key("task");
   writeTask(w, it->second, app);
   w.endObject();
+  if (call.queryFlag("wipe")) {
+    if (auto wiped = orchestrator_.wipeTask(id, task_id); !wiped) {
+      r.respond(refusalAnswer(wiped.error()));
+      return;
+    }
+    r.respond(service::jsonAnswer(200, std::move(out)));
+    return;
+  }
   auto result =
       orchestrator_.killTasks(id, {task_id}, call.queryFlag("scale"), call.queryFlag("force"));
   if (!result) {

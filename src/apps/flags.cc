@@ -7,8 +7,10 @@ namespace plateau::apps {
 void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("master", &f.master, "The master: host:port, http://host:port or zk://host:port/path");
   set.add("zk", &f.zk,
-          "ZooKeeper URL (zk://host:port/path) for state and leader election (not yet: see "
-          "docs/apps.md)");
+          "ZooKeeper URL (zk://host:port/path) for the state and leader election among "
+          "instances; without it the state is in SQLite under --work_dir");
+  set.add("zk_session_timeout", &f.zk_session_timeout,
+          "Milliseconds of ZooKeeper session timeout: how long a vanished leader keeps leading");
   set.add("http_address", &f.http_address, "Address the REST API listens on");
   set.add("http_port", &f.http_port, "Port of the REST API (0 picks a free one)");
   set.add("hostname", &f.hostname, "Hostname advertised to the master and in /v2/info");
@@ -38,13 +40,13 @@ Status validateFlags(const Flags& f) {
   if (f.failover_timeout < 0) {
     return {StatusCode::kInvalidArgument, "Flag '--failover_timeout' must not be negative"};
   }
+  if (f.zk_session_timeout <= 0) {
+    return {StatusCode::kInvalidArgument, "Flag '--zk_session_timeout' must be positive"};
+  }
   if (!f.zk.empty()) {
     if (auto url = zk::Url::parse(f.zk); !url) {
       return {StatusCode::kInvalidArgument, "Flag '--zk': " + url.error().message()};
     }
-    return {StatusCode::kUnimplemented,
-            "Flag '--zk': ZooKeeper state and leader election are not implemented yet; use "
-            "--work_dir"};
   }
   return {};
 }

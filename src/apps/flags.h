@@ -12,6 +12,7 @@ namespace plateau::apps {
 struct Flags {
   std::string master = "127.0.0.1:5050";
   std::string zk;
+  int zk_session_timeout = 10000;  // milliseconds
   std::string http_address = "0.0.0.0";
   uint16_t http_port = 8080;
   std::string hostname;

@@ -221,7 +221,36 @@ void writeTask(json::Writer& w, const Instance& i, const App* app) {
     w.key("gpus");
     w.value(app->gpus);
   }
-  if (i.healthy) {
+  auto optionalTime = [&w](const char* key, const std::optional<double>& t) {
+    w.key(key);
+    t ? w.value(isoTime(*t)) : w.null();
+  };
+  if (!i.checks.empty()) {
+    // The service's own checks, one entry each (Marathon's healthCheckResults).
+    w.key("healthCheckResults");
+    w.beginArray();
+    for (const auto& [index, c] : i.checks) {
+      if (!c.last_success && !c.last_failure) {
+        continue;
+      }
+      w.beginObject();
+      w.key("alive");
+      w.value(c.alive());
+      w.key("consecutiveFailures");
+      w.value(c.consecutive_failures);
+      optionalTime("firstSuccess", c.first_success);
+      optionalTime("lastFailure", c.last_failure);
+      optionalTime("lastSuccess", c.last_success);
+      w.key("lastFailureCause");
+      c.last_failure_cause.empty() ? w.null() : w.value(c.last_failure_cause);
+      w.key("taskId");
+      w.value(i.task_id);
+      w.key("instanceId");
+      w.value(i.task_id);
+      w.endObject();
+    }
+    w.endArray();
+  } else if (i.healthy) {
     w.key("healthCheckResults");
     w.beginArray();
     w.beginObject();
@@ -235,6 +264,50 @@ void writeTask(json::Writer& w, const Instance& i, const App* app) {
     w.endArray();
   }
   w.endObject();
+}
+
+void writeTaskFailure(json::Writer& w, const TaskFailure& f) {
+  w.beginObject();
+  w.key("appId");
+  w.value(f.app_id);
+  w.key("host");
+  w.value(f.host);
+  w.key("message");
+  w.value(f.message);
+  w.key("state");
+  w.value(f.state);
+  w.key("taskId");
+  w.value(f.task_id);
+  w.key("instanceId");
+  w.value(f.task_id);
+  w.key("timestamp");
+  w.value(f.timestamp);
+  w.key("version");
+  w.value(f.version);
+  w.key("slaveId");
+  f.agent_id.empty() ? w.null() : w.value(f.agent_id);
+  w.endObject();
+}
+
+std::string taskFailureToJson(const TaskFailure& f) {
+  std::string out;
+  json::Writer w(&out);
+  writeTaskFailure(w, f);
+  return out;
+}
+
+Result<TaskFailure> taskFailureFromJson(const json::Value& v) {
+  if (!v.isObject() || !v["appId"].isString() || !v["taskId"].isString()) {
+    return std::unexpected(Status(StatusCode::kInvalidArgument, "not a task failure"));
+  }
+  return TaskFailure{.app_id = v["appId"].asString(),
+                     .task_id = v["taskId"].asString(),
+                     .state = v["state"].asString(),
+                     .message = v["message"].asString(),
+                     .host = v["host"].asString(),
+                     .agent_id = v["slaveId"].asString(),
+                     .version = v["version"].asString(),
+                     .timestamp = v["timestamp"].asString()};
 }
 
 namespace {

@@ -4,11 +4,13 @@
 // their stored JSON form and Marathon's views of them.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "apps/app.h"
+#include "apps/health.h"
 #include "apps/placement.h"
 #include "common/json.h"
 #include "runtime/clock.h"
@@ -34,6 +36,9 @@ struct Instance {
   Clock::TimePoint staged_time{};
   Clock::TimePoint kill_sent{};
   std::optional<Clock::TimePoint> unreachable_since;
+  Clock::TimePoint running_time{};      // when it was last seen turn running (or recovered)
+  std::optional<bool> agent_healthy;    // the agent's health check, when the app has one
+  std::map<size_t, CheckState> checks;  // the service's own checks, by index in healthChecks
 };
 
 struct Deployment {
@@ -45,11 +50,27 @@ struct Deployment {
   std::optional<App> target;         // the app after it (none: it is being removed)
 };
 
+// An app's last task failure (Marathon's lastTaskFailure).
+struct TaskFailure {
+  std::string app_id;
+  std::string task_id;
+  std::string state;
+  std::string message;
+  std::string host;
+  std::string agent_id;
+  std::string version;
+  std::string timestamp;
+};
+
 bool isTerminal(const std::string& state);
 bool isActiveState(const std::string& state);  // staging, starting, running, killing, unreachable
 
 std::string instanceToJson(const Instance& i);
 Result<Instance> instanceFromJson(const json::Value& v);
+std::string taskFailureToJson(const TaskFailure& f);
+Result<TaskFailure> taskFailureFromJson(const json::Value& v);
+// Marathon's lastTaskFailure object.
+void writeTaskFailure(json::Writer& w, const TaskFailure& f);
 std::string deploymentToJson(const Deployment& d);
 Result<Deployment> deploymentFromJson(const json::Value& v);
 std::string appToJson(const App& app);

@@ -17,6 +17,7 @@ constexpr const char* kAppsPrefix = "apps/";
 constexpr const char* kVersionsPrefix = "versions/";
 constexpr const char* kInstancesPrefix = "instances/";
 constexpr const char* kDeploymentsPrefix = "deployments/";
+const std::string kFailuresPrefix = "task_failures/";
 constexpr double kDeclineSecondsBusy = 5;
 constexpr double kDeclineSecondsIdle = 120;
 
@@ -27,6 +28,19 @@ bool failedState(const std::string& s) {
 }
 
 }  // namespace
+
+std::string instanceCondition(const std::string& state) {
+  static const std::map<std::string, std::string, std::less<>> kConditions = {
+      {"TASK_STAGING", "Staging"},   {"TASK_STARTING", "Starting"},
+      {"TASK_RUNNING", "Running"},   {"TASK_KILLING", "Killing"},
+      {"TASK_KILLED", "Killed"},     {"TASK_FAILED", "Failed"},
+      {"TASK_FINISHED", "Finished"}, {"TASK_ERROR", "Error"},
+      {"TASK_LOST", "Unreachable"},  {"TASK_UNREACHABLE", "Unreachable"},
+      {"TASK_GONE", "Gone"},         {"TASK_DROPPED", "Dropped"},
+      {"TASK_UNKNOWN", "Unknown"},   {"TASK_GONE_BY_OPERATOR", "Gone"}};
+  auto it = kConditions.find(state);
+  return it != kConditions.end() ? it->second : "Unknown";
+}
 
 std::string taskIdFor(const std::string& app_id, const std::string& uuid) {
   std::string prefix = app_id.substr(app_id.starts_with('/') ? 1 : 0);
@@ -104,8 +118,20 @@ Status Orchestrator::recover() {
     }
     i->staged_time = clock_.now();
     i->kill_sent = clock_.now();
+    i->running_time = clock_.now();
     next_launch_order_ = std::max(next_launch_order_, i->launch_order + 1);
     instances_[i->task_id] = std::move(*i);
+  });
+  if (!s.isOk()) {
+    return s;
+  }
+  s = load(kFailuresPrefix.c_str(), [&](const std::string& key, const json::Value& v) {
+    auto f = taskFailureFromJson(v);
+    if (!f) {
+      log_->error("state_unreadable key={} error={}", key, f.error().message());
+      return;
+    }
+    last_failures_[f->app_id] = std::move(*f);
   });
   if (!s.isOk()) {
     return s;
@@ -369,6 +395,11 @@ std::expected<Change, Refusal> Orchestrator::deleteApp(const std::string& id, bo
     return std::unexpected(*refused);
   }
   App original = it->second;
+  if (last_failures_.erase(id) > 0) {
+    if (Status s = store_.erase(kFailuresPrefix + id); !s.isOk()) {
+      log_->error("state_write_failed key={} error=\"{}\"", kFailuresPrefix + id, s.message());
+    }
+  }
   if (Status s = store_.erase(kAppsPrefix + id); !s.isOk()) {
     return std::unexpected(Refusal{503, s.message(), {}});
   }
@@ -466,6 +497,19 @@ std::expected<std::optional<Change>, Refusal> Orchestrator::cancelDeployment(con
     return std::unexpected(change.error());
   }
   return std::optional<Change>(*change);
+}
+
+std::expected<void, Refusal> Orchestrator::wipeTask(const std::string& app_id,
+                                                    const std::string& task_id) {
+  auto it = instances_.find(task_id);
+  if (it == instances_.end() || it->second.app_id != app_id) {
+    return std::unexpected(Refusal{404, fmt::format("Task '{}' does not exist", task_id), {}});
+  }
+  log_->info("task_wiped task_id={} app_id={}", task_id, app_id);
+  driver_.kill(task_id, it->second.agent_id, std::nullopt);
+  forgetInstance(task_id);
+  evaluate();
+  return {};
 }
 
 bool Orchestrator::resetDelay(const std::string& app_id) {
@@ -741,6 +785,28 @@ void Orchestrator::publishStatus(const Instance& i, const StatusView& s) {
   w.value(isoTime(clock_.wallSeconds()));
   w.endObject();
   publish_("status_update_event", std::move(out));
+
+  std::string changed;
+  json::Writer c(&changed);
+  c.beginObject();
+  c.key("instanceId");
+  c.value(i.task_id);
+  c.key("condition");
+  c.value(instanceCondition(s.state));
+  c.key("runSpecId");
+  c.value(i.app_id);
+  c.key("agentId");
+  c.value(i.agent_id);
+  c.key("host");
+  c.value(i.place.hostname);
+  c.key("runSpecVersion");
+  c.value(i.version);
+  c.key("timestamp");
+  c.value(isoTime(clock_.wallSeconds()));
+  c.key("eventType");
+  c.value("instance_changed_event");
+  c.endObject();
+  publish_("instance_changed_event", std::move(changed));
 }
 
 void Orchestrator::publishDeployment(std::string_view type, const Deployment& d) {
@@ -780,6 +846,33 @@ void Orchestrator::publishDeployment(std::string_view type, const Deployment& d)
 void Orchestrator::onStatus(const StatusView& s) {
   auto it = instances_.find(s.task_id);
   if (it == instances_.end()) {
+    // An instance expunged as unreachable that comes back is kept while its app has room for
+    // it (unreachableStrategy), as it was.
+    if (auto e = expunged_.find(s.task_id); e != expunged_.end()) {
+      Instance back = e->second;
+      expunged_.erase(e);
+      const App* a = app(back.app_id);
+      if (s.state == "TASK_RUNNING" && a != nullptr) {
+        int active = 0;
+        for (const auto* other : instancesOf(back.app_id)) {
+          active += counted(*other) && !other->killing ? 1 : 0;
+        }
+        if (active < a->instances) {
+          log_->info("task_returned_kept task_id={} app_id={}", s.task_id, back.app_id);
+          back.state = s.state;
+          back.agent_id = s.agent_id.empty() ? back.agent_id : s.agent_id;
+          back.unreachable_since.reset();
+          back.killing = false;
+          back.running_time = clock_.now();
+          back.checks.clear();
+          storeInstance(back);
+          instances_[back.task_id] = std::move(back);
+          publishStatus(instances_.at(s.task_id), s);
+          evaluate();
+          return;
+        }
+      }
+    }
     // Not ours (any more): a task we forgot or an orphan from before a crash. Stop it.
     if (!isTerminal(s.state)) {
       log_->info("task_unknown_killed task_id={} state={}", s.task_id, s.state);
@@ -801,6 +894,10 @@ void Orchestrator::onStatus(const StatusView& s) {
     i.message = s.message;
     publishStatus(i, s);
   }
+  if (state_changed && s.state == "TASK_RUNNING") {
+    i.running_time = clock_.now();
+    i.checks.clear();
+  }
   if (s.state == "TASK_RUNNING" && i.started_at.empty()) {
     i.started_at = isoTime(clock_.wallSeconds());
   }
@@ -812,32 +909,27 @@ void Orchestrator::onStatus(const StatusView& s) {
     i.unreachable_since.reset();
   }
   if (health_changed) {
-    i.healthy = s.healthy;
-    std::string out;
-    json::Writer w(&out);
-    w.beginObject();
-    w.key("appId");
-    w.value(i.app_id);
-    w.key("taskId");
-    w.value(i.task_id);
-    w.key("instanceId");
-    w.value(i.task_id);
-    w.key("version");
-    w.value(i.version);
-    w.key("alive");
-    w.value(*s.healthy);
-    w.key("eventType");
-    w.value("health_status_changed_event");
-    w.key("timestamp");
-    w.value(isoTime(clock_.wallSeconds()));
-    w.endObject();
-    publish_("health_status_changed_event", std::move(out));
+    i.agent_healthy = s.healthy;
+    refreshHealth(i);
   }
   if (isTerminal(s.state)) {
     log_->info("task_ended task_id={} app_id={} state={} reason={}", i.task_id, i.app_id, s.state,
                s.reason);
     if (!i.killing && failedState(s.state)) {
       recordFailure(i.app_id);
+      TaskFailure f{.app_id = i.app_id,
+                    .task_id = i.task_id,
+                    .state = s.state,
+                    .message = s.message,
+                    .host = i.place.hostname,
+                    .agent_id = i.agent_id,
+                    .version = i.version,
+                    .timestamp = isoTime(clock_.wallSeconds())};
+      if (Status st = store_.put(kFailuresPrefix + i.app_id, taskFailureToJson(f)); !st.isOk()) {
+        log_->error("state_write_failed key={} error=\"{}\"", kFailuresPrefix + i.app_id,
+                    st.message());
+      }
+      last_failures_[i.app_id] = std::move(f);
     }
     forgetInstance(s.task_id);
   } else if (state_changed) {
@@ -846,7 +938,167 @@ void Orchestrator::onStatus(const StatusView& s) {
   evaluate();
 }
 
+bool Orchestrator::refreshHealth(Instance& i) {
+  const App* a = app(i.app_id);
+  if (a == nullptr) {
+    return false;
+  }
+  // Healthy when every check is alive; unhealthy when one is not; unknown (kept as it was)
+  // while a check has no counted result yet.
+  bool any_unknown = false;
+  bool any_dead = false;
+  for (size_t k = 0; k < a->health_checks.size(); ++k) {
+    const HealthCheck& h = a->health_checks[k];
+    if (runByService(h)) {
+      auto it = i.checks.find(k);
+      if (it == i.checks.end() || (!it->second.last_success && !it->second.last_failure)) {
+        any_unknown = true;
+      } else if (!it->second.alive()) {
+        any_dead = true;
+      }
+    } else if (runByAgent(h)) {
+      if (!i.agent_healthy) {
+        any_unknown = true;
+      } else if (!*i.agent_healthy) {
+        any_dead = true;
+      }
+    }
+  }
+  std::optional<bool> healthy = i.healthy;
+  if (any_dead) {
+    healthy = false;
+  } else if (!any_unknown && !a->health_checks.empty()) {
+    healthy = true;
+  }
+  if (healthy == i.healthy) {
+    return false;
+  }
+  i.healthy = healthy;
+  storeInstance(i);
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("appId");
+  w.value(i.app_id);
+  w.key("taskId");
+  w.value(i.task_id);
+  w.key("instanceId");
+  w.value(i.task_id);
+  w.key("version");
+  w.value(i.version);
+  w.key("alive");
+  w.value(*healthy);
+  w.key("eventType");
+  w.value("health_status_changed_event");
+  w.key("timestamp");
+  w.value(isoTime(clock_.wallSeconds()));
+  w.endObject();
+  publish_("health_status_changed_event", std::move(out));
+  return true;
+}
+
+void Orchestrator::probeHealth() {
+  if (prober_ == nullptr) {
+    return;
+  }
+  auto now = clock_.now();
+  for (auto& [id, i] : instances_) {
+    if (i.state != "TASK_RUNNING" || i.killing) {
+      continue;
+    }
+    const App* a = app(i.app_id);
+    if (a == nullptr) {
+      continue;
+    }
+    for (size_t k = 0; k < a->health_checks.size(); ++k) {
+      const HealthCheck& h = a->health_checks[k];
+      if (!runByService(h)) {
+        continue;
+      }
+      CheckState& c = i.checks[k];
+      if (c.in_flight || now < c.next_probe) {
+        continue;
+      }
+      auto port = probePort(h, i.host_ports);
+      if (!port) {
+        continue;  // validation refuses such checks; an old stored app may still have one
+      }
+      c.in_flight = true;
+      c.next_probe = now + std::chrono::seconds(std::max(1, h.interval_seconds));
+      std::weak_ptr<char> alive = alive_;
+      std::string task_id = id;
+      uint64_t order = i.launch_order;
+      prober_->probe(h, i.place.hostname, *port,
+                     [this, alive, task_id, order, k](ProbeResult result) {
+                       if (!alive.expired()) {
+                         onProbe(task_id, order, k, result);
+                       }
+                     });
+    }
+  }
+}
+
+void Orchestrator::onProbe(const std::string& task_id, uint64_t launch_order, size_t check,
+                           const ProbeResult& result) {
+  auto it = instances_.find(task_id);
+  if (it == instances_.end() || it->second.launch_order != launch_order) {
+    return;
+  }
+  Instance& i = it->second;
+  CheckState& c = i.checks[check];
+  c.in_flight = false;
+  const App* a = app(i.app_id);
+  if (a == nullptr || check >= a->health_checks.size() || i.state != "TASK_RUNNING" || i.killing) {
+    return;
+  }
+  const HealthCheck& h = a->health_checks[check];
+  Verdict v = recordResult(c, h, result, clock_.now() - i.running_time, clock_.wallSeconds());
+  if (!v.counted) {
+    return;
+  }
+  if (!result.ok) {
+    log_->info("health_check_failed task_id={} app_id={} protocol={} failures={} cause=\"{}\"",
+               task_id, i.app_id, h.protocol, c.consecutive_failures, result.cause);
+  }
+  bool changed = refreshHealth(i);
+  if (!v.kill) {
+    if (changed) {
+      evaluate();  // a deployment may wait for this task's health
+    }
+    return;
+  }
+  log_->warn("task_unhealthy_killed task_id={} app_id={} failures={}", task_id, i.app_id,
+             c.consecutive_failures);
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  w.key("appId");
+  w.value(i.app_id);
+  w.key("taskId");
+  w.value(i.task_id);
+  w.key("instanceId");
+  w.value(i.task_id);
+  w.key("version");
+  w.value(i.version);
+  w.key("reason");
+  w.value(fmt::format("{} consecutive health check failures: {}", c.consecutive_failures,
+                      result.cause));
+  w.key("host");
+  w.value(i.place.hostname);
+  w.key("slaveId");
+  w.value(i.agent_id);
+  w.key("eventType");
+  w.value("unhealthy_instance_kill_event");
+  w.key("timestamp");
+  w.value(isoTime(clock_.wallSeconds()));
+  w.endObject();
+  publish_("unhealthy_instance_kill_event", std::move(out));
+  killInstance(i);
+  evaluate();
+}
+
 void Orchestrator::tick() {
+  probeHealth();
   auto now = clock_.now();
   std::vector<std::string> expunge;
   for (auto& [id, i] : instances_) {
@@ -872,6 +1124,7 @@ void Orchestrator::tick() {
   for (const auto& id : expunge) {
     log_->info("task_expunged task_id={}", id);
     auto& i = instances_.at(id);
+    expunged_[id] = i;
     driver_.kill(id, i.agent_id, std::nullopt);
     forgetInstance(id);
   }

@@ -19,6 +19,7 @@
 #include <spdlog/logger.h>
 
 #include "apps/app.h"
+#include "apps/health.h"
 #include "apps/model.h"
 #include "apps/placement.h"
 #include "apps/plan.h"
@@ -106,6 +107,10 @@ class Orchestrator {
   Orchestrator(const Orchestrator&) = delete;
   Orchestrator& operator=(const Orchestrator&) = delete;
 
+  // The prober of the health checks plateau-apps runs itself (HTTP, HTTPS, TCP); none: they are
+  // not run. Set before recover().
+  void setProber(Prober* prober) { prober_ = prober; }
+
   // Loads apps, instances, deployments and the framework id; starts the periodic timers.
   Status recover();
   std::string frameworkId() const { return framework_id_; }
@@ -123,6 +128,9 @@ class Orchestrator {
                                                           bool scale, bool force);
   // DELETE /v2/deployments/{id}: rolls back (a new deployment) unless `force`, which only stops.
   std::expected<std::optional<Change>, Refusal> cancelDeployment(const std::string& id, bool force);
+  // DELETE .../tasks/{id}?wipe=true: kills the task and forgets it at once (no TASK_KILLED is
+  // waited for), so that a replacement launches.
+  std::expected<void, Refusal> wipeTask(const std::string& app_id, const std::string& task_id);
   // Forgets the launch delay of an app (DELETE /v2/queue/{app}/delay).
   bool resetDelay(const std::string& app_id);
 
@@ -142,6 +150,11 @@ class Orchestrator {
   std::vector<std::string> versionsOf(const std::string& app_id) const;
   std::optional<App> appAt(const std::string& app_id, const std::string& version) const;
   std::vector<QueueEntry> queue() const;
+  // The app's most recent task failure (Marathon's lastTaskFailure), if any.
+  const TaskFailure* lastFailure(const std::string& app_id) const {
+    auto it = last_failures_.find(app_id);
+    return it != last_failures_.end() ? &it->second : nullptr;
+  }
   bool connected() const { return connected_; }
   bool offersWanted() const { return offers_wanted_.value_or(false); }
   bool ready(const Instance& i) const;
@@ -177,6 +190,13 @@ class Orchestrator {
   void tick();
   void reconcileAll();
   void publishStatus(const Instance& i, const StatusView& s);
+  // Starts the probes that are due; their results come back through onProbe.
+  void probeHealth();
+  void onProbe(const std::string& task_id, uint64_t launch_order, size_t check,
+               const ProbeResult& result);
+  // Recomputes an instance's health from its checks; publishes health_status_changed_event and
+  // returns true when it changed.
+  bool refreshHealth(Instance& i);
   void publishDeployment(std::string_view type, const Deployment& d);
 
   const Clock& clock_;
@@ -195,14 +215,20 @@ class Orchestrator {
   std::map<std::string, Backoff> backoff_;
   std::map<std::string, int> pending_;  // app id -> launches wanted now
   std::map<std::string, OfferStats> offer_stats_;
+  std::map<std::string, TaskFailure> last_failures_;  // by app id
+  std::map<std::string, Instance> expunged_;  // unreachable ones forgotten, kept if they return
   uint64_t next_launch_order_ = 1;
   std::string last_version_;
   bool connected_ = false;
   std::optional<bool> offers_wanted_;
   Timers::TimerId tick_timer_ = 0;
   Timers::TimerId reconcile_timer_ = 0;
+  Prober* prober_ = nullptr;
+  std::shared_ptr<char> alive_ = std::make_shared<char>();  // probes outliving us see it die
 };
 
+// Marathon's instance condition for a task state ("TASK_RUNNING" -> "Running").
+std::string instanceCondition(const std::string& state);
 // A Marathon task id for an app: "shop_web.<uuid>".
 std::string taskIdFor(const std::string& app_id, const std::string& uuid);
 // The app id a task id names ("shop_web.<uuid>" -> "/shop/web"), as best it can.

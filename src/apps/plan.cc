@@ -65,8 +65,8 @@ Plan planApp(const App& app, const std::vector<InstanceView>& instances) {
   }
 
   if (old.empty()) {
-    // An instance being killed still runs until it ends: its replacement waits, so that the app
-    // never runs more than its count outside a rollout.
+    // An instance being killed still counts until it has ended, as Marathon's do: a task killed
+    // without scaling is replaced once it is gone, so the app never shows more than its count.
     plan.launch = std::max(0, target - have - killing);
     plan.settled = killing == 0 && have == target && ready_current == target && plan.kill.empty();
     return plan;

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "apps/health.h"
+
 namespace plateau::apps {
 
 namespace v1 = mesos::v1;
@@ -81,13 +83,17 @@ std::string taskName(const std::string& app_id) {
 }
 
 void addHealthCheck(const App& app, const std::vector<uint32_t>& host_ports, v1::TaskInfo& task) {
-  if (app.health_checks.empty()) {
+  // The agent runs one health check per task (Mesos's TaskInfo has one): the app's first of
+  // protocol MESOS_HTTP, MESOS_HTTPS, MESOS_TCP or COMMAND. HTTP, HTTPS and TCP checks are
+  // plateau-apps' own (health.h).
+  auto it = std::find_if(app.health_checks.begin(), app.health_checks.end(),
+                         [](const HealthCheck& h) { return runByAgent(h); });
+  if (it == app.health_checks.end()) {
     return;
   }
-  const HealthCheck& h = app.health_checks.front();
+  const HealthCheck& h = *it;
   auto* hc = task.mutable_health_check();
-  hc->set_delay_seconds(
-      h.protocol.starts_with("MESOS_") || h.protocol == "COMMAND" ? h.delay_seconds : 0);
+  hc->set_delay_seconds(h.delay_seconds);
   hc->set_interval_seconds(h.interval_seconds);
   hc->set_timeout_seconds(h.timeout_seconds);
   hc->set_grace_period_seconds(h.grace_period_seconds);
@@ -104,7 +110,7 @@ void addHealthCheck(const App& app, const std::vector<uint32_t>& host_ports, v1:
     hc->set_type(v1::HealthCheck::COMMAND);
     hc->mutable_command()->set_value(h.command);
     hc->mutable_command()->set_shell(true);
-  } else if (h.protocol == "TCP" || h.protocol == "MESOS_TCP") {
+  } else if (h.protocol == "MESOS_TCP") {
     hc->set_type(v1::HealthCheck::TCP);
     hc->mutable_tcp()->set_port(port);
   } else {

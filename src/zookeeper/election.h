@@ -41,6 +41,9 @@ class LeaderContender {
   void start();
   // Whether this contender leads now (between `elected` and `lost`).
   bool leading() const { return elected_; }
+  // The full path of this contender's node once created ("" before): a leader's writes can be
+  // fenced on its existence.
+  std::string nodePath() const { return node_.empty() ? "" : url_.path + "/" + node_; }
 
  private:
   void onSession(SessionEvent event);

@@ -288,5 +288,98 @@ TEST_F(AppsTest, BadInputsAnswerMarathonsErrorsAndTouchNothing) {
   EXPECT_TRUE(eventually([&] { return running("/big") == 1 && deploymentsDone(); }, 30s));
 }
 
+TEST_F(AppsTest, GroupsBulkUpdatesWipeMetricsAndFailureReports) {
+  auto stream = http::BlockingStream::open({"127.0.0.1", apps_port_},
+                                           {.method = "GET",
+                                            .path = "/v2/events?event_type=instance_changed_event",
+                                            .headers = {{"accept", "text/event-stream"}}},
+                                           10s);
+  ASSERT_TRUE(stream.has_value());
+
+  // A group with a nested group; app ids are relative to their group.
+  auto posted = call("POST", "/v2/groups", R"({"id": "/shop",
+    "apps": [{"id": "web", "cmd": "sleep 1000", "cpus": 0.1, "mem": 16, "instances": 1}],
+    "groups": [{"id": "back",
+                "apps": [{"id": "db", "cmd": "sleep 1000", "cpus": 0.1, "mem": 16}]}]})");
+  ASSERT_EQ(posted.status, 201) << posted.body;
+  EXPECT_EQ(posted.header("location"), "/v2/groups/shop");
+  EXPECT_EQ(call("POST", "/v2/groups", R"({"id": "/shop"})").status, 409);
+  auto root = getJson("/v2/groups");
+  ASSERT_EQ(root["groups"].size(), 1u) << root.size();
+  const auto& shop = root["groups"][size_t{0}];
+  EXPECT_EQ(shop["id"].asString(), "/shop");
+  ASSERT_EQ(shop["apps"].size(), 1u);
+  EXPECT_EQ(shop["apps"][size_t{0}]["id"].asString(), "/shop/web");
+  ASSERT_EQ(shop["groups"].size(), 1u);
+  EXPECT_EQ(shop["groups"][size_t{0}]["id"].asString(), "/shop/back");
+  EXPECT_EQ(shop["groups"][size_t{0}]["apps"][size_t{0}]["id"].asString(), "/shop/back/db");
+  EXPECT_EQ(getJson("/v2/groups/shop/back")["apps"].size(), 1u);
+  EXPECT_EQ(call("GET", "/v2/groups/nope").status, 404);
+  ASSERT_TRUE(eventually(
+      [&] {
+        return running("/shop/web") == 1 && running("/shop/back/db") == 1 && deploymentsDone();
+      },
+      30s))
+      << apps_->log();
+
+  // The event stream saw instances become Running.
+  std::string seen;
+  ASSERT_TRUE(eventually([&] {
+    auto chunk = (*stream)->read(200ms);
+    if (chunk) seen += *chunk;
+    return seen.find(R"("condition":"Running")") != std::string::npos;
+  }));
+  EXPECT_NE(seen.find("event: instance_changed_event"), std::string::npos);
+
+  // Bulk PATCH: both apps change in one call.
+  auto patched =
+      call("PATCH", "/v2/apps",
+           R"([{"id": "/shop/web", "instances": 2}, {"id": "shop/back/db", "instances": 0}])");
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  EXPECT_FALSE(patched.header("marathon-deployment-id").empty());
+  ASSERT_TRUE(eventually(
+      [&] {
+        return running("/shop/web") == 2 && tasks("/shop/back/db").empty() && deploymentsDone();
+      },
+      30s));
+  EXPECT_EQ(call("PUT", "/v2/apps", R"({"id": "/x"})").status, 400);  // not an array
+
+  // wipe: the task is forgotten at once and replaced.
+  std::string wiped = tasks("/shop/web")[0]["id"].asString();
+  ASSERT_EQ(call("DELETE", "/v2/apps/shop/web/tasks/" + wiped + "?wipe=true").status, 200);
+  for (const auto& t : tasks("/shop/web")) EXPECT_NE(t["id"].asString(), wiped);
+  ASSERT_TRUE(eventually([&] { return running("/shop/web") == 2; }, 30s));
+
+  // Prometheus's text format.
+  auto prom = call("GET", "/metrics/prometheus");
+  EXPECT_EQ(prom.status, 200);
+  EXPECT_NE(
+      prom.body.find("# TYPE marathon_apps_active_gauge gauge\nmarathon_apps_active_gauge 2\n"),
+      std::string::npos)
+      << prom.body;
+  EXPECT_NE(prom.body.find("marathon_instances_running_gauge 2\n"), std::string::npos);
+
+  // A task that fails is the app's lastTaskFailure.
+  ASSERT_EQ(call("POST", "/v2/apps",
+                 R"({"id": "/fails", "cmd": "exit 3", "cpus": 0.1, "mem": 16, "instances": 1})")
+                .status,
+            201);
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto app = getJson("/v2/apps/fails")["app"];
+        return app["lastTaskFailure"]["state"].asString() == "TASK_FAILED";
+      },
+      30s))
+      << apps_->log();
+  auto failure = getJson("/v2/apps/fails")["app"]["lastTaskFailure"];
+  EXPECT_EQ(failure["appId"].asString(), "/fails");
+  EXPECT_TRUE(failure["taskId"].asString().starts_with("fails."));
+
+  // Removing the group removes its apps.
+  auto removed = call("DELETE", "/v2/groups/shop");
+  EXPECT_EQ(removed.status, 200) << removed.body;
+  ASSERT_TRUE(eventually([&] { return call("GET", "/v2/apps/shop/web").status == 404; }, 30s));
+}
+
 }  // namespace
 }  // namespace plateau::testing

@@ -33,6 +33,28 @@ class RecordingDriver final : public Driver {
   size_t reconciled = 0;
 };
 
+// Probes answered by the test: each call waits in `pending` until answered.
+class FakeProber final : public Prober {
+ public:
+  struct Call {
+    std::string protocol, host;
+    uint32_t port;
+    std::function<void(ProbeResult)> done;
+  };
+  void probe(const HealthCheck& check, const std::string& host, uint32_t port,
+             std::function<void(ProbeResult)> done) override {
+    pending.push_back({check.protocol, host, port, std::move(done)});
+  }
+  // Answers every pending probe with `result`; returns how many there were.
+  size_t answerAll(const ProbeResult& result) {
+    auto calls = std::move(pending);
+    pending.clear();
+    for (auto& c : calls) c.done(result);
+    return calls.size();
+  }
+  std::vector<Call> pending;
+};
+
 class OrchestratorTest : public ::testing::Test {
  protected:
   OrchestratorTest() { make(); }
@@ -43,6 +65,7 @@ class OrchestratorTest : public ::testing::Test {
         [this](std::string_view type, std::string) { events_.emplace_back(type); },
         std::make_shared<spdlog::logger>("apps", std::make_shared<spdlog::sinks::null_sink_mt>()),
         7);
+    orchestrator_->setProber(&prober_);
     ASSERT_TRUE(orchestrator_->recover().isOk());
     orchestrator_->onSubscribed("fw-1");
   }
@@ -81,6 +104,7 @@ class OrchestratorTest : public ::testing::Test {
   testing::VirtualTime time_;
   std::unique_ptr<service::KvStore> store_ = service::makeMemoryStore();
   RecordingDriver driver_;
+  FakeProber prober_;
   std::vector<std::string> events_;
   std::unique_ptr<Orchestrator> orchestrator_;
   int offers_ = 0;
@@ -177,6 +201,122 @@ TEST(TaskIdTest, NamesTheAppAndReadsBack) {
   std::string id = taskIdFor("/shop/web", "1234-5678");
   EXPECT_EQ(id, "shop_web.1234-5678");
   EXPECT_EQ(appIdOfTask(id), "/shop/web");
+}
+
+}  // namespace
+}  // namespace plateau::apps
+
+namespace plateau::apps {
+namespace {
+
+TEST_F(OrchestratorTest, ServiceHealthChecksAllCountAndKillAfterMaxConsecutiveFailures) {
+  App a = app("/web", 1);
+  HealthCheck http;
+  http.protocol = "HTTP";
+  http.path = "/health";
+  http.interval_seconds = 5;
+  http.grace_period_seconds = 10;
+  http.max_consecutive_failures = 2;
+  HealthCheck tcp = http;
+  tcp.protocol = "TCP";
+  a.health_checks = {http, tcp};
+  ASSERT_TRUE(orchestrator_->createApp(a).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 1u);
+  std::string task = driver_.launched[0].first;
+  status(task, "TASK_RUNNING");
+  time_.advance(1s);
+  ASSERT_EQ(prober_.pending.size(), 2u);  // both checks probe, on the task's host and port
+  EXPECT_EQ(prober_.pending[0].host, "a1");
+  EXPECT_EQ(prober_.pending[0].port, 31000u);
+  // Failing within the grace period: not counted, the task is neither healthy nor killed.
+  prober_.answerAll({.cause = "refused"});
+  EXPECT_FALSE(orchestrator_->instances().at(task).healthy.has_value());
+  time_.advance(5s);
+  // Both succeed: healthy, and the deployment (which waits for health) is done.
+  EXPECT_EQ(prober_.answerAll({.ok = true}), 2u);
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, true);
+  EXPECT_TRUE(orchestrator_->deployments().empty());
+  EXPECT_NE(std::find(events_.begin(), events_.end(), "health_status_changed_event"),
+            events_.end());
+  // One check failing makes the task unhealthy; twice in a row kills and replaces it.
+  time_.advance(5s);
+  ASSERT_EQ(prober_.pending.size(), 2u);
+  prober_.pending[0].done({.ok = true});
+  prober_.pending[1].done({.cause = "refused"});
+  prober_.pending.clear();
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, false);
+  EXPECT_TRUE(driver_.killed.empty());
+  time_.advance(5s);
+  ASSERT_EQ(prober_.pending.size(), 2u);
+  prober_.answerAll({.cause = "refused"});
+  ASSERT_EQ(driver_.killed, (std::vector<std::string>{task}));
+  EXPECT_NE(std::find(events_.begin(), events_.end(), "unhealthy_instance_kill_event"),
+            events_.end());
+  status(task, "TASK_KILLED");
+  orchestrator_->onOffers({offer("a1")});
+  EXPECT_EQ(driver_.launched.size(), 2u);  // replaced, without a launch delay
+}
+
+TEST_F(OrchestratorTest, ZeroMaxConsecutiveFailuresOnlyMarksUnhealthy) {
+  App a = app("/web", 1);
+  HealthCheck tcp;
+  tcp.protocol = "TCP";
+  tcp.interval_seconds = 1;
+  tcp.grace_period_seconds = 0;
+  tcp.max_consecutive_failures = 0;
+  a.health_checks = {tcp};
+  ASSERT_TRUE(orchestrator_->createApp(a).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  std::string task = driver_.launched.at(0).first;
+  status(task, "TASK_RUNNING");
+  for (int k = 0; k < 20; ++k) {
+    time_.advance(1s);
+    prober_.answerAll({.cause = "refused"});
+  }
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, false);
+  EXPECT_EQ(orchestrator_->instances().at(task).checks.at(0).consecutive_failures, 20);
+  EXPECT_TRUE(driver_.killed.empty());
+}
+
+}  // namespace
+}  // namespace plateau::apps
+
+namespace plateau::apps {
+namespace {
+
+TEST_F(OrchestratorTest, AnExpungedUnreachableInstanceThatReturnsIsKeptWithinTheCount) {
+  App a = app("/web", 2);
+  a.unreachable_inactive_after_seconds = 10;
+  a.unreachable_expunge_after_seconds = 20;
+  ASSERT_TRUE(orchestrator_->createApp(a).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 2u);
+  std::string lost = driver_.launched[0].first;
+  std::string other = driver_.launched[1].first;
+  status(lost, "TASK_RUNNING");
+  status(other, "TASK_RUNNING");
+  status(lost, "TASK_UNREACHABLE");
+  time_.advance(21s);  // inactive, then expunged: forgotten
+  EXPECT_FALSE(orchestrator_->instances().contains(lost));
+  driver_.killed.clear();
+  // Comes back before its replacement launched: the app has room, so it is kept as it was.
+  status(lost, "TASK_RUNNING");
+  ASSERT_TRUE(orchestrator_->instances().contains(lost));
+  EXPECT_EQ(orchestrator_->instances().at(lost).state, "TASK_RUNNING");
+  EXPECT_TRUE(driver_.killed.empty());
+  orchestrator_->onOffers({offer("a1")});
+  EXPECT_EQ(driver_.launched.size(), 2u);  // no replacement needed any more
+  // A task that comes back when the app is full is killed.
+  status(other, "TASK_UNREACHABLE");
+  time_.advance(21s);
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 3u);  // replaced
+  status(driver_.launched[2].first, "TASK_RUNNING");
+  driver_.killed.clear();
+  status(other, "TASK_RUNNING");
+  EXPECT_EQ(driver_.killed, (std::vector<std::string>{other}));
+  EXPECT_FALSE(orchestrator_->instances().contains(other));
 }
 
 }  // namespace
