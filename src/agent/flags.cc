@@ -44,7 +44,8 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("quiet", &f.quiet, "Log nothing to stderr");
   set.add("isolation", &f.isolation,
           "Comma-separated isolators: posix/cpu, posix/mem, cgroups/cpu, cgroups/mem, "
-          "cgroups/pids, disk/du, namespaces/pid, filesystem/posix");
+          "cgroups/pids, disk/du, namespaces/pid, filesystem/posix, filesystem/linux, "
+          "docker/runtime");
   set.add("launcher", &f.launcher,
           "'posix' (own session) or 'linux' (namespaces as --isolation asks); default linux "
           "when running as root");
@@ -70,6 +71,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Comma-separated GPU indices to offer, e.g. '0,1'; needs --resources with as many gpus");
   set.add("gpu_device_source", &f.gpu_device_source,
           "Program run instead of nvidia-smi to list GPUs (for tests)");
+  registerImageFlags(set, f);
 }
 
 ContainerizerOptions containerizerOptions(const Flags& f) {
@@ -117,6 +119,9 @@ Status validateFlags(Flags& f) {
     return {StatusCode::kInvalidArgument, "Flag '--recover' must be 'reconnect' or 'cleanup'"};
   }
   if (Status s = validateContainerizerOptions(containerizerOptions(f)); !s.isOk()) {
+    return s;
+  }
+  if (Status s = validateImageFlags(f); !s.isOk()) {
     return s;
   }
   return {};

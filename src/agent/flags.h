@@ -48,6 +48,12 @@ struct Flags {
   std::string gpu_device_source;   // hidden: a program that plays nvidia-smi (tests)
   std::string log_dir;             // empty: no log file
   bool quiet = false;              // no log lines on stderr
+  // Container images (src/agent/image_flags.cc, src/agent/images/): Mesos's names and defaults.
+  std::string image_providers;                                   // "docker" or empty (no images)
+  std::string docker_registry = "https://registry-1.docker.io";  // or a folder of tarballs
+  std::string docker_store_dir = "/tmp/mesos/store/docker";
+  std::string image_provisioner_backend;  // overlay | copy; empty: overlay when the kernel has it
+  std::string sandbox_directory = "/mnt/mesos/sandbox";
 };
 
 struct ContainerizerOptions;
@@ -56,5 +62,8 @@ void registerFlags(flags::FlagSet& set, Flags& flags);
 // The containerizer's share of the flags.
 ContainerizerOptions containerizerOptions(const Flags& flags);
 Status validateFlags(Flags& flags);
+// The container image flags' share (image_flags.cc).
+void registerImageFlags(flags::FlagSet& set, Flags& flags);
+Status validateImageFlags(const Flags& flags);
 
 }  // namespace plateau::agent
