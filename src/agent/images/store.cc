@@ -146,6 +146,7 @@ Result<StoredImage> Store::get(const ImageRef& ref, bool cached) {
       leader = true;
     }
     if (!leader) {
+      stats_.pulls_joined++;
       cv_.wait(lock, [&] { return pull->done; });
       return *pull->result;
     }

@@ -36,6 +36,7 @@ struct StoredImage {
 struct StoreStats {
   uint64_t pulls = 0;            // images pulled from the registry
   uint64_t cache_hits = 0;       // images found in the store
+  uint64_t pulls_joined = 0;     // requests that waited for a pull of the same image
   uint64_t pull_failures = 0;    // pulls that failed
   uint64_t layers_unpacked = 0;  // layers written to the store
   uint64_t layers_reused = 0;    // layers an image pull found already stored
