@@ -370,5 +370,52 @@ TEST_F(ImagesTest, BadImagesFailTheirTasksWithTheCauseAndTheAgentGoesOn) {
   EXPECT_EQ(records, 1u);
 }
 
+TEST_F(ImagesTest, ACustomExecutorWithAnImageRunsInsideIt) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  fs::path registry = fs::path(cluster.dir()) / "registry";
+  ASSERT_FALSE(writeDockerSave(registry, busybox("layers")).empty());
+  cluster.addAgent(
+      "cpus:4;mem:2048",
+      {"--image_providers=docker", "--docker_registry=" + registry.string(),
+       "--docker_store_dir=" + cluster.dir() + "/store",
+       "--isolation=filesystem/linux,docker/runtime", "--executor_registration_timeout=2secs"});
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  const v1::Offer& offer = offers->offers().offers(0);
+  scheduler::Call accept;
+  accept.set_type(scheduler::Call::ACCEPT);
+  *accept.mutable_accept()->add_offer_ids() = offer.id();
+  auto* op = accept.mutable_accept()->add_operations();
+  op->set_type(v1::Offer::Operation::LAUNCH);
+  auto* task = op->mutable_launch()->add_task_infos();
+  task->set_name("custom");
+  task->mutable_task_id()->set_value("custom");
+  *task->mutable_agent_id() = offer.agent_id();
+  *task->mutable_resources() = resources("cpus:0.1;mem:32");
+  auto* executor = task->mutable_executor();
+  executor->mutable_executor_id()->set_value("custom-executor");
+  *executor->mutable_resources() = resources("cpus:0.1;mem:32");
+  // An "executor" that never subscribes: it records what it sees, then the agent's
+  // registration timeout ends it.
+  executor->mutable_command()->set_value(
+      "cat /etc/os-release > $MESOS_SANDBOX/seen; echo sandbox=$MESOS_SANDBOX >> "
+      "$MESOS_SANDBOX/seen; sleep 30");
+  auto* container = executor->mutable_container();
+  container->set_type(v1::ContainerInfo::MESOS);
+  container->mutable_mesos()->mutable_image()->set_type(v1::Image::DOCKER);
+  container->mutable_mesos()->mutable_image()->mutable_docker()->set_name("busybox:layers");
+  ASSERT_EQ(s.call(accept), 202) << s.lastResponse().body;
+  auto done = terminalUpdates(s, {"custom"});
+  ASSERT_TRUE(done.contains("custom"));
+  EXPECT_EQ(done["custom"].reason(), v1::TaskStatus::REASON_EXECUTOR_REGISTRATION_TIMEOUT)
+      << done["custom"].message();
+  std::string seen = sandboxFile(cluster.dir(), "custom-executor", "seen");
+  EXPECT_NE(seen.find("ID=plateau-test"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("sandbox=/mnt/mesos/sandbox"), std::string::npos) << seen;
+}
+
 }  // namespace
 }  // namespace plateau::testing
