@@ -42,10 +42,10 @@ bool Agent::provisionImage(Executor& executor) {
   // The command executor's image is its task's; a custom executor's is its own.
   const v1::ContainerInfo* container = nullptr;
   if (executor.commandExecutor()) {
-    if (!executor.queuedTasks().empty()) {
+    if (!executor.queuedTasks().empty() && executor.queuedTasks().begin()->second.has_container()) {
       container = &executor.queuedTasks().begin()->second.container();
     }
-  } else {
+  } else if (executor.info().has_container()) {
     container = &executor.info().container();
     for (const auto& [task_id, task] : executor.queuedTasks()) {
       auto own = images::requestedImage(task.container());

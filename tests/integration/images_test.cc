@@ -303,6 +303,15 @@ TEST_F(ImagesTest, TasksOfOneImageShareItsLayersAndCleanUp) {
     }
   }
   EXPECT_TRUE(clean) << "mounts left: " << MountGuard::mountsUnder(cluster.dir()).size();
+  // One pull, the other container found it in the store (or joined the pull).
+  auto snapshot =
+      http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/metrics/snapshot"}, 5s);
+  ASSERT_TRUE(snapshot);
+  auto metrics = json::parse(snapshot->body);
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ((*metrics)["containerizer/images/pulls"].asDouble(), 1.0);
+  EXPECT_EQ((*metrics)["containerizer/images/cache_hits"].asDouble(), 1.0);
+  EXPECT_EQ((*metrics)["containerizer/images/layers_stored"].asDouble(), 2.0);
 }
 
 TEST_F(ImagesTest, BadImagesFailTheirTasksWithTheCauseAndTheAgentGoesOn) {

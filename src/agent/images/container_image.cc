@@ -5,7 +5,9 @@
 namespace plateau::agent::images {
 
 Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& container) {
-  if (container.type() == v1::ContainerInfo::DOCKER) {
+  // `type` is required in Mesos's schema, but an absent ContainerInfo reads as type DOCKER
+  // (the enum's first value): only a type actually given counts.
+  if (container.has_type() && container.type() == v1::ContainerInfo::DOCKER) {
     if (!container.has_docker()) {
       return failedPrecondition("ContainerInfo of type DOCKER has no 'docker' with an image");
     }

@@ -7,6 +7,7 @@ namespace {
 
 TEST(ContainerImageTest, MesosContainerWithADockerImage) {
   v1::ContainerInfo c;
+  EXPECT_FALSE(*requestedImage(c));  // no type given: not a DOCKER container
   c.set_type(v1::ContainerInfo::MESOS);
   EXPECT_FALSE(*requestedImage(c));
   c.mutable_mesos()->mutable_image()->set_type(v1::Image::DOCKER);
