@@ -65,7 +65,9 @@ Plan planApp(const App& app, const std::vector<InstanceView>& instances) {
   }
 
   if (old.empty()) {
-    plan.launch = std::max(0, target - have);
+    // An instance being killed still runs until it ends: its replacement waits, so that the app
+    // never runs more than its count outside a rollout.
+    plan.launch = std::max(0, target - have - killing);
     plan.settled = killing == 0 && have == target && ready_current == target && plan.kill.empty();
     return plan;
   }

@@ -1,5 +1,9 @@
 #include "master/agent_book.h"
 
+#include <fmt/format.h>
+
+#include "common/invariant.h"
+
 namespace plateau::master {
 
 AgentBook::AgentBook(Timers& timers, const Clock& clock, std::chrono::nanoseconds ping_interval,
@@ -116,6 +120,23 @@ void AgentBook::expectedTimeout() {
 std::vector<internal::AgentEvent> AgentBook::takeHeld(const std::string& id) {
   auto held = held_.extract(id);
   return held ? std::move(held.mapped()) : std::vector<internal::AgentEvent>{};
+}
+
+void AgentBook::convert(Agent& agent, const Resources& from, const Resources& to) {
+  if (!agent.total_.contains(from)) {
+    invariantBroken(fmt::format("agent {} converts {} but has {}", agent.id, from.toString(),
+                                agent.total_.toString()));
+  }
+  agent.total_ -= from;
+  agent.total_ += to;
+}
+
+void AgentBook::release(Agent& agent, const Resources& resources) {
+  if (!agent.used_.contains(resources)) {
+    invariantBroken(fmt::format("agent {} releases {} but uses {}", agent.id, resources.toString(),
+                                agent.used_.toString()));
+  }
+  agent.used_ -= resources;
 }
 
 }  // namespace plateau::master

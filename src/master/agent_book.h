@@ -11,7 +11,10 @@
 //    at each ping until the master removes it;
 //  - the expected agents still missing when their time is up are reported once, together,
 //    through Hooks::not_back; admitting an agent or stopExpecting() takes it off that list;
-//  - kills held for an agent (tasks that must not come back to life) are handed over once.
+//  - kills held for an agent (tasks that must not come back to life) are handed over once;
+//  - an agent's resources: its total (as it registered, then as reservations and volumes convert
+//    it) and what its tasks and executors use are written here only, and what is used never
+//    goes below nothing (a release of more than is used is a broken invariant).
 // Time comes through Clock and Timers, so it is unit-tested in virtual time. It sends nothing
 // and stores nothing itself: the master does, through the hooks' callers.
 
@@ -40,8 +43,6 @@ struct Agent {
   mesos::v1::AgentInfo info;
   std::string ip;  // the address it serves on, as it reported it
   std::string version;
-  Resources total;
-  Resources used;  // its offers are the OfferBook's, its tasks the TaskBook's
   std::set<std::string> frameworks_with_executors;
   double registered_time = 0;
   double reregistered_time = 0;
@@ -50,6 +51,15 @@ struct Agent {
   bool connected = false;
   Clock::TimePoint last_heard;
   Timers::TimerId ping_timer = 0;
+
+  const Resources& total() const { return total_; }
+  // What its tasks and executors use (its offers are the OfferBook's, its tasks the TaskBook's).
+  const Resources& used() const { return used_; }
+
+ private:
+  friend class AgentBook;
+  Resources total_;
+  Resources used_;
 };
 
 class AgentBook {
@@ -85,6 +95,13 @@ class AgentBook {
   void heard(Agent& agent) { agent.last_heard = clock_.now(); }
   // Forgets an admitted agent, its timers and link (closed, not reported).
   void remove(const std::string& id);
+
+  // Its total as it registers, or as a reservation or volume converts `from` into `to`.
+  void setTotal(Agent& agent, Resources total) { agent.total_ = std::move(total); }
+  void convert(Agent& agent, const Resources& from, const Resources& to);
+  // Its tasks and executors take or give back resources.
+  void use(Agent& agent, const Resources& resources) { agent.used_ += resources; }
+  void release(Agent& agent, const Resources& resources);
 
   // After a restart or failover: the agents the registry had admitted, expected within `timeout`.
   void expect(std::map<std::string, mesos::v1::AgentInfo> agents, std::chrono::nanoseconds timeout);

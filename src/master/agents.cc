@@ -125,7 +125,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
   auto [agent, inserted] = agents_.admit(id);
   if (inserted) {
     agent.registered_time = now();
-    agent.total = total;
+    agents_.setTotal(agent, total);
     agent.info = info;
     (was_expected ? metrics_.agent_reregistrations : metrics_.agent_registrations)++;
     addReregisteredWork(agent, call.register_(), agents_.takeReturning(id));
@@ -138,13 +138,13 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
   }
   // The master's books decide the total of an agent it knows: reservations or volumes made
   // while the agent was away are sent to it below.
-  const bool stale_total = !inserted && total != agent.total;
+  const bool stale_total = !inserted && total != agent.total();
   agent.info = info;
   agent.ip = call.register_().ip();
   maintenance_->agentAdded(agent.id, agent.info.hostname(), agent.ip);
   if (stale_total) {
     agent.info.clear_resources();
-    resourcesToProto(agent.total, agent.info.mutable_resources(), "", ResourceFormat::kPost);
+    resourcesToProto(agent.total(), agent.info.mutable_resources(), "", ResourceFormat::kPost);
   }
   agent.version = call.register_().version();
   agents_.attach(agent, responder->stream(200, {{"content-type", http::kProtobufMediaType}}));
@@ -160,11 +160,11 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
   if (stale_total) {
     internal::AgentEvent checkpoint;
     checkpoint.set_type(internal::AgentEvent::CHECKPOINT_RESOURCES);
-    resourcesToProto(agent.total, checkpoint.mutable_checkpoint_resources()->mutable_resources(),
+    resourcesToProto(agent.total(), checkpoint.mutable_checkpoint_resources()->mutable_resources(),
                      "", ResourceFormat::kPost);
     sendToAgent(agent, checkpoint);
     log_->info("agent_resources_resent agent_id={} reported=\"{}\" total=\"{}\"", id,
-               total.toString(), agent.total.toString());
+               total.toString(), agent.total().toString());
   }
   checked(allocator_.activateAgent(id));
   for (const auto& held : agents_.takeHeld(id)) {
@@ -199,8 +199,8 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     const std::string role = roleOf(*fw, executor.resources());
     fw->executors[agent.id][executor.executor_id().value()] = Executor{executor, *resources, role};
     agent.frameworks_with_executors.insert(fw->id);
-    fw->used += *resources;
-    agent.used += *resources;
+    frameworks_.use(*fw, *resources);
+    agents_.use(agent, *resources);
     used[{fw->id, role}] += *resources;
   }
   for (const auto& task : reg.tasks()) {
@@ -226,15 +226,15 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     record.role = roleOf(*fw, task.resources());
     const Task& added = tasks_.add(fw->id, std::move(record));
     feed_.taskAdded(added.info);
-    fw->used += *resources;
-    agent.used += *resources;
+    frameworks_.use(*fw, *resources);
+    agents_.use(agent, *resources);
     used[{fw->id, added.role}] += *resources;
   }
   std::vector<allocator::Allocation> used_by_framework;
   for (const auto& [key, resources] : used) {
     used_by_framework.push_back({key.first, key.second, resources});
   }
-  checked(allocator_.addAgent(agent.id, agent.total, used_by_framework, agentLabels(agent.info)));
+  checked(allocator_.addAgent(agent.id, agent.total(), used_by_framework, agentLabels(agent.info)));
 }
 
 void Master::sendToAgent(Agent& agent, const internal::AgentEvent& event) {
@@ -292,8 +292,8 @@ void Master::agentDisconnected(const std::string& agent_id) {
       continue;
     }
     for (auto& [executor_id, executor] : executors->second) {
-      fw.used -= executor.resources;
-      agent.used -= executor.resources;
+      frameworks_.release(fw, executor.resources);
+      agents_.release(agent, executor.resources);
       if (!executor.resources.empty()) {
         checked(allocator_.recoverResources(fw.id, executor.role.empty() ? fw.role : executor.role,
                                             agent_id, executor.resources, std::nullopt,
@@ -332,8 +332,8 @@ void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExi
   auto& executors = fw->executors[agent.id];
   auto it = executors.find(exited.executor_id().value());
   if (it != executors.end()) {
-    fw->used -= it->second.resources;
-    agent.used -= it->second.resources;
+    frameworks_.release(*fw, it->second.resources);
+    agents_.release(agent, it->second.resources);
     if (!it->second.resources.empty()) {
       checked(
           allocator_.recoverResources(fw->id, it->second.role.empty() ? fw->role : it->second.role,
@@ -415,7 +415,7 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
     Framework* fw = frameworks_.find(framework_id);
     if (fw != nullptr) {
       for (auto& [executor_id, executor] : fw->executors[agent_id]) {
-        fw->used -= executor.resources;
+        frameworks_.release(*fw, executor.resources);
       }
       fw->executors.erase(agent_id);
     }

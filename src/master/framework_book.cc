@@ -2,6 +2,10 @@
 
 #include <algorithm>
 
+#include <fmt/format.h>
+
+#include "common/invariant.h"
+
 namespace plateau::master {
 
 FrameworkBook::FrameworkBook(Timers& timers, std::chrono::nanoseconds heartbeat_interval,
@@ -113,6 +117,14 @@ std::vector<std::string> FrameworkBook::retire(const std::string& id) {
     completed_.pop_front();
   }
   return dropped;
+}
+
+void FrameworkBook::release(Framework& framework, const Resources& resources) {
+  if (!framework.used_.contains(resources)) {
+    invariantBroken(fmt::format("framework {} releases {} but uses {}", framework.id,
+                                resources.toString(), framework.used_.toString()));
+  }
+  framework.used_ -= resources;
 }
 
 }  // namespace plateau::master

@@ -11,7 +11,9 @@
 //    until it is retired;
 //  - a framework without a link (disconnected, or recovered after a failover) has its
 //    FrameworkInfo.failover_timeout to attach again; past it, Hooks::failover_expired reports
-//    it once; attaching in time cancels that.
+//    it once; attaching in time cancels that;
+//  - what a framework's tasks and executors use is written here only and never goes below
+//    nothing (a release of more than is used is a broken invariant).
 // Time comes through Timers, so it is unit-tested in virtual time. It sends nothing: the master
 // does, through the hooks' callers.
 
@@ -67,9 +69,15 @@ struct Framework {
   // Its tasks, live and completed, are the TaskBook's.
   // agent id -> executor id -> executor
   std::unordered_map<std::string, std::unordered_map<std::string, Executor>> executors;
-  Resources used;  // its offers are the OfferBook's
   Timers::TimerId heartbeat_timer = 0;
   Timers::TimerId failover_timer = 0;
+
+  // What its tasks and executors use (its offers are the OfferBook's).
+  const Resources& used() const { return used_; }
+
+ private:
+  friend class FrameworkBook;
+  Resources used_;
 };
 
 class FrameworkBook {
@@ -110,6 +118,10 @@ class FrameworkBook {
   // Moves a live framework to the completed ones (its link closed, not reported; its timers
   // stopped). Returns the ids of the completed frameworks dropped to keep the bound.
   std::vector<std::string> retire(const std::string& id);
+
+  // Its tasks and executors take or give back resources.
+  void use(Framework& framework, const Resources& resources) { framework.used_ += resources; }
+  void release(Framework& framework, const Resources& resources);
 
  private:
   Timers& timers_;

@@ -117,9 +117,9 @@ void Master::releaseFrameworkExecutors(Framework& fw) {
   for (auto& [agent_id, executors] : fw.executors) {
     Agent* agent = agents_.find(agent_id);
     for (auto& [executor_id, executor] : executors) {
-      fw.used -= executor.resources;
+      frameworks_.release(fw, executor.resources);
       if (agent != nullptr && !executor.resources.empty()) {
-        agent->used -= executor.resources;
+        agents_.release(*agent, executor.resources);
         checked(allocator_.recoverResources(fw.id, executor.role.empty() ? fw.role : executor.role,
                                             agent_id, executor.resources, std::nullopt,
                                             clock_.now()));

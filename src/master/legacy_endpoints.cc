@@ -127,13 +127,13 @@ void writeAgentSummary(json::Writer& w, const std::string& id, const Agent& agen
   w.key("version");
   w.value(agent.version);
   w.key("resources");
-  writeResourcesModel(w, agent.total);
+  writeResourcesModel(w, agent.total());
   w.key("used_resources");
-  writeResourcesModel(w, agent.used);
+  writeResourcesModel(w, agent.used());
   w.key("offered_resources");
   writeResourcesModel(w, offered);
   w.key("unreserved_resources");
-  writeResourcesModel(w, agent.total);
+  writeResourcesModel(w, agent.total());
   w.key("reserved_resources");
   w.beginObject();
   w.endObject();
@@ -164,7 +164,7 @@ void writeFrameworkSummary(json::Writer& w, const std::string& id, const Framewo
   w.key("recovered");
   w.value(fw.recovered);
   w.key("used_resources");
-  writeResourcesModel(w, fw.used);
+  writeResourcesModel(w, fw.used());
   w.key("offered_resources");
   writeResourcesModel(w, offered);
   w.key("capabilities");

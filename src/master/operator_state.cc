@@ -34,8 +34,8 @@ void describeAgent(const Books& b, const Agent& agent,
   if (agent.reregistered_time > 0) {
     setTime(out->mutable_reregistered_time(), agent.reregistered_time);
   }
-  resourcesToProto(agent.total, out->mutable_total_resources(), "");
-  resourcesToProto(agent.used, out->mutable_allocated_resources(), "");
+  resourcesToProto(agent.total(), out->mutable_total_resources(), "");
+  resourcesToProto(agent.used(), out->mutable_allocated_resources(), "");
   resourcesToProto(b.offers.offeredOn(agent.id), out->mutable_offered_resources(), "");
 }
 
@@ -81,7 +81,7 @@ Resources heldInRole(const Books& b, const Framework& fw, const std::string& rol
     return held;
   }
   if (fw.roles.size() == 1 && fw.roles.contains(role)) {
-    return fw.used;  // one role: everything it uses is allocated to it
+    return fw.used();  // one role: everything it uses is allocated to it
   }
   for (const auto& [task_id, task] : b.tasks.of(fw.id)) {
     if (!task.resources_released && (task.role.empty() ? fw.role : task.role) == role) {

@@ -31,7 +31,7 @@ void Master::updateQuota(const operator_api::Call::UpdateQuota& update,
   if (!update.force()) {
     capacity.emplace();
     for (const auto& [id, agent] : agents_.all()) {
-      *capacity += agent.total.toUnreserved();
+      *capacity += agent.total().toUnreserved();
     }
   }
   auto changes = roles_.planQuota(update, capacity);

@@ -166,7 +166,7 @@ std::optional<Resources> reservationSource(const Resources& to, const ProtoResou
 
 // Whether the agent already has a persistent volume with the id and role of `volume`.
 bool volumeExists(const Agent& agent, const Resource& volume) {
-  for (const Resource& existing : agent.total.persistentVolumes()) {
+  for (const Resource& existing : agent.total().persistentVolumes()) {
     if (existing.disk.persistence_id == volume.disk.persistence_id &&
         existing.role == volume.role) {
       return true;

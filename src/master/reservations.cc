@@ -16,19 +16,18 @@ namespace plateau::master {
 namespace operator_api = mesos::v1::master;
 
 void Master::changeAgentTotal(Agent& agent, const Resources& from, const Resources& to) {
-  agent.total -= from;
-  agent.total += to;
+  agents_.convert(agent, from, to);
   agent.info.clear_resources();
-  resourcesToProto(agent.total, agent.info.mutable_resources(), "", ResourceFormat::kPost);
+  resourcesToProto(agent.total(), agent.info.mutable_resources(), "", ResourceFormat::kPost);
   internal::AgentEvent event;
   event.set_type(internal::AgentEvent::CHECKPOINT_RESOURCES);
-  resourcesToProto(agent.total, event.mutable_checkpoint_resources()->mutable_resources(), "",
+  resourcesToProto(agent.total(), event.mutable_checkpoint_resources()->mutable_resources(), "",
                    ResourceFormat::kPost);
   if (agent.connected) {
     sendToAgent(agent, event);
   }
   log_->info("agent_resources_changed agent_id={} from=\"{}\" to=\"{}\" total=\"{}\"", agent.id,
-             from.toString(), to.toString(), agent.total.toString());
+             from.toString(), to.toString(), agent.total().toString());
 }
 
 Status Master::applyOfferOperation(Framework& framework, Agent& agent, const std::string& role,
@@ -79,7 +78,7 @@ void Master::operatorReservation(const operator_api::Call& call, http::Responder
   const auto& [from, to] = *conversion;
   // Only unallocated resources can change: take back the offers on this agent first, as Mesos
   // does, when what is free now does not hold them.
-  auto unallocated = [&] { return agent.total - agent.used - offers_.offeredOn(agent.id); };
+  auto unallocated = [&] { return agent.total() - agent.used() - offers_.offeredOn(agent.id); };
   if (!unallocated().contains(from)) {
     const auto& outstanding = offers_.onAgent(agent.id);
     std::vector<std::string> offers(outstanding.begin(), outstanding.end());
@@ -90,10 +89,10 @@ void Master::operatorReservation(const operator_api::Call& call, http::Responder
   if (!unallocated().contains(from)) {
     return responder.respond(http::Response::text(
         409, fmt::format("Agent {} does not have {} unallocated (total {}, used {})", agent.id,
-                         from.toString(), agent.total.toString(), agent.used.toString())));
+                         from.toString(), agent.total().toString(), agent.used().toString())));
   }
   changeAgentTotal(agent, from, to);
-  checked(allocator_.updateAgentTotal(agent.id, agent.total));
+  checked(allocator_.updateAgentTotal(agent.id, agent.total()));
   scheduleAllocation();
   responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
 }

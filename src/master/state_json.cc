@@ -185,7 +185,7 @@ void writeFramework(json::Writer& w, const Framework& fw, const TaskBook& tasks,
                     const Resources& offered, bool completed) {
   w.beginObject();
   writeFrameworkInfo(w, fw);
-  writeFrameworkResources(w, fw.used, offered);
+  writeFrameworkResources(w, fw.used(), offered);
   writeFrameworkTasks(w, fw, tasks, completed);
   w.key("offers");
   w.beginArray();
@@ -230,25 +230,25 @@ void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered) {
   w.key("version");
   w.value(agent.version);
   w.key("resources");
-  writeResourcesModel(w, agent.total);
+  writeResourcesModel(w, agent.total());
   w.key("used_resources");
-  writeResourcesModel(w, agent.used);
+  writeResourcesModel(w, agent.used());
   w.key("offered_resources");
   writeResourcesModel(w, offered);
   w.key("unreserved_resources");
-  writeResourcesModel(w, agent.total.unreserved());
+  writeResourcesModel(w, agent.total().unreserved());
   w.key("reserved_resources");
-  writeReservedByRole(w, agent.total.reserved(), false);
+  writeReservedByRole(w, agent.total().reserved(), false);
   w.key("resources_full");
-  writeResourcesFull(w, agent.total, "");
+  writeResourcesFull(w, agent.total(), "");
   w.key("unreserved_resources_full");
-  writeResourcesFull(w, agent.total.unreserved(), "");
+  writeResourcesFull(w, agent.total().unreserved(), "");
   w.key("used_resources_full");
-  writeResourcesFull(w, agent.used, "");
+  writeResourcesFull(w, agent.used(), "");
   w.key("offered_resources_full");
   writeResourcesFull(w, offered, "");
   w.key("reserved_resources_full");
-  writeReservedByRole(w, agent.total.reserved(), true);
+  writeReservedByRole(w, agent.total().reserved(), true);
   w.key("attributes");
   w.beginObject();
   for (const auto& attribute : agent.info.attributes()) {
@@ -394,8 +394,8 @@ void Master::updateMetricGauges() {
   Resources total, used, offered;
   size_t active_agents = 0;
   for (const auto& [id, agent] : agents_.all()) {
-    total += agent.total;
-    used += agent.used;
+    total += agent.total();
+    used += agent.used();
     offered += offers_.offeredOn(id);
     active_agents += agent.connected ? 1 : 0;
   }

@@ -145,8 +145,8 @@ void Master::addTask(Framework& fw, Agent& agent, const std::string& role, const
                                                                 : fw.info.user());
   record.resources = resources;
   record.role = role;
-  fw.used += resources;
-  agent.used += resources;
+  frameworks_.use(fw, resources);
+  agents_.use(agent, resources);
   feed_.taskAdded(tasks_.add(fw.id, std::move(record)).info);
   metrics_.tasks_launched++;
 }
@@ -199,8 +199,8 @@ Status Master::launchTask(Framework& fw, Agent& agent, const std::string& role,
   }
   available -= needed;
   if (new_executor) {
-    fw.used += new_executor->resources;
-    agent.used += new_executor->resources;
+    frameworks_.use(fw, new_executor->resources);
+    agents_.use(agent, new_executor->resources);
     agent.frameworks_with_executors.insert(fw.id);
     fw.executors[agent.id].emplace(new_executor->info.executor_id().value(), *new_executor);
   }
@@ -258,11 +258,11 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
     return;
   }
   task.resources_released = true;
-  fw.used -= task.resources;
+  frameworks_.release(fw, task.resources);
   const std::string& agent_id = task.info.agent_id().value();
   Agent* agent = agents_.find(agent_id);
   if (agent != nullptr) {
-    agent->used -= task.resources;
+    agents_.release(*agent, task.resources);
     if (tell_allocator) {
       checked(allocator_.recoverResources(fw.id, task.role.empty() ? fw.role : task.role, agent_id,
                                           task.resources, std::nullopt, clock_.now()));

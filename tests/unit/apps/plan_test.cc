@@ -36,6 +36,17 @@ TEST(PlanTest, ScalesUpAndDownByKillSelection) {
   EXPECT_FALSE(planApp(appOf(2), some(2, true, false)).settled);
 }
 
+TEST(PlanTest, AKilledInstanceIsReplacedOnlyOnceItHasEnded) {
+  auto instances = some(2, true, true);
+  instances.push_back(
+      {.task_id = "dying", .current = true, .ready = true, .killing = true, .launch_order = 0});
+  Plan plan = planApp(appOf(3), instances);
+  EXPECT_EQ(plan.launch, 0);  // three still run until the kill ends
+  EXPECT_FALSE(plan.settled);
+  instances.pop_back();  // it ended
+  EXPECT_EQ(planApp(appOf(3), instances).launch, 1);
+}
+
 TEST(PlanTest, KillsUnreadyInstancesBeforeReadyOnes) {
   auto instances = some(2, true, true);
   instances.push_back({.task_id = "sick", .current = true, .ready = false, .launch_order = 0});

@@ -8,6 +8,7 @@
 #include <mesos/v1/master/master.pb.h>
 
 #include "common/json_codec.h"
+#include "fakes/virtual_time.h"
 
 namespace plateau::master {
 namespace {
@@ -40,11 +41,24 @@ v1::FrameworkInfo framework(const std::string& principal, bool refinement = fals
   return info;
 }
 
-Agent agentWith(const std::string& total) {
-  Agent agent;
-  agent.id = "a1";
-  agent.total = *Resources::parse(total);
-  return agent;
+// Agents as the master's book holds them.
+class Agents {
+ public:
+  Agent& with(const std::string& total) { return with(*Resources::parse(total)); }
+  Agent& with(const Resources& total) {
+    Agent& agent = book_.admit("a" + std::to_string(book_.size() + 1)).first;
+    book_.setTotal(agent, total);
+    return agent;
+  }
+
+ private:
+  plateau::testing::VirtualTime time_;
+  AgentBook book_{time_, time_, std::chrono::seconds(15), 5, {}};
+};
+
+Agent& agentWith(const std::string& total) {
+  static Agents agents;
+  return agents.with(total);
 }
 
 Status unused(const Resources&) { return {}; }
@@ -88,8 +102,8 @@ TEST(ReservationRules, VolumesAreCreatedOnceAndDestroyedWhenUnused) {
   ASSERT_TRUE(created.has_value()) << created.error().message();
   EXPECT_TRUE(created->to.persistentVolumes().size() == 1);
 
-  Agent with_volume = agentWith("disk:64");
-  with_volume.total = created->to;
+  Agents agents;
+  Agent& with_volume = agents.with(created->to);
   auto again = offeredConversion(create, framework("alice"), "eng", with_volume, unused);
   ASSERT_FALSE(again.has_value());
   EXPECT_NE(again.error().message().find("already exists"), std::string::npos);
@@ -125,8 +139,8 @@ TEST(ReservationRules, AnOperatorCreatingAnExistingVolumeIsAConflict) {
   EXPECT_EQ(*operatorCallAgent(call), "a1");
   auto created = operatorConversion(call, agentWith("disk:64"), unused);
   ASSERT_TRUE(created.has_value()) << created.error().message();
-  Agent with_volume = agentWith("disk:64");
-  with_volume.total = created->to;
+  Agents agents;
+  Agent& with_volume = agents.with(created->to);
   auto again = operatorConversion(call, with_volume, unused);
   ASSERT_FALSE(again.has_value());
   EXPECT_EQ(again.error().code(), StatusCode::kAlreadyExists);

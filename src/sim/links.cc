@@ -1,0 +1,276 @@
+#include "sim/links.h"
+
+#include <algorithm>
+
+#include "common/event_stream.h"
+#include "http/content.h"
+
+namespace plateau::sim {
+
+namespace v1 = mesos::v1;
+namespace scheduler = mesos::v1::scheduler;
+namespace internal = plateau::internal;
+using namespace std::chrono_literals;
+
+namespace {
+
+constexpr auto kCallTimeout = 60s;
+// Registration may wait behind thousands of others (each stored in the registry first).
+constexpr auto kStreamHeadTimeout = 120s;
+constexpr std::chrono::milliseconds kMinBackoff{250};
+constexpr std::chrono::milliseconds kMaxBackoff{5000};
+constexpr size_t kMaxFrameworkInFlight = 8;
+
+http::ClientRequest protobufPost(std::string path, std::string body) {
+  return http::ClientRequest{
+      .method = "POST",
+      .path = std::move(path),
+      .headers = {{"content-type", http::kProtobufMediaType}, {"accept", http::kProtobufMediaType}},
+      .body = std::move(body)};
+}
+
+std::chrono::milliseconds nextBackoff(std::chrono::milliseconds b) {
+  return std::clamp(b * 2, kMinBackoff, kMaxBackoff);
+}
+
+}  // namespace
+
+CallPipe::CallPipe(EventLoop& loop, http::Endpoint master, size_t max_in_flight, LinkStats& stats)
+    : loop_(loop),
+      client_(loop),
+      master_(std::move(master)),
+      max_in_flight_(max_in_flight),
+      stats_(stats) {}
+
+void CallPipe::send(http::ClientRequest request, std::function<void(Result<int>)> done,
+                    std::optional<Clock::TimePoint> made) {
+  queue_.push_back({std::move(request), std::move(done), made.value_or(loop_.clock().now())});
+  stats_.max_queued = std::max(stats_.max_queued, queue_.size());
+  pump();
+}
+
+void CallPipe::pump() {
+  while (in_flight_ < max_in_flight_ && !queue_.empty()) {
+    auto [request, done, made] = std::move(queue_.front());
+    queue_.pop_front();
+    in_flight_++;
+    stats_.calls++;
+    stats_.queue_wait.add(std::chrono::duration<double>(loop_.clock().now() - made).count());
+    client_.fetch(master_, std::move(request), kCallTimeout,
+                  [this, done = std::move(done)](Result<http::Response> response) {
+                    in_flight_--;
+                    if (!response) {
+                      stats_.calls_failed++;
+                    } else if (response->status / 100 != 2) {
+                      stats_.calls_rejected++;
+                    }
+                    if (done) {
+                      done(response ? Result<int>(response->status)
+                                    : Result<int>(std::unexpected(response.error())));
+                    }
+                    pump();
+                  });
+  }
+}
+
+AgentLink::AgentLink(EventLoop& loop, CallPipe& pipe, http::Endpoint master, AgentSpec spec,
+                     SimAgent::Options options, uint64_t seed, TaskLedger& ledger, LinkStats& stats,
+                     std::shared_ptr<spdlog::logger> log)
+    : loop_(loop),
+      pipe_(pipe),
+      master_(std::move(master)),
+      stats_(stats),
+      log_(std::move(log)),
+      agent_(loop.clock(), loop, std::move(spec), options, seed,
+             {.send =
+                  [this](const internal::AgentCall& call) {
+                    pipe_.send(protobufPost("/agent/api/v1", call.SerializePartialAsString()),
+                               nullptr);
+                  },
+              .task_received =
+                  [this, &ledger](const std::string& task_id) {
+                    ledger.atAgent(task_id, loop_.clock().now());
+                  }}) {}
+
+AgentLink::~AgentLink() {
+  for (Timers::TimerId id : {heartbeat_timer_, reconnect_timer_}) {
+    if (id != 0) {
+      loop_.cancel(id);
+    }
+  }
+  if (stream_) {
+    stream_->cancel();
+  }
+}
+
+void AgentLink::start() { connect(); }
+
+void AgentLink::connect() {
+  reconnect_timer_ = 0;
+  decoder_ = recordio::Decoder();
+  internal::AgentCall call = agent_.registration();
+  stream_ = http::StreamingCall::open(
+      loop_, master_, protobufPost("/agent/api/v1", call.SerializePartialAsString()),
+      kStreamHeadTimeout,
+      {.on_head =
+           [this](const http::Response& head) {
+             if (head.status != 200) {
+               log_->warn("sim_agent_register_refused hostname={} status={}",
+                          agent_.spec().hostname, head.status);
+             }
+           },
+       .on_data = [this](std::string_view data) { onData(data); },
+       .on_closed = [this](const Status& why) { onClosed(why); }});
+}
+
+void AgentLink::onData(std::string_view data) {
+  auto events = recordio::decodeEvents<internal::AgentEvent>(decoder_, data);
+  if (!events) {
+    stream_->cancel();
+    return onClosed(events.error());
+  }
+  for (const auto& event : *events) {
+    switch (event.type()) {
+      case internal::AgentEvent::REGISTERED: {
+        registered_ = true;
+        backoff_ = 0ms;
+        agent_.registered(event.registered().agent_id().value());
+        double seconds = event.registered().has_heartbeat_interval_seconds()
+                             ? event.registered().heartbeat_interval_seconds()
+                             : 5.0;
+        if (heartbeat_timer_ != 0) {
+          loop_.cancel(heartbeat_timer_);
+        }
+        heartbeat_timer_ = loop_.every(
+            std::chrono::milliseconds(static_cast<int64_t>(std::max(seconds, 0.1) * 1000)),
+            [this] { agent_.heartbeat(); });
+        break;
+      }
+      case internal::AgentEvent::HEARTBEAT:
+        break;
+      default:
+        agent_.handle(event);
+    }
+  }
+}
+
+void AgentLink::onClosed(const Status& why) {
+  stream_.reset();
+  registered_ = false;
+  agent_.disconnected();
+  stats_.stream_drops++;
+  if (heartbeat_timer_ != 0) {
+    loop_.cancel(heartbeat_timer_);
+    heartbeat_timer_ = 0;
+  }
+  backoff_ = nextBackoff(backoff_);
+  log_->debug("sim_agent_disconnected hostname={} reason=\"{}\" retry_in_ms={}",
+              agent_.spec().hostname, why.message(), backoff_.count());
+  reconnect_timer_ = loop_.after(backoff_, [this] { connect(); });
+}
+
+FrameworkLink::FrameworkLink(EventLoop& loop, CallPipe& pipe, http::Endpoint master,
+                             const FrameworkGroup& spec, int index, uint64_t seed,
+                             TaskLedger& ledger, LinkStats& stats,
+                             std::shared_ptr<spdlog::logger> log)
+    : loop_(loop),
+      pipe_(pipe),
+      master_(std::move(master)),
+      stats_(stats),
+      log_(std::move(log)),
+      framework_(loop.clock(), loop, spec, index, seed, ledger,
+                 {.send = [this](scheduler::Call call) { send(std::move(call)); }}) {}
+
+FrameworkLink::~FrameworkLink() {
+  *alive_ = false;
+  if (reconnect_timer_ != 0) {
+    loop_.cancel(reconnect_timer_);
+  }
+  if (stream_) {
+    stream_->cancel();
+  }
+}
+
+void FrameworkLink::start() { connect(); }
+
+void FrameworkLink::connect() {
+  reconnect_timer_ = 0;
+  decoder_ = recordio::Decoder();
+  scheduler::Call call;
+  call.set_type(scheduler::Call::SUBSCRIBE);
+  *call.mutable_subscribe()->mutable_framework_info() = framework_.info();
+  if (!framework_.frameworkId().empty()) {
+    call.mutable_framework_id()->set_value(framework_.frameworkId());
+  }
+  stream_ = http::StreamingCall::open(
+      loop_, master_, protobufPost("/api/v1/scheduler", call.SerializePartialAsString()),
+      kStreamHeadTimeout,
+      {.on_head =
+           [this](const http::Response& head) {
+             stream_id_ = head.header("mesos-stream-id");
+             if (head.status != 200) {
+               log_->warn("sim_framework_subscribe_refused status={} body=\"{}\"", head.status,
+                          head.body);
+             }
+             pump();
+           },
+       .on_data = [this](std::string_view data) { onData(data); },
+       .on_closed = [this](const Status& why) { onClosed(why); }});
+}
+
+void FrameworkLink::onData(std::string_view data) {
+  auto events = recordio::decodeEvents<scheduler::Event>(decoder_, data);
+  if (!events) {
+    stream_->cancel();
+    return onClosed(events.error());
+  }
+  for (const auto& event : *events) {
+    framework_.handle(event);
+  }
+}
+
+void FrameworkLink::onClosed(const Status& why) {
+  stream_.reset();
+  stream_id_.clear();
+  stats_.stream_drops++;
+  log_->warn("sim_framework_disconnected reason=\"{}\"", why.message());
+  reconnect_timer_ = loop_.after(1s, [this] { connect(); });
+}
+
+void FrameworkLink::send(scheduler::Call call) {
+  const bool barrier =
+      call.type() == scheduler::Call::SUPPRESS || call.type() == scheduler::Call::REVIVE;
+  calls_.push_back({call.SerializePartialAsString(), barrier, loop_.clock().now()});
+  pump();
+}
+
+void FrameworkLink::pump() {
+  while (!calls_.empty() && !stream_id_.empty() && !barrier_in_flight_ &&
+         in_flight_ < kMaxFrameworkInFlight) {
+    const bool barrier = calls_.front().barrier;
+    if (barrier && in_flight_ > 0) {
+      return;  // it goes once everything before it is answered
+    }
+    http::ClientRequest request = protobufPost("/api/v1/scheduler", std::move(calls_.front().body));
+    const Clock::TimePoint made = calls_.front().made;
+    calls_.pop_front();
+    request.headers["mesos-stream-id"] = stream_id_;
+    in_flight_++;
+    barrier_in_flight_ = barrier;
+    pipe_.send(
+        std::move(request),
+        [this, alive = alive_, barrier](Result<int>) {
+          if (!*alive) {
+            return;
+          }
+          in_flight_--;
+          if (barrier) {
+            barrier_in_flight_ = false;
+          }
+          pump();
+        },
+        made);
+  }
+}
+
+}  // namespace plateau::sim

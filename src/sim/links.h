@@ -1,0 +1,145 @@
+#pragma once
+
+// plateau-sim's connections to the master: a bounded pipe for calls, each simulated agent's
+// registration stream (the agent protocol) and each simulated framework's subscription (the v1
+// scheduler API, protobuf). All on one event loop; a link owns its state machine (SimAgent,
+// SimFramework) and only carries bytes and time to it.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include <spdlog/logger.h>
+
+#include "common/recordio.h"
+#include "http/client.h"
+#include "runtime/event_loop.h"
+#include "sim/sim_agent.h"
+#include "sim/sim_framework.h"
+
+namespace plateau::sim {
+
+struct LinkStats {
+  int64_t calls = 0;
+  int64_t calls_failed = 0;    // no response (connection refused, timeout)
+  int64_t calls_rejected = 0;  // a response other than 2xx
+  int64_t stream_drops = 0;    // streams that ended and were opened again
+  size_t max_queued = 0;       // most calls waiting for a connection at once
+  // Seconds from a call's making to its sending: the simulator's own queueing, which the
+  // latencies measured from a task's launch include. Large values mean the simulator (or
+  // --max_calls_in_flight), not the master, is what holds calls back.
+  LatencySamples queue_wait;
+};
+
+// Calls to the master over at most `max_in_flight` connections at once (the client pools
+// them), the rest queued in order: a burst of thousands of calls reuses a few keep-alive
+// connections instead of opening (and leaving in TIME_WAIT) one each.
+class CallPipe {
+ public:
+  CallPipe(EventLoop& loop, http::Endpoint master, size_t max_in_flight, LinkStats& stats);
+  // `done` (may be empty) gets the HTTP status or why there is none. `made`: when the caller
+  // made the call (default: now), for LinkStats::queue_wait.
+  void send(http::ClientRequest request, std::function<void(Result<int>)> done,
+            std::optional<Clock::TimePoint> made = std::nullopt);
+  size_t queued() const { return queue_.size(); }
+
+ private:
+  void pump();
+  struct Queued {
+    http::ClientRequest request;
+    std::function<void(Result<int>)> done;
+    Clock::TimePoint made;
+  };
+  EventLoop& loop_;
+  http::Client client_;
+  http::Endpoint master_;
+  size_t max_in_flight_;
+  size_t in_flight_ = 0;
+  LinkStats& stats_;
+  std::deque<Queued> queue_;
+};
+
+// One simulated agent: registers (and re-registers after any break, with a backoff), feeds the
+// master's events to its SimAgent and calls SimAgent::heartbeat() every heartbeat period.
+class AgentLink {
+ public:
+  AgentLink(EventLoop& loop, CallPipe& pipe, http::Endpoint master, AgentSpec spec,
+            SimAgent::Options options, uint64_t seed, TaskLedger& ledger, LinkStats& stats,
+            std::shared_ptr<spdlog::logger> log);
+  ~AgentLink();
+  AgentLink(const AgentLink&) = delete;
+  AgentLink& operator=(const AgentLink&) = delete;
+
+  void start();
+  bool registered() const { return registered_; }
+  const SimAgent& agent() const { return agent_; }
+
+ private:
+  void connect();
+  void onData(std::string_view data);
+  void onClosed(const Status& why);
+
+  EventLoop& loop_;
+  CallPipe& pipe_;
+  http::Endpoint master_;
+  LinkStats& stats_;
+  std::shared_ptr<spdlog::logger> log_;
+  SimAgent agent_;
+  std::shared_ptr<http::StreamingCall> stream_;
+  recordio::Decoder decoder_;
+  bool registered_ = false;
+  Timers::TimerId heartbeat_timer_ = 0;
+  Timers::TimerId reconnect_timer_ = 0;
+  std::chrono::milliseconds backoff_{0};
+};
+
+// One simulated framework: subscribes (again after any break, with its id), feeds events to
+// its SimFramework and sends its calls with the stream's Mesos-Stream-Id, up to
+// kMaxFrameworkInFlight at once; SUPPRESS and REVIVE go alone, after everything sent before
+// them and before anything after (one must never overtake the other).
+class FrameworkLink {
+ public:
+  FrameworkLink(EventLoop& loop, CallPipe& pipe, http::Endpoint master, const FrameworkGroup& spec,
+                int index, uint64_t seed, TaskLedger& ledger, LinkStats& stats,
+                std::shared_ptr<spdlog::logger> log);
+  ~FrameworkLink();
+  FrameworkLink(const FrameworkLink&) = delete;
+  FrameworkLink& operator=(const FrameworkLink&) = delete;
+
+  void start();
+  SimFramework& framework() { return framework_; }
+  const SimFramework& framework() const { return framework_; }
+
+ private:
+  void connect();
+  void onData(std::string_view data);
+  void onClosed(const Status& why);
+  void send(mesos::v1::scheduler::Call call);
+  void pump();
+
+  EventLoop& loop_;
+  CallPipe& pipe_;
+  http::Endpoint master_;
+  LinkStats& stats_;
+  std::shared_ptr<spdlog::logger> log_;
+  SimFramework framework_;
+  std::shared_ptr<http::StreamingCall> stream_;
+  recordio::Decoder decoder_;
+  std::string stream_id_;
+  struct Pending {
+    std::string body;
+    bool barrier = false;  // SUPPRESS, REVIVE
+    Clock::TimePoint made;
+  };
+  std::deque<Pending> calls_;  // waiting to be sent, in order
+  size_t in_flight_ = 0;
+  bool barrier_in_flight_ = false;
+  Timers::TimerId reconnect_timer_ = 0;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+}  // namespace plateau::sim

@@ -1,0 +1,269 @@
+// plateau-sim: many simulated agents and frameworks, in one process and on one event loop,
+// against a real plateau-master over loopback (the agent protocol and the v1 scheduler API),
+// reporting what the master did and what it cost. See docs/sim.md.
+
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "common/flags.h"
+#include "common/logging.h"
+#include "common/process.h"
+#include "sim/simulator.h"
+
+namespace plateau::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Flags {
+  std::string workload;
+  std::string master;
+  int master_pid = 0;
+  std::string master_bin;
+  std::string work_dir;
+  bool json = false;
+  double registration_rate = 2000;
+  int max_calls_in_flight = 64;
+  std::chrono::nanoseconds metrics_interval = 1s;
+  std::string logging_level = "warning";
+};
+
+// Descriptors the run needs: one stream per agent and framework, the pooled call connections,
+// and some slack for the probe, logs and the loop.
+rlim_t descriptorsNeeded(const Workload& w, const Flags& f) {
+  return static_cast<rlim_t>(w.totalAgents()) + static_cast<rlim_t>(w.totalFrameworks()) +
+         static_cast<rlim_t>(f.max_calls_in_flight) * 2 + 128;
+}
+
+Status raiseDescriptorLimit(rlim_t needed) {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return {StatusCode::kInternal, "getrlimit(RLIMIT_NOFILE) failed"};
+  }
+  if (limit.rlim_cur >= needed) {
+    return {};
+  }
+  if (limit.rlim_max < needed) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("this workload needs about {} file descriptors (one connection per "
+                        "simulated agent and framework), but the hard limit is {}: raise it "
+                        "(`ulimit -Hn {}` as root, LimitNOFILE= for a service, and "
+                        "fs.nr_open if that is lower) or simulate fewer agents",
+                        needed, limit.rlim_max, needed)};
+  }
+  limit.rlim_cur = needed;
+  if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+    return {StatusCode::kInternal, "setrlimit(RLIMIT_NOFILE) failed"};
+  }
+  return {};
+}
+
+// Connections to one address come from one source address: about as many as the ephemeral
+// port range holds.
+Status checkEphemeralPorts(rlim_t connections) {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  long low = 0;
+  long high = 0;
+  if (!(in >> low >> high) || high <= low) {
+    return {};
+  }
+  const auto ports = static_cast<rlim_t>(high - low + 1);
+  if (connections > ports * 9 / 10) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("this workload needs about {} connections to the master from 127.0.0.1, "
+                        "but the ephemeral port range ({}-{}) holds {}: widen "
+                        "net.ipv4.ip_local_port_range or simulate fewer agents",
+                        connections, low, high, ports)};
+  }
+  return {};
+}
+
+std::string selfDir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::string(".") : exe.parent_path().string();
+}
+
+// Starts plateau-master on a free loopback port; its port from its master_started line.
+Result<std::pair<pid_t, http::Endpoint>> startMaster(const Flags& f, const Workload& w,
+                                                     const std::string& dir) {
+  std::vector<std::string> argv{"plateau-master", "--ip=127.0.0.1", "--port=0",
+                                fmt::format("--work_dir={}/master", dir)};
+  argv.insert(argv.end(), w.master_flags.begin(), w.master_flags.end());
+  const std::string log_path = dir + "/master.log";
+  auto pid = launchProcess({.path = f.master_bin,
+                            .argv = argv,
+                            .env = currentEnvironment(),
+                            .working_dir = "",
+                            .stdout_path = log_path,
+                            .stderr_path = log_path,
+                            .new_session = true});
+  if (!pid) {
+    return std::unexpected(pid.error());
+  }
+  for (int i = 0; i < 600; ++i) {
+    std::ifstream in(log_path);
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.find("master_started") == std::string::npos) {
+        continue;
+      }
+      size_t at = line.find("address=");
+      if (at == std::string::npos) {
+        continue;
+      }
+      std::string address = line.substr(at + 8, line.find(' ', at) - at - 8);
+      auto endpoint = http::Endpoint::parse(address);
+      if (endpoint) {
+        return std::make_pair(*pid, *endpoint);
+      }
+    }
+    int status = 0;
+    if (waitpid(*pid, &status, WNOHANG) == *pid) {
+      return unavailable(
+          fmt::format("plateau-master exited ({}); see {}", describeWaitStatus(status), log_path));
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  kill(*pid, SIGKILL);
+  return unavailable(fmt::format("plateau-master did not start within 30 s; see {}", log_path));
+}
+
+void stopMaster(pid_t pid) {
+  kill(pid, SIGTERM);
+  for (int i = 0; i < 100; ++i) {
+    int status = 0;
+    if (waitpid(pid, &status, WNOHANG) == pid) {
+      return;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  kill(pid, SIGKILL);
+  waitpid(pid, nullptr, 0);
+}
+
+int run(int argc, char** argv) {
+  Flags f;
+  flags::FlagSet set("plateau-sim",
+                     "Simulates many agents and frameworks against a real plateau-master");
+  set.add("workload", &f.workload, "The workload file (JSON, see docs/sim.md)");
+  set.add("master", &f.master,
+          "host:port of a running master (default: start build/bin's plateau-master)");
+  set.add("master_pid", &f.master_pid,
+          "With --master: its pid, for CPU and RSS from /proc (0: not measured)");
+  set.add("master_bin", &f.master_bin, "The plateau-master to start (default: beside plateau-sim)");
+  set.add("work_dir", &f.work_dir,
+          "Where a started master keeps its work_dir and log (default: a new /tmp directory)");
+  set.add("json", &f.json, "Print the report as JSON instead of a table");
+  set.add("registration_rate", &f.registration_rate, "Agents started per second");
+  set.add("max_calls_in_flight", &f.max_calls_in_flight,
+          "Calls to the master at once (over pooled keep-alive connections)");
+  set.addDuration("metrics_interval", &f.metrics_interval,
+                  "How often /proc and /metrics/snapshot of the master are read");
+  set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
+  if (int code = flags::exitCodeFor(set.parse(argc, argv), set); code >= 0) {
+    return code;
+  }
+  if (f.workload.empty()) {
+    fmt::print(stderr, "Error: --workload=FILE is required (see docs/sim.md)\n");
+    return 1;
+  }
+  auto workload = loadWorkload(f.workload);
+  if (!workload) {
+    fmt::print(stderr, "Error: {}\n", workload.error().message());
+    return 1;
+  }
+  if (f.registration_rate <= 0 || f.max_calls_in_flight < 1) {
+    fmt::print(stderr, "Error: --registration_rate and --max_calls_in_flight must be positive\n");
+    return 1;
+  }
+  const rlim_t needed = descriptorsNeeded(*workload, f);
+  for (Status s : {raiseDescriptorLimit(needed), checkEphemeralPorts(needed)}) {
+    if (!s.isOk()) {
+      fmt::print(stderr, "Error: {}\n", s.message());
+      return 1;
+    }
+  }
+  auto log = makeLogger("sim", f.logging_level);
+  if (!log) {
+    fmt::print(stderr, "Error: {}\n", log.error().message());
+    return 1;
+  }
+  signal(SIGPIPE, SIG_IGN);
+
+  SimOptions options{.master = {},
+                     .master_pid = std::nullopt,
+                     .metrics_interval = f.metrics_interval,
+                     .registration_rate = f.registration_rate,
+                     .max_calls_in_flight = static_cast<size_t>(f.max_calls_in_flight)};
+  std::optional<pid_t> started;
+  if (f.master.empty()) {
+    std::string dir = f.work_dir;
+    if (dir.empty()) {
+      char tmpl[] = "/tmp/plateau-sim.XXXXXX";
+      if (mkdtemp(tmpl) == nullptr) {
+        fmt::print(stderr, "Error: cannot create a directory under /tmp\n");
+        return 1;
+      }
+      dir = tmpl;
+    }
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      fmt::print(stderr, "Error: cannot create {}: {}\n", dir, ec.message());
+      return 1;
+    }
+    if (f.master_bin.empty()) {
+      f.master_bin = selfDir() + "/plateau-master";
+    }
+    auto master = startMaster(f, *workload, dir);
+    if (!master) {
+      fmt::print(stderr, "Error: {}\n", master.error().message());
+      return 1;
+    }
+    started = master->first;
+    options.master = master->second;
+    options.master_pid = master->first;
+    (*log)->info("sim_master_started pid={} address={} dir={}", master->first,
+                 master->second.toString(), dir);
+  } else {
+    auto endpoint = http::Endpoint::parse(f.master);
+    if (!endpoint) {
+      fmt::print(stderr, "Error: --master: {}\n", endpoint.error().message());
+      return 1;
+    }
+    options.master = *endpoint;
+    if (f.master_pid > 0) {
+      options.master_pid = f.master_pid;
+    }
+  }
+
+  Result<Report> report = [&] {
+    EventLoop loop;
+    return runSimulation(loop, *workload, options, *log);
+  }();
+  if (started) {
+    stopMaster(*started);
+  }
+  if (!report) {
+    fmt::print(stderr, "Error: {}\n", report.error().message());
+    return 1;
+  }
+  fmt::print("{}\n", f.json ? report->json() : report->table());
+  return 0;
+}
+
+}  // namespace
+}  // namespace plateau::sim
+
+int main(int argc, char** argv) { return plateau::sim::run(argc, argv); }

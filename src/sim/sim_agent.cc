@@ -1,0 +1,339 @@
+#include "sim/sim_agent.h"
+
+#include <vector>
+
+namespace plateau::sim {
+
+namespace v1 = mesos::v1;
+namespace internal = plateau::internal;
+
+namespace {
+
+uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+bool isTerminal(v1::TaskState state) {
+  switch (state) {
+    case v1::TASK_FINISHED:
+    case v1::TASK_FAILED:
+    case v1::TASK_KILLED:
+    case v1::TASK_LOST:
+    case v1::TASK_ERROR:
+    case v1::TASK_DROPPED:
+    case v1::TASK_GONE:
+      return true;
+    default:
+      return false;
+  }
+}
+
+void addScalar(google::protobuf::RepeatedPtrField<v1::Resource>* out, const char* name,
+               double value) {
+  if (value <= 0) {
+    return;
+  }
+  v1::Resource* r = out->Add();
+  r->set_name(name);
+  r->set_type(v1::Value::SCALAR);
+  r->mutable_scalar()->set_value(value);
+}
+
+std::optional<std::chrono::milliseconds> durationOf(const v1::TaskInfo& task) {
+  for (const auto& label : task.labels().labels()) {
+    if (label.key() == kDurationLabel) {
+      try {
+        return std::chrono::milliseconds(std::stoll(label.value()));
+      } catch (...) {
+        return std::nullopt;  // not a number: the task runs until killed
+      }
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+SimAgent::SimAgent(const Clock& clock, Timers& timers, AgentSpec spec, Options options,
+                   uint64_t seed, Hooks hooks)
+    : clock_(clock),
+      timers_(timers),
+      spec_(std::move(spec)),
+      options_(options),
+      hooks_(std::move(hooks)),
+      uuid_state_(seed) {}
+
+SimAgent::~SimAgent() {
+  for (auto& [id, task] : tasks_) {
+    if (task.timer != 0) {
+      timers_.cancel(task.timer);
+    }
+  }
+}
+
+internal::AgentCall SimAgent::registration() const {
+  internal::AgentCall call;
+  call.set_type(internal::AgentCall::REGISTER);
+  auto* reg = call.mutable_register_();
+  v1::AgentInfo* info = reg->mutable_agent_info();
+  info->set_hostname(spec_.hostname);
+  info->set_port(5051);
+  if (!id_.empty()) {
+    info->mutable_id()->set_value(id_);
+  }
+  addScalar(info->mutable_resources(), "cpus", spec_.cpus);
+  addScalar(info->mutable_resources(), "mem", spec_.mem);
+  addScalar(info->mutable_resources(), "disk", spec_.disk);
+  for (const auto& [name, value] : spec_.attributes) {
+    v1::Attribute* a = info->add_attributes();
+    a->set_name(name);
+    a->set_type(v1::Value::TEXT);
+    a->mutable_text()->set_value(value);
+  }
+  reg->set_version("0.1.0");
+  reg->set_ip(spec_.ip);
+  if (id_.empty()) {
+    return call;  // a new agent reports nothing
+  }
+  for (const auto& [fw_id, framework] : frameworks_) {
+    *reg->add_frameworks() = framework;
+  }
+  for (const auto& [task_id, task] : tasks_) {
+    v1::Task* t = reg->add_tasks();
+    t->set_name(task.info.name());
+    *t->mutable_task_id() = task.info.task_id();
+    *t->mutable_framework_id() = task.framework_id;
+    t->mutable_agent_id()->set_value(id_);
+    t->set_state(task.state);
+    *t->mutable_resources() = task.info.resources();
+  }
+  return call;
+}
+
+void SimAgent::registered(const std::string& agent_id) {
+  id_ = agent_id;
+  connected_ = true;
+  for (auto& [task_id, task] : tasks_) {
+    if (!task.updates.empty()) {
+      sendHead(task);
+    }
+  }
+}
+
+void SimAgent::handle(const internal::AgentEvent& event) {
+  switch (event.type()) {
+    case internal::AgentEvent::RUN_TASK:
+      runTask(event.run_task());
+      break;
+    case internal::AgentEvent::KILL_TASK:
+      killTask(event.kill_task().task_id().value(),
+               v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH);
+      break;
+    case internal::AgentEvent::ACKNOWLEDGE:
+      acknowledge(event.acknowledge());
+      break;
+    case internal::AgentEvent::SHUTDOWN_FRAMEWORK:
+      shutdownFramework(event.shutdown_framework().framework_id().value());
+      break;
+    case internal::AgentEvent::SHUTDOWN:
+      forgetAll();
+      id_.clear();
+      break;
+    default:
+      break;  // task groups, checkpointed resources, messages: not simulated
+  }
+}
+
+void SimAgent::heartbeat() {
+  if (!connected_) {
+    return;
+  }
+  internal::AgentCall call;
+  call.set_type(internal::AgentCall::HEARTBEAT);
+  call.mutable_agent_id()->set_value(id_);
+  hooks_.send(call);
+  const Clock::TimePoint now = clock_.now();
+  for (auto& [task_id, task] : tasks_) {
+    if (!task.updates.empty() && now - task.sent_at >= options_.retry_interval) {
+      sendHead(task);
+    }
+  }
+}
+
+std::optional<v1::TaskState> SimAgent::taskState(const std::string& task_id) const {
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end()) {
+    return std::nullopt;
+  }
+  return it->second.state;
+}
+
+size_t SimAgent::pendingUpdates() const {
+  size_t n = 0;
+  for (const auto& [id, task] : tasks_) {
+    n += task.updates.size();
+  }
+  return n;
+}
+
+void SimAgent::runTask(const internal::AgentEvent::RunTask& run) {
+  const std::string& task_id = run.task().task_id().value();
+  const std::string& fw_id = run.framework_info().id().value();
+  frameworks_[fw_id] = run.framework_info();
+  if (hooks_.task_received) {
+    hooks_.task_received(task_id);
+  }
+  auto [it, inserted] = tasks_.try_emplace(task_id);
+  if (!inserted) {
+    return;  // a duplicate RUN_TASK: the task is already here
+  }
+  Task& task = it->second;
+  task.framework_id = run.framework_info().id();
+  task.info = run.task();
+  transition(task_id, v1::TASK_STARTING);
+  std::optional<std::chrono::milliseconds> duration = durationOf(task.info);
+  task.timer = timers_.after(options_.start_delay, [this, task_id, duration] {
+    auto found = tasks_.find(task_id);
+    if (found == tasks_.end()) {
+      return;
+    }
+    found->second.timer = 0;
+    transition(task_id, v1::TASK_RUNNING);
+    if (!duration) {
+      return;
+    }
+    found->second.timer = timers_.after(*duration, [this, task_id] {
+      auto again = tasks_.find(task_id);
+      if (again != tasks_.end()) {
+        again->second.timer = 0;
+        transition(task_id, v1::TASK_FINISHED);
+      }
+    });
+  });
+}
+
+void SimAgent::killTask(const std::string& task_id, v1::TaskStatus::Reason reason) {
+  auto it = tasks_.find(task_id);
+  if (it == tasks_.end() || isTerminal(it->second.state)) {
+    return;  // unknown or already ended: its terminal update is (or was) on its way
+  }
+  if (it->second.timer != 0) {
+    timers_.cancel(it->second.timer);
+    it->second.timer = 0;
+  }
+  if (it->second.state == v1::TASK_STARTING) {
+    transition(task_id, v1::TASK_KILLED, reason, true);
+  } else {
+    transition(task_id, v1::TASK_KILLED);
+  }
+}
+
+void SimAgent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
+  auto it = tasks_.find(ack.task_id().value());
+  if (it == tasks_.end() || it->second.updates.empty() ||
+      it->second.updates.front().uuid() != ack.uuid()) {
+    return;  // stale or duplicate
+  }
+  Task& task = it->second;
+  const bool terminal = isTerminal(task.updates.front().state());
+  task.updates.pop_front();
+  if (!task.updates.empty()) {
+    return sendHead(task);
+  }
+  if (!terminal) {
+    return;
+  }
+  internal::AgentCall call;
+  call.set_type(internal::AgentCall::EXECUTOR_EXITED);
+  call.mutable_agent_id()->set_value(id_);
+  auto* exited = call.mutable_executor_exited();
+  *exited->mutable_framework_id() = task.framework_id;
+  exited->mutable_executor_id()->set_value(it->first);
+  exited->set_status(0);
+  tasks_.erase(it);
+  if (connected_) {
+    hooks_.send(call);
+  }
+}
+
+void SimAgent::shutdownFramework(const std::string& framework_id) {
+  std::vector<std::string> ids;
+  for (const auto& [task_id, task] : tasks_) {
+    if (task.framework_id.value() == framework_id) {
+      ids.push_back(task_id);
+    }
+  }
+  for (const auto& task_id : ids) {
+    auto it = tasks_.find(task_id);
+    if (it->second.timer != 0) {
+      timers_.cancel(it->second.timer);
+    }
+    tasks_.erase(it);  // the framework is gone: nobody would acknowledge its updates
+  }
+  frameworks_.erase(framework_id);
+}
+
+void SimAgent::forgetAll() {
+  for (auto& [id, task] : tasks_) {
+    if (task.timer != 0) {
+      timers_.cancel(task.timer);
+    }
+  }
+  tasks_.clear();
+  frameworks_.clear();
+}
+
+void SimAgent::transition(const std::string& task_id, v1::TaskState state,
+                          v1::TaskStatus::Reason reason, bool has_reason) {
+  Task& task = tasks_.at(task_id);
+  task.state = state;
+  v1::TaskStatus status;
+  *status.mutable_task_id() = task.info.task_id();
+  status.set_state(state);
+  status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
+  if (has_reason) {
+    status.set_reason(reason);
+  }
+  status.mutable_executor_id()->set_value(task_id);
+  status.set_uuid(nextUuid());
+  status.set_timestamp(clock_.wallSeconds());
+  task.updates.push_back(std::move(status));
+  if (task.updates.size() == 1) {
+    sendHead(task);
+  }
+}
+
+void SimAgent::sendHead(Task& task) {
+  task.sent_at = clock_.now();
+  if (!connected_) {
+    return;  // registered() sends it
+  }
+  internal::AgentCall call;
+  call.set_type(internal::AgentCall::STATUS_UPDATE);
+  call.mutable_agent_id()->set_value(id_);
+  auto* update = call.mutable_status_update();
+  *update->mutable_framework_id() = task.framework_id;
+  *update->mutable_status() = task.updates.front();
+  update->mutable_status()->mutable_agent_id()->set_value(id_);
+  update->set_latest_state(task.state);
+  updates_sent_++;
+  hooks_.send(call);
+}
+
+std::string SimAgent::nextUuid() {
+  std::string bytes(16, '\0');
+  uint64_t a = splitmix64(uuid_state_);
+  uint64_t b = splitmix64(uuid_state_);
+  for (int i = 0; i < 8; ++i) {
+    bytes[i] = static_cast<char>(a >> (8 * i));
+    bytes[8 + i] = static_cast<char>(b >> (8 * i));
+  }
+  bytes[6] = static_cast<char>((bytes[6] & 0x0f) | 0x40);  // version 4
+  bytes[8] = static_cast<char>((bytes[8] & 0x3f) | 0x80);  // variant
+  return bytes;
+}
+
+}  // namespace plateau::sim

@@ -1,0 +1,119 @@
+#pragma once
+
+// One simulated agent's state machine: the tasks it was given, their status updates and the
+// acknowledgements it waits for, exactly as the real agent speaks the master's agent protocol
+// (proto/plateau/agent.proto), with no processes: RUN_TASK is answered with TASK_STARTING at
+// once, TASK_RUNNING after the start delay and TASK_FINISHED after the task's duration (the
+// label `plateau-sim/duration_ms`; a task without it runs until killed); KILL_TASK with
+// TASK_KILLED. Updates of a task go out one at a time and the next only after the master
+// relays the scheduler's ACKNOWLEDGE (Mesos's status update stream); an unacknowledged update
+// goes out again after the retry interval (checked by retry()) and after a new registration.
+// After a terminal update is acknowledged the task is forgotten and EXECUTOR_EXITED reports
+// its command executor gone, as the real agent does.
+//
+// No I/O: calls leave through Hooks::send, time through Clock and Timers, so it runs in virtual
+// time (tests/unit/sim/sim_agent_test.cc). Loop thread only. Memory: one entry per live task.
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+#include <plateau/agent.pb.h>
+
+#include "runtime/clock.h"
+#include "runtime/timers.h"
+#include "sim/workload.h"
+
+namespace plateau::sim {
+
+struct AgentSpec {
+  std::string hostname;
+  std::string ip = "127.0.0.1";
+  double cpus = 8;
+  double mem = 16384;
+  double disk = 0;
+  std::map<std::string, std::string> attributes;
+};
+
+class SimAgent {
+ public:
+  struct Hooks {
+    std::function<void(const plateau::internal::AgentCall& call)> send;
+    // RUN_TASK arrived for `task_id` (for the run's latency bookkeeping); may be empty.
+    std::function<void(const std::string& task_id)> task_received;
+  };
+  struct Options {
+    std::chrono::nanoseconds start_delay{std::chrono::milliseconds(5)};
+    std::chrono::nanoseconds retry_interval{std::chrono::seconds(10)};
+  };
+
+  SimAgent(const Clock& clock, Timers& timers, AgentSpec spec, Options options, uint64_t seed,
+           Hooks hooks);
+  // Cancels every timer.
+  ~SimAgent();
+  SimAgent(const SimAgent&) = delete;
+  SimAgent& operator=(const SimAgent&) = delete;
+
+  // The REGISTER call: agent info (resources, attributes, the id once known) and, on
+  // re-registration, the frameworks and tasks it still runs.
+  plateau::internal::AgentCall registration() const;
+  // REGISTERED: the id to use; every unacknowledged update goes out again.
+  void registered(const std::string& agent_id);
+  // The link to the master is down: updates wait until registered() again.
+  void disconnected() { connected_ = false; }
+  // Any event other than REGISTERED and HEARTBEAT.
+  void handle(const plateau::internal::AgentEvent& event);
+  // Sends the HEARTBEAT call (while connected) and re-sends updates unacknowledged for longer
+  // than the retry interval. The link calls it every heartbeat period.
+  void heartbeat();
+
+  const std::string& id() const { return id_; }
+  const AgentSpec& spec() const { return spec_; }
+  size_t liveTasks() const { return tasks_.size(); }
+  // The latest state of a live task (nullopt once forgotten or never known).
+  std::optional<mesos::v1::TaskState> taskState(const std::string& task_id) const;
+  // Updates sent and not yet acknowledged, or waiting behind those.
+  size_t pendingUpdates() const;
+  int64_t updatesSent() const { return updates_sent_; }
+
+ private:
+  struct Task {
+    mesos::v1::FrameworkID framework_id;
+    mesos::v1::TaskInfo info;
+    mesos::v1::TaskState state = mesos::v1::TASK_STAGING;
+    std::deque<mesos::v1::TaskStatus> updates;  // front: sent, waiting for its ACKNOWLEDGE
+    Clock::TimePoint sent_at{};
+    Timers::TimerId timer = 0;  // the next transition (RUNNING, FINISHED)
+  };
+
+  void runTask(const plateau::internal::AgentEvent::RunTask& run);
+  void killTask(const std::string& task_id, mesos::v1::TaskStatus::Reason reason);
+  void acknowledge(const plateau::internal::AgentEvent::Acknowledge& ack);
+  void shutdownFramework(const std::string& framework_id);
+  void forgetAll();
+  // Moves the task to `state` and queues its update (sent now if nothing is ahead of it).
+  void transition(const std::string& task_id, mesos::v1::TaskState state,
+                  mesos::v1::TaskStatus::Reason reason = mesos::v1::TaskStatus::REASON_TASK_INVALID,
+                  bool has_reason = false);
+  void sendHead(Task& task);
+  std::string nextUuid();
+
+  const Clock& clock_;
+  Timers& timers_;
+  const AgentSpec spec_;
+  const Options options_;
+  const Hooks hooks_;
+  uint64_t uuid_state_;
+  std::string id_;
+  bool connected_ = false;
+  std::unordered_map<std::string, Task> tasks_;
+  std::unordered_map<std::string, mesos::v1::FrameworkInfo> frameworks_;
+  int64_t updates_sent_ = 0;
+};
+
+}  // namespace plateau::sim

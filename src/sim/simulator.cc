@@ -1,0 +1,229 @@
+#include "sim/simulator.h"
+
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "sim/probe.h"
+
+namespace plateau::sim {
+
+using namespace std::chrono_literals;
+
+namespace {
+
+double since(Clock::TimePoint from, Clock::TimePoint to) {
+  return std::chrono::duration<double>(to - from).count();
+}
+
+// A condition for EventLoop::runUntil that costs something only every `period` (runUntil asks
+// after every handler; scanning 10,000 agents each time would be the simulator's main load).
+std::function<bool()> every(const Clock& clock, std::chrono::nanoseconds period,
+                            std::function<bool()> fn) {
+  auto next = std::make_shared<Clock::TimePoint>();
+  return [&clock, period, fn = std::move(fn), next] {
+    Clock::TimePoint now = clock.now();
+    if (now < *next) {
+      return false;
+    }
+    *next = now + period;
+    return fn();
+  };
+}
+
+// Fetches a master endpoint on the loop, waiting for the answer.
+std::optional<std::string> fetchBody(EventLoop& loop, const http::Endpoint& master,
+                                     const std::string& path) {
+  std::optional<Result<http::Response>> answer;
+  http::fetch(loop, master, {.method = "GET", .path = path, .headers = {}, .body = {}}, 60s,
+              [&](Result<http::Response> r) { answer = std::move(r); });
+  loop.runUntil([&] { return answer.has_value(); }, 61s);
+  if (!answer || !*answer || (*answer)->status != 200) {
+    return std::nullopt;
+  }
+  return std::move((*answer)->body);
+}
+
+struct MasterCounters {
+  std::map<std::string, double> snapshot;
+  double allocation_sum_s = 0;
+  double allocation_count = 0;
+};
+
+MasterCounters readCounters(EventLoop& loop, const http::Endpoint& master) {
+  MasterCounters c;
+  if (auto body = fetchBody(loop, master, "/metrics/snapshot")) {
+    if (auto values = parseSnapshot(*body)) {
+      c.snapshot = std::move(*values);
+    }
+  }
+  if (auto body = fetchBody(loop, master, "/metrics")) {
+    c.allocation_sum_s = prometheusValue(*body, "allocation_duration_seconds_sum").value_or(0);
+    c.allocation_count = prometheusValue(*body, "allocation_duration_seconds_count").value_or(0);
+  }
+  return c;
+}
+
+double value(const MasterCounters& c, const char* key) {
+  auto it = c.snapshot.find(key);
+  return it == c.snapshot.end() ? 0 : it->second;
+}
+
+}  // namespace
+
+Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const SimOptions& options,
+                             std::shared_ptr<spdlog::logger> log) {
+  const Clock& clock = loop.clock();
+  Report report;
+  report.agents = workload.totalAgents();
+  report.frameworks = workload.totalFrameworks();
+  report.master_measured = options.master_pid.has_value();
+
+  MasterProbe probe(loop, options.master, options.master_pid, options.metrics_interval,
+                    options.health_interval);
+  auto masterSample = [&]() -> ProcessSample {
+    if (!options.master_pid) {
+      return {};
+    }
+    return sampleProcess(*options.master_pid).value_or(ProcessSample{});
+  };
+  if (!fetchBody(loop, options.master, "/health")) {
+    return unavailable(
+        fmt::format("the master at {} does not answer /health", options.master.toString()));
+  }
+  report.master_rss_before_agents = masterSample().rss_bytes;
+  probe.start();
+
+  TaskLedger ledger;
+  LinkStats stats;
+  CallPipe pipe(loop, options.master, options.max_calls_in_flight, stats);
+
+  // Agents, registered at the given rate.
+  std::vector<std::unique_ptr<AgentLink>> agents;
+  agents.reserve(static_cast<size_t>(report.agents));
+  SimAgent::Options agent_options{
+      .start_delay = std::chrono::nanoseconds(static_cast<int64_t>(workload.start_delay_s * 1e9))};
+  uint64_t seed = workload.seed * 0x9e3779b97f4a7c15ULL;
+  for (const AgentGroup& group : workload.agents) {
+    for (int i = 0; i < group.count; ++i) {
+      AgentSpec spec{.hostname = fmt::format("{}-{}", group.hostname_prefix, agents.size()),
+                     .ip = "127.0.0.1",
+                     .cpus = group.cpus,
+                     .mem = group.mem,
+                     .disk = group.disk,
+                     .attributes = group.attributes};
+      agents.push_back(std::make_unique<AgentLink>(loop, pipe, options.master, std::move(spec),
+                                                   agent_options, ++seed, ledger, stats, log));
+    }
+  }
+  const Clock::TimePoint registration_start = clock.now();
+  size_t started = 0;
+  const auto tick = 10ms;
+  const double per_tick = std::max(1.0, options.registration_rate * 0.010);
+  Timers::TimerId starter = loop.every(tick, [&] {
+    for (double n = 0; n < per_tick && started < agents.size(); ++n) {
+      agents[started++]->start();
+    }
+  });
+  auto countRegistered = [&] {
+    int n = 0;
+    for (const auto& a : agents) {
+      n += a->registered() ? 1 : 0;
+    }
+    return n;
+  };
+  loop.runUntil(every(clock, 50ms,
+                      [&] {
+                        return started == agents.size() &&
+                               countRegistered() == static_cast<int>(agents.size());
+                      }),
+                options.registration_timeout);
+  loop.cancel(starter);
+  report.agents_registered = countRegistered();
+  report.registration_seconds = since(registration_start, clock.now());
+  log->info("sim_agents_registered count={} of={} seconds={:.2f}", report.agents_registered,
+            report.agents, report.registration_seconds);
+  // Let the first allocation rounds over the new agents pass before measuring memory.
+  loop.runUntil([] { return false; }, 1s);
+  report.master_rss_with_agents = masterSample().rss_bytes;
+
+  // Frameworks.
+  std::vector<std::unique_ptr<FrameworkLink>> frameworks;
+  int index = 0;
+  for (const FrameworkGroup& group : workload.frameworks) {
+    for (int i = 0; i < group.count; ++i) {
+      frameworks.push_back(std::make_unique<FrameworkLink>(loop, pipe, options.master, group,
+                                                           index++, ++seed, ledger, stats, log));
+    }
+  }
+  const MasterCounters before = readCounters(loop, options.master);
+  const ProcessSample master_before = masterSample();
+  const ProcessSample sim_before = sampleSelf();
+  const Clock::TimePoint window_start = clock.now();
+  for (auto& f : frameworks) {
+    f->start();
+  }
+
+  // Arrivals, then the drain.
+  loop.runUntil([] { return false; },
+                std::chrono::nanoseconds(static_cast<int64_t>(workload.duration_s * 1e9)));
+  for (auto& f : frameworks) {
+    f->framework().stopArrivals();
+  }
+  report.arrival_seconds = since(window_start, clock.now());
+  loop.runUntil(every(clock, 20ms,
+                      [&] {
+                        for (const auto& f : frameworks) {
+                          if (f->framework().waiting() > 0) {
+                            return false;
+                          }
+                        }
+                        return ledger.live() == 0;
+                      }),
+                std::chrono::nanoseconds(static_cast<int64_t>(workload.drain_s * 1e9)));
+  const Clock::TimePoint window_end = clock.now();
+  const ProcessSample master_after = masterSample();
+  const ProcessSample sim_after = sampleSelf();
+  report.window_seconds = since(window_start, window_end);
+  probe.stop();
+  // The last acknowledgements may still be on their way: give the master a moment before
+  // reading its counters.
+  loop.runUntil([&] { return pipe.queued() == 0; }, 5s);
+  const MasterCounters after = readCounters(loop, options.master);
+
+  report.tasks = ledger.counts();
+  report.tasks_left = static_cast<int64_t>(ledger.live());
+  for (const auto& f : frameworks) {
+    report.frameworks_seen.add(f->framework().stats());
+    report.frameworks_subscribed += f->framework().subscribed() ? 1 : 0;
+  }
+  report.links = stats;
+  report.sim_queue_wait = Percentiles::of(stats.queue_wait);
+  report.wait_for_offer = Percentiles::of(ledger.waitForOffer());
+  report.accept_to_agent = Percentiles::of(ledger.acceptToAgent());
+  report.launch_to_running = Percentiles::of(ledger.launchToRunning());
+  report.health = Percentiles::of(probe.health());
+  report.health_failures = probe.healthFailures();
+  report.allocation_ms = Percentiles::of(probe.allocationRunMs());
+  report.master_cpu_seconds = master_after.cpu_seconds - master_before.cpu_seconds;
+  report.master_rss_end = master_after.rss_bytes;
+  report.master_peak_rss = std::max(master_after.peak_rss_bytes, probe.maxRssBytes());
+  const double rounds = after.allocation_count - before.allocation_count;
+  report.allocation_runs = static_cast<int64_t>(rounds);
+  report.allocation_mean_ms =
+      rounds > 0 ? (after.allocation_sum_s - before.allocation_sum_s) * 1000 / rounds : 0;
+  report.master_offers_sent = static_cast<int64_t>(value(after, "plateau/offers_sent") -
+                                                   value(before, "plateau/offers_sent"));
+  report.master_tasks_launched = static_cast<int64_t>(value(after, "plateau/tasks_launched") -
+                                                      value(before, "plateau/tasks_launched"));
+  report.master_tasks_finished = static_cast<int64_t>(value(after, "master/tasks_finished"));
+  report.master_agents_active = static_cast<int64_t>(value(after, "master/slaves_active"));
+  report.sim_cpu_seconds = sim_after.cpu_seconds - sim_before.cpu_seconds;
+  report.sim_peak_rss = sampleSelf().peak_rss_bytes;
+  // Links go before the pipe and the ledger they point to.
+  frameworks.clear();
+  agents.clear();
+  return report;
+}
+
+}  // namespace plateau::sim

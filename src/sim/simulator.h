@@ -1,0 +1,37 @@
+#pragma once
+
+// One plateau-sim run against a master that is already up: registers the workload's agents
+// (at `registration_rate` per second), subscribes its frameworks, lets tasks arrive for the
+// workload's duration, waits for them to finish (at most the drain time) and reports. Runs the
+// loop itself (blocking); everything happens on that one thread.
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <memory>
+#include <optional>
+
+#include <spdlog/logger.h>
+
+#include "http/client.h"
+#include "runtime/event_loop.h"
+#include "sim/report.h"
+#include "sim/workload.h"
+
+namespace plateau::sim {
+
+struct SimOptions {
+  http::Endpoint master;
+  std::optional<pid_t> master_pid;  // for CPU and RSS from /proc
+  std::chrono::nanoseconds metrics_interval{std::chrono::seconds(1)};
+  std::chrono::nanoseconds health_interval{std::chrono::milliseconds(250)};
+  double registration_rate = 2000;  // agents per second
+  size_t max_calls_in_flight = 64;
+  // Give up on registration (and report how many made it) after this long.
+  std::chrono::nanoseconds registration_timeout{std::chrono::minutes(5)};
+};
+
+Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const SimOptions& options,
+                             std::shared_ptr<spdlog::logger> log);
+
+}  // namespace plateau::sim

@@ -1,0 +1,182 @@
+#include "sim/sim_agent.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "fakes/virtual_time.h"
+
+namespace plateau::sim {
+namespace {
+
+using namespace std::chrono_literals;
+namespace v1 = mesos::v1;
+namespace internal = plateau::internal;
+
+class SimAgentTest : public ::testing::Test {
+ protected:
+  SimAgentTest()
+      : agent_(time_, time_,
+               {.hostname = "h1",
+                .ip = "127.0.0.1",
+                .cpus = 4,
+                .mem = 1024,
+                .disk = 0,
+                .attributes = {{"rack", "r1"}}},
+               {.start_delay = 10ms, .retry_interval = 10s}, 42,
+               {.send = [this](const internal::AgentCall& call) { sent_.push_back(call); },
+                .task_received = [this](const std::string& id) { received_.push_back(id); }}) {
+    agent_.registered("agent-1");
+  }
+
+  static internal::AgentEvent runTask(const std::string& id, std::optional<int> duration_ms) {
+    internal::AgentEvent event;
+    event.set_type(internal::AgentEvent::RUN_TASK);
+    auto* run = event.mutable_run_task();
+    run->mutable_framework_info()->mutable_id()->set_value("fw-1");
+    run->mutable_framework_info()->set_name("fw");
+    run->mutable_framework_info()->set_user("u");
+    run->mutable_task()->set_name(id);
+    run->mutable_task()->mutable_task_id()->set_value(id);
+    run->mutable_task()->mutable_agent_id()->set_value("agent-1");
+    if (duration_ms) {
+      auto* label = run->mutable_task()->mutable_labels()->add_labels();
+      label->set_key(kDurationLabel);
+      label->set_value(std::to_string(*duration_ms));
+    }
+    return event;
+  }
+
+  static internal::AgentEvent ack(const internal::AgentCall& update) {
+    internal::AgentEvent event;
+    event.set_type(internal::AgentEvent::ACKNOWLEDGE);
+    event.mutable_acknowledge()->mutable_framework_id()->set_value("fw-1");
+    *event.mutable_acknowledge()->mutable_task_id() = update.status_update().status().task_id();
+    event.mutable_acknowledge()->set_uuid(update.status_update().status().uuid());
+    return event;
+  }
+
+  // The state of the last call, which must be a status update.
+  v1::TaskState lastState() const {
+    EXPECT_FALSE(sent_.empty());
+    EXPECT_EQ(sent_.back().type(), internal::AgentCall::STATUS_UPDATE);
+    return sent_.back().status_update().status().state();
+  }
+
+  testing::VirtualTime time_;
+  std::vector<internal::AgentCall> sent_;
+  std::vector<std::string> received_;
+  SimAgent agent_;
+};
+
+TEST_F(SimAgentTest, RunsATaskThroughStartingRunningFinished) {
+  agent_.handle(runTask("t1", 1000));
+  ASSERT_EQ(received_, std::vector<std::string>{"t1"});
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(lastState(), v1::TASK_STARTING);
+  EXPECT_EQ(sent_.back().agent_id().value(), "agent-1");
+  EXPECT_EQ(sent_.back().status_update().framework_id().value(), "fw-1");
+  EXPECT_EQ(sent_.back().status_update().status().uuid().size(), 16u);
+
+  // RUNNING is due after the start delay but waits for STARTING's acknowledgement.
+  time_.advance(10ms);
+  EXPECT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(agent_.taskState("t1"), v1::TASK_RUNNING);
+  agent_.handle(ack(sent_.back()));
+  ASSERT_EQ(sent_.size(), 2u);
+  EXPECT_EQ(lastState(), v1::TASK_RUNNING);
+  agent_.handle(ack(sent_.back()));
+
+  time_.advance(999ms);
+  EXPECT_EQ(sent_.size(), 2u);
+  time_.advance(1ms);
+  ASSERT_EQ(sent_.size(), 3u);
+  EXPECT_EQ(lastState(), v1::TASK_FINISHED);
+  EXPECT_EQ(sent_.back().status_update().latest_state(), v1::TASK_FINISHED);
+  EXPECT_EQ(agent_.liveTasks(), 1u);  // until the terminal update is acknowledged
+
+  agent_.handle(ack(sent_.back()));
+  ASSERT_EQ(sent_.size(), 4u);
+  EXPECT_EQ(sent_.back().type(), internal::AgentCall::EXECUTOR_EXITED);
+  EXPECT_EQ(sent_.back().executor_exited().executor_id().value(), "t1");
+  EXPECT_EQ(agent_.liveTasks(), 0u);
+  EXPECT_EQ(time_.pending(), 0u);
+}
+
+TEST_F(SimAgentTest, AStaleAcknowledgementChangesNothing) {
+  agent_.handle(runTask("t1", 1000));
+  internal::AgentEvent stale = ack(sent_.back());
+  stale.mutable_acknowledge()->set_uuid("not the uuid");
+  agent_.handle(stale);
+  EXPECT_EQ(agent_.pendingUpdates(), 1u);
+}
+
+TEST_F(SimAgentTest, KillTaskEndsItKilled) {
+  agent_.handle(runTask("t1", std::nullopt));
+  agent_.handle(ack(sent_.back()));
+  time_.advance(10ms);
+  agent_.handle(ack(sent_.back()));  // RUNNING acknowledged
+  time_.advance(1h);
+  EXPECT_EQ(agent_.taskState("t1"), v1::TASK_RUNNING);  // no duration: runs until killed
+
+  internal::AgentEvent kill;
+  kill.set_type(internal::AgentEvent::KILL_TASK);
+  kill.mutable_kill_task()->mutable_framework_id()->set_value("fw-1");
+  kill.mutable_kill_task()->mutable_task_id()->set_value("t1");
+  agent_.handle(kill);
+  EXPECT_EQ(lastState(), v1::TASK_KILLED);
+  agent_.handle(kill);  // again: nothing more
+  EXPECT_EQ(agent_.pendingUpdates(), 1u);
+  agent_.handle(ack(sent_.back()));
+  EXPECT_EQ(agent_.liveTasks(), 0u);
+}
+
+TEST_F(SimAgentTest, UpdatesWaitForTheLinkAndAreRetried) {
+  agent_.disconnected();
+  agent_.handle(runTask("t1", 50));
+  EXPECT_TRUE(sent_.empty());
+  agent_.registered("agent-1");
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(lastState(), v1::TASK_STARTING);
+
+  // Not acknowledged: a heartbeat after the retry interval sends it again, with the same uuid.
+  const std::string uuid = sent_.back().status_update().status().uuid();
+  agent_.heartbeat();
+  EXPECT_EQ(sent_.back().type(), internal::AgentCall::HEARTBEAT);
+  time_.advance(10s);
+  agent_.heartbeat();
+  EXPECT_EQ(lastState(), v1::TASK_STARTING);
+  EXPECT_EQ(sent_.back().status_update().status().uuid(), uuid);
+  // The latest state is already FINISHED (50 ms passed long ago); updates go in order.
+  EXPECT_EQ(sent_.back().status_update().latest_state(), v1::TASK_FINISHED);
+}
+
+TEST_F(SimAgentTest, ReregistrationReportsItsTasks) {
+  internal::AgentCall first = agent_.registration();
+  EXPECT_EQ(first.register_().agent_info().hostname(), "h1");
+  EXPECT_EQ(first.register_().agent_info().id().value(), "agent-1");
+  EXPECT_EQ(first.register_().agent_info().resources_size(), 2);  // cpus, mem (no disk)
+  EXPECT_EQ(first.register_().agent_info().attributes(0).text().value(), "r1");
+  EXPECT_EQ(first.register_().tasks_size(), 0);
+
+  agent_.handle(runTask("t1", 1000));
+  internal::AgentCall again = agent_.registration();
+  ASSERT_EQ(again.register_().tasks_size(), 1);
+  EXPECT_EQ(again.register_().tasks(0).task_id().value(), "t1");
+  EXPECT_EQ(again.register_().tasks(0).state(), v1::TASK_STARTING);
+  ASSERT_EQ(again.register_().frameworks_size(), 1);
+}
+
+TEST_F(SimAgentTest, ShutdownForgetsEverything) {
+  agent_.handle(runTask("t1", 1000));
+  internal::AgentEvent shutdown;
+  shutdown.set_type(internal::AgentEvent::SHUTDOWN);
+  agent_.handle(shutdown);
+  EXPECT_EQ(agent_.liveTasks(), 0u);
+  EXPECT_TRUE(agent_.id().empty());
+  EXPECT_FALSE(agent_.registration().register_().agent_info().has_id());
+  EXPECT_EQ(time_.pending(), 0u);
+}
+
+}  // namespace
+}  // namespace plateau::sim
