@@ -426,5 +426,53 @@ TEST_F(ImagesTest, ACustomExecutorWithAnImageRunsInsideIt) {
   EXPECT_NE(seen.find("sandbox=/mnt/mesos/sandbox"), std::string::npos) << seen;
 }
 
+TEST_F(ImagesTest, AnAgentRestartKeepsARunningContainersRootfsAndCleansUpAfterIt) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  fs::path registry = fs::path(cluster.dir()) / "registry";
+  ASSERT_FALSE(writeDockerSave(registry, busybox("layers")).empty());
+  startAgent(cluster, registry.string());
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  v1::FrameworkInfo info = framework();
+  info.set_checkpoint(true);
+  ASSERT_TRUE(s.subscribe(info));
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  launch(s, offers->offers().offers(0),
+         {{.id = "long", .image = "busybox:layers", .value = "sleep 1000"}});
+  bool running = false;
+  for (int i = 0; i < 10 && !running; i++) {
+    auto update = s.nextUpdate(30s);
+    ASSERT_TRUE(update);
+    s.acknowledge(*update);
+    running = update->state() == v1::TASK_RUNNING;
+  }
+  ASSERT_TRUE(running);
+  auto rootfsMounted = [&] {
+    for (const auto& point : MountGuard::mountsUnder(cluster.dir())) {
+      if (point.find("/provisioner/containers/") != std::string::npos) {
+        return true;
+      }
+    }
+    return false;
+  };
+  ASSERT_TRUE(rootfsMounted());
+
+  cluster.restartAgent(0, SIGKILL);
+  ASSERT_TRUE(eventually(
+      [&] { return cluster.agent(0).log().find("executor_subscribed") != std::string::npos; }, 30s))
+      << cluster.agent(0).log();
+  EXPECT_TRUE(rootfsMounted()) << "the recovered container's rootfs was removed";
+
+  scheduler::Call kill;
+  kill.set_type(scheduler::Call::KILL);
+  kill.mutable_kill()->mutable_task_id()->set_value("long");
+  ASSERT_EQ(s.call(kill), 202);
+  auto done = terminalUpdates(s, {"long"});
+  ASSERT_TRUE(done.contains("long"));
+  EXPECT_EQ(done["long"].state(), v1::TASK_KILLED) << done["long"].message();
+  EXPECT_TRUE(eventually([&] { return !rootfsMounted(); }, 10s));
+}
+
 }  // namespace
 }  // namespace plateau::testing
