@@ -8,6 +8,7 @@
 #include "agent/fetcher.h"
 #include "agent/files.h"
 #include "agent/gpu/gpu.h"
+#include "agent/images/image_runtime.h"
 #include "common/process.h"
 #include "common/version.h"
 
@@ -79,6 +80,7 @@ void Agent::start(uint16_t port, std::optional<http::Endpoint> master) {
   info_.set_port(port);
   start_time_ = clock_.wallSeconds();
   initFetcherCache();
+  initImages();
   log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, port,
              flags_.master, resources_.toString());
   recover();
@@ -101,6 +103,7 @@ void Agent::shutdown() {
     for (const auto& [ex_id, executor] : framework.executors()) {
       containerizer_->kill(executor.containerId());
       containerizer_->destroy(executor.containerId());
+      releaseImage(executor.containerId());
     }
   }
 }

@@ -27,6 +27,7 @@
 #include "agent/master_link.h"
 #include "agent/metrics.h"
 #include "agent/status_update_manager.h"
+#include "common/process.h"
 #include "common/recordio.h"
 #include "common/resources.h"
 #include "common/uuid.h"
@@ -64,12 +65,18 @@ struct Attachment;  // agent/files.h
 
 // What the agent holds for an executor beside its record in the book: its connection and
 // timers, and the fetcher filling its sandbox (the process starts after it).
+namespace images {
+struct Provisioned;
+class ImageRuntime;
+}  // namespace images
+
 struct ExecutorChannel {
   std::shared_ptr<http::Stream> stream;
   http::ContentType content = http::ContentType::kJson;
   Timers::TimerId kill_timer = 0;
   Timers::TimerId registration_timer = 0;
   pid_t fetcher_pid = 0;
+  std::shared_ptr<const images::Provisioned> image;  // the container's image (images.cc)
 };
 
 // A running plateau-fetcher (fetch_launch.cc).
@@ -182,6 +189,17 @@ class Agent {
   void recoverGpus(const Executor& executor);
   std::vector<std::string> gpuEnvironment(const Executor& executor) const;
   void initFetcherCache();
+  // After the sandbox: pulls and provisions the container's image, if any (images.cc).
+  void continueLaunch(Executor& executor);
+
+  // images.cc: containers with an image.
+  void initImages();
+  // Starts provisioning the executor's image, or fails the launch; false when there is none
+  // (the launch goes on at once). Once provisioned, continueLaunch() follows.
+  bool provisionImage(Executor& executor);
+  // Makes `spec` start inside the executor's image (nothing without one).
+  Status enterImage(const Executor& executor, LaunchSpec& spec);
+  void releaseImage(const std::string& container_id);
   uint64_t fetcherCacheUsed() const;
 
   // recovery.cc
@@ -259,6 +277,7 @@ class Agent {
   std::unique_ptr<fetcher::Cache> fetch_cache_;
   std::unordered_map<pid_t, FetchRun> fetches_;
   std::unique_ptr<gpu::Allocator> gpus_;
+  std::unique_ptr<images::ImageRuntime> images_;  // --image_providers=docker only
   bool gpu_isolation_warned_ = false;
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
   uint64_t executors_launched_ = 0;

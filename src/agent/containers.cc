@@ -7,6 +7,7 @@
 
 #include "agent/agent.h"
 #include "agent/containerizer/containerizer.h"
+#include "agent/images/image_runtime.h"
 #include "common/json.h"
 #include "common/task_state.h"
 
@@ -132,6 +133,13 @@ void Agent::recoverContainers() {
     }
   }
   containerizer_->recover(alive);
+  if (images_) {
+    std::vector<std::string> ids;
+    for (const auto& config : alive) {
+      ids.push_back(config.container_id);
+    }
+    images_->recover(ids);
+  }
 }
 
 void Agent::logLimitation(const Executor& executor, const Limitation& limitation) {
@@ -156,6 +164,7 @@ void Agent::containerEnded(Executor& executor) {
   if (auto found = endContainer(*containerizer_, book_, executor)) {
     logLimitation(executor, *found);
   }
+  releaseImage(executor.containerId());
 }
 
 http::Response Agent::monitorStatistics() {

@@ -101,6 +101,13 @@ void Agent::launchExecutor(Executor& executor) {
   if (Status s = assignGpus(executor); !s.isOk()) {
     return failLaunch(executor, s.message());
   }
+  if (provisionImage(executor)) {
+    return;
+  }
+  continueLaunch(executor);
+}
+
+void Agent::continueLaunch(Executor& executor) {
   // With URIs to fetch, the process starts once the fetcher is done (fetch_launch.cc).
   if (executor.info().command().uris_size() > 0) {
     return startFetch(executor);
@@ -158,6 +165,9 @@ void Agent::startExecutorProcess(Executor& executor) {
   spec.working_dir = executor.directory();
   spec.stdout_path = (dir / "stdout").string();
   spec.stderr_path = (dir / "stderr").string();
+  if (Status s = enterImage(executor, spec); !s.isOk()) {
+    return failLaunch(executor, s.message());
+  }
   auto pid =
       containerizer_->launch(containerConfig(executor), spec, executorUser(framework, executor));
   if (!pid) {

@@ -106,16 +106,12 @@ void registerInertFlags(flags::FlagSet& set) {
   set.addInert("docker_kill_orphans", Kind::kBool, "true", "Kill orphaned Docker containers",
                kDocker);
   set.addInert("docker_mesos_image", Kind::kString, "", "Docker image the agent runs in", kDocker);
-  set.addInert("docker_registry", Kind::kString, "https://registry-1.docker.io",
-               "Default Docker registry", kImages);
   set.addInert("docker_remove_delay", Kind::kDuration, "6hrs",
                "Time before terminated Docker containers are removed", kDocker);
   set.addInert("docker_socket", Kind::kString, "/var/run/docker.sock", "Docker daemon's socket",
                kDocker);
   set.addInert("docker_stop_timeout", Kind::kDuration, "0ns",
                "Time Docker waits after stopping a container", kDocker);
-  set.addInert("docker_store_dir", Kind::kString, "/tmp/mesos/store/docker",
-               "Where Docker images are stored", kImages);
   set.addInert("docker_volume_checkpoint_dir", Kind::kString,
                "/var/run/mesos/isolators/docker/volume", "Checkpoints of Docker volumes", kDocker);
   set.addInert("docker_volume_chown", Kind::kBool, "false",
@@ -145,9 +141,6 @@ void registerInertFlags(flags::FlagSet& set) {
                "Executors connect over a domain socket", "executors connect over TCP");
   set.addInert("http_heartbeat_interval", Kind::kDuration, "30secs",
                "Heartbeats of nested container session streams", kNotYet);
-  set.addInert("image_providers", Kind::kString, "", "Image providers (APPC,DOCKER)", kImages);
-  set.addInert("image_provisioner_backend", Kind::kString, "",
-               "Strategy for provisioning container rootfs", kImages);
   set.addInert("image_gc_config", Kind::kString, "", "Image GC configuration (JSON)", kImages,
                json_or_path);
   set.addInert("ip6", Kind::kString, "", "IPv6 address advertised for containers",
@@ -183,8 +176,6 @@ void registerInertFlags(flags::FlagSet& set) {
                "Revocable CPU runs at a lower priority", kOversubscription);
   set.addInert("runtime_dir", Kind::kString, "", "Runtime directory (cleared on reboot)",
                "runtime state lives in --work_dir");
-  set.addInert("sandbox_directory", Kind::kString, "/mnt/mesos/sandbox",
-               "Sandbox path inside containers with their own root filesystem", kImages);
   set.addInert("strict", Kind::kBool, "true", "Recovery errors are fatal", kNotYet);
   set.addInert("secret_resolver", Kind::kString, "", "Secret resolver module", kModules);
   set.addInert("systemd_enable_support", Kind::kBool, "true", "Systemd support",
@@ -287,7 +278,8 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("quiet", &f.quiet, "Log nothing to stderr");
   set.add("isolation", &f.isolation,
           "Comma-separated isolators: posix/cpu, posix/mem, cgroups/cpu, cgroups/mem, "
-          "cgroups/pids, disk/du, namespaces/pid, filesystem/posix");
+          "cgroups/pids, disk/du, namespaces/pid, filesystem/posix, filesystem/linux, "
+          "docker/runtime");
   set.add("launcher", &f.launcher,
           "'posix' (own session) or 'linux' (namespaces as --isolation asks); default linux "
           "when running as root");
@@ -317,6 +309,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "JSON object of the environment executors (and their tasks) get instead of the "
           "agent's, e.g. {\"PATH\": \"/bin:/usr/bin\"}; also file:///path",
           {.file = FileValue::kUrlOrPath});
+  registerImageFlags(set, f);
   registerInertFlags(set);
 }
 
@@ -387,6 +380,9 @@ Status validateFlags(Flags& f) {
     return {StatusCode::kInvalidArgument, "Flag '--recover' must be 'reconnect' or 'cleanup'"};
   }
   if (Status s = validateContainerizerOptions(containerizerOptions(f)); !s.isOk()) {
+    return s;
+  }
+  if (Status s = validateImageFlags(f); !s.isOk()) {
     return s;
   }
   return {};

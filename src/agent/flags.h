@@ -55,6 +55,12 @@ struct Flags {
   // environment in executors. executor_env is its NAME=VALUE form, filled by validateFlags().
   std::string executor_environment_variables;
   std::optional<std::vector<std::string>> executor_env;
+  // Container images (src/agent/image_flags.cc, src/agent/images/): Mesos's names and defaults.
+  std::string image_providers;                                   // "docker" or empty (no images)
+  std::string docker_registry = "https://registry-1.docker.io";  // or a folder of tarballs
+  std::string docker_store_dir = "/tmp/mesos/store/docker";
+  std::string image_provisioner_backend;  // overlay | copy; empty: overlay when the kernel has it
+  std::string sandbox_directory = "/mnt/mesos/sandbox";
 };
 
 struct ContainerizerOptions;
@@ -65,5 +71,8 @@ void registerFlags(flags::FlagSet& set, Flags& flags);
 // The containerizer's share of the flags.
 ContainerizerOptions containerizerOptions(const Flags& flags);
 Status validateFlags(Flags& flags);
+// The container image flags' share (image_flags.cc).
+void registerImageFlags(flags::FlagSet& set, Flags& flags);
+Status validateImageFlags(const Flags& flags);
 
 }  // namespace plateau::agent

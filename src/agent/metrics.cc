@@ -88,6 +88,17 @@ Metrics::Metrics()
                       "fetcher_cache_capacity_bytes", "Size of the fetcher cache in bytes."))),
       fetcher_cache_used_bytes(registry.gauge(
           kNames.info("containerizer/fetcher/cache_size_used_bytes", "fetcher_cache_used_bytes",
-                      "Bytes in use in the fetcher cache."))) {}
+                      "Bytes in use in the fetcher cache."))),
+      image_pulls(registry.gauge(kNames.info("containerizer/images/pulls", "image_pulls",
+                                             "Images pulled into the store since the start."))),
+      image_pull_failures(
+          registry.gauge(kNames.info("containerizer/images/pull_failures", "image_pull_failures",
+                                     "Image pulls that failed since the start."))),
+      image_cache_hits(registry.gauge(
+          kNames.info("containerizer/images/cache_hits", "image_cache_hits",
+                      "Containers whose image was already in the store (or being pulled)."))),
+      image_layers_stored(
+          registry.gauge(kNames.info("containerizer/images/layers_stored", "image_layers_stored",
+                                     "Layers unpacked into the store since the start."))) {}
 
 }  // namespace plateau::agent

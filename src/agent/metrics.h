@@ -51,6 +51,11 @@ class Metrics {
   metrics::Counter& fetches_failed;
   metrics::Gauge& fetcher_cache_total_bytes;
   metrics::Gauge& fetcher_cache_used_bytes;
+  // The image store (agent/images/store.h), cumulative since the agent started.
+  metrics::Gauge& image_pulls;
+  metrics::Gauge& image_pull_failures;
+  metrics::Gauge& image_cache_hits;
+  metrics::Gauge& image_layers_stored;
 };
 
 }  // namespace plateau::agent

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "agent/images/image_runtime.h"
 #include "common/flags.h"
 #include "common/json.h"
 #include "common/json_codec.h"
@@ -284,6 +285,13 @@ void Agent::updateMetricGauges() {
   }
   m.fetcher_cache_total_bytes = flags_.fetcher_cache_bytes;
   m.fetcher_cache_used_bytes = fetcherCacheUsed();
+  if (images_) {
+    auto stats = images_->stats();
+    m.image_pulls = static_cast<double>(stats.pulls);
+    m.image_pull_failures = static_cast<double>(stats.pull_failures);
+    m.image_cache_hits = static_cast<double>(stats.cache_hits + stats.pulls_joined);
+    m.image_layers_stored = static_cast<double>(stats.layers_unpacked);
+  }
 }
 
 std::vector<std::pair<std::string, double>> Agent::metricsSnapshot() const {

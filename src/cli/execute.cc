@@ -119,6 +119,13 @@ class Execute {
       *task->mutable_agent_id() = offer.agent_id();
       resourcesToProto(wanted_, task->mutable_resources(), options_.role);
       task->mutable_command()->set_value(options_.command);
+      if (!options_.docker_image.empty()) {
+        auto* container = task->mutable_container();
+        container->set_type(v1::ContainerInfo::MESOS);
+        auto* image = container->mutable_mesos()->mutable_image();
+        image->set_type(v1::Image::DOCKER);
+        image->mutable_docker()->set_name(options_.docker_image);
+      }
       fmt::print("Submitted task '{}' to agent {}\n", options_.name, offer.agent_id().value());
       std::fflush(stdout);
       client_->send(accept);

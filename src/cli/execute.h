@@ -15,6 +15,7 @@ struct ExecuteOptions {
   std::string framework_name = "plateau-execute";
   std::string user;  // the framework's user, whom the task runs as; empty: $USER
   bool json = false;
+  std::string docker_image;  // run the command inside this Docker image (Mesos containerizer)
 };
 
 // Runs the task to a terminal state, printing each state change. Returns the exit code:

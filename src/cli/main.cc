@@ -27,6 +27,9 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   execute_cmd->add_option("--user", exec.user,
                           "User the task runs as (the framework's user; default: $USER)");
+  execute_cmd->add_option("--docker_image", exec.docker_image,
+                          "Docker image to run the command in (the agent needs "
+                          "--image_providers=docker)");
 
   auto add_list = [&](const char* name, const char* what, ListKind kind) {
     auto* group = app.add_subcommand(name, what);

@@ -7,7 +7,10 @@
 
 #include <fmt/format.h>
 
+#include "agent/images/enter_rootfs.h"
+#include "agent/images/image_config.h"
 #include "common/event_stream.h"
+#include "common/json.h"
 #include "common/process.h"
 #include "common/task_state.h"
 #include "common/units.h"
@@ -44,6 +47,9 @@ Result<Config> Config::fromEnvironment() {
   c.agent = *agent;
   c.sandbox = env("MESOS_SANDBOX");
   c.checkpoint = env("MESOS_CHECKPOINT") == "1";
+  c.rootfs = env("PLATEAU_ROOTFS");
+  c.sandbox_directory = env("PLATEAU_SANDBOX_DIRECTORY");
+  c.image_config = env("PLATEAU_IMAGE_CONFIG");
   if (auto d = parseDuration(env("MESOS_RECOVERY_TIMEOUT")); d) {
     c.recovery_timeout = *d;
   }
@@ -68,6 +74,52 @@ void setVariable(std::vector<std::string>& env, const std::string& name, const s
   std::string prefix = name + "=";
   std::erase_if(env, [&](const std::string& e) { return e.starts_with(prefix); });
   env.push_back(prefix + value);
+}
+
+// Makes `spec` run the task's command inside the image the agent provisioned: through
+// plateau-rootfs (beside this executor), with the command and environment merged with the
+// image's config by the docker/runtime rules. The executor itself stays on the host.
+Status enterImage(const Config& config, const v1::CommandInfo& command, const std::string& sandbox,
+                  LaunchSpec& spec) {
+  namespace images = agent::images;
+  auto parsed = json::parse(config.image_config);
+  auto image = parsed ? images::parseImageConfig(*parsed)
+                      : Result<images::ImageConfig>(images::ImageConfig{});
+  if (!image) {
+    return image.error();
+  }
+  images::TaskCommand task;
+  task.shell = command.shell();
+  if (command.has_value()) {
+    task.value = command.value();
+  }
+  task.arguments.assign(command.arguments().begin(), command.arguments().end());
+  auto merged = images::mergeCommand(*image, task);
+  if (!merged) {
+    return merged.error();
+  }
+  std::vector<std::string> task_env;
+  for (const auto& e : spec.env) {
+    if (e.starts_with("MESOS_") && !e.starts_with("MESOS_SANDBOX=")) {
+      task_env.push_back(e);
+    }
+  }
+  for (const auto& var : command.environment().variables()) {
+    task_env.push_back(var.name() + "=" + environmentValue(var));
+  }
+  task_env.push_back("MESOS_SANDBOX=" + config.sandbox_directory);
+  images::EnterOptions enter;
+  enter.rootfs = config.rootfs;
+  enter.sandbox = sandbox;
+  enter.sandbox_directory = config.sandbox_directory;
+  enter.working_dir = image->working_dir;
+  enter.argv = merged->argv;
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  spec.path = (self.parent_path() / "plateau-rootfs").string();
+  spec.argv = images::enterArgs("plateau-rootfs", enter);
+  spec.env = images::mergeEnvironment(*image, task_env);
+  return {};
 }
 
 }  // namespace
@@ -300,7 +352,12 @@ bool CommandExecutor::startTask(RunningTask& task) {
     setVariable(spec.env, var.name(), environmentValue(var));
   }
   spec.working_dir = task.sandbox;
-  spec.new_session = false;  // its own process group, so a kill reaches all it started
+  spec.new_session = false;
+  if (!config_.rootfs.empty() && mode_ == Mode::kCommand) {
+    if (Status s = enterImage(config_, info.command(), task.sandbox, spec); !s.isOk()) {
+      return fail(fmt::format("Failed to run the task in its image: {}", s.message()));
+    }
+  }  // its own process group, so a kill reaches all it started
   std::vector<std::string> check_env = spec.env;
   auto pid = launchProcess(spec);
   if (!pid) {

@@ -37,6 +37,11 @@ struct Config {
   std::chrono::nanoseconds recovery_timeout = std::chrono::minutes(15);
   std::chrono::nanoseconds subscription_backoff_max = std::chrono::seconds(2);
   std::chrono::nanoseconds shutdown_grace_period = std::chrono::seconds(5);
+  // A task in an image (PLATEAU_ROOTFS and friends, set by the agent): the provisioned rootfs,
+  // where the sandbox appears inside it, and the image's runtime config (JSON).
+  std::string rootfs;
+  std::string sandbox_directory;
+  std::string image_config;
 
   // From the MESOS_* variables the agent sets.
   static Result<Config> fromEnvironment();

@@ -89,7 +89,10 @@ Result<Resources> Master::checkTask(Framework& fw, Agent& agent, const std::stri
   if (task.has_command() && task.command().shell() && !task.command().has_value()) {
     return invalidArgument("Task's CommandInfo has 'shell' set but no 'value' to run");
   }
-  if (task.has_command() && !task.command().shell() && !task.command().has_value()) {
+  // Without a value, shell: false runs the image's Entrypoint/Cmd (docker/runtime), so only a
+  // task without an image needs one.
+  bool has_image = task.container().has_docker() || task.container().mesos().has_image();
+  if (task.has_command() && !task.command().shell() && !task.command().has_value() && !has_image) {
     return invalidArgument("Task's CommandInfo has 'shell' unset but no 'value' (the program)");
   }
   if (Status s = validateTaskLifecycle(task); !s.isOk()) {

@@ -28,8 +28,10 @@ namespace {
 
 const std::vector<std::string>& knownIsolators() {
   static const std::vector<std::string> names = {
-      "posix/cpu", "posix/mem",      "cgroups/cpu",      "cgroups/mem", "cgroups/pids",
-      "disk/du",   "namespaces/pid", "filesystem/posix", "gpu/nvidia"};
+      "posix/cpu", "posix/mem", "cgroups/cpu", "cgroups/mem", "cgroups/pids", "disk/du",
+      "namespaces/pid", "filesystem/posix", "gpu/nvidia",
+      // Containers with an image (agent/images): their rootfs, mounts and runtime config.
+      "filesystem/linux", "docker/runtime"};
   return names;
 }
 

@@ -1,0 +1,166 @@
+// Containers with an image (agent/images): the image is pulled and the rootfs assembled on a
+// worker thread between the sandbox and the fetch; the process then starts inside it.
+// - The command executor runs on the host (it is built for the host, not the image) and starts
+//   the task's command through plateau-rootfs in the image: the agent hands it the rootfs and
+//   the image's runtime config (PLATEAU_ROOTFS, PLATEAU_SANDBOX_DIRECTORY,
+//   PLATEAU_IMAGE_CONFIG), and the executor merges them with the task's CommandInfo.
+// - A custom executor with an image in ExecutorInfo.container runs inside the image itself:
+//   the agent starts it through plateau-rootfs with the merged command.
+
+#include <filesystem>
+
+#include <fmt/format.h>
+
+#include "agent/agent.h"
+#include "agent/images/container_image.h"
+#include "agent/images/enter_rootfs.h"
+#include "agent/images/image_runtime.h"
+
+namespace plateau::agent {
+
+namespace fs = std::filesystem;
+
+void Agent::initImages() {
+  if (flags_.image_providers.empty()) {
+    return;
+  }
+  auto backend = images::chooseBackend(flags_.image_provisioner_backend);
+  images_ = std::make_unique<images::ImageRuntime>(
+      flags_.docker_store_dir, flags_.docker_registry,
+      (fs::path(flags_.work_dir) / "provisioner").string(),
+      backend ? *backend : images::Backend::kCopy,
+      [this](std::function<void()> fn) { timers_.post(std::move(fn)); });
+  if (Status s = images_->initialize(); !s.isOk()) {
+    log_->error("image_store_unavailable dir={} error=\"{}\"", flags_.docker_store_dir,
+                s.message());
+  }
+  log_->info("image_store store_dir={} registry={} backend={}", flags_.docker_store_dir,
+             flags_.docker_registry, images::backendName(images_->backend()));
+}
+
+bool Agent::provisionImage(Executor& executor) {
+  // The command executor's image is its task's; a custom executor's is its own.
+  const v1::ContainerInfo* container = nullptr;
+  if (executor.commandExecutor()) {
+    if (!executor.queuedTasks().empty() && executor.queuedTasks().begin()->second.has_container()) {
+      container = &executor.queuedTasks().begin()->second.container();
+    }
+  } else if (executor.info().has_container()) {
+    container = &executor.info().container();
+    for (const auto& [task_id, task] : executor.queuedTasks()) {
+      auto own = images::requestedImage(task.container());
+      if (own && *own) {
+        failLaunch(executor, fmt::format("Task '{}' names its own image, which only tasks "
+                                         "run by the command executor may do here",
+                                         task_id));
+        return true;
+      }
+    }
+  }
+  if (container == nullptr) {
+    return false;
+  }
+  auto request = images::requestedImage(*container);
+  if (!request) {
+    failLaunch(executor, request.error().message());
+    return true;
+  }
+  if (!*request) {
+    return false;
+  }
+  if (!images_) {
+    failLaunch(executor, fmt::format("The task names image '{}', but this agent runs no images "
+                                     "(start it with --image_providers=docker)",
+                                     (*request)->name));
+    return true;
+  }
+  const std::string fw_id = executor.frameworkId();
+  const std::string ex_id = executor.id();
+  const std::string container_id = executor.containerId();
+  const std::string name = (*request)->name;
+  log_->info("image_provision_started framework_id={} executor_id={} image={} cached={}", fw_id,
+             ex_id, name, (*request)->cached);
+  auto started = clock_.now();
+  images_->provision(
+      container_id, name, (*request)->cached,
+      [this, fw_id, ex_id, container_id, name, started](Result<images::Provisioned> result) {
+        auto ms = std::chrono::duration<double, std::milli>(clock_.now() - started).count();
+        Executor* e = book_.find(fw_id, ex_id);
+        if (e == nullptr || e->containerId() != container_id) {
+          images_->destroy(container_id);
+          return;
+        }
+        if (!result) {
+          log_->warn("image_provision_failed framework_id={} executor_id={} image={} error=\"{}\"",
+                     fw_id, ex_id, name, result.error().message());
+          images_->destroy(container_id);
+          return failLaunch(*e, result.error().message());
+        }
+        log_->info(
+            "image_provisioned framework_id={} executor_id={} image={} layers={} rootfs={} "
+            "elapsed_ms={:.1f}",
+            fw_id, ex_id, result->image, result->digests.size(), result->rootfs, ms);
+        if (e->state() == ExecutorState::kTerminating) {
+          return executorTerminated(
+              fw_id, ex_id, "Executor shut down while its image was provisioned", std::nullopt);
+        }
+        channel(*e).image = std::make_shared<images::Provisioned>(std::move(*result));
+        continueLaunch(*e);
+      });
+  return true;
+}
+
+Status Agent::enterImage(const Executor& executor, LaunchSpec& spec) {
+  auto it = channels_.find(executor.containerId());
+  if (it == channels_.end() || !it->second.image) {
+    return {};
+  }
+  const images::Provisioned& image = *it->second.image;
+  if (executor.commandExecutor()) {
+    spec.env.push_back("PLATEAU_ROOTFS=" + image.rootfs);
+    spec.env.push_back("PLATEAU_SANDBOX_DIRECTORY=" + flags_.sandbox_directory);
+    spec.env.push_back("PLATEAU_IMAGE_CONFIG=" +
+                       json::stringify(images::configToJson(image.config)));
+    return {};
+  }
+  const v1::CommandInfo& command = executor.info().command();
+  images::TaskCommand task;
+  task.shell = command.shell();
+  if (command.has_value()) {
+    task.value = command.value();
+  }
+  task.arguments.assign(command.arguments().begin(), command.arguments().end());
+  auto merged = images::mergeCommand(image.config, task);
+  if (!merged) {
+    return merged.error();
+  }
+  std::vector<std::string> env;
+  for (const auto& e : spec.env) {
+    if (e.starts_with("MESOS_") || e.starts_with("CUDA_")) {
+      env.push_back(e);
+    }
+  }
+  env.push_back("MESOS_SANDBOX=" + flags_.sandbox_directory);
+  for (const auto& var : command.environment().variables()) {
+    env.push_back(var.name() + "=" + var.value());
+  }
+  images::EnterOptions enter;
+  enter.rootfs = image.rootfs;
+  enter.sandbox = executor.directory();
+  enter.sandbox_directory = flags_.sandbox_directory;
+  enter.working_dir = image.config.working_dir;
+  enter.argv = merged->argv;
+  std::string helper = (fs::path(executor_path_).parent_path() / "plateau-rootfs").string();
+  spec.path = helper;
+  spec.argv = images::enterArgs("plateau-rootfs", enter);
+  spec.env = images::mergeEnvironment(image.config, env);
+  return {};
+}
+
+void Agent::releaseImage(const std::string& container_id) {
+  if (images_) {
+    images_->destroy(container_id);
+  }
+}
+
+}  // namespace plateau::agent

@@ -1,0 +1,28 @@
+#pragma once
+
+// Which image, if any, a ContainerInfo asks for, and whether this agent can honour it without
+// a Docker daemon: `type: MESOS` with a Docker image, or `type: DOCKER` run the same way (host
+// networking). Pure: no I/O.
+
+#include <optional>
+#include <string>
+
+#include "common/status.h"
+#include "mesos/v1/mesos.pb.h"
+
+namespace plateau::agent::images {
+
+namespace v1 = mesos::v1;
+
+struct ImageRequest {
+  std::string name;    // as the task gives it (Image.Docker.name or DockerInfo.image)
+  bool cached = true;  // false: pull afresh (Image.cached, DockerInfo.force_pull_image)
+};
+
+// nullopt when the container names no image. FailedPrecondition, with a message naming the
+// option, for what needs a Docker daemon or a network this agent does not make (bridge or user
+// networks, port mappings, docker parameters, privileged mode) or an image kind it does not
+// provide (APPC).
+Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& container);
+
+}  // namespace plateau::agent::images

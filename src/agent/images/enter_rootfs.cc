@@ -1,0 +1,240 @@
+#include "agent/images/enter_rootfs.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include <fmt/format.h>
+
+namespace plateau::agent::images {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// Fails when a folder on the way to `path` (below `root`) is a symbolic link: following it
+// while the host's root is still "/" could reach outside the image.
+Status checkNoSymlinks(const fs::path& root, const fs::path& path) {
+  fs::path at = root;
+  for (const auto& part : path.lexically_relative(root).parent_path()) {
+    at /= part;
+    struct stat st;
+    if (::lstat(at.c_str(), &st) == 0 && S_ISLNK(st.st_mode)) {
+      return {StatusCode::kInvalidArgument,
+              fmt::format("Failed to set up the image: '{}' is a symbolic link",
+                          at.lexically_relative(root).string())};
+    }
+  }
+  return {};
+}
+
+Status failed(const std::string& what) {
+  return {StatusCode::kUnavailable, fmt::format("Failed to {}: {}", what, std::strerror(errno))};
+}
+
+// A file (created empty when missing) to bind a host file onto. Stays inside the rootfs: the
+// path is resolved while the rootfs is not yet "/", so a symlink in the image could point
+// out; such targets are replaced by a plain file.
+Status ensureFile(const fs::path& path) {
+  std::error_code ec;
+  fs::create_directories(path.parent_path(), ec);
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    fs::remove_all(path, ec);
+  }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+  if (fd < 0) {
+    return failed(fmt::format("create '{}'", path.string()));
+  }
+  ::close(fd);
+  return {};
+}
+
+Status ensureDir(const fs::path& path) {
+  std::error_code ec;
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+    fs::remove_all(path, ec);
+  }
+  fs::create_directories(path, ec);
+  if (ec) {
+    return {StatusCode::kUnavailable,
+            fmt::format("Failed to create '{}': {}", path.string(), ec.message())};
+  }
+  return {};
+}
+
+Status bindFile(const std::string& host, const fs::path& target, bool read_only) {
+  if (::access(host.c_str(), F_OK) != 0) {
+    return {};  // mount only what the host has
+  }
+  if (Status s = ensureFile(target); !s.isOk()) {
+    return s;
+  }
+  if (::mount(host.c_str(), target.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    return failed(fmt::format("bind '{}' at '{}'", host, target.string()));
+  }
+  if (read_only && ::mount(nullptr, target.c_str(), nullptr,
+                           MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, nullptr) != 0) {
+    return failed(fmt::format("make '{}' read-only", target.string()));
+  }
+  return {};
+}
+
+Status mountDev(const fs::path& root) {
+  fs::path dev = root / "dev";
+  if (Status s = ensureDir(dev); !s.isOk()) {
+    return s;
+  }
+  if (::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k") != 0) {
+    return failed("mount /dev");
+  }
+  for (const char* node : {"null", "zero", "full", "random", "urandom", "tty"}) {
+    std::string host = std::string("/dev/") + node;
+    if (Status s = bindFile(host, dev / node, false); !s.isOk()) {
+      return s;
+    }
+  }
+  std::error_code ec;
+  fs::create_directories(dev / "pts", ec);
+  if (::mount("devpts", (dev / "pts").c_str(), "devpts", MS_NOSUID | MS_NOEXEC,
+              "newinstance,ptmxmode=0666,mode=620") == 0) {
+    fs::create_symlink("pts/ptmx", dev / "ptmx", ec);
+  }
+  fs::create_directories(dev / "shm", ec);
+  if (::mount("tmpfs", (dev / "shm").c_str(), "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777") != 0) {
+    return failed("mount /dev/shm");
+  }
+  fs::create_symlink("/proc/self/fd", dev / "fd", ec);
+  fs::create_symlink("/proc/self/fd/0", dev / "stdin", ec);
+  fs::create_symlink("/proc/self/fd/1", dev / "stdout", ec);
+  fs::create_symlink("/proc/self/fd/2", dev / "stderr", ec);
+  return {};
+}
+
+}  // namespace
+
+Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args) {
+  EnterOptions o;
+  size_t i = 0;
+  for (; i < args.size(); i++) {
+    const std::string& a = args[i];
+    auto take = [&](const char* flag, std::string* out) {
+      std::string prefix = std::string("--") + flag + "=";
+      if (a.starts_with(prefix)) {
+        *out = a.substr(prefix.size());
+        return true;
+      }
+      return false;
+    };
+    if (a == "--") {
+      i++;
+      break;
+    }
+    if (!take("rootfs", &o.rootfs) && !take("sandbox", &o.sandbox) &&
+        !take("sandbox_directory", &o.sandbox_directory) && !take("working_dir", &o.working_dir)) {
+      return invalidArgument(fmt::format("unknown argument '{}'", a));
+    }
+  }
+  o.argv.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
+  if (o.rootfs.empty() || o.sandbox.empty() || o.sandbox_directory.empty()) {
+    return invalidArgument("--rootfs, --sandbox and --sandbox_directory are required");
+  }
+  if (!o.sandbox_directory.starts_with("/")) {
+    return invalidArgument("--sandbox_directory must be an absolute path");
+  }
+  if (o.argv.empty()) {
+    return invalidArgument("no program given after '--'");
+  }
+  return o;
+}
+
+std::vector<std::string> enterArgs(const std::string& program, const EnterOptions& o) {
+  std::vector<std::string> args = {program,
+                                   "--rootfs=" + o.rootfs,
+                                   "--sandbox=" + o.sandbox,
+                                   "--sandbox_directory=" + o.sandbox_directory,
+                                   "--working_dir=" + o.working_dir,
+                                   "--"};
+  args.insert(args.end(), o.argv.begin(), o.argv.end());
+  return args;
+}
+
+Status enterAndExec(const EnterOptions& o) {
+  if (::unshare(CLONE_NEWNS) != 0) {
+    return failed("enter a new mount namespace");
+  }
+  if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
+    return failed("make the mount namespace private");
+  }
+  const fs::path root = o.rootfs;
+  // pivot_root needs the new root to be a mount point (a copied rootfs is not).
+  if (::mount(root.c_str(), root.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+    return failed(fmt::format("bind the rootfs '{}'", o.rootfs));
+  }
+  for (const char* dir : {"proc", "sys", "tmp"}) {
+    if (Status s = ensureDir(root / dir); !s.isOk()) {
+      return s;
+    }
+  }
+  if (::mount("proc", (root / "proc").c_str(), "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) !=
+      0) {
+    return failed("mount /proc");
+  }
+  if (::mount("sysfs", (root / "sys").c_str(), "sysfs",
+              MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr) != 0) {
+    return failed("mount /sys");
+  }
+  if (Status s = mountDev(root); !s.isOk()) {
+    return s;
+  }
+  for (const char* file : {"/etc/hosts", "/etc/resolv.conf", "/etc/hostname"}) {
+    if (Status s = bindFile(file, root / (file + 1), true); !s.isOk()) {
+      return s;
+    }
+  }
+  fs::path sandbox = root / o.sandbox_directory.substr(1);
+  for (const auto& inside : {root / "etc" / "hosts", sandbox / "x"}) {
+    if (Status s = checkNoSymlinks(root, inside); !s.isOk()) {
+      return s;
+    }
+  }
+  if (Status s = ensureDir(sandbox); !s.isOk()) {
+    return s;
+  }
+  if (::mount(o.sandbox.c_str(), sandbox.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+    return failed(fmt::format("bind the sandbox at '{}'", o.sandbox_directory));
+  }
+  if (::chdir(root.c_str()) != 0) {
+    return failed("enter the rootfs");
+  }
+  std::error_code ec;
+  fs::create_directories(root / ".pivot_root", ec);
+  if (::syscall(SYS_pivot_root, ".", ".pivot_root") != 0) {
+    return failed("pivot_root");
+  }
+  if (::chdir("/") != 0 || ::umount2("/.pivot_root", MNT_DETACH) != 0) {
+    return failed("detach the host's root");
+  }
+  ::rmdir("/.pivot_root");
+  std::string cwd = o.working_dir.empty() ? o.sandbox_directory : o.working_dir;
+  if (::chdir(cwd.c_str()) != 0) {
+    return failed(fmt::format("enter the working directory '{}'", cwd));
+  }
+  std::vector<char*> argv;
+  for (const auto& a : o.argv) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  ::execvp(argv[0], argv.data());
+  return failed(fmt::format("execute '{}' in the image", o.argv[0]));
+}
+
+}  // namespace plateau::agent::images

@@ -1,0 +1,38 @@
+#pragma once
+
+// Enters a container's root filesystem and executes its program there: what plateau-rootfs
+// does between being started (by the command executor for a task, or by the agent for a custom
+// executor) and exec. In a new mount namespace (private, so nothing propagates back to the
+// host) it mounts /proc, /sys (read-only), a minimal /dev (null, zero, full, random, urandom,
+// tty from the host's device nodes, pts, shm, the fd links), the host's /etc/hosts and
+// /etc/resolv.conf, and the sandbox at `sandbox_directory`; then pivot_root, the working
+// directory, and exec of argv[0] looked up on the PATH of the process's environment. Needs
+// CAP_SYS_ADMIN.
+
+#include <string>
+#include <vector>
+
+#include "common/status.h"
+
+namespace plateau::agent::images {
+
+struct EnterOptions {
+  std::string rootfs;             // the provisioned rootfs (host path)
+  std::string sandbox;            // the sandbox (host path)
+  std::string sandbox_directory;  // where the sandbox appears inside, e.g. /mnt/mesos/sandbox
+  std::string working_dir;        // inside the rootfs; "" means sandbox_directory
+  std::vector<std::string> argv;  // argv[0] is the program
+};
+
+// Parses plateau-rootfs's command line: --rootfs=, --sandbox=, --sandbox_directory=,
+// --working_dir=, then `--` and the program's argv. InvalidArgument names what is missing.
+Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args);
+
+// The command line parseEnterArgs reads back (program path first).
+std::vector<std::string> enterArgs(const std::string& program, const EnterOptions& options);
+
+// Sets up the container's mounts and executes the program; returns only on failure, with a
+// message naming the step (the process is then in a half-made namespace and should exit).
+Status enterAndExec(const EnterOptions& options);
+
+}  // namespace plateau::agent::images
