@@ -38,7 +38,7 @@ std::string executorPath(const std::string& launcher_dir_flag) {
 }
 
 // What this machine offers: its resources (GPUs found added), the GPUs to manage, and the
-// AgentInfo it registers with.
+// AgentInfo it registers with; its --work_dir made.
 struct Machine {
   plateau::Resources resources;
   std::vector<plateau::agent::gpu::Device> gpus;
@@ -66,6 +66,12 @@ plateau::Result<Machine> describeMachine(const plateau::agent::Flags& flags) {
   auto attributes = agent::parseAttributes(flags.attributes);
   if (!attributes) {
     return std::unexpected(attributes.error());
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(flags.work_dir, ec);
+  if (ec) {
+    return invalidArgument(
+        fmt::format("cannot create '--work_dir' {}: {}", flags.work_dir, ec.message()));
   }
   Machine machine{.resources = *resources, .gpus = gpus->devices, .info = {}};
   machine.info.set_hostname(flags.hostname.empty() ? flags.ip : flags.hostname);
@@ -126,12 +132,6 @@ int main(int argc, char** argv) {
   auto machine = describeMachine(flags);
   if (!machine) {
     fmt::print(stderr, "Error: {}\n", machine.error().message());
-    return 1;
-  }
-  std::error_code ec;
-  std::filesystem::create_directories(flags.work_dir, ec);
-  if (ec) {
-    fmt::print(stderr, "Error: cannot create '--work_dir' {}: {}\n", flags.work_dir, ec.message());
     return 1;
   }
   std::string executor_path = executorPath(flags.launcher_dir);
