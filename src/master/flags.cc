@@ -253,7 +253,11 @@ Result<std::vector<Resources>> parseMinAllocatable(const std::string& text) {
   return out;
 }
 
-Status validateFlags(Flags& f) {
+namespace {
+
+// --weights, --roles (and the one against the other) and --min_allocatable_resources, parsed
+// into the fields the master reads.
+Status parseRoleFlags(Flags& f) {
   auto weights = parseWeights(f.weights);
   if (!weights) {
     return weights.error();
@@ -288,6 +292,15 @@ Status validateFlags(Flags& f) {
     return min.error();
   }
   f.min_allocatable = std::move(*min);
+  return {};
+}
+
+}  // namespace
+
+Status validateFlags(Flags& f) {
+  if (Status s = parseRoleFlags(f); !s.isOk()) {
+    return s;
+  }
   if (f.max_operator_event_stream_subscribers < 1) {
     return {StatusCode::kInvalidArgument,
             "Flag '--max_operator_event_stream_subscribers' must be at least 1"};
