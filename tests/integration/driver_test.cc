@@ -325,6 +325,14 @@ TEST(Driver, FollowsTheLeaderThroughZooKeeperAndKeepsItsTasks) {
   EXPECT_TRUE(
       eventually([&] { return scheduler.with([](auto& s) { return s.reregistered_; }); }, 30s));
   EXPECT_EQ(scheduler.with([](auto& s) { return s.framework_id_; }), id);
+  // Implicit reconciliation answers for the tasks the new leader knows: wait until the agent,
+  // and with it the task, is back (as a framework would retry until it is).
+  int next = -1;
+  ASSERT_TRUE(eventually(
+      [&] {
+        return (next = cluster.leader()) >= 0 && next != leader && cluster.activeAgents(next) == 1;
+      },
+      30s));
   scheduler.with([](auto& s) {
     s.updates_.clear();
     return 0;
