@@ -26,6 +26,8 @@ struct Flags {
   int reconciliation_interval = 600000;  // milliseconds
   std::string logging_level = "info";
   std::string log_dir;
+  // Origins whose browsers may call the API (comma-separated, or "*"); none when empty.
+  std::string access_control_allow_origin;
 };
 
 void registerFlags(flags::FlagSet& set, Flags& flags);

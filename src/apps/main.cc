@@ -178,9 +178,12 @@ int main(int argc, char** argv) {
   };
 
   std::unique_ptr<service::LeaderProxy> proxy_ptr;
-  // CORS: the master's web UI (another origin) shows and scales apps from the browser.
+  // CORS: the master's web UI (another origin) shows and scales apps from the browser, when
+  // --access_control_allow_origin lists its origin (validated above).
+  service::CorsPolicy cors =
+      service::CorsPolicy::parse(flags.access_control_allow_origin).value_or(service::CorsPolicy());
   http::Server server(loop, [&](http::Request& request, http::Responder incoming) {
-    auto allowed = service::allowCrossOrigin(request, std::move(incoming));
+    auto allowed = service::allowCrossOrigin(request, std::move(incoming), cors);
     if (!allowed) {
       return;  // a preflight, answered
     }
