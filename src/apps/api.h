@@ -5,6 +5,7 @@
 // paths, status codes and JSON shapes. Loop thread only.
 
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -99,6 +100,10 @@ class Api {
   ServiceInfo info_;
   service::Router router_;
   std::function<void()> abdicate_;
+  // GET /v2/apps bodies by query (filters and embed), valid for one orchestrator generation: a
+  // burst of clients asking while nothing changes costs one serialisation.
+  uint64_t list_generation_ = 0;
+  std::map<std::string, std::string> list_cache_;
 };
 
 // Marathon's 400/422 body for a refused definition.

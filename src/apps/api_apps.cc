@@ -14,6 +14,9 @@ http::Response invalidAnswer(const Invalid& invalid) {
 
 namespace {
 
+// Distinct GET /v2/apps queries kept per generation (beyond: the cache starts over).
+constexpr size_t kListCacheSize = 32;
+
 bool wantsText(const http::Request& request) {
   std::string accept = request.header("accept");
   return accept.find("text/plain") != std::string::npos &&
@@ -155,6 +158,15 @@ void Api::listApps(service::Call& call, http::Responder r) {
   for (const auto& e : call.queryValues("embed")) {
     tasks = tasks || e == "apps.tasks" || e == "apps.failures";
   }
+  std::string key = fmt::format("{}\n{}\n{}\n{}", tasks, id_filter, cmd_filter, label_filter);
+  if (list_generation_ != orchestrator_.generation() || list_cache_.size() >= kListCacheSize) {
+    list_cache_.clear();
+    list_generation_ = orchestrator_.generation();
+  }
+  if (auto hit = list_cache_.find(key); hit != list_cache_.end()) {
+    r.respond(service::jsonAnswer(200, hit->second));
+    return;
+  }
   std::string out;
   json::Writer w(&out);
   w.beginObject();
@@ -174,6 +186,7 @@ void Api::listApps(service::Call& call, http::Responder r) {
   }
   w.endArray();
   w.endObject();
+  list_cache_[key] = out;
   r.respond(service::jsonAnswer(200, std::move(out)));
 }
 

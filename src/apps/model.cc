@@ -78,6 +78,10 @@ std::string instanceToJson(const Instance& i) {
     w.key("healthy");
     w.value(*i.healthy);
   }
+  if (i.agent_healthy) {
+    w.key("agentHealthy");
+    w.value(*i.agent_healthy);
+  }
   w.key("stagedAt");
   w.value(i.staged_at);
   w.key("startedAt");
@@ -110,6 +114,9 @@ Result<Instance> instanceFromJson(const json::Value& v) {
   i.state = v["state"].asString();
   if (const auto* h = v.find("healthy")) {
     i.healthy = h->asBool();
+  }
+  if (const auto* h = v.find("agentHealthy")) {
+    i.agent_healthy = h->asBool();
   }
   i.staged_at = v["stagedAt"].asString();
   i.started_at = v["startedAt"].asString();

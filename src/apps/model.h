@@ -32,12 +32,16 @@ struct Instance {
   std::string message;
   uint64_t launch_order = 0;
   bool killing = false;
-  // Not stored: monotonic times for timeouts (reset to recovery time after a restart).
+  // Not stored (but agent_healthy): monotonic times for timeouts (reset to recovery time after a
+  // restart) and the service's own check results (learned afresh).
   Clock::TimePoint staged_time{};
   Clock::TimePoint kill_sent{};
   std::optional<Clock::TimePoint> unreachable_since;
-  Clock::TimePoint running_time{};      // when it was last seen turn running (or recovered)
-  std::optional<bool> agent_healthy;    // the agent's health check, when the app has one
+  Clock::TimePoint running_time{};  // when it was last seen turn running (or recovered)
+  // The agent's health check's last verdict, when the app has one. Stored: the agent reports
+  // health only when it changes (reliably, until acknowledged), so after a restart or failover
+  // the stored verdict stands until the next report.
+  std::optional<bool> agent_healthy;
   std::map<size_t, CheckState> checks;  // the service's own checks, by index in healthChecks
 };
 

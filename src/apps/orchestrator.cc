@@ -243,18 +243,21 @@ std::optional<Refusal> Orchestrator::locked(const std::string& app_id, bool forc
 }
 
 Status Orchestrator::storeApp(const App& app) {
+  ++generation_;
   std::string text = appToJson(app);
   return store_.apply(
       {{kAppsPrefix + app.id, text}, {kVersionsPrefix + app.id + "@" + app.version, text}});
 }
 
 void Orchestrator::storeInstance(const Instance& i) {
+  ++generation_;
   if (Status s = store_.put(kInstancesPrefix + i.task_id, instanceToJson(i)); !s.isOk()) {
     log_->error("state_write_failed task_id={} error={}", i.task_id, s.message());
   }
 }
 
 void Orchestrator::forgetInstance(const std::string& task_id) {
+  ++generation_;
   instances_.erase(task_id);
   if (Status s = store_.erase(kInstancesPrefix + task_id); !s.isOk()) {
     log_->error("state_write_failed task_id={} error={}", task_id, s.message());
@@ -297,6 +300,7 @@ void Orchestrator::assignServicePorts(App& app) {
 
 Change Orchestrator::startDeployment(const std::string& app_id, std::vector<std::string> actions,
                                      std::optional<App> original, std::optional<App> target) {
+  ++generation_;
   Deployment d;
   d.id = uuids_.text();
   d.version = target ? target->version : newVersion();
@@ -317,6 +321,7 @@ Change Orchestrator::startDeployment(const std::string& app_id, std::vector<std:
 }
 
 void Orchestrator::finishDeployment(const std::string& id, bool success) {
+  ++generation_;
   auto it = deployments_.find(id);
   if (it == deployments_.end()) {
     return;
@@ -387,6 +392,7 @@ std::expected<Change, Refusal> Orchestrator::putApp(App app, bool force) {
 }
 
 std::expected<Change, Refusal> Orchestrator::deleteApp(const std::string& id, bool force) {
+  ++generation_;
   auto it = apps_.find(id);
   if (it == apps_.end()) {
     return std::unexpected(Refusal{404, fmt::format("App '{}' does not exist", id), {}});
@@ -597,8 +603,8 @@ void Orchestrator::evaluate() {
       if (b == backoff_.end() || b->second.until <= now) {
         wanted = true;
       }
-      if (offer_stats_[id].since.empty()) {
-        offer_stats_[id].since = isoTime(clock_.wallSeconds());
+      if (!offer_stats_.contains(id)) {
+        offer_stats_.emplace(id, OfferStats(isoTime(clock_.wallSeconds())));
       }
     } else {
       offer_stats_.erase(id);
@@ -708,15 +714,14 @@ void Orchestrator::onOffers(std::vector<OfferView> offers) {
             placed.push_back(i->place);
           }
         }
-        auto& stats = offer_stats_[app_id];
-        ++stats.processed;
+        auto& stats = offer_stats_.try_emplace(app_id, isoTime(clock_.wallSeconds())).first->second;
         Fit fit = fitTask(a, offer, placed);
         if (!fit.ok) {
-          ++stats.reasons[fit.reason];
-          ++stats.unused;
+          stats.unused(offer, std::move(fit.reasons), isoTime(clock_.wallSeconds()));
           n = 0;  // this offer will not take it; others may
           continue;
         }
+        stats.used(isoTime(clock_.wallSeconds()));
         Instance i;
         i.task_id = taskIdFor(app_id, uuids_.text());
         i.app_id = app_id;
@@ -844,6 +849,7 @@ void Orchestrator::publishDeployment(std::string_view type, const Deployment& d)
 }
 
 void Orchestrator::onStatus(const StatusView& s) {
+  ++generation_;
   auto it = instances_.find(s.task_id);
   if (it == instances_.end()) {
     // An instance expunged as unreachable that comes back is kept while its app has room for
@@ -882,7 +888,9 @@ void Orchestrator::onStatus(const StatusView& s) {
   }
   Instance& i = it->second;
   bool state_changed = i.state != s.state;
-  bool health_changed = s.healthy.has_value() && s.healthy != i.healthy;
+  // Compared with the agent's own verdict, not the combined health: after a failover a status
+  // that repeats a stored combined verdict still teaches the agent's.
+  bool health_changed = s.healthy.has_value() && s.healthy != i.agent_healthy;
   if (!state_changed && !health_changed) {
     return;  // reconciliation answers for what we know already
   }
@@ -932,7 +940,7 @@ void Orchestrator::onStatus(const StatusView& s) {
       last_failures_[i.app_id] = std::move(f);
     }
     forgetInstance(s.task_id);
-  } else if (state_changed) {
+  } else if (state_changed || health_changed) {
     storeInstance(i);
   }
   evaluate();
@@ -1040,6 +1048,7 @@ void Orchestrator::probeHealth() {
 
 void Orchestrator::onProbe(const std::string& task_id, uint64_t launch_order, size_t check,
                            const ProbeResult& result) {
+  ++generation_;
   auto it = instances_.find(task_id);
   if (it == instances_.end() || it->second.launch_order != launch_order) {
     return;
@@ -1145,10 +1154,7 @@ std::vector<QueueEntry> Orchestrator::queue() const {
       e.delay_left_seconds = std::chrono::duration<double>(b->second.until - now).count();
     }
     if (auto s = offer_stats_.find(id); s != offer_stats_.end()) {
-      e.reject_reasons = s->second.reasons;
-      e.processed_offers = s->second.processed;
-      e.unused_offers = s->second.unused;
-      e.since = s->second.since;
+      e.offers = &s->second;
     }
     out.push_back(std::move(e));
   }

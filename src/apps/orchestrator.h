@@ -21,6 +21,7 @@
 #include "apps/app.h"
 #include "apps/health.h"
 #include "apps/model.h"
+#include "apps/offer_stats.h"
 #include "apps/placement.h"
 #include "apps/plan.h"
 #include "common/status.h"
@@ -90,10 +91,7 @@ struct QueueEntry {
   std::string app_id;
   int count = 0;
   double delay_left_seconds = 0;
-  std::map<std::string, int> reject_reasons;
-  int processed_offers = 0;
-  int unused_offers = 0;
-  std::string since;
+  const OfferStats* offers = nullptr;  // none until the launch attempt started
 };
 
 class Orchestrator {
@@ -149,12 +147,16 @@ class Orchestrator {
   std::vector<std::string> deploymentsOf(const std::string& app_id) const;
   std::vector<std::string> versionsOf(const std::string& app_id) const;
   std::optional<App> appAt(const std::string& app_id, const std::string& version) const;
+  // Valid until the next event.
   std::vector<QueueEntry> queue() const;
   // The app's most recent task failure (Marathon's lastTaskFailure), if any.
   const TaskFailure* lastFailure(const std::string& app_id) const {
     auto it = last_failures_.find(app_id);
     return it != last_failures_.end() ? &it->second : nullptr;
   }
+  // Changes whenever what the views above show may have changed (apps, instances and their
+  // health, deployments, failures): a cache of their JSON is valid while it stays the same.
+  uint64_t generation() const { return generation_; }
   bool connected() const { return connected_; }
   bool offersWanted() const { return offers_wanted_.value_or(false); }
   bool ready(const Instance& i) const;
@@ -166,12 +168,6 @@ class Orchestrator {
   struct Backoff {
     double seconds = 0;  // the current delay; 0: none
     Clock::TimePoint until{};
-  };
-  struct OfferStats {
-    std::map<std::string, int> reasons;
-    int processed = 0;
-    int unused = 0;
-    std::string since;
   };
 
   std::string newVersion();
@@ -218,6 +214,7 @@ class Orchestrator {
   std::map<std::string, TaskFailure> last_failures_;  // by app id
   std::map<std::string, Instance> expunged_;  // unreachable ones forgotten, kept if they return
   uint64_t next_launch_order_ = 1;
+  uint64_t generation_ = 0;
   std::string last_version_;
   bool connected_ = false;
   std::optional<bool> offers_wanted_;

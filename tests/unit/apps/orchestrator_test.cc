@@ -203,6 +203,53 @@ TEST(TaskIdTest, NamesTheAppAndReadsBack) {
   EXPECT_EQ(appIdOfTask(id), "/shop/web");
 }
 
+// After a restart (or a failover) a healthy task is neither unknown for ever nor killed for
+// failing while the restarted service's checks had no chance yet.
+TEST_F(OrchestratorTest, HealthIsKeptAndRelearnedAcrossARestart) {
+  App a = app("/web", 1);
+  HealthCheck agent;
+  agent.protocol = "MESOS_TCP";
+  HealthCheck tcp;
+  tcp.protocol = "TCP";
+  tcp.interval_seconds = 1;
+  tcp.grace_period_seconds = 5;
+  tcp.max_consecutive_failures = 3;
+  a.health_checks = {agent, tcp};
+  ASSERT_TRUE(orchestrator_->createApp(a).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  std::string task = driver_.launched.at(0).first;
+  status(task, "TASK_RUNNING", true);
+  time_.advance(1s);
+  prober_.answerAll({.ok = true});
+  ASSERT_EQ(orchestrator_->instances().at(task).healthy, true);
+
+  orchestrator_.reset();
+  prober_.pending.clear();
+  make();
+  // The stored verdict stands until checks answer again; a repeated agent verdict is learned.
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, true);
+  status(task, "TASK_RUNNING", true);
+  // Failures right after the restart fall in the grace period: not counted, nothing killed.
+  time_.advance(1s);
+  prober_.answerAll({.cause = "refused"});
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, true);
+  EXPECT_TRUE(driver_.killed.empty());
+  // Once the service's check passed, one failure makes the task unhealthy, and the next pass
+  // healthy again: the agent's half of the verdict is known, not waited for.
+  time_.advance(1s);
+  prober_.answerAll({.ok = true});
+  time_.advance(1s);
+  prober_.answerAll({.cause = "refused"});
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, false);
+  time_.advance(1s);
+  prober_.answerAll({.ok = true});
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, true);
+  EXPECT_TRUE(driver_.killed.empty());
+  // The agent's check failing is heard too.
+  status(task, "TASK_RUNNING", false);
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, false);
+}
+
 }  // namespace
 }  // namespace plateau::apps
 
