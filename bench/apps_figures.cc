@@ -52,11 +52,10 @@ class AppsBench : public ::testing::Test {
     const char* other = std::getenv("PLATEAU_APPS_BIN");
     apps_ = std::make_unique<Process>(
         "apps",
-        std::vector<std::string>{other != nullptr ? std::string(other)
-                                                  : std::string(PLATEAU_BIN_DIR) + "/plateau-apps",
-                                 "--master=" + cluster_.master().toString(),
-                                 "--http_address=127.0.0.1", "--http_port=0",
-                                 "--work_dir=" + cluster_.dir() + "/apps"},
+        std::vector<std::string>{
+            other != nullptr ? std::string(other) : std::string(PLATEAU_BIN_DIR) + "/plateau-apps",
+            "--master=" + cluster_.master().toString(), "--http_address=127.0.0.1", "--http_port=0",
+            "--work_dir=" + cluster_.dir() + "/apps"},
         cluster_.dir() + "/apps.log");
     apps_endpoint_ = {"127.0.0.1", apps_->reportedPort("apps_started")};
     ASSERT_NE(apps_endpoint_.port, 0) << apps_->log();

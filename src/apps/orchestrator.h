@@ -181,6 +181,11 @@ class Orchestrator {
   void forgetInstance(const std::string& task_id);
   void killInstance(Instance& i);
   void recordFailure(const std::string& app_id);
+  // Stores the app's last task failure (lastTaskFailure).
+  void storeFailure(TaskFailure f);
+  // A status for an instance expunged as unreachable: adopts it again when it runs and its app
+  // has room; returns whether it did.
+  bool adoptReturned(const StatusView& s);
   std::vector<InstanceView> viewsOf(const App& app) const;
   bool counted(const Instance& i) const;
   void tick();
