@@ -54,6 +54,10 @@ class Api {
   void deleteApp(service::Call& call, http::Responder r);
   // Bulk PUT and PATCH of /v2/apps: an array of apps, each created or updated.
   void putApps(service::Call& call, http::Responder r, bool patch);
+  // The app `id` as `body` makes it: onto the existing app when `partial` (PATCH, PUT with
+  // partialUpdate), else onto the defaults.
+  std::expected<App, Invalid> appFromBody(const std::string& id, const json::Value& body,
+                                          bool partial) const;
   // The apps of a JSON array, ids relative to `base_group`, each onto its existing definition
   // when `partial`; errors name the item ("/(1)/cpus").
   std::expected<std::vector<App>, Invalid> parseApps(const json::Value& list,

@@ -264,15 +264,12 @@ void Api::putApp(service::Call& call, http::Responder r, bool patch) {
     r.respond(invalidAnswer(body.error()));
     return;
   }
-  const App* existing = orchestrator_.app(*id);
-  bool partial = patch || call.queryFlag("partialUpdate", true);
-  App base = existing != nullptr && partial ? *existing : App{};
-  auto app = applyJson(base, *body, *id);
+  bool created = orchestrator_.app(*id) == nullptr;
+  auto app = appFromBody(*id, *body, patch || call.queryFlag("partialUpdate", true));
   if (!app) {
     r.respond(invalidAnswer(app.error()));
     return;
   }
-  bool created = existing == nullptr;
   auto change = orchestrator_.putApp(*app, call.queryFlag("force"));
   if (!change) {
     r.respond(refusalAnswer(change.error()));
@@ -280,6 +277,12 @@ void Api::putApp(service::Call& call, http::Responder r, bool patch) {
   }
   apiPostEvent(call, *orchestrator_.app(*id));
   r.respond(changeAnswer(*change, created ? 201 : 200));
+}
+
+std::expected<App, Invalid> Api::appFromBody(const std::string& id, const json::Value& body,
+                                             bool partial) const {
+  const App* existing = orchestrator_.app(id);
+  return applyJson(existing != nullptr && partial ? *existing : App{}, body, id);
 }
 
 std::expected<std::vector<App>, Invalid> Api::parseApps(const json::Value& list,
@@ -294,11 +297,9 @@ std::expected<std::vector<App>, Invalid> Api::parseApps(const json::Value& list,
       return std::unexpected(
           Invalid{422, "Object is not valid", {{where + "/id", {idRuleMessage()}}}});
     }
-    const App* existing = orchestrator_.app(*id);
-    App base = existing != nullptr && partial ? *existing : App{};
     json::Value absolute = item;  // the id as an absolute path, as applyJson compares it
     absolute.set("id", json::Value(*id));
-    auto app = applyJson(base, absolute, *id);
+    auto app = appFromBody(*id, absolute, partial);
     if (!app) {
       Invalid invalid = app.error();
       for (auto& d : invalid.details) {

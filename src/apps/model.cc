@@ -181,6 +181,57 @@ Result<Deployment> deploymentFromJson(const json::Value& v) {
   return d;
 }
 
+namespace {
+
+// Marathon's healthCheckResults: one entry per service check that has a result, else the
+// stored verdict (the agent's check, or what was known before a restart).
+void writeHealthCheckResults(json::Writer& w, const Instance& i) {
+  auto optionalTime = [&w](const char* key, const std::optional<double>& t) {
+    w.key(key);
+    t ? w.value(isoTime(*t)) : w.null();
+  };
+  if (!i.checks.empty()) {
+    // The service's own checks, one entry each (Marathon's healthCheckResults).
+    w.key("healthCheckResults");
+    w.beginArray();
+    for (const auto& [index, c] : i.checks) {
+      if (!c.last_success && !c.last_failure) {
+        continue;
+      }
+      w.beginObject();
+      w.key("alive");
+      w.value(c.alive());
+      w.key("consecutiveFailures");
+      w.value(c.consecutive_failures);
+      optionalTime("firstSuccess", c.first_success);
+      optionalTime("lastFailure", c.last_failure);
+      optionalTime("lastSuccess", c.last_success);
+      w.key("lastFailureCause");
+      c.last_failure_cause.empty() ? w.null() : w.value(c.last_failure_cause);
+      w.key("taskId");
+      w.value(i.task_id);
+      w.key("instanceId");
+      w.value(i.task_id);
+      w.endObject();
+    }
+    w.endArray();
+  } else if (i.healthy) {
+    w.key("healthCheckResults");
+    w.beginArray();
+    w.beginObject();
+    w.key("alive");
+    w.value(*i.healthy);
+    w.key("taskId");
+    w.value(i.task_id);
+    w.key("instanceId");
+    w.value(i.task_id);
+    w.endObject();
+    w.endArray();
+  }
+}
+
+}  // namespace
+
 void writeTask(json::Writer& w, const Instance& i, const App* app) {
   w.beginObject();
   w.key("id");
@@ -228,48 +279,7 @@ void writeTask(json::Writer& w, const Instance& i, const App* app) {
     w.key("gpus");
     w.value(app->gpus);
   }
-  auto optionalTime = [&w](const char* key, const std::optional<double>& t) {
-    w.key(key);
-    t ? w.value(isoTime(*t)) : w.null();
-  };
-  if (!i.checks.empty()) {
-    // The service's own checks, one entry each (Marathon's healthCheckResults).
-    w.key("healthCheckResults");
-    w.beginArray();
-    for (const auto& [index, c] : i.checks) {
-      if (!c.last_success && !c.last_failure) {
-        continue;
-      }
-      w.beginObject();
-      w.key("alive");
-      w.value(c.alive());
-      w.key("consecutiveFailures");
-      w.value(c.consecutive_failures);
-      optionalTime("firstSuccess", c.first_success);
-      optionalTime("lastFailure", c.last_failure);
-      optionalTime("lastSuccess", c.last_success);
-      w.key("lastFailureCause");
-      c.last_failure_cause.empty() ? w.null() : w.value(c.last_failure_cause);
-      w.key("taskId");
-      w.value(i.task_id);
-      w.key("instanceId");
-      w.value(i.task_id);
-      w.endObject();
-    }
-    w.endArray();
-  } else if (i.healthy) {
-    w.key("healthCheckResults");
-    w.beginArray();
-    w.beginObject();
-    w.key("alive");
-    w.value(*i.healthy);
-    w.key("taskId");
-    w.value(i.task_id);
-    w.key("instanceId");
-    w.value(i.task_id);
-    w.endObject();
-    w.endArray();
-  }
+  writeHealthCheckResults(w, i);
   w.endObject();
 }
 
