@@ -63,6 +63,9 @@ class Api {
   std::expected<std::vector<App>, Invalid> parseApps(const json::Value& list,
                                                      const std::string& base_group,
                                                      bool partial) const;
+  // Creates or changes `apps` in one deployment (409 when deployments hold any, unless
+  // force), reporting each in an api_post_event; answers the change with `status`.
+  http::Response deployApps(service::Call& call, const std::vector<App>& apps, int status);
   // 409 when deployments hold any of `apps`.
   std::optional<Refusal> heldByDeployments(const std::vector<App>& apps) const;
   void restartApp(service::Call& call, http::Responder r);

@@ -345,26 +345,25 @@ void Api::putApps(service::Call& call, http::Responder r, bool patch) {
     r.respond(invalidAnswer(apps.error()));
     return;
   }
-  bool force = call.queryFlag("force");
-  if (auto held = heldByDeployments(*apps); held && !force) {
-    r.respond(refusalAnswer(*held));
-    return;
-  }
-  std::optional<Change> last;
-  for (const auto& app : *apps) {
-    auto change = orchestrator_.putApp(app, force);
-    if (!change) {
-      r.respond(refusalAnswer(change.error()));
-      return;
-    }
-    apiPostEvent(call, *orchestrator_.app(app.id));
-    last = *change;
-  }
-  if (!last) {
+  if (apps->empty()) {
     r.respond(invalidAnswer({422, "Object is not valid", {{"", {"no apps given"}}}}));
     return;
   }
-  r.respond(changeAnswer(*last));
+  r.respond(deployApps(call, *apps, 200));
+}
+
+http::Response Api::deployApps(service::Call& call, const std::vector<App>& apps, int status) {
+  bool force = call.queryFlag("force");
+  if (auto held = heldByDeployments(apps); held && !force) {
+    return refusalAnswer(*held);
+  }
+  auto change = orchestrator_.putApps(apps, force);
+  for (const auto& app : apps) {
+    if (const App* stored = orchestrator_.app(app.id); stored != nullptr) {
+      apiPostEvent(call, *stored);
+    }
+  }
+  return change ? changeAnswer(*change, status) : refusalAnswer(change.error());
 }
 
 void Api::deleteApp(service::Call& call, http::Responder r) {

@@ -54,16 +54,7 @@ std::string deploymentEventJson(std::string_view type, const Deployment& d,
     w.key("currentStep");
     w.beginObject();
     w.key("actions");
-    w.beginArray();
-    if (!d.actions.empty()) {
-      w.beginObject();
-      w.key("action");
-      w.value(d.actions.back());
-      w.key("app");
-      w.value(d.app_id);
-      w.endObject();
-    }
-    w.endArray();
+    writeCurrentActions(w, d, false);
     w.endObject();
   });
 }

@@ -180,7 +180,7 @@ std::vector<const Instance*> Orchestrator::instancesOf(const std::string& app_id
 std::vector<std::string> Orchestrator::deploymentsOf(const std::string& app_id) const {
   std::vector<std::string> out;
   for (const auto& [id, d] : deployments_) {
-    if (d.app_id == app_id) {
+    if (d.affects(app_id)) {
       out.push_back(id);
     }
   }
@@ -291,21 +291,24 @@ void Orchestrator::assignServicePorts(App& app) {
   }
 }
 
-Change Orchestrator::startDeployment(const std::string& app_id, std::vector<std::string> actions,
-                                     std::optional<App> original, std::optional<App> target) {
+Change Orchestrator::startDeployment(std::vector<DeploymentPart> parts) {
   ++generation_;
   Deployment d;
   d.id = uuids_.text();
-  d.version = target ? target->version : newVersion();
-  d.app_id = app_id;
-  d.actions = std::move(actions);
-  d.original = std::move(original);
-  d.target = std::move(target);
+  for (const auto& p : parts) {
+    d.version = std::max(d.version, p.target ? p.target->version : std::string());
+  }
+  if (d.version.empty()) {
+    d.version = newVersion();
+  }
+  d.parts = std::move(parts);
   if (Status s = store_.put(kDeploymentsPrefix + d.id, deploymentToJson(d)); !s.isOk()) {
     log_->error("state_write_failed deployment_id={} error={}", d.id, s.message());
   }
-  log_->info("deployment_started deployment_id={} app_id={} action={}", d.id, app_id,
-             d.actions.empty() ? "" : d.actions.back());
+  for (const auto& p : d.parts) {
+    log_->info("deployment_started deployment_id={} app_id={} action={}", d.id, p.app_id,
+               p.actions.empty() ? "" : p.actions.back());
+  }
   publishDeployment("deployment_info", d);
   Change change{d.id, d.version};
   deployments_[d.id] = std::move(d);
@@ -324,7 +327,8 @@ void Orchestrator::finishDeployment(const std::string& id, bool success) {
   if (Status s = store_.erase(kDeploymentsPrefix + id); !s.isOk()) {
     log_->error("state_write_failed deployment_id={} error={}", id, s.message());
   }
-  log_->info("deployment_finished deployment_id={} app_id={} success={}", id, d.app_id, success);
+  log_->info("deployment_finished deployment_id={} apps={} success={}", id, d.parts.size(),
+             success);
   if (success) {
     publishDeployment("deployment_step_success", d);
     publishDeployment("deployment_success", d);
@@ -333,7 +337,7 @@ void Orchestrator::finishDeployment(const std::string& id, bool success) {
   }
 }
 
-std::expected<Change, Refusal> Orchestrator::createApp(App app) {
+std::expected<DeploymentPart, Refusal> Orchestrator::prepareCreate(App app) {
   if (apps_.contains(app.id)) {
     return std::unexpected(
         Refusal{409, fmt::format("An app with id [{}] already exists.", app.id), {}});
@@ -356,13 +360,13 @@ std::expected<Change, Refusal> Orchestrator::createApp(App app) {
   }
   apps_[app.id] = app;
   backoff_.erase(app.id);
-  return startDeployment(app.id, {"StartApplication", "ScaleApplication"}, std::nullopt, app);
+  return DeploymentPart{app.id, {"StartApplication", "ScaleApplication"}, std::nullopt, app};
 }
 
-std::expected<Change, Refusal> Orchestrator::putApp(App app, bool force) {
+std::expected<DeploymentPart, Refusal> Orchestrator::preparePut(App app, bool force) {
   auto it = apps_.find(app.id);
   if (it == apps_.end()) {
-    return createApp(std::move(app));
+    return prepareCreate(std::move(app));
   }
   if (auto refused = locked(app.id, force)) {
     return std::unexpected(*refused);
@@ -380,11 +384,12 @@ std::expected<Change, Refusal> Orchestrator::putApp(App app, bool force) {
   if (config_change) {
     backoff_.erase(app.id);
   }
-  return startDeployment(app.id, {config_change ? "RestartApplication" : "ScaleApplication"},
-                         original, app);
+  return DeploymentPart{
+      app.id, {config_change ? "RestartApplication" : "ScaleApplication"}, original, app};
 }
 
-std::expected<Change, Refusal> Orchestrator::deleteApp(const std::string& id, bool force) {
+std::expected<DeploymentPart, Refusal> Orchestrator::prepareDelete(const std::string& id,
+                                                                   bool force) {
   ++generation_;
   auto it = apps_.find(id);
   if (it == apps_.end()) {
@@ -406,7 +411,63 @@ std::expected<Change, Refusal> Orchestrator::deleteApp(const std::string& id, bo
   backoff_.erase(id);
   pending_.erase(id);
   offer_stats_.erase(id);
-  return startDeployment(id, {"StopApplication"}, original, std::nullopt);
+  return DeploymentPart{id, {"StopApplication"}, original, std::nullopt};
+}
+
+std::expected<Change, Refusal> Orchestrator::createApp(App app) {
+  return deploy({prepareCreate(std::move(app))});
+}
+
+std::expected<Change, Refusal> Orchestrator::putApp(App app, bool force) {
+  return deploy({preparePut(std::move(app), force)});
+}
+
+std::expected<Change, Refusal> Orchestrator::deleteApp(const std::string& id, bool force) {
+  return deploy({prepareDelete(id, force)});
+}
+
+std::expected<Change, Refusal> Orchestrator::putApps(std::vector<App> apps, bool force) {
+  std::vector<std::expected<DeploymentPart, Refusal>> parts;
+  for (auto& app : apps) {
+    parts.push_back(preparePut(std::move(app), force));
+    if (!parts.back()) {
+      break;  // what is done stays done, and is deployed
+    }
+  }
+  return deploy(std::move(parts));
+}
+
+std::expected<Change, Refusal> Orchestrator::deleteApps(const std::vector<std::string>& ids,
+                                                        bool force) {
+  std::vector<std::expected<DeploymentPart, Refusal>> parts;
+  for (const auto& id : ids) {
+    parts.push_back(prepareDelete(id, force));
+    if (!parts.back()) {
+      break;
+    }
+  }
+  return deploy(std::move(parts));
+}
+
+std::expected<Change, Refusal> Orchestrator::deploy(
+    std::vector<std::expected<DeploymentPart, Refusal>> prepared) {
+  std::vector<DeploymentPart> parts;
+  std::optional<Refusal> refused;
+  for (auto& p : prepared) {
+    if (p) {
+      parts.push_back(std::move(*p));
+    } else if (!refused) {
+      refused = p.error();
+    }
+  }
+  if (parts.empty()) {
+    return std::unexpected(refused.value_or(Refusal{422, "No apps given", {}}));
+  }
+  Change change = startDeployment(std::move(parts));
+  if (refused) {
+    return std::unexpected(*refused);
+  }
+  return change;
 }
 
 std::expected<Change, Refusal> Orchestrator::restartApp(const std::string& id, bool force) {
@@ -426,7 +487,7 @@ std::expected<Change, Refusal> Orchestrator::restartApp(const std::string& id, b
   }
   it->second = app;
   backoff_.erase(id);
-  return startDeployment(id, {"RestartApplication"}, original, app);
+  return startDeployment({{id, {"RestartApplication"}, original, app}});
 }
 
 std::expected<std::optional<Change>, Refusal> Orchestrator::killTasks(
@@ -464,7 +525,7 @@ std::expected<std::optional<Change>, Refusal> Orchestrator::killTasks(
     return std::unexpected(Refusal{503, s.message(), {}});
   }
   it->second = app;
-  return std::optional<Change>(startDeployment(app_id, {"ScaleApplication"}, original, app));
+  return std::optional<Change>(startDeployment({{app_id, {"ScaleApplication"}, original, app}}));
 }
 
 std::expected<std::optional<Change>, Refusal> Orchestrator::cancelDeployment(const std::string& id,
@@ -479,19 +540,19 @@ std::expected<std::optional<Change>, Refusal> Orchestrator::cancelDeployment(con
     evaluate();
     return std::optional<Change>();
   }
-  // Roll back: the app as it was before, as a new deployment.
-  if (!d.original) {
-    if (apps_.contains(d.app_id)) {
-      auto change = deleteApp(d.app_id, true);
-      if (!change) {
-        return std::unexpected(change.error());
-      }
-      return std::optional<Change>(*change);
+  // Roll back: the apps as they were before, as one new deployment.
+  std::vector<std::expected<DeploymentPart, Refusal>> rollback;
+  for (const auto& p : d.parts) {
+    if (p.original) {
+      rollback.push_back(preparePut(*p.original, true));
+    } else if (apps_.contains(p.app_id)) {
+      rollback.push_back(prepareDelete(p.app_id, true));
     }
+  }
+  if (rollback.empty()) {
     return std::optional<Change>();
   }
-  App app = *d.original;
-  auto change = putApp(app, true);
+  auto change = deploy(std::move(rollback));
   if (!change) {
     return std::unexpected(change.error());
   }
@@ -617,23 +678,29 @@ void Orchestrator::evaluate() {
       killInstance(i);
     }
   }
-  // Deployments that reached their target.
+  // Deployments that reached their target: every app settled, or gone when removed.
   std::vector<std::string> done;
   for (const auto& [id, d] : deployments_) {
-    const App* a = app(d.app_id);
-    if (!d.target) {
-      if (instancesOf(d.app_id).empty()) {
-        done.push_back(id);
+    bool all = std::all_of(d.parts.begin(), d.parts.end(), [&](const DeploymentPart& p) {
+      const App* a = app(p.app_id);
+      if (!p.target) {
+        return instancesOf(p.app_id).empty();
       }
-    } else if (a != nullptr && planApp(*a, viewsOf(*a)).settled) {
+      return a != nullptr && planApp(*a, viewsOf(*a)).settled;
+    });
+    if (all) {
       done.push_back(id);
     }
   }
   for (const auto& id : done) {
-    std::string app_id = deployments_.at(id).app_id;
-    bool removed = !deployments_.at(id).target;
+    std::vector<std::string> removed;
+    for (const auto& p : deployments_.at(id).parts) {
+      if (!p.target) {
+        removed.push_back(p.app_id);
+      }
+    }
     finishDeployment(id, true);
-    if (removed) {
+    for (const auto& app_id : removed) {
       publish_(
           "app_terminated_event",
           eventJson("app_terminated_event", isoTime(clock_.wallSeconds()), [&](json::Writer& w) {

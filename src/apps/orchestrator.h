@@ -119,6 +119,11 @@ class Orchestrator {
   // upgrade.
   std::expected<Change, Refusal> putApp(App app, bool force);
   std::expected<Change, Refusal> deleteApp(const std::string& id, bool force);
+  // Several apps created or changed (a bulk PUT/PATCH, a group), or removed, in one deployment
+  // with a step per action. On a refusal the apps before the refused one are changed (and
+  // deployed) and the refusal is returned.
+  std::expected<Change, Refusal> putApps(std::vector<App> apps, bool force);
+  std::expected<Change, Refusal> deleteApps(const std::vector<std::string>& ids, bool force);
   std::expected<Change, Refusal> restartApp(const std::string& id, bool force);
   // Kills these tasks of the app; with `scale` the app's instance count drops by as many.
   std::expected<std::optional<Change>, Refusal> killTasks(const std::string& app_id,
@@ -172,8 +177,14 @@ class Orchestrator {
 
   std::string newVersion();
   std::optional<Refusal> locked(const std::string& app_id, bool force);
-  Change startDeployment(const std::string& app_id, std::vector<std::string> actions,
-                         std::optional<App> original, std::optional<App> target);
+  Change startDeployment(std::vector<DeploymentPart> parts);
+  // An app's change stored and applied, as its part of a deployment still to start.
+  std::expected<DeploymentPart, Refusal> prepareCreate(App app);
+  std::expected<DeploymentPart, Refusal> preparePut(App app, bool force);
+  std::expected<DeploymentPart, Refusal> prepareDelete(const std::string& id, bool force);
+  // One deployment of the prepared parts that succeeded; the first refusal, if any.
+  std::expected<Change, Refusal> deploy(
+      std::vector<std::expected<DeploymentPart, Refusal>> prepared);
   void finishDeployment(const std::string& id, bool success);
   void assignServicePorts(App& app);
   Status storeApp(const App& app);

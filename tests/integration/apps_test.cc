@@ -249,6 +249,12 @@ TEST_F(AppsTest, GroupsBulkUpdatesWipeMetricsAndFailureReports) {
                                             .headers = {{"accept", "text/event-stream"}}},
                                            10s);
   ASSERT_TRUE(stream.has_value());
+  auto successes = http::BlockingStream::open({"127.0.0.1", apps_port_},
+                                              {.method = "GET",
+                                               .path = "/v2/events?event_type=deployment_success",
+                                               .headers = {{"accept", "text/event-stream"}}},
+                                              10s);
+  ASSERT_TRUE(successes.has_value());
 
   // A group with a nested group; app ids are relative to their group.
   auto posted = call("POST", "/v2/groups", R"({"id": "/shop",
@@ -275,6 +281,22 @@ TEST_F(AppsTest, GroupsBulkUpdatesWipeMetricsAndFailureReports) {
       },
       30s))
       << apps_->log();
+
+  // One deployment for the whole group, its steps holding both apps' actions.
+  std::string done;
+  ASSERT_TRUE(eventually([&] {
+    if (auto chunk = (*successes)->read(200ms)) done += *chunk;
+    return done.find("\n\n") != std::string::npos;
+  })) << done;
+  size_t data = done.find("data: ") + 6;
+  auto success = json::parse(done.substr(data, done.find('\n', data) - data));
+  ASSERT_TRUE(success.has_value()) << done;
+  EXPECT_EQ((*success)["id"].asString(), posted.header("marathon-deployment-id"));
+  std::set<std::string> in_steps;
+  for (const auto& step : (*success)["plan"]["steps"].asArray()) {
+    for (const auto& action : step["actions"].asArray()) in_steps.insert(action["app"].asString());
+  }
+  EXPECT_EQ(in_steps, (std::set<std::string>{"/shop/web", "/shop/back/db"})) << done;
 
   // The event stream saw instances become Running.
   std::string seen;

@@ -203,6 +203,33 @@ TEST(TaskIdTest, NamesTheAppAndReadsBack) {
   EXPECT_EQ(appIdOfTask(id), "/shop/web");
 }
 
+// A bulk change is one deployment over all its apps; cancelling it rolls all of them back, again
+// in one deployment.
+TEST_F(OrchestratorTest, BulkChangesAreOneDeploymentAndRollBackTogether) {
+  auto change = orchestrator_->putApps({app("/a", 1), app("/b", 2)}, false);
+  ASSERT_TRUE(change.has_value());
+  ASSERT_EQ(orchestrator_->deployments().size(), 1u);
+  const Deployment& d = orchestrator_->deployments().at(change->deployment_id);
+  ASSERT_EQ(d.parts.size(), 2u);
+  EXPECT_TRUE(d.affects("/a") && d.affects("/b"));
+  EXPECT_EQ(d.steps(), 2u);  // StartApplication, then ScaleApplication, for both
+  EXPECT_EQ(orchestrator_->deploymentsOf("/b"), (std::vector<std::string>{change->deployment_id}));
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 3u);
+  status(driver_.launched[0].first, "TASK_RUNNING");
+  EXPECT_EQ(orchestrator_->deployments().size(), 1u);  // not until every app is there
+
+  auto rollback = orchestrator_->cancelDeployment(change->deployment_id, false);
+  ASSERT_TRUE(rollback.has_value() && rollback->has_value());
+  ASSERT_EQ(orchestrator_->deployments().size(), 1u);
+  const Deployment& back = orchestrator_->deployments().begin()->second;
+  EXPECT_EQ(back.parts.size(), 2u);
+  EXPECT_EQ(orchestrator_->apps().size(), 0u);  // both were new: both removed
+  for (const auto& [task, agent] : driver_.launched) status(task, "TASK_KILLED");
+  EXPECT_TRUE(orchestrator_->deployments().empty());
+  EXPECT_EQ(std::count(events_.begin(), events_.end(), "app_terminated_event"), 2);
+}
+
 // After a restart (or a failover) a healthy task is neither unknown for ever nor killed for
 // failing while the restarted service's checks had no chance yet.
 TEST_F(OrchestratorTest, HealthIsKeptAndRelearnedAcrossARestart) {
