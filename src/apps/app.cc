@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "apps/field_reader.h"
+
 namespace plateau::apps {
 
 namespace {
@@ -41,98 +43,7 @@ bool validSegment(std::string_view s) {
   }
 }
 
-// Collects errors while fields are read: type errors (400) and rule errors (422).
-class Reader {
- public:
-  void typeError(const std::string& path, const std::string& expected) {
-    add(type_errors_, path, "error.expected." + expected);
-  }
-  void ruleError(const std::string& path, const std::string& error) {
-    add(rule_errors_, path, error);
-  }
-  bool failed() const { return !type_errors_.empty() || !rule_errors_.empty(); }
-  Invalid invalid() const {
-    if (!type_errors_.empty()) {
-      return {400, "Invalid JSON", type_errors_};
-    }
-    return {422, "Object is not valid", rule_errors_};
-  }
-
-  std::optional<std::string> string(const json::Value& v, const std::string& path) {
-    if (!v.isString()) {
-      typeError(path, "jsstring");
-      return std::nullopt;
-    }
-    return v.asString();
-  }
-  std::optional<double> number(const json::Value& v, const std::string& path) {
-    if (!v.isNumber()) {
-      typeError(path, "jsnumber");
-      return std::nullopt;
-    }
-    return v.asDouble();
-  }
-  std::optional<int> integer(const json::Value& v, const std::string& path) {
-    auto n = v.toInt64();
-    if (!v.isNumber() || !n || *n > INT32_MAX || *n < INT32_MIN) {
-      typeError(path, "jsnumber");
-      return std::nullopt;
-    }
-    return static_cast<int>(*n);
-  }
-  std::optional<bool> boolean(const json::Value& v, const std::string& path) {
-    if (!v.isBool()) {
-      typeError(path, "jsboolean");
-      return std::nullopt;
-    }
-    return v.asBool();
-  }
-  std::optional<std::vector<std::string>> strings(const json::Value& v, const std::string& path) {
-    if (!v.isArray()) {
-      typeError(path, "jsarray");
-      return std::nullopt;
-    }
-    std::vector<std::string> out;
-    for (size_t i = 0; i < v.size(); ++i) {
-      auto s = string(v[i], fmt::format("{}({})", path, i));
-      if (!s) {
-        return std::nullopt;
-      }
-      out.push_back(*s);
-    }
-    return out;
-  }
-  std::optional<std::map<std::string, std::string>> stringMap(const json::Value& v,
-                                                              const std::string& path) {
-    if (!v.isObject()) {
-      typeError(path, "jsobject");
-      return std::nullopt;
-    }
-    std::map<std::string, std::string> out;
-    for (const auto& m : v.asObject()) {
-      if (!m.value.isString()) {
-        ruleError(path + "/" + m.key, "must be a string");
-        continue;
-      }
-      out[m.key] = m.value.asString();
-    }
-    return out;
-  }
-
- private:
-  static void add(std::vector<FieldErrors>& list, const std::string& path,
-                  const std::string& error) {
-    for (auto& f : list) {
-      if (f.path == path) {
-        f.errors.push_back(error);
-        return;
-      }
-    }
-    list.push_back({path, {error}});
-  }
-  std::vector<FieldErrors> type_errors_;
-  std::vector<FieldErrors> rule_errors_;
-};
+using Reader = FieldReader;
 
 void readConstraints(Reader& r, const json::Value& v, App& app) {
   if (!v.isArray()) {
@@ -383,6 +294,60 @@ void checkRange(Reader& r, const std::string& path, double value, double min, do
   }
 }
 
+void readReadinessChecks(Reader& r, const json::Value& v, App& app) {
+  if (!v.isArray()) {
+    r.typeError("/readinessChecks", "jsarray");
+    return;
+  }
+  app.readiness_checks.clear();
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string path = fmt::format("/readinessChecks({})", i);
+    const auto& d = v[i];
+    if (!d.isObject()) {
+      r.typeError(path, "jsobject");
+      continue;
+    }
+    ReadinessCheck c;
+    for (auto [key, target] : {std::pair{"name", &c.name}, std::pair{"protocol", &c.protocol},
+                               std::pair{"path", &c.path}, std::pair{"portName", &c.port_name}}) {
+      if (const auto* p = d.find(key); p != nullptr) {
+        if (auto s = r.string(*p, path + "/" + key)) *target = *s;
+      }
+    }
+    if (c.protocol != "HTTP" && c.protocol != "HTTPS") {
+      r.ruleError(path + "/protocol", "error.expected.enum: HTTP, HTTPS");
+    }
+    for (auto [key, target] : {std::pair{"intervalSeconds", &c.interval_seconds},
+                               std::pair{"timeoutSeconds", &c.timeout_seconds}}) {
+      if (const auto* p = d.find(key); p != nullptr) {
+        if (auto n = r.integer(*p, path + "/" + key)) {
+          checkRange(r, path + "/" + key, *n, 1, INT32_MAX);
+          *target = *n;
+        }
+      }
+    }
+    if (c.timeout_seconds >= c.interval_seconds) {
+      r.ruleError(path, "timeoutSeconds must be less than intervalSeconds");
+    }
+    if (const auto* p = d.find("httpStatusCodesForReady")) {
+      c.status_codes.clear();
+      for (size_t k = 0; p->isArray() && k < p->size(); ++k) {
+        if (auto n = r.integer((*p)[k], fmt::format("{}/httpStatusCodesForReady({})", path, k))) {
+          c.status_codes.push_back(*n);
+        }
+      }
+      if (!p->isArray()) r.typeError(path + "/httpStatusCodesForReady", "jsarray");
+    }
+    if (const auto* p = d.find("preserveLastResponse")) {
+      if (auto b = r.boolean(*p, path + "/preserveLastResponse")) c.preserve_last_response = *b;
+    }
+    app.readiness_checks.push_back(std::move(c));
+  }
+  if (app.readiness_checks.size() > 1) {
+    r.ruleError("/readinessChecks", "Only one readiness check is supported");
+  }
+}
+
 // id: canonical, and the URL's when the call names one.
 void readId(Reader& r, const json::Value& body, const std::string& id, App& app) {
   if (!id.empty()) {
@@ -508,6 +473,9 @@ void readPlacement(Reader& r, const json::Value& body, App& app) {
   if (const auto* v = body.find("healthChecks")) {
     readHealthChecks(r, *v, app);
   }
+  if (const auto* v = body.find("readinessChecks")) {
+    readReadinessChecks(r, *v, app);
+  }
 }
 
 // upgradeStrategy.
@@ -625,6 +593,12 @@ void checkWhole(Reader& r, const App& app) {
       }
     }
   }
+  for (size_t i = 0; i < app.readiness_checks.size(); ++i) {
+    if (!readinessPortIndex(app, app.readiness_checks[i])) {
+      r.ruleError(fmt::format("/readinessChecks({})/portName", i),
+                  "ReadinessCheck portName must be the name of one of the portDefinitions");
+    }
+  }
   if (app.require_ports) {
     for (size_t i = 0; i < app.port_definitions.size(); ++i) {
       if (app.port_definitions[i].port == 0) {
@@ -636,6 +610,15 @@ void checkWhole(Reader& r, const App& app) {
 }
 
 }  // namespace
+
+std::optional<size_t> readinessPortIndex(const App& app, const ReadinessCheck& check) {
+  for (size_t i = 0; i < app.port_definitions.size(); ++i) {
+    if (app.port_definitions[i].name == check.port_name) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
 
 bool App::sameConfig(const App& o) const {
   App a = *this;

@@ -131,6 +131,31 @@ void writeHealthCheck(json::Writer& w, const HealthCheck& h) {
   w.endObject();
 }
 
+void writeReadinessCheck(json::Writer& w, const ReadinessCheck& c) {
+  w.beginObject();
+  w.key("name");
+  w.value(c.name);
+  w.key("protocol");
+  w.value(c.protocol);
+  w.key("path");
+  w.value(c.path);
+  w.key("portName");
+  w.value(c.port_name);
+  w.key("intervalSeconds");
+  w.value(c.interval_seconds);
+  w.key("timeoutSeconds");
+  w.value(c.timeout_seconds);
+  w.key("httpStatusCodesForReady");
+  w.beginArray();
+  for (int code : c.status_codes) {
+    w.value(code);
+  }
+  w.endArray();
+  w.key("preserveLastResponse");
+  w.value(c.preserve_last_response);
+  w.endObject();
+}
+
 // backoff, container, health and readiness checks, dependencies, upgradeStrategy, labels,
 // acceptedResourceRoles.
 void writeBehaviour(json::Writer& w, const App& app) {
@@ -150,6 +175,9 @@ void writeBehaviour(json::Writer& w, const App& app) {
   w.endArray();
   w.key("readinessChecks");
   w.beginArray();
+  for (const auto& c : app.readiness_checks) {
+    writeReadinessCheck(w, c);
+  }
   w.endArray();
   w.key("dependencies");
   writeStrings(w, app.dependencies);

@@ -90,6 +90,12 @@ std::string instanceToJson(const Instance& i) {
   w.value(i.launch_order);
   w.key("killing");
   w.value(i.killing);
+  if (i.readiness_required) {
+    w.key("readinessRequired");
+    w.value(true);
+    w.key("readinessPassed");
+    w.value(i.readiness_passed);
+  }
   w.endObject();
   return out;
 }
@@ -122,6 +128,8 @@ Result<Instance> instanceFromJson(const json::Value& v) {
   i.started_at = v["startedAt"].asString();
   i.launch_order = v["launchOrder"].toUint64().value_or(0);
   i.killing = v["killing"].asBool();
+  i.readiness_required = v["readinessRequired"].asBool();
+  i.readiness_passed = v["readinessPassed"].asBool();
   return i;
 }
 

@@ -33,6 +33,9 @@ struct Instance {
   std::string message;
   uint64_t launch_order = 0;
   bool killing = false;
+  // Launched by a deployment of an app with a readiness check: not ready until it passed.
+  bool readiness_required = false;
+  bool readiness_passed = false;
   // Not stored (but agent_healthy): monotonic times for timeouts (reset to recovery time after a
   // restart) and the service's own check results (learned afresh).
   Clock::TimePoint staged_time{};
@@ -44,6 +47,8 @@ struct Instance {
   // the stored verdict stands until the next report.
   std::optional<bool> agent_healthy;
   std::map<size_t, CheckState> checks;  // the service's own checks, by index in healthChecks
+  bool readiness_in_flight = false;
+  Clock::TimePoint next_readiness{};
 };
 
 // One app's share of a deployment.

@@ -613,7 +613,7 @@ void Orchestrator::storeFailure(TaskFailure f) {
 }
 
 bool Orchestrator::ready(const Instance& i) const {
-  if (i.state != "TASK_RUNNING") {
+  if (i.state != "TASK_RUNNING" || (i.readiness_required && !i.readiness_passed)) {
     return false;
   }
   const App* a = app(i.app_id);

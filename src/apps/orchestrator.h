@@ -204,6 +204,10 @@ class Orchestrator {
   void publishStatus(const Instance& i, const StatusView& s);
   // Starts the probes that are due; their results come back through onProbe.
   void probeHealth();
+  // Probes the readiness check of an instance that waits for it (when due); the result comes
+  // back through onReadiness.
+  void probeReadiness(const App& a, Instance& i);
+  void onReadiness(const std::string& task_id, uint64_t launch_order, const ProbeResult& result);
   void onProbe(const std::string& task_id, uint64_t launch_order, size_t check,
                const ProbeResult& result);
   // Recomputes an instance's health from its checks; publishes health_status_changed_event and

@@ -71,6 +71,7 @@ void Orchestrator::onOffers(std::vector<OfferView> offers) {
         i.staged_at = isoTime(clock_.wallSeconds());
         i.staged_time = now;
         i.launch_order = next_launch_order_++;
+        i.readiness_required = !a.readiness_checks.empty() && !deploymentsOf(app_id).empty();
         storeInstance(i);
         log_->info("task_launch task_id={} app_id={} agent_id={}", i.task_id, app_id,
                    offer.agent_id);
@@ -259,6 +260,7 @@ void Orchestrator::probeHealth() {
     if (a == nullptr) {
       continue;
     }
+    probeReadiness(*a, i);
     for (size_t k = 0; k < a->health_checks.size(); ++k) {
       const HealthCheck& h = a->health_checks[k];
       if (!runByService(h)) {
@@ -285,6 +287,53 @@ void Orchestrator::probeHealth() {
                      });
     }
   }
+}
+
+void Orchestrator::probeReadiness(const App& a, Instance& i) {
+  if (!i.readiness_required || i.readiness_passed || i.readiness_in_flight ||
+      a.readiness_checks.empty() || clock_.now() < i.next_readiness) {
+    return;
+  }
+  const ReadinessCheck& r = a.readiness_checks.front();
+  auto index = readinessPortIndex(a, r);
+  if (!index || *index >= i.host_ports.size()) {
+    return;  // validation refuses such checks
+  }
+  HealthCheck probe;
+  probe.protocol = r.protocol;
+  probe.path = r.path;
+  probe.timeout_seconds = r.timeout_seconds;
+  i.readiness_in_flight = true;
+  i.next_readiness = clock_.now() + std::chrono::seconds(r.interval_seconds);
+  std::weak_ptr<char> alive = alive_;
+  prober_->probe(probe, i.place.hostname, i.host_ports[*index],
+                 [this, alive, task_id = i.task_id, order = i.launch_order](ProbeResult result) {
+                   if (!alive.expired()) {
+                     onReadiness(task_id, order, result);
+                   }
+                 });
+}
+
+void Orchestrator::onReadiness(const std::string& task_id, uint64_t launch_order,
+                               const ProbeResult& result) {
+  auto it = instances_.find(task_id);
+  if (it == instances_.end() || it->second.launch_order != launch_order) {
+    return;
+  }
+  Instance& i = it->second;
+  i.readiness_in_flight = false;
+  const App* a = app(i.app_id);
+  if (a == nullptr || a->readiness_checks.empty() || result.status == 0) {
+    return;
+  }
+  const auto& codes = a->readiness_checks.front().status_codes;
+  if (std::find(codes.begin(), codes.end(), result.status) == codes.end()) {
+    return;
+  }
+  log_->info("task_ready task_id={} app_id={} status={}", task_id, i.app_id, result.status);
+  i.readiness_passed = true;
+  storeInstance(i);
+  evaluate();
 }
 
 void Orchestrator::onProbe(const std::string& task_id, uint64_t launch_order, size_t check,

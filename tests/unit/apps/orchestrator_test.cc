@@ -230,6 +230,43 @@ TEST_F(OrchestratorTest, BulkChangesAreOneDeploymentAndRollBackTogether) {
   EXPECT_EQ(std::count(events_.begin(), events_.end(), "app_terminated_event"), 2);
 }
 
+// A readiness check holds the deployment (and the old tasks of a rolling restart) until the new
+// task answers one of its status codes.
+TEST_F(OrchestratorTest, ReadinessChecksGateTheDeployment) {
+  App a = app("/web", 1);
+  a.port_definitions[0].name = "http-api";
+  ReadinessCheck check;
+  check.interval_seconds = 2;
+  check.timeout_seconds = 1;
+  check.status_codes = {200};
+  a.readiness_checks = {check};
+  a.minimum_health_capacity = 1;
+  a.maximum_over_capacity = 1;
+  ASSERT_TRUE(orchestrator_->createApp(a).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  std::string first = driver_.launched.at(0).first;
+  status(first, "TASK_RUNNING");
+  time_.advance(1s);
+  ASSERT_EQ(prober_.pending.size(), 1u);
+  EXPECT_EQ(prober_.pending[0].port, 31000u);
+  prober_.answerAll({.status = 503});
+  EXPECT_EQ(orchestrator_->deployments().size(), 1u);  // not ready yet
+  time_.advance(2s);
+  prober_.answerAll({.ok = true, .status = 200});
+  EXPECT_TRUE(orchestrator_->deployments().empty());
+
+  // A restart: the old task stays until the new one is ready.
+  ASSERT_TRUE(orchestrator_->restartApp("/web", false).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 2u);
+  std::string second = driver_.launched[1].first;
+  status(second, "TASK_RUNNING");
+  time_.advance(1s);
+  EXPECT_TRUE(driver_.killed.empty());
+  prober_.answerAll({.ok = true, .status = 200});
+  EXPECT_EQ(driver_.killed, (std::vector<std::string>{first}));
+}
+
 // After a restart (or a failover) a healthy task is neither unknown for ever nor killed for
 // failing while the restarted service's checks had no chance yet.
 TEST_F(OrchestratorTest, HealthIsKeptAndRelearnedAcrossARestart) {
