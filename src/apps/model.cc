@@ -222,6 +222,14 @@ void writeHealthCheckResults(json::Writer& w, const Instance& i) {
     w.key(key);
     t ? w.value(isoTime(*t)) : w.null();
   };
+  // Every result names its task and ends there.
+  auto endResult = [&] {
+    w.key("taskId");
+    w.value(i.task_id);
+    w.key("instanceId");
+    w.value(i.task_id);
+    w.endObject();
+  };
   if (!i.checks.empty()) {
     // The service's own checks, one entry each (Marathon's healthCheckResults).
     w.key("healthCheckResults");
@@ -240,11 +248,7 @@ void writeHealthCheckResults(json::Writer& w, const Instance& i) {
       optionalTime("lastSuccess", c.last_success);
       w.key("lastFailureCause");
       c.last_failure_cause.empty() ? w.null() : w.value(c.last_failure_cause);
-      w.key("taskId");
-      w.value(i.task_id);
-      w.key("instanceId");
-      w.value(i.task_id);
-      w.endObject();
+      endResult();
     }
     w.endArray();
   } else if (i.healthy) {
@@ -253,11 +257,7 @@ void writeHealthCheckResults(json::Writer& w, const Instance& i) {
     w.beginObject();
     w.key("alive");
     w.value(*i.healthy);
-    w.key("taskId");
-    w.value(i.task_id);
-    w.key("instanceId");
-    w.value(i.task_id);
-    w.endObject();
+    endResult();
     w.endArray();
   }
 }
