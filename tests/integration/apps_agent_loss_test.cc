@@ -145,6 +145,22 @@ TEST_F(AppsAgentLossTest, EventsArriveInOrder) {
   EXPECT_LT(position(types, "deployment_success"),
             position(types, "status_update_event:TASK_KILLED"))
       << seen;
+
+  // A deployment stopped by force (an app no agent can hold) fails.
+  auto big = call("POST", "/v2/apps", R"({"id": "/big", "cmd": "sleep 1000", "cpus": 64})");
+  ASSERT_EQ(big.status, 201) << big.body;
+  ASSERT_EQ(
+      call("DELETE", "/v2/deployments/" + big.header("marathon-deployment-id") + "?force=true")
+          .status,
+      202);
+  ASSERT_TRUE(eventually(
+      [&] {
+        types = received();
+        return position(types, "deployment_failed") < static_cast<long>(types.size());
+      },
+      10s))
+      << seen;
+  EXPECT_LT(position(types, "app_terminated_event"), position(types, "deployment_failed"));
 }
 
 }  // namespace
