@@ -6,52 +6,22 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <ctime>
-#include <fstream>
 #include <map>
-#include <sstream>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "common/json.h"
 #include "harness.h"
+#include "jobs_runs.h"
 
 namespace plateau::testing {
 namespace {
-
-double wallNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// ISO 8601 (UTC, whole seconds) of the first whole second at least `ahead` seconds from now.
-std::pair<std::string, double> startIn(double ahead) {
-  auto t = static_cast<std::time_t>(std::ceil(wallNow() + ahead));
-  return {fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(t)), static_cast<double>(t)};
-}
-
-// `text` as a JSON string literal.
-std::string quoted(const std::string& text) {
-  std::string out;
-  json::Writer w(&out);
-  w.value(text);
-  return out;
-}
-
-struct Line {
-  std::string job;
-  std::string what;
-  double scheduled = 0;
-  double at = 0;
-};
 
 class JobsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     cluster_.addAgent("cpus:4;mem:4096;disk:4096");
-    out_ = cluster_.dir() + "/runs.txt";
     startJobs();
   }
 
@@ -93,41 +63,16 @@ class JobsTest : public ::testing::Test {
 
   json::Value job(const std::string& name) { return getJson("/v1/scheduler/job/" + name); }
 
-  // A shell command that records "<job> <what> <scheduled epoch> <now>" in the output file.
-  std::string record(const std::string& what) const {
-    return fmt::format(
-        "echo \"$CHRONOS_JOB_NAME {} ${{PLATEAU_JOB_SCHEDULED_EPOCH:-0}} $(date +%s.%N)\" >> {}",
-        what, out_);
-  }
-
-  std::vector<Line> lines() const {
-    std::vector<Line> out;
-    std::ifstream in(out_);
-    std::string text;
-    while (std::getline(in, text)) {
-      std::istringstream s(text);
-      Line l;
-      if (s >> l.job >> l.what >> l.scheduled >> l.at) {
-        out.push_back(l);
-      }
-    }
-    return out;
-  }
+  std::string record(const std::string& what) const { return runs_.record(what); }
   std::vector<Line> lines(const std::string& job, const std::string& what) const {
-    std::vector<Line> out;
-    for (const auto& l : lines()) {
-      if (l.job == job && l.what == what) {
-        out.push_back(l);
-      }
-    }
-    return out;
+    return runs_.lines(job, what);
   }
 
   Cluster cluster_;
   std::unique_ptr<Process> jobs_;
   uint16_t port_ = 0;
   int starts_ = 0;
-  std::string out_;
+  RunLog runs_{cluster_.dir() + "/runs.txt"};
 };
 
 TEST_F(JobsTest, AJobEveryFiveSecondsRunsOnTimeAndItsDependentAfterIt) {
@@ -227,10 +172,7 @@ TEST_F(JobsTest, KillNineDuringARunLosesNoScheduledTimeAndRunsNoneTwice) {
   jobs_->kill(SIGTERM);
   jobs_->wait();
 
-  std::map<double, int> starts;
-  for (const auto& l : lines("steady", "start")) {
-    starts[l.scheduled] += 1;
-  }
+  auto starts = runs_.startsByScheduledTime("steady");
   double last = starts.rbegin()->first;
   for (double t = first; t <= last; t += 3) {
     EXPECT_EQ(starts[t], 1) << "scheduled time " << fmt::format("{:.0f}", t - first)
