@@ -476,7 +476,7 @@ void writeJob(json::Writer& w, const Job& job, double epsilon_default_seconds) {
     if (s && job.next_due > 0) {
       w.value(formatSchedule(*s, job.next_due, job.runs_left));
     } else if (s && !s->cron) {
-      w.value(fmt::format("R0/{}/{}", formatTimestamp(s->start), s->period_text));
+      w.value(fmt::format("R0/{}/{}", formatTimestamp(s->start, s->zone), s->period_text));
     } else {
       w.value(job.schedule);
     }
