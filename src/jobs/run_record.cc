@@ -18,7 +18,7 @@ namespace {
 
 constexpr RunState kAllStates[] = {RunState::kQueued,  RunState::kRetryWait, RunState::kStaging,
                                    RunState::kRunning, RunState::kFinished,  RunState::kFailed,
-                                   RunState::kKilled,  RunState::kSkipped};
+                                   RunState::kKilled,  RunState::kSkipped,   RunState::kReportWait};
 constexpr Trigger kAllTriggers[] = {Trigger::kSchedule, Trigger::kManual, Trigger::kDependency};
 
 }  // namespace
@@ -139,6 +139,8 @@ std::string_view runStateName(RunState s) {
       return "KILLED";
     case RunState::kSkipped:
       return "SKIPPED";
+    case RunState::kReportWait:
+      return "REPORT_WAIT";
   }
   return "UNKNOWN";
 }

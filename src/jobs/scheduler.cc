@@ -487,7 +487,7 @@ void Scheduler::reconcileActive() {
   std::vector<std::pair<std::string, std::string>> tasks;
   for (const auto& [name, runs] : runs_) {
     for (const auto& [seq, run] : runs) {
-      if (run.active()) {
+      if (run.taskAlive()) {
         tasks.emplace_back(run.task_id, run.agent_id);
       }
     }
@@ -562,8 +562,8 @@ void Scheduler::onStatus(const StatusView& status) {
   }
   Run& run = runs_it->second.at(seq);
   auto job_it = jobs_.find(job_name);
-  if (run.done() || job_it == jobs_.end()) {
-    return;
+  if (run.done() || run.state == RunState::kReportWait || job_it == jobs_.end()) {
+    return;  // a report-wait run's task has ended: only its report ends the run
   }
   double now = wall();
   Writes writes;
@@ -578,6 +578,12 @@ void Scheduler::onStatus(const StatusView& status) {
       log_->info("job_run_running job={} task_id={} late_s={:.3f}", job_name, run.task_id,
                  run.scheduled > 0 ? now - run.scheduled : 0.0);
     }
+  } else if (status.state == "TASK_FINISHED" && job_it->second.async) {
+    run.state = RunState::kReportWait;
+    run.ended = now;
+    run.message = "task finished; waiting for its report (PUT /scheduler/task/" + run.task_id + ")";
+    writes.push_back(writeOf(run));
+    log_->info("job_run_awaiting_report job={} task_id={}", job_name, run.task_id);
   } else if (status.state == "TASK_FINISHED") {
     run.state = RunState::kFinished;
     run.ended = now;

@@ -120,7 +120,7 @@ Status Scheduler::removeJob(const std::string& name) {
   if (auto r = runs_.find(name); r != runs_.end()) {
     for (const auto& [seq, run] : r->second) {
       writes.push_back({runKey(name, seq), std::nullopt});
-      if (run.active()) {
+      if (run.taskAlive()) {
         kills.emplace_back(run.task_id, run.agent_id);
       }
     }
@@ -189,7 +189,11 @@ Status Scheduler::killTasks(const std::string& name) {
   Writes writes;
   double now = wall();
   for (auto& [seq, run] : it->second) {
-    if (run.active()) {
+    if (run.state == RunState::kReportWait) {
+      run.state = RunState::kKilled;
+      run.message = "killed while waiting for its report";
+      writes.push_back(writeOf(run));
+    } else if (run.active()) {
       run.kill_requested = true;
       writes.push_back(writeOf(run));
       driver_.kill(run.task_id, run.agent_id);
@@ -201,6 +205,44 @@ Status Scheduler::killTasks(const std::string& name) {
     }
   }
   commit(writes, "kill_tasks");
+  evaluate();
+  return {};
+}
+
+Status Scheduler::reportTask(const std::string& task_id, int status_code) {
+  auto where = by_task_.find(task_id);
+  if (where == by_task_.end()) {
+    return {StatusCode::kNotFound, fmt::format("Task '{}' not found", task_id)};
+  }
+  auto& [job_name, seq] = where->second;
+  auto job_it = jobs_.find(job_name);
+  auto runs_it = runs_.find(job_name);
+  if (job_it == jobs_.end() || runs_it == runs_.end() || !runs_it->second.contains(seq)) {
+    return {StatusCode::kNotFound, fmt::format("Task '{}' not found", task_id)};
+  }
+  Run& run = runs_it->second.at(seq);
+  if (!job_it->second.async || !run.active()) {
+    return {StatusCode::kFailedPrecondition,
+            fmt::format("Task '{}' is not a running or finished task of an async job awaiting its "
+                        "report",
+                        task_id)};
+  }
+  double now = wall();
+  if (run.ended <= 0) {
+    run.ended = now;
+  }
+  Writes writes;
+  log_->info("job_run_reported job={} task_id={} status_code={}", job_name, task_id, status_code);
+  if (status_code == 0) {
+    run.state = RunState::kFinished;
+    run.message = "reported success";
+    succeed(&run, job_it->second, writes);
+  } else {
+    run.state = RunState::kFailed;
+    run.message = fmt::format("reported statusCode {}", status_code);
+    fail(run, job_it->second, writes);
+  }
+  commit(writes, "report");
   evaluate();
   return {};
 }

@@ -183,6 +183,33 @@ TEST_F(JobsTest, KillNineDuringARunLosesNoScheduledTimeAndRunsNoneTwice) {
   EXPECT_EQ(lines("steady", "end").at(1).scheduled, first + 3);
 }
 
+TEST_F(JobsTest, AnAsyncJobSucceedsWhenItsTaskIsReportedNotWhenItEnds) {
+  auto posted = call("POST", "/scheduler/iso8601",
+                     R"({"name": "hadoop", "command": "true", "async": true,
+                         "schedule": "R1//PT1H"})");
+  ASSERT_EQ(posted.status, 204) << posted.body;
+  std::string task;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto history = getJson("/v1/scheduler/job/stat/hadoop")["taskStatHistory"];
+        if (history.size() != 1 || history[size_t{0}]["state"].asString() != "REPORT_WAIT") {
+          return false;
+        }
+        task = history[size_t{0}]["taskId"].asString();
+        return true;
+      },
+      30s))
+      << jobs_->log();
+  EXPECT_EQ(job("hadoop")["successCount"].toInt64(), 0) << "the task's end is not the job's";
+  auto bad = call("PUT", "/scheduler/task/" + task, R"({"status": "done"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("statusCode"), std::string::npos) << bad.body;
+  EXPECT_EQ(call("PUT", "/scheduler/task/ct:1:0:ghost:1", R"({"statusCode": 0})").status, 400);
+  auto reported = call("PUT", "/scheduler/task/" + task, R"({"statusCode": 0})");
+  EXPECT_EQ(reported.status, 204) << reported.body;
+  EXPECT_EQ(job("hadoop")["successCount"].toInt64(), 1);
+}
+
 TEST_F(JobsTest, BadInputIsAnswered400WithAMessageAndNothingIsStored) {
   ASSERT_EQ(call("POST", "/v1/scheduler/iso8601",
                  R"({"name": "a", "command": "true", "schedule": "R//PT1H"})")
@@ -205,6 +232,9 @@ TEST_F(JobsTest, BadInputIsAnswered400WithAMessageAndNothingIsStored) {
            {"dependency", R"({"name": "x", "command": "true", "parents": ["ghost"]})", "ghost"},
            {"dependency", R"({"name": "a", "command": "true", "parents": ["b"]})", "cycle"},
            {"dependency", R"({"name": "x", "command": "true"})", "parents"},
+           {"iso8601", R"({"name": "x", "command": "true", "schedule": "R//PT1H",
+                           "scheduleTimeZone": "Nowhere/Atlantis"})",
+            "is not a time zone"},
        }) {
     auto r = call("POST", std::string("/v1/scheduler/") + c.path, c.body);
     EXPECT_EQ(r.status, 400) << c.body;
