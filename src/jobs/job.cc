@@ -407,51 +407,8 @@ void writeContainer(json::Writer& w, const JobContainer& c) {
   w.endObject();
 }
 
-void writeDefinition(json::Writer& w, const Job& job) {
-  w.key("name");
-  w.value(job.name);
-  w.key("description");
-  w.value(job.description);
-  w.key("command");
-  w.value(job.command);
-  w.key("shell");
-  w.value(job.shell);
-  w.key("arguments");
-  writeStrings(w, job.arguments);
-  w.key("scheduleTimeZone");
-  w.value(job.schedule_time_zone);
-  w.key("retries");
-  w.value(job.retries);
-  w.key("owner");
-  w.value(job.owner);
-  w.key("ownerName");
-  w.value(job.owner_name);
-  w.key("async");
-  w.value(job.async);
-  w.key("disabled");
-  w.value(job.disabled);
-  w.key("concurrent");
-  w.value(job.concurrent);
-  w.key("softError");
-  w.value(job.soft_error);
-  w.key("highPriority");
-  w.value(job.high_priority);
-  w.key("dataJob");
-  w.value(job.data_job);
-  w.key("cpus");
-  w.value(job.cpus);
-  w.key("mem");
-  w.value(job.mem);
-  w.key("disk");
-  w.value(job.disk);
-  w.key("runAsUser");
-  w.value(job.run_as_user);
-  w.key("executor");
-  w.value(job.executor);
-  w.key("executorFlags");
-  w.value(job.executor_flags);
-  w.key("taskInfoData");
-  w.value(job.task_info_data);
+// What a run's task gets beyond the command: environment, fetched URIs, constraints, container.
+void writeTaskParts(json::Writer& w, const Job& job) {
   w.key("environmentVariables");
   w.beginArray();
   for (const auto& e : job.environment) {
@@ -508,6 +465,54 @@ void writeDefinition(json::Writer& w, const Job& job) {
   if (!job.container.type.empty()) {
     writeContainer(w, job.container);
   }
+}
+
+void writeDefinition(json::Writer& w, const Job& job) {
+  w.key("name");
+  w.value(job.name);
+  w.key("description");
+  w.value(job.description);
+  w.key("command");
+  w.value(job.command);
+  w.key("shell");
+  w.value(job.shell);
+  w.key("arguments");
+  writeStrings(w, job.arguments);
+  w.key("scheduleTimeZone");
+  w.value(job.schedule_time_zone);
+  w.key("retries");
+  w.value(job.retries);
+  w.key("owner");
+  w.value(job.owner);
+  w.key("ownerName");
+  w.value(job.owner_name);
+  w.key("async");
+  w.value(job.async);
+  w.key("disabled");
+  w.value(job.disabled);
+  w.key("concurrent");
+  w.value(job.concurrent);
+  w.key("softError");
+  w.value(job.soft_error);
+  w.key("highPriority");
+  w.value(job.high_priority);
+  w.key("dataJob");
+  w.value(job.data_job);
+  w.key("cpus");
+  w.value(job.cpus);
+  w.key("mem");
+  w.value(job.mem);
+  w.key("disk");
+  w.value(job.disk);
+  w.key("runAsUser");
+  w.value(job.run_as_user);
+  w.key("executor");
+  w.value(job.executor);
+  w.key("executorFlags");
+  w.value(job.executor_flags);
+  w.key("taskInfoData");
+  w.value(job.task_info_data);
+  writeTaskParts(w, job);
   w.key("successCount");
   w.value(job.success_count);
   w.key("errorCount");

@@ -9,6 +9,29 @@
 
 namespace plateau::jobs {
 
+namespace {
+
+// The task of one run: the job, and the environment Chronos gives its tasks plus Plateau's.
+LaunchSpec launchSpecFor(const Job& j, const Run& run) {
+  LaunchSpec spec{
+      .job = j, .task_id = run.task_id, .arguments = run.arguments.value_or(j.arguments)};
+  spec.environment["mesos_task_id"] = run.task_id;
+  spec.environment["CHRONOS_JOB_NAME"] = j.name;
+  spec.environment["CHRONOS_JOB_OWNER"] = j.owner;
+  spec.environment["CHRONOS_RESOURCE_CPU"] = fmt::format("{}", j.cpus);
+  spec.environment["CHRONOS_RESOURCE_MEM"] = fmt::format("{}", j.mem);
+  spec.environment["CHRONOS_RESOURCE_DISK"] = fmt::format("{}", j.disk);
+  spec.environment["PLATEAU_JOB_ATTEMPT"] = std::to_string(run.attempt);
+  spec.environment["PLATEAU_JOB_TRIGGER"] = std::string(triggerName(run.trigger));
+  if (run.scheduled > 0) {
+    spec.environment["PLATEAU_JOB_SCHEDULED_TIME"] = formatTimestamp(run.scheduled);
+    spec.environment["PLATEAU_JOB_SCHEDULED_EPOCH"] = fmt::format("{:.3f}", run.scheduled);
+  }
+  return spec;
+}
+
+}  // namespace
+
 Scheduler::Scheduler(const Clock& clock, Timers& timers, service::KvStore& store, Driver& driver,
                      std::shared_ptr<spdlog::logger> log, SchedulerOptions options)
     : clock_(clock),
@@ -297,12 +320,7 @@ void Scheduler::trim(const std::string& name, Writes& writes) {
   }
 }
 
-void Scheduler::launchOnHeld() {
-  if (!connected_ || held_.empty()) {
-    return;
-  }
-  double now = wall();
-  // The runs that may launch now: high-priority jobs first, then oldest first.
+std::vector<Run*> Scheduler::readyRuns(double now) {
   std::vector<Run*> ready;
   for (auto& [name, runs] : runs_) {
     for (auto& [seq, run] : runs) {
@@ -312,9 +330,6 @@ void Scheduler::launchOnHeld() {
       }
     }
   }
-  if (ready.empty()) {
-    return;
-  }
   std::stable_sort(ready.begin(), ready.end(), [this](const Run* a, const Run* b) {
     bool ha = jobs_.at(a->job).high_priority;
     bool hb = jobs_.at(b->job).high_priority;
@@ -323,6 +338,18 @@ void Scheduler::launchOnHeld() {
     }
     return a->created < b->created;
   });
+  return ready;
+}
+
+void Scheduler::launchOnHeld() {
+  if (!connected_ || held_.empty()) {
+    return;
+  }
+  double now = wall();
+  std::vector<Run*> ready = readyRuns(now);
+  if (ready.empty()) {
+    return;
+  }
   std::vector<OfferView> still_held;
   for (auto& offer : held_) {
     std::vector<LaunchSpec> specs;
@@ -347,21 +374,7 @@ void Scheduler::launchOnHeld() {
       run->agent_id = offer.agent_id;
       run->hostname = offer.hostname;
       taken.push_back(run);
-      LaunchSpec spec{
-          .job = j, .task_id = run->task_id, .arguments = run->arguments.value_or(j.arguments)};
-      spec.environment["mesos_task_id"] = run->task_id;
-      spec.environment["CHRONOS_JOB_NAME"] = j.name;
-      spec.environment["CHRONOS_JOB_OWNER"] = j.owner;
-      spec.environment["CHRONOS_RESOURCE_CPU"] = fmt::format("{}", j.cpus);
-      spec.environment["CHRONOS_RESOURCE_MEM"] = fmt::format("{}", j.mem);
-      spec.environment["CHRONOS_RESOURCE_DISK"] = fmt::format("{}", j.disk);
-      spec.environment["PLATEAU_JOB_ATTEMPT"] = std::to_string(run->attempt);
-      spec.environment["PLATEAU_JOB_TRIGGER"] = std::string(triggerName(run->trigger));
-      if (run->scheduled > 0) {
-        spec.environment["PLATEAU_JOB_SCHEDULED_TIME"] = formatTimestamp(run->scheduled);
-        spec.environment["PLATEAU_JOB_SCHEDULED_EPOCH"] = fmt::format("{:.3f}", run->scheduled);
-      }
-      specs.push_back(std::move(spec));
+      specs.push_back(launchSpecFor(j, *run));
     }
     if (specs.empty()) {
       still_held.push_back(offer);

@@ -201,6 +201,8 @@ class Scheduler {
   void triggerChildren(const std::string& parent, Writes& writes);
   bool launchable(const Run& run, double now) const;
   bool busy(const std::string& job) const;
+  // The runs that may launch now: high-priority jobs first, then oldest first.
+  std::vector<Run*> readyRuns(double now);
   void launchOnHeld();
   void trimHeld();
   void updateOffersWanted(bool force);
