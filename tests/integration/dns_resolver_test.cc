@@ -2,7 +2,8 @@
 // program on the machine uses it (getaddrinfo for the A name; res_query and libresolv's ns_*
 // parser for the SRV records), pointed at plateau-dns by setting the resolver state's
 // nameserver, as an application may. A running task's name resolves to its agent and its SRV
-// records give its ports; after the task ends getaddrinfo answers that the name does not exist.
+// records give its ports; after the framework is torn down (ending the task) getaddrinfo answers
+// that the name does not exist.
 
 #include <arpa/inet.h>
 #include <arpa/nameser.h>
@@ -121,12 +122,11 @@ TEST_F(DnsResolverTest, GlibcResolvesARunningTasksNameAndPortsAndForgetsItAfterI
   auto offers = s.next(scheduler::Event::OFFERS);
   ASSERT_TRUE(offers);
   s.launch(offers->offers().offers(0), "api", "sleep 1000", "cpus:0.1;mem:32;ports:[31007-31008]");
-  std::optional<v1::TaskStatus> running;
-  while (auto update = s.nextUpdate()) {
-    if (update->state() == v1::TASK_RUNNING) {
-      running = update;
-      break;
-    }
+  bool running = false;
+  while (!running) {
+    auto update = s.nextUpdate();
+    if (!update) break;
+    running = update->state() == v1::TASK_RUNNING;
   }
   ASSERT_TRUE(running) << "the task never ran";
 
@@ -155,16 +155,10 @@ TEST_F(DnsResolverTest, GlibcResolvesARunningTasksNameAndPortsAndForgetsItAfterI
   }
   EXPECT_EQ(ports, (std::set<int>{31007, 31008}));
 
-  scheduler::Call kill;
-  kill.set_type(scheduler::Call::KILL);
-  kill.mutable_kill()->mutable_task_id()->set_value("api");
-  kill.mutable_kill()->mutable_agent_id()->CopyFrom(running->agent_id());
-  EXPECT_EQ(s.call(kill), 202);
-  while (auto update = s.nextUpdate()) {
-    if (update->state() != v1::TASK_RUNNING) {
-      break;
-    }
-  }
+  // The framework's teardown ends its task; the name goes with it.
+  scheduler::Call teardown;
+  teardown.set_type(scheduler::Call::TEARDOWN);
+  EXPECT_EQ(s.call(teardown), 202);
   EXPECT_TRUE(eventually(
       [&] {
         resolver.addresses("api.resolvefw.mesos", &error);

@@ -16,8 +16,10 @@
 
 #include <fmt/chrono.h>
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 
 #include "common/json.h"
+#include "harness.h"
 
 namespace plateau::testing {
 
@@ -90,8 +92,34 @@ class RunLog {
     return starts;
   }
 
+  // Every scheduled time of `job` from `first`, `period` seconds apart, up to the last that
+  // started, started exactly once: none twice, none missing.
+  void expectEachScheduledTimeOnce(const std::string& job, double first, double period) const {
+    auto starts = startsByScheduledTime(job);
+    ASSERT_FALSE(starts.empty()) << job << " never started";
+    double last = starts.rbegin()->first;
+    for (double t = first; t <= last; t += period) {
+      EXPECT_EQ(starts[t], 1) << "scheduled time " << fmt::format("{:.0f}", t - first)
+                              << " s after the first ran once";
+    }
+    EXPECT_EQ(starts.size(), static_cast<size_t>(std::lround((last - first) / period)) + 1);
+  }
+
  private:
   std::string path_;
 };
+
+// One call to plateau-jobs' REST API at 127.0.0.1:`port` (JSON body); status 0 when it did
+// not answer.
+inline http::Response callJobs(uint16_t port, const std::string& method, const std::string& path,
+                               const std::string& body = "") {
+  auto r = http::fetchSync({"127.0.0.1", port},
+                           {.method = method,
+                            .path = path,
+                            .headers = {{"content-type", "application/json"}},
+                            .body = body},
+                           std::chrono::seconds(10));
+  return r ? *r : http::Response{.status = 0};
+}
 
 }  // namespace plateau::testing

@@ -44,14 +44,9 @@ class JobsTest : public ::testing::Test {
 
   http::Response call(const std::string& method, const std::string& path,
                       const std::string& body = "") {
-    auto r = http::fetchSync({"127.0.0.1", port_},
-                             {.method = method,
-                              .path = path,
-                              .headers = {{"content-type", "application/json"}},
-                              .body = body},
-                             10s);
-    EXPECT_TRUE(r.has_value()) << method << " " << path;
-    return r ? *r : http::Response{.status = 0};
+    auto r = callJobs(port_, method, path, body);
+    EXPECT_NE(r.status, 0) << method << " " << path;
+    return r;
   }
 
   json::Value getJson(const std::string& path) {
@@ -172,13 +167,7 @@ TEST_F(JobsTest, KillNineDuringARunLosesNoScheduledTimeAndRunsNoneTwice) {
   jobs_->kill(SIGTERM);
   jobs_->wait();
 
-  auto starts = runs_.startsByScheduledTime("steady");
-  double last = starts.rbegin()->first;
-  for (double t = first; t <= last; t += 3) {
-    EXPECT_EQ(starts[t], 1) << "scheduled time " << fmt::format("{:.0f}", t - first)
-                            << " s after the first ran once";
-  }
-  EXPECT_EQ(starts.size(), static_cast<size_t>(std::lround((last - first) / 3)) + 1);
+  runs_.expectEachScheduledTimeOnce("steady", first, 3);
   // The run in progress at the kill finished on its agent and is in the history as such.
   EXPECT_EQ(lines("steady", "end").at(1).scheduled, first + 3);
 }
