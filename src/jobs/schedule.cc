@@ -1,5 +1,7 @@
 #include "jobs/schedule.h"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <vector>
@@ -298,7 +300,54 @@ Status parseField(std::string_view field, int lo, int hi, std::string_view name,
 
 }  // namespace
 
+// The five fields a shorthand stands for ("@daily"), nullopt for another text.
+std::optional<std::string_view> cronShorthand(std::string_view text) {
+  static constexpr std::pair<std::string_view, std::string_view> kShorthands[] = {
+      {"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"},
+      {"@weekly", "0 0 * * 0"}, {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
+      {"@hourly", "0 * * * *"}};
+  for (const auto& [name, fields] : kShorthands) {
+    if (text == name) {
+      return fields;
+    }
+  }
+  return std::nullopt;
+}
+
+// `field` with three-letter names (any case) replaced by their numbers: names[i] is `first + i`.
+template <size_t N>
+std::string withNumbers(std::string_view field, const std::array<std::string_view, N>& names,
+                        int first) {
+  std::string out;
+  for (size_t i = 0; i < field.size();) {
+    if (i + 3 <= field.size() && std::isalpha(static_cast<unsigned char>(field[i]))) {
+      std::string word(field.substr(i, 3));
+      for (auto& c : word) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      auto it = std::find(names.begin(), names.end(), word);
+      if (it != names.end()) {
+        out += std::to_string(first + static_cast<int>(it - names.begin()));
+        i += 3;
+        continue;
+      }
+    }
+    out += field[i++];
+  }
+  return out;
+}
+
 Result<Cron> parseCron(std::string_view text) {
+  if (text.starts_with('@')) {
+    auto fields = cronShorthand(text);
+    if (!fields) {
+      return std::unexpected(bad(fmt::format(
+          "cron '{}' is not a shorthand (@yearly, @annually, @monthly, @weekly, @daily, "
+          "@midnight, @hourly)",
+          text)));
+    }
+    text = *fields;
+  }
   std::vector<std::string_view> fields;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -320,11 +369,17 @@ Result<Cron> parseCron(std::string_view text) {
   }
   Cron c;
   std::bitset<8> weekdays;
+  static constexpr std::array<std::string_view, 12> kMonths = {
+      "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+  static constexpr std::array<std::string_view, 7> kWeekdays = {"SUN", "MON", "TUE", "WED",
+                                                                "THU", "FRI", "SAT"};
+  std::string months = withNumbers(fields[3], kMonths, 1);
+  std::string days_of_week = withNumbers(fields[4], kWeekdays, 0);
   for (Status s : {parseField(fields[0], 0, 59, "minute", c.minutes),
                    parseField(fields[1], 0, 23, "hour", c.hours),
                    parseField(fields[2], 1, 31, "day-of-month", c.days),
-                   parseField(fields[3], 1, 12, "month", c.months),
-                   parseField(fields[4], 0, 7, "day-of-week", weekdays)}) {
+                   parseField(months, 1, 12, "month", c.months),
+                   parseField(days_of_week, 0, 7, "day-of-week", weekdays)}) {
     if (!s.isOk()) {
       return std::unexpected(s);
     }

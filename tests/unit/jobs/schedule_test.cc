@@ -135,8 +135,22 @@ TEST(ScheduleTest, CronSchedulesStepToTheirNextMatchingMinute) {
   EXPECT_EQ(formatTimestamp(nine->start), "2026-01-01T07:00:00.000Z");
   auto on_time = parseSchedule("cron:0 0 * * *", kJan1);
   EXPECT_EQ(on_time->start, kJan1) << "a time that matches now is the first run";
-  for (const char* bad : {"cron:60 * * * *", "cron:* * *", "cron:*/0 * * * *", "cron:* * 0 * *",
-                          "cron:* * * 13 *", "cron:a * * * *"}) {
+  // Month and weekday names, and shorthands.
+  auto weekdays = parseSchedule("cron:0 8 * jan-mar MON-FRI", kJan1);
+  ASSERT_TRUE(weekdays.has_value()) << weekdays.error().message();
+  EXPECT_EQ(formatTimestamp(weekdays->start), "2026-01-01T08:00:00.000Z") << "a Thursday";
+  auto weekend = parseSchedule("cron:0 8 * * sat,Sun", kJan1);
+  ASSERT_TRUE(weekend.has_value());
+  EXPECT_EQ(formatTimestamp(weekend->start), "2026-01-03T08:00:00.000Z");
+  EXPECT_EQ(formatTimestamp(parseSchedule("cron:@daily", kJan1 + 1)->start),
+            "2026-01-02T00:00:00.000Z");
+  EXPECT_EQ(formatTimestamp(parseSchedule("cron:@weekly", kJan1 + 1)->start),
+            "2026-01-04T00:00:00.000Z");
+  EXPECT_EQ(formatTimestamp(parseSchedule("cron:@hourly", kJan1 + 1)->start),
+            "2026-01-01T01:00:00.000Z");
+  for (const char* bad :
+       {"cron:60 * * * *", "cron:* * *", "cron:*/0 * * * *", "cron:* * 0 * *", "cron:* * * 13 *",
+        "cron:a * * * *", "cron:@sometimes", "cron:0 0 * FOO *", "cron:0 0 * * MOO"}) {
     EXPECT_FALSE(parseSchedule(bad, kJan1).has_value()) << bad;
   }
 }
