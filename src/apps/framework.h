@@ -1,32 +1,21 @@
 #pragma once
 
-// The shell between the orchestrator and the master: a v1 scheduler client whose events are
-// posted onto the service's loop and turned into orchestrator calls (offers, status updates,
-// subscription), and the orchestrator's Driver calls turned into scheduler calls (ACCEPT,
-// DECLINE, KILL, SUPPRESS, REVIVE, RECONCILE). Status updates are acknowledged once handled.
-// Loop thread only, apart from the client's own threads.
+// The apps service's framework: the shared scheduler shell (service/scheduler_shell.h, which
+// subscribes, keeps offers and acknowledges updates) with its events turned into Orchestrator
+// calls, and the Orchestrator's Driver calls turned into the shell's calls. Loop thread only.
 
-#include <map>
 #include <memory>
 #include <string>
 
-#include <plateau/scheduler_client.h>
 #include <spdlog/logger.h>
 
 #include "apps/orchestrator.h"
 #include "runtime/event_loop.h"
+#include "service/scheduler_shell.h"
 
 namespace plateau::apps {
 
-struct FrameworkOptions {
-  std::string master;
-  std::string name = "plateau-apps";
-  std::string role = "*";
-  std::string user;
-  std::string hostname;
-  std::string webui_url;
-  double failover_timeout_seconds = 604800;
-};
+using FrameworkOptions = service::FrameworkOptions;
 
 class Framework final : public Driver {
  public:
@@ -45,16 +34,8 @@ class Framework final : public Driver {
   void reconcile(const std::vector<std::pair<std::string, std::string>>& tasks) override;
 
  private:
-  void onEvent(const mesos::v1::scheduler::Event& event);
-  void send(mesos::v1::scheduler::Call call);
-
-  EventLoop& loop_;
-  FrameworkOptions options_;
-  std::shared_ptr<spdlog::logger> log_;
+  service::SchedulerShell shell_;
   Orchestrator* orchestrator_ = nullptr;
-  std::unique_ptr<client::SchedulerClient> client_;
-  std::map<std::string, mesos::v1::Offer> offers_;  // outstanding, by id
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace plateau::apps

@@ -4,6 +4,7 @@
 
 #include "cli/apps.h"
 #include "cli/execute.h"
+#include "cli/jobs.h"
 #include "cli/lists.h"
 #include "cli/ops.h"
 #include "cli/roles.h"
@@ -186,6 +187,8 @@ int main(int argc, char** argv) {
   dep_cancel->add_option("id", id, "Deployment id")->required();
   dep_cancel->add_flag("--force", force, "Stop where it is, without rolling back");
   dep_cancel->callback([&] { std::exit(deploymentCancel(apps, id, force)); });
+
+  addJobCommands(app);  // plateau-jobs (Chronos's API)
 
   execute_cmd->callback([&exec] { std::exit(execute(exec)); });
   CLI11_PARSE(app, argc, argv);

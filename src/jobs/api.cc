@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <limits>
 #include <numeric>
 
 #include <fmt/format.h>
@@ -138,6 +139,7 @@ void Api::addRoutes(const std::string& p) {
   router_.add("PUT", p + "/job/success/{name}", bind(&Api::markSuccess));
   router_.add("GET", p + "/job/stat/{name}", bind(&Api::stat));
   router_.add("DELETE", p + "/task/kill/{name}", bind(&Api::killTasks));
+  router_.add("PUT", p + "/task/{taskId}", bind(&Api::reportTask));
   router_.add("GET", p + "/graph/csv", bind(&Api::graphCsv));
   router_.add("GET", p + "/graph/dot", bind(&Api::graphDot));
 }
@@ -344,6 +346,20 @@ void Api::stat(service::Call& call, http::Responder r) {
   w.endArray();
   w.endObject();
   r.respond(service::jsonAnswer(200, body));
+}
+
+// Chronos 2.x's completion report of an async job's task: {"statusCode": 0} is success.
+void Api::reportTask(service::Call& call, http::Responder r) {
+  auto body = json::parse(call.request.body);
+  const json::Value* code = body && body->isObject() ? body->find("statusCode") : nullptr;
+  auto value = code != nullptr ? code->toInt64() : std::nullopt;
+  if (!value || *value < std::numeric_limits<int>::min() ||
+      *value > std::numeric_limits<int>::max()) {
+    r.respond(badRequest("the body must be {\"statusCode\": <integer>} (0: success)"));
+    return;
+  }
+  Status s = scheduler_.reportTask(call.param("taskId"), static_cast<int>(*value));
+  r.respond(s.isOk() ? noContent() : badRequest(s.message()));
 }
 
 void Api::killTasks(service::Call& call, http::Responder r) {

@@ -3,7 +3,8 @@
 // Chronos's REST API over the job scheduler, under both prefixes clients use (Chronos 3.0's
 // /v1/scheduler and 2.x's /scheduler): iso8601, dependency, jobs, jobs/search, jobs/summary,
 // job/{name} (GET, PUT to run, DELETE), job/success/{name}, job/stat/{name},
-// task/kill/{name}, graph/csv and graph/dot; and /leader and /ping. Status codes as Chronos:
+// task/kill/{name}, task/{taskId} (an async job's completion report, Chronos 2.x), graph/csv
+// and graph/dot; and /leader and /ping. Status codes as Chronos:
 // 204 for a change, 400 with a plain-text message for a bad job or an unknown one. Loop
 // thread only.
 
@@ -33,6 +34,7 @@ class Api {
   void markSuccess(service::Call& call, http::Responder r);
   void stat(service::Call& call, http::Responder r);
   void killTasks(service::Call& call, http::Responder r);
+  void reportTask(service::Call& call, http::Responder r);
   void graphCsv(service::Call& call, http::Responder r);
   void graphDot(service::Call& call, http::Responder r);
 

@@ -3,16 +3,12 @@
 namespace plateau::jobs {
 
 void registerFlags(flags::FlagSet& set, Flags& f) {
-  set.add("master", &f.master, "The master: host:port, http://host:port or zk://host:port/path");
+  service::registerServiceFlags(set, f, "plateau-jobs", "jobs, runs");
   set.add("zk_hosts", &f.zk_hosts,
-          "ZooKeeper servers (host:port,...) for state and leader election (not wired yet: see "
-          "docs/jobs.md)");
-  set.add("zk_path", &f.zk_path, "Path in ZooKeeper for state and leader election");
+          "ZooKeeper servers (host:port,...) for the state and leader election among instances; "
+          "without it the state is in SQLite under --work_dir");
+  set.add("zk_path", &f.zk_path, "Path in ZooKeeper for the state and leader election");
   set.add("zk_timeout", &f.zk_timeout, "ZooKeeper session timeout in milliseconds");
-  set.add("http_address", &f.http_address, "Address the REST API listens on");
-  set.add("http_port", &f.http_port, "Port of the REST API (0 picks a free one)");
-  set.add("hostname", &f.hostname, "Hostname advertised to the master and in /leader");
-  set.add("webui_url", &f.webui_url, "URL of this service's UI, registered with the master");
   set.add("cluster_name", &f.cluster_name, "Name of the cluster (informational)");
   set.add("mesos_role", &f.mesos_role, "Role the framework registers with (default '*')");
   set.add("mesos_framework_name", &f.mesos_framework_name, "Framework name");
@@ -22,8 +18,6 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("task_epsilon", &f.task_epsilon,
           "Seconds a scheduled run may start late when the job gives no epsilon");
   set.add("failure_retry", &f.failure_retry, "Milliseconds between a failed run and its retry");
-  set.add("failover_timeout", &f.failover_timeout,
-          "Seconds the master keeps the framework's tasks while it is disconnected");
   set.add("schedule_horizon", &f.schedule_horizon,
           "Look-ahead in seconds (accepted for Chronos; runs are timed exactly)");
   set.add("disable_after_failures", &f.disable_after_failures,
@@ -43,10 +37,6 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("leader_max_idle_time", &f.leader_max_idle_time, "Accepted for Chronos");
   set.add("offer_lead", &f.offer_lead,
           "Milliseconds before a scheduled time at which offers are revived and held");
-  set.add("work_dir", &f.work_dir,
-          "Directory for the embedded SQLite state (jobs, runs, framework id)");
-  set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
-  set.add("log_dir", &f.log_dir, "Directory for plateau-jobs.log (default: stderr only)");
 }
 
 Status validateFlags(const Flags& f) {
@@ -56,8 +46,8 @@ Status validateFlags(const Flags& f) {
   if (f.task_epsilon < 0) {
     return {StatusCode::kInvalidArgument, "Flag '--task_epsilon' must not be negative"};
   }
-  if (f.failover_timeout < 0) {
-    return {StatusCode::kInvalidArgument, "Flag '--failover_timeout' must not be negative"};
+  if (Status s = service::validateServiceFlags(f); !s.isOk()) {
+    return s;
   }
   if (f.reconciliation_interval <= 0) {
     return {StatusCode::kInvalidArgument, "Flag '--reconciliation_interval' must be positive"};
@@ -72,12 +62,30 @@ Status validateFlags(const Flags& f) {
     return {StatusCode::kInvalidArgument,
             "Flags '--offer_lead' and '--decline_offer_duration' must not be negative"};
   }
-  if (!f.zk_hosts.empty() || !f.zk_path.empty()) {
-    return {StatusCode::kUnimplemented,
-            "Flags '--zk_hosts'/'--zk_path': ZooKeeper state and leader election among "
-            "plateau-jobs instances are not wired yet; run one instance with --work_dir"};
+  if (f.zk_timeout <= 0) {
+    return {StatusCode::kInvalidArgument, "Flag '--zk_timeout' must be positive"};
+  }
+  if (auto url = zooKeeperUrl(f); !url) {
+    return url.error();
   }
   return {};
+}
+
+Result<std::optional<zk::Url>> zooKeeperUrl(const Flags& f) {
+  if (f.zk_hosts.empty()) {
+    return std::optional<zk::Url>();
+  }
+  bool whole = f.zk_hosts.starts_with("zk://");
+  if (!whole && !f.zk_path.starts_with("/")) {
+    return std::unexpected(
+        Status(StatusCode::kInvalidArgument, "Flag '--zk_path' must start with '/'"));
+  }
+  auto url = zk::Url::parse(whole ? f.zk_hosts : "zk://" + f.zk_hosts + f.zk_path);
+  if (!url) {
+    return std::unexpected(Status(StatusCode::kInvalidArgument,
+                                  "Flags '--zk_hosts'/'--zk_path': " + url.error().message()));
+  }
+  return std::optional<zk::Url>(std::move(*url));
 }
 
 }  // namespace plateau::jobs

@@ -1,33 +1,21 @@
 #pragma once
 
-// The shell between the job scheduler and the master: a v1 scheduler client whose events are
-// posted onto the service's loop and turned into Scheduler calls, and the Scheduler's Driver
-// calls turned into scheduler calls (ACCEPT, DECLINE, KILL, SUPPRESS, REVIVE, RECONCILE).
-// Status updates are acknowledged once handled. Loop thread only, apart from the client's
-// own threads.
+// The jobs service's framework: the shared scheduler shell (service/scheduler_shell.h, which
+// subscribes, keeps offers and acknowledges updates) with its events turned into Scheduler
+// calls, and the Scheduler's Driver calls turned into the shell's calls. Loop thread only.
 
-#include <map>
 #include <memory>
 #include <string>
 
-#include <plateau/scheduler_client.h>
 #include <spdlog/logger.h>
 
 #include "jobs/scheduler.h"
 #include "runtime/event_loop.h"
+#include "service/scheduler_shell.h"
 
 namespace plateau::jobs {
 
-struct FrameworkOptions {
-  std::string master;
-  std::string name = "plateau-jobs";
-  std::string role = "*";
-  std::string user;
-  std::string hostname;
-  std::string webui_url;
-  double failover_timeout_seconds = 604800;
-  bool checkpoint = true;
-};
+using FrameworkOptions = service::FrameworkOptions;
 
 class Framework final : public Driver {
  public:
@@ -45,16 +33,8 @@ class Framework final : public Driver {
   void reconcile(const std::vector<std::pair<std::string, std::string>>& tasks) override;
 
  private:
-  void onEvent(const mesos::v1::scheduler::Event& event);
-  void send(mesos::v1::scheduler::Call call);
-
-  EventLoop& loop_;
-  FrameworkOptions options_;
-  std::shared_ptr<spdlog::logger> log_;
+  service::SchedulerShell shell_;
   Scheduler* scheduler_ = nullptr;
-  std::unique_ptr<client::SchedulerClient> client_;
-  std::map<std::string, mesos::v1::Offer> offers_;  // outstanding, by id
-  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 }  // namespace plateau::jobs

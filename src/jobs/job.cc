@@ -105,6 +105,57 @@ class Fields {
   std::string error_;
 };
 
+// Chronos 3.0's container object: {"type", "image", "network", "forcePullImage", "volumes"}.
+void readContainer(Fields& outer, JobContainer& out) {
+  const json::Value* c = outer.find("container");
+  if (c == nullptr) {
+    return;
+  }
+  if (!c->isObject()) {
+    outer.fail("container", "an object");
+    return;
+  }
+  Fields f(*c);
+  f.str("type", out.type);
+  f.str("image", out.image);
+  f.str("network", out.network);
+  f.boolean("forcePullImage", out.force_pull_image);
+  for (auto& ch : out.type) {
+    ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+  }
+  if (out.type.empty()) {
+    out.type = "DOCKER";  // Chronos's default container type
+  }
+  if (out.type != "MESOS" && out.type != "DOCKER") {
+    outer.fail("container.type", "MESOS or DOCKER");
+  } else if (out.type == "DOCKER" && out.image.empty()) {
+    outer.fail("container.image", "set for a DOCKER container");
+  } else if (out.network != "HOST") {
+    outer.fail("container.network", "HOST (other networks are not supported)");
+  }
+  if (const json::Value* volumes = f.find("volumes")) {
+    for (const auto& v : volumes->isArray() ? volumes->asArray() : json::Array{}) {
+      JobContainer::Volume volume;
+      Fields vf(v);
+      vf.str("containerPath", volume.container_path);
+      vf.str("hostPath", volume.host_path);
+      vf.str("mode", volume.mode);
+      if (!v.isObject() || !vf.error().empty() || volume.container_path.empty() ||
+          (volume.mode != "RW" && volume.mode != "RO")) {
+        outer.fail("container.volumes", "an array of {containerPath, hostPath, mode RW or RO}");
+        return;
+      }
+      out.volumes.push_back(std::move(volume));
+    }
+    if (!volumes->isArray()) {
+      outer.fail("container.volumes", "an array");
+    }
+  }
+  if (!f.error().empty()) {
+    outer.fail("container", f.error());
+  }
+}
+
 void readDefinition(Fields& f, Job& job) {
   f.str("name", job.name);
   f.str("description", job.description);
@@ -184,19 +235,7 @@ void readDefinition(Fields& f, Job& job) {
       job.constraints.push_back(std::move(parts));
     }
   }
-  if (const auto* c = f.find("container")) {
-    if (!c->isObject()) {
-      f.fail("container", "an object");
-    } else {
-      job.container_type = (*c)["type"].asString();
-      if (job.container_type != "MESOS" && job.container_type != "mesos") {
-        f.fail("container.type", "MESOS (Docker containers are not supported)");
-      } else if (!(*c)["image"].isNull() && !(*c)["image"].asString().empty()) {
-        f.fail("container.image", "absent: container images are not supported yet");
-      }
-      job.container_type = "MESOS";
-    }
-  }
+  readContainer(f, job.container);
 }
 
 }  // namespace
@@ -341,51 +380,35 @@ void writeStrings(json::Writer& w, const std::vector<std::string>& list) {
   w.endArray();
 }
 
-void writeDefinition(json::Writer& w, const Job& job) {
-  w.key("name");
-  w.value(job.name);
-  w.key("description");
-  w.value(job.description);
-  w.key("command");
-  w.value(job.command);
-  w.key("shell");
-  w.value(job.shell);
-  w.key("arguments");
-  writeStrings(w, job.arguments);
-  w.key("scheduleTimeZone");
-  w.value(job.schedule_time_zone);
-  w.key("retries");
-  w.value(job.retries);
-  w.key("owner");
-  w.value(job.owner);
-  w.key("ownerName");
-  w.value(job.owner_name);
-  w.key("async");
-  w.value(job.async);
-  w.key("disabled");
-  w.value(job.disabled);
-  w.key("concurrent");
-  w.value(job.concurrent);
-  w.key("softError");
-  w.value(job.soft_error);
-  w.key("highPriority");
-  w.value(job.high_priority);
-  w.key("dataJob");
-  w.value(job.data_job);
-  w.key("cpus");
-  w.value(job.cpus);
-  w.key("mem");
-  w.value(job.mem);
-  w.key("disk");
-  w.value(job.disk);
-  w.key("runAsUser");
-  w.value(job.run_as_user);
-  w.key("executor");
-  w.value(job.executor);
-  w.key("executorFlags");
-  w.value(job.executor_flags);
-  w.key("taskInfoData");
-  w.value(job.task_info_data);
+void writeContainer(json::Writer& w, const JobContainer& c) {
+  w.key("container");
+  w.beginObject();
+  w.key("type");
+  w.value(c.type);
+  w.key("image");
+  w.value(c.image);
+  w.key("network");
+  w.value(c.network);
+  w.key("forcePullImage");
+  w.value(c.force_pull_image);
+  w.key("volumes");
+  w.beginArray();
+  for (const auto& v : c.volumes) {
+    w.beginObject();
+    w.key("containerPath");
+    w.value(v.container_path);
+    w.key("hostPath");
+    w.value(v.host_path);
+    w.key("mode");
+    w.value(v.mode);
+    w.endObject();
+  }
+  w.endArray();
+  w.endObject();
+}
+
+// What a run's task gets beyond the command: environment, fetched URIs, constraints, container.
+void writeTaskParts(json::Writer& w, const Job& job) {
   w.key("environmentVariables");
   w.beginArray();
   for (const auto& e : job.environment) {
@@ -439,13 +462,57 @@ void writeDefinition(json::Writer& w, const Job& job) {
     writeStrings(w, c);
   }
   w.endArray();
-  if (!job.container_type.empty()) {
-    w.key("container");
-    w.beginObject();
-    w.key("type");
-    w.value(job.container_type);
-    w.endObject();
+  if (!job.container.type.empty()) {
+    writeContainer(w, job.container);
   }
+}
+
+void writeDefinition(json::Writer& w, const Job& job) {
+  w.key("name");
+  w.value(job.name);
+  w.key("description");
+  w.value(job.description);
+  w.key("command");
+  w.value(job.command);
+  w.key("shell");
+  w.value(job.shell);
+  w.key("arguments");
+  writeStrings(w, job.arguments);
+  w.key("scheduleTimeZone");
+  w.value(job.schedule_time_zone);
+  w.key("retries");
+  w.value(job.retries);
+  w.key("owner");
+  w.value(job.owner);
+  w.key("ownerName");
+  w.value(job.owner_name);
+  w.key("async");
+  w.value(job.async);
+  w.key("disabled");
+  w.value(job.disabled);
+  w.key("concurrent");
+  w.value(job.concurrent);
+  w.key("softError");
+  w.value(job.soft_error);
+  w.key("highPriority");
+  w.value(job.high_priority);
+  w.key("dataJob");
+  w.value(job.data_job);
+  w.key("cpus");
+  w.value(job.cpus);
+  w.key("mem");
+  w.value(job.mem);
+  w.key("disk");
+  w.value(job.disk);
+  w.key("runAsUser");
+  w.value(job.run_as_user);
+  w.key("executor");
+  w.value(job.executor);
+  w.key("executorFlags");
+  w.value(job.executor_flags);
+  w.key("taskInfoData");
+  w.value(job.task_info_data);
+  writeTaskParts(w, job);
   w.key("successCount");
   w.value(job.success_count);
   w.key("errorCount");
@@ -476,7 +543,7 @@ void writeJob(json::Writer& w, const Job& job, double epsilon_default_seconds) {
     if (s && job.next_due > 0) {
       w.value(formatSchedule(*s, job.next_due, job.runs_left));
     } else if (s && !s->cron) {
-      w.value(fmt::format("R0/{}/{}", formatTimestamp(s->start), s->period_text));
+      w.value(fmt::format("R0/{}/{}", formatTimestamp(s->start, s->zone), s->period_text));
     } else {
       w.value(job.schedule);
     }

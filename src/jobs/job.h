@@ -40,6 +40,21 @@ struct JobDefaults {
   std::string user;
 };
 
+// Chronos 3.0's `container`: a MESOS or DOCKER container, optionally in an image (run by the
+// agent's unified containerizer, docs/images.md), with host networking and host volumes.
+struct JobContainer {
+  struct Volume {
+    std::string container_path;
+    std::string host_path;
+    std::string mode = "RW";  // RW or RO
+  };
+  std::string type;  // "", "MESOS" or "DOCKER"
+  std::string image;
+  std::string network = "HOST";
+  bool force_pull_image = false;
+  std::vector<Volume> volumes;
+};
+
 struct Job {
   // Definition.
   std::string name;
@@ -71,7 +86,7 @@ struct Job {
   std::vector<std::string> uris;
   std::vector<FetchUri> fetch;
   std::vector<std::vector<std::string>> constraints;
-  std::string container_type;  // "" or "MESOS"
+  JobContainer container;  // type "" when the job names none
 
   // Computed.
   int64_t success_count = 0;

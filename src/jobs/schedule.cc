@@ -1,49 +1,20 @@
 #include "jobs/schedule.h"
 
+#include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <vector>
 
 #include <fmt/format.h>
 
+#include "jobs/civil.h"
+
 namespace plateau::jobs {
 
 namespace {
 
 Status bad(std::string message) { return {StatusCode::kInvalidArgument, std::move(message)}; }
-
-// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-int64_t daysFromCivil(int64_t y, int64_t m, int64_t d) {
-  y -= m <= 2 ? 1 : 0;
-  int64_t era = (y >= 0 ? y : y - 399) / 400;
-  int64_t yoe = y - era * 400;
-  int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
-struct Civil {
-  int64_t y, m, d;
-};
-
-Civil civilFromDays(int64_t z) {
-  z += 719468;
-  int64_t era = (z >= 0 ? z : z - 146096) / 146097;
-  int64_t doe = z - era * 146097;
-  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-  int64_t y = yoe + era * 400;
-  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-  int64_t mp = (5 * doy + 2) / 153;
-  int64_t d = doy - (153 * mp + 2) / 5 + 1;
-  int64_t m = mp + (mp < 10 ? 3 : -9);
-  return {y + (m <= 2 ? 1 : 0), m, d};
-}
-
-int64_t daysInMonth(int64_t y, int64_t m) {
-  static constexpr int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-  return m == 2 && leap ? 29 : kDays[m - 1];
-}
 
 // Reads exactly `n` digits at `pos`.
 std::optional<int> digits(std::string_view s, size_t& pos, size_t n) {
@@ -169,31 +140,35 @@ Result<Period> parsePeriod(std::string_view text) {
   return p;
 }
 
-Result<int> parseZone(std::string_view zone) {
+Result<TimeZone> parseZone(std::string_view zone) {
   static constexpr std::string_view kUtc[] = {"",          "Z",       "UTC",           "GMT",
                                               "Etc/UTC",   "Etc/GMT", "UCT",           "Etc/UCT",
                                               "Universal", "Zulu",    "Etc/Universal", "Etc/Zulu"};
   for (auto name : kUtc) {
     if (zone == name) {
-      return 0;
+      return TimeZone();
     }
   }
   if (auto off = parseOffset(zone, 0)) {
-    return *off;
+    return TimeZone::fixed(*off);
   }
-  std::string_view rest = zone;
-  if (rest.starts_with("UTC") || rest.starts_with("GMT")) {
-    if (auto off = parseOffset(rest, 3)) {
-      return *off;
+  if (zone.starts_with("UTC") || zone.starts_with("GMT")) {
+    if (auto off = parseOffset(zone, 3)) {
+      return TimeZone::fixed(*off);
     }
   }
-  return std::unexpected(bad(fmt::format(
-      "scheduleTimeZone '{}' is not supported yet (UTC and fixed offsets such as +02:00 are)",
-      zone)));
+  auto named = TimeZone::load(zone);
+  if (!named) {
+    return std::unexpected(
+        bad(fmt::format("scheduleTimeZone '{}' is not a time zone (use a tz database name such as "
+                        "Europe/Berlin, UTC or an offset such as +02:00)",
+                        zone)));
+  }
+  return *named;
 }
 
-Result<double> parseTimestamp(std::string_view s, std::optional<int> zone_override,
-                              int* offset_out) {
+Result<double> parseTimestamp(std::string_view s, const TimeZone* zone_override,
+                              TimeZone* zone_out) {
   auto fail = [&] {
     return std::unexpected(
         bad(fmt::format("'{}' is not an ISO 8601 time (like 2026-01-01T02:00:00Z)", s)));
@@ -255,15 +230,15 @@ Result<double> parseTimestamp(std::string_view s, std::optional<int> zone_overri
     }
     offset = *off;
   }
-  if (zone_override) {
-    offset = *zone_override;
+  TimeZone zone = zone_override != nullptr ? *zone_override
+                  : offset == 0            ? TimeZone()
+                                           : TimeZone::fixed(offset);
+  if (zone_out != nullptr) {
+    *zone_out = zone;
   }
-  if (offset_out != nullptr) {
-    *offset_out = offset;
-  }
-  double t = static_cast<double>(daysFromCivil(*y, *mo, *d)) * 86400.0 + *h * 3600 + *mi * 60 +
-             sec + frac - offset;
-  return t;
+  double local =
+      static_cast<double>(daysFromCivil(*y, *mo, *d)) * 86400.0 + *h * 3600 + *mi * 60 + sec + frac;
+  return zone.toUtc(local);
 }
 
 namespace {
@@ -325,7 +300,54 @@ Status parseField(std::string_view field, int lo, int hi, std::string_view name,
 
 }  // namespace
 
+// The five fields a shorthand stands for ("@daily"), nullopt for another text.
+std::optional<std::string_view> cronShorthand(std::string_view text) {
+  static constexpr std::pair<std::string_view, std::string_view> kShorthands[] = {
+      {"@yearly", "0 0 1 1 *"}, {"@annually", "0 0 1 1 *"}, {"@monthly", "0 0 1 * *"},
+      {"@weekly", "0 0 * * 0"}, {"@daily", "0 0 * * *"},    {"@midnight", "0 0 * * *"},
+      {"@hourly", "0 * * * *"}};
+  for (const auto& [name, fields] : kShorthands) {
+    if (text == name) {
+      return fields;
+    }
+  }
+  return std::nullopt;
+}
+
+// `field` with three-letter names (any case) replaced by their numbers: names[i] is `first + i`.
+template <size_t N>
+std::string withNumbers(std::string_view field, const std::array<std::string_view, N>& names,
+                        int first) {
+  std::string out;
+  for (size_t i = 0; i < field.size();) {
+    if (i + 3 <= field.size() && std::isalpha(static_cast<unsigned char>(field[i]))) {
+      std::string word(field.substr(i, 3));
+      for (auto& c : word) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+      }
+      auto it = std::find(names.begin(), names.end(), word);
+      if (it != names.end()) {
+        out += std::to_string(first + static_cast<int>(it - names.begin()));
+        i += 3;
+        continue;
+      }
+    }
+    out += field[i++];
+  }
+  return out;
+}
+
 Result<Cron> parseCron(std::string_view text) {
+  if (text.starts_with('@')) {
+    auto fields = cronShorthand(text);
+    if (!fields) {
+      return std::unexpected(bad(fmt::format(
+          "cron '{}' is not a shorthand (@yearly, @annually, @monthly, @weekly, @daily, "
+          "@midnight, @hourly)",
+          text)));
+    }
+    text = *fields;
+  }
   std::vector<std::string_view> fields;
   size_t pos = 0;
   while (pos < text.size()) {
@@ -347,11 +369,17 @@ Result<Cron> parseCron(std::string_view text) {
   }
   Cron c;
   std::bitset<8> weekdays;
+  static constexpr std::array<std::string_view, 12> kMonths = {
+      "JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"};
+  static constexpr std::array<std::string_view, 7> kWeekdays = {"SUN", "MON", "TUE", "WED",
+                                                                "THU", "FRI", "SAT"};
+  std::string months = withNumbers(fields[3], kMonths, 1);
+  std::string days_of_week = withNumbers(fields[4], kWeekdays, 0);
   for (Status s : {parseField(fields[0], 0, 59, "minute", c.minutes),
                    parseField(fields[1], 0, 23, "hour", c.hours),
                    parseField(fields[2], 1, 31, "day-of-month", c.days),
-                   parseField(fields[3], 1, 12, "month", c.months),
-                   parseField(fields[4], 0, 7, "day-of-week", weekdays)}) {
+                   parseField(months, 1, 12, "month", c.months),
+                   parseField(days_of_week, 0, 7, "day-of-week", weekdays)}) {
     if (!s.isOk()) {
       return std::unexpected(s);
     }
@@ -366,10 +394,11 @@ Result<Cron> parseCron(std::string_view text) {
 
 namespace {
 
-double cronNext(const Cron& c, double t, int offset) {
+double cronNext(const Cron& c, double t, const TimeZone& zone) {
   // Minute by minute from the next whole minute, skipping whole months, days and hours that
-  // cannot match; at most about five years ahead (Feb 29 on a Monday and the like).
-  auto local = static_cast<int64_t>(std::floor((t + offset) / 60.0)) * 60 + 60;
+  // cannot match; at most about five years ahead (Feb 29 on a Monday and the like). Local
+  // minutes skipped by a daylight-saving change run just after it; repeated ones run once.
+  auto local = static_cast<int64_t>(std::floor((t + zone.offsetAt(t)) / 60.0)) * 60 + 60;
   for (int guard = 0; guard < 5 * 366 * 24 * 60; ++guard) {
     int64_t days = local >= 0 ? local / 86400 : (local - 86399) / 86400;
     int64_t in_day = local - days * 86400;
@@ -400,7 +429,12 @@ double cronNext(const Cron& c, double t, int offset) {
       local += 60;
       continue;
     }
-    return static_cast<double>(local - offset);
+    double utc = zone.toUtc(static_cast<double>(local));
+    if (utc <= t) {
+      local += 60;  // the second pass of a repeated hour
+      continue;
+    }
+    return utc;
   }
   return 0;
 }
@@ -409,16 +443,27 @@ double cronNext(const Cron& c, double t, int offset) {
 
 double nextAfter(const Schedule& s, double t) {
   if (s.cron) {
-    return cronNext(*s.cron, t, s.offset_seconds);
+    return cronNext(*s.cron, t, s.zone);
   }
-  return addPeriod(t, s.period, s.offset_seconds);
+  double next = addPeriod(t, s.period, s.zone);
+  if (s.period.seconds == 0 && !s.zone.isFixed()) {
+    // Whole days, months or years: at the start's local time of day, also after a run that a
+    // daylight-saving change moved (02:00 on a spring-forward night runs at 03:00, the next
+    // day's at 02:00 again).
+    auto localOf = [&](double u) { return u + s.zone.offsetAt(u); };
+    double start_local = localOf(s.start);
+    double time_of_day = start_local - std::floor(start_local / 86400) * 86400;
+    double next_local = localOf(next);
+    next = s.zone.toUtc(std::floor(next_local / 86400) * 86400 + time_of_day);
+  }
+  return next;
 }
 
 Result<Schedule> parseSchedule(std::string_view text, double now, std::string_view zone) {
   if (text.starts_with("cron:")) {
-    auto zone_offset = parseZone(zone);
-    if (!zone_offset) {
-      return std::unexpected(zone_offset.error());
+    auto tz = parseZone(zone);
+    if (!tz) {
+      return std::unexpected(tz.error());
     }
     auto cron = parseCron(text.substr(5));
     if (!cron) {
@@ -427,8 +472,8 @@ Result<Schedule> parseSchedule(std::string_view text, double now, std::string_vi
     Schedule s;
     s.cron = *cron;
     s.text = std::string(text);
-    s.offset_seconds = *zone_offset;
-    s.start = cronNext(*cron, now - 1e-3, *zone_offset);
+    s.zone = *tz;
+    s.start = cronNext(*cron, now - 1e-3, s.zone);
     if (s.start <= 0) {
       return std::unexpected(bad(fmt::format("cron '{}' never matches", text)));
     }
@@ -457,16 +502,15 @@ Result<Schedule> parseSchedule(std::string_view text, double now, std::string_vi
     }
     s.repeats = n;
   }
-  auto zone_offset = parseZone(zone);
-  if (!zone_offset) {
-    return std::unexpected(zone_offset.error());
+  auto tz = parseZone(zone);
+  if (!tz) {
+    return std::unexpected(tz.error());
   }
   if (start.empty()) {
     s.start = now;
-    s.offset_seconds = *zone_offset;
+    s.zone = *tz;
   } else {
-    auto t = parseTimestamp(start, zone.empty() ? std::nullopt : std::optional<int>(*zone_offset),
-                            &s.offset_seconds);
+    auto t = parseTimestamp(start, zone.empty() ? nullptr : &*tz, &s.zone);
     if (!t) {
       return std::unexpected(bad(fmt::format("schedule '{}': {}", text, t.error().message())));
     }
@@ -485,9 +529,9 @@ Result<Schedule> parseSchedule(std::string_view text, double now, std::string_vi
   return s;
 }
 
-double addPeriod(double t, const Period& p, int offset_seconds) {
+double addPeriod(double t, const Period& p, const TimeZone& zone) {
   if (p.years != 0 || p.months != 0 || p.days != 0) {
-    double local = t + offset_seconds;
+    double local = t + zone.offsetAt(t);
     double day_floor = std::floor(local / 86400.0);
     double in_day = local - day_floor * 86400.0;
     Civil c = civilFromDays(static_cast<int64_t>(day_floor));
@@ -496,25 +540,31 @@ double addPeriod(double t, const Period& p, int offset_seconds) {
     int64_t m = months - y * 12 + 1;
     int64_t d = std::min(c.d, daysInMonth(y, m));
     local = static_cast<double>(daysFromCivil(y, m, d) + p.days) * 86400.0 + in_day;
-    t = local - offset_seconds;
+    t = zone.toUtc(local);
   }
   return t + p.seconds;
 }
 
-std::string formatTimestamp(double t) {
-  auto ms_total = static_cast<int64_t>(std::llround(t * 1000.0));
+std::string formatTimestamp(double t, const TimeZone& zone) {
+  int offset = zone.offsetAt(t);
+  auto ms_total = static_cast<int64_t>(std::llround((t + offset) * 1000.0));
   int64_t days = ms_total >= 0 ? ms_total / 86400000 : (ms_total - 86399999) / 86400000;
   int64_t ms = ms_total - days * 86400000;
   Civil c = civilFromDays(days);
-  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", c.y, c.m, c.d, ms / 3600000,
-                     ms / 60000 % 60, ms / 1000 % 60, ms % 1000);
+  std::string designator = "Z";
+  if (offset != 0) {
+    int a = std::abs(offset);
+    designator = fmt::format("{}{:02}:{:02}", offset < 0 ? '-' : '+', a / 3600, a / 60 % 60);
+  }
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}{}", c.y, c.m, c.d, ms / 3600000,
+                     ms / 60000 % 60, ms / 1000 % 60, ms % 1000, designator);
 }
 
 std::string formatSchedule(const Schedule& s, double next, std::optional<int64_t> left) {
   if (s.cron) {
     return s.text;
   }
-  return fmt::format("R{}/{}/{}", left ? std::to_string(*left) : "", formatTimestamp(next),
+  return fmt::format("R{}/{}/{}", left ? std::to_string(*left) : "", formatTimestamp(next, s.zone),
                      s.period_text);
 }
 

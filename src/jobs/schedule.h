@@ -3,9 +3,10 @@
 // Chronos's schedules: ISO 8601 repeating intervals "R[n]/<start>/<period>" (an empty start
 // means now), durations such as "PT15M" or "P1DT2H" (also for a job's epsilon), and the
 // timestamps Chronos writes ("2026-01-01T02:00:00.000Z"). Times are wall-clock seconds since
-// the Unix epoch. Time zones: 'Z', fixed offsets (+hh:mm) and, for `scheduleTimeZone`, the
-// names of UTC ("UTC", "GMT", "Etc/UTC", ...) or a fixed offset; other tz names are refused
-// until the tz database is read. Pure functions, no state.
+// the Unix epoch. Time zones: 'Z' and fixed offsets (+hh:mm) in timestamps; for
+// `scheduleTimeZone` also the tz database's names ("Europe/Berlin", time_zone.h), in which
+// calendar steps (days, months, years) keep the local time of day across daylight-saving
+// changes. Pure functions, apart from reading a named zone's file once.
 
 #include <bitset>
 #include <cstdint>
@@ -14,6 +15,7 @@
 #include <string_view>
 
 #include "common/status.h"
+#include "jobs/time_zone.h"
 
 namespace plateau::jobs {
 
@@ -45,7 +47,7 @@ struct Schedule {
   std::string text;                // as given
   std::optional<int64_t> repeats;  // nullopt: forever ("R"); otherwise runs left ("R5")
   double start = 0;                // wall seconds of the first run
-  int offset_seconds = 0;          // the zone calendar steps are taken in
+  TimeZone zone;                   // the zone calendar steps and cron fields are taken in
   Period period;
   std::string period_text;  // as given, for writing the schedule back
 };
@@ -53,26 +55,29 @@ struct Schedule {
 // "P1Y2M3DT4H5M6.5S", "PT10M", "P2W". InvalidArgument with the reason otherwise.
 Result<Period> parsePeriod(std::string_view text);
 // "2026-01-01T02:00:00Z", with optional fractional seconds and 'Z' or +hh:mm/-hh:mm (none:
-// UTC). `zone_override` (seconds east of UTC) replaces the designator's offset when set, as
-// Chronos's scheduleTimeZone does. The offset used is returned through `offset_out`.
-Result<double> parseTimestamp(std::string_view text, std::optional<int> zone_override = {},
-                              int* offset_out = nullptr);
-// The offset in seconds east of UTC for a `scheduleTimeZone` value ("" and UTC names: 0).
-Result<int> parseZone(std::string_view zone);
+// UTC). `zone_override`, when set, replaces the designator: the date and time are read in that
+// zone, as Chronos's scheduleTimeZone does. The zone used is returned through `zone_out`.
+Result<double> parseTimestamp(std::string_view text, const TimeZone* zone_override = nullptr,
+                              TimeZone* zone_out = nullptr);
+// A `scheduleTimeZone` value: "" and UTC's names are UTC; "+02:00", "UTC+2" and the like fixed
+// offsets; others are tz database names. InvalidArgument for a zone that does not exist.
+Result<TimeZone> parseZone(std::string_view zone);
 // "R[n]/<start>/<period>" with `now` (wall seconds) for an empty start, or "cron:m h dom mon
 // dow" (numbers, '*', lists, ranges and steps; day-of-month and day-of-week both restricted
 // match either, as cron does) starting at its first time after `now`; `zone` is the job's
 // scheduleTimeZone, which cron fields are read in.
 Result<Schedule> parseSchedule(std::string_view text, double now, std::string_view zone = "");
-// `t` plus `p`, calendar parts stepped in the zone `offset_seconds` east of UTC.
-double addPeriod(double t, const Period& p, int offset_seconds = 0);
+// `t` plus `p`, calendar parts stepped in `zone` (the clock parts are exact seconds).
+double addPeriod(double t, const Period& p, const TimeZone& zone = TimeZone());
 // The schedule's next time after `t`: `t` plus the period, or cron's next matching minute.
 double nextAfter(const Schedule& s, double t);
 // The five fields of a cron expression; InvalidArgument naming the field otherwise.
 Result<Cron> parseCron(std::string_view text);
-// "2026-01-01T02:00:00.000Z" (milliseconds, UTC).
-std::string formatTimestamp(double t);
-// The schedule as Chronos writes it back: "R<left>/<next run>/<period>" ("R" when forever);
+// "2026-01-01T02:00:00.000Z" (milliseconds, UTC); with a zone other than UTC, its local time
+// and offset ("2026-07-01T04:00:00.000+02:00").
+std::string formatTimestamp(double t, const TimeZone& zone = TimeZone());
+// The schedule as Chronos writes it back: "R<left>/<next run>/<period>" ("R" when forever),
+// the next run in the schedule's zone (so that it reads back the same with scheduleTimeZone);
 // a cron schedule as given.
 std::string formatSchedule(const Schedule& s, double next, std::optional<int64_t> left);
 

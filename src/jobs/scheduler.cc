@@ -2,198 +2,35 @@
 
 #include <algorithm>
 #include <cmath>
-#include <regex>
-#include <set>
 
 #include <fmt/format.h>
+
+#include "jobs/run_record.h"
 
 namespace plateau::jobs {
 
 namespace {
 
-constexpr std::string_view kJobPrefix = "jobs/";
-constexpr std::string_view kRunPrefix = "runs/";
-constexpr std::string_view kFrameworkIdKey = "meta/framework_id";
-
-std::string jobKey(const std::string& name) { return std::string(kJobPrefix) + name; }
-std::string runKey(const std::string& job, uint64_t seq) {
-  return fmt::format("{}{}/{:016}", kRunPrefix, job, seq);
-}
-
-constexpr RunState kAllStates[] = {RunState::kQueued,  RunState::kRetryWait, RunState::kStaging,
-                                   RunState::kRunning, RunState::kFinished,  RunState::kFailed,
-                                   RunState::kKilled,  RunState::kSkipped};
-constexpr Trigger kAllTriggers[] = {Trigger::kSchedule, Trigger::kManual, Trigger::kDependency};
-
-std::string storeRun(const Run& r) {
-  std::string out;
-  json::Writer w(&out);
-  w.beginObject();
-  w.key("seq");
-  w.value(r.seq);
-  w.key("job");
-  w.value(r.job);
-  w.key("taskId");
-  w.value(r.task_id);
-  w.key("trigger");
-  w.value(triggerName(r.trigger));
-  w.key("scheduled");
-  w.value(r.scheduled);
-  w.key("attempt");
-  w.value(r.attempt);
-  w.key("state");
-  w.value(runStateName(r.state));
-  w.key("created");
-  w.value(r.created);
-  w.key("notBefore");
-  w.value(r.not_before);
-  w.key("launched");
-  w.value(r.launched);
-  w.key("started");
-  w.value(r.started);
-  w.key("ended");
-  w.value(r.ended);
-  w.key("agentId");
-  w.value(r.agent_id);
-  w.key("hostname");
-  w.value(r.hostname);
-  w.key("message");
-  w.value(r.message);
-  w.key("killRequested");
-  w.value(r.kill_requested);
-  if (r.arguments) {
-    w.key("arguments");
-    w.beginArray();
-    for (const auto& a : *r.arguments) {
-      w.value(a);
-    }
-    w.endArray();
+// The task of one run: the job, and the environment Chronos gives its tasks plus Plateau's.
+LaunchSpec launchSpecFor(const Job& j, const Run& run) {
+  LaunchSpec spec{
+      .job = j, .task_id = run.task_id, .arguments = run.arguments.value_or(j.arguments)};
+  spec.environment["mesos_task_id"] = run.task_id;
+  spec.environment["CHRONOS_JOB_NAME"] = j.name;
+  spec.environment["CHRONOS_JOB_OWNER"] = j.owner;
+  spec.environment["CHRONOS_RESOURCE_CPU"] = fmt::format("{}", j.cpus);
+  spec.environment["CHRONOS_RESOURCE_MEM"] = fmt::format("{}", j.mem);
+  spec.environment["CHRONOS_RESOURCE_DISK"] = fmt::format("{}", j.disk);
+  spec.environment["PLATEAU_JOB_ATTEMPT"] = std::to_string(run.attempt);
+  spec.environment["PLATEAU_JOB_TRIGGER"] = std::string(triggerName(run.trigger));
+  if (run.scheduled > 0) {
+    spec.environment["PLATEAU_JOB_SCHEDULED_TIME"] = formatTimestamp(run.scheduled);
+    spec.environment["PLATEAU_JOB_SCHEDULED_EPOCH"] = fmt::format("{:.3f}", run.scheduled);
   }
-  w.endObject();
-  return out;
-}
-
-std::optional<Run> loadRun(std::string_view text) {
-  auto v = json::parse(text);
-  if (!v || !v->isObject()) {
-    return std::nullopt;
-  }
-  Run r;
-  r.seq = (*v)["seq"].toUint64().value_or(0);
-  r.job = (*v)["job"].asString();
-  r.task_id = (*v)["taskId"].asString();
-  bool state_known = false;
-  for (auto s : kAllStates) {
-    if (runStateName(s) == (*v)["state"].asString()) {
-      r.state = s;
-      state_known = true;
-    }
-  }
-  for (auto t : kAllTriggers) {
-    if (triggerName(t) == (*v)["trigger"].asString()) {
-      r.trigger = t;
-    }
-  }
-  r.scheduled = (*v)["scheduled"].asDouble();
-  r.attempt = static_cast<int>((*v)["attempt"].toInt64().value_or(0));
-  r.created = (*v)["created"].asDouble();
-  r.not_before = (*v)["notBefore"].asDouble();
-  r.launched = (*v)["launched"].asDouble();
-  r.started = (*v)["started"].asDouble();
-  r.ended = (*v)["ended"].asDouble();
-  r.agent_id = (*v)["agentId"].asString();
-  r.hostname = (*v)["hostname"].asString();
-  r.message = (*v)["message"].asString();
-  r.kill_requested = (*v)["killRequested"].asBool();
-  if (const auto* args = v->find("arguments"); args != nullptr && args->isArray()) {
-    r.arguments.emplace();
-    for (const auto& a : args->asArray()) {
-      r.arguments->push_back(a.asString());
-    }
-  }
-  if (r.seq == 0 || r.job.empty() || !state_known) {
-    return std::nullopt;
-  }
-  return r;
-}
-
-bool terminalState(std::string_view s) {
-  return s == "TASK_FINISHED" || s == "TASK_FAILED" || s == "TASK_KILLED" || s == "TASK_LOST" ||
-         s == "TASK_ERROR" || s == "TASK_DROPPED" || s == "TASK_GONE" ||
-         s == "TASK_GONE_BY_OPERATOR" || s == "TASK_UNKNOWN";
+  return spec;
 }
 
 }  // namespace
-
-std::string_view runStateName(RunState s) {
-  switch (s) {
-    case RunState::kQueued:
-      return "QUEUED";
-    case RunState::kRetryWait:
-      return "RETRY_WAIT";
-    case RunState::kStaging:
-      return "STAGING";
-    case RunState::kRunning:
-      return "RUNNING";
-    case RunState::kFinished:
-      return "FINISHED";
-    case RunState::kFailed:
-      return "FAILED";
-    case RunState::kKilled:
-      return "KILLED";
-    case RunState::kSkipped:
-      return "SKIPPED";
-  }
-  return "UNKNOWN";
-}
-
-std::string_view triggerName(Trigger t) {
-  switch (t) {
-    case Trigger::kSchedule:
-      return "schedule";
-    case Trigger::kManual:
-      return "manual";
-    case Trigger::kDependency:
-      return "dependency";
-  }
-  return "unknown";
-}
-
-std::string taskIdFor(const std::string& job, double when, int attempt, uint64_t seq) {
-  return fmt::format("ct:{}:{}:{}:{}", static_cast<int64_t>(std::llround(when * 1000)), attempt,
-                     job, seq);
-}
-
-bool constraintsMatch(const Job& job, const OfferView& offer) {
-  for (const auto& c : job.constraints) {
-    std::string value;
-    if (auto it = offer.attributes.find(c[0]); it != offer.attributes.end()) {
-      value = it->second;
-    } else if (c[0] == "hostname") {
-      value = offer.hostname;
-    } else if (c[1] == "UNLIKE") {
-      continue;
-    } else {
-      return false;
-    }
-    if (c[1] == "EQUALS") {
-      if (value != c[2]) {
-        return false;
-      }
-      continue;
-    }
-    bool matches = false;
-    try {
-      matches = std::regex_match(value, std::regex(c[2]));
-    } catch (const std::regex_error&) {
-      return false;
-    }
-    if (matches != (c[1] == "LIKE")) {
-      return false;
-    }
-  }
-  return true;
-}
 
 Scheduler::Scheduler(const Clock& clock, Timers& timers, service::KvStore& store, Driver& driver,
                      std::shared_ptr<spdlog::logger> log, SchedulerOptions options)
@@ -483,12 +320,7 @@ void Scheduler::trim(const std::string& name, Writes& writes) {
   }
 }
 
-void Scheduler::launchOnHeld() {
-  if (!connected_ || held_.empty()) {
-    return;
-  }
-  double now = wall();
-  // The runs that may launch now: high-priority jobs first, then oldest first.
+std::vector<Run*> Scheduler::readyRuns(double now) {
   std::vector<Run*> ready;
   for (auto& [name, runs] : runs_) {
     for (auto& [seq, run] : runs) {
@@ -498,9 +330,6 @@ void Scheduler::launchOnHeld() {
       }
     }
   }
-  if (ready.empty()) {
-    return;
-  }
   std::stable_sort(ready.begin(), ready.end(), [this](const Run* a, const Run* b) {
     bool ha = jobs_.at(a->job).high_priority;
     bool hb = jobs_.at(b->job).high_priority;
@@ -509,6 +338,18 @@ void Scheduler::launchOnHeld() {
     }
     return a->created < b->created;
   });
+  return ready;
+}
+
+void Scheduler::launchOnHeld() {
+  if (!connected_ || held_.empty()) {
+    return;
+  }
+  double now = wall();
+  std::vector<Run*> ready = readyRuns(now);
+  if (ready.empty()) {
+    return;
+  }
   std::vector<OfferView> still_held;
   for (auto& offer : held_) {
     std::vector<LaunchSpec> specs;
@@ -533,21 +374,7 @@ void Scheduler::launchOnHeld() {
       run->agent_id = offer.agent_id;
       run->hostname = offer.hostname;
       taken.push_back(run);
-      LaunchSpec spec{
-          .job = j, .task_id = run->task_id, .arguments = run->arguments.value_or(j.arguments)};
-      spec.environment["mesos_task_id"] = run->task_id;
-      spec.environment["CHRONOS_JOB_NAME"] = j.name;
-      spec.environment["CHRONOS_JOB_OWNER"] = j.owner;
-      spec.environment["CHRONOS_RESOURCE_CPU"] = fmt::format("{}", j.cpus);
-      spec.environment["CHRONOS_RESOURCE_MEM"] = fmt::format("{}", j.mem);
-      spec.environment["CHRONOS_RESOURCE_DISK"] = fmt::format("{}", j.disk);
-      spec.environment["PLATEAU_JOB_ATTEMPT"] = std::to_string(run->attempt);
-      spec.environment["PLATEAU_JOB_TRIGGER"] = std::string(triggerName(run->trigger));
-      if (run->scheduled > 0) {
-        spec.environment["PLATEAU_JOB_SCHEDULED_TIME"] = formatTimestamp(run->scheduled);
-        spec.environment["PLATEAU_JOB_SCHEDULED_EPOCH"] = fmt::format("{:.3f}", run->scheduled);
-      }
-      specs.push_back(std::move(spec));
+      specs.push_back(launchSpecFor(j, *run));
     }
     if (specs.empty()) {
       still_held.push_back(offer);
@@ -651,198 +478,6 @@ void Scheduler::arm() {
   });
 }
 
-Status Scheduler::putJob(Job job) {
-  for (const auto& p : job.parents) {
-    if (!jobs_.contains(p)) {
-      return {StatusCode::kInvalidArgument, fmt::format("parent job '{}' does not exist", p)};
-    }
-  }
-  // A cycle: the job is an ancestor of one of its new parents.
-  std::vector<std::string> stack(job.parents.begin(), job.parents.end());
-  std::set<std::string> seen;
-  while (!stack.empty()) {
-    std::string name = stack.back();
-    stack.pop_back();
-    if (name == job.name) {
-      return {StatusCode::kInvalidArgument,
-              fmt::format("parents of '{}' would form a cycle", job.name)};
-    }
-    if (!seen.insert(name).second) {
-      continue;
-    }
-    if (const Job* j = this->job(name)) {
-      stack.insert(stack.end(), j->parents.begin(), j->parents.end());
-    }
-  }
-  double now = wall();
-  const Job* old = this->job(job.name);
-  if (old != nullptr) {
-    job.success_count = old->success_count;
-    job.error_count = old->error_count;
-    job.errors_since_last_success = old->errors_since_last_success;
-    job.skipped_count = old->skipped_count;
-    job.last_success = old->last_success;
-    job.last_error = old->last_error;
-    for (const auto& p : old->parents_done) {
-      if (std::find(job.parents.begin(), job.parents.end(), p) != job.parents.end()) {
-        job.parents_done.insert(p);
-      }
-    }
-  }
-  if (job.scheduled()) {
-    if (old != nullptr && old->schedule == job.schedule &&
-        old->schedule_time_zone == job.schedule_time_zone && old->scheduled()) {
-      job.next_due = old->next_due;
-      job.runs_left = old->runs_left;
-    } else {
-      auto s = jobSchedule(job, now);
-      if (!s) {
-        return s.error();
-      }
-      job.runs_left = s->repeats;
-      job.next_due = s->repeats && *s->repeats <= 0 ? 0 : s->start;
-      // Times already past epsilon when the job arrives are not owed.
-      int64_t skipped_before = job.skipped_count;
-      fastForward(job, now - epsilonOf(job));
-      job.skipped_count = skipped_before;
-    }
-  } else {
-    job.next_due = 0;
-    job.runs_left.reset();
-  }
-  Writes writes{writeOf(job)};
-  if (!commit(writes, "put_job")) {
-    return {StatusCode::kUnavailable, "the state store failed; the job was not stored"};
-  }
-  log_->info("job_stored job={} schedule=\"{}\" parents={} next={}", job.name, job.schedule,
-             fmt::join(job.parents, ","), job.next_due > 0 ? formatTimestamp(job.next_due) : "-");
-  jobs_[job.name] = std::move(job);
-  evaluate();
-  return {};
-}
-
-Status Scheduler::removeJob(const std::string& name) {
-  auto it = jobs_.find(name);
-  if (it == jobs_.end()) {
-    return {StatusCode::kNotFound, fmt::format("Job '{}' not found", name)};
-  }
-  Job gone = it->second;
-  Writes writes{{jobKey(name), std::nullopt}};
-  std::vector<Job> changed;
-  for (const auto& [child_name, child] : jobs_) {
-    if (std::find(child.parents.begin(), child.parents.end(), name) == child.parents.end()) {
-      continue;
-    }
-    Job c = child;
-    std::erase(c.parents, name);
-    c.parents_done.erase(name);
-    if (gone.scheduled()) {
-      // As Chronos does: the children of a scheduled job take over its schedule.
-      c.parents.clear();
-      c.parents_done.clear();
-      c.schedule = gone.schedule;
-      c.schedule_time_zone = gone.schedule_time_zone;
-      c.next_due = gone.next_due;
-      c.runs_left = gone.runs_left;
-    } else {
-      for (const auto& p : gone.parents) {
-        if (std::find(c.parents.begin(), c.parents.end(), p) == c.parents.end()) {
-          c.parents.push_back(p);
-        }
-      }
-    }
-    writes.push_back(writeOf(c));
-    changed.push_back(std::move(c));
-  }
-  std::vector<std::pair<std::string, std::string>> kills;
-  if (auto r = runs_.find(name); r != runs_.end()) {
-    for (const auto& [seq, run] : r->second) {
-      writes.push_back({runKey(name, seq), std::nullopt});
-      if (run.active()) {
-        kills.emplace_back(run.task_id, run.agent_id);
-      }
-    }
-  }
-  if (!commit(writes, "remove_job")) {
-    return {StatusCode::kUnavailable, "the state store failed; the job was not removed"};
-  }
-  if (auto r = runs_.find(name); r != runs_.end()) {
-    for (const auto& [seq, run] : r->second) {
-      by_task_.erase(run.task_id);
-    }
-    runs_.erase(r);
-  }
-  jobs_.erase(name);
-  for (auto& c : changed) {
-    jobs_[c.name] = std::move(c);
-  }
-  for (const auto& [task, agent] : kills) {
-    driver_.kill(task, agent);
-  }
-  log_->info("job_removed job={} tasks_killed={}", name, kills.size());
-  evaluate();
-  return {};
-}
-
-Status Scheduler::runNow(const std::string& name,
-                         std::optional<std::vector<std::string>> arguments) {
-  auto it = jobs_.find(name);
-  if (it == jobs_.end()) {
-    return {StatusCode::kNotFound, fmt::format("Job '{}' not found", name)};
-  }
-  Writes writes;
-  Run& r = newRun(it->second, Trigger::kManual, 0, 0, RunState::kQueued, writes);
-  r.arguments = std::move(arguments);
-  writes.back() = writeOf(r);
-  if (!commit(writes, "run_now")) {
-    return {StatusCode::kUnavailable, "the state store failed; the run was not queued"};
-  }
-  log_->info("job_run_requested job={} task_id={}", name, r.task_id);
-  evaluate();
-  return {};
-}
-
-Status Scheduler::markSuccess(const std::string& name) {
-  auto it = jobs_.find(name);
-  if (it == jobs_.end()) {
-    return {StatusCode::kNotFound, fmt::format("Job '{}' not found", name)};
-  }
-  Writes writes;
-  succeed(nullptr, it->second, writes);
-  if (!commit(writes, "mark_success")) {
-    return {StatusCode::kUnavailable, "the state store failed"};
-  }
-  evaluate();
-  return {};
-}
-
-Status Scheduler::killTasks(const std::string& name) {
-  auto it = runs_.find(name);
-  if (!jobs_.contains(name)) {
-    return {StatusCode::kNotFound, fmt::format("Job '{}' not found", name)};
-  }
-  if (it == runs_.end()) {
-    return {};
-  }
-  Writes writes;
-  double now = wall();
-  for (auto& [seq, run] : it->second) {
-    if (run.active()) {
-      run.kill_requested = true;
-      writes.push_back(writeOf(run));
-      driver_.kill(run.task_id, run.agent_id);
-    } else if (run.waiting()) {
-      run.state = RunState::kKilled;
-      run.ended = now;
-      run.message = "killed before launch";
-      writes.push_back(writeOf(run));
-    }
-  }
-  commit(writes, "kill_tasks");
-  evaluate();
-  return {};
-}
-
 void Scheduler::onSubscribed(const std::string& framework_id) {
   connected_ = true;
   held_.clear();
@@ -865,7 +500,7 @@ void Scheduler::reconcileActive() {
   std::vector<std::pair<std::string, std::string>> tasks;
   for (const auto& [name, runs] : runs_) {
     for (const auto& [seq, run] : runs) {
-      if (run.active()) {
+      if (run.taskAlive()) {
         tasks.emplace_back(run.task_id, run.agent_id);
       }
     }
@@ -940,8 +575,8 @@ void Scheduler::onStatus(const StatusView& status) {
   }
   Run& run = runs_it->second.at(seq);
   auto job_it = jobs_.find(job_name);
-  if (run.done() || job_it == jobs_.end()) {
-    return;
+  if (run.done() || run.state == RunState::kReportWait || job_it == jobs_.end()) {
+    return;  // a report-wait run's task has ended: only its report ends the run
   }
   double now = wall();
   Writes writes;
@@ -956,6 +591,12 @@ void Scheduler::onStatus(const StatusView& status) {
       log_->info("job_run_running job={} task_id={} late_s={:.3f}", job_name, run.task_id,
                  run.scheduled > 0 ? now - run.scheduled : 0.0);
     }
+  } else if (status.state == "TASK_FINISHED" && job_it->second.async) {
+    run.state = RunState::kReportWait;
+    run.ended = now;
+    run.message = "task finished; waiting for its report (PUT /scheduler/task/" + run.task_id + ")";
+    writes.push_back(writeOf(run));
+    log_->info("job_run_awaiting_report job={} task_id={}", job_name, run.task_id);
   } else if (status.state == "TASK_FINISHED") {
     run.state = RunState::kFinished;
     run.ended = now;

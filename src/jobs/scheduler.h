@@ -21,6 +21,9 @@
 //     `offer_lead`; otherwise SUPPRESS. Offers received within that lead are held (as many as
 //     the runs due need), so a run starts at its time rather than at the next allocation.
 //  7. A disabled job's scheduled and dependent runs do not launch (a manual run does).
+//  8. An `async` job's run does not end with its task, as in Chronos 2.x: when the task
+//     finishes the run waits (REPORT_WAIT, still counting as active) for a completion report
+//     (reportTask, Chronos's PUT /scheduler/task/{taskId}); a failed task fails at once.
 
 #include <chrono>
 #include <map>
@@ -88,7 +91,8 @@ enum class RunState {
   kFinished,
   kFailed,
   kKilled,
-  kSkipped
+  kSkipped,
+  kReportWait  // an async job's task finished; the run waits for its completion report
 };
 enum class Trigger { kSchedule, kManual, kDependency };
 
@@ -115,7 +119,10 @@ struct Run {
   std::optional<std::vector<std::string>> arguments;  // PUT job/{name}?arguments=
   bool kill_requested = false;
 
-  bool active() const { return state == RunState::kStaging || state == RunState::kRunning; }
+  // Holds the job (not concurrent): a task staging or running, or awaiting its report.
+  bool active() const { return taskAlive() || state == RunState::kReportWait; }
+  // Its task is on an agent (or on its way).
+  bool taskAlive() const { return state == RunState::kStaging || state == RunState::kRunning; }
   bool waiting() const { return state == RunState::kQueued || state == RunState::kRetryWait; }
   bool done() const { return !active() && !waiting(); }
 };
@@ -155,6 +162,10 @@ class Scheduler {
   Status markSuccess(const std::string& name);
   // Kills the job's tasks and drops its waiting runs; NotFound.
   Status killTasks(const std::string& name);
+  // An async job's completion report for the run of `task_id`: status 0 succeeds it, any
+  // other fails it (with retries, as a failed task). NotFound for an unknown task;
+  // FailedPrecondition for a run that is not an async job's, or has already ended.
+  Status reportTask(const std::string& task_id, int status_code);
 
   // The scheduler connection's side.
   void onSubscribed(const std::string& framework_id);
@@ -190,6 +201,8 @@ class Scheduler {
   void triggerChildren(const std::string& parent, Writes& writes);
   bool launchable(const Run& run, double now) const;
   bool busy(const std::string& job) const;
+  // The runs that may launch now: high-priority jobs first, then oldest first.
+  std::vector<Run*> readyRuns(double now);
   void launchOnHeld();
   void trimHeld();
   void updateOffersWanted(bool force);

@@ -101,13 +101,40 @@ v1::TaskInfo buildTaskInfo(const v1::Offer& offer, const LaunchSpec& spec) {
   for (const auto& e : job.environment) {
     add(e.name, e.value);
   }
-  if (job.container_type == "MESOS") {
-    task.mutable_container()->set_type(v1::ContainerInfo::MESOS);
+  if (!job.container.type.empty()) {
+    *task.mutable_container() = containerInfo(job.container);
   }
   if (!job.task_info_data.empty()) {
     task.set_data(job.task_info_data);
   }
   return task;
+}
+
+v1::ContainerInfo containerInfo(const JobContainer& c) {
+  v1::ContainerInfo info;
+  if (c.type == "DOCKER") {
+    info.set_type(v1::ContainerInfo::DOCKER);
+    info.mutable_docker()->set_image(c.image);
+    info.mutable_docker()->set_network(v1::ContainerInfo::DockerInfo::HOST);
+    info.mutable_docker()->set_force_pull_image(c.force_pull_image);
+  } else {
+    info.set_type(v1::ContainerInfo::MESOS);
+    if (!c.image.empty()) {
+      auto* image = info.mutable_mesos()->mutable_image();
+      image->set_type(v1::Image::DOCKER);
+      image->mutable_docker()->set_name(c.image);
+      image->set_cached(!c.force_pull_image);
+    }
+  }
+  for (const auto& v : c.volumes) {
+    auto* volume = info.add_volumes();
+    volume->set_container_path(v.container_path);
+    if (!v.host_path.empty()) {
+      volume->set_host_path(v.host_path);
+    }
+    volume->set_mode(v.mode == "RO" ? v1::Volume::RO : v1::Volume::RW);
+  }
+  return info;
 }
 
 OfferView offerView(const v1::Offer& offer) {

@@ -6,52 +6,22 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cmath>
-#include <ctime>
-#include <fstream>
 #include <map>
-#include <sstream>
 
-#include <fmt/chrono.h>
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "common/json.h"
 #include "harness.h"
+#include "jobs_runs.h"
 
 namespace plateau::testing {
 namespace {
-
-double wallNow() {
-  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-// ISO 8601 (UTC, whole seconds) of the first whole second at least `ahead` seconds from now.
-std::pair<std::string, double> startIn(double ahead) {
-  auto t = static_cast<std::time_t>(std::ceil(wallNow() + ahead));
-  return {fmt::format("{:%Y-%m-%dT%H:%M:%S}Z", fmt::gmtime(t)), static_cast<double>(t)};
-}
-
-// `text` as a JSON string literal.
-std::string quoted(const std::string& text) {
-  std::string out;
-  json::Writer w(&out);
-  w.value(text);
-  return out;
-}
-
-struct Line {
-  std::string job;
-  std::string what;
-  double scheduled = 0;
-  double at = 0;
-};
 
 class JobsTest : public ::testing::Test {
  protected:
   void SetUp() override {
     cluster_.addAgent("cpus:4;mem:4096;disk:4096");
-    out_ = cluster_.dir() + "/runs.txt";
     startJobs();
   }
 
@@ -74,14 +44,9 @@ class JobsTest : public ::testing::Test {
 
   http::Response call(const std::string& method, const std::string& path,
                       const std::string& body = "") {
-    auto r = http::fetchSync({"127.0.0.1", port_},
-                             {.method = method,
-                              .path = path,
-                              .headers = {{"content-type", "application/json"}},
-                              .body = body},
-                             10s);
-    EXPECT_TRUE(r.has_value()) << method << " " << path;
-    return r ? *r : http::Response{.status = 0};
+    auto r = callJobs(port_, method, path, body);
+    EXPECT_NE(r.status, 0) << method << " " << path;
+    return r;
   }
 
   json::Value getJson(const std::string& path) {
@@ -93,41 +58,16 @@ class JobsTest : public ::testing::Test {
 
   json::Value job(const std::string& name) { return getJson("/v1/scheduler/job/" + name); }
 
-  // A shell command that records "<job> <what> <scheduled epoch> <now>" in the output file.
-  std::string record(const std::string& what) const {
-    return fmt::format(
-        "echo \"$CHRONOS_JOB_NAME {} ${{PLATEAU_JOB_SCHEDULED_EPOCH:-0}} $(date +%s.%N)\" >> {}",
-        what, out_);
-  }
-
-  std::vector<Line> lines() const {
-    std::vector<Line> out;
-    std::ifstream in(out_);
-    std::string text;
-    while (std::getline(in, text)) {
-      std::istringstream s(text);
-      Line l;
-      if (s >> l.job >> l.what >> l.scheduled >> l.at) {
-        out.push_back(l);
-      }
-    }
-    return out;
-  }
+  std::string record(const std::string& what) const { return runs_.record(what); }
   std::vector<Line> lines(const std::string& job, const std::string& what) const {
-    std::vector<Line> out;
-    for (const auto& l : lines()) {
-      if (l.job == job && l.what == what) {
-        out.push_back(l);
-      }
-    }
-    return out;
+    return runs_.lines(job, what);
   }
 
   Cluster cluster_;
   std::unique_ptr<Process> jobs_;
   uint16_t port_ = 0;
   int starts_ = 0;
-  std::string out_;
+  RunLog runs_{cluster_.dir() + "/runs.txt"};
 };
 
 TEST_F(JobsTest, AJobEveryFiveSecondsRunsOnTimeAndItsDependentAfterIt) {
@@ -227,18 +167,36 @@ TEST_F(JobsTest, KillNineDuringARunLosesNoScheduledTimeAndRunsNoneTwice) {
   jobs_->kill(SIGTERM);
   jobs_->wait();
 
-  std::map<double, int> starts;
-  for (const auto& l : lines("steady", "start")) {
-    starts[l.scheduled] += 1;
-  }
-  double last = starts.rbegin()->first;
-  for (double t = first; t <= last; t += 3) {
-    EXPECT_EQ(starts[t], 1) << "scheduled time " << fmt::format("{:.0f}", t - first)
-                            << " s after the first ran once";
-  }
-  EXPECT_EQ(starts.size(), static_cast<size_t>(std::lround((last - first) / 3)) + 1);
+  runs_.expectEachScheduledTimeOnce("steady", first, 3);
   // The run in progress at the kill finished on its agent and is in the history as such.
   EXPECT_EQ(lines("steady", "end").at(1).scheduled, first + 3);
+}
+
+TEST_F(JobsTest, AnAsyncJobSucceedsWhenItsTaskIsReportedNotWhenItEnds) {
+  auto posted = call("POST", "/scheduler/iso8601",
+                     R"({"name": "hadoop", "command": "true", "async": true,
+                         "schedule": "R1//PT1H"})");
+  ASSERT_EQ(posted.status, 204) << posted.body;
+  std::string task;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto history = getJson("/v1/scheduler/job/stat/hadoop")["taskStatHistory"];
+        if (history.size() != 1 || history[size_t{0}]["state"].asString() != "REPORT_WAIT") {
+          return false;
+        }
+        task = history[size_t{0}]["taskId"].asString();
+        return true;
+      },
+      30s))
+      << jobs_->log();
+  EXPECT_EQ(job("hadoop")["successCount"].toInt64(), 0) << "the task's end is not the job's";
+  auto bad = call("PUT", "/scheduler/task/" + task, R"({"status": "done"})");
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("statusCode"), std::string::npos) << bad.body;
+  EXPECT_EQ(call("PUT", "/scheduler/task/ct:1:0:ghost:1", R"({"statusCode": 0})").status, 400);
+  auto reported = call("PUT", "/scheduler/task/" + task, R"({"statusCode": 0})");
+  EXPECT_EQ(reported.status, 204) << reported.body;
+  EXPECT_EQ(job("hadoop")["successCount"].toInt64(), 1);
 }
 
 TEST_F(JobsTest, BadInputIsAnswered400WithAMessageAndNothingIsStored) {
@@ -263,6 +221,9 @@ TEST_F(JobsTest, BadInputIsAnswered400WithAMessageAndNothingIsStored) {
            {"dependency", R"({"name": "x", "command": "true", "parents": ["ghost"]})", "ghost"},
            {"dependency", R"({"name": "a", "command": "true", "parents": ["b"]})", "cycle"},
            {"dependency", R"({"name": "x", "command": "true"})", "parents"},
+           {"iso8601", R"({"name": "x", "command": "true", "schedule": "R//PT1H",
+                           "scheduleTimeZone": "Nowhere/Atlantis"})",
+            "is not a time zone"},
        }) {
     auto r = call("POST", std::string("/v1/scheduler/") + c.path, c.body);
     EXPECT_EQ(r.status, 400) << c.body;

@@ -33,7 +33,8 @@ TEST(JobTest, ReadsChronosFieldsWithDefaults) {
   EXPECT_TRUE(job->fetch.at(0).executable);
   EXPECT_EQ(job->environment.at(0).name, "JVMOPTS");
   EXPECT_EQ(job->constraints.at(0).at(2), "rack-1");
-  EXPECT_EQ(job->container_type, "MESOS");
+  EXPECT_EQ(job->container.type, "MESOS");
+  EXPECT_TRUE(job->container.image.empty());
   EXPECT_EQ(epsilonSeconds(*job, 60), 1800);
 }
 
@@ -61,8 +62,17 @@ TEST(JobTest, RefusesBadInputWithAMessage) {
                "constraints": [["rack", "NEAR", "x"]]})",
             "NEAR"},
            {R"({"name": "a", "command": "x", "schedule": "R//PT1S",
-               "container": {"type": "DOCKER", "image": "x"}})",
-            "container"},
+               "container": {"type": "DOCKER"}})",
+            "container.image"},
+           {R"({"name": "a", "command": "x", "schedule": "R//PT1S",
+               "container": {"type": "LXC", "image": "x"}})",
+            "container.type"},
+           {R"({"name": "a", "command": "x", "schedule": "R//PT1S",
+               "container": {"image": "x", "network": "BRIDGE"}})",
+            "container.network"},
+           {R"({"name": "a", "command": "x", "schedule": "R//PT1S",
+               "container": {"image": "x", "volumes": [{"hostPath": "/x", "mode": "RW"}]}})",
+            "container.volumes"},
        }) {
     auto job = parse(c.body);
     ASSERT_FALSE(job.has_value()) << c.body;
@@ -72,6 +82,27 @@ TEST(JobTest, RefusesBadInputWithAMessage) {
   EXPECT_FALSE(parse(R"({"name": "a", "command": "x", "parents": ["b"]})", JobKind::kScheduled));
   EXPECT_FALSE(
       parse(R"({"name": "a", "command": "x", "schedule": "R//PT1S"})", JobKind::kDependent));
+}
+
+TEST(JobTest, ContainersInImagesWithVolumesAsChronosWritesThem) {
+  auto job = parse(R"({"name": "img", "command": "cat /etc/os-release", "schedule": "R//PT1H",
+    "container": {"type": "docker", "image": "busybox", "forcePullImage": true,
+                  "volumes": [{"containerPath": "/data", "hostPath": "/srv/data", "mode": "RO"}]}})");
+  ASSERT_TRUE(job.has_value()) << job.error().message();
+  EXPECT_EQ(job->container.type, "DOCKER");
+  EXPECT_EQ(job->container.image, "busybox");
+  EXPECT_EQ(job->container.network, "HOST");
+  EXPECT_TRUE(job->container.force_pull_image);
+  ASSERT_EQ(job->container.volumes.size(), 1u);
+  EXPECT_EQ(job->container.volumes[0].mode, "RO");
+  auto stored = loadJob(storeJob(*job));
+  ASSERT_TRUE(stored.has_value()) << stored.error().message();
+  EXPECT_EQ(stored->container.image, "busybox");
+  EXPECT_EQ(stored->container.volumes.at(0).host_path, "/srv/data");
+  auto mesos = parse(R"({"name": "m", "command": "x", "schedule": "R//PT1H",
+    "container": {"type": "MESOS", "image": "alpine:3"}})");
+  ASSERT_TRUE(mesos.has_value());
+  EXPECT_EQ(mesos->container.image, "alpine:3");
 }
 
 TEST(JobTest, StoredFormKeepsCountersAndProgress) {

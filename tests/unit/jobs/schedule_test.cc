@@ -56,7 +56,7 @@ TEST(ScheduleTest, CalendarStepsKeepTheTimeOfDayAndClampTheDay) {
   EXPECT_EQ(formatTimestamp(addPeriod(jan31, *parsePeriod("P1Y1D"))), "2027-02-01T10:00:00.000Z");
   // Days are stepped in the schedule's zone: 23:30 at +02:00 stays 23:30 there.
   double local = *parseTimestamp("2026-03-31T23:30:00+02:00");
-  EXPECT_EQ(formatTimestamp(addPeriod(local, *parsePeriod("P1M"), 7200)),
+  EXPECT_EQ(formatTimestamp(addPeriod(local, *parsePeriod("P1M"), TimeZone::fixed(7200))),
             "2026-04-30T21:30:00.000Z");
   EXPECT_EQ(formatTimestamp(addPeriod(kJan1, *parsePeriod("PT90M"))), "2026-01-01T01:30:00.000Z");
 }
@@ -66,9 +66,46 @@ TEST(ScheduleTest, ZonesOverrideTheStartsDesignator) {
   ASSERT_TRUE(s.has_value());
   EXPECT_DOUBLE_EQ(s->start, kJan1 + 3600);
   EXPECT_TRUE(parseSchedule("R/2026-01-01T02:00:00Z/PT1H", 0, "UTC").has_value());
-  auto named = parseSchedule("R/2026-01-01T02:00:00Z/PT1H", 0, "America/New_York");
-  ASSERT_FALSE(named.has_value());
-  EXPECT_NE(named.error().message().find("not supported"), std::string::npos);
+  auto unknown = parseSchedule("R/2026-01-01T02:00:00Z/PT1H", 0, "Mars/Olympus_Mons");
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message().find("is not a time zone"), std::string::npos);
+  for (const char* escape : {"../../etc/passwd", "/etc/localtime", "Europe/../Europe/Berlin"}) {
+    EXPECT_FALSE(parseSchedule("R//PT1H", 0, escape).has_value()) << escape;
+  }
+}
+
+// These read the system's tz database (Debian's tzdata).
+TEST(ScheduleTest, NamedZonesKeepTheLocalTimeAcrossDaylightSavingChanges) {
+  // Daily at 02:00 in Berlin: 01:00Z in winter, 00:00Z in summer (CEST from 2026-03-29).
+  auto s = parseSchedule("R/2026-03-27T02:00:00Z/P1D", 0, "Europe/Berlin");
+  ASSERT_TRUE(s.has_value()) << s.error().message();
+  EXPECT_EQ(formatTimestamp(s->start), "2026-03-27T01:00:00.000Z") << "fields read in Berlin";
+  double t = s->start;
+  std::vector<std::string> runs;
+  for (int i = 0; i < 4; ++i) {
+    runs.push_back(formatTimestamp(t));
+    t = nextAfter(*s, t);
+  }
+  // 02:00 does not exist on the 29th: the run is at 03:00 CEST, then 02:00 CEST again.
+  EXPECT_EQ(runs,
+            (std::vector<std::string>{"2026-03-27T01:00:00.000Z", "2026-03-28T01:00:00.000Z",
+                                      "2026-03-29T01:00:00.000Z", "2026-03-30T00:00:00.000Z"}));
+  // Written back in Berlin's local time, so that it reads back the same.
+  EXPECT_EQ(formatSchedule(*s, *parseTimestamp("2026-03-30T00:00:00Z"), std::nullopt),
+            "R/2026-03-30T02:00:00.000+02:00/P1D");
+  // Hours are exact: PT1H across the autumn change repeats 02:00 local once in each offset.
+  auto hourly = parseSchedule("R/2026-10-25T01:00:00Z/PT1H", 0, "Europe/Berlin");
+  ASSERT_TRUE(hourly.has_value());
+  EXPECT_EQ(formatTimestamp(hourly->start), "2026-10-24T23:00:00.000Z");
+  EXPECT_DOUBLE_EQ(nextAfter(*hourly, hourly->start) - hourly->start, 3600);
+  // Cron fields are read in the zone, in summer and in winter.
+  auto nine =
+      parseSchedule("cron:0 9 * * *", *parseTimestamp("2026-07-01T00:00:00Z"), "America/New_York");
+  ASSERT_TRUE(nine.has_value());
+  EXPECT_EQ(formatTimestamp(nine->start), "2026-07-01T13:00:00.000Z");
+  auto winter =
+      parseSchedule("cron:0 9 * * *", *parseTimestamp("2026-12-01T00:00:00Z"), "America/New_York");
+  EXPECT_EQ(formatTimestamp(winter->start), "2026-12-01T14:00:00.000Z");
 }
 
 TEST(ScheduleTest, WritesTheScheduleBackFromItsProgress) {
@@ -98,8 +135,22 @@ TEST(ScheduleTest, CronSchedulesStepToTheirNextMatchingMinute) {
   EXPECT_EQ(formatTimestamp(nine->start), "2026-01-01T07:00:00.000Z");
   auto on_time = parseSchedule("cron:0 0 * * *", kJan1);
   EXPECT_EQ(on_time->start, kJan1) << "a time that matches now is the first run";
-  for (const char* bad : {"cron:60 * * * *", "cron:* * *", "cron:*/0 * * * *", "cron:* * 0 * *",
-                          "cron:* * * 13 *", "cron:a * * * *"}) {
+  // Month and weekday names, and shorthands.
+  auto weekdays = parseSchedule("cron:0 8 * jan-mar MON-FRI", kJan1);
+  ASSERT_TRUE(weekdays.has_value()) << weekdays.error().message();
+  EXPECT_EQ(formatTimestamp(weekdays->start), "2026-01-01T08:00:00.000Z") << "a Thursday";
+  auto weekend = parseSchedule("cron:0 8 * * sat,Sun", kJan1);
+  ASSERT_TRUE(weekend.has_value());
+  EXPECT_EQ(formatTimestamp(weekend->start), "2026-01-03T08:00:00.000Z");
+  EXPECT_EQ(formatTimestamp(parseSchedule("cron:@daily", kJan1 + 1)->start),
+            "2026-01-02T00:00:00.000Z");
+  EXPECT_EQ(formatTimestamp(parseSchedule("cron:@weekly", kJan1 + 1)->start),
+            "2026-01-04T00:00:00.000Z");
+  EXPECT_EQ(formatTimestamp(parseSchedule("cron:@hourly", kJan1 + 1)->start),
+            "2026-01-01T01:00:00.000Z");
+  for (const char* bad :
+       {"cron:60 * * * *", "cron:* * *", "cron:*/0 * * * *", "cron:* * 0 * *", "cron:* * * 13 *",
+        "cron:a * * * *", "cron:@sometimes", "cron:0 0 * FOO *", "cron:0 0 * * MOO"}) {
     EXPECT_FALSE(parseSchedule(bad, kJan1).has_value()) << bad;
   }
 }

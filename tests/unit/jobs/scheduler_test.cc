@@ -213,6 +213,50 @@ TEST_F(SchedulerTest, ADependentRunsOnceAfterAllItsParentsSucceed) {
   EXPECT_EQ(scheduler_->job("c")->success_count, 1);
 }
 
+TEST_F(SchedulerTest, AnAsyncJobsRunEndsWithItsReportNotWithItsTask) {
+  start();
+  add(R"({"name": "hadoop", "command": "true", "async": true, "retries": 1,
+          "schedule": "R1//PT1H"})");
+  add(R"({"name": "after", "command": "true", "parents": ["hadoop"]})");
+  add(R"({"name": "plain", "command": "true", "schedule": "R1//PT1H"})");
+  offer();
+  ASSERT_EQ(driver_.launches.size(), 1u);
+  ASSERT_EQ(driver_.launches[0].tasks.size(), 2u);
+  std::string task = driver_.launches[0].tasks[0].task_id;
+  std::string plain = driver_.launches[0].tasks[1].task_id;
+  ASSERT_EQ(driver_.launches[0].tasks[0].job.name, "hadoop");
+  status(task, "TASK_RUNNING");
+  status(task, "TASK_FINISHED");
+  status(task, "TASK_FINISHED");  // a repeated update changes nothing
+  ASSERT_EQ(runs("hadoop", RunState::kReportWait).size(), 1u);
+  EXPECT_EQ(scheduler_->job("hadoop")->success_count, 0);
+  offer();
+  EXPECT_EQ(driver_.launches.size(), 1u) << "the dependent waits for the report";
+
+  EXPECT_EQ(scheduler_->reportTask("ct:0:0:ghost:9", 0).code(), StatusCode::kNotFound);
+  status(plain, "TASK_FINISHED");
+  EXPECT_EQ(scheduler_->reportTask(plain, 0).code(), StatusCode::kFailedPrecondition)
+      << "not an async job";
+  ASSERT_TRUE(scheduler_->reportTask(task, 0).isOk());
+  EXPECT_EQ(scheduler_->job("hadoop")->success_count, 1);
+  EXPECT_EQ(runs("hadoop", RunState::kFinished).size(), 1u);
+  EXPECT_EQ(scheduler_->reportTask(task, 0).code(), StatusCode::kFailedPrecondition)
+      << "reported once";
+  offer();
+  ASSERT_EQ(driver_.launches.size(), 2u);
+  EXPECT_EQ(driver_.launches[1].tasks.at(0).job.name, "after");
+
+  // A failure report fails the run, which is retried as a failed task would be.
+  ASSERT_TRUE(scheduler_->runNow("hadoop", std::nullopt).isOk());
+  offer();
+  ASSERT_EQ(driver_.launches.size(), 3u);
+  status(lastTask(), "TASK_FINISHED");
+  ASSERT_TRUE(scheduler_->reportTask(lastTask(), 3).isOk());
+  EXPECT_EQ(runs("hadoop", RunState::kFailed).size(), 1u);
+  EXPECT_EQ(runs("hadoop", RunState::kRetryWait).size(), 1u);
+  EXPECT_NE(runs("hadoop", RunState::kFailed)[0]->message.find("statusCode 3"), std::string::npos);
+}
+
 TEST_F(SchedulerTest, ARunningJobIsNotStartedAgainUnlessConcurrent) {
   start();
   add(R"({"name": "slow", "command": "sleep 60", "epsilon": "PT2S", "schedule": "R/)" + at(1) +

@@ -1,0 +1,39 @@
+#pragma once
+
+// The flags every long-running service on Plateau (plateau-apps, plateau-jobs) has under the
+// same name: where the master is, where the REST API listens, how it names itself, where its
+// local state and logs go. Each service's own Flags derives from this and adds its own.
+
+#include <string>
+#include <string_view>
+
+#include "common/flags.h"
+#include "common/status.h"
+
+namespace plateau::service {
+
+struct ServiceFlags {
+  std::string master = "127.0.0.1:5050";
+  std::string http_address = "0.0.0.0";
+  uint16_t http_port = 8080;
+  std::string hostname;
+  std::string webui_url;
+  double failover_timeout = 604800;  // seconds
+  std::string work_dir;
+  std::string logging_level = "info";
+  std::string log_dir;
+};
+
+// Registers the flags above; `service` ("plateau-apps") and `state` ("apps, deployments,
+// tasks") name what the help texts speak of.
+void registerServiceFlags(flags::FlagSet& set, ServiceFlags& flags, std::string_view service,
+                          std::string_view state);
+// InvalidArgument naming the flag for values that parse but make no sense.
+Status validateServiceFlags(const ServiceFlags& flags);
+
+// --hostname's default: this machine's name ("localhost" when it has none).
+std::string localHostname();
+// The user this process runs as (the default user of tasks).
+std::string currentUser();
+
+}  // namespace plateau::service
