@@ -290,7 +290,11 @@ void Api::cancelDeployment(service::Call& call, http::Responder r) {
   r.respond(http::Response{.status = 202, .headers = {}, .body = ""});
 }
 
-void Api::queue(service::Call&, http::Responder r) {
+void Api::queue(service::Call& call, http::Responder r) {
+  bool last_unused = false;
+  for (const auto& e : call.queryValues("embed")) {
+    last_unused = last_unused || e == "lastUnusedOffers";
+  }
   std::string out;
   json::Writer w(&out);
   w.beginObject();
@@ -315,28 +319,16 @@ void Api::queue(service::Call&, http::Responder r) {
     w.key("overdue");
     w.value(e.delay_left_seconds <= 0);
     w.endObject();
-    w.key("since");
-    w.value(e.since);
-    w.key("processedOffersSummary");
-    w.beginObject();
-    w.key("processedOffersCount");
-    w.value(e.processed_offers);
-    w.key("unusedOffersCount");
-    w.value(e.unused_offers);
-    w.key("rejectSummaryLastOffers");
-    w.beginArray();
-    for (const auto& [reason, count] : e.reject_reasons) {
-      w.beginObject();
-      w.key("reason");
-      w.value(reason);
-      w.key("declined");
-      w.value(count);
-      w.key("processed");
-      w.value(e.processed_offers);
-      w.endObject();
+    if (e.offers != nullptr) {
+      w.key("since");
+      w.value(e.offers->since());
+      w.key("processedOffersSummary");
+      e.offers->writeSummary(w);
+      if (last_unused) {
+        w.key("lastUnusedOffers");
+        e.offers->writeLastUnused(w);
+      }
     }
-    w.endArray();
-    w.endObject();
     w.endObject();
   }
   w.endArray();

@@ -5,6 +5,7 @@
 // paths, status codes and JSON shapes. Loop thread only.
 
 #include <functional>
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
@@ -53,11 +54,18 @@ class Api {
   void deleteApp(service::Call& call, http::Responder r);
   // Bulk PUT and PATCH of /v2/apps: an array of apps, each created or updated.
   void putApps(service::Call& call, http::Responder r, bool patch);
+  // The app `id` as `body` makes it: onto the existing app when `partial` (PATCH, PUT with
+  // partialUpdate), else onto the defaults.
+  std::expected<App, Invalid> appFromBody(const std::string& id, const json::Value& body,
+                                          bool partial) const;
   // The apps of a JSON array, ids relative to `base_group`, each onto its existing definition
   // when `partial`; errors name the item ("/(1)/cpus").
   std::expected<std::vector<App>, Invalid> parseApps(const json::Value& list,
                                                      const std::string& base_group,
                                                      bool partial) const;
+  // Creates or changes `apps` in one deployment (409 when deployments hold any, unless
+  // force), reporting each in an api_post_event; answers the change with `status`.
+  http::Response deployApps(service::Call& call, const std::vector<App>& apps, int status);
   // 409 when deployments hold any of `apps`.
   std::optional<Refusal> heldByDeployments(const std::vector<App>& apps) const;
   void restartApp(service::Call& call, http::Responder r);
@@ -99,6 +107,10 @@ class Api {
   ServiceInfo info_;
   service::Router router_;
   std::function<void()> abdicate_;
+  // GET /v2/apps bodies by query (filters and embed), valid for one orchestrator generation: a
+  // burst of clients asking while nothing changes costs one serialisation.
+  uint64_t list_generation_ = 0;
+  std::map<std::string, std::string> list_cache_;
 };
 
 // Marathon's 400/422 body for a refused definition.

@@ -14,6 +14,9 @@ http::Response invalidAnswer(const Invalid& invalid) {
 
 namespace {
 
+// Distinct GET /v2/apps queries kept per generation (beyond: the cache starts over).
+constexpr size_t kListCacheSize = 32;
+
 bool wantsText(const http::Request& request) {
   std::string accept = request.header("accept");
   return accept.find("text/plain") != std::string::npos &&
@@ -155,6 +158,15 @@ void Api::listApps(service::Call& call, http::Responder r) {
   for (const auto& e : call.queryValues("embed")) {
     tasks = tasks || e == "apps.tasks" || e == "apps.failures";
   }
+  std::string key = fmt::format("{}\n{}\n{}\n{}", tasks, id_filter, cmd_filter, label_filter);
+  if (list_generation_ != orchestrator_.generation() || list_cache_.size() >= kListCacheSize) {
+    list_cache_.clear();
+    list_generation_ = orchestrator_.generation();
+  }
+  if (auto hit = list_cache_.find(key); hit != list_cache_.end()) {
+    r.respond(service::jsonAnswer(200, hit->second));
+    return;
+  }
   std::string out;
   json::Writer w(&out);
   w.beginObject();
@@ -174,6 +186,7 @@ void Api::listApps(service::Call& call, http::Responder r) {
   }
   w.endArray();
   w.endObject();
+  list_cache_[key] = out;
   r.respond(service::jsonAnswer(200, std::move(out)));
 }
 
@@ -251,15 +264,12 @@ void Api::putApp(service::Call& call, http::Responder r, bool patch) {
     r.respond(invalidAnswer(body.error()));
     return;
   }
-  const App* existing = orchestrator_.app(*id);
-  bool partial = patch || call.queryFlag("partialUpdate", true);
-  App base = existing != nullptr && partial ? *existing : App{};
-  auto app = applyJson(base, *body, *id);
+  bool created = orchestrator_.app(*id) == nullptr;
+  auto app = appFromBody(*id, *body, patch || call.queryFlag("partialUpdate", true));
   if (!app) {
     r.respond(invalidAnswer(app.error()));
     return;
   }
-  bool created = existing == nullptr;
   auto change = orchestrator_.putApp(*app, call.queryFlag("force"));
   if (!change) {
     r.respond(refusalAnswer(change.error()));
@@ -267,6 +277,12 @@ void Api::putApp(service::Call& call, http::Responder r, bool patch) {
   }
   apiPostEvent(call, *orchestrator_.app(*id));
   r.respond(changeAnswer(*change, created ? 201 : 200));
+}
+
+std::expected<App, Invalid> Api::appFromBody(const std::string& id, const json::Value& body,
+                                             bool partial) const {
+  const App* existing = orchestrator_.app(id);
+  return applyJson(existing != nullptr && partial ? *existing : App{}, body, id);
 }
 
 std::expected<std::vector<App>, Invalid> Api::parseApps(const json::Value& list,
@@ -281,11 +297,9 @@ std::expected<std::vector<App>, Invalid> Api::parseApps(const json::Value& list,
       return std::unexpected(
           Invalid{422, "Object is not valid", {{where + "/id", {idRuleMessage()}}}});
     }
-    const App* existing = orchestrator_.app(*id);
-    App base = existing != nullptr && partial ? *existing : App{};
     json::Value absolute = item;  // the id as an absolute path, as applyJson compares it
     absolute.set("id", json::Value(*id));
-    auto app = applyJson(base, absolute, *id);
+    auto app = appFromBody(*id, absolute, partial);
     if (!app) {
       Invalid invalid = app.error();
       for (auto& d : invalid.details) {
@@ -331,26 +345,25 @@ void Api::putApps(service::Call& call, http::Responder r, bool patch) {
     r.respond(invalidAnswer(apps.error()));
     return;
   }
-  bool force = call.queryFlag("force");
-  if (auto held = heldByDeployments(*apps); held && !force) {
-    r.respond(refusalAnswer(*held));
-    return;
-  }
-  std::optional<Change> last;
-  for (const auto& app : *apps) {
-    auto change = orchestrator_.putApp(app, force);
-    if (!change) {
-      r.respond(refusalAnswer(change.error()));
-      return;
-    }
-    apiPostEvent(call, *orchestrator_.app(app.id));
-    last = *change;
-  }
-  if (!last) {
+  if (apps->empty()) {
     r.respond(invalidAnswer({422, "Object is not valid", {{"", {"no apps given"}}}}));
     return;
   }
-  r.respond(changeAnswer(*last));
+  r.respond(deployApps(call, *apps, 200));
+}
+
+http::Response Api::deployApps(service::Call& call, const std::vector<App>& apps, int status) {
+  bool force = call.queryFlag("force");
+  if (auto held = heldByDeployments(apps); held && !force) {
+    return refusalAnswer(*held);
+  }
+  auto change = orchestrator_.putApps(apps, force);
+  for (const auto& app : apps) {
+    if (const App* stored = orchestrator_.app(app.id); stored != nullptr) {
+      apiPostEvent(call, *stored);
+    }
+  }
+  return change ? changeAnswer(*change, status) : refusalAnswer(change.error());
 }
 
 void Api::deleteApp(service::Call& call, http::Responder r) {

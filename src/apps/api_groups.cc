@@ -91,6 +91,8 @@ void Api::writeGroup(json::Writer& w, const std::string& id) const {
   w.endArray();
   w.key("version");
   version.empty() ? w.null() : w.value(version);
+  w.key("enforceRole");
+  w.value(false);  // roles are not enforced per group (Marathon's default)
   w.endObject();
 }
 
@@ -159,22 +161,7 @@ void Api::putGroup(service::Call& call, http::Responder r, bool create) {
     }
     apps.push_back(std::move(parsed->front()));
   }
-  bool force = call.queryFlag("force");
-  if (auto held = heldByDeployments(apps); held && !force) {
-    r.respond(refusalAnswer(*held));
-    return;
-  }
-  std::optional<Change> last;
-  for (const auto& app : apps) {
-    auto change = orchestrator_.putApp(app, force);
-    if (!change) {
-      r.respond(refusalAnswer(change.error()));
-      return;
-    }
-    apiPostEvent(call, *orchestrator_.app(app.id));
-    last = *change;
-  }
-  if (!last) {
+  if (apps.empty()) {
     // Marathon creates empty groups; ours exist only through their apps.
     std::string out;
     json::Writer w(&out);
@@ -187,8 +174,8 @@ void Api::putGroup(service::Call& call, http::Responder r, bool create) {
     r.respond(service::jsonAnswer(create ? 201 : 200, std::move(out)));
     return;
   }
-  auto response = changeAnswer(*last, create ? 201 : 200);
-  if (create) {
+  auto response = deployApps(call, apps, create ? 201 : 200);
+  if (create && response.status == 201) {
     response.headers["location"] = "/v2/groups" + (group_id == "/" ? "" : group_id);
   }
   r.respond(std::move(response));
@@ -207,17 +194,8 @@ void Api::deleteGroup(service::Call& call, http::Responder r) {
         404, fmt::format("Group '{}' does not exist", id.value_or(call.param("id")))));
     return;
   }
-  bool force = call.queryFlag("force");
-  std::optional<Change> last;
-  for (const auto& app_id : doomed) {
-    auto change = orchestrator_.deleteApp(app_id, force);
-    if (!change) {
-      r.respond(refusalAnswer(change.error()));
-      return;
-    }
-    last = *change;
-  }
-  r.respond(changeAnswer(*last));
+  auto change = orchestrator_.deleteApps(doomed, call.queryFlag("force"));
+  r.respond(change ? changeAnswer(*change) : refusalAnswer(change.error()));
 }
 
 }  // namespace plateau::apps

@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include "apps/field_reader.h"
+
 namespace plateau::apps {
 
 namespace {
@@ -41,98 +43,7 @@ bool validSegment(std::string_view s) {
   }
 }
 
-// Collects errors while fields are read: type errors (400) and rule errors (422).
-class Reader {
- public:
-  void typeError(const std::string& path, const std::string& expected) {
-    add(type_errors_, path, "error.expected." + expected);
-  }
-  void ruleError(const std::string& path, const std::string& error) {
-    add(rule_errors_, path, error);
-  }
-  bool failed() const { return !type_errors_.empty() || !rule_errors_.empty(); }
-  Invalid invalid() const {
-    if (!type_errors_.empty()) {
-      return {400, "Invalid JSON", type_errors_};
-    }
-    return {422, "Object is not valid", rule_errors_};
-  }
-
-  std::optional<std::string> string(const json::Value& v, const std::string& path) {
-    if (!v.isString()) {
-      typeError(path, "jsstring");
-      return std::nullopt;
-    }
-    return v.asString();
-  }
-  std::optional<double> number(const json::Value& v, const std::string& path) {
-    if (!v.isNumber()) {
-      typeError(path, "jsnumber");
-      return std::nullopt;
-    }
-    return v.asDouble();
-  }
-  std::optional<int> integer(const json::Value& v, const std::string& path) {
-    auto n = v.toInt64();
-    if (!v.isNumber() || !n || *n > INT32_MAX || *n < INT32_MIN) {
-      typeError(path, "jsnumber");
-      return std::nullopt;
-    }
-    return static_cast<int>(*n);
-  }
-  std::optional<bool> boolean(const json::Value& v, const std::string& path) {
-    if (!v.isBool()) {
-      typeError(path, "jsboolean");
-      return std::nullopt;
-    }
-    return v.asBool();
-  }
-  std::optional<std::vector<std::string>> strings(const json::Value& v, const std::string& path) {
-    if (!v.isArray()) {
-      typeError(path, "jsarray");
-      return std::nullopt;
-    }
-    std::vector<std::string> out;
-    for (size_t i = 0; i < v.size(); ++i) {
-      auto s = string(v[i], fmt::format("{}({})", path, i));
-      if (!s) {
-        return std::nullopt;
-      }
-      out.push_back(*s);
-    }
-    return out;
-  }
-  std::optional<std::map<std::string, std::string>> stringMap(const json::Value& v,
-                                                              const std::string& path) {
-    if (!v.isObject()) {
-      typeError(path, "jsobject");
-      return std::nullopt;
-    }
-    std::map<std::string, std::string> out;
-    for (const auto& m : v.asObject()) {
-      if (!m.value.isString()) {
-        ruleError(path + "/" + m.key, "must be a string");
-        continue;
-      }
-      out[m.key] = m.value.asString();
-    }
-    return out;
-  }
-
- private:
-  static void add(std::vector<FieldErrors>& list, const std::string& path,
-                  const std::string& error) {
-    for (auto& f : list) {
-      if (f.path == path) {
-        f.errors.push_back(error);
-        return;
-      }
-    }
-    list.push_back({path, {error}});
-  }
-  std::vector<FieldErrors> type_errors_;
-  std::vector<FieldErrors> rule_errors_;
-};
+using Reader = FieldReader;
 
 void readConstraints(Reader& r, const json::Value& v, App& app) {
   if (!v.isArray()) {
@@ -383,7 +294,331 @@ void checkRange(Reader& r, const std::string& path, double value, double min, do
   }
 }
 
+void readReadinessChecks(Reader& r, const json::Value& v, App& app) {
+  if (!v.isArray()) {
+    r.typeError("/readinessChecks", "jsarray");
+    return;
+  }
+  app.readiness_checks.clear();
+  for (size_t i = 0; i < v.size(); ++i) {
+    std::string path = fmt::format("/readinessChecks({})", i);
+    const auto& d = v[i];
+    if (!d.isObject()) {
+      r.typeError(path, "jsobject");
+      continue;
+    }
+    ReadinessCheck c;
+    for (auto [key, target] : {std::pair{"name", &c.name}, std::pair{"protocol", &c.protocol},
+                               std::pair{"path", &c.path}, std::pair{"portName", &c.port_name}}) {
+      if (const auto* p = d.find(key); p != nullptr) {
+        if (auto s = r.string(*p, path + "/" + key)) *target = *s;
+      }
+    }
+    if (c.protocol != "HTTP" && c.protocol != "HTTPS") {
+      r.ruleError(path + "/protocol", "error.expected.enum: HTTP, HTTPS");
+    }
+    for (auto [key, target] : {std::pair{"intervalSeconds", &c.interval_seconds},
+                               std::pair{"timeoutSeconds", &c.timeout_seconds}}) {
+      if (const auto* p = d.find(key); p != nullptr) {
+        if (auto n = r.integer(*p, path + "/" + key)) {
+          checkRange(r, path + "/" + key, *n, 1, INT32_MAX);
+          *target = *n;
+        }
+      }
+    }
+    if (c.timeout_seconds >= c.interval_seconds) {
+      r.ruleError(path, "timeoutSeconds must be less than intervalSeconds");
+    }
+    if (const auto* p = d.find("httpStatusCodesForReady")) {
+      c.status_codes.clear();
+      for (size_t k = 0; p->isArray() && k < p->size(); ++k) {
+        if (auto n = r.integer((*p)[k], fmt::format("{}/httpStatusCodesForReady({})", path, k))) {
+          c.status_codes.push_back(*n);
+        }
+      }
+      if (!p->isArray()) r.typeError(path + "/httpStatusCodesForReady", "jsarray");
+    }
+    if (const auto* p = d.find("preserveLastResponse")) {
+      if (auto b = r.boolean(*p, path + "/preserveLastResponse")) c.preserve_last_response = *b;
+    }
+    app.readiness_checks.push_back(std::move(c));
+  }
+  if (app.readiness_checks.size() > 1) {
+    r.ruleError("/readinessChecks", "Only one readiness check is supported");
+  }
+}
+
+// id: canonical, and the URL's when the call names one.
+void readId(Reader& r, const json::Value& body, const std::string& id, App& app) {
+  if (!id.empty()) {
+    app.id = id;
+  }
+  if (const auto* v = body.find("id")) {
+    if (auto s = r.string(*v, "/id")) {
+      auto canonical = canonicalId(*s, id.empty() ? "/" : "/");
+      if (!canonical) {
+        r.ruleError("/id", idRuleMessage());
+      } else if (!id.empty() && *canonical != id) {
+        r.ruleError("/id",
+                    "The id in the body (" + *canonical + ") does not match the URL (" + id + ")");
+      } else {
+        app.id = *canonical;
+      }
+    }
+  }
+  if (app.id.empty() || app.id == "/") {
+    r.ruleError("/id", "An app needs an id: a path such as /shop/web");
+  }
+}
+
+// cmd, args, env, labels and user.
+void readCommand(Reader& r, const json::Value& body, App& app) {
+  if (const auto* v = body.find("cmd")) {
+    if (v->isNull()) {
+      app.cmd.reset();
+    } else if (auto s = r.string(*v, "/cmd")) {
+      app.cmd = *s;
+      if (s->empty()) {
+        r.ruleError("/cmd", "error.minLength");
+      }
+    }
+  }
+  if (const auto* v = body.find("args")) {
+    if (v->isNull()) {
+      app.args.reset();
+    } else if (auto a = r.strings(*v, "/args")) {
+      app.args = *a;
+    }
+  }
+  if (const auto* v = body.find("env")) {
+    if (auto m = r.stringMap(*v, "/env")) {
+      app.env = *m;
+    }
+  }
+  if (const auto* v = body.find("labels")) {
+    if (auto m = r.stringMap(*v, "/labels")) {
+      app.labels = *m;
+    }
+  }
+  if (const auto* v = body.find("user")) {
+    if (v->isNull()) {
+      app.user.reset();
+    } else if (auto s = r.string(*v, "/user")) {
+      app.user = *s;
+    }
+  }
+}
+
+// cpus, mem, disk, gpus, instances, the backoff and the kill grace period.
+void readResources(Reader& r, const json::Value& body, App& app) {
+  auto readScalar = [&](const char* key, double& target, double min) {
+    if (const auto* v = body.find(key)) {
+      if (auto n = r.number(*v, std::string("/") + key)) {
+        checkRange(r, std::string("/") + key, *n, min, kMaxScalar);
+        target = *n;
+      }
+    }
+  };
+  readScalar("cpus", app.cpus, 0);
+  readScalar("mem", app.mem, 0);
+  readScalar("disk", app.disk, 0);
+  auto readInt = [&](const char* key, int& target, int min, int max) {
+    if (const auto* v = body.find(key)) {
+      if (auto n = r.integer(*v, std::string("/") + key)) {
+        checkRange(r, std::string("/") + key, *n, min, max);
+        target = *n;
+      }
+    }
+  };
+  readInt("gpus", app.gpus, 0, 1024);
+  readInt("instances", app.instances, 0, kMaxInstances);
+  readInt("backoffSeconds", app.backoff_seconds, 0, INT32_MAX);
+  readInt("maxLaunchDelaySeconds", app.max_launch_delay_seconds, 0, INT32_MAX);
+  if (const auto* v = body.find("backoffFactor")) {
+    if (auto n = r.number(*v, "/backoffFactor")) {
+      checkRange(r, "/backoffFactor", *n, 1, 1e6);
+      app.backoff_factor = *n;
+    }
+  }
+  if (const auto* v = body.find("taskKillGracePeriodSeconds")) {
+    if (v->isNull()) {
+      app.task_kill_grace_period_seconds.reset();
+    } else if (auto n = r.integer(*v, "/taskKillGracePeriodSeconds")) {
+      checkRange(r, "/taskKillGracePeriodSeconds", *n, 0, INT32_MAX);
+      app.task_kill_grace_period_seconds = *n;
+    }
+  }
+}
+
+// constraints, ports, fetch and health checks.
+void readPlacement(Reader& r, const json::Value& body, App& app) {
+  if (const auto* v = body.find("constraints")) {
+    readConstraints(r, *v, app);
+  }
+  if (const auto* v = body.find("portDefinitions")) {
+    readPortDefinitions(r, *v, app);
+  } else if (const auto* p = body.find("ports")) {
+    readPorts(r, *p, app);
+  }
+  if (const auto* v = body.find("requirePorts")) {
+    if (auto b = r.boolean(*v, "/requirePorts")) {
+      app.require_ports = *b;
+    }
+  }
+  if (const auto* v = body.find("fetch")) {
+    readFetch(r, *v, app);
+  } else if (const auto* u = body.find("uris")) {
+    readUris(r, *u, app);
+  }
+  if (const auto* v = body.find("healthChecks")) {
+    readHealthChecks(r, *v, app);
+  }
+  if (const auto* v = body.find("readinessChecks")) {
+    readReadinessChecks(r, *v, app);
+  }
+}
+
+// upgradeStrategy.
+void readUpgradeStrategy(Reader& r, const json::Value& body, App& app) {
+  if (const auto* v = body.find("upgradeStrategy")) {
+    if (!v->isObject()) {
+      r.typeError("/upgradeStrategy", "jsobject");
+    } else {
+      for (auto [key, target] : {std::pair{"minimumHealthCapacity", &app.minimum_health_capacity},
+                                 std::pair{"maximumOverCapacity", &app.maximum_over_capacity}}) {
+        if (const auto* n = v->find(key)) {
+          std::string path = std::string("/upgradeStrategy/") + key;
+          if (auto x = r.number(*n, path)) {
+            if (*x > 1) {
+              r.ruleError(path, "is greater than 1");
+            } else if (*x < 0) {
+              r.ruleError(path, "is less than 0");
+            }
+            *target = *x;
+          }
+        }
+      }
+    }
+  }
+}
+
+// killSelection and unreachableStrategy.
+void readLifecycle(Reader& r, const json::Value& body, App& app) {
+  if (const auto* v = body.find("killSelection")) {
+    if (auto s = r.string(*v, "/killSelection")) {
+      if (*s != "YOUNGEST_FIRST" && *s != "OLDEST_FIRST") {
+        r.ruleError("/killSelection", "error.expected.enum: YOUNGEST_FIRST, OLDEST_FIRST");
+      }
+      app.kill_selection = *s;
+    }
+  }
+  if (const auto* v = body.find("unreachableStrategy")) {
+    if (v->isString()) {
+      if (v->asString() != "disabled") {
+        r.ruleError("/unreachableStrategy", "error.expected.disabled");
+      }
+      app.unreachable_disabled = true;
+    } else if (v->isObject()) {
+      app.unreachable_disabled = false;
+      for (auto [key, target] :
+           {std::pair{"inactiveAfterSeconds", &app.unreachable_inactive_after_seconds},
+            std::pair{"expungeAfterSeconds", &app.unreachable_expunge_after_seconds}}) {
+        if (const auto* n = v->find(key)) {
+          std::string path = std::string("/unreachableStrategy/") + key;
+          if (auto x = r.integer(*n, path)) {
+            checkRange(r, path, *x, 0, INT32_MAX);
+            *target = *x;
+          }
+        }
+      }
+      if (app.unreachable_inactive_after_seconds > app.unreachable_expunge_after_seconds) {
+        r.ruleError("/unreachableStrategy/inactiveAfterSeconds",
+                    "inactiveAfterSeconds must be less or equal to expungeAfterSeconds");
+      }
+    } else {
+      r.typeError("/unreachableStrategy", "jsobject");
+    }
+  }
+}
+
+// acceptedResourceRoles, dependencies and container.
+void readOthers(Reader& r, const json::Value& body, App& app) {
+  if (const auto* v = body.find("acceptedResourceRoles"); v && !v->isNull()) {
+    if (auto a = r.strings(*v, "/acceptedResourceRoles")) {
+      app.accepted_resource_roles = *a;
+    }
+  }
+  if (const auto* v = body.find("dependencies")) {
+    if (auto a = r.strings(*v, "/dependencies")) {
+      app.dependencies = *a;
+    }
+  }
+  if (const auto* v = body.find("container")) {
+    if (v->isNull()) {
+      app.container = json::Value();
+    } else if (!v->isObject()) {
+      r.typeError("/container", "jsobject");
+    } else {
+      const auto& type = (*v)["type"];
+      if (!type.isNull() && type.asString() != "MESOS") {
+        r.ruleError("/container/type",
+                    "Only the MESOS container type is supported (Docker images come with "
+                    "Plateau's container-image support)");
+      }
+      app.container = *v;
+    }
+  }
+}
+
+// The rules across fields: cmd or args, health check port indices, required ports.
+void checkWhole(Reader& r, const App& app) {
+  if (app.cmd && app.args) {
+    r.ruleError("/",
+                "AppDefinition must either contain one of 'cmd' or 'args', and/or a "
+                "'container'.");
+  } else if (!app.cmd && !app.args) {
+    r.ruleError("/",
+                "AppDefinition must either contain one of 'cmd' or 'args', and/or a "
+                "'container'.");
+  }
+  for (size_t i = 0; i < app.health_checks.size(); ++i) {
+    const auto& h = app.health_checks[i];
+    bool uses_port = h.protocol != "COMMAND";
+    if (uses_port && !h.port) {
+      uint32_t index = h.port_index.value_or(0);
+      if (index >= app.port_definitions.size()) {
+        r.ruleError(fmt::format("/healthChecks({})", i),
+                    "Health check port indices must address an element of the ports array or "
+                    "container port mappings.");
+      }
+    }
+  }
+  for (size_t i = 0; i < app.readiness_checks.size(); ++i) {
+    if (!readinessPortIndex(app, app.readiness_checks[i])) {
+      r.ruleError(fmt::format("/readinessChecks({})/portName", i),
+                  "ReadinessCheck portName must be the name of one of the portDefinitions");
+    }
+  }
+  if (app.require_ports) {
+    for (size_t i = 0; i < app.port_definitions.size(); ++i) {
+      if (app.port_definitions[i].port == 0) {
+        r.ruleError(fmt::format("/portDefinitions({})/port", i),
+                    "requirePorts needs a non-zero port");
+      }
+    }
+  }
+}
+
 }  // namespace
+
+std::optional<size_t> readinessPortIndex(const App& app, const ReadinessCheck& check) {
+  for (size_t i = 0; i < app.port_definitions.size(); ++i) {
+    if (app.port_definitions[i].name == check.port_name) {
+      return i;
+    }
+  }
+  return std::nullopt;
+}
 
 bool App::sameConfig(const App& o) const {
   App a = *this;
@@ -489,446 +724,18 @@ std::expected<App, Invalid> applyJson(const App& base, const json::Value& body,
     return std::unexpected(r.invalid());
   }
   App app = base;
-  if (!id.empty()) {
-    app.id = id;
-  }
-  if (const auto* v = body.find("id")) {
-    if (auto s = r.string(*v, "/id")) {
-      auto canonical = canonicalId(*s, id.empty() ? "/" : "/");
-      if (!canonical) {
-        r.ruleError("/id", idRuleMessage());
-      } else if (!id.empty() && *canonical != id) {
-        r.ruleError("/id",
-                    "The id in the body (" + *canonical + ") does not match the URL (" + id + ")");
-      } else {
-        app.id = *canonical;
-      }
-    }
-  }
-  if (app.id.empty() || app.id == "/") {
-    r.ruleError("/id", "An app needs an id: a path such as /shop/web");
-  }
-  if (const auto* v = body.find("cmd")) {
-    if (v->isNull()) {
-      app.cmd.reset();
-    } else if (auto s = r.string(*v, "/cmd")) {
-      app.cmd = *s;
-      if (s->empty()) {
-        r.ruleError("/cmd", "error.minLength");
-      }
-    }
-  }
-  if (const auto* v = body.find("args")) {
-    if (v->isNull()) {
-      app.args.reset();
-    } else if (auto a = r.strings(*v, "/args")) {
-      app.args = *a;
-    }
-  }
-  auto readScalar = [&](const char* key, double& target, double min) {
-    if (const auto* v = body.find(key)) {
-      if (auto n = r.number(*v, std::string("/") + key)) {
-        checkRange(r, std::string("/") + key, *n, min, kMaxScalar);
-        target = *n;
-      }
-    }
-  };
-  readScalar("cpus", app.cpus, 0);
-  readScalar("mem", app.mem, 0);
-  readScalar("disk", app.disk, 0);
-  auto readInt = [&](const char* key, int& target, int min, int max) {
-    if (const auto* v = body.find(key)) {
-      if (auto n = r.integer(*v, std::string("/") + key)) {
-        checkRange(r, std::string("/") + key, *n, min, max);
-        target = *n;
-      }
-    }
-  };
-  readInt("gpus", app.gpus, 0, 1024);
-  readInt("instances", app.instances, 0, kMaxInstances);
-  readInt("backoffSeconds", app.backoff_seconds, 0, INT32_MAX);
-  readInt("maxLaunchDelaySeconds", app.max_launch_delay_seconds, 0, INT32_MAX);
-  if (const auto* v = body.find("backoffFactor")) {
-    if (auto n = r.number(*v, "/backoffFactor")) {
-      checkRange(r, "/backoffFactor", *n, 1, 1e6);
-      app.backoff_factor = *n;
-    }
-  }
-  if (const auto* v = body.find("taskKillGracePeriodSeconds")) {
-    if (v->isNull()) {
-      app.task_kill_grace_period_seconds.reset();
-    } else if (auto n = r.integer(*v, "/taskKillGracePeriodSeconds")) {
-      checkRange(r, "/taskKillGracePeriodSeconds", *n, 0, INT32_MAX);
-      app.task_kill_grace_period_seconds = *n;
-    }
-  }
-  if (const auto* v = body.find("env")) {
-    if (auto m = r.stringMap(*v, "/env")) {
-      app.env = *m;
-    }
-  }
-  if (const auto* v = body.find("labels")) {
-    if (auto m = r.stringMap(*v, "/labels")) {
-      app.labels = *m;
-    }
-  }
-  if (const auto* v = body.find("user")) {
-    if (v->isNull()) {
-      app.user.reset();
-    } else if (auto s = r.string(*v, "/user")) {
-      app.user = *s;
-    }
-  }
-  if (const auto* v = body.find("constraints")) {
-    readConstraints(r, *v, app);
-  }
-  if (const auto* v = body.find("portDefinitions")) {
-    readPortDefinitions(r, *v, app);
-  } else if (const auto* p = body.find("ports")) {
-    readPorts(r, *p, app);
-  }
-  if (const auto* v = body.find("requirePorts")) {
-    if (auto b = r.boolean(*v, "/requirePorts")) {
-      app.require_ports = *b;
-    }
-  }
-  if (const auto* v = body.find("fetch")) {
-    readFetch(r, *v, app);
-  } else if (const auto* u = body.find("uris")) {
-    readUris(r, *u, app);
-  }
-  if (const auto* v = body.find("healthChecks")) {
-    readHealthChecks(r, *v, app);
-  }
-  if (const auto* v = body.find("upgradeStrategy")) {
-    if (!v->isObject()) {
-      r.typeError("/upgradeStrategy", "jsobject");
-    } else {
-      for (auto [key, target] : {std::pair{"minimumHealthCapacity", &app.minimum_health_capacity},
-                                 std::pair{"maximumOverCapacity", &app.maximum_over_capacity}}) {
-        if (const auto* n = v->find(key)) {
-          std::string path = std::string("/upgradeStrategy/") + key;
-          if (auto x = r.number(*n, path)) {
-            if (*x > 1) {
-              r.ruleError(path, "is greater than 1");
-            } else if (*x < 0) {
-              r.ruleError(path, "is less than 0");
-            }
-            *target = *x;
-          }
-        }
-      }
-    }
-  }
-  if (const auto* v = body.find("killSelection")) {
-    if (auto s = r.string(*v, "/killSelection")) {
-      if (*s != "YOUNGEST_FIRST" && *s != "OLDEST_FIRST") {
-        r.ruleError("/killSelection", "error.expected.enum: YOUNGEST_FIRST, OLDEST_FIRST");
-      }
-      app.kill_selection = *s;
-    }
-  }
-  if (const auto* v = body.find("unreachableStrategy")) {
-    if (v->isString()) {
-      if (v->asString() != "disabled") {
-        r.ruleError("/unreachableStrategy", "error.expected.disabled");
-      }
-      app.unreachable_disabled = true;
-    } else if (v->isObject()) {
-      app.unreachable_disabled = false;
-      for (auto [key, target] :
-           {std::pair{"inactiveAfterSeconds", &app.unreachable_inactive_after_seconds},
-            std::pair{"expungeAfterSeconds", &app.unreachable_expunge_after_seconds}}) {
-        if (const auto* n = v->find(key)) {
-          std::string path = std::string("/unreachableStrategy/") + key;
-          if (auto x = r.integer(*n, path)) {
-            checkRange(r, path, *x, 0, INT32_MAX);
-            *target = *x;
-          }
-        }
-      }
-      if (app.unreachable_inactive_after_seconds > app.unreachable_expunge_after_seconds) {
-        r.ruleError("/unreachableStrategy/inactiveAfterSeconds",
-                    "inactiveAfterSeconds must be less or equal to expungeAfterSeconds");
-      }
-    } else {
-      r.typeError("/unreachableStrategy", "jsobject");
-    }
-  }
-  if (const auto* v = body.find("acceptedResourceRoles"); v && !v->isNull()) {
-    if (auto a = r.strings(*v, "/acceptedResourceRoles")) {
-      app.accepted_resource_roles = *a;
-    }
-  }
-  if (const auto* v = body.find("dependencies")) {
-    if (auto a = r.strings(*v, "/dependencies")) {
-      app.dependencies = *a;
-    }
-  }
-  if (const auto* v = body.find("container")) {
-    if (v->isNull()) {
-      app.container = json::Value();
-    } else if (!v->isObject()) {
-      r.typeError("/container", "jsobject");
-    } else {
-      const auto& type = (*v)["type"];
-      if (!type.isNull() && type.asString() != "MESOS") {
-        r.ruleError("/container/type",
-                    "Only the MESOS container type is supported (Docker images come with "
-                    "Plateau's container-image support)");
-      }
-      app.container = *v;
-    }
-  }
-
-  if (app.cmd && app.args) {
-    r.ruleError("/",
-                "AppDefinition must either contain one of 'cmd' or 'args', and/or a "
-                "'container'.");
-  } else if (!app.cmd && !app.args) {
-    r.ruleError("/",
-                "AppDefinition must either contain one of 'cmd' or 'args', and/or a "
-                "'container'.");
-  }
-  for (size_t i = 0; i < app.health_checks.size(); ++i) {
-    const auto& h = app.health_checks[i];
-    bool uses_port = h.protocol != "COMMAND";
-    if (uses_port && !h.port) {
-      uint32_t index = h.port_index.value_or(0);
-      if (index >= app.port_definitions.size()) {
-        r.ruleError(fmt::format("/healthChecks({})", i),
-                    "Health check port indices must address an element of the ports array or "
-                    "container port mappings.");
-      }
-    }
-  }
-  if (app.require_ports) {
-    for (size_t i = 0; i < app.port_definitions.size(); ++i) {
-      if (app.port_definitions[i].port == 0) {
-        r.ruleError(fmt::format("/portDefinitions({})/port", i),
-                    "requirePorts needs a non-zero port");
-      }
-    }
-  }
+  readId(r, body, id, app);
+  readCommand(r, body, app);
+  readResources(r, body, app);
+  readPlacement(r, body, app);
+  readUpgradeStrategy(r, body, app);
+  readLifecycle(r, body, app);
+  readOthers(r, body, app);
+  checkWhole(r, app);
   if (r.failed()) {
     return std::unexpected(r.invalid());
   }
   return app;
-}
-
-std::vector<uint32_t> servicePorts(const App& app) {
-  std::vector<uint32_t> out;
-  for (const auto& p : app.port_definitions) {
-    out.push_back(p.port);
-  }
-  return out;
-}
-
-void writeAppFields(json::Writer& w, const App& app) {
-  auto stringMap = [&](const char* key, const std::map<std::string, std::string>& m) {
-    w.key(key);
-    w.beginObject();
-    for (const auto& [k, v] : m) {
-      w.key(k);
-      w.value(v);
-    }
-    w.endObject();
-  };
-  w.key("id");
-  w.value(app.id);
-  w.key("cmd");
-  app.cmd ? w.value(*app.cmd) : w.null();
-  w.key("args");
-  if (app.args) {
-    w.beginArray();
-    for (const auto& a : *app.args) {
-      w.value(a);
-    }
-    w.endArray();
-  } else {
-    w.null();
-  }
-  w.key("user");
-  app.user ? w.value(*app.user) : w.null();
-  stringMap("env", app.env);
-  w.key("instances");
-  w.value(app.instances);
-  w.key("cpus");
-  w.value(app.cpus);
-  w.key("mem");
-  w.value(app.mem);
-  w.key("disk");
-  w.value(app.disk);
-  w.key("gpus");
-  w.value(app.gpus);
-  w.key("executor");
-  w.value("");
-  w.key("constraints");
-  w.beginArray();
-  for (const auto& c : app.constraints) {
-    w.beginArray();
-    w.value(c.field);
-    w.value(c.op);
-    if (c.value) {
-      w.value(*c.value);
-    }
-    w.endArray();
-  }
-  w.endArray();
-  w.key("uris");
-  w.beginArray();
-  for (const auto& f : app.fetch) {
-    w.value(f.uri);
-  }
-  w.endArray();
-  w.key("fetch");
-  w.beginArray();
-  for (const auto& f : app.fetch) {
-    w.beginObject();
-    w.key("uri");
-    w.value(f.uri);
-    w.key("extract");
-    w.value(f.extract);
-    w.key("executable");
-    w.value(f.executable);
-    w.key("cache");
-    w.value(f.cache);
-    w.endObject();
-  }
-  w.endArray();
-  w.key("storeUrls");
-  w.beginArray();
-  w.endArray();
-  w.key("backoffSeconds");
-  w.value(app.backoff_seconds);
-  w.key("backoffFactor");
-  w.value(app.backoff_factor);
-  w.key("maxLaunchDelaySeconds");
-  w.value(app.max_launch_delay_seconds);
-  w.key("container");
-  w.value(app.container);
-  w.key("healthChecks");
-  w.beginArray();
-  for (const auto& h : app.health_checks) {
-    w.beginObject();
-    w.key("protocol");
-    w.value(h.protocol);
-    if (h.protocol == "HTTP" || h.protocol == "HTTPS" || h.protocol == "MESOS_HTTP" ||
-        h.protocol == "MESOS_HTTPS") {
-      w.key("path");
-      w.value(h.path);
-    }
-    if (h.protocol != "COMMAND") {
-      if (h.port) {
-        w.key("port");
-        w.value(*h.port);
-      } else {
-        w.key("portIndex");
-        w.value(h.port_index.value_or(0));
-      }
-    } else {
-      w.key("command");
-      w.beginObject();
-      w.key("value");
-      w.value(h.command);
-      w.endObject();
-    }
-    w.key("gracePeriodSeconds");
-    w.value(h.grace_period_seconds);
-    w.key("intervalSeconds");
-    w.value(h.interval_seconds);
-    w.key("timeoutSeconds");
-    w.value(h.timeout_seconds);
-    w.key("maxConsecutiveFailures");
-    w.value(h.max_consecutive_failures);
-    if (h.protocol.starts_with("MESOS_") || h.protocol == "COMMAND") {
-      w.key("delaySeconds");
-      w.value(h.delay_seconds);
-    }
-    if (h.protocol == "HTTP" || h.protocol == "HTTPS") {
-      w.key("ignoreHttp1xx");
-      w.value(h.ignore_http1xx);
-    }
-    w.endObject();
-  }
-  w.endArray();
-  w.key("readinessChecks");
-  w.beginArray();
-  w.endArray();
-  w.key("dependencies");
-  w.beginArray();
-  for (const auto& d : app.dependencies) {
-    w.value(d);
-  }
-  w.endArray();
-  w.key("upgradeStrategy");
-  w.beginObject();
-  w.key("minimumHealthCapacity");
-  w.value(app.minimum_health_capacity);
-  w.key("maximumOverCapacity");
-  w.value(app.maximum_over_capacity);
-  w.endObject();
-  stringMap("labels", app.labels);
-  w.key("acceptedResourceRoles");
-  if (app.accepted_resource_roles.empty()) {
-    w.null();
-  } else {
-    w.beginArray();
-    for (const auto& role : app.accepted_resource_roles) {
-      w.value(role);
-    }
-    w.endArray();
-  }
-  w.key("version");
-  w.value(app.version);
-  w.key("versionInfo");
-  w.beginObject();
-  w.key("lastScalingAt");
-  w.value(app.last_scaling_at);
-  w.key("lastConfigChangeAt");
-  w.value(app.last_config_change_at);
-  w.endObject();
-  w.key("killSelection");
-  w.value(app.kill_selection);
-  w.key("unreachableStrategy");
-  if (app.unreachable_disabled) {
-    w.value("disabled");
-  } else {
-    w.beginObject();
-    w.key("inactiveAfterSeconds");
-    w.value(app.unreachable_inactive_after_seconds);
-    w.key("expungeAfterSeconds");
-    w.value(app.unreachable_expunge_after_seconds);
-    w.endObject();
-  }
-  if (app.task_kill_grace_period_seconds) {
-    w.key("taskKillGracePeriodSeconds");
-    w.value(*app.task_kill_grace_period_seconds);
-  }
-  w.key("ports");
-  w.beginArray();
-  for (auto p : servicePorts(app)) {
-    w.value(p);
-  }
-  w.endArray();
-  w.key("portDefinitions");
-  w.beginArray();
-  for (const auto& p : app.port_definitions) {
-    w.beginObject();
-    w.key("port");
-    w.value(p.port);
-    w.key("protocol");
-    w.value(p.protocol);
-    if (!p.name.empty()) {
-      w.key("name");
-      w.value(p.name);
-    }
-    stringMap("labels", p.labels);
-    w.endObject();
-  }
-  w.endArray();
-  w.key("requirePorts");
-  w.value(app.require_ports);
 }
 
 }  // namespace plateau::apps

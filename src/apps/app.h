@@ -38,6 +38,19 @@ struct HealthCheck {
   bool ignore_http1xx = false;
 };
 
+// Marathon's readiness check: polled on a new task of a deployment until it answers one of
+// `status_codes` on the port named `port_name`; until then the task does not count as ready.
+struct ReadinessCheck {
+  std::string name = "readinessCheck";
+  std::string protocol = "HTTP";  // HTTP or HTTPS
+  std::string path = "/";
+  std::string port_name = "http-api";
+  int interval_seconds = 30;
+  int timeout_seconds = 10;
+  std::vector<int> status_codes{200};
+  bool preserve_last_response = false;
+};
+
 // A placement rule: ["hostname", "UNIQUE"], ["rack", "GROUP_BY", "3"], ...
 struct Constraint {
   std::string field;
@@ -69,6 +82,7 @@ struct App {
   bool require_ports = false;
   std::vector<FetchUri> fetch;
   std::vector<HealthCheck> health_checks;
+  std::vector<ReadinessCheck> readiness_checks;  // at most one, as Marathon
   double minimum_health_capacity = 1;
   double maximum_over_capacity = 1;
   int backoff_seconds = 1;
@@ -121,6 +135,9 @@ std::expected<App, Invalid> applyJson(const App& base, const json::Value& body,
                                       const std::string& id);
 // The body parsed: 400 Invalid JSON with the parser's message when it is not JSON.
 std::expected<json::Value, Invalid> parseBody(std::string_view body);
+
+// The index in portDefinitions of the port a readiness check names, if any.
+std::optional<size_t> readinessPortIndex(const App& app, const ReadinessCheck& check);
 
 // The app's definition fields as Marathon returns them (no computed fields), inside an object
 // the caller opened.

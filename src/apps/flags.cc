@@ -1,5 +1,6 @@
 #include "apps/flags.h"
 
+#include "service/cors.h"
 #include "zookeeper/url.h"
 
 namespace plateau::apps {
@@ -18,6 +19,9 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Milliseconds a task may stay staging before it is killed and replaced");
   set.add("reconciliation_interval", &f.reconciliation_interval,
           "Milliseconds between task reconciliations with the master");
+  set.add("access_control_allow_origin", &f.access_control_allow_origin,
+          "Origins allowed to call the API from a browser (CORS), comma-separated, e.g. "
+          "'http://master:5050'; '*' for any. Not set: none");
 }
 
 Status validateFlags(const Flags& f) {
@@ -32,6 +36,10 @@ Status validateFlags(const Flags& f) {
   }
   if (f.zk_session_timeout <= 0) {
     return {StatusCode::kInvalidArgument, "Flag '--zk_session_timeout' must be positive"};
+  }
+  if (auto cors = service::CorsPolicy::parse(f.access_control_allow_origin); !cors) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--access_control_allow_origin': " + cors.error().message()};
   }
   if (!f.zk.empty()) {
     if (auto url = zk::Url::parse(f.zk); !url) {

@@ -20,6 +20,8 @@ struct Flags : service::ServiceFlags {
   std::string mesos_user;
   int task_launch_timeout = 300000;      // milliseconds
   int reconciliation_interval = 600000;  // milliseconds
+  // Origins whose browsers may call the API (comma-separated, or "*"); none when empty.
+  std::string access_control_allow_origin;
 };
 
 void registerFlags(flags::FlagSet& set, Flags& flags);

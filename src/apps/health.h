@@ -25,6 +25,7 @@ struct ProbeResult {
   bool ok = false;
   bool ignored = false;
   std::string cause;  // why it failed: "connection refused", "status 500", "timed out", ...
+  int status = 0;     // the HTTP status, when there was an answer
 };
 
 // Runs probes. `done` runs once on the loop; the check's timeoutSeconds bounds it.

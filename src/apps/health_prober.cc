@@ -23,7 +23,9 @@ void NetworkProber::probe(const HealthCheck& check, const std::string& host, uin
       done({.cause = r.error().message()});
       return;
     }
-    done(httpVerdict(check, r->status));
+    ProbeResult verdict = httpVerdict(check, r->status);
+    verdict.status = r->status;
+    done(verdict);
   };
   if (check.protocol == "HTTPS") {
     http::fetchTls(loop_, to, std::move(path), timeout, std::move(answer));

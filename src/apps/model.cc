@@ -78,6 +78,10 @@ std::string instanceToJson(const Instance& i) {
     w.key("healthy");
     w.value(*i.healthy);
   }
+  if (i.agent_healthy) {
+    w.key("agentHealthy");
+    w.value(*i.agent_healthy);
+  }
   w.key("stagedAt");
   w.value(i.staged_at);
   w.key("startedAt");
@@ -86,6 +90,12 @@ std::string instanceToJson(const Instance& i) {
   w.value(i.launch_order);
   w.key("killing");
   w.value(i.killing);
+  if (i.readiness_required) {
+    w.key("readinessRequired");
+    w.value(true);
+    w.key("readinessPassed");
+    w.value(i.readiness_passed);
+  }
   w.endObject();
   return out;
 }
@@ -111,10 +121,15 @@ Result<Instance> instanceFromJson(const json::Value& v) {
   if (const auto* h = v.find("healthy")) {
     i.healthy = h->asBool();
   }
+  if (const auto* h = v.find("agentHealthy")) {
+    i.agent_healthy = h->asBool();
+  }
   i.staged_at = v["stagedAt"].asString();
   i.started_at = v["startedAt"].asString();
   i.launch_order = v["launchOrder"].toUint64().value_or(0);
   i.killing = v["killing"].asBool();
+  i.readiness_required = v["readinessRequired"].asBool();
+  i.readiness_passed = v["readinessPassed"].asBool();
   return i;
 }
 
@@ -126,53 +141,128 @@ std::string deploymentToJson(const Deployment& d) {
   w.value(d.id);
   w.key("version");
   w.value(d.version);
-  w.key("appId");
-  w.value(d.app_id);
-  w.key("actions");
+  w.key("parts");
   w.beginArray();
-  for (const auto& a : d.actions) {
-    w.value(a);
+  for (const auto& p : d.parts) {
+    w.beginObject();
+    w.key("appId");
+    w.value(p.app_id);
+    w.key("actions");
+    w.beginArray();
+    for (const auto& a : p.actions) {
+      w.value(a);
+    }
+    w.endArray();
+    if (p.original) {
+      w.key("original");
+      w.rawValue(appToJson(*p.original));
+    }
+    if (p.target) {
+      w.key("target");
+      w.rawValue(appToJson(*p.target));
+    }
+    w.endObject();
   }
   w.endArray();
-  if (d.original) {
-    w.key("original");
-    w.rawValue(appToJson(*d.original));
-  }
-  if (d.target) {
-    w.key("target");
-    w.rawValue(appToJson(*d.target));
-  }
   w.endObject();
   return out;
 }
+
+namespace {
+
+Result<DeploymentPart> partFromJson(const json::Value& v) {
+  DeploymentPart p;
+  p.app_id = v["appId"].asString();
+  for (const auto& a : v["actions"].asArray()) {
+    p.actions.push_back(a.asString());
+  }
+  for (auto [key, target] : {std::pair{"original", &p.original}, std::pair{"target", &p.target}}) {
+    if (const auto* o = v.find(key)) {
+      auto app = appFromJson(*o);
+      if (!app) {
+        return std::unexpected(app.error());
+      }
+      *target = std::move(*app);
+    }
+  }
+  if (p.app_id.empty()) {
+    return invalidArgument("stored deployment part without appId");
+  }
+  return p;
+}
+
+}  // namespace
 
 Result<Deployment> deploymentFromJson(const json::Value& v) {
   Deployment d;
   d.id = v["id"].asString();
   d.version = v["version"].asString();
-  d.app_id = v["appId"].asString();
-  for (const auto& a : v["actions"].asArray()) {
-    d.actions.push_back(a.asString());
-  }
-  if (const auto* o = v.find("original")) {
-    auto app = appFromJson(*o);
-    if (!app) {
-      return std::unexpected(app.error());
+  // Deployments stored before several apps could share one are a single part at the top.
+  std::vector<json::Value> parts =
+      v.find("parts") != nullptr ? v["parts"].asArray() : std::vector<json::Value>{v};
+  for (const auto& item : parts) {
+    auto p = partFromJson(item);
+    if (!p) {
+      return std::unexpected(p.error());
     }
-    d.original = std::move(*app);
+    d.parts.push_back(std::move(*p));
   }
-  if (const auto* t = v.find("target")) {
-    auto app = appFromJson(*t);
-    if (!app) {
-      return std::unexpected(app.error());
-    }
-    d.target = std::move(*app);
-  }
-  if (d.id.empty() || d.app_id.empty()) {
-    return invalidArgument("stored deployment without id or appId");
+  if (d.id.empty() || d.parts.empty()) {
+    return invalidArgument("stored deployment without id or apps");
   }
   return d;
 }
+
+namespace {
+
+// Marathon's healthCheckResults: one entry per service check that has a result, else the
+// stored verdict (the agent's check, or what was known before a restart).
+void writeHealthCheckResults(json::Writer& w, const Instance& i) {
+  auto optionalTime = [&w](const char* key, const std::optional<double>& t) {
+    w.key(key);
+    t ? w.value(isoTime(*t)) : w.null();
+  };
+  // Every result names its task and ends there.
+  auto endResult = [&] {
+    w.key("taskId");
+    w.value(i.task_id);
+    w.key("instanceId");
+    w.value(i.task_id);
+    w.endObject();
+  };
+  if (!i.checks.empty()) {
+    // The service's own checks, one entry each (Marathon's healthCheckResults).
+    w.key("healthCheckResults");
+    w.beginArray();
+    for (const auto& [index, c] : i.checks) {
+      if (!c.last_success && !c.last_failure) {
+        continue;
+      }
+      w.beginObject();
+      w.key("alive");
+      w.value(c.alive());
+      w.key("consecutiveFailures");
+      w.value(c.consecutive_failures);
+      optionalTime("firstSuccess", c.first_success);
+      optionalTime("lastFailure", c.last_failure);
+      optionalTime("lastSuccess", c.last_success);
+      w.key("lastFailureCause");
+      c.last_failure_cause.empty() ? w.null() : w.value(c.last_failure_cause);
+      endResult();
+    }
+    w.endArray();
+  } else if (i.healthy) {
+    w.key("healthCheckResults");
+    w.beginArray();
+    w.beginObject();
+    w.key("alive");
+    w.value(*i.healthy);
+    endResult();
+    w.endArray();
+  }
+}
+
+}  // namespace
 
 void writeTask(json::Writer& w, const Instance& i, const App* app) {
   w.beginObject();
@@ -221,48 +311,7 @@ void writeTask(json::Writer& w, const Instance& i, const App* app) {
     w.key("gpus");
     w.value(app->gpus);
   }
-  auto optionalTime = [&w](const char* key, const std::optional<double>& t) {
-    w.key(key);
-    t ? w.value(isoTime(*t)) : w.null();
-  };
-  if (!i.checks.empty()) {
-    // The service's own checks, one entry each (Marathon's healthCheckResults).
-    w.key("healthCheckResults");
-    w.beginArray();
-    for (const auto& [index, c] : i.checks) {
-      if (!c.last_success && !c.last_failure) {
-        continue;
-      }
-      w.beginObject();
-      w.key("alive");
-      w.value(c.alive());
-      w.key("consecutiveFailures");
-      w.value(c.consecutive_failures);
-      optionalTime("firstSuccess", c.first_success);
-      optionalTime("lastFailure", c.last_failure);
-      optionalTime("lastSuccess", c.last_success);
-      w.key("lastFailureCause");
-      c.last_failure_cause.empty() ? w.null() : w.value(c.last_failure_cause);
-      w.key("taskId");
-      w.value(i.task_id);
-      w.key("instanceId");
-      w.value(i.task_id);
-      w.endObject();
-    }
-    w.endArray();
-  } else if (i.healthy) {
-    w.key("healthCheckResults");
-    w.beginArray();
-    w.beginObject();
-    w.key("alive");
-    w.value(*i.healthy);
-    w.key("taskId");
-    w.value(i.task_id);
-    w.key("instanceId");
-    w.value(i.task_id);
-    w.endObject();
-    w.endArray();
-  }
+  writeHealthCheckResults(w, i);
   w.endObject();
 }
 
@@ -312,32 +361,52 @@ Result<TaskFailure> taskFailureFromJson(const json::Value& v) {
 
 namespace {
 
-void writeSteps(json::Writer& w, const Deployment& d) {
+// One object per app: {"action": ..., "app": ...}, the k-th action of each (those that have one),
+// or the last of each when `k` is none.
+void writeActions(json::Writer& w, const Deployment& d, std::optional<size_t> k, bool readiness) {
   w.beginArray();
-  for (const auto& a : d.actions) {
-    w.beginObject();
-    w.key("actions");
-    w.beginArray();
+  for (const auto& p : d.parts) {
+    if (p.actions.empty() || (k && *k >= p.actions.size())) {
+      continue;
+    }
     w.beginObject();
     w.key("action");
-    w.value(a);
+    w.value(k ? p.actions[*k] : p.actions.back());
     w.key("app");
-    w.value(d.app_id);
-    w.endObject();
-    w.endArray();
+    w.value(p.app_id);
+    if (readiness) {
+      w.key("readinessCheckResults");
+      w.beginArray();
+      w.endArray();
+    }
     w.endObject();
   }
   w.endArray();
 }
 
-void writeGroup(json::Writer& w, const std::optional<App>& app, const std::string& version) {
+void writeSteps(json::Writer& w, const Deployment& d) {
+  w.beginArray();
+  for (size_t k = 0; k < d.steps(); ++k) {
+    w.beginObject();
+    w.key("actions");
+    writeActions(w, d, k, false);
+    w.endObject();
+  }
+  w.endArray();
+}
+
+// The root group before or after the deployment, with the apps it changes.
+void writeGroup(json::Writer& w, const Deployment& d, bool after) {
   w.beginObject();
   w.key("id");
   w.value("/");
   w.key("apps");
   w.beginArray();
-  if (app) {
-    w.rawValue(appToJson(*app));
+  for (const auto& p : d.parts) {
+    const auto& app = after ? p.target : p.original;
+    if (app) {
+      w.rawValue(appToJson(*app));
+    }
   }
   w.endArray();
   w.key("groups");
@@ -350,11 +419,15 @@ void writeGroup(json::Writer& w, const std::optional<App>& app, const std::strin
   w.beginArray();
   w.endArray();
   w.key("version");
-  w.value(version);
+  w.value(d.version);
   w.endObject();
 }
 
 }  // namespace
+
+void writeCurrentActions(json::Writer& w, const Deployment& d, bool readiness) {
+  writeActions(w, d, std::nullopt, readiness);
+}
 
 void writeDeployment(json::Writer& w, const Deployment& d) {
   w.beginObject();
@@ -364,7 +437,9 @@ void writeDeployment(json::Writer& w, const Deployment& d) {
   w.value(d.version);
   w.key("affectedApps");
   w.beginArray();
-  w.value(d.app_id);
+  for (const auto& p : d.parts) {
+    w.value(p.app_id);
+  }
   w.endArray();
   w.key("affectedPods");
   w.beginArray();
@@ -372,23 +447,11 @@ void writeDeployment(json::Writer& w, const Deployment& d) {
   w.key("steps");
   writeSteps(w, d);
   w.key("currentActions");
-  w.beginArray();
-  if (!d.actions.empty()) {
-    w.beginObject();
-    w.key("action");
-    w.value(d.actions.back());
-    w.key("app");
-    w.value(d.app_id);
-    w.key("readinessCheckResults");
-    w.beginArray();
-    w.endArray();
-    w.endObject();
-  }
-  w.endArray();
+  writeCurrentActions(w, d, true);
   w.key("currentStep");
-  w.value(d.actions.size());
+  w.value(d.steps());
   w.key("totalSteps");
-  w.value(d.actions.size());
+  w.value(d.steps());
   w.endObject();
 }
 
@@ -399,9 +462,9 @@ void writePlan(json::Writer& w, const Deployment& d) {
   w.key("version");
   w.value(d.version);
   w.key("original");
-  writeGroup(w, d.original, d.version);
+  writeGroup(w, d, false);
   w.key("target");
-  writeGroup(w, d.target, d.version);
+  writeGroup(w, d, true);
   w.key("steps");
   writeSteps(w, d);
   w.endObject();

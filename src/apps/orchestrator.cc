@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "apps/events.h"
 #include "apps/plan.h"
 
 namespace plateau::apps {
@@ -18,14 +19,6 @@ constexpr const char* kVersionsPrefix = "versions/";
 constexpr const char* kInstancesPrefix = "instances/";
 constexpr const char* kDeploymentsPrefix = "deployments/";
 const std::string kFailuresPrefix = "task_failures/";
-constexpr double kDeclineSecondsBusy = 5;
-constexpr double kDeclineSecondsIdle = 120;
-
-bool failedState(const std::string& s) {
-  return s == "TASK_FAILED" || s == "TASK_ERROR" || s == "TASK_LOST" || s == "TASK_DROPPED" ||
-         s == "TASK_GONE" || s == "TASK_KILLED" || s == "TASK_FINISHED" || s == "TASK_UNKNOWN" ||
-         s == "TASK_GONE_BY_OPERATOR";
-}
 
 }  // namespace
 
@@ -187,7 +180,7 @@ std::vector<const Instance*> Orchestrator::instancesOf(const std::string& app_id
 std::vector<std::string> Orchestrator::deploymentsOf(const std::string& app_id) const {
   std::vector<std::string> out;
   for (const auto& [id, d] : deployments_) {
-    if (d.app_id == app_id) {
+    if (d.affects(app_id)) {
       out.push_back(id);
     }
   }
@@ -243,18 +236,21 @@ std::optional<Refusal> Orchestrator::locked(const std::string& app_id, bool forc
 }
 
 Status Orchestrator::storeApp(const App& app) {
+  ++generation_;
   std::string text = appToJson(app);
   return store_.apply(
       {{kAppsPrefix + app.id, text}, {kVersionsPrefix + app.id + "@" + app.version, text}});
 }
 
 void Orchestrator::storeInstance(const Instance& i) {
+  ++generation_;
   if (Status s = store_.put(kInstancesPrefix + i.task_id, instanceToJson(i)); !s.isOk()) {
     log_->error("state_write_failed task_id={} error={}", i.task_id, s.message());
   }
 }
 
 void Orchestrator::forgetInstance(const std::string& task_id) {
+  ++generation_;
   instances_.erase(task_id);
   if (Status s = store_.erase(kInstancesPrefix + task_id); !s.isOk()) {
     log_->error("state_write_failed task_id={} error={}", task_id, s.message());
@@ -295,20 +291,24 @@ void Orchestrator::assignServicePorts(App& app) {
   }
 }
 
-Change Orchestrator::startDeployment(const std::string& app_id, std::vector<std::string> actions,
-                                     std::optional<App> original, std::optional<App> target) {
+Change Orchestrator::startDeployment(std::vector<DeploymentPart> parts) {
+  ++generation_;
   Deployment d;
   d.id = uuids_.text();
-  d.version = target ? target->version : newVersion();
-  d.app_id = app_id;
-  d.actions = std::move(actions);
-  d.original = std::move(original);
-  d.target = std::move(target);
+  for (const auto& p : parts) {
+    d.version = std::max(d.version, p.target ? p.target->version : std::string());
+  }
+  if (d.version.empty()) {
+    d.version = newVersion();
+  }
+  d.parts = std::move(parts);
   if (Status s = store_.put(kDeploymentsPrefix + d.id, deploymentToJson(d)); !s.isOk()) {
     log_->error("state_write_failed deployment_id={} error={}", d.id, s.message());
   }
-  log_->info("deployment_started deployment_id={} app_id={} action={}", d.id, app_id,
-             d.actions.empty() ? "" : d.actions.back());
+  for (const auto& p : d.parts) {
+    log_->info("deployment_started deployment_id={} app_id={} action={}", d.id, p.app_id,
+               p.actions.empty() ? "" : p.actions.back());
+  }
   publishDeployment("deployment_info", d);
   Change change{d.id, d.version};
   deployments_[d.id] = std::move(d);
@@ -317,6 +317,7 @@ Change Orchestrator::startDeployment(const std::string& app_id, std::vector<std:
 }
 
 void Orchestrator::finishDeployment(const std::string& id, bool success) {
+  ++generation_;
   auto it = deployments_.find(id);
   if (it == deployments_.end()) {
     return;
@@ -326,7 +327,8 @@ void Orchestrator::finishDeployment(const std::string& id, bool success) {
   if (Status s = store_.erase(kDeploymentsPrefix + id); !s.isOk()) {
     log_->error("state_write_failed deployment_id={} error={}", id, s.message());
   }
-  log_->info("deployment_finished deployment_id={} app_id={} success={}", id, d.app_id, success);
+  log_->info("deployment_finished deployment_id={} apps={} success={}", id, d.parts.size(),
+             success);
   if (success) {
     publishDeployment("deployment_step_success", d);
     publishDeployment("deployment_success", d);
@@ -335,7 +337,7 @@ void Orchestrator::finishDeployment(const std::string& id, bool success) {
   }
 }
 
-std::expected<Change, Refusal> Orchestrator::createApp(App app) {
+std::expected<DeploymentPart, Refusal> Orchestrator::prepareCreate(App app) {
   if (apps_.contains(app.id)) {
     return std::unexpected(
         Refusal{409, fmt::format("An app with id [{}] already exists.", app.id), {}});
@@ -358,13 +360,13 @@ std::expected<Change, Refusal> Orchestrator::createApp(App app) {
   }
   apps_[app.id] = app;
   backoff_.erase(app.id);
-  return startDeployment(app.id, {"StartApplication", "ScaleApplication"}, std::nullopt, app);
+  return DeploymentPart{app.id, {"StartApplication", "ScaleApplication"}, std::nullopt, app};
 }
 
-std::expected<Change, Refusal> Orchestrator::putApp(App app, bool force) {
+std::expected<DeploymentPart, Refusal> Orchestrator::preparePut(App app, bool force) {
   auto it = apps_.find(app.id);
   if (it == apps_.end()) {
-    return createApp(std::move(app));
+    return prepareCreate(std::move(app));
   }
   if (auto refused = locked(app.id, force)) {
     return std::unexpected(*refused);
@@ -382,11 +384,13 @@ std::expected<Change, Refusal> Orchestrator::putApp(App app, bool force) {
   if (config_change) {
     backoff_.erase(app.id);
   }
-  return startDeployment(app.id, {config_change ? "RestartApplication" : "ScaleApplication"},
-                         original, app);
+  return DeploymentPart{
+      app.id, {config_change ? "RestartApplication" : "ScaleApplication"}, original, app};
 }
 
-std::expected<Change, Refusal> Orchestrator::deleteApp(const std::string& id, bool force) {
+std::expected<DeploymentPart, Refusal> Orchestrator::prepareDelete(const std::string& id,
+                                                                   bool force) {
+  ++generation_;
   auto it = apps_.find(id);
   if (it == apps_.end()) {
     return std::unexpected(Refusal{404, fmt::format("App '{}' does not exist", id), {}});
@@ -407,7 +411,63 @@ std::expected<Change, Refusal> Orchestrator::deleteApp(const std::string& id, bo
   backoff_.erase(id);
   pending_.erase(id);
   offer_stats_.erase(id);
-  return startDeployment(id, {"StopApplication"}, original, std::nullopt);
+  return DeploymentPart{id, {"StopApplication"}, original, std::nullopt};
+}
+
+std::expected<Change, Refusal> Orchestrator::createApp(App app) {
+  return deploy({prepareCreate(std::move(app))});
+}
+
+std::expected<Change, Refusal> Orchestrator::putApp(App app, bool force) {
+  return deploy({preparePut(std::move(app), force)});
+}
+
+std::expected<Change, Refusal> Orchestrator::deleteApp(const std::string& id, bool force) {
+  return deploy({prepareDelete(id, force)});
+}
+
+std::expected<Change, Refusal> Orchestrator::putApps(std::vector<App> apps, bool force) {
+  std::vector<std::expected<DeploymentPart, Refusal>> parts;
+  for (auto& app : apps) {
+    parts.push_back(preparePut(std::move(app), force));
+    if (!parts.back()) {
+      break;  // what is done stays done, and is deployed
+    }
+  }
+  return deploy(std::move(parts));
+}
+
+std::expected<Change, Refusal> Orchestrator::deleteApps(const std::vector<std::string>& ids,
+                                                        bool force) {
+  std::vector<std::expected<DeploymentPart, Refusal>> parts;
+  for (const auto& id : ids) {
+    parts.push_back(prepareDelete(id, force));
+    if (!parts.back()) {
+      break;
+    }
+  }
+  return deploy(std::move(parts));
+}
+
+std::expected<Change, Refusal> Orchestrator::deploy(
+    std::vector<std::expected<DeploymentPart, Refusal>> prepared) {
+  std::vector<DeploymentPart> parts;
+  std::optional<Refusal> refused;
+  for (auto& p : prepared) {
+    if (p) {
+      parts.push_back(std::move(*p));
+    } else if (!refused) {
+      refused = p.error();
+    }
+  }
+  if (parts.empty()) {
+    return std::unexpected(refused.value_or(Refusal{422, "No apps given", {}}));
+  }
+  Change change = startDeployment(std::move(parts));
+  if (refused) {
+    return std::unexpected(*refused);
+  }
+  return change;
 }
 
 std::expected<Change, Refusal> Orchestrator::restartApp(const std::string& id, bool force) {
@@ -427,7 +487,7 @@ std::expected<Change, Refusal> Orchestrator::restartApp(const std::string& id, b
   }
   it->second = app;
   backoff_.erase(id);
-  return startDeployment(id, {"RestartApplication"}, original, app);
+  return startDeployment({{id, {"RestartApplication"}, original, app}});
 }
 
 std::expected<std::optional<Change>, Refusal> Orchestrator::killTasks(
@@ -465,7 +525,7 @@ std::expected<std::optional<Change>, Refusal> Orchestrator::killTasks(
     return std::unexpected(Refusal{503, s.message(), {}});
   }
   it->second = app;
-  return std::optional<Change>(startDeployment(app_id, {"ScaleApplication"}, original, app));
+  return std::optional<Change>(startDeployment({{app_id, {"ScaleApplication"}, original, app}}));
 }
 
 std::expected<std::optional<Change>, Refusal> Orchestrator::cancelDeployment(const std::string& id,
@@ -480,19 +540,19 @@ std::expected<std::optional<Change>, Refusal> Orchestrator::cancelDeployment(con
     evaluate();
     return std::optional<Change>();
   }
-  // Roll back: the app as it was before, as a new deployment.
-  if (!d.original) {
-    if (apps_.contains(d.app_id)) {
-      auto change = deleteApp(d.app_id, true);
-      if (!change) {
-        return std::unexpected(change.error());
-      }
-      return std::optional<Change>(*change);
+  // Roll back: the apps as they were before, as one new deployment.
+  std::vector<std::expected<DeploymentPart, Refusal>> rollback;
+  for (const auto& p : d.parts) {
+    if (p.original) {
+      rollback.push_back(preparePut(*p.original, true));
+    } else if (apps_.contains(p.app_id)) {
+      rollback.push_back(prepareDelete(p.app_id, true));
     }
+  }
+  if (rollback.empty()) {
     return std::optional<Change>();
   }
-  App app = *d.original;
-  auto change = putApp(app, true);
+  auto change = deploy(std::move(rollback));
   if (!change) {
     return std::unexpected(change.error());
   }
@@ -544,8 +604,16 @@ void Orchestrator::recordFailure(const std::string& app_id) {
                                std::chrono::duration<double>(b.seconds));
 }
 
+void Orchestrator::storeFailure(TaskFailure f) {
+  std::string key = kFailuresPrefix + f.app_id;
+  if (Status st = store_.put(key, taskFailureToJson(f)); !st.isOk()) {
+    log_->error("state_write_failed key={} error=\"{}\"", key, st.message());
+  }
+  last_failures_[f.app_id] = std::move(f);
+}
+
 bool Orchestrator::ready(const Instance& i) const {
-  if (i.state != "TASK_RUNNING") {
+  if (i.state != "TASK_RUNNING" || (i.readiness_required && !i.readiness_passed)) {
     return false;
   }
   const App* a = app(i.app_id);
@@ -597,8 +665,8 @@ void Orchestrator::evaluate() {
       if (b == backoff_.end() || b->second.until <= now) {
         wanted = true;
       }
-      if (offer_stats_[id].since.empty()) {
-        offer_stats_[id].since = isoTime(clock_.wallSeconds());
+      if (!offer_stats_.contains(id)) {
+        offer_stats_.emplace(id, OfferStats(isoTime(clock_.wallSeconds())));
       }
     } else {
       offer_stats_.erase(id);
@@ -610,36 +678,35 @@ void Orchestrator::evaluate() {
       killInstance(i);
     }
   }
-  // Deployments that reached their target.
+  // Deployments that reached their target: every app settled, or gone when removed.
   std::vector<std::string> done;
   for (const auto& [id, d] : deployments_) {
-    const App* a = app(d.app_id);
-    if (!d.target) {
-      if (instancesOf(d.app_id).empty()) {
-        done.push_back(id);
+    bool all = std::all_of(d.parts.begin(), d.parts.end(), [&](const DeploymentPart& p) {
+      const App* a = app(p.app_id);
+      if (!p.target) {
+        return instancesOf(p.app_id).empty();
       }
-    } else if (a != nullptr && planApp(*a, viewsOf(*a)).settled) {
+      return a != nullptr && planApp(*a, viewsOf(*a)).settled;
+    });
+    if (all) {
       done.push_back(id);
     }
   }
   for (const auto& id : done) {
-    std::string app_id = deployments_.at(id).app_id;
-    bool removed = !deployments_.at(id).target;
+    std::vector<std::string> removed;
+    for (const auto& p : deployments_.at(id).parts) {
+      if (!p.target) {
+        removed.push_back(p.app_id);
+      }
+    }
     finishDeployment(id, true);
-    if (removed) {
-      publish_("app_terminated_event", [&] {
-        std::string out;
-        json::Writer w(&out);
-        w.beginObject();
-        w.key("appId");
-        w.value(app_id);
-        w.key("eventType");
-        w.value("app_terminated_event");
-        w.key("timestamp");
-        w.value(isoTime(clock_.wallSeconds()));
-        w.endObject();
-        return out;
-      }());
+    for (const auto& app_id : removed) {
+      publish_(
+          "app_terminated_event",
+          eventJson("app_terminated_event", isoTime(clock_.wallSeconds()), [&](json::Writer& w) {
+            w.key("appId");
+            w.value(app_id);
+          }));
     }
   }
   if (connected_ && offers_wanted_ != wanted) {
@@ -681,422 +748,6 @@ void Orchestrator::reconcileAll() {
   driver_.reconcile({});  // and every task the master knows, to find orphans
 }
 
-void Orchestrator::onOffers(std::vector<OfferView> offers) {
-  evaluate();
-  auto now = clock_.now();
-  // Apps that may launch now, each with how many.
-  std::vector<std::pair<std::string, int>> wanting;
-  for (const auto& [id, n] : pending_) {
-    auto b = backoff_.find(id);
-    if (b == backoff_.end() || b->second.until <= now) {
-      wanting.emplace_back(id, n);
-    }
-  }
-  for (auto& offer : offers) {
-    std::vector<LaunchSpec> launches;
-    bool progress = true;
-    while (progress) {
-      progress = false;
-      for (auto& [app_id, n] : wanting) {
-        if (n <= 0) {
-          continue;
-        }
-        const App& a = apps_.at(app_id);
-        std::vector<Place> placed;
-        for (const auto* i : instancesOf(app_id)) {
-          if (!isTerminal(i->state)) {
-            placed.push_back(i->place);
-          }
-        }
-        auto& stats = offer_stats_[app_id];
-        ++stats.processed;
-        Fit fit = fitTask(a, offer, placed);
-        if (!fit.ok) {
-          ++stats.reasons[fit.reason];
-          ++stats.unused;
-          n = 0;  // this offer will not take it; others may
-          continue;
-        }
-        Instance i;
-        i.task_id = taskIdFor(app_id, uuids_.text());
-        i.app_id = app_id;
-        i.version = a.version;
-        i.config_version = a.last_config_change_at;
-        i.agent_id = offer.agent_id;
-        i.place = offer.place;
-        i.host_ports = fit.host_ports;
-        i.staged_at = isoTime(clock_.wallSeconds());
-        i.staged_time = now;
-        i.launch_order = next_launch_order_++;
-        storeInstance(i);
-        log_->info("task_launch task_id={} app_id={} agent_id={}", i.task_id, app_id,
-                   offer.agent_id);
-        launches.push_back({a, i.task_id, fit.host_ports});
-        instances_[i.task_id] = std::move(i);
-        --n;
-        --pending_[app_id];
-        progress = true;
-      }
-    }
-    // Restore the counts of apps this offer could not take, for the next offer.
-    for (auto& [app_id, n] : wanting) {
-      n = std::max(0, pending_[app_id]);
-    }
-    if (launches.empty()) {
-      bool busy = std::any_of(wanting.begin(), wanting.end(), [](auto& w) { return w.second > 0; });
-      driver_.decline(offer.id, busy ? kDeclineSecondsBusy : kDeclineSecondsIdle);
-    } else {
-      driver_.launch(offer, launches);
-    }
-  }
-  evaluate();
-}
-
-void Orchestrator::publishStatus(const Instance& i, const StatusView& s) {
-  std::string out;
-  json::Writer w(&out);
-  w.beginObject();
-  w.key("slaveId");
-  w.value(i.agent_id);
-  w.key("taskId");
-  w.value(i.task_id);
-  w.key("taskStatus");
-  w.value(s.state);
-  w.key("message");
-  w.value(s.message);
-  w.key("appId");
-  w.value(i.app_id);
-  w.key("host");
-  w.value(i.place.hostname);
-  w.key("ipAddresses");
-  w.beginArray();
-  w.endArray();
-  w.key("ports");
-  w.beginArray();
-  for (auto p : i.host_ports) {
-    w.value(p);
-  }
-  w.endArray();
-  w.key("version");
-  w.value(i.version);
-  w.key("eventType");
-  w.value("status_update_event");
-  w.key("timestamp");
-  w.value(isoTime(clock_.wallSeconds()));
-  w.endObject();
-  publish_("status_update_event", std::move(out));
-
-  std::string changed;
-  json::Writer c(&changed);
-  c.beginObject();
-  c.key("instanceId");
-  c.value(i.task_id);
-  c.key("condition");
-  c.value(instanceCondition(s.state));
-  c.key("runSpecId");
-  c.value(i.app_id);
-  c.key("agentId");
-  c.value(i.agent_id);
-  c.key("host");
-  c.value(i.place.hostname);
-  c.key("runSpecVersion");
-  c.value(i.version);
-  c.key("timestamp");
-  c.value(isoTime(clock_.wallSeconds()));
-  c.key("eventType");
-  c.value("instance_changed_event");
-  c.endObject();
-  publish_("instance_changed_event", std::move(changed));
-}
-
-void Orchestrator::publishDeployment(std::string_view type, const Deployment& d) {
-  std::string out;
-  json::Writer w(&out);
-  w.beginObject();
-  if (type == "deployment_success" || type == "deployment_failed") {
-    w.key("id");
-    w.value(d.id);
-  }
-  w.key("plan");
-  writePlan(w, d);
-  if (type == "deployment_info" || type == "deployment_step_success") {
-    w.key("currentStep");
-    w.beginObject();
-    w.key("actions");
-    w.beginArray();
-    if (!d.actions.empty()) {
-      w.beginObject();
-      w.key("action");
-      w.value(d.actions.back());
-      w.key("app");
-      w.value(d.app_id);
-      w.endObject();
-    }
-    w.endArray();
-    w.endObject();
-  }
-  w.key("eventType");
-  w.value(type);
-  w.key("timestamp");
-  w.value(isoTime(clock_.wallSeconds()));
-  w.endObject();
-  publish_(type, std::move(out));
-}
-
-void Orchestrator::onStatus(const StatusView& s) {
-  auto it = instances_.find(s.task_id);
-  if (it == instances_.end()) {
-    // An instance expunged as unreachable that comes back is kept while its app has room for
-    // it (unreachableStrategy), as it was.
-    if (auto e = expunged_.find(s.task_id); e != expunged_.end()) {
-      Instance back = e->second;
-      expunged_.erase(e);
-      const App* a = app(back.app_id);
-      if (s.state == "TASK_RUNNING" && a != nullptr) {
-        int active = 0;
-        for (const auto* other : instancesOf(back.app_id)) {
-          active += counted(*other) && !other->killing ? 1 : 0;
-        }
-        if (active < a->instances) {
-          log_->info("task_returned_kept task_id={} app_id={}", s.task_id, back.app_id);
-          back.state = s.state;
-          back.agent_id = s.agent_id.empty() ? back.agent_id : s.agent_id;
-          back.unreachable_since.reset();
-          back.killing = false;
-          back.running_time = clock_.now();
-          back.checks.clear();
-          storeInstance(back);
-          instances_[back.task_id] = std::move(back);
-          publishStatus(instances_.at(s.task_id), s);
-          evaluate();
-          return;
-        }
-      }
-    }
-    // Not ours (any more): a task we forgot or an orphan from before a crash. Stop it.
-    if (!isTerminal(s.state)) {
-      log_->info("task_unknown_killed task_id={} state={}", s.task_id, s.state);
-      driver_.kill(s.task_id, s.agent_id, std::nullopt);
-    }
-    return;
-  }
-  Instance& i = it->second;
-  bool state_changed = i.state != s.state;
-  bool health_changed = s.healthy.has_value() && s.healthy != i.healthy;
-  if (!state_changed && !health_changed) {
-    return;  // reconciliation answers for what we know already
-  }
-  if (!s.agent_id.empty()) {
-    i.agent_id = s.agent_id;
-  }
-  if (state_changed) {
-    i.state = s.state;
-    i.message = s.message;
-    publishStatus(i, s);
-  }
-  if (state_changed && s.state == "TASK_RUNNING") {
-    i.running_time = clock_.now();
-    i.checks.clear();
-  }
-  if (s.state == "TASK_RUNNING" && i.started_at.empty()) {
-    i.started_at = isoTime(clock_.wallSeconds());
-  }
-  if (s.state == "TASK_UNREACHABLE") {
-    if (!i.unreachable_since) {
-      i.unreachable_since = clock_.now();
-    }
-  } else {
-    i.unreachable_since.reset();
-  }
-  if (health_changed) {
-    i.agent_healthy = s.healthy;
-    refreshHealth(i);
-  }
-  if (isTerminal(s.state)) {
-    log_->info("task_ended task_id={} app_id={} state={} reason={}", i.task_id, i.app_id, s.state,
-               s.reason);
-    if (!i.killing && failedState(s.state)) {
-      recordFailure(i.app_id);
-      TaskFailure f{.app_id = i.app_id,
-                    .task_id = i.task_id,
-                    .state = s.state,
-                    .message = s.message,
-                    .host = i.place.hostname,
-                    .agent_id = i.agent_id,
-                    .version = i.version,
-                    .timestamp = isoTime(clock_.wallSeconds())};
-      if (Status st = store_.put(kFailuresPrefix + i.app_id, taskFailureToJson(f)); !st.isOk()) {
-        log_->error("state_write_failed key={} error=\"{}\"", kFailuresPrefix + i.app_id,
-                    st.message());
-      }
-      last_failures_[i.app_id] = std::move(f);
-    }
-    forgetInstance(s.task_id);
-  } else if (state_changed) {
-    storeInstance(i);
-  }
-  evaluate();
-}
-
-bool Orchestrator::refreshHealth(Instance& i) {
-  const App* a = app(i.app_id);
-  if (a == nullptr) {
-    return false;
-  }
-  // Healthy when every check is alive; unhealthy when one is not; unknown (kept as it was)
-  // while a check has no counted result yet.
-  bool any_unknown = false;
-  bool any_dead = false;
-  for (size_t k = 0; k < a->health_checks.size(); ++k) {
-    const HealthCheck& h = a->health_checks[k];
-    if (runByService(h)) {
-      auto it = i.checks.find(k);
-      if (it == i.checks.end() || (!it->second.last_success && !it->second.last_failure)) {
-        any_unknown = true;
-      } else if (!it->second.alive()) {
-        any_dead = true;
-      }
-    } else if (runByAgent(h)) {
-      if (!i.agent_healthy) {
-        any_unknown = true;
-      } else if (!*i.agent_healthy) {
-        any_dead = true;
-      }
-    }
-  }
-  std::optional<bool> healthy = i.healthy;
-  if (any_dead) {
-    healthy = false;
-  } else if (!any_unknown && !a->health_checks.empty()) {
-    healthy = true;
-  }
-  if (healthy == i.healthy) {
-    return false;
-  }
-  i.healthy = healthy;
-  storeInstance(i);
-  std::string out;
-  json::Writer w(&out);
-  w.beginObject();
-  w.key("appId");
-  w.value(i.app_id);
-  w.key("taskId");
-  w.value(i.task_id);
-  w.key("instanceId");
-  w.value(i.task_id);
-  w.key("version");
-  w.value(i.version);
-  w.key("alive");
-  w.value(*healthy);
-  w.key("eventType");
-  w.value("health_status_changed_event");
-  w.key("timestamp");
-  w.value(isoTime(clock_.wallSeconds()));
-  w.endObject();
-  publish_("health_status_changed_event", std::move(out));
-  return true;
-}
-
-void Orchestrator::probeHealth() {
-  if (prober_ == nullptr) {
-    return;
-  }
-  auto now = clock_.now();
-  for (auto& [id, i] : instances_) {
-    if (i.state != "TASK_RUNNING" || i.killing) {
-      continue;
-    }
-    const App* a = app(i.app_id);
-    if (a == nullptr) {
-      continue;
-    }
-    for (size_t k = 0; k < a->health_checks.size(); ++k) {
-      const HealthCheck& h = a->health_checks[k];
-      if (!runByService(h)) {
-        continue;
-      }
-      CheckState& c = i.checks[k];
-      if (c.in_flight || now < c.next_probe) {
-        continue;
-      }
-      auto port = probePort(h, i.host_ports);
-      if (!port) {
-        continue;  // validation refuses such checks; an old stored app may still have one
-      }
-      c.in_flight = true;
-      c.next_probe = now + std::chrono::seconds(std::max(1, h.interval_seconds));
-      std::weak_ptr<char> alive = alive_;
-      std::string task_id = id;
-      uint64_t order = i.launch_order;
-      prober_->probe(h, i.place.hostname, *port,
-                     [this, alive, task_id, order, k](ProbeResult result) {
-                       if (!alive.expired()) {
-                         onProbe(task_id, order, k, result);
-                       }
-                     });
-    }
-  }
-}
-
-void Orchestrator::onProbe(const std::string& task_id, uint64_t launch_order, size_t check,
-                           const ProbeResult& result) {
-  auto it = instances_.find(task_id);
-  if (it == instances_.end() || it->second.launch_order != launch_order) {
-    return;
-  }
-  Instance& i = it->second;
-  CheckState& c = i.checks[check];
-  c.in_flight = false;
-  const App* a = app(i.app_id);
-  if (a == nullptr || check >= a->health_checks.size() || i.state != "TASK_RUNNING" || i.killing) {
-    return;
-  }
-  const HealthCheck& h = a->health_checks[check];
-  Verdict v = recordResult(c, h, result, clock_.now() - i.running_time, clock_.wallSeconds());
-  if (!v.counted) {
-    return;
-  }
-  if (!result.ok) {
-    log_->info("health_check_failed task_id={} app_id={} protocol={} failures={} cause=\"{}\"",
-               task_id, i.app_id, h.protocol, c.consecutive_failures, result.cause);
-  }
-  bool changed = refreshHealth(i);
-  if (!v.kill) {
-    if (changed) {
-      evaluate();  // a deployment may wait for this task's health
-    }
-    return;
-  }
-  log_->warn("task_unhealthy_killed task_id={} app_id={} failures={}", task_id, i.app_id,
-             c.consecutive_failures);
-  std::string out;
-  json::Writer w(&out);
-  w.beginObject();
-  w.key("appId");
-  w.value(i.app_id);
-  w.key("taskId");
-  w.value(i.task_id);
-  w.key("instanceId");
-  w.value(i.task_id);
-  w.key("version");
-  w.value(i.version);
-  w.key("reason");
-  w.value(fmt::format("{} consecutive health check failures: {}", c.consecutive_failures,
-                      result.cause));
-  w.key("host");
-  w.value(i.place.hostname);
-  w.key("slaveId");
-  w.value(i.agent_id);
-  w.key("eventType");
-  w.value("unhealthy_instance_kill_event");
-  w.key("timestamp");
-  w.value(isoTime(clock_.wallSeconds()));
-  w.endObject();
-  publish_("unhealthy_instance_kill_event", std::move(out));
-  killInstance(i);
-  evaluate();
-}
-
 void Orchestrator::tick() {
   probeHealth();
   auto now = clock_.now();
@@ -1129,30 +780,6 @@ void Orchestrator::tick() {
     forgetInstance(id);
   }
   evaluate();
-}
-
-std::vector<QueueEntry> Orchestrator::queue() const {
-  std::vector<QueueEntry> out;
-  auto now = clock_.now();
-  for (const auto& [id, n] : pending_) {
-    if (n <= 0) {
-      continue;
-    }
-    QueueEntry e;
-    e.app_id = id;
-    e.count = n;
-    if (auto b = backoff_.find(id); b != backoff_.end() && b->second.until > now) {
-      e.delay_left_seconds = std::chrono::duration<double>(b->second.until - now).count();
-    }
-    if (auto s = offer_stats_.find(id); s != offer_stats_.end()) {
-      e.reject_reasons = s->second.reasons;
-      e.processed_offers = s->second.processed;
-      e.unused_offers = s->second.unused;
-      e.since = s->second.since;
-    }
-    out.push_back(std::move(e));
-  }
-  return out;
 }
 
 }  // namespace plateau::apps

@@ -21,6 +21,7 @@
 #include "apps/app.h"
 #include "apps/health.h"
 #include "apps/model.h"
+#include "apps/offer_stats.h"
 #include "apps/placement.h"
 #include "apps/plan.h"
 #include "common/status.h"
@@ -90,10 +91,7 @@ struct QueueEntry {
   std::string app_id;
   int count = 0;
   double delay_left_seconds = 0;
-  std::map<std::string, int> reject_reasons;
-  int processed_offers = 0;
-  int unused_offers = 0;
-  std::string since;
+  const OfferStats* offers = nullptr;  // none until the launch attempt started
 };
 
 class Orchestrator {
@@ -121,6 +119,11 @@ class Orchestrator {
   // upgrade.
   std::expected<Change, Refusal> putApp(App app, bool force);
   std::expected<Change, Refusal> deleteApp(const std::string& id, bool force);
+  // Several apps created or changed (a bulk PUT/PATCH, a group), or removed, in one deployment
+  // with a step per action. On a refusal the apps before the refused one are changed (and
+  // deployed) and the refusal is returned.
+  std::expected<Change, Refusal> putApps(std::vector<App> apps, bool force);
+  std::expected<Change, Refusal> deleteApps(const std::vector<std::string>& ids, bool force);
   std::expected<Change, Refusal> restartApp(const std::string& id, bool force);
   // Kills these tasks of the app; with `scale` the app's instance count drops by as many.
   std::expected<std::optional<Change>, Refusal> killTasks(const std::string& app_id,
@@ -149,12 +152,16 @@ class Orchestrator {
   std::vector<std::string> deploymentsOf(const std::string& app_id) const;
   std::vector<std::string> versionsOf(const std::string& app_id) const;
   std::optional<App> appAt(const std::string& app_id, const std::string& version) const;
+  // Valid until the next event.
   std::vector<QueueEntry> queue() const;
   // The app's most recent task failure (Marathon's lastTaskFailure), if any.
   const TaskFailure* lastFailure(const std::string& app_id) const {
     auto it = last_failures_.find(app_id);
     return it != last_failures_.end() ? &it->second : nullptr;
   }
+  // Changes whenever what the views above show may have changed (apps, instances and their
+  // health, deployments, failures): a cache of their JSON is valid while it stays the same.
+  uint64_t generation() const { return generation_; }
   bool connected() const { return connected_; }
   bool offersWanted() const { return offers_wanted_.value_or(false); }
   bool ready(const Instance& i) const;
@@ -167,17 +174,17 @@ class Orchestrator {
     double seconds = 0;  // the current delay; 0: none
     Clock::TimePoint until{};
   };
-  struct OfferStats {
-    std::map<std::string, int> reasons;
-    int processed = 0;
-    int unused = 0;
-    std::string since;
-  };
 
   std::string newVersion();
   std::optional<Refusal> locked(const std::string& app_id, bool force);
-  Change startDeployment(const std::string& app_id, std::vector<std::string> actions,
-                         std::optional<App> original, std::optional<App> target);
+  Change startDeployment(std::vector<DeploymentPart> parts);
+  // An app's change stored and applied, as its part of a deployment still to start.
+  std::expected<DeploymentPart, Refusal> prepareCreate(App app);
+  std::expected<DeploymentPart, Refusal> preparePut(App app, bool force);
+  std::expected<DeploymentPart, Refusal> prepareDelete(const std::string& id, bool force);
+  // One deployment of the prepared parts that succeeded; the first refusal, if any.
+  std::expected<Change, Refusal> deploy(
+      std::vector<std::expected<DeploymentPart, Refusal>> prepared);
   void finishDeployment(const std::string& id, bool success);
   void assignServicePorts(App& app);
   Status storeApp(const App& app);
@@ -185,6 +192,11 @@ class Orchestrator {
   void forgetInstance(const std::string& task_id);
   void killInstance(Instance& i);
   void recordFailure(const std::string& app_id);
+  // Stores the app's last task failure (lastTaskFailure).
+  void storeFailure(TaskFailure f);
+  // A status for an instance expunged as unreachable: adopts it again when it runs and its app
+  // has room; returns whether it did.
+  bool adoptReturned(const StatusView& s);
   std::vector<InstanceView> viewsOf(const App& app) const;
   bool counted(const Instance& i) const;
   void tick();
@@ -192,6 +204,10 @@ class Orchestrator {
   void publishStatus(const Instance& i, const StatusView& s);
   // Starts the probes that are due; their results come back through onProbe.
   void probeHealth();
+  // Probes the readiness check of an instance that waits for it (when due); the result comes
+  // back through onReadiness.
+  void probeReadiness(const App& a, Instance& i);
+  void onReadiness(const std::string& task_id, uint64_t launch_order, const ProbeResult& result);
   void onProbe(const std::string& task_id, uint64_t launch_order, size_t check,
                const ProbeResult& result);
   // Recomputes an instance's health from its checks; publishes health_status_changed_event and
@@ -218,6 +234,7 @@ class Orchestrator {
   std::map<std::string, TaskFailure> last_failures_;  // by app id
   std::map<std::string, Instance> expunged_;  // unreachable ones forgotten, kept if they return
   uint64_t next_launch_order_ = 1;
+  uint64_t generation_ = 0;
   std::string last_version_;
   bool connected_ = false;
   std::optional<bool> offers_wanted_;

@@ -113,48 +113,55 @@ bool constraintMet(const Constraint& c, const Place& candidate, const std::vecto
   return false;
 }
 
-Fit fitTask(const App& app, OfferView& offer, const std::vector<Place>& placed) {
-  Fit fit;
-  if (offer.cpus + kEpsilon < app.cpus) {
-    fit.reason = "InsufficientCpus";
-    return fit;
-  }
-  if (offer.mem + kEpsilon < app.mem) {
-    fit.reason = "InsufficientMemory";
-    return fit;
-  }
-  if (offer.disk + kEpsilon < app.disk) {
-    fit.reason = "InsufficientDisk";
-    return fit;
-  }
-  if (offer.gpus + kEpsilon < app.gpus) {
-    fit.reason = "InsufficientGpus";
-    return fit;
-  }
-  for (const auto& c : app.constraints) {
-    if (!constraintMet(c, offer.place, placed)) {
-      fit.reason = "UnfulfilledConstraint";
-      return fit;
-    }
-  }
-  auto ranges = offer.port_ranges;
+namespace {
+
+// The host ports of the app's port definitions taken from `ranges`; nullopt when they are not
+// there.
+std::optional<std::vector<uint32_t>> takePorts(const App& app,
+                                               std::vector<std::pair<uint32_t, uint32_t>>& ranges) {
+  std::vector<uint32_t> ports;
   for (const auto& def : app.port_definitions) {
     if (app.require_ports) {
       if (!takePort(ranges, def.port)) {
-        fit.reason = "InsufficientPorts";
-        return fit;
+        return std::nullopt;
       }
-      fit.host_ports.push_back(def.port);
+      ports.push_back(def.port);
       continue;
     }
     if (ranges.empty()) {
-      fit.reason = "InsufficientPorts";
-      return fit;
+      return std::nullopt;
     }
     uint32_t port = ranges.front().first;
     (void)takePort(ranges, port);
-    fit.host_ports.push_back(port);
+    ports.push_back(port);
   }
+  return ports;
+}
+
+}  // namespace
+
+Fit fitTask(const App& app, OfferView& offer, const std::vector<Place>& placed) {
+  Fit fit;
+  auto miss = [&](bool missing, const char* reason) {
+    if (missing) {
+      fit.reasons.emplace_back(reason);
+    }
+  };
+  miss(!std::all_of(app.constraints.begin(), app.constraints.end(),
+                    [&](const Constraint& c) { return constraintMet(c, offer.place, placed); }),
+       "UnfulfilledConstraint");
+  miss(offer.cpus + kEpsilon < app.cpus, "InsufficientCpus");
+  miss(offer.mem + kEpsilon < app.mem, "InsufficientMemory");
+  miss(offer.disk + kEpsilon < app.disk, "InsufficientDisk");
+  miss(offer.gpus + kEpsilon < app.gpus, "InsufficientGpus");
+  auto ranges = offer.port_ranges;
+  auto ports = takePorts(app, ranges);
+  miss(!ports, "InsufficientPorts");
+  if (!fit.reasons.empty()) {
+    fit.reason = fit.reasons.front();
+    return fit;
+  }
+  fit.host_ports = std::move(*ports);
   offer.cpus -= app.cpus;
   offer.mem -= app.mem;
   offer.disk -= app.disk;

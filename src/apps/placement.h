@@ -39,13 +39,20 @@ std::optional<std::string> fieldValue(const Place& place, const std::string& fie
 // Whether a new task of the app may run at `candidate` given where its tasks already run.
 bool constraintMet(const Constraint& c, const Place& candidate, const std::vector<Place>& placed);
 
-// A task placed on an offer: its host ports, or why it does not fit (Marathon's reasons:
-// InsufficientCpus, InsufficientMemory, InsufficientDisk, InsufficientGpus, InsufficientPorts,
-// UnfulfilledConstraint).
+// Marathon's reasons for not using an offer (NoOfferMatchReason), in the order of its funnel:
+// when an offer fails several ways, the first of these is the one its summaries count.
+inline constexpr const char* kRejectReasons[] = {
+    "UnfulfilledRole",  "UnfulfilledConstraint", "NoCorrespondingReservationFound",
+    "InsufficientCpus", "InsufficientMemory",    "InsufficientDisk",
+    "InsufficientGpus", "InsufficientPorts"};
+
+// A task placed on an offer: its host ports, or why it does not fit: every reason that holds,
+// in funnel order (kRejectReasons), `reason` being the first.
 struct Fit {
   bool ok = false;
   std::vector<uint32_t> host_ports;
   std::string reason;
+  std::vector<std::string> reasons;
 };
 
 // Fits one task of `app` into `offer` (taking its resources out of `offer` when it fits).

@@ -72,6 +72,7 @@ async function main() {
   const appsPort = await freePort();
   start('apps', ['plateau-apps', `--master=${master}`, '--http_address=127.0.0.1',
     `--http_port=${appsPort}`, `--webui_url=http://127.0.0.1:${appsPort}`,
+    `--access_control_allow_origin=http://${master}`,
     `--work_dir=${path.join(work, 'apps')}`]);
   await processes.reportedPort('apps', 'apps_started');
   await eventually('plateau-apps subscribed', async () =>

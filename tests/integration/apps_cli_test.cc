@@ -27,7 +27,9 @@ class AppsCliTest : public ::testing::Test {
         std::vector<std::string>{std::string(PLATEAU_BIN_DIR) + "/plateau-apps",
                                  fmt::format("--master={}", cluster_.master().toString()),
                                  "--http_address=127.0.0.1", "--http_port=0",
-                                 "--work_dir=" + cluster_.dir() + "/apps"},
+                                 "--work_dir=" + cluster_.dir() + "/apps",
+                                 "--access_control_allow_origin=http://elsewhere:1, http://" +
+                                     cluster_.master().toString()},
         cluster_.dir() + "/apps.log");
     uint16_t port = apps_->reportedPort("apps_started");
     ASSERT_NE(port, 0) << apps_->log();
@@ -217,7 +219,7 @@ TEST_F(AppsCliTest, ServiceErrorsAreShownWithANonZeroExit) {
   EXPECT_NE(again.output.find("HTTP 404"), std::string::npos) << again.output;
 }
 
-TEST_F(AppsCliTest, TheApiAllowsCrossOriginCallsFromTheMastersWebUi) {
+TEST_F(AppsCliTest, TheApiAllowsCrossOriginCallsFromTheListedOriginsOnly) {
   auto endpoint = http::Endpoint::parse(address_);
   ASSERT_TRUE(endpoint);
   std::string origin = "http://" + cluster_.master().toString();
@@ -225,28 +227,53 @@ TEST_F(AppsCliTest, TheApiAllowsCrossOriginCallsFromTheMastersWebUi) {
       *endpoint, {.method = "GET", .path = "/v2/apps", .headers = {{"origin", origin}}}, 5s);
   ASSERT_TRUE(list);
   EXPECT_EQ(list->status, 200);
-  EXPECT_EQ(list->header("access-control-allow-origin"), "*");
+  EXPECT_EQ(list->header("access-control-allow-origin"), origin);
+  EXPECT_EQ(list->header("vary"), "Origin");
 
-  auto preflight =
-      http::fetchSync(*endpoint,
-                      {.method = "OPTIONS",
-                       .path = "/v2/apps/demo",
-                       .headers = {{"origin", origin},
-                                   {"access-control-request-method", "PUT"},
-                                   {"access-control-request-headers", "content-type"}}},
-                      5s);
-  ASSERT_TRUE(preflight);
-  EXPECT_EQ(preflight->status, 204);
-  EXPECT_EQ(preflight->header("access-control-allow-origin"), "*");
-  EXPECT_NE(preflight->header("access-control-allow-methods").find("PUT"), std::string::npos);
-  EXPECT_NE(preflight->header("access-control-allow-headers").find("content-type"),
+  auto preflight = [&](const std::string& from) {
+    return http::fetchSync(*endpoint,
+                           {.method = "OPTIONS",
+                            .path = "/v2/apps/demo",
+                            .headers = {{"origin", from},
+                                        {"access-control-request-method", "PUT"},
+                                        {"access-control-request-headers", "content-type"}}},
+                           5s);
+  };
+  auto allowed = preflight(origin);
+  ASSERT_TRUE(allowed);
+  EXPECT_EQ(allowed->status, 204);
+  EXPECT_EQ(allowed->header("access-control-allow-origin"), origin);
+  EXPECT_NE(allowed->header("access-control-allow-methods").find("PUT"), std::string::npos);
+  EXPECT_NE(allowed->header("access-control-allow-headers").find("content-type"),
             std::string::npos);
 
   // Errors carry it too, so that the UI can read Marathon's message.
-  auto missing = http::fetchSync(*endpoint, {.method = "GET", .path = "/v2/apps/nope"}, 5s);
+  auto missing = http::fetchSync(
+      *endpoint, {.method = "GET", .path = "/v2/apps/nope", .headers = {{"origin", origin}}}, 5s);
   ASSERT_TRUE(missing);
   EXPECT_EQ(missing->status, 404);
-  EXPECT_EQ(missing->header("access-control-allow-origin"), "*");
+  EXPECT_EQ(missing->header("access-control-allow-origin"), origin);
+
+  // Another origin is not allowed: no header, and its preflight is not approved.
+  auto other = http::fetchSync(
+      *endpoint, {.method = "GET", .path = "/v2/apps", .headers = {{"origin", "http://evil:80"}}},
+      5s);
+  ASSERT_TRUE(other);
+  EXPECT_EQ(other->header("access-control-allow-origin"), "");
+  auto refused = preflight("http://evil:80");
+  ASSERT_TRUE(refused);
+  EXPECT_NE(refused->status, 204);
+  EXPECT_EQ(refused->header("access-control-allow-origin"), "");
+
+  // A value that is no origin is a flag error naming the flag.
+  Process bad(
+      "apps-bad",
+      {std::string(PLATEAU_BIN_DIR) + "/plateau-apps", "--master=" + cluster_.master().toString(),
+       "--http_port=0", "--access_control_allow_origin=not an origin"},
+      cluster_.dir() + "/apps-bad.log");
+  int status = bad.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  EXPECT_NE(bad.log().find("--access_control_allow_origin"), std::string::npos) << bad.log();
 }
 
 }  // namespace

@@ -148,5 +148,27 @@ TEST_F(AppsHealthTest, HttpsChecksProbeOverTlsWithoutVerifyingTheCertificate) {
   EXPECT_TRUE(result["lastFailureCause"].isNull());
 }
 
+// A readiness check holds the deployment until the task answers 200 on its path: here the
+// task's server has /ready only after a few seconds.
+TEST_F(AppsHealthTest, ReadinessCheckHoldsTheDeploymentUntilTheTaskIsReady) {
+  auto created = post("/v2/apps", R"({
+    "id": "/warming", "instances": 1, "cpus": 0.1, "mem": 32,
+    "cmd": "(sleep 6; touch ready) & exec python3 -m http.server $PORT0 --bind 127.0.0.1",
+    "portDefinitions": [{"port": 0, "name": "http-api"}],
+    "readinessChecks": [{"path": "/ready", "intervalSeconds": 2, "timeoutSeconds": 1}]})");
+  ASSERT_EQ(created.status, 201) << created.body;
+  ASSERT_TRUE(eventually(
+      [&] { return get("/v2/apps/warming")["app"]["tasksRunning"].asDouble() == 1; }, 30s))
+      << apps_->log();
+  // Running but not ready: the deployment is still there.
+  auto deployments = get("/v2/deployments");
+  ASSERT_EQ(deployments.size(), 1u);
+  EXPECT_EQ(deployments[size_t{0}]["id"].asString(), created.header("marathon-deployment-id"));
+  ASSERT_TRUE(eventually([&] { return get("/v2/deployments").size() == 0; }, 30s)) << apps_->log();
+  EXPECT_NE(apps_->log().find("task_ready task_id=warming."), std::string::npos);
+  EXPECT_EQ(get("/v2/apps/warming")["app"]["readinessChecks"][size_t{0}]["portName"].asString(),
+            "http-api");
+}
+
 }  // namespace
 }  // namespace plateau::testing

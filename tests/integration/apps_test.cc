@@ -5,83 +5,21 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <set>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "apps_fixture.h"
 #include "common/json.h"
-#include "harness.h"
 
 namespace plateau::testing {
 namespace {
 
 namespace fs = std::filesystem;
 
-// A cluster of a master, two agents (hostnames agent0 and agent1) and plateau-apps.
-class AppsTest : public ::testing::Test {
- protected:
-  void SetUp() override {
-    for (int i = 0; i < 2; ++i) {
-      cluster_.addAgent("cpus:2;mem:1024;disk:1024;ports:[31000-31999]",
-                        {fmt::format("--hostname=agent{}", i)});
-    }
-    startApps();
-  }
-
-  void startApps() {
-    std::vector<std::string> argv = {
-        std::string(PLATEAU_BIN_DIR) + "/plateau-apps",
-        fmt::format("--master=127.0.0.1:{}", cluster_.master().port),
-        "--http_address=127.0.0.1",
-        apps_port_ == 0 ? "--http_port=0" : fmt::format("--http_port={}", apps_port_),
-        "--work_dir=" + cluster_.dir() + "/apps",
-        "--reconciliation_interval=5000",
-        "--task_launch_timeout=60000"};
-    apps_ = std::make_unique<Process>("apps", argv,
-                                      fmt::format("{}/apps.{}.log", cluster_.dir(), starts_++));
-    apps_port_ = apps_->reportedPort("apps_started");
-    ASSERT_NE(apps_port_, 0) << apps_->log();
-  }
-
-  http::Response call(const std::string& method, const std::string& path,
-                      const std::string& body = "") {
-    auto r = http::fetchSync({"127.0.0.1", apps_port_},
-                             {.method = method,
-                              .path = path,
-                              .headers = {{"content-type", "application/json"}},
-                              .body = body},
-                             10s);
-    EXPECT_TRUE(r.has_value()) << method << " " << path;
-    return r ? *r : http::Response{.status = 0};
-  }
-
-  json::Value getJson(const std::string& path) {
-    auto r = call("GET", path);
-    auto v = json::parse(r.body);
-    EXPECT_TRUE(v.has_value()) << r.body;
-    return v ? *v : json::Value();
-  }
-
-  // The app's tasks by state.
-  std::vector<json::Value> tasks(const std::string& app) {
-    auto v = getJson("/v2/apps" + app + "/tasks");
-    return v["tasks"].asArray();
-  }
-  int running(const std::string& app) {
-    int n = 0;
-    for (const auto& t : tasks(app)) {
-      n += t["state"].asString() == "TASK_RUNNING" ? 1 : 0;
-    }
-    return n;
-  }
-  bool deploymentsDone() { return getJson("/v2/deployments").size() == 0; }
-
-  Cluster cluster_;
-  std::unique_ptr<Process> apps_;
-  uint16_t apps_port_ = 0;
-  int starts_ = 0;
-};
+class AppsTest : public AppsFixture {};
 
 TEST_F(AppsTest, KeepsThreeInstancesWhenTasksAreKilledAndAcrossARestart) {
   std::string pids = cluster_.dir() + "/pids";
@@ -141,15 +79,7 @@ TEST_F(AppsTest, KeepsThreeInstancesWhenTasksAreKilledAndAcrossARestart) {
     ids_after.insert(t["id"].asString());
   }
   EXPECT_EQ(ids_after, ids_before);
-  auto state = json::parse(cluster_.get("/master/state"));
-  ASSERT_TRUE(state.has_value());
-  int master_running = 0;
-  for (const auto& f : (*state)["frameworks"].asArray()) {
-    for (const auto& t : f["tasks"].asArray()) {
-      master_running += t["state"].asString() == "TASK_RUNNING" ? 1 : 0;
-    }
-  }
-  EXPECT_EQ(master_running, 3);
+  EXPECT_EQ(masterRunning(), 3);
 }
 
 TEST_F(AppsTest, UniqueHostnamePlacesOnePerAgentAndQueuesTheRest) {
@@ -171,7 +101,7 @@ TEST_F(AppsTest, UniqueHostnamePlacesOnePerAgentAndQueuesTheRest) {
     }
     for (const auto& r : q[0]["processedOffersSummary"]["rejectSummaryLastOffers"].asArray()) {
       if (r["reason"].asString() == "UnfulfilledConstraint") {
-        return true;
+        return r["declined"].toInt64() > 0;
       }
     }
     return false;
@@ -284,6 +214,30 @@ TEST_F(AppsTest, BadInputsAnswerMarathonsErrorsAndTouchNothing) {
   auto lv = json::parse(locked.body);
   ASSERT_TRUE(lv.has_value());
   EXPECT_EQ((*lv)["deployments"][size_t{0}]["id"].asString(), big.header("marathon-deployment-id"));
+  // It waits in /v2/queue, which says why: every agent's last offer lacked cpus.
+  json::Value waiting;
+  ASSERT_TRUE(eventually([&] {
+    auto q = getJson("/v2/queue?embed=lastUnusedOffers")["queue"];
+    if (q.size() != 1) return false;
+    waiting = q[0];
+    return waiting["lastUnusedOffers"].size() == 2;
+  })) << call("GET", "/v2/queue?embed=lastUnusedOffers").body;
+  EXPECT_EQ(waiting["app"]["id"].asString(), "/big");
+  EXPECT_EQ(waiting["count"].asDouble(), 1);
+  const auto& summary = waiting["processedOffersSummary"];
+  EXPECT_GE(summary["unusedOffersCount"].asDouble(), 2);
+  EXPECT_FALSE(summary["lastUnusedOfferAt"].asString().empty());
+  std::map<std::string, std::pair<double, double>> steps;
+  for (const auto& step : summary["rejectSummaryLastOffers"].asArray()) {
+    steps[step["reason"].asString()] = {step["declined"].asDouble(), step["processed"].asDouble()};
+  }
+  EXPECT_EQ(steps["InsufficientCpus"], std::make_pair(2.0, 2.0));
+  EXPECT_EQ(steps["InsufficientMemory"], std::make_pair(0.0, 0.0));
+  for (const auto& unused : waiting["lastUnusedOffers"].asArray()) {
+    EXPECT_EQ(unused["reason"][size_t{0}].asString(), "InsufficientCpus");
+    EXPECT_TRUE(unused["offer"]["hostname"].asString().starts_with("agent"));
+  }
+  EXPECT_EQ(getJson("/v2/queue")["queue"][size_t{0}].find("lastUnusedOffers"), nullptr);
   EXPECT_EQ(call("PUT", "/v2/apps/big?force=true", R"({"cpus": 0.1, "mem": 16})").status, 200);
   EXPECT_TRUE(eventually([&] { return running("/big") == 1 && deploymentsDone(); }, 30s));
 }
@@ -295,6 +249,12 @@ TEST_F(AppsTest, GroupsBulkUpdatesWipeMetricsAndFailureReports) {
                                             .headers = {{"accept", "text/event-stream"}}},
                                            10s);
   ASSERT_TRUE(stream.has_value());
+  auto successes = http::BlockingStream::open({"127.0.0.1", apps_port_},
+                                              {.method = "GET",
+                                               .path = "/v2/events?event_type=deployment_success",
+                                               .headers = {{"accept", "text/event-stream"}}},
+                                              10s);
+  ASSERT_TRUE(successes.has_value());
 
   // A group with a nested group; app ids are relative to their group.
   auto posted = call("POST", "/v2/groups", R"({"id": "/shop",
@@ -321,6 +281,22 @@ TEST_F(AppsTest, GroupsBulkUpdatesWipeMetricsAndFailureReports) {
       },
       30s))
       << apps_->log();
+
+  // One deployment for the whole group, its steps holding both apps' actions.
+  std::string done;
+  ASSERT_TRUE(eventually([&] {
+    if (auto chunk = (*successes)->read(200ms)) done += *chunk;
+    return done.find("\n\n") != std::string::npos;
+  })) << done;
+  size_t data = done.find("data: ") + 6;
+  auto success = json::parse(done.substr(data, done.find('\n', data) - data));
+  ASSERT_TRUE(success.has_value()) << done;
+  EXPECT_EQ((*success)["id"].asString(), posted.header("marathon-deployment-id"));
+  std::set<std::string> in_steps;
+  for (const auto& step : (*success)["plan"]["steps"].asArray()) {
+    for (const auto& action : step["actions"].asArray()) in_steps.insert(action["app"].asString());
+  }
+  EXPECT_EQ(in_steps, (std::set<std::string>{"/shop/web", "/shop/back/db"})) << done;
 
   // The event stream saw instances become Running.
   std::string seen;

@@ -139,5 +139,40 @@ TEST(AppJsonTest, InvalidBodyShapeIsMarathons) {
             R"(expected 0 or more"]}]})");
 }
 
+TEST(AppJsonTest, ReadinessChecksAreReadCheckedAndWrittenBack) {
+  auto app = parse(R"({"id": "/web", "cmd": "run",
+    "portDefinitions": [{"port": 0, "name": "http-api"}],
+    "readinessChecks": [{"path": "/ready", "intervalSeconds": 2, "timeoutSeconds": 1,
+                         "httpStatusCodesForReady": [200, 204]}]})");
+  ASSERT_TRUE(app.has_value()) << app.error().toJson();
+  ASSERT_EQ(app->readiness_checks.size(), 1u);
+  const auto& c = app->readiness_checks[0];
+  EXPECT_EQ(c.name, "readinessCheck");
+  EXPECT_EQ(c.protocol, "HTTP");
+  EXPECT_EQ(c.port_name, "http-api");
+  EXPECT_EQ(c.status_codes, (std::vector<int>{200, 204}));
+  EXPECT_EQ(readinessPortIndex(*app, c), std::optional<size_t>(0));
+  // Written back as Marathon's JSON, and read again the same.
+  std::string out;
+  json::Writer w(&out);
+  w.beginObject();
+  writeAppFields(w, *app);
+  w.endObject();
+  auto again = parse(out);
+  ASSERT_TRUE(again.has_value()) << out;
+  EXPECT_TRUE(again->sameConfig(*app));
+  EXPECT_NE(out.find(R"("httpStatusCodesForReady":[200,204])"), std::string::npos) << out;
+
+  auto unnamed = parse(R"({"id": "/web", "cmd": "run", "readinessChecks": [{"portName": "x"}]})");
+  ASSERT_FALSE(unnamed.has_value());
+  EXPECT_EQ(unnamed.error().status, 422);
+  EXPECT_TRUE(hasPath(unnamed.error(), "/readinessChecks(0)/portName")) << unnamed.error().toJson();
+  auto slow = parse(R"({"id": "/web", "cmd": "run", "portDefinitions": [{"name": "http-api"}],
+    "readinessChecks": [{"intervalSeconds": 5, "timeoutSeconds": 5, "protocol": "TCP"}]})");
+  ASSERT_FALSE(slow.has_value());
+  EXPECT_TRUE(hasPath(slow.error(), "/readinessChecks(0)"));
+  EXPECT_TRUE(hasPath(slow.error(), "/readinessChecks(0)/protocol"));
+}
+
 }  // namespace
 }  // namespace plateau::apps

@@ -203,6 +203,117 @@ TEST(TaskIdTest, NamesTheAppAndReadsBack) {
   EXPECT_EQ(appIdOfTask(id), "/shop/web");
 }
 
+// A bulk change is one deployment over all its apps; cancelling it rolls all of them back, again
+// in one deployment.
+TEST_F(OrchestratorTest, BulkChangesAreOneDeploymentAndRollBackTogether) {
+  auto change = orchestrator_->putApps({app("/a", 1), app("/b", 2)}, false);
+  ASSERT_TRUE(change.has_value());
+  ASSERT_EQ(orchestrator_->deployments().size(), 1u);
+  const Deployment& d = orchestrator_->deployments().at(change->deployment_id);
+  ASSERT_EQ(d.parts.size(), 2u);
+  EXPECT_TRUE(d.affects("/a") && d.affects("/b"));
+  EXPECT_EQ(d.steps(), 2u);  // StartApplication, then ScaleApplication, for both
+  EXPECT_EQ(orchestrator_->deploymentsOf("/b"), (std::vector<std::string>{change->deployment_id}));
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 3u);
+  status(driver_.launched[0].first, "TASK_RUNNING");
+  EXPECT_EQ(orchestrator_->deployments().size(), 1u);  // not until every app is there
+
+  auto rollback = orchestrator_->cancelDeployment(change->deployment_id, false);
+  ASSERT_TRUE(rollback.has_value() && rollback->has_value());
+  ASSERT_EQ(orchestrator_->deployments().size(), 1u);
+  const Deployment& back = orchestrator_->deployments().begin()->second;
+  EXPECT_EQ(back.parts.size(), 2u);
+  EXPECT_EQ(orchestrator_->apps().size(), 0u);  // both were new: both removed
+  for (const auto& [task, agent] : driver_.launched) status(task, "TASK_KILLED");
+  EXPECT_TRUE(orchestrator_->deployments().empty());
+  EXPECT_EQ(std::count(events_.begin(), events_.end(), "app_terminated_event"), 2);
+}
+
+// A readiness check holds the deployment (and the old tasks of a rolling restart) until the new
+// task answers one of its status codes.
+TEST_F(OrchestratorTest, ReadinessChecksGateTheDeployment) {
+  App a = app("/web", 1);
+  a.port_definitions[0].name = "http-api";
+  ReadinessCheck check;
+  check.interval_seconds = 2;
+  check.timeout_seconds = 1;
+  check.status_codes = {200};
+  a.readiness_checks = {check};
+  a.minimum_health_capacity = 1;
+  a.maximum_over_capacity = 1;
+  ASSERT_TRUE(orchestrator_->createApp(a).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  std::string first = driver_.launched.at(0).first;
+  status(first, "TASK_RUNNING");
+  time_.advance(1s);
+  ASSERT_EQ(prober_.pending.size(), 1u);
+  EXPECT_EQ(prober_.pending[0].port, 31000u);
+  prober_.answerAll({.status = 503});
+  EXPECT_EQ(orchestrator_->deployments().size(), 1u);  // not ready yet
+  time_.advance(2s);
+  prober_.answerAll({.ok = true, .status = 200});
+  EXPECT_TRUE(orchestrator_->deployments().empty());
+
+  // A restart: the old task stays until the new one is ready.
+  ASSERT_TRUE(orchestrator_->restartApp("/web", false).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 2u);
+  std::string second = driver_.launched[1].first;
+  status(second, "TASK_RUNNING");
+  time_.advance(1s);
+  EXPECT_TRUE(driver_.killed.empty());
+  prober_.answerAll({.ok = true, .status = 200});
+  EXPECT_EQ(driver_.killed, (std::vector<std::string>{first}));
+}
+
+// After a restart (or a failover) a healthy task is neither unknown for ever nor killed for
+// failing while the restarted service's checks had no chance yet.
+TEST_F(OrchestratorTest, HealthIsKeptAndRelearnedAcrossARestart) {
+  App a = app("/web", 1);
+  HealthCheck agent;
+  agent.protocol = "MESOS_TCP";
+  HealthCheck tcp;
+  tcp.protocol = "TCP";
+  tcp.interval_seconds = 1;
+  tcp.grace_period_seconds = 5;
+  tcp.max_consecutive_failures = 3;
+  a.health_checks = {agent, tcp};
+  ASSERT_TRUE(orchestrator_->createApp(a).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  std::string task = driver_.launched.at(0).first;
+  status(task, "TASK_RUNNING", true);
+  time_.advance(1s);
+  prober_.answerAll({.ok = true});
+  ASSERT_EQ(orchestrator_->instances().at(task).healthy, true);
+
+  orchestrator_.reset();
+  prober_.pending.clear();
+  make();
+  // The stored verdict stands until checks answer again; a repeated agent verdict is learned.
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, true);
+  status(task, "TASK_RUNNING", true);
+  // Failures right after the restart fall in the grace period: not counted, nothing killed.
+  time_.advance(1s);
+  prober_.answerAll({.cause = "refused"});
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, true);
+  EXPECT_TRUE(driver_.killed.empty());
+  // Once the service's check passed, one failure makes the task unhealthy, and the next pass
+  // healthy again: the agent's half of the verdict is known, not waited for.
+  time_.advance(1s);
+  prober_.answerAll({.ok = true});
+  time_.advance(1s);
+  prober_.answerAll({.cause = "refused"});
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, false);
+  time_.advance(1s);
+  prober_.answerAll({.ok = true});
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, true);
+  EXPECT_TRUE(driver_.killed.empty());
+  // The agent's check failing is heard too.
+  status(task, "TASK_RUNNING", false);
+  EXPECT_EQ(orchestrator_->instances().at(task).healthy, false);
+}
+
 }  // namespace
 }  // namespace plateau::apps
 

@@ -1,5 +1,7 @@
 #include "apps/placement.h"
 
+#include "apps/offer_stats.h"
+
 #include <gtest/gtest.h>
 
 namespace plateau::apps {
@@ -61,7 +63,9 @@ TEST(FitTest, TakesResourcesAndPortsOrSaysWhyNot) {
   EXPECT_FALSE(second.ok);
   EXPECT_EQ(second.reason, "InsufficientPorts");
   app.cpus = 5;
-  EXPECT_EQ(fitTask(app, offer, {}).reason, "InsufficientCpus");
+  Fit both = fitTask(app, offer, {});
+  EXPECT_EQ(both.reason, "InsufficientCpus");  // first in Marathon's funnel; every one is listed
+  EXPECT_EQ(both.reasons, (std::vector<std::string>{"InsufficientCpus", "InsufficientPorts"}));
   app.cpus = 0.1;
   app.port_definitions = {PortDefinition{.port = 31002}};
   app.require_ports = true;
@@ -71,6 +75,51 @@ TEST(FitTest, TakesResourcesAndPortsOrSaysWhyNot) {
   app.mem = 1;
   app.constraints = {{"hostname", "UNIQUE", std::nullopt}};
   EXPECT_EQ(fitTask(app, offer, {host("a")}).reason, "UnfulfilledConstraint");
+}
+
+}  // namespace
+}  // namespace plateau::apps
+
+namespace plateau::apps {
+namespace {
+
+// Marathon's funnel: each reason's step starts from the offers the previous reasons left.
+TEST(OfferStatsTest, DeclinedOfferStepsFollowMarathonsFunnel) {
+  auto steps = declinedOfferSteps(10, {{"InsufficientCpus", 6}, {"UnfulfilledConstraint", 3}});
+  ASSERT_EQ(steps.size(), std::size(kRejectReasons));
+  EXPECT_EQ(steps[0].reason, "UnfulfilledRole");
+  EXPECT_EQ(steps[1].reason, "UnfulfilledConstraint");
+  EXPECT_EQ(steps[1].declined, 3);
+  EXPECT_EQ(steps[1].processed, 10);
+  EXPECT_EQ(steps[3].reason, "InsufficientCpus");
+  EXPECT_EQ(steps[3].declined, 6);
+  EXPECT_EQ(steps[3].processed, 7);
+  EXPECT_EQ(steps[4].processed, 1);
+}
+
+// The last unused offer counts once per agent; the launch attempt counts every offer.
+TEST(OfferStatsTest, KeepsTheLastUnusedOfferOfEachAgent) {
+  OfferStats stats("2026-01-01T00:00:00.000Z");
+  OfferView offer{.id = "o1", .agent_id = "a1", .place = {"h1", {}}};
+  stats.unused(offer, {"InsufficientCpus", "InsufficientPorts"}, "t1");
+  offer.id = "o2";
+  stats.unused(offer, {"InsufficientMemory"}, "t2");
+  stats.used("t3");
+  EXPECT_EQ(stats.processed(), 3);
+  EXPECT_EQ(stats.unusedCount(), 2);
+  ASSERT_EQ(stats.lastUnused().size(), 1u);
+  EXPECT_EQ(stats.lastUnused().at("a1").offer.id, "o2");
+  std::string out;
+  json::Writer w(&out);
+  stats.writeSummary(w);
+  auto v = json::parse(out);
+  ASSERT_TRUE(v.has_value()) << out;
+  EXPECT_EQ((*v)["lastUsedOfferAt"].asString(), "t3");
+  EXPECT_EQ((*v)["lastUnusedOfferAt"].asString(), "t2");
+  EXPECT_EQ((*v)["rejectSummaryLastOffers"][size_t{4}]["reason"].asString(), "InsufficientMemory");
+  EXPECT_EQ((*v)["rejectSummaryLastOffers"][size_t{4}]["declined"].asDouble(), 1);
+  EXPECT_EQ((*v)["rejectSummaryLaunchAttempt"][size_t{3}]["declined"].asDouble(), 1);
+  EXPECT_EQ((*v)["rejectSummaryLaunchAttempt"][size_t{3}]["processed"].asDouble(), 3);
 }
 
 }  // namespace
