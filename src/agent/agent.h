@@ -68,6 +68,7 @@ struct Attachment;  // agent/files.h
 namespace images {
 struct Provisioned;
 class ImageRuntime;
+struct ImageGcConfig;
 }  // namespace images
 
 struct ExecutorChannel {
@@ -200,6 +201,10 @@ class Agent {
   // Makes `spec` start inside the executor's image (nothing without one).
   Status enterImage(const Executor& executor, LaunchSpec& spec);
   void releaseImage(const std::string& container_id);
+  // PRUNE_IMAGES (operator API): answered once the store is pruned.
+  void pruneImagesCall(const agent_api::Call& call, http::Responder responder);
+  // --image_gc_config: every watch interval, prunes when the store's disk is past the headroom.
+  void imageGcTick();
   uint64_t fetcherCacheUsed() const;
 
   // recovery.cc
@@ -277,7 +282,9 @@ class Agent {
   std::unique_ptr<fetcher::Cache> fetch_cache_;
   std::unordered_map<pid_t, FetchRun> fetches_;
   std::unique_ptr<gpu::Allocator> gpus_;
-  std::unique_ptr<images::ImageRuntime> images_;  // --image_providers=docker only
+  std::unique_ptr<images::ImageRuntime> images_;     // --image_providers=docker only
+  std::unique_ptr<images::ImageGcConfig> image_gc_;  // --image_gc_config only
+  bool image_gc_running_ = false;
   bool gpu_isolation_warned_ = false;
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
   uint64_t executors_launched_ = 0;

@@ -1,0 +1,238 @@
+// Container images pulled over the registry v2 protocol by a real agent, from a small registry
+// the test starts on loopback (tests/integration/registry_server.py: images built from
+// busybox-static, blobs redirected, optional bearer-token auth, request counts).
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <memory>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "common/base64.h"
+#include "common/json.h"
+#include "harness.h"
+#include "http/client.h"
+#include "images_helpers.h"
+
+namespace plateau::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+// The test registry, started in the cluster's folder and stopped with it.
+class TestRegistry {
+ public:
+  TestRegistry(const std::string& dir, std::vector<std::string> args = {}) {
+    std::vector<std::string> argv = {
+        "/usr/bin/env", "python3", "-u",
+        std::string(PLATEAU_SOURCE_DIR) + "/tests/integration/registry_server.py"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    process_ = std::make_unique<Process>("registry", argv, dir + "/registry.log");
+    port_ = process_->reportedPort("registry_listening", 60s);
+  }
+  uint16_t port() const { return port_; }
+  std::string url() const { return fmt::format("http://127.0.0.1:{}", port_); }
+  std::string log() const { return process_->log(); }
+
+  // Requests served whose path contains `part`.
+  int requests(const std::string& part) {
+    auto answer = http::fetchSync({"127.0.0.1", port_}, {.method = "GET", .path = "/_stats"}, 5s);
+    if (!answer) {
+      return -1;
+    }
+    auto doc = json::parse(answer->body);
+    int total = 0;
+    for (const auto& [path, count] : (*doc)["paths"].asObject()) {
+      if (path.find(part) != std::string::npos) {
+        total += static_cast<int>(count.asDouble());
+      }
+    }
+    return total;
+  }
+
+  bool retag(const std::string& repo, const std::string& tag, const std::string& to) {
+    auto answer = http::fetchSync(
+        {"127.0.0.1", port_},
+        {.method = "POST", .path = fmt::format("/_retag?repo={}&tag={}&to={}", repo, tag, to)}, 5s);
+    return answer && answer->status == 200;
+  }
+
+ private:
+  std::unique_ptr<Process> process_;
+  uint16_t port_ = 0;
+};
+
+class ImagesRegistryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) {
+      GTEST_SKIP() << "container images need root (mount namespaces, pivot_root)";
+    }
+    if (!fs::exists("/bin/busybox")) {
+      GTEST_SKIP() << "Debian's busybox-static is not installed";
+    }
+  }
+
+  void startAgent(Cluster& cluster, const TestRegistry& registry,
+                  std::vector<std::string> extra = {}) {
+    ASSERT_NE(registry.port(), 0) << registry.log();
+    std::vector<std::string> flags = {"--image_providers=docker",
+                                      "--docker_registry=" + registry.url(),
+                                      "--docker_store_dir=" + cluster.dir() + "/store",
+                                      "--isolation=filesystem/linux,docker/runtime"};
+    flags.insert(flags.end(), extra.begin(), extra.end());
+    cluster.addAgent("cpus:4;mem:2048", flags);
+  }
+
+  // Runs the tasks (one offer), returns their terminal updates.
+  std::map<std::string, v1::TaskStatus> run(Scheduler& s, const std::vector<TaskSpec>& specs) {
+    auto offers = s.next(scheduler::Event::OFFERS);
+    if (!offers || offers->offers().offers_size() == 0) {
+      ADD_FAILURE() << "no offer";
+      return {};
+    }
+    launch(s, offers->offers().offers(0), specs);
+    std::set<std::string> ids;
+    for (const auto& spec : specs) {
+      ids.insert(spec.id);
+    }
+    return terminalUpdates(s, ids);
+  }
+
+  static v1::FrameworkInfo framework() {
+    v1::FrameworkInfo info;
+    info.set_user("root");
+    info.set_name("images-registry");
+    return info;
+  }
+};
+
+std::string dockerConfig(uint16_t port, const std::string& user_password) {
+  return fmt::format(R"({{"auths":{{"127.0.0.1:{}":{{"auth":"{}"}}}}}})", port,
+                     base64::encode(user_password));
+}
+
+TEST_F(ImagesRegistryTest, PullsOverHttpReusesLayersAndRefetchesWhenNotCached) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  TestRegistry registry(cluster.dir());
+  startAgent(cluster, registry);
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  // The image's Cmd prints /etc/motd; the os-release is the image's.
+  auto done = run(s, {{.id = "first", .image = "busybox", .shell = false}});
+  ASSERT_TRUE(done.contains("first"));
+  EXPECT_EQ(done["first"].state(), v1::TASK_FINISHED) << done["first"].message();
+  EXPECT_EQ(sandboxFile(cluster.dir(), "first", "stdout"), "one\n");
+  EXPECT_EQ(registry.requests("/v2/busybox/manifests/"), 1);
+  EXPECT_EQ(registry.requests("/blobstore/"), 3);  // two layers and the config, redirected
+
+  // The same image again: nothing is asked of the registry.
+  done = run(s, {{.id = "second", .image = "busybox:latest", .value = "cat /etc/os-release"}});
+  EXPECT_EQ(done["second"].state(), v1::TASK_FINISHED) << done["second"].message();
+  EXPECT_NE(sandboxFile(cluster.dir(), "second", "stdout").find("ID=registry-test"),
+            std::string::npos);
+  EXPECT_EQ(registry.requests("/v2/busybox/manifests/"), 1);
+  EXPECT_EQ(registry.requests("/blobstore/"), 3);
+
+  // The tag moves: cached=true keeps the stored image; cached=false fetches the manifest
+  // afresh and downloads only what is new (the top layer and the config, not the base).
+  ASSERT_TRUE(registry.retag("busybox", "latest", "v2"));
+  done = run(s, {{.id = "stale", .image = "busybox", .shell = false}});
+  EXPECT_EQ(sandboxFile(cluster.dir(), "stale", "stdout"), "one\n");
+  done = run(s, {{.id = "fresh", .image = "busybox", .shell = false, .cached = false}});
+  EXPECT_EQ(done["fresh"].state(), v1::TASK_FINISHED) << done["fresh"].message();
+  EXPECT_EQ(sandboxFile(cluster.dir(), "fresh", "stdout"), "two\n");
+  EXPECT_EQ(registry.requests("/v2/busybox/manifests/"), 2);
+  EXPECT_EQ(registry.requests("/blobstore/"), 5);
+  size_t layers = 0;
+  for (const auto& entry : fs::directory_iterator(fs::path(cluster.dir()) / "store" / "layers")) {
+    (void)entry;
+    layers++;
+  }
+  EXPECT_EQ(layers, 3u);
+}
+
+TEST_F(ImagesRegistryTest, ManifestKindsAndBadImages) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  TestRegistry registry(cluster.dir());
+  startAgent(cluster, registry);
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  const std::string show = "cat /etc/os-release; echo FROM=$FROM";
+  auto done = run(s, {{.id = "oci", .image = "oci", .value = show},
+                      {.id = "schema1", .image = "schema1:latest", .value = show},
+                      {.id = "corrupt", .image = "corrupt", .value = "true"},
+                      {.id = "missing", .image = "nothing:here", .value = "true"}});
+  ASSERT_EQ(done.size(), 4u);
+  // The index lists arm64 first: amd64 is picked.
+  EXPECT_EQ(done["oci"].state(), v1::TASK_FINISHED) << done["oci"].message();
+  std::string oci = sandboxFile(cluster.dir(), "oci", "stdout");
+  EXPECT_NE(oci.find("ID=registry-test"), std::string::npos) << oci;
+  EXPECT_EQ(oci.find("wrong-arm"), std::string::npos) << oci;
+  EXPECT_EQ(done["schema1"].state(), v1::TASK_FINISHED) << done["schema1"].message();
+  EXPECT_NE(sandboxFile(cluster.dir(), "schema1", "stdout").find("FROM=schema1"),
+            std::string::npos);
+  EXPECT_EQ(done["corrupt"].state(), v1::TASK_FAILED);
+  EXPECT_EQ(done["corrupt"].reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+  EXPECT_NE(done["corrupt"].message().find("digest mismatch"), std::string::npos)
+      << done["corrupt"].message();
+  EXPECT_EQ(done["missing"].state(), v1::TASK_FAILED);
+  EXPECT_NE(done["missing"].message().find("not found (404)"), std::string::npos)
+      << done["missing"].message();
+  // Nothing of the corrupt layer was kept.
+  EXPECT_TRUE(fs::is_empty(fs::path(cluster.dir()) / "store" / "staging"));
+}
+
+TEST_F(ImagesRegistryTest, BearerTokensAnonymousAndWithCredentials) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  TestRegistry registry(cluster.dir(), {"--auth", "alice:secret"});
+  startAgent(cluster, registry);
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  auto done = run(s, {{.id = "anonymous", .image = "busybox", .shell = false},
+                      {.id = "no-credentials", .image = "private/busybox", .shell = false},
+                      {.id = "wrong",
+                       .image = "private/busybox",
+                       .shell = false,
+                       .cached = false,
+                       .docker_config = dockerConfig(registry.port(), "alice:guess")}});
+  ASSERT_EQ(done.size(), 3u);
+  EXPECT_EQ(done["anonymous"].state(), v1::TASK_FINISHED) << done["anonymous"].message();
+  EXPECT_EQ(done["no-credentials"].state(), v1::TASK_FAILED);
+  EXPECT_NE(done["no-credentials"].message().find("refused access (401); no credentials given"),
+            std::string::npos)
+      << done["no-credentials"].message();
+  EXPECT_EQ(done["wrong"].state(), v1::TASK_FAILED);
+  EXPECT_NE(done["wrong"].message().find("refused access (401) with the credentials given"),
+            std::string::npos)
+      << done["wrong"].message();
+  // The image's own credentials.
+  done = run(s, {{.id = "own",
+                  .image = "private/busybox",
+                  .shell = false,
+                  .docker_config = dockerConfig(registry.port(), "alice:secret")}});
+  EXPECT_EQ(done["own"].state(), v1::TASK_FINISHED) << done["own"].message();
+  EXPECT_EQ(sandboxFile(cluster.dir(), "own", "stdout"), "one\n");
+}
+
+TEST_F(ImagesRegistryTest, AgentDockerConfigGivesCredentials) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  TestRegistry registry(cluster.dir(), {"--auth", "alice:secret"});
+  fs::path config = fs::path(cluster.dir()) / "docker-config.json";
+  std::ofstream(config) << dockerConfig(registry.port(), "alice:secret");
+  startAgent(cluster, registry, {"--docker_config=" + config.string()});
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  auto done = run(s, {{.id = "private", .image = "private/busybox", .shell = false}});
+  EXPECT_EQ(done["private"].state(), v1::TASK_FINISHED) << done["private"].message();
+  EXPECT_EQ(sandboxFile(cluster.dir(), "private", "stdout"), "one\n");
+}
+
+}  // namespace
+}  // namespace plateau::testing
