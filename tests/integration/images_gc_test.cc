@@ -20,15 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-size_t entries(const fs::path& dir) {
-  size_t n = 0;
-  std::error_code ec;
-  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    n++;
-  }
-  return n;
-}
-
 // busybox:<tag>: the shared busybox base layer and a top layer of its own.
 TestImage tagged(const std::string& tag) {
   TestImage image;
@@ -53,17 +44,8 @@ int pruneImages(Cluster& cluster, const std::string& excluded_name) {
   return answer ? answer->status : -1;
 }
 
-class ImagesGcTest : public ::testing::Test {
+class ImagesGcTest : public ImageTest {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) {
-      GTEST_SKIP() << "container images need root (mount namespaces, pivot_root)";
-    }
-    if (!fs::exists("/bin/busybox")) {
-      GTEST_SKIP() << "Debian's busybox-static is not installed";
-    }
-  }
-
   void startAgent(Cluster& cluster, std::vector<std::string> extra = {}) {
     fs::path registry = fs::path(cluster.dir()) / "registry";
     for (const char* tag : {"keep", "used", "gone"}) {
@@ -76,13 +58,6 @@ class ImagesGcTest : public ::testing::Test {
     flags.insert(flags.end(), extra.begin(), extra.end());
     cluster.addAgent("cpus:4;mem:2048", flags);
   }
-
-  static v1::FrameworkInfo framework() {
-    v1::FrameworkInfo info;
-    info.set_user("root");
-    info.set_name("images-gc");
-    return info;
-  }
 };
 
 TEST_F(ImagesGcTest, PruneImagesKeepsExcludedAndInUseImages) {
@@ -91,7 +66,7 @@ TEST_F(ImagesGcTest, PruneImagesKeepsExcludedAndInUseImages) {
   startAgent(cluster);
   const fs::path store = fs::path(cluster.dir()) / "store";
   Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework()));
+  ASSERT_TRUE(s.subscribe(framework("images-gc")));
   auto offers = s.next(scheduler::Event::OFFERS);
   ASSERT_TRUE(offers);
   launch(s, offers->offers().offers(0),
@@ -123,11 +98,7 @@ TEST_F(ImagesGcTest, PruneImagesKeepsExcludedAndInUseImages) {
   EXPECT_EQ(entries(store / "layers"), 0u);
 
   // A pruned image is pulled again when a task names it.
-  offers = s.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers);
-  launch(s, offers->offers().offers(0),
-         {{.id = "again", .image = "busybox:gone", .value = "cat /etc/motd"}});
-  done = terminalUpdates(s, {"again"});
+  done = runTasks(s, {{.id = "again", .image = "busybox:gone", .value = "cat /etc/motd"}});
   EXPECT_EQ(done["again"].state(), v1::TASK_FINISHED) << done["again"].message();
   EXPECT_EQ(sandboxFile(cluster.dir(), "again", "stdout"), "gone\n");
 }
@@ -142,13 +113,9 @@ TEST_F(ImagesGcTest, ImageGcConfigPrunesWhenTheDiskPassesTheHeadroom) {
               R"("excluded_images":[{"type":"DOCKER","docker":{"name":"busybox:keep"}}]})"});
   const fs::path store = fs::path(cluster.dir()) / "store";
   Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework()));
-  auto offers = s.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers);
-  launch(s, offers->offers().offers(0),
-         {{.id = "keep", .image = "busybox:keep", .value = "cat /etc/motd"},
-          {.id = "gone", .image = "busybox:gone", .value = "cat /etc/motd"}});
-  auto done = terminalUpdates(s, {"keep", "gone"});
+  ASSERT_TRUE(s.subscribe(framework("images-gc")));
+  auto done = runTasks(s, {{.id = "keep", .image = "busybox:keep", .value = "cat /etc/motd"},
+                           {.id = "gone", .image = "busybox:gone", .value = "cat /etc/motd"}});
   ASSERT_EQ(done.size(), 2u);
   EXPECT_EQ(done["gone"].state(), v1::TASK_FINISHED) << done["gone"].message();
   EXPECT_EQ(sandboxFile(cluster.dir(), "gone", "stdout"), "gone\n");

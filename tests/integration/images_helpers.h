@@ -147,4 +147,50 @@ inline std::map<std::string, v1::TaskStatus> terminalUpdates(Scheduler& s,
   return out;
 }
 
+// Entries in a folder (0 when it does not exist).
+inline size_t entries(const std::filesystem::path& dir) {
+  size_t n = 0;
+  std::error_code ec;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    n++;
+  }
+  return n;
+}
+
+// The image tests' fixture: skipped without root or busybox-static.
+class ImageTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::geteuid() != 0) {
+      GTEST_SKIP() << "container images need root (mount namespaces, pivot_root)";
+    }
+    if (!std::filesystem::exists("/bin/busybox")) {
+      GTEST_SKIP() << "Debian's busybox-static is not installed";
+    }
+  }
+
+  static v1::FrameworkInfo framework(const std::string& name = "images") {
+    v1::FrameworkInfo info;
+    info.set_user("root");
+    info.set_name(name);
+    return info;
+  }
+
+  // Launches the tasks on the scheduler's next offer; their terminal updates by task id.
+  static std::map<std::string, v1::TaskStatus> runTasks(Scheduler& s,
+                                                        const std::vector<TaskSpec>& specs) {
+    auto offers = s.next(scheduler::Event::OFFERS);
+    if (!offers || offers->offers().offers_size() == 0) {
+      ADD_FAILURE() << "no offer";
+      return {};
+    }
+    launch(s, offers->offers().offers(0), specs);
+    std::set<std::string> ids;
+    for (const auto& spec : specs) {
+      ids.insert(spec.id);
+    }
+    return terminalUpdates(s, ids);
+  }
+};
+
 }  // namespace plateau::testing

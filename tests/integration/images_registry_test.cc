@@ -64,48 +64,27 @@ class TestRegistry {
   uint16_t port_ = 0;
 };
 
-class ImagesRegistryTest : public ::testing::Test {
+class ImagesRegistryTest : public ImageTest {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) {
-      GTEST_SKIP() << "container images need root (mount namespaces, pivot_root)";
+  // Starts the agent on the registry and a subscribed scheduler (null on failure).
+  std::unique_ptr<Scheduler> startAgent(Cluster& cluster, const TestRegistry& registry,
+                                        std::vector<std::string> extra = {}) {
+    if (registry.port() == 0) {
+      ADD_FAILURE() << "the test registry did not start:\n" << registry.log();
+      return nullptr;
     }
-    if (!fs::exists("/bin/busybox")) {
-      GTEST_SKIP() << "Debian's busybox-static is not installed";
-    }
-  }
-
-  void startAgent(Cluster& cluster, const TestRegistry& registry,
-                  std::vector<std::string> extra = {}) {
-    ASSERT_NE(registry.port(), 0) << registry.log();
     std::vector<std::string> flags = {"--image_providers=docker",
                                       "--docker_registry=" + registry.url(),
                                       "--docker_store_dir=" + cluster.dir() + "/store",
                                       "--isolation=filesystem/linux,docker/runtime"};
     flags.insert(flags.end(), extra.begin(), extra.end());
     cluster.addAgent("cpus:4;mem:2048", flags);
-  }
-
-  // Runs the tasks (one offer), returns their terminal updates.
-  std::map<std::string, v1::TaskStatus> run(Scheduler& s, const std::vector<TaskSpec>& specs) {
-    auto offers = s.next(scheduler::Event::OFFERS);
-    if (!offers || offers->offers().offers_size() == 0) {
-      ADD_FAILURE() << "no offer";
-      return {};
+    auto s = std::make_unique<Scheduler>(cluster.master(), http::ContentType::kJson);
+    if (!s->subscribe(framework("images-registry"))) {
+      ADD_FAILURE() << "the scheduler did not subscribe";
+      return nullptr;
     }
-    launch(s, offers->offers().offers(0), specs);
-    std::set<std::string> ids;
-    for (const auto& spec : specs) {
-      ids.insert(spec.id);
-    }
-    return terminalUpdates(s, ids);
-  }
-
-  static v1::FrameworkInfo framework() {
-    v1::FrameworkInfo info;
-    info.set_user("root");
-    info.set_name("images-registry");
-    return info;
+    return s;
   }
 };
 
@@ -118,11 +97,11 @@ TEST_F(ImagesRegistryTest, PullsOverHttpReusesLayersAndRefetchesWhenNotCached) {
   Cluster cluster;
   MountGuard guard(cluster.dir());
   TestRegistry registry(cluster.dir());
-  startAgent(cluster, registry);
-  Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework()));
+  auto scheduler = startAgent(cluster, registry);
+  ASSERT_TRUE(scheduler);
+  Scheduler& s = *scheduler;
   // The image's Cmd prints /etc/motd; the os-release is the image's.
-  auto done = run(s, {{.id = "first", .image = "busybox", .shell = false}});
+  auto done = runTasks(s, {{.id = "first", .image = "busybox", .shell = false}});
   ASSERT_TRUE(done.contains("first"));
   EXPECT_EQ(done["first"].state(), v1::TASK_FINISHED) << done["first"].message();
   EXPECT_EQ(sandboxFile(cluster.dir(), "first", "stdout"), "one\n");
@@ -130,7 +109,7 @@ TEST_F(ImagesRegistryTest, PullsOverHttpReusesLayersAndRefetchesWhenNotCached) {
   EXPECT_EQ(registry.requests("/blobstore/"), 3);  // two layers and the config, redirected
 
   // The same image again: nothing is asked of the registry.
-  done = run(s, {{.id = "second", .image = "busybox:latest", .value = "cat /etc/os-release"}});
+  done = runTasks(s, {{.id = "second", .image = "busybox:latest", .value = "cat /etc/os-release"}});
   EXPECT_EQ(done["second"].state(), v1::TASK_FINISHED) << done["second"].message();
   EXPECT_NE(sandboxFile(cluster.dir(), "second", "stdout").find("ID=registry-test"),
             std::string::npos);
@@ -140,33 +119,28 @@ TEST_F(ImagesRegistryTest, PullsOverHttpReusesLayersAndRefetchesWhenNotCached) {
   // The tag moves: cached=true keeps the stored image; cached=false fetches the manifest
   // afresh and downloads only what is new (the top layer and the config, not the base).
   ASSERT_TRUE(registry.retag("busybox", "latest", "v2"));
-  done = run(s, {{.id = "stale", .image = "busybox", .shell = false}});
+  done = runTasks(s, {{.id = "stale", .image = "busybox", .shell = false}});
   EXPECT_EQ(sandboxFile(cluster.dir(), "stale", "stdout"), "one\n");
-  done = run(s, {{.id = "fresh", .image = "busybox", .shell = false, .cached = false}});
+  done = runTasks(s, {{.id = "fresh", .image = "busybox", .shell = false, .cached = false}});
   EXPECT_EQ(done["fresh"].state(), v1::TASK_FINISHED) << done["fresh"].message();
   EXPECT_EQ(sandboxFile(cluster.dir(), "fresh", "stdout"), "two\n");
   EXPECT_EQ(registry.requests("/v2/busybox/manifests/"), 2);
   EXPECT_EQ(registry.requests("/blobstore/"), 5);
-  size_t layers = 0;
-  for (const auto& entry : fs::directory_iterator(fs::path(cluster.dir()) / "store" / "layers")) {
-    (void)entry;
-    layers++;
-  }
-  EXPECT_EQ(layers, 3u);
+  EXPECT_EQ(entries(fs::path(cluster.dir()) / "store" / "layers"), 3u);
 }
 
 TEST_F(ImagesRegistryTest, ManifestKindsAndBadImages) {
   Cluster cluster;
   MountGuard guard(cluster.dir());
   TestRegistry registry(cluster.dir());
-  startAgent(cluster, registry);
-  Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework()));
+  auto scheduler = startAgent(cluster, registry);
+  ASSERT_TRUE(scheduler);
+  Scheduler& s = *scheduler;
   const std::string show = "cat /etc/os-release; echo FROM=$FROM";
-  auto done = run(s, {{.id = "oci", .image = "oci", .value = show},
-                      {.id = "schema1", .image = "schema1:latest", .value = show},
-                      {.id = "corrupt", .image = "corrupt", .value = "true"},
-                      {.id = "missing", .image = "nothing:here", .value = "true"}});
+  auto done = runTasks(s, {{.id = "oci", .image = "oci", .value = show},
+                           {.id = "schema1", .image = "schema1:latest", .value = show},
+                           {.id = "corrupt", .image = "corrupt", .value = "true"},
+                           {.id = "missing", .image = "nothing:here", .value = "true"}});
   ASSERT_EQ(done.size(), 4u);
   // The index lists arm64 first: amd64 is picked.
   EXPECT_EQ(done["oci"].state(), v1::TASK_FINISHED) << done["oci"].message();
@@ -191,16 +165,16 @@ TEST_F(ImagesRegistryTest, BearerTokensAnonymousAndWithCredentials) {
   Cluster cluster;
   MountGuard guard(cluster.dir());
   TestRegistry registry(cluster.dir(), {"--auth", "alice:secret"});
-  startAgent(cluster, registry);
-  Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework()));
-  auto done = run(s, {{.id = "anonymous", .image = "busybox", .shell = false},
-                      {.id = "no-credentials", .image = "private/busybox", .shell = false},
-                      {.id = "wrong",
-                       .image = "private/busybox",
-                       .shell = false,
-                       .cached = false,
-                       .docker_config = dockerConfig(registry.port(), "alice:guess")}});
+  auto scheduler = startAgent(cluster, registry);
+  ASSERT_TRUE(scheduler);
+  Scheduler& s = *scheduler;
+  auto done = runTasks(s, {{.id = "anonymous", .image = "busybox", .shell = false},
+                           {.id = "no-credentials", .image = "private/busybox", .shell = false},
+                           {.id = "wrong",
+                            .image = "private/busybox",
+                            .shell = false,
+                            .cached = false,
+                            .docker_config = dockerConfig(registry.port(), "alice:guess")}});
   ASSERT_EQ(done.size(), 3u);
   EXPECT_EQ(done["anonymous"].state(), v1::TASK_FINISHED) << done["anonymous"].message();
   EXPECT_EQ(done["no-credentials"].state(), v1::TASK_FAILED);
@@ -212,10 +186,10 @@ TEST_F(ImagesRegistryTest, BearerTokensAnonymousAndWithCredentials) {
             std::string::npos)
       << done["wrong"].message();
   // The image's own credentials.
-  done = run(s, {{.id = "own",
-                  .image = "private/busybox",
-                  .shell = false,
-                  .docker_config = dockerConfig(registry.port(), "alice:secret")}});
+  done = runTasks(s, {{.id = "own",
+                       .image = "private/busybox",
+                       .shell = false,
+                       .docker_config = dockerConfig(registry.port(), "alice:secret")}});
   EXPECT_EQ(done["own"].state(), v1::TASK_FINISHED) << done["own"].message();
   EXPECT_EQ(sandboxFile(cluster.dir(), "own", "stdout"), "one\n");
 }
@@ -226,10 +200,10 @@ TEST_F(ImagesRegistryTest, AgentDockerConfigGivesCredentials) {
   TestRegistry registry(cluster.dir(), {"--auth", "alice:secret"});
   fs::path config = fs::path(cluster.dir()) / "docker-config.json";
   std::ofstream(config) << dockerConfig(registry.port(), "alice:secret");
-  startAgent(cluster, registry, {"--docker_config=" + config.string()});
-  Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework()));
-  auto done = run(s, {{.id = "private", .image = "private/busybox", .shell = false}});
+  auto scheduler = startAgent(cluster, registry, {"--docker_config=" + config.string()});
+  ASSERT_TRUE(scheduler);
+  Scheduler& s = *scheduler;
+  auto done = runTasks(s, {{.id = "private", .image = "private/busybox", .shell = false}});
   EXPECT_EQ(done["private"].state(), v1::TASK_FINISHED) << done["private"].message();
   EXPECT_EQ(sandboxFile(cluster.dir(), "private", "stdout"), "one\n");
 }

@@ -26,17 +26,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kOsRelease = "NAME=\"Plateau Test Image\"\nID=plateau-test\n";
 
-class ImagesTest : public ::testing::Test {
+class ImagesTest : public ImageTest {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) {
-      GTEST_SKIP() << "container images need root (mount namespaces, pivot_root)";
-    }
-    if (!fs::exists("/bin/busybox")) {
-      GTEST_SKIP() << "Debian's busybox-static is not installed";
-    }
-  }
-
   // A two-layer busybox image: the top layer whites out a file and makes a folder opaque.
   static TestImage busybox(const std::string& tag, json::Value config = json::Object{}) {
     TestImage image;
@@ -62,13 +53,6 @@ class ImagesTest : public ::testing::Test {
       flags.push_back("--image_provisioner_backend=" + backend);
     }
     return cluster.addAgent("cpus:4;mem:2048", flags);
-  }
-
-  static v1::FrameworkInfo framework() {
-    v1::FrameworkInfo info;
-    info.set_user("root");
-    info.set_name("images");
-    return info;
   }
 };
 

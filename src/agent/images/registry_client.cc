@@ -1,7 +1,5 @@
 #include "agent/images/registry_client.h"
 
-#include <nettle/sha2.h>
-
 #include <fmt/format.h>
 
 #include "agent/images/layer_unpack.h"
@@ -12,19 +10,6 @@ namespace plateau::agent::images {
 namespace {
 
 constexpr int kMaxRedirects = 5;
-
-std::string sha256Of(const std::string& bytes) {
-  sha256_ctx ctx;
-  sha256_init(&ctx);
-  sha256_update(&ctx, bytes.size(), reinterpret_cast<const uint8_t*>(bytes.data()));
-  uint8_t digest[SHA256_DIGEST_SIZE];
-  sha256_digest(&ctx, sizeof(digest), digest);
-  std::string hex = "sha256:";
-  for (uint8_t b : digest) {
-    hex += fmt::format("{:02x}", b);
-  }
-  return hex;
-}
 
 // Query-string encoding of one parameter value.
 std::string encodeQuery(const std::string& value) {
@@ -175,7 +160,7 @@ Result<Manifest> RegistryClient::manifest(const std::string& reference) {
       return std::unexpected(answerError(*answer, fmt::format("The manifest '{}'", ref)));
     }
     if (isSha256Digest(ref)) {
-      if (std::string got = sha256Of(answer->body); got != ref) {
+      if (std::string got = sha256Bytes(answer->body); got != ref) {
         return std::unexpected(mismatch(fmt::format("manifest {}", ref), ref, got));
       }
     }
@@ -214,7 +199,7 @@ Result<std::string> RegistryClient::smallBlob(const std::string& digest) {
   if (answer->status != 200) {
     return std::unexpected(answerError(*answer, fmt::format("The blob {}", digest)));
   }
-  if (std::string got = sha256Of(answer->body); got != digest) {
+  if (std::string got = sha256Bytes(answer->body); got != digest) {
     return std::unexpected(mismatch(fmt::format("config {}", digest), digest, got));
   }
   return std::move(answer->body);
