@@ -14,7 +14,7 @@ It builds its images at start from Debian's busybox-static and serves them on a 
 
 Blobs are answered with a 307 redirect to /blobstore/<digest>. With --auth USER:PASSWORD every
 /v2/ request needs a bearer token from /token (anonymous tokens read every repository but
-private/*). GET /_stats answers {"paths": {path: count}}; POST /_retag?repo=R&tag=T&to=U makes
+private/*); with --tls CERT KEY it serves https. GET /_stats answers {"paths": {path: count}}; POST /_retag?repo=R&tag=T&to=U makes
 R:T point at R:U's manifest. Prints "registry_listening address=127.0.0.1:PORT" once it serves.
 """
 
@@ -25,6 +25,7 @@ import hashlib
 import io
 import json
 import os
+import ssl
 import tarfile
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -142,7 +143,7 @@ class Registry:
             self.manifests[(repo, digest(body))] = (media, body)
 
 
-def make_handler(registry, auth):
+def make_handler(registry, auth, scheme):
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -179,8 +180,8 @@ def make_handler(registry, auth):
                                           not repo.startswith("private/")):
                 return True
             host = self.headers.get("Host")
-            challenge = ('Bearer realm="http://%s/token",service="test-registry",'
-                         'scope="repository:%s:pull"' % (host, repo))
+            challenge = ('Bearer realm="%s://%s/token",service="test-registry",'
+                         'scope="repository:%s:pull"' % (scheme, host, repo))
             self.reply(401, b'{"errors":[{"code":"UNAUTHORIZED"}]}',
                        {"WWW-Authenticate": challenge})
             return False
@@ -243,10 +244,16 @@ def make_handler(registry, auth):
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--auth", help="USER:PASSWORD: require bearer tokens")
+    parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve https")
     args = parser.parse_args()
     registry = Registry()
     registry.build()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), make_handler(registry, args.auth))
+    handler = make_handler(registry, args.auth, "https" if args.tls else "http")
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    if args.tls:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(args.tls[0], args.tls[1])
+        server.socket = context.wrap_socket(server.socket, server_side=True)
     print("registry_listening address=127.0.0.1:%d" % server.server_address[1], flush=True)
     server.serve_forever()
 
