@@ -291,6 +291,7 @@ void Agent::updateMetricGauges() {
     m.image_pull_failures = static_cast<double>(stats.pull_failures);
     m.image_cache_hits = static_cast<double>(stats.cache_hits + stats.pulls_joined);
     m.image_layers_stored = static_cast<double>(stats.layers_unpacked);
+    m.image_bytes_pulled = static_cast<double>(stats.bytes_pulled);
   }
 }
 

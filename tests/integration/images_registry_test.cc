@@ -133,6 +133,13 @@ TEST_F(ImagesRegistryTest, PullsOverHttpReusesLayersAndRefetchesWhenNotCached) {
   EXPECT_EQ(registry.requests("/v2/busybox/manifests/"), 2);
   EXPECT_EQ(registry.requests("/blobstore/"), 5);
   EXPECT_EQ(entries(fs::path(cluster.dir()) / "store" / "layers"), 3u);
+  auto snapshot =
+      http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/metrics/snapshot"}, 5s);
+  ASSERT_TRUE(snapshot);
+  auto metrics = json::parse(snapshot->body);
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ((*metrics)["containerizer/images/pulls"].asDouble(), 2.0);
+  EXPECT_GT((*metrics)["containerizer/images/bytes_pulled"].asDouble(), 500000.0);  // busybox
 }
 
 TEST_F(ImagesRegistryTest, ManifestKindsAndBadImages) {
