@@ -27,6 +27,7 @@
 #include "agent/master_link.h"
 #include "agent/metrics.h"
 #include "agent/status_update_manager.h"
+#include "common/json.h"
 #include "common/process.h"
 #include "common/recordio.h"
 #include "common/resources.h"
@@ -205,6 +206,8 @@ class Agent {
   void pruneImagesCall(const agent_api::Call& call, http::Responder responder);
   // --image_gc_config: every watch interval, prunes when the store's disk is past the headroom.
   void imageGcTick();
+  // The stored images in the agent's state JSON ("images": name, layers, size_bytes).
+  void writeImages(json::Writer& w) const;
   uint64_t fetcherCacheUsed() const;
 
   // recovery.cc

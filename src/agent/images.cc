@@ -215,3 +215,23 @@ void Agent::releaseImage(const std::string& container_id) {
 }
 
 }  // namespace plateau::agent
+
+namespace plateau::agent {
+
+void Agent::writeImages(json::Writer& w) const {
+  w.key("images");
+  w.beginArray();
+  for (const auto& image : images_->images()) {
+    w.beginObject();
+    w.key("name");
+    w.value(image.name);
+    w.key("layers");
+    w.value(static_cast<double>(image.digests.size()));
+    w.key("size_bytes");
+    w.value(static_cast<double>(image.size_bytes));
+    w.endObject();
+  }
+  w.endArray();
+}
+
+}  // namespace plateau::agent

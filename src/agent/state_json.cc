@@ -233,6 +233,9 @@ http::Response Agent::stateJson() const {
     writeCompletedFramework(w, fw, book_.completedExecutors(), agent_id);
   }
   w.endArray();
+  if (images_) {  // beyond Mesos: the image store (images.cc)
+    writeImages(w);
+  }
   w.endObject();
   return http::Response::json(std::move(out));
 }

@@ -94,6 +94,22 @@ class ImagesRegistryTest : public ImageTest {
   }
 };
 
+// `plateau agent show` lists the agent's stored images (asked of the agent).
+void expectAgentShowsImage(Cluster& cluster, const std::string& line_part) {
+  auto slaves = json::parse(cluster.get("/master/slaves"));
+  ASSERT_TRUE(slaves && (*slaves)["slaves"].size() == 1);
+  std::string log = cluster.dir() + "/agent-show.log";
+  Process show("plateau-agent-show",
+               {std::string(PLATEAU_BIN_DIR) + "/plateau", "agent", "show",
+                (*slaves)["slaves"][0]["id"].asString(),
+                fmt::format("--master=127.0.0.1:{}", cluster.master().port)},
+               log);
+  EXPECT_EQ(show.wait(), 0);
+  std::string out = show.log();
+  EXPECT_NE(out.find("image"), std::string::npos) << out;
+  EXPECT_NE(out.find(line_part), std::string::npos) << out;
+}
+
 std::string dockerConfig(uint16_t port, const std::string& user_password) {
   return fmt::format(R"({{"auths":{{"127.0.0.1:{}":{{"auth":"{}"}}}}}})", port,
                      base64::encode(user_password));
@@ -140,6 +156,7 @@ TEST_F(ImagesRegistryTest, PullsOverHttpReusesLayersAndRefetchesWhenNotCached) {
   ASSERT_TRUE(metrics);
   EXPECT_EQ((*metrics)["containerizer/images/pulls"].asDouble(), 2.0);
   EXPECT_GT((*metrics)["containerizer/images/bytes_pulled"].asDouble(), 500000.0);  // busybox
+  expectAgentShowsImage(cluster, "busybox:latest (2 layers, ");
 }
 
 TEST_F(ImagesRegistryTest, ManifestKindsAndBadImages) {

@@ -14,6 +14,23 @@ ImageRuntime::ImageRuntime(std::string store_dir, std::string registry, std::str
       provisioner_(std::move(provisioner_dir), backend),
       post_(std::move(post)) {}
 
+Status ImageRuntime::initialize() {
+  Status s = store_.initialize();
+  refreshImages();
+  return s;
+}
+
+void ImageRuntime::refreshImages() {
+  auto images = store_.list();
+  std::lock_guard lock(mu_);
+  images_ = std::move(images);
+}
+
+std::vector<StoredImage> ImageRuntime::images() const {
+  std::lock_guard lock(mu_);
+  return images_;
+}
+
 ImageRuntime::~ImageRuntime() {
   std::list<Worker> workers;
   {
@@ -58,6 +75,7 @@ void ImageRuntime::provision(const std::string& container_id, const std::string&
       }
       return Provisioned{image->name, *rootfs, image->config, image->digests};
     }();
+    refreshImages();
     post_([done = std::move(done), result = std::move(result)]() mutable {
       done(std::move(result));
     });
@@ -85,6 +103,7 @@ void ImageRuntime::prune(std::vector<std::string> excluded, PruneDone done) {
       }
     }
     Result<PruneResult> result = store_.prune(keep, provisioner_.layersInUse());
+    refreshImages();
     gc.unlock();
     post_([done = std::move(done), result = std::move(result)]() mutable {
       done(std::move(result));

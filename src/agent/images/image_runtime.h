@@ -38,7 +38,7 @@ class ImageRuntime {
                std::string provisioner_dir, Backend backend, Post post);
   ~ImageRuntime();
 
-  Status initialize() { return store_.initialize(); }
+  Status initialize();
 
   // Pulls (unless stored and `cached`) and assembles the image's rootfs for the container;
   // `done` runs through `post` with the result. Errors name the image and the cause.
@@ -57,7 +57,8 @@ class ImageRuntime {
   using PruneDone = std::function<void(Result<PruneResult>)>;
   void prune(std::vector<std::string> excluded, PruneDone done);
 
-  std::vector<StoredImage> images() const { return store_.list(); }
+  // The stored images as of the last pull or prune (kept in memory: no disk reads).
+  std::vector<StoredImage> images() const;
   const std::string& storeDir() const { return store_.dir(); }
 
   StoreStats stats() const { return store_.stats(); }
@@ -66,18 +67,20 @@ class ImageRuntime {
  private:
   void reapFinished();
   void spawn(std::function<void()> work);
+  void refreshImages();
 
   Store store_;
   Provisioner provisioner_;
   Post post_;
   // Shared by each provision() (from its pull to its rootfs), exclusive for prune().
   std::shared_mutex gc_mu_;
-  std::mutex mu_;
+  mutable std::mutex mu_;
   struct Worker {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> finished;
   };
-  std::list<Worker> workers_;  // guarded by mu_
+  std::list<Worker> workers_;        // guarded by mu_
+  std::vector<StoredImage> images_;  // guarded by mu_
 };
 
 }  // namespace plateau::agent::images

@@ -190,6 +190,8 @@ Result<bool> Store::storeLayer(const std::string& tar, const std::string& digest
     fs::remove_all(staging, ec);
     return std::unexpected(s);
   }
+  // The archive's size, for listings (`plateau agent show`).
+  std::ofstream(staging / "size") << fs::file_size(tar, ec);
   fs::rename(staging, final_dir, ec);
   if (ec) {
     // Another pull stored the same layer first: theirs is as good as ours.

@@ -35,6 +35,7 @@ struct StoredImage {
   std::vector<std::string> layers;  // layer rootfs folders, bottom first
   std::vector<std::string> digests;
   ImageConfig config;
+  uint64_t size_bytes = 0;  // list() only: the layers' archive sizes, summed
 };
 
 struct StoreStats {

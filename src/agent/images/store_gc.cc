@@ -56,6 +56,9 @@ std::vector<StoredImage> Store::list() const {
     image.digests = record.digests;
     for (const auto& d : record.digests) {
       image.layers.push_back((fs::path(layerDir(d)) / "rootfs").string());
+      uint64_t size = 0;
+      std::ifstream(fs::path(layerDir(d)) / "size") >> size;
+      image.size_bytes += size;
     }
     out.push_back(std::move(image));
   }
