@@ -3,6 +3,7 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <optional>
 
 #include <fmt/format.h>
@@ -80,19 +81,15 @@ Result<HttpAnswer> exchange(net::io_context& io, Stream& stream, beast::tcp_stre
     // Large blobs: the deadline is per read, renewed while bytes keep coming.
     while (!body.is_done()) {
       lowest.expires_after(request.timeout);
-      size_t n = 0;
-      ec = await(io, [&](auto h) {
-        bhttp::async_read_some(stream, buffer, body,
-                               [&n, h](beast::error_code e, size_t got) mutable {
-                                 n = got;
-                                 h(e);
-                               });
-      });
+      ec = await(io, [&](auto h) { bhttp::async_read_some(stream, buffer, body, h); });
       if (ec) {
         return fail("reading the body", ec);
       }
-      answer.body_bytes += n;
     }
+    body.get().body().close();
+    std::error_code size_ec;
+    auto size = std::filesystem::file_size(request.body_file, size_ec);
+    answer.body_bytes = size_ec ? 0 : size;
     return answer;
   }
   bhttp::response_parser<bhttp::string_body> body{std::move(head)};
