@@ -123,10 +123,14 @@ TEST_F(ImagesRegistryTest, PullsOverHttpReusesLayersAndRefetchesWhenNotCached) {
   ASSERT_TRUE(scheduler);
   Scheduler& s = *scheduler;
   // The image's Cmd prints /etc/motd; the os-release is the image's.
-  auto done = runTasks(s, {{.id = "first", .image = "busybox", .shell = false}});
+  // Two tasks of one image at once: one pull.
+  auto done = runTasks(s, {{.id = "first", .image = "busybox", .shell = false},
+                           {.id = "twin", .image = "busybox:latest", .shell = false}});
   ASSERT_TRUE(done.contains("first"));
   EXPECT_EQ(done["first"].state(), v1::TASK_FINISHED) << done["first"].message();
+  EXPECT_EQ(done["twin"].state(), v1::TASK_FINISHED) << done["twin"].message();
   EXPECT_EQ(sandboxFile(cluster.dir(), "first", "stdout"), "one\n");
+  EXPECT_EQ(sandboxFile(cluster.dir(), "twin", "stdout"), "one\n");
   EXPECT_EQ(registry.requests("/v2/busybox/manifests/"), 1);
   EXPECT_EQ(registry.requests("/blobstore/"), 3);  // two layers and the config, redirected
 
