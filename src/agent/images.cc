@@ -33,6 +33,11 @@ void Agent::initImages() {
       (fs::path(flags_.work_dir) / "provisioner").string(),
       backend ? *backend : images::Backend::kCopy,
       [this](std::function<void()> fn) { timers_.post(std::move(fn)); });
+  images_->onLayerPulled(
+      [log = log_](const std::string& image, const std::string& digest, uint64_t bytes, double ms) {
+        log->info("image_layer_pulled image={} digest={} bytes={} elapsed_ms={:.1f}", image, digest,
+                  bytes, ms);
+      });
   if (Status s = images_->initialize(); !s.isOk()) {
     log_->error("image_store_unavailable dir={} error=\"{}\"", flags_.docker_store_dir,
                 s.message());

@@ -131,6 +131,8 @@ TEST_F(ImagesRegistryTest, PullsOverHttpReusesLayersAndRefetchesWhenNotCached) {
   EXPECT_EQ(done["twin"].state(), v1::TASK_FINISHED) << done["twin"].message();
   EXPECT_EQ(sandboxFile(cluster.dir(), "first", "stdout"), "one\n");
   EXPECT_EQ(sandboxFile(cluster.dir(), "twin", "stdout"), "one\n");
+  EXPECT_NE(cluster.agent(0).log().find("image_layer_pulled image=busybox:latest digest=sha256:"),
+            std::string::npos);
   EXPECT_EQ(registry.requests("/v2/busybox/manifests/"), 1);
   EXPECT_EQ(registry.requests("/blobstore/"), 3);  // two layers and the config, redirected
 

@@ -39,6 +39,7 @@ class ImageRuntime {
   ~ImageRuntime();
 
   Status initialize();
+  void onLayerPulled(Store::LayerPulled fn) { store_.onLayerPulled(std::move(fn)); }
 
   // Pulls (unless stored and `cached`) and assembles the image's rootfs for the container;
   // `done` runs through `post` with the result. Errors name the image and the cause.

@@ -15,6 +15,7 @@
 
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -82,6 +83,11 @@ class Store {
   // The stored images (name, layers bottom first), for the agent's state.
   std::vector<StoredImage> list() const;
 
+  // Called on the pulling thread after each layer a registry pull downloads (image, digest,
+  // bytes, milliseconds): the agent logs it, so large pulls show their progress.
+  using LayerPulled = std::function<void(const std::string&, const std::string&, uint64_t, double)>;
+  void onLayerPulled(LayerPulled fn) { layer_pulled_ = std::move(fn); }
+
   StoreStats stats() const;
   const std::string& dir() const { return dir_; }
 
@@ -95,7 +101,8 @@ class Store {
   Result<StoredImage> pullArchive(const ImageRef& ref);
   Result<StoredImage> pullRegistry(const ImageRef& ref, const std::string& docker_config);
   // Makes sure each blob is a stored layer, downloading the missing ones.
-  Status storeBlobs(RegistryClient& client, const std::vector<std::string>& digests);
+  Status storeBlobs(RegistryClient& client, const ImageRef& ref,
+                    const std::vector<std::string>& digests);
   Status writeRecord(const ImageRef& ref, const StoredImage& image);
   Result<StoredImage> readRecord(const ImageRef& ref) const;
   // Unpacks a layer tar into layers/<hex> unless there already; whether it was there.
@@ -107,6 +114,7 @@ class Store {
   std::string dir_;
   std::string registry_;
   std::string docker_config_;
+  LayerPulled layer_pulled_;  // set before any get()
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<Pull>> pulls_;  // guarded by mu_

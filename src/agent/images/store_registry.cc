@@ -2,6 +2,7 @@
 // their blob digest (layers/<hex of the blob>), so a layer that any image already brought is
 // never downloaded again.
 
+#include <chrono>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -27,7 +28,8 @@ Status named(const ImageRef& ref, const Status& cause) {
 
 }  // namespace
 
-Status Store::storeBlobs(RegistryClient& client, const std::vector<std::string>& digests) {
+Status Store::storeBlobs(RegistryClient& client, const ImageRef& ref,
+                         const std::vector<std::string>& digests) {
   uint64_t unpacked = 0;
   uint64_t reused = 0;
   uint64_t bytes = 0;
@@ -39,12 +41,19 @@ Status Store::storeBlobs(RegistryClient& client, const std::vector<std::string>&
     }
     fs::path blob =
         fs::path(dir_) / "staging" / (digest.substr(7, 12) + "-" + uniqueId() + ".blob");
+    auto started = std::chrono::steady_clock::now();
     auto size = client.blob(digest, blob.string());
     if (!size) {
       fs::remove(blob, ec);
       return size.error();
     }
     bytes += *size;
+    if (layer_pulled_) {
+      layer_pulled_(
+          ref.str(), digest, *size,
+          std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started)
+              .count());
+    }
     auto existed = storeLayer(blob.string(), digest);
     fs::remove(blob, ec);
     if (!existed) {
@@ -111,7 +120,7 @@ Result<StoredImage> Store::pullRegistry(const ImageRef& ref, const std::string& 
     }
     image.config = *config;
   }
-  if (Status s = storeBlobs(client, manifest->layers); !s.isOk()) {
+  if (Status s = storeBlobs(client, ref, manifest->layers); !s.isOk()) {
     return std::unexpected(named(ref, s));
   }
   for (const auto& digest : manifest->layers) {
