@@ -8,6 +8,7 @@
 #include "agent/fetcher.h"
 #include "agent/files.h"
 #include "agent/gpu/gpu.h"
+#include "agent/images/image_gc.h"
 #include "agent/images/image_runtime.h"
 #include "common/process.h"
 #include "common/version.h"

@@ -27,6 +27,7 @@
 #include "agent/master_link.h"
 #include "agent/metrics.h"
 #include "agent/status_update_manager.h"
+#include "common/json.h"
 #include "common/process.h"
 #include "common/recordio.h"
 #include "common/resources.h"
@@ -68,6 +69,7 @@ struct Attachment;  // agent/files.h
 namespace images {
 struct Provisioned;
 class ImageRuntime;
+struct ImageGcConfig;
 }  // namespace images
 
 struct ExecutorChannel {
@@ -200,6 +202,12 @@ class Agent {
   // Makes `spec` start inside the executor's image (nothing without one).
   Status enterImage(const Executor& executor, LaunchSpec& spec);
   void releaseImage(const std::string& container_id);
+  // PRUNE_IMAGES (operator API): answered once the store is pruned.
+  void pruneImagesCall(const agent_api::Call& call, http::Responder responder);
+  // --image_gc_config: every watch interval, prunes when the store's disk is past the headroom.
+  void imageGcTick();
+  // The stored images in the agent's state JSON ("images": name, layers, size_bytes).
+  void writeImages(json::Writer& w) const;
   uint64_t fetcherCacheUsed() const;
 
   // recovery.cc
@@ -277,7 +285,9 @@ class Agent {
   std::unique_ptr<fetcher::Cache> fetch_cache_;
   std::unordered_map<pid_t, FetchRun> fetches_;
   std::unique_ptr<gpu::Allocator> gpus_;
-  std::unique_ptr<images::ImageRuntime> images_;  // --image_providers=docker only
+  std::unique_ptr<images::ImageRuntime> images_;     // --image_providers=docker only
+  std::unique_ptr<images::ImageGcConfig> image_gc_;  // --image_gc_config only
+  bool image_gc_running_ = false;
   bool gpu_isolation_warned_ = false;
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
   uint64_t executors_launched_ = 0;

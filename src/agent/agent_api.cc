@@ -102,6 +102,9 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
   if (!accept) {
     return responder.respond(std::move(accept.error()));
   }
+  if (call.type() == agent_api::Call::PRUNE_IMAGES) {
+    return pruneImagesCall(call, std::move(responder));  // images.cc: answered when done
+  }
   responder.respond(answerOperatorCall(call, *accept));
 }
 

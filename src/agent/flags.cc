@@ -99,8 +99,6 @@ void registerInertFlags(flags::FlagSet& set) {
   set.addInert("disk_watch_interval", Kind::kDuration, "1mins",
                "Time between disk usage checks driving sandbox GC", kNotYet);
   set.addInert("docker", Kind::kString, "docker", "Path of the docker program", kDocker);
-  set.addInert("docker_config", Kind::kString, "", "Docker config (JSON or file path)", kDocker,
-               json_or_path);
   set.addInert("docker_ignore_runtime", Kind::kBool, "false",
                "Ignore the runtime configuration of Docker images", kImages);
   set.addInert("docker_kill_orphans", Kind::kBool, "true", "Kill orphaned Docker containers",
@@ -141,8 +139,6 @@ void registerInertFlags(flags::FlagSet& set) {
                "Executors connect over a domain socket", "executors connect over TCP");
   set.addInert("http_heartbeat_interval", Kind::kDuration, "30secs",
                "Heartbeats of nested container session streams", kNotYet);
-  set.addInert("image_gc_config", Kind::kString, "", "Image GC configuration (JSON)", kImages,
-               json_or_path);
   set.addInert("ip6", Kind::kString, "", "IPv6 address advertised for containers",
                "IPv6 is not supported");
   set.addInert("ip6_discovery_command", Kind::kString, "", "Program that prints the IPv6 address",

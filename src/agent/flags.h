@@ -61,6 +61,8 @@ struct Flags {
   std::string docker_store_dir = "/tmp/mesos/store/docker";
   std::string image_provisioner_backend;  // overlay | copy; empty: overlay when the kernel has it
   std::string sandbox_directory = "/mnt/mesos/sandbox";
+  std::string docker_config;    // Docker's config.json text (the flag takes JSON or a file)
+  std::string image_gc_config;  // Mesos's ImageGcConfig as JSON (image_gc.h); empty: no auto GC
 };
 
 struct ContainerizerOptions;

@@ -6,7 +6,9 @@
 
 #include "agent/containerizer/linux_containerizer.h"
 #include "agent/flags.h"
+#include "agent/images/image_gc.h"
 #include "agent/images/provisioner.h"
+#include "common/json.h"
 
 namespace plateau::agent {
 
@@ -23,6 +25,13 @@ void registerImageFlags(flags::FlagSet& set, Flags& f) {
           "overlay when the kernel has it)");
   set.add("sandbox_directory", &f.sandbox_directory,
           "Where the sandbox appears inside a container with an image (MESOS_SANDBOX)");
+  const flags::FlagOptions json_or_path{.file = flags::FileValue::kUrlOrPath};
+  set.add("docker_config", &f.docker_config,
+          "Docker's config.json (JSON, or a file): registry credentials for pulls", json_or_path);
+  set.add("image_gc_config", &f.image_gc_config,
+          "Automatic image garbage collection (JSON, or a file): image_disk_headroom, "
+          "image_disk_watch_interval, excluded_images",
+          json_or_path);
 }
 
 Status validateImageFlags(const Flags& f) {
@@ -33,6 +42,18 @@ Status validateImageFlags(const Flags& f) {
   }
   if (!f.sandbox_directory.starts_with("/")) {
     return {StatusCode::kInvalidArgument, "Flag '--sandbox_directory' must be an absolute path"};
+  }
+  if (!f.docker_config.empty()) {
+    if (auto doc = json::parse(f.docker_config); !doc || !doc->isObject()) {
+      return {StatusCode::kInvalidArgument,
+              "Flag '--docker_config' must be Docker's config.json: a JSON object (or a file "
+              "holding one)"};
+    }
+  }
+  if (!f.image_gc_config.empty()) {
+    if (auto gc = images::parseImageGcConfig(f.image_gc_config); !gc) {
+      return gc.error();
+    }
   }
   if (f.image_providers.empty()) {
     return {};

@@ -9,11 +9,14 @@
 
 #include <filesystem>
 
+#include <mesos/v1/agent/agent.pb.h>
+
 #include <fmt/format.h>
 
 #include "agent/agent.h"
 #include "agent/images/container_image.h"
 #include "agent/images/enter_rootfs.h"
+#include "agent/images/image_gc.h"
 #include "agent/images/image_runtime.h"
 
 namespace plateau::agent {
@@ -26,16 +29,69 @@ void Agent::initImages() {
   }
   auto backend = images::chooseBackend(flags_.image_provisioner_backend);
   images_ = std::make_unique<images::ImageRuntime>(
-      flags_.docker_store_dir, flags_.docker_registry,
+      flags_.docker_store_dir, flags_.docker_registry, flags_.docker_config,
       (fs::path(flags_.work_dir) / "provisioner").string(),
       backend ? *backend : images::Backend::kCopy,
       [this](std::function<void()> fn) { timers_.post(std::move(fn)); });
+  images_->onLayerPulled(
+      [log = log_](const std::string& image, const std::string& digest, uint64_t bytes, double ms) {
+        log->info("image_layer_pulled image={} digest={} bytes={} elapsed_ms={:.1f}", image, digest,
+                  bytes, ms);
+      });
   if (Status s = images_->initialize(); !s.isOk()) {
     log_->error("image_store_unavailable dir={} error=\"{}\"", flags_.docker_store_dir,
                 s.message());
   }
   log_->info("image_store store_dir={} registry={} backend={}", flags_.docker_store_dir,
              flags_.docker_registry, images::backendName(images_->backend()));
+  if (!flags_.image_gc_config.empty()) {
+    auto gc = images::parseImageGcConfig(flags_.image_gc_config);  // validated with the flags
+    if (gc) {
+      image_gc_ = std::make_unique<images::ImageGcConfig>(*gc);
+      timers_.after(image_gc_->image_disk_watch_interval, [this] { imageGcTick(); });
+    }
+  }
+}
+
+void Agent::imageGcTick() {
+  timers_.after(image_gc_->image_disk_watch_interval, [this] { imageGcTick(); });
+  auto usage = images::diskUsage(images_->storeDir());
+  if (image_gc_running_ || !usage || *usage < 1.0 - image_gc_->image_disk_headroom) {
+    return;
+  }
+  image_gc_running_ = true;
+  log_->info("image_gc_started disk_usage={:.3f} headroom={}", *usage,
+             image_gc_->image_disk_headroom);
+  images_->prune(image_gc_->excluded_images, [this](Result<images::PruneResult> result) {
+    image_gc_running_ = false;
+    if (result) {
+      log_->info("image_gc_done images_removed={} layers_removed={}", result->images_removed.size(),
+                 result->layers_removed);
+    }
+  });
+}
+
+void Agent::pruneImagesCall(const agent_api::Call& call, http::Responder responder) {
+  std::vector<std::string> excluded;
+  for (const auto& image : call.prune_images().excluded_images()) {
+    if (image.type() != v1::Image::DOCKER || !image.has_docker()) {
+      return responder.respond(
+          http::Response::text(400, "PRUNE_IMAGES: 'excluded_images' may name Docker images only"));
+    }
+    excluded.push_back(image.docker().name());
+  }
+  if (!images_) {  // as Mesos: nothing stored, nothing to prune
+    return responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
+  }
+  auto shared = std::make_shared<http::Responder>(std::move(responder));
+  images_->prune(std::move(excluded), [this, shared](Result<images::PruneResult> result) {
+    if (!result) {
+      return shared->respond(http::errorResponse(result.error()));
+    }
+    log_->info("images_pruned images_removed={} layers_removed={}", result->images_removed.size(),
+               result->layers_removed);
+    shared->respond(http::Response{.status = 200, .headers = {}, .body = {}});
+  });
 }
 
 bool Agent::provisionImage(Executor& executor) {
@@ -82,7 +138,7 @@ bool Agent::provisionImage(Executor& executor) {
              ex_id, name, (*request)->cached);
   auto started = clock_.now();
   images_->provision(
-      container_id, name, (*request)->cached,
+      container_id, name, (*request)->cached, (*request)->docker_config,
       [this, fw_id, ex_id, container_id, name, started](Result<images::Provisioned> result) {
         auto ms = std::chrono::duration<double, std::milli>(clock_.now() - started).count();
         Executor* e = book_.find(fw_id, ex_id);
@@ -161,6 +217,26 @@ void Agent::releaseImage(const std::string& container_id) {
   if (images_) {
     images_->destroy(container_id);
   }
+}
+
+}  // namespace plateau::agent
+
+namespace plateau::agent {
+
+void Agent::writeImages(json::Writer& w) const {
+  w.key("images");
+  w.beginArray();
+  for (const auto& image : images_->images()) {
+    w.beginObject();
+    w.key("name");
+    w.value(image.name);
+    w.key("layers");
+    w.value(static_cast<double>(image.digests.size()));
+    w.key("size_bytes");
+    w.value(static_cast<double>(image.size_bytes));
+    w.endObject();
+  }
+  w.endArray();
 }
 
 }  // namespace plateau::agent

@@ -99,6 +99,9 @@ Metrics::Metrics()
                       "Containers whose image was already in the store (or being pulled)."))),
       image_layers_stored(
           registry.gauge(kNames.info("containerizer/images/layers_stored", "image_layers_stored",
-                                     "Layers unpacked into the store since the start."))) {}
+                                     "Layers unpacked into the store since the start."))),
+      image_bytes_pulled(
+          registry.gauge(kNames.info("containerizer/images/bytes_pulled", "image_bytes_pulled",
+                                     "Blob bytes downloaded from registries since the start."))) {}
 
 }  // namespace plateau::agent

@@ -56,6 +56,7 @@ class Metrics {
   metrics::Gauge& image_pull_failures;
   metrics::Gauge& image_cache_hits;
   metrics::Gauge& image_layers_stored;
+  metrics::Gauge& image_bytes_pulled;
 };
 
 }  // namespace plateau::agent

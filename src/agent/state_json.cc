@@ -233,6 +233,9 @@ http::Response Agent::stateJson() const {
     writeCompletedFramework(w, fw, book_.completedExecutors(), agent_id);
   }
   w.endArray();
+  if (images_) {  // beyond Mesos: the image store (images.cc)
+    writeImages(w);
+  }
   w.endObject();
   return http::Response::json(std::move(out));
 }
@@ -291,6 +294,7 @@ void Agent::updateMetricGauges() {
     m.image_pull_failures = static_cast<double>(stats.pull_failures);
     m.image_cache_hits = static_cast<double>(stats.cache_hits + stats.pulls_joined);
     m.image_layers_stored = static_cast<double>(stats.layers_unpacked);
+    m.image_bytes_pulled = static_cast<double>(stats.bytes_pulled);
   }
 }
 

@@ -1,7 +1,9 @@
 // `plateau agent|framework|task show ID`: one object from the master's /master/state, as
-// "field  value" lines (or its JSON with --json).
+// "field  value" lines (or its JSON with --json); an agent's stored images are asked of the
+// agent itself.
 
 #include <algorithm>
+#include <cstdlib>
 
 #include <fmt/format.h>
 
@@ -65,6 +67,33 @@ void printObject(const json::Value& object) {
     if (!text.empty()) {
       fmt::print("{:<{}}  {}\n", key, width, text);
     }
+  }
+}
+
+// Beyond Mesos: the images an agent stores, from its own /state (nothing when it keeps none or
+// cannot be reached).
+void printAgentImages(const json::Value& agent) {
+  const json::Value* pid = agent.find("pid");
+  size_t at = pid != nullptr && pid->isString() ? pid->asString().find('@') : std::string::npos;
+  size_t colon = at == std::string::npos ? at : pid->asString().rfind(':');
+  if (colon == std::string::npos || colon < at) {
+    return;
+  }
+  const std::string& text = pid->asString();
+  http::Endpoint endpoint{text.substr(at + 1, colon - at - 1),
+                          static_cast<uint16_t>(std::atoi(text.c_str() + colon + 1))};
+  auto response = http::fetchSync(endpoint, {.method = "GET", .path = "/state"}, 5s);
+  if (!response || response->status != 200) {
+    return;
+  }
+  auto state = json::parse(response->body);
+  if (!state || !state->isObject()) {
+    return;
+  }
+  for (const auto& image : arrayOf(*state, "images")) {
+    fmt::print("{:<{}}  {} ({} layers, {:.1f} MB)\n", "image", keyWidth(agent),
+               image["name"].asString(), image["layers"].asDouble(),
+               image["size_bytes"].asDouble() / 1e6);
   }
 }
 
@@ -132,6 +161,9 @@ int show(ShowKind kind, const std::string& master, const std::string& id, bool a
       fmt::print("{:<{}}  {}{}{}\n", "status", keyWidth(*found), s["state"].asString(), when,
                  s.find("message") != nullptr ? fmt::format(": {}", s["message"].asString()) : "");
     }
+  }
+  if (kind == ShowKind::kAgent) {
+    printAgentImages(*found);
   }
   if (kind == ShowKind::kFramework) {
     fmt::print("{:<{}}  {} active, {} completed\n", "tasks", keyWidth(*found),

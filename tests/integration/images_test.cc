@@ -17,6 +17,7 @@
 #include "common/task_state.h"
 #include "fakes/docker_save_writer.h"
 #include "harness.h"
+#include "images_helpers.h"
 
 namespace plateau::testing {
 namespace {
@@ -25,129 +26,8 @@ namespace fs = std::filesystem;
 
 constexpr const char* kOsRelease = "NAME=\"Plateau Test Image\"\nID=plateau-test\n";
 
-// Unmounts whatever is still mounted under the cluster's folder (declared after the Cluster,
-// so it runs first when a test ends, even on failure).
-class MountGuard {
- public:
-  explicit MountGuard(std::string dir) : dir_(std::move(dir)) {}
-  ~MountGuard() {
-    for (const auto& point : mountsUnder(dir_)) {
-      ::umount2(point.c_str(), MNT_DETACH);
-    }
-  }
-  static std::vector<std::string> mountsUnder(const std::string& dir) {
-    std::vector<std::string> out;
-    std::ifstream in("/proc/self/mountinfo");
-    std::string line;
-    while (std::getline(in, line)) {
-      std::istringstream fields(line);
-      std::string id, parent, devno, root, point;
-      fields >> id >> parent >> devno >> root >> point;
-      if (point.starts_with(dir + "/")) {
-        out.push_back(point);
-      }
-    }
-    return out;
-  }
-
- private:
-  std::string dir_;
-};
-
-std::string sandboxFile(const std::string& root, const std::string& task_id,
-                        const std::string& name) {
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(root + "/agent0", ec), end; !ec && it != end;
-       it.increment(ec)) {
-    std::string path = it->path().string();
-    if (path.find("/provisioner/") != std::string::npos) {
-      it.disable_recursion_pending();
-      continue;
-    }
-    if (it->path().filename() == name &&
-        path.find("/executors/" + task_id + "/runs/") != std::string::npos) {
-      return readWholeFile(it->path());
-    }
-  }
-  return {};
-}
-
-struct TaskSpec {
-  std::string id;
-  std::string image;
-  std::optional<std::string> value;
-  bool shell = true;
-  std::vector<std::string> arguments;
-  bool docker_type = false;
-  bool bridge = false;
-};
-
-void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskSpec>& specs) {
-  scheduler::Call accept;
-  accept.set_type(scheduler::Call::ACCEPT);
-  *accept.mutable_accept()->add_offer_ids() = offer.id();
-  accept.mutable_accept()->mutable_filters()->set_refuse_seconds(0);
-  auto* op = accept.mutable_accept()->add_operations();
-  op->set_type(v1::Offer::Operation::LAUNCH);
-  for (const auto& spec : specs) {
-    auto* info = op->mutable_launch()->add_task_infos();
-    info->set_name(spec.id);
-    info->mutable_task_id()->set_value(spec.id);
-    *info->mutable_agent_id() = offer.agent_id();
-    *info->mutable_resources() = resources("cpus:0.1;mem:32");
-    auto* command = info->mutable_command();
-    command->set_shell(spec.shell);
-    if (spec.value) {
-      command->set_value(*spec.value);
-    }
-    for (const auto& a : spec.arguments) {
-      command->add_arguments(a);
-    }
-    auto* container = info->mutable_container();
-    if (spec.docker_type) {
-      container->set_type(v1::ContainerInfo::DOCKER);
-      container->mutable_docker()->set_image(spec.image);
-      if (spec.bridge) {
-        container->mutable_docker()->set_network(v1::ContainerInfo::DockerInfo::BRIDGE);
-      }
-    } else {
-      container->set_type(v1::ContainerInfo::MESOS);
-      container->mutable_mesos()->mutable_image()->set_type(v1::Image::DOCKER);
-      container->mutable_mesos()->mutable_image()->mutable_docker()->set_name(spec.image);
-    }
-  }
-  ASSERT_EQ(s.call(accept), 202) << s.lastResponse().body;
-}
-
-// Terminal updates for every task in `ids` (others skipped), by task id.
-std::map<std::string, v1::TaskStatus> terminalUpdates(Scheduler& s, std::set<std::string> ids) {
-  std::map<std::string, v1::TaskStatus> out;
-  for (int i = 0; i < 40 && out.size() < ids.size(); i++) {
-    auto update = s.nextUpdate(30s);
-    if (!update) {
-      break;
-    }
-    if (!update->uuid().empty()) {
-      s.acknowledge(*update);
-    }
-    if (ids.contains(update->task_id().value()) && isTerminal(update->state())) {
-      out[update->task_id().value()] = *update;
-    }
-  }
-  return out;
-}
-
-class ImagesTest : public ::testing::Test {
+class ImagesTest : public ImageTest {
  protected:
-  void SetUp() override {
-    if (::geteuid() != 0) {
-      GTEST_SKIP() << "container images need root (mount namespaces, pivot_root)";
-    }
-    if (!fs::exists("/bin/busybox")) {
-      GTEST_SKIP() << "Debian's busybox-static is not installed";
-    }
-  }
-
   // A two-layer busybox image: the top layer whites out a file and makes a folder opaque.
   static TestImage busybox(const std::string& tag, json::Value config = json::Object{}) {
     TestImage image;
@@ -173,13 +53,6 @@ class ImagesTest : public ::testing::Test {
       flags.push_back("--image_provisioner_backend=" + backend);
     }
     return cluster.addAgent("cpus:4;mem:2048", flags);
-  }
-
-  static v1::FrameworkInfo framework() {
-    v1::FrameworkInfo info;
-    info.set_user("root");
-    info.set_name("images");
-    return info;
   }
 };
 

@@ -2,7 +2,26 @@
 
 #include <fmt/format.h>
 
+#include "common/json.h"
+
 namespace plateau::agent::images {
+
+namespace {
+
+// A Docker config whose "auths" give `principal`/`secret` for any registry: the key "*" is
+// matched by credentialsFor() as a wildcard.
+std::string credentialConfig(const std::string& principal, const std::string& secret) {
+  json::Value entry = json::Object{};
+  entry.set("username", principal);
+  entry.set("password", secret);
+  json::Value auths = json::Object{};
+  auths.set("*", entry);
+  json::Value config = json::Object{};
+  config.set("auths", auths);
+  return json::stringify(config);
+}
+
+}  // namespace
 
 Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& container) {
   // `type` is required in Mesos's schema, but an absent ContainerInfo reads as type DOCKER
@@ -43,7 +62,21 @@ Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& cont
         "Image of type APPC is not supported: this agent provides Docker images "
         "(--image_providers=docker)");
   }
-  return ImageRequest{image.docker().name(), image.cached()};
+  ImageRequest request{image.docker().name(), image.cached(), ""};
+  const auto& docker = image.docker();
+  if (docker.has_config()) {
+    if (docker.config().type() != v1::Secret::VALUE || !docker.config().has_value()) {
+      return failedPrecondition(
+          "Image.docker.config must be a Secret of type VALUE (Docker's config.json): this "
+          "agent resolves no secret references");
+    }
+    request.docker_config = docker.config().value().data();
+  } else if (docker.has_credential() && docker.credential().has_secret()) {
+    // The deprecated principal/secret pair, for every registry.
+    request.docker_config =
+        credentialConfig(docker.credential().principal(), docker.credential().secret());
+  }
+  return request;
 }
 
 }  // namespace plateau::agent::images

@@ -17,12 +17,15 @@ namespace v1 = mesos::v1;
 struct ImageRequest {
   std::string name;    // as the task gives it (Image.Docker.name or DockerInfo.image)
   bool cached = true;  // false: pull afresh (Image.cached, DockerInfo.force_pull_image)
+  // Image.Docker.config (a Secret of type VALUE holding Docker's config.json), or the deprecated
+  // Image.Docker.credential made into one; "" when the image brings no credentials.
+  std::string docker_config;
 };
 
 // nullopt when the container names no image. FailedPrecondition, with a message naming the
 // option, for what needs a Docker daemon or a network this agent does not make (bridge or user
 // networks, port mappings, docker parameters, privileged mode) or an image kind it does not
-// provide (APPC).
+// provide (APPC), or credentials given as a secret reference (no secret resolver here).
 Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& container);
 
 }  // namespace plateau::agent::images

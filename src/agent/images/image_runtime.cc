@@ -1,16 +1,35 @@
 #include "agent/images/image_runtime.h"
 
+#include <set>
+
 #include <fmt/format.h>
 
 #include "agent/images/image_ref.h"
 
 namespace plateau::agent::images {
 
-ImageRuntime::ImageRuntime(std::string store_dir, std::string registry, std::string provisioner_dir,
-                           Backend backend, Post post)
-    : store_(std::move(store_dir), std::move(registry)),
+ImageRuntime::ImageRuntime(std::string store_dir, std::string registry, std::string docker_config,
+                           std::string provisioner_dir, Backend backend, Post post)
+    : store_(std::move(store_dir), std::move(registry), std::move(docker_config)),
       provisioner_(std::move(provisioner_dir), backend),
       post_(std::move(post)) {}
+
+Status ImageRuntime::initialize() {
+  Status s = store_.initialize();
+  refreshImages();
+  return s;
+}
+
+void ImageRuntime::refreshImages() {
+  auto images = store_.list();
+  std::lock_guard lock(mu_);
+  images_ = std::move(images);
+}
+
+std::vector<StoredImage> ImageRuntime::images() const {
+  std::lock_guard lock(mu_);
+  return images_;
+}
 
 ImageRuntime::~ImageRuntime() {
   std::list<Worker> workers;
@@ -36,16 +55,17 @@ void ImageRuntime::reapFinished() {
 }
 
 void ImageRuntime::provision(const std::string& container_id, const std::string& name, bool cached,
-                             Done done) {
+                             std::string docker_config, Done done) {
   reapFinished();
-  auto finished = std::make_shared<std::atomic<bool>>(false);
-  auto work = [this, container_id, name, cached, done = std::move(done), finished]() mutable {
+  spawn([this, container_id, name, cached, docker_config = std::move(docker_config),
+         done = std::move(done)]() mutable {
     Result<Provisioned> result = [&]() -> Result<Provisioned> {
+      std::shared_lock gc(gc_mu_);
       auto ref = parseImageRef(name);
       if (!ref) {
         return std::unexpected(ref.error());
       }
-      auto image = store_.get(*ref, cached);
+      auto image = store_.get(*ref, cached, docker_config);
       if (!image) {
         return std::unexpected(image.error());
       }
@@ -55,13 +75,40 @@ void ImageRuntime::provision(const std::string& container_id, const std::string&
       }
       return Provisioned{image->name, *rootfs, image->config, image->digests};
     }();
+    refreshImages();
     post_([done = std::move(done), result = std::move(result)]() mutable {
       done(std::move(result));
     });
-    finished->store(true);
-  };
+  });
+}
+
+void ImageRuntime::spawn(std::function<void()> work) {
+  auto finished = std::make_shared<std::atomic<bool>>(false);
   std::lock_guard lock(mu_);
-  workers_.push_back({std::thread(std::move(work)), finished});
+  workers_.push_back({std::thread([work = std::move(work), finished] {
+                        work();
+                        finished->store(true);
+                      }),
+                      finished});
+}
+
+void ImageRuntime::prune(std::vector<std::string> excluded, PruneDone done) {
+  reapFinished();
+  spawn([this, excluded = std::move(excluded), done = std::move(done)]() mutable {
+    std::unique_lock gc(gc_mu_);
+    std::set<std::string> keep;
+    for (const auto& name : excluded) {
+      if (auto ref = parseImageRef(name)) {
+        keep.insert(ref->str());
+      }
+    }
+    Result<PruneResult> result = store_.prune(keep, provisioner_.layersInUse());
+    refreshImages();
+    gc.unlock();
+    post_([done = std::move(done), result = std::move(result)]() mutable {
+      done(std::move(result));
+    });
+  });
 }
 
 }  // namespace plateau::agent::images

@@ -9,6 +9,7 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,35 +34,54 @@ class ImageRuntime {
   using Done = std::function<void(Result<Provisioned>)>;
 
   // `store_dir`: --docker_store_dir; `provisioner_dir`: where rootfs are assembled.
-  ImageRuntime(std::string store_dir, std::string registry, std::string provisioner_dir,
-               Backend backend, Post post);
+  ImageRuntime(std::string store_dir, std::string registry, std::string docker_config,
+               std::string provisioner_dir, Backend backend, Post post);
   ~ImageRuntime();
 
-  Status initialize() { return store_.initialize(); }
+  Status initialize();
+  void onLayerPulled(Store::LayerPulled fn) { store_.onLayerPulled(std::move(fn)); }
 
   // Pulls (unless stored and `cached`) and assembles the image's rootfs for the container;
   // `done` runs through `post` with the result. Errors name the image and the cause.
-  void provision(const std::string& container_id, const std::string& name, bool cached, Done done);
+  // `docker_config`: the image's own credentials (Docker's config.json), "" for the agent's.
+  void provision(const std::string& container_id, const std::string& name, bool cached,
+                 std::string docker_config, Done done);
 
   // Unmounts and removes a container's rootfs (synchronous; quick).
   void destroy(const std::string& container_id) { provisioner_.destroy(container_id); }
   void recover(const std::vector<std::string>& alive) { provisioner_.recover(alive); }
+
+  // Image garbage collection on a worker thread: every image but those named in `excluded`
+  // (Docker names) and those live containers use is removed, with the layers nothing needs any
+  // more; `done` runs through `post`. It waits for pulls and provisioning in flight, and holds
+  // new ones until it is over.
+  using PruneDone = std::function<void(Result<PruneResult>)>;
+  void prune(std::vector<std::string> excluded, PruneDone done);
+
+  // The stored images as of the last pull or prune (kept in memory: no disk reads).
+  std::vector<StoredImage> images() const;
+  const std::string& storeDir() const { return store_.dir(); }
 
   StoreStats stats() const { return store_.stats(); }
   Backend backend() const { return provisioner_.backend(); }
 
  private:
   void reapFinished();
+  void spawn(std::function<void()> work);
+  void refreshImages();
 
   Store store_;
   Provisioner provisioner_;
   Post post_;
-  std::mutex mu_;
+  // Shared by each provision() (from its pull to its rootfs), exclusive for prune().
+  std::shared_mutex gc_mu_;
+  mutable std::mutex mu_;
   struct Worker {
     std::thread thread;
     std::shared_ptr<std::atomic<bool>> finished;
   };
-  std::list<Worker> workers_;  // guarded by mu_
+  std::list<Worker> workers_;        // guarded by mu_
+  std::vector<StoredImage> images_;  // guarded by mu_
 };
 
 }  // namespace plateau::agent::images

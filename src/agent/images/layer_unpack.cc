@@ -212,6 +212,20 @@ Status unpackLayer(const std::string& tar_path, const std::string& dest) {
   return {};
 }
 
+namespace {
+
+std::string finishSha256(sha256_ctx& ctx) {
+  uint8_t digest[SHA256_DIGEST_SIZE];
+  sha256_digest(&ctx, sizeof(digest), digest);
+  std::string hex = "sha256:";
+  for (uint8_t b : digest) {
+    hex += fmt::format("{:02x}", b);
+  }
+  return hex;
+}
+
+}  // namespace
+
 Result<std::string> sha256File(const std::string& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
@@ -233,13 +247,14 @@ Result<std::string> sha256File(const std::string& path) {
     }
     sha256_update(&ctx, static_cast<size_t>(n), buffer.data());
   }
-  uint8_t digest[SHA256_DIGEST_SIZE];
-  sha256_digest(&ctx, sizeof(digest), digest);
-  std::string hex = "sha256:";
-  for (uint8_t b : digest) {
-    hex += fmt::format("{:02x}", b);
-  }
-  return hex;
+  return finishSha256(ctx);
+}
+
+std::string sha256Bytes(std::string_view bytes) {
+  sha256_ctx ctx;
+  sha256_init(&ctx);
+  sha256_update(&ctx, bytes.size(), reinterpret_cast<const uint8_t*>(bytes.data()));
+  return finishSha256(ctx);
 }
 
 }  // namespace plateau::agent::images

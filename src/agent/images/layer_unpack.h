@@ -11,6 +11,7 @@
 // kept as they are (they are resolved inside the container's root at run time).
 
 #include <string>
+#include <string_view>
 
 #include "common/status.h"
 
@@ -36,5 +37,7 @@ Status unpackLayer(const std::string& tar_path, const std::string& dest);
 
 // The sha256 of a file's bytes, "sha256:<hex>"; Unavailable when it cannot be read.
 Result<std::string> sha256File(const std::string& path);
+// The sha256 of `bytes`, "sha256:<hex>".
+std::string sha256Bytes(std::string_view bytes);
 
 }  // namespace plateau::agent::images

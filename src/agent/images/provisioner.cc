@@ -151,6 +151,15 @@ Result<std::string> Provisioner::provision(const std::string& container_id,
     destroy(container_id);
     return unavailable(std::move(why));
   };
+  {
+    std::ofstream record(dir / "layers", std::ios::trunc);
+    for (const auto& layer : layers) {
+      record << layer << "\n";
+    }
+    if (!record.flush()) {
+      return fail(fmt::format("Failed to write '{}'", (dir / "layers").string()));
+    }
+  }
   if (layers.empty()) {
     return rootfs.string();
   }
@@ -194,6 +203,22 @@ void Provisioner::destroy(const std::string& container_id) {
     return;
   }
   fs::remove_all(dir, ec);
+}
+
+std::set<std::string> Provisioner::layersInUse() const {
+  std::set<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(fs::path(dir_) / "containers", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    std::ifstream record(it->path() / "layers");
+    std::string line;
+    while (std::getline(record, line)) {
+      if (!line.empty()) {
+        out.insert(line);
+      }
+    }
+  }
+  return out;
 }
 
 void Provisioner::recover(const std::vector<std::string>& alive) {

@@ -6,6 +6,7 @@
 // order (whiteouts and opaque folders honoured). The store's layers are never written.
 // Thread-safe for distinct container ids.
 
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,8 +25,9 @@ class Provisioner {
  public:
   Provisioner(std::string dir, Backend backend) : dir_(std::move(dir)), backend_(backend) {}
 
-  // Builds the rootfs from `layers` (bottom first) and returns its path. On failure nothing of
-  // the container is left.
+  // Builds the rootfs from `layers` (bottom first) and returns its path, and records the
+  // layers in the container's folder (`layers`) for layersInUse(). On failure nothing of the
+  // container is left.
   Result<std::string> provision(const std::string& container_id,
                                 const std::vector<std::string>& layers);
 
@@ -34,6 +36,10 @@ class Provisioner {
 
   // Destroys every container folder whose id is not in `alive` (what an earlier agent left).
   void recover(const std::vector<std::string>& alive);
+
+  // The layer folders the containers on disk were built from (their `layers` records, which
+  // outlive an agent restart): what image garbage collection must keep.
+  std::set<std::string> layersInUse() const;
 
   // The container's folder (its rootfs is `rootfs` inside).
   std::string containerDir(const std::string& container_id) const;

@@ -44,6 +44,15 @@ std::string escapeName(const std::string& name) {
   return out;
 }
 
+// Removes a scratch folder when the pull that made it ends, however it ends.
+struct ScratchDir {
+  fs::path dir;
+  ~ScratchDir() {
+    std::error_code ignored;
+    fs::remove_all(dir, ignored);
+  }
+};
+
 Status writeAtomically(const fs::path& path, const std::string& text) {
   fs::path tmp = path;
   tmp += ".tmp-" + uniqueName();
@@ -67,8 +76,10 @@ Status writeAtomically(const fs::path& path, const std::string& text) {
 
 }  // namespace
 
-Store::Store(std::string store_dir, std::string registry)
-    : dir_(std::move(store_dir)), registry_(std::move(registry)) {}
+Store::Store(std::string store_dir, std::string registry, std::string docker_config)
+    : dir_(std::move(store_dir)),
+      registry_(std::move(registry)),
+      docker_config_(std::move(docker_config)) {}
 
 Status Store::initialize() {
   std::error_code ec;
@@ -82,6 +93,8 @@ Status Store::initialize() {
   }
   return {};
 }
+
+std::string Store::uniqueId() { return uniqueName(); }
 
 std::string Store::recordPath(const ImageRef& ref) const {
   return (fs::path(dir_) / "images" / (escapeName(ref.str()) + ".json")).string();
@@ -126,8 +139,9 @@ Result<StoredImage> Store::readRecord(const ImageRef& ref) const {
   return image;
 }
 
-Result<StoredImage> Store::get(const ImageRef& ref, bool cached) {
-  const std::string key = ref.str();
+Result<StoredImage> Store::get(const ImageRef& ref, bool cached, const std::string& docker_config) {
+  // Requests with other credentials do not join a pull: they might not be allowed what it got.
+  const std::string key = ref.str() + "\n" + docker_config;
   std::shared_ptr<Pull> pull;
   bool leader = false;
   {
@@ -151,7 +165,7 @@ Result<StoredImage> Store::get(const ImageRef& ref, bool cached) {
       return *pull->result;
     }
   }
-  Result<StoredImage> result = this->pull(ref);
+  Result<StoredImage> result = this->pull(ref, docker_config);
   std::lock_guard lock(mu_);
   (result ? stats_.pulls : stats_.pull_failures)++;
   pull->result = result;
@@ -176,6 +190,8 @@ Result<bool> Store::storeLayer(const std::string& tar, const std::string& digest
     fs::remove_all(staging, ec);
     return std::unexpected(s);
   }
+  // The archive's size, for listings (`plateau agent show`).
+  std::ofstream(staging / "size") << fs::file_size(tar, ec);
   fs::rename(staging, final_dir, ec);
   if (ec) {
     // Another pull stored the same layer first: theirs is as good as ours.
@@ -188,27 +204,33 @@ Result<bool> Store::storeLayer(const std::string& tar, const std::string& digest
   return false;
 }
 
-Result<StoredImage> Store::pull(const ImageRef& ref) {
-  if (registry_.starts_with("http://") || registry_.starts_with("https://")) {
-    return std::unexpected(Status(
-        StatusCode::kUnimplemented,
-        fmt::format("Failed to pull image '{}': pulls from registry '{}' are not supported yet "
-                    "(use a folder of 'docker save' tarballs as --docker_registry)",
-                    ref.str(), registry_)));
+Result<StoredImage> Store::pull(const ImageRef& ref, const std::string& docker_config) {
+  const bool remote = registry_.starts_with("http://") || registry_.starts_with("https://");
+  if (remote || (!ref.registry.empty() && !fs::is_directory(registry_))) {
+    return pullRegistry(ref, docker_config);
   }
+  return pullArchive(ref);
+}
+
+Status Store::writeRecord(const ImageRef& ref, const StoredImage& image) {
+  json::Value record = configToJson(image.config);
+  json::Value digests = json::Array{};
+  for (const auto& d : image.digests) {
+    digests.push(d);
+  }
+  record.set("layers", std::move(digests));
+  record.set("name", image.name);
+  return writeAtomically(recordPath(ref), json::stringify(record));
+}
+
+Result<StoredImage> Store::pullArchive(const ImageRef& ref) {
   fs::path scratch = fs::path(dir_) / "staging" / uniqueName();
   std::error_code ec;
   fs::create_directories(scratch, ec);
   if (ec) {
     return unavailable(fmt::format("Failed to create '{}': {}", scratch.string(), ec.message()));
   }
-  struct Cleanup {
-    fs::path dir;
-    ~Cleanup() {
-      std::error_code ignored;
-      fs::remove_all(dir, ignored);
-    }
-  } cleanup{scratch};
+  ScratchDir cleanup{scratch};
   std::string tarball = (fs::path(registry_) / (ref.localName() + ".tar")).string();
   auto resolved = readDockerArchive(tarball, ref, scratch.string());
   if (!resolved) {
@@ -230,14 +252,7 @@ Result<StoredImage> Store::pull(const ImageRef& ref) {
     image.digests.push_back(layer.digest);
     image.layers.push_back((fs::path(layerDir(layer.digest)) / "rootfs").string());
   }
-  json::Value record = configToJson(image.config);
-  json::Value digests = json::Array{};
-  for (const auto& d : image.digests) {
-    digests.push(d);
-  }
-  record.set("layers", std::move(digests));
-  record.set("name", image.name);
-  if (Status s = writeAtomically(recordPath(ref), json::stringify(record)); !s.isOk()) {
+  if (Status s = writeRecord(ref, image); !s.isOk()) {
     return std::unexpected(s);
   }
   std::lock_guard lock(mu_);

@@ -115,12 +115,17 @@ TEST_F(StoreTest, AFailedPullLeavesNothingTrusted) {
   EXPECT_TRUE(fs::is_empty(dir_ + "/store/staging"));
 }
 
-TEST_F(StoreTest, RegistryUrlsAreNotPulledYet) {
-  Store store(dir_ + "/store", "https://registry-1.docker.io");
+TEST_F(StoreTest, AnUnreachableRegistryFailsThePullNamingIt) {
+  Store store(dir_ + "/store", "http://127.0.0.1:1");  // nothing listens on port 1
   ASSERT_TRUE(store.initialize().isOk());
   auto r = store.get(*parseImageRef("busybox"));
   ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code(), StatusCode::kUnimplemented);
+  EXPECT_EQ(r.error().code(), StatusCode::kUnavailable);
+  EXPECT_NE(r.error().message().find("Failed to pull image 'busybox:latest': GET "
+                                     "http://127.0.0.1:1/v2/busybox/manifests/latest"),
+            std::string::npos)
+      << r.error().message();
+  EXPECT_TRUE(fs::is_empty(dir_ + "/store/staging"));
 }
 
 }  // namespace
