@@ -1,9 +1,9 @@
 // The web UI's Jobs pages in real headless Chromium: a real master, agent and plateau-jobs on
 // loopback; the UI finds plateau-jobs through its framework's webui_url (plateau-jobs answers
 // cross-origin calls), lists jobs added through Chronos's API with their schedule or parents,
-// runs one from its button and shows the run's success in the job's history (and its
-// dependent's run), disables and enables one, and deletes one after a confirmation. Screenshots
-// go where webui_test.mjs's go.
+// next run and the dependency graph, runs one from its button and shows the run's success in
+// the job's history (and its dependent's run), disables and enables one, and deletes one after
+// a confirmation. Screenshots go where webui_test.mjs's go.
 //
 // Exit codes: 0 passed, 1 failed, 77 skipped (no Chromium or no playwright-core; says why).
 
@@ -92,6 +92,10 @@ async function main() {
   const schedule = await cell('nightly-report', 'schedule');
   check(/^R\/2030-01-01T02:00:00(\.000)?Z\/P1D$/.test(schedule), `the schedule shown: ${schedule}`);
   check((await cell('mail-report', 'schedule')) === 'after nightly-report', 'the dependent job shows its parent');
+  const next = await cell('nightly-report', 'next-run');
+  check(/^2030-01-01T02:00:00Z \(in \d+d\)$/.test(next), `the next run shown: ${next}`);
+  check(await page.$('ul.job-tree li[data-node="nightly-report"] > ul > li[data-node="mail-report"]') !== null,
+    'the dependency graph shows mail-report under nightly-report');
   check((await cell('nightly-report', 'successes')) === '0' && (await cell('nightly-report', 'last-success')) === '—',
     'no run yet');
   log('the jobs page lists nightly-report with its schedule and mail-report after it');

@@ -34,6 +34,37 @@ function scheduleCell(job) {
   return html`<code>${job.schedule || '—'}</code>`;
 }
 
+// When it runs next: its next scheduled time and how soon ('—' for a dependent job).
+function nextRun(job, summary) {
+  const t = Date.parse(summary?.nextRun || '');
+  if (!t) return raw('—');
+  const s = Math.round((t - Date.now()) / 1000);
+  const soon = s <= 0 ? 'due' : s < 3600 ? `in ${Math.ceil(s / 60)}m` : s < 86400 ? `in ${Math.round(s / 3600)}h`
+    : `in ${Math.round(s / 86400)}d`;
+  return html`<span title="${summary.nextRun}">${summary.nextRun.replace(/\.000Z$/, 'Z')} (${soon})</span>`;
+}
+
+// The dependency graph as nested lists: each job that has dependents and no parents at the
+// top, its dependents beneath it. A job reached again (several parents) is named, not
+// expanded again, so the lists grow with the jobs and edges, never more.
+function dependencyTree(jobs) {
+  const children = new Map();
+  for (const j of jobs) {
+    for (const p of j.parents || []) children.set(p, [...(children.get(p) || []), j.name]);
+  }
+  if (!children.size) return '<p class="empty">No dependent jobs.</p>';
+  const shown = new Set();
+  const branch = (name) => {
+    const again = shown.has(name);
+    shown.add(name);
+    const kids = again ? [] : children.get(name) || [];
+    return html`<li data-node="${name}"><a href="${jobHref(name)}">${name}</a>${again ? ' (above)' : ''}${
+      raw(kids.length ? `<ul>${kids.map(branch).join('')}</ul>` : '')}</li>`.__raw;
+  };
+  const roots = jobs.filter((j) => !j.parents?.length && children.has(j.name));
+  return `<ul class="job-tree">${roots.map((r) => branch(r.name)).join('')}</ul>`;
+}
+
 // The Run, Disable / Enable and Delete buttons for one job.
 function controls(job) {
   return html`<span class="job-controls" data-job="${job.name}">
@@ -84,13 +115,15 @@ function wireControls(root, base, done) {
   }
 }
 
-function jobTable(jobs, states) {
-  return `<table class="list jobs"><thead><tr><th>Name</th><th>Schedule</th><th>State</th>
+// `summaries`: each job's /jobs/summary entry (state, nextRun) by name.
+function jobTable(jobs, summaries) {
+  return `<table class="list jobs"><thead><tr><th>Name</th><th>Schedule</th><th>Next run</th><th>State</th>
     <th>Last success</th><th>Last failure</th><th>Successes</th><th>Errors</th><th></th></tr></thead><tbody>${
     jobs.map((j) => html`<tr data-job="${j.name}">
       <td class="id" data-label="Name"><a href="${jobHref(j.name)}">${j.name}</a></td>
       <td class="schedule" data-label="Schedule">${scheduleCell(j)}</td>
-      <td class="job-state" data-label="State">${stateBadge(j, states.get(j.name))}</td>
+      <td class="next-run" data-label="Next run">${nextRun(j, summaries.get(j.name))}</td>
+      <td class="job-state" data-label="State">${stateBadge(j, summaries.get(j.name)?.state)}</td>
       <td class="last-success" data-label="Last success">${when(j.lastSuccess)}</td>
       <td class="last-error" data-label="Last failure">${when(j.lastError)}</td>
       <td class="successes" data-label="Successes">${j.successCount}</td>
@@ -116,10 +149,11 @@ function renderSource(base, onChange) {
 export function jobsPage({ setPage, every, model, params }) {
   setPage('Jobs', `<p class="note" id="jobs-source"></p><div id="jobs-form"></div>
     <p class="note" id="jobs-note" role="status"></p>
-    <div id="jobs-list"><p class="empty">Loading…</p></div>`);
+    <div id="jobs-list"><p class="empty">Loading…</p></div>
+    <h2>Dependencies</h2><div id="jobs-graph"></div>`);
   let base = jobsBase(model, params);
   let jobs = null;
-  let states = new Map();
+  let summaries = new Map();
   let error = '';
   const render = () => {
     const list = document.getElementById('jobs-list');
@@ -132,9 +166,10 @@ export function jobsPage({ setPage, every, model, params }) {
     } else if (!jobs.length) {
       list.innerHTML = '<p class="empty">No jobs. Add one with <code>plateau job add FILE</code> or POST /v1/scheduler/iso8601.</p>';
     } else {
-      list.innerHTML = jobTable(jobs, states);
+      list.innerHTML = jobTable(jobs, summaries);
       wireControls(list, base, (text, bad) => { showNote('jobs-note', text, bad); reload(); });
     }
+    document.getElementById('jobs-graph').innerHTML = jobs?.length ? dependencyTree(jobs) : '';
   };
   let stop = () => {};
   const reload = () => {
@@ -146,7 +181,7 @@ export function jobsPage({ setPage, every, model, params }) {
         const [list, summary] = await Promise.all([
           serviceCall(base, 'GET', `${API}/jobs`), serviceCall(base, 'GET', `${API}/jobs/summary`)]);
         jobs = (list || []).sort((x, y) => x.name.localeCompare(y.name));
-        states = new Map((summary?.jobs || []).map((s) => [s.name, s.state]));
+        summaries = new Map((summary?.jobs || []).map((s) => [s.name, s]));
         error = '';
       } catch (e) {
         error = `Cannot read ${base}${API}/jobs: ${e.message}`;
@@ -183,12 +218,13 @@ function runTable(runs, sandboxOf) {
     }).join('')}</tbody></table>`;
 }
 
-function jobFacts(job, stat, state) {
+function jobFacts(job, stat, summary) {
   return [
     ['Command', html`<code>${job.command}</code>`],
     [job.parents?.length ? 'Parents' : 'Schedule', scheduleCell(job)],
     ['Time zone', job.scheduleTimeZone || '—'],
-    ['State', stateBadge(job, state)],
+    ['Next run', nextRun(job, summary)],
+    ['State', stateBadge(job, summary?.state)],
     ['Runs', `${job.successCount} succeeded, ${job.errorCount} failed (${job.errorsSinceLastSuccess} since the last success), ${stat.skippedCount ?? 0} skipped`],
     ['Last success', when(job.lastSuccess)],
     ['Last failure', when(job.lastError)],
@@ -210,10 +246,10 @@ export function jobPage({ setPage, every, model, definitionList, sandboxHref }, 
     const id = framework?.framework_info?.id?.value;
     return id && run.agentId && run.state !== 'QUEUED' ? sandboxHref(id, run.taskId) : '';
   };
-  const render = (job, stat, state) => {
+  const render = (job, stat, summary) => {
     const info = document.getElementById('job-info');
     if (!info) return;
-    info.innerHTML = definitionList(jobFacts(job, stat, state));
+    info.innerHTML = definitionList(jobFacts(job, stat, summary));
     wireControls(info, base, (text, bad, deleted) => {
       note(text, bad);
       if (deleted) location.hash = '#/jobs';
@@ -229,8 +265,8 @@ export function jobPage({ setPage, every, model, definitionList, sandboxHref }, 
       const [job, stat, summary] = await Promise.all([serviceCall(base, 'GET', jobPath(name)),
         serviceCall(base, 'GET', `${API}/job/stat/${encodeURIComponent(name)}`),
         serviceCall(base, 'GET', `${API}/jobs/summary`)]);
-      const state = (summary?.jobs || []).find((s) => s.name === name)?.state;
-      if (!stopped()) render(job, stat, state);
+      const mine = (summary?.jobs || []).find((s) => s.name === name);
+      if (!stopped()) render(job, stat, mine);
     } catch (e) {
       if (!stopped()) document.getElementById('job-info').innerHTML = `<p class="empty error">${esc(e.message)}</p>`;
     }
