@@ -12,7 +12,7 @@ import path from 'node:path';
 import harness from '../harness/processes.cjs';
 import {
   binDir, shotDir, log, loadChromium, launchBrowser, collectProblems, request as httpRequest,
-  runTest, killLeftovers,
+  runTest, closeAll,
 } from './browser.mjs';
 
 const { eventually, check, freePort, Processes } = harness;
@@ -129,9 +129,5 @@ await runTest(main, {
   limitMs: 150000,
   work,
   dumpLogs: () => processes.dumpLogs(['master', 'agent', 'apps']),
-  cleanup: async () => {
-    if (browser) await browser.close().catch(() => {});
-    await processes.stopAll();
-    killLeftovers(work);
-  },
+  cleanup: () => closeAll(browser, processes, work),
 });

@@ -97,8 +97,15 @@ export async function runTest(main, { limitMs, work, dumpLogs, cleanup }) {
   process.exit(code);
 }
 
+// Closes `browser` (when started), stops the daemons, then ends what they left in `work`.
+export async function closeAll(browser, processes, work) {
+  if (browser) await browser.close().catch(() => {});
+  await processes.stopAll();
+  killLeftovers(work);
+}
+
 // Ends the processes left running in `work` (tasks outlive their agent, as in Mesos).
-export function killLeftovers(work) {
+function killLeftovers(work) {
   for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
     let cwd = '';
     try { cwd = fs.readlinkSync(`/proc/${pid}/cwd`); } catch { continue; }

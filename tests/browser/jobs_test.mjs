@@ -13,7 +13,7 @@ import path from 'node:path';
 
 import harness from '../harness/processes.cjs';
 import {
-  binDir, shotDir, log, loadChromium, launchBrowser, collectProblems, request, runTest, killLeftovers,
+  binDir, shotDir, log, loadChromium, launchBrowser, collectProblems, request, runTest, closeAll,
 } from './browser.mjs';
 
 const { eventually, check, freePort, Processes } = harness;
@@ -156,9 +156,5 @@ await runTest(main, {
   limitMs: 150000,
   work,
   dumpLogs: () => processes.dumpLogs(['master', 'agent', 'jobs']),
-  cleanup: async () => {
-    if (browser) await browser.close().catch(() => {});
-    await processes.stopAll();
-    killLeftovers(work);
-  },
+  cleanup: () => closeAll(browser, processes, work),
 });
