@@ -5,7 +5,7 @@
 
 import { esc, html, raw, fmtNumber, fmtMB, stateClass } from './util.js';
 import {
-  serviceBase, serviceCall, isoAgo, addressForm, wireAddressForm, showNote,
+  serviceBase, serviceCall, isoAgo, showNote, renderSource, listPlaceholder,
 } from './service.js';
 
 const APPS = { param: 'apps', storageKey: 'plateau.apps', framework: 'plateau-apps' };
@@ -83,23 +83,9 @@ export function appsPage({ setPage, every, model, params }) {
   const render = () => {
     const list = document.getElementById('apps-list');
     if (!list) return;
-    document.getElementById('apps-source').textContent = base
-      ? `plateau-apps at ${base}` : 'No plateau-apps known: give its address (host:port).';
-    if (!document.getElementById('apps-address')) {
-      document.getElementById('apps-form').innerHTML = addressForm(APPS, base);
-      wireAddressForm(APPS, () => { base = appsBase(model, null); apps = null; reload(); });
-    }
-    const input = document.getElementById('apps-address-input');
-    if (base && !input.value && document.activeElement !== input) {
-      input.value = base.replace(/^https?:\/\//, '');
-    }
-    if (error) {
-      list.innerHTML = `<p class="empty error">${esc(error)}</p>`;
-    } else if (apps === null) {
-      list.innerHTML = base ? '<p class="empty">Loading…</p>' : '';
-    } else if (!apps.length) {
-      list.innerHTML = '<p class="empty">No apps. Deploy one with <code>plateau app add FILE</code> or POST /v2/apps.</p>';
-    } else {
+    renderSource(APPS, base, () => { base = appsBase(model, null); apps = null; reload(); });
+    const emptyHtml = '<p class="empty">No apps. Deploy one with <code>plateau app add FILE</code> or POST /v2/apps.</p>';
+    if (listPlaceholder(list, { base, error, items: apps, emptyHtml })) {
       // Keep what is being typed in a scale field across refreshes.
       const focused = document.activeElement?.closest?.('.app-controls')?.dataset.app;
       if (focused) return;

@@ -5,7 +5,7 @@
 
 import { esc, html, raw, fmtNumber, fmtMB } from './util.js';
 import {
-  serviceBase, serviceCall, isoAgo, addressForm, wireAddressForm, showNote,
+  serviceBase, serviceCall, isoAgo, showNote, renderSource, listPlaceholder,
 } from './service.js';
 
 const JOBS = { param: 'jobs', storageKey: 'plateau.jobs', framework: 'plateau-jobs' };
@@ -131,20 +131,6 @@ function jobTable(jobs, summaries) {
       <td data-label="">${controls(j)}</td></tr>`.__raw).join('')}</tbody></table>`;
 }
 
-// The source line and the address form (once) of the list page.
-function renderSource(base, onChange) {
-  document.getElementById('jobs-source').textContent = base
-    ? `plateau-jobs at ${base}` : 'No plateau-jobs known: give its address (host:port).';
-  if (!document.getElementById('jobs-address')) {
-    document.getElementById('jobs-form').innerHTML = addressForm(JOBS, base);
-    wireAddressForm(JOBS, onChange);
-  }
-  const input = document.getElementById('jobs-address-input');
-  if (base && !input.value && document.activeElement !== input) {
-    input.value = base.replace(/^https?:\/\//, '');
-  }
-}
-
 // #/jobs: every job with its schedule or parents, state, last runs and counts, and buttons.
 export function jobsPage({ setPage, every, model, params }) {
   setPage('Jobs', `<p class="note" id="jobs-source"></p><div id="jobs-form"></div>
@@ -158,14 +144,9 @@ export function jobsPage({ setPage, every, model, params }) {
   const render = () => {
     const list = document.getElementById('jobs-list');
     if (!list) return;
-    renderSource(base, () => { base = jobsBase(model, null); jobs = null; reload(); });
-    if (error) {
-      list.innerHTML = `<p class="empty error">${esc(error)}</p>`;
-    } else if (jobs === null) {
-      list.innerHTML = base ? '<p class="empty">Loading…</p>' : '';
-    } else if (!jobs.length) {
-      list.innerHTML = '<p class="empty">No jobs. Add one with <code>plateau job add FILE</code> or POST /v1/scheduler/iso8601.</p>';
-    } else {
+    renderSource(JOBS, base, () => { base = jobsBase(model, null); jobs = null; reload(); });
+    const emptyHtml = '<p class="empty">No jobs. Add one with <code>plateau job add FILE</code> or POST /v1/scheduler/iso8601.</p>';
+    if (listPlaceholder(list, { base, error, items: jobs, emptyHtml })) {
       list.innerHTML = jobTable(jobs, summaries);
       wireControls(list, base, (text, bad) => { showNote('jobs-note', text, bad); reload(); });
     }

@@ -64,7 +64,7 @@ export function isoAgo(iso) {
 }
 
 // The form where an address is typed, with id `${service.param}-address`.
-export function addressForm(service, base) {
+function addressForm(service, base) {
   const id = `${service.param}-address`;
   return `<form id="${id}" class="filters">
     <input id="${id}-input" placeholder="${esc(service.framework)} host:port" value="${esc(base.replace(/^https?:\/\//, ''))}">
@@ -72,7 +72,7 @@ export function addressForm(service, base) {
 }
 
 // Saves (or forgets, when empty) the address typed in the form, then calls `onChange`.
-export function wireAddressForm(service, onChange) {
+function wireAddressForm(service, onChange) {
   const id = `${service.param}-address`;
   document.getElementById(id).addEventListener('submit', (event) => {
     event.preventDefault();
@@ -88,4 +88,35 @@ export function showNote(id, text, bad) {
   if (!el) return;
   el.textContent = text;
   el.classList.toggle('error', bad);
+}
+
+// The list page's source line (`${param}-source`) and address form (in `${param}-form`,
+// built once; `onChange` after an address is saved).
+export function renderSource(service, base, onChange) {
+  const { param, framework } = service;
+  document.getElementById(`${param}-source`).textContent = base
+    ? `${framework} at ${base}` : `No ${framework} known: give its address (host:port).`;
+  if (!document.getElementById(`${param}-address`)) {
+    document.getElementById(`${param}-form`).innerHTML = addressForm(service, base);
+    wireAddressForm(service, onChange);
+  }
+  const input = document.getElementById(`${param}-address-input`);
+  if (base && !input.value && document.activeElement !== input) {
+    input.value = base.replace(/^https?:\/\//, '');
+  }
+}
+
+// Fills `list` with the error, "Loading…" (items null) or `emptyHtml` (no items) and returns
+// false; returns true, leaving `list` alone, when there are items to show.
+export function listPlaceholder(list, { base, error, items, emptyHtml }) {
+  if (error) {
+    list.innerHTML = `<p class="empty error">${esc(error)}</p>`;
+  } else if (items === null) {
+    list.innerHTML = base ? '<p class="empty">Loading…</p>' : '';
+  } else if (!items.length) {
+    list.innerHTML = emptyHtml;
+  } else {
+    return true;
+  }
+  return false;
 }
