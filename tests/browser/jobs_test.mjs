@@ -148,6 +148,17 @@ async function main() {
   check((await cell('nightly-report', 'job-state')) === 'idle', 'nightly-report is still listed');
   log('Delete removed mail-report after its confirmation');
 
+  // On a phone-sized screen the jobs table stacks into cards: no sideways scrolling.
+  const phone = await browser.newPage();
+  phone.on('pageerror', (e) => problems.push(`phone page error: ${e.message}`));
+  await phone.setViewportSize({ width: 390, height: 844 });
+  await phone.goto(`http://${master}/#/jobs`);
+  await phone.waitForSelector('table.jobs tr[data-job="nightly-report"]', { timeout: 20000 });
+  const scroll = await phone.evaluate(() => document.documentElement.scrollWidth);
+  check(scroll <= 390, `the jobs page on a phone scrolls sideways (${scroll}px wide)`);
+  await phone.close();
+  log('the jobs page fits a phone');
+
   check(problems.length === 0, `no errors in the page: ${problems.join('; ')}`);
   log('PASS');
 }
