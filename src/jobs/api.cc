@@ -258,6 +258,13 @@ void Api::summary(service::Call&, http::Responder r) {
     w.endArray();
     w.key("disabled");
     w.value(job.disabled);
+    // Plateau's: the next scheduled time (UTC), null for a dependent job or a finished schedule.
+    w.key("nextRun");
+    if (job.scheduled() && job.next_due > 0) {
+      w.value(formatTimestamp(job.next_due));
+    } else {
+      w.null();
+    }
     w.endObject();
   }
   w.endArray();

@@ -13,6 +13,7 @@
 #include "jobs/flags.h"
 #include "jobs/framework.h"
 #include "jobs/scheduler.h"
+#include "service/cors.h"
 #include "service/kv_store.h"
 #include "service/leader_terms.h"
 #include "service/router.h"
@@ -122,8 +123,12 @@ int run(const jobs::Flags& flags, const std::shared_ptr<spdlog::logger>& log) {
                               .zk_timeout = std::chrono::milliseconds(flags.zk_timeout),
                               .local_store = local_store.get()},
                              log);
-  http::Server server(loop, [&terms](http::Request& request, http::Responder responder) {
-    terms.handle(request, std::move(responder));
+  // CORS: the master's web UI (another origin) lists, runs and changes jobs from the browser.
+  http::Server server(loop, [&terms](http::Request& request, http::Responder incoming) {
+    auto allowed = service::allowCrossOrigin(request, std::move(incoming));
+    if (allowed) {  // else a preflight, answered
+      terms.handle(request, std::move(*allowed));
+    }
   });
   auto port = server.listen(flags.http_address, flags.http_port);
   if (!port) {

@@ -6,57 +6,26 @@
 // Exit codes: 0 passed, 1 failed, 77 skipped (no Chromium or no playwright-core; says why).
 
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import harness from '../harness/processes.cjs';
+import {
+  binDir, shotDir, log, loadChromium, launchBrowser, collectProblems, request as httpRequest,
+  runTest, closeAll,
+} from './browser.mjs';
 
 const { eventually, check, freePort, Processes } = harness;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sourceDir = process.env.PLATEAU_SOURCE_DIR || path.resolve(here, '../..');
-const binDir = process.env.PLATEAU_BIN_DIR || path.join(sourceDir, 'build/bin');
-const shotDir = process.env.PLATEAU_SCREENSHOT_DIR || process.env.PLATEAU_DEFAULT_SCREENSHOT_DIR ||
-  path.join(os.tmpdir(), 'plateau-screenshots');
-const chromiumPath = process.env.PLATEAU_CHROMIUM || '/usr/bin/chromium';
-const SKIP = 77;
-const started = Date.now();
-
-function log(message) {
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`);
-}
-
-if (!fs.existsSync(chromiumPath)) {
-  console.log(`SKIP: no Chromium at ${chromiumPath} (./dev installs Debian's 'chromium')`);
-  process.exit(SKIP);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.log(`SKIP: playwright-core is not installed (run 'npm ci' in tests/browser, or ./dev build): ${e.message}`);
-  process.exit(SKIP);
-}
-
+const chromium = await loadChromium();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'plateau-browser-apps.'));
 const processes = new Processes(work, binDir);
 const start = (name, argv) => processes.start(name, argv);
 let browser = null;
 
 function request(port, urlPath, method = 'GET', body = undefined) {
-  return new Promise((resolve, reject) => {
-    const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, headers, timeout: 5000 }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error(`timed out: ${urlPath}`)));
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
+  const headers = body === undefined ? {} : { 'Content-Type': 'application/json' };
+  return httpRequest(port, urlPath, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
 }
 
 async function main() {
@@ -83,23 +52,10 @@ async function main() {
     { id: '/shop/web', cmd: 'sleep 3600', cpus: 0.1, mem: 32, instances: 2 });
   check(web.status === 201, `POST /v2/apps answered ${web.status}: ${web.body}`);
 
-  const userDataDir = fs.mkdtempSync(path.join(work, 'chromium-'));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser(chromium, work);
   const page = browser.pages()[0] || await browser.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   // Chromium logs the refused scale below (409) as a failed resource: expected, nothing else.
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !m.text().includes('409')) {
-      problems.push(`console error: ${m.text()} (${m.location().url})`);
-    }
-  });
+  const problems = collectProblems(page, (text) => text.includes('409'));
   const shot = async (name) => {
     await page.screenshot({ path: path.join(shotDir, `${name}.png`) });
     log(`screenshot ${name}.png`);
@@ -170,29 +126,9 @@ async function main() {
   log('PASS');
 }
 
-let code = 0;
-const watchdog = setTimeout(() => {
-  console.log('FAIL: the test ran past 150 s');
-  processes.dumpLogs(['master', 'agent', 'apps']);
-  process.exit(1);
-}, 150000);
-try {
-  await main();
-} catch (e) {
-  console.log(`FAIL: ${e.stack || e}`);
-  processes.dumpLogs(['master', 'agent', 'apps']);
-  code = 1;
-}
-if (browser) await browser.close().catch(() => {});
-await processes.stopAll();
-// The apps' tasks outlive their agent (as in Mesos): end those left in the test's sandboxes.
-for (const pid of fs.readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
-  let cwd = '';
-  try { cwd = fs.readlinkSync(`/proc/${pid}/cwd`); } catch { continue; }
-  if (cwd.startsWith(`${work}/`)) {
-    try { process.kill(Number(pid), 'SIGKILL'); } catch { /* already gone */ }
-  }
-}
-clearTimeout(watchdog);
-fs.rmSync(work, { recursive: true, force: true });
-process.exit(code);
+await runTest(main, {
+  limitMs: 150000,
+  work,
+  dumpLogs: () => processes.dumpLogs(['master', 'agent', 'apps']),
+  cleanup: () => closeAll(browser, processes, work),
+});

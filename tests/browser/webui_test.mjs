@@ -7,58 +7,26 @@
 // Exit codes: 0 passed, 1 failed, 77 skipped (no Chromium or no playwright-core; says why).
 
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 
 import harness from '../harness/processes.cjs';
+import {
+  sourceDir, binDir, shotDir, log, loadChromium, launchBrowser, collectProblems,
+  request as httpRequest, runTest,
+} from './browser.mjs';
 
 const { eventually, check, Processes } = harness;
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const sourceDir = process.env.PLATEAU_SOURCE_DIR || path.resolve(here, '../..');
-const binDir = process.env.PLATEAU_BIN_DIR || path.join(sourceDir, 'build/bin');
-const shotDir = process.env.PLATEAU_SCREENSHOT_DIR || process.env.PLATEAU_DEFAULT_SCREENSHOT_DIR ||
-  path.join(os.tmpdir(), 'plateau-screenshots');
-const chromiumPath = process.env.PLATEAU_CHROMIUM || '/usr/bin/chromium';
-const SKIP = 77;
-const started = Date.now();
-
-function log(message) {
-  console.log(`[${((Date.now() - started) / 1000).toFixed(1).padStart(5)}s] ${message}`);
-}
-
-if (!fs.existsSync(chromiumPath)) {
-  console.log(`SKIP: no Chromium at ${chromiumPath} (./dev installs Debian's 'chromium')`);
-  process.exit(SKIP);
-}
-let chromium;
-try {
-  ({ chromium } = await import('playwright-core'));
-} catch (e) {
-  console.log(`SKIP: playwright-core is not installed (run 'npm ci' in tests/browser, or ./dev build): ${e.message}`);
-  process.exit(SKIP);
-}
-
+const chromium = await loadChromium();
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'plateau-browser.'));
 const processes = new Processes(work, binDir);
 const start = (name, argv) => processes.start(name, argv);
 let browser = null;
 
-function request(port, urlPath, headers = {}, body = undefined) {
-  return new Promise((resolve, reject) => {
-    const method = body === undefined ? 'GET' : 'POST';
-    const req = http.request({ host: '127.0.0.1', port, path: urlPath, method, headers, timeout: 5000 }, (res) => {
-      const chunks = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode, headers: res.headers, body: Buffer.concat(chunks).toString() }));
-    });
-    req.on('error', reject);
-    req.on('timeout', () => req.destroy(new Error(`timed out: ${urlPath}`)));
-    req.end(body);
-  });
-}
+// A GET, or a POST when there is a body.
+const request = (port, urlPath, headers = {}, body = undefined) =>
+  httpRequest(port, urlPath, { method: body === undefined ? 'GET' : 'POST', headers, body });
 
 // Runs the `plateau` CLI to completion; throws with its output unless it exits 0.
 async function cli(name, argv) {
@@ -121,21 +89,10 @@ async function main() {
     'the agent allows the UI to read /monitor/statistics');
   log('static files and CORS headers as expected');
 
-  const userDataDir = fs.mkdtempSync(path.join(work, 'chromium-'));
-  browser = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: chromiumPath,
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  browser = await launchBrowser(chromium, work);
   const page = browser.pages()[0] || await browser.newPage();
-  const problems = [];
-  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
   // Every endpoint the UI reads is served now: any failed request is a problem.
-  page.on('console', (m) => {
-    if (m.type() === 'error') problems.push(`console error: ${m.text()} (${m.location().url})`);
-  });
+  const problems = collectProblems(page);
   const shot = async (p, name) => {
     await p.screenshot({ path: path.join(shotDir, `${name}.png`) });
     log(`screenshot docs/screenshots/${name}.png`);
@@ -305,20 +262,4 @@ async function main() {
   log('PASS');
 }
 
-let code = 0;
-const watchdog = setTimeout(() => {
-  console.log('FAIL: the test ran past 120 s');
-  dumpLogs();
-  process.exit(1);
-}, 120000);
-try {
-  await main();
-} catch (e) {
-  console.log(`FAIL: ${e.stack || e}`);
-  dumpLogs();
-  code = 1;
-}
-await cleanup();
-clearTimeout(watchdog);
-fs.rmSync(work, { recursive: true, force: true });
-process.exit(code);
+await runTest(main, { limitMs: 120000, work, dumpLogs, cleanup });

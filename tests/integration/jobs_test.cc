@@ -239,7 +239,10 @@ TEST_F(JobsTest, BadInputIsAnswered400WithAMessageAndNothingIsStored) {
 
   // The rest of the surface, briefly.
   EXPECT_EQ(getJson("/v1/scheduler/jobs/search?name=B").size(), 1u);
-  EXPECT_EQ(getJson("/scheduler/jobs/summary")["jobs"].size(), 2u);
+  auto summary = getJson("/scheduler/jobs/summary")["jobs"];
+  ASSERT_EQ(summary.size(), 2u);
+  EXPECT_FALSE(summary[size_t{0}]["nextRun"].asString().empty()) << "a is scheduled: its next run";
+  EXPECT_TRUE(summary[size_t{1}]["nextRun"].isNull()) << "b is dependent: no next run";
   EXPECT_EQ(getJson("/leader")["leader"].asString().empty(), false);
   EXPECT_EQ(call("GET", "/ping").body, "pong");
   EXPECT_NE(call("GET", "/v1/scheduler/graph/dot").body.find("\"a\" -> \"b\""), std::string::npos);

@@ -5,6 +5,7 @@
 import { Model, Metrics } from './model.js';
 import { lineChart } from './charts.js';
 import { appsPage, appPage } from './apps.js';
+import { jobsPage, jobPage } from './jobs.js';
 import {
   esc, html, raw, scalars, fmtNumber, fmtMB, fmtBytes, fmtResources, fmtTime, stateClass,
   TERMINAL, getJSON,
@@ -778,10 +779,11 @@ async function route() {
     case 'roles': page = rolesPage(); break;
     case 'maintenance': page = maintenancePage(); break;
     case 'sandbox': page = sandboxPage(parts[1], parts[2], params); break;
-    case 'apps': {
+    case 'apps': case 'jobs': {
       const context = { setPage, every, model, params, definitionList,
         sandboxHref: (frameworkId, taskId) => `#/sandbox/${encodeURIComponent(frameworkId)}/${encodeURIComponent(taskId)}` };
-      page = parts[1] ? appPage(context, parts[1]) : appsPage(context);
+      if (name === 'apps') page = parts[1] ? appPage(context, parts[1]) : appsPage(context);
+      else page = parts[1] ? jobPage(context, parts[1]) : jobsPage(context);
       break;
     }
     default:

@@ -4,61 +4,18 @@
 // webui_url of a framework named plateau-apps (plateau-apps --webui_url, as ./dev run sets).
 
 import { esc, html, raw, fmtNumber, fmtMB, stateClass } from './util.js';
+import {
+  serviceBase, serviceCall, isoAgo, showNote, renderSource, listPlaceholder,
+} from './service.js';
 
-const STORAGE_KEY = 'plateau.apps';
+const APPS = { param: 'apps', storageKey: 'plateau.apps', framework: 'plateau-apps' };
 
 // The base URL ("http://host:port") of plateau-apps, or '' when none is known.
-export function appsBase(model, params) {
-  const given = params?.get('apps');
-  if (given) {
-    localStorage.setItem(STORAGE_KEY, given);
-  }
-  const saved = given || localStorage.getItem(STORAGE_KEY);
-  if (saved) return saved.includes('://') ? saved.replace(/\/$/, '') : `http://${saved}`;
-  for (const f of model.frameworks.values()) {
-    const info = f.framework_info || {};
-    if (info.name === 'plateau-apps' && info.webui_url && f.active !== false) {
-      return info.webui_url.replace(/\/$/, '');
-    }
-  }
-  return '';
-}
-
-// One call to plateau-apps: the parsed answer, or an Error carrying Marathon's message.
-async function appsCall(base, method, path, body) {
-  const init = { method, headers: { Accept: 'application/json' } };
-  if (body !== undefined) {
-    init.headers['Content-Type'] = 'application/json';
-    init.body = JSON.stringify(body);
-  }
-  const response = await fetch(`${base}${path}`, init);
-  const text = await response.text();
-  let parsed = null;
-  try { parsed = text ? JSON.parse(text) : null; } catch { /* not JSON */ }
-  if (!response.ok) {
-    let message = parsed?.message || text || `${response.status} ${response.statusText}`;
-    for (const d of parsed?.details || []) message += ` (${d.path}: ${(d.errors || []).join('; ')})`;
-    if (parsed?.deployments?.length) {
-      message += ` (deployment ${parsed.deployments.map((d) => d.id).join(', ')})`;
-    }
-    const error = new Error(`HTTP ${response.status}: ${message}`);
-    error.status = response.status;
-    throw error;
-  }
-  return parsed;
-}
+const appsBase = (model, params) => serviceBase(APPS, model, params);
+const appsCall = serviceCall;
 
 const appPath = (id) => `/v2/apps${id.startsWith('/') ? '' : '/'}${id}`;
 const appHref = (id) => `#/apps/${encodeURIComponent(id)}`;
-const isoAgo = (iso) => {
-  const t = Date.parse(iso || '');
-  if (!t) return '—';
-  const d = Math.max(0, (Date.now() - t) / 1000);
-  if (d < 60) return `${Math.floor(d)}s ago`;
-  if (d < 3600) return `${Math.floor(d / 60)}m ago`;
-  if (d < 86400) return `${Math.floor(d / 3600)}h ago`;
-  return `${Math.floor(d / 86400)}d ago`;
-};
 
 function statusOf(app) {
   if (app.deployments?.length) return 'Deploying';
@@ -112,21 +69,6 @@ function deploymentTable(deployments) {
       <td data-label="Started">${isoAgo(d.version)}</td></tr>`.__raw).join('')}</tbody></table>`;
 }
 
-function addressForm(base) {
-  return `<form id="apps-address" class="filters">
-    <input id="apps-address-input" placeholder="plateau-apps host:port" value="${esc(base.replace(/^https?:\/\//, ''))}">
-    <button type="submit">Use</button></form>`;
-}
-
-function wireAddressForm(onChange) {
-  document.getElementById('apps-address').addEventListener('submit', (event) => {
-    event.preventDefault();
-    const value = document.getElementById('apps-address-input').value.trim();
-    if (value) localStorage.setItem(STORAGE_KEY, value); else localStorage.removeItem(STORAGE_KEY);
-    onChange();
-  });
-}
-
 // #/apps: every app with its instance and health counts, and the deployments in progress.
 export function appsPage({ setPage, every, model, params }) {
   setPage('Apps', `<p class="note" id="apps-source"></p><div id="apps-form"></div>
@@ -137,32 +79,13 @@ export function appsPage({ setPage, every, model, params }) {
   let apps = null;
   let deployments = [];
   let error = '';
-  const note = (text, bad) => {
-    const el = document.getElementById('apps-note');
-    if (!el) return;
-    el.textContent = text;
-    el.classList.toggle('error', bad);
-  };
+  const note = (text, bad) => showNote('apps-note', text, bad);
   const render = () => {
     const list = document.getElementById('apps-list');
     if (!list) return;
-    document.getElementById('apps-source').textContent = base
-      ? `plateau-apps at ${base}` : 'No plateau-apps known: give its address (host:port).';
-    if (!document.getElementById('apps-address')) {
-      document.getElementById('apps-form').innerHTML = addressForm(base);
-      wireAddressForm(() => { base = appsBase(model, null); apps = null; reload(); });
-    }
-    const input = document.getElementById('apps-address-input');
-    if (base && !input.value && document.activeElement !== input) {
-      input.value = base.replace(/^https?:\/\//, '');
-    }
-    if (error) {
-      list.innerHTML = `<p class="empty error">${esc(error)}</p>`;
-    } else if (apps === null) {
-      list.innerHTML = base ? '<p class="empty">Loading…</p>' : '';
-    } else if (!apps.length) {
-      list.innerHTML = '<p class="empty">No apps. Deploy one with <code>plateau app add FILE</code> or POST /v2/apps.</p>';
-    } else {
+    renderSource(APPS, base, () => { base = appsBase(model, null); apps = null; reload(); });
+    const emptyHtml = '<p class="empty">No apps. Deploy one with <code>plateau app add FILE</code> or POST /v2/apps.</p>';
+    if (listPlaceholder(list, { base, error, items: apps, emptyHtml })) {
       // Keep what is being typed in a scale field across refreshes.
       const focused = document.activeElement?.closest?.('.app-controls')?.dataset.app;
       if (focused) return;
@@ -209,12 +132,7 @@ export function appPage({ setPage, every, model, definitionList, sandboxHref }, 
     <h2>Tasks</h2><div id="app-tasks"></div><h2>Versions</h2><div id="app-versions"></div>`);
   const base = appsBase(model, null);
   let frameworkId = '';
-  const note = (text, bad) => {
-    const el = document.getElementById('apps-note');
-    if (!el) return;
-    el.textContent = text;
-    el.classList.toggle('error', bad);
-  };
+  const note = (text, bad) => showNote('apps-note', text, bad);
   const render = (app, versions) => {
     const info = document.getElementById('app-info');
     if (!info) return;
