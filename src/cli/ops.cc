@@ -1,4 +1,5 @@
 #include "cli/ops.h"
+#include "cli/credentials.h"
 
 #include <cstdio>
 #include <thread>
@@ -24,13 +25,13 @@ Result<operator_api::Response> operatorCall(const std::string& master,
   if (!endpoint) {
     return std::unexpected(endpoint.error());
   }
-  auto r = http::fetchSync(
-      *endpoint,
-      {.method = "POST",
-       .path = "/api/v1",
-       .headers = {{"content-type", http::kJsonMediaType}, {"accept", http::kJsonMediaType}},
-       .body = toJson(call)},
-      10s);
+  auto r =
+      fetch(*endpoint,
+            {.method = "POST",
+             .path = "/api/v1",
+             .headers = {{"content-type", http::kJsonMediaType}, {"accept", http::kJsonMediaType}},
+             .body = toJson(call)},
+            10s);
   if (!r) {
     return unavailable(fmt::format("cannot reach the master at {}: {}", endpoint->toString(),
                                    r.error().message()));
@@ -55,7 +56,7 @@ int fail(const Status& status) {
 }
 
 Result<json::Value> getJson(const http::Endpoint& endpoint, const std::string& path) {
-  auto r = http::fetchSync(endpoint, {.method = "GET", .path = path}, 10s);
+  auto r = fetch(endpoint, {.method = "GET", .path = path}, 10s);
   if (!r) {
     return unavailable(
         fmt::format("cannot reach {}: {}", endpoint.toString(), r.error().message()));

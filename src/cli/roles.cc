@@ -1,4 +1,5 @@
 #include "cli/roles.h"
+#include "cli/credentials.h"
 
 #include <chrono>
 #include <cmath>
@@ -32,13 +33,13 @@ Result<http::Response> post(const std::string& master, const operator_api::Call&
   if (!endpoint) {
     return std::unexpected(endpoint.error());
   }
-  auto r = http::fetchSync(
-      *endpoint,
-      {.method = "POST",
-       .path = "/api/v1",
-       .headers = {{"content-type", http::kJsonMediaType}, {"accept", http::kJsonMediaType}},
-       .body = toJson(call)},
-      10s);
+  auto r =
+      fetch(*endpoint,
+            {.method = "POST",
+             .path = "/api/v1",
+             .headers = {{"content-type", http::kJsonMediaType}, {"accept", http::kJsonMediaType}},
+             .body = toJson(call)},
+            10s);
   if (!r) {
     return unavailable(fmt::format("cannot reach the master at {}: {}", endpoint->toString(),
                                    r.error().message()));
@@ -161,11 +162,10 @@ int explain(const std::string& master, const std::string& what, bool json) {
     return fail(endpoint.error().message());
   }
   auto ask = [&](const std::string& param) {
-    return http::fetchSync(
-        *endpoint,
-        {.method = "GET",
-         .path = fmt::format("/master/explain?{}={}", param, http::urlEncode(what))},
-        10s);
+    return fetch(*endpoint,
+                 {.method = "GET",
+                  .path = fmt::format("/master/explain?{}={}", param, http::urlEncode(what))},
+                 10s);
   };
   // A framework id first; if the master knows no such framework, the argument is a role.
   auto r = ask("framework_id");
