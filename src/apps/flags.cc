@@ -16,6 +16,10 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("hostname", &f.hostname, "Hostname advertised to the master and in /v2/info");
   set.add("framework_name", &f.framework_name, "Framework name registered with the master");
   set.add("mesos_role", &f.mesos_role, "Role the framework registers with (default '*')");
+  set.add("mesos_authentication_principal", &f.mesos_authentication_principal,
+          "Principal the framework authenticates to the master as");
+  set.add("mesos_authentication_secret_file", &f.mesos_authentication_secret_file,
+          "File holding the principal's secret (its bytes, as they are)");
   set.add("mesos_user", &f.mesos_user, "User tasks run as by default (default: this user)");
   set.add("work_dir", &f.work_dir,
           "Directory for the embedded SQLite state (apps, deployments, tasks, framework id)");

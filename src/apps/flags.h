@@ -18,6 +18,9 @@ struct Flags {
   std::string hostname;
   std::string framework_name = "plateau-apps";
   std::string mesos_role;
+  // Marathon's / Chronos's: the credential the framework subscribes with (docs/security.md).
+  std::string mesos_authentication_principal;
+  std::string mesos_authentication_secret_file;
   std::string mesos_user;
   std::string work_dir;
   std::string webui_url;

@@ -25,12 +25,17 @@ Status Framework::start(Orchestrator& orchestrator, const std::string& framework
   orchestrator_ = &orchestrator;
   client::SchedulerOptions so;
   so.master = options_.master;
+  so.principal = options_.principal;
+  so.secret = options_.secret;
   auto& info = so.framework;
   info.set_user(options_.user);
   info.set_name(options_.name);
   info.set_role(options_.role);
   info.set_checkpoint(true);
   info.set_failover_timeout(options_.failover_timeout_seconds);
+  if (!options_.principal.empty()) {
+    info.set_principal(options_.principal);
+  }
   if (!options_.hostname.empty()) {
     info.set_hostname(options_.hostname);
   }

@@ -26,6 +26,8 @@ struct FrameworkOptions {
   std::string hostname;
   std::string webui_url;
   double failover_timeout_seconds = 604800;
+  std::string principal;  // "" for none: no credential sent
+  std::string secret;
 };
 
 class Framework final : public Driver {

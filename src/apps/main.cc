@@ -23,6 +23,7 @@
 #include "service/kv_store.h"
 #include "service/leader_proxy.h"
 #include "service/leadership.h"
+#include "service/mesos_credential.h"
 #include "service/router.h"
 #include "service/sse.h"
 #include "service/zk_store.h"
@@ -54,6 +55,12 @@ int main(int argc, char** argv) {
   }
   if (Status s = apps::validateFlags(flags); !s.isOk()) {
     fmt::print(stderr, "Error: {}\n", s.message());
+    return 1;
+  }
+  auto credential = service::loadMesosCredential(flags.mesos_authentication_principal,
+                                                 flags.mesos_authentication_secret_file);
+  if (!credential) {
+    fmt::print(stderr, "Error: {}\n", credential.error().message());
     return 1;
   }
   auto log = makeLogger("apps", flags.logging_level, flags.log_dir);
@@ -134,7 +141,9 @@ int main(int argc, char** argv) {
                                .user = flags.mesos_user.empty() ? currentUser() : flags.mesos_user,
                                .hostname = hostname,
                                .webui_url = flags.webui_url,
-                               .failover_timeout_seconds = flags.failover_timeout},
+                               .failover_timeout_seconds = flags.failover_timeout,
+                               .principal = credential->principal,
+                               .secret = credential->secret},
         *log);
     Term* raw = t.get();
     t->orchestrator = std::make_unique<apps::Orchestrator>(

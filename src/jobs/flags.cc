@@ -15,6 +15,10 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("webui_url", &f.webui_url, "URL of this service's UI, registered with the master");
   set.add("cluster_name", &f.cluster_name, "Name of the cluster (informational)");
   set.add("mesos_role", &f.mesos_role, "Role the framework registers with (default '*')");
+  set.add("mesos_authentication_principal", &f.mesos_authentication_principal,
+          "Principal the framework authenticates to the master as");
+  set.add("mesos_authentication_secret_file", &f.mesos_authentication_secret_file,
+          "File holding the principal's secret (its bytes, as they are)");
   set.add("mesos_framework_name", &f.mesos_framework_name, "Framework name");
   set.add("mesos_checkpoint", &f.mesos_checkpoint,
           "Register as a checkpointing framework (tasks survive agent restarts)");

@@ -21,6 +21,9 @@ struct Flags {
   std::string webui_url;
   std::string cluster_name;
   std::string mesos_role;
+  // Marathon's / Chronos's: the credential the framework subscribes with (docs/security.md).
+  std::string mesos_authentication_principal;
+  std::string mesos_authentication_secret_file;
   std::string mesos_framework_name = "plateau-jobs";
   bool mesos_checkpoint = true;
   std::string user;

@@ -16,6 +16,7 @@
 #include "jobs/framework.h"
 #include "jobs/scheduler.h"
 #include "service/kv_store.h"
+#include "service/mesos_credential.h"
 
 namespace {
 
@@ -66,6 +67,12 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "Error: {}\n", s.message());
     return 1;
   }
+  auto credential = service::loadMesosCredential(flags.mesos_authentication_principal,
+                                                 flags.mesos_authentication_secret_file);
+  if (!credential) {
+    fmt::print(stderr, "Error: {}\n", credential.error().message());
+    return 1;
+  }
   auto log = makeLogger("jobs", flags.logging_level, flags.log_dir);
   if (!log) {
     fmt::print(stderr, "Error: {}\n", log.error().message());
@@ -99,7 +106,9 @@ int main(int argc, char** argv) {
                  .hostname = hostname,
                  .webui_url = flags.webui_url,
                  .failover_timeout_seconds = flags.failover_timeout,
-                 .checkpoint = flags.mesos_checkpoint},
+                 .checkpoint = flags.mesos_checkpoint,
+                 .principal = credential->principal,
+                 .secret = credential->secret},
                 {.default_epsilon_seconds = flags.task_epsilon,
                  .failure_retry = std::chrono::milliseconds(flags.failure_retry),
                  .offer_lead = std::chrono::milliseconds(flags.offer_lead),
