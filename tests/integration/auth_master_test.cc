@@ -173,5 +173,34 @@ TEST_F(MasterAuthTest, WorldReadableCredentialsAreWarnedAbout) {
   }));
 }
 
+// The CLI's exit code and output.
+std::pair<int, std::string> cli(const std::string& dir, std::vector<std::string> args) {
+  args.insert(args.begin(), std::string(PLATEAU_BIN_DIR) + "/plateau");
+  std::string out = dir + "/cli.out";
+  std::remove(out.c_str());
+  Process p("plateau", args, out);
+  int status = p.wait();
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, p.log()};
+}
+
+TEST_F(MasterAuthTest, TheCliSendsItsCredentialFromFlagsOrAConfigFile) {
+  Cluster cluster({"--credentials=" + credentials_, "--authenticate_http_readonly",
+                   "--authenticate_http_readwrite"},
+                  basic("ops", "ops-secret"));
+  cluster.addAgent("cpus:1;mem:256");
+  const std::string master = "--master=" + cluster.master().toString();
+  const std::string dir = secrets_.path();
+  auto refused = cli(dir, {"agent", "list", master});
+  EXPECT_NE(refused.first, 0) << refused.second;
+  auto flags = cli(dir, {"--principal=ops", "--secret=ops-secret", "agent", "list", master});
+  EXPECT_EQ(flags.first, 0) << flags.second;
+  std::string config =
+      secrets_.write("cli.json", R"({"principal": "ops", "secret": "ops-secret"})");
+  auto file = cli(dir, {"weights", "set", "eng", "2", master, "--config=" + config});
+  EXPECT_EQ(file.first, 0) << file.second;
+  auto wrong = cli(dir, {"--principal=ops", "--secret=nope", "weights", "get", master});
+  EXPECT_NE(wrong.first, 0) << wrong.second;
+}
+
 }  // namespace
 }  // namespace plateau::testing
