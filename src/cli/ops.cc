@@ -19,8 +19,7 @@ using namespace std::chrono_literals;
 namespace operator_api = mesos::v1::master;
 
 // One operator call; the decoded response, or an error message already worded for the user.
-Result<operator_api::Response> operatorCall(const std::string& master,
-                                            const operator_api::Call& call) {
+Result<http::Response> postOperatorCall(const std::string& master, const operator_api::Call& call) {
   auto endpoint = leadingMaster(master);
   if (!endpoint) {
     return std::unexpected(endpoint.error());
@@ -35,6 +34,15 @@ Result<operator_api::Response> operatorCall(const std::string& master,
   if (!r) {
     return unavailable(fmt::format("cannot reach the master at {}: {}", endpoint->toString(),
                                    r.error().message()));
+  }
+  return *r;
+}
+
+Result<operator_api::Response> operatorCall(const std::string& master,
+                                            const operator_api::Call& call) {
+  auto r = postOperatorCall(master, call);
+  if (!r) {
+    return std::unexpected(r.error());
   }
   if (r->status != 200 && r->status != 202) {
     return invalidArgument(fmt::format("the master answered HTTP {}: {}", r->status, r->body));
