@@ -19,6 +19,8 @@ namespace plateau::client {
 struct ExecutorOptions {
   std::string framework_id;
   std::string executor_id;
+  // MESOS_EXECUTOR_AUTHENTICATION_TOKEN: sent as a bearer token on every call ("" for none).
+  std::string authentication_token;
   std::string agent;  // "host:port" of the agent's executor API
   bool checkpoint = false;
   std::chrono::nanoseconds recovery_timeout = std::chrono::minutes(15);

@@ -30,6 +30,10 @@ struct SchedulerOptions {
   std::chrono::milliseconds backoff_max{2000};
   // Seeds those draws (0: a seed from the OS); a fixed seed replays the same waits.
   uint64_t seed = 0;
+  // HTTP Basic credentials sent with every call (a master with --authenticate_http_frameworks
+  // requires them); an empty principal sends none.
+  std::string principal;
+  std::string secret;
 };
 
 // Called one at a time on the library's callback thread, never on the caller's thread.

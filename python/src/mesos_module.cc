@@ -130,12 +130,17 @@ class PyScheduler : public mesos::Scheduler {
 
 class SchedulerDriverImpl {
  public:
+  // `credential`: a serialized mesos.Credential, or "" for none.
   SchedulerDriverImpl(py::object proxy, const std::string& framework, const std::string& master,
-                      bool implicit_acknowledgements)
+                      bool implicit_acknowledgements, const std::string& credential)
       : scheduler_(std::make_unique<PyScheduler>(std::move(proxy))),
-        driver_(std::make_unique<mesos::MesosSchedulerDriver>(
-            scheduler_.get(), parse<mesos::FrameworkInfo>(framework), master,
-            implicit_acknowledgements)) {}
+        driver_(credential.empty()
+                    ? std::make_unique<mesos::MesosSchedulerDriver>(
+                          scheduler_.get(), parse<mesos::FrameworkInfo>(framework), master,
+                          implicit_acknowledgements)
+                    : std::make_unique<mesos::MesosSchedulerDriver>(
+                          scheduler_.get(), parse<mesos::FrameworkInfo>(framework), master,
+                          implicit_acknowledgements, parse<mesos::Credential>(credential))) {}
   ~SchedulerDriverImpl() { close(); }
 
   // Stops the threads (no teardown) and drops the Python objects; the GIL is held on entry.
@@ -260,7 +265,7 @@ PYBIND11_MODULE(_mesos, m) {
   using Release = py::call_guard<py::gil_scoped_release>;
   using S = SchedulerDriverImpl;
   py::class_<S>(m, "SchedulerDriverImpl")
-      .def(py::init<py::object, std::string, std::string, bool>())
+      .def(py::init<py::object, std::string, std::string, bool, std::string>())
       .def("close", &S::close)
       .def(
           "start", [](S& s) { return static_cast<int>(s.d().start()); }, Release())

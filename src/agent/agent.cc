@@ -73,6 +73,7 @@ Agent::Agent(Environment env, Flags flags,
         containerLimited(container_id, limitation);
       });
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
+  buildGuard();
 }
 
 Agent::~Agent() = default;

@@ -27,6 +27,7 @@
 #include "agent/master_link.h"
 #include "agent/metrics.h"
 #include "agent/status_update_manager.h"
+#include "auth/authenticator.h"
 #include "common/json.h"
 #include "common/process.h"
 #include "common/recordio.h"
@@ -113,7 +114,7 @@ class Agent {
   void start(uint16_t port, std::optional<http::Endpoint> master);
   // Answers one HTTP request (on the loop thread).
   void handle(http::Request& request, http::Responder responder) {
-    route(request, std::move(responder));
+    guardRequest(request, std::move(responder));
   }
   // The leading master as the ZooKeeper detector reports it (its MasterInfo as JSON; nullopt:
   // none now).
@@ -127,6 +128,16 @@ class Agent {
 
  private:
   void route(http::Request& request, http::Responder responder);
+
+  // security.cc: authentication by realm (Mesos's agent realms) and executor tokens.
+  static auth::Realm realmOf(const http::Request& request);
+  void buildGuard();
+  // Authenticates (and holds an executor's token to its own calls), then route()s.
+  void guardRequest(http::Request& request, http::Responder responder);
+  // The executor's MESOS_EXECUTOR_AUTHENTICATION_TOKEN ("" without --jwt_secret_key): an HS256
+  // JWT whose claims name the framework (fid), executor (eid) and container (cid).
+  std::string executorToken(const std::string& framework_id, const std::string& executor_id,
+                            const std::string& container_id) const;
 
   // master_events.cc: what REGISTER reports, and the master's events.
   internal::AgentCall registration() const;
@@ -265,6 +276,7 @@ class Agent {
   Timers& timers_;
   const Clock& clock_;  // every read of time (runtime/clock.h)
   Flags flags_;
+  auth::Guard guard_;  // the protected realms
   std::vector<std::pair<std::string, std::string>> flag_values_;
   Resources resources_;
   v1::AgentInfo info_;

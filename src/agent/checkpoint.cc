@@ -165,6 +165,17 @@ Status Checkpoint::writeAgentId(const std::string& agent_id) const {
   return writeFileAtomic(meta_ + "/agent_id", agent_id);
 }
 
+Status Checkpoint::writeSession(const std::string& session) const {
+  if (Status s = ensureDir(meta_); !s.isOk()) {
+    return s;
+  }
+  return writeFileAtomic(meta_ + "/session", session);
+}
+
+std::string Checkpoint::readSession() const {
+  return readFile(fs::path(meta_) / "session").value_or("");
+}
+
 Status Checkpoint::writeFramework(const v1::FrameworkInfo& info) const {
   std::string dir = frameworkDir(info.id().value());
   if (Status s = ensureDir(dir); !s.isOk()) {

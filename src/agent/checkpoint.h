@@ -60,6 +60,10 @@ class Checkpoint {
   Status wipe() const;
 
   Status writeAgentId(const std::string& agent_id) const;
+  // The session secret of the agent's last REGISTERED, so that a restarted agent may take its
+  // place while the master still holds its old stream open ("" when none was written).
+  Status writeSession(const std::string& session) const;
+  std::string readSession() const;
   Status writeFramework(const mesos::v1::FrameworkInfo& info) const;
   Status writeExecutor(const std::string& framework_id, const mesos::v1::ExecutorInfo& info,
                        const std::string& container_id, const std::string& directory, pid_t pid,

@@ -147,6 +147,9 @@ void Agent::startExecutorProcess(Executor& executor) {
   add("MESOS_CONTAINER_ID", executor.containerId());
   add("MESOS_CHECKPOINT", framework.info().checkpoint() ? "1" : "0");
   add("MESOS_HTTP_COMMAND_EXECUTOR", "1");
+  if (std::string token = executorToken(fw_id, ex_id, executor.containerId()); !token.empty()) {
+    add("MESOS_EXECUTOR_AUTHENTICATION_TOKEN", token);
+  }
   auto ms = [](std::chrono::nanoseconds d) {
     return fmt::format("{}ms", std::chrono::duration_cast<std::chrono::milliseconds>(d).count());
   };

@@ -16,7 +16,9 @@ using flags::FileValue;
 
 // Why a mesos-agent flag has no effect here; the conformance table (docs/conformance.md) lists
 // them, and the agent warns at startup about each one given.
-constexpr const char* kAuth = "authentication and authorization are not implemented yet";
+constexpr const char* kAuth = "authorization is not implemented yet";
+constexpr const char* kNoV0 =
+    "there is no v0 (libprocess) protocol: the agent authenticates over HTTP (see --credential)";
 constexpr const char* kModules = "Plateau loads no modules";
 constexpr const char* kImages = "container images are not implemented yet";
 constexpr const char* kDocker = "Plateau has no Docker containerizer";
@@ -41,27 +43,14 @@ void registerInertFlags(flags::FlagSet& set) {
                "URI prefix for appc image discovery", kImages);
   set.addInert("appc_store_dir", Kind::kString, "/tmp/mesos/store/appc",
                "Where appc images are stored", kImages);
-  set.addInert("authenticate_http_executors", Kind::kBool, "false",
-               "Only authenticated executors use the executor API", kAuth);
-  set.addInert("authenticate_http_readonly", Kind::kBool, "false",
-               "Authenticate read-only HTTP endpoints", kAuth);
-  set.addInert("authenticate_http_readwrite", Kind::kBool, "false",
-               "Authenticate read-write HTTP endpoints", kAuth);
-  set.addInert("authenticatee", Kind::kString, "crammd5", "Authenticatee implementation", kAuth);
+  set.addInert("authenticatee", Kind::kString, "crammd5", "Authenticatee implementation", kNoV0);
   set.addInert("authentication_backoff_factor", Kind::kDuration, "1secs",
-               "Backoff factor of authentication retries", kAuth);
+               "Backoff factor of authentication retries", kNoV0);
   set.addInert("authentication_timeout_min", Kind::kDuration, "5secs",
-               "Shortest wait before retrying authentication", kAuth);
+               "Shortest wait before retrying authentication", kNoV0);
   set.addInert("authentication_timeout_max", Kind::kDuration, "1mins",
-               "Longest wait before retrying authentication", kAuth);
+               "Longest wait before retrying authentication", kNoV0);
   set.addInert("authorizer", Kind::kString, "local", "Authorizer implementation", kAuth);
-  set.addInert("http_authenticators", Kind::kString, "basic",
-               "HTTP authenticator for authenticated endpoints", kAuth);
-  set.addInert("http_credentials", Kind::kString, "", "File of HTTP credentials", kAuth,
-               json_or_path);
-  set.addInert("credential", Kind::kString, "", "File of the credential for the master", kAuth,
-               json_or_path);
-  set.addInert("jwt_secret_key", Kind::kString, "", "File of the key for JWT secrets", kAuth);
   set.addInert("cgroups_cpu_enable_pids_and_tids_count", Kind::kBool, "false",
                "Count processes and threads of containers", kNotYet);
   set.addInert("cgroups_destroy_timeout", Kind::kDuration, "1mins",
@@ -307,6 +296,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           {.file = FileValue::kUrlOrPath});
   registerImageFlags(set, f);
   registerInertFlags(set);
+  registerSecurityFlags(set, f);
 }
 
 ContainerizerOptions containerizerOptions(const Flags& f) {
@@ -323,6 +313,9 @@ ContainerizerOptions containerizerOptions(const Flags& f) {
 }
 
 Status validateFlags(Flags& f) {
+  if (Status s = validateSecurityFlags(f); !s.isOk()) {
+    return s;
+  }
   f.executor_env.reset();
   if (!f.executor_environment_variables.empty()) {
     auto doc = json::parse(f.executor_environment_variables);

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/credentials.h"
 #include "common/flags.h"
 
 namespace plateau::agent {
@@ -63,6 +64,19 @@ struct Flags {
   std::string sandbox_directory = "/mnt/mesos/sandbox";
   std::string docker_config;    // Docker's config.json text (the flag takes JSON or a file)
   std::string image_gc_config;  // Mesos's ImageGcConfig as JSON (image_gc.h); empty: no auto GC
+  // Authentication (src/agent/security_flags.cc; docs/security.md): Mesos's names and defaults.
+  std::string credential;        // the agent's credential for the master (--authenticate_agents)
+  std::string http_credentials;  // Mesos's JSON credentials file of the agent's HTTP endpoints
+  bool authenticate_http_readonly = false;
+  bool authenticate_http_readwrite = false;
+  bool authenticate_http_executors = false;
+  std::string http_authenticators = "basic";
+  std::string jwt_secret_key;  // file of the key executor tokens are signed with (HMAC-SHA256)
+  // Filled by validateFlags() from the files above.
+  std::optional<auth::Credential> master_credential;
+  std::vector<auth::Credential> http_credential_list;
+  std::string executor_secret;                 // the key's bytes ("" when none)
+  std::vector<std::string> security_warnings;  // credentials files others may read
 };
 
 struct ContainerizerOptions;
@@ -73,6 +87,10 @@ void registerFlags(flags::FlagSet& set, Flags& flags);
 // The containerizer's share of the flags.
 ContainerizerOptions containerizerOptions(const Flags& flags);
 Status validateFlags(Flags& flags);
+// The authentication flags (security_flags.cc): registered, and their files loaded with the
+// rules Mesos applies (no realm to protect with nothing to check against).
+void registerSecurityFlags(flags::FlagSet& set, Flags& flags);
+Status validateSecurityFlags(Flags& flags);
 // The container image flags' share (image_flags.cc).
 void registerImageFlags(flags::FlagSet& set, Flags& flags);
 Status validateImageFlags(const Flags& flags);

@@ -12,6 +12,7 @@
 #include "agent/detect.h"
 #include "agent/flags.h"
 #include "agent/gpu/gpu.h"
+#include "auth/authenticator.h"
 #include "common/logging.h"
 #include "common/process.h"
 #include "common/resources_proto.h"
@@ -150,7 +151,8 @@ int main(int argc, char** argv) {
     (*log)->error("agent_start_failed error=\"{}\"", containerizer.error().message());
     return 1;
   }
-  agent::HttpMasterTransport transport(loop);
+  agent::HttpMasterTransport transport(
+      loop, flags.master_credential ? auth::basicAuthorization(*flags.master_credential) : "");
   agent::Agent agent(agent::Environment{.timers = loop,
                                         .clock = loop.clock(),
                                         .master = transport,

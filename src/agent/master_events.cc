@@ -32,6 +32,9 @@ internal::AgentCall Agent::registration() const {
   *reg->mutable_agent_info() = info_;
   reg->set_version("0.1.0");
   reg->set_ip(flags_.ip);
+  if (info_.has_id()) {
+    call.set_session(checkpoint_.readSession());  // the link replaces it by a newer one it has
+  }
   // A master that restarted or failed over rebuilds its books from what we report. A new
   // agent (no id yet, e.g. after being marked gone) reports nothing: what it still runs is
   // being shut down.
@@ -116,6 +119,7 @@ void Agent::registered(const internal::AgentEvent::Registered& r) {
   if (!same) {
     checkpointed(checkpoint_.writeAgentId(r.agent_id().value()), "agent_id");
   }
+  checkpointed(checkpoint_.writeSession(r.session()), "session");
   log_->info("agent_registered agent_id={} master={} reregistered={}", r.agent_id().value(),
              r.master_info().pid(), same);
   // Updates still waiting for acknowledgement go out again on the new connection.

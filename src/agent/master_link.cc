@@ -76,8 +76,12 @@ void MasterLink::connect() {
     return;  // setMaster() calls again once a master is known
   }
   decoder_ = recordio::Decoder();
+  internal::AgentCall registration = hooks_.registration();
+  if (!session_.empty()) {
+    registration.set_session(session_);  // the master may still hold our stream open
+  }
   stream_ =
-      transport_.subscribe(master_, hooks_.registration(),
+      transport_.subscribe(master_, registration,
                            {.on_head =
                                 [this](const http::Response& head) {
                                   if (head.status != 200) {
@@ -111,6 +115,7 @@ void MasterLink::onData(std::string_view data) {
 void MasterLink::onRegistered(const internal::AgentEvent::Registered& registered) {
   registered_ = true;
   backoff_ = 0s;
+  session_ = registered.session();
   master_hostname_ = registered.master_info().hostname();
   double interval =
       registered.has_heartbeat_interval_seconds() ? registered.heartbeat_interval_seconds() : 5;
@@ -159,7 +164,9 @@ void MasterLink::onClosed(const Status& why) {
 }
 
 void MasterLink::send(const internal::AgentCall& call) {
-  transport_.send(master_, call, [this](Result<int> status) {
+  internal::AgentCall stamped = call;
+  stamped.set_session(session_);
+  transport_.send(master_, stamped, [this](Result<int> status) {
     if (!status) {
       log_->debug("master_call_failed error=\"{}\"", status.error().message());
     } else if (*status == 404 && registered_) {
@@ -174,16 +181,24 @@ std::shared_ptr<http::StreamingCall> HttpMasterTransport::subscribe(
     http::StreamingCall::Callbacks callbacks) {
   http::ClientRequest request{.method = "POST",
                               .path = "/agent/api/v1",
-                              .headers = {{"content-type", http::kProtobufMediaType}},
+                              .headers = headers(),
                               .body = call.SerializePartialAsString()};
   return http::StreamingCall::open(loop_, master, std::move(request), 5s, std::move(callbacks));
+}
+
+http::Headers HttpMasterTransport::headers() const {
+  http::Headers out{{"content-type", http::kProtobufMediaType}};
+  if (!authorization_.empty()) {
+    out["authorization"] = authorization_;
+  }
+  return out;
 }
 
 void HttpMasterTransport::send(const http::Endpoint& master, const internal::AgentCall& call,
                                std::function<void(Result<int> status)> done) {
   http::ClientRequest request{.method = "POST",
                               .path = "/agent/api/v1",
-                              .headers = {{"content-type", http::kProtobufMediaType}},
+                              .headers = headers(),
                               .body = call.SerializePartialAsString()};
   client_.fetch(master, std::move(request), 10s,
                 [done = std::move(done)](Result<http::Response> response) {

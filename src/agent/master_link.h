@@ -15,7 +15,9 @@
 //    master in the same instant;
 //  - while registered, a HEARTBEAT call goes out every period the master named (5 s when it
 //    named none, at least 100 ms);
-//  - every event other than REGISTERED and HEARTBEAT reaches the agent, in the order it came.
+//  - every event other than REGISTERED and HEARTBEAT reaches the agent, in the order it came;
+//  - every call carries the session secret of the last REGISTERED (and REGISTER too, so that a
+//    master still holding the old stream open lets the agent back).
 // It knows nothing of HTTP or of what the agent runs: the Transport carries calls and the
 // stream, Hooks build REGISTER and take the events, and time comes through Clock and Timers, so
 // it runs in virtual time (tests/unit/agent/master_link_test.cc). Loop thread only.
@@ -124,12 +126,16 @@ class MasterLink {
   Timers::TimerId heartbeat_timer_ = 0;
   std::set<Timers::TimerId> reconnect_timers_;  // pending retries
   std::string master_hostname_;
+  std::string session_;  // from the last REGISTERED: every call carries it
 };
 
 // The transport over HTTP: POST /agent/api/v1 with a protobuf body.
 class HttpMasterTransport final : public MasterLink::Transport {
  public:
-  explicit HttpMasterTransport(EventLoop& loop) : loop_(loop), client_(loop) {}
+  // `authorization`: the Authorization header every call carries ("" for none), from the
+  // agent's --credential when the master has --authenticate_agents.
+  explicit HttpMasterTransport(EventLoop& loop, std::string authorization = "")
+      : loop_(loop), client_(loop), authorization_(std::move(authorization)) {}
   std::shared_ptr<http::StreamingCall> subscribe(const http::Endpoint& master,
                                                  const internal::AgentCall& call,
                                                  http::StreamingCall::Callbacks callbacks) override;
@@ -137,8 +143,11 @@ class HttpMasterTransport final : public MasterLink::Transport {
             std::function<void(Result<int> status)> done) override;
 
  private:
+  http::Headers headers() const;
+
   EventLoop& loop_;
   http::Client client_;
+  std::string authorization_;
 };
 
 }  // namespace plateau::agent

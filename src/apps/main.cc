@@ -138,7 +138,9 @@ Status AppsService::beginTerm(const std::string& fence) {
           .user = flags_.mesos_user.empty() ? service::currentUser() : flags_.mesos_user,
           .hostname = hostname_,
           .webui_url = flags_.webui_url,
-          .failover_timeout_seconds = flags_.failover_timeout},
+          .failover_timeout_seconds = flags_.failover_timeout,
+          .principal = flags_.credential.principal,
+          .secret = flags_.credential.secret},
       log_);
   Term* raw = t.get();
   t->orchestrator = std::make_unique<apps::Orchestrator>(
@@ -268,6 +270,10 @@ int main(int argc, char** argv) {
     return code;
   }
   if (Status s = apps::validateFlags(flags); !s.isOk()) {
+    fmt::print(stderr, "Error: {}\n", s.message());
+    return 1;
+  }
+  if (Status s = service::loadServiceCredential(flags); !s.isOk()) {
     fmt::print(stderr, "Error: {}\n", s.message());
     return 1;
   }

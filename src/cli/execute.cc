@@ -1,4 +1,5 @@
 #include "cli/execute.h"
+#include "cli/credentials.h"
 #include "cli/spinner.h"
 #include "common/task_state.h"
 #include "runtime/clock.h"
@@ -192,6 +193,13 @@ int execute(const ExecuteOptions& options) {
     return 2;
   }
   client::SchedulerOptions scheduler_options{.master = options.master};
+  auto credentials = currentCredentials();
+  if (!credentials) {
+    fmt::print(stderr, "Error: {}\n", credentials.error().message());
+    return 2;
+  }
+  scheduler_options.principal = credentials->principal;
+  scheduler_options.secret = credentials->secret;
   auto* info = &scheduler_options.framework;
   const char* user = std::getenv("USER");
   info->set_user(!options.user.empty() ? options.user : user != nullptr ? user : "root");

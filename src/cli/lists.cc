@@ -1,4 +1,5 @@
 #include "cli/lists.h"
+#include "cli/credentials.h"
 
 #include <algorithm>
 #include <vector>
@@ -106,7 +107,7 @@ int list(ListKind kind, const std::string& master, bool as_json) {
     fmt::print(stderr, "Error: {}\n", endpoint.error().message());
     return 2;
   }
-  auto response = http::fetchSync(*endpoint, {.method = "GET", .path = "/master/state"}, 10s);
+  auto response = fetch(*endpoint, {.method = "GET", .path = "/master/state"}, 10s);
   if (!response) {
     fmt::print(stderr,
                "Error: cannot reach the master at {}: {}\nIs plateau-master running? Pass "

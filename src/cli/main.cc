@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/apps.h"
+#include "cli/credentials.h"
 #include "cli/execute.h"
 #include "cli/jobs.h"
 #include "cli/lists.h"
@@ -15,6 +16,22 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   std::string master = "127.0.0.1:5050";
   bool json = false;
+
+  // Credentials for the master, given before or after the subcommand.
+  CredentialOptions credential_options;
+  app.fallthrough();
+  app.add_option("--principal", credential_options.principal,
+                 "Principal to authenticate to the master as")
+      ->envname("PLATEAU_PRINCIPAL");
+  app.add_option("--secret", credential_options.secret, "The principal's secret")
+      ->envname("PLATEAU_SECRET");
+  app.add_option("--secret_file", credential_options.secret_file,
+                 "File holding the principal's secret");
+  app.add_option("--config", credential_options.config,
+                 "JSON file of credentials: {\"principal\": ..., \"secret\": ...} or "
+                 "{\"token\": ...}")
+      ->envname("PLATEAU_CONFIG");
+  useCredentials(&credential_options);
 
   ExecuteOptions exec;
   auto* execute_cmd = app.add_subcommand("execute", "Run one command as a task and follow it");

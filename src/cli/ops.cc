@@ -1,4 +1,5 @@
 #include "cli/ops.h"
+#include "cli/credentials.h"
 
 #include <cstdio>
 #include <thread>
@@ -18,22 +19,30 @@ using namespace std::chrono_literals;
 namespace operator_api = mesos::v1::master;
 
 // One operator call; the decoded response, or an error message already worded for the user.
-Result<operator_api::Response> operatorCall(const std::string& master,
-                                            const operator_api::Call& call) {
+Result<http::Response> postOperatorCall(const std::string& master, const operator_api::Call& call) {
   auto endpoint = leadingMaster(master);
   if (!endpoint) {
     return std::unexpected(endpoint.error());
   }
-  auto r = http::fetchSync(
-      *endpoint,
-      {.method = "POST",
-       .path = "/api/v1",
-       .headers = {{"content-type", http::kJsonMediaType}, {"accept", http::kJsonMediaType}},
-       .body = toJson(call)},
-      10s);
+  auto r =
+      fetch(*endpoint,
+            {.method = "POST",
+             .path = "/api/v1",
+             .headers = {{"content-type", http::kJsonMediaType}, {"accept", http::kJsonMediaType}},
+             .body = toJson(call)},
+            10s);
   if (!r) {
     return unavailable(fmt::format("cannot reach the master at {}: {}", endpoint->toString(),
                                    r.error().message()));
+  }
+  return *r;
+}
+
+Result<operator_api::Response> operatorCall(const std::string& master,
+                                            const operator_api::Call& call) {
+  auto r = postOperatorCall(master, call);
+  if (!r) {
+    return std::unexpected(r.error());
   }
   if (r->status != 200 && r->status != 202) {
     return invalidArgument(fmt::format("the master answered HTTP {}: {}", r->status, r->body));
@@ -55,7 +64,7 @@ int fail(const Status& status) {
 }
 
 Result<json::Value> getJson(const http::Endpoint& endpoint, const std::string& path) {
-  auto r = http::fetchSync(endpoint, {.method = "GET", .path = path}, 10s);
+  auto r = fetch(endpoint, {.method = "GET", .path = path}, 10s);
   if (!r) {
     return unavailable(
         fmt::format("cannot reach {}: {}", endpoint.toString(), r.error().message()));

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "http/message.h"
 
 namespace mesos::v1::master {
 class Call;
@@ -14,6 +15,10 @@ class Response;
 
 namespace plateau::cli {
 
+// One operator API call (JSON) to the leading master, with the CLI's credentials: the raw
+// answer, or an error worded for the user when the master cannot be reached.
+Result<http::Response> postOperatorCall(const std::string& master,
+                                        const mesos::v1::master::Call& call);
 // One operator API call (JSON) to the leading master; the decoded response, or an error
 // worded for the user.
 Result<mesos::v1::master::Response> operatorCall(const std::string& master,

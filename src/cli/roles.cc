@@ -1,4 +1,6 @@
 #include "cli/roles.h"
+#include "cli/credentials.h"
+#include "cli/ops.h"
 
 #include <chrono>
 #include <cmath>
@@ -25,25 +27,6 @@ namespace {
 int fail(const std::string& message) {
   fmt::print(stderr, "Error: {}\n", message);
   return 1;
-}
-
-Result<http::Response> post(const std::string& master, const operator_api::Call& call) {
-  auto endpoint = leadingMaster(master);
-  if (!endpoint) {
-    return std::unexpected(endpoint.error());
-  }
-  auto r = http::fetchSync(
-      *endpoint,
-      {.method = "POST",
-       .path = "/api/v1",
-       .headers = {{"content-type", http::kJsonMediaType}, {"accept", http::kJsonMediaType}},
-       .body = toJson(call)},
-      10s);
-  if (!r) {
-    return unavailable(fmt::format("cannot reach the master at {}: {}", endpoint->toString(),
-                                   r.error().message()));
-  }
-  return *r;
 }
 
 // "cpus:2;mem:1024" -> the scalar map of a QuotaConfig.
@@ -102,7 +85,7 @@ std::string scalarsText(const google::protobuf::Map<std::string, mesos::v1::Valu
 int quotaGet(const std::string& master, bool json) {
   operator_api::Call call;
   call.set_type(operator_api::Call::GET_QUOTA);
-  auto r = post(master, call);
+  auto r = postOperatorCall(master, call);
   if (!r) {
     return fail(r.error().message());
   }
@@ -139,7 +122,7 @@ int quotaSet(const std::string& master, const std::string& role, const std::stri
   if (Status s = fillScalars(limit, "limit", config->mutable_limits()); !s.isOk()) {
     return fail(s.message());
   }
-  auto r = post(master, call);
+  auto r = postOperatorCall(master, call);
   if (!r) {
     return fail(r.error().message());
   }
@@ -161,11 +144,10 @@ int explain(const std::string& master, const std::string& what, bool json) {
     return fail(endpoint.error().message());
   }
   auto ask = [&](const std::string& param) {
-    return http::fetchSync(
-        *endpoint,
-        {.method = "GET",
-         .path = fmt::format("/master/explain?{}={}", param, http::urlEncode(what))},
-        10s);
+    return fetch(*endpoint,
+                 {.method = "GET",
+                  .path = fmt::format("/master/explain?{}={}", param, http::urlEncode(what))},
+                 10s);
   };
   // A framework id first; if the master knows no such framework, the argument is a role.
   auto r = ask("framework_id");

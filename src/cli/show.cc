@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include "cli/credentials.h"
 
 #include <fmt/format.h>
 
@@ -108,7 +109,7 @@ int show(ShowKind kind, const std::string& master, const std::string& id, bool a
     fmt::print(stderr, "Error: {}\n", endpoint.error().message());
     return 2;
   }
-  auto response = http::fetchSync(*endpoint, {.method = "GET", .path = "/master/state"}, 10s);
+  auto response = fetch(*endpoint, {.method = "GET", .path = "/master/state"}, 10s);
   if (!response || response->status != 200) {
     fmt::print(stderr,
                "Error: cannot read the master's state at {}: {}\nIs plateau-master running? "

@@ -25,12 +25,16 @@ namespace {
 // How long an executor keeps trying to reach an agent that has never accepted it.
 constexpr auto kFirstSubscriptionWindow = 60s;
 
-http::ClientRequest executorRequest(const executor::Call& call) {
-  return {
+http::ClientRequest executorRequest(const executor::Call& call, const std::string& token) {
+  http::ClientRequest request{
       .method = "POST",
       .path = "/api/v1/executor",
       .headers = {{"content-type", http::kProtobufMediaType}, {"accept", http::kProtobufMediaType}},
       .body = call.SerializeAsString()};
+  if (!token.empty()) {
+    request.headers["authorization"] = "Bearer " + token;
+  }
+  return request;
 }
 
 std::string env(const char* name) {
@@ -50,6 +54,7 @@ std::expected<ExecutorOptions, std::string> ExecutorOptions::fromEnvironment() {
         "MESOS_FRAMEWORK_ID, MESOS_EXECUTOR_ID and MESOS_AGENT_ENDPOINT must be set: an "
         "executor is started by an agent");
   }
+  o.authentication_token = env("MESOS_EXECUTOR_AUTHENTICATION_TOKEN");
   o.checkpoint = env("MESOS_CHECKPOINT") == "1";
   if (auto d = parseDuration(env("MESOS_RECOVERY_TIMEOUT")); d) {
     o.recovery_timeout = *d;
@@ -89,7 +94,8 @@ struct ExecutorClient::Impl : std::enable_shared_from_this<Impl> {
     subscription = std::make_unique<Subscription>(
         std::move(subscription_options),
         Subscription::Callbacks{
-            .request = [this] { return executorRequest(subscribeCall()); },
+            .request =
+                [this] { return executorRequest(subscribeCall(), options.authentication_token); },
             .data = decodeEach<executor::Event>(
                 [this](executor::Event& event) { return onEvent(event); }),
             .closed = [this](const Subscription::Closed& closed) { onClosed(closed); }},
@@ -205,8 +211,8 @@ struct ExecutorClient::Impl : std::enable_shared_from_this<Impl> {
     executor::Call call = std::move(queue.front());
     queue.pop_front();
     in_flight = true;
-    postCall(client, *subscription->peer(), executorRequest(call), "executor",
-             executor::Call::Type_Name(call.type()), [this] {
+    postCall(client, *subscription->peer(), executorRequest(call, options.authentication_token),
+             "executor", executor::Call::Type_Name(call.type()), [this] {
                in_flight = false;
                pump();
              });

@@ -8,6 +8,7 @@
 #include "client/client_threads.h"
 #include "client/master_detector.h"
 #include "client/subscription.h"
+#include "common/base64.h"
 #include "common/uuid.h"
 #include "http/client.h"
 #include "http/content.h"
@@ -23,7 +24,8 @@ constexpr int kMaxRedirects = 8;
 
 // A call to the scheduler API; calls other than SUBSCRIBE name the stream they belong to.
 http::ClientRequest schedulerRequest(const scheduler::Call& call,
-                                     std::optional<std::string> stream_id) {
+                                     std::optional<std::string> stream_id,
+                                     const SchedulerOptions& options) {
   http::ClientRequest request{
       .method = "POST",
       .path = "/api/v1/scheduler",
@@ -31,6 +33,10 @@ http::ClientRequest schedulerRequest(const scheduler::Call& call,
       .body = call.SerializeAsString()};
   if (stream_id) {
     request.headers["mesos-stream-id"] = std::move(*stream_id);
+  }
+  if (!options.principal.empty()) {
+    request.headers["authorization"] =
+        "Basic " + base64::encode(options.principal + ":" + options.secret);
   }
   return request;
 }
@@ -99,7 +105,7 @@ struct SchedulerClient::Impl : std::enable_shared_from_this<Impl> {
     for (const auto& role : options.suppressed_roles) {
       call.mutable_subscribe()->add_suppressed_roles(role);
     }
-    return schedulerRequest(call, std::nullopt);
+    return schedulerRequest(call, std::nullopt, options);
   }
 
   void onOpened(const http::Response& head) {
@@ -202,8 +208,9 @@ struct SchedulerClient::Impl : std::enable_shared_from_this<Impl> {
       queued.call.mutable_framework_id()->set_value(framework_id);
     }
     in_flight = true;
-    postCall(client, *subscription->peer(), schedulerRequest(queued.call, stream_id), "scheduler",
-             scheduler::Call::Type_Name(queued.call.type()), [this, then = std::move(queued.then)] {
+    postCall(client, *subscription->peer(), schedulerRequest(queued.call, stream_id, options),
+             "scheduler", scheduler::Call::Type_Name(queued.call.type()),
+             [this, then = std::move(queued.then)] {
                in_flight = false;
                if (then) {
                  then();

@@ -42,6 +42,8 @@ struct MesosSchedulerDriver::Impl {
   Scheduler* scheduler = nullptr;
   FrameworkInfo framework;
   std::string master;
+  std::string principal;  // the Credential given to the constructor ("" for none)
+  std::string secret;
   bool implicit_acknowledgements = true;
 
   const plateau::Clock& clock = plateau::systemClock();
@@ -162,13 +164,19 @@ MesosSchedulerDriver::MesosSchedulerDriver(Scheduler* scheduler, const Framework
     : MesosSchedulerDriver(scheduler, framework, master, true) {}
 
 MesosSchedulerDriver::MesosSchedulerDriver(Scheduler* scheduler, const FrameworkInfo& framework,
-                                           const std::string& master, const Credential&)
-    : MesosSchedulerDriver(scheduler, framework, master, true) {}
+                                           const std::string& master, const Credential& credential)
+    : MesosSchedulerDriver(scheduler, framework, master, true) {
+  impl_->principal = credential.principal();
+  impl_->secret = credential.secret();
+}
 
 MesosSchedulerDriver::MesosSchedulerDriver(Scheduler* scheduler, const FrameworkInfo& framework,
                                            const std::string& master, bool implicit,
-                                           const Credential&)
-    : MesosSchedulerDriver(scheduler, framework, master, implicit) {}
+                                           const Credential& credential)
+    : MesosSchedulerDriver(scheduler, framework, master, implicit) {
+  impl_->principal = credential.principal();
+  impl_->secret = credential.secret();
+}
 
 MesosSchedulerDriver::MesosSchedulerDriver(Scheduler* scheduler, const FrameworkInfo& framework,
                                            const std::string& master, bool implicit)
@@ -192,7 +200,10 @@ Status MesosSchedulerDriver::start() {
   Impl* impl = impl_.get();
   auto create = [impl] {
     return plateau::client::SchedulerClient::create(
-        {.master = impl->master, .framework = convert<mesos::v1::FrameworkInfo>(impl->framework)},
+        {.master = impl->master,
+         .framework = convert<mesos::v1::FrameworkInfo>(impl->framework),
+         .principal = impl->principal,
+         .secret = impl->secret},
         {.connected = nullptr,
          .disconnected = [impl](const std::string&) { impl->onDisconnected(); },
          .received = [impl](const v1sched::Event& event) { impl->onEvent(event); }});

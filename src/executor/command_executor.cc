@@ -33,6 +33,7 @@ Result<Config> Config::fromEnvironment() {
   Config c;
   c.framework_id = env("MESOS_FRAMEWORK_ID");
   c.executor_id = env("MESOS_EXECUTOR_ID");
+  c.authentication_token = env("MESOS_EXECUTOR_AUTHENTICATION_TOKEN");
   std::string endpoint = env("MESOS_AGENT_ENDPOINT");
   if (c.framework_id.empty() || c.executor_id.empty() || endpoint.empty()) {
     return invalidArgument(
@@ -179,11 +180,7 @@ http::ClientRequest CommandExecutor::subscribeRequest() const {
   for (const auto& [uuid, update] : unacknowledged_) {
     *subscribe->add_unacknowledged_updates() = update;
   }
-  return http::ClientRequest{
-      .method = "POST",
-      .path = "/api/v1/executor",
-      .headers = {{"content-type", http::kProtobufMediaType}, {"accept", http::kProtobufMediaType}},
-      .body = call.SerializePartialAsString()};
+  return executorRequest(call, {{"accept", http::kProtobufMediaType}});
 }
 
 void CommandExecutor::killAll(int signo) {
@@ -640,11 +637,20 @@ void CommandExecutor::updateFor(const v1::TaskID& task_id, v1::TaskState state,
   }
 }
 
+http::ClientRequest CommandExecutor::executorRequest(const v1::executor::Call& call,
+                                                     http::Headers headers) const {
+  headers["content-type"] = http::kProtobufMediaType;
+  if (!config_.authentication_token.empty()) {
+    headers["authorization"] = "Bearer " + config_.authentication_token;
+  }
+  return http::ClientRequest{.method = "POST",
+                             .path = "/api/v1/executor",
+                             .headers = std::move(headers),
+                             .body = call.SerializePartialAsString()};
+}
+
 void CommandExecutor::send(const v1::executor::Call& call) {
-  http::ClientRequest request{.method = "POST",
-                              .path = "/api/v1/executor",
-                              .headers = {{"content-type", http::kProtobufMediaType}},
-                              .body = call.SerializePartialAsString()};
+  http::ClientRequest request = executorRequest(call, {});
   // Updates that do not get through are re-sent on the next SUBSCRIBE.
   client_.fetch(config_.agent, std::move(request), 10s, [](Result<http::Response>) {});
 }

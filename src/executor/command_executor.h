@@ -31,6 +31,7 @@ namespace v1 = mesos::v1;
 struct Config {
   std::string framework_id;
   std::string executor_id;
+  std::string authentication_token;  // MESOS_EXECUTOR_AUTHENTICATION_TOKEN ("" for none)
   http::Endpoint agent;
   std::string sandbox;
   bool checkpoint = false;
@@ -106,6 +107,8 @@ class CommandExecutor {
   void updateFor(const v1::TaskID& task_id, v1::TaskState state, const std::string& message,
                  std::optional<v1::TaskStatus::Reason> reason, std::optional<bool> healthy,
                  const std::optional<v1::CheckStatusInfo>& check_status);
+  // A POST of `call` to the agent's executor API, with the token when there is one.
+  http::ClientRequest executorRequest(const v1::executor::Call& call, http::Headers headers) const;
   void send(const v1::executor::Call& call);
   bool active() const;
   void maybeExit();

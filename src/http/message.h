@@ -20,6 +20,8 @@ struct Request {
   Headers headers;
   std::string body;
   bool keep_alive = true;
+  std::string remote;     // the peer's "ip:port", as the server saw it ("" when unknown)
+  std::string principal;  // set by the daemon's authentication; "" when anonymous
 
   // Header value or "" (name is case-insensitive).
   std::string header(const std::string& name) const;

@@ -165,6 +165,11 @@ class Connection final : public Exchange, public std::enable_shared_from_this<Co
     }
     request.body = std::move(msg.body());
     request.keep_alive = msg.keep_alive();
+    beast::error_code peer_ec;
+    auto peer = socket_.remote_endpoint(peer_ec);
+    if (!peer_ec) {
+      request.remote = fmt::format("{}:{}", peer.address().to_string(), peer.port());
+    }
     keep_alive_ = request.keep_alive;
     responding_ = true;
     try {

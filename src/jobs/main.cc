@@ -144,7 +144,9 @@ int run(const jobs::Flags& flags, const std::shared_ptr<spdlog::logger>& log) {
       .hostname = hostname,
       .webui_url = flags.webui_url,
       .failover_timeout_seconds = flags.failover_timeout,
-      .checkpoint = flags.mesos_checkpoint};
+      .checkpoint = flags.mesos_checkpoint,
+      .principal = flags.credential.principal,
+      .secret = flags.credential.secret};
   jobs::JobDefaults defaults{.cpus = flags.mesos_task_cpu,
                              .mem = flags.mesos_task_mem,
                              .disk = flags.mesos_task_disk,
@@ -188,6 +190,10 @@ int main(int argc, char** argv) {
     return code;
   }
   if (Status s = jobs::validateFlags(flags); !s.isOk()) {
+    fmt::print(stderr, "Error: {}\n", s.message());
+    return 1;
+  }
+  if (Status s = service::loadServiceCredential(flags); !s.isOk()) {
     fmt::print(stderr, "Error: {}\n", s.message());
     return 1;
   }

@@ -46,6 +46,9 @@ struct Agent {
   std::set<std::string> frameworks_with_executors;
   double registered_time = 0;
   double reregistered_time = 0;
+  // The secret issued with its last REGISTERED: every call of the agent must carry it, so that
+  // only the peer that registered speaks for the agent (the master sets it; empty before).
+  std::string session;
   // The link, written by the AgentBook only.
   std::shared_ptr<http::Stream> stream;
   bool connected = false;

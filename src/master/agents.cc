@@ -24,6 +24,14 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
     if (!call.has_register_()) {
       return responder.respond(http::Response::text(400, "Expecting 'register' to be present"));
     }
+    if (Agent* linked = agents_.find(call.register_().agent_info().id().value());
+        linked != nullptr && linked->connected && call.session() != linked->session) {
+      log_->warn("agent_register_refused agent_id={} source={} reason=\"agent is connected\"",
+                 linked->id, request.remote);
+      return responder.respond(http::Response::text(
+          403, fmt::format("Agent '{}' is connected: only its own session may re-register it",
+                           linked->id)));
+    }
     return registerAgent(call, std::move(responder));
   }
   Agent* known = agents_.find(call.agent_id().value());
@@ -32,6 +40,15 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
         404, fmt::format("Agent '{}' is not registered", call.agent_id().value())));
   }
   Agent& agent = *known;
+  if (agent.session.empty() || call.session() != agent.session) {
+    // Only the peer the agent registered through speaks for it: a call from anyone else (who
+    // may know the agent's id) changes nothing.
+    log_->warn(
+        "agent_call_refused agent_id={} type={} source={} reason=\"not the agent's session\"",
+        agent.id, internal::AgentCall::Type_Name(call.type()), request.remote);
+    return responder.respond(http::Response::text(
+        403, fmt::format("Call for agent '{}' does not carry the agent's session", agent.id)));
+  }
   agents_.heard(agent);
   switch (call.type()) {
     case internal::AgentCall::STATUS_UPDATE:
@@ -153,6 +170,8 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
   event.set_type(internal::AgentEvent::REGISTERED);
   event.mutable_registered()->mutable_agent_id()->set_value(id);
   *event.mutable_registered()->mutable_master_info() = info_;
+  agent.session = auth::randomSecret();
+  event.mutable_registered()->set_session(agent.session);
   event.mutable_registered()->set_heartbeat_interval_seconds(
       std::chrono::duration<double>(flags_.agent_ping_timeout).count() / 2);
   sendToAgent(agent, event);

@@ -18,7 +18,7 @@ using flags::FileValue;
 
 // Why a mesos-master flag has no effect here; the conformance table (docs/conformance.md) lists
 // them, and the master warns at startup about each one given.
-constexpr const char* kAuth = "authentication and authorization are not implemented yet";
+constexpr const char* kAuth = "authorization is not implemented yet";
 constexpr const char* kModules = "Plateau loads no modules";
 constexpr const char* kAllocator = "Plateau has one allocator: hierarchical DRF";
 constexpr const char* kRegistry =
@@ -33,33 +33,19 @@ void registerInertFlags(flags::FlagSet& set) {
                "Rate (e.g. 1/10mins) at which agents failing health checks are removed", kNotYet,
                {.aliases = {"slave_removal_rate_limit"}});
   set.addInert("allocator", Kind::kString, "HierarchicalDRF", "Allocator to use", kAllocator);
-  set.addInert("authenticate_agents", Kind::kBool, "false", "Only authenticated agents register",
-               kAuth, {.aliases = {"authenticate_slaves"}});
-  set.addInert("authenticate_frameworks", Kind::kBool, "false",
-               "Only authenticated frameworks register", kAuth, {.aliases = {"authenticate"}});
-  set.addInert("authenticate_http_frameworks", Kind::kBool, "false",
-               "Only authenticated HTTP frameworks register", kAuth);
-  set.addInert("authenticate_http_readonly", Kind::kBool, "false",
-               "Authenticate read-only HTTP endpoints", kAuth);
-  set.addInert("authenticate_http_readwrite", Kind::kBool, "false",
-               "Authenticate read-write HTTP endpoints", kAuth);
-  set.addInert("authenticators", Kind::kString, "crammd5", "Authenticator implementation", kAuth);
+  set.addInert("authenticators", Kind::kString, "crammd5", "Authenticator implementation",
+               "there is no v0 (libprocess) protocol: agents and frameworks authenticate over "
+               "HTTP (see --credentials)");
   set.addInert("authentication_v0_timeout", Kind::kDuration, "15secs",
                "Timeout of a v0 framework's or agent's authentication",
                "there is no v0 (libprocess) protocol; the HTTP APIs are v1");
   set.addInert("authorizers", Kind::kString, "local", "Authorizer implementation", kAuth);
-  set.addInert("credentials", Kind::kString, "", "File of framework and agent credentials", kAuth,
-               {.file = FileValue::kUrlOrPath});
   set.addInert("fair_sharing_excluded_resource_names", Kind::kString, "",
                "Resource names (e.g. gpus) left out of fair sharing", kNotYet);
   set.addInert("framework_sorter", Kind::kString, "drf", "Policy between a role's frameworks",
                "Plateau's sorter is always DRF");
   set.addInert("role_sorter", Kind::kString, "drf", "Policy between roles",
                "Plateau's sorter is always DRF");
-  set.addInert("http_framework_authenticators", Kind::kString, "",
-               "HTTP authenticator for frameworks", kAuth);
-  set.addInert("http_authenticators", Kind::kString, "basic",
-               "HTTP authenticator for authenticated endpoints", kAuth);
   set.addInert("log_auto_initialize", Kind::kBool, "true",
                "Initialize the replicated log automatically", kRegistry);
   set.addInert("master_contender", Kind::kString, "", "Module symbol of the master contender",
@@ -186,6 +172,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("registry_max_agent_count", &f.registry_max_agent_count,
           "Most unreachable and gone agents kept in the registry (the oldest go first)");
   registerInertFlags(set);
+  registerSecurityFlags(set, f);
 }
 
 Result<std::map<std::string, double>> parseWeights(const std::string& text) {
@@ -299,6 +286,9 @@ Status parseRoleFlags(Flags& f) {
 
 Status validateFlags(Flags& f) {
   if (Status s = parseRoleFlags(f); !s.isOk()) {
+    return s;
+  }
+  if (Status s = validateSecurityFlags(f); !s.isOk()) {
     return s;
   }
   if (f.max_operator_event_stream_subscribers < 1) {

@@ -4,10 +4,13 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "auth/credentials.h"
+#include "auth/jwt.h"
 #include "common/flags.h"
 #include "common/resources.h"
 
@@ -54,7 +57,23 @@ struct Flags {
   std::chrono::nanoseconds registry_max_agent_age = std::chrono::hours(24 * 14);
   int registry_max_agent_count = 102400;
 
+  // Authentication and audit (security_flags.cc; docs/security.md).
+  std::string credentials;  // Mesos's credentials file: "/path" or "file:///path"
+  bool authenticate_http_readonly = false;
+  bool authenticate_http_readwrite = false;
+  bool authenticate_http_frameworks = false;
+  std::string http_authenticators = "basic";
+  std::string http_framework_authenticators;
+  bool authenticate_agents = false;
+  bool authenticate_frameworks = false;  // here: the same as the HTTP framework realm with basic
+  std::string operator_jwt_secret_key;   // Plateau: file of the HS256 key of operator tokens
+  std::string operator_jwt_public_key;   // Plateau: PEM file of the RS256 key of operator tokens
+  std::string audit_log;                 // file the write calls are recorded in, one JSON line each
+
   // Filled by validateFlags() from the text above.
+  std::vector<auth::Credential> credential_list;
+  std::string credentials_warning;                           // the file may be read by others
+  std::shared_ptr<const auth::JwtVerifier> operator_tokens;  // null: no bearer tokens
   std::map<std::string, double> weight_map;
   std::set<std::string> role_whitelist;  // empty: any role
   std::vector<Resources> min_allocatable;
@@ -63,6 +82,11 @@ struct Flags {
 // Registers every flag of `flags` with `set`, and every other flag of mesos-master (accepted,
 // without effect, each with its reason).
 void registerFlags(flags::FlagSet& set, Flags& flags);
+// The authentication and audit flags (security_flags.cc).
+void registerSecurityFlags(flags::FlagSet& set, Flags& flags);
+// Loads the credentials and key files and refuses half a configuration (a realm to protect with
+// nothing to check against, an authenticator Plateau does not have), naming the flag or file.
+Status validateSecurityFlags(Flags& flags);
 // Checks values that parse but make no sense (a zero interval, ...) and fills the parsed forms
 // (weight_map, role_whitelist, min_allocatable).
 Status validateFlags(Flags& flags);

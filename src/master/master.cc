@@ -49,6 +49,7 @@ Master::Master(Environment env, Flags flags,
       logging_level_(timers_, log_) {
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
   feed_.setMaxSubscribers(static_cast<size_t>(flags_.max_operator_event_stream_subscribers));
+  buildGuard();
 }
 
 Master::~Master() = default;

@@ -22,6 +22,8 @@
 #include <plateau/agent.pb.h>
 #include <spdlog/logger.h>
 
+#include "auth/audit_log.h"
+#include "auth/authenticator.h"
 #include "common/resources.h"
 #include "common/uuid.h"
 #include "http/content.h"
@@ -82,7 +84,7 @@ class Master {
   void start(uint16_t port);
   // Answers one HTTP request (on the loop thread).
   void handle(http::Request& request, http::Responder responder) {
-    route(request, std::move(responder));
+    guardRequest(request, std::move(responder));
   }
   // What main() returns once the loop stops: non-zero when leadership or the registry was lost.
   int exitCode() const { return exit_code_; }
@@ -107,6 +109,24 @@ class Master {
   void persist(std::vector<registry::Change> changes, std::function<void(Status)> then);
   void markUnreachable(const std::string& agent_id, const std::string& why);
   void addRecoveredFramework(const v1::FrameworkInfo& info);
+
+  // security.cc: authentication by realm, framework principals, the audit log.
+  // What a write call is, for the audit log (and the framework principal check).
+  struct WriteCall {
+    std::string call;
+    std::string target;
+    std::optional<scheduler::Call> scheduler_call;
+  };
+  static auth::Realm realmOf(const http::Request& request);
+  // The realms --authenticate_* protect, and the audit log (from the validated flags).
+  void buildGuard();
+  // The write call a request makes (nullopt for reads).
+  std::optional<WriteCall> describeWrite(const http::Request& request, auth::Realm realm) const;
+  // A 400 when the authenticated principal is not the framework's (Mesos's rule).
+  std::optional<http::Response> checkFrameworkPrincipal(const http::Request& request,
+                                                        const scheduler::Call& call) const;
+  // Authenticates, records write calls, then route()s.
+  void guardRequest(http::Request& request, http::Responder responder);
 
   // master.cc: routing, lifecycle
   // The allocator mirrors the master's books; a refusal means they disagree, a broken
@@ -358,6 +378,9 @@ class Master {
   TaskBook tasks_;            // live and completed tasks, by framework and agent
   Metrics metrics_;
   std::unique_ptr<MaintenanceBook> maintenance_;  // schedule, modes, inverse offers
+
+  auth::Guard guard_;                      // the protected realms
+  std::unique_ptr<auth::AuditLog> audit_;  // null without --audit_log
 
   OperatorFeed feed_;           // the operator API's SUBSCRIBE streams
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines

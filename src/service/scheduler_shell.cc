@@ -24,12 +24,17 @@ Status SchedulerShell::start(Handlers handlers, const std::string& framework_id)
   handlers_ = std::move(handlers);
   client::SchedulerOptions so;
   so.master = options_.master;
+  so.principal = options_.principal;
+  so.secret = options_.secret;
   auto& info = so.framework;
   info.set_user(options_.user);
   info.set_name(options_.name);
   info.set_role(options_.role);
   info.set_checkpoint(options_.checkpoint);
   info.set_failover_timeout(options_.failover_timeout_seconds);
+  if (!options_.principal.empty()) {
+    info.set_principal(options_.principal);
+  }
   if (!options_.hostname.empty()) {
     info.set_hostname(options_.hostname);
   }

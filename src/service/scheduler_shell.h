@@ -34,6 +34,8 @@ struct FrameworkOptions {
   std::string webui_url;
   double failover_timeout_seconds = 604800;
   bool checkpoint = true;
+  std::string principal;  // "" for none: no credential sent
+  std::string secret;
 };
 
 class SchedulerShell {

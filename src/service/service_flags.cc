@@ -22,6 +22,10 @@ void registerServiceFlags(flags::FlagSet& set, ServiceFlags& f, std::string_view
   set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
   set.add("log_dir", &f.log_dir,
           fmt::format("Directory for {}.log (default: stderr only)", service));
+  set.add("mesos_authentication_principal", &f.mesos_authentication_principal,
+          "Principal the framework authenticates to the master as");
+  set.add("mesos_authentication_secret_file", &f.mesos_authentication_secret_file,
+          "File holding the principal's secret (its bytes, as they are)");
 }
 
 Status validateServiceFlags(const ServiceFlags& f) {
@@ -31,6 +35,16 @@ Status validateServiceFlags(const ServiceFlags& f) {
   if (f.master.empty()) {
     return {StatusCode::kInvalidArgument, "Flag '--master' must not be empty"};
   }
+  return {};
+}
+
+Status loadServiceCredential(ServiceFlags& f) {
+  auto credential =
+      loadMesosCredential(f.mesos_authentication_principal, f.mesos_authentication_secret_file);
+  if (!credential) {
+    return credential.error();
+  }
+  f.credential = std::move(*credential);
   return {};
 }
 

@@ -9,6 +9,7 @@
 
 #include "common/flags.h"
 #include "common/status.h"
+#include "service/mesos_credential.h"
 
 namespace plateau::service {
 
@@ -22,6 +23,11 @@ struct ServiceFlags {
   std::string work_dir;
   std::string logging_level = "info";
   std::string log_dir;
+  // Marathon's and Chronos's: the credential the framework subscribes with (docs/security.md).
+  std::string mesos_authentication_principal;
+  std::string mesos_authentication_secret_file;
+  // Not a flag: the two above once read by loadServiceCredential().
+  MesosCredential credential;
 };
 
 // Registers the flags above; `service` ("plateau-apps") and `state` ("apps, deployments,
@@ -30,6 +36,9 @@ void registerServiceFlags(flags::FlagSet& set, ServiceFlags& flags, std::string_
                           std::string_view state);
 // InvalidArgument naming the flag for values that parse but make no sense.
 Status validateServiceFlags(const ServiceFlags& flags);
+// Reads --mesos_authentication_secret_file into flags.credential; InvalidArgument naming the
+// flag when it cannot be read or when one of the two flags is given without the other.
+Status loadServiceCredential(ServiceFlags& flags);
 
 // --hostname's default: this machine's name ("localhost" when it has none).
 std::string localHostname();

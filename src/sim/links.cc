@@ -84,7 +84,9 @@ AgentLink::AgentLink(EventLoop& loop, CallPipe& pipe, http::Endpoint master, Age
       agent_(loop.clock(), loop, std::move(spec), options, seed,
              {.send =
                   [this](const internal::AgentCall& call) {
-                    pipe_.send(protobufPost("/agent/api/v1", call.SerializePartialAsString()),
+                    internal::AgentCall stamped = call;
+                    stamped.set_session(session_);
+                    pipe_.send(protobufPost("/agent/api/v1", stamped.SerializePartialAsString()),
                                nullptr);
                   },
               .task_received =
@@ -109,6 +111,9 @@ void AgentLink::connect() {
   reconnect_timer_ = 0;
   decoder_ = recordio::Decoder();
   internal::AgentCall call = agent_.registration();
+  if (!session_.empty()) {
+    call.set_session(session_);
+  }
   stream_ = http::StreamingCall::open(
       loop_, master_, protobufPost("/agent/api/v1", call.SerializePartialAsString()),
       kStreamHeadTimeout,
@@ -134,6 +139,7 @@ void AgentLink::onData(std::string_view data) {
       case internal::AgentEvent::REGISTERED: {
         registered_ = true;
         backoff_ = 0ms;
+        session_ = event.registered().session();
         agent_.registered(event.registered().agent_id().value());
         double seconds = event.registered().has_heartbeat_interval_seconds()
                              ? event.registered().heartbeat_interval_seconds()

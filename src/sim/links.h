@@ -92,6 +92,7 @@ class AgentLink {
   std::shared_ptr<http::StreamingCall> stream_;
   recordio::Decoder decoder_;
   bool registered_ = false;
+  std::string session_;  // from the last REGISTERED: the agent's calls carry it
   Timers::TimerId heartbeat_timer_ = 0;
   Timers::TimerId reconnect_timer_ = 0;
   std::chrono::milliseconds backoff_{0};

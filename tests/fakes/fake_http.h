@@ -21,6 +21,7 @@ class FakeStream final : public http::Stream {
       return false;
     }
     data_ += data;
+    written_ += data;
     return true;
   }
   void close() override { end(); }
@@ -39,6 +40,9 @@ class FakeStream final : public http::Stream {
     }
   }
 
+  // Everything written since the stream opened (take() does not consume it).
+  const std::string& written() const { return written_; }
+
   // The RecordIO events written since the last call, decoded as `Event`; a broken record fails
   // the test's expectation through an empty optional.
   template <class Event>
@@ -53,6 +57,7 @@ class FakeStream final : public http::Stream {
 
  private:
   std::string data_;
+  std::string written_;
   recordio::Decoder decoder_;
   bool closed_ = false;
   std::function<void()> on_closed_;

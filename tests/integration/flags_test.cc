@@ -34,9 +34,9 @@ std::map<std::string, double> weightsOf(Cluster& cluster) {
   return out;
 }
 
-const std::vector<std::string> kMesosStyleFlags = {"--weights=eng=3,ops=1", "--roles=eng,ops",
-                                                   "--slave_ping_timeout=20secs", "--authenticate",
-                                                   "--registry_fetch_timeout=1mins"};
+const std::vector<std::string> kMesosStyleFlags = {
+    "--weights=eng=3,ops=1", "--roles=eng,ops", "--slave_ping_timeout=20secs", "--no-authenticate",
+    "--registry_fetch_timeout=1mins"};
 
 TEST(FlagsEndToEnd, MasterStartsWithMesosDeprecatedFlagsAndAppliesWeightsAndRoles) {
   Cluster cluster(kMesosStyleFlags);
@@ -61,7 +61,7 @@ TEST(FlagsEndToEnd, MasterStartsWithMesosDeprecatedFlagsAndAppliesWeightsAndRole
   EXPECT_EQ((*flags)["flags"]["weights"].asString(), "eng=3,ops=1");
   EXPECT_EQ((*flags)["flags"]["roles"].asString(), "eng,ops");
   EXPECT_EQ((*flags)["flags"]["agent_ping_timeout"].asString(), "20secs");
-  EXPECT_EQ((*flags)["flags"]["authenticate_frameworks"].asString(), "true");
+  EXPECT_EQ((*flags)["flags"]["authenticate_frameworks"].asString(), "false");
 
   // One warning line each for the deprecated names and the flags without effect.
   std::string log = cluster.masterProcess().log();
@@ -71,7 +71,6 @@ TEST(FlagsEndToEnd, MasterStartsWithMesosDeprecatedFlagsAndAppliesWeightsAndRole
   EXPECT_NE(log.find("flag_deprecated name=authenticate use=authenticate_frameworks"),
             std::string::npos);
   EXPECT_NE(log.find("flag_without_effect name=registry_fetch_timeout"), std::string::npos);
-  EXPECT_NE(log.find("flag_without_effect name=authenticate_frameworks"), std::string::npos);
   EXPECT_EQ(log.find("flag_without_effect name=weights"), std::string::npos);
 
   // --roles: a framework of another role is refused as Mesos refuses it; a listed role is not.

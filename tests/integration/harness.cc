@@ -167,7 +167,8 @@ void killProcessesUnder(const std::string& dir) {
 
 }  // namespace
 
-Cluster::Cluster(std::vector<std::string> master_flags) : master_flags_(std::move(master_flags)) {
+Cluster::Cluster(std::vector<std::string> master_flags, std::string authorization)
+    : master_flags_(std::move(master_flags)), authorization_(std::move(authorization)) {
   char tmpl[] = "/tmp/plateau-test.XXXXXX";
   dir_ = ::mkdtemp(tmpl);
   startMaster();
@@ -186,12 +187,14 @@ void Cluster::startMaster() {
   }
   // Healthy and recovered: the scheduler API answers (400 for an empty body) instead of 503.
   bool up = eventually([this] {
-    auto r = http::fetchSync(master(),
-                             {.method = "POST",
+    http::ClientRequest probe{.method = "POST",
                               .path = "/api/v1/scheduler",
                               .headers = {{"content-type", "application/json"}},
-                              .body = "{}"},
-                             1s);
+                              .body = "{}"};
+    if (!authorization_.empty()) {
+      probe.headers["authorization"] = authorization_;
+    }
+    auto r = http::fetchSync(master(), std::move(probe), 1s);
     return r && r->status == 400;
   });
   EXPECT_TRUE(up) << "master did not come up:\n" << master_->log();
@@ -216,7 +219,11 @@ Cluster::~Cluster() {
 }
 
 std::string Cluster::get(const std::string& path) {
-  auto r = http::fetchSync(master(), {.method = "GET", .path = path}, 5s);
+  http::ClientRequest request{.method = "GET", .path = path};
+  if (!authorization_.empty()) {
+    request.headers["authorization"] = authorization_;
+  }
+  auto r = http::fetchSync(master(), std::move(request), 5s);
   return r ? r->body : std::string();
 }
 
@@ -306,6 +313,9 @@ bool Scheduler::subscribe(v1::FrameworkInfo info,
                               .headers = {{"content-type", http::mediaType(content_)},
                                           {"accept", http::mediaType(content_)}},
                               .body = http::encode(call, content_)};
+  if (!authorization_.empty()) {
+    request.headers["authorization"] = authorization_;
+  }
   auto stream = http::BlockingStream::open(master_, std::move(request), 10s);
   if (!stream || (*stream)->head().status != 200) {
     return false;
@@ -388,6 +398,9 @@ int Scheduler::call(scheduler::Call call) {
       .path = "/api/v1/scheduler",
       .headers = {{"content-type", http::mediaType(content_)}, {"mesos-stream-id", stream_id_}},
       .body = http::encode(call, content_)};
+  if (!authorization_.empty()) {
+    request.headers["authorization"] = authorization_;
+  }
   auto r = http::fetchSync(master_, std::move(request), 10s);
   if (!r) {
     return 0;

@@ -62,7 +62,9 @@ class Process {
 // directory (executors and tasks run with their sandbox there as cwd) is killed at the end.
 class Cluster {
  public:
-  explicit Cluster(std::vector<std::string> master_flags = {});
+  // `authorization`: the Authorization header the harness's own requests to the master carry
+  // (a master that authenticates its endpoints).
+  explicit Cluster(std::vector<std::string> master_flags = {}, std::string authorization = "");
   ~Cluster();
 
   // Starts an agent and waits until the master lists it. Returns its index.
@@ -89,6 +91,7 @@ class Cluster {
 
   uint16_t master_port_ = 0;
   std::vector<std::string> master_flags_;
+  std::string authorization_;
   int master_starts_ = 0;
   std::unique_ptr<Process> master_;
   std::vector<std::unique_ptr<Process>> agents_;
@@ -123,6 +126,8 @@ class Scheduler {
 
   const std::string& frameworkId() const { return framework_id_; }
   const std::string& streamId() const { return stream_id_; }
+  // The Authorization header of every request from now on ("" for none).
+  void setAuthorization(std::string header) { authorization_ = std::move(header); }
   void close();
 
  private:
@@ -135,6 +140,7 @@ class Scheduler {
   std::deque<scheduler::Event> events_;
   std::string framework_id_;
   std::string stream_id_;
+  std::string authorization_;
   http::Response last_;
 };
 

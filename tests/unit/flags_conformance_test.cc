@@ -365,7 +365,7 @@ TEST(FlagsConformanceTest, MasterStartsWithEveryMesosMasterFlagGiven) {
                                    "--roles=eng,ops",
                                    "--min_allocatable_resources=cpus:1;mem:32|disk:1",
                                    "--slave_ping_timeout=20secs",
-                                   "--authenticate",
+                                   "--no-authenticate",
                                    "--no-authenticate_slaves",
                                    "--registry_max_agent_age=2weeks",
                                    "--registry_max_agent_count=100",
@@ -389,8 +389,7 @@ TEST(FlagsConformanceTest, MasterStartsWithEveryMesosMasterFlagGiven) {
   for (const auto& [name, reason] : set.ignoredGiven()) {
     ignored.insert(name);
   }
-  EXPECT_EQ(ignored, (std::set<std::string>{"authenticate_frameworks", "authenticate_agents",
-                                            "recovery_agent_removal_limit", "quorum", "logbufsecs",
+  EXPECT_EQ(ignored, (std::set<std::string>{"recovery_agent_removal_limit", "quorum", "logbufsecs",
                                             "hostname_lookup"}));
   EXPECT_EQ(f.registry_max_agent_age, std::chrono::hours(24 * 14));
   EXPECT_EQ(f.registry_max_agent_count, 100);

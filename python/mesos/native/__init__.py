@@ -91,11 +91,14 @@ class MesosSchedulerDriver(SchedulerDriver):
 
     def __init__(self, scheduler, framework, master, implicitAcknowledgements=1,
                  credential=None):
-        del credential  # Plateau does not authenticate frameworks yet.
+        # A mesos_pb2.Credential: its principal and secret go with every call (HTTP Basic), as
+        # a master with --authenticate_http_frameworks requires.
         self.scheduler = scheduler
         self._impl = _mesos.SchedulerDriverImpl(_SchedulerProxy(self, scheduler),
                                                 framework.SerializeToString(), str(master),
-                                                bool(implicitAcknowledgements))
+                                                bool(implicitAcknowledgements),
+                                                credential.SerializeToString()
+                                                if credential is not None else b"")
         _live_drivers.add(self)
 
     def _close(self):

@@ -92,13 +92,20 @@ class VirtualMaster {
     return exchange;
   }
 
-  // An agent registering (with its id when it re-registers) and what it runs.
+  // An agent registering (with its id when it re-registers) and what it runs; a re-registration
+  // carries the agent's last session, as the real agent's does.
   AgentLink registerAgent(internal::AgentCall::Register reg) {
     internal::AgentCall call;
     call.set_type(internal::AgentCall::REGISTER);
+    if (reg.agent_info().has_id()) {
+      call.set_session(sessionOf(reg.agent_info().id().value()));
+    }
     *call.mutable_register_() = std::move(reg);
     auto exchange = request("POST", "/agent/api/v1", call.SerializeAsString());
     AgentLink link{.stream = exchange->stream(), .id = {}, .stream_id = {}};
+    if (link.stream) {
+      agent_streams_.push_back(link.stream);
+    }
     EXPECT_TRUE(link.stream) << "no agent stream; answer: "
                              << (exchange->response() ? exchange->response()->body : "none");
     return link;
@@ -117,9 +124,30 @@ class VirtualMaster {
     }
     return reg;
   }
-  int agentCall(const internal::AgentCall& call) {
+  // An agent's call; without a session it carries the one the master last gave that agent (as
+  // the real agent's link does).
+  int agentCall(internal::AgentCall call) {
+    if (!call.has_session()) {
+      call.set_session(sessionOf(call.agent_id().value()));
+    }
     auto exchange = request("POST", "/agent/api/v1", call.SerializeAsString());
     return exchange->response() ? exchange->response()->status : 0;
+  }
+
+  // The session of the agent's latest REGISTERED ("" when it has none).
+  std::string sessionOf(const std::string& agent_id) const {
+    std::string session;
+    for (const auto& stream : agent_streams_) {
+      recordio::Decoder decoder;
+      auto events = recordio::decodeEvents<internal::AgentEvent>(decoder, stream->written());
+      for (const auto& event : events.value_or(std::vector<internal::AgentEvent>{})) {
+        if (event.type() == internal::AgentEvent::REGISTERED &&
+            event.registered().agent_id().value() == agent_id) {
+          session = event.registered().session();
+        }
+      }
+    }
+    return session;
   }
 
   SchedulerLink subscribe(const v1::FrameworkInfo& info) {
@@ -154,6 +182,7 @@ class VirtualMaster {
  private:
   std::shared_ptr<FakeRegistry::Store> store_;
   std::shared_ptr<FakeLeadership::Control> leadership_;
+  std::vector<std::shared_ptr<FakeStream>> agent_streams_;  // every agent link opened
   bool stopped_ = false;
   std::unique_ptr<master::Master> master_;
 };

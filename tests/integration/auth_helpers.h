@@ -1,0 +1,55 @@
+#pragma once
+
+// Helpers of the authentication tests (auth_*_test.cc): files of secrets, credentials, requests.
+
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "common/base64.h"
+#include "integration/harness.h"
+
+namespace plateau::testing {
+
+inline std::string basic(const std::string& principal, const std::string& secret) {
+  return "Basic " + base64::encode(principal + ":" + secret);
+}
+
+// A private folder for the files a master needs before it starts.
+class SecretsDir {
+ public:
+  SecretsDir() {
+    char tmpl[] = "/tmp/plateau-auth.XXXXXX";
+    dir_ = ::mkdtemp(tmpl);
+  }
+  ~SecretsDir() {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string write(const std::string& name, const std::string& text, mode_t mode = 0600) {
+    std::string path = dir_ + "/" + name;
+    std::ofstream(path) << text;
+    ::chmod(path.c_str(), mode);
+    return path;
+  }
+  const std::string& path() const { return dir_; }
+
+ private:
+  std::string dir_;
+};
+
+inline http::Response send(const http::Endpoint& to, http::ClientRequest request,
+                           const std::string& authorization = "") {
+  if (!authorization.empty()) {
+    request.headers["authorization"] = authorization;
+  }
+  auto r = http::fetchSync(to, std::move(request), 10s);
+  EXPECT_TRUE(r.has_value());
+  return r.value_or(http::Response{.status = 0, .headers = {}, .body = {}});
+}
+
+}  // namespace plateau::testing
