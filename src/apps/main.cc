@@ -177,30 +177,38 @@ int main(int argc, char** argv) {
     return {};
   };
 
+  auto server_options = http::serverOptionsFromEnvironment();
+  if (!server_options) {
+    (*log)->error("apps_start_failed error=\"{}\"", server_options.error().message());
+    return 1;
+  }
   std::unique_ptr<service::LeaderProxy> proxy_ptr;
   // CORS: the master's web UI (another origin) shows and scales apps from the browser.
-  http::Server server(loop, [&](http::Request& request, http::Responder incoming) {
-    auto allowed = service::allowCrossOrigin(request, std::move(incoming));
-    if (!allowed) {
-      return;  // a preflight, answered
-    }
-    http::Responder responder = std::move(*allowed);
-    if (term) {
-      term->api->handle(request, std::move(responder));
-      return;
-    }
-    if (request.method == "GET" && request.path == "/ping") {
-      responder.respond(http::Response::text(200, "pong\n"));
-      return;
-    }
-    if (request.method == "GET" && request.path == "/v2/leader") {
-      responder.respond(
-          leader ? service::jsonAnswer(200, fmt::format("{{\"leader\":\"{}\"}}", *leader))
-                 : service::messageAnswer(404, "There is no leader"));
-      return;
-    }
-    proxy_ptr->forward(request, leader, std::move(responder));
-  });
+  http::Server server(
+      loop,
+      [&](http::Request& request, http::Responder incoming) {
+        auto allowed = service::allowCrossOrigin(request, std::move(incoming));
+        if (!allowed) {
+          return;  // a preflight, answered
+        }
+        http::Responder responder = std::move(*allowed);
+        if (term) {
+          term->api->handle(request, std::move(responder));
+          return;
+        }
+        if (request.method == "GET" && request.path == "/ping") {
+          responder.respond(http::Response::text(200, "pong\n"));
+          return;
+        }
+        if (request.method == "GET" && request.path == "/v2/leader") {
+          responder.respond(
+              leader ? service::jsonAnswer(200, fmt::format("{{\"leader\":\"{}\"}}", *leader))
+                     : service::messageAnswer(404, "There is no leader"));
+          return;
+        }
+        proxy_ptr->forward(request, leader, std::move(responder));
+      },
+      *server_options);
   auto port = server.listen(flags.http_address, flags.http_port);
   if (!port) {
     (*log)->error("apps_start_failed error=\"{}\"", port.error().message());

@@ -114,9 +114,17 @@ int main(int argc, char** argv) {
                  .mem = flags.mesos_task_mem,
                  .disk = flags.mesos_task_disk,
                  .user = flags.user});
-  http::Server server(loop, [&api](http::Request& request, http::Responder responder) {
-    api.handle(request, std::move(responder));
-  });
+  auto server_options = http::serverOptionsFromEnvironment();
+  if (!server_options) {
+    (*log)->error("jobs_start_failed error=\"{}\"", server_options.error().message());
+    return 1;
+  }
+  http::Server server(
+      loop,
+      [&api](http::Request& request, http::Responder responder) {
+        api.handle(request, std::move(responder));
+      },
+      *server_options);
   auto port = server.listen(flags.http_address, flags.http_port);
   if (!port) {
     (*log)->error("jobs_start_failed error=\"{}\"", port.error().message());
