@@ -11,6 +11,8 @@ namespace bhttp = beast::http;
 
 namespace {
 
+constexpr size_t kMaxHeadBytes = 65535;
+
 std::string serializeHead(int status, const Headers& headers) {
   std::string out = fmt::format("HTTP/1.1 {} {}\r\n", status, reasonPhrase(status));
   for (const auto& [name, value] : headers) {
@@ -182,8 +184,10 @@ template <class S>
 void Connection<S>::readHeader() {
   parser_.emplace();
   parser_->body_limit(options_.max_body_bytes);
-  parser_->header_limit(
-      static_cast<std::uint32_t>(options_.max_header_bytes + options_.max_request_line_bytes));
+  // Beast keeps each field's size in 16 bits and throws beyond it, so the whole head stays under
+  // 64 KiB whatever the options say: then no single field can reach that size.
+  parser_->header_limit(static_cast<std::uint32_t>(std::min<size_t>(
+      options_.max_header_bytes + options_.max_request_line_bytes, kMaxHeadBytes)));
   arm(options_.request_timeout);
   bhttp::async_read_header(
       socket_, buffer_, *parser_,

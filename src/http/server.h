@@ -69,7 +69,8 @@ using Handler = std::function<void(Request&, Responder)>;
 struct ServerOptions {
   // A request line (method, target, version) over this is answered 414.
   size_t max_request_line_bytes = 8 << 10;
-  // Header fields (without the request line) over this are answered 431.
+  // Header fields (without the request line) over this are answered 431. The request line and
+  // the fields together never exceed 64 KiB - 1 (the HTTP parser's own ceiling).
   size_t max_header_bytes = 64 << 10;
   // A body over this is answered 413. 16 MiB holds an agent re-registering with thousands of
   // tasks, the largest call Plateau's own components make.
