@@ -167,7 +167,9 @@ void killProcessesUnder(const std::string& dir) {
 
 }  // namespace
 
-Cluster::Cluster(std::vector<std::string> master_flags) : master_flags_(std::move(master_flags)) {
+Cluster::Cluster(std::vector<std::string> master_flags,
+                 std::shared_ptr<const http::TlsContext> client_tls)
+    : master_flags_(std::move(master_flags)), client_tls_(std::move(client_tls)) {
   char tmpl[] = "/tmp/plateau-test.XXXXXX";
   dir_ = ::mkdtemp(tmpl);
   startMaster();
