@@ -196,11 +196,14 @@ void Connection<S>::readHeader() {
 
 template <class S>
 void Connection<S>::onHeader(beast::error_code ec) {
+  if (ec == bhttp::error::body_limit) {
+    // Beast compares a Content-Length with the limit as soon as the head is read.
+    return sendError(413,
+                     fmt::format("Request body larger than {} bytes", options_.max_body_bytes));
+  }
   if (ec == bhttp::error::header_limit) {
-    // Which part overflowed: the request line alone, or the header fields.
-    std::string_view seen(static_cast<const char*>(buffer_.data().data()), buffer_.size());
-    size_t eol = seen.find("\r\n");
-    if (eol == std::string_view::npos || eol > options_.max_request_line_bytes) {
+    // Which part overflowed: the request line (not parsed yet), or the header fields.
+    if (parser_->get().target().empty()) {
       return sendError(
           414, fmt::format("Request line longer than {} bytes", options_.max_request_line_bytes));
     }

@@ -8,6 +8,8 @@
 
 namespace plateau::http {
 
+using namespace std::chrono_literals;
+
 namespace {
 
 Status parseLimit(const json::Value& qps, const json::Value& capacity, const std::string& where,
@@ -82,7 +84,7 @@ Admission RateLimiter::admit(const std::string& principal,
   // Calls released after `now`, that is, waiting in the queue.
   uint64_t queued = 0;
   if (bucket.last_release > now) {
-    queued = static_cast<uint64_t>((bucket.last_release - now) / interval) + 1;
+    queued = static_cast<uint64_t>((bucket.last_release - now + interval - 1ns) / interval);
   }
   if (limit.capacity && queued >= *limit.capacity) {
     // A place frees when the oldest queued call is released.
