@@ -4,7 +4,10 @@
 // at a time within the limits of ServerOptions, and writes whole or streamed responses. A
 // streamed response takes the connection over until it ends. Loop thread only; src/http only.
 
+#include <chrono>
 #include <deque>
+#include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
