@@ -239,7 +239,7 @@ Status downloadHttp(std::string url, const fs::path& dest, std::chrono::nanoseco
       return parsed.error();
     }
     auto stream = http::BlockingStream::open(
-        {parsed->host, parsed->port},
+        {parsed->host, parsed->port, http::Transport::kPlain},
         {.method = "GET", .path = parsed->target, .headers = {}, .body = {}}, stall);
     if (!stream) {
       return fail(stream.error().message());

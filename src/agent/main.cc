@@ -160,9 +160,17 @@ int main(int argc, char** argv) {
                      flags, set.values(), machine->resources, machine->info, executor_path, *log,
                      osRandomSeed());
   agent.setGpus(machine->gpus);
-  http::Server server(loop, [&agent](http::Request& request, http::Responder responder) {
-    agent.handle(request, std::move(responder));
-  });
+  auto server_options = http::serverOptionsFromEnvironment();
+  if (!server_options) {
+    (*log)->error("agent_start_failed error=\"{}\"", server_options.error().message());
+    return 1;
+  }
+  http::Server server(
+      loop,
+      [&agent](http::Request& request, http::Responder responder) {
+        agent.handle(request, std::move(responder));
+      },
+      *server_options);
   auto port = server.listen(flags.ip, flags.port);
   if (!port) {
     (*log)->error("agent_start_failed error=\"{}\"", port.error().message());

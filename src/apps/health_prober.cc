@@ -9,7 +9,8 @@ namespace plateau::apps {
 
 void NetworkProber::probe(const HealthCheck& check, const std::string& host, uint32_t port,
                           std::function<void(ProbeResult)> done) {
-  http::Endpoint to{host, static_cast<uint16_t>(port)};
+  // A task's own endpoint: plain HTTP whatever this service's LIBPROCESS_SSL_ENABLED says.
+  http::Endpoint to{host, static_cast<uint16_t>(port), http::Transport::kPlain};
   auto timeout = std::chrono::seconds(std::max(1, check.timeout_seconds));
   if (check.protocol == "TCP") {
     http::probeTcp(loop_, to, timeout, [done = std::move(done)](Status s) {

@@ -220,9 +220,17 @@ void AppsService::elected(const std::string& fence) {
 }
 
 int AppsService::run() {
-  http::Server server(loop_, [this](http::Request& request, http::Responder incoming) {
-    handle(request, std::move(incoming));
-  });
+  auto server_options = http::serverOptionsFromEnvironment();
+  if (!server_options) {
+    log_->error("apps_start_failed error=\"{}\"", server_options.error().message());
+    return 1;
+  }
+  http::Server server(
+      loop_,
+      [this](http::Request& request, http::Responder incoming) {
+        handle(request, std::move(incoming));
+      },
+      *server_options);
   auto port = server.listen(flags_.http_address, flags_.http_port);
   if (!port) {
     log_->error("apps_start_failed error=\"{}\"", port.error().message());

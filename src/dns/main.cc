@@ -245,10 +245,17 @@ int run(int argc, char** argv) {
   HttpApi api(config, resolver, metrics);
   std::unique_ptr<http::Server> http_server;
   if (config.http_on) {
+    auto server_options = http::serverOptionsFromEnvironment();
+    if (!server_options) {
+      (*log)->error("http_start_failed error=\"{}\"", server_options.error().message());
+      return 1;
+    }
     http_server = std::make_unique<http::Server>(
-        loop, [&api](http::Request& request, http::Responder responder) {
+        loop,
+        [&api](http::Request& request, http::Responder responder) {
           api.handle(request, std::move(responder));
-        });
+        },
+        *server_options);
     auto bound = http_server->listen(config.http_listener, static_cast<uint16_t>(config.http_port));
     if (!bound) {
       (*log)->error("http_start_failed error=\"{}\"", bound.error().message());

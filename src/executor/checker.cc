@@ -252,20 +252,21 @@ void Checker::probe() {
                                 .headers = {{"host", fmt::format("127.0.0.1:{}", spec_.port)}},
                                 .body = {}};
     std::weak_ptr<bool> alive = alive_;
-    http::fetch(loop_, http::Endpoint{"127.0.0.1", static_cast<uint16_t>(spec_.port)},
-                std::move(request), spec_.timeout,
-                [this, alive, seq](Result<http::Response> response) {
-                  if (alive.expired() || seq != probe_seq_ || stopped_) {
-                    return;
-                  }
-                  ProbeResult result{.type = v1::CheckInfo::HTTP};
-                  if (response) {
-                    result.status_code = static_cast<uint32_t>(response->status);
-                  } else if (response.error().message().find("timed out") != std::string::npos) {
-                    result.timed_out = true;
-                  }
-                  finish(result);
-                });
+    http::fetch(
+        loop_,
+        http::Endpoint{"127.0.0.1", static_cast<uint16_t>(spec_.port), http::Transport::kPlain},
+        std::move(request), spec_.timeout, [this, alive, seq](Result<http::Response> response) {
+          if (alive.expired() || seq != probe_seq_ || stopped_) {
+            return;
+          }
+          ProbeResult result{.type = v1::CheckInfo::HTTP};
+          if (response) {
+            result.status_code = static_cast<uint32_t>(response->status);
+          } else if (response.error().message().find("timed out") != std::string::npos) {
+            result.timed_out = true;
+          }
+          finish(result);
+        });
     return;
   }
   if (spec_.type == v1::CheckInfo::COMMAND) {

@@ -7,7 +7,10 @@
 
 #include <fmt/format.h>
 
+#include <boost/beast/ssl.hpp>
+
 #include "http/asio.h"
+#include "http/tls_native.h"
 
 namespace plateau::http {
 
@@ -18,13 +21,19 @@ std::string Endpoint::toString() const { return fmt::format("{}:{}", host, port)
 
 Result<Endpoint> Endpoint::parse(std::string_view text, uint16_t default_port) {
   std::string_view rest = text;
+  Transport transport = Transport::kProcessDefault;
   if (rest.starts_with("http://")) {
     rest.remove_prefix(7);
+  } else if (rest.starts_with("https://")) {
+    rest.remove_prefix(8);
+    transport = Transport::kTls;
   } else if (rest.find("://") != std::string_view::npos) {
-    return invalidArgument(fmt::format("Unsupported address '{}': expected host:port", text));
+    return invalidArgument(
+        fmt::format("Unsupported address '{}': expected host:port, http:// or https://", text));
   }
   rest = rest.substr(0, rest.find('/'));
   Endpoint ep;
+  ep.transport = transport;
   size_t colon = rest.rfind(':');
   if (colon == std::string_view::npos) {
     ep.host = std::string(rest);
@@ -73,45 +82,92 @@ Headers fromBeast(const Fields& fields) {
   return headers;
 }
 
-// Idle keep-alive connections, by endpoint, for one Client.
-struct ConnectionPool {
-  static constexpr size_t kMaxIdlePerEndpoint = 16;
-  std::map<std::string, std::vector<std::unique_ptr<beast::tcp_stream>>> idle;
+using TlsStream = beast::ssl_stream<beast::tcp_stream>;
 
-  std::unique_ptr<beast::tcp_stream> take(const Endpoint& endpoint) {
-    auto it = idle.find(endpoint.toString());
-    if (it == idle.end() || it->second.empty()) {
-      return nullptr;
-    }
-    auto stream = std::move(it->second.back());
-    it->second.pop_back();
-    return stream;
-  }
+// One client connection, plain or TLS.
+struct Conn {
+  std::unique_ptr<beast::tcp_stream> plain;
+  std::unique_ptr<TlsStream> tls;
 
-  void give(const Endpoint& endpoint, std::unique_ptr<beast::tcp_stream> stream) {
-    auto& list = idle[endpoint.toString()];
-    if (list.size() < kMaxIdlePerEndpoint) {
-      stream->expires_never();
-      list.push_back(std::move(stream));
+  beast::tcp_stream& tcp() { return tls ? tls->next_layer() : *plain; }
+  // Runs `f` with the stream that carries HTTP (the TLS stream when there is one).
+  template <class F>
+  void visit(F&& f) {
+    if (tls) {
+      f(*tls);
+    } else {
+      f(*plain);
     }
   }
 };
 
-// Connects (or reuses a pooled connection), writes one request, then hands over to a reader.
+// The client TLS context for `endpoint`: nullptr for plain HTTP.
+Result<std::shared_ptr<const TlsContext>> clientTlsFor(const Endpoint& endpoint) {
+  if (endpoint.transport == Transport::kPlain) {
+    return nullptr;
+  }
+  if (endpoint.tls) {
+    return endpoint.tls;
+  }
+  auto process = processClientTls();
+  if (!process || *process) {
+    return process;
+  }
+  if (endpoint.transport == Transport::kTls) {
+    return defaultHttpsClientTls();
+  }
+  return nullptr;
+}
+
+std::string poolKey(const Endpoint& endpoint, const TlsContext* tls) {
+  return fmt::format("{}|{}", endpoint.toString(), static_cast<const void*>(tls));
+}
+
+// Idle keep-alive connections, by endpoint and TLS context, for one Client.
+struct ConnectionPool {
+  static constexpr size_t kMaxIdlePerEndpoint = 16;
+  std::map<std::string, std::vector<std::unique_ptr<Conn>>> idle;
+
+  std::unique_ptr<Conn> take(const std::string& key) {
+    auto it = idle.find(key);
+    if (it == idle.end() || it->second.empty()) {
+      return nullptr;
+    }
+    auto conn = std::move(it->second.back());
+    it->second.pop_back();
+    return conn;
+  }
+
+  void give(const std::string& key, std::unique_ptr<Conn> conn) {
+    auto& list = idle[key];
+    if (list.size() < kMaxIdlePerEndpoint) {
+      conn->tcp().expires_never();
+      list.push_back(std::move(conn));
+    }
+  }
+};
+
+// Connects (or reuses a pooled connection), makes the TLS handshake when the endpoint asks for
+// TLS, writes one request, then hands over to a reader.
 class Exchange : public std::enable_shared_from_this<Exchange> {
  public:
   Exchange(asio::io_context& io, Endpoint endpoint, ClientRequest request,
-           std::unique_ptr<beast::tcp_stream> reused = nullptr)
+           Result<std::shared_ptr<const TlsContext>> tls, std::unique_ptr<Conn> reused = nullptr)
       : resolver_(io),
-        stream_(reused ? std::move(reused) : std::make_unique<beast::tcp_stream>(io)),
-        reused_(stream_->socket().is_open()),
+        tls_(std::move(tls)),
+        conn_(reused ? std::move(reused) : freshConn(io)),
+        reused_(conn_->tcp().socket().is_open()),
         endpoint_(std::move(endpoint)),
         request_(std::move(request)) {}
 
   // `then` runs once; it is dropped right after so that nothing it captured keeps us alive.
   void connect(std::chrono::nanoseconds timeout, std::function<void(beast::error_code)> then) {
     then_ = std::move(then);
-    stream_->expires_after(
+    if (!tls_) {
+      setup_error_ = tls_.error();
+      return connected(asio::error::invalid_argument);
+    }
+    conn_->tcp().expires_after(
         std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
     req_ = toBeast(endpoint_, request_);
     if (reused_) {
@@ -121,7 +177,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     auto address = asio::ip::make_address(endpoint_.host, ec);
     if (!ec) {
       // A numeric address needs no resolver (and no resolver thread).
-      stream_->async_connect(
+      conn_->tcp().async_connect(
           tcp::endpoint(address, endpoint_.port),
           [self = shared_from_this()](beast::error_code ec) { self->onConnect(ec); });
       return;
@@ -132,9 +188,33 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
           if (ec) {
             return self->connected(ec);
           }
-          self->stream_->async_connect(
+          self->conn_->tcp().async_connect(
               results, [self](beast::error_code ec, const tcp::endpoint&) { self->onConnect(ec); });
         });
+  }
+
+  // What went wrong, for error messages: the TLS setup, the handshake, or the exchange.
+  std::string describe(beast::error_code ec) const {
+    if (!setup_error_.isOk()) {
+      return setup_error_.message();
+    }
+    if (handshake_failed_) {
+      return fmt::format(
+          "TLS handshake failed: {} (does the server speak TLS, and is its "
+          "certificate trusted?)",
+          ec.message());
+    }
+    return ec.message();
+  }
+
+  std::unique_ptr<Conn> freshConn(asio::io_context& io) {
+    auto conn = std::make_unique<Conn>();
+    if (tls_ && *tls_) {
+      conn->tls = std::make_unique<TlsStream>(io, nativeContext(**tls_));
+    } else {
+      conn->plain = std::make_unique<beast::tcp_stream>(io);
+    }
+    return conn;
   }
 
   void onConnect(beast::error_code ec) {
@@ -142,13 +222,30 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       return connected(ec);
     }
     beast::error_code ignored;
-    stream_->socket().set_option(tcp::no_delay(true), ignored);
-    write();
+    conn_->tcp().socket().set_option(tcp::no_delay(true), ignored);
+    if (!conn_->tls) {
+      return write();
+    }
+    if (Status s = prepareClientSsl(conn_->tls->native_handle(), **tls_, endpoint_.host);
+        !s.isOk()) {
+      setup_error_ = s;
+      return connected(asio::error::invalid_argument);
+    }
+    conn_->tls->async_handshake(ssl::stream_base::client,
+                                [self = shared_from_this()](beast::error_code ec) {
+                                  if (ec) {
+                                    self->handshake_failed_ = true;
+                                    return self->connected(ec);
+                                  }
+                                  self->write();
+                                });
   }
 
   void write() {
-    bhttp::async_write(*stream_, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
-      self->connected(ec);
+    conn_->visit([this](auto& stream) {
+      bhttp::async_write(stream, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
+        self->connected(ec);
+      });
     });
   }
 
@@ -160,9 +257,18 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     }
   }
 
+  void closeSocket() {
+    beast::error_code ignored;
+    conn_->tcp().socket().shutdown(tcp::socket::shutdown_both, ignored);
+    conn_->tcp().socket().close(ignored);
+  }
+
   tcp::resolver resolver_;
-  std::unique_ptr<beast::tcp_stream> stream_;
+  Result<std::shared_ptr<const TlsContext>> tls_;
+  std::unique_ptr<Conn> conn_;
   bool reused_ = false;
+  bool handshake_failed_ = false;
+  Status setup_error_;
   beast::flat_buffer buffer_;
   Endpoint endpoint_;
   ClientRequest request_;
@@ -174,7 +280,12 @@ class FetchOp : public Exchange {
  public:
   FetchOp(asio::io_context& io, Endpoint endpoint, ClientRequest request,
           std::shared_ptr<ConnectionPool> pool = nullptr)
-      : Exchange(io, endpoint, request, pool ? pool->take(endpoint) : nullptr),
+      : FetchOp(io, endpoint, request, std::move(pool), clientTlsFor(endpoint)) {}
+
+  FetchOp(asio::io_context& io, const Endpoint& endpoint, const ClientRequest& request,
+          std::shared_ptr<ConnectionPool> pool, Result<std::shared_ptr<const TlsContext>> tls)
+      : Exchange(io, endpoint, request, tls,
+                 pool && tls ? pool->take(poolKey(endpoint, tls->get())) : nullptr),
         io_(io),
         pool_(std::move(pool)),
         original_(request) {}
@@ -188,8 +299,10 @@ class FetchOp : public Exchange {
         return self->finish(ec);
       }
       self->parser_.body_limit(256 << 20);
-      bhttp::async_read(*self->stream_, self->buffer_, self->parser_,
-                        [self](beast::error_code ec, size_t) { self->finish(ec); });
+      self->conn_->visit([&self](auto& stream) {
+        bhttp::async_read(stream, self->buffer_, self->parser_,
+                          [self](beast::error_code ec, size_t) { self->finish(ec); });
+      });
     });
   }
 
@@ -206,18 +319,16 @@ class FetchOp : public Exchange {
       return;
     }
     if (ec) {
-      beast::error_code ignored;
-      stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      closeSocket();
       done(unavailable(fmt::format("HTTP request to {}{} failed: {}", endpoint_.toString(),
-                                   request_.path, ec.message())));
+                                   request_.path, describe(ec))));
       return;
     }
     auto msg = parser_.release();
     if (pool_ && msg.keep_alive() && buffer_.size() == 0) {
-      pool_->give(endpoint_, std::move(stream_));
+      pool_->give(poolKey(endpoint_, tls_->get()), std::move(conn_));
     } else {
-      beast::error_code ignored;
-      stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
+      closeSocket();
     }
     Response response;
     response.status = static_cast<int>(msg.result_int());
@@ -236,7 +347,8 @@ class FetchOp : public Exchange {
 
 class StreamOp : public Exchange, public StreamingCall {
  public:
-  using Exchange::Exchange;
+  StreamOp(asio::io_context& io, const Endpoint& endpoint, ClientRequest request)
+      : Exchange(io, endpoint, std::move(request), clientTlsFor(endpoint)) {}
 
   void run(std::chrono::nanoseconds timeout, Callbacks callbacks) {
     callbacks_ = std::move(callbacks);
@@ -247,16 +359,16 @@ class StreamOp : public Exchange, public StreamingCall {
       }
       // Not boost::none: Beast 1.74 then rejects any Content-Length body as over the limit.
       self->parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
-      bhttp::async_read_header(*self->stream_, self->buffer_, self->parser_,
-                               [self](beast::error_code ec, size_t) { self->onHead(ec); });
+      self->conn_->visit([&self](auto& stream) {
+        bhttp::async_read_header(stream, self->buffer_, self->parser_,
+                                 [self](beast::error_code ec, size_t) { self->onHead(ec); });
+      });
     });
   }
 
   void cancel() override {
     cancelled_ = true;
-    beast::error_code ignored;
-    stream_->socket().shutdown(tcp::socket::shutdown_both, ignored);
-    stream_->socket().close(ignored);
+    closeSocket();
   }
 
  private:
@@ -264,7 +376,7 @@ class StreamOp : public Exchange, public StreamingCall {
     if (ec) {
       return fail(ec);
     }
-    stream_->expires_never();
+    conn_->tcp().expires_never();
     Response head;
     head.status = static_cast<int>(parser_.get().result_int());
     head.headers = fromBeast(parser_.get());
@@ -284,19 +396,24 @@ class StreamOp : public Exchange, public StreamingCall {
     parser_.get().body().data = chunk_.data();
     parser_.get().body().size = chunk_.size();
     auto self = std::static_pointer_cast<StreamOp>(Exchange::shared_from_this());
-    bhttp::async_read_some(*stream_, buffer_, parser_, [self](beast::error_code ec, size_t) {
-      if (ec == bhttp::error::need_buffer) {
-        ec = {};
-      }
-      size_t n = self->chunk_.size() - self->parser_.get().body().size;
-      if (n > 0 && !self->cancelled_ && self->callbacks_.on_data) {
-        self->callbacks_.on_data(std::string_view(self->chunk_.data(), n));
-      }
-      if (ec) {
-        return self->fail(ec);
-      }
-      self->readMore();
+    conn_->visit([&](auto& stream) {
+      bhttp::async_read_some(stream, buffer_, parser_,
+                             [self](beast::error_code ec, size_t) { self->onSome(ec); });
     });
+  }
+
+  void onSome(beast::error_code ec) {
+    if (ec == bhttp::error::need_buffer) {
+      ec = {};
+    }
+    size_t n = chunk_.size() - parser_.get().body().size;
+    if (n > 0 && !cancelled_ && callbacks_.on_data) {
+      callbacks_.on_data(std::string_view(chunk_.data(), n));
+    }
+    if (ec) {
+      return fail(ec);
+    }
+    readMore();
   }
 
   void fail(beast::error_code ec) {
@@ -307,7 +424,7 @@ class StreamOp : public Exchange, public StreamingCall {
     if (callbacks_.on_closed) {
       callbacks_.on_closed(Status(StatusCode::kUnavailable,
                                   fmt::format("stream from {}{} ended: {}", endpoint_.toString(),
-                                              request_.path, ec.message())));
+                                              request_.path, describe(ec))));
     }
   }
 

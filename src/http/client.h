@@ -16,12 +16,25 @@
 
 namespace plateau::http {
 
+class TlsContext;
+
+// Whether a connection speaks TLS.
+enum class Transport {
+  kProcessDefault,  // TLS exactly when this process's LIBPROCESS_SSL_ENABLED is on (Mesos's rule)
+  kPlain,           // plain HTTP whatever the process's setting (a task's own endpoints)
+  kTls,             // TLS whatever the process's setting (https:// addresses)
+};
+
 struct Endpoint {
   std::string host;
   uint16_t port = 0;
+  Transport transport = Transport::kProcessDefault;
+  // The client TLS context for this peer instead of the process's (tls.h); tests and tools use it.
+  std::shared_ptr<const TlsContext> tls;
 
   std::string toString() const;
-  // Accepts "host:port", "http://host:port[/path]"; port defaults to `default_port`.
+  // Accepts "host:port", "http://host:port[/path]" and "https://host:port[/path]" (kTls); port
+  // defaults to `default_port`.
   static Result<Endpoint> parse(std::string_view text, uint16_t default_port = 5050);
 };
 

@@ -1,297 +1,108 @@
 #include "http/server.h"
 
-#include <deque>
-
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
-#include "common/invariant.h"
-#include "http/asio.h"
+#include "http/connection.h"
+#include "http/limits.h"
 
 namespace plateau::http {
 
-using tcp = asio::ip::tcp;
-namespace bhttp = beast::http;
-
 namespace {
 
-std::string serializeHead(int status, const Headers& headers) {
-  std::string out = fmt::format("HTTP/1.1 {} {}\r\n", status, reasonPhrase(status));
-  for (const auto& [name, value] : headers) {
-    out += name;
-    out += ": ";
-    out += value;
-    out += "\r\n";
-  }
-  return out;
-}
+constexpr unsigned char kTlsHandshakeRecord = 0x16;
 
-}  // namespace
-
-// One accepted socket. Reads requests one at a time; a streamed response takes the
-// connection over until it ends.
-class Connection final : public Exchange, public std::enable_shared_from_this<Connection> {
- public:
-  Connection(tcp::socket socket, std::shared_ptr<Handler> handler, ServerOptions options)
-      : socket_(std::move(socket)), handler_(handler), options_(options) {}
-
-  void start() { readHeader(); }
-
-  void respond(Response response) override {
-    if (!socket_.is_open()) {
-      return;
-    }
-    response.headers["content-length"] = std::to_string(response.body.size());
-    if (!keep_alive_) {
-      response.headers["connection"] = "close";
-    }
-    std::string out = serializeHead(response.status, response.headers);
-    out += "\r\n";
-    out += response.body;
-    enqueue(std::move(out));
-    if (keep_alive_) {
-      after_write_ = AfterWrite::kReadNext;
-    } else {
-      after_write_ = AfterWrite::kClose;
-    }
-    maybeFinishResponse();
-  }
-
-  std::shared_ptr<Stream> stream(int status, Headers headers) override;
-
-  void startStream(int status, Headers headers) {
-    headers["transfer-encoding"] = "chunked";
-    std::string out = serializeHead(status, headers);
-    out += "\r\n";
-    streaming_ = true;
-    enqueue(std::move(out));
-    watchPeer();
-  }
-
-  bool writeChunk(std::string data) {
-    if (!socket_.is_open() || stream_closed_) {
-      return false;
-    }
-    if (data.empty()) {
-      return true;
-    }
-    std::string out = fmt::format("{:x}\r\n", data.size());
-    out += data;
-    out += "\r\n";
-    enqueue(std::move(out));
-    return true;
-  }
-
-  void closeStream() {
-    if (stream_closed_) {
-      return;
-    }
-    stream_closed_ = true;
-    if (socket_.is_open()) {
-      enqueue("0\r\n\r\n");
-      after_write_ = AfterWrite::kClose;
-      maybeFinishResponse();
-    }
-    fireClosed();
-  }
-
-  bool streamClosed() const { return stream_closed_ || !socket_.is_open(); }
-  void onStreamClosed(std::function<void()> fn) {
-    if (streamClosed()) {
-      fn();
-    } else {
-      on_closed_ = std::move(fn);
-    }
-  }
-
- private:
-  enum class AfterWrite { kNothing, kReadNext, kClose };
-
-  void readHeader() {
-    parser_.emplace();
-    parser_->body_limit(options_.max_body_bytes);
-    parser_->header_limit(64 * 1024);
-    bhttp::async_read_header(
-        socket_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
-  }
-
-  void onHeader(beast::error_code ec) {
-    if (ec) {
-      if (ec != bhttp::error::end_of_stream && ec != asio::error::eof &&
-          ec != asio::error::connection_reset && ec != asio::error::operation_aborted) {
-        sendError(400, fmt::format("Malformed HTTP request: {}", ec.message()));
-      } else {
-        shutdown();
-      }
-      return;
-    }
-    auto& req = parser_->get();
-    if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
-      enqueue("HTTP/1.1 100 Continue\r\n\r\n");
-    }
-    bhttp::async_read(
-        socket_, buffer_, *parser_,
-        [self = shared_from_this()](beast::error_code ec, size_t) { self->onBody(ec); });
-  }
-
-  void onBody(beast::error_code ec) {
-    if (ec) {
-      if (ec == bhttp::error::body_limit) {
-        sendError(413, "Request body too large");
-      } else if (ec == asio::error::eof || ec == bhttp::error::end_of_stream ||
-                 ec == asio::error::connection_reset) {
-        shutdown();
-      } else {
-        sendError(400, fmt::format("Malformed HTTP request: {}", ec.message()));
-      }
-      return;
-    }
-    auto msg = parser_->release();
-    Request request;
-    request.method = std::string(msg.method_string());
-    std::string target(msg.target());
-    size_t q = target.find('?');
-    request.path = target.substr(0, q);
-    if (q != std::string::npos) {
-      request.query = target.substr(q + 1);
-    }
-    for (const auto& field : msg) {
-      std::string name = toLower(std::string(field.name_string()));
-      auto [it, inserted] = request.headers.emplace(name, std::string(field.value()));
-      if (!inserted) {
-        it->second += ", " + std::string(field.value());
-      }
-    }
-    request.body = std::move(msg.body());
-    request.keep_alive = msg.keep_alive();
-    beast::error_code peer_ec;
-    auto peer = socket_.remote_endpoint(peer_ec);
-    if (!peer_ec) {
-      request.remote = fmt::format("{}:{}", peer.address().to_string(), peer.port());
-    }
-    keep_alive_ = request.keep_alive;
-    responding_ = true;
-    try {
-      (*handler_)(request, Responder(shared_from_this()));
-    } catch (const std::exception& e) {
-      // Handlers answer bad input with 4xx; an exception is a bug (common/invariant.h).
-      invariantBroken(fmt::format("an exception escaped the handler of {} {}: {}", request.method,
-                                  request.path, e.what()));
-    }
-  }
-
-  void sendError(int status, std::string message) {
-    keep_alive_ = false;
-    respond(Response::text(status, std::move(message)));
-  }
-
-  void enqueue(std::string data) {
-    queue_.push_back(std::move(data));
-    if (!writing_) {
-      writeNext();
-    }
-  }
-
-  void writeNext() {
-    if (queue_.empty()) {
-      writing_ = false;
-      maybeFinishResponse();
-      return;
-    }
-    writing_ = true;
-    asio::async_write(socket_, asio::buffer(queue_.front()),
-                      [self = shared_from_this()](beast::error_code ec, size_t) {
-                        self->queue_.pop_front();
-                        if (ec) {
-                          self->shutdown();
-                          return;
-                        }
-                        self->writeNext();
-                      });
-  }
-
-  // Once the queued bytes of a finished response are out, read the next request or close.
-  void maybeFinishResponse() {
-    if (writing_ || !queue_.empty()) {
-      return;
-    }
-    AfterWrite next = after_write_;
-    after_write_ = AfterWrite::kNothing;
-    if (next == AfterWrite::kReadNext) {
-      responding_ = false;
-      readHeader();
-    } else if (next == AfterWrite::kClose) {
-      shutdown();
-    }
-  }
-
-  // While streaming, the peer sends nothing more; a completed read means it went away.
-  void watchPeer() {
-    auto buf = std::make_shared<std::array<char, 512>>();
-    socket_.async_read_some(asio::buffer(*buf),
-                            [self = shared_from_this(), buf](beast::error_code ec, size_t) {
-                              if (ec) {
-                                self->shutdown();
-                              } else {
-                                self->watchPeer();
-                              }
-                            });
-  }
-
-  void shutdown() {
-    if (socket_.is_open()) {
+// Writes a fixed plain-text answer and closes: for peers the server will not serve.
+void answerAndClose(std::shared_ptr<tcp::socket> socket, int status, const std::string& body) {
+  auto out = std::make_shared<std::string>(
+      fmt::format("HTTP/1.1 {} {}\r\ncontent-type: text/plain\r\nconnection: close\r\n"
+                  "content-length: {}\r\n\r\n{}",
+                  status, reasonPhrase(status), body.size(), body));
+  asio::async_write(*socket, asio::buffer(*out), [socket, out](beast::error_code, size_t) {
+    beast::error_code ignored;
+    socket->shutdown(tcp::socket::shutdown_send, ignored);
+    auto timer = std::make_shared<asio::steady_timer>(socket->get_executor());
+    timer->expires_after(std::chrono::seconds(5));
+    timer->async_wait([socket, timer](beast::error_code) {
       beast::error_code ignored;
-      socket_.shutdown(tcp::socket::shutdown_both, ignored);
-      socket_.close(ignored);
+      socket->close(ignored);
+    });
+    // Read what the peer still sends until it closes, so that it gets the answer, not a reset.
+    auto sink = std::make_shared<std::array<char, 4096>>();
+    auto drain = std::make_shared<std::function<void()>>();
+    *drain = [socket, sink, drain] {
+      socket->async_read_some(asio::buffer(*sink),
+                              [socket, sink, drain](beast::error_code ec, size_t) {
+                                if (ec) {
+                                  beast::error_code ignored;
+                                  socket->close(ignored);
+                                  *drain = nullptr;
+                                } else {
+                                  (*drain)();
+                                }
+                              });
+    };
+    (*drain)();
+  });
+}
+
+// A plain-HTTP peer on a TLS-only port: it reads why, and the server logs it (throttled).
+void refusePlain(std::shared_ptr<tcp::socket> socket, ServerShared& shared,
+                 const std::string& peer) {
+  shared.warnThrottled("plain_on_tls",
+                       fmt::format("http_plain_request_on_tls_port peer={}: refused (TLS only; "
+                                   "LIBPROCESS_SSL_SUPPORT_DOWNGRADE is off)",
+                                   peer));
+  answerAndClose(std::move(socket), 400,
+                 "This port serves HTTPS only: connect with TLS (https://). Plain HTTP is "
+                 "accepted only with LIBPROCESS_SSL_SUPPORT_DOWNGRADE=true.\n");
+}
+
+// Peeks at the first byte of a connection to a TLS server: a TLS handshake record starts with
+// 0x16; anything else is plain HTTP, served only with downgrade support.
+void sniff(tcp::socket socket, ConnectionSlot slot) {
+  struct Sniff {
+    Sniff(tcp::socket s, ConnectionSlot sl)
+        : socket(std::make_shared<tcp::socket>(std::move(s))),
+          slot(std::move(sl)),
+          timer(socket->get_executor()) {}
+    std::shared_ptr<tcp::socket> socket;
+    ConnectionSlot slot;
+    asio::steady_timer timer;
+    unsigned char first = 0;
+  };
+  auto state = std::make_shared<Sniff>(std::move(socket), std::move(slot));
+  state->timer.expires_after(state->slot.shared().options.handshake_timeout);
+  state->timer.async_wait([weak = std::weak_ptr<tcp::socket>(state->socket)](beast::error_code ec) {
+    if (auto s = weak.lock(); s && !ec) {
+      beast::error_code ignored;
+      s->close(ignored);
     }
-    fireClosed();
-  }
-
-  void fireClosed() {
-    if (on_closed_) {
-      auto fn = std::move(on_closed_);
-      on_closed_ = nullptr;
-      fn();
-    }
-  }
-
-  tcp::socket socket_;
-  std::shared_ptr<Handler> handler_;
-  ServerOptions options_;
-  beast::flat_buffer buffer_;
-  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  std::deque<std::string> queue_;
-  bool writing_ = false;
-  bool keep_alive_ = true;
-  bool responding_ = false;
-  bool streaming_ = false;
-  bool stream_closed_ = false;
-  AfterWrite after_write_ = AfterWrite::kNothing;
-  std::function<void()> on_closed_;
-};
-
-namespace {
-
-class ConnectionStream : public Stream {
- public:
-  explicit ConnectionStream(std::shared_ptr<Connection> conn) : conn_(std::move(conn)) {}
-  ~ConnectionStream() override { conn_->closeStream(); }
-  bool write(std::string data) override { return conn_->writeChunk(std::move(data)); }
-  void close() override { conn_->closeStream(); }
-  bool closed() const override { return conn_->streamClosed(); }
-  void onClosed(std::function<void()> fn) override { conn_->onStreamClosed(std::move(fn)); }
-
- private:
-  std::shared_ptr<Connection> conn_;
-};
+  });
+  state->socket->async_receive(
+      asio::buffer(&state->first, 1), tcp::socket::message_peek,
+      [state](beast::error_code ec, size_t n) {
+        state->timer.cancel();
+        if (ec || n == 0) {
+          beast::error_code ignored;
+          state->socket->close(ignored);
+          return;
+        }
+        auto& shared = state->slot.shared();
+        if (state->first == kTlsHandshakeRecord) {
+          return serveTls(std::move(*state->socket), std::move(state->slot));
+        }
+        if (shared.options.support_downgrade) {
+          return servePlain(std::move(*state->socket), std::move(state->slot));
+        }
+        beast::error_code ignored;
+        auto ep = state->socket->remote_endpoint(ignored);
+        refusePlain(state->socket, shared,
+                    fmt::format("{}:{}", ep.address().to_string(), ep.port()));
+      });
+}
 
 }  // namespace
-
-std::shared_ptr<Stream> Connection::stream(int status, Headers headers) {
-  startStream(status, std::move(headers));
-  return std::make_shared<ConnectionStream>(shared_from_this());
-}
 
 Responder::Responder(std::shared_ptr<Exchange> exchange) : exchange_(std::move(exchange)) {}
 Responder::Responder(Responder&&) noexcept = default;
@@ -327,8 +138,7 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
   Impl(EventLoop& loop, Handler h, ServerOptions o)
       : io(*static_cast<asio::io_context*>(loop.native())),
         acceptor(io),
-        handler(std::make_shared<Handler>(std::move(h))),
-        options(o) {}
+        shared(std::make_shared<ServerShared>(std::move(h), std::move(o))) {}
 
   void accept() {
     acceptor.async_accept([self = shared_from_this()](beast::error_code ec, tcp::socket socket) {
@@ -338,22 +148,41 @@ struct Server::Impl : std::enable_shared_from_this<Impl> {
         }
         spdlog::warn("http_accept_failed error={}", ec.message());
       } else {
-        beast::error_code ignored;
-        socket.set_option(tcp::no_delay(true), ignored);
-        std::make_shared<Connection>(std::move(socket), self->handler, self->options)->start();
+        self->accepted(std::move(socket));
       }
       self->accept();
     });
   }
 
+  void accepted(tcp::socket socket) {
+    beast::error_code ignored;
+    socket.set_option(tcp::no_delay(true), ignored);
+    const ServerOptions& options = shared->options;
+    if (shared->connections >= options.max_connections) {
+      shared->warnThrottled("connection_limit",
+                            fmt::format("http_connection_limit_reached limit={}: new "
+                                        "connections answered 503",
+                                        options.max_connections));
+      // Plain text even on a TLS port: the refusal must cost no handshake.
+      answerAndClose(std::make_shared<tcp::socket>(std::move(socket)), 503,
+                     "Too many connections\n");
+      return;
+    }
+    ConnectionSlot slot(shared);
+    if (!options.tls) {
+      servePlain(std::move(socket), std::move(slot));
+    } else {
+      sniff(std::move(socket), std::move(slot));
+    }
+  }
+
   asio::io_context& io;
   tcp::acceptor acceptor;
-  std::shared_ptr<Handler> handler;
-  ServerOptions options;
+  std::shared_ptr<ServerShared> shared;
 };
 
 Server::Server(EventLoop& loop, Handler handler, ServerOptions options)
-    : impl_(std::make_shared<Impl>(loop, std::move(handler), options)) {}
+    : impl_(std::make_shared<Impl>(loop, std::move(handler), std::move(options))) {}
 
 Server::~Server() { close(); }
 
@@ -381,6 +210,38 @@ Result<uint16_t> Server::listen(const std::string& ip, uint16_t port) {
 void Server::close() {
   beast::error_code ignored;
   impl_->acceptor.close(ignored);
+}
+
+size_t Server::connections() const { return impl_->shared->connections; }
+
+Result<ServerOptions> serverOptionsFromEnvironment(ServerOptions base) {
+  auto limited = applyServerLimits(limitsEnvironment(), std::move(base));
+  if (!limited) {
+    return std::unexpected(limited.error());
+  }
+  ServerOptions options = std::move(*limited);
+  auto config = parseTlsConfig(tlsEnvironment());
+  if (!config) {
+    return std::unexpected(config.error());
+  }
+  if (auto client = processClientTls(); !client) {
+    return std::unexpected(client.error());
+  }
+  if (!config->enabled) {
+    return options;
+  }
+  auto tls = TlsContext::create(*config, TlsContext::Role::kServer);
+  if (!tls) {
+    return std::unexpected(tls.error());
+  }
+  options.tls = *tls;
+  options.support_downgrade = config->support_downgrade;
+  spdlog::info(
+      "http_tls_enabled cert_file={} support_downgrade={} require_client_cert={} "
+      "verify_server_cert={}",
+      config->cert_file, config->support_downgrade, config->require_client_cert,
+      config->verify_server_cert);
+  return options;
 }
 
 }  // namespace plateau::http

@@ -3,6 +3,7 @@
 // HTTP/1.1 server on the daemon's event loop: whole responses and chunked streams.
 // Handlers run on the loop thread and may answer later (the Responder can be kept).
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -10,6 +11,7 @@
 
 #include "common/status.h"
 #include "http/message.h"
+#include "http/tls.h"
 #include "runtime/event_loop.h"
 
 namespace plateau::http {
@@ -63,9 +65,39 @@ class Responder {
 
 using Handler = std::function<void(Request&, Responder)>;
 
+// What one server accepts. The defaults are sized for Plateau's own largest calls (docs/tls.md).
 struct ServerOptions {
-  size_t max_body_bytes = 64 << 20;
+  // A request line (method, target, version) over this is answered 414.
+  size_t max_request_line_bytes = 8 << 10;
+  // Header fields (without the request line) over this are answered 431. The request line and
+  // the fields together never exceed 64 KiB - 1 (the HTTP parser's own ceiling).
+  size_t max_header_bytes = 64 << 10;
+  // A body over this is answered 413. 16 MiB holds an agent re-registering with thousands of
+  // tasks, the largest call Plateau's own components make.
+  size_t max_body_bytes = 16 << 20;
+  // Connections beyond this many are answered 503 and closed at once.
+  size_t max_connections = 16384;
+  // Time for a whole request (head and body) to arrive once the server waits for it, keep-alive
+  // idleness included; the connection is closed past it.
+  std::chrono::milliseconds request_timeout{60'000};
+  // Time for a whole (non-streamed) response to be taken by the peer.
+  std::chrono::milliseconds write_timeout{300'000};
+  // Time for the TLS handshake (and, with downgrade, the first byte) to arrive.
+  std::chrono::milliseconds handshake_timeout{10'000};
+  // Bytes a streamed response may hold for a peer that does not read them; a stream that would
+  // hold more (one write alone may exceed it) is cut and its connection closed.
+  size_t max_stream_buffer_bytes = 8 << 20;
+  // Serve TLS with this context (server role); nullptr serves plain HTTP.
+  std::shared_ptr<const TlsContext> tls;
+  // With `tls`: also serve plain HTTP on the same port (LIBPROCESS_SSL_SUPPORT_DOWNGRADE).
+  bool support_downgrade = false;
 };
+
+// `options` with TLS as this process's LIBPROCESS_SSL_* environment asks and the limits its
+// PLATEAU_HTTP_* variables set (limits.h). The environment's client side is checked too, so that
+// a daemon refuses to start when either is wrong: the configuration error (kInvalidArgument,
+// naming the variable) otherwise.
+Result<ServerOptions> serverOptionsFromEnvironment(ServerOptions options = {});
 
 class Server {
  public:
@@ -75,6 +107,8 @@ class Server {
   // Binds and starts accepting; port 0 picks a free port. Returns the bound port.
   Result<uint16_t> listen(const std::string& ip, uint16_t port);
   void close();
+  // Connections open now (for tests and metrics).
+  size_t connections() const;
 
  private:
   struct Impl;

@@ -124,12 +124,20 @@ int run(const jobs::Flags& flags, const std::shared_ptr<spdlog::logger>& log) {
                               .local_store = local_store.get()},
                              log);
   // CORS: the master's web UI (another origin) lists, runs and changes jobs from the browser.
-  http::Server server(loop, [&terms](http::Request& request, http::Responder incoming) {
-    auto allowed = service::allowCrossOrigin(request, std::move(incoming));
-    if (allowed) {  // else a preflight, answered
-      terms.handle(request, std::move(*allowed));
-    }
-  });
+  auto server_options = http::serverOptionsFromEnvironment();
+  if (!server_options) {
+    log->error("jobs_start_failed error=\"{}\"", server_options.error().message());
+    return 1;
+  }
+  http::Server server(
+      loop,
+      [&terms](http::Request& request, http::Responder incoming) {
+        auto allowed = service::allowCrossOrigin(request, std::move(incoming));
+        if (allowed) {  // else a preflight, answered
+          terms.handle(request, std::move(*allowed));
+        }
+      },
+      *server_options);
   auto port = server.listen(flags.http_address, flags.http_port);
   if (!port) {
     log->error("jobs_start_failed error=\"{}\"", port.error().message());

@@ -77,9 +77,17 @@ int main(int argc, char** argv) {
                                             .leadership = std::move(*leadership),
                                             .stop = [&loop] { loop.stop(); }},
                         flags, set.values(), *log, osRandomSeed());
-  http::Server server(loop, [&master](http::Request& request, http::Responder responder) {
-    master.handle(request, std::move(responder));
-  });
+  auto server_options = http::serverOptionsFromEnvironment();
+  if (!server_options) {
+    (*log)->error("master_start_failed error=\"{}\"", server_options.error().message());
+    return 1;
+  }
+  http::Server server(
+      loop,
+      [&master](http::Request& request, http::Responder responder) {
+        master.handle(request, std::move(responder));
+      },
+      *server_options);
   auto port = server.listen(flags.ip, flags.port);
   if (!port) {
     (*log)->error("master_start_failed error=\"{}\"", port.error().message());

@@ -167,8 +167,11 @@ void killProcessesUnder(const std::string& dir) {
 
 }  // namespace
 
-Cluster::Cluster(std::vector<std::string> master_flags, std::string authorization)
-    : master_flags_(std::move(master_flags)), authorization_(std::move(authorization)) {
+Cluster::Cluster(std::vector<std::string> master_flags, std::string authorization,
+                 std::shared_ptr<const http::TlsContext> client_tls)
+    : master_flags_(std::move(master_flags)),
+      authorization_(std::move(authorization)),
+      client_tls_(std::move(client_tls)) {
   char tmpl[] = "/tmp/plateau-test.XXXXXX";
   dir_ = ::mkdtemp(tmpl);
   startMaster();

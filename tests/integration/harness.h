@@ -63,14 +63,20 @@ class Process {
 class Cluster {
  public:
   // `authorization`: the Authorization header the harness's own requests to the master carry
-  // (a master that authenticates its endpoints).
-  explicit Cluster(std::vector<std::string> master_flags = {}, std::string authorization = "");
+  // (a master that authenticates its endpoints). With `client_tls`, the test's own requests
+  // (master(), agentEndpoint()) use TLS with it.
+  explicit Cluster(std::vector<std::string> master_flags = {}, std::string authorization = "",
+                   std::shared_ptr<const http::TlsContext> client_tls = nullptr);
   ~Cluster();
 
   // Starts an agent and waits until the master lists it. Returns its index.
   size_t addAgent(const std::string& resources, std::vector<std::string> flags = {});
-  http::Endpoint master() const { return {"127.0.0.1", master_port_}; }
-  http::Endpoint agentEndpoint(size_t i) const { return {"127.0.0.1", agent_ports_[i]}; }
+  http::Endpoint master() const {
+    return {"127.0.0.1", master_port_, http::Transport::kProcessDefault, client_tls_};
+  }
+  http::Endpoint agentEndpoint(size_t i) const {
+    return {"127.0.0.1", agent_ports_[i], http::Transport::kProcessDefault, client_tls_};
+  }
   Process& agent(size_t i) { return *agents_[i]; }
   Process& masterProcess() { return *master_; }
   const std::string& dir() const { return dir_; }
@@ -92,6 +98,7 @@ class Cluster {
   uint16_t master_port_ = 0;
   std::vector<std::string> master_flags_;
   std::string authorization_;
+  std::shared_ptr<const http::TlsContext> client_tls_;
   int master_starts_ = 0;
   std::unique_ptr<Process> master_;
   std::vector<std::unique_ptr<Process>> agents_;

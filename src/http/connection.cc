@@ -1,0 +1,430 @@
+#include "http/connection.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/invariant.h"
+
+namespace plateau::http {
+
+namespace bhttp = beast::http;
+
+namespace {
+
+constexpr size_t kMaxHeadBytes = 65535;
+
+std::string serializeHead(int status, const Headers& headers) {
+  std::string out = fmt::format("HTTP/1.1 {} {}\r\n", status, reasonPhrase(status));
+  for (const auto& [name, value] : headers) {
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  return out;
+}
+
+std::string peerOf(tcp::socket& socket) {
+  beast::error_code ec;
+  auto ep = socket.remote_endpoint(ec);
+  return ec ? std::string("?") : fmt::format("{}:{}", ep.address().to_string(), ep.port());
+}
+
+bool isDisconnect(beast::error_code ec) {
+  return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
+         ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
+         ec == ssl::error::stream_truncated;
+}
+
+Request toRequest(bhttp::request<bhttp::string_body>&& msg) {
+  Request request;
+  request.method = std::string(msg.method_string());
+  std::string target(msg.target());
+  size_t q = target.find('?');
+  request.path = target.substr(0, q);
+  if (q != std::string::npos) {
+    request.query = target.substr(q + 1);
+  }
+  for (const auto& field : msg) {
+    std::string name = toLower(std::string(field.name_string()));
+    auto [it, inserted] = request.headers.emplace(name, std::string(field.value()));
+    if (!inserted) {
+      it->second += ", " + std::string(field.value());
+    }
+  }
+  request.body = std::move(msg.body());
+  request.keep_alive = msg.keep_alive();
+  return request;
+}
+
+tcp::socket& lowest(tcp::socket& s) { return s; }
+tcp::socket& lowest(TlsSocket& s) { return s.next_layer(); }
+
+}  // namespace
+
+void ServerShared::warnThrottled(const std::string& kind, const std::string& line) {
+  auto now = std::chrono::steady_clock::now();
+  auto& [last, left_out] = warned[kind];
+  if (last != std::chrono::steady_clock::time_point() && now - last < std::chrono::seconds(10)) {
+    left_out++;
+    return;
+  }
+  if (left_out > 0) {
+    spdlog::warn("{} left_out_since_last={}", line, left_out);
+  } else {
+    spdlog::warn("{}", line);
+  }
+  last = now;
+  left_out = 0;
+}
+
+template <class S>
+class Connection final : public Exchange,
+                         public StreamSink,
+                         public std::enable_shared_from_this<Connection<S>> {
+ public:
+  Connection(S socket, ConnectionSlot slot)
+      : socket_(std::move(socket)),
+        slot_(std::move(slot)),
+        options_(slot_.shared().options),
+        deadline_(socket_.get_executor()) {}
+
+  void start() {
+    peer_ = peerOf(lowest(socket_));
+    if constexpr (std::is_same_v<S, TlsSocket>) {
+      arm(options_.handshake_timeout);
+      socket_.async_handshake(
+          ssl::stream_base::server,
+          [self = this->shared_from_this()](beast::error_code ec) { self->onHandshake(ec); });
+    } else {
+      readHeader();
+    }
+  }
+
+  void respond(Response response) override;
+  std::shared_ptr<Stream> stream(int status, Headers headers) override;
+  bool writeChunk(std::string data) override;
+  void closeStream() override;
+  bool streamClosed() const override { return stream_closed_ || !open(); }
+  void onStreamClosed(std::function<void()> fn) override {
+    if (streamClosed()) {
+      fn();
+    } else {
+      on_closed_ = std::move(fn);
+    }
+  }
+
+ private:
+  enum class AfterWrite { kNothing, kReadNext, kClose };
+
+  bool open() const { return const_cast<S&>(socket_).lowest_layer().is_open(); }
+
+  // Closes the connection unless disarm() or another arm() comes first.
+  void arm(std::chrono::milliseconds timeout) {
+    deadline_.expires_after(timeout);
+    deadline_.async_wait([weak = this->weak_from_this()](beast::error_code ec) {
+      auto self = weak.lock();
+      if (!ec && self) {
+        spdlog::debug("http_connection_timed_out peer={}", self->peer_);
+        self->shutdown();
+      }
+    });
+  }
+  void disarm() { deadline_.cancel(); }
+
+  void onHandshake(beast::error_code ec) {
+    if (ec) {
+      slot_.shared().warnThrottled(
+          "tls_handshake",
+          fmt::format("http_tls_handshake_failed peer={} error=\"{}\"", peer_, ec.message()));
+      return shutdown();
+    }
+    readHeader();
+  }
+
+  void readHeader();
+  void onHeader(beast::error_code ec);
+  void onBody(beast::error_code ec);
+  void dispatch();
+  void sendError(int status, std::string message) {
+    keep_alive_ = false;
+    respond(Response::text(status, std::move(message)));
+  }
+  void enqueue(std::string data);
+  void writeNext();
+  void maybeFinishResponse();
+  void watchPeer();
+  void shutdown();
+  void fireClosed() {
+    if (on_closed_) {
+      auto fn = std::move(on_closed_);
+      on_closed_ = nullptr;
+      fn();
+    }
+  }
+
+  S socket_;
+  ConnectionSlot slot_;
+  const ServerOptions& options_;
+  asio::steady_timer deadline_;
+  std::string peer_;
+  beast::flat_buffer buffer_;
+  std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  std::deque<std::string> queue_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool keep_alive_ = true;
+  bool streaming_ = false;
+  bool stream_closed_ = false;
+  AfterWrite after_write_ = AfterWrite::kNothing;
+  std::function<void()> on_closed_;
+};
+
+template <class S>
+void Connection<S>::readHeader() {
+  parser_.emplace();
+  parser_->body_limit(options_.max_body_bytes);
+  // Beast keeps each field's size in 16 bits and throws beyond it, so the whole head stays under
+  // 64 KiB whatever the options say: then no single field can reach that size.
+  parser_->header_limit(static_cast<std::uint32_t>(std::min<size_t>(
+      options_.max_header_bytes + options_.max_request_line_bytes, kMaxHeadBytes)));
+  arm(options_.request_timeout);
+  bhttp::async_read_header(
+      socket_, buffer_, *parser_,
+      [self = this->shared_from_this()](beast::error_code ec, size_t) { self->onHeader(ec); });
+}
+
+template <class S>
+void Connection<S>::onHeader(beast::error_code ec) {
+  if (ec == bhttp::error::body_limit) {
+    // Beast compares a Content-Length with the limit as soon as the head is read.
+    return sendError(413,
+                     fmt::format("Request body larger than {} bytes", options_.max_body_bytes));
+  }
+  if (ec == bhttp::error::header_limit) {
+    // Which part overflowed: the request line (not parsed yet), or the header fields.
+    if (parser_->get().target().empty()) {
+      return sendError(
+          414, fmt::format("Request line longer than {} bytes", options_.max_request_line_bytes));
+    }
+    return sendError(
+        431, fmt::format("Request header fields larger than {} bytes", options_.max_header_bytes));
+  }
+  if (ec) {
+    return isDisconnect(ec)
+               ? shutdown()
+               : sendError(400, fmt::format("Malformed HTTP request: {}", ec.message()));
+  }
+  auto& req = parser_->get();
+  if (req.method_string().size() + req.target().size() + 10 > options_.max_request_line_bytes) {
+    return sendError(
+        414, fmt::format("Request line longer than {} bytes", options_.max_request_line_bytes));
+  }
+  if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
+    enqueue("HTTP/1.1 100 Continue\r\n\r\n");
+  }
+  bhttp::async_read(
+      socket_, buffer_, *parser_,
+      [self = this->shared_from_this()](beast::error_code ec, size_t) { self->onBody(ec); });
+}
+
+template <class S>
+void Connection<S>::onBody(beast::error_code ec) {
+  if (ec == bhttp::error::body_limit) {
+    return sendError(413,
+                     fmt::format("Request body larger than {} bytes", options_.max_body_bytes));
+  }
+  if (ec) {
+    return isDisconnect(ec)
+               ? shutdown()
+               : sendError(400, fmt::format("Malformed HTTP request: {}", ec.message()));
+  }
+  disarm();
+  dispatch();
+}
+
+template <class S>
+void Connection<S>::dispatch() {
+  Request request = toRequest(parser_->release());
+  beast::error_code peer_ec;
+  auto peer = socket_.lowest_layer().remote_endpoint(peer_ec);
+  if (!peer_ec) {
+    request.remote = fmt::format("{}:{}", peer.address().to_string(), peer.port());
+  }
+  keep_alive_ = request.keep_alive;
+  try {
+    (*slot_.shared().handler)(request, Responder(this->shared_from_this()));
+  } catch (const std::exception& e) {
+    // Handlers answer bad input with 4xx; an exception is a bug (common/invariant.h).
+    invariantBroken(fmt::format("an exception escaped the handler of {} {}: {}", request.method,
+                                request.path, e.what()));
+  }
+}
+
+template <class S>
+void Connection<S>::respond(Response response) {
+  if (!open()) {
+    return;
+  }
+  response.headers["content-length"] = std::to_string(response.body.size());
+  if (!keep_alive_) {
+    response.headers["connection"] = "close";
+  }
+  std::string out = serializeHead(response.status, response.headers);
+  out += "\r\n";
+  out += response.body;
+  arm(options_.write_timeout);
+  enqueue(std::move(out));
+  after_write_ = keep_alive_ ? AfterWrite::kReadNext : AfterWrite::kClose;
+  maybeFinishResponse();
+}
+
+template <class S>
+bool Connection<S>::writeChunk(std::string data) {
+  if (streamClosed()) {
+    return false;
+  }
+  if (data.empty()) {
+    return true;
+  }
+  std::string out = fmt::format("{:x}\r\n", data.size());
+  out += data;
+  out += "\r\n";
+  if (queued_bytes_ > 0 && queued_bytes_ + out.size() > options_.max_stream_buffer_bytes) {
+    slot_.shared().warnThrottled(
+        "slow_stream", fmt::format("http_stream_reader_too_slow peer={} queued_bytes={} "
+                                   "limit={}: disconnected",
+                                   peer_, queued_bytes_, options_.max_stream_buffer_bytes));
+    // Closed later, on the loop: the writer may be iterating over its streams right now, and
+    // the close callback it registered must not run inside its own write().
+    stream_closed_ = true;
+    asio::post(socket_.get_executor(), [self = this->shared_from_this()] { self->shutdown(); });
+    return false;
+  }
+  enqueue(std::move(out));
+  return true;
+}
+
+template <class S>
+void Connection<S>::closeStream() {
+  if (stream_closed_) {
+    return;
+  }
+  stream_closed_ = true;
+  if (open()) {
+    enqueue("0\r\n\r\n");
+    after_write_ = AfterWrite::kClose;
+    maybeFinishResponse();
+  }
+  fireClosed();
+}
+
+template <class S>
+void Connection<S>::enqueue(std::string data) {
+  queued_bytes_ += data.size();
+  queue_.push_back(std::move(data));
+  if (!writing_) {
+    writeNext();
+  }
+}
+
+template <class S>
+void Connection<S>::writeNext() {
+  if (queue_.empty()) {
+    writing_ = false;
+    maybeFinishResponse();
+    return;
+  }
+  writing_ = true;
+  asio::async_write(socket_, asio::buffer(queue_.front()),
+                    [self = this->shared_from_this()](beast::error_code ec, size_t) {
+                      self->queued_bytes_ -= self->queue_.front().size();
+                      self->queue_.pop_front();
+                      if (ec) {
+                        self->shutdown();
+                        return;
+                      }
+                      self->writeNext();
+                    });
+}
+
+// Once the queued bytes of a finished response are out, read the next request or close.
+template <class S>
+void Connection<S>::maybeFinishResponse() {
+  if (writing_ || !queue_.empty()) {
+    return;
+  }
+  AfterWrite next = std::exchange(after_write_, AfterWrite::kNothing);
+  if (next == AfterWrite::kReadNext) {
+    readHeader();
+  } else if (next == AfterWrite::kClose) {
+    shutdown();
+  }
+}
+
+// While streaming, the peer sends nothing more; a completed read means it went away.
+template <class S>
+void Connection<S>::watchPeer() {
+  auto buf = std::make_shared<std::array<char, 512>>();
+  socket_.async_read_some(asio::buffer(*buf),
+                          [self = this->shared_from_this(), buf](beast::error_code ec, size_t) {
+                            if (ec) {
+                              self->shutdown();
+                            } else {
+                              self->watchPeer();
+                            }
+                          });
+}
+
+template <class S>
+void Connection<S>::shutdown() {
+  auto& socket = lowest(socket_);
+  if (socket.is_open()) {
+    beast::error_code ignored;
+    socket.shutdown(tcp::socket::shutdown_both, ignored);
+    socket.close(ignored);
+  }
+  disarm();
+  fireClosed();
+}
+
+namespace {
+
+class ConnectionStream : public Stream {
+ public:
+  explicit ConnectionStream(std::shared_ptr<StreamSink> conn) : conn_(std::move(conn)) {}
+  ~ConnectionStream() override { conn_->closeStream(); }
+  bool write(std::string data) override { return conn_->writeChunk(std::move(data)); }
+  void close() override { conn_->closeStream(); }
+  bool closed() const override { return conn_->streamClosed(); }
+  void onClosed(std::function<void()> fn) override { conn_->onStreamClosed(std::move(fn)); }
+
+ private:
+  std::shared_ptr<StreamSink> conn_;
+};
+
+}  // namespace
+
+template <class S>
+std::shared_ptr<Stream> Connection<S>::stream(int status, Headers headers) {
+  headers["transfer-encoding"] = "chunked";
+  std::string out = serializeHead(status, headers);
+  out += "\r\n";
+  streaming_ = true;
+  disarm();
+  enqueue(std::move(out));
+  watchPeer();
+  return std::make_shared<ConnectionStream>(this->shared_from_this());
+}
+
+void servePlain(tcp::socket socket, ConnectionSlot slot) {
+  std::make_shared<Connection<tcp::socket>>(std::move(socket), std::move(slot))->start();
+}
+
+void serveTls(tcp::socket socket, ConnectionSlot slot) {
+  auto& ctx = nativeContext(*slot.shared().options.tls);
+  std::make_shared<Connection<TlsSocket>>(TlsSocket(std::move(socket), ctx), std::move(slot))
+      ->start();
+}
+
+}  // namespace plateau::http

@@ -1,0 +1,48 @@
+#pragma once
+
+// OpenSSL contexts built from a TlsConfig (tls_config.h): one for serving, one for connecting.
+// Building one reads the certificate, key and CA files; every problem (a missing file, a key
+// that does not match its certificate, a cipher list OpenSSL rejects) is a kInvalidArgument that
+// names the variable, so that a daemon refuses to start with half a TLS configuration.
+
+#include <memory>
+
+#include "common/status.h"
+#include "http/tls_config.h"
+
+namespace plateau::http {
+
+// An immutable OpenSSL context plus the settings it was made from. Shared by every connection
+// that uses it; safe to use from any thread once built.
+class TlsContext {
+ public:
+  enum class Role { kServer, kClient };
+
+  static Result<std::shared_ptr<const TlsContext>> create(const TlsConfig& config, Role role);
+  ~TlsContext();
+  TlsContext(const TlsContext&) = delete;
+  TlsContext& operator=(const TlsContext&) = delete;
+
+  const TlsConfig& config() const { return config_; }
+  Role role() const { return role_; }
+  // The boost::asio::ssl::context (tls_native.h), for src/http only.
+  void* native() const { return native_.get(); }
+
+ private:
+  TlsContext(TlsConfig config, Role role);
+
+  TlsConfig config_;
+  Role role_;
+  std::shared_ptr<void> native_;
+};
+
+// The client context of this process, built once from its environment (tlsEnvironment()) at the
+// first call: nullptr while LIBPROCESS_SSL_ENABLED is off, the configuration's error otherwise.
+Result<std::shared_ptr<const TlsContext>> processClientTls();
+
+// A client context for https:// addresses while LIBPROCESS_SSL_ENABLED is off: TLS 1.2 and 1.3,
+// our default ciphers, no certificate of its own, server certificates not verified (Mesos's
+// VERIFY_SERVER_CERT default).
+std::shared_ptr<const TlsContext> defaultHttpsClientTls();
+
+}  // namespace plateau::http

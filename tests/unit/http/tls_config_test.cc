@@ -1,0 +1,133 @@
+#include "http/tls_config.h"
+
+#include <gtest/gtest.h>
+
+namespace plateau::http {
+namespace {
+
+EnvironmentMap enabled(EnvironmentMap extra = {}) {
+  EnvironmentMap env{{"LIBPROCESS_SSL_ENABLED", "true"},
+                     {"LIBPROCESS_SSL_CERT_FILE", "/etc/cert.pem"},
+                     {"LIBPROCESS_SSL_KEY_FILE", "/etc/key.pem"}};
+  for (auto& [k, v] : extra) {
+    env[k] = v;
+  }
+  return env;
+}
+
+TEST(TlsConfigTest, DefaultsAreMesossWithModernCiphers) {
+  auto c = parseTlsConfig({});
+  ASSERT_TRUE(c.has_value());
+  EXPECT_FALSE(c->enabled);
+  EXPECT_FALSE(c->support_downgrade);
+  EXPECT_FALSE(c->verify_server_cert);
+  EXPECT_FALSE(c->require_client_cert);
+  EXPECT_FALSE(c->verify_ipadd);
+  EXPECT_EQ(c->verify_depth, 4);
+  EXPECT_EQ(c->hostname_validation, HostnameValidation::kLegacy);
+  EXPECT_FALSE(c->enable_tls_v1_0);
+  EXPECT_FALSE(c->enable_tls_v1_1);
+  EXPECT_TRUE(c->enable_tls_v1_2);
+  EXPECT_FALSE(c->enable_tls_v1_3);
+  EXPECT_EQ(c->ecdh_curve, "auto");
+  EXPECT_EQ(c->ciphers.find("CBC"), std::string::npos);
+  EXPECT_NE(c->ciphers.find("ECDHE-RSA-AES128-GCM-SHA256"), std::string::npos);
+}
+
+TEST(TlsConfigTest, ReadsEverySetting) {
+  auto c = parseTlsConfig(enabled({{"LIBPROCESS_SSL_SUPPORT_DOWNGRADE", "1"},
+                                   {"LIBPROCESS_SSL_CA_FILE", "/etc/ca.pem"},
+                                   {"LIBPROCESS_SSL_CA_DIR", "/etc/cas"},
+                                   {"LIBPROCESS_SSL_VERIFY_SERVER_CERT", "TRUE"},
+                                   {"LIBPROCESS_SSL_REQUIRE_CLIENT_CERT", "true"},
+                                   {"LIBPROCESS_SSL_VERIFY_DEPTH", "7"},
+                                   {"LIBPROCESS_SSL_VERIFY_IPADD", "true"},
+                                   {"LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME", "openssl"},
+                                   {"LIBPROCESS_SSL_ENABLE_TLS_V1_2", "false"},
+                                   {"LIBPROCESS_SSL_ENABLE_TLS_V1_3", "true"},
+                                   {"LIBPROCESS_SSL_CIPHERS", "ECDHE-RSA-AES256-GCM-SHA384"},
+                                   {"LIBPROCESS_SSL_ECDH_CURVE", "prime256v1"}}));
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_TRUE(c->enabled);
+  EXPECT_TRUE(c->support_downgrade);
+  EXPECT_EQ(c->cert_file, "/etc/cert.pem");
+  EXPECT_EQ(c->key_file, "/etc/key.pem");
+  EXPECT_EQ(c->ca_file, "/etc/ca.pem");
+  EXPECT_EQ(c->ca_dir, "/etc/cas");
+  EXPECT_TRUE(c->verify_server_cert);
+  EXPECT_TRUE(c->require_client_cert);
+  EXPECT_EQ(c->verify_depth, 7);
+  EXPECT_TRUE(c->verify_ipadd);
+  EXPECT_EQ(c->hostname_validation, HostnameValidation::kOpenssl);
+  EXPECT_FALSE(c->enable_tls_v1_2);
+  EXPECT_TRUE(c->enable_tls_v1_3);
+  EXPECT_EQ(c->ciphers, "ECDHE-RSA-AES256-GCM-SHA384");
+  EXPECT_EQ(c->ecdh_curve, "prime256v1");
+}
+
+TEST(TlsConfigTest, AcceptsTheOldSslPrefixButPrefersLibprocess) {
+  auto c = parseTlsConfig({{"SSL_ENABLED", "true"},
+                           {"SSL_CERT_FILE", "/old/cert.pem"},
+                           {"LIBPROCESS_SSL_CERT_FILE", "/new/cert.pem"},
+                           {"SSL_KEY_FILE", "/old/key.pem"}});
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_TRUE(c->enabled);
+  EXPECT_EQ(c->cert_file, "/new/cert.pem");
+  EXPECT_EQ(c->key_file, "/old/key.pem");
+}
+
+TEST(TlsConfigTest, LegacyAliasesMapToTheNewSettings) {
+  auto verify = parseTlsConfig(enabled({{"LIBPROCESS_SSL_VERIFY_CERT", "true"}}));
+  ASSERT_TRUE(verify.has_value());
+  EXPECT_TRUE(verify->verify_server_cert);
+  EXPECT_FALSE(verify->require_client_cert);
+
+  // REQUIRE_CERT stands for REQUIRE_CLIENT_CERT and, as in Mesos, turns verification on too.
+  auto require = parseTlsConfig(enabled({{"LIBPROCESS_SSL_REQUIRE_CERT", "1"}}));
+  ASSERT_TRUE(require.has_value());
+  EXPECT_TRUE(require->require_client_cert);
+  EXPECT_TRUE(require->verify_server_cert);
+
+  // The new name wins over its alias.
+  auto both = parseTlsConfig(enabled(
+      {{"LIBPROCESS_SSL_VERIFY_CERT", "true"}, {"LIBPROCESS_SSL_VERIFY_SERVER_CERT", "false"}}));
+  ASSERT_TRUE(both.has_value());
+  EXPECT_FALSE(both->verify_server_cert);
+}
+
+TEST(TlsConfigTest, BadValuesNameTheVariable) {
+  struct Case {
+    EnvironmentMap env;
+    std::string variable;
+  };
+  std::vector<Case> cases = {
+      {{{"LIBPROCESS_SSL_ENABLED", "yes please"}}, "LIBPROCESS_SSL_ENABLED"},
+      {{{"SSL_SUPPORT_DOWNGRADE", "maybe"}}, "SSL_SUPPORT_DOWNGRADE"},
+      {enabled({{"LIBPROCESS_SSL_VERIFY_DEPTH", "-1"}}), "LIBPROCESS_SSL_VERIFY_DEPTH"},
+      {enabled({{"LIBPROCESS_SSL_VERIFY_DEPTH", "4x"}}), "LIBPROCESS_SSL_VERIFY_DEPTH"},
+      {enabled({{"LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME", "dns"}}),
+       "LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME"},
+      {enabled({{"LIBPROCESS_SSL_ENABLE_TLS_V1_3", ""}}), "LIBPROCESS_SSL_ENABLE_TLS_V1_3"},
+      {enabled({{"LIBPROCESS_SSL_ENABLE_SSL_V3", "true"}}), "LIBPROCESS_SSL_ENABLE_SSL_V3"},
+      {{{"LIBPROCESS_SSL_ENABLED", "true"}}, "LIBPROCESS_SSL_CERT_FILE"},
+      {enabled({{"LIBPROCESS_SSL_ENABLE_TLS_V1_2", "false"}}), "LIBPROCESS_SSL_ENABLE_TLS_V1_0"},
+  };
+  for (const auto& c : cases) {
+    auto r = parseTlsConfig(c.env);
+    ASSERT_FALSE(r.has_value()) << c.variable;
+    EXPECT_EQ(r.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(r.error().message().find(c.variable), std::string::npos) << r.error().message();
+  }
+}
+
+TEST(TlsConfigTest, SettingsOtherThanEnabledAreCheckedEvenWhenOff) {
+  auto c = parseTlsConfig({{"LIBPROCESS_SSL_VERIFY_IPADD", "sure"}});
+  ASSERT_FALSE(c.has_value());
+  EXPECT_NE(c.error().message().find("LIBPROCESS_SSL_VERIFY_IPADD"), std::string::npos);
+  auto off = parseTlsConfig({{"LIBPROCESS_SSL_ENABLED", "false"}});
+  ASSERT_TRUE(off.has_value());
+  EXPECT_FALSE(off->enabled);
+}
+
+}  // namespace
+}  // namespace plateau::http
