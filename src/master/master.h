@@ -28,6 +28,7 @@
 #include "http/server.h"
 #include "master/agent_book.h"
 #include "master/allocator/allocator.h"
+#include "master/drain_book.h"
 #include "master/flags.h"
 #include "master/framework_book.h"
 #include "master/leadership.h"
@@ -245,7 +246,24 @@ class Master {
   // Runs a call that changes something (or streams), answering through `responder`.
   void operatorChange(const mesos::v1::master::Call& call, http::ContentType accept,
                       http::Responder responder);
-  void markAgentGone(const std::string& agent_id, http::Responder responder);
+  // MARK_AGENT_GONE (and a drain with mark_gone): stored, then the agent is dismissed.
+  // NotFound for an agent never admitted; a gone agent is already done.
+  void markGone(const std::string& agent_id, std::function<void(Status)> done);
+
+  // drains.cc: DEACTIVATE_AGENT, REACTIVATE_AGENT, DRAIN_AGENT over drains_ (the DrainBook).
+  // An agent the master knows (admitted, expected or unreachable) and not gone.
+  bool holdableAgent(const std::string& agent_id) const;
+  void agentHoldCall(const mesos::v1::master::Call& call, http::Responder responder);
+  // Stores the agent's new hold (none: reactivated), then applies it.
+  void storeHold(const std::string& agent_id, std::optional<DrainBook::Hold> hold,
+                 std::function<void(Status)> done);
+  // The allocator offers the agent only when it is connected and not held; a held agent's
+  // offers are rescinded and a draining one's tasks killed.
+  void applyHold(const std::string& agent_id);
+  void killForDrain(Agent& agent, const v1::DrainConfig& config);
+  // A DRAINING agent without tasks becomes DRAINED (stored), then gone if the drain says so.
+  void checkDrained(const std::string& agent_id);
+  void recoverHolds();
   // Plans the weights with the RoleBook, persists them, then hands them to the allocator.
   void updateWeights(const mesos::v1::master::Call_UpdateWeights& update,
                      std::function<void(Status)> done);
@@ -279,7 +297,7 @@ class Master {
   Status teardownFramework(const std::string& framework_id);
 
   // What the read-only views (master/views.h, operator_state.cc) read.
-  Books books() const { return Books{frameworks_, agents_, tasks_, offers_, roles_}; }
+  Books books() const { return Books{frameworks_, agents_, tasks_, offers_, roles_, drains_}; }
 
   // legacy_endpoints.cc: the JSON endpoints Mesos tools scrape, and /metrics for Prometheus.
   static bool isLegacyEndpoint(const std::string& path);
@@ -358,6 +376,8 @@ class Master {
   TaskBook tasks_;            // live and completed tasks, by framework and agent
   Metrics metrics_;
   std::unique_ptr<MaintenanceBook> maintenance_;  // schedule, modes, inverse offers
+  DrainBook drains_;                              // deactivated and draining agents
+  std::set<std::string> drained_pending_;         // DRAINED being stored
 
   OperatorFeed feed_;           // the operator API's SUBSCRIBE streams
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines

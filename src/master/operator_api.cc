@@ -50,6 +50,15 @@ std::optional<std::string> missingArguments(const operator_api::Call& call) {
     case operator_api::Call::MARK_AGENT_GONE:
       present = call.has_mark_agent_gone();
       break;
+    case operator_api::Call::DRAIN_AGENT:
+      present = call.has_drain_agent();
+      break;
+    case operator_api::Call::DEACTIVATE_AGENT:
+      present = call.has_deactivate_agent();
+      break;
+    case operator_api::Call::REACTIVATE_AGENT:
+      present = call.has_reactivate_agent();
+      break;
     default:
       break;
   }
@@ -160,7 +169,11 @@ void Master::operatorChange(const operator_api::Call& call, http::ContentType ac
       return answerWith(std::move(responder))(
           teardownFramework(call.teardown().framework_id().value()));
     case operator_api::Call::MARK_AGENT_GONE:
-      return markAgentGone(call.mark_agent_gone().agent_id().value(), std::move(responder));
+      return markGone(call.mark_agent_gone().agent_id().value(), answerWith(std::move(responder)));
+    case operator_api::Call::DRAIN_AGENT:
+    case operator_api::Call::DEACTIVATE_AGENT:
+    case operator_api::Call::REACTIVATE_AGENT:
+      return agentHoldCall(call, std::move(responder));
     case operator_api::Call::RESERVE_RESOURCES:
     case operator_api::Call::UNRESERVE_RESOURCES:
     case operator_api::Call::CREATE_VOLUMES:
@@ -222,33 +235,35 @@ Status Master::teardownFramework(const std::string& framework_id) {
   return {};
 }
 
-void Master::markAgentGone(const std::string& agent_id, http::Responder responder) {
+void Master::markGone(const std::string& agent_id, std::function<void(Status)> done) {
   bool known = agents_.contains(agent_id) || registry_state_.agents.contains(agent_id) ||
                registry_state_.unreachable.contains(agent_id);
   if (!known) {
-    return responder.respond(
-        http::Response::text(404, fmt::format("Agent '{}' is not known", agent_id)));
+    return done(Status(StatusCode::kNotFound, fmt::format("Agent '{}' is not known", agent_id)));
   }
   if (registry_state_.gone.contains(agent_id)) {
-    return responder.respond(empty200());
+    return done({});
   }
-  auto shared = std::make_shared<http::Responder>(std::move(responder));
   // Gone is for ever: the registry learns it before anything else happens.
-  persist({registry::Change::erase(registry::Change::Kind::kAgent, agent_id),
-           registry::Change::erase(registry::Change::Kind::kUnreachable, agent_id),
-           registry::Change::putNumber(registry::Change::Kind::kGone, agent_id, now())},
-          [this, agent_id, shared](Status status) {
-            if (!status.isOk()) {
-              shared->respond(http::Response::text(
-                  503, fmt::format("Cannot store the change: {}", status.message())));
-              return;
-            }
-            agents_.stopExpecting(agent_id);
-            dismissAgent(agent_id, "Agent was marked gone by an operator",
-                         "marked gone by an operator");
-            log_->warn("agent_marked_gone agent_id={}", agent_id);
-            shared->respond(empty200());
-          });
+  std::vector<registry::Change> changes = {
+      registry::Change::erase(registry::Change::Kind::kAgent, agent_id),
+      registry::Change::erase(registry::Change::Kind::kUnreachable, agent_id),
+      registry::Change::putNumber(registry::Change::Kind::kGone, agent_id, now())};
+  if (drains_.deactivated(agent_id)) {
+    changes.push_back(registry::Change::erase(registry::Change::Kind::kMaintenance,
+                                              DrainBook::registryKey(agent_id)));
+  }
+  persist(std::move(changes), [this, agent_id, done = std::move(done)](Status status) {
+    if (!status.isOk()) {
+      return done(Status(StatusCode::kUnavailable,
+                         fmt::format("Cannot store the change: {}", status.message())));
+    }
+    drains_.forget(agent_id);
+    agents_.stopExpecting(agent_id);
+    dismissAgent(agent_id, "Agent was marked gone by an operator", "marked gone by an operator");
+    log_->warn("agent_marked_gone agent_id={}", agent_id);
+    done({});
+  });
 }
 
 }  // namespace plateau::master

@@ -12,6 +12,7 @@
 #include "common/resources.h"
 #include "http/message.h"
 #include "master/agent_book.h"
+#include "master/drain_book.h"
 #include "master/framework_book.h"
 #include "master/offer_book.h"
 #include "master/role_book.h"
@@ -36,7 +37,8 @@ struct Books {
   const AgentBook& agents;
   const TaskBook& tasks;
   const OfferBook& offers;
-  const RoleBook& roles;  // weights and quotas
+  const RoleBook& roles;    // weights and quotas
+  const DrainBook& drains;  // deactivated and draining agents
 };
 
 void describeAgent(const Books& b, const Agent& agent,
