@@ -178,6 +178,8 @@ void Master::operatorChange(const operator_api::Call& call, http::ContentType ac
     case operator_api::Call::UNRESERVE_RESOURCES:
     case operator_api::Call::CREATE_VOLUMES:
     case operator_api::Call::DESTROY_VOLUMES:
+    case operator_api::Call::GROW_VOLUME:
+    case operator_api::Call::SHRINK_VOLUME:
       return operatorReservation(call, std::move(responder));
     case operator_api::Call::GET_MAINTENANCE_SCHEDULE:
     case operator_api::Call::UPDATE_MAINTENANCE_SCHEDULE:
