@@ -61,7 +61,12 @@ class Allocator;
 struct Device;
 }  // namespace gpu
 
-struct Attachment;  // agent/files.h
+}  // namespace plateau::agent
+namespace plateau::files {
+struct Attachment;  // files/files.h
+}  // namespace plateau::files
+namespace plateau::agent {
+using files::Attachment;
 
 // What the agent holds for an executor beside its record in the book: its connection and
 // timers, and the fetcher filling its sandbox (the process starts after it).
@@ -243,8 +248,6 @@ class Agent {
   void operatorApi(http::Request& request, http::Responder responder);
   http::Response answerOperatorCall(const agent_api::Call& call, http::ContentType accept);
   http::Response setLoggingLevelCall(const agent_api::Call& call);
-  http::Response listFilesCall(const agent_api::Call& call, http::ContentType accept) const;
-  http::Response readFileCall(const agent_api::Call& call, http::ContentType accept) const;
   http::Response getStateCall(http::ContentType accept) const;
   http::Response getContainersCall(http::ContentType accept);
   http::Response getFrameworksCall(http::ContentType accept) const;

@@ -24,6 +24,7 @@
 
 #include "common/resources.h"
 #include "common/uuid.h"
+#include "endpoints/files.h"
 #include "http/content.h"
 #include "http/server.h"
 #include "master/agent_book.h"
@@ -288,6 +289,10 @@ class Master {
   void operatorReservation(const mesos::v1::master::Call& call, http::Responder responder);
   // Mesos's form-encoded /reserve, /unreserve, /create-volumes and /destroy-volumes.
   void legacyReservationEndpoint(const http::Request& request, http::Responder responder);
+
+  // What the master's files API serves (LIST_FILES, READ_FILE, /files/*): its log file at
+  // /master/log when --log_dir is set, as Mesos's master attaches its log.
+  std::vector<files::Attachment> attachedFiles() const;
 
   // explain.cc: GET /master/explain?framework_id=...|role=... (a Plateau extension).
   void explainEndpoint(const http::Request& request, http::Responder responder);

@@ -11,6 +11,7 @@
 #include <mesos/v1/master/master.pb.h>
 
 #include "common/operator_common.h"
+#include "endpoints/files_calls.h"
 #include "master/master.h"
 #include "master/validation.h"
 
@@ -189,6 +190,10 @@ void Master::operatorChange(const operator_api::Call& call, http::ContentType ac
       return maintenanceCall(call, accept, std::move(responder));
     case operator_api::Call::SUBSCRIBE:
       return feed_.subscribe(accept, std::move(responder));
+    case operator_api::Call::LIST_FILES:
+    case operator_api::Call::READ_FILE:
+      return responder.respond(*files::answerFilesCall<operator_api::Call, operator_api::Response>(
+          call, attachedFiles(), accept));
     default:
       return responder.respond(
           http::Response::text(501, fmt::format("Operator call '{}' is not implemented yet",
@@ -235,6 +240,16 @@ Status Master::teardownFramework(const std::string& framework_id) {
   }
   removeFramework(framework_id, "Framework torn down by an operator");
   return {};
+}
+
+std::vector<files::Attachment> Master::attachedFiles() const {
+  std::vector<files::Attachment> attached;
+  if (!flags_.log_dir.empty()) {
+    attached.push_back({.virtual_path = "/master/log",
+                        .directory = flags_.log_dir + "/plateau-master.log",
+                        .file = true});
+  }
+  return attached;
 }
 
 void Master::markGone(const std::string& agent_id, std::function<void(Status)> done) {
