@@ -35,6 +35,7 @@
 #include "master/leadership.h"
 #include "master/metrics.h"
 #include "master/offer_book.h"
+#include "master/operation_book.h"
 #include "master/operator_feed.h"
 #include "master/registry/registry.h"
 #include "master/role_book.h"
@@ -281,8 +282,21 @@ class Master {
   // rules of master/reservation_rules.h. Applies one offer operation to `available` (the accepted
   // offers' resources, allocated to `role`); InvalidArgument/FailedPrecondition with a message when
   // refused.
+  // `converted` (when given) receives what the operation made.
   Status applyOfferOperation(Framework& framework, Agent& agent, const std::string& role,
-                             const v1::Offer::Operation& operation, Resources& available);
+                             const v1::Offer::Operation& operation, Resources& available,
+                             Resources* converted = nullptr);
+
+  // operations.cc: operation feedback for offer operations with an id (master/operation_book.h).
+  // Records the operation as OPERATION_FINISHED and sends the update (with a uuid to ack).
+  void operationFinished(Framework& framework, const Agent& agent,
+                         const v1::Offer::Operation& operation, const Resources& converted);
+  Status acknowledgeOperation(Framework& framework,
+                              const scheduler::Call::AcknowledgeOperationStatus& ack);
+  Status reconcileOperations(Framework& framework,
+                             const scheduler::Call::ReconcileOperations& reconcile);
+  // What reconciliation says of an operation the master does not know, by its agent's state.
+  v1::OperationState unknownOperationState(const std::string& agent_id) const;
   // Replaces `from` by `to` in the agent's total and sends the new total to the agent.
   void changeAgentTotal(Agent& agent, const Resources& from, const Resources& to);
   // RESERVE_RESOURCES / UNRESERVE_RESOURCES / CREATE_VOLUMES / DESTROY_VOLUMES.
@@ -378,6 +392,7 @@ class Master {
   FrameworkBook frameworks_;  // live and completed frameworks, their links and failover
   AgentBook agents_;          // admitted and expected agents, their links and liveness
   OfferBook offers_;          // outstanding offers, by id, framework and agent
+  OperationBook operations_;  // offer operations with an id, until acknowledged
   TaskBook tasks_;            // live and completed tasks, by framework and agent
   Metrics metrics_;
   std::unique_ptr<MaintenanceBook> maintenance_;  // schedule, modes, inverse offers

@@ -141,6 +141,10 @@ bool Master::operatorView(const operator_api::Call& call, operator_api::Response
       master->set_elected_time(start_time_);
       return true;
     }
+    case operator_api::Call::GET_OPERATIONS:
+      response->set_type(operator_api::Response::GET_OPERATIONS);
+      getOperations(operations_, response->mutable_get_operations());
+      return true;
     case operator_api::Call::GET_QUOTA:
       response->set_type(operator_api::Response::GET_QUOTA);
       roles_.quotaStatus(response->mutable_get_quota()->mutable_status());

@@ -15,11 +15,13 @@
 #include "master/drain_book.h"
 #include "master/framework_book.h"
 #include "master/offer_book.h"
+#include "master/operation_book.h"
 #include "master/role_book.h"
 #include "master/task_book.h"
 
 namespace mesos::v1::master {
 class Response_GetAgents;
+class Response_GetOperations;
 class Response_GetAgents_Agent;
 class Response_GetExecutors;
 class Response_GetFrameworks;
@@ -51,6 +53,8 @@ void getExecutors(const Books& b, mesos::v1::master::Response_GetExecutors* out)
 void getTasks(const Books& b, mesos::v1::master::Response_GetTasks* out);
 void getState(const Books& b, mesos::v1::master::Response_GetState* out);
 void getRoles(const Books& b, mesos::v1::master::Response_GetRoles* out);
+// GET_OPERATIONS (operations.cc).
+void getOperations(const OperationBook& operations, mesos::v1::master::Response_GetOperations* out);
 // What the framework holds for `role`: used by its tasks and executors, or offered.
 Resources heldInRole(const Books& b, const Framework& framework, const std::string& role,
                      bool offered);
