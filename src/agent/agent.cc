@@ -150,6 +150,9 @@ void Agent::route(http::Request& request, http::Responder responder) {
     r.headers["content-type"] = std::string(metrics::kPrometheusContentType);
     return responder.respond(std::move(r));
   }
+  if (path == "/containers" || path == "/slave(1)/containers") {
+    return responder.respond(containersJson());
+  }
   if (path == "/logging/toggle") {
     return responder.respond(endpoints::toggleLogging(request, logging_level_));
   }

@@ -39,7 +39,8 @@
 
 namespace mesos::v1::agent {
 class Call;
-}
+class Response;
+}  // namespace mesos::v1::agent
 
 namespace plateau::agent {
 
@@ -250,6 +251,9 @@ class Agent {
   http::Response setLoggingLevelCall(const agent_api::Call& call);
   http::Response getStateCall(http::ContentType accept) const;
   http::Response getContainersCall(http::ContentType accept);
+  // The running executors' containers (GET_CONTAINERS), and as Mesos's /containers JSON.
+  agent_api::Response containers();
+  http::Response containersJson();
   http::Response getFrameworksCall(http::ContentType accept) const;
   http::Response getExecutorsCall(http::ContentType accept) const;
   http::Response getTasksCall(http::ContentType accept) const;

@@ -156,7 +156,7 @@ http::Response Agent::getStateCall(http::ContentType accept) const {
   return http::messageResponse(response, accept);
 }
 
-http::Response Agent::getContainersCall(http::ContentType accept) {
+agent_api::Response Agent::containers() {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_CONTAINERS);
   for (const auto& [fw_id, fw] : book_.frameworks()) {
@@ -181,7 +181,44 @@ http::Response Agent::getContainersCall(http::ContentType accept) {
       }
     }
   }
-  return http::messageResponse(response, accept);
+  return response;
+}
+
+http::Response Agent::getContainersCall(http::ContentType accept) {
+  return http::messageResponse(containers(), accept);
+}
+
+// Mesos's /containers: one object per container, with its ids, status and statistics.
+http::Response Agent::containersJson() {
+  std::string out;
+  json::Writer w(&out);
+  const agent_api::Response listed = containers();
+  w.beginArray();
+  for (const auto& c : listed.get_containers().containers()) {
+    w.beginObject();
+    w.key("container_id");
+    w.value(c.container_id().value());
+    w.key("executor_id");
+    w.value(c.executor_id().value());
+    w.key("executor_name");
+    w.value(c.executor_name());
+    w.key("framework_id");
+    w.value(c.framework_id().value());
+    w.key("source");
+    w.value("");
+    w.key("container_status");
+    writeJson(w, c.container_status());
+    w.key("statistics");
+    if (c.has_resource_statistics() && c.resource_statistics().IsInitialized()) {
+      writeJson(w, c.resource_statistics());
+    } else {
+      w.beginObject();
+      w.endObject();
+    }
+    w.endObject();
+  }
+  w.endArray();
+  return http::Response::json(std::move(out));
 }
 
 http::Response Agent::getFrameworksCall(http::ContentType accept) const {

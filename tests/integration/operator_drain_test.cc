@@ -138,6 +138,17 @@ TEST(OperatorDrain, DrainKillsTasksThenDrainedSurvivesFailoverAndMarkGone) {
   const std::string agent = (*offer)["agent_id"]["value"].asString();
   launchSleeper(s, *offer);
   ASSERT_TRUE(awaitUpdate(s, "TASK_RUNNING"));
+  // The agent's /containers shows the task's executor container, in Mesos's shape.
+  auto containers = send(cluster.agentEndpoint(0), "GET", "/containers", "");
+  ASSERT_EQ(containers.status, 200) << containers.body;
+  ASSERT_EQ(containers.json.asArray().size(), 1u) << containers.body;
+  const auto& container = containers.json[0];
+  EXPECT_TRUE(isString(container["framework_id"], s.frameworkId())) << containers.body;
+  EXPECT_FALSE(container["container_id"].asString().empty()) << containers.body;
+  EXPECT_TRUE(isString(container["container_status"]["container_id"]["value"],
+                       container["container_id"].asString()))
+      << containers.body;
+  EXPECT_TRUE(container["statistics"].isObject()) << containers.body;
 
   // The docs' call: a grace period bound far below the task's own minute.
   auto drained = agentCall(master, "DRAIN_AGENT", agent,

@@ -1,6 +1,6 @@
 // The master's files (its log at /master/log, as Mesos's master attaches it) through the
 // operator API's LIST_FILES and READ_FILE and the /files/* endpoints, and /logging/toggle on
-// the master and the agent, against real processes.
+// the master and the agent, and the agent's /containers, against real processes.
 
 #include <cstdlib>
 #include <filesystem>
@@ -91,6 +91,11 @@ TEST(OperatorFiles, MasterWithoutLogDirHasNoLogAndLoggingToggles) {
       404);
   auto debug = send(master, "GET", "/files/debug", "");
   expectJson200(debug, "/files/debug");
+
+  // The agent's /containers: a JSON array (no executor runs yet).
+  auto containers = send(cluster.agentEndpoint(0), "GET", "/containers", "");
+  expectJson200(containers, "/containers");
+  EXPECT_TRUE(containers.json.isArray()) << containers.body;
 
   for (const auto& endpoint : {master, cluster.agentEndpoint(0)}) {
     auto toggled = send(endpoint, "POST", "/logging/toggle?level=2&duration=1mins", "");
