@@ -6,12 +6,13 @@
 
 #include "agent/containerizer/containerizer.h"
 #include "agent/fetcher.h"
-#include "agent/files.h"
 #include "agent/gpu/gpu.h"
 #include "agent/images/image_gc.h"
 #include "agent/images/image_runtime.h"
 #include "common/process.h"
 #include "common/version.h"
+#include "endpoints/files.h"
+#include "endpoints/logging_toggle.h"
 
 namespace plateau::agent {
 
@@ -151,9 +152,16 @@ void Agent::route(http::Request& request, http::Responder responder) {
     r.headers["content-type"] = std::string(metrics::kPrometheusContentType);
     return responder.respond(std::move(r));
   }
+  if (path == "/containers" || path == "/slave(1)/containers") {
+    return responder.respond(containersJson());
+  }
+  if (path == "/logging/toggle") {
+    return responder.respond(endpoints::toggleLogging(request, logging_level_));
+  }
   if (path == "/files/browse" || path == "/files/browse.json" || path == "/files/read" ||
-      path == "/files/read.json" || path == "/files/download" || path == "/files/download.json") {
-    http::Response r = serveFiles(request, sandboxes());
+      path == "/files/read.json" || path == "/files/download" || path == "/files/download.json" ||
+      path == "/files/debug" || path == "/files/debug.json") {
+    http::Response r = files::serveFiles(request, sandboxes());
     r.headers["access-control-allow-origin"] = "*";
     return responder.respond(std::move(r));
   }

@@ -41,7 +41,8 @@
 
 namespace mesos::v1::agent {
 class Call;
-}
+class Response;
+}  // namespace mesos::v1::agent
 
 namespace plateau::agent {
 
@@ -63,7 +64,12 @@ class Allocator;
 struct Device;
 }  // namespace gpu
 
-struct Attachment;  // agent/files.h
+}  // namespace plateau::agent
+namespace plateau::files {
+struct Attachment;  // files/files.h
+}  // namespace plateau::files
+namespace plateau::agent {
+using files::Attachment;
 
 // What the agent holds for an executor beside its record in the book: its connection and
 // timers, and the fetcher filling its sandbox (the process starts after it).
@@ -262,10 +268,11 @@ class Agent {
   void operatorApi(http::Request& request, http::Responder responder);
   http::Response answerOperatorCall(const agent_api::Call& call, http::ContentType accept);
   http::Response setLoggingLevelCall(const agent_api::Call& call);
-  http::Response listFilesCall(const agent_api::Call& call, http::ContentType accept) const;
-  http::Response readFileCall(const agent_api::Call& call, http::ContentType accept) const;
   http::Response getStateCall(http::ContentType accept) const;
   http::Response getContainersCall(http::ContentType accept);
+  // The running executors' containers (GET_CONTAINERS), and as Mesos's /containers JSON.
+  agent_api::Response containers();
+  http::Response containersJson();
   http::Response getFrameworksCall(http::ContentType accept) const;
   http::Response getExecutorsCall(http::ContentType accept) const;
   http::Response getTasksCall(http::ContentType accept) const;

@@ -8,10 +8,10 @@
 
 #include "agent/agent.h"
 #include "agent/containerizer/containerizer.h"
-#include "agent/files.h"
 #include "common/json_codec.h"
 #include "common/operator_common.h"
 #include "common/task_state.h"
+#include "endpoints/files_calls.h"
 
 namespace plateau::agent {
 
@@ -119,9 +119,9 @@ http::Response Agent::answerOperatorCall(const agent_api::Call& call, http::Cont
     case agent_api::Call::SET_LOGGING_LEVEL:
       return setLoggingLevelCall(call);
     case agent_api::Call::LIST_FILES:
-      return listFilesCall(call, accept);
     case agent_api::Call::READ_FILE:
-      return readFileCall(call, accept);
+      return *files::answerFilesCall<agent_api::Call, agent_api::Response>(call, sandboxes(),
+                                                                           accept);
     case agent_api::Call::GET_STATE:
       return getStateCall(accept);
     case agent_api::Call::GET_CONTAINERS:
@@ -149,47 +149,6 @@ http::Response Agent::setLoggingLevelCall(const agent_api::Call& call) {
   return http::Response{.status = 200, .headers = {}, .body = {}};
 }
 
-http::Response Agent::listFilesCall(const agent_api::Call& call, http::ContentType accept) const {
-  if (!call.has_list_files()) {
-    return missingField("list_files");
-  }
-  auto files = listFiles(call.list_files().path(), sandboxes());
-  if (!files) {
-    return http::errorResponse(files.error());
-  }
-  agent_api::Response response;
-  response.set_type(agent_api::Response::LIST_FILES);
-  for (const auto& entry : *files) {
-    auto* info = response.mutable_list_files()->add_file_infos();
-    info->set_path(entry.path);
-    info->set_nlink(static_cast<int32_t>(entry.nlink));
-    info->set_size(entry.size);
-    info->mutable_mtime()->set_nanoseconds(entry.mtime * 1000000000);
-    info->set_mode(entry.mode);
-    info->set_uid(entry.uid);
-    info->set_gid(entry.gid);
-  }
-  return http::messageResponse(response, accept);
-}
-
-http::Response Agent::readFileCall(const agent_api::Call& call, http::ContentType accept) const {
-  if (!call.has_read_file()) {
-    return missingField("read_file");
-  }
-  const auto& read = call.read_file();
-  auto data = readFile(read.path(), read.offset(),
-                       read.has_length() ? std::optional<uint64_t>(read.length()) : std::nullopt,
-                       sandboxes());
-  if (!data) {
-    return http::errorResponse(data.error());
-  }
-  agent_api::Response response;
-  response.set_type(agent_api::Response::READ_FILE);
-  response.mutable_read_file()->set_size(data->size);
-  response.mutable_read_file()->set_data(std::move(data->data));
-  return http::messageResponse(response, accept);
-}
-
 http::Response Agent::getStateCall(http::ContentType accept) const {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_STATE);
@@ -200,7 +159,7 @@ http::Response Agent::getStateCall(http::ContentType accept) const {
   return http::messageResponse(response, accept);
 }
 
-http::Response Agent::getContainersCall(http::ContentType accept) {
+agent_api::Response Agent::containers() {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_CONTAINERS);
   for (const auto& [fw_id, fw] : book_.frameworks()) {
@@ -225,7 +184,44 @@ http::Response Agent::getContainersCall(http::ContentType accept) {
       }
     }
   }
-  return http::messageResponse(response, accept);
+  return response;
+}
+
+http::Response Agent::getContainersCall(http::ContentType accept) {
+  return http::messageResponse(containers(), accept);
+}
+
+// Mesos's /containers: one object per container, with its ids, status and statistics.
+http::Response Agent::containersJson() {
+  std::string out;
+  json::Writer w(&out);
+  const agent_api::Response listed = containers();
+  w.beginArray();
+  for (const auto& c : listed.get_containers().containers()) {
+    w.beginObject();
+    w.key("container_id");
+    w.value(c.container_id().value());
+    w.key("executor_id");
+    w.value(c.executor_id().value());
+    w.key("executor_name");
+    w.value(c.executor_name());
+    w.key("framework_id");
+    w.value(c.framework_id().value());
+    w.key("source");
+    w.value("");
+    w.key("container_status");
+    writeJson(w, c.container_status());
+    w.key("statistics");
+    if (c.has_resource_statistics() && c.resource_statistics().IsInitialized()) {
+      writeJson(w, c.resource_statistics());
+    } else {
+      w.beginObject();
+      w.endObject();
+    }
+    w.endObject();
+  }
+  w.endArray();
+  return http::Response::json(std::move(out));
 }
 
 http::Response Agent::getFrameworksCall(http::ContentType accept) const {

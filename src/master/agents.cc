@@ -185,9 +185,13 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     log_->info("agent_resources_resent agent_id={} reported=\"{}\" total=\"{}\"", id,
                total.toString(), agent.total().toString());
   }
-  checked(allocator_.activateAgent(id));
   for (const auto& held : agents_.takeHeld(id)) {
     sendToAgent(agent, held);
+  }
+  if (drains_.deactivated(id)) {
+    applyHold(id);  // no offers; a draining agent's tasks are killed (again)
+  } else {
+    checked(allocator_.activateAgent(id));
   }
   feed_.agentAdded(agent);
   scheduleAllocation();

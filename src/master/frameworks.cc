@@ -87,6 +87,7 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
     tasks_.forget(dropped);
   }
   maintenance_->frameworkRemoved(framework_id);
+  operations_.forgetFramework(framework_id);
   persist({registry::Change::erase(registry::Change::Kind::kFramework, framework_id)},
           [](Status) {});
   scheduleAllocation();

@@ -112,7 +112,7 @@ TaskSummary frameworkTaskSummary(const Framework& fw, const TaskBook& tasks) {
 }
 
 void writeAgentSummary(json::Writer& w, const std::string& id, const Agent& agent,
-                       const TaskSummary& tasks, const Resources& offered) {
+                       const TaskSummary& tasks, const Resources& offered, bool active) {
   w.beginObject();
   w.key("id");
   w.value(id);
@@ -123,7 +123,7 @@ void writeAgentSummary(json::Writer& w, const std::string& id, const Agent& agen
   w.key("registered_time");
   w.value(agent.registered_time);
   w.key("active");
-  w.value(agent.connected);
+  w.value(active);
   w.key("version");
   w.value(agent.version);
   w.key("resources");
@@ -286,7 +286,8 @@ http::Response Master::stateSummaryJson() const {
   w.key("slaves");
   w.beginArray();
   for (const auto& [id, agent] : agents_.all()) {
-    writeAgentSummary(w, id, agent, agentTaskSummary(agent, tasks_), offers_.offeredOn(agent.id));
+    writeAgentSummary(w, id, agent, agentTaskSummary(agent, tasks_), offers_.offeredOn(agent.id),
+                      agent.connected && !drains_.deactivated(id));
   }
   w.endArray();
   w.key("frameworks");
@@ -336,7 +337,7 @@ http::Response agentsJson(const Books& b, const http::Request& request) {
   w.beginArray();
   for (const auto& [id, agent] : b.agents.all()) {
     if (!only || *only == id) {
-      writeAgent(w, agent, b.offers.offeredOn(agent.id));
+      writeAgent(w, agent, b.offers.offeredOn(agent.id), b.drains.find(id));
     }
   }
   w.endArray();

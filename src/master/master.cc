@@ -8,6 +8,7 @@
 #include "common/flags.h"
 #include "common/invariant.h"
 #include "common/version.h"
+#include "endpoints/logging_toggle.h"
 #include "master/reservation_rules.h"
 #include "master/webui.h"
 
@@ -176,6 +177,12 @@ void Master::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/master/explain" || path == "/explain") {
     return explainEndpoint(request, std::move(responder));
+  }
+  if (path.starts_with("/files/")) {
+    return responder.respond(files::serveFiles(request, attachedFiles()));
+  }
+  if (path == "/logging/toggle") {
+    return responder.respond(endpoints::toggleLogging(request, logging_level_));
   }
   if (isLegacyEndpoint(path)) {
     return legacyEndpoint(request, std::move(responder));

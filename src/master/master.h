@@ -26,15 +26,18 @@
 #include "auth/authenticator.h"
 #include "common/resources.h"
 #include "common/uuid.h"
+#include "endpoints/files.h"
 #include "http/content.h"
 #include "http/server.h"
 #include "master/agent_book.h"
 #include "master/allocator/allocator.h"
+#include "master/drain_book.h"
 #include "master/flags.h"
 #include "master/framework_book.h"
 #include "master/leadership.h"
 #include "master/metrics.h"
 #include "master/offer_book.h"
+#include "master/operation_book.h"
 #include "master/operator_feed.h"
 #include "master/registry/registry.h"
 #include "master/role_book.h"
@@ -265,7 +268,24 @@ class Master {
   // Runs a call that changes something (or streams), answering through `responder`.
   void operatorChange(const mesos::v1::master::Call& call, http::ContentType accept,
                       http::Responder responder);
-  void markAgentGone(const std::string& agent_id, http::Responder responder);
+  // MARK_AGENT_GONE (and a drain with mark_gone): stored, then the agent is dismissed.
+  // NotFound for an agent never admitted; a gone agent is already done.
+  void markGone(const std::string& agent_id, std::function<void(Status)> done);
+
+  // drains.cc: DEACTIVATE_AGENT, REACTIVATE_AGENT, DRAIN_AGENT over drains_ (the DrainBook).
+  // An agent the master knows (admitted, expected or unreachable) and not gone.
+  bool holdableAgent(const std::string& agent_id) const;
+  void agentHoldCall(const mesos::v1::master::Call& call, http::Responder responder);
+  // Stores the agent's new hold (none: reactivated), then applies it.
+  void storeHold(const std::string& agent_id, std::optional<DrainBook::Hold> hold,
+                 std::function<void(Status)> done);
+  // The allocator offers the agent only when it is connected and not held; a held agent's
+  // offers are rescinded and a draining one's tasks killed.
+  void applyHold(const std::string& agent_id);
+  void killForDrain(Agent& agent, const v1::DrainConfig& config);
+  // A DRAINING agent without tasks becomes DRAINED (stored), then gone if the drain says so.
+  void checkDrained(const std::string& agent_id);
+  void recoverHolds();
   // Plans the weights with the RoleBook, persists them, then hands them to the allocator.
   void updateWeights(const mesos::v1::master::Call_UpdateWeights& update,
                      std::function<void(Status)> done);
@@ -282,14 +302,31 @@ class Master {
   // rules of master/reservation_rules.h. Applies one offer operation to `available` (the accepted
   // offers' resources, allocated to `role`); InvalidArgument/FailedPrecondition with a message when
   // refused.
+  // `converted` (when given) receives what the operation made.
   Status applyOfferOperation(Framework& framework, Agent& agent, const std::string& role,
-                             const v1::Offer::Operation& operation, Resources& available);
+                             const v1::Offer::Operation& operation, Resources& available,
+                             Resources* converted = nullptr);
+
+  // operations.cc: operation feedback for offer operations with an id (master/operation_book.h).
+  // Records the operation as OPERATION_FINISHED and sends the update (with a uuid to ack).
+  void operationFinished(Framework& framework, const Agent& agent,
+                         const v1::Offer::Operation& operation, const Resources& converted);
+  Status acknowledgeOperation(Framework& framework,
+                              const scheduler::Call::AcknowledgeOperationStatus& ack);
+  Status reconcileOperations(Framework& framework,
+                             const scheduler::Call::ReconcileOperations& reconcile);
+  // What reconciliation says of an operation the master does not know, by its agent's state.
+  v1::OperationState unknownOperationState(const std::string& agent_id) const;
   // Replaces `from` by `to` in the agent's total and sends the new total to the agent.
   void changeAgentTotal(Agent& agent, const Resources& from, const Resources& to);
   // RESERVE_RESOURCES / UNRESERVE_RESOURCES / CREATE_VOLUMES / DESTROY_VOLUMES.
   void operatorReservation(const mesos::v1::master::Call& call, http::Responder responder);
   // Mesos's form-encoded /reserve, /unreserve, /create-volumes and /destroy-volumes.
   void legacyReservationEndpoint(const http::Request& request, http::Responder responder);
+
+  // What the master's files API serves (LIST_FILES, READ_FILE, /files/*): its log file at
+  // /master/log when --log_dir is set, as Mesos's master attaches its log.
+  std::vector<files::Attachment> attachedFiles() const;
 
   // explain.cc: GET /master/explain?framework_id=...|role=... (a Plateau extension).
   void explainEndpoint(const http::Request& request, http::Responder responder);
@@ -299,7 +336,7 @@ class Master {
   Status teardownFramework(const std::string& framework_id);
 
   // What the read-only views (master/views.h, operator_state.cc) read.
-  Books books() const { return Books{frameworks_, agents_, tasks_, offers_, roles_}; }
+  Books books() const { return Books{frameworks_, agents_, tasks_, offers_, roles_, drains_}; }
 
   // legacy_endpoints.cc: the JSON endpoints Mesos tools scrape, and /metrics for Prometheus.
   static bool isLegacyEndpoint(const std::string& path);
@@ -375,9 +412,12 @@ class Master {
   FrameworkBook frameworks_;  // live and completed frameworks, their links and failover
   AgentBook agents_;          // admitted and expected agents, their links and liveness
   OfferBook offers_;          // outstanding offers, by id, framework and agent
+  OperationBook operations_;  // offer operations with an id, until acknowledged
   TaskBook tasks_;            // live and completed tasks, by framework and agent
   Metrics metrics_;
   std::unique_ptr<MaintenanceBook> maintenance_;  // schedule, modes, inverse offers
+  DrainBook drains_;                              // deactivated and draining agents
+  std::set<std::string> drained_pending_;         // DRAINED being stored
 
   auth::Guard guard_;                      // the protected realms
   std::unique_ptr<auth::AuditLog> audit_;  // null without --audit_log

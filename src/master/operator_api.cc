@@ -11,6 +11,7 @@
 #include <mesos/v1/master/master.pb.h>
 
 #include "common/operator_common.h"
+#include "endpoints/files_calls.h"
 #include "master/master.h"
 #include "master/validation.h"
 
@@ -49,6 +50,15 @@ std::optional<std::string> missingArguments(const operator_api::Call& call) {
       break;
     case operator_api::Call::MARK_AGENT_GONE:
       present = call.has_mark_agent_gone();
+      break;
+    case operator_api::Call::DRAIN_AGENT:
+      present = call.has_drain_agent();
+      break;
+    case operator_api::Call::DEACTIVATE_AGENT:
+      present = call.has_deactivate_agent();
+      break;
+    case operator_api::Call::REACTIVATE_AGENT:
+      present = call.has_reactivate_agent();
       break;
     default:
       break;
@@ -131,6 +141,10 @@ bool Master::operatorView(const operator_api::Call& call, operator_api::Response
       master->set_elected_time(start_time_);
       return true;
     }
+    case operator_api::Call::GET_OPERATIONS:
+      response->set_type(operator_api::Response::GET_OPERATIONS);
+      getOperations(operations_, response->mutable_get_operations());
+      return true;
     case operator_api::Call::GET_QUOTA:
       response->set_type(operator_api::Response::GET_QUOTA);
       roles_.quotaStatus(response->mutable_get_quota()->mutable_status());
@@ -160,11 +174,17 @@ void Master::operatorChange(const operator_api::Call& call, http::ContentType ac
       return answerWith(std::move(responder))(
           teardownFramework(call.teardown().framework_id().value()));
     case operator_api::Call::MARK_AGENT_GONE:
-      return markAgentGone(call.mark_agent_gone().agent_id().value(), std::move(responder));
+      return markGone(call.mark_agent_gone().agent_id().value(), answerWith(std::move(responder)));
+    case operator_api::Call::DRAIN_AGENT:
+    case operator_api::Call::DEACTIVATE_AGENT:
+    case operator_api::Call::REACTIVATE_AGENT:
+      return agentHoldCall(call, std::move(responder));
     case operator_api::Call::RESERVE_RESOURCES:
     case operator_api::Call::UNRESERVE_RESOURCES:
     case operator_api::Call::CREATE_VOLUMES:
     case operator_api::Call::DESTROY_VOLUMES:
+    case operator_api::Call::GROW_VOLUME:
+    case operator_api::Call::SHRINK_VOLUME:
       return operatorReservation(call, std::move(responder));
     case operator_api::Call::GET_MAINTENANCE_SCHEDULE:
     case operator_api::Call::UPDATE_MAINTENANCE_SCHEDULE:
@@ -174,6 +194,10 @@ void Master::operatorChange(const operator_api::Call& call, http::ContentType ac
       return maintenanceCall(call, accept, std::move(responder));
     case operator_api::Call::SUBSCRIBE:
       return feed_.subscribe(accept, std::move(responder));
+    case operator_api::Call::LIST_FILES:
+    case operator_api::Call::READ_FILE:
+      return responder.respond(*files::answerFilesCall<operator_api::Call, operator_api::Response>(
+          call, attachedFiles(), accept));
     default:
       return responder.respond(
           http::Response::text(501, fmt::format("Operator call '{}' is not implemented yet",
@@ -222,33 +246,45 @@ Status Master::teardownFramework(const std::string& framework_id) {
   return {};
 }
 
-void Master::markAgentGone(const std::string& agent_id, http::Responder responder) {
+std::vector<files::Attachment> Master::attachedFiles() const {
+  std::vector<files::Attachment> attached;
+  if (!flags_.log_dir.empty()) {
+    attached.push_back({.virtual_path = "/master/log",
+                        .directory = flags_.log_dir + "/plateau-master.log",
+                        .file = true});
+  }
+  return attached;
+}
+
+void Master::markGone(const std::string& agent_id, std::function<void(Status)> done) {
   bool known = agents_.contains(agent_id) || registry_state_.agents.contains(agent_id) ||
                registry_state_.unreachable.contains(agent_id);
   if (!known) {
-    return responder.respond(
-        http::Response::text(404, fmt::format("Agent '{}' is not known", agent_id)));
+    return done(Status(StatusCode::kNotFound, fmt::format("Agent '{}' is not known", agent_id)));
   }
   if (registry_state_.gone.contains(agent_id)) {
-    return responder.respond(empty200());
+    return done({});
   }
-  auto shared = std::make_shared<http::Responder>(std::move(responder));
   // Gone is for ever: the registry learns it before anything else happens.
-  persist({registry::Change::erase(registry::Change::Kind::kAgent, agent_id),
-           registry::Change::erase(registry::Change::Kind::kUnreachable, agent_id),
-           registry::Change::putNumber(registry::Change::Kind::kGone, agent_id, now())},
-          [this, agent_id, shared](Status status) {
-            if (!status.isOk()) {
-              shared->respond(http::Response::text(
-                  503, fmt::format("Cannot store the change: {}", status.message())));
-              return;
-            }
-            agents_.stopExpecting(agent_id);
-            dismissAgent(agent_id, "Agent was marked gone by an operator",
-                         "marked gone by an operator");
-            log_->warn("agent_marked_gone agent_id={}", agent_id);
-            shared->respond(empty200());
-          });
+  std::vector<registry::Change> changes = {
+      registry::Change::erase(registry::Change::Kind::kAgent, agent_id),
+      registry::Change::erase(registry::Change::Kind::kUnreachable, agent_id),
+      registry::Change::putNumber(registry::Change::Kind::kGone, agent_id, now())};
+  if (drains_.deactivated(agent_id)) {
+    changes.push_back(registry::Change::erase(registry::Change::Kind::kMaintenance,
+                                              DrainBook::registryKey(agent_id)));
+  }
+  persist(std::move(changes), [this, agent_id, done = std::move(done)](Status status) {
+    if (!status.isOk()) {
+      return done(Status(StatusCode::kUnavailable,
+                         fmt::format("Cannot store the change: {}", status.message())));
+    }
+    drains_.forget(agent_id);
+    agents_.stopExpecting(agent_id);
+    dismissAgent(agent_id, "Agent was marked gone by an operator", "marked gone by an operator");
+    log_->warn("agent_marked_gone agent_id={}", agent_id);
+    done({});
+  });
 }
 
 }  // namespace plateau::master

@@ -26,8 +26,12 @@ void setTime(v1::TimeInfo* out, double seconds) {
 void describeAgent(const Books& b, const Agent& agent,
                    operator_api::Response::GetAgents::Agent* out) {
   *out->mutable_agent_info() = agent.info;
-  out->set_active(agent.connected);
-  out->set_deactivated(!agent.connected);
+  const DrainBook::Hold* hold = b.drains.find(agent.id);
+  out->set_active(agent.connected && hold == nullptr);
+  out->set_deactivated(hold != nullptr);
+  if (hold != nullptr && hold->drain) {
+    *out->mutable_drain_info() = *hold->drain;
+  }
   out->set_version(agent.version);
   out->set_pid(agentPid(agent));
   setTime(out->mutable_registered_time(), agent.registered_time);

@@ -37,6 +37,7 @@ void Master::onRecovered(registry::State state) {
     addRecoveredFramework(info);
   }
   recoverMaintenance();
+  recoverHolds();
   agents_.expect(registry_state_.agents, flags_.agent_reregister_timeout);
   recovered_ = true;
   log_->info("registry_recovered agents={} frameworks={} unreachable={} gone={}",

@@ -383,6 +383,19 @@ Result<Conversion> offeredConversion(const v1::Offer::Operation& operation,
 }
 
 Result<std::string> operatorCallAgent(const operator_api::Call& call) {
+  if (call.type() == operator_api::Call::GROW_VOLUME ||
+      call.type() == operator_api::Call::SHRINK_VOLUME) {
+    const bool grow = call.type() == operator_api::Call::GROW_VOLUME;
+    if (grow ? !call.has_grow_volume() : !call.has_shrink_volume()) {
+      return invalidArgument(
+          fmt::format("Expecting '{}' to be present", grow ? "grow_volume" : "shrink_volume"));
+    }
+    const auto& agent_id = grow ? call.grow_volume().agent_id() : call.shrink_volume().agent_id();
+    if (agent_id.value().empty()) {
+      return invalidArgument("Expecting 'agent_id' to be present (no resource providers)");
+    }
+    return agent_id.value();
+  }
   auto target = reservationTarget(call);
   if (!target) {
     return std::unexpected(target.error());
@@ -392,6 +405,12 @@ Result<std::string> operatorCallAgent(const operator_api::Call& call) {
 
 Result<Conversion> operatorConversion(const operator_api::Call& call, const Agent& agent,
                                       const VolumesInUse& in_use) {
+  if (call.type() == operator_api::Call::GROW_VOLUME) {
+    return growConversion(call.grow_volume(), agent, in_use);
+  }
+  if (call.type() == operator_api::Call::SHRINK_VOLUME) {
+    return shrinkConversion(call.shrink_volume(), agent, in_use);
+  }
   auto target = reservationTarget(call);
   if (!target) {
     return std::unexpected(target.error());

@@ -23,6 +23,8 @@
 
 namespace mesos::v1::master {
 class Call;
+class Call_GrowVolume;
+class Call_ShrinkVolume;
 }  // namespace mesos::v1::master
 
 namespace plateau::master {
@@ -49,6 +51,14 @@ Result<std::string> operatorCallAgent(const mesos::v1::master::Call& call);
 // An operator's call on `agent` (the one operatorCallAgent names).
 Result<Conversion> operatorConversion(const mesos::v1::master::Call& call, const Agent& agent,
                                       const VolumesInUse& in_use);
+
+// GROW_VOLUME / SHRINK_VOLUME (volume_resize.cc): a persistent volume the agent has and no
+// live task uses (else InvalidArgument / FailedPrecondition) grows by plain disk reserved as
+// it is, or shrinks by less than its size (the rest goes back as reserved disk).
+Result<Conversion> growConversion(const mesos::v1::master::Call_GrowVolume& grow,
+                                  const Agent& agent, const VolumesInUse& in_use);
+Result<Conversion> shrinkConversion(const mesos::v1::master::Call_ShrinkVolume& shrink,
+                                    const Agent& agent, const VolumesInUse& in_use);
 
 // Whether `path` (with or without /master) is one of the form-encoded endpoints.
 bool isLegacyReservationEndpoint(std::string_view path);

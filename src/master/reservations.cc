@@ -31,7 +31,8 @@ void Master::changeAgentTotal(Agent& agent, const Resources& from, const Resourc
 }
 
 Status Master::applyOfferOperation(Framework& framework, Agent& agent, const std::string& role,
-                                   const v1::Offer::Operation& operation, Resources& available) {
+                                   const v1::Offer::Operation& operation, Resources& available,
+                                   Resources* converted) {
   auto conversion = offeredConversion(
       operation, framework.info, role, agent,
       [&](const Resources& volumes) { return volumesInUse(tasks_, agent.id, volumes); });
@@ -47,6 +48,9 @@ Status Master::applyOfferOperation(Framework& framework, Agent& agent, const std
   }
   available -= from;
   available += to;
+  if (converted != nullptr) {
+    *converted = to;
+  }
   checked(allocator_.updateAllocation(framework.id, role, agent.id, from, to));
   changeAgentTotal(agent, from, to);
   log_->info("offer_operation_applied framework_id={} agent_id={} type={}", framework.id, agent.id,

@@ -170,6 +170,10 @@ Status Master::schedulerCall(Framework& framework, const scheduler::Call& call) 
       return message(framework, call.message());
     case scheduler::Call::REQUEST:
       return {};  // Mesos's allocator ignores requests too.
+    case scheduler::Call::ACKNOWLEDGE_OPERATION_STATUS:
+      return acknowledgeOperation(framework, call.acknowledge_operation_status());
+    case scheduler::Call::RECONCILE_OPERATIONS:
+      return reconcileOperations(framework, call.reconcile_operations());
     case scheduler::Call::ACCEPT_INVERSE_OFFERS:
       return answerInverseOffers(framework, call.accept_inverse_offers().inverse_offer_ids(),
                                  /*accept=*/true,
@@ -387,17 +391,13 @@ void Master::applyAcceptedOperation(Framework& framework, Agent& agent, const st
                              fmt::format("Offer operation '{}' is not supported yet",
                                          v1::Offer::Operation::Type_Name(op.type())));
   }
-  if (Status s = applyOfferOperation(framework, agent, role, op, available); !s.isOk()) {
+  Resources converted;
+  if (Status s = applyOfferOperation(framework, agent, role, op, available, &converted);
+      !s.isOk()) {
     return refuseOperation(framework, op, s.message());
   }
   if (op.has_id()) {
-    scheduler::Event event;
-    event.set_type(scheduler::Event::UPDATE_OPERATION_STATUS);
-    auto* status = event.mutable_update_operation_status()->mutable_status();
-    *status->mutable_operation_id() = op.id();
-    status->set_state(v1::OPERATION_FINISHED);
-    status->mutable_agent_id()->set_value(agent.id);
-    send(framework, event);
+    operationFinished(framework, agent, op, converted);
   }
 }
 

@@ -207,7 +207,8 @@ void writeFrameworkCapabilities(json::Writer& w, const v1::FrameworkInfo& info) 
   w.endArray();
 }
 
-void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered) {
+void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,
+                const DrainBook::Hold* hold) {
   w.beginObject();
   w.key("id");
   w.value(agent.id);
@@ -224,9 +225,13 @@ void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered) {
     w.value(agent.reregistered_time);
   }
   w.key("active");
-  w.value(agent.connected);
+  w.value(agent.connected && hold == nullptr);
   w.key("deactivated");
-  w.value(!agent.connected);
+  w.value(hold != nullptr);
+  if (hold != nullptr && hold->drain) {
+    w.key("drain_info");
+    writeJson(w, *hold->drain);
+  }
   w.key("version");
   w.value(agent.version);
   w.key("resources");
@@ -323,10 +328,11 @@ void writeMasterIdentity(json::Writer& w, const std::string& master_id, const v1
   }
 }
 
-void writeAgentCounts(json::Writer& w, const std::unordered_map<std::string, Agent>& agents) {
+void writeAgentCounts(json::Writer& w, const std::unordered_map<std::string, Agent>& agents,
+                      const DrainBook& drains) {
   size_t active = 0;
   for (const auto& [id, agent] : agents) {
-    active += agent.connected ? 1 : 0;
+    active += agent.connected && !drains.deactivated(id) ? 1 : 0;
   }
   w.key("activated_slaves");
   w.value(active);
@@ -355,7 +361,7 @@ http::Response Master::stateJson() const {
   w.beginObject();
   writeBuildInfo(w, start_time_);
   writeMasterIdentity(w, master_id_, info_, leader_, leading_, flags_.cluster);
-  writeAgentCounts(w, agents_.all());
+  writeAgentCounts(w, agents_.all(), drains_);
   w.key("capabilities");
   w.beginArray();
   w.endArray();
@@ -364,7 +370,7 @@ http::Response Master::stateJson() const {
   w.key("slaves");
   w.beginArray();
   for (const auto& [id, agent] : agents_.all()) {
-    writeAgent(w, agent, offers_.offeredOn(agent.id));
+    writeAgent(w, agent, offers_.offeredOn(agent.id), drains_.find(id));
   }
   w.endArray();
 

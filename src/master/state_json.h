@@ -14,8 +14,10 @@ namespace plateau::master {
 // completed.
 void writeFramework(json::Writer& w, const Framework& framework, const TaskBook& tasks,
                     const Resources& offered, bool completed);
-// An agent with its resources and attributes.
-void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered);
+// An agent with its resources and attributes; `hold` (null when none) deactivates it and
+// carries its drain_info.
+void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,
+                const DrainBook::Hold* hold);
 // The agent's pid as Mesos shows it: slave(1)@<ip, else hostname>:<port>.
 std::string agentPid(const Agent& agent);
 // The framework's capabilities as an array of their names.

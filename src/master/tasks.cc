@@ -273,7 +273,9 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
 void Master::completeTask(Framework& fw, const std::string& task_id) {
   if (Task* task = tasks_.find(fw.id, task_id)) {
     releaseTaskResources(fw, *task, true);
+    const std::string agent_id = task->info.agent_id().value();
     tasks_.complete(fw.id, task_id);
+    checkDrained(agent_id);
   }
 }
 

@@ -58,6 +58,10 @@ Status validateCall(const scheduler::Call& call) {
       return expect(call.has_update_framework(), "update_framework");
     case scheduler::Call::REQUEST:
       return expect(call.has_request(), "request");
+    case scheduler::Call::ACKNOWLEDGE_OPERATION_STATUS:
+      return expect(call.has_acknowledge_operation_status(), "acknowledge_operation_status");
+    case scheduler::Call::RECONCILE_OPERATIONS:
+      return expect(call.has_reconcile_operations(), "reconcile_operations");
     case scheduler::Call::ACCEPT_INVERSE_OFFERS:
       return expect(call.has_accept_inverse_offers(), "accept_inverse_offers");
     case scheduler::Call::DECLINE_INVERSE_OFFERS:

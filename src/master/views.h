@@ -12,13 +12,16 @@
 #include "common/resources.h"
 #include "http/message.h"
 #include "master/agent_book.h"
+#include "master/drain_book.h"
 #include "master/framework_book.h"
 #include "master/offer_book.h"
+#include "master/operation_book.h"
 #include "master/role_book.h"
 #include "master/task_book.h"
 
 namespace mesos::v1::master {
 class Response_GetAgents;
+class Response_GetOperations;
 class Response_GetAgents_Agent;
 class Response_GetExecutors;
 class Response_GetFrameworks;
@@ -36,7 +39,8 @@ struct Books {
   const AgentBook& agents;
   const TaskBook& tasks;
   const OfferBook& offers;
-  const RoleBook& roles;  // weights and quotas
+  const RoleBook& roles;    // weights and quotas
+  const DrainBook& drains;  // deactivated and draining agents
 };
 
 void describeAgent(const Books& b, const Agent& agent,
@@ -49,6 +53,8 @@ void getExecutors(const Books& b, mesos::v1::master::Response_GetExecutors* out)
 void getTasks(const Books& b, mesos::v1::master::Response_GetTasks* out);
 void getState(const Books& b, mesos::v1::master::Response_GetState* out);
 void getRoles(const Books& b, mesos::v1::master::Response_GetRoles* out);
+// GET_OPERATIONS (operations.cc).
+void getOperations(const OperationBook& operations, mesos::v1::master::Response_GetOperations* out);
 // What the framework holds for `role`: used by its tasks and executors, or offered.
 Resources heldInRole(const Books& b, const Framework& framework, const std::string& role,
                      bool offered);

@@ -1,4 +1,4 @@
-#include "agent/files.h"
+#include "endpoints/files.h"
 
 #include <dirent.h>
 #include <fcntl.h>
@@ -22,7 +22,7 @@
 #include "common/fd.h"
 #include "common/json.h"
 
-namespace plateau::agent {
+namespace plateau::files {
 
 namespace {
 
@@ -44,6 +44,15 @@ std::string trimSlashes(std::string path) {
 std::optional<Resolved> resolve(const std::string& path, const std::vector<Attachment>& sandboxes) {
   std::string wanted = trimSlashes(path);
   for (const auto& a : sandboxes) {
+    if (a.file) {
+      auto slash = a.directory.rfind('/');
+      if (slash != std::string::npos && slash + 1 < a.directory.size() &&
+          (wanted == trimSlashes(a.virtual_path) || wanted == a.directory)) {
+        return Resolved{wanted, slash == 0 ? "/" : a.directory.substr(0, slash),
+                        a.directory.substr(slash + 1)};
+      }
+      continue;
+    }
     for (const std::string& root : {trimSlashes(a.virtual_path), trimSlashes(a.directory)}) {
       if (root.empty()) {
         continue;
@@ -348,6 +357,17 @@ http::Response serveFiles(const http::Request& request, const std::vector<Attach
   if (request.method != "GET" && request.method != "HEAD") {
     return http::Response::text(405, fmt::format("Expecting 'GET', received '{}'", request.method));
   }
+  if (endpoint == "/files/debug") {
+    std::string out;
+    json::Writer w(&out);
+    w.beginObject();
+    for (const auto& a : sandboxes) {
+      w.key(a.virtual_path);
+      w.value(a.directory);
+    }
+    w.endObject();
+    return http::Response::json(std::move(out));
+  }
   auto path = request.queryParam("path");
   if (!path || path->empty()) {
     return http::Response::text(400, "Expecting 'path=value' in query");
@@ -368,4 +388,4 @@ http::Response serveFiles(const http::Request& request, const std::vector<Attach
   return http::Response::text(404, fmt::format("No endpoint at '{}'", request.path));
 }
 
-}  // namespace plateau::agent
+}  // namespace plateau::files

@@ -1,0 +1,44 @@
+#pragma once
+
+// Offer operations that asked for feedback (an `id` set by their framework), as Mesos keeps
+// them for operation feedback and GET_OPERATIONS:
+//  - one record per (framework, operation id) with its statuses, newest last, and the latest
+//    one apart;
+//  - a record leaves once its framework acknowledges a terminal latest status by its uuid, or
+//    when the framework is removed; acknowledging anything else changes nothing.
+// No I/O: the master sends the updates.
+
+#include <cstddef>
+#include <map>
+#include <string>
+#include <utility>
+
+#include <mesos/v1/mesos.pb.h>
+
+namespace plateau::master {
+
+class OperationBook {
+ public:
+  using Key = std::pair<std::string, std::string>;  // (framework id, operation id)
+
+  // Records an operation (replacing an earlier one with the same id) with its first status.
+  const mesos::v1::Operation& add(const std::string& framework_id, const std::string& agent_id,
+                                  const mesos::v1::Offer::Operation& info,
+                                  const mesos::v1::OperationStatus& status);
+  const mesos::v1::Operation* find(const std::string& framework_id,
+                                   const std::string& operation_id) const;
+  // The framework acknowledges the status `uuid` (16 raw bytes): true when it was the latest
+  // one and terminal, and the record is gone.
+  bool acknowledge(const std::string& framework_id, const std::string& operation_id,
+                   const std::string& uuid);
+  void forgetFramework(const std::string& framework_id);
+  const std::map<Key, mesos::v1::Operation>& all() const { return operations_; }
+  size_t size() const { return operations_.size(); }
+
+  static bool isTerminal(mesos::v1::OperationState state);
+
+ private:
+  std::map<Key, mesos::v1::Operation> operations_;
+};
+
+}  // namespace plateau::master

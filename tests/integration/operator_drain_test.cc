@@ -1,0 +1,186 @@
+// The operator's holds on agents, as Mesos's operator API docs show them in JSON:
+// DEACTIVATE_AGENT and REACTIVATE_AGENT (offers stop and resume), DRAIN_AGENT (tasks killed,
+// DRAINING then DRAINED, in GET_AGENTS and /master/slaves, kept across a master restart) and
+// a drain with mark_gone, against a real master and agent.
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "common/json.h"
+#include "docs_json_ops.h"
+#include "harness.h"
+
+namespace plateau::testing {
+namespace {
+
+constexpr const char* kSubscribe = R"({
+  "type": "SUBSCRIBE",
+  "subscribe": {"framework_info": {"user": "foo", "name": "drain test", "checkpoint": true}}
+})";
+
+Reply agentCall(const http::Endpoint& master, const std::string& type, const std::string& agent,
+                const std::string& extra = "") {
+  std::string field = type;
+  for (auto& c : field) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return post(master, "/api/v1",
+              fmt::format(R"({{"type": "{}", "{}": {{"agent_id": {{"value": "{}"}}{}}}}})", type,
+                          field, agent, extra));
+}
+
+json::Value agentView(const http::Endpoint& master) {
+  auto agents = post(master, "/api/v1", R"({"type": "GET_AGENTS"})");
+  EXPECT_EQ(agents.status, 200) << agents.body;
+  return agents.json["get_agents"]["agents"][0];
+}
+
+json::Value slavesEntry(const http::Endpoint& master) {
+  auto slaves = send(master, "GET", "/master/slaves", "");
+  EXPECT_EQ(slaves.status, 200) << slaves.body;
+  return slaves.json["slaves"][0];
+}
+
+// After a master restart: the agent re-registered (a held agent is not "active").
+bool agentBack(const http::Endpoint& master) {
+  auto agents = post(master, "/api/v1", R"({"type": "GET_AGENTS"})");
+  return agents.status == 200 && agents.json["get_agents"]["agents"].asArray().size() == 1;
+}
+
+std::string drainState(const http::Endpoint& master) {
+  const json::Value view = agentView(master);
+  const auto& info = view["drain_info"];
+  return info.isObject() ? info["state"].asString() : "";
+}
+
+void launchSleeper(JsonScheduler& s, const json::Value& offer) {
+  auto launched = s.post(fmt::format(R"({{
+    "framework_id": {{"value": "{}"}}, "type": "ACCEPT",
+    "accept": {{"offer_ids": [{{"value": "{}"}}], "operations": [{{"type": "LAUNCH",
+      "launch": {{"task_infos": [{{"name": "sleeper", "task_id": {{"value": "sleeper"}},
+        "agent_id": {{"value": "{}"}},
+        "resources": [{{"name": "cpus", "type": "SCALAR", "scalar": {{"value": 0.1}}}},
+                      {{"name": "mem", "type": "SCALAR", "scalar": {{"value": 32}}}}],
+        "command": {{"value": "sleep 600"}},
+        "kill_policy": {{"grace_period": {{"nanoseconds": 60000000000}}}}}}]}}}}]}}}})",
+                                     s.frameworkId(), offer["id"]["value"].asString(),
+                                     offer["agent_id"]["value"].asString()));
+  ASSERT_EQ(launched.status, 202) << launched.body;
+}
+
+// The next UPDATE in `state`, acknowledged.
+bool awaitUpdate(JsonScheduler& s, const std::string& state) {
+  while (auto update = s.next("UPDATE")) {
+    const auto& status = (*update)["update"]["status"];
+    if (status["uuid"].isString()) {
+      auto acked =
+          s.post(fmt::format(R"({{"framework_id": {{"value": "{}"}}, "type": "ACKNOWLEDGE",
+          "acknowledge": {{"agent_id": {{"value": "{}"}}, "task_id": {{"value": "{}"}},
+                           "uuid": "{}"}}}})",
+                             s.frameworkId(), status["agent_id"]["value"].asString(),
+                             status["task_id"]["value"].asString(), status["uuid"].asString()));
+      EXPECT_EQ(acked.status, 202) << acked.body;
+    }
+    if (isString(status["state"], state)) return true;
+  }
+  return false;
+}
+
+TEST(OperatorDrain, DeactivateReactivateAndBadArguments) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:1024");
+  auto master = cluster.master();
+  const std::string agent = agentIdOf(cluster);
+  JsonScheduler s(master);
+  ASSERT_TRUE(s.subscribe(kSubscribe));
+  ASSERT_TRUE(s.next("OFFERS"));
+
+  EXPECT_EQ(agentCall(master, "DEACTIVATE_AGENT", "no-such-agent").status, 400);
+  EXPECT_EQ(agentCall(master, "DRAIN_AGENT", "no-such-agent").status, 400);
+  EXPECT_EQ(agentCall(master, "REACTIVATE_AGENT", agent).status, 400);  // not deactivated
+  EXPECT_EQ(post(master, "/api/v1", R"({"type": "DRAIN_AGENT"})").status, 400);
+  EXPECT_EQ(
+      agentCall(master, "DRAIN_AGENT", agent, R"(, "max_grace_period": {"seconds": -1})").status,
+      400);
+  EXPECT_TRUE(agentView(master)["active"].asBool());
+
+  auto deactivated = agentCall(master, "DEACTIVATE_AGENT", agent);
+  EXPECT_EQ(deactivated.status, 200) << deactivated.body;
+  EXPECT_TRUE(s.next("RESCIND"));  // its outstanding offer goes
+  auto view = agentView(master);
+  EXPECT_TRUE(view["deactivated"].asBool());
+  EXPECT_FALSE(view["active"].asBool());
+  EXPECT_FALSE(view["drain_info"].isObject());
+  EXPECT_TRUE(slavesEntry(master)["deactivated"].asBool());
+  EXPECT_EQ(s.post(fmt::format(R"({{"framework_id": {{"value": "{}"}}, "type": "REVIVE"}})",
+                               s.frameworkId()))
+                .status,
+            202);
+  EXPECT_FALSE(s.next("OFFERS", 2s));  // no offer while deactivated
+
+  cluster.restartMaster();  // the hold is in the registry
+  ASSERT_TRUE(eventually([&] { return agentBack(master); }));
+  EXPECT_TRUE(agentView(master)["deactivated"].asBool());
+
+  EXPECT_EQ(agentCall(master, "REACTIVATE_AGENT", agent).status, 200);
+  view = agentView(master);
+  EXPECT_FALSE(view["deactivated"].asBool());
+  EXPECT_TRUE(eventually([&] { return agentView(master)["active"].asBool(); }));
+  EXPECT_FALSE(slavesEntry(master)["deactivated"].asBool());
+}
+
+TEST(OperatorDrain, DrainKillsTasksThenDrainedSurvivesFailoverAndMarkGone) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:1024");
+  auto master = cluster.master();
+  JsonScheduler s(master);
+  ASSERT_TRUE(s.subscribe(kSubscribe));
+  auto offer = s.offerWhere([](const json::Value&) { return true; });
+  ASSERT_TRUE(offer);
+  const std::string agent = (*offer)["agent_id"]["value"].asString();
+  launchSleeper(s, *offer);
+  ASSERT_TRUE(awaitUpdate(s, "TASK_RUNNING"));
+  // The agent's /containers shows the task's executor container, in Mesos's shape.
+  auto containers = send(cluster.agentEndpoint(0), "GET", "/containers", "");
+  ASSERT_EQ(containers.status, 200) << containers.body;
+  ASSERT_EQ(containers.json.asArray().size(), 1u) << containers.body;
+  const auto& container = containers.json[0];
+  EXPECT_TRUE(isString(container["framework_id"], s.frameworkId())) << containers.body;
+  EXPECT_FALSE(container["container_id"].asString().empty()) << containers.body;
+  EXPECT_TRUE(isString(container["container_status"]["container_id"]["value"],
+                       container["container_id"].asString()))
+      << containers.body;
+  EXPECT_TRUE(container["statistics"].isObject()) << containers.body;
+
+  // The docs' call: a grace period bound far below the task's own minute.
+  auto drained = agentCall(master, "DRAIN_AGENT", agent,
+                           R"(, "max_grace_period": {"seconds": 1}, "mark_gone": false)");
+  ASSERT_EQ(drained.status, 200) << drained.body;
+  auto view = agentView(master);
+  EXPECT_TRUE(view["deactivated"].asBool());
+  EXPECT_TRUE(isString(view["drain_info"]["state"], "DRAINING")) << json::stringify(view);
+  EXPECT_EQ(view["drain_info"]["config"]["max_grace_period"]["nanoseconds"].toInt64().value_or(0),
+            1'000'000'000);
+  EXPECT_FALSE(view["drain_info"]["config"]["mark_gone"].asBool());
+  EXPECT_TRUE(isString(slavesEntry(master)["drain_info"]["state"], "DRAINING"));
+
+  ASSERT_TRUE(awaitUpdate(s, "TASK_KILLED"));  // well within the task's own grace period
+  EXPECT_TRUE(eventually([&] { return drainState(master) == "DRAINED"; }));
+  EXPECT_TRUE(isString(slavesEntry(master)["drain_info"]["state"], "DRAINED"));
+
+  cluster.restartMaster();
+  ASSERT_TRUE(eventually([&] { return agentBack(master); }));
+  EXPECT_EQ(drainState(master), "DRAINED");
+  EXPECT_TRUE(agentView(master)["deactivated"].asBool());
+
+  // Reactivated, then drained for good: with no task left it is DRAINED at once, then gone.
+  EXPECT_EQ(agentCall(master, "REACTIVATE_AGENT", agent).status, 200);
+  EXPECT_FALSE(agentView(master)["drain_info"].isObject());
+  EXPECT_EQ(agentCall(master, "DRAIN_AGENT", agent, R"(, "mark_gone": true)").status, 200);
+  EXPECT_TRUE(eventually([&] {
+    auto agents = post(master, "/api/v1", R"({"type": "GET_AGENTS"})");
+    return agents.status == 200 && agents.json["get_agents"]["agents"].asArray().empty();
+  }));
+  EXPECT_EQ(agentCall(master, "DRAIN_AGENT", agent).status, 400);  // gone: unknown
+}
+
+}  // namespace
+}  // namespace plateau::testing
