@@ -70,6 +70,17 @@ Orchestrator::~Orchestrator() {
 }
 
 Status Orchestrator::recover() {
+  if (Status s = loadState(); !s.isOk()) {
+    return s;
+  }
+  log_->info("state_recovered apps={} instances={} deployments={} framework_id={}", apps_.size(),
+             instances_.size(), deployments_.size(), framework_id_);
+  tick_timer_ = timers_.every(options_.tick, [this] { tick(); });
+  reconcile_timer_ = timers_.every(options_.reconciliation_interval, [this] { reconcileAll(); });
+  return {};
+}
+
+Status Orchestrator::loadState() {
   auto fid = store_.load(kFrameworkIdKey);
   if (!fid) {
     return fid.error();
@@ -146,10 +157,6 @@ Status Orchestrator::recover() {
   for (const auto& [id, app] : apps_) {
     last_version_ = std::max(last_version_, app.version);
   }
-  log_->info("state_recovered apps={} instances={} deployments={} framework_id={}", apps_.size(),
-             instances_.size(), deployments_.size(), framework_id_);
-  tick_timer_ = timers_.every(options_.tick, [this] { tick(); });
-  reconcile_timer_ = timers_.every(options_.reconciliation_interval, [this] { reconcileAll(); });
   return {};
 }
 

@@ -191,6 +191,8 @@ class Orchestrator {
   };
 
   std::string newVersion();
+  // Reads apps, instances, task failures, deployments and the framework id from the store.
+  Status loadState();
   std::optional<Refusal> locked(const std::string& app_id, bool force);
   Change startDeployment(std::vector<DeploymentPart> parts);
   // An app's change stored and applied, as its part of a deployment still to start.
