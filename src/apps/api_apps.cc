@@ -30,28 +30,17 @@ std::string Api::appId(const service::Call& call) const {
 }
 
 void Api::writeApp(json::Writer& w, const App& app, bool tasks) const {
-  auto instances = orchestrator_.instancesOf(app.id);
-  int staged = 0, running = 0, healthy = 0, unhealthy = 0;
-  for (const auto* i : instances) {
-    if (i->state == "TASK_RUNNING") {
-      ++running;
-    } else if (i->state == "TASK_STAGING" || i->state == "TASK_STARTING") {
-      ++staged;
-    }
-    if (i->healthy) {
-      (*i->healthy ? healthy : unhealthy) += 1;
-    }
-  }
+  TaskCounts counts = orchestrator_.countsOf(app.id);
   w.beginObject();
   writeAppFields(w, app);
   w.key("tasksStaged");
-  w.value(staged);
+  w.value(counts.staged);
   w.key("tasksRunning");
-  w.value(running);
+  w.value(counts.running);
   w.key("tasksHealthy");
-  w.value(healthy);
+  w.value(counts.healthy);
   w.key("tasksUnhealthy");
-  w.value(unhealthy);
+  w.value(counts.unhealthy);
   if (const TaskFailure* f = orchestrator_.lastFailure(app.id)) {
     w.key("lastTaskFailure");
     writeTaskFailure(w, *f);
@@ -68,7 +57,7 @@ void Api::writeApp(json::Writer& w, const App& app, bool tasks) const {
   if (tasks) {
     w.key("tasks");
     w.beginArray();
-    for (const auto* i : instances) {
+    for (const auto* i : orchestrator_.instancesOf(app.id)) {
       writeTask(w, *i, &app);
     }
     w.endArray();

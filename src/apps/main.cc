@@ -18,28 +18,115 @@
 #include "http/server.h"
 #include "service/cors.h"
 #include "service/kv_store.h"
-#include "service/leader_proxy.h"
-#include "service/leadership.h"
+#include "service/leader_terms.h"
 #include "service/router.h"
 #include "service/service_flags.h"
 #include "service/sse.h"
-#include "service/zk_store.h"
 #include "zookeeper/url.h"
 
 namespace {
 
 using namespace plateau;
 
-// One plateau-apps instance: its API server, its leadership, and what exists only while it
-// leads (a term: the store in ZooKeeper, the framework, the orchestrator, the API). Loop
-// thread only.
+// What only the leading instance runs: the framework subscribed to the master, the
+// orchestrator over the term's store, and the API over it. Destroyed when this instance stops
+// leading: the framework stops first, event streams close (clients reconnect, through the
+// proxy, to the next leader), then the API, the orchestrator and the framework go.
+class AppsTerm final : public service::Term {
+ public:
+  AppsTerm(EventLoop& loop, service::KvStore& store, const apps::Flags& flags,
+           apps::FrameworkOptions framework_options, service::SseHub& events, apps::Prober& prober,
+           std::shared_ptr<spdlog::logger> log)
+      : flags_(flags),
+        store_(store),
+        events_(events),
+        log_(log),
+        framework_(loop, std::move(framework_options), log),
+        orchestrator_(
+            loop.clock(), loop, store, framework_,
+            [this](std::string_view type, std::string json) {
+              if (api_) {
+                api_->publish(type, json);
+              }
+            },
+            log, osRandomSeed(),
+            apps::OrchestratorOptions{
+                .task_launch_timeout = std::chrono::milliseconds(flags.task_launch_timeout),
+                .reconciliation_interval =
+                    std::chrono::milliseconds(flags.reconciliation_interval)}),
+        clock_(loop.clock()) {
+    orchestrator_.setProber(&prober);
+  }
+  ~AppsTerm() override {
+    framework_.stop();
+    events_.closeAll();
+    api_.reset();
+  }
+
+  // Recovers the state, opens the API (as the leader at `address`, which `abdicate` steps
+  // down) and subscribes with the recovered framework id.
+  Status lead(const std::string& address, const std::string& hostname,
+              std::function<void()> abdicate) {
+    if (Status s = orchestrator_.recover(); !s.isOk()) {
+      return s;
+    }
+    api_ = std::make_unique<apps::Api>(
+        orchestrator_, events_, clock_,
+        apps::ServiceInfo{.version = kVersion,
+                          .leader = address,
+                          .master = flags_.master,
+                          .zk = flags_.zk,
+                          .framework_name = flags_.framework_name,
+                          .mesos_role = flags_.mesos_role,
+                          .hostname = hostname,
+                          .store = store_.describe(),
+                          .failover_timeout_seconds = flags_.failover_timeout,
+                          .task_launch_timeout_ms = flags_.task_launch_timeout,
+                          .reconciliation_interval_ms = flags_.reconciliation_interval,
+                          .http_port = 0});
+    api_->onAbdicate(std::move(abdicate));
+    if (Status s = framework_.start(orchestrator_, orchestrator_.frameworkId()); !s.isOk()) {
+      return s;
+    }
+    log_->info("apps_subscribing framework_id={}", orchestrator_.frameworkId());
+    return {};
+  }
+
+  void handle(http::Request& request, http::Responder responder) override {
+    api_->handle(request, std::move(responder));
+  }
+
+ private:
+  const apps::Flags& flags_;
+  service::KvStore& store_;
+  service::SseHub& events_;
+  std::shared_ptr<spdlog::logger> log_;
+  apps::Framework framework_;
+  apps::Orchestrator orchestrator_;
+  const Clock& clock_;
+  std::unique_ptr<apps::Api> api_;
+};
+
+// A standby answers /ping and GET /v2/leader itself (as Marathon does) and proxies the rest.
+std::optional<http::Response> standbyAnswer(const http::Request& request,
+                                            const std::optional<std::string>& leader) {
+  if (request.method == "GET" && request.path == "/ping") {
+    return http::Response::text(200, "pong\n");
+  }
+  if (request.method == "GET" && request.path == "/v2/leader") {
+    return leader ? service::jsonAnswer(200, fmt::format("{{\"leader\":\"{}\"}}", *leader))
+                  : service::messageAnswer(404, "There is no leader");
+  }
+  return std::nullopt;
+}
+
+// One plateau-apps instance: its API server, with CORS, and its leader terms. Loop thread only.
 class AppsService {
  public:
   AppsService(const apps::Flags& flags, std::shared_ptr<spdlog::logger> log)
       : flags_(flags),
         log_(std::move(log)),
         hostname_(flags.hostname.empty() ? service::localHostname() : flags.hostname),
-        zk_timeout_(flags.zk_session_timeout),
         prober_(loop_),
         cors_(service::CorsPolicy::parse(flags.access_control_allow_origin)
                   .value_or(service::CorsPolicy())) {}
@@ -50,35 +137,20 @@ class AppsService {
   int run();
 
  private:
-  // What exists only while this instance leads, destroyed in this order when it stops leading.
-  struct Term {
-    std::unique_ptr<service::KvStore> zk_store;
-    std::unique_ptr<apps::Framework> framework;
-    std::unique_ptr<apps::Orchestrator> orchestrator;
-    std::unique_ptr<apps::Api> api;
-  };
-
-  Status beginTerm(const std::string& fence);
-  void endTerm(const std::string& why);
+  Result<std::unique_ptr<service::Term>> beginTerm(service::KvStore& store);
   void handle(http::Request& request, http::Responder incoming);
-  void elected(const std::string& fence);
 
   const apps::Flags& flags_;
   std::shared_ptr<spdlog::logger> log_;
   std::string hostname_;
-  std::chrono::milliseconds zk_timeout_;
   std::optional<zk::Url> zk_url_;
   std::unique_ptr<service::KvStore> local_store_;
   EventLoop loop_;
   service::SseHub events_;
   apps::NetworkProber prober_;
   service::CorsPolicy cors_;  // --access_control_allow_origin, validated with the flags
-  std::unique_ptr<Term> term_;
-  std::optional<std::string> leader_;  // the leader's API address, as last reported
-  std::string address_;                // this instance's
-  std::unique_ptr<service::Leadership> leadership_;
-  std::unique_ptr<service::LeaderProxy> proxy_;
-  bool fatal_ = false;
+  std::string address_;       // this instance's
+  std::unique_ptr<service::LeaderTerms> terms_;
 };
 
 // Without --zk the state is local and this instance leads alone; with it, instances elect a
@@ -104,33 +176,9 @@ bool AppsService::openLocalState() {
   return true;
 }
 
-void AppsService::endTerm(const std::string& why) {
-  if (!term_) {
-    return;
-  }
-  log_->warn("apps_deposed reason=\"{}\"", why);
-  term_->framework->stop();
-  events_.closeAll();  // clients reconnect, through the proxy, to the next leader
-  term_->api.reset();
-  term_->orchestrator.reset();
-  term_->framework.reset();
-  term_.reset();
-}
-
-Status AppsService::beginTerm(const std::string& fence) {
-  auto t = std::make_unique<Term>();
-  service::KvStore* store = local_store_.get();
-  if (zk_url_) {
-    auto opened = service::openZooKeeperStore(*zk_url_, zk_timeout_);
-    if (!opened) {
-      return opened.error();
-    }
-    (*opened)->setFence(fence);
-    store = opened->get();
-    t->zk_store = std::move(*opened);
-  }
-  t->framework = std::make_unique<apps::Framework>(
-      loop_,
+Result<std::unique_ptr<service::Term>> AppsService::beginTerm(service::KvStore& store) {
+  auto term = std::make_unique<AppsTerm>(
+      loop_, store, flags_,
       apps::FrameworkOptions{
           .master = flags_.master,
           .name = flags_.framework_name,
@@ -141,85 +189,32 @@ Status AppsService::beginTerm(const std::string& fence) {
           .failover_timeout_seconds = flags_.failover_timeout,
           .principal = flags_.credential.principal,
           .secret = flags_.credential.secret},
-      log_);
-  Term* raw = t.get();
-  t->orchestrator = std::make_unique<apps::Orchestrator>(
-      loop_.clock(), loop_, *store, *t->framework,
-      [raw](std::string_view type, std::string json) {
-        if (raw->api) {
-          raw->api->publish(type, json);
-        }
-      },
-      log_, osRandomSeed(),
-      apps::OrchestratorOptions{
-          .task_launch_timeout = std::chrono::milliseconds(flags_.task_launch_timeout),
-          .reconciliation_interval = std::chrono::milliseconds(flags_.reconciliation_interval)});
-  t->orchestrator->setProber(&prober_);
-  if (Status s = t->orchestrator->recover(); !s.isOk()) {
-    return s;
+      events_, prober_, log_);
+  if (Status s = term->lead(address_, hostname_, [this] { terms_->abdicate(); }); !s.isOk()) {
+    return std::unexpected(s);
   }
-  t->api = std::make_unique<apps::Api>(
-      *t->orchestrator, events_, loop_.clock(),
-      apps::ServiceInfo{.version = kVersion,
-                        .leader = address_,
-                        .master = flags_.master,
-                        .zk = flags_.zk,
-                        .framework_name = flags_.framework_name,
-                        .mesos_role = flags_.mesos_role,
-                        .hostname = hostname_,
-                        .store = store->describe(),
-                        .failover_timeout_seconds = flags_.failover_timeout,
-                        .task_launch_timeout_ms = flags_.task_launch_timeout,
-                        .reconciliation_interval_ms = flags_.reconciliation_interval,
-                        .http_port = 0});
-  t->api->onAbdicate([this] { loop_.post([this] { leadership_->abdicate(); }); });
-  if (Status s = t->framework->start(*t->orchestrator, t->orchestrator->frameworkId()); !s.isOk()) {
-    return s;
-  }
-  log_->info("apps_elected address={} store={} framework_id={}", address_, store->describe(),
-             t->orchestrator->frameworkId());
-  term_ = std::move(t);
-  return {};
+  return std::unique_ptr<service::Term>(std::move(term));
 }
 
-// The leader answers everything; a standby answers /ping and GET /v2/leader and forwards the
-// rest. CORS first: the master's web UI (another origin) calls the API from the browser.
+// CORS first (the master's web UI, another origin, calls the API from the browser), then the
+// leader's API, a standby's own answer, or the proxy to the leader.
 void AppsService::handle(http::Request& request, http::Responder incoming) {
   auto allowed = service::allowCrossOrigin(request, std::move(incoming), cors_);
   if (!allowed) {
     return;  // a preflight, answered
   }
-  http::Responder responder = std::move(*allowed);
-  if (term_) {
-    term_->api->handle(request, std::move(responder));
-    return;
-  }
-  if (request.method == "GET" && request.path == "/ping") {
-    responder.respond(http::Response::text(200, "pong\n"));
-    return;
-  }
-  if (request.method == "GET" && request.path == "/v2/leader") {
-    responder.respond(leader_
-                          ? service::jsonAnswer(200, fmt::format("{{\"leader\":\"{}\"}}", *leader_))
-                          : service::messageAnswer(404, "There is no leader"));
-    return;
-  }
-  proxy_->forward(request, leader_, std::move(responder));
-}
-
-void AppsService::elected(const std::string& fence) {
-  if (Status s = beginTerm(fence); !s.isOk()) {
-    log_->error("apps_term_failed error=\"{}\"", s.message());
-    if (!zk_url_) {
-      fatal_ = true;  // a local store that cannot be read will not heal by itself
-      loop_.stop();
-      return;
-    }
-    loop_.post([this] { leadership_->abdicate(); });
-  }
+  terms_->handle(request, std::move(*allowed));
 }
 
 int AppsService::run() {
+  terms_ = std::make_unique<service::LeaderTerms>(
+      loop_,
+      service::LeaderTermsOptions{
+          .name = "apps",
+          .zk = zk_url_,
+          .zk_timeout = std::chrono::milliseconds(flags_.zk_session_timeout),
+          .local_store = local_store_.get()},
+      log_);
   auto server_options = http::serverOptionsFromEnvironment();
   if (!server_options) {
     log_->error("apps_start_failed error=\"{}\"", server_options.error().message());
@@ -237,31 +232,20 @@ int AppsService::run() {
     return 1;
   }
   address_ = fmt::format("{}:{}", hostname_, *port);
-  proxy_ = std::make_unique<service::LeaderProxy>(loop_, address_);
-  leadership_ = zk_url_ ? service::makeZooKeeperLeadership(loop_, *zk_url_, zk_timeout_, address_)
-                        : service::makeSoleLeadership(loop_, address_);
-  leadership_->start({.elected = [this](const std::string& fence) { elected(fence); },
-                      .deposed = [this](const std::string& why) { endTerm(why); },
-                      .leader =
-                          [this](std::optional<std::string> a) {
-                            if (a != leader_) {
-                              log_->info("apps_leader leader={}", a.value_or("none"));
-                            }
-                            leader_ = std::move(a);
-                          }});
-  if (fatal_) {
+  terms_->start(
+      address_, [this](service::KvStore& store) { return beginTerm(store); }, standbyAnswer);
+  if (terms_->fatal()) {
     return 1;
   }
   log_->info("apps_started address={}:{} master={} leadership={}", flags_.http_address, *port,
-             flags_.master, leadership_->describe());
+             flags_.master, terms_->describe());
   loop_.onSignal(SIGTERM, [this](int) { loop_.stop(); });
   loop_.onSignal(SIGINT, [this](int) { loop_.stop(); });
   loop_.run();
-  if (fatal_) {
+  if (terms_->fatal()) {
     return 1;
   }
-  endTerm("stopping");
-  leadership_.reset();
+  terms_->stop();
   log_->info("apps_stopped");
   return 0;
 }

@@ -70,6 +70,17 @@ Orchestrator::~Orchestrator() {
 }
 
 Status Orchestrator::recover() {
+  if (Status s = loadState(); !s.isOk()) {
+    return s;
+  }
+  log_->info("state_recovered apps={} instances={} deployments={} framework_id={}", apps_.size(),
+             instances_.size(), deployments_.size(), framework_id_);
+  tick_timer_ = timers_.every(options_.tick, [this] { tick(); });
+  reconcile_timer_ = timers_.every(options_.reconciliation_interval, [this] { reconcileAll(); });
+  return {};
+}
+
+Status Orchestrator::loadState() {
   auto fid = store_.load(kFrameworkIdKey);
   if (!fid) {
     return fid.error();
@@ -98,6 +109,7 @@ Status Orchestrator::recover() {
       log_->error("state_unreadable key={} error={}", key, app.error().message());
       return;
     }
+    indexApp(*app);
     apps_[app->id] = std::move(*app);
   });
   if (!s.isOk()) {
@@ -113,6 +125,7 @@ Status Orchestrator::recover() {
     i->kill_sent = clock_.now();
     i->running_time = clock_.now();
     next_launch_order_ = std::max(next_launch_order_, i->launch_order + 1);
+    reindex(*i);
     instances_[i->task_id] = std::move(*i);
   });
   if (!s.isOk()) {
@@ -135,6 +148,7 @@ Status Orchestrator::recover() {
       log_->error("state_unreadable key={} error={}", key, d.error().message());
       return;
     }
+    indexDeployment(*d, true);
     deployments_[d->id] = std::move(*d);
   });
   if (!s.isOk()) {
@@ -143,10 +157,6 @@ Status Orchestrator::recover() {
   for (const auto& [id, app] : apps_) {
     last_version_ = std::max(last_version_, app.version);
   }
-  log_->info("state_recovered apps={} instances={} deployments={} framework_id={}", apps_.size(),
-             instances_.size(), deployments_.size(), framework_id_);
-  tick_timer_ = timers_.every(options_.tick, [this] { tick(); });
-  reconcile_timer_ = timers_.every(options_.reconciliation_interval, [this] { reconcileAll(); });
   return {};
 }
 
@@ -165,26 +175,6 @@ std::string Orchestrator::newVersion() {
 const App* Orchestrator::app(const std::string& id) const {
   auto it = apps_.find(id);
   return it == apps_.end() ? nullptr : &it->second;
-}
-
-std::vector<const Instance*> Orchestrator::instancesOf(const std::string& app_id) const {
-  std::vector<const Instance*> out;
-  for (const auto& [id, i] : instances_) {
-    if (i.app_id == app_id) {
-      out.push_back(&i);
-    }
-  }
-  return out;
-}
-
-std::vector<std::string> Orchestrator::deploymentsOf(const std::string& app_id) const {
-  std::vector<std::string> out;
-  for (const auto& [id, d] : deployments_) {
-    if (d.affects(app_id)) {
-      out.push_back(id);
-    }
-  }
-  return out;
 }
 
 std::vector<std::string> Orchestrator::versionsOf(const std::string& app_id) const {
@@ -237,6 +227,7 @@ std::optional<Refusal> Orchestrator::locked(const std::string& app_id, bool forc
 
 Status Orchestrator::storeApp(const App& app) {
   ++generation_;
+  indexApp(app);
   std::string text = appToJson(app);
   return store_.apply(
       {{kAppsPrefix + app.id, text}, {kVersionsPrefix + app.id + "@" + app.version, text}});
@@ -244,6 +235,7 @@ Status Orchestrator::storeApp(const App& app) {
 
 void Orchestrator::storeInstance(const Instance& i) {
   ++generation_;
+  reindex(i);
   if (Status s = store_.put(kInstancesPrefix + i.task_id, instanceToJson(i)); !s.isOk()) {
     log_->error("state_write_failed task_id={} error={}", i.task_id, s.message());
   }
@@ -251,6 +243,7 @@ void Orchestrator::storeInstance(const Instance& i) {
 
 void Orchestrator::forgetInstance(const std::string& task_id) {
   ++generation_;
+  unindex(task_id);
   instances_.erase(task_id);
   if (Status s = store_.erase(kInstancesPrefix + task_id); !s.isOk()) {
     log_->error("state_write_failed task_id={} error={}", task_id, s.message());
@@ -311,6 +304,7 @@ Change Orchestrator::startDeployment(std::vector<DeploymentPart> parts) {
   }
   publishDeployment("deployment_info", d);
   Change change{d.id, d.version};
+  indexDeployment(d, true);
   deployments_[d.id] = std::move(d);
   evaluate();
   return change;
@@ -324,6 +318,7 @@ void Orchestrator::finishDeployment(const std::string& id, bool success) {
   }
   Deployment d = std::move(it->second);
   deployments_.erase(it);
+  indexDeployment(d, false);
   if (Status s = store_.erase(kDeploymentsPrefix + id); !s.isOk()) {
     log_->error("state_write_failed deployment_id={} error={}", id, s.message());
   }
@@ -408,6 +403,8 @@ std::expected<DeploymentPart, Refusal> Orchestrator::prepareDelete(const std::st
     return std::unexpected(Refusal{503, s.message(), {}});
   }
   apps_.erase(it);
+  probed_apps_.erase(id);
+  markDirty(id);
   backoff_.erase(id);
   pending_.erase(id);
   offer_stats_.erase(id);
@@ -650,72 +647,6 @@ std::vector<InstanceView> Orchestrator::viewsOf(const App& a) const {
   return out;
 }
 
-void Orchestrator::evaluate() {
-  pending_.clear();
-  bool wanted = false;
-  auto now = clock_.now();
-  for (auto& [id, a] : apps_) {
-    Plan plan = planApp(a, viewsOf(a));
-    for (const auto& task_id : plan.kill) {
-      killInstance(instances_.at(task_id));
-    }
-    if (plan.launch > 0) {
-      pending_[id] = plan.launch;
-      auto b = backoff_.find(id);
-      if (b == backoff_.end() || b->second.until <= now) {
-        wanted = true;
-      }
-      if (!offer_stats_.contains(id)) {
-        offer_stats_.emplace(id, OfferStats(isoTime(clock_.wallSeconds())));
-      }
-    } else {
-      offer_stats_.erase(id);
-    }
-  }
-  // Instances of apps that are gone, or stopped on purpose, go.
-  for (auto& [task_id, i] : instances_) {
-    if (!apps_.contains(i.app_id) && !i.killing) {
-      killInstance(i);
-    }
-  }
-  // Deployments that reached their target: every app settled, or gone when removed.
-  std::vector<std::string> done;
-  for (const auto& [id, d] : deployments_) {
-    bool all = std::all_of(d.parts.begin(), d.parts.end(), [&](const DeploymentPart& p) {
-      const App* a = app(p.app_id);
-      if (!p.target) {
-        return instancesOf(p.app_id).empty();
-      }
-      return a != nullptr && planApp(*a, viewsOf(*a)).settled;
-    });
-    if (all) {
-      done.push_back(id);
-    }
-  }
-  for (const auto& id : done) {
-    std::vector<std::string> removed;
-    for (const auto& p : deployments_.at(id).parts) {
-      if (!p.target) {
-        removed.push_back(p.app_id);
-      }
-    }
-    finishDeployment(id, true);
-    for (const auto& app_id : removed) {
-      publish_(
-          "app_terminated_event",
-          eventJson("app_terminated_event", isoTime(clock_.wallSeconds()), [&](json::Writer& w) {
-            w.key("appId");
-            w.value(app_id);
-          }));
-    }
-  }
-  if (connected_ && offers_wanted_ != wanted) {
-    offers_wanted_ = wanted;
-    log_->info("offers_{}", wanted ? "revived" : "suppressed");
-    driver_.wantOffers(wanted);
-  }
-}
-
 void Orchestrator::onSubscribed(const std::string& framework_id) {
   connected_ = true;
   if (framework_id != framework_id_) {
@@ -752,7 +683,14 @@ void Orchestrator::tick() {
   probeHealth();
   auto now = clock_.now();
   std::vector<std::string> expunge;
-  for (auto& [id, i] : instances_) {
+  // Only the instances a timeout may concern: starting, being killed, or unreachable.
+  std::vector<std::string> timed(timed_.begin(), timed_.end());
+  for (const auto& id : timed) {
+    auto it = instances_.find(id);
+    if (it == instances_.end()) {
+      continue;
+    }
+    Instance& i = it->second;
     bool starting = i.state == "TASK_STAGING" || i.state == "TASK_STARTING";
     if (starting && !i.killing && now - i.staged_time >= options_.task_launch_timeout) {
       log_->warn("task_launch_timeout task_id={} app_id={}", id, i.app_id);
@@ -764,6 +702,7 @@ void Orchestrator::tick() {
       continue;
     }
     if (i.state == "TASK_UNREACHABLE" && i.unreachable_since) {
+      markDirty(i.app_id);  // it stops counting once inactive for long enough
       const App* a = app(i.app_id);
       if (a != nullptr && !a->unreachable_disabled &&
           now - *i.unreachable_since >=

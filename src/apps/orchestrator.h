@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -86,6 +87,15 @@ struct Change {
   std::string version;
 };
 
+// An app's instances by condition (tasksStaged, tasksRunning, tasksHealthy, tasksUnhealthy),
+// kept up to date as instances change.
+struct TaskCounts {
+  int staged = 0;
+  int running = 0;
+  int healthy = 0;
+  int unhealthy = 0;
+};
+
 // What waits to launch for one app (/v2/queue).
 struct QueueEntry {
   std::string app_id;
@@ -149,6 +159,7 @@ class Orchestrator {
   std::vector<const Instance*> instancesOf(const std::string& app_id) const;
   const std::map<std::string, Instance>& instances() const { return instances_; }
   const std::map<std::string, Deployment>& deployments() const { return deployments_; }
+  TaskCounts countsOf(const std::string& app_id) const;
   std::vector<std::string> deploymentsOf(const std::string& app_id) const;
   std::vector<std::string> versionsOf(const std::string& app_id) const;
   std::optional<App> appAt(const std::string& app_id, const std::string& version) const;
@@ -166,8 +177,12 @@ class Orchestrator {
   bool offersWanted() const { return offers_wanted_.value_or(false); }
   bool ready(const Instance& i) const;
 
-  // Runs the decisions now (they also run after every event and every tick).
+  // Runs the decisions now (they also run after every event and every tick) for the apps an
+  // event since the last run concerned (dirty ones) and the deployments holding them; the work
+  // grows with those apps' instances, never with the whole cluster.
   void evaluate();
+  // How many times evaluate() planned one app, since construction (for tests of the above).
+  uint64_t appsPlanned() const { return apps_planned_; }
 
  private:
   struct Backoff {
@@ -176,6 +191,8 @@ class Orchestrator {
   };
 
   std::string newVersion();
+  // Reads apps, instances, task failures, deployments and the framework id from the store.
+  Status loadState();
   std::optional<Refusal> locked(const std::string& app_id, bool force);
   Change startDeployment(std::vector<DeploymentPart> parts);
   // An app's change stored and applied, as its part of a deployment still to start.
@@ -198,6 +215,16 @@ class Orchestrator {
   // has room; returns whether it did.
   bool adoptReturned(const StatusView& s);
   std::vector<InstanceView> viewsOf(const App& app) const;
+  // The indexes below follow an instance's change (called by storeInstance, forgetInstance and
+  // recovery), and mark its app dirty.
+  void reindex(const Instance& i);
+  void unindex(const std::string& task_id);
+  void markDirty(const std::string& app_id) { dirty_.insert(app_id); }
+  void indexDeployment(const Deployment& d, bool add);
+  void indexApp(const App& app);
+  // Plans one app (kills, launches wanted); an app that is gone has its instances killed.
+  void evaluateApp(const std::string& app_id);
+  void finishSettledDeployments(const std::set<std::string>& visited);
   bool counted(const Instance& i) const;
   void tick();
   void reconcileAll();
@@ -241,6 +268,21 @@ class Orchestrator {
   Timers::TimerId tick_timer_ = 0;
   Timers::TimerId reconcile_timer_ = 0;
   Prober* prober_ = nullptr;
+  // Indexes kept as state changes, so that no event scans the whole cluster.
+  struct Indexed {  // what an instance adds to its app's counts and to timed_
+    std::string app_id;
+    TaskCounts counts;
+    bool timed = false;
+  };
+  std::map<std::string, Indexed> indexed_;                           // by task id
+  std::map<std::string, std::set<std::string>> tasks_by_app_;        // app id -> task ids
+  std::map<std::string, TaskCounts> counts_;                         // by app id
+  std::map<std::string, std::set<std::string>> deployments_by_app_;  // app id -> deployment ids
+  std::set<std::string> timed_;  // task ids a tick must look at: starting, killing, unreachable
+  std::set<std::string> probed_apps_;  // apps with checks plateau-apps runs (health, readiness)
+  std::set<std::string> dirty_;        // apps to plan at the next evaluate()
+  std::set<std::string> settled_;      // apps whose last plan found them settled
+  uint64_t apps_planned_ = 0;
   std::shared_ptr<char> alive_ = std::make_shared<char>();  // probes outliving us see it die
 };
 

@@ -252,7 +252,19 @@ void Orchestrator::probeHealth() {
     return;
   }
   auto now = clock_.now();
-  for (auto& [id, i] : instances_) {
+  // Only the instances of apps with checks of their own (probe results may change the sets).
+  std::vector<std::string> ids;
+  for (const auto& app_id : probed_apps_) {
+    for (const auto* i : instancesOf(app_id)) {
+      ids.push_back(i->task_id);
+    }
+  }
+  for (const auto& id : ids) {
+    auto it = instances_.find(id);
+    if (it == instances_.end()) {
+      continue;
+    }
+    Instance& i = it->second;
     if (i.state != "TASK_RUNNING" || i.killing) {
       continue;
     }

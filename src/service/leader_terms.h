@@ -1,12 +1,12 @@
 #pragma once
 
-// A service's life among its instances (plateau-jobs; plateau-apps has the same shape in its
-// main): while this instance leads it runs a Term, the part that only a leader runs (scheduler,
-// framework, API over the state), built when elected and destroyed when deposed; while it does
-// not, API calls are proxied to the leader (leader_proxy.h), except those the service answers
-// itself on a standby. With ZooKeeper the state is a ZooKeeperStore opened per term and fenced
-// by the leader's candidacy node, so a deposed leader writes nothing more; without it the
-// instance leads alone over a local store. Loop thread only.
+// A service's life among its instances (plateau-apps, plateau-jobs): while this instance leads it
+// runs a Term, the part that only a leader runs (scheduler, framework, API over the state), built
+// when elected and destroyed when deposed; while it does not, API calls are proxied to the leader
+// (leader_proxy.h), except those the service answers itself on a standby. With ZooKeeper the state
+// is a ZooKeeperStore opened per term and fenced by the leader's candidacy node, so a deposed
+// leader writes nothing more; without it the instance leads alone over a local store. Loop thread
+// only.
 
 #include <chrono>
 #include <functional>

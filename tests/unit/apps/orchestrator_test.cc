@@ -314,9 +314,6 @@ TEST_F(OrchestratorTest, HealthIsKeptAndRelearnedAcrossARestart) {
   EXPECT_EQ(orchestrator_->instances().at(task).healthy, false);
 }
 
-}  // namespace
-}  // namespace plateau::apps
-
 namespace plateau::apps {
 namespace {
 
@@ -428,6 +425,36 @@ TEST_F(OrchestratorTest, AnExpungedUnreachableInstanceThatReturnsIsKeptWithinThe
   status(other, "TASK_RUNNING");
   EXPECT_EQ(driver_.killed, (std::vector<std::string>{other}));
   EXPECT_FALSE(orchestrator_->instances().contains(other));
+}
+
+}  // namespace
+}  // namespace plateau::apps
+
+TEST_F(OrchestratorTest, AnEventPlansOnlyTheAppsItConcerns) {
+  ASSERT_TRUE(orchestrator_->createApp(app("/a", 1)).has_value());
+  ASSERT_TRUE(orchestrator_->createApp(app("/b", 2)).has_value());
+  orchestrator_->onOffers({offer("a1")});
+  ASSERT_EQ(driver_.launched.size(), 3u);
+  std::string a_task;
+  for (const auto& [task, agent] : driver_.launched) {
+    status(task, "TASK_RUNNING");
+    if (task.starts_with("a.")) {
+      a_task = task;
+    }
+  }
+  ASSERT_TRUE(orchestrator_->deployments().empty());
+  EXPECT_EQ(orchestrator_->countsOf("/b").running, 2);
+  orchestrator_->evaluate();  // the apps the finished deployments held, planned once more
+  uint64_t before = orchestrator_->appsPlanned();
+  orchestrator_->evaluate();
+  EXPECT_EQ(orchestrator_->appsPlanned(), before);  // nothing changed: nothing planned
+
+  status(a_task, "TASK_FAILED");
+  EXPECT_EQ(orchestrator_->appsPlanned(), before + 1);  // /a alone, not /b
+  EXPECT_EQ(orchestrator_->countsOf("/a").running, 0);
+  EXPECT_EQ(orchestrator_->countsOf("/b").running, 2);
+  ASSERT_EQ(orchestrator_->queue().size(), 1u);
+  EXPECT_EQ(orchestrator_->queue().front().app_id, "/a");
 }
 
 }  // namespace
