@@ -81,6 +81,7 @@ struct TaskSpec {
   bool bridge = false;
   bool cached = true;         // Image.cached
   std::string docker_config;  // Image.Docker.config (a VALUE secret), "" for none
+  std::string user;           // CommandInfo.user, "" for none
 };
 
 inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskSpec>& specs) {
@@ -98,6 +99,9 @@ inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskS
     *info->mutable_resources() = resources("cpus:0.1;mem:32");
     auto* command = info->mutable_command();
     command->set_shell(spec.shell);
+    if (!spec.user.empty()) {
+      command->set_user(spec.user);
+    }
     if (spec.value) {
       command->set_value(*spec.value);
     }

@@ -79,4 +79,36 @@ Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& cont
   return request;
 }
 
+std::optional<std::string> unsupportedGroupImage(const v1::ExecutorInfo& executor,
+                                                 const v1::TaskGroupInfo& group) {
+  for (const auto& task : group.tasks()) {
+    if (!task.has_container()) {
+      continue;
+    }
+    auto own = requestedImage(task.container());
+    if (!own) {
+      return fmt::format("Task '{}': {}", task.task_id().value(), own.error().message());
+    }
+    if (*own) {
+      return fmt::format(
+          "Task '{}' names its own image '{}': per-task images in task groups (nested "
+          "containers) are not supported by this agent",
+          task.task_id().value(), (*own)->name);
+    }
+  }
+  if (executor.type() == v1::ExecutorInfo::DEFAULT && executor.has_container()) {
+    auto image = requestedImage(executor.container());
+    if (!image) {
+      return "ExecutorInfo.container: " + image.error().message();
+    }
+    if (*image) {
+      return fmt::format(
+          "The default executor cannot run in image '{}': images in task groups are not "
+          "supported by this agent",
+          (*image)->name);
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace plateau::agent::images
