@@ -2,7 +2,8 @@
 // user is looked up in the IMAGE's /etc/passwd and /etc/group (it exists nowhere on the host),
 // the task runs with its uid, gid and supplementary groups and can write its sandbox; an
 // unknown user fails the task with the cause; a task group whose tasks name their own images
-// fails with the unsupported feature named instead of running on the host.
+// fails with the unsupported feature named instead of running on the host, and so does a task
+// with an image volume (Volume.image).
 
 #include <pwd.h>
 #include <unistd.h>
@@ -93,6 +94,24 @@ TEST_F(ImagesUserTest, WithoutSwitchUserTheTaskRunsAsTheAgentsUser) {
   ASSERT_TRUE(done.contains("no-switch"));
   EXPECT_EQ(done["no-switch"].state(), v1::TASK_FINISHED) << done["no-switch"].message();
   EXPECT_NE(sandboxFile(cluster.dir(), "no-switch", "stdout").find("uid=0\n"), std::string::npos);
+}
+
+TEST_F(ImagesUserTest, AnImageVolumeFailsItsTaskNamingTheUnsupportedFeature) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  startAgent(cluster);
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  auto done = runTasks(
+      s, {{.id = "volume", .image = "busybox:users", .value = "true", .volume_image = "busybox"}});
+  ASSERT_TRUE(done.contains("volume"));
+  EXPECT_EQ(done["volume"].state(), v1::TASK_FAILED);
+  EXPECT_EQ(done["volume"].reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+  EXPECT_NE(done["volume"].message().find(
+                "Volume '/image-volume' is an image volume (Volume.image), which this agent "
+                "does not support yet"),
+            std::string::npos)
+      << done["volume"].message();
 }
 
 TEST_F(ImagesUserTest, ATaskGroupWithPerTaskImagesFailsNamingTheUnsupportedFeature) {

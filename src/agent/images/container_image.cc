@@ -24,6 +24,14 @@ std::string credentialConfig(const std::string& principal, const std::string& se
 }  // namespace
 
 Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& container) {
+  for (const auto& volume : container.volumes()) {
+    if (volume.has_image() || (volume.has_source() && volume.source().has_docker_volume())) {
+      // Refused rather than ignored: the task would run without what it mounts.
+      return failedPrecondition(fmt::format(
+          "Volume '{}' is an {}, which this agent does not support yet", volume.container_path(),
+          volume.has_image() ? "image volume (Volume.image)" : "external Docker volume"));
+    }
+  }
   // `type` is required in Mesos's schema, but an absent ContainerInfo reads as type DOCKER
   // (the enum's first value): only a type actually given counts.
   if (container.has_type() && container.type() == v1::ContainerInfo::DOCKER) {
