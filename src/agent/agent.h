@@ -216,8 +216,10 @@ class Agent {
   // Starts provisioning the executor's image, or fails the launch; false when there is none
   // (the launch goes on at once). Once provisioned, continueLaunch() follows.
   bool provisionImage(Executor& executor);
-  // Makes `spec` start inside the executor's image (nothing without one).
-  Status enterImage(const Executor& executor, LaunchSpec& spec);
+  // Makes `spec` start inside the executor's image (nothing without one). With an image, the
+  // task's `user` is switched to inside it (looked up in the image's /etc/passwd, when
+  // --switch_user) and `user` is cleared: the host need not know that user.
+  Status enterImage(const Executor& executor, LaunchSpec& spec, std::string& user);
   void releaseImage(const std::string& container_id);
   // PRUNE_IMAGES (operator API): answered once the store is pruned.
   void pruneImagesCall(const agent_api::Call& call, http::Responder responder);

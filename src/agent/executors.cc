@@ -168,11 +168,11 @@ void Agent::startExecutorProcess(Executor& executor) {
   spec.working_dir = executor.directory();
   spec.stdout_path = (dir / "stdout").string();
   spec.stderr_path = (dir / "stderr").string();
-  if (Status s = enterImage(executor, spec); !s.isOk()) {
+  std::string user = executorUser(framework, executor);
+  if (Status s = enterImage(executor, spec, user); !s.isOk()) {
     return failLaunch(executor, s.message());
   }
-  auto pid =
-      containerizer_->launch(containerConfig(executor), spec, executorUser(framework, executor));
+  auto pid = containerizer_->launch(containerConfig(executor), spec, user);
   if (!pid) {
     book_.recordTermination(executor, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
                             "Failed to launch container: " + pid.error().message());

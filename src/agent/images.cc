@@ -18,6 +18,7 @@
 #include "agent/images/enter_rootfs.h"
 #include "agent/images/image_gc.h"
 #include "agent/images/image_runtime.h"
+#include "agent/images/image_user.h"
 
 namespace plateau::agent {
 
@@ -166,13 +167,27 @@ bool Agent::provisionImage(Executor& executor) {
   return true;
 }
 
-Status Agent::enterImage(const Executor& executor, LaunchSpec& spec) {
+Status Agent::enterImage(const Executor& executor, LaunchSpec& spec, std::string& user) {
   auto it = channels_.find(executor.containerId());
   if (it == channels_.end() || !it->second.image) {
     return {};
   }
   const images::Provisioned& image = *it->second.image;
+  // As the host's: without --switch_user everything runs as the agent's user. Root, which
+  // images need not list, is the agent's own (images run only when the agent is root).
+  std::string image_user = flags_.switch_user && user != "root" ? user : std::string();
+  user.clear();
+  if (!image_user.empty()) {
+    // plateau-rootfs looks it up again from inside; this early look fails the launch with the
+    // cause instead of a program that exits at once.
+    if (auto found = images::readImageUser(image.rootfs, image_user); !found) {
+      return found.error();
+    }
+  }
   if (executor.commandExecutor()) {
+    if (!image_user.empty()) {
+      spec.env.push_back("PLATEAU_CONTAINER_USER=" + image_user);
+    }
     spec.env.push_back("PLATEAU_ROOTFS=" + image.rootfs);
     spec.env.push_back("PLATEAU_SANDBOX_DIRECTORY=" + flags_.sandbox_directory);
     spec.env.push_back("PLATEAU_IMAGE_CONFIG=" +
@@ -205,6 +220,7 @@ Status Agent::enterImage(const Executor& executor, LaunchSpec& spec) {
   enter.sandbox = executor.directory();
   enter.sandbox_directory = flags_.sandbox_directory;
   enter.working_dir = image.config.working_dir;
+  enter.user = image_user;
   enter.argv = merged->argv;
   std::string helper = (fs::path(executor_path_).parent_path() / "plateau-rootfs").string();
   spec.path = helper;

@@ -5,6 +5,7 @@
 
 #include "agent/agent.h"
 #include "agent/containers.h"
+#include "agent/images/container_image.h"
 #include "common/task_state.h"
 
 namespace plateau::agent {
@@ -31,6 +32,15 @@ v1::ExecutorInfo Agent::groupExecutorInfo(const internal::AgentEvent::RunTaskGro
 
 void Agent::runTaskGroup(const internal::AgentEvent::RunTaskGroup& run) {
   const std::string& fw_id = run.framework_info().id().value();
+  if (auto why = images::unsupportedGroupImage(run.executor(), run.task_group())) {
+    for (const auto& task : run.task_group().tasks()) {  // never on the host instead
+      statusUpdate(fw_id, agentStatus(task.task_id().value(), v1::TASK_FAILED,
+                                      v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
+                                      "Failed to launch container: " + *why,
+                                      run.executor().executor_id().value()));
+    }
+    return;
+  }
   auto admitted = book_.admit(run.framework_info(), groupExecutorInfo(run), false,
                               [this] { return uuids_.text(); });
   Executor& executor = admitted.executor;

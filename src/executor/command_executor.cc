@@ -51,6 +51,7 @@ Result<Config> Config::fromEnvironment() {
   c.rootfs = env("PLATEAU_ROOTFS");
   c.sandbox_directory = env("PLATEAU_SANDBOX_DIRECTORY");
   c.image_config = env("PLATEAU_IMAGE_CONFIG");
+  c.container_user = env("PLATEAU_CONTAINER_USER");
   if (auto d = parseDuration(env("MESOS_RECOVERY_TIMEOUT")); d) {
     c.recovery_timeout = *d;
   }
@@ -115,6 +116,7 @@ Status enterImage(const Config& config, const v1::CommandInfo& command, const st
   enter.sandbox_directory = config.sandbox_directory;
   enter.working_dir = image->working_dir;
   enter.argv = merged->argv;
+  enter.user = config.container_user;  // the agent found it in the image
   std::error_code ec;
   auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
   spec.path = (self.parent_path() / "plateau-rootfs").string();

@@ -43,6 +43,8 @@ struct Config {
   std::string rootfs;
   std::string sandbox_directory;
   std::string image_config;
+  // PLATEAU_CONTAINER_USER: the task's user, to be looked up in the image ("": the agent's).
+  std::string container_user;
 
   // From the MESOS_* variables the agent sets.
   static Result<Config> fromEnvironment();

@@ -81,6 +81,8 @@ struct TaskSpec {
   bool bridge = false;
   bool cached = true;         // Image.cached
   std::string docker_config;  // Image.Docker.config (a VALUE secret), "" for none
+  std::string user;           // CommandInfo.user, "" for none
+  std::string volume_image;   // a Volume.image at /image-volume, "" for none
 };
 
 inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskSpec>& specs) {
@@ -98,6 +100,9 @@ inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskS
     *info->mutable_resources() = resources("cpus:0.1;mem:32");
     auto* command = info->mutable_command();
     command->set_shell(spec.shell);
+    if (!spec.user.empty()) {
+      command->set_user(spec.user);
+    }
     if (spec.value) {
       command->set_value(*spec.value);
     }
@@ -118,6 +123,13 @@ inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskS
       image->mutable_docker()->set_name(spec.image);
       if (!spec.cached) {
         image->set_cached(false);
+      }
+      if (!spec.volume_image.empty()) {
+        auto* volume = container->add_volumes();
+        volume->set_container_path("/image-volume");
+        volume->set_mode(v1::Volume::RO);
+        volume->mutable_image()->set_type(v1::Image::DOCKER);
+        volume->mutable_image()->mutable_docker()->set_name(spec.volume_image);
       }
       if (!spec.docker_config.empty()) {
         image->mutable_docker()->mutable_config()->set_type(v1::Secret::VALUE);

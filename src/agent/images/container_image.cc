@@ -24,6 +24,14 @@ std::string credentialConfig(const std::string& principal, const std::string& se
 }  // namespace
 
 Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& container) {
+  for (const auto& volume : container.volumes()) {
+    if (volume.has_image() || (volume.has_source() && volume.source().has_docker_volume())) {
+      // Refused rather than ignored: the task would run without what it mounts.
+      return failedPrecondition(fmt::format(
+          "Volume '{}' is an {}, which this agent does not support yet", volume.container_path(),
+          volume.has_image() ? "image volume (Volume.image)" : "external Docker volume"));
+    }
+  }
   // `type` is required in Mesos's schema, but an absent ContainerInfo reads as type DOCKER
   // (the enum's first value): only a type actually given counts.
   if (container.has_type() && container.type() == v1::ContainerInfo::DOCKER) {
@@ -77,6 +85,38 @@ Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& cont
         credentialConfig(docker.credential().principal(), docker.credential().secret());
   }
   return request;
+}
+
+std::optional<std::string> unsupportedGroupImage(const v1::ExecutorInfo& executor,
+                                                 const v1::TaskGroupInfo& group) {
+  for (const auto& task : group.tasks()) {
+    if (!task.has_container()) {
+      continue;
+    }
+    auto own = requestedImage(task.container());
+    if (!own) {
+      return fmt::format("Task '{}': {}", task.task_id().value(), own.error().message());
+    }
+    if (*own) {
+      return fmt::format(
+          "Task '{}' names its own image '{}': per-task images in task groups (nested "
+          "containers) are not supported by this agent",
+          task.task_id().value(), (*own)->name);
+    }
+  }
+  if (executor.type() == v1::ExecutorInfo::DEFAULT && executor.has_container()) {
+    auto image = requestedImage(executor.container());
+    if (!image) {
+      return "ExecutorInfo.container: " + image.error().message();
+    }
+    if (*image) {
+      return fmt::format(
+          "The default executor cannot run in image '{}': images in task groups are not "
+          "supported by this agent",
+          (*image)->name);
+    }
+  }
+  return std::nullopt;
 }
 
 }  // namespace plateau::agent::images

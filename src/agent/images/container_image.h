@@ -28,4 +28,11 @@ struct ImageRequest {
 // provide (APPC), or credentials given as a secret reference (no secret resolver here).
 Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& container);
 
+// Why a task group cannot run here, if so: a task naming its own image (Mesos runs those as
+// nested containers, each in its own rootfs: not supported yet) or a bad container request of
+// a task, or a default executor (type DEFAULT) that names an image. Such a group must fail, not run
+// on the host.
+std::optional<std::string> unsupportedGroupImage(const v1::ExecutorInfo& executor,
+                                                 const v1::TaskGroupInfo& group);
+
 }  // namespace plateau::agent::images

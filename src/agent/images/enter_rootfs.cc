@@ -1,5 +1,7 @@
 #include "agent/images/enter_rootfs.h"
 
+#include <grp.h>
+
 #include <fcntl.h>
 #include <sched.h>
 #include <sys/mount.h>
@@ -12,6 +14,8 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+
+#include "agent/images/image_user.h"
 
 namespace plateau::agent::images {
 
@@ -119,6 +123,31 @@ Status mountDev(const fs::path& root) {
   return {};
 }
 
+// Becomes the image's `name` (after pivot_root: "/" is the image): the sandbox is handed over
+// so the task can write there, then groups, gid and uid, in that order.
+Status switchUser(const std::string& name, const std::string& sandbox_directory) {
+  auto user = readImageUser("/", name);
+  if (!user) {
+    return {user.error().code(), "Failed to switch to the task's user: " + user.error().message()};
+  }
+  std::error_code ec;
+  ::lchown(sandbox_directory.c_str(), user->uid, user->gid);
+  for (fs::recursive_directory_iterator it(sandbox_directory, ec), end; !ec && it != end;
+       it.increment(ec)) {
+    ::lchown(it->path().c_str(), user->uid, user->gid);
+  }
+  if (::setgroups(user->groups.size(), user->groups.data()) != 0 || ::setgid(user->gid) != 0 ||
+      ::setuid(user->uid) != 0) {
+    return failed(fmt::format("switch to user '{}' (uid {}, gid {})", name, user->uid, user->gid));
+  }
+  ::setenv("USER", name.c_str(), 1);
+  ::setenv("LOGNAME", name.c_str(), 1);
+  if (!user->home.empty()) {
+    ::setenv("HOME", user->home.c_str(), 1);
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args) {
@@ -139,7 +168,8 @@ Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args) {
       break;
     }
     if (!take("rootfs", &o.rootfs) && !take("sandbox", &o.sandbox) &&
-        !take("sandbox_directory", &o.sandbox_directory) && !take("working_dir", &o.working_dir)) {
+        !take("sandbox_directory", &o.sandbox_directory) && !take("working_dir", &o.working_dir) &&
+        !take("user", &o.user)) {
       return invalidArgument(fmt::format("unknown argument '{}'", a));
     }
   }
@@ -157,12 +187,13 @@ Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args) {
 }
 
 std::vector<std::string> enterArgs(const std::string& program, const EnterOptions& o) {
-  std::vector<std::string> args = {program,
-                                   "--rootfs=" + o.rootfs,
-                                   "--sandbox=" + o.sandbox,
+  std::vector<std::string> args = {program, "--rootfs=" + o.rootfs, "--sandbox=" + o.sandbox,
                                    "--sandbox_directory=" + o.sandbox_directory,
-                                   "--working_dir=" + o.working_dir,
-                                   "--"};
+                                   "--working_dir=" + o.working_dir};
+  if (!o.user.empty()) {
+    args.push_back("--user=" + o.user);
+  }
+  args.push_back("--");
   args.insert(args.end(), o.argv.begin(), o.argv.end());
   return args;
 }
@@ -224,6 +255,11 @@ Status enterAndExec(const EnterOptions& o) {
     return failed("detach the host's root");
   }
   ::rmdir("/.pivot_root");
+  if (!o.user.empty()) {
+    if (Status s = switchUser(o.user, o.sandbox_directory); !s.isOk()) {
+      return s;
+    }
+  }
   std::string cwd = o.working_dir.empty() ? o.sandbox_directory : o.working_dir;
   if (::chdir(cwd.c_str()) != 0) {
     return failed(fmt::format("enter the working directory '{}'", cwd));

@@ -6,8 +6,10 @@
 // host) it mounts /proc, /sys (read-only), a minimal /dev (null, zero, full, random, urandom,
 // tty from the host's device nodes, pts, shm, the fd links), the host's /etc/hosts and
 // /etc/resolv.conf, and the sandbox at `sandbox_directory`; then pivot_root, the working
-// directory, and exec of argv[0] looked up on the PATH of the process's environment. Needs
-// CAP_SYS_ADMIN.
+// directory, and exec of argv[0] looked up on the PATH of the process's environment. With a
+// `user`, after pivot_root: the user is looked up in the image's /etc/passwd and /etc/group, the
+// sandbox is given to it (recursively), and the process takes its supplementary groups, gid
+// and uid, with USER, LOGNAME and HOME set to match. Needs CAP_SYS_ADMIN.
 
 #include <string>
 #include <vector>
@@ -21,11 +23,12 @@ struct EnterOptions {
   std::string sandbox;            // the sandbox (host path)
   std::string sandbox_directory;  // where the sandbox appears inside, e.g. /mnt/mesos/sandbox
   std::string working_dir;        // inside the rootfs; "" means sandbox_directory
+  std::string user;               // looked up in the image; "" keeps the caller's
   std::vector<std::string> argv;  // argv[0] is the program
 };
 
 // Parses plateau-rootfs's command line: --rootfs=, --sandbox=, --sandbox_directory=,
-// --working_dir=, then `--` and the program's argv. InvalidArgument names what is missing.
+// --working_dir=, --user=, then `--` and the program's argv. InvalidArgument names what is missing.
 Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args);
 
 // The command line parseEnterArgs reads back (program path first).

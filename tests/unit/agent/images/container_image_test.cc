@@ -21,6 +21,29 @@ TEST(ContainerImageTest, MesosContainerWithADockerImage) {
   EXPECT_FALSE(requestedImage(c));
 }
 
+TEST(ContainerImageTest, ImageAndDockerVolumesAreRefusedNotIgnored) {
+  v1::ContainerInfo c;
+  c.set_type(v1::ContainerInfo::MESOS);
+  auto* volume = c.add_volumes();
+  volume->set_container_path("/data");
+  volume->set_mode(v1::Volume::RO);
+  volume->mutable_image()->set_type(v1::Image::DOCKER);
+  volume->mutable_image()->mutable_docker()->set_name("busybox");
+  auto image = requestedImage(c);
+  ASSERT_FALSE(image);
+  EXPECT_EQ(image.error().message(),
+            "Volume '/data' is an image volume (Volume.image), which this agent does not "
+            "support yet");
+  volume->clear_image();
+  volume->mutable_source()->set_type(v1::Volume::Source::DOCKER_VOLUME);
+  volume->mutable_source()->mutable_docker_volume()->set_name("shared");
+  auto docker = requestedImage(c);
+  ASSERT_FALSE(docker);
+  EXPECT_NE(docker.error().message().find("external Docker volume"), std::string::npos);
+  volume->clear_source();
+  EXPECT_TRUE(requestedImage(c));  // a plain host-path volume is not an image matter
+}
+
 TEST(ContainerImageTest, DockerContainersRunOnTheHostNetworkOnly) {
   v1::ContainerInfo c;
   c.set_type(v1::ContainerInfo::DOCKER);
