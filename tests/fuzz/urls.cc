@@ -1,0 +1,25 @@
+// URL and zk:// parsing: ZooKeeper URLs (zk://user:password@host:port,host:port/path) with what
+// parsed written back and parsed again, and the HTTP layer's URL decoding and encoding.
+
+#include <cstdlib>
+
+#include "http/message.h"
+#include "tests/fuzz/fuzz_input.h"
+#include "zookeeper/url.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  auto input = plateau::fuzz::text(data, size);
+  if (auto url = plateau::zk::Url::parse(input)) {
+    // What toString() writes (the password left out) parses to the same servers and path.
+    auto again = plateau::zk::Url::parse(url->toString());
+    if (!again || again->servers != url->servers || again->path != url->path) {
+      std::abort();
+    }
+  }
+  std::string text(input);
+  (void)plateau::http::urlDecode(text);
+  if (plateau::http::urlDecode(plateau::http::urlEncode(text)) != text) {
+    std::abort();
+  }
+  return 0;
+}
