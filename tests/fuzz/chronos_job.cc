@@ -35,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     jobs::writeJob(writer, *job, 60);
     // What is stored must load again.
     if (!jobs::loadJob(jobs::storeJob(*job))) {
-      std::abort();
+      plateau::fuzz::fail("a stored job does not load");
     }
   }
   if (auto schedule = jobs::parseSchedule(input, kNow)) {

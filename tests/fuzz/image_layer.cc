@@ -19,7 +19,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     char pattern[] = "/tmp/plateau-fuzz-layer.XXXXXX";
     const char* dir = mkdtemp(pattern);
     if (dir == nullptr) {
-      std::abort();
+      plateau::fuzz::fail("mkdtemp failed");
     }
     return fs::path(dir);
   }();
@@ -34,14 +34,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // Anything next to the destination was written outside it.
   for (const auto& entry : fs::directory_iterator(base / "rootfs")) {
     if (entry.path() != dest) {
-      std::abort();
+      plateau::fuzz::fail("written outside the destination:", entry.path().string());
     }
   }
   std::error_code ec;
   fs::remove_all(base / "rootfs", ec);
   for (const auto& entry : fs::directory_iterator(base)) {
     if (entry.path() != tar) {
-      std::abort();
+      plateau::fuzz::fail("written outside the destination:", entry.path().string());
     }
   }
   (void)images::checkEntryPath(std::string(plateau::fuzz::text(data, std::min<size_t>(size, 256))));

@@ -22,7 +22,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
     for (const auto& record : *records) {
       if (record.size() > 4096) {
-        std::abort();
+        plateau::fuzz::fail("a record over the limit");
       }
       seen += plateau::recordio::encode(record);
     }
@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   plateau::recordio::Decoder again(4096);
   auto records = again.decode(seen);
   if (!records || !again.atRecordBoundary()) {
-    std::abort();
+    plateau::fuzz::fail("re-encoded records do not decode");
   }
   return 0;
 }

@@ -21,11 +21,13 @@ void exercise(const plateau::Resources& resources) {
   auto back = plateau::resourcesFromProto(proto);
   // What we write as protobuf we must read back.
   if (!back) {
-    std::abort();
+    plateau::fuzz::fail("resources written as protobuf do not read back:", back.error().message());
   }
   plateau::Resources twice = resources + resources;
-  if (!twice.contains(resources)) {
-    std::abort();
+  // (Persistent volumes are left out: adding a volume to itself merges the two into one
+  // larger volume, which then does not contain the original.)
+  if (resources.persistentVolumes().empty() && !twice.contains(resources)) {
+    plateau::fuzz::fail("a + a does not contain a:", resources.toString());
   }
   twice -= resources;
   (void)twice.unreserved();
