@@ -34,21 +34,17 @@ enum class Type { kNull, kBool, kInt64, kUint64, kDouble, kString, kArray, kObje
 // kDouble; a literal with a fraction or exponent is always kDouble.
 class Value {
  public:
-  Value() = default;
-  Value(std::nullptr_t) {}
-  Value(bool value) : data_(value) {}
+  // Defined after Member (below): clang instantiates the variant's vector<Member> members
+  // where a constructor is defined, and Member must be complete there.
+  Value();
+  Value(std::nullptr_t);
+  Value(bool value);
   template <std::integral T>
-  requires(!std::same_as<T, bool>) Value(T value) {
-    if constexpr (std::is_signed_v<T>) {
-      data_ = static_cast<int64_t>(value);
-    } else {
-      data_ = static_cast<uint64_t>(value);
-    }
-  }
-  Value(double value) : data_(value) {}
-  Value(std::string value) : data_(std::move(value)) {}
-  Value(std::string_view value) : data_(std::string(value)) {}
-  Value(const char* value) : data_(std::string(value)) {}
+  requires(!std::same_as<T, bool>) Value(T value);
+  Value(double value);
+  Value(std::string value);
+  Value(std::string_view value);
+  Value(const char* value);
   Value(Array value);
   Value(Object value);
 
@@ -111,6 +107,22 @@ struct Member {
 
   bool operator==(const Member& other) const = default;
 };
+
+inline Value::Value() = default;
+inline Value::Value(std::nullptr_t) {}
+inline Value::Value(bool value) : data_(value) {}
+template <std::integral T>
+requires(!std::same_as<T, bool>) Value::Value(T value) {
+  if constexpr (std::is_signed_v<T>) {
+    data_ = static_cast<int64_t>(value);
+  } else {
+    data_ = static_cast<uint64_t>(value);
+  }
+}
+inline Value::Value(double value) : data_(value) {}
+inline Value::Value(std::string value) : data_(std::move(value)) {}
+inline Value::Value(std::string_view value) : data_(std::string(value)) {}
+inline Value::Value(const char* value) : data_(std::string(value)) {}
 
 struct ParseOptions {
   // Arrays and objects nested deeper than this are an error, so hostile input cannot exhaust

@@ -254,15 +254,27 @@ struct JsonValue {
   std::vector<JsonValue> elements;
   std::vector<std::pair<std::string, JsonValue>> members;
 
-  const JsonValue* member(std::string_view key) const {
-    for (const auto& [name, value] : members) {
-      if (name == key) {
-        return &value;
-      }
-    }
-    return nullptr;
-  }
+  JsonValue() = default;
+  JsonValue(const JsonValue&) = default;
+  JsonValue(JsonValue&&) = default;
+  JsonValue& operator=(const JsonValue&) = default;
+  JsonValue& operator=(JsonValue&&) = default;
+  ~JsonValue();
+  const JsonValue* member(std::string_view key) const;
 };
+
+// Defined outside the struct, where JsonValue is complete: clang instantiates the vectors'
+// members where they are used, and a pair holding a JsonValue needs JsonValue complete.
+JsonValue::~JsonValue() = default;
+
+const JsonValue* JsonValue::member(std::string_view key) const {
+  for (const auto& [name, value] : members) {
+    if (name == key) {
+      return &value;
+    }
+  }
+  return nullptr;
+}
 
 class JsonReader {
  public:

@@ -1,0 +1,3 @@
+
+
+rootfuzzRbweb
