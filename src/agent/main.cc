@@ -105,6 +105,66 @@ plateau::Result<MasterAddress> masterAddress(const std::string& flag) {
   return MasterAddress{.fixed = *master, .zk = std::nullopt};
 }
 
+// Serves until SIGTERM or SIGINT: the containerizer, the master link, the HTTP server, the
+// master's detection. 1 when one of them cannot start.
+int run(const plateau::agent::Flags& flags, const plateau::flags::FlagSet& set,
+        const Machine& machine, const MasterAddress& master, const std::string& executor_path,
+        std::shared_ptr<spdlog::logger> log) {
+  using namespace plateau;
+  std::signal(SIGPIPE, SIG_IGN);
+  EventLoop loop;
+  auto containerizer = agent::LinuxContainerizer::create(loop, loop.clock(),
+                                                         agent::containerizerOptions(flags), log);
+  if (!containerizer) {
+    log->error("agent_start_failed error=\"{}\"", containerizer.error().message());
+    return 1;
+  }
+  agent::HttpMasterTransport transport(
+      loop, flags.master_credential ? auth::basicAuthorization(*flags.master_credential) : "");
+  agent::Agent agent(agent::Environment{.timers = loop,
+                                        .clock = loop.clock(),
+                                        .master = transport,
+                                        .containerizer = std::move(*containerizer)},
+                     flags, set.values(), machine.resources, machine.info, executor_path, log,
+                     osRandomSeed());
+  agent.setGpus(machine.gpus);
+  auto server_options = http::serverOptionsFromEnvironment();
+  if (!server_options) {
+    log->error("agent_start_failed error=\"{}\"", server_options.error().message());
+    return 1;
+  }
+  http::Server server(
+      loop,
+      [&agent](http::Request& request, http::Responder responder) {
+        agent.handle(request, std::move(responder));
+      },
+      *server_options);
+  auto port = server.listen(flags.ip, flags.port);
+  if (!port) {
+    log->error("agent_start_failed error=\"{}\"", port.error().message());
+    return 1;
+  }
+  loop.onSignal(SIGCHLD, [&agent](int) {
+    for (auto [pid, status] : reapChildren()) {
+      agent.childExited(pid, status);
+    }
+  });
+  agent.start(*port, master.fixed);
+  std::unique_ptr<zk::LeaderDetector> detector;
+  if (master.zk) {
+    detector = std::make_unique<zk::LeaderDetector>(
+        loop, *master.zk, std::chrono::seconds(10),
+        [&agent](std::optional<std::string> leader) { agent.onLeader(std::move(leader)); });
+    detector->start();
+  }
+  loop.onSignal(SIGTERM, [&](int) { loop.stop(); });
+  loop.onSignal(SIGINT, [&](int) { loop.stop(); });
+  loop.run();
+  agent.shutdown();
+  log->info("agent_stopped");
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,56 +203,5 @@ int main(int argc, char** argv) {
     return 1;
   }
 
-  std::signal(SIGPIPE, SIG_IGN);
-  EventLoop loop;
-  auto containerizer = agent::LinuxContainerizer::create(loop, loop.clock(),
-                                                         agent::containerizerOptions(flags), *log);
-  if (!containerizer) {
-    (*log)->error("agent_start_failed error=\"{}\"", containerizer.error().message());
-    return 1;
-  }
-  agent::HttpMasterTransport transport(
-      loop, flags.master_credential ? auth::basicAuthorization(*flags.master_credential) : "");
-  agent::Agent agent(agent::Environment{.timers = loop,
-                                        .clock = loop.clock(),
-                                        .master = transport,
-                                        .containerizer = std::move(*containerizer)},
-                     flags, set.values(), machine->resources, machine->info, executor_path, *log,
-                     osRandomSeed());
-  agent.setGpus(machine->gpus);
-  auto server_options = http::serverOptionsFromEnvironment();
-  if (!server_options) {
-    (*log)->error("agent_start_failed error=\"{}\"", server_options.error().message());
-    return 1;
-  }
-  http::Server server(
-      loop,
-      [&agent](http::Request& request, http::Responder responder) {
-        agent.handle(request, std::move(responder));
-      },
-      *server_options);
-  auto port = server.listen(flags.ip, flags.port);
-  if (!port) {
-    (*log)->error("agent_start_failed error=\"{}\"", port.error().message());
-    return 1;
-  }
-  loop.onSignal(SIGCHLD, [&agent](int) {
-    for (auto [pid, status] : reapChildren()) {
-      agent.childExited(pid, status);
-    }
-  });
-  agent.start(*port, master->fixed);
-  std::unique_ptr<zk::LeaderDetector> detector;
-  if (master->zk) {
-    detector = std::make_unique<zk::LeaderDetector>(
-        loop, *master->zk, std::chrono::seconds(10),
-        [&agent](std::optional<std::string> leader) { agent.onLeader(std::move(leader)); });
-    detector->start();
-  }
-  loop.onSignal(SIGTERM, [&](int) { loop.stop(); });
-  loop.onSignal(SIGINT, [&](int) { loop.stop(); });
-  loop.run();
-  agent.shutdown();
-  (*log)->info("agent_stopped");
-  return 0;
+  return run(flags, set, *machine, *master, executor_path, *log);
 }
