@@ -106,16 +106,6 @@ TEST(MarkAgentGone, TasksAreGoneAndTheAgentMustStartOver) {
                (*state)["slaves"][0]["id"].asString() != agent_id;
       },
       20s));
-  // Calls the master does not serve yet name themselves.
-  auto unknown = http::fetchSync(cluster.master(),
-                                 {.method = "POST",
-                                  .path = "/api/v1",
-                                  .headers = {{"content-type", "application/json"}},
-                                  .body = R"({"type": "GET_OPERATIONS"})"},
-                                 5s);
-  ASSERT_TRUE(unknown);
-  EXPECT_EQ(unknown->status, 501);
-  EXPECT_NE(unknown->body.find("GET_OPERATIONS"), std::string::npos);
 }
 
 }  // namespace
