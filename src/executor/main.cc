@@ -1,15 +1,17 @@
 // plateau-executor: the built-in executors, started by plateau-agent.
 //   plateau-executor            the command executor (one task, LAUNCH)
 //   plateau-executor --default  the default executor (task groups, LAUNCH_GROUP)
-//   plateau-executor --zygote   started once by the agent: clones itself into each executor it
-//                               is asked for on descriptor 3 (agent/containerizer/zygote.h)
+// With PLATEAU_ZYGOTE_FD=<fd> it is the agent's zygote instead: it clones itself into
+// each command executor asked for on that descriptor (agent/containerizer/zygote.h).
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
 
 #include "agent/containerizer/zygote_server.h"
+#include "agent/containerizer/zygote_wire.h"
 #include "common/uuid.h"
 #include "executor/command_executor.h"
 
@@ -42,8 +44,9 @@ int runExecutor(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc == 2 && std::strcmp(argv[1], "--zygote") == 0) {
-    return plateau::agent::zygote::serve(3, runExecutor);
+  namespace zygote = plateau::agent::zygote;
+  if (const char* fd = std::getenv(zygote::kZygoteVariable); fd != nullptr && argc == 1) {
+    return zygote::serve(std::atoi(fd), runExecutor);
   }
   return runExecutor(argc, argv);
 }

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include "agent/containerizer/zygote_wire.h"
 
@@ -44,7 +45,7 @@ bool awaitReply(int fd, std::chrono::milliseconds timeout) {
 
 bool ExecutorZygote::serves(const ChildSpec& child) const {
   return !given_up_ && child.clone_flags == 0 && child.process.path == program_ &&
-         !child.process.argv.empty();
+         child.process.argv.size() == 1;
 }
 
 bool ExecutorZygote::start() {
@@ -59,15 +60,19 @@ bool ExecutorZygote::start() {
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
   posix_spawn_file_actions_addclosefrom_np(&actions, 4);
+  // Its command line is a command executor's ("plateau-executor", which its clones keep);
+  // the variable makes it the zygote, and every symbol is bound once here rather than lazily
+  // again in each clone.
   std::string arg0 = "plateau-executor";
-  std::string arg1 = "--zygote";
-  char* argv[] = {arg0.data(), arg1.data(), nullptr};
-  // Every symbol bound once, in the zygote, rather than lazily again in each clone.
+  char* argv[] = {arg0.data(), nullptr};
   std::vector<char*> env;
+  std::string role = std::string(zygote::kZygoteVariable) + "=3";
   std::string bind_now = "LD_BIND_NOW=1";
+  env.push_back(role.data());
   env.push_back(bind_now.data());
   for (char** e = environ; *e != nullptr; ++e) {
-    if (std::strncmp(*e, "LD_BIND_NOW=", 12) != 0) {
+    if (!std::string_view(*e).starts_with("LD_BIND_NOW=") &&
+        !std::string_view(*e).starts_with(role.substr(0, role.size() - 1))) {
       env.push_back(*e);
     }
   }
@@ -89,13 +94,27 @@ void ExecutorZygote::stop() {
   pid_ = 0;
 }
 
+std::optional<zygote::Reply> ExecutorZygote::ask(const std::string& request) {
+  std::optional<std::string> frame;
+  bool sent = zygote::writeFrame(socket_.get(), request);
+  if (sent && awaitReply(socket_.get(), kReplyTimeout)) {
+    frame = zygote::readFrame(socket_.get());
+  } else if (sent) {
+    // Alive but silent. It cannot have been reaped (reaping happens on this thread, after
+    // its exit closed the socket): the pid is still the zygote's.
+    ::kill(pid_, SIGKILL);
+  }
+  auto reply = frame ? zygote::decodeReply(*frame) : Result<zygote::Reply>(unavailable(""));
+  if (!reply) {
+    stop();
+    return std::nullopt;
+  }
+  return *reply;
+}
+
 std::optional<Result<pid_t>> ExecutorZygote::launch(const ChildSpec& child,
                                                     const std::vector<std::string>& cgroups) {
   if (!serves(child)) {
-    return std::nullopt;
-  }
-  if (pid_ == 0 && !start()) {
-    given_up_ = true;
     return std::nullopt;
   }
   zygote::Request request;
@@ -111,24 +130,25 @@ std::optional<Result<pid_t>> ExecutorZygote::launch(const ChildSpec& child,
     request.gid = child.user->gid;
     request.groups.assign(child.user->groups.begin(), child.user->groups.end());
   }
-  std::optional<std::string> frame;
-  bool sent = zygote::writeFrame(socket_.get(), zygote::encode(request));
-  if (sent && awaitReply(socket_.get(), kReplyTimeout)) {
-    frame = zygote::readFrame(socket_.get());
-  } else if (sent) {
-    // Alive but silent. It cannot have been reaped (reaping happens on this thread, after
-    // its exit closed the socket): the pid is still the zygote's.
-    ::kill(pid_, SIGKILL);
+  const std::string bytes = zygote::encode(request);
+  // A zygote found dead is replaced at once; one that dies fresh is not tried again.
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    bool fresh = pid_ == 0;
+    if (fresh && !start()) {
+      given_up_ = true;
+      return std::nullopt;
+    }
+    if (auto reply = ask(bytes)) {
+      if (reply->pid == 0) {
+        return Result<pid_t>(unavailable(reply->error));
+      }
+      return Result<pid_t>(reply->pid);
+    }
+    if (fresh) {
+      break;
+    }
   }
-  auto reply = frame ? zygote::decodeReply(*frame) : Result<zygote::Reply>(unavailable(""));
-  if (!reply) {
-    stop();  // started again on the next launch
-    return std::nullopt;
-  }
-  if (reply->pid == 0) {
-    return Result<pid_t>(unavailable(reply->error));
-  }
-  return Result<pid_t>(reply->pid);
+  return std::nullopt;
 }
 
 }  // namespace plateau::agent

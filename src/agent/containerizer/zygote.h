@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "agent/containerizer/launcher.h"
+#include "agent/containerizer/zygote_wire.h"
 #include "common/fd.h"
 #include "common/status.h"
 
@@ -33,14 +34,15 @@ class ExecutorZygote {
   ExecutorZygote(const ExecutorZygote&) = delete;
   ExecutorZygote& operator=(const ExecutorZygote&) = delete;
 
-  // Whether launch() can start `child`: the zygote's program, no new namespaces, and the
-  // zygote not given up on.
+  // Whether launch() can start `child`: the zygote's program run as the command executor
+  // (argv "plateau-executor" alone, so its command line is the zygote's), no new namespaces,
+  // and the zygote not given up on.
   bool serves(const ChildSpec& child) const;
 
   // Starts `child`, joined to the cgroups whose cgroup.procs files are given. An error when
   // the process could not be set up (it is gone, as with the launcher); nullopt when the
-  // zygote itself failed (it is restarted on the next call, or given up on after failing to
-  // start): the caller launches the process another way.
+  // zygote failed and a fresh one failed too, or could not start (then it is given up on):
+  // the caller launches the process another way.
   std::optional<Result<pid_t>> launch(const ChildSpec& child,
                                       const std::vector<std::string>& cgroups);
 
@@ -50,6 +52,9 @@ class ExecutorZygote {
  private:
   bool start();
   void stop();
+  // Sends one encoded request and reads the reply; nullopt (and the zygote stopped) when it
+  // did not answer.
+  std::optional<zygote::Reply> ask(const std::string& request);
 
   std::string program_;
   Fd socket_;

@@ -1,6 +1,7 @@
 #pragma once
 
-// The executor zygote's side: plateau-executor started with --zygote by the agent reads launch
+// The executor zygote's side: plateau-executor started by the agent with PLATEAU_ZYGOTE_FD
+// set to a descriptor number (kZygoteVariable, zygote_wire.h) reads launch
 // requests (zygote_wire.h) on a socket and, for each, clones itself into a new process that
 // does what the launcher does between fork and exec (joins its cgroups, leads a new session,
 // opens its stdio, enters its working directory, becomes its user, resets signals, closes
@@ -11,7 +12,9 @@
 // Each process is cloned with CLONE_PARENT: it is the agent's child (a sibling of the zygote),
 // so its exit reaches the agent through SIGCHLD as any container's first process does. The
 // zygote keeps no threads, so the clone is a faithful copy. It dies with the agent
-// (PR_SET_PDEATHSIG) and when the socket closes.
+// (PR_SET_PDEATHSIG) and when the socket closes. What differs from an executed executor:
+// /proc/<pid>/environ still shows the zygote's start-up environment (the process's own is
+// the request's, as getenv and its children see).
 
 namespace plateau::agent::zygote {
 

@@ -16,6 +16,9 @@
 
 namespace plateau::agent::zygote {
 
+// The variable that makes plateau-executor the zygote, naming its socket's descriptor.
+inline constexpr const char* kZygoteVariable = "PLATEAU_ZYGOTE_FD";
+
 // The most a frame may hold (a whole environment fits many times over).
 inline constexpr uint32_t kMaxFrame = 16u << 20;
 
