@@ -148,12 +148,15 @@ bool waitHealthy(const http::Endpoint& ep) {
 int main(int argc, char** argv) {
   std::string bin_dir = "build/bin";
   int tasks = 1000;
+  std::string tmp_dir = "/tmp";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.starts_with("--bin_dir=")) bin_dir = a.substr(10);
     if (a.starts_with("--tasks=")) tasks = std::atoi(a.c_str() + 8);
+    // Where the master's and agent's work directories go (the sandboxes' filesystem).
+    if (a.starts_with("--tmp_dir=")) tmp_dir = a.substr(10);
   }
-  std::string dir = fmt::format("/tmp/plateau-e2e-bench.{}", getpid());
+  std::string dir = fmt::format("{}/plateau-e2e-bench.{}", tmp_dir, getpid());
   std::filesystem::create_directories(dir);
   http::Endpoint master{"127.0.0.1", pickPort()};
   http::Endpoint agent{"127.0.0.1", pickPort()};
