@@ -60,6 +60,16 @@ bool ExecutorZygote::start() {
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_adddup2(&actions, theirs.get(), 3);
   posix_spawn_file_actions_addclosefrom_np(&actions, 4);
+  // Every signal at its default and none blocked, as its clones must start.
+  posix_spawnattr_t attr;
+  posix_spawnattr_init(&attr);
+  sigset_t all;
+  sigset_t none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   // Its command line is a command executor's ("plateau-executor", which its clones keep);
   // the variable makes it the zygote, and every symbol is bound once here rather than lazily
   // again in each clone.
@@ -78,8 +88,9 @@ bool ExecutorZygote::start() {
   }
   env.push_back(nullptr);
   pid_t pid = 0;
-  int rc = ::posix_spawn(&pid, program_.c_str(), &actions, nullptr, argv, env.data());
+  int rc = ::posix_spawn(&pid, program_.c_str(), &actions, &attr, argv, env.data());
   posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
   if (rc != 0) {
     return false;
   }

@@ -47,8 +47,8 @@ void openOnto(const std::string& path, int flags, int target, int report, const 
   ::close(fd);
 }
 
-// The launcher's steps between fork and exec, in its order; cgroups come first so that
-// nothing the process does escapes its limits.
+// The launcher's steps between fork and exec, in its order (signals last); cgroups come first so
+// that nothing the process does escapes its limits.
 void setUp(const Request& r, int report) {
   for (const auto& procs : r.cgroups) {
     int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
@@ -83,14 +83,9 @@ void setUp(const Request& r, int report) {
       fail(report, "set user id");
     }
   }
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int signo = 1; signo < NSIG; signo++) {
-    ::sigaction(signo, &dfl, nullptr);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // The agent started the zygote with every signal at its default and none blocked; the
+  // zygote itself only ignores SIGPIPE.
+  ::signal(SIGPIPE, SIG_DFL);
 }
 
 // In the new process: sets it up, tells the zygote it is ready (by closing the report pipe)

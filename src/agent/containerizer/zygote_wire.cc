@@ -138,24 +138,12 @@ Result<Reply> decodeReply(std::string_view bytes) {
 
 namespace {
 
-bool writeAll(int fd, const char* data, size_t size) {
+// Moves all `size` bytes with `io` (read or write), retrying interrupted and partial calls;
+// false on an error or at end of file.
+template <typename Io, typename Byte>
+bool transferAll(Io io, int fd, Byte* data, size_t size) {
   while (size > 0) {
-    ssize_t n = ::write(fd, data, size);
-    if (n < 0 && errno == EINTR) {
-      continue;
-    }
-    if (n <= 0) {
-      return false;
-    }
-    data += n;
-    size -= static_cast<size_t>(n);
-  }
-  return true;
-}
-
-bool readAll(int fd, char* data, size_t size) {
-  while (size > 0) {
-    ssize_t n = ::read(fd, data, size);
+    ssize_t n = io(fd, data, size);
     if (n < 0 && errno == EINTR) {
       continue;
     }
@@ -177,16 +165,16 @@ bool writeFrame(int fd, std::string_view payload) {
   auto size = static_cast<uint32_t>(payload.size());
   std::string frame(reinterpret_cast<const char*>(&size), sizeof(size));
   frame += payload;
-  return writeAll(fd, frame.data(), frame.size());
+  return transferAll(::write, fd, frame.data(), frame.size());
 }
 
 std::optional<std::string> readFrame(int fd) {
   uint32_t size = 0;
-  if (!readAll(fd, reinterpret_cast<char*>(&size), sizeof(size)) || size > kMaxFrame) {
+  if (!transferAll(::read, fd, reinterpret_cast<char*>(&size), sizeof(size)) || size > kMaxFrame) {
     return std::nullopt;
   }
   std::string payload(size, '\0');
-  if (!readAll(fd, payload.data(), size)) {
+  if (!transferAll(::read, fd, payload.data(), size)) {
     return std::nullopt;
   }
   return payload;
