@@ -156,6 +156,7 @@ std::optional<Result<pid_t>> ExecutorZygote::launch(const ChildSpec& child,
       return Result<pid_t>(reply->pid);
     }
     if (fresh) {
+      given_up_ = true;  // a new zygote that cannot serve will not do better next time
       break;
     }
   }

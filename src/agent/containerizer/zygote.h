@@ -41,8 +41,9 @@ class ExecutorZygote {
 
   // Starts `child`, joined to the cgroups whose cgroup.procs files are given. An error when
   // the process could not be set up (it is gone, as with the launcher); nullopt when the
-  // zygote failed and a fresh one failed too, or could not start (then it is given up on):
-  // the caller launches the process another way.
+  // zygote failed and a fresh one failed too (it then is given up on: for instance on a
+  // kernel without PR_SET_MM_MAP, which a clone needs to show its environment in /proc): the
+  // caller launches the process another way.
   std::optional<Result<pid_t>> launch(const ChildSpec& child,
                                       const std::vector<std::string>& cgroups);
 

@@ -1,6 +1,7 @@
 #include "agent/containerizer/zygote_server.h"
 
 #include <fcntl.h>
+#include <linux/prctl.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -11,6 +12,9 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -47,9 +51,50 @@ void openOnto(const std::string& path, int flags, int target, int report, const 
   ::close(fd);
 }
 
+// The memory layout the kernel records for this process (/proc/self/stat), with its
+// environment range replaced by [env_start, env_end) when those are given.
+std::optional<prctl_mm_map> ownLayout(unsigned long env_start = 0, unsigned long env_end = 0) {
+  std::ifstream in("/proc/self/stat");
+  std::string line;
+  std::getline(in, line);
+  auto close = line.rfind(')');
+  if (close == std::string::npos) {
+    return std::nullopt;
+  }
+  std::istringstream rest(line.substr(close + 2));
+  std::vector<unsigned long> field(52, 0);  // by stat's 1-based field number
+  std::string value;
+  for (size_t i = 3; i < field.size() && rest >> value; ++i) {
+    field[i] = std::strtoul(value.c_str(), nullptr, 10);  // 0 for the state letter
+  }
+  prctl_mm_map map{};
+  map.start_code = field[26];
+  map.end_code = field[27];
+  map.start_stack = field[28];
+  map.start_data = field[45];
+  map.end_data = field[46];
+  map.start_brk = field[47];
+  map.brk = reinterpret_cast<unsigned long>(::sbrk(0));
+  map.arg_start = field[48];
+  map.arg_end = field[49];
+  map.env_start = env_start != 0 ? env_start : field[50];
+  map.env_end = env_start != 0 ? env_end : field[51];
+  map.exe_fd = static_cast<uint32_t>(-1);  // unchanged: no capability needed
+  return map;
+}
+
+// Points the kernel's record of the environment (what /proc/<pid>/environ shows, which the
+// agent reads back on recovery) at `block`, which must be anonymous memory (the heap).
+bool setEnvironmentRange(const std::string& block) {
+  auto start = reinterpret_cast<unsigned long>(block.data());
+  auto map = ownLayout(start, start + block.size());
+  return map && ::prctl(PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<unsigned long>(&*map),
+                        sizeof(*map), 0UL) == 0;
+}
+
 // The launcher's steps between fork and exec, in its order (signals last); cgroups come first so
 // that nothing the process does escapes its limits.
-void setUp(const Request& r, int report) {
+void setUp(const Request& r, const std::string& env_block, int report) {
   for (const auto& procs : r.cgroups) {
     int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
     std::string pid = std::to_string(::getpid());
@@ -71,6 +116,9 @@ void setUp(const Request& r, int report) {
   if (!r.working_dir.empty() && ::chdir(r.working_dir.c_str()) != 0) {
     fail(report, "enter the working directory");
   }
+  if (!setEnvironmentRange(env_block)) {
+    fail(report, "set its environment");
+  }
   if (r.switch_user) {
     // Raw system calls, as the launcher makes: this process has one thread.
     if (::syscall(SYS_setgroups, r.groups.size(), r.groups.data()) != 0) {
@@ -91,15 +139,23 @@ void setUp(const Request& r, int report) {
 // In the new process: sets it up, tells the zygote it is ready (by closing the report pipe)
 // and becomes the executor.
 [[noreturn]] void become(Request& r, int report, int (*main)(int, char**)) {
-  setUp(r, report);
+  // The environment as one block of NUL-terminated entries, as exec lays it out.
+  static std::string env_block;
+  env_block.reserve(4096);  // on the heap, whatever its size
+  for (const auto& e : r.env) {
+    env_block += e;
+    env_block += '\0';
+  }
+  env_block += '\0';
+  setUp(r, env_block, report);
   // Everything but stdio and the report pipe goes (the zygote's socket among them).
   if (report > 3) {
     ::syscall(SYS_close_range, 3U, static_cast<unsigned>(report) - 1, 0U);
   }
   ::syscall(SYS_close_range, static_cast<unsigned>(report) + 1, ~0U, 0U);
   static std::vector<char*> envp;
-  for (auto& e : r.env) {
-    envp.push_back(e.data());
+  for (size_t at = 0; env_block[at] != '\0'; at += std::strlen(&env_block[at]) + 1) {
+    envp.push_back(&env_block[at]);
   }
   envp.push_back(nullptr);
   environ = envp.data();
@@ -153,6 +209,15 @@ int serve(int fd, int (*main)(int argc, char** argv)) {
     return 1;  // the agent is already gone
   }
   ::signal(SIGPIPE, SIG_IGN);
+  // Its clones must be able to show their own environment in /proc: without the capability
+  // for that, the zygote refuses to serve (the agent then spawns every executor).
+  auto layout = ownLayout();
+  if (!layout || ::prctl(PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<unsigned long>(&*layout),
+                         sizeof(*layout), 0UL) != 0) {
+    std::fprintf(stderr, "plateau-executor zygote: cannot set a process's environment (%s)\n",
+                 std::strerror(errno));
+    return 2;
+  }
   while (auto frame = readFrame(fd)) {
     auto request = decodeRequest(*frame);
     Reply reply =

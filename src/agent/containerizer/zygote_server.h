@@ -12,9 +12,9 @@
 // Each process is cloned with CLONE_PARENT: it is the agent's child (a sibling of the zygote),
 // so its exit reaches the agent through SIGCHLD as any container's first process does. The
 // zygote keeps no threads, so the clone is a faithful copy. It dies with the agent
-// (PR_SET_PDEATHSIG) and when the socket closes. What differs from an executed executor:
-// /proc/<pid>/environ still shows the zygote's start-up environment (the process's own is
-// the request's, as getenv and its children see).
+// (PR_SET_PDEATHSIG) and when the socket closes. Each process's environment is also what
+// /proc/<pid>/environ shows (the agent reads it back on recovery: PR_SET_MM_MAP, which needs
+// no capability); where the kernel refuses that, the zygote refuses to serve.
 
 namespace plateau::agent::zygote {
 

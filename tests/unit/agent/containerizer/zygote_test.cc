@@ -79,9 +79,12 @@ TEST(ZygoteWireTest, FramesCrossAPipe) {
 // What the cloned processes run: reports its argv, environment and directory, exits 7.
 int fakeExecutor(int argc, char** argv) {
   const char* mark = std::getenv("MARK");
-  std::printf("argc=%d arg1=%s mark=%s inherited=%s cwd=%s\n", argc, argc > 1 ? argv[1] : "",
-              mark != nullptr ? mark : "(none)", std::getenv("ZYGOTE_ONLY") ? "yes" : "no",
-              fs::current_path().c_str());
+  std::ifstream in("/proc/self/environ", std::ios::binary);
+  std::string proc(std::istreambuf_iterator<char>(in), {});
+  std::printf(
+      "argc=%d arg1=%s mark=%s inherited=%s proc=%s cwd=%s\n", argc, argc > 1 ? argv[1] : "",
+      mark != nullptr ? mark : "(none)", std::getenv("ZYGOTE_ONLY") ? "yes" : "no",
+      proc == std::string("MARK=ok\0", 8) ? "MARK=ok" : proc.c_str(), fs::current_path().c_str());
   std::fflush(stdout);
   return 7;
 }
@@ -143,7 +146,8 @@ TEST_F(ZygoteServerTest, ClonesAChildOfOursThatRunsWithTheRequestedSetUp) {
   EXPECT_EQ(WEXITSTATUS(status), 7);
   std::ifstream in(dir_ + "/stdout");
   std::string out(std::istreambuf_iterator<char>(in), {});
-  EXPECT_EQ(out, "argc=2 arg1=--default mark=ok inherited=no cwd=" + dir_ + "\n");
+  // /proc shows its own environment too (the agent reads it back on recovery).
+  EXPECT_EQ(out, "argc=2 arg1=--default mark=ok inherited=no proc=MARK=ok cwd=" + dir_ + "\n");
 }
 
 TEST_F(ZygoteServerTest, ASetUpThatFailsIsNamedAndTheZygoteServesOn) {
