@@ -18,6 +18,7 @@
 #include "common/flags.h"
 #include "common/logging.h"
 #include "common/process.h"
+#include "sim/replay/cli.h"
 #include "sim/simulator.h"
 
 namespace plateau::sim {
@@ -153,6 +154,9 @@ void stopMaster(pid_t pid) {
 }
 
 int run(int argc, char** argv) {
+  if (replay::isReplayCommand(argc, argv)) {
+    return replay::replayMain(argc, argv);
+  }
   Flags f;
   flags::FlagSet set("plateau-sim",
                      "Simulates many agents and frameworks against a real plateau-master");
