@@ -24,6 +24,7 @@ struct Flags {
   bool virtual_time = false;
   std::string generate;
   bool json = false;
+  std::string json_out;
   int seed = 1;
   // Replay.
   int agents = 1000;
@@ -59,6 +60,7 @@ void addReplayFlags(flags::FlagSet& set, Flags& f) {
   set.add("replay", &f.replay, "Replay this trace (CSV, docs/sim.md) against the allocator");
   set.add("virtual", &f.virtual_time, "With --replay: in virtual time (the only mode so far)");
   set.add("json", &f.json, "Print the replay's report as JSON instead of a table");
+  set.add("json_out", &f.json_out, "Also write the report as JSON to this file");
   set.add("seed", &f.seed, "Seeds every random draw (the generator's, the replay's declines)");
   set.add("agents", &f.agents, "Identical agents in the virtual cluster");
   set.add("agent_resources", &f.agent_resources, "Each agent's resources (cpus and mem needed)");
@@ -274,6 +276,15 @@ int replay(const Flags& f) {
   auto report = runReplay(*jobs, *config);
   if (!report) {
     return fail(report.error());
+  }
+  if (!f.json_out.empty()) {
+    std::ofstream out(f.json_out);
+    out << report->json() << "\n";
+    out.close();
+    if (!out) {
+      return fail(
+          {StatusCode::kInvalidArgument, fmt::format("--json_out: cannot write '{}'", f.json_out)});
+    }
   }
   fmt::print("{}\n", f.json ? report->json() : report->table());
   return 0;
