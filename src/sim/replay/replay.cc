@@ -58,7 +58,7 @@ class VirtualCluster {
 
  private:
   Status addFrameworks();
-  Status handle(const Event& e);
+  void handle(const Event& e);
   void onArrival(uint32_t job, int64_t now);
   void onTaskEnd(uint32_t slot, int64_t now);
   void onRound(int64_t now);
@@ -184,7 +184,7 @@ Status VirtualCluster::run() {
     Event e = events_.pop();
     now = e.time_us;
     recorder_->advance(now);
-    checked(handle(e));
+    handle(e);
     if (next_arrival_ == jobs_.size() && running_groups_ == 0) {
       if (pending_tasks_ == 0) {
         break;
@@ -199,7 +199,7 @@ Status VirtualCluster::run() {
   return error_;
 }
 
-Status VirtualCluster::handle(const Event& e) {
+void VirtualCluster::handle(const Event& e) {
   switch (e.kind) {
     case EventKind::kArrival:
       onArrival(e.index, e.time_us);
@@ -220,7 +220,6 @@ Status VirtualCluster::handle(const Event& e) {
       events_.push(e.time_us + c_.sample_interval_us, EventKind::kSample);
       break;
   }
-  return {};
 }
 
 void VirtualCluster::onArrival(uint32_t job, int64_t now) {
@@ -403,8 +402,12 @@ Status validate(const ReplayConfig& c) {
     return bad(c.allocation_interval_us <= 0 ? "allocation_interval" : "sample_interval",
                "must be positive");
   }
-  if (c.decline_refuse_us < 0 || c.accept_refuse_us < 0 || c.horizon_us < 0) {
-    return bad("refuse_seconds", "and --horizon must not be negative");
+  for (auto [flag, value] : {std::pair{"decline_refuse_seconds", c.decline_refuse_us},
+                             {"accept_refuse_seconds", c.accept_refuse_us},
+                             {"horizon", c.horizon_us}}) {
+    if (value < 0) {
+      return bad(flag, "must not be negative");
+    }
   }
   if (!(c.decline_fraction >= 0 && c.decline_fraction < 1)) {
     return bad("decline_fraction", fmt::format("must be in [0, 1), got {}", c.decline_fraction));

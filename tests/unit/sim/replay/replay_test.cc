@@ -77,6 +77,33 @@ TEST(ReplayTest, RefusesATaskNoAgentCanHold) {
       << report.error().message();
 }
 
+TEST(ReplayTest, RefusesAbsurdConfigurationsNamingTheFlag) {
+  auto jobs = trace("arrival,role,tasks,cpus,mem,duration\n0,a,1,1,1024,10\n");
+  auto expect = [&](ReplayConfig c, const std::string& part) {
+    auto report = runReplay(jobs, c);
+    ASSERT_FALSE(report);
+    EXPECT_NE(report.error().message().find(part), std::string::npos) << report.error().message();
+  };
+  ReplayConfig c = tinyCluster();
+  c.agents = 0;
+  expect(c, "--agents must be in [1, 10000000], got 0");
+  c = tinyCluster();
+  c.allocation_interval_us = 0;
+  expect(c, "--allocation_interval must be positive");
+  c = tinyCluster();
+  c.decline_refuse_us = -1;
+  expect(c, "--decline_refuse_seconds must not be negative");
+  c = tinyCluster();
+  c.decline_fraction = 1;
+  expect(c, "--decline_fraction must be in [0, 1)");
+  c = tinyCluster();
+  c.weights["a"] = -1;
+  expect(c, "--weights");
+  c = tinyCluster();
+  c.agent_resources = *Resources::parse("cpus:4");
+  expect(c, "--agent_resources must hold cpus and mem");
+}
+
 TEST(ReplayTest, QuotaLimitThatBlocksEverythingStallsInsteadOfLoopingForever) {
   auto jobs = trace("arrival,role,tasks,cpus,mem,duration\n0,a,1,2,1024,10\n");
   ReplayConfig c = tinyCluster();
