@@ -159,7 +159,9 @@ int run(int argc, char** argv) {
   }
   Flags f;
   flags::FlagSet set("plateau-sim",
-                     "Simulates many agents and frameworks against a real plateau-master");
+                     "Simulates many agents and frameworks against a real plateau-master "
+                     "(--replay TRACE --virtual: a trace against the allocator in virtual time, "
+                     "--generate-trace FILE: a synthetic trace; see docs/sim.md)");
   set.add("workload", &f.workload, "The workload file (JSON, see docs/sim.md)");
   set.add("master", &f.master,
           "host:port of a running master (default: start build/bin's plateau-master)");

@@ -37,8 +37,9 @@ struct GeneratorSpec {
 // positive, diurnal outside [0, 1), ...).
 Status validate(const GeneratorSpec& spec);
 
-// The jobs, sorted by arrival; each role's stream comes from its own seeded generator, so adding
-// a role leaves the others' jobs unchanged. Job names are <role>-<n>.
+// The jobs, sorted by arrival; each role's stream comes from its own generator, seeded from the
+// seed and the role's position in `rates`, so appending a role leaves the others' jobs
+// unchanged. Job names are <role>-<n>.
 std::vector<TraceJob> generateTrace(const GeneratorSpec& spec);
 
 }  // namespace plateau::sim::replay

@@ -145,6 +145,9 @@ Result<std::vector<TraceJob>> parseTrace(std::istream& in, std::string_view sour
   std::string line;
   for (size_t number = 1; std::getline(in, line); ++number) {
     std::string_view text = trim(line);
+    if (number == 1 && text.starts_with("\xEF\xBB\xBF")) {
+      text.remove_prefix(3);  // a UTF-8 byte order mark, as spreadsheets write
+    }
     if (text.empty() || text.front() == '#') {
       continue;
     }

@@ -34,6 +34,14 @@ TEST(ReplayTraceTest, ParsesColumnsInAnyOrderAndSortsByArrival) {
   EXPECT_EQ((*jobs)[1].line, 4u);
 }
 
+TEST(ReplayTraceTest, SkipsAByteOrderMark) {
+  auto jobs = parse(
+      "\xEF\xBB\xBF"
+      "arrival,role,tasks,cpus,mem,duration\n1,a,1,1,1,1\n");
+  ASSERT_TRUE(jobs) << jobs.error().message();
+  EXPECT_EQ(jobs->size(), 1u);
+}
+
 TEST(ReplayTraceTest, WrittenTraceParsesBackTheSame) {
   std::vector<TraceJob> jobs = {{.arrival_us = 1500000,
                                  .role = "a/b",
