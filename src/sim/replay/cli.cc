@@ -32,6 +32,7 @@ struct Flags {
   std::string weights;
   std::string quota_guarantees;
   std::string quota_limits;
+  std::string min_allocatable_resources = "cpus:0.01|mem:32";
   std::chrono::nanoseconds allocation_interval = std::chrono::seconds(1);
   bool triggered_rounds = true;
   double decline_refuse_seconds = 5;
@@ -68,6 +69,8 @@ void addReplayFlags(flags::FlagSet& set, Flags& f) {
   set.add("quota_guarantees", &f.quota_guarantees, "Quota: role=cpus:N;mem:M,role=...");
   set.add("quota_limits", &f.quota_limits, "Quota limits: role=cpus:N;mem:M,role=...");
   set.addDuration("allocation_interval", &f.allocation_interval, "Time between periodic rounds");
+  set.add("min_allocatable_resources", &f.min_allocatable_resources,
+          "Alternatives ('|'-separated) of which an offer must hold one, as the master's flag");
   set.add("triggered_rounds", &f.triggered_rounds,
           "Also run a round right after a task ends or a framework revives, as the master does");
   set.add("decline_refuse_seconds", &f.decline_refuse_seconds,
@@ -175,6 +178,18 @@ Result<ReplayConfig> replayConfig(const Flags& f) {
     if (!s.isOk()) {
       return std::unexpected(s);
     }
+  }
+  c.allocator_options.min_allocatable.clear();
+  std::string_view alternatives = f.min_allocatable_resources;
+  while (!alternatives.empty()) {
+    const size_t bar = std::min(alternatives.find('|'), alternatives.size());
+    auto alternative = Resources::parse(alternatives.substr(0, bar));
+    if (!alternative || alternative->empty()) {
+      return invalidArgument(fmt::format("--min_allocatable_resources: '{}' is not a resource list",
+                                         alternatives.substr(0, bar)));
+    }
+    c.allocator_options.min_allocatable.push_back(*alternative);
+    alternatives.remove_prefix(std::min(bar + 1, alternatives.size()));
   }
   c.allocation_interval_us = micros(f.allocation_interval);
   c.triggered_rounds = f.triggered_rounds;

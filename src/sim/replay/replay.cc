@@ -50,7 +50,11 @@ struct Running {
 class VirtualCluster {
  public:
   VirtualCluster(const std::vector<TraceJob>& jobs, const ReplayConfig& config, Resources agent)
-      : jobs_(jobs), c_(config), agent_(std::move(agent)), rng_(config.seed) {}
+      : jobs_(jobs),
+        c_(config),
+        agent_(std::move(agent)),
+        allocator_(config.allocator_options),
+        rng_(config.seed) {}
 
   Status setUp();
   Status run();
@@ -374,6 +378,9 @@ ReplayReport VirtualCluster::report() const {
   r.seed = c_.seed;
   r.weights = c_.weights_text;
   r.quota = c_.quota_text;
+  for (const Resources& alternative : c_.allocator_options.min_allocatable) {
+    r.min_allocatable += (r.min_allocatable.empty() ? "" : "|") + alternative.toString();
+  }
   r.jobs = static_cast<int64_t>(jobs_.size());
   r.stalled = stalled_;
   r.rounds = rounds_;

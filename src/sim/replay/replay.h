@@ -47,7 +47,9 @@ struct ReplayConfig {
   uint64_t seed = 1;
   int64_t sample_interval_us = 300000000;  // 5 minutes
   int64_t horizon_us = 0;                  // stop then; 0: once every job ran
-  std::string weights_text;                // echoed in the report
+  // The allocator's options (Mesos's --min_allocatable_resources among them).
+  master::allocator::Options allocator_options;
+  std::string weights_text;  // echoed in the report
   std::string quota_text;
 };
 

@@ -99,6 +99,8 @@ void writeConfig(json::Writer& w, const ReplayReport& r) {
   w.value(r.weights);
   w.key("quota");
   w.value(r.quota);
+  w.key("min_allocatable_resources");
+  w.value(r.min_allocatable);
   w.endObject();
 }
 
@@ -157,7 +159,8 @@ std::string ReplayReport::table() const {
       "suppress_when_idle {}, decline_fraction {}, lookahead {}, seed {}",
       allocation_interval_s, triggered_rounds ? " + triggered rounds" : "", decline_refuse_s,
       accept_refuse_s, suppress_when_idle, decline_fraction, lookahead, seed));
-  add(fmt::format("        weights '{}', quota '{}'", weights, quota));
+  add(fmt::format("        weights '{}', quota '{}', min_allocatable_resources '{}'", weights,
+                  quota, min_allocatable));
   add(fmt::format("rounds {}, offers {}, declines {}, tasks launched {}, finished {}", rounds,
                   offers, declines, tasks_launched, tasks_finished));
   add(fmt::format("utilization: mean cpu {:.1f}%, mean mem {:.1f}%, peak cpu {:.1f}%",

@@ -60,6 +60,7 @@ struct ReplayReport {
   uint64_t seed = 0;
   std::string weights;  // as given
   std::string quota;
+  std::string min_allocatable;  // alternatives, '|'-separated
   // What happened.
   int64_t jobs = 0;
   double simulated_s = 0;  // virtual time at the end

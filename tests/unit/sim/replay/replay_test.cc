@@ -69,6 +69,22 @@ TEST(ReplayTest, TinyTraceGivesTheLaunchesWorkedOutByHand) {
   EXPECT_EQ(report->samples[5].pending_tasks[1], 2);
 }
 
+// The same trace with offers of at least 4 cpus: agent 1's 2 free cpus are never offered, so
+// b declines nothing and still launches at 10.
+TEST(ReplayTest, MinAllocatableResourcesKeepSmallOffersBack) {
+  auto jobs = trace(
+      "arrival,role,tasks,cpus,mem,duration\n"
+      "0,a,3,2,1024,10\n"
+      "1,b,2,4,1024,5\n");
+  ReplayConfig c = tinyCluster();
+  c.allocator_options.min_allocatable = {*Resources::parse("cpus:4")};
+  auto report = runReplay(jobs, c);
+  ASSERT_TRUE(report) << report.error().message();
+  EXPECT_EQ(report->declines, 0);
+  EXPECT_EQ(report->tasks_launched, 5);
+  EXPECT_DOUBLE_EQ(role(*report, "b").delay.max, 9);
+}
+
 TEST(ReplayTest, RefusesATaskNoAgentCanHold) {
   auto jobs = trace("arrival,role,tasks,cpus,mem,duration\n0,a,1,8,1024,10\n");
   auto report = runReplay(jobs, tinyCluster());
