@@ -200,7 +200,6 @@ void resetSignals() {
 
 // The command, from its user to exec.
 [[noreturn]] void execCommand(const Plan& plan, int report) {
-  resetSignals();
   if (plan.uid && *plan.uid != ::geteuid()) {
     if (::syscall(SYS_setgroups, plan.groups.size(), plan.groups.data()) != 0) {
       fail(report, kSetgroups);
@@ -277,6 +276,7 @@ void setUpStdio(const NestedSpec& spec, const ChildFds& fds, int report) {
   if (::read(sync, &go, 1) != 1) {
     ::_exit(127);
   }
+  resetSignals();  // the agent's handlers are not this process's
   if (::setsid() < 0) {
     fail(report, kSetsid);
   }
