@@ -191,51 +191,36 @@ void NestedContainers::call(const agent_api::Call& call, http::StreamAccept acce
   auto missing = [&](const char* field) {
     responder.respond(badRequest(fmt::format("Expecting '{}' to be present", field)));
   };
+  // Every launch message has container_id, command and container.
+  auto launchFrom = [&](const auto& l, const char* field, bool session) {
+    if (auto bad = invalidLaunch(field, l.container_id(), l.has_command() ? &l.command() : nullptr,
+                                 l.has_container() ? &l.container() : nullptr)) {
+      return responder.respond(badRequest(*bad));
+    }
+    launch(l.container_id(), &l.command(), &l.container(), session, accept, std::move(responder));
+  };
   switch (call.type()) {
-    case agent_api::Call::LAUNCH_NESTED_CONTAINER: {
+    case agent_api::Call::LAUNCH_NESTED_CONTAINER:
       if (!call.has_launch_nested_container()) {
         return missing("launch_nested_container");
       }
-      const auto& l = call.launch_nested_container();
-      if (auto bad = invalidLaunch("launch_nested_container", l.container_id(),
-                                   l.has_command() ? &l.command() : nullptr,
-                                   l.has_container() ? &l.container() : nullptr)) {
-        return responder.respond(badRequest(*bad));
-      }
-      return launch(l.container_id(), &l.command(), &l.container(), false, accept,
-                    std::move(responder));
-    }
-    case agent_api::Call::LAUNCH_NESTED_CONTAINER_SESSION: {
+      return launchFrom(call.launch_nested_container(), "launch_nested_container", false);
+    case agent_api::Call::LAUNCH_NESTED_CONTAINER_SESSION:
       if (!call.has_launch_nested_container_session()) {
         return missing("launch_nested_container_session");
       }
-      const auto& l = call.launch_nested_container_session();
-      if (auto bad = invalidLaunch("launch_nested_container_session", l.container_id(),
-                                   l.has_command() ? &l.command() : nullptr,
-                                   l.has_container() ? &l.container() : nullptr)) {
-        return responder.respond(badRequest(*bad));
-      }
-      return launch(l.container_id(), &l.command(), &l.container(), true, accept,
-                    std::move(responder));
-    }
-    case agent_api::Call::LAUNCH_CONTAINER: {
+      return launchFrom(call.launch_nested_container_session(), "launch_nested_container_session",
+                        true);
+    case agent_api::Call::LAUNCH_CONTAINER:
       if (!call.has_launch_container()) {
         return missing("launch_container");
       }
-      const auto& l = call.launch_container();
-      if (!l.container_id().has_parent()) {
+      if (!call.launch_container().container_id().has_parent()) {
         return responder.respond(badRequest(
             "Standalone containers (a 'launch_container.container_id' without a parent) are not "
             "supported: Plateau runs containers for executors and their nested containers only"));
       }
-      if (auto bad = invalidLaunch("launch_container", l.container_id(),
-                                   l.has_command() ? &l.command() : nullptr,
-                                   l.has_container() ? &l.container() : nullptr)) {
-        return responder.respond(badRequest(*bad));
-      }
-      return launch(l.container_id(), &l.command(), &l.container(), false, accept,
-                    std::move(responder));
-    }
+      return launchFrom(call.launch_container(), "launch_container", false);
     default:
       return control(call, accept, std::move(responder));
   }

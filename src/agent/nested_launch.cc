@@ -19,6 +19,7 @@
 
 #include <fmt/format.h>
 
+#include "agent/containerizer/launcher.h"
 #include "agent/containerizer/proc_tree.h"
 
 namespace plateau::agent {
@@ -174,30 +175,6 @@ Result<Plan> makePlan(const NestedSpec& spec) {
   ::_exit(127);
 }
 
-// Closes every descriptor from 3 up but `keep` (-1: none).
-void closeAllBut(int keep) {
-  if (keep < 3) {
-    ::syscall(SYS_close_range, 3U, ~0U, 0U);
-    return;
-  }
-  if (keep > 3) {
-    ::syscall(SYS_close_range, 3U, static_cast<unsigned>(keep) - 1, 0U);
-  }
-  ::syscall(SYS_close_range, static_cast<unsigned>(keep) + 1, ~0U, 0U);
-}
-
-void resetSignals() {
-  struct sigaction dfl;
-  std::memset(&dfl, 0, sizeof(dfl));
-  dfl.sa_handler = SIG_DFL;
-  for (int signo = 1; signo < NSIG; signo++) {
-    ::sigaction(signo, &dfl, nullptr);
-  }
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
-}
-
 // The command, from its user to exec.
 [[noreturn]] void execCommand(const Plan& plan, int report) {
   if (plan.uid && *plan.uid != ::geteuid()) {
@@ -211,7 +188,7 @@ void resetSignals() {
       fail(report, kSetuid);
     }
   }
-  closeAllBut(report);
+  closeAllBut(report, -1);
   int err = ENOENT;
   for (const auto& candidate : plan.candidates) {
     ::execve(candidate.c_str(), plan.argv.data(), plan.envp.data());
@@ -226,7 +203,7 @@ void resetSignals() {
 // In the process that stays in the agent's pid namespace: waits for the command and exits as
 // it did.
 [[noreturn]] void relayExit(pid_t command) {
-  closeAllBut(-1);
+  closeAllBut(-1, -1);
   int status = 0;
   while (::waitpid(command, &status, 0) < 0 && errno == EINTR) {
   }

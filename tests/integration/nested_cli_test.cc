@@ -15,26 +15,13 @@
 #include "api_call.h"
 #include "common/json_codec.h"
 #include "harness.h"
+#include "nested_fixture.h"
 
 namespace plateau::testing {
 namespace {
 
 namespace agent_api = mesos::v1::agent;
 namespace operator_api = mesos::v1::master;
-
-struct Run {
-  int exit_code;
-  std::string output;
-};
-
-Run plateau(const Cluster& cluster, std::vector<std::string> args) {
-  std::string log = cluster.dir() + "/cli.out";
-  std::remove(log.c_str());
-  args.insert(args.begin(), std::string(PLATEAU_BIN_DIR) + "/plateau");
-  Process p("plateau", args, log);
-  int status = p.wait();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, p.log()};
-}
 
 // A POST /api/v1 of `body` (JSON) with extra headers; the raw answer.
 http::Response post(const http::Endpoint& endpoint, const std::string& body, http::Headers headers,
@@ -46,44 +33,22 @@ http::Response post(const http::Endpoint& endpoint, const std::string& body, htt
   return r ? *r : http::Response{};
 }
 
-class NestedCli : public ::testing::Test {
+class NestedCli : public SleeperTask {
  protected:
-  void SetUp() override {
-    cluster_.addAgent("cpus:2;mem:512");
-    scheduler_.emplace(cluster_.master(), http::ContentType::kJson);
-    v1::FrameworkInfo info;
-    info.set_user("root");
-    info.set_name("nested-cli");
-    ASSERT_TRUE(scheduler_->subscribe(info));
-    auto offers = scheduler_->next(scheduler::Event::OFFERS);
-    ASSERT_TRUE(offers);
-    scheduler_->launch(offers->offers().offers(0), "sleeper", "sleep 1000", "cpus:0.2;mem:32");
-    auto running = scheduler_->nextUpdate();
-    ASSERT_TRUE(running && running->state() == v1::TASK_RUNNING);
-    auto containers = callApi<agent_api::Response>(
-        agent(), callOfType<agent_api::Call>(agent_api::Call::GET_CONTAINERS),
-        http::ContentType::kJson);
-    ASSERT_EQ(containers.response.get_containers().containers_size(), 1);
-    parent_ = containers.response.get_containers().containers(0).container_id();
-  }
-  http::Endpoint agent() const { return cluster_.agentEndpoint(0); }
   std::string master() const { return "--master=" + cluster_.master().toString(); }
-
-  Cluster cluster_;
-  std::optional<Scheduler> scheduler_;
-  v1::ContainerID parent_;
+  CliRun plateau(std::vector<std::string> args) { return runPlateau(cluster_, std::move(args)); }
 };
 
 TEST_F(NestedCli, TaskExecReturnsOutputAndExitStatus) {
-  auto hi = plateau(cluster_, {"task", "exec", master(), "sleeper", "--", "echo", "hi"});
+  auto hi = plateau({"task", "exec", master(), "sleeper", "--", "echo", "hi"});
   EXPECT_EQ(hi.exit_code, 0) << hi.output;
   EXPECT_EQ(hi.output, "hi\n");
-  auto three = plateau(cluster_, {"task", "exec", master(), "sleeper", "--", "sh", "-c", "exit 3"});
+  auto three = plateau({"task", "exec", master(), "sleeper", "--", "sh", "-c", "exit 3"});
   EXPECT_EQ(three.exit_code, 3) << three.output;
-  auto missing = plateau(cluster_, {"task", "exec", master(), "sleeper", "--", "/no/such/program"});
+  auto missing = plateau({"task", "exec", master(), "sleeper", "--", "/no/such/program"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("/no/such/program"), std::string::npos) << missing.output;
-  auto unknown = plateau(cluster_, {"task", "exec", master(), "nobody", "--", "true"});
+  auto unknown = plateau({"task", "exec", master(), "nobody", "--", "true"});
   EXPECT_EQ(unknown.exit_code, 1);
   EXPECT_NE(unknown.output.find("no task 'nobody'"), std::string::npos) << unknown.output;
 }
@@ -169,7 +134,7 @@ TEST_F(NestedCli, BadInputIsAnsweredAsMesosAnswersIt) {
   }));
   ASSERT_TRUE(eventually(
       [&] { return post(agent(), body(parent_.value(), "late"), streaming).status == 400; }));
-  auto finished = plateau(cluster_, {"task", "exec", master(), "sleeper", "--", "true"});
+  auto finished = plateau({"task", "exec", master(), "sleeper", "--", "true"});
   EXPECT_EQ(finished.exit_code, 1);
   EXPECT_NE(finished.output.find("TASK_KILLED"), std::string::npos) << finished.output;
 }

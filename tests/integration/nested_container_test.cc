@@ -16,37 +16,18 @@
 #include "common/json_codec.h"
 #include "common/recordio.h"
 #include "harness.h"
+#include "nested_fixture.h"
 
 namespace plateau::testing {
 namespace {
 
 namespace agent_api = mesos::v1::agent;
 
-// A cluster with one task running `sleep` in its container.
-class Nested : public ::testing::Test {
+class Nested : public SleeperTask {
  protected:
-  void SetUp() override {
-    cluster_.addAgent("cpus:2;mem:512");
-    scheduler_.emplace(cluster_.master(), http::ContentType::kJson);
-    v1::FrameworkInfo info;
-    info.set_user("root");
-    info.set_name("nested");
-    ASSERT_TRUE(scheduler_->subscribe(info));
-    auto offers = scheduler_->next(scheduler::Event::OFFERS);
-    ASSERT_TRUE(offers);
-    scheduler_->launch(offers->offers().offers(0), "sleeper", "sleep 1000", "cpus:0.2;mem:32");
-    auto running = scheduler_->nextUpdate();
-    ASSERT_TRUE(running && running->state() == v1::TASK_RUNNING);
-    auto containers = call(callOfType<agent_api::Call>(agent_api::Call::GET_CONTAINERS));
-    ASSERT_EQ(containers.response.get_containers().containers_size(), 1) << containers.body;
-    parent_ = containers.response.get_containers().containers(0).container_id();
-  }
-
   ApiAnswer<agent_api::Response> call(const agent_api::Call& c) {
     return callApi<agent_api::Response>(agent(), c, http::ContentType::kJson);
   }
-  http::Endpoint agent() const { return cluster_.agentEndpoint(0); }
-
   v1::ContainerID child(const std::string& value) const {
     v1::ContainerID id;
     id.set_value(value);
@@ -115,10 +96,6 @@ class Nested : public ::testing::Test {
     EXPECT_EQ(answer.status, 200) << answer.body;
     return answer.response;
   }
-
-  Cluster cluster_;
-  std::optional<Scheduler> scheduler_;
-  v1::ContainerID parent_;
 };
 
 TEST_F(Nested, SessionStreamsOutputAsRecordioAndKeepsTheExitStatus) {
