@@ -61,6 +61,12 @@ std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& reque
 
 bool Agent::nestedCall(const agent_api::Call& call, const http::StreamAccept& accept,
                        http::Responder& responder) {
+  if (call.type() == agent_api::Call::GET_CONTAINERS && call.get_containers().show_nested()) {
+    agent_api::Response listed = containers();
+    nested_->listRunning(&listed);
+    responder.respond(http::messageResponse(listed, accept.message));
+    return true;
+  }
   if (!NestedContainers::handles(call.type())) {
     return false;
   }

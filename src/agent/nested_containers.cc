@@ -558,6 +558,26 @@ void NestedContainers::attachOutput(const v1::ContainerID& id, http::StreamAccep
   });
 }
 
+void NestedContainers::listRunning(agent_api::Response* containers) const {
+  auto* list = containers->mutable_get_containers();
+  const int parents = list->containers_size();
+  for (int i = 0; i < parents; i++) {
+    std::string prefix = list->containers(i).container_id().value() + ".";
+    for (auto it = containers_.lower_bound(prefix);
+         it != containers_.end() && it->first.starts_with(prefix); ++it) {
+      if (it->second->status) {
+        continue;
+      }
+      auto* entry = list->add_containers();
+      *entry = list->containers(i);
+      entry->clear_resource_statistics();  // the parent's: nested ones share its limits
+      *entry->mutable_container_id() = it->second->id;
+      *entry->mutable_container_status()->mutable_container_id() = it->second->id;
+      entry->mutable_container_status()->set_executor_pid(static_cast<uint32_t>(it->second->pid));
+    }
+  }
+}
+
 void NestedContainers::parentEnded(const std::string& container_id) {
   std::string prefix = container_id + ".";
   for (auto it = containers_.lower_bound(prefix);

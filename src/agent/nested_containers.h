@@ -39,6 +39,7 @@ class ContainerInfo;
 }  // namespace mesos::v1
 namespace mesos::v1::agent {
 class Call;
+class Response;
 }  // namespace mesos::v1::agent
 
 namespace plateau::agent {
@@ -75,6 +76,9 @@ class NestedContainers {
   bool childExited(pid_t pid, int status);
   // The executor's container `container_id` ended: its nested containers are killed and forgotten.
   void parentEnded(const std::string& container_id);
+  // Adds the running nested containers under each container `containers` lists (GET_CONTAINERS
+  // with show_nested), with their parent's framework and executor.
+  void listRunning(mesos::v1::agent::Response* containers) const;
   // The nested containers known now (running or ended, not removed).
   size_t size() const { return containers_.size(); }
 

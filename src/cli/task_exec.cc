@@ -10,6 +10,7 @@
 #include <random>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <mesos/v1/agent/agent.pb.h>
 
 #include "cli/credentials.h"
@@ -282,6 +283,50 @@ int taskExec(const TaskExecOptions& options) {
   return streamAndWait(place->agent, call, id, options.tty, options.interactive);
 }
 
+namespace {
+
+// The nested container to attach to: `container` (alone or as "<parent>.<id>") under `parent`,
+// or with none given, the one nested container running there.
+Result<v1::ContainerID> attachTarget(const TaskPlace& place, const v1::ContainerID& parent,
+                                     const std::string& container) {
+  v1::ContainerID id;
+  *id.mutable_parent() = parent;
+  if (!container.empty()) {
+    std::string prefix = parent.value() + ".";
+    id.set_value(container.starts_with(prefix) ? container.substr(prefix.size()) : container);
+    return id;
+  }
+  agent_api::Call call;
+  call.set_type(agent_api::Call::GET_CONTAINERS);
+  call.mutable_get_containers()->set_show_nested(true);
+  auto listed = callAgent(place.agent, call);
+  if (!listed) {
+    return std::unexpected(listed.error());
+  }
+  std::vector<std::string> found;
+  for (const auto& c : listed->get_containers().containers()) {
+    if (c.container_id().has_parent() && c.container_id().parent().value() == parent.value()) {
+      found.push_back(c.container_id().value());
+    }
+  }
+  if (found.size() == 1) {
+    id.set_value(found[0]);
+    return id;
+  }
+  if (found.empty()) {
+    return notFound(
+        fmt::format("nothing runs in task '{}' to attach to: start a command with "
+                    "`plateau task exec`",
+                    place.task["id"].asString()));
+  }
+  return invalidArgument(
+      fmt::format("several commands run in task '{}': name one with "
+                  "--container ({})",
+                  place.task["id"].asString(), fmt::join(found, ", ")));
+}
+
+}  // namespace
+
 int taskAttach(const std::string& master, const std::string& task_id, const std::string& container,
                bool interactive) {
   auto place = locateTask(master, task_id);
@@ -292,17 +337,14 @@ int taskAttach(const std::string& master, const std::string& task_id, const std:
   if (!parent) {
     return fail(parent.error().message());
   }
-  v1::ContainerID id;
-  std::string value = container;
-  if (std::string prefix = parent->value() + "."; value.starts_with(prefix)) {
-    value = value.substr(prefix.size());
+  auto id = attachTarget(*place, *parent, container);
+  if (!id) {
+    return fail(id.error().message());
   }
-  id.set_value(value);
-  *id.mutable_parent() = *parent;
   agent_api::Call call;
   call.set_type(agent_api::Call::ATTACH_CONTAINER_OUTPUT);
-  *call.mutable_attach_container_output()->mutable_container_id() = id;
-  return streamAndWait(place->agent, call, id, false, interactive);
+  *call.mutable_attach_container_output()->mutable_container_id() = *id;
+  return streamAndWait(place->agent, call, *id, false, interactive);
 }
 
 }  // namespace plateau::cli

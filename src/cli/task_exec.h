@@ -24,7 +24,8 @@ int taskExec(const TaskExecOptions& options);
 
 // Follows the output (and with `interactive`, feeds the input) of the nested container
 // `container` (its "<parent>.<id>" text as Mesos writes ContainerIDs, or the id alone under the
-// task's container) until it ends; returns its exit code as taskExec does.
+// task's container; "": the one nested container running there) until it ends; returns its exit
+// code as taskExec does.
 int taskAttach(const std::string& master, const std::string& task_id, const std::string& container,
                bool interactive);
 

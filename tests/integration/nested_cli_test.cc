@@ -53,6 +53,42 @@ TEST_F(NestedCli, TaskExecReturnsOutputAndExitStatus) {
   EXPECT_NE(unknown.output.find("no task 'nobody'"), std::string::npos) << unknown.output;
 }
 
+TEST_F(NestedCli, TaskAttachFollowsTheRunningCommand) {
+  // A session that talks until the test lets it finish.
+  std::string go = cluster_.dir() + "/go";
+  agent_api::Call launch;
+  launch.set_type(agent_api::Call::LAUNCH_NESTED_CONTAINER_SESSION);
+  auto* l = launch.mutable_launch_nested_container_session();
+  l->mutable_container_id()->set_value("talker");
+  *l->mutable_container_id()->mutable_parent() = parent_;
+  l->mutable_command()->set_value(fmt::format(
+      "while [ ! -f {} ]; do echo waiting; sleep 0.2; done; echo late-output; exit 4", go));
+  auto session = http::BlockingStream::open(
+      agent(),
+      {.method = "POST",
+       .path = "/api/v1",
+       .headers = {{"content-type", http::kJsonMediaType}, {"accept", http::kRecordioMediaType}},
+       .body = toJson(launch)},
+      10s);
+  ASSERT_TRUE(session);
+  ASSERT_EQ((*session)->head().status, 200);
+  // No --container: the one command running in the task.
+  std::string log = cluster_.dir() + "/attach.out";
+  Process attach("plateau",
+                 {std::string(PLATEAU_BIN_DIR) + "/plateau", "task", "attach", master(), "sleeper"},
+                 log);
+  ASSERT_TRUE(eventually([&] { return attach.log().find("waiting") != std::string::npos; }));
+  std::ofstream(go) << "go";
+  int status = attach.wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 4) << attach.log();
+  EXPECT_NE(attach.log().find("late-output"), std::string::npos) << attach.log();
+  // Nothing left to attach to.
+  auto none = plateau({"task", "attach", master(), "sleeper"});
+  EXPECT_EQ(none.exit_code, 1);
+  EXPECT_NE(none.output.find("nothing runs in task 'sleeper'"), std::string::npos) << none.output;
+}
+
 TEST_F(NestedCli, LaunchWithoutSessionWritesItsSandboxAndWaits) {
   agent_api::Call launch;
   launch.set_type(agent_api::Call::LAUNCH_NESTED_CONTAINER);
