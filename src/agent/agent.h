@@ -35,6 +35,7 @@
 #include "common/uuid.h"
 #include "http/client.h"
 #include "http/content.h"
+#include "http/stream_accept.h"
 #include "http/server.h"
 #include "runtime/logging_level.h"
 #include "runtime/timers.h"

@@ -14,6 +14,7 @@
 #include "agent/nested_containers.h"
 #include "common/process.h"
 #include "common/task_state.h"
+#include "http/stream_accept.h"
 
 namespace plateau::agent {
 

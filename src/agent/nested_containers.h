@@ -29,6 +29,7 @@
 #include <spdlog/logger.h>
 
 #include "http/content.h"
+#include "http/stream_accept.h"
 #include "http/server.h"
 #include "runtime/timers.h"
 

@@ -20,6 +20,7 @@
 #include "common/uuid.h"
 #include "http/client.h"
 #include "http/content.h"
+#include "http/stream_accept.h"
 
 namespace plateau::cli {
 

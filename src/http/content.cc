@@ -1,4 +1,5 @@
 #include "http/content.h"
+#include "http/stream_accept.h"
 
 #include <fmt/format.h>
 #include <google/protobuf/descriptor.h>

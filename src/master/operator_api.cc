@@ -14,6 +14,7 @@
 #include "endpoints/files_calls.h"
 #include "master/master.h"
 #include "master/validation.h"
+#include "http/stream_accept.h"
 
 namespace plateau::master {
 

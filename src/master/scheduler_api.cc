@@ -7,6 +7,7 @@
 #include "common/resources_proto.h"
 #include "master/master.h"
 #include "master/validation.h"
+#include "http/stream_accept.h"
 
 namespace plateau::master {
 

@@ -16,6 +16,7 @@
 #include "common/json_codec.h"
 #include "harness.h"
 #include "nested_fixture.h"
+#include "http/stream_accept.h"
 
 namespace plateau::testing {
 namespace {

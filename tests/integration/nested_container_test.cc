@@ -17,6 +17,7 @@
 #include "common/recordio.h"
 #include "harness.h"
 #include "nested_fixture.h"
+#include "http/stream_accept.h"
 
 namespace plateau::testing {
 namespace {

@@ -1,7 +1,7 @@
 // Content negotiation of streamed answers: Accept with application/recordio and Message-Accept,
 // the calls allowed to stream, and the headers a RecordIO-framed stream answers with.
 
-#include "http/content.h"
+#include "http/stream_accept.h"
 
 #include <gtest/gtest.h>
 #include <mesos/v1/agent/agent.pb.h>
