@@ -92,10 +92,8 @@ int main(int argc, char** argv) {
   auto* tattach = app.get_subcommand("task")->add_subcommand(
       "attach", "Follow the output of a command running in a task's container");
   tattach->add_option("id", id, "Task id")->required();
-  tattach
-      ->add_option("--container", attach_container,
-                   "The nested container (an exec session's container id)")
-      ->required();
+  tattach->add_option("--container", attach_container,
+                      "The nested container (an exec session's id); default: the one running");
   tattach->add_option("--master", master, "Master address (host:port or zk://)");
   tattach->add_flag("-i,--interactive", attach_interactive, "Send this terminal's input");
   tattach->callback(

@@ -199,9 +199,17 @@ TEST_F(Nested, ClosingTheSessionKillsItsContainer) {
   auto stream = open(session(id, "echo started; sleep 1000"), http::ContentType::kJson);
   ASSERT_TRUE(stream);
   ASSERT_EQ(stream->head().status, 200);
+  recordio::Decoder decoder;
+  std::string out;
   ASSERT_TRUE(eventually([&] {
     auto data = stream->read(1s);
-    return data && data->find("started") != std::string::npos;
+    auto records = data ? decoder.decode(*data) : std::vector<std::string>{};
+    for (const auto& r : records ? *records : std::vector<std::string>{}) {
+      agent_api::ProcessIO io;
+      EXPECT_TRUE(http::decode(r, http::ContentType::kJson, &io).isOk());
+      out += io.data().data();
+    }
+    return out == "started\n";
   }));
   stream->close();
   auto waited = waitFor(id, false);
