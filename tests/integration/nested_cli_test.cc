@@ -15,8 +15,8 @@
 #include "api_call.h"
 #include "common/json_codec.h"
 #include "harness.h"
-#include "nested_fixture.h"
 #include "http/stream_accept.h"
+#include "nested_fixture.h"
 
 namespace plateau::testing {
 namespace {
@@ -46,6 +46,17 @@ TEST_F(NestedCli, TaskExecReturnsOutputAndExitStatus) {
   EXPECT_EQ(hi.output, "hi\n");
   auto three = plateau({"task", "exec", master(), "sleeper", "--", "sh", "-c", "exit 3"});
   EXPECT_EQ(three.exit_code, 3) << three.output;
+  // -i: this terminal's input (here a pipe) reaches the command, and its end ends the input.
+  std::string log = cluster_.dir() + "/piped.out";
+  Process piped("sh",
+                {"/bin/sh", "-c",
+                 fmt::format("printf 'one\\ntwo\\n' | {}/plateau task exec -i {} sleeper -- "
+                             "sh -c 'cat; echo end'",
+                             PLATEAU_BIN_DIR, master())},
+                log);
+  int status = piped.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << piped.log();
+  EXPECT_EQ(piped.log(), "one\ntwo\nend\n");
   auto missing = plateau({"task", "exec", master(), "sleeper", "--", "/no/such/program"});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.output.find("/no/such/program"), std::string::npos) << missing.output;
