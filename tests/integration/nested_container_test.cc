@@ -16,8 +16,8 @@
 #include "common/json_codec.h"
 #include "common/recordio.h"
 #include "harness.h"
-#include "nested_fixture.h"
 #include "http/stream_accept.h"
+#include "nested_fixture.h"
 
 namespace plateau::testing {
 namespace {
@@ -215,6 +215,37 @@ TEST_F(Nested, ClosingTheSessionKillsItsContainer) {
   auto waited = waitFor(id, false);
   ASSERT_TRUE(WIFSIGNALED(waited.wait_container().exit_status()));
   EXPECT_EQ(WTERMSIG(waited.wait_container().exit_status()), SIGKILL);
+}
+
+// The task's container has its own pid and mount namespaces (and /proc): the nested container
+// joins them, and its exit status and signals come through the process that waits for it there.
+class NestedInNamespaces : public Nested {
+ protected:
+  std::vector<std::string> agentFlags() const override {
+    return {"--isolation=posix/cpu,posix/mem,namespaces/pid", "--launcher=linux"};
+  }
+};
+
+TEST_F(NestedInNamespaces, JoinsTheTasksPidNamespace) {
+  auto id = child("inside");
+  auto stream =
+      open(session(id, "tr '\\0' ' ' < /proc/1/cmdline; echo; exit 7"), http::ContentType::kJson);
+  ASSERT_TRUE(stream);
+  ASSERT_EQ(stream->head().status, 200);
+  auto [out, err] = drain(*stream, http::ContentType::kJson);
+  // Its pid 1 is the task's executor, not the host's init.
+  EXPECT_NE(out.find("plateau-executor"), std::string::npos) << out << err;
+  auto waited = waitFor(id, false).wait_container().exit_status();
+  ASSERT_TRUE(WIFEXITED(waited));
+  EXPECT_EQ(WEXITSTATUS(waited), 7);
+
+  auto killed = child("killed");
+  auto self_kill = open(session(killed, "kill -9 $$"), http::ContentType::kJson);
+  ASSERT_TRUE(self_kill);
+  drain(*self_kill, http::ContentType::kJson);
+  auto status = waitFor(killed, true).wait_nested_container().exit_status();
+  ASSERT_TRUE(WIFSIGNALED(status));
+  EXPECT_EQ(WTERMSIG(status), SIGKILL);
 }
 
 }  // namespace

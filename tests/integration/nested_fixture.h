@@ -20,7 +20,7 @@ namespace plateau::testing {
 class SleeperTask : public ::testing::Test {
  protected:
   void SetUp() override {
-    cluster_.addAgent("cpus:2;mem:512");
+    cluster_.addAgent("cpus:2;mem:512", agentFlags());
     scheduler_.emplace(cluster_.master(), http::ContentType::kJson);
     v1::FrameworkInfo info;
     info.set_user("root");
@@ -42,6 +42,8 @@ class SleeperTask : public ::testing::Test {
   }
 
   http::Endpoint agent() const { return cluster_.agentEndpoint(0); }
+  // The agent's flags beyond its resources.
+  virtual std::vector<std::string> agentFlags() const { return {}; }
 
   Cluster cluster_;
   std::optional<Scheduler> scheduler_;
