@@ -9,6 +9,7 @@
 #include "agent/gpu/gpu.h"
 #include "agent/images/image_gc.h"
 #include "agent/images/image_runtime.h"
+#include "agent/nested_containers.h"
 #include "common/process.h"
 #include "common/version.h"
 #include "endpoints/files.h"
@@ -75,6 +76,7 @@ Agent::Agent(Environment env, Flags flags,
       });
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
   buildGuard();
+  initNested();
 }
 
 Agent::~Agent() = default;

@@ -35,6 +35,7 @@
 #include "common/uuid.h"
 #include "http/client.h"
 #include "http/content.h"
+#include "http/stream_accept.h"
 #include "http/server.h"
 #include "runtime/logging_level.h"
 #include "runtime/timers.h"
@@ -47,6 +48,7 @@ class Response;
 namespace plateau::agent {
 
 class Containerizer;
+class NestedContainers;
 struct ContainerConfig;
 struct Limitation;
 
@@ -268,6 +270,11 @@ class Agent {
   // agent_api.cc: POST /api/v1, the v1 agent operator API: a routing table over one handler
   // per call type, each answering in `accept`.
   void operatorApi(http::Request& request, http::Responder responder);
+  // nested_api.cc: decodes an operator call as Mesos's agent does (streamed request and answer
+  // types included); answers the error (or a RecordIO input stream) itself and returns nullopt.
+  std::optional<http::StreamAccept> acceptOperatorCall(http::Request& request,
+                                                       agent_api::Call* call,
+                                                       http::Responder& responder);
   http::Response answerOperatorCall(const agent_api::Call& call, http::ContentType accept);
   http::Response setLoggingLevelCall(const agent_api::Call& call);
   http::Response getStateCall(http::ContentType accept) const;
@@ -279,6 +286,12 @@ class Agent {
   http::Response getExecutorsCall(http::ContentType accept) const;
   http::Response getTasksCall(http::ContentType accept) const;
   http::Response getAgentCall(http::ContentType accept) const;
+  // nested_api.cc: the nested containers of executors' containers (agent/nested_containers.h).
+  void initNested();
+  // Routes the agent operator API's nested-container calls; false when `call` is not one.
+  bool nestedCall(const agent_api::Call& call, const http::StreamAccept& accept,
+                  http::Responder& responder);
+
   // The sandboxes /files and LIST_FILES/READ_FILE serve: live and completed executors'.
   std::vector<Attachment> sandboxes() const;
 
@@ -313,6 +326,7 @@ class Agent {
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
   uint64_t executors_launched_ = 0;
   Metrics metrics_;
+  std::unique_ptr<NestedContainers> nested_;  // after every field its callbacks read
 };
 
 }  // namespace plateau::agent

@@ -8,6 +8,7 @@
 
 #include "agent/agent.h"
 #include "agent/containerizer/containerizer.h"
+#include "agent/nested_containers.h"
 #include "common/json_codec.h"
 #include "common/operator_common.h"
 #include "common/task_state.h"
@@ -98,14 +99,17 @@ http::Response missingField(const char* field) {
 
 void Agent::operatorApi(http::Request& request, http::Responder responder) {
   agent_api::Call call;
-  auto accept = http::decodeOperatorCall(request, &call);
+  auto accept = acceptOperatorCall(request, &call, responder);
   if (!accept) {
-    return responder.respond(std::move(accept.error()));
+    return;
   }
   if (call.type() == agent_api::Call::PRUNE_IMAGES) {
     return pruneImagesCall(call, std::move(responder));  // images.cc: answered when done
   }
-  responder.respond(answerOperatorCall(call, *accept));
+  if (nestedCall(call, *accept, responder)) {
+    return;
+  }
+  responder.respond(answerOperatorCall(call, accept->message));
 }
 
 http::Response Agent::answerOperatorCall(const agent_api::Call& call, http::ContentType accept) {

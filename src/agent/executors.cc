@@ -11,8 +11,10 @@
 #include "agent/agent.h"
 #include "agent/containerizer/containerizer.h"
 #include "agent/containers.h"
+#include "agent/nested_containers.h"
 #include "common/process.h"
 #include "common/task_state.h"
+#include "http/stream_accept.h"
 
 namespace plateau::agent {
 
@@ -210,11 +212,12 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
   }
   switch (call.type()) {
     case executor::Call::SUBSCRIBE: {
-      auto accept = http::acceptType(request);
+      auto accept = http::streamAcceptType(request);
       if (!accept) {
         return responder.respond(http::Response::text(406, accept.error().message()));
       }
-      return subscribeExecutor(call, *accept, std::move(responder));
+      return subscribeExecutor(call, accept->message,
+                               http::framedAs(*accept, std::move(responder)));
     }
     case executor::Call::UPDATE: {
       if (!call.has_update()) {
@@ -373,6 +376,9 @@ void Agent::shutdownExecutor(Executor& executor) {
 }
 
 void Agent::onChildExit(pid_t pid, int status) {
+  if (nested_->childExited(pid, status)) {
+    return;
+  }
   auto it = pids_.find(pid);
   if (it == pids_.end()) {
     fetchExited(pid, status);
@@ -399,6 +405,7 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
   metrics_.executors_terminated++;
   log_->info("executor_terminated framework_id={} executor_id={} reason=\"{}\"", framework_id,
              executor_id, why);
+  nested_->parentEnded(executor.containerId());
   auto link = channels_.extract(executor.containerId());
   if (link && link.mapped().kill_timer != 0) {
     timers_.cancel(link.mapped().kill_timer);

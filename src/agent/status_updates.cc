@@ -33,8 +33,13 @@ void Agent::statusUpdate(const std::string& framework_id, v1::TaskStatus status)
   const std::string executor_id = status.executor_id().value();
   const v1::TaskState state = status.state();
   // A stream checkpoints when its framework does and its executor is known here.
-  bool checkpoint = book_.checkpointing(framework_id) && !executor_id.empty() &&
-                    book_.find(framework_id, executor_id) != nullptr;
+  const Executor* executor = executor_id.empty() ? nullptr : book_.find(framework_id, executor_id);
+  bool checkpoint = book_.checkpointing(framework_id) && executor != nullptr;
+  if (executor != nullptr && !executor->containerId().empty() &&
+      !status.container_status().has_container_id()) {
+    // As Mesos: the task's container, which `task exec` tools name as their session's parent.
+    status.mutable_container_status()->mutable_container_id()->set_value(executor->containerId());
+  }
   if (!status_updates_.update(framework_id, executor_id, std::move(status), checkpoint)) {
     // Nothing follows a terminal update.
     log_->warn("status_update_after_terminal framework_id={} task_id={} state={}", framework_id,

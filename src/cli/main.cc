@@ -9,6 +9,7 @@
 #include "cli/lists.h"
 #include "cli/ops.h"
 #include "cli/roles.h"
+#include "cli/task_exec.h"
 
 int main(int argc, char** argv) {
   using namespace plateau::cli;
@@ -75,6 +76,28 @@ int main(int argc, char** argv) {
   log->add_flag("--stderr", stderr_file, "Print stderr instead of stdout");
   log->add_flag("--follow", follow, "Keep printing until the task ends");
   log->callback([&] { std::exit(taskLog(master, id, stderr_file, follow)); });
+
+  TaskExecOptions exec_options;
+  auto* texec = app.get_subcommand("task")->add_subcommand(
+      "exec", "Run a command inside a running task's container: plateau task exec ID -- CMD ...");
+  texec->add_option("id", exec_options.task_id, "Task id")->required();
+  texec->add_option("command", exec_options.command, "The command and its arguments (after --)")
+      ->required();
+  texec->add_option("--master", exec_options.master, "Master address (host:port or zk://)");
+  texec->add_flag("-t,--tty", exec_options.tty, "Run the command on a pseudo-terminal");
+  texec->add_flag("-i,--interactive", exec_options.interactive, "Send this terminal's input");
+  texec->callback([&] { std::exit(taskExec(exec_options)); });
+  std::string attach_container;
+  bool attach_interactive = false;
+  auto* tattach = app.get_subcommand("task")->add_subcommand(
+      "attach", "Follow the output of a command running in a task's container");
+  tattach->add_option("id", id, "Task id")->required();
+  tattach->add_option("--container", attach_container,
+                      "The nested container (an exec session's id); default: the one running");
+  tattach->add_option("--master", master, "Master address (host:port or zk://)");
+  tattach->add_flag("-i,--interactive", attach_interactive, "Send this terminal's input");
+  tattach->callback(
+      [&] { std::exit(taskAttach(master, id, attach_container, attach_interactive)); });
 
   for (auto [name, kind] :
        {std::pair{"agent", ShowKind::kAgent}, std::pair{"framework", ShowKind::kFramework},

@@ -76,6 +76,19 @@ Result<json::Value> getJson(const http::Endpoint& endpoint, const std::string& p
   return json::parse(r->body);
 }
 
+// The agent's address: its pid (slave(1)@ip:port) names where it serves; its hostname may not
+// resolve from here.
+http::Endpoint agentEndpoint(const json::Value& agent) {
+  http::Endpoint endpoint{agent["hostname"].asString(),
+                          static_cast<uint16_t>(agent["port"].asDouble())};
+  if (std::string pid = agent["pid"].asString(); pid.find('@') != std::string::npos) {
+    if (auto parsed = http::Endpoint::parse(pid.substr(pid.find('@') + 1), endpoint.port); parsed) {
+      endpoint = *parsed;
+    }
+  }
+  return endpoint;
+}
+
 }  // namespace
 
 int teardownFramework(const std::string& master, const std::string& framework_id) {
@@ -122,53 +135,45 @@ int weightsSet(const std::string& master, const std::string& role, double weight
   return 0;
 }
 
-int taskLog(const std::string& master, const std::string& task_id, bool stderr_file, bool follow) {
+Result<TaskPlace> locateTask(const std::string& master, const std::string& task_id) {
   auto endpoint = leadingMaster(master);
   if (!endpoint) {
-    return fail(endpoint.error());
+    return std::unexpected(endpoint.error());
   }
-  // Where the task runs: its framework, executor and agent, from the master's state.
-  auto findTask = [&]() -> Result<std::pair<json::Value, json::Value>> {
-    auto state = getJson(*endpoint, "/master/state");
-    if (!state) {
-      return std::unexpected(state.error());
-    }
-    for (const char* group : {"frameworks", "completed_frameworks"}) {
-      for (const auto& f : (*state)[group].asArray()) {
-        for (const char* list : {"tasks", "completed_tasks"}) {
-          for (const auto& t : f[list].asArray()) {
-            if (t["id"].asString() != task_id) continue;
-            for (const auto& a : (*state)["slaves"].asArray()) {
-              if (a["id"].asString() == t["slave_id"].asString()) {
-                return std::pair{t, a};
-              }
+  auto state = getJson(*endpoint, "/master/state");
+  if (!state) {
+    return std::unexpected(state.error());
+  }
+  for (const char* group : {"frameworks", "completed_frameworks"}) {
+    for (const auto& f : (*state)[group].asArray()) {
+      for (const char* list : {"tasks", "completed_tasks"}) {
+        for (const auto& t : f[list].asArray()) {
+          if (t["id"].asString() != task_id) continue;
+          for (const auto& a : (*state)["slaves"].asArray()) {
+            if (a["id"].asString() == t["slave_id"].asString()) {
+              return TaskPlace{
+                  t, agentEndpoint(a),
+                  t["executor_id"].asString().empty() ? task_id : t["executor_id"].asString()};
             }
-            return notFound(fmt::format("task '{}' ran on agent {} which is no longer known",
-                                        task_id, t["slave_id"].asString()));
           }
+          return notFound(fmt::format("task '{}' ran on agent {} which is no longer known", task_id,
+                                      t["slave_id"].asString()));
         }
       }
     }
-    return notFound(
-        fmt::format("no task '{}' on the master: list them with `plateau task list`", task_id));
-  };
-  auto found = findTask();
+  }
+  return notFound(
+      fmt::format("no task '{}' on the master: list them with `plateau task list`", task_id));
+}
+
+int taskLog(const std::string& master, const std::string& task_id, bool stderr_file, bool follow) {
+  auto found = locateTask(master, task_id);
   if (!found) {
     return fail(found.error());
   }
-  auto [task, agent] = *found;
-  std::string executor =
-      task["executor_id"].asString().empty() ? task_id : task["executor_id"].asString();
-  // The agent's address: its pid (slave(1)@ip:port) names where it serves; its hostname may
-  // not resolve from here.
-  http::Endpoint agent_endpoint{agent["hostname"].asString(),
-                                static_cast<uint16_t>(agent["port"].asDouble())};
-  if (std::string pid = agent["pid"].asString(); pid.find('@') != std::string::npos) {
-    if (auto parsed = http::Endpoint::parse(pid.substr(pid.find('@') + 1), agent_endpoint.port);
-        parsed) {
-      agent_endpoint = *parsed;
-    }
-  }
+  const json::Value& task = found->task;
+  const http::Endpoint& agent_endpoint = found->agent;
+  const std::string& executor = found->executor_id;
   std::string path =
       fmt::format("/frameworks/{}/executors/{}/runs/latest/{}", task["framework_id"].asString(),
                   executor, stderr_file ? "stderr" : "stdout");
@@ -195,11 +200,11 @@ int taskLog(const std::string& master, const std::string& task_id, bool stderr_f
     if (!follow) {
       return 0;
     }
-    auto now = findTask();
+    auto now = locateTask(master, task_id);
     if (!now) {
       return fail(now.error());
     }
-    std::string state = now->first["state"].asString();
+    std::string state = now->task["state"].asString();
     if (state != "TASK_RUNNING" && state != "TASK_STAGING" && state != "TASK_STARTING" &&
         state != "TASK_KILLING") {
       return 0;

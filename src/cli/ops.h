@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "common/json.h"
 #include "common/status.h"
+#include "http/client.h"
 #include "http/message.h"
 
 namespace mesos::v1::master {
@@ -23,6 +25,15 @@ Result<http::Response> postOperatorCall(const std::string& master,
 // worded for the user.
 Result<mesos::v1::master::Response> operatorCall(const std::string& master,
                                                  const mesos::v1::master::Call& call);
+
+// Where a task runs, from the leading master's state.
+struct TaskPlace {
+  json::Value task;         // as /master/state lists it
+  http::Endpoint agent;     // where its agent serves
+  std::string executor_id;  // the task's own id for a command executor
+};
+// NotFound says how to list the tasks when `task_id` is unknown.
+Result<TaskPlace> locateTask(const std::string& master, const std::string& task_id);
 
 // Each returns the process exit code and prints what happened (errors say what to do).
 int teardownFramework(const std::string& master, const std::string& framework_id);

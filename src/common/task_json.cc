@@ -45,6 +45,10 @@ void writeTask(json::Writer& w, const mesos::v1::Task& task, const std::string& 
       w.key("healthy");
       w.value(status.healthy());
     }
+    if (status.has_container_status()) {
+      w.key("container_status");  // the task's container, where `task exec` tools nest theirs
+      writeJson(w, status.container_status());
+    }
     w.endObject();
   }
   w.endArray();

@@ -1,6 +1,8 @@
 #include "http/content.h"
+#include "http/stream_accept.h"
 
 #include <fmt/format.h>
+#include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
 #include "common/json_codec.h"
@@ -38,13 +40,20 @@ Result<ContentType> bodyType(const Request& request) {
       "Expecting 'Content-Type' of application/json or application/x-protobuf, got '{}'", type));
 }
 
-Result<ContentType> acceptType(const Request& request) {
-  std::string accept = request.header("accept");
-  if (accept.empty()) {
-    return ContentType::kJson;
-  }
+namespace {
+
+// Which of JSON, protobuf and RecordIO an Accept-style header value allows ("" allows all).
+struct Allowed {
   bool json = false;
   bool protobuf = false;
+  bool recordio = false;
+};
+
+Allowed allowedBy(const std::string& accept) {
+  if (accept.empty()) {
+    return {true, true, true};
+  }
+  Allowed allowed;
   size_t pos = 0;
   while (pos <= accept.size()) {
     size_t comma = accept.find(',', pos);
@@ -55,23 +64,70 @@ Result<ContentType> acceptType(const Request& request) {
     std::string type = bareMediaType(item);
     bool refused = item.find("q=0") != std::string::npos && item.find("q=0.") == std::string::npos;
     if (!refused) {
-      if (type == kJsonMediaType || type == "application/*" || type == "*/*") {
-        json = true;
-      }
-      if (type == kProtobufMediaType) {
-        protobuf = true;
-      }
+      bool any = type == "application/*" || type == "*/*";
+      allowed.json = allowed.json || any || type == kJsonMediaType;
+      allowed.protobuf = allowed.protobuf || type == kProtobufMediaType;
+      allowed.recordio = allowed.recordio || any || type == kRecordioMediaType;
     }
     pos = comma + 1;
   }
-  if (json) {
+  return allowed;
+}
+
+// A Responder's exchange that marks a streamed answer as RecordIO of messages.
+class RecordioExchange final : public Exchange {
+ public:
+  explicit RecordioExchange(Responder inner) : inner_(std::move(inner)) {}
+  void respond(Response response) override { inner_.respond(std::move(response)); }
+  std::shared_ptr<Stream> stream(int status, Headers headers) override {
+    auto type = headers.find("content-type");
+    if (type != headers.end() && status < 300) {
+      headers["message-content-type"] = type->second;
+      type->second = kRecordioMediaType;
+    }
+    return inner_.stream(status, std::move(headers));
+  }
+
+ private:
+  Responder inner_;
+};
+
+}  // namespace
+
+Result<ContentType> acceptType(const Request& request) {
+  Allowed allowed = allowedBy(request.header("accept"));
+  if (allowed.json) {
     return ContentType::kJson;
   }
-  if (protobuf) {
+  if (allowed.protobuf) {
     return ContentType::kProtobuf;
   }
   return invalidArgument(
       "Expecting 'Accept' to allow 'application/json' or 'application/x-protobuf'");
+}
+
+Result<StreamAccept> streamAcceptType(const Request& request) {
+  Allowed allowed = allowedBy(request.header("accept"));
+  if (allowed.json || allowed.protobuf) {
+    return StreamAccept{allowed.json ? ContentType::kJson : ContentType::kProtobuf, false};
+  }
+  if (!allowed.recordio) {
+    return invalidArgument(fmt::format("Expecting 'Accept' to allow {} or {} or {}", kJsonMediaType,
+                                       kProtobufMediaType, kRecordioMediaType));
+  }
+  Allowed message = allowedBy(request.header("message-accept"));
+  if (!message.json && !message.protobuf) {
+    return invalidArgument(fmt::format("Expecting 'Message-Accept' to allow {} or {}",
+                                       kJsonMediaType, kProtobufMediaType));
+  }
+  return StreamAccept{message.json ? ContentType::kJson : ContentType::kProtobuf, true};
+}
+
+Responder framedAs(const StreamAccept& accept, Responder responder) {
+  if (!accept.recordio) {
+    return responder;
+  }
+  return Responder(std::make_shared<RecordioExchange>(std::move(responder)));
 }
 
 Status decode(std::string_view body, ContentType type, google::protobuf::Message* message) {
@@ -114,19 +170,53 @@ std::expected<ContentType, Response> decodeCall(const Request& request,
   return *type;
 }
 
-std::expected<ContentType, Response> decodeOperatorCall(const Request& request,
-                                                        google::protobuf::Message* call) {
+namespace {
+
+// decodeCall, then the call names its type (else 400 "Expecting 'type' to be present"). The
+// type's name on success.
+std::expected<std::string, Response> decodeTypedCall(const Request& request,
+                                                     google::protobuf::Message* call) {
   auto body = decodeCall(request, call);
   if (!body) {
-    return body;
+    return std::unexpected(std::move(body.error()));
   }
   const auto* type = call->GetDescriptor()->FindFieldByName("type");
   if (type == nullptr || !call->GetReflection()->HasField(*call, type)) {
     return std::unexpected(Response::text(400, "Expecting 'type' to be present"));
   }
+  return call->GetReflection()->GetEnum(*call, type)->name();
+}
+
+}  // namespace
+
+std::expected<ContentType, Response> decodeOperatorCall(const Request& request,
+                                                        google::protobuf::Message* call) {
+  auto typed = decodeTypedCall(request, call);
+  if (!typed) {
+    return std::unexpected(std::move(typed.error()));
+  }
   auto accept = acceptType(request);
   if (!accept) {
     return std::unexpected(Response::text(406, accept.error().message()));
+  }
+  return *accept;
+}
+
+std::expected<StreamAccept, Response> decodeStreamingCall(const Request& request,
+                                                          google::protobuf::Message* call,
+                                                          bool (*streams)(int type)) {
+  auto typed = decodeTypedCall(request, call);
+  if (!typed) {
+    return std::unexpected(std::move(typed.error()));
+  }
+  auto accept = streamAcceptType(request);
+  if (!accept) {
+    return std::unexpected(Response::text(406, accept.error().message()));
+  }
+  const auto* type = call->GetDescriptor()->FindFieldByName("type");
+  if (accept->recordio && !streams(call->GetReflection()->GetEnumValue(*call, type))) {
+    return std::unexpected(Response::text(
+        406, fmt::format("Streaming response is not supported for {} call", *typed)));
   }
   return *accept;
 }

@@ -14,6 +14,7 @@
 #include "endpoints/files_calls.h"
 #include "master/master.h"
 #include "master/validation.h"
+#include "http/stream_accept.h"
 
 namespace plateau::master {
 
@@ -77,26 +78,27 @@ std::optional<std::string> missingArguments(const operator_api::Call& call) {
 void Master::operatorApi(http::Request& request, http::Responder responder) {
   auto received = clock_.now();
   operator_api::Call call;
-  auto accept = http::decodeOperatorCall(request, &call);
-  if (accept) {
-    responder.onAnswer([this,
-                        histogram = &metrics_.operator_calls.at(
-                            call.type(), operator_api::Call::Type_Name(call.type())),
-                        received] {
-      histogram->observe(std::chrono::duration<double>(clock_.now() - received).count());
-    });
-  }
+  // SUBSCRIBE streams: it alone may ask for application/recordio.
+  auto accept = http::decodeStreamingCall(
+      request, &call, [](int type) { return type == operator_api::Call::SUBSCRIBE; });
   if (!accept) {
     return responder.respond(std::move(accept.error()));
   }
+  responder = http::framedAs(*accept, std::move(responder));
+  responder.onAnswer([this,
+                      histogram = &metrics_.operator_calls.at(
+                          call.type(), operator_api::Call::Type_Name(call.type())),
+                      received] {
+    histogram->observe(std::chrono::duration<double>(clock_.now() - received).count());
+  });
   operator_api::Response response;
   if (answerCommonCall(
           call, &response, flag_values_, [this] { return metricsSnapshot(); },
           logging_level_.level()) ||
       operatorView(call, &response)) {
-    return responder.respond(http::messageResponse(response, *accept));
+    return responder.respond(http::messageResponse(response, accept->message));
   }
-  operatorChange(call, *accept, std::move(responder));
+  operatorChange(call, accept->message, std::move(responder));
 }
 
 bool Master::operatorView(const operator_api::Call& call, operator_api::Response* response) const {

@@ -7,6 +7,7 @@
 #include "common/resources_proto.h"
 #include "master/master.h"
 #include "master/validation.h"
+#include "http/stream_accept.h"
 
 namespace plateau::master {
 
@@ -100,11 +101,11 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
   }
 
   if (call.type() == scheduler::Call::SUBSCRIBE) {
-    auto accept = http::acceptType(request);
+    auto accept = http::streamAcceptType(request);
     if (!accept) {
       return responder.respond(http::Response::text(406, accept.error().message()));
     }
-    return subscribe(request, call, *accept, std::move(responder));
+    return subscribe(request, call, accept->message, http::framedAs(*accept, std::move(responder)));
   }
 
   Framework* framework = caller(request, call.framework_id().value(), responder);

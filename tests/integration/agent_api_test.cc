@@ -208,9 +208,10 @@ TEST_P(AgentApi, AnswersEveryCallWithItsResponseType) {
 
   auto nested = callOf(agent_api::Call::LAUNCH_NESTED_CONTAINER);
   nested.mutable_launch_nested_container()->mutable_container_id()->set_value("c");
-  auto not_implemented = callAgent(agent, nested, content);
-  EXPECT_EQ(not_implemented.status, 501);
-  EXPECT_NE(not_implemented.body.find("LAUNCH_NESTED_CONTAINER"), std::string::npos);
+  auto no_parent = callAgent(agent, nested, content);  // nested_container_test.cc has the rest
+  EXPECT_EQ(no_parent.status, 400);
+  EXPECT_NE(no_parent.body.find("launch_nested_container.container_id.parent"), std::string::npos)
+      << no_parent.body;
 
   // The task ends: its executor is completed, and its sandbox stays browsable.
   scheduler::Call kill;

@@ -6,24 +6,15 @@
 #include <regex>
 #include <sstream>
 
+#include "cli_run.h"
 #include "common/json.h"
 #include "harness.h"
 
 namespace plateau::testing {
 namespace {
 
-struct Run {
-  int exit_code;
-  std::string output;
-};
-
-Run plateau(const Cluster& cluster, std::vector<std::string> args) {
-  std::string log = cluster.dir() + "/cli.out";
-  std::remove(log.c_str());
-  args.insert(args.begin(), std::string(PLATEAU_BIN_DIR) + "/plateau");
-  Process p("plateau", args, log);
-  int status = p.wait();
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, p.log()};
+CliRun plateau(const Cluster& cluster, std::vector<std::string> args) {
+  return runPlateau(cluster, std::move(args));
 }
 
 TEST(Cli, ExecuteAndListCommands) {

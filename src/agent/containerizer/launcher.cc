@@ -102,6 +102,8 @@ std::string resolveProgram(const std::string& path) {
   ::_exit(127);
 }
 
+}  // namespace
+
 // Closes every descriptor from 3 up except `a` and `b` (either may be -1).
 void closeAllBut(int a, int b) {
   int keep[2] = {std::min(a, b), std::max(a, b)};
@@ -117,6 +119,8 @@ void closeAllBut(int a, int b) {
   }
   ::syscall(SYS_close_range, next, ~0U, 0);
 }
+
+namespace {
 
 int openOnto(const char* path, int flags, int target) {
   int fd = ::open(path, flags, 0644);
@@ -209,6 +213,8 @@ void switchUser(const UserIds& user, int out) {
   }
 }
 
+}  // namespace
+
 // In the child: every signal to its default disposition, none blocked.
 void resetSignals() {
   struct sigaction dfl;
@@ -221,6 +227,8 @@ void resetSignals() {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 }
+
+namespace {
 
 [[noreturn]] void execImage(const ExecImage& image, int out) {
   if (image.program_fd.get() >= 0) {

@@ -25,6 +25,12 @@ struct UserIds {
   std::string home;
 };
 
+// For a forked child before exec (async-signal-safe): closes every descriptor from 3 up except
+// `a` and `b` (either may be -1).
+void closeAllBut(int a, int b);
+// For a forked child before exec: every signal to its default disposition, none blocked.
+void resetSignals();
+
 // Looks a user up; NotFound names the user when it does not exist.
 Result<UserIds> lookupUser(const std::string& name);
 

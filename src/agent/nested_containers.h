@@ -1,0 +1,127 @@
+#pragma once
+
+// The nested containers the agent runs inside its executors' containers, and the agent operator
+// API calls that manage them: LAUNCH_NESTED_CONTAINER(_SESSION), WAIT/KILL/REMOVE_NESTED_CONTAINER,
+// their LAUNCH/WAIT/KILL/REMOVE_CONTAINER forms, and ATTACH_CONTAINER_INPUT/OUTPUT. Loop thread
+// only.
+//
+// Guarantees:
+// - A nested container runs in its parent's namespaces, root filesystem and cgroups, as the
+//   parent's user (agent/nested_launch.h); its parent is an executor's container found through
+//   the FindParent callback. It lives no longer than its parent (parentEnded()).
+// - A session's output streams back on its own connection as ProcessIO records, in the order the
+//   process wrote it; the stream closes once the process has exited and its output is drained.
+//   The connection closing first kills the container, as Mesos does.
+// - The wait status stays readable (WAIT_*) until REMOVE_* or the parent ends; at most
+//   kMaxEnded ended containers are kept, the oldest forgotten first.
+// - Bad input is answered as Mesos answers it: 400 naming the field, 404 for an unknown container.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <spdlog/logger.h>
+
+#include "http/content.h"
+#include "http/stream_accept.h"
+#include "http/server.h"
+#include "runtime/timers.h"
+
+namespace mesos::v1 {
+class ContainerID;
+class CommandInfo;
+class ContainerInfo;
+}  // namespace mesos::v1
+namespace mesos::v1::agent {
+class Call;
+class Response;
+}  // namespace mesos::v1::agent
+
+namespace plateau::agent {
+
+class NestedIo;
+
+class NestedContainers {
+ public:
+  // An executor's container, as the agent knows it.
+  struct Parent {
+    pid_t pid = 0;        // its first process
+    std::string sandbox;  // its sandbox on the host
+  };
+  using FindParent = std::function<std::optional<Parent>(const std::string& container_id)>;
+
+  static constexpr size_t kMaxEnded = 256;
+
+  NestedContainers(Timers& timers, std::shared_ptr<spdlog::logger> log, FindParent find_parent);
+  ~NestedContainers();
+  NestedContainers(const NestedContainers&) = delete;
+  NestedContainers& operator=(const NestedContainers&) = delete;
+
+  // Whether the call type `type` answers with a stream.
+  static bool streams(int type);
+  // Whether the call type `type` is one this component answers.
+  static bool handles(int type);
+  // Answers a call handles() names, in `accept` (the responder already frames a RecordIO stream).
+  void call(const mesos::v1::agent::Call& call, http::StreamAccept accept,
+            http::Responder responder);
+  // ATTACH_CONTAINER_INPUT: a request whose body is RecordIO of calls (Content-Type
+  // application/recordio, each record in Message-Content-Type). Answered once the body is used.
+  void attachInput(const http::Request& request, http::Responder responder);
+  // A child process ended; false when it was not a nested container's.
+  bool childExited(pid_t pid, int status);
+  // The executor's container `container_id` ended: its nested containers are killed and forgotten.
+  void parentEnded(const std::string& container_id);
+  // Adds the running nested containers under each container `containers` lists (GET_CONTAINERS
+  // with show_nested), with their parent's framework and executor.
+  void listRunning(mesos::v1::agent::Response* containers) const;
+  // The nested containers known now (running or ended, not removed).
+  size_t size() const { return containers_.size(); }
+
+ private:
+  struct Container;
+  struct Waiter {
+    http::Responder responder;
+    http::ContentType accept;
+    bool nested_call;  // WAIT_NESTED_CONTAINER (else WAIT_CONTAINER)
+  };
+
+  // The calls other than launches.
+  void control(const mesos::v1::agent::Call& call, http::StreamAccept accept,
+               http::Responder responder);
+  void launch(const mesos::v1::ContainerID& id, const mesos::v1::CommandInfo* command,
+              const mesos::v1::ContainerInfo* info, bool session, http::StreamAccept accept,
+              http::Responder responder);
+  void wait(const mesos::v1::ContainerID& id, bool nested_call, http::ContentType accept,
+            http::Responder responder);
+  http::Response kill(const mesos::v1::ContainerID& id, int signal);
+  http::Response remove(const mesos::v1::ContainerID& id);
+  void attachOutput(const mesos::v1::ContainerID& id, http::StreamAccept accept,
+                    http::Responder responder);
+  http::Response input(const std::vector<mesos::v1::agent::Call>& calls);
+  // Starts the container's I/O thread and opens its session stream (if any).
+  void startIo(Container& container, struct NestedProcess& process, bool tty,
+               http::Responder* session, http::ContentType accept);
+  void output(const std::string& key, bool error, std::string data);
+  void ioEnded(const std::string& key);
+  // Once the process has exited and its output drained: streams close, waiters are answered.
+  void maybeFinish(Container& container);
+  void answerWaiter(Waiter& waiter, const Container& container);
+  void forgetOldest();
+
+  Timers& timers_;
+  std::shared_ptr<spdlog::logger> log_;
+  FindParent find_parent_;
+  std::shared_ptr<bool> alive_;  // posted I/O callbacks run only while this lives
+  std::map<std::string, std::unique_ptr<Container>> containers_;  // by "<parent>.<id>"
+  std::map<pid_t, std::string> pids_;                             // running ones -> key
+  std::map<uint64_t, std::string> ended_;                         // end order -> key
+  uint64_t ends_ = 0;
+};
+
+}  // namespace plateau::agent
