@@ -73,7 +73,7 @@ inline std::string sandboxFile(const std::string& root, const std::string& task_
 
 struct TaskSpec {
   std::string id;
-  std::string image;
+  std::string image;  // "" for a bare task (no container)
   std::optional<std::string> value;
   bool shell = true;
   std::vector<std::string> arguments;
@@ -108,6 +108,9 @@ inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskS
     }
     for (const auto& a : spec.arguments) {
       command->add_arguments(a);
+    }
+    if (spec.image.empty()) {
+      continue;  // a bare task, on the host
     }
     auto* container = info->mutable_container();
     if (spec.docker_type) {
