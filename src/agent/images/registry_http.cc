@@ -70,11 +70,14 @@ Result<HttpAnswer> exchange(net::io_context& io, Stream& stream, beast::tcp_stre
     std::transform(name.begin(), name.end(), name.begin(), ::tolower);
     answer.headers[name] = std::string(field.value());
   }
-  if (answer.status == 200 && !request.body_file.empty()) {
+  // 206: the rest of a blob asked for with a Range header, after what the file already has.
+  if ((answer.status == 200 || answer.status == 206) && !request.body_file.empty()) {
     bhttp::response_parser<bhttp::file_body> body{std::move(head)};
     body.body_limit(boost::none);
     beast::error_code ec;
-    body.get().body().open(request.body_file.c_str(), beast::file_mode::write, ec);
+    body.get().body().open(
+        request.body_file.c_str(),
+        answer.status == 206 ? beast::file_mode::append : beast::file_mode::write, ec);
     if (ec) {
       return unavailable(fmt::format("Failed to write '{}': {}", request.body_file, ec.message()));
     }
