@@ -291,6 +291,10 @@ void CommandExecutor::launchGroup(const v1::TaskGroupInfo& group) {
   // group down with the same rule as one failing later.
   for (const auto& id : ids) {
     auto it = tasks_.find(id);
+    if (it != tasks_.end() && !it->second.terminal && killed_before_launch_.erase(id) > 0) {
+      update(it->second, v1::TASK_KILLED, "Killed before it was launched");
+      groupRule(it->second, v1::TASK_KILLED);
+    }
     if (it != tasks_.end() && !it->second.terminal) {
       startTask(it->second);
     }
@@ -444,6 +448,11 @@ void CommandExecutor::onCheck(const std::string& task_id, const ProbeResult& res
 
 void CommandExecutor::killTask(const std::string& task_id, std::optional<v1::KillPolicy> policy) {
   auto it = tasks_.find(task_id);
+  if (it == tasks_.end() && mode_ == Mode::kDefault) {
+    // The agent may still be provisioning the task's image: its group comes later.
+    killed_before_launch_.insert(task_id);
+    return;
+  }
   if (it == tasks_.end() || it->second.terminal) {
     return;
   }

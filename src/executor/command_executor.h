@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <mesos/v1/executor/executor.pb.h>
@@ -123,6 +124,7 @@ class CommandExecutor {
   std::unique_ptr<client::Subscription> subscription_;
   std::map<std::string, RunningTask> tasks_;  // by task id
   int groups_ = 0;
+  std::set<std::string> killed_before_launch_;  // KILLs for tasks whose group has not come yet
   bool shutting_down_ = false;
   bool killing_capability_ = false;
   std::map<std::string, v1::executor::Call::Update> unacknowledged_;  // by uuid

@@ -42,7 +42,8 @@ TEST_F(ImagesRegistryTest, AnAgentKilledMidLayerResumesThatDownloadAfterItsResta
   ASSERT_TRUE(registry.cut(layers[0], kCutAt, "stall"));
   auto offers = scheduler->next(scheduler::Event::OFFERS);
   ASSERT_TRUE(offers && offers->offers().offers_size() > 0);
-  launch(*scheduler, offers->offers().offers(0), {{.id = "killed", .image = "busybox"}});
+  launch(*scheduler, offers->offers().offers(0),
+         {{.id = "killed", .image = "busybox", .shell = false}});
   for (int i = 0; i < 300 && partialBytes(store, layers[0]) < kCutAt; i++) {
     std::this_thread::sleep_for(100ms);
   }
@@ -94,7 +95,7 @@ TEST_F(ImagesRegistryTest, AForeignLayerIsFetchedFromItsUrlsOrFailsNamingThem) {
   ASSERT_EQ(done.size(), 2u);
   EXPECT_EQ(done["foreign"].state(), v1::TASK_FINISHED) << done["foreign"].message();
   EXPECT_EQ(sandboxFile(cluster.dir(), "foreign", "stdout"), "foreign\n");
-  EXPECT_EQ(registry.requests("/foreign/"), 1);
+  EXPECT_EQ(registry.requests("/foreign/sha256:"), 1);  // from its URL, not as a blob
   EXPECT_EQ(done["gone"].state(), v1::TASK_FAILED);
   EXPECT_NE(done["gone"].message().find("could not be fetched from its URLs (http://127.0.0.1:"),
             std::string::npos)
