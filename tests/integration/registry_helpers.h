@@ -101,7 +101,8 @@ class ImagesRegistryTest : public ImageTest {
  protected:
   // Starts the agent on the registry and a subscribed scheduler (null on failure).
   std::unique_ptr<Scheduler> startAgent(Cluster& cluster, const TestRegistry& registry,
-                                        std::vector<std::string> extra = {}) {
+                                        std::vector<std::string> extra = {},
+                                        const std::string& resources = "cpus:4;mem:2048") {
     if (registry.port() == 0) {
       ADD_FAILURE() << "the test registry did not start:\n" << registry.log();
       return nullptr;
@@ -111,7 +112,7 @@ class ImagesRegistryTest : public ImageTest {
                                       "--docker_store_dir=" + cluster.dir() + "/store",
                                       "--isolation=filesystem/linux,docker/runtime"};
     flags.insert(flags.end(), extra.begin(), extra.end());
-    cluster.addAgent("cpus:4;mem:2048", flags);
+    cluster.addAgent(resources, flags);
     auto s = std::make_unique<Scheduler>(cluster.master(), http::ContentType::kJson);
     if (!s->subscribe(framework("images-registry"))) {
       ADD_FAILURE() << "the scheduler did not subscribe";
