@@ -43,19 +43,7 @@ class ImagesGroupsTest : public ImageTest {
   // A task's file in its group's sandbox (<executor sandbox>/tasks/<task id>/<name>).
   static std::string groupTaskFile(const std::string& root, const std::string& task_id,
                                    const std::string& name) {
-    std::error_code ec;
-    for (fs::recursive_directory_iterator it(root + "/agent0", ec), end; !ec && it != end;
-         it.increment(ec)) {
-      std::string path = it->path().string();
-      if (path.find("/provisioner/") != std::string::npos) {
-        it.disable_recursion_pending();
-        continue;
-      }
-      if (it->path().filename() == name && path.ends_with("/tasks/" + task_id + "/" + name)) {
-        return readWholeFile(it->path());
-      }
-    }
-    return {};
+    return agentFile(root, "/tasks/" + task_id + "/", name);
   }
 
   struct GroupTask {
