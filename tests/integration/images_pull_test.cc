@@ -2,8 +2,8 @@
 // (tests/integration/registry_server.py): an agent killed in the middle of a layer resumes that
 // download after its restart (an HTTP Range for the rest; nothing of the partial blob trusted
 // before it hashes to its digest), a download the registry cuts fails its task with the cause
-// and the next pull resumes it, and a foreign layer is fetched from its `urls` (or fails
-// naming them).
+// and the next pull resumes it, a layer over 16 MiB streams to its file, and a foreign layer is
+// fetched from its `urls` (or fails naming them).
 
 #include <csignal>
 #include <filesystem>
@@ -82,6 +82,18 @@ TEST_F(ImagesRegistryTest, ACutDownloadFailsItsTaskAndTheNextPullResumesIt) {
   EXPECT_EQ(done["again"].state(), v1::TASK_FINISHED) << done["again"].message();
   EXPECT_EQ(sandboxFile(cluster.dir(), "again", "stdout"), "one\n");
   EXPECT_EQ(registry.ranges(), std::vector<std::string>{fmt::format("bytes={}-", kCutAt)});
+}
+
+TEST_F(ImagesRegistryTest, ALayerOverSixteenMebibytesIsPulled) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  TestRegistry registry(cluster.dir());
+  auto scheduler = startAgent(cluster, registry);
+  ASSERT_TRUE(scheduler);
+  auto done = runTasks(*scheduler, {{.id = "large", .image = "large", .shell = false}});
+  EXPECT_EQ(done["large"].state(), v1::TASK_FINISHED) << done["large"].message();
+  EXPECT_NE(sandboxFile(cluster.dir(), "large", "stdout").find(" 17825792 "), std::string::npos)
+      << sandboxFile(cluster.dir(), "large", "stdout");
 }
 
 TEST_F(ImagesRegistryTest, AForeignLayerIsFetchedFromItsUrlsOrFailsNamingThem) {

@@ -15,6 +15,8 @@ It builds its images at start from Debian's busybox-static and serves them on a 
   foreign:latest     busybox:latest whose top layer is a foreign layer (Docker's foreign media
                      type) with `urls`: it is served only at /foreign/<digest>, not as a blob.
   foreign-gone:latest   the same, its url answering 404.
+  large:latest       the busybox base layer and one plain tar layer of 17 MiB (over the client's
+                     in-memory limit: a blob that must stream to a file).
   big:latest         (with --big only) the busybox base layer and four plain tar layers of 25 MiB
                      of random bytes each: about 100 MB in 5 layers, for the image benchmark.
 
@@ -152,6 +154,8 @@ class Registry:
         one, two = top_layer("one\n"), top_layer("two\n")
         cmd = ["/bin/sh", "-c", "cat /etc/motd"]
         self.layers[("busybox", "latest")] = [digest(base), digest(one)]
+        large = tar_of([("data/large", os.urandom(17 << 20), 0o644, None)])
+        self.manifests[("large", "latest")] = self.schema2([base, large], ["ls", "-l", "/data"])
         if big:
             data = [tar_of([("data/part%d" % i, os.urandom(25 << 20), 0o644, None)])
                     for i in range(4)]
