@@ -1,5 +1,6 @@
 // End-to-end tiny-task throughput: tasks/s from launch to TASK_FINISHED for `true` on one
-// local agent, printed beside the raw fork+exec+wait rate of /bin/true measured in the same run.
+// local agent, printed beside the machine's raw spawn rate measured in the same run (one
+// posix_spawn+wait loop of /bin/true per core, run at once and summed; before and after).
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -12,6 +13,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -56,31 +58,67 @@ pid_t spawn(const std::vector<std::string>& args, const std::string& log) {
   return pid;
 }
 
-double rawSpawnRate(int n) {
-  auto start = SteadyClock::now();
-  for (int i = 0; i < n; ++i) {
-    pid_t pid = spawn({"/bin/true"}, "");
-    int status = 0;
-    waitpid(pid, &status, 0);
+// The machine's raw spawn rate: one posix_spawn + waitpid loop of /bin/true per core, all
+// running at once for `window`, their rates summed.
+double rawSpawnRate(std::chrono::duration<double> window) {
+  unsigned cores = std::max(1L, sysconf(_SC_NPROCESSORS_ONLN));
+  std::vector<double> rates(cores, 0.0);
+  std::vector<std::thread> loops;
+  for (unsigned c = 0; c < cores; ++c) {
+    loops.emplace_back([&rates, c, window] {
+      auto start = SteadyClock::now();
+      int n = 0;
+      std::chrono::duration<double> elapsed{};
+      do {
+        pid_t pid = spawn({"/bin/true"}, "");
+        int status = 0;
+        waitpid(pid, &status, 0);
+        ++n;
+        elapsed = SteadyClock::now() - start;
+      } while (elapsed < window);
+      rates[c] = n / elapsed.count();
+    });
   }
-  return n / std::chrono::duration<double>(SteadyClock::now() - start).count();
+  for (auto& t : loops) t.join();
+  double sum = 0;
+  for (double r : rates) sum += r;
+  fmt::print("raw spawn loops: {} (one per core), each {:.0f} /s\n", cores,
+             cores > 0 ? sum / cores : 0.0);
+  return sum;
 }
 
-// User + system CPU seconds a process has used so far.
-double cpuSeconds(pid_t pid) {
+// User + system CPU seconds a process has used so far (and, into `children_seconds`, those
+// of the children it has reaped: for the agent, its executors and their tasks).
+double cpuSeconds(pid_t pid, double* children_seconds = nullptr) {
   std::ifstream in(fmt::format("/proc/{}/stat", pid));
   std::string line;
   std::getline(in, line);
   std::istringstream rest(line.substr(line.rfind(')') + 2));
   std::string field;
-  double ticks = 0, user = 0;
-  for (int i = 3; i <= 15 && rest >> field; ++i) {
+  double ticks = 0, user = 0, children = 0;
+  for (int i = 3; i <= 17 && rest >> field; ++i) {
     if (i == 14 || i == 15) ticks += std::stod(field);
     if (i == 14) user = std::stod(field);
+    if (i == 16 || i == 17) children += std::stod(field);
   }
-  fmt::print("pid {}: user {:.2f}s system {:.2f}s\n", pid, user / sysconf(_SC_CLK_TCK),
-             (ticks - user) / sysconf(_SC_CLK_TCK));
-  return ticks / sysconf(_SC_CLK_TCK);
+  double hz = static_cast<double>(sysconf(_SC_CLK_TCK));
+  fmt::print("pid {}: user {:.2f}s system {:.2f}s, its reaped children {:.2f}s\n", pid, user / hz,
+             (ticks - user) / hz, children / hz);
+  if (children_seconds != nullptr) *children_seconds = children / hz;
+  return ticks / hz;
+}
+
+double selfCpuSeconds() {
+  rusage self{};
+  getrusage(RUSAGE_SELF, &self);
+  return self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 + self.ru_stime.tv_sec +
+         self.ru_stime.tv_usec / 1e6;
+}
+
+double loadAverage() {
+  double load = 0;
+  std::ifstream("/proc/loadavg") >> load;
+  return load;
 }
 
 // A free loopback port: bound once, released, then handed to a daemon.
@@ -110,12 +148,15 @@ bool waitHealthy(const http::Endpoint& ep) {
 int main(int argc, char** argv) {
   std::string bin_dir = "build/bin";
   int tasks = 1000;
+  std::string tmp_dir = "/tmp";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.starts_with("--bin_dir=")) bin_dir = a.substr(10);
     if (a.starts_with("--tasks=")) tasks = std::atoi(a.c_str() + 8);
+    // Where the master's and agent's work directories go (the sandboxes' filesystem).
+    if (a.starts_with("--tmp_dir=")) tmp_dir = a.substr(10);
   }
-  std::string dir = fmt::format("/tmp/plateau-e2e-bench.{}", getpid());
+  std::string dir = fmt::format("{}/plateau-e2e-bench.{}", tmp_dir, getpid());
   std::filesystem::create_directories(dir);
   http::Endpoint master{"127.0.0.1", pickPort()};
   http::Endpoint agent{"127.0.0.1", pickPort()};
@@ -140,6 +181,10 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "agent did not come up; see {}/agent.log\n", dir);
     return 1;
   }
+
+  double load_before = loadAverage();
+  double raw_before = rawSpawnRate(std::chrono::seconds(1));
+  double sched_cpu_before = selfCpuSeconds();
 
   // A protobuf scheduler that fills every offer with `true` tasks.
   EventLoop loop;
@@ -244,21 +289,26 @@ int main(int argc, char** argv) {
   loop.run();
   stream->cancel();
 
+  double sched_cpu = selfCpuSeconds() - sched_cpu_before;
   double master_cpu = cpuSeconds(master_pid);
-  double agent_cpu = cpuSeconds(agent_pid);
-  rusage self{};
-  getrusage(RUSAGE_SELF, &self);
-  double sched_cpu = self.ru_utime.tv_sec + self.ru_utime.tv_usec / 1e6 + self.ru_stime.tv_sec +
-                     self.ru_stime.tv_usec / 1e6;
+  double executors_cpu = 0;
+  double agent_cpu = cpuSeconds(agent_pid, &executors_cpu);
   double seconds = std::chrono::duration<double>(last_finish - first_launch).count();
   double rate = finished / seconds;
-  double raw = rawSpawnRate(2000);
+  double raw_after = rawSpawnRate(std::chrono::seconds(1));
+  double raw = (raw_before + raw_after) / 2;
+  fmt::print("load average: {:.2f} before, {:.2f} after\n", load_before, loadAverage());
   fmt::print("tasks: {} finished, {} failed\n", finished, failed);
   fmt::print("end-to-end: {:.1f} tasks/s ({:.2f} s for {} tasks)\n", rate, seconds, tasks);
-  fmt::print("raw fork+exec+wait of /bin/true: {:.1f} /s\n", raw);
+  fmt::print(
+      "raw posix_spawn+wait of /bin/true, one loop per core summed: {:.1f} /s "
+      "(mean of {:.1f} before and {:.1f} after)\n",
+      raw, raw_before, raw_after);
   fmt::print("ratio end-to-end / raw: {:.3f}\n", rate / raw);
-  fmt::print("CPU ms per task: master {:.2f}, agent {:.2f}, scheduler {:.2f}\n",
-             1000 * master_cpu / tasks, 1000 * agent_cpu / tasks, 1000 * sched_cpu / tasks);
+  fmt::print(
+      "CPU ms per task: master {:.2f}, agent {:.2f}, executors+tasks {:.2f}, scheduler {:.2f}\n",
+      1000 * master_cpu / tasks, 1000 * agent_cpu / tasks, 1000 * executors_cpu / tasks,
+      1000 * sched_cpu / tasks);
 
   kill(agent_pid, SIGTERM);
   kill(master_pid, SIGTERM);

@@ -278,6 +278,9 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Time between two sandbox disk usage measurements (disk/du)");
   set.add("switch_user", &f.switch_user,
           "Run tasks as their user (CommandInfo.user or FrameworkInfo.user)");
+  set.add("executor_zygote", &f.executor_zygote,
+          "Start the built-in executors by cloning a pre-started plateau-executor instead of "
+          "executing it anew for each (Plateau only; --no-executor_zygote to turn off)");
   set.add("frameworks_home", &f.frameworks_home,
           "Directory prepended to relative executor and URI paths");
   set.add("fetcher_cache_dir", &f.fetcher_cache_dir,

@@ -40,6 +40,7 @@ struct Flags {
   bool enforce_container_disk_quota = false;
   std::chrono::nanoseconds container_disk_watch_interval = 15s;
   bool switch_user = true;
+  bool executor_zygote = true;  // clone executors from a pre-started one (Plateau only)
   // Fetcher (src/agent/fetcher.h).
   std::string frameworks_home;  // prefix for relative URIs
   std::string fetcher_cache_dir = "/tmp/plateau/fetch";

@@ -113,8 +113,11 @@ int run(const plateau::agent::Flags& flags, const plateau::flags::FlagSet& set,
   using namespace plateau;
   std::signal(SIGPIPE, SIG_IGN);
   EventLoop loop;
-  auto containerizer = agent::LinuxContainerizer::create(loop, loop.clock(),
-                                                         agent::containerizerOptions(flags), log);
+  agent::ContainerizerOptions options = agent::containerizerOptions(flags);
+  if (flags.executor_zygote) {
+    options.executor_zygote = executor_path;
+  }
+  auto containerizer = agent::LinuxContainerizer::create(loop, loop.clock(), options, log);
   if (!containerizer) {
     log->error("agent_start_failed error=\"{}\"", containerizer.error().message());
     return 1;

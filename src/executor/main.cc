@@ -1,16 +1,23 @@
 // plateau-executor: the built-in executors, started by plateau-agent.
 //   plateau-executor            the command executor (one task, LAUNCH)
 //   plateau-executor --default  the default executor (task groups, LAUNCH_GROUP)
+// With PLATEAU_ZYGOTE_FD=<fd> it is the agent's zygote instead: it clones itself into
+// each command executor asked for on that descriptor (agent/containerizer/zygote.h).
 
 #include <csignal>
+#include <cstdlib>
 #include <cstring>
 
 #include <fmt/format.h>
 
+#include "agent/containerizer/zygote_server.h"
+#include "agent/containerizer/zygote_wire.h"
 #include "common/uuid.h"
 #include "executor/command_executor.h"
 
-int main(int argc, char** argv) {
+namespace {
+
+int runExecutor(int argc, char** argv) {
   using namespace plateau;
   executor::Mode mode = executor::Mode::kCommand;
   for (int i = 1; i < argc; ++i) {
@@ -32,4 +39,14 @@ int main(int argc, char** argv) {
   executor.start();
   loop.run();
   return executor.exitCode();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  namespace zygote = plateau::agent::zygote;
+  if (const char* fd = std::getenv(zygote::kZygoteVariable); fd != nullptr && argc == 1) {
+    return zygote::serve(std::atoi(fd), runExecutor);
+  }
+  return runExecutor(argc, argv);
 }

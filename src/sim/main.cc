@@ -18,6 +18,7 @@
 #include "common/flags.h"
 #include "common/logging.h"
 #include "common/process.h"
+#include "sim/replay/cli.h"
 #include "sim/simulator.h"
 
 namespace plateau::sim {
@@ -153,9 +154,14 @@ void stopMaster(pid_t pid) {
 }
 
 int run(int argc, char** argv) {
+  if (replay::isReplayCommand(argc, argv)) {
+    return replay::replayMain(argc, argv);
+  }
   Flags f;
   flags::FlagSet set("plateau-sim",
-                     "Simulates many agents and frameworks against a real plateau-master");
+                     "Simulates many agents and frameworks against a real plateau-master "
+                     "(--replay TRACE --virtual: a trace against the allocator in virtual time, "
+                     "--generate-trace FILE: a synthetic trace; see docs/sim.md)");
   set.add("workload", &f.workload, "The workload file (JSON, see docs/sim.md)");
   set.add("master", &f.master,
           "host:port of a running master (default: start build/bin's plateau-master)");

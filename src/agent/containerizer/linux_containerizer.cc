@@ -177,6 +177,9 @@ Result<std::unique_ptr<LinuxContainerizer>> LinuxContainerizer::create(
     }
     c->isolators_.push_back(std::move(isolator));
   }
+  if (!options.executor_zygote.empty()) {
+    c->zygote_ = std::make_unique<ExecutorZygote>(options.executor_zygote);
+  }
   LinuxContainerizer* self = c.get();
   c->watch_timer_ = loop.every(500ms, [self] { self->watch(); });
   return c;
@@ -298,7 +301,8 @@ Result<pid_t> LinuxContainerizer::launch(ContainerConfig config, const LaunchSpe
   if (!procs) {
     return std::unexpected(procs.error());
   }
-  auto pid = startChild(*child, *procs);
+  auto cloned = zygote_ ? zygote_->launch(*child, *procs) : std::nullopt;
+  auto pid = cloned ? std::move(*cloned) : startChild(*child, *procs);
   if (!pid) {
     cleanupIsolators(id, isolators_.size());
     return pid;

@@ -18,6 +18,7 @@
 #include "agent/containerizer/containerizer.h"
 #include "agent/containerizer/isolator.h"
 #include "agent/containerizer/launcher.h"
+#include "agent/containerizer/zygote.h"
 #include "common/json.h"
 #include "common/process.h"
 #include "common/status.h"
@@ -38,6 +39,9 @@ struct ContainerizerOptions {
   bool enforce_container_disk_quota = false;
   std::chrono::nanoseconds container_disk_watch_interval = std::chrono::seconds(15);
   bool switch_user = true;
+  // The executor binary to pre-start as a zygote (zygote.h) that clones executors instead of
+  // spawning them; empty: spawn every process.
+  std::string executor_zygote;
 };
 
 // The --isolation names, validated and without duplicates. InvalidArgument names --isolation.
@@ -102,6 +106,7 @@ class LinuxContainerizer final : public Containerizer {
   std::vector<std::unique_ptr<Isolator>> isolators_;
   std::map<std::string, Container> containers_;
   uint64_t watch_timer_ = 0;
+  std::unique_ptr<ExecutorZygote> zygote_;  // when options_.executor_zygote is set
 };
 
 }  // namespace plateau::agent
