@@ -76,6 +76,7 @@ using files::Attachment;
 // What the agent holds for an executor beside its record in the book: its connection and
 // timers, and the fetcher filling its sandbox (the process starts after it).
 namespace images {
+struct ContainerImages;
 struct Provisioned;
 class ImageRuntime;
 struct ImageGcConfig;
@@ -162,6 +163,13 @@ class Agent {
   void runTaskGroup(const internal::AgentEvent::RunTaskGroup& run);
   v1::ExecutorInfo groupExecutorInfo(const internal::AgentEvent::RunTaskGroup& run) const;
   void launchGroupOnExecutor(Executor& executor, const v1::TaskGroupInfo& group);
+  void sendGroupToExecutor(Executor& executor, const v1::TaskGroupInfo& group);
+  // images_groups.cc: provisions the images of a group's tasks, then sends the group; false
+  // when none of its tasks names an image (send it at once).
+  bool provisionGroupImages(Executor& executor, const v1::TaskGroupInfo& group);
+  // Gives a group's task its provisioned image (or the error) as PLATEAU_* variables.
+  void handImage(const Executor& executor, v1::TaskInfo& task,
+                 const Result<images::Provisioned>& result);
 
   // executors.cc
   void launchExecutor(Executor& executor);
@@ -218,6 +226,7 @@ class Agent {
   // Starts provisioning the executor's image, or fails the launch; false when there is none
   // (the launch goes on at once). Once provisioned, continueLaunch() follows.
   bool provisionImage(Executor& executor);
+  void startProvisioning(Executor& executor, images::ContainerImages request);
   // Makes `spec` start inside the executor's image (nothing without one). With an image, the
   // task's `user` is switched to inside it (looked up in the image's /etc/passwd, when
   // --switch_user) and `user` is cleared: the host need not know that user.

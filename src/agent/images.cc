@@ -105,8 +105,8 @@ bool Agent::provisionImage(Executor& executor) {
   } else if (executor.info().has_container()) {
     container = &executor.info().container();
     for (const auto& [task_id, task] : executor.queuedTasks()) {
-      auto own = images::requestedImage(task.container());
-      if (own && *own) {
+      auto own = images::requestedImages(task.container());
+      if (own && !own->empty()) {
         failLaunch(executor, fmt::format("Task '{}' names its own image, which only tasks "
                                          "run by the command executor may do here",
                                          task_id));
@@ -117,29 +117,34 @@ bool Agent::provisionImage(Executor& executor) {
   if (container == nullptr) {
     return false;
   }
-  auto request = images::requestedImage(*container);
+  auto request = images::requestedImages(*container);
   if (!request) {
     failLaunch(executor, request.error().message());
     return true;
   }
-  if (!*request) {
+  if (request->empty()) {
     return false;
   }
   if (!images_) {
     failLaunch(executor, fmt::format("The task names image '{}', but this agent runs no images "
                                      "(start it with --image_providers=docker)",
-                                     (*request)->name));
+                                     request->image->name));
     return true;
   }
+  startProvisioning(executor, std::move(*request));
+  return true;
+}
+
+void Agent::startProvisioning(Executor& executor, images::ContainerImages request) {
   const std::string fw_id = executor.frameworkId();
   const std::string ex_id = executor.id();
   const std::string container_id = executor.containerId();
-  const std::string name = (*request)->name;
+  const std::string name = request.image->name;
   log_->info("image_provision_started framework_id={} executor_id={} image={} cached={}", fw_id,
-             ex_id, name, (*request)->cached);
+             ex_id, name, request.image->cached);
   auto started = clock_.now();
   images_->provision(
-      container_id, name, (*request)->cached, (*request)->docker_config,
+      container_id, std::move(request),
       [this, fw_id, ex_id, container_id, name, started](Result<images::Provisioned> result) {
         auto ms = std::chrono::duration<double, std::milli>(clock_.now() - started).count();
         Executor* e = book_.find(fw_id, ex_id);
@@ -154,9 +159,10 @@ bool Agent::provisionImage(Executor& executor) {
           return failLaunch(*e, result.error().message());
         }
         log_->info(
-            "image_provisioned framework_id={} executor_id={} image={} layers={} rootfs={} "
-            "elapsed_ms={:.1f}",
-            fw_id, ex_id, result->image, result->digests.size(), result->rootfs, ms);
+            "image_provisioned framework_id={} executor_id={} image={} layers={} volumes={} "
+            "rootfs={} elapsed_ms={:.1f}",
+            fw_id, ex_id, result->image, result->digests.size(), result->mounts.size(),
+            result->rootfs, ms);
         if (e->state() == ExecutorState::kTerminating) {
           return executorTerminated(
               fw_id, ex_id, "Executor shut down while its image was provisioned", std::nullopt);
@@ -164,7 +170,6 @@ bool Agent::provisionImage(Executor& executor) {
         channel(*e).image = std::make_shared<images::Provisioned>(std::move(*result));
         continueLaunch(*e);
       });
-  return true;
 }
 
 Status Agent::enterImage(const Executor& executor, LaunchSpec& spec, std::string& user) {
@@ -192,6 +197,9 @@ Status Agent::enterImage(const Executor& executor, LaunchSpec& spec, std::string
     spec.env.push_back("PLATEAU_SANDBOX_DIRECTORY=" + flags_.sandbox_directory);
     spec.env.push_back("PLATEAU_IMAGE_CONFIG=" +
                        json::stringify(images::configToJson(image.config)));
+    if (!image.mounts.empty()) {
+      spec.env.push_back("PLATEAU_ROOTFS_MOUNTS=" + images::mountsToJson(image.mounts));
+    }
     return {};
   }
   const v1::CommandInfo& command = executor.info().command();
@@ -222,6 +230,7 @@ Status Agent::enterImage(const Executor& executor, LaunchSpec& spec, std::string
   enter.working_dir = image.config.working_dir;
   enter.user = image_user;
   enter.argv = merged->argv;
+  enter.mounts = image.mounts;
   std::string helper = (fs::path(executor_path_).parent_path() / "plateau-rootfs").string();
   spec.path = helper;
   spec.argv = images::enterArgs("plateau-rootfs", enter);

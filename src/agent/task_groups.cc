@@ -32,7 +32,7 @@ v1::ExecutorInfo Agent::groupExecutorInfo(const internal::AgentEvent::RunTaskGro
 
 void Agent::runTaskGroup(const internal::AgentEvent::RunTaskGroup& run) {
   const std::string& fw_id = run.framework_info().id().value();
-  if (auto why = images::unsupportedGroupImage(run.executor(), run.task_group())) {
+  if (auto why = images::groupImageError(run.executor(), run.task_group(), images_ != nullptr)) {
     for (const auto& task : run.task_group().tasks()) {  // never on the host instead
       statusUpdate(fw_id, agentStatus(task.task_id().value(), v1::TASK_FAILED,
                                       v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
@@ -72,6 +72,13 @@ void Agent::runTaskGroup(const internal::AgentEvent::RunTaskGroup& run) {
 }
 
 void Agent::launchGroupOnExecutor(Executor& executor, const v1::TaskGroupInfo& group) {
+  if (provisionGroupImages(executor, group)) {
+    return;  // sent once its tasks' images are ready (images_groups.cc)
+  }
+  sendGroupToExecutor(executor, group);
+}
+
+void Agent::sendGroupToExecutor(Executor& executor, const v1::TaskGroupInfo& group) {
   // The group's tasks run inside the default executor's container: its limits grow by them.
   resizeContainer(*containerizer_, executor);
   executor::Event event;

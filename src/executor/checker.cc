@@ -280,6 +280,9 @@ void Checker::probe() {
     launch.stdout_path = "/dev/null";
     launch.stderr_path = "/dev/null";
     launch.new_session = false;
+    if (spec_.enter && !spec_.enter(spec_.command, launch).isOk()) {
+      return finish(ProbeResult{.type = v1::CheckInfo::COMMAND});
+    }
     auto pid = launchProcess(launch);
     if (!pid) {
       return finish(ProbeResult{.type = v1::CheckInfo::COMMAND});

@@ -18,6 +18,7 @@
 
 #include <mesos/v1/mesos.pb.h>
 
+#include "common/process.h"
 #include "common/status.h"
 #include "runtime/event_loop.h"
 
@@ -89,6 +90,10 @@ struct ProbeSpec {
   std::chrono::nanoseconds timeout{0};
   std::vector<std::string> env;  // COMMAND probes' environment
   std::string working_dir;       // COMMAND probes' working directory
+  // When set, makes a COMMAND probe's launch start inside the task's container (its image);
+  // a probe it fails to prepare counts as one that could not run.
+  using Enter = std::function<Status(const v1::CommandInfo&, LaunchSpec&)>;
+  Enter enter;
 
   static Result<ProbeSpec> fromHealthCheck(const v1::HealthCheck& check);
   static Result<ProbeSpec> fromCheck(const v1::CheckInfo& check);

@@ -7,8 +7,6 @@
 
 #include <fmt/format.h>
 
-#include "agent/images/enter_rootfs.h"
-#include "agent/images/image_config.h"
 #include "common/event_stream.h"
 #include "common/json.h"
 #include "common/process.h"
@@ -48,10 +46,7 @@ Result<Config> Config::fromEnvironment() {
   c.agent = *agent;
   c.sandbox = env("MESOS_SANDBOX");
   c.checkpoint = env("MESOS_CHECKPOINT") == "1";
-  c.rootfs = env("PLATEAU_ROOTFS");
-  c.sandbox_directory = env("PLATEAU_SANDBOX_DIRECTORY");
-  c.image_config = env("PLATEAU_IMAGE_CONFIG");
-  c.container_user = env("PLATEAU_CONTAINER_USER");
+  c.image = TaskImage::from([](const std::string& name) { return env(name.c_str()); });
   if (auto d = parseDuration(env("MESOS_RECOVERY_TIMEOUT")); d) {
     c.recovery_timeout = *d;
   }
@@ -78,51 +73,52 @@ void setVariable(std::vector<std::string>& env, const std::string& name, const s
   env.push_back(prefix + value);
 }
 
-// Makes `spec` run the task's command inside the image the agent provisioned: through
-// plateau-rootfs (beside this executor), with the command and environment merged with the
-// image's config by the docker/runtime rules. The executor itself stays on the host.
-Status enterImage(const Config& config, const v1::CommandInfo& command, const std::string& sandbox,
-                  LaunchSpec& spec) {
-  namespace images = agent::images;
-  auto parsed = json::parse(config.image_config);
-  auto image = parsed ? images::parseImageConfig(*parsed)
-                      : Result<images::ImageConfig>(images::ImageConfig{});
-  if (!image) {
-    return image.error();
+// A group task's sandbox (<executor sandbox>/tasks/<task id>) with its SANDBOX_PATH volumes.
+Status makeTaskSandbox(const std::string& executor_sandbox, const RunningTask& task) {
+  namespace fs = std::filesystem;
+  const v1::TaskInfo& info = task.info;
+  std::error_code ec;
+  fs::create_directories(task.sandbox, ec);
+  if (ec) {
+    return Status(StatusCode::kUnavailable, fmt::format("Failed to create the task sandbox {}: {}",
+                                                        task.sandbox, ec.message()));
   }
-  images::TaskCommand task;
-  task.shell = command.shell();
-  if (command.has_value()) {
-    task.value = command.value();
-  }
-  task.arguments.assign(command.arguments().begin(), command.arguments().end());
-  auto merged = images::mergeCommand(*image, task);
-  if (!merged) {
-    return merged.error();
-  }
-  std::vector<std::string> task_env;
-  for (const auto& e : spec.env) {
-    if (e.starts_with("MESOS_") && !e.starts_with("MESOS_SANDBOX=")) {
-      task_env.push_back(e);
+  // SANDBOX_PATH volumes of type PARENT: a path of the executor's sandbox shared into the
+  // task's, here as a symbolic link (no mount namespace).
+  for (const auto& volume : info.container().volumes()) {
+    if (!volume.has_source() || volume.source().type() != v1::Volume::Source::SANDBOX_PATH) {
+      continue;
+    }
+    const auto& source = volume.source().sandbox_path();
+    fs::path target = source.type() == v1::Volume::Source::SandboxPath::PARENT
+                          ? fs::path(executor_sandbox) / source.path()
+                          : fs::path(task.sandbox) / source.path();
+    fs::path link = fs::path(task.sandbox) / volume.container_path();
+    fs::create_directories(target, ec);
+    if (!ec) {
+      fs::create_directories(link.parent_path(), ec);
+    }
+    if (!ec) {
+      fs::create_directory_symlink(target, link, ec);
+    }
+    if (ec) {
+      return Status(StatusCode::kUnavailable, fmt::format("Failed to set up volume '{}': {}",
+                                                          volume.container_path(), ec.message()));
     }
   }
-  for (const auto& var : command.environment().variables()) {
-    task_env.push_back(var.name() + "=" + environmentValue(var));
-  }
-  task_env.push_back("MESOS_SANDBOX=" + config.sandbox_directory);
-  images::EnterOptions enter;
-  enter.rootfs = config.rootfs;
-  enter.sandbox = sandbox;
-  enter.sandbox_directory = config.sandbox_directory;
-  enter.working_dir = image->working_dir;
-  enter.argv = merged->argv;
-  enter.user = config.container_user;  // the agent found it in the image
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  spec.path = (self.parent_path() / "plateau-rootfs").string();
-  spec.argv = images::enterArgs("plateau-rootfs", enter);
-  spec.env = images::mergeEnvironment(*image, task_env);
   return {};
+}
+
+// How a COMMAND check of the task starts: inside the task's image when it has one (the check
+// sees the image's files and what the task wrote there, as with Mesos's docker/runtime).
+ProbeSpec::Enter imageEntry(const RunningTask& task) {
+  if (task.image.rootfs.empty()) {
+    return {};
+  }
+  return [image = task.image, sandbox = task.sandbox](const v1::CommandInfo& command,
+                                                      LaunchSpec& spec) {
+    return image.enter(command, sandbox, spec);
+  };
 }
 
 }  // namespace
@@ -261,6 +257,7 @@ void CommandExecutor::launch(const v1::TaskInfo& task) {
   RunningTask& running = tasks_[task.task_id().value()];
   running.info = task;
   running.sandbox = config_.sandbox;
+  running.image = config_.image;
   startTask(running);
 }
 
@@ -287,12 +284,17 @@ void CommandExecutor::launchGroup(const v1::TaskGroupInfo& group) {
     running.info = task;
     running.group = group_id;
     running.sandbox = (std::filesystem::path(config_.sandbox) / "tasks" / id).string();
+    running.image = TaskImage::fromCommand(task.command());  // its own image, from the agent
     ids.push_back(id);
   }
   // All tasks of the group start before any reports, so a task failing to start takes the
   // group down with the same rule as one failing later.
   for (const auto& id : ids) {
     auto it = tasks_.find(id);
+    if (it != tasks_.end() && !it->second.terminal && killed_before_launch_.erase(id) > 0) {
+      update(it->second, v1::TASK_KILLED, "Killed before it was launched");
+      groupRule(it->second, v1::TASK_KILLED);
+    }
     if (it != tasks_.end() && !it->second.terminal) {
       startTask(it->second);
     }
@@ -302,58 +304,39 @@ void CommandExecutor::launchGroup(const v1::TaskGroupInfo& group) {
 bool CommandExecutor::startTask(RunningTask& task) {
   namespace fs = std::filesystem;
   const v1::TaskInfo& info = task.info;
-  auto fail = [&](const std::string& why) {
-    update(task, v1::TASK_FAILED, why, v1::TaskStatus::REASON_COMMAND_EXECUTOR_FAILED);
+  auto fail = [&](const std::string& why,
+                  v1::TaskStatus::Reason reason = v1::TaskStatus::REASON_COMMAND_EXECUTOR_FAILED) {
+    update(task, v1::TASK_FAILED, why, reason);
     groupRule(task, v1::TASK_FAILED);
     return false;
   };
   if (!info.has_command()) {
     return fail("Task has no 'command' to run");
   }
+  if (!task.image.error.empty()) {
+    return fail("Failed to launch container: " + task.image.error,
+                v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+  }
   LaunchSpec spec = commandLaunchSpec(info.command());
   spec.env = currentEnvironment();
   if (mode_ == Mode::kDefault) {
     std::erase_if(spec.env, executorOnly);
-    std::error_code ec;
-    fs::create_directories(task.sandbox, ec);
-    if (ec) {
-      return fail(
-          fmt::format("Failed to create the task sandbox {}: {}", task.sandbox, ec.message()));
-    }
-    // SANDBOX_PATH volumes of type PARENT: a path of the executor's sandbox shared into the
-    // task's, here as a symbolic link (no mount namespace).
-    for (const auto& volume : info.container().volumes()) {
-      if (!volume.has_source() || volume.source().type() != v1::Volume::Source::SANDBOX_PATH) {
-        continue;
-      }
-      const auto& source = volume.source().sandbox_path();
-      fs::path target = source.type() == v1::Volume::Source::SandboxPath::PARENT
-                            ? fs::path(config_.sandbox) / source.path()
-                            : fs::path(task.sandbox) / source.path();
-      fs::path link = fs::path(task.sandbox) / volume.container_path();
-      fs::create_directories(target, ec);
-      if (!ec) {
-        fs::create_directories(link.parent_path(), ec);
-      }
-      if (!ec) {
-        fs::create_directory_symlink(target, link, ec);
-      }
-      if (ec) {
-        return fail(
-            fmt::format("Failed to set up volume '{}': {}", volume.container_path(), ec.message()));
-      }
+    if (Status made = makeTaskSandbox(config_.sandbox, task); !made.isOk()) {
+      return fail(made.message());
     }
     setVariable(spec.env, "MESOS_SANDBOX", task.sandbox);
     spec.stdout_path = (fs::path(task.sandbox) / "stdout").string();
     spec.stderr_path = (fs::path(task.sandbox) / "stderr").string();
   }
   for (const auto& var : info.command().environment().variables()) {
-    setVariable(spec.env, var.name(), environmentValue(var));
+    if (!TaskImage::isVariable(var.name())) {
+      setVariable(spec.env, var.name(), environmentValue(var));
+    }
   }
   spec.working_dir = task.sandbox;
   spec.new_session = false;
-  if (!config_.rootfs.empty() && mode_ == Mode::kCommand) {
-    if (Status s = enterImage(config_, info.command(), task.sandbox, spec); !s.isOk()) {
+  if (!task.image.rootfs.empty()) {
+    if (Status s = task.image.enter(info.command(), task.sandbox, spec); !s.isOk()) {
       return fail(fmt::format("Failed to run the task in its image: {}", s.message()));
     }
   }  // its own process group, so a kill reaches all it started
@@ -384,6 +367,12 @@ bool CommandExecutor::startTask(RunningTask& task) {
     (void)task.check.onResult(*task.check_status);
   }
   update(task, v1::TASK_RUNNING, "");
+  startChecks(task, check_env);
+  return true;
+}
+
+void CommandExecutor::startChecks(RunningTask& task, const std::vector<std::string>& check_env) {
+  const v1::TaskInfo& info = task.info;
   // Checks start after TASK_RUNNING, in the task's environment and sandbox.
   const std::string id = info.task_id().value();
   if (info.has_health_check()) {
@@ -391,6 +380,7 @@ bool CommandExecutor::startTask(RunningTask& task) {
     if (spec_or) {
       spec_or->env = check_env;
       spec_or->working_dir = task.sandbox;
+      spec_or->enter = imageEntry(task);
       task.health = std::make_unique<HealthTracker>(
           info.health_check().consecutive_failures(),
           std::chrono::duration_cast<std::chrono::nanoseconds>(
@@ -407,6 +397,7 @@ bool CommandExecutor::startTask(RunningTask& task) {
     if (spec_or) {
       spec_or->env = check_env;
       spec_or->working_dir = task.sandbox;
+      spec_or->enter = imageEntry(task);
       task.checker = std::make_unique<Checker>(
           loop_, std::move(*spec_or), [this, id](const ProbeResult& r) { onCheck(id, r); });
       task.checker->start();
@@ -414,7 +405,6 @@ bool CommandExecutor::startTask(RunningTask& task) {
       fmt::print(stderr, "Task {}: check not started: {}\n", id, spec_or.error().message());
     }
   }
-  return true;
 }
 
 void CommandExecutor::onHealth(const std::string& task_id, const ProbeResult& result) {
@@ -458,6 +448,11 @@ void CommandExecutor::onCheck(const std::string& task_id, const ProbeResult& res
 
 void CommandExecutor::killTask(const std::string& task_id, std::optional<v1::KillPolicy> policy) {
   auto it = tasks_.find(task_id);
+  if (it == tasks_.end() && mode_ == Mode::kDefault) {
+    // The agent may still be provisioning the task's image: its group comes later.
+    killed_before_launch_.insert(task_id);
+    return;
+  }
   if (it == tasks_.end() || it->second.terminal) {
     return;
   }

@@ -13,6 +13,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include <mesos/v1/executor/executor.pb.h>
@@ -21,6 +22,7 @@
 #include "client/subscription.h"
 #include "common/uuid.h"
 #include "executor/checker.h"
+#include "executor/task_image.h"
 #include "http/client.h"
 #include "runtime/event_loop.h"
 
@@ -38,13 +40,8 @@ struct Config {
   std::chrono::nanoseconds recovery_timeout = std::chrono::minutes(15);
   std::chrono::nanoseconds subscription_backoff_max = std::chrono::seconds(2);
   std::chrono::nanoseconds shutdown_grace_period = std::chrono::seconds(5);
-  // A task in an image (PLATEAU_ROOTFS and friends, set by the agent): the provisioned rootfs,
-  // where the sandbox appears inside it, and the image's runtime config (JSON).
-  std::string rootfs;
-  std::string sandbox_directory;
-  std::string image_config;
-  // PLATEAU_CONTAINER_USER: the task's user, to be looked up in the image ("": the agent's).
-  std::string container_user;
+  // The command executor's task in an image (PLATEAU_ROOTFS and friends, set by the agent).
+  TaskImage image;
 
   // From the MESOS_* variables the agent sets.
   static Result<Config> fromEnvironment();
@@ -61,7 +58,8 @@ enum class Mode {
 struct RunningTask {
   v1::TaskInfo info;
   std::string sandbox;
-  int group = 0;  // which LAUNCH_GROUP brought it (default executor)
+  TaskImage image;  // the task's image, if it has one
+  int group = 0;    // which LAUNCH_GROUP brought it (default executor)
   pid_t pid = 0;
   bool launched = false;
   bool killing = false;
@@ -94,7 +92,8 @@ class CommandExecutor {
   void launch(const v1::TaskInfo& task);
   void launchGroup(const v1::TaskGroupInfo& group);
   bool startTask(RunningTask& task);
-  void startChecks(RunningTask& task);
+  // The task's health check and check, after its TASK_RUNNING, in its environment and sandbox.
+  void startChecks(RunningTask& task, const std::vector<std::string>& check_env);
   void onHealth(const std::string& task_id, const ProbeResult& result);
   void onCheck(const std::string& task_id, const ProbeResult& result);
   void killTask(const std::string& task_id, std::optional<v1::KillPolicy> policy);
@@ -125,6 +124,7 @@ class CommandExecutor {
   std::unique_ptr<client::Subscription> subscription_;
   std::map<std::string, RunningTask> tasks_;  // by task id
   int groups_ = 0;
+  std::set<std::string> killed_before_launch_;  // KILLs for tasks whose group has not come yet
   bool shutting_down_ = false;
   bool killing_capability_ = false;
   std::map<std::string, v1::executor::Call::Update> unacknowledged_;  // by uuid

@@ -52,8 +52,9 @@ class MountGuard {
   std::string dir_;
 };
 
-inline std::string sandboxFile(const std::string& root, const std::string& task_id,
-                               const std::string& name) {
+// The file `name` of agent 0's sandboxes whose path has `part` (the provisioner's rootfs aside).
+inline std::string agentFile(const std::string& root, const std::string& part,
+                             const std::string& name) {
   std::error_code ec;
   namespace fs = std::filesystem;
   for (fs::recursive_directory_iterator it(root + "/agent0", ec), end; !ec && it != end;
@@ -63,17 +64,22 @@ inline std::string sandboxFile(const std::string& root, const std::string& task_
       it.disable_recursion_pending();
       continue;
     }
-    if (it->path().filename() == name &&
-        path.find("/executors/" + task_id + "/runs/") != std::string::npos) {
+    if (it->path().filename() == name && path.find(part) != std::string::npos) {
       return readWholeFile(it->path());
     }
   }
   return {};
 }
 
+// A file of the command executor's task `task_id` in its sandbox.
+inline std::string sandboxFile(const std::string& root, const std::string& task_id,
+                               const std::string& name) {
+  return agentFile(root, "/executors/" + task_id + "/runs/", name);
+}
+
 struct TaskSpec {
   std::string id;
-  std::string image;
+  std::string image;  // "" for a bare task (no container)
   std::optional<std::string> value;
   bool shell = true;
   std::vector<std::string> arguments;
@@ -108,6 +114,9 @@ inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskS
     }
     for (const auto& a : spec.arguments) {
       command->add_arguments(a);
+    }
+    if (spec.image.empty()) {
+      continue;  // a bare task, on the host
     }
     auto* container = info->mutable_container();
     if (spec.docker_type) {

@@ -17,82 +17,12 @@
 #include "harness.h"
 #include "http/client.h"
 #include "images_helpers.h"
+#include "registry_helpers.h"
 
 namespace plateau::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-// The test registry, started in the cluster's folder and stopped with it.
-class TestRegistry {
- public:
-  TestRegistry(const std::string& dir, std::vector<std::string> args = {}) {
-    std::vector<std::string> argv = {
-        "/usr/bin/env", "python3", "-u",
-        std::string(PLATEAU_SOURCE_DIR) + "/tests/integration/registry_server.py"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    https_ = std::find(args.begin(), args.end(), "--tls") != args.end();
-    process_ = std::make_unique<Process>("registry", argv, dir + "/registry.log");
-    port_ = process_->reportedPort("registry_listening", 60s);
-  }
-  uint16_t port() const { return port_; }
-  std::string url() const {
-    return fmt::format("{}://127.0.0.1:{}", https_ ? "https" : "http", port_);
-  }
-  std::string log() const { return process_->log(); }
-
-  // Requests served whose path contains `part`.
-  int requests(const std::string& part) {
-    auto answer = http::fetchSync({"127.0.0.1", port_}, {.method = "GET", .path = "/_stats"}, 5s);
-    if (!answer) {
-      return -1;
-    }
-    auto doc = json::parse(answer->body);
-    int total = 0;
-    for (const auto& [path, count] : (*doc)["paths"].asObject()) {
-      if (path.find(part) != std::string::npos) {
-        total += static_cast<int>(count.asDouble());
-      }
-    }
-    return total;
-  }
-
-  bool retag(const std::string& repo, const std::string& tag, const std::string& to) {
-    auto answer = http::fetchSync(
-        {"127.0.0.1", port_},
-        {.method = "POST", .path = fmt::format("/_retag?repo={}&tag={}&to={}", repo, tag, to)}, 5s);
-    return answer && answer->status == 200;
-  }
-
- private:
-  std::unique_ptr<Process> process_;
-  uint16_t port_ = 0;
-  bool https_ = false;
-};
-
-class ImagesRegistryTest : public ImageTest {
- protected:
-  // Starts the agent on the registry and a subscribed scheduler (null on failure).
-  std::unique_ptr<Scheduler> startAgent(Cluster& cluster, const TestRegistry& registry,
-                                        std::vector<std::string> extra = {}) {
-    if (registry.port() == 0) {
-      ADD_FAILURE() << "the test registry did not start:\n" << registry.log();
-      return nullptr;
-    }
-    std::vector<std::string> flags = {"--image_providers=docker",
-                                      "--docker_registry=" + registry.url(),
-                                      "--docker_store_dir=" + cluster.dir() + "/store",
-                                      "--isolation=filesystem/linux,docker/runtime"};
-    flags.insert(flags.end(), extra.begin(), extra.end());
-    cluster.addAgent("cpus:4;mem:2048", flags);
-    auto s = std::make_unique<Scheduler>(cluster.master(), http::ContentType::kJson);
-    if (!s->subscribe(framework("images-registry"))) {
-      ADD_FAILURE() << "the scheduler did not subscribe";
-      return nullptr;
-    }
-    return s;
-  }
-};
 
 // `plateau agent show` lists the agent's stored images (asked of the agent).
 void expectAgentShowsImage(Cluster& cluster, const std::string& line_part) {
@@ -271,14 +201,8 @@ TEST_F(ImagesRegistryTest, HttpsRegistryIsVerifiedAgainstTheTrustStore) {
   ::unsetenv("SSL_CERT_FILE");
   // An offer made before the restart may be rescinded under the launch: then a fresh one.
   std::string id;
-  for (int attempt = 0; attempt < 3; attempt++) {
-    id = fmt::format("trusted-{}", attempt);
-    done = runTasks(*scheduler, {{.id = id, .image = "busybox", .shell = false}});
-    if (done[id].message().find("no longer valid") == std::string::npos) {
-      break;
-    }
-  }
-  EXPECT_EQ(done[id].state(), v1::TASK_FINISHED) << done[id].message();
+  v1::TaskStatus trusted = runAfterRestart(*scheduler, "trusted", "busybox", &id);
+  EXPECT_EQ(trusted.state(), v1::TASK_FINISHED) << trusted.message();
   EXPECT_EQ(sandboxFile(cluster.dir(), id, "stdout"), "one\n");
 }
 

@@ -1,9 +1,7 @@
-// Users inside images and task groups with images, with a real master and agent: the task's
+// Users inside images, with a real master and agent: the task's
 // user is looked up in the IMAGE's /etc/passwd and /etc/group (it exists nowhere on the host),
 // the task runs with its uid, gid and supplementary groups and can write its sandbox; an
-// unknown user fails the task with the cause; a task group whose tasks name their own images
-// fails with the unsupported feature named instead of running on the host, and so does a task
-// with an image volume (Volume.image).
+// unknown user fails the task with the cause.
 
 #include <pwd.h>
 #include <unistd.h>
@@ -94,71 +92,6 @@ TEST_F(ImagesUserTest, WithoutSwitchUserTheTaskRunsAsTheAgentsUser) {
   ASSERT_TRUE(done.contains("no-switch"));
   EXPECT_EQ(done["no-switch"].state(), v1::TASK_FINISHED) << done["no-switch"].message();
   EXPECT_NE(sandboxFile(cluster.dir(), "no-switch", "stdout").find("uid=0\n"), std::string::npos);
-}
-
-TEST_F(ImagesUserTest, AnImageVolumeFailsItsTaskNamingTheUnsupportedFeature) {
-  Cluster cluster;
-  MountGuard guard(cluster.dir());
-  startAgent(cluster);
-  Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework()));
-  auto done = runTasks(
-      s, {{.id = "volume", .image = "busybox:users", .value = "true", .volume_image = "busybox"}});
-  ASSERT_TRUE(done.contains("volume"));
-  EXPECT_EQ(done["volume"].state(), v1::TASK_FAILED);
-  EXPECT_EQ(done["volume"].reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
-  EXPECT_NE(done["volume"].message().find(
-                "Volume '/image-volume' is an image volume (Volume.image), which this agent "
-                "does not support yet"),
-            std::string::npos)
-      << done["volume"].message();
-}
-
-TEST_F(ImagesUserTest, ATaskGroupWithPerTaskImagesFailsNamingTheUnsupportedFeature) {
-  Cluster cluster;
-  MountGuard guard(cluster.dir());
-  startAgent(cluster);
-  Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework()));
-  auto offers = s.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers && offers->offers().offers_size() > 0);
-  const v1::Offer& offer = offers->offers().offers(0);
-  scheduler::Call accept;
-  accept.set_type(scheduler::Call::ACCEPT);
-  *accept.mutable_accept()->add_offer_ids() = offer.id();
-  auto* op = accept.mutable_accept()->add_operations();
-  op->set_type(v1::Offer::Operation::LAUNCH_GROUP);
-  auto* executor = op->mutable_launch_group()->mutable_executor();
-  executor->set_type(v1::ExecutorInfo::DEFAULT);
-  executor->mutable_executor_id()->set_value("group-executor");
-  *executor->mutable_resources() = resources("cpus:0.1;mem:32");
-  fs::path marker = fs::path(cluster.dir()) / "ran-on-the-host";
-  for (const char* id : {"in-image", "plain"}) {
-    auto* task = op->mutable_launch_group()->mutable_task_group()->add_tasks();
-    task->set_name(id);
-    task->mutable_task_id()->set_value(id);
-    *task->mutable_agent_id() = offer.agent_id();
-    *task->mutable_resources() = resources("cpus:0.1;mem:32");
-    task->mutable_command()->set_value("echo ran > " + marker.string());
-    if (std::string(id) == "in-image") {
-      auto* container = task->mutable_container();
-      container->set_type(v1::ContainerInfo::MESOS);
-      container->mutable_mesos()->mutable_image()->set_type(v1::Image::DOCKER);
-      container->mutable_mesos()->mutable_image()->mutable_docker()->set_name("busybox:users");
-    }
-  }
-  ASSERT_EQ(s.call(accept), 202) << s.lastResponse().body;
-  auto done = terminalUpdates(s, {"in-image", "plain"});
-  ASSERT_EQ(done.size(), 2u);
-  for (const auto& [id, status] : done) {
-    EXPECT_EQ(status.state(), v1::TASK_FAILED) << id;
-    EXPECT_EQ(status.reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED) << id;
-    EXPECT_NE(status.message().find("per-task images in task groups (nested containers) are not "
-                                    "supported"),
-              std::string::npos)
-        << id << ": " << status.message();
-  }
-  EXPECT_FALSE(fs::exists(marker)) << "a task of the group ran on the host";
 }
 
 }  // namespace

@@ -12,7 +12,18 @@ It builds its images at start from Debian's busybox-static and serves them on a 
   corrupt:latest     schema 2 whose top layer's bytes do not match its digest.
   private/busybox:latest   busybox:latest, readable only with the --auth credentials.
 
-Blobs are answered with a 307 redirect to /blobstore/<digest>. With --auth USER:PASSWORD every
+  foreign:latest     busybox:latest whose top layer is a foreign layer (Docker's foreign media
+                     type) with `urls`: it is served only at /foreign/<digest>, not as a blob.
+  foreign-gone:latest   the same, its url answering 404.
+  large:latest       the busybox base layer and one plain tar layer of 17 MiB (over the client's
+                     in-memory limit: a blob that must stream to a file).
+  big:latest         (with --big only) the busybox base layer and four plain tar layers of 25 MiB
+                     of random bytes each: about 100 MB in 5 layers, for the image benchmark.
+
+Blobs are answered with a 307 redirect to /blobstore/<digest>, which honours "Range: bytes=N-"
+(206). POST /_cut?digest=D&bytes=N&mode=stall|close makes the next download of D send N bytes and
+then stall (until POST /_release) or close the connection. GET /_layers?repo=R&tag=T lists an
+image's layer digests; /_stats also has "ranges", the Range headers blob downloads sent. With --auth USER:PASSWORD every
 /v2/ request needs a bearer token from /token (anonymous tokens read every repository but
 private/*); with --tls CERT KEY it serves https. GET /_stats answers {"paths": {path: count}}; POST /_retag?repo=R&tag=T&to=U makes
 R:T point at R:U's manifest. Prints "registry_listening address=127.0.0.1:PORT" once it serves.
@@ -37,6 +48,7 @@ OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 LAYER_GZIP = "application/vnd.docker.image.rootfs.diff.tar.gzip"
 LAYER_TAR = "application/vnd.oci.image.layer.v1.tar"
+LAYER_FOREIGN = "application/vnd.docker.image.rootfs.foreign.diff.tar.gzip"
 
 
 def digest(data):
@@ -85,6 +97,11 @@ class Registry:
         self.manifests = {}  # (repo, reference) -> (media type, bytes)
         self.counts = {}
         self.lock = threading.Lock()
+        self.layers = {}     # (repo, tag) -> layer digests
+        self.foreign = {}    # digest -> bytes served at /foreign/<digest>
+        self.cuts = {}       # digest -> (bytes, mode) for its next download
+        self.ranges = []     # Range headers of blob downloads
+        self.released = threading.Event()
 
     def add_blob(self, data, served=None):
         d = digest(data)
@@ -110,6 +127,19 @@ class Registry:
                 "layers": refs}
         return media, json.dumps(body).encode()
 
+    def foreign_image(self, base, top, cmd, url):
+        config = self.config([base, top], cmd)
+        top_digest = digest(top)
+        self.foreign[top_digest] = top
+        refs = [{"mediaType": LAYER_GZIP, "size": len(base), "digest": self.add_blob(base)},
+                {"mediaType": LAYER_FOREIGN, "size": len(top), "digest": top_digest,
+                 "urls": [url + top_digest]}]
+        body = {"schemaVersion": 2, "mediaType": SCHEMA2,
+                "config": {"mediaType": "application/vnd.docker.container.image.v1+json",
+                           "size": len(config), "digest": self.add_blob(config)},
+                "layers": refs}
+        return SCHEMA2, json.dumps(body).encode()
+
     def schema1(self, layers, cmd):
         digests = [self.add_blob(l) for l in layers]
         history = [{"v1Compatibility": json.dumps(
@@ -119,10 +149,22 @@ class Registry:
                 "fsLayers": [{"blobSum": d} for d in reversed(digests)], "history": history}
         return SCHEMA1, json.dumps(body).encode()
 
-    def build(self):
+    def build(self, address, big=False):
         base = base_layer('NAME="Registry Test Image"\nID=registry-test\n')
         one, two = top_layer("one\n"), top_layer("two\n")
         cmd = ["/bin/sh", "-c", "cat /etc/motd"]
+        self.layers[("busybox", "latest")] = [digest(base), digest(one)]
+        large = tar_of([("data/large", os.urandom(17 << 20), 0o644, None)])
+        self.manifests[("large", "latest")] = self.schema2([base, large], ["ls", "-l", "/data"])
+        if big:
+            data = [tar_of([("data/part%d" % i, os.urandom(25 << 20), 0o644, None)])
+                    for i in range(4)]
+            self.manifests[("big", "latest")] = self.schema2([base] + data, ["true"])
+        foreign_top = top_layer("foreign\n")
+        self.manifests[("foreign", "latest")] = self.foreign_image(
+            base, foreign_top, cmd, "http://%s/foreign/" % address)
+        self.manifests[("foreign-gone", "latest")] = self.foreign_image(
+            base, top_layer("gone\n"), cmd, "http://%s/nowhere/" % address)
         self.manifests[("busybox", "latest")] = self.schema2([base, one], cmd)
         self.manifests[("busybox", "v2")] = self.schema2([base, two], cmd)
         self.manifests[("private/busybox", "latest")] = self.schema2([base, one], cmd)
@@ -208,20 +250,54 @@ def make_handler(registry, auth, scheme):
             return self.reply(200, body, {"Content-Type": media,
                                           "Docker-Content-Digest": digest(body)})
 
+        def blob(self, name, store):
+            data = store.get(name)
+            if data is None:
+                return self.reply(404)
+            given = self.headers.get("Range", "")
+            status, headers = 200, {"Content-Type": "application/octet-stream"}
+            if given:
+                with registry.lock:
+                    registry.ranges.append(given)
+                start = int(given[len("bytes="):].split("-")[0])
+                if start >= len(data):
+                    return self.reply(416)
+                headers["Content-Range"] = "bytes %d-%d/%d" % (start, len(data) - 1, len(data))
+                status, data = 206, data[start:]
+            with registry.lock:
+                cut = registry.cuts.pop(name, None)
+            if cut is None:
+                return self.reply(status, data, headers)
+            size, mode = cut
+            self.send_response(status)
+            for key, value in headers.items():
+                self.send_header(key, value)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data[:size])
+            self.wfile.flush()
+            if mode == "stall":
+                registry.released.wait(120)
+            self.close_connection = True
+            self.connection.shutdown(2)
+
         def do_GET(self):
             path = urlparse(self.path).path
             self.count(path)
             if path == "/_stats":
                 with registry.lock:
-                    body = json.dumps({"paths": registry.counts}).encode()
+                    body = json.dumps({"paths": registry.counts, "ranges": registry.ranges}).encode()
                 return self.reply(200, body, {"Content-Type": "application/json"})
             if path == "/token":
                 return self.token()
+            if path == "/_layers":
+                query = {k: v[0] for k, v in parse_qs(urlparse(self.path).query).items()}
+                found = registry.layers.get((query.get("repo"), query.get("tag")), [])
+                return self.reply(200, json.dumps(found).encode())
             if path.startswith("/blobstore/"):
-                data = registry.blobs.get(path[len("/blobstore/"):])
-                if data is None:
-                    return self.reply(404)
-                return self.reply(200, data, {"Content-Type": "application/octet-stream"})
+                return self.blob(path[len("/blobstore/"):], registry.blobs)
+            if path.startswith("/foreign/"):
+                return self.blob(path[len("/foreign/"):], registry.foreign)
             if path.startswith("/v2/"):
                 return self.v2(path)
             return self.reply(404)
@@ -229,6 +305,14 @@ def make_handler(registry, auth, scheme):
         def do_POST(self):
             url = urlparse(self.path)
             query = {k: v[0] for k, v in parse_qs(url.query).items()}
+            if url.path == "/_cut":
+                with registry.lock:
+                    registry.released.clear()
+                    registry.cuts[query["digest"]] = (int(query["bytes"]), query["mode"])
+                return self.reply(200)
+            if url.path == "/_release":
+                registry.released.set()
+                return self.reply(200)
             if url.path != "/_retag":
                 return self.reply(404)
             with registry.lock:
@@ -245,11 +329,12 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--auth", help="USER:PASSWORD: require bearer tokens")
     parser.add_argument("--tls", nargs=2, metavar=("CERT", "KEY"), help="serve https")
+    parser.add_argument("--big", action="store_true", help="also serve big:latest (100 MB)")
     args = parser.parse_args()
     registry = Registry()
-    registry.build()
     handler = make_handler(registry, args.auth, "https" if args.tls else "http")
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    registry.build("127.0.0.1:%d" % server.server_address[1], args.big)
     if args.tls:
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.load_cert_chain(args.tls[0], args.tls[1])

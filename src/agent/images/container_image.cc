@@ -25,11 +25,11 @@ std::string credentialConfig(const std::string& principal, const std::string& se
 
 Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& container) {
   for (const auto& volume : container.volumes()) {
-    if (volume.has_image() || (volume.has_source() && volume.source().has_docker_volume())) {
+    if (volume.has_source() && volume.source().has_docker_volume()) {
       // Refused rather than ignored: the task would run without what it mounts.
       return failedPrecondition(fmt::format(
-          "Volume '{}' is an {}, which this agent does not support yet", volume.container_path(),
-          volume.has_image() ? "image volume (Volume.image)" : "external Docker volume"));
+          "Volume '{}' is an external Docker volume, which this agent does not support yet",
+          volume.container_path()));
     }
   }
   // `type` is required in Mesos's schema, but an absent ContainerInfo reads as type DOCKER
@@ -87,21 +87,66 @@ Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& cont
   return request;
 }
 
-std::optional<std::string> unsupportedGroupImage(const v1::ExecutorInfo& executor,
-                                                 const v1::TaskGroupInfo& group) {
+Result<ContainerImages> requestedImages(const v1::ContainerInfo& container) {
+  auto own = requestedImage(container);
+  if (!own) {
+    return std::unexpected(own.error());
+  }
+  ContainerImages out{*own, {}};
+  for (const auto& volume : container.volumes()) {
+    if (!volume.has_image()) {
+      continue;
+    }
+    const std::string& path = volume.container_path();
+    auto bad = [&](const std::string& why) {
+      return failedPrecondition(fmt::format("Volume '{}' (Volume.image) {}", path, why));
+    };
+    if (volume.image().type() != v1::Image::DOCKER || !volume.image().has_docker()) {
+      return bad("must name a Docker image: this agent provides Docker images only");
+    }
+    if (path.empty() || path.find("..") != std::string::npos ||
+        path.find(':') != std::string::npos) {
+      return bad("needs a container_path without '..' or ':'");
+    }
+    if (!out.image) {
+      return bad(
+          "needs the container to have an image of its own here (ContainerInfo.mesos.image)");
+    }
+    VolumeImageRequest request;
+    request.container_path = path;
+    request.read_only = volume.mode() != v1::Volume::RW;
+    request.image.name = volume.image().docker().name();
+    request.image.cached = volume.image().cached();
+    out.volumes.push_back(std::move(request));
+  }
+  return out;
+}
+
+std::optional<std::string> groupImageError(const v1::ExecutorInfo& executor,
+                                           const v1::TaskGroupInfo& group, bool images_enabled) {
   for (const auto& task : group.tasks()) {
     if (!task.has_container()) {
       continue;
     }
-    auto own = requestedImage(task.container());
+    auto own = requestedImages(task.container());
     if (!own) {
       return fmt::format("Task '{}': {}", task.task_id().value(), own.error().message());
     }
-    if (*own) {
+    if (own->empty()) {
+      continue;
+    }
+    std::string name = own->image ? own->image->name : own->volumes.front().image.name;
+    if (!images_enabled) {
       return fmt::format(
-          "Task '{}' names its own image '{}': per-task images in task groups (nested "
-          "containers) are not supported by this agent",
-          task.task_id().value(), (*own)->name);
+          "Task '{}' names image '{}', but this agent runs no images (start it with "
+          "--image_providers=docker)",
+          task.task_id().value(), name);
+    }
+    if (executor.type() != v1::ExecutorInfo::DEFAULT) {
+      return fmt::format(
+          "Task '{}' names its own image '{}': only the default executor runs the tasks of a "
+          "group in their own images",
+          task.task_id().value(), name);
     }
   }
   if (executor.type() == v1::ExecutorInfo::DEFAULT && executor.has_container()) {
@@ -111,8 +156,8 @@ std::optional<std::string> unsupportedGroupImage(const v1::ExecutorInfo& executo
     }
     if (*image) {
       return fmt::format(
-          "The default executor cannot run in image '{}': images in task groups are not "
-          "supported by this agent",
+          "The default executor cannot run in image '{}' here: give the image to its tasks "
+          "(TaskInfo.container)",
           (*image)->name);
     }
   }

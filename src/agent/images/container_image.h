@@ -6,6 +6,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "common/status.h"
 #include "mesos/v1/mesos.pb.h"
@@ -28,11 +29,33 @@ struct ImageRequest {
 // provide (APPC), or credentials given as a secret reference (no secret resolver here).
 Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& container);
 
-// Why a task group cannot run here, if so: a task naming its own image (Mesos runs those as
-// nested containers, each in its own rootfs: not supported yet) or a bad container request of
-// a task, or a default executor (type DEFAULT) that names an image. Such a group must fail, not run
-// on the host.
-std::optional<std::string> unsupportedGroupImage(const v1::ExecutorInfo& executor,
-                                                 const v1::TaskGroupInfo& group);
+// An image volume (Volume.image): the image's root filesystem mounted in the container at
+// `container_path` (absolute: inside the container's own rootfs; relative: below the sandbox).
+struct VolumeImageRequest {
+  std::string container_path;
+  bool read_only = true;  // Volume.mode RO (RW writes go to the volume's own upper layer)
+  ImageRequest image;
+};
+
+// Every image a container needs: its own (if any) and those of its image volumes.
+struct ContainerImages {
+  std::optional<ImageRequest> image;
+  std::vector<VolumeImageRequest> volumes;
+  bool empty() const { return !image && volumes.empty(); }
+};
+
+// requestedImage() and the image volumes. FailedPrecondition, naming the volume, for an image
+// volume of another type than DOCKER, one with an empty container_path or a '..' in it, an
+// external Docker volume (not supported), or an image volume in a container without an
+// image of its own (its mounts are made in the image's mount namespace).
+Result<ContainerImages> requestedImages(const v1::ContainerInfo& container);
+
+// Why a task group cannot run here, if so: a task with a bad container request, a task naming
+// an image (or image volumes) when `images_enabled` is false or when the group's executor is
+// not the default executor (a custom executor would run it on the host), or a default
+// executor (type DEFAULT) that names an image itself. Such a group must fail, not run on the
+// host.
+std::optional<std::string> groupImageError(const v1::ExecutorInfo& executor,
+                                           const v1::TaskGroupInfo& group, bool images_enabled);
 
 }  // namespace plateau::agent::images

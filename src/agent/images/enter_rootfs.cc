@@ -148,6 +148,30 @@ Status switchUser(const std::string& name, const std::string& sandbox_directory)
   return {};
 }
 
+// Binds each volume at its target (below the sandbox when relative), never through a symbolic
+// link of the image, read-only when asked.
+Status mountVolumes(const fs::path& root, const EnterOptions& o) {
+  for (const auto& m : o.mounts) {
+    std::string inside =
+        m.target.starts_with("/") ? m.target : (fs::path(o.sandbox_directory) / m.target).string();
+    fs::path target = root / fs::path(inside).relative_path();
+    if (Status s = checkNoSymlinks(root, target / "x"); !s.isOk()) {
+      return s;
+    }
+    if (Status s = ensureDir(target); !s.isOk()) {
+      return s;
+    }
+    if (::mount(m.source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      return failed(fmt::format("mount the volume '{}' at '{}'", m.source, inside));
+    }
+    if (m.read_only && ::mount(nullptr, target.c_str(), nullptr,
+                               MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, nullptr) != 0) {
+      return failed(fmt::format("make the volume at '{}' read-only", inside));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args) {
@@ -166,6 +190,16 @@ Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args) {
     if (a == "--") {
       i++;
       break;
+    }
+    std::string mount;
+    if (take("mount", &mount)) {  // MODE:TARGET:SOURCE, MODE ro or rw
+      size_t colon = mount.find(':', 3);
+      if (!(mount.starts_with("ro:") || mount.starts_with("rw:")) || colon == std::string::npos) {
+        return invalidArgument(fmt::format("--mount='{}': expected ro|rw:TARGET:SOURCE", mount));
+      }
+      o.mounts.push_back(
+          {mount.substr(colon + 1), mount.substr(3, colon - 3), mount.starts_with("ro:")});
+      continue;
     }
     if (!take("rootfs", &o.rootfs) && !take("sandbox", &o.sandbox) &&
         !take("sandbox_directory", &o.sandbox_directory) && !take("working_dir", &o.working_dir) &&
@@ -192,6 +226,9 @@ std::vector<std::string> enterArgs(const std::string& program, const EnterOption
                                    "--working_dir=" + o.working_dir};
   if (!o.user.empty()) {
     args.push_back("--user=" + o.user);
+  }
+  for (const auto& m : o.mounts) {
+    args.push_back(fmt::format("--mount={}:{}:{}", m.read_only ? "ro" : "rw", m.target, m.source));
   }
   args.push_back("--");
   args.insert(args.end(), o.argv.begin(), o.argv.end());
@@ -242,6 +279,9 @@ Status enterAndExec(const EnterOptions& o) {
   }
   if (::mount(o.sandbox.c_str(), sandbox.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
     return failed(fmt::format("bind the sandbox at '{}'", o.sandbox_directory));
+  }
+  if (Status s = mountVolumes(root, o); !s.isOk()) {
+    return s;
   }
   if (::chdir(root.c_str()) != 0) {
     return failed("enter the rootfs");

@@ -5,7 +5,8 @@
 // executor) and exec. In a new mount namespace (private, so nothing propagates back to the
 // host) it mounts /proc, /sys (read-only), a minimal /dev (null, zero, full, random, urandom,
 // tty from the host's device nodes, pts, shm, the fd links), the host's /etc/hosts and
-// /etc/resolv.conf, and the sandbox at `sandbox_directory`; then pivot_root, the working
+// /etc/resolv.conf, the sandbox at `sandbox_directory` and the volume mounts (read-only ones
+// remounted so); then pivot_root, the working
 // directory, and exec of argv[0] looked up on the PATH of the process's environment. With a
 // `user`, after pivot_root: the user is looked up in the image's /etc/passwd and /etc/group, the
 // sandbox is given to it (recursively), and the process takes its supplementary groups, gid
@@ -18,17 +19,32 @@
 
 namespace plateau::agent::images {
 
+// A volume mounted in the container: `source` (a host path: an image volume's rootfs) bound at
+// `target`, absolute inside the rootfs or relative to the sandbox.
+struct VolumeMount {
+  std::string source;
+  std::string target;
+  bool read_only = true;
+};
+
+// The mounts as JSON text ([{"source", "target", "read_only"}]) and back, as they travel in the
+// executors' environment (volume_mounts.cc). InvalidArgument when malformed.
+std::string mountsToJson(const std::vector<VolumeMount>& mounts);
+Result<std::vector<VolumeMount>> mountsFromJson(const std::string& text);
+
 struct EnterOptions {
-  std::string rootfs;             // the provisioned rootfs (host path)
-  std::string sandbox;            // the sandbox (host path)
-  std::string sandbox_directory;  // where the sandbox appears inside, e.g. /mnt/mesos/sandbox
-  std::string working_dir;        // inside the rootfs; "" means sandbox_directory
-  std::string user;               // looked up in the image; "" keeps the caller's
-  std::vector<std::string> argv;  // argv[0] is the program
+  std::string rootfs;               // the provisioned rootfs (host path)
+  std::string sandbox;              // the sandbox (host path)
+  std::string sandbox_directory;    // where the sandbox appears inside, e.g. /mnt/mesos/sandbox
+  std::string working_dir;          // inside the rootfs; "" means sandbox_directory
+  std::string user;                 // looked up in the image; "" keeps the caller's
+  std::vector<std::string> argv;    // argv[0] is the program
+  std::vector<VolumeMount> mounts;  // made after the sandbox, before pivot_root
 };
 
 // Parses plateau-rootfs's command line: --rootfs=, --sandbox=, --sandbox_directory=,
-// --working_dir=, --user=, then `--` and the program's argv. InvalidArgument names what is missing.
+// --working_dir=, --user=, --mount=ro|rw:TARGET:SOURCE (repeated; TARGET has no ':'), then `--` and
+// the program's argv. InvalidArgument names what is missing.
 Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args);
 
 // The command line parseEnterArgs reads back (program path first).

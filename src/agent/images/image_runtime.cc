@@ -54,26 +54,41 @@ void ImageRuntime::reapFinished() {
   }
 }
 
-void ImageRuntime::provision(const std::string& container_id, const std::string& name, bool cached,
-                             std::string docker_config, Done done) {
+Result<Provisioned> ImageRuntime::provisionOne(const std::string& container_id,
+                                               const ImageRequest& request) {
+  auto ref = parseImageRef(request.name);
+  if (!ref) {
+    return std::unexpected(ref.error());
+  }
+  auto image = store_.get(*ref, request.cached, request.docker_config);
+  if (!image) {
+    return std::unexpected(image.error());
+  }
+  auto rootfs = provisioner_.provision(container_id, image->layers);
+  if (!rootfs) {
+    return std::unexpected(rootfs.error());
+  }
+  return Provisioned{image->name, *rootfs, image->config, image->digests, {}};
+}
+
+void ImageRuntime::provision(const std::string& container_id, ContainerImages request, Done done) {
   reapFinished();
-  spawn([this, container_id, name, cached, docker_config = std::move(docker_config),
-         done = std::move(done)]() mutable {
+  spawn([this, container_id, request = std::move(request), done = std::move(done)]() mutable {
     Result<Provisioned> result = [&]() -> Result<Provisioned> {
       std::shared_lock gc(gc_mu_);
-      auto ref = parseImageRef(name);
-      if (!ref) {
-        return std::unexpected(ref.error());
+      auto main = provisionOne(container_id, *request.image);
+      for (size_t i = 0; main && i < request.volumes.size(); i++) {
+        const auto& volume = request.volumes[i];
+        auto rootfs = provisionOne(fmt::format("{}.volume-{}", container_id, i), volume.image);
+        if (!rootfs) {
+          provisioner_.destroy(container_id);
+          return std::unexpected(Status(
+              rootfs.error().code(),
+              fmt::format("Volume '{}': {}", volume.container_path, rootfs.error().message())));
+        }
+        main->mounts.push_back({rootfs->rootfs, volume.container_path, volume.read_only});
       }
-      auto image = store_.get(*ref, cached, docker_config);
-      if (!image) {
-        return std::unexpected(image.error());
-      }
-      auto rootfs = provisioner_.provision(container_id, image->layers);
-      if (!rootfs) {
-        return std::unexpected(rootfs.error());
-      }
-      return Provisioned{image->name, *rootfs, image->config, image->digests};
+      return main;
     }();
     refreshImages();
     post_([done = std::move(done), result = std::move(result)]() mutable {

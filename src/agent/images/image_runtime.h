@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "agent/images/container_image.h"
+#include "agent/images/enter_rootfs.h"
 #include "agent/images/image_config.h"
 #include "agent/images/provisioner.h"
 #include "agent/images/store.h"
@@ -26,6 +28,9 @@ struct Provisioned {
   std::string rootfs;  // host path of the container's root filesystem
   ImageConfig config;
   std::vector<std::string> digests;  // its layers, bottom first
+  // The container's image volumes: each volume image's own rootfs (a nested container
+  // "<container_id>.volume-<n>") and where it goes.
+  std::vector<VolumeMount> mounts;
 };
 
 class ImageRuntime {
@@ -41,11 +46,12 @@ class ImageRuntime {
   Status initialize();
   void onLayerPulled(Store::LayerPulled fn) { store_.onLayerPulled(std::move(fn)); }
 
-  // Pulls (unless stored and `cached`) and assembles the image's rootfs for the container;
-  // `done` runs through `post` with the result. Errors name the image and the cause.
-  // `docker_config`: the image's own credentials (Docker's config.json), "" for the agent's.
-  void provision(const std::string& container_id, const std::string& name, bool cached,
-                 std::string docker_config, Done done);
+  // Pulls (unless stored and `cached`) and assembles the image's rootfs for the container, then
+  // those of its image volumes; `done` runs through `post` with the result. Errors name the
+  // image and the cause; on failure nothing of the container is left.
+  // `request.image` must be set (its docker_config: the image's own credentials, Docker's
+  // config.json, "" for the agent's).
+  void provision(const std::string& container_id, ContainerImages request, Done done);
 
   // Unmounts and removes a container's rootfs (synchronous; quick).
   void destroy(const std::string& container_id) { provisioner_.destroy(container_id); }
@@ -66,6 +72,8 @@ class ImageRuntime {
   Backend backend() const { return provisioner_.backend(); }
 
  private:
+  // One image's rootfs for one container id (the worker thread; gc_mu_ held shared).
+  Result<Provisioned> provisionOne(const std::string& container_id, const ImageRequest& request);
   void reapFinished();
   void spawn(std::function<void()> work);
   void refreshImages();

@@ -142,13 +142,13 @@ Result<std::string> Provisioner::provision(const std::string& container_id,
   fs::path dir = containerDir(container_id);
   fs::path rootfs = dir / "rootfs";
   std::error_code ec;
-  destroy(container_id);
+  destroyOne(container_id);
   fs::create_directories(rootfs, ec);
   if (ec) {
     return unavailable(fmt::format("Failed to create '{}': {}", rootfs.string(), ec.message()));
   }
   auto fail = [&](std::string why) {
-    destroy(container_id);
+    destroyOne(container_id);
     return unavailable(std::move(why));
   };
   {
@@ -187,6 +187,18 @@ Result<std::string> Provisioner::provision(const std::string& container_id,
 }
 
 void Provisioner::destroy(const std::string& container_id) {
+  std::error_code ec;
+  const std::string nested = container_id + ".";
+  for (fs::directory_iterator it(fs::path(dir_) / "containers", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->path().filename().string().starts_with(nested)) {
+      destroyOne(it->path().filename().string());
+    }
+  }
+  destroyOne(container_id);
+}
+
+void Provisioner::destroyOne(const std::string& container_id) {
   fs::path dir = containerDir(container_id);
   std::error_code ec;
   if (!fs::exists(dir, ec)) {
@@ -226,8 +238,10 @@ void Provisioner::recover(const std::vector<std::string>& alive) {
   for (fs::directory_iterator it(fs::path(dir_) / "containers", ec), end; !ec && it != end;
        it.increment(ec)) {
     std::string id = it->path().filename().string();
-    if (std::find(alive.begin(), alive.end(), id) == alive.end()) {
-      destroy(id);
+    // A nested rootfs (a task of a group, an image volume) lives as long as its container.
+    std::string outer = id.substr(0, id.find('.'));
+    if (std::find(alive.begin(), alive.end(), outer) == alive.end()) {
+      destroyOne(id);
     }
   }
 }

@@ -31,10 +31,13 @@ class Provisioner {
   Result<std::string> provision(const std::string& container_id,
                                 const std::vector<std::string>& layers);
 
-  // Unmounts and removes the container's rootfs; nothing to do for an unknown id.
+  // Unmounts and removes the container's rootfs, and those nested in it (ids
+  // "<container_id>.<name>": a task of its group, an image volume); nothing to do for an
+  // unknown id.
   void destroy(const std::string& container_id);
 
-  // Destroys every container folder whose id is not in `alive` (what an earlier agent left).
+  // Destroys every container folder whose id, or whose outermost id (the part before the
+  // first '.'), is not in `alive` (what an earlier agent left).
   void recover(const std::vector<std::string>& alive);
 
   // The layer folders the containers on disk were built from (their `layers` records, which
@@ -46,6 +49,8 @@ class Provisioner {
   Backend backend() const { return backend_; }
 
  private:
+  void destroyOne(const std::string& container_id);
+
   std::string dir_;
   Backend backend_;
 };

@@ -1,6 +1,9 @@
 #include "agent/images/registry_client.h"
 
+#include <filesystem>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "agent/images/layer_unpack.h"
 #include "common/base64.h"
@@ -110,14 +113,23 @@ Status RegistryClient::authenticate(const HttpAnswer& answer) {
 }
 
 Result<HttpAnswer> RegistryClient::get(const std::string& path, const std::string& accept,
-                                       const std::string& body_file) {
+                                       const std::string& body_file, uint64_t range_from) {
   RegistryUrl url = registry_;
   url.path = (registry_.path == "/" ? "" : registry_.path) + path;
+  return getUrl(url, accept, body_file, range_from);
+}
+
+Result<HttpAnswer> RegistryClient::getUrl(RegistryUrl url, const std::string& accept,
+                                          const std::string& body_file, uint64_t range_from) {
+  const std::string path = url.path;
   bool authenticated = false;
   for (int hop = 0; hop <= kMaxRedirects; hop++) {
     HttpGet request{.url = url, .body_file = body_file};
     if (!accept.empty()) {
       request.headers.emplace_back("Accept", accept);
+    }
+    if (range_from > 0) {
+      request.headers.emplace_back("Range", fmt::format("bytes={}-", range_from));
     }
     const bool own_host = url.authority() == registry_.authority() && url.https == registry_.https;
     if (own_host && !authorization_.empty()) {
@@ -173,22 +185,67 @@ Result<Manifest> RegistryClient::manifest(const std::string& reference) {
   return invalidArgument("An image index points at another index");
 }
 
-Result<uint64_t> RegistryClient::blob(const std::string& digest, const std::string& path) {
-  auto answer = get(fmt::format("/v2/{}/blobs/{}", repository_, digest), "", path);
-  if (!answer) {
-    return std::unexpected(answer.error());
+Result<uint64_t> RegistryClient::blob(const std::string& digest, const std::string& path,
+                                      bool resume, const std::vector<std::string>& urls) {
+  if (urls.empty()) {
+    RegistryUrl url = registry_;
+    url.path = fmt::format("{}/v2/{}/blobs/{}", registry_.path == "/" ? "" : registry_.path,
+                           repository_, digest);
+    return fetchBlob(url, digest, path, resume);
   }
-  if (answer->status != 200) {
-    return std::unexpected(answerError(*answer, fmt::format("The blob {}", digest)));
+  // A foreign layer: from the first of its URLs that serves it (http or https only).
+  std::vector<std::string> failures;
+  for (const auto& given : urls) {
+    auto url = given.starts_with("http://") || given.starts_with("https://")
+                   ? parseRegistryUrl(given)
+                   : invalidArgument("only http and https URLs are fetched");
+    auto size = url ? fetchBlob(*url, digest, path, resume)
+                    : Result<uint64_t>(std::unexpected(url.error()));
+    if (size) {
+      return size;
+    }
+    failures.push_back(fmt::format("{}: {}", given, size.error().message()));
   }
-  auto got = sha256File(path);
-  if (!got) {
-    return std::unexpected(got.error());
+  return std::unexpected(
+      Status(StatusCode::kUnavailable,
+             fmt::format("the foreign layer {} could not be fetched from its URLs ({})", digest,
+                         fmt::join(failures, "; "))));
+}
+
+Result<uint64_t> RegistryClient::fetchBlob(const RegistryUrl& from, const std::string& digest,
+                                           const std::string& path, bool resume) {
+  std::error_code ec;
+  uint64_t have = resume ? std::filesystem::file_size(path, ec) : 0;
+  if (ec) {
+    have = 0;
   }
-  if (*got != digest) {
-    return std::unexpected(mismatch(fmt::format("layer {}", digest), digest, *got));
+  for (;;) {
+    auto answer = getUrl(from, "", path, have);
+    if (!answer) {
+      return std::unexpected(answer.error());
+    }
+    if (answer->status == 416 && have > 0) {  // nothing left after what is kept: start over
+      std::filesystem::remove(path, ec);
+      have = 0;
+      continue;
+    }
+    if (answer->status != 200 && answer->status != 206) {
+      return std::unexpected(answerError(*answer, fmt::format("The blob {}", digest)));
+    }
+    auto got = sha256File(path);
+    if (!got) {
+      return std::unexpected(got.error());
+    }
+    if (*got != digest) {
+      std::filesystem::remove(path, ec);
+      if (answer->status == 206) {  // the kept part was not this blob's: once more, whole
+        have = 0;
+        continue;
+      }
+      return std::unexpected(mismatch(fmt::format("layer {}", digest), digest, *got));
+    }
+    return answer->body_bytes;
   }
-  return answer->body_bytes;
 }
 
 Result<std::string> RegistryClient::smallBlob(const std::string& digest) {

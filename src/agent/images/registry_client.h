@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/images/registry_http.h"
 #include "agent/images/registry_protocol.h"
@@ -31,8 +32,14 @@ class RegistryClient {
   Result<Manifest> manifest(const std::string& reference);
 
   // Downloads the blob into `path` and verifies it: InvalidArgument ("digest mismatch") when
-  // its bytes do not hash to `digest`. Returns the size.
-  Result<uint64_t> blob(const std::string& digest, const std::string& path);
+  // its bytes do not hash to `digest` (the file is then removed). Returns the size. With
+  // `resume`, what `path` already holds is taken as the blob's first bytes and only the rest is
+  // asked for (an HTTP Range); a registry that answers with the whole blob, or a kept part that
+  // proves wrong, means one download afresh. The file is kept when the download breaks off.
+  // `urls`: a foreign layer's URLs (Manifest::foreign_urls): the blob is fetched from the first
+  // http(s) URL that serves it, never from the registry; Unavailable names each URL's failure.
+  Result<uint64_t> blob(const std::string& digest, const std::string& path, bool resume = false,
+                        const std::vector<std::string>& urls = {});
 
   // A blob small enough for memory (an image config), verified the same way.
   Result<std::string> smallBlob(const std::string& digest);
@@ -40,8 +47,14 @@ class RegistryClient {
   uint64_t requests() const { return requests_; }
 
  private:
+  // `range_from` > 0 asks for the body from that byte on (Range: bytes=N-).
   Result<HttpAnswer> get(const std::string& path, const std::string& accept,
-                         const std::string& body_file);
+                         const std::string& body_file, uint64_t range_from = 0);
+  // The same from any URL (credentials only to the registry's own host).
+  Result<HttpAnswer> getUrl(RegistryUrl url, const std::string& accept,
+                            const std::string& body_file, uint64_t range_from);
+  Result<uint64_t> fetchBlob(const RegistryUrl& from, const std::string& digest,
+                             const std::string& path, bool resume);
   Status authenticate(const HttpAnswer& challenge);
   Status answerError(const HttpAnswer& answer, const std::string& what) const;
 

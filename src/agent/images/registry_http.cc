@@ -1,5 +1,7 @@
 #include "agent/images/registry_http.h"
 
+#include <limits>
+
 #include <openssl/ssl.h>
 
 #include <algorithm>
@@ -59,7 +61,11 @@ Result<HttpAnswer> exchange(net::io_context& io, Stream& stream, beast::tcp_stre
   }
   beast::flat_buffer buffer;
   bhttp::response_parser<bhttp::empty_body> head;
-  head.body_limit(kMemoryBodyLimit);
+  // A blob going to a file may be of any size (its Content-Length is checked against this
+  // limit as soon as the header is read); one kept in memory may not. Not boost::none: Boost
+  // 1.74 compares a Content-Length with the optional, and every length exceeds an empty one.
+  head.body_limit(request.body_file.empty() ? kMemoryBodyLimit
+                                            : std::numeric_limits<std::uint64_t>::max());
   if (auto ec = await(io, [&](auto h) { bhttp::async_read_header(stream, buffer, head, h); })) {
     return fail("reading the answer", ec);
   }
@@ -70,11 +76,14 @@ Result<HttpAnswer> exchange(net::io_context& io, Stream& stream, beast::tcp_stre
     std::transform(name.begin(), name.end(), name.begin(), ::tolower);
     answer.headers[name] = std::string(field.value());
   }
-  if (answer.status == 200 && !request.body_file.empty()) {
+  // 206: the rest of a blob asked for with a Range header, after what the file already has.
+  if ((answer.status == 200 || answer.status == 206) && !request.body_file.empty()) {
     bhttp::response_parser<bhttp::file_body> body{std::move(head)};
-    body.body_limit(boost::none);
+    body.body_limit(std::numeric_limits<std::uint64_t>::max());
     beast::error_code ec;
-    body.get().body().open(request.body_file.c_str(), beast::file_mode::write, ec);
+    body.get().body().open(
+        request.body_file.c_str(),
+        answer.status == 206 ? beast::file_mode::append : beast::file_mode::write, ec);
     if (ec) {
       return unavailable(fmt::format("Failed to write '{}': {}", request.body_file, ec.message()));
     }

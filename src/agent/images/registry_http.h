@@ -28,7 +28,8 @@ struct HttpAnswer {
 struct HttpGet {
   RegistryUrl url;
   std::vector<std::pair<std::string, std::string>> headers;
-  // Where the body goes when the answer is 200; "" keeps it in memory (up to 16 MiB).
+  // Where the body goes when the answer is 200 (written afresh) or 206 (appended: the rest of
+  // what a Range header asked for); "" keeps it in memory (up to 16 MiB).
   std::string body_file;
   std::chrono::seconds timeout{60};
 };

@@ -88,6 +88,18 @@ Result<Manifest> imageManifest(const json::Value& doc) {
     if (std::find(out.layers.begin(), out.layers.end(), *digest) == out.layers.end()) {
       out.layers.push_back(*digest);
     }
+    const std::string* media = stringField(layer, "mediaType");
+    if (media != nullptr && (media->find(".foreign.") != std::string::npos ||
+                             media->find(".nondistributable.") != std::string::npos)) {
+      auto& urls = out.foreign_urls[*digest];
+      if (const json::Value* list = layer.find("urls"); list != nullptr && list->isArray()) {
+        for (const auto& url : list->asArray()) {
+          if (url.isString()) {
+            urls.push_back(url.asString());
+          }
+        }
+      }
+    }
   }
   return out;
 }

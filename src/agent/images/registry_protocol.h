@@ -67,6 +67,9 @@ struct Manifest {
   // An image manifest: its layers' blob digests, bottom first (no duplicates), and either the
   // digest of its config blob (schema 2, OCI) or the config itself (schema 1).
   std::vector<std::string> layers;
+  // Foreign (non-distributable) layers: digest → the `urls` the manifest gives for it (Docker's
+  // foreign media type, OCI's nondistributable ones); they are fetched from there.
+  std::map<std::string, std::vector<std::string>> foreign_urls;
   std::string config_digest;
   std::optional<ImageConfig> config;
 };

@@ -84,7 +84,7 @@ Store::Store(std::string store_dir, std::string registry, std::string docker_con
 Status Store::initialize() {
   std::error_code ec;
   fs::remove_all(fs::path(dir_) / "staging", ec);
-  for (const char* sub : {"staging", "layers", "images"}) {
+  for (const char* sub : {"staging", "partial", "layers", "images"}) {
     fs::create_directories(fs::path(dir_) / sub, ec);
     if (ec) {
       return {StatusCode::kUnavailable, fmt::format("Failed to create '{}': {}",

@@ -7,7 +7,9 @@
 // Guarantees:
 // - What the store trusts appears only complete: a layer is unpacked in staging/ and renamed
 //   into layers/, a record is written beside and renamed; a pull that fails or is killed
-//   mid-way leaves only staging/ folders, which the next Store removes.
+//   mid-way leaves only staging/ folders, which the next Store removes, and the blob it was
+//   downloading in partial/<hex>: the next download of that blob asks only for the rest (an
+//   HTTP Range) and trusts nothing of it before the whole blob hashes to its digest.
 // - Concurrent get() calls for one image with the same credentials (from any threads) pull it
 //   once; the others wait for that pull and share its result. Different images pull in
 //   parallel.
@@ -102,7 +104,8 @@ class Store {
   Result<StoredImage> pullRegistry(const ImageRef& ref, const std::string& docker_config);
   // Makes sure each blob is a stored layer, downloading the missing ones.
   Status storeBlobs(RegistryClient& client, const ImageRef& ref,
-                    const std::vector<std::string>& digests);
+                    const std::vector<std::string>& digests,
+                    const std::map<std::string, std::vector<std::string>>& foreign_urls);
   Status writeRecord(const ImageRef& ref, const StoredImage& image);
   Result<StoredImage> readRecord(const ImageRef& ref) const;
   // Unpacks a layer tar into layers/<hex> unless there already; whether it was there.
@@ -118,7 +121,8 @@ class Store {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<Pull>> pulls_;  // guarded by mu_
-  StoreStats stats_;                                    // guarded by mu_
+  std::set<std::string> downloading_;  // blob digests whose partial/ file a pull writes; mu_
+  StoreStats stats_;                   // guarded by mu_
 };
 
 }  // namespace plateau::agent::images

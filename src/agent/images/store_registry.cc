@@ -29,7 +29,8 @@ Status named(const ImageRef& ref, const Status& cause) {
 }  // namespace
 
 Status Store::storeBlobs(RegistryClient& client, const ImageRef& ref,
-                         const std::vector<std::string>& digests) {
+                         const std::vector<std::string>& digests,
+                         const std::map<std::string, std::vector<std::string>>& foreign_urls) {
   uint64_t unpacked = 0;
   uint64_t reused = 0;
   uint64_t bytes = 0;
@@ -39,12 +40,32 @@ Status Store::storeBlobs(RegistryClient& client, const ImageRef& ref,
       reused++;
       continue;
     }
-    fs::path blob =
-        fs::path(dir_) / "staging" / (digest.substr(7, 12) + "-" + uniqueId() + ".blob");
+    // One pull at a time resumes a blob's partial download; another pull of the same blob
+    // at that moment downloads its own copy.
+    bool resumable = false;
+    {
+      std::lock_guard lock(mu_);
+      resumable = downloading_.insert(digest).second;
+    }
+    fs::path blob = resumable ? fs::path(dir_) / "partial" / digest.substr(7)
+                              : fs::path(dir_) / "staging" /
+                                    (digest.substr(7, 12) + "-" + uniqueId() + ".blob");
+    auto done_downloading = [&] {
+      if (resumable) {
+        std::lock_guard lock(mu_);
+        downloading_.erase(digest);
+      }
+    };
     auto started = std::chrono::steady_clock::now();
-    auto size = client.blob(digest, blob.string());
+    auto foreign = foreign_urls.find(digest);
+    auto size =
+        client.blob(digest, blob.string(), resumable,
+                    foreign == foreign_urls.end() ? std::vector<std::string>() : foreign->second);
     if (!size) {
-      fs::remove(blob, ec);
+      if (!resumable || size.error().code() != StatusCode::kUnavailable) {
+        fs::remove(blob, ec);  // only a download that broke off is worth resuming
+      }
+      done_downloading();
       return size.error();
     }
     bytes += *size;
@@ -56,6 +77,7 @@ Status Store::storeBlobs(RegistryClient& client, const ImageRef& ref,
     }
     auto existed = storeLayer(blob.string(), digest);
     fs::remove(blob, ec);
+    done_downloading();
     if (!existed) {
       return {existed.error().code(),
               fmt::format("layer {}: {}", digest, existed.error().message())};
@@ -120,7 +142,7 @@ Result<StoredImage> Store::pullRegistry(const ImageRef& ref, const std::string& 
     }
     image.config = *config;
   }
-  if (Status s = storeBlobs(client, ref, manifest->layers); !s.isOk()) {
+  if (Status s = storeBlobs(client, ref, manifest->layers, manifest->foreign_urls); !s.isOk()) {
     return std::unexpected(named(ref, s));
   }
   for (const auto& digest : manifest->layers) {

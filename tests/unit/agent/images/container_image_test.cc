@@ -21,27 +21,69 @@ TEST(ContainerImageTest, MesosContainerWithADockerImage) {
   EXPECT_FALSE(requestedImage(c));
 }
 
-TEST(ContainerImageTest, ImageAndDockerVolumesAreRefusedNotIgnored) {
+TEST(ContainerImageTest, ImageVolumesAreReadAndDockerVolumesRefusedNotIgnored) {
   v1::ContainerInfo c;
   c.set_type(v1::ContainerInfo::MESOS);
   auto* volume = c.add_volumes();
   volume->set_container_path("/data");
   volume->set_mode(v1::Volume::RO);
   volume->mutable_image()->set_type(v1::Image::DOCKER);
-  volume->mutable_image()->mutable_docker()->set_name("busybox");
-  auto image = requestedImage(c);
-  ASSERT_FALSE(image);
-  EXPECT_EQ(image.error().message(),
-            "Volume '/data' is an image volume (Volume.image), which this agent does not "
-            "support yet");
+  volume->mutable_image()->mutable_docker()->set_name("busybox:v2");
+  auto alone = requestedImages(c);
+  ASSERT_FALSE(alone);  // its mounts are made in the container's image
+  EXPECT_EQ(alone.error().message(),
+            "Volume '/data' (Volume.image) needs the container to have an image of its own here "
+            "(ContainerInfo.mesos.image)");
+  c.mutable_mesos()->mutable_image()->set_type(v1::Image::DOCKER);
+  c.mutable_mesos()->mutable_image()->mutable_docker()->set_name("busybox");
+  auto both = requestedImages(c);
+  ASSERT_TRUE(both);
+  ASSERT_TRUE(both->image);
+  EXPECT_EQ(both->image->name, "busybox");
+  ASSERT_EQ(both->volumes.size(), 1u);
+  EXPECT_EQ(both->volumes[0].container_path, "/data");
+  EXPECT_EQ(both->volumes[0].image.name, "busybox:v2");
+  EXPECT_TRUE(both->volumes[0].read_only);
+  volume->set_container_path("../out");
+  EXPECT_FALSE(requestedImages(c));
+  volume->set_container_path("data");
+  volume->set_mode(v1::Volume::RW);
+  ASSERT_TRUE(requestedImages(c));
+  EXPECT_FALSE(requestedImages(c)->volumes[0].read_only);
   volume->clear_image();
   volume->mutable_source()->set_type(v1::Volume::Source::DOCKER_VOLUME);
   volume->mutable_source()->mutable_docker_volume()->set_name("shared");
-  auto docker = requestedImage(c);
+  auto docker = requestedImages(c);
   ASSERT_FALSE(docker);
   EXPECT_NE(docker.error().message().find("external Docker volume"), std::string::npos);
   volume->clear_source();
-  EXPECT_TRUE(requestedImage(c));  // a plain host-path volume is not an image matter
+  ASSERT_TRUE(requestedImages(c));  // a plain host-path volume is not an image matter
+  EXPECT_TRUE(requestedImages(c)->volumes.empty());
+}
+
+TEST(ContainerImageTest, GroupsWithPerTaskImagesNeedTheDefaultExecutorAndAnImageAgent) {
+  v1::ExecutorInfo executor;
+  executor.set_type(v1::ExecutorInfo::DEFAULT);
+  v1::TaskGroupInfo group;
+  auto* task = group.add_tasks();
+  task->mutable_task_id()->set_value("t");
+  auto* c = task->mutable_container();
+  c->set_type(v1::ContainerInfo::MESOS);
+  c->mutable_mesos()->mutable_image()->set_type(v1::Image::DOCKER);
+  c->mutable_mesos()->mutable_image()->mutable_docker()->set_name("busybox");
+  EXPECT_EQ(groupImageError(executor, group, true), std::nullopt);
+  auto no_images = groupImageError(executor, group, false);
+  ASSERT_TRUE(no_images);
+  EXPECT_NE(no_images->find("--image_providers=docker"), std::string::npos) << *no_images;
+  executor.set_type(v1::ExecutorInfo::CUSTOM);
+  auto custom = groupImageError(executor, group, true);
+  ASSERT_TRUE(custom);
+  EXPECT_NE(custom->find("only the default executor"), std::string::npos) << *custom;
+  executor.set_type(v1::ExecutorInfo::DEFAULT);
+  c->mutable_mesos()->mutable_image()->set_type(v1::Image::APPC);
+  auto appc = groupImageError(executor, group, true);
+  ASSERT_TRUE(appc);
+  EXPECT_NE(appc->find("Task 't': Image of type APPC"), std::string::npos) << *appc;
 }
 
 TEST(ContainerImageTest, DockerContainersRunOnTheHostNetworkOnly) {

@@ -95,6 +95,24 @@ TEST(RegistryManifest, Schema2AndOciListLayersBottomFirst) {
   EXPECT_FALSE(parseManifest("", R"({"schemaVersion":2,"config":{"digest":"md5:x"},"layers":[]})"));
 }
 
+TEST(RegistryManifest, ForeignLayersKeepTheirUrls) {
+  std::string body =
+      R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json",
+    "config":{"digest":")" +
+      kC + R"("},"layers":[{"digest":")" + kA +
+      R"(","mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","urls":["http://x/a"]},
+    {"digest":")" +
+      kB +
+      R"(","mediaType":"application/vnd.docker.image.rootfs.foreign.diff.tar.gzip",
+     "urls":["https://cdn.example/b", 7]}]})";
+  auto m = parseManifest("application/vnd.oci.image.manifest.v1+json", body);
+  ASSERT_TRUE(m) << m.error().message();
+  EXPECT_EQ(m->layers, (std::vector<std::string>{kA, kB}));
+  // Only a foreign (non-distributable) layer is fetched from its URLs; strings only.
+  ASSERT_EQ(m->foreign_urls.size(), 1u);
+  EXPECT_EQ(m->foreign_urls[kB], (std::vector<std::string>{"https://cdn.example/b"}));
+}
+
 TEST(RegistryManifest, IndexPicksThePlatform) {
   std::string body = R"({"schemaVersion":2,"mediaType":"application/vnd.oci.image.index.v1+json",
     "manifests":[{"digest":")" +

@@ -1,0 +1,160 @@
+// Container image figures (issue 16) with a real master and agent (--image_providers=docker,
+// overlay when the kernel has it) and the test registry (tests/integration/registry_server.py
+// --big) on loopback:
+//  1. cold pull + provision + start of big:latest (about 100 MB in 5 layers): from the ACCEPT
+//     to TASK_RUNNING and to TASK_FINISHED of `true`;
+//  2. warm start: `true` in the already pulled busybox:latest against a bare `true` on the same
+//     agent, alternating, each from its ACCEPT to TASK_FINISHED; the ratio of the medians;
+//  3. a burst of 100 containers of busybox:latest in one ACCEPT: until all are TASK_RUNNING and
+//     until all are TASK_FINISHED.
+// Needs root (mount namespaces, overlay); run by `./dev bench`.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <optional>
+#include <set>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "harness.h"
+#include "images_helpers.h"
+#include "registry_helpers.h"
+
+namespace plateau::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+constexpr int kPairs = 20;
+constexpr int kBurst = 100;
+
+double msSince(Clock::time_point t0) {
+  return std::chrono::duration<double, std::milli>(Clock::now() - t0).count();
+}
+
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[v.size() / 2];
+}
+
+double p90(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v.empty() ? 0 : v[(v.size() * 9) / 10 - (v.size() % 10 == 0 ? 1 : 0)];
+}
+
+struct Timing {
+  std::vector<double> running;   // ms from the ACCEPT to each TASK_RUNNING
+  std::vector<double> finished;  // ms from the ACCEPT to each terminal update
+  int failed = 0;                // terminal updates other than TASK_FINISHED
+};
+
+double offeredCpus(const v1::Offer& offer) {
+  double cpus = 0;
+  for (const auto& r : offer.resources()) {
+    cpus += r.name() == "cpus" ? r.scalar().value() : 0;
+  }
+  return cpus;
+}
+
+// Launches `specs` on the next offer with room for them (0.1 cpus each) and follows their
+// updates until all are terminal.
+Timing timeTasks(Scheduler& s, const std::vector<TaskSpec>& specs) {
+  Timing t;
+  std::optional<scheduler::Event> offers;
+  for (int i = 0; i < 50; i++) {
+    offers = s.next(scheduler::Event::OFFERS, 60s);
+    if (!offers || offers->offers().offers_size() == 0 ||
+        offeredCpus(offers->offers().offers(0)) >= 0.1 * specs.size() - 1e-6) {
+      break;
+    }
+    s.declineAll(*offers, 0);  // a remainder: the rest comes back with the next offer
+  }
+  if (!offers || offers->offers().offers_size() == 0) {
+    ADD_FAILURE() << "no offer";
+    return t;
+  }
+  auto t0 = Clock::now();
+  launch(s, offers->offers().offers(0), specs);
+  std::set<std::string> open;
+  for (const auto& spec : specs) {
+    open.insert(spec.id);
+  }
+  while (!open.empty()) {
+    auto update = s.nextUpdate(300s);
+    if (!update) {
+      ADD_FAILURE() << open.size() << " tasks never ended";
+      break;
+    }
+    if (!open.contains(update->task_id().value())) {
+      continue;
+    }
+    if (update->state() == v1::TASK_RUNNING) {
+      t.running.push_back(msSince(t0));
+    } else if (isTerminal(update->state())) {
+      t.finished.push_back(msSince(t0));
+      if (update->state() != v1::TASK_FINISHED) {
+        t.failed++;
+        fmt::print("task {} ended {}: {}\n", update->task_id().value(),
+                   v1::TaskState_Name(update->state()), update->message());
+      }
+      open.erase(update->task_id().value());
+    }
+  }
+  return t;
+}
+
+class ImageFigures : public ImagesRegistryTest {};
+
+TEST_F(ImageFigures, ColdPullWarmStartAndBurst) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  TestRegistry registry(cluster.dir(), {"--big"});
+  auto scheduler = startAgent(cluster, registry, {}, "cpus:16;mem:8192");
+  ASSERT_TRUE(scheduler);
+  Scheduler& s = *scheduler;
+
+  Timing cold = timeTasks(s, {{.id = "cold", .image = "big", .value = "true"}});
+  ASSERT_EQ(cold.failed, 0);
+  fmt::print(
+      "cold pull + provision + start of big:latest (5 layers, ~100 MB): TASK_RUNNING "
+      "after {:.0f} ms, TASK_FINISHED after {:.0f} ms\n",
+      cold.running.empty() ? 0.0 : cold.running[0], cold.finished[0]);
+
+  ASSERT_EQ(timeTasks(s, {{.id = "pull", .image = "busybox", .value = "true"}}).failed, 0);
+  std::vector<double> bare;
+  std::vector<double> image;
+  for (int i = 0; i < kPairs; i++) {
+    bool image_first = i % 2 == 1;  // alternate which goes first
+    for (int k = 0; k < 2; k++) {
+      bool in_image = (k == 0) == image_first;
+      std::string id = fmt::format("{}-{}", in_image ? "warm" : "bare", i);
+      Timing t = timeTasks(s, {{.id = id, .image = in_image ? "busybox" : "", .value = "true"}});
+      ASSERT_EQ(t.failed, 0);
+      (in_image ? image : bare).push_back(t.finished[0]);
+    }
+  }
+  fmt::print(
+      "warm start ({} pairs, ACCEPT to TASK_FINISHED of `true`): bare median {:.1f} ms "
+      "(p90 {:.1f}), in the pulled image median {:.1f} ms (p90 {:.1f}); ratio of medians "
+      "{:.2f}\n",
+      kPairs, median(bare), p90(bare), median(image), p90(image), median(image) / median(bare));
+
+  std::vector<TaskSpec> burst;
+  for (int i = 0; i < kBurst; i++) {
+    burst.push_back({.id = fmt::format("burst-{}", i), .image = "busybox", .value = "true"});
+  }
+  Timing b = timeTasks(s, burst);
+  EXPECT_EQ(b.failed, 0);
+  fmt::print(
+      "burst of {} containers of busybox:latest in one ACCEPT: all TASK_RUNNING after "
+      "{:.0f} ms, all TASK_FINISHED after {:.0f} ms ({} failed)\n",
+      kBurst, b.running.empty() ? 0.0 : *std::max_element(b.running.begin(), b.running.end()),
+      b.finished.empty() ? 0.0 : b.finished.back(), b.failed);
+}
+
+}  // namespace
+}  // namespace plateau::testing
