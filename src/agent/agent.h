@@ -35,8 +35,8 @@
 #include "common/uuid.h"
 #include "http/client.h"
 #include "http/content.h"
-#include "http/stream_accept.h"
 #include "http/server.h"
+#include "http/stream_accept.h"
 #include "runtime/logging_level.h"
 #include "runtime/timers.h"
 

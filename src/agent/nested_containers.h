@@ -29,8 +29,8 @@
 #include <spdlog/logger.h>
 
 #include "http/content.h"
-#include "http/stream_accept.h"
 #include "http/server.h"
+#include "http/stream_accept.h"
 #include "runtime/timers.h"
 
 namespace mesos::v1 {

@@ -12,9 +12,9 @@
 
 #include "common/operator_common.h"
 #include "endpoints/files_calls.h"
+#include "http/stream_accept.h"
 #include "master/master.h"
 #include "master/validation.h"
-#include "http/stream_accept.h"
 
 namespace plateau::master {
 

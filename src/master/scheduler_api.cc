@@ -5,9 +5,9 @@
 
 #include "common/recordio.h"
 #include "common/resources_proto.h"
+#include "http/stream_accept.h"
 #include "master/master.h"
 #include "master/validation.h"
-#include "http/stream_accept.h"
 
 namespace plateau::master {
 
