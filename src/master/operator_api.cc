@@ -89,14 +89,27 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
   if (!accept) {
     return responder.respond(std::move(accept.error()));
   }
+  // Operators without a principal (authentication off) are not told apart: not limited.
+  if (rate_limiter_ != nullptr && !request.principal.empty()) {
+    std::string type = operator_api::Call::Type_Name(call.type());
+    return throttle(request.principal, type, std::move(responder),
+                    [this, call = std::move(call), accept = *accept](http::Responder responder) {
+                      runOperatorCall(call, accept, std::move(responder));
+                    });
+  }
+  runOperatorCall(call, *accept, std::move(responder));
+}
+
+void Master::runOperatorCall(const operator_api::Call& call, http::ContentType accept,
+                             http::Responder responder) {
   operator_api::Response response;
   if (answerCommonCall(
           call, &response, flag_values_, [this] { return metricsSnapshot(); },
           logging_level_.level()) ||
       operatorView(call, &response)) {
-    return responder.respond(http::messageResponse(response, *accept));
+    return responder.respond(http::messageResponse(response, accept));
   }
-  operatorChange(call, *accept, std::move(responder));
+  operatorChange(call, accept, std::move(responder));
 }
 
 bool Master::operatorView(const operator_api::Call& call, operator_api::Response* response) const {
