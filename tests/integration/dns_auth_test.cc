@@ -19,17 +19,20 @@ constexpr const char* kCredentials = R"({"credentials": [
 class DnsAuthTest : public ::testing::Test {
  protected:
   // Starts plateau-dns on free ports against the cluster's master with `extra` settings in its
-  // config file and `flags`; returns its HTTP API.
+  // config file and `flags`; returns its HTTP API (port 0 when it did not start).
   http::Endpoint startDns(const std::string& name, const std::string& extra,
                           std::vector<std::string> flags) {
+    uint16_t http_port = freePort();
     std::string config = secrets_.write(
-        name + ".json", fmt::format(R"({{"masters": ["127.0.0.1:{}"], "port": 0, "httpport": 0,
+        name + ".json", fmt::format(R"({{"masters": ["127.0.0.1:{}"], "port": 0, "httpport": {},
                         "listener": "127.0.0.1", "httplistener": "127.0.0.1",
                         "externalon": false, "refreshSeconds": 60{}}})",
-                                    cluster_.master().port, extra));
+                                    cluster_.master().port, http_port, extra));
     flags.insert(flags.begin(), {PLATEAU_BIN_DIR "/plateau-dns", "--config=" + config});
     dns_.push_back(std::make_unique<Process>(name, flags, cluster_.dir() + "/" + name + ".log"));
-    return {"127.0.0.1", dns_.back()->reportedPort("http_started")};
+    // A fixed HTTP port: a log line read while half written could give a wrong one.
+    bool started = dns_.back()->reportedPort("dns_started") != 0;
+    return {"127.0.0.1", started ? http_port : uint16_t{0}};
   }
 
   // The addresses /v1/hosts/<host> lists ("" when none or no answer).
@@ -100,7 +103,7 @@ TEST_F(DnsAuthTest, FollowsAnAuthenticatingMasterWithItsCredentialAndNotWithout)
   EXPECT_EQ(hostIps(without, "web.dnsfw.mesos."), "");
   // /v1/config names the principal and never shows the secret.
   auto config = http::fetchSync(by_config, {.method = "GET", .path = "/v1/config"}, 5s);
-  ASSERT_TRUE(config.has_value());
+  ASSERT_TRUE(config.has_value()) << config.error().message() << " port " << by_config.port;
   EXPECT_NE(config->body.find(R"("Principal":"dns")"), std::string::npos) << config->body;
   EXPECT_EQ(config->body.find("dns-secret"), std::string::npos) << config->body;
 }

@@ -112,10 +112,11 @@ void expectThrottled(const std::vector<Outcome>& outcomes, int served_status,
   EXPECT_GE(refused, 4);
   // The one that waited was held for its turn, one interval after the other.
   if (served == 2) {
-    auto slowest = std::max_element(outcomes.begin(), outcomes.end(), [](auto& a, auto& b) {
-      return (a.status == served_status ? a.took : std::chrono::steady_clock::duration{}) <
-             (b.status == served_status ? b.took : std::chrono::steady_clock::duration{});
-    });
+    auto slowest =
+        std::max_element(outcomes.begin(), outcomes.end(), [served_status](auto& a, auto& b) {
+          return (a.status == served_status ? a.took : std::chrono::steady_clock::duration{}) <
+                 (b.status == served_status ? b.took : std::chrono::steady_clock::duration{});
+        });
     EXPECT_GE(slowest->took, 900ms);
   }
 }
@@ -130,7 +131,8 @@ class RateLimitsTest : public ::testing::Test {
 TEST_F(RateLimitsTest, APrincipalOverItsRateGets429WhileOthersAndHealthGoThrough) {
   Cluster cluster({"--credentials=" + credentials_, "--authenticate_http_frameworks",
                    "--http_framework_authenticators=basic", "--authenticate_http_readwrite",
-                   "--rate_limits=" + limits_});
+                   "--rate_limits=" + limits_},
+                  basic("ops2", "ops2-secret"));
   const auto master = cluster.master();
   Scheduler flood(master, http::ContentType::kJson);
   flood.setAuthorization(basic("flood", "flood-secret"));
@@ -148,7 +150,7 @@ TEST_F(RateLimitsTest, APrincipalOverItsRateGets429WhileOthersAndHealthGoThrough
            std::string::npos;
   })) << "no call of the flood was refused";
   for (int i = 0; i < 5; i++) {
-    EXPECT_EQ(send(master, revive(calm, "")).status, 202);
+    EXPECT_EQ(send(master, revive(calm, basic("calm", "calm-secret"))).status, 202);
     EXPECT_EQ(send(master, {.method = "GET", .path = "/health"}).status, 200);
     EXPECT_EQ(send(master, getHealth(basic("ops2", "ops2-secret"))).status, 200);
   }
