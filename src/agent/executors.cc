@@ -15,6 +15,7 @@
 #include "common/process.h"
 #include "common/task_state.h"
 #include "http/stream_accept.h"
+#include "http/tls_flags.h"
 
 namespace plateau::agent {
 
@@ -135,6 +136,13 @@ void Agent::startExecutorProcess(Executor& executor) {
   std::erase_if(spec.env, [](const std::string& e) {
     return e.starts_with("MESOS_") || e.starts_with("PLATEAU_");
   });
+  // The agent's --ssl_* flags reach the executor as the variables they stand for, so that it
+  // speaks to the agent as the agent serves.
+  for (std::string& variable : http::tlsFlagsAsEnvironment()) {
+    std::string prefix = variable.substr(0, variable.find('=') + 1);
+    std::erase_if(spec.env, [&](const std::string& e) { return e.starts_with(prefix); });
+    spec.env.push_back(std::move(variable));
+  }
   auto add = [&](const std::string& name, const std::string& value) {
     spec.env.push_back(name + "=" + value);
   };

@@ -298,6 +298,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "agent's, e.g. {\"PATH\": \"/bin:/usr/bin\"}; also file:///path",
           {.file = FileValue::kUrlOrPath});
   registerImageFlags(set, f);
+  f.tls.registerWith(set);
   registerInertFlags(set);
   registerSecurityFlags(set, f);
 }

@@ -9,6 +9,7 @@
 
 #include "auth/credentials.h"
 #include "common/flags.h"
+#include "http/tls_flags.h"
 
 namespace plateau::agent {
 
@@ -78,6 +79,7 @@ struct Flags {
   std::vector<auth::Credential> http_credential_list;
   std::string executor_secret;                 // the key's bytes ("" when none)
   std::vector<std::string> security_warnings;  // credentials files others may read
+  http::TlsFlags tls;  // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md)
 };
 
 struct ContainerizerOptions;

@@ -19,6 +19,7 @@
 #include "common/uuid.h"
 #include "common/version.h"
 #include "http/server.h"
+#include "http/tls_flags.h"
 #include "zookeeper/detector.h"
 
 namespace {
@@ -179,6 +180,7 @@ int main(int argc, char** argv) {
   if (int code = flags::exitCodeFor(parsed, set); code >= 0) {
     return code;
   }
+  http::useTlsFlags(flags.tls.given(set));
   if (flags.version) {
     fmt::print("plateau-agent {}\n", kVersion);
     return 0;

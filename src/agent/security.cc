@@ -40,22 +40,24 @@ auth::Realm Agent::realmOf(const http::Request& request) {
 }
 
 void Agent::buildGuard() {
+  // With executor authentication, as in Mesos, executors' tokens are accepted in every realm
+  // (the default executor of Mesos calls /api/v1 for its nested containers with its token).
+  std::shared_ptr<const auth::JwtVerifier> tokens;
+  if (flags_.authenticate_http_executors) {
+    auto verifier = auth::JwtVerifier::create(flags_.executor_secret, "");
+    tokens = std::make_shared<const auth::JwtVerifier>(std::move(*verifier));
+    guard_.protect(auth::Realm::kExecutor,
+                   auth::HttpAuthenticator(auth::kAgentExecutorRealm, {}, tokens));
+  }
   if (flags_.authenticate_http_readonly) {
     guard_.protect(
         auth::Realm::kReadOnly,
-        auth::HttpAuthenticator(auth::kAgentReadOnlyRealm, flags_.http_credential_list, nullptr));
+        auth::HttpAuthenticator(auth::kAgentReadOnlyRealm, flags_.http_credential_list, tokens));
   }
   if (flags_.authenticate_http_readwrite) {
     guard_.protect(
         auth::Realm::kReadWrite,
-        auth::HttpAuthenticator(auth::kAgentReadWriteRealm, flags_.http_credential_list, nullptr));
-  }
-  if (flags_.authenticate_http_executors) {
-    auto verifier = auth::JwtVerifier::create(flags_.executor_secret, "");
-    guard_.protect(
-        auth::Realm::kExecutor,
-        auth::HttpAuthenticator(auth::kAgentExecutorRealm, {},
-                                std::make_shared<const auth::JwtVerifier>(std::move(*verifier))));
+        auth::HttpAuthenticator(auth::kAgentReadWriteRealm, flags_.http_credential_list, tokens));
   }
   for (const auto& warning : flags_.security_warnings) {
     log_->warn("credentials_readable_by_others detail=\"{}\"", warning);

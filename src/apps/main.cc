@@ -16,6 +16,7 @@
 #include "common/uuid.h"
 #include "common/version.h"
 #include "http/server.h"
+#include "http/tls_flags.h"
 #include "service/cors.h"
 #include "service/kv_store.h"
 #include "service/leader_terms.h"
@@ -261,6 +262,7 @@ int main(int argc, char** argv) {
   if (int code = flags::exitCodeFor(parsed, set); code >= 0) {
     return code;
   }
+  http::useTlsFlags(flags.tls.given(set));
   if (Status s = apps::validateFlags(flags); !s.isOk()) {
     fmt::print(stderr, "Error: {}\n", s.message());
     return 1;

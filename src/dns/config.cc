@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include "common/base64.h"
 #include "common/json.h"
 
 namespace plateau::dns {
@@ -97,6 +98,26 @@ Setter boolField(bool Config::*member) {
   };
 }
 
+// MesosCredentials: {"Principal": ..., "Secret": ...}, keys matched without regard to case.
+Status readCredentials(std::string_view key, const json::Value& v, Config& c) {
+  if (!v.isObject()) {
+    return fieldError(key, "expected an object with Principal and Secret");
+  }
+  for (const auto& member : v.asObject()) {
+    std::string name = lower(member.key);
+    std::string* out = name == "principal" ? &c.mesos_principal
+                       : name == "secret"  ? &c.mesos_secret
+                                           : nullptr;
+    if (out != nullptr && !member.value.isNull()) {
+      if (Status s = readString(fmt::format("{}.{}", key, member.key), member.value, *out);
+          !s.isOk()) {
+        return s;
+      }
+    }
+  }
+  return Status::ok();
+}
+
 Setter listField(std::vector<std::string> Config::*member) {
   return [member](std::string_view key, const json::Value& v, Config& c) {
     return readStrings(key, v, c.*member);
@@ -136,6 +157,8 @@ const std::vector<std::pair<std::string, Setter>>& setters() {
       {"settruncatebit", boolField(&Config::set_truncate_bit)},
       {"srvrecorddefaultweight", intField(&Config::srv_record_default_weight, 0, 65535)},
       {"ipsources", listField(&Config::ip_sources)},
+      {"mesoscredentials", readCredentials},
+      {"mesosauthentication", stringField(&Config::mesos_authentication)},
   };
   return table;
 }
@@ -243,6 +266,14 @@ Status finishConfig(Config& config) {
   }
   if (config.zk.empty() && config.masters.empty()) {
     return fieldError("masters", "give the masters or zk");
+  }
+  if (!config.mesos_authentication.empty() && config.mesos_authentication != "basic") {
+    return fieldError(
+        "MesosAuthentication",
+        fmt::format("'{}' is not supported: only 'basic' (or none)", config.mesos_authentication));
+  }
+  if (config.mesos_authentication == "basic" && config.mesos_principal.empty()) {
+    return fieldError("MesosCredentials", "'basic' authentication needs a Principal");
   }
   if (!config.zk.empty() && !config.zk.starts_with("zk://")) {
     return fieldError("zk", fmt::format("'{}' is not a zk://host:port/path URL", config.zk));
@@ -360,8 +391,22 @@ std::string configJson(const Config& c, uint32_t soa_serial) {
   flag("EnumerationOn", c.enumeration_on);
   flag("SetTruncateBit", c.set_truncate_bit);
   num("SRVRecordDefaultWeight", c.srv_record_default_weight);
+  // The secret never leaves the process: only whether there is one.
+  w.key("MesosCredentials");
+  w.beginObject();
+  text("Principal", c.mesos_principal);
+  text("Secret", c.mesos_secret.empty() ? "" : "<hidden>");
+  w.endObject();
+  text("MesosAuthentication", c.mesos_authentication);
   w.endObject();
   return out;
+}
+
+std::string Config::authorization() const {
+  if (mesos_principal.empty()) {
+    return "";
+  }
+  return "Basic " + base64::encode(mesos_principal + ":" + mesos_secret);
 }
 
 std::vector<std::string> splitList(const std::string& text) {

@@ -43,12 +43,20 @@ struct Config {
   int srv_record_default_weight = 1;
   std::vector<std::string> ip_sources = {"netinfo", "mesos", "host"};
   std::string file;  // where it was read from, as /v1/config shows it
+  // Mesos-DNS's MesosCredentials {Principal, Secret} and MesosAuthentication ("basic" or ""), or
+  // the --mesos_authentication_principal/_secret_file flags: with a principal, every call to the
+  // master's operator API carries it as HTTP Basic credentials.
+  std::string mesos_principal;
+  std::string mesos_secret;
+  std::string mesos_authentication;
 
   LabelRules labelRules() const {
     return enforce_rfc952 ? LabelRules::kRfc952 : LabelRules::kRfc1123;
   }
   // The domain as a fully qualified name ("mesos.").
   std::string zone() const { return domain + "."; }
+  // The Authorization header of calls to the master ("" without a principal).
+  std::string authorization() const;
 };
 
 // Applies the members of a config.json text over `config`. InvalidArgument naming the field on

@@ -6,11 +6,18 @@ namespace plateau::dns {
 
 namespace {
 
-http::ClientRequest apiCall(const std::string& type) {
-  return {.method = "POST",
-          .path = "/api/v1",
-          .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
-          .body = fmt::format(R"({{"type":"{}"}})", type)};
+// An operator API call, with the configured credential (a master that authenticates its
+// read-write realm refuses calls without one).
+http::ClientRequest apiCall(const Config& config, const std::string& type) {
+  http::ClientRequest request{
+      .method = "POST",
+      .path = "/api/v1",
+      .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
+      .body = fmt::format(R"({{"type":"{}"}})", type)};
+  if (std::string authorization = config.authorization(); !authorization.empty()) {
+    request.headers["authorization"] = std::move(authorization);
+  }
+  return request;
 }
 
 class MastersListDetector : public client::MasterDetector {
@@ -66,7 +73,7 @@ StateFollower::StateFollower(EventLoop& loop, const Config& config,
                                                       .backoff_max = std::chrono::seconds(2)},
                                         .max_redirects = 3},
           client::Subscription::Callbacks{
-              .request = [] { return apiCall("SUBSCRIBE"); },
+              .request = [this] { return apiCall(config_, "SUBSCRIBE"); },
               .data = [this](recordio::Decoder& decoder,
                              std::string_view chunk) { return onChunk(decoder, chunk); },
               .closed =
@@ -133,24 +140,24 @@ void StateFollower::call(const std::string& type, std::function<void(const json:
   if (!peer || !subscription_.isSubscribed()) {
     return;
   }
-  http::fetch(loop_, *peer, apiCall(type), std::chrono::seconds(config_.state_timeout_seconds),
-              [this, alive = alive_, type, done = std::move(done)](Result<http::Response> r) {
-                if (!*alive) {
-                  return;
-                }
-                if (!r || r->status != 200) {
-                  log_->warn("master_call_failed type={} error=\"{}\"", type,
-                             r ? fmt::format("status {}", r->status) : r.error().message());
-                  return;
-                }
-                auto body = json::parse(r->body);
-                if (!body) {
-                  log_->warn("master_call_failed type={} error=\"{}\"", type,
-                             body.error().message());
-                  return;
-                }
-                done(*body);
-              });
+  http::fetch(
+      loop_, *peer, apiCall(config_, type), std::chrono::seconds(config_.state_timeout_seconds),
+      [this, alive = alive_, type, done = std::move(done)](Result<http::Response> r) {
+        if (!*alive) {
+          return;
+        }
+        if (!r || r->status != 200) {
+          log_->warn("master_call_failed type={} error=\"{}\"", type,
+                     r ? fmt::format("status {}", r->status) : r.error().message());
+          return;
+        }
+        auto body = json::parse(r->body);
+        if (!body) {
+          log_->warn("master_call_failed type={} error=\"{}\"", type, body.error().message());
+          return;
+        }
+        done(*body);
+      });
 }
 
 void StateFollower::fetchLeader() {

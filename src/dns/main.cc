@@ -22,6 +22,8 @@
 #include "dns/resolver.h"
 #include "dns/server.h"
 #include "http/server.h"
+#include "http/tls_flags.h"
+#include "service/service_flags.h"
 
 namespace plateau::dns {
 namespace {
@@ -39,6 +41,9 @@ struct FlagValues {
   std::string logging_level = "info";
   std::string log_dir;
   bool quiet = false;
+  std::string principal;    // --mesos_authentication_principal
+  std::string secret_file;  // --mesos_authentication_secret_file
+  http::TlsFlags tls;
 };
 
 void registerFlags(flags::FlagSet& set, Config& c, FlagValues& v) {
@@ -77,6 +82,23 @@ void registerFlags(flags::FlagSet& set, Config& c, FlagValues& v) {
   set.add("logging_level", &v.logging_level, "trace, debug, info, warning or error");
   set.add("log_dir", &v.log_dir, "Also write the log to <log_dir>/plateau-dns.log");
   set.add("quiet", &v.quiet, "No log on stderr");
+  service::registerCredentialFlags(set, &v.principal, &v.secret_file);
+  v.tls.registerWith(set);
+}
+
+// The credential flags, as plateau-apps and plateau-jobs read them, win over the config file's
+// MesosCredentials.
+Status applyCredentialFlags(const FlagValues& v, Config& c) {
+  if (v.principal.empty() && v.secret_file.empty()) {
+    return Status::ok();
+  }
+  auto credential = service::loadMesosCredential(v.principal, v.secret_file);
+  if (!credential) {
+    return credential.error();
+  }
+  c.mesos_principal = credential->principal;
+  c.mesos_secret = credential->secret;
+  return Status::ok();
 }
 
 // The config file named by --config, -config or PLATEAU_CONFIG comes first; flags then override
@@ -153,6 +175,11 @@ int run(int argc, char** argv) {
   Status parsed = set.parse(static_cast<int>(argv_view.size()), argv_view.data());
   if (int code = flags::exitCodeFor(parsed, set); code >= 0) {
     return code;
+  }
+  http::useTlsFlags(values.tls.given(set));
+  if (Status s = applyCredentialFlags(values, config); !s.isOk()) {
+    fmt::print(stderr, "Error: {}\n", s.message());
+    return 1;
   }
   config.masters = splitList(values.masters);
   config.resolvers = splitList(values.resolvers);

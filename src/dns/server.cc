@@ -20,6 +20,10 @@ using Clock = std::chrono::steady_clock;
 constexpr size_t kMaxMessage = 65535;
 constexpr auto kTcpIdle = std::chrono::seconds(10);
 constexpr size_t kMaxTcpConnections = 512;
+// Answers a TCP client may leave unread before it is disconnected: a client that pipelines
+// queries and never reads would otherwise grow the server's memory without bound. Four answers
+// of the largest size; a client that reads as it asks never comes near it.
+constexpr size_t kMaxTcpUnreadBytes = 4 * (kMaxMessage + 2);
 
 double secondsSince(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -373,6 +377,12 @@ struct DnsServer::Impl : std::enable_shared_from_this<Impl> {
       framed[0] = static_cast<char>(wire.size() >> 8);
       framed[1] = static_cast<char>(wire.size() & 0xff);
       framed += wire;
+      if (unread_bytes + framed.size() > kMaxTcpUnreadBytes) {
+        server->log->warn("dns_tcp_reader_too_slow remote={} unread_bytes={}", remote(),
+                          unread_bytes);
+        return stop();
+      }
+      unread_bytes += framed.size();
       bool idle_queue = writes.empty();
       writes.push_back(std::move(framed));
       if (idle_queue) {
@@ -387,11 +397,18 @@ struct DnsServer::Impl : std::enable_shared_from_this<Impl> {
                           if (ec) {
                             return self->stop();
                           }
+                          self->unread_bytes -= self->writes.front().size();
                           self->writes.pop_front();
                           if (!self->writes.empty()) {
                             self->writeNext();
                           }
                         });
+    }
+
+    std::string remote() const {
+      boost::system::error_code ec;
+      auto endpoint = socket.remote_endpoint(ec);
+      return ec ? "" : fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
     }
 
     void stop() {
@@ -411,6 +428,7 @@ struct DnsServer::Impl : std::enable_shared_from_this<Impl> {
     std::array<uint8_t, 2> length{};
     std::string message;
     std::deque<std::string> writes;
+    size_t unread_bytes = 0;  // in `writes`: never above kMaxTcpUnreadBytes
     bool stopped = false;
   };
 

@@ -2,6 +2,7 @@
 
 #include "http/limits.h"
 #include "http/tls_config.h"
+#include "http/tls_flags.h"
 
 extern char** environ;
 
@@ -29,7 +30,13 @@ EnvironmentMap variablesStartingWith(std::initializer_list<std::string_view> pre
 
 }  // namespace
 
-EnvironmentMap tlsEnvironment() { return variablesStartingWith({"LIBPROCESS_SSL_", "SSL_"}); }
+EnvironmentMap tlsEnvironment() {
+  EnvironmentMap env = variablesStartingWith({"LIBPROCESS_SSL_", "SSL_"});
+  for (auto& [name, value] : tlsFlagSettings()) {
+    env[name] = value;
+  }
+  return env;
+}
 
 EnvironmentMap limitsEnvironment() { return variablesStartingWith({"PLATEAU_HTTP_"}); }
 

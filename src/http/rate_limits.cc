@@ -70,9 +70,6 @@ Result<RateLimitsConfig> parseRateLimits(std::string_view text) {
 
 Admission RateLimiter::admit(const std::string& principal,
                              std::chrono::steady_clock::time_point now) {
-  if (principal.empty()) {
-    return {};
-  }
   auto listed = config_.principals.find(principal);
   const RateLimit& limit =
       listed != config_.principals.end() ? listed->second : config_.aggregate_default;
@@ -87,9 +84,14 @@ Admission RateLimiter::admit(const std::string& principal,
     queued = static_cast<uint64_t>((bucket.last_release - now + interval - 1ns) / interval);
   }
   if (limit.capacity && queued >= *limit.capacity) {
-    // A place frees when the oldest queued call is released.
-    auto oldest = bucket.last_release - interval * static_cast<int64_t>(queued - 1);
-    return {.kind = Admission::Kind::kReject, .wait = std::max(oldest - now, interval)};
+    // A place frees when the oldest queued call is released (capacity 0 refuses every call,
+    // as in Mesos: a retry is no better off, and one interval is as good a hint as any).
+    std::chrono::nanoseconds wait = interval;
+    if (queued > 0) {
+      auto oldest = bucket.last_release - interval * static_cast<int64_t>(queued - 1);
+      wait = std::max(std::chrono::nanoseconds(oldest - now), interval);
+    }
+    return {.kind = Admission::Kind::kReject, .wait = wait, .capacity = *limit.capacity};
   }
   auto release = std::max(now, bucket.last_release + interval);
   if (bucket.last_release == std::chrono::steady_clock::time_point{}) {
@@ -100,6 +102,12 @@ Admission RateLimiter::admit(const std::string& principal,
     return {};
   }
   return {.kind = Admission::Kind::kDelay, .wait = release - now};
+}
+
+bool RateLimiter::limits(const std::string& principal) const {
+  auto listed = config_.principals.find(principal);
+  return listed != config_.principals.end() ? listed->second.qps.has_value()
+                                            : config_.aggregate_default.qps.has_value();
 }
 
 }  // namespace plateau::http

@@ -3,8 +3,8 @@
 // Mesos's --rate_limits: per-principal call rates (qps) with a queue of at most `capacity`
 // calls waiting for their turn, and a shared aggregate for principals not listed. Pure: time
 // comes in as an argument, and the caller (the master's scheduler and operator dispatch) holds
-// or answers the call as admit() decides. The principal is the authenticated one when
-// authentication is on, otherwise what the call carries (FrameworkInfo.principal).
+// or answers the call as admit() decides. Which principal a call counts under is the caller's
+// choice (the master: docs/security.md, "Rate limits").
 
 #include <chrono>
 #include <map>
@@ -39,6 +39,8 @@ struct Admission {
   // kDelay: how long to hold the call before handling it. kReject: when a retry may succeed
   // (for Retry-After).
   std::chrono::nanoseconds wait{0};
+  // kReject: the capacity that was full (for Mesos's "capacity(N) exceeded" message).
+  uint64_t capacity = 0;
 };
 
 // Spaces calls 1/qps apart per principal (or per aggregate), queueing up to capacity.
@@ -48,8 +50,12 @@ class RateLimiter {
  public:
   explicit RateLimiter(RateLimitsConfig config) : config_(std::move(config)) {}
   // Decides for a call of `principal` at `now`; an admitted call counts against the limit.
-  // Calls without a principal are not limited, as in Mesos.
+  // A principal not listed (the empty one, a call without a principal, included) shares the
+  // aggregate default, as in Mesos; without aggregate_default_qps it is not limited.
   Admission admit(const std::string& principal, std::chrono::steady_clock::time_point now);
+  // Whether calls of `principal` are limited at all (listed with a qps, or unlisted with an
+  // aggregate qps).
+  bool limits(const std::string& principal) const;
 
  private:
   struct Bucket {

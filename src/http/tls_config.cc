@@ -17,7 +17,16 @@ struct Setting {
   std::string value;
 };
 
+std::string lower(std::string s) {
+  std::ranges::transform(s, s.begin(), [](unsigned char c) { return std::tolower(c); });
+  return s;
+}
+
+// A daemon's --ssl_<x> flag first, then LIBPROCESS_SSL_<X>, then SSL_<X>.
 std::optional<Setting> lookup(const EnvironmentMap& env, const std::string& name) {
+  if (auto it = env.find("--ssl_" + lower(name)); it != env.end()) {
+    return Setting{it->first, it->second};
+  }
   for (const char* prefix : {"LIBPROCESS_SSL_", "SSL_"}) {
     std::string variable = prefix + name;
     if (auto it = env.find(variable); it != env.end()) {
@@ -25,11 +34,6 @@ std::optional<Setting> lookup(const EnvironmentMap& env, const std::string& name
     }
   }
   return std::nullopt;
-}
-
-std::string lower(std::string s) {
-  std::ranges::transform(s, s.begin(), [](unsigned char c) { return std::tolower(c); });
-  return s;
 }
 
 Status parseBool(const EnvironmentMap& env, const std::string& name, bool* out) {
@@ -130,8 +134,8 @@ Status validate(const TlsConfig& c) {
   }
   if (c.cert_file.empty() || c.key_file.empty()) {
     return {StatusCode::kInvalidArgument,
-            "LIBPROCESS_SSL_ENABLED=true needs LIBPROCESS_SSL_CERT_FILE and "
-            "LIBPROCESS_SSL_KEY_FILE"};
+            "LIBPROCESS_SSL_ENABLED=true (--ssl_enabled) needs LIBPROCESS_SSL_CERT_FILE and "
+            "LIBPROCESS_SSL_KEY_FILE (--ssl_cert_file and --ssl_key_file)"};
   }
   if (!c.enable_tls_v1_0 && !c.enable_tls_v1_1 && !c.enable_tls_v1_2 && !c.enable_tls_v1_3) {
     return {StatusCode::kInvalidArgument,

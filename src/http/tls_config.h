@@ -45,16 +45,18 @@ struct TlsConfig {
 // Variable name -> value, as the environment holds them.
 using EnvironmentMap = std::map<std::string, std::string>;
 
-// Reads the settings from `env`. For each setting X, LIBPROCESS_SSL_X wins over SSL_X; the legacy
+// Reads the settings from `env`. For each setting X, a daemon's flag (key "--ssl_x", see
+// tls_flags.h) wins over LIBPROCESS_SSL_X, which wins over SSL_X; the legacy
 // VERIFY_CERT and REQUIRE_CERT stand for VERIFY_SERVER_CERT and REQUIRE_CLIENT_CERT, and
 // REQUIRE_CERT also turns VERIFY_SERVER_CERT on, as in Mesos. kInvalidArgument naming the variable
 // for a value that does not parse, and when TLS is enabled without CERT_FILE and KEY_FILE, with no
 // protocol version enabled, or with SSLv3 asked for.
 Result<TlsConfig> parseTlsConfig(const EnvironmentMap& env);
 
-// The LIBPROCESS_SSL_* and SSL_* variables of this process's environment (tls_env.cc: the one
-// place outside the daemons' flags that reads the environment, as libprocess does, so that any
-// program linking the client libraries follows the same variables).
+// The LIBPROCESS_SSL_* and SSL_* variables of this process's environment (environment.cc: the
+// one place outside the daemons' flags that reads the environment, as libprocess does, so that
+// any program linking the client libraries follows the same variables), plus the --ssl_* flags
+// main() handed to useTlsFlags() (tls_flags.h).
 EnvironmentMap tlsEnvironment();
 
 }  // namespace plateau::http

@@ -9,6 +9,7 @@
 #include "common/json.h"
 #include "common/logging.h"
 #include "http/server.h"
+#include "http/tls_flags.h"
 #include "jobs/api.h"
 #include "jobs/flags.h"
 #include "jobs/framework.h"
@@ -197,6 +198,7 @@ int main(int argc, char** argv) {
   if (int code = flags::exitCodeFor(parsed, set); code >= 0) {
     return code;
   }
+  http::useTlsFlags(flags.tls.given(set));
   if (Status s = jobs::validateFlags(flags); !s.isOk()) {
     fmt::print(stderr, "Error: {}\n", s.message());
     return 1;

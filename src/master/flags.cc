@@ -62,8 +62,6 @@ void registerInertFlags(flags::FlagSet& set) {
                "list is kept");
   set.addInert("publish_per_framework_metrics", Kind::kBool, "true",
                "Publish metrics for each framework", kNotYet);
-  set.addInert("rate_limits", Kind::kString, "", "Framework rate limits (JSON or file path)",
-               kNotYet, {.file = FileValue::kUrlOrPath});
   set.addInert("recovery_agent_removal_limit", Kind::kString, "100%",
                "Most agents (percent) removed after a failover's re-registration timeout", kNotYet,
                {.aliases = {"recovery_slave_removal_limit"}});
@@ -171,6 +169,11 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Longest time unreachable and gone agents stay in the registry");
   set.add("registry_max_agent_count", &f.registry_max_agent_count,
           "Most unreachable and gone agents kept in the registry (the oldest go first)");
+  set.add("rate_limits", &f.rate_limits,
+          "Per-principal call rates, Mesos's JSON (or a file path): scheduler and operator "
+          "calls beyond a principal's qps wait, up to its capacity; then 429",
+          {.file = FileValue::kUrlOrPath});
+  f.tls.registerWith(set);
   registerInertFlags(set);
   registerSecurityFlags(set, f);
 }
@@ -290,6 +293,13 @@ Status validateFlags(Flags& f) {
   }
   if (Status s = validateSecurityFlags(f); !s.isOk()) {
     return s;
+  }
+  if (!f.rate_limits.empty()) {
+    auto limits = http::parseRateLimits(f.rate_limits);
+    if (!limits) {
+      return limits.error();  // names the flag and the place
+    }
+    f.rate_limit_config = std::make_shared<const http::RateLimitsConfig>(std::move(*limits));
   }
   if (f.max_operator_event_stream_subscribers < 1) {
     return {StatusCode::kInvalidArgument,

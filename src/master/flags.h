@@ -13,6 +13,8 @@
 #include "auth/jwt.h"
 #include "common/flags.h"
 #include "common/resources.h"
+#include "http/rate_limits.h"
+#include "http/tls_flags.h"
 
 namespace plateau::master {
 
@@ -69,6 +71,8 @@ struct Flags {
   std::string operator_jwt_secret_key;   // Plateau: file of the HS256 key of operator tokens
   std::string operator_jwt_public_key;   // Plateau: PEM file of the RS256 key of operator tokens
   std::string audit_log;                 // file the write calls are recorded in, one JSON line each
+  std::string rate_limits;  // Mesos's --rate_limits JSON (the file's contents when a path)
+  http::TlsFlags tls;       // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md)
 
   // Filled by validateFlags() from the text above.
   std::vector<auth::Credential> credential_list;
@@ -77,6 +81,7 @@ struct Flags {
   std::map<std::string, double> weight_map;
   std::set<std::string> role_whitelist;  // empty: any role
   std::vector<Resources> min_allocatable;
+  std::shared_ptr<const http::RateLimitsConfig> rate_limit_config;  // null: nothing limited
 };
 
 // Registers every flag of `flags` with `set`, and every other flag of mesos-master (accepted,

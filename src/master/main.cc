@@ -9,6 +9,7 @@
 #include "common/uuid.h"
 #include "common/version.h"
 #include "http/server.h"
+#include "http/tls_flags.h"
 #include "master/flags.h"
 #include "master/master.h"
 #include "master/registry/in_memory_registry.h"
@@ -51,6 +52,7 @@ int main(int argc, char** argv) {
   if (int code = flags::exitCodeFor(parsed, set); code >= 0) {
     return code;
   }
+  http::useTlsFlags(flags.tls.given(set));
   if (flags.version) {
     fmt::print("plateau-master {}\n", kVersion);
     return 0;

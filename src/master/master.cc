@@ -51,6 +51,9 @@ Master::Master(Environment env, Flags flags,
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
   feed_.setMaxSubscribers(static_cast<size_t>(flags_.max_operator_event_stream_subscribers));
   buildGuard();
+  if (flags_.rate_limit_config != nullptr) {
+    rate_limiter_ = std::make_unique<http::RateLimiter>(*flags_.rate_limit_config);
+  }
 }
 
 Master::~Master() = default;

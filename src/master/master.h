@@ -28,6 +28,7 @@
 #include "common/uuid.h"
 #include "endpoints/files.h"
 #include "http/content.h"
+#include "http/rate_limits.h"
 #include "http/server.h"
 #include "master/agent_book.h"
 #include "master/allocator/allocator.h"
@@ -131,6 +132,16 @@ class Master {
   // Authenticates, records write calls, then route()s.
   void guardRequest(http::Request& request, http::Responder responder);
 
+  // rate_limiting.cc: --rate_limits on scheduler and operator calls.
+  // The principal a scheduler call counts under: the authenticated one, else its framework's
+  // (for SUBSCRIBE, the one it carries); nullopt for a call of an unknown framework.
+  std::optional<std::string> schedulerCallPrincipal(const http::Request& request,
+                                                    const scheduler::Call& call) const;
+  // Runs `proceed` now or, over the principal's qps, once the calls before it have had their
+  // turn; past its capacity answers 429 (Retry-After) and drops the call.
+  void throttle(const std::string& principal, std::string_view call, http::Responder responder,
+                std::function<void(http::Responder)> proceed);
+
   // master.cc: routing, lifecycle
   // The allocator mirrors the master's books; a refusal means they disagree, a broken
   // invariant: the master aborts, naming the caller (common/invariant.h).
@@ -150,6 +161,9 @@ class Master {
 
   // scheduler_api.cc
   void schedulerApi(http::Request& request, http::Responder responder);
+  // A decoded, valid call, once its turn has come (after throttle()).
+  void runSchedulerCall(const http::Request& request, scheduler::Call& call,
+                        http::Responder responder);
   // The subscribed framework a call comes from, checked against its stream id; else answers
   // the request (403 or 400) and returns null.
   Framework* caller(const http::Request& request, const std::string& framework_id,
@@ -262,6 +276,9 @@ class Master {
 
   // operator_api.cc: POST /api/v1, routed to the views (GET_*) or the changes.
   void operatorApi(http::Request& request, http::Responder responder);
+  // A decoded call, once its turn has come (after throttle()).
+  void runOperatorCall(const mesos::v1::master::Call& call, http::ContentType accept,
+                       http::Responder responder);
   // Fills `response` when the call asks for one of the master's views; false otherwise.
   bool operatorView(const mesos::v1::master::Call& call,
                     mesos::v1::master::Response* response) const;
@@ -419,8 +436,9 @@ class Master {
   DrainBook drains_;                              // deactivated and draining agents
   std::set<std::string> drained_pending_;         // DRAINED being stored
 
-  auth::Guard guard_;                      // the protected realms
-  std::unique_ptr<auth::AuditLog> audit_;  // null without --audit_log
+  auth::Guard guard_;                                // the protected realms
+  std::unique_ptr<auth::AuditLog> audit_;            // null without --audit_log
+  std::unique_ptr<http::RateLimiter> rate_limiter_;  // null without --rate_limits
 
   OperatorFeed feed_;           // the operator API's SUBSCRIBE streams
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines

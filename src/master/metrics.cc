@@ -162,8 +162,9 @@ MessageMetrics messageMetrics(Registry& r) {
                                          "Offers rescinded by the master."),
       .event_queue_messages = kNames.gauge(r, "event_queue_messages", "event_queue_messages",
                                            "Messages waiting in the event queue (always 0)."),
-      .dropped_messages = kNames.counter(r, "dropped_messages", "dropped_messages_total",
-                                         "Messages dropped (always 0)."),
+      .dropped_messages =
+          kNames.counter(r, "dropped_messages", "dropped_messages_total",
+                         "Calls dropped past their principal's --rate_limits capacity."),
   };
 }
 

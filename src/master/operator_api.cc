@@ -91,14 +91,28 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
                       received] {
     histogram->observe(std::chrono::duration<double>(clock_.now() - received).count());
   });
+  // Operators without a principal (authentication off) are not told apart: not limited.
+  if (rate_limiter_ != nullptr && !request.principal.empty()) {
+    std::string type = operator_api::Call::Type_Name(call.type());
+    return throttle(
+        request.principal, type, std::move(responder),
+        [this, call = std::move(call), message = accept->message](http::Responder responder) {
+          runOperatorCall(call, message, std::move(responder));
+        });
+  }
+  runOperatorCall(call, accept->message, std::move(responder));
+}
+
+void Master::runOperatorCall(const operator_api::Call& call, http::ContentType accept,
+                             http::Responder responder) {
   operator_api::Response response;
   if (answerCommonCall(
           call, &response, flag_values_, [this] { return metricsSnapshot(); },
           logging_level_.level()) ||
       operatorView(call, &response)) {
-    return responder.respond(http::messageResponse(response, accept->message));
+    return responder.respond(http::messageResponse(response, accept));
   }
-  operatorChange(call, accept->message, std::move(responder));
+  operatorChange(call, accept, std::move(responder));
 }
 
 bool Master::operatorView(const operator_api::Call& call, operator_api::Response* response) const {

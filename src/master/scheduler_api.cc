@@ -99,7 +99,21 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
     return responder.respond(
         badRequest(fmt::format("Failed to validate scheduler::Call: {}", s.message())));
   }
+  if (rate_limiter_ != nullptr) {
+    if (auto principal = schedulerCallPrincipal(request, call)) {
+      std::string type = scheduler::Call::Type_Name(call.type());
+      return throttle(*principal, type, std::move(responder),
+                      [this, request = std::move(request),
+                       call = std::move(call)](http::Responder responder) mutable {
+                        runSchedulerCall(request, call, std::move(responder));
+                      });
+    }
+  }
+  runSchedulerCall(request, call, std::move(responder));
+}
 
+void Master::runSchedulerCall(const http::Request& request, scheduler::Call& call,
+                              http::Responder responder) {
   if (call.type() == scheduler::Call::SUBSCRIBE) {
     auto accept = http::streamAcceptType(request);
     if (!accept) {

@@ -1,6 +1,6 @@
 #pragma once
 
-// The credential a service (plateau-apps, plateau-jobs) subscribes to the master with:
+// The credential a service (plateau-apps, plateau-jobs, plateau-dns) presents to the master:
 // Marathon's and Chronos's --mesos_authentication_principal and
 // --mesos_authentication_secret_file (the file's bytes are the secret, as they read it).
 

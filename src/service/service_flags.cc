@@ -22,9 +22,16 @@ void registerServiceFlags(flags::FlagSet& set, ServiceFlags& f, std::string_view
   set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
   set.add("log_dir", &f.log_dir,
           fmt::format("Directory for {}.log (default: stderr only)", service));
-  set.add("mesos_authentication_principal", &f.mesos_authentication_principal,
-          "Principal the framework authenticates to the master as");
-  set.add("mesos_authentication_secret_file", &f.mesos_authentication_secret_file,
+  registerCredentialFlags(set, &f.mesos_authentication_principal,
+                          &f.mesos_authentication_secret_file);
+  f.tls.registerWith(set);
+}
+
+void registerCredentialFlags(flags::FlagSet& set, std::string* principal,
+                             std::string* secret_file) {
+  set.add("mesos_authentication_principal", principal,
+          "Principal this service authenticates to the master as");
+  set.add("mesos_authentication_secret_file", secret_file,
           "File holding the principal's secret (its bytes, as they are)");
 }
 

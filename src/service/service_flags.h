@@ -9,6 +9,7 @@
 
 #include "common/flags.h"
 #include "common/status.h"
+#include "http/tls_flags.h"
 #include "service/mesos_credential.h"
 
 namespace plateau::service {
@@ -28,7 +29,14 @@ struct ServiceFlags {
   std::string mesos_authentication_secret_file;
   // Not a flag: the two above once read by loadServiceCredential().
   MesosCredential credential;
+  // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md).
+  http::TlsFlags tls;
 };
+
+// Marathon's and Chronos's credential flags, --mesos_authentication_principal and
+// --mesos_authentication_secret_file (every service on Plateau, plateau-dns included, takes
+// them under these names).
+void registerCredentialFlags(flags::FlagSet& set, std::string* principal, std::string* secret_file);
 
 // Registers the flags above; `service` ("plateau-apps") and `state` ("apps, deployments,
 // tasks") name what the help texts speak of.

@@ -74,6 +74,11 @@ TEST(AgentAuth, RealmsRefuseStrangersAndExecutorsUseTheirTokens) {
   auto foreign = send(agent, call, "Bearer " + auth::signHs256(other, "executor-signing-key"));
   EXPECT_EQ(foreign.status, 403) << foreign.body;
   EXPECT_EQ(send(agent, call, "Bearer " + auth::signHs256(other, "not-the-key")).status, 401);
+
+  // As in Mesos, an executor's token also opens the agent's other realms (its operator API).
+  EXPECT_EQ(send(agent, health, "Bearer " + auth::signHs256(other, "executor-signing-key")).status,
+            200);
+  EXPECT_EQ(send(agent, health, "Bearer " + auth::signHs256(other, "not-the-key")).status, 401);
 }
 
 TEST(AgentAuth, ExecutorAuthenticationNeedsAKey) {

@@ -2,6 +2,7 @@
 // then TASK_ADDED, TASK_UPDATED, AGENT_ADDED, ... events) and kept current without reloads.
 // Views register with onChange() and re-render at most once per animation frame.
 
+import { authFetch } from './auth.js';
 import { RecordIOReader } from './recordio.js';
 
 const key = (frameworkId, taskId) => `${frameworkId}/${taskId}`;
@@ -123,7 +124,7 @@ export class Model {
     let pause = 500;
     for (;;) {
       try {
-        const response = await fetch('/api/v1', {
+        const response = await authFetch('/api/v1', {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
           body: JSON.stringify({ type: 'SUBSCRIBE' }),
@@ -164,7 +165,7 @@ export class Metrics {
 
   async sample() {
     try {
-      const response = await fetch('/metrics/snapshot', { cache: 'no-store' });
+      const response = await authFetch('/metrics/snapshot', { cache: 'no-store' });
       if (response.ok) {
         this.samples.push({ t: Date.now(), m: await response.json() });
         if (this.samples.length > this.keep) this.samples.shift();

@@ -1,5 +1,7 @@
 // Small helpers shared by the pages.
 
+import { authFetch } from './auth.js';
+
 const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 // Escapes text for use inside HTML (element content or quoted attribute values).
@@ -93,7 +95,7 @@ export const TERMINAL = new Set(['TASK_FINISHED', 'TASK_FAILED', 'TASK_KILLED', 
 
 // Calls the operator API with a JSON body; resolves to {status, body} (body parsed if JSON).
 export async function operatorCall(call) {
-  const response = await fetch('/api/v1', {
+  const response = await authFetch('/api/v1', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Accept: 'application/json' },
     body: JSON.stringify(call),
@@ -105,7 +107,7 @@ export async function operatorCall(call) {
 }
 
 export async function getJSON(url) {
-  const response = await fetch(url, { headers: { Accept: 'application/json' } });
+  const response = await authFetch(url, { headers: { Accept: 'application/json' } });
   const text = await response.text();
   if (!response.ok) {
     const error = new Error(text || `${response.status} ${response.statusText}`);

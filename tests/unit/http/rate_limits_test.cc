@@ -64,7 +64,31 @@ TEST(RateLimitsTest, UnlistedPrincipalsShareTheAggregate) {
   for (int i = 0; i < 100; i++) {
     EXPECT_EQ(limiter.admit("free", t0).kind, Admission::Kind::kNow);
   }
-  EXPECT_EQ(limiter.admit("", t0).kind, Admission::Kind::kNow);
+  // A call without a principal is one of the unlisted ones.
+  EXPECT_EQ(limiter.admit("", t0 + 5s).kind, Admission::Kind::kNow);
+  EXPECT_EQ(limiter.admit("", t0 + 5s).kind, Admission::Kind::kDelay);
+  EXPECT_TRUE(limiter.limits(""));
+  EXPECT_FALSE(limiter.limits("free"));
+}
+
+TEST(RateLimitsTest, RejectionNamesTheCapacity) {
+  RateLimiter limiter(*parseRateLimits(R"({"limits":[{"principal":"p","qps":1,"capacity":0}]})"));
+  auto t0 = Clock::now();
+  // Capacity 0 leaves no room even for the first call, as in Mesos.
+  auto refused = limiter.admit("p", t0);
+  EXPECT_EQ(refused.kind, Admission::Kind::kReject);
+  EXPECT_EQ(refused.capacity, 0u);
+  EXPECT_EQ(refused.wait, 1s);
+}
+
+TEST(RateLimitsTest, NothingConfiguredLimitsNobody) {
+  RateLimiter limiter(*parseRateLimits(R"({"limits":[]})"));
+  EXPECT_FALSE(limiter.limits("anyone"));
+  EXPECT_FALSE(limiter.limits(""));
+  auto t0 = Clock::now();
+  for (int i = 0; i < 10; i++) {
+    EXPECT_EQ(limiter.admit("anyone", t0).kind, Admission::Kind::kNow);
+  }
 }
 
 }  // namespace
