@@ -89,45 +89,57 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
   if (!accept) {
     return responder.respond(std::move(accept.error()));
   }
+  if (auto refused = authorizeOperatorCall(request.principal, call)) {
+    return responder.respond(std::move(*refused));
+  }
   operator_api::Response response;
   if (answerCommonCall(
           call, &response, flag_values_, [this] { return metricsSnapshot(); },
           logging_level_.level()) ||
-      operatorView(call, &response)) {
+      operatorView(call, viewFilter(request.principal), &response)) {
     return responder.respond(http::messageResponse(response, *accept));
+  }
+  if (call.type() == operator_api::Call::SUBSCRIBE) {
+    return feed_.subscribe(*accept, std::move(responder),
+                           std::make_shared<ViewFilter>(viewFilter(request.principal)));
   }
   operatorChange(call, *accept, std::move(responder));
 }
 
-bool Master::operatorView(const operator_api::Call& call, operator_api::Response* response) const {
+bool Master::operatorView(const operator_api::Call& call, const ViewFilter& view,
+                          operator_api::Response* response) const {
+  const Books b = booksFor(view);
   switch (call.type()) {
     case operator_api::Call::GET_STATE:
       response->set_type(operator_api::Response::GET_STATE);
-      getState(books(), response->mutable_get_state());
+      getState(b, response->mutable_get_state());
       return true;
     case operator_api::Call::GET_AGENTS:
       response->set_type(operator_api::Response::GET_AGENTS);
-      getAgents(books(), response->mutable_get_agents());
+      getAgents(b, response->mutable_get_agents());
       return true;
     case operator_api::Call::GET_FRAMEWORKS:
       response->set_type(operator_api::Response::GET_FRAMEWORKS);
-      getFrameworks(books(), response->mutable_get_frameworks());
+      getFrameworks(b, response->mutable_get_frameworks());
       return true;
     case operator_api::Call::GET_EXECUTORS:
       response->set_type(operator_api::Response::GET_EXECUTORS);
-      getExecutors(books(), response->mutable_get_executors());
+      getExecutors(b, response->mutable_get_executors());
       return true;
     case operator_api::Call::GET_TASKS:
       response->set_type(operator_api::Response::GET_TASKS);
-      getTasks(books(), response->mutable_get_tasks());
+      getTasks(b, response->mutable_get_tasks());
       return true;
     case operator_api::Call::GET_ROLES:
       response->set_type(operator_api::Response::GET_ROLES);
-      getRoles(books(), response->mutable_get_roles());
+      getRoles(b, response->mutable_get_roles());
       return true;
     case operator_api::Call::GET_WEIGHTS:
       response->set_type(operator_api::Response::GET_WEIGHTS);
       for (const auto& [role, weight] : roles_.weights()) {
+        if (!b.showsRole(role)) {
+          continue;
+        }
         auto* info = response->mutable_get_weights()->add_weight_infos();
         info->set_role(role);
         info->set_weight(weight);
@@ -148,6 +160,7 @@ bool Master::operatorView(const operator_api::Call& call, operator_api::Response
     case operator_api::Call::GET_QUOTA:
       response->set_type(operator_api::Response::GET_QUOTA);
       roles_.quotaStatus(response->mutable_get_quota()->mutable_status());
+      filterQuotaStatus(view, response->mutable_get_quota()->mutable_status());
       return true;
     default:
       return false;
@@ -192,8 +205,6 @@ void Master::operatorChange(const operator_api::Call& call, http::ContentType ac
     case operator_api::Call::START_MAINTENANCE:
     case operator_api::Call::STOP_MAINTENANCE:
       return maintenanceCall(call, accept, std::move(responder));
-    case operator_api::Call::SUBSCRIBE:
-      return feed_.subscribe(accept, std::move(responder));
     case operator_api::Call::LIST_FILES:
     case operator_api::Call::READ_FILE:
       return responder.respond(*files::answerFilesCall<operator_api::Call, operator_api::Response>(

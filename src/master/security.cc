@@ -200,6 +200,9 @@ void Master::guardRequest(http::Request& request, http::Responder responder) {
     return responder.respond(std::move(principal.error()));
   }
   request.principal = principal->name;
+  if (auto refused = authorizeEndpoint(request)) {
+    return responder.respond(std::move(*refused));
+  }
   if (write && write->scheduler_call && guard_.protects(realm)) {
     if (auto refusal = checkFrameworkPrincipal(request, *write->scheduler_call)) {
       return responder.respond(std::move(*refusal));

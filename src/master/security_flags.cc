@@ -123,6 +123,9 @@ void registerSecurityFlags(flags::FlagSet& set, Flags& f) {
   set.add("operator_jwt_public_key", &f.operator_jwt_public_key,
           "PEM file of the RSA public key RS256 bearer tokens of operators are checked with (a "
           "Plateau extension)");
+  set.add("acls", &f.acls,
+          "Mesos's ACLs (JSON, inline or as file:///path or /path): who may register "
+          "frameworks, run tasks as which user, reserve, tear down, view ... (docs/security.md)");
   set.add("audit_log", &f.audit_log,
           "File to append one JSON line to per write call (scheduler and operator): time, "
           "principal, call, target, outcome, source");
@@ -155,6 +158,15 @@ Status validateSecurityFlags(Flags& f) {
   }
   if (Status s = requireCredentials(f); !s.isOk()) {
     return s;
+  }
+  f.authorizer = nullptr;
+  f.acls_warnings.clear();
+  if (!f.acls.empty()) {
+    auto acls = auth::Authorizer::load(f.acls, &f.acls_warnings);
+    if (!acls) {
+      return acls.error();
+    }
+    f.authorizer = std::make_shared<const auth::Authorizer>(std::move(*acls));
   }
   if (!f.audit_log.empty()) {
     if (auto log = auth::AuditLog::open(f.audit_log); !log) {
