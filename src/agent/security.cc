@@ -57,6 +57,9 @@ void Agent::buildGuard() {
         auth::HttpAuthenticator(auth::kAgentExecutorRealm, {},
                                 std::make_shared<const auth::JwtVerifier>(std::move(*verifier))));
   }
+  for (const auto& warning : flags_.acls_warnings) {
+    log_->warn("acls_unknown_key detail=\"{}\"", warning);
+  }
   for (const auto& warning : flags_.security_warnings) {
     log_->warn("credentials_readable_by_others detail=\"{}\"", warning);
   }
@@ -82,6 +85,9 @@ void Agent::guardRequest(http::Request& request, http::Responder responder) {
     return responder.respond(std::move(principal.error()));
   }
   request.principal = principal->name;
+  if (auto refused = authorizeEndpoint(request)) {
+    return responder.respond(std::move(*refused));
+  }
   if (realm == auth::Realm::kExecutor && guard_.protects(realm)) {
     // A token speaks for one executor of one framework: its calls must name that one.
     mesos::v1::executor::Call call;

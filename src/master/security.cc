@@ -103,6 +103,9 @@ void Master::buildGuard() {
   if (flags_.authenticate_agents) {
     guard_.protect(auth::Realm::kAgent, basic(auth::kMasterAgentRealm, false));
   }
+  for (const auto& warning : flags_.acls_warnings) {
+    log_->warn("acls_unknown_key detail=\"{}\"", warning);
+  }
   if (!flags_.credentials_warning.empty()) {
     log_->warn("credentials_readable_by_others detail=\"{}\"", flags_.credentials_warning);
   }

@@ -22,8 +22,7 @@ constexpr const char* kCredentials = R"({"credentials": [
 // fw and other run tasks as alice and no one else; no framework registers in role "finance".
 constexpr const char* kAcls = R"({
   "register_frameworks": [
-    {"principals": {"type": "ANY"}, "roles": {"values": ["finance"]}, "comment": "x"},
-    {"principals": {"type": "NONE"}, "roles": {"values": ["finance"]}}],
+    {"principals": {"type": "NONE"}, "roles": {"values": ["finance"]}, "comment": "x"}],
   "run_tasks": [
     {"principals": {"values": ["fw", "other"]}, "users": {"values": ["alice"]}},
     {"principals": {"type": "ANY"}, "users": {"type": "NONE"}}],
@@ -256,6 +255,43 @@ TEST_F(AclsTest, StateEndpointsShowEachPrincipalOnlyWhatItMayView) {
   EXPECT_NE(snapshot.find("alice-task"), std::string::npos) << snapshot;
   EXPECT_EQ(snapshot.find("bob-task"), std::string::npos) << snapshot;
   EXPECT_EQ(snapshot.find("bob-framework"), std::string::npos) << snapshot;
+}
+
+TEST_F(AclsTest, TheAgentGuardsItsFlagsAndSandboxesByItsOwnAcls) {
+  std::string agent_acls = secrets_.write("agent-acls.json", R"({
+    "view_flags": [{"principals": {"values": ["ops"]}, "flags": {"type": "ANY"}},
+                   {"principals": {"type": "ANY"}, "flags": {"type": "NONE"}}],
+    "access_sandboxes": [{"principals": {"values": ["ops"]}, "users": {"type": "ANY"}},
+                         {"principals": {"type": "ANY"}, "users": {"type": "NONE"}}]})");
+  Cluster cluster(flags_, basic("ops", "ops-secret"));
+  cluster.addAgent("cpus:2;mem:512",
+                   {"--acls=file://" + agent_acls, "--http_credentials=" + credentials_,
+                    "--authenticate_http_readonly"});
+  Scheduler scheduler(cluster.master(), http::ContentType::kJson);
+  scheduler.setAuthorization(basic("fw", "fw-secret"));
+  ASSERT_TRUE(scheduler.subscribe(framework("sandboxed", "fw", "alice")));
+  auto offers = scheduler.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers.has_value());
+  ASSERT_EQ(scheduler.call(launchAs(*offers, "in-sandbox", "alice")), 202);
+  auto running = scheduler.nextUpdate();
+  ASSERT_TRUE(running.has_value());
+  ASSERT_EQ(running->state(), v1::TASK_RUNNING) << running->message();
+
+  const auto agent = cluster.agentEndpoint(0);
+  const std::string viewer = basic("viewer", "viewer-secret");
+  const std::string ops = basic("ops", "ops-secret");
+  auto flags = send(agent, {.method = "GET", .path = "/flags"}, viewer);
+  EXPECT_EQ(flags.status, 403);
+  EXPECT_NE(flags.body.find("'view_flags'"), std::string::npos) << flags.body;
+  EXPECT_EQ(send(agent, {.method = "GET", .path = "/flags"}, ops).status, 200);
+  http::ClientRequest browse{
+      .method = "GET",
+      .path = "/files/browse?path=" + http::urlEncode("/frameworks/" + scheduler.frameworkId() +
+                                                      "/executors/in-sandbox/runs/latest")};
+  auto refused = send(agent, browse, viewer);
+  EXPECT_EQ(refused.status, 403);
+  EXPECT_NE(refused.body.find("'access_sandboxes'"), std::string::npos) << refused.body;
+  EXPECT_EQ(send(agent, browse, ops).status, 200);
 }
 
 TEST_F(AclsTest, ABadAclsFileDoesNotStartAndNamesTheFile) {
