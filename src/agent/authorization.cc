@@ -53,16 +53,8 @@ std::optional<std::string> Agent::sandboxUser(const std::string& path) const {
 }
 
 std::optional<std::string> Agent::refuseEndpoint(const http::Request& request) const {
-  const auth::Authorizer& acls = *flags_.authorizer;
-  const std::string& who = request.principal;
-  auto refusal = [&](Action action,
-                     std::optional<std::string_view> object) -> std::optional<std::string> {
-    if (acls.allowed(action, who, object)) {
-      return std::nullopt;
-    }
-    return fmt::format("{} is not authorized by the ACLs for '{}'",
-                       who.empty() ? "An anonymous request" : fmt::format("Principal '{}'", who),
-                       auth::aclKey(action));
+  auto refusal = [&](Action action, std::optional<std::string_view> object) {
+    return flags_.authorizer->refusal(action, request.principal, object);
   };
   const std::string endpoint = endpointOf(request.path);
   if (endpoint == "/flags") {
@@ -88,12 +80,7 @@ std::optional<http::Response> Agent::authorizeEndpoint(const http::Request& requ
   if (flags_.authorizer == nullptr) {
     return std::nullopt;
   }
-  if (auto why = refuseEndpoint(request)) {
-    log_->info("endpoint_forbidden path={} principal={} reason=\"{}\"", request.path,
-               request.principal, *why);
-    return http::Response::text(403, *why);
-  }
-  return std::nullopt;
+  return auth::forbidden(refuseEndpoint(request), request, *log_);
 }
 
 }  // namespace plateau::agent

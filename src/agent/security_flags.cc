@@ -107,15 +107,12 @@ Status validateSecurityFlags(Flags& f) {
   if (f.authenticate_http_executors && f.executor_secret.empty()) {
     return invalid("Flag '--jwt_secret_key' must be given with '--authenticate_http_executors'");
   }
-  f.authorizer = nullptr;
   f.acls_warnings.clear();
-  if (!f.acls.empty()) {
-    auto acls = auth::Authorizer::load(f.acls, &f.acls_warnings);
-    if (!acls) {
-      return acls.error();
-    }
-    f.authorizer = std::make_shared<const auth::Authorizer>(std::move(*acls));
+  auto acls = auth::Authorizer::fromFlag(f.acls, &f.acls_warnings);
+  if (!acls) {
+    return acls.error();
   }
+  f.authorizer = std::move(*acls);
   return {};
 }
 

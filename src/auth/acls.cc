@@ -257,6 +257,32 @@ bool Authorizer::allowed(Action action, std::string_view principal,
   return permissive_;
 }
 
+std::optional<std::string> Authorizer::refusal(Action action, std::string_view principal,
+                                               std::optional<std::string_view> object) const {
+  if (allowed(action, principal, object)) {
+    return std::nullopt;
+  }
+  std::string who =
+      principal.empty() ? "An anonymous request" : fmt::format("Principal '{}'", principal);
+  if (!object) {
+    return fmt::format("{} is not authorized by the ACLs for '{}'", who, aclKey(action));
+  }
+  return fmt::format("{} is not authorized by the ACLs for '{}' ({} '{}')", who, aclKey(action),
+                     aclObjectField(action), *object);
+}
+
+Result<std::shared_ptr<const Authorizer>> Authorizer::fromFlag(std::string_view flag_value,
+                                                               std::vector<std::string>* warnings) {
+  if (flag_value.empty()) {
+    return nullptr;
+  }
+  auto acls = load(flag_value, warnings);
+  if (!acls) {
+    return std::unexpected(acls.error());
+  }
+  return std::make_shared<const Authorizer>(std::move(*acls));
+}
+
 Approver::Approver(std::shared_ptr<const Authorizer> authorizer, Action action,
                    std::string principal)
     : authorizer_(std::move(authorizer)), action_(action), principal_(std::move(principal)) {}

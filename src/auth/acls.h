@@ -114,11 +114,18 @@ class Authorizer {
   // The value of --acls: inline JSON, or a file as `file:///path` or `/path`. Errors name the
   // flag and the file.
   static Result<Authorizer> load(std::string_view flag_value, std::vector<std::string>* warnings);
+  // load() for a daemon's --acls: null when the flag is empty (everything allowed).
+  static Result<std::shared_ptr<const Authorizer>> fromFlag(std::string_view flag_value,
+                                                            std::vector<std::string>* warnings);
 
   // Whether `principal` (empty: anonymous, which only ANY subjects match) may do `action` to
   // `object`.
   bool allowed(Action action, std::string_view principal,
                std::optional<std::string_view> object) const;
+  // Why not (nullopt: allowed), naming the principal, the ACL and the object: "Principal 'p'
+  // is not authorized by the ACLs for 'run_tasks' (users 'root')".
+  std::optional<std::string> refusal(Action action, std::string_view principal,
+                                     std::optional<std::string_view> object) const;
 
   bool permissive() const { return permissive_; }
   const std::vector<AclEntry>& entries(Action action) const {

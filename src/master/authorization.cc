@@ -117,16 +117,10 @@ bool Master::authorized(Action action, const std::string& principal,
 
 std::optional<std::string> Master::refusal(Action action, const std::string& principal,
                                            std::optional<std::string_view> object) const {
-  if (authorized(action, principal, object)) {
+  if (flags_.authorizer == nullptr) {
     return std::nullopt;
   }
-  std::string who =
-      principal.empty() ? "An anonymous request" : fmt::format("Principal '{}'", principal);
-  if (!object) {
-    return fmt::format("{} is not authorized by the ACLs for '{}'", who, auth::aclKey(action));
-  }
-  return fmt::format("{} is not authorized by the ACLs for '{}' ({} '{}')", who,
-                     auth::aclKey(action), auth::aclObjectField(action), *object);
+  return flags_.authorizer->refusal(action, principal, object);
 }
 
 std::optional<std::string> Master::refuseResources(
@@ -197,17 +191,12 @@ std::optional<std::string> Master::refuseOperatorCall(const std::string& princip
   }
 }
 
-std::optional<http::Response> Master::authorizeOperatorCall(const std::string& principal,
+std::optional<http::Response> Master::authorizeOperatorCall(const http::Request& request,
                                                             const operator_api::Call& call) const {
   if (flags_.authorizer == nullptr) {
     return std::nullopt;
   }
-  if (auto why = refuseOperatorCall(principal, call)) {
-    log_->info("operator_call_forbidden call={} principal={} reason=\"{}\"",
-               operator_api::Call::Type_Name(call.type()), principal, *why);
-    return http::Response::text(403, *why);
-  }
-  return std::nullopt;
+  return auth::forbidden(refuseOperatorCall(request.principal, call), request, *log_);
 }
 
 std::optional<std::string> Master::refuseEndpoint(const http::Request& request) const {
@@ -263,12 +252,7 @@ std::optional<http::Response> Master::authorizeEndpoint(const http::Request& req
   if (flags_.authorizer == nullptr) {
     return std::nullopt;
   }
-  if (auto why = refuseEndpoint(request)) {
-    log_->info("endpoint_forbidden path={} principal={} reason=\"{}\"", request.path,
-               request.principal, *why);
-    return http::Response::text(403, *why);
-  }
-  return std::nullopt;
+  return auth::forbidden(refuseEndpoint(request), request, *log_);
 }
 
 std::optional<std::string> Master::refuseFrameworkRoles(const v1::FrameworkInfo& info) const {

@@ -145,8 +145,8 @@ class Master {
       const google::protobuf::RepeatedPtrField<v1::Resource>& resources) const;
   std::optional<std::string> refuseOperatorCall(const std::string& principal,
                                                 const mesos::v1::master::Call& call) const;
-  // The 403 for an operator call (/api/v1) the principal may not make.
-  std::optional<http::Response> authorizeOperatorCall(const std::string& principal,
+  // The 403 for an operator call (/api/v1) the request's principal may not make.
+  std::optional<http::Response> authorizeOperatorCall(const http::Request& request,
                                                       const mesos::v1::master::Call& call) const;
   std::optional<std::string> refuseEndpoint(const http::Request& request) const;
   // The 403 for an endpoint the principal may not use (/flags, /metrics/snapshot,

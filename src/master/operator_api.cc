@@ -89,7 +89,7 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
   if (!accept) {
     return responder.respond(std::move(accept.error()));
   }
-  if (auto refused = authorizeOperatorCall(request.principal, call)) {
+  if (auto refused = authorizeOperatorCall(request, call)) {
     return responder.respond(std::move(*refused));
   }
   operator_api::Response response;

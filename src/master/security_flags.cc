@@ -159,15 +159,12 @@ Status validateSecurityFlags(Flags& f) {
   if (Status s = requireCredentials(f); !s.isOk()) {
     return s;
   }
-  f.authorizer = nullptr;
   f.acls_warnings.clear();
-  if (!f.acls.empty()) {
-    auto acls = auth::Authorizer::load(f.acls, &f.acls_warnings);
-    if (!acls) {
-      return acls.error();
-    }
-    f.authorizer = std::make_shared<const auth::Authorizer>(std::move(*acls));
+  auto acls = auth::Authorizer::fromFlag(f.acls, &f.acls_warnings);
+  if (!acls) {
+    return acls.error();
   }
+  f.authorizer = std::move(*acls);
   if (!f.audit_log.empty()) {
     if (auto log = auth::AuditLog::open(f.audit_log); !log) {
       return log.error();

@@ -61,23 +61,21 @@ http::ClientRequest operatorCall(const std::string& json) {
           .body = json};
 }
 
-// An ACCEPT launching one command task that runs as `user` on the first offer of `offers`.
-scheduler::Call launchAs(const scheduler::Event& offers, const std::string& task_id,
-                         const std::string& user) {
-  const v1::Offer& offer = offers.offers().offers(0);
-  scheduler::Call accept;
-  accept.set_type(scheduler::Call::ACCEPT);
-  *accept.mutable_accept()->add_offer_ids() = offer.id();
-  auto* op = accept.mutable_accept()->add_operations();
-  op->set_type(v1::Offer::Operation::LAUNCH);
-  auto* task = op->mutable_launch()->add_task_infos();
-  task->set_name(task_id);
-  task->mutable_task_id()->set_value(task_id);
-  *task->mutable_agent_id() = offer.agent_id();
-  *task->mutable_resources() = resources("cpus:0.1;mem:32");
-  task->mutable_command()->set_value("sleep 1000");
-  task->mutable_command()->set_user(user);
-  return accept;
+// Subscribes `scheduler` as `info`, launches one task running as `user` on its first offer and
+// returns the task's first update.
+std::optional<v1::TaskStatus> firstUpdateAs(Scheduler& scheduler, const v1::FrameworkInfo& info,
+                                            const std::string& task_id, const std::string& user) {
+  if (!scheduler.subscribe(info)) {
+    ADD_FAILURE() << "cannot subscribe " << info.name();
+    return std::nullopt;
+  }
+  auto offers = scheduler.next(scheduler::Event::OFFERS);
+  if (!offers) {
+    ADD_FAILURE() << "no offers for " << info.name();
+    return std::nullopt;
+  }
+  scheduler.launch(offers->offers().offers(0), task_id, "sleep 1000", "cpus:0.1;mem:32", user);
+  return scheduler.nextUpdate();
 }
 
 class AclsTest : public ::testing::Test {
@@ -117,11 +115,7 @@ TEST_F(AclsTest, RunTasksDecidesWhichUserAFrameworkMayRunTasksAs) {
   cluster.addAgent("cpus:2;mem:512");
   Scheduler refused(cluster.master(), http::ContentType::kJson);
   refused.setAuthorization(basic("other", "other-secret"));
-  ASSERT_TRUE(refused.subscribe(framework("other-fw", "other", "alice")));
-  auto offers = refused.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers.has_value());
-  ASSERT_EQ(refused.call(launchAs(*offers, "as-bob", "bob")), 202);
-  auto error = refused.nextUpdate();
+  auto error = firstUpdateAs(refused, framework("other-fw", "other", "alice"), "as-bob", "bob");
   ASSERT_TRUE(error.has_value());
   EXPECT_EQ(error->state(), v1::TASK_ERROR);
   EXPECT_EQ(error->reason(), v1::TaskStatus::REASON_TASK_UNAUTHORIZED);
@@ -130,12 +124,8 @@ TEST_F(AclsTest, RunTasksDecidesWhichUserAFrameworkMayRunTasksAs) {
 
   Scheduler allowed(cluster.master(), http::ContentType::kJson);
   allowed.setAuthorization(basic("fw", "fw-secret"));
-  ASSERT_TRUE(allowed.subscribe(framework("fw", "fw", "bob")));
-  offers = allowed.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers.has_value());
   // The framework's user (bob) is not allowed, but the command's user (alice) is.
-  ASSERT_EQ(allowed.call(launchAs(*offers, "as-alice", "alice")), 202);
-  auto running = allowed.nextUpdate();
+  auto running = firstUpdateAs(allowed, framework("fw", "fw", "bob"), "as-alice", "alice");
   ASSERT_TRUE(running.has_value());
   EXPECT_NE(running->state(), v1::TASK_ERROR) << running->message();
   EXPECT_TRUE(running->state() == v1::TASK_STARTING || running->state() == v1::TASK_RUNNING)
@@ -197,14 +187,17 @@ TEST_F(AclsTest, StateEndpointsShowEachPrincipalOnlyWhatItMayView) {
   // fw's framework runs as alice, other's as bob; both tasks run as alice (run_tasks).
   Scheduler alice(master, http::ContentType::kJson);
   alice.setAuthorization(basic("fw", "fw-secret"));
-  ASSERT_TRUE(alice.subscribe(framework("alice-framework", "fw", "alice")));
-  auto offers = alice.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers.has_value());
-  ASSERT_EQ(alice.call(launchAs(*offers, "alice-task", "alice")), 202);
-  ASSERT_TRUE(alice.nextUpdate().has_value());
+  ASSERT_TRUE(
+      firstUpdateAs(alice, framework("alice-framework", "fw", "alice"), "alice-task", "alice")
+          .has_value());
+  // bob's framework runs a task as alice: viewer may view alice's tasks, but not bob's
+  // framework, so not its task either.
   Scheduler bob(master, http::ContentType::kJson);
   bob.setAuthorization(basic("other", "other-secret"));
-  ASSERT_TRUE(bob.subscribe(framework("bob-framework", "other", "bob")));
+  auto bob_update =
+      firstUpdateAs(bob, framework("bob-framework", "other", "bob"), "bob-task", "alice");
+  ASSERT_TRUE(bob_update.has_value());
+  EXPECT_NE(bob_update->state(), v1::TASK_ERROR) << bob_update->message();
 
   const std::string viewer = basic("viewer", "viewer-secret");
   const std::string ops = basic("ops", "ops-secret");
@@ -222,14 +215,6 @@ TEST_F(AclsTest, StateEndpointsShowEachPrincipalOnlyWhatItMayView) {
   EXPECT_NE(frameworks.body.find("alice-framework"), std::string::npos);
   EXPECT_EQ(frameworks.body.find("bob-framework"), std::string::npos);
 
-  // bob's framework runs a task as alice: viewer may view alice's tasks, but not bob's
-  // framework, so not its task either.
-  auto bob_offers = bob.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(bob_offers.has_value());
-  ASSERT_EQ(bob.call(launchAs(*bob_offers, "bob-task", "alice")), 202);
-  auto bob_update = bob.nextUpdate();
-  ASSERT_TRUE(bob_update.has_value());
-  EXPECT_NE(bob_update->state(), v1::TASK_ERROR) << bob_update->message();
   for (const auto& request :
        {operatorCall(R"({"type": "GET_TASKS"})"), operatorCall(R"({"type": "GET_STATE"})"),
         http::ClientRequest{.method = "GET", .path = "/master/tasks"}}) {
@@ -269,11 +254,8 @@ TEST_F(AclsTest, TheAgentGuardsItsFlagsAndSandboxesByItsOwnAcls) {
                     "--authenticate_http_readonly"});
   Scheduler scheduler(cluster.master(), http::ContentType::kJson);
   scheduler.setAuthorization(basic("fw", "fw-secret"));
-  ASSERT_TRUE(scheduler.subscribe(framework("sandboxed", "fw", "alice")));
-  auto offers = scheduler.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers.has_value());
-  ASSERT_EQ(scheduler.call(launchAs(*offers, "in-sandbox", "alice")), 202);
-  auto running = scheduler.nextUpdate();
+  auto running =
+      firstUpdateAs(scheduler, framework("sandboxed", "fw", "alice"), "in-sandbox", "alice");
   ASSERT_TRUE(running.has_value());
   ASSERT_EQ(running->state(), v1::TASK_RUNNING) << running->message();
 
