@@ -143,6 +143,12 @@ class Agent {
   void buildGuard();
   // Authenticates (and holds an executor's token to its own calls), then route()s.
   void guardRequest(http::Request& request, http::Responder responder);
+  // authorization.cc: --acls on the agent's endpoints (403 naming the ACL; nullopt: allowed).
+  std::optional<http::Response> authorizeEndpoint(const http::Request& request) const;
+  std::optional<std::string> refuseEndpoint(const http::Request& request) const;
+  // The user whose sandbox `path` (virtual or real) is in: its executor's command's, else its
+  // framework's; nullopt outside every sandbox.
+  std::optional<std::string> sandboxUser(const std::string& path) const;
   // The executor's MESOS_EXECUTOR_AUTHENTICATION_TOKEN ("" without --jwt_secret_key): an HS256
   // JWT whose claims name the framework (fid), executor (eid) and container (cid).
   std::string executorToken(const std::string& framework_id, const std::string& executor_id,

@@ -16,7 +16,8 @@ using flags::FileValue;
 
 // Why a mesos-agent flag has no effect here; the conformance table (docs/conformance.md) lists
 // them, and the agent warns at startup about each one given.
-constexpr const char* kAuth = "authorization is not implemented yet";
+constexpr const char* kAuth =
+    "Plateau has one authorizer: the local one, configured by --acls (docs/security.md)";
 constexpr const char* kNoV0 =
     "there is no v0 (libprocess) protocol: the agent authenticates over HTTP (see --credential)";
 constexpr const char* kModules = "Plateau loads no modules";
@@ -28,7 +29,6 @@ constexpr const char* kOversubscription = "oversubscription is not implemented";
 
 void registerInertFlags(flags::FlagSet& set) {
   const flags::FlagOptions json_or_path{.file = FileValue::kUrlOrPath};
-  set.addInert("acls", Kind::kString, "", "ACLs (JSON or file path)", kAuth, json_or_path);
   set.addInert("agent_features", Kind::kString, "", "Agent capabilities to advertise (JSON)",
                "the agent always advertises the capabilities it has", json_or_path);
   set.addInert("agent_subsystems", Kind::kString, "", "Cgroup subsystems to run the agent in",

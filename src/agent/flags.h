@@ -3,10 +3,12 @@
 // plateau-agent's flags: one struct, defaults as in Mesos.
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "auth/acls.h"
 #include "auth/credentials.h"
 #include "common/flags.h"
 #include "http/tls_flags.h"
@@ -74,12 +76,17 @@ struct Flags {
   bool authenticate_http_executors = false;
   std::string http_authenticators = "basic";
   std::string jwt_secret_key;  // file of the key executor tokens are signed with (HMAC-SHA256)
+  std::string acls;            // Mesos's ACLs: inline JSON, file:///path or /path
   // Filled by validateFlags() from the files above.
   std::optional<auth::Credential> master_credential;
   std::vector<auth::Credential> http_credential_list;
   std::string executor_secret;                 // the key's bytes ("" when none)
   std::vector<std::string> security_warnings;  // credentials files others may read
-  http::TlsFlags tls;  // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md)
+  http::TlsFlags tls;           // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md)
+  std::string executor_secret;  // the key's bytes ("" when none)
+  std::vector<std::string> security_warnings;          // credentials files others may read
+  std::shared_ptr<const auth::Authorizer> authorizer;  // null: no --acls, all allowed
+  std::vector<std::string> acls_warnings;              // unknown keys of --acls
 };
 
 struct ContainerizerOptions;

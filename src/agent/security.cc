@@ -59,6 +59,9 @@ void Agent::buildGuard() {
         auth::Realm::kReadWrite,
         auth::HttpAuthenticator(auth::kAgentReadWriteRealm, flags_.http_credential_list, tokens));
   }
+  for (const auto& warning : flags_.acls_warnings) {
+    log_->warn("acls_unknown_key detail=\"{}\"", warning);
+  }
   for (const auto& warning : flags_.security_warnings) {
     log_->warn("credentials_readable_by_others detail=\"{}\"", warning);
   }
@@ -84,6 +87,9 @@ void Agent::guardRequest(http::Request& request, http::Responder responder) {
     return responder.respond(std::move(principal.error()));
   }
   request.principal = principal->name;
+  if (auto refused = authorizeEndpoint(request)) {
+    return responder.respond(std::move(*refused));
+  }
   if (realm == auth::Realm::kExecutor && guard_.protects(realm)) {
     // A token speaks for one executor of one framework: its calls must name that one.
     mesos::v1::executor::Call call;

@@ -73,6 +73,9 @@ void registerSecurityFlags(flags::FlagSet& set, Flags& f) {
           "File of the key the executors' tokens are signed with (HMAC-SHA256); given, every "
           "executor gets MESOS_EXECUTOR_AUTHENTICATION_TOKEN",
           {.aliases = {"executor_secret_key"}});
+  set.add("acls", &f.acls,
+          "Mesos's ACLs (JSON, inline or as file:///path or /path) of the agent's endpoints: "
+          "view_flags, get_endpoints, set_log_level, access_sandboxes (docs/security.md)");
 }
 
 Status validateSecurityFlags(Flags& f) {
@@ -104,6 +107,12 @@ Status validateSecurityFlags(Flags& f) {
   if (f.authenticate_http_executors && f.executor_secret.empty()) {
     return invalid("Flag '--jwt_secret_key' must be given with '--authenticate_http_executors'");
   }
+  f.acls_warnings.clear();
+  auto acls = auth::Authorizer::fromFlag(f.acls, &f.acls_warnings);
+  if (!acls) {
+    return acls.error();
+  }
+  f.authorizer = std::move(*acls);
   return {};
 }
 

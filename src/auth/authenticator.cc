@@ -92,6 +92,16 @@ std::expected<Principal, http::Response> Guard::check(Realm realm, const http::R
   return it->second.authenticate(request, now);
 }
 
+std::optional<http::Response> forbidden(const std::optional<std::string>& why,
+                                        const http::Request& request, spdlog::logger& log) {
+  if (!why) {
+    return std::nullopt;
+  }
+  log.info("endpoint_forbidden path=\"{}\" principal={} reason=\"{}\"", request.path,
+           request.principal, *why);
+  return http::Response::text(403, *why);
+}
+
 std::string basicAuthorization(const Credential& credential) {
   return "Basic " + base64::encode(credential.principal + ":" + credential.secret);
 }

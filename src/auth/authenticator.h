@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include <spdlog/logger.h>
+
 #include "auth/credentials.h"
 #include "auth/jwt.h"
 #include "common/json.h"
@@ -78,6 +80,11 @@ class Guard {
  private:
   std::map<Realm, HttpAuthenticator> authenticators_;
 };
+
+// The 403 for a request an ACL refuses (`why`, from Authorizer::refusal), logged on `log` as
+// `endpoint_forbidden`; nullopt when `why` is (allowed).
+std::optional<http::Response> forbidden(const std::optional<std::string>& why,
+                                        const http::Request& request, spdlog::logger& log);
 
 // The value of an Authorization header carrying HTTP Basic credentials.
 std::string basicAuthorization(const Credential& credential);

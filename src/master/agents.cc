@@ -24,6 +24,11 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
     if (!call.has_register_()) {
       return responder.respond(http::Response::text(400, "Expecting 'register' to be present"));
     }
+    if (auto refused = refusal(auth::Action::kRegisterAgent, request.principal, auth::kAnyObject)) {
+      log_->warn("agent_register_forbidden principal={} source={}", request.principal,
+                 request.remote);
+      return responder.respond(http::Response::text(403, *refused));
+    }
     if (Agent* linked = agents_.find(call.register_().agent_info().id().value());
         linked != nullptr && linked->connected && call.session() != linked->session) {
       log_->warn("agent_register_refused agent_id={} source={} reason=\"agent is connected\"",

@@ -18,7 +18,8 @@ using flags::FileValue;
 
 // Why a mesos-master flag has no effect here; the conformance table (docs/conformance.md) lists
 // them, and the master warns at startup about each one given.
-constexpr const char* kAuth = "authorization is not implemented yet";
+constexpr const char* kAuth =
+    "Plateau has one authorizer: the local one, configured by --acls (docs/security.md)";
 constexpr const char* kModules = "Plateau loads no modules";
 constexpr const char* kAllocator = "Plateau has one allocator: hierarchical DRF";
 constexpr const char* kRegistry =
@@ -27,8 +28,6 @@ constexpr const char* kNotYet = "not implemented yet";
 
 // Mesos-master's flags that Plateau accepts without acting on them.
 void registerInertFlags(flags::FlagSet& set) {
-  set.addInert("acls", Kind::kString, "", "ACLs (JSON or file path)", kAuth,
-               {.file = FileValue::kUrlOrPath});
   set.addInert("agent_removal_rate_limit", Kind::kString, "",
                "Rate (e.g. 1/10mins) at which agents failing health checks are removed", kNotYet,
                {.aliases = {"slave_removal_rate_limit"}});

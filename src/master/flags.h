@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "auth/acls.h"
 #include "auth/credentials.h"
 #include "auth/jwt.h"
 #include "common/flags.h"
@@ -73,11 +74,14 @@ struct Flags {
   std::string audit_log;                 // file the write calls are recorded in, one JSON line each
   std::string rate_limits;  // Mesos's --rate_limits JSON (the file's contents when a path)
   http::TlsFlags tls;       // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md)
+  std::string acls;         // Mesos's ACLs: inline JSON, file:///path or /path
 
   // Filled by validateFlags() from the text above.
   std::vector<auth::Credential> credential_list;
   std::string credentials_warning;                           // the file may be read by others
   std::shared_ptr<const auth::JwtVerifier> operator_tokens;  // null: no bearer tokens
+  std::shared_ptr<const auth::Authorizer> authorizer;        // null: no --acls, all allowed
+  std::vector<std::string> acls_warnings;                    // unknown keys of --acls
   std::map<std::string, double> weight_map;
   std::set<std::string> role_whitelist;  // empty: any role
   std::vector<Resources> min_allocatable;

@@ -240,7 +240,7 @@ void Master::legacyEndpoint(const http::Request& request, http::Responder respon
   if (path == "/weights") {
     if (!expect({"GET", "HEAD", "PUT"})) return;
     if (request.method != "PUT") {
-      return responder.respond(weightsJson(books()));
+      return responder.respond(weightsJson(booksFor(viewFilter(request.principal))));
     }
     if (!leading_ || !recovered_) {
       return responder.respond(notLeader(request));
@@ -264,18 +264,19 @@ void Master::legacyEndpoint(const http::Request& request, http::Responder respon
     });
   }
   if (!expect({"GET", "HEAD"})) return;
-  if (path == "/state-summary") return responder.respond(stateSummaryJson());
-  if (path == "/frameworks") return responder.respond(frameworksJson(books(), request));
+  const ViewFilter view = viewFilter(request.principal);
+  if (path == "/state-summary") return responder.respond(stateSummaryJson(view));
+  if (path == "/frameworks") return responder.respond(frameworksJson(booksFor(view), request));
   if (path == "/slaves") return responder.respond(agentsJson(books(), request));
-  if (path == "/tasks") return responder.respond(tasksJson(books(), request));
-  if (path == "/roles") return responder.respond(rolesJson(books()));
+  if (path == "/tasks") return responder.respond(tasksJson(booksFor(view), request));
+  if (path == "/roles") return responder.respond(rolesJson(booksFor(view)));
   // /metrics: Prometheus text from the one registry.
   http::Response r = http::Response::text(200, metrics_.registry.prometheus());
   r.headers["content-type"] = std::string(metrics::kPrometheusContentType);
   responder.respond(std::move(r));
 }
 
-http::Response Master::stateSummaryJson() const {
+http::Response Master::stateSummaryJson(const ViewFilter& view) const {
   std::string out;
   json::Writer w(&out);
   w.beginObject();
@@ -293,6 +294,9 @@ http::Response Master::stateSummaryJson() const {
   w.key("frameworks");
   w.beginArray();
   for (const auto& [id, fw] : frameworks_.all()) {
+    if (!view.framework(fw.info)) {
+      continue;
+    }
     writeFrameworkSummary(w, id, fw, frameworkTaskSummary(fw, tasks_), offers_.offeredTo(fw.id));
   }
   w.endArray();
@@ -308,16 +312,16 @@ http::Response frameworksJson(const Books& b, const http::Request& request) {
   w.key("frameworks");
   w.beginArray();
   for (const auto& [id, fw] : b.frameworks.all()) {
-    if (!only || *only == id) {
-      writeFramework(w, fw, b.tasks, b.offers.offeredTo(fw.id), false);
+    if ((!only || *only == id) && b.showsFramework(fw)) {
+      writeFramework(w, fw, b.tasks, b.offers.offeredTo(fw.id), false, b.view);
     }
   }
   w.endArray();
   w.key("completed_frameworks");
   w.beginArray();
   for (const auto& fw : b.frameworks.completed()) {
-    if (!only || *only == fw.id) {
-      writeFramework(w, fw, b.tasks, b.offers.offeredTo(fw.id), true);
+    if ((!only || *only == fw.id) && b.showsFramework(fw)) {
+      writeFramework(w, fw, b.tasks, b.offers.offeredTo(fw.id), true, b.view);
     }
   }
   w.endArray();
@@ -371,9 +375,9 @@ http::Response tasksJson(const Books& b, const http::Request& request) {
     double started;
   };
   std::vector<Entry> entries;
-  auto add = [&](const v1::Task& task, const std::string& role) {
+  auto add = [&](const v1::Task& task, const Framework& fw, const std::string& role) {
     if ((framework_filter && *framework_filter != task.framework_id().value()) ||
-        (task_filter && *task_filter != task.task_id().value())) {
+        (task_filter && *task_filter != task.task_id().value()) || !b.showsTask(task, fw)) {
       return;
     }
     double started = task.statuses_size() > 0 ? task.statuses(0).timestamp() : 0;
@@ -381,15 +385,15 @@ http::Response tasksJson(const Books& b, const http::Request& request) {
   };
   for (const auto& [id, fw] : b.frameworks.all()) {
     for (const auto& [task_id, task] : b.tasks.of(fw.id)) {
-      add(task.info, task.role.empty() ? fw.role : task.role);
+      add(task.info, fw, task.role.empty() ? fw.role : task.role);
     }
     for (const auto& task : b.tasks.completed(fw.id)) {
-      add(task, fw.role);
+      add(task, fw, fw.role);
     }
   }
   for (const auto& fw : b.frameworks.completed()) {
     for (const auto& task : b.tasks.completed(fw.id)) {
-      add(task, fw.role);
+      add(task, fw, fw.role);
     }
   }
   // Tasks without a status yet (staging) are the newest.
@@ -421,6 +425,9 @@ http::Response rolesJson(const Books& b) {
   w.key("roles");
   w.beginArray();
   for (const auto& [name, known] : knownRoles(b)) {
+    if (!b.showsRole(name)) {
+      continue;
+    }
     Resources held;
     for (const auto& framework_id : known.second) {
       const Framework& fw = b.frameworks.all().at(framework_id);
@@ -477,6 +484,9 @@ http::Response weightsJson(const Books& b) {
   json::Writer w(&out);
   w.beginArray();
   for (const auto& [role, weight] : b.roles.weights()) {
+    if (!b.showsRole(role)) {
+      continue;
+    }
     w.beginObject();
     w.key("weight");
     w.value(weight);

@@ -206,7 +206,7 @@ void Master::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/master/state" || path == "/state" || path == "/master/state.json" ||
       path == "/state.json") {
-    return responder.respond(stateJson());
+    return responder.respond(stateJson(viewFilter(request.principal)));
   }
   if (path == "/metrics/snapshot") {
     return responder.respond(metricsJson());

@@ -22,6 +22,7 @@
 #include <plateau/agent.pb.h>
 #include <spdlog/logger.h>
 
+#include "auth/acls.h"
 #include "auth/audit_log.h"
 #include "auth/authenticator.h"
 #include "common/resources.h"
@@ -43,6 +44,7 @@
 #include "master/registry/registry.h"
 #include "master/role_book.h"
 #include "master/task_book.h"
+#include "master/view_filter.h"
 #include "master/views.h"
 #include "runtime/clock.h"
 #include "runtime/logging_level.h"
@@ -141,6 +143,36 @@ class Master {
   // turn; past its capacity answers 429 (Retry-After) and drops the call.
   void throttle(const std::string& principal, std::string_view call, http::Responder responder,
                 std::function<void(http::Responder)> proceed);
+  // authorization.cc: --acls on every action (auth::Authorizer; docs/security.md). Without
+  // --acls everything is allowed and each check costs one null test.
+  bool authorized(auth::Action action, const std::string& principal,
+                  std::optional<std::string_view> object) const;
+  // Why `principal` may not do `action` to `object` (nullopt: it may), naming the ACL.
+  std::optional<std::string> refusal(auth::Action action, const std::string& principal,
+                                     std::optional<std::string_view> object) const;
+  std::optional<std::string> refuseResources(
+      auth::Action action, const std::string& principal,
+      const google::protobuf::RepeatedPtrField<v1::Resource>& resources) const;
+  std::optional<std::string> refuseOperatorCall(const std::string& principal,
+                                                const mesos::v1::master::Call& call) const;
+  // The 403 for an operator call (/api/v1) the request's principal may not make.
+  std::optional<http::Response> authorizeOperatorCall(const http::Request& request,
+                                                      const mesos::v1::master::Call& call) const;
+  std::optional<std::string> refuseEndpoint(const http::Request& request) const;
+  // The 403 for an endpoint the principal may not use (/flags, /metrics/snapshot,
+  // /logging/toggle, the master's log in /files, maintenance, teardown, weights, quota and
+  // reservation endpoints).
+  std::optional<http::Response> authorizeEndpoint(const http::Request& request) const;
+  // Why a framework may not subscribe with its roles (register_frameworks), in Mesos's words.
+  std::optional<std::string> refuseFrameworkRoles(const v1::FrameworkInfo& info) const;
+  // Why a framework may not run `task` as its user (run_tasks), in Mesos's words.
+  std::optional<std::string> refuseTaskUser(const Framework& framework,
+                                            const v1::TaskInfo& task) const;
+  // Why a framework may not apply RESERVE / UNRESERVE / CREATE / DESTROY.
+  std::optional<std::string> refuseOfferOperation(const Framework& framework,
+                                                  const v1::Offer::Operation& op) const;
+  // What `principal` may see of the state.
+  ViewFilter viewFilter(const std::string& principal) const;
 
   // master.cc: routing, lifecycle
   // The allocator mirrors the master's books; a refusal means they disagree, a broken
@@ -278,9 +310,9 @@ class Master {
   void operatorApi(http::Request& request, http::Responder responder);
   // A decoded call, once its turn has come (after throttle()).
   void runOperatorCall(const mesos::v1::master::Call& call, http::ContentType accept,
-                       http::Responder responder);
+                       const std::string& principal, http::Responder responder);
   // Fills `response` when the call asks for one of the master's views; false otherwise.
-  bool operatorView(const mesos::v1::master::Call& call,
+  bool operatorView(const mesos::v1::master::Call& call, const ViewFilter& view,
                     mesos::v1::master::Response* response) const;
   // Runs a call that changes something (or streams), answering through `responder`.
   void operatorChange(const mesos::v1::master::Call& call, http::ContentType accept,
@@ -354,11 +386,17 @@ class Master {
 
   // What the read-only views (master/views.h, operator_state.cc) read.
   Books books() const { return Books{frameworks_, agents_, tasks_, offers_, roles_, drains_}; }
+  // The books as `view` lets its reader see them (`view` outlives the result).
+  Books booksFor(const ViewFilter& view) const {
+    Books b = books();
+    b.view = view.showsAll() ? nullptr : &view;
+    return b;
+  }
 
   // legacy_endpoints.cc: the JSON endpoints Mesos tools scrape, and /metrics for Prometheus.
   static bool isLegacyEndpoint(const std::string& path);
   void legacyEndpoint(const http::Request& request, http::Responder responder);
-  http::Response stateSummaryJson() const;
+  http::Response stateSummaryJson(const ViewFilter& view) const;
 
   // maintenance_api.cc: the operator's maintenance calls and legacy endpoints over
   // maintenance_ (the MaintenanceBook); registry_state_.maintenance makes them durable.
@@ -392,7 +430,8 @@ class Master {
   void releaseTaskResources(Framework& framework, Task& task, bool tell_allocator);
 
   // state_json.cc: read-only JSON endpoints
-  http::Response stateJson() const;
+  // What `view` lets its reader see (its frameworks, tasks, executors; the flags).
+  http::Response stateJson(const ViewFilter& view) const;
   http::Response metricsJson() const;
   // Every metric of /metrics/snapshot, by name, in the order it shows them.
   std::vector<std::pair<std::string, double>> metricsSnapshot() const;

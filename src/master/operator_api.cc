@@ -91,59 +91,71 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
                       received] {
     histogram->observe(std::chrono::duration<double>(clock_.now() - received).count());
   });
+  if (auto refused = authorizeOperatorCall(request, call)) {
+    return responder.respond(std::move(*refused));
+  }
   // Operators without a principal (authentication off) are not told apart: not limited.
   if (rate_limiter_ != nullptr && !request.principal.empty()) {
     std::string type = operator_api::Call::Type_Name(call.type());
-    return throttle(
-        request.principal, type, std::move(responder),
-        [this, call = std::move(call), message = accept->message](http::Responder responder) {
-          runOperatorCall(call, message, std::move(responder));
-        });
+    return throttle(request.principal, type, std::move(responder),
+                    [this, call = std::move(call), message = accept->message,
+                     principal = request.principal](http::Responder responder) {
+                      runOperatorCall(call, message, principal, std::move(responder));
+                    });
   }
-  runOperatorCall(call, accept->message, std::move(responder));
+  runOperatorCall(call, accept->message, request.principal, std::move(responder));
 }
 
 void Master::runOperatorCall(const operator_api::Call& call, http::ContentType accept,
-                             http::Responder responder) {
+                             const std::string& principal, http::Responder responder) {
   operator_api::Response response;
   if (answerCommonCall(
           call, &response, flag_values_, [this] { return metricsSnapshot(); },
           logging_level_.level()) ||
-      operatorView(call, &response)) {
+      operatorView(call, viewFilter(principal), &response)) {
     return responder.respond(http::messageResponse(response, accept));
+  }
+  if (call.type() == operator_api::Call::SUBSCRIBE) {
+    return feed_.subscribe(accept, std::move(responder),
+                           std::make_shared<ViewFilter>(viewFilter(principal)));
   }
   operatorChange(call, accept, std::move(responder));
 }
 
-bool Master::operatorView(const operator_api::Call& call, operator_api::Response* response) const {
+bool Master::operatorView(const operator_api::Call& call, const ViewFilter& view,
+                          operator_api::Response* response) const {
+  const Books b = booksFor(view);
   switch (call.type()) {
     case operator_api::Call::GET_STATE:
       response->set_type(operator_api::Response::GET_STATE);
-      getState(books(), response->mutable_get_state());
+      getState(b, response->mutable_get_state());
       return true;
     case operator_api::Call::GET_AGENTS:
       response->set_type(operator_api::Response::GET_AGENTS);
-      getAgents(books(), response->mutable_get_agents());
+      getAgents(b, response->mutable_get_agents());
       return true;
     case operator_api::Call::GET_FRAMEWORKS:
       response->set_type(operator_api::Response::GET_FRAMEWORKS);
-      getFrameworks(books(), response->mutable_get_frameworks());
+      getFrameworks(b, response->mutable_get_frameworks());
       return true;
     case operator_api::Call::GET_EXECUTORS:
       response->set_type(operator_api::Response::GET_EXECUTORS);
-      getExecutors(books(), response->mutable_get_executors());
+      getExecutors(b, response->mutable_get_executors());
       return true;
     case operator_api::Call::GET_TASKS:
       response->set_type(operator_api::Response::GET_TASKS);
-      getTasks(books(), response->mutable_get_tasks());
+      getTasks(b, response->mutable_get_tasks());
       return true;
     case operator_api::Call::GET_ROLES:
       response->set_type(operator_api::Response::GET_ROLES);
-      getRoles(books(), response->mutable_get_roles());
+      getRoles(b, response->mutable_get_roles());
       return true;
     case operator_api::Call::GET_WEIGHTS:
       response->set_type(operator_api::Response::GET_WEIGHTS);
       for (const auto& [role, weight] : roles_.weights()) {
+        if (!b.showsRole(role)) {
+          continue;
+        }
         auto* info = response->mutable_get_weights()->add_weight_infos();
         info->set_role(role);
         info->set_weight(weight);
@@ -164,6 +176,7 @@ bool Master::operatorView(const operator_api::Call& call, operator_api::Response
     case operator_api::Call::GET_QUOTA:
       response->set_type(operator_api::Response::GET_QUOTA);
       roles_.quotaStatus(response->mutable_get_quota()->mutable_status());
+      filterQuotaStatus(view, response->mutable_get_quota()->mutable_status());
       return true;
     default:
       return false;
@@ -208,8 +221,6 @@ void Master::operatorChange(const operator_api::Call& call, http::ContentType ac
     case operator_api::Call::START_MAINTENANCE:
     case operator_api::Call::STOP_MAINTENANCE:
       return maintenanceCall(call, accept, std::move(responder));
-    case operator_api::Call::SUBSCRIBE:
-      return feed_.subscribe(accept, std::move(responder));
     case operator_api::Call::LIST_FILES:
     case operator_api::Call::READ_FILE:
       return responder.respond(*files::answerFilesCall<operator_api::Call, operator_api::Response>(

@@ -36,10 +36,12 @@ OperatorFeed::~OperatorFeed() {
   }
 }
 
-void OperatorFeed::subscribe(http::ContentType accept, http::Responder responder) {
+void OperatorFeed::subscribe(http::ContentType accept, http::Responder responder,
+                             std::shared_ptr<const ViewFilter> view) {
   uint64_t id = next_subscriber_++;
   Subscriber& subscriber = subscribers_[id];
   subscriber.content = accept;
+  subscriber.view = view != nullptr && !view->showsAll() ? std::move(view) : nullptr;
   subscriber.stream = responder.stream(
       200, {{"content-type", http::mediaType(accept)}, {"cache-control", "no-cache"}});
   subscriber.stream->onClosed([this, id] { subscribers_.erase(id); });
@@ -47,7 +49,9 @@ void OperatorFeed::subscribe(http::ContentType accept, http::Responder responder
   operator_api::Event event;
   event.set_type(operator_api::Event::SUBSCRIBED);
   auto* subscribed = event.mutable_subscribed();
-  getState(books_, subscribed->mutable_get_state());
+  Books books = books_;
+  books.view = subscriber.view.get();
+  getState(books, subscribed->mutable_get_state());
   subscribed->set_heartbeat_interval_seconds(std::chrono::duration<double>(kHeartbeat).count());
   subscriber.stream->write(recordio::encode(http::encode(event, accept)));
   log_->info("operator_subscribed subscriber={} subscribers={}", id, subscribers_.size());
@@ -76,11 +80,24 @@ void OperatorFeed::heartbeat() {
   publish(event);
 }
 
-void OperatorFeed::publish(const operator_api::Event& event) {
+bool OperatorFeed::sees(const Subscriber& subscriber, const About& about) {
+  if (subscriber.view == nullptr || about.framework == nullptr) {
+    return true;
+  }
+  return about.task != nullptr ? subscriber.view->task(*about.task, *about.framework)
+                               : subscriber.view->framework(*about.framework);
+}
+
+void OperatorFeed::publish(const operator_api::Event& event) { publish(event, About{}); }
+
+void OperatorFeed::publish(const operator_api::Event& event, const About& about) {
   std::optional<std::string> encoded[2];  // by content type: JSON, protobuf
   // write() may close a stream and run onClosed, which erases from the map: collect first.
   std::vector<std::pair<std::shared_ptr<http::Stream>, const std::string*>> writes;
   for (auto& [id, subscriber] : subscribers_) {
+    if (!sees(subscriber, about)) {
+      continue;
+    }
     auto& record = encoded[subscriber.content == http::ContentType::kJson ? 0 : 1];
     if (!record) {
       record = recordio::encode(http::encode(event, subscriber.content));
@@ -94,6 +111,11 @@ void OperatorFeed::publish(const operator_api::Event& event) {
   }
 }
 
+OperatorFeed::About OperatorFeed::aboutTask(const mesos::v1::Task& task) const {
+  const Framework* framework = books_.frameworks.find(task.framework_id().value());
+  return {.framework = framework == nullptr ? nullptr : &framework->info, .task = &task};
+}
+
 void OperatorFeed::taskAdded(const mesos::v1::Task& task) {
   if (subscribers_.empty()) {
     return;
@@ -101,7 +123,7 @@ void OperatorFeed::taskAdded(const mesos::v1::Task& task) {
   operator_api::Event event;
   event.set_type(operator_api::Event::TASK_ADDED);
   *event.mutable_task_added()->mutable_task() = task;
-  publish(event);
+  publish(event, aboutTask(task));
 }
 
 void OperatorFeed::taskUpdated(const mesos::v1::Task& task, const mesos::v1::TaskStatus& status) {
@@ -115,7 +137,7 @@ void OperatorFeed::taskUpdated(const mesos::v1::Task& task, const mesos::v1::Tas
   *updated->mutable_status() = status;
   updated->mutable_status()->clear_data();
   updated->set_state(task.state());
-  publish(event);
+  publish(event, aboutTask(task));
 }
 
 void OperatorFeed::agentAdded(const Agent& agent) {
@@ -147,7 +169,7 @@ void OperatorFeed::frameworkAdded(const Framework& framework) {
   auto* described = event.mutable_framework_added()->mutable_framework();
   describeFramework(books_, framework, described);
   withoutOffers(described);
-  publish(event);
+  publish(event, {.framework = &framework.info});
 }
 
 void OperatorFeed::frameworkUpdated(const Framework& framework) {
@@ -159,7 +181,7 @@ void OperatorFeed::frameworkUpdated(const Framework& framework) {
   auto* described = event.mutable_framework_updated()->mutable_framework();
   describeFramework(books_, framework, described);
   withoutOffers(described);
-  publish(event);
+  publish(event, {.framework = &framework.info});
 }
 
 void OperatorFeed::frameworkRemoved(const mesos::v1::FrameworkInfo& info) {
@@ -169,7 +191,7 @@ void OperatorFeed::frameworkRemoved(const mesos::v1::FrameworkInfo& info) {
   operator_api::Event event;
   event.set_type(operator_api::Event::FRAMEWORK_REMOVED);
   *event.mutable_framework_removed()->mutable_framework_info() = info;
-  publish(event);
+  publish(event, {.framework = &info});
 }
 
 }  // namespace plateau::master

@@ -39,8 +39,11 @@ class OperatorFeed {
   OperatorFeed(const OperatorFeed&) = delete;
   OperatorFeed& operator=(const OperatorFeed&) = delete;
 
-  // Answers `responder` with a stream that opens with the SUBSCRIBED snapshot.
-  void subscribe(http::ContentType accept, http::Responder responder);
+  // Answers `responder` with a stream that opens with the SUBSCRIBED snapshot. `view` (null:
+  // everything) is what the subscriber may see: its snapshot and the task and framework events
+  // leave out the rest (master/view_filter.h).
+  void subscribe(http::ContentType accept, http::Responder responder,
+                 std::shared_ptr<const ViewFilter> view = nullptr);
   size_t subscribers() const { return subscribers_.size(); }
   void setMaxSubscribers(size_t max) { max_subscribers_ = max; }
 
@@ -56,9 +59,18 @@ class OperatorFeed {
   struct Subscriber {
     std::shared_ptr<http::Stream> stream;
     http::ContentType content = http::ContentType::kJson;
+    std::shared_ptr<const ViewFilter> view;  // null: sees everything
+  };
+  // What an event is about, for the subscribers' views (none: everyone sees it).
+  struct About {
+    const mesos::v1::FrameworkInfo* framework = nullptr;
+    const mesos::v1::Task* task = nullptr;  // with its framework
   };
 
+  void publish(const mesos::v1::master::Event& event, const About& about);
   void publish(const mesos::v1::master::Event& event);
+  static bool sees(const Subscriber& subscriber, const About& about);
+  About aboutTask(const mesos::v1::Task& task) const;
   void heartbeat();
 
   Timers& timers_;

@@ -113,10 +113,14 @@ void getAgents(const Books& b, operator_api::Response::GetAgents* out) {
 
 void getFrameworks(const Books& b, operator_api::Response::GetFrameworks* out) {
   for (const auto& [id, fw] : b.frameworks.all()) {
-    describeFramework(b, fw, out->add_frameworks());
+    if (b.showsFramework(fw)) {
+      describeFramework(b, fw, out->add_frameworks());
+    }
   }
   for (const auto& fw : b.frameworks.completed()) {
-    describeFramework(b, fw, out->add_completed_frameworks());
+    if (b.showsFramework(fw)) {
+      describeFramework(b, fw, out->add_completed_frameworks());
+    }
   }
 }
 
@@ -124,6 +128,9 @@ void getExecutors(const Books& b, operator_api::Response::GetExecutors* out) {
   for (const auto& [framework_id, fw] : b.frameworks.all()) {
     for (const auto& [agent_id, executors] : fw.executors) {
       for (const auto& [executor_id, executor] : executors) {
+        if (!b.showsExecutor(executor.info, fw)) {
+          continue;
+        }
         auto* e = out->add_executors();
         *e->mutable_executor_info() = executor.info;
         e->mutable_executor_info()->mutable_framework_id()->set_value(framework_id);
@@ -137,15 +144,21 @@ void getTasks(const Books& b, operator_api::Response::GetTasks* out) {
   // A terminal task stays in `tasks` until its framework acknowledges the update, as in Mesos.
   for (const auto& [framework_id, fw] : b.frameworks.all()) {
     for (const auto& [task_id, task] : b.tasks.of(fw.id)) {
-      *out->add_tasks() = task.info;
+      if (b.showsTask(task.info, fw)) {
+        *out->add_tasks() = task.info;
+      }
     }
     for (const auto& task : b.tasks.completed(fw.id)) {
-      *out->add_completed_tasks() = task;
+      if (b.showsTask(task, fw)) {
+        *out->add_completed_tasks() = task;
+      }
     }
   }
   for (const auto& fw : b.frameworks.completed()) {
     for (const auto& task : b.tasks.completed(fw.id)) {
-      *out->add_completed_tasks() = task;
+      if (b.showsTask(task, fw)) {
+        *out->add_completed_tasks() = task;
+      }
     }
   }
 }
@@ -176,6 +189,9 @@ std::map<std::string, std::pair<double, std::vector<std::string>>> knownRoles(co
 
 void getRoles(const Books& b, operator_api::Response::GetRoles* out) {
   for (const auto& [name, known] : knownRoles(b)) {
+    if (!b.showsRole(name)) {
+      continue;
+    }
     auto* role = out->add_roles();
     role->set_name(name);
     role->set_weight(known.first);

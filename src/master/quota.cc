@@ -87,6 +87,7 @@ void Master::quotaEndpoint(const http::Request& request, http::Responder respond
     }
     quota::QuotaStatus status;
     roles_.quotaStatus(&status);
+    filterQuotaStatus(viewFilter(request.principal), &status);
     return responder.respond(http::Response::json(toJson(status)));
   }
   if (request.method == "POST") {

@@ -126,6 +126,11 @@ void Master::runSchedulerCall(const http::Request& request, scheduler::Call& cal
   if (framework == nullptr) {
     return;
   }
+  if (call.type() == scheduler::Call::UPDATE_FRAMEWORK) {
+    if (auto refused = refuseFrameworkRoles(call.update_framework().framework_info())) {
+      return responder.respond(http::Response::text(403, *refused));
+    }
+  }
   if (Status status = schedulerCall(*framework, call); !status.isOk()) {
     return responder.respond(http::errorResponse(status));
   }
@@ -228,6 +233,9 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
   }
   if (Status s = checkRoleWhitelist(info); !s.isOk()) {
     return fail(s.message());
+  }
+  if (auto refused = refuseFrameworkRoles(info)) {
+    return fail(*refused);
   }
   if (Status s = checkSuppressedRoles(info, call.subscribe().suppressed_roles()); !s.isOk()) {
     return fail(s.message());
@@ -405,6 +413,9 @@ void Master::applyAcceptedOperation(Framework& framework, Agent& agent, const st
       return refuseOperation(framework, op,
                              fmt::format("Offer operation '{}' is not supported yet",
                                          v1::Offer::Operation::Type_Name(op.type())));
+  }
+  if (auto refused = refuseOfferOperation(framework, op)) {
+    return refuseOperation(framework, op, *refused);
   }
   Resources converted;
   if (Status s = applyOfferOperation(framework, agent, role, op, available, &converted);

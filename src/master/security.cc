@@ -103,6 +103,9 @@ void Master::buildGuard() {
   if (flags_.authenticate_agents) {
     guard_.protect(auth::Realm::kAgent, basic(auth::kMasterAgentRealm, false));
   }
+  for (const auto& warning : flags_.acls_warnings) {
+    log_->warn("acls_unknown_key detail=\"{}\"", warning);
+  }
   if (!flags_.credentials_warning.empty()) {
     log_->warn("credentials_readable_by_others detail=\"{}\"", flags_.credentials_warning);
   }
@@ -200,6 +203,9 @@ void Master::guardRequest(http::Request& request, http::Responder responder) {
     return responder.respond(std::move(principal.error()));
   }
   request.principal = principal->name;
+  if (auto refused = authorizeEndpoint(request)) {
+    return responder.respond(std::move(*refused));
+  }
   if (write && write->scheduler_call && guard_.protects(realm)) {
     if (auto refusal = checkFrameworkPrincipal(request, *write->scheduler_call)) {
       return responder.respond(std::move(*refusal));

@@ -123,6 +123,9 @@ void registerSecurityFlags(flags::FlagSet& set, Flags& f) {
   set.add("operator_jwt_public_key", &f.operator_jwt_public_key,
           "PEM file of the RSA public key RS256 bearer tokens of operators are checked with (a "
           "Plateau extension)");
+  set.add("acls", &f.acls,
+          "Mesos's ACLs (JSON, inline or as file:///path or /path): who may register "
+          "frameworks, run tasks as which user, reserve, tear down, view ... (docs/security.md)");
   set.add("audit_log", &f.audit_log,
           "File to append one JSON line to per write call (scheduler and operator): time, "
           "principal, call, target, outcome, source");
@@ -156,6 +159,12 @@ Status validateSecurityFlags(Flags& f) {
   if (Status s = requireCredentials(f); !s.isOk()) {
     return s;
   }
+  f.acls_warnings.clear();
+  auto acls = auth::Authorizer::fromFlag(f.acls, &f.acls_warnings);
+  if (!acls) {
+    return acls.error();
+  }
+  f.authorizer = std::move(*acls);
   if (!f.audit_log.empty()) {
     if (auto log = auth::AuditLog::open(f.audit_log); !log) {
       return log.error();

@@ -128,12 +128,13 @@ const std::string& roleOfTask(const Task& task, const Framework& fw) {
 
 // Live tasks (none when `completed`), then terminal ones with those the framework completed.
 void writeFrameworkTasks(json::Writer& w, const Framework& fw, const TaskBook& tasks,
-                         bool completed) {
+                         bool completed, const ViewFilter* view) {
+  auto shows = [&](const v1::Task& task) { return view == nullptr || view->task(task, fw.info); };
   w.key("tasks");
   w.beginArray();
   if (!completed) {
     for (const auto& [id, task] : tasks.of(fw.id)) {
-      if (!isTerminal(task.info.state())) {
+      if (!isTerminal(task.info.state()) && shows(task.info)) {
         writeTask(w, task.info, roleOfTask(task, fw));
       }
     }
@@ -145,21 +146,26 @@ void writeFrameworkTasks(json::Writer& w, const Framework& fw, const TaskBook& t
   w.key("completed_tasks");
   w.beginArray();
   for (const auto& [id, task] : tasks.of(fw.id)) {
-    if (isTerminal(task.info.state())) {
+    if (isTerminal(task.info.state()) && shows(task.info)) {
       writeTask(w, task.info, roleOfTask(task, fw));
     }
   }
   for (const auto& task : tasks.completed(fw.id)) {
-    writeTask(w, task, roleOfTask(task, fw.role));
+    if (shows(task)) {
+      writeTask(w, task, roleOfTask(task, fw.role));
+    }
   }
   w.endArray();
 }
 
-void writeFrameworkExecutors(json::Writer& w, const Framework& fw) {
+void writeFrameworkExecutors(json::Writer& w, const Framework& fw, const ViewFilter* view) {
   w.key("executors");
   w.beginArray();
   for (const auto& [agent_id, executors] : fw.executors) {
     for (const auto& [executor_id, executor] : executors) {
+      if (view != nullptr && !view->executor(executor.info, fw.info)) {
+        continue;
+      }
       w.beginObject();
       w.key("executor_id");
       w.value(executor_id);
@@ -182,15 +188,15 @@ void writeFrameworkExecutors(json::Writer& w, const Framework& fw) {
 }  // namespace
 
 void writeFramework(json::Writer& w, const Framework& fw, const TaskBook& tasks,
-                    const Resources& offered, bool completed) {
+                    const Resources& offered, bool completed, const ViewFilter* view) {
   w.beginObject();
   writeFrameworkInfo(w, fw);
   writeFrameworkResources(w, fw.used(), offered);
-  writeFrameworkTasks(w, fw, tasks, completed);
+  writeFrameworkTasks(w, fw, tasks, completed, view);
   w.key("offers");
   w.beginArray();
   w.endArray();
-  writeFrameworkExecutors(w, fw);
+  writeFrameworkExecutors(w, fw, view);
   w.endObject();
 }
 
@@ -354,7 +360,8 @@ void writeFlags(json::Writer& w, const std::vector<std::pair<std::string, std::s
 
 }  // namespace
 
-http::Response Master::stateJson() const {
+http::Response Master::stateJson(const ViewFilter& filter) const {
+  const ViewFilter* view = filter.showsAll() ? nullptr : &filter;
   std::string out;
   out.reserve(4096);
   json::Writer w(&out);
@@ -365,7 +372,9 @@ http::Response Master::stateJson() const {
   w.key("capabilities");
   w.beginArray();
   w.endArray();
-  writeFlags(w, flag_values_);
+  if (view == nullptr || view->flags()) {
+    writeFlags(w, flag_values_);
+  }
 
   w.key("slaves");
   w.beginArray();
@@ -377,13 +386,17 @@ http::Response Master::stateJson() const {
   w.key("frameworks");
   w.beginArray();
   for (const auto& [id, fw] : frameworks_.all()) {
-    writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), false);
+    if (view == nullptr || view->framework(fw.info)) {
+      writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), false, view);
+    }
   }
   w.endArray();
   w.key("completed_frameworks");
   w.beginArray();
   for (const auto& fw : frameworks_.completed()) {
-    writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), true);
+    if (view == nullptr || view->framework(fw.info)) {
+      writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), true, view);
+    }
   }
   w.endArray();
   w.key("orphan_tasks");

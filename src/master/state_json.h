@@ -11,9 +11,9 @@
 namespace plateau::master {
 
 // A framework with its tasks (from `tasks`) and executors; `completed` lists every task as
-// completed.
+// completed. `view` (null: all) leaves out the tasks and executors its reader may not see.
 void writeFramework(json::Writer& w, const Framework& framework, const TaskBook& tasks,
-                    const Resources& offered, bool completed);
+                    const Resources& offered, bool completed, const ViewFilter* view = nullptr);
 // An agent with its resources and attributes; `hold` (null when none) deactivates it and
 // carries its drain_info.
 void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,

@@ -137,13 +137,20 @@ void Master::launchGroup(Framework& fw, Agent& agent, const std::string& role,
   v1::ExecutorInfo executor = launch.executor();
   executor.mutable_framework_id()->set_value(fw.id);
   const std::string& executor_id = executor.executor_id().value();
-  auto needed = checkTaskGroup(fw, agent, role, launch, available);
+  std::optional<std::string> unauthorized;
+  for (const auto& task : tasks) {
+    unauthorized = unauthorized ? unauthorized : refuseTaskUser(fw, task);
+  }
+  auto needed = unauthorized ? invalidArgument(*unauthorized)
+                             : checkTaskGroup(fw, agent, role, launch, available);
   if (!needed) {
     const std::string why = needed.error().message();
     for (const auto& task : tasks) {
       metrics_.tasks_error++;
       sendTaskUpdate(fw, masterStatus(fw, task.task_id().value(), agent.id, v1::TASK_ERROR,
-                                      v1::TaskStatus::REASON_TASK_GROUP_INVALID, why));
+                                      unauthorized ? v1::TaskStatus::REASON_TASK_GROUP_UNAUTHORIZED
+                                                   : v1::TaskStatus::REASON_TASK_GROUP_INVALID,
+                                      why));
     }
     log_->warn("task_group_refused framework_id={} executor_id={} reason={}", fw.id, executor_id,
                why);

@@ -154,6 +154,14 @@ void Master::addTask(Framework& fw, Agent& agent, const std::string& role, const
 void Master::launch(Framework& fw, Agent& agent, const std::string& role,
                     const v1::Offer::Operation& operation, Resources& available) {
   for (const auto& task : operation.launch().task_infos()) {
+    if (auto refused = refuseTaskUser(fw, task)) {
+      metrics_.tasks_error++;
+      sendTaskUpdate(fw, masterStatus(fw, task.task_id().value(), agent.id, v1::TASK_ERROR,
+                                      v1::TaskStatus::REASON_TASK_UNAUTHORIZED, *refused));
+      log_->warn("task_unauthorized framework_id={} task_id={} reason=\"{}\"", fw.id,
+                 task.task_id().value(), *refused);
+      continue;
+    }
     if (Status s = launchTask(fw, agent, role, task, available); !s.isOk()) {
       const std::string& task_id = task.task_id().value();
       metrics_.tasks_error++;

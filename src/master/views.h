@@ -18,6 +18,7 @@
 #include "master/operation_book.h"
 #include "master/role_book.h"
 #include "master/task_book.h"
+#include "master/view_filter.h"
 
 namespace mesos::v1::master {
 class Response_GetAgents;
@@ -41,6 +42,19 @@ struct Books {
   const OfferBook& offers;
   const RoleBook& roles;    // weights and quotas
   const DrainBook& drains;  // deactivated and draining agents
+  // What the reader may see (master/view_filter.h); null: everything.
+  const ViewFilter* view = nullptr;
+
+  bool showsFramework(const Framework& framework) const {
+    return view == nullptr || view->framework(framework.info);
+  }
+  bool showsTask(const mesos::v1::Task& task, const Framework& framework) const {
+    return view == nullptr || view->task(task, framework.info);
+  }
+  bool showsExecutor(const mesos::v1::ExecutorInfo& executor, const Framework& framework) const {
+    return view == nullptr || view->executor(executor, framework.info);
+  }
+  bool showsRole(const std::string& role) const { return view == nullptr || view->role(role); }
 };
 
 void describeAgent(const Books& b, const Agent& agent,

@@ -3,6 +3,7 @@
 // Helpers of the authentication tests (auth_*_test.cc): files of secrets, credentials, requests.
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
@@ -50,6 +51,20 @@ inline http::Response send(const http::Endpoint& to, http::ClientRequest request
   auto r = http::fetchSync(to, std::move(request), 10s);
   EXPECT_TRUE(r.has_value());
   return r.value_or(http::Response{.status = 0, .headers = {}, .body = {}});
+}
+
+// What a master prints when it refuses to start, or "" when it started.
+inline std::string startupError(const std::vector<std::string>& flags, const std::string& dir) {
+  std::vector<std::string> argv = {std::string(PLATEAU_BIN_DIR) + "/plateau-master",
+                                   "--ip=127.0.0.1", "--port=0", "--work_dir=" + dir + "/work"};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  Process master("master", argv, dir + "/refused.log");
+  if (master.reportedPort("master_started", 5s) != 0) {
+    return "";
+  }
+  int status = master.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
+  return master.log();
 }
 
 }  // namespace plateau::testing

@@ -132,20 +132,6 @@ TEST_F(MasterAuthTest, AgentsRegisterOnlyWithTheirCredential) {
   EXPECT_EQ(cluster.registeredAgents(), 1u);
 }
 
-// What a master prints when it refuses to start, or "" when it started.
-std::string startupError(const std::vector<std::string>& flags, const std::string& dir) {
-  std::vector<std::string> argv = {std::string(PLATEAU_BIN_DIR) + "/plateau-master",
-                                   "--ip=127.0.0.1", "--port=0", "--work_dir=" + dir + "/work"};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  Process master("master", argv, dir + "/refused.log");
-  if (master.reportedPort("master_started", 5s) != 0) {
-    return "";
-  }
-  int status = master.wait();
-  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
-  return master.log();
-}
-
 TEST_F(MasterAuthTest, HalfConfigurationsAndBrokenFilesDoNotStart) {
   const std::string dir = secrets_.path();
   EXPECT_NE(startupError({"--authenticate_http_frameworks", "--credentials=" + credentials_}, dir)

@@ -432,7 +432,8 @@ void Scheduler::declineAll(const scheduler::Event& offers, double refuse_seconds
 }
 
 void Scheduler::launch(const v1::Offer& offer, const std::string& task_id,
-                       const std::string& command, const std::string& res) {
+                       const std::string& command, const std::string& res,
+                       const std::string& user) {
   scheduler::Call accept;
   accept.set_type(scheduler::Call::ACCEPT);
   *accept.mutable_accept()->add_offer_ids() = offer.id();
@@ -444,6 +445,9 @@ void Scheduler::launch(const v1::Offer& offer, const std::string& task_id,
   *task->mutable_agent_id() = offer.agent_id();
   *task->mutable_resources() = resources(res);
   task->mutable_command()->set_value(command);
+  if (!user.empty()) {
+    task->mutable_command()->set_user(user);
+  }
   EXPECT_EQ(call(accept), 202) << last_.body;
 }
 

@@ -127,9 +127,9 @@ class Scheduler {
                                            bool ack = true);
   void acknowledge(const v1::TaskStatus& status);
   void declineAll(const scheduler::Event& offers, double refuse_seconds);
-  // Launches one command task on an offer; returns the task id.
+  // Launches one command task on an offer (as `user`, when given: CommandInfo.user).
   void launch(const v1::Offer& offer, const std::string& task_id, const std::string& command,
-              const std::string& resources);
+              const std::string& resources, const std::string& user = "");
 
   const std::string& frameworkId() const { return framework_id_; }
   const std::string& streamId() const { return stream_id_; }
