@@ -82,9 +82,7 @@ struct Flags {
   std::vector<auth::Credential> http_credential_list;
   std::string executor_secret;                 // the key's bytes ("" when none)
   std::vector<std::string> security_warnings;  // credentials files others may read
-  http::TlsFlags tls;           // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md)
-  std::string executor_secret;  // the key's bytes ("" when none)
-  std::vector<std::string> security_warnings;          // credentials files others may read
+  http::TlsFlags tls;  // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md)
   std::shared_ptr<const auth::Authorizer> authorizer;  // null: no --acls, all allowed
   std::vector<std::string> acls_warnings;              // unknown keys of --acls
 };
