@@ -94,6 +94,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   master.start(*port);
+  master.watchLoop();
   loop.onSignal(SIGTERM, [&](int) { loop.stop(); });
   loop.onSignal(SIGINT, [&](int) { loop.stop(); });
   loop.run();

@@ -47,8 +47,14 @@ Master::Master(Environment env, Flags flags,
       tasks_(static_cast<size_t>(std::max(0, flags_.max_completed_tasks_per_framework))),
       maintenance_(std::make_unique<MaintenanceBook>(clock_)),
       feed_(timers_, log_, books()),
-      logging_level_(timers_, log_) {
+      logging_level_(timers_, log_),
+      loop_watch_(timers_, clock_, std::chrono::milliseconds(10), threadCpuTime,
+                  [this](double stall_s, double) { metrics_.event_loop_stall.observe(stall_s); }) {
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
+  metrics_.registry.onCollect([this] {
+    metrics_.event_loop_stall_ms = loop_watch_.stallMs();
+    metrics_.event_loop_busy_ms = loop_watch_.busyMs();
+  });
   feed_.setMaxSubscribers(static_cast<size_t>(flags_.max_operator_event_stream_subscribers));
   buildGuard();
 }
