@@ -180,10 +180,13 @@ void MasterProbe::start() {
   poll();
   poll_timer_ = loop_.every(interval_, [this] { poll(); });
   health_timer_ = loop_.every(health_interval_, [this] { pollHealth(); });
+  if (state_interval_.count() > 0) {
+    state_timer_ = loop_.every(state_interval_, [this] { pollState(); });
+  }
 }
 
 void MasterProbe::stop() {
-  for (Timers::TimerId* id : {&poll_timer_, &health_timer_}) {
+  for (Timers::TimerId* id : {&poll_timer_, &health_timer_, &state_timer_}) {
     if (*id != 0) {
       loop_.cancel(*id);
       *id = 0;
@@ -222,6 +225,13 @@ void MasterProbe::poll() {
                   if (it != snapshot_.end()) {
                     allocation_ms_.add(it->second);
                   }
+                  if (auto s = snapshot_.find("plateau/event_loop_stall_ms");
+                      s != snapshot_.end()) {
+                    loop_stall_ms_.add(s->second);
+                  }
+                  if (auto b = snapshot_.find("plateau/event_loop_busy_ms"); b != snapshot_.end()) {
+                    loop_busy_ms_.add(b->second);
+                  }
                 });
 }
 
@@ -242,6 +252,25 @@ void MasterProbe::pollHealth() {
                     return;
                   }
                   health_.add(std::chrono::duration<double>(loop_.clock().now() - sent).count());
+                });
+}
+
+void MasterProbe::pollState() {
+  if (state_in_flight_) {
+    return;
+  }
+  state_in_flight_ = true;
+  const auto sent = loop_.clock().now();
+  client_.fetch(master_, {.method = "GET", .path = "/master/state", .headers = {}, .body = {}}, 60s,
+                [this, alive = alive_, sent](Result<http::Response> response) {
+                  if (!*alive) {
+                    return;
+                  }
+                  state_in_flight_ = false;
+                  if (response && response->status == 200) {
+                    state_.add(std::chrono::duration<double>(loop_.clock().now() - sent).count());
+                    state_bytes_ = response->body.size();
+                  }
                 });
 }
 
