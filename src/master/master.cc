@@ -9,6 +9,7 @@
 #include "common/invariant.h"
 #include "common/version.h"
 #include "endpoints/logging_toggle.h"
+#include "master/forked_render.h"
 #include "master/reservation_rules.h"
 #include "master/webui.h"
 
@@ -209,6 +210,13 @@ void Master::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/master/state" || path == "/state" || path == "/master/state.json" ||
       path == "/state.json") {
+    // Rendered in a forked child from a copy-on-write snapshot when the loop is a real one
+    // (forked_render.h); in virtual time, or when that cannot be, here on the loop.
+    auto* loop = dynamic_cast<EventLoop*>(&timers_);
+    if (loop != nullptr && ForkedRender::respond(
+                               *loop, [this] { return stateJson(); }, responder)) {
+      return;
+    }
     return responder.respond(stateJson());
   }
   if (path == "/metrics/snapshot") {

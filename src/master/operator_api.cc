@@ -12,6 +12,7 @@
 
 #include "common/operator_common.h"
 #include "endpoints/files_calls.h"
+#include "master/forked_render.h"
 #include "master/master.h"
 #include "master/validation.h"
 
@@ -88,6 +89,22 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
   }
   if (!accept) {
     return responder.respond(std::move(accept.error()));
+  }
+  // The whole-cluster views are rendered in a forked child from a copy-on-write snapshot
+  // (forked_render.h), so that they do not hold the loop; in virtual time, here.
+  const auto type = call.type();
+  if (type == operator_api::Call::GET_STATE || type == operator_api::Call::GET_TASKS ||
+      type == operator_api::Call::GET_AGENTS || type == operator_api::Call::GET_FRAMEWORKS ||
+      type == operator_api::Call::GET_EXECUTORS) {
+    auto* loop = dynamic_cast<EventLoop*>(&timers_);
+    auto render = [&] {
+      operator_api::Response view;
+      operatorView(call, &view);
+      return http::messageResponse(view, *accept);
+    };
+    if (loop != nullptr && ForkedRender::respond(*loop, render, responder)) {
+      return;
+    }
   }
   operator_api::Response response;
   if (answerCommonCall(
