@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -114,9 +115,16 @@ Result<std::pair<pid_t, http::Endpoint>> startMaster(const Flags& f, const Workl
                                 fmt::format("--work_dir={}/master", dir)};
   argv.insert(argv.end(), w.master_flags.begin(), w.master_flags.end());
   const std::string log_path = dir + "/master.log";
+  // The master's HTTP server takes 16,384 connections by default (PLATEAU_HTTP_MAX_CONNECTIONS,
+  // docs/tls.md): room for every agent's stream, the calls and the probe, unless the caller chose a
+  // limit.
+  std::vector<std::string> env = currentEnvironment();
+  if (std::getenv("PLATEAU_HTTP_MAX_CONNECTIONS") == nullptr) {
+    env.push_back(fmt::format("PLATEAU_HTTP_MAX_CONNECTIONS={}", descriptorsNeeded(w, f)));
+  }
   auto pid = launchProcess({.path = f.master_bin,
                             .argv = argv,
-                            .env = currentEnvironment(),
+                            .env = std::move(env),
                             .working_dir = "",
                             .stdout_path = log_path,
                             .stderr_path = log_path,
