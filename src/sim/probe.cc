@@ -235,43 +235,45 @@ void MasterProbe::poll() {
                 });
 }
 
-void MasterProbe::pollHealth() {
-  if (health_in_flight_) {
+void MasterProbe::timedGet(std::string path, bool& in_flight, std::chrono::nanoseconds timeout,
+                           std::function<void(const http::Response*, double seconds)> done) {
+  if (in_flight) {
     return;
   }
-  health_in_flight_ = true;
+  in_flight = true;
   const auto sent = loop_.clock().now();
-  client_.fetch(master_, {.method = "GET", .path = "/health", .headers = {}, .body = {}}, 30s,
-                [this, alive = alive_, sent](Result<http::Response> response) {
+  client_.fetch(master_, {.method = "GET", .path = std::move(path), .headers = {}, .body = {}},
+                timeout,
+                [this, alive = alive_, sent, &in_flight,
+                 done = std::move(done)](Result<http::Response> response) {
                   if (!*alive) {
                     return;
                   }
-                  health_in_flight_ = false;
-                  if (!response || response->status != 200) {
-                    health_failures_++;
-                    return;
-                  }
-                  health_.add(std::chrono::duration<double>(loop_.clock().now() - sent).count());
+                  in_flight = false;
+                  const bool ok = response && response->status == 200;
+                  done(ok ? &*response : nullptr,
+                       std::chrono::duration<double>(loop_.clock().now() - sent).count());
                 });
 }
 
+void MasterProbe::pollHealth() {
+  timedGet("/health", health_in_flight_, 30s, [this](const http::Response* ok, double seconds) {
+    if (ok == nullptr) {
+      health_failures_++;
+    } else {
+      health_.add(seconds);
+    }
+  });
+}
+
 void MasterProbe::pollState() {
-  if (state_in_flight_) {
-    return;
-  }
-  state_in_flight_ = true;
-  const auto sent = loop_.clock().now();
-  client_.fetch(master_, {.method = "GET", .path = "/master/state", .headers = {}, .body = {}}, 60s,
-                [this, alive = alive_, sent](Result<http::Response> response) {
-                  if (!*alive) {
-                    return;
-                  }
-                  state_in_flight_ = false;
-                  if (response && response->status == 200) {
-                    state_.add(std::chrono::duration<double>(loop_.clock().now() - sent).count());
-                    state_bytes_ = response->body.size();
-                  }
-                });
+  timedGet("/master/state", state_in_flight_, 60s,
+           [this](const http::Response* ok, double seconds) {
+             if (ok != nullptr) {
+               state_.add(seconds);
+               state_bytes_ = ok->body.size();
+             }
+           });
 }
 
 }  // namespace plateau::sim

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -77,6 +78,9 @@ class MasterProbe {
   void poll();
   void pollHealth();
   void pollState();
+  // GET `path` unless `in_flight`; done(the response when 200, else null; seconds it took).
+  void timedGet(std::string path, bool& in_flight, std::chrono::nanoseconds timeout,
+                std::function<void(const http::Response*, double seconds)> done);
 
   EventLoop& loop_;
   http::Client client_;

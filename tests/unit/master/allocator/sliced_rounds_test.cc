@@ -10,23 +10,14 @@
 #include <gtest/gtest.h>
 
 #include "master/allocator/allocator.h"
+#include "unit/master/allocator/allocator_test_util.h"
 
 namespace plateau::master::allocator {
 namespace {
 
 using std::chrono::hours;
 
-Resources res(std::string_view text) {
-  auto parsed = Resources::parse(text);
-  EXPECT_TRUE(parsed.has_value()) << text;
-  return parsed.value_or(Resources());
-}
-
-#define ASSERT_OK(expr)                                                \
-  do {                                                                 \
-    const ::plateau::Status status_ = (expr);                          \
-    ASSERT_TRUE(status_.isOk()) << #expr << ": " << status_.message(); \
-  } while (0)
+using testing::res;
 
 const TimePoint kNow = TimePoint{} + hours(1);
 
@@ -42,7 +33,7 @@ Pairs pairsOf(const std::vector<Offer>& offers) {
 
 void addAgents(Allocator& allocator, int count) {
   for (int i = 0; i < count; ++i) {
-    ASSERT_OK(allocator.addAgent(fmt::format("a{}", i), res("cpus:4;mem:1024"), {}));
+    PLATEAU_ASSERT_OK(allocator.addAgent(fmt::format("a{}", i), res("cpus:4;mem:1024"), {}));
   }
 }
 
@@ -65,8 +56,8 @@ TEST(SlicedRoundsTest, SlicesOfferWhatOneWholeRoundOffers) {
   addAgents(whole, 7);
   addAgents(sliced, 7);
   for (Allocator* a : {&whole, &sliced}) {
-    ASSERT_OK(a->addFramework("f1", {.roles = {"*"}}));
-    ASSERT_OK(a->addFramework("f2", {.roles = {"*"}}));
+    PLATEAU_ASSERT_OK(a->addFramework("f1", {.roles = {"*"}}));
+    PLATEAU_ASSERT_OK(a->addFramework("f2", {.roles = {"*"}}));
   }
   const std::vector<Offer> expected = whole.allocate(kNow);
   EXPECT_FALSE(whole.pending());
@@ -82,11 +73,11 @@ TEST(SlicedRoundsTest, SlicesOfferWhatOneWholeRoundOffers) {
 TEST(SlicedRoundsTest, ARevivedFrameworkIsOfferedEverySettledAgentAcrossSlices) {
   Allocator allocator;
   addAgents(allocator, 5);
-  ASSERT_OK(allocator.addFramework("f1", {.roles = {"*"}, .suppressed_roles = {"*"}}));
+  PLATEAU_ASSERT_OK(allocator.addFramework("f1", {.roles = {"*"}, .suppressed_roles = {"*"}}));
   EXPECT_TRUE(allocator.allocate(kNow, 2).empty());
   int slices = 0;
   drain(allocator, 2, slices);  // the agents added are examined (and settled) in slices
-  ASSERT_OK(allocator.revive("f1"));
+  PLATEAU_ASSERT_OK(allocator.revive("f1"));
   const std::vector<Offer> got = drain(allocator, 2, slices);
   EXPECT_EQ(slices, 3);
   EXPECT_EQ(got.size(), 5u);
@@ -97,27 +88,27 @@ TEST(SlicedRoundsTest, ARevivedFrameworkIsOfferedEverySettledAgentAcrossSlices) 
 TEST(SlicedRoundsTest, ASeatSuppressedBetweenSlicesGetsNoMoreOffers) {
   Allocator allocator;
   addAgents(allocator, 6);
-  ASSERT_OK(allocator.addFramework("f1", {.roles = {"*"}, .suppressed_roles = {"*"}}));
+  PLATEAU_ASSERT_OK(allocator.addFramework("f1", {.roles = {"*"}, .suppressed_roles = {"*"}}));
   int slices = 0;
   drain(allocator, 10, slices);
-  ASSERT_OK(allocator.revive("f1"));
+  PLATEAU_ASSERT_OK(allocator.revive("f1"));
   EXPECT_EQ(allocator.allocate(kNow, 2).size(), 2u);
   EXPECT_TRUE(allocator.pending());
-  ASSERT_OK(allocator.suppress("f1"));
+  PLATEAU_ASSERT_OK(allocator.suppress("f1"));
   EXPECT_TRUE(drain(allocator, 2, slices).empty());
   EXPECT_FALSE(allocator.pending());
   // Revived again, it gets the four agents it was not offered.
-  ASSERT_OK(allocator.revive("f1"));
+  PLATEAU_ASSERT_OK(allocator.revive("f1"));
   EXPECT_EQ(drain(allocator, 2, slices).size(), 4u);
 }
 
 TEST(SlicedRoundsTest, AnAgentRemovedBetweenSlicesIsSkipped) {
   Allocator allocator;
   addAgents(allocator, 4);
-  ASSERT_OK(allocator.addFramework("f1", {.roles = {"*"}}));
+  PLATEAU_ASSERT_OK(allocator.addFramework("f1", {.roles = {"*"}}));
   const std::vector<Offer> first = allocator.allocate(kNow, 1);
   ASSERT_EQ(first.size(), 1u);
-  ASSERT_OK(allocator.removeAgent("a3"));
+  PLATEAU_ASSERT_OK(allocator.removeAgent("a3"));
   int slices = 0;
   const std::vector<Offer> rest = drain(allocator, 1, slices);
   Pairs all = pairsOf(first);
@@ -128,14 +119,14 @@ TEST(SlicedRoundsTest, AnAgentRemovedBetweenSlicesIsSkipped) {
 TEST(SlicedRoundsTest, NewcomersDuringAnUnfinishedSweepAreServedByAFullWalk) {
   Allocator allocator;
   addAgents(allocator, 6);
-  ASSERT_OK(allocator.addFramework("f1", {.roles = {"*"}, .suppressed_roles = {"*"}}));
-  ASSERT_OK(allocator.addFramework("f2", {.roles = {"*"}, .suppressed_roles = {"*"}}));
+  PLATEAU_ASSERT_OK(allocator.addFramework("f1", {.roles = {"*"}, .suppressed_roles = {"*"}}));
+  PLATEAU_ASSERT_OK(allocator.addFramework("f2", {.roles = {"*"}, .suppressed_roles = {"*"}}));
   int slices = 0;
   drain(allocator, 10, slices);
-  ASSERT_OK(allocator.revive("f1"));
+  PLATEAU_ASSERT_OK(allocator.revive("f1"));
   const std::vector<Offer> first = allocator.allocate(kNow, 2);
   ASSERT_EQ(first.size(), 2u);
-  ASSERT_OK(allocator.revive("f2"));
+  PLATEAU_ASSERT_OK(allocator.revive("f2"));
   const std::vector<Offer> rest = drain(allocator, 2, slices);
   // The four agents left go to the two frameworks by DRF: two each.
   ASSERT_EQ(rest.size(), 4u);
