@@ -113,6 +113,12 @@ bool ForkedRender::decode(const std::string& bytes, http::Response& out) {
   return true;
 }
 
+bool ForkedRender::respond(Timers& timers, const std::function<http::Response()>& render,
+                           http::Responder& responder) {
+  auto* loop = dynamic_cast<EventLoop*>(&timers);
+  return loop != nullptr && respond(*loop, render, responder);
+}
+
 bool ForkedRender::respond(EventLoop& loop, const std::function<http::Response()>& render,
                            http::Responder& responder) {
   if (g_in_flight.fetch_add(1) >= kMaxInFlight) {

@@ -29,6 +29,10 @@ class ForkedRender {
   // responder untouched) when it could not.
   static bool respond(EventLoop& loop, const std::function<http::Response()>& render,
                       http::Responder& responder);
+  // The same when `timers` is a real EventLoop (the daemon's); false in virtual time (tests),
+  // whose timers cannot take a post from the helper thread.
+  static bool respond(Timers& timers, const std::function<http::Response()>& render,
+                      http::Responder& responder);
 
   // The wire form between child and parent, pure (tests/unit/master/forked_render_test.cc).
   static std::string encode(const http::Response& response);

@@ -210,14 +210,11 @@ void Master::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/master/state" || path == "/state" || path == "/master/state.json" ||
       path == "/state.json") {
-    // Rendered in a forked child from a copy-on-write snapshot when the loop is a real one
-    // (forked_render.h); in virtual time, or when that cannot be, here on the loop.
-    auto* loop = dynamic_cast<EventLoop*>(&timers_);
-    if (loop != nullptr && ForkedRender::respond(
-                               *loop, [this] { return stateJson(); }, responder)) {
-      return;
+    if (!ForkedRender::respond(
+            timers_, [this] { return stateJson(); }, responder)) {
+      responder.respond(stateJson());
     }
-    return responder.respond(stateJson());
+    return;
   }
   if (path == "/metrics/snapshot") {
     return responder.respond(metricsJson());

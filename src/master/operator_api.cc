@@ -96,13 +96,12 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
   if (type == operator_api::Call::GET_STATE || type == operator_api::Call::GET_TASKS ||
       type == operator_api::Call::GET_AGENTS || type == operator_api::Call::GET_FRAMEWORKS ||
       type == operator_api::Call::GET_EXECUTORS) {
-    auto* loop = dynamic_cast<EventLoop*>(&timers_);
     auto render = [&] {
       operator_api::Response view;
       operatorView(call, &view);
       return http::messageResponse(view, *accept);
     };
-    if (loop != nullptr && ForkedRender::respond(*loop, render, responder)) {
+    if (ForkedRender::respond(timers_, render, responder)) {
       return;
     }
   }
