@@ -144,10 +144,12 @@ bool ForkedRender::respond(EventLoop& loop, const std::function<http::Response()
   }
   ::close(fds[1]);
   auto waiting = std::make_shared<http::Responder>(std::move(responder));
-  std::thread([&loop, child, fd = fds[0], waiting] {
+  // The responder moves on to the loop with the response: its last reference must never be
+  // dropped on the helper thread.
+  std::thread([&loop, child, fd = fds[0], waiting = std::move(waiting)]() mutable {
     http::Response response = collect(child, fd);
     g_in_flight.fetch_sub(1);
-    loop.post([waiting, response = std::move(response)]() mutable {
+    loop.post([waiting = std::move(waiting), response = std::move(response)]() mutable {
       waiting->respond(std::move(response));
     });
   }).detach();
