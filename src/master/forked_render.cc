@@ -113,6 +113,13 @@ bool ForkedRender::decode(const std::string& bytes, http::Response& out) {
   return true;
 }
 
+void ForkedRender::waitForRenders(std::chrono::milliseconds limit) {
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  while (g_in_flight.load() > 0 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 bool ForkedRender::respond(Timers& timers, const std::function<http::Response()>& render,
                            http::Responder& responder) {
   auto* loop = dynamic_cast<EventLoop*>(&timers);
@@ -148,10 +155,10 @@ bool ForkedRender::respond(EventLoop& loop, const std::function<http::Response()
   // dropped on the helper thread.
   std::thread([&loop, child, fd = fds[0], waiting = std::move(waiting)]() mutable {
     http::Response response = collect(child, fd);
-    g_in_flight.fetch_sub(1);
     loop.post([waiting = std::move(waiting), response = std::move(response)]() mutable {
       waiting->respond(std::move(response));
     });
+    g_in_flight.fetch_sub(1);  // after the post: waitForRenders() keeps the loop until then
   }).detach();
   return true;
 }

@@ -12,6 +12,7 @@
 // At most kMaxInFlight renders at once: beyond that, and when fork() fails, respond() returns
 // false and the caller renders on the loop as before.
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -33,6 +34,10 @@ class ForkedRender {
   // whose timers cannot take a post from the helper thread.
   static bool respond(Timers& timers, const std::function<http::Response()>& render,
                       http::Responder& responder);
+
+  // Waits (at most `limit`) until no render is in flight: the daemon calls it once its loop has
+  // stopped and before the loop is destroyed, since a helper thread posts to it.
+  static void waitForRenders(std::chrono::milliseconds limit);
 
   // The wire form between child and parent, pure (tests/unit/master/forked_render_test.cc).
   static std::string encode(const http::Response& response);

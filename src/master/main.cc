@@ -10,6 +10,7 @@
 #include "common/version.h"
 #include "http/server.h"
 #include "master/flags.h"
+#include "master/forked_render.h"
 #include "master/master.h"
 #include "master/registry/in_memory_registry.h"
 #include "master/registry/sqlite_registry.h"
@@ -98,6 +99,8 @@ int main(int argc, char** argv) {
   loop.onSignal(SIGTERM, [&](int) { loop.stop(); });
   loop.onSignal(SIGINT, [&](int) { loop.stop(); });
   loop.run();
+  // A forked render's helper thread posts to the loop: let it finish before the loop goes.
+  master::ForkedRender::waitForRenders(std::chrono::seconds(5));
   (*log)->info("master_stopped exit_code={}", master.exitCode());
   return master.exitCode();
 }
