@@ -120,7 +120,8 @@ Result<std::shared_ptr<const TlsContext>> clientTlsFor(const Endpoint& endpoint)
 }
 
 std::string poolKey(const Endpoint& endpoint, const TlsContext* tls) {
-  return fmt::format("{}|{}", endpoint.toString(), static_cast<const void*>(tls));
+  return fmt::format("{}|{}|{}", endpoint.toString(), static_cast<const void*>(tls),
+                     endpoint.source);
 }
 
 // Idle keep-alive connections, by endpoint and TLS context, for one Client.
@@ -176,6 +177,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     beast::error_code ec;
     auto address = asio::ip::make_address(endpoint_.host, ec);
     if (!ec) {
+      if (ec = bindSource(address.is_v6() ? tcp::v6() : tcp::v4()); ec) {
+        return connected(ec);
+      }
       // A numeric address needs no resolver (and no resolver thread).
       conn_->tcp().async_connect(
           tcp::endpoint(address, endpoint_.port),
@@ -188,9 +192,37 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
           if (ec) {
             return self->connected(ec);
           }
+          if (!self->endpoint_.source.empty()) {
+            // Connecting to a range reopens the socket for each address: bound, try the first.
+            const tcp::endpoint first = results.begin()->endpoint();
+            if (ec = self->bindSource(first.protocol()); ec) {
+              return self->connected(ec);
+            }
+            self->conn_->tcp().async_connect(first,
+                                             [self](beast::error_code ec) { self->onConnect(ec); });
+            return;
+          }
           self->conn_->tcp().async_connect(
               results, [self](beast::error_code ec, const tcp::endpoint&) { self->onConnect(ec); });
         });
+  }
+
+  // Opens the socket and binds it to the endpoint's source address, when it names one.
+  beast::error_code bindSource(const tcp& protocol) {
+    beast::error_code ec;
+    if (endpoint_.source.empty()) {
+      return ec;
+    }
+    auto local = asio::ip::make_address(endpoint_.source, ec);
+    if (ec) {
+      return ec;
+    }
+    auto& socket = conn_->tcp().socket();
+    socket.open(protocol, ec);
+    if (!ec) {
+      socket.bind(tcp::endpoint(local, 0), ec);
+    }
+    return ec;
   }
 
   // What went wrong, for error messages: the TLS setup, the handshake, or the exchange.

@@ -31,6 +31,10 @@ struct Endpoint {
   Transport transport = Transport::kProcessDefault;
   // The client TLS context for this peer instead of the process's (tls.h); tests and tools use it.
   std::shared_ptr<const TlsContext> tls;
+  // The local address to connect from (bound before connecting, any port); empty: the kernel
+  // picks. A load generator spreads its connections over several loopback addresses with it,
+  // since one source address holds only about as many connections as the ephemeral port range.
+  std::string source;
 
   std::string toString() const;
   // Accepts "host:port", "http://host:port[/path]" and "https://host:port[/path]" (kTls); port

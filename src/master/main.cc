@@ -11,6 +11,7 @@
 #include "http/server.h"
 #include "http/tls_flags.h"
 #include "master/flags.h"
+#include "master/forked_render.h"
 #include "master/master.h"
 #include "master/registry/in_memory_registry.h"
 #include "master/registry/sqlite_registry.h"
@@ -96,9 +97,12 @@ int main(int argc, char** argv) {
     return 1;
   }
   master.start(*port);
+  master.watchLoop();
   loop.onSignal(SIGTERM, [&](int) { loop.stop(); });
   loop.onSignal(SIGINT, [&](int) { loop.stop(); });
   loop.run();
+  // A forked render's helper thread posts to the loop: let it finish before the loop goes.
+  master::ForkedRender::waitForRenders(std::chrono::seconds(5));
   (*log)->info("master_stopped exit_code={}", master.exitCode());
   return master.exitCode();
 }

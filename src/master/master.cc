@@ -9,6 +9,7 @@
 #include "common/invariant.h"
 #include "common/version.h"
 #include "endpoints/logging_toggle.h"
+#include "master/forked_render.h"
 #include "master/reservation_rules.h"
 #include "master/webui.h"
 
@@ -47,8 +48,14 @@ Master::Master(Environment env, Flags flags,
       tasks_(static_cast<size_t>(std::max(0, flags_.max_completed_tasks_per_framework))),
       maintenance_(std::make_unique<MaintenanceBook>(clock_)),
       feed_(timers_, log_, books()),
-      logging_level_(timers_, log_) {
+      logging_level_(timers_, log_),
+      loop_watch_(timers_, clock_, std::chrono::milliseconds(10), threadCpuTime,
+                  [this](double stall_s, double) { metrics_.event_loop_stall.observe(stall_s); }) {
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
+  metrics_.registry.onCollect([this] {
+    metrics_.event_loop_stall_ms = loop_watch_.stallMs();
+    metrics_.event_loop_busy_ms = loop_watch_.busyMs();
+  });
   feed_.setMaxSubscribers(static_cast<size_t>(flags_.max_operator_event_stream_subscribers));
   buildGuard();
   if (flags_.rate_limit_config != nullptr) {
@@ -206,7 +213,12 @@ void Master::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/master/state" || path == "/state" || path == "/master/state.json" ||
       path == "/state.json") {
-    return responder.respond(stateJson(viewFilter(request.principal)));
+    const ViewFilter view = viewFilter(request.principal);
+    if (!ForkedRender::respond(
+            timers_, [this, &view] { return stateJson(view); }, responder)) {
+      responder.respond(stateJson(view));
+    }
+    return;
   }
   if (path == "/metrics/snapshot") {
     return responder.respond(metricsJson());

@@ -37,6 +37,7 @@
 #include "master/flags.h"
 #include "master/framework_book.h"
 #include "master/leadership.h"
+#include "master/loop_watch.h"
 #include "master/metrics.h"
 #include "master/offer_book.h"
 #include "master/operation_book.h"
@@ -88,6 +89,9 @@ class Master {
   // Starts serving on `port` (bound by the caller's HTTP server, whose requests go to handle()):
   // contends for leadership, and once elected recovers the registry.
   void start(uint16_t port);
+  // Watches the event loop (loop_watch.h) for plateau/event_loop_stall_ms and _busy_ms: the
+  // daemon's main() calls it; tests in virtual time need not.
+  void watchLoop() { loop_watch_.start(); }
   // Answers one HTTP request (on the loop thread).
   void handle(http::Request& request, http::Responder responder) {
     guardRequest(request, std::move(responder));
@@ -422,6 +426,8 @@ class Master {
   // offers.cc: allocation rounds and offer bookkeeping
   void scheduleAllocation();
   void allocate();
+  // Turns one slice's allocations into offers and sends them, a batch per framework.
+  void offerAllocations(std::vector<allocator::Offer> allocations, allocator::TimePoint started);
   // Removes an offer and returns its resources to the allocator (with a filter if given).
   void removeOffer(const std::string& offer_id, std::optional<std::chrono::nanoseconds> refuse,
                    bool rescind);
@@ -481,6 +487,7 @@ class Master {
 
   OperatorFeed feed_;           // the operator API's SUBSCRIBE streams
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
+  LoopWatch loop_watch_;        // how long the loop goes without turning
 };
 
 }  // namespace plateau::master

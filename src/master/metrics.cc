@@ -192,6 +192,16 @@ PlateauMetrics plateauMetrics(Registry& r) {
           kNames.info("plateau/offers_sent", "offers_sent_total", "Offers sent to frameworks.")),
       .tasks_launched = r.counter(
           kNames.info("plateau/tasks_launched", "tasks_launched_total", "Tasks launched.")),
+      .event_loop_stall_ms =
+          r.gauge(kNames.info("plateau/event_loop_stall_ms", "event_loop_stall_recent_seconds",
+                              "Longest event loop stall in the last 10 seconds.", 1e-3)),
+      .event_loop_busy_ms = r.gauge(kNames.info(
+          "plateau/event_loop_busy_ms", "event_loop_busy_recent_seconds",
+          "Longest stretch of event loop CPU without a turn in the last 10 seconds.", 1e-3)),
+      .event_loop_stall =
+          r.histogram(kNames.info("", "event_loop_stall_seconds",
+                                  "How late each event loop watch tick (every 10 ms) came."),
+                      metrics::latencyBuckets()),
       .frameworks_removed = r.counter(kNames.info(
           "", "frameworks_removed_total", "Frameworks removed (torn down or failed over).")),
       .allocation_duration = r.histogram(

@@ -103,7 +103,11 @@ struct PlateauMetrics {
   metrics::Counter& calls_invalid;
   metrics::Counter& offers_sent;
   metrics::Counter& tasks_launched;
+  // The event loop's longest stall and busy gap in the last 10 s (loop_watch.h), milliseconds.
+  metrics::Gauge& event_loop_stall_ms;
+  metrics::Gauge& event_loop_busy_ms;
   // Prometheus only (not in Mesos's snapshot).
+  metrics::Histogram& event_loop_stall;  // seconds each loop watch tick came late
   metrics::Counter& frameworks_removed;
   metrics::Histogram& allocation_duration;    // seconds per allocation round
   metrics::HistogramFamily& scheduler_calls;  // seconds per scheduler call, by call type

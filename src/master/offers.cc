@@ -21,10 +21,27 @@ void Master::scheduleAllocation() {
 }
 
 void Master::allocate() {
+  // A round runs in slices of a bounded number of agents, for at most about kAllocationBudget at
+  // a time: what is left waits behind the events that arrived meanwhile (a /health request, a
+  // status update), so a round over a large cluster does not hold the loop.
+  constexpr size_t kAgentsPerSlice = 256;
+  constexpr auto kAllocationBudget = std::chrono::milliseconds(20);
   auto started = clock_.now();
-  std::vector<allocator::Offer> allocations = allocator_.allocate(started);
+  do {
+    offerAllocations(allocator_.allocate(clock_.now(), kAgentsPerSlice), clock_.now());
+  } while (allocator_.pending() && clock_.now() - started < kAllocationBudget);
   metrics_.allocation_runs++;
   sendInverseOffers();
+  if (allocator_.pending()) {
+    scheduleAllocation();
+  }
+  auto took = clock_.now() - started;
+  metrics_.allocation_last_ms = std::chrono::duration<double, std::milli>(took).count();
+  metrics_.allocation_duration.observe(std::chrono::duration<double>(took).count());
+}
+
+void Master::offerAllocations(std::vector<allocator::Offer> allocations,
+                              allocator::TimePoint started) {
   std::unordered_map<std::string, std::vector<v1::Offer>> batches;
   for (auto& allocation : allocations) {
     Framework* fw = frameworks_.find(allocation.framework_id);
@@ -83,9 +100,6 @@ void Master::allocate() {
     metrics_.offers_sent += offers.size();
     send(frameworks_.all().at(framework_id), event);
   }
-  auto took = clock_.now() - started;
-  metrics_.allocation_last_ms = std::chrono::duration<double, std::milli>(took).count();
-  metrics_.allocation_duration.observe(std::chrono::duration<double>(took).count());
 }
 
 void Master::removeOffer(const std::string& offer_id,

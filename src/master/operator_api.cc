@@ -13,6 +13,7 @@
 #include "common/operator_common.h"
 #include "endpoints/files_calls.h"
 #include "http/stream_accept.h"
+#include "master/forked_render.h"
 #include "master/master.h"
 #include "master/validation.h"
 
@@ -108,6 +109,22 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
 
 void Master::runOperatorCall(const operator_api::Call& call, http::ContentType accept,
                              const std::string& principal, http::Responder responder) {
+  // The whole-cluster views are rendered in a forked child from a copy-on-write snapshot
+  // (forked_render.h), so that they do not hold the loop; in virtual time, here.
+  const auto type = call.type();
+  if (type == operator_api::Call::GET_STATE || type == operator_api::Call::GET_TASKS ||
+      type == operator_api::Call::GET_AGENTS || type == operator_api::Call::GET_FRAMEWORKS ||
+      type == operator_api::Call::GET_EXECUTORS) {
+    const ViewFilter view = viewFilter(principal);
+    auto render = [&] {
+      operator_api::Response response;
+      operatorView(call, view, &response);
+      return http::messageResponse(response, accept);
+    };
+    if (ForkedRender::respond(timers_, render, responder)) {
+      return;
+    }
+  }
   operator_api::Response response;
   if (answerCommonCall(
           call, &response, flag_values_, [this] { return metricsSnapshot(); },

@@ -8,6 +8,7 @@
 
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -20,6 +21,7 @@
 #include "common/process.h"
 #include "sim/replay/cli.h"
 #include "sim/simulator.h"
+#include "sim/sources.h"
 
 namespace plateau::sim {
 namespace {
@@ -35,7 +37,9 @@ struct Flags {
   bool json = false;
   double registration_rate = 2000;
   int max_calls_in_flight = 64;
+  int source_ips = 0;
   std::chrono::nanoseconds metrics_interval = 1s;
+  std::chrono::nanoseconds state_interval{0};
   std::string logging_level = "warning";
 };
 
@@ -70,23 +74,33 @@ Status raiseDescriptorLimit(rlim_t needed) {
 }
 
 // Connections to one address come from one source address: about as many as the ephemeral
-// port range holds.
-Status checkEphemeralPorts(rlim_t connections) {
+// port range holds. Agents' streams spread over --source_ips loopback addresses (0: as many as
+// that requires; calls and frameworks stay on 127.0.0.1). Returns how many (0: no binding).
+Result<size_t> sourceAddressesFor(const Workload& w, rlim_t connections, int source_ips) {
   std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
   long low = 0;
   long high = 0;
   if (!(in >> low >> high) || high <= low) {
-    return {};
+    return static_cast<size_t>(std::max(0, source_ips));
   }
-  const auto ports = static_cast<rlim_t>(high - low + 1);
-  if (connections > ports * 9 / 10) {
-    return {StatusCode::kInvalidArgument,
-            fmt::format("this workload needs about {} connections to the master from 127.0.0.1, "
-                        "but the ephemeral port range ({}-{}) holds {}: widen "
-                        "net.ipv4.ip_local_port_range or simulate fewer agents",
-                        connections, low, high, ports)};
+  const auto per_address = static_cast<size_t>(high - low + 1) * 9 / 10;
+  const auto agents = static_cast<size_t>(w.totalAgents());
+  const size_t others = static_cast<size_t>(connections) - std::min<size_t>(agents, connections);
+  if (source_ips > 0) {
+    if (agents / static_cast<size_t>(source_ips) + others > per_address) {
+      return std::unexpected(Status(
+          StatusCode::kInvalidArgument,
+          fmt::format("--source_ips={} puts about {} agent connections on each address, but the "
+                      "ephemeral port range ({}-{}) holds {}: raise --source_ips (or use 0)",
+                      source_ips, agents / static_cast<size_t>(source_ips), low, high,
+                      high - low + 1)));
+    }
+    return static_cast<size_t>(source_ips);
   }
-  return {};
+  if (static_cast<size_t>(connections) <= per_address) {
+    return size_t{0};
+  }
+  return sourceAddressesNeeded(agents, per_address - std::min(per_address - 1, others));
 }
 
 std::string selfDir() {
@@ -102,9 +116,16 @@ Result<std::pair<pid_t, http::Endpoint>> startMaster(const Flags& f, const Workl
                                 fmt::format("--work_dir={}/master", dir)};
   argv.insert(argv.end(), w.master_flags.begin(), w.master_flags.end());
   const std::string log_path = dir + "/master.log";
+  // The master's HTTP server takes 16,384 connections by default (PLATEAU_HTTP_MAX_CONNECTIONS,
+  // docs/tls.md): room for every agent's stream, the calls and the probe, unless the caller chose a
+  // limit.
+  std::vector<std::string> env = currentEnvironment();
+  if (std::getenv("PLATEAU_HTTP_MAX_CONNECTIONS") == nullptr) {
+    env.push_back(fmt::format("PLATEAU_HTTP_MAX_CONNECTIONS={}", descriptorsNeeded(w, f)));
+  }
   auto pid = launchProcess({.path = f.master_bin,
                             .argv = argv,
-                            .env = currentEnvironment(),
+                            .env = std::move(env),
                             .working_dir = "",
                             .stdout_path = log_path,
                             .stderr_path = log_path,
@@ -171,9 +192,14 @@ int run(int argc, char** argv) {
   set.add("work_dir", &f.work_dir,
           "Where a started master keeps its work_dir and log (default: a new /tmp directory)");
   set.add("json", &f.json, "Print the report as JSON instead of a table");
+  set.add("source_ips", &f.source_ips,
+          "Loopback source addresses (127.0.1.1, ...) the agents' streams connect from; 0: as "
+          "many as the ephemeral port range requires (none below it)");
   set.add("registration_rate", &f.registration_rate, "Agents started per second");
   set.add("max_calls_in_flight", &f.max_calls_in_flight,
           "Calls to the master at once (over pooled keep-alive connections)");
+  set.addDuration("state_interval", &f.state_interval,
+                  "Also GET /master/state this often (0: never), to see what serving it costs");
   set.addDuration("metrics_interval", &f.metrics_interval,
                   "How often /proc and /metrics/snapshot of the master are read");
   set.add("logging_level", &f.logging_level, "trace, debug, info, warning or error");
@@ -194,11 +220,14 @@ int run(int argc, char** argv) {
     return 1;
   }
   const rlim_t needed = descriptorsNeeded(*workload, f);
-  for (Status s : {raiseDescriptorLimit(needed), checkEphemeralPorts(needed)}) {
-    if (!s.isOk()) {
-      fmt::print(stderr, "Error: {}\n", s.message());
-      return 1;
-    }
+  if (Status s = raiseDescriptorLimit(needed); !s.isOk()) {
+    fmt::print(stderr, "Error: {}\n", s.message());
+    return 1;
+  }
+  const Result<size_t> sources = sourceAddressesFor(*workload, needed, f.source_ips);
+  if (!sources) {
+    fmt::print(stderr, "Error: {}\n", sources.error().message());
+    return 1;
   }
   auto log = makeLogger("sim", f.logging_level);
   if (!log) {
@@ -210,8 +239,10 @@ int run(int argc, char** argv) {
   SimOptions options{.master = {},
                      .master_pid = std::nullopt,
                      .metrics_interval = f.metrics_interval,
+                     .state_interval = f.state_interval,
                      .registration_rate = f.registration_rate,
-                     .max_calls_in_flight = static_cast<size_t>(f.max_calls_in_flight)};
+                     .max_calls_in_flight = static_cast<size_t>(f.max_calls_in_flight),
+                     .source_addresses = *sources};
   std::optional<pid_t> started;
   if (f.master.empty()) {
     std::string dir = f.work_dir;

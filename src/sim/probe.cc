@@ -180,10 +180,13 @@ void MasterProbe::start() {
   poll();
   poll_timer_ = loop_.every(interval_, [this] { poll(); });
   health_timer_ = loop_.every(health_interval_, [this] { pollHealth(); });
+  if (state_interval_.count() > 0) {
+    state_timer_ = loop_.every(state_interval_, [this] { pollState(); });
+  }
 }
 
 void MasterProbe::stop() {
-  for (Timers::TimerId* id : {&poll_timer_, &health_timer_}) {
+  for (Timers::TimerId* id : {&poll_timer_, &health_timer_, &state_timer_}) {
     if (*id != 0) {
       loop_.cancel(*id);
       *id = 0;
@@ -222,27 +225,55 @@ void MasterProbe::poll() {
                   if (it != snapshot_.end()) {
                     allocation_ms_.add(it->second);
                   }
+                  if (auto s = snapshot_.find("plateau/event_loop_stall_ms");
+                      s != snapshot_.end()) {
+                    loop_stall_ms_.add(s->second);
+                  }
+                  if (auto b = snapshot_.find("plateau/event_loop_busy_ms"); b != snapshot_.end()) {
+                    loop_busy_ms_.add(b->second);
+                  }
+                });
+}
+
+void MasterProbe::timedGet(std::string path, bool& in_flight, std::chrono::nanoseconds timeout,
+                           std::function<void(const http::Response*, double seconds)> done) {
+  if (in_flight) {
+    return;
+  }
+  in_flight = true;
+  const auto sent = loop_.clock().now();
+  client_.fetch(master_, {.method = "GET", .path = std::move(path), .headers = {}, .body = {}},
+                timeout,
+                [this, alive = alive_, sent, &in_flight,
+                 done = std::move(done)](Result<http::Response> response) {
+                  if (!*alive) {
+                    return;
+                  }
+                  in_flight = false;
+                  const bool ok = response && response->status == 200;
+                  done(ok ? &*response : nullptr,
+                       std::chrono::duration<double>(loop_.clock().now() - sent).count());
                 });
 }
 
 void MasterProbe::pollHealth() {
-  if (health_in_flight_) {
-    return;
-  }
-  health_in_flight_ = true;
-  const auto sent = loop_.clock().now();
-  client_.fetch(master_, {.method = "GET", .path = "/health", .headers = {}, .body = {}}, 30s,
-                [this, alive = alive_, sent](Result<http::Response> response) {
-                  if (!*alive) {
-                    return;
-                  }
-                  health_in_flight_ = false;
-                  if (!response || response->status != 200) {
-                    health_failures_++;
-                    return;
-                  }
-                  health_.add(std::chrono::duration<double>(loop_.clock().now() - sent).count());
-                });
+  timedGet("/health", health_in_flight_, 30s, [this](const http::Response* ok, double seconds) {
+    if (ok == nullptr) {
+      health_failures_++;
+    } else {
+      health_.add(seconds);
+    }
+  });
+}
+
+void MasterProbe::pollState() {
+  timedGet("/master/state", state_in_flight_, 60s,
+           [this](const http::Response* ok, double seconds) {
+             if (ok != nullptr) {
+               state_.add(seconds);
+               state_bytes_ = ok->body.size();
+             }
+           });
 }
 
 }  // namespace plateau::sim

@@ -9,6 +9,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
@@ -53,20 +54,33 @@ class MasterProbe {
 
   void start();
   void stop();
+  // Also GET /master/state every `interval` (one at a time), from start() on.
+  void watchState(std::chrono::nanoseconds interval) { state_interval_ = interval; }
 
   const std::optional<ProcessSample>& latest() const { return latest_; }
   int64_t maxRssBytes() const { return max_rss_; }
   const std::map<std::string, double>& snapshot() const { return snapshot_; }
   // Successive values of allocator/mesos/allocation_run_ms (the last round at each scrape).
   const LatencySamples& allocationRunMs() const { return allocation_ms_; }
+  // Successive values of plateau/event_loop_stall_ms and _busy_ms (each the longest in the
+  // master's last 10 s).
+  const LatencySamples& loopStallMs() const { return loop_stall_ms_; }
+  const LatencySamples& loopBusyMs() const { return loop_busy_ms_; }
   // /health round trips, in seconds; failed probes count separately.
   const LatencySamples& health() const { return health_; }
   int64_t healthFailures() const { return health_failures_; }
+  // /master/state round trips, in seconds, and the size of the last body.
+  const LatencySamples& state() const { return state_; }
+  size_t stateBytes() const { return state_bytes_; }
   int64_t scrapeFailures() const { return scrape_failures_; }
 
  private:
   void poll();
   void pollHealth();
+  void pollState();
+  // GET `path` unless `in_flight`; done(the response when 200, else null; seconds it took).
+  void timedGet(std::string path, bool& in_flight, std::chrono::nanoseconds timeout,
+                std::function<void(const http::Response*, double seconds)> done);
 
   EventLoop& loop_;
   http::Client client_;
@@ -82,7 +96,14 @@ class MasterProbe {
   int64_t max_rss_ = 0;
   std::map<std::string, double> snapshot_;
   LatencySamples allocation_ms_;
+  LatencySamples loop_stall_ms_;
+  LatencySamples loop_busy_ms_;
   LatencySamples health_;
+  std::chrono::nanoseconds state_interval_{0};
+  Timers::TimerId state_timer_ = 0;
+  bool state_in_flight_ = false;
+  LatencySamples state_;
+  size_t state_bytes_ = 0;
   int64_t health_failures_ = 0;
   int64_t scrape_failures_ = 0;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -94,7 +94,12 @@ std::string Report::table() const {
   out += msRow("launched -> TASK_RUNNING", launch_to_running);
   out += msRow("master /health round trip", health);
   out += msRow("call queued in the simulator", sim_queue_wait);
+  if (state.count > 0) {
+    out += msRow("master /master/state round trip", state);
+  }
   out += msRow("allocation round (sampled)", allocation_ms, 1);
+  out += msRow("master loop stall (10 s max)", loop_stall_ms, 1);
+  out += msRow("master loop busy (10 s max)", loop_busy_ms, 1);
   out += "\nmaster\n";
   if (master_measured) {
     out += fmt::format(
@@ -186,7 +191,11 @@ std::string Report::json() const {
   num("rss_bytes_end", master_rss_end);
   num("peak_rss_bytes", master_peak_rss);
   num("health_failures", health_failures);
+  writePercentiles(w, "master_state", state);
+  num("master_state_bytes", state_bytes);
   writePercentiles(w, "allocation_run_ms_sampled", allocation_ms);
+  writePercentiles(w, "event_loop_stall_ms_sampled", loop_stall_ms);
+  writePercentiles(w, "event_loop_busy_ms_sampled", loop_busy_ms);
   num("allocation_mean_ms", allocation_mean_ms);
   num("allocation_runs", allocation_runs);
   num("offers_sent", master_offers_sent);

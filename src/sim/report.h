@@ -49,7 +49,11 @@ struct Report {
   int64_t master_peak_rss = 0;
   Percentiles health;  // /health round trips, seconds
   int64_t health_failures = 0;
+  Percentiles state;              // /master/state round trips (--state_interval), seconds
+  int64_t state_bytes = 0;        // the last one's size
   Percentiles allocation_ms;      // allocator/mesos/allocation_run_ms at each scrape
+  Percentiles loop_stall_ms;      // plateau/event_loop_stall_ms at each scrape
+  Percentiles loop_busy_ms;       // plateau/event_loop_busy_ms at each scrape
   double allocation_mean_ms = 0;  // from /metrics: sum / count of the window's rounds
   int64_t allocation_runs = 0;    // rounds in the window
   // The master's own counters over the window (from /metrics/snapshot).

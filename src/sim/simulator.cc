@@ -1,4 +1,5 @@
 #include "sim/simulator.h"
+#include "sim/sources.h"
 
 #include <vector>
 
@@ -81,6 +82,7 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
 
   MasterProbe probe(loop, options.master, options.master_pid, options.metrics_interval,
                     options.health_interval);
+  probe.watchState(options.state_interval);
   auto masterSample = [&]() -> ProcessSample {
     if (!options.master_pid) {
       return {};
@@ -112,7 +114,11 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
                      .mem = group.mem,
                      .disk = group.disk,
                      .attributes = group.attributes};
-      agents.push_back(std::make_unique<AgentLink>(loop, pipe, options.master, std::move(spec),
+      http::Endpoint master = options.master;
+      if (options.source_addresses > 0) {
+        master.source = sourceAddress(agents.size() % options.source_addresses);
+      }
+      agents.push_back(std::make_unique<AgentLink>(loop, pipe, std::move(master), std::move(spec),
                                                    agent_options, ++seed, ledger, stats, log));
     }
   }
@@ -204,7 +210,11 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
   report.launch_to_running = Percentiles::of(ledger.launchToRunning());
   report.health = Percentiles::of(probe.health());
   report.health_failures = probe.healthFailures();
+  report.state = Percentiles::of(probe.state());
+  report.state_bytes = static_cast<int64_t>(probe.stateBytes());
   report.allocation_ms = Percentiles::of(probe.allocationRunMs());
+  report.loop_stall_ms = Percentiles::of(probe.loopStallMs());
+  report.loop_busy_ms = Percentiles::of(probe.loopBusyMs());
   report.master_cpu_seconds = master_after.cpu_seconds - master_before.cpu_seconds;
   report.master_rss_end = master_after.rss_bytes;
   report.master_peak_rss = std::max(master_after.peak_rss_bytes, probe.maxRssBytes());

@@ -25,8 +25,12 @@ struct SimOptions {
   std::optional<pid_t> master_pid;  // for CPU and RSS from /proc
   std::chrono::nanoseconds metrics_interval{std::chrono::seconds(1)};
   std::chrono::nanoseconds health_interval{std::chrono::milliseconds(250)};
-  double registration_rate = 2000;  // agents per second
+  std::chrono::nanoseconds state_interval{0};  // GET /master/state this often; 0: never
+  double registration_rate = 2000;             // agents per second
   size_t max_calls_in_flight = 64;
+  // Agents' streams connect from this many loopback addresses (sources.h) in turn; 0: from
+  // whatever the kernel picks (127.0.0.1 for a master on 127.0.0.1).
+  size_t source_addresses = 0;
   // Give up on registration (and report how many made it) after this long.
   std::chrono::nanoseconds registration_timeout{std::chrono::minutes(5)};
 };

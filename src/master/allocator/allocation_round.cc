@@ -16,17 +16,22 @@ void markAllWithFree(const HandleTable<Agent>& agents, ExamineQueue& queue) {
   }
 }
 
-void AllocationRound::run() {
+void AllocationRound::run(size_t max_agents) {
   stage1_ = quota_.belowGuarantee();
   const std::vector<uint32_t> newly = newcomers();
   // Past a handful of newcomers, or with quota in play, the sorted walk of examine() over every
-  // agent with free resources is the simpler and cheaper choice.
+  // agent with free resources is the simpler and cheaper choice. So it is when a sweep for
+  // earlier newcomers is still unfinished: a full walk serves both.
   constexpr size_t kMaxTargeted = 16;
-  const bool full = !newly.empty() && (newly.size() > kMaxTargeted || !quota_.empty());
-  if (full) {
-    markAllWithFree(agents_, queue_);
+  if (!newly.empty()) {
+    if (newly.size() > kMaxTargeted || !quota_.empty() || queue_.sweeping()) {
+      queue_.endSweep();
+      markAllWithFree(agents_, queue_);
+    } else {
+      queue_.startSweep(newly);
+    }
   }
-  const std::vector<uint32_t> dirty = queue_.takeDirty();
+  const std::vector<uint32_t> dirty = queue_.takeDirty(max_agents);
   for (uint32_t agent : dirty) {
     if (agents_.live(agent)) {
       examine(agent);
@@ -34,8 +39,8 @@ void AllocationRound::run() {
   }
   // Every other agent with free resources is settled: no seat that was eligible last round can
   // take them. Only seats that became eligible since then can, so try just those.
-  if (!newly.empty() && !full) {
-    offerToNewcomers(newly);
+  if (queue_.sweeping() && dirty.size() < max_agents) {
+    sweep(max_agents - dirty.size());
   }
   queue_.clearDirty(dirty);
 }
@@ -290,12 +295,24 @@ Resources AllocationRound::takeChosen(uint32_t agent, uint32_t seat, CandidateCa
 // ---------------------------------------------------------------------------------------------
 // Settled agents, tried against the seats that became eligible since the last round.
 
-void AllocationRound::offerToNewcomers(const std::vector<uint32_t>& newly) {
-  for (uint32_t agent = 0; agent < agents_.bound(); ++agent) {
+void AllocationRound::sweep(size_t max_agents) {
+  // The seats may have been removed or suppressed since the sweep began.
+  std::vector<uint32_t> seats = queue_.sweepSeats();
+  std::erase_if(
+      seats, [this](uint32_t seat) { return !tree_.seatLive(seat) || !tree_.seat(seat).eligible; });
+  uint32_t agent = queue_.sweepCursor();
+  size_t examined = 0;
+  for (; agent < agents_.bound() && examined < max_agents && !seats.empty(); ++agent) {
     if (!agents_.live(agent) || queue_.isDirty(agent) || agents_[agent].free.empty()) {
       continue;
     }
-    examineFor(agent, newly);
+    examineFor(agent, seats);
+    ++examined;
+  }
+  if (agent >= agents_.bound() || seats.empty()) {
+    queue_.endSweep();
+  } else {
+    queue_.advanceSweep(agent);
   }
 }
 

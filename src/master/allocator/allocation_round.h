@@ -14,6 +14,7 @@
 // once (stage 1 relies on consumption growing within the round); all else it reads or changes
 // through the owning classes' interfaces.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -75,8 +76,9 @@ class AllocationRound {
         stats_(stats),
         grant_(std::move(grant)) {}
 
-  // Examines the queued agents, then tries settled agents against newly eligible seats.
-  void run();
+  // Examines the queued agents, then tries settled agents against newly eligible seats: at most
+  // `max_agents` in all, leaving the rest queued (ExamineQueue) for the next round.
+  void run(size_t max_agents);
 
  private:
   // Newly eligible seats still live and eligible.
@@ -96,7 +98,8 @@ class AllocationRound {
   const Resources& unreservedPart(uint32_t agent, CandidateCache& c);
   Resources takeChosen(uint32_t agent, uint32_t seat, CandidateCache& c);
   // Settled agents and newly eligible seats.
-  void offerToNewcomers(const std::vector<uint32_t>& newly);
+  // Continues the queue's sweep for newly eligible seats over at most `max_agents` agents.
+  void sweep(size_t max_agents);
   void examineFor(uint32_t agent, const std::vector<uint32_t>& candidates);
   uint32_t bestNewcomer(uint32_t agent, const std::vector<uint32_t>& candidates, bool unreserved,
                         bool filtered, Resources& best_resources);

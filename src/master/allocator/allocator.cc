@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <utility>
 
 #include <fmt/format.h>
@@ -384,6 +385,10 @@ Status Allocator::updateAllocation(const std::string& framework_id, const std::s
 // Allocation
 
 std::vector<Offer> Allocator::allocate(TimePoint now) {
+  return allocate(now, std::numeric_limits<size_t>::max());
+}
+
+std::vector<Offer> Allocator::allocate(TimePoint now, size_t max_agents) {
   last_round_ = RoundStats{};
   ++round_;
   std::vector<uint32_t> expired;
@@ -399,7 +404,7 @@ std::vector<Offer> Allocator::allocate(TimePoint now) {
                         [&](uint32_t agent, uint32_t seat, Resources resources) {
                           offer(agent, seat, std::move(resources), offers);
                         });
-  round.run();
+  round.run(std::max<size_t>(max_agents, 1));
   last_round_.offers = offers.size();
   return offers;
 }
@@ -413,6 +418,8 @@ void Allocator::offer(uint32_t agent, uint32_t seat, Resources resources,
   offers.push_back(Offer{frameworks_.table().id(s.framework), agents_.id(agent), tree_.name(s.role),
                          std::move(resources)});
 }
+
+bool Allocator::pending() const { return queue_.hasDirty() || queue_.sweeping(); }
 
 // ---------------------------------------------------------------------------------------------
 // Introspection

@@ -125,6 +125,12 @@ class Allocator {
   // resources to the framework first in DRF order. Offered resources count as allocated until
   // recovered. At most one offer per framework and agent per round.
   std::vector<Offer> allocate(TimePoint now);
+  // The same round in slices: examines at most `max_agents` agents (at least one) and leaves the
+  // rest of its work queued, so that a caller on an event loop can serve other events between
+  // slices. pending() says whether work is left; the next allocate() continues it first (agents
+  // queued earlier are examined first). Events between slices are handled as between rounds.
+  std::vector<Offer> allocate(TimePoint now, size_t max_agents);
+  bool pending() const;
 
   // Sum over agents of what the framework holds. NotFound.
   Result<Resources> allocation(const std::string& framework_id) const;

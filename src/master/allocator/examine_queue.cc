@@ -21,6 +21,15 @@ std::vector<uint32_t> ExamineQueue::takeDirty() {
   return dirty;
 }
 
+std::vector<uint32_t> ExamineQueue::takeDirty(size_t max) {
+  if (dirty_.size() <= max) {
+    return takeDirty();
+  }
+  std::vector<uint32_t> taken(dirty_.begin(), dirty_.begin() + static_cast<std::ptrdiff_t>(max));
+  dirty_.erase(dirty_.begin(), dirty_.begin() + static_cast<std::ptrdiff_t>(max));
+  return taken;
+}
+
 void ExamineQueue::clearDirty(const std::vector<uint32_t>& agents) {
   for (uint32_t agent : agents) {
     in_dirty_[agent] = 0;
