@@ -32,10 +32,11 @@ def on_update(h, fw, record, u, before):
 def _excused(h, fw, record, u):
     """A task may be lost when its agent was killed (restarted past the window, or at all for a
     framework that does not checkpoint), paused past the window, or its executor was killed;
-    or when the master never heard of the launch (an ACCEPT lost in a failover)."""
-    if u.reason == "REASON_RECONCILIATION" and not any(
+    or when the launch never reached an agent (its offer was rescinded, an operator's
+    reservation took it, or the ACCEPT was lost in a failover)."""
+    if u.reason in ("REASON_RECONCILIATION", "REASON_INVALID_OFFERS") and not any(
             x.state in ("TASK_STARTING", "TASK_RUNNING") for x in record.updates):
-        return True
+        return True  # the launch never reached an agent (a rescinded offer, a failover)
     if (fw.framework_id, record.task_id) in h.killed_executors:
         return True
     disruptive = {"agent_kill_long", "agent_pause_long"}

@@ -132,7 +132,8 @@ class Injector(object):
 
     def _measure(self, entry):
         """Time from the fault's end until the cluster is whole (or the fault's own condition)."""
-        check = entry.pop("recovered_when", None) or self.h.healthy
+        since = entry["end"]
+        check = entry.pop("recovered_when", None) or (lambda: self.h.healthy(since))
         end = time.time() + self.h.recovery_limit
         while time.time() < end and not self.h.failed:
             if check():

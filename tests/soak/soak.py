@@ -249,8 +249,9 @@ class Harness(object):
                             parts[parts.index("executors") + 1]))
         return out
 
-    def healthy(self):
-        return self.health and time.time() - self.state_at < 3
+    def healthy(self, since=0.0):
+        """Whether the last poll (fresh, and taken after `since`) found the cluster whole."""
+        return self.health and time.time() - self.state_at < 3 and self.state_at > since
 
     # ---- the monitor: leader, state checks, supervisor, memory ------------------------------
     def monitor(self):
