@@ -11,11 +11,14 @@ import signal
 import threading
 import time
 
+import procs
+
 # kind -> weight. The agent window is agent_ping_timeout x max_agent_ping_timeouts.
 KINDS = [
     ("leader_kill", 3), ("standby_kill", 2), ("agent_kill", 4), ("agent_kill_long", 1),
     ("executor_kill", 3), ("framework_kill", 2), ("agent_pause_short", 3),
     ("agent_pause_long", 2), ("zk_restart", 1), ("zk_quorum_loss", 1), ("slow_reader", 1),
+    ("agent_disk_full", 1),
 ]
 
 
@@ -43,6 +46,8 @@ def draw_schedule(seed, seconds, agents, frameworks, window, mean_gap=10.0, warm
             p["down"] = round(rng.uniform(0.1, 0.3 * window), 2)
         elif kind == "agent_pause_long":
             p["down"] = round(rng.uniform(2.0 * window, 4.0 * window), 2)
+        elif kind == "agent_disk_full":
+            p["down"] = round(rng.uniform(2.0, 10.0), 2)
         elif kind in ("framework_kill", "slow_reader"):
             p["framework"] = rng.randrange(frameworks)
             p["down"] = round(rng.uniform(0.5, 6.0) if kind == "framework_kill" else
@@ -200,6 +205,20 @@ class Injector(object):
 
     def _agent_pause_long(self, p, entry):
         return self._agent_down(p, entry, "stop")
+
+    def _agent_disk_full(self, p, entry):
+        """Fills the agent's work_dir (a small tmpfs of its own) for a while, then frees it."""
+        i = p["agent"]
+        work_dir = os.path.join(self.h.run_dir, "agent%d" % i)
+        if i not in self.h.small_fs:
+            raise RuntimeError("agent%d has no small filesystem (not root?)" % i)
+        self.h.agent_fault_begin(i, entry["kind"])
+        path = os.path.join(work_dir, "soak-fill")
+        entry["filled_mb"] = procs.fill(path) >> 20
+        time.sleep(p["down"])
+        os.unlink(path)
+        self.h.agent_fault_end(i, entry["kind"])
+        return self.h.agents[i].name
 
     def _executor_kill(self, p, entry):
         candidates = []

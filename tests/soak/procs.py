@@ -8,6 +8,8 @@ directory there (executors and their tasks outlive a killed agent, as in Mesos).
 import json
 import os
 import re
+import resource
+import shutil
 import signal
 import socket
 import subprocess
@@ -64,6 +66,26 @@ def rss_kb(pid):
     return None
 
 
+def _allow_core():
+    """Lets a crashing daemon leave a core file (in its working directory, when the kernel's
+    core_pattern is a plain name) for the harness to show a backtrace of."""
+    try:
+        resource.setrlimit(resource.RLIMIT_CORE, (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+    except (ValueError, OSError):
+        pass
+
+
+def backtrace(binary, directory):
+    """gdb's backtrace of every thread from the newest core file in directory, or ""."""
+    cores = [os.path.join(directory, f) for f in os.listdir(directory) if f.startswith("core")]
+    if not cores or shutil.which("gdb") is None:
+        return ""
+    core = max(cores, key=os.path.getmtime)
+    done = subprocess.run(["gdb", "-batch", "-ex", "thread apply all bt 20", binary, core],
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, timeout=120)
+    return done.stdout.decode(errors="replace")[-6000:]
+
+
 def four_letter_word(port, word, timeout=1.0):
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=timeout) as c:
@@ -97,7 +119,8 @@ class Proc(object):
                       .encode())
             log.flush()
             self.popen = subprocess.Popen(self.argv, stdout=log, stderr=subprocess.STDOUT,
-                                          cwd=self.cwd, start_new_session=True)
+                                          cwd=self.cwd, start_new_session=True,
+                                          preexec_fn=_allow_core)
         self.starts += 1
         self.stopped = False
 
@@ -236,6 +259,34 @@ def sweep(run_dir):
                 os.kill(int(entry), signal.SIGKILL)
             except OSError:
                 pass
+
+
+def mount_small_fs(path, megabytes):
+    """Mounts a tmpfs of `megabytes` on path (root only); False when that is not possible."""
+    os.makedirs(path, exist_ok=True)
+    if os.geteuid() != 0:
+        return False
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%dm" % megabytes, "tmpfs", path],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return done.returncode == 0
+
+
+def unmount(path):
+    subprocess.run(["umount", "-l", path], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def fill(path):
+    """Writes zeros to path until the filesystem is full; returns the bytes written."""
+    written = 0
+    chunk = b"\0" * (1 << 20)
+    try:
+        with open(path, "wb") as f:
+            while True:
+                written += f.write(chunk)
+                f.flush()
+    except OSError:
+        pass
+    return written
 
 
 def executor_pids(work_dir):

@@ -50,6 +50,7 @@ class Harness(object):
         self.agent_faults = []  # [index, kind, start, end]
         self.agent_busy = set()
         self.agent_restarts = []
+        self.small_fs = set()
         self.leader_kills = []
         self.killed_executors = set()
         self.supervisor_hold = set()
@@ -188,6 +189,8 @@ class Harness(object):
             raise RuntimeError("no master was elected:\n" + self.masters[0].log_tail())
         self.leader = self.leader_index()
         for i in range(self.args.agents):
+            if procs.mount_small_fs(os.path.join(self.run_dir, "agent%d" % i), 64):
+                self.small_fs.add(i)  # for agent_disk_full
             self.agents.append(procs.Daemon(
                 "agent%d" % i, os.path.join(self.args.bin_dir, "plateau-agent"),
                 ["--master=" + zk, "--work_dir=%s/agent%d" % (self.run_dir, i),
@@ -300,9 +303,9 @@ class Harness(object):
                     continue
                 rc = p.popen.returncode
                 if rc is not None and rc < 0 and -rc != signal.SIGKILL:
-                    self.violation("crash", "%s died of signal %d:\n%s" % (
-                        p.name, -rc, p.log_tail()), self.agent_ids.get(i) if kind == "agent"
-                        else p.name)
+                    self.violation("crash", "%s died of signal %d:\n%s\n%s" % (
+                        p.name, -rc, p.log_tail(), procs.backtrace(p.binary, self.run_dir)),
+                        self.agent_ids.get(i) if kind == "agent" else p.name)
                 self.exits[kind] += 1
                 self.note("%s exited rc=%s: restarting it" % (p.name, rc))
                 if kind == "agent":
@@ -465,6 +468,8 @@ class Harness(object):
             for s in self.zookeeper.servers:
                 s.kill()
         procs.sweep(self.run_dir)
+        for i in sorted(self.small_fs):
+            procs.unmount(os.path.join(self.run_dir, "agent%d" % i))
 
 
 def wait(condition, timeout, interval=0.25):
