@@ -193,3 +193,29 @@ TEST(SoakRegression, TaskOfAKilledExecutorEndsFailedInTheAgentsState) {
 
 }  // namespace
 }  // namespace plateau::testing
+
+#include "ha_cluster.h"
+
+namespace plateau::testing {
+namespace {
+
+// Soak seed 7: a leading master that lost ZooKeeper (quorum lost) ended with SIGSEGV instead of
+// exiting: the agent book's destruction released the agents' streams, whose end called back into
+// the book being destroyed.
+TEST(SoakRegression, LeaderThatLosesZooKeeperExitsWithoutCrashing) {
+  HaCluster cluster(1);
+  for (int i = 0; i < 4; ++i) {
+    cluster.addAgent("cpus:2;mem:512");
+  }
+  ASSERT_TRUE(
+      eventually([&] { return cluster.leader() == 0 && cluster.activeAgents(0) == 4; }, 30s));
+  cluster.zookeeper().kill();
+  ASSERT_TRUE(eventually([&] { return !cluster.master(0).running(); }, 30s));
+  int status = cluster.master(0).wait();
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << "\n"
+                                 << cluster.master(0).log();
+  EXPECT_EQ(WEXITSTATUS(status), 1) << cluster.master(0).log();
+}
+
+}  // namespace
+}  // namespace plateau::testing
