@@ -200,8 +200,8 @@ namespace plateau::testing {
 namespace {
 
 // Soak seed 7: a leading master that lost ZooKeeper (quorum lost) ended with SIGSEGV instead of
-// exiting: the agent book's destruction released the agents' streams, whose end called back into
-// the book being destroyed.
+// exiting: destroying the agent book (and the framework book) released the agents' (frameworks')
+// streams, whose end called back into the book being destroyed.
 TEST(SoakRegression, LeaderThatLosesZooKeeperExitsWithoutCrashing) {
   HaCluster cluster(1);
   for (int i = 0; i < 4; ++i) {
@@ -209,6 +209,15 @@ TEST(SoakRegression, LeaderThatLosesZooKeeperExitsWithoutCrashing) {
   }
   ASSERT_TRUE(
       eventually([&] { return cluster.leader() == 0 && cluster.activeAgents(0) == 4; }, 30s));
+  std::vector<std::unique_ptr<Scheduler>> frameworks;
+  for (int i = 0; i < 4; ++i) {
+    frameworks.push_back(
+        std::make_unique<Scheduler>(cluster.endpoint(0), http::ContentType::kJson));
+    v1::FrameworkInfo info;
+    info.set_user("u");
+    info.set_name(fmt::format("fw{}", i));
+    ASSERT_TRUE(frameworks.back()->subscribe(info));
+  }
   cluster.zookeeper().kill();
   ASSERT_TRUE(eventually([&] { return !cluster.master(0).running(); }, 30s));
   int status = cluster.master(0).wait();
