@@ -527,6 +527,11 @@ Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile&
     // As in Mesos: what the master knows of the agent decides the answer (TASK_LOST for a
     // framework that is not partition-aware).
     const std::string agent_id = entry.has_agent_id() ? entry.agent_id().value() : "";
+    if (!agent_id.empty() && agents_.expected().contains(agent_id)) {
+      // As in Mesos: an agent admitted before a failover that has not re-registered yet may
+      // still run the task; no answer now (the framework asks again), rather than a wrong one.
+      continue;
+    }
     v1::TaskState state = v1::TASK_UNKNOWN;
     std::string why = "Reconciliation: Task is unknown";
     if (!agent_id.empty() && agents_.contains(agent_id)) {

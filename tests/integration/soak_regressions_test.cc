@@ -74,6 +74,49 @@ TEST(SoakRegression, TerminalTaskReportedAtReregistrationIsReconciledNotLost) {
   }));
 }
 
+// Soak seed 42: right after a leader failover, explicit reconciliation answered TASK_LOST for a
+// running task whose agent had not re-registered yet. Mesos sends nothing until the agent is back
+// (or marked unreachable), and the framework asks again.
+TEST(SoakRegression, TaskOfAnAgentNotYetBackAfterAFailoverIsNotReconciledLost) {
+  Cluster cluster;
+  cluster.addAgent("cpus:4;mem:1024");
+  v1::FrameworkInfo info;
+  info.set_user("u");
+  info.set_name("patient");
+  info.set_failover_timeout(3600);
+  info.set_checkpoint(true);
+  auto s = std::make_unique<Scheduler>(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s->subscribe(info));
+  auto offers = s->next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  s->launch(offers->offers().offers(0), "long-1", "sleep 1000", "cpus:1;mem:64");
+  std::optional<v1::TaskStatus> update;
+  while ((update = s->nextUpdate()) && update->state() != v1::TASK_RUNNING) {
+  }
+  ASSERT_TRUE(update);
+
+  const std::string framework_id = s->frameworkId();
+  cluster.agent(0).kill(SIGSTOP);  // it cannot re-register until SIGCONT
+  cluster.restartMaster(SIGKILL);
+  s.reset();
+  info.mutable_id()->set_value(framework_id);
+  Scheduler again(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(again.subscribe(info));
+  scheduler::Call reconcile;
+  reconcile.set_type(scheduler::Call::RECONCILE);
+  auto* task = reconcile.mutable_reconcile()->add_tasks();
+  task->mutable_task_id()->set_value("long-1");
+  *task->mutable_agent_id() = update->agent_id();
+  ASSERT_EQ(again.call(reconcile), 202);
+
+  cluster.agent(0).kill(SIGCONT);
+  ASSERT_TRUE(eventually([&] { return cluster.registeredAgents() == 1; }, 20s));
+  ASSERT_EQ(again.call(reconcile), 202);
+  auto answer = again.nextUpdate();
+  ASSERT_TRUE(answer);
+  EXPECT_EQ(answer->state(), v1::TASK_RUNNING) << answer->message();
+}
+
 }  // namespace
 }  // namespace plateau::testing
 
