@@ -4,10 +4,43 @@
 #include <gtest/gtest.h>
 
 #include "common/json.h"
+#include "ha_cluster.h"
 #include "harness.h"
 
 namespace plateau::testing {
 namespace {
+
+v1::FrameworkInfo frameworkInfo(const std::string& name, bool checkpoint = false) {
+  v1::FrameworkInfo info;
+  info.set_user("u");
+  info.set_name(name);
+  info.set_failover_timeout(3600);
+  info.set_checkpoint(checkpoint);
+  return info;
+}
+
+// Subscribes, launches one command task on the first offer and returns its TASK_RUNNING update
+// (nullopt when any step fails).
+std::optional<v1::TaskStatus> runTask(Scheduler& s, const v1::FrameworkInfo& info,
+                                      const std::string& task_id, const std::string& command) {
+  if (!s.subscribe(info)) return std::nullopt;
+  auto offers = s.next(scheduler::Event::OFFERS);
+  if (!offers) return std::nullopt;
+  s.launch(offers->offers().offers(0), task_id, command, "cpus:0.5;mem:32");
+  std::optional<v1::TaskStatus> update;
+  while ((update = s.nextUpdate()) && update->state() != v1::TASK_RUNNING) {
+  }
+  return update;
+}
+
+scheduler::Call reconcileOne(const std::string& task_id, const v1::AgentID& agent_id) {
+  scheduler::Call reconcile;
+  reconcile.set_type(scheduler::Call::RECONCILE);
+  auto* task = reconcile.mutable_reconcile()->add_tasks();
+  task->mutable_task_id()->set_value(task_id);
+  *task->mutable_agent_id() = agent_id;
+  return reconcile;
+}
 
 // Soak seed 1: a task finished while the leader was being killed; the new leader left the
 // finished task out of its books when the agent re-registered (the terminal update still waited
@@ -16,11 +49,7 @@ namespace {
 TEST(SoakRegression, TerminalTaskReportedAtReregistrationIsReconciledNotLost) {
   Cluster cluster;
   cluster.addAgent("cpus:4;mem:1024");
-  v1::FrameworkInfo info;
-  info.set_user("u");
-  info.set_name("finisher");
-  info.set_failover_timeout(3600);
-  info.set_checkpoint(true);
+  v1::FrameworkInfo info = frameworkInfo("finisher", /*checkpoint=*/true);
   auto s = std::make_unique<Scheduler>(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(s->subscribe(info));
   const std::string framework_id = s->frameworkId();
@@ -32,7 +61,7 @@ TEST(SoakRegression, TerminalTaskReportedAtReregistrationIsReconciledNotLost) {
     s->acknowledge(*update);
   }
   ASSERT_TRUE(update);
-  const std::string agent_id = update->agent_id().value();
+  const v1::AgentID agent_id = update->agent_id();
   // The FINISHED update is not acknowledged: the agent keeps it, and the task, pending.
 
   cluster.restartMaster(SIGKILL);
@@ -42,12 +71,7 @@ TEST(SoakRegression, TerminalTaskReportedAtReregistrationIsReconciledNotLost) {
   info.mutable_id()->set_value(framework_id);
   Scheduler again(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(again.subscribe(info));
-  scheduler::Call reconcile;
-  reconcile.set_type(scheduler::Call::RECONCILE);
-  auto* task = reconcile.mutable_reconcile()->add_tasks();
-  task->mutable_task_id()->set_value("short-1");
-  task->mutable_agent_id()->set_value(agent_id);
-  ASSERT_EQ(again.call(reconcile), 202);
+  ASSERT_EQ(again.call(reconcileOne("short-1", agent_id)), 202);
   // The reconciliation answer, and the agent's FINISHED update sent again to the new leader.
   std::optional<v1::TaskStatus> answer;
   std::optional<v1::TaskStatus> resent;
@@ -79,20 +103,10 @@ TEST(SoakRegression, TerminalTaskReportedAtReregistrationIsReconciledNotLost) {
 // (or marked unreachable), and the framework asks again.
 TEST(SoakRegression, TaskOfAnAgentNotYetBackAfterAFailoverIsNotReconciledLost) {
   Cluster cluster;
-  cluster.addAgent("cpus:4;mem:1024");
-  v1::FrameworkInfo info;
-  info.set_user("u");
-  info.set_name("patient");
-  info.set_failover_timeout(3600);
-  info.set_checkpoint(true);
+  cluster.addAgent("cpus:2;mem:512");
+  v1::FrameworkInfo info = frameworkInfo("patient", /*checkpoint=*/true);
   auto s = std::make_unique<Scheduler>(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s->subscribe(info));
-  auto offers = s->next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers);
-  s->launch(offers->offers().offers(0), "long-1", "sleep 1000", "cpus:1;mem:64");
-  std::optional<v1::TaskStatus> update;
-  while ((update = s->nextUpdate()) && update->state() != v1::TASK_RUNNING) {
-  }
+  auto update = runTask(*s, info, "long-1", "sleep 1000");
   ASSERT_TRUE(update);
 
   const std::string framework_id = s->frameworkId();
@@ -102,11 +116,7 @@ TEST(SoakRegression, TaskOfAnAgentNotYetBackAfterAFailoverIsNotReconciledLost) {
   info.mutable_id()->set_value(framework_id);
   Scheduler again(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(again.subscribe(info));
-  scheduler::Call reconcile;
-  reconcile.set_type(scheduler::Call::RECONCILE);
-  auto* task = reconcile.mutable_reconcile()->add_tasks();
-  task->mutable_task_id()->set_value("long-1");
-  *task->mutable_agent_id() = update->agent_id();
+  auto reconcile = reconcileOne("long-1", update->agent_id());
   ASSERT_EQ(again.call(reconcile), 202);
 
   cluster.agent(0).kill(SIGCONT);
@@ -117,12 +127,6 @@ TEST(SoakRegression, TaskOfAnAgentNotYetBackAfterAFailoverIsNotReconciledLost) {
   EXPECT_EQ(answer->state(), v1::TASK_RUNNING) << answer->message();
 }
 
-}  // namespace
-}  // namespace plateau::testing
-
-namespace plateau::testing {
-namespace {
-
 // Soak seed 7: a partition-aware framework's task on an unreachable agent was reconciled as
 // TASK_UNKNOWN (Mesos answers TASK_UNREACHABLE while the registry lists the agent unreachable),
 // and once the agent came back the task was listed twice by /master/state: live, and in
@@ -131,29 +135,16 @@ TEST(SoakRegression, UnreachableTaskIsReconciledAsSuchAndListedOnceWhenBack) {
   Cluster cluster({"--agent_ping_timeout=300ms", "--max_agent_ping_timeouts=2"});
   cluster.addAgent("cpus:4;mem:1024");
   Scheduler s(cluster.master(), http::ContentType::kJson);
-  v1::FrameworkInfo info;
-  info.set_user("u");
-  info.set_name("aware");
-  info.set_failover_timeout(3600);
+  v1::FrameworkInfo info = frameworkInfo("aware");
   info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::PARTITION_AWARE);
-  ASSERT_TRUE(s.subscribe(info));
-  auto offers = s.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers);
-  s.launch(offers->offers().offers(0), "back", "sleep 1000", "cpus:0.5;mem:32");
-  std::optional<v1::TaskStatus> update;
-  while ((update = s.nextUpdate()) && update->state() != v1::TASK_RUNNING) {
-  }
+  auto update = runTask(s, info, "back", "sleep 1000");
   ASSERT_TRUE(update);
 
   cluster.agent(0).kill(SIGSTOP);
   while ((update = s.nextUpdate(10s)) && update->state() != v1::TASK_UNREACHABLE) {
   }
   ASSERT_TRUE(update);
-  scheduler::Call reconcile;
-  reconcile.set_type(scheduler::Call::RECONCILE);
-  auto* task = reconcile.mutable_reconcile()->add_tasks();
-  task->mutable_task_id()->set_value("back");
-  *task->mutable_agent_id() = update->agent_id();
+  auto reconcile = reconcileOne("back", update->agent_id());
   // The registry lists the agent unreachable once its write completes, just after the update.
   std::optional<v1::TaskStatus> answer;
   ASSERT_TRUE(eventually(
@@ -180,28 +171,13 @@ TEST(SoakRegression, UnreachableTaskIsReconciledAsSuchAndListedOnceWhenBack) {
   EXPECT_EQ(listed, std::vector<std::string>{"tasks:TASK_RUNNING"});
 }
 
-}  // namespace
-}  // namespace plateau::testing
-
-namespace plateau::testing {
-namespace {
-
 // Soak seed 11: after `kill -9` of an executor, the agent's /state kept its task TASK_RUNNING
 // among the completed executors' tasks, while the framework was told TASK_FAILED.
 TEST(SoakRegression, TaskOfAKilledExecutorEndsFailedInTheAgentsState) {
   Cluster cluster;
   cluster.addAgent("cpus:2;mem:512");
   Scheduler s(cluster.master(), http::ContentType::kJson);
-  v1::FrameworkInfo info;
-  info.set_user("u");
-  info.set_name("victim");
-  ASSERT_TRUE(s.subscribe(info));
-  auto offers = s.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers);
-  s.launch(offers->offers().offers(0), "doomed", "sleep 1000", "cpus:0.5;mem:32");
-  std::optional<v1::TaskStatus> update;
-  while ((update = s.nextUpdate()) && update->state() != v1::TASK_RUNNING) {
-  }
+  auto update = runTask(s, frameworkInfo("victim"), "doomed", "sleep 1000");
   ASSERT_TRUE(update);
   auto agentState = [&] {
     auto r = http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/state"}, 5s);
@@ -234,14 +210,6 @@ TEST(SoakRegression, TaskOfAKilledExecutorEndsFailedInTheAgentsState) {
   EXPECT_EQ(recorded, "TASK_FAILED");
 }
 
-}  // namespace
-}  // namespace plateau::testing
-
-#include "ha_cluster.h"
-
-namespace plateau::testing {
-namespace {
-
 // Soak seed 7: a leading master that lost ZooKeeper (quorum lost) ended with SIGSEGV instead of
 // exiting: destroying the agent book (and the framework book) released the agents' (frameworks')
 // streams, whose end called back into the book being destroyed.
@@ -256,10 +224,7 @@ TEST(SoakRegression, LeaderThatLosesZooKeeperExitsWithoutCrashing) {
   for (int i = 0; i < 4; ++i) {
     frameworks.push_back(
         std::make_unique<Scheduler>(cluster.endpoint(0), http::ContentType::kJson));
-    v1::FrameworkInfo info;
-    info.set_user("u");
-    info.set_name(fmt::format("fw{}", i));
-    ASSERT_TRUE(frameworks.back()->subscribe(info));
+    ASSERT_TRUE(frameworks.back()->subscribe(frameworkInfo(fmt::format("fw{}", i))));
   }
   cluster.zookeeper().kill();
   ASSERT_TRUE(eventually([&] { return !cluster.master(0).running(); }, 30s));
