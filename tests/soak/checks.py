@@ -42,7 +42,12 @@ def _excused(h, fw, record, u):
     disruptive = {"agent_kill_long", "agent_pause_long"}
     if not fw.checkpoint:
         disruptive.add("agent_kill")
-    return h.agent_disrupted(record.agent_id or u.agent_id, u.t, disruptive)
+    since = u.t - 30
+    if u.reason == "REASON_RECONCILIATION" and len(record.updates) > 1:
+        # The master's own update may never have arrived (Mesos does not promise it):
+        # reconciliation shows the loss later, so any cause since the last word counts.
+        since = min(since, record.updates[-2].t)
+    return h.agent_disrupted(record.agent_id or u.agent_id, since, u.t, disruptive)
 
 
 def after_agent_restart(h, entry):
@@ -58,7 +63,8 @@ def after_agent_restart(h, entry):
             ended = u.state in TERMINAL or u.state == "TASK_UNREACHABLE"
             if ended and u.source != "SOURCE_EXECUTOR" and \
                     (fw.framework_id, task_id) not in h.killed_executors and \
-                    not h.agent_disrupted(agent_id, u.t, {"agent_kill_long", "agent_pause_long"}):
+                    not h.agent_disrupted(agent_id, u.t - 30, u.t,
+                                          {"agent_kill_long", "agent_pause_long"}):
                 h.violation("checkpoint_lost", "%s of checkpointing %s ended %s (%s) after %s "
                             "was restarted within the window" % (task_id, fw_name, u.state,
                                                                  u.reason, entry["target"]),

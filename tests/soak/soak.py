@@ -138,12 +138,13 @@ class Harness(object):
                     f[3] = time.time()
                     break
 
-    def agent_disrupted(self, agent_id, t, kinds, grace=30.0):
+    def agent_disrupted(self, agent_id, since, until, kinds):
+        """Whether a fault of `kinds` (or an exit) on the agent overlapped [since - 1, until]."""
         index = self.agent_index.get(agent_id)
         with self.lock:
             for i, kind, start, end in self.agent_faults:
                 if i == index and (kind in kinds or kind == "agent_exit") and \
-                        start - 1 <= t <= (end or time.time()) + grace:
+                        start - 1 <= until and (end or time.time()) >= since - 1:
                     return True
         return False
 
