@@ -197,7 +197,8 @@ class Harness(object):
                 ["--master=" + zk, "--work_dir=%s/agent%d" % (self.run_dir, i),
                  "--resources=cpus:2;mem:1024;disk:1024", "--switch_user=false",
                  "--recover=reconnect", "--executor_shutdown_grace_period=1secs",
-                 "--executor_reregistration_timeout=3secs"],
+                 "--executor_reregistration_timeout=3secs",
+                 "--status_update_retry_interval=2secs"],
                 self.run_dir, "agent_started"))
             self.start_agent(i)
 
@@ -411,9 +412,12 @@ class Harness(object):
                            % checks.resources_released(st))
         checks.final_master(self, st)
         checks.registry_kept(self, st)
-        checks.final_agents(self, self.agent_states())
+        # A terminal update that met a failover waits for the agent's next retry (backoff from
+        # --status_update_retry_interval): its executor lives until it is acknowledged.
         left = lambda: [pid for i in range(len(self.agents)) for pid, _, _ in self.executors_of(i)]
-        if not wait(lambda: not left(), 20):
+        wait(lambda: not left(), 120)
+        checks.final_agents(self, self.agent_states())
+        if left():
             self.violation("process_leak", "executors still running after every task ended: %s"
                            % [e for i in range(len(self.agents)) for e in self.executors_of(i)])
 
