@@ -428,16 +428,16 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
   // Every task the executor did not finish fails with the reason.
   bool killed = executor.state() == ExecutorState::kTerminating;
   for (const auto& task_id : book_.unfinishedTasks(executor)) {
-    if (executor.terminationReason()) {
-      statusUpdate(framework_id,
-                   agentStatus(task_id, v1::TASK_FAILED, *executor.terminationReason(),
-                               executor.terminationMessage(), executor_id));
-      continue;
-    }
-    statusUpdate(framework_id,
-                 agentStatus(task_id, killed ? v1::TASK_KILLED : v1::TASK_FAILED,
-                             v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
-                             fmt::format("{} before the task finished", why), executor_id));
+    v1::TaskStatus status =
+        executor.terminationReason()
+            ? agentStatus(task_id, v1::TASK_FAILED, *executor.terminationReason(),
+                          executor.terminationMessage(), executor_id)
+            : agentStatus(task_id, killed ? v1::TASK_KILLED : v1::TASK_FAILED,
+                          v1::TaskStatus::REASON_EXECUTOR_TERMINATED,
+                          fmt::format("{} before the task finished", why), executor_id);
+    // The executor is retired below with its tasks' states: this one ended with it.
+    book_.setTaskState(executor, task_id, status.state());
+    statusUpdate(framework_id, std::move(status));
   }
   internal::AgentCall call;
   call.set_type(internal::AgentCall::EXECUTOR_EXITED);

@@ -19,6 +19,10 @@ AgentBook::~AgentBook() {
     if (agent.ping_timer != 0) {
       timers_.cancel(agent.ping_timer);
     }
+    if (agent.stream) {
+      // The stream may outlive the book (or die with it): its end must not reach the book.
+      agent.stream->onClosed([] {});
+    }
   }
   if (expected_timer_ != 0) {
     timers_.cancel(expected_timer_);

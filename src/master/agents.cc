@@ -234,11 +234,14 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
   for (const auto& task : reg.tasks()) {
     Framework* fw = frameworks_.find(task.framework_id().value());
     auto resources = resourcesFromProto(task.resources());
-    if (fw == nullptr || !resources || isTerminal(task.state()) ||
-        tasks_.contains(fw->id, task.task_id().value())) {
+    if (fw == nullptr || !resources || tasks_.contains(fw->id, task.task_id().value())) {
       continue;
     }
+    const bool terminal = isTerminal(task.state());
     if (was_unreachable && !fw->partition_aware) {
+      if (terminal) {
+        continue;
+      }
       // Its framework was told TASK_LOST: as in Mesos, the task does not come back to life.
       internal::AgentEvent kill;
       kill.set_type(internal::AgentEvent::KILL_TASK);
@@ -252,8 +255,18 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     record.info.mutable_agent_id()->set_value(agent.id);
     record.resources = *resources;
     record.role = roleOf(*fw, task.resources());
+    // A task that ended while its terminal update still waits for an acknowledgement stays on
+    // the books, as in Mesos, so that reconciliation answers its state (not TASK_LOST); its
+    // resources are free already.
+    record.resources_released = terminal;
+    if (was_unreachable) {
+      tasks_.forgetUnreachable(fw->id, task.task_id().value());
+    }
     const Task& added = tasks_.add(fw->id, std::move(record));
     feed_.taskAdded(added.info);
+    if (terminal) {
+      continue;
+    }
     frameworks_.use(*fw, *resources);
     agents_.use(agent, *resources);
     used[{fw->id, added.role}] += *resources;

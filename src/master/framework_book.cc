@@ -19,6 +19,10 @@ FrameworkBook::~FrameworkBook() {
   for (auto& [id, fw] : frameworks_) {
     timers_.cancel(fw.heartbeat_timer);
     timers_.cancel(fw.failover_timer);
+    if (fw.stream) {
+      // The stream may outlive the book (or die with it): its end must not reach the book.
+      fw.stream->onClosed([] {});
+    }
   }
 }
 

@@ -34,6 +34,10 @@ OperatorFeed::~OperatorFeed() {
   if (heartbeat_timer_ != 0) {
     timers_.cancel(heartbeat_timer_);
   }
+  for (auto& [id, subscriber] : subscribers_) {
+    // The stream may outlive the feed (or die with it): its end must not reach the feed.
+    subscriber.stream->onClosed([] {});
+  }
 }
 
 void OperatorFeed::subscribe(http::ContentType accept, http::Responder responder,

@@ -550,15 +550,28 @@ Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile&
       sendTaskUpdate(framework, latest(*task));
       continue;
     }
-    bool agent_known = entry.has_agent_id() && agents_.contains(entry.agent_id().value());
-    v1::TaskState state;
-    std::string why;
-    if (agent_known) {
-      state = framework.partition_aware ? v1::TASK_GONE : v1::TASK_LOST;
+    // As in Mesos: what the master knows of the agent decides the answer (TASK_LOST for a
+    // framework that is not partition-aware).
+    const std::string agent_id = entry.has_agent_id() ? entry.agent_id().value() : "";
+    if (!agent_id.empty() && agents_.expected().contains(agent_id)) {
+      // As in Mesos: an agent admitted before a failover that has not re-registered yet may
+      // still run the task; no answer now (the framework asks again), rather than a wrong one.
+      continue;
+    }
+    v1::TaskState state = v1::TASK_UNKNOWN;
+    std::string why = "Reconciliation: Task is unknown";
+    if (!agent_id.empty() && agents_.contains(agent_id)) {
+      state = v1::TASK_GONE;
       why = "Reconciliation: Task is unknown to the agent";
-    } else {
-      state = framework.partition_aware ? v1::TASK_UNKNOWN : v1::TASK_LOST;
-      why = "Reconciliation: Task is unknown";
+    } else if (!agent_id.empty() && registry_state_.unreachable.contains(agent_id)) {
+      state = v1::TASK_UNREACHABLE;
+      why = "Reconciliation: Task is on an unreachable agent";
+    } else if (!agent_id.empty() && registry_state_.gone.contains(agent_id)) {
+      state = v1::TASK_GONE_BY_OPERATOR;
+      why = "Reconciliation: Task is on an agent marked gone";
+    }
+    if (!framework.partition_aware) {
+      state = v1::TASK_LOST;
     }
     sendTaskUpdate(framework, masterStatus(framework, entry.task_id().value(),
                                            entry.has_agent_id() ? entry.agent_id().value() : "",

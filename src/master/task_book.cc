@@ -119,4 +119,14 @@ void TaskBook::forget(const std::string& framework_id) {
   frameworks_.erase(fw);
 }
 
+bool TaskBook::forgetUnreachable(const std::string& framework_id, const std::string& task_id) {
+  auto fw = frameworks_.find(framework_id);
+  if (fw == frameworks_.end()) {
+    return false;
+  }
+  return std::erase_if(fw->second.completed, [&](const mesos::v1::Task& task) {
+           return task.task_id().value() == task_id && task.state() == mesos::v1::TASK_UNREACHABLE;
+         }) > 0;
+}
+
 }  // namespace plateau::master

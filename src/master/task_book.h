@@ -11,7 +11,8 @@
 //    state twice in a row; update() reports a task's first move into a terminal state exactly
 //    once, so what follows from it (counters, freeing resources) happens once;
 //  - complete() moves a live task to its framework's completed tasks, which keep the newest
-//    `max_completed` (the oldest go first); forget() drops everything of a framework.
+//    `max_completed` (the oldest go first); forget() drops everything of a framework, and
+//    forgetUnreachable() the completed TASK_UNREACHABLE record of a task that is live again.
 // Pure bookkeeping on the loop thread: no I/O, no time of its own, no events sent.
 
 #include <cstddef>
@@ -64,6 +65,10 @@ class TaskBook {
   bool complete(const std::string& framework_id, const std::string& task_id);
   // Drops the framework's live and completed tasks (its record is gone).
   void forget(const std::string& framework_id);
+  // Drops the TASK_UNREACHABLE record of a completed task that is live again (its agent came
+  // back), so that the task is listed once, as in Mesos. Linear in the framework's completed
+  // tasks (at most `max_completed`); true when a record was dropped.
+  bool forgetUnreachable(const std::string& framework_id, const std::string& task_id);
 
  private:
   struct FrameworkTasks {

@@ -120,5 +120,27 @@ TEST(TaskBook, ForgetDropsAFrameworksLiveAndCompletedTasks) {
   EXPECT_EQ(book.size(), 1u);
 }
 
+// Soak seed 7: a partition-aware task whose agent came back was listed twice in /master/state.
+TEST(TaskBook, ForgetUnreachableDropsOnlyTheUnreachableRecordOfThatTask) {
+  TaskBook book(10);
+  for (auto id : {"t1", "t2"}) {
+    book.add("f1", task("f1", id, "a1"));
+    book.update(*book.find("f1", id), status(v1::TASK_UNREACHABLE), v1::TASK_UNREACHABLE);
+    ASSERT_TRUE(book.complete("f1", id));
+  }
+  book.add("f1", task("f1", "t3", "a1"));
+  ASSERT_TRUE(book.complete("f1", "t3"));  // completed, not unreachable: kept
+  book.add("f1", task("f1", "t1", "a1"));  // its agent came back with it
+  EXPECT_TRUE(book.forgetUnreachable("f1", "t1"));
+  EXPECT_FALSE(book.forgetUnreachable("f1", "t1")) << "dropped already";
+  EXPECT_FALSE(book.forgetUnreachable("f1", "t3")) << "not unreachable";
+  EXPECT_FALSE(book.forgetUnreachable("nobody", "t1"));
+  const auto& done = book.completed("f1");
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done[0].task_id().value(), "t2");
+  EXPECT_EQ(done[1].task_id().value(), "t3");
+  EXPECT_NE(book.find("f1", "t1"), nullptr);
+}
+
 }  // namespace
 }  // namespace plateau::master
