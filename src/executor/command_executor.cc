@@ -341,8 +341,6 @@ bool CommandExecutor::startTask(RunningTask& task) {
     }
   }  // its own process group, so a kill reaches all it started
   std::vector<std::string> check_env = spec.env;
-  // As Mesos's built-in executors since 1.5: TASK_STARTING once the task is about to start.
-  update(task, v1::TASK_STARTING, "");
   auto pid = launchProcess(spec);
   if (!pid) {
     return fail(pid.error().message());
