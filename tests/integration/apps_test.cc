@@ -114,8 +114,10 @@ TEST_F(AppsTest, RollingRestartKeepsMinimumHealthCapacity) {
     "id": "/rolling", "instances": 4, "cpus": 0.1, "mem": 16, "cmd": "sleep 1000",
     "upgradeStrategy": {"minimumHealthCapacity": 0.5, "maximumOverCapacity": 0},
     "healthChecks": [{"protocol": "COMMAND", "command": {"value": "true"},
-                      "gracePeriodSeconds": 10, "intervalSeconds": 1, "delaySeconds": 0,
+                      "gracePeriodSeconds": 10, "intervalSeconds": 1, "delaySeconds": 1,
                       "timeoutSeconds": 5, "maxConsecutiveFailures": 3}]})");
+  // delaySeconds 1: each new instance is healthy a second after it starts at the earliest, so
+  // the restart (two steps of two) lasts long enough to be sampled many times.
   ASSERT_EQ(created.status, 201) << created.body;
   auto healthy = [&](const std::string& version) {
     int n = 0, total = 0;
