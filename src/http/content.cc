@@ -74,24 +74,6 @@ Allowed allowedBy(const std::string& accept) {
   return allowed;
 }
 
-// A Responder's exchange that marks a streamed answer as RecordIO of messages.
-class RecordioExchange final : public Exchange {
- public:
-  explicit RecordioExchange(Responder inner) : inner_(std::move(inner)) {}
-  void respond(Response response) override { inner_.respond(std::move(response)); }
-  std::shared_ptr<Stream> stream(int status, Headers headers) override {
-    auto type = headers.find("content-type");
-    if (type != headers.end() && status < 300) {
-      headers["message-content-type"] = type->second;
-      type->second = kRecordioMediaType;
-    }
-    return inner_.stream(status, std::move(headers));
-  }
-
- private:
-  Responder inner_;
-};
-
 }  // namespace
 
 Result<ContentType> acceptType(const Request& request) {
@@ -121,13 +103,6 @@ Result<StreamAccept> streamAcceptType(const Request& request) {
                                        kJsonMediaType, kProtobufMediaType));
   }
   return StreamAccept{message.json ? ContentType::kJson : ContentType::kProtobuf, true};
-}
-
-Responder framedAs(const StreamAccept& accept, Responder responder) {
-  if (!accept.recordio) {
-    return responder;
-  }
-  return Responder(std::make_shared<RecordioExchange>(std::move(responder)));
 }
 
 Status decode(std::string_view body, ContentType type, google::protobuf::Message* message) {

@@ -114,6 +114,11 @@ Result<Period> parsePeriod(std::string_view text) {
     if (fractional && !(time && unit == 'S')) {
       return std::unexpected(bad(fmt::format("'{}': only seconds may have a fraction", text)));
     }
+    // A billion of any unit is past any schedule (and past what the date arithmetic holds).
+    constexpr double kMaxAmount = 1e9;
+    if (!(value <= kMaxAmount)) {
+      return std::unexpected(bad(fmt::format("'{}': amount '{}' is too large", text, number)));
+    }
     auto whole = static_cast<int64_t>(value);
     if (!time && unit == 'Y') {
       p.years += whole;
@@ -131,6 +136,10 @@ Result<Period> parsePeriod(std::string_view text) {
       p.seconds += value;
     } else {
       return std::unexpected(bad(fmt::format("'{}': unit '{}' is out of place", text, unit)));
+    }
+    if (p.years > kMaxAmount || p.months > kMaxAmount || p.days > kMaxAmount ||
+        p.seconds > kMaxAmount * 3600) {
+      return std::unexpected(bad(fmt::format("'{}': the duration is too long", text)));
     }
     any = true;
   }

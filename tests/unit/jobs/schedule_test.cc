@@ -26,6 +26,20 @@ TEST(ScheduleTest, EmptyStartMeansNow) {
   EXPECT_DOUBLE_EQ(s->start, kJan1 + 42);
 }
 
+// Found by fuzz_chronos_job: a 73-digit year count was cast to int64 (undefined behaviour).
+TEST(ScheduleTest, RefusesAmountsTooLargeToHoldInsteadOfOverflowing) {
+  auto huge =
+      parsePeriod("P0555555555555555555555555555555555555555555555555555555555555555555555Y");
+  ASSERT_FALSE(huge.has_value());
+  EXPECT_NE(huge.error().message().find("too large"), std::string::npos) << huge.error().message();
+  auto summed = parsePeriod("P900000000D900000000D");
+  ASSERT_FALSE(summed.has_value());
+  EXPECT_NE(summed.error().message().find("too long"), std::string::npos);
+  auto fine = parsePeriod("P1000Y");
+  ASSERT_TRUE(fine.has_value()) << fine.error().message();
+  EXPECT_EQ(fine->years, 1000);
+}
+
 TEST(ScheduleTest, RefusesWhatDoesNotParse) {
   for (const char* bad :
        {"", "R", "R/2026-01-01T00:00:00Z", "X/2026-01-01T00:00:00Z/PT1S",
