@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -165,16 +167,11 @@ void Agent::startExecutorProcess(Executor& executor) {
   };
   add("MESOS_RECOVERY_TIMEOUT", ms(flags_.recovery_timeout));
   add("MESOS_SUBSCRIPTION_BACKOFF_MAX", ms(flags_.executor_reregistration_timeout));
-  add("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD",
-      fmt::format("{}ms", std::chrono::duration_cast<std::chrono::milliseconds>(
-                              flags_.executor_shutdown_grace_period)
-                              .count()));
+  add("MESOS_EXECUTOR_SHUTDOWN_GRACE_PERIOD", ms(flags_.executor_shutdown_grace_period));
   for (const auto& var : command.environment().variables()) {
     add(var.name(), var.value());
   }
-  for (const auto& var : gpuEnvironment(executor)) {
-    spec.env.push_back(var);
-  }
+  std::ranges::copy(gpuEnvironment(executor), std::back_inserter(spec.env));
   spec.working_dir = executor.directory();
   spec.stdout_path = (dir / "stdout").string();
   spec.stderr_path = (dir / "stderr").string();

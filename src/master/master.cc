@@ -213,10 +213,9 @@ void Master::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/master/state" || path == "/state" || path == "/master/state.json" ||
       path == "/state.json") {
-    const ViewFilter view = viewFilter(request.principal);
-    if (!ForkedRender::respond(
-            timers_, [this, &view] { return stateJson(view); }, responder)) {
-      responder.respond(stateJson(view));
+    auto render = [this, view = viewFilter(request.principal)] { return stateJson(view); };
+    if (!ForkedRender::respond(timers_, render, responder)) {
+      responder.respond(render());
     }
     return;
   }
