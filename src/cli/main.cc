@@ -10,6 +10,7 @@
 #include "cli/ops.h"
 #include "cli/roles.h"
 #include "cli/task_exec.h"
+#include "cli/tls_options.h"
 
 int main(int argc, char** argv) {
   using namespace plateau::cli;
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
                  "{\"token\": ...}")
       ->envname("PLATEAU_CONFIG");
   useCredentials(&credential_options);
+  addTlsOptions(app);  // --ssl_* over LIBPROCESS_SSL_*
 
   ExecuteOptions exec;
   auto* execute_cmd = app.add_subcommand("execute", "Run one command as a task and follow it");

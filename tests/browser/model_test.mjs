@@ -1,11 +1,14 @@
 // The web UI's pure parts under Node, without a browser: RecordIO framing across arbitrary
-// chunk boundaries, and the model that the operator API's events build.
+// chunk boundaries, the model that the operator API's events build, a task's container image
+// as the pages read it, and the login form's Authorization value.
 
 import assert from 'node:assert/strict';
 import test from 'node:test';
 
 import { Model } from '../../webui/static/model.js';
 import { RecordIOReader } from '../../webui/static/recordio.js';
+import { containerImage } from '../../webui/static/util.js';
+import { authorizationFrom } from '../../webui/static/auth.js';
 
 const encoder = new TextEncoder();
 const record = (obj) => {
@@ -93,4 +96,48 @@ test('the model follows SUBSCRIBED, then task, agent and framework events', asyn
   assert.equal(model.snapshots, 2);
   assert.equal(model.tasks.size, 0);
   assert.equal(model.frameworks.size, 0);
+});
+
+test('a task\'s container image comes from its ContainerInfo as Mesos serves it', () => {
+  const withContainer = (id, container) => ({ ...task('f1', id, 'TASK_RUNNING'), container });
+  const model = new Model();
+  model.apply({
+    type: 'SUBSCRIBED',
+    subscribed: {
+      get_state: {
+        get_tasks: {
+          tasks: [
+            withContainer('mesos-docker', { type: 'MESOS', mesos: { image: { type: 'DOCKER', docker: { name: 'busybox:latest' } } } }),
+            withContainer('mesos-appc', { type: 'MESOS', mesos: { image: { type: 'APPC', appc: { name: 'example.com/app' } } } }),
+            withContainer('docker', { type: 'DOCKER', docker: { image: 'nginx:1.25', network: 'HOST' } }),
+            withContainer('volumes-only', { type: 'MESOS', volumes: [{ container_path: '/data', mode: 'RW' }] }),
+            task('f1', 'bare', 'TASK_RUNNING'),
+          ],
+        },
+      },
+    },
+  });
+  const image = (id) => containerImage(model.task('f1', id).container);
+  assert.deepEqual(image('mesos-docker'), { name: 'busybox:latest', type: 'DOCKER', label: 'DOCKER image' });
+  assert.deepEqual(image('mesos-appc'), { name: 'example.com/app', type: 'APPC', label: 'APPC image' });
+  assert.deepEqual(image('docker'), { name: 'nginx:1.25', type: 'DOCKER', label: 'DOCKER container' });
+  assert.equal(image('volumes-only'), null);
+  assert.equal(image('bare'), null);
+
+  // A status update keeps what the task was launched with.
+  model.apply({
+    type: 'TASK_UPDATED',
+    task_updated: { framework_id: { value: 'f1' }, state: 'TASK_FINISHED', status: { task_id: { value: 'mesos-docker' }, state: 'TASK_FINISHED' } },
+  });
+  assert.equal(model.task('f1', 'mesos-docker').state, 'TASK_FINISHED');
+  assert.equal(image('mesos-docker').name, 'busybox:latest');
+});
+
+test('the login form\'s Authorization value: a bearer token, else principal and secret', () => {
+  assert.equal(authorizationFrom({ token: '  aaa.bbb.ccc\n' }), 'Bearer aaa.bbb.ccc');
+  assert.equal(authorizationFrom({ token: 'Bearer aaa.bbb.ccc' }), 'Bearer aaa.bbb.ccc');
+  assert.equal(authorizationFrom({ principal: 'ops', secret: 'pw', token: 'aaa.bbb.ccc' }), 'Bearer aaa.bbb.ccc');
+  assert.equal(authorizationFrom({ principal: 'ops', secret: 'pw' }), `Basic ${Buffer.from('ops:pw').toString('base64')}`);
+  assert.equal(authorizationFrom({ principal: 'öps', secret: '✓' }), `Basic ${Buffer.from('öps:✓').toString('base64')}`);
+  assert.equal(authorizationFrom({ principal: '', secret: 'pw', token: ' ' }), '');
 });

@@ -18,10 +18,17 @@ struct CliRun {
   std::string output;
 };
 
-inline CliRun runPlateau(const Cluster& cluster, std::vector<std::string> args) {
+// With `env` ("NAME=value" entries), the command runs with exactly that environment (through
+// `env -i`) instead of the test's.
+inline CliRun runPlateau(const Cluster& cluster, std::vector<std::string> args,
+                         std::vector<std::string> env = {}) {
   std::string log = cluster.dir() + "/cli.out";
   std::remove(log.c_str());
   args.insert(args.begin(), std::string(PLATEAU_BIN_DIR) + "/plateau");
+  if (!env.empty()) {
+    env.insert(env.begin(), {"/usr/bin/env", "-i"});
+    args.insert(args.begin(), env.begin(), env.end());
+  }
   Process p("plateau", args, log);
   int status = p.wait();
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, p.log()};

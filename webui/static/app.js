@@ -6,9 +6,10 @@ import { Model, Metrics } from './model.js';
 import { lineChart } from './charts.js';
 import { appsPage, appPage } from './apps.js';
 import { jobsPage, jobPage } from './jobs.js';
+import { sandboxPage } from './sandbox.js';
 import {
   esc, html, raw, scalars, fmtNumber, fmtMB, fmtBytes, fmtResources, fmtTime, stateClass,
-  TERMINAL, getJSON,
+  TERMINAL, getJSON, containerImage,
 } from './util.js';
 
 const model = new Model();
@@ -55,29 +56,40 @@ function stateBadge(state) {
   return html`<span class="state ${stateClass(state)}">${state || 'TASK_UNKNOWN'}</span>`;
 }
 
-function taskRows(tasks, { showAgent = true, showFramework = true } = {}) {
+// A task's image: its name, and what kind (DOCKER image, APPC image, DOCKER container) below.
+function imageCell(task) {
+  const image = containerImage(task.container);
+  return image
+    ? html`<span class="image" title="${image.label}">${image.name}</span> <span class="image-type">${image.label}</span>`
+    : raw('—');
+}
+
+function taskRows(tasks, { showAgent = true, showFramework = true, showImage = false } = {}) {
   return tasks.map((t) => html`<tr data-task="${t.framework_id.value}/${t.task_id.value}">
       <td class="id" data-label="ID">${t.task_id.value}</td>
       <td data-label="Name">${t.name}</td>
       <td class="task-state" data-label="State">${stateBadge(t.state)}</td>
       ${showFramework ? html`<td data-label="Framework">${frameworkLink(t.framework_id.value)}</td>` : raw('')}
       ${showAgent ? html`<td data-label="Agent">${t.agent_id ? agentLink(t.agent_id.value) : '—'}</td>` : raw('')}
+      ${showImage ? html`<td class="task-image" data-label="Image">${imageCell(t)}</td>` : raw('')}
       <td data-label="Resources">${fmtResources(scalars(t.resources))}</td>
       <td data-label="Started">${taskStarted(t)}</td>
       <td data-label=""><a class="sandbox-link" href="${sandboxHref(t)}">Sandbox</a></td>
     </tr>`.__raw).join('');
 }
 
+// The Image column shows only when a task listed runs in an image.
 function taskTable(tasks, options = {}) {
   const { showAgent = true, showFramework = true } = options;
   const shown = tasks.slice(0, MAX_ROWS);
+  const showImage = shown.some((t) => containerImage(t.container));
   const more = tasks.length > shown.length
     ? `<p class="note">Showing ${shown.length} of ${tasks.length} tasks: narrow the search.</p>` : '';
   if (!tasks.length) return '<p class="empty">No tasks.</p>';
   return `<table class="list tasks"><thead><tr><th>ID</th><th>Name</th><th>State</th>
     ${showFramework ? '<th>Framework</th>' : ''}${showAgent ? '<th>Agent</th>' : ''}
-    <th>Resources</th><th>Started</th><th></th></tr></thead>
-    <tbody>${taskRows(shown, options)}</tbody></table>${more}`;
+    ${showImage ? '<th>Image</th>' : ''}<th>Resources</th><th>Started</th><th></th></tr></thead>
+    <tbody>${taskRows(shown, { ...options, showImage })}</tbody></table>${more}`;
 }
 
 // Active tasks first, then the newest (by last status time).
@@ -379,7 +391,7 @@ function tasksPage(params) {
   const state = params.get('state') || 'active';
   const q = params.get('q') || '';
   setPage('Tasks', `<form class="filters" id="filters" role="search">
-      <input type="search" id="task-search" placeholder="Search ID, name, framework or agent" value="${esc(q)}" aria-label="Search tasks">
+      <input type="search" id="task-search" placeholder="Search ID, name, framework, agent or image" value="${esc(q)}" aria-label="Search tasks">
       <select id="task-state" aria-label="Filter by state">
         <option value="active">Active</option><option value="all">All states</option>
         ${TASK_STATES.map((s) => `<option value="${s}">${s}</option>`).join('')}
@@ -410,7 +422,7 @@ function tasksPage(params) {
           const f = model.framework(t.framework_id.value);
           const a = t.agent_id && model.agents.get(t.agent_id.value);
           const hay = `${t.task_id.value} ${t.name} ${t.framework_id.value} ${f?.framework_info.name || ''} ${
-            t.agent_id?.value || ''} ${a?.agent_info.hostname || ''}`.toLowerCase();
+            t.agent_id?.value || ''} ${a?.agent_info.hostname || ''} ${containerImage(t.container)?.name || ''}`.toLowerCase();
           if (!hay.includes(needle)) continue;
         }
         matches.push(t);
@@ -609,150 +621,6 @@ function maintenancePage() {
   return page;
 }
 
-// A task's sandbox on its agent: a file browser (/files/browse) and a live tail of one file
-// (/files/read from the last offset, every second). The browser talks to the agent directly,
-// which allows it with Access-Control-Allow-Origin.
-function sandboxPage(frameworkId, taskId, params) {
-  setPage(`Sandbox of ${taskId}`, `<div id="task-info"></div>
-    <div class="sandbox"><section class="files"><h2>Files <span id="cwd" class="path"></span></h2><div id="files"></div></section>
-    <section class="log"><h2>Log <span id="log-name" class="path"></span>
-      <label class="follow"><input type="checkbox" id="follow" checked> follow</label></h2>
-      <pre id="log" class="log-view" tabindex="0"></pre><p class="note" id="log-note"></p></section></div>`);
-  let stopped = false;
-  let base = '';
-  let root = '';
-  let cwd = '';
-  let file = '';
-  let offset = 0;
-  let tailTimer = 0;
-  let generation = 0;
-  const logEl = document.getElementById('log');
-  const note = (text) => { const el = document.getElementById('log-note'); if (el) el.textContent = text; };
-
-  const findDirectory = (state) => {
-    for (const f of [...(state.frameworks || []), ...(state.completed_frameworks || [])]) {
-      if (f.id !== frameworkId) continue;
-      for (const e of [...(f.executors || []), ...(f.completed_executors || [])]) {
-        const all = [...(e.tasks || []), ...(e.queued_tasks || []), ...(e.completed_tasks || [])];
-        if (all.some((t) => t.id === taskId) || e.id === taskId) return e.directory;
-      }
-    }
-    return '';
-  };
-
-  const browse = async (path) => {
-    cwd = path;
-    document.getElementById('cwd').textContent = path === root ? '' : path.slice(root.length);
-    try {
-      const entries = await getJSON(`${base}/files/browse?path=${encodeURIComponent(path)}`);
-      if (stopped) return;
-      entries.sort((a, b) => (b.mode.startsWith('d') - a.mode.startsWith('d')) || a.path.localeCompare(b.path));
-      const up = path !== root
-        ? `<tr><td colspan="3"><a href="" data-dir="${esc(path.slice(0, path.lastIndexOf('/')))}">..</a></td></tr>` : '';
-      document.getElementById('files').innerHTML = `<table class="list files"><thead><tr><th>Name</th><th>Size</th><th>Modified</th></tr></thead><tbody>${up}${
-        entries.map((e) => {
-          const name = e.path.slice(e.path.lastIndexOf('/') + 1);
-          const dir = e.mode.startsWith('d');
-          return `<tr><td data-label="Name"><a href="" ${dir ? 'data-dir' : 'data-file'}="${esc(e.path)}">${esc(name)}${dir ? '/' : ''}</a></td>
-            <td data-label="Size">${dir ? '' : esc(fmtBytes(e.size))}</td><td data-label="Modified">${esc(fmtTime(e.mtime))}</td></tr>`;
-        }).join('')}</tbody></table>`;
-    } catch (e) {
-      if (!stopped) document.getElementById('files').innerHTML = `<p class="empty">Cannot list ${esc(path)}: ${esc(e.message)}</p>`;
-    }
-  };
-
-  const tail = async (mine) => {
-    if (stopped || mine !== generation) return;
-    try {
-      for (;;) {
-        const chunk = await getJSON(`${base}/files/read?path=${encodeURIComponent(file)}&offset=${offset}&length=65536`);
-        if (stopped || mine !== generation) return;
-        if (!chunk.data) break;
-        const atBottom = logEl.scrollTop + logEl.clientHeight >= logEl.scrollHeight - 4;
-        logEl.append(chunk.data);
-        offset = chunk.offset + new TextEncoder().encode(chunk.data).length;
-        // Keep the view bounded: drop the oldest text beyond ~1 MB.
-        if (logEl.textContent.length > 1 << 20) logEl.textContent = logEl.textContent.slice(-(1 << 19));
-        if (document.getElementById('follow').checked || atBottom) logEl.scrollTop = logEl.scrollHeight;
-        if (chunk.data.length < 65536) break;
-      }
-      note('');
-    } catch (e) {
-      note(e.status === 404 ? 'The agent no longer serves this file (the executor has ended or the sandbox is gone).' : `Reading paused: ${e.message}`);
-      if (e.status === 404) return;
-    }
-    tailTimer = setTimeout(() => tail(mine), 1000);
-  };
-
-  const open = async (path) => {
-    file = path;
-    generation++;
-    clearTimeout(tailTimer);
-    logEl.textContent = '';
-    document.getElementById('log-name').textContent = path.slice(path.lastIndexOf('/') + 1);
-    try {
-      const end = await getJSON(`${base}/files/read?path=${encodeURIComponent(path)}&offset=-1`);
-      offset = Math.max(0, end.offset - 64 * 1024);
-    } catch (e) {
-      note(`Cannot read ${path}: ${e.message}`);
-      return;
-    }
-    tail(generation);
-  };
-
-  document.getElementById('files').addEventListener('click', (e) => {
-    const a = e.target.closest('a');
-    if (!a) return;
-    e.preventDefault();
-    if (a.dataset.dir !== undefined) browse(a.dataset.dir);
-    else if (a.dataset.file) open(a.dataset.file);
-  });
-
-  const start = async () => {
-    const task = model.task(frameworkId, taskId);
-    const agent = task?.agent_id && model.agents.get(task.agent_id.value);
-    if (!agent) {
-      note(model.connected ? 'The task or its agent is not known to the master.' : 'Waiting for the master…');
-      return false;
-    }
-    base = `${location.protocol}//${agentAddress(agent)}`;
-    try {
-      root = findDirectory(await getJSON(`${base}/state`));
-    } catch (e) {
-      note(`Cannot reach the agent at ${base}: ${e.message}`);
-      return true;
-    }
-    if (!root) {
-      note('The agent no longer has this task\'s sandbox.');
-      return true;
-    }
-    if (stopped) return true;
-    await browse(params.get('path') || root);
-    open(`${root}/${params.get('file') || 'stdout'}`);
-    return true;
-  };
-
-  let started = false;
-  let starting = false;
-  const page = {
-    update() {
-      const task = model.task(frameworkId, taskId);
-      document.getElementById('task-info').innerHTML = task ? definitionList([
-        ['Task', task.name ? `${task.task_id.value} (${task.name})` : task.task_id.value],
-        ['State', stateBadge(task.state)],
-        ['Framework', frameworkLink(frameworkId)],
-        ['Agent', task.agent_id ? agentLink(task.agent_id.value) : '—'],
-      ]) : '';
-      if (!started && !starting) {
-        starting = true;
-        start().then((done) => { started = done; starting = false; });
-      }
-    },
-    destroy() { stopped = true; clearTimeout(tailTimer); },
-  };
-  return page;
-}
-
 // ---------------------------------------------------------------------------------------
 // Routing
 
@@ -778,7 +646,11 @@ async function route() {
     case 'tasks': page = tasksPage(params); break;
     case 'roles': page = rolesPage(); break;
     case 'maintenance': page = maintenancePage(); break;
-    case 'sandbox': page = sandboxPage(parts[1], parts[2], params); break;
+    case 'sandbox': {
+      const context = { setPage, model, definitionList, stateBadge, frameworkLink, agentLink, agentAddress, imageCell };
+      page = sandboxPage(context, parts[1], parts[2], params);
+      break;
+    }
     case 'apps': case 'jobs': {
       const context = { setPage, every, model, params, definitionList,
         sandboxHref: (frameworkId, taskId) => `#/sandbox/${encodeURIComponent(frameworkId)}/${encodeURIComponent(taskId)}` };

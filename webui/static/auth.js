@@ -1,7 +1,9 @@
 // Signing in to a master that authenticates its endpoints (docs/security.md): every request of
-// the UI to the master goes through authFetch(), which sends the principal's HTTP Basic
-// credentials kept in sessionStorage (gone when the tab closes). A 401 shows a login form asking
-// for principal and secret, and the request is retried with what was entered.
+// the UI to the master goes through authFetch(), which sends the Authorization header kept in
+// sessionStorage (gone when the tab closes): HTTP Basic with a principal and secret, or an
+// operator's bearer token (a JWT, for a master with --operator_jwt_secret_key or
+// --operator_jwt_public_key). A 401 shows a login form asking for either, and the request is
+// retried with what was entered.
 
 import { esc } from './util.js';
 
@@ -30,12 +32,22 @@ function basic(principal, secret) {
   return `Basic ${btoa(String.fromCharCode(...bytes))}`;
 }
 
+// The Authorization value for what the form holds: the token when one was entered ("Bearer "
+// pasted in front of it is dropped), else principal and secret; '' when neither was.
+export function authorizationFrom({ principal = '', secret = '', token = '' }) {
+  const bearer = token.trim().replace(/^bearer\s+/i, '');
+  if (bearer) return `Bearer ${bearer}`;
+  return principal ? basic(principal, secret) : '';
+}
+
 // One login form at a time: requests refused while it is open wait for the same answer.
 let pending = null;
 
 // Shows the form (with `why`, the master's reason for the 401) and resolves once the user has
-// entered a principal and secret (stored), never rejecting: the form stays until then.
-function askForCredentials(realm, why) {
+// entered a principal and secret or a token (stored), never rejecting: the form stays until
+// then. `scheme` is the 401's ('basic' or 'bearer'): a master that takes only tokens asks for
+// one first.
+function askForCredentials(realm, scheme, why) {
   if (pending) return pending;
   pending = new Promise((resolve) => {
     const overlay = document.createElement('div');
@@ -45,17 +57,25 @@ function askForCredentials(realm, why) {
         <h2>Sign in</h2>
         <p class="note">The master asks for credentials${realm ? ` (realm <code>${esc(realm)}</code>)` : ''}.</p>
         ${why ? `<p class="error" id="login-error">${esc(why)}</p>` : ''}
-        <label>Principal <input name="principal" id="login-principal" autocomplete="username" required></label>
-        <label>Secret <input name="secret" id="login-secret" type="password" autocomplete="current-password" required></label>
+        <label>Principal <input name="principal" id="login-principal" autocomplete="username"></label>
+        <label>Secret <input name="secret" id="login-secret" type="password" autocomplete="current-password"></label>
+        <p class="or">or</p>
+        <label>Bearer token <input name="token" id="login-token" type="password" autocomplete="off"
+          spellcheck="false" placeholder="an operator's JWT"></label>
+        <p class="error" id="login-missing" hidden>Enter a principal and secret, or a bearer token.</p>
         <button type="submit" id="login-submit">Sign in</button>
       </form>`;
     document.body.appendChild(overlay);
     const form = overlay.querySelector('form');
-    form.querySelector('input').focus();
+    form.querySelector(scheme === 'bearer' ? '#login-token' : '#login-principal').focus();
     form.addEventListener('submit', (event) => {
       event.preventDefault();
-      const data = new FormData(form);
-      sessionStorage.setItem(KEY, basic(data.get('principal'), data.get('secret')));
+      const value = authorizationFrom(Object.fromEntries(new FormData(form)));
+      if (!value) {
+        form.querySelector('#login-missing').hidden = false;
+        return;
+      }
+      sessionStorage.setItem(KEY, value);
       overlay.remove();
       pending = null;
       showSignOut();
@@ -65,11 +85,11 @@ function askForCredentials(realm, why) {
   return pending;
 }
 
-// The realm named by a 401's WWW-Authenticate header ('' when none).
-function realmOf(response) {
+// The scheme (lower-cased) and realm of a 401's WWW-Authenticate header ('' when none).
+function challengeOf(response) {
   const header = response.headers.get('WWW-Authenticate') || '';
   const match = /realm="([^"]*)"/.exec(header);
-  return match ? match[1] : '';
+  return { scheme: header.split(' ')[0].toLowerCase(), realm: match ? match[1] : '' };
 }
 
 // fetch() for the master's endpoints: with the stored credentials, and on a 401 the login form,
@@ -83,6 +103,7 @@ export async function authFetch(url, init = {}) {
     const response = await fetch(url, { ...init, headers, credentials: 'omit' });
     if (response.status !== 401) return response;
     const why = (await response.text()).slice(0, 200);
-    await askForCredentials(realmOf(response), auth ? why : '');
+    const { scheme, realm } = challengeOf(response);
+    await askForCredentials(realm, scheme, auth ? why : '');
   }
 }

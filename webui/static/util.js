@@ -116,3 +116,20 @@ export async function getJSON(url) {
   }
   return JSON.parse(text);
 }
+
+// The container image a task's ContainerInfo (v1 JSON, as GET_STATE and /master/state carry it)
+// names: {name, type, label}, or null for a task without one. A Mesos container's image is
+// `mesos.image` (type DOCKER or APPC, named in `docker.name` / `appc.name`); a Docker-type
+// container names its image in `docker.image`.
+export function containerImage(container) {
+  const image = container?.mesos?.image;
+  if (image) {
+    const type = image.type || (image.appc ? 'APPC' : 'DOCKER');
+    const name = type === 'APPC' ? image.appc?.name : image.docker?.name;
+    if (name) return { name, type, label: `${type} image` };
+  }
+  if (container?.docker?.image) {
+    return { name: container.docker.image, type: 'DOCKER', label: 'DOCKER container' };
+  }
+  return null;
+}
