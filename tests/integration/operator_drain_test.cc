@@ -66,10 +66,10 @@ void launchSleeper(JsonScheduler& s, const json::Value& offer) {
   ASSERT_EQ(launched.status, 202) << launched.body;
 }
 
-// The next UPDATE in `state`, acknowledged.
-bool awaitUpdate(JsonScheduler& s, const std::string& state) {
+// The next UPDATE in `state` (its status), acknowledged as every update before it.
+std::optional<json::Value> awaitUpdate(JsonScheduler& s, const std::string& state) {
   while (auto update = s.next("UPDATE")) {
-    const auto& status = (*update)["update"]["status"];
+    json::Value status = (*update)["update"]["status"];
     if (status["uuid"].isString()) {
       auto acked =
           s.post(fmt::format(R"({{"framework_id": {{"value": "{}"}}, "type": "ACKNOWLEDGE",
@@ -79,9 +79,9 @@ bool awaitUpdate(JsonScheduler& s, const std::string& state) {
                              status["task_id"]["value"].asString(), status["uuid"].asString()));
       EXPECT_EQ(acked.status, 202) << acked.body;
     }
-    if (isString(status["state"], state)) return true;
+    if (isString(status["state"], state)) return status;
   }
-  return false;
+  return std::nullopt;
 }
 
 TEST(OperatorDrain, DeactivateReactivateAndBadArguments) {
@@ -162,7 +162,9 @@ TEST(OperatorDrain, DrainKillsTasksThenDrainedSurvivesFailoverAndMarkGone) {
   EXPECT_FALSE(view["drain_info"]["config"]["mark_gone"].asBool());
   EXPECT_TRUE(isString(slavesEntry(master)["drain_info"]["state"], "DRAINING"));
 
-  ASSERT_TRUE(awaitUpdate(s, "TASK_KILLED"));  // well within the task's own grace period
+  auto killed = awaitUpdate(s, "TASK_KILLED");  // well within the task's own grace period
+  ASSERT_TRUE(killed);
+  EXPECT_TRUE(isString((*killed)["reason"], "REASON_AGENT_DRAINING")) << json::stringify(*killed);
   EXPECT_TRUE(eventually([&] { return drainState(master) == "DRAINED"; }));
   EXPECT_TRUE(isString(slavesEntry(master)["drain_info"]["state"], "DRAINED"));
 
@@ -180,6 +182,31 @@ TEST(OperatorDrain, DrainKillsTasksThenDrainedSurvivesFailoverAndMarkGone) {
     return agents.status == 200 && agents.json["get_agents"]["agents"].asArray().empty();
   }));
   EXPECT_EQ(agentCall(master, "DRAIN_AGENT", agent).status, 400);  // gone: unknown
+}
+
+// With mark_gone, a task the drain kills ends TASK_GONE_BY_OPERATOR, as on Mesos's agent.
+TEST(OperatorDrain, MarkGoneDrainEndsTasksGoneByOperator) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:1024");
+  auto master = cluster.master();
+  JsonScheduler s(master);
+  ASSERT_TRUE(s.subscribe(kSubscribe));
+  auto offer = s.offerWhere([](const json::Value&) { return true; });
+  ASSERT_TRUE(offer);
+  const std::string agent = (*offer)["agent_id"]["value"].asString();
+  launchSleeper(s, *offer);
+  ASSERT_TRUE(awaitUpdate(s, "TASK_RUNNING"));
+  ASSERT_EQ(agentCall(master, "DRAIN_AGENT", agent,
+                      R"(, "max_grace_period": {"seconds": 1}, "mark_gone": true)")
+                .status,
+            200);
+  auto gone = awaitUpdate(s, "TASK_GONE_BY_OPERATOR");
+  ASSERT_TRUE(gone);
+  EXPECT_TRUE(isString((*gone)["reason"], "REASON_AGENT_DRAINING")) << json::stringify(*gone);
+  EXPECT_TRUE(eventually([&] {
+    auto agents = post(master, "/api/v1", R"({"type": "GET_AGENTS"})");
+    return agents.status == 200 && agents.json["get_agents"]["agents"].asArray().empty();
+  }));
 }
 
 }  // namespace
