@@ -170,7 +170,8 @@ void CommandExecutor::start() {
 }
 
 http::ClientRequest CommandExecutor::subscribeRequest() {
-  calls_.dropQueued();
+  calls_.dropQueued();  // this SUBSCRIBE carries every unacknowledged update
+  held_.clear();
   v1::executor::Call call;
   call.mutable_framework_id()->set_value(config_.framework_id);
   call.mutable_executor_id()->set_value(config_.executor_id);
@@ -215,6 +216,10 @@ void CommandExecutor::handle(const v1::executor::Event& event) {
   switch (event.type()) {
     case v1::executor::Event::SUBSCRIBED: {
       subscription_->subscribed();
+      for (auto& request : held_) {
+        calls_.push(std::move(request));
+      }
+      held_.clear();
       for (const auto& cap : event.subscribed().framework_info().capabilities()) {
         if (cap.type() == v1::FrameworkInfo::Capability::TASK_KILLING_STATE) {
           killing_capability_ = true;
@@ -658,6 +663,10 @@ http::ClientRequest CommandExecutor::executorRequest(const v1::executor::Call& c
 }
 
 void CommandExecutor::send(const v1::executor::Call& call) {
+  if (!subscription_ || !subscription_->isSubscribed()) {
+    held_.push_back(executorRequest(call, {}));
+    return;
+  }
   calls_.push(executorRequest(call, {}));
 }
 

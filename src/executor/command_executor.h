@@ -114,7 +114,9 @@ class CommandExecutor {
                  const std::optional<v1::CheckStatusInfo>& check_status);
   // A POST of `call` to the agent's executor API, with the token when there is one.
   http::ClientRequest executorRequest(const v1::executor::Call& call, http::Headers headers) const;
-  // Queues `call` behind the calls sent before it (CallQueue: one in flight, in order).
+  // Queues `call` behind the calls sent before it (CallQueue: one in flight, in order); while
+  // not subscribed, holds it for the next SUBSCRIBE (which carries it) or SUBSCRIBED (after
+  // which it goes), so nothing overtakes the updates a resubscription carries.
   void send(const v1::executor::Call& call);
   bool active() const;
   void maybeExit();
@@ -126,6 +128,7 @@ class CommandExecutor {
   UuidGenerator uuids_;
   http::Client client_;
   CallQueue calls_;                                // the UPDATE calls, one at a time and in order
+  std::vector<http::ClientRequest> held_;          // calls made while not subscribed (send())
   std::unique_ptr<client::MasterDetector> agent_;  // the agent, at its fixed address
   std::unique_ptr<client::Subscription> subscription_;
   std::map<std::string, RunningTask> tasks_;  // by task id
