@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -61,19 +62,30 @@ States statesOf(const std::vector<v1::TaskStatus>& updates) {
 
 const States kStartRunFinish = {"TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"};
 
-std::optional<v1::Offer> subscribeForOffer(Scheduler& s, const std::string& name) {
-  v1::FrameworkInfo info;
-  info.set_user("root");
-  info.set_name(name);
-  if (!s.subscribe(info)) {
-    return std::nullopt;
+// A cluster of one agent and a scheduler subscribed to it.
+class TaskStarting : public ::testing::Test {
+ protected:
+  // Starts the agent, subscribes as `name` and returns the first offer (nullopt on failure).
+  std::optional<v1::Offer> start(const std::string& agent_resources, const std::string& name,
+                                 http::ContentType content = http::ContentType::kJson) {
+    cluster_.addAgent(agent_resources);
+    s_ = std::make_unique<Scheduler>(cluster_.master(), content);
+    v1::FrameworkInfo info;
+    info.set_user("root");
+    info.set_name(name);
+    if (!s_->subscribe(info)) {
+      return std::nullopt;
+    }
+    auto offers = s_->next(scheduler::Event::OFFERS);
+    if (!offers || offers->offers().offers_size() == 0) {
+      return std::nullopt;
+    }
+    return offers->offers().offers(0);
   }
-  auto offers = s.next(scheduler::Event::OFFERS);
-  if (!offers || offers->offers().offers_size() == 0) {
-    return std::nullopt;
-  }
-  return offers->offers().offers(0);
-}
+
+  Cluster cluster_;
+  std::unique_ptr<Scheduler> s_;
+};
 
 void accept(Scheduler& s, const v1::Offer& offer, v1::Offer::Operation operation) {
   scheduler::Call call;
@@ -85,12 +97,10 @@ void accept(Scheduler& s, const v1::Offer& offer, v1::Offer::Operation operation
 
 // Many command executors starting at once: each sends its two updates back to back, which the
 // agent once took on parallel connections and could forward crossed (RUNNING before STARTING).
-TEST(TaskStarting, CommandTasksReportStartingThenRunningInOrder) {
-  Cluster cluster;
-  cluster.addAgent("cpus:8;mem:2048");
-  Scheduler s(cluster.master(), http::ContentType::kProtobuf);
-  auto offer = subscribeForOffer(s, "starting-burst");
+TEST_F(TaskStarting, CommandTasksReportStartingThenRunningInOrder) {
+  auto offer = start("cpus:8;mem:2048", "starting-burst", http::ContentType::kProtobuf);
   ASSERT_TRUE(offer);
+  Scheduler& s = *s_;
   constexpr size_t kTasks = 12;
   v1::Offer::Operation launch;
   launch.set_type(v1::Offer::Operation::LAUNCH);
@@ -107,7 +117,7 @@ TEST(TaskStarting, CommandTasksReportStartingThenRunningInOrder) {
   }
 
   // The master keeps the history in that order too (Task.statuses in /master/state).
-  auto state = json::parse(cluster.get("/master/state"));
+  auto state = json::parse(cluster_.get("/master/state"));
   ASSERT_TRUE(state);
   const auto& completed = (*state)["frameworks"][0]["completed_tasks"].asArray();
   ASSERT_EQ(completed.size(), kTasks);
@@ -120,12 +130,10 @@ TEST(TaskStarting, CommandTasksReportStartingThenRunningInOrder) {
   }
 }
 
-TEST(TaskStarting, DefaultExecutorGroupTasksReportStartingThenRunning) {
-  Cluster cluster;
-  cluster.addAgent("cpus:4;mem:1024");
-  Scheduler s(cluster.master(), http::ContentType::kJson);
-  auto offer = subscribeForOffer(s, "starting-group");
+TEST_F(TaskStarting, DefaultExecutorGroupTasksReportStartingThenRunning) {
+  auto offer = start("cpus:4;mem:1024", "starting-group");
   ASSERT_TRUE(offer);
+  Scheduler& s = *s_;
   v1::Offer::Operation launch;
   launch.set_type(v1::Offer::Operation::LAUNCH_GROUP);
   auto* executor = launch.mutable_launch_group()->mutable_executor();
@@ -143,12 +151,10 @@ TEST(TaskStarting, DefaultExecutorGroupTasksReportStartingThenRunning) {
 }
 
 // Health is reported only from TASK_RUNNING on: STARTING and the first RUNNING carry none.
-TEST(TaskStarting, HealthChecksBeginOnlyOnceTheTaskRuns) {
-  Cluster cluster;
-  cluster.addAgent("cpus:2;mem:512");
-  Scheduler s(cluster.master(), http::ContentType::kJson);
-  auto offer = subscribeForOffer(s, "starting-health");
+TEST_F(TaskStarting, HealthChecksBeginOnlyOnceTheTaskRuns) {
+  auto offer = start("cpus:2;mem:512", "starting-health");
   ASSERT_TRUE(offer);
+  Scheduler& s = *s_;
   v1::TaskInfo task = sleeper(*offer, "checked", "1.5");
   auto* hc = task.mutable_health_check();
   hc->set_type(v1::HealthCheck::COMMAND);

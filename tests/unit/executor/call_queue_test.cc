@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <memory>
 #include <string>
 #include <vector>
@@ -31,12 +32,16 @@ http::ClientRequest call(const std::string& body) {
       .method = "POST", .path = "/api/v1/executor", .headers = {}, .body = body};
 }
 
+void pushAll(CallQueue& queue, std::initializer_list<std::string> bodies) {
+  for (const auto& body : bodies) {
+    queue.push(call(body));
+  }
+}
+
 TEST(CallQueueTest, SendsOneAtATimeInTheOrderPushed) {
   HeldSender agent;
   CallQueue queue(agent.sender());
-  queue.push(call("STARTING"));
-  queue.push(call("RUNNING"));
-  queue.push(call("FINISHED"));
+  pushAll(queue, {"STARTING", "RUNNING", "FINISHED"});
   // Only the first is out until it is answered.
   EXPECT_EQ(agent.sent, std::vector<std::string>{"STARTING"});
   EXPECT_TRUE(queue.inFlight());
@@ -53,9 +58,7 @@ TEST(CallQueueTest, SendsOneAtATimeInTheOrderPushed) {
 TEST(CallQueueTest, AFinishThatComesTwiceSendsNothingExtra) {
   HeldSender agent;
   CallQueue queue(agent.sender());
-  queue.push(call("a"));
-  queue.push(call("b"));
-  queue.push(call("c"));
+  pushAll(queue, {"a", "b", "c"});
   agent.finish(0);
   agent.finish(0);  // a stale duplicate must not let "c" overtake "b"'s answer
   EXPECT_EQ(agent.sent, (std::vector<std::string>{"a", "b"}));
@@ -86,9 +89,7 @@ TEST(CallQueueTest, ASenderThatFinishesAtOnceDrainsTheQueueWithoutRecursion) {
 TEST(CallQueueTest, DropQueuedKeepsTheCallInFlight) {
   HeldSender agent;
   CallQueue queue(agent.sender());
-  queue.push(call("in-flight"));
-  queue.push(call("queued-1"));
-  queue.push(call("queued-2"));
+  pushAll(queue, {"in-flight", "queued-1", "queued-2"});
   EXPECT_EQ(queue.dropQueued(), 2u);
   EXPECT_TRUE(queue.inFlight());
   agent.finish(0);
@@ -100,8 +101,7 @@ TEST(CallQueueTest, DropQueuedKeepsTheCallInFlight) {
 TEST(CallQueueTest, AFinishAfterTheQueueIsGoneIsIgnored) {
   HeldSender agent;
   auto queue = std::make_unique<CallQueue>(agent.sender());
-  queue->push(call("a"));
-  queue->push(call("b"));
+  pushAll(*queue, {"a", "b"});
   queue.reset();
   agent.finish(0);  // must not touch the destroyed queue
   EXPECT_EQ(agent.sent, std::vector<std::string>{"a"});
