@@ -7,6 +7,8 @@
 #include <csignal>
 #include <filesystem>
 #include <iterator>
+#include <optional>
+#include <string>
 
 #include <fmt/format.h>
 
@@ -23,6 +25,29 @@ namespace plateau::agent {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
+
+namespace {
+
+// Why an executor's status update is refused (400), or nothing.
+std::optional<std::string> invalidUpdate(const v1::TaskStatus& status) {
+  if (status.uuid().size() != 16) {
+    return "Expecting 'status.uuid' to be a valid UUID";
+  }
+  if (status.state() == v1::TASK_STAGING) {
+    return "Received TASK_STAGING from executor, which is not allowed";
+  }
+  return std::nullopt;
+}
+
+// An update the agent already holds or had acknowledged: one an executor sent again.
+bool duplicateUpdate(const StatusUpdateManager& updates, const std::string& framework_id,
+                     const v1::TaskStatus& status) {
+  const std::string& task_id = status.task_id().value();
+  return updates.isPending(framework_id, task_id, status.uuid()) ||
+         updates.wasAcknowledged(framework_id, task_id, status.uuid());
+}
+
+}  // namespace
 
 v1::ExecutorInfo Agent::commandExecutorInfo(const v1::TaskInfo& task,
                                             const std::string& framework_id) {
@@ -229,15 +254,12 @@ void Agent::executorApi(http::Request& request, http::Responder responder) {
         return responder.respond(http::Response::text(400, "Expecting 'update' to be present"));
       }
       v1::TaskStatus status = call.update().status();
-      if (status.uuid().size() != 16) {
+      if (auto invalid = invalidUpdate(status)) {
         metrics_.invalid_status_updates++;
-        return responder.respond(
-            http::Response::text(400, "Expecting 'status.uuid' to be a valid UUID"));
+        return responder.respond(http::Response::text(400, *invalid));
       }
-      if (status.state() == v1::TASK_STAGING) {
-        metrics_.invalid_status_updates++;
-        return responder.respond(
-            http::Response::text(400, "Received TASK_STAGING from executor, which is not allowed"));
+      if (duplicateUpdate(status_updates_, call.framework_id().value(), status)) {
+        break;  // sent again after a reconnection: taken once, as Mesos does
       }
       status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
       *status.mutable_executor_id() = call.executor_id();

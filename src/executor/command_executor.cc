@@ -129,7 +129,12 @@ CommandExecutor::CommandExecutor(EventLoop& loop, Config config, uint64_t seed, 
       config_(std::move(config)),
       mode_(mode),
       uuids_(seed),
-      client_(loop) {}
+      client_(loop),
+      calls_([this](http::ClientRequest request, CallQueue::Finished finished) {
+        // An update that does not get through travels again with the next SUBSCRIBE.
+        client_.fetch(config_.agent, std::move(request), 10s,
+                      [finished = std::move(finished)](Result<http::Response>) { finished(); });
+      }) {}
 
 void CommandExecutor::start() {
   loop_.onSignal(SIGCHLD, [this](int) {
@@ -164,7 +169,9 @@ void CommandExecutor::start() {
   subscription_->start();
 }
 
-http::ClientRequest CommandExecutor::subscribeRequest() const {
+http::ClientRequest CommandExecutor::subscribeRequest() {
+  calls_.dropQueued();  // this SUBSCRIBE carries every unacknowledged update
+  held_.clear();
   v1::executor::Call call;
   call.mutable_framework_id()->set_value(config_.framework_id);
   call.mutable_executor_id()->set_value(config_.executor_id);
@@ -175,7 +182,7 @@ http::ClientRequest CommandExecutor::subscribeRequest() const {
       *subscribe->add_unacknowledged_tasks() = task.info;
     }
   }
-  for (const auto& [uuid, update] : unacknowledged_) {
+  for (const auto& update : unacknowledged_) {
     *subscribe->add_unacknowledged_updates() = update;
   }
   return executorRequest(call, {{"accept", http::kProtobufMediaType}});
@@ -209,6 +216,10 @@ void CommandExecutor::handle(const v1::executor::Event& event) {
   switch (event.type()) {
     case v1::executor::Event::SUBSCRIBED: {
       subscription_->subscribed();
+      for (auto& request : held_) {
+        calls_.push(std::move(request));
+      }
+      held_.clear();
       for (const auto& cap : event.subscribed().framework_info().capabilities()) {
         if (cap.type() == v1::FrameworkInfo::Capability::TASK_KILLING_STATE) {
           killing_capability_ = true;
@@ -228,7 +239,9 @@ void CommandExecutor::handle(const v1::executor::Event& event) {
                                                    : std::nullopt);
       break;
     case v1::executor::Event::ACKNOWLEDGED:
-      unacknowledged_.erase(event.acknowledged().uuid());
+      std::erase_if(unacknowledged_, [&](const v1::executor::Call::Update& update) {
+        return update.status().uuid() == event.acknowledged().uuid();
+      });
       maybeExit();
       break;
     case v1::executor::Event::SHUTDOWN:
@@ -341,6 +354,9 @@ bool CommandExecutor::startTask(RunningTask& task) {
     }
   }  // its own process group, so a kill reaches all it started
   std::vector<std::string> check_env = spec.env;
+  // As Mesos's built-in executors since 1.5: TASK_STARTING as the task's process starts, then
+  // TASK_RUNNING (the call queue keeps them in that order on the way to the agent).
+  update(task, v1::TASK_STARTING, "");
   auto pid = launchProcess(spec);
   if (!pid) {
     return fail(pid.error().message());
@@ -622,7 +638,7 @@ void CommandExecutor::updateFor(const v1::TaskID& task_id, v1::TaskState state,
   status->mutable_executor_id()->set_value(config_.executor_id);
   status->set_uuid(uuids_.bytes());
   status->set_timestamp(clock_.wallSeconds());
-  unacknowledged_[status->uuid()] = call.update();
+  unacknowledged_.push_back(call.update());
   send(call);
   if (isTerminal(state) && !active() && !exit_timer_) {
     exit_timer_ = true;
@@ -647,9 +663,11 @@ http::ClientRequest CommandExecutor::executorRequest(const v1::executor::Call& c
 }
 
 void CommandExecutor::send(const v1::executor::Call& call) {
-  http::ClientRequest request = executorRequest(call, {});
-  // Updates that do not get through are re-sent on the next SUBSCRIBE.
-  client_.fetch(config_.agent, std::move(request), 10s, [](Result<http::Response>) {});
+  if (!subscription_ || !subscription_->isSubscribed()) {
+    held_.push_back(executorRequest(call, {}));
+    return;
+  }
+  calls_.push(executorRequest(call, {}));
 }
 
 bool CommandExecutor::active() const {

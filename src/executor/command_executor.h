@@ -15,12 +15,14 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include <mesos/v1/executor/executor.pb.h>
 
 #include "client/detector.h"
 #include "client/subscription.h"
 #include "common/uuid.h"
+#include "executor/call_queue.h"
 #include "executor/checker.h"
 #include "executor/task_image.h"
 #include "http/client.h"
@@ -84,7 +86,9 @@ class CommandExecutor {
   int exitCode() const { return exit_code_; }
 
  private:
-  http::ClientRequest subscribeRequest() const;
+  // The SUBSCRIBE call, carrying the unacknowledged tasks and updates (oldest update first);
+  // the UPDATE calls still queued are dropped, since it carries them.
+  http::ClientRequest subscribeRequest();
   // The subscription to the agent ended for good (Subscription::Next::kGiveUp): the tasks are
   // killed and the executor exits non-zero.
   void onClosed(const client::Subscription::Closed& closed);
@@ -110,6 +114,9 @@ class CommandExecutor {
                  const std::optional<v1::CheckStatusInfo>& check_status);
   // A POST of `call` to the agent's executor API, with the token when there is one.
   http::ClientRequest executorRequest(const v1::executor::Call& call, http::Headers headers) const;
+  // Queues `call` behind the calls sent before it (CallQueue: one in flight, in order); while
+  // not subscribed, holds it for the next SUBSCRIBE (which carries it) or SUBSCRIBED (after
+  // which it goes), so nothing overtakes the updates a resubscription carries.
   void send(const v1::executor::Call& call);
   bool active() const;
   void maybeExit();
@@ -120,6 +127,8 @@ class CommandExecutor {
   Mode mode_;
   UuidGenerator uuids_;
   http::Client client_;
+  CallQueue calls_;                                // the UPDATE calls, one at a time and in order
+  std::vector<http::ClientRequest> held_;          // calls made while not subscribed (send())
   std::unique_ptr<client::MasterDetector> agent_;  // the agent, at its fixed address
   std::unique_ptr<client::Subscription> subscription_;
   std::map<std::string, RunningTask> tasks_;  // by task id
@@ -127,7 +136,7 @@ class CommandExecutor {
   std::set<std::string> killed_before_launch_;  // KILLs for tasks whose group has not come yet
   bool shutting_down_ = false;
   bool killing_capability_ = false;
-  std::map<std::string, v1::executor::Call::Update> unacknowledged_;  // by uuid
+  std::vector<v1::executor::Call::Update> unacknowledged_;  // oldest first
   bool exit_timer_ = false;
   int exit_code_ = 0;
 };

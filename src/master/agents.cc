@@ -10,6 +10,28 @@
 
 namespace plateau::master {
 
+namespace {
+
+// What a task's update says while its agent drains, as Mesos's draining agent reports it: a
+// kill is the drain's (REASON_AGENT_DRAINING), and with `mark_gone` a killed task is
+// TASK_GONE_BY_OPERATOR. `latest` is the agent's latest state for the task.
+void asDrained(const v1::DrainConfig& config, v1::TaskStatus& status, v1::TaskState& latest) {
+  if (status.state() != v1::TASK_KILLING && status.state() != v1::TASK_KILLED) {
+    return;
+  }
+  status.set_reason(v1::TaskStatus::REASON_AGENT_DRAINING);
+  if (config.mark_gone()) {
+    if (status.state() == v1::TASK_KILLED) {
+      status.set_state(v1::TASK_GONE_BY_OPERATOR);
+    }
+    if (latest == v1::TASK_KILLED) {
+      latest = v1::TASK_GONE_BY_OPERATOR;
+    }
+  }
+}
+
+}  // namespace
+
 void Master::agentApi(http::Request& request, http::Responder responder) {
   if (request.method != "POST") {
     http::Response r = http::Response::text(405, "Expecting 'POST'");
@@ -356,9 +378,12 @@ void Master::agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUp
   }
   v1::TaskStatus status = update.status();
   status.mutable_agent_id()->set_value(agent.id);
+  v1::TaskState latest = update.has_latest_state() ? update.latest_state() : status.state();
+  if (drains_.draining(agent.id)) {
+    asDrained(drains_.find(agent.id)->drain->config(), status, latest);
+  }
   Task* task = tasks_.find(fw->id, status.task_id().value());
   if (task != nullptr) {
-    v1::TaskState latest = update.has_latest_state() ? update.latest_state() : status.state();
     updateTaskState(*fw, *task, status, latest);
   }
   metrics_.valid_status_updates++;

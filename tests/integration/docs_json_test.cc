@@ -1,7 +1,11 @@
 // A scheduler written only from Mesos's scheduler HTTP API docs: hand-written JSON bodies,
 // RecordIO parsed by hand, base64 uuids echoed back.
 
+#include <string>
+#include <vector>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include "common/json.h"
@@ -122,13 +126,17 @@ TEST(DocsJson, SubscribeLaunchAcknowledgeReconcileTeardown) {
                                fw, offer_id, agent_id)),
             202);
 
-  std::string last_state;
-  while (last_state != "TASK_FINISHED") {
+  // The built-in command executor's conversation, as Mesos's since 1.5: STARTING, RUNNING,
+  // FINISHED, in that order.
+  const std::vector<std::string> expected = {"TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"};
+  std::vector<std::string> states;
+  while (states.size() < expected.size()) {
     auto update = s.next("UPDATE");
-    ASSERT_TRUE(update) << "stuck after " << last_state;
+    ASSERT_TRUE(update) << "stuck after " << fmt::format("{}", fmt::join(states, ", "));
     const auto& status = (*update)["update"]["status"];
-    last_state = status["state"].asString();
-    ASSERT_TRUE(last_state == "TASK_RUNNING" || last_state == "TASK_FINISHED") << last_state;
+    states.push_back(status["state"].asString());
+    ASSERT_EQ(states.back(), expected[states.size() - 1])
+        << fmt::format("{}", fmt::join(states, ", "));
     ASSERT_TRUE(status.find("uuid") != nullptr);
     ASSERT_EQ(s.post(fmt::format(R"({{
       "framework_id": {{"value": "{}"}},

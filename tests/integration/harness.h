@@ -122,7 +122,7 @@ class Scheduler {
   // The next event of `type` (others are kept for later), or nullopt after timeout.
   std::optional<scheduler::Event> next(scheduler::Event::Type type,
                                        std::chrono::milliseconds timeout = 20s);
-  // Next UPDATE for a task, acknowledging it when it carries a uuid (and `ack` is set).
+  // Next UPDATE (acked when `ack`) other than an executor's TASK_STARTING, always acked, skipped.
   std::optional<v1::TaskStatus> nextUpdate(std::chrono::milliseconds timeout = 20s,
                                            bool ack = true);
   void acknowledge(const v1::TaskStatus& status);

@@ -66,10 +66,10 @@ void launchSleeper(JsonScheduler& s, const json::Value& offer) {
   ASSERT_EQ(launched.status, 202) << launched.body;
 }
 
-// The next UPDATE in `state`, acknowledged.
-bool awaitUpdate(JsonScheduler& s, const std::string& state) {
+// The next UPDATE in `state` (its status), acknowledged as every update before it.
+std::optional<json::Value> awaitUpdate(JsonScheduler& s, const std::string& state) {
   while (auto update = s.next("UPDATE")) {
-    const auto& status = (*update)["update"]["status"];
+    json::Value status = (*update)["update"]["status"];
     if (status["uuid"].isString()) {
       auto acked =
           s.post(fmt::format(R"({{"framework_id": {{"value": "{}"}}, "type": "ACKNOWLEDGE",
@@ -79,9 +79,23 @@ bool awaitUpdate(JsonScheduler& s, const std::string& state) {
                              status["task_id"]["value"].asString(), status["uuid"].asString()));
       EXPECT_EQ(acked.status, 202) << acked.body;
     }
-    if (isString(status["state"], state)) return true;
+    if (isString(status["state"], state)) return status;
   }
-  return false;
+  return std::nullopt;
+}
+
+// Subscribes, runs the sleeper on the first offer and waits until it runs; its agent's id ("" on
+// failure, which the test asserts).
+std::string runSleeper(JsonScheduler& s) {
+  if (!s.subscribe(kSubscribe)) {
+    return "";
+  }
+  auto offer = s.offerWhere([](const json::Value&) { return true; });
+  if (!offer) {
+    return "";
+  }
+  launchSleeper(s, *offer);
+  return awaitUpdate(s, "TASK_RUNNING") ? (*offer)["agent_id"]["value"].asString() : "";
 }
 
 TEST(OperatorDrain, DeactivateReactivateAndBadArguments) {
@@ -127,23 +141,34 @@ TEST(OperatorDrain, DeactivateReactivateAndBadArguments) {
   EXPECT_FALSE(slavesEntry(master)["deactivated"].asBool());
 }
 
-TEST(OperatorDrain, DrainKillsTasksThenDrainedSurvivesFailoverAndMarkGone) {
-  Cluster cluster;
-  cluster.addAgent("cpus:2;mem:1024");
-  auto master = cluster.master();
-  JsonScheduler s(master);
-  ASSERT_TRUE(s.subscribe(kSubscribe));
-  auto offer = s.offerWhere([](const json::Value&) { return true; });
-  ASSERT_TRUE(offer);
-  const std::string agent = (*offer)["agent_id"]["value"].asString();
-  launchSleeper(s, *offer);
-  ASSERT_TRUE(awaitUpdate(s, "TASK_RUNNING"));
+// Whether GET_AGENTS lists no agent (a drain with mark_gone removed it).
+bool noAgentListed(const http::Endpoint& master) {
+  auto agents = post(master, "/api/v1", R"({"type": "GET_AGENTS"})");
+  return agents.status == 200 && agents.json["get_agents"]["agents"].asArray().empty();
+}
+
+// A master, one agent, and a scheduler whose sleeper runs on the agent.
+class OperatorDrainTask : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    cluster_.addAgent("cpus:2;mem:1024");
+    agent_ = runSleeper(s_);
+    ASSERT_FALSE(agent_.empty());
+  }
+
+  Cluster cluster_;
+  http::Endpoint master_ = cluster_.master();
+  JsonScheduler s_{master_};
+  std::string agent_;
+};
+
+TEST_F(OperatorDrainTask, DrainKillsTasksThenDrainedSurvivesFailoverAndMarkGone) {
   // The agent's /containers shows the task's executor container, in Mesos's shape.
-  auto containers = send(cluster.agentEndpoint(0), "GET", "/containers", "");
+  auto containers = send(cluster_.agentEndpoint(0), "GET", "/containers", "");
   ASSERT_EQ(containers.status, 200) << containers.body;
   ASSERT_EQ(containers.json.asArray().size(), 1u) << containers.body;
   const auto& container = containers.json[0];
-  EXPECT_TRUE(isString(container["framework_id"], s.frameworkId())) << containers.body;
+  EXPECT_TRUE(isString(container["framework_id"], s_.frameworkId())) << containers.body;
   EXPECT_FALSE(container["container_id"].asString().empty()) << containers.body;
   EXPECT_TRUE(isString(container["container_status"]["container_id"]["value"],
                        container["container_id"].asString()))
@@ -151,35 +176,46 @@ TEST(OperatorDrain, DrainKillsTasksThenDrainedSurvivesFailoverAndMarkGone) {
   EXPECT_TRUE(container["statistics"].isObject()) << containers.body;
 
   // The docs' call: a grace period bound far below the task's own minute.
-  auto drained = agentCall(master, "DRAIN_AGENT", agent,
+  auto drained = agentCall(master_, "DRAIN_AGENT", agent_,
                            R"(, "max_grace_period": {"seconds": 1}, "mark_gone": false)");
   ASSERT_EQ(drained.status, 200) << drained.body;
-  auto view = agentView(master);
+  auto view = agentView(master_);
   EXPECT_TRUE(view["deactivated"].asBool());
   EXPECT_TRUE(isString(view["drain_info"]["state"], "DRAINING")) << json::stringify(view);
   EXPECT_EQ(view["drain_info"]["config"]["max_grace_period"]["nanoseconds"].toInt64().value_or(0),
             1'000'000'000);
   EXPECT_FALSE(view["drain_info"]["config"]["mark_gone"].asBool());
-  EXPECT_TRUE(isString(slavesEntry(master)["drain_info"]["state"], "DRAINING"));
+  EXPECT_TRUE(isString(slavesEntry(master_)["drain_info"]["state"], "DRAINING"));
 
-  ASSERT_TRUE(awaitUpdate(s, "TASK_KILLED"));  // well within the task's own grace period
-  EXPECT_TRUE(eventually([&] { return drainState(master) == "DRAINED"; }));
-  EXPECT_TRUE(isString(slavesEntry(master)["drain_info"]["state"], "DRAINED"));
+  auto killed = awaitUpdate(s_, "TASK_KILLED");  // well within the task's own grace period
+  ASSERT_TRUE(killed);
+  EXPECT_TRUE(isString((*killed)["reason"], "REASON_AGENT_DRAINING")) << json::stringify(*killed);
+  EXPECT_TRUE(eventually([&] { return drainState(master_) == "DRAINED"; }));
+  EXPECT_TRUE(isString(slavesEntry(master_)["drain_info"]["state"], "DRAINED"));
 
-  cluster.restartMaster();
-  ASSERT_TRUE(eventually([&] { return agentBack(master); }));
-  EXPECT_EQ(drainState(master), "DRAINED");
-  EXPECT_TRUE(agentView(master)["deactivated"].asBool());
+  cluster_.restartMaster();
+  ASSERT_TRUE(eventually([&] { return agentBack(master_); }));
+  EXPECT_EQ(drainState(master_), "DRAINED");
+  EXPECT_TRUE(agentView(master_)["deactivated"].asBool());
 
   // Reactivated, then drained for good: with no task left it is DRAINED at once, then gone.
-  EXPECT_EQ(agentCall(master, "REACTIVATE_AGENT", agent).status, 200);
-  EXPECT_FALSE(agentView(master)["drain_info"].isObject());
-  EXPECT_EQ(agentCall(master, "DRAIN_AGENT", agent, R"(, "mark_gone": true)").status, 200);
-  EXPECT_TRUE(eventually([&] {
-    auto agents = post(master, "/api/v1", R"({"type": "GET_AGENTS"})");
-    return agents.status == 200 && agents.json["get_agents"]["agents"].asArray().empty();
-  }));
-  EXPECT_EQ(agentCall(master, "DRAIN_AGENT", agent).status, 400);  // gone: unknown
+  EXPECT_EQ(agentCall(master_, "REACTIVATE_AGENT", agent_).status, 200);
+  EXPECT_FALSE(agentView(master_)["drain_info"].isObject());
+  EXPECT_EQ(agentCall(master_, "DRAIN_AGENT", agent_, R"(, "mark_gone": true)").status, 200);
+  EXPECT_TRUE(eventually([&] { return noAgentListed(master_); }));
+  EXPECT_EQ(agentCall(master_, "DRAIN_AGENT", agent_).status, 400);  // gone: unknown
+}
+
+// With mark_gone, a task the drain kills ends TASK_GONE_BY_OPERATOR, as on Mesos's agent.
+TEST_F(OperatorDrainTask, MarkGoneDrainEndsTasksGoneByOperator) {
+  ASSERT_EQ(agentCall(master_, "DRAIN_AGENT", agent_,
+                      R"(, "max_grace_period": {"seconds": 1}, "mark_gone": true)")
+                .status,
+            200);
+  auto gone = awaitUpdate(s_, "TASK_GONE_BY_OPERATOR");
+  ASSERT_TRUE(gone);
+  EXPECT_TRUE(isString((*gone)["reason"], "REASON_AGENT_DRAINING")) << json::stringify(*gone);
+  EXPECT_TRUE(eventually([&] { return noAgentListed(master_); }));
 }
 
 }  // namespace
