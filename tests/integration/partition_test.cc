@@ -6,7 +6,9 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <mesos/v1/master/master.pb.h>
 
+#include "api_call.h"
 #include "common/json.h"
 #include "harness.h"
 
@@ -53,22 +55,23 @@ std::vector<std::string> stateTasks(Cluster& cluster, const std::string& name,
   return out;
 }
 
-// The ids GET_TASKS lists in `field` (tasks, unreachable_tasks, completed_tasks).
-std::vector<std::string> getTasks(Cluster& cluster, const std::string& field) {
+// The ids GET_TASKS lists: its tasks, unreachable_tasks or completed_tasks.
+template <class Tasks>
+std::vector<std::string> idsOf(const Tasks& tasks) {
   std::vector<std::string> out;
-  auto r = http::fetchSync(
-      cluster.master(),
-      {.method = "POST",
-       .path = "/api/v1",
-       .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
-       .body = R"({"type": "GET_TASKS"})"},
-      5s);
-  auto answer = json::parse(r ? r->body : "").value_or(json::Value());
-  for (const auto& task : answer["get_tasks"][field].asArray()) {
-    out.push_back(task["task_id"]["value"].asString());
+  for (const auto& task : tasks) {
+    out.push_back(task.task_id().value());
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+mesos::v1::master::Response::GetTasks getTasks(Cluster& cluster) {
+  auto answer = callApi<mesos::v1::master::Response>(
+      cluster.master(), callOfType<mesos::v1::master::Call>(mesos::v1::master::Call::GET_TASKS),
+      http::ContentType::kJson);
+  EXPECT_EQ(answer.status, 200) << answer.body;
+  return answer.response.get_tasks();
 }
 
 using Ids = std::vector<std::string>;
@@ -95,9 +98,9 @@ TEST(Partition, StoppedAgentIsUnreachableAndComesBackAsInMesos) {
   EXPECT_EQ(stateTasks(cluster, "aware", "tasks"), Ids{});
   EXPECT_EQ(stateTasks(cluster, "plain", "completed_tasks"), Ids{"plain-task:TASK_LOST"});
   EXPECT_EQ(stateTasks(cluster, "plain", "unreachable_tasks"), Ids{});
-  EXPECT_EQ(getTasks(cluster, "unreachable_tasks"), Ids{"aware-task"});
-  EXPECT_EQ(getTasks(cluster, "completed_tasks"), Ids{"plain-task"});
-  EXPECT_EQ(getTasks(cluster, "tasks"), Ids{});
+  EXPECT_EQ(idsOf(getTasks(cluster).unreachable_tasks()), Ids{"aware-task"});
+  EXPECT_EQ(idsOf(getTasks(cluster).completed_tasks()), Ids{"plain-task"});
+  EXPECT_EQ(idsOf(getTasks(cluster).tasks()), Ids{});
 
   cluster.agent(0).kill(SIGCONT);
   ASSERT_TRUE(eventually([&] { return cluster.registeredAgents() == 1; }, 20s));
@@ -113,8 +116,8 @@ TEST(Partition, StoppedAgentIsUnreachableAndComesBackAsInMesos) {
   EXPECT_EQ(back->state(), v1::TASK_RUNNING);
   EXPECT_EQ(stateTasks(cluster, "aware", "tasks"), Ids{"aware-task:TASK_RUNNING"});
   EXPECT_EQ(stateTasks(cluster, "aware", "unreachable_tasks"), Ids{});
-  EXPECT_EQ(getTasks(cluster, "tasks"), Ids{"aware-task"});
-  EXPECT_EQ(getTasks(cluster, "unreachable_tasks"), Ids{});
+  EXPECT_EQ(idsOf(getTasks(cluster).tasks()), Ids{"aware-task"});
+  EXPECT_EQ(idsOf(getTasks(cluster).unreachable_tasks()), Ids{});
 
   // The other framework's task is killed, not resurrected.
   auto killed = plain->nextUpdate(10s);
