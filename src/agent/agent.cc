@@ -79,7 +79,15 @@ Agent::Agent(Environment env, Flags flags,
   initNested();
 }
 
-Agent::~Agent() = default;
+Agent::~Agent() {
+  for (auto& [container_id, link] : channels_) {
+    if (link.stream) {
+      // The stream may outlive the agent, or end while channels_ is being destroyed: its end
+      // must reach neither.
+      link.stream->onClosed([] {});
+    }
+  }
+}
 
 void Agent::start(uint16_t port, std::optional<http::Endpoint> master) {
   info_.set_port(port);

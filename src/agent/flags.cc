@@ -27,198 +27,210 @@ constexpr const char* kNetwork = "Plateau has no CNI or port-mapping network iso
 constexpr const char* kNotYet = "not implemented yet";
 constexpr const char* kOversubscription = "oversubscription is not implemented";
 
+// A mesos-agent flag accepted without effect: registered by registerInertFlags.
+struct InertFlag {
+  const char* name;
+  Kind kind;
+  const char* default_value;
+  const char* help;
+  const char* reason;  // why it has no effect here
+  FileValue file = FileValue::kNone;
+  const char* alias = nullptr;  // its deprecated name
+  const char* env = nullptr;    // a further environment variable
+};
+
+constexpr InertFlag kInertFlags[] = {
+    {"agent_features", Kind::kString, "", "Agent capabilities to advertise (JSON)",
+     "the agent always advertises the capabilities it has", FileValue::kUrlOrPath},
+    {"agent_subsystems", Kind::kString, "", "Cgroup subsystems to run the agent in", kNotYet,
+     FileValue::kNone, "slave_subsystems"},
+    {"effective_capabilities", Kind::kString, "", "Linux capabilities granted to tasks (JSON)",
+     "no linux/capabilities isolator", FileValue::kUrlOrPath},
+    {"bounding_capabilities", Kind::kString, "", "Most Linux capabilities a task may get (JSON)",
+     "no linux/capabilities isolator", FileValue::kUrlOrPath},
+    {"appc_simple_discovery_uri_prefix", Kind::kString, "http://",
+     "URI prefix for appc image discovery", kImages},
+    {"appc_store_dir", Kind::kString, "/tmp/mesos/store/appc", "Where appc images are stored",
+     kImages},
+    {"authenticatee", Kind::kString, "crammd5", "Authenticatee implementation", kNoV0},
+    {"authentication_backoff_factor", Kind::kDuration, "1secs",
+     "Backoff factor of authentication retries", kNoV0},
+    {"authentication_timeout_min", Kind::kDuration, "5secs",
+     "Shortest wait before retrying authentication", kNoV0},
+    {"authentication_timeout_max", Kind::kDuration, "1mins",
+     "Longest wait before retrying authentication", kNoV0},
+    {"authorizer", Kind::kString, "local", "Authorizer implementation", kAuth},
+    {"cgroups_cpu_enable_pids_and_tids_count", Kind::kBool, "false",
+     "Count processes and threads of containers", kNotYet},
+    {"cgroups_destroy_timeout", Kind::kDuration, "1mins", "Time allowed to destroy a cgroup",
+     kNotYet},
+    {"cgroups_limit_swap", Kind::kBool, "false", "Limit memory and swap together", kNotYet},
+    {"cgroups_net_cls_primary_handle", Kind::kString, "", "Primary handle of the net_cls cgroup",
+     kNetwork},
+    {"cgroups_net_cls_secondary_handles", Kind::kString, "",
+     "Secondary handles of the net_cls cgroup", kNetwork},
+    {"allowed_devices", Kind::kString, "", "Devices to allow (cgroups/devices, JSON)",
+     "no cgroups/devices isolator", FileValue::kUrlOrPath},
+    {"check_agent_port_range_only", Kind::kBool, "false",
+     "network/ports: only ports in the agent's range are checked", kNetwork},
+    {"container_logger", Kind::kString, "", "Container logger module", kModules},
+    {"container_ports_isolated_range", Kind::kString, "", "network/ports: ports to isolate",
+     kNetwork},
+    {"container_ports_watch_interval", Kind::kDuration, "30secs",
+     "network/ports: time between checks", kNetwork},
+    {"containerizers", Kind::kString, "mesos", "Containerizers to use",
+     "Plateau has one containerizer, Mesos's kind"},
+    {"default_container_dns", Kind::kString, "", "DNS of CNI/CNM networks (JSON)", kNetwork,
+     FileValue::kUrlOrPath},
+    {"default_container_info", Kind::kString, "", "ContainerInfo for executors without one (JSON)",
+     kImages, FileValue::kUrlOrPath},
+    {"default_role", Kind::kString, "*", "Role of resources given without one and of detected ones",
+     kNotYet},
+    {"default_container_shm_size", Kind::kBytes, "",
+     "Size of /dev/shm of containers with their own", "no namespaces/ipc isolator"},
+    {"disallow_sharing_agent_ipc_namespace", Kind::kBool, "false",
+     "Refuse containers sharing the agent's IPC namespace", "no namespaces/ipc isolator"},
+    {"disallow_sharing_agent_pid_namespace", Kind::kBool, "false",
+     "Refuse containers sharing the agent's pid namespace", kNotYet},
+    {"disk_profile_adaptor", Kind::kString, "", "Disk profile adaptor module", kModules},
+    {"disk_watch_interval", Kind::kDuration, "1mins",
+     "Time between disk usage checks driving sandbox GC", kNotYet},
+    {"docker", Kind::kString, "docker", "Path of the docker program", kDocker},
+    {"docker_ignore_runtime", Kind::kBool, "false",
+     "Ignore the runtime configuration of Docker images", kImages},
+    {"docker_kill_orphans", Kind::kBool, "true", "Kill orphaned Docker containers", kDocker},
+    {"docker_mesos_image", Kind::kString, "", "Docker image the agent runs in", kDocker},
+    {"docker_remove_delay", Kind::kDuration, "6hrs",
+     "Time before terminated Docker containers are removed", kDocker},
+    {"docker_socket", Kind::kString, "/var/run/docker.sock", "Docker daemon's socket", kDocker},
+    {"docker_stop_timeout", Kind::kDuration, "0ns", "Time Docker waits after stopping a container",
+     kDocker},
+    {"docker_volume_checkpoint_dir", Kind::kString, "/var/run/mesos/isolators/docker/volume",
+     "Checkpoints of Docker volumes", kDocker},
+    {"docker_volume_chown", Kind::kBool, "false",
+     "Chown Docker volume mount points to the container user", kDocker},
+    {"domain_socket_location", Kind::kString, "", "Domain socket for executors",
+     "executors connect over TCP"},
+    {"enforce_container_ports", Kind::kBool, "false", "network/ports: enforce port resources",
+     kNetwork},
+    {"executor_reregistration_retry_interval", Kind::kDuration, "",
+     "Retry interval of reconnect messages to PID-based executors",
+     "there are no PID-based (v0) executors"},
+    {"max_completed_executors_per_framework", Kind::kInt, "150",
+     "Completed executors kept per framework", kNotYet},
+    {"gc_delay", Kind::kDuration, "1weeks", "Longest time before executor directories are removed",
+     kNotYet},
+    {"gc_disk_headroom", Kind::kDouble, "0.1", "Disk headroom for the sandbox GC age", kNotYet},
+    {"gc_non_executor_container_sandboxes", Kind::kBool, "false",
+     "Remove sandboxes of standalone and nested containers", kNotYet},
+    {"hadoop_home", Kind::kString, "", "Where Hadoop is installed (HDFS fetches)",
+     "the fetcher does not fetch from HDFS"},
+    {"host_path_volume_force_creation", Kind::kString, "",
+     "Directories under which host_path volumes may be created", kNotYet},
+    {"http_command_executor", Kind::kBool, "false", "Command executor uses the HTTP API",
+     "Plateau's command executor always uses the HTTP API"},
+    {"http_executor_domain_sockets", Kind::kBool, "false", "Executors connect over a domain socket",
+     "executors connect over TCP"},
+    {"http_heartbeat_interval", Kind::kDuration, "30secs",
+     "Heartbeats of nested container session streams", kNotYet},
+    {"ip6", Kind::kString, "", "IPv6 address advertised for containers", "IPv6 is not supported"},
+    {"ip6_discovery_command", Kind::kString, "", "Program that prints the IPv6 address",
+     "IPv6 is not supported"},
+    {"master_detector", Kind::kString, "", "Module symbol of the master detector", kModules},
+    {"network_cni_plugins_dir", Kind::kString, "", "CNI plugins", kNetwork},
+    {"network_cni_config_dir", Kind::kString, "", "CNI network configurations", kNetwork},
+    {"network_cni_root_dir_persist", Kind::kBool, "false",
+     "CNI root directory persists across reboots", kNetwork},
+    {"network_cni_metrics", Kind::kBool, "true", "Expose CNI network metrics", kNetwork},
+    {"oversubscribed_resources_interval", Kind::kDuration, "15secs",
+     "Time between oversubscribed resource updates", kOversubscription},
+    {"perf_duration", Kind::kDuration, "10secs", "Duration of a perf sample",
+     "no perf_event isolator"},
+    {"perf_events", Kind::kString, "", "Perf events to sample", "no perf_event isolator"},
+    {"perf_interval", Kind::kDuration, "60secs", "Time between perf samples",
+     "no perf_event isolator"},
+    {"qos_controller", Kind::kString, "", "QoS controller module", kOversubscription},
+    {"qos_correction_interval_min", Kind::kDuration, "0secs",
+     "Shortest time between QoS corrections", kOversubscription},
+    {"reconfiguration_policy", Kind::kString, "equal",
+     "Agent changes accepted on recovery: equal or additive", kNotYet},
+    {"resource_estimator", Kind::kString, "", "Resource estimator module", kOversubscription},
+    {"resource_provider_config_dir", Kind::kString, "", "Local resource provider configurations",
+     "resource providers are not implemented"},
+    {"csi_plugin_config_dir", Kind::kString, "", "CSI plugin configurations",
+     "resource providers are not implemented"},
+    {"revocable_cpu_low_priority", Kind::kBool, "true", "Revocable CPU runs at a lower priority",
+     kOversubscription},
+    {"runtime_dir", Kind::kString, "", "Runtime directory (cleared on reboot)",
+     "runtime state lives in --work_dir"},
+    {"strict", Kind::kBool, "true", "Recovery errors are fatal", kNotYet},
+    {"secret_resolver", Kind::kString, "", "Secret resolver module", kModules},
+    {"systemd_enable_support", Kind::kBool, "true", "Systemd support",
+     "executors are never moved out of the agent's systemd unit"},
+    {"systemd_runtime_directory", Kind::kString, "/run/systemd/system",
+     "Systemd's runtime directory", "executors are never moved out of the agent's systemd unit"},
+    {"volume_gid_range", Kind::kString, "", "Gids for shared volumes", kNotYet},
+    {"ephemeral_ports_per_container", Kind::kInt, "1024",
+     "network/port_mapping: ephemeral ports per container", kNetwork},
+    {"eth0_name", Kind::kString, "", "network/port_mapping: public interface", kNetwork},
+    {"lo_name", Kind::kString, "", "network/port_mapping: loopback interface", kNetwork},
+    {"egress_rate_limit_per_container", Kind::kBytes, "",
+     "network/port_mapping: egress limit per container", kNetwork},
+    {"egress_unique_flow_per_container", Kind::kBool, "false",
+     "network/port_mapping: a flow per container", kNetwork},
+    {"egress_flow_classifier_parent", Kind::kString, "",
+     "network/port_mapping: where the flow classifier goes", kNetwork},
+    {"network_enable_socket_statistics_summary", Kind::kBool, "false",
+     "network/port_mapping: socket statistics summary", kNetwork},
+    {"network_enable_socket_statistics_details", Kind::kBool, "false",
+     "network/port_mapping: socket statistics details", kNetwork},
+    {"network_enable_snmp_statistics", Kind::kBool, "false",
+     "network/port_mapping: SNMP statistics", kNetwork},
+    {"seccomp_config_dir", Kind::kString, "", "Seccomp profiles", "no linux/seccomp isolator"},
+    {"seccomp_profile_name", Kind::kString, "", "Default seccomp profile",
+     "no linux/seccomp isolator"},
+    {"xfs_project_range", Kind::kString, "[5000-10000]", "XFS project ids for disk quotas",
+     "no disk/xfs isolator"},
+    // The flags mesos-master and mesos-agent share.
+    {"advertise_ip", Kind::kString, "", "IP address advertised to reach this agent", kNotYet,
+     FileValue::kNone, nullptr, "LIBPROCESS_ADVERTISE_IP"},
+    {"advertise_port", Kind::kString, "", "Port advertised to reach this agent", kNotYet,
+     FileValue::kNone, nullptr, "LIBPROCESS_ADVERTISE_PORT"},
+    {"firewall_rules", Kind::kString, "", "Endpoints to disable (JSON or file path)", kNotYet,
+     FileValue::kUrlOrPath},
+    {"domain", Kind::kString, "", "Fault domain of this agent (JSON or file path)",
+     "fault domains are not implemented", FileValue::kUrlOrPath},
+    {"hooks", Kind::kString, "", "Hook modules to install", kModules},
+    {"hostname_lookup", Kind::kBool, "true", "Look the hostname up when --hostname is not set",
+     "Plateau never looks the hostname up: without --hostname it reports the IP"},
+    {"ip_discovery_command", Kind::kString, "", "Program that prints the IP address to listen on",
+     kNotYet},
+    {"modules", Kind::kString, "", "Modules to load (JSON or file path)", kModules,
+     FileValue::kUrlOrPath},
+    {"modules_dir", Kind::kString, "", "Directory of module manifests", kModules},
+    {"zk_session_timeout", Kind::kDuration, "10secs", "ZooKeeper session timeout",
+     "the agent reaches the master through --master=host:port"},
+    {"logbufsecs", Kind::kInt, "0", "Seconds logs may be buffered",
+     "Plateau flushes every log line"},
+    {"initialize_driver_logging", Kind::kBool, "true",
+     "Initialize logging of scheduler and executor drivers",
+     "there are no drivers inside the agent"},
+    {"external_log_file", Kind::kString, "", "Externally managed log file shown in the web UI",
+     kNotYet},
+};
+
 void registerInertFlags(flags::FlagSet& set) {
-  const flags::FlagOptions json_or_path{.file = FileValue::kUrlOrPath};
-  set.addInert("agent_features", Kind::kString, "", "Agent capabilities to advertise (JSON)",
-               "the agent always advertises the capabilities it has", json_or_path);
-  set.addInert("agent_subsystems", Kind::kString, "", "Cgroup subsystems to run the agent in",
-               kNotYet, {.aliases = {"slave_subsystems"}});
-  set.addInert("effective_capabilities", Kind::kString, "",
-               "Linux capabilities granted to tasks (JSON)", "no linux/capabilities isolator",
-               json_or_path);
-  set.addInert("bounding_capabilities", Kind::kString, "",
-               "Most Linux capabilities a task may get (JSON)", "no linux/capabilities isolator",
-               json_or_path);
-  set.addInert("appc_simple_discovery_uri_prefix", Kind::kString, "http://",
-               "URI prefix for appc image discovery", kImages);
-  set.addInert("appc_store_dir", Kind::kString, "/tmp/mesos/store/appc",
-               "Where appc images are stored", kImages);
-  set.addInert("authenticatee", Kind::kString, "crammd5", "Authenticatee implementation", kNoV0);
-  set.addInert("authentication_backoff_factor", Kind::kDuration, "1secs",
-               "Backoff factor of authentication retries", kNoV0);
-  set.addInert("authentication_timeout_min", Kind::kDuration, "5secs",
-               "Shortest wait before retrying authentication", kNoV0);
-  set.addInert("authentication_timeout_max", Kind::kDuration, "1mins",
-               "Longest wait before retrying authentication", kNoV0);
-  set.addInert("authorizer", Kind::kString, "local", "Authorizer implementation", kAuth);
-  set.addInert("cgroups_cpu_enable_pids_and_tids_count", Kind::kBool, "false",
-               "Count processes and threads of containers", kNotYet);
-  set.addInert("cgroups_destroy_timeout", Kind::kDuration, "1mins",
-               "Time allowed to destroy a cgroup", kNotYet);
-  set.addInert("cgroups_limit_swap", Kind::kBool, "false", "Limit memory and swap together",
-               kNotYet);
-  set.addInert("cgroups_net_cls_primary_handle", Kind::kString, "",
-               "Primary handle of the net_cls cgroup", kNetwork);
-  set.addInert("cgroups_net_cls_secondary_handles", Kind::kString, "",
-               "Secondary handles of the net_cls cgroup", kNetwork);
-  set.addInert("allowed_devices", Kind::kString, "", "Devices to allow (cgroups/devices, JSON)",
-               "no cgroups/devices isolator", json_or_path);
-  set.addInert("check_agent_port_range_only", Kind::kBool, "false",
-               "network/ports: only ports in the agent's range are checked", kNetwork);
-  set.addInert("container_logger", Kind::kString, "", "Container logger module", kModules);
-  set.addInert("container_ports_isolated_range", Kind::kString, "",
-               "network/ports: ports to isolate", kNetwork);
-  set.addInert("container_ports_watch_interval", Kind::kDuration, "30secs",
-               "network/ports: time between checks", kNetwork);
-  set.addInert("containerizers", Kind::kString, "mesos", "Containerizers to use",
-               "Plateau has one containerizer, Mesos's kind");
-  set.addInert("default_container_dns", Kind::kString, "", "DNS of CNI/CNM networks (JSON)",
-               kNetwork, json_or_path);
-  set.addInert("default_container_info", Kind::kString, "",
-               "ContainerInfo for executors without one (JSON)", kImages, json_or_path);
-  set.addInert("default_role", Kind::kString, "*",
-               "Role of resources given without one and of detected ones", kNotYet);
-  set.addInert("default_container_shm_size", Kind::kBytes, "",
-               "Size of /dev/shm of containers with their own", "no namespaces/ipc isolator");
-  set.addInert("disallow_sharing_agent_ipc_namespace", Kind::kBool, "false",
-               "Refuse containers sharing the agent's IPC namespace", "no namespaces/ipc isolator");
-  set.addInert("disallow_sharing_agent_pid_namespace", Kind::kBool, "false",
-               "Refuse containers sharing the agent's pid namespace", kNotYet);
-  set.addInert("disk_profile_adaptor", Kind::kString, "", "Disk profile adaptor module", kModules);
-  set.addInert("disk_watch_interval", Kind::kDuration, "1mins",
-               "Time between disk usage checks driving sandbox GC", kNotYet);
-  set.addInert("docker", Kind::kString, "docker", "Path of the docker program", kDocker);
-  set.addInert("docker_ignore_runtime", Kind::kBool, "false",
-               "Ignore the runtime configuration of Docker images", kImages);
-  set.addInert("docker_kill_orphans", Kind::kBool, "true", "Kill orphaned Docker containers",
-               kDocker);
-  set.addInert("docker_mesos_image", Kind::kString, "", "Docker image the agent runs in", kDocker);
-  set.addInert("docker_remove_delay", Kind::kDuration, "6hrs",
-               "Time before terminated Docker containers are removed", kDocker);
-  set.addInert("docker_socket", Kind::kString, "/var/run/docker.sock", "Docker daemon's socket",
-               kDocker);
-  set.addInert("docker_stop_timeout", Kind::kDuration, "0ns",
-               "Time Docker waits after stopping a container", kDocker);
-  set.addInert("docker_volume_checkpoint_dir", Kind::kString,
-               "/var/run/mesos/isolators/docker/volume", "Checkpoints of Docker volumes", kDocker);
-  set.addInert("docker_volume_chown", Kind::kBool, "false",
-               "Chown Docker volume mount points to the container user", kDocker);
-  set.addInert("domain_socket_location", Kind::kString, "", "Domain socket for executors",
-               "executors connect over TCP");
-  set.addInert("enforce_container_ports", Kind::kBool, "false",
-               "network/ports: enforce port resources", kNetwork);
-  set.addInert("executor_reregistration_retry_interval", Kind::kDuration, "",
-               "Retry interval of reconnect messages to PID-based executors",
-               "there are no PID-based (v0) executors");
-  set.addInert("max_completed_executors_per_framework", Kind::kInt, "150",
-               "Completed executors kept per framework", kNotYet);
-  set.addInert("gc_delay", Kind::kDuration, "1weeks",
-               "Longest time before executor directories are removed", kNotYet);
-  set.addInert("gc_disk_headroom", Kind::kDouble, "0.1", "Disk headroom for the sandbox GC age",
-               kNotYet);
-  set.addInert("gc_non_executor_container_sandboxes", Kind::kBool, "false",
-               "Remove sandboxes of standalone and nested containers", kNotYet);
-  set.addInert("hadoop_home", Kind::kString, "", "Where Hadoop is installed (HDFS fetches)",
-               "the fetcher does not fetch from HDFS");
-  set.addInert("host_path_volume_force_creation", Kind::kString, "",
-               "Directories under which host_path volumes may be created", kNotYet);
-  set.addInert("http_command_executor", Kind::kBool, "false", "Command executor uses the HTTP API",
-               "Plateau's command executor always uses the HTTP API");
-  set.addInert("http_executor_domain_sockets", Kind::kBool, "false",
-               "Executors connect over a domain socket", "executors connect over TCP");
-  set.addInert("http_heartbeat_interval", Kind::kDuration, "30secs",
-               "Heartbeats of nested container session streams", kNotYet);
-  set.addInert("ip6", Kind::kString, "", "IPv6 address advertised for containers",
-               "IPv6 is not supported");
-  set.addInert("ip6_discovery_command", Kind::kString, "", "Program that prints the IPv6 address",
-               "IPv6 is not supported");
-  set.addInert("master_detector", Kind::kString, "", "Module symbol of the master detector",
-               kModules);
-  set.addInert("network_cni_plugins_dir", Kind::kString, "", "CNI plugins", kNetwork);
-  set.addInert("network_cni_config_dir", Kind::kString, "", "CNI network configurations", kNetwork);
-  set.addInert("network_cni_root_dir_persist", Kind::kBool, "false",
-               "CNI root directory persists across reboots", kNetwork);
-  set.addInert("network_cni_metrics", Kind::kBool, "true", "Expose CNI network metrics", kNetwork);
-  set.addInert("oversubscribed_resources_interval", Kind::kDuration, "15secs",
-               "Time between oversubscribed resource updates", kOversubscription);
-  set.addInert("perf_duration", Kind::kDuration, "10secs", "Duration of a perf sample",
-               "no perf_event isolator");
-  set.addInert("perf_events", Kind::kString, "", "Perf events to sample", "no perf_event isolator");
-  set.addInert("perf_interval", Kind::kDuration, "60secs", "Time between perf samples",
-               "no perf_event isolator");
-  set.addInert("qos_controller", Kind::kString, "", "QoS controller module", kOversubscription);
-  set.addInert("qos_correction_interval_min", Kind::kDuration, "0secs",
-               "Shortest time between QoS corrections", kOversubscription);
-  set.addInert("reconfiguration_policy", Kind::kString, "equal",
-               "Agent changes accepted on recovery: equal or additive", kNotYet);
-  set.addInert("resource_estimator", Kind::kString, "", "Resource estimator module",
-               kOversubscription);
-  set.addInert("resource_provider_config_dir", Kind::kString, "",
-               "Local resource provider configurations", "resource providers are not implemented");
-  set.addInert("csi_plugin_config_dir", Kind::kString, "", "CSI plugin configurations",
-               "resource providers are not implemented");
-  set.addInert("revocable_cpu_low_priority", Kind::kBool, "true",
-               "Revocable CPU runs at a lower priority", kOversubscription);
-  set.addInert("runtime_dir", Kind::kString, "", "Runtime directory (cleared on reboot)",
-               "runtime state lives in --work_dir");
-  set.addInert("strict", Kind::kBool, "true", "Recovery errors are fatal", kNotYet);
-  set.addInert("secret_resolver", Kind::kString, "", "Secret resolver module", kModules);
-  set.addInert("systemd_enable_support", Kind::kBool, "true", "Systemd support",
-               "executors are never moved out of the agent's systemd unit");
-  set.addInert("systemd_runtime_directory", Kind::kString, "/run/systemd/system",
-               "Systemd's runtime directory",
-               "executors are never moved out of the agent's "
-               "systemd unit");
-  set.addInert("volume_gid_range", Kind::kString, "", "Gids for shared volumes", kNotYet);
-  set.addInert("ephemeral_ports_per_container", Kind::kInt, "1024",
-               "network/port_mapping: ephemeral ports per container", kNetwork);
-  set.addInert("eth0_name", Kind::kString, "", "network/port_mapping: public interface", kNetwork);
-  set.addInert("lo_name", Kind::kString, "", "network/port_mapping: loopback interface", kNetwork);
-  set.addInert("egress_rate_limit_per_container", Kind::kBytes, "",
-               "network/port_mapping: egress limit per container", kNetwork);
-  set.addInert("egress_unique_flow_per_container", Kind::kBool, "false",
-               "network/port_mapping: a flow per container", kNetwork);
-  set.addInert("egress_flow_classifier_parent", Kind::kString, "",
-               "network/port_mapping: where the flow classifier goes", kNetwork);
-  set.addInert("network_enable_socket_statistics_summary", Kind::kBool, "false",
-               "network/port_mapping: socket statistics summary", kNetwork);
-  set.addInert("network_enable_socket_statistics_details", Kind::kBool, "false",
-               "network/port_mapping: socket statistics details", kNetwork);
-  set.addInert("network_enable_snmp_statistics", Kind::kBool, "false",
-               "network/port_mapping: SNMP statistics", kNetwork);
-  set.addInert("seccomp_config_dir", Kind::kString, "", "Seccomp profiles",
-               "no linux/seccomp isolator");
-  set.addInert("seccomp_profile_name", Kind::kString, "", "Default seccomp profile",
-               "no linux/seccomp isolator");
-  set.addInert("xfs_project_range", Kind::kString, "[5000-10000]",
-               "XFS project ids for disk quotas", "no disk/xfs isolator");
-  // The flags mesos-master and mesos-agent share.
-  set.addInert("advertise_ip", Kind::kString, "", "IP address advertised to reach this agent",
-               kNotYet, {.env = {"LIBPROCESS_ADVERTISE_IP"}});
-  set.addInert("advertise_port", Kind::kString, "", "Port advertised to reach this agent", kNotYet,
-               {.env = {"LIBPROCESS_ADVERTISE_PORT"}});
-  set.addInert("firewall_rules", Kind::kString, "", "Endpoints to disable (JSON or file path)",
-               kNotYet, json_or_path);
-  set.addInert("domain", Kind::kString, "", "Fault domain of this agent (JSON or file path)",
-               "fault domains are not implemented", json_or_path);
-  set.addInert("hooks", Kind::kString, "", "Hook modules to install", kModules);
-  set.addInert("hostname_lookup", Kind::kBool, "true",
-               "Look the hostname up when --hostname is not set",
-               "Plateau never looks the hostname up: without --hostname it reports the IP");
-  set.addInert("ip_discovery_command", Kind::kString, "",
-               "Program that prints the IP address to listen on", kNotYet);
-  set.addInert("modules", Kind::kString, "", "Modules to load (JSON or file path)", kModules,
-               json_or_path);
-  set.addInert("modules_dir", Kind::kString, "", "Directory of module manifests", kModules);
-  set.addInert("zk_session_timeout", Kind::kDuration, "10secs", "ZooKeeper session timeout",
-               "the agent reaches the master through --master=host:port");
-  set.addInert("logbufsecs", Kind::kInt, "0", "Seconds logs may be buffered",
-               "Plateau flushes every log line");
-  set.addInert("initialize_driver_logging", Kind::kBool, "true",
-               "Initialize logging of scheduler and executor drivers",
-               "there are no drivers inside the agent");
-  set.addInert("external_log_file", Kind::kString, "",
-               "Externally managed log file shown in the web UI", kNotYet);
+  for (const InertFlag& flag : kInertFlags) {
+    flags::FlagOptions options{.file = flag.file};
+    if (flag.alias != nullptr) {
+      options.aliases.push_back(flag.alias);
+    }
+    if (flag.env != nullptr) {
+      options.env.push_back(flag.env);
+    }
+    set.addInert(flag.name, flag.kind, flag.default_value, flag.help, flag.reason,
+                 std::move(options));
+  }
 }
 
 }  // namespace

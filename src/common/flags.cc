@@ -21,6 +21,15 @@
 
 namespace plateau::flags {
 
+namespace {
+
+Status invalidValue(const std::string& name, const std::string& value, const std::string& why) {
+  return {StatusCode::kInvalidArgument,
+          fmt::format("Invalid value '{}' for flag '--{}': {}", value, name, why)};
+}
+
+}  // namespace
+
 struct Flag {
   std::string name;
   FlagOptions options;
@@ -28,6 +37,7 @@ struct Flag {
   bool is_bool = false;
   std::function<std::string()> show;
   std::function<Status()> finish;  // post-parse conversion (durations, files, inert kinds)
+  bool is_number = false;          // converted by CLI11, which reads an empty value as 0
 };
 
 struct FlagSet::Impl {
@@ -54,6 +64,31 @@ struct FlagSet::Impl {
     }
     return nullptr;
   }
+
+  // CLI11 reads "--name=" as "--name" and takes the argument after it as the value (another
+  // flag swallowed, or "1 required TEXT missing" at the end). As in Mesos, an empty value is the
+  // empty string: given to CLI11 as an argument of its own, for every flag but the booleans.
+  // A number has no empty value: InvalidArgument naming the flag.
+  Result<std::vector<std::string>> withEmptyValues(std::vector<std::string> args) {
+    std::vector<std::string> out;
+    out.reserve(args.size());
+    for (auto& arg : args) {
+      bool alias = false;
+      const Flag* flag = arg.size() > 3 && arg.starts_with("--") && arg.find('=') == arg.size() - 1
+                             ? find(arg.substr(2, arg.size() - 3), &alias)
+                             : nullptr;
+      if (flag != nullptr && flag->is_number) {
+        return std::unexpected(invalidValue(flag->name, "", "expected a number"));
+      }
+      if (flag != nullptr && !flag->is_bool) {
+        out.push_back("--" + flag->name);
+        out.emplace_back();
+      } else {
+        out.push_back(std::move(arg));
+      }
+    }
+    return out;
+  }
 };
 
 namespace {
@@ -75,11 +110,6 @@ std::string helpFor(const std::string& help, const FlagOptions& options) {
     out += fmt::format(" [no effect in Plateau: {}]", options.no_effect);
   }
   return out;
-}
-
-Status invalidValue(const std::string& name, const std::string& value, const std::string& why) {
-  return {StatusCode::kInvalidArgument,
-          fmt::format("Invalid value '{}' for flag '--{}': {}", value, name, why)};
 }
 
 // The flag's value, or the contents of the file it names (trailing whitespace dropped, as
@@ -146,6 +176,7 @@ void FlagSet::add(const std::string& name, uint16_t* target, const std::string& 
   impl_->app.add_option("--" + name, *target, helpFor(help, options))->capture_default_str();
   impl_->flags.push_back({name, std::move(options), help, false,
                           [target] { return std::to_string(*target); }, nullptr});
+  impl_->flags.back().is_number = true;
 }
 
 void FlagSet::add(const std::string& name, int* target, const std::string& help,
@@ -153,6 +184,7 @@ void FlagSet::add(const std::string& name, int* target, const std::string& help,
   impl_->app.add_option("--" + name, *target, helpFor(help, options))->capture_default_str();
   impl_->flags.push_back({name, std::move(options), help, false,
                           [target] { return std::to_string(*target); }, nullptr});
+  impl_->flags.back().is_number = true;
 }
 
 void FlagSet::add(const std::string& name, double* target, const std::string& help,
@@ -160,6 +192,7 @@ void FlagSet::add(const std::string& name, double* target, const std::string& he
   impl_->app.add_option("--" + name, *target, helpFor(help, options))->capture_default_str();
   impl_->flags.push_back({name, std::move(options), help, false,
                           [target] { return fmt::format("{}", *target); }, nullptr});
+  impl_->flags.back().is_number = true;
 }
 
 void FlagSet::add(const std::string& name, bool* target, const std::string& help,
@@ -300,6 +333,11 @@ Status FlagSet::parse(int argc, const char* const* argv) {
     }
   }
   args.insert(args.begin(), env_args.begin(), env_args.end());
+  auto with_empty = impl.withEmptyValues(std::move(args));
+  if (!with_empty) {
+    return with_empty.error();
+  }
+  args = std::move(*with_empty);
   std::reverse(args.begin(), args.end());  // CLI11 wants them reversed
   try {
     impl.app.parse(args);

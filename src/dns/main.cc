@@ -8,6 +8,8 @@
 
 #include <csignal>
 #include <cstring>
+#include <optional>
+#include <tuple>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -147,8 +149,41 @@ std::vector<std::string> listenerAddresses(const std::string& listener) {
   return out;
 }
 
-int run(int argc, char** argv) {
-  Config config;
+// The values given as flags (lists and SOA numbers) into `c`, checked as Mesos-DNS checks its
+// config: InvalidArgument naming the config field otherwise.
+Status applyFlagValues(const FlagValues& v, Config& c) {
+  c.masters = splitList(v.masters);
+  c.resolvers = splitList(v.resolvers);
+  c.ip_sources = splitList(v.ip_sources);
+  for (auto [name, from, to] : {std::tuple{"SOARefresh", v.soa_refresh, &c.soa_refresh},
+                                std::tuple{"SOARetry", v.soa_retry, &c.soa_retry},
+                                std::tuple{"SOAExpire", v.soa_expire, &c.soa_expire},
+                                std::tuple{"SOAMinttl", v.soa_minttl, &c.soa_minttl}}) {
+    if (from < 0) {
+      return Status(StatusCode::kInvalidArgument,
+                    fmt::format("config field '{}': must not be negative", name));
+    }
+    *to = static_cast<uint32_t>(from);
+  }
+  for (auto [name, value, max] :
+       {std::tuple{"port", c.port, 65535}, std::tuple{"httpport", c.http_port, 65535},
+        std::tuple{"refreshSeconds", c.refresh_seconds, 1 << 30},
+        std::tuple{"ttl", c.ttl, 1 << 30}}) {
+    if (value < 0 || value > max) {
+      return Status(StatusCode::kInvalidArgument,
+                    fmt::format("config field '{}': {} is out of range [0, {}]", name, value, max));
+    }
+  }
+  if (c.refresh_seconds < 1) {
+    return Status(StatusCode::kInvalidArgument,
+                  "config field 'refreshSeconds': must be at least 1");
+  }
+  return finishConfig(c);
+}
+
+// Reads the config file, then the flags over it, into `config` and `values`. The exit code when
+// the process ends here (--help, --version, bad input: said on stderr), else nullopt.
+std::optional<int> configure(int argc, char** argv, Config& config, FlagValues& values) {
   std::string config_file;
   std::vector<std::string> args = normalizedArgs(argc, argv, config_file);
   if (!config_file.empty()) {
@@ -157,13 +192,13 @@ int run(int argc, char** argv) {
       return 1;
     }
   }
-  FlagValues values{.masters = joinList(config.masters),
-                    .resolvers = joinList(config.resolvers),
-                    .ip_sources = joinList(config.ip_sources),
-                    .soa_refresh = static_cast<int>(config.soa_refresh),
-                    .soa_retry = static_cast<int>(config.soa_retry),
-                    .soa_expire = static_cast<int>(config.soa_expire),
-                    .soa_minttl = static_cast<int>(config.soa_minttl)};
+  values.masters = joinList(config.masters);
+  values.resolvers = joinList(config.resolvers);
+  values.ip_sources = joinList(config.ip_sources);
+  values.soa_refresh = static_cast<int>(config.soa_refresh);
+  values.soa_retry = static_cast<int>(config.soa_retry);
+  values.soa_expire = static_cast<int>(config.soa_expire);
+  values.soa_minttl = static_cast<int>(config.soa_minttl);
   flags::FlagSet set("plateau-dns",
                      "Plateau DNS: Mesos-DNS-compatible service discovery from the master's "
                      "operator API");
@@ -177,46 +212,60 @@ int run(int argc, char** argv) {
     return code;
   }
   http::useTlsFlags(values.tls.given(set));
-  if (Status s = applyCredentialFlags(values, config); !s.isOk()) {
-    fmt::print(stderr, "Error: {}\n", s.message());
+  Status applied = applyCredentialFlags(values, config);
+  if (applied.isOk()) {
+    applied = applyFlagValues(values, config);
+  }
+  if (!applied.isOk()) {
+    fmt::print(stderr, "Error: {}\n", applied.message());
     return 1;
   }
-  config.masters = splitList(values.masters);
-  config.resolvers = splitList(values.resolvers);
-  config.ip_sources = splitList(values.ip_sources);
-  for (auto [name, from, to] : {std::tuple{"SOARefresh", values.soa_refresh, &config.soa_refresh},
-                                std::tuple{"SOARetry", values.soa_retry, &config.soa_retry},
-                                std::tuple{"SOAExpire", values.soa_expire, &config.soa_expire},
-                                std::tuple{"SOAMinttl", values.soa_minttl, &config.soa_minttl}}) {
-    if (from < 0) {
-      fmt::print(stderr, "Error: config field '{}': must not be negative\n", name);
-      return 1;
-    }
-    *to = static_cast<uint32_t>(from);
+  return std::nullopt;
+}
+
+// The DNS server listening as `config` says (nullptr when dnson is off).
+Result<std::unique_ptr<DnsServer>> startDns(EventLoop& loop, const Config& config,
+                                            Resolver& resolver, DnsMetrics& metrics,
+                                            const std::shared_ptr<spdlog::logger>& log) {
+  if (!config.dns_on) {
+    return nullptr;
   }
-  for (auto [name, value, max] :
-       {std::tuple{"port", config.port, 65535}, std::tuple{"httpport", config.http_port, 65535},
-        std::tuple{"refreshSeconds", config.refresh_seconds, 1 << 30},
-        std::tuple{"ttl", config.ttl, 1 << 30}}) {
-    if (value < 0 || value > max) {
-      fmt::print(stderr, "Error: config field '{}': {} is out of range [0, {}]\n", name, value,
-                 max);
-      return 1;
-    }
+  auto server = std::make_unique<DnsServer>(loop, config, resolver, metrics, log);
+  auto bound = server->listen(config.listener, static_cast<uint16_t>(config.port));
+  if (!bound) {
+    return std::unexpected(bound.error());
   }
-  if (config.refresh_seconds < 1) {
-    fmt::print(stderr, "Error: config field 'refreshSeconds': must be at least 1\n");
-    return 1;
+  log->info("dns_started address={}:{} domain={} masters={} zk={}", config.listener, *bound,
+            config.domain, joinList(config.masters), config.zk);
+  return server;
+}
+
+// The HTTP API's server listening as `config` says (nullptr when httpon is off).
+Result<std::unique_ptr<http::Server>> startHttp(EventLoop& loop, const Config& config, HttpApi& api,
+                                                const std::shared_ptr<spdlog::logger>& log) {
+  if (!config.http_on) {
+    return nullptr;
   }
-  if (Status s = finishConfig(config); !s.isOk()) {
-    fmt::print(stderr, "Error: {}\n", s.message());
-    return 1;
+  auto server_options = http::serverOptionsFromEnvironment();
+  if (!server_options) {
+    return std::unexpected(server_options.error());
   }
-  auto log = makeLogger("dns", values.logging_level, values.log_dir, values.quiet);
-  if (!log) {
-    fmt::print(stderr, "Error: {}\n", log.error().message());
-    return 1;
+  auto server = std::make_unique<http::Server>(
+      loop,
+      [&api](http::Request& request, http::Responder responder) {
+        api.handle(request, std::move(responder));
+      },
+      *server_options);
+  auto bound = server->listen(config.http_listener, static_cast<uint16_t>(config.http_port));
+  if (!bound) {
+    return std::unexpected(bound.error());
   }
+  log->info("http_started address={}:{}", config.http_listener, *bound);
+  return server;
+}
+
+// Follows the leading master and serves its records until SIGTERM or SIGINT; the exit code.
+int serve(const Config& config, const std::shared_ptr<spdlog::logger>& log) {
   std::signal(SIGPIPE, SIG_IGN);
   EventLoop loop;
   DnsMetrics metrics;
@@ -252,50 +301,43 @@ int run(int argc, char** argv) {
       resolver.setRecords(std::move(records), static_cast<uint32_t>(loop.clock().wallSeconds()));
     });
   };
-  follower = std::make_unique<StateFollower>(loop, config, *detector, metrics, *log, changed);
+  follower = std::make_unique<StateFollower>(loop, config, *detector, metrics, log, changed);
   // Before any master answers: the listener's records (SOAMname), so the server answers at once.
   resolver.setRecords(
       std::make_shared<RecordSet>(generateRecords(follower->state(), config, listener_ips)),
       static_cast<uint32_t>(loop.clock().wallSeconds()));
 
-  std::unique_ptr<DnsServer> dns_server;
-  if (config.dns_on) {
-    dns_server = std::make_unique<DnsServer>(loop, config, resolver, metrics, *log);
-    auto bound = dns_server->listen(config.listener, static_cast<uint16_t>(config.port));
-    if (!bound) {
-      (*log)->error("dns_start_failed error=\"{}\"", bound.error().message());
-      return 1;
-    }
-    (*log)->info("dns_started address={}:{} domain={} masters={} zk={}", config.listener, *bound,
-                 config.domain, joinList(config.masters), config.zk);
+  auto dns_server = startDns(loop, config, resolver, metrics, log);
+  if (!dns_server) {
+    log->error("dns_start_failed error=\"{}\"", dns_server.error().message());
+    return 1;
   }
   HttpApi api(config, resolver, metrics);
-  std::unique_ptr<http::Server> http_server;
-  if (config.http_on) {
-    auto server_options = http::serverOptionsFromEnvironment();
-    if (!server_options) {
-      (*log)->error("http_start_failed error=\"{}\"", server_options.error().message());
-      return 1;
-    }
-    http_server = std::make_unique<http::Server>(
-        loop,
-        [&api](http::Request& request, http::Responder responder) {
-          api.handle(request, std::move(responder));
-        },
-        *server_options);
-    auto bound = http_server->listen(config.http_listener, static_cast<uint16_t>(config.http_port));
-    if (!bound) {
-      (*log)->error("http_start_failed error=\"{}\"", bound.error().message());
-      return 1;
-    }
-    (*log)->info("http_started address={}:{}", config.http_listener, *bound);
+  auto http_server = startHttp(loop, config, api, log);
+  if (!http_server) {
+    log->error("http_start_failed error=\"{}\"", http_server.error().message());
+    return 1;
   }
   follower->start();
   loop.onSignal(SIGTERM, [&](int) { loop.stop(); });
   loop.onSignal(SIGINT, [&](int) { loop.stop(); });
   loop.run();
-  (*log)->info("dns_stopped");
+  log->info("dns_stopped");
   return 0;
+}
+
+int run(int argc, char** argv) {
+  Config config;
+  FlagValues values;
+  if (auto code = configure(argc, argv, config, values)) {
+    return *code;
+  }
+  auto log = makeLogger("dns", values.logging_level, values.log_dir, values.quiet);
+  if (!log) {
+    fmt::print(stderr, "Error: {}\n", log.error().message());
+    return 1;
+  }
+  return serve(config, *log);
 }
 
 }  // namespace

@@ -87,13 +87,28 @@ void AgentBook::remove(const std::string& id) {
   }
 }
 
+bool AgentBook::beginRemoval(const std::string& id) {
+  Agent* agent = find(id);
+  if (agent == nullptr || agent->removing) {
+    return false;
+  }
+  agent->removing = true;
+  return true;
+}
+
+void AgentBook::endRemoval(const std::string& id) {
+  if (Agent* agent = find(id)) {
+    agent->removing = false;
+  }
+}
+
 void AgentBook::checkPing(const std::string& id) {
   Agent* agent = find(id);
   if (agent == nullptr) {
     return;
   }
   hooks_.ping(*agent);
-  if (clock_.now() - agent->last_heard > ping_interval_ * max_missed_pings_) {
+  if (!agent->removing && clock_.now() - agent->last_heard > ping_interval_ * max_missed_pings_) {
     hooks_.silent(id);
   }
 }

@@ -8,7 +8,8 @@
 //    through Hooks::disconnected, and leaves the agent admitted but not connected;
 //  - liveness: every ping interval an admitted agent is pinged (Hooks::ping); once it has not
 //    been heard from for longer than ping interval × max missed pings, Hooks::silent reports it
-//    at each ping until the master removes it;
+//    at each ping until the master removes it, except while the master stores its removal
+//    (between beginRemoval() and endRemoval());
 //  - the expected agents still missing when their time is up are reported once, together,
 //    through Hooks::not_back; admitting an agent or stopExpecting() takes it off that list;
 //  - kills held for an agent (tasks that must not come back to life) are handed over once;
@@ -54,6 +55,7 @@ struct Agent {
   bool connected = false;
   Clock::TimePoint last_heard;
   Timers::TimerId ping_timer = 0;
+  bool removing = false;  // the master is storing its removal (AgentBook::beginRemoval)
 
   const Resources& total() const { return total_; }
   // What its tasks and executors use (its offers are the OfferBook's, its tasks the TaskBook's).
@@ -98,6 +100,14 @@ class AgentBook {
   void heard(Agent& agent) { agent.last_heard = clock_.now(); }
   // Forgets an admitted agent, its timers and link (closed, not reported).
   void remove(const std::string& id);
+  // The master starts storing the agent's removal: until endRemoval(), Hooks::silent does not
+  // report it again. False when the agent is not admitted or its removal is under way already.
+  bool beginRemoval(const std::string& id);
+  void endRemoval(const std::string& id);
+  bool removing(const std::string& id) const {
+    const Agent* agent = find(id);
+    return agent != nullptr && agent->removing;
+  }
 
   // Its total as it registers, or as a reservation or volume converts `from` into `to`.
   void setTotal(Agent& agent, Resources total) { agent.total_ = std::move(total); }

@@ -137,6 +137,11 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
                call.register_().ip());
     return;
   }
+  if (agents_.removing(id)) {
+    // As in Mesos: not while its removal is being stored; the agent tries again later.
+    return responder.respond(http::Response::text(
+        503, fmt::format("Agent {} is being marked unreachable; retry later", id)));
+  }
   auto shared = std::make_shared<http::Responder>(std::move(responder));
   if (registry_state_.unreachable.contains(id)) {
     agents_.returning(id);
@@ -419,7 +424,19 @@ void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExi
 }
 
 void Master::removeAgent(std::string agent_id, const std::string& why) {
-  removeAgentAs(std::move(agent_id), why, false);
+  // As in Mesos: the registry marks the agent unreachable first, and its tasks are reported
+  // unreachable (or lost) only once that is stored, so that a failover in between cannot
+  // contradict what the frameworks were told.
+  if (!agents_.beginRemoval(agent_id)) {
+    return;  // not admitted, or its removal is being stored already
+  }
+  markUnreachable(agent_id, why, [this, agent_id, why](Status status) {
+    agents_.endRemoval(agent_id);
+    if (status.isOk()) {
+      removeAgentAs(agent_id, why, /*gone=*/false);
+    }
+    // Otherwise it stays admitted and silent: the next missed ping tries again.
+  });
 }
 
 void Master::dismissAgent(const std::string& agent_id, const std::string& message,
@@ -470,12 +487,19 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
       if (task->info.has_executor_id()) {
         *status.mutable_executor_id() = task->info.executor_id();
       }
+      if (auto marked = registry_state_.unreachable.find(agent_id);
+          state == v1::TASK_UNREACHABLE && marked != registry_state_.unreachable.end()) {
+        status.mutable_unreachable_time()->set_nanoseconds(
+            static_cast<int64_t>(marked->second * 1e9));
+      }
       updateTaskState(*fw, *task, status, state);
       // Nothing will acknowledge a master-generated update: the task is done here.
       sendTaskUpdate(*fw, status);
     }
     releaseTaskResources(*fw, *task, false);
-    completeTask(*fw, task_id);
+    // As in Mesos, a partition-aware framework's tasks (terminal ones not yet acknowledged
+    // included) are listed apart, as unreachable, until the agent comes back with them.
+    completeTask(*fw, task_id, /*unreachable=*/!gone && fw->partition_aware);
   }
   for (const auto& framework_id : agent.frameworks_with_executors) {
     Framework* fw = frameworks_.find(framework_id);
@@ -496,9 +520,6 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
   maintenance_->agentRemoved(agent_id);
   agents_.remove(agent_id);  // its link is closed: not a SHUTDOWN, it may come back
   feed_.agentRemoved(agent_id);
-  if (!gone) {
-    markUnreachable(agent_id, why);
-  }
   metrics_.agent_removals++;
   scheduleAllocation();
 }

@@ -55,10 +55,6 @@ void registerInertFlags(flags::FlagSet& set) {
                "Executors allowed per agent (network isolator builds of Mesos)",
                "Plateau has no network port-mapping isolator",
                {.aliases = {"max_executors_per_slave"}});
-  set.addInert("max_unreachable_tasks_per_framework", Kind::kInt, "1000",
-               "Unreachable tasks kept per framework",
-               "unreachable tasks stay among the framework's tasks until they end; no separate "
-               "list is kept");
   set.addInert("publish_per_framework_metrics", Kind::kBool, "true",
                "Publish metrics for each framework", kNotYet);
   set.addInert("recovery_agent_removal_limit", Kind::kString, "100%",
@@ -124,6 +120,8 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Completed frameworks kept for /master/state");
   set.add("max_completed_tasks_per_framework", &f.max_completed_tasks_per_framework,
           "Completed tasks kept per framework for /master/state");
+  set.add("max_unreachable_tasks_per_framework", &f.max_unreachable_tasks_per_framework,
+          "Tasks on unreachable agents kept per framework for /master/state");
   set.add("logging_level", &f.logging_level,
           "Log lines at or above this level: trace, debug, info, warning or error (any case)");
   set.add("log_dir", &f.log_dir,

@@ -34,6 +34,7 @@ struct Flags {
   std::chrono::nanoseconds framework_heartbeat = 15s;
   int max_completed_frameworks = 50;
   int max_completed_tasks_per_framework = 1000;
+  int max_unreachable_tasks_per_framework = 1000;
   std::string logging_level = "info";
   std::string log_dir;  // empty: no log file
   bool quiet = false;   // no log lines on stderr

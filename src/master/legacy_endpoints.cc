@@ -390,6 +390,9 @@ http::Response tasksJson(const Books& b, const http::Request& request) {
     for (const auto& task : b.tasks.completed(fw.id)) {
       add(task, fw, fw.role);
     }
+    for (const auto& task : b.tasks.unreachable(fw.id)) {
+      add(task, fw, fw.role);
+    }
   }
   for (const auto& fw : b.frameworks.completed()) {
     for (const auto& task : b.tasks.completed(fw.id)) {

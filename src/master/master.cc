@@ -45,7 +45,8 @@ Master::Master(Environment env, Flags flags,
               agentHooks()),
       offers_(timers_, flags_.offer_timeout,
               [this](const std::string& offer_id) { removeOffer(offer_id, std::nullopt, true); }),
-      tasks_(static_cast<size_t>(std::max(0, flags_.max_completed_tasks_per_framework))),
+      tasks_(static_cast<size_t>(std::max(0, flags_.max_completed_tasks_per_framework)),
+             static_cast<size_t>(std::max(0, flags_.max_unreachable_tasks_per_framework))),
       maintenance_(std::make_unique<MaintenanceBook>(clock_)),
       feed_(timers_, log_, books()),
       logging_level_(timers_, log_),
@@ -96,7 +97,7 @@ AgentBook::Hooks Master::agentHooks() {
       .not_back =
           [this](const std::vector<std::string>& ids) {
             for (const auto& id : ids) {
-              markUnreachable(id, "did not re-register after master failover");
+              markUnreachable(id, "did not re-register after master failover", [](Status) {});
             }
           }};
 }

@@ -117,7 +117,9 @@ class Master {
   void pruneRegistry();
   // Stores changes durably, mirrors them in registry_state_, then runs `then` with the outcome.
   void persist(std::vector<registry::Change> changes, std::function<void(Status)> then);
-  void markUnreachable(const std::string& agent_id, const std::string& why);
+  // Stores the agent as unreachable (no longer admitted), then runs `then` with the outcome.
+  void markUnreachable(const std::string& agent_id, const std::string& why,
+                       std::function<void(Status)> then);
   void addRecoveredFramework(const v1::FrameworkInfo& info);
 
   // security.cc: authentication by realm, framework principals, the audit log.
@@ -288,7 +290,9 @@ class Master {
                               v1::TaskStatus::Reason reason, const std::string& message);
   void updateTaskState(Framework& framework, Task& task, const v1::TaskStatus& status,
                        v1::TaskState latest);
-  void completeTask(Framework& framework, const std::string& task_id);
+  // Moves a task off the live books: to its framework's completed tasks, or to its unreachable
+  // ones (its agent was marked unreachable).
+  void completeTask(Framework& framework, const std::string& task_id, bool unreachable = false);
 
   // agents.cc: the agent link
   void agentApi(http::Request& request, http::Responder responder);
@@ -301,9 +305,11 @@ class Master {
   void executorExited(Agent& agent, const internal::AgentCall::ExecutorExited& exited);
   void sendToAgent(Agent& agent, const internal::AgentEvent& event);
   void agentDisconnected(const std::string& agent_id);
+  // A silent agent: stored as unreachable, then removed (its tasks reported once stored).
   void removeAgent(std::string agent_id, const std::string& why);
-  // As removeAgent; `gone` (an operator's MARK_AGENT_GONE) reports TASK_GONE_BY_OPERATOR and
-  // does not mark the agent unreachable.
+  // Takes an agent off the books and reports its tasks: TASK_GONE_BY_OPERATOR when `gone` (an
+  // operator's MARK_AGENT_GONE), else TASK_UNREACHABLE (TASK_LOST for frameworks that are not
+  // partition-aware), the registry having stored it as unreachable already.
   void removeAgentAs(std::string agent_id, const std::string& why, bool gone);
   // An agent gone for good (an operator's MARK_AGENT_GONE, a machine DOWN): told to shut down
   // with `message` while linked, then removed as gone.

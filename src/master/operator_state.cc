@@ -153,6 +153,11 @@ void getTasks(const Books& b, operator_api::Response::GetTasks* out) {
         *out->add_completed_tasks() = task;
       }
     }
+    for (const auto& task : b.tasks.unreachable(fw.id)) {
+      if (b.showsTask(task, fw)) {
+        *out->add_unreachable_tasks() = task;
+      }
+    }
   }
   for (const auto& fw : b.frameworks.completed()) {
     for (const auto& task : b.tasks.completed(fw.id)) {

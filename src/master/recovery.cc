@@ -135,12 +135,13 @@ void Master::persist(std::vector<registry::Change> changes, std::function<void(S
       });
 }
 
-void Master::markUnreachable(const std::string& agent_id, const std::string& why) {
+void Master::markUnreachable(const std::string& agent_id, const std::string& why,
+                             std::function<void(Status)> then) {
   agents_.stopExpecting(agent_id);
   log_->warn("agent_unreachable agent_id={} reason=\"{}\"", agent_id, why);
   persist({registry::Change::erase(registry::Change::Kind::kAgent, agent_id),
            registry::Change::putNumber(registry::Change::Kind::kUnreachable, agent_id, now())},
-          [](Status) {});
+          std::move(then));
 }
 
 }  // namespace plateau::master

@@ -573,9 +573,14 @@ Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile&
     if (!framework.partition_aware) {
       state = v1::TASK_LOST;
     }
-    sendTaskUpdate(framework, masterStatus(framework, entry.task_id().value(),
-                                           entry.has_agent_id() ? entry.agent_id().value() : "",
-                                           state, v1::TaskStatus::REASON_RECONCILIATION, why));
+    v1::TaskStatus status = masterStatus(framework, entry.task_id().value(), agent_id, state,
+                                         v1::TaskStatus::REASON_RECONCILIATION, why);
+    if (state == v1::TASK_UNREACHABLE) {
+      // As in Mesos: when the agent was marked unreachable.
+      status.mutable_unreachable_time()->set_nanoseconds(
+          static_cast<int64_t>(registry_state_.unreachable.at(agent_id) * 1e9));
+    }
+    sendTaskUpdate(framework, status);
   }
   return {};
 }

@@ -142,6 +142,11 @@ void writeFrameworkTasks(json::Writer& w, const Framework& fw, const TaskBook& t
   w.endArray();
   w.key("unreachable_tasks");
   w.beginArray();
+  for (const auto& task : tasks.unreachable(fw.id)) {
+    if (shows(task)) {
+      writeTask(w, task, roleOfTask(task, fw.role));
+    }
+  }
   w.endArray();
   w.key("completed_tasks");
   w.beginArray();

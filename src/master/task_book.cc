@@ -9,7 +9,7 @@ namespace {
 
 const TaskBook::Tasks kNoTasks;
 const TaskBook::AgentTasks kNoAgentTasks;
-const std::deque<mesos::v1::Task> kNoCompleted;
+const std::deque<mesos::v1::Task> kNoRecords;
 
 }  // namespace
 
@@ -50,7 +50,12 @@ const TaskBook::AgentTasks& TaskBook::on(const std::string& agent_id) const {
 
 const std::deque<mesos::v1::Task>& TaskBook::completed(const std::string& framework_id) const {
   auto fw = frameworks_.find(framework_id);
-  return fw == frameworks_.end() ? kNoCompleted : fw->second.completed;
+  return fw == frameworks_.end() ? kNoRecords : fw->second.completed;
+}
+
+const std::deque<mesos::v1::Task>& TaskBook::unreachable(const std::string& framework_id) const {
+  auto fw = frameworks_.find(framework_id);
+  return fw == frameworks_.end() ? kNoRecords : fw->second.unreachable;
 }
 
 bool TaskBook::update(Task& task, const mesos::v1::TaskStatus& status,
@@ -76,6 +81,15 @@ bool TaskBook::update(Task& task, const mesos::v1::TaskStatus& status,
 }
 
 bool TaskBook::complete(const std::string& framework_id, const std::string& task_id) {
+  return retire(framework_id, task_id, &FrameworkTasks::completed, max_completed_);
+}
+
+bool TaskBook::markUnreachable(const std::string& framework_id, const std::string& task_id) {
+  return retire(framework_id, task_id, &FrameworkTasks::unreachable, max_unreachable_);
+}
+
+bool TaskBook::retire(const std::string& framework_id, const std::string& task_id,
+                      std::deque<mesos::v1::Task> FrameworkTasks::*into, size_t max) {
   auto fw = frameworks_.find(framework_id);
   if (fw == frameworks_.end()) {
     return false;
@@ -91,10 +105,10 @@ bool TaskBook::complete(const std::string& framework_id, const std::string& task
       agents_.erase(agent);
     }
   }
-  auto& completed = fw->second.completed;
-  completed.push_back(std::move(task->second.info));
-  while (completed.size() > max_completed_) {
-    completed.pop_front();
+  auto& records = fw->second.*into;
+  records.push_back(std::move(task->second.info));
+  while (records.size() > max) {
+    records.pop_front();
   }
   fw->second.live.erase(task);
   live_--;
@@ -124,8 +138,8 @@ bool TaskBook::forgetUnreachable(const std::string& framework_id, const std::str
   if (fw == frameworks_.end()) {
     return false;
   }
-  return std::erase_if(fw->second.completed, [&](const mesos::v1::Task& task) {
-           return task.task_id().value() == task_id && task.state() == mesos::v1::TASK_UNREACHABLE;
+  return std::erase_if(fw->second.unreachable, [&](const mesos::v1::Task& task) {
+           return task.task_id().value() == task_id;
          }) > 0;
 }
 

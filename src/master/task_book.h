@@ -1,7 +1,8 @@
 #pragma once
 
 // The master's tasks: every live task of every framework, indexed by framework and by agent, and
-// each framework's latest completed tasks (kept while the framework is, completed or not).
+// each framework's latest completed tasks and tasks on unreachable agents (kept while the
+// framework is, completed or not).
 //
 // Guarantees:
 //  - a live task is in both indexes (its framework's and its agent's) or in neither, and a task
@@ -11,8 +12,10 @@
 //    state twice in a row; update() reports a task's first move into a terminal state exactly
 //    once, so what follows from it (counters, freeing resources) happens once;
 //  - complete() moves a live task to its framework's completed tasks, which keep the newest
-//    `max_completed` (the oldest go first); forget() drops everything of a framework, and
-//    forgetUnreachable() the completed TASK_UNREACHABLE record of a task that is live again.
+//    `max_completed` (the oldest go first); markUnreachable() moves one to its unreachable tasks
+//    (as Mesos's `unreachable_tasks`), which keep the newest `max_unreachable`; forget() drops
+//    everything of a framework, and forgetUnreachable() the unreachable record of a task that is
+//    live again, so that a task is listed once.
 // Pure bookkeeping on the loop thread: no I/O, no time of its own, no events sent.
 
 #include <cstddef>
@@ -41,7 +44,8 @@ class TaskBook {
   using AgentTasks = std::set<std::pair<std::string, std::string>>;  // (framework id, task id)
   static constexpr int kMaxStatuses = 10;
 
-  explicit TaskBook(size_t max_completed) : max_completed_(max_completed) {}
+  explicit TaskBook(size_t max_completed, size_t max_unreachable = 1000)
+      : max_completed_(max_completed), max_unreachable_(max_unreachable) {}
 
   // Adds a live task of `framework_id` on the agent its info names.
   Task& add(const std::string& framework_id, Task task);
@@ -56,6 +60,8 @@ class TaskBook {
   const AgentTasks& on(const std::string& agent_id) const;
   // A framework's completed tasks, oldest first.
   const std::deque<mesos::v1::Task>& completed(const std::string& framework_id) const;
+  // A framework's tasks whose agent was marked unreachable, oldest first.
+  const std::deque<mesos::v1::Task>& unreachable(const std::string& framework_id) const;
   size_t size() const { return live_; }
 
   // Applies a status to a live task: `latest` is the task's state now (the agent may report an
@@ -63,20 +69,28 @@ class TaskBook {
   bool update(Task& task, const mesos::v1::TaskStatus& status, mesos::v1::TaskState latest);
   // Moves a live task to its framework's completed tasks; false when it is not live.
   bool complete(const std::string& framework_id, const std::string& task_id);
+  // Moves a live task to its framework's unreachable tasks; false when it is not live.
+  bool markUnreachable(const std::string& framework_id, const std::string& task_id);
   // Drops the framework's live and completed tasks (its record is gone).
   void forget(const std::string& framework_id);
-  // Drops the TASK_UNREACHABLE record of a completed task that is live again (its agent came
-  // back), so that the task is listed once, as in Mesos. Linear in the framework's completed
-  // tasks (at most `max_completed`); true when a record was dropped.
+  // Drops the unreachable record of a task that is live again (its agent came back), so that
+  // the task is listed once, as in Mesos. Linear in the framework's unreachable tasks (at most
+  // `max_unreachable`); true when a record was dropped.
   bool forgetUnreachable(const std::string& framework_id, const std::string& task_id);
 
  private:
   struct FrameworkTasks {
     Tasks live;
     std::deque<mesos::v1::Task> completed;
+    std::deque<mesos::v1::Task> unreachable;
   };
 
+  // Takes a live task out of both indexes into `into`, which keeps the newest `max`.
+  bool retire(const std::string& framework_id, const std::string& task_id,
+              std::deque<mesos::v1::Task> FrameworkTasks::*into, size_t max);
+
   size_t max_completed_;
+  size_t max_unreachable_;
   size_t live_ = 0;
   std::unordered_map<std::string, FrameworkTasks> frameworks_;
   std::unordered_map<std::string, AgentTasks> agents_;

@@ -278,11 +278,15 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
   }
 }
 
-void Master::completeTask(Framework& fw, const std::string& task_id) {
+void Master::completeTask(Framework& fw, const std::string& task_id, bool unreachable) {
   if (Task* task = tasks_.find(fw.id, task_id)) {
     releaseTaskResources(fw, *task, true);
     const std::string agent_id = task->info.agent_id().value();
-    tasks_.complete(fw.id, task_id);
+    if (unreachable) {
+      tasks_.markUnreachable(fw.id, task_id);
+    } else {
+      tasks_.complete(fw.id, task_id);
+    }
     checkDrained(agent_id);
   }
 }

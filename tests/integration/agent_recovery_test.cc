@@ -64,6 +64,21 @@ std::set<std::string> awaitState(Scheduler& s, const std::vector<std::string>& i
   return reached;
 }
 
+// Subscribes a checkpointing framework and launches one command task per id (sleeping) on its
+// first offer; true once all of them run.
+bool runCheckpointedTasks(Scheduler& s, const std::vector<std::string>& ids,
+                          const std::string& res) {
+  if (!s.subscribe(frameworkInfo("checkpointing", true))) {
+    return false;
+  }
+  auto offers = s.next(scheduler::Event::OFFERS);
+  if (!offers) {
+    return false;
+  }
+  launchAll(s, offers->offers().offers(0), ids, "sleep 1000", res);
+  return awaitState(s, ids, v1::TASK_RUNNING).size() == ids.size();
+}
+
 size_t countOf(const std::string& text, const std::string& what) {
   size_t n = 0;
   for (size_t at = text.find(what); at != std::string::npos; at = text.find(what, at + 1)) {
@@ -97,15 +112,11 @@ TEST(AgentRecovery, FiftyCheckpointedTasksSurviveAnAgentKill9) {
   Cluster cluster;
   cluster.addAgent("cpus:8;mem:4096");
   Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(frameworkInfo("checkpointing", true)));
-  auto offers = s.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers);
   std::vector<std::string> ids;
   for (int i = 0; i < 50; ++i) {
     ids.push_back(fmt::format("task-{}", i));
   }
-  launchAll(s, offers->offers().offers(0), ids, "sleep 1000", "cpus:0.1;mem:16");
-  ASSERT_EQ(awaitState(s, ids, v1::TASK_RUNNING).size(), 50u);
+  ASSERT_TRUE(runCheckpointedTasks(s, ids, "cpus:0.1;mem:16"));
 
   cluster.restartAgent(0, SIGKILL);
 
@@ -264,6 +275,25 @@ TEST(AgentRecovery, TasksOfFrameworksThatDoNotCheckpointAreLostWithTheAgent) {
   EXPECT_EQ(countOf(cluster.agent(0).log(), "executor_recovered"), 0u);
   EXPECT_EQ(agentTasksIn(cluster, 0, "TASK_RUNNING"), 0u);
   EXPECT_EQ(cluster.registeredAgents(), 1u);
+}
+
+// An agent stopped with SIGTERM while executors were subscribed died of SIGSEGV instead of
+// exiting: destroying the agent released the executors' event streams, whose end called back
+// into the agent's executor channels while they were being destroyed (the close-callback
+// pattern the soak found in the master's books).
+TEST(AgentRecovery, AgentStoppedWithExecutorsSubscribedExitsCleanly) {
+  Cluster cluster;
+  cluster.addAgent("cpus:4;mem:1024");
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  const std::vector<std::string> ids = {"e1", "e2", "e3", "e4"};
+  ASSERT_TRUE(runCheckpointedTasks(s, ids, "cpus:0.5;mem:32"));
+  ASSERT_EQ(countOf(cluster.agent(0).log(), "executor_subscribed"), ids.size());
+
+  cluster.agent(0).kill(SIGTERM);
+  int status = cluster.agent(0).wait();
+  ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << "\n"
+                                 << cluster.agent(0).log();
+  EXPECT_EQ(WEXITSTATUS(status), 0) << cluster.agent(0).log();
 }
 
 }  // namespace

@@ -109,6 +109,9 @@ uint16_t Process::reportedPort(std::string_view event, std::chrono::milliseconds
       [&] {
         std::smatch match;
         std::string text = log();
+        // Complete lines only: the line being written may end inside the port's digits.
+        size_t end = text.rfind('\n');
+        text.resize(end == std::string::npos ? 0 : end + 1);
         if (std::regex_search(text, match, pattern)) {
           port = static_cast<uint16_t>(std::stoi(match[1].str()));
           return true;

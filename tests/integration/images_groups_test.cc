@@ -73,19 +73,8 @@ class ImagesGroupsTest : public ImageTest {
       *task->mutable_agent_id() = offer.agent_id();
       *task->mutable_resources() = resources("cpus:0.1;mem:32");
       task->mutable_command()->set_value(spec.value);
-      if (spec.image.empty()) {
-        continue;
-      }
-      auto* container = task->mutable_container();
-      container->set_type(v1::ContainerInfo::MESOS);
-      container->mutable_mesos()->mutable_image()->set_type(v1::Image::DOCKER);
-      container->mutable_mesos()->mutable_image()->mutable_docker()->set_name(spec.image);
-      if (!spec.volume_image.empty()) {
-        auto* volume = container->add_volumes();
-        volume->set_container_path("/image-volume");
-        volume->set_mode(v1::Volume::RO);
-        volume->mutable_image()->set_type(v1::Image::DOCKER);
-        volume->mutable_image()->mutable_docker()->set_name(spec.volume_image);
+      if (!spec.image.empty()) {
+        setMesosImage(task->mutable_container(), spec.image, spec.volume_image);
       }
     }
     ASSERT_EQ(s.call(accept), 202) << s.lastResponse().body;

@@ -91,6 +91,24 @@ struct TaskSpec {
   std::string volume_image;   // a Volume.image at /image-volume, "" for none
 };
 
+// Makes `container` a Mesos container of the Docker image `image`, with the image
+// `volume_image` ("" for none) mounted read-only at /image-volume; returns its image.
+inline v1::Image* setMesosImage(v1::ContainerInfo* container, const std::string& image,
+                                const std::string& volume_image) {
+  container->set_type(v1::ContainerInfo::MESOS);
+  v1::Image* out = container->mutable_mesos()->mutable_image();
+  out->set_type(v1::Image::DOCKER);
+  out->mutable_docker()->set_name(image);
+  if (!volume_image.empty()) {
+    auto* volume = container->add_volumes();
+    volume->set_container_path("/image-volume");
+    volume->set_mode(v1::Volume::RO);
+    volume->mutable_image()->set_type(v1::Image::DOCKER);
+    volume->mutable_image()->mutable_docker()->set_name(volume_image);
+  }
+  return out;
+}
+
 inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskSpec>& specs) {
   scheduler::Call accept;
   accept.set_type(scheduler::Call::ACCEPT);
@@ -126,19 +144,9 @@ inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskS
         container->mutable_docker()->set_network(v1::ContainerInfo::DockerInfo::BRIDGE);
       }
     } else {
-      container->set_type(v1::ContainerInfo::MESOS);
-      container->mutable_mesos()->mutable_image()->set_type(v1::Image::DOCKER);
-      auto* image = container->mutable_mesos()->mutable_image();
-      image->mutable_docker()->set_name(spec.image);
+      v1::Image* image = setMesosImage(container, spec.image, spec.volume_image);
       if (!spec.cached) {
         image->set_cached(false);
-      }
-      if (!spec.volume_image.empty()) {
-        auto* volume = container->add_volumes();
-        volume->set_container_path("/image-volume");
-        volume->set_mode(v1::Volume::RO);
-        volume->mutable_image()->set_type(v1::Image::DOCKER);
-        volume->mutable_image()->mutable_docker()->set_name(spec.volume_image);
       }
       if (!spec.docker_config.empty()) {
         image->mutable_docker()->mutable_config()->set_type(v1::Secret::VALUE);

@@ -1,8 +1,14 @@
 // An agent that stops answering (SIGSTOP) becomes unreachable, and comes back (SIGCONT) as in
 // Mesos: partition-aware frameworks keep their tasks, the others' tasks are killed.
 
-#include <gtest/gtest.h>
+#include <algorithm>
+#include <string>
+#include <vector>
 
+#include <gtest/gtest.h>
+#include <mesos/v1/master/master.pb.h>
+
+#include "api_call.h"
 #include "common/json.h"
 #include "harness.h"
 
@@ -33,6 +39,43 @@ std::unique_ptr<Scheduler> startWithTask(Cluster& cluster, const std::string& na
   return s;
 }
 
+// The tasks /master/state lists for the framework named `name` in `list` ("tasks",
+// "unreachable_tasks", "completed_tasks"), as "id:STATE".
+std::vector<std::string> stateTasks(Cluster& cluster, const std::string& name,
+                                    const std::string& list) {
+  std::vector<std::string> out;
+  auto state = json::parse(cluster.get("/master/state")).value_or(json::Value());
+  for (const auto& fw : state["frameworks"].asArray()) {
+    if (fw["name"].asString() == name) {
+      for (const auto& task : fw[list].asArray()) {
+        out.push_back(task["id"].asString() + ":" + task["state"].asString());
+      }
+    }
+  }
+  return out;
+}
+
+// The ids GET_TASKS lists: its tasks, unreachable_tasks or completed_tasks.
+template <class Tasks>
+std::vector<std::string> idsOf(const Tasks& tasks) {
+  std::vector<std::string> out;
+  for (const auto& task : tasks) {
+    out.push_back(task.task_id().value());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+mesos::v1::master::Response::GetTasks getTasks(Cluster& cluster) {
+  auto answer = callApi<mesos::v1::master::Response>(
+      cluster.master(), callOfType<mesos::v1::master::Call>(mesos::v1::master::Call::GET_TASKS),
+      http::ContentType::kJson);
+  EXPECT_EQ(answer.status, 200) << answer.body;
+  return answer.response.get_tasks();
+}
+
+using Ids = std::vector<std::string>;
+
 TEST(Partition, StoppedAgentIsUnreachableAndComesBackAsInMesos) {
   Cluster cluster({"--agent_ping_timeout=300ms", "--max_agent_ping_timeouts=2"});
   cluster.addAgent("cpus:4;mem:1024");
@@ -48,6 +91,17 @@ TEST(Partition, StoppedAgentIsUnreachableAndComesBackAsInMesos) {
   ASSERT_TRUE(lost);
   EXPECT_EQ(lost->state(), v1::TASK_LOST);
 
+  // As in Mesos: the partition-aware framework's task is listed apart, as unreachable; the other
+  // framework's is completed, lost.
+  EXPECT_EQ(stateTasks(cluster, "aware", "unreachable_tasks"), Ids{"aware-task:TASK_UNREACHABLE"});
+  EXPECT_EQ(stateTasks(cluster, "aware", "completed_tasks"), Ids{});
+  EXPECT_EQ(stateTasks(cluster, "aware", "tasks"), Ids{});
+  EXPECT_EQ(stateTasks(cluster, "plain", "completed_tasks"), Ids{"plain-task:TASK_LOST"});
+  EXPECT_EQ(stateTasks(cluster, "plain", "unreachable_tasks"), Ids{});
+  EXPECT_EQ(idsOf(getTasks(cluster).unreachable_tasks()), Ids{"aware-task"});
+  EXPECT_EQ(idsOf(getTasks(cluster).completed_tasks()), Ids{"plain-task"});
+  EXPECT_EQ(idsOf(getTasks(cluster).tasks()), Ids{});
+
   cluster.agent(0).kill(SIGCONT);
   ASSERT_TRUE(eventually([&] { return cluster.registeredAgents() == 1; }, 20s));
 
@@ -60,6 +114,10 @@ TEST(Partition, StoppedAgentIsUnreachableAndComesBackAsInMesos) {
   ASSERT_TRUE(back);
   EXPECT_EQ(back->task_id().value(), "aware-task");
   EXPECT_EQ(back->state(), v1::TASK_RUNNING);
+  EXPECT_EQ(stateTasks(cluster, "aware", "tasks"), Ids{"aware-task:TASK_RUNNING"});
+  EXPECT_EQ(stateTasks(cluster, "aware", "unreachable_tasks"), Ids{});
+  EXPECT_EQ(idsOf(getTasks(cluster).tasks()), Ids{"aware-task"});
+  EXPECT_EQ(idsOf(getTasks(cluster).unreachable_tasks()), Ids{});
 
   // The other framework's task is killed, not resurrected.
   auto killed = plain->nextUpdate(10s);

@@ -145,7 +145,7 @@ TEST(SoakRegression, UnreachableTaskIsReconciledAsSuchAndListedOnceWhenBack) {
   }
   ASSERT_TRUE(update);
   auto reconcile = reconcileOne("back", update->agent_id());
-  // The registry lists the agent unreachable once its write completes, just after the update.
+  // The registry lists the agent unreachable before the update goes out (as in Mesos).
   std::optional<v1::TaskStatus> answer;
   ASSERT_TRUE(eventually(
       [&] {

@@ -221,6 +221,37 @@ TEST(FlagSetTest, BadValuesAndUnknownFlagsNameTheFlag) {
   }
 }
 
+// As in Mesos, "--name=" gives the flag the empty string: it never takes the next argument as
+// its value (CLI11 alone read "--weights= --work_dir=/x" as weights "--work_dir=/x"), from the
+// command line or the environment, and a flag whose type has no empty value names itself.
+TEST(FlagSetTest, EmptyValuesAreEmptyAndNeverTakeTheNextArgument) {
+  {
+    Sample s;
+    FlagSet set("prog", "test");
+    registerSample(set, s);
+    ScopedEnv env(std::map<std::string, std::string>{{"MESOS_FIREWALL_RULES", ""}});
+    ASSERT_TRUE(parseArgs(set, {"--ip=", "--port=6000", "--zk="}).isOk());
+    EXPECT_EQ(s.ip, "");
+    EXPECT_EQ(s.port, 6000);
+    EXPECT_EQ(s.zk, "");
+    EXPECT_EQ(s.rules, "");
+    EXPECT_TRUE(set.given("firewall_rules"));
+  }
+  for (const std::string name : {"port", "agent_ping_timeout"}) {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"--" + name + "="}, {"--" + name + "=", "--ip=10.0.0.1"}}) {
+      Sample s;
+      FlagSet set("prog", "test");
+      registerSample(set, s);
+      Status status = parseArgs(set, args);
+      ASSERT_FALSE(status.isOk()) << name;
+      EXPECT_EQ(status.code(), StatusCode::kInvalidArgument);
+      EXPECT_NE(status.message().find("--" + name), std::string::npos) << status.message();
+      EXPECT_EQ(status.message().find("--ip"), std::string::npos) << status.message();
+    }
+  }
+}
+
 TEST(FlagSetTest, DescribeListsNamesAliasesAndReasons) {
   Sample s;
   FlagSet set("prog", "test");

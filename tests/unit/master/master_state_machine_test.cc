@@ -2,8 +2,13 @@
 // registration races, partitions and returns, offer rescinds, framework failover, reconciliation,
 // status update order, failover to a new master on the same registry, and losing leadership.
 
+#include <map>
+#include <string>
+#include <vector>
+
 #include <gtest/gtest.h>
 
+#include "common/json.h"
 #include "unit/master/virtual_master.h"
 
 namespace plateau::testing {
@@ -252,6 +257,94 @@ TEST(MasterStateMachine, PartitionedAgentBecomesUnreachableAndItsTaskReturns) {
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0].update().status().state(), v1::TASK_RUNNING);
   EXPECT_EQ(updates[0].update().status().reason(), v1::TaskStatus::REASON_RECONCILIATION);
+}
+
+// The framework's task lists in /master/state, by list name: the ids in each, with their states.
+std::map<std::string, std::vector<std::string>> stateTaskLists(VirtualMaster& m) {
+  auto answer = m.request("GET", "/master/state", "");
+  EXPECT_TRUE(answer->response());
+  auto parsed = json::parse(answer->response() ? answer->response()->body : "");
+  EXPECT_TRUE(parsed.has_value());
+  const json::Value state = parsed.value_or(json::Value());
+  std::map<std::string, std::vector<std::string>> lists;
+  for (const auto& fw : state["frameworks"].asArray()) {
+    for (const char* name : {"tasks", "unreachable_tasks", "completed_tasks"}) {
+      for (const auto& task : fw[name].asArray()) {
+        lists[name].push_back(task["id"].asString() + ":" + task["state"].asString());
+      }
+    }
+  }
+  return lists;
+}
+
+using Lists = std::map<std::string, std::vector<std::string>>;
+
+// As in Mesos: a partition-aware framework's task on an unreachable agent is listed among the
+// framework's unreachable tasks (not its completed ones), and among its tasks again once back.
+TEST(MasterStateMachine, UnreachableTaskIsListedApartUntilItsAgentReturns) {
+  VirtualMaster m;
+  Cluster c(m, /*partition_aware=*/true);
+  c.launchRunningTask("t1");
+  EXPECT_EQ(stateTaskLists(m), (Lists{{"tasks", {"t1:TASK_RUNNING"}}}));
+
+  c.agent.stream->end();
+  m.time.advance(90s);
+  ASSERT_TRUE(m.store().state.unreachable.contains(c.agent.id));
+  EXPECT_EQ(stateTaskLists(m), (Lists{{"unreachable_tasks", {"t1:TASK_UNREACHABLE"}}}));
+
+  auto back = m.registerAgent(c.returningWithRunningTask("t1"));
+  ASSERT_EQ(ofType(back.events(), internal::AgentEvent::REGISTERED).size(), 1u);
+  EXPECT_EQ(stateTaskLists(m), (Lists{{"tasks", {"t1:TASK_RUNNING"}}}));
+}
+
+// A framework that is not partition-aware is told TASK_LOST, and the task is completed.
+TEST(MasterStateMachine, LostTaskOfAFrameworkNotPartitionAwareIsCompleted) {
+  VirtualMaster m;
+  Cluster c(m, /*partition_aware=*/false);
+  c.launchRunningTask("t1");
+  c.agent.stream->end();
+  m.time.advance(90s);
+  EXPECT_EQ(stateTaskLists(m), (Lists{{"completed_tasks", {"t1:TASK_LOST"}}}));
+}
+
+// As in Mesos: TASK_UNREACHABLE goes out only once the registry has stored the agent as
+// unreachable, so that a failover in between cannot contradict it. A refused write reports
+// nothing; the next missed ping tries again.
+TEST(MasterStateMachine, UnreachableIsReportedOnlyOnceTheRegistryStoredIt) {
+  VirtualMaster m;
+  Cluster c(m, /*partition_aware=*/true);
+  c.launchRunningTask("t1");
+  m.store().refuse_writes = Status(StatusCode::kUnavailable, "registry unavailable");
+  c.agent.stream->end();
+  m.time.advance(120s);
+  EXPECT_TRUE(ofType(c.events(), scheduler::Event::UPDATE).empty())
+      << "TASK_UNREACHABLE sent although the registry did not store the agent as unreachable";
+  EXPECT_TRUE(ofType(c.events(), scheduler::Event::FAILURE).empty());
+  EXPECT_FALSE(m.store().state.unreachable.contains(c.agent.id));
+  EXPECT_EQ(stateTaskLists(m), (Lists{{"tasks", {"t1:TASK_RUNNING"}}}));
+
+  m.store().refuse_writes.reset();
+  m.time.advance(15s);
+  ASSERT_TRUE(m.store().state.unreachable.contains(c.agent.id));
+  auto updates = ofType(c.events(), scheduler::Event::UPDATE);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].update().status().state(), v1::TASK_UNREACHABLE);
+  EXPECT_EQ(updates[0].update().status().unreachable_time().nanoseconds(),
+            static_cast<int64_t>(m.store().state.unreachable.at(c.agent.id) * 1e9));
+  const int64_t unreachable_time = updates[0].update().status().unreachable_time().nanoseconds();
+
+  // Explicit reconciliation with the agent's id answers the same (Mesos needs the agent's id).
+  scheduler::Call reconcile;
+  reconcile.set_type(scheduler::Call::RECONCILE);
+  auto* task = reconcile.mutable_reconcile()->add_tasks();
+  task->mutable_task_id()->set_value("t1");
+  task->mutable_agent_id()->set_value(c.agent.id);
+  ASSERT_EQ(m.call(c.framework, reconcile).status, 202);
+  updates = ofType(c.events(), scheduler::Event::UPDATE);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].update().status().state(), v1::TASK_UNREACHABLE);
+  EXPECT_EQ(updates[0].update().status().reason(), v1::TaskStatus::REASON_RECONCILIATION);
+  EXPECT_EQ(updates[0].update().status().unreachable_time().nanoseconds(), unreachable_time);
 }
 
 TEST(MasterStateMachine, NonPartitionAwareTaskIsLostAndKilledWhenItsAgentReturns) {

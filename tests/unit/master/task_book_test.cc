@@ -126,7 +126,7 @@ TEST(TaskBook, ForgetUnreachableDropsOnlyTheUnreachableRecordOfThatTask) {
   for (auto id : {"t1", "t2"}) {
     book.add("f1", task("f1", id, "a1"));
     book.update(*book.find("f1", id), status(v1::TASK_UNREACHABLE), v1::TASK_UNREACHABLE);
-    ASSERT_TRUE(book.complete("f1", id));
+    ASSERT_TRUE(book.markUnreachable("f1", id));
   }
   book.add("f1", task("f1", "t3", "a1"));
   ASSERT_TRUE(book.complete("f1", "t3"));  // completed, not unreachable: kept
@@ -135,11 +135,32 @@ TEST(TaskBook, ForgetUnreachableDropsOnlyTheUnreachableRecordOfThatTask) {
   EXPECT_FALSE(book.forgetUnreachable("f1", "t1")) << "dropped already";
   EXPECT_FALSE(book.forgetUnreachable("f1", "t3")) << "not unreachable";
   EXPECT_FALSE(book.forgetUnreachable("nobody", "t1"));
-  const auto& done = book.completed("f1");
-  ASSERT_EQ(done.size(), 2u);
-  EXPECT_EQ(done[0].task_id().value(), "t2");
-  EXPECT_EQ(done[1].task_id().value(), "t3");
+  ASSERT_EQ(book.unreachable("f1").size(), 1u);
+  EXPECT_EQ(book.unreachable("f1")[0].task_id().value(), "t2");
+  ASSERT_EQ(book.completed("f1").size(), 1u);
+  EXPECT_EQ(book.completed("f1")[0].task_id().value(), "t3");
   EXPECT_NE(book.find("f1", "t1"), nullptr);
+}
+
+// As Mesos's `unreachable_tasks`: apart from the completed ones, off both indexes, the newest
+// `max_unreachable` kept.
+TEST(TaskBook, MarkUnreachableKeepsTheNewestApartFromTheCompleted) {
+  TaskBook book(/*max_completed=*/10, /*max_unreachable=*/2);
+  for (auto id : {"t1", "t2", "t3"}) {
+    book.add("f1", task("f1", id, "a1"));
+    ASSERT_TRUE(book.markUnreachable("f1", id));
+  }
+  EXPECT_FALSE(book.markUnreachable("f1", "t1")) << "not live";
+  EXPECT_EQ(book.size(), 0u);
+  EXPECT_TRUE(book.on("a1").empty());
+  EXPECT_TRUE(book.completed("f1").empty());
+  const auto& unreachable = book.unreachable("f1");
+  ASSERT_EQ(unreachable.size(), 2u);
+  EXPECT_EQ(unreachable[0].task_id().value(), "t2");
+  EXPECT_EQ(unreachable[1].task_id().value(), "t3");
+  EXPECT_TRUE(book.unreachable("nobody").empty());
+  book.forget("f1");
+  EXPECT_TRUE(book.unreachable("f1").empty());
 }
 
 }  // namespace
