@@ -88,7 +88,8 @@ struct TaskSpec {
   bool cached = true;         // Image.cached
   std::string docker_config;  // Image.Docker.config (a VALUE secret), "" for none
   std::string user;           // CommandInfo.user, "" for none
-  std::string volume_image;   // a Volume.image at /image-volume, "" for none
+  std::string volume_image;   // a Volume.image at `volume_path`, "" for none
+  std::string volume_path = "/image-volume";
 };
 
 inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskSpec>& specs) {
@@ -115,7 +116,7 @@ inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskS
     for (const auto& a : spec.arguments) {
       command->add_arguments(a);
     }
-    if (spec.image.empty()) {
+    if (spec.image.empty() && spec.volume_image.empty()) {
       continue;  // a bare task, on the host
     }
     auto* container = info->mutable_container();
@@ -127,18 +128,21 @@ inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskS
       }
     } else {
       container->set_type(v1::ContainerInfo::MESOS);
-      container->mutable_mesos()->mutable_image()->set_type(v1::Image::DOCKER);
-      auto* image = container->mutable_mesos()->mutable_image();
-      image->mutable_docker()->set_name(spec.image);
-      if (!spec.cached) {
-        image->set_cached(false);
-      }
       if (!spec.volume_image.empty()) {
         auto* volume = container->add_volumes();
-        volume->set_container_path("/image-volume");
+        volume->set_container_path(spec.volume_path);
         volume->set_mode(v1::Volume::RO);
         volume->mutable_image()->set_type(v1::Image::DOCKER);
         volume->mutable_image()->mutable_docker()->set_name(spec.volume_image);
+      }
+      if (spec.image.empty()) {
+        continue;  // image volumes only: the task stays in the host's filesystem
+      }
+      auto* image = container->mutable_mesos()->mutable_image();
+      image->set_type(v1::Image::DOCKER);
+      image->mutable_docker()->set_name(spec.image);
+      if (!spec.cached) {
+        image->set_cached(false);
       }
       if (!spec.docker_config.empty()) {
         image->mutable_docker()->mutable_config()->set_type(v1::Secret::VALUE);

@@ -172,6 +172,57 @@ Status mountVolumes(const fs::path& root, const EnterOptions& o) {
   return {};
 }
 
+// Runs the program in the host's filesystem with the volume mounts only (no rootfs): absolute
+// targets must exist, relative ones are made below the sandbox (never through a link).
+Status mountVolumesOnHost(const EnterOptions& o) {
+  for (const auto& m : o.mounts) {
+    fs::path target =
+        m.target.starts_with("/") ? fs::path(m.target) : fs::path(o.sandbox) / m.target;
+    if (m.target.starts_with("/")) {
+      struct stat st;
+      if (::stat(target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return {StatusCode::kInvalidArgument,
+                fmt::format("the volume's container_path '{}' is not a folder on the host "
+                            "(the container has no image of its own)",
+                            m.target)};
+      }
+    } else if (Status s = checkNoSymlinks(o.sandbox, target / "x"); !s.isOk()) {
+      return s;
+    } else if (Status made = ensureDir(target); !made.isOk()) {
+      return made;
+    }
+    if (::mount(m.source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      return failed(fmt::format("mount the volume '{}' at '{}'", m.source, target.string()));
+    }
+    if (m.read_only && ::mount(nullptr, target.c_str(), nullptr,
+                               MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, nullptr) != 0) {
+      return failed(fmt::format("make the volume at '{}' read-only", target.string()));
+    }
+  }
+  return {};
+}
+
+// The last steps, in the container's root: the user, the working directory, exec.
+Status execIn(const EnterOptions& o, const std::string& sandbox_inside) {
+  if (!o.user.empty()) {
+    if (Status s = switchUser(o.user, sandbox_inside); !s.isOk()) {
+      return s;
+    }
+  }
+  std::string cwd = o.working_dir.empty() ? sandbox_inside : o.working_dir;
+  if (::chdir(cwd.c_str()) != 0) {
+    return failed(fmt::format("enter the working directory '{}'", cwd));
+  }
+  std::vector<char*> argv;
+  for (const auto& a : o.argv) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  const std::string& program = o.program.empty() ? o.argv[0] : o.program;
+  ::execvp(program.c_str(), argv.data());
+  return failed(fmt::format("execute '{}'{}", program, o.rootfs.empty() ? "" : " in the image"));
+}
+
 }  // namespace
 
 Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args) {
@@ -203,15 +254,15 @@ Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args) {
     }
     if (!take("rootfs", &o.rootfs) && !take("sandbox", &o.sandbox) &&
         !take("sandbox_directory", &o.sandbox_directory) && !take("working_dir", &o.working_dir) &&
-        !take("user", &o.user)) {
+        !take("user", &o.user) && !take("program", &o.program)) {
       return invalidArgument(fmt::format("unknown argument '{}'", a));
     }
   }
   o.argv.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-  if (o.rootfs.empty() || o.sandbox.empty() || o.sandbox_directory.empty()) {
-    return invalidArgument("--rootfs, --sandbox and --sandbox_directory are required");
+  if (o.sandbox.empty() || (!o.rootfs.empty() && o.sandbox_directory.empty())) {
+    return invalidArgument("--sandbox is required, and --sandbox_directory with --rootfs");
   }
-  if (!o.sandbox_directory.starts_with("/")) {
+  if (!o.rootfs.empty() && !o.sandbox_directory.starts_with("/")) {
     return invalidArgument("--sandbox_directory must be an absolute path");
   }
   if (o.argv.empty()) {
@@ -227,6 +278,9 @@ std::vector<std::string> enterArgs(const std::string& program, const EnterOption
   if (!o.user.empty()) {
     args.push_back("--user=" + o.user);
   }
+  if (!o.program.empty()) {
+    args.push_back("--program=" + o.program);
+  }
   for (const auto& m : o.mounts) {
     args.push_back(fmt::format("--mount={}:{}:{}", m.read_only ? "ro" : "rw", m.target, m.source));
   }
@@ -241,6 +295,12 @@ Status enterAndExec(const EnterOptions& o) {
   }
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return failed("make the mount namespace private");
+  }
+  if (o.rootfs.empty()) {
+    if (Status s = mountVolumesOnHost(o); !s.isOk()) {
+      return s;
+    }
+    return execIn(o, o.sandbox);
   }
   const fs::path root = o.rootfs;
   // pivot_root needs the new root to be a mount point (a copied rootfs is not).
@@ -295,22 +355,7 @@ Status enterAndExec(const EnterOptions& o) {
     return failed("detach the host's root");
   }
   ::rmdir("/.pivot_root");
-  if (!o.user.empty()) {
-    if (Status s = switchUser(o.user, o.sandbox_directory); !s.isOk()) {
-      return s;
-    }
-  }
-  std::string cwd = o.working_dir.empty() ? o.sandbox_directory : o.working_dir;
-  if (::chdir(cwd.c_str()) != 0) {
-    return failed(fmt::format("enter the working directory '{}'", cwd));
-  }
-  std::vector<char*> argv;
-  for (const auto& a : o.argv) {
-    argv.push_back(const_cast<char*>(a.c_str()));
-  }
-  argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
-  return failed(fmt::format("execute '{}' in the image", o.argv[0]));
+  return execIn(o, o.sandbox_directory);
 }
 
 }  // namespace plateau::agent::images

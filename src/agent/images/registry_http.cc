@@ -87,12 +87,24 @@ Result<HttpAnswer> exchange(net::io_context& io, Stream& stream, beast::tcp_stre
     if (ec) {
       return unavailable(fmt::format("Failed to write '{}': {}", request.body_file, ec.message()));
     }
+    // What a 206 appends to; the answer's length after it.
+    std::error_code kept_ec;
+    uint64_t kept =
+        answer.status == 206 ? std::filesystem::file_size(request.body_file, kept_ec) : 0;
+    if (kept_ec) {
+      kept = 0;
+    }
+    uint64_t length = body.content_length() ? *body.content_length() : 0;
     // Large blobs: the deadline is per read, renewed while bytes keep coming.
     while (!body.is_done()) {
       lowest.expires_after(request.timeout);
       ec = await(io, [&](auto h) { bhttp::async_read_some(stream, buffer, body, h); });
       if (ec) {
         return fail("reading the body", ec);
+      }
+      if (request.on_body && length > 0) {
+        uint64_t left = body.content_length_remaining().value_or(0);
+        request.on_body(kept + length - left, kept + length);
       }
     }
     body.get().body().close();
