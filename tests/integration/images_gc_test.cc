@@ -144,9 +144,6 @@ TEST(ImagesGcFlags, ABadImageGcConfigNamesTheFlag) {
   EXPECT_NE(agent.log().find("Flag '--image_gc_config'"), std::string::npos) << agent.log();
 }
 
-}  // namespace
-}  // namespace plateau::testing
-
 // A --docker_store_dir on a full disk (a 1 MiB tmpfs; the busybox layer is larger): the pull
 // fails its task naming the cause, nothing half-unpacked stays in the store, and the agent goes
 // on serving tasks without images.
@@ -173,3 +170,6 @@ TEST_F(ImagesGcTest, AFullStoreDiskFailsThePullWithTheCauseAndTheAgentGoesOn) {
   EXPECT_TRUE(fs::is_empty(store / "images"));
   EXPECT_TRUE(fs::is_empty(store / "layers"));
 }
+
+}  // namespace
+}  // namespace plateau::testing

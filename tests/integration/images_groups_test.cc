@@ -224,9 +224,6 @@ TEST_F(ImagesGroupsTest, ACommandHealthCheckRunsInsideTheTasksImage) {
   EXPECT_FALSE(healthy["not-host"]);
 }
 
-}  // namespace
-}  // namespace plateau::testing
-
 // As Mesos's volume/image isolator: in a container without an image of its own, an image
 // volume is mounted in the task's own mount namespace of the host's filesystem, below the
 // sandbox for a relative container_path, at that folder of the host for an absolute one (which
@@ -315,3 +312,6 @@ TEST_F(ImagesGroupsTest, AGroupTasksRootfsGoesWhenThatTaskEnds) {
   }
   EXPECT_EQ(entries(containers), 0u);
 }
+
+}  // namespace
+}  // namespace plateau::testing
