@@ -92,6 +92,38 @@ Status bindFile(const std::string& host, const fs::path& target, bool read_only)
   return {};
 }
 
+// The host's file copied into the rootfs (the container's own copy, in its upper layer, as
+// Docker gives one): no mount to make, nor to tear down when the container goes.
+Status copyHostFile(const fs::path& root, const std::string& host) {
+  int in = ::open(host.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    return {};  // only what the host has
+  }
+  std::string content;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(in, buf, sizeof buf)) > 0;) {
+    content.append(buf, static_cast<size_t>(n));
+  }
+  ::close(in);
+  fs::path target = root / fs::path(host).relative_path();
+  if (Status s = checkNoSymlinks(root, target); !s.isOk()) {
+    return s;
+  }
+  if (Status s = ensureFile(target); !s.isOk()) {
+    return s;
+  }
+  int out = ::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+  if (out < 0 ||
+      ::write(out, content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
+    if (out >= 0) {
+      ::close(out);
+    }
+    return failed(fmt::format("copy '{}' into the rootfs", host));
+  }
+  ::close(out);
+  return {};
+}
+
 Status mountDev(const fs::path& root) {
   fs::path dev = root / "dev";
   if (Status s = ensureDir(dev); !s.isOk()) {
@@ -334,7 +366,7 @@ Status enterAndExec(const EnterOptions& o) {
     return s;
   }
   for (const char* file : {"/etc/hosts", "/etc/resolv.conf", "/etc/hostname"}) {
-    if (Status s = bindFile(file, root / (file + 1), true); !s.isOk()) {
+    if (Status s = copyHostFile(root, file); !s.isOk()) {
       return s;
     }
   }
