@@ -41,6 +41,13 @@ beast::error_code await(net::io_context& io, Start start) {
   return result;
 }
 
+// A file's size, 0 when it cannot be read.
+uint64_t fileSize(const std::string& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
 // Sends the request and reads the answer on a connected stream (plain or TLS).
 template <class Stream>
 Result<HttpAnswer> exchange(net::io_context& io, Stream& stream, beast::tcp_stream& lowest,
@@ -88,13 +95,8 @@ Result<HttpAnswer> exchange(net::io_context& io, Stream& stream, beast::tcp_stre
       return unavailable(fmt::format("Failed to write '{}': {}", request.body_file, ec.message()));
     }
     // What a 206 appends to; the answer's length after it.
-    std::error_code kept_ec;
-    uint64_t kept =
-        answer.status == 206 ? std::filesystem::file_size(request.body_file, kept_ec) : 0;
-    if (kept_ec) {
-      kept = 0;
-    }
-    uint64_t length = body.content_length() ? *body.content_length() : 0;
+    const uint64_t kept = answer.status == 206 ? fileSize(request.body_file) : 0;
+    const uint64_t length = body.content_length() ? *body.content_length() : 0;
     // Large blobs: the deadline is per read, renewed while bytes keep coming.
     while (!body.is_done()) {
       lowest.expires_after(request.timeout);
@@ -108,9 +110,7 @@ Result<HttpAnswer> exchange(net::io_context& io, Stream& stream, beast::tcp_stre
       }
     }
     body.get().body().close();
-    std::error_code size_ec;
-    auto size = std::filesystem::file_size(request.body_file, size_ec);
-    answer.body_bytes = size_ec ? 0 : size;
+    answer.body_bytes = fileSize(request.body_file);
     return answer;
   }
   bhttp::response_parser<bhttp::string_body> body{std::move(head)};
