@@ -40,6 +40,16 @@ class ImagesGroupsTest : public ImageTest {
                       "--isolation=filesystem/linux,docker/runtime"});
   }
 
+  // The provisioner's container folders of agent 0, once at most `at_most` are left (waiting
+  // up to 10 s: rootfs are removed on a worker thread).
+  static size_t containersLeft(Cluster& cluster, size_t at_most) {
+    fs::path containers = fs::path(cluster.dir()) / "agent0" / "provisioner" / "containers";
+    for (int i = 0; i < 100 && entries(containers) > at_most; i++) {
+      std::this_thread::sleep_for(100ms);
+    }
+    return entries(containers);
+  }
+
   // A task's file in its group's sandbox (<executor sandbox>/tasks/<task id>/<name>).
   static std::string groupTaskFile(const std::string& root, const std::string& task_id,
                                    const std::string& name) {
@@ -121,11 +131,7 @@ TEST_F(ImagesGroupsTest, EachTaskOfAGroupRunsInItsOwnImageWithItsImageVolume) {
   EXPECT_EQ(groupTaskFile(cluster.dir(), "in-one", "mine"), "x\n");  // its own sandbox
   EXPECT_EQ(groupTaskFile(cluster.dir(), "on-host", "stdout"), "host\n");
   // The store holds each image once; the nested rootfs go with the executor's container.
-  fs::path containers = fs::path(cluster.dir()) / "agent0" / "provisioner" / "containers";
-  for (int i = 0; i < 100 && entries(containers) > 0; i++) {
-    std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_EQ(entries(containers), 0u);
+  EXPECT_EQ(containersLeft(cluster, 0), 0u);
   EXPECT_TRUE(MountGuard::mountsUnder(cluster.dir()).empty());
 }
 
@@ -260,11 +266,7 @@ TEST_F(ImagesGroupsTest, AnImageVolumeInAContainerWithoutAnImageIsMountedInTheHo
   EXPECT_EQ(done["missing"].reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
   EXPECT_NE(done["missing"].message().find("Volume '" + absent + "'"), std::string::npos)
       << done["missing"].message();
-  fs::path containers = fs::path(cluster.dir()) / "agent0" / "provisioner" / "containers";
-  for (int i = 0; i < 100 && entries(containers) > 0; i++) {
-    std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_EQ(entries(containers), 0u);
+  EXPECT_EQ(containersLeft(cluster, 0), 0u);
 }
 
 // A group task's own rootfs goes (unmounted and removed) when that task ends, not when the
@@ -281,13 +283,9 @@ TEST_F(ImagesGroupsTest, AGroupTasksRootfsGoesWhenThatTaskEnds) {
                    .value = "while [ ! -f $MESOS_SANDBOX/go ]; do sleep 0.1; done"}});
   auto first = terminalUpdates(s, {"short"});
   ASSERT_EQ(first["short"].state(), v1::TASK_FINISHED) << first["short"].message();
-  fs::path containers = fs::path(cluster.dir()) / "agent0" / "provisioner" / "containers";
-  for (int i = 0; i < 100 && entries(containers) > 1; i++) {
-    std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_EQ(entries(containers), 1u);  // the long task's rootfs only
+  EXPECT_EQ(containersLeft(cluster, 1), 1u);  // the long task's rootfs only
   size_t rootfs_mounts = 0;
-  for (const auto& point : MountGuard::mountsUnder(containers.string())) {
+  for (const auto& point : MountGuard::mountsUnder(cluster.dir() + "/agent0/provisioner")) {
     rootfs_mounts += point.ends_with("/rootfs") ? 1 : 0;
   }
   EXPECT_EQ(rootfs_mounts, 1u);
@@ -307,10 +305,7 @@ TEST_F(ImagesGroupsTest, AGroupTasksRootfsGoesWhenThatTaskEnds) {
   std::ofstream(long_sandbox / "go") << "go\n";
   auto second = terminalUpdates(s, {"long"});
   EXPECT_EQ(second["long"].state(), v1::TASK_FINISHED) << second["long"].message();
-  for (int i = 0; i < 100 && entries(containers) > 0; i++) {
-    std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_EQ(entries(containers), 0u);
+  EXPECT_EQ(containersLeft(cluster, 0), 0u);
 }
 
 }  // namespace
