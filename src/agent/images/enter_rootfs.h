@@ -4,9 +4,9 @@
 // does between being started (by the command executor for a task, or by the agent for a custom
 // executor) and exec. In a new mount namespace (private, so nothing propagates back to the
 // host) it mounts /proc, /sys (read-only), a minimal /dev (null, zero, full, random, urandom,
-// tty as device nodes with the host's numbers, pts, shm, the fd links), the host's /etc/hosts and
-// /etc/resolv.conf, the sandbox at `sandbox_directory` and the volume mounts (read-only ones
-// remounted so); then pivot_root, the working
+// tty as device nodes with the host's numbers, pts, shm, the fd links), copies of the host's
+// /etc/hosts, /etc/resolv.conf and /etc/hostname, the sandbox at `sandbox_directory` and the
+// volume mounts (read-only ones remounted so); then pivot_root, the working
 // directory, and exec of argv[0] looked up on the PATH of the process's environment. With a
 // `user`, after pivot_root: the user is looked up in the image's /etc/passwd and /etc/group, the
 // sandbox is given to it (recursively), and the process takes its supplementary groups, gid
