@@ -13,9 +13,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <optional>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -107,6 +109,52 @@ Timing timeTasks(Scheduler& s, const std::vector<TaskSpec>& specs) {
   return t;
 }
 
+// Milliseconds since midnight of an agent log line's timestamp ("2026-12-05T11:33:15.132 ...").
+double logMs(const std::string& line) {
+  int h = 0, m = 0;
+  double sec = 0;
+  if (line.size() < 23 || std::sscanf(line.c_str() + 11, "%d:%d:%lf", &h, &m, &sec) != 3) {
+    return -1;
+  }
+  return ((h * 60 + m) * 60 + sec) * 1000;
+}
+
+// Where the agent's time goes for the tasks whose executor ids start with `prefix`: the
+// medians, from its log, of task_received → container_launched (for a task in an image: the
+// store lookup and the overlay mount on a worker thread) and container_launched →
+// executor_subscribed (the executor's start).
+std::string agentPhases(const std::string& log, const std::string& prefix) {
+  std::map<std::string, std::map<std::string, double>> at;  // executor id → event → ms
+  std::map<std::string, std::string> executor_of;           // container id → executor id
+  std::istringstream in(log);
+  std::string line;
+  auto field = [&](const std::string& name) {
+    size_t p = line.find(" " + name + "=");
+    return p == std::string::npos
+               ? std::string()
+               : line.substr(p + name.size() + 2, line.find(' ', p + 1) - p - name.size() - 2);
+  };
+  while (std::getline(in, line)) {
+    for (const char* event : {"task_received", "executor_launched", "executor_subscribed"}) {
+      std::string id = field("executor_id");
+      if (line.find(std::string(" ") + event + " ") != std::string::npos &&
+          id.starts_with(prefix)) {
+        at[id][event] = logMs(line);
+      }
+    }
+  }
+  std::vector<double> launch;
+  std::vector<double> start;
+  for (auto& [id, events] : at) {
+    if (events.size() == 3) {
+      launch.push_back(events["executor_launched"] - events["task_received"]);
+      start.push_back(events["executor_subscribed"] - events["executor_launched"]);
+    }
+  }
+  return fmt::format("task received → executor launched {:.1f} ms, → executor subscribed {:.1f} ms",
+                     median(launch), median(start));
+}
+
 class ImageFigures : public ImagesRegistryTest {};
 
 TEST_F(ImageFigures, ColdPullWarmStartAndBurst) {
@@ -142,6 +190,9 @@ TEST_F(ImageFigures, ColdPullWarmStartAndBurst) {
       "(p90 {:.1f}), in the pulled image median {:.1f} ms (p90 {:.1f}); ratio of medians "
       "{:.2f}\n",
       kPairs, median(bare), p90(bare), median(image), p90(image), median(image) / median(bare));
+  const std::string log = readWholeFile(cluster.dir() + "/agent0.log");
+  fmt::print("agent's log, medians: bare: {}; in the image: {}\n", agentPhases(log, "bare-"),
+             agentPhases(log, "warm-"));
 
   std::vector<TaskSpec> burst;
   for (int i = 0; i < kBurst; i++) {

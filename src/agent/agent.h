@@ -89,6 +89,9 @@ struct ExecutorChannel {
   Timers::TimerId registration_timer = 0;
   pid_t fetcher_pid = 0;
   std::shared_ptr<const images::Provisioned> image;  // the container's image (images.cc)
+  // The rootfs of its group tasks that have images: task id → nested container id, removed
+  // when the task ends (images_groups.cc).
+  std::map<std::string, std::string> task_rootfs;
 };
 
 // A running plateau-fetcher (fetch_launch.cc).
@@ -174,6 +177,8 @@ class Agent {
   // when none of its tasks names an image (send it at once).
   bool provisionGroupImages(Executor& executor, const v1::TaskGroupInfo& group);
   // Gives a group's task its provisioned image (or the error) as PLATEAU_* variables.
+  // Unmounts and removes the rootfs of a group task of `container_id` (when it has one).
+  void releaseTaskImage(const std::string& container_id, const std::string& task_id);
   void handImage(const Executor& executor, v1::TaskInfo& task,
                  const Result<images::Provisioned>& result);
 
@@ -237,6 +242,10 @@ class Agent {
   // task's `user` is switched to inside it (looked up in the image's /etc/passwd, when
   // --switch_user) and `user` is cleared: the host need not know that user.
   Status enterImage(const Executor& executor, LaunchSpec& spec, std::string& user);
+  // A custom executor with image volumes but no image of its own: wraps `spec` (its host
+  // launch) in plateau-rootfs, which mounts the volumes in a mount namespace of its own.
+  Status enterVolumesOnly(const Executor& executor, const images::Provisioned& image,
+                          const std::string& user, LaunchSpec& spec);
   void releaseImage(const std::string& container_id);
   // PRUNE_IMAGES (operator API): answered once the store is pruned.
   void pruneImagesCall(const agent_api::Call& call, http::Responder responder);

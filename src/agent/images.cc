@@ -39,6 +39,11 @@ void Agent::initImages() {
         log->info("image_layer_pulled image={} digest={} bytes={} elapsed_ms={:.1f}", image, digest,
                   bytes, ms);
       });
+  images_->onLayerProgress([log = log_](const std::string& image, const std::string& digest,
+                                        uint64_t received, uint64_t total) {
+    log->info("image_layer_progress image={} digest={} bytes={} total={} percent={:.0f}", image,
+              digest, received, total, total > 0 ? 100.0 * received / total : 0.0);
+  });
   if (Status s = images_->initialize(); !s.isOk()) {
     log_->error("image_store_unavailable dir={} error=\"{}\"", flags_.docker_store_dir,
                 s.message());
@@ -128,7 +133,7 @@ bool Agent::provisionImage(Executor& executor) {
   if (!images_) {
     failLaunch(executor, fmt::format("The task names image '{}', but this agent runs no images "
                                      "(start it with --image_providers=docker)",
-                                     request->image->name));
+                                     request->name()));
     return true;
   }
   startProvisioning(executor, std::move(*request));
@@ -139,9 +144,9 @@ void Agent::startProvisioning(Executor& executor, images::ContainerImages reques
   const std::string fw_id = executor.frameworkId();
   const std::string ex_id = executor.id();
   const std::string container_id = executor.containerId();
-  const std::string name = request.image->name;
+  const std::string name = request.name();
   log_->info("image_provision_started framework_id={} executor_id={} image={} cached={}", fw_id,
-             ex_id, name, request.image->cached);
+             ex_id, name, !request.image || request.image->cached);
   auto started = clock_.now();
   images_->provision(
       container_id, std::move(request),
@@ -185,9 +190,13 @@ Status Agent::enterImage(const Executor& executor, LaunchSpec& spec, std::string
   if (!image_user.empty()) {
     // plateau-rootfs looks it up again from inside; this early look fails the launch with the
     // cause instead of a program that exits at once.
-    if (auto found = images::readImageUser(image.rootfs, image_user); !found) {
+    if (auto found = images::readImageUser(image.rootfs.empty() ? "/" : image.rootfs, image_user);
+        !found) {
       return found.error();
     }
+  }
+  if (image.rootfs.empty() && !executor.commandExecutor()) {
+    return enterVolumesOnly(executor, image, image_user, spec);
   }
   if (executor.commandExecutor()) {
     if (!image_user.empty()) {
@@ -235,6 +244,20 @@ Status Agent::enterImage(const Executor& executor, LaunchSpec& spec, std::string
   spec.path = helper;
   spec.argv = images::enterArgs("plateau-rootfs", enter);
   spec.env = images::mergeEnvironment(image.config, env);
+  return {};
+}
+
+Status Agent::enterVolumesOnly(const Executor& executor, const images::Provisioned& image,
+                               const std::string& user, LaunchSpec& spec) {
+  images::EnterOptions enter;
+  enter.sandbox = executor.directory();
+  enter.working_dir = spec.working_dir;
+  enter.user = user;
+  enter.program = spec.path;
+  enter.argv = spec.argv;
+  enter.mounts = image.mounts;
+  spec.path = (fs::path(executor_path_).parent_path() / "plateau-rootfs").string();
+  spec.argv = images::enterArgs("plateau-rootfs", enter);
   return {};
 }
 

@@ -6,8 +6,10 @@
 // executor gets; the executor takes them out and starts the task through plateau-rootfs. A
 // task whose image could not be provisioned gets PLATEAU_IMAGE_ERROR instead: the executor
 // fails it (REASON_CONTAINER_LAUNCH_FAILED) and the group's rule kills the others, as Mesos's
-// default executor does when a nested container fails to launch. The nested rootfs go when
-// the executor's container ends (Provisioner::destroy) and survive an agent restart with it.
+// default executor does when a nested container fails to launch. A task's nested rootfs goes
+// when the agent takes the task's terminal update; what is left (after an agent restart, which
+// forgets which task had which) goes when the executor's container ends (Provisioner::destroy)
+// and survives an agent restart with it.
 
 #include <fmt/format.h>
 
@@ -46,7 +48,8 @@ void Agent::handImage(const Executor& executor, v1::TaskInfo& task,
   std::string user = task.command().has_user() || framework == nullptr ? task.command().user()
                                                                        : framework->info().user();
   if (flags_.switch_user && !user.empty() && user != "root") {
-    if (auto found = images::readImageUser(result->rootfs, user); !found) {
+    if (auto found = images::readImageUser(result->rootfs.empty() ? "/" : result->rootfs, user);
+        !found) {
       return addVariable(task, "PLATEAU_IMAGE_ERROR", found.error().message());
     }
     addVariable(task, "PLATEAU_CONTAINER_USER", user);
@@ -83,14 +86,19 @@ bool Agent::provisionGroupImages(Executor& executor, const v1::TaskGroupInfo& gr
     std::string nested = container_id + "." + uuids_.text();
     pending->nested.push_back(nested);
     log_->info("image_provision_started framework_id={} executor_id={} task_id={} image={}", fw_id,
-               ex_id, group.tasks(index).task_id().value(), request.image->name);
+               ex_id, group.tasks(index).task_id().value(), request.name());
     images_->provision(
         nested, std::move(request),
-        [this, pending, index, fw_id, ex_id, container_id](Result<images::Provisioned> result) {
+        [this, pending, index, order = pending->nested.size() - 1, fw_id, ex_id,
+         container_id](Result<images::Provisioned> result) {
           Executor* e = book_.find(fw_id, ex_id);
           bool gone = e == nullptr || e->containerId() != container_id;
           if (!gone) {
             handImage(*e, *pending->group.mutable_tasks(index), result);
+            if (result) {
+              channel(*e).task_rootfs[pending->group.tasks(index).task_id().value()] =
+                  pending->nested[order];
+            }
           }
           if (--pending->remaining > 0) {
             return;
@@ -107,6 +115,20 @@ bool Agent::provisionGroupImages(Executor& executor, const v1::TaskGroupInfo& gr
         });
   }
   return true;
+}
+
+void Agent::releaseTaskImage(const std::string& container_id, const std::string& task_id) {
+  auto it = channels_.find(container_id);
+  if (!images_ || it == channels_.end()) {
+    return;
+  }
+  auto task = it->second.task_rootfs.find(task_id);
+  if (task == it->second.task_rootfs.end()) {
+    return;
+  }
+  log_->info("task_rootfs_removed task_id={} container_id={}", task_id, task->second);
+  images_->destroy(task->second);
+  it->second.task_rootfs.erase(task);
 }
 
 }  // namespace plateau::agent

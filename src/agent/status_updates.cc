@@ -46,6 +46,9 @@ void Agent::statusUpdate(const std::string& framework_id, v1::TaskStatus status)
                task_id, v1::TaskState_Name(state));
     return;
   }
+  if (executor != nullptr && isTerminal(state)) {
+    releaseTaskImage(executor->containerId(), task_id);  // a group task's own rootfs
+  }
   // The agent keeps Mesos's four: every terminal update it takes counts.
   metrics::TerminalTaskCounters{.finished = &metrics_.tasks_finished,
                                 .failed = &metrics_.tasks_failed,

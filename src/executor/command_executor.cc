@@ -112,7 +112,7 @@ Status makeTaskSandbox(const std::string& executor_sandbox, const RunningTask& t
 // How a COMMAND check of the task starts: inside the task's image when it has one (the check
 // sees the image's files and what the task wrote there, as with Mesos's docker/runtime).
 ProbeSpec::Enter imageEntry(const RunningTask& task) {
-  if (task.image.rootfs.empty()) {
+  if (task.image.empty()) {
     return {};
   }
   return [image = task.image, sandbox = task.sandbox](const v1::CommandInfo& command,
@@ -348,7 +348,7 @@ bool CommandExecutor::startTask(RunningTask& task) {
   }
   spec.working_dir = task.sandbox;
   spec.new_session = false;
-  if (!task.image.rootfs.empty()) {
+  if (!task.image.empty()) {
     if (Status s = task.image.enter(info.command(), task.sandbox, spec); !s.isOk()) {
       return fail(fmt::format("Failed to run the task in its image: {}", s.message()));
     }

@@ -61,6 +61,21 @@ Status TaskImage::enter(const mesos::v1::CommandInfo& command, const std::string
   if (!mount_list) {
     return mount_list.error();
   }
+  std::error_code ec;
+  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
+  std::string helper = (self.parent_path() / "plateau-rootfs").string();
+  if (rootfs.empty()) {
+    images::EnterOptions enter;
+    enter.sandbox = sandbox;
+    enter.working_dir = spec.working_dir;
+    enter.user = container_user;
+    enter.program = spec.path;
+    enter.argv = spec.argv;
+    enter.mounts = std::move(*mount_list);
+    spec.path = helper;
+    spec.argv = images::enterArgs("plateau-rootfs", enter);
+    return {};
+  }
   images::TaskCommand task;
   task.shell = command.shell();
   if (command.has_value()) {
@@ -91,9 +106,7 @@ Status TaskImage::enter(const mesos::v1::CommandInfo& command, const std::string
   enter.argv = merged->argv;
   enter.user = container_user;  // the agent found it in the image
   enter.mounts = std::move(*mount_list);
-  std::error_code ec;
-  auto self = std::filesystem::read_symlink("/proc/self/exe", ec);
-  spec.path = (self.parent_path() / "plateau-rootfs").string();
+  spec.path = helper;
   spec.argv = images::enterArgs("plateau-rootfs", enter);
   spec.env = images::mergeEnvironment(*config, task_env);
   return {};

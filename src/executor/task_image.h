@@ -20,7 +20,7 @@
 namespace plateau::executor {
 
 struct TaskImage {
-  std::string rootfs;             // PLATEAU_ROOTFS ("": the task has no image)
+  std::string rootfs;             // PLATEAU_ROOTFS ("": the task has no image of its own)
   std::string sandbox_directory;  // PLATEAU_SANDBOX_DIRECTORY: the sandbox inside the rootfs
   std::string image_config;       // PLATEAU_IMAGE_CONFIG: the image's runtime config (JSON)
   std::string container_user;     // PLATEAU_CONTAINER_USER: looked up in the image ("": none)
@@ -34,11 +34,14 @@ struct TaskImage {
   // Whether `name` is one of the variables above (never passed to the task).
   static bool isVariable(const std::string& name);
 
-  bool empty() const { return rootfs.empty() && error.empty(); }
+  // Whether the task runs as any task on the host: no image, no image volumes, no error.
+  bool empty() const { return rootfs.empty() && mounts.empty() && error.empty(); }
 
   // Makes `spec` run `command` inside the image: through plateau-rootfs (beside this
   // executor), with the command and environment merged with the image's config by the
   // docker/runtime rules. `sandbox` is the host path that appears at sandbox_directory.
+  // Without a rootfs (image volumes only) `spec`, as made for the host, is kept and only
+  // wrapped in plateau-rootfs, which mounts the volumes first.
   Status enter(const mesos::v1::CommandInfo& command, const std::string& sandbox,
                LaunchSpec& spec) const;
 };

@@ -2,8 +2,11 @@
 // excluded_images) and --image_gc_config's automatic pruning remove the images and layers no
 // live container needs, and keep the others.
 
+#include <sys/mount.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 
 #include <fmt/format.h>
@@ -139,6 +142,33 @@ TEST(ImagesGcFlags, ABadImageGcConfigNamesTheFlag) {
   int status = agent.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) != 0);
   EXPECT_NE(agent.log().find("Flag '--image_gc_config'"), std::string::npos) << agent.log();
+}
+
+// A --docker_store_dir on a full disk (a 1 MiB tmpfs; the busybox layer is larger): the pull
+// fails its task naming the cause, nothing half-unpacked stays in the store, and the agent goes
+// on serving tasks without images.
+TEST_F(ImagesGcTest, AFullStoreDiskFailsThePullWithTheCauseAndTheAgentGoesOn) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  fs::path store = fs::path(cluster.dir()) / "store";
+  fs::create_directories(store);
+  ASSERT_EQ(::mount("tmpfs", store.c_str(), "tmpfs", 0, "size=1m"), 0) << std::strerror(errno);
+  startAgent(cluster);
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  auto done = runTasks(s, {{.id = "full", .image = "busybox:keep", .value = "true"},
+                           {.id = "bare", .value = "true"}});
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done["full"].state(), v1::TASK_FAILED);
+  EXPECT_EQ(done["full"].reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+  EXPECT_NE(done["full"].message().find("busybox:keep"), std::string::npos)
+      << done["full"].message();
+  EXPECT_NE(done["full"].message().find("No space left on device"), std::string::npos)
+      << done["full"].message();
+  EXPECT_EQ(done["bare"].state(), v1::TASK_FINISHED) << done["bare"].message();
+  EXPECT_TRUE(fs::is_empty(store / "staging"));
+  EXPECT_TRUE(fs::is_empty(store / "images"));
+  EXPECT_TRUE(fs::is_empty(store / "layers"));
 }
 
 }  // namespace

@@ -40,6 +40,16 @@ class ImagesGroupsTest : public ImageTest {
                       "--isolation=filesystem/linux,docker/runtime"});
   }
 
+  // The provisioner's container folders of agent 0, once at most `at_most` are left (waiting
+  // up to 10 s: rootfs are removed on a worker thread).
+  static size_t containersLeft(Cluster& cluster, size_t at_most) {
+    fs::path containers = fs::path(cluster.dir()) / "agent0" / "provisioner" / "containers";
+    for (int i = 0; i < 100 && entries(containers) > at_most; i++) {
+      std::this_thread::sleep_for(100ms);
+    }
+    return entries(containers);
+  }
+
   // A task's file in its group's sandbox (<executor sandbox>/tasks/<task id>/<name>).
   static std::string groupTaskFile(const std::string& root, const std::string& task_id,
                                    const std::string& name) {
@@ -110,11 +120,7 @@ TEST_F(ImagesGroupsTest, EachTaskOfAGroupRunsInItsOwnImageWithItsImageVolume) {
   EXPECT_EQ(groupTaskFile(cluster.dir(), "in-one", "mine"), "x\n");  // its own sandbox
   EXPECT_EQ(groupTaskFile(cluster.dir(), "on-host", "stdout"), "host\n");
   // The store holds each image once; the nested rootfs go with the executor's container.
-  fs::path containers = fs::path(cluster.dir()) / "agent0" / "provisioner" / "containers";
-  for (int i = 0; i < 100 && entries(containers) > 0; i++) {
-    std::this_thread::sleep_for(100ms);
-  }
-  EXPECT_EQ(entries(containers), 0u);
+  EXPECT_EQ(containersLeft(cluster, 0), 0u);
   EXPECT_TRUE(MountGuard::mountsUnder(cluster.dir()).empty());
 }
 
@@ -211,6 +217,84 @@ TEST_F(ImagesGroupsTest, ACommandHealthCheckRunsInsideTheTasksImage) {
   ASSERT_EQ(healthy.size(), 2u);
   EXPECT_TRUE(healthy["sees-image"]);
   EXPECT_FALSE(healthy["not-host"]);
+}
+
+// As Mesos's volume/image isolator: in a container without an image of its own, an image
+// volume is mounted in the task's own mount namespace of the host's filesystem, below the
+// sandbox for a relative container_path, at that folder of the host for an absolute one (which
+// must exist); the host itself never sees the mount.
+TEST_F(ImagesGroupsTest, AnImageVolumeInAContainerWithoutAnImageIsMountedInTheHostsView) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  startAgent(cluster);
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  fs::path host_dir = fs::path(cluster.dir()) / "mount-here";
+  fs::create_directories(host_dir);
+  const std::string absent = (fs::path(cluster.dir()) / "nowhere").string();
+  auto done = runTasks(
+      s,
+      {{.id = "relative",
+        .value = "cat image-volume/etc/os-release; test -f /etc/only-in-one || echo host-root; "
+                 "echo > image-volume/x || echo read-only",
+        .volume_image = "busybox:one",
+        .volume_path = "image-volume"},
+       {.id = "absolute",
+        .value = "cat " + host_dir.string() + "/etc/os-release",
+        .volume_image = "busybox:two",
+        .volume_path = host_dir.string()},
+       {.id = "missing", .value = "true", .volume_image = "busybox:one", .volume_path = absent}});
+  ASSERT_EQ(done.size(), 3u);
+  EXPECT_EQ(done["relative"].state(), v1::TASK_FINISHED) << done["relative"].message();
+  EXPECT_EQ(sandboxFile(cluster.dir(), "relative", "stdout"),
+            "ID=image-one\nhost-root\nread-only\n");
+  EXPECT_EQ(done["absolute"].state(), v1::TASK_FINISHED) << done["absolute"].message();
+  EXPECT_EQ(sandboxFile(cluster.dir(), "absolute", "stdout"), "ID=image-two\n");
+  EXPECT_EQ(entries(host_dir), 0u);  // the mount stayed in the task's namespace
+  EXPECT_EQ(done["missing"].state(), v1::TASK_FAILED);
+  EXPECT_EQ(done["missing"].reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+  EXPECT_NE(done["missing"].message().find("Volume '" + absent + "'"), std::string::npos)
+      << done["missing"].message();
+  EXPECT_EQ(containersLeft(cluster, 0), 0u);
+}
+
+// A group task's own rootfs goes (unmounted and removed) when that task ends, not when the
+// whole executor does: the other task, still running, keeps its own.
+TEST_F(ImagesGroupsTest, AGroupTasksRootfsGoesWhenThatTaskEnds) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  startAgent(cluster);
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  launchGroup(s, {{.id = "short", .image = "busybox:one", .value = "true"},
+                  {.id = "long",
+                   .image = "busybox:two",
+                   .value = "while [ ! -f $MESOS_SANDBOX/go ]; do sleep 0.1; done"}});
+  auto first = terminalUpdates(s, {"short"});
+  ASSERT_EQ(first["short"].state(), v1::TASK_FINISHED) << first["short"].message();
+  EXPECT_EQ(containersLeft(cluster, 1), 1u);  // the long task's rootfs only
+  size_t rootfs_mounts = 0;
+  for (const auto& point : MountGuard::mountsUnder(cluster.dir() + "/agent0/provisioner")) {
+    rootfs_mounts += point.ends_with("/rootfs") ? 1 : 0;
+  }
+  EXPECT_EQ(rootfs_mounts, 1u);
+  // The long task's sandbox, found on the host, gets the file it waits for.
+  fs::path long_sandbox;
+  std::error_code ec;
+  for (fs::recursive_directory_iterator it(cluster.dir() + "/agent0", ec), end; !ec && it != end;
+       it.increment(ec)) {
+    if (it->path().filename() == "provisioner") {
+      it.disable_recursion_pending();
+    } else if (it->path().string().ends_with("/tasks/long")) {
+      long_sandbox = it->path();
+      break;
+    }
+  }
+  ASSERT_FALSE(long_sandbox.empty());
+  std::ofstream(long_sandbox / "go") << "go\n";
+  auto second = terminalUpdates(s, {"long"});
+  EXPECT_EQ(second["long"].state(), v1::TASK_FINISHED) << second["long"].message();
+  EXPECT_EQ(containersLeft(cluster, 0), 0u);
 }
 
 }  // namespace

@@ -88,24 +88,30 @@ struct TaskSpec {
   bool cached = true;         // Image.cached
   std::string docker_config;  // Image.Docker.config (a VALUE secret), "" for none
   std::string user;           // CommandInfo.user, "" for none
-  std::string volume_image;   // a Volume.image at /image-volume, "" for none
+  std::string volume_image;   // a Volume.image at `volume_path`, "" for none
+  std::string volume_path = "/image-volume";
 };
 
-// Makes `container` a Mesos container of the Docker image `image`, with the image
-// `volume_image` ("" for none) mounted read-only at /image-volume; returns its image.
+// Makes `container` a Mesos container of the Docker image `image` ("" for a container in
+// the host's filesystem), with the image `volume_image` ("" for none) mounted read-only at
+// `volume_path`; returns the container's image, or nullptr when it has none.
 inline v1::Image* setMesosImage(v1::ContainerInfo* container, const std::string& image,
-                                const std::string& volume_image) {
+                                const std::string& volume_image,
+                                const std::string& volume_path = "/image-volume") {
   container->set_type(v1::ContainerInfo::MESOS);
-  v1::Image* out = container->mutable_mesos()->mutable_image();
-  out->set_type(v1::Image::DOCKER);
-  out->mutable_docker()->set_name(image);
   if (!volume_image.empty()) {
     auto* volume = container->add_volumes();
-    volume->set_container_path("/image-volume");
+    volume->set_container_path(volume_path);
     volume->set_mode(v1::Volume::RO);
     volume->mutable_image()->set_type(v1::Image::DOCKER);
     volume->mutable_image()->mutable_docker()->set_name(volume_image);
   }
+  if (image.empty()) {
+    return nullptr;
+  }
+  v1::Image* out = container->mutable_mesos()->mutable_image();
+  out->set_type(v1::Image::DOCKER);
+  out->mutable_docker()->set_name(image);
   return out;
 }
 
@@ -133,7 +139,7 @@ inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskS
     for (const auto& a : spec.arguments) {
       command->add_arguments(a);
     }
-    if (spec.image.empty()) {
+    if (spec.image.empty() && spec.volume_image.empty()) {
       continue;  // a bare task, on the host
     }
     auto* container = info->mutable_container();
@@ -144,7 +150,11 @@ inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskS
         container->mutable_docker()->set_network(v1::ContainerInfo::DockerInfo::BRIDGE);
       }
     } else {
-      v1::Image* image = setMesosImage(container, spec.image, spec.volume_image);
+      v1::Image* image =
+          setMesosImage(container, spec.image, spec.volume_image, spec.volume_path);
+      if (image == nullptr) {
+        continue;  // image volumes only: the task stays in the host's filesystem
+      }
       if (!spec.cached) {
         image->set_cached(false);
       }

@@ -94,6 +94,11 @@ TEST_F(ImagesRegistryTest, ALayerOverSixteenMebibytesIsPulled) {
   EXPECT_EQ(done["large"].state(), v1::TASK_FINISHED) << done["large"].message();
   EXPECT_NE(sandboxFile(cluster.dir(), "large", "stdout").find(" 17825792 "), std::string::npos)
       << sandboxFile(cluster.dir(), "large", "stdout");
+  // Its progress within the layer is in the agent's log (at 16 MiB at the latest).
+  std::string log = readWholeFile(cluster.dir() + "/agent0.log");
+  size_t line = log.find("image_layer_progress image=large:latest ");
+  ASSERT_NE(line, std::string::npos) << log;
+  EXPECT_NE(log.substr(line, log.find('\n', line) - line).find(" percent="), std::string::npos);
 }
 
 TEST_F(ImagesRegistryTest, AForeignLayerIsFetchedFromItsUrlsOrFailsNamingThem) {

@@ -108,10 +108,6 @@ Result<ContainerImages> requestedImages(const v1::ContainerInfo& container) {
         path.find(':') != std::string::npos) {
       return bad("needs a container_path without '..' or ':'");
     }
-    if (!out.image) {
-      return bad(
-          "needs the container to have an image of its own here (ContainerInfo.mesos.image)");
-    }
     VolumeImageRequest request;
     request.container_path = path;
     request.read_only = volume.mode() != v1::Volume::RW;

@@ -30,7 +30,8 @@ struct ImageRequest {
 Result<std::optional<ImageRequest>> requestedImage(const v1::ContainerInfo& container);
 
 // An image volume (Volume.image): the image's root filesystem mounted in the container at
-// `container_path` (absolute: inside the container's own rootfs; relative: below the sandbox).
+// `container_path` (absolute: inside the container's own rootfs, or, for a container without
+// an image, at that path of the host, which must exist; relative: below the sandbox).
 struct VolumeImageRequest {
   std::string container_path;
   bool read_only = true;  // Volume.mode RO (RW writes go to the volume's own upper layer)
@@ -42,12 +43,13 @@ struct ContainerImages {
   std::optional<ImageRequest> image;
   std::vector<VolumeImageRequest> volumes;
   bool empty() const { return !image && volumes.empty(); }
+  // The image named in logs and messages: the container's own, else its first volume's.
+  const std::string& name() const { return image ? image->name : volumes.front().image.name; }
 };
 
 // requestedImage() and the image volumes. FailedPrecondition, naming the volume, for an image
 // volume of another type than DOCKER, one with an empty container_path or a '..' in it, an
-// external Docker volume (not supported), or an image volume in a container without an
-// image of its own (its mounts are made in the image's mount namespace).
+// external Docker volume (not supported).
 Result<ContainerImages> requestedImages(const v1::ContainerInfo& container);
 
 // Why a task group cannot run here, if so: a task with a bad container request, a task naming

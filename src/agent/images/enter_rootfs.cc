@@ -92,6 +92,38 @@ Status bindFile(const std::string& host, const fs::path& target, bool read_only)
   return {};
 }
 
+// The host's file copied into the rootfs (the container's own copy, in its upper layer, as
+// Docker gives one): no mount to make, nor to tear down when the container goes.
+Status copyHostFile(const fs::path& root, const std::string& host) {
+  int in = ::open(host.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) {
+    return {};  // only what the host has
+  }
+  std::string content;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(in, buf, sizeof buf)) > 0;) {
+    content.append(buf, static_cast<size_t>(n));
+  }
+  ::close(in);
+  fs::path target = root / fs::path(host).relative_path();
+  if (Status s = checkNoSymlinks(root, target); !s.isOk()) {
+    return s;
+  }
+  if (Status s = ensureFile(target); !s.isOk()) {
+    return s;
+  }
+  int out = ::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+  if (out < 0 ||
+      ::write(out, content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
+    if (out >= 0) {
+      ::close(out);
+    }
+    return failed(fmt::format("copy '{}' into the rootfs", host));
+  }
+  ::close(out);
+  return {};
+}
+
 Status mountDev(const fs::path& root) {
   fs::path dev = root / "dev";
   if (Status s = ensureDir(dev); !s.isOk()) {
@@ -100,8 +132,18 @@ Status mountDev(const fs::path& root) {
   if (::mount("tmpfs", dev.c_str(), "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=755,size=65536k") != 0) {
     return failed("mount /dev");
   }
+  // Made as device nodes with the host's numbers (cheaper than a bind mount each, and nothing
+  // to unmount when the container goes), bound from the host where mknod is not allowed.
   for (const char* node : {"null", "zero", "full", "random", "urandom", "tty"}) {
     std::string host = std::string("/dev/") + node;
+    struct stat st;
+    if (::stat(host.c_str(), &st) != 0 || !S_ISCHR(st.st_mode)) {
+      continue;  // only what the host has
+    }
+    if (::mknod((dev / node).c_str(), S_IFCHR | 0666, st.st_rdev) == 0) {
+      ::chmod((dev / node).c_str(), 0666);  // whatever the umask took away
+      continue;
+    }
     if (Status s = bindFile(host, dev / node, false); !s.isOk()) {
       return s;
     }
@@ -172,6 +214,57 @@ Status mountVolumes(const fs::path& root, const EnterOptions& o) {
   return {};
 }
 
+// Runs the program in the host's filesystem with the volume mounts only (no rootfs): absolute
+// targets must exist, relative ones are made below the sandbox (never through a link).
+Status mountVolumesOnHost(const EnterOptions& o) {
+  for (const auto& m : o.mounts) {
+    fs::path target =
+        m.target.starts_with("/") ? fs::path(m.target) : fs::path(o.sandbox) / m.target;
+    if (m.target.starts_with("/")) {
+      struct stat st;
+      if (::stat(target.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+        return {StatusCode::kInvalidArgument,
+                fmt::format("the volume's container_path '{}' is not a folder on the host "
+                            "(the container has no image of its own)",
+                            m.target)};
+      }
+    } else if (Status s = checkNoSymlinks(o.sandbox, target / "x"); !s.isOk()) {
+      return s;
+    } else if (Status made = ensureDir(target); !made.isOk()) {
+      return made;
+    }
+    if (::mount(m.source.c_str(), target.c_str(), nullptr, MS_BIND | MS_REC, nullptr) != 0) {
+      return failed(fmt::format("mount the volume '{}' at '{}'", m.source, target.string()));
+    }
+    if (m.read_only && ::mount(nullptr, target.c_str(), nullptr,
+                               MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID, nullptr) != 0) {
+      return failed(fmt::format("make the volume at '{}' read-only", target.string()));
+    }
+  }
+  return {};
+}
+
+// The last steps, in the container's root: the user, the working directory, exec.
+Status execIn(const EnterOptions& o, const std::string& sandbox_inside) {
+  if (!o.user.empty()) {
+    if (Status s = switchUser(o.user, sandbox_inside); !s.isOk()) {
+      return s;
+    }
+  }
+  std::string cwd = o.working_dir.empty() ? sandbox_inside : o.working_dir;
+  if (::chdir(cwd.c_str()) != 0) {
+    return failed(fmt::format("enter the working directory '{}'", cwd));
+  }
+  std::vector<char*> argv;
+  for (const auto& a : o.argv) {
+    argv.push_back(const_cast<char*>(a.c_str()));
+  }
+  argv.push_back(nullptr);
+  const std::string& program = o.program.empty() ? o.argv[0] : o.program;
+  ::execvp(program.c_str(), argv.data());
+  return failed(fmt::format("execute '{}'{}", program, o.rootfs.empty() ? "" : " in the image"));
+}
+
 }  // namespace
 
 Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args) {
@@ -203,15 +296,15 @@ Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args) {
     }
     if (!take("rootfs", &o.rootfs) && !take("sandbox", &o.sandbox) &&
         !take("sandbox_directory", &o.sandbox_directory) && !take("working_dir", &o.working_dir) &&
-        !take("user", &o.user)) {
+        !take("user", &o.user) && !take("program", &o.program)) {
       return invalidArgument(fmt::format("unknown argument '{}'", a));
     }
   }
   o.argv.assign(args.begin() + static_cast<std::ptrdiff_t>(i), args.end());
-  if (o.rootfs.empty() || o.sandbox.empty() || o.sandbox_directory.empty()) {
-    return invalidArgument("--rootfs, --sandbox and --sandbox_directory are required");
+  if (o.sandbox.empty() || (!o.rootfs.empty() && o.sandbox_directory.empty())) {
+    return invalidArgument("--sandbox is required, and --sandbox_directory with --rootfs");
   }
-  if (!o.sandbox_directory.starts_with("/")) {
+  if (!o.rootfs.empty() && !o.sandbox_directory.starts_with("/")) {
     return invalidArgument("--sandbox_directory must be an absolute path");
   }
   if (o.argv.empty()) {
@@ -227,6 +320,9 @@ std::vector<std::string> enterArgs(const std::string& program, const EnterOption
   if (!o.user.empty()) {
     args.push_back("--user=" + o.user);
   }
+  if (!o.program.empty()) {
+    args.push_back("--program=" + o.program);
+  }
   for (const auto& m : o.mounts) {
     args.push_back(fmt::format("--mount={}:{}:{}", m.read_only ? "ro" : "rw", m.target, m.source));
   }
@@ -241,6 +337,12 @@ Status enterAndExec(const EnterOptions& o) {
   }
   if (::mount(nullptr, "/", nullptr, MS_REC | MS_PRIVATE, nullptr) != 0) {
     return failed("make the mount namespace private");
+  }
+  if (o.rootfs.empty()) {
+    if (Status s = mountVolumesOnHost(o); !s.isOk()) {
+      return s;
+    }
+    return execIn(o, o.sandbox);
   }
   const fs::path root = o.rootfs;
   // pivot_root needs the new root to be a mount point (a copied rootfs is not).
@@ -264,7 +366,7 @@ Status enterAndExec(const EnterOptions& o) {
     return s;
   }
   for (const char* file : {"/etc/hosts", "/etc/resolv.conf", "/etc/hostname"}) {
-    if (Status s = bindFile(file, root / (file + 1), true); !s.isOk()) {
+    if (Status s = copyHostFile(root, file); !s.isOk()) {
       return s;
     }
   }
@@ -295,22 +397,7 @@ Status enterAndExec(const EnterOptions& o) {
     return failed("detach the host's root");
   }
   ::rmdir("/.pivot_root");
-  if (!o.user.empty()) {
-    if (Status s = switchUser(o.user, o.sandbox_directory); !s.isOk()) {
-      return s;
-    }
-  }
-  std::string cwd = o.working_dir.empty() ? o.sandbox_directory : o.working_dir;
-  if (::chdir(cwd.c_str()) != 0) {
-    return failed(fmt::format("enter the working directory '{}'", cwd));
-  }
-  std::vector<char*> argv;
-  for (const auto& a : o.argv) {
-    argv.push_back(const_cast<char*>(a.c_str()));
-  }
-  argv.push_back(nullptr);
-  ::execvp(argv[0], argv.data());
-  return failed(fmt::format("execute '{}' in the image", o.argv[0]));
+  return execIn(o, o.sandbox_directory);
 }
 
 }  // namespace plateau::agent::images

@@ -1,5 +1,6 @@
 #include "agent/images/image_runtime.h"
 
+#include <filesystem>
 #include <set>
 
 #include <fmt/format.h>
@@ -71,12 +72,43 @@ Result<Provisioned> ImageRuntime::provisionOne(const std::string& container_id,
   return Provisioned{image->name, *rootfs, image->config, image->digests, {}};
 }
 
+namespace {
+
+// A container without an image of its own mounts its image volumes at absolute paths of the
+// host, which must be folders there (as Mesos's volume/image isolator requires).
+Status checkHostTargets(const ContainerImages& request) {
+  if (request.image) {
+    return {};
+  }
+  for (const auto& volume : request.volumes) {
+    std::error_code ec;
+    if (volume.container_path.starts_with("/") &&
+        !std::filesystem::is_directory(volume.container_path, ec)) {
+      return Status(
+          StatusCode::kFailedPrecondition,
+          fmt::format(
+              "Volume '{}': the container has no image of its own, so its absolute container_path "
+              "must be a folder of the host, and it is not",
+              volume.container_path));
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 void ImageRuntime::provision(const std::string& container_id, ContainerImages request, Done done) {
   reapFinished();
   spawn([this, container_id, request = std::move(request), done = std::move(done)]() mutable {
+    const uint64_t pulls_before = store_.stats().pulls;
     Result<Provisioned> result = [&]() -> Result<Provisioned> {
       std::shared_lock gc(gc_mu_);
-      auto main = provisionOne(container_id, *request.image);
+      if (Status s = checkHostTargets(request); !s.isOk()) {
+        return std::unexpected(s);
+      }
+      // Without an image of its own the container stays in the host's filesystem (rootfs "").
+      auto main = request.image ? provisionOne(container_id, *request.image)
+                                : Result<Provisioned>(Provisioned{});
       for (size_t i = 0; main && i < request.volumes.size(); i++) {
         const auto& volume = request.volumes[i];
         auto rootfs = provisionOne(fmt::format("{}.volume-{}", container_id, i), volume.image);
@@ -90,11 +122,18 @@ void ImageRuntime::provision(const std::string& container_id, ContainerImages re
       }
       return main;
     }();
-    refreshImages();
+    if (store_.stats().pulls != pulls_before) {  // the store's list changed: read it again
+      refreshImages();
+    }
     post_([done = std::move(done), result = std::move(result)]() mutable {
       done(std::move(result));
     });
   });
+}
+
+void ImageRuntime::destroy(const std::string& container_id) {
+  reapFinished();
+  spawn([this, container_id] { provisioner_.destroy(container_id); });
 }
 
 void ImageRuntime::spawn(std::function<void()> work) {

@@ -45,6 +45,7 @@ class ImageRuntime {
 
   Status initialize();
   void onLayerPulled(Store::LayerPulled fn) { store_.onLayerPulled(std::move(fn)); }
+  void onLayerProgress(Store::LayerProgress fn) { store_.onLayerProgress(std::move(fn)); }
 
   // Pulls (unless stored and `cached`) and assembles the image's rootfs for the container, then
   // those of its image volumes; `done` runs through `post` with the result. Errors name the
@@ -53,8 +54,10 @@ class ImageRuntime {
   // config.json, "" for the agent's).
   void provision(const std::string& container_id, ContainerImages request, Done done);
 
-  // Unmounts and removes a container's rootfs (synchronous; quick).
-  void destroy(const std::string& container_id) { provisioner_.destroy(container_id); }
+  // Unmounts and removes a container's rootfs (and its nested ones) on a worker thread: an
+  // unmount waits for an RCU grace period, milliseconds to tens of them on a busy machine,
+  // which the agent's loop must not.
+  void destroy(const std::string& container_id);
   void recover(const std::vector<std::string>& alive) { provisioner_.recover(alive); }
 
   // Image garbage collection on a worker thread: every image but those named in `excluded`

@@ -125,6 +125,9 @@ Result<HttpAnswer> RegistryClient::getUrl(RegistryUrl url, const std::string& ac
   bool authenticated = false;
   for (int hop = 0; hop <= kMaxRedirects; hop++) {
     HttpGet request{.url = url, .body_file = body_file};
+    if (!body_file.empty()) {
+      request.on_body = on_body_;
+    }
     if (!accept.empty()) {
       request.headers.emplace_back("Accept", accept);
     }
@@ -185,6 +188,18 @@ Result<Manifest> RegistryClient::manifest(const std::string& reference) {
   return invalidArgument("An image index points at another index");
 }
 
+bool ProgressTicker::due(uint64_t received, Clock::time_point now) {
+  if (received <= last_bytes_) {
+    return false;
+  }
+  if (received - last_bytes_ < step_ && now - last_time_ < interval_) {
+    return false;
+  }
+  last_bytes_ = received;
+  last_time_ = now;
+  return true;
+}
+
 Result<uint64_t> RegistryClient::blob(const std::string& digest, const std::string& path,
                                       bool resume, const std::vector<std::string>& urls) {
   if (urls.empty()) {
@@ -219,6 +234,18 @@ Result<uint64_t> RegistryClient::fetchBlob(const RegistryUrl& from, const std::s
   if (ec) {
     have = 0;
   }
+  ProgressTicker ticker(kProgressBytes, kProgressInterval, ProgressTicker::Clock::now());
+  if (progress_) {
+    on_body_ = [&](uint64_t received, uint64_t total) {
+      if (ticker.due(received, ProgressTicker::Clock::now())) {
+        progress_(digest, received, total);
+      }
+    };
+  }
+  struct Reset {
+    std::function<void(uint64_t, uint64_t)>& fn;
+    ~Reset() { fn = nullptr; }
+  } reset{on_body_};
   for (;;) {
     auto answer = getUrl(from, "", path, have);
     if (!answer) {

@@ -10,7 +10,9 @@
 // - Manifests: an index or manifest list is resolved to this machine's platform (linux/amd64).
 // - Blobs are written to a file and checked against their sha256 digest.
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -20,6 +22,22 @@
 #include "common/status.h"
 
 namespace plateau::agent::images {
+
+// When a long download deserves a line in the log: each time `bytes_step` more bytes came, or
+// `interval` passed since the last line with some bytes more. Pure (the caller gives the time).
+class ProgressTicker {
+ public:
+  using Clock = std::chrono::steady_clock;
+  ProgressTicker(uint64_t bytes_step, Clock::duration interval, Clock::time_point start)
+      : step_(bytes_step), interval_(interval), last_time_(start) {}
+  bool due(uint64_t received, Clock::time_point now);
+
+ private:
+  uint64_t step_;
+  Clock::duration interval_;
+  uint64_t last_bytes_ = 0;
+  Clock::time_point last_time_;
+};
 
 class RegistryClient {
  public:
@@ -46,6 +64,14 @@ class RegistryClient {
 
   uint64_t requests() const { return requests_; }
 
+  // Called on the pulling thread while a blob downloads (digest, bytes so far, its size), at
+  // most every kProgressBytes or kProgressInterval (ProgressTicker), so a large pull shows
+  // its progress within each layer.
+  using Progress = std::function<void(const std::string&, uint64_t, uint64_t)>;
+  void onProgress(Progress fn) { progress_ = std::move(fn); }
+  static constexpr uint64_t kProgressBytes = 16ull << 20;
+  static constexpr std::chrono::seconds kProgressInterval{5};
+
  private:
   // `range_from` > 0 asks for the body from that byte on (Range: bytes=N-).
   Result<HttpAnswer> get(const std::string& path, const std::string& accept,
@@ -63,6 +89,8 @@ class RegistryClient {
   std::optional<Credentials> credentials_;
   std::string authorization_;  // "Bearer ..." or "Basic ..." once the registry asked
   uint64_t requests_ = 0;
+  Progress progress_;
+  std::function<void(uint64_t, uint64_t)> on_body_;  // the blob being fetched (fetchBlob)
 };
 
 }  // namespace plateau::agent::images

@@ -41,6 +41,13 @@ beast::error_code await(net::io_context& io, Start start) {
   return result;
 }
 
+// A file's size, 0 when it cannot be read.
+uint64_t fileSize(const std::string& path) {
+  std::error_code ec;
+  auto size = std::filesystem::file_size(path, ec);
+  return ec ? 0 : size;
+}
+
 // Sends the request and reads the answer on a connected stream (plain or TLS).
 template <class Stream>
 Result<HttpAnswer> exchange(net::io_context& io, Stream& stream, beast::tcp_stream& lowest,
@@ -87,6 +94,9 @@ Result<HttpAnswer> exchange(net::io_context& io, Stream& stream, beast::tcp_stre
     if (ec) {
       return unavailable(fmt::format("Failed to write '{}': {}", request.body_file, ec.message()));
     }
+    // What a 206 appends to; the answer's length after it.
+    const uint64_t kept = answer.status == 206 ? fileSize(request.body_file) : 0;
+    const uint64_t length = body.content_length() ? *body.content_length() : 0;
     // Large blobs: the deadline is per read, renewed while bytes keep coming.
     while (!body.is_done()) {
       lowest.expires_after(request.timeout);
@@ -94,11 +104,13 @@ Result<HttpAnswer> exchange(net::io_context& io, Stream& stream, beast::tcp_stre
       if (ec) {
         return fail("reading the body", ec);
       }
+      if (request.on_body && length > 0) {
+        uint64_t left = body.content_length_remaining().value_or(0);
+        request.on_body(kept + length - left, kept + length);
+      }
     }
     body.get().body().close();
-    std::error_code size_ec;
-    auto size = std::filesystem::file_size(request.body_file, size_ec);
-    answer.body_bytes = size_ec ? 0 : size;
+    answer.body_bytes = fileSize(request.body_file);
     return answer;
   }
   bhttp::response_parser<bhttp::string_body> body{std::move(head)};

@@ -7,6 +7,7 @@
 // and the host name. Every step is bounded by `timeout`.
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -32,6 +33,9 @@ struct HttpGet {
   // what a Range header asked for); "" keeps it in memory (up to 16 MiB).
   std::string body_file;
   std::chrono::seconds timeout{60};
+  // Called after each read of a body going to `body_file`: the bytes the file holds so far and
+  // the size it will have (0 when the answer gives no Content-Length).
+  std::function<void(uint64_t received, uint64_t total)> on_body;
 };
 
 // Unavailable naming the URL when the connection, TLS or the exchange fails.

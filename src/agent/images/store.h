@@ -89,6 +89,11 @@ class Store {
   // bytes, milliseconds): the agent logs it, so large pulls show their progress.
   using LayerPulled = std::function<void(const std::string&, const std::string&, uint64_t, double)>;
   void onLayerPulled(LayerPulled fn) { layer_pulled_ = std::move(fn); }
+  // Called on the pulling thread while a layer downloads (image, digest, bytes so far, size),
+  // every RegistryClient::kProgressBytes or kProgressInterval: progress within a large layer.
+  using LayerProgress =
+      std::function<void(const std::string&, const std::string&, uint64_t, uint64_t)>;
+  void onLayerProgress(LayerProgress fn) { layer_progress_ = std::move(fn); }
 
   StoreStats stats() const;
   const std::string& dir() const { return dir_; }
@@ -117,7 +122,8 @@ class Store {
   std::string dir_;
   std::string registry_;
   std::string docker_config_;
-  LayerPulled layer_pulled_;  // set before any get()
+  LayerPulled layer_pulled_;      // set before any get()
+  LayerProgress layer_progress_;  // likewise
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::map<std::string, std::shared_ptr<Pull>> pulls_;  // guarded by mu_

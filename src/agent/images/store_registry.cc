@@ -118,6 +118,12 @@ Result<StoredImage> Store::pullRegistry(const ImageRef& ref, const std::string& 
     credentials = *found;
   }
   RegistryClient client(*url, repository, credentials);
+  if (layer_progress_) {
+    client.onProgress(
+        [this, name = ref.str()](const std::string& digest, uint64_t received, uint64_t total) {
+          layer_progress_(name, digest, received, total);
+        });
+  }
   auto manifest = client.manifest(ref.digest.empty() ? ref.tag : ref.digest);
   if (!manifest) {
     return std::unexpected(named(ref, manifest.error()));

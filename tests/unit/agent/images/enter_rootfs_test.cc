@@ -34,5 +34,22 @@ TEST(EnterRootfsTest, VolumeMountsRoundTripThroughTheCommandLine) {
       {"--rootfs=/r", "--sandbox=/s", "--sandbox_directory=/m", "--mount=xx:/a:/b", "--", "true"}));
 }
 
+TEST(EnterRootfsTest, WithoutARootfsOnlyTheSandboxIsNeededAndTheProgramTravels) {
+  EnterOptions o;
+  o.sandbox = "/s";
+  o.program = "/bin/sh";
+  o.argv = {"sh", "-c", "true"};
+  o.mounts = {{"/p/containers/c.volume-0/rootfs", "data", true}};
+  auto args = enterArgs("plateau-rootfs", o);
+  auto back = parseEnterArgs({args.begin() + 1, args.end()});
+  ASSERT_TRUE(back) << back.error().message();
+  EXPECT_TRUE(back->rootfs.empty());
+  EXPECT_EQ(back->program, "/bin/sh");
+  EXPECT_EQ(back->argv, o.argv);
+  ASSERT_EQ(back->mounts.size(), 1u);
+  EXPECT_FALSE(parseEnterArgs({"--rootfs=/r", "--sandbox=/s", "--", "true"}));  // no inside path
+  EXPECT_FALSE(parseEnterArgs({"--", "true"}));                                 // no sandbox
+}
+
 }  // namespace
 }  // namespace plateau::agent::images
