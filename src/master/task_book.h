@@ -12,9 +12,12 @@
 //    once, so what follows from it (counters, freeing resources) happens once;
 //  - complete() moves a live task to its framework's completed tasks, which keep the newest
 //    `max_completed` (the oldest go first); forget() drops everything of a framework, and
-//    forgetUnreachable() the completed TASK_UNREACHABLE record of a task that is live again.
+//    forgetUnreachable() the completed TASK_UNREACHABLE record of a task that is live again;
+//  - the number of live tasks in each state is kept as tasks come, change and go: liveIn()
+//    costs nothing, whatever the number of tasks (the metrics read it at every scrape).
 // Pure bookkeeping on the loop thread: no I/O, no time of its own, no events sent.
 
+#include <array>
 #include <cstddef>
 #include <deque>
 #include <set>
@@ -57,6 +60,8 @@ class TaskBook {
   // A framework's completed tasks, oldest first.
   const std::deque<mesos::v1::Task>& completed(const std::string& framework_id) const;
   size_t size() const { return live_; }
+  // How many live tasks are in `state` now.
+  size_t liveIn(mesos::v1::TaskState state) const;
 
   // Applies a status to a live task: `latest` is the task's state now (the agent may report an
   // older update still unacknowledged). True when the task became terminal with it.
@@ -78,6 +83,7 @@ class TaskBook {
 
   size_t max_completed_;
   size_t live_ = 0;
+  std::array<size_t, mesos::v1::TaskState_ARRAYSIZE> live_by_state_{};
   std::unordered_map<std::string, FrameworkTasks> frameworks_;
   std::unordered_map<std::string, AgentTasks> agents_;
 };
