@@ -85,8 +85,12 @@ TEST(SimFailoverBench, AgentsAndTasksBackAfterTheLeaderDies) {
           curve += fmt::format(" {:.1f}s:{}/{}", last_point, m["master/slaves_active"],
                                m["master/tasks_running"]);
         }
-        if (agents_back < 0 && m["master/slaves_active"] >= agents) agents_back = since();
-        if (tasks_back < 0 && m["master/tasks_running"] >= tasks) tasks_back = since();
+        if (agents_back < 0 && m["master/slaves_active"] >= agents) {
+          agents_back = since();
+        }
+        if (tasks_back < 0 && m["master/tasks_running"] >= tasks) {
+          tasks_back = since();
+        }
         return agents_back >= 0 && tasks_back >= 0;
       },
       300s))
