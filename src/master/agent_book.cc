@@ -53,6 +53,7 @@ void AgentBook::attach(Agent& agent, std::shared_ptr<http::Stream> stream) {
     old->close();  // no longer the agent's link: its end goes unreported
   }
   agent.stream = std::move(stream);
+  connected_count_ += agent.connected ? 0 : 1;
   agent.connected = true;
   heard(agent);
   std::weak_ptr<http::Stream> weak = agent.stream;
@@ -68,6 +69,7 @@ void AgentBook::attach(Agent& agent, std::shared_ptr<http::Stream> stream) {
 }
 
 void AgentBook::detach(Agent& agent) {
+  connected_count_ -= agent.connected ? 1 : 0;
   agent.connected = false;
   agent.stream.reset();
 }
@@ -80,6 +82,9 @@ void AgentBook::remove(const std::string& id) {
   if (it->second.ping_timer != 0) {
     timers_.cancel(it->second.ping_timer);
   }
+  connected_count_ -= it->second.connected ? 1 : 0;
+  total_scalars_ -= ResourceVector::of(it->second.total_);
+  used_scalars_ -= ResourceVector::of(it->second.used_);
   auto stream = std::move(it->second.stream);
   agents_.erase(it);
   if (stream) {
@@ -148,6 +153,19 @@ void AgentBook::convert(Agent& agent, const Resources& from, const Resources& to
   }
   agent.total_ -= from;
   agent.total_ += to;
+  total_scalars_ -= ResourceVector::of(from);
+  total_scalars_ += ResourceVector::of(to);
+}
+
+void AgentBook::setTotal(Agent& agent, Resources total) {
+  total_scalars_ -= ResourceVector::of(agent.total_);
+  total_scalars_ += ResourceVector::of(total);
+  agent.total_ = std::move(total);
+}
+
+void AgentBook::use(Agent& agent, const Resources& resources) {
+  agent.used_ += resources;
+  used_scalars_ += ResourceVector::of(resources);
 }
 
 void AgentBook::release(Agent& agent, const Resources& resources) {
@@ -156,6 +174,7 @@ void AgentBook::release(Agent& agent, const Resources& resources) {
                                 agent.used_.toString()));
   }
   agent.used_ -= resources;
+  used_scalars_ -= ResourceVector::of(resources);
 }
 
 }  // namespace plateau::master

@@ -15,7 +15,10 @@
 //  - kills held for an agent (tasks that must not come back to life) are handed over once;
 //  - an agent's resources: its total (as it registered, then as reservations and volumes convert
 //    it) and what its tasks and executors use are written here only, and what is used never
-//    goes below nothing (a release of more than is used is a broken invariant).
+//    goes below nothing (a release of more than is used is a broken invariant);
+//  - how many admitted agents are connected, and the scalar sums of their totals and of what
+//    they use, are kept as agents and their resources change: reading them costs nothing,
+//    whatever the number of agents (the metrics read them at every scrape).
 // Time comes through Clock and Timers, so it is unit-tested in virtual time. It sends nothing
 // and stores nothing itself: the master does, through the hooks' callers.
 
@@ -52,7 +55,7 @@ struct Agent {
   std::string session;
   // The link, written by the AgentBook only.
   std::shared_ptr<http::Stream> stream;
-  bool connected = false;
+  bool connected = false;  // written by the AgentBook only (it counts the connected agents)
   Clock::TimePoint last_heard;
   Timers::TimerId ping_timer = 0;
   bool removing = false;  // the master is storing its removal (AgentBook::beginRemoval)
@@ -110,11 +113,16 @@ class AgentBook {
   }
 
   // Its total as it registers, or as a reservation or volume converts `from` into `to`.
-  void setTotal(Agent& agent, Resources total) { agent.total_ = std::move(total); }
+  void setTotal(Agent& agent, Resources total);
   void convert(Agent& agent, const Resources& from, const Resources& to);
   // Its tasks and executors take or give back resources.
-  void use(Agent& agent, const Resources& resources) { agent.used_ += resources; }
+  void use(Agent& agent, const Resources& resources);
   void release(Agent& agent, const Resources& resources);
+
+  // Over the admitted agents: how many are connected; cpus, mem, disk and gpus in all, and used.
+  size_t connectedCount() const { return connected_count_; }
+  const ResourceVector& totalScalars() const { return total_scalars_; }
+  const ResourceVector& usedScalars() const { return used_scalars_; }
 
   // After a restart or failover: the agents the registry had admitted, expected within `timeout`.
   void expect(std::map<std::string, mesos::v1::AgentInfo> agents, std::chrono::nanoseconds timeout);
@@ -147,6 +155,9 @@ class AgentBook {
   Timers::TimerId expected_timer_ = 0;
   std::set<std::string> returning_;
   std::map<std::string, std::vector<internal::AgentEvent>> held_;
+  size_t connected_count_ = 0;
+  ResourceVector total_scalars_;
+  ResourceVector used_scalars_;
 };
 
 }  // namespace plateau::master

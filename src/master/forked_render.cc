@@ -34,8 +34,9 @@ void writeAll(int fd, const std::string& bytes) {
   }
 }
 
-// Reads the child's answer until EOF, for at most a minute; then reaps the child.
-http::Response collect(pid_t child, int fd) {
+// Reads the child's answer until EOF, for at most a minute; then reaps the child. Nullopt when
+// the child did not finish its answer and exit 0.
+std::optional<std::string> collect(pid_t child, int fd) {
   std::string bytes;
   char buffer[1 << 16];
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
@@ -62,12 +63,10 @@ http::Response collect(pid_t child, int fd) {
   int status = 0;
   while (::waitpid(child, &status, 0) < 0 && errno == EINTR) {
   }
-  http::Response response;
-  if (!complete || !WIFEXITED(status) || WEXITSTATUS(status) != 0 ||
-      !ForkedRender::decode(bytes, response)) {
-    return http::Response::text(503, "Rendering the state failed: try again");
+  if (!complete || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    return std::nullopt;
   }
-  return response;
+  return bytes;
 }
 
 }  // namespace
@@ -128,6 +127,30 @@ bool ForkedRender::respond(Timers& timers, const std::function<http::Response()>
 
 bool ForkedRender::respond(EventLoop& loop, const std::function<http::Response()>& render,
                            http::Responder& responder) {
+  // The responder moves on to the loop with the bytes: its last reference is dropped there.
+  auto waiting = std::make_shared<std::optional<http::Responder>>();
+  Done done = [waiting](std::optional<std::string> bytes) {
+    http::Response response;
+    if (!bytes || !decode(*bytes, response)) {
+      response = http::Response::text(503, "Rendering the state failed: try again");
+    }
+    // Set before the loop can run this: it is the loop thread that forked.
+    (*waiting)->respond(std::move(response));
+  };
+  if (!run(
+          loop, [&render] { return encode(render()); }, std::move(done))) {
+    return false;
+  }
+  waiting->emplace(std::move(responder));
+  return true;
+}
+
+bool ForkedRender::run(Timers& timers, const std::function<std::string()>& render, Done done) {
+  auto* loop = dynamic_cast<EventLoop*>(&timers);
+  return loop != nullptr && run(*loop, render, std::move(done));
+}
+
+bool ForkedRender::run(EventLoop& loop, const std::function<std::string()>& render, Done done) {
   if (g_in_flight.fetch_add(1) >= kMaxInFlight) {
     g_in_flight.fetch_sub(1);
     return false;
@@ -146,17 +169,17 @@ bool ForkedRender::respond(EventLoop& loop, const std::function<http::Response()
   }
   if (child == 0) {
     ::close(fds[0]);
-    writeAll(fds[1], encode(render()));
+    writeAll(fds[1], render());
     ::_exit(0);
   }
   ::close(fds[1]);
-  auto waiting = std::make_shared<http::Responder>(std::move(responder));
-  // The responder moves on to the loop with the response: its last reference must never be
-  // dropped on the helper thread.
+  auto waiting = std::make_shared<Done>(std::move(done));
+  // `done` moves on to the loop with the bytes: its last reference must never be dropped on
+  // the helper thread.
   std::thread([&loop, child, fd = fds[0], waiting = std::move(waiting)]() mutable {
-    http::Response response = collect(child, fd);
-    loop.post([waiting = std::move(waiting), response = std::move(response)]() mutable {
-      waiting->respond(std::move(response));
+    std::optional<std::string> bytes = collect(child, fd);
+    loop.post([waiting = std::move(waiting), bytes = std::move(bytes)]() mutable {
+      (*waiting)(std::move(bytes));
     });
     g_in_flight.fetch_sub(1);  // after the post: waitForRenders() keeps the loop until then
   }).detach();

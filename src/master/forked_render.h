@@ -14,6 +14,7 @@
 
 #include <chrono>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "http/message.h"
@@ -34,6 +35,15 @@ class ForkedRender {
   // whose timers cannot take a post from the helper thread.
   static bool respond(Timers& timers, const std::function<http::Response()>& render,
                       http::Responder& responder);
+
+  // The general form: render() runs in the child and `done` gets its bytes on the loop, or
+  // nullopt when the child failed (crashed, or took over a minute). `done` is called once and
+  // dropped on the loop thread, never on the helper thread. False (nothing forked, `done`
+  // never called) when `timers` is no EventLoop, too many renders are in flight, or fork()
+  // failed: the caller renders on the loop.
+  using Done = std::function<void(std::optional<std::string> bytes)>;
+  static bool run(Timers& timers, const std::function<std::string()>& render, Done done);
+  static bool run(EventLoop& loop, const std::function<std::string()>& render, Done done);
 
   // Waits (at most `limit`) until no render is in flight: the daemon calls it once its loop has
   // stopped and before the loop is destroyed, since a helper thread posts to it.

@@ -58,8 +58,7 @@ void FrameworkBook::attach(Framework& fw, std::shared_ptr<http::Stream> stream,
     timers_.cancel(fw.failover_timer);
     fw.failover_timer = 0;
   }
-  fw.connected = true;
-  fw.active = true;
+  setLink(fw, true, true);
   fw.content = content;
   fw.stream_id = std::move(stream_id);
   fw.stream = std::move(stream);
@@ -80,8 +79,7 @@ void FrameworkBook::attach(Framework& fw, std::shared_ptr<http::Stream> stream,
 }
 
 void FrameworkBook::awaitFailover(Framework& fw) {
-  fw.connected = false;
-  fw.active = false;
+  setLink(fw, false, false);
   fw.stream.reset();
   if (fw.failover_timer != 0) {
     timers_.cancel(fw.failover_timer);
@@ -108,8 +106,7 @@ std::vector<std::string> FrameworkBook::retire(const std::string& id) {
   timers_.cancel(fw.failover_timer);
   fw.heartbeat_timer = fw.failover_timer = 0;
   auto stream = std::move(fw.stream);
-  fw.connected = false;
-  fw.active = false;
+  setLink(fw, false, false);
   completed_.push_back(std::move(fw));
   frameworks_.erase(it);
   if (stream) {
@@ -121,6 +118,17 @@ std::vector<std::string> FrameworkBook::retire(const std::string& id) {
     completed_.pop_front();
   }
   return dropped;
+}
+
+void FrameworkBook::setLink(Framework& fw, bool connected, bool active) {
+  if (fw.connected != connected) {
+    connected ? ++connected_count_ : --connected_count_;
+  }
+  if (fw.active != active) {
+    active ? ++active_count_ : --active_count_;
+  }
+  fw.connected = connected;
+  fw.active = active;
 }
 
 void FrameworkBook::release(Framework& framework, const Resources& resources) {

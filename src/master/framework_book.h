@@ -13,7 +13,9 @@
 //    FrameworkInfo.failover_timeout to attach again; past it, Hooks::failover_expired reports
 //    it once; attaching in time cancels that;
 //  - what a framework's tasks and executors use is written here only and never goes below
-//    nothing (a release of more than is used is a broken invariant).
+//    nothing (a release of more than is used is a broken invariant);
+//  - how many live frameworks are connected and how many active is kept as links come and go:
+//    reading it costs nothing, whatever the number of frameworks.
 // Time comes through Timers, so it is unit-tested in virtual time. It sends nothing: the master
 // does, through the hooks' callers.
 
@@ -55,7 +57,7 @@ struct Framework {
   mesos::v1::scheduler::OfferConstraints offer_constraints;
   std::map<std::string, allocator::ConstraintGroups> constraint_groups;
   bool multi_role = false;  // MULTI_ROLE capability
-  bool connected = false;
+  bool connected = false;   // connected and active: written by the FrameworkBook only
   bool active = false;
   bool partition_aware = false;
   bool recovered = false;  // known from the registry or an agent, not re-subscribed yet
@@ -123,13 +125,22 @@ class FrameworkBook {
   void use(Framework& framework, const Resources& resources) { framework.used_ += resources; }
   void release(Framework& framework, const Resources& resources);
 
+  // Of the live frameworks, how many are connected, and how many active.
+  size_t connectedCount() const { return connected_count_; }
+  size_t activeCount() const { return active_count_; }
+
  private:
+  // Sets the framework's connected and active flags, and the counts with them.
+  void setLink(Framework& framework, bool connected, bool active);
+
   Timers& timers_;
   std::chrono::nanoseconds heartbeat_interval_;
   size_t max_completed_;
   Hooks hooks_;
   Frameworks frameworks_;
   std::deque<Framework> completed_;
+  size_t connected_count_ = 0;
+  size_t active_count_ = 0;
 };
 
 }  // namespace plateau::master

@@ -48,7 +48,11 @@ Master::Master(Environment env, Flags flags,
       tasks_(static_cast<size_t>(std::max(0, flags_.max_completed_tasks_per_framework)),
              static_cast<size_t>(std::max(0, flags_.max_unreachable_tasks_per_framework))),
       maintenance_(std::make_unique<MaintenanceBook>(clock_)),
-      feed_(timers_, log_, books()),
+      feed_(timers_, log_, books(),
+            [this](const std::function<std::string()>& render,
+                   std::function<void(std::optional<std::string>)> done) {
+              return ForkedRender::run(timers_, render, std::move(done));
+            }),
       logging_level_(timers_, log_),
       loop_watch_(timers_, clock_, std::chrono::milliseconds(10), threadCpuTime,
                   [this](double stall_s, double) { metrics_.event_loop_stall.observe(stall_s); }) {

@@ -31,6 +31,7 @@ void OfferBook::add(Offer offer) {
   Index& agent = by_agent_[agent_id];
   agent.ids.insert(id);
   agent.offered += offer.resources;
+  offered_scalars_ += ResourceVector::of(offer.resources);
   if (!offers_.emplace(id, std::move(offer)).second) {
     invariantBroken("offer id " + id + " made twice");
   }
@@ -70,6 +71,7 @@ std::optional<OfferBook::Offer> OfferBook::take(const std::string& offer_id) {
   }
   drop(by_framework_, offer.offer.framework_id().value(), offer_id, offer.resources);
   drop(by_agent_, offer.offer.agent_id().value(), offer_id, offer.resources);
+  offered_scalars_ -= ResourceVector::of(offer.resources);
   return offer;
 }
 

@@ -3,6 +3,8 @@
 // The master's outstanding offers. Guarantees:
 //  - every offer is indexed by its id, by its framework and by its agent, and the resources
 //    offered to each framework and on each agent are the sums of their outstanding offers;
+//  - offeredScalars() is the scalar sum of every outstanding offer, kept as offers come and go
+//    (reading it costs nothing, whatever the number of offers);
 //  - an offer leaves through take() only, which removes it from every index at once and cancels
 //    its timeout, so an offer is used, declined or rescinded at most once;
 //  - with an offer timeout, an offer still outstanding that long after it was made is handed to
@@ -54,6 +56,8 @@ class OfferBook {
   const Resources& offeredOn(const std::string& agent_id) const;
 
   size_t size() const { return offers_.size(); }
+  // cpus, mem, disk and gpus offered right now, over every outstanding offer.
+  const ResourceVector& offeredScalars() const { return offered_scalars_; }
   // Every outstanding offer, for whole-book queries (operator API, quota changes).
   const std::unordered_map<std::string, Offer>& all() const { return offers_; }
 
@@ -72,6 +76,7 @@ class OfferBook {
   std::unordered_map<std::string, Timers::TimerId> timers_by_offer_;
   std::unordered_map<std::string, Index> by_framework_;
   std::unordered_map<std::string, Index> by_agent_;
+  ResourceVector offered_scalars_;
 };
 
 }  // namespace plateau::master

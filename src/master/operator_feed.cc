@@ -27,10 +27,12 @@ void withoutOffers(operator_api::Response::GetFrameworks::Framework* framework) 
 
 }  // namespace
 
-OperatorFeed::OperatorFeed(Timers& timers, std::shared_ptr<spdlog::logger> log, Books books)
-    : timers_(timers), log_(std::move(log)), books_(books) {}
+OperatorFeed::OperatorFeed(Timers& timers, std::shared_ptr<spdlog::logger> log, Books books,
+                           Offload offload)
+    : timers_(timers), log_(std::move(log)), books_(books), offload_(std::move(offload)) {}
 
 OperatorFeed::~OperatorFeed() {
+  *alive_ = false;
   if (heartbeat_timer_ != 0) {
     timers_.cancel(heartbeat_timer_);
   }
@@ -50,14 +52,19 @@ void OperatorFeed::subscribe(http::ContentType accept, http::Responder responder
       200, {{"content-type", http::mediaType(accept)}, {"cache-control", "no-cache"}});
   subscriber.stream->onClosed([this, id] { subscribers_.erase(id); });
 
-  operator_api::Event event;
-  event.set_type(operator_api::Event::SUBSCRIBED);
-  auto* subscribed = event.mutable_subscribed();
-  Books books = books_;
-  books.view = subscriber.view.get();
-  getState(books, subscribed->mutable_get_state());
-  subscribed->set_heartbeat_interval_seconds(std::chrono::duration<double>(kHeartbeat).count());
-  subscriber.stream->write(recordio::encode(http::encode(event, accept)));
+  // The snapshot is of the books as they are now. When it renders elsewhere, every change from
+  // now on is held for this subscriber and written after it (publish(), snapshotReady()).
+  auto render = [this, &subscriber] { return snapshot(subscriber); };
+  auto ready = [this, alive = std::weak_ptr<bool>(alive_), id](std::optional<std::string> bytes) {
+    if (auto live = alive.lock(); live && *live) {
+      snapshotReady(id, std::move(bytes));
+    }
+  };
+  subscriber.waiting_for_snapshot = true;
+  if (!offload_ || !offload_(render, std::move(ready))) {
+    subscriber.waiting_for_snapshot = false;
+    subscriber.stream->write(snapshot(subscriber));
+  }
   log_->info("operator_subscribed subscriber={} subscribers={}", id, subscribers_.size());
   while (subscribers_.size() > max_subscribers_) {
     // Ids grow with time: the smallest is the oldest. close() runs onClosed, which erases it.
@@ -70,6 +77,44 @@ void OperatorFeed::subscribe(http::ContentType accept, http::Responder responder
 
   if (heartbeat_timer_ == 0) {
     heartbeat_timer_ = timers_.every(kHeartbeat, [this] { heartbeat(); });
+  }
+}
+
+std::string OperatorFeed::snapshot(const Subscriber& subscriber) const {
+  operator_api::Event event;
+  event.set_type(operator_api::Event::SUBSCRIBED);
+  auto* subscribed = event.mutable_subscribed();
+  Books books = books_;
+  books.view = subscriber.view.get();
+  getState(books, subscribed->mutable_get_state());
+  subscribed->set_heartbeat_interval_seconds(std::chrono::duration<double>(kHeartbeat).count());
+  return recordio::encode(http::encode(event, subscriber.content));
+}
+
+void OperatorFeed::snapshotReady(uint64_t id, std::optional<std::string> snapshot) {
+  auto it = subscribers_.find(id);
+  if (it == subscribers_.end()) {
+    return;  // closed meanwhile
+  }
+  Subscriber& subscriber = it->second;
+  subscriber.waiting_for_snapshot = false;
+  std::vector<std::string> held = std::move(subscriber.held);
+  subscriber.held.clear();
+  subscriber.held_bytes = 0;
+  // A write may close the stream and erase the subscriber: only the stream is used below.
+  std::shared_ptr<http::Stream> stream = subscriber.stream;
+  if (!snapshot) {
+    // The render failed: a snapshot of the books now already holds every change held.
+    log_->warn("operator_snapshot_failed subscriber={} rendered=on_loop", id);
+    stream->write(this->snapshot(subscriber));
+    return;
+  }
+  stream->write(*snapshot);
+  for (const std::string& record : held) {
+    if (stream->closed()) {
+      return;
+    }
+    stream->write(record);
   }
 }
 
@@ -98,6 +143,7 @@ void OperatorFeed::publish(const operator_api::Event& event, const About& about)
   std::optional<std::string> encoded[2];  // by content type: JSON, protobuf
   // write() may close a stream and run onClosed, which erases from the map: collect first.
   std::vector<std::pair<std::shared_ptr<http::Stream>, const std::string*>> writes;
+  std::vector<std::pair<uint64_t, std::shared_ptr<http::Stream>>> overflowing;
   for (auto& [id, subscriber] : subscribers_) {
     if (!sees(subscriber, about)) {
       continue;
@@ -106,12 +152,25 @@ void OperatorFeed::publish(const operator_api::Event& event, const About& about)
     if (!record) {
       record = recordio::encode(http::encode(event, subscriber.content));
     }
+    if (subscriber.waiting_for_snapshot) {
+      subscriber.held.push_back(*record);
+      subscriber.held_bytes += record->size();
+      if (subscriber.held_bytes > kMaxHeldBytes) {
+        overflowing.emplace_back(id, subscriber.stream);
+      }
+      continue;
+    }
     writes.emplace_back(subscriber.stream, &*record);
   }
   for (auto& [stream, record] : writes) {
     if (!stream->closed()) {
       stream->write(*record);
     }
+  }
+  for (auto& [id, stream] : overflowing) {
+    log_->warn("operator_subscriber_closed subscriber={} reason=held_changes_over_{}_bytes", id,
+               kMaxHeldBytes);
+    stream->close();  // runs onClosed, which erases it
   }
 }
 

@@ -9,14 +9,21 @@
 // - a closed stream is dropped at once and never written to again;
 // - the heartbeat timer runs only while someone subscribes;
 // - at most setMaxSubscribers() streams are open: a new one beyond it closes the oldest
-//   (Mesos's --max_operator_event_stream_subscribers).
+//   (Mesos's --max_operator_event_stream_subscribers);
+// - the snapshot may be rendered off the loop (the Offload seam: a forked child, as GET_STATE),
+//   from the books as they stood when the subscriber came; every change reported after that
+//   is held for the subscriber, in order, and written right after the snapshot, so that no
+//   change is lost or told twice. A subscriber whose held changes pass kMaxHeldBytes before
+//   its snapshot is ready is closed (it may subscribe again).
 // Loop thread only.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <spdlog/logger.h>
 
@@ -33,8 +40,16 @@ namespace plateau::master {
 
 class OperatorFeed {
  public:
-  // `books` is what snapshots and described frameworks and agents are read from.
-  OperatorFeed(Timers& timers, std::shared_ptr<spdlog::logger> log, Books books);
+  // Runs render() elsewhere, from the state as it is now, and gives its bytes to `done` on the
+  // loop later (nullopt: it failed); false when it cannot, and `done` is never called.
+  using Offload = std::function<bool(const std::function<std::string()>& render,
+                                     std::function<void(std::optional<std::string>)> done)>;
+  static constexpr size_t kMaxHeldBytes = size_t{256} << 20;
+
+  // `books` is what snapshots and described frameworks and agents are read from; `offload`
+  // (empty: none) renders snapshots off the loop.
+  OperatorFeed(Timers& timers, std::shared_ptr<spdlog::logger> log, Books books,
+               Offload offload = nullptr);
   ~OperatorFeed();
   OperatorFeed(const OperatorFeed&) = delete;
   OperatorFeed& operator=(const OperatorFeed&) = delete;
@@ -60,6 +75,10 @@ class OperatorFeed {
     std::shared_ptr<http::Stream> stream;
     http::ContentType content = http::ContentType::kJson;
     std::shared_ptr<const ViewFilter> view;  // null: sees everything
+    // While its snapshot renders elsewhere: the records of the changes since, in order.
+    bool waiting_for_snapshot = false;
+    std::vector<std::string> held;
+    size_t held_bytes = 0;
   };
   // What an event is about, for the subscribers' views (none: everyone sees it).
   struct About {
@@ -72,14 +91,20 @@ class OperatorFeed {
   static bool sees(const Subscriber& subscriber, const About& about);
   About aboutTask(const mesos::v1::Task& task) const;
   void heartbeat();
+  // The subscriber's SUBSCRIBED record, from the books as they are now.
+  std::string snapshot(const Subscriber& subscriber) const;
+  // The offloaded snapshot is back (nullopt: it failed): written, then what was held.
+  void snapshotReady(uint64_t id, std::optional<std::string> snapshot);
 
   Timers& timers_;
   std::shared_ptr<spdlog::logger> log_;
   Books books_;
+  Offload offload_;
   std::unordered_map<uint64_t, Subscriber> subscribers_;
   uint64_t next_subscriber_ = 0;
   size_t max_subscribers_ = 1000;
-  Timers::TimerId heartbeat_timer_ = 0;  // 0 while nobody subscribes
+  Timers::TimerId heartbeat_timer_ = 0;                         // 0 while nobody subscribes
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);  // false once destroyed
 };
 
 }  // namespace plateau::master

@@ -22,6 +22,7 @@ Task& TaskBook::add(const std::string& framework_id, Task task) {
   }
   agents_[agent_id].emplace(framework_id, task_id);
   live_++;
+  live_by_state_[it->second.info.state()]++;
   return it->second;
 }
 
@@ -43,6 +44,10 @@ const TaskBook::Tasks& TaskBook::of(const std::string& framework_id) const {
   return fw == frameworks_.end() ? kNoTasks : fw->second.live;
 }
 
+size_t TaskBook::liveIn(mesos::v1::TaskState state) const {
+  return state >= 0 && state < mesos::v1::TaskState_ARRAYSIZE ? live_by_state_[state] : 0;
+}
+
 const TaskBook::AgentTasks& TaskBook::on(const std::string& agent_id) const {
   auto agent = agents_.find(agent_id);
   return agent == agents_.end() ? kNoAgentTasks : agent->second;
@@ -61,6 +66,8 @@ const std::deque<mesos::v1::Task>& TaskBook::unreachable(const std::string& fram
 bool TaskBook::update(Task& task, const mesos::v1::TaskStatus& status,
                       mesos::v1::TaskState latest) {
   bool was_terminal = isTerminal(task.info.state());
+  live_by_state_[task.info.state()]--;
+  live_by_state_[latest]++;
   task.info.set_state(latest);
   task.info.set_status_update_state(status.state());
   if (status.has_uuid()) {
@@ -105,6 +112,7 @@ bool TaskBook::retire(const std::string& framework_id, const std::string& task_i
       agents_.erase(agent);
     }
   }
+  live_by_state_[task->second.info.state()]--;
   auto& records = fw->second.*into;
   records.push_back(std::move(task->second.info));
   while (records.size() > max) {
@@ -121,6 +129,7 @@ void TaskBook::forget(const std::string& framework_id) {
     return;
   }
   for (const auto& [task_id, task] : fw->second.live) {
+    live_by_state_[task.info.state()]--;
     auto agent = agents_.find(task.info.agent_id().value());
     if (agent != agents_.end()) {
       agent->second.erase({framework_id, task_id});

@@ -35,12 +35,8 @@ std::chrono::milliseconds nextBackoff(std::chrono::milliseconds b) {
 
 }  // namespace
 
-CallPipe::CallPipe(EventLoop& loop, http::Endpoint master, size_t max_in_flight, LinkStats& stats)
-    : loop_(loop),
-      client_(loop),
-      master_(std::move(master)),
-      max_in_flight_(max_in_flight),
-      stats_(stats) {}
+CallPipe::CallPipe(EventLoop& loop, const Leader& leader, size_t max_in_flight, LinkStats& stats)
+    : loop_(loop), client_(loop), leader_(leader), max_in_flight_(max_in_flight), stats_(stats) {}
 
 void CallPipe::send(http::ClientRequest request, std::function<void(Result<int>)> done,
                     std::optional<Clock::TimePoint> made) {
@@ -56,7 +52,7 @@ void CallPipe::pump() {
     in_flight_++;
     stats_.calls++;
     stats_.queue_wait.add(std::chrono::duration<double>(loop_.clock().now() - made).count());
-    client_.fetch(master_, std::move(request), kCallTimeout,
+    client_.fetch(leader_.current(), std::move(request), kCallTimeout,
                   [this, done = std::move(done)](Result<http::Response> response) {
                     in_flight_--;
                     if (!response) {
@@ -73,12 +69,13 @@ void CallPipe::pump() {
   }
 }
 
-AgentLink::AgentLink(EventLoop& loop, CallPipe& pipe, http::Endpoint master, AgentSpec spec,
-                     SimAgent::Options options, uint64_t seed, TaskLedger& ledger, LinkStats& stats,
-                     std::shared_ptr<spdlog::logger> log)
+AgentLink::AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::string source,
+                     AgentSpec spec, SimAgent::Options options, uint64_t seed, TaskLedger& ledger,
+                     LinkStats& stats, std::shared_ptr<spdlog::logger> log)
     : loop_(loop),
       pipe_(pipe),
-      master_(std::move(master)),
+      leader_(leader),
+      source_(std::move(source)),
       stats_(stats),
       log_(std::move(log)),
       agent_(loop.clock(), loop, std::move(spec), options, seed,
@@ -105,11 +102,16 @@ AgentLink::~AgentLink() {
   }
 }
 
-void AgentLink::start() { connect(); }
+void AgentLink::start() {
+  started_ = true;
+  connect();
+}
 
 void AgentLink::connect() {
   reconnect_timer_ = 0;
   decoder_ = recordio::Decoder();
+  master_ = leader_.current();
+  master_.source = source_;
   internal::AgentCall call = agent_.registration();
   if (!session_.empty()) {
     call.set_session(session_);
@@ -139,6 +141,7 @@ void AgentLink::onData(std::string_view data) {
       case internal::AgentEvent::REGISTERED: {
         registered_ = true;
         backoff_ = 0ms;
+        stats_.agent_registrations.emplace_back(loop_.clock().now(), &agent_.spec().hostname);
         session_ = event.registered().session();
         agent_.registered(event.registered().agent_id().value());
         double seconds = event.registered().has_heartbeat_interval_seconds()
@@ -160,28 +163,57 @@ void AgentLink::onData(std::string_view data) {
   }
 }
 
-void AgentLink::onClosed(const Status& why) {
-  stream_.reset();
+void AgentLink::dropLink() {
+  if (stream_) {
+    stream_->cancel();
+    stream_.reset();
+  }
+  if (registered_) {
+    stats_.agent_links_lost.push_back(loop_.clock().now());
+  } else {
+    leader_.unreachable(master_);  // with a list of masters, the next one is tried
+  }
   registered_ = false;
   agent_.disconnected();
-  stats_.stream_drops++;
   if (heartbeat_timer_ != 0) {
     loop_.cancel(heartbeat_timer_);
     heartbeat_timer_ = 0;
   }
+}
+
+void AgentLink::leaderChanged(std::chrono::milliseconds delay) {
+  const http::Endpoint& leader = leader_.current();
+  if (!started_) {
+    return;  // it will register with whoever leads when its turn comes
+  }
+  if (stream_ && master_.host == leader.host && master_.port == leader.port) {
+    return;  // already there
+  }
+  dropLink();
+  if (reconnect_timer_ != 0) {
+    loop_.cancel(reconnect_timer_);
+  }
+  backoff_ = 0ms;
+  reconnect_timer_ = loop_.after(delay, [this] { connect(); });
+}
+
+void AgentLink::onClosed(const Status& why) {
+  stream_.reset();
+  dropLink();
+  stats_.stream_drops++;
   backoff_ = nextBackoff(backoff_);
   log_->debug("sim_agent_disconnected hostname={} reason=\"{}\" retry_in_ms={}",
               agent_.spec().hostname, why.message(), backoff_.count());
   reconnect_timer_ = loop_.after(backoff_, [this] { connect(); });
 }
 
-FrameworkLink::FrameworkLink(EventLoop& loop, CallPipe& pipe, http::Endpoint master,
+FrameworkLink::FrameworkLink(EventLoop& loop, CallPipe& pipe, Leader& leader,
                              const FrameworkGroup& spec, int index, uint64_t seed,
                              TaskLedger& ledger, LinkStats& stats,
                              std::shared_ptr<spdlog::logger> log)
     : loop_(loop),
       pipe_(pipe),
-      master_(std::move(master)),
+      leader_(leader),
       stats_(stats),
       log_(std::move(log)),
       framework_(loop.clock(), loop, spec, index, seed, ledger,
@@ -202,6 +234,7 @@ void FrameworkLink::start() { connect(); }
 void FrameworkLink::connect() {
   reconnect_timer_ = 0;
   decoder_ = recordio::Decoder();
+  master_ = leader_.current();
   scheduler::Call call;
   call.set_type(scheduler::Call::SUBSCRIBE);
   *call.mutable_subscribe()->mutable_framework_info() = framework_.info();
@@ -235,7 +268,26 @@ void FrameworkLink::onData(std::string_view data) {
   }
 }
 
+void FrameworkLink::leaderChanged() {
+  const http::Endpoint& leader = leader_.current();
+  if (stream_ && master_.host == leader.host && master_.port == leader.port) {
+    return;  // already there
+  }
+  if (stream_) {
+    stream_->cancel();
+    stream_.reset();
+  }
+  stream_id_.clear();
+  if (reconnect_timer_ != 0) {
+    loop_.cancel(reconnect_timer_);
+  }
+  connect();
+}
+
 void FrameworkLink::onClosed(const Status& why) {
+  if (stream_id_.empty()) {
+    leader_.unreachable(master_);  // with a list of masters, the next one is tried
+  }
   stream_.reset();
   stream_id_.clear();
   stats_.stream_drops++;

@@ -12,12 +12,14 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include <spdlog/logger.h>
 
 #include "common/recordio.h"
 #include "http/client.h"
 #include "runtime/event_loop.h"
+#include "sim/leader.h"
 #include "sim/sim_agent.h"
 #include "sim/sim_framework.h"
 
@@ -33,6 +35,10 @@ struct LinkStats {
   // latencies measured from a task's launch include. Large values mean the simulator (or
   // --max_calls_in_flight), not the master, is what holds calls back.
   LatencySamples queue_wait;
+  // When agents lost their link, and when which agent (its hostname) registered, in order: the
+  // failover curve.
+  std::vector<Clock::TimePoint> agent_links_lost;
+  std::vector<std::pair<Clock::TimePoint, const std::string*>> agent_registrations;
 };
 
 // Calls to the master over at most `max_in_flight` connections at once (the client pools
@@ -40,7 +46,8 @@ struct LinkStats {
 // connections instead of opening (and leaving in TIME_WAIT) one each.
 class CallPipe {
  public:
-  CallPipe(EventLoop& loop, http::Endpoint master, size_t max_in_flight, LinkStats& stats);
+  // Calls go to `leader`'s current master when they leave the queue.
+  CallPipe(EventLoop& loop, const Leader& leader, size_t max_in_flight, LinkStats& stats);
   // `done` (may be empty) gets the HTTP status or why there is none. `made`: when the caller
   // made the call (default: now), for LinkStats::queue_wait.
   void send(http::ClientRequest request, std::function<void(Result<int>)> done,
@@ -56,7 +63,7 @@ class CallPipe {
   };
   EventLoop& loop_;
   http::Client client_;
-  http::Endpoint master_;
+  const Leader& leader_;
   size_t max_in_flight_;
   size_t in_flight_ = 0;
   LinkStats& stats_;
@@ -64,10 +71,13 @@ class CallPipe {
 };
 
 // One simulated agent: registers (and re-registers after any break, with a backoff), feeds the
-// master's events to its SimAgent and calls SimAgent::heartbeat() every heartbeat period.
+// master's events to its SimAgent and calls SimAgent::heartbeat() every heartbeat period. It
+// registers with `leader`'s current master, from `source` (empty: any address); when the
+// leader changes it re-registers there after `delay` (a random share of Mesos's 1 s
+// registration backoff, so that 10,000 agents do not all come in the same millisecond).
 class AgentLink {
  public:
-  AgentLink(EventLoop& loop, CallPipe& pipe, http::Endpoint master, AgentSpec spec,
+  AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::string source, AgentSpec spec,
             SimAgent::Options options, uint64_t seed, TaskLedger& ledger, LinkStats& stats,
             std::shared_ptr<spdlog::logger> log);
   ~AgentLink();
@@ -75,6 +85,7 @@ class AgentLink {
   AgentLink& operator=(const AgentLink&) = delete;
 
   void start();
+  void leaderChanged(std::chrono::milliseconds delay);
   bool registered() const { return registered_; }
   const SimAgent& agent() const { return agent_; }
 
@@ -82,15 +93,20 @@ class AgentLink {
   void connect();
   void onData(std::string_view data);
   void onClosed(const Status& why);
+  // Ends its stream (if any) and registration: the agent waits to register again.
+  void dropLink();
 
   EventLoop& loop_;
   CallPipe& pipe_;
-  http::Endpoint master_;
+  Leader& leader_;
+  std::string source_;
+  http::Endpoint master_;  // where its stream goes (or went)
   LinkStats& stats_;
   std::shared_ptr<spdlog::logger> log_;
   SimAgent agent_;
   std::shared_ptr<http::StreamingCall> stream_;
   recordio::Decoder decoder_;
+  bool started_ = false;
   bool registered_ = false;
   std::string session_;  // from the last REGISTERED: the agent's calls carry it
   Timers::TimerId heartbeat_timer_ = 0;
@@ -104,7 +120,7 @@ class AgentLink {
 // them and before anything after (one must never overtake the other).
 class FrameworkLink {
  public:
-  FrameworkLink(EventLoop& loop, CallPipe& pipe, http::Endpoint master, const FrameworkGroup& spec,
+  FrameworkLink(EventLoop& loop, CallPipe& pipe, Leader& leader, const FrameworkGroup& spec,
                 int index, uint64_t seed, TaskLedger& ledger, LinkStats& stats,
                 std::shared_ptr<spdlog::logger> log);
   ~FrameworkLink();
@@ -112,6 +128,8 @@ class FrameworkLink {
   FrameworkLink& operator=(const FrameworkLink&) = delete;
 
   void start();
+  // Subscribes again, with its id, to the new leader.
+  void leaderChanged();
   SimFramework& framework() { return framework_; }
   const SimFramework& framework() const { return framework_; }
 
@@ -124,7 +142,8 @@ class FrameworkLink {
 
   EventLoop& loop_;
   CallPipe& pipe_;
-  http::Endpoint master_;
+  Leader& leader_;
+  http::Endpoint master_;  // where its subscription goes (or went)
   LinkStats& stats_;
   std::shared_ptr<spdlog::logger> log_;
   SimFramework framework_;

@@ -35,6 +35,7 @@ struct Flags {
   std::string master_bin;
   std::string work_dir;
   bool json = false;
+  bool end_after_failover = false;
   double registration_rate = 2000;
   int max_calls_in_flight = 64;
   int source_ips = 0;
@@ -185,13 +186,18 @@ int run(int argc, char** argv) {
                      "--generate-trace FILE: a synthetic trace; see docs/sim.md)");
   set.add("workload", &f.workload, "The workload file (JSON, see docs/sim.md)");
   set.add("master", &f.master,
-          "host:port of a running master (default: start build/bin's plateau-master)");
+          "A running master: host:port, several host:port separated by commas (tried in turn), "
+          "or zk://host:port[,...]/path (the elected leader, followed through failovers); "
+          "default: start build/bin's plateau-master");
   set.add("master_pid", &f.master_pid,
           "With --master: its pid, for CPU and RSS from /proc (0: not measured)");
   set.add("master_bin", &f.master_bin, "The plateau-master to start (default: beside plateau-sim)");
   set.add("work_dir", &f.work_dir,
           "Where a started master keeps its work_dir and log (default: a new /tmp directory)");
   set.add("json", &f.json, "Print the report as JSON instead of a table");
+  set.add("end_after_failover", &f.end_after_failover,
+          "End the arrival phase once every agent is back after a change of leader (with "
+          "--master=zk://...; the report's failover section is then complete)");
   set.add("source_ips", &f.source_ips,
           "Loopback source addresses (127.0.1.1, ...) the agents' streams connect from; 0: as "
           "many as the ephemeral port range requires (none below it)");
@@ -236,14 +242,16 @@ int run(int argc, char** argv) {
   }
   signal(SIGPIPE, SIG_IGN);
 
-  SimOptions options{.master = {},
+  SimOptions options{.leader = nullptr,
                      .master_pid = std::nullopt,
                      .metrics_interval = f.metrics_interval,
                      .state_interval = f.state_interval,
                      .registration_rate = f.registration_rate,
                      .max_calls_in_flight = static_cast<size_t>(f.max_calls_in_flight),
-                     .source_addresses = *sources};
+                     .source_addresses = *sources,
+                     .end_after_failover = f.end_after_failover};
   std::optional<pid_t> started;
+  std::string master_text = f.master;
   if (f.master.empty()) {
     std::string dir = f.work_dir;
     if (dir.empty()) {
@@ -269,24 +277,25 @@ int run(int argc, char** argv) {
       return 1;
     }
     started = master->first;
-    options.master = master->second;
+    master_text = master->second.toString();
     options.master_pid = master->first;
     (*log)->info("sim_master_started pid={} address={} dir={}", master->first,
                  master->second.toString(), dir);
-  } else {
-    auto endpoint = http::Endpoint::parse(f.master);
-    if (!endpoint) {
-      fmt::print(stderr, "Error: --master: {}\n", endpoint.error().message());
-      return 1;
-    }
-    options.master = *endpoint;
-    if (f.master_pid > 0) {
-      options.master_pid = f.master_pid;
-    }
+  } else if (f.master_pid > 0) {
+    options.master_pid = f.master_pid;
   }
 
-  Result<Report> report = [&] {
+  Result<Report> report = [&]() -> Result<Report> {
     EventLoop loop;
+    auto leader = Leader::create(loop, master_text);
+    if (!leader) {
+      return invalidArgument("--master: " + leader.error().message());
+    }
+    loop.runUntil([&] { return (*leader)->known(); }, std::chrono::seconds(30));
+    if (!(*leader)->known()) {
+      return unavailable(fmt::format("--master={}: no leader known within 30 s", master_text));
+    }
+    options.leader = leader->get();
     return runSimulation(loop, *workload, options, *log);
   }();
   if (started) {

@@ -161,12 +161,12 @@ std::optional<double> prometheusValue(std::string_view body, std::string_view su
   return std::nullopt;
 }
 
-MasterProbe::MasterProbe(EventLoop& loop, http::Endpoint master, std::optional<pid_t> pid,
+MasterProbe::MasterProbe(EventLoop& loop, const Leader& leader, std::optional<pid_t> pid,
                          std::chrono::nanoseconds interval,
                          std::chrono::nanoseconds health_interval)
     : loop_(loop),
       client_(loop),
-      master_(std::move(master)),
+      leader_(leader),
       pid_(pid),
       interval_(interval),
       health_interval_(health_interval) {}
@@ -205,34 +205,34 @@ void MasterProbe::poll() {
     return;  // the last scrape is still out: a slow master is not asked twice
   }
   scraping_ = true;
-  client_.fetch(master_, {.method = "GET", .path = "/metrics/snapshot", .headers = {}, .body = {}},
-                30s, [this, alive = alive_](Result<http::Response> response) {
-                  if (!*alive) {
-                    return;
-                  }
-                  scraping_ = false;
-                  if (!response || response->status != 200) {
-                    scrape_failures_++;
-                    return;
-                  }
-                  auto values = parseSnapshot(response->body);
-                  if (!values) {
-                    scrape_failures_++;
-                    return;
-                  }
-                  snapshot_ = std::move(*values);
-                  auto it = snapshot_.find("allocator/mesos/allocation_run_ms");
-                  if (it != snapshot_.end()) {
-                    allocation_ms_.add(it->second);
-                  }
-                  if (auto s = snapshot_.find("plateau/event_loop_stall_ms");
-                      s != snapshot_.end()) {
-                    loop_stall_ms_.add(s->second);
-                  }
-                  if (auto b = snapshot_.find("plateau/event_loop_busy_ms"); b != snapshot_.end()) {
-                    loop_busy_ms_.add(b->second);
-                  }
-                });
+  client_.fetch(
+      leader_.current(), {.method = "GET", .path = "/metrics/snapshot", .headers = {}, .body = {}},
+      30s, [this, alive = alive_](Result<http::Response> response) {
+        if (!*alive) {
+          return;
+        }
+        scraping_ = false;
+        if (!response || response->status != 200) {
+          scrape_failures_++;
+          return;
+        }
+        auto values = parseSnapshot(response->body);
+        if (!values) {
+          scrape_failures_++;
+          return;
+        }
+        snapshot_ = std::move(*values);
+        auto it = snapshot_.find("allocator/mesos/allocation_run_ms");
+        if (it != snapshot_.end()) {
+          allocation_ms_.add(it->second);
+        }
+        if (auto s = snapshot_.find("plateau/event_loop_stall_ms"); s != snapshot_.end()) {
+          loop_stall_ms_.add(s->second);
+        }
+        if (auto b = snapshot_.find("plateau/event_loop_busy_ms"); b != snapshot_.end()) {
+          loop_busy_ms_.add(b->second);
+        }
+      });
 }
 
 void MasterProbe::timedGet(std::string path, bool& in_flight, std::chrono::nanoseconds timeout,
@@ -242,8 +242,8 @@ void MasterProbe::timedGet(std::string path, bool& in_flight, std::chrono::nanos
   }
   in_flight = true;
   const auto sent = loop_.clock().now();
-  client_.fetch(master_, {.method = "GET", .path = std::move(path), .headers = {}, .body = {}},
-                timeout,
+  client_.fetch(leader_.current(),
+                {.method = "GET", .path = std::move(path), .headers = {}, .body = {}}, timeout,
                 [this, alive = alive_, sent, &in_flight,
                  done = std::move(done)](Result<http::Response> response) {
                   if (!*alive) {

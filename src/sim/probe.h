@@ -17,6 +17,7 @@
 
 #include "http/client.h"
 #include "runtime/event_loop.h"
+#include "sim/leader.h"
 #include "sim/ledger.h"
 
 namespace plateau::sim {
@@ -42,11 +43,11 @@ Result<std::map<std::string, double>> parseSnapshot(std::string_view body);
 // `suffix` (e.g. "allocation_duration_seconds_sum").
 std::optional<double> prometheusValue(std::string_view body, std::string_view suffix);
 
-// Polls the master: /proc (when its pid is known) and /metrics/snapshot every `interval`,
-// /health every `health_interval`. Loop thread only.
+// Polls the master (`leader`'s current one): /proc (when its pid is known) and
+// /metrics/snapshot every `interval`, /health every `health_interval`. Loop thread only.
 class MasterProbe {
  public:
-  MasterProbe(EventLoop& loop, http::Endpoint master, std::optional<pid_t> pid,
+  MasterProbe(EventLoop& loop, const Leader& leader, std::optional<pid_t> pid,
               std::chrono::nanoseconds interval, std::chrono::nanoseconds health_interval);
   ~MasterProbe();
   MasterProbe(const MasterProbe&) = delete;
@@ -84,7 +85,7 @@ class MasterProbe {
 
   EventLoop& loop_;
   http::Client client_;
-  http::Endpoint master_;
+  const Leader& leader_;
   std::optional<pid_t> pid_;
   std::chrono::nanoseconds interval_;
   std::chrono::nanoseconds health_interval_;

@@ -121,6 +121,7 @@ std::string Report::table() const {
   out += fmt::format("  tasks finished / agents active     {:>10} / {} (its counters)\n",
                      master_tasks_finished, master_agents_active);
   out += fmt::format("  /health failures                   {:>10}\n", health_failures);
+  out += failover.table();
   out += "\nsimulator\n";
   out += fmt::format("  CPU in window                      {:>10.2f} s\n", sim_cpu_seconds);
   out += fmt::format("  peak RSS                           {:>10}\n", mib(sim_peak_rss));
@@ -203,6 +204,8 @@ std::string Report::json() const {
   num("tasks_finished", master_tasks_finished);
   num("agents_active", master_agents_active);
   w.endObject();
+  w.key("failover");
+  failover.writeJson(w);
   w.key("simulator");
   w.beginObject();
   num("cpu_seconds", sim_cpu_seconds);

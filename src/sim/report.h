@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "sim/failover.h"
 #include "sim/ledger.h"
 #include "sim/links.h"
 #include "sim/sim_framework.h"
@@ -61,6 +62,7 @@ struct Report {
   int64_t master_tasks_launched = 0;
   int64_t master_tasks_finished = 0;
   int64_t master_agents_active = 0;
+  Failover failover;
   // The simulator.
   double sim_cpu_seconds = 0;  // during the window
   int64_t sim_peak_rss = 0;

@@ -75,7 +75,7 @@ v1::FrameworkInfo SimFramework::info() const {
   info.set_name(name_);
   info.add_roles(spec_.role);
   info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::MULTI_ROLE);
-  info.set_failover_timeout(0);
+  info.set_failover_timeout(spec_.failover_timeout_s);
   if (!framework_id_.empty()) {
     info.mutable_id()->set_value(framework_id_);
   }

@@ -1,6 +1,7 @@
 #include "sim/simulator.h"
 #include "sim/sources.h"
 
+#include <random>
 #include <vector>
 
 #include <fmt/format.h>
@@ -70,6 +71,25 @@ double value(const MasterCounters& c, const char* key) {
   return it == c.snapshot.end() ? 0 : it->second;
 }
 
+// Sends every agent and framework to the new leader whenever it changes: the agents after a
+// random delay below Mesos's 1 s registration backoff, the frameworks at once.
+void followLeader(Leader& leader, std::vector<std::unique_ptr<AgentLink>>& agents,
+                  std::vector<std::unique_ptr<FrameworkLink>>& frameworks, uint64_t seed,
+                  const Clock& clock, std::vector<Clock::TimePoint>& changes,
+                  std::shared_ptr<spdlog::logger> log) {
+  leader.onChange([&, random = std::make_shared<std::mt19937_64>(seed), log] {
+    changes.push_back(clock.now());
+    log->info("sim_leader_changed leader={}", leader.current().toString());
+    std::uniform_int_distribution<int> delay_ms(0, 999);
+    for (auto& agent : agents) {
+      agent->leaderChanged(std::chrono::milliseconds(delay_ms(*random)));
+    }
+    for (auto& framework : frameworks) {
+      framework->leaderChanged();
+    }
+  });
+}
+
 }  // namespace
 
 Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const SimOptions& options,
@@ -80,7 +100,8 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
   report.frameworks = workload.totalFrameworks();
   report.master_measured = options.master_pid.has_value();
 
-  MasterProbe probe(loop, options.master, options.master_pid, options.metrics_interval,
+  Leader& leader = *options.leader;
+  MasterProbe probe(loop, leader, options.master_pid, options.metrics_interval,
                     options.health_interval);
   probe.watchState(options.state_interval);
   auto masterSample = [&]() -> ProcessSample {
@@ -89,19 +110,22 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
     }
     return sampleProcess(*options.master_pid).value_or(ProcessSample{});
   };
-  if (!fetchBody(loop, options.master, "/health")) {
+  if (!fetchBody(loop, leader.current(), "/health")) {
     return unavailable(
-        fmt::format("the master at {} does not answer /health", options.master.toString()));
+        fmt::format("the master at {} does not answer /health", leader.current().toString()));
   }
   report.master_rss_before_agents = masterSample().rss_bytes;
   probe.start();
 
   TaskLedger ledger;
   LinkStats stats;
-  CallPipe pipe(loop, options.master, options.max_calls_in_flight, stats);
+  CallPipe pipe(loop, leader, options.max_calls_in_flight, stats);
 
-  // Agents, registered at the given rate.
+  // Agents, registered at the given rate; frameworks later. Both follow the leader.
   std::vector<std::unique_ptr<AgentLink>> agents;
+  std::vector<std::unique_ptr<FrameworkLink>> frameworks;
+  std::vector<Clock::TimePoint> leader_changes;
+  followLeader(leader, agents, frameworks, workload.seed, clock, leader_changes, log);
   agents.reserve(static_cast<size_t>(report.agents));
   SimAgent::Options agent_options{
       .start_delay = std::chrono::nanoseconds(static_cast<int64_t>(workload.start_delay_s * 1e9))};
@@ -114,12 +138,12 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
                      .mem = group.mem,
                      .disk = group.disk,
                      .attributes = group.attributes};
-      http::Endpoint master = options.master;
-      if (options.source_addresses > 0) {
-        master.source = sourceAddress(agents.size() % options.source_addresses);
-      }
-      agents.push_back(std::make_unique<AgentLink>(loop, pipe, std::move(master), std::move(spec),
-                                                   agent_options, ++seed, ledger, stats, log));
+      std::string source = options.source_addresses > 0
+                               ? sourceAddress(agents.size() % options.source_addresses)
+                               : std::string();
+      agents.push_back(std::make_unique<AgentLink>(loop, pipe, leader, std::move(source),
+                                                   std::move(spec), agent_options, ++seed, ledger,
+                                                   stats, log));
     }
   }
   const Clock::TimePoint registration_start = clock.now();
@@ -154,15 +178,14 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
   report.master_rss_with_agents = masterSample().rss_bytes;
 
   // Frameworks.
-  std::vector<std::unique_ptr<FrameworkLink>> frameworks;
   int index = 0;
   for (const FrameworkGroup& group : workload.frameworks) {
     for (int i = 0; i < group.count; ++i) {
-      frameworks.push_back(std::make_unique<FrameworkLink>(loop, pipe, options.master, group,
-                                                           index++, ++seed, ledger, stats, log));
+      frameworks.push_back(std::make_unique<FrameworkLink>(loop, pipe, leader, group, index++,
+                                                           ++seed, ledger, stats, log));
     }
   }
-  const MasterCounters before = readCounters(loop, options.master);
+  const MasterCounters before = readCounters(loop, leader.current());
   const ProcessSample master_before = masterSample();
   const ProcessSample sim_before = sampleSelf();
   const Clock::TimePoint window_start = clock.now();
@@ -170,8 +193,13 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
     f->start();
   }
 
-  // Arrivals, then the drain.
-  loop.runUntil([] { return false; },
+  // Arrivals (ended early by a failover that is over, with --end_after_failover), then the
+  // drain.
+  loop.runUntil(every(clock, 100ms,
+                      [&] {
+                        return options.end_after_failover && !leader_changes.empty() &&
+                               countRegistered() == static_cast<int>(agents.size());
+                      }),
                 std::chrono::nanoseconds(static_cast<int64_t>(workload.duration_s * 1e9)));
   for (auto& f : frameworks) {
     f->framework().stopArrivals();
@@ -195,7 +223,7 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
   // The last acknowledgements may still be on their way: give the master a moment before
   // reading its counters.
   loop.runUntil([&] { return pipe.queued() == 0; }, 5s);
-  const MasterCounters after = readCounters(loop, options.master);
+  const MasterCounters after = readCounters(loop, leader.current());
 
   report.tasks = ledger.counts();
   report.tasks_left = static_cast<int64_t>(ledger.live());
@@ -203,7 +231,6 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
     report.frameworks_seen.add(f->framework().stats());
     report.frameworks_subscribed += f->framework().subscribed() ? 1 : 0;
   }
-  report.links = stats;
   report.sim_queue_wait = Percentiles::of(stats.queue_wait);
   report.wait_for_offer = Percentiles::of(ledger.waitForOffer());
   report.accept_to_agent = Percentiles::of(ledger.acceptToAgent());
@@ -230,6 +257,10 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
   report.master_agents_active = static_cast<int64_t>(value(after, "master/slaves_active"));
   report.sim_cpu_seconds = sim_after.cpu_seconds - sim_before.cpu_seconds;
   report.sim_peak_rss = sampleSelf().peak_rss_bytes;
+  report.failover = Failover::of(stats.agent_links_lost, stats.agent_registrations, leader_changes,
+                                 report.agents);
+  report.links = stats;
+  leader.clearListeners();
   // Links go before the pipe and the ledger they point to.
   frameworks.clear();
   agents.clear();

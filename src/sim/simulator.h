@@ -15,13 +15,15 @@
 
 #include "http/client.h"
 #include "runtime/event_loop.h"
+#include "sim/leader.h"
 #include "sim/report.h"
 #include "sim/workload.h"
 
 namespace plateau::sim {
 
 struct SimOptions {
-  http::Endpoint master;
+  // The master to talk to, followed when the leader changes (leader.h); must be known.
+  Leader* leader = nullptr;
   std::optional<pid_t> master_pid;  // for CPU and RSS from /proc
   std::chrono::nanoseconds metrics_interval{std::chrono::seconds(1)};
   std::chrono::nanoseconds health_interval{std::chrono::milliseconds(250)};
@@ -31,6 +33,9 @@ struct SimOptions {
   // Agents' streams connect from this many loopback addresses (sources.h) in turn; 0: from
   // whatever the kernel picks (127.0.0.1 for a master on 127.0.0.1).
   size_t source_addresses = 0;
+  // End the arrival phase once, after a change of leader, every agent registered again (a
+  // failover run: the report's failover curve is then complete).
+  bool end_after_failover = false;
   // Give up on registration (and report how many made it) after this long.
   std::chrono::nanoseconds registration_timeout{std::chrono::minutes(5)};
 };

@@ -196,6 +196,7 @@ Result<FrameworkGroup> parseFrameworkGroup(const json::Value& value, const std::
   PLATEAU_SIM_TRY(r.number("refuse_seconds", g.refuse_seconds, 0, kMaxSeconds));
   PLATEAU_SIM_TRY(r.boolean("suppress_when_idle", g.suppress_when_idle));
   PLATEAU_SIM_TRY(r.integer("max_tasks_per_offer", g.max_tasks_per_offer, 0, kMaxCount));
+  PLATEAU_SIM_TRY(r.number("failover_timeout_seconds", g.failover_timeout_s, 0, kMaxSeconds));
   PLATEAU_SIM_TRY(r.checkNoUnknown());
   if (g.max_tasks > 0 && g.initial_tasks > g.max_tasks) {
     return invalidArgument(fmt::format("{} ({}) exceeds {} ({})", r.child("initial_tasks"),

@@ -44,6 +44,9 @@ struct FrameworkGroup {
   double refuse_seconds = 5;       // the filter sent with declines and left-overs
   bool suppress_when_idle = true;  // SUPPRESS with nothing waiting, REVIVE when tasks arrive
   int max_tasks_per_offer = 0;     // 0: as many as fit
+  // FrameworkInfo.failover_timeout: how long the master keeps the framework (and its tasks)
+  // while it is away, e.g. across a master failover; 0: removed as soon as it is.
+  double failover_timeout_s = 0;
 };
 
 struct Workload {

@@ -1,0 +1,37 @@
+#pragma once
+
+// How the simulated agents came back after the master's leader changed (a failover): the
+// curve of agents re-registered over time, counted from the first agent that lost its link
+// before the last change. Pure (tests/unit/sim/failover_test.cc).
+
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "common/json.h"
+#include "runtime/clock.h"
+
+namespace plateau::sim {
+
+struct Failover {
+  int leader_changes = 0;
+  double leader_known_s = 0;  // when the new leader was known
+  int agents_back = 0;        // distinct agents that registered again
+  // When half, 90 % and all of the agents were back; -1: not reached within the run.
+  double half_back_s = -1;
+  double most_back_s = -1;
+  double all_back_s = -1;
+  std::vector<std::pair<double, int>> curve;  // (seconds, agents back), one point a second
+
+  // From when links were lost, when which agent (by its hostname's address) registered and
+  // when the leader changed, each in order; `agents` in all.
+  static Failover of(const std::vector<Clock::TimePoint>& links_lost,
+                     const std::vector<std::pair<Clock::TimePoint, const std::string*>>& registered,
+                     const std::vector<Clock::TimePoint>& leader_changes, int agents);
+
+  // Lines for the report's table ("" without a change), and its JSON object.
+  std::string table() const;
+  void writeJson(json::Writer& w) const;
+};
+
+}  // namespace plateau::sim

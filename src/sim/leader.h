@@ -1,0 +1,64 @@
+#pragma once
+
+// Which master plateau-sim talks to, and when that changes, from its --master text:
+//   host:port                          one master, always;
+//   host:port,host:port,...            several masters: when the current one cannot be reached
+//                                      (or answers as a standby), the next one is tried;
+//   zk://host:port[,host:port]/path    the leader the masters elect in ZooKeeper, followed as
+//                                      agents and frameworks follow it (client/master_detector.h).
+// Every change is told to the listeners, in order, on the loop thread, so that the simulated
+// agents and frameworks re-register with the new leader. Loop thread only.
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "client/detector.h"
+#include "common/status.h"
+#include "http/client.h"
+#include "runtime/event_loop.h"
+
+namespace plateau::sim {
+
+class Leader {
+ public:
+  // InvalidArgument for text that is none of the forms above.
+  static Result<std::unique_ptr<Leader>> create(EventLoop& loop, std::string_view master);
+  // One fixed master.
+  explicit Leader(http::Endpoint master);
+  ~Leader();
+  Leader(const Leader&) = delete;
+  Leader& operator=(const Leader&) = delete;
+
+  // Whether a leader is known (at once, except with ZooKeeper before its first answer).
+  bool known() const { return current_.has_value(); }
+  // The master to talk to now (only when known()).
+  const http::Endpoint& current() const { return *current_; }
+  // How many times the leader changed since the first one was known.
+  int changes() const { return changes_; }
+
+  // A call to `tried` got no answer, or was refused as by a standby: with a list, the next
+  // master becomes current (if `tried` still is); otherwise nothing changes.
+  void unreachable(const http::Endpoint& tried);
+  // `listener` runs after every change of current().
+  void onChange(std::function<void()> listener) { listeners_.push_back(std::move(listener)); }
+  void clearListeners() { listeners_.clear(); }
+
+ private:
+  Leader() = default;
+  void detect();
+  void set(std::optional<http::Endpoint> leader);
+
+  std::vector<http::Endpoint> list_;  // several masters: tried in turn
+  size_t next_ = 0;
+  std::unique_ptr<client::MasterDetector> detector_;  // zk://
+  client::MasterDetector::Leader detected_;           // what the detector said last
+  std::optional<http::Endpoint> current_;
+  int changes_ = 0;
+  std::vector<std::function<void()>> listeners_;
+};
+
+}  // namespace plateau::sim

@@ -1,0 +1,76 @@
+#include "sim/failover.h"
+
+#include <gtest/gtest.h>
+
+#include "runtime/event_loop.h"
+#include "sim/leader.h"
+
+namespace plateau::sim {
+namespace {
+
+using namespace std::chrono_literals;
+
+Clock::TimePoint at(std::chrono::milliseconds ms) { return Clock::TimePoint{} + 1000s + ms; }
+
+TEST(FailoverTest, CurveCountsEachAgentOnceFromTheFirstLinkLost) {
+  const std::string a = "a", b = "b", c = "c", d = "d";
+  // The first registrations (before the failover), then links lost at 10 s, the new leader
+  // known at 12 s, and the agents back at 12.5, 12.7 (b twice), 13.9 and 15.2 s.
+  std::vector<std::pair<Clock::TimePoint, const std::string*>> registered = {
+      {at(100ms), &a},   {at(200ms), &b},   {at(300ms), &c},   {at(400ms), &d},  {at(12500ms), &a},
+      {at(12700ms), &b}, {at(12800ms), &b}, {at(13900ms), &c}, {at(15200ms), &d}};
+  std::vector<Clock::TimePoint> lost = {at(10000ms), at(10001ms), at(10002ms), at(10003ms)};
+  Failover f = Failover::of(lost, registered, {at(12000ms)}, 4);
+  EXPECT_EQ(f.leader_changes, 1);
+  EXPECT_DOUBLE_EQ(f.leader_known_s, 2.0);
+  EXPECT_EQ(f.agents_back, 4);
+  EXPECT_NEAR(f.half_back_s, 2.7, 1e-9);
+  EXPECT_NEAR(f.most_back_s, 5.2, 1e-9);
+  EXPECT_NEAR(f.all_back_s, 5.2, 1e-9);
+  std::vector<std::pair<double, int>> curve = {{1, 0}, {2, 0}, {3, 2}, {4, 3}, {5, 3}, {6, 4}};
+  EXPECT_EQ(f.curve, curve);
+  EXPECT_NE(f.table().find("agents back"), std::string::npos);
+}
+
+TEST(FailoverTest, NothingWithoutALeaderChangeAndMinusOneForAgentsNeverBack) {
+  const std::string a = "a";
+  EXPECT_EQ(Failover::of({}, {{at(1ms), &a}}, {}, 1).leader_changes, 0);
+  EXPECT_EQ(Failover::of({}, {}, {}, 1).table(), "");
+  Failover f = Failover::of({at(5ms)}, {}, {at(10ms)}, 2);
+  EXPECT_EQ(f.agents_back, 0);
+  EXPECT_EQ(f.all_back_s, -1);
+  EXPECT_EQ(f.half_back_s, -1);
+}
+
+TEST(LeaderTest, AListOfMastersIsTriedInTurnAndListenersHearEachChange) {
+  EventLoop loop;
+  auto leader = Leader::create(loop, "127.0.0.1:5050,127.0.0.1:5051");
+  ASSERT_TRUE(leader.has_value()) << leader.error().message();
+  ASSERT_TRUE((*leader)->known());
+  EXPECT_EQ((*leader)->current().port, 5050);
+  int heard = 0;
+  (*leader)->onChange([&] { heard++; });
+  const http::Endpoint first = (*leader)->current();
+  (*leader)->unreachable(first);
+  EXPECT_EQ((*leader)->current().port, 5051);
+  (*leader)->unreachable(first);  // a late failure of the old one changes nothing
+  EXPECT_EQ((*leader)->current().port, 5051);
+  (*leader)->unreachable((*leader)->current());
+  EXPECT_EQ((*leader)->current().port, 5050);
+  EXPECT_EQ(heard, 2);
+  EXPECT_EQ((*leader)->changes(), 2);
+}
+
+TEST(LeaderTest, OneMasterNeverChangesAndBadTextIsRefused) {
+  EventLoop loop;
+  auto leader = Leader::create(loop, "127.0.0.1:5050");
+  ASSERT_TRUE(leader.has_value());
+  (*leader)->unreachable((*leader)->current());
+  EXPECT_EQ((*leader)->current().port, 5050);
+  EXPECT_EQ((*leader)->changes(), 0);
+  EXPECT_FALSE(Leader::create(loop, "127.0.0.1:5050,:x").has_value());
+  EXPECT_FALSE(Leader::create(loop, "zk://").has_value());
+}
+
+}  // namespace
+}  // namespace plateau::sim
