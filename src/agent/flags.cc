@@ -126,8 +126,6 @@ void registerInertFlags(flags::FlagSet& set) {
                "Plateau's command executor always uses the HTTP API");
   set.addInert("http_executor_domain_sockets", Kind::kBool, "false",
                "Executors connect over a domain socket", "executors connect over TCP");
-  set.addInert("http_heartbeat_interval", Kind::kDuration, "30secs",
-               "Heartbeats of nested container session streams", kNotYet);
   set.addInert("ip6", Kind::kString, "", "IPv6 address advertised for containers",
                "IPv6 is not supported");
   set.addInert("ip6_discovery_command", Kind::kString, "", "Program that prints the IPv6 address",
@@ -256,6 +254,9 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Time executors of checkpointing frameworks wait for a restarted agent");
   set.addDuration("executor_reregistration_timeout", &f.executor_reregistration_timeout,
                   "Time a recovered executor gets to subscribe again before it is killed");
+  set.addDuration("http_heartbeat_interval", &f.http_heartbeat_interval,
+                  "Interval of the HEARTBEAT records on nested container output streams "
+                  "(LAUNCH_NESTED_CONTAINER_SESSION, ATTACH_CONTAINER_OUTPUT)");
   set.add("logging_level", &f.logging_level,
           "Log lines at or above this level: trace, debug, info, warning or error (any case)");
   set.add("log_dir", &f.log_dir,
@@ -365,6 +366,9 @@ Status validateFlags(Flags& f) {
   }
   if (f.master.empty()) {
     return {StatusCode::kInvalidArgument, "Flag '--master' is required (e.g. 127.0.0.1:5050)"};
+  }
+  if (f.http_heartbeat_interval <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--http_heartbeat_interval' must be positive"};
   }
   if (f.status_update_retry_interval <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument, "Flag '--status_update_retry_interval' must be positive"};

@@ -137,6 +137,7 @@ int run(const plateau::agent::Flags& flags, const plateau::flags::FlagSet& set,
     log->error("agent_start_failed error=\"{}\"", server_options.error().message());
     return 1;
   }
+  server_options->stream_body = &agent::Agent::streamsBody;
   http::Server server(
       loop,
       [&agent](http::Request& request, http::Responder responder) {

@@ -11,8 +11,9 @@
 namespace plateau::agent {
 
 void Agent::initNested() {
-  nested_ =
-      std::make_unique<NestedContainers>(timers_, log_, [this](const std::string& container_id) {
+  nested_ = std::make_unique<NestedContainers>(
+      timers_, log_,
+      [this](const std::string& container_id) {
         std::optional<NestedContainers::Parent> found;
         for (const auto& [fw_id, fw] : book_.frameworks()) {
           for (const auto& [ex_id, ex] : fw.executors()) {
@@ -22,7 +23,13 @@ void Agent::initNested() {
           }
         }
         return found;
-      });
+      },
+      flags_.http_heartbeat_interval);
+}
+
+bool Agent::streamsBody(const http::Request& head) {
+  return head.method == "POST" && (head.path == "/api/v1" || head.path == "/slave(1)/api/v1") &&
+         http::toLower(head.header("content-type")).starts_with(http::kRecordioMediaType);
 }
 
 std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& request,
