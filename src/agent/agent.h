@@ -125,9 +125,6 @@ class Agent {
   void handle(http::Request& request, http::Responder responder) {
     guardRequest(request, std::move(responder));
   }
-  // Whether the server hands `head` over before its body (ServerOptions::stream_body): the
-  // operator API's RecordIO requests (ATTACH_CONTAINER_INPUT), used as they arrive.
-  static bool streamsBody(const http::Request& head);
   // The leading master as the ZooKeeper detector reports it (its MasterInfo as JSON; nullopt:
   // none now).
   void onLeader(std::optional<std::string> master_info_json);

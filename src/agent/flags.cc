@@ -27,6 +27,13 @@ constexpr const char* kNetwork = "Plateau has no CNI or port-mapping network iso
 constexpr const char* kNotYet = "not implemented yet";
 constexpr const char* kOversubscription = "oversubscription is not implemented";
 
+// Where the set writes --http_heartbeat_interval while it parses (the value reaches the agent as
+// one of its flag values: Agent::flag_values_).
+std::chrono::nanoseconds& parsedHttpHeartbeat() {
+  static std::chrono::nanoseconds value = std::chrono::seconds(30);
+  return value;
+}
+
 void registerInertFlags(flags::FlagSet& set) {
   const flags::FlagOptions json_or_path{.file = FileValue::kUrlOrPath};
   set.addInert("agent_features", Kind::kString, "", "Agent capabilities to advertise (JSON)",
@@ -254,7 +261,8 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Time executors of checkpointing frameworks wait for a restarted agent");
   set.addDuration("executor_reregistration_timeout", &f.executor_reregistration_timeout,
                   "Time a recovered executor gets to subscribe again before it is killed");
-  set.addDuration("http_heartbeat_interval", &f.http_heartbeat_interval,
+  // Read back from the flag values the agent is given (nested_api.cc), as GET_FLAGS shows them.
+  set.addDuration("http_heartbeat_interval", &parsedHttpHeartbeat(),
                   "Interval of the HEARTBEAT records on nested container output streams "
                   "(LAUNCH_NESTED_CONTAINER_SESSION, ATTACH_CONTAINER_OUTPUT)");
   set.add("logging_level", &f.logging_level,
@@ -367,7 +375,7 @@ Status validateFlags(Flags& f) {
   if (f.master.empty()) {
     return {StatusCode::kInvalidArgument, "Flag '--master' is required (e.g. 127.0.0.1:5050)"};
   }
-  if (f.http_heartbeat_interval <= std::chrono::nanoseconds(0)) {
+  if (parsedHttpHeartbeat() <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument, "Flag '--http_heartbeat_interval' must be positive"};
   }
   if (f.status_update_retry_interval <= std::chrono::nanoseconds(0)) {

@@ -6,9 +6,29 @@
 #include <mesos/v1/agent/agent.pb.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer/containerizer.h"
 #include "agent/nested_containers.h"
+#include "common/units.h"
 
 namespace plateau::agent {
+
+namespace {
+
+// --http_heartbeat_interval among the agent's flag values (Mesos's 30 s when absent).
+std::chrono::nanoseconds heartbeatInterval(
+    const std::vector<std::pair<std::string, std::string>>& values) {
+  for (const auto& [name, value] : values) {
+    if (name != "http_heartbeat_interval") {
+      continue;
+    }
+    if (auto interval = parseDuration(value); interval && *interval > std::chrono::nanoseconds(0)) {
+      return *interval;
+    }
+  }
+  return std::chrono::seconds(30);
+}
+
+}  // namespace
 
 void Agent::initNested() {
   nested_ = std::make_unique<NestedContainers>(
@@ -24,12 +44,25 @@ void Agent::initNested() {
         }
         return found;
       },
-      flags_.http_heartbeat_interval);
-}
-
-bool Agent::streamsBody(const http::Request& head) {
-  return head.method == "POST" && (head.path == "/api/v1" || head.path == "/slave(1)/api/v1") &&
-         http::toLower(head.header("content-type")).starts_with(http::kRecordioMediaType);
+      heartbeatInterval(flag_values_));
+  // Standalone containers are the containerizer's, with a sandbox under the work directory.
+  nested_->setStandalone({.launch =
+                              [this](const NestedContainers::StandaloneSpec& spec) {
+                                ContainerConfig config{.container_id = spec.container_id,
+                                                       .directory = spec.sandbox,
+                                                       .cpus = spec.cpus,
+                                                       .mem_mb = spec.mem_mb,
+                                                       .disk_mb = spec.disk_mb};
+                                LaunchSpec process{.path = spec.program,
+                                                   .argv = spec.argv,
+                                                   .env = spec.env,
+                                                   .working_dir = spec.sandbox,
+                                                   .stdout_path = spec.sandbox + "/stdout",
+                                                   .stderr_path = spec.sandbox + "/stderr"};
+                                return containerizer_->launch(config, process, spec.user);
+                              },
+                          .destroy = [this](const std::string& id) { containerizer_->destroy(id); },
+                          .root = flags_.work_dir + "/containers"});
 }
 
 std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& request,
@@ -68,9 +101,15 @@ std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& reque
 
 bool Agent::nestedCall(const agent_api::Call& call, const http::StreamAccept& accept,
                        http::Responder& responder) {
-  if (call.type() == agent_api::Call::GET_CONTAINERS && call.get_containers().show_nested()) {
+  if (call.type() == agent_api::Call::GET_CONTAINERS &&
+      (call.get_containers().show_nested() || call.get_containers().show_standalone())) {
     agent_api::Response listed = containers();
-    nested_->listRunning(&listed);
+    if (call.get_containers().show_standalone()) {
+      nested_->listStandalone(&listed);
+    }
+    if (call.get_containers().show_nested()) {
+      nested_->listRunning(&listed);  // under executors' and standalone containers alike
+    }
     responder.respond(http::messageResponse(listed, accept.message));
     return true;
   }

@@ -19,15 +19,9 @@ namespace plateau::agent {
 namespace v1 = mesos::v1;
 namespace agent_api = mesos::v1::agent;
 
-namespace {
-
-// How long an exited container's output may keep flowing (from processes it left behind that
-// escaped its session) before its streams are closed anyway.
-constexpr auto kDrainGrace = std::chrono::seconds(5);
-
 // Mesos's rules for a ContainerID: each value non-empty, at most 255 characters, printable,
 // without '/' or '.' (the separator of its text form).
-std::optional<std::string> invalidId(const v1::ContainerID& id) {
+std::optional<std::string> invalidContainerId(const v1::ContainerID& id) {
   const std::string& value = id.value();
   if (value.empty()) {
     return "'ContainerID.value' must not be empty";
@@ -41,12 +35,30 @@ std::optional<std::string> invalidId(const v1::ContainerID& id) {
     }
   }
   if (id.has_parent()) {
-    if (auto bad = invalidId(id.parent())) {
+    if (auto bad = invalidContainerId(id.parent())) {
       return "'ContainerID.parent' is invalid: " + *bad;
     }
   }
   return std::nullopt;
 }
+
+std::pair<std::string, std::vector<std::string>> programOf(const v1::CommandInfo& command) {
+  if (command.shell()) {
+    return {"/bin/sh", {"sh", "-c", command.value()}};
+  }
+  std::string program = command.value().empty() ? command.arguments(0) : command.value();
+  std::vector<std::string> argv(command.arguments().begin(), command.arguments().end());
+  if (argv.empty()) {
+    argv.push_back(program);
+  }
+  return {program, argv};
+}
+
+namespace {
+
+// How long an exited container's output may keep flowing (from processes it left behind that
+// escaped its session) before its streams are closed anyway.
+constexpr auto kDrainGrace = std::chrono::seconds(5);
 
 // The executor's container at the top of `id`'s ancestry.
 const v1::ContainerID& rootOf(const v1::ContainerID& id) {
@@ -74,21 +86,6 @@ http::Response notFound(const v1::ContainerID& id) {
   return http::Response::text(404, fmt::format("Container {} cannot be found", keyOf(id)));
 }
 
-// What a CommandInfo runs, as Mesos reads it: `sh -c value` for a shell command; else the
-// program `value` with `arguments` as its whole argv (argv[0] included; [value] when empty).
-void commandOf(const v1::CommandInfo& command, NestedSpec& spec) {
-  if (command.shell()) {
-    spec.program = "/bin/sh";
-    spec.argv = {"sh", "-c", command.value()};
-    return;
-  }
-  spec.program = command.value().empty() ? command.arguments(0) : command.value();
-  spec.argv.assign(command.arguments().begin(), command.arguments().end());
-  if (spec.argv.empty()) {
-    spec.argv.push_back(spec.program);
-  }
-}
-
 // The parent's environment, then the command's own variables over it.
 std::vector<std::string> environmentOf(pid_t target, const v1::CommandInfo& command) {
   std::vector<std::string> env = processEnvironment(target);
@@ -107,7 +104,7 @@ std::vector<std::string> environmentOf(pid_t target, const v1::CommandInfo& comm
 std::optional<std::string> invalidLaunch(const std::string& field, const v1::ContainerID& id,
                                          const v1::CommandInfo* command,
                                          const v1::ContainerInfo* info) {
-  if (auto bad = invalidId(id)) {
+  if (auto bad = invalidContainerId(id)) {
     return fmt::format("'{}.container_id' is invalid: {}", field, *bad);
   }
   if (!id.has_parent()) {
@@ -204,9 +201,13 @@ void NestedContainers::call(const agent_api::Call& call, http::StreamAccept acce
         return missing("launch_container");
       }
       if (!call.launch_container().container_id().has_parent()) {
-        return responder.respond(badRequest(
-            "Standalone containers (a 'launch_container.container_id' without a parent) are not "
-            "supported: Plateau runs containers for executors and their nested containers only"));
+        return launchStandalone(call, std::move(responder));
+      }
+      if (call.launch_container().container_id().parent().has_parent() &&
+          call.launch_container().resources_size() > 0) {
+        return responder.respond(
+            badRequest("'launch_container' is invalid: containers nested at the second level or "
+                       "greater cannot specify resources"));
       }
       return launchFrom(call.launch_container(), "launch_container", false);
     default:
@@ -271,12 +272,15 @@ void NestedContainers::control(const agent_api::Call& call, http::StreamAccept a
 }
 
 std::optional<NestedContainers::Parent> NestedContainers::parentOf(const v1::ContainerID& id) {
-  if (!id.has_parent()) {
-    return find_parent_(id.value());
-  }
   auto it = containers_.find(keyOf(id));
-  if (it == containers_.end() || it->second->status) {
+  if (it == containers_.end()) {
+    return id.has_parent() ? std::nullopt : find_parent_(id.value());
+  }
+  if (it->second->status) {
     return std::nullopt;
+  }
+  if (it->second->standalone) {
+    return Parent{it->second->pid, it->second->sandbox};
   }
   std::optional<Parent> above = parentOf(id.parent());
   if (!above) {
@@ -315,7 +319,7 @@ void NestedContainers::launch(const v1::ContainerID& id, const v1::CommandInfo* 
   }
   NestedSpec spec;
   spec.target = *target;
-  commandOf(*command, spec);
+  std::tie(spec.program, spec.argv) = programOf(*command);
   spec.env = environmentOf(*target, *command);
   bool tty = info->has_tty_info();
   auto owned = std::make_unique<Container>();
@@ -444,6 +448,9 @@ bool NestedContainers::childExited(pid_t pid, int status) {
   // and so do the containers nested under it.
   signalTree(pid, SIGKILL);
   killNestedUnder(key);
+  if (container.standalone && standalone_.destroy) {
+    standalone_.destroy(key);
+  }
   log_->info("nested_container_exited container_id={} status=\"{}\"", key,
              describeWaitStatus(status));
   if (!container.io_ended) {

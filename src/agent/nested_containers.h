@@ -21,6 +21,8 @@
 //   another); it is answered when its body ends, or when the container ends first.
 // - The wait status stays readable (WAIT_*) until REMOVE_* or the parent ends; at most
 //   kMaxEnded ended containers are kept, the oldest forgotten first.
+// - A standalone container (no parent) runs as a container of its own through the Standalone
+//   hooks, in <root>/<id> with its own resources, and may be the parent of nested containers.
 // - Bad input is answered as Mesos answers it: 400 naming the field, 404 for an unknown container.
 
 #include <sys/types.h>
@@ -39,6 +41,7 @@
 #include "http/content.h"
 #include "http/server.h"
 #include "http/stream_accept.h"
+#include "http/streamed_body.h"
 #include "runtime/timers.h"
 
 namespace mesos::v1 {
@@ -74,6 +77,9 @@ class NestedContainers {
   NestedContainers(const NestedContainers&) = delete;
   NestedContainers& operator=(const NestedContainers&) = delete;
 
+  // Whether the agent's server hands `head` over before its body (http/streamed_body.h): the
+  // operator API's RecordIO requests (ATTACH_CONTAINER_INPUT), used as they arrive.
+  static bool streamsBody(const http::Request& head);
   // Whether the call type `type` answers with a stream.
   static bool streams(int type);
   // Whether the call type `type` is one this component answers.
@@ -83,7 +89,7 @@ class NestedContainers {
             http::Responder responder);
   // ATTACH_CONTAINER_INPUT: a request whose body is RecordIO of calls (Content-Type
   // application/recordio, each record in Message-Content-Type), read as it arrives when the
-  // server streams it (Request::body_stream), else whole. Answered once the body has ended.
+  // server streams it (http::streamedBody()), else whole. Answered once the body has ended.
   void attachInput(const http::Request& request, http::Responder responder);
   // A child process ended; false when it was not a nested container's.
   bool childExited(pid_t pid, int status);
@@ -94,6 +100,29 @@ class NestedContainers {
   void listRunning(mesos::v1::agent::Response* containers) const;
   // The nested containers known now (running or ended, not removed).
   size_t size() const { return containers_.size(); }
+
+  // A standalone container (LAUNCH_CONTAINER without a parent) to start: what it runs, as whom,
+  // with which resources, in which sandbox (its working directory, holding stdout and stderr).
+  struct StandaloneSpec {
+    std::string container_id;
+    std::string sandbox;
+    std::string program;
+    std::vector<std::string> argv;  // argv[0] included
+    std::vector<std::string> env;
+    std::string user;  // empty: the agent's own
+    double cpus = 0;
+    double mem_mb = 0;
+    double disk_mb = 0;
+  };
+  // How standalone containers run (the agent's containerizer). Unset: they are refused (400).
+  struct Standalone {
+    std::function<Result<pid_t>(const StandaloneSpec& spec)> launch;
+    std::function<void(const std::string& container_id)> destroy;  // once its process exited
+    std::string root;  // their sandboxes are <root>/<container id>
+  };
+  void setStandalone(Standalone standalone) { standalone_ = std::move(standalone); }
+  // Adds the running standalone containers (GET_CONTAINERS with show_standalone).
+  void listStandalone(mesos::v1::agent::Response* containers) const;
 
  private:
   struct Container;
@@ -108,6 +137,8 @@ class NestedContainers {
   std::optional<Parent> parentOf(const mesos::v1::ContainerID& id);
   // Kills the running containers nested (at any depth) under the container `key`.
   void killNestedUnder(const std::string& key);
+  // nested_standalone.cc: LAUNCH_CONTAINER without a parent.
+  void launchStandalone(const mesos::v1::agent::Call& call, http::Responder responder);
   // The calls other than launches.
   void control(const mesos::v1::agent::Call& call, http::StreamAccept accept,
                http::Responder responder);
@@ -144,6 +175,7 @@ class NestedContainers {
   std::shared_ptr<spdlog::logger> log_;
   FindParent find_parent_;
   std::chrono::nanoseconds heartbeat_;
+  Standalone standalone_;
   std::shared_ptr<bool> alive_;  // posted I/O callbacks run only while this lives
   std::map<std::string, std::unique_ptr<Container>> containers_;  // by "<parent>.<id>"
   std::map<pid_t, std::string> pids_;                             // running ones -> key

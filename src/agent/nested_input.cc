@@ -83,6 +83,11 @@ std::optional<std::string> invalidProcessIo(const agent_api::Call& call) {
 
 }  // namespace
 
+bool NestedContainers::streamsBody(const http::Request& head) {
+  return head.method == "POST" && (head.path == "/api/v1" || head.path == "/slave(1)/api/v1") &&
+         http::toLower(head.header("content-type")).starts_with(http::kRecordioMediaType);
+}
+
 void NestedContainers::attachInput(const http::Request& request, http::Responder responder) {
   std::string message_type = request.header("message-content-type");
   if (message_type.empty()) {
@@ -100,8 +105,10 @@ void NestedContainers::attachInput(const http::Request& request, http::Responder
   auto input = std::make_shared<Input>();
   input->type = *type;
   input->responder.emplace(std::move(responder));
-  input->body = request.body_stream ? request.body_stream
-                                    : std::make_shared<WholeBody>(timers_, request.body);
+  input->body = http::streamedBody(request);
+  if (!input->body) {
+    input->body = std::make_shared<WholeBody>(timers_, request.body);
+  }
   readInput(input);
 }
 

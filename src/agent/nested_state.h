@@ -8,6 +8,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <mesos/v1/mesos.pb.h>
@@ -23,6 +24,12 @@ inline std::string keyOf(const mesos::v1::ContainerID& id) {
   return id.has_parent() ? keyOf(id.parent()) + "." + id.value() : id.value();
 }
 
+// Mesos's rules for a ContainerID (each value non-empty, short, printable, without '/' or '.'):
+// what is wrong, or nullopt.
+std::optional<std::string> invalidContainerId(const mesos::v1::ContainerID& id);
+// What a CommandInfo runs, as Mesos reads it: (program, argv).
+std::pair<std::string, std::vector<std::string>> programOf(const mesos::v1::CommandInfo& command);
+
 struct NestedContainers::Container {
   mesos::v1::ContainerID id;
   std::string parent;   // the executor's container id
@@ -36,6 +43,7 @@ struct NestedContainers::Container {
   std::vector<Output> outputs;   // the session's stream first, then attached ones
   std::shared_ptr<Input> input;  // the input connection attached now, if any
   bool tty = false;
+  bool standalone = false;  // launched without a parent (its sandbox is its own)
   bool io_ended = true;
   std::optional<int> status;  // the wait status, once exited
   std::string message;        // why the agent ended it, if it did

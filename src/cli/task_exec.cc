@@ -21,6 +21,7 @@
 #include "http/client.h"
 #include "http/content.h"
 #include "http/stream_accept.h"
+#include "http/upload.h"
 
 namespace plateau::cli {
 

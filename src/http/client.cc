@@ -1,6 +1,7 @@
 #include "http/client.h"
 
 #include <charconv>
+#include <deque>
 #include <limits>
 #include <map>
 #include <vector>
@@ -11,6 +12,7 @@
 
 #include "http/asio.h"
 #include "http/tls_native.h"
+#include "http/upload.h"
 
 namespace plateau::http {
 

@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/invariant.h"
+#include "http/streamed_body.h"
 
 namespace plateau::http {
 
@@ -32,6 +33,26 @@ std::string peerOf(tcp::socket& socket) {
   auto ep = socket.remote_endpoint(ec);
   return ec ? std::string("?") : fmt::format("{}:{}", ep.address().to_string(), ep.port());
 }
+
+// The request a handler is being called for on this thread, and its streamed body.
+struct Dispatched {
+  const Request* request = nullptr;
+  std::shared_ptr<RequestBody> body;
+};
+thread_local Dispatched dispatched;
+
+// Sets `dispatched` for one call of a handler.
+class Dispatching {
+ public:
+  Dispatching(const Request& request, std::shared_ptr<RequestBody> body)
+      : saved_(std::exchange(dispatched, Dispatched{&request, std::move(body)})) {}
+  ~Dispatching() { dispatched = std::move(saved_); }
+  Dispatching(const Dispatching&) = delete;
+  Dispatching& operator=(const Dispatching&) = delete;
+
+ private:
+  Dispatched saved_;
+};
 
 bool isDisconnect(beast::error_code ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
@@ -65,6 +86,10 @@ tcp::socket& lowest(tcp::socket& s) { return s; }
 tcp::socket& lowest(TlsSocket& s) { return s.next_layer(); }
 
 }  // namespace
+
+std::shared_ptr<RequestBody> streamedBody(const Request& request) {
+  return dispatched.request == &request ? dispatched.body : nullptr;
+}
 
 void ServerShared::warnThrottled(const std::string& kind, const std::string& line) {
   auto now = std::chrono::steady_clock::now();
@@ -151,7 +176,7 @@ class Connection final : public Exchange,
   void readHeader();
   void onHeader(beast::error_code ec);
   void onBody(beast::error_code ec);
-  void dispatch(Request request);
+  void dispatch(Request request, std::shared_ptr<RequestBody> body = nullptr);
   void startStreamedBody(Request request);
   void readSomeBody();
   void onSomeBody(beast::error_code ec);
@@ -180,7 +205,7 @@ class Connection final : public Exchange,
   std::string peer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
-  // A streamed body (ServerOptions::stream_body): its parser, where its bytes land, and who
+  // A streamed body (StreamingHandler, streamed_body.h): its parser, where its bytes land, and who
   // waits for the next piece. `requests_` numbers requests so that a handler holding an old
   // request's body reads nothing of a later one.
   std::optional<bhttp::request_parser<bhttp::buffer_body>> body_parser_;
@@ -198,7 +223,7 @@ class Connection final : public Exchange,
   std::function<void()> on_closed_;
 };
 
-// A streamed request's body, as its handler holds it (Request::body_stream).
+// A streamed request's body, as its handler holds it (streamedBody()).
 template <class S>
 class ConnectionBody final : public RequestBody {
  public:
@@ -261,9 +286,9 @@ void Connection<S>::onHeader(beast::error_code ec) {
   if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
     enqueue("HTTP/1.1 100 Continue\r\n\r\n");
   }
-  if (options_.stream_body) {
+  if (const auto* streaming = slot_.shared().handler->target<StreamingHandler>()) {
     Request head = headOf(req);
-    if (options_.stream_body(head)) {
+    if (streaming->streams && streaming->streams(head)) {
       return startStreamedBody(std::move(head));
     }
   }
@@ -296,13 +321,15 @@ void Connection<S>::onBody(beast::error_code ec) {
 }
 
 template <class S>
-void Connection<S>::dispatch(Request request) {
+void Connection<S>::dispatch(Request request, std::shared_ptr<RequestBody> body) {
   beast::error_code peer_ec;
   auto peer = socket_.lowest_layer().remote_endpoint(peer_ec);
   if (!peer_ec) {
     request.remote = fmt::format("{}:{}", peer.address().to_string(), peer.port());
   }
   keep_alive_ = request.keep_alive;
+  // streamedBody() finds the body while the handler runs (nothing else carries it there).
+  Dispatching during(request, std::move(body));
   try {
     (*slot_.shared().handler)(request, Responder(this->shared_from_this()));
   } catch (const std::exception& e) {
@@ -324,8 +351,8 @@ void Connection<S>::startStreamedBody(Request request) {
   if (!body_chunk_) {
     body_chunk_ = std::make_unique<std::array<char, 16 << 10>>();
   }
-  request.body_stream = std::make_shared<ConnectionBody<S>>(this->shared_from_this(), requests_);
-  dispatch(std::move(request));
+  dispatch(std::move(request),
+           std::make_shared<ConnectionBody<S>>(this->shared_from_this(), requests_));
 }
 
 template <class S>

@@ -91,11 +91,6 @@ struct ServerOptions {
   std::shared_ptr<const TlsContext> tls;
   // With `tls`: also serve plain HTTP on the same port (LIBPROCESS_SSL_SUPPORT_DOWNGRADE).
   bool support_downgrade = false;
-  // Asked once a request's head has arrived (its body is still empty): true hands the request to
-  // the handler at once, with its body to read as it arrives (Request::body_stream), without
-  // max_body_bytes or request_timeout; such a request is answered whole, and answering it before
-  // its body has ended closes the connection. Unset: every body is read whole first.
-  std::function<bool(const Request& head)> stream_body;
 };
 
 // `options` with TLS as this process's LIBPROCESS_SSL_* environment asks and the limits its

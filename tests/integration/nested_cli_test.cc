@@ -167,10 +167,12 @@ TEST_F(NestedCli, BadInputIsAnsweredAsMesosAnswersIt) {
   EXPECT_EQ(wait.status, 404) << wait.body;
   auto standalone = post(agent(),
                          R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":
-                             {"value":"alone"},"command":{"value":"true"}}})",
+                             {"value":"alone"},"command":{"value":"true"},"resources":[{"name":
+                             "cpus","type":"SCALAR","scalar":{"value":1},"reservations":[{"type":
+                             "STATIC","role":"eng"}]}]}})",
                          {});
   EXPECT_EQ(standalone.status, 400);
-  EXPECT_NE(standalone.body.find("Standalone containers"), std::string::npos) << standalone.body;
+  EXPECT_EQ(standalone.body, "'launch_container.resources' must be unreserved");
   // The task ends: a session in its container is refused.
   scheduler::Call kill;
   kill.set_type(scheduler::Call::KILL);

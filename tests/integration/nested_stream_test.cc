@@ -7,12 +7,14 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <mesos/v1/agent/agent.pb.h>
 
+#include "http/upload.h"
 #include "nested_fixture.h"
 
 namespace plateau::testing {
@@ -244,6 +246,58 @@ TEST_F(NestedStream, TaskExecStreamsItsStdinAsItIsTyped) {
   int status = exec.wait();
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << exec.log();
   EXPECT_EQ(exec.log(), typed);
+}
+
+TEST_F(NestedStream, StandaloneContainersRunOnTheirOwn) {
+  v1::ContainerID alone;
+  alone.set_value("alone");
+  auto body = R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":{"value":"alone"},
+      "command":{"value":"echo hi; exec sleep 1000"},"resources":[{"name":"cpus","type":"SCALAR",
+      "scalar":{"value":0.1}},{"name":"mem","type":"SCALAR","scalar":{"value":32}}]}})";
+  auto launched = http::fetchSync(
+      agent(),
+      {.method = "POST",
+       .path = "/api/v1",
+       .headers = {{"content-type", http::kJsonMediaType}, {"accept", http::kJsonMediaType}},
+       .body = body},
+      10s);
+  ASSERT_TRUE(launched);
+  ASSERT_EQ(launched->status, 200) << launched->body;
+  agent_api::Call list;
+  list.set_type(agent_api::Call::GET_CONTAINERS);
+  list.mutable_get_containers()->set_show_standalone(true);
+  list.mutable_get_containers()->set_show_nested(true);
+  EXPECT_NE(call(list).body.find(R"("value":"alone")"), std::string::npos);
+  // It can be a parent too.
+  auto under = child("under", &alone);
+  OutputReader output = session(under, "echo under");
+  ASSERT_TRUE(eventually([&] { return output.drained(); }));
+  EXPECT_EQ(output.out(), "under\n");
+  agent_api::Call kill;
+  kill.set_type(agent_api::Call::KILL_CONTAINER);
+  *kill.mutable_kill_container()->mutable_container_id() = alone;
+  kill.mutable_kill_container()->set_signal(SIGTERM);
+  ASSERT_EQ(call(kill).status, 200);
+  auto waited = waitFor(alone, false).wait_container().exit_status();
+  ASSERT_TRUE(WIFSIGNALED(waited));
+  EXPECT_EQ(WTERMSIG(waited), SIGTERM);
+  // Its output went to its own sandbox, containers/alone under the agent's work directory.
+  std::string found;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(cluster_.dir())) {
+    if (e.path().filename() == "stdout" && e.path().parent_path().filename() == "alone") {
+      std::ifstream in(e.path());
+      found.assign(std::istreambuf_iterator<char>(in), {});
+    }
+  }
+  EXPECT_EQ(found, "hi\n");
+  agent_api::Call remove;
+  remove.set_type(agent_api::Call::REMOVE_CONTAINER);
+  *remove.mutable_remove_container()->mutable_container_id() = alone;
+  EXPECT_EQ(call(remove).status, 200);
+  agent_api::Call wait;
+  wait.set_type(agent_api::Call::WAIT_CONTAINER);
+  *wait.mutable_wait_container()->mutable_container_id() = alone;
+  EXPECT_EQ(call(wait).status, 404);
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-// Request bodies the server hands over as they arrive (ServerOptions::stream_body), on a real
+// Request bodies the server hands over as they arrive (http/streamed_body.h), on a real
 // loopback server: pieces reach the handler before the body ends, whole-body requests keep their
 // limit, and an answer before the body's end closes the connection.
 
@@ -10,6 +10,8 @@
 #include "harness.h"
 #include "http/client.h"
 #include "http/server.h"
+#include "http/streamed_body.h"
+#include "http/upload.h"
 
 namespace plateau::testing {
 namespace {
@@ -21,12 +23,12 @@ class StreamedBodyServer : public ::testing::Test {
   void SetUp() override {
     http::ServerOptions options;
     options.max_body_bytes = 1024;
-    options.stream_body = [](const http::Request& head) { return head.path == "/stream"; };
     server_ = std::make_unique<http::Server>(
         loop_,
-        [this](http::Request& request, http::Responder responder) {
-          handle(request, std::move(responder));
-        },
+        http::StreamingHandler{
+            .streams = [](const http::Request& head) { return head.path == "/stream"; },
+            .handle = [this](http::Request& request,
+                             http::Responder responder) { handle(request, std::move(responder)); }},
         options);
     auto port = server_->listen("127.0.0.1", 0);
     ASSERT_TRUE(port);
@@ -40,11 +42,12 @@ class StreamedBodyServer : public ::testing::Test {
   }
 
   void handle(http::Request& request, http::Responder responder) {
-    if (!request.body_stream) {
+    auto body = http::streamedBody(request);
+    if (!body) {
       return responder.respond(http::Response::text(200, "whole:" + request.body));
     }
     auto shared = std::make_shared<http::Responder>(std::move(responder));
-    read(request.body_stream, shared, request.header("x-refuse") == "yes");
+    read(body, shared, request.header("x-refuse") == "yes");
   }
 
   // Reads the body to its end, then answers with what it got (or at once with a 400 when asked).
