@@ -119,14 +119,7 @@ TEST_F(NestedCli, LaunchWithoutSessionWritesItsSandboxAndWaits) {
   ASSERT_EQ(waited.status, 200) << waited.body;
   EXPECT_EQ(waited.response.wait_nested_container().exit_status(), 0);
   // Its output is in containers/<id>/stdout under the task's sandbox.
-  std::string found;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(cluster_.dir())) {
-    if (e.path().filename() == "stdout" && e.path().parent_path().filename() == "batch") {
-      std::ifstream in(e.path());
-      found.assign(std::istreambuf_iterator<char>(in), {});
-    }
-  }
-  EXPECT_EQ(found, "to-the-file\n");
+  EXPECT_EQ(stdoutOf("batch"), "to-the-file\n");
 }
 
 TEST_F(NestedCli, BadInputIsAnsweredAsMesosAnswersIt) {

@@ -73,14 +73,7 @@ TEST_F(Nested, SessionStreamsOutputAsRecordioAndKeepsTheExitStatus) {
     EXPECT_EQ(plain.type(), agent_api::Response::WAIT_CONTAINER);
     EXPECT_EQ(plain.wait_container().exit_status(), nested.wait_nested_container().exit_status());
     // Removed, it is gone.
-    agent_api::Call remove;
-    remove.set_type(agent_api::Call::REMOVE_NESTED_CONTAINER);
-    *remove.mutable_remove_nested_container()->mutable_container_id() = id;
-    EXPECT_EQ(call(remove).status, 200);
-    agent_api::Call wait;
-    wait.set_type(agent_api::Call::WAIT_CONTAINER);
-    *wait.mutable_wait_container()->mutable_container_id() = id;
-    EXPECT_EQ(call(wait).status, 404);
+    removeAndCheckGone(id, true);
   }
 }
 

@@ -3,6 +3,8 @@
 // What the nested container tests share: a cluster whose one task runs `sleep` in its container
 // (the parent of the nested containers they launch), and the agent calls they make.
 
+#include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <vector>
@@ -95,6 +97,34 @@ class SleeperTask : public ::testing::Test {
       d->set_data(data);
     }
     return recordio::encode(toJson(c));
+  }
+  // The stdout file of the container whose id is `value`, found under the cluster's directory.
+  std::string stdoutOf(const std::string& value) const {
+    std::string found;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(cluster_.dir())) {
+      if (e.path().filename() == "stdout" && e.path().parent_path().filename() == value) {
+        std::ifstream in(e.path());
+        found.assign(std::istreambuf_iterator<char>(in), {});
+      }
+    }
+    return found;
+  }
+  // REMOVE_CONTAINER (or REMOVE_NESTED_CONTAINER) for `id`; then it is gone (WAIT_CONTAINER
+  // answers 404).
+  void removeAndCheckGone(const v1::ContainerID& id, bool nested_call = false) {
+    mesos::v1::agent::Call remove;
+    if (nested_call) {
+      remove.set_type(mesos::v1::agent::Call::REMOVE_NESTED_CONTAINER);
+      *remove.mutable_remove_nested_container()->mutable_container_id() = id;
+    } else {
+      remove.set_type(mesos::v1::agent::Call::REMOVE_CONTAINER);
+      *remove.mutable_remove_container()->mutable_container_id() = id;
+    }
+    EXPECT_EQ(call(remove).status, 200);
+    mesos::v1::agent::Call wait;
+    wait.set_type(mesos::v1::agent::Call::WAIT_CONTAINER);
+    *wait.mutable_wait_container()->mutable_container_id() = id;
+    EXPECT_EQ(call(wait).status, 404);
   }
   mesos::v1::agent::Response waitFor(const v1::ContainerID& id, bool nested_call) {
     mesos::v1::agent::Call c;

@@ -282,22 +282,8 @@ TEST_F(NestedStream, StandaloneContainersRunOnTheirOwn) {
   ASSERT_TRUE(WIFSIGNALED(waited));
   EXPECT_EQ(WTERMSIG(waited), SIGTERM);
   // Its output went to its own sandbox, containers/alone under the agent's work directory.
-  std::string found;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(cluster_.dir())) {
-    if (e.path().filename() == "stdout" && e.path().parent_path().filename() == "alone") {
-      std::ifstream in(e.path());
-      found.assign(std::istreambuf_iterator<char>(in), {});
-    }
-  }
-  EXPECT_EQ(found, "hi\n");
-  agent_api::Call remove;
-  remove.set_type(agent_api::Call::REMOVE_CONTAINER);
-  *remove.mutable_remove_container()->mutable_container_id() = alone;
-  EXPECT_EQ(call(remove).status, 200);
-  agent_api::Call wait;
-  wait.set_type(agent_api::Call::WAIT_CONTAINER);
-  *wait.mutable_wait_container()->mutable_container_id() = alone;
-  EXPECT_EQ(call(wait).status, 404);
+  EXPECT_EQ(stdoutOf("alone"), "hi\n");
+  removeAndCheckGone(alone);
 }
 
 }  // namespace
