@@ -101,15 +101,9 @@ std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& reque
 
 bool Agent::nestedCall(const agent_api::Call& call, const http::StreamAccept& accept,
                        http::Responder& responder) {
-  if (call.type() == agent_api::Call::GET_CONTAINERS &&
-      (call.get_containers().show_nested() || call.get_containers().show_standalone())) {
+  if (call.type() == agent_api::Call::GET_CONTAINERS && call.get_containers().show_nested()) {
     agent_api::Response listed = containers();
-    if (call.get_containers().show_standalone()) {
-      nested_->listStandalone(&listed);
-    }
-    if (call.get_containers().show_nested()) {
-      nested_->listRunning(&listed);  // under executors' and standalone containers alike
-    }
+    nested_->listRunning(&listed);
     responder.respond(http::messageResponse(listed, accept.message));
     return true;
   }

@@ -121,8 +121,6 @@ class NestedContainers {
     std::string root;  // their sandboxes are <root>/<container id>
   };
   void setStandalone(Standalone standalone) { standalone_ = std::move(standalone); }
-  // Adds the running standalone containers (GET_CONTAINERS with show_standalone).
-  void listStandalone(mesos::v1::agent::Response* containers) const;
 
  private:
   struct Container;

@@ -127,16 +127,4 @@ void NestedContainers::launchStandalone(const agent_api::Call& call, http::Respo
   responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
 }
 
-void NestedContainers::listStandalone(agent_api::Response* containers) const {
-  auto* list = containers->mutable_get_containers();
-  for (const auto& [key, container] : containers_) {
-    if (container->standalone && !container->status) {
-      auto* entry = list->add_containers();
-      *entry->mutable_container_id() = container->id;
-      *entry->mutable_container_status()->mutable_container_id() = container->id;
-      entry->mutable_container_status()->set_executor_pid(static_cast<uint32_t>(container->pid));
-    }
-  }
-}
-
 }  // namespace plateau::agent

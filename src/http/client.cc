@@ -723,7 +723,9 @@ Status BlockingUpload::write(std::string data, std::chrono::nanoseconds timeout)
 }
 
 std::optional<Result<Response>> BlockingUpload::answer() {
-  loop_->runUntil([] { return false; }, std::chrono::milliseconds(0));
+  // Runs what is ready (a zero timeout would run nothing).
+  loop_->runUntil([this] { return state_->answer || state_->broken; },
+                  std::chrono::milliseconds(1));
   if (state_->answer) {
     return state_->answer;
   }

@@ -25,7 +25,7 @@ class BlockingUpload {
   // (kUnavailable) once the connection broke, the server answered, or the wait timed out.
   Status write(std::string data, std::chrono::nanoseconds timeout);
   // The answer, once the server gave it (it may answer before the body ends); looks without
-  // waiting.
+  // waiting (but for what is ready to be read).
   std::optional<Result<Response>> answer();
   // Ends the body and waits up to `timeout` for the answer.
   Result<Response> finish(std::chrono::nanoseconds timeout);

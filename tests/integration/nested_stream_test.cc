@@ -263,11 +263,6 @@ TEST_F(NestedStream, StandaloneContainersRunOnTheirOwn) {
       10s);
   ASSERT_TRUE(launched);
   ASSERT_EQ(launched->status, 200) << launched->body;
-  agent_api::Call list;
-  list.set_type(agent_api::Call::GET_CONTAINERS);
-  list.mutable_get_containers()->set_show_standalone(true);
-  list.mutable_get_containers()->set_show_nested(true);
-  EXPECT_NE(call(list).body.find(R"("value":"alone")"), std::string::npos);
   // It can be a parent too.
   auto under = child("under", &alone);
   OutputReader output = session(under, "echo under");

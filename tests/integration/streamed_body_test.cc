@@ -96,7 +96,8 @@ TEST_F(StreamedBodyServer, PiecesReachTheHandlerBeforeTheBodyEnds) {
   auto upload = http::BlockingUpload::open(endpoint_, head("/stream"), 5s);
   ASSERT_TRUE(upload) << upload.error().message();
   std::string sent;
-  for (std::string piece : {"first ", "second ", std::string(4096, 'x')}) {
+  for (const std::string& piece :
+       std::vector<std::string>{"first ", "second ", std::string(4096, 'x')}) {
     ASSERT_TRUE((*upload)->write(piece, 5s).isOk());
     sent += piece;
     // The handler has this piece while the request is still open.
