@@ -34,6 +34,14 @@ std::chrono::nanoseconds& parsedHttpHeartbeat() {
   return value;
 }
 
+// The nested containers' flag, read back from the flag values the agent is given (nested_api.cc),
+// as GET_FLAGS shows them.
+void registerNestedFlags(flags::FlagSet& set) {
+  set.addDuration("http_heartbeat_interval", &parsedHttpHeartbeat(),
+                  "Interval of the HEARTBEAT records on nested container output streams "
+                  "(LAUNCH_NESTED_CONTAINER_SESSION, ATTACH_CONTAINER_OUTPUT)");
+}
+
 void registerInertFlags(flags::FlagSet& set) {
   const flags::FlagOptions json_or_path{.file = FileValue::kUrlOrPath};
   set.addInert("agent_features", Kind::kString, "", "Agent capabilities to advertise (JSON)",
@@ -261,10 +269,6 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Time executors of checkpointing frameworks wait for a restarted agent");
   set.addDuration("executor_reregistration_timeout", &f.executor_reregistration_timeout,
                   "Time a recovered executor gets to subscribe again before it is killed");
-  // Read back from the flag values the agent is given (nested_api.cc), as GET_FLAGS shows them.
-  set.addDuration("http_heartbeat_interval", &parsedHttpHeartbeat(),
-                  "Interval of the HEARTBEAT records on nested container output streams "
-                  "(LAUNCH_NESTED_CONTAINER_SESSION, ATTACH_CONTAINER_OUTPUT)");
   set.add("logging_level", &f.logging_level,
           "Log lines at or above this level: trace, debug, info, warning or error (any case)");
   set.add("log_dir", &f.log_dir,
@@ -309,6 +313,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   registerImageFlags(set, f);
   f.tls.registerWith(set);
   registerInertFlags(set);
+  registerNestedFlags(set);
   registerSecurityFlags(set, f);
 }
 
