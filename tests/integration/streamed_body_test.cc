@@ -2,6 +2,9 @@
 // loopback server: pieces reach the handler before the body ends, whole-body requests keep their
 // limit, and an answer before the body's end closes the connection.
 
+#include <stdlib.h>
+
+#include <filesystem>
 #include <mutex>
 #include <thread>
 
@@ -12,6 +15,7 @@
 #include "http/server.h"
 #include "http/streamed_body.h"
 #include "http/upload.h"
+#include "tls_certs.h"
 
 namespace plateau::testing {
 namespace {
@@ -20,8 +24,8 @@ namespace {
 // far is visible to the test thread.
 class StreamedBodyServer : public ::testing::Test {
  protected:
-  void SetUp() override {
-    http::ServerOptions options;
+  void SetUp() override { start({}); }
+  void start(http::ServerOptions options) {
     options.max_body_bytes = 1024;
     server_ = std::make_unique<http::Server>(
         loop_,
@@ -32,7 +36,7 @@ class StreamedBodyServer : public ::testing::Test {
         options);
     auto port = server_->listen("127.0.0.1", 0);
     ASSERT_TRUE(port);
-    endpoint_ = {.host = "127.0.0.1", .port = *port};
+    endpoint_ = {.host = "127.0.0.1", .port = *port, .transport = http::Transport::kPlain};
     thread_ = std::thread([this] { loop_.run(); });
   }
   void TearDown() override {
@@ -108,6 +112,41 @@ TEST_F(StreamedBodyServer, PiecesReachTheHandlerBeforeTheBodyEnds) {
   ASSERT_TRUE(answer) << answer.error().message();
   EXPECT_EQ(answer->status, 200);
   EXPECT_GE(std::stoi(answer->body), 3);
+}
+
+// The same over TLS (the server's other kind of connection).
+class StreamedBodyTlsServer : public StreamedBodyServer {
+ protected:
+  void SetUp() override {
+    char dir[] = "/tmp/plateau-streamed-tls.XXXXXX";
+    ASSERT_NE(::mkdtemp(dir), nullptr);
+    pki_ = TestPki::create(dir);
+    http::TlsConfig config;
+    config.enabled = true;
+    config.cert_file = pki_.node_cert;
+    config.key_file = pki_.node_key;
+    config.ca_file = pki_.ca;
+    auto tls = http::TlsContext::create(config, http::TlsContext::Role::kServer);
+    ASSERT_TRUE(tls) << tls.error().message();
+    start({.tls = *tls});
+    endpoint_.transport = http::Transport::kTls;
+    endpoint_.tls = TestPki::client(pki_.ca);
+  }
+  void TearDown() override {
+    StreamedBodyServer::TearDown();
+    std::filesystem::remove_all(pki_.dir);
+  }
+  TestPki pki_;
+};
+
+TEST_F(StreamedBodyTlsServer, PiecesReachTheHandlerBeforeTheBodyEnds) {
+  auto upload = http::BlockingUpload::open(endpoint_, head("/stream"), 5s);
+  ASSERT_TRUE(upload) << upload.error().message();
+  ASSERT_TRUE((*upload)->write("over tls", 5s).isOk());
+  EXPECT_TRUE(eventually([&] { return received() == "over tls"; }, 10s)) << received();
+  auto answer = (*upload)->finish(5s);
+  ASSERT_TRUE(answer) << answer.error().message();
+  EXPECT_EQ(answer->status, 200);
 }
 
 TEST_F(StreamedBodyServer, StreamedBodiesHaveNoSizeLimitButWholeOnesKeepIt) {
