@@ -27,6 +27,21 @@ constexpr const char* kNetwork = "Plateau has no CNI or port-mapping network iso
 constexpr const char* kNotYet = "not implemented yet";
 constexpr const char* kOversubscription = "oversubscription is not implemented";
 
+// Where the set writes --http_heartbeat_interval while it parses (the value reaches the agent as
+// one of its flag values: Agent::flag_values_).
+std::chrono::nanoseconds& parsedHttpHeartbeat() {
+  static std::chrono::nanoseconds value = std::chrono::seconds(30);
+  return value;
+}
+
+// The nested containers' flag, read back from the flag values the agent is given (nested_api.cc),
+// as GET_FLAGS shows them.
+void registerNestedFlags(flags::FlagSet& set) {
+  set.addDuration("http_heartbeat_interval", &parsedHttpHeartbeat(),
+                  "Interval of the HEARTBEAT records on nested container output streams "
+                  "(LAUNCH_NESTED_CONTAINER_SESSION, ATTACH_CONTAINER_OUTPUT)");
+}
+
 // A mesos-agent flag accepted without effect: registered by registerInertFlags.
 struct InertFlag {
   const char* name;
@@ -131,8 +146,6 @@ constexpr InertFlag kInertFlags[] = {
      "Plateau's command executor always uses the HTTP API"},
     {"http_executor_domain_sockets", Kind::kBool, "false", "Executors connect over a domain socket",
      "executors connect over TCP"},
-    {"http_heartbeat_interval", Kind::kDuration, "30secs",
-     "Heartbeats of nested container session streams", kNotYet},
     {"ip6", Kind::kString, "", "IPv6 address advertised for containers", "IPv6 is not supported"},
     {"ip6_discovery_command", Kind::kString, "", "Program that prints the IPv6 address",
      "IPv6 is not supported"},
@@ -312,6 +325,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   registerImageFlags(set, f);
   f.tls.registerWith(set);
   registerInertFlags(set);
+  registerNestedFlags(set);
   registerSecurityFlags(set, f);
 }
 
@@ -377,6 +391,9 @@ Status validateFlags(Flags& f) {
   }
   if (f.master.empty()) {
     return {StatusCode::kInvalidArgument, "Flag '--master' is required (e.g. 127.0.0.1:5050)"};
+  }
+  if (parsedHttpHeartbeat() <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--http_heartbeat_interval' must be positive"};
   }
   if (f.status_update_retry_interval <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument, "Flag '--status_update_retry_interval' must be positive"};

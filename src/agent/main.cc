@@ -12,6 +12,7 @@
 #include "agent/detect.h"
 #include "agent/flags.h"
 #include "agent/gpu/gpu.h"
+#include "agent/nested_containers.h"
 #include "auth/authenticator.h"
 #include "common/logging.h"
 #include "common/process.h"
@@ -19,6 +20,7 @@
 #include "common/uuid.h"
 #include "common/version.h"
 #include "http/server.h"
+#include "http/streamed_body.h"
 #include "http/tls_flags.h"
 #include "zookeeper/detector.h"
 
@@ -139,9 +141,11 @@ int run(const plateau::agent::Flags& flags, const plateau::flags::FlagSet& set,
   }
   http::Server server(
       loop,
-      [&agent](http::Request& request, http::Responder responder) {
-        agent.handle(request, std::move(responder));
-      },
+      http::StreamingHandler{.streams = &agent::NestedContainers::streamsBody,
+                             .handle =
+                                 [&agent](http::Request& request, http::Responder responder) {
+                                   agent.handle(request, std::move(responder));
+                                 }},
       *server_options);
   auto port = server.listen(flags.ip, flags.port);
   if (!port) {

@@ -6,13 +6,34 @@
 #include <mesos/v1/agent/agent.pb.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer/containerizer.h"
 #include "agent/nested_containers.h"
+#include "common/units.h"
 
 namespace plateau::agent {
 
+namespace {
+
+// --http_heartbeat_interval among the agent's flag values (Mesos's 30 s when absent).
+std::chrono::nanoseconds heartbeatInterval(
+    const std::vector<std::pair<std::string, std::string>>& values) {
+  for (const auto& [name, value] : values) {
+    if (name != "http_heartbeat_interval") {
+      continue;
+    }
+    if (auto interval = parseDuration(value); interval && *interval > std::chrono::nanoseconds(0)) {
+      return *interval;
+    }
+  }
+  return std::chrono::seconds(30);
+}
+
+}  // namespace
+
 void Agent::initNested() {
-  nested_ =
-      std::make_unique<NestedContainers>(timers_, log_, [this](const std::string& container_id) {
+  nested_ = std::make_unique<NestedContainers>(
+      timers_, log_,
+      [this](const std::string& container_id) {
         std::optional<NestedContainers::Parent> found;
         for (const auto& [fw_id, fw] : book_.frameworks()) {
           for (const auto& [ex_id, ex] : fw.executors()) {
@@ -22,7 +43,26 @@ void Agent::initNested() {
           }
         }
         return found;
-      });
+      },
+      heartbeatInterval(flag_values_));
+  // Standalone containers are the containerizer's, with a sandbox under the work directory.
+  nested_->setStandalone({.launch =
+                              [this](const NestedContainers::StandaloneSpec& spec) {
+                                ContainerConfig config{.container_id = spec.container_id,
+                                                       .directory = spec.sandbox,
+                                                       .cpus = spec.cpus,
+                                                       .mem_mb = spec.mem_mb,
+                                                       .disk_mb = spec.disk_mb};
+                                LaunchSpec process{.path = spec.program,
+                                                   .argv = spec.argv,
+                                                   .env = spec.env,
+                                                   .working_dir = spec.sandbox,
+                                                   .stdout_path = spec.sandbox + "/stdout",
+                                                   .stderr_path = spec.sandbox + "/stderr"};
+                                return containerizer_->launch(config, process, spec.user);
+                              },
+                          .destroy = [this](const std::string& id) { containerizer_->destroy(id); },
+                          .root = flags_.work_dir + "/containers"});
 }
 
 std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& request,

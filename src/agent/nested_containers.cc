@@ -10,6 +10,7 @@
 
 #include "agent/nested_io.h"
 #include "agent/nested_launch.h"
+#include "agent/nested_state.h"
 #include "common/process.h"
 #include "common/recordio.h"
 
@@ -18,20 +19,9 @@ namespace plateau::agent {
 namespace v1 = mesos::v1;
 namespace agent_api = mesos::v1::agent;
 
-namespace {
-
-// How long an exited container's output may keep flowing (from processes it left behind that
-// escaped its session) before its streams are closed anyway.
-constexpr auto kDrainGrace = std::chrono::seconds(5);
-
-// Mesos's ContainerID text: the ancestors' values first, joined by '.'.
-std::string keyOf(const v1::ContainerID& id) {
-  return id.has_parent() ? keyOf(id.parent()) + "." + id.value() : id.value();
-}
-
 // Mesos's rules for a ContainerID: each value non-empty, at most 255 characters, printable,
 // without '/' or '.' (the separator of its text form).
-std::optional<std::string> invalidId(const v1::ContainerID& id) {
+std::optional<std::string> invalidContainerId(const v1::ContainerID& id) {
   const std::string& value = id.value();
   if (value.empty()) {
     return "'ContainerID.value' must not be empty";
@@ -45,11 +35,47 @@ std::optional<std::string> invalidId(const v1::ContainerID& id) {
     }
   }
   if (id.has_parent()) {
-    if (auto bad = invalidId(id.parent())) {
+    if (auto bad = invalidContainerId(id.parent())) {
       return "'ContainerID.parent' is invalid: " + *bad;
     }
   }
   return std::nullopt;
+}
+
+std::pair<std::string, std::vector<std::string>> programOf(const v1::CommandInfo& command) {
+  if (command.shell()) {
+    return {"/bin/sh", {"sh", "-c", command.value()}};
+  }
+  std::string program = command.value().empty() ? command.arguments(0) : command.value();
+  std::vector<std::string> argv(command.arguments().begin(), command.arguments().end());
+  if (argv.empty()) {
+    argv.push_back(program);
+  }
+  return {program, argv};
+}
+
+namespace {
+
+// How long an exited container's output may keep flowing (from processes it left behind that
+// escaped its session) before its streams are closed anyway.
+constexpr auto kDrainGrace = std::chrono::seconds(5);
+
+// The executor's container at the top of `id`'s ancestry.
+const v1::ContainerID& rootOf(const v1::ContainerID& id) {
+  return id.has_parent() ? rootOf(id.parent()) : id;
+}
+
+// Writes `io` to every output stream, encoded at most once per content type.
+template <class Outputs>
+void writeAll(Outputs& outputs, const agent_api::ProcessIO& io) {
+  std::string encoded[2];
+  for (auto& out : outputs) {
+    std::string& record = encoded[out.type == http::ContentType::kJson ? 0 : 1];
+    if (record.empty()) {
+      record = recordio::encode(http::encode(io, out.type));
+    }
+    out.stream->write(record);
+  }
 }
 
 http::Response badRequest(std::string message) {
@@ -58,21 +84,6 @@ http::Response badRequest(std::string message) {
 
 http::Response notFound(const v1::ContainerID& id) {
   return http::Response::text(404, fmt::format("Container {} cannot be found", keyOf(id)));
-}
-
-// What a CommandInfo runs, as Mesos reads it: `sh -c value` for a shell command; else the
-// program `value` with `arguments` as its whole argv (argv[0] included; [value] when empty).
-void commandOf(const v1::CommandInfo& command, NestedSpec& spec) {
-  if (command.shell()) {
-    spec.program = "/bin/sh";
-    spec.argv = {"sh", "-c", command.value()};
-    return;
-  }
-  spec.program = command.value().empty() ? command.arguments(0) : command.value();
-  spec.argv.assign(command.arguments().begin(), command.arguments().end());
-  if (spec.argv.empty()) {
-    spec.argv.push_back(spec.program);
-  }
 }
 
 // The parent's environment, then the command's own variables over it.
@@ -89,20 +100,11 @@ std::vector<std::string> environmentOf(pid_t target, const v1::CommandInfo& comm
   return env;
 }
 
-std::string processIo(bool error, std::string data, http::ContentType type) {
-  agent_api::ProcessIO io;
-  io.set_type(agent_api::ProcessIO::DATA);
-  io.mutable_data()->set_type(error ? agent_api::ProcessIO::Data::STDERR
-                                    : agent_api::ProcessIO::Data::STDOUT);
-  io.mutable_data()->set_data(std::move(data));
-  return recordio::encode(http::encode(io, type));
-}
-
 // The checks Mesos makes on a launch: the id, a parent, a command, no image of its own.
 std::optional<std::string> invalidLaunch(const std::string& field, const v1::ContainerID& id,
                                          const v1::CommandInfo* command,
                                          const v1::ContainerInfo* info) {
-  if (auto bad = invalidId(id)) {
+  if (auto bad = invalidContainerId(id)) {
     return fmt::format("'{}.container_id' is invalid: {}", field, *bad);
   }
   if (!id.has_parent()) {
@@ -125,31 +127,12 @@ std::optional<std::string> invalidLaunch(const std::string& field, const v1::Con
 
 }  // namespace
 
-struct NestedContainers::Container {
-  v1::ContainerID id;
-  std::string parent;   // the executor's container id
-  std::string sandbox;  // its own folder under the parent's sandbox (file output only)
-  pid_t pid = 0;
-  std::unique_ptr<NestedIo> io;  // none when its output goes to files
-  struct Output {
-    std::shared_ptr<http::Stream> stream;
-    http::ContentType type;
-  };
-  std::vector<Output> outputs;  // the session's stream first, then attached ones
-  bool tty = false;
-  bool io_ended = true;
-  std::optional<int> status;  // the wait status, once exited
-  std::string message;        // why the agent ended it, if it did
-  bool finished = false;
-  Timers::TimerId drain_timer = 0;
-  std::vector<Waiter> waiters;
-};
-
 NestedContainers::NestedContainers(Timers& timers, std::shared_ptr<spdlog::logger> log,
-                                   FindParent find_parent)
+                                   FindParent find_parent, std::chrono::nanoseconds heartbeat)
     : timers_(timers),
       log_(std::move(log)),
       find_parent_(std::move(find_parent)),
+      heartbeat_(heartbeat),
       alive_(std::make_shared<bool>(true)) {}
 
 NestedContainers::~NestedContainers() {
@@ -157,8 +140,10 @@ NestedContainers::~NestedContainers() {
     if (!container->status) {
       signalTree(container->pid, SIGKILL);
     }
-    if (container->drain_timer != 0) {
-      timers_.cancel(container->drain_timer);
+    for (auto timer : {container->drain_timer, container->heartbeat_timer}) {
+      if (timer != 0) {
+        timers_.cancel(timer);
+      }
     }
   }
 }
@@ -216,9 +201,13 @@ void NestedContainers::call(const agent_api::Call& call, http::StreamAccept acce
         return missing("launch_container");
       }
       if (!call.launch_container().container_id().has_parent()) {
-        return responder.respond(badRequest(
-            "Standalone containers (a 'launch_container.container_id' without a parent) are not "
-            "supported: Plateau runs containers for executors and their nested containers only"));
+        return launchStandalone(call, std::move(responder));
+      }
+      if (call.launch_container().container_id().parent().has_parent() &&
+          call.launch_container().resources_size() > 0) {
+        return responder.respond(
+            badRequest("'launch_container' is invalid: containers nested at the second level or "
+                       "greater cannot specify resources"));
       }
       return launchFrom(call.launch_container(), "launch_container", false);
     default:
@@ -282,6 +271,38 @@ void NestedContainers::control(const agent_api::Call& call, http::StreamAccept a
   }
 }
 
+std::optional<NestedContainers::Parent> NestedContainers::parentOf(const v1::ContainerID& id) {
+  auto it = containers_.find(keyOf(id));
+  if (it == containers_.end()) {
+    return id.has_parent() ? std::nullopt : find_parent_(id.value());
+  }
+  if (it->second->status) {
+    return std::nullopt;
+  }
+  if (it->second->standalone) {
+    return Parent{it->second->pid, it->second->sandbox};
+  }
+  std::optional<Parent> above = parentOf(id.parent());
+  if (!above) {
+    return std::nullopt;
+  }
+  // Mesos's layout: a nested container's sandbox is containers/<id> in its parent's.
+  return Parent{it->second->pid, above->sandbox + "/containers/" + id.value()};
+}
+
+void NestedContainers::killNestedUnder(const std::string& key) {
+  std::string prefix = key + ".";
+  for (auto it = containers_.lower_bound(prefix);
+       it != containers_.end() && it->first.starts_with(prefix); ++it) {
+    if (!it->second->status) {
+      if (it->second->message.empty()) {
+        it->second->message = "Its parent container ended";
+      }
+      signalTree(it->second->pid, SIGKILL);
+    }
+  }
+}
+
 void NestedContainers::launch(const v1::ContainerID& id, const v1::CommandInfo* command,
                               const v1::ContainerInfo* info, bool session,
                               http::StreamAccept accept, http::Responder responder) {
@@ -290,13 +311,7 @@ void NestedContainers::launch(const v1::ContainerID& id, const v1::CommandInfo* 
     // Mesos: 202 when the id is in use already (the launch is not repeated).
     return responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
   }
-  if (id.parent().has_parent() || containers_.contains(keyOf(id.parent()))) {
-    return responder.respond(badRequest(fmt::format(
-        "Parent container {} is a nested container: Plateau nests containers one level deep, "
-        "under an executor's container",
-        keyOf(id.parent()))));
-  }
-  std::optional<Parent> parent = find_parent_(id.parent().value());
+  std::optional<Parent> parent = parentOf(id.parent());
   std::optional<pid_t> target = parent ? joinTarget(parent->pid) : std::nullopt;
   if (!target) {
     return responder.respond(badRequest(
@@ -304,13 +319,13 @@ void NestedContainers::launch(const v1::ContainerID& id, const v1::CommandInfo* 
   }
   NestedSpec spec;
   spec.target = *target;
-  commandOf(*command, spec);
+  std::tie(spec.program, spec.argv) = programOf(*command);
   spec.env = environmentOf(*target, *command);
   bool tty = info->has_tty_info();
   auto owned = std::make_unique<Container>();
   Container& container = *owned;
   container.id = id;
-  container.parent = id.parent().value();
+  container.parent = rootOf(id).value();
   if (tty) {
     spec.stdio = NestedStdio::kTty;
     const auto& size = info->tty_info().window_size();
@@ -362,6 +377,7 @@ void NestedContainers::startIo(Container& container, NestedProcess& process, boo
       std::move(process.output), std::move(process.error), std::move(process.input), tty, post,
       [this, key](bool error, std::string data) { output(key, error, std::move(data)); },
       [this, key] { ioEnded(key); });
+  container.heartbeat_timer = timers_.every(heartbeat_, [this, key] { heartbeat(key); });
   if (session == nullptr) {
     return;
   }
@@ -385,14 +401,26 @@ void NestedContainers::output(const std::string& key, bool error, std::string da
   if (it == containers_.end()) {
     return;
   }
-  std::string encoded[2];  // per content type: each record is encoded at most once per type
-  for (auto& out : it->second->outputs) {
-    std::string& record = encoded[out.type == http::ContentType::kJson ? 0 : 1];
-    if (record.empty()) {
-      record = processIo(error, data, out.type);
-    }
-    out.stream->write(record);
+  agent_api::ProcessIO io;
+  io.set_type(agent_api::ProcessIO::DATA);
+  io.mutable_data()->set_type(error ? agent_api::ProcessIO::Data::STDERR
+                                    : agent_api::ProcessIO::Data::STDOUT);
+  io.mutable_data()->set_data(std::move(data));
+  writeAll(it->second->outputs, io);
+}
+
+// As Mesos's I/O switchboard: a CONTROL HEARTBEAT naming the interval, to every output stream.
+void NestedContainers::heartbeat(const std::string& key) {
+  auto it = containers_.find(key);
+  if (it == containers_.end() || it->second->outputs.empty()) {
+    return;
   }
+  agent_api::ProcessIO io;
+  io.set_type(agent_api::ProcessIO::CONTROL);
+  io.mutable_control()->set_type(agent_api::ProcessIO::Control::HEARTBEAT);
+  io.mutable_control()->mutable_heartbeat()->mutable_interval()->set_nanoseconds(
+      heartbeat_.count());
+  writeAll(it->second->outputs, io);
 }
 
 void NestedContainers::ioEnded(const std::string& key) {
@@ -416,8 +444,13 @@ bool NestedContainers::childExited(pid_t pid, int status) {
   }
   Container& container = *it->second;
   container.status = status;
-  // What the command left running in its session goes with it, as a container's processes do.
+  // What the command left running in its session goes with it, as a container's processes do,
+  // and so do the containers nested under it.
   signalTree(pid, SIGKILL);
+  killNestedUnder(key);
+  if (container.standalone && standalone_.destroy) {
+    standalone_.destroy(key);
+  }
   log_->info("nested_container_exited container_id={} status=\"{}\"", key,
              describeWaitStatus(status));
   if (!container.io_ended) {
@@ -439,11 +472,17 @@ void NestedContainers::maybeFinish(Container& container) {
     return;
   }
   container.finished = true;
-  if (container.drain_timer != 0) {
-    timers_.cancel(container.drain_timer);
-    container.drain_timer = 0;
+  for (auto* timer : {&container.drain_timer, &container.heartbeat_timer}) {
+    if (*timer != 0) {
+      timers_.cancel(*timer);
+      *timer = 0;
+    }
   }
   container.io.reset();
+  if (auto input = std::move(container.input)) {
+    // As Mesos: the input connection is answered once the container's I/O has ended.
+    answerInput(*input, http::Response{.status = 200, .headers = {}, .body = {}});
+  }
   auto outputs = std::move(container.outputs);
   for (auto& out : outputs) {
     out.stream->close();
@@ -514,7 +553,7 @@ http::Response NestedContainers::kill(const v1::ContainerID& id, int signal) {
 http::Response NestedContainers::remove(const v1::ContainerID& id) {
   auto it = containers_.find(keyOf(id));
   if (it == containers_.end()) {
-    if (!id.has_parent() || !find_parent_(id.parent().value())) {
+    if (!id.has_parent() || !parentOf(id.parent())) {
       return http::Response{.status = 200, .headers = {}, .body = {}};  // as Mesos: parent gone
     }
     return http::Response::text(500, fmt::format("Container {} does not exist", keyOf(id)));
@@ -593,85 +632,6 @@ void NestedContainers::parentEnded(const std::string& container_id) {
     std::erase_if(ended_, [&](const auto& e) { return e.second == it->first; });
     it = containers_.erase(it);
   }
-}
-
-void NestedContainers::attachInput(const http::Request& request, http::Responder responder) {
-  std::string message_type = request.header("message-content-type");
-  if (message_type.empty()) {
-    return responder.respond(
-        badRequest("Expecting 'Message-Content-Type' to be set for streaming requests"));
-  }
-  http::Request as_message = request;
-  as_message.headers["content-type"] = message_type;
-  auto type = http::bodyType(as_message);
-  if (!type) {
-    return responder.respond(
-        http::Response::text(415, fmt::format("Expecting 'Message-Content-Type' of {} or {}",
-                                              http::kJsonMediaType, http::kProtobufMediaType)));
-  }
-  recordio::Decoder decoder;
-  auto records = decoder.decode(request.body);
-  if (!records || !decoder.atRecordBoundary()) {
-    return responder.respond(badRequest("Failed to decode the RecordIO request body"));
-  }
-  if (records->empty()) {
-    return responder.respond(badRequest("Received EOF while reading request body"));
-  }
-  std::vector<agent_api::Call> calls(records->size());
-  for (size_t i = 0; i < records->size(); i++) {
-    if (Status s = http::decode((*records)[i], *type, &calls[i]); !s.isOk()) {
-      return responder.respond(
-          badRequest(fmt::format("Failed to parse body into Call protobuf: {}", s.message())));
-    }
-  }
-  if (calls[0].type() != agent_api::Call::ATTACH_CONTAINER_INPUT) {
-    return responder.respond(http::Response::text(
-        415, fmt::format("Streaming 'Content-Type' {} is not supported for {} call",
-                         http::kRecordioMediaType, agent_api::Call::Type_Name(calls[0].type()))));
-  }
-  responder.respond(input(calls));
-}
-
-http::Response NestedContainers::input(const std::vector<agent_api::Call>& calls) {
-  const auto& first = calls[0].attach_container_input();
-  if (first.type() != agent_api::Call::AttachContainerInput::CONTAINER_ID ||
-      !first.has_container_id()) {
-    return badRequest(
-        "Expecting 'attach_container_input.type' to be CONTAINER_ID, with 'container_id', in "
-        "the first message");
-  }
-  auto it = containers_.find(keyOf(first.container_id()));
-  if (it == containers_.end()) {
-    return notFound(first.container_id());
-  }
-  NestedIo* io = it->second->io.get();
-  if (io == nullptr || it->second->status) {
-    return badRequest(fmt::format(
-        "Container {} takes no input: {}", it->first,
-        it->second->status ? "it has terminated" : "it was launched without a session or a TTY"));
-  }
-  for (size_t i = 1; i < calls.size(); i++) {
-    const auto& in = calls[i].attach_container_input();
-    if (calls[i].type() != agent_api::Call::ATTACH_CONTAINER_INPUT ||
-        in.type() != agent_api::Call::AttachContainerInput::PROCESS_IO) {
-      return badRequest(
-          "Expecting 'attach_container_input.type' to be PROCESS_IO after the "
-          "first message");
-    }
-    const auto& pio = in.process_io();
-    if (pio.type() == agent_api::ProcessIO::DATA) {
-      if (pio.data().type() != agent_api::ProcessIO::Data::STDIN) {
-        return badRequest("Expecting 'process_io.data.type' to be STDIN");
-      }
-      io->write(pio.data().data());  // empty: the end of input
-    } else if (pio.type() == agent_api::ProcessIO::CONTROL &&
-               pio.control().type() == agent_api::ProcessIO::Control::TTY_INFO &&
-               pio.control().tty_info().has_window_size()) {
-      const auto& size = pio.control().tty_info().window_size();
-      io->resize(static_cast<uint16_t>(size.rows()), static_cast<uint16_t>(size.columns()));
-    }
-  }
-  return http::Response{.status = 200, .headers = {}, .body = {}};
 }
 
 }  // namespace plateau::agent

@@ -8,16 +8,26 @@
 // Guarantees:
 // - A nested container runs in its parent's namespaces, root filesystem and cgroups, as the
 //   parent's user (agent/nested_launch.h); its parent is an executor's container found through
-//   the FindParent callback. It lives no longer than its parent (parentEnded()).
+//   the FindParent callback, or a running nested container (nesting has no depth limit). It
+//   lives no longer than its parent (parentEnded(), or its nested parent exiting).
 // - A session's output streams back on its own connection as ProcessIO records, in the order the
 //   process wrote it; the stream closes once the process has exited and its output is drained.
-//   The connection closing first kills the container, as Mesos does.
+//   The connection closing first kills the container, as Mesos does. Every output stream (the
+//   session's and ATTACH_CONTAINER_OUTPUT's) also carries a CONTROL HEARTBEAT record every
+//   heartbeat interval (Mesos's --http_heartbeat_interval).
+// - ATTACH_CONTAINER_INPUT's body is used as it arrives: each record reaches the process when it
+//   has arrived, and the body is read no faster than the process takes its input (at most
+//   kMaxQueuedInput bytes wait for it). One input connection per container at a time (409 for
+//   another); it is answered when its body ends, or when the container ends first.
 // - The wait status stays readable (WAIT_*) until REMOVE_* or the parent ends; at most
 //   kMaxEnded ended containers are kept, the oldest forgotten first.
+// - A standalone container (no parent) runs as a container of its own through the Standalone
+//   hooks, in <root>/<id> with its own resources, and may be the parent of nested containers.
 // - Bad input is answered as Mesos answers it: 400 naming the field, 404 for an unknown container.
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -31,6 +41,7 @@
 #include "http/content.h"
 #include "http/server.h"
 #include "http/stream_accept.h"
+#include "http/streamed_body.h"
 #include "runtime/timers.h"
 
 namespace mesos::v1 {
@@ -57,12 +68,18 @@ class NestedContainers {
   using FindParent = std::function<std::optional<Parent>(const std::string& container_id)>;
 
   static constexpr size_t kMaxEnded = 256;
+  static constexpr size_t kMaxQueuedInput = 1 << 20;
 
-  NestedContainers(Timers& timers, std::shared_ptr<spdlog::logger> log, FindParent find_parent);
+  // `heartbeat`: the interval of output streams' HEARTBEAT records (positive).
+  NestedContainers(Timers& timers, std::shared_ptr<spdlog::logger> log, FindParent find_parent,
+                   std::chrono::nanoseconds heartbeat = std::chrono::seconds(30));
   ~NestedContainers();
   NestedContainers(const NestedContainers&) = delete;
   NestedContainers& operator=(const NestedContainers&) = delete;
 
+  // Whether the agent's server hands `head` over before its body (http/streamed_body.h): the
+  // operator API's RecordIO requests (ATTACH_CONTAINER_INPUT), used as they arrive.
+  static bool streamsBody(const http::Request& head);
   // Whether the call type `type` answers with a stream.
   static bool streams(int type);
   // Whether the call type `type` is one this component answers.
@@ -71,7 +88,8 @@ class NestedContainers {
   void call(const mesos::v1::agent::Call& call, http::StreamAccept accept,
             http::Responder responder);
   // ATTACH_CONTAINER_INPUT: a request whose body is RecordIO of calls (Content-Type
-  // application/recordio, each record in Message-Content-Type). Answered once the body is used.
+  // application/recordio, each record in Message-Content-Type), read as it arrives when the
+  // server streams it (http::streamedBody()), else whole. Answered once the body has ended.
   void attachInput(const http::Request& request, http::Responder responder);
   // A child process ended; false when it was not a nested container's.
   bool childExited(pid_t pid, int status);
@@ -83,14 +101,42 @@ class NestedContainers {
   // The nested containers known now (running or ended, not removed).
   size_t size() const { return containers_.size(); }
 
+  // A standalone container (LAUNCH_CONTAINER without a parent) to start: what it runs, as whom,
+  // with which resources, in which sandbox (its working directory, holding stdout and stderr).
+  struct StandaloneSpec {
+    std::string container_id;
+    std::string sandbox;
+    std::string program;
+    std::vector<std::string> argv;  // argv[0] included
+    std::vector<std::string> env;
+    std::string user;  // empty: the agent's own
+    double cpus = 0;
+    double mem_mb = 0;
+    double disk_mb = 0;
+  };
+  // How standalone containers run (the agent's containerizer). Unset: they are refused (400).
+  struct Standalone {
+    std::function<Result<pid_t>(const StandaloneSpec& spec)> launch;
+    std::function<void(const std::string& container_id)> destroy;  // once its process exited
+    std::string root;  // their sandboxes are <root>/<container id>
+  };
+  void setStandalone(Standalone standalone) { standalone_ = std::move(standalone); }
+
  private:
   struct Container;
+  struct Input;
   struct Waiter {
     http::Responder responder;
     http::ContentType accept;
     bool nested_call;  // WAIT_NESTED_CONTAINER (else WAIT_CONTAINER)
   };
 
+  // The container a nested container under `id` joins: an executor's, or a running nested one.
+  std::optional<Parent> parentOf(const mesos::v1::ContainerID& id);
+  // Kills the running containers nested (at any depth) under the container `key`.
+  void killNestedUnder(const std::string& key);
+  // nested_standalone.cc: LAUNCH_CONTAINER without a parent.
+  void launchStandalone(const mesos::v1::agent::Call& call, http::Responder responder);
   // The calls other than launches.
   void control(const mesos::v1::agent::Call& call, http::StreamAccept accept,
                http::Responder responder);
@@ -103,7 +149,16 @@ class NestedContainers {
   http::Response remove(const mesos::v1::ContainerID& id);
   void attachOutput(const mesos::v1::ContainerID& id, http::StreamAccept accept,
                     http::Responder responder);
-  http::Response input(const std::vector<mesos::v1::agent::Call>& calls);
+  // nested_input.cc: an ATTACH_CONTAINER_INPUT connection, record by record.
+  void readInput(const std::shared_ptr<Input>& input);
+  void onInputPiece(const std::shared_ptr<Input>& input, http::BodyPiece piece);
+  // Uses one record; an answer ends the connection (an error, or 200 once the container ended).
+  std::optional<http::Response> inputRecord(const std::shared_ptr<Input>& input,
+                                            const std::string& record);
+  std::optional<http::Response> firstInput(const std::shared_ptr<Input>& input,
+                                           const mesos::v1::agent::Call& call);
+  void answerInput(Input& input, http::Response response);
+  void heartbeat(const std::string& key);
   // Starts the container's I/O thread and opens its session stream (if any).
   void startIo(Container& container, struct NestedProcess& process, bool tty,
                http::Responder* session, http::ContentType accept);
@@ -117,6 +172,8 @@ class NestedContainers {
   Timers& timers_;
   std::shared_ptr<spdlog::logger> log_;
   FindParent find_parent_;
+  std::chrono::nanoseconds heartbeat_;
+  Standalone standalone_;
   std::shared_ptr<bool> alive_;  // posted I/O callbacks run only while this lives
   std::map<std::string, std::unique_ptr<Container>> containers_;  // by "<parent>.<id>"
   std::map<pid_t, std::string> pids_;                             // running ones -> key

@@ -41,16 +41,33 @@ NestedIo::~NestedIo() {
   thread_.join();
 }
 
-void NestedIo::write(std::string data) {
+size_t NestedIo::write(std::string data) {
+  size_t queued = 0;
   {
     std::lock_guard lock(mutex_);
     if (data.empty()) {
       end_input_ = true;
-    } else if (!end_input_) {
+    } else if (!end_input_ && input_.get() >= 0) {
+      queued_bytes_ += data.size();
       queue_.push_back(std::move(data));
     }
+    queued = queued_bytes_;
   }
   wake();
+  return queued;
+}
+
+void NestedIo::onInputBelow(size_t limit, std::function<void()> fn) {
+  std::lock_guard lock(mutex_);
+  input_limit_ = limit;
+  input_waiter_ = std::move(fn);
+  maybeWakeInputWaiter();
+}
+
+void NestedIo::maybeWakeInputWaiter() {
+  if (input_waiter_ && (queued_bytes_ < input_limit_ || input_.get() < 0)) {
+    post_(std::exchange(input_waiter_, nullptr));
+  }
 }
 
 void NestedIo::resize(uint16_t rows, uint16_t columns) {
@@ -88,14 +105,17 @@ void NestedIo::writeInput() {
         return;
       }
       queue_.clear();  // the process closed its stdin: the rest has nowhere to go
+      queued_bytes_ = 0;
       input_.reset();
-      return;
+      return maybeWakeInputWaiter();
     }
+    queued_bytes_ -= static_cast<size_t>(n);
     front.erase(0, static_cast<size_t>(n));
     if (front.empty()) {
       queue_.pop_front();
     }
   }
+  maybeWakeInputWaiter();
   if (end_input_ && queue_.empty() && input_.get() >= 0) {
     if (tty_) {
       const char eof = 4;  // VEOF: the terminal's end of input

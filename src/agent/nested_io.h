@@ -32,8 +32,12 @@ class NestedIo {
   NestedIo(const NestedIo&) = delete;
   NestedIo& operator=(const NestedIo&) = delete;
 
-  // Queues bytes for stdin; an empty write ends the input once the queue is written.
-  void write(std::string data);
+  // Queues bytes for stdin; an empty write ends the input once the queue is written. Returns the
+  // bytes queued now (the sender's flow control: onInputBelow()).
+  size_t write(std::string data);
+  // Runs `fn` once, on the loop thread, when fewer than `limit` bytes wait for stdin (or stdin
+  // closed and nothing will wait again); replaces an earlier one. Dropped if the I/O stops first.
+  void onInputBelow(size_t limit, std::function<void()> fn);
   // Sets the terminal's window size (nothing without a tty).
   void resize(uint16_t rows, uint16_t columns);
 
@@ -43,6 +47,8 @@ class NestedIo {
   bool step();
   void wake();
   void writeInput();
+  // Posts the input waiter if its condition holds (mutex_ held).
+  void maybeWakeInputWaiter();
 
   Fd output_;
   Fd error_;
@@ -54,8 +60,11 @@ class NestedIo {
   OnEnd on_end_;
   Fd wake_read_;
   Fd wake_write_;
-  std::mutex mutex_;  // guards queue_, end_input_ and stop_
+  std::mutex mutex_;  // guards queue_, queued_bytes_, the input waiter, end_input_ and stop_
   std::deque<std::string> queue_;
+  size_t queued_bytes_ = 0;
+  size_t input_limit_ = 0;
+  std::function<void()> input_waiter_;
   bool end_input_ = false;
   bool stop_ = false;
   std::thread thread_;

@@ -21,6 +21,7 @@
 #include "http/client.h"
 #include "http/content.h"
 #include "http/stream_accept.h"
+#include "http/upload.h"
 
 namespace plateau::cli {
 
@@ -116,13 +117,15 @@ class RawTerminal {
   bool active_ = false;
 };
 
-// Sends what stdin has now to the container; an empty batch (stdin's end) ends its input.
+// One ATTACH_CONTAINER_INPUT call for the whole session, as Mesos's CLI makes it: a chunked
+// request whose first record names the container and whose next ones carry stdin as it is read;
+// an empty DATA record ends the input, and the agent answers once the body has ended.
 class InputPump {
  public:
   InputPump(http::Endpoint agent, v1::ContainerID id)
       : agent_(std::move(agent)), id_(std::move(id)) {}
   bool open() const { return open_; }
-  // Reads what is ready on stdin within `wait` and sends it. False when sending failed.
+  // Reads what is ready on stdin within `wait` and sends it. False when the agent refused it.
   bool pump(std::chrono::milliseconds wait) {
     pollfd fd{STDIN_FILENO, POLLIN, 0};
     if (!open_ || ::poll(&fd, 1, static_cast<int>(wait.count())) <= 0) {
@@ -130,27 +133,13 @@ class InputPump {
     }
     char buffer[4096];
     ssize_t n = ::read(STDIN_FILENO, buffer, sizeof(buffer));
-    if (n <= 0) {
-      open_ = false;
-      return send("");
-    }
-    return send(std::string(buffer, static_cast<size_t>(n)));
+    return send(n > 0 ? std::string(buffer, static_cast<size_t>(n)) : std::string());
   }
 
  private:
-  bool send(const std::string& data) {
-    agent_api::Call first;
-    first.set_type(agent_api::Call::ATTACH_CONTAINER_INPUT);
-    first.mutable_attach_container_input()->set_type(
-        agent_api::Call::AttachContainerInput::CONTAINER_ID);
-    *first.mutable_attach_container_input()->mutable_container_id() = id_;
-    agent_api::Call io;
-    io.set_type(agent_api::Call::ATTACH_CONTAINER_INPUT);
-    auto* in = io.mutable_attach_container_input();
-    in->set_type(agent_api::Call::AttachContainerInput::PROCESS_IO);
-    in->mutable_process_io()->set_type(agent_api::ProcessIO::DATA);
-    in->mutable_process_io()->mutable_data()->set_type(agent_api::ProcessIO::Data::STDIN);
-    in->mutable_process_io()->mutable_data()->set_data(data);
+  static std::string record(const agent_api::Call& call) { return recordio::encode(toJson(call)); }
+
+  Status connect() {
     http::ClientRequest request{.method = "POST", .path = "/api/v1", .headers = {}, .body = {}};
     request.headers["content-type"] = http::kRecordioMediaType;
     request.headers["message-content-type"] = http::kJsonMediaType;
@@ -158,13 +147,61 @@ class InputPump {
     if (std::string auth = authorization(); !auth.empty()) {
       request.headers["authorization"] = auth;
     }
-    request.body = recordio::encode(toJson(first)) + recordio::encode(toJson(io));
-    auto r = http::fetchSync(agent_, std::move(request), 10s);
-    return r && r->status == 200;
+    auto upload = http::BlockingUpload::open(agent_, std::move(request), 10s);
+    if (!upload) {
+      return upload.error();
+    }
+    upload_ = std::move(*upload);
+    agent_api::Call first;
+    first.set_type(agent_api::Call::ATTACH_CONTAINER_INPUT);
+    first.mutable_attach_container_input()->set_type(
+        agent_api::Call::AttachContainerInput::CONTAINER_ID);
+    *first.mutable_attach_container_input()->mutable_container_id() = id_;
+    return upload_->write(record(first), 10s);
+  }
+
+  // Sends `data` ("": the end of input). A refusal ends the input; only an error answer fails.
+  bool send(const std::string& data) {
+    if (!upload_ && !connect().isOk()) {
+      return upload_ != nullptr && refused();  // not even connected: the input is lost
+    }
+    agent_api::Call io;
+    io.set_type(agent_api::Call::ATTACH_CONTAINER_INPUT);
+    auto* in = io.mutable_attach_container_input();
+    in->set_type(agent_api::Call::AttachContainerInput::PROCESS_IO);
+    in->mutable_process_io()->set_type(agent_api::ProcessIO::DATA);
+    in->mutable_process_io()->mutable_data()->set_type(agent_api::ProcessIO::Data::STDIN);
+    in->mutable_process_io()->mutable_data()->set_data(data);
+    if (!upload_->write(record(io), 10s).isOk()) {
+      return refused();
+    }
+    if (data.empty()) {
+      open_ = false;
+      auto answer = upload_->finish(10s);
+      if (answer && answer->status != 200) {
+        fmt::print(stderr, "The agent refused the input: {} {}\n", answer->status, answer->body);
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // The upload stopped. The command's exit status tells the rest; only an error answer (a
+  // refusal with a reason) fails the call.
+  bool refused() {
+    open_ = false;
+    auto answer = upload_->answer();
+    if (answer && *answer && (*answer)->status != 200) {
+      fmt::print(stderr, "The agent refused the input: {} {}\n", (*answer)->status,
+                 (*answer)->body);
+      return false;
+    }
+    return true;
   }
 
   http::Endpoint agent_;
   v1::ContainerID id_;
+  std::unique_ptr<http::BlockingUpload> upload_;
   bool open_ = true;
 };
 

@@ -1,6 +1,7 @@
 #include "http/client.h"
 
 #include <charconv>
+#include <deque>
 #include <limits>
 #include <map>
 #include <vector>
@@ -11,6 +12,7 @@
 
 #include "http/asio.h"
 #include "http/tls_native.h"
+#include "http/upload.h"
 
 namespace plateau::http {
 
@@ -171,6 +173,9 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     conn_->tcp().expires_after(
         std::chrono::duration_cast<std::chrono::steady_clock::duration>(timeout));
     req_ = toBeast(endpoint_, request_);
+    if (head_only_) {
+      req_.chunked(true);
+    }
     if (reused_) {
       return write();
     }
@@ -275,6 +280,14 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
 
   void write() {
     conn_->visit([this](auto& stream) {
+      if (head_only_) {
+        auto head = std::make_shared<bhttp::request_serializer<bhttp::string_body>>(req_);
+        bhttp::async_write_header(stream, *head,
+                                  [self = shared_from_this(), head](beast::error_code ec, size_t) {
+                                    self->connected(ec);
+                                  });
+        return;
+      }
       bhttp::async_write(stream, req_, [self = shared_from_this()](beast::error_code ec, size_t) {
         self->connected(ec);
       });
@@ -299,6 +312,7 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   Result<std::shared_ptr<const TlsContext>> tls_;
   std::unique_ptr<Conn> conn_;
   bool reused_ = false;
+  bool head_only_ = false;  // write the head alone (chunked): the body follows in pieces
   bool handshake_failed_ = false;
   Status setup_error_;
   beast::flat_buffer buffer_;
@@ -467,6 +481,103 @@ class StreamOp : public Exchange, public StreamingCall {
   bool closed_ = false;
 };
 
+// The connection side of a BlockingUpload: sends the head, then each queued chunk in order,
+// while reading the answer whenever it comes.
+class UploadOp : public Exchange {
+ public:
+  UploadOp(asio::io_context& io, const Endpoint& endpoint, ClientRequest request,
+           std::shared_ptr<BlockingUpload::State> state)
+      : Exchange(io, endpoint, std::move(request), clientTlsFor(endpoint)),
+        state_(std::move(state)) {
+    head_only_ = true;
+  }
+
+  void run(std::chrono::nanoseconds timeout);
+  // Queues `data` as one chunk ("": the last chunk, ending the body).
+  void send(const std::string& data);
+  void stop() { closeSocket(); }
+
+ private:
+  void writeNext();
+  void fail(beast::error_code ec);
+
+  std::shared_ptr<BlockingUpload::State> state_;
+  std::deque<std::string> queue_;
+  bool writing_ = false;
+  bhttp::response_parser<bhttp::string_body> parser_;
+};
+
+}  // namespace
+
+struct BlockingUpload::State {
+  bool connected = false;
+  size_t written = 0;  // chunks written so far
+  std::optional<Status> broken;
+  std::optional<Result<Response>> answer;
+  std::shared_ptr<UploadOp> op;
+};
+
+namespace {
+
+void UploadOp::run(std::chrono::nanoseconds timeout) {
+  auto self = std::static_pointer_cast<UploadOp>(shared_from_this());
+  connect(timeout, [self](beast::error_code ec) {
+    if (ec) {
+      return self->fail(ec);
+    }
+    self->conn_->tcp().expires_never();
+    self->state_->connected = true;
+    self->parser_.body_limit(16 << 20);
+    self->conn_->visit([&self](auto& stream) {
+      bhttp::async_read(stream, self->buffer_, self->parser_, [self](beast::error_code ec, size_t) {
+        if (ec) {
+          return self->fail(ec);
+        }
+        auto msg = self->parser_.release();
+        Response response;
+        response.status = static_cast<int>(msg.result_int());
+        response.headers = fromBeast(msg);
+        response.body = std::move(msg.body());
+        self->state_->answer = std::move(response);
+      });
+    });
+    self->writeNext();
+  });
+}
+
+void UploadOp::send(const std::string& data) {
+  queue_.push_back(data.empty() ? std::string("0\r\n\r\n")
+                                : fmt::format("{:x}\r\n{}\r\n", data.size(), data));
+  writeNext();
+}
+
+void UploadOp::writeNext() {
+  if (writing_ || queue_.empty() || !state_->connected || state_->broken) {
+    return;
+  }
+  writing_ = true;
+  auto self = std::static_pointer_cast<UploadOp>(shared_from_this());
+  conn_->visit([&](auto& stream) {
+    asio::async_write(stream, asio::buffer(queue_.front()), [self](beast::error_code ec, size_t) {
+      self->writing_ = false;
+      self->queue_.pop_front();
+      if (ec) {
+        return self->fail(ec);
+      }
+      self->state_->written++;
+      self->writeNext();
+    });
+  });
+}
+
+void UploadOp::fail(beast::error_code ec) {
+  if (!state_->broken) {
+    state_->broken = Status(StatusCode::kUnavailable,
+                            fmt::format("upload to {}{} failed: {}", endpoint_.toString(),
+                                        request_.path, describe(ec)));
+  }
+}
+
 }  // namespace
 
 void fetch(EventLoop& loop, const Endpoint& endpoint, ClientRequest request,
@@ -557,6 +668,84 @@ Result<std::string> BlockingStream::read(std::chrono::nanoseconds timeout) {
     return std::unexpected(*closed_);
   }
   return unavailable("timed out waiting for stream data");
+}
+
+}  // namespace plateau::http
+
+namespace plateau::http {
+
+BlockingUpload::~BlockingUpload() {
+  if (state_ && state_->op) {
+    state_->op->stop();
+    state_->op.reset();
+    loop_->runUntil([] { return false; }, std::chrono::milliseconds(0));
+  }
+}
+
+Result<std::unique_ptr<BlockingUpload>> BlockingUpload::open(const Endpoint& endpoint,
+                                                             ClientRequest request,
+                                                             std::chrono::nanoseconds timeout) {
+  std::unique_ptr<BlockingUpload> upload(new BlockingUpload());
+  upload->loop_ = std::make_unique<EventLoop>();
+  upload->state_ = std::make_shared<State>();
+  auto& io = *static_cast<asio::io_context*>(upload->loop_->native());
+  request.body.clear();
+  upload->state_->op = std::make_shared<UploadOp>(io, endpoint, std::move(request), upload->state_);
+  upload->state_->op->run(timeout);
+  State& state = *upload->state_;
+  upload->loop_->runUntil([&] { return state.connected || state.broken.has_value(); },
+                          timeout + std::chrono::seconds(1));
+  if (!state.connected) {
+    return std::unexpected(state.broken.value_or(
+        Status(StatusCode::kUnavailable, "timed out sending the request's head")));
+  }
+  return upload;
+}
+
+Status BlockingUpload::write(std::string data, std::chrono::nanoseconds timeout) {
+  State& state = *state_;
+  if (data.empty()) {
+    return Status(StatusCode::kInvalidArgument, "an empty chunk would end the body");
+  }
+  size_t target = state.written + 1;
+  state.op->send(data);
+  loop_->runUntil([&] { return state.written >= target || state.broken || state.answer; }, timeout);
+  if (state.broken) {
+    return *state.broken;
+  }
+  if (state.answer) {
+    return Status(StatusCode::kUnavailable, "the server answered before the body ended");
+  }
+  if (state.written < target) {
+    return Status(StatusCode::kUnavailable, "timed out writing to the server");
+  }
+  return {};
+}
+
+std::optional<Result<Response>> BlockingUpload::answer() {
+  // Runs what is ready (a zero timeout would run nothing).
+  loop_->runUntil([this] { return state_->answer || state_->broken; },
+                  std::chrono::milliseconds(1));
+  if (state_->answer) {
+    return state_->answer;
+  }
+  if (state_->broken) {
+    return std::unexpected(*state_->broken);
+  }
+  return std::nullopt;
+}
+
+Result<Response> BlockingUpload::finish(std::chrono::nanoseconds timeout) {
+  State& state = *state_;
+  if (!state.answer && !state.broken) {
+    state.op->send("");
+  }
+  loop_->runUntil([&] { return state.answer.has_value() || state.broken.has_value(); }, timeout);
+  if (state.answer) {
+    return *state.answer;
+  }
+  return std::unexpected(
+      state.broken.value_or(Status(StatusCode::kUnavailable, "timed out waiting for the answer")));
 }
 
 }  // namespace plateau::http

@@ -1,9 +1,13 @@
 #include "http/connection.h"
 
+#include <array>
+#include <limits>
+
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/invariant.h"
+#include "http/streamed_body.h"
 
 namespace plateau::http {
 
@@ -30,13 +34,35 @@ std::string peerOf(tcp::socket& socket) {
   return ec ? std::string("?") : fmt::format("{}:{}", ep.address().to_string(), ep.port());
 }
 
+// The request a handler is being called for on this thread, and its streamed body.
+struct Dispatched {
+  const Request* request = nullptr;
+  std::shared_ptr<RequestBody> body;
+};
+thread_local Dispatched dispatched;
+
+// Sets `dispatched` for one call of a handler.
+class Dispatching {
+ public:
+  Dispatching(const Request& request, std::shared_ptr<RequestBody> body)
+      : saved_(std::exchange(dispatched, Dispatched{&request, std::move(body)})) {}
+  ~Dispatching() { dispatched = std::move(saved_); }
+  Dispatching(const Dispatching&) = delete;
+  Dispatching& operator=(const Dispatching&) = delete;
+
+ private:
+  Dispatched saved_;
+};
+
 bool isDisconnect(beast::error_code ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
          ec == ssl::error::stream_truncated;
 }
 
-Request toRequest(bhttp::request<bhttp::string_body>&& msg) {
+// The request line and headers of `msg` (the body is left to the caller).
+template <class Message>
+Request headOf(const Message& msg) {
   Request request;
   request.method = std::string(msg.method_string());
   std::string target(msg.target());
@@ -52,7 +78,6 @@ Request toRequest(bhttp::request<bhttp::string_body>&& msg) {
       it->second += ", " + std::string(field.value());
     }
   }
-  request.body = std::move(msg.body());
   request.keep_alive = msg.keep_alive();
   return request;
 }
@@ -61,6 +86,10 @@ tcp::socket& lowest(tcp::socket& s) { return s; }
 tcp::socket& lowest(TlsSocket& s) { return s.next_layer(); }
 
 }  // namespace
+
+std::shared_ptr<RequestBody> streamedBody(const Request& request) {
+  return dispatched.request == &request ? dispatched.body : nullptr;
+}
 
 void ServerShared::warnThrottled(const std::string& kind, const std::string& line) {
   auto now = std::chrono::steady_clock::now();
@@ -103,6 +132,8 @@ class Connection final : public Exchange,
 
   void respond(Response response) override;
   std::shared_ptr<Stream> stream(int status, Headers headers) override;
+  // The next piece of request `request`'s streamed body (RequestBody::read).
+  void readBody(uint64_t request, std::function<void(BodyPiece)> fn);
   bool writeChunk(std::string data) override;
   void closeStream() override;
   bool streamClosed() const override { return stream_closed_ || !open(); }
@@ -145,7 +176,11 @@ class Connection final : public Exchange,
   void readHeader();
   void onHeader(beast::error_code ec);
   void onBody(beast::error_code ec);
-  void dispatch();
+  void dispatch(Request request, std::shared_ptr<RequestBody> body = nullptr);
+  void startStreamedBody(Request request);
+  void readSomeBody();
+  void onSomeBody(beast::error_code ec);
+  void deliverBody(BodyPiece piece);
   void sendError(int status, std::string message) {
     keep_alive_ = false;
     respond(Response::text(status, std::move(message)));
@@ -170,6 +205,14 @@ class Connection final : public Exchange,
   std::string peer_;
   beast::flat_buffer buffer_;
   std::optional<bhttp::request_parser<bhttp::string_body>> parser_;
+  // A streamed body (StreamingHandler, streamed_body.h): its parser, where its bytes land, and who
+  // waits for the next piece. `requests_` numbers requests so that a handler holding an old
+  // request's body reads nothing of a later one.
+  std::optional<bhttp::request_parser<bhttp::buffer_body>> body_parser_;
+  std::unique_ptr<std::array<char, 16 << 10>> body_chunk_;
+  std::function<void(BodyPiece)> body_waiter_;
+  std::optional<BodyPiece> body_last_;  // the end or the error, once it came
+  uint64_t requests_ = 0;
   std::deque<std::string> queue_;
   size_t queued_bytes_ = 0;
   bool writing_ = false;
@@ -180,10 +223,30 @@ class Connection final : public Exchange,
   std::function<void()> on_closed_;
 };
 
+// A streamed request's body, as its handler holds it (streamedBody()).
+template <class S>
+class ConnectionBody final : public RequestBody {
+ public:
+  ConnectionBody(std::shared_ptr<Connection<S>> conn, uint64_t request)
+      : conn_(std::move(conn)), request_(request) {}
+  void read(std::function<void(BodyPiece)> fn) override {
+    conn_->readBody(request_, std::move(fn));
+  }
+
+ private:
+  std::shared_ptr<Connection<S>> conn_;
+  uint64_t request_;
+};
+
 template <class S>
 void Connection<S>::readHeader() {
   parser_.emplace();
-  parser_->body_limit(options_.max_body_bytes);
+  // The limit is set once the head says whether the body streams (onHeader). Not boost::none:
+  // Beast 1.74 then rejects any Content-Length body as over the limit.
+  parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+  body_parser_.reset();
+  body_last_.reset();
+  requests_++;
   // Beast keeps each field's size in 16 bits and throws beyond it, so the whole head stays under
   // 64 KiB whatever the options say: then no single field can reach that size.
   parser_->header_limit(static_cast<std::uint32_t>(std::min<size_t>(
@@ -223,6 +286,17 @@ void Connection<S>::onHeader(beast::error_code ec) {
   if (beast::iequals(req[bhttp::field::expect], "100-continue")) {
     enqueue("HTTP/1.1 100 Continue\r\n\r\n");
   }
+  if (const auto* streaming = slot_.shared().handler->target<StreamingHandler>()) {
+    Request head = headOf(req);
+    if (streaming->streams && streaming->streams(head)) {
+      return startStreamedBody(std::move(head));
+    }
+  }
+  if (auto length = parser_->content_length(); length && *length > options_.max_body_bytes) {
+    return sendError(413,
+                     fmt::format("Request body larger than {} bytes", options_.max_body_bytes));
+  }
+  parser_->body_limit(options_.max_body_bytes);
   bhttp::async_read(
       socket_, buffer_, *parser_,
       [self = this->shared_from_this()](beast::error_code ec, size_t) { self->onBody(ec); });
@@ -240,18 +314,22 @@ void Connection<S>::onBody(beast::error_code ec) {
                : sendError(400, fmt::format("Malformed HTTP request: {}", ec.message()));
   }
   disarm();
-  dispatch();
+  auto msg = parser_->release();
+  Request request = headOf(msg);
+  request.body = std::move(msg.body());
+  dispatch(std::move(request));
 }
 
 template <class S>
-void Connection<S>::dispatch() {
-  Request request = toRequest(parser_->release());
+void Connection<S>::dispatch(Request request, std::shared_ptr<RequestBody> body) {
   beast::error_code peer_ec;
   auto peer = socket_.lowest_layer().remote_endpoint(peer_ec);
   if (!peer_ec) {
     request.remote = fmt::format("{}:{}", peer.address().to_string(), peer.port());
   }
   keep_alive_ = request.keep_alive;
+  // streamedBody() finds the body while the handler runs (nothing else carries it there).
+  Dispatching during(request, std::move(body));
   try {
     (*slot_.shared().handler)(request, Responder(this->shared_from_this()));
   } catch (const std::exception& e) {
@@ -261,12 +339,100 @@ void Connection<S>::dispatch() {
   }
 }
 
+// The head is in: the handler gets the request now and reads its body as it comes, without the
+// whole-body limit (it bounds what it keeps) and without the request timeout (such a request
+// lives as long as its sender wants, as Mesos's ATTACH_CONTAINER_INPUT does).
+template <class S>
+void Connection<S>::startStreamedBody(Request request) {
+  disarm();
+  body_parser_.emplace(std::move(*parser_));
+  body_parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+  parser_.reset();
+  if (!body_chunk_) {
+    body_chunk_ = std::make_unique<std::array<char, 16 << 10>>();
+  }
+  dispatch(std::move(request),
+           std::make_shared<ConnectionBody<S>>(this->shared_from_this(), requests_));
+}
+
+template <class S>
+void Connection<S>::readBody(uint64_t request, std::function<void(BodyPiece)> fn) {
+  std::optional<BodyPiece> now;
+  if (request != requests_ || !body_parser_) {
+    now = BodyPiece{.data = {}, .end = false, .error = "the request was already answered"};
+  } else if (body_last_) {
+    now = body_last_;
+  } else if (body_waiter_) {
+    now = BodyPiece{.data = {}, .end = false, .error = "a read of this body is already waiting"};
+  } else if (body_parser_->is_done()) {
+    now = body_last_ = BodyPiece{.data = {}, .end = true, .error = {}};
+  }
+  if (now) {
+    asio::post(socket_.get_executor(),
+               [fn = std::move(fn), piece = std::move(*now)]() mutable { fn(std::move(piece)); });
+    return;
+  }
+  body_waiter_ = std::move(fn);
+  readSomeBody();
+}
+
+template <class S>
+void Connection<S>::readSomeBody() {
+  auto& body = body_parser_->get().body();
+  body.data = body_chunk_->data();
+  body.size = body_chunk_->size();
+  bhttp::async_read_some(
+      socket_, buffer_, *body_parser_,
+      [self = this->shared_from_this(), request = requests_](beast::error_code ec, size_t) {
+        if (request == self->requests_ && self->body_parser_) {
+          self->onSomeBody(ec);
+        }
+      });
+}
+
+template <class S>
+void Connection<S>::onSomeBody(beast::error_code ec) {
+  if (ec == bhttp::error::need_buffer) {
+    ec = {};
+  }
+  size_t n = body_chunk_->size() - body_parser_->get().body().size;
+  if (ec) {
+    body_last_ = BodyPiece{.data = {},
+                           .end = false,
+                           .error = isDisconnect(ec)
+                                        ? "the peer closed the connection before the body ended"
+                                        : fmt::format("malformed request body: {}", ec.message())};
+    keep_alive_ = false;
+  } else if (body_parser_->is_done()) {
+    body_last_ = BodyPiece{.data = {}, .end = true, .error = {}};
+  }
+  if (n > 0) {
+    return deliverBody(
+        BodyPiece{.data = std::string(body_chunk_->data(), n), .end = false, .error = {}});
+  }
+  if (body_last_) {
+    return deliverBody(*body_last_);
+  }
+  readSomeBody();  // framing only (a chunk's size line): no bytes yet
+}
+
+template <class S>
+void Connection<S>::deliverBody(BodyPiece piece) {
+  auto fn = std::exchange(body_waiter_, nullptr);
+  if (fn) {
+    fn(std::move(piece));
+  }
+}
+
 template <class S>
 void Connection<S>::respond(Response response) {
   if (!open()) {
     return;
   }
   response.headers["content-length"] = std::to_string(response.body.size());
+  if (body_parser_ && !body_last_ && !body_parser_->is_done()) {
+    keep_alive_ = false;  // the rest of a streamed body is still coming: nothing follows it
+  }
   if (!keep_alive_) {
     response.headers["connection"] = "close";
   }
@@ -413,7 +579,9 @@ std::shared_ptr<Stream> Connection<S>::stream(int status, Headers headers) {
   streaming_ = true;
   disarm();
   enqueue(std::move(out));
-  watchPeer();
+  if (!body_parser_ || body_last_) {
+    watchPeer();  // else the streamed body's reads notice the peer going
+  }
   return std::make_shared<ConnectionStream>(this->shared_from_this());
 }
 

@@ -119,14 +119,7 @@ TEST_F(NestedCli, LaunchWithoutSessionWritesItsSandboxAndWaits) {
   ASSERT_EQ(waited.status, 200) << waited.body;
   EXPECT_EQ(waited.response.wait_nested_container().exit_status(), 0);
   // Its output is in containers/<id>/stdout under the task's sandbox.
-  std::string found;
-  for (const auto& e : std::filesystem::recursive_directory_iterator(cluster_.dir())) {
-    if (e.path().filename() == "stdout" && e.path().parent_path().filename() == "batch") {
-      std::ifstream in(e.path());
-      found.assign(std::istreambuf_iterator<char>(in), {});
-    }
-  }
-  EXPECT_EQ(found, "to-the-file\n");
+  EXPECT_EQ(stdoutOf("batch"), "to-the-file\n");
 }
 
 TEST_F(NestedCli, BadInputIsAnsweredAsMesosAnswersIt) {
@@ -167,10 +160,12 @@ TEST_F(NestedCli, BadInputIsAnsweredAsMesosAnswersIt) {
   EXPECT_EQ(wait.status, 404) << wait.body;
   auto standalone = post(agent(),
                          R"({"type":"LAUNCH_CONTAINER","launch_container":{"container_id":
-                             {"value":"alone"},"command":{"value":"true"}}})",
+                             {"value":"alone"},"command":{"value":"true"},"resources":[{"name":
+                             "cpus","type":"SCALAR","scalar":{"value":1},"reservations":[{"type":
+                             "STATIC","role":"eng"}]}]}})",
                          {});
   EXPECT_EQ(standalone.status, 400);
-  EXPECT_NE(standalone.body.find("Standalone containers"), std::string::npos) << standalone.body;
+  EXPECT_EQ(standalone.body, "'launch_container.resources' must be unreserved");
   // The task ends: a session in its container is refused.
   scheduler::Call kill;
   kill.set_type(scheduler::Call::KILL);

@@ -26,39 +26,6 @@ namespace agent_api = mesos::v1::agent;
 
 class Nested : public SleeperTask {
  protected:
-  ApiAnswer<agent_api::Response> call(const agent_api::Call& c) {
-    return callApi<agent_api::Response>(agent(), c, http::ContentType::kJson);
-  }
-  v1::ContainerID child(const std::string& value) const {
-    v1::ContainerID id;
-    id.set_value(value);
-    *id.mutable_parent() = parent_;
-    return id;
-  }
-
-  static agent_api::Call session(const v1::ContainerID& id, const std::string& shell) {
-    agent_api::Call c;
-    c.set_type(agent_api::Call::LAUNCH_NESTED_CONTAINER_SESSION);
-    *c.mutable_launch_nested_container_session()->mutable_container_id() = id;
-    c.mutable_launch_nested_container_session()->mutable_command()->set_value(shell);
-    return c;
-  }
-
-  // Opens a streamed call, asking for RecordIO of `message` records.
-  std::unique_ptr<http::BlockingStream> open(const agent_api::Call& c, http::ContentType message) {
-    auto stream =
-        http::BlockingStream::open(agent(),
-                                   {.method = "POST",
-                                    .path = "/api/v1",
-                                    .headers = {{"content-type", http::kJsonMediaType},
-                                                {"accept", http::kRecordioMediaType},
-                                                {"message-accept", http::mediaType(message)}},
-                                    .body = http::encode(c, http::ContentType::kJson)},
-                                   10s);
-    EXPECT_TRUE(stream) << (stream ? "" : stream.error().message());
-    return stream ? std::move(*stream) : nullptr;
-  }
-
   // Reads ProcessIO records until the stream ends: (stdout, stderr).
   static std::pair<std::string, std::string> drain(http::BlockingStream& stream,
                                                    http::ContentType message) {
@@ -83,20 +50,6 @@ class Nested : public SleeperTask {
     EXPECT_TRUE(stream.ended());
     return out;
   }
-
-  agent_api::Response waitFor(const v1::ContainerID& id, bool nested_call) {
-    agent_api::Call c;
-    if (nested_call) {
-      c.set_type(agent_api::Call::WAIT_NESTED_CONTAINER);
-      *c.mutable_wait_nested_container()->mutable_container_id() = id;
-    } else {
-      c.set_type(agent_api::Call::WAIT_CONTAINER);
-      *c.mutable_wait_container()->mutable_container_id() = id;
-    }
-    auto answer = call(c);
-    EXPECT_EQ(answer.status, 200) << answer.body;
-    return answer.response;
-  }
 };
 
 TEST_F(Nested, SessionStreamsOutputAsRecordioAndKeepsTheExitStatus) {
@@ -120,14 +73,7 @@ TEST_F(Nested, SessionStreamsOutputAsRecordioAndKeepsTheExitStatus) {
     EXPECT_EQ(plain.type(), agent_api::Response::WAIT_CONTAINER);
     EXPECT_EQ(plain.wait_container().exit_status(), nested.wait_nested_container().exit_status());
     // Removed, it is gone.
-    agent_api::Call remove;
-    remove.set_type(agent_api::Call::REMOVE_NESTED_CONTAINER);
-    *remove.mutable_remove_nested_container()->mutable_container_id() = id;
-    EXPECT_EQ(call(remove).status, 200);
-    agent_api::Call wait;
-    wait.set_type(agent_api::Call::WAIT_CONTAINER);
-    *wait.mutable_wait_container()->mutable_container_id() = id;
-    EXPECT_EQ(call(wait).status, 404);
+    removeAndCheckGone(id, true);
   }
 }
 
@@ -137,21 +83,7 @@ TEST_F(Nested, InputReachesTheSessionAndItsEndEndsTheCommand) {
       open(session(id, "read line; echo got:$line; cat; echo done"), http::ContentType::kJson);
   ASSERT_TRUE(stream);
   ASSERT_EQ(stream->head().status, 200);
-  auto record = [&](bool first, const std::string& data) {
-    agent_api::Call c;
-    c.set_type(agent_api::Call::ATTACH_CONTAINER_INPUT);
-    auto* in = c.mutable_attach_container_input();
-    if (first) {
-      in->set_type(agent_api::Call::AttachContainerInput::CONTAINER_ID);
-      *in->mutable_container_id() = id;
-    } else {
-      in->set_type(agent_api::Call::AttachContainerInput::PROCESS_IO);
-      in->mutable_process_io()->set_type(agent_api::ProcessIO::DATA);
-      in->mutable_process_io()->mutable_data()->set_type(agent_api::ProcessIO::Data::STDIN);
-      in->mutable_process_io()->mutable_data()->set_data(data);
-    }
-    return recordio::encode(toJson(c));
-  };
+  auto record = [&](bool first, const std::string& data) { return inputRecord(id, first, data); };
   auto input = [&](const std::string& body) {
     return http::fetchSync(agent(),
                            {.method = "POST",
