@@ -7,6 +7,7 @@
 
 #include "agent/agent.h"
 #include "agent/nested_containers.h"
+#include "auth/view_filter.h"
 
 namespace plateau::agent {
 
@@ -31,7 +32,9 @@ std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& reque
   std::string content = http::toLower(request.header("content-type"));
   if (content.starts_with(http::kRecordioMediaType)) {
     // ATTACH_CONTAINER_INPUT, the one call whose request streams.
-    nested_->attachInput(request, std::move(responder));
+    nested_->attachInput(request, std::move(responder), [&](const agent_api::Call& first) {
+      return auth::forbidden(refuseOperatorCall(first, request.principal), request, *log_);
+    });
     return std::nullopt;
   }
   if (!request.header("message-content-type").empty()) {
@@ -60,9 +63,9 @@ std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& reque
 }
 
 bool Agent::nestedCall(const agent_api::Call& call, const http::StreamAccept& accept,
-                       http::Responder& responder) {
+                       const std::string& principal, http::Responder& responder) {
   if (call.type() == agent_api::Call::GET_CONTAINERS && call.get_containers().show_nested()) {
-    agent_api::Response listed = containers();
+    agent_api::Response listed = containers(viewFilter(principal));
     nested_->listRunning(&listed);
     responder.respond(http::messageResponse(listed, accept.message));
     return true;

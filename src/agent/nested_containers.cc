@@ -595,7 +595,8 @@ void NestedContainers::parentEnded(const std::string& container_id) {
   }
 }
 
-void NestedContainers::attachInput(const http::Request& request, http::Responder responder) {
+void NestedContainers::attachInput(const http::Request& request, http::Responder responder,
+                                   const Refuse& refuse) {
   std::string message_type = request.header("message-content-type");
   if (message_type.empty()) {
     return responder.respond(
@@ -628,6 +629,9 @@ void NestedContainers::attachInput(const http::Request& request, http::Responder
     return responder.respond(http::Response::text(
         415, fmt::format("Streaming 'Content-Type' {} is not supported for {} call",
                          http::kRecordioMediaType, agent_api::Call::Type_Name(calls[0].type()))));
+  }
+  if (auto refused = refuse ? refuse(calls[0]) : std::nullopt) {
+    return responder.respond(std::move(*refused));
   }
   responder.respond(input(calls));
 }
