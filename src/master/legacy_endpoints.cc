@@ -341,7 +341,7 @@ http::Response agentsJson(const Books& b, const http::Request& request) {
   w.beginArray();
   for (const auto& [id, agent] : b.agents.all()) {
     if (!only || *only == id) {
-      writeAgent(w, agent, b.offers.offeredOn(agent.id), b.drains.find(id));
+      writeAgent(w, agent, b.offers.offeredOn(agent.id), b.drains.find(id), b.view);
     }
   }
   w.endArray();

@@ -2,7 +2,7 @@
 // --credentials file: a framework whose role is not allowed gets its ERROR event; run_tasks
 // decides which user a framework's tasks may run as (TASK_ERROR otherwise); an operator
 // without the ACL gets 403 while one with it succeeds; the state endpoints show each principal
-// only what it may view; a bad --acls file does not start.
+// only what it may view (reservations by view_roles too); a bad --acls file does not start.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -38,6 +38,9 @@ constexpr const char* kAcls = R"({
   "teardown_frameworks": [
     {"principals": {"values": ["ops"]}, "framework_principals": {"type": "ANY"}},
     {"principals": {"type": "ANY"}, "framework_principals": {"type": "NONE"}}],
+  "view_roles": [
+    {"principals": {"values": ["viewer"]}, "roles": {"values": ["eng"]}},
+    {"principals": {"values": ["viewer"]}, "roles": {"type": "NONE"}}],
   "view_flags": [
     {"principals": {"values": ["ops"]}, "flags": {"type": "ANY"}},
     {"principals": {"type": "ANY"}, "flags": {"type": "NONE"}}],
@@ -240,6 +243,26 @@ TEST_F(AclsTest, StateEndpointsShowEachPrincipalOnlyWhatItMayView) {
   EXPECT_NE(snapshot.find("alice-task"), std::string::npos) << snapshot;
   EXPECT_EQ(snapshot.find("bob-task"), std::string::npos) << snapshot;
   EXPECT_EQ(snapshot.find("bob-framework"), std::string::npos) << snapshot;
+}
+
+TEST_F(AclsTest, ReservationsShowOnlyToThoseWhoMayViewTheirRole) {
+  Cluster cluster(flags_, basic("ops", "ops-secret"));
+  cluster.addAgent("cpus:1;cpus(eng):0.5;cpus(finance):0.5;mem:512");
+  const auto master = cluster.master();
+  const std::string viewer = basic("viewer", "viewer-secret");
+  const std::string ops = basic("ops", "ops-secret");
+  for (const auto& request :
+       {http::ClientRequest{.method = "GET", .path = "/master/state"},
+        http::ClientRequest{.method = "GET", .path = "/master/slaves"},
+        operatorCall(R"({"type": "GET_AGENTS"})"), operatorCall(R"({"type": "GET_STATE"})")}) {
+    SCOPED_TRACE(request.path + " " + request.body);
+    auto seen = send(master, request, viewer);
+    EXPECT_EQ(seen.status, 200);
+    EXPECT_NE(seen.body.find("\"eng\""), std::string::npos) << seen.body;
+    EXPECT_EQ(seen.body.find("finance"), std::string::npos) << seen.body;
+    auto all = send(master, request, ops);
+    EXPECT_NE(all.body.find("\"finance\""), std::string::npos) << all.body;
+  }
 }
 
 TEST_F(AclsTest, TheAgentGuardsItsFlagsAndSandboxesByItsOwnAcls) {
