@@ -267,7 +267,7 @@ void Master::legacyEndpoint(const http::Request& request, http::Responder respon
   const ViewFilter view = viewFilter(request.principal);
   if (path == "/state-summary") return responder.respond(stateSummaryJson(view));
   if (path == "/frameworks") return responder.respond(frameworksJson(booksFor(view), request));
-  if (path == "/slaves") return responder.respond(agentsJson(books(), request));
+  if (path == "/slaves") return responder.respond(agentsJson(booksFor(view), request));
   if (path == "/tasks") return responder.respond(tasksJson(booksFor(view), request));
   if (path == "/roles") return responder.respond(rolesJson(booksFor(view)));
   // /metrics: Prometheus text from the one registry.
