@@ -1,10 +1,10 @@
 // The agent's --acls (auth::Authorizer, Mesos's local authorizer) on its own endpoints:
 // view_flags on /flags; get_endpoints on /metrics/snapshot, /monitor/statistics, /containers,
 // /files/debug and /logging/toggle (with set_log_level); access_sandboxes on a sandbox in
-// /files, by its executor's user (else its framework's); on the operator API, the
-// nested-container ACLs (by the user of the parent container's executor, and a launch by its
-// command's user too) and prune_images. A refusal is 403 naming the ACL. What /state and the
-// GET_* calls show is filtered by auth::ViewFilter.
+// /files and LIST_FILES/READ_FILE, by its executor's user (else its framework's); on the
+// operator API, the nested-container ACLs (by the user of the parent container's executor, and
+// a launch by its command's user too) and prune_images. A refusal is 403 naming the ACL. What
+// /state and the GET_* calls show is filtered by auth::ViewFilter.
 
 #include <fmt/format.h>
 #include <mesos/v1/agent/agent.pb.h>
@@ -161,6 +161,13 @@ std::optional<std::string> Agent::refuseOperatorCall(const agent_api::Call& call
   }
   if (call.type() == agent_api::Call::PRUNE_IMAGES) {
     return flags_.authorizer->refusal(Action::kPruneImages, principal, auth::kAnyObject);
+  }
+  if (call.type() == agent_api::Call::LIST_FILES || call.type() == agent_api::Call::READ_FILE) {
+    const std::string& path = call.type() == agent_api::Call::LIST_FILES ? call.list_files().path()
+                                                                         : call.read_file().path();
+    auto user = sandboxUser(path);
+    return user ? flags_.authorizer->refusal(Action::kAccessSandbox, principal, *user)
+                : std::nullopt;
   }
   auto check = nestedCheckOf(call);
   if (!check) {

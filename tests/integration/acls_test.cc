@@ -274,7 +274,7 @@ TEST_F(AclsTest, TheAgentGuardsItsFlagsAndSandboxesByItsOwnAcls) {
   Cluster cluster(flags_, basic("ops", "ops-secret"));
   cluster.addAgent("cpus:2;mem:512",
                    {"--acls=file://" + agent_acls, "--http_credentials=" + credentials_,
-                    "--authenticate_http_readonly"});
+                    "--authenticate_http_readonly", "--authenticate_http_readwrite"});
   Scheduler scheduler(cluster.master(), http::ContentType::kJson);
   scheduler.setAuthorization(basic("fw", "fw-secret"));
   auto running =
@@ -297,6 +297,14 @@ TEST_F(AclsTest, TheAgentGuardsItsFlagsAndSandboxesByItsOwnAcls) {
   EXPECT_EQ(refused.status, 403);
   EXPECT_NE(refused.body.find("'access_sandboxes'"), std::string::npos) << refused.body;
   EXPECT_EQ(send(agent, browse, ops).status, 200);
+  // The same sandbox through the agent's operator API.
+  auto list = operatorCall(fmt::format(
+      R"({{"type": "LIST_FILES", "list_files": {{"path": "/frameworks/{}/executors/in-sandbox/runs/latest"}}}})",
+      scheduler.frameworkId()));
+  auto listed = send(agent, list, viewer);
+  EXPECT_EQ(listed.status, 403) << listed.body;
+  EXPECT_NE(listed.body.find("'access_sandboxes'"), std::string::npos) << listed.body;
+  EXPECT_EQ(send(agent, list, ops).status, 200);
 }
 
 TEST_F(AclsTest, ABadAclsFileDoesNotStartAndNamesTheFile) {
