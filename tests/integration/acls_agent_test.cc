@@ -2,12 +2,15 @@
 // basic-auth principals from --http_credentials: /state, /state.json and the GET_* calls show
 // each principal the frameworks, executors, tasks and containers it may view (view_frameworks,
 // view_executors, view_tasks, view_containers, view_flags); the nested-container calls and
-// PRUNE_IMAGES get 403 where their ACL denies them, while an allowed principal succeeds.
+// PRUNE_IMAGES get 403 where their ACL denies them, while an allowed principal succeeds; an
+// executor's token acts on its own container's nested containers only.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 #include <mesos/v1/agent/agent.pb.h>
 
+#include "auth/jwt.h"
+#include "common/json.h"
 #include "common/json_codec.h"
 #include "common/recordio.h"
 #include "integration/auth_helpers.h"
@@ -63,10 +66,15 @@ agent_api::Call ofType(agent_api::Call::Type type) {
 class AgentAclsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    cluster_.addAgent("cpus:2;mem:512",
-                      {"--acls=file://" + acls_, "--http_credentials=" + credentials_,
-                       "--authenticate_http_readonly", "--authenticate_http_readwrite"});
+    std::vector<std::string> flags = {
+        "--acls=file://" + acls_, "--http_credentials=" + credentials_,
+        "--authenticate_http_readonly", "--authenticate_http_readwrite"};
+    for (auto& flag : moreFlags()) {
+      flags.push_back(std::move(flag));
+    }
+    cluster_.addAgent("cpus:2;mem:512", flags);
   }
+  virtual std::vector<std::string> moreFlags() const { return {}; }
 
   // Subscribes a framework running as `user` and runs one task `task_id` on it (its executor
   // and container share the task's id).
@@ -225,6 +233,48 @@ TEST_F(AgentAclsTest, NestedContainerCallsAndPruneImagesGet403WhereTheirAclDenie
   EXPECT_EQ(prune.status, 403);
   EXPECT_NE(prune.body.find("'prune_images'"), std::string::npos) << prune.body;
   EXPECT_NE(as("ops", agentCall(ofType(agent_api::Call::PRUNE_IMAGES))).status, 403);
+}
+
+// With executor authentication, an executor's token (MESOS_EXECUTOR_AUTHENTICATION_TOKEN, made
+// here with the agent's key) is held to Mesos's implicit rule on the operator API.
+class AgentAclsWithExecutorTokens : public AgentAclsTest {
+ protected:
+  std::vector<std::string> moreFlags() const override {
+    return {"--authenticate_http_executors", "--jwt_secret_key=" + key_file_};
+  }
+  std::string token(const std::string& framework_id, const std::string& container_id) const {
+    json::Value claims(json::Object{});
+    claims.set("fid", framework_id);
+    claims.set("eid", "sleeper");
+    claims.set("cid", container_id);
+    return "Bearer " + auth::signHs256(claims, kKey);
+  }
+
+  static constexpr const char* kKey = "a-32-byte-key-for-executor-token";
+  std::string key_file_ = secrets_.write("executor.key", kKey);
+};
+
+TEST_F(AgentAclsWithExecutorTokens, AnExecutorsTokenActsOnlyOnItsOwnContainersNestedContainers) {
+  Scheduler alice(cluster_.master(), http::ContentType::kJson);
+  runTask(alice, "alice-framework", "alice", "sleeper");
+  auto listed = as("ops", agentCall(ofType(agent_api::Call::GET_CONTAINERS)));
+  agent_api::Response containers;
+  ASSERT_TRUE(http::decode(listed.body, http::ContentType::kJson, &containers).isOk());
+  ASSERT_EQ(containers.get_containers().containers_size(), 1) << listed.body;
+  const v1::ContainerID parent = containers.get_containers().containers(0).container_id();
+
+  agent_api::Call launch = ofType(agent_api::Call::LAUNCH_NESTED_CONTAINER);
+  *launch.mutable_launch_nested_container()->mutable_container_id()->mutable_parent() = parent;
+  launch.mutable_launch_nested_container()->mutable_container_id()->set_value("child");
+  launch.mutable_launch_nested_container()->mutable_command()->set_value("sleep 1000");
+  auto other = send(cluster_.agentEndpoint(0), agentCall(launch),
+                    token(alice.frameworkId(), "another-container"));
+  EXPECT_EQ(other.status, 403) << other.body;
+  EXPECT_NE(other.body.find("The token of container 'another-container'"), std::string::npos)
+      << other.body;
+  auto own = send(cluster_.agentEndpoint(0), agentCall(launch),
+                  token(alice.frameworkId(), parent.value()));
+  EXPECT_EQ(own.status, 200) << own.body;
 }
 
 }  // namespace
