@@ -137,7 +137,7 @@ void Agent::route(http::Request& request, http::Responder responder) {
       path == "/slave(1)/state.json") {
     // The master's web UI reads agents directly from the browser (as Mesos's does): these
     // read-only endpoints allow any origin.
-    http::Response r = stateJson();
+    http::Response r = stateJson(viewFilter(request.principal));
     r.headers["access-control-allow-origin"] = "*";
     return responder.respond(std::move(r));
   }
@@ -163,7 +163,7 @@ void Agent::route(http::Request& request, http::Responder responder) {
     return responder.respond(std::move(r));
   }
   if (path == "/containers" || path == "/slave(1)/containers") {
-    return responder.respond(containersJson());
+    return responder.respond(containersJson(viewFilter(request.principal)));
   }
   if (path == "/logging/toggle") {
     return responder.respond(endpoints::toggleLogging(request, logging_level_));

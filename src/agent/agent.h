@@ -28,6 +28,7 @@
 #include "agent/metrics.h"
 #include "agent/status_update_manager.h"
 #include "auth/authenticator.h"
+#include "auth/view_filter.h"
 #include "common/json.h"
 #include "common/process.h"
 #include "common/recordio.h"
@@ -149,6 +150,13 @@ class Agent {
   // authorization.cc: --acls on the agent's endpoints (403 naming the ACL; nullopt: allowed).
   std::optional<http::Response> authorizeEndpoint(const http::Request& request) const;
   std::optional<std::string> refuseEndpoint(const http::Request& request) const;
+  // What `principal` may see of the agent's state (auth/view_filter.h).
+  auth::ViewFilter viewFilter(const std::string& principal) const;
+  // The nested-container ACLs and prune_images on an operator call (nullopt: allowed). A
+  // request with an executor's token (caller_container_) may act on its own container's nested
+  // containers only, as Mesos's implicit rule.
+  std::optional<std::string> refuseOperatorCall(const agent_api::Call& call,
+                                                const std::string& principal) const;
   // The user whose sandbox `path` (virtual or real) is in: its executor's command's, else its
   // framework's; nullopt outside every sandbox.
   std::optional<std::string> sandboxUser(const std::string& path) const;
@@ -283,7 +291,7 @@ class Agent {
   Status linkVolumes(const Executor& executor, const v1::TaskInfo& task);
 
   // state_json.cc
-  http::Response stateJson() const;
+  http::Response stateJson(const auth::ViewFilter& view) const;
   http::Response metricsJson() const;
   http::Response flagsJson() const;
   // Every metric of /metrics/snapshot, by Mesos's agent key names.
@@ -299,22 +307,23 @@ class Agent {
   std::optional<http::StreamAccept> acceptOperatorCall(http::Request& request,
                                                        agent_api::Call* call,
                                                        http::Responder& responder);
-  http::Response answerOperatorCall(const agent_api::Call& call, http::ContentType accept);
+  http::Response answerOperatorCall(const agent_api::Call& call, http::ContentType accept,
+                                    const auth::ViewFilter& view);
   http::Response setLoggingLevelCall(const agent_api::Call& call);
-  http::Response getStateCall(http::ContentType accept) const;
-  http::Response getContainersCall(http::ContentType accept);
-  // The running executors' containers (GET_CONTAINERS), and as Mesos's /containers JSON.
-  agent_api::Response containers();
-  http::Response containersJson();
-  http::Response getFrameworksCall(http::ContentType accept) const;
-  http::Response getExecutorsCall(http::ContentType accept) const;
-  http::Response getTasksCall(http::ContentType accept) const;
+  http::Response getStateCall(http::ContentType accept, const auth::ViewFilter& view) const;
+  // The running executors' containers `view` may see (GET_CONTAINERS), and as Mesos's
+  // /containers JSON.
+  agent_api::Response containers(const auth::ViewFilter& view);
+  http::Response containersJson(const auth::ViewFilter& view);
+  http::Response getFrameworksCall(http::ContentType accept, const auth::ViewFilter& view) const;
+  http::Response getExecutorsCall(http::ContentType accept, const auth::ViewFilter& view) const;
+  http::Response getTasksCall(http::ContentType accept, const auth::ViewFilter& view) const;
   http::Response getAgentCall(http::ContentType accept) const;
   // nested_api.cc: the nested containers of executors' containers (agent/nested_containers.h).
   void initNested();
   // Routes the agent operator API's nested-container calls; false when `call` is not one.
   bool nestedCall(const agent_api::Call& call, const http::StreamAccept& accept,
-                  http::Responder& responder);
+                  const std::string& principal, http::Responder& responder);
 
   // The sandboxes /files and LIST_FILES/READ_FILE serve: live and completed executors'.
   std::vector<Attachment> sandboxes() const;
@@ -323,6 +332,9 @@ class Agent {
   const Clock& clock_;  // every read of time (runtime/clock.h)
   Flags flags_;
   auth::Guard guard_;  // the protected realms
+  // The container id of the executor token of the request being routed ("" for others); set
+  // only while guardRequest() routes it (loop thread).
+  std::string caller_container_;
   std::vector<std::pair<std::string, std::string>> flag_values_;
   Resources resources_;
   v1::AgentInfo info_;

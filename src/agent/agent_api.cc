@@ -1,7 +1,8 @@
 // POST /api/v1 on the agent: the v1 agent operator API (mesos.v1.agent.Call), in JSON or
 // protobuf. A routing table: each call type has its own handler below, which answers from the
 // agent's books, serves sandbox files through the same confinement as /files, or answers 501
-// naming a call the agent does not serve.
+// naming a call the agent does not serve. The GET_* answers show what the caller may view
+// (auth/view_filter.h), as the master's do.
 
 #include <fmt/format.h>
 #include <mesos/v1/agent/agent.pb.h>
@@ -9,6 +10,7 @@
 #include "agent/agent.h"
 #include "agent/containerizer/containerizer.h"
 #include "agent/nested_containers.h"
+#include "auth/view_filter.h"
 #include "common/json_codec.h"
 #include "common/operator_common.h"
 #include "common/task_state.h"
@@ -18,7 +20,22 @@ namespace plateau::agent {
 
 namespace {
 
-using Frameworks = std::unordered_map<std::string, Framework>;  // ExecutorBook::frameworks()
+using auth::ViewFilter;
+
+// The FrameworkInfo of a live framework, else of a completed one (a bounded list); an empty one
+// (which only an ANY entry matches) when the agent forgot it.
+const v1::FrameworkInfo& frameworkInfo(const ExecutorBook& book, const std::string& fw_id) {
+  static const v1::FrameworkInfo kUnknown;
+  if (const Framework* live = book.framework(fw_id)) {
+    return live->info();
+  }
+  for (const auto& info : book.completedFrameworks()) {
+    if (info.id().value() == fw_id) {
+      return info;
+    }
+  }
+  return kUnknown;
+}
 
 v1::Task taskOf(const v1::TaskInfo& info, const std::string& framework_id,
                 const std::string& executor_id, const v1::AgentID& agent_id, v1::TaskState state) {
@@ -33,39 +50,53 @@ v1::Task taskOf(const v1::TaskInfo& info, const std::string& framework_id,
   return task;
 }
 
-void addFrameworks(const Frameworks& frameworks, const std::deque<v1::FrameworkInfo>& completed,
+void addFrameworks(const ExecutorBook& book, const ViewFilter& view,
                    agent_api::Response::GetFrameworks* out) {
-  for (const auto& [fw_id, fw] : frameworks) {
-    *out->add_frameworks()->mutable_framework_info() = fw.info();
+  for (const auto& [fw_id, fw] : book.frameworks()) {
+    if (view.framework(fw.info())) {
+      *out->add_frameworks()->mutable_framework_info() = fw.info();
+    }
   }
-  for (const auto& info : completed) {
-    if (!frameworks.contains(info.id().value())) {
+  for (const auto& info : book.completedFrameworks()) {
+    if (!book.frameworks().contains(info.id().value()) && view.framework(info)) {
       *out->add_completed_frameworks()->mutable_framework_info() = info;
     }
   }
 }
 
-void addExecutors(const Frameworks& frameworks, const std::deque<CompletedExecutor>& completed,
+void addExecutors(const ExecutorBook& book, const ViewFilter& view,
                   agent_api::Response::GetExecutors* out) {
-  for (const auto& [fw_id, fw] : frameworks) {
+  for (const auto& [fw_id, fw] : book.frameworks()) {
     for (const auto& [ex_id, ex] : fw.executors()) {
-      *out->add_executors()->mutable_executor_info() = ex.info();
+      if (view.executor(ex.info(), fw.info())) {
+        *out->add_executors()->mutable_executor_info() = ex.info();
+      }
     }
   }
-  for (const auto& done : completed) {
-    *out->add_completed_executors()->mutable_executor_info() = done.info;
+  for (const auto& done : book.completedExecutors()) {
+    if (view.showsAll() || view.executor(done.info, frameworkInfo(book, done.framework_id))) {
+      *out->add_completed_executors()->mutable_executor_info() = done.info;
+    }
   }
 }
 
 void addExecutorTasks(const std::string& fw_id, const std::string& ex_id, const Executor& ex,
-                      const v1::AgentID& agent_id, agent_api::Response::GetTasks* out) {
+                      const v1::AgentID& agent_id, const v1::FrameworkInfo& framework,
+                      const ViewFilter& view, agent_api::Response::GetTasks* out) {
   for (const auto& [task_id, task] : ex.queuedTasks()) {
-    *out->add_queued_tasks() = taskOf(task, fw_id, ex_id, agent_id, v1::TASK_STAGING);
+    if (view.taskInfo(task, framework)) {
+      *out->add_queued_tasks() = taskOf(task, fw_id, ex_id, agent_id, v1::TASK_STAGING);
+    }
   }
   for (const auto& [task, state] : ex.completedTasks()) {
-    *out->add_completed_tasks() = taskOf(task, fw_id, ex_id, agent_id, state);
+    if (view.taskInfo(task, framework)) {
+      *out->add_completed_tasks() = taskOf(task, fw_id, ex_id, agent_id, state);
+    }
   }
   for (const auto& [task_id, task] : ex.launchedTasks()) {
+    if (!view.taskInfo(task, framework)) {
+      continue;
+    }
     v1::TaskState state = ex.taskState(task_id, v1::TASK_STAGING);
     if (isTerminal(state)) {
       // Terminal here but the executor still runs: updates may be pending.
@@ -76,15 +107,19 @@ void addExecutorTasks(const std::string& fw_id, const std::string& ex_id, const 
   }
 }
 
-void addTasks(const Frameworks& frameworks, const std::deque<CompletedExecutor>& completed,
-              const v1::AgentID& agent_id, agent_api::Response::GetTasks* out) {
-  for (const auto& [fw_id, fw] : frameworks) {
+void addTasks(const ExecutorBook& book, const v1::AgentID& agent_id, const ViewFilter& view,
+              agent_api::Response::GetTasks* out) {
+  for (const auto& [fw_id, fw] : book.frameworks()) {
     for (const auto& [ex_id, ex] : fw.executors()) {
-      addExecutorTasks(fw_id, ex_id, ex, agent_id, out);
+      addExecutorTasks(fw_id, ex_id, ex, agent_id, fw.info(), view, out);
     }
   }
-  for (const auto& done : completed) {
+  for (const auto& done : book.completedExecutors()) {
+    const v1::FrameworkInfo& framework = frameworkInfo(book, done.framework_id);
     for (const auto& [task, state] : done.tasks) {
+      if (!view.taskInfo(task, framework)) {
+        continue;
+      }
       *out->add_completed_tasks() =
           taskOf(task, done.framework_id, done.info.executor_id().value(), agent_id, state);
     }
@@ -103,16 +138,20 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
   if (!accept) {
     return;
   }
+  if (auto refused = auth::forbidden(refuseOperatorCall(call, request.principal), request, *log_)) {
+    return responder.respond(std::move(*refused));
+  }
   if (call.type() == agent_api::Call::PRUNE_IMAGES) {
     return pruneImagesCall(call, std::move(responder));  // images.cc: answered when done
   }
-  if (nestedCall(call, *accept, responder)) {
+  if (nestedCall(call, *accept, request.principal, responder)) {
     return;
   }
-  responder.respond(answerOperatorCall(call, accept->message));
+  responder.respond(answerOperatorCall(call, accept->message, viewFilter(request.principal)));
 }
 
-http::Response Agent::answerOperatorCall(const agent_api::Call& call, http::ContentType accept) {
+http::Response Agent::answerOperatorCall(const agent_api::Call& call, http::ContentType accept,
+                                         const auth::ViewFilter& view) {
   agent_api::Response response;
   if (answerCommonCall(
           call, &response, flag_values_, [this] { return metricsSnapshot(); },
@@ -127,15 +166,15 @@ http::Response Agent::answerOperatorCall(const agent_api::Call& call, http::Cont
       return *files::answerFilesCall<agent_api::Call, agent_api::Response>(call, sandboxes(),
                                                                            accept);
     case agent_api::Call::GET_STATE:
-      return getStateCall(accept);
+      return getStateCall(accept, view);
     case agent_api::Call::GET_CONTAINERS:
-      return getContainersCall(accept);
+      return http::messageResponse(containers(view), accept);
     case agent_api::Call::GET_FRAMEWORKS:
-      return getFrameworksCall(accept);
+      return getFrameworksCall(accept, view);
     case agent_api::Call::GET_EXECUTORS:
-      return getExecutorsCall(accept);
+      return getExecutorsCall(accept, view);
     case agent_api::Call::GET_TASKS:
-      return getTasksCall(accept);
+      return getTasksCall(accept, view);
     case agent_api::Call::GET_AGENT:
       return getAgentCall(accept);
     default:
@@ -153,22 +192,22 @@ http::Response Agent::setLoggingLevelCall(const agent_api::Call& call) {
   return http::Response{.status = 200, .headers = {}, .body = {}};
 }
 
-http::Response Agent::getStateCall(http::ContentType accept) const {
+http::Response Agent::getStateCall(http::ContentType accept, const auth::ViewFilter& view) const {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_STATE);
   auto* state = response.mutable_get_state();
-  addTasks(book_.frameworks(), book_.completedExecutors(), info_.id(), state->mutable_get_tasks());
-  addExecutors(book_.frameworks(), book_.completedExecutors(), state->mutable_get_executors());
-  addFrameworks(book_.frameworks(), book_.completedFrameworks(), state->mutable_get_frameworks());
+  addTasks(book_, info_.id(), view, state->mutable_get_tasks());
+  addExecutors(book_, view, state->mutable_get_executors());
+  addFrameworks(book_, view, state->mutable_get_frameworks());
   return http::messageResponse(response, accept);
 }
 
-agent_api::Response Agent::containers() {
+agent_api::Response Agent::containers(const auth::ViewFilter& view) {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_CONTAINERS);
   for (const auto& [fw_id, fw] : book_.frameworks()) {
     for (const auto& [ex_id, ex] : fw.executors()) {
-      if (ex.containerId().empty()) {
+      if (ex.containerId().empty() || !view.container(ex.info(), fw.info())) {
         continue;
       }
       auto* container = response.mutable_get_containers()->add_containers();
@@ -191,15 +230,11 @@ agent_api::Response Agent::containers() {
   return response;
 }
 
-http::Response Agent::getContainersCall(http::ContentType accept) {
-  return http::messageResponse(containers(), accept);
-}
-
 // Mesos's /containers: one object per container, with its ids, status and statistics.
-http::Response Agent::containersJson() {
+http::Response Agent::containersJson(const auth::ViewFilter& view) {
   std::string out;
   json::Writer w(&out);
-  const agent_api::Response listed = containers();
+  const agent_api::Response listed = containers(view);
   w.beginArray();
   for (const auto& c : listed.get_containers().containers()) {
     w.beginObject();
@@ -228,25 +263,26 @@ http::Response Agent::containersJson() {
   return http::Response::json(std::move(out));
 }
 
-http::Response Agent::getFrameworksCall(http::ContentType accept) const {
+http::Response Agent::getFrameworksCall(http::ContentType accept,
+                                        const auth::ViewFilter& view) const {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_FRAMEWORKS);
-  addFrameworks(book_.frameworks(), book_.completedFrameworks(), response.mutable_get_frameworks());
+  addFrameworks(book_, view, response.mutable_get_frameworks());
   return http::messageResponse(response, accept);
 }
 
-http::Response Agent::getExecutorsCall(http::ContentType accept) const {
+http::Response Agent::getExecutorsCall(http::ContentType accept,
+                                       const auth::ViewFilter& view) const {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_EXECUTORS);
-  addExecutors(book_.frameworks(), book_.completedExecutors(), response.mutable_get_executors());
+  addExecutors(book_, view, response.mutable_get_executors());
   return http::messageResponse(response, accept);
 }
 
-http::Response Agent::getTasksCall(http::ContentType accept) const {
+http::Response Agent::getTasksCall(http::ContentType accept, const auth::ViewFilter& view) const {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_TASKS);
-  addTasks(book_.frameworks(), book_.completedExecutors(), info_.id(),
-           response.mutable_get_tasks());
+  addTasks(book_, info_.id(), view, response.mutable_get_tasks());
   return http::messageResponse(response, accept);
 }
 

@@ -2,12 +2,15 @@
 // with Mesos's content negotiation for streamed requests and answers, and how a parent container
 // is found among the executors.
 
+#include <utility>
+
 #include <fmt/format.h>
 #include <mesos/v1/agent/agent.pb.h>
 
 #include "agent/agent.h"
 #include "agent/containerizer/containerizer.h"
 #include "agent/nested_containers.h"
+#include "auth/view_filter.h"
 #include "common/units.h"
 
 namespace plateau::agent {
@@ -71,7 +74,17 @@ std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& reque
   std::string content = http::toLower(request.header("content-type"));
   if (content.starts_with(http::kRecordioMediaType)) {
     // ATTACH_CONTAINER_INPUT, the one call whose request streams.
-    nested_->attachInput(request, std::move(responder));
+    // The first record may come after this call returns: the check keeps what it needs.
+    http::Request head = request;
+    head.body.clear();
+    nested_->attachInput(
+        request, std::move(responder),
+        [this, head = std::move(head), caller = caller_container_](const agent_api::Call& first) {
+          auto outer = std::exchange(caller_container_, caller);
+          auto refused = auth::forbidden(refuseOperatorCall(first, head.principal), head, *log_);
+          caller_container_ = std::move(outer);
+          return refused;
+        });
     return std::nullopt;
   }
   if (!request.header("message-content-type").empty()) {
@@ -100,9 +113,9 @@ std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& reque
 }
 
 bool Agent::nestedCall(const agent_api::Call& call, const http::StreamAccept& accept,
-                       http::Responder& responder) {
+                       const std::string& principal, http::Responder& responder) {
   if (call.type() == agent_api::Call::GET_CONTAINERS && call.get_containers().show_nested()) {
-    agent_api::Response listed = containers();
+    agent_api::Response listed = containers(viewFilter(principal));
     nested_->listRunning(&listed);
     responder.respond(http::messageResponse(listed, accept.message));
     return true;

@@ -90,7 +90,9 @@ class NestedContainers {
   // ATTACH_CONTAINER_INPUT: a request whose body is RecordIO of calls (Content-Type
   // application/recordio, each record in Message-Content-Type), read as it arrives when the
   // server streams it (http::streamedBody()), else whole. Answered once the body has ended.
-  void attachInput(const http::Request& request, http::Responder responder);
+  // `refuse` (when set) sees the first call once decoded: the answer it returns is given instead.
+  using Refuse = std::function<std::optional<http::Response>(const mesos::v1::agent::Call&)>;
+  void attachInput(const http::Request& request, http::Responder responder, Refuse refuse = {});
   // A child process ended; false when it was not a nested container's.
   bool childExited(pid_t pid, int status);
   // The executor's container `container_id` ended: its nested containers are killed and forgotten.

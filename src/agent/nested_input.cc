@@ -88,7 +88,8 @@ bool NestedContainers::streamsBody(const http::Request& head) {
          http::toLower(head.header("content-type")).starts_with(http::kRecordioMediaType);
 }
 
-void NestedContainers::attachInput(const http::Request& request, http::Responder responder) {
+void NestedContainers::attachInput(const http::Request& request, http::Responder responder,
+                                   Refuse refuse) {
   std::string message_type = request.header("message-content-type");
   if (message_type.empty()) {
     return responder.respond(
@@ -104,6 +105,7 @@ void NestedContainers::attachInput(const http::Request& request, http::Responder
   }
   auto input = std::make_shared<Input>();
   input->type = *type;
+  input->refuse = std::move(refuse);
   input->responder.emplace(std::move(responder));
   input->body = http::streamedBody(request);
   if (!input->body) {
@@ -196,6 +198,9 @@ std::optional<http::Response> NestedContainers::firstInput(const std::shared_ptr
     return http::Response::text(
         415, fmt::format("Streaming 'Content-Type' {} is not supported for {} call",
                          http::kRecordioMediaType, agent_api::Call::Type_Name(call.type())));
+  }
+  if (auto refused = input->refuse ? input->refuse(call) : std::nullopt) {
+    return refused;
   }
   const auto& first = call.attach_container_input();
   if (first.type() != agent_api::Call::AttachContainerInput::CONTAINER_ID ||

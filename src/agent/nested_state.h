@@ -60,6 +60,7 @@ struct NestedContainers::Input {
   http::ContentType type = http::ContentType::kJson;
   recordio::Decoder decoder{16 << 20};  // a record of stdin is rarely over a few KiB
   std::string key;                      // the container, once the first record named it
+  Refuse refuse;                        // the ACL check of the first call, if any
 };
 
 }  // namespace plateau::agent

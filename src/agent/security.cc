@@ -103,7 +103,9 @@ void Agent::guardRequest(http::Request& request, http::Responder responder) {
                            call.executor_id().value(), call.framework_id().value())));
     }
   }
+  caller_container_ = realm == auth::Realm::kExecutor ? "" : claim(principal->claims, "cid");
   route(request, std::move(responder));
+  caller_container_.clear();
 }
 
 }  // namespace plateau::agent

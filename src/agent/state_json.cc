@@ -4,6 +4,7 @@
 
 #include "agent/agent.h"
 #include "agent/images/image_runtime.h"
+#include "auth/view_filter.h"
 #include "common/flags.h"
 #include "common/json.h"
 #include "common/json_codec.h"
@@ -26,7 +27,8 @@ void writeTask(json::Writer& w, const v1::TaskInfo& info, const std::string& fw_
 }
 
 void writeCompletedExecutor(json::Writer& w, const CompletedExecutor& done,
-                            const std::string& agent_id) {
+                            const std::string& agent_id, const v1::FrameworkInfo& framework,
+                            const auth::ViewFilter& view) {
   w.beginObject();
   w.key("id");
   w.value(done.info.executor_id().value());
@@ -45,14 +47,18 @@ void writeCompletedExecutor(json::Writer& w, const CompletedExecutor& done,
   w.key("completed_tasks");
   w.beginArray();
   for (const auto& [task, state] : done.tasks) {
-    writeTask(w, task, done.framework_id, done.info.executor_id().value(), agent_id, state);
+    if (view.taskInfo(task, framework)) {
+      writeTask(w, task, done.framework_id, done.info.executor_id().value(), agent_id, state);
+    }
   }
   w.endArray();
   w.endObject();
 }
 
-// The agent's total, and as Mesos's agent shows it: what is reserved, by role, and what is not.
-void writeAgentResources(json::Writer& w, const Resources& resources) {
+// The agent's total, and as Mesos's agent shows it: what is reserved, by role (those the reader
+// may view), and what is not.
+void writeAgentResources(json::Writer& w, const Resources& resources,
+                         const auth::ViewFilter& view) {
   w.key("resources");
   writeResourcesModel(w, resources);
   w.key("unreserved_resources");
@@ -64,6 +70,9 @@ void writeAgentResources(json::Writer& w, const Resources& resources) {
     by_role[r.role] += r;
   }
   for (const auto& [role, reserved] : by_role) {
+    if (!view.role(role)) {
+      continue;
+    }
     w.key(role);
     writeResourcesModel(w, reserved);
   }
@@ -95,7 +104,8 @@ void writeFlags(json::Writer& w, const std::vector<std::pair<std::string, std::s
 }
 
 void writeExecutor(json::Writer& w, const std::string& fw_id, const std::string& ex_id,
-                   const Executor& ex, const std::string& agent_id) {
+                   const Executor& ex, const std::string& agent_id,
+                   const v1::FrameworkInfo& framework, const auth::ViewFilter& view) {
   w.beginObject();
   w.key("id");
   w.value(ex_id);
@@ -112,39 +122,47 @@ void writeExecutor(json::Writer& w, const std::string& fw_id, const std::string&
   w.key("tasks");
   w.beginArray();
   for (const auto& [task_id, task] : ex.launchedTasks()) {
-    writeTask(w, task, fw_id, ex_id, agent_id, ex.taskState(task_id, v1::TASK_STAGING));
+    if (view.taskInfo(task, framework)) {
+      writeTask(w, task, fw_id, ex_id, agent_id, ex.taskState(task_id, v1::TASK_STAGING));
+    }
   }
   w.endArray();
   w.key("queued_tasks");
   w.beginArray();
   for (const auto& [task_id, task] : ex.queuedTasks()) {
-    writeTask(w, task, fw_id, ex_id, agent_id, v1::TASK_STAGING);
+    if (view.taskInfo(task, framework)) {
+      writeTask(w, task, fw_id, ex_id, agent_id, v1::TASK_STAGING);
+    }
   }
   w.endArray();
   w.key("completed_tasks");
   w.beginArray();
   for (const auto& [task, state] : ex.completedTasks()) {
-    writeTask(w, task, fw_id, ex_id, agent_id, state);
+    if (view.taskInfo(task, framework)) {
+      writeTask(w, task, fw_id, ex_id, agent_id, state);
+    }
   }
   w.endArray();
   w.endObject();
 }
 
 void writeCompletedExecutorsOf(json::Writer& w, const std::string& fw_id,
+                               const v1::FrameworkInfo& framework,
                                const std::deque<CompletedExecutor>& completed,
-                               const std::string& agent_id) {
+                               const std::string& agent_id, const auth::ViewFilter& view) {
   w.key("completed_executors");
   w.beginArray();
   for (const auto& done : completed) {
-    if (done.framework_id == fw_id) {
-      writeCompletedExecutor(w, done, agent_id);
+    if (done.framework_id == fw_id && view.executor(done.info, framework)) {
+      writeCompletedExecutor(w, done, agent_id, framework, view);
     }
   }
   w.endArray();
 }
 
 void writeFramework(json::Writer& w, const std::string& fw_id, const Framework& fw,
-                    const std::deque<CompletedExecutor>& completed, const std::string& agent_id) {
+                    const std::deque<CompletedExecutor>& completed, const std::string& agent_id,
+                    const auth::ViewFilter& view) {
   w.beginObject();
   w.key("id");
   w.value(fw_id);
@@ -162,16 +180,18 @@ void writeFramework(json::Writer& w, const std::string& fw_id, const Framework& 
   w.key("executors");
   w.beginArray();
   for (const auto& [ex_id, ex] : fw.executors()) {
-    writeExecutor(w, fw_id, ex_id, ex, agent_id);
+    if (view.executor(ex.info(), info)) {
+      writeExecutor(w, fw_id, ex_id, ex, agent_id, info, view);
+    }
   }
   w.endArray();
-  writeCompletedExecutorsOf(w, fw_id, completed, agent_id);
+  writeCompletedExecutorsOf(w, fw_id, info, completed, agent_id, view);
   w.endObject();
 }
 
 void writeCompletedFramework(json::Writer& w, const v1::FrameworkInfo& fw,
                              const std::deque<CompletedExecutor>& completed,
-                             const std::string& agent_id) {
+                             const std::string& agent_id, const auth::ViewFilter& view) {
   w.beginObject();
   w.key("id");
   w.value(fw.id().value());
@@ -182,7 +202,7 @@ void writeCompletedFramework(json::Writer& w, const v1::FrameworkInfo& fw,
   w.key("executors");
   w.beginArray();
   w.endArray();
-  writeCompletedExecutorsOf(w, fw.id().value(), completed, agent_id);
+  writeCompletedExecutorsOf(w, fw.id().value(), fw, completed, agent_id, view);
   w.endObject();
 }
 
@@ -192,7 +212,7 @@ http::Response Agent::flagsJson() const {
   return http::Response::json(flags::flagsJson(flag_values_));
 }
 
-http::Response Agent::stateJson() const {
+http::Response Agent::stateJson(const auth::ViewFilter& view) const {
   std::string out;
   json::Writer w(&out);
   w.beginObject();
@@ -214,23 +234,27 @@ http::Response Agent::stateJson() const {
   w.value(start_time_);
   w.key("master_hostname");
   w.value(master_link_.masterHostname());
-  writeAgentResources(w, resources_);
+  writeAgentResources(w, resources_, view);
   writeAttributes(w, info_);
-  writeFlags(w, flag_values_);
+  if (view.flags()) {
+    writeFlags(w, flag_values_);
+  }
   const std::string& agent_id = info_.id().value();
   w.key("frameworks");
   w.beginArray();
   for (const auto& [fw_id, fw] : book_.frameworks()) {
-    writeFramework(w, fw_id, fw, book_.completedExecutors(), agent_id);
+    if (view.framework(fw.info())) {
+      writeFramework(w, fw_id, fw, book_.completedExecutors(), agent_id, view);
+    }
   }
   w.endArray();
   w.key("completed_frameworks");
   w.beginArray();
   for (const auto& fw : book_.completedFrameworks()) {
-    if (book_.framework(fw.id().value()) != nullptr) {
-      continue;  // back with new executors: listed above
+    if (book_.framework(fw.id().value()) != nullptr || !view.framework(fw)) {
+      continue;  // back with new executors: listed above; or not the reader's to see
     }
-    writeCompletedFramework(w, fw, book_.completedExecutors(), agent_id);
+    writeCompletedFramework(w, fw, book_.completedExecutors(), agent_id, view);
   }
   w.endArray();
   if (images_) {  // beyond Mesos: the image store (images.cc)

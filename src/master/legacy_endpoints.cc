@@ -267,7 +267,7 @@ void Master::legacyEndpoint(const http::Request& request, http::Responder respon
   const ViewFilter view = viewFilter(request.principal);
   if (path == "/state-summary") return responder.respond(stateSummaryJson(view));
   if (path == "/frameworks") return responder.respond(frameworksJson(booksFor(view), request));
-  if (path == "/slaves") return responder.respond(agentsJson(books(), request));
+  if (path == "/slaves") return responder.respond(agentsJson(booksFor(view), request));
   if (path == "/tasks") return responder.respond(tasksJson(booksFor(view), request));
   if (path == "/roles") return responder.respond(rolesJson(booksFor(view)));
   // /metrics: Prometheus text from the one registry.
@@ -341,7 +341,7 @@ http::Response agentsJson(const Books& b, const http::Request& request) {
   w.beginArray();
   for (const auto& [id, agent] : b.agents.all()) {
     if (!only || *only == id) {
-      writeAgent(w, agent, b.offers.offeredOn(agent.id), b.drains.find(id));
+      writeAgent(w, agent, b.offers.offeredOn(agent.id), b.drains.find(id), b.view);
     }
   }
   w.endArray();

@@ -149,6 +149,16 @@ class Master {
   // turn; past its capacity answers 429 (Retry-After) and drops the call.
   void throttle(const std::string& principal, std::string_view call, http::Responder responder,
                 std::function<void(http::Responder)> proceed);
+  // Mesos's frameworks/<principal>/messages_received and messages_processed: the scheduler
+  // calls of a framework principal, counted as they arrive and once handled (a call refused
+  // past its capacity is never processed). Made at a SUBSCRIBE (`create`), at most
+  // kMaxPrincipalCounters of them; null for the empty principal or past the bound.
+  struct PrincipalCounters {
+    metrics::Counter* received;
+    metrics::Counter* processed;
+  };
+  static constexpr size_t kMaxPrincipalCounters = 1024;
+  PrincipalCounters* principalCounters(const std::string& principal, bool create);
   // authorization.cc: --acls on every action (auth::Authorizer; docs/security.md). Without
   // --acls everything is allowed and each check costs one null test.
   bool authorized(auth::Action action, const std::string& principal,
@@ -490,6 +500,7 @@ class Master {
   auth::Guard guard_;                                // the protected realms
   std::unique_ptr<auth::AuditLog> audit_;            // null without --audit_log
   std::unique_ptr<http::RateLimiter> rate_limiter_;  // null without --rate_limits
+  std::unordered_map<std::string, PrincipalCounters> principal_counters_;  // by principal
 
   OperatorFeed feed_;           // the operator API's SUBSCRIBE streams
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines

@@ -95,8 +95,9 @@ void Master::operatorApi(http::Request& request, http::Responder responder) {
   if (auto refused = authorizeOperatorCall(request, call)) {
     return responder.respond(std::move(*refused));
   }
-  // Operators without a principal (authentication off) are not told apart: not limited.
-  if (rate_limiter_ != nullptr && !request.principal.empty()) {
+  // Operators without a principal (authentication off) share the aggregate default, as every
+  // principal not listed does.
+  if (rate_limiter_ != nullptr) {
     std::string type = operator_api::Call::Type_Name(call.type());
     return throttle(request.principal, type, std::move(responder),
                     [this, call = std::move(call), message = accept->message,
@@ -188,7 +189,7 @@ bool Master::operatorView(const operator_api::Call& call, const ViewFilter& view
     }
     case operator_api::Call::GET_OPERATIONS:
       response->set_type(operator_api::Response::GET_OPERATIONS);
-      getOperations(operations_, response->mutable_get_operations());
+      getOperations(operations_, response->mutable_get_operations(), &view);
       return true;
     case operator_api::Call::GET_QUOTA:
       response->set_type(operator_api::Response::GET_QUOTA);

@@ -130,6 +130,9 @@ void OperatorFeed::heartbeat() {
 }
 
 bool OperatorFeed::sees(const Subscriber& subscriber, const About& about) {
+  if (about.unfiltered_only) {
+    return subscriber.view == nullptr || subscriber.view->showsAll();
+  }
   if (subscriber.view == nullptr || about.framework == nullptr) {
     return true;
   }
@@ -210,7 +213,25 @@ void OperatorFeed::agentAdded(const Agent& agent) {
   operator_api::Event event;
   event.set_type(operator_api::Event::AGENT_ADDED);
   describeAgent(books_, agent, event.mutable_agent_added()->mutable_agent());
-  publish(event);
+  publish(event, About{.unfiltered_only = true});
+  // The others see only the reservations of roles they may view (view_roles): one event each.
+  std::vector<std::pair<std::shared_ptr<http::Stream>, std::string>> writes;
+  for (auto& [id, subscriber] : subscribers_) {
+    if (subscriber.view == nullptr || subscriber.view->showsAll()) {
+      continue;
+    }
+    Books books = books_;
+    books.view = subscriber.view.get();
+    event.mutable_agent_added()->Clear();
+    describeAgent(books, agent, event.mutable_agent_added()->mutable_agent());
+    writes.emplace_back(subscriber.stream,
+                        recordio::encode(http::encode(event, subscriber.content)));
+  }
+  for (auto& [stream, record] : writes) {  // a write may close a stream: collected first
+    if (!stream->closed()) {
+      stream->write(record);
+    }
+  }
 }
 
 void OperatorFeed::agentRemoved(const std::string& agent_id) {

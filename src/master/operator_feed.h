@@ -84,6 +84,7 @@ class OperatorFeed {
   struct About {
     const mesos::v1::FrameworkInfo* framework = nullptr;
     const mesos::v1::Task* task = nullptr;  // with its framework
+    bool unfiltered_only = false;           // only for subscribers who see everything
   };
 
   void publish(const mesos::v1::master::Event& event, const About& about);

@@ -41,6 +41,12 @@ void describeAgent(const Books& b, const Agent& agent,
   resourcesToProto(agent.total(), out->mutable_total_resources(), "");
   resourcesToProto(agent.used(), out->mutable_allocated_resources(), "");
   resourcesToProto(b.offers.offeredOn(agent.id), out->mutable_offered_resources(), "");
+  if (b.view != nullptr) {  // view_roles: reservations of roles the reader may not view go
+    filterResources(*b.view, out->mutable_agent_info()->mutable_resources());
+    filterResources(*b.view, out->mutable_total_resources());
+    filterResources(*b.view, out->mutable_allocated_resources());
+    filterResources(*b.view, out->mutable_offered_resources());
+  }
 }
 
 void describeFramework(const Books& b, const Framework& fw,

@@ -99,15 +99,26 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
     return responder.respond(
         badRequest(fmt::format("Failed to validate scheduler::Call: {}", s.message())));
   }
-  if (rate_limiter_ != nullptr) {
-    if (auto principal = schedulerCallPrincipal(request, call)) {
-      std::string type = scheduler::Call::Type_Name(call.type());
-      return throttle(*principal, type, std::move(responder),
-                      [this, request = std::move(request),
-                       call = std::move(call)](http::Responder responder) mutable {
-                        runSchedulerCall(request, call, std::move(responder));
-                      });
-    }
+  auto principal = schedulerCallPrincipal(request, call);
+  PrincipalCounters* counters =
+      principal ? principalCounters(*principal, call.type() == scheduler::Call::SUBSCRIBE)
+                : nullptr;
+  if (counters != nullptr) {
+    counters->received->inc();
+  }
+  if (rate_limiter_ != nullptr && principal) {
+    std::string type = scheduler::Call::Type_Name(call.type());
+    return throttle(*principal, type, std::move(responder),
+                    [this, request = std::move(request), call = std::move(call),
+                     counters](http::Responder responder) mutable {
+                      if (counters != nullptr) {
+                        counters->processed->inc();
+                      }
+                      runSchedulerCall(request, call, std::move(responder));
+                    });
+  }
+  if (counters != nullptr) {
+    counters->processed->inc();
   }
   runSchedulerCall(request, call, std::move(responder));
 }

@@ -36,10 +36,29 @@ std::string roleOfTask(const v1::Task& task, const std::string& fallback) {
   return fallback;
 }
 
-void writeReservedByRole(json::Writer& w, const Resources& reserved, bool full) {
+// What of `resources` the reader may see: the unreserved ones and those reserved for a role it
+// may view (view_roles, as Mesos filters an agent's reservations).
+// writeResourcesFull() of those (no copy when everything is shown).
+void writeVisibleFull(json::Writer& w, const Resources& resources, const ViewFilter* view) {
+  if (view == nullptr || view->showsAll()) {
+    return writeResourcesFull(w, resources, "");
+  }
+  Resources visible;
+  for (const Resource& r : resources) {
+    if (!r.reserved() || view->role(r.role)) {
+      visible += r;
+    }
+  }
+  writeResourcesFull(w, visible, "");
+}
+
+void writeReservedByRole(json::Writer& w, const Resources& reserved, bool full,
+                         const ViewFilter* view) {
   std::map<std::string, Resources> by_role;
   for (const Resource& r : reserved) {
-    by_role[r.role] += r;
+    if (view == nullptr || view->role(r.role)) {
+      by_role[r.role] += r;
+    }
   }
   w.beginObject();
   for (const auto& [role, resources] : by_role) {
@@ -219,7 +238,7 @@ void writeFrameworkCapabilities(json::Writer& w, const v1::FrameworkInfo& info) 
 }
 
 void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,
-                const DrainBook::Hold* hold) {
+                const DrainBook::Hold* hold, const ViewFilter* view) {
   w.beginObject();
   w.key("id");
   w.value(agent.id);
@@ -254,17 +273,17 @@ void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,
   w.key("unreserved_resources");
   writeResourcesModel(w, agent.total().unreserved());
   w.key("reserved_resources");
-  writeReservedByRole(w, agent.total().reserved(), false);
+  writeReservedByRole(w, agent.total().reserved(), false, view);
   w.key("resources_full");
-  writeResourcesFull(w, agent.total(), "");
+  writeVisibleFull(w, agent.total(), view);
   w.key("unreserved_resources_full");
   writeResourcesFull(w, agent.total().unreserved(), "");
   w.key("used_resources_full");
-  writeResourcesFull(w, agent.used(), "");
+  writeVisibleFull(w, agent.used(), view);
   w.key("offered_resources_full");
-  writeResourcesFull(w, offered, "");
+  writeVisibleFull(w, offered, view);
   w.key("reserved_resources_full");
-  writeReservedByRole(w, agent.total().reserved(), true);
+  writeReservedByRole(w, agent.total().reserved(), true, view);
   w.key("attributes");
   w.beginObject();
   for (const auto& attribute : agent.info.attributes()) {
@@ -384,7 +403,7 @@ http::Response Master::stateJson(const ViewFilter& filter) const {
   w.key("slaves");
   w.beginArray();
   for (const auto& [id, agent] : agents_.all()) {
-    writeAgent(w, agent, offers_.offeredOn(agent.id), drains_.find(id));
+    writeAgent(w, agent, offers_.offeredOn(agent.id), drains_.find(id), view);
   }
   w.endArray();
 

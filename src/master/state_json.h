@@ -15,9 +15,10 @@ namespace plateau::master {
 void writeFramework(json::Writer& w, const Framework& framework, const TaskBook& tasks,
                     const Resources& offered, bool completed, const ViewFilter* view = nullptr);
 // An agent with its resources and attributes; `hold` (null when none) deactivates it and
-// carries its drain_info.
+// carries its drain_info. `view` (null: all) leaves out the reservations of roles its reader may
+// not view, as Mesos does (the totals stay).
 void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,
-                const DrainBook::Hold* hold);
+                const DrainBook::Hold* hold, const ViewFilter* view = nullptr);
 // The agent's pid as Mesos shows it: slave(1)@<ip, else hostname>:<port>.
 std::string agentPid(const Agent& agent);
 // The framework's capabilities as an array of their names.

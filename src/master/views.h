@@ -67,8 +67,9 @@ void getExecutors(const Books& b, mesos::v1::master::Response_GetExecutors* out)
 void getTasks(const Books& b, mesos::v1::master::Response_GetTasks* out);
 void getState(const Books& b, mesos::v1::master::Response_GetState* out);
 void getRoles(const Books& b, mesos::v1::master::Response_GetRoles* out);
-// GET_OPERATIONS (operations.cc).
-void getOperations(const OperationBook& operations, mesos::v1::master::Response_GetOperations* out);
+// GET_OPERATIONS (operations.cc): those whose resources `view` (null: all) may all see.
+void getOperations(const OperationBook& operations, mesos::v1::master::Response_GetOperations* out,
+                   const ViewFilter* view = nullptr);
 // What the framework holds for `role`: used by its tasks and executors, or offered.
 Resources heldInRole(const Books& b, const Framework& framework, const std::string& role,
                      bool offered);

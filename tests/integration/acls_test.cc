@@ -2,7 +2,7 @@
 // --credentials file: a framework whose role is not allowed gets its ERROR event; run_tasks
 // decides which user a framework's tasks may run as (TASK_ERROR otherwise); an operator
 // without the ACL gets 403 while one with it succeeds; the state endpoints show each principal
-// only what it may view; a bad --acls file does not start.
+// only what it may view (reservations by view_roles too); a bad --acls file does not start.
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -38,6 +38,9 @@ constexpr const char* kAcls = R"({
   "teardown_frameworks": [
     {"principals": {"values": ["ops"]}, "framework_principals": {"type": "ANY"}},
     {"principals": {"type": "ANY"}, "framework_principals": {"type": "NONE"}}],
+  "view_roles": [
+    {"principals": {"values": ["viewer"]}, "roles": {"values": ["eng"]}},
+    {"principals": {"values": ["viewer"]}, "roles": {"type": "NONE"}}],
   "view_flags": [
     {"principals": {"values": ["ops"]}, "flags": {"type": "ANY"}},
     {"principals": {"type": "ANY"}, "flags": {"type": "NONE"}}],
@@ -242,6 +245,26 @@ TEST_F(AclsTest, StateEndpointsShowEachPrincipalOnlyWhatItMayView) {
   EXPECT_EQ(snapshot.find("bob-framework"), std::string::npos) << snapshot;
 }
 
+TEST_F(AclsTest, ReservationsShowOnlyToThoseWhoMayViewTheirRole) {
+  Cluster cluster(flags_, basic("ops", "ops-secret"));
+  cluster.addAgent("cpus:1;cpus(eng):0.5;cpus(finance):0.5;mem:512");
+  const auto master = cluster.master();
+  const std::string viewer = basic("viewer", "viewer-secret");
+  const std::string ops = basic("ops", "ops-secret");
+  for (const auto& request :
+       {http::ClientRequest{.method = "GET", .path = "/master/state"},
+        http::ClientRequest{.method = "GET", .path = "/master/slaves"},
+        operatorCall(R"({"type": "GET_AGENTS"})"), operatorCall(R"({"type": "GET_STATE"})")}) {
+    SCOPED_TRACE(request.path + " " + request.body);
+    auto seen = send(master, request, viewer);
+    EXPECT_EQ(seen.status, 200);
+    EXPECT_NE(seen.body.find("\"eng\""), std::string::npos) << seen.body;
+    EXPECT_EQ(seen.body.find("finance"), std::string::npos) << seen.body;
+    auto all = send(master, request, ops);
+    EXPECT_NE(all.body.find("\"finance\""), std::string::npos) << all.body;
+  }
+}
+
 TEST_F(AclsTest, TheAgentGuardsItsFlagsAndSandboxesByItsOwnAcls) {
   std::string agent_acls = secrets_.write("agent-acls.json", R"({
     "view_flags": [{"principals": {"values": ["ops"]}, "flags": {"type": "ANY"}},
@@ -251,7 +274,7 @@ TEST_F(AclsTest, TheAgentGuardsItsFlagsAndSandboxesByItsOwnAcls) {
   Cluster cluster(flags_, basic("ops", "ops-secret"));
   cluster.addAgent("cpus:2;mem:512",
                    {"--acls=file://" + agent_acls, "--http_credentials=" + credentials_,
-                    "--authenticate_http_readonly"});
+                    "--authenticate_http_readonly", "--authenticate_http_readwrite"});
   Scheduler scheduler(cluster.master(), http::ContentType::kJson);
   scheduler.setAuthorization(basic("fw", "fw-secret"));
   auto running =
@@ -274,6 +297,14 @@ TEST_F(AclsTest, TheAgentGuardsItsFlagsAndSandboxesByItsOwnAcls) {
   EXPECT_EQ(refused.status, 403);
   EXPECT_NE(refused.body.find("'access_sandboxes'"), std::string::npos) << refused.body;
   EXPECT_EQ(send(agent, browse, ops).status, 200);
+  // The same sandbox through the agent's operator API.
+  auto list = operatorCall(fmt::format(
+      R"({{"type": "LIST_FILES", "list_files": {{"path": "/frameworks/{}/executors/in-sandbox/runs/latest"}}}})",
+      scheduler.frameworkId()));
+  auto listed = send(agent, list, viewer);
+  EXPECT_EQ(listed.status, 403) << listed.body;
+  EXPECT_NE(listed.body.find("'access_sandboxes'"), std::string::npos) << listed.body;
+  EXPECT_EQ(send(agent, list, ops).status, 200);
 }
 
 TEST_F(AclsTest, ABadAclsFileDoesNotStartAndNamesTheFile) {
