@@ -150,8 +150,7 @@ inline void launch(Scheduler& s, const v1::Offer& offer, const std::vector<TaskS
         container->mutable_docker()->set_network(v1::ContainerInfo::DockerInfo::BRIDGE);
       }
     } else {
-      v1::Image* image =
-          setMesosImage(container, spec.image, spec.volume_image, spec.volume_path);
+      v1::Image* image = setMesosImage(container, spec.image, spec.volume_image, spec.volume_path);
       if (image == nullptr) {
         continue;  // image volumes only: the task stays in the host's filesystem
       }
