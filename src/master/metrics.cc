@@ -81,7 +81,7 @@ AgentMetrics agentMetrics(Registry& r) {
       .slaves_disconnected = kNames.gauge(r, "slaves_disconnected", "agents_disconnected",
                                           "Agents registered but disconnected."),
       .slaves_unreachable = kNames.gauge(r, "slaves_unreachable", "agents_unreachable",
-                                         "Agents marked unreachable (always 0: not tracked)."),
+                                         "Agents the registry holds as unreachable."),
       .agent_registrations = kNames.counter(r, "slave_registrations", "agent_registrations_total",
                                             "Agents that registered for the first time."),
       .agent_reregistrations = kNames.counter(
@@ -124,8 +124,8 @@ TaskMetrics taskMetrics(Registry& r) {
       .tasks_starting = liveTasks(r, "starting", "Tasks in TASK_STARTING."),
       .tasks_running = liveTasks(r, "running", "Tasks in TASK_RUNNING."),
       .tasks_killing = liveTasks(r, "killing", "Tasks in TASK_KILLING."),
-      .tasks_unreachable =
-          liveTasks(r, "unreachable", "Tasks in TASK_UNREACHABLE (always 0: not tracked)."),
+      .tasks_unreachable = liveTasks(
+          r, "unreachable", "Tasks listed unreachable (their agent was marked unreachable)."),
       .tasks_finished = endedTasks(r, "finished", "Tasks that ended in TASK_FINISHED."),
       .tasks_failed = endedTasks(r, "failed", "Tasks that ended in TASK_FAILED."),
       .tasks_killed = endedTasks(r, "killed", "Tasks that ended in TASK_KILLED."),

@@ -455,6 +455,8 @@ void Master::updateMetricGauges() {
   m.tasks_starting = tasks_.liveIn(v1::TASK_STARTING);
   m.tasks_running = tasks_.liveIn(v1::TASK_RUNNING);
   m.tasks_killing = tasks_.liveIn(v1::TASK_KILLING);
+  m.tasks_unreachable = tasks_.unreachableCount();
+  m.slaves_unreachable = registry_state_.unreachable.size();
   const ResourceVector& total = agents_.totalScalars();
   const ResourceVector& used = agents_.usedScalars();
   const ResourceVector& offered = offers_.offeredScalars();

@@ -114,9 +114,12 @@ bool TaskBook::retire(const std::string& framework_id, const std::string& task_i
   }
   live_by_state_[task->second.info.state()]--;
   auto& records = fw->second.*into;
+  const bool unreachable = into == &FrameworkTasks::unreachable;
   records.push_back(std::move(task->second.info));
+  unreachable_count_ += unreachable ? 1 : 0;
   while (records.size() > max) {
     records.pop_front();
+    unreachable_count_ -= unreachable ? 1 : 0;
   }
   fw->second.live.erase(task);
   live_--;
@@ -139,6 +142,7 @@ void TaskBook::forget(const std::string& framework_id) {
     }
   }
   live_ -= fw->second.live.size();
+  unreachable_count_ -= fw->second.unreachable.size();
   frameworks_.erase(fw);
 }
 
@@ -147,9 +151,11 @@ bool TaskBook::forgetUnreachable(const std::string& framework_id, const std::str
   if (fw == frameworks_.end()) {
     return false;
   }
-  return std::erase_if(fw->second.unreachable, [&](const mesos::v1::Task& task) {
-           return task.task_id().value() == task_id;
-         }) > 0;
+  const size_t erased = std::erase_if(fw->second.unreachable, [&](const mesos::v1::Task& task) {
+    return task.task_id().value() == task_id;
+  });
+  unreachable_count_ -= erased;
+  return erased > 0;
 }
 
 }  // namespace plateau::master

@@ -16,8 +16,9 @@
 //    (as Mesos's `unreachable_tasks`), which keep the newest `max_unreachable`; forget() drops
 //    everything of a framework, and forgetUnreachable() the unreachable record of a task that is
 //    live again, so that a task is listed once;
-//  - the number of live tasks in each state is kept as tasks come, change and go: liveIn()
-//    costs nothing, whatever the number of tasks (the metrics read it at every scrape).
+//  - the number of live tasks in each state, and of unreachable records, is kept as tasks come,
+//    change and go: liveIn() and unreachableCount() cost nothing, whatever the number of tasks
+//    (the metrics read them at every scrape).
 // Pure bookkeeping on the loop thread: no I/O, no time of its own, no events sent.
 
 #include <array>
@@ -68,6 +69,8 @@ class TaskBook {
   size_t size() const { return live_; }
   // How many live tasks are in `state` now.
   size_t liveIn(mesos::v1::TaskState state) const;
+  // How many tasks all frameworks' unreachable lists hold now.
+  size_t unreachableCount() const { return unreachable_count_; }
 
   // Applies a status to a live task: `latest` is the task's state now (the agent may report an
   // older update still unacknowledged). True when the task became terminal with it.
@@ -97,6 +100,7 @@ class TaskBook {
   size_t max_completed_;
   size_t max_unreachable_;
   size_t live_ = 0;
+  size_t unreachable_count_ = 0;
   std::array<size_t, mesos::v1::TaskState_ARRAYSIZE> live_by_state_{};
   std::unordered_map<std::string, FrameworkTasks> frameworks_;
   std::unordered_map<std::string, AgentTasks> agents_;

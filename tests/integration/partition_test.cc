@@ -76,6 +76,13 @@ mesos::v1::master::Response::GetTasks getTasks(Cluster& cluster) {
 
 using Ids = std::vector<std::string>;
 
+// One figure of the master's /metrics/snapshot (-1 when it is missing).
+double masterMetric(Cluster& cluster, const std::string& key) {
+  auto snapshot = json::parse(cluster.get("/metrics/snapshot"));
+  const json::Value* value = snapshot ? snapshot->find(key) : nullptr;
+  return value != nullptr ? value->asDouble() : -1;
+}
+
 TEST(Partition, StoppedAgentIsUnreachableAndComesBackAsInMesos) {
   Cluster cluster({"--agent_ping_timeout=300ms", "--max_agent_ping_timeouts=2"});
   cluster.addAgent("cpus:4;mem:1024");
@@ -101,6 +108,8 @@ TEST(Partition, StoppedAgentIsUnreachableAndComesBackAsInMesos) {
   EXPECT_EQ(idsOf(getTasks(cluster).unreachable_tasks()), Ids{"aware-task"});
   EXPECT_EQ(idsOf(getTasks(cluster).completed_tasks()), Ids{"plain-task"});
   EXPECT_EQ(idsOf(getTasks(cluster).tasks()), Ids{});
+  EXPECT_EQ(masterMetric(cluster, "master/tasks_unreachable"), 1);
+  EXPECT_EQ(masterMetric(cluster, "master/slaves_unreachable"), 1);
 
   cluster.agent(0).kill(SIGCONT);
   ASSERT_TRUE(eventually([&] { return cluster.registeredAgents() == 1; }, 20s));
@@ -118,6 +127,8 @@ TEST(Partition, StoppedAgentIsUnreachableAndComesBackAsInMesos) {
   EXPECT_EQ(stateTasks(cluster, "aware", "unreachable_tasks"), Ids{});
   EXPECT_EQ(idsOf(getTasks(cluster).tasks()), Ids{"aware-task"});
   EXPECT_EQ(idsOf(getTasks(cluster).unreachable_tasks()), Ids{});
+  EXPECT_EQ(masterMetric(cluster, "master/tasks_unreachable"), 0);
+  EXPECT_EQ(masterMetric(cluster, "master/slaves_unreachable"), 0);
 
   // The other framework's task is killed, not resurrected.
   auto killed = plain->nextUpdate(10s);

@@ -159,8 +159,12 @@ TEST(TaskBook, MarkUnreachableKeepsTheNewestApartFromTheCompleted) {
   EXPECT_EQ(unreachable[0].task_id().value(), "t2");
   EXPECT_EQ(unreachable[1].task_id().value(), "t3");
   EXPECT_TRUE(book.unreachable("nobody").empty());
+  EXPECT_EQ(book.unreachableCount(), 2u) << "the oldest went when the list was full";
+  EXPECT_TRUE(book.forgetUnreachable("f1", "t3"));
+  EXPECT_EQ(book.unreachableCount(), 1u);
   book.forget("f1");
   EXPECT_TRUE(book.unreachable("f1").empty());
+  EXPECT_EQ(book.unreachableCount(), 0u);
 }
 
 }  // namespace
