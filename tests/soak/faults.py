@@ -64,6 +64,43 @@ def draw_schedule(seed, seconds, agents, frameworks, window, mean_gap=10.0, warm
     return schedule
 
 
+# Drawn from a stream of their own, so that adding them left every seed's schedule of the kinds
+# above as it was: kind -> weight.
+EXTRA_KINDS = [("framework_clock_jump", 2), ("framework_process_kill", 2),
+               ("master_disk_full", 1)]
+
+
+def draw_extra(seed, seconds, first_process, process_frameworks, mean_gap=50.0, warmup=15.0,
+               cooldown=20.0):
+    """Faults of EXTRA_KINDS for the frameworks in processes (indexes first_process...) and the
+    masters' work_dirs, [(start offset s, kind, params)]; none of the frameworks' kinds when
+    there are no framework processes."""
+    rng = random.Random("faults-extra-%d" % seed)
+    kinds = [(k, w) for k, w in EXTRA_KINDS
+             if process_frameworks or not k.startswith("framework")]
+    schedule = []
+    t = warmup
+    while True:
+        t += rng.expovariate(1.0 / mean_gap)
+        if t > seconds - cooldown:
+            break
+        kind = rng.choices([k for k, _ in kinds], [w for _, w in kinds])[0]
+        p = {"pick": rng.randrange(1 << 30)}
+        if kind.startswith("framework"):
+            p["framework"] = first_process + rng.randrange(process_frameworks)
+        if kind == "framework_clock_jump":
+            # Forward up to a day or back up to an hour, held 3-30 s, then back to true time.
+            p["offset"] = int(rng.choice([1, -1]) * rng.uniform(60, 3600)) * \
+                rng.choice([1, 1, 24])
+            p["down"] = round(rng.uniform(3.0, 30.0), 2)
+        elif kind == "framework_process_kill":
+            p["down"] = round(rng.uniform(0.5, 6.0), 2)
+        elif kind == "master_disk_full":
+            p["down"] = round(rng.uniform(2.0, 15.0), 2)
+        schedule.append((round(t, 2), kind, p))
+    return schedule
+
+
 class Injector(object):
     def __init__(self, harness, schedule):
         self.h = harness
@@ -131,8 +168,10 @@ class Injector(object):
             return "zk"
         if kind in ("leader_kill", "standby_kill"):
             return "masters"
-        if kind in ("framework_kill", "slow_reader"):
+        if kind in ("framework_kill", "slow_reader") or kind.startswith("framework_"):
             return "framework%d" % p["framework"]
+        if kind == "master_disk_full":
+            return "master_disks"
         return "executor"
 
     def _measure(self, entry):
@@ -247,9 +286,37 @@ class Injector(object):
     def _slow_reader(self, p, entry):
         """The framework stops reading its event stream for a while (the connection stays)."""
         fw = self.h.frameworks[p["framework"]]
-        fw.slow_until = time.time() + p["down"]
+        fw.slow_until = time.monotonic() + p["down"]
         time.sleep(p["down"])
         return fw.name
+
+    def _framework_process_kill(self, p, entry):
+        """kill -9 of a framework's process, started again (same framework id) later."""
+        fw = self.h.frameworks[p["framework"]]
+        before = len(fw.subscribe_times)
+        fw.crash(p["down"])
+        time.sleep(p["down"])
+        entry["recovered_when"] = lambda: len(fw.subscribe_times) > before
+        return fw.name
+
+    def _framework_clock_jump(self, p, entry):
+        """The framework process's wall clock jumps by the offset, stays so, and jumps back."""
+        fw = self.h.frameworks[p["framework"]]
+        fw.set_clock(p["offset"])
+        time.sleep(p["down"])
+        fw.set_clock(0)
+        return fw.name
+
+    def _master_disk_full(self, p, entry):
+        """Fills the work_dir (a small filesystem holding its --log_dir) of the leader."""
+        leader = self.h.leader_index()
+        if leader is None or leader not in self.h.small_fs_masters:
+            raise RuntimeError("no leader with a small filesystem (not root?)")
+        path = os.path.join(self.h.run_dir, "master%d" % leader, "soak-fill")
+        entry["filled_mb"] = procs.fill(path) >> 20
+        time.sleep(p["down"])
+        os.unlink(path)
+        return self.h.masters[leader].name
 
     def _zk_down(self, servers, p):
         zk = self.h.zookeeper
