@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import checks  # noqa: E402
 import procs  # noqa: E402
 import remote_framework  # noqa: E402
+import services  # noqa: E402
 from faults import Injector, draw_extra, draw_schedule  # noqa: E402
 from framework import TERMINAL, Framework  # noqa: E402
 from operator_calls import Operator  # noqa: E402
@@ -180,6 +181,7 @@ class Harness(object):
             raise RuntimeError("ZooKeeper ensemble did not form:\n" +
                                self.zookeeper.servers[0].log_tail())
         zk = "zk://%s/plateau" % self.zookeeper.connect_string()
+        self.zk_url = zk
         for i in range(3):
             # The registry lives in ZooKeeper: the work_dir, a small filesystem of its own when
             # the harness runs as root, holds the master's --log_dir for master_disk_full.
@@ -357,6 +359,8 @@ class Harness(object):
             for fw in self.frameworks:
                 fw.tick(time.time())
             self.operator.tick()
+            if self.services:
+                self.services.tick()
             time.sleep(1.0)
 
     def run(self):
@@ -383,6 +387,10 @@ class Harness(object):
                 partition_aware=j % 2 == 0)
             self.frameworks.append(fw)
             fw.start()
+        self.services = None
+        if self.args.services:
+            self.services = services.Services(self, self.zk_url)
+            self.services.start()
         self.operator = Operator(self, random.Random("ops-%d" % self.seed))
         deadline = self.t0 + seconds
         faults = threading.Thread(target=self.injector.run, args=(self.t0, deadline),
@@ -406,6 +414,8 @@ class Harness(object):
             self.violation("recovery", "the cluster is not whole %ds after the last fault" %
                            self.recovery_limit)
             return
+        if self.services:
+            self.services.settle()
         for fw in self.frameworks:
             fw.launching = False
         deadline = time.time() + 90
@@ -478,6 +488,7 @@ class Harness(object):
             "tasks_ever_lost_or_unreachable": ever_lost,
             "process_exits_restarted": self.exits, "operator_calls": self.operator.counts,
             "memory": checks.memory(self), "violations": self.violations,
+            "services": self.services.figures() if self.services else None,
             "run_dir": self.run_dir,
         }
 
@@ -485,6 +496,8 @@ class Harness(object):
         self.stopped = True
         for fw in self.frameworks:
             fw.stop()
+        if getattr(self, "services", None):
+            self.services.stop()
         for p in self.agents + self.masters:
             p.terminate(timeout=5)
         if hasattr(self, "zookeeper"):
@@ -520,6 +533,8 @@ def print_figures(fig):
         fig["tasks_launched"], fig["faults_injected"], len(fig["violations"]), fig["tasks_lost"]))
     print("task fates: %s" % fig["task_fates"])
     print("tasks by framework: %s" % fig.get("tasks_by_framework"))
+    if fig.get("services"):
+        print("plateau-apps and plateau-jobs: %s" % fig["services"])
     print("%-22s %8s %8s %10s %8s" % ("fault", "injected", "skipped", "median s", "max s"))
     for kind, k in sorted(fig["faults"].items()):
         print("%-22s %8d %8d %10s %8s" % (kind, k["injected"], k["skipped"],
@@ -535,12 +550,14 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--minutes", type=float,
-                    default=float(os.environ.get("PLATEAU_SOAK_MINUTES", "3")))
+                    default=float(os.environ.get("PLATEAU_SOAK_MINUTES", "5")))
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--agents", type=int, default=4)
     ap.add_argument("--frameworks", type=int, default=4)
     ap.add_argument("--process-frameworks", type=int, default=2,
                     help="frameworks in processes of their own, under libfaketime")
+    ap.add_argument("--no-services", dest="services", action="store_false",
+                    help="without plateau-apps and plateau-jobs")
     ap.add_argument("--bin-dir", default=os.path.join(here, "..", "..", "build", "bin"))
     ap.add_argument("--run-dir", default=None)
     ap.add_argument("--json", default=None, help="also write the figures here")
@@ -551,6 +568,9 @@ def main():
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1 << 20)
     args.bin_dir = os.path.abspath(args.bin_dir)
+    if args.services and not services.Services.available(args.bin_dir):
+        print("soak: no plateau-apps or plateau-jobs in %s: without them" % args.bin_dir)
+        args.services = False
     if args.process_frameworks and not remote_framework.available():
         print("soak: no libfaketime (Debian's faketime package): no framework processes")
         args.process_frameworks = 0
