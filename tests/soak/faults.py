@@ -191,12 +191,18 @@ class Injector(object):
     # ---- the faults ---------------------------------------------------------------------
     def _master_kill(self, index, p, entry):
         m = self.h.masters[index]
+        if ("master", index) in self.h.restarting:
+            raise RuntimeError("%s is being restarted by the supervisor" % m.name)
         self.h.supervisor_hold.add(index)
         entry["pre_state"] = self.h.registry_view()
-        m.kill()
-        time.sleep(p["down"])
-        self.h.supervisor_hold.discard(index)
-        self.h.restart_master(index)
+        try:
+            m.kill()
+            time.sleep(p["down"])
+            self.h.restart_master(index)
+        finally:
+            # Held until the restart is done: released between the two, the supervisor saw the
+            # killed process and started a second one on the same port (seed 42, 1058 s).
+            self.h.supervisor_hold.discard(index)
         return m.name
 
     def _leader_kill(self, p, entry):
@@ -209,7 +215,8 @@ class Injector(object):
 
     def _standby_kill(self, p, entry):
         leader = self.h.leader_index()
-        standbys = [i for i, m in enumerate(self.h.masters) if i != leader and m.running()]
+        standbys = [i for i, m in enumerate(self.h.masters) if i != leader and m.running() and
+                    ("master", i) not in self.h.restarting]
         if not standbys:
             raise RuntimeError("no standby running")
         return self._master_kill(standbys[p["pick"] % len(standbys)], p, entry)
@@ -217,18 +224,22 @@ class Injector(object):
     def _agent_down(self, p, entry, how):
         i = p["agent"]
         a = self.h.agents[i]
+        if ("agent", i) in self.h.restarting:
+            raise RuntimeError("%s is being restarted by the supervisor" % a.name)
         entry["agent_id"] = self.h.agent_ids.get(i)
         self.h.agent_fault_begin(i, entry["kind"])
-        if how == "kill":
-            entry["running_before"] = self.h.running_tasks_on(entry["agent_id"])
-            a.kill()
-            time.sleep(p["down"])
-            self.h.start_agent(i)
-        else:
-            a.signal(signal.SIGSTOP)
-            time.sleep(p["down"])
-            a.signal(signal.SIGCONT)
-        self.h.agent_fault_end(i, entry["kind"])
+        try:
+            if how == "kill":
+                entry["running_before"] = self.h.running_tasks_on(entry["agent_id"])
+                a.kill()
+                time.sleep(p["down"])
+                self.h.start_agent(i)
+            else:
+                a.signal(signal.SIGSTOP)
+                time.sleep(p["down"])
+                a.signal(signal.SIGCONT)
+        finally:
+            self.h.agent_fault_end(i, entry["kind"])
         if entry["kind"] == "agent_kill":
             self.h.agent_restarts.append(entry)
         return a.name

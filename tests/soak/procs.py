@@ -114,6 +114,8 @@ class Proc(object):
         self.stopped = False  # SIGSTOPped by the harness
 
     def start(self):
+        if self.running():  # a second start would orphan the first process
+            raise RuntimeError("%s is already running (pid %d)" % (self.name, self.popen.pid))
         with open(self.log_path, "ab") as log:
             log.write(("\n==== start %d of %s at %.3f\n" % (self.starts, self.name, time.time()))
                       .encode())

@@ -334,10 +334,11 @@ class Harness(object):
                 self.restart_master(i)
             else:
                 self.start_agent(i)
-                self.agent_fault_end(i, "agent_exit")
         except RuntimeError as e:
             self.note("restart of %s%d failed: %s" % (kind, i, e))
         finally:
+            if kind == "agent":
+                self.agent_fault_end(i, "agent_exit")
             self.restarting.discard((kind, i))
 
     def sample_rss(self):
