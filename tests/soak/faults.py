@@ -22,20 +22,26 @@ KINDS = [
 ]
 
 
-def draw_schedule(seed, seconds, agents, frameworks, window, mean_gap=10.0, warmup=15.0,
-                  cooldown=20.0):
-    """[(start offset s, kind, params)]: the same arguments give the same list."""
-    rng = random.Random("faults-%d" % seed)
-    names = [k for k, _ in KINDS]
-    weights = [w for _, w in KINDS]
-    schedule = []
+def _draws(rng, kinds, seconds, mean_gap, warmup, cooldown):
+    """(start offset, kind, params with its pick) at exponential gaps from warmup until
+    cooldown before the end; the caller draws the rest of each one's params from rng next."""
+    names = [k for k, _ in kinds]
+    weights = [w for _, w in kinds]
     t = warmup
     while True:
         t += rng.expovariate(1.0 / mean_gap)
         if t > seconds - cooldown:
-            break
+            return
         kind = rng.choices(names, weights)[0]
-        p = {"pick": rng.randrange(1 << 30)}
+        yield t, kind, {"pick": rng.randrange(1 << 30)}
+
+
+def draw_schedule(seed, seconds, agents, frameworks, window, mean_gap=10.0, warmup=15.0,
+                  cooldown=20.0):
+    """[(start offset s, kind, params)]: the same arguments give the same list."""
+    rng = random.Random("faults-%d" % seed)
+    schedule = []
+    for t, kind, p in _draws(rng, KINDS, seconds, mean_gap, warmup, cooldown):
         if kind.startswith("agent"):
             p["agent"] = rng.randrange(agents)
         if kind == "agent_kill":
@@ -79,13 +85,7 @@ def draw_extra(seed, seconds, first_process, process_frameworks, mean_gap=50.0, 
     kinds = [(k, w) for k, w in EXTRA_KINDS
              if process_frameworks or not k.startswith("framework")]
     schedule = []
-    t = warmup
-    while True:
-        t += rng.expovariate(1.0 / mean_gap)
-        if t > seconds - cooldown:
-            break
-        kind = rng.choices([k for k, _ in kinds], [w for _, w in kinds])[0]
-        p = {"pick": rng.randrange(1 << 30)}
+    for t, kind, p in _draws(rng, kinds, seconds, mean_gap, warmup, cooldown):
         if kind.startswith("framework"):
             p["framework"] = first_process + rng.randrange(process_frameworks)
         if kind == "framework_clock_jump":
@@ -302,13 +302,9 @@ class Injector(object):
         return fw.name
 
     def _framework_process_kill(self, p, entry):
-        """kill -9 of a framework's process, started again (same framework id) later."""
-        fw = self.h.frameworks[p["framework"]]
-        before = len(fw.subscribe_times)
-        fw.crash(p["down"])
-        time.sleep(p["down"])
-        entry["recovered_when"] = lambda: len(fw.subscribe_times) > before
-        return fw.name
+        """kill -9 of a framework's process (its crash()), started again (same framework id)
+        later: what framework_kill does to a thread, done to a process."""
+        return self._framework_kill(p, entry)
 
     def _framework_clock_jump(self, p, entry):
         """The framework process's wall clock jumps by the offset, stays so, and jumps back."""

@@ -306,3 +306,13 @@ def executor_pids(work_dir):
         if cwd.startswith(work_dir + "/") and argv0.endswith(b"plateau-executor"):
             pids.append((int(entry), cwd))
     return pids
+
+
+def wait(condition, timeout, interval=0.25):
+    """Polls condition until it holds (True) or timeout seconds passed (its last answer)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()

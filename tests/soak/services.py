@@ -11,9 +11,9 @@ deleted and their tasks waited out, so that the harness's leak checks see them g
 
 import os
 import signal
-import time
 
 import procs
+from procs import wait
 
 APP_ID = "/soak/web"
 APP_INSTANCES = 2
@@ -59,7 +59,7 @@ class Services(object):
     def start(self):
         for s in (self.apps, self.jobs):
             s.proc.start()
-            if not _wait(lambda: s.call("/ping")[0] == 200, 60):
+            if not wait(lambda: s.call("/ping")[0] == 200, 60):
                 raise RuntimeError("%s did not answer /ping:\n%s" % (s.name, s.proc.log_tail()))
         code, body = self.apps.call("/v2/apps", {
             "id": APP_ID, "cmd": "sleep 3600", "cpus": 0.1, "mem": 32,
@@ -124,18 +124,18 @@ class Services(object):
             agreed[:] = [mine, leaders]
             return mine is not None and len(mine) == APP_INSTANCES and mine == leaders
 
-        if not _wait(app_whole, self.h.recovery_limit, 1.0):
+        if not wait(app_whole, self.h.recovery_limit, 1.0):
             self.h.violation("apps", "the app is not back to %d instances that plateau-apps and "
                              "the leader agree on: plateau-apps %s, leader %s" % (
                                  APP_INSTANCES, agreed[0], agreed[1]), "apps")
         before = self._job_successes() or 0
-        if not _wait(lambda: (self._job_successes() or 0) > before, 3 * JOB_EVERY_S + 30, 1.0):
+        if not wait(lambda: (self._job_successes() or 0) > before, 3 * JOB_EVERY_S + 30, 1.0):
             self.h.violation("jobs", "%s did not succeed again within %ds of the end (%s "
                              "successes)" % (JOB, 3 * JOB_EVERY_S + 30, before), "jobs")
         self.job_successes = self._job_successes() or before
         self.jobs.call("/v1/scheduler/job/%s" % JOB, method="DELETE")
         self.apps.call("/v2/apps%s?force=true" % APP_ID, method="DELETE")
-        gone = _wait(lambda: self._leader_running() == [] and not self._job_tasks(), 60, 1.0)
+        gone = wait(lambda: self._leader_running() == [] and not self._job_tasks(), 60, 1.0)
         if not gone:
             self.h.violation("apps", "the app's or the job's tasks still run 60 s after their "
                              "deletion: %s" % self._leader_running(), "apps")
@@ -154,11 +154,3 @@ class Services(object):
         for s in (self.apps, self.jobs):
             s.proc.terminate(timeout=5)
 
-
-def _wait(condition, timeout, interval=0.25):
-    end = time.time() + timeout
-    while time.time() < end:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()

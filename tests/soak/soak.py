@@ -27,6 +27,7 @@ import services  # noqa: E402
 from faults import Injector, draw_extra, draw_schedule  # noqa: E402
 from framework import TERMINAL, Framework  # noqa: E402
 from operator_calls import Operator  # noqa: E402
+from procs import wait  # noqa: E402
 
 PING_TIMEOUT_S = 1.0
 MAX_PING_TIMEOUTS = 3
@@ -517,15 +518,6 @@ def full_schedule(args, window):
     base = draw_schedule(args.seed, seconds, args.agents, args.frameworks, window)
     extra = draw_extra(args.seed, seconds, args.frameworks, args.process_frameworks)
     return sorted(base + extra, key=lambda entry: entry[0])
-
-
-def wait(condition, timeout, interval=0.25):
-    end = time.time() + timeout
-    while time.time() < end:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
 
 
 def print_figures(fig):
