@@ -254,7 +254,7 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     const std::string role = roleOf(*fw, executor.resources());
     fw->executors[agent.id][executor.executor_id().value()] = Executor{executor, *resources, role};
     agent.frameworks_with_executors.insert(fw->id);
-    frameworks_.use(*fw, *resources);
+    frameworks_.use(*fw, agent.id, *resources);
     agents_.use(agent, *resources);
     used[{fw->id, role}] += *resources;
   }
@@ -294,7 +294,7 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     if (terminal) {
       continue;
     }
-    frameworks_.use(*fw, *resources);
+    frameworks_.use(*fw, agent.id, *resources);
     agents_.use(agent, *resources);
     used[{fw->id, added.role}] += *resources;
   }
@@ -360,7 +360,7 @@ void Master::agentDisconnected(const std::string& agent_id) {
       continue;
     }
     for (auto& [executor_id, executor] : executors->second) {
-      frameworks_.release(fw, executor.resources);
+      frameworks_.release(fw, agent_id, executor.resources);
       agents_.release(agent, executor.resources);
       if (!executor.resources.empty()) {
         checked(allocator_.recoverResources(fw.id, executor.role.empty() ? fw.role : executor.role,
@@ -403,7 +403,7 @@ void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExi
   auto& executors = fw->executors[agent.id];
   auto it = executors.find(exited.executor_id().value());
   if (it != executors.end()) {
-    frameworks_.release(*fw, it->second.resources);
+    frameworks_.release(*fw, agent.id, it->second.resources);
     agents_.release(agent, it->second.resources);
     if (!it->second.resources.empty()) {
       checked(
@@ -505,7 +505,7 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
     Framework* fw = frameworks_.find(framework_id);
     if (fw != nullptr) {
       for (auto& [executor_id, executor] : fw->executors[agent_id]) {
-        frameworks_.release(*fw, executor.resources);
+        frameworks_.release(*fw, agent_id, executor.resources);
       }
       fw->executors.erase(agent_id);
     }

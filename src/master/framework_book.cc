@@ -131,12 +131,43 @@ void FrameworkBook::setLink(Framework& fw, bool connected, bool active) {
   fw.active = active;
 }
 
-void FrameworkBook::release(Framework& framework, const Resources& resources) {
-  if (!framework.used_.contains(resources)) {
-    invariantBroken(fmt::format("framework {} releases {} but uses {}", framework.id,
-                                resources.toString(), framework.used_.toString()));
+const Resources& Framework::used() const {
+  if (used_stale_) {
+    used_ = Resources();
+    for (const auto& [agent_id, resources] : used_on_) {
+      used_ += resources;
+    }
+    used_stale_ = false;
   }
-  framework.used_ -= resources;
+  return used_;
+}
+
+void FrameworkBook::use(Framework& framework, const std::string& agent_id,
+                        const Resources& resources) {
+  if (resources.empty()) {
+    return;
+  }
+  framework.used_on_[agent_id] += resources;
+  framework.used_stale_ = true;
+}
+
+void FrameworkBook::release(Framework& framework, const std::string& agent_id,
+                            const Resources& resources) {
+  if (resources.empty()) {
+    return;
+  }
+  auto it = framework.used_on_.find(agent_id);
+  if (it == framework.used_on_.end() || !it->second.contains(resources)) {
+    invariantBroken(fmt::format(
+        "framework {} releases {} on agent {} but uses {} there", framework.id,
+        resources.toString(), agent_id,
+        it == framework.used_on_.end() ? std::string("nothing") : it->second.toString()));
+  }
+  it->second -= resources;
+  if (it->second.empty()) {
+    framework.used_on_.erase(it);
+  }
+  framework.used_stale_ = true;
 }
 
 }  // namespace plateau::master

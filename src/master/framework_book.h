@@ -12,8 +12,8 @@
 //  - a framework without a link (disconnected, or recovered after a failover) has its
 //    FrameworkInfo.failover_timeout to attach again; past it, Hooks::failover_expired reports
 //    it once; attaching in time cancels that;
-//  - what a framework's tasks and executors use is written here only and never goes below
-//    nothing (a release of more than is used is a broken invariant);
+//  - what a framework's tasks and executors use is written here only, per agent, and never goes
+//    below nothing on any agent (a release of more than is used there is a broken invariant);
 //  - how many live frameworks are connected and how many active is kept as links come and go:
 //    reading it costs nothing, whatever the number of frameworks.
 // Time comes through Timers, so it is unit-tested in virtual time. It sends nothing: the master
@@ -74,12 +74,17 @@ struct Framework {
   Timers::TimerId heartbeat_timer = 0;
   Timers::TimerId failover_timer = 0;
 
-  // What its tasks and executors use (its offers are the OfferBook's).
-  const Resources& used() const { return used_; }
+  // What its tasks and executors use on all agents together (its offers are the OfferBook's).
+  const Resources& used() const;
 
  private:
   friend class FrameworkBook;
-  Resources used_;
+  // Per agent: two agents' tasks may hold the same ports, which one sum merges, so the sum
+  // could not give back what a task on one of them releases. used_ is that sum, made again
+  // when read after a change.
+  std::unordered_map<std::string, Resources> used_on_;
+  mutable Resources used_;
+  mutable bool used_stale_ = false;
 };
 
 class FrameworkBook {
@@ -121,9 +126,9 @@ class FrameworkBook {
   // stopped). Returns the ids of the completed frameworks dropped to keep the bound.
   std::vector<std::string> retire(const std::string& id);
 
-  // Its tasks and executors take or give back resources.
-  void use(Framework& framework, const Resources& resources) { framework.used_ += resources; }
-  void release(Framework& framework, const Resources& resources);
+  // Its tasks and executors on an agent take or give back resources.
+  void use(Framework& framework, const std::string& agent_id, const Resources& resources);
+  void release(Framework& framework, const std::string& agent_id, const Resources& resources);
 
   // Of the live frameworks, how many are connected, and how many active.
   size_t connectedCount() const { return connected_count_; }

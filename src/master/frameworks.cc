@@ -118,7 +118,7 @@ void Master::releaseFrameworkExecutors(Framework& fw) {
   for (auto& [agent_id, executors] : fw.executors) {
     Agent* agent = agents_.find(agent_id);
     for (auto& [executor_id, executor] : executors) {
-      frameworks_.release(fw, executor.resources);
+      frameworks_.release(fw, agent_id, executor.resources);
       if (agent != nullptr && !executor.resources.empty()) {
         agents_.release(*agent, executor.resources);
         checked(allocator_.recoverResources(fw.id, executor.role.empty() ? fw.role : executor.role,

@@ -161,7 +161,7 @@ void Master::launchGroup(Framework& fw, Agent& agent, const std::string& role,
   auto& running = fw.executors[agent.id];
   if (!running.contains(executor_id)) {
     Executor record{executor, *resourcesFromProto(executor.resources()), role};
-    frameworks_.use(fw, record.resources);
+    frameworks_.use(fw, agent.id, record.resources);
     agents_.use(agent, record.resources);
     agent.frameworks_with_executors.insert(fw.id);
     running.emplace(executor_id, std::move(record));

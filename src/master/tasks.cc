@@ -145,7 +145,7 @@ void Master::addTask(Framework& fw, Agent& agent, const std::string& role, const
                                                                 : fw.info.user());
   record.resources = resources;
   record.role = role;
-  frameworks_.use(fw, resources);
+  frameworks_.use(fw, agent.id, resources);
   agents_.use(agent, resources);
   feed_.taskAdded(tasks_.add(fw.id, std::move(record)).info);
   metrics_.tasks_launched++;
@@ -207,7 +207,7 @@ Status Master::launchTask(Framework& fw, Agent& agent, const std::string& role,
   }
   available -= needed;
   if (new_executor) {
-    frameworks_.use(fw, new_executor->resources);
+    frameworks_.use(fw, agent.id, new_executor->resources);
     agents_.use(agent, new_executor->resources);
     agent.frameworks_with_executors.insert(fw.id);
     fw.executors[agent.id].emplace(new_executor->info.executor_id().value(), *new_executor);
@@ -266,8 +266,8 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
     return;
   }
   task.resources_released = true;
-  frameworks_.release(fw, task.resources);
   const std::string& agent_id = task.info.agent_id().value();
+  frameworks_.release(fw, agent_id, task.resources);
   Agent* agent = agents_.find(agent_id);
   if (agent != nullptr) {
     agents_.release(*agent, task.resources);

@@ -1,6 +1,9 @@
 // Bugs the fault soak (tests/soak, docs/reliability.md) found, each with the smallest schedule
 // that shows it.
 
+#include <map>
+#include <set>
+
 #include <gtest/gtest.h>
 
 #include "common/json.h"
@@ -232,6 +235,56 @@ TEST(SoakRegression, LeaderThatLosesZooKeeperExitsWithoutCrashing) {
   ASSERT_TRUE(WIFEXITED(status)) << "killed by signal " << WTERMSIG(status) << "\n"
                                  << cluster.master(0).log();
   EXPECT_EQ(WEXITSTATUS(status), 1) << cluster.master(0).log();
+}
+
+// Soak seed 42 (with plateau-apps): two instances of an app on two agents held the same port,
+// 31000 of each agent. The master summed what a framework uses over all agents, where the two
+// ports merged into one, so the first task's end took the port out of the sum and the second's
+// found it missing: a broken invariant, SIGABRT. What a framework uses is now kept per agent.
+TEST(SoakRegression, TasksOnTwoAgentsHoldingTheSamePortEndWithoutAbortingTheMaster) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512;ports:[31000-31000]");
+  cluster.addAgent("cpus:2;mem:512;ports:[31000-31000]");
+  ASSERT_TRUE(eventually([&] { return cluster.registeredAgents() == 2; }));
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(frameworkInfo("ports")));
+  std::set<std::string> agents;
+  while (agents.size() < 2) {
+    auto offers = s.next(scheduler::Event::OFFERS);
+    ASSERT_TRUE(offers);
+    for (const auto& offer : offers->offers().offers()) {
+      if (agents.insert(offer.agent_id().value()).second) {
+        s.launch(offer, "web-" + std::to_string(agents.size()), "sleep 1000",
+                 "cpus:0.5;mem:32;ports:[31000-31000]");
+      }
+    }
+  }
+  std::map<std::string, v1::AgentID> running;
+  while (running.size() < 2) {
+    auto update = s.nextUpdate();
+    ASSERT_TRUE(update);
+    if (update->state() == v1::TASK_RUNNING) {
+      running[update->task_id().value()] = update->agent_id();
+    }
+  }
+
+  for (const auto& [task_id, agent_id] : running) {
+    scheduler::Call kill;
+    kill.set_type(scheduler::Call::KILL);
+    kill.mutable_kill()->mutable_task_id()->set_value(task_id);
+    *kill.mutable_kill()->mutable_agent_id() = agent_id;
+    ASSERT_EQ(s.call(kill), 202);
+    std::optional<v1::TaskStatus> update;
+    while ((update = s.nextUpdate()) && update->state() != v1::TASK_KILLED) {
+    }
+    ASSERT_TRUE(update) << cluster.masterProcess().log();
+  }
+  ASSERT_TRUE(cluster.masterProcess().running()) << cluster.masterProcess().log();
+  auto state = json::parse(cluster.get("/master/state"));
+  ASSERT_TRUE(state);
+  const auto& used = (*state)["frameworks"][0]["used_resources"];
+  EXPECT_EQ(used["cpus"].asDouble(), 0.0) << json::stringify(used);
+  EXPECT_EQ(used.find("ports"), nullptr) << json::stringify(used);
 }
 
 }  // namespace

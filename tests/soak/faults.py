@@ -22,20 +22,26 @@ KINDS = [
 ]
 
 
-def draw_schedule(seed, seconds, agents, frameworks, window, mean_gap=10.0, warmup=15.0,
-                  cooldown=20.0):
-    """[(start offset s, kind, params)]: the same arguments give the same list."""
-    rng = random.Random("faults-%d" % seed)
-    names = [k for k, _ in KINDS]
-    weights = [w for _, w in KINDS]
-    schedule = []
+def _draws(rng, kinds, seconds, mean_gap, warmup, cooldown):
+    """(start offset, kind, params with its pick) at exponential gaps from warmup until
+    cooldown before the end; the caller draws the rest of each one's params from rng next."""
+    names = [k for k, _ in kinds]
+    weights = [w for _, w in kinds]
     t = warmup
     while True:
         t += rng.expovariate(1.0 / mean_gap)
         if t > seconds - cooldown:
-            break
+            return
         kind = rng.choices(names, weights)[0]
-        p = {"pick": rng.randrange(1 << 30)}
+        yield t, kind, {"pick": rng.randrange(1 << 30)}
+
+
+def draw_schedule(seed, seconds, agents, frameworks, window, mean_gap=10.0, warmup=15.0,
+                  cooldown=20.0):
+    """[(start offset s, kind, params)]: the same arguments give the same list."""
+    rng = random.Random("faults-%d" % seed)
+    schedule = []
+    for t, kind, p in _draws(rng, KINDS, seconds, mean_gap, warmup, cooldown):
         if kind.startswith("agent"):
             p["agent"] = rng.randrange(agents)
         if kind == "agent_kill":
@@ -60,6 +66,37 @@ def draw_schedule(seed, seconds, agents, frameworks, window, mean_gap=10.0, warm
             p["down"] = round(rng.uniform(3.0, 12.0), 2)
         elif kind in ("leader_kill", "standby_kill"):
             p["down"] = round(rng.uniform(0.5, 3.0), 2)
+        schedule.append((round(t, 2), kind, p))
+    return schedule
+
+
+# Drawn from a stream of their own, so that adding them left every seed's schedule of the kinds
+# above as it was: kind -> weight.
+EXTRA_KINDS = [("framework_clock_jump", 2), ("framework_process_kill", 2),
+               ("master_disk_full", 1)]
+
+
+def draw_extra(seed, seconds, first_process, process_frameworks, mean_gap=50.0, warmup=15.0,
+               cooldown=20.0):
+    """Faults of EXTRA_KINDS for the frameworks in processes (indexes first_process...) and the
+    masters' work_dirs, [(start offset s, kind, params)]; none of the frameworks' kinds when
+    there are no framework processes."""
+    rng = random.Random("faults-extra-%d" % seed)
+    kinds = [(k, w) for k, w in EXTRA_KINDS
+             if process_frameworks or not k.startswith("framework")]
+    schedule = []
+    for t, kind, p in _draws(rng, kinds, seconds, mean_gap, warmup, cooldown):
+        if kind.startswith("framework"):
+            p["framework"] = first_process + rng.randrange(process_frameworks)
+        if kind == "framework_clock_jump":
+            # Forward up to a day or back up to an hour, held 3-30 s, then back to true time.
+            p["offset"] = int(rng.choice([1, -1]) * rng.uniform(60, 3600)) * \
+                rng.choice([1, 1, 24])
+            p["down"] = round(rng.uniform(3.0, 30.0), 2)
+        elif kind == "framework_process_kill":
+            p["down"] = round(rng.uniform(0.5, 6.0), 2)
+        elif kind == "master_disk_full":
+            p["down"] = round(rng.uniform(2.0, 15.0), 2)
         schedule.append((round(t, 2), kind, p))
     return schedule
 
@@ -131,8 +168,10 @@ class Injector(object):
             return "zk"
         if kind in ("leader_kill", "standby_kill"):
             return "masters"
-        if kind in ("framework_kill", "slow_reader"):
+        if kind in ("framework_kill", "slow_reader") or kind.startswith("framework_"):
             return "framework%d" % p["framework"]
+        if kind == "master_disk_full":
+            return "master_disks"
         return "executor"
 
     def _measure(self, entry):
@@ -152,12 +191,18 @@ class Injector(object):
     # ---- the faults ---------------------------------------------------------------------
     def _master_kill(self, index, p, entry):
         m = self.h.masters[index]
+        if ("master", index) in self.h.restarting:
+            raise RuntimeError("%s is being restarted by the supervisor" % m.name)
         self.h.supervisor_hold.add(index)
         entry["pre_state"] = self.h.registry_view()
-        m.kill()
-        time.sleep(p["down"])
-        self.h.supervisor_hold.discard(index)
-        self.h.restart_master(index)
+        try:
+            m.kill()
+            time.sleep(p["down"])
+            self.h.restart_master(index)
+        finally:
+            # Held until the restart is done: released between the two, the supervisor saw the
+            # killed process and started a second one on the same port (seed 42, 1058 s).
+            self.h.supervisor_hold.discard(index)
         return m.name
 
     def _leader_kill(self, p, entry):
@@ -170,7 +215,8 @@ class Injector(object):
 
     def _standby_kill(self, p, entry):
         leader = self.h.leader_index()
-        standbys = [i for i, m in enumerate(self.h.masters) if i != leader and m.running()]
+        standbys = [i for i, m in enumerate(self.h.masters) if i != leader and m.running() and
+                    ("master", i) not in self.h.restarting]
         if not standbys:
             raise RuntimeError("no standby running")
         return self._master_kill(standbys[p["pick"] % len(standbys)], p, entry)
@@ -178,18 +224,22 @@ class Injector(object):
     def _agent_down(self, p, entry, how):
         i = p["agent"]
         a = self.h.agents[i]
+        if ("agent", i) in self.h.restarting:
+            raise RuntimeError("%s is being restarted by the supervisor" % a.name)
         entry["agent_id"] = self.h.agent_ids.get(i)
         self.h.agent_fault_begin(i, entry["kind"])
-        if how == "kill":
-            entry["running_before"] = self.h.running_tasks_on(entry["agent_id"])
-            a.kill()
-            time.sleep(p["down"])
-            self.h.start_agent(i)
-        else:
-            a.signal(signal.SIGSTOP)
-            time.sleep(p["down"])
-            a.signal(signal.SIGCONT)
-        self.h.agent_fault_end(i, entry["kind"])
+        try:
+            if how == "kill":
+                entry["running_before"] = self.h.running_tasks_on(entry["agent_id"])
+                a.kill()
+                time.sleep(p["down"])
+                self.h.start_agent(i)
+            else:
+                a.signal(signal.SIGSTOP)
+                time.sleep(p["down"])
+                a.signal(signal.SIGCONT)
+        finally:
+            self.h.agent_fault_end(i, entry["kind"])
         if entry["kind"] == "agent_kill":
             self.h.agent_restarts.append(entry)
         return a.name
@@ -247,9 +297,33 @@ class Injector(object):
     def _slow_reader(self, p, entry):
         """The framework stops reading its event stream for a while (the connection stays)."""
         fw = self.h.frameworks[p["framework"]]
-        fw.slow_until = time.time() + p["down"]
+        fw.slow_until = time.monotonic() + p["down"]
         time.sleep(p["down"])
         return fw.name
+
+    def _framework_process_kill(self, p, entry):
+        """kill -9 of a framework's process (its crash()), started again (same framework id)
+        later: what framework_kill does to a thread, done to a process."""
+        return self._framework_kill(p, entry)
+
+    def _framework_clock_jump(self, p, entry):
+        """The framework process's wall clock jumps by the offset, stays so, and jumps back."""
+        fw = self.h.frameworks[p["framework"]]
+        fw.set_clock(p["offset"])
+        time.sleep(p["down"])
+        fw.set_clock(0)
+        return fw.name
+
+    def _master_disk_full(self, p, entry):
+        """Fills the work_dir (a small filesystem holding its --log_dir) of the leader."""
+        leader = self.h.leader_index()
+        if leader is None or leader not in self.h.small_fs_masters:
+            raise RuntimeError("no leader with a small filesystem (not root?)")
+        path = os.path.join(self.h.run_dir, "master%d" % leader, "soak-fill")
+        entry["filled_mb"] = procs.fill(path) >> 20
+        time.sleep(p["down"])
+        os.unlink(path)
+        return self.h.masters[leader].name
 
     def _zk_down(self, servers, p):
         zk = self.h.zookeeper

@@ -38,6 +38,28 @@ class Update(object):
             (self.uuid or "-")[:8], (self.message or "")[:80])
 
 
+def record_update(fw, status):
+    """Adds one received status update to fw's record of its task: (record or None, the Update,
+    the task's fate before it)."""
+    task_id = status["task_id"]["value"]
+    u = Update(status)
+    before = None
+    with fw.lock:
+        record = fw.tasks.get(task_id)
+        if record is not None:
+            before = record.fate()
+            record.updates.append(u)
+            if u.agent_id:
+                record.agent_id = u.agent_id
+    return record, u, before
+
+
+def unfinished(fw):
+    """The ids of fw's tasks without a terminal fate."""
+    with fw.lock:
+        return sorted(t.task_id for t in fw.tasks.values() if t.fate() not in TERMINAL)
+
+
 def next_fate(fate, u):
     """The fate after update u. A terminal state stays, except that TASK_LOST or TASK_UNKNOWN
     may be corrected by a later update; reconciliation answering a non-terminal state echoes an
@@ -89,7 +111,7 @@ class Framework(object):
         self.tasks = {}
         self.lock = threading.Lock()
         self.conn = None
-        self.down_until = 0.0
+        self.down_until = 0.0  # time.monotonic(): a jump of the wall clock leaves them be
         self.slow_until = 0.0
         self.launching = True
         self.stopping = False
@@ -114,7 +136,7 @@ class Framework(object):
 
     def _run(self):
         while not self.stopping:
-            wait = self.down_until - time.time()
+            wait = self.down_until - time.monotonic()
             if wait > 0:
                 time.sleep(min(wait, 0.5))
                 continue
@@ -149,7 +171,7 @@ class Framework(object):
         self.master = address
         self.stream_id = resp.getheader("Mesos-Stream-Id")
         while not self.stopping:
-            while time.time() < self.slow_until and not self.stopping:
+            while time.monotonic() < self.slow_until and not self.stopping:
                 time.sleep(0.2)  # a slow reader: the master's writes back up meanwhile
             event = self._read_record(resp)
             if event is None:
@@ -178,6 +200,7 @@ class Framework(object):
             self.framework_id = sub["framework_id"]["value"]
             self.subscribed_at = time.time()
             self.subscribe_times.append((started, self.subscribed_at))
+            self.harness.subscribed(self)
             hb = sub.get("heartbeat_interval_seconds", 15)
             self.conn.sock.settimeout(max(3.0, hb * 3))
             if not first:
@@ -261,15 +284,7 @@ class Framework(object):
 
     def _update(self, status):
         task_id = status["task_id"]["value"]
-        u = Update(status)
-        before = None
-        with self.lock:
-            record = self.tasks.get(task_id)
-            if record is not None:
-                before = record.fate()
-                record.updates.append(u)
-                if u.agent_id:
-                    record.agent_id = u.agent_id
+        record, u, before = record_update(self, status)
         if record is not None:
             self.harness.on_update(self, record, u, before)
         if u.uuid and u.agent_id:
@@ -304,8 +319,7 @@ class Framework(object):
         self.call({"type": "KILL", "kill": body})
 
     def unfinished(self):
-        with self.lock:
-            return sorted(t.task_id for t in self.tasks.values() if t.fate() not in TERMINAL)
+        return unfinished(self)
 
     def reconcile(self, explicit=True, task_ids=None):
         tasks = []
@@ -324,7 +338,7 @@ class Framework(object):
 
     def crash(self, down_seconds):
         """Drops the connection as a killed process would and stays away for down_seconds."""
-        self.down_until = time.time() + down_seconds
+        self.down_until = time.monotonic() + down_seconds
         conn = self.conn
         self.stream_id = None
         if conn is not None and conn.sock is not None:

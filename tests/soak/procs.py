@@ -114,6 +114,8 @@ class Proc(object):
         self.stopped = False  # SIGSTOPped by the harness
 
     def start(self):
+        if self.running():  # a second start would orphan the first process
+            raise RuntimeError("%s is already running (pid %d)" % (self.name, self.popen.pid))
         with open(self.log_path, "ab") as log:
             log.write(("\n==== start %d of %s at %.3f\n" % (self.starts, self.name, time.time()))
                       .encode())
@@ -304,3 +306,13 @@ def executor_pids(work_dir):
         if cwd.startswith(work_dir + "/") and argv0.endswith(b"plateau-executor"):
             pids.append((int(entry), cwd))
     return pids
+
+
+def wait(condition, timeout, interval=0.25):
+    """Polls condition until it holds (True) or timeout seconds passed (its last answer)."""
+    end = time.time() + timeout
+    while time.time() < end:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()

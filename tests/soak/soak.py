@@ -22,9 +22,12 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import checks  # noqa: E402
 import procs  # noqa: E402
-from faults import Injector, draw_schedule  # noqa: E402
+import remote_framework  # noqa: E402
+import services  # noqa: E402
+from faults import Injector, draw_extra, draw_schedule  # noqa: E402
 from framework import TERMINAL, Framework  # noqa: E402
 from operator_calls import Operator  # noqa: E402
+from procs import wait  # noqa: E402
 
 PING_TIMEOUT_S = 1.0
 MAX_PING_TIMEOUTS = 3
@@ -51,6 +54,7 @@ class Harness(object):
         self.agent_busy = set()
         self.agent_restarts = []
         self.small_fs = set()
+        self.small_fs_masters = set()  # for master_disk_full
         self.leader_kills = []
         self.killed_executors = set()
         self.supervisor_hold = set()
@@ -119,6 +123,9 @@ class Harness(object):
     def framework(self, name):
         return next(fw for fw in self.frameworks if fw.name == name)
 
+    def subscribed(self, fw):
+        pass
+
     def launched(self, fw, task_id):
         self.launches += 1
 
@@ -175,10 +182,16 @@ class Harness(object):
             raise RuntimeError("ZooKeeper ensemble did not form:\n" +
                                self.zookeeper.servers[0].log_tail())
         zk = "zk://%s/plateau" % self.zookeeper.connect_string()
+        self.zk_url = zk
         for i in range(3):
+            # The registry lives in ZooKeeper: the work_dir, a small filesystem of its own when
+            # the harness runs as root, holds the master's --log_dir for master_disk_full.
+            work_dir = os.path.join(self.run_dir, "master%d" % i)
+            if procs.mount_small_fs(work_dir, 16):
+                self.small_fs_masters.add(i)
             self.masters.append(procs.Daemon(
                 "master%d" % i, os.path.join(self.args.bin_dir, "plateau-master"),
-                ["--work_dir=%s/master%d" % (self.run_dir, i), "--zk=" + zk, "--quorum=2",
+                ["--work_dir=" + work_dir, "--log_dir=" + work_dir, "--zk=" + zk, "--quorum=2",
                  "--zk_session_timeout=3secs", "--allocation_interval=200ms",
                  "--agent_ping_timeout=%dsecs" % PING_TIMEOUT_S,
                  "--max_agent_ping_timeouts=%d" % MAX_PING_TIMEOUTS,
@@ -322,10 +335,11 @@ class Harness(object):
                 self.restart_master(i)
             else:
                 self.start_agent(i)
-                self.agent_fault_end(i, "agent_exit")
         except RuntimeError as e:
             self.note("restart of %s%d failed: %s" % (kind, i, e))
         finally:
+            if kind == "agent":
+                self.agent_fault_end(i, "agent_exit")
             self.restarting.discard((kind, i))
 
     def sample_rss(self):
@@ -347,12 +361,13 @@ class Harness(object):
             for fw in self.frameworks:
                 fw.tick(time.time())
             self.operator.tick()
+            if self.services:
+                self.services.tick()
             time.sleep(1.0)
 
     def run(self):
         seconds = self.args.minutes * 60
-        self.schedule = draw_schedule(self.seed, seconds, self.args.agents, self.args.frameworks,
-                                      self.window)
+        self.schedule = full_schedule(self.args, self.window)
         self.injector = Injector(self, self.schedule)
         print("soak: seed %d, %.1f minutes, %d faults scheduled, run dir %s" % (
             self.seed, self.args.minutes, len(self.schedule), self.run_dir), flush=True)
@@ -366,6 +381,18 @@ class Harness(object):
                            partition_aware=k % 4 < 2)
             self.frameworks.append(fw)
             fw.start()
+        for j in range(self.args.process_frameworks):
+            # Frameworks in processes of their own: one checkpointing and partition-aware, one
+            # neither, and so on; kill -9 and wall clock jumps (faketime) reach them.
+            fw = remote_framework.RemoteFramework(
+                "fwp%d" % j, self, self.seed * 1000 + 500 + j, checkpoint=j % 2 == 0,
+                partition_aware=j % 2 == 0)
+            self.frameworks.append(fw)
+            fw.start()
+        self.services = None
+        if self.args.services:
+            self.services = services.Services(self, self.zk_url)
+            self.services.start()
         self.operator = Operator(self, random.Random("ops-%d" % self.seed))
         deadline = self.t0 + seconds
         faults = threading.Thread(target=self.injector.run, args=(self.t0, deadline),
@@ -389,6 +416,8 @@ class Harness(object):
             self.violation("recovery", "the cluster is not whole %ds after the last fault" %
                            self.recovery_limit)
             return
+        if self.services:
+            self.services.settle()
         for fw in self.frameworks:
             fw.launching = False
         deadline = time.time() + 90
@@ -455,11 +484,13 @@ class Harness(object):
         return {
             "seed": self.seed, "minutes": self.args.minutes, "agents": self.args.agents,
             "frameworks": self.args.frameworks, "tasks_launched": self.launches,
+            "tasks_by_framework": {fw.name: len(fw.tasks) for fw in self.frameworks},
             "faults_injected": len(applied), "faults": per_kind, "task_fates": fates,
             "tasks_lost": fates.get("TASK_LOST", 0) + fates.get("TASK_UNREACHABLE", 0),
             "tasks_ever_lost_or_unreachable": ever_lost,
             "process_exits_restarted": self.exits, "operator_calls": self.operator.counts,
             "memory": checks.memory(self), "violations": self.violations,
+            "services": self.services.figures() if self.services else None,
             "run_dir": self.run_dir,
         }
 
@@ -467,6 +498,8 @@ class Harness(object):
         self.stopped = True
         for fw in self.frameworks:
             fw.stop()
+        if getattr(self, "services", None):
+            self.services.stop()
         for p in self.agents + self.masters:
             p.terminate(timeout=5)
         if hasattr(self, "zookeeper"):
@@ -475,15 +508,16 @@ class Harness(object):
         procs.sweep(self.run_dir)
         for i in sorted(self.small_fs):
             procs.unmount(os.path.join(self.run_dir, "agent%d" % i))
+        for i in sorted(self.small_fs_masters):
+            procs.unmount(os.path.join(self.run_dir, "master%d" % i))
 
 
-def wait(condition, timeout, interval=0.25):
-    end = time.time() + timeout
-    while time.time() < end:
-        if condition():
-            return True
-        time.sleep(interval)
-    return condition()
+def full_schedule(args, window):
+    """The seed's schedule: the first kinds' (as before the others existed) and the others'."""
+    seconds = args.minutes * 60
+    base = draw_schedule(args.seed, seconds, args.agents, args.frameworks, window)
+    extra = draw_extra(args.seed, seconds, args.frameworks, args.process_frameworks)
+    return sorted(base + extra, key=lambda entry: entry[0])
 
 
 def print_figures(fig):
@@ -491,9 +525,12 @@ def print_figures(fig):
     print("tasks launched: %d   faults injected: %d   violations: %d   tasks lost: %d" % (
         fig["tasks_launched"], fig["faults_injected"], len(fig["violations"]), fig["tasks_lost"]))
     print("task fates: %s" % fig["task_fates"])
-    print("%-18s %8s %8s %10s %8s" % ("fault", "injected", "skipped", "median s", "max s"))
+    print("tasks by framework: %s" % fig.get("tasks_by_framework"))
+    if fig.get("services"):
+        print("plateau-apps and plateau-jobs: %s" % fig["services"])
+    print("%-22s %8s %8s %10s %8s" % ("fault", "injected", "skipped", "median s", "max s"))
     for kind, k in sorted(fig["faults"].items()):
-        print("%-18s %8d %8d %10s %8s" % (kind, k["injected"], k["skipped"],
+        print("%-22s %8d %8d %10s %8s" % (kind, k["injected"], k["skipped"],
                                          k["recovery_median_s"], k["recovery_max_s"]))
     print("process exits restarted: %s   operator calls: %s" % (
         fig["process_exits_restarted"], fig["operator_calls"]))
@@ -506,10 +543,14 @@ def main():
     here = os.path.dirname(os.path.abspath(__file__))
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--minutes", type=float,
-                    default=float(os.environ.get("PLATEAU_SOAK_MINUTES", "3")))
+                    default=float(os.environ.get("PLATEAU_SOAK_MINUTES", "5")))
     ap.add_argument("--seed", type=int, default=None)
     ap.add_argument("--agents", type=int, default=4)
     ap.add_argument("--frameworks", type=int, default=4)
+    ap.add_argument("--process-frameworks", type=int, default=2,
+                    help="frameworks in processes of their own, under libfaketime")
+    ap.add_argument("--no-services", dest="services", action="store_false",
+                    help="without plateau-apps and plateau-jobs")
     ap.add_argument("--bin-dir", default=os.path.join(here, "..", "..", "build", "bin"))
     ap.add_argument("--run-dir", default=None)
     ap.add_argument("--json", default=None, help="also write the figures here")
@@ -520,9 +561,14 @@ def main():
     if args.seed is None:
         args.seed = random.SystemRandom().randrange(1 << 20)
     args.bin_dir = os.path.abspath(args.bin_dir)
+    if args.services and not services.Services.available(args.bin_dir):
+        print("soak: no plateau-apps or plateau-jobs in %s: without them" % args.bin_dir)
+        args.services = False
+    if args.process_frameworks and not remote_framework.available():
+        print("soak: no libfaketime (Debian's faketime package): no framework processes")
+        args.process_frameworks = 0
     if args.schedule:
-        for entry in draw_schedule(args.seed, args.minutes * 60, args.agents, args.frameworks,
-                                   PING_TIMEOUT_S * MAX_PING_TIMEOUTS):
+        for entry in full_schedule(args, PING_TIMEOUT_S * MAX_PING_TIMEOUTS):
             print("%8.2f %-18s %s" % entry)
         return 0
     if shutil.which("java") is None or not os.path.isdir("/usr/share/zookeeper"):

@@ -107,5 +107,31 @@ TEST(FrameworkBook, RetiredFrameworksAreKeptUpToTheBoundAndNeverComeBack) {
   EXPECT_EQ(f.book.completed()[0].id, "f2");
 }
 
+// Found by the soak (seed 42, plateau-apps' two instances on two agents, each on port 31000):
+// one sum over agents merged the two ports, so the second task's release aborted the master.
+TEST(FrameworkBook, TheSamePortsUsedOnTwoAgentsAreGivenBackOnEach) {
+  Fixture f;
+  Framework& fw = f.subscribe("f1", 60, std::make_shared<FakeStream>());
+  auto task = Resources::parse("cpus:0.1;mem:32;ports:[31000-31000]");
+  ASSERT_TRUE(task);
+  f.book.use(fw, "a1", *task);
+  f.book.use(fw, "a2", *task);
+  EXPECT_EQ(fw.used().toString(),
+            Resources::parse("cpus:0.2;mem:64;ports:[31000-31000]")->toString());
+  f.book.release(fw, "a1", *task);
+  EXPECT_EQ(fw.used().toString(), task->toString());
+  f.book.release(fw, "a2", *task);
+  EXPECT_TRUE(fw.used().empty()) << fw.used().toString();
+}
+
+TEST(FrameworkBook, ReleasingOnAnAgentWhatIsUsedOnlyOnAnotherIsABrokenInvariant) {
+  Fixture f;
+  Framework& fw = f.subscribe("f1", 60, std::make_shared<FakeStream>());
+  auto task = Resources::parse("cpus:0.1;ports:[31000-31000]");
+  ASSERT_TRUE(task);
+  f.book.use(fw, "a1", *task);
+  EXPECT_DEATH(f.book.release(fw, "a2", *task), "releases .* on agent a2 but uses nothing");
+}
+
 }  // namespace
 }  // namespace plateau::master
