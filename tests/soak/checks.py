@@ -50,6 +50,14 @@ def _excused(h, fw, record, u):
     return h.agent_disrupted(record.agent_id or u.agent_id, since, u.t, disruptive)
 
 
+def _restates_the_executor(record, u):
+    """The master's answer to a reconciliation, giving the end its executor already sent (the
+    framework's own KILL, say): no new fate."""
+    return u.source == "SOURCE_MASTER" and u.reason == "REASON_RECONCILIATION" and any(
+        x.state == u.state and x.source == "SOURCE_EXECUTOR" and x.t <= u.t
+        for x in record.updates)
+
+
 def after_agent_restart(h, entry):
     """A checkpointing framework's task running on an agent restarted within the window keeps
     running: no update but the executor's ends it because of the restart."""
@@ -61,6 +69,8 @@ def after_agent_restart(h, entry):
             if u.t < entry["start"] or u.t > entry["end"] + h.window + 20:
                 continue
             ended = u.state in TERMINAL or u.state == "TASK_UNREACHABLE"
+            if ended and _restates_the_executor(record, u):
+                continue  # a reconciliation answer that repeats the executor's own end
             if ended and u.source != "SOURCE_EXECUTOR" and \
                     (fw.framework_id, task_id) not in h.killed_executors and \
                     not h.agent_disrupted(agent_id, u.t - 30, u.t,
@@ -145,7 +155,8 @@ def final_master(h, state):
                 h.violation("unknown_task", "master lists %s, which %s never launched" % (
                     t.get("id"), fw.name), t.get("id"))
                 continue
-            if t.get("state") != record.fate() and not _lost_then_ended(fw, record, t):
+            if t.get("state") != record.fate() and not _lost_then_ended(fw, record, t) and \
+                    not _lost_then_gone(fw, record, t):
                 h.violation("fate_mismatch", "%s: master says %s, %s says %s" % (
                     t.get("id"), t.get("state"), fw.name, record.fate()), t.get("id"))
     for fw in h.frameworks:
@@ -160,6 +171,16 @@ def _lost_then_ended(fw, record, t):
     killed and the agent's update passes through to the framework."""
     return not fw.partition_aware and t.get("state") == "TASK_LOST" and \
         any(u.state == "TASK_LOST" and u.source == "SOURCE_MASTER" for u in record.updates)
+
+
+def _lost_then_gone(fw, record, t):
+    """A partition-aware framework away while the master declared its task TASK_LOST (an agent
+    of a framework that does not checkpoint disconnected) never gets that update (Mesos does not
+    promise the master's own updates); asked later, the master answers as Mesos does for a task
+    it no longer holds on a registered agent: TASK_GONE, "unknown to the agent". Both mean gone."""
+    return fw.partition_aware and t.get("state") == "TASK_LOST" and \
+        record.fate() == "TASK_GONE" and record.updates and \
+        record.updates[-1].reason == "REASON_RECONCILIATION"
 
 
 def final_agents(h, agent_states):
