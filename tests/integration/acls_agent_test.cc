@@ -97,6 +97,14 @@ class AgentAclsTest : public ::testing::Test {
                 who == "ops" ? basic("ops", "ops-secret") : basic("viewer", "viewer-secret"));
   }
 
+  // The one container the agent runs (GET_CONTAINERS as ops), into `id`.
+  void onlyContainer(v1::ContainerID* id) {
+    auto listed = as("ops", agentCall(ofType(agent_api::Call::GET_CONTAINERS)));
+    agent_api::Response containers;
+    ASSERT_TRUE(http::decode(listed.body, http::ContentType::kJson, &containers).isOk());
+    ASSERT_EQ(containers.get_containers().containers_size(), 1) << listed.body;
+    *id = containers.get_containers().containers(0).container_id();
+  }
   SecretsDir secrets_;
   std::string credentials_ = secrets_.write("credentials", kCredentials);
   std::string acls_ = secrets_.write("acls.json", kAcls);
@@ -155,13 +163,9 @@ TEST_F(AgentAclsTest, StateAndOperatorViewsShowEachPrincipalOnlyWhatItMayView) {
 TEST_F(AgentAclsTest, NestedContainerCallsAndPruneImagesGet403WhereTheirAclDenies) {
   Scheduler alice(cluster_.master(), http::ContentType::kJson);
   runTask(alice, "alice-framework", "alice", "sleeper");
-  auto listed = as("ops", agentCall(ofType(agent_api::Call::GET_CONTAINERS)));
-  agent_api::Response containers;
-  ASSERT_TRUE(http::decode(listed.body, http::ContentType::kJson, &containers).isOk());
-  ASSERT_EQ(containers.get_containers().containers_size(), 1) << listed.body;
   v1::ContainerID id;
+  ASSERT_NO_FATAL_FAILURE(onlyContainer(id.mutable_parent()));
   id.set_value("child");
-  *id.mutable_parent() = containers.get_containers().containers(0).container_id();
 
   auto launch = [&](const std::string& user) {
     agent_api::Call call = ofType(agent_api::Call::LAUNCH_NESTED_CONTAINER);
@@ -257,11 +261,8 @@ class AgentAclsWithExecutorTokens : public AgentAclsTest {
 TEST_F(AgentAclsWithExecutorTokens, AnExecutorsTokenActsOnlyOnItsOwnContainersNestedContainers) {
   Scheduler alice(cluster_.master(), http::ContentType::kJson);
   runTask(alice, "alice-framework", "alice", "sleeper");
-  auto listed = as("ops", agentCall(ofType(agent_api::Call::GET_CONTAINERS)));
-  agent_api::Response containers;
-  ASSERT_TRUE(http::decode(listed.body, http::ContentType::kJson, &containers).isOk());
-  ASSERT_EQ(containers.get_containers().containers_size(), 1) << listed.body;
-  const v1::ContainerID parent = containers.get_containers().containers(0).container_id();
+  v1::ContainerID parent;
+  ASSERT_NO_FATAL_FAILURE(onlyContainer(&parent));
 
   agent_api::Call launch = ofType(agent_api::Call::LAUNCH_NESTED_CONTAINER);
   *launch.mutable_launch_nested_container()->mutable_container_id()->mutable_parent() = parent;
