@@ -156,7 +156,8 @@ def final_master(h, state):
                     t.get("id"), fw.name), t.get("id"))
                 continue
             if t.get("state") != record.fate() and not _lost_then_ended(fw, record, t) and \
-                    not _lost_then_gone(fw, record, t):
+                    not _lost_then_gone(fw, record, t) and \
+                    not _ended_unacknowledged(h, fw, record, t):
                 h.violation("fate_mismatch", "%s: master says %s, %s says %s" % (
                     t.get("id"), t.get("state"), fw.name, record.fate()), t.get("id"))
     for fw in h.frameworks:
@@ -181,6 +182,21 @@ def _lost_then_gone(fw, record, t):
     return fw.partition_aware and t.get("state") == "TASK_LOST" and \
         record.fate() == "TASK_GONE" and record.updates and \
         record.updates[-1].reason == "REASON_RECONCILIATION"
+
+
+def _ended_unacknowledged(h, fw, record, t):
+    """A task of a framework that does not checkpoint ended while its agent was away from the
+    leader; the agent, re-registering, reported the end (the master lists it) and was killed
+    before the update reached the framework. Its updates die with the agent, as in Mesos, and the
+    master answers reconciliation for a task it no longer holds: TASK_GONE (TASK_LOST when not
+    partition-aware). Both say the task is over; the master's books keep how it ended."""
+    if fw.checkpoint or t.get("state") not in TERMINAL or not record.updates:
+        return False
+    last = record.updates[-1]
+    return record.fate() in ("TASK_GONE", "TASK_LOST") and last.source == "SOURCE_MASTER" and \
+        last.reason == "REASON_RECONCILIATION" and \
+        h.agent_disrupted(record.agent_id or last.agent_id, record.updates[0].t, last.t,
+                          {"agent_kill", "agent_kill_long"})
 
 
 def final_agents(h, agent_states):
