@@ -50,13 +50,6 @@ constexpr const char* kAcls = R"({
   "prune_images": [{"principals": {"values": ["viewer"]}, "images": {"type": "NONE"}}]
 })";
 
-http::ClientRequest agentCall(const agent_api::Call& call) {
-  return {.method = "POST",
-          .path = "/api/v1",
-          .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
-          .body = http::encode(call, http::ContentType::kJson)};
-}
-
 agent_api::Call ofType(agent_api::Call::Type type) {
   agent_api::Call call;
   call.set_type(type);
@@ -99,7 +92,7 @@ class AgentAclsTest : public ::testing::Test {
 
   // The one container the agent runs (GET_CONTAINERS as ops), into `id`.
   void onlyContainer(v1::ContainerID* id) {
-    auto listed = as("ops", agentCall(ofType(agent_api::Call::GET_CONTAINERS)));
+    auto listed = as("ops", jsonApiCall(ofType(agent_api::Call::GET_CONTAINERS)));
     agent_api::Response containers;
     ASSERT_TRUE(http::decode(listed.body, http::ContentType::kJson, &containers).isOk());
     ASSERT_EQ(containers.get_containers().containers_size(), 1) << listed.body;
@@ -141,17 +134,17 @@ TEST_F(AgentAclsTest, StateAndOperatorViewsShowEachPrincipalOnlyWhatItMayView) {
         type == agent_api::Call::GET_FRAMEWORKS ? "alice-framework" : "alice-task";
     const std::string bob_name =
         type == agent_api::Call::GET_FRAMEWORKS ? "bob-framework" : "bob-task";
-    auto seen = as("viewer", agentCall(ofType(type)));
+    auto seen = as("viewer", jsonApiCall(ofType(type)));
     ASSERT_EQ(seen.status, 200) << seen.body;
     EXPECT_NE(seen.body.find(alice_name), std::string::npos) << seen.body;
     EXPECT_EQ(seen.body.find(bob_name), std::string::npos) << seen.body;
-    auto all = as("ops", agentCall(ofType(type)));
+    auto all = as("ops", jsonApiCall(ofType(type)));
     EXPECT_NE(all.body.find(bob_name), std::string::npos) << all.body;
   }
   // With show_nested too, and Mesos's /containers endpoint.
   auto nested = ofType(agent_api::Call::GET_CONTAINERS);
   nested.mutable_get_containers()->set_show_nested(true);
-  auto seen = as("viewer", agentCall(nested));
+  auto seen = as("viewer", jsonApiCall(nested));
   EXPECT_NE(seen.body.find("alice-task"), std::string::npos) << seen.body;
   EXPECT_EQ(seen.body.find("bob-task"), std::string::npos) << seen.body;
   auto containers = as("viewer", {.method = "GET", .path = "/containers"});
@@ -175,7 +168,7 @@ TEST_F(AgentAclsTest, NestedContainerCallsAndPruneImagesGet403WhereTheirAclDenie
     if (!user.empty()) {
       command->set_user(user);
     }
-    return agentCall(call);
+    return jsonApiCall(call);
   };
   auto refused = as("viewer", launch("root"));
   EXPECT_EQ(refused.status, 403);
@@ -201,7 +194,7 @@ TEST_F(AgentAclsTest, NestedContainerCallsAndPruneImagesGet403WhereTheirAclDenie
       default:
         *call.mutable_remove_nested_container()->mutable_container_id() = id;
     }
-    return agentCall(call);
+    return jsonApiCall(call);
   };
   for (auto [type, acl] :
        {std::pair{agent_api::Call::ATTACH_CONTAINER_OUTPUT, "attach_containers_output"},
@@ -233,10 +226,10 @@ TEST_F(AgentAclsTest, NestedContainerCallsAndPruneImagesGet403WhereTheirAclDenie
   EXPECT_EQ(as("ops", control(agent_api::Call::WAIT_NESTED_CONTAINER)).status, 200);
   EXPECT_EQ(as("ops", control(agent_api::Call::REMOVE_NESTED_CONTAINER)).status, 200);
 
-  auto prune = as("viewer", agentCall(ofType(agent_api::Call::PRUNE_IMAGES)));
+  auto prune = as("viewer", jsonApiCall(ofType(agent_api::Call::PRUNE_IMAGES)));
   EXPECT_EQ(prune.status, 403);
   EXPECT_NE(prune.body.find("'prune_images'"), std::string::npos) << prune.body;
-  EXPECT_NE(as("ops", agentCall(ofType(agent_api::Call::PRUNE_IMAGES))).status, 403);
+  EXPECT_NE(as("ops", jsonApiCall(ofType(agent_api::Call::PRUNE_IMAGES))).status, 403);
 }
 
 // With executor authentication, an executor's token (MESOS_EXECUTOR_AUTHENTICATION_TOKEN, made
@@ -268,14 +261,25 @@ TEST_F(AgentAclsWithExecutorTokens, AnExecutorsTokenActsOnlyOnItsOwnContainersNe
   *launch.mutable_launch_nested_container()->mutable_container_id()->mutable_parent() = parent;
   launch.mutable_launch_nested_container()->mutable_container_id()->set_value("child");
   launch.mutable_launch_nested_container()->mutable_command()->set_value("sleep 1000");
-  auto other = send(cluster_.agentEndpoint(0), agentCall(launch),
+  auto other = send(cluster_.agentEndpoint(0), jsonApiCall(launch),
                     token(alice.frameworkId(), "another-container"));
   EXPECT_EQ(other.status, 403) << other.body;
   EXPECT_NE(other.body.find("The token of container 'another-container'"), std::string::npos)
       << other.body;
-  auto own = send(cluster_.agentEndpoint(0), agentCall(launch),
+  auto own = send(cluster_.agentEndpoint(0), jsonApiCall(launch),
                   token(alice.frameworkId(), parent.value()));
   EXPECT_EQ(own.status, 200) << own.body;
+  // Never a standalone container's (a container without a parent), its own container included.
+  for (const std::string& target : {std::string("alone"), parent.value()}) {
+    agent_api::Call wait = ofType(agent_api::Call::WAIT_CONTAINER);
+    wait.mutable_wait_container()->mutable_container_id()->set_value(target);
+    auto refused = send(cluster_.agentEndpoint(0), jsonApiCall(wait),
+                        token(alice.frameworkId(), parent.value()));
+    EXPECT_EQ(refused.status, 403) << refused.body;
+    EXPECT_NE(refused.body.find("does not authorize calls on standalone container '" + target),
+              std::string::npos)
+        << refused.body;
+  }
 }
 
 }  // namespace
