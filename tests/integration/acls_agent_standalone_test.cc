@@ -19,10 +19,6 @@ namespace {
 
 namespace agent_api = mesos::v1::agent;
 
-constexpr const char* kCredentials = R"({"credentials": [
-  {"principal": "ops", "secret": "ops-secret"},
-  {"principal": "viewer", "secret": "viewer-secret"}]})";
-
 // viewer sees role web (not eng), and may not launch, wait on, kill or remove standalone
 // containers, nor launch nested containers in one; ops may do everything.
 constexpr const char* kAcls = R"({
@@ -48,12 +44,11 @@ class AgentStandaloneAclsTest : public ::testing::Test {
   }
 
   http::Response as(const std::string& who, http::ClientRequest request) {
-    return send(cluster_.agentEndpoint(0), std::move(request),
-                who == "ops" ? basic("ops", "ops-secret") : basic("viewer", "viewer-secret"));
+    return send(cluster_.agentEndpoint(0), std::move(request), basicOf(who));
   }
 
   SecretsDir secrets_;
-  std::string credentials_ = secrets_.write("credentials", kCredentials);
+  std::string credentials_ = secrets_.write("credentials", kOpsAndViewerCredentials);
   std::string acls_ = secrets_.write("acls.json", kAcls);
   Cluster cluster_;
 };

@@ -20,10 +20,6 @@ namespace {
 
 namespace agent_api = mesos::v1::agent;
 
-constexpr const char* kCredentials = R"({"credentials": [
-  {"principal": "ops", "secret": "ops-secret"},
-  {"principal": "viewer", "secret": "viewer-secret"}]})";
-
 // viewer sees alice's frameworks, executors, tasks and containers only, no flags; it may launch
 // nested containers as alice only, and may not wait, kill, remove, attach or prune. ops may do
 // everything (the ACLs are permissive).
@@ -86,8 +82,7 @@ class AgentAclsTest : public ::testing::Test {
   }
 
   http::Response as(const std::string& who, http::ClientRequest request) {
-    return send(cluster_.agentEndpoint(0), std::move(request),
-                who == "ops" ? basic("ops", "ops-secret") : basic("viewer", "viewer-secret"));
+    return send(cluster_.agentEndpoint(0), std::move(request), basicOf(who));
   }
 
   // The one container the agent runs (GET_CONTAINERS as ops), into `id`.
@@ -99,7 +94,7 @@ class AgentAclsTest : public ::testing::Test {
     *id = containers.get_containers().containers(0).container_id();
   }
   SecretsDir secrets_;
-  std::string credentials_ = secrets_.write("credentials", kCredentials);
+  std::string credentials_ = secrets_.write("credentials", kOpsAndViewerCredentials);
   std::string acls_ = secrets_.write("acls.json", kAcls);
   Cluster cluster_;
 };

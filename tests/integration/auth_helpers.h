@@ -21,6 +21,15 @@ inline std::string basic(const std::string& principal, const std::string& secret
   return "Basic " + base64::encode(principal + ":" + secret);
 }
 
+// The ACL tests' two operators in Mesos's credentials JSON: ops and viewer, each with the secret
+// "<principal>-secret", and the Authorization header of one of them.
+inline constexpr const char* kOpsAndViewerCredentials = R"({"credentials": [
+  {"principal": "ops", "secret": "ops-secret"},
+  {"principal": "viewer", "secret": "viewer-secret"}]})";
+inline std::string basicOf(const std::string& principal) {
+  return basic(principal, principal + "-secret");
+}
+
 // A private folder for the files a master needs before it starts.
 class SecretsDir {
  public:
