@@ -115,8 +115,10 @@ std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& reque
 bool Agent::nestedCall(const agent_api::Call& call, const http::StreamAccept& accept,
                        const std::string& principal, http::Responder& responder) {
   if (call.type() == agent_api::Call::GET_CONTAINERS && call.get_containers().show_nested()) {
-    agent_api::Response listed = containers(viewFilter(principal));
+    const auth::ViewFilter view = viewFilter(principal);
+    agent_api::Response listed = containers(view);
     nested_->listRunning(&listed);
+    hideStandaloneContainers(view, &listed);
     responder.respond(http::messageResponse(listed, accept.message));
     return true;
   }
