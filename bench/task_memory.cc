@@ -4,12 +4,14 @@
 // of a simulated framework: ids, name, user, cpus/mem/disk allocated to a role, the duration
 // label), adds them to a TaskBook spread over agents and frameworks, then applies the two
 // updates a simulated agent sends (TASK_STARTING and TASK_RUNNING, each with its uuid, agent
-// and executor ids), and prints the heap bytes per task after each step as JSON.
+// and executor ids), and prints the heap bytes per task after each step as JSON, with the time
+// Task::copyInfo() takes per task (what a render pays to have a live task whole).
 //
 //   build/bin/plateau-task-memory-bench [--tasks=N]
 
 #include <malloc.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -115,11 +117,19 @@ int main(int argc, char** argv) {
     book.update(*task, simStatus(*task, v1::TASK_RUNNING, n++), v1::TASK_RUNNING);
   }
   const size_t running = heapBytes() - before - index_bytes;
+  // What a render pays per task to have it whole (/master/state, GET_TASKS), one message reused.
+  v1::Task whole;
+  const auto render_start = std::chrono::steady_clock::now();
+  for (const Task* task : added) {
+    task->copyInfo(&whole);
+  }
+  const std::chrono::duration<double, std::nano> render =
+      std::chrono::steady_clock::now() - render_start;
   std::printf(
       "{\"tasks\": %d, \"agents\": %d, \"frameworks\": %d, \"info_proto_bytes\": %.0f, "
       "\"book_bytes_per_task_staging\": %.0f, \"after_starting\": %.0f, "
-      "\"after_running\": %.0f, \"sizeof_task\": %zu}\n",
+      "\"after_running\": %.0f, \"sizeof_task\": %zu, \"copy_info_ns_per_task\": %.0f}\n",
       tasks, agents, frameworks, double(infos_bytes) / tasks, double(staging) / tasks,
-      double(starting) / tasks, double(running) / tasks, sizeof(Task));
+      double(starting) / tasks, double(running) / tasks, sizeof(Task), render.count() / tasks);
   return book.size() == static_cast<size_t>(tasks) ? 0 : 1;
 }
