@@ -116,6 +116,8 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep):
                 raise RuntimeError(f"tasks did not all start; see {work}")
             time.sleep(2)
         filled_s = time.monotonic() - started
+        master_cpu_fill = cpu_seconds(master.pid)
+        sim_cpu_fill = cpu_seconds(sim.pid)
         time.sleep(5)  # let the last launches' acknowledgements settle
         rss_tasks = rss_bytes(master.pid)
         # The simulator is paused while the master is timed, so that it does nothing else.
@@ -130,6 +132,7 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep):
         sim.send_signal(signal.SIGCONT)
         return {"master": master_bin, "agents": snapshot["master/slaves_active"],
                 "tasks_running": snapshot["master/tasks_running"], "filled_seconds": filled_s,
+                "master_cpu_s_to_fill": master_cpu_fill, "sim_cpu_s_to_fill": sim_cpu_fill,
                 "metrics_snapshot": percentiles(scrape),
                 "master_cpu_ms_per_scrape": cpu_scrapes / scrapes * 1e3,
                 "health": percentiles(health),
