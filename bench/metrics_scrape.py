@@ -7,8 +7,8 @@ frameworks), waits until every task runs, then times SCRAPES sequential GET /met
 (and as many GET /health, for the machine's own latency at that moment) with the simulator
 paused (SIGSTOP) so that the master does nothing else, and reports
 p50/p90/max of each with the master's CPU per scrape (from /proc), and the master's RSS with
-the agents alone and with every task running (per task). Run the binaries in one
-invocation so that their figures share the machine's conditions.
+the agents alone (per agent, from its RSS before any) and with every task running (per task).
+Run the binaries in one invocation so that their figures share the machine's conditions.
 
   bench/metrics_scrape.py --sim build/bin/plateau-sim OLD/plateau-master build/bin/plateau-master
 """
@@ -98,6 +98,7 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep):
             if time.monotonic() > deadline:
                 raise RuntimeError(f"the master did not start; see {work}/master.log")
             time.sleep(0.1)
+        rss_empty = rss_bytes(master.pid)
         sim = subprocess.Popen(
             [sim_bin, f"--workload={work}/workload.json", f"--master=127.0.0.1:{port}",
              "--logging_level=error"],
@@ -115,6 +116,8 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep):
                 raise RuntimeError(f"tasks did not all start; see {work}")
             time.sleep(2)
         filled_s = time.monotonic() - started
+        master_cpu_fill = cpu_seconds(master.pid)
+        sim_cpu_fill = cpu_seconds(sim.pid)
         time.sleep(5)  # let the last launches' acknowledgements settle
         rss_tasks = rss_bytes(master.pid)
         # The simulator is paused while the master is timed, so that it does nothing else.
@@ -129,11 +132,14 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep):
         sim.send_signal(signal.SIGCONT)
         return {"master": master_bin, "agents": snapshot["master/slaves_active"],
                 "tasks_running": snapshot["master/tasks_running"], "filled_seconds": filled_s,
+                "master_cpu_s_to_fill": master_cpu_fill, "sim_cpu_s_to_fill": sim_cpu_fill,
                 "metrics_snapshot": percentiles(scrape),
                 "master_cpu_ms_per_scrape": cpu_scrapes / scrapes * 1e3,
                 "health": percentiles(health),
                 "master_cpu_ms_per_health": cpu_health / scrapes * 1e3,
+                "rss_mib_empty": rss_empty / 2**20,
                 "rss_mib_with_agents": (rss_agents or 0) / 2**20,
+                "rss_bytes_per_agent": (rss_agents - rss_empty) / agents if rss_agents else None,
                 "rss_mib_with_tasks": rss_tasks / 2**20,
                 "rss_bytes_per_task": (rss_tasks - rss_agents) / tasks if rss_agents else None,
                 "load_average": os.getloadavg()}

@@ -179,7 +179,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     (was_expected ? metrics_.agent_reregistrations : metrics_.agent_registrations)++;
     addReregisteredWork(agent, call.register_(), agents_.takeReturning(id));
     log_->info("agent_registered agent_id={} hostname={} resources=\"{}\" tasks={}", id,
-               info.hostname(), total.toString(), tasks_.on(agent.id).size());
+               info.hostname(), total.toString(), tasks_.countOn(agent.id));
   } else {
     metrics_.agent_reregistrations++;
     agent.reregistered_time = now();
@@ -280,7 +280,6 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
     Task record;
     record.info = task;
     record.info.mutable_agent_id()->set_value(agent.id);
-    record.resources = *resources;
     record.role = roleOf(*fw, task.resources());
     // A task that ended while its terminal update still waits for an acknowledgement stays on
     // the books, as in Mesos, so that reconciliation answers its state (not TASK_LOST); its
@@ -290,7 +289,7 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
       tasks_.forgetUnreachable(fw->id, task.task_id().value());
     }
     const Task& added = tasks_.add(fw->id, std::move(record));
-    feed_.taskAdded(added.info);
+    feed_.taskAdded(added);
     if (terminal) {
       continue;
     }

@@ -134,8 +134,8 @@ void Master::killForDrain(Agent& agent, const v1::DrainConfig& config) {
     auto* kill = event.mutable_kill_task();
     kill->mutable_framework_id()->set_value(framework_id);
     kill->mutable_task_id()->set_value(task_id);
-    if (task->info.has_kill_policy()) {
-      *kill->mutable_kill_policy() = task->info.kill_policy();
+    if (v1::Task details = task->details(); details.has_kill_policy()) {
+      *kill->mutable_kill_policy() = std::move(*details.mutable_kill_policy());
     }
     if (config.has_max_grace_period()) {
       // The drain's bound caps the task's own grace period (and replaces a missing one).
@@ -146,11 +146,11 @@ void Master::killForDrain(Agent& agent, const v1::DrainConfig& config) {
     }
     sendToAgent(agent, event);
   }
-  log_->info("agent_draining agent_id={} tasks={}", agent.id, tasks_.on(agent.id).size());
+  log_->info("agent_draining agent_id={} tasks={}", agent.id, tasks_.countOn(agent.id));
 }
 
 void Master::checkDrained(const std::string& agent_id) {
-  if (!drains_.draining(agent_id) || !agents_.contains(agent_id) || !tasks_.on(agent_id).empty() ||
+  if (!drains_.draining(agent_id) || !agents_.contains(agent_id) || tasks_.countOn(agent_id) > 0 ||
       !drained_pending_.insert(agent_id).second) {
     return;
   }

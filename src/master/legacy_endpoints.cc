@@ -373,19 +373,21 @@ http::Response tasksJson(const Books& b, const http::Request& request) {
     const v1::Task* task;
     const std::string* role;
     double started;
+    const Task* live;  // a live task's whole form is written from it
   };
   std::vector<Entry> entries;
-  auto add = [&](const v1::Task& task, const Framework& fw, const std::string& role) {
+  auto add = [&](const v1::Task& task, const Framework& fw, const std::string& role,
+                 const Task* live = nullptr) {
     if ((framework_filter && *framework_filter != task.framework_id().value()) ||
         (task_filter && *task_filter != task.task_id().value()) || !b.showsTask(task, fw)) {
       return;
     }
     double started = task.statuses_size() > 0 ? task.statuses(0).timestamp() : 0;
-    entries.push_back({&task, &role, started});
+    entries.push_back({&task, &role, started, live});
   };
   for (const auto& [id, fw] : b.frameworks.all()) {
     for (const auto& [task_id, task] : b.tasks.of(fw.id)) {
-      add(task.info, fw, task.role.empty() ? fw.role : task.role);
+      add(task.info, fw, task.role.empty() ? fw.role : task.role, &task);
     }
     for (const auto& task : b.tasks.completed(fw.id)) {
       add(task, fw, fw.role);
@@ -413,8 +415,12 @@ http::Response tasksJson(const Books& b, const http::Request& request) {
   w.beginObject();
   w.key("tasks");
   w.beginArray();
+  v1::Task whole;
   for (size_t i = *offset; i < entries.size() && i - *offset < *limit; ++i) {
-    writeTask(w, *entries[i].task, *entries[i].role);
+    if (entries[i].live != nullptr) {
+      entries[i].live->copyInfo(&whole);
+    }
+    writeTask(w, entries[i].live != nullptr ? whole : *entries[i].task, *entries[i].role);
   }
   w.endArray();
   w.endObject();

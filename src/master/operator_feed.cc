@@ -182,14 +182,14 @@ OperatorFeed::About OperatorFeed::aboutTask(const mesos::v1::Task& task) const {
   return {.framework = framework == nullptr ? nullptr : &framework->info, .task = &task};
 }
 
-void OperatorFeed::taskAdded(const mesos::v1::Task& task) {
+void OperatorFeed::taskAdded(const Task& task) {
   if (subscribers_.empty()) {
     return;
   }
   operator_api::Event event;
   event.set_type(operator_api::Event::TASK_ADDED);
-  *event.mutable_task_added()->mutable_task() = task;
-  publish(event, aboutTask(task));
+  task.copyInfo(event.mutable_task_added()->mutable_task());
+  publish(event, aboutTask(event.task_added().task()));
 }
 
 void OperatorFeed::taskUpdated(const mesos::v1::Task& task, const mesos::v1::TaskStatus& status) {

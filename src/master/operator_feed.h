@@ -62,7 +62,7 @@ class OperatorFeed {
   size_t subscribers() const { return subscribers_.size(); }
   void setMaxSubscribers(size_t max) { max_subscribers_ = max; }
 
-  void taskAdded(const mesos::v1::Task& task);
+  void taskAdded(const Task& task);
   void taskUpdated(const mesos::v1::Task& task, const mesos::v1::TaskStatus& status);
   void agentAdded(const Agent& agent);
   void agentRemoved(const std::string& agent_id);

@@ -95,7 +95,7 @@ Resources heldInRole(const Books& b, const Framework& fw, const std::string& rol
   }
   for (const auto& [task_id, task] : b.tasks.of(fw.id)) {
     if (!task.resources_released && (task.role.empty() ? fw.role : task.role) == role) {
-      held += task.resources;
+      held += task.resources();
     }
   }
   for (const auto& [agent_id, executors] : fw.executors) {
@@ -151,7 +151,7 @@ void getTasks(const Books& b, operator_api::Response::GetTasks* out) {
   for (const auto& [framework_id, fw] : b.frameworks.all()) {
     for (const auto& [task_id, task] : b.tasks.of(fw.id)) {
       if (b.showsTask(task.info, fw)) {
-        *out->add_tasks() = task.info;
+        task.copyInfo(out->add_tasks());
       }
     }
     for (const auto& task : b.tasks.completed(fw.id)) {

@@ -350,8 +350,9 @@ Status volumesInUse(const TaskBook& tasks, const std::string& agent_id, const Re
     if (task == nullptr || task->resources_released) {
       continue;
     }
+    const Resources used_volumes = task->resources().persistentVolumes();
     for (const Resource& v : volumes) {
-      for (const Resource& used : task->resources.persistentVolumes()) {
+      for (const Resource& used : used_volumes) {
         if (used.disk.persistence_id == v.disk.persistence_id) {
           return {StatusCode::kFailedPrecondition,
                   fmt::format("Invalid DESTROY operation: persistent volume '{}' is in use by "

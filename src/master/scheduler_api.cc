@@ -497,8 +497,8 @@ Status Master::kill(Framework& framework, const scheduler::Call::Kill& kill) {
   *k->mutable_task_id() = kill.task_id();
   if (kill.has_kill_policy()) {
     *k->mutable_kill_policy() = kill.kill_policy();
-  } else if (task.info.has_kill_policy()) {
-    *k->mutable_kill_policy() = task.info.kill_policy();
+  } else if (v1::Task details = task.details(); details.has_kill_policy()) {
+    *k->mutable_kill_policy() = details.kill_policy();
   }
   sendToAgent(*agent, event);
   log_->info("task_kill_requested framework_id={} task_id={}", framework.id,

@@ -149,12 +149,17 @@ const std::string& roleOfTask(const Task& task, const Framework& fw) {
 void writeFrameworkTasks(json::Writer& w, const Framework& fw, const TaskBook& tasks,
                          bool completed, const ViewFilter* view) {
   auto shows = [&](const v1::Task& task) { return view == nullptr || view->task(task, fw.info); };
+  v1::Task whole;  // a live task written whole (one message reused, its memory kept)
+  auto writeLive = [&](const Task& task) {
+    task.copyInfo(&whole);
+    writeTask(w, whole, roleOfTask(task, fw));
+  };
   w.key("tasks");
   w.beginArray();
   if (!completed) {
     for (const auto& [id, task] : tasks.of(fw.id)) {
       if (!isTerminal(task.info.state()) && shows(task.info)) {
-        writeTask(w, task.info, roleOfTask(task, fw));
+        writeLive(task);
       }
     }
   }
@@ -171,7 +176,7 @@ void writeFrameworkTasks(json::Writer& w, const Framework& fw, const TaskBook& t
   w.beginArray();
   for (const auto& [id, task] : tasks.of(fw.id)) {
     if (isTerminal(task.info.state()) && shows(task.info)) {
-      writeTask(w, task.info, roleOfTask(task, fw));
+      writeLive(task);
     }
   }
   for (const auto& task : tasks.completed(fw.id)) {

@@ -1,6 +1,11 @@
 #include "master/task_book.h"
 
+#include <algorithm>
+
+#include <google/protobuf/io/coded_stream.h>
+
 #include "common/invariant.h"
+#include "common/resources_proto.h"
 #include "common/task_state.h"
 
 namespace plateau::master {
@@ -8,22 +13,144 @@ namespace plateau::master {
 namespace {
 
 const TaskBook::Tasks kNoTasks;
-const TaskBook::AgentTasks kNoAgentTasks;
 const std::deque<mesos::v1::Task> kNoRecords;
+
+enum IdBit : uint32_t { kTaskIdBit = 1, kAgentIdBit = 2, kExecutorIdBit = 4 };
+// Above every status's id bits: the latest kept status's uuid is left out, being the task's
+// status_update_uuid (which every update that appends a status sets to that status's uuid).
+constexpr uint32_t kLastUuidBit = 1u << 31;
+static_assert(TaskBook::kMaxStatuses * 3 < 31, "the id bits stay below kLastUuidBit");
+
+// The executor id a status of the task names when it is the task's own: its executor's, or its
+// own id for a command task (whose executor takes the task's id).
+const std::string& ownExecutorId(const mesos::v1::Task& task) {
+  return task.has_executor_id() ? task.executor_id().value() : task.task_id().value();
+}
 
 }  // namespace
 
+void Task::copyInfo(mesos::v1::Task* out) const {
+  *out = info;
+  restore(out);
+}
+
+mesos::v1::Task Task::details() const {
+  mesos::v1::Task details;
+  details.ParsePartialFromString(details_);
+  return details;
+}
+
+Resources Task::resources() const {
+  auto parsed = resourcesFromProto(details().resources());
+  if (!parsed) {
+    // Only resources that parsed are ever kept.
+    invariantBroken("task " + info.task_id().value() + " holds resources that do not parse");
+  }
+  return *parsed;
+}
+
+void Task::encodeDetails() {
+  mesos::v1::Task details;
+  // release_*() hands the parts over and frees them from `info` (clear_*() would keep their
+  // memory for reuse).
+  details.set_allocated_name(info.release_name());
+  details.mutable_resources()->Swap(info.mutable_resources());
+  details.mutable_limits()->swap(*info.mutable_limits());
+  if (info.has_labels()) details.set_allocated_labels(info.release_labels());
+  if (info.has_discovery()) details.set_allocated_discovery(info.release_discovery());
+  if (info.has_container()) details.set_allocated_container(info.release_container());
+  if (info.has_health_check()) details.set_allocated_health_check(info.release_health_check());
+  if (info.has_kill_policy()) details.set_allocated_kill_policy(info.release_kill_policy());
+  details_.clear();
+  details.SerializePartialToString(&details_);
+}
+
+void Task::elideIds(mesos::v1::TaskStatus* status, int index) {
+  if (index == info.statuses_size() - 1 && status->has_uuid() && info.has_status_update_uuid() &&
+      status->uuid() == info.status_update_uuid()) {
+    status->set_allocated_uuid(nullptr);  // freed, as the ids below
+    elided_ids_ |= kLastUuidBit;
+  }
+  if (index >= TaskBook::kMaxStatuses) {
+    return;  // only a task that came with a longer history (its agent's) has one there
+  }
+  uint32_t bits = 0;
+  if (status->has_task_id() && status->task_id().value() == info.task_id().value()) {
+    status->set_allocated_task_id(nullptr);  // freed: clear_*() keeps the memory
+    bits |= kTaskIdBit;
+  }
+  if (status->has_agent_id() && info.has_agent_id() &&
+      status->agent_id().value() == info.agent_id().value()) {
+    status->set_allocated_agent_id(nullptr);
+    bits |= kAgentIdBit;
+  }
+  if (status->has_executor_id() && status->executor_id().value() == ownExecutorId(info)) {
+    status->set_allocated_executor_id(nullptr);
+    bits |= kExecutorIdBit;
+  }
+  const int shift = index * kIdBits;
+  elided_ids_ = (elided_ids_ & ~(((1u << kIdBits) - 1) << shift)) | (bits << shift);
+}
+
+void Task::restore(mesos::v1::Task* out) const {
+  google::protobuf::io::CodedInputStream encoded(reinterpret_cast<const uint8_t*>(details_.data()),
+                                                 static_cast<int>(details_.size()));
+  out->MergePartialFromCodedStream(&encoded);
+  // Only the first kMaxStatuses have bits (a longer history came from an agent, kept whole).
+  for (int i = 0; i < std::min(out->statuses_size(), TaskBook::kMaxStatuses); ++i) {
+    const uint32_t bits = (elided_ids_ >> (i * kIdBits)) & ((1u << kIdBits) - 1);
+    if (bits == 0) {
+      continue;
+    }
+    mesos::v1::TaskStatus* status = out->mutable_statuses(i);
+    if (bits & kTaskIdBit) {
+      *status->mutable_task_id() = info.task_id();
+    }
+    if (bits & kAgentIdBit) {
+      *status->mutable_agent_id() = info.agent_id();
+    }
+    if (bits & kExecutorIdBit) {
+      status->mutable_executor_id()->set_value(ownExecutorId(info));
+    }
+  }
+  if (elided_ids_ & kLastUuidBit) {
+    out->mutable_statuses(out->statuses_size() - 1)->set_uuid(info.status_update_uuid());
+  }
+}
+
 Task& TaskBook::add(const std::string& framework_id, Task task) {
   const std::string task_id = task.info.task_id().value();
-  const std::string agent_id = task.info.agent_id().value();
+  task.encodeDetails();
+  task.elided_ids_ = 0;
+  for (int i = 0; i < task.info.statuses_size(); ++i) {
+    task.elideIds(task.info.mutable_statuses(i), i);
+  }
   auto [it, added] = frameworks_[framework_id].live.try_emplace(task_id, std::move(task));
   if (!added) {
     invariantBroken("task " + task_id + " of framework " + framework_id + " is live already");
   }
-  agents_[agent_id].emplace(framework_id, task_id);
+  Task& kept = it->second;
+  auto& listed = agents_[kept.info.agent_id().value()];
+  kept.agent_slot_ = static_cast<uint32_t>(listed.size());
+  listed.push_back(&kept);
   live_++;
-  live_by_state_[it->second.info.state()]++;
-  return it->second;
+  live_by_state_[kept.info.state()]++;
+  return kept;
+}
+
+void TaskBook::unlist(const Task& task) {
+  auto agent = agents_.find(task.info.agent_id().value());
+  if (agent == agents_.end() || task.agent_slot_ >= agent->second.size() ||
+      agent->second[task.agent_slot_] != &task) {
+    invariantBroken("task " + task.info.task_id().value() + " is not in its agent's list");
+  }
+  auto& listed = agent->second;
+  listed[task.agent_slot_] = listed.back();
+  listed[task.agent_slot_]->agent_slot_ = task.agent_slot_;
+  listed.pop_back();
+  if (listed.empty()) {
+    agents_.erase(agent);
+  }
 }
 
 Task* TaskBook::find(const std::string& framework_id, const std::string& task_id) {
@@ -48,9 +175,23 @@ size_t TaskBook::liveIn(mesos::v1::TaskState state) const {
   return state >= 0 && state < mesos::v1::TaskState_ARRAYSIZE ? live_by_state_[state] : 0;
 }
 
-const TaskBook::AgentTasks& TaskBook::on(const std::string& agent_id) const {
+TaskBook::AgentTasks TaskBook::on(const std::string& agent_id) const {
+  AgentTasks tasks;
   auto agent = agents_.find(agent_id);
-  return agent == agents_.end() ? kNoAgentTasks : agent->second;
+  if (agent == agents_.end()) {
+    return tasks;
+  }
+  tasks.reserve(agent->second.size());
+  for (const Task* task : agent->second) {
+    tasks.emplace_back(task->info.framework_id().value(), task->info.task_id().value());
+  }
+  std::sort(tasks.begin(), tasks.end());
+  return tasks;
+}
+
+size_t TaskBook::countOn(const std::string& agent_id) const {
+  auto agent = agents_.find(agent_id);
+  return agent == agents_.end() ? 0 : agent->second.size();
 }
 
 const std::deque<mesos::v1::Task>& TaskBook::completed(const std::string& framework_id) const {
@@ -68,6 +209,14 @@ bool TaskBook::update(Task& task, const mesos::v1::TaskStatus& status,
   bool was_terminal = isTerminal(task.info.state());
   live_by_state_[task.info.state()]--;
   live_by_state_[latest]++;
+  auto* statuses = task.info.mutable_statuses();
+  const bool appends = statuses->empty() || statuses->rbegin()->state() != status.state();
+  if ((task.elided_ids_ & kLastUuidBit) &&
+      (appends || status.uuid() != task.info.status_update_uuid())) {
+    // The latest kept status shared its uuid with status_update_uuid, which changes now.
+    statuses->rbegin()->set_uuid(task.info.status_update_uuid());
+    task.elided_ids_ &= ~kLastUuidBit;
+  }
   task.info.set_state(latest);
   task.info.set_status_update_state(status.state());
   if (status.has_uuid()) {
@@ -75,14 +224,15 @@ bool TaskBook::update(Task& task, const mesos::v1::TaskStatus& status,
   } else {
     task.info.clear_status_update_uuid();
   }
-  auto* statuses = task.info.mutable_statuses();
-  if (statuses->empty() || statuses->rbegin()->state() != status.state()) {
-    mesos::v1::TaskStatus kept = status;
-    kept.clear_data();
-    *statuses->Add() = std::move(kept);
+  if (appends) {
+    mesos::v1::TaskStatus* kept = statuses->Add();
+    *kept = status;
+    kept->clear_data();
     if (statuses->size() > kMaxStatuses) {
       statuses->DeleteSubrange(0, 1);
+      task.elided_ids_ >>= Task::kIdBits;
     }
+    task.elideIds(kept, statuses->size() - 1);
   }
   return !was_terminal && isTerminal(latest);
 }
@@ -105,17 +255,13 @@ bool TaskBook::retire(const std::string& framework_id, const std::string& task_i
   if (task == fw->second.live.end()) {
     return false;
   }
-  auto agent = agents_.find(task->second.info.agent_id().value());
-  if (agent != agents_.end()) {
-    agent->second.erase({framework_id, task_id});
-    if (agent->second.empty()) {
-      agents_.erase(agent);
-    }
-  }
-  live_by_state_[task->second.info.state()]--;
+  Task& retired = task->second;
+  unlist(retired);
+  live_by_state_[retired.info.state()]--;
   auto& records = fw->second.*into;
   const bool unreachable = into == &FrameworkTasks::unreachable;
-  records.push_back(std::move(task->second.info));
+  retired.restore(&retired.info);
+  records.push_back(std::move(retired.info));
   unreachable_count_ += unreachable ? 1 : 0;
   while (records.size() > max) {
     records.pop_front();
@@ -133,13 +279,7 @@ void TaskBook::forget(const std::string& framework_id) {
   }
   for (const auto& [task_id, task] : fw->second.live) {
     live_by_state_[task.info.state()]--;
-    auto agent = agents_.find(task.info.agent_id().value());
-    if (agent != agents_.end()) {
-      agent->second.erase({framework_id, task_id});
-      if (agent->second.empty()) {
-        agents_.erase(agent);
-      }
-    }
+    unlist(task);
   }
   live_ -= fw->second.live.size();
   unreachable_count_ -= fw->second.unreachable.size();

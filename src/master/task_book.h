@@ -11,6 +11,9 @@
 //    uuid of the update that carried it, and a history of at most kMaxStatuses statuses with no
 //    state twice in a row; update() reports a task's first move into a terminal state exactly
 //    once, so what follows from it (counters, freeing resources) happens once;
+//  - a live task is kept compact (see Task) and Task::copyInfo() gives it whole, exactly as it
+//    came and as its statuses were applied; a task that leaves the book (completed(),
+//    unreachable()) is whole again;
 //  - complete() moves a live task to its framework's completed tasks, which keep the newest
 //    `max_completed` (the oldest go first); markUnreachable() moves one to its unreachable tasks
 //    (as Mesos's `unreachable_tasks`), which keep the newest `max_unreachable`; forget() drops
@@ -23,11 +26,12 @@
 
 #include <array>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include <mesos/v1/mesos.pb.h>
 
@@ -35,18 +39,48 @@
 
 namespace plateau::master {
 
+// A live task, kept small: the master holds one per task of the cluster.
 struct Task {
-  mesos::v1::Task info;  // state, statuses, resources as /master/state shows them
-  std::string role;      // the role its resources are allocated to
-  Resources resources;
+  // The task as /master/state shows it, with two differences while it is live (the book makes
+  // them in add() and undoes them when the task leaves): the fields read only to render it or
+  // on rare calls (name, resources, limits, labels, discovery, container, health check, kill
+  // policy) are kept encoded, in details(); and each kept status leaves out the task, agent and
+  // executor ids equal to the task's own (its executor id, or its task id for a command task),
+  // the latest one its uuid while that is the task's status_update_uuid. What stays is what
+  // the master reads per event (ids, state, user, statuses); copyInfo() gives the whole task.
+  mesos::v1::Task info;
+  std::string role;                 // the role its resources are allocated to
   bool resources_released = false;  // given back once the task is terminal
+
+  // Writes the whole task: `info` with its encoded fields and its statuses' ids restored.
+  void copyInfo(mesos::v1::Task* out) const;
+  // The encoded fields alone (a task with nothing else set).
+  mesos::v1::Task details() const;
+  // What the task holds: details().resources() (parsed again: on release and rare checks, not
+  // per event).
+  Resources resources() const;
+
+ private:
+  friend class TaskBook;
+  // Per kept status, kIdBits bits: which of its ids were left out (the top bit: the uuid).
+  static constexpr int kIdBits = 3;
+  // Moves the fields read only to render the task into `details_`.
+  void encodeDetails();
+  void elideIds(mesos::v1::TaskStatus* status, int index);
+  // Gives `out` (a copy of info, or info itself) back what encodeDetails() and elideIds() took.
+  void restore(mesos::v1::Task* out) const;
+
+  std::string details_;      // the encoded fields, in protobuf's wire form of a v1::Task
+  uint32_t elided_ids_ = 0;  // kIdBits bits per status
+  uint32_t agent_slot_ = 0;  // its place in its agent's list
 };
 
 class TaskBook {
  public:
-  using Tasks = std::unordered_map<std::string, Task>;               // task id -> task
-  using AgentTasks = std::set<std::pair<std::string, std::string>>;  // (framework id, task id)
+  using Tasks = std::unordered_map<std::string, Task>;                  // task id -> task
+  using AgentTasks = std::vector<std::pair<std::string, std::string>>;  // (framework id, task id)
   static constexpr int kMaxStatuses = 10;
+  static_assert(kMaxStatuses * Task::kIdBits <= 32, "Task::elided_ids_ holds every status's bits");
 
   explicit TaskBook(size_t max_completed, size_t max_unreachable = 1000)
       : max_completed_(max_completed), max_unreachable_(max_unreachable) {}
@@ -60,8 +94,10 @@ class TaskBook {
   }
   // A framework's live tasks (empty when it has none).
   const Tasks& of(const std::string& framework_id) const;
-  // The live tasks on an agent (empty when none).
-  const AgentTasks& on(const std::string& agent_id) const;
+  // The live tasks on an agent, sorted (a copy: linear in the agent's tasks).
+  AgentTasks on(const std::string& agent_id) const;
+  // How many live tasks are on an agent.
+  size_t countOn(const std::string& agent_id) const;
   // A framework's completed tasks, oldest first.
   const std::deque<mesos::v1::Task>& completed(const std::string& framework_id) const;
   // A framework's tasks whose agent was marked unreachable, oldest first.
@@ -96,6 +132,8 @@ class TaskBook {
   // Takes a live task out of both indexes into `into`, which keeps the newest `max`.
   bool retire(const std::string& framework_id, const std::string& task_id,
               std::deque<mesos::v1::Task> FrameworkTasks::*into, size_t max);
+  // Takes a task out of its agent's list.
+  void unlist(const Task& task);
 
   size_t max_completed_;
   size_t max_unreachable_;
@@ -103,7 +141,8 @@ class TaskBook {
   size_t unreachable_count_ = 0;
   std::array<size_t, mesos::v1::TaskState_ARRAYSIZE> live_by_state_{};
   std::unordered_map<std::string, FrameworkTasks> frameworks_;
-  std::unordered_map<std::string, AgentTasks> agents_;
+  // Each agent's live tasks, in no order (Task::agent_slot_ is each one's place).
+  std::unordered_map<std::string, std::vector<Task*>> agents_;
 };
 
 }  // namespace plateau::master

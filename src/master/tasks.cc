@@ -143,11 +143,10 @@ void Master::addTask(Framework& fw, Agent& agent, const std::string& role, const
   if (task.has_kill_policy()) *info.mutable_kill_policy() = task.kill_policy();
   info.set_user(task.has_command() && task.command().has_user() ? task.command().user()
                                                                 : fw.info.user());
-  record.resources = resources;
   record.role = role;
   frameworks_.use(fw, agent.id, resources);
   agents_.use(agent, resources);
-  feed_.taskAdded(tasks_.add(fw.id, std::move(record)).info);
+  feed_.taskAdded(tasks_.add(fw.id, std::move(record)));
   metrics_.tasks_launched++;
 }
 
@@ -267,13 +266,14 @@ void Master::releaseTaskResources(Framework& fw, Task& task, bool tell_allocator
   }
   task.resources_released = true;
   const std::string& agent_id = task.info.agent_id().value();
-  frameworks_.release(fw, agent_id, task.resources);
+  const Resources resources = task.resources();
+  frameworks_.release(fw, agent_id, resources);
   Agent* agent = agents_.find(agent_id);
   if (agent != nullptr) {
-    agents_.release(*agent, task.resources);
+    agents_.release(*agent, resources);
     if (tell_allocator) {
       checked(allocator_.recoverResources(fw.id, task.role.empty() ? fw.role : task.role, agent_id,
-                                          task.resources, std::nullopt, clock_.now()));
+                                          resources, std::nullopt, clock_.now()));
     }
   }
 }

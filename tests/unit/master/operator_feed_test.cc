@@ -62,9 +62,9 @@ struct Fixture {
     task.info.mutable_framework_id()->set_value("f1");
     task.info.mutable_agent_id()->set_value("a1");
     task.info.set_state(v1::TASK_STAGING);
-    const v1::Task& added = tasks.add("f1", std::move(task)).info;
+    const Task& added = tasks.add("f1", std::move(task));
     feed.taskAdded(added);
-    return added;
+    return added.info;
   }
   void run(const std::string& id) {
     Task* task = tasks.find("f1", id);

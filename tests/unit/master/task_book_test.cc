@@ -1,6 +1,9 @@
 #include "master/task_book.h"
 
+#include <google/protobuf/util/message_differencer.h>
 #include <gtest/gtest.h>
+
+#include "common/resources_proto.h"
 
 namespace plateau::master {
 namespace {
@@ -165,6 +168,169 @@ TEST(TaskBook, MarkUnreachableKeepsTheNewestApartFromTheCompleted) {
   book.forget("f1");
   EXPECT_TRUE(book.unreachable("f1").empty());
   EXPECT_EQ(book.unreachableCount(), 0u);
+}
+
+// A task as a framework launches it, with every field the book keeps encoded while it is live.
+Task fullTask(const std::string& task_id, const std::string& agent_id) {
+  Task t = task("f1", task_id, agent_id);
+  t.info.set_name("web " + task_id);
+  t.info.set_user("alice");
+  resourcesToProto(*Resources::parse("cpus:0.5;mem:64;ports:[31000-31001]"),
+                   t.info.mutable_resources(), "eng", ResourceFormat::kPost);
+  v1::Label* label = t.info.mutable_labels()->add_labels();
+  label->set_key("tier");
+  label->set_value("front");
+  t.info.mutable_discovery()->set_name("web");
+  t.info.mutable_container()->set_type(v1::ContainerInfo::MESOS);
+  t.info.mutable_health_check()->set_type(v1::HealthCheck::TCP);
+  t.info.mutable_kill_policy()->mutable_grace_period()->set_nanoseconds(5000000000);
+  (*t.info.mutable_limits())["cpus"].set_value(1);
+  return t;
+}
+
+// A status as an agent sends it: ids, uuid, source, timestamp.
+v1::TaskStatus agentStatus(const Task& t, v1::TaskState state, const std::string& agent_id,
+                           const std::string& executor_id) {
+  v1::TaskStatus s = status(state, "uuid-" + v1::TaskState_Name(state));
+  *s.mutable_task_id() = t.info.task_id();
+  if (!agent_id.empty()) {
+    s.mutable_agent_id()->set_value(agent_id);
+  }
+  if (!executor_id.empty()) {
+    s.mutable_executor_id()->set_value(executor_id);
+  }
+  s.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
+  s.set_timestamp(1.7e9);
+  return s;
+}
+
+void expectSame(const v1::Task& actual, const v1::Task& expected) {
+  EXPECT_TRUE(google::protobuf::util::MessageDifferencer::Equals(actual, expected))
+      << "actual:\n"
+      << actual.DebugString() << "expected:\n"
+      << expected.DebugString();
+}
+
+v1::Task whole(const Task& t) {
+  v1::Task out;
+  t.copyInfo(&out);
+  return out;
+}
+
+// The book keeps a live task compact; what it gives back is the task as it came, with each
+// status as it was applied (ids the task holds included, other ids as they were).
+TEST(TaskBook, GivesALiveTaskBackWholeAsItCameAndAsItsStatusesWere) {
+  TaskBook book(10);
+  Task launched = fullTask("t1", "a1");
+  v1::Task expected = launched.info;
+  Task& t = book.add("f1", std::move(launched));
+  expectSame(whole(t), expected);
+  EXPECT_FALSE(t.info.has_name()) << "kept encoded while live";
+  EXPECT_EQ(t.info.resources_size(), 0);
+  EXPECT_TRUE(t.details().has_kill_policy());
+  EXPECT_EQ(t.resources(), *Resources::parse("cpus:0.5;mem:64;ports:[31000-31001]"));
+  const std::vector<v1::TaskStatus> applied = {
+      agentStatus(t, v1::TASK_STARTING, "a1", "t1"),    // a command task: executor id = task id
+      agentStatus(t, v1::TASK_RUNNING, "a9", "other"),  // ids other than the task's
+      agentStatus(t, v1::TASK_KILLING, "", ""),         // none
+  };
+  for (const auto& s : applied) {
+    (void)book.update(t, s, s.state());
+    v1::TaskStatus kept = s;
+    kept.clear_data();
+    *expected.add_statuses() = kept;
+  }
+  expected.set_state(v1::TASK_KILLING);
+  expected.set_status_update_state(v1::TASK_KILLING);
+  expected.set_status_update_uuid("uuid-TASK_KILLING");
+  expectSame(whole(t), expected);
+  EXPECT_FALSE(t.info.statuses(0).has_agent_id()) << "the task's own ids are not kept twice";
+  // It leaves the book whole.
+  ASSERT_TRUE(book.complete("f1", "t1"));
+  expectSame(book.completed("f1").back(), expected);
+}
+
+// An agent that re-registers reports its tasks with their histories, longer ones included.
+TEST(TaskBook, KeepsAReportedHistoryExactlyThroughLaterUpdates) {
+  TaskBook book(10);
+  Task reported = fullTask("t1", "a1");
+  reported.info.mutable_executor_id()->set_value("e1");
+  for (int i = 0; i < TaskBook::kMaxStatuses + 2; ++i) {
+    auto state = i % 2 ? v1::TASK_RUNNING : v1::TASK_STARTING;
+    *reported.info.add_statuses() = agentStatus(reported, state, i % 3 ? "a1" : "", "e1");
+  }
+  v1::Task expected = reported.info;
+  Task& t = book.add("f1", std::move(reported));
+  expectSame(whole(t), expected);
+  for (int i = 0; i < 14; ++i) {
+    auto state = i % 2 ? v1::TASK_RUNNING : v1::TASK_KILLING;
+    const v1::TaskStatus s = agentStatus(t, state, "a1", i % 4 ? "e1" : "e2");
+    (void)book.update(t, s, state);
+    v1::TaskStatus kept = s;
+    kept.clear_data();
+    *expected.add_statuses() = kept;
+    if (expected.statuses_size() > TaskBook::kMaxStatuses) {
+      expected.mutable_statuses()->DeleteSubrange(0, 1);
+    }
+    expected.set_state(state);
+    expected.set_status_update_state(state);
+    expected.set_status_update_uuid(s.uuid());
+    expectSame(whole(t), expected);
+  }
+  ASSERT_TRUE(book.markUnreachable("f1", "t1"));
+  expectSame(book.unreachable("f1").back(), expected);
+}
+
+// The latest status's uuid is the task's status_update_uuid until an update changes that: a
+// repeated state with a new uuid (a health check's), or an update without one (the master's).
+TEST(TaskBook, KeepsEachStatusUuidAsTheUpdatesMoveTheTasksOwn) {
+  TaskBook book(10);
+  Task launched = fullTask("t1", "a1");
+  v1::Task expected = launched.info;
+  Task& t = book.add("f1", std::move(launched));
+  auto apply = [&](const v1::TaskStatus& s, bool appends) {
+    (void)book.update(t, s, s.state());
+    if (appends) {
+      v1::TaskStatus kept = s;
+      kept.clear_data();
+      *expected.add_statuses() = kept;
+    }
+    expected.set_state(s.state());
+    expected.set_status_update_state(s.state());
+    if (s.has_uuid()) {
+      expected.set_status_update_uuid(s.uuid());
+    } else {
+      expected.clear_status_update_uuid();
+    }
+    expectSame(whole(t), expected);
+  };
+  apply(agentStatus(t, v1::TASK_RUNNING, "a1", "t1"), true);
+  v1::TaskStatus healthy = agentStatus(t, v1::TASK_RUNNING, "a1", "t1");
+  healthy.set_uuid("uuid-healthy");
+  healthy.set_healthy(true);
+  apply(healthy, false);
+  apply(healthy, false);                        // re-sent while unacknowledged
+  v1::TaskStatus lost = status(v1::TASK_LOST);  // the master's: no uuid
+  apply(lost, true);
+  apply(agentStatus(t, v1::TASK_FINISHED, "a1", "t1"), true);
+  ASSERT_TRUE(book.complete("f1", "t1"));
+  expectSame(book.completed("f1").back(), expected);
+}
+
+TEST(TaskBook, ListsAnAgentsTasksInOrderAsTheyComeAndGo) {
+  TaskBook book(10);
+  for (auto id : {"t5", "t1", "t4", "t2", "t3"}) {
+    book.add("f2", task("f2", id, "a1"));
+    book.add("f1", task("f1", id, "a1"));
+  }
+  EXPECT_EQ(book.countOn("a1"), 10u);
+  for (auto id : {"t1", "t5"}) {
+    ASSERT_TRUE(book.complete("f2", id));
+  }
+  book.forget("f1");
+  EXPECT_EQ(book.on("a1"), (TaskBook::AgentTasks{{"f2", "t2"}, {"f2", "t3"}, {"f2", "t4"}}));
+  EXPECT_EQ(book.countOn("a1"), 3u);
+  EXPECT_EQ(book.countOn("a2"), 0u);
 }
 
 }  // namespace
