@@ -41,17 +41,15 @@ v1::Offer offerWithVolume(Scheduler& s, double size) {
   return offer.value_or(v1::Offer());
 }
 
-TEST(OfferVolumeOperations, GrowAndShrinkAVolumeWithFeedback) {
-  Cluster cluster;
-  cluster.addAgent("cpus:1;mem:256;disk(role1):256");
-  Scheduler s(cluster.master(), http::ContentType::kProtobuf);
-  ASSERT_TRUE(s.subscribe(operationsFramework("role1")));
+bool isReservedDisk(const v1::Resource& r) { return isPlainDisk(r) && r.reservations_size() > 0; }
 
-  // A 64 MB volume of the role's disk.
-  auto first =
-      offerWhere(s, [](const v1::Offer& o) { return offered(o, "disk", isPlainDisk).has_value(); });
+// CREATE (with an id) of the 64 MB volume vol1 from the role's offered reserved disk; its
+// OPERATION_FINISHED is acknowledged.
+void createVolume(Scheduler& s) {
+  auto first = offerWhere(
+      s, [](const v1::Offer& o) { return offered(o, "disk", isReservedDisk).has_value(); });
   ASSERT_TRUE(first);
-  v1::Resource volume = *offered(*first, "disk", isPlainDisk);
+  v1::Resource volume = *offered(*first, "disk", isReservedDisk);
   volume.mutable_scalar()->set_value(64);
   volume.mutable_disk()->mutable_persistence()->set_id("vol1");
   volume.mutable_disk()->mutable_persistence()->set_principal("ops-principal");
@@ -63,6 +61,15 @@ TEST(OfferVolumeOperations, GrowAndShrinkAVolumeWithFeedback) {
   auto created = operationUpdates(s, 1);
   ASSERT_EQ(created["create"].state(), v1::OPERATION_FINISHED) << created["create"].DebugString();
   EXPECT_EQ(acknowledgeOperation(s, created["create"]), 202);
+}
+
+TEST(OfferVolumeOperations, GrowAndShrinkAVolumeWithFeedback) {
+  Cluster cluster;
+  cluster.addAgent("cpus:1;mem:256;disk(role1):256");
+  Scheduler s(cluster.master(), http::ContentType::kProtobuf);
+  ASSERT_TRUE(s.subscribe(operationsFramework("role1")));
+
+  createVolume(s);
 
   // Grow it by 64 of the plain role1 disk offered beside it.
   v1::Offer offer = offerWithVolume(s, 64);
@@ -101,20 +108,7 @@ TEST(OfferVolumeOperations, RefusedResizesAnswerMesosReasons) {
   cluster.addAgent("cpus:1;mem:256;disk(role1):256;disk:32");
   Scheduler s(cluster.master(), http::ContentType::kProtobuf);
   ASSERT_TRUE(s.subscribe(operationsFramework("role1")));
-  auto first =
-      offerWhere(s, [](const v1::Offer& o) { return offered(o, "disk", isPlainDisk).has_value(); });
-  ASSERT_TRUE(first);
-  v1::Resource volume = *offered(*first, "disk", [](const v1::Resource& r) {
-    return isPlainDisk(r) && r.reservations_size() > 0;
-  });
-  volume.mutable_scalar()->set_value(64);
-  volume.mutable_disk()->mutable_persistence()->set_id("vol1");
-  volume.mutable_disk()->mutable_volume()->set_container_path("data");
-  volume.mutable_disk()->mutable_volume()->set_mode(v1::Volume::RW);
-  auto create = operation("create", v1::Offer::Operation::CREATE);
-  *create.mutable_create()->add_volumes() = volume;
-  ASSERT_EQ(acceptWith(s, *first, {create}), 202);
-  ASSERT_EQ(operationUpdates(s, 1)["create"].state(), v1::OPERATION_FINISHED);
+  createVolume(s);
 
   v1::Offer offer = offerWithVolume(s, 64);
   v1::Resource vol = *offered(offer, "disk", isVolume);

@@ -90,18 +90,25 @@ inline int acknowledgeOperation(Scheduler& s, const v1::OperationStatus& status)
   return s.call(call);
 }
 
-// GET_OPERATIONS of `master`: operation id -> latest state.
-inline std::map<std::string, std::string> operationStates(const http::Endpoint& master) {
-  std::map<std::string, std::string> out;
+// An operator call (JSON) to `master`: its answer, parsed (nullopt, with a failure, if none).
+inline std::optional<json::Value> operatorCall(const http::Endpoint& master,
+                                               const std::string& body) {
   auto r = http::fetchSync(
       master,
       {.method = "POST",
        .path = "/api/v1",
        .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
-       .body = R"({"type": "GET_OPERATIONS"})"},
+       .body = body},
       std::chrono::seconds(5));
-  auto listed = json::parse(r ? r->body : "");
-  EXPECT_TRUE(r && r->status == 200 && listed) << (r ? r->body : "no answer");
+  auto parsed = json::parse(r ? r->body : "");
+  EXPECT_TRUE(r && r->status == 200 && parsed) << (r ? r->body : "no answer");
+  return r && r->status == 200 && parsed ? std::optional<json::Value>(*parsed) : std::nullopt;
+}
+
+// GET_OPERATIONS of `master`: operation id -> latest state.
+inline std::map<std::string, std::string> operationStates(const http::Endpoint& master) {
+  std::map<std::string, std::string> out;
+  auto listed = operatorCall(master, R"({"type": "GET_OPERATIONS"})");
   if (!listed) return out;
   for (const auto& op : (*listed)["get_operations"]["operations"].asArray()) {
     out[op["info"]["id"]["value"].asString()] = op["latest_status"]["state"].asString();

@@ -36,14 +36,7 @@ v1::Offer::Operation reserve(const std::string& id, const std::string& text,
 
 // The scalar of `name` reserved to role "ops" on the agent, as the master's GET_AGENTS says.
 double reservedToOps(const http::Endpoint& master, const std::string& name) {
-  auto r = http::fetchSync(
-      master,
-      {.method = "POST",
-       .path = "/api/v1",
-       .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
-       .body = R"({"type": "GET_AGENTS"})"},
-      5s);
-  auto agents = json::parse(r ? r->body : "");
+  auto agents = operatorCall(master, R"({"type": "GET_AGENTS"})");
   double total = 0;
   if (!agents) return total;
   for (const auto& res : (*agents)["get_agents"]["agents"][0]["total_resources"].asArray()) {
