@@ -159,5 +159,25 @@ TEST(OfferVolumeOperations, RefusedResizesAnswerMesosReasons) {
   offerWithVolume(s, 64);  // unchanged
 }
 
+// The resize_volumes ACL guards the offer operations too: a refused GROW_VOLUME is dropped.
+TEST(OfferVolumeOperations, ResizeVolumesAclRefusesAnOfferedGrow) {
+  Cluster cluster({R"(--acls={"resize_volumes": [{"principals": {"values": ["ops-principal"]},
+                                                  "roles": {"type": "NONE"}}]})"});
+  cluster.addAgent("cpus:1;mem:256;disk(role1):256");
+  Scheduler s(cluster.master(), http::ContentType::kProtobuf);
+  ASSERT_TRUE(s.subscribe(operationsFramework("role1")));
+  createVolume(s);
+  v1::Offer offer = offerWithVolume(s, 64);
+  auto grow = operation("grow", v1::Offer::Operation::GROW_VOLUME);
+  *grow.mutable_grow_volume()->mutable_volume() = *offered(offer, "disk", isVolume);
+  *grow.mutable_grow_volume()->mutable_addition() = *offered(offer, "disk", isPlainDisk);
+  grow.mutable_grow_volume()->mutable_addition()->mutable_scalar()->set_value(8);
+  ASSERT_EQ(acceptWith(s, offer, {grow}), 202) << s.lastResponse().body;
+  auto refused = operationUpdates(s, 1)["grow"];
+  EXPECT_EQ(refused.state(), v1::OPERATION_ERROR) << refused.DebugString();
+  EXPECT_NE(refused.message().find("resize_volumes"), std::string::npos) << refused.message();
+  offerWithVolume(s, 64);  // unchanged
+}
+
 }  // namespace
 }  // namespace plateau::testing
