@@ -18,7 +18,7 @@
 
 namespace plateau::testing {
 
-// A framework of `role` (MULTI_ROLE) with a principal, kept across failovers for an hour.
+// A framework of `role` (MULTI_ROLE, RESERVATION_REFINEMENT) with a principal, kept across failovers for an hour.
 inline v1::FrameworkInfo operationsFramework(const std::string& role) {
   v1::FrameworkInfo info;
   info.set_user("u");
@@ -27,6 +27,8 @@ inline v1::FrameworkInfo operationsFramework(const std::string& role) {
   info.set_failover_timeout(3600);
   info.add_roles(role);
   info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::MULTI_ROLE);
+  // Offers carry `reservations` (the post-refinement format), as the operations do.
+  info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::RESERVATION_REFINEMENT);
   return info;
 }
 
