@@ -24,6 +24,7 @@ v1::Offer::Operation reserve(const std::string& id, const std::string& text,
   op.set_type(v1::Offer::Operation::RESERVE);
   op.mutable_id()->set_value(id);
   for (v1::Resource r : resources(text)) {
+    r.clear_role();  // the post-refinement format: `reservations` only
     r.mutable_allocation_info()->set_role(role);
     auto* reservation = r.add_reservations();
     reservation->set_type(v1::Resource::ReservationInfo::DYNAMIC);
@@ -137,7 +138,8 @@ TEST(OperationsFailover, PendingAndFinishedOperationsAreKnownToTheNewLeader) {
   EXPECT_EQ(acknowledgeOperation(*s, heard["pending"]), 202);
   EXPECT_TRUE(operationStates(cluster.endpoint(leader)).empty());
   ASSERT_TRUE(eventually([&] {
-    return cluster.agent(0).log().find("operations_forgotten remaining=0") != std::string::npos;
+    return cluster.agent(0).log().find("operations_forgotten framework_id=" + info.id().value() +
+                                       " remaining=0") != std::string::npos;
   }));
 
   // A second failover: the agent reports nothing acknowledged, and the reservations stayed.
