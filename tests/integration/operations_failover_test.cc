@@ -64,6 +64,23 @@ int failOver(HaCluster& cluster, int leader) {
   return next;
 }
 
+// Reconciliation on the new leader: the known ones finished, the acknowledged one unknown on a
+// registered agent.
+void expectReconciled(Scheduler& s, const v1::AgentID& agent) {
+  scheduler::Call reconcile;
+  reconcile.set_type(scheduler::Call::RECONCILE_OPERATIONS);
+  for (const char* id : {"kept", "pending", "acked"}) {
+    auto* asked = reconcile.mutable_reconcile_operations()->add_operations();
+    asked->mutable_operation_id()->set_value(id);
+    *asked->mutable_agent_id() = agent;
+  }
+  ASSERT_EQ(s.call(reconcile), 202);
+  auto answers = operationUpdates(s, 3);
+  EXPECT_EQ(answers["kept"].state(), v1::OPERATION_FINISHED);
+  EXPECT_EQ(answers["pending"].state(), v1::OPERATION_FINISHED);
+  EXPECT_EQ(answers["acked"].state(), v1::OPERATION_UNKNOWN);
+}
+
 TEST(OperationsFailover, PendingAndFinishedOperationsAreKnownToTheNewLeader) {
   HaCluster cluster(2);
   int leader = -1;
@@ -119,19 +136,7 @@ TEST(OperationsFailover, PendingAndFinishedOperationsAreKnownToTheNewLeader) {
   EXPECT_EQ(states, (std::map<std::string, std::string>{{"kept", "OPERATION_FINISHED"},
                                                         {"pending", "OPERATION_FINISHED"}}));
 
-  // Reconciliation: the known ones finished, the acknowledged one unknown on a registered agent.
-  scheduler::Call reconcile;
-  reconcile.set_type(scheduler::Call::RECONCILE_OPERATIONS);
-  for (const char* id : {"kept", "pending", "acked"}) {
-    auto* asked = reconcile.mutable_reconcile_operations()->add_operations();
-    asked->mutable_operation_id()->set_value(id);
-    *asked->mutable_agent_id() = finished["kept"].agent_id();
-  }
-  ASSERT_EQ(s->call(reconcile), 202);
-  auto answers = operationUpdates(*s, 3);
-  EXPECT_EQ(answers["kept"].state(), v1::OPERATION_FINISHED);
-  EXPECT_EQ(answers["pending"].state(), v1::OPERATION_FINISHED);
-  EXPECT_EQ(answers["acked"].state(), v1::OPERATION_UNKNOWN);
+  expectReconciled(*s, finished["kept"].agent_id());
 
   // The acknowledgements work on the new leader (the one from before the failover included).
   EXPECT_EQ(acknowledgeOperation(*s, finished["kept"]), 202);
