@@ -18,7 +18,8 @@
 
 namespace plateau::testing {
 
-// A framework of `role` (MULTI_ROLE, RESERVATION_REFINEMENT) with a principal, kept across failovers for an hour.
+// A framework of `role` (MULTI_ROLE, RESERVATION_REFINEMENT) with a principal, kept across
+// failovers for an hour.
 inline v1::FrameworkInfo operationsFramework(const std::string& role) {
   v1::FrameworkInfo info;
   info.set_user("u");
