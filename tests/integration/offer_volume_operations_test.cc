@@ -63,6 +63,18 @@ void createVolume(Scheduler& s) {
   EXPECT_EQ(acknowledgeOperation(s, created["create"]), 202);
 }
 
+// GROW_VOLUME (id "grow") of the 64 MB volume by `size` of the plain disk offered beside it; the
+// operation's status update (default when none came).
+v1::OperationStatus growVolume(Scheduler& s, double size) {
+  v1::Offer offer = offerWithVolume(s, 64);
+  auto grow = operation("grow", v1::Offer::Operation::GROW_VOLUME);
+  *grow.mutable_grow_volume()->mutable_volume() = *offered(offer, "disk", isVolume);
+  *grow.mutable_grow_volume()->mutable_addition() = *offered(offer, "disk", isPlainDisk);
+  grow.mutable_grow_volume()->mutable_addition()->mutable_scalar()->set_value(size);
+  EXPECT_EQ(acceptWith(s, offer, {grow}), 202) << s.lastResponse().body;
+  return operationUpdates(s, 1)["grow"];
+}
+
 TEST(OfferVolumeOperations, GrowAndShrinkAVolumeWithFeedback) {
   Cluster cluster;
   cluster.addAgent("cpus:1;mem:256;disk(role1):256");
@@ -72,13 +84,7 @@ TEST(OfferVolumeOperations, GrowAndShrinkAVolumeWithFeedback) {
   createVolume(s);
 
   // Grow it by 64 of the plain role1 disk offered beside it.
-  v1::Offer offer = offerWithVolume(s, 64);
-  auto grow = operation("grow", v1::Offer::Operation::GROW_VOLUME);
-  *grow.mutable_grow_volume()->mutable_volume() = *offered(offer, "disk", isVolume);
-  *grow.mutable_grow_volume()->mutable_addition() = *offered(offer, "disk", isPlainDisk);
-  grow.mutable_grow_volume()->mutable_addition()->mutable_scalar()->set_value(64);
-  ASSERT_EQ(acceptWith(s, offer, {grow}), 202) << s.lastResponse().body;
-  auto grown = operationUpdates(s, 1)["grow"];
+  auto grown = growVolume(s, 64);
   ASSERT_EQ(grown.state(), v1::OPERATION_FINISHED) << grown.DebugString();
   EXPECT_EQ(grown.uuid().value().size(), 16u);
   EXPECT_EQ(volumeSize(grown.converted_resources()), 128);
@@ -86,7 +92,7 @@ TEST(OfferVolumeOperations, GrowAndShrinkAVolumeWithFeedback) {
   EXPECT_EQ(acknowledgeOperation(s, grown), 202);
 
   // Shrink it back by 64: the volume is 64 again and 64 plain disk comes back.
-  offer = offerWithVolume(s, 128);
+  v1::Offer offer = offerWithVolume(s, 128);
   auto shrink = operation("shrink", v1::Offer::Operation::SHRINK_VOLUME);
   *shrink.mutable_shrink_volume()->mutable_volume() = *offered(offer, "disk", isVolume);
   shrink.mutable_shrink_volume()->mutable_subtract()->set_value(64);
@@ -167,13 +173,7 @@ TEST(OfferVolumeOperations, ResizeVolumesAclRefusesAnOfferedGrow) {
   Scheduler s(cluster.master(), http::ContentType::kProtobuf);
   ASSERT_TRUE(s.subscribe(operationsFramework("role1")));
   createVolume(s);
-  v1::Offer offer = offerWithVolume(s, 64);
-  auto grow = operation("grow", v1::Offer::Operation::GROW_VOLUME);
-  *grow.mutable_grow_volume()->mutable_volume() = *offered(offer, "disk", isVolume);
-  *grow.mutable_grow_volume()->mutable_addition() = *offered(offer, "disk", isPlainDisk);
-  grow.mutable_grow_volume()->mutable_addition()->mutable_scalar()->set_value(8);
-  ASSERT_EQ(acceptWith(s, offer, {grow}), 202) << s.lastResponse().body;
-  auto refused = operationUpdates(s, 1)["grow"];
+  auto refused = growVolume(s, 8);
   EXPECT_EQ(refused.state(), v1::OPERATION_ERROR) << refused.DebugString();
   EXPECT_NE(refused.message().find("resize_volumes"), std::string::npos) << refused.message();
   offerWithVolume(s, 64);  // unchanged
