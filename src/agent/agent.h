@@ -289,6 +289,18 @@ class Agent {
   // Replaces the flag-given total with the checkpointed one, if any (called before registering).
   void recoverCheckpointedResources();
   void checkpointResources(const internal::AgentEvent::CheckpointResources& update);
+  // The offer operation that came with the total, ended: OPERATION_FINISHED with what it
+  // converted, or OPERATION_FAILED with why when `saved` is not ok; a new status uuid.
+  v1::Operation operationEnded(const internal::AgentEvent::CheckpointResources& update,
+                               const Status& saved);
+  // UPDATE_OPERATION_STATUS to the master.
+  void reportOperation(const v1::Operation& operation);
+  // The framework acknowledged the operation (nullopt: the framework was removed, all of its
+  // operations): forgotten, the checkpoint rewritten.
+  void forgetOperations(const std::string& framework_id,
+                        const std::optional<std::string>& operation_id);
+  // Writes the total and the operations kept to the resources checkpoint (atomically).
+  Status saveResources(const google::protobuf::RepeatedPtrField<v1::Resource>& total);
   // Where a persistent volume lives: <work_dir>/volumes/roles/<role>/<persistence id>.
   std::string volumePath(const Resource& volume) const;
   // Makes each persistent volume among the task's resources visible at
@@ -342,6 +354,9 @@ class Agent {
   std::string caller_container_;
   std::vector<std::pair<std::string, std::string>> flag_values_;
   Resources resources_;
+  // Offer operations with an id whose terminal status the framework has not acknowledged, by
+  // (framework id, operation id): checkpointed with the resources, reported when registering.
+  std::map<std::pair<std::string, std::string>, v1::Operation> operations_;
   v1::AgentInfo info_;
   std::string executor_path_;
   std::shared_ptr<spdlog::logger> log_;

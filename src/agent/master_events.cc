@@ -1,6 +1,7 @@
 // What the agent does with the master: the leader it follows, what it reports when it
 // registers, and the master's events (tasks to run or kill, frameworks and executors to shut
-// down, messages, checkpointed resources). The link itself is agent/master_link.h.
+// down, messages, checkpointed resources and offer operations). The link itself is
+// agent/master_link.h.
 
 #include <fmt/format.h>
 
@@ -72,6 +73,11 @@ internal::AgentCall Agent::registration() const {
       }
     }
   }
+  for (const auto& [key, operation] : operations_) {
+    if (info_.has_id()) {
+      *reg->add_operations() = operation;  // not yet acknowledged: a new master learns them
+    }
+  }
   return call;
 }
 
@@ -91,6 +97,10 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
       break;
     case internal::AgentEvent::ACKNOWLEDGE:
       acknowledge(event.acknowledge());
+      break;
+    case internal::AgentEvent::ACKNOWLEDGE_OPERATION:
+      forgetOperations(event.acknowledge_operation().framework_id().value(),
+                       event.acknowledge_operation().operation_id().value());
       break;
     case internal::AgentEvent::SHUTDOWN_FRAMEWORK:
       shutdownFramework(event.shutdown_framework().framework_id().value());
@@ -233,6 +243,7 @@ void Agent::killTask(const internal::AgentEvent::KillTask& kill) {
 }
 
 void Agent::shutdownFramework(const std::string& framework_id) {
+  forgetOperations(framework_id, std::nullopt);
   if (book_.framework(framework_id) == nullptr) {
     return;
   }

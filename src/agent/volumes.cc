@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -71,22 +72,103 @@ void Agent::recoverCheckpointedResources() {
   resources_ = *total;
   info_.clear_resources();
   resourcesToProto(resources_, info_.mutable_resources(), "", ResourceFormat::kPost);
-  log_->info("checkpointed_resources_recovered resources=\"{}\"", resources_.toString());
+  for (const auto& operation : saved.operations()) {
+    operations_[{operation.framework_id().value(), operation.info().id().value()}] = operation;
+  }
+  log_->info("checkpointed_resources_recovered resources=\"{}\" operations={}",
+             resources_.toString(), operations_.size());
+}
+
+Status Agent::saveResources(const google::protobuf::RepeatedPtrField<v1::Resource>& total) {
+  internal::AgentEvent::CheckpointResources saved;
+  *saved.mutable_resources() = total;
+  for (const auto& [key, operation] : operations_) {
+    *saved.add_operations() = operation;
+  }
+  std::error_code ec;
+  fs::create_directories(fs::path(resourcesFile(flags_.work_dir)).parent_path(), ec);
+  if (ec) {
+    return Status(StatusCode::kInternal, ec.message());
+  }
+  return writeFileAtomic(resourcesFile(flags_.work_dir), saved.SerializeAsString());
+}
+
+v1::Operation Agent::operationEnded(const internal::AgentEvent::CheckpointResources& update,
+                                    const Status& saved) {
+  v1::Operation operation = update.operation();
+  v1::OperationStatus* status = operation.mutable_latest_status();
+  status->set_state(saved.isOk() ? v1::OPERATION_FINISHED : v1::OPERATION_FAILED);
+  status->mutable_uuid()->set_value(uuids_.bytes());
+  *status->mutable_agent_id() = info_.id();
+  if (saved.isOk()) {
+    *status->mutable_converted_resources() = update.converted();
+  } else {
+    status->set_message(fmt::format("Failed to checkpoint the resources: {}", saved.message()));
+  }
+  *operation.add_statuses() = *status;
+  return operation;
+}
+
+void Agent::reportOperation(const v1::Operation& operation) {
+  log_->info("operation_reported framework_id={} operation_id={} state={}",
+             operation.framework_id().value(), operation.info().id().value(),
+             v1::OperationState_Name(operation.latest_status().state()));
+  internal::AgentCall call;
+  call.set_type(internal::AgentCall::UPDATE_OPERATION_STATUS);
+  *call.mutable_agent_id() = info_.id();
+  *call.mutable_operation() = operation;
+  master_link_.send(call);
+}
+
+void Agent::forgetOperations(const std::string& framework_id,
+                             const std::optional<std::string>& operation_id) {
+  size_t before = operations_.size();
+  if (!operation_id) {
+    std::erase_if(operations_, [&](const auto& kept) { return kept.first.first == framework_id; });
+  } else {
+    operations_.erase({framework_id, *operation_id});
+  }
+  if (operations_.size() != before) {
+    checkpointed(saveResources(info_.resources()), "operations");
+    log_->info("operations_forgotten framework_id={} remaining={}", framework_id,
+               operations_.size());
+  }
 }
 
 void Agent::checkpointResources(const internal::AgentEvent::CheckpointResources& update) {
   auto total = resourcesFromProto(update.resources());
   if (!total) {
     log_->error("checkpoint_resources_invalid error=\"{}\"", total.error().message());
+    if (update.has_operation()) {
+      reportOperation(
+          operationEnded(update, Status(StatusCode::kInvalidArgument, total.error().message())));
+    }
     return;
+  }
+  // An operation that came with the total is kept finished, checkpointed in the same write;
+  // one sent again (the master did not hear from us) gets the same answer.
+  const auto key =
+      std::pair{update.operation().framework_id().value(), update.operation().info().id().value()};
+  std::optional<v1::Operation> answer;
+  if (update.has_operation()) {
+    auto kept = operations_.find(key);
+    const bool again = kept != operations_.end() &&
+                       kept->second.uuid().value() == update.operation().uuid().value();
+    answer = again ? kept->second : operationEnded(update, Status::ok());
+    operations_[key] = *answer;
+  }
+  if (Status s = saveResources(update.resources()); !s.isOk()) {
+    log_->error("checkpoint_resources_failed error=\"{}\"", s.message());
+    if (answer) {
+      operations_.erase(key);
+      reportOperation(operationEnded(update, s));
+    }
+    return;
+  }
+  if (answer) {
+    reportOperation(*answer);
   }
   std::error_code ec;
-  fs::create_directories(fs::path(resourcesFile(flags_.work_dir)).parent_path(), ec);
-  if (Status s = writeFileAtomic(resourcesFile(flags_.work_dir), update.SerializeAsString());
-      !s.isOk() || ec) {
-    log_->error("checkpoint_resources_failed error=\"{}\"", ec ? ec.message() : s.message());
-    return;
-  }
   std::set<std::string> kept;
   for (const Resource& volume : total->persistentVolumes()) {
     std::string path = volumePath(volume);

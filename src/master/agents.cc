@@ -100,6 +100,9 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
     }
     case internal::AgentCall::HEARTBEAT:
       break;
+    case internal::AgentCall::UPDATE_OPERATION_STATUS:
+      agentOperation(agent, call.operation());
+      break;
     default:
       return responder.respond(http::Response::text(400, "Unknown agent call"));
   }
@@ -209,14 +212,11 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
   sendToAgent(agent, event);
 
   if (stale_total) {
-    internal::AgentEvent checkpoint;
-    checkpoint.set_type(internal::AgentEvent::CHECKPOINT_RESOURCES);
-    resourcesToProto(agent.total(), checkpoint.mutable_checkpoint_resources()->mutable_resources(),
-                     "", ResourceFormat::kPost);
-    sendToAgent(agent, checkpoint);
+    sendToAgent(agent, checkpointEvent(agent, nullptr));
     log_->info("agent_resources_resent agent_id={} reported=\"{}\" total=\"{}\"", id,
                total.toString(), agent.total().toString());
   }
+  agentOperations(agent, call.register_());
   for (const auto& held : agents_.takeHeld(id)) {
     sendToAgent(agent, held);
   }

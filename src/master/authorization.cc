@@ -304,6 +304,11 @@ std::optional<std::string> Master::refuseOfferOperation(const Framework& framewo
       return refuseResources(Action::kCreateVolume, principal, op.create().volumes());
     case v1::Offer::Operation::DESTROY:
       return refuseResources(Action::kDestroyVolume, principal, op.destroy().volumes());
+    case v1::Offer::Operation::GROW_VOLUME:
+      return refusal(Action::kResizeVolume, principal, reservationRole(op.grow_volume().volume()));
+    case v1::Offer::Operation::SHRINK_VOLUME:
+      return refusal(Action::kResizeVolume, principal,
+                     reservationRole(op.shrink_volume().volume()));
     default:
       return std::nullopt;
   }

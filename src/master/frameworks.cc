@@ -70,7 +70,10 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   for (const auto& offer_id : offers) {
     removeOffer(offer_id, std::nullopt, false);
   }
-  const std::set<std::string> agents_to_tell = agentsOf(fw, tasks_);
+  std::set<std::string> agents_to_tell = agentsOf(fw, tasks_);
+  for (const v1::Operation* operation : operations_.ofFramework(fw.id)) {
+    agents_to_tell.insert(operation->agent_id().value());  // they forget its operations
+  }
   endFrameworkTasks(fw, why);
   releaseFrameworkExecutors(fw);
   for (const auto& agent_id : agents_to_tell) {

@@ -358,27 +358,40 @@ class Master {
   // Rescinds the outstanding offers made to `role` or its sub-roles.
   void rescindOffersOfRole(const std::string& role);
 
-  // reservations.cc: RESERVE / UNRESERVE / CREATE / DESTROY and the operator calls, by the
-  // rules of master/reservation_rules.h. Applies one offer operation to `available` (the accepted
-  // offers' resources, allocated to `role`); InvalidArgument/FailedPrecondition with a message when
-  // refused.
-  // `converted` (when given) receives what the operation made.
+  // reservations.cc: RESERVE / UNRESERVE / CREATE / DESTROY / GROW_VOLUME / SHRINK_VOLUME and
+  // the operator calls, by the rules of master/reservation_rules.h. Applies one offer operation
+  // to `available` (the accepted offers' resources, allocated to `role`); InvalidArgument /
+  // FailedPrecondition with a message when refused. One with an id is recorded OPERATION_PENDING
+  // and goes to the agent with the new total; it finishes when the agent has checkpointed it.
   Status applyOfferOperation(Framework& framework, Agent& agent, const std::string& role,
-                             const v1::Offer::Operation& operation, Resources& available,
-                             Resources* converted = nullptr);
+                             const v1::Offer::Operation& operation, Resources& available);
 
   // operations.cc: operation feedback for offer operations with an id (master/operation_book.h).
-  // Records the operation as OPERATION_FINISHED and sends the update (with a uuid to ack).
-  void operationFinished(Framework& framework, const Agent& agent,
-                         const v1::Offer::Operation& operation, const Resources& converted);
+  // Records the operation as OPERATION_PENDING on `agent` (what it converted in its status).
+  const v1::Operation& operationPending(Framework& framework, const Agent& agent,
+                                        const v1::Offer::Operation& operation,
+                                        const Resources& converted);
+  // What an agent says of an operation (UPDATE_OPERATION_STATUS, or its registration after a
+  // failover): recorded, and a new terminal status goes to the framework, which acknowledges
+  // it. An operation of a framework the master no longer knows is forgotten by the agent.
+  void agentOperation(Agent& agent, const v1::Operation& reported);
+  // A re-registering agent: what it reports is learned, and the pending operations it has not
+  // got (the event was lost with the old stream) go to it again.
+  void agentOperations(Agent& agent, const internal::AgentCall::Register& reg);
+  // A (re)subscribed framework gets the terminal statuses it has not acknowledged again.
+  void resendOperationUpdates(Framework& framework);
   Status acknowledgeOperation(Framework& framework,
                               const scheduler::Call::AcknowledgeOperationStatus& ack);
   Status reconcileOperations(Framework& framework,
                              const scheduler::Call::ReconcileOperations& reconcile);
   // What reconciliation says of an operation the master does not know, by its agent's state.
   v1::OperationState unknownOperationState(const std::string& agent_id) const;
-  // Replaces `from` by `to` in the agent's total and sends the new total to the agent.
-  void changeAgentTotal(Agent& agent, const Resources& from, const Resources& to);
+  // Replaces `from` by `to` in the agent's total and sends the new total to the agent, with
+  // the pending operation that made it, if any.
+  void changeAgentTotal(Agent& agent, const Resources& from, const Resources& to,
+                        const v1::Operation* pending = nullptr);
+  // The CHECKPOINT_RESOURCES event with the agent's total (and `pending`, if given).
+  internal::AgentEvent checkpointEvent(const Agent& agent, const v1::Operation* pending) const;
   // RESERVE_RESOURCES / UNRESERVE_RESOURCES / CREATE_VOLUMES / DESTROY_VOLUMES.
   void operatorReservation(const mesos::v1::master::Call& call, http::Responder responder);
   // Mesos's form-encoded /reserve, /unreserve, /create-volumes and /destroy-volumes.

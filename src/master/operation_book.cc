@@ -5,16 +5,26 @@ namespace plateau::master {
 const mesos::v1::Operation& OperationBook::add(const std::string& framework_id,
                                                const std::string& agent_id,
                                                const mesos::v1::Offer::Operation& info,
-                                               const mesos::v1::OperationStatus& status) {
-  mesos::v1::Operation& op = operations_[{framework_id, info.id().value()}];
-  op.Clear();
+                                               const mesos::v1::OperationStatus& status,
+                                               const std::string& uuid) {
+  mesos::v1::Operation op;
   op.mutable_framework_id()->set_value(framework_id);
   op.mutable_agent_id()->set_value(agent_id);
   *op.mutable_info() = info;
   *op.mutable_latest_status() = status;
   *op.add_statuses() = status;
-  op.mutable_uuid()->set_value(status.uuid().value());
-  return op;
+  op.mutable_uuid()->set_value(uuid);
+  return put(std::move(op));
+}
+
+const mesos::v1::Operation& OperationBook::put(mesos::v1::Operation operation) {
+  Key key{operation.framework_id().value(), operation.info().id().value()};
+  auto it = operations_.find(key);
+  if (it != operations_.end()) {
+    erase(it);
+  }
+  by_agent_[operation.agent_id().value()].insert(key);
+  return operations_[key] = std::move(operation);
 }
 
 const mesos::v1::Operation* OperationBook::find(const std::string& framework_id,
@@ -33,15 +43,47 @@ bool OperationBook::acknowledge(const std::string& framework_id, const std::stri
   if (latest.uuid().value() != uuid || !isTerminal(latest.state())) {
     return false;
   }
-  operations_.erase(it);
+  erase(it);
   return true;
 }
 
 void OperationBook::forgetFramework(const std::string& framework_id) {
   auto it = operations_.lower_bound({framework_id, ""});
   while (it != operations_.end() && it->first.first == framework_id) {
-    it = operations_.erase(it);
+    erase(it++);
   }
+}
+
+std::vector<const mesos::v1::Operation*> OperationBook::ofFramework(
+    const std::string& framework_id) const {
+  std::vector<const mesos::v1::Operation*> out;
+  for (auto it = operations_.lower_bound({framework_id, ""});
+       it != operations_.end() && it->first.first == framework_id; ++it) {
+    out.push_back(&it->second);
+  }
+  return out;
+}
+
+std::vector<const mesos::v1::Operation*> OperationBook::onAgent(const std::string& agent_id) const {
+  std::vector<const mesos::v1::Operation*> out;
+  auto keys = by_agent_.find(agent_id);
+  if (keys != by_agent_.end()) {
+    for (const Key& key : keys->second) {
+      out.push_back(&operations_.at(key));
+    }
+  }
+  return out;
+}
+
+void OperationBook::erase(std::map<Key, mesos::v1::Operation>::iterator it) {
+  auto keys = by_agent_.find(it->second.agent_id().value());
+  if (keys != by_agent_.end()) {
+    keys->second.erase(it->first);
+    if (keys->second.empty()) {
+      by_agent_.erase(keys);
+    }
+  }
+  operations_.erase(it);
 }
 
 bool OperationBook::isTerminal(mesos::v1::OperationState state) {

@@ -1,10 +1,14 @@
-// Operation feedback (Mesos's offer operations with an `id`): RESERVE, UNRESERVE, CREATE and
-// DESTROY on an agent's default resources finish at once and report OPERATION_FINISHED with a
-// uuid, which the framework acknowledges (ACKNOWLEDGE_OPERATION_STATUS); RECONCILE_OPERATIONS
-// answers with the latest state of each operation asked about (or of all the framework's);
-// GET_OPERATIONS lists them for operators.
+// Operation feedback (Mesos's offer operations with an `id`): RESERVE, UNRESERVE, CREATE,
+// DESTROY, GROW_VOLUME and SHRINK_VOLUME on an agent's default resources are applied at once
+// and recorded OPERATION_PENDING; the agent checkpoints each with its new total and answers
+// OPERATION_FINISHED with a uuid, which goes to the framework, which acknowledges it
+// (ACKNOWLEDGE_OPERATION_STATUS; the agent then forgets it). The agent reports the operations it
+// keeps when it registers, so a new leading master knows them after a failover.
+// RECONCILE_OPERATIONS answers with the latest state of each operation asked about (or of all
+// the framework's); GET_OPERATIONS lists them for operators.
 
 #include <algorithm>
+#include <set>
 
 #include <fmt/format.h>
 #include <mesos/v1/master/master.pb.h>
@@ -14,18 +18,77 @@
 
 namespace plateau::master {
 
-void Master::operationFinished(Framework& framework, const Agent& agent,
-                               const v1::Offer::Operation& operation, const Resources& converted) {
-  scheduler::Event event;
-  event.set_type(scheduler::Event::UPDATE_OPERATION_STATUS);
-  auto* status = event.mutable_update_operation_status()->mutable_status();
-  *status->mutable_operation_id() = operation.id();
-  status->set_state(v1::OPERATION_FINISHED);
-  status->mutable_agent_id()->set_value(agent.id);
-  status->mutable_uuid()->set_value(uuids_.bytes());
-  resourcesToProto(converted, status->mutable_converted_resources(), "");
-  operations_.add(framework.id, agent.id, operation, *status);
-  send(framework, event);
+const v1::Operation& Master::operationPending(Framework& framework, const Agent& agent,
+                                              const v1::Offer::Operation& operation,
+                                              const Resources& converted) {
+  v1::OperationStatus status;
+  *status.mutable_operation_id() = operation.id();
+  status.set_state(v1::OPERATION_PENDING);
+  status.mutable_agent_id()->set_value(agent.id);
+  // Kept here until the agent has it; the statuses the framework sees carry it once finished.
+  resourcesToProto(converted, status.mutable_converted_resources(), "");
+  return operations_.add(framework.id, agent.id, operation, status, uuids_.bytes());
+}
+
+void Master::agentOperation(Agent& agent, const v1::Operation& reported) {
+  const std::string& framework_id = reported.framework_id().value();
+  const std::string& operation_id = reported.info().id().value();
+  Framework* framework = frameworks_.find(framework_id);
+  if (framework == nullptr || operation_id.empty()) {
+    // Its framework was removed: the agent need not keep it.
+    internal::AgentEvent forget;
+    forget.set_type(internal::AgentEvent::ACKNOWLEDGE_OPERATION);
+    auto* ack = forget.mutable_acknowledge_operation();
+    *ack->mutable_framework_id() = reported.framework_id();
+    *ack->mutable_operation_id() = reported.info().id();
+    sendToAgent(agent, forget);
+    return;
+  }
+  const v1::Operation* known = operations_.find(framework_id, operation_id);
+  const bool news =
+      known == nullptr || known->latest_status().state() != reported.latest_status().state() ||
+      known->latest_status().uuid().value() != reported.latest_status().uuid().value();
+  if (!news) {
+    return;
+  }
+  v1::Operation record = reported;
+  record.mutable_agent_id()->set_value(agent.id);
+  const v1::Operation& stored = operations_.put(std::move(record));
+  log_->info("operation_updated framework_id={} operation_id={} agent_id={} state={}", framework_id,
+             operation_id, agent.id, v1::OperationState_Name(stored.latest_status().state()));
+  if (OperationBook::isTerminal(stored.latest_status().state())) {
+    scheduler::Event event;
+    event.set_type(scheduler::Event::UPDATE_OPERATION_STATUS);
+    *event.mutable_update_operation_status()->mutable_status() = stored.latest_status();
+    send(*framework, event);
+  }
+}
+
+void Master::agentOperations(Agent& agent, const internal::AgentCall::Register& reg) {
+  std::set<std::string> reported;  // "framework id/operation id"
+  for (const auto& operation : reg.operations()) {
+    reported.insert(operation.framework_id().value() + "/" + operation.info().id().value());
+    agentOperation(agent, operation);
+  }
+  for (const v1::Operation* operation : operations_.onAgent(agent.id)) {
+    if (operation->latest_status().state() == v1::OPERATION_PENDING &&
+        !reported.contains(operation->framework_id().value() + "/" +
+                           operation->info().id().value())) {
+      sendToAgent(agent, checkpointEvent(agent, operation));
+    }
+  }
+}
+
+void Master::resendOperationUpdates(Framework& framework) {
+  for (const v1::Operation* operation : operations_.ofFramework(framework.id)) {
+    if (OperationBook::isTerminal(operation->latest_status().state()) &&
+        operation->latest_status().has_uuid()) {
+      scheduler::Event event;
+      event.set_type(scheduler::Event::UPDATE_OPERATION_STATUS);
+      *event.mutable_update_operation_status()->mutable_status() = operation->latest_status();
+      send(framework, event);
+    }
+  }
 }
 
 Status Master::acknowledgeOperation(Framework& framework,
@@ -37,9 +100,22 @@ Status Master::acknowledgeOperation(Framework& framework,
   if (ack.has_resource_provider_id()) {
     return {StatusCode::kInvalidArgument, "There are no resource providers"};
   }
+  const v1::Operation* known = operations_.find(framework.id, ack.operation_id().value());
+  const std::string agent_id = known == nullptr ? "" : known->agent_id().value();
   if (!operations_.acknowledge(framework.id, ack.operation_id().value(), ack.uuid())) {
     log_->debug("operation_ack_ignored framework_id={} operation_id={}", framework.id,
                 ack.operation_id().value());
+    return {};
+  }
+  // The agent keeps the operation (for a failover) until this acknowledgement reaches it.
+  internal::AgentEvent forget;
+  forget.set_type(internal::AgentEvent::ACKNOWLEDGE_OPERATION);
+  forget.mutable_acknowledge_operation()->mutable_framework_id()->set_value(framework.id);
+  *forget.mutable_acknowledge_operation()->mutable_operation_id() = ack.operation_id();
+  if (Agent* agent = agents_.find(agent_id); agent != nullptr && agent->connected) {
+    sendToAgent(*agent, forget);
+  } else {
+    agents_.hold(agent_id, std::move(forget));
   }
   return {};
 }

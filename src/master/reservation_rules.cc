@@ -377,6 +377,10 @@ Result<Conversion> offeredConversion(const v1::Offer::Operation& operation,
       return offeredCreate(operation.create(), framework, agent);
     case v1::Offer::Operation::DESTROY:
       return offeredDestroy(operation.destroy(), in_use);
+    case v1::Offer::Operation::GROW_VOLUME:
+      return offeredGrow(operation.grow_volume());
+    case v1::Offer::Operation::SHRINK_VOLUME:
+      return offeredShrink(operation.shrink_volume());
     default:
       return invalidArgument(fmt::format("Offer operation '{}' is not supported",
                                          v1::Offer::Operation::Type_Name(operation.type())));

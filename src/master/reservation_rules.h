@@ -52,9 +52,14 @@ Result<std::string> operatorCallAgent(const mesos::v1::master::Call& call);
 Result<Conversion> operatorConversion(const mesos::v1::master::Call& call, const Agent& agent,
                                       const VolumesInUse& in_use);
 
-// GROW_VOLUME / SHRINK_VOLUME (volume_resize.cc): a persistent volume the agent has and no
-// live task uses (else InvalidArgument / FailedPrecondition) grows by plain disk reserved as
-// it is, or shrinks by less than its size (the rest goes back as reserved disk).
+// GROW_VOLUME / SHRINK_VOLUME (volume_resize.cc), with Mesos's validation and texts (all
+// InvalidArgument): a persistent volume of the agent's default resources, neither shared nor
+// on a MOUNT disk, grows by plain disk reserved as it is, or shrinks by less than its size (the
+// rest goes back as reserved disk). The offer operations (offeredConversion dispatches to them):
+Result<Conversion> offeredGrow(const mesos::v1::Offer::Operation::GrowVolume& grow);
+Result<Conversion> offeredShrink(const mesos::v1::Offer::Operation::ShrinkVolume& shrink);
+// The operator's calls: the same, on a volume the agent has and no live task uses (else
+// InvalidArgument / FailedPrecondition).
 Result<Conversion> growConversion(const mesos::v1::master::Call_GrowVolume& grow,
                                   const Agent& agent, const VolumesInUse& in_use);
 Result<Conversion> shrinkConversion(const mesos::v1::master::Call_ShrinkVolume& shrink,

@@ -1,8 +1,8 @@
-// Reservations and persistent volumes applied: the offer operations RESERVE, UNRESERVE, CREATE
-// and DESTROY inside ACCEPT, and the operator's calls and form-encoded endpoints. The rules
-// (master/reservation_rules.h) say what each converts; here the conversion changes the agent's
-// total and the allocator, and the new total goes to the agent (CHECKPOINT_RESOURCES), which
-// checkpoints it and reports it when it registers again.
+// Reservations and persistent volumes applied: the offer operations RESERVE, UNRESERVE, CREATE,
+// DESTROY, GROW_VOLUME and SHRINK_VOLUME inside ACCEPT, and the operator's calls and form-encoded
+// endpoints. The rules (master/reservation_rules.h) say what each converts; here the conversion
+// changes the agent's total and the allocator, and the new total goes to the agent
+// (CHECKPOINT_RESOURCES), which checkpoints it and reports it when it registers again.
 
 #include <fmt/format.h>
 #include <mesos/v1/master/master.pb.h>
@@ -15,24 +15,34 @@ namespace plateau::master {
 
 namespace operator_api = mesos::v1::master;
 
-void Master::changeAgentTotal(Agent& agent, const Resources& from, const Resources& to) {
+internal::AgentEvent Master::checkpointEvent(const Agent& agent,
+                                             const v1::Operation* pending) const {
+  internal::AgentEvent event;
+  event.set_type(internal::AgentEvent::CHECKPOINT_RESOURCES);
+  auto* checkpoint = event.mutable_checkpoint_resources();
+  resourcesToProto(agent.total(), checkpoint->mutable_resources(), "", ResourceFormat::kPost);
+  if (pending != nullptr) {
+    *checkpoint->mutable_operation() = *pending;
+    *checkpoint->mutable_converted() = pending->latest_status().converted_resources();
+    checkpoint->mutable_operation()->mutable_latest_status()->clear_converted_resources();
+  }
+  return event;
+}
+
+void Master::changeAgentTotal(Agent& agent, const Resources& from, const Resources& to,
+                              const v1::Operation* pending) {
   agents_.convert(agent, from, to);
   agent.info.clear_resources();
   resourcesToProto(agent.total(), agent.info.mutable_resources(), "", ResourceFormat::kPost);
-  internal::AgentEvent event;
-  event.set_type(internal::AgentEvent::CHECKPOINT_RESOURCES);
-  resourcesToProto(agent.total(), event.mutable_checkpoint_resources()->mutable_resources(), "",
-                   ResourceFormat::kPost);
   if (agent.connected) {
-    sendToAgent(agent, event);
+    sendToAgent(agent, checkpointEvent(agent, pending));
   }
   log_->info("agent_resources_changed agent_id={} from=\"{}\" to=\"{}\" total=\"{}\"", agent.id,
              from.toString(), to.toString(), agent.total().toString());
 }
 
 Status Master::applyOfferOperation(Framework& framework, Agent& agent, const std::string& role,
-                                   const v1::Offer::Operation& operation, Resources& available,
-                                   Resources* converted) {
+                                   const v1::Offer::Operation& operation, Resources& available) {
   auto conversion = offeredConversion(
       operation, framework.info, role, agent,
       [&](const Resources& volumes) { return volumesInUse(tasks_, agent.id, volumes); });
@@ -48,11 +58,10 @@ Status Master::applyOfferOperation(Framework& framework, Agent& agent, const std
   }
   available -= from;
   available += to;
-  if (converted != nullptr) {
-    *converted = to;
-  }
   checked(allocator_.updateAllocation(framework.id, role, agent.id, from, to));
-  changeAgentTotal(agent, from, to);
+  const v1::Operation* pending =
+      operation.has_id() ? &operationPending(framework, agent, operation, to) : nullptr;
+  changeAgentTotal(agent, from, to, pending);
   log_->info("offer_operation_applied framework_id={} agent_id={} type={}", framework.id, agent.id,
              name);
   // Offers of other frameworks never hold these resources (they were in this framework's

@@ -348,6 +348,7 @@ void Master::greetFramework(Framework& fw) {
       std::chrono::duration<double>(flags_.framework_heartbeat).count());
   *subscribed->mutable_master_info() = info_;
   send(fw, event);  // then a heartbeat every interval (FrameworkBook)
+  resendOperationUpdates(fw);
 }
 
 Status Master::teardown(Framework& framework) {
@@ -421,7 +422,13 @@ void Master::applyAcceptedOperation(Framework& framework, Agent& agent, const st
     case v1::Offer::Operation::UNRESERVE:
     case v1::Offer::Operation::CREATE:
     case v1::Offer::Operation::DESTROY:
+    case v1::Offer::Operation::GROW_VOLUME:
+    case v1::Offer::Operation::SHRINK_VOLUME:
       break;
+    case v1::Offer::Operation::CREATE_DISK:
+    case v1::Offer::Operation::DESTROY_DISK:
+      // Mesos's answer where the disk is no resource provider's: there are none here.
+      return refuseOperation(framework, op, "'source' is not managed by a resource provider");
     default:
       return refuseOperation(framework, op,
                              fmt::format("Offer operation '{}' is not supported yet",
@@ -430,13 +437,8 @@ void Master::applyAcceptedOperation(Framework& framework, Agent& agent, const st
   if (auto refused = refuseOfferOperation(framework, op)) {
     return refuseOperation(framework, op, *refused);
   }
-  Resources converted;
-  if (Status s = applyOfferOperation(framework, agent, role, op, available, &converted);
-      !s.isOk()) {
+  if (Status s = applyOfferOperation(framework, agent, role, op, available); !s.isOk()) {
     return refuseOperation(framework, op, s.message());
-  }
-  if (op.has_id()) {
-    operationFinished(framework, agent, op, converted);
   }
 }
 

@@ -101,6 +101,7 @@ class HaCluster {
 
   http::Endpoint endpoint(size_t i) const { return {"127.0.0.1", ports_[i]}; }
   Process& master(int i) { return *masters_[i]; }
+  Process& agent(size_t i) { return *agents_[i]; }
   ZooKeeperServer& zookeeper() { return zk_; }
   const std::string& zkUrl() const { return zk_url_; }
 
