@@ -108,8 +108,11 @@ TEST_F(ImagesDistributionZstdTest, AZstdLayerPushedWithSkopeoRunsAndACorruptOneF
     std::fstream data(storedBlob(cluster.dir(), bad),
                       std::ios::in | std::ios::out | std::ios::binary);
     ASSERT_TRUE(data.good()) << storedBlob(cluster.dir(), bad);
-    data.seekp(static_cast<std::streamoff>(corrupt[0]["size"].asDouble() / 2));
-    data.put('\x5a');
+    const auto middle = static_cast<std::streamoff>(corrupt[0]["size"].asDouble() / 2);
+    data.seekg(middle);
+    const char byte = static_cast<char>(data.get() ^ 0xff);
+    data.seekp(middle);
+    data.put(byte);
   }
 
   cluster.addAgent("cpus:4;mem:2048", agentFlags(cluster.dir(), port));
