@@ -46,11 +46,21 @@ inline std::string readWholeFile(const std::filesystem::path& path) {
   return ss.str();
 }
 
-// Writes a tar (ustar/pax) of the entries at `path`; false on any libarchive error.
-inline bool writeTar(const std::filesystem::path& path, const std::vector<TarEntry>& entries) {
+enum class TarCompression { kNone, kGzip, kZstd };
+
+// Writes a tar (ustar/pax) of the entries at `path`, compressed as asked; false on any
+// libarchive error.
+inline bool writeTar(const std::filesystem::path& path, const std::vector<TarEntry>& entries,
+                     TarCompression compression = TarCompression::kNone) {
   archive* a = archive_write_new();
   archive_write_set_format_pax_restricted(a);
-  bool ok = archive_write_open_filename(a, path.c_str()) == ARCHIVE_OK;
+  bool ok = true;
+  if (compression == TarCompression::kGzip) {
+    ok = archive_write_add_filter_gzip(a) == ARCHIVE_OK;
+  } else if (compression == TarCompression::kZstd) {
+    ok = archive_write_add_filter_zstd(a) == ARCHIVE_OK;
+  }
+  ok = ok && archive_write_open_filename(a, path.c_str()) == ARCHIVE_OK;
   for (const auto& e : entries) {
     if (!ok) {
       break;
@@ -178,6 +188,70 @@ inline std::string writeDockerSave(const std::filesystem::path& dir, const TestI
   bool ok = writeTar(out, outer);
   fs::remove_all(work);
   return ok ? out.string() : "";
+}
+
+// Writes `image` as an OCI image layout at `dir` (`oci-layout`, `index.json` naming the
+// manifest by `image.tag`, `blobs/sha256/...`), layer i compressed as `compression[i]` (none
+// when the list is shorter) with the OCI media type that says so; false on error. Skopeo copies
+// it as it is (`oci:DIR:TAG`), compressed layers kept as they are.
+inline bool writeOciLayout(const std::filesystem::path& dir, const TestImage& image,
+                           const std::vector<TarCompression>& compression) {
+  namespace fs = std::filesystem;
+  fs::path blobs = dir / "blobs" / "sha256";
+  fs::create_directories(blobs);
+  // Stores a blob; its descriptor ({mediaType, digest, size}), or null on error.
+  auto blob = [&](const std::string& bytes, const std::string& media) {
+    std::string digest = agent::images::sha256Bytes(bytes);
+    std::ofstream(blobs / digest.substr(7), std::ios::binary) << bytes;
+    json::Value out = json::Object{};
+    out.set("mediaType", media);
+    out.set("digest", digest);
+    out.set("size", static_cast<uint64_t>(bytes.size()));
+    return out;
+  };
+  json::Value layers = json::Array{};
+  json::Value diff_ids = json::Array{};
+  for (size_t i = 0; i < image.layers.size(); i++) {
+    TarCompression how = i < compression.size() ? compression[i] : TarCompression::kNone;
+    fs::path plain = dir / "layer.tar";
+    fs::path packed = dir / "layer.packed";
+    if (!writeTar(plain, image.layers[i]) || !writeTar(packed, image.layers[i], how)) {
+      return false;
+    }
+    diff_ids.push(agent::images::sha256Bytes(readWholeFile(plain)));
+    const char* suffix = how == TarCompression::kGzip   ? "+gzip"
+                         : how == TarCompression::kZstd ? "+zstd"
+                                                        : "";
+    layers.push(blob(readWholeFile(packed),
+                     std::string("application/vnd.oci.image.layer.v1.tar") + suffix));
+    fs::remove(plain);
+    fs::remove(packed);
+  }
+  json::Value rootfs = json::Object{};
+  rootfs.set("type", "layers");
+  rootfs.set("diff_ids", diff_ids);
+  json::Value config = json::Object{};
+  config.set("architecture", "amd64");
+  config.set("os", "linux");
+  config.set("config", image.config);
+  config.set("rootfs", rootfs);
+  json::Value manifest = json::Object{};
+  manifest.set("schemaVersion", 2);
+  manifest.set("mediaType", "application/vnd.oci.image.manifest.v1+json");
+  manifest.set("config", blob(json::stringify(config), "application/vnd.oci.image.config.v1+json"));
+  manifest.set("layers", layers);
+  json::Value entry = blob(json::stringify(manifest), "application/vnd.oci.image.manifest.v1+json");
+  json::Value annotations = json::Object{};
+  annotations.set("org.opencontainers.image.ref.name", image.tag);
+  entry.set("annotations", annotations);
+  json::Value manifests = json::Array{};
+  manifests.push(entry);
+  json::Value index = json::Object{};
+  index.set("schemaVersion", 2);
+  index.set("manifests", manifests);
+  std::ofstream(dir / "index.json") << json::stringify(index);
+  std::ofstream(dir / "oci-layout") << R"({"imageLayoutVersion":"1.0.0"})";
+  return true;
 }
 
 }  // namespace plateau::testing

@@ -1,17 +1,20 @@
 // Real parts, as issue 16 asks: Debian's docker-registry (the distribution registry) started on
-// a loopback port, a test-built two-layer image (busybox-static below, a whiteout above) pushed
-// to it with Debian's skopeo as Docker schema 2 and as OCI, and pulled and run by a real agent.
-// Skipped where the two packages are not installed (`./dev deps` installs them).
+// a loopback port, test-built images pushed to it with Debian's skopeo, pulled and run by a real
+// agent: a two-layer image with a whiteout as Docker schema 2 and as OCI, and an OCI image whose
+// base layer is zstd-compressed (application/vnd.oci.image.layer.v1.tar+zstd), whole and with
+// its stored bytes corrupted. Skipped where the two packages are not installed.
 
 #include <filesystem>
 #include <fstream>
-#include <thread>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "common/json.h"
+#include "distribution_registry.h"
 #include "fakes/docker_save_writer.h"
 #include "harness.h"
+#include "http/client.h"
 #include "images_helpers.h"
 
 namespace plateau::testing {
@@ -19,49 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-class ImagesDistributionTest : public ImageTest {
- protected:
-  void SetUp() override {
-    ImageTest::SetUp();
-    if (!IsSkipped() &&
-        (!fs::exists("/usr/bin/docker-registry") || !fs::exists("/usr/bin/skopeo"))) {
-      GTEST_SKIP() << "Debian's docker-registry and skopeo are not installed";
-    }
-  }
-
-  // Starts docker-registry on a free loopback port; its port, 0 when it did not come up.
-  static uint16_t startRegistry(const std::string& dir, std::unique_ptr<Process>* process) {
-    uint16_t port = freePort();
-    std::string config = dir + "/docker-registry.yml";
-    std::ofstream(config) << fmt::format(
-        "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: {}/docker-registry\n"
-        "http:\n  addr: 127.0.0.1:{}\n",
-        dir, port);
-    *process = std::make_unique<Process>(
-        "docker-registry", std::vector<std::string>{"/usr/bin/docker-registry", "serve", config},
-        dir + "/docker-registry.log");
-    for (int i = 0; i < 100; i++) {
-      if ((*process)->log().find("listening on") != std::string::npos) {
-        return port;
-      }
-      std::this_thread::sleep_for(100ms);
-    }
-    return 0;
-  }
-
-  // skopeo copy of a docker save tarball to the registry, in `format` (v2s2 or oci).
-  static bool push(const std::string& dir, const std::string& tar, const std::string& format,
-                   uint16_t port, const std::string& reference) {
-    Process skopeo(
-        "skopeo",
-        {"/usr/bin/skopeo", "--insecure-policy", "copy", "--dest-tls-verify=false", "--format",
-         format, "docker-archive:" + tar, fmt::format("docker://127.0.0.1:{}/{}", port, reference)},
-        dir + "/skopeo.log");
-    int status = skopeo.wait();
-    EXPECT_EQ(status, 0) << skopeo.log();
-    return status == 0;
-  }
-};
+constexpr const char* kOciManifest = "application/vnd.oci.image.manifest.v1+json";
 
 TEST_F(ImagesDistributionTest, AnImagePushedWithSkopeoToDockerRegistryRunsFromIt) {
   Cluster cluster;
@@ -79,13 +40,10 @@ TEST_F(ImagesDistributionTest, AnImagePushedWithSkopeoToDockerRegistryRunsFromIt
   std::unique_ptr<Process> registry;
   uint16_t port = startRegistry(cluster.dir(), &registry);
   ASSERT_NE(port, 0) << registry->log();
-  ASSERT_TRUE(push(cluster.dir(), tar, "v2s2", port, "busybox:latest"));
-  ASSERT_TRUE(push(cluster.dir(), tar, "oci", port, "oci/busybox:latest"));
+  ASSERT_TRUE(push(cluster.dir(), "docker-archive:" + tar, "v2s2", port, "busybox:latest"));
+  ASSERT_TRUE(push(cluster.dir(), "docker-archive:" + tar, "oci", port, "oci/busybox:latest"));
 
-  cluster.addAgent("cpus:4;mem:2048", {"--image_providers=docker",
-                                       fmt::format("--docker_registry=http://127.0.0.1:{}", port),
-                                       "--docker_store_dir=" + cluster.dir() + "/store",
-                                       "--isolation=filesystem/linux,docker/runtime"});
+  cluster.addAgent("cpus:4;mem:2048", agentFlags(cluster.dir(), port));
   Scheduler s(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(s.subscribe(framework()));
   const std::string show = "cat /etc/os-release /etc/motd; test ! -e /etc/removed-above && echo ok";
@@ -96,6 +54,91 @@ TEST_F(ImagesDistributionTest, AnImagePushedWithSkopeoToDockerRegistryRunsFromIt
     EXPECT_EQ(done[id].state(), v1::TASK_FINISHED) << id << ": " << done[id].message();
     EXPECT_EQ(sandboxFile(cluster.dir(), id, "stdout"), "ID=distribution\npushed\nok\n") << id;
   }
+}
+
+class ImagesDistributionZstdTest : public ImagesDistributionTest {
+ protected:
+  // An OCI image whose base layer (busybox and a script) is zstd-compressed and whose top layer
+  // is gzip, built by the test as an OCI layout; the layer descriptors of `repository`'s manifest
+  // as the registry serves it.
+  static json::Value pushZstdImage(const std::string& dir, uint16_t port,
+                                   const std::string& repository, const std::string& os_release) {
+    TestImage image;
+    auto base = busyboxLayer(os_release);
+    base.push_back(fileEntry("bin/from-zstd", "#!/bin/sh\necho ran from the zstd layer\n", 0755));
+    image.layers = {base, {dirEntry("etc"), fileEntry("etc/motd", "gzip above\n")}};
+    fs::path layout =
+        fs::path(dir) / ("oci-" + std::to_string(std::hash<std::string>{}(repository)));
+    if (!writeOciLayout(layout, image, {TarCompression::kZstd, TarCompression::kGzip})) {
+      ADD_FAILURE() << "the OCI layout could not be written";
+      return json::Array{};
+    }
+    if (!push(dir, "oci:" + layout.string() + ":latest", "oci", port, repository + ":latest")) {
+      return json::Array{};
+    }
+    http::ClientRequest request{.method = "GET",
+                                .path = fmt::format("/v2/{}/manifests/latest", repository)};
+    request.headers["accept"] = kOciManifest;
+    auto answer = http::fetchSync({"127.0.0.1", port}, std::move(request), 5s);
+    auto doc = json::parse(answer ? answer->body : std::string());
+    if (!doc || doc->find("layers") == nullptr) {
+      ADD_FAILURE() << "no manifest for " << repository;
+      return json::Array{};
+    }
+    return (*doc)["layers"];
+  }
+};
+
+TEST_F(ImagesDistributionZstdTest, AZstdLayerPushedWithSkopeoRunsAndACorruptOneFailsTheTask) {
+  Cluster cluster;
+  MountGuard guard(cluster.dir());
+  std::unique_ptr<Process> registry;
+  uint16_t port = startRegistry(cluster.dir(), &registry);
+  ASSERT_NE(port, 0) << registry->log();
+  json::Value layers = pushZstdImage(cluster.dir(), port, "zstd/busybox", "ID=zstd\n");
+  json::Value corrupt = pushZstdImage(cluster.dir(), port, "zstd/corrupt", "ID=corrupt\n");
+  ASSERT_EQ(layers.size(), 2u);
+  ASSERT_EQ(corrupt.size(), 2u);
+  // skopeo kept the layers as they were: the registry serves a zstd one.
+  EXPECT_EQ(layers[0]["mediaType"].asString(), "application/vnd.oci.image.layer.v1.tar+zstd");
+  EXPECT_EQ(layers[1]["mediaType"].asString(), "application/vnd.oci.image.layer.v1.tar+gzip");
+  // The second image's zstd layer rots in the registry's storage (same size, one byte changed).
+  const std::string bad = corrupt[0]["digest"].asString();
+  {
+    std::fstream data(storedBlob(cluster.dir(), bad),
+                      std::ios::in | std::ios::out | std::ios::binary);
+    ASSERT_TRUE(data.good()) << storedBlob(cluster.dir(), bad);
+    const auto middle = static_cast<std::streamoff>(corrupt[0]["size"].asDouble() / 2);
+    data.seekg(middle);
+    const char byte = static_cast<char>(data.get() ^ 0xff);
+    data.seekp(middle);
+    data.put(byte);
+  }
+
+  cluster.addAgent("cpus:4;mem:2048", agentFlags(cluster.dir(), port));
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  auto done = runTasks(
+      s,
+      {{.id = "zstd", .image = "zstd/busybox", .value = "from-zstd; cat /etc/os-release /etc/motd"},
+       {.id = "corrupt", .image = "zstd/corrupt", .value = "from-zstd"}});
+  ASSERT_EQ(done.size(), 2u);
+  EXPECT_EQ(done["zstd"].state(), v1::TASK_FINISHED) << done["zstd"].message();
+  EXPECT_EQ(sandboxFile(cluster.dir(), "zstd", "stdout"),
+            "ran from the zstd layer\nID=zstd\ngzip above\n");
+  EXPECT_EQ(done["corrupt"].state(), v1::TASK_FAILED);
+  EXPECT_EQ(done["corrupt"].reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+  const std::string& message = done["corrupt"].message();
+  EXPECT_NE(message.find("digest mismatch"), std::string::npos) << message;
+  EXPECT_NE(message.find(bad), std::string::npos) << message;
+  // Nothing of the corrupt layer was kept, nor a record of its image; the good image's two
+  // layers and record are stored.
+  fs::path store = fs::path(cluster.dir()) / "store";
+  EXPECT_FALSE(fs::exists(store / "layers" / bad.substr(7)));
+  EXPECT_EQ(entries(store / "layers"), 2u);
+  EXPECT_EQ(entries(store / "images"), 1u);
+  EXPECT_EQ(entries(store / "staging"), 0u);
+  EXPECT_EQ(entries(store / "partial"), 0u);
 }
 
 }  // namespace

@@ -15,8 +15,10 @@
 #include <string>
 #include <vector>
 
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "common/base64.h"
 #include "common/task_state.h"
 #include "fakes/docker_save_writer.h"
 #include "harness.h"
@@ -183,6 +185,13 @@ inline std::map<std::string, v1::TaskStatus> terminalUpdates(Scheduler& s,
     }
   }
   return out;
+}
+
+// A Docker config.json giving `user_password` ("user:password") for the registry at
+// 127.0.0.1:`port`.
+inline std::string dockerConfig(uint16_t port, const std::string& user_password) {
+  return fmt::format(R"({{"auths":{{"127.0.0.1:{}":{{"auth":"{}"}}}}}})", port,
+                     base64::encode(user_password));
 }
 
 // Entries in a folder (0 when it does not exist).

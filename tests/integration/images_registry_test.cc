@@ -12,7 +12,6 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
-#include "common/base64.h"
 #include "common/json.h"
 #include "harness.h"
 #include "http/client.h"
@@ -38,11 +37,6 @@ void expectAgentShowsImage(Cluster& cluster, const std::string& line_part) {
   std::string out = show.log();
   EXPECT_NE(out.find("image"), std::string::npos) << out;
   EXPECT_NE(out.find(line_part), std::string::npos) << out;
-}
-
-std::string dockerConfig(uint16_t port, const std::string& user_password) {
-  return fmt::format(R"({{"auths":{{"127.0.0.1:{}":{{"auth":"{}"}}}}}})", port,
-                     base64::encode(user_password));
 }
 
 TEST_F(ImagesRegistryTest, PullsOverHttpReusesLayersAndRefetchesWhenNotCached) {

@@ -104,6 +104,58 @@ TEST_F(ImagesTest, CopyBackendAppliesWhiteoutsToo) {
   runsInsideTheImage(cluster, s, offers->offers().offers(0));
 }
 
+// The host's /etc/hosts, /etc/resolv.conf and /etc/hostname replace the image's own (a file, an
+// absolute symbolic link, a folder) in the container only: the stored layer keeps its files, and
+// nothing of the pivot to the new root is left in it.
+void hostEtcFilesReplaceTheImages(Cluster& cluster, Scheduler& s) {
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  launch(s, offers->offers().offers(0),
+         {{.id = "etc",
+           .image = "busybox:etc",
+           .value = "cat /etc/hosts /etc/hostname; test -f /etc/resolv.conf && echo resolv-file; "
+                    "ls -a /"}});
+  auto done = terminalUpdates(s, {"etc"});
+  std::string out = sandboxFile(cluster.dir(), "etc", "stdout");
+  EXPECT_EQ(done["etc"].state(), v1::TASK_FINISHED) << done["etc"].message() << out;
+  EXPECT_EQ(out.substr(0, out.find("resolv-file")),
+            readWholeFile("/etc/hosts") + readWholeFile("/etc/hostname"));
+  EXPECT_NE(out.find("resolv-file\n"), std::string::npos) << out;
+  EXPECT_EQ(out.find("pivot"), std::string::npos) << out;
+  size_t kept = 0;
+  for (const auto& layer : fs::directory_iterator(fs::path(cluster.dir()) / "store" / "layers")) {
+    fs::path etc = layer.path() / "rootfs" / "etc";
+    if (fs::exists(etc / "hosts")) {
+      EXPECT_EQ(readWholeFile(etc / "hosts"), "image's own\n");
+      EXPECT_TRUE(fs::is_symlink(etc / "hostname"));
+      EXPECT_TRUE(fs::is_directory(etc / "resolv.conf"));
+      kept++;
+    }
+  }
+  EXPECT_EQ(kept, 1u);
+}
+
+TEST_F(ImagesTest, HostEtcFilesReplaceTheImagesOnOverlayAndCopy) {
+  if (!fs::exists("/etc/hosts") || !fs::exists("/etc/hostname")) {
+    GTEST_SKIP() << "the host has no /etc/hosts or /etc/hostname";
+  }
+  for (const char* backend : {"overlay", "copy"}) {
+    SCOPED_TRACE(backend);
+    Cluster cluster;
+    MountGuard guard(cluster.dir());
+    fs::path registry = fs::path(cluster.dir()) / "registry";
+    TestImage image = busybox("etc");
+    image.layers.back().push_back(fileEntry("etc/hosts", "image's own\n"));
+    image.layers.back().push_back(symlinkEntry("etc/hostname", "/proc/self/root/etc/shadow"));
+    image.layers.back().push_back(dirEntry("etc/resolv.conf"));
+    ASSERT_FALSE(writeDockerSave(registry, image).empty());
+    startAgent(cluster, registry.string(), backend);
+    Scheduler s(cluster.master(), http::ContentType::kJson);
+    ASSERT_TRUE(s.subscribe(framework()));
+    hostEtcFilesReplaceTheImages(cluster, s);
+  }
+}
+
 TEST_F(ImagesTest, ImageCmdAndEnvRunForShellFalseWithoutValue) {
   Cluster cluster;
   MountGuard guard(cluster.dir());

@@ -93,7 +93,10 @@ Status bindFile(const std::string& host, const fs::path& target, bool read_only)
 }
 
 // The host's file copied into the rootfs (the container's own copy, in its upper layer, as
-// Docker gives one): no mount to make, nor to tear down when the container goes.
+// Docker gives one): no mount to make, nor to tear down when the container goes. An image's
+// own file is removed and a new one created rather than truncated: on overlay, opening a
+// lower file for writing copies it up, and overlay syncs each copy-up to disk (2-9 ms per
+// file measured on ext4 under load; a create over the whiteout costs about 0.1 ms).
 Status copyHostFile(const fs::path& root, const std::string& host) {
   int in = ::open(host.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) {
@@ -109,10 +112,10 @@ Status copyHostFile(const fs::path& root, const std::string& host) {
   if (Status s = checkNoSymlinks(root, target); !s.isOk()) {
     return s;
   }
-  if (Status s = ensureFile(target); !s.isOk()) {
-    return s;
-  }
-  int out = ::open(target.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC | O_NOFOLLOW);
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  fs::remove_all(target, ec);  // whatever it was: a file, a link, a folder
+  int out = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
   if (out < 0 ||
       ::write(out, content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
     if (out >= 0) {
@@ -265,6 +268,22 @@ Status execIn(const EnterOptions& o, const std::string& sandbox_inside) {
   return failed(fmt::format("execute '{}'{}", program, o.rootfs.empty() ? "" : " in the image"));
 }
 
+// Makes `root` the root of this mount namespace and detaches the host's. pivot_root(".", ".")
+// stacks the old root on the new one, so no folder has to be made (and removed) in the image
+// for it: removing one from an overlay rootfs took 2-5 ms.
+bool pivotInto(const fs::path& root) {
+  int old_root = ::open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (old_root < 0) {
+    return false;
+  }
+  bool ok = ::chdir(root.c_str()) == 0 && ::syscall(SYS_pivot_root, ".", ".") == 0 &&
+            ::fchdir(old_root) == 0 && ::umount2(".", MNT_DETACH) == 0 && ::chdir("/") == 0;
+  int saved = errno;
+  ::close(old_root);
+  errno = saved;
+  return ok;
+}
+
 }  // namespace
 
 Result<EnterOptions> parseEnterArgs(const std::vector<std::string>& args) {
@@ -385,19 +404,7 @@ Status enterAndExec(const EnterOptions& o) {
   if (Status s = mountVolumes(root, o); !s.isOk()) {
     return s;
   }
-  if (::chdir(root.c_str()) != 0) {
-    return failed("enter the rootfs");
-  }
-  std::error_code ec;
-  fs::create_directories(root / ".pivot_root", ec);
-  if (::syscall(SYS_pivot_root, ".", ".pivot_root") != 0) {
-    return failed("pivot_root");
-  }
-  if (::chdir("/") != 0 || ::umount2("/.pivot_root", MNT_DETACH) != 0) {
-    return failed("detach the host's root");
-  }
-  ::rmdir("/.pivot_root");
-  return execIn(o, o.sandbox_directory);
+  return pivotInto(root) ? execIn(o, o.sandbox_directory) : failed("pivot_root");
 }
 
 }  // namespace plateau::agent::images

@@ -49,7 +49,8 @@ Status RegistryClient::answerError(const HttpAnswer& answer, const std::string& 
   }
   if (answer.status == 401 || answer.status == 403) {
     return {StatusCode::kPermissionDenied,
-            fmt::format("{}: the registry refused access ({}){}", where, answer.status,
+            fmt::format("{}: {}the registry refused access ({}){}", where,
+                        answer.status == 401 ? "authentication failed: " : "", answer.status,
                         credentials_ ? " with the credentials given" : "; no credentials given")};
   }
   std::string body = answer.body.substr(0, 200);
