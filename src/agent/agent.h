@@ -26,6 +26,7 @@
 #include "agent/flags.h"
 #include "agent/master_link.h"
 #include "agent/metrics.h"
+#include "agent/nested_containers.h"
 #include "agent/standalone_checkpoint.h"
 #include "agent/status_update_manager.h"
 #include "auth/authenticator.h"
@@ -50,7 +51,6 @@ class Response;
 namespace plateau::agent {
 
 class Containerizer;
-class NestedContainers;
 struct ContainerConfig;
 struct Limitation;
 
@@ -327,6 +327,12 @@ class Agent {
   // standalone_api.cc: standalone containers, run by the containerizer under
   // plateau-container-launch and checkpointed (agent/standalone_checkpoint.h).
   void initStandalone();
+  // Starts a standalone container (in its image once provisioned, when it names one) under
+  // plateau-container-launch, and checkpoints it; `done` gets its first process.
+  void launchStandalone(const NestedContainers::StandaloneSpec& spec,
+                        NestedContainers::Standalone::Launched done);
+  Result<pid_t> startStandalone(const NestedContainers::StandaloneSpec& spec,
+                                const images::Provisioned* image);
   // Takes over the standalone containers an earlier agent left (adding the running ones to
   // `alive`, the containers the containerizer keeps); with --recover=cleanup, kills them.
   void recoverStandalone(std::vector<ContainerConfig>* alive);

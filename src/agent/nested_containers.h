@@ -111,7 +111,8 @@ class NestedContainers {
   size_t size() const { return containers_.size(); }
 
   // A standalone container (LAUNCH_CONTAINER without a parent) to start: what it runs, as whom,
-  // with which resources, in which sandbox (its working directory, holding stdout and stderr).
+  // with which resources, in which sandbox (its working directory, holding stdout and stderr),
+  // in which image (when its ContainerInfo names one).
   struct StandaloneSpec {
     std::string container_id;
     std::string sandbox;
@@ -122,11 +123,16 @@ class NestedContainers {
     double cpus = 0;
     double mem_mb = 0;
     double disk_mb = 0;
+    std::shared_ptr<const mesos::v1::CommandInfo> command;      // as the call gave it
+    std::shared_ptr<const mesos::v1::ContainerInfo> container;  // null when the call has none
   };
   // How standalone containers run (the agent's containerizer) and are checkpointed. Unset:
   // they are refused (400).
   struct Standalone {
-    std::function<Result<pid_t>(const StandaloneSpec& spec)> launch;
+    // Starts it (at once, or once its image is provisioned) and calls `done` with its first
+    // process, or why it could not start.
+    using Launched = std::function<void(Result<pid_t>)>;
+    std::function<void(const StandaloneSpec& spec, Launched done)> launch;
     std::function<void(const std::string& container_id)> destroy;  // once its process exited
     // The wait status its command ended with, as its first process recorded it (if it did).
     std::function<std::optional<int>(const std::string& container_id)> exit_status;
@@ -211,6 +217,7 @@ class NestedContainers {
   std::map<pid_t, std::string> pids_;                             // running ones -> key
   std::map<uint64_t, std::string> ended_;                         // end order -> key
   uint64_t ends_ = 0;
+  std::set<std::string> launching_;  // standalone containers waiting for their image
   std::set<std::string> recovered_;  // running standalone containers that are no children
   Timers::TimerId recovered_timer_ = 0;
 };

@@ -71,11 +71,6 @@ std::optional<std::string> invalidStandalone(const agent_api::Call::LaunchContai
   if (!launch.has_command() || (command.value().empty() && command.arguments_size() == 0)) {
     return "Expecting 'launch_container.command' to be present";
   }
-  if (launch.has_container() && launch.container().has_mesos() &&
-      launch.container().mesos().has_image()) {
-    return "'launch_container.container' is not supported: a standalone container runs in the "
-           "agent's root filesystem (container images are for executors' containers)";
-  }
   if (launch.has_container() && launch.container().has_tty_info()) {
     return "'launch_container.container.tty_info' is not supported for a standalone container: "
            "its output goes to its sandbox's stdout and stderr files";
@@ -95,7 +90,7 @@ void NestedContainers::launchStandalone(const agent_api::Call& call, http::Respo
     return responder.respond(badRequest(spec.error()));
   }
   const std::string key = launch.container_id().value();
-  if (containers_.contains(key)) {
+  if (containers_.contains(key) || launching_.contains(key)) {
     return responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
   }
   if (!standalone_.launch || find_parent_(key)) {
@@ -116,24 +111,39 @@ void NestedContainers::launchStandalone(const agent_api::Call& call, http::Respo
       spec->env.push_back(prefix + var.value());
     }
   }
+  spec->command = std::make_shared<const v1::CommandInfo>(launch.command());
+  if (launch.has_container()) {
+    spec->container = std::make_shared<const v1::ContainerInfo>(launch.container());
+  }
   std::error_code ec;
   std::filesystem::create_directories(spec->sandbox, ec);
-  auto pid = ec ? Result<pid_t>(std::unexpected(Status(StatusCode::kInternal, ec.message())))
-                : standalone_.launch(*spec);
-  if (!pid) {
-    return responder.respond(
-        badRequest(fmt::format("Failed to launch container {}: {}", key, pid.error().message())));
+  auto answer = std::make_shared<http::Responder>(std::move(responder));
+  if (ec) {
+    return answer->respond(
+        badRequest(fmt::format("Failed to launch container {}: {}", key, ec.message())));
   }
-  auto container = std::make_unique<Container>();
-  container->id = launch.container_id();
-  container->sandbox = spec->sandbox;
-  container->standalone = true;
-  container->pid = *pid;
-  pids_[*pid] = key;
-  containers_[key] = std::move(container);
-  log_->info("standalone_container_launched container_id={} pid={} cpus={} mem={}", key, *pid,
-             spec->cpus, spec->mem_mb);
-  responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
+  launching_.insert(key);
+  standalone_.launch(*spec, [this, alive = std::weak_ptr<bool>(alive_), id = launch.container_id(),
+                             spec = *spec, answer](Result<pid_t> pid) {
+    if (!alive.lock()) {
+      return;
+    }
+    launching_.erase(spec.container_id);
+    if (!pid) {
+      return answer->respond(badRequest(fmt::format("Failed to launch container {}: {}",
+                                                    spec.container_id, pid.error().message())));
+    }
+    auto container = std::make_unique<Container>();
+    container->id = id;
+    container->sandbox = spec.sandbox;
+    container->standalone = true;
+    container->pid = *pid;
+    pids_[*pid] = spec.container_id;
+    containers_[spec.container_id] = std::move(container);
+    log_->info("standalone_container_launched container_id={} pid={} cpus={} mem={}",
+               spec.container_id, *pid, spec.cpus, spec.mem_mb);
+    answer->respond(http::Response{.status = 200, .headers = {}, .body = {}});
+  });
 }
 
 void NestedContainers::recoverStandalone(const std::vector<RecoveredStandalone>& containers) {

@@ -232,5 +232,20 @@ TEST_F(StandaloneRestart, AStoppedAgentLeavesThemRunningUnlessToldToCleanUp) {
   EXPECT_FALSE(fs::exists(meta("doomed")));
 }
 
+TEST_F(StandaloneRestart, AContainerWithAnImageNeedsAnAgentThatRunsImages) {
+  agent_api::Call launch = launchCall(standaloneId("boxed"), "true");
+  auto* image = launch.mutable_launch_container()->mutable_container();
+  image->set_type(v1::ContainerInfo::MESOS);
+  image->mutable_mesos()->mutable_image()->set_type(v1::Image::DOCKER);
+  image->mutable_mesos()->mutable_image()->mutable_docker()->set_name("busybox");
+  auto answer = call(launch);
+  EXPECT_EQ(answer.status, 400);
+  EXPECT_EQ(answer.body,
+            "Failed to launch container boxed: the container names image 'busybox', but this "
+            "agent runs no images (start it with --image_providers=docker)");
+  EXPECT_EQ(call(simple(agent_api::Call::WAIT_CONTAINER, "boxed")).status, 404);
+  EXPECT_FALSE(fs::exists(meta("boxed")));
+}
+
 }  // namespace
 }  // namespace plateau::testing
