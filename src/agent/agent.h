@@ -139,6 +139,10 @@ class Agent {
   void shutdown();
   // The GPUs this agent manages (before start()); none by default.
   void setGpus(std::vector<gpu::Device> devices);
+  // Leaves out of a GET_CONTAINERS answer the standalone containers and those nested in them
+  // (the entries without an executor_id) when `view` may not see them
+  // (view_standalone_containers); authorization.cc.
+  static void hideStandaloneContainers(const auth::ViewFilter& view, agent_api::Response* listed);
 
  private:
   void route(http::Request& request, http::Responder responder);
@@ -153,9 +157,10 @@ class Agent {
   std::optional<std::string> refuseEndpoint(const http::Request& request) const;
   // What `principal` may see of the agent's state (auth/view_filter.h).
   auth::ViewFilter viewFilter(const std::string& principal) const;
-  // The nested-container ACLs and prune_images on an operator call (nullopt: allowed). A
-  // request with an executor's token (caller_container_) may act on its own container's nested
-  // containers only, as Mesos's implicit rule.
+  // The nested- and standalone-container ACLs and prune_images on an operator call (nullopt:
+  // allowed), checked at the call's entry. A request with an executor's token
+  // (caller_container_) may act on its own container's nested containers only, as Mesos's
+  // implicit rule (never on a standalone container).
   std::optional<std::string> refuseOperatorCall(const agent_api::Call& call,
                                                 const std::string& principal) const;
   // The user whose sandbox `path` (virtual or real) is in: its executor's command's, else its
@@ -321,7 +326,7 @@ class Agent {
   http::Response getFrameworksCall(http::ContentType accept, const auth::ViewFilter& view) const;
   http::Response getExecutorsCall(http::ContentType accept, const auth::ViewFilter& view) const;
   http::Response getTasksCall(http::ContentType accept, const auth::ViewFilter& view) const;
-  http::Response getAgentCall(http::ContentType accept) const;
+  http::Response getAgentCall(http::ContentType accept, const auth::ViewFilter& view) const;
   // nested_api.cc: the nested containers of executors' containers (agent/nested_containers.h).
   void initNested();
   // standalone_api.cc: standalone containers, run by the containerizer under

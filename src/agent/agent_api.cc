@@ -167,10 +167,12 @@ http::Response Agent::answerOperatorCall(const agent_api::Call& call, http::Cont
                                                                            accept);
     case agent_api::Call::GET_STATE:
       return getStateCall(accept, view);
-    case agent_api::Call::GET_CONTAINERS:
-      return http::messageResponse(containers(view, call.get_containers().show_nested(),
-                                              call.get_containers().show_standalone()),
-                                   accept);
+    case agent_api::Call::GET_CONTAINERS: {
+      agent_api::Response listed = containers(view, call.get_containers().show_nested(),
+                                              call.get_containers().show_standalone());
+      hideStandaloneContainers(view, &listed);
+      return http::messageResponse(listed, accept);
+    }
     case agent_api::Call::GET_FRAMEWORKS:
       return getFrameworksCall(accept, view);
     case agent_api::Call::GET_EXECUTORS:
@@ -178,7 +180,7 @@ http::Response Agent::answerOperatorCall(const agent_api::Call& call, http::Cont
     case agent_api::Call::GET_TASKS:
       return getTasksCall(accept, view);
     case agent_api::Call::GET_AGENT:
-      return getAgentCall(accept);
+      return getAgentCall(accept, view);
     default:
       return http::Response::text(501, fmt::format("Agent call '{}' is not implemented yet",
                                                    agent_api::Call::Type_Name(call.type())));
@@ -297,10 +299,14 @@ http::Response Agent::getTasksCall(http::ContentType accept, const auth::ViewFil
   return http::messageResponse(response, accept);
 }
 
-http::Response Agent::getAgentCall(http::ContentType accept) const {
+http::Response Agent::getAgentCall(http::ContentType accept, const auth::ViewFilter& view) const {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_AGENT);
   *response.mutable_get_agent()->mutable_agent_info() = info_;
+  // The reservations of roles the reader may not view are left out, as the master's GET_AGENTS
+  // leaves them out of the same AgentInfo.
+  auth::filterResources(view,
+                        response.mutable_get_agent()->mutable_agent_info()->mutable_resources());
   return http::messageResponse(response, accept);
 }
 

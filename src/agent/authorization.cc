@@ -3,8 +3,11 @@
 // /files/debug and /logging/toggle (with set_log_level); access_sandboxes on a sandbox in
 // /files and LIST_FILES/READ_FILE, by its executor's user (else its framework's); on the
 // operator API, the nested-container ACLs (by the user of the parent container's executor, and
-// a launch by its command's user too) and prune_images. A refusal is 403 naming the ACL. What
-// /state and the GET_* calls show is filtered by auth::ViewFilter.
+// a launch by its command's user too), the standalone-container ACLs (a container without a
+// parent) and prune_images. A refusal is 403 naming the ACL. What /state and the GET_* calls
+// show is filtered by auth::ViewFilter.
+
+#include <algorithm>
 
 #include <fmt/format.h>
 #include <mesos/v1/agent/agent.pb.h>
@@ -96,12 +99,13 @@ namespace {
 
 using auth::Action;
 
-// The ACLs of a nested-container call, and the container it is about.
+// The ACLs of a container call, and the container it is about.
 struct NestedCheck {
   Action action;                        // on the parent's user
   std::optional<Action> as_user;        // launches: on the container's own user too
   const v1::ContainerID* id = nullptr;  // the container (a launch: the one to make)
   const v1::CommandInfo* command = nullptr;
+  std::optional<Action> standalone = {};  // the ACL of the call on a container without a parent
 };
 
 std::optional<NestedCheck> nestedCheckOf(const agent_api::Call& call) {
@@ -114,9 +118,13 @@ std::optional<NestedCheck> nestedCheckOf(const agent_api::Call& call) {
       return launch(call.launch_nested_container(),
                     Action::kLaunchNestedContainerUnderParentWithUser,
                     Action::kLaunchNestedContainerAsUser);
-    case C::LAUNCH_CONTAINER:  // with a parent (a standalone container is refused as such)
-      return launch(call.launch_container(), Action::kLaunchNestedContainerUnderParentWithUser,
-                    Action::kLaunchNestedContainerAsUser);
+    case C::LAUNCH_CONTAINER: {
+      auto check =
+          launch(call.launch_container(), Action::kLaunchNestedContainerUnderParentWithUser,
+                 Action::kLaunchNestedContainerAsUser);
+      check.standalone = Action::kLaunchStandaloneContainer;
+      return check;
+    }
     case C::LAUNCH_NESTED_CONTAINER_SESSION:
       return launch(call.launch_nested_container_session(),
                     Action::kLaunchNestedContainerSessionUnderParentWithUser,
@@ -125,18 +133,23 @@ std::optional<NestedCheck> nestedCheckOf(const agent_api::Call& call) {
       return NestedCheck{
           Action::kWaitNestedContainer, {}, &call.wait_nested_container().container_id()};
     case C::WAIT_CONTAINER:
-      return NestedCheck{Action::kWaitNestedContainer, {}, &call.wait_container().container_id()};
+      return NestedCheck{.action = Action::kWaitNestedContainer,
+                         .id = &call.wait_container().container_id(),
+                         .standalone = Action::kWaitStandaloneContainer};
     case C::KILL_NESTED_CONTAINER:
       return NestedCheck{
           Action::kKillNestedContainer, {}, &call.kill_nested_container().container_id()};
     case C::KILL_CONTAINER:
-      return NestedCheck{Action::kKillNestedContainer, {}, &call.kill_container().container_id()};
+      return NestedCheck{.action = Action::kKillNestedContainer,
+                         .id = &call.kill_container().container_id(),
+                         .standalone = Action::kKillStandaloneContainer};
     case C::REMOVE_NESTED_CONTAINER:
       return NestedCheck{
           Action::kRemoveNestedContainer, {}, &call.remove_nested_container().container_id()};
     case C::REMOVE_CONTAINER:
-      return NestedCheck{
-          Action::kRemoveNestedContainer, {}, &call.remove_container().container_id()};
+      return NestedCheck{.action = Action::kRemoveNestedContainer,
+                         .id = &call.remove_container().container_id(),
+                         .standalone = Action::kRemoveStandaloneContainer};
     case C::ATTACH_CONTAINER_INPUT:
       return NestedCheck{
           Action::kAttachContainerInput, {}, &call.attach_container_input().container_id()};
@@ -148,10 +161,46 @@ std::optional<NestedCheck> nestedCheckOf(const agent_api::Call& call) {
   }
 }
 
+std::optional<std::string> refuseUnderRoot(const auth::Authorizer& acls, const ExecutorBook& book,
+                                           const NestedCheck& check, const std::string& root,
+                                           const std::string& principal) {
+  // Under an executor's container: by its user (the executor command's, else its framework's).
+  // Under a standalone container (or one the agent does not know, which then answers 404), as
+  // Mesos: with no user, which only ANY and NONE entries match.
+  std::optional<std::string_view> parent_user = auth::kAnyObject;
+  for (const auto& [fw_id, fw] : book.frameworks()) {
+    for (const auto& [ex_id, ex] : fw.executors()) {
+      if (ex.containerId() == root) {
+        parent_user = auth::executorUser(ex.info(), fw.info());
+      }
+    }
+  }
+  if (check.as_user) {
+    std::optional<std::string_view> user = parent_user;
+    if (check.command != nullptr && check.command->has_user()) {
+      user = check.command->user();
+    }
+    if (auto why = acls.refusal(*check.as_user, principal, user)) {
+      return why;
+    }
+  }
+  return acls.refusal(check.action, principal, parent_user);
+}
+
 }  // namespace
 
 auth::ViewFilter Agent::viewFilter(const std::string& principal) const {
   return auth::ViewFilter(flags_.authorizer, principal);
+}
+
+void Agent::hideStandaloneContainers(const auth::ViewFilter& view, agent_api::Response* listed) {
+  if (view.standaloneContainers()) {
+    return;
+  }
+  auto* containers = listed->mutable_get_containers()->mutable_containers();
+  containers->erase(std::remove_if(containers->begin(), containers->end(),
+                                   [](const auto& c) { return !c.has_executor_id(); }),
+                    containers->end());
 }
 
 std::optional<std::string> Agent::refuseOperatorCall(const agent_api::Call& call,
@@ -173,6 +222,15 @@ std::optional<std::string> Agent::refuseOperatorCall(const agent_api::Call& call
   if (!check) {
     return std::nullopt;
   }
+  if (check->standalone && !check->id->has_parent()) {
+    // A standalone container (Mesos's *_standalone_containers ACLs, whose object is implicit).
+    if (!caller_container_.empty()) {
+      return fmt::format(
+          "The token of container '{}' does not authorize calls on standalone container '{}'",
+          caller_container_, check->id->value());
+    }
+    return flags_.authorizer->refusal(*check->standalone, principal, auth::kAnyObject);
+  }
   const v1::ContainerID* root = check->id;
   while (root->has_parent()) {
     root = &root->parent();
@@ -185,24 +243,7 @@ std::optional<std::string> Agent::refuseOperatorCall(const agent_api::Call& call
     return fmt::format("The token of container '{}' does not authorize calls on container '{}'",
                        caller_container_, check->id->value());
   }
-  for (const auto& [fw_id, fw] : book_.frameworks()) {
-    for (const auto& [ex_id, ex] : fw.executors()) {
-      if (ex.containerId() != root->value()) {
-        continue;
-      }
-      const std::string& parent_user = auth::executorUser(ex.info(), fw.info());
-      if (check->as_user) {
-        const std::string& user = check->command != nullptr && check->command->has_user()
-                                      ? check->command->user()
-                                      : parent_user;
-        if (auto why = flags_.authorizer->refusal(*check->as_user, principal, user)) {
-          return why;
-        }
-      }
-      return flags_.authorizer->refusal(check->action, principal, parent_user);
-    }
-  }
-  return std::nullopt;  // no such parent: the call answers 404 itself
+  return refuseUnderRoot(*flags_.authorizer, book_, *check, root->value(), principal);
 }
 
 }  // namespace plateau::agent

@@ -22,6 +22,7 @@ ViewFilter::ViewFilter(std::shared_ptr<const Authorizer> authorizer, const std::
   flags_ = Approver(authorizer, Action::kViewFlags, principal);
   quotas_ = Approver(authorizer, Action::kGetQuota, principal);
   containers_ = Approver(authorizer, Action::kViewContainer, principal);
+  standalone_containers_ = Approver(authorizer, Action::kViewStandaloneContainer, principal);
 }
 
 bool ViewFilter::framework(const mesos::v1::FrameworkInfo& info) const {
@@ -56,6 +57,10 @@ bool ViewFilter::resource(const mesos::v1::Resource& resource) const {
 bool ViewFilter::container(const mesos::v1::ExecutorInfo& executor,
                            const mesos::v1::FrameworkInfo& framework) const {
   return containers_.approves(executorUser(executor, framework));
+}
+
+bool ViewFilter::standaloneContainers() const {
+  return standalone_containers_.approves(kAnyObject);
 }
 
 bool ViewFilter::role(const std::string& role) const { return roles_.approves(role); }

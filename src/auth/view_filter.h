@@ -11,7 +11,8 @@
 //   framework's);
 // - a role (its weight, quota and frameworks list) by view_roles, and so a reserved resource by
 //   the role it is reserved for (unreserved ones are always shown); the flags by view_flags;
-// - an executor's container by view_containers on its executor's user.
+// - an executor's container by view_containers on its executor's user; a standalone container
+//   (and the containers nested in it) by view_standalone_containers, whose object is implicit.
 // Each answer is remembered per user or role, so filtering costs one hash lookup per object
 // after the first. A default-made filter shows everything at no cost. One request's use; loop
 // thread only.
@@ -50,6 +51,8 @@ class ViewFilter {
   // view_containers: an executor's container (and the nested containers under it).
   bool container(const mesos::v1::ExecutorInfo& executor,
                  const mesos::v1::FrameworkInfo& framework) const;
+  // view_standalone_containers: the standalone containers (one answer for all of them).
+  bool standaloneContainers() const;
   bool flags() const;
   // get_quotas: whether the principal may see the quota of `role`.
   bool quota(const std::string& role) const;
@@ -62,6 +65,7 @@ class ViewFilter {
   Approver flags_;
   Approver quotas_;
   Approver containers_;
+  Approver standalone_containers_;
 };
 
 // Leaves out of `status` the quotas of roles `view` may not see (get_quotas).

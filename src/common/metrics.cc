@@ -171,6 +171,12 @@ Registry::Entry& Registry::add(Info info, Type type) {
 
 Counter& Registry::counter(Info info) { return add(std::move(info), Type::kCounter).counter; }
 
+void Registry::remove(const Counter& counter) {
+  std::erase_if(entries_, [&](const std::unique_ptr<Entry>& entry) {
+    return entry->type == Type::kCounter && &entry->counter == &counter;
+  });
+}
+
 Gauge& Registry::gauge(Info info) { return add(std::move(info), Type::kGauge).gauge; }
 
 Gauge& Registry::gauge(Info info, std::function<double()> compute) {

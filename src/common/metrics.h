@@ -12,8 +12,9 @@
 //    metrics are updated and read there. Nothing here locks or uses atomics; Counter::inc is a
 //    plain add, Gauge::set a plain store, Histogram::observe a search over its few bounds and
 //    three adds. None of them allocates.
-//  - References and pointers handed out by the registry stay valid as long as the registry:
-//    nothing is ever unregistered, and a family's labelled children are never removed.
+//  - References and pointers handed out by the registry stay valid as long as the registry,
+//    except a counter's once its owner remove()s it (series that come and go, such as the
+//    master's per-principal counters); a family's labelled children are never removed.
 //  - Registration checks what it is given and throws std::invalid_argument for a bad
 //    Prometheus or label name, a counter whose name lacks `_total` (or any other type whose
 //    name has it), empty HELP, a name or snapshot key registered twice, or histogram bounds
@@ -209,6 +210,10 @@ class Registry {
   // Histograms have no snapshot key and no scale: observe base units (seconds, bytes).
   Histogram& histogram(Info info, std::vector<double> bounds);
   HistogramFamily& histograms(Info info, std::string label, std::vector<double> bounds);
+
+  // Unregisters `counter` (one this registry made): it leaves both outputs, its name and key
+  // may be registered again, and the reference dies. Costs a scan of the registry.
+  void remove(const Counter& counter);
 
   void onCollect(std::function<void()> hook);
 

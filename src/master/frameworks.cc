@@ -82,6 +82,7 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   checked(allocator_.removeFramework(framework_id));
   fw.unregistered_time = now();
   metrics_.frameworks_removed++;
+  principal_metrics_.frameworkRemoved(framework_id);
   feed_.frameworkRemoved(fw.info);
   for (const auto& dropped : frameworks_.retire(framework_id)) {
     tasks_.forget(dropped);

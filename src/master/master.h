@@ -42,6 +42,7 @@
 #include "master/offer_book.h"
 #include "master/operation_book.h"
 #include "master/operator_feed.h"
+#include "master/principal_metrics.h"
 #include "master/registry/registry.h"
 #include "master/role_book.h"
 #include "master/task_book.h"
@@ -149,16 +150,6 @@ class Master {
   // turn; past its capacity answers 429 (Retry-After) and drops the call.
   void throttle(const std::string& principal, std::string_view call, http::Responder responder,
                 std::function<void(http::Responder)> proceed);
-  // Mesos's frameworks/<principal>/messages_received and messages_processed: the scheduler
-  // calls of a framework principal, counted as they arrive and once handled (a call refused
-  // past its capacity is never processed). Made at a SUBSCRIBE (`create`), at most
-  // kMaxPrincipalCounters of them; null for the empty principal or past the bound.
-  struct PrincipalCounters {
-    metrics::Counter* received;
-    metrics::Counter* processed;
-  };
-  static constexpr size_t kMaxPrincipalCounters = 1024;
-  PrincipalCounters* principalCounters(const std::string& principal, bool create);
   // authorization.cc: --acls on every action (auth::Authorizer; docs/security.md). Without
   // --acls everything is allowed and each check costs one null test.
   bool authorized(auth::Action action, const std::string& principal,
@@ -500,7 +491,9 @@ class Master {
   auth::Guard guard_;                                // the protected realms
   std::unique_ptr<auth::AuditLog> audit_;            // null without --audit_log
   std::unique_ptr<http::RateLimiter> rate_limiter_;  // null without --rate_limits
-  std::unordered_map<std::string, PrincipalCounters> principal_counters_;  // by principal
+  // Mesos's frameworks/<principal>/messages_received and messages_processed, at most
+  // PrincipalMetrics::kMaxPrincipals of them (master/principal_metrics.h).
+  PrincipalMetrics principal_metrics_{metrics_.registry};
 
   OperatorFeed feed_;           // the operator API's SUBSCRIBE streams
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines

@@ -1,8 +1,7 @@
 // --rate_limits applied to the HTTP scheduler and operator APIs (docs/security.md, "Rate
 // limits"): a call over its principal's qps waits on the loop's timers, in arrival order, up
 // to the principal's capacity; past it the call is answered 429 with Retry-After and Mesos's
-// "capacity exceeded" message, and nothing of it runs. Also Mesos's per-principal message
-// counters (frameworks/<principal>/messages_received, messages_processed).
+// "capacity exceeded" message, and nothing of it runs.
 
 #include <cmath>
 
@@ -32,42 +31,7 @@ http::Response tooManyRequests(std::string_view call, const std::string& princip
   return response;
 }
 
-// A Prometheus name part that stands for `principal` alone: its bytes in hex (a principal may
-// hold any character; two principals never share a name).
-std::string hexOf(const std::string& principal) {
-  std::string out;
-  for (unsigned char c : principal) {
-    out += fmt::format("{:02x}", c);
-  }
-  return out;
-}
-
 }  // namespace
-
-Master::PrincipalCounters* Master::principalCounters(const std::string& principal, bool create) {
-  if (principal.empty()) {
-    return nullptr;
-  }
-  if (auto it = principal_counters_.find(principal); it != principal_counters_.end()) {
-    return &it->second;
-  }
-  if (!create || principal_counters_.size() >= kMaxPrincipalCounters) {
-    return nullptr;
-  }
-  auto counter = [&](const char* what, const char* help) {
-    return &metrics_.registry.counter(
-        {.snapshot_key = fmt::format("frameworks/{}/{}", principal, what),
-         .name =
-             fmt::format("plateau_master_framework_principal_{}_{}_total", hexOf(principal), what),
-         .help = fmt::format("{} of the frameworks of principal '{}'.", help, principal),
-         .scale = 1});
-  };
-  PrincipalCounters counters{
-      .received = counter("messages_received", "Scheduler calls received"),
-      .processed = counter("messages_processed", "Scheduler calls handled"),
-  };
-  return &principal_counters_.emplace(principal, counters).first->second;
-}
 
 std::optional<std::string> Master::schedulerCallPrincipal(const http::Request& request,
                                                           const scheduler::Call& call) const {

@@ -100,18 +100,19 @@ void Master::schedulerApi(http::Request& request, http::Responder responder) {
         badRequest(fmt::format("Failed to validate scheduler::Call: {}", s.message())));
   }
   auto principal = schedulerCallPrincipal(request, call);
-  PrincipalCounters* counters =
-      principal ? principalCounters(*principal, call.type() == scheduler::Call::SUBSCRIBE)
+  auto* counters =
+      principal ? principal_metrics_.counters(*principal, call.type() == scheduler::Call::SUBSCRIBE)
                 : nullptr;
   if (counters != nullptr) {
     counters->received->inc();
   }
   if (rate_limiter_ != nullptr && principal) {
     std::string type = scheduler::Call::Type_Name(call.type());
+    // Looked up again when its turn comes: an idle principal's pair may be dropped meanwhile.
     return throttle(*principal, type, std::move(responder),
                     [this, request = std::move(request), call = std::move(call),
-                     counters](http::Responder responder) mutable {
-                      if (counters != nullptr) {
+                     principal = *principal](http::Responder responder) mutable {
+                      if (auto* counters = principal_metrics_.counters(principal, false)) {
                         counters->processed->inc();
                       }
                       runSchedulerCall(request, call, std::move(responder));
@@ -281,6 +282,7 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
   const std::string id = info.id().value();
   auto [fw, inserted] = frameworks_.add(id);
   fw.info = info;
+  principal_metrics_.frameworkAdded(id, info.principal());
   fw.suppressed_roles = {call.subscribe().suppressed_roles().begin(),
                          call.subscribe().suppressed_roles().end()};
   fw.offer_constraints = call.subscribe().offer_constraints();

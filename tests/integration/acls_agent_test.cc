@@ -20,10 +20,6 @@ namespace {
 
 namespace agent_api = mesos::v1::agent;
 
-constexpr const char* kCredentials = R"({"credentials": [
-  {"principal": "ops", "secret": "ops-secret"},
-  {"principal": "viewer", "secret": "viewer-secret"}]})";
-
 // viewer sees alice's frameworks, executors, tasks and containers only, no flags; it may launch
 // nested containers as alice only, and may not wait, kill, remove, attach or prune. ops may do
 // everything (the ACLs are permissive).
@@ -49,13 +45,6 @@ constexpr const char* kAcls = R"({
   "attach_containers_output": [{"principals": {"values": ["viewer"]}, "users": {"type": "NONE"}}],
   "prune_images": [{"principals": {"values": ["viewer"]}, "images": {"type": "NONE"}}]
 })";
-
-http::ClientRequest agentCall(const agent_api::Call& call) {
-  return {.method = "POST",
-          .path = "/api/v1",
-          .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
-          .body = http::encode(call, http::ContentType::kJson)};
-}
 
 agent_api::Call ofType(agent_api::Call::Type type) {
   agent_api::Call call;
@@ -93,20 +82,19 @@ class AgentAclsTest : public ::testing::Test {
   }
 
   http::Response as(const std::string& who, http::ClientRequest request) {
-    return send(cluster_.agentEndpoint(0), std::move(request),
-                who == "ops" ? basic("ops", "ops-secret") : basic("viewer", "viewer-secret"));
+    return send(cluster_.agentEndpoint(0), std::move(request), basicOf(who));
   }
 
   // The one container the agent runs (GET_CONTAINERS as ops), into `id`.
   void onlyContainer(v1::ContainerID* id) {
-    auto listed = as("ops", agentCall(ofType(agent_api::Call::GET_CONTAINERS)));
+    auto listed = as("ops", jsonApiCall(ofType(agent_api::Call::GET_CONTAINERS)));
     agent_api::Response containers;
     ASSERT_TRUE(http::decode(listed.body, http::ContentType::kJson, &containers).isOk());
     ASSERT_EQ(containers.get_containers().containers_size(), 1) << listed.body;
     *id = containers.get_containers().containers(0).container_id();
   }
   SecretsDir secrets_;
-  std::string credentials_ = secrets_.write("credentials", kCredentials);
+  std::string credentials_ = secrets_.write("credentials", kOpsAndViewerCredentials);
   std::string acls_ = secrets_.write("acls.json", kAcls);
   Cluster cluster_;
 };
@@ -141,17 +129,17 @@ TEST_F(AgentAclsTest, StateAndOperatorViewsShowEachPrincipalOnlyWhatItMayView) {
         type == agent_api::Call::GET_FRAMEWORKS ? "alice-framework" : "alice-task";
     const std::string bob_name =
         type == agent_api::Call::GET_FRAMEWORKS ? "bob-framework" : "bob-task";
-    auto seen = as("viewer", agentCall(ofType(type)));
+    auto seen = as("viewer", jsonApiCall(ofType(type)));
     ASSERT_EQ(seen.status, 200) << seen.body;
     EXPECT_NE(seen.body.find(alice_name), std::string::npos) << seen.body;
     EXPECT_EQ(seen.body.find(bob_name), std::string::npos) << seen.body;
-    auto all = as("ops", agentCall(ofType(type)));
+    auto all = as("ops", jsonApiCall(ofType(type)));
     EXPECT_NE(all.body.find(bob_name), std::string::npos) << all.body;
   }
   // With show_nested too, and Mesos's /containers endpoint.
   auto nested = ofType(agent_api::Call::GET_CONTAINERS);
   nested.mutable_get_containers()->set_show_nested(true);
-  auto seen = as("viewer", agentCall(nested));
+  auto seen = as("viewer", jsonApiCall(nested));
   EXPECT_NE(seen.body.find("alice-task"), std::string::npos) << seen.body;
   EXPECT_EQ(seen.body.find("bob-task"), std::string::npos) << seen.body;
   auto containers = as("viewer", {.method = "GET", .path = "/containers"});
@@ -175,7 +163,7 @@ TEST_F(AgentAclsTest, NestedContainerCallsAndPruneImagesGet403WhereTheirAclDenie
     if (!user.empty()) {
       command->set_user(user);
     }
-    return agentCall(call);
+    return jsonApiCall(call);
   };
   auto refused = as("viewer", launch("root"));
   EXPECT_EQ(refused.status, 403);
@@ -201,7 +189,7 @@ TEST_F(AgentAclsTest, NestedContainerCallsAndPruneImagesGet403WhereTheirAclDenie
       default:
         *call.mutable_remove_nested_container()->mutable_container_id() = id;
     }
-    return agentCall(call);
+    return jsonApiCall(call);
   };
   for (auto [type, acl] :
        {std::pair{agent_api::Call::ATTACH_CONTAINER_OUTPUT, "attach_containers_output"},
@@ -233,10 +221,10 @@ TEST_F(AgentAclsTest, NestedContainerCallsAndPruneImagesGet403WhereTheirAclDenie
   EXPECT_EQ(as("ops", control(agent_api::Call::WAIT_NESTED_CONTAINER)).status, 200);
   EXPECT_EQ(as("ops", control(agent_api::Call::REMOVE_NESTED_CONTAINER)).status, 200);
 
-  auto prune = as("viewer", agentCall(ofType(agent_api::Call::PRUNE_IMAGES)));
+  auto prune = as("viewer", jsonApiCall(ofType(agent_api::Call::PRUNE_IMAGES)));
   EXPECT_EQ(prune.status, 403);
   EXPECT_NE(prune.body.find("'prune_images'"), std::string::npos) << prune.body;
-  EXPECT_NE(as("ops", agentCall(ofType(agent_api::Call::PRUNE_IMAGES))).status, 403);
+  EXPECT_NE(as("ops", jsonApiCall(ofType(agent_api::Call::PRUNE_IMAGES))).status, 403);
 }
 
 // With executor authentication, an executor's token (MESOS_EXECUTOR_AUTHENTICATION_TOKEN, made
@@ -268,14 +256,25 @@ TEST_F(AgentAclsWithExecutorTokens, AnExecutorsTokenActsOnlyOnItsOwnContainersNe
   *launch.mutable_launch_nested_container()->mutable_container_id()->mutable_parent() = parent;
   launch.mutable_launch_nested_container()->mutable_container_id()->set_value("child");
   launch.mutable_launch_nested_container()->mutable_command()->set_value("sleep 1000");
-  auto other = send(cluster_.agentEndpoint(0), agentCall(launch),
+  auto other = send(cluster_.agentEndpoint(0), jsonApiCall(launch),
                     token(alice.frameworkId(), "another-container"));
   EXPECT_EQ(other.status, 403) << other.body;
   EXPECT_NE(other.body.find("The token of container 'another-container'"), std::string::npos)
       << other.body;
-  auto own = send(cluster_.agentEndpoint(0), agentCall(launch),
+  auto own = send(cluster_.agentEndpoint(0), jsonApiCall(launch),
                   token(alice.frameworkId(), parent.value()));
   EXPECT_EQ(own.status, 200) << own.body;
+  // Never a standalone container's (a container without a parent), its own container included.
+  for (const std::string& target : {std::string("alone"), parent.value()}) {
+    agent_api::Call wait = ofType(agent_api::Call::WAIT_CONTAINER);
+    wait.mutable_wait_container()->mutable_container_id()->set_value(target);
+    auto refused = send(cluster_.agentEndpoint(0), jsonApiCall(wait),
+                        token(alice.frameworkId(), parent.value()));
+    EXPECT_EQ(refused.status, 403) << refused.body;
+    EXPECT_NE(refused.body.find("does not authorize calls on standalone container '" + target),
+              std::string::npos)
+        << refused.body;
+  }
 }
 
 }  // namespace

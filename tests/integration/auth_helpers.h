@@ -12,12 +12,22 @@
 #include <gtest/gtest.h>
 
 #include "common/base64.h"
+#include "http/content.h"
 #include "integration/harness.h"
 
 namespace plateau::testing {
 
 inline std::string basic(const std::string& principal, const std::string& secret) {
   return "Basic " + base64::encode(principal + ":" + secret);
+}
+
+// The ACL tests' two operators in Mesos's credentials JSON: ops and viewer, each with the secret
+// "<principal>-secret", and the Authorization header of one of them.
+inline constexpr const char* kOpsAndViewerCredentials = R"({"credentials": [
+  {"principal": "ops", "secret": "ops-secret"},
+  {"principal": "viewer", "secret": "viewer-secret"}]})";
+inline std::string basicOf(const std::string& principal) {
+  return basic(principal, principal + "-secret");
 }
 
 // A private folder for the files a master needs before it starts.
@@ -51,6 +61,15 @@ inline http::Response send(const http::Endpoint& to, http::ClientRequest request
   auto r = http::fetchSync(to, std::move(request), 10s);
   EXPECT_TRUE(r.has_value());
   return r.value_or(http::Response{.status = 0, .headers = {}, .body = {}});
+}
+
+// POST /api/v1 (the master's or an agent's operator API) with `call` in JSON.
+template <class Call>
+http::ClientRequest jsonApiCall(const Call& call) {
+  return {.method = "POST",
+          .path = "/api/v1",
+          .headers = {{"content-type", "application/json"}, {"accept", "application/json"}},
+          .body = http::encode(call, http::ContentType::kJson)};
 }
 
 // What a master prints when it refuses to start, or "" when it started.

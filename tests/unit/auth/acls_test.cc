@@ -115,6 +115,16 @@ TEST(AuthorizerTest, KnowsEveryAclKindOfMesosWithItsObjectField) {
   EXPECT_EQ(aclKey(Action::kSetLogLevel), "set_log_level");
   EXPECT_EQ(aclObjectField(Action::kSetLogLevel), "level");
   EXPECT_EQ(aclKey(Action::kDestroyRawDisk), "destroy_raw_disks");
+  // The standalone containers' ACLs, with Mesos's spellings and their (implicit) `users`.
+  for (auto [action, key] :
+       {std::pair{Action::kLaunchStandaloneContainer, "launch_standalone_containers"},
+        std::pair{Action::kKillStandaloneContainer, "kill_standalone_containers"},
+        std::pair{Action::kWaitStandaloneContainer, "wait_standalone_containers"},
+        std::pair{Action::kRemoveStandaloneContainer, "remove_standalone_containers"},
+        std::pair{Action::kViewStandaloneContainer, "view_standalone_containers"}}) {
+    EXPECT_EQ(aclKey(action), key);
+    EXPECT_EQ(aclObjectField(action), "users") << key;
+  }
   // Every kind parses under its own key with its own object field.
   for (size_t i = 0; i < kActionCount; ++i) {
     auto action = static_cast<Action>(i);
