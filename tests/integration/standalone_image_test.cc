@@ -37,14 +37,8 @@ agent_api::Call launchInImage(const std::string& id, const std::string& image,
 TEST_F(ImageTest, StandaloneContainerRunsInItsImage) {
   Cluster cluster;
   MountGuard guard(cluster.dir());
-  std::string registry = cluster.dir() + "/registry";
-  TestImage image;
-  image.tag = "alone";
-  image.layers.push_back(busyboxLayer("NAME=\"Plateau Alone\"\nID=plateau-alone\n"));
-  ASSERT_FALSE(writeDockerSave(registry, image).empty());
-  cluster.addAgent("cpus:2;mem:1024", {"--image_providers=docker", "--docker_registry=" + registry,
-                                       "--docker_store_dir=" + cluster.dir() + "/store",
-                                       "--isolation=filesystem/linux,docker/runtime"});
+  ASSERT_NO_FATAL_FAILURE(
+      addImageAgent(cluster, "alone", "NAME=\"Plateau Alone\"\nID=plateau-alone\n"));
   auto call = [&](const agent_api::Call& c) {
     return callApi<agent_api::Response>(cluster.agentEndpoint(0), c, http::ContentType::kJson);
   };
