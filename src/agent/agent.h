@@ -26,6 +26,8 @@
 #include "agent/flags.h"
 #include "agent/master_link.h"
 #include "agent/metrics.h"
+#include "agent/nested_containers.h"
+#include "agent/standalone_checkpoint.h"
 #include "agent/status_update_manager.h"
 #include "auth/authenticator.h"
 #include "auth/view_filter.h"
@@ -49,7 +51,6 @@ class Response;
 namespace plateau::agent {
 
 class Containerizer;
-class NestedContainers;
 struct ContainerConfig;
 struct Limitation;
 
@@ -328,9 +329,11 @@ class Agent {
                                     const auth::ViewFilter& view);
   http::Response setLoggingLevelCall(const agent_api::Call& call);
   http::Response getStateCall(http::ContentType accept, const auth::ViewFilter& view) const;
-  // The running executors' containers `view` may see (GET_CONTAINERS), and as Mesos's
-  // /containers JSON.
-  agent_api::Response containers(const auth::ViewFilter& view);
+  // The running executors' containers `view` may see (GET_CONTAINERS), with the nested ones
+  // under them (`show_nested`) and the standalone ones (`show_standalone`), and as Mesos's
+  // /containers JSON (executors' only).
+  agent_api::Response containers(const auth::ViewFilter& view, bool show_nested,
+                                 bool show_standalone);
   http::Response containersJson(const auth::ViewFilter& view);
   http::Response getFrameworksCall(http::ContentType accept, const auth::ViewFilter& view) const;
   http::Response getExecutorsCall(http::ContentType accept, const auth::ViewFilter& view) const;
@@ -338,9 +341,21 @@ class Agent {
   http::Response getAgentCall(http::ContentType accept, const auth::ViewFilter& view) const;
   // nested_api.cc: the nested containers of executors' containers (agent/nested_containers.h).
   void initNested();
+  // standalone_api.cc: standalone containers, run by the containerizer under
+  // plateau-container-launch and checkpointed (agent/standalone_checkpoint.h).
+  void initStandalone();
+  // Starts a standalone container (in its image once provisioned, when it names one) under
+  // plateau-container-launch, and checkpoints it; `done` gets its first process.
+  void launchStandalone(const NestedContainers::StandaloneSpec& spec,
+                        NestedContainers::Standalone::Launched done);
+  Result<pid_t> startStandalone(const NestedContainers::StandaloneSpec& spec,
+                                const images::Provisioned* image);
+  // Takes over the standalone containers an earlier agent left (adding the running ones to
+  // `alive`, the containers the containerizer keeps); with --recover=cleanup, kills them.
+  void recoverStandalone(std::vector<ContainerConfig>* alive);
   // Routes the agent operator API's nested-container calls; false when `call` is not one.
   bool nestedCall(const agent_api::Call& call, const http::StreamAccept& accept,
-                  const std::string& principal, http::Responder& responder);
+                  http::Responder& responder);
 
   // The sandboxes /files and LIST_FILES/READ_FILE serve: live and completed executors'.
   std::vector<Attachment> sandboxes() const;
@@ -368,6 +383,7 @@ class Agent {
   std::unordered_map<std::string, ExecutorChannel> channels_;            // by container id
   std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)
   Checkpoint checkpoint_;
+  StandaloneCheckpoint standalone_checkpoint_{flags_.work_dir};
   StatusUpdateManager status_updates_;  // per task, at least once and in order
   std::unique_ptr<Containerizer> containerizer_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> recovered_pids_;

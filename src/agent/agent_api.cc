@@ -144,7 +144,7 @@ void Agent::operatorApi(http::Request& request, http::Responder responder) {
   if (call.type() == agent_api::Call::PRUNE_IMAGES) {
     return pruneImagesCall(call, std::move(responder));  // images.cc: answered when done
   }
-  if (nestedCall(call, *accept, request.principal, responder)) {
+  if (nestedCall(call, *accept, responder)) {
     return;
   }
   responder.respond(answerOperatorCall(call, accept->message, viewFilter(request.principal)));
@@ -168,7 +168,8 @@ http::Response Agent::answerOperatorCall(const agent_api::Call& call, http::Cont
     case agent_api::Call::GET_STATE:
       return getStateCall(accept, view);
     case agent_api::Call::GET_CONTAINERS: {
-      agent_api::Response listed = containers(view);
+      agent_api::Response listed = containers(view, call.get_containers().show_nested(),
+                                              call.get_containers().show_standalone());
       hideStandaloneContainers(view, &listed);
       return http::messageResponse(listed, accept);
     }
@@ -205,7 +206,8 @@ http::Response Agent::getStateCall(http::ContentType accept, const auth::ViewFil
   return http::messageResponse(response, accept);
 }
 
-agent_api::Response Agent::containers(const auth::ViewFilter& view) {
+agent_api::Response Agent::containers(const auth::ViewFilter& view, bool show_nested,
+                                      bool show_standalone) {
   agent_api::Response response;
   response.set_type(agent_api::Response::GET_CONTAINERS);
   for (const auto& [fw_id, fw] : book_.frameworks()) {
@@ -223,11 +225,19 @@ agent_api::Response Agent::containers(const auth::ViewFilter& view) {
       if (ex.pid() > 0) {
         status->set_executor_pid(static_cast<uint32_t>(ex.pid()));
       }
-      // The same sample /monitor/statistics shows; names the proto lacks are dropped.
-      json::Value stats = containerizer_->usage(ex.containerId());
-      if (!stats.isNull() && !fromJson(stats, container->mutable_resource_statistics()).isOk()) {
-        container->clear_resource_statistics();
-      }
+    }
+  }
+  nested_->list(&response, show_nested, show_standalone);
+  for (auto& container : *response.mutable_get_containers()->mutable_containers()) {
+    if (container.container_id().has_parent()) {
+      // It shares its parent's cgroups: as Mesos, it has no usage of its own to show.
+      container.mutable_resource_statistics()->set_timestamp(clock_.wallSeconds());
+      continue;
+    }
+    // The same sample /monitor/statistics shows; names the proto lacks are dropped.
+    json::Value stats = containerizer_->usage(container.container_id().value());
+    if (stats.isNull() || !fromJson(stats, container.mutable_resource_statistics()).isOk()) {
+      container.clear_resource_statistics();
     }
   }
   return response;
@@ -237,7 +247,7 @@ agent_api::Response Agent::containers(const auth::ViewFilter& view) {
 http::Response Agent::containersJson(const auth::ViewFilter& view) {
   std::string out;
   json::Writer w(&out);
-  const agent_api::Response listed = containers(view);
+  const agent_api::Response listed = containers(view, false, false);
   w.beginArray();
   for (const auto& c : listed.get_containers().containers()) {
     w.beginObject();

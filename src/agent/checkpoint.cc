@@ -54,16 +54,6 @@ Status writeAll(int fd, const std::string& data, const std::string& path) {
   return {};
 }
 
-std::optional<std::string> readFile(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    return std::nullopt;
-  }
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 template <class Message>
 bool readMessage(const fs::path& path, Message* message) {
   auto data = readFile(path);
@@ -115,6 +105,16 @@ void readUpdates(const fs::path& path, RecoveredTask* task) {
 }
 
 }  // namespace
+
+std::optional<std::string> readFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    return std::nullopt;
+  }
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
 
 Status writeFileAtomic(const std::string& path, const std::string& data) {
   std::string tmp = path + ".tmp";

@@ -90,6 +90,15 @@ class Checkpoint {
   std::string meta_;
 };
 
+// What became of a checkpointed process: it still runs with its working directory at
+// `directory` (its sandbox), it is gone (a zombie counts as gone), or its pid now belongs to an
+// unrelated process. Defined in recovery.cc.
+enum class Liveness { kAlive, kGone, kReused };
+Liveness processLiveness(pid_t pid, const std::string& directory);
+
+// The whole content of the file at `path`; nullopt when it cannot be read.
+std::optional<std::string> readFile(const std::string& path);
+
 // Writes `data` to `path` atomically: a temporary file beside it, fsync, rename.
 Status writeFileAtomic(const std::string& path, const std::string& data);
 

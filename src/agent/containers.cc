@@ -132,6 +132,7 @@ void Agent::recoverContainers() {
       }
     }
   }
+  recoverStandalone(&alive);
   containerizer_->recover(alive);
   if (images_) {
     std::vector<std::string> ids;

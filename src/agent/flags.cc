@@ -27,17 +27,9 @@ constexpr const char* kNetwork = "Plateau has no CNI or port-mapping network iso
 constexpr const char* kNotYet = "not implemented yet";
 constexpr const char* kOversubscription = "oversubscription is not implemented";
 
-// Where the set writes --http_heartbeat_interval while it parses (the value reaches the agent as
-// one of its flag values: Agent::flag_values_).
-std::chrono::nanoseconds& parsedHttpHeartbeat() {
-  static std::chrono::nanoseconds value = std::chrono::seconds(30);
-  return value;
-}
-
-// The nested containers' flag, read back from the flag values the agent is given (nested_api.cc),
-// as GET_FLAGS shows them.
-void registerNestedFlags(flags::FlagSet& set) {
-  set.addDuration("http_heartbeat_interval", &parsedHttpHeartbeat(),
+// The nested containers' flag (agent/nested_containers.h).
+void registerNestedFlags(flags::FlagSet& set, Flags& f) {
+  set.addDuration("http_heartbeat_interval", &f.http_heartbeat_interval,
                   "Interval of the HEARTBEAT records on nested container output streams "
                   "(LAUNCH_NESTED_CONTAINER_SESSION, ATTACH_CONTAINER_OUTPUT)");
 }
@@ -325,7 +317,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   registerImageFlags(set, f);
   f.tls.registerWith(set);
   registerInertFlags(set);
-  registerNestedFlags(set);
+  registerNestedFlags(set, f);
   registerSecurityFlags(set, f);
 }
 
@@ -392,7 +384,7 @@ Status validateFlags(Flags& f) {
   if (f.master.empty()) {
     return {StatusCode::kInvalidArgument, "Flag '--master' is required (e.g. 127.0.0.1:5050)"};
   }
-  if (parsedHttpHeartbeat() <= std::chrono::nanoseconds(0)) {
+  if (f.http_heartbeat_interval <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument, "Flag '--http_heartbeat_interval' must be positive"};
   }
   if (f.status_update_retry_interval <= std::chrono::nanoseconds(0)) {

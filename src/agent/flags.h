@@ -33,6 +33,8 @@ struct Flags {
   std::string recover = "reconnect";  // reconnect | cleanup
   std::chrono::nanoseconds recovery_timeout = 15min;
   std::chrono::nanoseconds executor_reregistration_timeout = 2s;
+  // The HEARTBEAT records of nested container output streams (agent/nested_containers.h).
+  std::chrono::nanoseconds http_heartbeat_interval = 30s;
   std::string logging_level = "info";
   // Containerizer (src/agent/containerizer): Mesos's names and defaults, cgroups_root aside.
   std::string isolation = "posix/cpu,posix/mem";

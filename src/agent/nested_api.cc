@@ -11,27 +11,8 @@
 #include "agent/containerizer/containerizer.h"
 #include "agent/nested_containers.h"
 #include "auth/view_filter.h"
-#include "common/units.h"
 
 namespace plateau::agent {
-
-namespace {
-
-// --http_heartbeat_interval among the agent's flag values (Mesos's 30 s when absent).
-std::chrono::nanoseconds heartbeatInterval(
-    const std::vector<std::pair<std::string, std::string>>& values) {
-  for (const auto& [name, value] : values) {
-    if (name != "http_heartbeat_interval") {
-      continue;
-    }
-    if (auto interval = parseDuration(value); interval && *interval > std::chrono::nanoseconds(0)) {
-      return *interval;
-    }
-  }
-  return std::chrono::seconds(30);
-}
-
-}  // namespace
 
 void Agent::initNested() {
   nested_ = std::make_unique<NestedContainers>(
@@ -47,25 +28,8 @@ void Agent::initNested() {
         }
         return found;
       },
-      heartbeatInterval(flag_values_));
-  // Standalone containers are the containerizer's, with a sandbox under the work directory.
-  nested_->setStandalone({.launch =
-                              [this](const NestedContainers::StandaloneSpec& spec) {
-                                ContainerConfig config{.container_id = spec.container_id,
-                                                       .directory = spec.sandbox,
-                                                       .cpus = spec.cpus,
-                                                       .mem_mb = spec.mem_mb,
-                                                       .disk_mb = spec.disk_mb};
-                                LaunchSpec process{.path = spec.program,
-                                                   .argv = spec.argv,
-                                                   .env = spec.env,
-                                                   .working_dir = spec.sandbox,
-                                                   .stdout_path = spec.sandbox + "/stdout",
-                                                   .stderr_path = spec.sandbox + "/stderr"};
-                                return containerizer_->launch(config, process, spec.user);
-                              },
-                          .destroy = [this](const std::string& id) { containerizer_->destroy(id); },
-                          .root = flags_.work_dir + "/containers"});
+      flags_.http_heartbeat_interval);
+  initStandalone();
 }
 
 std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& request,
@@ -113,15 +77,7 @@ std::optional<http::StreamAccept> Agent::acceptOperatorCall(http::Request& reque
 }
 
 bool Agent::nestedCall(const agent_api::Call& call, const http::StreamAccept& accept,
-                       const std::string& principal, http::Responder& responder) {
-  if (call.type() == agent_api::Call::GET_CONTAINERS && call.get_containers().show_nested()) {
-    const auth::ViewFilter view = viewFilter(principal);
-    agent_api::Response listed = containers(view);
-    nested_->listRunning(&listed);
-    hideStandaloneContainers(view, &listed);
-    responder.respond(http::messageResponse(listed, accept.message));
-    return true;
-  }
+                       http::Responder& responder) {
   if (!NestedContainers::handles(call.type())) {
     return false;
   }

@@ -136,8 +136,12 @@ NestedContainers::NestedContainers(Timers& timers, std::shared_ptr<spdlog::logge
       alive_(std::make_shared<bool>(true)) {}
 
 NestedContainers::~NestedContainers() {
+  if (recovered_timer_ != 0) {
+    timers_.cancel(recovered_timer_);
+  }
   for (auto& [key, container] : containers_) {
-    if (!container->status) {
+    bool outlives = container->standalone && standalone_.outlive_agent;
+    if (!container->status && !outlives) {
       signalTree(container->pid, SIGKILL);
     }
     for (auto timer : {container->drain_timer, container->heartbeat_timer}) {
@@ -443,16 +447,30 @@ bool NestedContainers::childExited(pid_t pid, int status) {
     return true;  // forgotten with its parent
   }
   Container& container = *it->second;
-  container.status = status;
+  if (container.standalone && standalone_.exit_status) {
+    // Its first process recorded the command's own status: as the init of a pid namespace it
+    // cannot end by the command's signal itself.
+    if (auto recorded = standalone_.exit_status(key)) {
+      status = *recorded;
+    }
+  }
+  exited(container, status);
+  return true;
+}
+
+void NestedContainers::exited(Container& container, std::optional<int> status) {
+  const std::string key = keyOf(container.id);
+  container.status = status.value_or(0);
+  container.status_unknown = !status;
   // What the command left running in its session goes with it, as a container's processes do,
   // and so do the containers nested under it.
-  signalTree(pid, SIGKILL);
+  signalTree(container.pid, SIGKILL);
   killNestedUnder(key);
   if (container.standalone && standalone_.destroy) {
     standalone_.destroy(key);
   }
   log_->info("nested_container_exited container_id={} status=\"{}\"", key,
-             describeWaitStatus(status));
+             status ? describeWaitStatus(*status) : "unknown");
   if (!container.io_ended) {
     container.drain_timer = timers_.after(kDrainGrace, [this, key] {
       auto it = containers_.find(key);
@@ -464,7 +482,6 @@ bool NestedContainers::childExited(pid_t pid, int status) {
     });
   }
   maybeFinish(container);
-  return true;
 }
 
 void NestedContainers::maybeFinish(Container& container) {
@@ -499,6 +516,10 @@ void NestedContainers::maybeFinish(Container& container) {
 
 void NestedContainers::forgetOldest() {
   auto oldest = ended_.begin();
+  auto it = containers_.find(oldest->second);
+  if (it != containers_.end() && it->second->standalone && standalone_.forget) {
+    standalone_.forget(it->first);
+  }
   containers_.erase(oldest->second);
   ended_.erase(oldest);
 }
@@ -506,10 +527,15 @@ void NestedContainers::forgetOldest() {
 void NestedContainers::answerWaiter(Waiter& waiter, const Container& container) {
   agent_api::Response response;
   auto fill = [&](auto* wait) {
+    if (!container.message.empty()) {
+      wait->set_message(container.message);
+    }
+    if (container.status_unknown) {
+      return;  // as Mesos: no exit_status when it is not known
+    }
     wait->set_exit_status(*container.status);
     if (!container.message.empty()) {
-      wait->set_state(v1::TASK_KILLED);
-      wait->set_message(container.message);
+      wait->set_state(v1::TASK_KILLED);  // the agent ended it
     }
   };
   if (waiter.nested_call) {
@@ -545,6 +571,7 @@ http::Response NestedContainers::kill(const v1::ContainerID& id, int signal) {
     return badRequest(fmt::format("'signal' {} is not a signal number", signal));
   }
   it->second->message = fmt::format("Killed by the operator API (signal {})", signal);
+  it->second->kill_signal = signal;
   signalTree(it->second->pid, signal);
   log_->info("nested_container_killed container_id={} signal={}", keyOf(id), signal);
   return http::Response{.status = 200, .headers = {}, .body = {}};
@@ -564,6 +591,9 @@ http::Response NestedContainers::remove(const v1::ContainerID& id) {
   if (!it->second->sandbox.empty()) {
     std::error_code ec;
     std::filesystem::remove_all(it->second->sandbox, ec);
+  }
+  if (it->second->standalone && standalone_.forget) {
+    standalone_.forget(it->first);
   }
   std::erase_if(ended_, [&](const auto& e) { return e.second == it->first; });
   containers_.erase(it);
@@ -597,23 +627,34 @@ void NestedContainers::attachOutput(const v1::ContainerID& id, http::StreamAccep
   });
 }
 
-void NestedContainers::listRunning(agent_api::Response* containers) const {
+void NestedContainers::list(agent_api::Response* containers, bool nested, bool standalone) const {
   auto* list = containers->mutable_get_containers();
-  const int parents = list->containers_size();
-  for (int i = 0; i < parents; i++) {
-    std::string prefix = list->containers(i).container_id().value() + ".";
-    for (auto it = containers_.lower_bound(prefix);
-         it != containers_.end() && it->first.starts_with(prefix); ++it) {
-      if (it->second->status) {
-        continue;
-      }
-      auto* entry = list->add_containers();
-      *entry = list->containers(i);
-      entry->clear_resource_statistics();  // the parent's: nested ones share its limits
-      *entry->mutable_container_id() = it->second->id;
-      *entry->mutable_container_status()->mutable_container_id() = it->second->id;
-      entry->mutable_container_status()->set_executor_pid(static_cast<uint32_t>(it->second->pid));
+  std::map<std::string, int> executors;  // the executors' containers listed: id -> index
+  for (int i = 0; i < list->containers_size(); i++) {
+    executors[list->containers(i).container_id().value()] = i;
+  }
+  for (const auto& [key, container] : containers_) {
+    if (container->status || (container->id.has_parent() && !nested)) {
+      continue;
     }
+    const std::string& root = rootOf(container->id).value();
+    auto top = containers_.find(root);
+    bool standalone_tree = top != containers_.end() && top->second->standalone;
+    auto executor = executors.find(root);
+    if (standalone_tree ? !standalone : executor == executors.end()) {
+      continue;  // not asked for, or under an executor the caller may not see
+    }
+    auto* entry = list->add_containers();
+    if (!standalone_tree) {
+      // As Mesos: a nested container names the framework and executor of its root container.
+      const auto& parent = list->containers(executor->second);
+      *entry->mutable_framework_id() = parent.framework_id();
+      *entry->mutable_executor_id() = parent.executor_id();
+      entry->set_executor_name(parent.executor_name());
+    }
+    *entry->mutable_container_id() = container->id;
+    *entry->mutable_container_status()->mutable_container_id() = container->id;
+    entry->mutable_container_status()->set_executor_pid(static_cast<uint32_t>(container->pid));
   }
 }
 

@@ -23,6 +23,8 @@
 //   kMaxEnded ended containers are kept, the oldest forgotten first.
 // - A standalone container (no parent) runs as a container of its own through the Standalone
 //   hooks, in <root>/<id> with its own resources, and may be the parent of nested containers.
+//   With `outlive_agent` it keeps running when the agent goes, and a restarted agent takes it
+//   over (recoverStandalone()).
 // - Bad input is answered as Mesos answers it: 400 naming the field, 404 for an unknown container.
 
 #include <sys/types.h>
@@ -33,11 +35,13 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include <spdlog/logger.h>
 
+#include "agent/checkpoint.h"
 #include "http/content.h"
 #include "http/server.h"
 #include "http/stream_accept.h"
@@ -97,14 +101,18 @@ class NestedContainers {
   bool childExited(pid_t pid, int status);
   // The executor's container `container_id` ended: its nested containers are killed and forgotten.
   void parentEnded(const std::string& container_id);
-  // Adds the running nested containers under each container `containers` lists (GET_CONTAINERS
-  // with show_nested), with their parent's framework and executor.
-  void listRunning(mesos::v1::agent::Response* containers) const;
+  // GET_CONTAINERS: adds to the executors' containers `containers` lists the running ones of
+  // this component: with `nested`, those nested under a listed executor's container (with its
+  // framework and executor); with `standalone`, the standalone containers (without framework
+  // or executor), and those nested under them when `nested` too. Resource statistics are left
+  // to the caller.
+  void list(mesos::v1::agent::Response* containers, bool nested, bool standalone) const;
   // The nested containers known now (running or ended, not removed).
   size_t size() const { return containers_.size(); }
 
   // A standalone container (LAUNCH_CONTAINER without a parent) to start: what it runs, as whom,
-  // with which resources, in which sandbox (its working directory, holding stdout and stderr).
+  // with which resources, in which sandbox (its working directory, holding stdout and stderr),
+  // in which image (when its ContainerInfo names one).
   struct StandaloneSpec {
     std::string container_id;
     std::string sandbox;
@@ -115,14 +123,37 @@ class NestedContainers {
     double cpus = 0;
     double mem_mb = 0;
     double disk_mb = 0;
+    std::shared_ptr<const mesos::v1::CommandInfo> command;      // as the call gave it
+    std::shared_ptr<const mesos::v1::ContainerInfo> container;  // null when the call has none
   };
-  // How standalone containers run (the agent's containerizer). Unset: they are refused (400).
+  // How standalone containers run (the agent's containerizer) and are checkpointed. Unset:
+  // they are refused (400).
   struct Standalone {
-    std::function<Result<pid_t>(const StandaloneSpec& spec)> launch;
+    // Starts it (at once, or once its image is provisioned) and calls `done` with its first
+    // process, or why it could not start.
+    using Launched = std::function<void(Result<pid_t>)>;
+    std::function<void(const StandaloneSpec& spec, Launched done)> launch;
     std::function<void(const std::string& container_id)> destroy;  // once its process exited
-    std::string root;  // their sandboxes are <root>/<container id>
+    // The wait status its command ended with, as its first process recorded it (if it did).
+    std::function<std::optional<int>(const std::string& container_id)> exit_status;
+    std::function<void(const std::string& container_id)> forget;  // removed: its checkpoint goes
+    std::string root;            // their sandboxes are <root>/<container id>
+    bool outlive_agent = false;  // running ones are left running when this component goes
   };
   void setStandalone(Standalone standalone) { standalone_ = std::move(standalone); }
+
+  // A standalone container of an earlier agent, found in its checkpoint: running (its first
+  // process, no child of this agent, is then watched until it ends) or ended meanwhile.
+  struct RecoveredStandalone {
+    std::string container_id;
+    std::string sandbox;
+    pid_t pid = 0;
+    Liveness liveness = Liveness::kGone;
+  };
+  // Takes the standalone containers of an earlier agent over, before any call is answered:
+  // they are listed, waited for, killed and removed as if launched by this one. One that ended
+  // while no agent ran answers WAIT_CONTAINER with the status its first process recorded.
+  void recoverStandalone(const std::vector<RecoveredStandalone>& containers);
 
  private:
   struct Container;
@@ -170,6 +201,11 @@ class NestedContainers {
   void maybeFinish(Container& container);
   void answerWaiter(Waiter& waiter, const Container& container);
   void forgetOldest();
+  // The container's first process has ended (`status`: its wait status, when known): what it
+  // left in its session goes, and so do the containers nested under it.
+  void exited(Container& container, std::optional<int> status);
+  // nested_standalone.cc: watches the recovered standalone containers' first processes.
+  void pollRecovered();
 
   Timers& timers_;
   std::shared_ptr<spdlog::logger> log_;
@@ -181,6 +217,9 @@ class NestedContainers {
   std::map<pid_t, std::string> pids_;                             // running ones -> key
   std::map<uint64_t, std::string> ended_;                         // end order -> key
   uint64_t ends_ = 0;
+  std::set<std::string> launching_;  // standalone containers waiting for their image
+  std::set<std::string> recovered_;  // running standalone containers that are no children
+  Timers::TimerId recovered_timer_ = 0;
 };
 
 }  // namespace plateau::agent

@@ -1,7 +1,9 @@
 // Standalone containers (agent/nested_containers.h): LAUNCH_CONTAINER with a container id that
 // has no parent runs a container of its own through the agent's containerizer, as Mesos's agent
 // does for its resource providers' plugins; WAIT/KILL/REMOVE_CONTAINER then work as for nested
-// ones.
+// ones. They outlive the agent: a restarted agent takes them over from its checkpoint.
+
+#include <signal.h>
 
 #include <expected>
 #include <filesystem>
@@ -10,6 +12,7 @@
 #include <mesos/v1/agent/agent.pb.h>
 
 #include "agent/nested_state.h"
+#include "common/process.h"
 
 namespace plateau::agent {
 
@@ -17,6 +20,12 @@ namespace v1 = mesos::v1;
 namespace agent_api = mesos::v1::agent;
 
 namespace {
+
+using namespace std::chrono_literals;
+
+// How often the first processes of recovered standalone containers (no children of this agent:
+// no SIGCHLD tells their end) are looked at.
+constexpr auto kRecoveredPoll = 200ms;
 
 http::Response badRequest(std::string message) {
   return http::Response::text(400, std::move(message));
@@ -62,11 +71,6 @@ std::optional<std::string> invalidStandalone(const agent_api::Call::LaunchContai
   if (!launch.has_command() || (command.value().empty() && command.arguments_size() == 0)) {
     return "Expecting 'launch_container.command' to be present";
   }
-  if (launch.has_container() && launch.container().has_mesos() &&
-      launch.container().mesos().has_image()) {
-    return "'launch_container.container' is not supported: a standalone container runs in the "
-           "agent's root filesystem (container images are for executors' containers)";
-  }
   if (launch.has_container() && launch.container().has_tty_info()) {
     return "'launch_container.container.tty_info' is not supported for a standalone container: "
            "its output goes to its sandbox's stdout and stderr files";
@@ -86,7 +90,7 @@ void NestedContainers::launchStandalone(const agent_api::Call& call, http::Respo
     return responder.respond(badRequest(spec.error()));
   }
   const std::string key = launch.container_id().value();
-  if (containers_.contains(key)) {
+  if (containers_.contains(key) || launching_.contains(key)) {
     return responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
   }
   if (!standalone_.launch || find_parent_(key)) {
@@ -107,24 +111,103 @@ void NestedContainers::launchStandalone(const agent_api::Call& call, http::Respo
       spec->env.push_back(prefix + var.value());
     }
   }
+  spec->command = std::make_shared<const v1::CommandInfo>(launch.command());
+  if (launch.has_container()) {
+    spec->container = std::make_shared<const v1::ContainerInfo>(launch.container());
+  }
   std::error_code ec;
   std::filesystem::create_directories(spec->sandbox, ec);
-  auto pid = ec ? Result<pid_t>(std::unexpected(Status(StatusCode::kInternal, ec.message())))
-                : standalone_.launch(*spec);
-  if (!pid) {
-    return responder.respond(
-        badRequest(fmt::format("Failed to launch container {}: {}", key, pid.error().message())));
+  auto answer = std::make_shared<http::Responder>(std::move(responder));
+  if (ec) {
+    return answer->respond(
+        badRequest(fmt::format("Failed to launch container {}: {}", key, ec.message())));
   }
-  auto container = std::make_unique<Container>();
-  container->id = launch.container_id();
-  container->sandbox = spec->sandbox;
-  container->standalone = true;
-  container->pid = *pid;
-  pids_[*pid] = key;
-  containers_[key] = std::move(container);
-  log_->info("standalone_container_launched container_id={} pid={} cpus={} mem={}", key, *pid,
-             spec->cpus, spec->mem_mb);
-  responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
+  launching_.insert(key);
+  standalone_.launch(*spec, [this, alive = std::weak_ptr<bool>(alive_), id = launch.container_id(),
+                             spec = *spec, answer](Result<pid_t> pid) {
+    if (!alive.lock()) {
+      return;
+    }
+    launching_.erase(spec.container_id);
+    if (!pid) {
+      return answer->respond(badRequest(fmt::format("Failed to launch container {}: {}",
+                                                    spec.container_id, pid.error().message())));
+    }
+    auto container = std::make_unique<Container>();
+    container->id = id;
+    container->sandbox = spec.sandbox;
+    container->standalone = true;
+    container->pid = *pid;
+    pids_[*pid] = spec.container_id;
+    containers_[spec.container_id] = std::move(container);
+    log_->info("standalone_container_launched container_id={} pid={} cpus={} mem={}",
+               spec.container_id, *pid, spec.cpus, spec.mem_mb);
+    answer->respond(http::Response{.status = 200, .headers = {}, .body = {}});
+  });
+}
+
+void NestedContainers::recoverStandalone(const std::vector<RecoveredStandalone>& containers) {
+  for (const auto& recovered : containers) {
+    auto owned = std::make_unique<Container>();
+    Container& container = *owned;
+    container.id.set_value(recovered.container_id);
+    container.sandbox = recovered.sandbox;
+    container.standalone = true;
+    container.pid = recovered.pid;
+    containers_[recovered.container_id] = std::move(owned);
+    log_->info("standalone_container_recovered container_id={} pid={} running={}",
+               recovered.container_id, recovered.pid, recovered.liveness == Liveness::kAlive);
+    if (recovered.liveness == Liveness::kAlive) {
+      recovered_.insert(recovered.container_id);
+      continue;
+    }
+    if (recovered.liveness == Liveness::kReused) {
+      container.pid = 0;  // its session is gone, and the pid is another process's now
+    }
+    auto status =
+        standalone_.exit_status ? standalone_.exit_status(recovered.container_id) : std::nullopt;
+    if (!status) {
+      container.message = "The container ended while the agent was down, its status unknown";
+    }
+    exited(container, status);
+  }
+  if (!recovered_.empty() && recovered_timer_ == 0) {
+    recovered_timer_ = timers_.every(kRecoveredPoll, [this] { pollRecovered(); });
+  }
+}
+
+void NestedContainers::pollRecovered() {
+  std::vector<std::string> ended;
+  for (const auto& key : recovered_) {
+    auto it = containers_.find(key);
+    if (it == containers_.end() || it->second->status ||
+        processLiveness(it->second->pid, it->second->sandbox) != Liveness::kAlive) {
+      ended.push_back(key);
+    }
+  }
+  for (const auto& key : ended) {
+    recovered_.erase(key);
+    auto it = containers_.find(key);
+    if (it == containers_.end() || it->second->status) {
+      continue;
+    }
+    Container& container = *it->second;
+    if (processLiveness(container.pid, container.sandbox) == Liveness::kReused) {
+      container.pid = 0;
+    }
+    auto status = standalone_.exit_status ? standalone_.exit_status(key) : std::nullopt;
+    if (!status && container.kill_signal == SIGKILL) {
+      status = SIGKILL;  // a wait status: killed by SIGKILL, before its first process could write
+    }
+    if (!status && container.message.empty()) {
+      container.message = "The container's first process was killed, its status unknown";
+    }
+    exited(container, status);
+  }
+  if (recovered_.empty() && recovered_timer_ != 0) {
+    timers_.cancel(recovered_timer_);
+    recovered_timer_ = 0;
+  }
 }
 
 }  // namespace plateau::agent

@@ -45,8 +45,10 @@ struct NestedContainers::Container {
   bool tty = false;
   bool standalone = false;  // launched without a parent (its sandbox is its own)
   bool io_ended = true;
-  std::optional<int> status;  // the wait status, once exited
-  std::string message;        // why the agent ended it, if it did
+  std::optional<int> status;    // the wait status, once exited (0 when not known)
+  bool status_unknown = false;  // it ended while no agent ran, without a recorded status
+  int kill_signal = 0;          // the last signal KILL_* sent
+  std::string message;          // why the agent ended it, if it did
   bool finished = false;
   Timers::TimerId drain_timer = 0;
   Timers::TimerId heartbeat_timer = 0;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer/isolator.h"
 #include "common/process.h"
 #include "common/task_state.h"
 
@@ -16,13 +17,7 @@ namespace plateau::agent {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-namespace {
-
-enum class Liveness { kAlive, kGone, kReused };
-
-// Whether the executor still runs: the pid exists and works in its sandbox. A zombie has no
-// working directory; a live pid elsewhere was reused by another process.
-Liveness executorLiveness(pid_t pid, const std::string& directory) {
+Liveness processLiveness(pid_t pid, const std::string& directory) {
   if (pid <= 0) {
     return Liveness::kReused;
   }
@@ -35,14 +30,16 @@ Liveness executorLiveness(pid_t pid, const std::string& directory) {
   return cwd == sandbox ? Liveness::kAlive : Liveness::kReused;
 }
 
+namespace {
+
 bool executorAlive(pid_t pid, const std::string& directory) {
-  return executorLiveness(pid, directory) == Liveness::kAlive;
+  return processLiveness(pid, directory) == Liveness::kAlive;
 }
 
 // Kills what an executor that is gone left in its session (its task, if the executor was
 // killed), unless its pid now belongs to an unrelated process.
 void sweepSession(pid_t pid, const std::string& directory) {
-  if (executorLiveness(pid, directory) != Liveness::kReused) {
+  if (processLiveness(pid, directory) != Liveness::kReused) {
     signalTree(pid, SIGKILL);
   }
 }
@@ -69,6 +66,8 @@ void Agent::recover() {
         sweepSession(executor.pid, executor.directory);
       }
     }
+    std::vector<ContainerConfig> none;
+    recoverStandalone(&none);  // kills them: the wipe forgets them
     checkpointed(checkpoint_.wipe(), "wipe");
     log_->info("agent_recovery_cleanup executors_killed={}", killed);
     return;

@@ -216,6 +216,21 @@ class ImageTest : public ::testing::Test {
     }
   }
 
+  // Writes the image busybox:<tag> (busybox with `os_release` as /etc/os-release) to a folder
+  // of tarballs under the cluster's, and starts an agent that runs images from it.
+  static void addImageAgent(Cluster& cluster, const std::string& tag,
+                            const std::string& os_release) {
+    std::string registry = cluster.dir() + "/registry";
+    TestImage image;
+    image.tag = tag;
+    image.layers.push_back(busyboxLayer(os_release));
+    ASSERT_FALSE(writeDockerSave(registry, image).empty());
+    cluster.addAgent("cpus:2;mem:1024",
+                     {"--image_providers=docker", "--docker_registry=" + registry,
+                      "--docker_store_dir=" + cluster.dir() + "/store",
+                      "--isolation=filesystem/linux,docker/runtime"});
+  }
+
   static v1::FrameworkInfo framework(const std::string& name = "images") {
     v1::FrameworkInfo info;
     info.set_user("root");

@@ -14,14 +14,8 @@ namespace {
 TEST_F(ImageTest, TaskExecRunsInTheTasksImage) {
   Cluster cluster;
   MountGuard guard(cluster.dir());
-  std::string registry = cluster.dir() + "/registry";
-  TestImage image;
-  image.tag = "exec";
-  image.layers.push_back(busyboxLayer("NAME=\"Plateau Exec Image\"\nID=plateau-exec\n"));
-  ASSERT_FALSE(writeDockerSave(registry, image).empty());
-  cluster.addAgent("cpus:2;mem:1024", {"--image_providers=docker", "--docker_registry=" + registry,
-                                       "--docker_store_dir=" + cluster.dir() + "/store",
-                                       "--isolation=filesystem/linux,docker/runtime"});
+  ASSERT_NO_FATAL_FAILURE(
+      addImageAgent(cluster, "exec", "NAME=\"Plateau Exec Image\"\nID=plateau-exec\n"));
   Scheduler s(cluster.master(), http::ContentType::kJson);
   ASSERT_TRUE(s.subscribe(framework()));
   auto offers = s.next(scheduler::Event::OFFERS);

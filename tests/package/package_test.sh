@@ -83,6 +83,7 @@ echo "== its contents"
 dpkg-deb -c "$deb" | awk '{print $6}' | sed 's|^\./|/|' >"$work/contents"
 for path in /usr/bin/plateau-master /usr/bin/plateau-agent /usr/bin/plateau \
   /usr/libexec/plateau/plateau-executor /usr/libexec/plateau/plateau-fetcher \
+  /usr/libexec/plateau/plateau-container-launch \
   /usr/libexec/plateau/plateau-service /usr/share/plateau/webui/index.html \
   /usr/lib/systemd/system/plateau-master.service /usr/lib/systemd/system/plateau-agent.service \
   /etc/default/plateau-master /etc/default/plateau-agent /etc/plateau/master/work_dir \
