@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/time_text.h"
+#include "cli/tls_options.h"
 #include "client/master_detector.h"
 #include "common/json.h"
 #include "http/client.h"
@@ -109,10 +110,9 @@ int list(ListKind kind, const std::string& master, bool as_json) {
   }
   auto response = fetch(*endpoint, {.method = "GET", .path = "/master/state"}, 10s);
   if (!response) {
-    fmt::print(stderr,
-               "Error: cannot reach the master at {}: {}\nIs plateau-master running? Pass "
-               "--master=HOST:PORT.\n",
-               endpoint->toString(), response.error().message());
+    fmt::print(stderr, "Error: {}\n",
+               connectionFailure("the master", endpoint->toString(), response.error().message(),
+                                 "Is plateau-master running? Pass --master=HOST:PORT."));
     return 1;
   }
   if (response->status != 200) {

@@ -11,6 +11,7 @@
 #include "cli/lists.h"
 #include "cli/ops.h"
 #include "cli/time_text.h"
+#include "cli/tls_options.h"
 #include "common/json.h"
 #include "http/client.h"
 
@@ -110,12 +111,15 @@ int show(ShowKind kind, const std::string& master, const std::string& id, bool a
     return 2;
   }
   auto response = fetch(*endpoint, {.method = "GET", .path = "/master/state"}, 10s);
-  if (!response || response->status != 200) {
-    fmt::print(stderr,
-               "Error: cannot read the master's state at {}: {}\nIs plateau-master running? "
-               "Pass --master=HOST:PORT.\n",
-               endpoint->toString(),
-               response ? fmt::format("HTTP {}", response->status) : response.error().message());
+  if (!response) {
+    fmt::print(stderr, "Error: {}\n",
+               connectionFailure("the master", endpoint->toString(), response.error().message(),
+                                 "Is plateau-master running? Pass --master=HOST:PORT."));
+    return 1;
+  }
+  if (response->status != 200) {
+    fmt::print(stderr, "Error: cannot read the master's state at {}: HTTP {}\n",
+               endpoint->toString(), response->status);
     return 1;
   }
   auto state = json::parse(response->body);
