@@ -102,9 +102,11 @@ Status configure(ssl::context& ctx, const TlsConfig& c, TlsContext::Role role) {
                         "(--ssl_cert_file and --ssl_key_file)",
                         c.nameOf("ENABLED"), c.nameOf("CERT_FILE"), c.nameOf("KEY_FILE"))};
   }
-  if (c.cert_file.empty() != c.key_file.empty()) {
-    const char* given = c.cert_file.empty() ? "KEY_FILE" : "CERT_FILE";
-    const char* missing = c.cert_file.empty() ? "CERT_FILE" : "KEY_FILE";
+  const char* given = c.cert_file.empty() ? "KEY_FILE" : "CERT_FILE";
+  const char* missing = c.cert_file.empty() ? "CERT_FILE" : "KEY_FILE";
+  // OpenSSL itself reads SSL_CERT_FILE (as its CA bundle), so the old SSL_ spelling alone is
+  // often set for reasons of its own: a client leaves a lone one be, as it always has.
+  if (c.cert_file.empty() != c.key_file.empty() && !c.nameOf(given).starts_with("SSL_")) {
     return {StatusCode::kInvalidArgument,
             fmt::format("{} is set but {} is not: a certificate needs its key and a key its "
                         "certificate",
