@@ -96,21 +96,25 @@ Status configure(ssl::context& ctx, const TlsConfig& c, TlsContext::Role role) {
     return s;
   }
   bool server = role == TlsContext::Role::kServer;
-  if (server && (c.cert_file.empty() || c.key_file.empty())) {
-    return {StatusCode::kInvalidArgument,
-            fmt::format("{}=true needs a certificate and key to serve: set {} and {} "
-                        "(--ssl_cert_file and --ssl_key_file)",
-                        c.nameOf("ENABLED"), c.nameOf("CERT_FILE"), c.nameOf("KEY_FILE"))};
-  }
+  const bool lone = c.cert_file.empty() != c.key_file.empty();
   const char* given = c.cert_file.empty() ? "KEY_FILE" : "CERT_FILE";
   const char* missing = c.cert_file.empty() ? "CERT_FILE" : "KEY_FILE";
+  const std::string half =
+      lone ? fmt::format("{}='{}' is set but {} is not", c.nameOf(given),
+                         c.cert_file.empty() ? c.key_file : c.cert_file, c.nameOf(missing))
+           : "";
+  if (server && (c.cert_file.empty() || c.key_file.empty())) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("{}=true needs a certificate and key to serve: set "
+                        "LIBPROCESS_SSL_CERT_FILE and LIBPROCESS_SSL_KEY_FILE (--ssl_cert_file "
+                        "and --ssl_key_file){}",
+                        c.nameOf("ENABLED"), lone ? " (" + half + ")" : "")};
+  }
   // OpenSSL itself reads SSL_CERT_FILE (as its CA bundle), so the old SSL_ spelling alone is
   // often set for reasons of its own: a client leaves a lone one be, as it always has.
-  if (c.cert_file.empty() != c.key_file.empty() && !c.nameOf(given).starts_with("SSL_")) {
+  if (lone && !c.nameOf(given).starts_with("SSL_")) {
     return {StatusCode::kInvalidArgument,
-            fmt::format("{} is set but {} is not: a certificate needs its key and a key its "
-                        "certificate",
-                        c.nameOf(given), c.nameOf(missing))};
+            half + ": a certificate needs its key and a key its certificate"};
   }
   // A client presents its certificate when it has one (mutual TLS); a server always does.
   if (server || (!c.cert_file.empty() && !c.key_file.empty())) {

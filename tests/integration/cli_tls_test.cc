@@ -164,7 +164,9 @@ TEST_F(CliTlsTest, AClientNeedsNoCertificateOfItsOwn) {
   half.push_back("--ssl_cert_file=" + pki_.client_cert);
   auto refused = agentList(half);
   EXPECT_EQ(refused.exit_code, 2) << refused.output;
-  EXPECT_NE(refused.output.find("--ssl_cert_file is set but"), std::string::npos) << refused.output;
+  EXPECT_NE(refused.output.find("--ssl_cert_file='" + pki_.client_cert + "' is set but"),
+            std::string::npos)
+      << refused.output;
 }
 
 TEST_F(CliTlsTest, HttpsAddressFollowsTheVerificationSettings) {
@@ -274,8 +276,7 @@ TEST_F(CliTlsTest, ABadValueIsNamed) {
   options[2] = "--ssl_key_file=" + pki_.stranger_key;  // not the certificate's key
   auto mismatched = agentList(options);
   EXPECT_NE(mismatched.exit_code, 0) << mismatched.output;
-  EXPECT_NE(mismatched.output.find("--ssl_key_file='" + pki_.stranger_key + "' does not match"),
-            std::string::npos)
+  EXPECT_NE(mismatched.output.find("--ssl_key_file='" + pki_.stranger_key + "'"), std::string::npos)
       << mismatched.output;
 
   options = trusting(pki_.ca);

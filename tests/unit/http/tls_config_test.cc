@@ -138,6 +138,11 @@ TEST(TlsConfigTest, AClientNeedsNoCertificateButAServerDoes) {
   ASSERT_FALSE(server.has_value());
   EXPECT_NE(server.error().message().find("LIBPROCESS_SSL_CERT_FILE"), std::string::npos)
       << server.error().message();
+  // OpenSSL's own SSL_CERT_FILE (a CA bundle) alone in the environment does not stop a client.
+  auto bundle = parseTlsConfig(
+      {{"LIBPROCESS_SSL_ENABLED", "true"}, {"SSL_CERT_FILE", "/etc/ssl/certs/bundle.crt"}});
+  ASSERT_TRUE(bundle.has_value());
+  EXPECT_TRUE(TlsContext::create(*bundle, TlsContext::Role::kClient).has_value());
   // Set by a flag, the flag is named.
   auto flagged = parseTlsConfig({{"--ssl_enabled", "true"}});
   ASSERT_TRUE(flagged.has_value());
@@ -167,7 +172,7 @@ TEST(TlsConfigTest, FileErrorsNameWhatTheUserSet) {
         {"--ssl_ca_file", "/nonexistent/ca.pem"}},
        "--ssl_ca_file='/nonexistent/ca.pem' cannot be loaded"},
       {{{"--ssl_enabled", "true"}, {"--ssl_cert_file", "/nonexistent/cert.pem"}},
-       "--ssl_cert_file is set but LIBPROCESS_SSL_KEY_FILE is not"},
+       "--ssl_cert_file='/nonexistent/cert.pem' is set but LIBPROCESS_SSL_KEY_FILE is not"},
       {{{"--ssl_enabled", "true"}, {"--ssl_ciphers", "NOT-A-CIPHER"}},
        "--ssl_ciphers='NOT-A-CIPHER' names no usable cipher"},
   };
