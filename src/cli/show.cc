@@ -11,7 +11,6 @@
 #include "cli/lists.h"
 #include "cli/ops.h"
 #include "cli/time_text.h"
-#include "cli/tls_options.h"
 #include "common/json.h"
 #include "http/client.h"
 
@@ -110,19 +109,12 @@ int show(ShowKind kind, const std::string& master, const std::string& id, bool a
     fmt::print(stderr, "Error: {}\n", endpoint.error().message());
     return 2;
   }
-  auto response = fetch(*endpoint, {.method = "GET", .path = "/master/state"}, 10s);
-  if (!response) {
-    fmt::print(stderr, "Error: {}\n",
-               connectionFailure("the master", endpoint->toString(), response.error().message(),
-                                 "Is plateau-master running? Pass --master=HOST:PORT."));
+  auto body = masterStateBody(*endpoint);
+  if (!body) {
+    fmt::print(stderr, "Error: {}\n", body.error().message());
     return 1;
   }
-  if (response->status != 200) {
-    fmt::print(stderr, "Error: cannot read the master's state at {}: HTTP {}\n",
-               endpoint->toString(), response->status);
-    return 1;
-  }
-  auto state = json::parse(response->body);
+  auto state = json::parse(*body);
   if (!state) {
     fmt::print(stderr, "Error: the master's state is not valid JSON: {}\n",
                state.error().message());
