@@ -1,9 +1,11 @@
-// The flood bound (issue 17): one client floods a real master with scheduler calls on many
-// keep-alive connections, as fast as the master answers; meanwhile this process measures
-// GET /health and another framework's REVIVE, one request at a time on a fresh connection.
-// Three phases on one master: no flood; a flood by a principal --rate_limits does not list;
-// the same flood by a principal it limits. Prints p50/p99/max of both latencies per phase and
-// the flood's calls per second by status.
+// The flood bound (issue 17): one client floods a real master on many keep-alive connections,
+// as fast as the master answers; meanwhile this process measures GET /health, another
+// framework's REVIVE and another client's GET /master/state, one request at a time on a fresh
+// connection, 50 rounds a second. Phases on one master: no flood; scheduler calls by a principal
+// --rate_limits does not list; the same by a principal it limits; GET /master/state from another
+// address (127.0.0.2) under the default per-client bound (--client_request_qps). Then the same
+// state flood on a second master without the per-client bound (--client_request_qps=0). Prints
+// p50/p99/max of each latency per phase and the flood's requests per second by status.
 //
 // Options (environment): PLATEAU_FLOOD_SECONDS (per phase, default 3), PLATEAU_FLOOD_CONNECTIONS
 // (default 16).
@@ -43,8 +45,12 @@ int envInt(const char* name, int fallback) {
 // so that the flood costs the master as much and this process as little as it can.
 class RawConnection {
  public:
-  explicit RawConnection(uint16_t port) {
+  RawConnection(uint16_t port, uint32_t source) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_addr.s_addr = htonl(source);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof(local));
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
     addr.sin_port = htons(port);
@@ -118,12 +124,12 @@ std::string reviveRequest(const Scheduler& scheduler) {
 // `connections` threads sending `request` back to back until stop() (reconnecting if cut).
 class Flood {
  public:
-  Flood(uint16_t port, std::string request, int connections) {
+  Flood(uint16_t port, std::string request, int connections, uint32_t source) {
     for (int i = 0; i < connections; i++) {
-      threads_.emplace_back([this, port, request] {
+      threads_.emplace_back([this, port, request, source] {
         std::map<int, uint64_t> counts;
         while (!stop_) {
-          RawConnection connection(port);
+          RawConnection connection(port, source);
           while (!stop_ && connection.ok()) {
             int status = connection.exchange(request);
             counts[status]++;
@@ -158,9 +164,11 @@ class Flood {
 struct Latencies {
   std::vector<double> health_ms;
   std::vector<double> revive_ms;
+  std::vector<double> state_ms;
 };
 
-// Alternates GET /health and the calm framework's REVIVE for `seconds`, one at a time.
+// GET /health, the calm framework's REVIVE and GET /master/state for `seconds`, one at a time,
+// 50 rounds a second (a busy dashboard: within the per-client bound).
 Latencies measure(const http::Endpoint& master, const Scheduler& calm, int seconds) {
   Latencies out;
   scheduler::Call revive;
@@ -172,18 +180,23 @@ Latencies measure(const http::Endpoint& master, const Scheduler& calm, int secon
       .headers = {{"content-type", "application/json"}, {"mesos-stream-id", calm.streamId()}},
       .body = http::encode(revive, http::ContentType::kJson)};
   auto end = Clock::now() + std::chrono::seconds(seconds);
-  while (Clock::now() < end) {
+  for (auto round = Clock::now(); round < end; round += 20ms) {
+    std::this_thread::sleep_until(round);
     auto t0 = Clock::now();
     auto health = http::fetchSync(master, {.method = "GET", .path = "/health"}, 30s);
     auto t1 = Clock::now();
     auto r = http::fetchSync(master, call, 30s);
     auto t2 = Clock::now();
-    if (!health || health->status != 200 || !r || r->status != 202) {
+    auto state = http::fetchSync(master, {.method = "GET", .path = "/master/state"}, 30s);
+    auto t3 = Clock::now();
+    if (!health || health->status != 200 || !r || r->status != 202 || !state ||
+        state->status != 200) {
       ADD_FAILURE() << "a measured request failed";
       continue;
     }
     out.health_ms.push_back(std::chrono::duration<double, std::milli>(t1 - t0).count());
     out.revive_ms.push_back(std::chrono::duration<double, std::milli>(t2 - t1).count());
+    out.state_ms.push_back(std::chrono::duration<double, std::milli>(t3 - t2).count());
   }
   return out;
 }
@@ -204,6 +217,41 @@ v1::FrameworkInfo framework(const std::string& name) {
   return info;
 }
 
+constexpr uint32_t kLoopback = INADDR_LOOPBACK;  // 127.0.0.1: the measuring client
+constexpr uint32_t kOtherAddress = 0x7f000002;   // 127.0.0.2: the flooding client
+
+const std::string kStateRequest = "GET /master/state HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+struct Phase {
+  std::string name;
+  std::string request;  // "" for no flood
+  uint32_t source = kLoopback;
+};
+
+// Runs `phase` against `master`: the flood (if any) while `calm`'s latencies are measured.
+void runPhase(const http::Endpoint& master, const Scheduler& calm, const Phase& phase, int seconds,
+              int connections) {
+  std::unique_ptr<Flood> flood;
+  auto started = Clock::now();
+  if (!phase.request.empty()) {
+    flood = std::make_unique<Flood>(master.port, phase.request, connections, phase.source);
+  }
+  Latencies latencies = measure(master, calm, seconds);
+  report(phase.name, "GET /health", latencies.health_ms);
+  report(phase.name, "other fw REVIVE", latencies.revive_ms);
+  report(phase.name, "other client /state", latencies.state_ms);
+  if (flood != nullptr) {
+    std::string counts;
+    auto answered = flood->stop();
+    double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
+    for (auto [status, n] : answered) {
+      counts += fmt::format(" {}: {:.0f}/s", status == 0 ? "broken" : std::to_string(status),
+                            static_cast<double>(n) / elapsed);
+    }
+    fmt::print("{:<28} flood answered{}\n", phase.name, counts);
+  }
+}
+
 TEST(FloodBench, HealthAndAnotherFrameworkDuringAFlood) {
   const int seconds = envInt("PLATEAU_FLOOD_SECONDS", 3);
   const int connections = envInt("PLATEAU_FLOOD_CONNECTIONS", 16);
@@ -215,35 +263,21 @@ TEST(FloodBench, HealthAndAnotherFrameworkDuringAFlood) {
   ASSERT_TRUE(unlimited.subscribe(framework("flood-unlimited")));
   Scheduler limited(master, http::ContentType::kJson);
   ASSERT_TRUE(limited.subscribe(framework("flood-limited")));
-  fmt::print("flood: {} connections of back-to-back REVIVE calls; {} s per phase; {}\n",
-             connections, seconds, kLimits);
-
-  struct Phase {
-    std::string name;
-    const Scheduler* flooder;
-  };
+  fmt::print("flood: {} connections of back-to-back requests; {} s per phase; {}\n", connections,
+             seconds, kLimits);
   for (const Phase& phase :
-       {Phase{"no flood", nullptr}, Phase{"flood, principal unlimited", &unlimited},
-        Phase{"flood, principal limited", &limited}}) {
-    std::unique_ptr<Flood> flood;
-    auto started = Clock::now();
-    if (phase.flooder != nullptr) {
-      flood = std::make_unique<Flood>(master.port, reviveRequest(*phase.flooder), connections);
-    }
-    Latencies latencies = measure(master, calm, seconds);
-    report(phase.name, "GET /health", latencies.health_ms);
-    report(phase.name, "other fw REVIVE", latencies.revive_ms);
-    if (flood != nullptr) {
-      std::string counts;
-      auto answered = flood->stop();
-      double elapsed = std::chrono::duration<double>(Clock::now() - started).count();
-      for (auto [status, n] : answered) {
-        counts += fmt::format(" {}: {:.0f}/s", status == 0 ? "broken" : std::to_string(status),
-                              static_cast<double>(n) / elapsed);
-      }
-      fmt::print("{:<28} flood answered{}\n", phase.name, counts);
-    }
+       {Phase{"no flood", ""}, Phase{"flood, principal unlimited", reviveRequest(unlimited)},
+        Phase{"flood, principal limited", reviveRequest(limited)},
+        Phase{"/state flood, per-client", kStateRequest, kOtherAddress}}) {
+    runPhase(master, calm, phase, seconds, connections);
   }
+
+  // The same state flood where nothing bounds a client.
+  Cluster open({"--client_request_qps=0"});
+  Scheduler calm_open(open.master(), http::ContentType::kJson);
+  ASSERT_TRUE(calm_open.subscribe(framework("calm")));
+  runPhase(open.master(), calm_open, Phase{"/state flood, no bound", kStateRequest, kOtherAddress},
+           seconds, connections);
 }
 
 }  // namespace

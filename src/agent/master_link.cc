@@ -18,6 +18,8 @@ namespace {
 // The master pings every two heartbeat periods: this many silent periods mean it is gone.
 constexpr int kSilentPeriods = 6;
 constexpr std::chrono::nanoseconds kMinBackoff = 100ms;
+// The longest wait before a call the master refused with 429 (rate limited) is sent again.
+constexpr std::chrono::nanoseconds kMaxLimitedWait = 30s;
 
 }  // namespace
 
@@ -38,6 +40,9 @@ MasterLink::MasterLink(const Clock& clock, Timers& timers, Transport& transport,
 MasterLink::~MasterLink() {
   cancelTimer(heartbeat_timer_);
   for (Timers::TimerId id : reconnect_timers_) {
+    timers_.cancel(id);
+  }
+  for (Timers::TimerId id : retry_timers_) {
     timers_.cancel(id);
   }
   if (stream_) {
@@ -163,17 +168,43 @@ void MasterLink::onClosed(const Status& why) {
   reconnect_timers_.insert(*id);
 }
 
-void MasterLink::send(const internal::AgentCall& call) {
+void MasterLink::send(const internal::AgentCall& call) { sendAttempt(call, 0); }
+
+void MasterLink::sendAttempt(const internal::AgentCall& call, int attempt) {
   internal::AgentCall stamped = call;
   stamped.set_session(session_);
-  transport_.send(master_, stamped, [this](Result<int> status) {
+  transport_.send(master_, stamped, [this, call, attempt](Result<int> status) {
     if (!status) {
       log_->debug("master_call_failed error=\"{}\"", status.error().message());
     } else if (*status == 404 && registered_) {
       log_->warn("master_forgot_agent");
       drop(Status(StatusCode::kNotFound, "master does not know this agent"));
+    } else if (*status == 429) {
+      retryLimited(call, attempt);
     }
   });
+}
+
+void MasterLink::retryLimited(const internal::AgentCall& call, int attempt) {
+  if (call.type() == internal::AgentCall::HEARTBEAT) {
+    return;  // the next one is due soon anyway
+  }
+  // The master's Retry-After counts whole seconds: wait one, doubling up to kMaxLimitedWait.
+  const std::chrono::nanoseconds wait = std::min<std::chrono::nanoseconds>(
+      kMaxLimitedWait, 1s * (int64_t{1} << std::min(attempt, 5)));
+  log_->warn("master_call_rate_limited type={} attempt={} retry_in_ms={}",
+             internal::AgentCall::Type_Name(call.type()), attempt + 1,
+             std::chrono::duration_cast<std::chrono::milliseconds>(wait).count());
+  auto id = std::make_shared<Timers::TimerId>(0);
+  *id = timers_.after(wait, [this, call, attempt, id] {
+    retry_timers_.erase(*id);
+    // Once the link is down, the next REGISTER carries what the agent runs (and its status
+    // update streams resend what is not acknowledged): nothing to retry then.
+    if (registered_) {
+      sendAttempt(call, attempt + 1);
+    }
+  });
+  retry_timers_.insert(*id);
 }
 
 std::shared_ptr<http::StreamingCall> HttpMasterTransport::subscribe(

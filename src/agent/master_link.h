@@ -16,6 +16,8 @@
 //  - while registered, a HEARTBEAT call goes out every period the master named (5 s when it
 //    named none, at least 100 ms);
 //  - every event other than REGISTERED and HEARTBEAT reaches the agent, in the order it came;
+//  - a call the master answers 429 (rate limited) is sent again after 1 s, doubling up to 30 s,
+//    for as long as the link stays registered (docs/security.md, "Per-client limits");
 //  - every call carries the session secret of the last REGISTERED (and REGISTER too, so that a
 //    master still holding the old stream open lets the agent back).
 // It knows nothing of HTTP or of what the agent runs: the Transport carries calls and the
@@ -106,6 +108,8 @@ class MasterLink {
   void drop(const Status& why);
   void onClosed(const Status& why);
   void heartbeat(std::chrono::nanoseconds period);
+  void sendAttempt(const internal::AgentCall& call, int attempt);
+  void retryLimited(const internal::AgentCall& call, int attempt);
   void cancelTimer(Timers::TimerId& id);
 
   const Clock& clock_;
@@ -125,6 +129,7 @@ class MasterLink {
   Clock::TimePoint last_event_{};
   Timers::TimerId heartbeat_timer_ = 0;
   std::set<Timers::TimerId> reconnect_timers_;  // pending retries
+  std::set<Timers::TimerId> retry_timers_;      // calls answered 429, to send again
   std::string master_hostname_;
   std::string session_;  // from the last REGISTERED: every call carries it
 };

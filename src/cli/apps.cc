@@ -9,6 +9,7 @@
 
 #include "cli/lists.h"
 #include "cli/time_text.h"
+#include "cli/tls_options.h"
 #include "common/json.h"
 #include "http/client.h"
 
@@ -78,10 +79,9 @@ Result<Answer> call(const AppsTarget& target, const std::string& method, const s
   }
   auto r = http::fetchSync(*endpoint, std::move(request), 30s);
   if (!r) {
-    return unavailable(fmt::format(
-        "cannot reach plateau-apps at {}: {}\nIs plateau-apps running? Pass --apps=HOST:PORT "
-        "or set PLATEAU_APPS.",
-        endpoint->toString(), r.error().message()));
+    return unavailable(
+        connectionFailure("plateau-apps", endpoint->toString(), r.error().message(),
+                          "Is plateau-apps running? Pass --apps=HOST:PORT or set PLATEAU_APPS."));
   }
   if (r->status >= 300) {
     return invalidArgument(refusalText(r->status, r->body));

@@ -13,6 +13,7 @@
 
 #include "cli/lists.h"
 #include "cli/time_text.h"
+#include "cli/tls_options.h"
 #include "common/json.h"
 #include "http/client.h"
 
@@ -54,10 +55,9 @@ Result<http::Response> request(const JobsOptions& o, const std::string& method,
   }
   auto answer = http::fetchSync(*endpoint, std::move(req), 30s);
   if (!answer) {
-    return unavailable(fmt::format(
-        "cannot reach plateau-jobs at {}: {}\nIs plateau-jobs running? Pass --jobs=HOST:PORT or "
-        "set PLATEAU_JOBS.",
-        endpoint->toString(), answer.error().message()));
+    return unavailable(
+        connectionFailure("plateau-jobs", endpoint->toString(), answer.error().message(),
+                          "Is plateau-jobs running? Pass --jobs=HOST:PORT or set PLATEAU_JOBS."));
   }
   if (answer->status >= 300) {
     std::string message = answer->body;

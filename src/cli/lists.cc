@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "cli/time_text.h"
+#include "cli/tls_options.h"
 #include "client/master_detector.h"
 #include "common/json.h"
 #include "http/client.h"
@@ -101,26 +102,32 @@ Result<http::Endpoint> leadingMaster(const std::string& master) {
   return *found->value();
 }
 
+Result<std::string> masterStateBody(const http::Endpoint& endpoint) {
+  auto response = fetch(endpoint, {.method = "GET", .path = "/master/state"}, 10s);
+  if (!response) {
+    return unavailable(connectionFailure("the master", endpoint.toString(),
+                                         response.error().message(),
+                                         "Is plateau-master running? Pass --master=HOST:PORT."));
+  }
+  if (response->status != 200) {
+    return unavailable(
+        fmt::format("the master answered HTTP {}: {}", response->status, response->body));
+  }
+  return std::move(response->body);
+}
+
 int list(ListKind kind, const std::string& master, bool as_json) {
   auto endpoint = leadingMaster(master);
   if (!endpoint) {
     fmt::print(stderr, "Error: {}\n", endpoint.error().message());
     return 2;
   }
-  auto response = fetch(*endpoint, {.method = "GET", .path = "/master/state"}, 10s);
-  if (!response) {
-    fmt::print(stderr,
-               "Error: cannot reach the master at {}: {}\nIs plateau-master running? Pass "
-               "--master=HOST:PORT.\n",
-               endpoint->toString(), response.error().message());
+  auto body = masterStateBody(*endpoint);
+  if (!body) {
+    fmt::print(stderr, "Error: {}\n", body.error().message());
     return 1;
   }
-  if (response->status != 200) {
-    fmt::print(stderr, "Error: the master answered HTTP {}: {}\n", response->status,
-               response->body);
-    return 1;
-  }
-  auto state = json::parse(response->body);
+  auto state = json::parse(*body);
   if (!state) {
     fmt::print(stderr, "Error: the master's state is not valid JSON: {}\n",
                state.error().message());

@@ -12,6 +12,9 @@ namespace plateau::cli {
 
 // The master to ask: host:port as given, or the leader elected through ZooKeeper (zk://).
 Result<http::Endpoint> leadingMaster(const std::string& master);
+// The body of `endpoint`'s /master/state, or the message for the user (the master cannot be
+// reached, the TLS handshake failed, or it answered something other than 200).
+Result<std::string> masterStateBody(const http::Endpoint& endpoint);
 
 // Prints rows under a header, each column as wide as its widest cell, two spaces apart.
 void printTable(const std::vector<std::string>& header,

@@ -9,6 +9,7 @@
 
 #include "cli/lists.h"
 #include "cli/time_text.h"
+#include "cli/tls_options.h"
 #include "common/json.h"
 #include "common/json_codec.h"
 #include "http/content.h"
@@ -32,8 +33,7 @@ Result<http::Response> postOperatorCall(const std::string& master, const operato
              .body = toJson(call)},
             10s);
   if (!r) {
-    return unavailable(fmt::format("cannot reach the master at {}: {}", endpoint->toString(),
-                                   r.error().message()));
+    return unavailable(connectionFailure("the master", endpoint->toString(), r.error().message()));
   }
   return *r;
 }
@@ -66,8 +66,7 @@ int fail(const Status& status) {
 Result<json::Value> getJson(const http::Endpoint& endpoint, const std::string& path) {
   auto r = fetch(endpoint, {.method = "GET", .path = path}, 10s);
   if (!r) {
-    return unavailable(
-        fmt::format("cannot reach {}: {}", endpoint.toString(), r.error().message()));
+    return unavailable(connectionFailure("the server", endpoint.toString(), r.error().message()));
   }
   if (r->status != 200) {
     return unavailable(

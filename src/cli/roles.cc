@@ -11,6 +11,7 @@
 #include <mesos/v1/master/master.pb.h>
 
 #include "cli/lists.h"
+#include "cli/tls_options.h"
 #include "common/json.h"
 #include "common/json_codec.h"
 #include "http/client.h"
@@ -155,8 +156,7 @@ int explain(const std::string& master, const std::string& what, bool json) {
     r = ask("role");
   }
   if (!r) {
-    return fail(fmt::format("cannot reach the master at {}: {}", endpoint->toString(),
-                            r.error().message()));
+    return fail(connectionFailure("the master", endpoint->toString(), r.error().message()));
   }
   if (r->status != 200) {
     return fail(fmt::format("the master answered HTTP {}: {}", r->status, r->body));

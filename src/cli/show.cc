@@ -109,16 +109,12 @@ int show(ShowKind kind, const std::string& master, const std::string& id, bool a
     fmt::print(stderr, "Error: {}\n", endpoint.error().message());
     return 2;
   }
-  auto response = fetch(*endpoint, {.method = "GET", .path = "/master/state"}, 10s);
-  if (!response || response->status != 200) {
-    fmt::print(stderr,
-               "Error: cannot read the master's state at {}: {}\nIs plateau-master running? "
-               "Pass --master=HOST:PORT.\n",
-               endpoint->toString(),
-               response ? fmt::format("HTTP {}", response->status) : response.error().message());
+  auto body = masterStateBody(*endpoint);
+  if (!body) {
+    fmt::print(stderr, "Error: {}\n", body.error().message());
     return 1;
   }
-  auto state = json::parse(response->body);
+  auto state = json::parse(*body);
   if (!state) {
     fmt::print(stderr, "Error: the master's state is not valid JSON: {}\n",
                state.error().message());

@@ -15,6 +15,7 @@
 
 #include "cli/credentials.h"
 #include "cli/ops.h"
+#include "cli/tls_options.h"
 #include "common/json_codec.h"
 #include "common/recordio.h"
 #include "common/uuid.h"
@@ -60,8 +61,7 @@ Result<agent_api::Response> callAgent(const http::Endpoint& agent, const agent_a
                                       std::chrono::milliseconds timeout = 10s) {
   auto r = http::fetchSync(agent, agentCall(call, false), timeout);
   if (!r) {
-    return unavailable(
-        fmt::format("cannot reach agent {}: {}", agent.toString(), r.error().message()));
+    return unavailable(connectionFailure("the agent", agent.toString(), r.error().message()));
   }
   if (r->status != 200) {
     return unavailable(fmt::format("agent {} answered {} to {}: {}", agent.toString(), r->status,
@@ -248,8 +248,7 @@ int streamAndWait(const http::Endpoint& agent, const agent_api::Call& call,
                   const v1::ContainerID& id, bool tty, bool interactive) {
   auto stream = http::BlockingStream::open(agent, agentCall(call, true), 10s);
   if (!stream) {
-    return fail(
-        fmt::format("cannot reach agent {}: {}", agent.toString(), stream.error().message()));
+    return fail(connectionFailure("the agent", agent.toString(), stream.error().message()));
   }
   if ((*stream)->head().status != 200) {
     std::string body;

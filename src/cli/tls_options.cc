@@ -24,8 +24,8 @@ struct TlsOption {
 // mean nothing to a command that never serves.
 constexpr TlsOption kOptions[] = {
     {"ssl_enabled", true,
-     "Connect to host:port addresses with TLS; needs --ssl_cert_file and --ssl_key_file "
-     "(LIBPROCESS_SSL_ENABLED)"},
+     "Connect to host:port addresses with TLS (LIBPROCESS_SSL_ENABLED); a client certificate "
+     "(--ssl_cert_file, --ssl_key_file) only where the server requires one"},
     {"ssl_ca_file", false,
      "PEM file of the authorities the master's certificate is checked "
      "against (LIBPROCESS_SSL_CA_FILE)"},
@@ -92,6 +92,21 @@ void addTlsOptions(CLI::App& app) {
       std::exit(2);
     }
   });
+}
+
+namespace {
+// How http::fetch's error begins its account of a failed handshake (describeHandshakeFailure).
+constexpr std::string_view kHandshakeFailed = "TLS handshake failed: ";
+}  // namespace
+
+std::string connectionFailure(std::string_view what, const std::string& where,
+                              std::string_view error, std::string_view hint) {
+  if (size_t at = error.find(kHandshakeFailed); at != std::string_view::npos) {
+    return fmt::format("TLS handshake with {} at {} failed: {}", what, where,
+                       error.substr(at + kHandshakeFailed.size()));
+  }
+  return fmt::format("cannot reach {} at {}: {}{}{}", what, where, error, hint.empty() ? "" : "\n",
+                     hint);
 }
 
 }  // namespace plateau::cli

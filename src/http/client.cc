@@ -235,11 +235,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
     if (!setup_error_.isOk()) {
       return setup_error_.message();
     }
-    if (handshake_failed_) {
-      return fmt::format(
-          "TLS handshake failed: {} (does the server speak TLS, and is its "
-          "certificate trusted?)",
-          ec.message());
+    if (!handshake_error_.empty()) {
+      return handshake_error_;
     }
     return ec.message();
   }
@@ -268,14 +265,15 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
       setup_error_ = s;
       return connected(asio::error::invalid_argument);
     }
-    conn_->tls->async_handshake(ssl::stream_base::client,
-                                [self = shared_from_this()](beast::error_code ec) {
-                                  if (ec) {
-                                    self->handshake_failed_ = true;
-                                    return self->connected(ec);
-                                  }
-                                  self->write();
-                                });
+    conn_->tls->async_handshake(
+        ssl::stream_base::client, [self = shared_from_this()](beast::error_code ec) {
+          if (ec) {
+            self->handshake_error_ = describeHandshakeFailure(self->conn_->tls->native_handle(), ec,
+                                                              self->endpoint_.host);
+            return self->connected(ec);
+          }
+          self->write();
+        });
   }
 
   void write() {
@@ -312,8 +310,8 @@ class Exchange : public std::enable_shared_from_this<Exchange> {
   Result<std::shared_ptr<const TlsContext>> tls_;
   std::unique_ptr<Conn> conn_;
   bool reused_ = false;
-  bool head_only_ = false;  // write the head alone (chunked): the body follows in pieces
-  bool handshake_failed_ = false;
+  bool head_only_ = false;       // write the head alone (chunked): the body follows in pieces
+  std::string handshake_error_;  // why the TLS handshake failed ("" when it did not)
   Status setup_error_;
   beast::flat_buffer buffer_;
   Endpoint endpoint_;

@@ -40,9 +40,13 @@ class TlsContext {
 // first call: nullptr while LIBPROCESS_SSL_ENABLED is off, the configuration's error otherwise.
 Result<std::shared_ptr<const TlsContext>> processClientTls();
 
-// A client context for https:// addresses while LIBPROCESS_SSL_ENABLED is off: TLS 1.2 and 1.3,
-// our default ciphers, no certificate of its own, server certificates not verified (Mesos's
-// VERIFY_SERVER_CERT default).
-std::shared_ptr<const TlsContext> defaultHttpsClientTls();
+// A client context for https:// addresses while LIBPROCESS_SSL_ENABLED is off, from the rest of
+// this process's settings (tlsEnvironment()): its CA file or directory, VERIFY_SERVER_CERT (off
+// by default, as in Mesos), VERIFY_IPADD, its certificate and key when both are set, ciphers and
+// versions (TLS 1.3 on unless ENABLE_TLS_V1_3 says otherwise). Built once; the settings' error
+// (naming the flag or variable) otherwise.
+Result<std::shared_ptr<const TlsContext>> defaultHttpsClientTls();
+// The same from `env` (for tests).
+Result<std::shared_ptr<const TlsContext>> httpsClientTls(const EnvironmentMap& env);
 
 }  // namespace plateau::http

@@ -36,11 +36,12 @@ std::optional<Setting> lookup(const EnvironmentMap& env, const std::string& name
   return std::nullopt;
 }
 
-Status parseBool(const EnvironmentMap& env, const std::string& name, bool* out) {
+Status parseBool(const EnvironmentMap& env, const std::string& name, bool* out, TlsConfig* c) {
   auto setting = lookup(env, name);
   if (!setting) {
     return Status::ok();
   }
+  c->sources[name] = setting->variable;
   std::string v = lower(setting->value);
   if (v == "true" || v == "1") {
     *out = true;
@@ -53,17 +54,20 @@ Status parseBool(const EnvironmentMap& env, const std::string& name, bool* out) 
   return Status::ok();
 }
 
-void parseString(const EnvironmentMap& env, const std::string& name, std::string* out) {
+void parseString(const EnvironmentMap& env, const std::string& name, std::string* out,
+                 TlsConfig* c) {
   if (auto setting = lookup(env, name)) {
     *out = setting->value;
+    c->sources[name] = setting->variable;
   }
 }
 
-Status parseDepth(const EnvironmentMap& env, int* out) {
+Status parseDepth(const EnvironmentMap& env, int* out, TlsConfig* c) {
   auto setting = lookup(env, "VERIFY_DEPTH");
   if (!setting) {
     return Status::ok();
   }
+  c->sources["VERIFY_DEPTH"] = setting->variable;
   const std::string& v = setting->value;
   int depth = -1;
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), depth);
@@ -75,11 +79,12 @@ Status parseDepth(const EnvironmentMap& env, int* out) {
   return Status::ok();
 }
 
-Status parseScheme(const EnvironmentMap& env, HostnameValidation* out) {
+Status parseScheme(const EnvironmentMap& env, HostnameValidation* out, TlsConfig* c) {
   auto setting = lookup(env, "HOSTNAME_VALIDATION_SCHEME");
   if (!setting) {
     return Status::ok();
   }
+  c->sources["HOSTNAME_VALIDATION_SCHEME"] = setting->variable;
   std::string v = lower(setting->value);
   if (v == "legacy") {
     *out = HostnameValidation::kLegacy;
@@ -110,20 +115,21 @@ Status parseBools(const EnvironmentMap& env, TlsConfig* c) {
       {"ENABLE_TLS_V1_3", &c->enable_tls_v1_3},
   };
   for (auto [name, out] : bools) {
-    if (Status s = parseBool(env, name, out); !s.isOk()) {
+    if (Status s = parseBool(env, name, out, c); !s.isOk()) {
       return s;
     }
   }
   c->require_client_cert = legacy_require;
-  if (Status s = parseBool(env, "REQUIRE_CLIENT_CERT", &c->require_client_cert); !s.isOk()) {
+  if (Status s = parseBool(env, "REQUIRE_CLIENT_CERT", &c->require_client_cert, c); !s.isOk()) {
     return s;
   }
   if (legacy_require) {
     c->verify_server_cert = true;
   }
   if (ssl_v3) {
-    return {StatusCode::kInvalidArgument,
-            "LIBPROCESS_SSL_ENABLE_SSL_V3=true: SSLv3 is insecure and not supported"};
+    return {
+        StatusCode::kInvalidArgument,
+        fmt::format("{}=true: SSLv3 is insecure and not supported", c->nameOf("ENABLE_SSL_V3"))};
   }
   return Status::ok();
 }
@@ -132,38 +138,38 @@ Status validate(const TlsConfig& c) {
   if (!c.enabled) {
     return Status::ok();
   }
-  if (c.cert_file.empty() || c.key_file.empty()) {
-    return {StatusCode::kInvalidArgument,
-            "LIBPROCESS_SSL_ENABLED=true (--ssl_enabled) needs LIBPROCESS_SSL_CERT_FILE and "
-            "LIBPROCESS_SSL_KEY_FILE (--ssl_cert_file and --ssl_key_file)"};
-  }
   if (!c.enable_tls_v1_0 && !c.enable_tls_v1_1 && !c.enable_tls_v1_2 && !c.enable_tls_v1_3) {
     return {StatusCode::kInvalidArgument,
             "LIBPROCESS_SSL_ENABLE_TLS_V1_0/1/2/3 are all false: no protocol version is left"};
   }
   if (c.ciphers.empty() && !c.enable_tls_v1_3) {
-    return {StatusCode::kInvalidArgument, "LIBPROCESS_SSL_CIPHERS is empty"};
+    return {StatusCode::kInvalidArgument, fmt::format("{} is empty", c.nameOf("CIPHERS"))};
   }
   return Status::ok();
 }
 
 }  // namespace
 
+std::string TlsConfig::nameOf(const std::string& setting) const {
+  auto it = sources.find(setting);
+  return it != sources.end() ? it->second : "LIBPROCESS_SSL_" + setting;
+}
+
 Result<TlsConfig> parseTlsConfig(const EnvironmentMap& env) {
   TlsConfig c;
   if (Status s = parseBools(env, &c); !s.isOk()) {
     return std::unexpected(s);
   }
-  parseString(env, "CERT_FILE", &c.cert_file);
-  parseString(env, "KEY_FILE", &c.key_file);
-  parseString(env, "CA_FILE", &c.ca_file);
-  parseString(env, "CA_DIR", &c.ca_dir);
-  parseString(env, "CIPHERS", &c.ciphers);
-  parseString(env, "ECDH_CURVE", &c.ecdh_curve);
-  if (Status s = parseDepth(env, &c.verify_depth); !s.isOk()) {
+  parseString(env, "CERT_FILE", &c.cert_file, &c);
+  parseString(env, "KEY_FILE", &c.key_file, &c);
+  parseString(env, "CA_FILE", &c.ca_file, &c);
+  parseString(env, "CA_DIR", &c.ca_dir, &c);
+  parseString(env, "CIPHERS", &c.ciphers, &c);
+  parseString(env, "ECDH_CURVE", &c.ecdh_curve, &c);
+  if (Status s = parseDepth(env, &c.verify_depth, &c); !s.isOk()) {
     return std::unexpected(s);
   }
-  if (Status s = parseScheme(env, &c.hostname_validation); !s.isOk()) {
+  if (Status s = parseScheme(env, &c.hostname_validation, &c); !s.isOk()) {
     return std::unexpected(s);
   }
   if (Status s = validate(c); !s.isOk()) {

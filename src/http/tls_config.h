@@ -40,6 +40,14 @@ struct TlsConfig {
   bool enable_tls_v1_1 = false;
   bool enable_tls_v1_2 = true;
   bool enable_tls_v1_3 = false;
+  // Where each setting given came from, for error messages: setting ("CERT_FILE") -> the flag or
+  // variable that set it ("--ssl_cert_file", "LIBPROCESS_SSL_CERT_FILE", "SSL_CERT_FILE").
+  std::map<std::string, std::string> sources;
+
+  // The flag or variable that set `setting`; LIBPROCESS_SSL_<setting> when none did.
+  std::string nameOf(const std::string& setting) const;
+  // Whether a flag or variable set `setting`.
+  bool given(const std::string& setting) const { return sources.contains(setting); }
 };
 
 // Variable name -> value, as the environment holds them.
@@ -49,8 +57,10 @@ using EnvironmentMap = std::map<std::string, std::string>;
 // tls_flags.h) wins over LIBPROCESS_SSL_X, which wins over SSL_X; the legacy
 // VERIFY_CERT and REQUIRE_CERT stand for VERIFY_SERVER_CERT and REQUIRE_CLIENT_CERT, and
 // REQUIRE_CERT also turns VERIFY_SERVER_CERT on, as in Mesos. kInvalidArgument naming the variable
-// for a value that does not parse, and when TLS is enabled without CERT_FILE and KEY_FILE, with no
-// protocol version enabled, or with SSLv3 asked for.
+// (or flag) for a value that does not parse, and when TLS is enabled with no protocol version
+// enabled, or with SSLv3 asked for. A client needs no certificate of its own: serving without
+// one, and a certificate without its key, are refused where a context is made
+// (TlsContext::create).
 Result<TlsConfig> parseTlsConfig(const EnvironmentMap& env);
 
 // The LIBPROCESS_SSL_* and SSL_* variables of this process's environment (environment.cc: the

@@ -26,6 +26,12 @@ inline ssl::context& nativeContext(const TlsContext& tls) {
 // kInvalidArgument when verification is on and `host` is an IP address without VERIFY_IPADD.
 Status prepareClientSsl(SSL* ssl, const TlsContext& tls, const std::string& host);
 
+// Why a client's handshake with `host` failed, in words a user can act on (the certificate did not
+// verify and why, the server speaks plain HTTP, the server refused this client), from the
+// handshake's error and the connection's verification result. Starts "TLS handshake failed: ".
+std::string describeHandshakeFailure(SSL* ssl, const boost::system::error_code& ec,
+                                     const std::string& host);
+
 // The last OpenSSL error of this thread as text ("" when none).
 std::string lastOpenSslError();
 

@@ -42,6 +42,9 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
   if (!call.ParseFromString(request.body)) {
     return responder.respond(http::Response::text(400, "Failed to parse body into AgentCall"));
   }
+  if (auto limited = limitAgentCall(request, call)) {
+    return responder.respond(std::move(*limited));
+  }
   if (call.type() == internal::AgentCall::REGISTER) {
     if (!call.has_register_()) {
       return responder.respond(http::Response::text(400, "Expecting 'register' to be present"));

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <tuple>
 
 #include "common/units.h"
 #include "master/validation.h"
@@ -170,6 +171,16 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Per-principal call rates, Mesos's JSON (or a file path): scheduler and operator "
           "calls beyond a principal's qps wait, up to its capacity; then 429",
           {.file = FileValue::kUrlOrPath});
+  set.add("client_request_qps", &f.client_request_qps,
+          "Requests a second one client (its principal, else its address) may make to the "
+          "operator API and the state endpoints after its burst; beyond, 429 (0: no limit)");
+  set.add("client_request_capacity", &f.client_request_capacity,
+          "Burst of --client_request_qps: requests one client may make at once");
+  set.add("agent_call_qps", &f.agent_call_qps,
+          "Agent protocol calls a second one registered agent (others: per principal, else "
+          "address) may make after its burst; beyond, 429 and the agent retries (0: no limit)");
+  set.add("agent_call_capacity", &f.agent_call_capacity,
+          "Burst of --agent_call_qps: calls one agent may make at once");
   f.tls.registerWith(set);
   registerInertFlags(set);
   registerSecurityFlags(set, f);
@@ -297,6 +308,18 @@ Status validateFlags(Flags& f) {
       return limits.error();  // names the flag and the place
     }
     f.rate_limit_config = std::make_shared<const http::RateLimitsConfig>(std::move(*limits));
+  }
+  for (auto [name, qps, capacity] :
+       {std::tuple{"client_request", f.client_request_qps, f.client_request_capacity},
+        std::tuple{"agent_call", f.agent_call_qps, f.agent_call_capacity}}) {
+    if (!(qps >= 0) || !std::isfinite(qps)) {
+      return {StatusCode::kInvalidArgument,
+              fmt::format("Flag '--{}_qps' must be a number of 0 (no limit) or more", name)};
+    }
+    if (qps > 0 && capacity < 1) {
+      return {StatusCode::kInvalidArgument,
+              fmt::format("Flag '--{}_capacity' must be at least 1", name)};
+    }
   }
   if (f.max_operator_event_stream_subscribers < 1) {
     return {StatusCode::kInvalidArgument,

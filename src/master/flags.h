@@ -74,8 +74,13 @@ struct Flags {
   std::string operator_jwt_public_key;   // Plateau: PEM file of the RS256 key of operator tokens
   std::string audit_log;                 // file the write calls are recorded in, one JSON line each
   std::string rate_limits;  // Mesos's --rate_limits JSON (the file's contents when a path)
-  http::TlsFlags tls;       // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md)
-  std::string acls;         // Mesos's ACLs: inline JSON, file:///path or /path
+  // Plateau: per-client bounds (docs/security.md, "Per-client limits"); a qps of 0 turns one off.
+  double client_request_qps = 100;     // operator API and state endpoints, per principal/address
+  int client_request_capacity = 1000;  // burst of the above
+  double agent_call_qps = 1000;        // agent protocol, per registered agent (else per address)
+  int agent_call_capacity = 10000;     // burst of the above
+  http::TlsFlags tls;  // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md)
+  std::string acls;    // Mesos's ACLs: inline JSON, file:///path or /path
 
   // Filled by validateFlags() from the text above.
   std::vector<auth::Credential> credential_list;

@@ -48,6 +48,11 @@ Master::Master(Environment env, Flags flags,
       tasks_(static_cast<size_t>(std::max(0, flags_.max_completed_tasks_per_framework)),
              static_cast<size_t>(std::max(0, flags_.max_unreachable_tasks_per_framework))),
       maintenance_(std::make_unique<MaintenanceBook>(clock_)),
+      client_limiter_(
+          {.qps = flags_.client_request_qps,
+           .capacity = static_cast<uint64_t>(std::max(1, flags_.client_request_capacity))}),
+      agent_limiter_({.qps = flags_.agent_call_qps,
+                      .capacity = static_cast<uint64_t>(std::max(1, flags_.agent_call_capacity))}),
       feed_(timers_, log_, books(),
             [this](const std::function<std::string()>& render,
                    std::function<void(std::optional<std::string>)> done) {
@@ -160,6 +165,9 @@ void Master::start(uint16_t port) {
 }
 
 void Master::route(http::Request& request, http::Responder responder) {
+  if (auto limited = limitClient(request)) {
+    return responder.respond(std::move(*limited));
+  }
   const std::string& path = request.path;
   bool api = path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler" ||
              path == "/agent/api/v1" || path == "/api/v1" || path == "/master/api/v1";

@@ -28,6 +28,7 @@
 #include "common/resources.h"
 #include "common/uuid.h"
 #include "endpoints/files.h"
+#include "http/client_rate_limiter.h"
 #include "http/content.h"
 #include "http/rate_limits.h"
 #include "http/server.h"
@@ -150,6 +151,13 @@ class Master {
   // turn; past its capacity answers 429 (Retry-After) and drops the call.
   void throttle(const std::string& principal, std::string_view call, http::Responder responder,
                 std::function<void(http::Responder)> proceed);
+  // The per-client bounds (--client_request_qps on the operator API and the state endpoints,
+  // --agent_call_qps on the agent protocol): a 429 with Retry-After for a request past its
+  // client's burst, nullopt to go on. An agent call within a registered agent's session counts
+  // under that agent; any other under its principal, else its address.
+  std::optional<http::Response> limitClient(const http::Request& request);
+  std::optional<http::Response> limitAgentCall(const http::Request& request,
+                                               const internal::AgentCall& call);
   // authorization.cc: --acls on every action (auth::Authorizer; docs/security.md). Without
   // --acls everything is allowed and each check costs one null test.
   bool authorized(auth::Action action, const std::string& principal,
@@ -507,6 +515,8 @@ class Master {
   // Mesos's frameworks/<principal>/messages_received and messages_processed, at most
   // PrincipalMetrics::kMaxPrincipals of them (master/principal_metrics.h).
   PrincipalMetrics principal_metrics_{metrics_.registry};
+  http::ClientRateLimiter client_limiter_;           // --client_request_qps
+  http::ClientRateLimiter agent_limiter_;            // --agent_call_qps
 
   OperatorFeed feed_;           // the operator API's SUBSCRIBE streams
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines

@@ -165,6 +165,9 @@ MessageMetrics messageMetrics(Registry& r) {
       .dropped_messages =
           kNames.counter(r, "dropped_messages", "dropped_messages_total",
                          "Calls dropped past their principal's --rate_limits capacity."),
+      .requests_limited = kNames.counter(
+          r, "requests_limited", "requests_limited_total",
+          "Requests answered 429 past their client's --client_request_qps or --agent_call_qps."),
   };
 }
 

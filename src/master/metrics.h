@@ -73,6 +73,7 @@ struct MessageMetrics {
   metrics::Counter& offers_rescinded;
   metrics::Gauge& event_queue_messages;
   metrics::Counter& dropped_messages;
+  metrics::Counter& requests_limited;  // Plateau: 429s of --client_request_qps, --agent_call_qps
 };
 
 // The agents' scalar resources, as the master and the allocator count them, and allocation runs.

@@ -1,7 +1,9 @@
 // --rate_limits applied to the HTTP scheduler and operator APIs (docs/security.md, "Rate
 // limits"): a call over its principal's qps waits on the loop's timers, in arrival order, up
 // to the principal's capacity; past it the call is answered 429 with Retry-After and Mesos's
-// "capacity exceeded" message, and nothing of it runs.
+// "capacity exceeded" message, and nothing of it runs. And Plateau's per-client bounds
+// (--client_request_qps, --agent_call_qps): a token bucket per client, past which a request is
+// answered 429 at once.
 
 #include <cmath>
 
@@ -12,6 +14,12 @@
 namespace plateau::master {
 namespace {
 
+// The whole seconds to wait for Retry-After (at least 1: the header counts whole seconds).
+int64_t retrySeconds(std::chrono::nanoseconds wait) {
+  auto seconds = static_cast<int64_t>(std::ceil(std::chrono::duration<double>(wait).count()));
+  return std::max<int64_t>(seconds, 1);
+}
+
 // A call held until its turn: its answer and what runs it.
 struct HeldCall {
   http::Responder responder;
@@ -20,13 +28,30 @@ struct HeldCall {
 
 http::Response tooManyRequests(std::string_view call, const std::string& principal,
                                const http::Admission& admission) {
-  auto seconds =
-      static_cast<int64_t>(std::ceil(std::chrono::duration<double>(admission.wait).count()));
-  seconds = std::max<int64_t>(seconds, 1);
+  int64_t seconds = retrySeconds(admission.wait);
   http::Response response = http::Response::text(
       429, fmt::format("Message {} dropped: capacity({}) exceeded (principal '{}'; retry after "
                        "{} s)",
                        call, admission.capacity, principal, seconds));
+  response.headers["retry-after"] = std::to_string(seconds);
+  return response;
+}
+
+// Who a request counts under when nothing more specific is known: its principal, else its
+// address (any port: one host's connections are one client).
+std::string clientOf(const http::Request& request) {
+  return request.principal.empty() ? "address " + http::clientAddress(request.remote)
+                                   : "principal " + request.principal;
+}
+
+http::Response tooManyFromClient(const std::string& client, const http::ClientRateLimiter& limiter,
+                                 std::string_view flag, std::chrono::nanoseconds wait) {
+  int64_t seconds = retrySeconds(wait);
+  http::Response response = http::Response::text(
+      429,
+      fmt::format("Too many requests from {}: over {} a second after a burst of {} "
+                  "(--{}_qps, --{}_capacity); retry after {} s",
+                  client, limiter.options().qps, limiter.options().capacity, flag, flag, seconds));
   response.headers["retry-after"] = std::to_string(seconds);
   return response;
 }
@@ -68,6 +93,45 @@ void Master::throttle(const std::string& principal, std::string_view call,
   }
   auto held = std::make_shared<HeldCall>(HeldCall{std::move(responder), std::move(proceed)});
   timers_.after(admission.wait, [held] { held->proceed(std::move(held->responder)); });
+}
+
+std::optional<http::Response> Master::limitClient(const http::Request& request) {
+  // /health and the web UI's files are open to all; scheduler calls have --rate_limits, and an
+  // agent call is counted once its agent is known (limitAgentCall).
+  const auth::Realm realm = realmOf(request);
+  if (realm == auth::Realm::kOpen || realm == auth::Realm::kFramework ||
+      realm == auth::Realm::kAgent) {
+    return std::nullopt;
+  }
+  std::string client = clientOf(request);
+  auto wait = client_limiter_.admit(client, clock_.now());
+  if (!wait) {
+    return std::nullopt;
+  }
+  metrics_.requests_limited++;
+  log_->debug("request_rate_limited path={} client=\"{}\"", request.path, client);
+  return tooManyFromClient(client, client_limiter_, "client_request", *wait);
+}
+
+std::optional<http::Response> Master::limitAgentCall(const http::Request& request,
+                                                     const internal::AgentCall& call) {
+  const std::string& id = call.type() == internal::AgentCall::REGISTER
+                              ? call.register_().agent_info().id().value()
+                              : call.agent_id().value();
+  const Agent* agent = id.empty() ? nullptr : agents_.find(id);
+  // Only the agent's own session counts under the agent: anyone else under who they are.
+  std::string client =
+      agent != nullptr && !agent->session.empty() && call.session() == agent->session
+          ? "agent " + agent->id
+          : clientOf(request);
+  auto wait = agent_limiter_.admit(client, clock_.now());
+  if (!wait) {
+    return std::nullopt;
+  }
+  metrics_.requests_limited++;
+  log_->debug("agent_call_rate_limited type={} client=\"{}\"",
+              internal::AgentCall::Type_Name(call.type()), client);
+  return tooManyFromClient(client, agent_limiter_, "agent_call", *wait);
 }
 
 }  // namespace plateau::master

@@ -299,5 +299,46 @@ TEST_F(MasterLinkTest, DestroyedLinkLeavesNoTimerOrStream) {
   EXPECT_TRUE(last->cancelled);
 }
 
+TEST_F(MasterLinkTest, CallRateLimitedByTheMasterIsSentAgainUntilAccepted) {
+  link_->setMaster(kMasterA);
+  deliver({registeredEvent(60)});
+  internal::AgentCall update;
+  update.set_type(internal::AgentCall::STATUS_UPDATE);
+  update.mutable_status_update()->mutable_status()->mutable_task_id()->set_value("t1");
+  link_->send(update);
+  auto updates = [&] { return transport_.calls(internal::AgentCall::STATUS_UPDATE).size(); };
+  ASSERT_EQ(updates(), 1u);
+  // 429: sent again after 1 s, then 2 s, with the same content, until the master takes it.
+  transport_.sent.back().done(429);
+  time_.advance(999ms);
+  EXPECT_EQ(updates(), 1u);
+  time_.advance(1ms);
+  ASSERT_EQ(updates(), 2u);
+  EXPECT_EQ(transport_.sent.back().call.status_update().status().task_id().value(), "t1");
+  transport_.sent.back().done(429);
+  time_.advance(1999ms);
+  EXPECT_EQ(updates(), 2u);
+  time_.advance(1ms);
+  ASSERT_EQ(updates(), 3u);
+  transport_.sent.back().done(202);
+  time_.advance(10s);
+  EXPECT_EQ(updates(), 3u);
+  EXPECT_TRUE(link_->registered());
+
+  // A limited heartbeat is not repeated (the next is due anyway); once the link is down, a
+  // limited call is left to the next registration.
+  size_t heartbeats = transport_.heartbeats();
+  time_.advance(60s);
+  ASSERT_EQ(transport_.heartbeats(), heartbeats + 1);
+  transport_.sent.back().done(429);
+  time_.advance(30s);
+  EXPECT_EQ(transport_.heartbeats(), heartbeats + 1);
+  link_->send(update);
+  transport_.sent.back().done(429);
+  close();
+  time_.advance(1s);
+  EXPECT_EQ(updates(), 4u);
+}
+
 }  // namespace
 }  // namespace plateau::agent

@@ -1,5 +1,7 @@
 #include "http/tls_config.h"
 
+#include "http/tls.h"
+
 #include <gtest/gtest.h>
 
 namespace plateau::http {
@@ -109,7 +111,6 @@ TEST(TlsConfigTest, BadValuesNameTheVariable) {
        "LIBPROCESS_SSL_HOSTNAME_VALIDATION_SCHEME"},
       {enabled({{"LIBPROCESS_SSL_ENABLE_TLS_V1_3", ""}}), "LIBPROCESS_SSL_ENABLE_TLS_V1_3"},
       {enabled({{"LIBPROCESS_SSL_ENABLE_SSL_V3", "true"}}), "LIBPROCESS_SSL_ENABLE_SSL_V3"},
-      {{{"LIBPROCESS_SSL_ENABLED", "true"}}, "LIBPROCESS_SSL_CERT_FILE"},
       {enabled({{"LIBPROCESS_SSL_ENABLE_TLS_V1_2", "false"}}), "LIBPROCESS_SSL_ENABLE_TLS_V1_0"},
   };
   for (const auto& c : cases) {
@@ -127,6 +128,84 @@ TEST(TlsConfigTest, SettingsOtherThanEnabledAreCheckedEvenWhenOff) {
   auto off = parseTlsConfig({{"LIBPROCESS_SSL_ENABLED", "false"}});
   ASSERT_TRUE(off.has_value());
   EXPECT_FALSE(off->enabled);
+}
+
+TEST(TlsConfigTest, AClientNeedsNoCertificateButAServerDoes) {
+  auto c = parseTlsConfig({{"LIBPROCESS_SSL_ENABLED", "true"}});
+  ASSERT_TRUE(c.has_value()) << c.error().message();
+  EXPECT_TRUE(TlsContext::create(*c, TlsContext::Role::kClient).has_value());
+  auto server = TlsContext::create(*c, TlsContext::Role::kServer);
+  ASSERT_FALSE(server.has_value());
+  EXPECT_NE(server.error().message().find("LIBPROCESS_SSL_CERT_FILE"), std::string::npos)
+      << server.error().message();
+  // OpenSSL's own SSL_CERT_FILE (a CA bundle) alone in the environment does not stop a client.
+  auto bundle = parseTlsConfig(
+      {{"LIBPROCESS_SSL_ENABLED", "true"}, {"SSL_CERT_FILE", "/etc/ssl/certs/bundle.crt"}});
+  ASSERT_TRUE(bundle.has_value());
+  EXPECT_TRUE(TlsContext::create(*bundle, TlsContext::Role::kClient).has_value());
+  // Set by a flag, the flag is named.
+  auto flagged = parseTlsConfig({{"--ssl_enabled", "true"}});
+  ASSERT_TRUE(flagged.has_value());
+  auto refused = TlsContext::create(*flagged, TlsContext::Role::kServer);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message().find("--ssl_enabled=true needs a certificate"),
+            std::string::npos)
+      << refused.error().message();
+}
+
+TEST(TlsConfigTest, FileErrorsNameWhatTheUserSet) {
+  struct Case {
+    EnvironmentMap env;
+    std::string expected;
+  };
+  std::vector<Case> cases = {
+      {{{"--ssl_enabled", "true"},
+        {"--ssl_cert_file", "/nonexistent/cert.pem"},
+        {"LIBPROCESS_SSL_KEY_FILE", "/nonexistent/key.pem"}},
+       "--ssl_cert_file='/nonexistent/cert.pem' cannot be loaded"},
+      {{{"LIBPROCESS_SSL_ENABLED", "true"},
+        {"SSL_CERT_FILE", "/nonexistent/cert.pem"},
+        {"SSL_KEY_FILE", "/nonexistent/key.pem"}},
+       "SSL_CERT_FILE='/nonexistent/cert.pem' cannot be loaded"},
+      {{{"--ssl_enabled", "true"},
+        {"--ssl_verify_server_cert", "true"},
+        {"--ssl_ca_file", "/nonexistent/ca.pem"}},
+       "--ssl_ca_file='/nonexistent/ca.pem' cannot be loaded"},
+      {{{"--ssl_enabled", "true"}, {"--ssl_cert_file", "/nonexistent/cert.pem"}},
+       "--ssl_cert_file='/nonexistent/cert.pem' is set but LIBPROCESS_SSL_KEY_FILE is not"},
+      {{{"--ssl_enabled", "true"}, {"--ssl_ciphers", "NOT-A-CIPHER"}},
+       "--ssl_ciphers='NOT-A-CIPHER' names no usable cipher"},
+  };
+  for (const auto& c : cases) {
+    auto config = parseTlsConfig(c.env);
+    ASSERT_TRUE(config.has_value()) << config.error().message();
+    auto tls = TlsContext::create(*config, TlsContext::Role::kClient);
+    ASSERT_FALSE(tls.has_value()) << c.expected;
+    EXPECT_NE(tls.error().message().find(c.expected), std::string::npos) << tls.error().message();
+  }
+}
+
+TEST(TlsConfigTest, HttpsWithoutTlsEnabledFollowsTheOtherSettings) {
+  // The CA file is read (and must load) once verification is asked for.
+  auto missing = httpsClientTls({{"LIBPROCESS_SSL_VERIFY_SERVER_CERT", "true"},
+                                 {"LIBPROCESS_SSL_CA_FILE", "/nonexistent/ca.pem"}});
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message().find("LIBPROCESS_SSL_CA_FILE='/nonexistent/ca.pem'"),
+            std::string::npos)
+      << missing.error().message();
+  auto verifying = httpsClientTls(
+      {{"LIBPROCESS_SSL_VERIFY_SERVER_CERT", "true"}, {"LIBPROCESS_SSL_VERIFY_IPADD", "true"}});
+  ASSERT_TRUE(verifying.has_value()) << verifying.error().message();
+  EXPECT_TRUE((*verifying)->config().verify_server_cert);
+  EXPECT_TRUE((*verifying)->config().verify_ipadd);
+  EXPECT_TRUE((*verifying)->config().enable_tls_v1_3);
+  // Without settings: Mesos's default, no verification.
+  auto plain = httpsClientTls({});
+  ASSERT_TRUE(plain.has_value());
+  EXPECT_FALSE((*plain)->config().verify_server_cert);
+  auto only_12 = httpsClientTls({{"LIBPROCESS_SSL_ENABLE_TLS_V1_3", "false"}});
+  ASSERT_TRUE(only_12.has_value());
+  EXPECT_FALSE((*only_12)->config().enable_tls_v1_3);
 }
 
 }  // namespace

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "http/tls.h"
+
 namespace plateau::http {
 namespace {
 
@@ -63,10 +65,16 @@ TEST(TlsFlagsTest, ABadValueNamesTheFlag) {
   EXPECT_NE(c.error().message().find("--ssl_verify_depth='deep'"), std::string::npos)
       << c.error().message();
 
+  // Serving without a certificate is refused where the server's context is made, naming the
+  // flag that turned TLS on.
   auto half = parseWith({"--ssl_enabled"}, {});
-  auto missing = parseTlsConfig(half.settings);
-  ASSERT_FALSE(missing.has_value());
-  EXPECT_NE(missing.error().message().find("--ssl_cert_file"), std::string::npos);
+  auto config = parseTlsConfig(half.settings);
+  ASSERT_TRUE(config.has_value()) << config.error().message();
+  auto server = TlsContext::create(*config, TlsContext::Role::kServer);
+  ASSERT_FALSE(server.has_value());
+  EXPECT_NE(server.error().message().find("--ssl_enabled=true needs a certificate and key"),
+            std::string::npos)
+      << server.error().message();
 }
 
 TEST(TlsFlagsTest, ChildrenGetTheFlagsAsVariables) {
