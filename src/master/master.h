@@ -515,8 +515,8 @@ class Master {
   // Mesos's frameworks/<principal>/messages_received and messages_processed, at most
   // PrincipalMetrics::kMaxPrincipals of them (master/principal_metrics.h).
   PrincipalMetrics principal_metrics_{metrics_.registry};
-  http::ClientRateLimiter client_limiter_;           // --client_request_qps
-  http::ClientRateLimiter agent_limiter_;            // --agent_call_qps
+  http::ClientRateLimiter client_limiter_;  // --client_request_qps
+  http::ClientRateLimiter agent_limiter_;   // --agent_call_qps
 
   OperatorFeed feed_;           // the operator API's SUBSCRIBE streams
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
