@@ -37,6 +37,7 @@
 #include "common/resources.h"
 #include "common/uuid.h"
 #include "http/client.h"
+#include "http/client_rate_limiter.h"
 #include "http/content.h"
 #include "http/server.h"
 #include "http/stream_accept.h"
@@ -154,6 +155,10 @@ class Agent {
   void guardRequest(http::Request& request, http::Responder responder);
   // authorization.cc: --acls on the agent's endpoints (403 naming the ACL; nullopt: allowed).
   std::optional<http::Response> authorizeEndpoint(const http::Request& request) const;
+  // 429 with Retry-After when the request's client (principal, else address) is past
+  // --client_request_qps; executors are never limited (docs/security.md, "Per-client limits").
+  std::optional<http::Response> limitClient(const http::Request& request, auth::Realm realm,
+                                            const auth::Principal& principal);
   std::optional<std::string> refuseEndpoint(const http::Request& request) const;
   // What `principal` may see of the agent's state (auth/view_filter.h).
   auth::ViewFilter viewFilter(const std::string& principal) const;
@@ -363,7 +368,8 @@ class Agent {
   Timers& timers_;
   const Clock& clock_;  // every read of time (runtime/clock.h)
   Flags flags_;
-  auth::Guard guard_;  // the protected realms
+  auth::Guard guard_;                       // the protected realms
+  http::ClientRateLimiter client_limiter_;  // --client_request_qps, per principal or address
   // The container id of the executor token of the request being routed ("" for others); set
   // only while guardRequest() routes it (loop thread).
   std::string caller_container_;

@@ -32,6 +32,12 @@ void registerNestedFlags(flags::FlagSet& set, Flags& f) {
   set.addDuration("http_heartbeat_interval", &f.http_heartbeat_interval,
                   "Interval of the HEARTBEAT records on nested container output streams "
                   "(LAUNCH_NESTED_CONTAINER_SESSION, ATTACH_CONTAINER_OUTPUT)");
+  set.add("client_request_qps", &f.client_request_qps,
+          "Requests a second one client (its principal, else its address) may make to the "
+          "operator API and the state endpoints after its burst; beyond, 429 (0: no limit; "
+          "executors' calls are never limited)");
+  set.add("client_request_capacity", &f.client_request_capacity,
+          "Burst of --client_request_qps: requests one client may make at once");
 }
 
 // A mesos-agent flag accepted without effect: registered by registerInertFlags.
@@ -386,6 +392,13 @@ Status validateFlags(Flags& f) {
   }
   if (f.http_heartbeat_interval <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument, "Flag '--http_heartbeat_interval' must be positive"};
+  }
+  if (!(f.client_request_qps >= 0) || !std::isfinite(f.client_request_qps)) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--client_request_qps' must be a number of 0 (no limit) or more"};
+  }
+  if (f.client_request_qps > 0 && f.client_request_capacity < 1) {
+    return {StatusCode::kInvalidArgument, "Flag '--client_request_capacity' must be at least 1"};
   }
   if (f.status_update_retry_interval <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument, "Flag '--status_update_retry_interval' must be positive"};

@@ -35,6 +35,9 @@ struct Flags {
   std::chrono::nanoseconds executor_reregistration_timeout = 2s;
   // The HEARTBEAT records of nested container output streams (agent/nested_containers.h).
   std::chrono::nanoseconds http_heartbeat_interval = 30s;
+  // Plateau's per-client bound on the operator API and the state endpoints (docs/security.md).
+  double client_request_qps = 100;
+  int client_request_capacity = 1000;
   std::string logging_level = "info";
   // Containerizer (src/agent/containerizer): Mesos's names and defaults, cgroups_root aside.
   std::string isolation = "posix/cpu,posix/mem";

@@ -1,6 +1,9 @@
 // The agent's front door: each request is authenticated in its endpoint's realm (Mesos's
 // agent realms; docs/security.md), and executors' tokens are held to their own executor.
 
+#include <algorithm>
+#include <cmath>
+
 #include <mesos/v1/executor/executor.pb.h>
 
 #include <fmt/format.h>
@@ -79,6 +82,32 @@ std::string Agent::executorToken(const std::string& framework_id, const std::str
   return auth::signHs256(claims, flags_.executor_secret);
 }
 
+std::optional<http::Response> Agent::limitClient(const http::Request& request, auth::Realm realm,
+                                                 const auth::Principal& principal) {
+  // Executors (their API, or their token on /api/v1 for nested containers) are the agent's own
+  // work, never limited; nor are /health and /version.
+  if (realm == auth::Realm::kOpen || realm == auth::Realm::kExecutor ||
+      !claim(principal.claims, "cid").empty()) {
+    return std::nullopt;
+  }
+  const std::string client = request.principal.empty()
+                                 ? "address " + http::clientAddress(request.remote)
+                                 : "principal " + request.principal;
+  auto wait = client_limiter_.admit(client, clock_.now());
+  if (!wait) {
+    return std::nullopt;
+  }
+  auto seconds = std::max<int64_t>(
+      static_cast<int64_t>(std::ceil(std::chrono::duration<double>(*wait).count())), 1);
+  log_->debug("request_rate_limited path={} client=\"{}\"", request.path, client);
+  http::Response response = http::Response::text(
+      429, fmt::format("Too many requests from {}: over {} a second after a burst of {} "
+                       "(--client_request_qps, --client_request_capacity); retry after {} s",
+                       client, flags_.client_request_qps, flags_.client_request_capacity, seconds));
+  response.headers["retry-after"] = std::to_string(seconds);
+  return response;
+}
+
 void Agent::guardRequest(http::Request& request, http::Responder responder) {
   const auth::Realm realm = realmOf(request);
   auto principal = guard_.check(realm, request, static_cast<int64_t>(clock_.wallSeconds()));
@@ -87,6 +116,9 @@ void Agent::guardRequest(http::Request& request, http::Responder responder) {
     return responder.respond(std::move(principal.error()));
   }
   request.principal = principal->name;
+  if (auto limited = limitClient(request, realm, *principal)) {
+    return responder.respond(std::move(*limited));
+  }
   if (auto refused = authorizeEndpoint(request)) {
     return responder.respond(std::move(*refused));
   }

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/json.h"
+#include "common/task_state.h"
 #include "integration/auth_helpers.h"
 
 namespace plateau::testing {
@@ -64,6 +65,51 @@ TEST(ClientLimitsTest, FloodFromOneAddressIsRefusedPastItsBurstWhileOthersAreSer
   EXPECT_GE(requestsLimited(cluster), 31);
   // After Retry-After the flooder is served again.
   EXPECT_TRUE(eventually([&] { return send(flooder, state).status == 200; }, 5s));
+}
+
+TEST(ClientLimitsTest, TheAgentRefusesAFloodingClientButNeverItsExecutors) {
+  Cluster cluster;
+  const size_t agent = cluster.addAgent(
+      "cpus:1;mem:256", {"--client_request_qps=0.2", "--client_request_capacity=5"});
+  // The flood comes from 127.0.0.1, the address the agent's executors call it from.
+  const http::Endpoint flooder = cluster.agentEndpoint(agent);
+  http::ClientRequest state{.method = "GET", .path = "/state"};
+  int served = 0;
+  http::Response refused;
+  for (int i = 0; i < 20; i++) {
+    http::Response r = send(flooder, state);
+    if (r.status == 200) {
+      served++;
+    } else {
+      ASSERT_EQ(r.status, 429) << r.body;
+      refused = r;
+    }
+  }
+  EXPECT_GE(served, 5);
+  EXPECT_LT(served, 20);
+  ASSERT_EQ(refused.status, 429);
+  EXPECT_GE(std::stoi(refused.header("retry-after")), 1);
+  EXPECT_NE(refused.body.find("Too many requests from address 127.0.0.1"), std::string::npos)
+      << refused.body;
+  // /health is open and another address is served.
+  EXPECT_EQ(send(flooder, {.method = "GET", .path = "/health"}).status, 200);
+  EXPECT_EQ(send(from(flooder, "127.0.0.2"), state).status, 200);
+  // The executor of a task launched now subscribes and sends its updates from 127.0.0.1, whose
+  // bucket is empty: it is the agent's own work, never limited, and the task runs to its end.
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  v1::FrameworkInfo info;
+  info.set_user("root");
+  info.set_name("agent-client-limits");
+  ASSERT_TRUE(s.subscribe(info));
+  auto offers = s.next(scheduler::Event::OFFERS, 30s);
+  ASSERT_TRUE(offers.has_value());
+  s.launch(offers->offers().offers(0), "past-the-flood", "true", "cpus:0.1;mem:16");
+  std::optional<v1::TaskStatus> update;
+  do {
+    update = s.nextUpdate(30s);
+    ASSERT_TRUE(update.has_value());
+  } while (!isTerminal(update->state()));
+  EXPECT_EQ(update->state(), v1::TASK_FINISHED) << update->message();
 }
 
 TEST(ClientLimitsTest, AnAuthenticatedClientCountsUnderItsPrincipal) {
