@@ -1,14 +1,12 @@
 // The agent's front door: each request is authenticated in its endpoint's realm (Mesos's
 // agent realms; docs/security.md), and executors' tokens are held to their own executor.
 
-#include <algorithm>
-#include <cmath>
-
 #include <mesos/v1/executor/executor.pb.h>
 
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "http/client_refusal.h"
 #include "http/content.h"
 
 namespace plateau::agent {
@@ -90,22 +88,13 @@ std::optional<http::Response> Agent::limitClient(const http::Request& request, a
       !claim(principal.claims, "cid").empty()) {
     return std::nullopt;
   }
-  const std::string client = request.principal.empty()
-                                 ? "address " + http::clientAddress(request.remote)
-                                 : "principal " + request.principal;
+  const std::string client = http::clientOf(request);
   auto wait = client_limiter_.admit(client, clock_.now());
   if (!wait) {
     return std::nullopt;
   }
-  auto seconds = std::max<int64_t>(
-      static_cast<int64_t>(std::ceil(std::chrono::duration<double>(*wait).count())), 1);
   log_->debug("request_rate_limited path={} client=\"{}\"", request.path, client);
-  http::Response response = http::Response::text(
-      429, fmt::format("Too many requests from {}: over {} a second after a burst of {} "
-                       "(--client_request_qps, --client_request_capacity); retry after {} s",
-                       client, flags_.client_request_qps, flags_.client_request_capacity, seconds));
-  response.headers["retry-after"] = std::to_string(seconds);
-  return response;
+  return http::tooManyFromClient(client, client_limiter_.options(), "client_request", *wait);
 }
 
 void Agent::guardRequest(http::Request& request, http::Responder responder) {

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "http/client_refusal.h"
 #include "master/master.h"
 
 namespace plateau::master {
@@ -33,25 +34,6 @@ http::Response tooManyRequests(std::string_view call, const std::string& princip
       429, fmt::format("Message {} dropped: capacity({}) exceeded (principal '{}'; retry after "
                        "{} s)",
                        call, admission.capacity, principal, seconds));
-  response.headers["retry-after"] = std::to_string(seconds);
-  return response;
-}
-
-// Who a request counts under when nothing more specific is known: its principal, else its
-// address (any port: one host's connections are one client).
-std::string clientOf(const http::Request& request) {
-  return request.principal.empty() ? "address " + http::clientAddress(request.remote)
-                                   : "principal " + request.principal;
-}
-
-http::Response tooManyFromClient(const std::string& client, const http::ClientRateLimiter& limiter,
-                                 std::string_view flag, std::chrono::nanoseconds wait) {
-  int64_t seconds = retrySeconds(wait);
-  http::Response response = http::Response::text(
-      429,
-      fmt::format("Too many requests from {}: over {} a second after a burst of {} "
-                  "(--{}_qps, --{}_capacity); retry after {} s",
-                  client, limiter.options().qps, limiter.options().capacity, flag, flag, seconds));
   response.headers["retry-after"] = std::to_string(seconds);
   return response;
 }
@@ -103,14 +85,14 @@ std::optional<http::Response> Master::limitClient(const http::Request& request) 
       realm == auth::Realm::kAgent) {
     return std::nullopt;
   }
-  std::string client = clientOf(request);
+  std::string client = http::clientOf(request);
   auto wait = client_limiter_.admit(client, clock_.now());
   if (!wait) {
     return std::nullopt;
   }
   metrics_.requests_limited++;
   log_->debug("request_rate_limited path={} client=\"{}\"", request.path, client);
-  return tooManyFromClient(client, client_limiter_, "client_request", *wait);
+  return http::tooManyFromClient(client, client_limiter_.options(), "client_request", *wait);
 }
 
 std::optional<http::Response> Master::limitAgentCall(const http::Request& request,
@@ -123,7 +105,7 @@ std::optional<http::Response> Master::limitAgentCall(const http::Request& reques
   std::string client =
       agent != nullptr && !agent->session.empty() && call.session() == agent->session
           ? "agent " + agent->id
-          : clientOf(request);
+          : http::clientOf(request);
   auto wait = agent_limiter_.admit(client, clock_.now());
   if (!wait) {
     return std::nullopt;
@@ -131,7 +113,7 @@ std::optional<http::Response> Master::limitAgentCall(const http::Request& reques
   metrics_.requests_limited++;
   log_->debug("agent_call_rate_limited type={} client=\"{}\"",
               internal::AgentCall::Type_Name(call.type()), client);
-  return tooManyFromClient(client, agent_limiter_, "agent_call", *wait);
+  return http::tooManyFromClient(client, agent_limiter_.options(), "agent_call", *wait);
 }
 
 }  // namespace plateau::master

@@ -25,23 +25,39 @@ http::Endpoint from(http::Endpoint endpoint, const std::string& source) {
   return endpoint;
 }
 
+// What `n` requests in a row got: how many were served (200), and the last refusal (status 0
+// when none); any other status is recorded as `unexpected`.
+struct Flood {
+  int served = 0;
+  int unexpected = 0;
+  http::Response refused;
+};
+
+Flood flood(const http::Endpoint& from, const http::ClientRequest& request, int n) {
+  Flood result;
+  for (int i = 0; i < n; i++) {
+    http::Response r = send(from, request);
+    if (r.status == 200) {
+      result.served++;
+    } else if (r.status == 429) {
+      result.refused = r;
+    } else {
+      result.unexpected++;
+    }
+  }
+  return result;
+}
+
 TEST(ClientLimitsTest, FloodFromOneAddressIsRefusedPastItsBurstWhileOthersAreServed) {
   Cluster cluster({"--client_request_qps=2", "--client_request_capacity=10"});
   const http::Endpoint flooder = from(cluster.master(), "127.0.0.2");
   http::ClientRequest state{.method = "GET", .path = "/master/state"};
 
-  int served = 0;
-  http::Response refused;
   auto start = std::chrono::steady_clock::now();
-  for (int i = 0; i < 40; i++) {
-    http::Response r = send(flooder, state);
-    if (r.status == 200) {
-      served++;
-    } else {
-      ASSERT_EQ(r.status, 429) << r.body;
-      refused = r;
-    }
-  }
+  Flood result = flood(flooder, state, 40);
+  ASSERT_EQ(result.unexpected, 0);
+  const int served = result.served;
+  const http::Response& refused = result.refused;
   double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   // The burst, plus what the rate refilled meanwhile.
   EXPECT_GE(served, 10);
@@ -74,19 +90,11 @@ TEST(ClientLimitsTest, TheAgentRefusesAFloodingClientButNeverItsExecutors) {
   // The flood comes from 127.0.0.1, the address the agent's executors call it from.
   const http::Endpoint flooder = cluster.agentEndpoint(agent);
   http::ClientRequest state{.method = "GET", .path = "/state"};
-  int served = 0;
-  http::Response refused;
-  for (int i = 0; i < 20; i++) {
-    http::Response r = send(flooder, state);
-    if (r.status == 200) {
-      served++;
-    } else {
-      ASSERT_EQ(r.status, 429) << r.body;
-      refused = r;
-    }
-  }
-  EXPECT_GE(served, 5);
-  EXPECT_LT(served, 20);
+  Flood result = flood(flooder, state, 20);
+  ASSERT_EQ(result.unexpected, 0);
+  EXPECT_GE(result.served, 5);
+  EXPECT_LT(result.served, 20);
+  const http::Response& refused = result.refused;
   ASSERT_EQ(refused.status, 429);
   EXPECT_GE(std::stoi(refused.header("retry-after")), 1);
   EXPECT_NE(refused.body.find("Too many requests from address 127.0.0.1"), std::string::npos)

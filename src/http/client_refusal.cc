@@ -1,0 +1,28 @@
+#include "http/client_refusal.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+#include <fmt/format.h>
+
+namespace plateau::http {
+
+Response tooManyFromClient(const std::string& client, const ClientRateLimiter::Options& options,
+                           std::string_view flag, std::chrono::nanoseconds wait) {
+  auto seconds = std::max<int64_t>(
+      static_cast<int64_t>(std::ceil(std::chrono::duration<double>(wait).count())), 1);
+  Response response = Response::text(
+      429, fmt::format("Too many requests from {}: over {} a second after a burst of {} "
+                       "(--{}_qps, --{}_capacity); retry after {} s",
+                       client, options.qps, options.capacity, flag, flag, seconds));
+  response.headers["retry-after"] = std::to_string(seconds);
+  return response;
+}
+
+std::string clientOf(const Request& request) {
+  return request.principal.empty() ? "address " + clientAddress(request.remote)
+                                   : "principal " + request.principal;
+}
+
+}  // namespace plateau::http

@@ -1,0 +1,25 @@
+#pragma once
+
+// The answer of a server to a client past its per-client bound (http/client_rate_limiter.h):
+// 429 with Retry-After in whole seconds (at least 1) and a message naming the client and the
+// flags that set the bound (docs/security.md, "Per-client limits").
+
+#include <chrono>
+#include <string>
+#include <string_view>
+
+#include "http/client_rate_limiter.h"
+#include "http/message.h"
+
+namespace plateau::http {
+
+// `client` as the limiter keys it ("address 10.0.0.9", "principal ops"); `flag` the flags'
+// common prefix ("client_request" for --client_request_qps and --client_request_capacity).
+Response tooManyFromClient(const std::string& client, const ClientRateLimiter::Options& options,
+                           std::string_view flag, std::chrono::nanoseconds wait);
+
+// Who a request counts under when nothing more specific is known: its principal, else its
+// address (any port: one host's connections are one client).
+std::string clientOf(const Request& request);
+
+}  // namespace plateau::http
