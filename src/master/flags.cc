@@ -97,6 +97,24 @@ void registerInertFlags(flags::FlagSet& set) {
                "Externally managed log file shown in the web UI", kNotYet);
 }
 
+// --rate_limits (Mesos's) and Plateau's per-client bounds (docs/security.md).
+void registerLimitFlags(flags::FlagSet& set, Flags& f) {
+  set.add("rate_limits", &f.rate_limits,
+          "Per-principal call rates, Mesos's JSON (or a file path): scheduler and operator "
+          "calls beyond a principal's qps wait, up to its capacity; then 429",
+          {.file = FileValue::kUrlOrPath});
+  set.add("client_request_qps", &f.client_request_qps,
+          "Requests a second one client (its principal, else its address) may make to the "
+          "operator API and the state endpoints after its burst; beyond, 429 (0: no limit)");
+  set.add("client_request_capacity", &f.client_request_capacity,
+          "Burst of --client_request_qps: requests one client may make at once");
+  set.add("agent_call_qps", &f.agent_call_qps,
+          "Agent protocol calls a second one registered agent (others: per principal, else "
+          "address) may make after its burst; beyond, 429 and the agent retries (0: no limit)");
+  set.add("agent_call_capacity", &f.agent_call_capacity,
+          "Burst of --agent_call_qps: calls one agent may make at once");
+}
+
 }  // namespace
 
 void registerFlags(flags::FlagSet& set, Flags& f) {
@@ -167,20 +185,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Longest time unreachable and gone agents stay in the registry");
   set.add("registry_max_agent_count", &f.registry_max_agent_count,
           "Most unreachable and gone agents kept in the registry (the oldest go first)");
-  set.add("rate_limits", &f.rate_limits,
-          "Per-principal call rates, Mesos's JSON (or a file path): scheduler and operator "
-          "calls beyond a principal's qps wait, up to its capacity; then 429",
-          {.file = FileValue::kUrlOrPath});
-  set.add("client_request_qps", &f.client_request_qps,
-          "Requests a second one client (its principal, else its address) may make to the "
-          "operator API and the state endpoints after its burst; beyond, 429 (0: no limit)");
-  set.add("client_request_capacity", &f.client_request_capacity,
-          "Burst of --client_request_qps: requests one client may make at once");
-  set.add("agent_call_qps", &f.agent_call_qps,
-          "Agent protocol calls a second one registered agent (others: per principal, else "
-          "address) may make after its burst; beyond, 429 and the agent retries (0: no limit)");
-  set.add("agent_call_capacity", &f.agent_call_capacity,
-          "Burst of --agent_call_qps: calls one agent may make at once");
+  registerLimitFlags(set, f);
   f.tls.registerWith(set);
   registerInertFlags(set);
   registerSecurityFlags(set, f);
@@ -293,15 +298,7 @@ Status parseRoleFlags(Flags& f) {
   return {};
 }
 
-}  // namespace
-
-Status validateFlags(Flags& f) {
-  if (Status s = parseRoleFlags(f); !s.isOk()) {
-    return s;
-  }
-  if (Status s = validateSecurityFlags(f); !s.isOk()) {
-    return s;
-  }
+Status validateLimitFlags(Flags& f) {
   if (!f.rate_limits.empty()) {
     auto limits = http::parseRateLimits(f.rate_limits);
     if (!limits) {
@@ -320,6 +317,21 @@ Status validateFlags(Flags& f) {
       return {StatusCode::kInvalidArgument,
               fmt::format("Flag '--{}_capacity' must be at least 1", name)};
     }
+  }
+  return {};
+}
+
+}  // namespace
+
+Status validateFlags(Flags& f) {
+  if (Status s = parseRoleFlags(f); !s.isOk()) {
+    return s;
+  }
+  if (Status s = validateSecurityFlags(f); !s.isOk()) {
+    return s;
+  }
+  if (Status s = validateLimitFlags(f); !s.isOk()) {
+    return s;
   }
   if (f.max_operator_event_stream_subscribers < 1) {
     return {StatusCode::kInvalidArgument,

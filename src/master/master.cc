@@ -24,6 +24,19 @@ allocator::Options allocatorOptions(const Flags& flags) {
   return options;
 }
 
+// As Mesos: these read-only endpoints answer anything but GET (or HEAD) with 405.
+std::optional<http::Response> refuseNonGet(const http::Request& request) {
+  const std::string& path = request.path;
+  if (request.method == "GET" || request.method == "HEAD" ||
+      !(path == "/master/state" || path == "/state" || path == "/health" || path == "/flags" ||
+        path == "/master/flags" || path == "/metrics/snapshot" || path == "/version")) {
+    return std::nullopt;
+  }
+  http::Response r = http::Response::text(405, "Expecting 'GET'");
+  r.headers["allow"] = "GET";
+  return r;
+}
+
 }  // namespace
 
 Master::Master(Environment env, Flags flags,
@@ -210,13 +223,8 @@ void Master::route(http::Request& request, http::Responder responder) {
   if (isLegacyEndpoint(path)) {
     return legacyEndpoint(request, std::move(responder));
   }
-  if (request.method != "GET" && request.method != "HEAD") {
-    if (path == "/master/state" || path == "/state" || path == "/health" || path == "/flags" ||
-        path == "/master/flags" || path == "/metrics/snapshot" || path == "/version") {
-      http::Response r = http::Response::text(405, "Expecting 'GET'");
-      r.headers["allow"] = "GET";
-      return responder.respond(std::move(r));
-    }
+  if (auto refused = refuseNonGet(request)) {
+    return responder.respond(std::move(*refused));
   }
   if (path == "/flags" || path == "/master/flags") {
     return responder.respond(http::Response::json(flags::flagsJson(flag_values_)));
