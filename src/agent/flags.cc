@@ -7,6 +7,7 @@
 #include "agent/containerizer/linux_containerizer.h"
 #include "common/json.h"
 #include "common/units.h"
+#include "http/client_refusal.h"
 
 namespace plateau::agent {
 namespace {
@@ -393,12 +394,10 @@ Status validateFlags(Flags& f) {
   if (f.http_heartbeat_interval <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument, "Flag '--http_heartbeat_interval' must be positive"};
   }
-  if (!(f.client_request_qps >= 0) || !std::isfinite(f.client_request_qps)) {
-    return {StatusCode::kInvalidArgument,
-            "Flag '--client_request_qps' must be a number of 0 (no limit) or more"};
-  }
-  if (f.client_request_qps > 0 && f.client_request_capacity < 1) {
-    return {StatusCode::kInvalidArgument, "Flag '--client_request_capacity' must be at least 1"};
+  if (Status s = http::checkClientLimitFlags("client_request", f.client_request_qps,
+                                             f.client_request_capacity);
+      !s.isOk()) {
+    return s;
   }
   if (f.status_update_retry_interval <= std::chrono::nanoseconds(0)) {
     return {StatusCode::kInvalidArgument, "Flag '--status_update_retry_interval' must be positive"};

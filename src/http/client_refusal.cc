@@ -20,6 +20,18 @@ Response tooManyFromClient(const std::string& client, const ClientRateLimiter::O
   return response;
 }
 
+Status checkClientLimitFlags(std::string_view flag, double qps, int capacity) {
+  if (!(qps >= 0) || !std::isfinite(qps)) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("Flag '--{}_qps' must be a number of 0 (no limit) or more", flag)};
+  }
+  if (qps > 0 && capacity < 1) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("Flag '--{}_capacity' must be at least 1", flag)};
+  }
+  return {};
+}
+
 std::string clientOf(const Request& request) {
   return request.principal.empty() ? "address " + clientAddress(request.remote)
                                    : "principal " + request.principal;

@@ -8,6 +8,7 @@
 #include <string>
 #include <string_view>
 
+#include "common/status.h"
 #include "http/client_rate_limiter.h"
 #include "http/message.h"
 
@@ -17,6 +18,10 @@ namespace plateau::http {
 // common prefix ("client_request" for --client_request_qps and --client_request_capacity).
 Response tooManyFromClient(const std::string& client, const ClientRateLimiter::Options& options,
                            std::string_view flag, std::chrono::nanoseconds wait);
+
+// Checks the flags of one bound: --<flag>_qps a finite number of 0 (no limit) or more, and
+// --<flag>_capacity at least 1 when limited. The error names the flag.
+Status checkClientLimitFlags(std::string_view flag, double qps, int capacity);
 
 // Who a request counts under when nothing more specific is known: its principal, else its
 // address (any port: one host's connections are one client).

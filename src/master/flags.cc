@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "common/units.h"
+#include "http/client_refusal.h"
 #include "master/validation.h"
 #include "zookeeper/url.h"
 
@@ -309,13 +310,8 @@ Status validateLimitFlags(Flags& f) {
   for (auto [name, qps, capacity] :
        {std::tuple{"client_request", f.client_request_qps, f.client_request_capacity},
         std::tuple{"agent_call", f.agent_call_qps, f.agent_call_capacity}}) {
-    if (!(qps >= 0) || !std::isfinite(qps)) {
-      return {StatusCode::kInvalidArgument,
-              fmt::format("Flag '--{}_qps' must be a number of 0 (no limit) or more", name)};
-    }
-    if (qps > 0 && capacity < 1) {
-      return {StatusCode::kInvalidArgument,
-              fmt::format("Flag '--{}_capacity' must be at least 1", name)};
+    if (Status s = http::checkClientLimitFlags(name, qps, capacity); !s.isOk()) {
+      return s;
     }
   }
   return {};

@@ -22,6 +22,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// libarchive's message of the last error; it may have none (NULL).
+const char* archiveError(struct archive* a) {
+  const char* text = archive_error_string(a);
+  return text != nullptr ? text : "unknown archive error";
+}
+
 constexpr size_t kMaxMetadataBytes = 16 << 20;
 
 struct ReadCloser {
@@ -49,7 +55,7 @@ Result<std::string> readText(archive* in, const std::string& name) {
   while (true) {
     la_ssize_t n = archive_read_data(in, buffer, sizeof(buffer));
     if (n < 0) {
-      return invalidArgument(fmt::format("cannot read '{}': {}", name, archive_error_string(in)));
+      return invalidArgument(fmt::format("cannot read '{}': {}", name, archiveError(in)));
     }
     if (n == 0) {
       return text;
@@ -72,7 +78,7 @@ Status writeFile(archive* in, const std::string& name, const std::string& path) 
     la_ssize_t n = archive_read_data(in, buffer, sizeof(buffer));
     if (n < 0) {
       return {StatusCode::kInvalidArgument,
-              fmt::format("cannot read '{}': {}", name, archive_error_string(in))};
+              fmt::format("cannot read '{}': {}", name, archiveError(in))};
     }
     if (n == 0) {
       return {};
@@ -115,7 +121,7 @@ Result<ArchiveContents> readContents(const std::string& path, const std::string&
   archive_read_support_filter_all(in.get());
   archive_read_support_format_tar(in.get());
   if (archive_read_open_filename(in.get(), path.c_str(), 1 << 16) != ARCHIVE_OK) {
-    return invalidArgument(archive_error_string(in.get()));
+    return invalidArgument(archiveError(in.get()));
   }
   ArchiveContents out;
   archive_entry* entry = nullptr;
@@ -125,7 +131,7 @@ Result<ArchiveContents> readContents(const std::string& path, const std::string&
       break;
     }
     if (rc < ARCHIVE_WARN) {
-      return invalidArgument(archive_error_string(in.get()));
+      return invalidArgument(archiveError(in.get()));
     }
     if (archive_entry_filetype(entry) != AE_IFREG) {
       continue;

@@ -25,6 +25,12 @@ namespace fs = std::filesystem;
 
 namespace {
 
+// libarchive's message of the last error; it may have none (NULL).
+const char* archiveError(struct archive* a) {
+  const char* text = archive_error_string(a);
+  return text != nullptr ? text : "unknown archive error";
+}
+
 constexpr std::string_view kWhiteoutPrefix = ".wh.";
 constexpr std::string_view kOpaqueMarker = ".wh..wh..opq";
 
@@ -88,10 +94,10 @@ Status copyData(archive* in, archive* out) {
       return {};
     }
     if (rc < ARCHIVE_WARN) {
-      return {StatusCode::kInvalidArgument, archive_error_string(in)};
+      return {StatusCode::kInvalidArgument, archiveError(in)};
     }
     if (archive_write_data_block(out, buffer, size, offset) < ARCHIVE_WARN) {
-      return {StatusCode::kUnavailable, archive_error_string(out)};
+      return {StatusCode::kUnavailable, archiveError(out)};
     }
   }
 }
@@ -143,7 +149,7 @@ Status unpackLayer(const std::string& tar_path, const std::string& dest) {
   archive_read_support_filter_all(in.get());
   archive_read_support_format_tar(in.get());
   if (archive_read_open_filename(in.get(), tar_path.c_str(), 1 << 16) != ARCHIVE_OK) {
-    return layerError(tar_path, archive_error_string(in.get()));
+    return layerError(tar_path, archiveError(in.get()));
   }
   std::unique_ptr<archive, WriteCloser> out(archive_write_disk_new());
   archive_write_disk_set_options(out.get(), ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
@@ -157,7 +163,7 @@ Status unpackLayer(const std::string& tar_path, const std::string& dest) {
       break;
     }
     if (rc < ARCHIVE_WARN) {
-      return layerError(tar_path, archive_error_string(in.get()));
+      return layerError(tar_path, archiveError(in.get()));
     }
     const char* raw = archive_entry_pathname(entry);
     auto rel = checkEntryPath(raw != nullptr ? raw : "");
@@ -193,8 +199,8 @@ Status unpackLayer(const std::string& tar_path, const std::string& dest) {
     }
     archive_entry_set_pathname(entry, (dest + "/" + *rel).c_str());
     if (archive_write_header(out.get(), entry) < ARCHIVE_WARN) {
-      return layerError(
-          tar_path, fmt::format("cannot write '{}': {}", *rel, archive_error_string(out.get())));
+      return layerError(tar_path,
+                        fmt::format("cannot write '{}': {}", *rel, archiveError(out.get())));
     }
     if (archive_entry_size(entry) > 0) {
       if (Status s = copyData(in.get(), out.get()); !s.isOk()) {
@@ -202,12 +208,12 @@ Status unpackLayer(const std::string& tar_path, const std::string& dest) {
       }
     }
     if (archive_write_finish_entry(out.get()) < ARCHIVE_WARN) {
-      return layerError(
-          tar_path, fmt::format("cannot finish '{}': {}", *rel, archive_error_string(out.get())));
+      return layerError(tar_path,
+                        fmt::format("cannot finish '{}': {}", *rel, archiveError(out.get())));
     }
   }
   if (archive_write_close(out.get()) != ARCHIVE_OK) {
-    return layerError(tar_path, archive_error_string(out.get()));
+    return layerError(tar_path, archiveError(out.get()));
   }
   return {};
 }
