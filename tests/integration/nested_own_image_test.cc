@@ -26,10 +26,7 @@ agent_api::Call launchInImage(const v1::ContainerID& id, const std::string& imag
   auto* launch = c.mutable_launch_nested_container();
   *launch->mutable_container_id() = id;
   launch->mutable_command()->set_value(shell);
-  auto* container = launch->mutable_container();
-  container->set_type(v1::ContainerInfo::MESOS);
-  container->mutable_mesos()->mutable_image()->set_type(v1::Image::DOCKER);
-  container->mutable_mesos()->mutable_image()->mutable_docker()->set_name(image);
+  setMesosImage(launch->mutable_container(), image, "");
   return c;
 }
 
@@ -39,12 +36,8 @@ TEST_F(ImageTest, NestedContainerRunsInAnImageOfItsOwn) {
   ASSERT_NO_FATAL_FAILURE(
       addImageAgent(cluster, "nested", "NAME=\"Plateau Nested\"\nID=plateau-nested\n"));
   Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework()));
-  auto offers = s.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers);
-  launch(s, offers->offers().offers(0), {{.id = "bare", .image = "", .value = "sleep 1000"}});
-  auto running = s.nextUpdate();
-  ASSERT_TRUE(running && running->state() == v1::TASK_RUNNING) << running->message();
+  auto running = startTask(s, {.id = "bare", .image = "", .value = "sleep 1000"});
+  ASSERT_TRUE(running);
   auto call = [&](const agent_api::Call& c) {
     return callApi<agent_api::Response>(cluster.agentEndpoint(0), c, http::ContentType::kJson);
   };
