@@ -158,5 +158,28 @@ TEST_F(NestedRecovery, AStoppedAgentLeavesThemRunningUnlessToldToCleanUp) {
   EXPECT_FALSE(fs::exists(meta("doomed")));
 }
 
+TEST_F(NestedRecovery, OnesWhoseParentEndedWhileNoAgentRanAreKilled) {
+  ASSERT_EQ(launch("orphan", "exec sleep 1000"), 200);
+  std::map<std::string, pid_t> before;
+  ASSERT_TRUE(eventually([&] { return (before = listed()).size() == 1; }));
+  agent_api::Call list;
+  list.set_type(agent_api::Call::GET_CONTAINERS);
+  auto containers = call(list);
+  ASSERT_EQ(containers.response.get_containers().containers_size(), 1) << containers.body;
+  pid_t executor = static_cast<pid_t>(
+      containers.response.get_containers().containers(0).container_status().executor_pid());
+  ASSERT_GT(executor, 0);
+
+  cluster_.agent(0).kill(SIGKILL);
+  cluster_.agent(0).wait();
+  ::kill(executor, SIGKILL);
+  ASSERT_TRUE(eventually([&] { return ended(executor); }));
+  EXPECT_FALSE(ended(before["orphan"]));
+  cluster_.restartAgent(0, SIGKILL);
+  EXPECT_TRUE(eventually([&] { return ended(before["orphan"]); }));
+  EXPECT_TRUE(listed().empty());
+  EXPECT_FALSE(fs::exists(meta("orphan")));
+}
+
 }  // namespace
 }  // namespace plateau::testing
