@@ -238,10 +238,11 @@ class ImageTest : public ::testing::Test {
     return info;
   }
 
-  // Subscribes `s` and launches the task on its first offer: its TASK_RUNNING update (nullopt,
-  // with a failure recorded, when it does not run).
-  static std::optional<v1::TaskStatus> startTask(Scheduler& s, const TaskSpec& spec) {
-    if (!s.subscribe(framework())) {
+  // Subscribes `s` (as `info`) and launches the task on its first offer: its TASK_RUNNING update
+  // (nullopt, with a failure recorded, when it does not run).
+  static std::optional<v1::TaskStatus> startTask(Scheduler& s, const TaskSpec& spec,
+                                                 const v1::FrameworkInfo& info = framework()) {
+    if (!s.subscribe(info)) {
       ADD_FAILURE() << "cannot subscribe";
       return std::nullopt;
     }
