@@ -8,6 +8,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <optional>
 
 #include <gtest/gtest.h>
 #include <mesos/v1/agent/agent.pb.h>
@@ -50,81 +51,79 @@ agent_api::Call launchInImage(const v1::ContainerID& id, const std::string& imag
   return c;
 }
 
-TEST_F(ImageTest, NestedContainerRunsInAnImageOfItsOwn) {
-  Cluster cluster;
-  MountGuard guard(cluster.dir());
-  ASSERT_NO_FATAL_FAILURE(
-      addImageAgent(cluster, "nested", "NAME=\"Plateau Nested\"\nID=plateau-nested\n"));
-  Scheduler s(cluster.master(), http::ContentType::kJson);
-  auto running = startTask(s, {.id = "bare", .image = "", .value = "sleep 1000"});
-  ASSERT_TRUE(running);
-  auto call = [&](const agent_api::Call& c) {
-    return callApi<agent_api::Response>(cluster.agentEndpoint(0), c, http::ContentType::kJson);
-  };
-  v1::ContainerID id;
-  id.set_value("boxed");
-  *id.mutable_parent() = running->container_status().container_id();
+// A task without an image ("bare") on an agent that runs busybox:<tag>, the parent of the
+// nested containers the tests launch.
+class NestedImage : public ImageTest {
+ protected:
+  void startParent(const std::string& tag, bool checkpoint) {
+    ASSERT_NO_FATAL_FAILURE(
+        addImageAgent(cluster_, tag, "NAME=\"Plateau\"\nID=plateau-" + tag + "\n"));
+    scheduler_.emplace(cluster_.master(), http::ContentType::kJson);
+    v1::FrameworkInfo info = framework();
+    info.set_checkpoint(checkpoint);  // the task outlives the agent
+    auto running = startTask(*scheduler_, {.id = "bare", .image = "", .value = "sleep 1000"}, info);
+    ASSERT_TRUE(running);
+    parent_ = running->container_status().container_id();
+  }
+  v1::ContainerID child(const std::string& value) const {
+    v1::ContainerID id;
+    id.set_value(value);
+    *id.mutable_parent() = parent_;
+    return id;
+  }
+  ApiAnswer<agent_api::Response> call(const agent_api::Call& c) {
+    return callApi<agent_api::Response>(cluster_.agentEndpoint(0), c, http::ContentType::kJson);
+  }
+  ApiAnswer<agent_api::Response> wait(const v1::ContainerID& id) {
+    agent_api::Call c;
+    c.set_type(agent_api::Call::WAIT_NESTED_CONTAINER);
+    *c.mutable_wait_nested_container()->mutable_container_id() = id;
+    return call(c);
+  }
 
-  auto launched = call(
-      launchInImage(id, "busybox:nested", "cat /etc/os-release; echo $MESOS_SANDBOX; pwd; exit 7"));
+  Cluster cluster_;
+  MountGuard guard_{cluster_.dir()};
+  std::optional<Scheduler> scheduler_;
+  v1::ContainerID parent_;
+};
+
+TEST_F(NestedImage, NestedContainerRunsInAnImageOfItsOwn) {
+  ASSERT_NO_FATAL_FAILURE(startParent("nested", false));
+  auto launched = call(launchInImage(child("boxed"), "busybox:nested",
+                                     "cat /etc/os-release; echo $MESOS_SANDBOX; pwd; exit 7"));
   ASSERT_EQ(launched.status, 200) << launched.body;
-  agent_api::Call wait;
-  wait.set_type(agent_api::Call::WAIT_NESTED_CONTAINER);
-  *wait.mutable_wait_nested_container()->mutable_container_id() = id;
-  auto waited = call(wait);
+  auto waited = wait(child("boxed"));
   ASSERT_EQ(waited.status, 200) << waited.body;
   EXPECT_EQ(WEXITSTATUS(waited.response.wait_nested_container().exit_status()), 7);
-  std::string out = agentFile(cluster.dir(), "/containers/boxed", "stdout");
+  std::string out = agentFile(cluster_.dir(), "/containers/boxed", "stdout");
   EXPECT_NE(out.find("ID=plateau-nested"), std::string::npos) << out;
   EXPECT_NE(out.find("/mnt/mesos/sandbox\n/mnt/mesos/sandbox\n"), std::string::npos) << out;
   // Its root filesystem went with it; the task runs on.
-  EXPECT_TRUE(eventually([&] { return MountGuard::mountsUnder(cluster.dir()).empty(); }));
+  EXPECT_TRUE(eventually([&] { return MountGuard::mountsUnder(cluster_.dir()).empty(); }));
   // An image that cannot be had fails the launch, naming it; the id stays free.
-  v1::ContainerID missing = id;
-  missing.set_value("missing");
-  auto refused = call(launchInImage(missing, "busybox:nowhere", "true"));
+  auto refused = call(launchInImage(child("missing"), "busybox:nowhere", "true"));
   EXPECT_EQ(refused.status, 400);
   EXPECT_NE(refused.body.find("busybox:nowhere"), std::string::npos) << refused.body;
-  agent_api::Call wait_missing;
-  wait_missing.set_type(agent_api::Call::WAIT_NESTED_CONTAINER);
-  *wait_missing.mutable_wait_nested_container()->mutable_container_id() = missing;
-  EXPECT_EQ(call(wait_missing).status, 404);
+  EXPECT_EQ(wait(child("missing")).status, 404);
 }
 
 // Taken over by a restarted agent, it keeps its root filesystem until it ends.
-TEST_F(ImageTest, NestedContainerInAnImageOutlivesTheAgent) {
-  Cluster cluster;
-  MountGuard guard(cluster.dir());
-  ASSERT_NO_FATAL_FAILURE(
-      addImageAgent(cluster, "kept", "NAME=\"Plateau Kept\"\nID=plateau-kept\n"));
-  Scheduler s(cluster.master(), http::ContentType::kJson);
-  v1::FrameworkInfo info = framework();
-  info.set_checkpoint(true);  // its task outlives the agent
-  auto running = startTask(s, {.id = "bare", .image = "", .value = "sleep 1000"}, info);
-  ASSERT_TRUE(running);
-  auto call = [&](const agent_api::Call& c) {
-    return callApi<agent_api::Response>(cluster.agentEndpoint(0), c, http::ContentType::kJson);
-  };
-  v1::ContainerID id;
-  id.set_value("kept");
-  *id.mutable_parent() = running->container_status().container_id();
-  ASSERT_EQ(call(launchInImage(id, "busybox:kept",
+TEST_F(NestedImage, NestedContainerInAnImageOutlivesTheAgent) {
+  ASSERT_NO_FATAL_FAILURE(startParent("kept", true));
+  ASSERT_EQ(call(launchInImage(child("kept"), "busybox:kept",
                                "while [ ! -e $MESOS_SANDBOX/go ]; do sleep 0.05; done; "
                                "grep -q plateau-kept /etc/os-release && exit 9"))
                 .status,
             200);
-  ASSERT_FALSE(MountGuard::mountsUnder(cluster.dir()).empty());
+  ASSERT_FALSE(MountGuard::mountsUnder(cluster_.dir()).empty());
 
-  cluster.restartAgent(0, SIGKILL);
-  ASSERT_FALSE(MountGuard::mountsUnder(cluster.dir()).empty());
-  std::ofstream(agentDir(cluster.dir(), "/containers/kept") + "/go") << "";
-  agent_api::Call wait;
-  wait.set_type(agent_api::Call::WAIT_NESTED_CONTAINER);
-  *wait.mutable_wait_nested_container()->mutable_container_id() = id;
-  auto waited = call(wait);
+  cluster_.restartAgent(0, SIGKILL);
+  ASSERT_FALSE(MountGuard::mountsUnder(cluster_.dir()).empty());
+  std::ofstream(agentDir(cluster_.dir(), "/containers/kept") + "/go") << "";
+  auto waited = wait(child("kept"));
   ASSERT_EQ(waited.status, 200) << waited.body;
   EXPECT_EQ(WEXITSTATUS(waited.response.wait_nested_container().exit_status()), 9);
-  EXPECT_TRUE(eventually([&] { return MountGuard::mountsUnder(cluster.dir()).empty(); }));
+  EXPECT_TRUE(eventually([&] { return MountGuard::mountsUnder(cluster_.dir()).empty(); }));
 }
 
 class NestedWithoutImages : public SleeperTask {};
