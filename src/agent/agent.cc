@@ -117,6 +117,7 @@ void Agent::shutdown() {
       continue;
     }
     for (const auto& [ex_id, executor] : framework.executors()) {
+      nested_->parentEnded(executor.containerId());  // its nested containers go with it
       containerizer_->kill(executor.containerId());
       containerizer_->destroy(executor.containerId());
       releaseImage(executor.containerId());

@@ -355,6 +355,12 @@ class Agent {
                         NestedContainers::Standalone::Launched done);
   Result<pid_t> startStandalone(const NestedContainers::StandaloneSpec& spec,
                                 const images::Provisioned* image);
+  // Provisions the image of a nested container `key` and answers with how to run `command` in
+  // it (through plateau-rootfs, as a standalone container's); standalone_api.cc.
+  void prepareNestedImage(const std::string& key, const std::string& sandbox,
+                          const mesos::v1::CommandInfo& command,
+                          const mesos::v1::ContainerInfo& info, const std::string& user,
+                          NestedContainers::Images::Prepared done);
   // Takes over the standalone containers an earlier agent left (adding the running ones to
   // `alive`, the containers the containerizer keeps); with --recover=cleanup, kills them.
   void recoverStandalone(std::vector<ContainerConfig>* alive);

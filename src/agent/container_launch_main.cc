@@ -10,7 +10,6 @@
 
 #include <fcntl.h>
 #include <sys/prctl.h>
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -24,14 +23,6 @@
 #include "agent/containerizer/launcher.h"
 
 namespace {
-
-void ignoreSignals() {
-  for (int signo = 1; signo < NSIG; signo++) {
-    if (signo != SIGKILL && signo != SIGSTOP && signo != SIGCHLD) {
-      std::signal(signo, SIG_IGN);
-    }
-  }
-}
 
 // Waits for `child`, reaping every other process that ends meanwhile (this process is the
 // init of the container's pid namespace when it has one).
@@ -48,24 +39,6 @@ int waitFor(pid_t child) {
   }
 }
 
-// Ends this process as `status` says the command ended: its exit code, or its signal (without a
-// core dump: the command's own dump, if any, was written already).
-[[noreturn]] void endAs(int status) {
-  if (WIFEXITED(status)) {
-    ::_exit(WEXITSTATUS(status));
-  }
-  int signo = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
-  struct rlimit no_core = {0, 0};
-  ::setrlimit(RLIMIT_CORE, &no_core);
-  std::signal(signo, SIG_DFL);
-  sigset_t only;
-  sigemptyset(&only);
-  sigaddset(&only, signo);
-  ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
-  ::raise(signo);
-  ::_exit(128 + signo);  // the init of a pid namespace cannot signal itself
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -79,7 +52,7 @@ int main(int argc, char** argv) {
                std::strerror(errno));
     return 2;
   }
-  ignoreSignals();
+  plateau::agent::ignoreSignals();
   const pid_t parent = ::getpid();
   pid_t child = ::fork();
   if (child < 0) {
@@ -102,5 +75,5 @@ int main(int argc, char** argv) {
     ::fsync(status_fd);
   }
   ::close(status_fd);
-  endAs(status);
+  plateau::agent::exitLike(status);
 }

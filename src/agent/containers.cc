@@ -133,9 +133,10 @@ void Agent::recoverContainers() {
     }
   }
   recoverStandalone(&alive);
+  std::vector<std::string> nested = nested_->recoverNested(/*cleanup=*/false);
   containerizer_->recover(alive);
   if (images_) {
-    std::vector<std::string> ids;
+    std::vector<std::string> ids = std::move(nested);
     for (const auto& config : alive) {
       ids.push_back(config.container_id);
     }

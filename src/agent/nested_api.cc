@@ -29,6 +29,15 @@ void Agent::initNested() {
         return found;
       },
       flags_.http_heartbeat_interval);
+  nested_->checkpointNested(flags_.work_dir, flags_.recover == "reconnect");
+  nested_->setImages(
+      {.prepare =
+           [this](const std::string& key, const std::string& sandbox,
+                  const mesos::v1::CommandInfo& command, const mesos::v1::ContainerInfo& info,
+                  const std::string& user, NestedContainers::Images::Prepared done) {
+             prepareNestedImage(key, sandbox, command, info, user, std::move(done));
+           },
+       .release = [this](const std::string& key) { releaseImage(key); }});
   initStandalone();
 }
 

@@ -60,11 +60,6 @@ namespace {
 // escaped its session) before its streams are closed anyway.
 constexpr auto kDrainGrace = std::chrono::seconds(5);
 
-// The executor's container at the top of `id`'s ancestry.
-const v1::ContainerID& rootOf(const v1::ContainerID& id) {
-  return id.has_parent() ? rootOf(id.parent()) : id;
-}
-
 // Writes `io` to every output stream, encoded at most once per content type.
 template <class Outputs>
 void writeAll(Outputs& outputs, const agent_api::ProcessIO& io) {
@@ -100,10 +95,9 @@ std::vector<std::string> environmentOf(pid_t target, const v1::CommandInfo& comm
   return env;
 }
 
-// The checks Mesos makes on a launch: the id, a parent, a command, no image of its own.
+// The checks Mesos makes on a launch: the id, a parent, a command.
 std::optional<std::string> invalidLaunch(const std::string& field, const v1::ContainerID& id,
-                                         const v1::CommandInfo* command,
-                                         const v1::ContainerInfo* info) {
+                                         const v1::CommandInfo* command) {
   if (auto bad = invalidContainerId(id)) {
     return fmt::format("'{}.container_id' is invalid: {}", field, *bad);
   }
@@ -111,16 +105,8 @@ std::optional<std::string> invalidLaunch(const std::string& field, const v1::Con
     return fmt::format("Expecting '{}.container_id.parent' to be present", field);
   }
   if (command == nullptr || (command->value().empty() && command->arguments_size() == 0)) {
-    return fmt::format(
-        "Expecting '{}.command' to be present: a nested container runs a command "
-        "in its parent's root filesystem",
-        field);
-  }
-  if (info != nullptr && info->has_mesos() && info->mesos().has_image()) {
-    return fmt::format(
-        "'{}.container' is not supported: nested containers share their parent's "
-        "root filesystem and cannot have an image of their own",
-        field);
+    return fmt::format("Expecting '{}.command' to be present: a nested container runs a command",
+                       field);
   }
   return std::nullopt;
 }
@@ -140,7 +126,7 @@ NestedContainers::~NestedContainers() {
     timers_.cancel(recovered_timer_);
   }
   for (auto& [key, container] : containers_) {
-    bool outlives = container->standalone && standalone_.outlive_agent;
+    bool outlives = container->standalone ? standalone_.outlive_agent : container->outlives_agent;
     if (!container->status && !outlives) {
       signalTree(container->pid, SIGKILL);
     }
@@ -182,8 +168,8 @@ void NestedContainers::call(const agent_api::Call& call, http::StreamAccept acce
   };
   // Every launch message has container_id, command and container.
   auto launchFrom = [&](const auto& l, const char* field, bool session) {
-    if (auto bad = invalidLaunch(field, l.container_id(), l.has_command() ? &l.command() : nullptr,
-                                 l.has_container() ? &l.container() : nullptr)) {
+    if (auto bad =
+            invalidLaunch(field, l.container_id(), l.has_command() ? &l.command() : nullptr)) {
       return responder.respond(badRequest(*bad));
     }
     launch(l.container_id(), &l.command(), &l.container(), session, accept, std::move(responder));
@@ -311,7 +297,7 @@ void NestedContainers::launch(const v1::ContainerID& id, const v1::CommandInfo* 
                               const v1::ContainerInfo* info, bool session,
                               http::StreamAccept accept, http::Responder responder) {
   const std::string key = keyOf(id);
-  if (containers_.contains(key)) {
+  if (containers_.contains(key) || launching_.contains(key)) {
     // Mesos: 202 when the id is in use already (the launch is not repeated).
     return responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
   }
@@ -321,40 +307,70 @@ void NestedContainers::launch(const v1::ContainerID& id, const v1::CommandInfo* 
     return responder.respond(badRequest(
         fmt::format("Parent container {} does not exist (or has terminated)", keyOf(id.parent()))));
   }
+  if (info->has_mesos() && info->mesos().has_image()) {
+    return launchInImage(id, *command, *info, session, accept, std::move(responder));
+  }
+  start(id, *command, *info, *parent, *target, session, nullptr, accept, std::move(responder));
+}
+
+void NestedContainers::start(const v1::ContainerID& id, const v1::CommandInfo& command,
+                             const v1::ContainerInfo& info, const Parent& parent, pid_t target,
+                             bool session, const ImageCommand* image, http::StreamAccept accept,
+                             http::Responder responder) {
+  const std::string key = keyOf(id);
   NestedSpec spec;
-  spec.target = *target;
-  std::tie(spec.program, spec.argv) = programOf(*command);
-  spec.env = environmentOf(*target, *command);
-  bool tty = info->has_tty_info();
+  spec.target = target;
+  if (image != nullptr) {
+    spec.program = image->program;
+    spec.argv = image->argv;
+    spec.env = image->env;
+    spec.join_mount = false;  // the program enters the image's root filesystem itself
+  } else {
+    std::tie(spec.program, spec.argv) = programOf(command);
+    spec.env = environmentOf(target, command);
+  }
+  bool tty = info.has_tty_info();
   auto owned = std::make_unique<Container>();
   Container& container = *owned;
   container.id = id;
   container.parent = rootOf(id).value();
+  container.image = image != nullptr;
+  // As Mesos: the container has its own sandbox under its parent's (its output goes to files
+  // there unless it streams it).
+  container.sandbox = parent.sandbox + "/containers/" + id.value();
+  std::error_code ec;
+  std::filesystem::create_directories(container.sandbox, ec);
   if (tty) {
     spec.stdio = NestedStdio::kTty;
-    const auto& size = info->tty_info().window_size();
-    if (info->tty_info().has_window_size()) {
+    const auto& size = info.tty_info().window_size();
+    if (info.tty_info().has_window_size()) {
       spec.window = {static_cast<uint16_t>(size.rows()), static_cast<uint16_t>(size.columns())};
     }
   } else if (!session) {
-    // As Mesos: the container's output goes to files in its own sandbox, under its parent's.
-    container.sandbox = parent->sandbox + "/containers/" + id.value();
-    std::error_code ec;
-    std::filesystem::create_directories(container.sandbox, ec);
     spec.stdio = NestedStdio::kFiles;
     spec.stdout_path = container.sandbox + "/stdout";
     spec.stderr_path = container.sandbox + "/stderr";
   }
-  auto started = launchNested(spec);
+  Fd status_fd;
+  spec.relay_dir = checkpoint_ ? container.sandbox : std::string();
+  Status prepared = checkpoint_ ? prepareCheckpoint(key, spec, &status_fd) : Status();
+  auto started =
+      prepared.isOk() ? launchNested(spec) : Result<NestedProcess>(std::unexpected(prepared));
+  status_fd.reset();
   if (!started) {
+    forgetCheckpoint(key, container);
+    if (container.image && images_.release) {
+      images_.release(key);
+    }
     return responder.respond(badRequest(
         fmt::format("Failed to launch nested container {}: {}", key, started.error().message())));
   }
   container.pid = started->pid;
   pids_[started->pid] = key;
+  checkpointLaunched(container, spec);
   containers_[key] = std::move(owned);
-  log_->info("nested_container_launched container_id={} pid={} session={} tty={}", key,
-             started->pid, session, tty);
+  log_->info("nested_container_launched container_id={} pid={} session={} tty={} image={}", key,
+             started->pid, session, tty, image != nullptr);
   if (spec.stdio == NestedStdio::kFiles) {
     return responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
   }
@@ -447,12 +463,10 @@ bool NestedContainers::childExited(pid_t pid, int status) {
     return true;  // forgotten with its parent
   }
   Container& container = *it->second;
-  if (container.standalone && standalone_.exit_status) {
-    // Its first process recorded the command's own status: as the init of a pid namespace it
-    // cannot end by the command's signal itself.
-    if (auto recorded = standalone_.exit_status(key)) {
-      status = *recorded;
-    }
+  // Its first process (or relay) recorded the command's own status: as the init of a pid
+  // namespace it cannot end by the command's signal itself.
+  if (auto recorded = recordedStatus(key, container)) {
+    status = *recorded;
   }
   exited(container, status);
   return true;
@@ -468,6 +482,9 @@ void NestedContainers::exited(Container& container, std::optional<int> status) {
   killNestedUnder(key);
   if (container.standalone && standalone_.destroy) {
     standalone_.destroy(key);
+  }
+  if (container.image && images_.release) {
+    images_.release(key);  // its root filesystem goes
   }
   log_->info("nested_container_exited container_id={} status=\"{}\"", key,
              status ? describeWaitStatus(*status) : "unknown");
@@ -517,8 +534,8 @@ void NestedContainers::maybeFinish(Container& container) {
 void NestedContainers::forgetOldest() {
   auto oldest = ended_.begin();
   auto it = containers_.find(oldest->second);
-  if (it != containers_.end() && it->second->standalone && standalone_.forget) {
-    standalone_.forget(it->first);
+  if (it != containers_.end()) {
+    forgetCheckpoint(it->first, *it->second);
   }
   containers_.erase(oldest->second);
   ended_.erase(oldest);
@@ -592,9 +609,7 @@ http::Response NestedContainers::remove(const v1::ContainerID& id) {
     std::error_code ec;
     std::filesystem::remove_all(it->second->sandbox, ec);
   }
-  if (it->second->standalone && standalone_.forget) {
-    standalone_.forget(it->first);
-  }
+  forgetCheckpoint(it->first, *it->second);
   std::erase_if(ended_, [&](const auto& e) { return e.second == it->first; });
   containers_.erase(it);
   return http::Response{.status = 200, .headers = {}, .body = {}};
@@ -670,6 +685,7 @@ void NestedContainers::parentEnded(const std::string& container_id) {
     }
     container.io_ended = true;
     maybeFinish(container);
+    forgetCheckpoint(it->first, container);
     std::erase_if(ended_, [&](const auto& e) { return e.second == it->first; });
     it = containers_.erase(it);
   }

@@ -25,6 +25,11 @@
 //   hooks, in <root>/<id> with its own resources, and may be the parent of nested containers.
 //   With `outlive_agent` it keeps running when the agent goes, and a restarted agent takes it
 //   over (recoverStandalone()).
+// - With checkpointNested(), every nested container is checkpointed under meta/nested
+//   (agent/standalone_checkpoint.h) and runs under a relay that records its wait status
+//   (agent/nested_launch.h). With `outlive_agent`, those whose output goes to their sandbox's
+//   files keep running when the agent goes, and a restarted agent takes them over
+//   (recoverNested()); sessions and those with a TTY end with the agent, as in Mesos.
 // - Bad input is answered as Mesos answers it: 400 naming the field, 404 for an unknown container.
 
 #include <sys/types.h>
@@ -42,6 +47,8 @@
 #include <spdlog/logger.h>
 
 #include "agent/checkpoint.h"
+#include "agent/standalone_checkpoint.h"
+#include "common/fd.h"
 #include "http/content.h"
 #include "http/server.h"
 #include "http/stream_accept.h"
@@ -142,6 +149,28 @@ class NestedContainers {
   };
   void setStandalone(Standalone standalone) { standalone_ = std::move(standalone); }
 
+  // A nested container whose ContainerInfo names an image of its own (`mesos.image`) runs in
+  // that image's root filesystem, in its own mount namespace and its parent's other namespaces.
+  // What enters the image and runs the command there (plateau-rootfs, agent/images/
+  // enter_rootfs.h), once the image is provisioned.
+  struct ImageCommand {
+    std::string program;            // a host path
+    std::vector<std::string> argv;  // argv[0] included
+    std::vector<std::string> env;
+  };
+  struct Images {
+    using Prepared = std::function<void(Result<ImageCommand>)>;
+    // Provisions the image `info` names for the container `key` (sandbox: its host sandbox) and
+    // answers with how to run `command` in it as `user` (empty: the image's default).
+    std::function<void(const std::string& key, const std::string& sandbox,
+                       const mesos::v1::CommandInfo& command, const mesos::v1::ContainerInfo& info,
+                       const std::string& user, Prepared done)>
+        prepare;
+    std::function<void(const std::string& key)> release;  // once the container ended
+  };
+  // Unset: a nested container with an image is refused (400).
+  void setImages(Images images) { images_ = std::move(images); }
+
   // A standalone container of an earlier agent, found in its checkpoint: running (its first
   // process, no child of this agent, is then watched until it ends) or ended meanwhile.
   struct RecoveredStandalone {
@@ -154,6 +183,18 @@ class NestedContainers {
   // they are listed, waited for, killed and removed as if launched by this one. One that ended
   // while no agent ran answers WAIT_CONTAINER with the status its first process recorded.
   void recoverStandalone(const std::vector<RecoveredStandalone>& containers);
+
+  // Checkpoints nested containers under <work_dir>/meta/nested; with `outlive_agent` (the
+  // agent's --recover=reconnect), those that can outlive the agent are left running when this
+  // component goes.
+  void checkpointNested(const std::string& work_dir, bool outlive_agent);
+  // Takes the nested containers of an earlier agent over, once the executors' and standalone
+  // containers are recovered and before any call is answered: one whose parent runs again is
+  // listed, waited for (one that ended meanwhile answers with its recorded status), killed and
+  // removed as if launched by this agent. The others (their parent gone, sessions, or all of them
+  // with `cleanup`) are killed and forgotten. Returns the running ones taken over (their images'
+  // root filesystems are to be kept).
+  std::vector<std::string> recoverNested(bool cleanup);
 
  private:
   struct Container;
@@ -176,6 +217,14 @@ class NestedContainers {
   void launch(const mesos::v1::ContainerID& id, const mesos::v1::CommandInfo* command,
               const mesos::v1::ContainerInfo* info, bool session, http::StreamAccept accept,
               http::Responder responder);
+  // nested_image.cc: a launch whose ContainerInfo names an image: provisions it, then start()s.
+  void launchInImage(const mesos::v1::ContainerID& id, const mesos::v1::CommandInfo& command,
+                     const mesos::v1::ContainerInfo& info, bool session, http::StreamAccept accept,
+                     http::Responder responder);
+  // Starts the container once its parent is known (and its image provisioned, `image` set).
+  void start(const mesos::v1::ContainerID& id, const mesos::v1::CommandInfo& command,
+             const mesos::v1::ContainerInfo& info, const Parent& parent, pid_t target, bool session,
+             const ImageCommand* image, http::StreamAccept accept, http::Responder responder);
   void wait(const mesos::v1::ContainerID& id, bool nested_call, http::ContentType accept,
             http::Responder responder);
   http::Response kill(const mesos::v1::ContainerID& id, int signal);
@@ -204,14 +253,29 @@ class NestedContainers {
   // The container's first process has ended (`status`: its wait status, when known): what it
   // left in its session goes, and so do the containers nested under it.
   void exited(Container& container, std::optional<int> status);
-  // nested_standalone.cc: watches the recovered standalone containers' first processes.
+  // nested_standalone.cc: watches the recovered containers' first processes.
   void pollRecovered();
+  // nested_standalone.cc: a container of an earlier agent, known again (running or ended).
+  void adopt(const mesos::v1::ContainerID& id, const std::string& sandbox, pid_t pid,
+             Liveness liveness, bool standalone);
+  // The wait status the container's first process (or relay) recorded, if it did.
+  std::optional<int> recordedStatus(const std::string& key, const Container& container) const;
+  // Forgets the container's checkpoint, if it has one.
+  void forgetCheckpoint(const std::string& key, const Container& container);
+  // Checkpoints a nested container once its relay runs.
+  void checkpointLaunched(Container& container, const struct NestedSpec& spec);
+  // Prepares the checkpoint of the nested container `key`, whose relay (spec.relay_dir set)
+  // records its status in it through `status_fd`.
+  Status prepareCheckpoint(const std::string& key, struct NestedSpec& spec, Fd* status_fd);
 
   Timers& timers_;
   std::shared_ptr<spdlog::logger> log_;
   FindParent find_parent_;
   std::chrono::nanoseconds heartbeat_;
   Standalone standalone_;
+  Images images_;
+  std::optional<StandaloneCheckpoint> checkpoint_;  // the nested containers'
+  bool outlive_ = false;                            // checkpointed ones outlive the agent
   std::shared_ptr<bool> alive_;  // posted I/O callbacks run only while this lives
   std::map<std::string, std::unique_ptr<Container>> containers_;  // by "<parent>.<id>"
   std::map<pid_t, std::string> pids_;                             // running ones -> key

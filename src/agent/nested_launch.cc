@@ -37,6 +37,7 @@ enum Stage {
   kSetgroups,
   kSetgid,
   kSetuid,
+  kRelay,
   kExec
 };
 
@@ -52,6 +53,7 @@ const char* stageName(int stage) {
                                        "set supplementary groups",
                                        "set group id",
                                        "set user id",
+                                       "enter the relay's folder",
                                        "execute"};
   return stage >= 0 && stage <= kExec ? kNames[stage] : "start";
 }
@@ -138,7 +140,13 @@ Result<Plan> makePlan(const NestedSpec& spec) {
   if (Status s = readIds(spec.target, plan); !s.isOk()) {
     return std::unexpected(s);
   }
+  if (!spec.join_mount) {
+    plan.uid.reset();
+  }
   for (const char* ns : kNamespaces) {
+    if (!spec.join_mount && std::string_view(ns) == "mnt") {
+      continue;
+    }
     std::string theirs = fmt::format("/proc/{}/ns/{}", spec.target, ns);
     if (inodeOf(theirs) == inodeOf(fmt::format("/proc/self/ns/{}", ns))) {
       continue;
@@ -151,11 +159,13 @@ Result<Plan> makePlan(const NestedSpec& spec) {
     plan.namespaces.push_back(std::move(fd));
   }
   std::string root = fmt::format("/proc/{}/root", spec.target);
-  if (inodeOf(root) != inodeOf("/") || !plan.namespaces.empty()) {
+  if (spec.join_mount && (inodeOf(root) != inodeOf("/") || !plan.namespaces.empty())) {
     plan.root.reset(::open(root.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
   }
-  plan.cwd.reset(
-      ::open(fmt::format("/proc/{}/cwd", spec.target).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  if (spec.join_mount) {
+    plan.cwd.reset(
+        ::open(fmt::format("/proc/{}/cwd", spec.target).c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+  }
   plan.candidates = candidatesOf(spec.program, pathOf(spec.env));
   for (const auto& a : spec.argv) {
     plan.argv.push_back(const_cast<char*>(a.c_str()));
@@ -177,6 +187,7 @@ Result<Plan> makePlan(const NestedSpec& spec) {
 
 // The command, from its user to exec.
 [[noreturn]] void execCommand(const Plan& plan, int report) {
+  resetSignals();  // a relay above ignores them
   if (plan.uid && *plan.uid != ::geteuid()) {
     if (::syscall(SYS_setgroups, plan.groups.size(), plan.groups.data()) != 0) {
       fail(report, kSetgroups);
@@ -200,18 +211,69 @@ Result<Plan> makePlan(const NestedSpec& spec) {
   fail(report, kExec);
 }
 
+// Waits for `command` (a child) and returns its wait status.
+int waitCommand(pid_t command) {
+  int status = 0;
+  while (::waitpid(command, &status, 0) < 0) {
+    if (errno != EINTR) {
+      return W_EXITCODE(127, 0);  // cannot happen: the child is ours until reaped
+    }
+  }
+  return status;
+}
+
 // In the process that stays in the agent's pid namespace: waits for the command and exits as
 // it did.
 [[noreturn]] void relayExit(pid_t command) {
   closeAllBut(-1, -1);
-  int status = 0;
-  while (::waitpid(command, &status, 0) < 0 && errno == EINTR) {
+  exitLike(waitCommand(command));
+}
+
+// Writes `value` in decimal and a newline to `fd`, without allocating (after fork).
+void writeStatus(int fd, int value) {
+  char text[16];
+  char* end = text + sizeof(text);
+  char* p = end;
+  *--p = '\n';
+  unsigned magnitude = value < 0 ? 0U - static_cast<unsigned>(value) : static_cast<unsigned>(value);
+  do {
+    *--p = static_cast<char>('0' + magnitude % 10);
+    magnitude /= 10;
+  } while (magnitude != 0);
+  if (value < 0) {
+    *--p = '-';
   }
-  if (WIFSIGNALED(status)) {
-    ::signal(WTERMSIG(status), SIG_DFL);
-    ::kill(::getpid(), WTERMSIG(status));
+  if (::write(fd, p, static_cast<size_t>(end - p)) == end - p) {
+    ::fsync(fd);
   }
-  ::_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128);
+}
+
+// With a relay (NestedSpec::relay_dir): forks; the child returns to become the command, this
+// process stays the relay on the host and never returns.
+void splitRelay(const NestedSpec& spec, int report) {
+  if (spec.relay_dir.empty()) {
+    return;
+  }
+  if (::chdir(spec.relay_dir.c_str()) != 0) {
+    fail(report, kRelay);
+  }
+  ignoreSignals();
+  pid_t child = ::fork();
+  if (child < 0) {
+    fail(report, kFork);
+  }
+  if (child == 0) {
+    return;
+  }
+  closeAllBut(spec.status_fd, -1);
+  for (int fd : {0, 1, 2}) {
+    ::close(fd);
+  }
+  int status = waitCommand(child);
+  if (spec.status_fd >= 0) {
+    writeStatus(spec.status_fd, status);
+  }
+  exitLike(status);
 }
 
 struct ChildFds {
@@ -258,6 +320,7 @@ void setUpStdio(const NestedSpec& spec, const ChildFds& fds, int report) {
     fail(report, kSetsid);
   }
   setUpStdio(spec, fds, report);
+  splitRelay(spec, report);
   for (const auto& ns : plan.namespaces) {
     if (::setns(ns.get(), 0) != 0) {
       fail(report, kSetns);

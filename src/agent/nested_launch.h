@@ -38,6 +38,17 @@ struct NestedSpec {
   std::pair<uint16_t, uint16_t> window{24, 80};  // rows, columns (kTty)
   std::string stdout_path;                       // kFiles
   std::string stderr_path;                       // kFiles
+  // When set, the process the agent sees (NestedProcess::pid) is a relay that stays on the host,
+  // in the agent's namespaces, with this folder as its working directory, and ignores every
+  // signal it can: it waits for the command, writes the command's wait status to `status_fd`
+  // (in decimal, then '\n') when that is open, and ends as the command did. It outlives the
+  // agent, and a restarted agent can tell it alive by its working directory (processLiveness()).
+  std::string relay_dir;
+  // false: the command keeps the host's mount namespace, root and the agent's user (what it runs
+  // enters a root filesystem of its own and switches user itself); the relay's folder, if any,
+  // is its working directory.
+  bool join_mount = true;
+  int status_fd = -1;  // the agent's descriptor; the command never has it
 };
 
 // A started nested process and the agent's ends of its stdio (invalid where not kept).

@@ -1,16 +1,22 @@
 // Standalone containers (agent/nested_containers.h): LAUNCH_CONTAINER with a container id that
 // has no parent runs a container of its own through the agent's containerizer, as Mesos's agent
 // does for its resource providers' plugins; WAIT/KILL/REMOVE_CONTAINER then work as for nested
-// ones. They outlive the agent: a restarted agent takes them over from its checkpoint.
+// ones. They outlive the agent: a restarted agent takes them over from its checkpoint, and so
+// it does with the nested containers it checkpointed (recoverNested()).
 
+#include <fcntl.h>
 #include <signal.h>
 
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <expected>
 #include <filesystem>
 
 #include <fmt/format.h>
 #include <mesos/v1/agent/agent.pb.h>
 
+#include "agent/nested_launch.h"
 #include "agent/nested_state.h"
 #include "common/process.h"
 
@@ -148,32 +154,42 @@ void NestedContainers::launchStandalone(const agent_api::Call& call, http::Respo
 
 void NestedContainers::recoverStandalone(const std::vector<RecoveredStandalone>& containers) {
   for (const auto& recovered : containers) {
-    auto owned = std::make_unique<Container>();
-    Container& container = *owned;
-    container.id.set_value(recovered.container_id);
-    container.sandbox = recovered.sandbox;
-    container.standalone = true;
-    container.pid = recovered.pid;
-    containers_[recovered.container_id] = std::move(owned);
-    log_->info("standalone_container_recovered container_id={} pid={} running={}",
-               recovered.container_id, recovered.pid, recovered.liveness == Liveness::kAlive);
-    if (recovered.liveness == Liveness::kAlive) {
-      recovered_.insert(recovered.container_id);
-      continue;
-    }
-    if (recovered.liveness == Liveness::kReused) {
-      container.pid = 0;  // its session is gone, and the pid is another process's now
-    }
-    auto status =
-        standalone_.exit_status ? standalone_.exit_status(recovered.container_id) : std::nullopt;
-    if (!status) {
-      container.message = "The container ended while the agent was down, its status unknown";
-    }
-    exited(container, status);
+    v1::ContainerID id;
+    id.set_value(recovered.container_id);
+    adopt(id, recovered.sandbox, recovered.pid, recovered.liveness, /*standalone=*/true);
   }
-  if (!recovered_.empty() && recovered_timer_ == 0) {
-    recovered_timer_ = timers_.every(kRecoveredPoll, [this] { pollRecovered(); });
+}
+
+void NestedContainers::adopt(const v1::ContainerID& id, const std::string& sandbox, pid_t pid,
+                             Liveness liveness, bool standalone) {
+  const std::string key = keyOf(id);
+  auto owned = std::make_unique<Container>();
+  Container& container = *owned;
+  container.id = id;
+  container.parent = rootOf(id).value();
+  container.sandbox = sandbox;
+  container.standalone = standalone;
+  container.outlives_agent = !standalone;
+  container.image = !standalone;  // whether it had one is not checkpointed: release any
+  container.pid = pid;
+  containers_[key] = std::move(owned);
+  log_->info("{}_container_recovered container_id={} pid={} running={}",
+             standalone ? "standalone" : "nested", key, pid, liveness == Liveness::kAlive);
+  if (liveness == Liveness::kAlive) {
+    recovered_.insert(key);
+    if (recovered_timer_ == 0) {
+      recovered_timer_ = timers_.every(kRecoveredPoll, [this] { pollRecovered(); });
+    }
+    return;
   }
+  if (liveness == Liveness::kReused) {
+    container.pid = 0;  // its session is gone, and the pid is another process's now
+  }
+  auto status = recordedStatus(key, container);
+  if (!status) {
+    container.message = "The container ended while the agent was down, its status unknown";
+  }
+  exited(container, status);
 }
 
 void NestedContainers::pollRecovered() {
@@ -195,7 +211,7 @@ void NestedContainers::pollRecovered() {
     if (processLiveness(container.pid, container.sandbox) == Liveness::kReused) {
       container.pid = 0;
     }
-    auto status = standalone_.exit_status ? standalone_.exit_status(key) : std::nullopt;
+    auto status = recordedStatus(key, container);
     if (!status && container.kill_signal == SIGKILL) {
       status = SIGKILL;  // a wait status: killed by SIGKILL, before its first process could write
     }
@@ -208,6 +224,114 @@ void NestedContainers::pollRecovered() {
     timers_.cancel(recovered_timer_);
     recovered_timer_ = 0;
   }
+}
+
+void NestedContainers::checkpointNested(const std::string& work_dir, bool outlive_agent) {
+  checkpoint_.emplace(work_dir, "nested");
+  outlive_ = outlive_agent;
+}
+
+Status NestedContainers::prepareCheckpoint(const std::string& key, NestedSpec& spec,
+                                           Fd* status_fd) {
+  auto path = checkpoint_->prepare(key, "");
+  if (!path) {
+    return path.error();
+  }
+  status_fd->reset(::open(path->c_str(), O_WRONLY | O_CLOEXEC));
+  if (status_fd->get() < 0) {
+    return {StatusCode::kInternal, fmt::format("Cannot open {}: {}", *path, std::strerror(errno))};
+  }
+  spec.status_fd = status_fd->get();
+  return {};
+}
+
+void NestedContainers::checkpointLaunched(Container& container, const NestedSpec& spec) {
+  if (!checkpoint_) {
+    return;
+  }
+  const std::string key = keyOf(container.id);
+  // Sessions and TTYs are the agent's connections: they end with it, as in Mesos.
+  container.outlives_agent = outlive_ && spec.stdio == NestedStdio::kFiles;
+  Status written = checkpoint_->write({.container_id = key,
+                                       .sandbox = spec.relay_dir,
+                                       .pid = container.pid,
+                                       .session = spec.stdio != NestedStdio::kFiles});
+  if (!written.isOk()) {
+    log_->error("checkpoint_failed what=\"nested container {}\" error=\"{}\"", key,
+                written.message());
+  }
+}
+
+std::optional<int> NestedContainers::recordedStatus(const std::string& key,
+                                                    const Container& container) const {
+  if (container.standalone) {
+    return standalone_.exit_status ? standalone_.exit_status(key) : std::nullopt;
+  }
+  return checkpoint_ ? checkpoint_->exitStatus(key) : std::nullopt;
+}
+
+void NestedContainers::forgetCheckpoint(const std::string& key, const Container& container) {
+  if (container.standalone) {
+    if (standalone_.forget) {
+      standalone_.forget(key);
+    }
+  } else if (checkpoint_) {
+    checkpoint_->remove(key);
+  }
+}
+
+namespace {
+
+// The ContainerID whose text (agent/nested_state.h keyOf()) is `key`.
+v1::ContainerID idOf(const std::string& key) {
+  v1::ContainerID id;
+  size_t dot = key.rfind('.');
+  id.set_value(dot == std::string::npos ? key : key.substr(dot + 1));
+  if (dot != std::string::npos) {
+    *id.mutable_parent() = idOf(key.substr(0, dot));
+  }
+  return id;
+}
+
+}  // namespace
+
+std::vector<std::string> NestedContainers::recoverNested(bool cleanup) {
+  std::vector<std::string> running;
+  if (!checkpoint_) {
+    return running;
+  }
+  std::vector<std::string> errors;
+  std::vector<StandaloneRecord> records = checkpoint_->recover(&errors);
+  for (const auto& error : errors) {
+    log_->warn("checkpoint_skipped reason=\"{}\"", error);
+  }
+  // Parents first: a container's key is its parent's with ".<id>" after it.
+  std::sort(records.begin(), records.end(), [](const auto& a, const auto& b) {
+    return std::count(a.container_id.begin(), a.container_id.end(), '.') <
+           std::count(b.container_id.begin(), b.container_id.end(), '.');
+  });
+  for (const auto& record : records) {
+    Liveness liveness = processLiveness(record.pid, record.sandbox);
+    v1::ContainerID id = idOf(record.container_id);
+    const char* dropped = cleanup          ? "the agent recovers with --recover=cleanup"
+                          : record.session ? "a session ends with the agent"
+                          : !id.has_parent() || !parentOf(id.parent()) ? "its parent is gone"
+                                                                       : nullptr;
+    if (dropped == nullptr) {
+      adopt(id, record.sandbox, record.pid, liveness, /*standalone=*/false);
+      if (liveness == Liveness::kAlive) {
+        running.push_back(record.container_id);
+      }
+      continue;
+    }
+    if (liveness != Liveness::kReused) {
+      signalTree(record.pid, SIGKILL);
+    }
+    checkpoint_->remove(record.container_id);
+    log_->info("nested_container_dropped container_id={} reason=\"{}\"", record.container_id,
+               dropped);
+  }
+  return running;
 }
 
 }  // namespace plateau::agent

@@ -24,6 +24,11 @@ inline std::string keyOf(const mesos::v1::ContainerID& id) {
   return id.has_parent() ? keyOf(id.parent()) + "." + id.value() : id.value();
 }
 
+// The container at the top of `id`'s ancestry (an executor's, or a standalone one).
+inline const mesos::v1::ContainerID& rootOf(const mesos::v1::ContainerID& id) {
+  return id.has_parent() ? rootOf(id.parent()) : id;
+}
+
 // Mesos's rules for a ContainerID (each value non-empty, short, printable, without '/' or '.'):
 // what is wrong, or nullopt.
 std::optional<std::string> invalidContainerId(const mesos::v1::ContainerID& id);
@@ -43,7 +48,9 @@ struct NestedContainers::Container {
   std::vector<Output> outputs;   // the session's stream first, then attached ones
   std::shared_ptr<Input> input;  // the input connection attached now, if any
   bool tty = false;
-  bool standalone = false;  // launched without a parent (its sandbox is its own)
+  bool standalone = false;      // launched without a parent (its sandbox is its own)
+  bool outlives_agent = false;  // a checkpointed nested container left running by the agent
+  bool image = false;           // a nested container in an image of its own
   bool io_ended = true;
   std::optional<int> status;    // the wait status, once exited (0 when not known)
   bool status_unknown = false;  // it ended while no agent ran, without a recorded status

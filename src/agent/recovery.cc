@@ -68,6 +68,7 @@ void Agent::recover() {
     }
     std::vector<ContainerConfig> none;
     recoverStandalone(&none);  // kills them: the wipe forgets them
+    nested_->recoverNested(/*cleanup=*/true);
     checkpointed(checkpoint_.wipe(), "wipe");
     log_->info("agent_recovery_cleanup executors_killed={}", killed);
     return;

@@ -68,6 +68,14 @@ Result<LaunchSpec> inImage(const Spec& spec, const images::Provisioned& image,
   return process;
 }
 
+// Why a container that names an image cannot run on this agent.
+Status noImages(const std::string& image) {
+  return {StatusCode::kFailedPrecondition,
+          fmt::format("the container names image '{}', but this agent runs no images (start it "
+                      "with --image_providers=docker)",
+                      image)};
+}
+
 }  // namespace
 
 Result<pid_t> Agent::startStandalone(const Spec& spec, const images::Provisioned* image) {
@@ -128,11 +136,7 @@ void Agent::launchStandalone(const Spec& spec, NestedContainers::Standalone::Lau
     return done(startStandalone(spec, nullptr));
   }
   if (!images_) {
-    return done(std::unexpected(Status(
-        StatusCode::kFailedPrecondition,
-        fmt::format("the container names image '{}', but this agent runs no images (start it "
-                    "with --image_providers=docker)",
-                    request->name()))));
+    return done(std::unexpected(noImages(request->name())));
   }
   log_->info("image_provision_started container_id={} image={}", spec.container_id,
              request->name());
@@ -145,6 +149,36 @@ void Agent::launchStandalone(const Spec& spec, NestedContainers::Standalone::Lau
                        }
                        done(pid);
                      });
+}
+
+void Agent::prepareNestedImage(const std::string& key, const std::string& sandbox,
+                               const mesos::v1::CommandInfo& command,
+                               const mesos::v1::ContainerInfo& info, const std::string& user,
+                               NestedContainers::Images::Prepared done) {
+  auto request = images::requestedImages(info);
+  if (!request) {
+    return done(std::unexpected(request.error()));
+  }
+  if (!images_) {
+    return done(std::unexpected(noImages(request->name())));
+  }
+  Spec spec{.container_id = key,
+            .sandbox = sandbox,
+            .command = std::make_shared<const mesos::v1::CommandInfo>(command)};
+  std::string image_user = flags_.switch_user && user != "root" ? user : std::string();
+  images_->provision(
+      key, std::move(*request), [this, spec, image_user, done](Result<images::Provisioned> image) {
+        const auto bin = std::filesystem::path(executor_path_).parent_path();
+        auto entered = image ? inImage(spec, *image, (bin / "plateau-rootfs").string(),
+                                       flags_.sandbox_directory, image_user)
+                             : Result<LaunchSpec>(std::unexpected(image.error()));
+        if (!entered) {
+          releaseImage(spec.container_id);
+          return done(std::unexpected(entered.error()));
+        }
+        done(NestedContainers::ImageCommand{
+            .program = entered->path, .argv = entered->argv, .env = entered->env});
+      });
 }
 
 void Agent::initStandalone() {

@@ -18,8 +18,8 @@ namespace plateau::agent {
 
 namespace fs = std::filesystem;
 
-StandaloneCheckpoint::StandaloneCheckpoint(const std::string& work_dir)
-    : root_((fs::path(work_dir) / "meta" / "containers").string()) {}
+StandaloneCheckpoint::StandaloneCheckpoint(const std::string& work_dir, const std::string& folder)
+    : root_((fs::path(work_dir) / "meta" / folder).string()) {}
 
 std::string StandaloneCheckpoint::dir(const std::string& container_id) const {
   return root_ + "/" + container_id;
@@ -56,9 +56,10 @@ Result<std::string> StandaloneCheckpoint::prepare(const std::string& container_i
 }
 
 Status StandaloneCheckpoint::write(const StandaloneRecord& record) const {
-  return writeFileAtomic(dir(record.container_id) + "/container",
-                         fmt::format("{}\n{}\n{} {} {}\n", record.pid, record.sandbox, record.cpus,
-                                     record.mem_mb, record.disk_mb));
+  return writeFileAtomic(
+      dir(record.container_id) + "/container",
+      fmt::format("{}\n{}\n{} {} {}\n{}", record.pid, record.sandbox, record.cpus, record.mem_mb,
+                  record.disk_mb, record.session ? "session\n" : ""));
 }
 
 std::vector<StandaloneRecord> StandaloneCheckpoint::recover(
@@ -74,7 +75,11 @@ std::vector<StandaloneRecord> StandaloneCheckpoint::recover(
     in.ignore(1);
     std::getline(in, record.sandbox);
     in >> record.cpus >> record.mem_mb >> record.disk_mb;
-    if (!text || in.fail() || record.pid <= 0 || record.sandbox.empty()) {
+    bool unreadable = !text || in.fail() || record.pid <= 0 || record.sandbox.empty();
+    std::string marker;
+    in >> marker;  // absent in the records of earlier versions
+    record.session = marker == "session";
+    if (unreadable) {
       // Launched, but the agent stopped before its record was written: nothing to take over.
       errors->push_back(fmt::format("standalone container {} has no readable record in {}",
                                     record.container_id, entry.path().string()));

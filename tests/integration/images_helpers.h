@@ -238,6 +238,29 @@ class ImageTest : public ::testing::Test {
     return info;
   }
 
+  // Subscribes `s` (as `info`) and launches the task on its first offer: its TASK_RUNNING update
+  // (nullopt, with a failure recorded, when it does not run).
+  static std::optional<v1::TaskStatus> startTask(Scheduler& s, const TaskSpec& spec,
+                                                 const v1::FrameworkInfo& info = framework()) {
+    if (!s.subscribe(info)) {
+      ADD_FAILURE() << "cannot subscribe";
+      return std::nullopt;
+    }
+    auto offers = s.next(scheduler::Event::OFFERS);
+    if (!offers || offers->offers().offers_size() == 0) {
+      ADD_FAILURE() << "no offer";
+      return std::nullopt;
+    }
+    launch(s, offers->offers().offers(0), {spec});
+    auto running = s.nextUpdate();
+    if (!running || running->state() != v1::TASK_RUNNING) {
+      ADD_FAILURE() << "task " << spec.id
+                    << " is not running: " << (running ? running->DebugString() : "no update");
+      return std::nullopt;
+    }
+    return running;
+  }
+
   // Launches the tasks on the scheduler's next offer; their terminal updates by task id.
   static std::map<std::string, v1::TaskStatus> runTasks(Scheduler& s,
                                                         const std::vector<TaskSpec>& specs) {

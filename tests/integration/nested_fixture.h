@@ -30,6 +30,7 @@ class SleeperTask : public ::testing::Test {
     v1::FrameworkInfo info;
     info.set_user("root");
     info.set_name("nested");
+    info.set_checkpoint(checkpointing());
     ASSERT_TRUE(scheduler_->subscribe(info));
     auto offers = scheduler_->next(scheduler::Event::OFFERS);
     ASSERT_TRUE(offers);
@@ -141,6 +142,8 @@ class SleeperTask : public ::testing::Test {
   }
   // The agent's flags beyond its resources.
   virtual std::vector<std::string> agentFlags() const { return {}; }
+  // Whether the framework checkpoints (its task then outlives an agent restart).
+  virtual bool checkpointing() const { return false; }
 
   Cluster cluster_;
   std::optional<Scheduler> scheduler_;

@@ -17,15 +17,9 @@ TEST_F(ImageTest, TaskExecRunsInTheTasksImage) {
   ASSERT_NO_FATAL_FAILURE(
       addImageAgent(cluster, "exec", "NAME=\"Plateau Exec Image\"\nID=plateau-exec\n"));
   Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework()));
-  auto offers = s.next(scheduler::Event::OFFERS);
-  ASSERT_TRUE(offers);
-  launch(s, offers->offers().offers(0),
-         {{.id = "boxed",
-           .image = "busybox:exec",
-           .value = "echo ready > $MESOS_SANDBOX/ready; sleep 1000"}});
-  auto running = s.nextUpdate();
-  ASSERT_TRUE(running && running->state() == v1::TASK_RUNNING) << running->message();
+  ASSERT_TRUE(startTask(s, {.id = "boxed",
+                            .image = "busybox:exec",
+                            .value = "echo ready > $MESOS_SANDBOX/ready; sleep 1000"}));
   ASSERT_TRUE(
       eventually([&] { return sandboxFile(cluster.dir(), "boxed", "ready") == "ready\n"; }));
   auto run =

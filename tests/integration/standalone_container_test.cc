@@ -247,5 +247,26 @@ TEST_F(StandaloneRestart, AContainerWithAnImageNeedsAnAgentThatRunsImages) {
   EXPECT_FALSE(fs::exists(meta("boxed")));
 }
 
+// As Mesos: the launch succeeds (200) and the failure is the container's; its status is 127, as
+// the shell reports a command it cannot find (Mesos's launcher aborts instead when `shell` is
+// false), with the reason in its stderr.
+TEST_F(StandaloneRestart, AProgramThatDoesNotExistEndsTheContainerWith127) {
+  agent_api::Call launch = launchCall(standaloneId("nowhere"), "");
+  auto* command = launch.mutable_launch_container()->mutable_command();
+  command->set_shell(false);
+  command->set_value("/no/such/program");
+  command->add_arguments("program");
+  ASSERT_EQ(call(launch).status, 200);
+  auto status = waited("nowhere");
+  ASSERT_TRUE(WIFEXITED(status.exit_status())) << status.DebugString();
+  EXPECT_EQ(WEXITSTATUS(status.exit_status()), 127);
+  std::ifstream in(sandbox("nowhere") + "/stderr");
+  std::string err((std::istreambuf_iterator<char>(in)), {});
+  EXPECT_NE(err.find("Failed to execute '/no/such/program'"), std::string::npos) << err;
+  // The same through the shell (Mesos's default), in both.
+  ASSERT_EQ(call(launchCall(standaloneId("shelled"), "/no/such/program")).status, 200);
+  EXPECT_EQ(WEXITSTATUS(waited("shelled").exit_status()), 127);
+}
+
 }  // namespace
 }  // namespace plateau::testing

@@ -6,6 +6,7 @@
 #include <sched.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -216,6 +217,30 @@ void switchUser(const UserIds& user, int out) {
 }  // namespace
 
 // In the child: every signal to its default disposition, none blocked.
+void ignoreSignals() {
+  for (int signo = 1; signo < NSIG; signo++) {
+    if (signo != SIGKILL && signo != SIGSTOP && signo != SIGCHLD) {
+      ::signal(signo, SIG_IGN);
+    }
+  }
+}
+
+void exitLike(int status) {
+  if (WIFEXITED(status)) {
+    ::_exit(WEXITSTATUS(status));
+  }
+  int signo = WIFSIGNALED(status) ? WTERMSIG(status) : SIGKILL;
+  struct rlimit no_core = {0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
+  ::signal(signo, SIG_DFL);
+  sigset_t only;
+  sigemptyset(&only);
+  sigaddset(&only, signo);
+  ::sigprocmask(SIG_UNBLOCK, &only, nullptr);
+  ::raise(signo);
+  ::_exit(128 + signo);
+}
+
 void resetSignals() {
   struct sigaction dfl;
   std::memset(&dfl, 0, sizeof(dfl));

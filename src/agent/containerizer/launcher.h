@@ -30,6 +30,13 @@ struct UserIds {
 void closeAllBut(int a, int b);
 // For a forked child before exec: every signal to its default disposition, none blocked.
 void resetSignals();
+// For a process that waits for a command and must record how it ended: ignores every signal it
+// can (SIGKILL and SIGSTOP cannot be; SIGCHLD keeps its default).
+void ignoreSignals();
+// Ends this process as the wait status `status` says a command ended: its exit code, or its
+// signal (without a core dump). Where the signal cannot end it (the init of a pid namespace
+// sending itself a signal), it exits 128 + the signal. Async-signal-safe.
+[[noreturn]] void exitLike(int status);
 
 // Looks a user up; NotFound names the user when it does not exist.
 Result<UserIds> lookupUser(const std::string& name);

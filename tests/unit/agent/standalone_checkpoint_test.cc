@@ -2,6 +2,7 @@
 
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 
@@ -77,6 +78,33 @@ TEST_F(StandaloneCheckpointTest, TornStatusesAndRecordlessContainersAreNotTakenF
   errors.clear();
   EXPECT_TRUE(StandaloneCheckpoint(dir_ + "/none").recover(&errors).empty());
   EXPECT_TRUE(errors.empty());
+}
+
+TEST_F(StandaloneCheckpointTest, NestedContainersKeepTheirOwnFolderAndSessionMark) {
+  StandaloneCheckpoint nested(dir_, "nested");
+  auto status_file = nested.prepare("exec.tool", "");
+  ASSERT_TRUE(status_file) << status_file.error().message();
+  EXPECT_EQ(*status_file, dir_ + "/meta/nested/exec.tool/exit_status");
+  ASSERT_TRUE(nested.prepare("exec.shell", ""));
+  ASSERT_TRUE(
+      nested.write({.container_id = "exec.tool", .sandbox = dir_ + "/s/tool", .pid = 7}).isOk());
+  ASSERT_TRUE(
+      nested
+          .write({.container_id = "exec.shell", .sandbox = dir_ + "/s", .pid = 8, .session = true})
+          .isOk());
+  std::vector<std::string> errors;
+  auto records = nested.recover(&errors);
+  EXPECT_TRUE(errors.empty());
+  ASSERT_EQ(records.size(), 2u);
+  std::sort(records.begin(), records.end(),
+            [](const auto& a, const auto& b) { return a.container_id < b.container_id; });
+  EXPECT_EQ(records[0].container_id, "exec.shell");
+  EXPECT_TRUE(records[0].session);
+  EXPECT_EQ(records[1].container_id, "exec.tool");
+  EXPECT_FALSE(records[1].session);
+  EXPECT_EQ(records[1].pid, 7);
+  // The standalone containers' folder is another one.
+  EXPECT_TRUE(StandaloneCheckpoint(dir_).recover(&errors).empty());
 }
 
 }  // namespace
