@@ -1,6 +1,6 @@
 // The HTTP request parser as src/http/server.cc runs it: Beast's request_parser with the
 // server's header and body limits, fed the input in pieces (sizes from the first byte); a
-// complete request becomes an http::Request as the server builds it, whose query parameters,
+// complete request becomes an http::Request by the server's requestHead, whose query parameters,
 // headers and (for a POST) v1 scheduler Call body are then read as the handlers read them.
 
 #include <mesos/v1/scheduler/scheduler.pb.h>
