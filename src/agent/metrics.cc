@@ -102,6 +102,9 @@ Metrics::Metrics()
                                      "Layers unpacked into the store since the start."))),
       image_bytes_pulled(
           registry.gauge(kNames.info("containerizer/images/bytes_pulled", "image_bytes_pulled",
-                                     "Blob bytes downloaded from registries since the start."))) {}
+                                     "Blob bytes downloaded from registries since the start."))),
+      requests_limited(
+          kNames.counter(registry, "requests_limited", "requests_limited_total",
+                         "Requests answered 429 past their client's --client_request_qps.")) {}
 
 }  // namespace plateau::agent

@@ -88,13 +88,8 @@ std::optional<http::Response> Agent::limitClient(const http::Request& request, a
       !claim(principal.claims, "cid").empty()) {
     return std::nullopt;
   }
-  const std::string client = http::clientOf(request);
-  auto wait = client_limiter_.admit(client, clock_.now());
-  if (!wait) {
-    return std::nullopt;
-  }
-  log_->debug("request_rate_limited path={} client=\"{}\"", request.path, client);
-  return http::tooManyFromClient(client, client_limiter_.options(), "client_request", *wait);
+  return http::limitClientRequest(client_limiter_, request, clock_.now(), metrics_.requests_limited,
+                                  *log_);
 }
 
 void Agent::guardRequest(http::Request& request, http::Responder responder) {

@@ -4,6 +4,7 @@
 
 #include "agent/flags.h"
 #include "auth/authenticator.h"
+#include "auth/key_file.h"
 
 namespace plateau::agent {
 namespace {
@@ -40,14 +41,11 @@ Status loadSecurityFiles(Flags& f) {
     }
   }
   if (!f.jwt_secret_key.empty()) {
-    auto file = auth::readSecretFile("jwt_secret_key", f.jwt_secret_key);
-    if (!file) {
-      return file.error();
+    auto key = auth::readKeyFile("jwt_secret_key", f.jwt_secret_key);
+    if (!key) {
+      return key.error();
     }
-    if (file->contents.empty()) {
-      return invalid(fmt::format("Flag '--jwt_secret_key': the file '{}' is empty", file->path));
-    }
-    f.executor_secret = std::move(file->contents);
+    f.executor_secret = std::move(*key);
   }
   return {};
 }

@@ -1,12 +1,12 @@
 #include "apps/app.h"
 
 #include <cmath>
-#include <regex>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "apps/field_reader.h"
+#include "apps/placement.h"
 
 namespace plateau::apps {
 
@@ -88,12 +88,8 @@ void readConstraints(Reader& r, const json::Value& v, App& app) {
     if (c.op == "UNIQUE" && c.value) {
       r.ruleError(path, "Value specified but not used");
     }
-    if ((c.op == "LIKE" || c.op == "UNLIKE") && c.value) {
-      try {
-        std::regex re(*c.value, std::regex::extended);
-      } catch (const std::regex_error&) {
-        r.ruleError(path, "Invalid regular expression " + *c.value);
-      }
+    if ((c.op == "LIKE" || c.op == "UNLIKE") && c.value && !likePatternValid(*c.value)) {
+      r.ruleError(path, "Invalid regular expression " + *c.value);
     }
     if ((c.op == "MAX_PER" || (c.op == "GROUP_BY" && c.value)) && c.value) {
       char* end = nullptr;

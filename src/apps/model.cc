@@ -4,6 +4,8 @@
 
 #include <fmt/format.h>
 
+#include "common/json_fields.h"
+
 namespace plateau::apps {
 
 bool isTerminal(const std::string& s) {
@@ -47,54 +49,34 @@ std::string instanceToJson(const Instance& i) {
   std::string out;
   json::Writer w(&out);
   w.beginObject();
-  w.key("taskId");
-  w.value(i.task_id);
-  w.key("appId");
-  w.value(i.app_id);
-  w.key("version");
-  w.value(i.version);
-  w.key("configVersion");
-  w.value(i.config_version);
-  w.key("agentId");
-  w.value(i.agent_id);
-  w.key("host");
-  w.value(i.place.hostname);
+  field(w, "taskId", i.task_id);
+  field(w, "appId", i.app_id);
+  field(w, "version", i.version);
+  field(w, "configVersion", i.config_version);
+  field(w, "agentId", i.agent_id);
+  field(w, "host", i.place.hostname);
   w.key("attributes");
   w.beginObject();
   for (const auto& [k, v] : i.place.attributes) {
-    w.key(k);
-    w.value(v);
+    field(w, k, v);
   }
   w.endObject();
   w.key("ports");
-  w.beginArray();
-  for (auto p : i.host_ports) {
-    w.value(p);
-  }
-  w.endArray();
-  w.key("state");
-  w.value(i.state);
+  values(w, i.host_ports);
+  field(w, "state", i.state);
   if (i.healthy) {
-    w.key("healthy");
-    w.value(*i.healthy);
+    field(w, "healthy", *i.healthy);
   }
   if (i.agent_healthy) {
-    w.key("agentHealthy");
-    w.value(*i.agent_healthy);
+    field(w, "agentHealthy", *i.agent_healthy);
   }
-  w.key("stagedAt");
-  w.value(i.staged_at);
-  w.key("startedAt");
-  w.value(i.started_at);
-  w.key("launchOrder");
-  w.value(i.launch_order);
-  w.key("killing");
-  w.value(i.killing);
+  field(w, "stagedAt", i.staged_at);
+  field(w, "startedAt", i.started_at);
+  field(w, "launchOrder", i.launch_order);
+  field(w, "killing", i.killing);
   if (i.readiness_required) {
-    w.key("readinessRequired");
-    w.value(true);
-    w.key("readinessPassed");
-    w.value(i.readiness_passed);
+    field(w, "readinessRequired", true);
+    field(w, "readinessPassed", i.readiness_passed);
   }
   w.endObject();
   return out;
@@ -137,22 +119,15 @@ std::string deploymentToJson(const Deployment& d) {
   std::string out;
   json::Writer w(&out);
   w.beginObject();
-  w.key("id");
-  w.value(d.id);
-  w.key("version");
-  w.value(d.version);
+  field(w, "id", d.id);
+  field(w, "version", d.version);
   w.key("parts");
   w.beginArray();
   for (const auto& p : d.parts) {
     w.beginObject();
-    w.key("appId");
-    w.value(p.app_id);
+    field(w, "appId", p.app_id);
     w.key("actions");
-    w.beginArray();
-    for (const auto& a : p.actions) {
-      w.value(a);
-    }
-    w.endArray();
+    values(w, p.actions);
     if (p.original) {
       w.key("original");
       w.rawValue(appToJson(*p.original));
@@ -224,10 +199,8 @@ void writeHealthCheckResults(json::Writer& w, const Instance& i) {
   };
   // Every result names its task and ends there.
   auto endResult = [&] {
-    w.key("taskId");
-    w.value(i.task_id);
-    w.key("instanceId");
-    w.value(i.task_id);
+    field(w, "taskId", i.task_id);
+    field(w, "instanceId", i.task_id);
     w.endObject();
   };
   if (!i.checks.empty()) {
@@ -239,10 +212,8 @@ void writeHealthCheckResults(json::Writer& w, const Instance& i) {
         continue;
       }
       w.beginObject();
-      w.key("alive");
-      w.value(c.alive());
-      w.key("consecutiveFailures");
-      w.value(c.consecutive_failures);
+      field(w, "alive", c.alive());
+      field(w, "consecutiveFailures", c.consecutive_failures);
       optionalTime("firstSuccess", c.first_success);
       optionalTime("lastFailure", c.last_failure);
       optionalTime("lastSuccess", c.last_success);
@@ -255,8 +226,7 @@ void writeHealthCheckResults(json::Writer& w, const Instance& i) {
     w.key("healthCheckResults");
     w.beginArray();
     w.beginObject();
-    w.key("alive");
-    w.value(*i.healthy);
+    field(w, "alive", *i.healthy);
     endResult();
     w.endArray();
   }
@@ -266,18 +236,11 @@ void writeHealthCheckResults(json::Writer& w, const Instance& i) {
 
 void writeTask(json::Writer& w, const Instance& i, const App* app) {
   w.beginObject();
-  w.key("id");
-  w.value(i.task_id);
-  w.key("appId");
-  w.value(i.app_id);
-  w.key("host");
-  w.value(i.place.hostname);
+  field(w, "id", i.task_id);
+  field(w, "appId", i.app_id);
+  field(w, "host", i.place.hostname);
   w.key("ports");
-  w.beginArray();
-  for (auto p : i.host_ports) {
-    w.value(p);
-  }
-  w.endArray();
+  values(w, i.host_ports);
   w.key("servicePorts");
   w.beginArray();
   if (app != nullptr) {
@@ -286,30 +249,21 @@ void writeTask(json::Writer& w, const Instance& i, const App* app) {
     }
   }
   w.endArray();
-  w.key("slaveId");
-  w.value(i.agent_id);
-  w.key("agentId");
-  w.value(i.agent_id);
-  w.key("stagedAt");
-  w.value(i.staged_at);
+  field(w, "slaveId", i.agent_id);
+  field(w, "agentId", i.agent_id);
+  field(w, "stagedAt", i.staged_at);
   w.key("startedAt");
   i.started_at.empty() ? w.null() : w.value(i.started_at);
-  w.key("version");
-  w.value(i.version);
-  w.key("state");
-  w.value(i.state);
+  field(w, "version", i.version);
+  field(w, "state", i.state);
   w.key("ipAddresses");
   w.beginArray();
   w.endArray();
   if (app != nullptr) {
-    w.key("cpus");
-    w.value(app->cpus);
-    w.key("mem");
-    w.value(app->mem);
-    w.key("disk");
-    w.value(app->disk);
-    w.key("gpus");
-    w.value(app->gpus);
+    field(w, "cpus", app->cpus);
+    field(w, "mem", app->mem);
+    field(w, "disk", app->disk);
+    field(w, "gpus", app->gpus);
   }
   writeHealthCheckResults(w, i);
   w.endObject();
@@ -317,22 +271,14 @@ void writeTask(json::Writer& w, const Instance& i, const App* app) {
 
 void writeTaskFailure(json::Writer& w, const TaskFailure& f) {
   w.beginObject();
-  w.key("appId");
-  w.value(f.app_id);
-  w.key("host");
-  w.value(f.host);
-  w.key("message");
-  w.value(f.message);
-  w.key("state");
-  w.value(f.state);
-  w.key("taskId");
-  w.value(f.task_id);
-  w.key("instanceId");
-  w.value(f.task_id);
-  w.key("timestamp");
-  w.value(f.timestamp);
-  w.key("version");
-  w.value(f.version);
+  field(w, "appId", f.app_id);
+  field(w, "host", f.host);
+  field(w, "message", f.message);
+  field(w, "state", f.state);
+  field(w, "taskId", f.task_id);
+  field(w, "instanceId", f.task_id);
+  field(w, "timestamp", f.timestamp);
+  field(w, "version", f.version);
   w.key("slaveId");
   f.agent_id.empty() ? w.null() : w.value(f.agent_id);
   w.endObject();
@@ -370,10 +316,8 @@ void writeActions(json::Writer& w, const Deployment& d, std::optional<size_t> k,
       continue;
     }
     w.beginObject();
-    w.key("action");
-    w.value(k ? p.actions[*k] : p.actions.back());
-    w.key("app");
-    w.value(p.app_id);
+    field(w, "action", k ? p.actions[*k] : p.actions.back());
+    field(w, "app", p.app_id);
     if (readiness) {
       w.key("readinessCheckResults");
       w.beginArray();
@@ -398,8 +342,7 @@ void writeSteps(json::Writer& w, const Deployment& d) {
 // The root group before or after the deployment, with the apps it changes.
 void writeGroup(json::Writer& w, const Deployment& d, bool after) {
   w.beginObject();
-  w.key("id");
-  w.value("/");
+  field(w, "id", "/");
   w.key("apps");
   w.beginArray();
   for (const auto& p : d.parts) {
@@ -418,8 +361,7 @@ void writeGroup(json::Writer& w, const Deployment& d, bool after) {
   w.key("dependencies");
   w.beginArray();
   w.endArray();
-  w.key("version");
-  w.value(d.version);
+  field(w, "version", d.version);
   w.endObject();
 }
 
@@ -431,10 +373,8 @@ void writeCurrentActions(json::Writer& w, const Deployment& d, bool readiness) {
 
 void writeDeployment(json::Writer& w, const Deployment& d) {
   w.beginObject();
-  w.key("id");
-  w.value(d.id);
-  w.key("version");
-  w.value(d.version);
+  field(w, "id", d.id);
+  field(w, "version", d.version);
   w.key("affectedApps");
   w.beginArray();
   for (const auto& p : d.parts) {
@@ -448,19 +388,15 @@ void writeDeployment(json::Writer& w, const Deployment& d) {
   writeSteps(w, d);
   w.key("currentActions");
   writeCurrentActions(w, d, true);
-  w.key("currentStep");
-  w.value(d.steps());
-  w.key("totalSteps");
-  w.value(d.steps());
+  field(w, "currentStep", d.steps());
+  field(w, "totalSteps", d.steps());
   w.endObject();
 }
 
 void writePlan(json::Writer& w, const Deployment& d) {
   w.beginObject();
-  w.key("id");
-  w.value(d.id);
-  w.key("version");
-  w.value(d.version);
+  field(w, "id", d.id);
+  field(w, "version", d.version);
   w.key("original");
   writeGroup(w, d, false);
   w.key("target");

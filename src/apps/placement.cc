@@ -2,20 +2,21 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <regex>
+
+#include <re2/re2.h>
 
 namespace plateau::apps {
 
 namespace {
 
 constexpr double kEpsilon = 1e-9;
+// What one LIKE / UNLIKE pattern's compiled program may take; a larger one is refused.
+constexpr int64_t kLikeMaxMem = 1 << 20;
 
-bool fullMatch(const std::string& pattern, const std::string& text) {
-  try {
-    return std::regex_match(text, std::regex(pattern, std::regex::extended));
-  } catch (const std::regex_error&) {
-    return false;  // refused when the app was validated; stored apps are trusted no further
-  }
+RE2::Options likeOptions() {
+  RE2::Options options(RE2::Quiet);
+  options.set_max_mem(kLikeMaxMem);
+  return options;
 }
 
 // Takes `port` out of `ranges`; false when it is not there.
@@ -51,11 +52,18 @@ std::optional<std::string> fieldValue(const Place& place, const std::string& fie
   return it->second;
 }
 
+bool likeMatches(const std::string& pattern, const std::string& value) {
+  RE2 re(pattern, likeOptions());
+  return re.ok() && RE2::FullMatch(value, re);
+}
+
+bool likePatternValid(const std::string& pattern) { return RE2(pattern, likeOptions()).ok(); }
+
 bool constraintMet(const Constraint& c, const Place& candidate, const std::vector<Place>& placed) {
   auto value = fieldValue(candidate, c.field);
   const std::string& want = c.value.value_or("");
   if (c.op == "UNLIKE") {
-    return !value || !fullMatch(want, *value);
+    return !value || !likeMatches(want, *value);
   }
   if (!value) {
     return false;
@@ -82,7 +90,7 @@ bool constraintMet(const Constraint& c, const Place& candidate, const std::vecto
     return true;
   }
   if (c.op == "LIKE") {
-    return fullMatch(want, *value);
+    return likeMatches(want, *value);
   }
   if (c.op == "IS") {
     return *value == want;

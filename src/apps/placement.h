@@ -36,6 +36,16 @@ struct OfferView {
 // The value a constraint's field has at `place` ("hostname" and "@hostname" name the host).
 std::optional<std::string> fieldValue(const Place& place, const std::string& field);
 
+// LIKE and UNLIKE: whether `pattern` matches the whole of `value`, as Marathon's Java regex
+// does for the syntax both have (classes, \d \w \s, alternation, counted repeats, (?i)). RE2:
+// time linear in the value, bounded memory, no recursion. False when `pattern` is not one
+// (likePatternValid).
+bool likeMatches(const std::string& pattern, const std::string& value);
+
+// Whether `pattern` compiles as LIKE and UNLIKE read it. Java constructs RE2 lacks
+// (backreferences, lookaround, possessive repeats) do not.
+bool likePatternValid(const std::string& pattern);
+
 // Whether a new task of the app may run at `candidate` given where its tasks already run.
 bool constraintMet(const Constraint& c, const Place& candidate, const std::vector<Place>& placed);
 

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/json.h"
+#include "common/json_fields.h"
 #include "common/version.h"
 
 namespace plateau::dns {
@@ -40,12 +41,9 @@ void HttpApi::handle(http::Request& request, http::Responder responder) const {
     std::string out;
     json::Writer w(&out);
     w.beginObject();
-    w.key("Service");
-    w.value("Mesos-DNS");
-    w.key("Version");
-    w.value(std::string("plateau-dns ") + kVersion);
-    w.key("URL");
-    w.value("https://github.com/mesosphere/mesos-dns");
+    field(w, "Service", "Mesos-DNS");
+    field(w, "Version", std::string("plateau-dns ") + kVersion);
+    field(w, "URL", "https://github.com/mesosphere/mesos-dns");
     w.endObject();
     return responder.respond(jsonResponse(out));
   }
@@ -90,10 +88,8 @@ std::string HttpApi::hosts(const std::string& host) const {
     for (const auto* list : {&found->a, &found->aaaa}) {
       for (const auto& ip : *list) {
         w.beginObject();
-        w.key("host");
-        w.value(name);
-        w.key("ip");
-        w.value(ip);
+        field(w, "host", name);
+        field(w, "ip", ip);
         w.endObject();
         ++written;
       }
@@ -101,10 +97,8 @@ std::string HttpApi::hosts(const std::string& host) const {
   }
   if (written == 0) {
     w.beginObject();
-    w.key("host");
-    w.value("");
-    w.key("ip");
-    w.value("");
+    field(w, "host", "");
+    field(w, "ip", "");
     w.endObject();
   }
   w.endArray();
@@ -119,14 +113,10 @@ std::string HttpApi::services(const std::string& service) const {
   json::Writer w(&out);
   auto row = [&](const std::string& host, const std::string& ip, const std::string& port) {
     w.beginObject();
-    w.key("service");
-    w.value(host.empty() ? std::string() : service);
-    w.key("host");
-    w.value(host);
-    w.key("ip");
-    w.value(ip);
-    w.key("port");
-    w.value(port);
+    field(w, "service", host.empty() ? std::string() : service);
+    field(w, "host", host);
+    field(w, "ip", ip);
+    field(w, "port", port);
     w.endObject();
   };
   w.beginArray();
@@ -166,28 +156,22 @@ std::string HttpApi::enumerate() const {
     w.beginArray();
     for (const auto& task : framework.tasks) {
       w.beginObject();
-      w.key("name");
-      w.value(task.name);
-      w.key("id");
-      w.value(task.id);
+      field(w, "name", task.name);
+      field(w, "id", task.id);
       w.key("records");
       w.beginArray();
       for (const auto& record : task.records) {
         w.beginObject();
-        w.key("name");
-        w.value(record.name);
-        w.key("host");
-        w.value(record.host);
-        w.key("rtype");
-        w.value(record.rtype);
+        field(w, "name", record.name);
+        field(w, "host", record.host);
+        field(w, "rtype", record.rtype);
         w.endObject();
       }
       w.endArray();
       w.endObject();
     }
     w.endArray();
-    w.key("name");
-    w.value(framework.name);
+    field(w, "name", framework.name);
     w.endObject();
   }
   w.endArray();
@@ -207,16 +191,12 @@ std::string HttpApi::axfr() const {
     w.key(key);
     w.beginObject();
     for (const auto& [name, records] : sorted) {
-      std::vector<std::string> values = values_of(*records);
-      if (values.empty()) {
+      std::vector<std::string> list = values_of(*records);
+      if (list.empty()) {
         continue;
       }
       w.key(name);
-      w.beginArray();
-      for (const auto& value : values) {
-        w.value(value);
-      }
-      w.endArray();
+      values(w, list);
     }
     w.endObject();
   };
@@ -233,18 +213,12 @@ std::string HttpApi::axfr() const {
   set("As", [](const NameRecords& r) { return r.a; });
   set("AAAAs", [](const NameRecords& r) { return r.aaaa; });
   w.endObject();
-  w.key("Serial");
-  w.value(resolver_.serial());
-  w.key("Mname");
-  w.value(config_.soa_mname);
-  w.key("Rname");
-  w.value(config_.soa_rname);
-  w.key("TTL");
-  w.value(config_.ttl);
-  w.key("RefreshSeconds");
-  w.value(config_.refresh_seconds);
-  w.key("Domain");
-  w.value(config_.domain);
+  field(w, "Serial", resolver_.serial());
+  field(w, "Mname", config_.soa_mname);
+  field(w, "Rname", config_.soa_rname);
+  field(w, "TTL", config_.ttl);
+  field(w, "RefreshSeconds", config_.refresh_seconds);
+  field(w, "Domain", config_.domain);
   w.endObject();
   return out;
 }

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include <fmt/format.h>
+#include <spdlog/logger.h>
 
 namespace plateau::http {
 
@@ -35,6 +36,19 @@ Status checkClientLimitFlags(std::string_view flag, double qps, int capacity) {
 std::string clientOf(const Request& request) {
   return request.principal.empty() ? "address " + clientAddress(request.remote)
                                    : "principal " + request.principal;
+}
+
+std::optional<Response> limitClientRequest(ClientRateLimiter& limiter, const Request& request,
+                                           ClientRateLimiter::TimePoint now,
+                                           metrics::Counter& refused, spdlog::logger& log) {
+  const std::string client = clientOf(request);
+  auto wait = limiter.admit(client, now);
+  if (!wait) {
+    return std::nullopt;
+  }
+  refused++;
+  log.debug("request_rate_limited path={} client=\"{}\"", request.path, client);
+  return tooManyFromClient(client, limiter.options(), "client_request", *wait);
 }
 
 }  // namespace plateau::http

@@ -5,9 +5,13 @@
 // flags that set the bound (docs/security.md, "Per-client limits").
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 
+#include <spdlog/fwd.h>
+
+#include "common/metrics.h"
 #include "common/status.h"
 #include "http/client_rate_limiter.h"
 #include "http/message.h"
@@ -26,5 +30,12 @@ Status checkClientLimitFlags(std::string_view flag, double qps, int capacity);
 // Who a request counts under when nothing more specific is known: its principal, else its
 // address (any port: one host's connections are one client).
 std::string clientOf(const Request& request);
+
+// The --client_request_qps bound of a server: counts `request` of its client (clientOf) in
+// `limiter` at `now`; nullopt when admitted, else the 429 (tooManyFromClient), each refusal
+// counted in `refused` and logged at debug level as `request_rate_limited path=... client=...`.
+std::optional<Response> limitClientRequest(ClientRateLimiter& limiter, const Request& request,
+                                           ClientRateLimiter::TimePoint now,
+                                           metrics::Counter& refused, spdlog::logger& log);
 
 }  // namespace plateau::http

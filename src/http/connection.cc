@@ -7,6 +7,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/invariant.h"
+#include "http/request_head.h"
 #include "http/streamed_body.h"
 
 namespace plateau::http {
@@ -58,28 +59,6 @@ bool isDisconnect(beast::error_code ec) {
   return ec == bhttp::error::end_of_stream || ec == asio::error::eof ||
          ec == asio::error::connection_reset || ec == asio::error::operation_aborted ||
          ec == ssl::error::stream_truncated;
-}
-
-// The request line and headers of `msg` (the body is left to the caller).
-template <class Message>
-Request headOf(const Message& msg) {
-  Request request;
-  request.method = std::string(msg.method_string());
-  std::string target(msg.target());
-  size_t q = target.find('?');
-  request.path = target.substr(0, q);
-  if (q != std::string::npos) {
-    request.query = target.substr(q + 1);
-  }
-  for (const auto& field : msg) {
-    std::string name = toLower(std::string(field.name_string()));
-    auto [it, inserted] = request.headers.emplace(name, std::string(field.value()));
-    if (!inserted) {
-      it->second += ", " + std::string(field.value());
-    }
-  }
-  request.keep_alive = msg.keep_alive();
-  return request;
 }
 
 tcp::socket& lowest(tcp::socket& s) { return s; }
@@ -287,7 +266,7 @@ void Connection<S>::onHeader(beast::error_code ec) {
     enqueue("HTTP/1.1 100 Continue\r\n\r\n");
   }
   if (const auto* streaming = slot_.shared().handler->target<StreamingHandler>()) {
-    Request head = headOf(req);
+    Request head = requestHead(req);
     if (streaming->streams && streaming->streams(head)) {
       return startStreamedBody(std::move(head));
     }
@@ -315,7 +294,7 @@ void Connection<S>::onBody(beast::error_code ec) {
   }
   disarm();
   auto msg = parser_->release();
-  Request request = headOf(msg);
+  Request request = requestHead(msg);
   request.body = std::move(msg.body());
   dispatch(std::move(request));
 }

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "common/json_fields.h"
+
 namespace plateau::jobs {
 
 namespace {
@@ -372,35 +374,20 @@ Result<Job> loadJob(std::string_view stored) {
 
 namespace {
 
-void writeStrings(json::Writer& w, const std::vector<std::string>& list) {
-  w.beginArray();
-  for (const auto& s : list) {
-    w.value(s);
-  }
-  w.endArray();
-}
-
 void writeContainer(json::Writer& w, const JobContainer& c) {
   w.key("container");
   w.beginObject();
-  w.key("type");
-  w.value(c.type);
-  w.key("image");
-  w.value(c.image);
-  w.key("network");
-  w.value(c.network);
-  w.key("forcePullImage");
-  w.value(c.force_pull_image);
+  field(w, "type", c.type);
+  field(w, "image", c.image);
+  field(w, "network", c.network);
+  field(w, "forcePullImage", c.force_pull_image);
   w.key("volumes");
   w.beginArray();
   for (const auto& v : c.volumes) {
     w.beginObject();
-    w.key("containerPath");
-    w.value(v.container_path);
-    w.key("hostPath");
-    w.value(v.host_path);
-    w.key("mode");
-    w.value(v.mode);
+    field(w, "containerPath", v.container_path);
+    field(w, "hostPath", v.host_path);
+    field(w, "mode", v.mode);
     w.endObject();
   }
   w.endArray();
@@ -413,10 +400,8 @@ void writeTaskParts(json::Writer& w, const Job& job) {
   w.beginArray();
   for (const auto& e : job.environment) {
     w.beginObject();
-    w.key("name");
-    w.value(e.name);
-    w.key("value");
-    w.value(e.value);
+    field(w, "name", e.name);
+    field(w, "value", e.value);
     w.endObject();
   }
   w.endArray();
@@ -428,22 +413,17 @@ void writeTaskParts(json::Writer& w, const Job& job) {
     }
   }
   w.key("uris");
-  writeStrings(w, uris);
+  values(w, uris);
   w.key("fetch");
   w.beginArray();
   auto write_fetch = [&w](const FetchUri& f) {
     w.beginObject();
-    w.key("uri");
-    w.value(f.uri);
-    w.key("cache");
-    w.value(f.cache);
-    w.key("extract");
-    w.value(f.extract);
-    w.key("executable");
-    w.value(f.executable);
+    field(w, "uri", f.uri);
+    field(w, "cache", f.cache);
+    field(w, "extract", f.extract);
+    field(w, "executable", f.executable);
     if (!f.output_file.empty()) {
-      w.key("outputFile");
-      w.value(f.output_file);
+      field(w, "outputFile", f.output_file);
     }
     w.endObject();
   };
@@ -459,7 +439,7 @@ void writeTaskParts(json::Writer& w, const Job& job) {
   w.key("constraints");
   w.beginArray();
   for (const auto& c : job.constraints) {
-    writeStrings(w, c);
+    values(w, c);
   }
   w.endArray();
   if (!job.container.type.empty()) {
@@ -468,61 +448,35 @@ void writeTaskParts(json::Writer& w, const Job& job) {
 }
 
 void writeDefinition(json::Writer& w, const Job& job) {
-  w.key("name");
-  w.value(job.name);
-  w.key("description");
-  w.value(job.description);
-  w.key("command");
-  w.value(job.command);
-  w.key("shell");
-  w.value(job.shell);
+  field(w, "name", job.name);
+  field(w, "description", job.description);
+  field(w, "command", job.command);
+  field(w, "shell", job.shell);
   w.key("arguments");
-  writeStrings(w, job.arguments);
-  w.key("scheduleTimeZone");
-  w.value(job.schedule_time_zone);
-  w.key("retries");
-  w.value(job.retries);
-  w.key("owner");
-  w.value(job.owner);
-  w.key("ownerName");
-  w.value(job.owner_name);
-  w.key("async");
-  w.value(job.async);
-  w.key("disabled");
-  w.value(job.disabled);
-  w.key("concurrent");
-  w.value(job.concurrent);
-  w.key("softError");
-  w.value(job.soft_error);
-  w.key("highPriority");
-  w.value(job.high_priority);
-  w.key("dataJob");
-  w.value(job.data_job);
-  w.key("cpus");
-  w.value(job.cpus);
-  w.key("mem");
-  w.value(job.mem);
-  w.key("disk");
-  w.value(job.disk);
-  w.key("runAsUser");
-  w.value(job.run_as_user);
-  w.key("executor");
-  w.value(job.executor);
-  w.key("executorFlags");
-  w.value(job.executor_flags);
-  w.key("taskInfoData");
-  w.value(job.task_info_data);
+  values(w, job.arguments);
+  field(w, "scheduleTimeZone", job.schedule_time_zone);
+  field(w, "retries", job.retries);
+  field(w, "owner", job.owner);
+  field(w, "ownerName", job.owner_name);
+  field(w, "async", job.async);
+  field(w, "disabled", job.disabled);
+  field(w, "concurrent", job.concurrent);
+  field(w, "softError", job.soft_error);
+  field(w, "highPriority", job.high_priority);
+  field(w, "dataJob", job.data_job);
+  field(w, "cpus", job.cpus);
+  field(w, "mem", job.mem);
+  field(w, "disk", job.disk);
+  field(w, "runAsUser", job.run_as_user);
+  field(w, "executor", job.executor);
+  field(w, "executorFlags", job.executor_flags);
+  field(w, "taskInfoData", job.task_info_data);
   writeTaskParts(w, job);
-  w.key("successCount");
-  w.value(job.success_count);
-  w.key("errorCount");
-  w.value(job.error_count);
-  w.key("lastSuccess");
-  w.value(job.last_success);
-  w.key("lastError");
-  w.value(job.last_error);
-  w.key("errorsSinceLastSuccess");
-  w.value(job.errors_since_last_success);
+  field(w, "successCount", job.success_count);
+  field(w, "errorCount", job.error_count);
+  field(w, "lastSuccess", job.last_success);
+  field(w, "lastError", job.last_error);
+  field(w, "errorsSinceLastSuccess", job.errors_since_last_success);
 }
 
 }  // namespace
@@ -549,7 +503,7 @@ void writeJob(json::Writer& w, const Job& job, double epsilon_default_seconds) {
     }
   } else {
     w.key("parents");
-    writeStrings(w, job.parents);
+    values(w, job.parents);
   }
   w.endObject();
 }
@@ -559,22 +513,17 @@ std::string storeJob(const Job& job) {
   json::Writer w(&out);
   w.beginObject();
   writeDefinition(w, job);
-  w.key("epsilon");
-  w.value(job.epsilon);
-  w.key("schedule");
-  w.value(job.schedule);
+  field(w, "epsilon", job.epsilon);
+  field(w, "schedule", job.schedule);
   w.key("parents");
-  writeStrings(w, job.parents);
-  w.key("skippedCount");
-  w.value(job.skipped_count);
-  w.key("nextDue");
-  w.value(job.next_due);
+  values(w, job.parents);
+  field(w, "skippedCount", job.skipped_count);
+  field(w, "nextDue", job.next_due);
   if (job.runs_left) {
-    w.key("runsLeft");
-    w.value(*job.runs_left);
+    field(w, "runsLeft", *job.runs_left);
   }
   w.key("parentsDone");
-  writeStrings(w, {job.parents_done.begin(), job.parents_done.end()});
+  values(w, job.parents_done);
   w.endObject();
   return out;
 }

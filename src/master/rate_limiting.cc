@@ -85,14 +85,8 @@ std::optional<http::Response> Master::limitClient(const http::Request& request) 
       realm == auth::Realm::kAgent) {
     return std::nullopt;
   }
-  std::string client = http::clientOf(request);
-  auto wait = client_limiter_.admit(client, clock_.now());
-  if (!wait) {
-    return std::nullopt;
-  }
-  metrics_.requests_limited++;
-  log_->debug("request_rate_limited path={} client=\"{}\"", request.path, client);
-  return http::tooManyFromClient(client, client_limiter_.options(), "client_request", *wait);
+  return http::limitClientRequest(client_limiter_, request, clock_.now(), metrics_.requests_limited,
+                                  *log_);
 }
 
 std::optional<http::Response> Master::limitAgentCall(const http::Request& request,

@@ -4,6 +4,7 @@
 
 #include "auth/audit_log.h"
 #include "auth/authenticator.h"
+#include "auth/key_file.h"
 #include "master/flags.h"
 
 namespace plateau::master {
@@ -39,15 +40,11 @@ Status loadOperatorKeys(Flags& f) {
   std::string secret;
   std::string pem;
   if (!f.operator_jwt_secret_key.empty()) {
-    auto file = auth::readSecretFile("operator_jwt_secret_key", f.operator_jwt_secret_key);
-    if (!file) {
-      return file.error();
+    auto key = auth::readKeyFile("operator_jwt_secret_key", f.operator_jwt_secret_key);
+    if (!key) {
+      return key.error();
     }
-    if (file->contents.empty()) {
-      return invalid(
-          fmt::format("Flag '--operator_jwt_secret_key': the file '{}' is empty", file->path));
-    }
-    secret = std::move(file->contents);
+    secret = std::move(*key);
   }
   if (!f.operator_jwt_public_key.empty()) {
     auto file = auth::readSecretFile("operator_jwt_public_key", f.operator_jwt_public_key);

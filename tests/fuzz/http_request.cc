@@ -1,6 +1,6 @@
 // The HTTP request parser as src/http/server.cc runs it: Beast's request_parser with the
 // server's header and body limits, fed the input in pieces (sizes from the first byte); a
-// complete request becomes an http::Request as the server builds it, whose query parameters,
+// complete request becomes an http::Request by the server's requestHead, whose query parameters,
 // headers and (for a POST) v1 scheduler Call body are then read as the handlers read them.
 
 #include <mesos/v1/scheduler/scheduler.pb.h>
@@ -9,34 +9,10 @@
 
 #include "http/content.h"
 #include "http/message.h"
+#include "http/request_head.h"
 #include "tests/fuzz/fuzz_input.h"
 
 namespace bhttp = boost::beast::http;
-
-namespace {
-
-plateau::http::Request toRequest(bhttp::request<bhttp::string_body> msg) {
-  plateau::http::Request request;
-  request.method = std::string(msg.method_string());
-  std::string target(msg.target());
-  size_t q = target.find('?');
-  request.path = target.substr(0, q);
-  if (q != std::string::npos) {
-    request.query = target.substr(q + 1);
-  }
-  for (const auto& field : msg) {
-    std::string name = plateau::http::toLower(std::string(field.name_string()));
-    auto [it, inserted] = request.headers.emplace(name, std::string(field.value()));
-    if (!inserted) {
-      it->second += ", " + std::string(field.value());
-    }
-  }
-  request.body = std::move(msg.body());
-  request.keep_alive = msg.keep_alive();
-  return request;
-}
-
-}  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) {
@@ -72,7 +48,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       return 0;
     }
   }
-  plateau::http::Request request = toRequest(parser.release());
+  auto msg = parser.release();
+  plateau::http::Request request = plateau::http::requestHead(msg);
+  request.body = std::move(msg.body());
   (void)request.queryParam("limit");
   (void)request.header("content-type");
   (void)plateau::http::urlDecode(request.path);

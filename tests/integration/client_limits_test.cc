@@ -1,7 +1,8 @@
 // The per-client bounds on a real master (docs/security.md, "Per-client limits"): a client
 // flooding the state endpoints (from 127.0.0.2) is answered 429 with Retry-After past its burst
-// while another address, /health and another principal go through; and an agent held to a tiny
-// --agent_call_qps still delivers every status update, resending what was refused.
+// while another address, /health and another principal go through, each refusal counted in the
+// master's and the agent's metrics; and an agent held to a tiny --agent_call_qps still delivers
+// every status update, resending what was refused.
 
 #include <gtest/gtest.h>
 
@@ -101,7 +102,17 @@ TEST(ClientLimitsTest, TheAgentRefusesAFloodingClientButNeverItsExecutors) {
       << refused.body;
   // /health is open and another address is served.
   EXPECT_EQ(send(flooder, {.method = "GET", .path = "/health"}).status, 200);
-  EXPECT_EQ(send(from(flooder, "127.0.0.2"), state).status, 200);
+  const http::Endpoint other = from(flooder, "127.0.0.2");
+  EXPECT_EQ(send(other, state).status, 200);
+  // Each refusal counted, in the snapshot and in Prometheus's text.
+  const int refusals = 20 - result.served;
+  auto metrics = json::parse(send(other, {.method = "GET", .path = "/metrics/snapshot"}).body);
+  ASSERT_TRUE(metrics);
+  EXPECT_EQ((*metrics)["slave/requests_limited"].asDouble(), refusals);
+  std::string prometheus = send(other, {.method = "GET", .path = "/metrics"}).body;
+  EXPECT_NE(prometheus.find(fmt::format("\nplateau_agent_requests_limited_total {}\n", refusals)),
+            std::string::npos)
+      << prometheus;
   // The executor of a task launched now subscribes and sends its updates from 127.0.0.1, whose
   // bucket is empty: it is the agent's own work, never limited, and the task runs to its end.
   Scheduler s(cluster.master(), http::ContentType::kJson);

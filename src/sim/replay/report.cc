@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/json.h"
+#include "common/json_fields.h"
 
 namespace plateau::sim::replay {
 
@@ -11,96 +12,59 @@ namespace {
 void writeDelay(json::Writer& w, const DelayStats& d) {
   w.key("queueing_delay_s");
   w.beginObject();
-  w.key("count");
-  w.value(d.count);
-  for (auto [name, value] : {std::pair{"mean", d.mean},
-                             {"p50", d.p50},
-                             {"p90", d.p90},
-                             {"p99", d.p99},
-                             {"max", d.max}}) {
-    w.key(name);
-    w.value(value);
-  }
+  field(w, "count", d.count);
+  field(w, "mean", d.mean);
+  field(w, "p50", d.p50);
+  field(w, "p90", d.p90);
+  field(w, "p99", d.p99);
+  field(w, "max", d.max);
   w.endObject();
 }
 
 void writeRole(json::Writer& w, const RoleReport& r) {
   w.beginObject();
-  w.key("role");
-  w.value(r.role);
-  w.key("weight");
-  w.value(r.weight);
-  for (auto [name, value] : {std::pair{"frameworks", r.frameworks},
-                             {"tasks_submitted", r.tasks_submitted},
-                             {"tasks_launched", r.tasks_launched},
-                             {"tasks_pending_at_end", r.tasks_pending_at_end}}) {
-    w.key(name);
-    w.value(value);
-  }
-  w.key("mean_dominant_share");
-  w.value(r.mean_share);
-  w.key("max_dominant_share");
-  w.value(r.max_share);
+  field(w, "role", r.role);
+  field(w, "weight", r.weight);
+  field(w, "frameworks", r.frameworks);
+  field(w, "tasks_submitted", r.tasks_submitted);
+  field(w, "tasks_launched", r.tasks_launched);
+  field(w, "tasks_pending_at_end", r.tasks_pending_at_end);
+  field(w, "mean_dominant_share", r.mean_share);
+  field(w, "max_dominant_share", r.max_share);
   writeDelay(w, r.delay);
-  w.key("longest_wait_s");
-  w.value(r.longest_wait_s);
-  w.key("longest_wait_job");
-  w.value(r.longest_wait_job);
+  field(w, "longest_wait_s", r.longest_wait_s);
+  field(w, "longest_wait_job", r.longest_wait_job);
   w.endObject();
 }
 
 void writeSample(json::Writer& w, const Sample& s) {
   w.beginObject();
-  w.key("t");
-  w.value(s.time_s);
-  w.key("cpu");
-  w.value(s.cpu_utilization);
-  w.key("mem");
-  w.value(s.mem_utilization);
+  field(w, "t", s.time_s);
+  field(w, "cpu", s.cpu_utilization);
+  field(w, "mem", s.mem_utilization);
   w.key("shares");
-  w.beginArray();
-  for (double share : s.shares) {
-    w.value(share);
-  }
-  w.endArray();
+  values(w, s.shares);
   w.key("pending");
-  w.beginArray();
-  for (int64_t n : s.pending_tasks) {
-    w.value(n);
-  }
-  w.endArray();
+  values(w, s.pending_tasks);
   w.endObject();
 }
 
 void writeConfig(json::Writer& w, const ReplayReport& r) {
   w.key("config");
   w.beginObject();
-  w.key("agents");
-  w.value(r.agents);
-  w.key("agent_resources");
-  w.value(r.agent_resources);
-  w.key("allocation_interval_s");
-  w.value(r.allocation_interval_s);
-  w.key("triggered_rounds");
-  w.value(r.triggered_rounds);
-  w.key("decline_refuse_s");
-  w.value(r.decline_refuse_s);
-  w.key("accept_refuse_s");
-  w.value(r.accept_refuse_s);
-  w.key("suppress_when_idle");
-  w.value(r.suppress_when_idle);
-  w.key("decline_fraction");
-  w.value(r.decline_fraction);
-  w.key("lookahead");
-  w.value(r.lookahead);
-  w.key("seed");
-  w.value(r.seed);
-  w.key("weights");
-  w.value(r.weights);
-  w.key("quota");
-  w.value(r.quota);
-  w.key("min_allocatable_resources");
-  w.value(r.min_allocatable);
+  field(w, "agents", r.agents);
+  field(w, "agent_resources", r.agent_resources);
+  field(w, "allocation_interval_s", r.allocation_interval_s);
+  field(w, "triggered_rounds", r.triggered_rounds);
+  field(w, "decline_refuse_s", r.decline_refuse_s);
+  field(w, "accept_refuse_s", r.accept_refuse_s);
+  field(w, "suppress_when_idle", r.suppress_when_idle);
+  field(w, "decline_fraction", r.decline_fraction);
+  field(w, "lookahead", r.lookahead);
+  field(w, "seed", r.seed);
+  field(w, "weights", r.weights);
+  field(w, "quota", r.quota);
+  field(w, "min_allocatable_resources", r.min_allocatable);
   w.endObject();
 }
 
@@ -111,27 +75,19 @@ std::string ReplayReport::json() const {
   json::Writer w(&out);
   w.beginObject();
   writeConfig(w, *this);
-  for (auto [name, value] : {std::pair{"jobs", jobs},
-                             {"rounds", rounds},
-                             {"offers", offers},
-                             {"declines", declines},
-                             {"tasks_launched", tasks_launched},
-                             {"tasks_finished", tasks_finished}}) {
-    w.key(name);
-    w.value(value);
-  }
-  w.key("simulated_s");
-  w.value(simulated_s);
-  w.key("stalled");
-  w.value(stalled);
+  field(w, "jobs", jobs);
+  field(w, "rounds", rounds);
+  field(w, "offers", offers);
+  field(w, "declines", declines);
+  field(w, "tasks_launched", tasks_launched);
+  field(w, "tasks_finished", tasks_finished);
+  field(w, "simulated_s", simulated_s);
+  field(w, "stalled", stalled);
   w.key("utilization");
   w.beginObject();
-  w.key("mean_cpu");
-  w.value(mean_cpu_utilization);
-  w.key("mean_mem");
-  w.value(mean_mem_utilization);
-  w.key("peak_cpu");
-  w.value(peak_cpu_utilization);
+  field(w, "mean_cpu", mean_cpu_utilization);
+  field(w, "mean_mem", mean_mem_utilization);
+  field(w, "peak_cpu", peak_cpu_utilization);
   w.endObject();
   w.key("roles");
   w.beginArray();

@@ -30,6 +30,32 @@ TEST(ConstraintTest, ClusterLikeUnlikeAndIs) {
   EXPECT_TRUE(constraintMet({"rack", "IS", "r1"}, rack1, {}));
 }
 
+TEST(ConstraintTest, LikeReadsJavaRegexSyntaxAndMatchesTheWholeValue) {
+  EXPECT_TRUE(likeMatches(R"(rack-\d+)", "rack-12"));
+  EXPECT_FALSE(likeMatches(R"(rack-\d+)", "rack-12a"));
+  EXPECT_TRUE(likeMatches(R"(\w+\.example\.com)", "web_1.example.com"));
+  EXPECT_TRUE(likeMatches("(?i)RACK-[a-c]", "rack-B"));
+  EXPECT_TRUE(likeMatches("us-(east|west)-[12]", "us-west-2"));
+  EXPECT_FALSE(likeMatches("us-(east|west)-[12]", "us-west-3"));
+  EXPECT_TRUE(likeMatches("a{2,3}", "aaa"));
+  EXPECT_FALSE(likeMatches("a{2,3}", "aaaa"));
+  EXPECT_TRUE(likeMatches(".*prod.*", "eu-prod-1"));
+  // What Java has and RE2 lacks is refused when the app is validated, and never matches.
+  EXPECT_FALSE(likePatternValid(R"((a)\1)"));
+  EXPECT_FALSE(likePatternValid("a(?=b)"));
+  EXPECT_FALSE(likeMatches(R"((a)\1)", "aa"));
+  EXPECT_TRUE(likePatternValid("r[0-9]"));
+}
+
+TEST(ConstraintTest, LikeOnALongValueTakesLinearTimeAndNoStack) {
+  // A backtracking matcher recurses per character here and overflows the stack.
+  const std::string value(1 << 20, 'a');
+  EXPECT_TRUE(likeMatches("(a|aa)*", value));
+  EXPECT_FALSE(likeMatches("(a|aa)*b", value));
+  Place place = host("h", {{"rack", value}});
+  EXPECT_TRUE(constraintMet({"rack", "LIKE", "(a+)+"}, place, {}));
+}
+
 TEST(ConstraintTest, MaxPerAndGroupBy) {
   Place r1 = host("a", {{"rack", "r1"}});
   Place r2 = host("b", {{"rack", "r2"}});
