@@ -358,10 +358,19 @@ class Master {
   void updateWeights(const mesos::v1::master::Call_UpdateWeights& update,
                      std::function<void(Status)> done);
 
-  // quota.cc: UPDATE_QUOTA / GET_QUOTA and the legacy /master/quota endpoint.
+  // quota.cc: UPDATE_QUOTA / GET_QUOTA, SET_QUOTA / REMOVE_QUOTA and the legacy /master/quota
+  // endpoint.
   // Plans the update with the RoleBook (all or nothing), persists it, then tells the allocator.
   void updateQuota(const mesos::v1::master::Call_UpdateQuota& update,
                    std::function<void(Status)> done);
+  // Mesos's legacy set: a guarantee (also the limit) for a role without quota; InvalidArgument
+  // (400) when invalid or the role has quota, AlreadyExists (409) when, unforced, the
+  // guarantees would exceed the cluster's capacity.
+  void setQuota(const mesos::v1::quota::QuotaRequest& request, std::function<void(Status)> done);
+  // Mesos's legacy remove: InvalidArgument when the role has no quota.
+  void removeQuota(const std::string& role, std::function<void(Status)> done);
+  // The agents' total, unreserved: what quota guarantees must fit unless forced.
+  Resources quotaCapacity() const;
   void quotaEndpoint(const http::Request& request, http::Responder responder);
   // Rescinds the outstanding offers made to `role` or its sub-roles.
   void rescindOffersOfRole(const std::string& role);
