@@ -7,7 +7,6 @@
 // RECONCILE_OPERATIONS answers with the latest state of each operation asked about (or of all
 // the framework's); GET_OPERATIONS lists them for operators.
 
-#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -166,38 +165,10 @@ Status Master::reconcileOperations(Framework& framework,
   return {};
 }
 
-namespace {
-
-// Whether the reader may view every resource the operation names (view_roles).
-bool showsOperation(const ViewFilter& view, const v1::Offer::Operation& info) {
-  auto all = [&](const auto& resources) {
-    return std::all_of(resources.begin(), resources.end(),
-                       [&](const v1::Resource& r) { return view.resource(r); });
-  };
-  switch (info.type()) {
-    case v1::Offer::Operation::RESERVE:
-      return all(info.reserve().resources());
-    case v1::Offer::Operation::UNRESERVE:
-      return all(info.unreserve().resources());
-    case v1::Offer::Operation::CREATE:
-      return all(info.create().volumes());
-    case v1::Offer::Operation::DESTROY:
-      return all(info.destroy().volumes());
-    case v1::Offer::Operation::GROW_VOLUME:
-      return view.resource(info.grow_volume().volume());
-    case v1::Offer::Operation::SHRINK_VOLUME:
-      return view.resource(info.shrink_volume().volume());
-    default:
-      return true;
-  }
-}
-
-}  // namespace
-
 void getOperations(const OperationBook& operations, mesos::v1::master::Response::GetOperations* out,
                    const ViewFilter* view) {
   for (const auto& [key, operation] : operations.all()) {
-    if (view == nullptr || view->showsAll() || showsOperation(*view, operation.info())) {
+    if (view == nullptr || view->showsAll() || view->operation(operation.info())) {
       *out->add_operations() = operation;
     }
   }
