@@ -387,11 +387,17 @@ class Master {
   // Records the operation as OPERATION_PENDING on `agent` (what it converted in its status).
   const v1::Operation& operationPending(Framework& framework, const Agent& agent,
                                         const v1::Offer::Operation& operation,
-                                        const Resources& converted);
+                                        const Resources& consumed, const Resources& converted);
   // What an agent says of an operation (UPDATE_OPERATION_STATUS, or its registration after a
   // failover): recorded, and a new terminal status goes to the framework, which acknowledges
   // it. An operation of a framework the master no longer knows is forgotten by the agent.
   void agentOperation(Agent& agent, const v1::Operation& reported);
+  // The agent failed a pending operation (it could not checkpoint it): the agent's total gets
+  // back what the operation consumed, and the agent the total without it.
+  void revertOperation(Agent& agent, const v1::Operation& pending);
+  // Whether `agent` has `needed` unallocated, once its outstanding offers are rescinded if
+  // what is free now does not hold it.
+  bool freeOnAgent(Agent& agent, const Resources& needed);
   // A re-registering agent: what it reports is learned, and the pending operations it has not
   // got (the event was lost with the old stream) go to it again.
   void agentOperations(Agent& agent, const internal::AgentCall::Register& reg);

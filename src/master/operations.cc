@@ -19,6 +19,7 @@ namespace plateau::master {
 
 const v1::Operation& Master::operationPending(Framework& framework, const Agent& agent,
                                               const v1::Offer::Operation& operation,
+                                              const Resources& consumed,
                                               const Resources& converted) {
   v1::OperationStatus status;
   *status.mutable_operation_id() = operation.id();
@@ -26,7 +27,36 @@ const v1::Operation& Master::operationPending(Framework& framework, const Agent&
   status.mutable_agent_id()->set_value(agent.id);
   // Kept here until the agent has it; the statuses the framework sees carry it once finished.
   resourcesToProto(converted, status.mutable_converted_resources(), "");
-  return operations_.add(framework.id, agent.id, operation, status, uuids_.bytes());
+  OperationBook::ResourceList from;
+  resourcesToProto(consumed, &from, "");
+  return operations_.add(framework.id, agent.id, operation, status, uuids_.bytes(), from);
+}
+
+void Master::revertOperation(Agent& agent, const v1::Operation& pending) {
+  const auto* consumed =
+      operations_.consumed(pending.framework_id().value(), pending.info().id().value());
+  if (consumed == nullptr) {
+    return;  // not made by this master (learned from the agent): nothing of it was applied
+  }
+  auto from = resourcesFromProto(*consumed);
+  auto to = resourcesFromProto(pending.latest_status().converted_resources());
+  if (!from || !to || !agent.total().contains(*to)) {
+    log_->warn("operation_not_reverted agent_id={} operation_id={}", agent.id,
+               pending.info().id().value());
+    return;
+  }
+  if (!freeOnAgent(agent, *to)) {
+    // A task already uses what the operation made: the total keeps it (the agent will be sent
+    // it again with the next total).
+    log_->warn("operation_not_reverted agent_id={} operation_id={} in_use=\"{}\"", agent.id,
+               pending.info().id().value(), to->toString());
+    return;
+  }
+  changeAgentTotal(agent, *to, *from);
+  checked(allocator_.updateAgentTotal(agent.id, agent.total()));
+  scheduleAllocation();
+  log_->info("operation_reverted agent_id={} operation_id={} total=\"{}\"", agent.id,
+             pending.info().id().value(), agent.total().toString());
 }
 
 void Master::agentOperation(Agent& agent, const v1::Operation& reported) {
@@ -49,6 +79,11 @@ void Master::agentOperation(Agent& agent, const v1::Operation& reported) {
       known->latest_status().uuid().value() != reported.latest_status().uuid().value();
   if (!news) {
     return;
+  }
+  const v1::OperationState state = reported.latest_status().state();
+  if (known != nullptr && known->latest_status().state() == v1::OPERATION_PENDING &&
+      OperationBook::isTerminal(state) && state != v1::OPERATION_FINISHED) {
+    revertOperation(agent, *known);
   }
   v1::Operation record = reported;
   record.mutable_agent_id()->set_value(agent.id);
