@@ -14,6 +14,7 @@
 
 #include "docs_json_ops.h"
 #include "harness.h"
+#include "integration/auth_helpers.h"
 #include "operation_helpers.h"
 
 namespace plateau::testing {
@@ -124,6 +125,33 @@ TEST(AgentResourceProviders, WithAConfigDirectoryNothingIsLaunchedAndRemovingIsA
   expectAnswer(agent, kRemoveStorage, 200, "");
   EXPECT_TRUE(std::filesystem::is_empty(dir));
   EXPECT_EQ(providersListed(agent), 0);
+}
+
+// viewer may neither change resource provider configs nor mark one gone; ops may (no entry).
+constexpr const char* kProviderAcls = R"({
+  "modify_resource_provider_configs": [
+    {"principals": {"values": ["viewer"]}, "resource_providers": {"type": "NONE"}}],
+  "mark_resource_providers_gone": [
+    {"principals": {"values": ["viewer"]}, "resource_providers": {"type": "NONE"}}]})";
+
+TEST(AgentResourceProviders, TheirAclsGuardTheConfigAndGoneCalls) {
+  SecretsDir secrets;
+  Cluster cluster;
+  cluster.addAgent("cpus:1;mem:256",
+                   {"--acls=file://" + secrets.write("acls.json", kProviderAcls),
+                    "--http_credentials=" + secrets.write("credentials", kOpsAndViewerCredentials),
+                    "--authenticate_http_readwrite"});
+  const std::string gone = R"({"type": "MARK_RESOURCE_PROVIDER_GONE",
+      "mark_resource_provider_gone": {"resource_provider_id": {"value": "rp-1"}}})";
+  for (const std::string& body :
+       {std::string(kRemoveStorage), gone, configCall("ADD_RESOURCE_PROVIDER_CONFIG", kStorage)}) {
+    http::ClientRequest request{.method = "POST",
+                                .path = "/api/v1",
+                                .headers = {{"content-type", "application/json"}},
+                                .body = body};
+    EXPECT_EQ(send(cluster.agentEndpoint(0), request, basicOf("viewer")).status, 403) << body;
+    EXPECT_NE(send(cluster.agentEndpoint(0), request, basicOf("ops")).status, 403) << body;
+  }
 }
 
 }  // namespace
