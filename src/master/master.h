@@ -504,6 +504,8 @@ class Master {
   // The registry's agents, frameworks and maintenance as stored (the RoleBook holds the rest).
   registry::State registry_state_;
   RoleBook roles_;  // weights and quotas
+  // The roles a SET_QUOTA is storing: a second SET_QUOTA of one of them is refused meanwhile.
+  std::set<std::string> quota_being_set_;
   bool recovered_ = false;
   v1::MasterInfo info_;
   std::string master_id_;

@@ -87,7 +87,7 @@ void Master::setQuota(const quota::QuotaRequest& request, std::function<void(Sta
   if (!flags_.role_whitelist.empty() && !flags_.role_whitelist.contains(role)) {
     return refuse(StatusCode::kInvalidArgument, fmt::format("Unknown role '{}'", role));
   }
-  if (roles_.hasQuota(role)) {
+  if (roles_.hasQuota(role) || quota_being_set_.contains(role)) {
     return refuse(StatusCode::kInvalidArgument,
                   fmt::format("Cannot set quota for role '{}' which already has quota", role));
   }
@@ -105,7 +105,11 @@ void Master::setQuota(const quota::QuotaRequest& request, std::function<void(Sta
           fmt::format("Quota guarantees overcommit the cluster: {}", fits.error().message())));
     }
   }
-  updateQuota(update, std::move(done));
+  quota_being_set_.insert(role);
+  updateQuota(update, [this, role, done = std::move(done)](Status status) {
+    quota_being_set_.erase(role);
+    done(std::move(status));
+  });
 }
 
 void Master::removeQuota(const std::string& role, std::function<void(Status)> done) {

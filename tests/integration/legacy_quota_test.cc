@@ -3,6 +3,8 @@
 // invalid request or a role that already has quota, 409 for a guarantee the cluster cannot
 // hold unless forced), kept across a master restart.
 
+#include <algorithm>
+#include <future>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -73,6 +75,22 @@ TEST(LegacyQuota, SetQuotaGuaranteesAndLimitsOnceAndRemoveQuotaLiftsIt) {
   auto twice = operatorCall(cluster, R"({"type":"REMOVE_QUOTA","remove_quota":{"role":"dev"}})");
   EXPECT_EQ(twice.status, 400) << twice.body;
   EXPECT_TRUE(mentions(twice, "has no quota set")) << twice.body;
+}
+
+TEST(LegacyQuota, OfConcurrentSetQuotasOfOneRoleOneWins) {
+  Cluster cluster;
+  cluster.addAgent("cpus:4;mem:1024");
+  for (int round = 0; round < 5; ++round) {
+    const std::string role = "r" + std::to_string(round);
+    auto first = std::async(std::launch::async,
+                            [&] { return operatorCall(cluster, setQuota(role, cpus(0.2))); });
+    auto second = std::async(std::launch::async,
+                             [&] { return operatorCall(cluster, setQuota(role, cpus(0.1))); });
+    const int a = first.get().status;
+    const int b = second.get().status;
+    EXPECT_EQ(std::min(a, b), 200) << role;
+    EXPECT_EQ(std::max(a, b), 400) << role;
+  }
 }
 
 TEST(LegacyQuota, OvercommitIsAConflictUnlessForced) {
