@@ -334,6 +334,11 @@ class Agent {
                                     const auth::ViewFilter& view);
   http::Response setLoggingLevelCall(const agent_api::Call& call);
   http::Response getStateCall(http::ContentType accept, const auth::ViewFilter& view) const;
+  // resource_providers.cc: GET_OPERATIONS, GET_RESOURCE_PROVIDERS and the resource provider
+  // config calls, answered as a Mesos agent without resource providers; nullopt for another call.
+  std::optional<http::Response> resourceProviderCall(const agent_api::Call& call,
+                                                     http::ContentType accept,
+                                                     const auth::ViewFilter& view) const;
   // The running executors' containers `view` may see (GET_CONTAINERS), with the nested ones
   // under them (`show_nested`) and the standalone ones (`show_standalone`), and as Mesos's
   // /containers JSON (executors' only).

@@ -182,6 +182,9 @@ http::Response Agent::answerOperatorCall(const agent_api::Call& call, http::Cont
     case agent_api::Call::GET_AGENT:
       return getAgentCall(accept, view);
     default:
+      if (auto answered = resourceProviderCall(call, accept, view)) {
+        return std::move(*answered);
+      }
       return http::Response::text(501, fmt::format("Agent call '{}' is not implemented yet",
                                                    agent_api::Call::Type_Name(call.type())));
   }

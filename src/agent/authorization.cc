@@ -211,6 +211,16 @@ std::optional<std::string> Agent::refuseOperatorCall(const agent_api::Call& call
   if (call.type() == agent_api::Call::PRUNE_IMAGES) {
     return flags_.authorizer->refusal(Action::kPruneImages, principal, auth::kAnyObject);
   }
+  if (call.type() == agent_api::Call::ADD_RESOURCE_PROVIDER_CONFIG ||
+      call.type() == agent_api::Call::UPDATE_RESOURCE_PROVIDER_CONFIG ||
+      call.type() == agent_api::Call::REMOVE_RESOURCE_PROVIDER_CONFIG) {
+    return flags_.authorizer->refusal(Action::kModifyResourceProviderConfig, principal,
+                                      auth::kAnyObject);
+  }
+  if (call.type() == agent_api::Call::MARK_RESOURCE_PROVIDER_GONE) {
+    return flags_.authorizer->refusal(Action::kMarkResourceProvidersGone, principal,
+                                      auth::kAnyObject);
+  }
   if (call.type() == agent_api::Call::LIST_FILES || call.type() == agent_api::Call::READ_FILE) {
     const std::string& path = call.type() == agent_api::Call::LIST_FILES ? call.list_files().path()
                                                                          : call.read_file().path();

@@ -1,8 +1,8 @@
 #include "auth/view_filter.h"
 
-#include <mesos/v1/quota/quota.pb.h>
-
 #include <algorithm>
+
+#include <mesos/v1/quota/quota.pb.h>
 
 namespace plateau::auth {
 
@@ -52,6 +52,29 @@ bool ViewFilter::resource(const mesos::v1::Resource& resource) const {
     return roles_.approves(resource.reservations(resource.reservations_size() - 1).role());
   }
   return !resource.has_role() || resource.role() == "*" || roles_.approves(resource.role());
+}
+
+bool ViewFilter::operation(const mesos::v1::Offer::Operation& info) const {
+  auto all = [&](const auto& resources) {
+    return std::all_of(resources.begin(), resources.end(),
+                       [&](const mesos::v1::Resource& r) { return resource(r); });
+  };
+  switch (info.type()) {
+    case mesos::v1::Offer::Operation::RESERVE:
+      return all(info.reserve().resources());
+    case mesos::v1::Offer::Operation::UNRESERVE:
+      return all(info.unreserve().resources());
+    case mesos::v1::Offer::Operation::CREATE:
+      return all(info.create().volumes());
+    case mesos::v1::Offer::Operation::DESTROY:
+      return all(info.destroy().volumes());
+    case mesos::v1::Offer::Operation::GROW_VOLUME:
+      return resource(info.grow_volume().volume());
+    case mesos::v1::Offer::Operation::SHRINK_VOLUME:
+      return resource(info.shrink_volume().volume());
+    default:
+      return true;
+  }
 }
 
 bool ViewFilter::container(const mesos::v1::ExecutorInfo& executor,

@@ -10,7 +10,8 @@
 // - an executor by view_frameworks and view_executors on its command's user (else its
 //   framework's);
 // - a role (its weight, quota and frameworks list) by view_roles, and so a reserved resource by
-//   the role it is reserved for (unreserved ones are always shown); the flags by view_flags;
+//   the role it is reserved for (unreserved ones are always shown) and an offer operation by
+//   every resource it names; the flags by view_flags;
 // - an executor's container by view_containers on its executor's user; a standalone container
 //   (and the containers nested in it) by view_standalone_containers, whose object is implicit.
 // Each answer is remembered per user or role, so filtering costs one hash lookup per object
@@ -48,6 +49,8 @@ class ViewFilter {
   // A resource: unreserved, or reserved for a role the principal may view (its innermost
   // reservation's role, else its legacy `role`).
   bool resource(const mesos::v1::Resource& resource) const;
+  // An offer operation (GET_OPERATIONS of the master and the agent): every resource it names.
+  bool operation(const mesos::v1::Offer::Operation& info) const;
   // view_containers: an executor's container (and the nested containers under it).
   bool container(const mesos::v1::ExecutorInfo& executor,
                  const mesos::v1::FrameworkInfo& framework) const;

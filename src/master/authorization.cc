@@ -156,6 +156,10 @@ std::optional<std::string> Master::refuseOperatorCall(const std::string& princip
         }
       }
       return std::nullopt;
+    case operator_api::Call::SET_QUOTA:
+      return refusal(Action::kUpdateQuota, principal, call.set_quota().quota_request().role());
+    case operator_api::Call::REMOVE_QUOTA:
+      return refusal(Action::kUpdateQuota, principal, call.remove_quota().role());
     case operator_api::Call::TEARDOWN: {
       const Framework* fw = frameworks_.find(call.teardown().framework_id().value());
       return fw == nullptr ? std::nullopt

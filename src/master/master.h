@@ -358,10 +358,19 @@ class Master {
   void updateWeights(const mesos::v1::master::Call_UpdateWeights& update,
                      std::function<void(Status)> done);
 
-  // quota.cc: UPDATE_QUOTA / GET_QUOTA and the legacy /master/quota endpoint.
+  // quota.cc: UPDATE_QUOTA / GET_QUOTA, SET_QUOTA / REMOVE_QUOTA and the legacy /master/quota
+  // endpoint.
   // Plans the update with the RoleBook (all or nothing), persists it, then tells the allocator.
   void updateQuota(const mesos::v1::master::Call_UpdateQuota& update,
                    std::function<void(Status)> done);
+  // Mesos's legacy set: a guarantee (also the limit) for a role without quota; InvalidArgument
+  // (400) when invalid or the role has quota, AlreadyExists (409) when, unforced, the
+  // guarantees would exceed the cluster's capacity.
+  void setQuota(const mesos::v1::quota::QuotaRequest& request, std::function<void(Status)> done);
+  // Mesos's legacy remove: InvalidArgument when the role has no quota.
+  void removeQuota(const std::string& role, std::function<void(Status)> done);
+  // The agents' total, unreserved: what quota guarantees must fit unless forced.
+  Resources quotaCapacity() const;
   void quotaEndpoint(const http::Request& request, http::Responder responder);
   // Rescinds the outstanding offers made to `role` or its sub-roles.
   void rescindOffersOfRole(const std::string& role);
@@ -378,11 +387,17 @@ class Master {
   // Records the operation as OPERATION_PENDING on `agent` (what it converted in its status).
   const v1::Operation& operationPending(Framework& framework, const Agent& agent,
                                         const v1::Offer::Operation& operation,
-                                        const Resources& converted);
+                                        const Resources& consumed, const Resources& converted);
   // What an agent says of an operation (UPDATE_OPERATION_STATUS, or its registration after a
   // failover): recorded, and a new terminal status goes to the framework, which acknowledges
   // it. An operation of a framework the master no longer knows is forgotten by the agent.
   void agentOperation(Agent& agent, const v1::Operation& reported);
+  // The agent failed a pending operation (it could not checkpoint it): the agent's total gets
+  // back what the operation consumed, and the agent the total without it.
+  void revertOperation(Agent& agent, const v1::Operation& pending);
+  // Whether `agent` has `needed` unallocated, once its outstanding offers are rescinded if
+  // what is free now does not hold it.
+  bool freeOnAgent(Agent& agent, const Resources& needed);
   // A re-registering agent: what it reports is learned, and the pending operations it has not
   // got (the event was lost with the old stream) go to it again.
   void agentOperations(Agent& agent, const internal::AgentCall::Register& reg);
@@ -489,6 +504,8 @@ class Master {
   // The registry's agents, frameworks and maintenance as stored (the RoleBook holds the rest).
   registry::State registry_state_;
   RoleBook roles_;  // weights and quotas
+  // The roles a SET_QUOTA is storing: a second SET_QUOTA of one of them is refused meanwhile.
+  std::set<std::string> quota_being_set_;
   bool recovered_ = false;
   v1::MasterInfo info_;
   std::string master_id_;

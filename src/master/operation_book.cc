@@ -6,7 +6,8 @@ const mesos::v1::Operation& OperationBook::add(const std::string& framework_id,
                                                const std::string& agent_id,
                                                const mesos::v1::Offer::Operation& info,
                                                const mesos::v1::OperationStatus& status,
-                                               const std::string& uuid) {
+                                               const std::string& uuid,
+                                               const ResourceList& consumed) {
   mesos::v1::Operation op;
   op.mutable_framework_id()->set_value(framework_id);
   op.mutable_agent_id()->set_value(agent_id);
@@ -14,7 +15,9 @@ const mesos::v1::Operation& OperationBook::add(const std::string& framework_id,
   *op.mutable_latest_status() = status;
   *op.add_statuses() = status;
   op.mutable_uuid()->set_value(uuid);
-  return put(std::move(op));
+  const mesos::v1::Operation& added = put(std::move(op));
+  consumed_[{framework_id, info.id().value()}] = consumed;
+  return added;
 }
 
 const mesos::v1::Operation& OperationBook::put(mesos::v1::Operation operation) {
@@ -25,6 +28,12 @@ const mesos::v1::Operation& OperationBook::put(mesos::v1::Operation operation) {
   }
   by_agent_[operation.agent_id().value()].insert(key);
   return operations_[key] = std::move(operation);
+}
+
+const OperationBook::ResourceList* OperationBook::consumed(const std::string& framework_id,
+                                                           const std::string& operation_id) const {
+  auto it = consumed_.find({framework_id, operation_id});
+  return it == consumed_.end() ? nullptr : &it->second;
 }
 
 const mesos::v1::Operation* OperationBook::find(const std::string& framework_id,
@@ -83,6 +92,7 @@ void OperationBook::erase(std::map<Key, mesos::v1::Operation>::iterator it) {
       by_agent_.erase(keys);
     }
   }
+  consumed_.erase(it->first);
   operations_.erase(it);
 }
 

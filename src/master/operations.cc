@@ -7,7 +7,6 @@
 // RECONCILE_OPERATIONS answers with the latest state of each operation asked about (or of all
 // the framework's); GET_OPERATIONS lists them for operators.
 
-#include <algorithm>
 #include <set>
 
 #include <fmt/format.h>
@@ -20,6 +19,7 @@ namespace plateau::master {
 
 const v1::Operation& Master::operationPending(Framework& framework, const Agent& agent,
                                               const v1::Offer::Operation& operation,
+                                              const Resources& consumed,
                                               const Resources& converted) {
   v1::OperationStatus status;
   *status.mutable_operation_id() = operation.id();
@@ -27,7 +27,36 @@ const v1::Operation& Master::operationPending(Framework& framework, const Agent&
   status.mutable_agent_id()->set_value(agent.id);
   // Kept here until the agent has it; the statuses the framework sees carry it once finished.
   resourcesToProto(converted, status.mutable_converted_resources(), "");
-  return operations_.add(framework.id, agent.id, operation, status, uuids_.bytes());
+  OperationBook::ResourceList from;
+  resourcesToProto(consumed, &from, "");
+  return operations_.add(framework.id, agent.id, operation, status, uuids_.bytes(), from);
+}
+
+void Master::revertOperation(Agent& agent, const v1::Operation& pending) {
+  const auto* consumed =
+      operations_.consumed(pending.framework_id().value(), pending.info().id().value());
+  if (consumed == nullptr) {
+    return;  // not made by this master (learned from the agent): nothing of it was applied
+  }
+  auto from = resourcesFromProto(*consumed);
+  auto to = resourcesFromProto(pending.latest_status().converted_resources());
+  if (!from || !to || !agent.total().contains(*to)) {
+    log_->warn("operation_not_reverted agent_id={} operation_id={}", agent.id,
+               pending.info().id().value());
+    return;
+  }
+  if (!freeOnAgent(agent, *to)) {
+    // A task already uses what the operation made: the total keeps it (the agent will be sent
+    // it again with the next total).
+    log_->warn("operation_not_reverted agent_id={} operation_id={} in_use=\"{}\"", agent.id,
+               pending.info().id().value(), to->toString());
+    return;
+  }
+  changeAgentTotal(agent, *to, *from);
+  checked(allocator_.updateAgentTotal(agent.id, agent.total()));
+  scheduleAllocation();
+  log_->info("operation_reverted agent_id={} operation_id={} total=\"{}\"", agent.id,
+             pending.info().id().value(), agent.total().toString());
 }
 
 void Master::agentOperation(Agent& agent, const v1::Operation& reported) {
@@ -50,6 +79,11 @@ void Master::agentOperation(Agent& agent, const v1::Operation& reported) {
       known->latest_status().uuid().value() != reported.latest_status().uuid().value();
   if (!news) {
     return;
+  }
+  const v1::OperationState state = reported.latest_status().state();
+  if (known != nullptr && known->latest_status().state() == v1::OPERATION_PENDING &&
+      OperationBook::isTerminal(state) && state != v1::OPERATION_FINISHED) {
+    revertOperation(agent, *known);
   }
   v1::Operation record = reported;
   record.mutable_agent_id()->set_value(agent.id);
@@ -166,38 +200,10 @@ Status Master::reconcileOperations(Framework& framework,
   return {};
 }
 
-namespace {
-
-// Whether the reader may view every resource the operation names (view_roles).
-bool showsOperation(const ViewFilter& view, const v1::Offer::Operation& info) {
-  auto all = [&](const auto& resources) {
-    return std::all_of(resources.begin(), resources.end(),
-                       [&](const v1::Resource& r) { return view.resource(r); });
-  };
-  switch (info.type()) {
-    case v1::Offer::Operation::RESERVE:
-      return all(info.reserve().resources());
-    case v1::Offer::Operation::UNRESERVE:
-      return all(info.unreserve().resources());
-    case v1::Offer::Operation::CREATE:
-      return all(info.create().volumes());
-    case v1::Offer::Operation::DESTROY:
-      return all(info.destroy().volumes());
-    case v1::Offer::Operation::GROW_VOLUME:
-      return view.resource(info.grow_volume().volume());
-    case v1::Offer::Operation::SHRINK_VOLUME:
-      return view.resource(info.shrink_volume().volume());
-    default:
-      return true;
-  }
-}
-
-}  // namespace
-
 void getOperations(const OperationBook& operations, mesos::v1::master::Response::GetOperations* out,
                    const ViewFilter* view) {
   for (const auto& [key, operation] : operations.all()) {
-    if (view == nullptr || view->showsAll() || showsOperation(*view, operation.info())) {
+    if (view == nullptr || view->showsAll() || view->operation(operation.info())) {
       *out->add_operations() = operation;
     }
   }

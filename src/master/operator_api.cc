@@ -47,6 +47,12 @@ std::optional<std::string> missingArguments(const operator_api::Call& call) {
     case operator_api::Call::UPDATE_QUOTA:
       present = call.has_update_quota();
       break;
+    case operator_api::Call::SET_QUOTA:
+      present = call.has_set_quota();
+      break;
+    case operator_api::Call::REMOVE_QUOTA:
+      present = call.has_remove_quota();
+      break;
     case operator_api::Call::TEARDOWN:
       present = call.has_teardown();
       break;
@@ -217,6 +223,10 @@ void Master::operatorChange(const operator_api::Call& call, http::ContentType ac
       return updateWeights(call.update_weights(), answerWith(std::move(responder)));
     case operator_api::Call::UPDATE_QUOTA:
       return updateQuota(call.update_quota(), answerWith(std::move(responder)));
+    case operator_api::Call::SET_QUOTA:
+      return setQuota(call.set_quota().quota_request(), answerWith(std::move(responder)));
+    case operator_api::Call::REMOVE_QUOTA:
+      return removeQuota(call.remove_quota().role(), answerWith(std::move(responder)));
     case operator_api::Call::TEARDOWN:
       return answerWith(std::move(responder))(
           teardownFramework(call.teardown().framework_id().value()));

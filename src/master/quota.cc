@@ -1,6 +1,6 @@
-// Quota: the operator calls UPDATE_QUOTA / GET_QUOTA (Mesos 1.9+), the legacy /master/quota
-// endpoint (GET, POST of a QuotaRequest, DELETE /master/quota/<role>), persistence in the
-// registry and hand-off to the allocator.
+// Quota: the operator calls UPDATE_QUOTA / GET_QUOTA (Mesos 1.9+), the deprecated SET_QUOTA /
+// REMOVE_QUOTA and the legacy /master/quota endpoint (GET, POST of a QuotaRequest, DELETE
+// /master/quota/<role>), persistence in the registry and hand-off to the allocator.
 
 #include <fmt/format.h>
 #include <mesos/v1/master/master.pb.h>
@@ -29,10 +29,7 @@ void Master::updateQuota(const operator_api::Call::UpdateQuota& update,
                          std::function<void(Status)> done) {
   std::optional<Resources> capacity;
   if (!update.force()) {
-    capacity.emplace();
-    for (const auto& [id, agent] : agents_.all()) {
-      *capacity += agent.total().toUnreserved();
-    }
+    capacity = quotaCapacity();
   }
   auto changes = roles_.planQuota(update, capacity);
   if (!changes) {
@@ -70,12 +67,75 @@ void Master::rescindOffersOfRole(const std::string& role) {
   }
 }
 
+Resources Master::quotaCapacity() const {
+  Resources capacity;
+  for (const auto& [id, agent] : agents_.all()) {
+    capacity += agent.total().toUnreserved();
+  }
+  return capacity;
+}
+
+void Master::setQuota(const quota::QuotaRequest& request, std::function<void(Status)> done) {
+  auto refuse = [&](StatusCode code, const std::string& why) {
+    done(Status(code, fmt::format("Failed to validate set quota request: {}", why)));
+  };
+  auto config = RoleBook::legacyConfig(request);
+  if (!config) {
+    return refuse(StatusCode::kInvalidArgument, config.error().message());
+  }
+  const std::string& role = config->role();
+  if (!flags_.role_whitelist.empty() && !flags_.role_whitelist.contains(role)) {
+    return refuse(StatusCode::kInvalidArgument, fmt::format("Unknown role '{}'", role));
+  }
+  if (roles_.hasQuota(role) || quota_being_set_.contains(role)) {
+    return refuse(StatusCode::kInvalidArgument,
+                  fmt::format("Cannot set quota for role '{}' which already has quota", role));
+  }
+  operator_api::Call::UpdateQuota update;
+  update.set_force(true);  // the capacity is checked below, with Mesos's status code
+  *update.add_quota_configs() = *config;
+  if (auto planned = roles_.planQuota(update, std::nullopt); !planned) {
+    return refuse(StatusCode::kInvalidArgument, planned.error().message());
+  }
+  if (!request.force()) {
+    if (auto fits = roles_.planQuota(update, quotaCapacity()); !fits) {
+      // Mesos answers 409 Conflict here (and 400 for UPDATE_QUOTA's same check).
+      return done(Status(
+          StatusCode::kAlreadyExists,
+          fmt::format("Quota guarantees overcommit the cluster: {}", fits.error().message())));
+    }
+  }
+  quota_being_set_.insert(role);
+  updateQuota(update, [this, role, done = std::move(done)](Status status) {
+    quota_being_set_.erase(role);
+    done(std::move(status));
+  });
+}
+
+void Master::removeQuota(const std::string& role, std::function<void(Status)> done) {
+  if (!flags_.role_whitelist.empty() && !flags_.role_whitelist.contains(role)) {
+    return done(
+        Status(StatusCode::kInvalidArgument,
+               fmt::format("Failed to validate remove quota request: Unknown role '{}'", role)));
+  }
+  if (!roles_.hasQuota(role)) {
+    return done(Status(StatusCode::kInvalidArgument,
+                       fmt::format("Failed to remove quota: Role '{}' has no quota set", role)));
+  }
+  // The default config: nothing guaranteed, nothing limited (refused when a child's guarantee
+  // would then exceed its parent's).
+  operator_api::Call::UpdateQuota update;
+  update.set_force(true);
+  update.add_quota_configs()->set_role(role);
+  updateQuota(update, std::move(done));
+}
+
 void Master::quotaEndpoint(const http::Request& request, http::Responder responder) {
   if (!leading_ || !recovered_) {
     return responder.respond(notLeader(request));
   }
-  auto reply = [](std::shared_ptr<http::Responder> shared) {
-    return [shared](Status status) {
+  auto answer = [](http::Responder responder) {
+    return [shared = std::make_shared<http::Responder>(std::move(responder))](Status status) {
       shared->respond(status.isOk() ? http::Response{.status = 200, .headers = {}, .body = {}}
                                     : http::errorResponse(status));
     };
@@ -96,46 +156,13 @@ void Master::quotaEndpoint(const http::Request& request, http::Responder respond
       return responder.respond(http::Response::text(
           400, fmt::format("Failed to parse set quota request JSON: {}", s.message())));
     }
-    auto guarantee = resourcesFromProto(legacy.guarantee());
-    if (!guarantee) {
-      return responder.respond(http::Response::text(400, guarantee.error().message()));
-    }
-    if (roles_.hasQuota(legacy.role())) {
-      return responder.respond(http::Response::text(
-          400, fmt::format("Quota for role '{}' already exists (use UPDATE_QUOTA to change it)",
-                           legacy.role())));
-    }
-    // Since Mesos 1.9 the legacy call sets both the guarantees and the limits.
-    operator_api::Call::UpdateQuota update;
-    update.set_force(legacy.force());
-    auto* config = update.add_quota_configs();
-    config->set_role(legacy.role());
-    for (const auto& r : *guarantee) {
-      if (r.type != ResourceType::kScalar || r.reserved() || !r.disk.empty()) {
-        return responder.respond(http::Response::text(
-            400, fmt::format("Quota guarantee '{}' must be an unreserved scalar", r.toString())));
-      }
-      (*config->mutable_guarantees())[r.name].set_value(r.scalar());
-      (*config->mutable_limits())[r.name].set_value(r.scalar());
-    }
-    if (RoleBook::isDefault(*config)) {
-      return responder.respond(http::Response::text(400, "Quota guarantee must not be empty"));
-    }
-    return updateQuota(update, reply(std::make_shared<http::Responder>(std::move(responder))));
+    return setQuota(legacy, answer(std::move(responder)));
   }
   if (request.method == "DELETE") {
     if (!path.starts_with("/quota/") || path.size() <= 7) {
       return responder.respond(http::Response::text(400, "Expecting '/quota/<role>'"));
     }
-    std::string role = http::urlDecode(path.substr(7));
-    if (!roles_.hasQuota(role)) {
-      return responder.respond(http::Response::text(
-          400, fmt::format("Failed to remove quota: Role '{}' has no quota set", role)));
-    }
-    operator_api::Call::UpdateQuota update;
-    update.set_force(true);
-    update.add_quota_configs()->set_role(role);
-    return updateQuota(update, reply(std::make_shared<http::Responder>(std::move(responder))));
+    return removeQuota(http::urlDecode(path.substr(7)), answer(std::move(responder)));
   }
   http::Response r = http::Response::text(405, "Expecting one of { GET, POST, DELETE }");
   r.headers["allow"] = "GET, POST, DELETE";

@@ -60,13 +60,25 @@ Status Master::applyOfferOperation(Framework& framework, Agent& agent, const std
   available += to;
   checked(allocator_.updateAllocation(framework.id, role, agent.id, from, to));
   const v1::Operation* pending =
-      operation.has_id() ? &operationPending(framework, agent, operation, to) : nullptr;
+      operation.has_id() ? &operationPending(framework, agent, operation, from, to) : nullptr;
   changeAgentTotal(agent, from, to, pending);
   log_->info("offer_operation_applied framework_id={} agent_id={} type={}", framework.id, agent.id,
              name);
   // Offers of other frameworks never hold these resources (they were in this framework's
   // offers); nothing else to rescind.
   return {};
+}
+
+bool Master::freeOnAgent(Agent& agent, const Resources& needed) {
+  auto unallocated = [&] { return agent.total() - agent.used() - offers_.offeredOn(agent.id); };
+  if (!unallocated().contains(needed)) {
+    const auto& outstanding = offers_.onAgent(agent.id);
+    std::vector<std::string> offers(outstanding.begin(), outstanding.end());
+    for (const auto& offer_id : offers) {
+      removeOffer(offer_id, std::nullopt, true);
+    }
+  }
+  return unallocated().contains(needed);
 }
 
 void Master::operatorReservation(const operator_api::Call& call, http::Responder responder) {
@@ -91,15 +103,7 @@ void Master::operatorReservation(const operator_api::Call& call, http::Responder
   const auto& [from, to] = *conversion;
   // Only unallocated resources can change: take back the offers on this agent first, as Mesos
   // does, when what is free now does not hold them.
-  auto unallocated = [&] { return agent.total() - agent.used() - offers_.offeredOn(agent.id); };
-  if (!unallocated().contains(from)) {
-    const auto& outstanding = offers_.onAgent(agent.id);
-    std::vector<std::string> offers(outstanding.begin(), outstanding.end());
-    for (const auto& offer_id : offers) {
-      removeOffer(offer_id, std::nullopt, true);
-    }
-  }
-  if (!unallocated().contains(from)) {
+  if (!freeOnAgent(agent, from)) {
     return responder.respond(http::Response::text(
         409, fmt::format("Agent {} does not have {} unallocated (total {}, used {})", agent.id,
                          from.toString(), agent.total().toString(), agent.used().toString())));

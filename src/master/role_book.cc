@@ -1,6 +1,7 @@
 #include "master/role_book.h"
 
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -252,6 +253,53 @@ allocator::Quota RoleBook::allocatorQuota(const quota::QuotaConfig& config) {
 
 bool RoleBook::isDefault(const quota::QuotaConfig& config) {
   return config.guarantees().empty() && config.limits().empty();
+}
+
+namespace {
+
+// Why `resource` cannot be part of a legacy quota guarantee, if it cannot.
+std::optional<std::string> unfitForGuarantee(const mesos::v1::Resource& resource) {
+  if (resource.reservations_size() > 0 || (resource.has_role() && resource.role() != "*")) {
+    return "QuotaInfo must not contain any ReservationInfo";
+  }
+  if (resource.has_disk()) {
+    return "QuotaInfo must not contain DiskInfo";
+  }
+  if (resource.has_revocable()) {
+    return "QuotaInfo must not contain RevocableInfo";
+  }
+  if (resource.type() != mesos::v1::Value::SCALAR || !resource.has_scalar()) {
+    return "QuotaInfo must not include non-scalar resources";
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Result<quota::QuotaConfig> RoleBook::legacyConfig(const quota::QuotaRequest& request) {
+  if (!request.has_role()) {
+    return invalidArgument("QuotaInfo must specify a role");
+  }
+  if (request.guarantee().empty()) {
+    return invalidArgument("QuotaInfo with empty 'guarantee'");
+  }
+  quota::QuotaConfig config;
+  config.set_role(request.role());
+  for (const auto& resource : request.guarantee()) {
+    if (auto why = unfitForGuarantee(resource)) {
+      return invalidArgument(*why);
+    }
+    if (config.guarantees().contains(resource.name())) {
+      return invalidArgument(
+          fmt::format("QuotaInfo contains duplicate resource name '{}'", resource.name()));
+    }
+    (*config.mutable_guarantees())[resource.name()] = resource.scalar();
+    (*config.mutable_limits())[resource.name()] = resource.scalar();
+  }
+  if (Status s = validateConfig(config); !s.isOk()) {
+    return std::unexpected(s);
+  }
+  return config;
 }
 
 }  // namespace plateau::master

@@ -62,6 +62,12 @@ class RoleBook {
   static allocator::Quota allocatorQuota(const mesos::v1::quota::QuotaConfig& config);
   // Whether `config` asks for nothing (setting it removes the role's quota).
   static bool isDefault(const mesos::v1::quota::QuotaConfig& config);
+  // The config of a legacy request (SET_QUOTA, POST /quota): its guarantee is both the
+  // guarantees and the limits, as in Mesos 1.9+. InvalidArgument by Mesos's rules for a
+  // QuotaInfo: a role, at least one guarantee, each an unreserved, non-revocable scalar without
+  // disk info, no name twice.
+  static Result<mesos::v1::quota::QuotaConfig> legacyConfig(
+      const mesos::v1::quota::QuotaRequest& request);
 
  private:
   std::map<std::string, double> weights_;  // role -> weight

@@ -57,6 +57,30 @@ inline std::optional<v1::Resource> offered(const v1::Offer& offer, const std::st
   return std::nullopt;
 }
 
+// RESERVE of `text` (e.g. "cpus:0.5") for `role` with an id, from unreserved offered resources.
+inline v1::Offer::Operation reserve(const std::string& id, const std::string& text,
+                                    const std::string& role) {
+  v1::Offer::Operation op;
+  op.set_type(v1::Offer::Operation::RESERVE);
+  op.mutable_id()->set_value(id);
+  for (v1::Resource r : resources(text)) {
+    r.clear_role();  // the post-refinement format: `reservations` only
+    r.mutable_allocation_info()->set_role(role);
+    auto* reservation = r.add_reservations();
+    reservation->set_type(v1::Resource::ReservationInfo::DYNAMIC);
+    reservation->set_role(role);
+    reservation->set_principal("ops-principal");
+    *op.mutable_reserve()->add_resources() = r;
+  }
+  return op;
+}
+
+// Whether `offer` holds unreserved `name`.
+inline bool hasUnreserved(const v1::Offer& offer, const std::string& name) {
+  return offered(offer, name, [](const v1::Resource& r) { return r.reservations_size() == 0; })
+      .has_value();
+}
+
 // ACCEPT of `offer` with `operations` (leftovers back at once); the HTTP status.
 inline int acceptWith(Scheduler& s, const v1::Offer& offer,
                       const std::vector<v1::Offer::Operation>& operations) {

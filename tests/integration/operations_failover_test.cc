@@ -17,24 +17,6 @@
 namespace plateau::testing {
 namespace {
 
-// RESERVE of `text` (e.g. "cpus:0.5") for `role` with an id, from unreserved offered resources.
-v1::Offer::Operation reserve(const std::string& id, const std::string& text,
-                             const std::string& role) {
-  v1::Offer::Operation op;
-  op.set_type(v1::Offer::Operation::RESERVE);
-  op.mutable_id()->set_value(id);
-  for (v1::Resource r : resources(text)) {
-    r.clear_role();  // the post-refinement format: `reservations` only
-    r.mutable_allocation_info()->set_role(role);
-    auto* reservation = r.add_reservations();
-    reservation->set_type(v1::Resource::ReservationInfo::DYNAMIC);
-    reservation->set_role(role);
-    reservation->set_principal("ops-principal");
-    *op.mutable_reserve()->add_resources() = r;
-  }
-  return op;
-}
-
 // The scalar of `name` reserved to role "ops" on the agent, as the master's GET_AGENTS says.
 double reservedToOps(const http::Endpoint& master, const std::string& name) {
   auto agents = operatorCall(master, R"({"type": "GET_AGENTS"})");
@@ -47,11 +29,6 @@ double reservedToOps(const http::Endpoint& master, const std::string& name) {
     }
   }
   return total;
-}
-
-bool hasUnreserved(const v1::Offer& offer, const std::string& name) {
-  return offered(offer, name, [](const v1::Resource& r) { return r.reservations_size() == 0; })
-      .has_value();
 }
 
 // Kills the leader and waits for the other master to lead with the agent back; its index.

@@ -70,5 +70,30 @@ TEST(OperationBook, IndexesFollowReplacementAndFrameworkRemoval) {
   EXPECT_TRUE(book.ofFramework("fw1").empty());
 }
 
+TEST(OperationBook, KeepsWhatAPendingOperationConsumedUntilItIsReported) {
+  OperationBook book;
+  OperationBook::ResourceList consumed;
+  auto* disk = consumed.Add();
+  disk->set_name("disk");
+  disk->set_type(v1::Value::SCALAR);
+  disk->mutable_scalar()->set_value(64);
+  const auto& pending = book.add("fw", "agent", info("op"), status("op", v1::OPERATION_PENDING, ""),
+                                 kUuid1, consumed);
+  ASSERT_NE(book.consumed("fw", "op"), nullptr);
+  EXPECT_EQ(book.consumed("fw", "op")->Get(0).scalar().value(), 64);
+  EXPECT_EQ(book.consumed("fw", "other"), nullptr);
+
+  // Reported by the agent (failed or finished): the record is the agent's, nothing consumed.
+  v1::Operation reported = pending;
+  *reported.mutable_latest_status() = status("op", v1::OPERATION_FAILED, kUuid2);
+  book.put(reported);
+  EXPECT_EQ(book.consumed("fw", "op"), nullptr);
+
+  book.add("fw", "agent", info("again"), status("again", v1::OPERATION_PENDING, ""), kUuid1,
+           consumed);
+  book.forgetFramework("fw");
+  EXPECT_EQ(book.consumed("fw", "again"), nullptr);
+}
+
 }  // namespace
 }  // namespace plateau::master

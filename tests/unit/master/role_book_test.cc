@@ -135,5 +135,58 @@ TEST(RoleBook, AllocatorQuotaNamesZeroLimits) {
   EXPECT_TRUE(quota.guarantees.empty());
 }
 
+mesos::v1::quota::QuotaRequest legacyRequest(const std::string& role,
+                                             std::vector<std::pair<std::string, double>> scalars) {
+  mesos::v1::quota::QuotaRequest request;
+  request.set_role(role);
+  for (const auto& [name, value] : scalars) {
+    auto* r = request.add_guarantee();
+    r->set_name(name);
+    r->set_type(mesos::v1::Value::SCALAR);
+    r->mutable_scalar()->set_value(value);
+  }
+  return request;
+}
+
+TEST(RoleBook, ALegacyRequestGuaranteesAndLimitsTheSame) {
+  auto config = RoleBook::legacyConfig(legacyRequest("eng", {{"cpus", 2}, {"mem", 512}}));
+  ASSERT_TRUE(config.has_value()) << config.error().message();
+  EXPECT_EQ(config->role(), "eng");
+  EXPECT_EQ(config->guarantees().at("cpus").value(), 2);
+  EXPECT_EQ(config->limits().at("cpus").value(), 2);
+  EXPECT_EQ(config->limits().at("mem").value(), 512);
+}
+
+TEST(RoleBook, RefusesLegacyRequestsMesosRefuses) {
+  std::vector<std::pair<mesos::v1::quota::QuotaRequest, std::string>> bad;
+  bad.emplace_back(legacyRequest("eng", {}), "empty 'guarantee'");
+  bad.emplace_back(legacyRequest("eng", {{"cpus", 1}, {"cpus", 2}}), "duplicate");
+  bad.emplace_back(legacyRequest("*", {{"cpus", 1}}), "role '*'");
+  bad.emplace_back(legacyRequest("eng", {{"cpus", -1}}), "invalid");
+  auto unnamed = legacyRequest("eng", {{"cpus", 1}});
+  unnamed.clear_role();
+  bad.emplace_back(unnamed, "must specify a role");
+  auto reserved = legacyRequest("eng", {{"cpus", 1}});
+  reserved.mutable_guarantee(0)->add_reservations()->set_role("eng");
+  bad.emplace_back(reserved, "ReservationInfo");
+  auto disk = legacyRequest("eng", {{"disk", 1}});
+  disk.mutable_guarantee(0)->mutable_disk();
+  bad.emplace_back(disk, "DiskInfo");
+  auto revocable = legacyRequest("eng", {{"cpus", 1}});
+  revocable.mutable_guarantee(0)->mutable_revocable();
+  bad.emplace_back(revocable, "RevocableInfo");
+  auto ranges = legacyRequest("eng", {});
+  auto* ports = ranges.add_guarantee();
+  ports->set_name("ports");
+  ports->set_type(mesos::v1::Value::RANGES);
+  bad.emplace_back(ranges, "non-scalar");
+  for (const auto& [request, why] : bad) {
+    auto config = RoleBook::legacyConfig(request);
+    ASSERT_FALSE(config.has_value()) << why;
+    EXPECT_EQ(config.error().code(), StatusCode::kInvalidArgument);
+    EXPECT_NE(config.error().message().find(why), std::string::npos) << config.error().message();
+  }
+}
+
 }  // namespace
 }  // namespace plateau::master
