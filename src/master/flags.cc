@@ -58,7 +58,7 @@ void registerInertFlags(flags::FlagSet& set) {
                {.aliases = {"max_executors_per_slave"}});
   set.addInert("publish_per_framework_metrics", Kind::kBool, "true",
                "Publish metrics for each framework",
-               "Plateau publishes no master/frameworks/<name>/<id>/* metrics yet");
+               "Plateau publishes no per-framework metrics (master/frameworks/NAME/ID/...) yet");
   set.addInert("recovery_agent_removal_limit", Kind::kString, "100%",
                "Most agents (percent) removed after a failover's re-registration timeout", kNotYet,
                {.aliases = {"recovery_slave_removal_limit"}});
