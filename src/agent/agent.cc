@@ -93,7 +93,8 @@ Agent::~Agent() {
 }
 
 void Agent::start(uint16_t port, std::optional<http::Endpoint> master) {
-  info_.set_port(port);
+  bound_port_ = port;
+  info_.set_port(flags_.address.advertisedPort(port));
   start_time_ = clock_.wallSeconds();
   initFetcherCache();
   initImages();
@@ -206,6 +207,15 @@ std::vector<Attachment> Agent::sandboxes() const {
   const auto& completed = book_.completedExecutors();
   for (auto it = completed.rbegin(); it != completed.rend(); ++it) {
     attach(it->framework_id, it->info.executor_id().value(), it->container_id, it->directory);
+  }
+  // The agent's own log, as Mesos attaches it: --external_log_file first, else --log_dir's.
+  if (!flags_.external_log_file.empty()) {
+    out.push_back(
+        {.virtual_path = "/slave/log", .directory = flags_.external_log_file, .file = true});
+  } else if (!flags_.log_dir.empty()) {
+    out.push_back({.virtual_path = "/slave/log",
+                   .directory = flags_.log_dir + "/plateau-agent.log",
+                   .file = true});
   }
   return out;
 }

@@ -177,8 +177,9 @@ void Agent::startExecutorProcess(Executor& executor) {
   add("MESOS_EXECUTOR_ID", ex_id);
   add("MESOS_SLAVE_ID", info_.id().value());
   add("MESOS_AGENT_ID", info_.id().value());
-  add("MESOS_SLAVE_PID", fmt::format("slave(1)@{}:{}", flags_.ip, info_.port()));
-  add("MESOS_AGENT_ENDPOINT", fmt::format("{}:{}", flags_.ip, info_.port()));
+  // Executors run beside the agent: they reach it where it listens, advertised or not.
+  add("MESOS_SLAVE_PID", fmt::format("slave(1)@{}:{}", flags_.ip, bound_port_));
+  add("MESOS_AGENT_ENDPOINT", fmt::format("{}:{}", flags_.ip, bound_port_));
   add("MESOS_DIRECTORY", executor.directory());
   add("MESOS_SANDBOX", executor.directory());
   add("MESOS_CONTAINER_ID", executor.containerId());

@@ -204,19 +204,11 @@ constexpr InertFlag kInertFlags[] = {
     {"xfs_project_range", Kind::kString, "[5000-10000]", "XFS project ids for disk quotas",
      "no disk/xfs isolator"},
     // The flags mesos-master and mesos-agent share.
-    {"advertise_ip", Kind::kString, "", "IP address advertised to reach this agent", kNotYet,
-     FileValue::kNone, nullptr, "LIBPROCESS_ADVERTISE_IP"},
-    {"advertise_port", Kind::kString, "", "Port advertised to reach this agent", kNotYet,
-     FileValue::kNone, nullptr, "LIBPROCESS_ADVERTISE_PORT"},
-    {"firewall_rules", Kind::kString, "", "Endpoints to disable (JSON or file path)", kNotYet,
-     FileValue::kUrlOrPath},
     {"domain", Kind::kString, "", "Fault domain of this agent (JSON or file path)",
      "fault domains are not implemented", FileValue::kUrlOrPath},
     {"hooks", Kind::kString, "", "Hook modules to install", kModules},
     {"hostname_lookup", Kind::kBool, "true", "Look the hostname up when --hostname is not set",
      "Plateau never looks the hostname up: without --hostname it reports the IP"},
-    {"ip_discovery_command", Kind::kString, "", "Program that prints the IP address to listen on",
-     kNotYet},
     {"modules", Kind::kString, "", "Modules to load (JSON or file path)", kModules,
      FileValue::kUrlOrPath},
     {"modules_dir", Kind::kString, "", "Directory of module manifests", kModules},
@@ -227,8 +219,6 @@ constexpr InertFlag kInertFlags[] = {
     {"initialize_driver_logging", Kind::kBool, "true",
      "Initialize logging of scheduler and executor drivers",
      "there are no drivers inside the agent"},
-    {"external_log_file", Kind::kString, "", "Externally managed log file shown in the web UI",
-     kNotYet},
 };
 
 void registerInertFlags(flags::FlagSet& set) {
@@ -243,6 +233,14 @@ void registerInertFlags(flags::FlagSet& set) {
     set.addInert(flag.name, flag.kind, flag.default_value, flag.help, flag.reason,
                  std::move(options));
   }
+}
+
+// How the agent is reached (--advertise_ip, --firewall_rules, ...) and the log it shows.
+void registerReachFlags(flags::FlagSet& set, Flags& f) {
+  set.add("external_log_file", &f.external_log_file,
+          "Log file written by something else (syslog, journald): served as /slave/log in "
+          "/files instead of --log_dir's file");
+  f.address.registerWith(set, "agent");
 }
 
 }  // namespace
@@ -322,6 +320,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "agent's, e.g. {\"PATH\": \"/bin:/usr/bin\"}; also file:///path",
           {.file = FileValue::kUrlOrPath});
   registerImageFlags(set, f);
+  registerReachFlags(set, f);
   f.tls.registerWith(set);
   registerInertFlags(set);
   registerNestedFlags(set, f);

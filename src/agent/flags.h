@@ -11,6 +11,7 @@
 #include "auth/acls.h"
 #include "auth/credentials.h"
 #include "common/flags.h"
+#include "http/address_flags.h"
 #include "http/tls_flags.h"
 
 namespace plateau::agent {
@@ -90,6 +91,9 @@ struct Flags {
   http::TlsFlags tls;  // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md)
   std::shared_ptr<const auth::Authorizer> authorizer;  // null: no --acls, all allowed
   std::vector<std::string> acls_warnings;              // unknown keys of --acls
+  std::string external_log_file;  // a log file kept by others, served as /slave/log
+  // --advertise_ip/_port, --ip_discovery_command, --firewall_rules (resolved by main()).
+  http::AddressFlags address;
 };
 
 struct ContainerizerOptions;

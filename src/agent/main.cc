@@ -78,7 +78,8 @@ plateau::Result<Machine> describeMachine(const plateau::agent::Flags& flags) {
         fmt::format("cannot create '--work_dir' {}: {}", flags.work_dir, ec.message()));
   }
   Machine machine{.resources = *resources, .gpus = gpus->devices, .info = {}};
-  machine.info.set_hostname(flags.hostname.empty() ? flags.ip : flags.hostname);
+  machine.info.set_hostname(flags.hostname.empty() ? flags.address.advertisedIp(flags.ip)
+                                                   : flags.hostname);
   resourcesToProto(*resources, machine.info.mutable_resources());
   *machine.info.mutable_attributes() = *attributes;
   return machine;
@@ -141,11 +142,12 @@ int run(const plateau::agent::Flags& flags, const plateau::flags::FlagSet& set,
   }
   http::Server server(
       loop,
-      http::StreamingHandler{.streams = &agent::NestedContainers::streamsBody,
-                             .handle =
-                                 [&agent](http::Request& request, http::Responder responder) {
-                                   agent.handle(request, std::move(responder));
-                                 }},
+      http::StreamingHandler{
+          .streams = &agent::NestedContainers::streamsBody,
+          .handle = http::guarded(flags.address.firewall(),
+                                  [&agent](http::Request& request, http::Responder responder) {
+                                    agent.handle(request, std::move(responder));
+                                  })},
       *server_options);
   auto port = server.listen(flags.ip, flags.port);
   if (!port) {
@@ -190,6 +192,10 @@ int main(int argc, char** argv) {
     return 0;
   }
   if (Status s = agent::validateFlags(flags); !s.isOk()) {
+    fmt::print(stderr, "Error: {}\n", s.message());
+    return 1;
+  }
+  if (Status s = flags.address.resolve(set, &flags.ip); !s.isOk()) {
     fmt::print(stderr, "Error: {}\n", s.message());
     return 1;
   }

@@ -32,7 +32,7 @@ internal::AgentCall Agent::registration() const {
   auto* reg = call.mutable_register_();
   *reg->mutable_agent_info() = info_;
   reg->set_version("0.1.0");
-  reg->set_ip(flags_.ip);
+  reg->set_ip(flags_.address.advertisedIp(flags_.ip));
   if (info_.has_id()) {
     call.set_session(checkpoint_.readSession());  // the link replaces it by a newer one it has
   }

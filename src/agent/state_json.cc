@@ -224,10 +224,14 @@ http::Response Agent::stateJson(const auth::ViewFilter& view) const {
     w.key("log_dir");
     w.value(flags_.log_dir);
   }
+  if (!flags_.external_log_file.empty()) {
+    w.key("external_log_file");
+    w.value(flags_.external_log_file);
+  }
   w.key("id");
   w.value(info_.id().value());
   w.key("pid");
-  w.value(fmt::format("slave(1)@{}:{}", flags_.ip, info_.port()));
+  w.value(fmt::format("slave(1)@{}:{}", flags_.address.advertisedIp(flags_.ip), info_.port()));
   w.key("hostname");
   w.value(info_.hostname());
   w.key("start_time");

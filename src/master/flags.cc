@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <sstream>
 #include <tuple>
 
 #include "common/units.h"
@@ -41,8 +42,6 @@ void registerInertFlags(flags::FlagSet& set) {
                "Timeout of a v0 framework's or agent's authentication",
                "there is no v0 (libprocess) protocol; the HTTP APIs are v1");
   set.addInert("authorizers", Kind::kString, "local", "Authorizer implementation", kAuth);
-  set.addInert("fair_sharing_excluded_resource_names", Kind::kString, "",
-               "Resource names (e.g. gpus) left out of fair sharing", kNotYet);
   set.addInert("framework_sorter", Kind::kString, "drf", "Policy between a role's frameworks",
                "Plateau's sorter is always DRF");
   set.addInert("role_sorter", Kind::kString, "drf", "Policy between roles",
@@ -58,7 +57,8 @@ void registerInertFlags(flags::FlagSet& set) {
                "Plateau has no network port-mapping isolator",
                {.aliases = {"max_executors_per_slave"}});
   set.addInert("publish_per_framework_metrics", Kind::kBool, "true",
-               "Publish metrics for each framework", kNotYet);
+               "Publish metrics for each framework",
+               "Plateau publishes no per-framework metrics (master/frameworks/NAME/ID/...) yet");
   set.addInert("recovery_agent_removal_limit", Kind::kString, "100%",
                "Most agents (percent) removed after a failover's re-registration timeout", kNotYet,
                {.aliases = {"recovery_slave_removal_limit"}});
@@ -70,22 +70,10 @@ void registerInertFlags(flags::FlagSet& set) {
                "Only agents with a fault domain register", "fault domains are not implemented");
   set.addInert("domain", Kind::kString, "", "Fault domain of this master (JSON or file path)",
                "fault domains are not implemented", {.file = FileValue::kUrlOrPath});
-  set.addInert("root_submissions", Kind::kBool, "true", "Whether root may submit frameworks",
-               kNotYet);
-  set.addInert("whitelist", Kind::kString, "", "File of the agents to offer (one per line)",
-               kNotYet, {.file = FileValue::kUrlOrPath});
-  set.addInert("advertise_ip", Kind::kString, "", "IP address advertised to reach this master",
-               kNotYet, {.env = {"LIBPROCESS_ADVERTISE_IP"}});
-  set.addInert("advertise_port", Kind::kString, "", "Port advertised to reach this master", kNotYet,
-               {.env = {"LIBPROCESS_ADVERTISE_PORT"}});
-  set.addInert("firewall_rules", Kind::kString, "", "Endpoints to disable (JSON or file path)",
-               kNotYet, {.file = FileValue::kUrlOrPath});
   set.addInert("hooks", Kind::kString, "", "Hook modules to install", kModules);
   set.addInert("hostname_lookup", Kind::kBool, "true",
                "Look the hostname up when --hostname is not set",
                "Plateau never looks the hostname up: without --hostname it advertises the IP");
-  set.addInert("ip_discovery_command", Kind::kString, "",
-               "Program that prints the IP address to listen on", kNotYet);
   set.addInert("modules", Kind::kString, "", "Modules to load (JSON or file path)", kModules,
                {.file = FileValue::kUrlOrPath});
   set.addInert("modules_dir", Kind::kString, "", "Directory of module manifests", kModules);
@@ -94,8 +82,6 @@ void registerInertFlags(flags::FlagSet& set) {
   set.addInert("initialize_driver_logging", Kind::kBool, "true",
                "Initialize logging of scheduler and executor drivers",
                "there are no drivers inside the master");
-  set.addInert("external_log_file", Kind::kString, "",
-               "Externally managed log file shown in the web UI", kNotYet);
 }
 
 // --rate_limits (Mesos's) and Plateau's per-client bounds (docs/security.md).
@@ -114,6 +100,23 @@ void registerLimitFlags(flags::FlagSet& set, Flags& f) {
           "address) may make after its burst; beyond, 429 and the agent retries (0: no limit)");
   set.add("agent_call_capacity", &f.agent_call_capacity,
           "Burst of --agent_call_qps: calls one agent may make at once");
+}
+
+// Who may subscribe, which agents are offered and how shares count, the log shown, and how the
+// master is reached (--advertise_ip, --firewall_rules, ...).
+void registerAdmissionFlags(flags::FlagSet& set, Flags& f) {
+  set.add("root_submissions", &f.root_submissions,
+          "Whether frameworks whose FrameworkInfo.user is root may subscribe");
+  set.add("fair_sharing_excluded_resource_names", &f.fair_sharing_excluded_resource_names,
+          "Comma-separated resource names (e.g. gpus) that count in no role's or framework's "
+          "dominant share");
+  set.add("external_log_file", &f.external_log_file,
+          "Log file written by something else (syslog, journald): served as /master/log in "
+          "/files and the web UI instead of --log_dir's file");
+  set.add("whitelist", &f.whitelist,
+          "File (/path or file:///path) of the hostnames of the agents to offer, one a line, "
+          "re-read every 5 seconds; '*' or none: every agent (deprecated in Mesos)");
+  f.address.registerWith(set, "master");
 }
 
 }  // namespace
@@ -187,6 +190,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("registry_max_agent_count", &f.registry_max_agent_count,
           "Most unreachable and gone agents kept in the registry (the oldest go first)");
   registerLimitFlags(set, f);
+  registerAdmissionFlags(set, f);
   f.tls.registerWith(set);
   registerInertFlags(set);
   registerSecurityFlags(set, f);
@@ -296,6 +300,13 @@ Status parseRoleFlags(Flags& f) {
     return min.error();
   }
   f.min_allocatable = std::move(*min);
+  f.fair_sharing_excluded.clear();
+  std::istringstream names(f.fair_sharing_excluded_resource_names);
+  for (std::string name; std::getline(names, name, ',');) {
+    if (size_t begin = name.find_first_not_of(' '); begin != std::string::npos) {
+      f.fair_sharing_excluded.push_back(name.substr(begin, name.find_last_not_of(' ') - begin + 1));
+    }
+  }
   return {};
 }
 

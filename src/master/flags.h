@@ -14,6 +14,7 @@
 #include "auth/jwt.h"
 #include "common/flags.h"
 #include "common/resources.h"
+#include "http/address_flags.h"
 #include "http/rate_limits.h"
 #include "http/tls_flags.h"
 
@@ -81,6 +82,14 @@ struct Flags {
   int agent_call_capacity = 10000;     // burst of the above
   http::TlsFlags tls;  // --ssl_*: the TLS settings, over LIBPROCESS_SSL_* (docs/tls.md)
   std::string acls;    // Mesos's ACLs: inline JSON, file:///path or /path
+  std::string fair_sharing_excluded_resource_names;  // "gpus,..."
+  std::vector<std::string> fair_sharing_excluded;    // the above, split by validateFlags()
+  std::string external_log_file;  // a log file kept by others, served as /master/log
+  bool root_submissions = true;   // false: frameworks of user root are refused
+  // Mesos's --whitelist: a file of agent hostnames to offer; "" or "*": every agent.
+  std::string whitelist;
+  // --advertise_ip/_port, --ip_discovery_command, --firewall_rules (resolved by main()).
+  http::AddressFlags address;
 
   // Filled by validateFlags() from the text above.
   std::vector<auth::Credential> credential_list;

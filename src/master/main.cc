@@ -62,6 +62,10 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "Error: {}\n", s.message());
     return 1;
   }
+  if (Status s = flags.address.resolve(set, &flags.ip); !s.isOk()) {
+    fmt::print(stderr, "Error: {}\n", s.message());
+    return 1;
+  }
   auto log = makeLogger("master", flags.logging_level, flags.log_dir, flags.quiet);
   if (!log) {
     fmt::print(stderr, "Error: {}\n", log.error().message());
@@ -85,12 +89,12 @@ int main(int argc, char** argv) {
     (*log)->error("master_start_failed error=\"{}\"", server_options.error().message());
     return 1;
   }
-  http::Server server(
-      loop,
-      [&master](http::Request& request, http::Responder responder) {
-        master.handle(request, std::move(responder));
-      },
-      *server_options);
+  http::Server server(loop,
+                      http::guarded(flags.address.firewall(),
+                                    [&master](http::Request& request, http::Responder responder) {
+                                      master.handle(request, std::move(responder));
+                                    }),
+                      *server_options);
   auto port = server.listen(flags.ip, flags.port);
   if (!port) {
     (*log)->error("master_start_failed error=\"{}\"", port.error().message());

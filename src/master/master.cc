@@ -21,6 +21,7 @@ allocator::Options allocatorOptions(const Flags& flags) {
   if (!flags.min_allocatable.empty()) {
     options.min_allocatable = flags.min_allocatable;
   }
+  options.fair_sharing_excluded = flags.fair_sharing_excluded;
   return options;
 }
 
@@ -144,22 +145,26 @@ void Master::start(uint16_t port) {
   }
   started_ = clock_.now();
   start_time_ = now();
-  std::string hostname = flags_.hostname.empty() ? flags_.ip : flags_.hostname;
+  // What the master publishes (MasterInfo, pid, redirects): the advertised address, if any.
+  const std::string ip_text = flags_.address.advertisedIp(flags_.ip);
+  const uint16_t bound_port = port;
+  port = flags_.address.advertisedPort(port);
+  std::string hostname = flags_.hostname.empty() ? ip_text : flags_.hostname;
   info_.set_id(master_id_);
   info_.set_port(port);
   info_.set_hostname(hostname);
   info_.set_version(kVersion);
-  info_.set_pid(fmt::format("master@{}:{}", flags_.ip, port));
+  info_.set_pid(fmt::format("master@{}:{}", ip_text, port));
   // Mesos packs the IPv4 address into a uint32 in network byte order.
   uint32_t ip = 0;
   unsigned a = 0, b = 0, c = 0, d = 0;
-  if (std::sscanf(flags_.ip.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d) == 4) {
+  if (std::sscanf(ip_text.c_str(), "%u.%u.%u.%u", &a, &b, &c, &d) == 4) {
     ip = a | (b << 8) | (c << 16) | (d << 24);
   }
   info_.set_ip(ip);
   auto* address = info_.mutable_address();
   address->set_hostname(hostname);
-  address->set_ip(flags_.ip);
+  address->set_ip(ip_text);
   address->set_port(port);
 
   timers_.every(flags_.allocation_interval, [this] {
@@ -167,13 +172,17 @@ void Master::start(uint16_t port) {
       allocate();
     }
   });
+  if (whitelist_.watching()) {
+    pollWhitelist();
+    timers_.every(kWhitelistInterval, [this] { pollWhitelist(); });
+  }
   timers_.every(flags_.registry_gc_interval, [this] {
     if (recovered_) {
       pruneRegistry();
     }
   });
-  log_->info("master_started id={} address={}:{} version={} {}", master_id_, flags_.ip, port,
-             kVersion, leadership_->describe());
+  log_->info("master_started id={} address={}:{} advertised={}:{} version={} {}", master_id_,
+             flags_.ip, bound_port, ip_text, port, kVersion, leadership_->describe());
   contend();
 }
 

@@ -49,6 +49,7 @@
 #include "master/task_book.h"
 #include "master/view_filter.h"
 #include "master/views.h"
+#include "master/whitelist.h"
 #include "runtime/clock.h"
 #include "runtime/logging_level.h"
 #include "runtime/timers.h"
@@ -487,12 +488,15 @@ class Master {
   // Sets the gauges of metrics_ from the state (a collect hook: before every read).
   void updateMetricGauges();
   http::Response redirect(const http::Request& request) const;
+  // offers.cc: reads --whitelist again and hands a changed list to the allocator.
+  void pollWhitelist();
 
   Timers& timers_;
   const Clock& clock_;  // every read of time (runtime/clock.h)
   std::unique_ptr<Leadership> leadership_;
   std::function<void()> stop_;
   Flags flags_;
+  WhitelistFile whitelist_{flags_.whitelist};  // --whitelist, read again every 5 s
   std::vector<std::pair<std::string, std::string>> flag_values_;
   std::shared_ptr<spdlog::logger> log_;
   UuidGenerator uuids_;

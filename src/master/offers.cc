@@ -40,6 +40,23 @@ void Master::allocate() {
   metrics_.allocation_duration.observe(std::chrono::duration<double>(took).count());
 }
 
+void Master::pollWhitelist() {
+  std::string error;
+  auto change = whitelist_.poll(&error);
+  if (!error.empty()) {
+    log_->error("whitelist_unreadable path={} error=\"{}\" hint=\"the last list read stays\"",
+                whitelist_.path(), error);
+    return;
+  }
+  if (!change) {
+    return;
+  }
+  log_->info("whitelist_updated path={} hostnames={}", whitelist_.path(),
+             change->hostnames ? change->hostnames->size() : 0);
+  allocator_.updateWhitelist(std::move(change->hostnames));
+  scheduleAllocation();
+}
+
 void Master::offerAllocations(std::vector<allocator::Offer> allocations,
                               allocator::TimePoint started) {
   std::unordered_map<std::string, std::vector<v1::Offer>> batches;

@@ -303,7 +303,10 @@ Status Master::teardownFramework(const std::string& framework_id) {
 
 std::vector<files::Attachment> Master::attachedFiles() const {
   std::vector<files::Attachment> attached;
-  if (!flags_.log_dir.empty()) {
+  if (!flags_.external_log_file.empty()) {
+    attached.push_back(
+        {.virtual_path = "/master/log", .directory = flags_.external_log_file, .file = true});
+  } else if (!flags_.log_dir.empty()) {
     attached.push_back({.virtual_path = "/master/log",
                         .directory = flags_.log_dir + "/plateau-master.log",
                         .file = true});

@@ -246,6 +246,9 @@ void Master::subscribe(const http::Request& request, scheduler::Call& call,
   if (Status s = checkRoleWhitelist(info); !s.isOk()) {
     return fail(s.message());
   }
+  if (info.user() == "root" && !flags_.root_submissions) {
+    return fail("User 'root' is not allowed to run frameworks without --root_submissions set");
+  }
   if (auto refused = refuseFrameworkRoles(info)) {
     return fail(*refused);
   }

@@ -54,7 +54,7 @@ std::vector<uint32_t> AllocationRound::newcomers() {
 
 void AllocationRound::examine(uint32_t agent) {
   Agent& a = agents_[agent];
-  if (a.free.empty() || !a.active) {
+  if (a.free.empty() || !a.offerable()) {
     return;
   }
   ++stats_.agents_examined;
@@ -318,7 +318,7 @@ void AllocationRound::sweep(size_t max_agents) {
 
 void AllocationRound::examineFor(uint32_t agent, const std::vector<uint32_t>& candidates) {
   Agent& a = agents_[agent];
-  if (!a.active) {
+  if (!a.offerable()) {
     return;
   }
   ++stats_.agents_examined;

@@ -30,7 +30,9 @@ Status unknownAgent(const std::string& id) {
 
 }  // namespace
 
-Allocator::Allocator(Options options) : options_(std::move(options)) {}
+Allocator::Allocator(Options options) : options_(std::move(options)) {
+  tree_.excludeFromFairness(options_.fair_sharing_excluded);
+}
 
 // ---------------------------------------------------------------------------------------------
 // Frameworks and their seats
@@ -126,6 +128,7 @@ Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
   agent.resetTotal(total);
   agent.free = total - used;
   agent.labels = std::move(labels);
+  agent.whitelisted = !whitelist_ || whitelist_->contains(agent.labels.hostname);
   filters_.addAgent(handle);
   trackTotal(agent, true);
   for (const auto& [framework_id, role, resources] : used_by_framework) {
@@ -201,6 +204,21 @@ Status Allocator::deactivateAgent(const std::string& agent_id) {
   }
   agents_[*found].active = false;
   return Status::ok();
+}
+
+void Allocator::updateWhitelist(std::optional<std::set<std::string>> hostnames) {
+  whitelist_ = std::move(hostnames);
+  for (uint32_t handle = 0; handle < agents_.bound(); ++handle) {
+    if (!agents_.live(handle)) {
+      continue;
+    }
+    Agent& agent = agents_[handle];
+    const bool listed = !whitelist_ || whitelist_->contains(agent.labels.hostname);
+    if (listed && !agent.whitelisted) {
+      queue_.markDirty(handle);  // its free resources wait for an offer again
+    }
+    agent.whitelisted = listed;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -79,6 +79,10 @@ class Allocator {
   // nobody until activated again. NotFound.
   Status activateAgent(const std::string& agent_id);
   Status deactivateAgent(const std::string& agent_id);
+  // Mesos's --whitelist: from now on only agents whose hostname is in `hostnames` are offered
+  // (nullopt: every agent; an empty set: none). Agents keep what they have allocated. Costs one
+  // pass over the agents, for a whitelist that changes rarely.
+  void updateWhitelist(std::optional<std::set<std::string>> hostnames);
 
   // AlreadyExists for a framework added before; InvalidArgument for an empty id, no role or an
   // invalid role name.
@@ -170,6 +174,7 @@ class Allocator {
   OfferRules rules_{options_, tree_, frameworks_.table(), quota_};
   uint64_t round_ = 0;
   RoundStats last_round_;
+  std::optional<std::set<std::string>> whitelist_;  // nullopt: no whitelist
 };
 
 }  // namespace plateau::master::allocator

@@ -25,6 +25,9 @@ struct Options {
   // alternatives, unless the framework sets its own for the role. Default "cpus:0.01|mem:32".
   std::vector<Resources> min_allocatable = {Resources{Resource::makeScalar("cpus", 0.01)},
                                             Resources{Resource::makeScalar("mem", 32)}};
+  // Mesos's --fair_sharing_excluded_resource_names: resource names (e.g. "gpus") that count in
+  // no role's or framework's dominant share.
+  std::vector<std::string> fair_sharing_excluded;
 };
 
 // What the allocator needs to know of a framework.

@@ -110,7 +110,7 @@ Explainer::Tally Explainer::tally(uint32_t seat, const Caps& limits) const {
   Tally t;
   for (uint32_t handle = 0; handle < agents_.bound(); ++handle) {
     const Agent& agent = agents_[handle];
-    if (!agents_.live(handle) || !agent.active || agent.free.empty()) {
+    if (!agents_.live(handle) || !agent.offerable() || agent.free.empty()) {
       continue;
     }
     Resources candidate = allocatableTo(agent.free, role);

@@ -29,7 +29,11 @@ struct Agent {
   std::vector<std::pair<uint32_t, Resources>> allocations;  // by seat handle
   bool has_gpus = false;
   bool active = true;
-  AgentLabels labels;  // what offer constraints look at
+  bool whitelisted = true;  // Mesos's --whitelist lists the agent's hostname (or there is none)
+  AgentLabels labels;       // what offer constraints look at
+
+  // Active and whitelisted: its free resources may be offered.
+  bool offerable() const { return active && whitelisted; }
 
   // Sets the total and what follows from it (not `free`).
   void resetTotal(Resources resources) {

@@ -44,8 +44,8 @@ uint32_t RoleTree::roleFor(const std::string& name) {
   const uint32_t handle = roles_.add(name);
   Role& role = roles_[handle];
   role.parent = parent;
-  role.frameworks.setTotal(total_);
-  role.children.setTotal(total_);
+  role.frameworks.setTotal(sorterTotal());
+  role.children.setTotal(sorterTotal());
   role.self = checked(role.children.add(kSelfLeaf));
   role.children.deactivate(role.self);
   role.role_of_child.assign(role.self + 1, kNone);
@@ -255,13 +255,35 @@ void RoleTree::syncTotals() {
   if (!total_changed_) {
     return;
   }
+  const ResourceVector total = sorterTotal();
   for (uint32_t handle = 0; handle < roles_.bound(); ++handle) {
     if (roles_.live(handle)) {
-      roles_[handle].children.setTotal(total_);
-      roles_[handle].frameworks.setTotal(total_);
+      roles_[handle].children.setTotal(total);
+      roles_[handle].frameworks.setTotal(total);
     }
   }
   total_changed_ = false;
+}
+
+void RoleTree::excludeFromFairness(const std::vector<std::string>& names) {
+  constexpr std::array<const char*, ResourceVector::kSlotCount> kNames = {"cpus", "mem", "disk",
+                                                                          "gpus"};
+  excluded_ = {};
+  for (size_t slot = 0; slot < kNames.size(); ++slot) {
+    excluded_[slot] = std::ranges::find(names, kNames[slot]) != names.end();
+  }
+  total_changed_ = true;
+}
+
+ResourceVector RoleTree::sorterTotal() const {
+  // A slot with a zero total counts in no dominant share (drf_sorter.h).
+  ResourceVector total = total_;
+  for (size_t slot = 0; slot < ResourceVector::kSlotCount; ++slot) {
+    if (excluded_[slot]) {
+      total.milli[slot] = 0;
+    }
+  }
+  return total;
 }
 
 std::vector<uint32_t> RoleTree::pathFromRoot(uint32_t role) const {

@@ -18,6 +18,7 @@
 //   eligible seat (eligible_self, eligible_subtree count them);
 // - sorter totals equal total() after syncTotals().
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -127,6 +128,9 @@ class RoleTree {
   const ResourceVector& total() const { return total_; }
   // Hands a changed total to every sorter.
   void syncTotals();
+  // Mesos's --fair_sharing_excluded_resource_names: the slots (by resource name: cpus, mem,
+  // disk, gpus; other names are never shared fairly) left out of every sorter's shares.
+  void excludeFromFairness(const std::vector<std::string>& names);
 
   // Walks the role subtree under `node` in DRF order and returns the first seat for which
   // pred(seat) is true, or kNone.
@@ -146,8 +150,12 @@ class RoleTree {
   HandleTable<Role> roles_;
   SlotTable<Seat> seats_;
   std::unordered_map<std::string, double> weights_;
+  // What the sorters measure shares against: total_ without the slots excluded from fairness.
+  ResourceVector sorterTotal() const;
+
   ResourceVector total_;
   bool total_changed_ = false;
+  std::array<bool, ResourceVector::kSlotCount> excluded_{};
 };
 
 template <class Pred>
