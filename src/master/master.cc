@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/fault_domain.h"
 #include "common/flags.h"
 #include "common/invariant.h"
 #include "common/version.h"
@@ -20,6 +21,9 @@ allocator::Options allocatorOptions(const Flags& flags) {
   allocator::Options options;
   if (!flags.min_allocatable.empty()) {
     options.min_allocatable = flags.min_allocatable;
+  }
+  if (auto domain = parseDomainFlag(flags.domain); domain && domain->has_fault_domain()) {
+    options.master_region = domain->fault_domain().region().name();
   }
   return options;
 }
@@ -114,14 +118,9 @@ AgentBook::Hooks Master::agentHooks() {
             ping.set_type(internal::AgentEvent::HEARTBEAT);
             sendToAgent(agent, ping);
           },
-      .silent = [this](const std::string& id) { removeAgent(id, "health check timed out"); },
+      .silent = [this](const std::string& id) { removeSilentAgent(id); },
       .disconnected = [this](const std::string& id) { agentDisconnected(id); },
-      .not_back =
-          [this](const std::vector<std::string>& ids) {
-            for (const auto& id : ids) {
-              markUnreachable(id, "did not re-register after master failover", [](Status) {});
-            }
-          }};
+      .not_back = [this](const std::vector<std::string>& ids) { agentsNotBack(ids); }};
 }
 
 void Master::checked(const Status& status, const std::source_location& where) {
@@ -161,6 +160,9 @@ void Master::start(uint16_t port) {
   address->set_hostname(hostname);
   address->set_ip(flags_.ip);
   address->set_port(port);
+  if (auto domain = parseDomainFlag(flags_.domain); domain && domain->has_fault_domain()) {
+    *info_.mutable_domain() = *domain;  // validated with the flags
+  }
 
   timers_.every(flags_.allocation_interval, [this] {
     if (recovered_) {

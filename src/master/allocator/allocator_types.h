@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -25,6 +26,9 @@ struct Options {
   // alternatives, unless the framework sets its own for the role. Default "cpus:0.01|mem:32".
   std::vector<Resources> min_allocatable = {Resources{Resource::makeScalar("cpus", 0.01)},
                                             Resources{Resource::makeScalar("mem", 32)}};
+  // The master's fault domain region (--domain); agents of another region are remote: offered
+  // only to REGION_AWARE frameworks, as in Mesos. nullopt: no domain, no agent is remote.
+  std::optional<std::string> master_region;
 };
 
 // What the allocator needs to know of a framework.
@@ -32,6 +36,7 @@ struct FrameworkSpec {
   std::set<std::string> roles;             // at least one; MULTI_ROLE frameworks may have several
   std::set<std::string> suppressed_roles;  // roles (subscribed or added later) not to offer to
   bool gpu_capable = false;                // GPU_RESOURCES capability
+  bool region_aware = false;               // REGION_AWARE capability: remote agents offered
   // Without the RESERVATION_REFINEMENT capability a framework cannot read a reservation stack:
   // as in Mesos, refined reservations are never offered to it.
   bool no_refinements = false;
