@@ -10,6 +10,7 @@
 #include "agent/images/image_gc.h"
 #include "agent/images/image_runtime.h"
 #include "agent/nested_containers.h"
+#include "agent/sandbox_gc.h"
 #include "common/process.h"
 #include "common/version.h"
 #include "endpoints/files.h"
@@ -83,6 +84,9 @@ Agent::Agent(Environment env, Flags flags,
 }
 
 Agent::~Agent() {
+  if (disk_watch_timer_ != 0) {
+    timers_.cancel(disk_watch_timer_);
+  }
   for (auto& [container_id, link] : channels_) {
     if (link.stream) {
       // The stream may outlive the agent, or end while channels_ is being destroyed: its end
@@ -92,7 +96,7 @@ Agent::~Agent() {
   }
 }
 
-void Agent::start(uint16_t port, std::optional<http::Endpoint> master) {
+Status Agent::start(uint16_t port, std::optional<http::Endpoint> master) {
   bound_port_ = port;
   info_.set_port(flags_.address.advertisedPort(port));
   start_time_ = clock_.wallSeconds();
@@ -100,12 +104,18 @@ void Agent::start(uint16_t port, std::optional<http::Endpoint> master) {
   initImages();
   log_->info("agent_started address={}:{} master={} resources=\"{}\"", flags_.ip, port,
              flags_.master, resources_.toString());
-  recover();
+  given_info_ = info_;
+  initSandboxGc();
+  if (Status s = recover(); !s.isOk()) {
+    return s;
+  }
   recoverCheckpointedResources();
   recoverContainers();
+  scheduleLeftSandboxes();
   if (master) {
     master_link_.setMaster(master);
   }
+  return {};
 }
 
 void Agent::shutdown() {

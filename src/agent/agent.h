@@ -52,6 +52,7 @@ class Response;
 namespace plateau::agent {
 
 class Containerizer;
+class SandboxGc;
 struct ContainerConfig;
 struct Limitation;
 
@@ -126,7 +127,9 @@ class Agent {
   // Starts serving on `port` (bound by the caller's HTTP server, whose requests go to handle()):
   // recovers what --work_dir holds, then registers with `master`, or with the leader that
   // onLeader() reports when the master is found through ZooKeeper (nullopt).
-  void start(uint16_t port, std::optional<http::Endpoint> master);
+  // FailedPrecondition when recovery fails (an unreadable checkpoint with --strict): the
+  // agent must not serve.
+  Status start(uint16_t port, std::optional<http::Endpoint> master);
   // Answers one HTTP request (on the loop thread).
   void handle(http::Request& request, http::Responder responder) {
     guardRequest(request, std::move(responder));
@@ -274,8 +277,8 @@ class Agent {
   void writeImages(json::Writer& w) const;
   uint64_t fetcherCacheUsed() const;
 
-  // recovery.cc
-  void recover();
+  // recovery.cc: FailedPrecondition when --strict and a checkpoint is unreadable.
+  Status recover();
   void recoverExecutor(const v1::FrameworkInfo& framework, const RecoveredExecutor& recovered,
                        std::vector<std::pair<std::string, std::string>>* dead);
   void pollRecoveredExecutors();
@@ -373,6 +376,20 @@ class Agent {
   bool nestedCall(const agent_api::Call& call, const http::StreamAccept& accept,
                   http::Responder& responder);
 
+  // sandbox_gc_agent.cc: sandbox garbage collection (agent/sandbox_gc.h; --gc_delay).
+  void initSandboxGc();
+  // Schedules the sandbox at `path` by the time it last changed (nothing when it is gone).
+  void scheduleSandboxGc(const std::string& path);
+  // After recovery: the executor runs under --work_dir no live executor owns, and the ended
+  // standalone containers' sandboxes.
+  void scheduleLeftSandboxes();
+  // With --gc_non_executor_container_sandboxes: schedules the sandboxes of standalone
+  // containers not running (and unschedules those running again).
+  void scheduleEndedStandaloneSandboxes();
+  bool standaloneRunning(const std::string& container_id) const;
+  // Every --disk_watch_interval: prunes the sandboxes older than the disk usage allows.
+  void diskWatchTick();
+
   // The sandboxes /files and LIST_FILES/READ_FILE serve: live and completed executors'.
   std::vector<Attachment> sandboxes() const;
 
@@ -391,13 +408,16 @@ class Agent {
   std::map<std::pair<std::string, std::string>, v1::Operation> operations_;
   v1::AgentInfo info_;
   uint16_t bound_port_ = 0;  // where the server listens (info_ holds the advertised port)
+  v1::AgentInfo given_info_;  // info_ as the flags gave it (start(), before any checkpoint)
   std::string executor_path_;
   std::shared_ptr<spdlog::logger> log_;
   UuidGenerator uuids_;
   MasterLink master_link_;
   double start_time_ = 0;
 
-  ExecutorBook book_;  // frameworks, executors, tasks and what completed
+  // Frameworks, executors, tasks and what completed.
+  ExecutorBook book_{ExecutorBook::Bounds{.completed_executors_per_framework = static_cast<size_t>(
+                                              flags_.max_completed_executors_per_framework)}};
   std::unordered_map<std::string, ExecutorChannel> channels_;            // by container id
   std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)
   Checkpoint checkpoint_;
@@ -417,6 +437,8 @@ class Agent {
   uint64_t executors_launched_ = 0;
   Metrics metrics_;
   std::unique_ptr<NestedContainers> nested_;  // after every field its callbacks read
+  std::unique_ptr<SandboxGc> sandbox_gc_;     // made by start(); its remover reads nested_
+  Timers::TimerId disk_watch_timer_ = 0;
 };
 
 }  // namespace plateau::agent

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -165,6 +166,21 @@ Status Checkpoint::writeAgentId(const std::string& agent_id) const {
   return writeFileAtomic(meta_ + "/agent_id", agent_id);
 }
 
+Status Checkpoint::writeAgentInfo(const mesos::v1::AgentInfo& info) const {
+  if (Status s = ensureDir(meta_); !s.isOk()) {
+    return s;
+  }
+  return writeFileAtomic(meta_ + "/agent.info", info.SerializeAsString());
+}
+
+std::optional<mesos::v1::AgentInfo> Checkpoint::readAgentInfo() const {
+  mesos::v1::AgentInfo info;
+  if (!readMessage(fs::path(meta_) / "agent.info", &info)) {
+    return std::nullopt;
+  }
+  return info;
+}
+
 Status Checkpoint::writeSession(const std::string& session) const {
   if (Status s = ensureDir(meta_); !s.isOk()) {
     return s;
@@ -271,10 +287,21 @@ RecoveredState Checkpoint::recover(std::vector<std::string>* errors) const {
   if (!fs::is_directory(frameworks, ec)) {
     return state;
   }
+  // An entry that could not be read: partial when one of its files is missing, else an error.
+  auto skipped = [&](const fs::path& entry, std::initializer_list<const char*> files) {
+    std::error_code missing;
+    bool partial = std::ranges::any_of(
+        files, [&](const char* file) { return !fs::exists(entry / file, missing); });
+    if (partial) {
+      state.partial.push_back(entry.string());
+    } else {
+      errors->push_back(fmt::format("unreadable {}", entry.string()));
+    }
+  };
   for (const auto& fw_entry : fs::directory_iterator(frameworks, ec)) {
     RecoveredFramework framework;
     if (!readMessage(fw_entry.path() / "framework.info", &framework.info)) {
-      errors->push_back(fmt::format("unreadable {}", fw_entry.path().string()));
+      skipped(fw_entry.path(), {"framework.info"});
       continue;
     }
     std::error_code ec2;
@@ -282,7 +309,7 @@ RecoveredState Checkpoint::recover(std::vector<std::string>* errors) const {
       RecoveredExecutor executor;
       auto run = readFile(ex_entry.path() / "run");
       if (!readMessage(ex_entry.path() / "executor.info", &executor.info) || !run) {
-        errors->push_back(fmt::format("unreadable {}", ex_entry.path().string()));
+        skipped(ex_entry.path(), {"executor.info", "run"});
         continue;
       }
       std::istringstream lines(*run);
@@ -298,7 +325,7 @@ RecoveredState Checkpoint::recover(std::vector<std::string>* errors) const {
       for (const auto& task_entry : fs::directory_iterator(ex_entry.path() / "tasks", ec3)) {
         RecoveredTask task;
         if (!readMessage(task_entry.path() / "task.info", &task.info)) {
-          errors->push_back(fmt::format("unreadable {}", task_entry.path().string()));
+          skipped(task_entry.path(), {"task.info"});
           continue;
         }
         readUpdates(task_entry.path() / "updates", &task);

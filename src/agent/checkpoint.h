@@ -3,6 +3,7 @@
 // The agent's checkpoint under --work_dir/meta: what a restarted agent needs to find the
 // executors and tasks of checkpointing frameworks again. Layout:
 //   meta/agent_id
+//   meta/agent.info                                         AgentInfo it registered with
 //   meta/frameworks/<fw>/framework.info                      FrameworkInfo (binary protobuf)
 //   meta/frameworks/<fw>/executors/<ex>/executor.info        ExecutorInfo
 //   meta/frameworks/<fw>/executors/<ex>/run                  "container_id\npid\ncommand\ndir\n"
@@ -48,18 +49,27 @@ struct RecoveredFramework {
 struct RecoveredState {
   std::optional<std::string> agent_id;
   std::vector<RecoveredFramework> frameworks;
+  // Entries skipped because a file is missing: an agent stopped while writing them (never an
+  // error, as in Mesos).
+  std::vector<std::string> partial;
 };
 
 class Checkpoint {
  public:
   explicit Checkpoint(std::string work_dir);
 
-  // Reads everything under meta/. Unreadable entries are skipped (and named in `errors`).
+  // Reads everything under meta/. Entries with a file that is there but unreadable are skipped
+  // and named in `errors`; those missing a file are skipped and named in `partial`.
   RecoveredState recover(std::vector<std::string>* errors) const;
   // Removes meta/ entirely (--recover=cleanup, or an agent starting over).
   Status wipe() const;
 
   Status writeAgentId(const std::string& agent_id) const;
+  // meta/agent.info: the AgentInfo (flag-given resources, attributes, hostname, port) the agent
+  // registered with, which --reconfiguration_policy compares a restarted agent's with; nullopt
+  // when absent or unreadable.
+  Status writeAgentInfo(const mesos::v1::AgentInfo& info) const;
+  std::optional<mesos::v1::AgentInfo> readAgentInfo() const;
   // The session secret of the agent's last REGISTERED, so that a restarted agent may take its
   // place while the master still holds its old stream open ("" when none was written).
   Status writeSession(const std::string& session) const;

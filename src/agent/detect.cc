@@ -106,4 +106,18 @@ Result<google::protobuf::RepeatedPtrField<mesos::v1::Attribute>> parseAttributes
   return out;
 }
 
+Resources withDefaultRole(const Resources& resources, const std::string& role) {
+  if (role == "*") {
+    return resources;
+  }
+  Resources out;
+  for (Resource entry : resources) {
+    if (!entry.reserved()) {
+      entry.role = role;  // one static reservation (as "cpus(role):N" says)
+    }
+    out += entry;
+  }
+  return out;
+}
+
 }  // namespace plateau::agent

@@ -197,6 +197,20 @@ bool ExecutorBook::recordTermination(Executor& executor, v1::TaskStatus::Reason 
   return true;
 }
 
+void ExecutorBook::dropOldestCompleted(const std::string& framework_id) {
+  auto oldest = framework_id.empty() ? completed_executors_.begin()
+                                     : std::ranges::find(completed_executors_, framework_id,
+                                                         &CompletedExecutor::framework_id);
+  if (oldest == completed_executors_.end()) {
+    return;
+  }
+  auto count = completed_per_framework_.find(oldest->framework_id);
+  if (count != completed_per_framework_.end() && --count->second == 0) {
+    completed_per_framework_.erase(count);
+  }
+  completed_executors_.erase(oldest);
+}
+
 void ExecutorBook::retire(const std::string& framework_id, const std::string& executor_id) {
   auto fw = frameworks_.find(framework_id);
   require(fw != frameworks_.end(), "retiring an executor of an unknown framework");
@@ -217,8 +231,11 @@ void ExecutorBook::retire(const std::string& framework_id, const std::string& ex
     }
   }
   completed_executors_.push_back(std::move(done));
+  if (++completed_per_framework_[framework_id] > bounds_.completed_executors_per_framework) {
+    dropOldestCompleted(framework_id);
+  }
   if (completed_executors_.size() > bounds_.completed_executors) {
-    completed_executors_.pop_front();
+    dropOldestCompleted("");
   }
   framework.executors_.erase(ex);
   if (!framework.executors_.empty()) {

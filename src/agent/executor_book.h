@@ -14,8 +14,9 @@
 //    (tasks by id, then groups and deferred kills as they came), and never to a terminating
 //    executor;
 //  - the first termination reason recorded for an executor stays;
-//  - history is bounded: completed tasks per executor, completed executors and completed
-//    frameworks (each framework once, the latest last) keep only the newest, oldest dropped.
+//  - history is bounded: completed tasks per executor, completed executors (of each framework
+//    and over all) and completed frameworks (each framework once, the latest last) keep only
+//    the newest, oldest dropped.
 // Pure bookkeeping: it sends, checkpoints and launches nothing; its methods return what the
 // agent must do (tasks to hand over, updates to send, an executor to shut down). Records are
 // read through const accessors and changed only by the book's methods. References to an
@@ -135,6 +136,8 @@ class ExecutorBook {
     size_t completed_tasks_per_executor = 200;  // as Mesos's
     size_t completed_executors = 1000;          // over all frameworks
     size_t completed_frameworks = 50;           // Mesos's default for the agent
+    // --max_completed_executors_per_framework (Mesos's default).
+    size_t completed_executors_per_framework = 150;
   };
 
   ExecutorBook() = default;
@@ -249,7 +252,11 @@ class ExecutorBook {
   Bounds bounds_;
   std::unordered_map<std::string, Framework> frameworks_;
   std::deque<CompletedExecutor> completed_executors_;
+  std::unordered_map<std::string, size_t> completed_per_framework_;  // counts of the above
   std::deque<v1::FrameworkInfo> completed_frameworks_;
+
+  // Drops the oldest completed executor of `framework_id` (of all frameworks when empty).
+  void dropOldestCompleted(const std::string& framework_id);
 };
 
 }  // namespace plateau::agent

@@ -471,7 +471,11 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
   master_link_.send(call);
   bool checkpoint = book_.checkpointing(framework_id);
   releaseGpus(executor);
+  std::string sandbox = executor.directory();
   book_.retire(framework_id, executor_id);
+  if (sandbox_gc_) {
+    scheduleSandboxGc(sandbox);
+  }
   if (checkpoint) {
     maybeRemoveExecutorCheckpoint(framework_id, executor_id);
   }

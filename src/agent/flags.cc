@@ -5,7 +5,9 @@
 #include <fmt/format.h>
 
 #include "agent/containerizer/linux_containerizer.h"
+#include "common/fault_domain.h"
 #include "common/json.h"
+#include "common/roles.h"
 #include "common/units.h"
 #include "http/client_refusal.h"
 
@@ -22,7 +24,8 @@ constexpr const char* kAuth =
 constexpr const char* kNoV0 =
     "there is no v0 (libprocess) protocol: the agent authenticates over HTTP (see --credential)";
 constexpr const char* kModules = "Plateau loads no modules";
-constexpr const char* kImages = "container images are not implemented yet";
+constexpr const char* kAppc =
+    "appc images are not supported: only Docker images (--image_providers=docker, docs/images.md)";
 constexpr const char* kDocker = "Plateau has no Docker containerizer";
 constexpr const char* kNetwork = "Plateau has no CNI or port-mapping network isolator";
 constexpr const char* kNotYet = "not implemented yet";
@@ -63,9 +66,9 @@ constexpr InertFlag kInertFlags[] = {
     {"bounding_capabilities", Kind::kString, "", "Most Linux capabilities a task may get (JSON)",
      "no linux/capabilities isolator", FileValue::kUrlOrPath},
     {"appc_simple_discovery_uri_prefix", Kind::kString, "http://",
-     "URI prefix for appc image discovery", kImages},
+     "URI prefix for appc image discovery", kAppc},
     {"appc_store_dir", Kind::kString, "/tmp/mesos/store/appc", "Where appc images are stored",
-     kImages},
+     kAppc},
     {"authenticatee", Kind::kString, "crammd5", "Authenticatee implementation", kNoV0},
     {"authentication_backoff_factor", Kind::kDuration, "1secs",
      "Backoff factor of authentication retries", kNoV0},
@@ -97,9 +100,8 @@ constexpr InertFlag kInertFlags[] = {
     {"default_container_dns", Kind::kString, "", "DNS of CNI/CNM networks (JSON)", kNetwork,
      FileValue::kUrlOrPath},
     {"default_container_info", Kind::kString, "", "ContainerInfo for executors without one (JSON)",
-     kImages, FileValue::kUrlOrPath},
-    {"default_role", Kind::kString, "*", "Role of resources given without one and of detected ones",
-     kNotYet},
+     "not implemented yet: an executor without a ContainerInfo runs on the host",
+     FileValue::kUrlOrPath},
     {"default_container_shm_size", Kind::kBytes, "",
      "Size of /dev/shm of containers with their own", "no namespaces/ipc isolator"},
     {"disallow_sharing_agent_ipc_namespace", Kind::kBool, "false",
@@ -107,11 +109,10 @@ constexpr InertFlag kInertFlags[] = {
     {"disallow_sharing_agent_pid_namespace", Kind::kBool, "false",
      "Refuse containers sharing the agent's pid namespace", kNotYet},
     {"disk_profile_adaptor", Kind::kString, "", "Disk profile adaptor module", kModules},
-    {"disk_watch_interval", Kind::kDuration, "1mins",
-     "Time between disk usage checks driving sandbox GC", kNotYet},
     {"docker", Kind::kString, "docker", "Path of the docker program", kDocker},
     {"docker_ignore_runtime", Kind::kBool, "false",
-     "Ignore the runtime configuration of Docker images", kImages},
+     "Ignore the runtime configuration of Docker images",
+     "not implemented yet: an image's Entrypoint, Cmd, Env, WorkingDir and User always apply"},
     {"docker_kill_orphans", Kind::kBool, "true", "Kill orphaned Docker containers", kDocker},
     {"docker_mesos_image", Kind::kString, "", "Docker image the agent runs in", kDocker},
     {"docker_remove_delay", Kind::kDuration, "6hrs",
@@ -130,13 +131,6 @@ constexpr InertFlag kInertFlags[] = {
     {"executor_reregistration_retry_interval", Kind::kDuration, "",
      "Retry interval of reconnect messages to PID-based executors",
      "there are no PID-based (v0) executors"},
-    {"max_completed_executors_per_framework", Kind::kInt, "150",
-     "Completed executors kept per framework", kNotYet},
-    {"gc_delay", Kind::kDuration, "1weeks", "Longest time before executor directories are removed",
-     kNotYet},
-    {"gc_disk_headroom", Kind::kDouble, "0.1", "Disk headroom for the sandbox GC age", kNotYet},
-    {"gc_non_executor_container_sandboxes", Kind::kBool, "false",
-     "Remove sandboxes of standalone and nested containers", kNotYet},
     {"hadoop_home", Kind::kString, "", "Where Hadoop is installed (HDFS fetches)",
      "the fetcher does not fetch from HDFS"},
     {"host_path_volume_force_creation", Kind::kString, "",
@@ -164,8 +158,6 @@ constexpr InertFlag kInertFlags[] = {
     {"qos_controller", Kind::kString, "", "QoS controller module", kOversubscription},
     {"qos_correction_interval_min", Kind::kDuration, "0secs",
      "Shortest time between QoS corrections", kOversubscription},
-    {"reconfiguration_policy", Kind::kString, "equal",
-     "Agent changes accepted on recovery: equal or additive", kNotYet},
     {"resource_estimator", Kind::kString, "", "Resource estimator module", kOversubscription},
     {"resource_provider_config_dir", Kind::kString, "", "Local resource provider configurations",
      "resource providers are not implemented"},
@@ -175,7 +167,6 @@ constexpr InertFlag kInertFlags[] = {
      kOversubscription},
     {"runtime_dir", Kind::kString, "", "Runtime directory (cleared on reboot)",
      "runtime state lives in --work_dir"},
-    {"strict", Kind::kBool, "true", "Recovery errors are fatal", kNotYet},
     {"secret_resolver", Kind::kString, "", "Secret resolver module", kModules},
     {"systemd_enable_support", Kind::kBool, "true", "Systemd support",
      "executors are never moved out of the agent's systemd unit"},
@@ -204,8 +195,6 @@ constexpr InertFlag kInertFlags[] = {
     {"xfs_project_range", Kind::kString, "[5000-10000]", "XFS project ids for disk quotas",
      "no disk/xfs isolator"},
     // The flags mesos-master and mesos-agent share.
-    {"domain", Kind::kString, "", "Fault domain of this agent (JSON or file path)",
-     "fault domains are not implemented", FileValue::kUrlOrPath},
     {"hooks", Kind::kString, "", "Hook modules to install", kModules},
     {"hostname_lookup", Kind::kBool, "true", "Look the hostname up when --hostname is not set",
      "Plateau never looks the hostname up: without --hostname it reports the IP"},
@@ -244,6 +233,64 @@ void registerReachFlags(flags::FlagSet& set, Flags& f) {
 }
 
 }  // namespace
+
+void registerGcFlags(flags::FlagSet& set, Flags& f) {
+  set.addDuration("gc_delay", &f.gc_delay,
+                  "Longest time the sandbox of an executor that ended is kept; shortened as the "
+                  "disk fills (see --gc_disk_headroom)");
+  set.addDuration("disk_watch_interval", &f.disk_watch_interval,
+                  "Time between two disk usage checks of --work_dir's file system that shorten "
+                  "the sandbox garbage collection delay");
+  set.add("gc_disk_headroom", &f.gc_disk_headroom,
+          "Share of the disk kept free: sandboxes older than gc_delay * max(0, 1 - headroom - "
+          "disk usage) are removed at each disk check (0 to 1)");
+  set.add("gc_non_executor_container_sandboxes", &f.gc_non_executor_container_sandboxes,
+          "Also garbage collect the sandboxes of standalone containers that ended (and of "
+          "those nested in them)");
+  set.add("default_role", &f.default_role,
+          "Role of the resources --resources gives without one and of those detected "
+          "(deprecated in Mesos: give roles in --resources instead)");
+  set.add("max_completed_executors_per_framework", &f.max_completed_executors_per_framework,
+          "Completed executors each framework keeps in /state and GET_STATE, oldest dropped");
+  set.add("strict", &f.strict,
+          "Recovery errors (an unreadable checkpoint) stop the agent; with --no-strict they are "
+          "logged and what can be read is recovered");
+  set.add("reconfiguration_policy", &f.reconfiguration_policy,
+          "What a restarted agent may change and still recover as the same agent: 'equal' "
+          "(nothing) or 'additive' (resources and attributes added, none removed or changed)");
+  set.add("domain", &f.domain,
+          "Fault domain of this agent (JSON or file path): {\"fault_domain\": {\"region\": "
+          "{\"name\": ...}, \"zone\": {\"name\": ...}}}; reported to the master and in offers",
+          {.file = FileValue::kUrlOrPath});
+}
+
+Status validateGcFlags(const Flags& f) {
+  if (f.gc_delay < std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--gc_delay' must not be negative"};
+  }
+  if (f.disk_watch_interval <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--disk_watch_interval' must be positive"};
+  }
+  if (!(f.gc_disk_headroom >= 0.0 && f.gc_disk_headroom <= 1.0)) {
+    return {StatusCode::kInvalidArgument, "Flag '--gc_disk_headroom' must be between 0.0 and 1.0"};
+  }
+  if (f.max_completed_executors_per_framework < 0) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--max_completed_executors_per_framework' must not be negative"};
+  }
+  if (f.reconfiguration_policy != "equal" && f.reconfiguration_policy != "additive") {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--reconfiguration_policy' must be 'equal' or 'additive'"};
+  }
+  if (Status s = roles::validate(f.default_role); !s.isOk()) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("Invalid value for flag '--default_role': {}", s.message())};
+  }
+  if (auto domain = parseDomainFlag(f.domain); !domain) {
+    return domain.error();
+  }
+  return {};
+}
 
 void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("version", &f.version, "Show the version and exit");
@@ -325,6 +372,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   registerInertFlags(set);
   registerNestedFlags(set, f);
   registerSecurityFlags(set, f);
+  registerGcFlags(set, f);
 }
 
 ContainerizerOptions containerizerOptions(const Flags& f) {
@@ -408,6 +456,9 @@ Status validateFlags(Flags& f) {
     return s;
   }
   if (Status s = validateImageFlags(f); !s.isOk()) {
+    return s;
+  }
+  if (Status s = validateGcFlags(f); !s.isOk()) {
     return s;
   }
   return {};

@@ -94,6 +94,20 @@ struct Flags {
   std::string external_log_file;  // a log file kept by others, served as /slave/log
   // --advertise_ip/_port, --ip_discovery_command, --firewall_rules (resolved by main()).
   http::AddressFlags address;
+  // Sandbox garbage collection (agent/sandbox_gc.h): Mesos's names and defaults.
+  std::chrono::nanoseconds gc_delay = std::chrono::hours(24 * 7);
+  std::chrono::nanoseconds disk_watch_interval = 1min;
+  double gc_disk_headroom = 0.1;
+  bool gc_non_executor_container_sandboxes = false;
+  // Mesos's deprecated --default_role: the role of resources given without one, and detected.
+  std::string default_role = "*";
+  // Completed executors each framework keeps in /state and GET_STATE (ExecutorBook::Bounds).
+  int max_completed_executors_per_framework = 150;
+  // false: recovery errors (unreadable checkpoints) are logged and skipped instead of fatal.
+  bool strict = true;
+  // What a restarted agent may change and stay the same agent: equal | additive.
+  std::string reconfiguration_policy = "equal";
+  std::string domain;  // Mesos's fault domain JSON (common/fault_domain.h); empty: none
 };
 
 struct ContainerizerOptions;
@@ -111,5 +125,8 @@ Status validateSecurityFlags(Flags& flags);
 // The container image flags' share (image_flags.cc).
 void registerImageFlags(flags::FlagSet& set, Flags& flags);
 Status validateImageFlags(const Flags& flags);
+// The sandbox garbage collection flags' share (--gc_delay and its kin).
+void registerGcFlags(flags::FlagSet& set, Flags& flags);
+Status validateGcFlags(const Flags& flags);
 
 }  // namespace plateau::agent

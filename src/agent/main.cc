@@ -14,6 +14,7 @@
 #include "agent/gpu/gpu.h"
 #include "agent/nested_containers.h"
 #include "auth/authenticator.h"
+#include "common/fault_domain.h"
 #include "common/logging.h"
 #include "common/process.h"
 #include "common/resources_proto.h"
@@ -67,6 +68,7 @@ plateau::Result<Machine> describeMachine(const plateau::agent::Flags& flags) {
   if (gpus->detected && !gpus->devices.empty()) {
     *resources += Resource::makeScalar("gpus", static_cast<double>(gpus->devices.size()));
   }
+  *resources = agent::withDefaultRole(*resources, flags.default_role);
   auto attributes = agent::parseAttributes(flags.attributes);
   if (!attributes) {
     return std::unexpected(attributes.error());
@@ -82,6 +84,9 @@ plateau::Result<Machine> describeMachine(const plateau::agent::Flags& flags) {
                                                    : flags.hostname);
   resourcesToProto(*resources, machine.info.mutable_resources());
   *machine.info.mutable_attributes() = *attributes;
+  if (auto domain = parseDomainFlag(flags.domain); domain && domain->has_fault_domain()) {
+    *machine.info.mutable_domain() = *domain;  // validated with the flags
+  }
   return machine;
 }
 
@@ -159,7 +164,10 @@ int run(const plateau::agent::Flags& flags, const plateau::flags::FlagSet& set,
       agent.childExited(pid, status);
     }
   });
-  agent.start(*port, master.fixed);
+  if (Status s = agent.start(*port, master.fixed); !s.isOk()) {
+    log->error("agent_start_failed error=\"{}\"", s.message());
+    return 1;
+  }
   std::unique_ptr<zk::LeaderDetector> detector;
   if (master.zk) {
     detector = std::make_unique<zk::LeaderDetector>(

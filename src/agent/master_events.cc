@@ -129,6 +129,8 @@ void Agent::registered(const internal::AgentEvent::Registered& r) {
   if (!same) {
     checkpointed(checkpoint_.writeAgentId(r.agent_id().value()), "agent_id");
   }
+  // What --reconfiguration_policy compares a restarted agent with: as the flags gave it.
+  checkpointed(checkpoint_.writeAgentInfo(given_info_), "agent_info");
   checkpointed(checkpoint_.writeSession(r.session()), "session");
   log_->info("agent_registered agent_id={} master={} reregistered={}", r.agent_id().value(),
              r.master_info().pid(), same);

@@ -9,6 +9,7 @@
 
 #include "agent/agent.h"
 #include "agent/containerizer/isolator.h"
+#include "agent/reconfiguration.h"
 #include "common/process.h"
 #include "common/task_state.h"
 
@@ -52,11 +53,21 @@ void Agent::checkpointed(const Status& status, const std::string& what) {
   }
 }
 
-void Agent::recover() {
+Status Agent::recover() {
   std::vector<std::string> errors;
   RecoveredState state = checkpoint_.recover(&errors);
+  for (const auto& path : state.partial) {
+    log_->warn("checkpoint_partial path={}", path);  // the agent stopped while writing it
+  }
   for (const auto& error : errors) {
     log_->warn("checkpoint_skipped reason=\"{}\"", error);
+  }
+  if (!errors.empty() && flags_.strict && flags_.recover != "cleanup") {
+    return {StatusCode::kFailedPrecondition,
+            fmt::format("Agent recovery failed: {} ({} unreadable checkpoint entries); restart "
+                        "with --no-strict to recover what can be read, or with "
+                        "--recover=cleanup to start afresh",
+                        errors.front(), errors.size())};
   }
   if (flags_.recover == "cleanup") {
     size_t killed = 0;
@@ -71,10 +82,20 @@ void Agent::recover() {
     nested_->recoverNested(/*cleanup=*/true);
     checkpointed(checkpoint_.wipe(), "wipe");
     log_->info("agent_recovery_cleanup executors_killed={}", killed);
-    return;
+    return {};
   }
   if (!state.agent_id) {
-    return;
+    return {};
+  }
+  if (auto previous = checkpoint_.readAgentInfo()) {
+    if (Status s = checkReconfiguration(flags_.reconfiguration_policy, *previous, info_);
+        !s.isOk()) {
+      return {StatusCode::kFailedPrecondition,
+              fmt::format("Incompatible agent info ({} under --reconfiguration_policy={}): "
+                          "restart with --recover=cleanup (or remove {}/meta) to register as a "
+                          "new agent",
+                          s.message(), flags_.reconfiguration_policy, flags_.work_dir)};
+    }
   }
   info_.mutable_id()->set_value(*state.agent_id);
   std::vector<std::pair<std::string, std::string>> dead;
@@ -93,6 +114,7 @@ void Agent::recover() {
   if (!recovered_pids_.empty()) {
     recovered_poll_timer_ = timers_.every(200ms, [this] { pollRecoveredExecutors(); });
   }
+  return {};
 }
 
 void Agent::recoverExecutor(const v1::FrameworkInfo& framework_info,

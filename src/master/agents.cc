@@ -143,6 +143,9 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
                call.register_().ip());
     return;
   }
+  if (refuseAgentDomain(info, responder)) {
+    return;
+  }
   if (agents_.removing(id)) {
     // As in Mesos: not while its removal is being stored; the agent tries again later.
     return responder.respond(http::Response::text(

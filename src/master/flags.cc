@@ -8,8 +8,10 @@
 #include <sstream>
 #include <tuple>
 
+#include "common/fault_domain.h"
 #include "common/units.h"
 #include "http/client_refusal.h"
+#include "master/removal_limits.h"
 #include "master/validation.h"
 #include "zookeeper/url.h"
 
@@ -31,9 +33,6 @@ constexpr const char* kNotYet = "not implemented yet";
 
 // Mesos-master's flags that Plateau accepts without acting on them.
 void registerInertFlags(flags::FlagSet& set) {
-  set.addInert("agent_removal_rate_limit", Kind::kString, "",
-               "Rate (e.g. 1/10mins) at which agents failing health checks are removed", kNotYet,
-               {.aliases = {"slave_removal_rate_limit"}});
   set.addInert("allocator", Kind::kString, "HierarchicalDRF", "Allocator to use", kAllocator);
   set.addInert("authenticators", Kind::kString, "crammd5", "Authenticator implementation",
                "there is no v0 (libprocess) protocol: agents and frameworks authenticate over "
@@ -59,17 +58,10 @@ void registerInertFlags(flags::FlagSet& set) {
   set.addInert("publish_per_framework_metrics", Kind::kBool, "true",
                "Publish metrics for each framework",
                "Plateau publishes no per-framework metrics (master/frameworks/NAME/ID/...) yet");
-  set.addInert("recovery_agent_removal_limit", Kind::kString, "100%",
-               "Most agents (percent) removed after a failover's re-registration timeout", kNotYet,
-               {.aliases = {"recovery_slave_removal_limit"}});
   set.addInert("registry_fetch_timeout", Kind::kDuration, "1mins",
                "Time to fetch the registry before failing", kRegistry);
   set.addInert("registry_store_timeout", Kind::kDuration, "20secs",
                "Time to store in the registry before failing", kRegistry);
-  set.addInert("require_agent_domain", Kind::kBool, "false",
-               "Only agents with a fault domain register", "fault domains are not implemented");
-  set.addInert("domain", Kind::kString, "", "Fault domain of this master (JSON or file path)",
-               "fault domains are not implemented", {.file = FileValue::kUrlOrPath});
   set.addInert("hooks", Kind::kString, "", "Hook modules to install", kModules);
   set.addInert("hostname_lookup", Kind::kBool, "true",
                "Look the hostname up when --hostname is not set",
@@ -194,6 +186,25 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   f.tls.registerWith(set);
   registerInertFlags(set);
   registerSecurityFlags(set, f);
+  registerDomainFlags(set, f);
+}
+
+void registerDomainFlags(flags::FlagSet& set, Flags& f) {
+  set.add("domain", &f.domain,
+          "Fault domain of this master (JSON or file path): {\"fault_domain\": {\"region\": "
+          "{\"name\": ...}, \"zone\": {\"name\": ...}}}; agents in another region are offered "
+          "only to REGION_AWARE frameworks",
+          {.file = FileValue::kUrlOrPath});
+  set.add("require_agent_domain", &f.require_agent_domain,
+          "Refuse agents that register without a fault domain (--domain on the agent)");
+  set.add("agent_removal_rate_limit", &f.agent_removal_rate_limit,
+          "Most agents failing health checks removed per duration, e.g. 1/20mins (default: "
+          "no limit)",
+          {.aliases = {"slave_removal_rate_limit"}});
+  set.add("recovery_agent_removal_limit", &f.recovery_agent_removal_limit,
+          "Most agents (percent of those recovered) a failed-over master removes for not "
+          "re-registering; beyond, it exits instead and removes none",
+          {.aliases = {"recovery_slave_removal_limit"}});
 }
 
 Result<std::map<std::string, double>> parseWeights(const std::string& text) {
@@ -398,6 +409,15 @@ Status validateFlags(Flags& f) {
       return {StatusCode::kInvalidArgument,
               fmt::format("Invalid value for flag '--zk': {}", url.error().message())};
     }
+  }
+  if (auto rate = parseRemovalRate(f.agent_removal_rate_limit); !rate) {
+    return rate.error();
+  }
+  if (auto limit = parseRemovalLimit(f.recovery_agent_removal_limit); !limit) {
+    return limit.error();
+  }
+  if (auto domain = parseDomainFlag(f.domain); !domain) {
+    return domain.error();
   }
   return {};
 }

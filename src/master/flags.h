@@ -101,11 +101,21 @@ struct Flags {
   std::set<std::string> role_whitelist;  // empty: any role
   std::vector<Resources> min_allocatable;
   std::shared_ptr<const http::RateLimitsConfig> rate_limit_config;  // null: nothing limited
+  // Fault domains (common/fault_domain.h): this master's (Mesos's JSON; empty: none), and
+  // whether agents without one are refused.
+  std::string domain;
+  bool require_agent_domain = false;
+  // Mesos's limits on removing agents (master/removal_limits.h): "N/duration" (empty: none),
+  // and the share of agents a failed-over master may remove ("100%").
+  std::string agent_removal_rate_limit;
+  std::string recovery_agent_removal_limit = "100%";
 };
 
 // Registers every flag of `flags` with `set`, and every other flag of mesos-master (accepted,
 // without effect, each with its reason).
 void registerFlags(flags::FlagSet& set, Flags& flags);
+// --domain and --require_agent_domain (fault domains).
+void registerDomainFlags(flags::FlagSet& set, Flags& flags);
 // The authentication and audit flags (security_flags.cc).
 void registerSecurityFlags(flags::FlagSet& set, Flags& flags);
 // Loads the credentials and key files and refuses half a configuration (a realm to protect with

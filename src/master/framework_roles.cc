@@ -162,6 +162,8 @@ allocator::FrameworkSpec Master::frameworkSpec(const Framework& framework) const
     if (cap.type() == v1::FrameworkInfo::Capability::RESERVATION_REFINEMENT) {
       spec.no_refinements = false;
     }
+    spec.region_aware =
+        spec.region_aware || cap.type() == v1::FrameworkInfo::Capability::REGION_AWARE;
   }
   for (const auto& [role, filters] : framework.info.offer_filters()) {
     std::vector<Resources> alternatives;

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "common/fault_domain.h"
 #include "common/flags.h"
 #include "common/invariant.h"
 #include "common/version.h"
@@ -22,6 +23,9 @@ allocator::Options allocatorOptions(const Flags& flags) {
     options.min_allocatable = flags.min_allocatable;
   }
   options.fair_sharing_excluded = flags.fair_sharing_excluded;
+  if (auto domain = parseDomainFlag(flags.domain); domain && domain->has_fault_domain()) {
+    options.master_region = domain->fault_domain().region().name();
+  }
   return options;
 }
 
@@ -115,14 +119,9 @@ AgentBook::Hooks Master::agentHooks() {
             ping.set_type(internal::AgentEvent::HEARTBEAT);
             sendToAgent(agent, ping);
           },
-      .silent = [this](const std::string& id) { removeAgent(id, "health check timed out"); },
+      .silent = [this](const std::string& id) { removeSilentAgent(id); },
       .disconnected = [this](const std::string& id) { agentDisconnected(id); },
-      .not_back =
-          [this](const std::vector<std::string>& ids) {
-            for (const auto& id : ids) {
-              markUnreachable(id, "did not re-register after master failover", [](Status) {});
-            }
-          }};
+      .not_back = [this](const std::vector<std::string>& ids) { agentsNotBack(ids); }};
 }
 
 void Master::checked(const Status& status, const std::source_location& where) {
@@ -166,6 +165,9 @@ void Master::start(uint16_t port) {
   address->set_hostname(hostname);
   address->set_ip(ip_text);
   address->set_port(port);
+  if (auto domain = parseDomainFlag(flags_.domain); domain && domain->has_fault_domain()) {
+    *info_.mutable_domain() = *domain;  // validated with the flags
+  }
 
   timers_.every(flags_.allocation_interval, [this] {
     if (recovered_) {

@@ -45,6 +45,7 @@
 #include "master/operator_feed.h"
 #include "master/principal_metrics.h"
 #include "master/registry/registry.h"
+#include "master/removal_limits.h"
 #include "master/role_book.h"
 #include "master/task_book.h"
 #include "master/view_filter.h"
@@ -196,6 +197,13 @@ class Master {
   // What the agents book reports back: pings to send, silent and disconnected agents, and
   // agents that did not come back after a failover.
   AgentBook::Hooks agentHooks();
+  // agent_removals.cc: an agent that failed its health checks, removed as
+  // --agent_removal_rate_limit allows (and only if still silent then).
+  void removeSilentAgent(const std::string& agent_id);
+  // The agents that did not re-register after a failover: marked unreachable, unless they are
+  // more than --recovery_agent_removal_limit of those recovered: then this master gives up
+  // leadership (exit 1) and removes none, as Mesos.
+  void agentsNotBack(const std::vector<std::string>& agent_ids);
   // What the frameworks book reports back: heartbeats to send, disconnected frameworks, and
   // frameworks not back within their failover timeout.
   FrameworkBook::Hooks frameworkHooks();
@@ -307,6 +315,10 @@ class Master {
   // agents.cc: the agent link
   void agentApi(http::Request& request, http::Responder responder);
   void registerAgent(internal::AgentCall& call, http::Responder responder);
+  // fault_domains.cc: answers (and returns true for) an agent the fault domain rules refuse:
+  // one without a domain under --require_agent_domain is told to shut down (as Mesos); one
+  // with a domain when this master has none gets 403 (Mesos ignores it), and tries again.
+  bool refuseAgentDomain(const v1::AgentInfo& info, http::Responder& responder);
   void admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources total,
                   std::shared_ptr<http::Responder> responder);
   void addReregisteredWork(Agent& agent, const internal::AgentCall::Register& reg,
@@ -542,6 +554,12 @@ class Master {
   OperatorFeed feed_;           // the operator API's SUBSCRIBE streams
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines
   LoopWatch loop_watch_;        // how long the loop goes without turning
+  // --agent_removal_rate_limit (validated with the flags) and the agents the registry had when
+  // this master recovered (--recovery_agent_removal_limit's whole).
+  RemovalLimiter removal_limiter_{
+      timers_, clock_,
+      parseRemovalRate(flags_.agent_removal_rate_limit).value_or(std::optional<RemovalRate>())};
+  size_t agents_at_recovery_ = 0;
 };
 
 }  // namespace plateau::master

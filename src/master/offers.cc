@@ -93,6 +93,9 @@ void Master::offerAllocations(std::vector<allocator::Offer> allocations,
     resourcesToProto(allocation.resources, offer.mutable_resources(), allocation.role,
                      refinement ? ResourceFormat::kPost : ResourceFormat::kPre);
     *offer.mutable_attributes() = a.info.attributes();
+    if (a.info.has_domain()) {
+      *offer.mutable_domain() = a.info.domain();
+    }
     auto executors = framework.executors.find(a.id);
     if (executors != framework.executors.end()) {
       for (const auto& [executor_id, executor] : executors->second) {

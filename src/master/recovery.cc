@@ -38,6 +38,7 @@ void Master::onRecovered(registry::State state) {
   }
   recoverMaintenance();
   recoverHolds();
+  agents_at_recovery_ = registry_state_.agents.size();
   agents_.expect(registry_state_.agents, flags_.agent_reregister_timeout);
   recovered_ = true;
   log_->info("registry_recovered agents={} frameworks={} unreachable={} gone={}",

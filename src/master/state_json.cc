@@ -289,6 +289,10 @@ void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,
   writeVisibleFull(w, offered, view);
   w.key("reserved_resources_full");
   writeReservedByRole(w, agent.total().reserved(), true, view);
+  if (agent.info.has_domain()) {  // as Mesos: the agent's fault domain, when it has one
+    w.key("domain");
+    writeJson(w, agent.info.domain());
+  }
   w.key("attributes");
   w.beginObject();
   for (const auto& attribute : agent.info.attributes()) {

@@ -389,8 +389,8 @@ TEST(FlagsConformanceTest, MasterStartsWithEveryMesosMasterFlagGiven) {
   for (const auto& [name, reason] : set.ignoredGiven()) {
     ignored.insert(name);
   }
-  EXPECT_EQ(ignored, (std::set<std::string>{"recovery_agent_removal_limit", "quorum", "logbufsecs",
-                                            "hostname_lookup"}));
+  EXPECT_EQ(ignored, (std::set<std::string>{"quorum", "logbufsecs", "hostname_lookup"}));
+  EXPECT_EQ(f.recovery_agent_removal_limit, "50%");  // through its deprecated name
   EXPECT_EQ(f.registry_max_agent_age, std::chrono::hours(24 * 14));
   EXPECT_EQ(f.registry_max_agent_count, 100);
 }

@@ -81,7 +81,8 @@ void AllocationRound::offerGuarantees(uint32_t agent, bool& clipped) {
     ++i;
     Resources chosen;
     auto pred = [&](uint32_t seat) {
-      if (rules_.gpuBlocked(a, seat) || rules_.constrainedOut(a, seat)) {
+      if (rules_.gpuBlocked(a, seat) || rules_.regionBlocked(a, seat) ||
+          rules_.constrainedOut(a, seat)) {
         return false;
       }
       Resources candidate = rules_.candidateFor(a, seat, q, clipped);
@@ -195,7 +196,8 @@ uint32_t AllocationRound::pickRest(uint32_t agent, CandidateCache& c, bool& clip
 
 bool AllocationRound::accepts(uint32_t agent, uint32_t seat, CandidateCache& c, bool& clipped) {
   const Agent& a = agents_[agent];
-  if (rules_.gpuBlocked(a, seat) || rules_.constrainedOut(a, seat)) {
+  if (rules_.gpuBlocked(a, seat) || rules_.regionBlocked(a, seat) ||
+      rules_.constrainedOut(a, seat)) {
     return false;
   }
   if (c.simple && c.unreserved) {
@@ -347,7 +349,8 @@ uint32_t AllocationRound::bestNewcomer(uint32_t agent, const std::vector<uint32_
   const Agent& a = agents_[agent];
   uint32_t best = kNone;
   for (uint32_t seat : candidates) {
-    if (rules_.gpuBlocked(a, seat) || rules_.constrainedOut(a, seat)) {
+    if (rules_.gpuBlocked(a, seat) || rules_.regionBlocked(a, seat) ||
+        rules_.constrainedOut(a, seat)) {
       continue;
     }
     Resources candidate =

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -28,6 +29,9 @@ struct Options {
   // Mesos's --fair_sharing_excluded_resource_names: resource names (e.g. "gpus") that count in
   // no role's or framework's dominant share.
   std::vector<std::string> fair_sharing_excluded;
+  // The master's fault domain region (--domain); agents of another region are remote: offered
+  // only to REGION_AWARE frameworks, as in Mesos. nullopt: no domain, no agent is remote.
+  std::optional<std::string> master_region;
 };
 
 // What the allocator needs to know of a framework.
@@ -35,6 +39,7 @@ struct FrameworkSpec {
   std::set<std::string> roles;             // at least one; MULTI_ROLE frameworks may have several
   std::set<std::string> suppressed_roles;  // roles (subscribed or added later) not to offer to
   bool gpu_capable = false;                // GPU_RESOURCES capability
+  bool region_aware = false;               // REGION_AWARE capability: remote agents offered
   // Without the RESERVATION_REFINEMENT capability a framework cannot read a reservation stack:
   // as in Mesos, refined reservations are never offered to it.
   bool no_refinements = false;

@@ -122,7 +122,7 @@ Explainer::Tally Explainer::tally(uint32_t seat, const Caps& limits) const {
     auto too_little = [&] { return candidate.empty() || !rules_.meetsMinimum(seat, candidate); };
     if (rules_.gpuBlocked(agent, seat)) {
       ++t.gpu;
-    } else if (rules_.constrainedOut(agent, seat)) {
+    } else if (rules_.constrainedOut(agent, seat) || rules_.regionBlocked(agent, seat)) {
       ++t.constrained;
     } else if (clip(candidate, limits) && too_little()) {
       ++t.limited;

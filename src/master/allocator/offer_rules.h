@@ -28,6 +28,13 @@ class OfferRules {
   bool gpuBlocked(const Agent& agent, uint32_t seat) const {
     return agent.has_gpus && !frameworks_[tree_.seat(seat).framework].spec.gpu_capable;
   }
+  // The agent is in another region than the master and the seat's framework is not
+  // REGION_AWARE.
+  bool regionBlocked(const Agent& agent, uint32_t seat) const {
+    return options_.master_region && agent.labels.region &&
+           *agent.labels.region != *options_.master_region &&
+           !frameworks_[tree_.seat(seat).framework].spec.region_aware;
+  }
   // The seat's offer constraints exclude the agent.
   bool constrainedOut(const Agent& agent, uint32_t seat) const {
     return tree_.seat(seat).constrained && constraintsExclude(agent, seat);

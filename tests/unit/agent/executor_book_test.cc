@@ -326,6 +326,27 @@ TEST(ExecutorBook, AcknowledgedTerminalTaskIsCompletedAndHistoryIsBounded) {
   EXPECT_EQ(book.completedFrameworks().back().id().value(), "f3");
 }
 
+TEST(ExecutorBook, CompletedExecutorsAreBoundedPerFramework) {
+  ExecutorBook book(ExecutorBook::Bounds{.completed_executors_per_framework = 2});
+  for (const char* ex : {"a1", "a2", "a3"}) {
+    admit(book, "fa", ex);
+    book.retire("fa", ex);
+    admit(book, "fb", ex);
+    book.retire("fb", ex);
+  }
+  std::vector<std::string> kept;
+  for (const auto& done : book.completedExecutors()) {
+    kept.push_back(done.framework_id + "/" + done.info.executor_id().value());
+  }
+  // Each framework keeps its newest two; the other framework's history is untouched.
+  EXPECT_EQ(kept, (std::vector<std::string>{"fa/a2", "fb/a2", "fa/a3", "fb/a3"}));
+
+  ExecutorBook none(ExecutorBook::Bounds{.completed_executors_per_framework = 0});
+  admit(none, "fa", "a1");
+  none.retire("fa", "a1");
+  EXPECT_TRUE(none.completedExecutors().empty());
+}
+
 TEST(ExecutorBook, AcknowledgedQueuedTaskIsForgottenNotCompleted) {
   ExecutorBook book;
   Executor& e = admit(book, "f1", "e1");

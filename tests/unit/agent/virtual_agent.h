@@ -57,7 +57,7 @@ class VirtualAgent {
         flags, std::vector<std::pair<std::string, std::string>>{},
         *Resources::parse("cpus:4;mem:1024"), info, "/nonexistent/plateau-executor", log,
         /*seed=*/42);
-    agent_->start(5051, http::Endpoint{"127.0.0.1", 5050});
+    EXPECT_TRUE(agent_->start(5051, http::Endpoint{"127.0.0.1", 5050}).isOk());
   }
   ~VirtualAgent() {
     agent_.reset();

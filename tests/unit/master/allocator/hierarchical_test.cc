@@ -287,6 +287,35 @@ TEST_F(HierarchicalTest, OfferConstraintsKeepARoleToTheAgentsTheyAdmit) {
   EXPECT_EQ(offers[0].agent_id, "a1");
 }
 
+TEST(HierarchicalRegions, RemoteAgentsGoOnlyToRegionAwareFrameworks) {
+  Allocator allocator(Options{.master_region = "east"});
+  auto in_region = [](std::optional<std::string> region) {
+    AgentLabels labels;
+    labels.hostname = "h";
+    labels.region = std::move(region);
+    return labels;
+  };
+  ASSERT_OK(allocator.addAgent("local", res("cpus:1;mem:32"), {}, in_region("east")));
+  ASSERT_OK(allocator.addAgent("remote", res("cpus:1;mem:32"), {}, in_region("west")));
+  ASSERT_OK(allocator.addAgent("unknown", res("cpus:1;mem:32"), {}, in_region(std::nullopt)));
+  FrameworkSpec plain;
+  plain.roles = {"eng"};
+  ASSERT_OK(allocator.addFramework("plain", plain));
+  std::set<std::string> agents;
+  for (const Offer& offer : allocator.allocate(TimePoint{})) {
+    agents.insert(offer.agent_id);
+  }
+  // An agent without a domain counts as local, as in Mesos.
+  EXPECT_EQ(agents, (std::set<std::string>{"local", "unknown"}));
+  FrameworkSpec aware = plain;
+  aware.region_aware = true;
+  ASSERT_OK(allocator.addFramework("aware", aware));
+  auto offers = allocator.allocate(TimePoint{});
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].framework_id, "aware");
+  EXPECT_EQ(offers[0].agent_id, "remote");
+}
+
 TEST_F(HierarchicalTest, OperationsMoveAllocationsAndTotals) {
   ASSERT_OK(allocator_.addFramework("eng", in({"eng"})));
   ASSERT_OK(allocator_.addAgent("a", res("cpus:2;mem:64"), {}));
