@@ -204,7 +204,7 @@ v1::TaskStatus agentStatus(const Task& t, v1::TaskState state, const std::string
     s.mutable_executor_id()->set_value(executor_id);
   }
   s.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
-  s.set_timestamp(1.7e9 + state);  // each state its own time
+  s.set_timestamp(1.7e9 + static_cast<int>(state));  // each state its own time
   return s;
 }
 
