@@ -40,13 +40,11 @@ CallPipe::CallPipe(EventLoop& loop, const Leader& leader, size_t max_in_flight, 
     : loop_(loop), client_(loop), leader_(leader), max_in_flight_(max_in_flight), stats_(stats) {}
 
 void CallPipe::send(http::ClientRequest request, std::function<void(Result<int>)> done,
-                    std::optional<Clock::TimePoint> made, bool first) {
-  (first ? first_ : queue_)
-      .push_back({.request = std::move(request),
-                  .done = std::move(done),
-                  .made = made.value_or(loop_.clock().now()),
-                  .first = first});
-  stats_.max_queued = std::max(stats_.max_queued, queue_.size() + first_.size());
+                    std::optional<Clock::TimePoint> made) {
+  queue_.push_back({.request = std::move(request),
+                    .done = std::move(done),
+                    .made = made.value_or(loop_.clock().now())});
+  stats_.max_queued = std::max(stats_.max_queued, queue_.size());
   pump();
 }
 
@@ -72,8 +70,7 @@ bool CallPipe::retry(Queued& call, const http::Response& response) {
   auto timer = std::make_shared<Timers::TimerId>();
   *timer = loop_.after(*wait, [this, again, timer] {
     std::erase(retry_timers_, *timer);
-    auto& lane = again->first ? first_ : queue_;
-    lane.push_front(std::move(*again));  // it was first in line once already
+    queue_.push_front(std::move(*again));  // it was first in line once already
     pump();
   });
   retry_timers_.push_back(*timer);
@@ -81,10 +78,9 @@ bool CallPipe::retry(Queued& call, const http::Response& response) {
 }
 
 void CallPipe::pump() {
-  while (in_flight_ < max_in_flight_ && (!first_.empty() || !queue_.empty())) {
-    auto& lane = first_.empty() ? queue_ : first_;
-    auto call = std::make_shared<Queued>(std::move(lane.front()));
-    lane.pop_front();
+  while (in_flight_ < max_in_flight_ && !queue_.empty()) {
+    auto call = std::make_shared<Queued>(std::move(queue_.front()));
+    queue_.pop_front();
     in_flight_++;
     stats_.calls++;
     if (call->attempts++ == 0) {
@@ -369,7 +365,7 @@ void FrameworkLink::pump() {
           }
           pump();
         },
-        made, /*first=*/true);
+        made);
   }
 }
 

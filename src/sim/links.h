@@ -53,14 +53,12 @@ class CallPipe {
   // Calls go to `leader`'s current master when they leave the queue.
   CallPipe(EventLoop& loop, const Leader& leader, size_t max_in_flight, LinkStats& stats);
   // `done` (may be empty) gets the HTTP status or why there is none. `made`: when the caller
-  // made the call (default: now), for LinkStats::queue_wait. `first`: the call leaves before
-  // every other call still waiting (the frameworks' calls: an ACCEPT or DECLINE held behind a
-  // backlog of agents' status updates keeps its offer, and with it the agent, from use).
+  // made the call (default: now), for LinkStats::queue_wait.
   void send(http::ClientRequest request, std::function<void(Result<int>)> done,
-            std::optional<Clock::TimePoint> made = std::nullopt, bool first = false);
+            std::optional<Clock::TimePoint> made = std::nullopt);
   ~CallPipe();
   // Calls waiting for a connection or for their retry.
-  size_t queued() const { return queue_.size() + first_.size() + retry_timers_.size(); }
+  size_t queued() const { return queue_.size() + retry_timers_.size(); }
 
  private:
   void pump();
@@ -69,7 +67,6 @@ class CallPipe {
     std::function<void(Result<int>)> done;
     Clock::TimePoint made;
     int attempts = 0;  // sends so far
-    bool first = false;
   };
   // Sends `call` again after the wait call_retry.h gives for `response`; false when it is not
   // to be sent again.
@@ -81,7 +78,6 @@ class CallPipe {
   size_t in_flight_ = 0;
   LinkStats& stats_;
   std::deque<Queued> queue_;
-  std::deque<Queued> first_;  // served before queue_
   std::vector<Timers::TimerId> retry_timers_;
   uint64_t random_ = 0x2545f4914f6cdd1dULL;
 };
