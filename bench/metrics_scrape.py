@@ -10,6 +10,13 @@ p50/p90/max of each with the master's CPU per scrape (from /proc), and the maste
 the agents alone (per agent, from its RSS before any) and with every task running (per task).
 Run the binaries in one invocation so that their figures share the machine's conditions.
 
+While it fills, a thread times GET /health every 250 ms and reads the master's loop stall and
+busy figures (plateau/event_loop_stall_ms, _busy_ms) from each /metrics/snapshot it polls; with
+--states N it times N GET /master/state once the tasks run (rendered in a forked child).
+--fill_seconds bounds the fill: past it the figures are taken at the size reached
+("tasks_running", "complete": false). --tasks_per_agent packs at most that many tasks into one
+offer (so a million tasks on 10,000 agents is 100 per agent).
+
   bench/metrics_scrape.py --sim build/bin/plateau-sim OLD/plateau-master build/bin/plateau-master
 """
 
@@ -23,6 +30,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 
@@ -73,7 +81,38 @@ def timed(port, path, n):
     return samples
 
 
-def measure(master_bin, sim_bin, agents, tasks, scrapes, keep):
+class HealthSampler(threading.Thread):
+    """GET /health every `period` seconds until stopped: round trips, and failures."""
+
+    def __init__(self, port, period=0.25):
+        super().__init__(daemon=True)
+        self.port, self.period = port, period
+        self.samples, self.failures = [], 0
+        self.stopping = threading.Event()
+
+    def run(self):
+        while not self.stopping.wait(self.period):
+            start = time.monotonic()
+            try:
+                ok = get(self.port, "/health", 10)[0] == 200
+            except OSError:
+                ok = False
+            if ok:
+                self.samples.append(time.monotonic() - start)
+            else:
+                self.failures += 1
+
+
+def health_summary(samples):
+    if not samples:
+        return None
+    s = sorted(samples)
+    pick = lambda q: s[min(len(s) - 1, int(q * len(s)))] * 1e3
+    return {"count": len(s), "p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": s[-1] * 1e3}
+
+
+def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
+            tasks_per_agent=0, fill_seconds=1800, states=0):
     work = tempfile.mkdtemp(prefix="plateau-metrics-scrape.")
     port = free_port()
     env = dict(os.environ, PLATEAU_HTTP_MAX_CONNECTIONS=str(agents + 4096))
@@ -83,9 +122,11 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep):
     with open(f"{work}/workload.json", "w") as f:
         json.dump({"seed": 1, "duration_seconds": 3000, "drain_seconds": 1,
                    "agents": [{"count": agents, "cpus": 64, "mem": 262144}],
-                   "frameworks": [{"count": 10, "name": "long", "task": {"cpus": 0.1, "mem": 32},
-                                   "duration_seconds": 3600, "arrival_rate": 2000,
-                                   "max_tasks": tasks // 10}]}, f)
+                   "frameworks": [{"count": frameworks, "name": "long",
+                                   "task": {"cpus": 0.1, "mem": 32},
+                                   "duration_seconds": 36000, "arrival_rate": 2000,
+                                   "max_tasks_per_offer": tasks_per_agent,
+                                   "max_tasks": tasks // frameworks}]}, f)
     sim = None
     try:
         deadline = time.monotonic() + 30
@@ -105,20 +146,37 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep):
             stdout=open(f"{work}/sim.out", "w"), stderr=subprocess.STDOUT)
         started = time.monotonic()
         rss_agents = None
+        health = HealthSampler(port)
+        health.start()
+        stall_ms, busy_ms, progress, last_log = 0, 0, [], 0
         while True:
             snapshot = json.loads(get(port, "/metrics/snapshot")[1])
+            stall_ms = max(stall_ms, snapshot.get("plateau/event_loop_stall_ms", 0))
+            busy_ms = max(busy_ms, snapshot.get("plateau/event_loop_busy_ms", 0))
+            running = snapshot.get("master/tasks_running", 0)
             if (rss_agents is None and snapshot.get("master/slaves_active", 0) >= agents
-                    and snapshot.get("master/tasks_running", 0) == 0):
+                    and running == 0):
                 rss_agents = rss_bytes(master.pid)
-            if snapshot.get("master/tasks_running", 0) >= tasks:
+            now = time.monotonic() - started
+            if now - last_log >= 30:
+                last_log = now
+                progress.append([round(now), running, round(rss_bytes(master.pid) / 2**20, 1),
+                                 os.getloadavg()[0], snapshot.get("master/outstanding_offers")])
+                print(f"# {now:.0f} s: {running} tasks running, master RSS "
+                      f"{progress[-1][2]} MiB, load {progress[-1][3]:.1f}, offers outstanding "
+                      f"{progress[-1][4]}", file=sys.stderr, flush=True)
+            if running >= tasks or now > fill_seconds:
                 break
-            if sim.poll() is not None or time.monotonic() - started > 1800:
-                raise RuntimeError(f"tasks did not all start; see {work}")
+            if sim.poll() is not None:
+                raise RuntimeError(f"the simulator exited; see {work}")
             time.sleep(2)
+        health.stopping.set()
+        health.join()
         filled_s = time.monotonic() - started
         master_cpu_fill = cpu_seconds(master.pid)
         sim_cpu_fill = cpu_seconds(sim.pid)
         time.sleep(5)  # let the last launches' acknowledgements settle
+        running = json.loads(get(port, "/metrics/snapshot")[1]).get("master/tasks_running", 0)
         rss_tasks = rss_bytes(master.pid)
         # The simulator is paused while the master is timed, so that it does nothing else.
         sim.send_signal(signal.SIGSTOP)
@@ -127,21 +185,50 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep):
         scrape = timed(port, "/metrics/snapshot", scrapes)
         cpu_scrapes = cpu_seconds(master.pid) - cpu_before
         cpu_before = cpu_seconds(master.pid)
-        health = timed(port, "/health", scrapes)
+        health_paused = timed(port, "/health", scrapes)
         cpu_health = cpu_seconds(master.pid) - cpu_before
+        state = None
+        if states > 0:
+            # GET /master/state with a /health sampler beside it: the loop must keep answering.
+            beside = HealthSampler(port, 0.1)
+            beside.start()
+            stall_before = json.loads(get(port, "/metrics/snapshot")[1])
+            times, sizes, peak = [], [], rss_bytes(master.pid)
+            for _ in range(states):
+                start = time.monotonic()
+                status, body = get(port, "/master/state", 600)
+                times.append(time.monotonic() - start)
+                sizes.append(len(body))
+                peak = max(peak, rss_bytes(master.pid))
+                del body
+            beside.stopping.set()
+            beside.join()
+            after = json.loads(get(port, "/metrics/snapshot")[1])
+            state = {"round_trip_s": [round(t, 2) for t in times], "bytes": sizes[-1],
+                     "health_beside": health_summary(beside.samples),
+                     "health_failures_beside": beside.failures,
+                     "loop_stall_ms_after": after.get("plateau/event_loop_stall_ms"),
+                     "loop_busy_ms_after": after.get("plateau/event_loop_busy_ms"),
+                     "master_rss_mib_after": rss_bytes(master.pid) / 2**20}
         sim.send_signal(signal.SIGCONT)
         return {"master": master_bin, "agents": snapshot["master/slaves_active"],
-                "tasks_running": snapshot["master/tasks_running"], "filled_seconds": filled_s,
+                "tasks_running": running, "complete": running >= tasks,
+                "filled_seconds": filled_s,
+                "health_during_fill": health_summary(health.samples),
+                "health_failures_during_fill": health.failures,
+                "loop_stall_ms_max_during_fill": stall_ms, "loop_busy_ms_max_during_fill": busy_ms,
+                "progress": progress, "master_state": state,
                 "master_cpu_s_to_fill": master_cpu_fill, "sim_cpu_s_to_fill": sim_cpu_fill,
                 "metrics_snapshot": percentiles(scrape),
                 "master_cpu_ms_per_scrape": cpu_scrapes / scrapes * 1e3,
-                "health": percentiles(health),
+                "health": percentiles(health_paused),
                 "master_cpu_ms_per_health": cpu_health / scrapes * 1e3,
                 "rss_mib_empty": rss_empty / 2**20,
                 "rss_mib_with_agents": (rss_agents or 0) / 2**20,
                 "rss_bytes_per_agent": (rss_agents - rss_empty) / agents if rss_agents else None,
                 "rss_mib_with_tasks": rss_tasks / 2**20,
-                "rss_bytes_per_task": (rss_tasks - rss_agents) / tasks if rss_agents else None,
+                "rss_bytes_per_task": ((rss_tasks - rss_agents) / running
+                                       if rss_agents and running else None),
                 "load_average": os.getloadavg()}
     finally:
         for p in (sim, master):
@@ -160,11 +247,18 @@ def main():
     parser.add_argument("--agents", type=int, default=10000)
     parser.add_argument("--tasks", type=int, default=100000)
     parser.add_argument("--scrapes", type=int, default=50)
+    parser.add_argument("--frameworks", type=int, default=10)
+    parser.add_argument("--tasks_per_agent", type=int, default=0,
+                        help="at most this many tasks per offer (0: as many as fit)")
+    parser.add_argument("--fill_seconds", type=float, default=1800,
+                        help="measure at the size reached after this long")
+    parser.add_argument("--states", type=int, default=0, help="GET /master/state this many times")
     parser.add_argument("--keep", action="store_true", help="keep the work directories")
     args = parser.parse_args()
     for master in args.masters:
         print(json.dumps(measure(master, args.sim, args.agents, args.tasks, args.scrapes,
-                                 args.keep)), flush=True)
+                                 args.keep, args.frameworks, args.tasks_per_agent,
+                                 args.fill_seconds, args.states)), flush=True)
 
 
 if __name__ == "__main__":

@@ -382,7 +382,9 @@ http::Response tasksJson(const Books& b, const http::Request& request) {
         (task_filter && *task_filter != task.task_id().value()) || !b.showsTask(task, fw)) {
       return;
     }
-    double started = task.statuses_size() > 0 ? task.statuses(0).timestamp() : 0;
+    double started = live != nullptr            ? live->startedAt()
+                     : task.statuses_size() > 0 ? task.statuses(0).timestamp()
+                                                : 0;
     entries.push_back({&task, &role, started, live});
   };
   for (const auto& [id, fw] : b.frameworks.all()) {

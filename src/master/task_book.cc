@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include <google/protobuf/io/coded_stream.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include "common/invariant.h"
 #include "common/resources_proto.h"
@@ -29,6 +30,51 @@ const std::string& ownExecutorId(const mesos::v1::Task& task) {
 
 }  // namespace
 
+Task::~Task() {
+  // The book's ids are not the task's to free.
+  if (shares_framework_id_) {
+    info.unsafe_arena_release_framework_id();
+  }
+  if (shares_agent_id_) {
+    info.unsafe_arena_release_agent_id();
+  }
+}
+
+Task::Task(Task&& other) noexcept
+    : info(std::move(other.info)),
+      role(std::move(other.role)),
+      resources_released(other.resources_released),
+      details_(std::move(other.details_)),
+      elided_ids_(other.elided_ids_),
+      agent_slot_(other.agent_slot_),
+      encoded_statuses_(other.encoded_statuses_),
+      shares_framework_id_(std::exchange(other.shares_framework_id_, false)),
+      shares_agent_id_(std::exchange(other.shares_agent_id_, false)) {}
+
+void Task::shareIds(mesos::v1::FrameworkID* framework_id, mesos::v1::AgentID* agent_id) {
+  // unsafe_arena_set_allocated_*() frees the task's own id (the message is on no arena) and
+  // takes the book's without owning it; the destructor and ownIds() release it again.
+  if (info.has_framework_id() && info.framework_id().value() == framework_id->value()) {
+    info.unsafe_arena_set_allocated_framework_id(framework_id);
+    shares_framework_id_ = true;
+  }
+  if (info.has_agent_id() && info.agent_id().value() == agent_id->value()) {
+    info.unsafe_arena_set_allocated_agent_id(agent_id);
+    shares_agent_id_ = true;
+  }
+}
+
+void Task::ownIds() {
+  if (shares_framework_id_) {
+    *info.mutable_framework_id() = *info.unsafe_arena_release_framework_id();
+    shares_framework_id_ = false;
+  }
+  if (shares_agent_id_) {
+    *info.mutable_agent_id() = *info.unsafe_arena_release_agent_id();
+    shares_agent_id_ = false;
+  }
+}
+
 void Task::copyInfo(mesos::v1::Task* out) const {
   *out = info;
   restore(out);
@@ -38,6 +84,48 @@ mesos::v1::Task Task::details() const {
   mesos::v1::Task details;
   details.ParsePartialFromString(details_);
   return details;
+}
+
+double Task::startedAt() const {
+  if (encoded_statuses_ == 0) {
+    return info.statuses_size() > 0 ? info.statuses(0).timestamp() : 0;
+  }
+  // The first status record in the encoded fields, read without parsing the rest.
+  using google::protobuf::internal::WireFormatLite;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(details_.data()),
+                                            static_cast<int>(details_.size()));
+  for (uint32_t tag = in.ReadTag(); tag != 0; tag = in.ReadTag()) {
+    if (WireFormatLite::GetTagFieldNumber(tag) != mesos::v1::Task::kStatusesFieldNumber) {
+      if (!WireFormatLite::SkipField(&in, tag)) {
+        break;
+      }
+      continue;
+    }
+    uint32_t length = 0;
+    mesos::v1::TaskStatus first;
+    if (in.ReadVarint32(&length)) {
+      auto limit = in.PushLimit(static_cast<int>(length));
+      first.MergePartialFromCodedStream(&in);
+      in.PopLimit(limit);
+    }
+    return first.timestamp();
+  }
+  return 0;
+}
+
+void Task::encodeStatus(mesos::v1::TaskStatus* status) {
+  mesos::v1::Task record;
+  record.mutable_statuses()->AddAllocated(status);  // owned by `record` now, freed with it
+  details_ += record.SerializePartialAsString();
+  details_.shrink_to_fit();  // kept for the task's life: no room to grow
+  encoded_statuses_++;
+}
+
+void Task::dropOldestStatus() {
+  mesos::v1::Task encoded = details();
+  encoded.mutable_statuses()->DeleteSubrange(0, 1);
+  details_ = encoded.SerializePartialAsString();
+  encoded_statuses_--;
 }
 
 Resources Task::resources() const {
@@ -65,8 +153,8 @@ void Task::encodeDetails() {
   details.SerializePartialToString(&details_);
 }
 
-void Task::elideIds(mesos::v1::TaskStatus* status, int index) {
-  if (index == info.statuses_size() - 1 && status->has_uuid() && info.has_status_update_uuid() &&
+void Task::elideIds(mesos::v1::TaskStatus* status, int index, bool latest) {
+  if (latest && status->has_uuid() && info.has_status_update_uuid() &&
       status->uuid() == info.status_update_uuid()) {
     status->set_allocated_uuid(nullptr);  // freed, as the ids below
     elided_ids_ |= kLastUuidBit;
@@ -96,6 +184,10 @@ void Task::restore(mesos::v1::Task* out) const {
   google::protobuf::io::CodedInputStream encoded(reinterpret_cast<const uint8_t*>(details_.data()),
                                                  static_cast<int>(details_.size()));
   out->MergePartialFromCodedStream(&encoded);
+  // The encoded older statuses came after the latest: put them before it.
+  auto* statuses = out->mutable_statuses();
+  std::rotate(statuses->pointer_begin(), statuses->pointer_end() - encoded_statuses_,
+              statuses->pointer_end());
   // Only the first kMaxStatuses have bits (a longer history came from an agent, kept whole).
   for (int i = 0; i < std::min(out->statuses_size(), TaskBook::kMaxStatuses); ++i) {
     const uint32_t bits = (elided_ids_ >> (i * kIdBits)) & ((1u << kIdBits) - 1);
@@ -122,15 +214,35 @@ Task& TaskBook::add(const std::string& framework_id, Task task) {
   const std::string task_id = task.info.task_id().value();
   task.encodeDetails();
   task.elided_ids_ = 0;
-  for (int i = 0; i < task.info.statuses_size(); ++i) {
-    task.elideIds(task.info.mutable_statuses(i), i);
+  task.encoded_statuses_ = 0;
+  const int count = task.info.statuses_size();
+  for (int i = 0; i < count; ++i) {
+    task.elideIds(task.info.mutable_statuses(i), i, i == count - 1);
   }
-  auto [it, added] = frameworks_[framework_id].live.try_emplace(task_id, std::move(task));
+  // All but the latest are kept encoded, oldest first.
+  auto* statuses = task.info.mutable_statuses();
+  for (int i = 0; i + 1 < count; ++i) {
+    mesos::v1::TaskStatus* older = statuses->Mutable(i);
+    task.encodeStatus(new mesos::v1::TaskStatus(std::move(*older)));
+  }
+  if (count > 1) {
+    statuses->DeleteSubrange(0, count - 1);
+  }
+  FrameworkTasks& framework = frameworks_[framework_id];
+  auto [it, added] = framework.live.try_emplace(task_id, std::move(task));
   if (!added) {
     invariantBroken("task " + task_id + " of framework " + framework_id + " is live already");
   }
   Task& kept = it->second;
-  auto& listed = agents_[kept.info.agent_id().value()];
+  if (framework.id.value().empty()) {
+    framework.id.set_value(framework_id);
+  }
+  auto [agent, listed_first] = agents_.try_emplace(kept.info.agent_id().value());
+  if (listed_first) {
+    agent->second.id.set_value(agent->first);
+  }
+  kept.shareIds(&framework.id, &agent->second.id);
+  auto& listed = agent->second.tasks;
   kept.agent_slot_ = static_cast<uint32_t>(listed.size());
   listed.push_back(&kept);
   live_++;
@@ -140,11 +252,11 @@ Task& TaskBook::add(const std::string& framework_id, Task task) {
 
 void TaskBook::unlist(const Task& task) {
   auto agent = agents_.find(task.info.agent_id().value());
-  if (agent == agents_.end() || task.agent_slot_ >= agent->second.size() ||
-      agent->second[task.agent_slot_] != &task) {
+  if (agent == agents_.end() || task.agent_slot_ >= agent->second.tasks.size() ||
+      agent->second.tasks[task.agent_slot_] != &task) {
     invariantBroken("task " + task.info.task_id().value() + " is not in its agent's list");
   }
-  auto& listed = agent->second;
+  auto& listed = agent->second.tasks;
   listed[task.agent_slot_] = listed.back();
   listed[task.agent_slot_]->agent_slot_ = task.agent_slot_;
   listed.pop_back();
@@ -181,8 +293,8 @@ TaskBook::AgentTasks TaskBook::on(const std::string& agent_id) const {
   if (agent == agents_.end()) {
     return tasks;
   }
-  tasks.reserve(agent->second.size());
-  for (const Task* task : agent->second) {
+  tasks.reserve(agent->second.tasks.size());
+  for (const Task* task : agent->second.tasks) {
     tasks.emplace_back(task->info.framework_id().value(), task->info.task_id().value());
   }
   std::sort(tasks.begin(), tasks.end());
@@ -191,7 +303,7 @@ TaskBook::AgentTasks TaskBook::on(const std::string& agent_id) const {
 
 size_t TaskBook::countOn(const std::string& agent_id) const {
   auto agent = agents_.find(agent_id);
-  return agent == agents_.end() ? 0 : agent->second.size();
+  return agent == agents_.end() ? 0 : agent->second.tasks.size();
 }
 
 const std::deque<mesos::v1::Task>& TaskBook::completed(const std::string& framework_id) const {
@@ -225,14 +337,17 @@ bool TaskBook::update(Task& task, const mesos::v1::TaskStatus& status,
     task.info.clear_status_update_uuid();
   }
   if (appends) {
+    if (!statuses->empty()) {
+      task.encodeStatus(statuses->ReleaseLast());  // the latest until now: kept encoded
+    }
     mesos::v1::TaskStatus* kept = statuses->Add();
     *kept = status;
     kept->clear_data();
-    if (statuses->size() > kMaxStatuses) {
-      statuses->DeleteSubrange(0, 1);
+    if (task.encoded_statuses_ + 1 > kMaxStatuses) {
+      task.dropOldestStatus();
       task.elided_ids_ >>= Task::kIdBits;
     }
-    task.elideIds(kept, statuses->size() - 1);
+    task.elideIds(kept, task.encoded_statuses_, true);
   }
   return !was_terminal && isTerminal(latest);
 }
@@ -256,6 +371,7 @@ bool TaskBook::retire(const std::string& framework_id, const std::string& task_i
     return false;
   }
   Task& retired = task->second;
+  retired.ownIds();  // before unlist(), which may drop the agent's entry and its id
   unlist(retired);
   live_by_state_[retired.info.state()]--;
   auto& records = fw->second.*into;

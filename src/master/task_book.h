@@ -14,6 +14,9 @@
 //  - a live task is kept compact (see Task) and Task::copyInfo() gives it whole, exactly as it
 //    came and as its statuses were applied; a task that leaves the book (completed(),
 //    unreachable()) is whole again;
+//  - a live task's framework id and agent id are the book's, one of each per framework and per
+//    agent, shared by all their live tasks (read through `info` as any field; never written:
+//    a live task's `info` is changed only by update());
 //  - complete() moves a live task to its framework's completed tasks, which keep the newest
 //    `max_completed` (the oldest go first); markUnreachable() moves one to its unreachable tasks
 //    (as Mesos's `unreachable_tasks`), which keep the newest `max_unreachable`; forget() drops
@@ -41,21 +44,34 @@ namespace plateau::master {
 
 // A live task, kept small: the master holds one per task of the cluster.
 struct Task {
+  Task() = default;
+  ~Task();
+  Task(Task&& other) noexcept;
+  Task& operator=(Task&&) = delete;
+  Task(const Task&) = delete;
+  Task& operator=(const Task&) = delete;
+
   // The task as /master/state shows it, with two differences while it is live (the book makes
   // them in add() and undoes them when the task leaves): the fields read only to render it or
   // on rare calls (name, resources, limits, labels, discovery, container, health check, kill
   // policy) are kept encoded, in details(); and each kept status leaves out the task, agent and
   // executor ids equal to the task's own (its executor id, or its task id for a command task),
-  // the latest one its uuid while that is the task's status_update_uuid. What stays is what
-  // the master reads per event (ids, state, user, statuses); copyInfo() gives the whole task.
+  // the latest one its uuid while that is the task's status_update_uuid; and only the latest
+  // status stays in `info`, the older ones (up to kMaxStatuses in all) being kept encoded after
+  // the fields above. Its framework_id and
+  // agent_id, once in the book, are the book's own messages, shared by every live task of the
+  // framework and of the agent (read them, never write them). What stays is what the master
+  // reads per event (ids, state, user, statuses); copyInfo() gives the whole task.
   mesos::v1::Task info;
   std::string role;                 // the role its resources are allocated to
   bool resources_released = false;  // given back once the task is terminal
 
   // Writes the whole task: `info` with its encoded fields and its statuses' ids restored.
   void copyInfo(mesos::v1::Task* out) const;
-  // The encoded fields alone (a task with nothing else set).
+  // The encoded fields alone (a task with nothing else set; its older statuses among them).
   mesos::v1::Task details() const;
+  // The timestamp of its oldest kept status (0 with none): when it started, as /tasks sorts.
+  double startedAt() const;
   // What the task holds: details().resources() (parsed again: on release and rare checks, not
   // per event).
   Resources resources() const;
@@ -66,13 +82,26 @@ struct Task {
   static constexpr int kIdBits = 3;
   // Moves the fields read only to render the task into `details_`.
   void encodeDetails();
-  void elideIds(mesos::v1::TaskStatus* status, int index);
+  // `index`: the status's place in the whole history; `latest`: whether it is the last.
+  void elideIds(mesos::v1::TaskStatus* status, int index, bool latest);
+  // Appends a status (its ids already elided) to the encoded older ones.
+  void encodeStatus(mesos::v1::TaskStatus* status);
+  // Drops the oldest encoded status (the history is past TaskBook::kMaxStatuses).
+  void dropOldestStatus();
   // Gives `out` (a copy of info, or info itself) back what encodeDetails() and elideIds() took.
   void restore(mesos::v1::Task* out) const;
+  // Points info's framework and agent ids at the book's (the task's own are freed); ownIds()
+  // gives it copies of its own again (before it leaves the book).
+  void shareIds(mesos::v1::FrameworkID* framework_id, mesos::v1::AgentID* agent_id);
+  void ownIds();
 
-  std::string details_;      // the encoded fields, in protobuf's wire form of a v1::Task
-  uint32_t elided_ids_ = 0;  // kIdBits bits per status
-  uint32_t agent_slot_ = 0;  // its place in its agent's list
+  std::string details_;            // the encoded fields, in protobuf's wire form of a v1::Task
+  uint32_t elided_ids_ = 0;        // kIdBits bits per status
+  uint32_t agent_slot_ = 0;        // its place in its agent's list
+  uint16_t encoded_statuses_ = 0;  // how many older statuses details_ holds, oldest first
+  // Which of info's ids are the book's (not to be freed with the task).
+  bool shares_framework_id_ = false;
+  bool shares_agent_id_ = false;
 };
 
 class TaskBook {
@@ -124,6 +153,7 @@ class TaskBook {
 
  private:
   struct FrameworkTasks {
+    mesos::v1::FrameworkID id;  // shared by its live tasks' infos
     Tasks live;
     std::deque<mesos::v1::Task> completed;
     std::deque<mesos::v1::Task> unreachable;
@@ -141,8 +171,12 @@ class TaskBook {
   size_t unreachable_count_ = 0;
   std::array<size_t, mesos::v1::TaskState_ARRAYSIZE> live_by_state_{};
   std::unordered_map<std::string, FrameworkTasks> frameworks_;
-  // Each agent's live tasks, in no order (Task::agent_slot_ is each one's place).
-  std::unordered_map<std::string, std::vector<Task*>> agents_;
+  struct AgentTasksOn {
+    mesos::v1::AgentID id;     // shared by its live tasks' infos
+    std::vector<Task*> tasks;  // in no order (Task::agent_slot_ is each one's place)
+  };
+  // Each agent's live tasks (an entry lives while the agent has one).
+  std::unordered_map<std::string, AgentTasksOn> agents_;
 };
 
 }  // namespace plateau::master

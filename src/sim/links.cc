@@ -4,6 +4,7 @@
 
 #include "common/event_stream.h"
 #include "http/content.h"
+#include "sim/call_retry.h"
 
 namespace plateau::sim {
 
@@ -40,29 +41,66 @@ CallPipe::CallPipe(EventLoop& loop, const Leader& leader, size_t max_in_flight, 
 
 void CallPipe::send(http::ClientRequest request, std::function<void(Result<int>)> done,
                     std::optional<Clock::TimePoint> made) {
-  queue_.push_back({std::move(request), std::move(done), made.value_or(loop_.clock().now())});
+  queue_.push_back({.request = std::move(request),
+                    .done = std::move(done),
+                    .made = made.value_or(loop_.clock().now())});
   stats_.max_queued = std::max(stats_.max_queued, queue_.size());
   pump();
 }
 
+CallPipe::~CallPipe() {
+  for (Timers::TimerId timer : retry_timers_) {
+    loop_.cancel(timer);
+  }
+}
+
+bool CallPipe::retry(Queued& call, const http::Response& response) {
+  if (isRetryable(response.status)) {
+    stats_.calls_refused++;
+  }
+  random_ ^= random_ << 13;  // xorshift64: only to spread the waits
+  random_ ^= random_ >> 7;
+  random_ ^= random_ << 17;
+  auto wait = retryDelay(response.status, response.header("retry-after"), call.attempts, random_);
+  if (!wait) {
+    return false;
+  }
+  stats_.calls_retried++;
+  auto again = std::make_shared<Queued>(std::move(call));
+  auto timer = std::make_shared<Timers::TimerId>();
+  *timer = loop_.after(*wait, [this, again, timer] {
+    std::erase(retry_timers_, *timer);
+    queue_.push_front(std::move(*again));  // it was first in line once already
+    pump();
+  });
+  retry_timers_.push_back(*timer);
+  return true;
+}
+
 void CallPipe::pump() {
   while (in_flight_ < max_in_flight_ && !queue_.empty()) {
-    auto [request, done, made] = std::move(queue_.front());
+    auto call = std::make_shared<Queued>(std::move(queue_.front()));
     queue_.pop_front();
     in_flight_++;
     stats_.calls++;
-    stats_.queue_wait.add(std::chrono::duration<double>(loop_.clock().now() - made).count());
-    client_.fetch(leader_.current(), std::move(request), kCallTimeout,
-                  [this, done = std::move(done)](Result<http::Response> response) {
+    if (call->attempts++ == 0) {
+      stats_.queue_wait.add(
+          std::chrono::duration<double>(loop_.clock().now() - call->made).count());
+    }
+    client_.fetch(leader_.current(), call->request, kCallTimeout,
+                  [this, call](Result<http::Response> response) {
                     in_flight_--;
                     if (!response) {
                       stats_.calls_failed++;
                     } else if (response->status / 100 != 2) {
+                      if (retry(*call, *response)) {
+                        return pump();  // its `done` waits for the answer to the next send
+                      }
                       stats_.calls_rejected++;
                     }
-                    if (done) {
-                      done(response ? Result<int>(response->status)
-                                    : Result<int>(std::unexpected(response.error())));
+                    if (call->done) {
+                      call->done(response ? Result<int>(response->status)
+                                          : Result<int>(std::unexpected(response.error())));
                     }
                     pump();
                   });

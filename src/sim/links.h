@@ -28,7 +28,9 @@ namespace plateau::sim {
 struct LinkStats {
   int64_t calls = 0;
   int64_t calls_failed = 0;    // no response (connection refused, timeout)
-  int64_t calls_rejected = 0;  // a response other than 2xx
+  int64_t calls_rejected = 0;  // a response other than 2xx (after any retries)
+  int64_t calls_refused = 0;   // answers 429 or 503 (each sent again: call_retry.h)
+  int64_t calls_retried = 0;   // sends again after such an answer
   int64_t stream_drops = 0;    // streams that ended and were opened again
   size_t max_queued = 0;       // most calls waiting for a connection at once
   // Seconds from a call's making to its sending: the simulator's own queueing, which the
@@ -43,7 +45,9 @@ struct LinkStats {
 
 // Calls to the master over at most `max_in_flight` connections at once (the client pools
 // them), the rest queued in order: a burst of thousands of calls reuses a few keep-alive
-// connections instead of opening (and leaving in TIME_WAIT) one each.
+// connections instead of opening (and leaving in TIME_WAIT) one each. A call answered 429 or
+// 503 is sent again after its Retry-After or a back-off (call_retry.h); its `done` hears only
+// the last answer.
 class CallPipe {
  public:
   // Calls go to `leader`'s current master when they leave the queue.
@@ -52,7 +56,9 @@ class CallPipe {
   // made the call (default: now), for LinkStats::queue_wait.
   void send(http::ClientRequest request, std::function<void(Result<int>)> done,
             std::optional<Clock::TimePoint> made = std::nullopt);
-  size_t queued() const { return queue_.size(); }
+  ~CallPipe();
+  // Calls waiting for a connection or for their retry.
+  size_t queued() const { return queue_.size() + retry_timers_.size(); }
 
  private:
   void pump();
@@ -60,7 +66,11 @@ class CallPipe {
     http::ClientRequest request;
     std::function<void(Result<int>)> done;
     Clock::TimePoint made;
+    int attempts = 0;  // sends so far
   };
+  // Sends `call` again after the wait call_retry.h gives for `response`; false when it is not
+  // to be sent again.
+  bool retry(Queued& call, const http::Response& response);
   EventLoop& loop_;
   http::Client client_;
   const Leader& leader_;
@@ -68,6 +78,8 @@ class CallPipe {
   size_t in_flight_ = 0;
   LinkStats& stats_;
   std::deque<Queued> queue_;
+  std::vector<Timers::TimerId> retry_timers_;
+  uint64_t random_ = 0x2545f4914f6cdd1dULL;
 };
 
 // One simulated agent: registers (and re-registers after any break, with a backoff), feeds the

@@ -110,12 +110,30 @@ std::string selfDir() {
   return ec ? std::string(".") : exe.parent_path().string();
 }
 
+// The master's bound on agent calls (--agent_call_qps/--agent_call_capacity) counts a
+// registration per address until the agent is known, and every simulated agent comes from a
+// few addresses: room for all of them registering at the run's rate, and again at once after a
+// failover, unless the workload's master_flags set the bound.
+std::vector<std::string> agentCallLimits(const Flags& f, const Workload& w) {
+  for (const std::string& flag : w.master_flags) {
+    if (flag.starts_with("--agent_call_")) {
+      return {};
+    }
+  }
+  const auto agents = static_cast<int64_t>(w.totalAgents());
+  return {fmt::format("--agent_call_qps={}", std::max(1000.0, 2 * f.registration_rate)),
+          fmt::format("--agent_call_capacity={}", std::max<int64_t>(10000, 2 * agents))};
+}
+
 // Starts plateau-master on a free loopback port; its port from its master_started line.
 Result<std::pair<pid_t, http::Endpoint>> startMaster(const Flags& f, const Workload& w,
                                                      const std::string& dir) {
   std::vector<std::string> argv{"plateau-master", "--ip=127.0.0.1", "--port=0",
                                 fmt::format("--work_dir={}/master", dir)};
   argv.insert(argv.end(), w.master_flags.begin(), w.master_flags.end());
+  for (const std::string& flag : agentCallLimits(f, w)) {
+    argv.push_back(flag);
+  }
   const std::string log_path = dir + "/master.log";
   // The master's HTTP server takes 16,384 connections by default (PLATEAU_HTTP_MAX_CONNECTIONS,
   // docs/tls.md): room for every agent's stream, the calls and the probe, unless the caller chose a

@@ -129,6 +129,8 @@ std::string Report::table() const {
       "  calls sent / failed / non-2xx      {:>10} / {} / {}; stream drops {}; "
       "most queued {}\n",
       links.calls, links.calls_failed, links.calls_rejected, links.stream_drops, links.max_queued);
+  out += fmt::format("  answered 429/503 (sent again)      {:>10} ({} sends again)\n",
+                     links.calls_refused, links.calls_retried);
   return out;
 }
 
@@ -213,6 +215,8 @@ std::string Report::json() const {
   num("calls", links.calls);
   num("calls_failed", links.calls_failed);
   num("calls_rejected", links.calls_rejected);
+  num("calls_refused", links.calls_refused);
+  num("calls_retried", links.calls_retried);
   num("stream_drops", links.stream_drops);
   num("max_queued_calls", static_cast<uint64_t>(links.max_queued));
   w.endObject();

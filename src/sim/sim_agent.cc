@@ -1,5 +1,6 @@
 #include "sim/sim_agent.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace plateau::sim {
@@ -157,7 +158,10 @@ void SimAgent::heartbeat() {
   hooks_.send(call);
   const Clock::TimePoint now = clock_.now();
   for (auto& [task_id, task] : tasks_) {
-    if (!task.updates.empty() && now - task.sent_at >= options_.retry_interval) {
+    const auto interval = std::min(
+        options_.retry_interval * (int64_t{1} << std::min(task.resends, 20)), kMaxRetryInterval);
+    if (!task.updates.empty() && now - task.sent_at >= interval) {
+      task.resends++;
       sendHead(task);
     }
   }
@@ -240,6 +244,7 @@ void SimAgent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
   Task& task = it->second;
   const bool terminal = isTerminal(task.updates.front().state());
   task.updates.pop_front();
+  task.resends = 0;
   if (!task.updates.empty()) {
     return sendHead(task);
   }

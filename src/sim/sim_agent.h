@@ -7,7 +7,9 @@
 // label `plateau-sim/duration_ms`; a task without it runs until killed); KILL_TASK with
 // TASK_KILLED. Updates of a task go out one at a time and the next only after the master
 // relays the scheduler's ACKNOWLEDGE (Mesos's status update stream); an unacknowledged update
-// goes out again after the retry interval (checked by retry()) and after a new registration.
+// goes out again after the retry interval, doubled at each resend up to kMaxRetryInterval (as
+// Mesos's agent backs off: a backlog of acknowledgements must not multiply the updates), and
+// after a new registration.
 // After a terminal update is acknowledged the task is forgotten and EXECUTOR_EXITED reports
 // its command executor gone, as the real agent does.
 //
@@ -51,6 +53,8 @@ class SimAgent {
     std::chrono::nanoseconds start_delay{std::chrono::milliseconds(5)};
     std::chrono::nanoseconds retry_interval{std::chrono::seconds(10)};
   };
+  // Mesos's agent's longest wait between resends of one status update.
+  static constexpr std::chrono::nanoseconds kMaxRetryInterval{std::chrono::minutes(10)};
 
   SimAgent(const Clock& clock, Timers& timers, AgentSpec spec, Options options, uint64_t seed,
            Hooks hooks);
@@ -69,7 +73,7 @@ class SimAgent {
   // Any event other than REGISTERED and HEARTBEAT.
   void handle(const plateau::internal::AgentEvent& event);
   // Sends the HEARTBEAT call (while connected) and re-sends updates unacknowledged for longer
-  // than the retry interval. The link calls it every heartbeat period.
+  // than their retry interval (doubled at each resend). The link calls it every heartbeat period.
   void heartbeat();
 
   const std::string& id() const { return id_; }
@@ -88,6 +92,7 @@ class SimAgent {
     mesos::v1::TaskState state = mesos::v1::TASK_STAGING;
     std::deque<mesos::v1::TaskStatus> updates;  // front: sent, waiting for its ACKNOWLEDGE
     Clock::TimePoint sent_at{};
+    int resends = 0;            // of the update in front: its retry interval doubles each time
     Timers::TimerId timer = 0;  // the next transition (RUNNING, FINISHED)
   };
 

@@ -74,15 +74,19 @@ TEST(TaskBook, HistoryKeepsTheLatestTenStatusesWithoutRepeatsOrData) {
   Task& t = book.add("f1", task("f1", "t1", "a1"));
   (void)book.update(t, status(v1::TASK_RUNNING), v1::TASK_RUNNING);
   (void)book.update(t, status(v1::TASK_RUNNING), v1::TASK_RUNNING);
-  ASSERT_EQ(t.info.statuses_size(), 1);
-  EXPECT_FALSE(t.info.statuses(0).has_data());
+  v1::Task whole;
+  t.copyInfo(&whole);
+  ASSERT_EQ(whole.statuses_size(), 1);
+  EXPECT_FALSE(whole.statuses(0).has_data());
   for (int i = 0; i < 12; ++i) {
     (void)book.update(t, status(i % 2 ? v1::TASK_RUNNING : v1::TASK_KILLING), v1::TASK_RUNNING);
   }
-  ASSERT_EQ(t.info.statuses_size(), TaskBook::kMaxStatuses);
+  t.copyInfo(&whole);
+  ASSERT_EQ(whole.statuses_size(), TaskBook::kMaxStatuses);
   // The newest is last: the 12th update (i = 11) was RUNNING.
-  EXPECT_EQ(t.info.statuses(TaskBook::kMaxStatuses - 1).state(), v1::TASK_RUNNING);
-  EXPECT_EQ(t.info.statuses(TaskBook::kMaxStatuses - 2).state(), v1::TASK_KILLING);
+  EXPECT_EQ(whole.statuses(TaskBook::kMaxStatuses - 1).state(), v1::TASK_RUNNING);
+  EXPECT_EQ(whole.statuses(TaskBook::kMaxStatuses - 2).state(), v1::TASK_KILLING);
+  EXPECT_EQ(t.info.statuses_size(), 1) << "only the latest is kept as a message";
 }
 
 TEST(TaskBook, CompleteMovesATaskOffBothIndexesAndKeepsTheNewestCompleted) {
@@ -200,7 +204,7 @@ v1::TaskStatus agentStatus(const Task& t, v1::TaskState state, const std::string
     s.mutable_executor_id()->set_value(executor_id);
   }
   s.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
-  s.set_timestamp(1.7e9);
+  s.set_timestamp(1.7e9 + static_cast<int>(state));  // each state its own time
   return s;
 }
 
@@ -244,7 +248,9 @@ TEST(TaskBook, GivesALiveTaskBackWholeAsItCameAndAsItsStatusesWere) {
   expected.set_status_update_state(v1::TASK_KILLING);
   expected.set_status_update_uuid("uuid-TASK_KILLING");
   expectSame(whole(t), expected);
-  EXPECT_FALSE(t.info.statuses(0).has_agent_id()) << "the task's own ids are not kept twice";
+  EXPECT_EQ(t.info.statuses_size(), 1) << "older statuses kept encoded";
+  EXPECT_FALSE(t.details().statuses(0).has_agent_id()) << "the task's own ids are not kept twice";
+  EXPECT_EQ(t.startedAt(), applied[0].timestamp());
   // It leaves the book whole.
   ASSERT_TRUE(book.complete("f1", "t1"));
   expectSame(book.completed("f1").back(), expected);
@@ -315,6 +321,31 @@ TEST(TaskBook, KeepsEachStatusUuidAsTheUpdatesMoveTheTasksOwn) {
   apply(agentStatus(t, v1::TASK_FINISHED, "a1", "t1"), true);
   ASSERT_TRUE(book.complete("f1", "t1"));
   expectSame(book.completed("f1").back(), expected);
+}
+
+// One framework id and one agent id for all their live tasks; a task that leaves has its own.
+TEST(TaskBook, LiveTasksShareTheirFrameworkAndAgentIds) {
+  TaskBook book(10);
+  Task& a = book.add("f1", task("f1", "t1", "a1"));
+  Task& b = book.add("f1", task("f1", "t2", "a1"));
+  Task& c = book.add("f2", task("f2", "t1", "a2"));
+  EXPECT_EQ(&a.info.framework_id(), &b.info.framework_id());
+  EXPECT_EQ(&a.info.agent_id(), &b.info.agent_id());
+  EXPECT_NE(&a.info.framework_id(), &c.info.framework_id());
+  EXPECT_EQ(c.info.framework_id().value(), "f2");
+  EXPECT_EQ(c.info.agent_id().value(), "a2");
+  // A task that names another framework than the book's key keeps its own id.
+  Task& odd = book.add("f3", task("other", "t1", "a1"));
+  EXPECT_EQ(odd.info.framework_id().value(), "other");
+  ASSERT_TRUE(book.complete("f1", "t1"));
+  ASSERT_TRUE(book.complete("f1", "t2"));
+  ASSERT_TRUE(book.markUnreachable("f3", "t1"));  // the last task on a1: its entry goes
+  EXPECT_EQ(book.countOn("a1"), 0u);
+  EXPECT_EQ(book.completed("f1")[1].agent_id().value(), "a1");
+  EXPECT_EQ(book.completed("f1")[1].framework_id().value(), "f1");
+  book.forget("f2");  // its tasks go with the framework's id
+  EXPECT_EQ(book.size(), 0u);
+  EXPECT_EQ(book.unreachable("f3")[0].agent_id().value(), "a1");
 }
 
 TEST(TaskBook, ListsAnAgentsTasksInOrderAsTheyComeAndGo) {

@@ -149,6 +149,17 @@ TEST_F(SimAgentTest, UpdatesWaitForTheLinkAndAreRetried) {
   EXPECT_EQ(sent_.back().status_update().status().uuid(), uuid);
   // The latest state is already FINISHED (50 ms passed long ago); updates go in order.
   EXPECT_EQ(sent_.back().status_update().latest_state(), v1::TASK_FINISHED);
+
+  // Each resend doubles the wait (20 s now): a backlog of acknowledgements must not multiply
+  // the updates.
+  const size_t before = sent_.size();
+  time_.advance(10s);
+  agent_.heartbeat();
+  EXPECT_EQ(sent_.size(), before + 1) << "a heartbeat only";
+  time_.advance(10s);
+  agent_.heartbeat();
+  EXPECT_EQ(lastState(), v1::TASK_STARTING);
+  EXPECT_EQ(sent_.back().status_update().status().uuid(), uuid);
 }
 
 TEST_F(SimAgentTest, ReregistrationReportsItsTasks) {
