@@ -1,6 +1,7 @@
 #include "sim/links.h"
 
 #include <algorithm>
+#include <charconv>
 
 #include "common/event_stream.h"
 #include "http/content.h"
@@ -45,10 +46,16 @@ void CallPipe::send(http::ClientRequest request, std::function<void(Result<int>)
   pump();
 }
 
+void CallPipe::sendFirst(http::ClientRequest request) {
+  first_.push_back({std::move(request), nullptr, loop_.clock().now()});
+  pump();
+}
+
 void CallPipe::pump() {
-  while (in_flight_ < max_in_flight_ && !queue_.empty()) {
-    auto [request, done, made] = std::move(queue_.front());
-    queue_.pop_front();
+  while (in_flight_ < max_in_flight_ && (!first_.empty() || !queue_.empty())) {
+    auto& lane = first_.empty() ? queue_ : first_;
+    auto [request, done, made] = std::move(lane.front());
+    lane.pop_front();
     in_flight_++;
     stats_.calls++;
     stats_.queue_wait.add(std::chrono::duration<double>(loop_.clock().now() - made).count());
@@ -83,13 +90,19 @@ AgentLink::AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::strin
                   [this](const internal::AgentCall& call) {
                     internal::AgentCall stamped = call;
                     stamped.set_session(session_);
-                    pipe_.send(protobufPost("/agent/api/v1", stamped.SerializePartialAsString()),
-                               nullptr);
+                    auto request =
+                        protobufPost("/agent/api/v1", stamped.SerializePartialAsString());
+                    if (call.type() == internal::AgentCall::HEARTBEAT) {
+                      pipe_.sendFirst(std::move(request));
+                    } else {
+                      pipe_.send(std::move(request), nullptr);
+                    }
                   },
               .task_received =
                   [this, &ledger](const std::string& task_id) {
                     ledger.atAgent(task_id, loop_.clock().now());
-                  }}) {}
+                  }}),
+      random_(static_cast<std::minstd_rand::result_type>(seed ^ (seed >> 32))) {}
 
 AgentLink::~AgentLink() {
   for (Timers::TimerId id : {heartbeat_timer_, reconnect_timer_}) {
@@ -122,8 +135,7 @@ void AgentLink::connect() {
       {.on_head =
            [this](const http::Response& head) {
              if (head.status != 200) {
-               log_->warn("sim_agent_register_refused hostname={} status={}",
-                          agent_.spec().hostname, head.status);
+               onRefused(head);
              }
            },
        .on_data = [this](std::string_view data) { onData(data); },
@@ -204,7 +216,35 @@ void AgentLink::onClosed(const Status& why) {
   backoff_ = nextBackoff(backoff_);
   log_->debug("sim_agent_disconnected hostname={} reason=\"{}\" retry_in_ms={}",
               agent_.spec().hostname, why.message(), backoff_.count());
-  reconnect_timer_ = loop_.after(backoff_, [this] { connect(); });
+  retry(backoff_ / 2, 1.0);
+}
+
+void AgentLink::onRefused(const http::Response& head) {
+  // Its body is the reason, not events: the stream ends here (cancel() reports no close).
+  stream_->cancel();
+  stream_.reset();
+  dropLink();
+  stats_.stream_drops++;
+  int seconds = 0;
+  const std::string after = head.header("retry-after");
+  const bool told =
+      !after.empty() &&
+      std::from_chars(after.data(), after.data() + after.size(), seconds).ec == std::errc();
+  backoff_ = nextBackoff(backoff_);
+  const auto delay = told ? std::chrono::milliseconds(std::clamp(seconds, 0, 60) * 1000) : backoff_;
+  log_->warn("sim_agent_register_refused hostname={} status={} retry_after=\"{}\"",
+             agent_.spec().hostname, head.status, after);
+  retry(told ? delay : delay / 2, told ? 0.5 : 1.0);
+}
+
+void AgentLink::retry(std::chrono::milliseconds delay, double jitter) {
+  std::uniform_real_distribution<double> share(0, jitter);
+  const auto extra = std::chrono::milliseconds(
+      static_cast<int64_t>(static_cast<double>(delay.count()) * share(random_)));
+  if (reconnect_timer_ != 0) {
+    loop_.cancel(reconnect_timer_);
+  }
+  reconnect_timer_ = loop_.after(delay + extra, [this] { connect(); });
 }
 
 FrameworkLink::FrameworkLink(EventLoop& loop, CallPipe& pipe, Leader& leader,

@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -52,7 +53,10 @@ class CallPipe {
   // made the call (default: now), for LinkStats::queue_wait.
   void send(http::ClientRequest request, std::function<void(Result<int>)> done,
             std::optional<Clock::TimePoint> made = std::nullopt);
-  size_t queued() const { return queue_.size(); }
+  // The priority lane: a call that leaves before every call of send() still waiting (agents'
+  // HEARTBEATs, so that a backlog of other calls cannot make the master think agents are gone).
+  void sendFirst(http::ClientRequest request);
+  size_t queued() const { return queue_.size() + first_.size(); }
 
  private:
   void pump();
@@ -68,6 +72,7 @@ class CallPipe {
   size_t in_flight_ = 0;
   LinkStats& stats_;
   std::deque<Queued> queue_;
+  std::deque<Queued> first_;  // sendFirst(): served before queue_
 };
 
 // One simulated agent: registers (and re-registers after any break, with a backoff), feeds the
@@ -75,6 +80,9 @@ class CallPipe {
 // registers with `leader`'s current master, from `source` (empty: any address); when the
 // leader changes it re-registers there after `delay` (a random share of Mesos's 1 s
 // registration backoff, so that 10,000 agents do not all come in the same millisecond).
+// Retries: a registration refused with Retry-After (a busy master) waits that long plus up to
+// half again; a break without an answer waits a backoff doubling from 250 ms to 5 s, of which
+// a random half is jitter. HEARTBEAT calls take the pipe's priority lane.
 class AgentLink {
  public:
   AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::string source, AgentSpec spec,
@@ -93,8 +101,12 @@ class AgentLink {
   void connect();
   void onData(std::string_view data);
   void onClosed(const Status& why);
+  // The registration was answered with `head`, not 200: tries again after its Retry-After.
+  void onRefused(const http::Response& head);
   // Ends its stream (if any) and registration: the agent waits to register again.
   void dropLink();
+  // connect() again in `delay` plus a random share of it up to `jitter`.
+  void retry(std::chrono::milliseconds delay, double jitter);
 
   EventLoop& loop_;
   CallPipe& pipe_;
@@ -112,6 +124,7 @@ class AgentLink {
   Timers::TimerId heartbeat_timer_ = 0;
   Timers::TimerId reconnect_timer_ = 0;
   std::chrono::milliseconds backoff_{0};
+  std::minstd_rand random_;  // retry jitter
 };
 
 // One simulated framework: subscribes (again after any break, with its id), feeds events to
