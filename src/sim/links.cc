@@ -1,10 +1,10 @@
 #include "sim/links.h"
 
 #include <algorithm>
-#include <charconv>
 
 #include "common/event_stream.h"
 #include "http/content.h"
+#include "sim/failover.h"
 
 namespace plateau::sim {
 
@@ -210,13 +210,20 @@ void AgentLink::leaderChanged(std::chrono::milliseconds delay) {
 }
 
 void AgentLink::onClosed(const Status& why) {
+  const bool was_registered = registered_;
   stream_.reset();
   dropLink();
   stats_.stream_drops++;
   backoff_ = nextBackoff(backoff_);
-  log_->debug("sim_agent_disconnected hostname={} reason=\"{}\" retry_in_ms={}",
+  if (!was_registered && leader_.elected()) {
+    // The elected master did not take the registration (it is gone): the masters elect another
+    // within ZooKeeper's session timeout and leaderChanged() comes then; until it does, retrying
+    // here costs a registration each time for nothing. The longest backoff stays as a fallback.
+    backoff_ = kMaxBackoff;
+  }
+  log_->debug("sim_agent_disconnected hostname={} reason=\"{}\" backoff_ms={}",
               agent_.spec().hostname, why.message(), backoff_.count());
-  retry(backoff_ / 2, 1.0);
+  retry("");
 }
 
 void AgentLink::onRefused(const http::Response& head) {
@@ -225,26 +232,20 @@ void AgentLink::onRefused(const http::Response& head) {
   stream_.reset();
   dropLink();
   stats_.stream_drops++;
-  int seconds = 0;
-  const std::string after = head.header("retry-after");
-  const bool told =
-      !after.empty() &&
-      std::from_chars(after.data(), after.data() + after.size(), seconds).ec == std::errc();
   backoff_ = nextBackoff(backoff_);
-  const auto delay = told ? std::chrono::milliseconds(std::clamp(seconds, 0, 60) * 1000) : backoff_;
+  const std::string after = head.header("retry-after");
   log_->warn("sim_agent_register_refused hostname={} status={} retry_after=\"{}\"",
              agent_.spec().hostname, head.status, after);
-  retry(told ? delay : delay / 2, told ? 0.5 : 1.0);
+  retry(after);
 }
 
-void AgentLink::retry(std::chrono::milliseconds delay, double jitter) {
-  std::uniform_real_distribution<double> share(0, jitter);
-  const auto extra = std::chrono::milliseconds(
-      static_cast<int64_t>(static_cast<double>(delay.count()) * share(random_)));
+void AgentLink::retry(std::string_view retry_after) {
+  std::uniform_real_distribution<double> share(0, 1);
   if (reconnect_timer_ != 0) {
     loop_.cancel(reconnect_timer_);
   }
-  reconnect_timer_ = loop_.after(delay + extra, [this] { connect(); });
+  reconnect_timer_ = loop_.after(registrationRetryDelay(retry_after, backoff_, share(random_)),
+                                 [this] { connect(); });
 }
 
 FrameworkLink::FrameworkLink(EventLoop& loop, CallPipe& pipe, Leader& leader,

@@ -13,6 +13,7 @@
 #include <optional>
 #include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <spdlog/logger.h>
@@ -80,9 +81,9 @@ class CallPipe {
 // registers with `leader`'s current master, from `source` (empty: any address); when the
 // leader changes it re-registers there after `delay` (a random share of Mesos's 1 s
 // registration backoff, so that 10,000 agents do not all come in the same millisecond).
-// Retries: a registration refused with Retry-After (a busy master) waits that long plus up to
-// half again; a break without an answer waits a backoff doubling from 250 ms to 5 s, of which
-// a random half is jitter. HEARTBEAT calls take the pipe's priority lane.
+// Retries: registrationRetryDelay() (failover.h): a refusal's Retry-After (a busy master) is
+// honoured; otherwise a backoff doubling from 250 ms to 5 s, half of it jitter. HEARTBEAT calls
+// take the pipe's priority lane.
 class AgentLink {
  public:
   AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::string source, AgentSpec spec,
@@ -105,8 +106,8 @@ class AgentLink {
   void onRefused(const http::Response& head);
   // Ends its stream (if any) and registration: the agent waits to register again.
   void dropLink();
-  // connect() again in `delay` plus a random share of it up to `jitter`.
-  void retry(std::chrono::milliseconds delay, double jitter);
+  // connect() again after registrationRetryDelay() (failover.h).
+  void retry(std::string_view retry_after);
 
   EventLoop& loop_;
   CallPipe& pipe_;
