@@ -24,6 +24,11 @@ int envInt(const char* name, int fallback) {
   return v != nullptr ? std::atoi(v) : fallback;
 }
 
+std::string envString(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v != nullptr ? v : fallback;
+}
+
 std::map<std::string, double> snapshotOf(const http::Endpoint& master) {
   std::map<std::string, double> out;
   auto r = http::fetchSync(master, {.method = "GET", .path = "/metrics/snapshot"}, 5s);
@@ -55,7 +60,9 @@ TEST(SimFailoverBench, AgentsAndTasksBackAfterTheLeaderDies) {
       agents, frameworks, tasks / frameworks);
   Process sim("sim",
               {PLATEAU_BIN_DIR "/plateau-sim", "--workload=" + dir + "/workload.json", "--json",
-               "--master=" + cluster.zkUrl(), "--end_after_failover", "--logging_level=warn"},
+               "--master=" + cluster.zkUrl(), "--end_after_failover",
+               // PLATEAU_FAILOVER_SIM_LOG=debug logs every agent's lost link and retry.
+               "--logging_level=" + envString("PLATEAU_FAILOVER_SIM_LOG", "warn")},
               dir + "/sim.out");
   // Every task running on the leader.
   ASSERT_TRUE(eventually(
@@ -99,12 +106,16 @@ TEST(SimFailoverBench, AgentsAndTasksBackAfterTheLeaderDies) {
   ASSERT_TRUE(eventually([&] { return !sim.running(); }, 300s)) << sim.log();
   sim.wait();
   const std::string out = sim.log();
+  // The new leader's log (timestamped admissions) stays beside the workload for a look at
+  // where the time went; the cluster's own folder goes with it.
+  std::ofstream(dir + "/new-leader.log") << cluster.master(next).log();
   const size_t at = out.find("\"failover\":");
 
   fmt::print(
       "conditions: 2 masters, --zk_session_timeout=1secs, ZooKeeper tickTime 100 ms, {} "
       "simulated agents (cpus:64;mem:262144), {} frameworks, {} tasks running, loopback\n",
       agents, frameworks, tasks);
+  fmt::print("files: {} (workload, sim.out, new-leader.log)\n", dir);
   fmt::print("leader killed -> new leader serving: {:.2f} s\n", serving);
   fmt::print("leader killed -> all {} agents active on it: {:.2f} s\n", agents, agents_back);
   fmt::print("leader killed -> all {} tasks running on it: {:.2f} s\n", tasks, tasks_back);

@@ -198,6 +198,9 @@ void Master::route(http::Request& request, http::Responder responder) {
   if (!leading_ && (api || path == "/master/redirect" || path == "/redirect")) {
     return responder.respond(notLeader(request));
   }
+  if (api && !recovered_ && (path == "/agent/api/v1" || path.ends_with("/scheduler"))) {
+    return holdUntilRecovered(request, std::move(responder));
+  }
   if (api && !recovered_) {
     return responder.respond(
         http::Response::text(503, "Master has not finished recovery: try again shortly"));

@@ -116,6 +116,11 @@ class Master {
   // recovery.cc: the registry
   void recover();
   void onRecovered(registry::State state);
+  // Agent and scheduler calls that reach a leader still recovering wait (bounded: past the
+  // bound, 503 with Retry-After) and are routed once it has recovered, a slice per loop turn:
+  // a re-registration storm after a failover is admitted, not refused into client backoffs.
+  void holdUntilRecovered(http::Request& request, http::Responder responder);
+  void releaseHeld();
   void applyFlagWeights();
   // Drops unreachable and gone agents beyond --registry_max_agent_age/count from the registry.
   void pruneRegistry();
@@ -523,6 +528,8 @@ class Master {
   // The roles a SET_QUOTA is storing: a second SET_QUOTA of one of them is refused meanwhile.
   std::set<std::string> quota_being_set_;
   bool recovered_ = false;
+  std::deque<std::pair<http::Request, http::Responder>> held_until_recovered_;
+  size_t held_bytes_ = 0;  // the held calls' bodies
   v1::MasterInfo info_;
   std::string master_id_;
   std::chrono::steady_clock::time_point started_;

@@ -41,9 +41,46 @@ void Master::onRecovered(registry::State state) {
   agents_at_recovery_ = registry_state_.agents.size();
   agents_.expect(registry_state_.agents, flags_.agent_reregister_timeout);
   recovered_ = true;
-  log_->info("registry_recovered agents={} frameworks={} unreachable={} gone={}",
+  log_->info("registry_recovered agents={} frameworks={} unreachable={} gone={} calls_held={}",
              registry_state_.agents.size(), registry_state_.frameworks.size(),
-             registry_state_.unreachable.size(), registry_state_.gone.size());
+             registry_state_.unreachable.size(), registry_state_.gone.size(),
+             held_until_recovered_.size());
+  releaseHeld();
+}
+
+namespace {
+
+// Calls held while the registry is recovered: enough for every agent of a 50,000-agent cluster
+// and its frameworks, bounded in bytes so that large re-registrations cannot exhaust memory.
+constexpr size_t kMaxHeldCalls = 65536;
+constexpr size_t kMaxHeldBytes = size_t{512} << 20;
+// Held calls routed per loop turn once recovered, so that /health and the rest keep turning.
+constexpr size_t kHeldPerTurn = 256;
+
+}  // namespace
+
+void Master::holdUntilRecovered(http::Request& request, http::Responder responder) {
+  if (held_until_recovered_.size() >= kMaxHeldCalls ||
+      held_bytes_ + request.body.size() > kMaxHeldBytes) {
+    http::Response busy = http::Response::text(
+        503, "Master has not finished recovery and holds as many calls as it can: retry shortly");
+    busy.headers["retry-after"] = std::to_string(1);
+    return responder.respond(std::move(busy));
+  }
+  held_bytes_ += request.body.size();
+  held_until_recovered_.emplace_back(std::move(request), std::move(responder));
+}
+
+void Master::releaseHeld() {
+  for (size_t i = 0; i < kHeldPerTurn && !held_until_recovered_.empty(); ++i) {
+    auto [request, responder] = std::move(held_until_recovered_.front());
+    held_until_recovered_.pop_front();
+    held_bytes_ -= request.body.size();
+    route(request, std::move(responder));
+  }
+  if (!held_until_recovered_.empty()) {
+    timers_.after(std::chrono::nanoseconds(0), [this] { releaseHeld(); });
+  }
 }
 
 // Mesos's --weights: the registry's weights win once it has any (the operator changed them

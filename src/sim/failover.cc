@@ -1,6 +1,7 @@
 #include "sim/failover.h"
 
 #include <algorithm>
+#include <charconv>
 #include <unordered_set>
 
 #include <fmt/format.h>
@@ -96,6 +97,18 @@ void Failover::writeJson(json::Writer& w) const {
   }
   w.endArray();
   w.endObject();
+}
+
+std::chrono::milliseconds registrationRetryDelay(std::string_view retry_after,
+                                                 std::chrono::milliseconds backoff, double share) {
+  int seconds = 0;
+  const char* end = retry_after.data() + retry_after.size();
+  auto [at, ec] = std::from_chars(retry_after.data(), end, seconds);
+  const bool told = !retry_after.empty() && ec == std::errc() && at == end && seconds >= 0;
+  const auto base = told ? std::chrono::milliseconds(std::min(seconds, 60) * 1000) : backoff / 2;
+  const double jitter = told ? 0.5 * share : share;
+  return base + std::chrono::milliseconds(
+                    static_cast<int64_t>(static_cast<double>(base.count()) * jitter));
 }
 
 }  // namespace plateau::sim

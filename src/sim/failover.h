@@ -4,7 +4,9 @@
 // curve of agents re-registered over time, counted from the first agent that lost its link
 // before the last change. Pure (tests/unit/sim/failover_test.cc).
 
+#include <chrono>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -33,5 +35,13 @@ struct Failover {
   std::string table() const;
   void writeJson(json::Writer& w) const;
 };
+
+// How long a simulated agent waits before registering again. `backoff` is its current backoff
+// (doubled before the call: 250 ms up to 5 s). A refusal that names a Retry-After (whole
+// seconds, as a busy master sends it with 503 or 429) waits that long plus up to half again;
+// anything else waits half the backoff plus up to the other half. `share` is a uniform draw
+// in [0, 1), so that agents refused together do not come back together.
+std::chrono::milliseconds registrationRetryDelay(std::string_view retry_after,
+                                                 std::chrono::milliseconds backoff, double share);
 
 }  // namespace plateau::sim

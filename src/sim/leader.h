@@ -39,6 +39,9 @@ class Leader {
   const http::Endpoint& current() const { return *current_; }
   // How many times the leader changed since the first one was known.
   int changes() const { return changes_; }
+  // Whether changes come from ZooKeeper (zk://): then a master that cannot be reached is
+  // replaced by the next leader the masters elect, and onChange() tells when.
+  bool elected() const { return detector_ != nullptr; }
 
   // A call to `tried` got no answer, or was refused as by a standby: with a list, the next
   // master becomes current (if `tried` still is); otherwise nothing changes.

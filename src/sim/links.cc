@@ -5,6 +5,7 @@
 #include "common/event_stream.h"
 #include "http/content.h"
 #include "sim/call_retry.h"
+#include "sim/failover.h"
 
 namespace plateau::sim {
 
@@ -77,10 +78,16 @@ bool CallPipe::retry(Queued& call, const http::Response& response) {
   return true;
 }
 
+void CallPipe::sendFirst(http::ClientRequest request) {
+  first_.push_back({.request = std::move(request), .done = nullptr, .made = loop_.clock().now()});
+  pump();
+}
+
 void CallPipe::pump() {
-  while (in_flight_ < max_in_flight_ && !queue_.empty()) {
-    auto call = std::make_shared<Queued>(std::move(queue_.front()));
-    queue_.pop_front();
+  while (in_flight_ < max_in_flight_ && (!first_.empty() || !queue_.empty())) {
+    auto& lane = first_.empty() ? queue_ : first_;
+    auto call = std::make_shared<Queued>(std::move(lane.front()));
+    lane.pop_front();
     in_flight_++;
     stats_.calls++;
     if (call->attempts++ == 0) {
@@ -121,13 +128,19 @@ AgentLink::AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::strin
                   [this](const internal::AgentCall& call) {
                     internal::AgentCall stamped = call;
                     stamped.set_session(session_);
-                    pipe_.send(protobufPost("/agent/api/v1", stamped.SerializePartialAsString()),
-                               nullptr);
+                    auto request =
+                        protobufPost("/agent/api/v1", stamped.SerializePartialAsString());
+                    if (call.type() == internal::AgentCall::HEARTBEAT) {
+                      pipe_.sendFirst(std::move(request));
+                    } else {
+                      pipe_.send(std::move(request), nullptr);
+                    }
                   },
               .task_received =
                   [this, &ledger](const std::string& task_id) {
                     ledger.atAgent(task_id, loop_.clock().now());
-                  }}) {}
+                  }}),
+      random_(static_cast<std::minstd_rand::result_type>(seed ^ (seed >> 32))) {}
 
 AgentLink::~AgentLink() {
   for (Timers::TimerId id : {heartbeat_timer_, reconnect_timer_}) {
@@ -160,8 +173,7 @@ void AgentLink::connect() {
       {.on_head =
            [this](const http::Response& head) {
              if (head.status != 200) {
-               log_->warn("sim_agent_register_refused hostname={} status={}",
-                          agent_.spec().hostname, head.status);
+               onRefused(head);
              }
            },
        .on_data = [this](std::string_view data) { onData(data); },
@@ -236,13 +248,42 @@ void AgentLink::leaderChanged(std::chrono::milliseconds delay) {
 }
 
 void AgentLink::onClosed(const Status& why) {
+  const bool was_registered = registered_;
   stream_.reset();
   dropLink();
   stats_.stream_drops++;
   backoff_ = nextBackoff(backoff_);
-  log_->debug("sim_agent_disconnected hostname={} reason=\"{}\" retry_in_ms={}",
+  if (!was_registered && leader_.elected()) {
+    // The elected master did not take the registration (it is gone): the masters elect another
+    // within ZooKeeper's session timeout and leaderChanged() comes then; until it does, retrying
+    // here costs a registration each time for nothing. The longest backoff stays as a fallback.
+    backoff_ = kMaxBackoff;
+  }
+  log_->debug("sim_agent_disconnected hostname={} reason=\"{}\" backoff_ms={}",
               agent_.spec().hostname, why.message(), backoff_.count());
-  reconnect_timer_ = loop_.after(backoff_, [this] { connect(); });
+  retry("");
+}
+
+void AgentLink::onRefused(const http::Response& head) {
+  // Its body is the reason, not events: the stream ends here (cancel() reports no close).
+  stream_->cancel();
+  stream_.reset();
+  dropLink();
+  stats_.stream_drops++;
+  backoff_ = nextBackoff(backoff_);
+  const std::string after = head.header("retry-after");
+  log_->warn("sim_agent_register_refused hostname={} status={} retry_after=\"{}\"",
+             agent_.spec().hostname, head.status, after);
+  retry(after);
+}
+
+void AgentLink::retry(std::string_view retry_after) {
+  std::uniform_real_distribution<double> share(0, 1);
+  if (reconnect_timer_ != 0) {
+    loop_.cancel(reconnect_timer_);
+  }
+  reconnect_timer_ = loop_.after(registrationRetryDelay(retry_after, backoff_, share(random_)),
+                                 [this] { connect(); });
 }
 
 FrameworkLink::FrameworkLink(EventLoop& loop, CallPipe& pipe, Leader& leader,

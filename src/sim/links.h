@@ -11,7 +11,9 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <random>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <spdlog/logger.h>
@@ -57,8 +59,11 @@ class CallPipe {
   void send(http::ClientRequest request, std::function<void(Result<int>)> done,
             std::optional<Clock::TimePoint> made = std::nullopt);
   ~CallPipe();
+  // The priority lane: a call that leaves before every call of send() still waiting (agents'
+  // HEARTBEATs, so that a backlog of other calls cannot make the master think agents are gone).
+  void sendFirst(http::ClientRequest request);
   // Calls waiting for a connection or for their retry.
-  size_t queued() const { return queue_.size() + retry_timers_.size(); }
+  size_t queued() const { return queue_.size() + first_.size() + retry_timers_.size(); }
 
  private:
   void pump();
@@ -80,6 +85,7 @@ class CallPipe {
   std::deque<Queued> queue_;
   std::vector<Timers::TimerId> retry_timers_;
   uint64_t random_ = 0x2545f4914f6cdd1dULL;
+  std::deque<Queued> first_;  // sendFirst(): served before queue_
 };
 
 // One simulated agent: registers (and re-registers after any break, with a backoff), feeds the
@@ -87,6 +93,9 @@ class CallPipe {
 // registers with `leader`'s current master, from `source` (empty: any address); when the
 // leader changes it re-registers there after `delay` (a random share of Mesos's 1 s
 // registration backoff, so that 10,000 agents do not all come in the same millisecond).
+// Retries: registrationRetryDelay() (failover.h): a refusal's Retry-After (a busy master) is
+// honoured; otherwise a backoff doubling from 250 ms to 5 s, half of it jitter. HEARTBEAT calls
+// take the pipe's priority lane.
 class AgentLink {
  public:
   AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::string source, AgentSpec spec,
@@ -105,8 +114,12 @@ class AgentLink {
   void connect();
   void onData(std::string_view data);
   void onClosed(const Status& why);
+  // The registration was answered with `head`, not 200: tries again after its Retry-After.
+  void onRefused(const http::Response& head);
   // Ends its stream (if any) and registration: the agent waits to register again.
   void dropLink();
+  // connect() again after registrationRetryDelay() (failover.h).
+  void retry(std::string_view retry_after);
 
   EventLoop& loop_;
   CallPipe& pipe_;
@@ -124,6 +137,7 @@ class AgentLink {
   Timers::TimerId heartbeat_timer_ = 0;
   Timers::TimerId reconnect_timer_ = 0;
   std::chrono::milliseconds backoff_{0};
+  std::minstd_rand random_;  // retry jitter
 };
 
 // One simulated framework: subscribes (again after any break, with its id), feeds events to

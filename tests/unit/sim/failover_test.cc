@@ -72,5 +72,23 @@ TEST(LeaderTest, OneMasterNeverChangesAndBadTextIsRefused) {
   EXPECT_FALSE(Leader::create(loop, "zk://").has_value());
 }
 
+TEST(FailoverTest, ARefusalsRetryAfterIsHonouredWithUpToHalfAgainOfJitter) {
+  EXPECT_EQ(registrationRetryDelay("1", 250ms, 0.0), 1000ms);
+  EXPECT_EQ(registrationRetryDelay("1", 250ms, 0.5), 1250ms);
+  EXPECT_EQ(registrationRetryDelay("3", 5000ms, 0.999), 4498ms);
+  EXPECT_EQ(registrationRetryDelay("0", 250ms, 0.7), 0ms);         // at once, as the master asks
+  EXPECT_EQ(registrationRetryDelay("3600", 250ms, 0.0), 60000ms);  // capped at a minute
+}
+
+TEST(FailoverTest, WithoutRetryAfterTheBackoffIsHalfFixedHalfJitter) {
+  EXPECT_EQ(registrationRetryDelay("", 250ms, 0.0), 125ms);
+  EXPECT_EQ(registrationRetryDelay("", 250ms, 0.999), 249ms);
+  EXPECT_EQ(registrationRetryDelay("", 5000ms, 0.5), 3750ms);
+  // A Retry-After that is not whole seconds (an HTTP date, garbage) is not understood.
+  EXPECT_EQ(registrationRetryDelay("Fri, 31 Dec 1999 23:59:59 GMT", 1000ms, 0.0), 500ms);
+  EXPECT_EQ(registrationRetryDelay("-2", 1000ms, 0.0), 500ms);
+  EXPECT_EQ(registrationRetryDelay("1.5", 1000ms, 0.0), 500ms);
+}
+
 }  // namespace
 }  // namespace plateau::sim
