@@ -19,8 +19,8 @@ namespace {
 constexpr auto kCallTimeout = 60s;
 // Registration may wait behind thousands of others (each stored in the registry first).
 constexpr auto kStreamHeadTimeout = 120s;
-constexpr std::chrono::milliseconds kMinBackoff{250};
-constexpr std::chrono::milliseconds kMaxBackoff{5000};
+constexpr std::chrono::milliseconds kMinLinkBackoff{250};
+constexpr std::chrono::milliseconds kMaxLinkBackoff{5000};
 constexpr size_t kMaxFrameworkInFlight = 8;
 
 http::ClientRequest protobufPost(std::string path, std::string body) {
@@ -32,7 +32,7 @@ http::ClientRequest protobufPost(std::string path, std::string body) {
 }
 
 std::chrono::milliseconds nextBackoff(std::chrono::milliseconds b) {
-  return std::clamp(b * 2, kMinBackoff, kMaxBackoff);
+  return std::clamp(b * 2, kMinLinkBackoff, kMaxLinkBackoff);
 }
 
 }  // namespace
@@ -257,7 +257,7 @@ void AgentLink::onClosed(const Status& why) {
     // The elected master did not take the registration (it is gone): the masters elect another
     // within ZooKeeper's session timeout and leaderChanged() comes then; until it does, retrying
     // here costs a registration each time for nothing. The longest backoff stays as a fallback.
-    backoff_ = kMaxBackoff;
+    backoff_ = kMaxLinkBackoff;
   }
   log_->debug("sim_agent_disconnected hostname={} reason=\"{}\" backoff_ms={}",
               agent_.spec().hostname, why.message(), backoff_.count());
