@@ -407,7 +407,7 @@ class Agent {
   // (framework id, operation id): checkpointed with the resources, reported when registering.
   std::map<std::pair<std::string, std::string>, v1::Operation> operations_;
   v1::AgentInfo info_;
-  uint16_t bound_port_ = 0;  // where the server listens (info_ holds the advertised port)
+  uint16_t bound_port_ = 0;   // where the server listens (info_ holds the advertised port)
   v1::AgentInfo given_info_;  // info_ as the flags gave it (start(), before any checkpoint)
   std::string executor_path_;
   std::shared_ptr<spdlog::logger> log_;

@@ -201,8 +201,6 @@ constexpr InertFlag kInertFlags[] = {
     {"modules", Kind::kString, "", "Modules to load (JSON or file path)", kModules,
      FileValue::kUrlOrPath},
     {"modules_dir", Kind::kString, "", "Directory of module manifests", kModules},
-    {"zk_session_timeout", Kind::kDuration, "10secs", "ZooKeeper session timeout",
-     "the agent reaches the master through --master=host:port"},
     {"logbufsecs", Kind::kInt, "0", "Seconds logs may be buffered",
      "Plateau flushes every log line"},
     {"initialize_driver_logging", Kind::kBool, "true",
@@ -318,6 +316,8 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Time before an unacknowledged status update is sent again");
   set.addDuration("executor_registration_timeout", &f.executor_registration_timeout,
                   "Time an executor gets to subscribe before it is killed");
+  set.addDuration("zk_session_timeout", &f.zk_session_timeout,
+                  "ZooKeeper session timeout of the leader detection (--master=zk://...)");
   set.add("recover", &f.recover,
           "On restart: 'reconnect' to the executors of checkpointing frameworks, or "
           "'cleanup' (kill them and start afresh)");
@@ -391,6 +391,9 @@ ContainerizerOptions containerizerOptions(const Flags& f) {
 Status validateFlags(Flags& f) {
   if (Status s = validateSecurityFlags(f); !s.isOk()) {
     return s;
+  }
+  if (f.zk_session_timeout < std::chrono::milliseconds(1)) {
+    return {StatusCode::kInvalidArgument, "Flag '--zk_session_timeout' must be at least 1ms"};
   }
   f.executor_env.reset();
   if (!f.executor_environment_variables.empty()) {

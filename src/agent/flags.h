@@ -31,7 +31,8 @@ struct Flags {
   std::chrono::nanoseconds registration_backoff_factor = 1s;
   std::chrono::nanoseconds status_update_retry_interval = 10s;
   std::chrono::nanoseconds executor_registration_timeout = 1min;
-  std::string recover = "reconnect";  // reconnect | cleanup
+  std::chrono::nanoseconds zk_session_timeout = std::chrono::seconds(10);  // --master=zk://
+  std::string recover = "reconnect";                                       // reconnect | cleanup
   std::chrono::nanoseconds recovery_timeout = 15min;
   std::chrono::nanoseconds executor_reregistration_timeout = 2s;
   // The HEARTBEAT records of nested container output streams (agent/nested_containers.h).

@@ -171,7 +171,8 @@ int run(const plateau::agent::Flags& flags, const plateau::flags::FlagSet& set,
   std::unique_ptr<zk::LeaderDetector> detector;
   if (master.zk) {
     detector = std::make_unique<zk::LeaderDetector>(
-        loop, *master.zk, std::chrono::seconds(10),
+        loop, *master.zk,
+        std::chrono::duration_cast<std::chrono::milliseconds>(flags.zk_session_timeout),
         [&agent](std::optional<std::string> leader) { agent.onLeader(std::move(leader)); });
     detector->start();
   }

@@ -153,18 +153,22 @@ TEST(FlagsEndToEnd, AgentAcceptsMesosFlagsFromTheEnvironmentAndFiles) {
   std::ofstream(resources_file) << R"([{"name":"cpus","type":"SCALAR","scalar":{"value":3}},)"
                                 << R"({"name":"mem","type":"SCALAR","scalar":{"value":512}}])";
   ::setenv("MESOS_GC_DELAY", "2weeks", 1);
+  ::setenv("MESOS_DOCKER_REMOVE_DELAY", "2hrs", 1);
   size_t agent = cluster.addAgent("file://" + resources_file, {"--slave_subsystems=cpu"});
   ::unsetenv("MESOS_GC_DELAY");
+  ::unsetenv("MESOS_DOCKER_REMOVE_DELAY");
   std::string log = cluster.agent(agent).log();
   EXPECT_NE(log.find("flag_deprecated name=slave_subsystems use=agent_subsystems"),
             std::string::npos)
       << log;
-  EXPECT_NE(log.find("flag_without_effect name=gc_delay"), std::string::npos) << log;
+  EXPECT_NE(log.find("flag_without_effect name=docker_remove_delay"), std::string::npos) << log;
+  EXPECT_EQ(log.find("flag_without_effect name=gc_delay"), std::string::npos) << log;
   auto r = http::fetchSync(cluster.agentEndpoint(agent), {.method = "GET", .path = "/flags"}, 10s);
   ASSERT_TRUE(r.has_value());
   auto flags = json::parse(r->body);
   ASSERT_TRUE(flags.has_value()) << r->body;
   EXPECT_EQ((*flags)["flags"]["gc_delay"].asString(), "2weeks");
+  EXPECT_EQ((*flags)["flags"]["docker_remove_delay"].asString(), "2hrs");
   EXPECT_EQ((*flags)["flags"]["agent_subsystems"].asString(), "cpu");
   EXPECT_EQ((*flags)["flags"]["resources"].asString(), "file://" + resources_file);
   // The file's resources are what the agent offers.

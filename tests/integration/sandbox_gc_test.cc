@@ -99,9 +99,8 @@ TEST(SandboxGc, TheDiskWatchRemovesEarlyWhenTheDiskIsPastTheHeadroom) {
   std::string sandbox = runToCompletion(cluster, "gc-disk");
   ASSERT_FALSE(sandbox.empty()) << cluster.agent(0).log();
   ASSERT_TRUE(eventually([&] { return !fs::exists(sandbox); }, 20s)) << cluster.agent(0).log();
-  EXPECT_TRUE(eventually([&] {
-    return cluster.agent(0).log().find("sandbox_gc_pruned") != std::string::npos;
-  }));
+  EXPECT_TRUE(eventually(
+      [&] { return cluster.agent(0).log().find("sandbox_gc_pruned") != std::string::npos; }));
 }
 
 TEST(SandboxGc, ARestartedAgentCollectsWhatTheEarlierOneLeft) {
