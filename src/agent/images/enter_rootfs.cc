@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 
@@ -114,16 +115,27 @@ Status copyHostFile(const fs::path& root, const std::string& host) {
   }
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
-  fs::remove_all(target, ec);  // whatever it was: a file, a link, a folder
-  int out = ::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
-  if (out < 0 ||
-      ::write(out, content.data(), content.size()) != static_cast<ssize_t>(content.size())) {
-    if (out >= 0) {
-      ::close(out);
-    }
-    return failed(fmt::format("copy '{}' into the rootfs", host));
+  if (fs::is_directory(fs::symlink_status(target, ec))) {
+    fs::remove_all(target, ec);  // rename() below replaces a file or a link, not a folder
   }
-  ::close(out);
+  // Written aside and renamed over the target: another entry into the same rootfs at the same
+  // time (a command health check entering the task's image while the task enters it) replaces
+  // the file with the same content instead of finding it half made or already there.
+  // Named by pid and time: two entries may each be pid 1 of their own pid namespace.
+  fs::path aside = target.parent_path() /
+                   fmt::format(".{}.plateau-{}-{}", target.filename().string(), ::getpid(),
+                               std::chrono::steady_clock::now().time_since_epoch().count());
+  int out = ::open(aside.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0644);
+  bool written = out >= 0 && ::write(out, content.data(), content.size()) ==
+                                 static_cast<ssize_t>(content.size());
+  if (out >= 0) {
+    ::close(out);
+  }
+  if (!written || ::rename(aside.c_str(), target.c_str()) != 0) {
+    Status error = failed(fmt::format("copy '{}' into the rootfs", host));
+    ::unlink(aside.c_str());
+    return error;
+  }
   return {};
 }
 
