@@ -290,6 +290,31 @@ Status validateGcFlags(const Flags& f) {
   return {};
 }
 
+namespace {
+
+// How long the agent waits for the master, its executors and itself (after a restart).
+void registerTimingFlags(flags::FlagSet& set, Flags& f) {
+  set.addDuration("executor_shutdown_grace_period", &f.executor_shutdown_grace_period,
+                  "Time an executor gets to exit after SHUTDOWN before it is killed");
+  set.addDuration("registration_backoff_factor", &f.registration_backoff_factor,
+                  "Longest wait between attempts to reach the master");
+  set.addDuration("status_update_retry_interval", &f.status_update_retry_interval,
+                  "Time before an unacknowledged status update is sent again");
+  set.addDuration("executor_registration_timeout", &f.executor_registration_timeout,
+                  "Time an executor gets to subscribe before it is killed");
+  set.addDuration("zk_session_timeout", &f.zk_session_timeout,
+                  "ZooKeeper session timeout of the leader detection (--master=zk://...)");
+  set.add("recover", &f.recover,
+          "On restart: 'reconnect' to the executors of checkpointing frameworks, or "
+          "'cleanup' (kill them and start afresh)");
+  set.addDuration("recovery_timeout", &f.recovery_timeout,
+                  "Time executors of checkpointing frameworks wait for a restarted agent");
+  set.addDuration("executor_reregistration_timeout", &f.executor_reregistration_timeout,
+                  "Time a recovered executor gets to subscribe again before it is killed");
+}
+
+}  // namespace
+
 void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("version", &f.version, "Show the version and exit");
   set.add("master", &f.master,
@@ -308,23 +333,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("launcher_dir", &f.launcher_dir,
           "Directory holding plateau-executor and plateau-fetcher (default: "
           "<prefix>/libexec/plateau when installed, else the agent's own folder)");
-  set.addDuration("executor_shutdown_grace_period", &f.executor_shutdown_grace_period,
-                  "Time an executor gets to exit after SHUTDOWN before it is killed");
-  set.addDuration("registration_backoff_factor", &f.registration_backoff_factor,
-                  "Longest wait between attempts to reach the master");
-  set.addDuration("status_update_retry_interval", &f.status_update_retry_interval,
-                  "Time before an unacknowledged status update is sent again");
-  set.addDuration("executor_registration_timeout", &f.executor_registration_timeout,
-                  "Time an executor gets to subscribe before it is killed");
-  set.addDuration("zk_session_timeout", &f.zk_session_timeout,
-                  "ZooKeeper session timeout of the leader detection (--master=zk://...)");
-  set.add("recover", &f.recover,
-          "On restart: 'reconnect' to the executors of checkpointing frameworks, or "
-          "'cleanup' (kill them and start afresh)");
-  set.addDuration("recovery_timeout", &f.recovery_timeout,
-                  "Time executors of checkpointing frameworks wait for a restarted agent");
-  set.addDuration("executor_reregistration_timeout", &f.executor_reregistration_timeout,
-                  "Time a recovered executor gets to subscribe again before it is killed");
+  registerTimingFlags(set, f);
   set.add("logging_level", &f.logging_level,
           "Log lines at or above this level: trace, debug, info, warning or error (any case)");
   set.add("log_dir", &f.log_dir,

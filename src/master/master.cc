@@ -42,6 +42,17 @@ std::optional<http::Response> refuseNonGet(const http::Request& request) {
   return r;
 }
 
+// The answer to API calls (other than the held agent and scheduler calls) before recovery.
+http::Response notRecovered() {
+  return http::Response::text(503, "Master has not finished recovery: try again shortly");
+}
+
+// /version, in Mesos's shape.
+http::Response versionJson() {
+  return http::Response::json(fmt::format(
+      R"({{"version":"{}","build_user":"plateau","git_sha":"","build_date":""}})", kVersion));
+}
+
 }  // namespace
 
 Master::Master(Environment env, Flags flags,
@@ -202,8 +213,7 @@ void Master::route(http::Request& request, http::Responder responder) {
     return holdUntilRecovered(request, std::move(responder));
   }
   if (api && !recovered_) {
-    return responder.respond(
-        http::Response::text(503, "Master has not finished recovery: try again shortly"));
+    return responder.respond(notRecovered());
   }
   // Mesos's own libraries address the master process by its id: /master/api/v1/scheduler.
   if (path == "/api/v1/scheduler" || path == "/master/api/v1/scheduler") {
@@ -258,8 +268,7 @@ void Master::route(http::Request& request, http::Responder responder) {
     return responder.respond(metricsJson());
   }
   if (path == "/version") {
-    return responder.respond(http::Response::json(fmt::format(
-        R"({{"version":"{}","build_user":"plateau","git_sha":"","build_date":""}})", kVersion)));
+    return responder.respond(versionJson());
   }
   if (path == "/master/redirect" || path == "/redirect") {
     return responder.respond(redirect(request));
