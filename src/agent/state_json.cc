@@ -5,6 +5,7 @@
 #include "agent/agent.h"
 #include "agent/images/image_runtime.h"
 #include "auth/view_filter.h"
+#include "common/attributes_json.h"
 #include "common/flags.h"
 #include "common/json.h"
 #include "common/json_codec.h"
@@ -75,20 +76,6 @@ void writeAgentResources(json::Writer& w, const Resources& resources,
     }
     w.key(role);
     writeResourcesModel(w, reserved);
-  }
-  w.endObject();
-}
-
-void writeAttributes(json::Writer& w, const v1::AgentInfo& info) {
-  w.key("attributes");
-  w.beginObject();
-  for (const auto& a : info.attributes()) {
-    w.key(a.name());
-    if (a.type() == v1::Value::SCALAR) {
-      w.value(a.scalar().value());
-    } else {
-      w.value(a.text().value());
-    }
   }
   w.endObject();
 }
@@ -239,7 +226,7 @@ http::Response Agent::stateJson(const auth::ViewFilter& view) const {
   w.key("master_hostname");
   w.value(master_link_.masterHostname());
   writeAgentResources(w, resources_, view);
-  writeAttributes(w, info_);
+  writeAttributesModel(w, info_);
   if (view.flags()) {
     writeFlags(w, flag_values_);
   }

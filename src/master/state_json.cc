@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/attributes_json.h"
 #include "common/json.h"
 #include "common/json_codec.h"
 #include "common/resources_json.h"
@@ -242,40 +243,6 @@ void writeFrameworkCapabilities(json::Writer& w, const v1::FrameworkInfo& info) 
   w.endArray();
 }
 
-namespace {
-
-// Mesos's model of an agent's attributes: scalars as numbers, text as text, ranges as
-// "[a-b,c-d]".
-void writeAttributes(json::Writer& w, const v1::AgentInfo& info) {
-  w.key("attributes");
-  w.beginObject();
-  for (const auto& attribute : info.attributes()) {
-    w.key(attribute.name());
-    switch (attribute.type()) {
-      case v1::Value::SCALAR:
-        w.value(attribute.scalar().value());
-        break;
-      case v1::Value::TEXT:
-        w.value(attribute.text().value());
-        break;
-      case v1::Value::RANGES: {
-        Ranges ranges;
-        for (const auto& r : attribute.ranges().range()) {
-          ranges.add(Range{r.begin(), r.end()});
-        }
-        w.value(ranges.toString());
-        break;
-      }
-      default:
-        w.value("");
-        break;
-    }
-  }
-  w.endObject();
-}
-
-}  // namespace
-
 void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,
                 const DrainBook::Hold* hold, const ViewFilter* view) {
   w.beginObject();
@@ -327,7 +294,7 @@ void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,
     w.key("domain");
     writeJson(w, agent.info.domain());
   }
-  writeAttributes(w, agent.info);
+  writeAttributesModel(w, agent.info);
   w.key("capabilities");
   w.beginArray();
   w.endArray();

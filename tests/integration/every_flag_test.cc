@@ -201,7 +201,7 @@ std::map<std::string, std::string> agentValues(const std::string& dir, const std
       {"agent_subsystems", "cpu"},
       {"allowed_devices", R"({"allowed_devices":[{"device":{"path":"/dev/null"},)"
                           R"("access":{"read":true,"write":true,"mknod":false}}]})"},
-      {"attributes", "rack:r1;level:3"},
+      {"attributes", "rack:r1;level:3;slots:[1-10]"},
       {"bounding_capabilities", capabilities},
       {"cgroups_net_cls_primary_handle", "0x0012"},
       {"cgroups_net_cls_secondary_handles", "0x0001,0xffff"},
@@ -289,6 +289,17 @@ TEST(EveryMesosFlag, MasterAndAgentStartWithAllOfThemAndWarnForEachWithoutEffect
   ASSERT_EQ(cluster.registeredAgents(), 1u) << cluster.agent(0).log();
   expectWarnings(cluster.masterProcess().log(), master_table, master_args, "master");
   expectWarnings(cluster.agent(0).log(), agent_table, agent_args, "agent");
+
+  // The agent's attributes, ranges included, read the same on the agent and the master.
+  auto agent_state =
+      http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/state"}, 10s);
+  ASSERT_TRUE(agent_state.has_value());
+  auto agent_doc = json::parse(agent_state->body);
+  auto master_doc = json::parse(cluster.get("/master/state"));
+  ASSERT_TRUE(agent_doc.has_value() && master_doc.has_value());
+  EXPECT_EQ((*agent_doc)["attributes"]["slots"].asString(), "[1-10]");
+  EXPECT_EQ((*master_doc)["slaves"][0]["attributes"]["slots"].asString(), "[1-10]");
+  EXPECT_EQ((*agent_doc)["attributes"]["level"].asDouble(), 3);
 
   // What was given is what /master/flags reports.
   auto effective = flagsOf(cluster.master(), "/master/flags");
