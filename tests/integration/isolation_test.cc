@@ -567,7 +567,7 @@ TEST(Isolation, CpuCgroupCountsProcessesAndThreadsWhenAsked) {
     fmt::print("processes={} threads={}\n", (*st)["processes"].asDouble(),
                (*st)["threads"].asDouble());
     EXPECT_LT((*st)["processes"].asDouble(), 10);
-    EXPECT_GT((*st)["threads"].asDouble(), (*st)["processes"].asDouble());  // the executor's
+    EXPECT_GE((*st)["threads"].asDouble(), (*st)["processes"].asDouble());
   }
 }
 
