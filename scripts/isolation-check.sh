@@ -1,7 +1,9 @@
 #!/bin/sh
 # Runs Plateau's cgroups isolation on this host and prints what happened: a memory hog stopped at
 # its limit (TASK_FAILED, REASON_CONTAINER_LIMITATION_MEMORY), a CPU-capped spinner throttled
-# (from /monitor/statistics), and a task as user nobody. Needs root and a writable cgroup
+# (from /monitor/statistics, with processes and threads counted from its cgroup), and a task in
+# its own pid namespace; the agent runs in <cgroups_root>/slave (--agent_subsystems) and, where the
+# kernel accounts swap, limits memory and swap together (--cgroups_limit_swap). Needs root and a writable cgroup
 # hierarchy (v1 or v2). Usage: scripts/isolation-check.sh [BUILD_BIN_DIR]   (default: build/bin)
 set -u
 BIN=${1:-build/bin}
@@ -15,9 +17,15 @@ fi
 MPORT=$((20000 + $$ % 20000)); APORT=$((MPORT + 1))
 "$BIN/plateau-master" --ip=127.0.0.1 --port="$MPORT" --work_dir="$DIR/master" >"$DIR/master.log" 2>&1 &
 MPID=$!
+SWAP=
+if [ -f /sys/fs/cgroup/memory/memory.memsw.limit_in_bytes ] ||
+   [ -n "$(find /sys/fs/cgroup -maxdepth 2 -name memory.swap.max 2>/dev/null | head -n 1)" ]; then
+  SWAP=--cgroups_limit_swap
+fi
 "$BIN/plateau-agent" --master="127.0.0.1:$MPORT" --ip=127.0.0.1 --port="$APORT" \
   --work_dir="$DIR/agent" --isolation=cgroups/cpu,cgroups/mem,cgroups/pids,namespaces/pid \
-  --cgroups_enable_cfs >"$DIR/agent.log" 2>&1 &
+  --cgroups_enable_cfs --cgroups_cpu_enable_pids_and_tids_count --agent_subsystems=memory,cpu \
+  $SWAP >"$DIR/agent.log" 2>&1 &
 APID=$!
 cleanup() { kill "$APID" "$MPID" 2>/dev/null; wait "$APID" "$MPID" 2>/dev/null; }
 trap cleanup EXIT
@@ -27,6 +35,8 @@ for _ in $(seq 50); do
   sleep 0.2
 done
 M=--master=127.0.0.1:$MPORT
+echo "== the agent's own cgroups (expect .../plateau/slave)"
+cat "/proc/$APID/cgroup"
 echo "== memory hog with mem:64 (expect TASK_FAILED, REASON_CONTAINER_LIMITATION_MEMORY)"
 "$BIN/plateau" execute $M --name=hog --resources='cpus:0.5;mem:64' \
   --command='python3 -c "b=[]

@@ -31,6 +31,20 @@ void addScalars(const google::protobuf::RepeatedPtrField<v1::Resource>& resource
   }
 }
 
+// ContainerInfo.linux_info.share_pid_namespace of the executor's container: the command
+// executor's is its task's (as for its image, images.cc), another executor's its own.
+bool sharesPidNamespace(const Executor& executor) {
+  if (!executor.commandExecutor()) {
+    return executor.info().container().linux_info().share_pid_namespace();
+  }
+  for (const auto* tasks : {&executor.queuedTasks(), &executor.launchedTasks()}) {
+    if (!tasks->empty()) {
+      return tasks->begin()->second.container().linux_info().share_pid_namespace();
+    }
+  }
+  return false;
+}
+
 bool isLimitReason(v1::TaskStatus::Reason reason) {
   return reason == v1::TaskStatus::REASON_CONTAINER_LIMITATION_MEMORY ||
          reason == v1::TaskStatus::REASON_CONTAINER_LIMITATION_DISK;
@@ -43,6 +57,7 @@ ContainerConfig containerConfig(const Executor& executor) {
   config.container_id = executor.containerId();
   config.directory = executor.directory();
   config.pid = executor.pid();
+  config.share_pid_namespace = sharesPidNamespace(executor);
   addScalars(executor.info().resources(), &config);
   for (const auto* tasks : {&executor.queuedTasks(), &executor.launchedTasks()}) {
     for (const auto& [id, task] : *tasks) {

@@ -44,6 +44,25 @@ void registerNestedFlags(flags::FlagSet& set, Flags& f) {
           "Burst of --client_request_qps: requests one client may make at once");
 }
 
+// The cgroups and namespaces flags beyond --isolation's basics (agent/containerizer).
+void registerIsolationFlags(flags::FlagSet& set, Flags& f) {
+  set.add("agent_subsystems", &f.agent_subsystems,
+          "Comma-separated cgroup subsystems (e.g. memory,cpuacct) the agent process itself runs "
+          "in, in the cgroup 'slave' under --cgroups_root: for monitoring, no limit is set",
+          {.aliases = {"slave_subsystems"}});
+  set.add("cgroups_limit_swap", &f.cgroups_limit_swap,
+          "Limit memory and swap together (cgroups/mem): memory.memsw.limit_in_bytes (v1), "
+          "memory.swap.max=0 (v2); the agent does not start without swap accounting");
+  set.add("cgroups_cpu_enable_pids_and_tids_count", &f.cgroups_cpu_enable_pids_and_tids_count,
+          "Report the processes and threads of each container's cgroup (cgroups/cpu)");
+  set.addDuration("cgroups_destroy_timeout", &f.cgroups_destroy_timeout,
+                  "Time a destroyed container's cgroups get to empty and be removed before the "
+                  "destruction counts as failed");
+  set.add("disallow_sharing_agent_pid_namespace", &f.disallow_sharing_agent_pid_namespace,
+          "Refuse top-level containers whose ContainerInfo.linux_info asks to share the agent's "
+          "pid namespace (namespaces/pid)");
+}
+
 // A mesos-agent flag accepted without effect: registered by registerInertFlags.
 struct InertFlag {
   const char* name;
@@ -59,8 +78,6 @@ struct InertFlag {
 constexpr InertFlag kInertFlags[] = {
     {"agent_features", Kind::kString, "", "Agent capabilities to advertise (JSON)",
      "the agent always advertises the capabilities it has", FileValue::kUrlOrPath},
-    {"agent_subsystems", Kind::kString, "", "Cgroup subsystems to run the agent in", kNotYet,
-     FileValue::kNone, "slave_subsystems"},
     {"effective_capabilities", Kind::kString, "", "Linux capabilities granted to tasks (JSON)",
      "no linux/capabilities isolator", FileValue::kUrlOrPath},
     {"bounding_capabilities", Kind::kString, "", "Most Linux capabilities a task may get (JSON)",
@@ -77,11 +94,6 @@ constexpr InertFlag kInertFlags[] = {
     {"authentication_timeout_max", Kind::kDuration, "1mins",
      "Longest wait before retrying authentication", kNoV0},
     {"authorizer", Kind::kString, "local", "Authorizer implementation", kAuth},
-    {"cgroups_cpu_enable_pids_and_tids_count", Kind::kBool, "false",
-     "Count processes and threads of containers", kNotYet},
-    {"cgroups_destroy_timeout", Kind::kDuration, "1mins", "Time allowed to destroy a cgroup",
-     kNotYet},
-    {"cgroups_limit_swap", Kind::kBool, "false", "Limit memory and swap together", kNotYet},
     {"cgroups_net_cls_primary_handle", Kind::kString, "", "Primary handle of the net_cls cgroup",
      kNetwork},
     {"cgroups_net_cls_secondary_handles", Kind::kString, "",
@@ -106,8 +118,6 @@ constexpr InertFlag kInertFlags[] = {
      "Size of /dev/shm of containers with their own", "no namespaces/ipc isolator"},
     {"disallow_sharing_agent_ipc_namespace", Kind::kBool, "false",
      "Refuse containers sharing the agent's IPC namespace", "no namespaces/ipc isolator"},
-    {"disallow_sharing_agent_pid_namespace", Kind::kBool, "false",
-     "Refuse containers sharing the agent's pid namespace", kNotYet},
     {"disk_profile_adaptor", Kind::kString, "", "Disk profile adaptor module", kModules},
     {"docker", Kind::kString, "docker", "Path of the docker program", kDocker},
     {"docker_ignore_runtime", Kind::kBool, "false",
@@ -379,6 +389,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   registerReachFlags(set, f);
   f.tls.registerWith(set);
   registerInertFlags(set);
+  registerIsolationFlags(set, f);
   registerNestedFlags(set, f);
   registerSecurityFlags(set, f);
   registerGcFlags(set, f);
@@ -391,6 +402,10 @@ ContainerizerOptions containerizerOptions(const Flags& f) {
   o.cgroups_hierarchy = f.cgroups_hierarchy;
   o.cgroups_root = f.cgroups_root;
   o.cgroups_enable_cfs = f.cgroups_enable_cfs;
+  o.cgroups_limit_swap = f.cgroups_limit_swap;
+  o.cgroups_cpu_enable_pids_and_tids_count = f.cgroups_cpu_enable_pids_and_tids_count;
+  o.cgroups_destroy_timeout = f.cgroups_destroy_timeout;
+  o.disallow_sharing_agent_pid_namespace = f.disallow_sharing_agent_pid_namespace;
   o.enforce_container_disk_quota = f.enforce_container_disk_quota;
   o.container_disk_watch_interval = f.container_disk_watch_interval;
   o.switch_user = f.switch_user;

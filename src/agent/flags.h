@@ -47,6 +47,11 @@ struct Flags {
   std::string cgroups_hierarchy = "/sys/fs/cgroup";
   std::string cgroups_root = "plateau";
   bool cgroups_enable_cfs = false;
+  bool cgroups_limit_swap = false;
+  bool cgroups_cpu_enable_pids_and_tids_count = false;
+  std::chrono::nanoseconds cgroups_destroy_timeout = 1min;
+  std::string agent_subsystems;  // the agent's own cgroups (main.cc); empty: none
+  bool disallow_sharing_agent_pid_namespace = false;
   bool enforce_container_disk_quota = false;
   std::chrono::nanoseconds container_disk_watch_interval = 15s;
   bool switch_user = true;

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer/cgroups.h"
 #include "agent/containerizer/linux_containerizer.h"
 #include "agent/detect.h"
 #include "agent/flags.h"
@@ -114,6 +115,34 @@ plateau::Result<MasterAddress> masterAddress(const std::string& flag) {
   return MasterAddress{.fixed = *master, .zk = std::nullopt};
 }
 
+// --agent_subsystems: the agent moves itself into <cgroups_root>/slave of each subsystem named,
+// as Mesos's agent does before it starts anything (what it starts later begins there too).
+plateau::Status joinAgentCgroups(const plateau::agent::Flags& flags, spdlog::logger& log) {
+  using namespace plateau;
+  namespace cgroups = agent::cgroups;
+  std::vector<std::string> subsystems = cgroups::parseSubsystems(flags.agent_subsystems);
+  if (subsystems.empty()) {
+    return {};
+  }
+  auto layout = cgroups::detect(flags.cgroups_hierarchy);
+  if (!layout) {
+    return {StatusCode::kInvalidArgument,
+            fmt::format("Flag '--agent_subsystems' needs cgroups: {}", layout.error().message())};
+  }
+  auto others = cgroups::joinAgentCgroup(*layout, flags.cgroups_root, subsystems, ::getpid());
+  if (!others) {
+    return others.error();
+  }
+  if (!others->empty()) {
+    // An earlier agent still running, or something it started: accounted to this agent now.
+    log.warn("agent_cgroup_shared cgroup={}/{} pids={}", flags.cgroups_root, cgroups::kAgentCgroup,
+             fmt::join(*others, ","));
+  }
+  log.info("agent_cgroup_joined cgroup={}/{} subsystems={}", flags.cgroups_root,
+           cgroups::kAgentCgroup, fmt::join(subsystems, ","));
+  return {};
+}
+
 // Serves until SIGTERM or SIGINT: the containerizer, the master link, the HTTP server, the
 // master's detection. 1 when one of them cannot start.
 int run(const plateau::agent::Flags& flags, const plateau::flags::FlagSet& set,
@@ -121,6 +150,10 @@ int run(const plateau::agent::Flags& flags, const plateau::flags::FlagSet& set,
         std::shared_ptr<spdlog::logger> log) {
   using namespace plateau;
   std::signal(SIGPIPE, SIG_IGN);
+  if (Status s = joinAgentCgroups(flags, *log); !s.isOk()) {
+    log->error("agent_start_failed error=\"{}\"", s.message());
+    return 1;
+  }
   EventLoop loop;
   agent::ContainerizerOptions options = agent::containerizerOptions(flags);
   if (flags.executor_zygote) {

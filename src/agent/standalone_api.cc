@@ -99,11 +99,13 @@ Result<pid_t> Agent::startStandalone(const Spec& spec, const images::Provisioned
   if (!status_file) {
     return std::unexpected(status_file.error());
   }
-  ContainerConfig config{.container_id = spec.container_id,
-                         .directory = spec.sandbox,
-                         .cpus = spec.cpus,
-                         .mem_mb = spec.mem_mb,
-                         .disk_mb = spec.disk_mb};
+  ContainerConfig config{
+      .container_id = spec.container_id,
+      .directory = spec.sandbox,
+      .cpus = spec.cpus,
+      .mem_mb = spec.mem_mb,
+      .disk_mb = spec.disk_mb,
+      .share_pid_namespace = spec.container && spec.container->linux_info().share_pid_namespace()};
   // plateau-container-launch STATUS_FILE PROGRAM ARGV0 [ARG...]
   process.argv.insert(process.argv.begin(),
                       {"plateau-container-launch", *status_file, process.path});

@@ -5,7 +5,10 @@
 // no effect. Flags that exclude each other are given one at a time (the others named below with
 // the reason), so a flag added to the table without a value here fails the test.
 
+#include <sys/stat.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <filesystem>
 #include <fstream>
@@ -190,6 +193,34 @@ std::map<std::string, std::string> masterValues(const std::string& dir) {
           {"whitelist", writeFile(dir + "/whitelist", "localhost\n127.0.0.1\n")}};
 }
 
+// --agent_subsystems moves the agent into <cgroups_root>/slave: "cpu" where this host lets the
+// test make a cgroup for it (root, a writable cpu hierarchy), else none (the agent would not
+// start, as Mesos's would not).
+std::string agentSubsystems() {
+  bool v2 = fs::exists("/sys/fs/cgroup/cgroup.controllers");
+  std::ifstream controllers("/sys/fs/cgroup/cgroup.controllers");
+  std::string word;
+  bool cpu = !v2;
+  while (v2 && controllers >> word) {
+    cpu = cpu || word == "cpu";
+  }
+  std::string probe = fmt::format("{}/plateau-every-flag-probe-{}",
+                                  v2 ? "/sys/fs/cgroup" : "/sys/fs/cgroup/cpu", ::getpid());
+  if (!cpu || ::geteuid() != 0 || ::mkdir(probe.c_str(), 0755) != 0) {
+    return "";
+  }
+  ::rmdir(probe.c_str());
+  return "cpu";
+}
+
+// The agent's cgroups (--agent_subsystems), once it has exited.
+void removeAgentCgroups(const std::string& root) {
+  bool v2 = fs::exists("/sys/fs/cgroup/cgroup.controllers");
+  std::string base = (v2 ? "/sys/fs/cgroup/" : "/sys/fs/cgroup/cpu/") + root;
+  ::rmdir((base + "/slave").c_str());
+  ::rmdir(base.c_str());
+}
+
 std::map<std::string, std::string> agentValues(const std::string& dir, const std::string& gpus) {
   const std::string capabilities = R"({"capabilities":["NET_BIND_SERVICE"]})";
   return {
@@ -198,11 +229,12 @@ std::map<std::string, std::string> agentValues(const std::string& dir, const std
       {"advertise_port", "5051"},
       {"agent_features", R"({"capabilities":[{"type":"MULTI_ROLE"},{"type":"HIERARCHICAL_ROLE"},)"
                          R"({"type":"RESERVATION_REFINEMENT"}]})"},
-      {"agent_subsystems", "cpu"},
+      {"agent_subsystems", agentSubsystems()},
       {"allowed_devices", R"({"allowed_devices":[{"device":{"path":"/dev/null"},)"
                           R"("access":{"read":true,"write":true,"mknod":false}}]})"},
       {"attributes", "rack:r1;level:3;slots:[1-10]"},
       {"bounding_capabilities", capabilities},
+      {"cgroups_root", fmt::format("plateau-every-flag-{}", ::getpid())},
       {"cgroups_net_cls_primary_handle", "0x0012"},
       {"cgroups_net_cls_secondary_handles", "0x0001,0xffff"},
       {"container_logger", "org_example_Logger"},
@@ -326,6 +358,9 @@ TEST(EveryMesosFlag, MasterAndAgentStartWithAllOfThemAndWarnForEachWithoutEffect
     return end.has_value();
   }));
   EXPECT_EQ(end->state(), v1::TASK_FINISHED) << end->DebugString();
+  cluster.agent(0).kill(SIGTERM);
+  cluster.agent(0).wait();
+  removeAgentCgroups(fmt::format("plateau-every-flag-{}", ::getpid()));
   std::error_code ec;
   fs::remove_all(dir, ec);
 }

@@ -1,11 +1,15 @@
-// The containerizer end to end: a real agent with --isolation flags enforcing memory, CPU and
-// disk limits, running tasks as their user and in their own pid namespace, and reporting usage
-// at /monitor/statistics. Tests needing root or writable cgroups skip where the host lacks them.
+// The containerizer end to end: a real agent with --isolation flags enforcing memory (and swap),
+// CPU and disk limits, running tasks as their user and in their own pid namespace (or the
+// agent's), reporting usage at /monitor/statistics, running itself in cgroups of its own, and
+// reporting a container whose cgroup does not empty. Tests needing root or writable cgroups skip
+// where the host lacks them.
 
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 
@@ -446,6 +450,279 @@ TEST(Isolation, RestartedAgentRemovesOrphanCgroups) {
   ASSERT_EQ(childCgroups(base), 1u);
   cluster.restartAgent(0, SIGKILL);
   EXPECT_TRUE(eventually([&] { return childCgroups(base) == 0; })) << cluster.agent(0).log();
+}
+
+// The only container cgroup under a --cgroups_root directory (empty when there is not exactly one).
+fs::path onlyChild(const fs::path& root) {
+  std::vector<fs::path> found;
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(root, ec)) {
+    if (e.is_directory() && e.path().filename() != "slave") {
+      found.push_back(e.path());
+    }
+  }
+  return found.size() == 1 ? found[0] : fs::path();
+}
+
+std::string firstLine(const std::string& path) {
+  std::string text = readAll(path);
+  return text.substr(0, text.find('\n'));
+}
+
+// Launches a command task whose ContainerInfo (type MESOS) asks to share the agent's pid namespace.
+void launchSharingPidNamespace(Scheduler& s, const v1::Offer& offer, const std::string& task_id,
+                               const std::string& command) {
+  scheduler::Call accept;
+  accept.set_type(scheduler::Call::ACCEPT);
+  *accept.mutable_accept()->add_offer_ids() = offer.id();
+  auto* op = accept.mutable_accept()->add_operations();
+  op->set_type(v1::Offer::Operation::LAUNCH);
+  auto* task = op->mutable_launch()->add_task_infos();
+  task->set_name(task_id);
+  task->mutable_task_id()->set_value(task_id);
+  *task->mutable_agent_id() = offer.agent_id();
+  *task->mutable_resources() = resources("cpus:0.5;mem:32");
+  task->mutable_command()->set_value(command);
+  task->mutable_container()->set_type(v1::ContainerInfo::MESOS);
+  task->mutable_container()->mutable_linux_info()->set_share_pid_namespace(true);
+  ASSERT_EQ(s.call(accept), 202) << s.lastResponse().body;
+}
+
+TEST(Isolation, SwapIsLimitedWithMemory) {
+  if (auto why = cgroupsUnusable({"memory"}); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  if (!cgroupV2() && !fs::exists(v1Mount("memory") + "/memory.memsw.limit_in_bytes")) {
+    GTEST_SKIP() << "this kernel does not account swap in memory cgroups";
+  }
+  CgroupsRoot root;
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512",
+                   {"--isolation=cgroups/mem", "--cgroups_limit_swap", root.flag()});
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  launch(s, offers->offers().offers(0), "swapless", "sleep 1000", "cpus:0.5;mem:32");
+  auto running = s.nextUpdate();
+  ASSERT_TRUE(running);
+  ASSERT_EQ(running->state(), v1::TASK_RUNNING) << running->message();
+  fs::path cgroup =
+      onlyChild(fs::path(cgroupV2() ? "/sys/fs/cgroup" : v1Mount("memory")) / root.name());
+  ASSERT_FALSE(cgroup.empty());
+  // 32 MB task + 32 MB command executor, for memory and memory+swap alike.
+  if (cgroupV2()) {
+    EXPECT_EQ(firstLine(cgroup / "memory.max"), std::to_string(64u << 20));
+    EXPECT_EQ(firstLine(cgroup / "memory.swap.max"), "0");
+  } else {
+    EXPECT_EQ(firstLine(cgroup / "memory.limit_in_bytes"), std::to_string(64u << 20));
+    EXPECT_EQ(firstLine(cgroup / "memory.memsw.limit_in_bytes"), std::to_string(64u << 20));
+  }
+  std::optional<json::Value> all;
+  ASSERT_TRUE(eventually([&] {
+    all = statistics(cluster, "/monitor/statistics");
+    const json::Value* st = all ? statsOf(*all, "swapless") : nullptr;
+    return st != nullptr && st->find("mem_total_memsw_bytes") != nullptr;
+  }));
+  const json::Value& st = *statsOf(*all, "swapless");
+  EXPECT_GT(st["mem_total_memsw_bytes"].asDouble(), 0);
+  EXPECT_GE(st["mem_total_memsw_bytes"].asDouble(), st["mem_total_bytes"].asDouble());
+}
+
+TEST(Isolation, CpuCgroupCountsProcessesAndThreadsWhenAsked) {
+  if (auto why = cgroupsUnusable({"cpu", "cpuacct"}); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  for (bool count : {false, true}) {
+    CgroupsRoot root;
+    Cluster cluster;
+    std::vector<std::string> flags = {"--isolation=cgroups/cpu", root.flag()};
+    if (count) {
+      flags.push_back("--cgroups_cpu_enable_pids_and_tids_count");
+    }
+    cluster.addAgent("cpus:2;mem:512", flags);
+    Scheduler s(cluster.master(), http::ContentType::kJson);
+    ASSERT_TRUE(s.subscribe(framework()));
+    auto offers = s.next(scheduler::Event::OFFERS);
+    ASSERT_TRUE(offers);
+    launch(s, offers->offers().offers(0), "three", "sleep 1000 & sleep 1000 & wait",
+           "cpus:0.5;mem:32");
+    auto running = s.nextUpdate();
+    ASSERT_TRUE(running);
+    ASSERT_EQ(running->state(), v1::TASK_RUNNING);
+    std::optional<json::Value> all;
+    const json::Value* st = nullptr;
+    // The executor, its shell and the two sleeps.
+    ASSERT_TRUE(eventually([&] {
+      all = statistics(cluster, "/monitor/statistics");
+      st = all ? statsOf(*all, "three") : nullptr;
+      return st != nullptr && st->find("cpus_user_time_secs") != nullptr &&
+             (!count || (*st)["processes"].asDouble() >= 4);
+    })) << count;
+    if (!count) {
+      EXPECT_EQ(st->find("processes"), nullptr);  // no isolator counts them
+      EXPECT_EQ(st->find("threads"), nullptr);
+      continue;
+    }
+    fmt::print("processes={} threads={}\n", (*st)["processes"].asDouble(),
+               (*st)["threads"].asDouble());
+    EXPECT_LT((*st)["processes"].asDouble(), 10);
+    EXPECT_GE((*st)["threads"].asDouble(), (*st)["processes"].asDouble());
+  }
+}
+
+// A process the kernel cannot kill yet (here: frozen by the test in a freezer cgroup of its own)
+// keeps the container's memory cgroup; past --cgroups_destroy_timeout the agent reports the
+// destruction failed and goes on.
+TEST(Isolation, DestroyTimeoutReportsACgroupThatDoesNotEmpty) {
+  if (auto why = cgroupsUnusable({"memory", "freezer"}); !why.empty() || cgroupV2()) {
+    GTEST_SKIP() << (why.empty() ? "freezes with the v1 freezer controller" : why);
+  }
+  CgroupsRoot root;
+  fs::path freezer = fs::path(v1Mount("freezer")) / (root.name() + "-frozen");
+  ASSERT_TRUE(fs::create_directory(freezer));
+  struct Thaw {
+    fs::path dir;
+    ~Thaw() {
+      std::ofstream(dir / "freezer.state") << "THAWED";
+      (void)eventually([&] { return ::rmdir(dir.c_str()) == 0; }, 5s);
+    }
+  } thaw{freezer};
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512",
+                   {"--isolation=cgroups/mem", "--cgroups_destroy_timeout=2secs", root.flag()});
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  launch(s, offers->offers().offers(0), "stuck", "sleep 1000 & echo $! > bg.pid; wait",
+         "cpus:0.5;mem:32");
+  auto running = s.nextUpdate();
+  ASSERT_TRUE(running);
+  ASSERT_EQ(running->state(), v1::TASK_RUNNING);
+  std::string sandbox = sandboxOf(cluster, "stuck");
+  ASSERT_TRUE(eventually([&] { return !firstLine(sandbox + "/bg.pid").empty(); }));
+  std::ofstream(freezer / "cgroup.procs") << firstLine(sandbox + "/bg.pid") << std::flush;
+  std::ofstream(freezer / "freezer.state") << "FROZEN" << std::flush;
+  ASSERT_TRUE(eventually([&] { return firstLine(freezer / "freezer.state") == "FROZEN"; }));
+
+  scheduler::Call kill;
+  kill.set_type(scheduler::Call::KILL);
+  kill.mutable_kill()->mutable_task_id()->set_value("stuck");
+  *kill.mutable_kill()->mutable_agent_id() = offers->offers().offers(0).agent_id();
+  ASSERT_EQ(s.call(kill), 202) << s.lastResponse().body;
+  auto killed = terminalUpdate(s, 30s);
+  ASSERT_TRUE(killed) << cluster.agent(0).log();
+  EXPECT_EQ(killed->state(), v1::TASK_KILLED) << killed->DebugString();
+  fs::path base = fs::path(v1Mount("memory")) / root.name();
+  ASSERT_TRUE(eventually(
+      [&] { return cluster.agent(0).log().find("container_destroy_failed") != std::string::npos; },
+      15s))
+      << cluster.agent(0).log();
+  std::string log = cluster.agent(0).log();
+  std::string line = log.substr(log.find("container_destroy_failed"));
+  line = line.substr(0, line.find('\n'));
+  fmt::print("{}\n", line);
+  EXPECT_NE(line.find("timeout=2000ms"), std::string::npos) << line;
+  EXPECT_NE(line.find(root.name()), std::string::npos) << line;
+  EXPECT_EQ(childCgroups(base), 1u);  // left behind, as reported
+  // The agent goes on: it still answers.
+  EXPECT_TRUE(statistics(cluster, "/monitor/statistics").has_value());
+}
+
+// Where the agent process runs (/proc/<pid>/cgroup): "<controllers>:<path>" per line.
+std::string cgroupOf(pid_t pid, const std::string& controller) {
+  std::ifstream in(fmt::format("/proc/{}/cgroup", pid));
+  std::string line;
+  while (std::getline(in, line)) {
+    std::string controllers = line.substr(line.find(':') + 1);
+    std::string path = controllers.substr(controllers.find(':') + 1);
+    controllers = "," + controllers.substr(0, controllers.find(':')) + ",";
+    if (cgroupV2() ? line.starts_with("0::")
+                   : controllers.find("," + controller + ",") != std::string::npos) {
+      return path;
+    }
+  }
+  return "";
+}
+
+TEST(Isolation, AgentRunsInItsOwnCgroupsAndKeepsThemAcrossARestart) {
+  if (auto why = cgroupsUnusable({"memory", "cpuacct"}); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  CgroupsRoot root;
+  Cluster cluster;
+  // cgroups/mem removes the containers' orphan cgroups at start: never the agent's own.
+  cluster.addAgent("cpus:2;mem:512",
+                   {"--isolation=cgroups/mem", "--agent_subsystems=memory,cpuacct", root.flag()});
+  const std::string expected = "/" + root.name() + "/slave";
+  EXPECT_EQ(cgroupOf(cluster.agent(0).pid(), "memory"), expected);
+  EXPECT_EQ(cgroupOf(cluster.agent(0).pid(), "cpuacct"), expected);
+  cluster.restartAgent(0, SIGKILL);
+  EXPECT_EQ(cgroupOf(cluster.agent(0).pid(), "memory"), expected) << cluster.agent(0).log();
+  EXPECT_TRUE(cluster.agent(0).running());
+  EXPECT_NE(cluster.agent(0).log().find("agent_cgroup_joined"), std::string::npos);
+}
+
+TEST(Isolation, UnknownAgentSubsystemStopsTheAgentNamingTheFlag) {
+  if (auto why = cgroupsUnusable({"memory"}); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  CgroupsRoot root;
+  std::string log = fmt::format("/tmp/plateau-agent-subsystems-{}.log", ::getpid());
+  Process agent("agent",
+                {std::string(PLATEAU_BIN_DIR) + "/plateau-agent", "--master=127.0.0.1:1",
+                 "--port=0", "--agent_subsystems=memory,no_such_subsystem", root.flag(),
+                 fmt::format("--work_dir=/tmp/plateau-agent-subsystems-{}", ::getpid())},
+                log);
+  int status = agent.wait();
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 1);
+  EXPECT_NE(agent.log().find("'--agent_subsystems'"), std::string::npos) << agent.log();
+  EXPECT_NE(agent.log().find("no_such_subsystem"), std::string::npos) << agent.log();
+  std::remove(log.c_str());
+}
+
+TEST(Isolation, TopLevelContainerSharesTheAgentsPidNamespaceUnlessDisallowed) {
+  if (::geteuid() != 0) {
+    GTEST_SKIP() << "pid and mount namespaces need root";
+  }
+  const std::string host_ns = fs::read_symlink("/proc/self/ns/pid").string();
+  for (bool disallow : {false, true}) {
+    Cluster cluster;
+    std::vector<std::string> flags = {"--isolation=posix/cpu,posix/mem,namespaces/pid",
+                                      "--launcher=linux"};
+    if (disallow) {
+      flags.push_back("--disallow_sharing_agent_pid_namespace");
+    }
+    cluster.addAgent("cpus:2;mem:512", flags);
+    Scheduler s(cluster.master(), http::ContentType::kJson);
+    ASSERT_TRUE(s.subscribe(framework()));
+    auto offers = s.next(scheduler::Event::OFFERS);
+    ASSERT_TRUE(offers);
+    launchSharingPidNamespace(s, offers->offers().offers(0), "shared",
+                              "readlink /proc/self/ns/pid");
+    auto update = terminalUpdate(s, 20s);
+    ASSERT_TRUE(update) << cluster.agent(0).log();
+    if (disallow) {
+      EXPECT_EQ(update->state(), v1::TASK_FAILED) << update->DebugString();
+      EXPECT_EQ(update->reason(), v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED);
+      EXPECT_NE(update->message().find("pid namespace"), std::string::npos) << update->message();
+      continue;
+    }
+    EXPECT_EQ(update->state(), v1::TASK_FINISHED) << update->message();
+    EXPECT_EQ(firstLine(sandboxOf(cluster, "shared") + "/stdout"), host_ns);
+    // Without asking, a task still gets a pid namespace of its own.
+    s.acknowledge(*update);
+    auto more = s.next(scheduler::Event::OFFERS);
+    ASSERT_TRUE(more);
+    launch(s, more->offers().offers(0), "own", "readlink /proc/self/ns/pid", "cpus:0.5;mem:32");
+    auto own = terminalUpdate(s, 20s);
+    ASSERT_TRUE(own);
+    EXPECT_EQ(own->state(), v1::TASK_FINISHED) << own->message();
+    std::string own_ns = firstLine(sandboxOf(cluster, "own") + "/stdout");
+    EXPECT_TRUE(own_ns.starts_with("pid:[")) << own_ns;
+    EXPECT_NE(own_ns, host_ns);
+  }
 }
 
 }  // namespace

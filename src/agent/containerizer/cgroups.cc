@@ -234,7 +234,34 @@ Status enableV2Controllers(const std::string& unified, const std::string& dir,
   return {};
 }
 
-Status destroy(const std::string& dir) {
+namespace {
+
+// One pass over a cgroup: SIGKILL to whatever cgroup.procs lists, then rmdir. OK once removed
+// (or gone); Unavailable with what stops it otherwise.
+Status killAndRemove(const std::string& dir) {
+  auto procs = readFile((fs::path(dir) / "cgroup.procs").string());
+  std::vector<pid_t> pids = procs ? parsePids(*procs) : std::vector<pid_t>{};
+  for (pid_t pid : pids) {
+    ::kill(pid, SIGKILL);
+  }
+  // A killed process leaves the cgroup as it exits; rmdir is refused (EBUSY) until then.
+  if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) {
+    return {};
+  }
+  int err = errno;
+  std::string left;
+  for (pid_t pid : pids) {
+    left += (left.empty() ? "" : ",") + std::to_string(pid);
+  }
+  return {StatusCode::kUnavailable,
+          pids.empty() ? fmt::format("Failed to remove cgroup '{}': {}", dir, strerror(err))
+                       : fmt::format("Failed to remove cgroup '{}': processes {} are still in it",
+                                     dir, left)};
+}
+
+}  // namespace
+
+Status destroy(const std::string& dir, std::chrono::nanoseconds budget) {
   std::error_code ec;
   if (dir.empty() || !fs::exists(dir, ec)) {
     return {};
@@ -243,32 +270,135 @@ Status destroy(const std::string& dir) {
   if (fs::exists(kill, ec)) {
     (void)writeFile(kill.string(), "1");
   }
-  for (int attempt = 0; attempt < 50; attempt++) {
-    auto procs = readFile((fs::path(dir) / "cgroup.procs").string());
-    if (!procs) {
-      break;
-    }
-    auto pids = parsePids(*procs);
-    if (pids.empty()) {
-      break;
-    }
-    for (pid_t pid : pids) {
-      ::kill(pid, SIGKILL);
+  // Real time on purpose: this waits on the kernel, not on the agent's logic.
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  for (int attempt = 0;; attempt++) {
+    Status s = killAndRemove(dir);
+    if (s.isOk() || std::chrono::steady_clock::now() >= deadline) {
+      return s;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(attempt < 10 ? 1 : 10));
   }
-  // A killed process leaves the cgroup as it exits; rmdir is refused (EBUSY) until then.
-  for (int attempt = 0; attempt < 100; attempt++) {
-    if (::rmdir(dir.c_str()) == 0 || errno == ENOENT) {
-      return {};
+}
+
+std::vector<Write> memoryLimitWrites(Version version, uint64_t current, uint64_t limit,
+                                     bool limit_swap) {
+  const std::string value = std::to_string(limit);
+  if (version == Version::kV2) {
+    std::vector<Write> out{{"memory.max", value}};
+    if (limit_swap) {
+      out.push_back({"memory.swap.max", "0"});
     }
-    if (errno != EBUSY) {
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    return out;
   }
-  return {StatusCode::kUnavailable,
-          fmt::format("Failed to remove cgroup '{}': {}", dir, strerror(errno))};
+  Write memory{"memory.limit_in_bytes", value};
+  if (!limit_swap) {
+    return {memory};
+  }
+  Write memsw{"memory.memsw.limit_in_bytes", value};
+  return limit > current ? std::vector<Write>{memsw, memory} : std::vector<Write>{memory, memsw};
+}
+
+Status checkSwapLimit(const Layout& layout, const std::string& root) {
+  std::string dir = rootPath(layout, "memory", root);
+  if (dir.empty()) {
+    return {StatusCode::kFailedPrecondition, "The memory cgroup controller is not mounted"};
+  }
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return {StatusCode::kFailedPrecondition,
+            fmt::format("Failed to create cgroup '{}': {}", dir, ec.message())};
+  }
+  const bool v2 = layout.version == Version::kV2;
+  if (v2) {
+    if (Status s = enableV2Controllers(layout.unified, dir + "/c", {"memory"}); !s.isOk()) {
+      return {StatusCode::kFailedPrecondition, s.message()};
+    }
+  }
+  fs::path file = fs::path(dir) / (v2 ? "memory.swap.max" : "memory.memsw.limit_in_bytes");
+  if (!fs::exists(file, ec)) {
+    return {StatusCode::kFailedPrecondition,
+            fmt::format("'{}' does not exist: this kernel does not account swap in memory "
+                        "cgroups (swapaccount=1 on its command line turns it on)",
+                        file.string())};
+  }
+  return {};
+}
+
+std::vector<std::string> parseSubsystems(std::string_view list) {
+  std::vector<std::string> out;
+  for (auto& word : splitWords(list, ',')) {
+    word.erase(0, word.find_first_not_of(" \t"));
+    word.erase(word.find_last_not_of(" \t") + 1);
+    if (!word.empty() && std::find(out.begin(), out.end(), word) == out.end()) {
+      out.push_back(word);
+    }
+  }
+  return out;
+}
+
+namespace {
+
+// Creates the agent's cgroup at `dir` and moves `pid` into it; adds who else is there to `others`.
+Status joinCgroup(const std::string& dir, pid_t pid, std::vector<pid_t>* others) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec) {
+    return {StatusCode::kUnavailable,
+            fmt::format("Failed to create cgroup '{}': {}", dir, ec.message())};
+  }
+  if (auto procs = readFile(dir + "/cgroup.procs")) {
+    for (pid_t other : parsePids(*procs)) {
+      if (other != pid && std::find(others->begin(), others->end(), other) == others->end()) {
+        others->push_back(other);
+      }
+    }
+  }
+  return writeFile(dir + "/cgroup.procs", std::to_string(pid));
+}
+
+}  // namespace
+
+Result<std::vector<pid_t>> joinAgentCgroup(const Layout& layout, const std::string& root,
+                                           const std::vector<std::string>& subsystems, pid_t pid) {
+  const std::string cgroup = (fs::path(root) / kAgentCgroup).string();
+  std::vector<pid_t> others;
+  for (const auto& subsystem : subsystems) {
+    bool present = layout.version == Version::kV2
+                       ? std::find(layout.v2_controllers.begin(), layout.v2_controllers.end(),
+                                   subsystem) != layout.v2_controllers.end()
+                       : layout.mounts.contains(subsystem);
+    if (!present) {
+      return invalidArgument(
+          fmt::format("Flag '--agent_subsystems': the '{}' cgroup subsystem is {}", subsystem,
+                      layout.version == Version::kV2 ? "not available in " + layout.unified
+                                                     : std::string("not mounted")));
+    }
+  }
+  if (layout.version == Version::kV2) {
+    // One cgroup for every controller: they only need to be enabled down to it.
+    std::string dir = (fs::path(layout.unified) / cgroup).string();
+    if (Status s = enableV2Controllers(layout.unified, dir, subsystems); !s.isOk()) {
+      return std::unexpected(s);
+    }
+    if (Status s = joinCgroup(dir, pid, &others); !s.isOk()) {
+      return std::unexpected(s);
+    }
+    return others;
+  }
+  std::vector<std::string> done;
+  for (const auto& subsystem : subsystems) {
+    std::string dir = (fs::path(layout.mounts.at(subsystem)) / cgroup).string();
+    if (std::find(done.begin(), done.end(), dir) != done.end()) {
+      continue;  // co-mounted with one already joined (cpu,cpuacct)
+    }
+    if (Status s = joinCgroup(dir, pid, &others); !s.isOk()) {
+      return std::unexpected(s);
+    }
+    done.push_back(dir);
+  }
+  return others;
 }
 
 std::vector<std::string> children(const std::string& dir) {

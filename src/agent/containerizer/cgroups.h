@@ -6,6 +6,7 @@
 
 #include <sys/types.h>
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -74,9 +75,42 @@ Status enableV2Controllers(const std::string& unified, const std::string& dir,
                            const std::vector<std::string>& controllers);
 
 // Kills every process in the cgroup at `dir` (v2 cgroup.kill when present, else SIGKILL to each
-// pid in cgroup.procs, repeated until it reads empty or tries run out), then removes it.
-// A missing directory is success.
-Status destroy(const std::string& dir);
+// pid in cgroup.procs) and removes it, trying again until `budget` has passed (a zero budget:
+// one try). A missing directory is success; Unavailable names the cgroup and what is left in
+// it (a process the kernel cannot kill yet: frozen, or in uninterruptible sleep).
+Status destroy(const std::string& dir, std::chrono::nanoseconds budget);
+
+// One write to a cgroup control file.
+struct Write {
+  std::string file;  // relative to the cgroup's directory
+  std::string value;
+  bool operator==(const Write&) const = default;
+};
+// The writes that set a memory cgroup's hard limit to `limit` bytes. With `limit_swap`
+// (--cgroups_limit_swap) memory and swap are limited together, as Mesos does: v1 sets
+// memory.memsw.limit_in_bytes to the same value, ordered so that memory.limit_in_bytes never
+// exceeds it (the kernel refuses that): the memory limit first when it is lowered from
+// `current` (the first time, from unlimited), the memory+swap one first when raised. v2 keeps
+// swap separate, so a memory+swap limit equal to the memory limit is memory.swap.max = 0.
+std::vector<Write> memoryLimitWrites(Version version, uint64_t current, uint64_t limit,
+                                     bool limit_swap);
+// Whether the kernel accounts swap in memory cgroups (--cgroups_limit_swap needs it): makes
+// <root> in the memory hierarchy and looks for memory.memsw.limit_in_bytes (v1) or
+// memory.swap.max (v2) in it. FailedPrecondition names the missing file.
+Status checkSwapLimit(const Layout& layout, const std::string& root);
+
+// The subsystem names of a comma-separated list (--agent_subsystems), without empty items
+// and duplicates, in their order.
+std::vector<std::string> parseSubsystems(std::string_view list);
+// The cgroup the agent runs in for --agent_subsystems, under --cgroups_root (Mesos's name).
+constexpr const char* kAgentCgroup = "slave";
+// Moves process `pid` (all its threads) into <root>/slave for each subsystem (v1: in each
+// subsystem's hierarchy; v2: the unified one, with the subsystems enabled down to it), creating
+// the cgroups as needed. Returns the other processes found there already (an earlier agent, or
+// something it started). InvalidArgument names --agent_subsystems when a subsystem is not
+// available; Unavailable when a cgroup cannot be made or joined.
+Result<std::vector<pid_t>> joinAgentCgroup(const Layout& layout, const std::string& root,
+                                           const std::vector<std::string>& subsystems, pid_t pid);
 
 // Names of the cgroups directly under `dir` (orphan recovery).
 std::vector<std::string> children(const std::string& dir);

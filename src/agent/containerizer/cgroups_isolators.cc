@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <filesystem>
 
 #include "agent/containerizer/isolators.h"
@@ -58,13 +59,18 @@ class CgroupsIsolator : public Isolator {
     return out;
   }
 
-  void cleanup(const std::string& container_id) override {
+  std::vector<std::string> cleanup(const std::string& container_id) override {
+    std::vector<std::string> left;
     for (const auto& dir : dirs(container_id)) {
-      (void)cgroups::destroy(dir);
+      if (!cgroups::destroy(dir, config_.destroy_wait).isOk()) {
+        left.push_back(dir);
+      }
     }
+    return left;
   }
 
-  void recover(const std::set<std::string>& alive) override {
+  std::vector<std::string> recover(const std::set<std::string>& alive) override {
+    std::vector<std::string> left;
     std::set<std::string> roots;
     for (const auto& controller : controllers()) {
       roots.insert(cgroups::rootPath(config_.layout, controller, config_.root));
@@ -74,11 +80,14 @@ class CgroupsIsolator : public Isolator {
         continue;
       }
       for (const auto& child : cgroups::children(root)) {
-        if (!alive.contains(child)) {
-          (void)cgroups::destroy(root + "/" + child);
+        // The agent's own cgroup (--agent_subsystems) holds the agent, not a container.
+        if (!alive.contains(child) && child != cgroups::kAgentCgroup &&
+            !cgroups::destroy(root + "/" + child, config_.destroy_wait).isOk()) {
+          left.push_back(root + "/" + child);
         }
       }
     }
+    return left;
   }
 
  protected:
@@ -137,6 +146,9 @@ class CpuIsolator : public CgroupsIsolator {
 
   void usage(const ContainerConfig& container, json::Value* stats) override {
     const std::string& id = container.container_id;
+    if (config_.count_pids_and_tids) {
+      countPidsAndTids(dir(v2() ? "cpu" : "cpuacct", id), stats);
+    }
     if (v2()) {
       auto stat = keyValues(dir("cpu", id) + "/cpu.stat");
       stats->set("cpus_user_time_secs", stat["user_usec"] / 1e6);
@@ -157,6 +169,17 @@ class CpuIsolator : public CgroupsIsolator {
   }
 
  protected:
+  // --cgroups_cpu_enable_pids_and_tids_count: what the container's cgroup holds, as Mesos counts
+  // it (cgroup.procs, and the threads: v1 tasks, v2 cgroup.threads).
+  void countPidsAndTids(const std::string& d, json::Value* stats) const {
+    if (auto procs = cgroups::readFile(d + "/cgroup.procs")) {
+      stats->set("processes", cgroups::parsePids(*procs).size());
+    }
+    if (auto threads = cgroups::readFile(d + (v2() ? "/cgroup.threads" : "/tasks"))) {
+      stats->set("threads", cgroups::parsePids(*threads).size());
+    }
+  }
+
   Status apply(const ContainerConfig& container) override {
     const std::string d = dir("cpu", container.container_id);
     uint64_t shares = cgroups::cpuShares(container.cpus);
@@ -205,7 +228,16 @@ class MemIsolator : public CgroupsIsolator {
       if (auto peak = number(d + "/memory.peak")) {
         stats->set("mem_max_total_bytes", *peak);
       }
+      if (config_.limit_swap) {
+        auto swap = number(d + "/memory.swap.current");
+        stats->set("mem_swap_bytes", swap.value_or(0));
+        stats->set("mem_total_memsw_bytes",
+                   number(d + "/memory.current").value_or(0) + swap.value_or(0));
+      }
       return;
+    }
+    if (config_.limit_swap) {
+      stats->set("mem_total_memsw_bytes", number(d + "/memory.memsw.usage_in_bytes").value_or(0));
     }
     stats->set("mem_total_bytes", number(d + "/memory.usage_in_bytes").value_or(0));
     stats->set("mem_max_total_bytes", number(d + "/memory.max_usage_in_bytes").value_or(0));
@@ -234,11 +266,18 @@ class MemIsolator : public CgroupsIsolator {
   Status apply(const ContainerConfig& container) override {
     const std::string d = dir("memory", container.container_id);
     uint64_t limit = cgroups::memoryLimitBytes(container.mem_mb);
-    if (v2()) {
-      return cgroups::writeFile(d + "/memory.max", std::to_string(limit));
+    if (!v2()) {
+      (void)cgroups::writeFile(d + "/memory.soft_limit_in_bytes", std::to_string(limit));
     }
-    (void)cgroups::writeFile(d + "/memory.soft_limit_in_bytes", std::to_string(limit));
-    return cgroups::writeFile(d + "/memory.limit_in_bytes", std::to_string(limit));
+    // The order of v1's two limits depends on the current one (unlimited the first time).
+    uint64_t current = v2() ? 0 : number(d + "/memory.limit_in_bytes").value_or(UINT64_MAX);
+    for (const auto& write :
+         cgroups::memoryLimitWrites(config_.layout.version, current, limit, config_.limit_swap)) {
+      if (Status s = cgroups::writeFile(d + "/" + write.file, write.value); !s.isOk()) {
+        return s;
+      }
+    }
+    return {};
   }
 };
 

@@ -97,7 +97,10 @@ class DiskDuIsolator : public Isolator {
                                                            it->second.used / 1024, limit / 1024)};
   }
 
-  void cleanup(const std::string& container_id) override { containers_.erase(container_id); }
+  std::vector<std::string> cleanup(const std::string& container_id) override {
+    containers_.erase(container_id);
+    return {};
+  }
 
  private:
   struct Entry {

@@ -25,6 +25,8 @@ struct ContainerConfig {
   double mem_mb = 0;
   double disk_mb = 0;  // 0: no disk resource
   pid_t pid = 0;       // the executor, once launched
+  // ContainerInfo.LinuxInfo.share_pid_namespace: run in the agent's pid namespace (namespaces/pid).
+  bool share_pid_namespace = false;
 };
 
 // A limit a container crossed; the agent fails its tasks with the reason and kills it.
@@ -45,8 +47,8 @@ class Isolator {
   virtual std::vector<std::string> procsFiles(const std::string& /*container_id*/) const {
     return {};
   }
-  // clone(2) namespace flags the first process needs (CLONE_NEWPID, ...).
-  virtual int cloneFlags() const { return 0; }
+  // clone(2) namespace flags the container's first process needs (CLONE_NEWPID, ...).
+  virtual int cloneFlags(const ContainerConfig& /*container*/) const { return 0; }
   // The container's resources changed: limits follow.
   virtual Status update(const ContainerConfig& /*container*/) { return {}; }
   // Adds ResourceStatistics fields to `stats` (a JSON object). Reads a few files at most.
@@ -55,10 +57,12 @@ class Isolator {
   virtual std::optional<Limitation> check(const ContainerConfig& /*container*/) {
     return std::nullopt;
   }
-  // Removes what prepare made; kills whatever still runs in it.
-  virtual void cleanup(const std::string& /*container_id*/) {}
-  // At agent start: removes what belongs to containers not in `alive` (orphans).
-  virtual void recover(const std::set<std::string>& /*alive*/) {}
+  // Removes what prepare made; kills whatever still runs in it. Returns the cgroups it could not
+  // remove yet (processes still in them), for the containerizer to retry.
+  virtual std::vector<std::string> cleanup(const std::string& /*container_id*/) { return {}; }
+  // At agent start: removes what belongs to containers not in `alive` (orphans). Returns what
+  // it could not remove yet, as cleanup does.
+  virtual std::vector<std::string> recover(const std::set<std::string>& /*alive*/) { return {}; }
 };
 
 }  // namespace plateau::agent

@@ -23,10 +23,16 @@ struct CgroupsConfig {
   cgroups::Layout layout;
   std::string root;  // --cgroups_root, relative to each hierarchy
   bool enable_cfs = false;
+  bool limit_swap = false;           // --cgroups_limit_swap (cgroups/mem)
+  bool count_pids_and_tids = false;  // --cgroups_cpu_enable_pids_and_tids_count (cgroups/cpu)
+  // How long cleanup and recover wait for a cgroup to empty before they hand it back.
+  std::chrono::nanoseconds destroy_wait = std::chrono::seconds(1);
 };
-// cgroups/cpu: shares (and CFS quota with --cgroups_enable_cfs), cpuacct usage, throttling.
+// cgroups/cpu: shares (and CFS quota with --cgroups_enable_cfs), cpuacct usage, throttling;
+// with count_pids_and_tids, the processes and threads of the container's cgroup.
 std::unique_ptr<Isolator> makeCgroupsCpuIsolator(const CgroupsConfig& config);
-// cgroups/mem: hard limit, usage, OOM-kill detection.
+// cgroups/mem: hard limit (of memory and swap together with limit_swap), usage, OOM-kill
+// detection.
 std::unique_ptr<Isolator> makeCgroupsMemIsolator(const CgroupsConfig& config);
 // cgroups/pids: accounting (no limit).
 std::unique_ptr<Isolator> makeCgroupsPidsIsolator(const CgroupsConfig& config);
@@ -36,8 +42,9 @@ std::unique_ptr<Isolator> makeCgroupsPidsIsolator(const CgroupsConfig& config);
 std::unique_ptr<Isolator> makeDiskDuIsolator(EventLoop& loop, std::chrono::nanoseconds interval,
                                              bool enforce);
 
-// namespaces/pid: a new pid namespace and a mount namespace with its own /proc.
-std::unique_ptr<Isolator> makePidNamespaceIsolator();
+// namespaces/pid: a new pid namespace and a mount namespace with its own /proc, or the agent's
+// pid namespace for a container that asks to share it (refused with `disallow_sharing`).
+std::unique_ptr<Isolator> makePidNamespaceIsolator(bool disallow_sharing);
 // filesystem/posix: the sandbox on the host filesystem; nothing to do.
 std::unique_ptr<Isolator> makeFilesystemPosixIsolator();
 

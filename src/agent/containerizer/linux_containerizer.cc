@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <iterator>
 
 #include <fmt/format.h>
 
@@ -102,6 +103,9 @@ Status validateContainerizerOptions(const ContainerizerOptions& options) {
     return {StatusCode::kInvalidArgument,
             "Flag '--container_disk_watch_interval' must be positive"};
   }
+  if (options.cgroups_destroy_timeout < 0ns) {
+    return {StatusCode::kInvalidArgument, "Flag '--cgroups_destroy_timeout' must not be negative"};
+  }
   if (options.cgroups_root.empty() || options.cgroups_root.find("..") != std::string::npos) {
     return {StatusCode::kInvalidArgument,
             "Flag '--cgroups_root' must be a non-empty relative path without '..'"};
@@ -112,13 +116,75 @@ Status validateContainerizerOptions(const ContainerizerOptions& options) {
 LinuxContainerizer::LinuxContainerizer(EventLoop& loop, const Clock& clock,
                                        ContainerizerOptions options,
                                        std::shared_ptr<spdlog::logger> log)
-    : loop_(loop), clock_(clock), options_(std::move(options)), log_(std::move(log)) {}
+    : loop_(loop),
+      clock_(clock),
+      options_(std::move(options)),
+      log_(std::move(log)),
+      reaper_([](const std::string& dir) { return cgroups::destroy(dir, 0ns); }) {}
 
 LinuxContainerizer::~LinuxContainerizer() {
   if (watch_timer_ != 0) {
     loop_.cancel(watch_timer_);
   }
 }
+
+namespace {
+
+// The cgroups settings the flags give, on the hierarchy found at --cgroups_hierarchy.
+Result<CgroupsConfig> cgroupsConfig(const std::string& isolator,
+                                    const ContainerizerOptions& options) {
+  auto layout = cgroups::detect(options.cgroups_hierarchy);
+  if (!layout) {
+    return invalidArgument(fmt::format("Flag '--isolation': {} needs cgroups: {}", isolator,
+                                       layout.error().message()));
+  }
+  // A short wait in line covers processes that die at once; the rest is retried off it.
+  auto wait = std::min<std::chrono::nanoseconds>(options.cgroups_destroy_timeout, 1s);
+  return CgroupsConfig{.layout = *layout,
+                       .root = options.cgroups_root,
+                       .enable_cfs = options.cgroups_enable_cfs,
+                       .limit_swap = options.cgroups_limit_swap,
+                       .count_pids_and_tids = options.cgroups_cpu_enable_pids_and_tids_count,
+                       .destroy_wait = wait};
+}
+
+// cgroups/cpu, cgroups/mem or cgroups/pids, once the controllers it needs are known present.
+Result<std::unique_ptr<Isolator>> cgroupsIsolator(const std::string& name,
+                                                  const CgroupsConfig& config,
+                                                  const ContainerizerOptions& options) {
+  const cgroups::Layout& layout = config.layout;
+  std::vector<std::string> needed = name == "cgroups/cpu"
+                                        ? std::vector<std::string>{"cpu", "cpuacct"}
+                                    : name == "cgroups/mem" ? std::vector<std::string>{"memory"}
+                                                            : std::vector<std::string>{"pids"};
+  for (const auto& controller : needed) {
+    bool present = layout.version == cgroups::Version::kV2
+                       ? (controller == "cpuacct" ||
+                          std::find(layout.v2_controllers.begin(), layout.v2_controllers.end(),
+                                    controller) != layout.v2_controllers.end())
+                       : layout.mounts.contains(controller);
+    if (!present) {
+      return invalidArgument(fmt::format(
+          "Flag '--isolation': {} needs the '{}' cgroup controller, which '{}' does not have", name,
+          controller, options.cgroups_hierarchy));
+    }
+  }
+  if (name == "cgroups/cpu") {
+    return makeCgroupsCpuIsolator(config);
+  }
+  if (name == "cgroups/pids") {
+    return makeCgroupsPidsIsolator(config);
+  }
+  // As Mesos's memory subsystem: no swap accounting, no starting with --cgroups_limit_swap.
+  if (config.limit_swap) {
+    if (Status s = cgroups::checkSwapLimit(layout, config.root); !s.isOk()) {
+      return invalidArgument(fmt::format("Flag '--cgroups_limit_swap': {}", s.message()));
+    }
+  }
+  return makeCgroupsMemIsolator(config);
+}
+
+}  // namespace
 
 Result<std::unique_ptr<LinuxContainerizer>> LinuxContainerizer::create(
     EventLoop& loop, const Clock& clock, ContainerizerOptions options,
@@ -132,14 +198,6 @@ Result<std::unique_ptr<LinuxContainerizer>> LinuxContainerizer::create(
   c->names_ = *names;
   std::optional<CgroupsConfig> cgroups_config;
   for (const auto& name : *names) {
-    if (name.starts_with("cgroups/") && !cgroups_config) {
-      auto layout = cgroups::detect(options.cgroups_hierarchy);
-      if (!layout) {
-        return invalidArgument(fmt::format("Flag '--isolation': {} needs cgroups: {}", name,
-                                           layout.error().message()));
-      }
-      cgroups_config = CgroupsConfig{*layout, options.cgroups_root, options.cgroups_enable_cfs};
-    }
     if (name == "gpu/nvidia") {
       continue;  // the agent assigns GPUs and confines devices itself (src/agent/gpu)
     }
@@ -147,31 +205,23 @@ Result<std::unique_ptr<LinuxContainerizer>> LinuxContainerizer::create(
     if (name == "posix/cpu" || name == "posix/mem") {
       isolator = makePosixIsolator(name);
     } else if (name == "cgroups/cpu" || name == "cgroups/mem" || name == "cgroups/pids") {
-      const cgroups::Layout& layout = cgroups_config->layout;
-      std::vector<std::string> needed = name == "cgroups/cpu"
-                                            ? std::vector<std::string>{"cpu", "cpuacct"}
-                                        : name == "cgroups/mem" ? std::vector<std::string>{"memory"}
-                                                                : std::vector<std::string>{"pids"};
-      for (const auto& controller : needed) {
-        bool present = layout.version == cgroups::Version::kV2
-                           ? (controller == "cpuacct" ||
-                              std::find(layout.v2_controllers.begin(), layout.v2_controllers.end(),
-                                        controller) != layout.v2_controllers.end())
-                           : layout.mounts.contains(controller);
-        if (!present) {
-          return invalidArgument(fmt::format(
-              "Flag '--isolation': {} needs the '{}' cgroup controller, which '{}' does not have",
-              name, controller, options.cgroups_hierarchy));
+      if (!cgroups_config) {
+        auto config = cgroupsConfig(name, options);
+        if (!config) {
+          return std::unexpected(config.error());
         }
+        cgroups_config = std::move(*config);
       }
-      isolator = name == "cgroups/cpu"   ? makeCgroupsCpuIsolator(*cgroups_config)
-                 : name == "cgroups/mem" ? makeCgroupsMemIsolator(*cgroups_config)
-                                         : makeCgroupsPidsIsolator(*cgroups_config);
+      auto made = cgroupsIsolator(name, *cgroups_config, options);
+      if (!made) {
+        return std::unexpected(made.error());
+      }
+      isolator = std::move(*made);
     } else if (name == "disk/du") {
       isolator = makeDiskDuIsolator(loop, options.container_disk_watch_interval,
                                     options.enforce_container_disk_quota);
     } else if (name == "namespaces/pid") {
-      isolator = makePidNamespaceIsolator();
+      isolator = makePidNamespaceIsolator(options.disallow_sharing_agent_pid_namespace);
     } else {
       isolator = makeFilesystemPosixIsolator();
     }
@@ -264,7 +314,7 @@ Result<std::vector<std::string>> LinuxContainerizer::prepareIsolators(const Cont
   for (size_t i = 0; i < isolators_.size(); i++) {
     Isolator& isolator = *isolators_[i];
     if (Status s = isolator.prepare(config); !s.isOk()) {
-      cleanupIsolators(config.container_id, i);
+      keep(config.container_id, cleanupIsolators(config.container_id, i), clock_.now());
       return std::unexpected(
           Status(s.code(), fmt::format("Isolator {} failed: {}", isolator.name(), s.message())));
     }
@@ -274,15 +324,42 @@ Result<std::vector<std::string>> LinuxContainerizer::prepareIsolators(const Cont
       }
     }
     if (linux_launcher) {
-      child->clone_flags |= isolator.cloneFlags();
+      child->clone_flags |= isolator.cloneFlags(config);
     }
   }
   return procs;
 }
 
-void LinuxContainerizer::cleanupIsolators(const std::string& container_id, size_t count) {
+std::vector<std::string> LinuxContainerizer::cleanupIsolators(const std::string& container_id,
+                                                              size_t count) {
+  std::vector<std::string> left;
   for (size_t i = count; i > 0; i--) {
-    isolators_[i - 1]->cleanup(container_id);
+    std::ranges::copy(isolators_[i - 1]->cleanup(container_id), std::back_inserter(left));
+  }
+  return left;
+}
+
+void LinuxContainerizer::keep(const std::string& container_id, const std::vector<std::string>& dirs,
+                              Clock::TimePoint started) {
+  for (const auto& dir : dirs) {
+    reaper_.add(container_id, dir, started + options_.cgroups_destroy_timeout);
+  }
+  if (!dirs.empty()) {
+    reap();  // a timeout shorter than the wait in line has passed already
+  }
+}
+
+void LinuxContainerizer::reap() {
+  if (reaper_.pending() == 0) {
+    return;
+  }
+  for (const auto& failure : reaper_.poll(clock_.now())) {
+    log_->error(
+        "container_destroy_failed container_id={} cgroup={} timeout={}ms error=\"{}\"",
+        failure.container_id.empty() ? "(orphan)" : failure.container_id, failure.dir,
+        std::chrono::duration_cast<std::chrono::milliseconds>(options_.cgroups_destroy_timeout)
+            .count(),
+        failure.error);
   }
 }
 
@@ -304,7 +381,7 @@ Result<pid_t> LinuxContainerizer::launch(ContainerConfig config, const LaunchSpe
   auto cloned = zygote_ ? zygote_->launch(*child, *procs) : std::nullopt;
   auto pid = cloned ? std::move(*cloned) : startChild(*child, *procs);
   if (!pid) {
-    cleanupIsolators(id, isolators_.size());
+    keep(id, cleanupIsolators(id, isolators_.size()), clock_.now());
     return pid;
   }
   config.pid = *pid;
@@ -324,8 +401,9 @@ void LinuxContainerizer::recover(const std::vector<ContainerConfig>& alive) {
     ids.insert(config.container_id);
     containers_[config.container_id].config = config;
   }
+  Clock::TimePoint started = clock_.now();
   for (auto& isolator : isolators_) {
-    isolator->recover(ids);
+    keep("", isolator->recover(ids), started);
   }
 }
 
@@ -381,6 +459,7 @@ std::optional<Limitation> LinuxContainerizer::limitation(const std::string& cont
 }
 
 void LinuxContainerizer::watch() {
+  reap();
   std::vector<std::pair<std::string, Limitation>> found;
   for (auto& [id, container] : containers_) {
     if (container.limited) {
@@ -434,9 +513,8 @@ void LinuxContainerizer::destroy(const std::string& container_id) {
   if (it == containers_.end()) {
     return;
   }
-  for (auto i = isolators_.rbegin(); i != isolators_.rend(); ++i) {
-    (*i)->cleanup(container_id);
-  }
+  Clock::TimePoint started = clock_.now();
+  keep(container_id, cleanupIsolators(container_id, isolators_.size()), started);
   containers_.erase(it);
   log_->info("container_destroyed container_id={}", container_id);
 }

@@ -15,6 +15,7 @@
 
 #include <spdlog/logger.h>
 
+#include "agent/containerizer/cgroup_reaper.h"
 #include "agent/containerizer/containerizer.h"
 #include "agent/containerizer/isolator.h"
 #include "agent/containerizer/launcher.h"
@@ -36,6 +37,12 @@ struct ContainerizerOptions {
   std::string cgroups_hierarchy = "/sys/fs/cgroup";
   std::string cgroups_root = "plateau";
   bool cgroups_enable_cfs = false;
+  bool cgroups_limit_swap = false;
+  bool cgroups_cpu_enable_pids_and_tids_count = false;
+  // How long a container's cgroups may take to empty and go once it is destroyed; past it the
+  // destruction has failed (logged as container_destroy_failed, the cgroup left).
+  std::chrono::nanoseconds cgroups_destroy_timeout = std::chrono::minutes(1);
+  bool disallow_sharing_agent_pid_namespace = false;
   bool enforce_container_disk_quota = false;
   std::chrono::nanoseconds container_disk_watch_interval = std::chrono::seconds(15);
   bool switch_user = true;
@@ -72,6 +79,8 @@ class LinuxContainerizer final : public Containerizer {
   // Kills the first process's session and process tree, and every member of the container's
   // cgroups.
   void kill(const std::string& container_id) override;
+  // Removes the container's cgroups at once when they empty within a second; those that do not
+  // are retried every 500 ms until --cgroups_destroy_timeout, then reported failed.
   void destroy(const std::string& container_id) override;
   bool contains(const std::string& container_id) const override {
     return containers_.contains(container_id);
@@ -82,6 +91,11 @@ class LinuxContainerizer final : public Containerizer {
   LinuxContainerizer(EventLoop& loop, const Clock& clock, ContainerizerOptions options,
                      std::shared_ptr<spdlog::logger> log);
   void watch();
+  // Retries the cgroups left behind; logs those given up.
+  void reap();
+  // Hands the cgroups a cleanup or recovery left behind to the reaper.
+  void keep(const std::string& container_id, const std::vector<std::string>& dirs,
+            Clock::TimePoint started);
   // What launch() starts: the process, as `user` when users are switched.
   Result<ChildSpec> childSpec(const ContainerConfig& config, const LaunchSpec& process,
                               const std::string& user) const;
@@ -89,8 +103,8 @@ class LinuxContainerizer final : public Containerizer {
   // cgroup.procs files the child joins. On failure, what was prepared is cleaned up.
   Result<std::vector<std::string>> prepareIsolators(const ContainerConfig& config,
                                                     ChildSpec* child);
-  // Cleans up the first `count` isolators, last first.
-  void cleanupIsolators(const std::string& container_id, size_t count);
+  // Cleans up the first `count` isolators, last first; returns the cgroups left behind.
+  std::vector<std::string> cleanupIsolators(const std::string& container_id, size_t count);
 
   struct Container {
     ContainerConfig config;
@@ -105,6 +119,7 @@ class LinuxContainerizer final : public Containerizer {
   std::vector<std::string> names_;
   std::vector<std::unique_ptr<Isolator>> isolators_;
   std::map<std::string, Container> containers_;
+  CgroupReaper reaper_;
   uint64_t watch_timer_ = 0;
   std::unique_ptr<ExecutorZygote> zygote_;  // when options_.executor_zygote is set
 };

@@ -31,8 +31,24 @@ class PosixIsolator : public Isolator {
 
 class PidNamespaceIsolator : public Isolator {
  public:
+  explicit PidNamespaceIsolator(bool disallow_sharing) : disallow_sharing_(disallow_sharing) {}
   std::string name() const override { return "namespaces/pid"; }
-  int cloneFlags() const override { return CLONE_NEWPID | CLONE_NEWNS; }
+  Status prepare(const ContainerConfig& container) override {
+    // Every container here is a top-level one (nested containers join their parent's
+    // namespaces without the containerizer): sharing means the agent's pid namespace.
+    if (container.share_pid_namespace && disallow_sharing_) {
+      return {StatusCode::kFailedPrecondition,
+              "Sharing the agent's pid namespace with a top-level container is not allowed "
+              "(--disallow_sharing_agent_pid_namespace)"};
+    }
+    return {};
+  }
+  int cloneFlags(const ContainerConfig& container) const override {
+    return container.share_pid_namespace ? 0 : CLONE_NEWPID | CLONE_NEWNS;
+  }
+
+ private:
+  bool disallow_sharing_;
 };
 
 class FilesystemPosixIsolator : public Isolator {
@@ -46,8 +62,8 @@ std::unique_ptr<Isolator> makePosixIsolator(const std::string& name) {
   return std::make_unique<PosixIsolator>(name);
 }
 
-std::unique_ptr<Isolator> makePidNamespaceIsolator() {
-  return std::make_unique<PidNamespaceIsolator>();
+std::unique_ptr<Isolator> makePidNamespaceIsolator(bool disallow_sharing) {
+  return std::make_unique<PidNamespaceIsolator>(disallow_sharing);
 }
 
 std::unique_ptr<Isolator> makeFilesystemPosixIsolator() {

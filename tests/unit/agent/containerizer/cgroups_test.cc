@@ -3,8 +3,11 @@
 
 #include "agent/containerizer/cgroups.h"
 
+#include <sched.h>
 #include <stdlib.h>
 
+#include <chrono>
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 
@@ -193,12 +196,167 @@ TEST_F(CgroupsV2Test, NoQuotaWithoutCfs) {
 TEST_F(CgroupsV2Test, RecoverRemovesOnlyOrphans) {
   auto layout = cgroups::detect(dir_);
   ASSERT_TRUE(layout.has_value());
-  auto pids = makeCgroupsPidsIsolator(CgroupsConfig{*layout, "plateau", false});
+  auto pids = makeCgroupsPidsIsolator(
+      CgroupsConfig{.layout = *layout, .root = "plateau", .destroy_wait = std::chrono::seconds(0)});
   fs::create_directories(fs::path(dir_) / "plateau" / "orphan");
   fs::create_directories(fs::path(dir_) / "plateau" / "alive");
-  pids->recover({"alive"});
+  fs::create_directories(fs::path(dir_) / "plateau" / "slave");  // the agent's own
+  // The fixture's c1 is not empty (it stands for a cgroup still holding processes): handed back.
+  EXPECT_EQ(pids->recover({"alive"}),
+            (std::vector<std::string>{(fs::path(dir_) / "plateau" / "c1").string()}));
   EXPECT_FALSE(fs::exists(fs::path(dir_) / "plateau" / "orphan"));
   EXPECT_TRUE(fs::exists(fs::path(dir_) / "plateau" / "alive"));
+  EXPECT_TRUE(fs::exists(fs::path(dir_) / "plateau" / "slave"));
+}
+
+TEST(CgroupsValuesTest, MemoryAndSwapLimitOrder) {
+  using cgroups::Version;
+  using W = cgroups::Write;
+  const uint64_t mb64 = 64ull << 20;
+  EXPECT_EQ(cgroups::memoryLimitWrites(Version::kV1, UINT64_MAX, mb64, false),
+            (std::vector<W>{{"memory.limit_in_bytes", "67108864"}}));
+  // First set (from unlimited) and lowered: memory first, so it never exceeds memory+swap.
+  EXPECT_EQ(cgroups::memoryLimitWrites(Version::kV1, 9223372036854771712ull, mb64, true),
+            (std::vector<W>{{"memory.limit_in_bytes", "67108864"},
+                            {"memory.memsw.limit_in_bytes", "67108864"}}));
+  // Raised: memory+swap first.
+  EXPECT_EQ(cgroups::memoryLimitWrites(Version::kV1, 32ull << 20, mb64, true),
+            (std::vector<W>{{"memory.memsw.limit_in_bytes", "67108864"},
+                            {"memory.limit_in_bytes", "67108864"}}));
+  EXPECT_EQ(cgroups::memoryLimitWrites(Version::kV1, mb64, mb64, true).front().file,
+            "memory.limit_in_bytes");
+  // v2 counts swap apart: memory+swap = memory is no swap at all.
+  EXPECT_EQ(cgroups::memoryLimitWrites(Version::kV2, 0, mb64, true),
+            (std::vector<W>{{"memory.max", "67108864"}, {"memory.swap.max", "0"}}));
+  EXPECT_EQ(cgroups::memoryLimitWrites(Version::kV2, 0, mb64, false),
+            (std::vector<W>{{"memory.max", "67108864"}}));
+}
+
+TEST(CgroupsParseTest, SubsystemList) {
+  EXPECT_EQ(cgroups::parseSubsystems("memory,cpuacct"),
+            (std::vector<std::string>{"memory", "cpuacct"}));
+  EXPECT_EQ(cgroups::parseSubsystems(" memory ,,cpu,memory,"),
+            (std::vector<std::string>{"memory", "cpu"}));
+  EXPECT_TRUE(cgroups::parseSubsystems("").empty());
+  EXPECT_TRUE(cgroups::parseSubsystems(",,").empty());
+}
+
+TEST(CgroupsDestroyTest, GoneIsDoneAndAStuckCgroupIsNamed) {
+  char tmpl[] = "/tmp/plateau-cgroups-destroy.XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  EXPECT_TRUE(cgroups::destroy(dir + "/missing", std::chrono::seconds(0)).isOk());
+  // Not empty: stands for a cgroup that still holds processes (rmdir refused).
+  put(fs::path(dir) / "stuck" / "cgroup.procs", "");
+  auto started = std::chrono::steady_clock::now();
+  Status s = cgroups::destroy(dir + "/stuck", std::chrono::milliseconds(50));
+  EXPECT_GE(std::chrono::steady_clock::now() - started, std::chrono::milliseconds(50));
+  ASSERT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find(dir + "/stuck"), std::string::npos) << s.message();
+  fs::create_directories(fs::path(dir) / "empty");
+  EXPECT_TRUE(cgroups::destroy(dir + "/empty", std::chrono::seconds(0)).isOk());
+  EXPECT_FALSE(fs::exists(fs::path(dir) / "empty"));
+  fs::remove_all(dir);
+}
+
+TEST_F(CgroupsV2Test, SwapLimitNeedsSwapAccounting) {
+  auto layout = cgroups::detect(dir_);
+  ASSERT_TRUE(layout.has_value());
+  Status missing = cgroups::checkSwapLimit(*layout, "plateau");
+  ASSERT_FALSE(missing.isOk());
+  EXPECT_NE(missing.message().find("memory.swap.max"), std::string::npos) << missing.message();
+  EXPECT_EQ(slurp(fs::path(dir_) / "cgroup.subtree_control"), "+memory");
+  put(fs::path(dir_) / "plateau" / "memory.swap.max", "max\n");
+  EXPECT_TRUE(cgroups::checkSwapLimit(*layout, "plateau").isOk());
+}
+
+TEST_F(CgroupsV2Test, SwapLimitedMemoryAndItsUsage) {
+  auto layout = cgroups::detect(dir_);
+  ASSERT_TRUE(layout.has_value());
+  fs::path cg = fs::path(dir_) / "plateau" / "c1";
+  put(cg / "memory.swap.max", "");
+  auto mem = makeCgroupsMemIsolator(
+      CgroupsConfig{.layout = *layout, .root = "plateau", .limit_swap = true});
+  ContainerConfig c{.container_id = "c1", .mem_mb = 64};
+  ASSERT_TRUE(mem->prepare(c).isOk());
+  EXPECT_EQ(slurp(cg / "memory.max"), std::to_string(64ull << 20));
+  EXPECT_EQ(slurp(cg / "memory.swap.max"), "0");
+  put(cg / "memory.current", "1000\n");
+  put(cg / "memory.swap.current", "24\n");
+  json::Value stats = json::Object{};
+  mem->usage(c, &stats);
+  EXPECT_EQ(stats["mem_total_memsw_bytes"].toUint64(), 1024u);
+  EXPECT_EQ(stats["mem_swap_bytes"].toUint64(), 24u);
+}
+
+TEST_F(CgroupsV2Test, CpuCountsProcessesAndThreadsWhenAsked) {
+  auto layout = cgroups::detect(dir_);
+  ASSERT_TRUE(layout.has_value());
+  fs::path cg = fs::path(dir_) / "plateau" / "c1";
+  put(cg / "cgroup.procs", "10\n11\n");
+  put(cg / "cgroup.threads", "10\n11\n12\n13\n");
+  ContainerConfig c{.container_id = "c1", .cpus = 1};
+  json::Value off = json::Object{};
+  makeCgroupsCpuIsolator(CgroupsConfig{.layout = *layout, .root = "plateau"})->usage(c, &off);
+  EXPECT_EQ(off.find("processes"), nullptr);
+  EXPECT_EQ(off.find("threads"), nullptr);
+  json::Value on = json::Object{};
+  makeCgroupsCpuIsolator(
+      CgroupsConfig{.layout = *layout, .root = "plateau", .count_pids_and_tids = true})
+      ->usage(c, &on);
+  EXPECT_EQ(on["processes"].toUint64(), 2u);
+  EXPECT_EQ(on["threads"].toUint64(), 4u);
+}
+
+TEST_F(CgroupsV2Test, AgentJoinsItsOwnCgroup) {
+  auto layout = cgroups::detect(dir_);
+  ASSERT_TRUE(layout.has_value());
+  fs::path slave = fs::path(dir_) / "plateau" / "slave";
+  put(slave / "cgroup.procs", "1\n");  // something an earlier agent left there
+  auto others = cgroups::joinAgentCgroup(*layout, "plateau", {"memory", "cpu"}, 77);
+  ASSERT_TRUE(others.has_value()) << others.error().message();
+  EXPECT_EQ(*others, (std::vector<pid_t>{1}));
+  EXPECT_EQ(slurp(slave / "cgroup.procs"), "77");
+  EXPECT_EQ(slurp(fs::path(dir_) / "cgroup.subtree_control"), "+memory +cpu");
+  auto unknown = cgroups::joinAgentCgroup(*layout, "plateau", {"memory", "net_cls"}, 77);
+  ASSERT_FALSE(unknown.has_value());
+  EXPECT_NE(unknown.error().message().find("--agent_subsystems"), std::string::npos);
+  EXPECT_NE(unknown.error().message().find("net_cls"), std::string::npos);
+}
+
+TEST(CgroupsV1Test, AgentJoinsEachHierarchyOnce) {
+  char tmpl[] = "/tmp/plateau-cgroups-v1.XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  cgroups::Layout v1;
+  v1.mounts = {{"cpu", dir + "/cpu,cpuacct"},
+               {"cpuacct", dir + "/cpu,cpuacct"},
+               {"memory", dir + "/memory"}};
+  for (const char* m : {"cpu,cpuacct", "memory"}) {
+    put(fs::path(dir) / m / "mesos" / "slave" / "cgroup.procs", "");
+  }
+  auto others = cgroups::joinAgentCgroup(v1, "mesos", {"cpu", "cpuacct", "memory"}, 99);
+  ASSERT_TRUE(others.has_value()) << others.error().message();
+  EXPECT_TRUE(others->empty());
+  EXPECT_EQ(slurp(fs::path(dir) / "cpu,cpuacct/mesos/slave/cgroup.procs"), "99");
+  EXPECT_EQ(slurp(fs::path(dir) / "memory/mesos/slave/cgroup.procs"), "99");
+  auto missing = cgroups::joinAgentCgroup(v1, "mesos", {"pids"}, 99);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message().find("'pids'"), std::string::npos);
+  fs::remove_all(dir);
+}
+
+TEST(PidNamespaceIsolatorTest, SharingTheAgentsNamespace) {
+  ContainerConfig own{.container_id = "c1"};
+  ContainerConfig shared{.container_id = "c2", .share_pid_namespace = true};
+  auto allowed = makePidNamespaceIsolator(/*disallow_sharing=*/false);
+  EXPECT_EQ(allowed->cloneFlags(own), CLONE_NEWPID | CLONE_NEWNS);
+  EXPECT_TRUE(allowed->prepare(shared).isOk());
+  EXPECT_EQ(allowed->cloneFlags(shared), 0);
+  auto refused = makePidNamespaceIsolator(/*disallow_sharing=*/true);
+  EXPECT_TRUE(refused->prepare(own).isOk());
+  Status s = refused->prepare(shared);
+  ASSERT_FALSE(s.isOk());
+  EXPECT_NE(s.message().find("pid namespace"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("--disallow_sharing_agent_pid_namespace"), std::string::npos);
 }
 
 }  // namespace

@@ -69,5 +69,45 @@ TEST(IsolationFlagsTest, DefaultsAndOtherFlags) {
   EXPECT_NE(root.message().find("--cgroups_root"), std::string::npos);
 }
 
+TEST(IsolationFlagsTest, CgroupsAndPidNamespaceFlags) {
+  Flags f;
+  EXPECT_FALSE(f.cgroups_limit_swap);
+  EXPECT_FALSE(f.cgroups_cpu_enable_pids_and_tids_count);
+  EXPECT_EQ(f.cgroups_destroy_timeout, std::chrono::minutes(1));
+  EXPECT_TRUE(f.agent_subsystems.empty());
+  EXPECT_FALSE(f.disallow_sharing_agent_pid_namespace);
+
+  flags::FlagSet set("plateau-agent", "test");
+  registerFlags(set, f);
+  std::vector<const char*> argv = {"plateau-agent",
+                                   "--master=127.0.0.1:5050",
+                                   "--cgroups_limit_swap",
+                                   "--cgroups_cpu_enable_pids_and_tids_count",
+                                   "--cgroups_destroy_timeout=90secs",
+                                   "--slave_subsystems=memory,cpuacct",
+                                   "--disallow_sharing_agent_pid_namespace"};
+  ASSERT_TRUE(set.parse(static_cast<int>(argv.size()), argv.data()).isOk());
+  ASSERT_TRUE(validateFlags(f).isOk());
+  EXPECT_TRUE(f.cgroups_limit_swap);
+  EXPECT_EQ(f.agent_subsystems, "memory,cpuacct");  // the deprecated name sets it too
+  ContainerizerOptions o = containerizerOptions(f);
+  EXPECT_TRUE(o.cgroups_limit_swap);
+  EXPECT_TRUE(o.cgroups_cpu_enable_pids_and_tids_count);
+  EXPECT_EQ(o.cgroups_destroy_timeout, std::chrono::seconds(90));
+  EXPECT_TRUE(o.disallow_sharing_agent_pid_namespace);
+}
+
+TEST(IsolationFlagsTest, BadDestroyTimeoutNamesTheFlag) {
+  for (const char* bad : {"--cgroups_destroy_timeout=abc", "--cgroups_destroy_timeout=-5secs"}) {
+    Status s = parseAgentFlags({bad});
+    ASSERT_FALSE(s.isOk()) << bad;
+    EXPECT_NE(s.message().find("--cgroups_destroy_timeout"), std::string::npos) << s.message();
+  }
+  EXPECT_TRUE(parseAgentFlags({"--cgroups_destroy_timeout=0secs"}).isOk());
+  Status swap = parseAgentFlags({"--cgroups_limit_swap=maybe"});
+  ASSERT_FALSE(swap.isOk());
+  EXPECT_NE(swap.message().find("cgroups_limit_swap"), std::string::npos) << swap.message();
+}
+
 }  // namespace
 }  // namespace plateau::agent

@@ -5,6 +5,9 @@
 
 #include <unistd.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include <gtest/gtest.h>
 #include <spdlog/logger.h>
 
@@ -43,6 +46,35 @@ TEST(LinuxContainerizerTest, UsageIsStampedWithTheAgentsClock) {
   (*containerizer)->destroy("c1");
   EXPECT_FALSE((*containerizer)->contains("c1"));
   EXPECT_TRUE((*containerizer)->usage("c1").isNull());
+}
+
+// --cgroups_limit_swap on a kernel without swap accounting stops the agent, as in Mesos: here a
+// fake v2 hierarchy whose cgroups have no memory.swap.max.
+TEST(LinuxContainerizerTest, SwapLimitWithoutSwapAccountingFailsNamingTheFlag) {
+  char tmpl[] = "/tmp/plateau-containerizer.XXXXXX";
+  std::string dir = ::mkdtemp(tmpl);
+  for (const char* file :
+       {"cgroup.controllers", "cgroup.subtree_control", "plateau/cgroup.subtree_control"}) {
+    std::filesystem::create_directories(std::filesystem::path(dir + "/" + file).parent_path());
+    std::ofstream(dir + "/" + file)
+        << (std::string(file) == "cgroup.controllers" ? "memory\n" : "");
+  }
+  EventLoop loop;
+  testing::VirtualTime time;
+  auto log = std::make_shared<spdlog::logger>("test");
+  ContainerizerOptions options{
+      .isolation = "cgroups/mem", .cgroups_hierarchy = dir, .cgroups_limit_swap = true};
+  auto refused = LinuxContainerizer::create(loop, time, options, log);
+  ASSERT_FALSE(refused.has_value());
+  EXPECT_NE(refused.error().message().find("--cgroups_limit_swap"), std::string::npos)
+      << refused.error().message();
+  EXPECT_NE(refused.error().message().find("memory.swap.max"), std::string::npos);
+  std::ofstream(dir + "/plateau/memory.swap.max") << "max\n";
+  EXPECT_TRUE(LinuxContainerizer::create(loop, time, options, log).has_value());
+  options.cgroups_limit_swap = false;
+  std::filesystem::remove(dir + "/plateau/memory.swap.max");
+  EXPECT_TRUE(LinuxContainerizer::create(loop, time, options, log).has_value());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
