@@ -35,14 +35,20 @@ json::Value listedAgent(Cluster& cluster) {
   return agents.json["get_agents"]["agents"][0];
 }
 
+// The role a resource is reserved for ("*": unreserved), in either of Mesos's formats: the
+// reservation stack, or (to a framework without RESERVATION_REFINEMENT) the `role` field.
+std::string reservedFor(const json::Value& r) {
+  if (r["reservations"].isArray() && !r["reservations"].asArray().empty()) {
+    return r["reservations"].asArray().back()["role"].asString();
+  }
+  return r["role"].isString() ? r["role"].asString() : "*";
+}
+
 // The sum of the named scalar over `resources` reserved for `role` ("*": unreserved).
 double scalarFor(const json::Value& resources, const std::string& name, const std::string& role) {
   double total = 0;
   for (const auto& r : resources.asArray()) {
-    const bool unreserved = r["reservations"].isNull() || r["reservations"].asArray().empty();
-    const bool matches =
-        role == "*" ? unreserved : !unreserved && isString(r["reservations"][0]["role"], role);
-    if (isString(r["name"], name) && matches) {
+    if (isString(r["name"], name) && reservedFor(r) == role) {
       total += r["scalar"]["value"].asDouble();
     }
   }
