@@ -167,7 +167,8 @@ void Agent::route(http::Request& request, http::Responder responder) {
   }
   if (path == "/version") {
     return responder.respond(http::Response::json(fmt::format(
-        R"({{"version":"{}","build_user":"plateau","git_sha":"","build_date":""}})", kVersion)));
+        R"({{"version":"{}","build_user":"plateau","git_sha":"","build_date":"","build_time":0}})",
+        kVersion)));
   }
   if (path == "/metrics/snapshot") {
     return responder.respond(metricsJson());

@@ -169,8 +169,6 @@ constexpr InertFlag kInertFlags[] = {
     {"qos_correction_interval_min", Kind::kDuration, "0secs",
      "Shortest time between QoS corrections", kOversubscription},
     {"resource_estimator", Kind::kString, "", "Resource estimator module", kOversubscription},
-    {"resource_provider_config_dir", Kind::kString, "", "Local resource provider configurations",
-     "resource providers are not implemented"},
     {"csi_plugin_config_dir", Kind::kString, "", "CSI plugin configurations",
      "resource providers are not implemented"},
     {"revocable_cpu_low_priority", Kind::kBool, "true", "Revocable CPU runs at a lower priority",
@@ -238,6 +236,11 @@ void registerReachFlags(flags::FlagSet& set, Flags& f) {
           "Log file written by something else (syslog, journald): served as /slave/log in "
           "/files instead of --log_dir's file");
   f.address.registerWith(set, "agent");
+  set.add("resource_provider_config_dir", &f.resource_provider_config_dir,
+          "Directory of local resource provider configs. No storage resource provider exists "
+          "here (no CSI), so none is ever loaded; the flag decides the config calls' answers as "
+          "in Mesos: without it ADD/UPDATE/REMOVE_RESOURCE_PROVIDER_CONFIG answer 500, with it "
+          "REMOVE answers 200 and ADD/UPDATE of a valid storage config 400");
 }
 
 }  // namespace
@@ -265,7 +268,8 @@ void registerGcFlags(flags::FlagSet& set, Flags& f) {
           "logged and what can be read is recovered");
   set.add("reconfiguration_policy", &f.reconfiguration_policy,
           "What a restarted agent may change and still recover as the same agent: 'equal' "
-          "(nothing) or 'additive' (resources and attributes added, none removed or changed)");
+          "(nothing) or 'additive' (resources and attributes added, none removed or changed; "
+          "the master takes the added ones, its reservations and volumes kept)");
   set.add("domain", &f.domain,
           "Fault domain of this agent (JSON or file path): {\"fault_domain\": {\"region\": "
           "{\"name\": ...}, \"zone\": {\"name\": ...}}}; reported to the master and in offers",

@@ -98,6 +98,9 @@ struct Flags {
   std::shared_ptr<const auth::Authorizer> authorizer;  // null: no --acls, all allowed
   std::vector<std::string> acls_warnings;              // unknown keys of --acls
   std::string external_log_file;  // a log file kept by others, served as /slave/log
+  // Where local resource provider configs would live: it decides the answers of the
+  // *_RESOURCE_PROVIDER_CONFIG calls (agent/resource_providers.cc); empty: unset.
+  std::string resource_provider_config_dir;
   // --advertise_ip/_port, --ip_discovery_command, --firewall_rules (resolved by main()).
   http::AddressFlags address;
   // Sandbox garbage collection (agent/sandbox_gc.h): Mesos's names and defaults.

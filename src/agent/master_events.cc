@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "common/agent_capabilities.h"
 #include "common/json_codec.h"
 
 namespace plateau::agent {
@@ -33,6 +34,9 @@ internal::AgentCall Agent::registration() const {
   *reg->mutable_agent_info() = info_;
   reg->set_version("0.1.0");
   reg->set_ip(flags_.address.advertisedIp(flags_.ip));
+  for (auto capability : kAgentCapabilities) {
+    reg->add_capabilities()->set_type(capability);
+  }
   if (info_.has_id()) {
     call.set_session(checkpoint_.readSession());  // the link replaces it by a newer one it has
   }

@@ -41,16 +41,6 @@ std::optional<http::Response> missingArguments(const agent_api::Call& call) {
   return http::Response::text(400, fmt::format("Expecting '{}' to be present", field));
 }
 
-// The value of --resource_provider_config_dir ("" when unset).
-std::string configDir(const std::vector<std::pair<std::string, std::string>>& flag_values) {
-  for (const auto& [name, value] : flag_values) {
-    if (name == "resource_provider_config_dir") {
-      return value;
-    }
-  }
-  return "";
-}
-
 http::Response missingConfigDir() {
   return http::Response::text(500, "Missing required flag --resource_provider_config_dir");
 }
@@ -107,11 +97,13 @@ std::optional<http::Response> Agent::resourceProviderCall(const agent_api::Call&
       response.mutable_get_resource_providers();
       return http::messageResponse(response, accept);
     case agent_api::Call::ADD_RESOURCE_PROVIDER_CONFIG:
-      return configCall(call.add_resource_provider_config().info(), configDir(flag_values_));
+      return configCall(call.add_resource_provider_config().info(),
+                        flags_.resource_provider_config_dir);
     case agent_api::Call::UPDATE_RESOURCE_PROVIDER_CONFIG:
-      return configCall(call.update_resource_provider_config().info(), configDir(flag_values_));
+      return configCall(call.update_resource_provider_config().info(),
+                        flags_.resource_provider_config_dir);
     case agent_api::Call::REMOVE_RESOURCE_PROVIDER_CONFIG:
-      return configDir(flag_values_).empty() ? missingConfigDir() : ok();
+      return flags_.resource_provider_config_dir.empty() ? missingConfigDir() : ok();
     case agent_api::Call::MARK_RESOURCE_PROVIDER_GONE:
       return http::Response::text(
           404, fmt::format("Unknown resource provider '{}': this agent has no resource providers",

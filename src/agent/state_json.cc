@@ -5,6 +5,7 @@
 #include "agent/agent.h"
 #include "agent/images/image_runtime.h"
 #include "auth/view_filter.h"
+#include "common/agent_capabilities.h"
 #include "common/attributes_json.h"
 #include "common/flags.h"
 #include "common/json.h"
@@ -205,6 +206,10 @@ http::Response Agent::stateJson(const auth::ViewFilter& view) const {
   w.beginObject();
   w.key("version");
   w.value(kVersion);
+  w.key("build_date");  // as the master's /master/state: no build details
+  w.value("");
+  w.key("build_time");
+  w.value(0);
   w.key("build_user");
   w.value("plateau");
   if (!flags_.log_dir.empty()) {
@@ -221,6 +226,12 @@ http::Response Agent::stateJson(const auth::ViewFilter& view) const {
   w.value(fmt::format("slave(1)@{}:{}", flags_.address.advertisedIp(flags_.ip), info_.port()));
   w.key("hostname");
   w.value(info_.hostname());
+  w.key("capabilities");  // as Mesos's agent: the names of what it can do
+  w.beginArray();
+  for (auto capability : kAgentCapabilities) {
+    w.value(v1::AgentInfo::Capability::Type_Name(capability));
+  }
+  w.endArray();
   w.key("start_time");
   w.value(start_time_);
   w.key("master_hostname");

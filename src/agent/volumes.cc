@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "common/resource_growth.h"
 #include "common/resources_proto.h"
 
 namespace plateau::agent {
@@ -63,13 +64,15 @@ void Agent::recoverCheckpointedResources() {
     log_->error("checkpointed_resources_invalid error=\"{}\"", total.error().message());
     return;
   }
-  // The operator may have changed --resources since: the checkpoint only adds what was
-  // reserved or made into volumes, so the flag's unreserved view must still hold it.
-  if (total->toUnreserved() != resources_.toUnreserved()) {
+  // The operator may have added to --resources since (--reconfiguration_policy=additive): the
+  // checkpoint's reservations and volumes stay and what was added joins them, as in Mesos.
+  // Anything else keeps the checkpoint as it is.
+  auto grown = grownBy(*total, resources_);
+  if (!grown) {
     log_->warn("checkpointed_resources_mismatch flags=\"{}\" checkpoint=\"{}\" using=checkpoint",
                resources_.toString(), total->toString());
   }
-  resources_ = *total;
+  resources_ = grown ? *grown : *total;
   info_.clear_resources();
   resourcesToProto(resources_, info_.mutable_resources(), "", ResourceFormat::kPost);
   for (const auto& operation : saved.operations()) {

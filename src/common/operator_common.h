@@ -35,6 +35,9 @@ bool answerCommonCall(const Call& call, Response* response,
       response->set_type(Response::GET_VERSION);
       auto* version = response->mutable_get_version()->mutable_version_info();
       version->set_version(kVersion);
+      // As Mesos, which always sets the build's date, time and user: no build details here.
+      version->set_build_date("");
+      version->set_build_time(0);
       version->set_build_user("plateau");
       return true;
     }

@@ -1,5 +1,8 @@
 #include "common/resources_json.h"
 
+#include <set>
+#include <string>
+
 namespace plateau {
 
 void writeResourcesModel(json::Writer& w, const Resources& resources) {
@@ -9,24 +12,34 @@ void writeResourcesModel(json::Writer& w, const Resources& resources) {
     w.key(name);
     w.value(resources.scalar(name));
   }
-  for (const auto& r : resources) {
-    if (r.name == "cpus" || r.name == "gpus" || r.name == "mem" || r.name == "disk") {
+  // One key per name, summed over roles (as Mesos; a name held by several roles, such as
+  // reserved and unreserved ports, must not repeat its key).
+  for (const std::string& name : resources.names()) {
+    if (name == "cpus" || name == "gpus" || name == "mem" || name == "disk") {
       continue;
     }
-    w.key(r.name);
-    switch (r.type) {
+    const Resource* first = nullptr;
+    std::set<std::string> items;
+    for (const auto& r : resources) {
+      if (r.name == name) {
+        first = first == nullptr ? &r : first;
+        items.insert(r.items.begin(), r.items.end());
+      }
+    }
+    w.key(name);
+    switch (first->type) {
       case ResourceType::kScalar:
-        w.value(r.scalar());
+        w.value(resources.scalar(name));
         break;
       case ResourceType::kRanges:
-        w.value(r.ranges.toString());
+        w.value(resources.ranges(name).toString());
         break;
       case ResourceType::kSet: {
-        std::string items;
-        for (const auto& item : r.items) {
-          items += (items.empty() ? "" : ",") + item;
+        std::string text;
+        for (const auto& item : items) {
+          text += (text.empty() ? "" : ",") + item;
         }
-        w.value("{" + items + "}");
+        w.value("{" + text + "}");
         break;
       }
     }

@@ -41,6 +41,14 @@ void writeTask(json::Writer& w, const mesos::v1::Task& task, const std::string& 
     w.value(mesos::v1::TaskState_Name(status.state()));
     w.key("timestamp");
     w.value(status.timestamp());
+    if (status.has_labels()) {
+      w.key("labels");
+      w.beginArray();
+      for (const auto& label : status.labels().labels()) {
+        writeJson(w, label);
+      }
+      w.endArray();
+    }
     if (status.has_healthy()) {
       w.key("healthy");
       w.value(status.healthy());
@@ -68,6 +76,10 @@ void writeTask(json::Writer& w, const mesos::v1::Task& task, const std::string& 
     w.key("container");
     writeJson(w, task.container());
   }
+  if (task.has_health_check()) {
+    w.key("health_check");
+    writeJson(w, task.health_check());
+  }
   w.endObject();
 }
 
@@ -86,6 +98,7 @@ mesos::v1::Task taskOf(const mesos::v1::TaskInfo& info, const std::string& frame
   if (info.has_labels()) *task.mutable_labels() = info.labels();
   if (info.has_discovery()) *task.mutable_discovery() = info.discovery();
   if (info.has_container()) *task.mutable_container() = info.container();
+  if (info.has_health_check()) *task.mutable_health_check() = info.health_check();
   return task;
 }
 

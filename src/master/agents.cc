@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/recordio.h"
+#include "common/resource_growth.h"
 #include "common/resources_proto.h"
 #include "master/maintenance_book.h"
 #include "master/master.h"
@@ -194,8 +195,15 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     agent.reregistered_time = now();
     log_->info("agent_reregistered agent_id={} hostname={}", id, info.hostname());
   }
-  // The master's books decide the total of an agent it knows: reservations or volumes made
-  // while the agent was away are sent to it below.
+  // As Mesos's master takes the AgentInfo of an agent that restarted with more (its
+  // --reconfiguration_policy let it), what was added joins the books and is offered; the
+  // books decide the reservations and volumes: those made while it was away are sent to it.
+  if (auto grown = grownBy(agent.total(), total); !inserted && grown && *grown != agent.total()) {
+    log_->info("agent_resources_grown agent_id={} from=\"{}\" to=\"{}\"", id,
+               agent.total().toString(), grown->toString());
+    agents_.setTotal(agent, std::move(*grown));
+    checked(allocator_.updateAgentTotal(id, agent.total()));
+  }
   const bool stale_total = !inserted && total != agent.total();
   agent.info = info;
   agent.ip = call.register_().ip();

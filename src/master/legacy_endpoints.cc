@@ -111,35 +111,12 @@ TaskSummary frameworkTaskSummary(const Framework& fw, const TaskBook& tasks) {
   return summary;
 }
 
-void writeAgentSummary(json::Writer& w, const std::string& id, const Agent& agent,
-                       const TaskSummary& tasks, const Resources& offered, bool active) {
+// As Mesos: the agent's fields of /master/state, its tasks by state and its frameworks.
+void writeAgentSummary(json::Writer& w, const Agent& agent, const TaskSummary& tasks,
+                       const Resources& offered, const DrainBook::Hold* hold,
+                       const ViewFilter& view) {
   w.beginObject();
-  w.key("id");
-  w.value(id);
-  w.key("pid");
-  w.value(agentPid(agent));
-  w.key("hostname");
-  w.value(agent.info.hostname());
-  w.key("registered_time");
-  w.value(agent.registered_time);
-  w.key("active");
-  w.value(active);
-  w.key("version");
-  w.value(agent.version);
-  w.key("resources");
-  writeResourcesModel(w, agent.total());
-  w.key("used_resources");
-  writeResourcesModel(w, agent.used());
-  w.key("offered_resources");
-  writeResourcesModel(w, offered);
-  w.key("unreserved_resources");
-  writeResourcesModel(w, agent.total());
-  w.key("reserved_resources");
-  w.beginObject();
-  w.endObject();
-  w.key("attributes");
-  w.beginObject();
-  w.endObject();
+  writeAgentFields(w, agent, offered, hold, view.showsAll() ? nullptr : &view, /*full=*/false);
   writeTaskSummary(w, tasks, "framework_ids");
   w.endObject();
 }
@@ -151,9 +128,7 @@ void writeFrameworkSummary(json::Writer& w, const std::string& id, const Framewo
   w.value(id);
   w.key("name");
   w.value(fw.info.name());
-  w.key("pid");
-  w.value("");
-  w.key("hostname");
+  w.key("hostname");  // no "pid": as Mesos, for a framework of the HTTP API
   w.value(fw.info.hostname());
   w.key("webui_url");
   w.value(fw.info.webui_url());
@@ -282,13 +257,15 @@ http::Response Master::stateSummaryJson(const ViewFilter& view) const {
   w.beginObject();
   w.key("hostname");
   w.value(info_.hostname());
-  w.key("cluster");
-  w.value(flags_.cluster);
+  if (!flags_.cluster.empty()) {
+    w.key("cluster");
+    w.value(flags_.cluster);
+  }
   w.key("slaves");
   w.beginArray();
   for (const auto& [id, agent] : agents_.all()) {
-    writeAgentSummary(w, id, agent, agentTaskSummary(agent, tasks_), offers_.offeredOn(agent.id),
-                      agent.connected && !drains_.deactivated(id));
+    writeAgentSummary(w, agent, agentTaskSummary(agent, tasks_), offers_.offeredOn(agent.id),
+                      drains_.find(id), view);
   }
   w.endArray();
   w.key("frameworks");
@@ -313,7 +290,7 @@ http::Response frameworksJson(const Books& b, const http::Request& request) {
   w.beginArray();
   for (const auto& [id, fw] : b.frameworks.all()) {
     if ((!only || *only == id) && b.showsFramework(fw)) {
-      writeFramework(w, fw, b.tasks, b.offers.offeredTo(fw.id), false, b.view);
+      writeFramework(w, fw, b.tasks, b.offers, false, b.view);
     }
   }
   w.endArray();
@@ -321,7 +298,7 @@ http::Response frameworksJson(const Books& b, const http::Request& request) {
   w.beginArray();
   for (const auto& fw : b.frameworks.completed()) {
     if ((!only || *only == fw.id) && b.showsFramework(fw)) {
-      writeFramework(w, fw, b.tasks, b.offers.offeredTo(fw.id), true, b.view);
+      writeFramework(w, fw, b.tasks, b.offers, true, b.view);
     }
   }
   w.endArray();
@@ -349,7 +326,7 @@ http::Response agentsJson(const Books& b, const http::Request& request) {
   w.beginArray();
   for (const auto& [id, info] : b.agents.expected()) {
     if (!only || *only == id) {
-      writeJson(w, info);
+      writeRecoveredAgent(w, info);
     }
   }
   w.endArray();

@@ -50,7 +50,8 @@ http::Response notRecovered() {
 // /version, in Mesos's shape.
 http::Response versionJson() {
   return http::Response::json(fmt::format(
-      R"({{"version":"{}","build_user":"plateau","git_sha":"","build_date":""}})", kVersion));
+      R"({{"version":"{}","build_user":"plateau","git_sha":"","build_date":"","build_time":0}})",
+      kVersion));
 }
 
 }  // namespace
@@ -178,6 +179,13 @@ void Master::start(uint16_t port) {
   address->set_port(port);
   if (auto domain = parseDomainFlag(flags_.domain); domain && domain->has_fault_domain()) {
     *info_.mutable_domain() = *domain;  // validated with the flags
+  }
+  // Mesos 1.11's master capabilities: it takes agents' resource updates, drains agents and
+  // serves the quota calls of UPDATE_QUOTA (clients look for QUOTA_V2 before using them).
+  for (auto capability :
+       {v1::MasterInfo::Capability::AGENT_UPDATE, v1::MasterInfo::Capability::AGENT_DRAINING,
+        v1::MasterInfo::Capability::QUOTA_V2}) {
+    info_.add_capabilities()->set_type(capability);
   }
 
   timers_.every(flags_.allocation_interval, [this] {

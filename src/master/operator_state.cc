@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <mesos/v1/master/master.pb.h>
 
+#include "common/agent_capabilities.h"
 #include "common/resources_proto.h"
 #include "master/master.h"
 #include "master/state_json.h"
@@ -34,6 +35,9 @@ void describeAgent(const Books& b, const Agent& agent,
   }
   out->set_version(agent.version);
   out->set_pid(agentPid(agent));
+  for (auto capability : kAgentCapabilities) {  // every Plateau agent has them
+    out->add_capabilities()->set_type(capability);
+  }
   setTime(out->mutable_registered_time(), agent.registered_time);
   if (agent.reregistered_time > 0) {
     setTime(out->mutable_reregistered_time(), agent.reregistered_time);

@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "common/agent_capabilities.h"
 #include "common/attributes_json.h"
 #include "common/json.h"
 #include "common/json_codec.h"
@@ -103,8 +104,10 @@ void writeFrameworkInfo(json::Writer& w, const Framework& fw) {
   w.value(fw.info.hostname());
   w.key("webui_url");
   w.value(fw.info.webui_url());
-  w.key("principal");
-  w.value(fw.info.principal());
+  if (fw.info.has_principal()) {  // as Mesos: only a framework that gave one
+    w.key("principal");
+    w.value(fw.info.principal());
+  }
   writeFrameworkRoles(w, fw);
   w.key("failover_timeout");
   w.value(fw.info.failover_timeout());
@@ -124,10 +127,8 @@ void writeFrameworkInfo(json::Writer& w, const Framework& fw) {
   w.value(fw.unregistered_time);
   w.key("capabilities");
   writeFrameworkCapabilities(w, fw.info);
-  if (!fw.offer_constraints.role_constraints().empty()) {
-    w.key("offer_constraints");
-    writeJson(w, fw.offer_constraints);
-  }
+  w.key("offer_constraints");  // as Mesos 1.11: {} when the framework has none
+  writeJson(w, fw.offer_constraints);
 }
 
 void writeFrameworkResources(json::Writer& w, const Resources& used, const Resources& offered) {
@@ -209,8 +210,50 @@ void writeFrameworkExecutors(json::Writer& w, const Framework& fw, const ViewFil
       writeJson(w, executor.info.command());
       w.key("resources");
       writeResourcesModel(w, executor.resources);
+      const std::string& role = executor.role.empty() ? fw.role : executor.role;
+      if (!executor.resources.empty() && !role.empty()) {
+        w.key("role");
+        w.value(role);
+      }
+      if (executor.info.has_labels()) {
+        w.key("labels");
+        w.beginArray();
+        for (const auto& label : executor.info.labels().labels()) {
+          writeJson(w, label);
+        }
+        w.endArray();
+      }
+      if (executor.info.has_type()) {
+        w.key("type");
+        w.value(v1::ExecutorInfo::Type_Name(executor.info.type()));
+      }
       w.endObject();
     }
+  }
+  w.endArray();
+}
+
+// The framework's outstanding offers, in Mesos's short form of an offer.
+void writeFrameworkOffers(json::Writer& w, const Framework& fw, const OfferBook& offers) {
+  w.key("offers");
+  w.beginArray();
+  for (const auto& offer_id : offers.ofFramework(fw.id)) {
+    const OfferBook::Offer* held = offers.find(offer_id);
+    if (held == nullptr) {
+      continue;
+    }
+    w.beginObject();
+    w.key("id");
+    w.value(offer_id);
+    w.key("framework_id");
+    w.value(fw.id);
+    w.key("allocation_info");
+    writeJson(w, held->offer.allocation_info());
+    w.key("slave_id");
+    w.value(held->offer.agent_id().value());
+    w.key("resources");
+    writeResourcesModel(w, held->resources);
+    w.endObject();
   }
   w.endArray();
 }
@@ -218,14 +261,12 @@ void writeFrameworkExecutors(json::Writer& w, const Framework& fw, const ViewFil
 }  // namespace
 
 void writeFramework(json::Writer& w, const Framework& fw, const TaskBook& tasks,
-                    const Resources& offered, bool completed, const ViewFilter* view) {
+                    const OfferBook& offers, bool completed, const ViewFilter* view) {
   w.beginObject();
   writeFrameworkInfo(w, fw);
-  writeFrameworkResources(w, fw.used(), offered);
+  writeFrameworkResources(w, fw.used(), offers.offeredTo(fw.id));
   writeFrameworkTasks(w, fw, tasks, completed, view);
-  w.key("offers");
-  w.beginArray();
-  w.endArray();
+  writeFrameworkOffers(w, fw, offers);
   writeFrameworkExecutors(w, fw, view);
   w.endObject();
 }
@@ -243,9 +284,8 @@ void writeFrameworkCapabilities(json::Writer& w, const v1::FrameworkInfo& info) 
   w.endArray();
 }
 
-void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,
-                const DrainBook::Hold* hold, const ViewFilter* view) {
-  w.beginObject();
+void writeAgentFields(json::Writer& w, const Agent& agent, const Resources& offered,
+                      const DrainBook::Hold* hold, const ViewFilter* view, bool full) {
   w.key("id");
   w.value(agent.id);
   w.key("pid");
@@ -280,24 +320,51 @@ void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,
   writeResourcesModel(w, agent.total().unreserved());
   w.key("reserved_resources");
   writeReservedByRole(w, agent.total().reserved(), false, view);
-  w.key("resources_full");
-  writeVisibleFull(w, agent.total(), view);
-  w.key("unreserved_resources_full");
-  writeResourcesFull(w, agent.total().unreserved(), "");
-  w.key("used_resources_full");
-  writeVisibleFull(w, agent.used(), view);
-  w.key("offered_resources_full");
-  writeVisibleFull(w, offered, view);
-  w.key("reserved_resources_full");
-  writeReservedByRole(w, agent.total().reserved(), true, view);
+  if (full) {
+    w.key("resources_full");
+    writeVisibleFull(w, agent.total(), view);
+    w.key("unreserved_resources_full");
+    writeResourcesFull(w, agent.total().unreserved(), "");
+    w.key("used_resources_full");
+    writeVisibleFull(w, agent.used(), view);
+    w.key("offered_resources_full");
+    writeVisibleFull(w, offered, view);
+    w.key("reserved_resources_full");
+    writeReservedByRole(w, agent.total().reserved(), true, view);
+  }
   if (agent.info.has_domain()) {  // as Mesos: the agent's fault domain, when it has one
     w.key("domain");
     writeJson(w, agent.info.domain());
   }
   writeAttributesModel(w, agent.info);
-  w.key("capabilities");
+  w.key("capabilities");  // as Mesos: the names of what the agent can do
   w.beginArray();
+  for (auto capability : kAgentCapabilities) {  // every Plateau agent has them
+    w.value(v1::AgentInfo::Capability::Type_Name(capability));
+  }
   w.endArray();
+}
+
+void writeRecoveredAgent(json::Writer& w, const v1::AgentInfo& info) {
+  w.beginObject();
+  w.key("id");
+  w.value(info.id().value());
+  w.key("hostname");
+  w.value(info.hostname());
+  w.key("port");
+  w.value(info.port());
+  writeAttributesModel(w, info);
+  if (info.has_domain()) {
+    w.key("domain");
+    writeJson(w, info.domain());
+  }
+  w.endObject();
+}
+
+void writeAgent(json::Writer& w, const Agent& agent, const Resources& offered,
+                const DrainBook::Hold* hold, const ViewFilter* view) {
+  w.beginObject();
+  writeAgentFields(w, agent, offered, hold, view, /*full=*/true);
   w.endObject();
 }
 
@@ -345,7 +412,7 @@ void writeMasterIdentity(json::Writer& w, const std::string& master_id, const v1
 }
 
 void writeAgentCounts(json::Writer& w, const std::unordered_map<std::string, Agent>& agents,
-                      const DrainBook& drains) {
+                      const DrainBook& drains, size_t unreachable) {
   size_t active = 0;
   for (const auto& [id, agent] : agents) {
     active += agent.connected && !drains.deactivated(id) ? 1 : 0;
@@ -355,7 +422,20 @@ void writeAgentCounts(json::Writer& w, const std::unordered_map<std::string, Age
   w.key("deactivated_slaves");
   w.value(agents.size() - active);
   w.key("unreachable_slaves");
-  w.value(0);
+  w.value(unreachable);
+}
+
+// As Mesos: the log files the master was told of, when it was.
+void writeLogFiles(json::Writer& w, const std::string& log_dir,
+                   const std::string& external_log_file) {
+  if (!log_dir.empty()) {
+    w.key("log_dir");
+    w.value(log_dir);
+  }
+  if (!external_log_file.empty()) {
+    w.key("external_log_file");
+    w.value(external_log_file);
+  }
 }
 
 void writeFlags(json::Writer& w, const std::vector<std::pair<std::string, std::string>>& flags) {
@@ -378,11 +458,19 @@ http::Response Master::stateJson(const ViewFilter& filter) const {
   w.beginObject();
   writeBuildInfo(w, start_time_);
   writeMasterIdentity(w, master_id_, info_, leader_, leading_, flags_.cluster);
-  writeAgentCounts(w, agents_.all(), drains_);
-  w.key("capabilities");
+  writeAgentCounts(w, agents_.all(), drains_, registry_state_.unreachable.size());
+  w.key("capabilities");  // as Mesos: the names of the master's capabilities
   w.beginArray();
+  for (const auto& capability : info_.capabilities()) {
+    w.value(v1::MasterInfo::Capability::Type_Name(capability.type()));
+  }
   w.endArray();
+  if (info_.has_domain()) {
+    w.key("domain");
+    writeJson(w, info_.domain());
+  }
   if (view == nullptr || view->flags()) {
+    writeLogFiles(w, flags_.log_dir, flags_.external_log_file);
     writeFlags(w, flag_values_);
   }
 
@@ -392,12 +480,18 @@ http::Response Master::stateJson(const ViewFilter& filter) const {
     writeAgent(w, agent, offers_.offeredOn(agent.id), drains_.find(id), view);
   }
   w.endArray();
+  w.key("recovered_slaves");  // agents of the registry that have not registered again yet
+  w.beginArray();
+  for (const auto& [id, expected] : agents_.expected()) {
+    writeRecoveredAgent(w, expected);
+  }
+  w.endArray();
 
   w.key("frameworks");
   w.beginArray();
   for (const auto& [id, fw] : frameworks_.all()) {
     if (view == nullptr || view->framework(fw.info)) {
-      writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), false, view);
+      writeFramework(w, fw, tasks_, offers_, false, view);
     }
   }
   w.endArray();
@@ -405,7 +499,7 @@ http::Response Master::stateJson(const ViewFilter& filter) const {
   w.beginArray();
   for (const auto& fw : frameworks_.completed()) {
     if (view == nullptr || view->framework(fw.info)) {
-      writeFramework(w, fw, tasks_, offers_.offeredTo(fw.id), true, view);
+      writeFramework(w, fw, tasks_, offers_, true, view);
     }
   }
   w.endArray();

@@ -196,7 +196,7 @@ TEST(AgentFlags, ReconfigurationPolicyDecidesWhatARestartedAgentMayChange) {
     if (!slaves || (*slaves)["slaves"].asArray().size() != 1) {
       return false;
     }
-    // The same agent (the master keeps the total it recorded: docs/conformance.md).
+    // The same agent (with its grown total: agent_reconfiguration_test.cc).
     const auto& agent = (*slaves)["slaves"][0];
     return agent["id"].asString() == id && agent["active"].asBool();
   })) << cluster.get("/master/slaves");

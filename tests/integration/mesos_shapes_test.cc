@@ -1,0 +1,169 @@
+// The shapes of Plateau's answers side by side with Mesos 1.11's for the same calls (the fields
+// Mesos's master always writes, their types and names): /master/state, /master/slaves,
+// /master/state-summary, /master/frameworks, GET_AGENTS, GET_MASTER and SUBSCRIBED.
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include "docs_json_ops.h"
+#include "harness.h"
+
+namespace plateau::testing {
+namespace {
+
+bool holdsString(const json::Value& array, const std::string& value) {
+  if (!array.isArray()) {
+    return false;
+  }
+  for (const auto& v : array.asArray()) {
+    if (isString(v, value)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// [{"type": "X"}, ...] as the protobuf JSON of a repeated Capability.
+bool holdsCapability(const json::Value& array, const std::string& type) {
+  if (!array.isArray()) {
+    return false;
+  }
+  for (const auto& v : array.asArray()) {
+    if (isString(v["type"], type)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+json::Value getJson(Cluster& cluster, const std::string& path) {
+  auto parsed = json::parse(cluster.get(path));
+  EXPECT_TRUE(parsed.has_value()) << path;
+  return parsed.value_or(json::Value());
+}
+
+TEST(MesosShapes, MasterStateAgentsAndOffersCarryWhatMesosWrites) {
+  const std::string logs = fmt::format("/tmp/plateau-shapes-{}", ::getpid());
+  std::filesystem::create_directories(logs);
+  const std::string external = logs + "/external.log";
+  std::ofstream(external) << "kept by syslog\n";
+  Cluster cluster({"--log_dir=" + logs, "--external_log_file=" + external});
+  cluster.addAgent("cpus:2;mem:256;ports:[31000-31005];ports(web):[31010-31011]",
+                   {"--attributes=rack:r1"});
+
+  // /master/state: the master's capabilities by name, its log files, the unreachable count.
+  json::Value state = getJson(cluster, "/master/state");
+  for (const char* capability : {"AGENT_UPDATE", "AGENT_DRAINING", "QUOTA_V2"}) {
+    EXPECT_TRUE(holdsString(state["capabilities"], capability)) << capability;
+  }
+  EXPECT_TRUE(isString(state["log_dir"], logs));
+  EXPECT_TRUE(isString(state["external_log_file"], external));
+  EXPECT_TRUE(isNumber(state["unreachable_slaves"], 0));
+  EXPECT_TRUE(state["recovered_slaves"].isArray());
+  const json::Value& slave = state["slaves"][0];
+  EXPECT_TRUE(holdsString(slave["capabilities"], "MULTI_ROLE")) << json::stringify(slave);
+  EXPECT_TRUE(holdsString(slave["capabilities"], "AGENT_DRAINING")) << json::stringify(slave);
+  // A name held by two roles is one key, its ranges joined (as Mesos sums them).
+  EXPECT_TRUE(isString(slave["resources"]["ports"], "[31000-31005, 31010-31011]"))
+      << json::stringify(slave["resources"]);
+  EXPECT_TRUE(isString(slave["unreserved_resources"]["ports"], "[31000-31005]"));
+
+  // The agent's own /state lists its capabilities by name too.
+  auto agent_state =
+      http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/state"}, 5s);
+  ASSERT_TRUE(agent_state.has_value());
+  auto own = json::parse(agent_state->body);
+  ASSERT_TRUE(own.has_value());
+  EXPECT_TRUE(holdsString((*own)["capabilities"], "RESERVATION_REFINEMENT")) << agent_state->body;
+  EXPECT_TRUE((*own)["build_date"].isString()) << agent_state->body;
+
+  // /master/state-summary: the agent as /master/state shows it, with its task counts.
+  json::Value summary = getJson(cluster, "/master/state-summary");
+  const json::Value& brief = summary["slaves"][0];
+  EXPECT_TRUE(isString(brief["attributes"]["rack"], "r1")) << json::stringify(brief);
+  EXPECT_TRUE(isString(brief["reserved_resources"]["web"]["ports"], "[31010-31011]"))
+      << json::stringify(brief);
+  EXPECT_TRUE(isString(brief["unreserved_resources"]["ports"], "[31000-31005]"))
+      << json::stringify(brief);
+  EXPECT_TRUE(brief["port"].isNumber()) << json::stringify(brief);
+  EXPECT_TRUE(brief["deactivated"].isBool()) << json::stringify(brief);
+  EXPECT_TRUE(holdsString(brief["capabilities"], "MULTI_ROLE")) << json::stringify(brief);
+  EXPECT_TRUE(isNumber(brief["TASK_RUNNING"], 0)) << json::stringify(brief);
+  EXPECT_EQ(brief.find("resources_full"), nullptr) << json::stringify(brief);
+  EXPECT_EQ(summary.find("cluster"), nullptr);  // no --cluster: no key, as Mesos
+
+  // The operator API: the agent's capabilities as AgentInfo.Capability messages, the master's
+  // as MasterInfo.Capability messages.
+  auto agents = post(cluster.master(), "/api/v1", R"({"type": "GET_AGENTS"})");
+  expectJson200(agents, "GET_AGENTS");
+  EXPECT_TRUE(holdsCapability(agents.json["get_agents"]["agents"][0]["capabilities"],
+                              "RESERVATION_REFINEMENT"))
+      << agents.body;
+  auto master = post(cluster.master(), "/api/v1", R"({"type": "GET_MASTER"})");
+  expectJson200(master, "GET_MASTER");
+  EXPECT_TRUE(holdsCapability(master.json["get_master"]["master_info"]["capabilities"], "QUOTA_V2"))
+      << master.body;
+
+  // A framework's outstanding offers are listed with it, in Mesos's short form.
+  JsonScheduler scheduler(cluster.master());
+  ASSERT_TRUE(scheduler.subscribe(R"({"type": "SUBSCRIBE", "subscribe": {"framework_info": {
+      "user": "u", "name": "shapes", "roles": ["web"],
+      "capabilities": [{"type": "MULTI_ROLE"}]}}})"));
+  EXPECT_TRUE(holdsCapability(scheduler.subscribed()["subscribed"]["master_info"]["capabilities"],
+                              "AGENT_DRAINING"))
+      << json::stringify(scheduler.subscribed());
+  auto offers = scheduler.next("OFFERS");
+  ASSERT_TRUE(offers.has_value());
+  const json::Value& offer = (*offers)["offers"]["offers"][0];
+  for (const std::string path : {"/master/state", "/master/frameworks"}) {
+    json::Value view = getJson(cluster, path);
+    const json::Value& framework = view["frameworks"][0];
+    ASSERT_EQ(framework["offers"].asArray().size(), 1u) << path << json::stringify(framework);
+    const json::Value& listed = framework["offers"][0];
+    EXPECT_TRUE(isString(listed["id"], offer["id"]["value"].asString())) << path;
+    EXPECT_TRUE(isString(listed["framework_id"], scheduler.frameworkId())) << path;
+    EXPECT_TRUE(isString(listed["slave_id"], offer["agent_id"]["value"].asString())) << path;
+    EXPECT_TRUE(isString(listed["allocation_info"]["role"], "web")) << path;
+    EXPECT_TRUE(isNumber(listed["resources"]["cpus"], 2)) << path << json::stringify(listed);
+    EXPECT_TRUE(framework["offer_constraints"].isObject()) << path;
+  }
+  json::Value frameworks_summary = getJson(cluster, "/master/state-summary");
+  EXPECT_EQ(frameworks_summary["frameworks"][0].find("pid"), nullptr)
+      << json::stringify(frameworks_summary["frameworks"][0]);
+  std::filesystem::remove_all(logs);
+}
+
+TEST(MesosShapes, AnAgentNotBackAfterAMasterRestartIsARecoveredSlave) {
+  Cluster cluster;
+  cluster.addAgent("cpus:1;mem:128", {"--attributes=rack:r2"});
+  const std::string id = agentIdOf(cluster);
+  ASSERT_FALSE(id.empty());
+  cluster.agent(0).kill(SIGKILL);
+  cluster.agent(0).wait();
+  cluster.restartMaster();
+  for (const std::string path : {"/master/slaves", "/master/state"}) {
+    json::Value view;
+    ASSERT_TRUE(eventually([&] {
+      view = getJson(cluster, path);
+      return view["recovered_slaves"].isArray() && view["recovered_slaves"].asArray().size() == 1;
+    })) << path
+        << ": " << json::stringify(view);
+    const json::Value& recovered = view["recovered_slaves"][0];
+    // Mesos's short form of an AgentInfo: the id as a string, attributes as an object.
+    EXPECT_TRUE(isString(recovered["id"], id)) << path << json::stringify(recovered);
+    EXPECT_TRUE(recovered["hostname"].isString()) << path;
+    EXPECT_TRUE(recovered["port"].isNumber()) << path;
+    EXPECT_TRUE(isString(recovered["attributes"]["rack"], "r2")) << path;
+  }
+}
+
+}  // namespace
+}  // namespace plateau::testing
