@@ -25,6 +25,8 @@ struct ContainerConfig {
   double mem_mb = 0;
   double disk_mb = 0;  // 0: no disk resource
   pid_t pid = 0;       // the executor, once launched
+  // Groups the first process gets beside its user's (the gids of its volumes, agent/volume_gids.h).
+  std::vector<gid_t> supplementary_groups;
 };
 
 // A limit a container crossed; the agent fails its tasks with the reason and kills it.
