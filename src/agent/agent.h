@@ -315,6 +315,8 @@ class Agent {
   // executor and its queued tasks (the volume given to it on first use), kept in its channel
   // for the launch. FailedPrecondition when the range is exhausted.
   Status giveVolumeGids(const Executor& executor, const std::string& user);
+  // The executor's container as launched: containerConfig() with its volumes' gids.
+  ContainerConfig launchConfig(const Executor& executor);
 
   // volumes.cc: checkpointed resources (reservations, persistent volumes) and volume mounts.
   // Replaces the flag-given total with the checkpointed one, if any (called before registering).

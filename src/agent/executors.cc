@@ -209,9 +209,7 @@ void Agent::startExecutorProcess(Executor& executor) {
   if (Status s = enterImage(executor, spec, user); !s.isOk()) {
     return failLaunch(executor, s.message());
   }
-  ContainerConfig config = containerConfig(executor);
-  config.supplementary_groups = channel(executor).volume_gids;
-  auto pid = containerizer_->launch(std::move(config), spec, user);
+  auto pid = containerizer_->launch(launchConfig(executor), spec, user);
   if (!pid) {
     book_.recordTermination(executor, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
                             "Failed to launch container: " + pid.error().message());

@@ -465,10 +465,7 @@ Status validateFlags(Flags& f) {
   if (Status s = validateGcFlags(f); !s.isOk()) {
     return s;
   }
-  if (Status s = validateVolumeFlags(f); !s.isOk()) {
-    return s;
-  }
-  return {};
+  return validateVolumeFlags(f);
 }
 
 }  // namespace plateau::agent

@@ -27,8 +27,8 @@ Result<std::vector<images::VolumeMount>> hostPathVolumes(const v1::ContainerInfo
     const std::string& path = volume.container_path();
     if (path.empty() || path.find("..") != std::string::npos ||
         path.find(':') != std::string::npos) {
-      return failedPrecondition(fmt::format(
-          "HOST_PATH volume '{}' needs a container_path without '..' or ':'", path));
+      return failedPrecondition(
+          fmt::format("HOST_PATH volume '{}' needs a container_path without '..' or ':'", path));
     }
     out.push_back(
         {fs::path(host).lexically_normal().string(), path, volume.mode() != v1::Volume::RW});

@@ -126,9 +126,9 @@ Status validateVolumeFlags(Flags& f) {
   if (!f.volume_gid_range.empty()) {
     auto gids = parseVolumeGidRange(f.volume_gid_range);
     if (!gids) {
-      return {StatusCode::kInvalidArgument,
-              fmt::format("Invalid value for flag '--volume_gid_range': {}",
-                          gids.error().message())};
+      return {
+          StatusCode::kInvalidArgument,
+          fmt::format("Invalid value for flag '--volume_gid_range': {}", gids.error().message())};
     }
     if (::geteuid() != 0) {
       return {StatusCode::kInvalidArgument,

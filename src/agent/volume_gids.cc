@@ -12,9 +12,8 @@ Result<Ranges> parseVolumeGidRange(const std::string& text) {
   // As Mesos: the value is read as the ranges of a resource named "gids".
   auto parsed = Resources::parse("gids:" + text);
   if (!parsed) {
-    return invalidArgument(
-        fmt::format("'{}' is not a range of gids such as [10000-20000]: {}", text,
-                    parsed.error().message()));
+    return invalidArgument(fmt::format("'{}' is not a range of gids such as [10000-20000]: {}",
+                                       text, parsed.error().message()));
   }
   Ranges gids;
   for (const Resource& resource : *parsed) {

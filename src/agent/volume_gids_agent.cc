@@ -16,6 +16,7 @@
 
 #include "agent/agent.h"
 #include "agent/containerizer/launcher.h"
+#include "agent/containers.h"
 #include "common/resources_proto.h"
 
 namespace plateau::agent {
@@ -142,9 +143,8 @@ Status Agent::giveVolumeGids(const Executor& executor, const std::string& user) 
     if (allocation->fresh) {
       saveVolumeGids();
       if (Status s = setVolumeGroup(path, allocation->gid); !s.isOk()) {
-        return {StatusCode::kInternal,
-                fmt::format("Failed to give the volume '{}' to gid {}: {}", path, allocation->gid,
-                            s.message())};
+        return {StatusCode::kInternal, fmt::format("Failed to give the volume '{}' to gid {}: {}",
+                                                   path, allocation->gid, s.message())};
       }
       log_->info("volume_gid_allocated path={} gid={} user={}", path, allocation->gid, user);
     }
@@ -153,6 +153,12 @@ Status Agent::giveVolumeGids(const Executor& executor, const std::string& user) 
     }
   }
   return {};
+}
+
+ContainerConfig Agent::launchConfig(const Executor& executor) {
+  ContainerConfig config = containerConfig(executor);
+  config.supplementary_groups = channel(executor).volume_gids;
+  return config;
 }
 
 }  // namespace plateau::agent

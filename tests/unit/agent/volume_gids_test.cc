@@ -139,7 +139,8 @@ TEST(VolumeFlagsTest, MalformedValuesNameTheirFlag) {
   expectFlagError("--default_container_info={\"type\": \"DOCKER\", \"docker\": {\"image\": \"x\"}}",
                   "default_container_info");
   expectFlagError("--default_container_info={\"volumes\": []}", "default_container_info");
-  expectFlagError("--host_path_volume_force_creation=relative/dir", "host_path_volume_force_creation");
+  expectFlagError("--host_path_volume_force_creation=relative/dir",
+                  "host_path_volume_force_creation");
   expectFlagError("--host_path_volume_force_creation=/a::/b", "host_path_volume_force_creation");
   expectFlagError("--volume_gid_range=10000", "volume_gid_range");
   expectFlagError("--volume_gid_range=[10000-1099511627776]", "volume_gid_range");
