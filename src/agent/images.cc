@@ -14,7 +14,6 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
-#include "agent/host_path_volumes.h"
 #include "agent/images/container_image.h"
 #include "agent/images/enter_rootfs.h"
 #include "agent/images/image_gc.h"
@@ -92,7 +91,7 @@ void Agent::pruneImagesCall(const agent_api::Call& call, http::Responder respond
     return responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
   }
   auto shared = std::make_shared<http::Responder>(std::move(responder));
-  images_->prune(std::move(excluded), [this, shared](Result<images::PruneResult> result) {
+  images_->prune(std::move(excluded), [this, shared](const Result<images::PruneResult>& result) {
     if (!result) {
       return shared->respond(http::errorResponse(result.error()));
     }
@@ -100,20 +99,6 @@ void Agent::pruneImagesCall(const agent_api::Call& call, http::Responder respond
                result->layers_removed);
     shared->respond(http::Response{.status = 200, .headers = {}, .body = {}});
   });
-}
-
-const v1::ContainerInfo* Agent::launchContainer(const Executor& executor) const {
-  // The command executor's container is its task's; a custom executor's is its own. Without
-  // one, --default_container_info's, as Mesos gives it to every ExecutorInfo that has none.
-  const v1::ContainerInfo* own = nullptr;
-  if (executor.commandExecutor()) {
-    if (!executor.queuedTasks().empty() && executor.queuedTasks().begin()->second.has_container()) {
-      own = &executor.queuedTasks().begin()->second.container();
-    }
-  } else if (executor.info().has_container()) {
-    own = &executor.info().container();
-  }
-  return own != nullptr ? own : flags_.default_container.get();
 }
 
 bool Agent::provisionImage(Executor& executor) {
@@ -157,22 +142,6 @@ bool Agent::provisionImage(Executor& executor) {
   }
   startProvisioning(executor, std::move(*request), std::move(*host_paths));
   return true;
-}
-
-Result<std::vector<images::VolumeMount>> Agent::hostPathMounts(
-    const v1::ContainerInfo& container) const {
-  // As Mesos: HOST_PATH volumes are the volume/host_path isolator's; without it, unused.
-  if (flags_.isolation.find("volume/host_path") == std::string::npos) {
-    return std::vector<images::VolumeMount>();
-  }
-  auto volumes = hostPathVolumes(container);
-  if (!volumes) {
-    return volumes;
-  }
-  if (Status s = prepareHostPaths(*volumes, flags_.force_creation_dirs); !s.isOk()) {
-    return std::unexpected(s);
-  }
-  return volumes;
 }
 
 void Agent::startProvisioning(Executor& executor, images::ContainerImages request,
