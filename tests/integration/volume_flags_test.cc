@@ -240,7 +240,8 @@ class VolumeGidsTest : public VolumeFlagsTest {
 TEST_F(VolumeGidsTest, ANonRootTaskGetsItsVolumesGidUntilTheVolumeIsDestroyed) {
   Cluster cluster;
   ::chmod(cluster.dir().c_str(), 0755);  // the task's user walks to its sandbox
-  cluster.addAgent("cpus:2;mem:512;disk:256", {"--volume_gid_range=[30000-30000]"});
+  cluster.addAgent("cpus:2;mem:512;disk:256",
+                   {"--switch_user", "--volume_gid_range=[30000-30000]"});
   const std::string volumes = cluster.dir() + "/agent0/volumes/roles/eng";
   const std::string checkpoint = cluster.dir() + "/agent0/meta/volume_gids";
   Scheduler s(cluster.master(), http::ContentType::kJson);
