@@ -110,6 +110,7 @@ Status Agent::start(uint16_t port, std::optional<http::Endpoint> master) {
     return s;
   }
   recoverCheckpointedResources();
+  initVolumeGids();
   recoverContainers();
   scheduleLeftSandboxes();
   if (master) {

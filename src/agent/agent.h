@@ -29,6 +29,7 @@
 #include "agent/nested_containers.h"
 #include "agent/standalone_checkpoint.h"
 #include "agent/status_update_manager.h"
+#include "agent/volume_gids.h"
 #include "auth/authenticator.h"
 #include "auth/view_filter.h"
 #include "common/json.h"
@@ -82,6 +83,7 @@ using files::Attachment;
 namespace images {
 struct ContainerImages;
 struct Provisioned;
+struct VolumeMount;
 class ImageRuntime;
 struct ImageGcConfig;
 }  // namespace images
@@ -93,6 +95,7 @@ struct ExecutorChannel {
   Timers::TimerId registration_timer = 0;
   pid_t fetcher_pid = 0;
   std::shared_ptr<const images::Provisioned> image;  // the container's image (images.cc)
+  std::vector<gid_t> volume_gids;  // its volumes' gids, its supplementary groups (volume_gids.h)
   // The rootfs of its group tasks that have images: task id → nested container id, removed
   // when the task ends (images_groups.cc).
   std::map<std::string, std::string> task_rootfs;
@@ -259,7 +262,15 @@ class Agent {
   // Starts provisioning the executor's image, or fails the launch; false when there is none
   // (the launch goes on at once). Once provisioned, continueLaunch() follows.
   bool provisionImage(Executor& executor);
-  void startProvisioning(Executor& executor, images::ContainerImages request);
+  // The ContainerInfo the executor's container runs with (--default_container_info when it has
+  // none); null when none applies.
+  const v1::ContainerInfo* launchContainer(const Executor& executor) const;
+  // The container's HOST_PATH volumes as mounts, their host paths checked (or made, as
+  // --host_path_volume_force_creation allows); none without volume/host_path in --isolation.
+  Result<std::vector<images::VolumeMount>> hostPathMounts(const v1::ContainerInfo& container) const;
+  // `host_paths` join the provisioned image's volume mounts.
+  void startProvisioning(Executor& executor, images::ContainerImages request,
+                         std::vector<images::VolumeMount> host_paths);
   // Makes `spec` start inside the executor's image (nothing without one). With an image, the
   // task's `user` is switched to inside it (looked up in the image's /etc/passwd, when
   // --switch_user) and `user` is cleared: the host need not know that user.
@@ -293,6 +304,19 @@ class Agent {
   v1::TaskStatus agentStatus(const std::string& task_id, v1::TaskState state,
                              v1::TaskStatus::Reason reason, const std::string& message,
                              const std::string& executor_id);
+
+  // volume_gids_agent.cc: --volume_gid_range. Reads the checkpoint (at start).
+  void initVolumeGids();
+  void saveVolumeGids();
+  // Frees the gids of the volume at `path` (and below it), checkpointed.
+  void releaseVolumeGids(const std::string& path);
+  bool runsAsNonRoot(const std::string& user) const;
+  // For a container running as a non-root `user`: a gid for each persistent volume of the
+  // executor and its queued tasks (the volume given to it on first use), kept in its channel
+  // for the launch. FailedPrecondition when the range is exhausted.
+  Status giveVolumeGids(const Executor& executor, const std::string& user);
+  // The executor's container as launched: containerConfig() with its volumes' gids.
+  ContainerConfig launchConfig(const Executor& executor);
 
   // volumes.cc: checkpointed resources (reservations, persistent volumes) and volume mounts.
   // Replaces the flag-given total with the checkpointed one, if any (called before registering).
@@ -431,6 +455,7 @@ class Agent {
   std::unique_ptr<gpu::Allocator> gpus_;
   std::unique_ptr<images::ImageRuntime> images_;     // --image_providers=docker only
   std::unique_ptr<images::ImageGcConfig> image_gc_;  // --image_gc_config only
+  std::unique_ptr<VolumeGidAllocator> volume_gids_;  // --volume_gid_range only
   bool image_gc_running_ = false;
   bool gpu_isolation_warned_ = false;
   LoggingLevel logging_level_;  // Mesos's verbosity; above 0 the log shows debug lines

@@ -131,6 +131,10 @@ void Agent::launchExecutor(Executor& executor) {
   if (Status s = assignGpus(executor); !s.isOk()) {
     return failLaunch(executor, s.message());
   }
+  if (Status s = giveVolumeGids(executor, executorUser(*book_.framework(fw_id), executor));
+      !s.isOk()) {
+    return failLaunch(executor, s.message());
+  }
   if (provisionImage(executor)) {
     return;
   }
@@ -205,7 +209,7 @@ void Agent::startExecutorProcess(Executor& executor) {
   if (Status s = enterImage(executor, spec, user); !s.isOk()) {
     return failLaunch(executor, s.message());
   }
-  auto pid = containerizer_->launch(containerConfig(executor), spec, user);
+  auto pid = containerizer_->launch(launchConfig(executor), spec, user);
   if (!pid) {
     book_.recordTermination(executor, v1::TaskStatus::REASON_CONTAINER_LAUNCH_FAILED,
                             "Failed to launch container: " + pid.error().message());

@@ -111,18 +111,12 @@ constexpr InertFlag kInertFlags[] = {
      "Plateau has one containerizer, Mesos's kind"},
     {"default_container_dns", Kind::kString, "", "DNS of CNI/CNM networks (JSON)", kNetwork,
      FileValue::kUrlOrPath},
-    {"default_container_info", Kind::kString, "", "ContainerInfo for executors without one (JSON)",
-     "not implemented yet: an executor without a ContainerInfo runs on the host",
-     FileValue::kUrlOrPath},
     {"default_container_shm_size", Kind::kBytes, "",
      "Size of /dev/shm of containers with their own", "no namespaces/ipc isolator"},
     {"disallow_sharing_agent_ipc_namespace", Kind::kBool, "false",
      "Refuse containers sharing the agent's IPC namespace", "no namespaces/ipc isolator"},
     {"disk_profile_adaptor", Kind::kString, "", "Disk profile adaptor module", kModules},
     {"docker", Kind::kString, "docker", "Path of the docker program", kDocker},
-    {"docker_ignore_runtime", Kind::kBool, "false",
-     "Ignore the runtime configuration of Docker images",
-     "not implemented yet: an image's Entrypoint, Cmd, Env, WorkingDir and User always apply"},
     {"docker_kill_orphans", Kind::kBool, "true", "Kill orphaned Docker containers", kDocker},
     {"docker_mesos_image", Kind::kString, "", "Docker image the agent runs in", kDocker},
     {"docker_remove_delay", Kind::kDuration, "6hrs",
@@ -143,8 +137,6 @@ constexpr InertFlag kInertFlags[] = {
      "there are no PID-based (v0) executors"},
     {"hadoop_home", Kind::kString, "", "Where Hadoop is installed (HDFS fetches)",
      "the fetcher does not fetch from HDFS"},
-    {"host_path_volume_force_creation", Kind::kString, "",
-     "Directories under which host_path volumes may be created", kNotYet},
     {"http_command_executor", Kind::kBool, "false", "Command executor uses the HTTP API",
      "Plateau's command executor always uses the HTTP API"},
     {"http_executor_domain_sockets", Kind::kBool, "false", "Executors connect over a domain socket",
@@ -180,7 +172,6 @@ constexpr InertFlag kInertFlags[] = {
      "executors are never moved out of the agent's systemd unit"},
     {"systemd_runtime_directory", Kind::kString, "/run/systemd/system",
      "Systemd's runtime directory", "executors are never moved out of the agent's systemd unit"},
-    {"volume_gid_range", Kind::kString, "", "Gids for shared volumes", kNotYet},
     {"ephemeral_ports_per_container", Kind::kInt, "1024",
      "network/port_mapping: ephemeral ports per container", kNetwork},
     {"eth0_name", Kind::kString, "", "network/port_mapping: public interface", kNetwork},
@@ -397,6 +388,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   registerNestedFlags(set, f);
   registerSecurityFlags(set, f);
   registerGcFlags(set, f);
+  registerVolumeFlags(set, f);
 }
 
 ContainerizerOptions containerizerOptions(const Flags& f) {
@@ -492,7 +484,7 @@ Status validateFlags(Flags& f) {
   if (Status s = validateGcFlags(f); !s.isOk()) {
     return s;
   }
-  return {};
+  return validateVolumeFlags(f);
 }
 
 }  // namespace plateau::agent

@@ -11,8 +11,13 @@
 #include "auth/acls.h"
 #include "auth/credentials.h"
 #include "common/flags.h"
+#include "common/resources.h"
 #include "http/address_flags.h"
 #include "http/tls_flags.h"
+
+namespace mesos::v1 {
+class ContainerInfo;
+}  // namespace mesos::v1
 
 namespace plateau::agent {
 
@@ -117,6 +122,15 @@ struct Flags {
   // What a restarted agent may change and stay the same agent: equal | additive.
   std::string reconfiguration_policy = "equal";
   std::string domain;  // Mesos's fault domain JSON (common/fault_domain.h); empty: none
+  // Container volumes (src/agent/volume_flags.cc): Mesos's names and defaults.
+  std::string default_container_info;  // ContainerInfo JSON (or a file); empty: none
+  bool docker_ignore_runtime = false;  // images' Entrypoint, Cmd, Env, WorkingDir, User unused
+  std::string host_path_volume_force_creation;  // colon-separated host directories
+  std::string volume_gid_range;                 // e.g. "[10000-20000]"; empty: no gid manager
+  // Filled by validateFlags() from the volume flags above.
+  std::shared_ptr<const mesos::v1::ContainerInfo> default_container;  // null: none
+  std::vector<std::string> force_creation_dirs;  // normalized, without a trailing '/'
+  std::optional<Ranges> volume_gids;             // set with --volume_gid_range
 };
 
 struct ContainerizerOptions;
@@ -137,5 +151,8 @@ Status validateImageFlags(const Flags& flags);
 // The sandbox garbage collection flags' share (--gc_delay and its kin).
 void registerGcFlags(flags::FlagSet& set, Flags& flags);
 Status validateGcFlags(const Flags& flags);
+// The container volume flags' share (volume_flags.cc).
+void registerVolumeFlags(flags::FlagSet& set, Flags& flags);
+Status validateVolumeFlags(Flags& flags);
 
 }  // namespace plateau::agent

@@ -33,7 +33,8 @@ void Agent::initImages() {
       flags_.docker_store_dir, flags_.docker_registry, flags_.docker_config,
       (fs::path(flags_.work_dir) / "provisioner").string(),
       backend ? *backend : images::Backend::kCopy,
-      [this](std::function<void()> fn) { timers_.post(std::move(fn)); });
+      [this](std::function<void()> fn) { timers_.post(std::move(fn)); },
+      flags_.docker_ignore_runtime);
   images_->onLayerPulled(
       [log = log_](const std::string& image, const std::string& digest, uint64_t bytes, double ms) {
         log->info("image_layer_pulled image={} digest={} bytes={} elapsed_ms={:.1f}", image, digest,
@@ -90,7 +91,7 @@ void Agent::pruneImagesCall(const agent_api::Call& call, http::Responder respond
     return responder.respond(http::Response{.status = 200, .headers = {}, .body = {}});
   }
   auto shared = std::make_shared<http::Responder>(std::move(responder));
-  images_->prune(std::move(excluded), [this, shared](Result<images::PruneResult> result) {
+  images_->prune(std::move(excluded), [this, shared](const Result<images::PruneResult>& result) {
     if (!result) {
       return shared->respond(http::errorResponse(result.error()));
     }
@@ -101,14 +102,11 @@ void Agent::pruneImagesCall(const agent_api::Call& call, http::Responder respond
 }
 
 bool Agent::provisionImage(Executor& executor) {
-  // The command executor's image is its task's; a custom executor's is its own.
-  const v1::ContainerInfo* container = nullptr;
-  if (executor.commandExecutor()) {
-    if (!executor.queuedTasks().empty() && executor.queuedTasks().begin()->second.has_container()) {
-      container = &executor.queuedTasks().begin()->second.container();
-    }
-  } else if (executor.info().has_container()) {
-    container = &executor.info().container();
+  const v1::ContainerInfo* container = launchContainer(executor);
+  if (container == nullptr) {
+    return false;
+  }
+  if (!executor.commandExecutor()) {
     for (const auto& [task_id, task] : executor.queuedTasks()) {
       auto own = images::requestedImages(task.container());
       if (own && !own->empty()) {
@@ -119,15 +117,21 @@ bool Agent::provisionImage(Executor& executor) {
       }
     }
   }
-  if (container == nullptr) {
-    return false;
-  }
   auto request = images::requestedImages(*container);
   if (!request) {
     failLaunch(executor, request.error().message());
     return true;
   }
+  auto host_paths = hostPathMounts(*container);
+  if (!host_paths) {
+    failLaunch(executor, host_paths.error().message());
+    return true;
+  }
   if (request->empty()) {
+    if (!host_paths->empty()) {  // the host's filesystem, with the volumes bound in it
+      channel(executor).image =
+          std::make_shared<images::Provisioned>(images::Provisioned{.mounts = *host_paths});
+    }
     return false;
   }
   if (!images_) {
@@ -136,11 +140,12 @@ bool Agent::provisionImage(Executor& executor) {
                                      request->name()));
     return true;
   }
-  startProvisioning(executor, std::move(*request));
+  startProvisioning(executor, std::move(*request), std::move(*host_paths));
   return true;
 }
 
-void Agent::startProvisioning(Executor& executor, images::ContainerImages request) {
+void Agent::startProvisioning(Executor& executor, images::ContainerImages request,
+                              std::vector<images::VolumeMount> host_paths) {
   const std::string fw_id = executor.frameworkId();
   const std::string ex_id = executor.id();
   const std::string container_id = executor.containerId();
@@ -150,7 +155,8 @@ void Agent::startProvisioning(Executor& executor, images::ContainerImages reques
   auto started = clock_.now();
   images_->provision(
       container_id, std::move(request),
-      [this, fw_id, ex_id, container_id, name, started](Result<images::Provisioned> result) {
+      [this, fw_id, ex_id, container_id, name, started,
+       host_paths = std::move(host_paths)](Result<images::Provisioned> result) {
         auto ms = std::chrono::duration<double, std::milli>(clock_.now() - started).count();
         Executor* e = book_.find(fw_id, ex_id);
         if (e == nullptr || e->containerId() != container_id) {
@@ -172,6 +178,7 @@ void Agent::startProvisioning(Executor& executor, images::ContainerImages reques
           return executorTerminated(
               fw_id, ex_id, "Executor shut down while its image was provisioned", std::nullopt);
         }
+        result->mounts.insert(result->mounts.end(), host_paths.begin(), host_paths.end());
         channel(*e).image = std::make_shared<images::Provisioned>(std::move(*result));
         continueLaunch(*e);
       });

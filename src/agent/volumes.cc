@@ -186,6 +186,7 @@ void Agent::checkpointResources(const internal::AgentEvent::CheckpointResources&
     if (!kept.contains(path)) {
       fs::remove_all(path, ec);
       log_->info("volume_destroyed path={}", path);
+      releaseVolumeGids(path);
     }
   }
   resources_ = *total;

@@ -27,6 +27,8 @@ struct ContainerConfig {
   pid_t pid = 0;       // the executor, once launched
   // ContainerInfo.LinuxInfo.share_pid_namespace: run in the agent's pid namespace (namespaces/pid).
   bool share_pid_namespace = false;
+  // Groups the first process gets beside its user's (the gids of its volumes, agent/volume_gids.h).
+  std::vector<gid_t> supplementary_groups;
 };
 
 // A limit a container crossed; the agent fails its tasks with the reason and kills it.

@@ -32,7 +32,9 @@ const std::vector<std::string>& knownIsolators() {
       "posix/cpu", "posix/mem", "cgroups/cpu", "cgroups/mem", "cgroups/pids", "disk/du",
       "namespaces/pid", "filesystem/posix", "gpu/nvidia",
       // Containers with an image (agent/images): their rootfs, mounts and runtime config.
-      "filesystem/linux", "docker/runtime"};
+      "filesystem/linux", "docker/runtime",
+      // HOST_PATH volumes (agent/host_path_volumes.h), bound by plateau-rootfs.
+      "volume/host_path"};
   return names;
 }
 
@@ -302,6 +304,11 @@ Result<ChildSpec> LinuxContainerizer::childSpec(const ContainerConfig& config,
     return std::unexpected(s);
   }
   setUserEnvironment(*ids, &child.process.env);
+  for (gid_t gid : config.supplementary_groups) {
+    if (std::find(ids->groups.begin(), ids->groups.end(), gid) == ids->groups.end()) {
+      ids->groups.push_back(gid);
+    }
+  }
   child.user = *ids;
   return child;
 }

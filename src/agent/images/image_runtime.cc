@@ -10,10 +10,12 @@
 namespace plateau::agent::images {
 
 ImageRuntime::ImageRuntime(std::string store_dir, std::string registry, std::string docker_config,
-                           std::string provisioner_dir, Backend backend, Post post)
+                           std::string provisioner_dir, Backend backend, Post post,
+                           bool ignore_runtime)
     : store_(std::move(store_dir), std::move(registry), std::move(docker_config)),
       provisioner_(std::move(provisioner_dir), backend),
-      post_(std::move(post)) {}
+      post_(std::move(post)),
+      ignore_runtime_(ignore_runtime) {}
 
 Status ImageRuntime::initialize() {
   Status s = store_.initialize();
@@ -69,7 +71,8 @@ Result<Provisioned> ImageRuntime::provisionOne(const std::string& container_id,
   if (!rootfs) {
     return std::unexpected(rootfs.error());
   }
-  return Provisioned{image->name, *rootfs, image->config, image->digests, {}};
+  return Provisioned{
+      image->name, *rootfs, ignore_runtime_ ? ImageConfig{} : image->config, image->digests, {}};
 }
 
 namespace {

@@ -38,9 +38,12 @@ class ImageRuntime {
   using Post = std::function<void(std::function<void()>)>;
   using Done = std::function<void(Result<Provisioned>)>;
 
-  // `store_dir`: --docker_store_dir; `provisioner_dir`: where rootfs are assembled.
+  // `store_dir`: --docker_store_dir; `provisioner_dir`: where rootfs are assembled;
+  // `ignore_runtime` (--docker_ignore_runtime): every Provisioned's config is empty, so nothing
+  // of an image's Entrypoint, Cmd, Env, WorkingDir or User reaches its containers.
   ImageRuntime(std::string store_dir, std::string registry, std::string docker_config,
-               std::string provisioner_dir, Backend backend, Post post);
+               std::string provisioner_dir, Backend backend, Post post,
+               bool ignore_runtime = false);
   ~ImageRuntime();
 
   Status initialize();
@@ -84,6 +87,7 @@ class ImageRuntime {
   Store store_;
   Provisioner provisioner_;
   Post post_;
+  const bool ignore_runtime_;
   // Shared by each provision() (from its pull to its rootfs), exclusive for prune().
   std::shared_mutex gc_mu_;
   mutable std::mutex mu_;
