@@ -7,6 +7,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <charconv>
 #include <chrono>
@@ -61,10 +62,26 @@ bool sendAll(int fd, const char* data, size_t size) {
   return true;
 }
 
+// In the child: closes every descriptor but stdin, stdout, stderr, `a` and `b` (-1: none), so
+// that it holds no other connection open (a peer that goes away is seen as gone).
+void keepOnly(int a, int b) {
+  int keep[2] = {std::min(a, b), std::max(a, b)};
+  unsigned from = 3;
+  for (int fd : keep) {
+    if (fd >= static_cast<int>(from)) {
+      if (static_cast<unsigned>(fd) > from) {
+        ::close_range(from, static_cast<unsigned>(fd) - 1, 0);
+      }
+      from = static_cast<unsigned>(fd) + 1;
+    }
+  }
+  ::close_range(from, ~0U, 0);
+}
+
 // What the helper thread learnt from one child.
 struct Outcome {
-  std::string bytes;   // what it wrote to the pipe
-  bool ok = false;     // it closed the pipe and exited 0 in time
+  std::string bytes;  // what it wrote to the pipe
+  bool ok = false;    // it closed the pipe and exited 0 in time
 };
 
 // Reads the child's pipe until EOF within `limit`, or within `after_first` of its first byte
@@ -104,10 +121,11 @@ Outcome collect(pid_t child, int fd, std::chrono::milliseconds limit,
   return outcome;
 }
 
-// Forks: the child runs child_main(pipe) and _exit()s with what it returns; a helper thread
-// collects it, runs digest(outcome) there (work kept off the loop, on data it owns) and posts
-// finish(outcome) to the loop. `finish` is dropped on the loop only. False: nothing forked.
-bool spawn(EventLoop& loop, const std::function<int(int pipe)>& child_main,
+// Forks: the child keeps only its pipe and `keep_fd`, runs child_main(pipe) and _exit()s with what
+// it returns; a helper thread collects it, runs digest(outcome) there (work kept off the loop, on
+// data it owns) and posts finish(outcome) to the loop. `finish` is dropped on the loop only. False:
+// nothing forked.
+bool spawn(EventLoop& loop, const std::function<int(int pipe)>& child_main, int keep_fd,
            std::optional<std::chrono::milliseconds> after_first,
            std::function<void(Outcome&)> digest, std::function<void(Outcome)> finish) {
   if (g_in_flight.fetch_add(1) >= ForkedRender::kMaxInFlight) {
@@ -127,7 +145,7 @@ bool spawn(EventLoop& loop, const std::function<int(int pipe)>& child_main,
     return false;
   }
   if (child == 0) {
-    ::close(fds[0]);
+    keepOnly(fds[1], keep_fd);
     ::_exit(child_main(fds[1]));
   }
   ::close(fds[1]);
@@ -148,7 +166,9 @@ bool spawn(EventLoop& loop, const std::function<int(int pipe)>& child_main,
   return true;
 }
 
-http::Response failed() { return http::Response::text(503, "Rendering the state failed: try again"); }
+http::Response failed() {
+  return http::Response::text(503, "Rendering the state failed: try again");
+}
 
 // The child writes the whole response to the lent socket; the loop only learns how it went.
 bool respondOnSocket(EventLoop& loop, const std::function<http::Response()>& render,
@@ -172,7 +192,7 @@ bool respondOnSocket(EventLoop& loop, const std::function<http::Response()>& ren
                ? 0
                : kCutExit;
   };
-  if (!spawn(loop, child_main, socket.write_timeout, nullptr, std::move(finish))) {
+  if (!spawn(loop, child_main, socket.fd, socket.write_timeout, nullptr, std::move(finish))) {
     return false;
   }
   waiting->emplace(std::move(responder));  // before the loop can run `finish`: it forked
@@ -195,7 +215,7 @@ bool respondThroughLoop(EventLoop& loop, const std::function<http::Response()>& 
     writeAll(pipe, ForkedRender::encode(render()));
     return 0;
   };
-  if (!spawn(loop, child_main, std::nullopt, std::move(digest), std::move(finish))) {
+  if (!spawn(loop, child_main, -1, std::nullopt, std::move(digest), std::move(finish))) {
     return false;
   }
   waiting->emplace(std::move(responder));
@@ -282,7 +302,7 @@ bool ForkedRender::run(EventLoop& loop, const std::function<std::string()>& rend
     writeAll(pipe, render());
     return 0;
   };
-  return spawn(loop, child_main, std::nullopt, nullptr, std::move(finish));
+  return spawn(loop, child_main, -1, std::nullopt, nullptr, std::move(finish));
 }
 
 }  // namespace plateau::master
