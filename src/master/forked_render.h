@@ -4,9 +4,10 @@
 // holding the event loop: the daemon forks, and the child renders from its copy-on-write image of
 // the state as it was at fork() (an immutable snapshot that costs only page tables). On a plain
 // TCP connection the child also writes the whole HTTP response to the client's socket, which the
-// connection lends it (http/socket_loan.h), so the answer's bytes never pass through the loop; the loop pays for fork() and, once the child exits, resumes the connection (keep-alive)
-// or closes it. On TLS (or a fake exchange) the child writes the encoded response to a pipe, a
-// helper thread reads and decodes it, and the loop sends it.
+// connection lends it (http/socket_loan.h), so the answer's bytes never pass through the loop; the
+// loop pays for fork() and, once the child exits, resumes the connection (keep-alive) or closes it.
+// On TLS (or a fake exchange) the child writes the encoded response to a pipe, a helper thread
+// reads and decodes it, and the loop sends it.
 //
 // Guarantees: the render runs in the child only (it must read memory and nothing else: no
 // logging, no I/O but its pipe and the lent socket, no locks another thread may have held at
