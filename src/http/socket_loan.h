@@ -26,7 +26,8 @@ class SocketLoan {
   virtual LentSocket socket() const = 0;
   // The loan is over: a response was written to the socket, whole when `complete` (else cut).
   // The connection reads its next request (complete, keep-alive) or closes, and drops the next
-  // answer given to it: the lent request's Responder, destroyed unanswered right after this.
+  // answer given to it: the lent request's Responder's, which must answer (or be destroyed)
+  // right after this.
   virtual void end(bool complete) = 0;
 };
 

@@ -181,7 +181,9 @@ bool respondOnSocket(EventLoop& loop, const std::function<http::Response()>& ren
       return;
     }
     loan->end(outcome.ok);
-    waiting->reset();  // unanswered: the connection drops the 500 it sends (SocketLoan::end())
+    // Dropped by the connection (SocketLoan::end()); it counts as the answer for the Responder's
+    // onAnswer() (the operator API's call latencies).
+    (*waiting)->respond(http::Response{});
   };
   auto child_main = [&render, &socket](int pipe) {
     http::Response response = render();
