@@ -15,7 +15,9 @@ busy figures (plateau/event_loop_stall_ms, _busy_ms) from each /metrics/snapshot
 --states N it times N GET /master/state once the tasks run (rendered in a forked child).
 --fill_seconds bounds the fill: past it the figures are taken at the size reached
 ("tasks_running", "complete": false). --tasks_per_agent packs at most that many tasks into one
-offer (so a million tasks on 10,000 agents is 100 per agent).
+offer (so a million tasks on 10,000 agents is 100 per agent). --perf FILE records the master
+with `perf record -g` during those GETs (FILE.0, FILE.1, ... per binary) and the loop thread's
+CPU over them is reported beside the loop watch's figures.
 
   bench/metrics_scrape.py --sim build/bin/plateau-sim OLD/plateau-master build/bin/plateau-master
 """
@@ -52,6 +54,12 @@ def get(port, path, timeout=60):
 
 def cpu_seconds(pid):
     with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def thread_cpu_seconds(pid, tid):
+    with open(f"/proc/{pid}/task/{tid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -112,7 +120,7 @@ def health_summary(samples):
 
 
 def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
-            tasks_per_agent=0, fill_seconds=1800, states=0):
+            tasks_per_agent=0, fill_seconds=1800, states=0, perf=None):
     work = tempfile.mkdtemp(prefix="plateau-metrics-scrape.")
     port = free_port()
     env = dict(os.environ, PLATEAU_HTTP_MAX_CONNECTIONS=str(agents + 4096))
@@ -192,7 +200,15 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
             # GET /master/state with a /health sampler beside it: the loop must keep answering.
             beside = HealthSampler(port, 0.1)
             beside.start()
-            stall_before = json.loads(get(port, "/metrics/snapshot")[1])
+            recorder = None
+            if perf:
+                # The master's threads and the children it forks, sampled with call chains;
+                # `perf report --tid=PID` keeps the loop's (the main thread's) samples.
+                recorder = subprocess.Popen(
+                    ["perf", "record", "-g", "-F", "999", "-p", str(master.pid), "-o", perf],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                time.sleep(1)
+            loop_cpu_before = thread_cpu_seconds(master.pid, master.pid)
             times, sizes, peak = [], [], rss_bytes(master.pid)
             for _ in range(states):
                 start = time.monotonic()
@@ -203,12 +219,18 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
                 del body
             beside.stopping.set()
             beside.join()
+            loop_cpu = thread_cpu_seconds(master.pid, master.pid) - loop_cpu_before
+            if recorder is not None:
+                recorder.send_signal(signal.SIGINT)
+                recorder.wait()
             after = json.loads(get(port, "/metrics/snapshot")[1])
             state = {"round_trip_s": [round(t, 2) for t in times], "bytes": sizes[-1],
                      "health_beside": health_summary(beside.samples),
                      "health_failures_beside": beside.failures,
                      "loop_stall_ms_after": after.get("plateau/event_loop_stall_ms"),
                      "loop_busy_ms_after": after.get("plateau/event_loop_busy_ms"),
+                     "loop_thread_cpu_s_during": round(loop_cpu, 3),
+                     "master_pid": master.pid,
                      "master_rss_mib_after": rss_bytes(master.pid) / 2**20}
         sim.send_signal(signal.SIGCONT)
         return {"master": master_bin, "agents": snapshot["master/slaves_active"],
@@ -253,12 +275,14 @@ def main():
     parser.add_argument("--fill_seconds", type=float, default=1800,
                         help="measure at the size reached after this long")
     parser.add_argument("--states", type=int, default=0, help="GET /master/state this many times")
+    parser.add_argument("--perf", help="perf record the master into this file during the states")
     parser.add_argument("--keep", action="store_true", help="keep the work directories")
     args = parser.parse_args()
-    for master in args.masters:
+    for i, master in enumerate(args.masters):
+        perf = f"{args.perf}.{i}" if args.perf else None
         print(json.dumps(measure(master, args.sim, args.agents, args.tasks, args.scrapes,
                                  args.keep, args.frameworks, args.tasks_per_agent,
-                                 args.fill_seconds, args.states)), flush=True)
+                                 args.fill_seconds, args.states, perf)), flush=True)
 
 
 if __name__ == "__main__":

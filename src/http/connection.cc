@@ -8,6 +8,7 @@
 
 #include "common/invariant.h"
 #include "http/request_head.h"
+#include "http/socket_loan.h"
 #include "http/streamed_body.h"
 
 namespace plateau::http {
@@ -17,6 +18,8 @@ namespace bhttp = beast::http;
 namespace {
 
 constexpr size_t kMaxHeadBytes = 65535;
+// A body or chunk this large is queued as it is, beside its head, rather than copied after it.
+constexpr size_t kSeparateBytes = 64 << 10;
 
 std::string serializeHead(int status, const Headers& headers) {
   std::string out = fmt::format("HTTP/1.1 {} {}\r\n", status, reasonPhrase(status));
@@ -86,9 +89,31 @@ void ServerShared::warnThrottled(const std::string& kind, const std::string& lin
   left_out = 0;
 }
 
+// A connection that can tell whether it may be lent now (lendDispatchedSocket()).
+class LendableConnection : public SocketLoan {
+ public:
+  virtual bool lendable() const = 0;
+};
+
+// The connection whose handler runs on this thread now.
+thread_local std::weak_ptr<LendableConnection> lender;
+
+class Lending {
+ public:
+  explicit Lending(std::weak_ptr<LendableConnection> connection)
+      : saved_(std::exchange(lender, std::move(connection))) {}
+  ~Lending() { lender = std::move(saved_); }
+  Lending(const Lending&) = delete;
+  Lending& operator=(const Lending&) = delete;
+
+ private:
+  std::weak_ptr<LendableConnection> saved_;
+};
+
 template <class S>
 class Connection final : public Exchange,
                          public StreamSink,
+                         public LendableConnection,
                          public std::enable_shared_from_this<Connection<S>> {
  public:
   Connection(S socket, ConnectionSlot slot)
@@ -111,6 +136,14 @@ class Connection final : public Exchange,
 
   void respond(Response response) override;
   std::shared_ptr<Stream> stream(int status, Headers headers) override;
+  // Lendable now (lendDispatchedSocket()): plain TCP, the body read, nothing queued.
+  bool lendable() const override;
+  LentSocket socket() const override {
+    return LentSocket{.fd = const_cast<S&>(socket_).lowest_layer().native_handle(),
+                      .keep_alive = keep_alive_,
+                      .write_timeout = options_.write_timeout};
+  }
+  void end(bool complete) override;
   // The next piece of request `request`'s streamed body (RequestBody::read).
   void readBody(uint64_t request, std::function<void(BodyPiece)> fn);
   bool writeChunk(std::string data) override;
@@ -198,6 +231,7 @@ class Connection final : public Exchange,
   bool keep_alive_ = true;
   bool streaming_ = false;
   bool stream_closed_ = false;
+  bool swallow_answer_ = false;  // end(): the lent request's Responder answers once more
   AfterWrite after_write_ = AfterWrite::kNothing;
   std::function<void()> on_closed_;
 };
@@ -307,8 +341,10 @@ void Connection<S>::dispatch(Request request, std::shared_ptr<RequestBody> body)
     request.remote = fmt::format("{}:{}", peer.address().to_string(), peer.port());
   }
   keep_alive_ = request.keep_alive;
-  // streamedBody() finds the body while the handler runs (nothing else carries it there).
+  // streamedBody() finds the body while the handler runs (nothing else carries it there), and
+  // lendDispatchedSocket() this connection.
   Dispatching during(request, std::move(body));
+  Lending lending(this->shared_from_this());
   try {
     (*slot_.shared().handler)(request, Responder(this->shared_from_this()));
   } catch (const std::exception& e) {
@@ -405,23 +441,45 @@ void Connection<S>::deliverBody(BodyPiece piece) {
 
 template <class S>
 void Connection<S>::respond(Response response) {
+  if (std::exchange(swallow_answer_, false)) {
+    return;  // the lent request's Responder, after its response went out on the lent socket
+  }
   if (!open()) {
     return;
   }
-  response.headers["content-length"] = std::to_string(response.body.size());
   if (body_parser_ && !body_last_ && !body_parser_->is_done()) {
     keep_alive_ = false;  // the rest of a streamed body is still coming: nothing follows it
   }
-  if (!keep_alive_) {
-    response.headers["connection"] = "close";
-  }
-  std::string out = serializeHead(response.status, response.headers);
-  out += "\r\n";
-  out += response.body;
+  std::string head = responseHead(response, keep_alive_);
   arm(options_.write_timeout);
-  enqueue(std::move(out));
+  if (response.body.size() < kSeparateBytes) {
+    head += response.body;
+    enqueue(std::move(head));
+  } else {
+    enqueue(std::move(head));
+    enqueue(std::move(response.body));
+  }
   after_write_ = keep_alive_ ? AfterWrite::kReadNext : AfterWrite::kClose;
   maybeFinishResponse();
+}
+
+template <class S>
+bool Connection<S>::lendable() const {
+  return std::is_same_v<S, tcp::socket> && open() && !streaming_ && !writing_ && queue_.empty() &&
+         !body_parser_ && after_write_ == AfterWrite::kNothing;
+}
+
+template <class S>
+void Connection<S>::end(bool complete) {
+  swallow_answer_ = true;
+  if (!open()) {
+    return;
+  }
+  if (complete && keep_alive_) {
+    readHeader();
+  } else {
+    shutdown();
+  }
 }
 
 template <class S>
@@ -433,9 +491,8 @@ bool Connection<S>::writeChunk(std::string data) {
     return true;
   }
   std::string out = fmt::format("{:x}\r\n", data.size());
-  out += data;
-  out += "\r\n";
-  if (queued_bytes_ > 0 && queued_bytes_ + out.size() > options_.max_stream_buffer_bytes) {
+  const size_t chunk_bytes = out.size() + data.size() + 2;
+  if (queued_bytes_ > 0 && queued_bytes_ + chunk_bytes > options_.max_stream_buffer_bytes) {
     slot_.shared().warnThrottled(
         "slow_stream", fmt::format("http_stream_reader_too_slow peer={} queued_bytes={} "
                                    "limit={}: disconnected",
@@ -446,7 +503,15 @@ bool Connection<S>::writeChunk(std::string data) {
     asio::post(socket_.get_executor(), [self = this->shared_from_this()] { self->shutdown(); });
     return false;
   }
-  enqueue(std::move(out));
+  if (data.size() < kSeparateBytes) {
+    out += data;
+    out += "\r\n";
+    enqueue(std::move(out));
+  } else {
+    enqueue(std::move(out));
+    enqueue(std::move(data));
+    enqueue("\r\n");
+  }
   return true;
 }
 
@@ -562,6 +627,20 @@ std::shared_ptr<Stream> Connection<S>::stream(int status, Headers headers) {
     watchPeer();  // else the streamed body's reads notice the peer going
   }
   return std::make_shared<ConnectionStream>(this->shared_from_this());
+}
+
+std::shared_ptr<SocketLoan> lendDispatchedSocket() {
+  auto connection = lender.lock();
+  return connection != nullptr && connection->lendable() ? connection : nullptr;
+}
+
+std::string responseHead(const Response& response, bool keep_alive) {
+  Headers headers = response.headers;
+  headers["content-length"] = std::to_string(response.body.size());
+  if (!keep_alive) {
+    headers["connection"] = "close";
+  }
+  return serializeHead(response.status, headers) + "\r\n";
 }
 
 void servePlain(tcp::socket socket, ConnectionSlot slot) {

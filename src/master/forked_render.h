@@ -1,14 +1,21 @@
 #pragma once
 
-// Renders a large read-only answer (/master/state) without holding the event loop: the daemon
-// forks, the child renders from its copy-on-write image of the state as it was at fork() (an
-// immutable snapshot that costs only page tables) and writes the answer to a pipe, a helper
-// thread reads it and posts the response back to the loop, which sends it. The loop pays for
-// fork() instead of the render: a few milliseconds against seconds at 10,000 agents.
+// Renders a large read-only answer (/master/state, the operator API's GET_STATE) without
+// holding the event loop: the daemon forks, and the child renders from its copy-on-write image of
+// the state as it was at fork() (an immutable snapshot that costs only page tables). On a plain
+// TCP connection the child also writes the whole HTTP response to the client's socket, which the
+// connection lends it (http/socket_loan.h), so the answer's bytes never pass through the loop; the
+// loop pays for fork() and, once the child exits, resumes the connection (keep-alive) or closes it.
+// On TLS (or a fake exchange) the child writes the encoded response to a pipe, a helper thread
+// reads and decodes it, and the loop sends it.
 //
 // Guarantees: the render runs in the child only (it must read memory and nothing else: no
-// logging, no I/O, no locks another thread may have held at fork); the child _exit()s and is
-// reaped by the helper thread; a child that takes over a minute is killed and answered 503.
+// logging, no I/O but its pipe and the lent socket, no locks another thread may have held at
+// fork); the child _exit()s and is reaped by a helper thread; the loop never touches a lent
+// connection until its child is done. A child whose render takes over a minute (or crashes)
+// before writing to the socket is killed and answered 503 on the untouched connection; once it
+// has started writing it has the server's write timeout, and a response it could not finish
+// (peer gone, killed) closes the connection, the client seeing fewer bytes than content-length.
 // At most kMaxInFlight renders at once: beyond that, and when fork() fails, respond() returns
 // false and the caller renders on the loop as before.
 
@@ -28,7 +35,8 @@ class ForkedRender {
   static constexpr int kMaxInFlight = 4;
 
   // Forks and answers `responder` with render()'s response once it is ready; false (the
-  // responder untouched) when it could not.
+  // responder untouched) when it could not. Call it from the handler of `responder`'s request,
+  // as it runs: the socket lent is that of the connection being dispatched.
   static bool respond(EventLoop& loop, const std::function<http::Response()>& render,
                       http::Responder& responder);
   // The same when `timers` is a real EventLoop (the daemon's); false in virtual time (tests),
@@ -51,7 +59,7 @@ class ForkedRender {
 
   // The wire form between child and parent, pure (tests/unit/master/forked_render_test.cc).
   static std::string encode(const http::Response& response);
-  static bool decode(const std::string& bytes, http::Response& out);
+  static bool decode(std::string bytes, http::Response& out);
 };
 
 }  // namespace plateau::master

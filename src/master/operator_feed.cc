@@ -109,7 +109,7 @@ void OperatorFeed::snapshotReady(uint64_t id, std::optional<std::string> snapsho
     stream->write(this->snapshot(subscriber));
     return;
   }
-  stream->write(*snapshot);
+  stream->write(std::move(*snapshot));
   for (const std::string& record : held) {
     if (stream->closed()) {
       return;
