@@ -67,9 +67,9 @@ void recountPerFramework(const operator_api::Response::GetState& state,
     std::string state_name = v1::TaskState_Name(task.state());
     std::transform(state_name.begin(), state_name.end(), state_name.begin(),
                    [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-    std::string key = prefixes[task.framework_id().value()] + "tasks/active/" + state_name;
-    if (m.contains(key)) {
-      m[key]++;
+    auto prefix = prefixes.find(task.framework_id().value());
+    if (prefix != prefixes.end() && m.contains(prefix->second + "tasks/active/" + state_name)) {
+      m[prefix->second + "tasks/active/" + state_name]++;
     }
   }
   m["frameworks with per-framework series"] = static_cast<double>(prefixes.size());
@@ -161,13 +161,14 @@ class RandomCluster {
 
   std::map<std::string, double> snapshot() {
     auto exchange = master_.request("GET", "/metrics/snapshot", "");
-    std::map<std::string, double> out;
+    std::map<std::string, double> out = {{"frameworks with per-framework series", 0}};
     auto parsed = json::parse(exchange->response() ? exchange->response()->body : "");
     EXPECT_TRUE(parsed.has_value());
     if (parsed) {
       for (const auto& [key, value] : parsed->asObject()) {
         out[key] = value.asDouble();
-        if (key.starts_with("master/frameworks/") && key.ends_with("/subscribed")) {
+        if (key.starts_with("master/frameworks/") && key.ends_with("/subscribed") &&
+            !key.ends_with("/events/subscribed")) {
           out["frameworks with per-framework series"]++;
         }
       }
