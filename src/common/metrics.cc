@@ -205,6 +205,8 @@ HistogramFamily& Registry::histograms(Info info, std::string label, std::vector<
 
 void Registry::onCollect(std::function<void()> hook) { hooks_.push_back(std::move(hook)); }
 
+void Registry::addSource(const Source* source) { sources_.push_back(source); }
+
 void Registry::runHooks() const {
   for (const auto& hook : hooks_) {
     hook();
@@ -222,6 +224,9 @@ std::vector<std::pair<std::string, double>> Registry::snapshot() const {
     double value = entry->type == Type::kCounter ? static_cast<double>(entry->counter.value())
                                                  : entry->gauge.value();
     out.emplace_back(entry->info.snapshot_key, value);
+  }
+  for (const Source* source : sources_) {
+    source->appendSnapshot(out);
   }
   return out;
 }
@@ -282,7 +287,42 @@ std::string Registry::prometheus() const {
         break;
     }
   }
+  for (const Source* source : sources_) {
+    source->appendPrometheus(out);
+  }
   return out;
+}
+
+void appendFamilyHeader(std::string& out, std::string_view name, std::string_view help, Type type) {
+  out += "# HELP ";
+  out += name;
+  out += ' ';
+  appendEscaped(out, help, false);
+  out += "\n# TYPE ";
+  out += name;
+  out += ' ';
+  out += typeName(type);
+  out += '\n';
+}
+
+std::string label(std::string_view name, std::string_view value) {
+  std::string out(name);
+  out += "=\"";
+  appendEscaped(out, value, true);
+  out += '"';
+  return out;
+}
+
+void appendSample(std::string& out, std::string_view name, std::string_view labels, double value) {
+  out += name;
+  if (!labels.empty()) {
+    out += '{';
+    out += labels;
+    out += '}';
+  }
+  out += ' ';
+  appendValue(out, value);
+  out += '\n';
 }
 
 std::vector<double> latencyBuckets() {

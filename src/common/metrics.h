@@ -26,6 +26,9 @@
 //    the snapshot keeps Mesos's units while Prometheus gets base units.
 //  - Collect hooks (onCollect) run, in the order added, at the start of every snapshot() and
 //    prometheus() call, before any value is read: the place to set gauges computed from state.
+//  - Sources (addSource) append their own series after the registered ones, in both outputs, in
+//    the order added: for many series that come and go together (the master's per-framework
+//    ones), which the registry would check and remove one scan at a time.
 
 #include <cstdint>
 #include <functional>
@@ -167,6 +170,24 @@ class HistogramFamily {
 
 class Registry;
 
+// Series a component keeps and renders itself, read with the registry's (Registry::addSource).
+// Loop thread only, as the registry.
+class Source {
+ public:
+  virtual ~Source() = default;
+  // Appends (Mesos snapshot key, value) pairs; keys are the source's to keep unique.
+  virtual void appendSnapshot(std::vector<std::pair<std::string, double>>& out) const = 0;
+  // Appends whole families in text format 0.0.4 (see appendFamilyHeader, appendSample).
+  virtual void appendPrometheus(std::string& out) const = 0;
+};
+
+// `# HELP` and `# TYPE` lines of a family (HELP escaped).
+void appendFamilyHeader(std::string& out, std::string_view name, std::string_view help, Type type);
+// `name="value"` with the value escaped for a label, to build a sample's labels once.
+std::string label(std::string_view name, std::string_view value);
+// One sample line: `name{labels} value` (`labels` as label() joins them with ','; may be empty).
+void appendSample(std::string& out, std::string_view name, std::string_view labels, double value);
+
 // Mesos's megabyte, which is a mebibyte: snapshot values in MB scale to bytes by this.
 inline constexpr double kMegabytes = 1024.0 * 1024.0;
 
@@ -216,6 +237,8 @@ class Registry {
   void remove(const Counter& counter);
 
   void onCollect(std::function<void()> hook);
+  // Reads `source` with the registry from now on; it must outlive the registry's last read.
+  void addSource(const Source* source);
 
   // Mesos's /metrics/snapshot: (key, value) in registration order.
   std::vector<std::pair<std::string, double>> snapshot() const;
@@ -231,6 +254,7 @@ class Registry {
 
   std::vector<std::unique_ptr<Entry>> entries_;
   std::vector<std::function<void()>> hooks_;
+  std::vector<const Source*> sources_;
 };
 
 // Bucket bounds for durations in seconds, 100 us to 10 s.

@@ -55,9 +55,6 @@ void registerInertFlags(flags::FlagSet& set) {
                "Executors allowed per agent (network isolator builds of Mesos)",
                "Plateau has no network port-mapping isolator",
                {.aliases = {"max_executors_per_slave"}});
-  set.addInert("publish_per_framework_metrics", Kind::kBool, "true",
-               "Publish metrics for each framework",
-               "Plateau publishes no per-framework metrics (master/frameworks/NAME/ID/...) yet");
   set.addInert("registry_fetch_timeout", Kind::kDuration, "1mins",
                "Time to fetch the registry before failing", kRegistry);
   set.addInert("registry_store_timeout", Kind::kDuration, "20secs",
@@ -133,6 +130,9 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Interval of HEARTBEAT events to schedulers");
   set.add("max_completed_frameworks", &f.max_completed_frameworks,
           "Completed frameworks kept for /master/state");
+  set.add("publish_per_framework_metrics", &f.publish_per_framework_metrics,
+          "Publish metrics for each framework (master/frameworks/NAME/ID/... in "
+          "/metrics/snapshot), kept while the master keeps the framework");
   set.add("max_completed_tasks_per_framework", &f.max_completed_tasks_per_framework,
           "Completed tasks kept per framework for /master/state");
   set.add("max_unreachable_tasks_per_framework", &f.max_unreachable_tasks_per_framework,

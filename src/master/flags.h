@@ -34,6 +34,8 @@ struct Flags {
   std::chrono::nanoseconds offer_timeout = 0s;  // 0: offers are never rescinded for age
   std::chrono::nanoseconds framework_heartbeat = 15s;
   int max_completed_frameworks = 50;
+  // Mesos's master/frameworks/<name>/<id>/... metrics (master/per_framework_metrics.h).
+  bool publish_per_framework_metrics = true;
   int max_completed_tasks_per_framework = 1000;
   int max_unreachable_tasks_per_framework = 1000;
   std::string logging_level = "info";

@@ -33,6 +33,7 @@ internal::AgentEvent shutdownFrameworkEvent(const std::string& framework_id) {
 }  // namespace
 
 void Master::send(Framework& framework, const scheduler::Event& event) {
+  per_framework_metrics_.event(framework.id, event.type());
   if (!framework.stream || framework.stream->closed()) {
     return;
   }
@@ -89,6 +90,7 @@ void Master::removeFramework(std::string framework_id, const std::string& why) {
   feed_.frameworkRemoved(fw.info);
   for (const auto& dropped : frameworks_.retire(framework_id)) {
     tasks_.forget(dropped);
+    per_framework_metrics_.dropped(dropped);
   }
   maintenance_->frameworkRemoved(framework_id);
   operations_.forgetFramework(framework_id);

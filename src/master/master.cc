@@ -92,6 +92,9 @@ Master::Master(Environment env, Flags flags,
       loop_watch_(timers_, clock_, std::chrono::milliseconds(10), threadCpuTime,
                   [this](double stall_s, double) { metrics_.event_loop_stall.observe(stall_s); }) {
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
+  if (per_framework_metrics_.publishing()) {
+    metrics_.registry.addSource(&per_framework_metrics_);
+  }
   metrics_.registry.onCollect([this] {
     metrics_.event_loop_stall_ms = loop_watch_.stallMs();
     metrics_.event_loop_busy_ms = loop_watch_.busyMs();

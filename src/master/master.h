@@ -43,6 +43,7 @@
 #include "master/offer_book.h"
 #include "master/operation_book.h"
 #include "master/operator_feed.h"
+#include "master/per_framework_metrics.h"
 #include "master/principal_metrics.h"
 #include "master/registry/registry.h"
 #include "master/removal_limits.h"
@@ -502,6 +503,8 @@ class Master {
   http::Response metricsJson() const;
   // Every metric of /metrics/snapshot, by name, in the order it shows them.
   std::vector<std::pair<std::string, double>> metricsSnapshot() const;
+  // What the books hold of a framework for its per-framework gauges (nothing once completed).
+  PerFrameworkMetrics::Live frameworkLive(const std::string& framework_id) const;
   // Sets the gauges of metrics_ from the state (a collect hook: before every read).
   void updateMetricGauges();
   http::Response redirect(const http::Request& request) const;
@@ -555,6 +558,11 @@ class Master {
   // Mesos's frameworks/<principal>/messages_received and messages_processed, at most
   // PrincipalMetrics::kMaxPrincipals of them (master/principal_metrics.h).
   PrincipalMetrics principal_metrics_{metrics_.registry};
+  // Mesos's master/frameworks/<name>/<id>/... (--publish_per_framework_metrics), read with
+  // metrics_.registry when published; its gauges from frameworkLive().
+  PerFrameworkMetrics per_framework_metrics_{
+      flags_.publish_per_framework_metrics,
+      [this](const std::string& framework_id) { return frameworkLive(framework_id); }};
   http::ClientRateLimiter client_limiter_;  // --client_request_qps
   http::ClientRateLimiter agent_limiter_;   // --agent_call_qps
 

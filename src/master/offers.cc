@@ -118,6 +118,7 @@ void Master::offerAllocations(std::vector<allocator::Offer> allocations,
       *event.mutable_offers()->add_offers() = std::move(offer);
     }
     metrics_.offers_sent += offers.size();
+    per_framework_metrics_.offers(framework_id, PerFrameworkMetrics::Offers::kSent, offers.size());
     send(frameworks_.all().at(framework_id), event);
   }
 }
@@ -133,6 +134,7 @@ void Master::removeOffer(const std::string& offer_id,
   Framework* fw = frameworks_.find(framework_id);
   if (fw != nullptr && rescind) {
     metrics_.offers_rescinded++;
+    per_framework_metrics_.offers(framework_id, PerFrameworkMetrics::Offers::kRescinded);
     scheduler::Event event;
     event.set_type(scheduler::Event::RESCIND);
     event.mutable_rescind()->mutable_offer_id()->set_value(offer_id);

@@ -134,6 +134,7 @@ void Master::addRecoveredFramework(const v1::FrameworkInfo& info) {
   Framework& fw = frameworks_.add(id).first;
   fw.info = info;
   principal_metrics_.frameworkAdded(id, info.principal());
+  per_framework_metrics_.added(id, info.name());
   setRoles(fw);
   fw.recovered = true;
   for (const auto& cap : info.capabilities()) {

@@ -138,6 +138,7 @@ void Master::runSchedulerCall(const http::Request& request, scheduler::Call& cal
   if (framework == nullptr) {
     return;
   }
+  per_framework_metrics_.call(framework->id, call.type());
   if (call.type() == scheduler::Call::UPDATE_FRAMEWORK) {
     if (auto refused = refuseFrameworkRoles(call.update_framework().framework_info())) {
       return responder.respond(http::Response::text(403, *refused));
@@ -286,6 +287,8 @@ void Master::completeSubscribe(scheduler::Call call, http::ContentType accept,
   auto [fw, inserted] = frameworks_.add(id);
   fw.info = info;
   principal_metrics_.frameworkAdded(id, info.principal());
+  per_framework_metrics_.added(id, info.name());
+  per_framework_metrics_.call(id, scheduler::Call::SUBSCRIBE);
   fw.suppressed_roles = {call.subscribe().suppressed_roles().begin(),
                          call.subscribe().suppressed_roles().end()};
   fw.offer_constraints = call.subscribe().offer_constraints();
@@ -377,7 +380,10 @@ Status Master::accept(Framework& framework, const scheduler::Call::Accept& accep
     available += offers_.take(offer_id)->resources;  // each validated above as outstanding
   }
   Agent& agent = *agent_it;
+  per_framework_metrics_.offers(framework.id, PerFrameworkMetrics::Offers::kAccepted,
+                                offers.consumed.size());
   for (const auto& op : accept.operations()) {
+    per_framework_metrics_.operation(framework.id, op.type());
     applyAcceptedOperation(framework, agent, offers.role, op, available);
   }
   if (!available.empty()) {
@@ -405,6 +411,7 @@ void Master::refuseAccept(Framework& framework, const scheduler::Call::Accept& a
     for (const auto& task : *tasks) {
       auto state = framework.partition_aware ? v1::TASK_DROPPED : v1::TASK_LOST;
       (framework.partition_aware ? metrics_.tasks_dropped : metrics_.tasks_lost)++;
+      per_framework_metrics_.taskEnded(framework.id, state);
       sendTaskUpdate(framework,
                      masterStatus(framework, task.task_id().value(), task.agent_id().value(), state,
                                   v1::TaskStatus::REASON_INVALID_OFFERS,
@@ -470,6 +477,7 @@ Status Master::decline(Framework& framework, const scheduler::Call::Decline& dec
       continue;
     }
     metrics_.offers_declined++;
+    per_framework_metrics_.offers(framework.id, PerFrameworkMetrics::Offers::kDeclined);
     removeOffer(offer_id.value(), refuse, false);
   }
   return {};

@@ -556,6 +556,24 @@ void Master::updateMetricGauges() {
   }
 }
 
+PerFrameworkMetrics::Live Master::frameworkLive(const std::string& framework_id) const {
+  PerFrameworkMetrics::Live live;
+  const Framework* fw = frameworks_.find(framework_id);
+  if (fw == nullptr) {
+    return live;  // completed: not subscribed, no live tasks, no roles (as Mesos's allocator)
+  }
+  live.subscribed = fw->connected && fw->active;
+  live.tasks = tasks_.liveByState(framework_id);
+  // As the master's tasks_unreachable: the tasks its unreachable list holds.
+  live.tasks[v1::TASK_UNREACHABLE] +=
+      static_cast<uint32_t>(tasks_.unreachable(framework_id).size());
+  live.roles.reserve(fw->roles.size());
+  for (const auto& role : fw->roles) {
+    live.roles.emplace_back(role, fw->suppressed_roles.contains(role));
+  }
+  return live;
+}
+
 std::vector<std::pair<std::string, double>> Master::metricsSnapshot() const {
   return metrics_.registry.snapshot();
 }

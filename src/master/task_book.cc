@@ -246,8 +246,18 @@ Task& TaskBook::add(const std::string& framework_id, Task task) {
   kept.agent_slot_ = static_cast<uint32_t>(listed.size());
   listed.push_back(&kept);
   live_++;
-  live_by_state_[kept.info.state()]++;
+  countState(framework, kept.info.state(), +1);
   return kept;
+}
+
+void TaskBook::countState(FrameworkTasks& framework, mesos::v1::TaskState state, int delta) {
+  if (delta > 0) {
+    live_by_state_[state]++;
+    framework.live_by_state[state]++;
+  } else {
+    live_by_state_[state]--;
+    framework.live_by_state[state]--;
+  }
 }
 
 void TaskBook::unlist(const Task& task) {
@@ -287,6 +297,11 @@ size_t TaskBook::liveIn(mesos::v1::TaskState state) const {
   return state >= 0 && state < mesos::v1::TaskState_ARRAYSIZE ? live_by_state_[state] : 0;
 }
 
+TaskBook::StateCounts TaskBook::liveByState(const std::string& framework_id) const {
+  auto fw = frameworks_.find(framework_id);
+  return fw == frameworks_.end() ? StateCounts{} : fw->second.live_by_state;
+}
+
 TaskBook::AgentTasks TaskBook::on(const std::string& agent_id) const {
   AgentTasks tasks;
   auto agent = agents_.find(agent_id);
@@ -319,8 +334,12 @@ const std::deque<mesos::v1::Task>& TaskBook::unreachable(const std::string& fram
 bool TaskBook::update(Task& task, const mesos::v1::TaskStatus& status,
                       mesos::v1::TaskState latest) {
   bool was_terminal = isTerminal(task.info.state());
-  live_by_state_[task.info.state()]--;
-  live_by_state_[latest]++;
+  auto fw = frameworks_.find(task.info.framework_id().value());
+  if (fw == frameworks_.end()) {
+    invariantBroken("task " + task.info.task_id().value() + " is updated outside the book");
+  }
+  countState(fw->second, task.info.state(), -1);
+  countState(fw->second, latest, +1);
   auto* statuses = task.info.mutable_statuses();
   const bool appends = statuses->empty() || statuses->rbegin()->state() != status.state();
   if ((task.elided_ids_ & kLastUuidBit) &&
@@ -373,7 +392,7 @@ bool TaskBook::retire(const std::string& framework_id, const std::string& task_i
   Task& retired = task->second;
   retired.ownIds();  // before unlist(), which may drop the agent's entry and its id
   unlist(retired);
-  live_by_state_[retired.info.state()]--;
+  countState(fw->second, retired.info.state(), -1);
   auto& records = fw->second.*into;
   const bool unreachable = into == &FrameworkTasks::unreachable;
   retired.restore(&retired.info);
@@ -394,7 +413,7 @@ void TaskBook::forget(const std::string& framework_id) {
     return;
   }
   for (const auto& [task_id, task] : fw->second.live) {
-    live_by_state_[task.info.state()]--;
+    live_by_state_[task.info.state()]--;  // the framework's own counts go with it
     unlist(task);
   }
   live_ -= fw->second.live.size();

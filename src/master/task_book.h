@@ -23,8 +23,8 @@
 //    everything of a framework, and forgetUnreachable() the unreachable record of a task that is
 //    live again, so that a task is listed once;
 //  - the number of live tasks in each state, and of unreachable records, is kept as tasks come,
-//    change and go: liveIn() and unreachableCount() cost nothing, whatever the number of tasks
-//    (the metrics read them at every scrape).
+//    change and go, in all and per framework: liveIn() and unreachableCount() cost nothing,
+//    whatever the number of tasks (the metrics read them at every scrape).
 // Pure bookkeeping on the loop thread: no I/O, no time of its own, no events sent.
 
 #include <array>
@@ -134,6 +134,10 @@ class TaskBook {
   size_t size() const { return live_; }
   // How many live tasks are in `state` now.
   size_t liveIn(mesos::v1::TaskState state) const;
+  // How many of a framework's live tasks are in each state now, by TaskState number (one lookup
+  // of the framework; all 0 for one without live tasks).
+  using StateCounts = std::array<uint32_t, mesos::v1::TaskState_ARRAYSIZE>;
+  StateCounts liveByState(const std::string& framework_id) const;
   // How many tasks all frameworks' unreachable lists hold now.
   size_t unreachableCount() const { return unreachable_count_; }
 
@@ -155,6 +159,7 @@ class TaskBook {
   struct FrameworkTasks {
     mesos::v1::FrameworkID id;  // shared by its live tasks' infos
     Tasks live;
+    StateCounts live_by_state{};
     std::deque<mesos::v1::Task> completed;
     std::deque<mesos::v1::Task> unreachable;
   };
@@ -164,6 +169,8 @@ class TaskBook {
               std::deque<mesos::v1::Task> FrameworkTasks::*into, size_t max);
   // Takes a task out of its agent's list.
   void unlist(const Task& task);
+  // Counts a live task of `framework` out of (-1) or into (+1) its state, in all and there.
+  void countState(FrameworkTasks& framework, mesos::v1::TaskState state, int delta);
 
   size_t max_completed_;
   size_t max_unreachable_;

@@ -147,6 +147,7 @@ void Master::launchGroup(Framework& fw, Agent& agent, const std::string& role,
     const std::string why = needed.error().message();
     for (const auto& task : tasks) {
       metrics_.tasks_error++;
+      per_framework_metrics_.taskEnded(fw.id, v1::TASK_ERROR);
       sendTaskUpdate(fw, masterStatus(fw, task.task_id().value(), agent.id, v1::TASK_ERROR,
                                       unauthorized ? v1::TaskStatus::REASON_TASK_GROUP_UNAUTHORIZED
                                                    : v1::TaskStatus::REASON_TASK_GROUP_INVALID,

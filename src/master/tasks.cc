@@ -155,6 +155,7 @@ void Master::launch(Framework& fw, Agent& agent, const std::string& role,
   for (const auto& task : operation.launch().task_infos()) {
     if (auto refused = refuseTaskUser(fw, task)) {
       metrics_.tasks_error++;
+      per_framework_metrics_.taskEnded(fw.id, v1::TASK_ERROR);
       sendTaskUpdate(fw, masterStatus(fw, task.task_id().value(), agent.id, v1::TASK_ERROR,
                                       v1::TaskStatus::REASON_TASK_UNAUTHORIZED, *refused));
       log_->warn("task_unauthorized framework_id={} task_id={} reason=\"{}\"", fw.id,
@@ -164,6 +165,7 @@ void Master::launch(Framework& fw, Agent& agent, const std::string& role,
     if (Status s = launchTask(fw, agent, role, task, available); !s.isOk()) {
       const std::string& task_id = task.task_id().value();
       metrics_.tasks_error++;
+      per_framework_metrics_.taskEnded(fw.id, v1::TASK_ERROR);
       sendTaskUpdate(fw, masterStatus(fw, task_id, agent.id, v1::TASK_ERROR,
                                       v1::TaskStatus::REASON_TASK_INVALID, s.message()));
       log_->warn("task_refused framework_id={} task_id={} reason={}", fw.id, task_id, s.message());
@@ -254,6 +256,7 @@ void Master::updateTaskState(Framework& fw, Task& task, const v1::TaskStatus& st
                                   .dropped = &metrics_.tasks_dropped,
                                   .gone = &metrics_.tasks_gone}
         .count(latest);
+    per_framework_metrics_.taskEnded(fw.id, latest);
     releaseTaskResources(fw, task, true);
     scheduleAllocation();
   }

@@ -1,9 +1,13 @@
 // The master's /metrics/snapshot gauges are counts its books keep as events happen (no walk over
 // the cluster per scrape): after every step of a random sequence of agents registering, leaving
 // and returning, frameworks subscribing, failing over and torn down, offers accepted and
-// declined, status updates and acknowledgements, each gauge equals a recount from GET_STATE.
+// declined, status updates and acknowledgements, each gauge equals a recount from GET_STATE;
+// so do the per-framework gauges (master/frameworks/<name>/<id>/subscribed and tasks/active/...),
+// and the snapshot has per-framework series for exactly the frameworks GET_STATE lists.
 // A real Master in virtual time (virtual_master.h); PLATEAU_TEST_SEED picks another sequence.
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -37,6 +41,38 @@ double sumOf(const google::protobuf::RepeatedPtrField<v1::Resource>& resources,
     sum += r.name() == name ? r.scalar().value() : 0;
   }
   return sum;
+}
+
+// Adds what each framework's series must say (master/per_framework_metrics.h): subscribed, and its
+// tasks in each live state; a completed framework's are 0.
+void recountPerFramework(const operator_api::Response::GetState& state,
+                         std::map<std::string, double>& m) {
+  std::map<std::string, std::string> prefixes;  // framework id -> its keys' prefix
+  auto add = [&](const v1::FrameworkInfo& info, bool subscribed) {
+    // The names here ("random-N") need no percent-encoding.
+    std::string prefix = "master/frameworks/" + info.name() + "/" + info.id().value() + "/";
+    prefixes[info.id().value()] = prefix;
+    m[prefix + "subscribed"] = subscribed ? 1 : 0;
+    for (const char* live : {"task_staging", "task_starting", "task_running", "task_killing"}) {
+      m[prefix + "tasks/active/" + live] = 0;
+    }
+  };
+  for (const auto& fw : state.get_frameworks().frameworks()) {
+    add(fw.framework_info(), fw.active() && fw.connected());
+  }
+  for (const auto& fw : state.get_frameworks().completed_frameworks()) {
+    add(fw.framework_info(), false);
+  }
+  for (const auto& task : state.get_tasks().tasks()) {
+    std::string state_name = v1::TaskState_Name(task.state());
+    std::transform(state_name.begin(), state_name.end(), state_name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    auto prefix = prefixes.find(task.framework_id().value());
+    if (prefix != prefixes.end() && m.contains(prefix->second + "tasks/active/" + state_name)) {
+      m[prefix->second + "tasks/active/" + state_name]++;
+    }
+  }
+  m["frameworks with per-framework series"] = static_cast<double>(prefixes.size());
 }
 
 // What /metrics/snapshot must say, counted from GET_STATE.
@@ -80,6 +116,7 @@ std::map<std::string, double> recount(const operator_api::Response::GetState& st
     m["master/outstanding_offers"] += fw.offers_size();
   }
   m["master/frameworks_inactive"] = frameworks.size() - m["master/frameworks_active"];
+  recountPerFramework(state, m);
   return m;
 }
 
@@ -120,14 +157,20 @@ class RandomCluster {
     return response.get_state();
   }
 
+  size_t frameworksSubscribed() const { return frameworks_.size(); }
+
   std::map<std::string, double> snapshot() {
     auto exchange = master_.request("GET", "/metrics/snapshot", "");
-    std::map<std::string, double> out;
+    std::map<std::string, double> out = {{"frameworks with per-framework series", 0}};
     auto parsed = json::parse(exchange->response() ? exchange->response()->body : "");
     EXPECT_TRUE(parsed.has_value());
     if (parsed) {
       for (const auto& [key, value] : parsed->asObject()) {
         out[key] = value.asDouble();
+        if (key.starts_with("master/frameworks/") && key.ends_with("/subscribed") &&
+            !key.ends_with("/events/subscribed")) {
+          out["frameworks with per-framework series"]++;
+        }
       }
     }
     return out;
@@ -307,7 +350,14 @@ class RandomCluster {
     master_.request("POST", "/api/v1", call.SerializeAsString());
   }
 
-  VirtualMaster master_;
+  // Few completed frameworks kept, so that the walk drops some (and their series).
+  static master::Flags flags() {
+    master::Flags flags;
+    flags.max_completed_frameworks = 3;
+    return flags;
+  }
+
+  VirtualMaster master_{flags()};
   std::mt19937 random_;
   std::vector<AgentLink> agents_;
   std::vector<SchedulerLink> frameworks_;
@@ -324,6 +374,7 @@ TEST(MasterMetrics, GaugesEqualARecountAfterEveryStepOfARandomSequence) {
     SCOPED_TRACE("PLATEAU_TEST_SEED=" + std::to_string(seed));
     RandomCluster cluster(seed);
     double most_tasks = 0;
+    double listed = 0;
     for (int step = 0; step < 300; ++step) {
       cluster.step();
       auto expected = recount(cluster.state());
@@ -333,9 +384,12 @@ TEST(MasterMetrics, GaugesEqualARecountAfterEveryStepOfARandomSequence) {
         ASSERT_NEAR(actual[key], value, 1e-9) << key << " after step " << step;
       }
       most_tasks = std::max(most_tasks, expected["master/tasks_running"]);
+      listed = expected["frameworks with per-framework series"];
     }
     // The walk reached running tasks, so the counts were exercised beyond zero.
     EXPECT_GT(most_tasks, 0);
+    // More frameworks came than the master keeps: the series of those it dropped went too.
+    EXPECT_LT(listed, static_cast<double>(cluster.frameworksSubscribed()));
   }
 }
 
