@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -76,7 +77,11 @@ struct SharedCluster {
   std::multiset<std::string> offeredAgents() {
     master.time.advance(1s);
     std::multiset<std::string> agents;
-    for (const auto& e : framework.events()) {
+    auto events = std::exchange(early, {});
+    for (auto& e : framework.events()) {
+      events.push_back(std::move(e));
+    }
+    for (const auto& e : events) {
       if (e.type() == scheduler::Event::OFFERS) {
         for (const auto& offer : e.offers().offers()) {
           agents.insert(offer.agent_id().value());
@@ -92,9 +97,11 @@ struct SharedCluster {
     info.set_user("tester");
     info.set_name("shared");
     framework = master.subscribe(info);
-    for (const auto& e : framework.events()) {
+    for (auto& e : framework.events()) {
       if (e.type() == scheduler::Event::SUBSCRIBED) {
         framework.id = e.subscribed().framework_id().value();
+      } else {
+        early.push_back(std::move(e));  // offers may come with the subscription
       }
     }
   }
@@ -116,6 +123,7 @@ struct SharedCluster {
   AgentLink stream;
   std::string stream_id, a, b;
   SchedulerLink framework;
+  std::vector<scheduler::Event> early;  // events that came with the subscription
   std::map<std::string, std::string> offer_of;  // agent id -> its latest offer's id
 };
 
