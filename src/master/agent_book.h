@@ -60,7 +60,7 @@ struct Agent {
   // The link (its own, or shared with other agents), written by the AgentBook only.
   std::shared_ptr<http::Stream> stream;
   bool shared_stream = false;  // the link is shared: its events carry the agent's id
-  bool connected = false;  // written by the AgentBook only (it counts the connected agents)
+  bool connected = false;      // written by the AgentBook only (it counts the connected agents)
   Clock::TimePoint last_heard;
   Timers::TimerId ping_timer = 0;
   bool removing = false;  // the master is storing its removal (AgentBook::beginRemoval)

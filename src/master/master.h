@@ -340,8 +340,7 @@ class Master {
   bool refuseAgentDomain(const internal::AgentCall& call, const v1::AgentInfo& info,
                          http::Responder& responder);
   void admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources total,
-                  const std::string& principal,
-                  std::shared_ptr<http::Responder> responder);
+                  const std::string& principal, std::shared_ptr<http::Responder> responder);
   void addReregisteredWork(Agent& agent, const internal::AgentCall::Register& reg,
                            bool was_unreachable);
   void agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUpdate& update);

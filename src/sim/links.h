@@ -151,7 +151,7 @@ class AgentLink {
   Timers::TimerId heartbeat_timer_ = 0;
   Timers::TimerId reconnect_timer_ = 0;
   std::chrono::milliseconds backoff_{0};
-  std::minstd_rand random_;  // retry jitter
+  std::minstd_rand random_;        // retry jitter
   AgentStream* shared_ = nullptr;  // its shared stream, if any (then stream_ stays empty)
   std::string tag_;
 };

@@ -123,7 +123,7 @@ struct SharedCluster {
   AgentLink stream;
   std::string stream_id, a, b;
   SchedulerLink framework;
-  std::vector<scheduler::Event> early;  // events that came with the subscription
+  std::vector<scheduler::Event> early;          // events that came with the subscription
   std::map<std::string, std::string> offer_of;  // agent id -> its latest offer's id
 };
 
