@@ -120,12 +120,14 @@ def health_summary(samples):
 
 
 def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
-            tasks_per_agent=0, fill_seconds=1800, states=0, perf=None):
+            tasks_per_agent=0, fill_seconds=1800, states=0, perf=None, master_args=(),
+            sim_args=()):
     work = tempfile.mkdtemp(prefix="plateau-metrics-scrape.")
     port = free_port()
     env = dict(os.environ, PLATEAU_HTTP_MAX_CONNECTIONS=str(agents + 4096))
     master = subprocess.Popen(
-        [master_bin, "--ip=127.0.0.1", f"--port={port}", f"--work_dir={work}/master"],
+        [master_bin, "--ip=127.0.0.1", f"--port={port}", f"--work_dir={work}/master",
+         *master_args],
         stdout=open(f"{work}/master.log", "w"), stderr=subprocess.STDOUT, env=env)
     with open(f"{work}/workload.json", "w") as f:
         json.dump({"seed": 1, "duration_seconds": 3000, "drain_seconds": 1,
@@ -150,7 +152,7 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
         rss_empty = rss_bytes(master.pid)
         sim = subprocess.Popen(
             [sim_bin, f"--workload={work}/workload.json", f"--master=127.0.0.1:{port}",
-             "--logging_level=error"],
+             "--logging_level=error", *sim_args],
             stdout=open(f"{work}/sim.out", "w"), stderr=subprocess.STDOUT)
         started = time.monotonic()
         rss_agents = None
@@ -277,12 +279,17 @@ def main():
     parser.add_argument("--states", type=int, default=0, help="GET /master/state this many times")
     parser.add_argument("--perf", help="perf record the master into this file during the states")
     parser.add_argument("--keep", action="store_true", help="keep the work directories")
+    parser.add_argument("--master_arg", action="append", default=[],
+                        help="a flag for every master (repeat for more)")
+    parser.add_argument("--sim_arg", action="append", default=[],
+                        help="a flag for plateau-sim (repeat): --sim_arg=--agents_per_stream=100")
     args = parser.parse_args()
     for i, master in enumerate(args.masters):
         perf = f"{args.perf}.{i}" if args.perf else None
         print(json.dumps(measure(master, args.sim, args.agents, args.tasks, args.scrapes,
                                  args.keep, args.frameworks, args.tasks_per_agent,
-                                 args.fill_seconds, args.states, perf)), flush=True)
+                                 args.fill_seconds, args.states, perf, args.master_arg,
+                                 args.sim_arg)), flush=True)
 
 
 if __name__ == "__main__":

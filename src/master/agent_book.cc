@@ -19,10 +19,10 @@ AgentBook::~AgentBook() {
     if (agent.ping_timer != 0) {
       timers_.cancel(agent.ping_timer);
     }
-    if (agent.stream) {
-      // The stream may outlive the book (or die with it): its end must not reach the book.
-      agent.stream->onClosed([] {});
-    }
+  }
+  for (auto& [key, link] : links_) {
+    // The stream may outlive the book (or die with it): its end must not reach the book.
+    link.stream->onClosed([] {});
   }
   if (expected_timer_ != 0) {
     timers_.cancel(expected_timer_);
@@ -48,30 +48,100 @@ std::pair<Agent&, bool> AgentBook::admit(const std::string& id) {
   return {it->second, inserted};
 }
 
-void AgentBook::attach(Agent& agent, std::shared_ptr<http::Stream> stream) {
-  if (auto old = std::move(agent.stream)) {
-    old->close();  // no longer the agent's link: its end goes unreported
+void AgentBook::attach(Agent& agent, std::shared_ptr<http::Stream> stream,
+                       const std::string& shared_id, const std::string& principal) {
+  leave(agent);
+  http::Stream* key = stream.get();
+  Link& link = links_[key];
+  link.stream = std::move(stream);
+  link.shared_id = shared_id;
+  link.principal = principal;
+  if (!shared_id.empty()) {
+    shared_ids_[shared_id] = &link;  // a node of links_: stays where it is until erased
   }
-  agent.stream = std::move(stream);
+  enter(agent, link);
+  // Last: a stream that has ended already reports it at once (the agent is on it by then).
+  link.stream->onClosed([this, key] { linkClosed(key); });
+}
+
+const AgentBook::Link* AgentBook::findShared(const std::string& shared_id) const {
+  auto it = shared_ids_.find(shared_id);
+  return it == shared_ids_.end() || it->second->stream->closed() ? nullptr : it->second;
+}
+
+bool AgentBook::join(Agent& agent, const std::string& shared_id) {
+  auto it = shared_ids_.find(shared_id);
+  if (it == shared_ids_.end() || it->second->stream->closed()) {
+    return false;
+  }
+  Link& link = *it->second;
+  if (agent.stream != link.stream) {
+    leave(agent);
+  }
+  enter(agent, link);
+  return true;
+}
+
+void AgentBook::enter(Agent& agent, Link& link) {
+  link.agents.insert(agent.id);
+  agent.stream = link.stream;
+  agent.shared_stream = !link.shared_id.empty();
   connected_count_ += agent.connected ? 0 : 1;
   agent.connected = true;
   heard(agent);
-  std::weak_ptr<http::Stream> weak = agent.stream;
-  agent.stream->onClosed([this, id = agent.id, weak] {
-    Agent* current = find(id);
-    if (current != nullptr && current->stream != nullptr && current->stream == weak.lock()) {
-      hooks_.disconnected(id);
-    }
-  });
   if (agent.ping_timer == 0) {
     agent.ping_timer = timers_.every(ping_interval_, [this, id = agent.id] { checkPing(id); });
+  }
+}
+
+void AgentBook::leave(Agent& agent) {
+  std::shared_ptr<http::Stream> stream = std::move(agent.stream);
+  agent.shared_stream = false;
+  if (!stream) {
+    return;
+  }
+  auto it = links_.find(stream.get());
+  if (it == links_.end() || it->second.stream != stream) {
+    return;  // its end was reported already
+  }
+  it->second.agents.erase(agent.id);
+  if (!it->second.agents.empty()) {
+    return;  // a shared link stays open for the agents still on it
+  }
+  if (!it->second.shared_id.empty()) {
+    shared_ids_.erase(it->second.shared_id);
+  }
+  links_.erase(it);
+  stream->onClosed([] {});  // no longer a link: its end goes unreported
+  stream->close();
+}
+
+void AgentBook::linkClosed(http::Stream* key) {
+  auto node = links_.extract(key);
+  if (node.empty()) {
+    return;
+  }
+  Link& link = node.mapped();
+  if (!link.shared_id.empty()) {
+    shared_ids_.erase(link.shared_id);
+  }
+  for (const std::string& id : link.agents) {
+    Agent* agent = find(id);
+    if (agent != nullptr && agent->stream == link.stream) {
+      hooks_.disconnected(id);
+    }
   }
 }
 
 void AgentBook::detach(Agent& agent) {
   connected_count_ -= agent.connected ? 1 : 0;
   agent.connected = false;
-  agent.stream.reset();
+  leave(agent);
+}
+
+size_t AgentBook::onLinkWith(const Agent& agent) const {
+  auto it = agent.stream ? links_.find(agent.stream.get()) : links_.end();
+  return it == links_.end() ? 0 : it->second.agents.size();
 }
 
 void AgentBook::remove(const std::string& id) {
@@ -85,11 +155,10 @@ void AgentBook::remove(const std::string& id) {
   connected_count_ -= it->second.connected ? 1 : 0;
   total_scalars_ -= ResourceVector::of(it->second.total_);
   used_scalars_ -= ResourceVector::of(it->second.used_);
-  auto stream = std::move(it->second.stream);
+  // Not a SHUTDOWN: an unreachable agent may come back and re-register. Its own link is
+  // closed; a shared one stays open for the others.
+  leave(it->second);
   agents_.erase(it);
-  if (stream) {
-    stream->close();  // not a SHUTDOWN: an unreachable agent may come back and re-register
-  }
 }
 
 bool AgentBook::beginRemoval(const std::string& id) {
@@ -112,7 +181,18 @@ void AgentBook::checkPing(const std::string& id) {
   if (agent == nullptr) {
     return;
   }
-  hooks_.ping(*agent);
+  bool ping = true;
+  if (agent->shared_stream) {
+    // One ping per shared link per half interval, whichever of its agents is due first.
+    auto link = links_.find(agent->stream.get());
+    if (link != links_.end()) {
+      ping = clock_.now() - link->second.pinged >= ping_interval_ / 2;
+      link->second.pinged = ping ? clock_.now() : link->second.pinged;
+    }
+  }
+  if (ping) {
+    hooks_.ping(*agent);
+  }
   if (!agent->removing && clock_.now() - agent->last_heard > ping_interval_ * max_missed_pings_) {
     hooks_.silent(id);
   }

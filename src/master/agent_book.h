@@ -3,10 +3,14 @@
 // The agents the master knows and the lifecycle of their links:
 //  - admitted agents by id, connected or not, and the agents the registry had admitted before a
 //    restart or failover that have not re-registered yet ("expected");
-//  - an admitted agent has at most one link (its event stream): attach() closes the one it
-//    replaces, whose end is then not reported; the end of the current link is reported once,
-//    through Hooks::disconnected, and leaves the agent admitted but not connected;
-//  - liveness: every ping interval an admitted agent is pinged (Hooks::ping); once it has not
+//  - an admitted agent has at most one link (an event stream): its own (attach()), or a shared
+//    one that several agents are on (attach() with `shared`, then join(); proto/plateau/
+//    agent.proto, "Shared streams"). An agent leaving a link (attached elsewhere, detached,
+//    removed) closes it, unreported, once no agent is left on it; a shared link stays open for
+//    the others. The end of a link is reported once per agent on it, through
+//    Hooks::disconnected, and leaves each admitted but not connected;
+//  - liveness: every ping interval an admitted agent is pinged (Hooks::ping; on a shared link
+//    only the first of its agents due in each half interval is, once for the link); once it has not
 //    been heard from for longer than ping interval × max missed pings, Hooks::silent reports it
 //    at each ping until the master removes it, except while the master stores its removal
 //    (between beginRemoval() and endRemoval());
@@ -53,9 +57,10 @@ struct Agent {
   // The secret issued with its last REGISTERED: every call of the agent must carry it, so that
   // only the peer that registered speaks for the agent (the master sets it; empty before).
   std::string session;
-  // The link, written by the AgentBook only.
+  // The link (its own, or shared with other agents), written by the AgentBook only.
   std::shared_ptr<http::Stream> stream;
-  bool connected = false;  // written by the AgentBook only (it counts the connected agents)
+  bool shared_stream = false;  // the link is shared: its events carry the agent's id
+  bool connected = false;      // written by the AgentBook only (it counts the connected agents)
   Clock::TimePoint last_heard;
   Timers::TimerId ping_timer = 0;
   bool removing = false;  // the master is storing its removal (AgentBook::beginRemoval)
@@ -94,14 +99,33 @@ class AgentBook {
 
   // The record of an agent registering: new (true; it is no longer expected) or known (false).
   std::pair<Agent&, bool> admit(const std::string& id);
-  // Makes `stream` the agent's link, closing the one it replaces: connected, heard now, and
-  // pinged every interval from now on.
-  void attach(Agent& agent, std::shared_ptr<http::Stream> stream);
+  // Makes `stream` the agent's link, leaving the one it replaces: connected, heard now, and
+  // pinged every interval from now on. With `shared_id`, the link is shared: other agents may
+  // join() it under that id, and `principal` is who opened it.
+  void attach(Agent& agent, std::shared_ptr<http::Stream> stream, const std::string& shared_id = {},
+              const std::string& principal = {});
+  // An open link: one agent's own, or shared.
+  struct Link {
+    std::string shared_id;  // empty: one agent's own
+    std::string principal;  // who opened a shared link
+    std::shared_ptr<http::Stream> stream;
+    std::set<std::string> agents;  // on it now
+    Clock::TimePoint pinged{};     // shared: when it was last pinged (for one of its agents)
+  };
+  // The open shared link with that id; nullptr when none.
+  const Link* findShared(const std::string& shared_id) const;
+  // Puts the agent on the open shared link `shared_id` (leaving the one it was on), as attach()
+  // does; false (nothing changed) when no such link is open.
+  bool join(Agent& agent, const std::string& shared_id);
   // The agent's link is gone (reported, or dropped by the master): admitted, not connected.
   void detach(Agent& agent);
+  // Agents on the agent's link (1 for its own), 0 when it has none.
+  size_t onLinkWith(const Agent& agent) const;
+  size_t sharedLinks() const { return shared_ids_.size(); }
   // The agent spoke: it is alive now.
   void heard(Agent& agent) { agent.last_heard = clock_.now(); }
-  // Forgets an admitted agent, its timers and link (closed, not reported).
+  // Forgets an admitted agent and its timers; leaves its link (its own closed, a shared one
+  // left open for the others), unreported.
   void remove(const std::string& id);
   // The master starts storing the agent's removal: until endRemoval(), Hooks::silent does not
   // report it again. False when the agent is not admitted or its removal is under way already.
@@ -142,6 +166,10 @@ class AgentBook {
   std::vector<internal::AgentEvent> takeHeld(const std::string& id);
 
  private:
+  // Takes the agent off its link (closing the link, unreported, once empty).
+  void leave(Agent& agent);
+  void enter(Agent& agent, Link& link);
+  void linkClosed(http::Stream* stream);
   void checkPing(const std::string& id);
   void expectedTimeout();
 
@@ -151,6 +179,8 @@ class AgentBook {
   int max_missed_pings_;
   Hooks hooks_;
   Agents agents_;
+  std::unordered_map<http::Stream*, Link> links_;  // every open link, by its stream
+  std::unordered_map<std::string, Link*> shared_ids_;
   std::map<std::string, mesos::v1::AgentInfo> expected_;
   Timers::TimerId expected_timer_ = 0;
   std::set<std::string> returning_;

@@ -47,23 +47,11 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
     return responder.respond(std::move(*limited));
   }
   if (call.type() == internal::AgentCall::REGISTER) {
-    if (!call.has_register_()) {
-      return responder.respond(http::Response::text(400, "Expecting 'register' to be present"));
-    }
-    if (auto refused = refusal(auth::Action::kRegisterAgent, request.principal, auth::kAnyObject)) {
-      log_->warn("agent_register_forbidden principal={} source={}", request.principal,
-                 request.remote);
-      return responder.respond(http::Response::text(403, *refused));
-    }
-    if (Agent* linked = agents_.find(call.register_().agent_info().id().value());
-        linked != nullptr && linked->connected && call.session() != linked->session) {
-      log_->warn("agent_register_refused agent_id={} source={} reason=\"agent is connected\"",
-                 linked->id, request.remote);
-      return responder.respond(http::Response::text(
-          403, fmt::format("Agent '{}' is connected: only its own session may re-register it",
-                           linked->id)));
-    }
-    return registerAgent(call, std::move(responder));
+    return agentRegisterCall(request, call, std::move(responder));
+  }
+  if (call.type() == internal::AgentCall::HEARTBEAT && call.heartbeats_size() > 0) {
+    agentHeartbeats(call);
+    return responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
   }
   Agent* known = agents_.find(call.agent_id().value());
   if (known == nullptr) {
@@ -113,7 +101,95 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
   responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
 }
 
-void Master::registerAgent(internal::AgentCall& call, http::Responder responder) {
+void Master::agentRegisterCall(const http::Request& request, internal::AgentCall& call,
+                               http::Responder responder) {
+  if (!call.has_register_()) {
+    return responder.respond(http::Response::text(400, "Expecting 'register' to be present"));
+  }
+  if (auto refused = refusal(auth::Action::kRegisterAgent, request.principal, auth::kAnyObject)) {
+    log_->warn("agent_register_forbidden principal={} source={}", request.principal,
+               request.remote);
+    return responder.respond(http::Response::text(403, *refused));
+  }
+  if (Agent* linked = agents_.find(call.register_().agent_info().id().value());
+      linked != nullptr && linked->connected && call.session() != linked->session) {
+    log_->warn("agent_register_refused agent_id={} source={} reason=\"agent is connected\"",
+               linked->id, request.remote);
+    return responder.respond(http::Response::text(
+        403, fmt::format("Agent '{}' is connected: only its own session may re-register it",
+                         linked->id)));
+  }
+  if (call.has_join_stream()) {
+    if (call.share_stream()) {
+      return responder.respond(http::Response::text(
+          400,
+          "A REGISTER either opens a shared stream ('share_stream') or joins one "
+          "('join_stream'), not both"));
+    }
+    const AgentBook::Link* link = agents_.findShared(call.join_stream());
+    if (link == nullptr) {
+      return responder.respond(http::Response::text(
+          404,
+          "No shared agent stream with that id is open ('join_stream'): register with "
+          "'share_stream' to open one"));
+    }
+    if (link->principal != request.principal) {
+      log_->warn("agent_join_refused principal={} source={} reason=\"not the stream's principal\"",
+                 request.principal, request.remote);
+      return responder.respond(http::Response::text(
+          403, "Only the principal that opened a shared agent stream may join agents to it"));
+    }
+  }
+  return registerAgent(call, request.principal, std::move(responder));
+}
+
+void Master::agentHeartbeats(const internal::AgentCall& call) {
+  const Clock::TimePoint now = clock_.now();
+  int ignored = 0;
+  for (const auto& beat : call.heartbeats()) {
+    Agent* agent = agents_.find(beat.agent_id().value());
+    if (agent == nullptr || agent->session.empty() || beat.session() != agent->session) {
+      ignored++;
+      continue;
+    }
+    // Each heartbeat counts under its own agent, as its own call would.
+    if (agent_limiter_.admit("agent " + agent->id, now)) {
+      metrics_.requests_limited++;
+      continue;
+    }
+    agents_.heard(*agent);
+  }
+  if (ignored > 0) {
+    log_->debug("agent_heartbeats_ignored count={} of={} reason=\"unknown agent or session\"",
+                ignored, call.heartbeats_size());
+  }
+}
+
+void Master::refuseRegistration(const internal::AgentCall& call, const std::string& agent_id,
+                                http::Responder& responder, const std::string& message) {
+  internal::AgentEvent event;
+  event.set_type(internal::AgentEvent::SHUTDOWN);
+  event.mutable_shutdown()->set_message(message);
+  if (call.share_stream() || call.has_join_stream()) {
+    if (!agent_id.empty()) {
+      event.mutable_agent_id()->set_value(agent_id);
+    }
+    event.set_stream_tag(call.stream_tag());
+  }
+  const std::string record = recordio::encode(event.SerializePartialAsString());
+  if (call.has_join_stream()) {
+    if (const AgentBook::Link* link = agents_.findShared(call.join_stream())) {
+      link->stream->write(record);
+    }
+    return responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
+  }
+  auto stream = responder.stream(200, {{"content-type", http::kProtobufMediaType}});
+  stream->write(record);
+  stream->close();
+}
+
+void Master::registerAgent(internal::AgentCall& call, const std::string& principal,
+                           http::Responder responder) {
   v1::AgentInfo info = call.register_().agent_info();
   auto total = resourcesFromProto(info.resources());
   if (!total) {
@@ -124,27 +200,17 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
   info.mutable_id()->set_value(id);
   if (registry_state_.gone.contains(id)) {
     // An operator marked this agent gone: it must start over under a new id.
-    auto stream = responder.stream(200, {{"content-type", http::kProtobufMediaType}});
-    internal::AgentEvent event;
-    event.set_type(internal::AgentEvent::SHUTDOWN);
-    event.mutable_shutdown()->set_message("Agent was marked gone");
-    stream->write(recordio::encode(event.SerializePartialAsString()));
-    stream->close();
-    return;
+    return refuseRegistration(call, id, responder, "Agent was marked gone");
   }
   if (maintenance_->refusesAgent(info.hostname(), call.register_().ip())) {
     // Its machine is DOWN for maintenance: refused until an operator brings it UP.
-    auto stream = responder.stream(200, {{"content-type", http::kProtobufMediaType}});
-    internal::AgentEvent event;
-    event.set_type(internal::AgentEvent::SHUTDOWN);
-    event.mutable_shutdown()->set_message("Agent's machine is DOWN for maintenance");
-    stream->write(recordio::encode(event.SerializePartialAsString()));
-    stream->close();
+    refuseRegistration(call, info.id().value(), responder,
+                       "Agent's machine is DOWN for maintenance");
     log_->warn("agent_refused hostname={} ip={} reason=machine_down", info.hostname(),
                call.register_().ip());
     return;
   }
-  if (refuseAgentDomain(info, responder)) {
+  if (refuseAgentDomain(call, info, responder)) {
     return;
   }
   if (agents_.removing(id)) {
@@ -159,7 +225,7 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
   auto known = registry_state_.agents.find(id);
   if (known != registry_state_.agents.end() &&
       known->second.SerializePartialAsString() == info.SerializePartialAsString()) {
-    return admitAgent(std::move(call), std::move(info), std::move(*total), shared);
+    return admitAgent(std::move(call), std::move(info), std::move(*total), principal, shared);
   }
   std::vector<registry::Change> changes{registry::Change::putAgent(info)};
   if (registry_state_.unreachable.contains(id)) {
@@ -167,19 +233,24 @@ void Master::registerAgent(internal::AgentCall& call, http::Responder responder)
   }
   // Admitted only once the registry has it: a failover must not forget an agent we accepted.
   persist(std::move(changes), [this, call = std::move(call), info, total = std::move(*total),
-                               shared](Status status) mutable {
+                               principal, shared](Status status) mutable {
     if (!status.isOk()) {
       shared->respond(http::Response::text(
           503, fmt::format("Cannot store the agent in the registry: {}", status.message())));
       return;
     }
-    admitAgent(std::move(call), std::move(info), std::move(total), shared);
+    admitAgent(std::move(call), std::move(info), std::move(total), principal, shared);
   });
 }
 
 void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources total,
-                        std::shared_ptr<http::Responder> responder) {
+                        const std::string& principal, std::shared_ptr<http::Responder> responder) {
   const std::string id = info.id().value();
+  if (call.has_join_stream() && agents_.findShared(call.join_stream()) == nullptr) {
+    // The shared stream ended while the registration was being stored.
+    return responder->respond(http::Response::text(
+        404, "The shared agent stream ('join_stream') has closed: register again"));
+  }
   const bool was_expected = agents_.stopExpecting(id);
   auto [agent, inserted] = agents_.admit(id);
   if (inserted) {
@@ -213,17 +284,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     resourcesToProto(agent.total(), agent.info.mutable_resources(), "", ResourceFormat::kPost);
   }
   agent.version = call.register_().version();
-  agents_.attach(agent, responder->stream(200, {{"content-type", http::kProtobufMediaType}}));
-
-  internal::AgentEvent event;
-  event.set_type(internal::AgentEvent::REGISTERED);
-  event.mutable_registered()->mutable_agent_id()->set_value(id);
-  *event.mutable_registered()->mutable_master_info() = info_;
-  agent.session = auth::randomSecret();
-  event.mutable_registered()->set_session(agent.session);
-  event.mutable_registered()->set_heartbeat_interval_seconds(
-      std::chrono::duration<double>(flags_.agent_ping_timeout).count() / 2);
-  sendToAgent(agent, event);
+  linkAgent(agent, call, principal, *responder);
 
   if (stale_total) {
     sendToAgent(agent, checkpointEvent(agent, nullptr));
@@ -241,6 +302,33 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
   }
   feed_.agentAdded(agent);
   scheduleAllocation();
+}
+
+void Master::linkAgent(Agent& agent, const internal::AgentCall& call, const std::string& principal,
+                       http::Responder& responder) {
+  internal::AgentEvent event;
+  event.set_type(internal::AgentEvent::REGISTERED);
+  if (call.has_join_stream()) {
+    agents_.join(agent, call.join_stream());  // open: admitAgent() checked
+    responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
+  } else {
+    std::string shared_id = call.share_stream() ? auth::randomSecret() : std::string();
+    agents_.attach(agent, responder.stream(200, {{"content-type", http::kProtobufMediaType}}),
+                   shared_id, principal);
+    if (!shared_id.empty()) {
+      event.mutable_registered()->set_stream_id(shared_id);
+    }
+  }
+  if (agent.shared_stream) {
+    event.set_stream_tag(call.stream_tag());
+  }
+  event.mutable_registered()->mutable_agent_id()->set_value(agent.id);
+  *event.mutable_registered()->mutable_master_info() = info_;
+  agent.session = auth::randomSecret();
+  event.mutable_registered()->set_session(agent.session);
+  event.mutable_registered()->set_heartbeat_interval_seconds(
+      std::chrono::duration<double>(flags_.agent_ping_timeout).count() / 2);
+  sendToAgent(agent, event);
 }
 
 // A re-registering agent (after a master restart or failover) reports what it still runs:
@@ -322,7 +410,14 @@ void Master::sendToAgent(Agent& agent, const internal::AgentEvent& event) {
   if (!agent.stream || agent.stream->closed()) {
     return;
   }
-  agent.stream->write(recordio::encode(event.SerializePartialAsString()));
+  std::string bytes = event.SerializePartialAsString();
+  if (agent.shared_stream && !event.has_agent_id()) {
+    // Tagged with the agent it is for: a message's encodings concatenated are their merge.
+    internal::AgentEvent tag;
+    tag.mutable_agent_id()->set_value(agent.id);
+    bytes += tag.SerializePartialAsString();
+  }
+  agent.stream->write(recordio::encode(bytes));
 }
 
 void Master::agentDisconnected(const std::string& agent_id) {
@@ -531,7 +626,13 @@ void Master::removeAgentAs(std::string agent_id, const std::string& why, bool go
   }
   checked(allocator_.removeAgent(agent_id));
   maintenance_->agentRemoved(agent_id);
-  agents_.remove(agent_id);  // its link is closed: not a SHUTDOWN, it may come back
+  if (agent.shared_stream) {
+    // Its shared stream stays open for the others: the agent is told it is off it.
+    internal::AgentEvent detached;
+    detached.set_type(internal::AgentEvent::DETACHED);
+    sendToAgent(agent, detached);
+  }
+  agents_.remove(agent_id);  // its link is left (its own closed): not a SHUTDOWN, it may come back
   feed_.agentRemoved(agent_id);
   metrics_.agent_removals++;
   scheduleAllocation();

@@ -8,7 +8,8 @@
 
 namespace plateau::master {
 
-bool Master::refuseAgentDomain(const v1::AgentInfo& info, http::Responder& responder) {
+bool Master::refuseAgentDomain(const internal::AgentCall& call, const v1::AgentInfo& info,
+                               http::Responder& responder) {
   if (info.has_domain() && !info_.has_domain()) {
     log_->warn("agent_refused hostname={} reason=\"agent has a fault domain, master has none\"",
                info.hostname());
@@ -21,13 +22,9 @@ bool Master::refuseAgentDomain(const v1::AgentInfo& info, http::Responder& respo
   if (!flags_.require_agent_domain || info.has_domain()) {
     return false;
   }
-  auto stream = responder.stream(200, {{"content-type", http::kProtobufMediaType}});
-  internal::AgentEvent event;
-  event.set_type(internal::AgentEvent::SHUTDOWN);
-  event.mutable_shutdown()->set_message(
+  refuseRegistration(
+      call, info.id().value(), responder,
       "Agent has no fault domain and the master requires one (--require_agent_domain)");
-  stream->write(recordio::encode(event.SerializePartialAsString()));
-  stream->close();
   log_->warn("agent_refused hostname={} reason=\"no fault domain\"", info.hostname());
   return true;
 }

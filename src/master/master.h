@@ -320,13 +320,28 @@ class Master {
 
   // agents.cc: the agent link
   void agentApi(http::Request& request, http::Responder responder);
-  void registerAgent(internal::AgentCall& call, http::Responder responder);
+  // A REGISTER: checked (authorization, session, the shared stream it joins), then registered.
+  void agentRegisterCall(const http::Request& request, internal::AgentCall& call,
+                         http::Responder responder);
+  void registerAgent(internal::AgentCall& call, const std::string& principal,
+                     http::Responder responder);
+  // A HEARTBEAT for several agents (AgentCall.heartbeats): each with its agent's session is heard.
+  void agentHeartbeats(const internal::AgentCall& call);
+  // Answers a REGISTER with a SHUTDOWN refusing it: on its own stream, which then ends; for an
+  // agent joining a shared stream, on that stream (tagged), the call answered 202.
+  void refuseRegistration(const internal::AgentCall& call, const std::string& agent_id,
+                          http::Responder& responder, const std::string& message);
+  // The admitted agent's link (its own stream, a shared one it opens or joins) and its
+  // REGISTERED, with a new session.
+  void linkAgent(Agent& agent, const internal::AgentCall& call, const std::string& principal,
+                 http::Responder& responder);
   // fault_domains.cc: answers (and returns true for) an agent the fault domain rules refuse:
   // one without a domain under --require_agent_domain is told to shut down (as Mesos); one
   // with a domain when this master has none gets 403 (Mesos ignores it), and tries again.
-  bool refuseAgentDomain(const v1::AgentInfo& info, http::Responder& responder);
+  bool refuseAgentDomain(const internal::AgentCall& call, const v1::AgentInfo& info,
+                         http::Responder& responder);
   void admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources total,
-                  std::shared_ptr<http::Responder> responder);
+                  const std::string& principal, std::shared_ptr<http::Responder> responder);
   void addReregisteredWork(Agent& agent, const internal::AgentCall::Register& reg,
                            bool was_unreachable);
   void agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUpdate& update);

@@ -126,6 +126,10 @@ AgentLink::AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::strin
       agent_(loop.clock(), loop, std::move(spec), options, seed,
              {.send =
                   [this](const internal::AgentCall& call) {
+                    if (call.type() == internal::AgentCall::HEARTBEAT && shared_ != nullptr) {
+                      // One call per shared stream carries its agents' heartbeats.
+                      return shared_->addHeartbeat(call.agent_id().value(), session_);
+                    }
                     internal::AgentCall stamped = call;
                     stamped.set_session(session_);
                     auto request =
@@ -151,6 +155,9 @@ AgentLink::~AgentLink() {
   if (stream_) {
     stream_->cancel();
   }
+  if (shared_ != nullptr) {
+    shared_->leave(this);
+  }
 }
 
 void AgentLink::start() {
@@ -158,8 +165,40 @@ void AgentLink::start() {
   connect();
 }
 
+void AgentLink::shareStream(AgentStream* stream, std::string tag) {
+  shared_ = stream;
+  tag_ = std::move(tag);
+}
+
+internal::AgentCall AgentLink::registrationCall() const {
+  internal::AgentCall call = agent_.registration();
+  if (!session_.empty()) {
+    call.set_session(session_);
+  }
+  return call;
+}
+
+void AgentLink::streamRegistered(const internal::AgentEvent::Registered& registered) {
+  registered_ = true;
+  backoff_ = 0ms;
+  stats_.agent_registrations.emplace_back(loop_.clock().now(), &agent_.spec().hostname);
+  session_ = registered.session();
+  agent_.registered(registered.agent_id().value());
+}
+
+void AgentLink::streamLost(const Status& why, bool registered) {
+  registered_ = registered;  // onClosed() reads what it was
+  onClosed(why);
+}
+
+void AgentLink::streamRefused(const http::Response& head) { onRefused(head); }
+
 void AgentLink::connect() {
   reconnect_timer_ = 0;
+  if (shared_ != nullptr) {
+    master_ = leader_.current();
+    return shared_->connect(this);  // its heartbeats go with the stream's (no timer here)
+  }
   decoder_ = recordio::Decoder();
   master_ = leader_.current();
   master_.source = source_;
@@ -189,11 +228,7 @@ void AgentLink::onData(std::string_view data) {
   for (const auto& event : *events) {
     switch (event.type()) {
       case internal::AgentEvent::REGISTERED: {
-        registered_ = true;
-        backoff_ = 0ms;
-        stats_.agent_registrations.emplace_back(loop_.clock().now(), &agent_.spec().hostname);
-        session_ = event.registered().session();
-        agent_.registered(event.registered().agent_id().value());
+        streamRegistered(event.registered());
         double seconds = event.registered().has_heartbeat_interval_seconds()
                              ? event.registered().heartbeat_interval_seconds()
                              : 5.0;
@@ -218,6 +253,9 @@ void AgentLink::dropLink() {
     stream_->cancel();
     stream_.reset();
   }
+  if (shared_ != nullptr) {
+    shared_->leave(this);  // off the shared stream on this side (a no-op once it is off)
+  }
   if (registered_) {
     stats_.agent_links_lost.push_back(loop_.clock().now());
   } else {
@@ -238,6 +276,9 @@ void AgentLink::leaderChanged(std::chrono::milliseconds delay) {
   }
   if (stream_ && master_.host == leader.host && master_.port == leader.port) {
     return;  // already there
+  }
+  if (shared_ != nullptr && shared_->carries(this, leader)) {
+    return;  // already there, on its shared stream
   }
   dropLink();
   if (reconnect_timer_ != 0) {
@@ -266,8 +307,10 @@ void AgentLink::onClosed(const Status& why) {
 
 void AgentLink::onRefused(const http::Response& head) {
   // Its body is the reason, not events: the stream ends here (cancel() reports no close).
-  stream_->cancel();
-  stream_.reset();
+  if (stream_) {
+    stream_->cancel();
+    stream_.reset();
+  }
   dropLink();
   stats_.stream_drops++;
   backoff_ = nextBackoff(backoff_);

@@ -21,6 +21,7 @@
 #include "common/recordio.h"
 #include "http/client.h"
 #include "runtime/event_loop.h"
+#include "sim/agent_stream.h"
 #include "sim/leader.h"
 #include "sim/sim_agent.h"
 #include "sim/sim_framework.h"
@@ -110,6 +111,19 @@ class AgentLink {
   bool registered() const { return registered_; }
   const SimAgent& agent() const { return agent_; }
 
+  // Puts the agent on `stream`, shared with other agents (agent_stream.h), under `tag` (unique
+  // on it), instead of a stream of its own; before start().
+  void shareStream(AgentStream* stream, std::string tag);
+  // What its AgentStream tells it and asks of it.
+  const std::string& tag() const { return tag_; }
+  plateau::internal::AgentCall registrationCall() const;
+  void streamRegistered(const plateau::internal::AgentEvent::Registered& registered);
+  void streamEvent(const plateau::internal::AgentEvent& event) { agent_.handle(event); }
+  // Its registration on the stream ended (`registered`: it had got REGISTERED).
+  void streamLost(const Status& why, bool registered);
+  void streamRefused(const http::Response& head);
+  void heartbeat() { agent_.heartbeat(); }
+
  private:
   void connect();
   void onData(std::string_view data);
@@ -137,7 +151,9 @@ class AgentLink {
   Timers::TimerId heartbeat_timer_ = 0;
   Timers::TimerId reconnect_timer_ = 0;
   std::chrono::milliseconds backoff_{0};
-  std::minstd_rand random_;  // retry jitter
+  std::minstd_rand random_;        // retry jitter
+  AgentStream* shared_ = nullptr;  // its shared stream, if any (then stream_ stays empty)
+  std::string tag_;
 };
 
 // One simulated framework: subscribes (again after any break, with its id), feeds events to

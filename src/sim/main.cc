@@ -39,15 +39,35 @@ struct Flags {
   double registration_rate = 2000;
   int max_calls_in_flight = 64;
   int source_ips = 0;
+  int agents_per_stream = 0;  // 0: agentsPerStream() decides
   std::chrono::nanoseconds metrics_interval = 1s;
   std::chrono::nanoseconds state_interval{0};
   std::string logging_level = "warning";
 };
 
-// Descriptors the run needs: one stream per agent and framework, the pooled call connections,
-// and some slack for the probe, logs and the loop.
+// Agents per event stream: --agents_per_stream, or by default 1 (each its own stream, as the
+// real agent) up to kOwnStreamAgents agents and kSharedStreamAgents above, so that 50,000
+// agents take 500 streams (and the master 500 descriptors) instead of 50,000.
+constexpr int64_t kOwnStreamAgents = 10'000;
+constexpr int64_t kSharedStreamAgents = 100;
+size_t agentsPerStream(const Workload& w, const Flags& f) {
+  if (f.agents_per_stream > 0) {
+    return static_cast<size_t>(f.agents_per_stream);
+  }
+  return w.totalAgents() > kOwnStreamAgents ? kSharedStreamAgents : 1;
+}
+
+// The agents' event streams: one per agents_per_stream agents.
+size_t agentStreams(const Workload& w, const Flags& f) {
+  const auto agents = static_cast<size_t>(w.totalAgents());
+  const size_t per = agentsPerStream(w, f);
+  return (agents + per - 1) / per;
+}
+
+// Descriptors the run needs: the agents' streams, one per framework, the pooled call
+// connections, and some slack for the probe, logs and the loop.
 rlim_t descriptorsNeeded(const Workload& w, const Flags& f) {
-  return static_cast<rlim_t>(w.totalAgents()) + static_cast<rlim_t>(w.totalFrameworks()) +
+  return static_cast<rlim_t>(agentStreams(w, f)) + static_cast<rlim_t>(w.totalFrameworks()) +
          static_cast<rlim_t>(f.max_calls_in_flight) * 2 + 128;
 }
 
@@ -62,9 +82,10 @@ Status raiseDescriptorLimit(rlim_t needed) {
   if (limit.rlim_max < needed) {
     return {StatusCode::kInvalidArgument,
             fmt::format("this workload needs about {} file descriptors (one connection per "
-                        "simulated agent and framework), but the hard limit is {}: raise it "
+                        "agent stream and framework), but the hard limit is {}: raise it "
                         "(`ulimit -Hn {}` as root, LimitNOFILE= for a service, and "
-                        "fs.nr_open if that is lower) or simulate fewer agents",
+                        "fs.nr_open if that is lower), put more agents on each stream "
+                        "(--agents_per_stream) or simulate fewer agents",
                         needed, limit.rlim_max, needed)};
   }
   limit.rlim_cur = needed;
@@ -77,7 +98,7 @@ Status raiseDescriptorLimit(rlim_t needed) {
 // Connections to one address come from one source address: about as many as the ephemeral
 // port range holds. Agents' streams spread over --source_ips loopback addresses (0: as many as
 // that requires; calls and frameworks stay on 127.0.0.1). Returns how many (0: no binding).
-Result<size_t> sourceAddressesFor(const Workload& w, rlim_t connections, int source_ips) {
+Result<size_t> sourceAddressesFor(size_t agent_streams, rlim_t connections, int source_ips) {
   std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
   long low = 0;
   long high = 0;
@@ -85,7 +106,7 @@ Result<size_t> sourceAddressesFor(const Workload& w, rlim_t connections, int sou
     return static_cast<size_t>(std::max(0, source_ips));
   }
   const auto per_address = static_cast<size_t>(high - low + 1) * 9 / 10;
-  const auto agents = static_cast<size_t>(w.totalAgents());
+  const size_t agents = agent_streams;
   const size_t others = static_cast<size_t>(connections) - std::min<size_t>(agents, connections);
   if (source_ips > 0) {
     if (agents / static_cast<size_t>(source_ips) + others > per_address) {
@@ -219,6 +240,10 @@ int run(int argc, char** argv) {
   set.add("source_ips", &f.source_ips,
           "Loopback source addresses (127.0.1.1, ...) the agents' streams connect from; 0: as "
           "many as the ephemeral port range requires (none below it)");
+  set.add("agents_per_stream", &f.agents_per_stream,
+          "Simulated agents sharing one event stream to the master (proto/plateau/agent.proto, "
+          "\"Shared streams\"; their heartbeats go in one call per stream); 0: 1 up to 10,000 "
+          "agents, 100 above");
   set.add("registration_rate", &f.registration_rate, "Agents started per second");
   set.add("max_calls_in_flight", &f.max_calls_in_flight,
           "Calls to the master at once (over pooled keep-alive connections)");
@@ -239,6 +264,10 @@ int run(int argc, char** argv) {
     fmt::print(stderr, "Error: {}\n", workload.error().message());
     return 1;
   }
+  if (f.agents_per_stream < 0) {
+    fmt::print(stderr, "Error: --agents_per_stream must be 0 (automatic) or positive\n");
+    return 1;
+  }
   if (f.registration_rate <= 0 || f.max_calls_in_flight < 1) {
     fmt::print(stderr, "Error: --registration_rate and --max_calls_in_flight must be positive\n");
     return 1;
@@ -248,7 +277,8 @@ int run(int argc, char** argv) {
     fmt::print(stderr, "Error: {}\n", s.message());
     return 1;
   }
-  const Result<size_t> sources = sourceAddressesFor(*workload, needed, f.source_ips);
+  const Result<size_t> sources =
+      sourceAddressesFor(agentStreams(*workload, f), needed, f.source_ips);
   if (!sources) {
     fmt::print(stderr, "Error: {}\n", sources.error().message());
     return 1;
@@ -267,6 +297,7 @@ int run(int argc, char** argv) {
                      .registration_rate = f.registration_rate,
                      .max_calls_in_flight = static_cast<size_t>(f.max_calls_in_flight),
                      .source_addresses = *sources,
+                     .agents_per_stream = agentsPerStream(*workload, f),
                      .end_after_failover = f.end_after_failover};
   std::optional<pid_t> started;
   std::string master_text = f.master;

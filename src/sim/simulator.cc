@@ -122,6 +122,7 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
   CallPipe pipe(loop, leader, options.max_calls_in_flight, stats);
 
   // Agents, registered at the given rate; frameworks later. Both follow the leader.
+  std::vector<std::unique_ptr<AgentStream>> streams;  // shared streams: outlive their agents
   std::vector<std::unique_ptr<AgentLink>> agents;
   std::vector<std::unique_ptr<FrameworkLink>> frameworks;
   std::vector<Clock::TimePoint> leader_changes;
@@ -138,12 +139,21 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
                      .mem = group.mem,
                      .disk = group.disk,
                      .attributes = group.attributes};
+      const size_t per_stream = std::max<size_t>(1, options.agents_per_stream);
+      const size_t connection = agents.size() / per_stream;
       std::string source = options.source_addresses > 0
-                               ? sourceAddress(agents.size() % options.source_addresses)
+                               ? sourceAddress(connection % options.source_addresses)
                                : std::string();
+      if (per_stream > 1 && agents.size() % per_stream == 0) {
+        streams.push_back(std::make_unique<AgentStream>(loop, pipe, leader, source, log));
+      }
       agents.push_back(std::make_unique<AgentLink>(loop, pipe, leader, std::move(source),
                                                    std::move(spec), agent_options, ++seed, ledger,
                                                    stats, log));
+      if (per_stream > 1) {
+        agents.back()->shareStream(streams.back().get(),
+                                   std::to_string(agents.size() % per_stream));
+      }
     }
   }
   const Clock::TimePoint registration_start = clock.now();
@@ -264,6 +274,7 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
   // Links go before the pipe and the ledger they point to.
   frameworks.clear();
   agents.clear();
+  streams.clear();
   return report;
 }
 

@@ -33,6 +33,10 @@ struct SimOptions {
   // Agents' streams connect from this many loopback addresses (sources.h) in turn; 0: from
   // whatever the kernel picks (127.0.0.1 for a master on 127.0.0.1).
   size_t source_addresses = 0;
+  // Simulated agents per event stream to the master (agent_stream.h): 1, each its own stream
+  // (as the real agent); more, that many share one (proto/plateau/agent.proto, "Shared
+  // streams"), and their heartbeats go in one call per stream.
+  size_t agents_per_stream = 1;
   // End the arrival phase once, after a change of leader, every agent registered again (a
   // failover run: the report's failover curve is then complete).
   bool end_after_failover = false;

@@ -105,6 +105,44 @@ TEST(SimTest, ASmallWorkloadRunsToTheEndAndAgreesWithTheMaster) {
   EXPECT_EQ((*state)["slaves"].size(), 50u);
 }
 
+// Shared agent streams (proto/plateau/agent.proto): 50 agents on 7 event streams (8 per stream,
+// the last one 2), their heartbeats batched, against a real master: every agent registers once,
+// is offered and runs its tasks, and stays connected past the master's ping timeout.
+TEST(SimTest, AgentsSharingStreamsRegisterAndRunTheirTasks) {
+  Cluster cluster({"--agent_ping_timeout=1secs", "--max_agent_ping_timeouts=2"});
+  const std::string workload = cluster.dir() + "/workload.json";
+  std::ofstream(workload) << R"({
+    "seed": 5, "duration_seconds": 4, "drain_seconds": 30,
+    "agents": [{"count": 50, "cpus": 4, "mem": 4096}],
+    "frameworks": [{"count": 2, "task": {"cpus": 0.5, "mem": 64},
+       "duration_seconds": {"min": 0.1, "max": 0.3}, "arrival_rate": 40, "max_tasks": 100}]})";
+  int code = 0;
+  std::string out =
+      runSim(cluster.dir(),
+             {"--workload=" + workload, "--json", "--logging_level=error", "--agents_per_stream=8",
+              fmt::format("--master=127.0.0.1:{}", cluster.master().port)},
+             code);
+  ASSERT_EQ(code, 0) << out;
+  json::Value r = reportOf(out);
+  ASSERT_TRUE(r.isObject()) << out;
+  EXPECT_EQ(r["agents_registered"].toInt64(), 50);
+  EXPECT_EQ(r["tasks"]["finished"].toInt64(), 200) << out;
+  EXPECT_EQ(r["tasks"]["left"].toInt64(), 0);
+  auto snapshot = json::parse(cluster.get("/metrics/snapshot"));
+  ASSERT_TRUE(snapshot.has_value());
+  EXPECT_EQ((*snapshot)["master/tasks_finished"].asDouble(), 200);
+  // Heard from through the batched heartbeats: nobody was removed after the 2 s of silence the
+  // master allows here, and each agent registered exactly once.
+  EXPECT_EQ((*snapshot)["master/slave_removals"].asDouble(), 0);
+  EXPECT_EQ((*snapshot)["master/slave_registrations"].asDouble(), 50);
+  auto state = json::parse(cluster.get("/master/state"));
+  ASSERT_TRUE(state.has_value());
+  ASSERT_EQ((*state)["slaves"].size(), 50u);
+  for (const auto& agent : (*state)["slaves"].asArray()) {
+    EXPECT_TRUE(agent["active"].asBool()) << agent["hostname"].asString();
+  }
+}
+
 TEST(SimTest, StartsItsOwnMasterAndPrintsATable) {
   Cluster scratch;  // only for its directory, cleaned up with everything started under it
   const std::string workload = scratch.dir() + "/workload.json";

@@ -1,5 +1,7 @@
 #include "master/agent_book.h"
 
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "fakes/fake_http.h"
@@ -114,6 +116,74 @@ TEST(AgentBook, HeldEventsAndReturningMarksAreHandedOverOnce) {
   f.book.returning("a1");
   EXPECT_TRUE(f.book.takeReturning("a1"));
   EXPECT_FALSE(f.book.takeReturning("a1"));
+}
+
+TEST(AgentBook, TheEndOfASharedLinkDisconnectsEveryAgentOnIt) {
+  Fixture f;
+  auto shared = std::make_shared<FakeStream>();
+  Agent& a1 = f.book.admit("a1").first;
+  f.book.attach(a1, shared, "s1", "principal");
+  for (auto id : {"a2", "a3"}) {
+    ASSERT_TRUE(f.book.join(f.book.admit(id).first, "s1"));
+  }
+  EXPECT_EQ(f.book.connectedCount(), 3u);
+  EXPECT_EQ(f.book.onLinkWith(a1), 3u);
+  EXPECT_TRUE(a1.shared_stream);
+  ASSERT_NE(f.book.findShared("s1"), nullptr);
+  EXPECT_EQ(f.book.findShared("s1")->principal, "principal");
+  EXPECT_EQ(f.book.findShared("other"), nullptr);
+
+  shared->end();
+  std::sort(f.disconnected.begin(), f.disconnected.end());
+  EXPECT_EQ(f.disconnected, (std::vector<std::string>{"a1", "a2", "a3"}));
+  for (auto id : {"a1", "a2", "a3"}) {
+    f.book.detach(*f.book.find(id));  // as the master does when told
+  }
+  EXPECT_EQ(f.book.connectedCount(), 0u);
+  EXPECT_EQ(f.book.findShared("s1"), nullptr);
+  EXPECT_FALSE(f.book.join(f.book.admit("a4").first, "s1")) << "a closed link takes no one";
+}
+
+TEST(AgentBook, AnAgentLeavingASharedLinkLeavesItOpenForTheOthersUntilTheLast) {
+  Fixture f;
+  auto shared = std::make_shared<FakeStream>();
+  f.book.attach(f.book.admit("a1").first, shared, "s1");
+  ASSERT_TRUE(f.book.join(f.book.admit("a2").first, "s1"));
+  ASSERT_TRUE(f.book.join(f.book.admit("a3").first, "s1"));
+
+  f.book.remove("a1");  // e.g. marked unreachable
+  EXPECT_FALSE(shared->closed());
+  auto own = std::make_shared<FakeStream>();
+  f.book.attach(*f.book.find("a2"), own);  // a2 moves to a link of its own
+  EXPECT_FALSE(shared->closed());
+  EXPECT_FALSE(f.book.find("a2")->shared_stream);
+  EXPECT_EQ(f.book.onLinkWith(*f.book.find("a3")), 1u);
+  EXPECT_TRUE(f.book.find("a3")->connected);
+
+  f.book.remove("a3");  // the last one on it
+  EXPECT_TRUE(shared->closed());
+  EXPECT_TRUE(f.disconnected.empty()) << "a link the master closes goes unreported";
+  EXPECT_EQ(f.book.findShared("s1"), nullptr);
+  EXPECT_FALSE(own->closed());
+}
+
+TEST(AgentBook, ASharedLinkIsPingedOncePerIntervalNotOncePerAgent) {
+  Fixture f;
+  f.book.attach(f.book.admit("a0").first, std::make_shared<FakeStream>(), "s1");
+  for (int i = 1; i < 10; ++i) {
+    ASSERT_TRUE(f.book.join(f.book.admit("a" + std::to_string(i)).first, "s1"));
+  }
+  f.connect("alone", std::make_shared<FakeStream>());
+  f.time.advance(15s);
+  std::sort(f.pinged.begin(), f.pinged.end());
+  EXPECT_EQ(f.pinged, (std::vector<std::string>{"a0", "alone"}));
+  f.time.advance(15s);
+  EXPECT_EQ(f.pinged.size(), 4u);
+  // Liveness stays per agent: the silent ones on the shared link are reported one by one.
+  f.book.heard(*f.book.find("a3"));
+  f.time.advance(60s);
+  EXPECT_EQ(std::count(f.silent.begin(), f.silent.end(), "a3"), 0);
+  EXPECT_EQ(std::count(f.silent.begin(), f.silent.end(), "a4"), 1);
 }
 
 }  // namespace

@@ -101,6 +101,10 @@ class VirtualMaster {
       call.set_session(sessionOf(reg.agent_info().id().value()));
     }
     *call.mutable_register_() = std::move(reg);
+    return registerAgent(std::move(call));
+  }
+  // A whole REGISTER call (e.g. one opening a shared stream: proto/plateau/agent.proto).
+  AgentLink registerAgent(const internal::AgentCall& call) {
     auto exchange = request("POST", "/agent/api/v1", call.SerializeAsString());
     AgentLink link{.stream = exchange->stream(), .id = {}, .stream_id = {}};
     if (link.stream) {
