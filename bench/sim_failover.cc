@@ -7,8 +7,12 @@
 
 #include <sys/wait.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <fstream>
+#include <optional>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -39,6 +43,66 @@ std::map<std::string, double> snapshotOf(const http::Endpoint& master) {
     }
   }
   return out;
+}
+
+double wallNow() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+// A log line's time ("2026-12-05T19:50:25.123 I master ...", local time as spdlog writes it).
+std::optional<double> lineTime(const std::string& line) {
+  std::tm tm{};
+  int ms = 0;
+  if (std::sscanf(line.c_str(), "%d-%d-%dT%d:%d:%d.%d", &tm.tm_year, &tm.tm_mon, &tm.tm_mday,
+                  &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &ms) != 7) {
+    return std::nullopt;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  tm.tm_isdst = -1;
+  return static_cast<double>(std::mktime(&tm)) + ms / 1000.0;
+}
+
+// Where the seconds went, from the new leader's log: when it was elected, had its registry,
+// and admitted its first and last agent, in seconds after the kill.
+std::string timeline(const std::string& log, double killed_wall) {
+  std::optional<double> elected, registry, recovered, first_agent, last_agent, last_framework;
+  std::string how = "?";
+  int agents = 0;
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    auto at = lineTime(line);
+    if (!at) {
+      continue;
+    }
+    const double t = *at - killed_wall;
+    if (line.find(" elected_leader ") != std::string::npos) {
+      elected = t;
+    } else if (line.find(" registry_standby_copy_used ") != std::string::npos) {
+      registry = t;
+      how = "standby copy used";
+    } else if (line.find(" registry_read_whole ") != std::string::npos) {
+      registry = t;
+      how = "read whole";
+    } else if (line.find(" registry_recovered ") != std::string::npos) {
+      recovered = t;
+    } else if (elected && (line.find(" agent_reregistered ") != std::string::npos ||
+                           line.find(" agent_registered ") != std::string::npos)) {
+      if (!first_agent) {
+        first_agent = t;
+      }
+      last_agent = t;
+      agents++;
+    } else if (line.find(" framework_resubscribed ") != std::string::npos) {
+      last_framework = t;
+    }
+  }
+  auto s = [](std::optional<double> t) { return t ? fmt::format("{:.2f} s", *t) : "-"; };
+  return fmt::format(
+      "elected {}, registry fenced and checked {} ({}), recovered {}, first agent admitted {}, "
+      "last ({}) {}, last framework resubscribed {}",
+      s(elected), s(registry), how, s(recovered), s(first_agent), agents, s(last_agent),
+      s(last_framework));
 }
 
 TEST(SimFailoverBench, AgentsAndTasksBackAfterTheLeaderDies) {
@@ -74,6 +138,7 @@ TEST(SimFailoverBench, AgentsAndTasksBackAfterTheLeaderDies) {
       << sim.log();
 
   const auto killed = std::chrono::steady_clock::now();
+  const double killed_wall = wallNow();
   cluster.master(leader).kill(SIGKILL);
   cluster.master(leader).wait();
   auto since = [&] {
@@ -120,6 +185,8 @@ TEST(SimFailoverBench, AgentsAndTasksBackAfterTheLeaderDies) {
   fmt::print("leader killed -> all {} agents active on it: {:.2f} s\n", agents, agents_back);
   fmt::print("leader killed -> all {} tasks running on it: {:.2f} s\n", tasks, tasks_back);
   fmt::print("new leader, agents active/tasks running by time since the kill:{}\n", curve);
+  fmt::print("new leader's log, after the kill: {}\n",
+             timeline(cluster.master(next).log(), killed_wall));
   fmt::print("plateau-sim (from its first agent link lost): {}\n",
              at == std::string::npos ? "no report" : out.substr(at, out.find('}', at) - at + 1));
 }

@@ -4,7 +4,6 @@
 #include <spdlog/spdlog.h>
 
 #include "common/json_codec.h"
-#include "master/registry/zookeeper_registry.h"
 
 namespace plateau::master {
 
@@ -25,18 +24,40 @@ void ZooKeeperLeadership::start(const mesos::v1::MasterInfo& self, Callbacks cal
           .elected = [this] { onElected(); },
           .lost = [this](const std::string& why) { callbacks_.lost(why); },
           .leader = [this](std::optional<std::string> json) { onLeader(json); }});
+  openRegistry();
   contender_->start();
 }
 
-void ZooKeeperLeadership::onElected() {
+void ZooKeeperLeadership::openRegistry() {
+  registry_.reset();
   registry_zk_ =
       std::make_unique<zk::ZooKeeper>(loop_, url_, session_timeout_, [this](zk::SessionEvent e) {
-        if (e == zk::SessionEvent::kExpired) {
-          callbacks_.lost("the registry's ZooKeeper session expired");
+        if (e != zk::SessionEvent::kExpired) {
+          return;
         }
+        if (elected_) {
+          return callbacks_.lost("the registry's ZooKeeper session expired");
+        }
+        // Standing by: the copy goes with its session; a new session starts over (opened
+        // outside the old session's callback).
+        registry_.reset();
+        loop_.post([this] {
+          if (!elected_ && !registry_) {
+            openRegistry();
+          }
+        });
       });
-  callbacks_.elected(
-      std::make_unique<registry::ZooKeeperRegistry>(loop_, *registry_zk_, url_.path, self_id_));
+  registry_ =
+      std::make_unique<registry::ZooKeeperRegistry>(loop_, *registry_zk_, url_.path, self_id_);
+  registry_->standBy();
+}
+
+void ZooKeeperLeadership::onElected() {
+  elected_ = true;
+  if (!registry_) {
+    openRegistry();
+  }
+  callbacks_.elected(std::move(registry_));
 }
 
 void ZooKeeperLeadership::onLeader(const std::optional<std::string>& json) {
