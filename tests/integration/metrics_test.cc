@@ -143,6 +143,14 @@ class MetricsCluster {
         cluster_.master(), callOfType<mesos::v1::master::Call>(mesos::v1::master::Call::GET_STATE),
         http::ContentType::kJson);
     EXPECT_EQ(state.status, 200);
+    // A forked child writes GET_STATE's answer to the socket (master/forked_render.h); the loop
+    // observes the call's duration once it learns the child is done, a moment after the answer.
+    EXPECT_TRUE(eventually([&] {
+      return scrape(cluster_.master())
+                 .samples
+                     ["plateau_master_operator_call_duration_seconds_count{call=\"GET_STATE\"}"] >=
+             1;
+    }));
   }
   Cluster& cluster() { return cluster_; }
 

@@ -135,12 +135,11 @@ TEST(SimTest, AgentsSharingStreamsRegisterAndRunTheirTasks) {
   // master allows here, and each agent registered exactly once.
   EXPECT_EQ((*snapshot)["master/slave_removals"].asDouble(), 0);
   EXPECT_EQ((*snapshot)["master/slave_registrations"].asDouble(), 50);
+  // The simulator has exited and closed its streams: its agents are disconnected now (not
+  // active), but kept, none removed.
   auto state = json::parse(cluster.get("/master/state"));
   ASSERT_TRUE(state.has_value());
-  ASSERT_EQ((*state)["slaves"].size(), 50u);
-  for (const auto& agent : (*state)["slaves"].asArray()) {
-    EXPECT_TRUE(agent["active"].asBool()) << agent["hostname"].asString();
-  }
+  EXPECT_EQ((*state)["slaves"].size(), 50u);
 }
 
 TEST(SimTest, StartsItsOwnMasterAndPrintsATable) {
@@ -173,7 +172,8 @@ TEST(SimTest, BadWorkloadsAreRefusedWithTheirReason) {
   // More agents than one source address has ports (or than descriptors allow).
   const std::string huge = scratch.dir() + "/huge.json";
   std::ofstream(huge) << R"({"agents": [{"count": 1000000}], "frameworks": []})";
-  out = runSim(scratch.dir(), {"--workload=" + huge}, code, 30s);
+  // One agent per stream, as the real agent: a shared stream would fit them in the limit.
+  out = runSim(scratch.dir(), {"--workload=" + huge, "--agents_per_stream=1"}, code, 30s);
   EXPECT_EQ(code, 1);
   EXPECT_NE(out.find("simulate fewer agents"), std::string::npos) << out;
 }
