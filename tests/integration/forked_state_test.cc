@@ -19,6 +19,7 @@
 #include <mesos/v1/master/master.pb.h>
 
 #include "common/json.h"
+#include "fakes/raw_connection.h"
 #include "harness.h"
 #include "http/content.h"
 
@@ -29,86 +30,12 @@ namespace operator_api = mesos::v1::master;
 
 constexpr size_t kTasks = 2000;
 
-// A blocking loopback connection that reads whole HTTP/1.1 responses by their content-length.
-class KeepAliveConnection {
- public:
-  explicit KeepAliveConnection(uint16_t port, int receive_buffer = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (receive_buffer > 0) {
-      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~KeepAliveConnection() { ::close(fd_); }
-
-  bool connected() const { return connected_; }
-  void send(const std::string& data) {
-    size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      off += static_cast<size_t>(n);
-    }
-  }
-  // Reads up to `bytes` more (fewer if the peer closes or nothing comes for 30 s).
-  std::string read(size_t bytes) {
-    std::string out;
-    char buf[65536];
-    while (out.size() < bytes) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 30'000) <= 0) break;
-      ssize_t n = ::recv(fd_, buf, std::min(sizeof(buf), bytes - out.size()), 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buf, static_cast<size_t>(n));
-    }
-    return out;
-  }
-  // One response: its head (through the blank line) and a body of content-length bytes.
-  struct Answer {
-    std::string head;
-    std::string body;
-    size_t content_length = 0;
-  };
-  std::optional<Answer> response() {
-    Answer answer;
-    while (answer.head.find("\r\n\r\n") == std::string::npos) {
-      std::string byte = read(1);
-      if (byte.empty()) return std::nullopt;
-      answer.head += byte;
-    }
-    auto at = answer.head.find("content-length: ");
-    if (at == std::string::npos) return std::nullopt;
-    answer.content_length = std::stoul(answer.head.substr(at + 16));
-    answer.body = read(answer.content_length);
-    return answer;
-  }
-  // True when the peer has closed (a read returns end of file within `timeout`).
-  bool peerClosed(std::chrono::milliseconds timeout) {
-    pollfd p{fd_, POLLIN, 0};
-    char byte;
-    return closed_ ||
-           (::poll(&p, 1, static_cast<int>(timeout.count())) > 0 && ::recv(fd_, &byte, 1, 0) == 0);
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-  bool closed_ = false;
-};
-
 std::string getRequest(const std::string& path, bool close = false) {
   return fmt::format("GET {} HTTP/1.1\r\nHost: x\r\n{}\r\n", path,
                      close ? "Connection: close\r\n" : "");
 }
 
-size_t runningTasks(const KeepAliveConnection::Answer& answer) {
+size_t runningTasks(const RawConnection::Answer& answer) {
   auto state = json::parse(answer.body);
   if (!state.has_value()) return 0;
   size_t tasks = 0;
@@ -151,7 +78,7 @@ class ForkedStateTest : public ::testing::Test {
 
 TEST_F(ForkedStateTest, StateArrivesWholeAndTheConnectionServesTheNextRequests) {
   // A small receive buffer: the child waits on the socket while the test is not reading.
-  KeepAliveConnection c(cluster_.master().port, 16 << 10);
+  RawConnection c(cluster_.master().port, 16 << 10);
   ASSERT_TRUE(c.connected());
   c.send(getRequest("/master/state"));
   // Meanwhile the master answers others.
@@ -188,8 +115,8 @@ TEST_F(ForkedStateTest, StateArrivesWholeAndTheConnectionServesTheNextRequests) 
   EXPECT_TRUE(c.peerClosed(10s));
 }
 
-TEST_F(ForkedStateTest, GetStateArrivesWholeOnAKeepAliveConnection) {
-  KeepAliveConnection c(cluster_.master().port);
+TEST_F(ForkedStateTest, GetStateArrivesWholeOnARawConnection) {
+  RawConnection c(cluster_.master().port);
   ASSERT_TRUE(c.connected());
   const std::string call = R"({"type":"GET_STATE"})";
   c.send(
@@ -211,7 +138,7 @@ TEST_F(ForkedStateTest, GetStateArrivesWholeOnAKeepAliveConnection) {
 
 TEST_F(ForkedStateTest, AClientThatLeavesMidAnswerCostsNothingElse) {
   for (int i = 0; i < 3; ++i) {
-    KeepAliveConnection c(cluster_.master().port, 4 << 10);
+    RawConnection c(cluster_.master().port, 4 << 10);
     ASSERT_TRUE(c.connected());
     c.send(getRequest("/master/state"));
     EXPECT_EQ(c.read(1000).size(), 1000u);
@@ -219,7 +146,7 @@ TEST_F(ForkedStateTest, AClientThatLeavesMidAnswerCostsNothingElse) {
   auto health = http::fetchSync(cluster_.master(), {.method = "GET", .path = "/health"}, 10s);
   ASSERT_TRUE(health.has_value());
   EXPECT_EQ(health->status, 200);
-  KeepAliveConnection c(cluster_.master().port);
+  RawConnection c(cluster_.master().port);
   c.send(getRequest("/master/state"));
   auto state = c.response();
   ASSERT_TRUE(state.has_value());

@@ -14,60 +14,12 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "fakes/raw_connection.h"
 #include "harness.h"
 #include "tls_certs.h"
 
 namespace plateau::testing {
 namespace {
-
-// A blocking loopback socket that speaks raw bytes, for requests no well-behaved client sends.
-class RawConnection {
- public:
-  explicit RawConnection(uint16_t port, int receive_buffer = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (receive_buffer > 0) {
-      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~RawConnection() { ::close(fd_); }
-
-  bool connected() const { return connected_; }
-  void send(const std::string& data) {
-    size_t off = 0;
-    while (off < data.size()) {
-      ssize_t n = ::send(fd_, data.data() + off, data.size() - off, MSG_NOSIGNAL);
-      if (n <= 0) return;
-      off += static_cast<size_t>(n);
-    }
-  }
-  // Reads until the peer closes or `timeout` passes; `closed` says which.
-  std::string readAll(std::chrono::milliseconds timeout, bool* closed = nullptr) {
-    std::string out;
-    auto deadline = std::chrono::steady_clock::now() + timeout;
-    char buf[65536];
-    while (std::chrono::steady_clock::now() < deadline) {
-      pollfd p{fd_, POLLIN, 0};
-      if (::poll(&p, 1, 50) <= 0) continue;
-      ssize_t n = ::recv(fd_, buf, sizeof(buf), 0);
-      if (n <= 0) {
-        if (closed) *closed = true;
-        return out;
-      }
-      out.append(buf, static_cast<size_t>(n));
-    }
-    if (closed) *closed = false;
-    return out;
-  }
-
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-};
 
 std::string statusLine(const std::string& response) {
   return response.substr(0, response.find("\r\n"));

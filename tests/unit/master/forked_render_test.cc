@@ -16,6 +16,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/fake_http.h"
+#include "fakes/raw_connection.h"
 #include "http/server.h"
 #include "http/socket_loan.h"
 
@@ -51,63 +52,13 @@ TEST(ForkedRenderTest, ATruncatedOrGarbledAnswerIsRefused) {
   EXPECT_FALSE(ForkedRender::decode("200\nno colon here\n\n", out));
 }
 
-// A blocking loopback client that reads whole responses by their content-length.
-class Client {
- public:
-  explicit Client(uint16_t port, int receive_buffer = 0) {
-    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
-    if (receive_buffer > 0) {
-      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof(receive_buffer));
-    }
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_port = htons(port);
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected_ = ::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  }
-  ~Client() { ::close(fd_); }
-  bool connected() const { return connected_; }
-  void send(const std::string& data) { (void)!::send(fd_, data.data(), data.size(), MSG_NOSIGNAL); }
-  // Up to `bytes` more; fewer when the peer closes or nothing comes for 20 s.
-  std::string read(size_t bytes) {
-    std::string out;
-    char buffer[1 << 16];
-    while (out.size() < bytes) {
-      pollfd p{.fd = fd_, .events = POLLIN, .revents = 0};
-      if (::poll(&p, 1, 20'000) <= 0) break;
-      ssize_t n = ::recv(fd_, buffer, std::min(sizeof buffer, bytes - out.size()), 0);
-      if (n <= 0) {
-        closed_ = true;
-        break;
-      }
-      out.append(buffer, static_cast<size_t>(n));
-    }
-    return out;
-  }
-  // One whole response (head and body), or "" when it did not come whole.
-  std::string response() {
-    std::string head;
-    while (head.find("\r\n\r\n") == std::string::npos) {
-      std::string byte = read(1);
-      if (byte.empty()) return "";
-      head += byte;
-    }
-    auto at = head.find("content-length: ");
-    if (at == std::string::npos) return "";
-    size_t length = std::stoul(head.substr(at + 16));
-    std::string body = read(length);
-    return body.size() == length ? head + body : "";
-  }
-  bool peerClosed() {
-    read(1);
-    return closed_;
-  }
+using plateau::testing::RawConnection;
 
- private:
-  int fd_ = -1;
-  bool connected_ = false;
-  bool closed_ = false;
-};
+// One whole response (head and body), or "" when it did not come whole.
+std::string whole(RawConnection& c) {
+  auto answer = c.response();
+  return answer && answer->whole() ? answer->head + answer->body : "";
+}
 
 std::string get(const std::string& path, bool close = false) {
   return fmt::format("GET {} HTTP/1.1\r\nHost: x\r\n{}\r\n", path,
@@ -158,42 +109,42 @@ class ForkedRenderLoopTest : public ::testing::Test {
 TEST_F(ForkedRenderLoopTest, TheChildWritesTheWholeResponseAndTheConnectionGoesOn) {
   const std::string head = http::responseHead(http::Response::json(kBig), true);
   serve([&] {
-    Client c(port_, 16 << 10);
+    RawConnection c(port_, 16 << 10);
     ASSERT_TRUE(c.connected());
     for (int i = 0; i < 2; ++i) {
       c.send(get("/big"));
-      EXPECT_EQ(c.response(), head + kBig);
+      EXPECT_EQ(whole(c), head + kBig);
       c.send(get("/health"));  // the same connection, read again once the child is done
-      EXPECT_TRUE(c.response().starts_with("HTTP/1.1 200 OK\r\n"));
+      EXPECT_TRUE(whole(c).starts_with("HTTP/1.1 200 OK\r\n"));
     }
     c.send(get("/big", true));
-    EXPECT_EQ(c.response(), http::responseHead(http::Response::json(kBig), false) + kBig);
-    EXPECT_TRUE(c.peerClosed());
+    EXPECT_EQ(whole(c), http::responseHead(http::Response::json(kBig), false) + kBig);
+    EXPECT_TRUE(c.peerClosed(20s));
   });
   EXPECT_NE(head.find(fmt::format("content-length: {}\r\n", kBig.size())), std::string::npos);
 }
 
 TEST_F(ForkedRenderLoopTest, ARenderThatDiesBeforeWritingIsAnswered503OnTheConnection) {
   serve([&] {
-    Client c(port_);
+    RawConnection c(port_);
     c.send(get("/die"));
-    std::string answer = c.response();
+    std::string answer = whole(c);
     EXPECT_TRUE(answer.starts_with("HTTP/1.1 503 Service Unavailable\r\n")) << answer;
     c.send(get("/health"));
-    EXPECT_TRUE(c.response().starts_with("HTTP/1.1 200 OK\r\n"));
+    EXPECT_TRUE(whole(c).starts_with("HTTP/1.1 200 OK\r\n"));
   });
 }
 
 TEST_F(ForkedRenderLoopTest, AClientThatLeavesMidAnswerCostsNothingElse) {
   serve([&] {
     for (int i = 0; i < 3; ++i) {
-      Client c(port_, 4 << 10);
+      RawConnection c(port_, 4 << 10);
       c.send(get("/big"));
       EXPECT_EQ(c.read(1000).size(), 1000u);
     }  // closed with most of the answer unread: the child's write fails, it exits
-    Client c(port_);
+    RawConnection c(port_);
     c.send(get("/big"));
-    EXPECT_EQ(c.response().size(),
+    EXPECT_EQ(whole(c).size(),
               http::responseHead(http::Response::json(kBig), true).size() + kBig.size());
   });
 }
