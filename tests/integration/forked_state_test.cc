@@ -115,7 +115,7 @@ TEST_F(ForkedStateTest, StateArrivesWholeAndTheConnectionServesTheNextRequests) 
   EXPECT_TRUE(c.peerClosed(10s));
 }
 
-TEST_F(ForkedStateTest, GetStateArrivesWholeOnARawConnection) {
+TEST_F(ForkedStateTest, GetStateArrivesWholeOnAKeepAliveConnection) {
   RawConnection c(cluster_.master().port);
   ASSERT_TRUE(c.connected());
   const std::string call = R"({"type":"GET_STATE"})";
