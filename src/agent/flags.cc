@@ -423,13 +423,10 @@ ContainerizerOptions containerizerOptions(const Flags& f) {
   return o;
 }
 
-Status validateFlags(Flags& f) {
-  if (Status s = validateSecurityFlags(f); !s.isOk()) {
-    return s;
-  }
-  if (f.zk_session_timeout < std::chrono::milliseconds(1)) {
-    return {StatusCode::kInvalidArgument, "Flag '--zk_session_timeout' must be at least 1ms"};
-  }
+namespace {
+
+// --executor_environment_variables into executor_env (NAME=VALUE).
+Status parseExecutorEnvironment(Flags& f) {
   f.executor_env.reset();
   if (!f.executor_environment_variables.empty()) {
     auto doc = json::parse(f.executor_environment_variables);
@@ -451,6 +448,32 @@ Status validateFlags(Flags& f) {
       env.push_back(name + "=" + value.asString());
     }
     f.executor_env = std::move(env);
+  }
+  return {};
+}
+
+Status validateOversubscriptionFlags(const Flags& f) {
+  if (f.oversubscribed_resources_interval <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--oversubscribed_resources_interval' must be positive"};
+  }
+  if (auto estimator = makeResourceEstimator(f.resource_estimator, f.modules); !estimator) {
+    return estimator.error();
+  }
+  return {};
+}
+
+}  // namespace
+
+Status validateFlags(Flags& f) {
+  if (Status s = validateSecurityFlags(f); !s.isOk()) {
+    return s;
+  }
+  if (f.zk_session_timeout < std::chrono::milliseconds(1)) {
+    return {StatusCode::kInvalidArgument, "Flag '--zk_session_timeout' must be at least 1ms"};
+  }
+  if (Status s = parseExecutorEnvironment(f); !s.isOk()) {
+    return s;
   }
   // Sandboxes are the executors' working directories: a relative --work_dir would be resolved
   // again from inside them.
@@ -499,12 +522,8 @@ Status validateFlags(Flags& f) {
   if (Status s = validateGcFlags(f); !s.isOk()) {
     return s;
   }
-  if (f.oversubscribed_resources_interval <= std::chrono::nanoseconds(0)) {
-    return {StatusCode::kInvalidArgument,
-            "Flag '--oversubscribed_resources_interval' must be positive"};
-  }
-  if (auto estimator = makeResourceEstimator(f.resource_estimator, f.modules); !estimator) {
-    return estimator.error();
+  if (Status s = validateOversubscriptionFlags(f); !s.isOk()) {
+    return s;
   }
   return validateVolumeFlags(f);
 }

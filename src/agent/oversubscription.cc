@@ -44,8 +44,8 @@ Result<std::string> moduleParameter(const std::string& modules, const std::strin
           }
         }
       }
-      return std::unexpected(badFlag(
-          "modules", fmt::format("module '{}' has no string parameter '{}'", name, key)));
+      return std::unexpected(
+          badFlag("modules", fmt::format("module '{}' has no string parameter '{}'", name, key)));
     }
   }
   return std::unexpected(badFlag("modules", fmt::format("no module named '{}'", name)));
@@ -71,14 +71,13 @@ Result<std::unique_ptr<ResourceEstimator>> makeResourceEstimator(const std::stri
   }
   if (name != kFixedResourceEstimator) {
     return std::unexpected(badFlag(
-        "resource_estimator",
-        fmt::format("unknown resource estimator '{}' (Plateau has '{}' only)", name,
-                    kFixedResourceEstimator)));
+        "resource_estimator", fmt::format("unknown resource estimator '{}' (Plateau has '{}' only)",
+                                          name, kFixedResourceEstimator)));
   }
   if (modules.empty()) {
-    return std::unexpected(badFlag(
-        "resource_estimator",
-        fmt::format("'{}' needs its 'resources' parameter from --modules", name)));
+    return std::unexpected(
+        badFlag("resource_estimator",
+                fmt::format("'{}' needs its 'resources' parameter from --modules", name)));
   }
   auto text = moduleParameter(modules, name, "resources");
   if (!text) {
@@ -86,22 +85,20 @@ Result<std::unique_ptr<ResourceEstimator>> makeResourceEstimator(const std::stri
   }
   auto resources = Resources::parse(*text);
   if (!resources) {
-    return std::unexpected(badFlag(
-        "modules", fmt::format("'{}' parameter 'resources': {}", name, resources.error().message())));
+    return std::unexpected(badFlag("modules", fmt::format("'{}' parameter 'resources': {}", name,
+                                                          resources.error().message())));
   }
   if (!resources->unreservedOnly()) {
-    return std::unexpected(badFlag(
-        "modules", fmt::format("'{}' parameter 'resources' must be unreserved", name)));
+    return std::unexpected(
+        badFlag("modules", fmt::format("'{}' parameter 'resources' must be unreserved", name)));
   }
-  return std::unique_ptr<ResourceEstimator>(
-      std::make_unique<FixedResourceEstimator>(*resources));
+  return std::unique_ptr<ResourceEstimator>(std::make_unique<FixedResourceEstimator>(*resources));
 }
 
 OversubscriptionReporter::OversubscriptionReporter(Timers& timers,
                                                    std::chrono::nanoseconds interval,
                                                    std::unique_ptr<ResourceEstimator> estimator,
-                                                   std::shared_ptr<spdlog::logger> log,
-                                                   Hooks hooks)
+                                                   std::shared_ptr<spdlog::logger> log, Hooks hooks)
     : timers_(timers),
       interval_(interval),
       estimator_(std::move(estimator)),

@@ -24,9 +24,9 @@ std::unique_ptr<OversubscriptionReporter> Agent::makeOversubscription() {
                 internal::AgentCall call;
                 call.set_type(internal::AgentCall::UPDATE_OVERSUBSCRIBED);
                 *call.mutable_agent_id() = info_.id();
-                resourcesToProto(revocable,
-                                 call.mutable_update_oversubscribed()
-                                     ->mutable_oversubscribed_resources());
+                resourcesToProto(
+                    revocable,
+                    call.mutable_update_oversubscribed()->mutable_oversubscribed_resources());
                 master_link_.send(call);
               }});
 }

@@ -275,10 +275,9 @@ std::map<std::string, std::string> agentValues(const std::string& dir, const std
       {"launcher_dir", PLATEAU_BIN_DIR},
       {"lo_name", "lo"},
       {"log_dir", makeDir(dir + "/agent-logs")},
-      {"modules",
-       R"({"libraries":[{"file":"libfixed_resource_estimator.so","modules":[{"name":)"
-       R"("org_apache_mesos_FixedResourceEstimator","parameters":[{"key":"resources",)"
-       R"("value":"cpus:1"}]}]}]})"},
+      {"modules", R"({"libraries":[{"file":"libfixed_resource_estimator.so","modules":[{"name":)"
+                  R"("org_apache_mesos_FixedResourceEstimator","parameters":[{"key":"resources",)"
+                  R"("value":"cpus:1"}]}]}]})"},
       {"network_cni_config_dir", makeDir(dir + "/cni-config")},
       {"network_cni_plugins_dir", makeDir(dir + "/cni-plugins")},
       {"nvidia_gpu_devices", "0"},

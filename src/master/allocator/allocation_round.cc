@@ -112,9 +112,9 @@ void AllocationRound::offerRest(uint32_t agent, bool& clipped) {
   // Revocable resources depend on the framework, not only the role: the general path too.
   const bool simple =
       quota_.empty() && !a.has_revocable &&
-      (a.free.unreservedOnly() ||
-       std::none_of(a.free.begin(), a.free.end(),
-                    [](const Resource& r) { return r.reservations.size() > 1; }));
+      (a.free.unreservedOnly() || std::none_of(a.free.begin(), a.free.end(), [](const Resource& r) {
+         return r.reservations.size() > 1;
+       }));
   while (!a.free.empty()) {
     CandidateCache c = scanFree(agent, simple);
     const uint32_t seat = pickRest(agent, c, clipped);

@@ -45,8 +45,8 @@ struct Agent {
     total_vector = ResourceVector::of(total);
     unreserved_vector = unreservedVector(total);
     has_gpus = total_vector.milli[ResourceVector::kGpus] > 0;
-    has_revocable = std::any_of(total.begin(), total.end(),
-                                [](const Resource& r) { return r.revocable; });
+    has_revocable =
+        std::any_of(total.begin(), total.end(), [](const Resource& r) { return r.revocable; });
   }
 };
 

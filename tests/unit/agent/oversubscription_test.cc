@@ -75,11 +75,10 @@ class ReporterTest : public ::testing::Test {
   std::unique_ptr<OversubscriptionReporter> make(std::unique_ptr<ResourceEstimator> estimator) {
     return std::make_unique<OversubscriptionReporter>(
         time_, 15s, std::move(estimator), nullLog(),
-        OversubscriptionReporter::Hooks{.in_use = [this] { return in_use_; },
-                                        .registered = [this] { return registered_; },
-                                        .report = [this](const Resources& r) {
-                                          reports_.push_back(r);
-                                        }});
+        OversubscriptionReporter::Hooks{
+            .in_use = [this] { return in_use_; },
+            .registered = [this] { return registered_; },
+            .report = [this](const Resources& r) { reports_.push_back(r); }});
   }
 
   VirtualTime time_;

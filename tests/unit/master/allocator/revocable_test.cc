@@ -124,8 +124,8 @@ TEST_F(RevocableTest, AShrunkEstimateLeavesNothingRevocableFreeUntilUsesEnd) {
   ASSERT_OK(allocator_.updateOversubscribed("a1", revocable("cpus:2")));
   EXPECT_EQ(*allocator_.available("a1"), res("mem:100"));
   // The task ends: of its 3 cpus only the 2 the estimate has are free again.
-  ASSERT_OK(allocator_.recoverResources("capable", "*", "a1", revocable("cpus:3"), std::nullopt,
-                                        now_));
+  ASSERT_OK(
+      allocator_.recoverResources("capable", "*", "a1", revocable("cpus:3"), std::nullopt, now_));
   EXPECT_EQ(*allocator_.available("a1"), res("mem:100") + revocable("cpus:2"));
   // The non-revocable total changes (an operator reservation, say): the estimate stays.
   ASSERT_OK(allocator_.updateAgentTotal("a1", res("mem:200")));
