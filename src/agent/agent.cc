@@ -113,6 +113,7 @@ Status Agent::start(uint16_t port, std::optional<http::Endpoint> master) {
   initVolumeGids();
   recoverContainers();
   scheduleLeftSandboxes();
+  oversubscription_->start();
   if (master) {
     master_link_.setMaster(master);
   }

@@ -27,6 +27,7 @@
 #include "agent/master_link.h"
 #include "agent/metrics.h"
 #include "agent/nested_containers.h"
+#include "agent/oversubscription.h"
 #include "agent/standalone_checkpoint.h"
 #include "agent/status_update_manager.h"
 #include "agent/volume_gids.h"
@@ -181,6 +182,11 @@ class Agent {
   // JWT whose claims name the framework (fid), executor (eid) and container (cid).
   std::string executorToken(const std::string& framework_id, const std::string& executor_id,
                             const std::string& container_id) const;
+
+  // oversubscription_agent.cc: the estimator's reporter, and the revocable resources that the
+  // executors and tasks hold.
+  std::unique_ptr<OversubscriptionReporter> makeOversubscription();
+  Resources revocableInUse() const;
 
   // master_events.cc: what REGISTER reports, and the master's events.
   internal::AgentCall registration() const;
@@ -464,6 +470,8 @@ class Agent {
   std::unique_ptr<NestedContainers> nested_;  // after every field its callbacks read
   std::unique_ptr<SandboxGc> sandbox_gc_;     // made by start(); its remover reads nested_
   Timers::TimerId disk_watch_timer_ = 0;
+  // --resource_estimator (after master_link_ and book_, which its hooks read).
+  std::unique_ptr<OversubscriptionReporter> oversubscription_ = makeOversubscription();
 };
 
 }  // namespace plateau::agent

@@ -23,6 +23,7 @@ void addScalars(const google::protobuf::RepeatedPtrField<v1::Resource>& resource
     }
     if (r.name() == "cpus") {
       config->cpus += r.scalar().value();
+      config->revocable_cpus = config->revocable_cpus || r.has_revocable();
     } else if (r.name() == "mem") {
       config->mem_mb += r.scalar().value();
     } else if (r.name() == "disk") {

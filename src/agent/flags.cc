@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "agent/containerizer/linux_containerizer.h"
+#include "agent/oversubscription.h"
 #include "common/fault_domain.h"
 #include "common/json.h"
 #include "common/roles.h"
@@ -29,7 +30,8 @@ constexpr const char* kAppc =
 constexpr const char* kDocker = "Plateau has no Docker containerizer";
 constexpr const char* kNetwork = "Plateau has no CNI or port-mapping network isolator";
 constexpr const char* kNotYet = "not implemented yet";
-constexpr const char* kOversubscription = "oversubscription is not implemented";
+constexpr const char* kQos =
+    "Plateau has no QoS controller: revocable tasks are never killed for interference";
 
 // The nested containers' flag (agent/nested_containers.h).
 void registerNestedFlags(flags::FlagSet& set, Flags& f) {
@@ -150,21 +152,16 @@ constexpr InertFlag kInertFlags[] = {
     {"network_cni_root_dir_persist", Kind::kBool, "false",
      "CNI root directory persists across reboots", kNetwork},
     {"network_cni_metrics", Kind::kBool, "true", "Expose CNI network metrics", kNetwork},
-    {"oversubscribed_resources_interval", Kind::kDuration, "15secs",
-     "Time between oversubscribed resource updates", kOversubscription},
     {"perf_duration", Kind::kDuration, "10secs", "Duration of a perf sample",
      "no perf_event isolator"},
     {"perf_events", Kind::kString, "", "Perf events to sample", "no perf_event isolator"},
     {"perf_interval", Kind::kDuration, "60secs", "Time between perf samples",
      "no perf_event isolator"},
-    {"qos_controller", Kind::kString, "", "QoS controller module", kOversubscription},
+    {"qos_controller", Kind::kString, "", "QoS controller module", kQos},
     {"qos_correction_interval_min", Kind::kDuration, "0secs",
-     "Shortest time between QoS corrections", kOversubscription},
-    {"resource_estimator", Kind::kString, "", "Resource estimator module", kOversubscription},
+     "Shortest time between QoS corrections", kQos},
     {"csi_plugin_config_dir", Kind::kString, "", "CSI plugin configurations",
      "resource providers are not implemented"},
-    {"revocable_cpu_low_priority", Kind::kBool, "true", "Revocable CPU runs at a lower priority",
-     kOversubscription},
     {"runtime_dir", Kind::kString, "", "Runtime directory (cleared on reboot)",
      "runtime state lives in --work_dir"},
     {"secret_resolver", Kind::kString, "", "Secret resolver module", kModules},
@@ -197,8 +194,6 @@ constexpr InertFlag kInertFlags[] = {
     {"hooks", Kind::kString, "", "Hook modules to install", kModules},
     {"hostname_lookup", Kind::kBool, "true", "Look the hostname up when --hostname is not set",
      "Plateau never looks the hostname up: without --hostname it reports the IP"},
-    {"modules", Kind::kString, "", "Modules to load (JSON or file path)", kModules,
-     FileValue::kUrlOrPath},
     {"modules_dir", Kind::kString, "", "Directory of module manifests", kModules},
     {"logbufsecs", Kind::kInt, "0", "Seconds logs may be buffered",
      "Plateau flushes every log line"},
@@ -219,6 +214,24 @@ void registerInertFlags(flags::FlagSet& set) {
     set.addInert(flag.name, flag.kind, flag.default_value, flag.help, flag.reason,
                  std::move(options));
   }
+}
+
+// Oversubscription (agent/oversubscription.h; docs/compatibility.md, "Oversubscription").
+void registerOversubscriptionFlags(flags::FlagSet& set, Flags& f) {
+  set.addDuration("oversubscribed_resources_interval", &f.oversubscribed_resources_interval,
+                  "Time between two resource estimates; the master hears of the revocable "
+                  "resources only when they changed (and after each registration)");
+  set.add("resource_estimator", &f.resource_estimator,
+          "Resource estimator: empty (none: nothing is oversubscribed) or "
+          "org_apache_mesos_FixedResourceEstimator, whose 'resources' parameter comes from "
+          "--modules");
+  set.add("modules", &f.modules,
+          "Mesos's modules JSON (or a file holding it). No library is loaded: only the "
+          "parameters of the module --resource_estimator names are read",
+          {.file = FileValue::kUrlOrPath});
+  set.add("revocable_cpu_low_priority", &f.revocable_cpu_low_priority,
+          "Containers with revocable cpus get a low CPU priority (cgroups/cpu: cpu.shares of 10 "
+          "per cpu instead of 1024)");
 }
 
 // How the agent is reached (--advertise_ip, --firewall_rules, ...) and the log it shows.
@@ -384,6 +397,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   registerReachFlags(set, f);
   f.tls.registerWith(set);
   registerInertFlags(set);
+  registerOversubscriptionFlags(set, f);
   registerIsolationFlags(set, f);
   registerNestedFlags(set, f);
   registerSecurityFlags(set, f);
@@ -400,6 +414,7 @@ ContainerizerOptions containerizerOptions(const Flags& f) {
   o.cgroups_enable_cfs = f.cgroups_enable_cfs;
   o.cgroups_limit_swap = f.cgroups_limit_swap;
   o.cgroups_cpu_enable_pids_and_tids_count = f.cgroups_cpu_enable_pids_and_tids_count;
+  o.revocable_cpu_low_priority = f.revocable_cpu_low_priority;
   o.cgroups_destroy_timeout = f.cgroups_destroy_timeout;
   o.disallow_sharing_agent_pid_namespace = f.disallow_sharing_agent_pid_namespace;
   o.enforce_container_disk_quota = f.enforce_container_disk_quota;
@@ -408,13 +423,10 @@ ContainerizerOptions containerizerOptions(const Flags& f) {
   return o;
 }
 
-Status validateFlags(Flags& f) {
-  if (Status s = validateSecurityFlags(f); !s.isOk()) {
-    return s;
-  }
-  if (f.zk_session_timeout < std::chrono::milliseconds(1)) {
-    return {StatusCode::kInvalidArgument, "Flag '--zk_session_timeout' must be at least 1ms"};
-  }
+namespace {
+
+// --executor_environment_variables into executor_env (NAME=VALUE).
+Status parseExecutorEnvironment(Flags& f) {
   f.executor_env.reset();
   if (!f.executor_environment_variables.empty()) {
     auto doc = json::parse(f.executor_environment_variables);
@@ -436,6 +448,32 @@ Status validateFlags(Flags& f) {
       env.push_back(name + "=" + value.asString());
     }
     f.executor_env = std::move(env);
+  }
+  return {};
+}
+
+Status validateOversubscriptionFlags(const Flags& f) {
+  if (f.oversubscribed_resources_interval <= std::chrono::nanoseconds(0)) {
+    return {StatusCode::kInvalidArgument,
+            "Flag '--oversubscribed_resources_interval' must be positive"};
+  }
+  if (auto estimator = makeResourceEstimator(f.resource_estimator, f.modules); !estimator) {
+    return estimator.error();
+  }
+  return {};
+}
+
+}  // namespace
+
+Status validateFlags(Flags& f) {
+  if (Status s = validateSecurityFlags(f); !s.isOk()) {
+    return s;
+  }
+  if (f.zk_session_timeout < std::chrono::milliseconds(1)) {
+    return {StatusCode::kInvalidArgument, "Flag '--zk_session_timeout' must be at least 1ms"};
+  }
+  if (Status s = parseExecutorEnvironment(f); !s.isOk()) {
+    return s;
   }
   // Sandboxes are the executors' working directories: a relative --work_dir would be resolved
   // again from inside them.
@@ -482,6 +520,9 @@ Status validateFlags(Flags& f) {
     return s;
   }
   if (Status s = validateGcFlags(f); !s.isOk()) {
+    return s;
+  }
+  if (Status s = validateOversubscriptionFlags(f); !s.isOk()) {
     return s;
   }
   return validateVolumeFlags(f);

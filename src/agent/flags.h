@@ -122,6 +122,11 @@ struct Flags {
   // What a restarted agent may change and stay the same agent: equal | additive.
   std::string reconfiguration_policy = "equal";
   std::string domain;  // Mesos's fault domain JSON (common/fault_domain.h); empty: none
+  // Oversubscription (agent/oversubscription.h): Mesos's names and defaults.
+  std::chrono::nanoseconds oversubscribed_resources_interval = 15s;
+  std::string resource_estimator;  // empty: none
+  std::string modules;             // Mesos's modules JSON (its file already read)
+  bool revocable_cpu_low_priority = true;
   // Container volumes (src/agent/volume_flags.cc): Mesos's names and defaults.
   std::string default_container_info;  // ContainerInfo JSON (or a file); empty: none
   bool docker_ignore_runtime = false;  // images' Entrypoint, Cmd, Env, WorkingDir, User unused

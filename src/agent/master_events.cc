@@ -140,6 +140,7 @@ void Agent::registered(const internal::AgentEvent::Registered& r) {
              r.master_info().pid(), same);
   // Updates still waiting for acknowledgement go out again on the new connection.
   status_updates_.setConnected(true);
+  oversubscription_->registered();  // the new master learns the revocable resources
 }
 
 void Agent::frameworkMessage(const internal::AgentEvent::FrameworkMessage& m) {

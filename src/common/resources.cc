@@ -275,7 +275,8 @@ void Resource::popReservation() {
 }
 
 bool Resource::sameKey(const Resource& other) const {
-  return type == other.type && name == other.name && sameStack(*this, other) && disk == other.disk;
+  return type == other.type && name == other.name && revocable == other.revocable &&
+         sameStack(*this, other) && disk == other.disk;
 }
 
 bool operator==(const Resource& a, const Resource& b) {
@@ -326,6 +327,9 @@ std::string Resource::toString() const {
       }
     }
     text += "]";
+  }
+  if (revocable) {
+    text += "{REV}";
   }
   text += ':';
   switch (type) {
@@ -553,6 +557,14 @@ Resources Resources::reservedTo(std::string_view role) const {
 
 Resources Resources::unreserved() const { return reservedTo("*"); }
 
+Resources Resources::revocable() const {
+  return filter([](const Resource& entry) { return entry.revocable; });
+}
+
+Resources Resources::nonRevocable() const {
+  return filter([](const Resource& entry) { return !entry.revocable; });
+}
+
 Resources Resources::reserved() const {
   Resources result;
   result.entries_.reserve(entries_.size());
@@ -612,7 +624,7 @@ bool operator==(const Resources& left, const Resources& right) {
 ResourceVector ResourceVector::of(const Resources& resources) {
   ResourceVector vector;
   for (const Resource& entry : resources) {
-    if (entry.type != ResourceType::kScalar) {
+    if (entry.type != ResourceType::kScalar || entry.revocable) {
       continue;
     }
     Slot slot = kSlotCount;

@@ -105,6 +105,9 @@ struct Resource {
   std::vector<Reservation> reservations;
   // Set on disk resources that carry a persistence id and/or a volume.
   DiskInfo disk;
+  // Mesos's Resource.revocable: an oversubscribed resource the agent may take back (never
+  // reserved, never a persistent volume). Revocable and non-revocable entries never merge.
+  bool revocable = false;
 
   static Resource makeScalar(std::string name, double value, std::string role = "*");
   static Resource makeRanges(std::string name, Ranges ranges, std::string role = "*");
@@ -115,7 +118,7 @@ struct Resource {
   bool empty() const;
   // Mesos's text form: "cpus:2", "cpus(eng):0.5", "ports:[1-2]", "disks:{a, b}"; a dynamic or
   // refined reservation prints its stack, "cpus(reservations: [(STATIC,eng),(DYNAMIC,eng/a,p)]):1",
-  // and a persistent volume "[id:container_path]" after it.
+  // and a persistent volume "[id:container_path]" after it; a revocable one ends in "{REV}".
   std::string toString() const;
 
   bool reserved() const { return role != "*"; }
@@ -127,7 +130,7 @@ struct Resource {
   void pushReservation(Reservation reservation);
   // Pops the innermost reservation (UNRESERVE) and updates `role`.
   void popReservation();
-  // Same name, type, reservation stack and disk: such entries are summed in Resources.
+  // Same name, type, reservation stack, disk and revocability: such entries are summed.
   bool sameKey(const Resource& other) const;
 
   friend bool operator==(const Resource& a, const Resource& b);
@@ -177,6 +180,9 @@ class Resources {
   Resources reservedTo(std::string_view role) const;
   Resources unreserved() const;
   Resources reserved() const;
+  // The revocable entries, and all others.
+  Resources revocable() const;
+  Resources nonRevocable() const;
   // Entries that are persistent volumes.
   Resources persistentVolumes() const;
   // Each entry with its reservation stack and disk info dropped (what a quota or a filter counts).
@@ -234,7 +240,8 @@ struct ResourceVector {
 
   std::array<int64_t, kSlotCount> milli{};
 
-  // Sums the scalars named cpus, mem, disk and gpus over all roles; other resources are ignored.
+  // Sums the non-revocable scalars named cpus, mem, disk and gpus over all roles; other
+  // resources (revocable ones included: they count in no share, quota or total) are ignored.
   static ResourceVector of(const Resources& resources);
 
   double value(Slot slot) const { return milliToScalar(milli[slot]); }

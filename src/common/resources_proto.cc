@@ -116,6 +116,18 @@ Result<Resource> withReservations(const mesos::v1::Resource& r, Resource resourc
   if (Status status = reservationsFromProto(r, resource); !status.isOk()) {
     return std::unexpected(std::move(status));
   }
+  if (r.has_revocable()) {
+    // As Mesos: oversubscribed resources are neither reserved nor persistent volumes.
+    if (resource.dynamicallyReserved()) {
+      return invalidArgument(
+          fmt::format("Resource '{}' is revocable and dynamically reserved", r.name()));
+    }
+    if (resource.persistentVolume()) {
+      return invalidArgument(
+          fmt::format("Resource '{}' is revocable and a persistent volume", r.name()));
+    }
+    resource.revocable = true;
+  }
   return resource;
 }
 
@@ -260,6 +272,9 @@ void resourceToProto(const Resource& r, mesos::v1::Resource* p, const std::strin
       disk->mutable_volume()->set_mode(r.disk.mode == DiskInfo::Mode::kRO ? mesos::v1::Volume::RO
                                                                           : mesos::v1::Volume::RW);
     }
+  }
+  if (r.revocable) {
+    p->mutable_revocable();
   }
   if (!allocation_role.empty()) {
     p->mutable_allocation_info()->set_role(allocation_role);

@@ -64,6 +64,9 @@ struct Agent {
   Clock::TimePoint last_heard;
   Timers::TimerId ping_timer = 0;
   bool removing = false;  // the master is storing its removal (AgentBook::beginRemoval)
+  // Its revocable resources as it last reported them (UPDATE_OVERSUBSCRIBED), kept apart from
+  // total(): they are never checkpointed and come again after each registration.
+  Resources oversubscribed;
 
   const Resources& total() const { return total_; }
   // What its tasks and executors use (its offers are the OfferBook's, its tasks the TaskBook's).

@@ -95,6 +95,11 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
     case internal::AgentCall::UPDATE_OPERATION_STATUS:
       agentOperation(agent, call.operation());
       break;
+    case internal::AgentCall::UPDATE_OVERSUBSCRIBED:
+      if (Status s = updateOversubscribed(agent, call.update_oversubscribed()); !s.isOk()) {
+        return responder.respond(http::Response::text(400, s.message()));
+      }
+      break;
     default:
       return responder.respond(http::Response::text(400, "Unknown agent call"));
   }

@@ -164,6 +164,8 @@ allocator::FrameworkSpec Master::frameworkSpec(const Framework& framework) const
     }
     spec.region_aware =
         spec.region_aware || cap.type() == v1::FrameworkInfo::Capability::REGION_AWARE;
+    spec.revocable_capable =
+        spec.revocable_capable || cap.type() == v1::FrameworkInfo::Capability::REVOCABLE_RESOURCES;
   }
   for (const auto& [role, filters] : framework.info.offer_filters()) {
     std::vector<Resources> alternatives;

@@ -345,6 +345,11 @@ class Master {
   void addReregisteredWork(Agent& agent, const internal::AgentCall::Register& reg,
                            bool was_unreachable);
   void agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUpdate& update);
+  // oversubscription.cc: the agent's new oversubscribed (revocable) resources. As in Mesos, its
+  // outstanding offers holding revocable resources are rescinded, then the allocator offers the
+  // new estimate to REVOCABLE_RESOURCES frameworks. InvalidArgument (a 400) when an entry is
+  // not revocable, is reserved or cannot be read.
+  Status updateOversubscribed(Agent& agent, const internal::AgentCall::UpdateOversubscribed& call);
   void executorExited(Agent& agent, const internal::AgentCall::ExecutorExited& exited);
   void sendToAgent(Agent& agent, const internal::AgentEvent& event);
   void agentDisconnected(const std::string& agent_id);

@@ -275,13 +275,15 @@ std::map<std::string, std::string> agentValues(const std::string& dir, const std
       {"launcher_dir", PLATEAU_BIN_DIR},
       {"lo_name", "lo"},
       {"log_dir", makeDir(dir + "/agent-logs")},
-      {"modules", R"({"libraries":[]})"},
+      {"modules", R"({"libraries":[{"file":"libfixed_resource_estimator.so","modules":[{"name":)"
+                  R"("org_apache_mesos_FixedResourceEstimator","parameters":[{"key":"resources",)"
+                  R"("value":"cpus:1"}]}]}]})"},
       {"network_cni_config_dir", makeDir(dir + "/cni-config")},
       {"network_cni_plugins_dir", makeDir(dir + "/cni-plugins")},
       {"nvidia_gpu_devices", "0"},
       {"perf_events", "cycles"},
       {"qos_controller", "org_example_Qos"},
-      {"resource_estimator", "org_example_Estimator"},
+      {"resource_estimator", "org_apache_mesos_FixedResourceEstimator"},
       {"resource_provider_config_dir", makeDir(dir + "/providers")},
       {"runtime_dir", makeDir(dir + "/runtime")},
       {"seccomp_config_dir", makeDir(dir + "/seccomp")},

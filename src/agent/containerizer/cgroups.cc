@@ -124,8 +124,9 @@ std::string containerPath(const Layout& layout, const std::string& controller,
   return parent.empty() ? "" : (fs::path(parent) / container_id).string();
 }
 
-uint64_t cpuShares(double cpus) {
-  auto shares = static_cast<uint64_t>(std::llround(std::max(0.0, cpus) * kSharesPerCpu));
+uint64_t cpuShares(double cpus, bool low_priority) {
+  const uint64_t per_cpu = low_priority ? kSharesPerRevocableCpu : kSharesPerCpu;
+  auto shares = static_cast<uint64_t>(std::llround(std::max(0.0, cpus) * per_cpu));
   return std::max(shares, kMinShares);
 }
 

@@ -45,12 +45,14 @@ std::string rootPath(const Layout& layout, const std::string& controller, const 
 
 // Mesos's floors: 2 shares, 1 ms of CFS quota, 32 MB of memory.
 constexpr uint64_t kSharesPerCpu = 1024;
+constexpr uint64_t kSharesPerRevocableCpu = 10;  // Mesos's low priority of revocable cpus
 constexpr uint64_t kMinShares = 2;
 constexpr uint64_t kCfsPeriodUs = 100000;
 constexpr uint64_t kMinCfsQuotaUs = 1000;
 constexpr uint64_t kMinMemoryBytes = 32ull << 20;
 
-uint64_t cpuShares(double cpus);
+// Shares of `cpus` (kSharesPerRevocableCpu each when `low_priority`), at least kMinShares.
+uint64_t cpuShares(double cpus, bool low_priority = false);
 uint64_t cfsQuotaUs(double cpus, uint64_t period_us = kCfsPeriodUs);
 // v1 shares [2, 262144] -> v2 cpu.weight [1, 10000] (the conversion runc and systemd use).
 uint64_t sharesToWeight(uint64_t shares);

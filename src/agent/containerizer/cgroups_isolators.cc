@@ -182,7 +182,8 @@ class CpuIsolator : public CgroupsIsolator {
 
   Status apply(const ContainerConfig& container) override {
     const std::string d = dir("cpu", container.container_id);
-    uint64_t shares = cgroups::cpuShares(container.cpus);
+    uint64_t shares = cgroups::cpuShares(
+        container.cpus, container.revocable_cpus && config_.revocable_cpu_low_priority);
     std::optional<uint64_t> quota;
     if (config_.enable_cfs) {
       quota = cgroups::cfsQuotaUs(container.cpus);

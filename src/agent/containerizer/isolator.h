@@ -24,7 +24,10 @@ struct ContainerConfig {
   double cpus = 0;
   double mem_mb = 0;
   double disk_mb = 0;  // 0: no disk resource
-  pid_t pid = 0;       // the executor, once launched
+  // Some of its cpus are revocable (oversubscribed): with --revocable_cpu_low_priority the
+  // cgroups/cpu isolator gives it a low CPU priority, as Mesos does.
+  bool revocable_cpus = false;
+  pid_t pid = 0;  // the executor, once launched
   // ContainerInfo.LinuxInfo.share_pid_namespace: run in the agent's pid namespace (namespaces/pid).
   bool share_pid_namespace = false;
   // Groups the first process gets beside its user's (the gids of its volumes, agent/volume_gids.h).

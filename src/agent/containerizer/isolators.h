@@ -23,13 +23,16 @@ struct CgroupsConfig {
   cgroups::Layout layout;
   std::string root;  // --cgroups_root, relative to each hierarchy
   bool enable_cfs = false;
-  bool limit_swap = false;           // --cgroups_limit_swap (cgroups/mem)
-  bool count_pids_and_tids = false;  // --cgroups_cpu_enable_pids_and_tids_count (cgroups/cpu)
+  bool limit_swap = false;                 // --cgroups_limit_swap (cgroups/mem)
+  bool count_pids_and_tids = false;        // --cgroups_cpu_enable_pids_and_tids_count (cgroups/cpu)
+  bool revocable_cpu_low_priority = true;  // --revocable_cpu_low_priority (cgroups/cpu)
   // How long cleanup and recover wait for a cgroup to empty before they hand it back.
   std::chrono::nanoseconds destroy_wait = std::chrono::seconds(1);
 };
 // cgroups/cpu: shares (and CFS quota with --cgroups_enable_cfs), cpuacct usage, throttling;
-// with count_pids_and_tids, the processes and threads of the container's cgroup.
+// containers with revocable cpus get 10 shares per cpu instead of 1024
+// (revocable_cpu_low_priority); with count_pids_and_tids, the processes and threads of the
+// container's cgroup.
 std::unique_ptr<Isolator> makeCgroupsCpuIsolator(const CgroupsConfig& config);
 // cgroups/mem: hard limit (of memory and swap together with limit_swap), usage, OOM-kill
 // detection.

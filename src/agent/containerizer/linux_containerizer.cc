@@ -147,6 +147,7 @@ Result<CgroupsConfig> cgroupsConfig(const std::string& isolator,
                        .enable_cfs = options.cgroups_enable_cfs,
                        .limit_swap = options.cgroups_limit_swap,
                        .count_pids_and_tids = options.cgroups_cpu_enable_pids_and_tids_count,
+                       .revocable_cpu_low_priority = options.revocable_cpu_low_priority,
                        .destroy_wait = wait};
 }
 

@@ -39,6 +39,7 @@ struct ContainerizerOptions {
   bool cgroups_enable_cfs = false;
   bool cgroups_limit_swap = false;
   bool cgroups_cpu_enable_pids_and_tids_count = false;
+  bool revocable_cpu_low_priority = true;  // revocable cpus: low cpu.shares (cgroups/cpu)
   // How long a container's cgroups may take to empty and go once it is destroyed; past it the
   // destruction has failed (logged as container_destroy_failed, the cgroup left).
   std::chrono::nanoseconds cgroups_destroy_timeout = std::chrono::minutes(1);

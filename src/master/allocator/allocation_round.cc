@@ -109,10 +109,12 @@ void AllocationRound::offerRest(uint32_t agent, bool& clipped) {
   Agent& a = agents_[agent];
   // Refined reservations (rare) take the general path, which withholds them from frameworks
   // that cannot read a reservation stack.
+  // Revocable resources depend on the framework, not only the role: the general path too.
   const bool simple =
-      quota_.empty() && (a.free.unreservedOnly() ||
-                         std::none_of(a.free.begin(), a.free.end(),
-                                      [](const Resource& r) { return r.reservations.size() > 1; }));
+      quota_.empty() && !a.has_revocable &&
+      (a.free.unreservedOnly() || std::none_of(a.free.begin(), a.free.end(), [](const Resource& r) {
+         return r.reservations.size() > 1;
+       }));
   while (!a.free.empty()) {
     CandidateCache c = scanFree(agent, simple);
     const uint32_t seat = pickRest(agent, c, clipped);
@@ -268,8 +270,10 @@ const Resources& AllocationRound::unreservedPart(uint32_t agent, CandidateCache&
 bool AllocationRound::acceptsCapped(uint32_t agent, uint32_t seat, CandidateCache& c,
                                     bool& clipped) {
   const uint32_t role = tree_.seat(seat).role;
-  if (c.cached_role != role) {
+  const bool revocable = rules_.takesRevocable(seat);
+  if (c.cached_role != role || c.cached_revocable != revocable) {
     c.cached_role = role;
+    c.cached_revocable = revocable;
     c.cached = rules_.candidateFor(agents_[agent], seat, kNone, clipped);
   }
   if (c.cached.empty() || (c.filtered && filters_.blocks(agent, seat, c.cached)) ||
@@ -325,7 +329,7 @@ void AllocationRound::examineFor(uint32_t agent, const std::vector<uint32_t>& ca
   }
   ++stats_.agents_examined;
   while (!a.free.empty()) {
-    const bool unreserved = a.free.unreservedOnly();
+    const bool unreserved = a.free.unreservedOnly() && !a.has_revocable;
     const bool filtered = !filters_.empty(agent);
     if (unreserved && filtered) {
       filters_.prepare(agent, a.free);
@@ -355,6 +359,9 @@ uint32_t AllocationRound::bestNewcomer(uint32_t agent, const std::vector<uint32_
     }
     Resources candidate =
         unreserved ? Resources() : allocatableTo(a.free, tree_.name(tree_.seat(seat).role));
+    if (!unreserved && !rules_.takesRevocable(seat)) {
+      candidate.extract([](const Resource& r) { return r.revocable; });
+    }
     const Resources& offered = unreserved ? a.free : candidate;
     if (offered.empty()) {
       continue;

@@ -52,6 +52,7 @@ struct CandidateCache {
   const Resources* unreserved_ready = nullptr;
   // The candidate of the last role looked at, and which refused sets contain it.
   uint32_t cached_role = kNone;
+  bool cached_revocable = false;  // the candidate was made for a REVOCABLE_RESOURCES framework
   Resources cached;
   bool cached_reserved = false;  // cached_role may use some reserved entries
   std::vector<int8_t> cached_memo;

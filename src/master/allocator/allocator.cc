@@ -119,7 +119,8 @@ Status Allocator::addAgent(const std::string& agent_id, const Resources& total,
     }
     used += resources;
   }
-  if (!total.contains(used)) {
+  // Revocable resources in use may outlast the estimate that offered them (it comes later).
+  if (!total.contains(used.nonRevocable())) {
     return invalid(fmt::format("agent '{}' uses {} beyond its total {}", agent_id, used.toString(),
                                total.toString()));
   }
@@ -149,18 +150,47 @@ Status Allocator::updateAgentTotal(const std::string& agent_id, const Resources&
   Agent& agent = agents_[*found];
   Resources used;
   for (const auto& [seat, resources] : agent.allocations) {
-    used += resources;
+    used += resources.nonRevocable();
   }
-  if (!total.contains(used)) {
+  if (!total.nonRevocable().contains(used)) {
     return invalid(fmt::format("agent '{}': new total {} does not hold the allocated {}", agent_id,
                                total.toString(), used.toString()));
   }
+  const Resources revocable_free = agent.free.revocable();
   trackTotal(agent, false);
-  agent.resetTotal(total);
-  agent.free = total - used;
+  agent.resetTotal(total.nonRevocable() + agent.total.revocable());
+  agent.free = agent.total.nonRevocable() - used + revocable_free;
   trackTotal(agent, true);
   queue_.markDirty(*found);
   return Status::ok();
+}
+
+Status Allocator::updateOversubscribed(const std::string& agent_id, const Resources& revocable) {
+  const auto found = agents_.find(agent_id);
+  if (!found) {
+    return unknownAgent(agent_id);
+  }
+  if (std::any_of(revocable.begin(), revocable.end(),
+                  [](const Resource& r) { return !r.revocable; })) {
+    return invalid(fmt::format("agent '{}': oversubscribed resources {} are not all revocable",
+                               agent_id, revocable.toString()));
+  }
+  Agent& agent = agents_[*found];
+  trackTotal(agent, false);
+  agent.resetTotal(agent.total.nonRevocable() + revocable);
+  trackTotal(agent, true);
+  agent.free = agent.free.nonRevocable();
+  clampRevocableFree(agent);
+  queue_.markDirty(*found);
+  return Status::ok();
+}
+
+void Allocator::clampRevocableFree(Agent& agent) {
+  Resources used;
+  for (const auto& [seat, resources] : agent.allocations) {
+    used += resources.revocable();
+  }
+  agent.free = agent.free.nonRevocable() + (agent.total.revocable() - used);
 }
 
 Status Allocator::removeAgent(const std::string& agent_id) {
@@ -246,7 +276,11 @@ Status Allocator::removeFramework(const std::string& framework_id) {
       for (const auto& [holder, resources] : a.allocations) {
         if (holder == seat) {
           a.free += resources;
+          const bool revocable = a.has_revocable || !resources.revocable().empty();
           removeAllocation(seat, agent, Resources(resources));
+          if (revocable) {
+            clampRevocableFree(a);
+          }
           break;
         }
       }
@@ -367,6 +401,9 @@ Status Allocator::recoverResources(const std::string& framework_id, const std::s
   }
   removeAllocation(seat, agent, resources);
   agents_[agent].free += resources;
+  if (agents_[agent].has_revocable || !resources.revocable().empty()) {
+    clampRevocableFree(agents_[agent]);  // the estimate may have shrunk meanwhile
+  }
   queue_.markDirty(agent);
   if (refuse.has_value() && !resources.empty() && tree_.seat(seat).subscribed) {
     const std::chrono::nanoseconds duration =

@@ -41,7 +41,9 @@ namespace plateau::master::allocator {
 // names its role. An agent's free resources go to the first seat in that order that is eligible
 // (framework active, role not suppressed), not filtered for them, able to use GPUs when the agent
 // has some, and for which they meet the minimum allocatable resources. Resources reserved for a
-// role are offered only to seats of that role and its sub-roles.
+// role are offered only to seats of that role and its sub-roles. Revocable (oversubscribed)
+// resources are offered only to REVOCABLE_RESOURCES frameworks, outside quota guarantees, and
+// count in no dominant share, quota consumption or headroom.
 //
 // Quota: first every role below its guarantee (least satisfied first) is offered what it is
 // still guaranteed on the agent; then everything left goes in DRF order. Limits cap a role (with
@@ -70,9 +72,16 @@ class Allocator {
   Status addAgent(const std::string& agent_id, const Resources& total,
                   const std::vector<Allocation>& used, AgentLabels labels = {});
   // The agent's total changed in its free part (operator RESERVE / UNRESERVE / CREATE / DESTROY
-  // on unallocated resources). InvalidArgument when the new total does not hold what is
-  // allocated. NotFound.
+  // on unallocated resources). Only its non-revocable part counts: the oversubscribed resources
+  // stay as updateOversubscribed() last set them. InvalidArgument when the new total does not
+  // hold what is allocated. NotFound.
   Status updateAgentTotal(const std::string& agent_id, const Resources& total);
+  // The agent's oversubscribed (revocable) resources are now `revocable` (all of them, in use or
+  // not; Mesos's UpdateSlaveMessage). Its non-revocable total stays; revocable resources in use
+  // beyond the new estimate stay allocated until recovered, and none are free meanwhile.
+  // updateAgentTotal() keeps the revocable part. InvalidArgument when some entry is not
+  // revocable. NotFound.
+  Status updateOversubscribed(const std::string& agent_id, const Resources& revocable);
   // Forgets the agent, its allocations (outstanding offers included) and its filters. NotFound.
   Status removeAgent(const std::string& agent_id);
   // An inactive agent (disconnected from the master) keeps its allocations but is offered to
@@ -156,6 +165,8 @@ class Allocator {
   void addAllocation(uint32_t seat, uint32_t agent, const Resources& resources);
   void removeAllocation(uint32_t seat, uint32_t agent, const Resources& resources);
   void trackTotal(const Agent& agent, bool add);
+  // The agent's free revocable resources become its revocable total less those allocated.
+  void clampRevocableFree(Agent& agent);
   // Finds the framework, agent and seat, and checks that the seat holds `resources` there.
   Status checkHolds(const std::string& framework_id, const std::string& role,
                     const std::string& agent_id, const Resources& resources,

@@ -40,6 +40,9 @@ struct FrameworkSpec {
   std::set<std::string> suppressed_roles;  // roles (subscribed or added later) not to offer to
   bool gpu_capable = false;                // GPU_RESOURCES capability
   bool region_aware = false;               // REGION_AWARE capability: remote agents offered
+  // REVOCABLE_RESOURCES capability: without it, revocable (oversubscribed) resources are never
+  // offered to the framework, as in Mesos.
+  bool revocable_capable = false;
   // Without the RESERVATION_REFINEMENT capability a framework cannot read a reservation stack:
   // as in Mesos, refined reservations are never offered to it.
   bool no_refinements = false;

@@ -106,6 +106,7 @@ void FrameworkBook::applySpec(uint32_t framework, const FrameworkSpec& spec) {
   const bool offers_change = f.spec.gpu_capable != spec.gpu_capable ||
                              f.spec.min_allocatable != spec.min_allocatable ||
                              f.spec.no_refinements != spec.no_refinements ||
+                             f.spec.revocable_capable != spec.revocable_capable ||
                              f.spec.offer_constraints != spec.offer_constraints;
   f.spec = spec;
   for (const std::string& role : spec.roles) {

@@ -26,6 +26,11 @@ Resources OfferRules::candidateFor(const Agent& agent, uint32_t seat, uint32_t q
   if (frameworks_[s.framework].spec.no_refinements && !candidate.unreservedOnly()) {
     candidate = candidate.filter([](const Resource& r) { return r.reservations.size() <= 1; });
   }
+  // Revocable resources go only to REVOCABLE_RESOURCES frameworks, and never towards a quota
+  // guarantee (stage 1): quota is made of resources that stay.
+  if (!frameworks_[s.framework].spec.revocable_capable || quota_role != kNone) {
+    candidate.extract([](const Resource& r) { return r.revocable; });
+  }
   if (quota_.empty() || candidate.empty()) {
     return candidate;
   }

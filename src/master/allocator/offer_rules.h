@@ -2,7 +2,8 @@
 
 // What a seat may be offered of an agent: GPU capability, offer constraints, the minimum
 // allocatable resources, and the candidate (its allocatable part of the agent's free resources,
-// capped by quota limits and headroom).
+// capped by quota limits and headroom; revocable resources only for REVOCABLE_RESOURCES
+// frameworks and outside quota guarantees).
 //
 // Guarantees: OfferRules owns nothing; it reads the role tree, the framework table and the
 // options, and refreshes the quota book's required headroom on demand. The owner keeps all of
@@ -40,6 +41,10 @@ class OfferRules {
     return tree_.seat(seat).constrained && constraintsExclude(agent, seat);
   }
   bool meetsMinimum(uint32_t seat, const Resources& offered) const;
+  // Whether the seat's framework may be offered revocable resources (REVOCABLE_RESOURCES).
+  bool takesRevocable(uint32_t seat) const {
+    return frameworks_[tree_.seat(seat).framework].spec.revocable_capable;
+  }
   // What the seat would be offered of the agent's free resources in stage 1 (for `quota_role`)
   // or stage 2 (quota_role == kNone), before filters; sets `clipped` when quota or headroom held
   // something back.

@@ -6,10 +6,13 @@
 // (allocation round, offer rules, explanations) take them by const reference otherwise.
 //
 // Invariants kept by the Allocator: an agent's free resources plus its allocations make its
-// total; total_vector, unreserved_vector and has_gpus follow total (resetTotal()); each seat
+// total, except that revocable resources allocated beyond a shrunk revocable total leave no
+// revocable resources free; total_vector, unreserved_vector, has_gpus and has_revocable follow
+// total (resetTotal()); each seat
 // listed in `allocations` holds the agent in its agents_used set, and a framework's `seats` are
 // the live seats naming it.
 
+#include <algorithm>
 #include <cstdint>
 #include <utility>
 #include <vector>
@@ -28,6 +31,7 @@ struct Agent {
   ResourceVector unreserved_vector;                         // unreserved part of total_vector
   std::vector<std::pair<uint32_t, Resources>> allocations;  // by seat handle
   bool has_gpus = false;
+  bool has_revocable = false;  // total holds oversubscribed resources: no whole-set fast paths
   bool active = true;
   bool whitelisted = true;  // Mesos's --whitelist lists the agent's hostname (or there is none)
   AgentLabels labels;       // what offer constraints look at
@@ -41,6 +45,8 @@ struct Agent {
     total_vector = ResourceVector::of(total);
     unreserved_vector = unreservedVector(total);
     has_gpus = total_vector.milli[ResourceVector::kGpus] > 0;
+    has_revocable =
+        std::any_of(total.begin(), total.end(), [](const Resource& r) { return r.revocable; });
   }
 };
 

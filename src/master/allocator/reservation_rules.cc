@@ -7,7 +7,7 @@ namespace plateau::master::allocator {
 ResourceVector unreservedVector(const Resources& resources) {
   ResourceVector vector;
   for (const Resource& r : resources) {
-    if (r.role == "*" && r.type == ResourceType::kScalar) {
+    if (r.role == "*" && r.type == ResourceType::kScalar && !r.revocable) {
       if (const size_t slot = slotOf(r.name); slot < ResourceVector::kSlotCount) {
         vector.milli[slot] += r.scalar_milli;
       }
@@ -20,8 +20,8 @@ namespace {
 
 bool overCap(const Resource& r, const Caps& caps) {
   const size_t slot = slotOf(r.name);
-  return r.role == "*" && r.type == ResourceType::kScalar && slot < ResourceVector::kSlotCount &&
-         r.scalar_milli > caps[slot];
+  return r.role == "*" && r.type == ResourceType::kScalar && !r.revocable &&
+         slot < ResourceVector::kSlotCount && r.scalar_milli > caps[slot];
 }
 
 // Whether `offered` holds at least the quantity of `wanted`'s kind that `wanted` names.

@@ -38,6 +38,13 @@ TEST(CgroupsValuesTest, CpuSharesFollowMesos) {
   EXPECT_EQ(cgroups::cpuShares(0), 2u);
 }
 
+TEST(CgroupsValuesTest, RevocableCpusGetMesosLowPriorityShares) {
+  EXPECT_EQ(cgroups::cpuShares(1, true), 10u);
+  EXPECT_EQ(cgroups::cpuShares(4, true), 40u);
+  EXPECT_EQ(cgroups::cpuShares(0.1, true), 2u);  // floor of 2 shares
+  EXPECT_EQ(cgroups::cpuShares(4, false), 4096u);
+}
+
 TEST(CgroupsValuesTest, CfsQuotaIsCpusTimesPeriod) {
   EXPECT_EQ(cgroups::cfsQuotaUs(1), 100000u);
   EXPECT_EQ(cgroups::cfsQuotaUs(0.3), 30000u);
