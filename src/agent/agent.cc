@@ -52,9 +52,8 @@ Agent::Agent(Environment env, Flags flags,
       checkpoint_(flags_.work_dir),
       status_updates_(
           timers_, flags_.status_update_retry_interval,
-          {.forward =
-               [this](const std::string& framework_id, const v1::TaskStatus& status,
-                      v1::TaskState latest) { forwardUpdate(framework_id, status, latest); },
+          {.forward = [this](const std::string& framework_id, const v1::TaskStatus& status,
+                             v1::TaskState latest) { forwardUpdate(framework_id, status, latest); },
            .checkpoint_update =
                [this](const std::string& framework_id, const std::string& executor_id,
                       const v1::TaskStatus& status) {

@@ -451,8 +451,8 @@ class Agent {
   std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)
   Checkpoint checkpoint_;
   StandaloneCheckpoint standalone_checkpoint_{flags_.work_dir};
-  StatusUpdateManager status_updates_;  // per task, at least once and in order
-  bool master_batches_ = false;         // Registered.batches of the current registration
+  StatusUpdateManager status_updates_;    // per task, at least once and in order
+  bool master_batches_ = false;           // Registered.batches of the current registration
   internal::AgentCall outgoing_updates_;  // forwarded in this loop turn, not yet sent
   Timers::TimerId updates_flush_timer_ = 0;
   std::unique_ptr<Containerizer> containerizer_;

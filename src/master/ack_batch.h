@@ -33,8 +33,7 @@ class AckBatch {
   size_t agents() const { return queued_.size(); }
 
  private:
-  std::unordered_map<std::string, std::vector<plateau::internal::AgentEvent::Acknowledge>>
-      queued_;
+  std::unordered_map<std::string, std::vector<plateau::internal::AgentEvent::Acknowledge>> queued_;
 };
 
 }  // namespace plateau::master
