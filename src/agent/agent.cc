@@ -42,24 +42,18 @@ Agent::Agent(Environment env, Flags flags,
                [this](const internal::AgentEvent::Registered& registered) {
                  this->registered(registered);
                },
-           .disconnected = [this] { status_updates_.setConnected(false); },
+           .disconnected =
+               [this] {
+                 outgoing_updates_.Clear();  // sent again from their streams once registered
+                 status_updates_.setConnected(false);
+               },
            .event = [this](const internal::AgentEvent& event) { handleMasterEvent(event); },
            .agent_id = [this] { return info_.id(); }}),
       checkpoint_(flags_.work_dir),
       status_updates_(
           timers_, flags_.status_update_retry_interval,
-          {.forward =
-               [this](const std::string& framework_id, const v1::TaskStatus& status,
-                      v1::TaskState latest) {
-                 internal::AgentCall call;
-                 call.set_type(internal::AgentCall::STATUS_UPDATE);
-                 *call.mutable_agent_id() = info_.id();
-                 auto* update = call.mutable_status_update();
-                 update->mutable_framework_id()->set_value(framework_id);
-                 *update->mutable_status() = status;
-                 update->set_latest_state(latest);
-                 master_link_.send(call);
-               },
+          {.forward = [this](const std::string& framework_id, const v1::TaskStatus& status,
+                             v1::TaskState latest) { forwardUpdate(framework_id, status, latest); },
            .checkpoint_update =
                [this](const std::string& framework_id, const std::string& executor_id,
                       const v1::TaskStatus& status) {
@@ -84,6 +78,9 @@ Agent::Agent(Environment env, Flags flags,
 }
 
 Agent::~Agent() {
+  if (updates_flush_timer_ != 0) {
+    timers_.cancel(updates_flush_timer_);
+  }
   if (disk_watch_timer_ != 0) {
     timers_.cancel(disk_watch_timer_);
   }

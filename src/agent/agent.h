@@ -307,6 +307,11 @@ class Agent {
   // status_updates.cc
   void statusUpdate(const std::string& framework_id, v1::TaskStatus status);
   void acknowledge(const internal::AgentEvent::Acknowledge& ack);
+  // The StatusUpdateManager's forward hook: one call per update, or, to a master that takes
+  // several (Registered.batches), the updates of one loop turn in one call, in their order.
+  void forwardUpdate(const std::string& framework_id, const v1::TaskStatus& status,
+                     v1::TaskState latest);
+  void flushUpdates();
   v1::TaskStatus agentStatus(const std::string& task_id, v1::TaskState state,
                              v1::TaskStatus::Reason reason, const std::string& message,
                              const std::string& executor_id);
@@ -452,7 +457,10 @@ class Agent {
   std::unordered_map<pid_t, std::pair<std::string, std::string>> pids_;  // -> (fw, executor)
   Checkpoint checkpoint_;
   StandaloneCheckpoint standalone_checkpoint_{flags_.work_dir};
-  StatusUpdateManager status_updates_;  // per task, at least once and in order
+  StatusUpdateManager status_updates_;    // per task, at least once and in order
+  bool master_batches_ = false;           // Registered.batches of the current registration
+  internal::AgentCall outgoing_updates_;  // forwarded in this loop turn, not yet sent
+  Timers::TimerId updates_flush_timer_ = 0;
   std::unique_ptr<Containerizer> containerizer_;
   std::unordered_map<pid_t, std::pair<std::string, std::string>> recovered_pids_;
   Timers::TimerId recovered_poll_timer_ = 0;

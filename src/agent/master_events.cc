@@ -33,6 +33,7 @@ internal::AgentCall Agent::registration() const {
   auto* reg = call.mutable_register_();
   *reg->mutable_agent_info() = info_;
   reg->set_version("0.1.0");
+  reg->set_batches(true);
   reg->set_ip(flags_.address.advertisedIp(flags_.ip));
   for (auto capability : kAgentCapabilities) {
     reg->add_capabilities()->set_type(capability);
@@ -100,7 +101,12 @@ void Agent::handleMasterEvent(const internal::AgentEvent& event) {
       killTask(event.kill_task());
       break;
     case internal::AgentEvent::ACKNOWLEDGE:
-      acknowledge(event.acknowledge());
+      if (event.acknowledgements_size() == 0) {
+        acknowledge(event.acknowledge());
+      }
+      for (const auto& ack : event.acknowledgements()) {
+        acknowledge(ack);  // in the order the schedulers made them
+      }
       break;
     case internal::AgentEvent::ACKNOWLEDGE_OPERATION:
       forgetOperations(event.acknowledge_operation().framework_id().value(),
@@ -138,6 +144,8 @@ void Agent::registered(const internal::AgentEvent::Registered& r) {
   checkpointed(checkpoint_.writeSession(r.session()), "session");
   log_->info("agent_registered agent_id={} master={} reregistered={}", r.agent_id().value(),
              r.master_info().pid(), same);
+  master_batches_ = r.batches();
+  outgoing_updates_.Clear();
   // Updates still waiting for acknowledgement go out again on the new connection.
   status_updates_.setConnected(true);
   oversubscription_->registered();  // the new master learns the revocable resources

@@ -84,4 +84,40 @@ void Agent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
   }
 }
 
+void Agent::forwardUpdate(const std::string& framework_id, const v1::TaskStatus& status,
+                          v1::TaskState latest) {
+  internal::AgentCall call;
+  internal::AgentCall::StatusUpdate* update =
+      master_batches_ ? outgoing_updates_.add_status_updates() : call.mutable_status_update();
+  update->mutable_framework_id()->set_value(framework_id);
+  *update->mutable_status() = status;
+  update->set_latest_state(latest);
+  if (!master_batches_) {
+    call.set_type(internal::AgentCall::STATUS_UPDATE);
+    *call.mutable_agent_id() = info_.id();
+    master_link_.send(call);
+  } else if (updates_flush_timer_ == 0) {
+    // Whatever the rest of this loop turn forwards (the updates of several tasks of one
+    // executor, acknowledgements that free the next update of many streams) joins this call.
+    updates_flush_timer_ = timers_.after(std::chrono::nanoseconds(0), [this] { flushUpdates(); });
+  }
+}
+
+void Agent::flushUpdates() {
+  updates_flush_timer_ = 0;
+  if (outgoing_updates_.status_updates_size() == 0) {
+    return;  // the link went down meanwhile: the streams send their heads again
+  }
+  internal::AgentCall call;
+  call.set_type(internal::AgentCall::STATUS_UPDATE);
+  *call.mutable_agent_id() = info_.id();
+  if (outgoing_updates_.status_updates_size() == 1) {
+    call.mutable_status_update()->Swap(outgoing_updates_.mutable_status_updates(0));
+  } else {
+    call.mutable_status_updates()->Swap(outgoing_updates_.mutable_status_updates());
+  }
+  outgoing_updates_.Clear();
+  master_link_.send(call);
+}
+
 }  // namespace plateau::agent

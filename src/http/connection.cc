@@ -1,7 +1,9 @@
 #include "http/connection.h"
 
+#include <algorithm>
 #include <array>
 #include <limits>
+#include <vector>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
@@ -20,6 +22,8 @@ namespace {
 constexpr size_t kMaxHeadBytes = 65535;
 // A body or chunk this large is queued as it is, beside its head, rather than copied after it.
 constexpr size_t kSeparateBytes = 64 << 10;
+// Queued pieces handed to one gathered write at most (Asio's own limit per writev).
+constexpr size_t kMaxGatheredPieces = 64;
 
 std::string serializeHead(int status, const Headers& headers) {
   std::string out = fmt::format("HTTP/1.1 {} {}\r\n", status, reasonPhrase(status));
@@ -335,10 +339,9 @@ void Connection<S>::onBody(beast::error_code ec) {
 
 template <class S>
 void Connection<S>::dispatch(Request request, std::shared_ptr<RequestBody> body) {
-  beast::error_code peer_ec;
-  auto peer = socket_.lowest_layer().remote_endpoint(peer_ec);
-  if (!peer_ec) {
-    request.remote = fmt::format("{}:{}", peer.address().to_string(), peer.port());
+  // The peer a connection has does not change: read once at its start, not per request.
+  if (peer_ != "?") {
+    request.remote = peer_;
   }
   keep_alive_ = request.keep_alive;
   // streamedBody() finds the body while the handler runs (nothing else carries it there), and
@@ -533,9 +536,24 @@ template <class S>
 void Connection<S>::enqueue(std::string data) {
   queued_bytes_ += data.size();
   queue_.push_back(std::move(data));
-  if (!writing_) {
-    writeNext();
+  if (writing_) {
+    return;
   }
+  if (!streaming_) {
+    writeNext();
+    return;
+  }
+  // A stream's chunks wait for the end of the loop turn, so that the events written to one
+  // stream in one turn (the RUN_TASKs of one ACCEPT, the UPDATEs of one batch of status
+  // updates) leave in one gathered write instead of one system call each.
+  writing_ = true;
+  asio::post(socket_.get_executor(), [self = this->shared_from_this()] {
+    if (!self->open()) {
+      self->writing_ = false;
+      return;
+    }
+    self->writeNext();
+  });
 }
 
 template <class S>
@@ -546,10 +564,21 @@ void Connection<S>::writeNext() {
     return;
   }
   writing_ = true;
-  asio::async_write(socket_, asio::buffer(queue_.front()),
-                    [self = this->shared_from_this()](beast::error_code ec, size_t) {
-                      self->queued_bytes_ -= self->queue_.front().size();
-                      self->queue_.pop_front();
+  // Everything queued leaves in one gathered write (a burst of events to one stream, a
+  // response's head and body): one system call instead of one per piece. The deque keeps the
+  // strings in place while more are queued behind them.
+  const size_t pieces = std::min(queue_.size(), kMaxGatheredPieces);
+  std::vector<asio::const_buffer> buffers;
+  buffers.reserve(pieces);
+  for (size_t i = 0; i < pieces; ++i) {
+    buffers.emplace_back(asio::buffer(queue_[i]));
+  }
+  asio::async_write(socket_, buffers,
+                    [self = this->shared_from_this(), pieces](beast::error_code ec, size_t) {
+                      for (size_t i = 0; i < pieces; ++i) {
+                        self->queued_bytes_ -= self->queue_.front().size();
+                        self->queue_.pop_front();
+                      }
                       if (ec) {
                         self->shutdown();
                         return;

@@ -51,6 +51,7 @@ struct Agent {
   mesos::v1::AgentInfo info;
   std::string ip;  // the address it serves on, as it reported it
   std::string version;
+  bool batches = false;  // it takes ACKNOWLEDGE events with several acknowledgements
   std::set<std::string> frameworks_with_executors;
   double registered_time = 0;
   double reregistered_time = 0;

@@ -68,10 +68,21 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
     return responder.respond(http::Response::text(
         403, fmt::format("Call for agent '{}' does not carry the agent's session", agent.id)));
   }
+  if (call.has_status_update() && call.status_updates_size() > 0) {
+    return responder.respond(http::Response::text(
+        400, "A STATUS_UPDATE call carries 'status_update' or 'status_updates', not both"));
+  }
   agents_.heard(agent);
   switch (call.type()) {
     case internal::AgentCall::STATUS_UPDATE:
-      agentStatusUpdate(agent, call.status_update());
+      if (call.status_updates_size() == 0) {
+        agentStatusUpdate(agent, *call.mutable_status_update());
+        break;
+      }
+      metrics_.status_updates_batched += call.status_updates_size();
+      for (auto& update : *call.mutable_status_updates()) {
+        agentStatusUpdate(agent, update);  // in the agent's order: each task's stay in order
+      }
       break;
     case internal::AgentCall::EXECUTOR_EXITED:
       executorExited(agent, call.executor_exited());
@@ -289,6 +300,7 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     resourcesToProto(agent.total(), agent.info.mutable_resources(), "", ResourceFormat::kPost);
   }
   agent.version = call.register_().version();
+  agent.batches = call.register_().batches();
   linkAgent(agent, call, principal, *responder);
 
   if (stale_total) {
@@ -331,6 +343,7 @@ void Master::linkAgent(Agent& agent, const internal::AgentCall& call, const std:
   *event.mutable_registered()->mutable_master_info() = info_;
   agent.session = auth::randomSecret();
   event.mutable_registered()->set_session(agent.session);
+  event.mutable_registered()->set_batches(true);
   event.mutable_registered()->set_heartbeat_interval_seconds(
       std::chrono::duration<double>(flags_.agent_ping_timeout).count() / 2);
   sendToAgent(agent, event);
@@ -412,6 +425,22 @@ void Master::addReregisteredWork(Agent& agent, const internal::AgentCall::Regist
 }
 
 void Master::sendToAgent(Agent& agent, const internal::AgentEvent& event) {
+  if (acks_.pending(agent.id)) {
+    // What was acknowledged before this event reaches the agent before it.
+    flushAcks(agent.id);
+  }
+  writeToAgent(agent, event);
+}
+
+void Master::flushAcks(const std::string& agent_id) {
+  std::optional<internal::AgentEvent> acks = acks_.take(agent_id);
+  Agent* agent = agents_.find(agent_id);
+  if (acks && agent != nullptr) {
+    writeToAgent(*agent, *acks);
+  }
+}
+
+void Master::writeToAgent(Agent& agent, const internal::AgentEvent& event) {
   if (!agent.stream || agent.stream->closed()) {
     return;
   }
@@ -486,7 +515,7 @@ void Master::agentDisconnected(const std::string& agent_id) {
   }
 }
 
-void Master::agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUpdate& update) {
+void Master::agentStatusUpdate(Agent& agent, internal::AgentCall::StatusUpdate& update) {
   Framework* fw = frameworks_.find(update.framework_id().value());
   if (fw == nullptr) {
     metrics_.invalid_status_updates++;
@@ -494,7 +523,11 @@ void Master::agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUp
                agent.id, update.framework_id().value());
     return;
   }
-  v1::TaskStatus status = update.status();
+  // Built in place in the scheduler's event: the status is moved, not copied twice.
+  scheduler::Event event;
+  event.set_type(scheduler::Event::UPDATE);
+  v1::TaskStatus& status = *event.mutable_update()->mutable_status();
+  status = std::move(*update.mutable_status());
   status.mutable_agent_id()->set_value(agent.id);
   v1::TaskState latest = update.has_latest_state() ? update.latest_state() : status.state();
   if (drains_.draining(agent.id)) {
@@ -505,7 +538,7 @@ void Master::agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUp
     updateTaskState(*fw, *task, status, latest);
   }
   metrics_.valid_status_updates++;
-  sendTaskUpdate(*fw, status);
+  send(*fw, event);
 }
 
 void Master::executorExited(Agent& agent, const internal::AgentCall::ExecutorExited& exited) {

@@ -32,6 +32,7 @@
 #include "http/content.h"
 #include "http/rate_limits.h"
 #include "http/server.h"
+#include "master/ack_batch.h"
 #include "master/agent_book.h"
 #include "master/allocator/allocator.h"
 #include "master/drain_book.h"
@@ -344,14 +345,19 @@ class Master {
                   const std::string& principal, std::shared_ptr<http::Responder> responder);
   void addReregisteredWork(Agent& agent, const internal::AgentCall::Register& reg,
                            bool was_unreachable);
-  void agentStatusUpdate(Agent& agent, const internal::AgentCall::StatusUpdate& update);
+  // Takes the update's status (moved into the scheduler's UPDATE event).
+  void agentStatusUpdate(Agent& agent, internal::AgentCall::StatusUpdate& update);
   // oversubscription.cc: the agent's new oversubscribed (revocable) resources. As in Mesos, its
   // outstanding offers holding revocable resources are rescinded, then the allocator offers the
   // new estimate to REVOCABLE_RESOURCES frameworks. InvalidArgument (a 400) when an entry is
   // not revocable, is reserved or cannot be read.
   Status updateOversubscribed(Agent& agent, const internal::AgentCall::UpdateOversubscribed& call);
   void executorExited(Agent& agent, const internal::AgentCall::ExecutorExited& exited);
+  // Writes `event` to the agent's link, after the acknowledgements gathered for it (acks_).
   void sendToAgent(Agent& agent, const internal::AgentEvent& event);
+  void writeToAgent(Agent& agent, const internal::AgentEvent& event);
+  // Sends the acknowledgements gathered for the agent during this turn of the loop.
+  void flushAcks(const std::string& agent_id);
   void agentDisconnected(const std::string& agent_id);
   // A silent agent: stored as unreachable, then removed (its tasks reported once stored).
   void removeAgent(std::string agent_id, const std::string& why);
@@ -567,6 +573,7 @@ class Master {
   OfferBook offers_;          // outstanding offers, by id, framework and agent
   OperationBook operations_;  // offer operations with an id, until acknowledged
   TaskBook tasks_;            // live and completed tasks, by framework and agent
+  AckBatch acks_;             // acknowledgements for agents, sent at the end of a loop turn
   Metrics metrics_;
   std::unique_ptr<MaintenanceBook> maintenance_;  // schedule, modes, inverse offers
   DrainBook drains_;                              // deactivated and draining agents

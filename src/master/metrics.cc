@@ -148,6 +148,9 @@ MessageMetrics messageMetrics(Registry& r) {
       .invalid_status_updates =
           kNames.counter(r, "invalid_status_updates", "invalid_status_updates_total",
                          "Status updates from agents that were refused."),
+      .status_updates_batched = r.counter(kNames.info(
+          "plateau/status_updates_batched", "status_updates_batched_total",
+          "Status updates that came several to one agent call (AgentCall.status_updates).")),
       .valid_framework_to_executor_messages = kNames.counter(
           r, "valid_framework_to_executor_messages", "valid_framework_to_executor_messages_total",
           "Framework messages forwarded to executors."),

@@ -551,7 +551,15 @@ Status Master::acknowledge(Framework& framework, const scheduler::Call::Acknowle
   a->mutable_framework_id()->set_value(framework.id);
   *a->mutable_task_id() = ack.task_id();
   a->set_uuid(ack.uuid());
-  sendToAgent(*agent, event);
+  if (!agent->batches) {
+    sendToAgent(*agent, event);
+    return {};
+  }
+  // The acknowledgements of this turn of the loop go to the agent together, after the calls
+  // already queued on the loop (often more acknowledgements for the same agent).
+  if (acks_.add(agent->id, std::move(*a))) {
+    timers_.post([this, agent_id = agent->id] { flushAcks(agent_id); });
+  }
   return {};
 }
 

@@ -183,7 +183,7 @@ void AgentLink::streamRegistered(const internal::AgentEvent::Registered& registe
   backoff_ = 0ms;
   stats_.agent_registrations.emplace_back(loop_.clock().now(), &agent_.spec().hostname);
   session_ = registered.session();
-  agent_.registered(registered.agent_id().value());
+  agent_.registered(registered.agent_id().value(), registered.batches());
 }
 
 void AgentLink::streamLost(const Status& why, bool registered) {

@@ -68,6 +68,9 @@ SimAgent::SimAgent(const Clock& clock, Timers& timers, AgentSpec spec, Options o
       uuid_state_(seed) {}
 
 SimAgent::~SimAgent() {
+  if (flush_timer_ != 0) {
+    timers_.cancel(flush_timer_);
+  }
   for (auto& [id, task] : tasks_) {
     if (task.timer != 0) {
       timers_.cancel(task.timer);
@@ -96,6 +99,7 @@ internal::AgentCall SimAgent::registration() const {
   }
   reg->set_version("0.1.0");
   reg->set_ip(spec_.ip);
+  reg->set_batches(true);
   if (id_.empty()) {
     return call;  // a new agent reports nothing
   }
@@ -114,9 +118,11 @@ internal::AgentCall SimAgent::registration() const {
   return call;
 }
 
-void SimAgent::registered(const std::string& agent_id) {
+void SimAgent::registered(const std::string& agent_id, bool batches) {
   id_ = agent_id;
   connected_ = true;
+  batches_ = batches;
+  outgoing_.Clear();  // whatever waited went to the old link: each goes again below
   for (auto& [task_id, task] : tasks_) {
     if (!task.updates.empty()) {
       sendHead(task);
@@ -134,7 +140,12 @@ void SimAgent::handle(const internal::AgentEvent& event) {
                v1::TaskStatus::REASON_TASK_KILLED_DURING_LAUNCH);
       break;
     case internal::AgentEvent::ACKNOWLEDGE:
-      acknowledge(event.acknowledge());
+      if (event.acknowledgements_size() == 0) {
+        acknowledge(event.acknowledge());
+      }
+      for (const auto& ack : event.acknowledgements()) {
+        acknowledge(ack);
+      }
       break;
     case internal::AgentEvent::SHUTDOWN_FRAMEWORK:
       shutdownFramework(event.shutdown_framework().framework_id().value());
@@ -319,13 +330,36 @@ void SimAgent::sendHead(Task& task) {
   internal::AgentCall call;
   call.set_type(internal::AgentCall::STATUS_UPDATE);
   call.mutable_agent_id()->set_value(id_);
-  auto* update = call.mutable_status_update();
+  auto* update = batches_ ? outgoing_.add_status_updates() : call.mutable_status_update();
   *update->mutable_framework_id() = task.framework_id;
   *update->mutable_status() = task.updates.front();
   update->mutable_status()->mutable_agent_id()->set_value(id_);
   update->set_latest_state(task.state);
   updates_sent_++;
-  hooks_.send(call);
+  if (!batches_) {
+    hooks_.send(call);
+  } else if (flush_timer_ == 0) {
+    // The updates made within the window (a RUN_TASK burst, a start delay ending for many
+    // tasks at once, a batch of acknowledgements) leave together, in the order they were made.
+    flush_timer_ = timers_.after(kBatchWindow, [this] { flushUpdates(); });
+  }
+}
+
+void SimAgent::flushUpdates() {
+  flush_timer_ = 0;
+  if (!connected_ || outgoing_.status_updates_size() == 0) {
+    outgoing_.Clear();  // a new registration sends every unacknowledged update again
+    return;
+  }
+  outgoing_.set_type(internal::AgentCall::STATUS_UPDATE);
+  outgoing_.mutable_agent_id()->set_value(id_);
+  if (outgoing_.status_updates_size() == 1) {
+    // One alone goes as an agent without batching sends it.
+    outgoing_.mutable_status_update()->Swap(outgoing_.mutable_status_updates(0));
+    outgoing_.clear_status_updates();
+  }
+  hooks_.send(outgoing_);
+  outgoing_.Clear();
 }
 
 std::string SimAgent::nextUuid() {

@@ -55,6 +55,9 @@ class SimAgent {
   };
   // Mesos's agent's longest wait between resends of one status update.
   static constexpr std::chrono::nanoseconds kMaxRetryInterval{std::chrono::minutes(10)};
+  // To a master that takes batches, the updates made within this long go in one call: the
+  // RUN_TASKs of one ACCEPT arrive as separate chunks, each read in a turn of its own.
+  static constexpr std::chrono::nanoseconds kBatchWindow{std::chrono::milliseconds(1)};
 
   SimAgent(const Clock& clock, Timers& timers, AgentSpec spec, Options options, uint64_t seed,
            Hooks hooks);
@@ -66,8 +69,9 @@ class SimAgent {
   // The REGISTER call: agent info (resources, attributes, the id once known) and, on
   // re-registration, the frameworks and tasks it still runs.
   plateau::internal::AgentCall registration() const;
-  // REGISTERED: the id to use; every unacknowledged update goes out again.
-  void registered(const std::string& agent_id);
+  // REGISTERED: the id to use; every unacknowledged update goes out again. With `batches` (the
+  // master's Registered.batches) the updates made within kBatchWindow go in one call.
+  void registered(const std::string& agent_id, bool batches = false);
   // The link to the master is down: updates wait until registered() again.
   void disconnected() { connected_ = false; }
   // Any event other than REGISTERED and HEARTBEAT.
@@ -106,6 +110,7 @@ class SimAgent {
                   mesos::v1::TaskStatus::Reason reason = mesos::v1::TaskStatus::REASON_TASK_INVALID,
                   bool has_reason = false);
   void sendHead(Task& task);
+  void flushUpdates();
   std::string nextUuid();
 
   const Clock& clock_;
@@ -119,6 +124,9 @@ class SimAgent {
   std::unordered_map<std::string, Task> tasks_;
   std::unordered_map<std::string, mesos::v1::FrameworkInfo> frameworks_;
   int64_t updates_sent_ = 0;
+  bool batches_ = false;                   // the master takes several updates per call
+  plateau::internal::AgentCall outgoing_;  // updates waiting for the end of the loop turn
+  Timers::TimerId flush_timer_ = 0;
 };
 
 }  // namespace plateau::sim

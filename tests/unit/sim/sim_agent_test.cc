@@ -189,5 +189,66 @@ TEST_F(SimAgentTest, ShutdownForgetsEverything) {
   EXPECT_EQ(time_.pending(), 0u);
 }
 
+TEST_F(SimAgentTest, ToABatchingMasterTheUpdatesOfOneWindowGoInOneCall) {
+  agent_.registered("agent-1", /*batches=*/true);
+  agent_.handle(runTask("t1", 1000));
+  agent_.handle(runTask("t2", 1000));
+  agent_.handle(runTask("t3", 1000));
+  EXPECT_TRUE(sent_.empty()) << "held for the batch window";
+  time_.advance(SimAgent::kBatchWindow);
+  ASSERT_EQ(sent_.size(), 1u);
+  const internal::AgentCall starting = sent_.back();
+  EXPECT_EQ(starting.type(), internal::AgentCall::STATUS_UPDATE);
+  EXPECT_EQ(starting.agent_id().value(), "agent-1");
+  EXPECT_FALSE(starting.has_status_update());
+  ASSERT_EQ(starting.status_updates_size(), 3);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(starting.status_updates(i).status().task_id().value(), "t" + std::to_string(i + 1));
+    EXPECT_EQ(starting.status_updates(i).status().state(), v1::TASK_STARTING);
+  }
+
+  // The master's ACKNOWLEDGE for all three at once frees each stream's next update; the start
+  // delay ends for the three together, and their TASK_RUNNING go in one call.
+  internal::AgentEvent acks;
+  acks.set_type(internal::AgentEvent::ACKNOWLEDGE);
+  for (const auto& update : starting.status_updates()) {
+    auto* a = acks.add_acknowledgements();
+    a->mutable_framework_id()->set_value("fw-1");
+    *a->mutable_task_id() = update.status().task_id();
+    a->set_uuid(update.status().uuid());
+  }
+  agent_.handle(acks);
+  EXPECT_EQ(agent_.pendingUpdates(), 0u);
+  time_.advance(10ms);  // the start delay (from the RUN_TASKs) and the batch window pass
+  ASSERT_EQ(sent_.size(), 2u);
+  ASSERT_EQ(sent_.back().status_updates_size(), 3);
+  EXPECT_EQ(sent_.back().status_updates(2).status().state(), v1::TASK_RUNNING);
+  EXPECT_EQ(agent_.taskState("t3"), v1::TASK_RUNNING);
+}
+
+TEST_F(SimAgentTest, ToABatchingMasterOneUpdateAloneGoesAsBefore) {
+  agent_.registered("agent-1", /*batches=*/true);
+  agent_.handle(runTask("t1", 1000));
+  time_.advance(SimAgent::kBatchWindow);
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(sent_.back().status_updates_size(), 0);
+  EXPECT_EQ(lastState(), v1::TASK_STARTING);
+  // Acknowledged through a single ACKNOWLEDGE, as a master that does not batch sends it.
+  agent_.handle(ack(sent_.back()));
+  EXPECT_EQ(agent_.pendingUpdates(), 0u);
+}
+
+TEST_F(SimAgentTest, AnUpdateHeldWhenTheLinkDropsGoesOnceAfterRegistering) {
+  agent_.registered("agent-1", /*batches=*/true);
+  agent_.handle(runTask("t1", 1000));
+  agent_.disconnected();
+  time_.advance(SimAgent::kBatchWindow);
+  EXPECT_TRUE(sent_.empty());
+  agent_.registered("agent-1", /*batches=*/true);
+  time_.advance(SimAgent::kBatchWindow);
+  ASSERT_EQ(sent_.size(), 1u);
+  EXPECT_EQ(lastState(), v1::TASK_STARTING);
+}
+
 }  // namespace
 }  // namespace plateau::sim
