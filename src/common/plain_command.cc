@@ -15,7 +15,18 @@ namespace {
 
 // Reserved words of POSIX sh and of bash (where /bin/sh may be bash elsewhere), and the
 // builtins of dash and bash: a first word among these is the shell's to run.
-constexpr std::string_view kShellWords[] = {"!", "{", "}", "[[", "]]", "case", "coproc", "do", "done", "elif", "else", "esac", "fi", "for", "function", "if", "in", "select", "then", "time", "until", "while", ".", ":", "[", "alias", "bg", "bind", "break", "builtin", "caller", "cd", "chdir", "command", "compgen", "complete", "compopt", "continue", "declare", "dirs", "disown", "echo", "enable", "eval", "exec", "exit", "export", "false", "fc", "fg", "getopts", "hash", "help", "history", "jobs", "kill", "let", "local", "logout", "mapfile", "popd", "printf", "pushd", "pwd", "read", "readarray", "readonly", "return", "set", "shift", "shopt", "source", "suspend", "test", "times", "trap", "true", "type", "typeset", "ulimit", "umask", "unalias", "unset", "wait"};
+constexpr std::string_view kShellWords[] = {
+    "!",       "{",         "}",        "[[",       "]]",      "case",     "coproc",   "do",
+    "done",    "elif",      "else",     "esac",     "fi",      "for",      "function", "if",
+    "in",      "select",    "then",     "time",     "until",   "while",    ".",        ":",
+    "[",       "alias",     "bg",       "bind",     "break",   "builtin",  "caller",   "cd",
+    "chdir",   "command",   "compgen",  "complete", "compopt", "continue", "declare",  "dirs",
+    "disown",  "echo",      "enable",   "eval",     "exec",    "exit",     "export",   "false",
+    "fc",      "fg",        "getopts",  "hash",     "help",    "history",  "jobs",     "kill",
+    "let",     "local",     "logout",   "mapfile",  "popd",    "printf",   "pushd",    "pwd",
+    "read",    "readarray", "readonly", "return",   "set",     "shift",    "shopt",    "source",
+    "suspend", "test",      "times",    "trap",     "true",    "type",     "typeset",  "ulimit",
+    "umask",   "unalias",   "unset",    "wait"};
 
 bool wordChar(char c) {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) {
@@ -38,8 +49,7 @@ bool wordChar(char c) {
 }
 
 bool shellWord(std::string_view word) {
-  return std::find(std::begin(kShellWords), std::end(kShellWords), word) !=
-         std::end(kShellWords);
+  return std::find(std::begin(kShellWords), std::end(kShellWords), word) != std::end(kShellWords);
 }
 
 bool sameFile(const struct stat& a, const struct stat& b) {
@@ -116,8 +126,8 @@ bool shellEnvironment(const std::vector<std::string>& env) {
       return false;
     }
     for (char c : name) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '_';
+      bool ok =
+          (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
       if (!ok) {
         return false;
       }
@@ -140,8 +150,8 @@ std::vector<std::string> pathCandidates(const std::string& word, const std::stri
   size_t start = 0;
   while (true) {
     size_t colon = path.find(':', start);
-    std::string dir = path.substr(start, colon == std::string::npos ? std::string::npos
-                                                                      : colon - start);
+    std::string dir =
+        path.substr(start, colon == std::string::npos ? std::string::npos : colon - start);
     if (!dir.starts_with('/')) {
       return {};
     }

@@ -43,8 +43,7 @@ bool shellEnvironment(const std::vector<std::string>& env);
 std::vector<std::string> pathCandidates(const std::string& word, const std::string& path);
 
 // The value of `name` in `env` ("NAME=value" entries), nullopt when absent.
-std::optional<std::string> findVariable(const std::vector<std::string>& env,
-                                        std::string_view name);
+std::optional<std::string> findVariable(const std::vector<std::string>& env, std::string_view name);
 
 // The spec that runs `shell` (as made by commandLaunchSpec for `command`, with env and
 // working_dir filled in) without the shell, or nullopt when it must stay the shell's (above).

@@ -38,22 +38,28 @@ TEST(PlainCommandTest, EmptyCommandIsTheShells) {
 
 TEST(PlainCommandTest, AnyShellSyntaxIsTheShells) {
   for (const char* command :
-       {"echo $HOME", "sleep ${T}", "a `b`", "a $(b)", "a 'b c'", "a \"b\"", "a\\ b", "a;b",
-        "a && b", "a || b", "a | b", "a & ", "a > out", "a < in", "a 2>&1", "(a)", "{ a; }",
-        "a *", "a ?", "a [ab]", "a ~", "~/bin/a", "a #comment", "FOO=1 a", "a\nb", "a\rb",
-        "a !", "a^b", "a\x01", "caf\xc3\xa9", "a\x7f"}) {
+       {"echo $HOME", "sleep ${T}",  "a `b`",   "a $(b)", "a 'b c'", "a \"b\"", "a\\ b",
+        "a;b",        "a && b",      "a || b",  "a | b",  "a & ",    "a > out", "a < in",
+        "a 2>&1",     "(a)",         "{ a; }",  "a *",    "a ?",     "a [ab]",  "a ~",
+        "~/bin/a",    "a #comment",  "FOO=1 a", "a\nb",   "a\rb",    "a !",     "a^b",
+        "a\x01",      "caf\xc3\xa9", "a\x7f"}) {
     EXPECT_EQ(plainWords(command), std::nullopt) << command;
   }
 }
 
 TEST(PlainCommandTest, ReservedWordsAndBuiltinsAreTheShells) {
-  for (const char* command :
-       {"exit 3", "cd /tmp", "echo hi", "printf x", "exec sleep 1", "kill 1", "pwd", "test -f x",
-        "[ -f x ]", "export A", "set -e", "ulimit -n", "umask 022", "wait", "read x", "trap x",
-        "eval x", ". x", ": x", "source x", "time sleep 1", "if x", "while x", "for x",
-        "case x", "until x", "do", "done", "then", "fi", "type sleep", "command sleep 1",
-        "alias x", "hash", "times", "shift", "getopts a", "local x", "readonly x", "return",
-        "break", "continue", "unset x", "true x", "false --version"}) {
+  for (const char* command : {"exit 3",         "cd /tmp",  "echo hi",    "printf x",
+                              "exec sleep 1",   "kill 1",   "pwd",        "test -f x",
+                              "[ -f x ]",       "export A", "set -e",     "ulimit -n",
+                              "umask 022",      "wait",     "read x",     "trap x",
+                              "eval x",         ". x",      ": x",        "source x",
+                              "time sleep 1",   "if x",     "while x",    "for x",
+                              "case x",         "until x",  "do",         "done",
+                              "then",           "fi",       "type sleep", "command sleep 1",
+                              "alias x",        "hash",     "times",      "shift",
+                              "getopts a",      "local x",  "readonly x", "return",
+                              "break",          "continue", "unset x",    "true x",
+                              "false --version"}) {
     EXPECT_EQ(plainWords(command), std::nullopt) << command;
   }
   // Only the first word counts: later words are arguments.
@@ -103,7 +109,7 @@ class DirectSpecTest : public ::testing::Test {
     std::filesystem::create_directories(dir_ + "/first");
     std::filesystem::create_directories(dir_ + "/work");
     write(dir_ + "/bin/app", 0755);
-    write(dir_ + "/first/app", 0644);            // not executable: skipped, as the shell does
+    write(dir_ + "/first/app", 0644);  // not executable: skipped, as the shell does
     std::filesystem::create_directories(dir_ + "/first/tool");  // a folder: skipped
     write(dir_ + "/bin/tool", 0755);
     write(dir_ + "/work/local", 0755);
@@ -163,7 +169,7 @@ TEST_F(DirectSpecTest, RelativeProgramIsTheWorkingDirectorys) {
 }
 
 TEST_F(DirectSpecTest, WhatTheShellMustAnswerStaysTheShells) {
-  EXPECT_EQ(directSpec(shell("no-such-program"), "no-such-program"), std::nullopt);  // 127
+  EXPECT_EQ(directSpec(shell("no-such-program"), "no-such-program"), std::nullopt);      // 127
   EXPECT_EQ(directSpec(shell(dir_ + "/first/app"), dir_ + "/first/app"), std::nullopt);  // 126
   EXPECT_EQ(directSpec(shell(dir_ + "/first/tool"), dir_ + "/first/tool"), std::nullopt);
   EXPECT_EQ(directSpec(shell("app | cat"), "app | cat"), std::nullopt);
