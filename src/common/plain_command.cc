@@ -132,6 +132,10 @@ bool shellEnvironment(const std::vector<std::string>& env) {
         return false;
       }
     }
+    // dash gives these its own values (IFS the default, OPTIND 1, PPID its parent's pid).
+    if (name == "IFS" || name == "OPTIND" || name == "PPID") {
+      return false;
+    }
     if (!names.insert(name).second) {
       return false;
     }
@@ -144,7 +148,8 @@ std::vector<std::string> pathCandidates(const std::string& word, const std::stri
     return {word};
   }
   std::vector<std::string> out;
-  if (path.empty()) {
+  // dash reads `dir%builtin`-style entries as its own.
+  if (path.empty() || path.find('%') != std::string::npos) {
     return out;
   }
   size_t start = 0;

@@ -34,12 +34,14 @@ namespace plateau {
 std::optional<std::vector<std::string>> plainWords(std::string_view command);
 
 // Whether dash passes `env` to a program unchanged (but for PWD): every entry is NAME=value
-// with NAME a shell name ([A-Za-z_][A-Za-z0-9_]*), no name twice.
+// with NAME a shell name ([A-Za-z_][A-Za-z0-9_]*), no name twice, none of IFS, OPTIND and
+// PPID (which dash resets).
 bool shellEnvironment(const std::vector<std::string>& env);
 
 // Where the shell looks for `word` on `path` (the PATH value), in order: `word` itself when it
 // holds a `/`; else dir/word for each entry. Empty when an entry is empty or relative (the
-// shell would look in its working directory: left to it), or `path` is empty.
+// shell would look in its working directory: left to it), `path` is empty, or it holds a `%`
+// (dash's `dir%builtin` entries).
 std::vector<std::string> pathCandidates(const std::string& word, const std::string& path);
 
 // The value of `name` in `env` ("NAME=value" entries), nullopt when absent.

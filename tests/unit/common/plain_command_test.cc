@@ -75,6 +75,11 @@ TEST(PlainCommandTest, EnvironmentMustBeShellNamesOnceEach) {
   EXPECT_FALSE(shellEnvironment({"NOEQUALS"}));
   EXPECT_FALSE(shellEnvironment({"A.B=1"}));
   EXPECT_FALSE(shellEnvironment({"A=1", "B=2", "A=3"}));
+  // dash resets these for its children: left to it.
+  EXPECT_FALSE(shellEnvironment({"IFS=:"}));
+  EXPECT_FALSE(shellEnvironment({"OPTIND=3"}));
+  EXPECT_FALSE(shellEnvironment({"PPID=1"}));
+  EXPECT_TRUE(shellEnvironment({"IFSX=:", "PS1=$ ", "ENV=/etc/shrc", "LINENO=3"}));
 }
 
 TEST(PlainCommandTest, PathCandidatesInOrderAbsoluteOnly) {
@@ -87,6 +92,7 @@ TEST(PlainCommandTest, PathCandidatesInOrderAbsoluteOnly) {
   EXPECT_TRUE(pathCandidates("app", "/bin:").empty());
   EXPECT_TRUE(pathCandidates("app", "bin:/bin").empty());
   EXPECT_TRUE(pathCandidates("app", "").empty());
+  EXPECT_TRUE(pathCandidates("app", "/bin:/opt/fns%func").empty());
 }
 
 TEST(PlainCommandTest, FindVariableMatchesWholeNames) {
