@@ -8,38 +8,18 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "common/plain_command.h"
 #include "harness.h"
+#include "images_helpers.h"
 
 namespace plateau::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string readAll(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream out;
-  out << in.rdbuf();
-  return out.str();
-}
-
-// The task's `stderr` in its sandbox (the command executor's task: executors/<id>/runs/...).
-std::string taskStderr(const std::string& root, const std::string& task_id) {
-  std::error_code ec;
-  for (fs::recursive_directory_iterator it(root, ec), end; !ec && it != end; it.increment(ec)) {
-    std::string path = it->path().string();
-    if (it->path().filename() == "stderr" &&
-        path.find("/executors/" + task_id + "/runs/") != std::string::npos) {
-      return readAll(it->path());
-    }
-  }
-  return {};
-}
 
 class PlainCommandTest : public ::testing::Test {
  protected:
@@ -168,20 +148,21 @@ TEST_F(PlainCommandTest, PlainAndShellCommandsSeeTheSameArgvEnvironmentAndStatus
 
   EXPECT_EQ(ends["missing"].state(), v1::TASK_FAILED);
   EXPECT_EQ(ends["missing"].message(), "Command exited with status 127");
-  EXPECT_NE(taskStderr(cluster_.dir(), "missing").find("no-such-program-xyz: not found"),
+  EXPECT_NE(sandboxFile(cluster_.dir(), "missing", "stderr").find("no-such-program-xyz: not found"),
             std::string::npos)
-      << taskStderr(cluster_.dir(), "missing");
+      << sandboxFile(cluster_.dir(), "missing", "stderr");
   // dash answers 127 for a file found on PATH that it may not execute, 126 for a path.
   EXPECT_EQ(ends["noexec"].state(), v1::TASK_FAILED);
   EXPECT_EQ(ends["noexec"].message(),
             shellIsDash() ? "Command exited with status 127" : "Command exited with status 126");
-  EXPECT_NE(taskStderr(cluster_.dir(), "noexec").find("noexec: Permission denied"),
+  EXPECT_NE(sandboxFile(cluster_.dir(), "noexec", "stderr").find("noexec: Permission denied"),
             std::string::npos)
-      << taskStderr(cluster_.dir(), "noexec");
+      << sandboxFile(cluster_.dir(), "noexec", "stderr");
   EXPECT_EQ(ends["noexec-path"].message(), "Command exited with status 126");
-  EXPECT_NE(taskStderr(cluster_.dir(), "noexec-path").find(progs_ + "/noexec: Permission denied"),
+  EXPECT_NE(sandboxFile(cluster_.dir(), "noexec-path", "stderr")
+                .find(progs_ + "/noexec: Permission denied"),
             std::string::npos)
-      << taskStderr(cluster_.dir(), "noexec-path");
+      << sandboxFile(cluster_.dir(), "noexec-path", "stderr");
   EXPECT_EQ(ends["noshebang"].message(), "Command exited with status 5");
   EXPECT_EQ(recorded("noshebang")["arg"], "x");
 }
