@@ -149,12 +149,15 @@ int main(int argc, char** argv) {
   std::string bin_dir = "build/bin";
   int tasks = 1000;
   std::string tmp_dir = "/tmp";
+  std::string command = "true";
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a.starts_with("--bin_dir=")) bin_dir = a.substr(10);
     if (a.starts_with("--tasks=")) tasks = std::atoi(a.c_str() + 8);
     // Where the master's and agent's work directories go (the sandboxes' filesystem).
     if (a.starts_with("--tmp_dir=")) tmp_dir = a.substr(10);
+    // The tasks' shell command (`/bin/true`: one the shell does not run itself).
+    if (a.starts_with("--command=")) command = a.substr(10);
   }
   std::string dir = fmt::format("{}/plateau-e2e-bench.{}", tmp_dir, getpid());
   std::filesystem::create_directories(dir);
@@ -256,7 +259,7 @@ int main(int argc, char** argv) {
                      t->mutable_task_id()->set_value(fmt::format("t{}", launched++));
                      *t->mutable_agent_id() = offer.agent_id();
                      resourcesToProto(task_resources, t->mutable_resources());
-                     t->mutable_command()->set_value("true");
+                     t->mutable_command()->set_value(command);
                    }
                    if (launched > 0 && first_launch == SteadyClock::time_point()) {
                      first_launch = SteadyClock::now();

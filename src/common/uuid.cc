@@ -1,5 +1,9 @@
 #include "common/uuid.h"
 
+#include <sys/random.h>
+
+#include <random>
+
 #include <fmt/format.h>
 
 namespace plateau {
@@ -29,6 +33,12 @@ std::string UuidGenerator::toText(std::string_view bytes) {
 }
 
 uint64_t osRandomSeed() {
+  // One getrandom(2) call: every executor takes a seed as it starts, and std::random_device's
+  // set-up cost more than the call.
+  uint64_t seed = 0;
+  if (::getrandom(&seed, sizeof seed, 0) == static_cast<ssize_t>(sizeof seed)) {
+    return seed;
+  }
   std::random_device rd;
   return (static_cast<uint64_t>(rd()) << 32) ^ rd();
 }

@@ -9,6 +9,7 @@
 
 #include "common/event_stream.h"
 #include "common/json.h"
+#include "common/plain_command.h"
 #include "common/process.h"
 #include "common/task_state.h"
 #include "common/units.h"
@@ -119,6 +120,21 @@ ProbeSpec::Enter imageEntry(const RunningTask& task) {
                                                       LaunchSpec& spec) {
     return image.enter(command, sandbox, spec);
   };
+}
+
+// Starts the task's process. A shell command that is a plain word list runs without the shell
+// when the task runs on the host (common/plain_command.h); should that launch fail, the shell
+// runs the command and reports what it reports (127, 126, its message on stderr).
+Result<pid_t> launchTaskProcess(const LaunchSpec& spec, const v1::CommandInfo& command,
+                                bool on_host) {
+  if (on_host && command.shell()) {
+    if (auto direct = directSpec(spec, command.value())) {
+      if (auto pid = launchProcess(*direct)) {
+        return pid;
+      }
+    }
+  }
+  return launchProcess(spec);
 }
 
 }  // namespace
@@ -357,7 +373,7 @@ bool CommandExecutor::startTask(RunningTask& task) {
   // As Mesos's built-in executors since 1.5: TASK_STARTING as the task's process starts, then
   // TASK_RUNNING (the call queue keeps them in that order on the way to the agent).
   update(task, v1::TASK_STARTING, "");
-  auto pid = launchProcess(spec);
+  auto pid = launchTaskProcess(spec, info.command(), task.image.empty());
   if (!pid) {
     return fail(pid.error().message());
   }
