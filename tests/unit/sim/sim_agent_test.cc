@@ -178,6 +178,69 @@ TEST_F(SimAgentTest, ReregistrationReportsItsTasks) {
   ASSERT_EQ(again.register_().frameworks_size(), 1);
 }
 
+TEST_F(SimAgentTest, ReregistrationReportsResourcesAndNames) {
+  internal::AgentEvent run = runTask("t1", std::nullopt);
+  run.mutable_run_task()->mutable_task()->set_name("the first");
+  auto* cpus = run.mutable_run_task()->mutable_task()->add_resources();
+  cpus->set_name("cpus");
+  cpus->set_type(v1::Value::SCALAR);
+  cpus->mutable_scalar()->set_value(0.5);
+  agent_.handle(run);
+  agent_.handle(runTask("t2", std::nullopt));
+
+  internal::AgentCall again = agent_.registration();
+  ASSERT_EQ(again.register_().tasks_size(), 2);
+  for (const v1::Task& task : again.register_().tasks()) {
+    EXPECT_EQ(task.framework_id().value(), "fw-1");
+    EXPECT_EQ(task.agent_id().value(), "agent-1");
+    if (task.task_id().value() == "t1") {
+      EXPECT_EQ(task.name(), "the first");
+      ASSERT_EQ(task.resources_size(), 1);
+      EXPECT_EQ(task.resources(0).name(), "cpus");
+      EXPECT_EQ(task.resources(0).scalar().value(), 0.5);
+    } else {
+      EXPECT_EQ(task.name(), "t2");
+      EXPECT_EQ(task.resources_size(), 0);
+    }
+  }
+}
+
+TEST_F(SimAgentTest, TransitionsShareOneTimerAndAKilledTasksStays) {
+  // Three tasks ending at different times: one timer at a time, each ends on time.
+  for (int i = 0; i < 3; ++i) {
+    agent_.handle(runTask("t" + std::to_string(i), 1000 * (3 - i)));
+  }
+  EXPECT_EQ(time_.pending(), 1u);
+  auto acknowledgeAll = [this] {
+    for (size_t n = sent_.size(); n > 0; --n) {
+      const internal::AgentCall call = sent_[n - 1];
+      if (call.type() == internal::AgentCall::STATUS_UPDATE) {
+        agent_.handle(ack(call));
+      }
+    }
+  };
+  acknowledgeAll();
+  time_.advance(10ms);
+  acknowledgeAll();
+  EXPECT_EQ(agent_.taskState("t2"), v1::TASK_RUNNING);
+
+  internal::AgentEvent kill;
+  kill.set_type(internal::AgentEvent::KILL_TASK);
+  kill.mutable_kill_task()->mutable_task_id()->set_value("t1");
+  agent_.handle(kill);
+  EXPECT_EQ(agent_.taskState("t1"), v1::TASK_KILLED);
+
+  time_.advance(1000ms);
+  EXPECT_EQ(agent_.taskState("t2"), v1::TASK_FINISHED);
+  EXPECT_EQ(agent_.taskState("t0"), v1::TASK_RUNNING);
+  time_.advance(1000ms);  // t1's end comes due: it stays killed
+  EXPECT_EQ(agent_.taskState("t1"), v1::TASK_KILLED);
+  EXPECT_EQ(agent_.taskState("t0"), v1::TASK_RUNNING);
+  time_.advance(1000ms);
+  EXPECT_EQ(agent_.taskState("t0"), v1::TASK_FINISHED);
+  EXPECT_EQ(time_.pending(), 0u);
+}
+
 TEST_F(SimAgentTest, ShutdownForgetsEverything) {
   agent_.handle(runTask("t1", 1000));
   internal::AgentEvent shutdown;
