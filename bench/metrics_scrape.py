@@ -232,10 +232,11 @@ def timed_reads(port, master_pid, what, read, n, perf=None):
 
 def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
             tasks_per_agent=0, fill_seconds=1800, states=0, perf=None, master_args=(),
-            sim_args=(), get_states=0, subscribes=0):
+            sim_args=(), get_states=0, subscribes=0, master_env=()):
     work = tempfile.mkdtemp(prefix="plateau-metrics-scrape.")
     port = free_port()
     env = dict(os.environ, PLATEAU_HTTP_MAX_CONNECTIONS=str(agents + 4096))
+    env.update(item.split("=", 1) for item in master_env)
     master = subprocess.Popen(
         [master_bin, "--ip=127.0.0.1", f"--port={port}", f"--work_dir={work}/master",
          *master_args],
@@ -321,6 +322,10 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
         # cluster's would): paused for minutes, its agents would time out.
         sim.send_signal(signal.SIGCONT)
         reads = []
+        if states or get_states or subscribes:
+            # The same samplers over 20 s with no read: what the machine's load alone gives.
+            reads.append(timed_reads(port, master.pid, "no read (20 s, baseline)",
+                                     lambda: time.sleep(20) or 0, 1))
         if states > 0:
             reads.append(timed_reads(port, master.pid, "GET /master/state",
                                      lambda: get_ok(port, "/master/state"), states, perf))
@@ -390,6 +395,9 @@ def main():
     parser.add_argument("--keep", action="store_true", help="keep the work directories")
     parser.add_argument("--master_arg", action="append", default=[],
                         help="a flag for every master (repeat for more)")
+    parser.add_argument("--master_env", action="append", default=[],
+                        help="NAME=VALUE in every master's environment (repeat): "
+                             "--master_env=GLIBC_TUNABLES=glibc.malloc.hugetlb=1")
     parser.add_argument("--sim_arg", action="append", default=[],
                         help="a flag for plateau-sim (repeat): --sim_arg=--agents_per_stream=100")
     args = parser.parse_args()
@@ -398,7 +406,8 @@ def main():
         print(json.dumps(measure(master, args.sim, args.agents, args.tasks, args.scrapes,
                                  args.keep, args.frameworks, args.tasks_per_agent,
                                  args.fill_seconds, args.states, perf, args.master_arg,
-                                 args.sim_arg, args.get_states, args.subscribes)), flush=True)
+                                 args.sim_arg, args.get_states, args.subscribes,
+                                 args.master_env)), flush=True)
 
 
 if __name__ == "__main__":
