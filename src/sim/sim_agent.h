@@ -104,11 +104,11 @@ class SimAgent {
   };
   struct Task {
     const std::string* framework_id = nullptr;  // a key of framework_ids_
-    const std::string* resources = nullptr;    // a key of shapes_: a v1::Task with its resources
+    const std::string* resources = nullptr;     // a key of shapes_: a v1::Task with its resources
     mesos::v1::TaskState state = mesos::v1::TASK_STAGING;
-    int resends = 0;            // of the update in front: its retry interval doubles each time
-    int64_t duration_ms = -1;   // from RUNNING to FINISHED; -1: until killed
-    uint64_t due = 0;           // the sequence number of its entry in due_, 0: none
+    int resends = 0;           // of the update in front: its retry interval doubles each time
+    int64_t duration_ms = -1;  // from RUNNING to FINISHED; -1: until killed
+    uint64_t due = 0;          // the sequence number of its entry in due_, 0: none
     Clock::TimePoint sent_at{};
     std::vector<Update> updates;  // front: sent, waiting for its ACKNOWLEDGE
   };
@@ -149,10 +149,10 @@ class SimAgent {
   bool connected_ = false;
   std::unordered_map<std::string, Task> tasks_;
   std::unordered_map<std::string, mesos::v1::FrameworkInfo> frameworks_;
-  std::set<std::string> framework_ids_;             // every framework a task came from
-  std::map<std::string, size_t> shapes_;            // resources (serialized) → tasks using them
+  std::set<std::string> framework_ids_;   // every framework a task came from
+  std::map<std::string, size_t> shapes_;  // resources (serialized) → tasks using them
   std::unordered_map<std::string, std::string> names_;  // task id → name, where they differ
-  std::vector<Due> due_;                            // a min-heap on (at, seq)
+  std::vector<Due> due_;                                // a min-heap on (at, seq)
   uint64_t next_seq_ = 1;
   Timers::TimerId timer_ = 0;
   Clock::TimePoint timer_at_{};
