@@ -204,9 +204,14 @@ def timed_reads(port, master_pid, what, read, n, perf=None):
     loop.start()
     loop_cpu_before = thread_cpu_seconds(master_pid, master_pid)
     times, sizes, peak = [], [], rss_bytes(master_pid)
+    errors = []
     for _ in range(n):
         start = time.monotonic()
-        sizes.append(read())
+        try:
+            sizes.append(read())
+        except (OSError, RuntimeError) as e:  # recorded: the other reads still run
+            errors.append(str(e)[:300])
+            sizes.append(0)
         times.append(time.monotonic() - start)
         peak = max(peak, rss_bytes(master_pid))
     loop_cpu = thread_cpu_seconds(master_pid, master_pid) - loop_cpu_before
@@ -219,8 +224,10 @@ def timed_reads(port, master_pid, what, read, n, perf=None):
         recorder.send_signal(signal.SIGINT)
         recorder.wait()
     print(f"# {what}: {[round(t, 2) for t in times]} s, {sizes[-1]} bytes, loop stall/busy "
-          f"{loop.stall_ms}/{loop.busy_ms} ms", file=sys.stderr, flush=True)
+          f"{loop.stall_ms}/{loop.busy_ms} ms, /health beside {health_summary(beside.samples)}, "
+          f"errors {errors}", file=sys.stderr, flush=True)
     return {"what": what, "round_trip_s": [round(t, 2) for t in times], "bytes": sizes[-1],
+            "errors": errors,
             "health_beside": health_summary(beside.samples),
             "health_failures_beside": beside.failures,
             "loop_stall_ms_max": loop.stall_ms, "loop_busy_ms_max": loop.busy_ms,
@@ -309,6 +316,14 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
         time.sleep(5)  # let the last launches' acknowledgements settle
         running = json.loads(get(port, "/metrics/snapshot")[1]).get("master/tasks_running", 0)
         rss_tasks = rss_bytes(master.pid)
+        print("# filled: " + json.dumps({
+            "seconds": round(filled_s), "registered_s": registered_s, "running": running,
+            "health": health_summary(health.samples), "health_failures": health.failures,
+            "stall_ms": stall_ms, "busy_ms": busy_ms, "master_cpu_s": master_cpu_fill,
+            "sim_cpu_s": sim_cpu_fill, "rss_mib": [rss_empty / 2**20, (rss_agents or 0) / 2**20,
+                                                   rss_tasks / 2**20],
+            "sim_rss_mib": [sim_rss_agents / 2**20, sim_rss_filled / 2**20]}),
+            file=sys.stderr, flush=True)
         # The simulator is paused while the master is timed, so that it does nothing else.
         sim.send_signal(signal.SIGSTOP)
         time.sleep(3)
