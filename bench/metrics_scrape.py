@@ -209,7 +209,7 @@ def timed_reads(port, master_pid, what, read, n, perf=None):
         start = time.monotonic()
         try:
             sizes.append(read())
-        except (OSError, RuntimeError) as e:  # recorded: the other reads still run
+        except (OSError, RuntimeError, http.client.HTTPException) as e:  # recorded; the rest run
             errors.append(str(e)[:300])
             sizes.append(0)
         times.append(time.monotonic() - start)
