@@ -12,7 +12,11 @@ Run the binaries in one invocation so that their figures share the machine's con
 
 While it fills, a thread times GET /health every 250 ms and reads the master's loop stall and
 busy figures (plateau/event_loop_stall_ms, _busy_ms) from each /metrics/snapshot it polls; with
---states N it times N GET /master/state once the tasks run (rendered in a forked child).
+--states N it times N GET /master/state once the tasks run (rendered in a forked child),
+--get_states N as many operator GET_STATE calls (POST /api/v1) and --subscribes N as many
+operator SUBSCRIBEs, each until its SUBSCRIBED snapshot has arrived whole; beside each kind a
+/health sampler runs and /metrics/snapshot is read every 2 s for the loop's stall and busy
+figures (the largest of its 10 s windows over the reads and the 10 s after).
 --fill_seconds bounds the fill: past it the figures are taken at the size reached
 ("tasks_running", "complete": false). --tasks_per_agent packs at most that many tasks into one
 offer (so a million tasks on 10,000 agents is 100 per agent). --perf FILE records the master
@@ -72,10 +76,75 @@ def rss_bytes(pid):
     return 0
 
 
+def peak_rss_bytes(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def operator_call(port, kind, timeout=600):
+    """POST /api/v1 {"type": kind} (JSON). GET_STATE: the whole answer's size. SUBSCRIBE: reads
+    the first RecordIO record (SUBSCRIBED, the snapshot) whole, then hangs up; its size."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.request("POST", "/api/v1", body=json.dumps({"type": kind}),
+                     headers={"Content-Type": "application/json", "Accept": "application/json"})
+        response = conn.getresponse()
+        if response.status != 200:
+            raise RuntimeError(f"{kind}: HTTP {response.status}: {response.read()[:200]!r}")
+        if kind != "SUBSCRIBE":
+            return len(response.read())
+        length = b""
+        while not length.endswith(b"\n"):
+            byte = response.read(1)
+            if not byte:
+                raise RuntimeError("SUBSCRIBE: the stream ended before its first record")
+            length += byte
+        record = response.read(int(length))
+        if b"SUBSCRIBED" not in record[:200]:
+            raise RuntimeError(f"SUBSCRIBE: the first record is not SUBSCRIBED: {record[:200]!r}")
+        return len(record)
+    finally:
+        conn.close()
+
+
+class LoopSampler(threading.Thread):
+    """Reads /metrics/snapshot every `period` seconds until stopped: the largest loop stall and
+    busy figures (each the largest of the master's last 10 s), and one last read when stopped."""
+
+    def __init__(self, port, period=2.0):
+        super().__init__(daemon=True)
+        self.port, self.period = port, period
+        self.stall_ms, self.busy_ms = 0, 0
+        self.stopping = threading.Event()
+
+    def read(self):
+        try:
+            snapshot = json.loads(get(self.port, "/metrics/snapshot", 30)[1])
+        except OSError:
+            return
+        self.stall_ms = max(self.stall_ms, snapshot.get("plateau/event_loop_stall_ms", 0))
+        self.busy_ms = max(self.busy_ms, snapshot.get("plateau/event_loop_busy_ms", 0))
+
+    def run(self):
+        while not self.stopping.wait(self.period):
+            self.read()
+        self.read()
+
+
 def percentiles(samples):
     s = sorted(samples)
     pick = lambda q: s[min(len(s) - 1, int(q * len(s)))]
     return {"p50_ms": pick(0.5) * 1e3, "p90_ms": pick(0.9) * 1e3, "max_ms": s[-1] * 1e3}
+
+
+def get_ok(port, path):
+    status, body = get(port, path, 600)
+    if status != 200:
+        raise RuntimeError(f"{path}: HTTP {status}")
+    return len(body)
 
 
 def timed(port, path, n):
@@ -119,12 +188,62 @@ def health_summary(samples):
     return {"count": len(s), "p50_ms": pick(0.5), "p99_ms": pick(0.99), "max_ms": s[-1] * 1e3}
 
 
+def timed_reads(port, master_pid, what, read, n, perf=None):
+    """`read()` n times (returning a size), with /health every 100 ms and the loop's figures
+    every 2 s beside; waits 10 s past the last so that the loop watch's window covers it."""
+    beside, loop = HealthSampler(port, 0.1), LoopSampler(port)
+    beside.start()
+    recorder = None
+    if perf:
+        # The master's threads and the children it forks, sampled with call chains;
+        # `perf report --tid=PID` keeps the loop's (the main thread's) samples.
+        recorder = subprocess.Popen(
+            ["perf", "record", "-g", "-F", "999", "-p", str(master_pid), "-o", perf],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(1)
+    loop.start()
+    loop_cpu_before = thread_cpu_seconds(master_pid, master_pid)
+    times, sizes, peak = [], [], rss_bytes(master_pid)
+    errors = []
+    for _ in range(n):
+        start = time.monotonic()
+        try:
+            sizes.append(read())
+        except (OSError, RuntimeError, http.client.HTTPException) as e:  # recorded; the rest run
+            errors.append(str(e)[:300])
+            sizes.append(0)
+        times.append(time.monotonic() - start)
+        peak = max(peak, rss_bytes(master_pid))
+    loop_cpu = thread_cpu_seconds(master_pid, master_pid) - loop_cpu_before
+    time.sleep(10)
+    beside.stopping.set()
+    loop.stopping.set()
+    beside.join()
+    loop.join()
+    if recorder is not None:
+        recorder.send_signal(signal.SIGINT)
+        recorder.wait()
+    print(f"# {what}: {[round(t, 2) for t in times]} s, {sizes[-1]} bytes, loop stall/busy "
+          f"{loop.stall_ms}/{loop.busy_ms} ms, /health beside {health_summary(beside.samples)}, "
+          f"errors {errors}", file=sys.stderr, flush=True)
+    return {"what": what, "round_trip_s": [round(t, 2) for t in times], "bytes": sizes[-1],
+            "errors": errors,
+            "health_beside": health_summary(beside.samples),
+            "health_failures_beside": beside.failures,
+            "loop_stall_ms_max": loop.stall_ms, "loop_busy_ms_max": loop.busy_ms,
+            "loop_thread_cpu_s_during": round(loop_cpu, 3),
+            "master_pid": master_pid, "master_rss_mib_peak": peak / 2**20,
+            "master_rss_mib_after": rss_bytes(master_pid) / 2**20,
+            "load_average_after": os.getloadavg()}
+
+
 def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
             tasks_per_agent=0, fill_seconds=1800, states=0, perf=None, master_args=(),
-            sim_args=()):
+            sim_args=(), get_states=0, subscribes=0, master_env=()):
     work = tempfile.mkdtemp(prefix="plateau-metrics-scrape.")
     port = free_port()
     env = dict(os.environ, PLATEAU_HTTP_MAX_CONNECTIONS=str(agents + 4096))
+    env.update(item.split("=", 1) for item in master_env)
     master = subprocess.Popen(
         [master_bin, "--ip=127.0.0.1", f"--port={port}", f"--work_dir={work}/master",
          *master_args],
@@ -150,12 +269,13 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
                 raise RuntimeError(f"the master did not start; see {work}/master.log")
             time.sleep(0.1)
         rss_empty = rss_bytes(master.pid)
+        load_before = os.getloadavg()
         sim = subprocess.Popen(
             [sim_bin, f"--workload={work}/workload.json", f"--master=127.0.0.1:{port}",
              "--logging_level=error", *sim_args],
             stdout=open(f"{work}/sim.out", "w"), stderr=subprocess.STDOUT)
         started = time.monotonic()
-        rss_agents = None
+        rss_agents, registered_s, sim_rss_agents = None, None, 0
         health = HealthSampler(port)
         health.start()
         stall_ms, busy_ms, progress, last_log = 0, 0, [], 0
@@ -167,14 +287,20 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
             if (rss_agents is None and snapshot.get("master/slaves_active", 0) >= agents
                     and running == 0):
                 rss_agents = rss_bytes(master.pid)
+                sim_rss_agents = rss_bytes(sim.pid)
+            if registered_s is None and snapshot.get("master/slaves_active", 0) >= agents:
+                registered_s = time.monotonic() - started
             now = time.monotonic() - started
             if now - last_log >= 30:
                 last_log = now
                 progress.append([round(now), running, round(rss_bytes(master.pid) / 2**20, 1),
-                                 os.getloadavg()[0], snapshot.get("master/outstanding_offers")])
-                print(f"# {now:.0f} s: {running} tasks running, master RSS "
-                      f"{progress[-1][2]} MiB, load {progress[-1][3]:.1f}, offers outstanding "
-                      f"{progress[-1][4]}", file=sys.stderr, flush=True)
+                                 os.getloadavg()[0], snapshot.get("master/outstanding_offers"),
+                                 snapshot.get("master/slaves_active", 0),
+                                 round(rss_bytes(sim.pid) / 2**20, 1)])
+                print(f"# {now:.0f} s: {progress[-1][5]} agents, {running} tasks running, "
+                      f"master RSS {progress[-1][2]} MiB, sim RSS {progress[-1][6]} MiB, load "
+                      f"{progress[-1][3]:.1f}, offers outstanding {progress[-1][4]}",
+                      file=sys.stderr, flush=True)
             if running >= tasks or now > fill_seconds:
                 break
             if sim.poll() is not None:
@@ -185,9 +311,19 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
         filled_s = time.monotonic() - started
         master_cpu_fill = cpu_seconds(master.pid)
         sim_cpu_fill = cpu_seconds(sim.pid)
+        sim_rss_filled = rss_bytes(sim.pid)
+        sim_rss_peak = peak_rss_bytes(sim.pid)
         time.sleep(5)  # let the last launches' acknowledgements settle
         running = json.loads(get(port, "/metrics/snapshot")[1]).get("master/tasks_running", 0)
         rss_tasks = rss_bytes(master.pid)
+        print("# filled: " + json.dumps({
+            "seconds": round(filled_s), "registered_s": registered_s, "running": running,
+            "health": health_summary(health.samples), "health_failures": health.failures,
+            "stall_ms": stall_ms, "busy_ms": busy_ms, "master_cpu_s": master_cpu_fill,
+            "sim_cpu_s": sim_cpu_fill, "rss_mib": [rss_empty / 2**20, (rss_agents or 0) / 2**20,
+                                                   rss_tasks / 2**20],
+            "sim_rss_mib": [sim_rss_agents / 2**20, sim_rss_filled / 2**20]}),
+            file=sys.stderr, flush=True)
         # The simulator is paused while the master is timed, so that it does nothing else.
         sim.send_signal(signal.SIGSTOP)
         time.sleep(3)
@@ -197,52 +333,40 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
         cpu_before = cpu_seconds(master.pid)
         health_paused = timed(port, "/health", scrapes)
         cpu_health = cpu_seconds(master.pid) - cpu_before
-        state = None
-        if states > 0:
-            # GET /master/state with a /health sampler beside it: the loop must keep answering.
-            beside = HealthSampler(port, 0.1)
-            beside.start()
-            recorder = None
-            if perf:
-                # The master's threads and the children it forks, sampled with call chains;
-                # `perf report --tid=PID` keeps the loop's (the main thread's) samples.
-                recorder = subprocess.Popen(
-                    ["perf", "record", "-g", "-F", "999", "-p", str(master.pid), "-o", perf],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-                time.sleep(1)
-            loop_cpu_before = thread_cpu_seconds(master.pid, master.pid)
-            times, sizes, peak = [], [], rss_bytes(master.pid)
-            for _ in range(states):
-                start = time.monotonic()
-                status, body = get(port, "/master/state", 600)
-                times.append(time.monotonic() - start)
-                sizes.append(len(body))
-                peak = max(peak, rss_bytes(master.pid))
-                del body
-            beside.stopping.set()
-            beside.join()
-            loop_cpu = thread_cpu_seconds(master.pid, master.pid) - loop_cpu_before
-            if recorder is not None:
-                recorder.send_signal(signal.SIGINT)
-                recorder.wait()
-            after = json.loads(get(port, "/metrics/snapshot")[1])
-            state = {"round_trip_s": [round(t, 2) for t in times], "bytes": sizes[-1],
-                     "health_beside": health_summary(beside.samples),
-                     "health_failures_beside": beside.failures,
-                     "loop_stall_ms_after": after.get("plateau/event_loop_stall_ms"),
-                     "loop_busy_ms_after": after.get("plateau/event_loop_busy_ms"),
-                     "loop_thread_cpu_s_during": round(loop_cpu, 3),
-                     "master_pid": master.pid,
-                     "master_rss_mib_after": rss_bytes(master.pid) / 2**20}
+        # The reads run with the simulator going again (its agents heartbeating, as a real
+        # cluster's would): paused for minutes, its agents would time out.
         sim.send_signal(signal.SIGCONT)
+        reads = []
+        if states or get_states or subscribes:
+            # The same samplers over 20 s with no read: what the machine's load alone gives.
+            reads.append(timed_reads(port, master.pid, "no read (20 s, baseline)",
+                                     lambda: time.sleep(20) or 0, 1))
+        if states > 0:
+            reads.append(timed_reads(port, master.pid, "GET /master/state",
+                                     lambda: get_ok(port, "/master/state"), states, perf))
+        if get_states > 0:
+            reads.append(timed_reads(port, master.pid, "GET_STATE",
+                                     lambda: operator_call(port, "GET_STATE"), get_states))
+        if subscribes > 0:
+            reads.append(timed_reads(port, master.pid, "SUBSCRIBE (until SUBSCRIBED)",
+                                     lambda: operator_call(port, "SUBSCRIBE"), subscribes))
+        final = json.loads(get(port, "/metrics/snapshot")[1])
         return {"master": master_bin, "agents": snapshot["master/slaves_active"],
+                "agents_after_reads": final.get("master/slaves_active"),
+                "tasks_running_after_reads": final.get("master/tasks_running"),
                 "tasks_running": running, "complete": running >= tasks,
                 "filled_seconds": filled_s,
                 "health_during_fill": health_summary(health.samples),
                 "health_failures_during_fill": health.failures,
                 "loop_stall_ms_max_during_fill": stall_ms, "loop_busy_ms_max_during_fill": busy_ms,
-                "progress": progress, "master_state": state,
+                "progress": progress, "reads": reads,
                 "master_cpu_s_to_fill": master_cpu_fill, "sim_cpu_s_to_fill": sim_cpu_fill,
+                "sim_rss_mib_with_agents": sim_rss_agents / 2**20,
+                "sim_rss_mib_filled": sim_rss_filled / 2**20,
+                "sim_rss_bytes_per_task": ((sim_rss_filled - sim_rss_agents) / running
+                                           if sim_rss_agents and running else None),
+                "sim_rss_mib_peak": sim_rss_peak / 2**20,
+                "registered_seconds": registered_s,
                 "metrics_snapshot": percentiles(scrape),
                 "master_cpu_ms_per_scrape": cpu_scrapes / scrapes * 1e3,
                 "health": percentiles(health_paused),
@@ -250,10 +374,11 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
                 "rss_mib_empty": rss_empty / 2**20,
                 "rss_mib_with_agents": (rss_agents or 0) / 2**20,
                 "rss_bytes_per_agent": (rss_agents - rss_empty) / agents if rss_agents else None,
+                "rss_kib_per_agent": (rss_agents - rss_empty) / agents / 1024 if rss_agents else None,
                 "rss_mib_with_tasks": rss_tasks / 2**20,
                 "rss_bytes_per_task": ((rss_tasks - rss_agents) / running
                                        if rss_agents and running else None),
-                "load_average": os.getloadavg()}
+                "load_average_before": load_before, "load_average": os.getloadavg()}
     finally:
         for p in (sim, master):
             if p is not None and p.poll() is None:
@@ -277,10 +402,17 @@ def main():
     parser.add_argument("--fill_seconds", type=float, default=1800,
                         help="measure at the size reached after this long")
     parser.add_argument("--states", type=int, default=0, help="GET /master/state this many times")
+    parser.add_argument("--get_states", type=int, default=0,
+                        help="operator API GET_STATE this many times")
+    parser.add_argument("--subscribes", type=int, default=0,
+                        help="operator API SUBSCRIBE this many times (each until its snapshot)")
     parser.add_argument("--perf", help="perf record the master into this file during the states")
     parser.add_argument("--keep", action="store_true", help="keep the work directories")
     parser.add_argument("--master_arg", action="append", default=[],
                         help="a flag for every master (repeat for more)")
+    parser.add_argument("--master_env", action="append", default=[],
+                        help="NAME=VALUE in every master's environment (repeat): "
+                             "--master_env=GLIBC_TUNABLES=glibc.malloc.hugetlb=1")
     parser.add_argument("--sim_arg", action="append", default=[],
                         help="a flag for plateau-sim (repeat): --sim_arg=--agents_per_stream=100")
     args = parser.parse_args()
@@ -289,7 +421,8 @@ def main():
         print(json.dumps(measure(master, args.sim, args.agents, args.tasks, args.scrapes,
                                  args.keep, args.frameworks, args.tasks_per_agent,
                                  args.fill_seconds, args.states, perf, args.master_arg,
-                                 args.sim_arg)), flush=True)
+                                 args.sim_arg, args.get_states, args.subscribes,
+                                 args.master_env)), flush=True)
 
 
 if __name__ == "__main__":

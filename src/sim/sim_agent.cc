@@ -1,6 +1,7 @@
 #include "sim/sim_agent.h"
 
 #include <algorithm>
+#include <cstring>
 #include <vector>
 
 namespace plateau::sim {
@@ -71,10 +72,8 @@ SimAgent::~SimAgent() {
   if (flush_timer_ != 0) {
     timers_.cancel(flush_timer_);
   }
-  for (auto& [id, task] : tasks_) {
-    if (task.timer != 0) {
-      timers_.cancel(task.timer);
-    }
+  if (timer_ != 0) {
+    timers_.cancel(timer_);
   }
 }
 
@@ -108,12 +107,13 @@ internal::AgentCall SimAgent::registration() const {
   }
   for (const auto& [task_id, task] : tasks_) {
     v1::Task* t = reg->add_tasks();
-    t->set_name(task.info.name());
-    *t->mutable_task_id() = task.info.task_id();
-    *t->mutable_framework_id() = task.framework_id;
+    t->ParsePartialFromString(*task.resources);  // the resources only
+    auto name = names_.find(task_id);
+    t->set_name(name != names_.end() ? name->second : task_id);
+    t->mutable_task_id()->set_value(task_id);
+    t->mutable_framework_id()->set_value(*task.framework_id);
     t->mutable_agent_id()->set_value(id_);
     t->set_state(task.state);
-    *t->mutable_resources() = task.info.resources();
   }
   return call;
 }
@@ -125,7 +125,7 @@ void SimAgent::registered(const std::string& agent_id, bool batches) {
   outgoing_.Clear();  // whatever waited went to the old link: each goes again below
   for (auto& [task_id, task] : tasks_) {
     if (!task.updates.empty()) {
-      sendHead(task);
+      sendHead(task_id, task);
     }
   }
 }
@@ -173,7 +173,7 @@ void SimAgent::heartbeat() {
         options_.retry_interval * (int64_t{1} << std::min(task.resends, 20)), kMaxRetryInterval);
     if (!task.updates.empty() && now - task.sent_at >= interval) {
       task.resends++;
-      sendHead(task);
+      sendHead(task_id, task);
     }
   }
 }
@@ -206,28 +206,20 @@ void SimAgent::runTask(const internal::AgentEvent::RunTask& run) {
     return;  // a duplicate RUN_TASK: the task is already here
   }
   Task& task = it->second;
-  task.framework_id = run.framework_info().id();
-  task.info = run.task();
+  task.framework_id = &*framework_ids_.insert(fw_id).first;
+  v1::Task reported;
+  *reported.mutable_resources() = run.task().resources();
+  auto shape = shapes_.try_emplace(reported.SerializePartialAsString(), 0).first;
+  shape->second++;
+  task.resources = &shape->first;
+  if (run.task().name() != task_id) {
+    names_[task_id] = run.task().name();
+  }
+  if (std::optional<std::chrono::milliseconds> duration = durationOf(run.task())) {
+    task.duration_ms = duration->count();
+  }
   transition(task_id, v1::TASK_STARTING);
-  std::optional<std::chrono::milliseconds> duration = durationOf(task.info);
-  task.timer = timers_.after(options_.start_delay, [this, task_id, duration] {
-    auto found = tasks_.find(task_id);
-    if (found == tasks_.end()) {
-      return;
-    }
-    found->second.timer = 0;
-    transition(task_id, v1::TASK_RUNNING);
-    if (!duration) {
-      return;
-    }
-    found->second.timer = timers_.after(*duration, [this, task_id] {
-      auto again = tasks_.find(task_id);
-      if (again != tasks_.end()) {
-        again->second.timer = 0;
-        transition(task_id, v1::TASK_FINISHED);
-      }
-    });
-  });
+  schedule(task_id, task, options_.start_delay);
 }
 
 void SimAgent::killTask(const std::string& task_id, v1::TaskStatus::Reason reason) {
@@ -235,12 +227,9 @@ void SimAgent::killTask(const std::string& task_id, v1::TaskStatus::Reason reaso
   if (it == tasks_.end() || isTerminal(it->second.state)) {
     return;  // unknown or already ended: its terminal update is (or was) on its way
   }
-  if (it->second.timer != 0) {
-    timers_.cancel(it->second.timer);
-    it->second.timer = 0;
-  }
+  it->second.due = 0;  // its entry in due_ is stale now
   if (it->second.state == v1::TASK_STARTING) {
-    transition(task_id, v1::TASK_KILLED, reason, true);
+    transition(task_id, v1::TASK_KILLED, reason);
   } else {
     transition(task_id, v1::TASK_KILLED);
   }
@@ -248,16 +237,20 @@ void SimAgent::killTask(const std::string& task_id, v1::TaskStatus::Reason reaso
 
 void SimAgent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
   auto it = tasks_.find(ack.task_id().value());
-  if (it == tasks_.end() || it->second.updates.empty() ||
-      it->second.updates.front().uuid() != ack.uuid()) {
+  if (it == tasks_.end() || it->second.updates.empty()) {
+    return;
+  }
+  const std::array<char, 16>& uuid = it->second.updates.front().uuid;
+  if (ack.uuid().size() != uuid.size() ||
+      std::memcmp(ack.uuid().data(), uuid.data(), uuid.size()) != 0) {
     return;  // stale or duplicate
   }
   Task& task = it->second;
-  const bool terminal = isTerminal(task.updates.front().state());
-  task.updates.pop_front();
+  const bool terminal = isTerminal(task.updates.front().state);
+  task.updates.erase(task.updates.begin());
   task.resends = 0;
   if (!task.updates.empty()) {
-    return sendHead(task);
+    return sendHead(it->first, task);
   }
   if (!terminal) {
     return;
@@ -266,74 +259,81 @@ void SimAgent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
   call.set_type(internal::AgentCall::EXECUTOR_EXITED);
   call.mutable_agent_id()->set_value(id_);
   auto* exited = call.mutable_executor_exited();
-  *exited->mutable_framework_id() = task.framework_id;
+  exited->mutable_framework_id()->set_value(*task.framework_id);
   exited->mutable_executor_id()->set_value(it->first);
   exited->set_status(0);
-  tasks_.erase(it);
+  erase(it);
   if (connected_) {
     hooks_.send(call);
   }
 }
 
 void SimAgent::shutdownFramework(const std::string& framework_id) {
-  std::vector<std::string> ids;
-  for (const auto& [task_id, task] : tasks_) {
-    if (task.framework_id.value() == framework_id) {
-      ids.push_back(task_id);
+  for (auto it = tasks_.begin(); it != tasks_.end();) {
+    if (*it->second.framework_id == framework_id) {
+      erase(it++);  // the framework is gone: nobody would acknowledge its updates
+    } else {
+      ++it;
     }
-  }
-  for (const auto& task_id : ids) {
-    auto it = tasks_.find(task_id);
-    if (it->second.timer != 0) {
-      timers_.cancel(it->second.timer);
-    }
-    tasks_.erase(it);  // the framework is gone: nobody would acknowledge its updates
   }
   frameworks_.erase(framework_id);
+  framework_ids_.erase(framework_id);
 }
 
 void SimAgent::forgetAll() {
-  for (auto& [id, task] : tasks_) {
-    if (task.timer != 0) {
-      timers_.cancel(task.timer);
-    }
+  if (timer_ != 0) {
+    timers_.cancel(timer_);
+    timer_ = 0;
   }
   tasks_.clear();
   frameworks_.clear();
+  framework_ids_.clear();
+  shapes_.clear();
+  names_.clear();
+  due_.clear();
 }
 
-void SimAgent::transition(const std::string& task_id, v1::TaskState state,
-                          v1::TaskStatus::Reason reason, bool has_reason) {
+void SimAgent::erase(std::unordered_map<std::string, Task>::iterator it) {
+  auto shape = shapes_.find(*it->second.resources);
+  if (--shape->second == 0) {
+    shapes_.erase(shape);
+  }
+  names_.erase(it->first);
+  tasks_.erase(it);
+}
+
+void SimAgent::transition(const std::string& task_id, v1::TaskState state, int reason) {
   Task& task = tasks_.at(task_id);
   task.state = state;
-  v1::TaskStatus status;
-  *status.mutable_task_id() = task.info.task_id();
-  status.set_state(state);
-  status.set_source(v1::TaskStatus::SOURCE_EXECUTOR);
-  if (has_reason) {
-    status.set_reason(reason);
-  }
-  status.mutable_executor_id()->set_value(task_id);
-  status.set_uuid(nextUuid());
-  status.set_timestamp(clock_.wallSeconds());
-  task.updates.push_back(std::move(status));
+  task.updates.push_back(
+      {.state = state, .reason = reason, .uuid = nextUuid(), .timestamp = clock_.wallSeconds()});
   if (task.updates.size() == 1) {
-    sendHead(task);
+    sendHead(task_id, task);
   }
 }
 
-void SimAgent::sendHead(Task& task) {
+void SimAgent::sendHead(const std::string& task_id, Task& task) {
   task.sent_at = clock_.now();
   if (!connected_) {
     return;  // registered() sends it
   }
+  const Update& head = task.updates.front();
   internal::AgentCall call;
   call.set_type(internal::AgentCall::STATUS_UPDATE);
   call.mutable_agent_id()->set_value(id_);
   auto* update = batches_ ? outgoing_.add_status_updates() : call.mutable_status_update();
-  *update->mutable_framework_id() = task.framework_id;
-  *update->mutable_status() = task.updates.front();
-  update->mutable_status()->mutable_agent_id()->set_value(id_);
+  update->mutable_framework_id()->set_value(*task.framework_id);
+  v1::TaskStatus* status = update->mutable_status();
+  status->mutable_task_id()->set_value(task_id);
+  status->set_state(head.state);
+  status->set_source(v1::TaskStatus::SOURCE_EXECUTOR);
+  if (head.reason >= 0) {
+    status->set_reason(static_cast<v1::TaskStatus::Reason>(head.reason));
+  }
+  status->mutable_executor_id()->set_value(task_id);
+  status->set_uuid(head.uuid.data(), head.uuid.size());
+  status->set_timestamp(head.timestamp);
+  status->mutable_agent_id()->set_value(id_);
   update->set_latest_state(task.state);
   updates_sent_++;
   if (!batches_) {
@@ -362,8 +362,76 @@ void SimAgent::flushUpdates() {
   outgoing_.Clear();
 }
 
-std::string SimAgent::nextUuid() {
-  std::string bytes(16, '\0');
+void SimAgent::schedule(const std::string& task_id, Task& task, std::chrono::nanoseconds delay) {
+  task.due = next_seq_++;
+  due_.push_back({clock_.now() + delay, task.due, task_id});
+  std::push_heap(due_.begin(), due_.end(), std::greater<>());
+  if (due_.size() > 2 * tasks_.size() + 64) {
+    // Killed tasks' entries pile up until they come due: keep the live ones only.
+    std::erase_if(due_, [this](const Due& d) {
+      auto it = tasks_.find(d.task_id);
+      return it == tasks_.end() || it->second.due != d.seq;
+    });
+    std::make_heap(due_.begin(), due_.end(), std::greater<>());
+  }
+  armTimer();
+}
+
+void SimAgent::fireDue() {
+  timer_ = 0;
+  const Clock::TimePoint now = clock_.now();
+  while (!due_.empty() && due_.front().at <= now) {
+    std::pop_heap(due_.begin(), due_.end(), std::greater<>());
+    Due next = std::move(due_.back());
+    due_.pop_back();
+    auto it = tasks_.find(next.task_id);
+    if (it == tasks_.end() || it->second.due != next.seq) {
+      continue;  // killed, forgotten or rescheduled since
+    }
+    Task& task = it->second;
+    task.due = 0;
+    if (task.state == v1::TASK_STARTING) {
+      transition(next.task_id, v1::TASK_RUNNING);
+      if (task.duration_ms >= 0) {
+        schedule(next.task_id, task, std::chrono::milliseconds(task.duration_ms));
+      }
+    } else if (task.state == v1::TASK_RUNNING) {
+      transition(next.task_id, v1::TASK_FINISHED);
+    }
+  }
+  armTimer();
+}
+
+void SimAgent::armTimer() {
+  while (!due_.empty()) {
+    auto it = tasks_.find(due_.front().task_id);
+    if (it != tasks_.end() && it->second.due == due_.front().seq) {
+      break;
+    }
+    std::pop_heap(due_.begin(), due_.end(), std::greater<>());  // stale: drop it
+    due_.pop_back();
+  }
+  if (due_.empty()) {
+    if (timer_ != 0) {
+      timers_.cancel(timer_);
+      timer_ = 0;
+    }
+    return;
+  }
+  const Clock::TimePoint at = due_.front().at;
+  if (timer_ != 0 && timer_at_ <= at) {
+    return;  // armed for this one or an earlier one, which re-arms when it fires
+  }
+  if (timer_ != 0) {
+    timers_.cancel(timer_);
+  }
+  timer_at_ = at;
+  timer_ = timers_.after(std::max(at - clock_.now(), Clock::TimePoint::duration::zero()),
+                         [this] { fireDue(); });
+}
+
+std::array<char, 16> SimAgent::nextUuid() {
+  std::array<char, 16> bytes{};
   uint64_t a = splitmix64(uuid_state_);
   uint64_t b = splitmix64(uuid_state_);
   for (int i = 0; i < 8; ++i) {

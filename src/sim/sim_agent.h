@@ -14,16 +14,25 @@
 // its command executor gone, as the real agent does.
 //
 // No I/O: calls leave through Hooks::send, time through Clock and Timers, so it runs in virtual
-// time (tests/unit/sim/sim_agent_test.cc). Loop thread only. Memory: one entry per live task.
+// time (tests/unit/sim/sim_agent_test.cc). Loop thread only.
+//
+// Memory: a live task keeps only what the agent answers with (its id, framework, state, the
+// resources it reports on re-registration, its queued updates as state, reason, uuid and time)
+// and its next transition; not the TaskInfo it came with. Resources are held once per distinct
+// shape, the framework id once per framework, a task's name only where it differs from its id.
+// The agent arms at most one timer, for its earliest due transition (tasks' transitions wait in
+// a heap, a killed task's entry is dropped when it comes due or when the heap is compacted).
 
+#include <array>
 #include <chrono>
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include <plateau/agent.pb.h>
 
@@ -90,14 +99,31 @@ class SimAgent {
   int64_t updatesSent() const { return updates_sent_; }
 
  private:
-  struct Task {
-    mesos::v1::FrameworkID framework_id;
-    mesos::v1::TaskInfo info;
+  // A queued status update: the status is built from it and the task when it goes out.
+  struct Update {
     mesos::v1::TaskState state = mesos::v1::TASK_STAGING;
-    std::deque<mesos::v1::TaskStatus> updates;  // front: sent, waiting for its ACKNOWLEDGE
+    int reason = -1;  // a TaskStatus::Reason, -1 for none
+    std::array<char, 16> uuid{};
+    double timestamp = 0;
+  };
+  struct Task {
+    const std::string* framework_id = nullptr;  // a key of framework_ids_
+    const std::string* resources = nullptr;     // a key of shapes_: a v1::Task with its resources
+    mesos::v1::TaskState state = mesos::v1::TASK_STAGING;
+    int resends = 0;           // of the update in front: its retry interval doubles each time
+    int64_t duration_ms = -1;  // from RUNNING to FINISHED; -1: until killed
+    uint64_t due = 0;          // the sequence number of its entry in due_, 0: none
     Clock::TimePoint sent_at{};
-    int resends = 0;            // of the update in front: its retry interval doubles each time
-    Timers::TimerId timer = 0;  // the next transition (RUNNING, FINISHED)
+    std::vector<Update> updates;  // front: sent, waiting for its ACKNOWLEDGE
+  };
+  // A task's next transition (RUNNING after the start delay, FINISHED after its duration).
+  struct Due {
+    Clock::TimePoint at;
+    uint64_t seq;  // ties fire in the order they were scheduled
+    std::string task_id;
+    bool operator>(const Due& other) const {
+      return at != other.at ? at > other.at : seq > other.seq;
+    }
   };
 
   void runTask(const plateau::internal::AgentEvent::RunTask& run);
@@ -105,13 +131,18 @@ class SimAgent {
   void acknowledge(const plateau::internal::AgentEvent::Acknowledge& ack);
   void shutdownFramework(const std::string& framework_id);
   void forgetAll();
+  // Removes a task and releases its resource shape.
+  void erase(std::unordered_map<std::string, Task>::iterator it);
   // Moves the task to `state` and queues its update (sent now if nothing is ahead of it).
-  void transition(const std::string& task_id, mesos::v1::TaskState state,
-                  mesos::v1::TaskStatus::Reason reason = mesos::v1::TaskStatus::REASON_TASK_INVALID,
-                  bool has_reason = false);
-  void sendHead(Task& task);
+  void transition(const std::string& task_id, mesos::v1::TaskState state, int reason = -1);
+  void sendHead(const std::string& task_id, Task& task);
   void flushUpdates();
-  std::string nextUuid();
+  // Schedules the task's next transition `delay` from now (replacing any earlier one).
+  void schedule(const std::string& task_id, Task& task, std::chrono::nanoseconds delay);
+  // Fires every transition that is due, then arms the timer for the next one.
+  void fireDue();
+  void armTimer();
+  std::array<char, 16> nextUuid();
 
   const Clock& clock_;
   Timers& timers_;
@@ -123,6 +154,13 @@ class SimAgent {
   bool connected_ = false;
   std::unordered_map<std::string, Task> tasks_;
   std::unordered_map<std::string, mesos::v1::FrameworkInfo> frameworks_;
+  std::set<std::string> framework_ids_;   // every framework a task came from
+  std::map<std::string, size_t> shapes_;  // resources (serialized) → tasks using them
+  std::unordered_map<std::string, std::string> names_;  // task id → name, where they differ
+  std::vector<Due> due_;                                // a min-heap on (at, seq)
+  uint64_t next_seq_ = 1;
+  Timers::TimerId timer_ = 0;
+  Clock::TimePoint timer_at_{};
   int64_t updates_sent_ = 0;
   bool batches_ = false;                   // the master takes several updates per call
   plateau::internal::AgentCall outgoing_;  // updates waiting for the end of the loop turn
