@@ -24,7 +24,7 @@ namespace {
 
 std::atomic<int> g_in_flight{0};
 
-constexpr std::chrono::milliseconds kRenderLimit = std::chrono::minutes(1);
+constexpr std::chrono::milliseconds kRenderLimit = std::chrono::minutes(5);
 // The child's first byte on the pipe when it writes the response to a lent socket itself: from
 // then on the connection may hold part of a response, so a failure can only close it.
 constexpr char kWriting = 'W';

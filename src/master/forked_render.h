@@ -12,7 +12,7 @@
 // Guarantees: the render runs in the child only (it must read memory and nothing else: no
 // logging, no I/O but its pipe and the lent socket, no locks another thread may have held at
 // fork); the child _exit()s and is reaped by a helper thread; the loop never touches a lent
-// connection until its child is done. A child whose render takes over a minute (or crashes)
+// connection until its child is done. A child whose render takes over five minutes (or crashes)
 // before writing to the socket is killed and answered 503 on the untouched connection; once it
 // has started writing it has the server's write timeout, and a response it could not finish
 // (peer gone, killed) closes the connection, the client seeing fewer bytes than content-length.
@@ -45,7 +45,7 @@ class ForkedRender {
                       http::Responder& responder);
 
   // The general form: render() runs in the child and `done` gets its bytes on the loop, or
-  // nullopt when the child failed (crashed, or took over a minute). `done` is called once and
+  // nullopt when the child failed (crashed, or took over five minutes). `done` is called once and
   // dropped on the loop thread, never on the helper thread. False (nothing forked, `done`
   // never called) when `timers` is no EventLoop, too many renders are in flight, or fork()
   // failed: the caller renders on the loop.
