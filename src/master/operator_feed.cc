@@ -104,9 +104,12 @@ void OperatorFeed::snapshotReady(uint64_t id, std::optional<std::string> snapsho
   // A write may close the stream and erase the subscriber: only the stream is used below.
   std::shared_ptr<http::Stream> stream = subscriber.stream;
   if (!snapshot) {
-    // The render failed: a snapshot of the books now already holds every change held.
-    log_->warn("operator_snapshot_failed subscriber={} rendered=on_loop", id);
-    stream->write(this->snapshot(subscriber));
+    // The child crashed or ran out of time, which at this size means the snapshot is too big to
+    // render on the loop without holding it for seconds: the subscriber is closed instead, and
+    // may subscribe again (the held changes go with it; nothing was written to the stream).
+    log_->warn("operator_snapshot_failed subscriber={} closed=true", id);
+    subscribers_.erase(it);
+    stream->close();
     return;
   }
   stream->write(std::move(*snapshot));

@@ -14,7 +14,8 @@
 //   from the books as they stood when the subscriber came; every change reported after that
 //   is held for the subscriber, in order, and written right after the snapshot, so that no
 //   change is lost or told twice. A subscriber whose held changes pass kMaxHeldBytes before
-//   its snapshot is ready is closed (it may subscribe again).
+//   its snapshot is ready, or whose off-loop render failed (the child crashed or ran out of
+//   time), is closed (it may subscribe again): a failed render is never redone on the loop.
 // Loop thread only.
 
 #include <cstdint>

@@ -131,16 +131,25 @@ TEST(OperatorFeed, ChangesDuringTheRenderFollowTheSnapshotInOrder) {
   EXPECT_EQ(eventsOf(exchange), (std::vector<std::string>{"TASK_UPDATED:t2"}));
 }
 
-TEST(OperatorFeed, AFailedRenderIsRedoneFromTheBooksNowAndTheHeldChangesDropped) {
+TEST(OperatorFeed, AFailedRenderClosesTheSubscriberInsteadOfRenderingOnTheLoop) {
   Fixture f;
   f.addTask("t1");
-  auto exchange = f.subscribe();
+  auto failed = f.subscribe();
+  auto other = f.subscribe();
   f.addTask("t2");
   f.run("t1");
+  ASSERT_EQ(f.feed.subscribers(), 2u);
   f.release(/*failed=*/true);
-  EXPECT_EQ(eventsOf(exchange), (std::vector<std::string>{"SUBSCRIBED:t1(running),t2,"}));
+  EXPECT_TRUE(failed->stream()->closed());
+  EXPECT_TRUE(eventsOf(failed).empty());  // no snapshot, no held change
+  EXPECT_EQ(f.feed.subscribers(), 1u);
+  f.release();  // the other subscriber's render is unaffected
+  EXPECT_FALSE(other->stream()->closed());
+  EXPECT_EQ(eventsOf(other),
+            (std::vector<std::string>{"SUBSCRIBED:t1,", "TASK_ADDED:t2", "TASK_UPDATED:t1"}));
   f.run("t2");
-  EXPECT_EQ(eventsOf(exchange), (std::vector<std::string>{"TASK_UPDATED:t2"}));
+  EXPECT_TRUE(eventsOf(failed).empty());
+  EXPECT_EQ(eventsOf(other), (std::vector<std::string>{"TASK_UPDATED:t2"}));
 }
 
 TEST(OperatorFeed, SubscribersWaitingAndLiveEachGetEveryChangeOnce) {
