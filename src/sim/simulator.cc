@@ -1,7 +1,6 @@
 #include "sim/simulator.h"
 #include "sim/sources.h"
 
-#include <random>
 #include <vector>
 
 #include <fmt/format.h>
@@ -71,21 +70,20 @@ double value(const MasterCounters& c, const char* key) {
   return it == c.snapshot.end() ? 0 : it->second;
 }
 
-// Sends every agent and framework to the new leader whenever it changes: the agents after a
-// random delay below Mesos's 1 s registration backoff, the frameworks at once.
+// Sends every agent and framework to the new leader whenever it changes, as plateau-agent and
+// the scheduler libraries do: at once (an agent whose registration is still open waits out its
+// backoff: AgentLink::leaderChanged).
 void followLeader(Leader& leader, std::vector<std::unique_ptr<AgentLink>>& agents,
-                  std::vector<std::unique_ptr<FrameworkLink>>& frameworks, uint64_t seed,
-                  const Clock& clock, std::vector<Clock::TimePoint>& changes,
-                  std::shared_ptr<spdlog::logger> log) {
-  leader.onChange([&, random = std::make_shared<std::mt19937_64>(seed), log] {
+                  std::vector<std::unique_ptr<FrameworkLink>>& frameworks, const Clock& clock,
+                  std::vector<Clock::TimePoint>& changes, std::shared_ptr<spdlog::logger> log) {
+  leader.onChange([&, log] {
     changes.push_back(clock.now());
     log->info("sim_leader_changed leader={}", leader.current().toString());
-    std::uniform_int_distribution<int> delay_ms(0, 999);
-    for (auto& agent : agents) {
-      agent->leaderChanged(std::chrono::milliseconds(delay_ms(*random)));
-    }
-    for (auto& framework : frameworks) {
+    for (auto& framework : frameworks) {  // first: ten SUBSCRIBEs, not behind 10,000 REGISTERs
       framework->leaderChanged();
+    }
+    for (auto& agent : agents) {
+      agent->leaderChanged();
     }
   });
 }
@@ -126,7 +124,7 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
   std::vector<std::unique_ptr<AgentLink>> agents;
   std::vector<std::unique_ptr<FrameworkLink>> frameworks;
   std::vector<Clock::TimePoint> leader_changes;
-  followLeader(leader, agents, frameworks, workload.seed, clock, leader_changes, log);
+  followLeader(leader, agents, frameworks, clock, leader_changes, log);
   agents.reserve(static_cast<size_t>(report.agents));
   SimAgent::Options agent_options{
       .start_delay = std::chrono::nanoseconds(static_cast<int64_t>(workload.start_delay_s * 1e9))};

@@ -90,5 +90,34 @@ TEST(FailoverTest, WithoutRetryAfterTheBackoffIsHalfFixedHalfJitter) {
   EXPECT_EQ(registrationRetryDelay("1.5", 1000ms, 0.0), 500ms);
 }
 
+TEST(FailoverTest, AgentRetriesDrawFromPlateauAgentsJitterRange) {
+  // plateau-agent waits a draw from [backoff / 2, backoff] (common/backoff.h's Jitter), its
+  // backoff 100 ms doubling to --registration_backoff_factor (1 s by default).
+  EXPECT_EQ(registrationRetryDelay("", 100ms, 0.0), 50ms);
+  EXPECT_EQ(registrationRetryDelay("", 100ms, 0.999), 99ms);
+  EXPECT_EQ(registrationRetryDelay("", 1000ms, 0.0), 500ms);
+  EXPECT_EQ(registrationRetryDelay("", 1000ms, 0.999), 999ms);
+}
+
+TEST(FailoverTest, ASubscriptionRefusedWithRetryAfterWaitsWhatTheMasterAsks) {
+  EXPECT_EQ(subscriptionRetryDelay("1", 0.0), 1000ms);
+  EXPECT_EQ(subscriptionRetryDelay("2", 0.5), 2500ms);
+  EXPECT_EQ(subscriptionRetryDelay("5", 0.999), 7497ms);
+  EXPECT_EQ(subscriptionRetryDelay("0", 0.9), 0ms);
+  EXPECT_EQ(subscriptionRetryDelay("86400", 0.0), 60000ms);  // capped at a minute
+  // Without one (a lost connection, a refusal that names none) or with one not understood: 1 s.
+  EXPECT_EQ(subscriptionRetryDelay("", 0.7), 1000ms);
+  EXPECT_EQ(subscriptionRetryDelay("soon", 0.0), 1000ms);
+  EXPECT_EQ(subscriptionRetryDelay("1 ", 0.0), 1000ms);
+}
+
+TEST(FailoverTest, RetryAfterIsWholeSecondsOnly) {
+  EXPECT_EQ(retryAfterDelay("3", 0.0), std::optional(3000ms));
+  EXPECT_EQ(retryAfterDelay("", 0.0), std::nullopt);
+  EXPECT_EQ(retryAfterDelay("+3", 0.0), std::nullopt);
+  EXPECT_EQ(retryAfterDelay("-1", 0.0), std::nullopt);
+  EXPECT_EQ(retryAfterDelay("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), std::nullopt);
+}
+
 }  // namespace
 }  // namespace plateau::sim
