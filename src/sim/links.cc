@@ -370,12 +370,7 @@ void FrameworkLink::connect() {
   reconnect_timer_ = 0;
   decoder_ = recordio::Decoder();
   master_ = leader_.current();
-  scheduler::Call call;
-  call.set_type(scheduler::Call::SUBSCRIBE);
-  *call.mutable_subscribe()->mutable_framework_info() = framework_.info();
-  if (!framework_.frameworkId().empty()) {
-    call.mutable_framework_id()->set_value(framework_.frameworkId());
-  }
+  scheduler::Call call = framework_.subscription();
   stream_ = http::StreamingCall::open(
       loop_, master_, protobufPost("/api/v1/scheduler", call.SerializePartialAsString()),
       kStreamHeadTimeout,
