@@ -152,6 +152,7 @@ AgentLink::AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::strin
       random_(static_cast<std::minstd_rand::result_type>(seed ^ (seed >> 32))) {}
 
 AgentLink::~AgentLink() {
+  *alive_ = false;
   for (Timers::TimerId id : {heartbeat_timer_, reconnect_timer_}) {
     if (id != 0) {
       loop_.cancel(id);
@@ -289,6 +290,7 @@ void AgentLink::leaderChanged() {
   // new leader at once; one still open (to the old leader) is ended first, and the next
   // REGISTER waits out the backoff.
   const bool open = stream_ != nullptr || registered_;
+  attempt_++;  // a reachability answer still to come is for the old leader
   dropLink();
   backoff_ = open ? nextBackoff(backoff_) : 0ms;
   if (open) {
@@ -338,7 +340,24 @@ void AgentLink::retry(std::string_view retry_after) {
     loop_.cancel(reconnect_timer_);
   }
   reconnect_timer_ = loop_.after(registrationRetryDelay(retry_after, backoff_, share(random_)),
-                                 [this] { connect(); });
+                                 [this] { reconnect(); });
+}
+
+void AgentLink::reconnect() {
+  reconnect_timer_ = 0;
+  const uint64_t attempt = ++attempt_;
+  leader_.whenReachable(leader_.current(), [this, alive = alive_, attempt](bool reachable) {
+    if (!*alive || attempt != attempt_ || reconnect_timer_ != 0) {
+      return;  // a leader change came first
+    }
+    if (reachable) {
+      return connect();
+    }
+    backoff_ = kElectedWait;  // leaderChanged() comes when the next leader is elected
+    log_->debug("sim_agent_waits_for_leader hostname={} master={}", agent_.spec().hostname,
+                leader_.current().toString());
+    retry("");
+  });
 }
 
 FrameworkLink::FrameworkLink(EventLoop& loop, CallPipe& pipe, Leader& leader,

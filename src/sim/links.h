@@ -136,6 +136,9 @@ class AgentLink {
   void dropLink();
   // connect() again after registrationRetryDelay() (failover.h).
   void retry(std::string_view retry_after);
+  // The retry itself: with ZooKeeper, only once the leader answers at all
+  // (Leader::whenReachable); while it does not, the agent waits for the next one.
+  void reconnect();
 
   EventLoop& loop_;
   CallPipe& pipe_;
@@ -156,6 +159,8 @@ class AgentLink {
   std::minstd_rand random_;        // retry jitter
   AgentStream* shared_ = nullptr;  // its shared stream, if any (then stream_ stays empty)
   std::string tag_;
+  uint64_t attempt_ = 0;  // a reachability answer for an earlier attempt is ignored
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
 // One simulated framework: subscribes (again after any break, with its id: after a refusal's

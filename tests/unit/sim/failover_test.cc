@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
 #include "runtime/event_loop.h"
 #include "sim/leader.h"
 
@@ -88,6 +95,50 @@ TEST(FailoverTest, WithoutRetryAfterTheBackoffIsHalfFixedHalfJitter) {
   EXPECT_EQ(registrationRetryDelay("Fri, 31 Dec 1999 23:59:59 GMT", 1000ms, 0.0), 500ms);
   EXPECT_EQ(registrationRetryDelay("-2", 1000ms, 0.0), 500ms);
   EXPECT_EQ(registrationRetryDelay("1.5", 1000ms, 0.0), 500ms);
+}
+
+TEST(SharedProbesTest, ManyAskOneProbeAnswersAllAndTheNextAskProbesAgain) {
+  std::vector<std::pair<std::string, std::function<void(bool)>>> started;
+  SharedProbes probes([&](const std::string& key, std::function<void(bool)> answer) {
+    started.emplace_back(key, std::move(answer));
+  });
+  std::vector<std::string> heard;
+  for (int i = 0; i < 1000; ++i) {
+    probes.ask("a:1", [&heard, i](bool up) { heard.push_back(fmt::format("{}{}", i, up ? "+" : "-")); });
+  }
+  probes.ask("b:2", [&heard](bool up) { heard.push_back(up ? "b+" : "b-"); });
+  ASSERT_EQ(started.size(), 2u);  // one probe per key, however many ask
+  EXPECT_EQ(probes.inFlight(), 2u);
+  // The answer reaches every asker, in order; an ask after it starts a new probe.
+  started[0].second(false);
+  ASSERT_EQ(heard.size(), 1000u);
+  EXPECT_EQ(heard.front(), "0-");
+  EXPECT_EQ(heard.back(), "999-");
+  EXPECT_EQ(probes.inFlight(), 1u);
+  probes.ask("a:1", [&heard](bool up) { heard.push_back(up ? "a+" : "a-"); });
+  ASSERT_EQ(started.size(), 3u);
+  started[2].second(true);
+  started[1].second(true);
+  EXPECT_EQ(heard[1000], "a+");
+  EXPECT_EQ(heard[1001], "b+");
+  EXPECT_EQ(probes.inFlight(), 0u);
+}
+
+TEST(SharedProbesTest, AnAskMadeWhileAnsweringStartsItsOwnProbeAndLateAnswersAreDropped) {
+  std::vector<std::function<void(bool)>> started;
+  auto probes = std::make_unique<SharedProbes>(
+      [&](const std::string&, std::function<void(bool)> answer) { started.push_back(std::move(answer)); });
+  int answers = 0;
+  probes->ask("a:1", [&](bool) {
+    answers++;
+    probes->ask("a:1", [&](bool) { answers++; });  // asks again from inside its answer
+  });
+  started[0](false);
+  EXPECT_EQ(answers, 1);
+  ASSERT_EQ(started.size(), 2u);
+  probes.reset();
+  started[1](true);  // its asker is gone: nothing runs
+  EXPECT_EQ(answers, 1);
 }
 
 TEST(FailoverTest, AgentRetriesDrawFromPlateauAgentsJitterRange) {
