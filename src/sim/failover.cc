@@ -118,8 +118,8 @@ std::chrono::milliseconds registrationRetryDelay(std::string_view retry_after,
     return *told;
   }
   const auto base = backoff / 2;
-  return base + std::chrono::milliseconds(
-                    static_cast<int64_t>(static_cast<double>(base.count()) * share));
+  return base +
+         std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(base.count()) * share));
 }
 
 std::chrono::milliseconds subscriptionRetryDelay(std::string_view retry_after, double share) {

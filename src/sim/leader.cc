@@ -14,18 +14,17 @@ Result<std::unique_ptr<Leader>> Leader::create(EventLoop& loop, std::string_view
       return std::unexpected(detector.error());
     }
     leader->detector_ = std::move(*detector);
-    leader->probes_ = std::make_unique<SharedProbes>(
-        [&loop](const std::string& key, std::function<void(bool)> answer) {
-          auto master = http::Endpoint::parse(key);
-          if (!master) {
-            return answer(false);
-          }
-          http::fetch(loop, *master, {.method = "GET", .path = "/health", .headers = {}, .body = {}},
-                      std::chrono::seconds(2),
-                      [answer = std::move(answer)](Result<http::Response> r) {
-                        answer(r.has_value());
-                      });
-        });
+    leader->probes_ = std::make_unique<SharedProbes>([&loop](const std::string& key,
+                                                             std::function<void(bool)> answer) {
+      auto master = http::Endpoint::parse(key);
+      if (!master) {
+        return answer(false);
+      }
+      http::fetch(loop, *master, {.method = "GET", .path = "/health", .headers = {}, .body = {}},
+                  std::chrono::seconds(2), [answer = std::move(answer)](Result<http::Response> r) {
+                    answer(r.has_value());
+                  });
+    });
     leader->detect();
     return leader;
   }

@@ -398,8 +398,9 @@ void FrameworkLink::connect() {
              stream_id_ = head.header("mesos-stream-id");
              if (head.status != 200) {
                retry_after_ = head.header("retry-after");
-               log_->warn("sim_framework_subscribe_refused status={} retry_after=\"{}\" body=\"{}\"",
-                          head.status, retry_after_, head.body);
+               log_->warn(
+                   "sim_framework_subscribe_refused status={} retry_after=\"{}\" body=\"{}\"",
+                   head.status, retry_after_, head.body);
              }
              pump();
            },

@@ -164,8 +164,8 @@ class AgentLink {
 };
 
 // One simulated framework: subscribes (again after any break, with its id: after a refusal's
-// Retry-After, plus up to half again, or else a second; at once when the leader changes), feeds events to
-// its SimFramework and sends its calls with the stream's Mesos-Stream-Id, up to
+// Retry-After, plus up to half again, or else a second; at once when the leader changes), feeds
+// events to its SimFramework and sends its calls with the stream's Mesos-Stream-Id, up to
 // kMaxFrameworkInFlight at once; SUPPRESS and REVIVE go alone, after everything sent before
 // them and before anything after (one must never overtake the other).
 class FrameworkLink {

@@ -104,7 +104,8 @@ TEST(SharedProbesTest, ManyAskOneProbeAnswersAllAndTheNextAskProbesAgain) {
   });
   std::vector<std::string> heard;
   for (int i = 0; i < 1000; ++i) {
-    probes.ask("a:1", [&heard, i](bool up) { heard.push_back(fmt::format("{}{}", i, up ? "+" : "-")); });
+    probes.ask("a:1",
+               [&heard, i](bool up) { heard.push_back(fmt::format("{}{}", i, up ? "+" : "-")); });
   }
   probes.ask("b:2", [&heard](bool up) { heard.push_back(up ? "b+" : "b-"); });
   ASSERT_EQ(started.size(), 2u);  // one probe per key, however many ask
@@ -126,8 +127,10 @@ TEST(SharedProbesTest, ManyAskOneProbeAnswersAllAndTheNextAskProbesAgain) {
 
 TEST(SharedProbesTest, AnAskMadeWhileAnsweringStartsItsOwnProbeAndLateAnswersAreDropped) {
   std::vector<std::function<void(bool)>> started;
-  auto probes = std::make_unique<SharedProbes>(
-      [&](const std::string&, std::function<void(bool)> answer) { started.push_back(std::move(answer)); });
+  auto probes =
+      std::make_unique<SharedProbes>([&](const std::string&, std::function<void(bool)> answer) {
+        started.push_back(std::move(answer));
+      });
   int answers = 0;
   probes->ask("a:1", [&](bool) {
     answers++;
