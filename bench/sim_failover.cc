@@ -105,6 +105,19 @@ std::string timeline(const std::string& log, double killed_wall) {
       s(last_framework));
 }
 
+// When plateau-sim heard of the new leader (its sim_leader_changed line, logged at info), in
+// seconds after the kill.
+std::string simTimeline(const std::string& log, double killed_wall) {
+  std::istringstream in(log);
+  for (std::string line; std::getline(in, line);) {
+    auto at = lineTime(line);
+    if (at && *at >= killed_wall && line.find(" sim_leader_changed ") != std::string::npos) {
+      return fmt::format("new leader known {:.2f} s", *at - killed_wall);
+    }
+  }
+  return "new leader known - (run it with PLATEAU_FAILOVER_SIM_LOG=info or debug)";
+}
+
 TEST(SimFailoverBench, AgentsAndTasksBackAfterTheLeaderDies) {
   const int agents = envInt("PLATEAU_FAILOVER_AGENTS", 1000);
   const int tasks = envInt("PLATEAU_FAILOVER_TASKS", agents * 10);
@@ -125,8 +138,9 @@ TEST(SimFailoverBench, AgentsAndTasksBackAfterTheLeaderDies) {
   Process sim("sim",
               {PLATEAU_BIN_DIR "/plateau-sim", "--workload=" + dir + "/workload.json", "--json",
                "--master=" + cluster.zkUrl(), "--end_after_failover",
-               // PLATEAU_FAILOVER_SIM_LOG=debug logs every agent's lost link and retry.
-               "--logging_level=" + envString("PLATEAU_FAILOVER_SIM_LOG", "warn")},
+               // info: its leader changes, timestamped; PLATEAU_FAILOVER_SIM_LOG=debug logs
+               // every agent's lost link and retry too.
+               "--logging_level=" + envString("PLATEAU_FAILOVER_SIM_LOG", "info")},
               dir + "/sim.out");
   // Every task running on the leader.
   ASSERT_TRUE(eventually(
@@ -187,6 +201,7 @@ TEST(SimFailoverBench, AgentsAndTasksBackAfterTheLeaderDies) {
   fmt::print("new leader, agents active/tasks running by time since the kill:{}\n", curve);
   fmt::print("new leader's log, after the kill: {}\n",
              timeline(cluster.master(next).log(), killed_wall));
+  fmt::print("plateau-sim's log, after the kill: {}\n", simTimeline(out, killed_wall));
   fmt::print("plateau-sim (from its first agent link lost): {}\n",
              at == std::string::npos ? "no report" : out.substr(at, out.find('}', at) - at + 1));
 }

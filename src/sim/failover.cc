@@ -99,16 +99,31 @@ void Failover::writeJson(json::Writer& w) const {
   w.endObject();
 }
 
-std::chrono::milliseconds registrationRetryDelay(std::string_view retry_after,
-                                                 std::chrono::milliseconds backoff, double share) {
+std::optional<std::chrono::milliseconds> retryAfterDelay(std::string_view retry_after,
+                                                         double share) {
   int seconds = 0;
   const char* end = retry_after.data() + retry_after.size();
   auto [at, ec] = std::from_chars(retry_after.data(), end, seconds);
-  const bool told = !retry_after.empty() && ec == std::errc() && at == end && seconds >= 0;
-  const auto base = told ? std::chrono::milliseconds(std::min(seconds, 60) * 1000) : backoff / 2;
-  const double jitter = told ? 0.5 * share : share;
+  if (retry_after.empty() || ec != std::errc() || at != end || seconds < 0) {
+    return std::nullopt;
+  }
+  const auto base = std::chrono::milliseconds(std::min(seconds, 60) * 1000);
   return base + std::chrono::milliseconds(
-                    static_cast<int64_t>(static_cast<double>(base.count()) * jitter));
+                    static_cast<int64_t>(static_cast<double>(base.count()) * 0.5 * share));
+}
+
+std::chrono::milliseconds registrationRetryDelay(std::string_view retry_after,
+                                                 std::chrono::milliseconds backoff, double share) {
+  if (auto told = retryAfterDelay(retry_after, share)) {
+    return *told;
+  }
+  const auto base = backoff / 2;
+  return base +
+         std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(base.count()) * share));
+}
+
+std::chrono::milliseconds subscriptionRetryDelay(std::string_view retry_after, double share) {
+  return retryAfterDelay(retry_after, share).value_or(std::chrono::seconds(1));
 }
 
 }  // namespace plateau::sim

@@ -5,6 +5,7 @@
 // before the last change. Pure (tests/unit/sim/failover_test.cc).
 
 #include <chrono>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -36,12 +37,22 @@ struct Failover {
   void writeJson(json::Writer& w) const;
 };
 
+// What a refusal's Retry-After asks (whole seconds, as a busy master sends it with 503 or 429,
+// at most a minute) plus up to half again: `share` is a uniform draw in [0, 1), so that
+// clients refused together do not come back together. nullopt when `retry_after` is absent or
+// not a whole number of seconds (an HTTP date, a fraction, a negative number).
+std::optional<std::chrono::milliseconds> retryAfterDelay(std::string_view retry_after,
+                                                         double share);
+
 // How long a simulated agent waits before registering again. `backoff` is its current backoff
-// (doubled before the call: 250 ms up to 5 s). A refusal that names a Retry-After (whole
-// seconds, as a busy master sends it with 503 or 429) waits that long plus up to half again;
-// anything else waits half the backoff plus up to the other half. `share` is a uniform draw
-// in [0, 1), so that agents refused together do not come back together.
+// (doubled before the call: 100 ms up to 1 s, plateau-agent's with its default
+// --registration_backoff_factor). A refusal's Retry-After is honoured (retryAfterDelay);
+// anything else waits half the backoff plus up to the other half (plateau-agent's jitter).
 std::chrono::milliseconds registrationRetryDelay(std::string_view retry_after,
                                                  std::chrono::milliseconds backoff, double share);
+
+// How long a simulated framework waits before subscribing again after its subscription ended:
+// a refusal's Retry-After is honoured (retryAfterDelay), otherwise one second.
+std::chrono::milliseconds subscriptionRetryDelay(std::string_view retry_after, double share);
 
 }  // namespace plateau::sim

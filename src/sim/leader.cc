@@ -14,6 +14,17 @@ Result<std::unique_ptr<Leader>> Leader::create(EventLoop& loop, std::string_view
       return std::unexpected(detector.error());
     }
     leader->detector_ = std::move(*detector);
+    leader->probes_ = std::make_unique<SharedProbes>([&loop](const std::string& key,
+                                                             std::function<void(bool)> answer) {
+      auto master = http::Endpoint::parse(key);
+      if (!master) {
+        return answer(false);
+      }
+      http::fetch(loop, *master, {.method = "GET", .path = "/health", .headers = {}, .body = {}},
+                  std::chrono::seconds(2), [answer = std::move(answer)](Result<http::Response> r) {
+                    answer(r.has_value());
+                  });
+    });
     leader->detect();
     return leader;
   }
@@ -48,6 +59,30 @@ void Leader::detect() {
     }
     detect();
   });
+}
+
+void SharedProbes::ask(const std::string& key, std::function<void(bool)> done) {
+  auto& waiting = waiting_[key];
+  waiting.push_back(std::move(done));
+  if (waiting.size() > 1) {
+    return;  // its probe is on the way
+  }
+  probe_(key, [this, alive = alive_, key](bool answer) {
+    if (!*alive) {
+      return;
+    }
+    auto node = waiting_.extract(key);  // whoever asks from here on starts a new probe
+    for (auto& done : node.mapped()) {
+      done(answer);
+    }
+  });
+}
+
+void Leader::whenReachable(const http::Endpoint& master, std::function<void(bool)> done) {
+  if (!probes_) {
+    return done(true);
+  }
+  probes_->ask(master.toString(), std::move(done));
 }
 
 void Leader::unreachable(const http::Endpoint& tried) {

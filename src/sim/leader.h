@@ -10,6 +10,7 @@
 // agents and frameworks re-register with the new leader. Loop thread only.
 
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -22,6 +23,27 @@
 #include "runtime/event_loop.h"
 
 namespace plateau::sim {
+
+// Answers everyone who asks about one key with a single probe at a time: the first ask starts
+// `probe`, later asks wait for its answer, and an ask after an answer starts a new probe. The
+// answer may come at once or later; it is dropped once this is destroyed. Pure.
+class SharedProbes {
+ public:
+  using Probe = std::function<void(const std::string& key, std::function<void(bool)> answer)>;
+  explicit SharedProbes(Probe probe) : probe_(std::move(probe)) {}
+  ~SharedProbes() { *alive_ = false; }
+  SharedProbes(const SharedProbes&) = delete;
+  SharedProbes& operator=(const SharedProbes&) = delete;
+
+  void ask(const std::string& key, std::function<void(bool)> done);
+  // Keys with a probe on the way.
+  size_t inFlight() const { return waiting_.size(); }
+
+ private:
+  Probe probe_;
+  std::map<std::string, std::vector<std::function<void(bool)>>> waiting_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
 
 class Leader {
  public:
@@ -46,6 +68,14 @@ class Leader {
   // A call to `tried` got no answer, or was refused as by a standby: with a list, the next
   // master becomes current (if `tried` still is); otherwise nothing changes.
   void unreachable(const http::Endpoint& tried);
+  // With ZooKeeper: `done(true)` once `master` answers HTTP at all (any status), `done(false)`
+  // when it cannot be reached (no answer within 2 s); one probe (GET /health) at a time per
+  // master, however many ask. The simulated agents ask this before registering again with the
+  // leader they lost: 10,000 plateau-agents would each rebuild their registration against a
+  // dead leader on their own CPU, but here one process would pay for all of them, and its loop
+  // would hold ZooKeeper's news of the next leader behind that work. Without ZooKeeper,
+  // `done(true)` at once.
+  void whenReachable(const http::Endpoint& master, std::function<void(bool reachable)> done);
   // `listener` runs after every change of current().
   void onChange(std::function<void()> listener) { listeners_.push_back(std::move(listener)); }
   void clearListeners() { listeners_.clear(); }
@@ -62,6 +92,7 @@ class Leader {
   std::optional<http::Endpoint> current_;
   int changes_ = 0;
   std::vector<std::function<void()>> listeners_;
+  std::unique_ptr<SharedProbes> probes_;  // zk://: GET /health, by master
 };
 
 }  // namespace plateau::sim

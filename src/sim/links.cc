@@ -19,8 +19,13 @@ namespace {
 constexpr auto kCallTimeout = 60s;
 // Registration may wait behind thousands of others (each stored in the registry first).
 constexpr auto kStreamHeadTimeout = 120s;
-constexpr std::chrono::milliseconds kMinLinkBackoff{250};
-constexpr std::chrono::milliseconds kMaxLinkBackoff{5000};
+// plateau-agent's registration backoff (MasterLink) with its default
+// --registration_backoff_factor: 100 ms doubling up to 1 s.
+constexpr std::chrono::milliseconds kMinLinkBackoff{100};
+constexpr std::chrono::milliseconds kMaxLinkBackoff{1000};
+// How long an agent that an elected master did not take waits for ZooKeeper to name the next
+// leader before it tries again anyway (leaderChanged() comes first when one is elected).
+constexpr std::chrono::milliseconds kElectedWait{5000};
 constexpr size_t kMaxFrameworkInFlight = 8;
 
 http::ClientRequest protobufPost(std::string path, std::string body) {
@@ -147,6 +152,7 @@ AgentLink::AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::strin
       random_(static_cast<std::minstd_rand::result_type>(seed ^ (seed >> 32))) {}
 
 AgentLink::~AgentLink() {
+  *alive_ = false;
   for (Timers::TimerId id : {heartbeat_timer_, reconnect_timer_}) {
     if (id != 0) {
       loop_.cancel(id);
@@ -269,7 +275,7 @@ void AgentLink::dropLink() {
   }
 }
 
-void AgentLink::leaderChanged(std::chrono::milliseconds delay) {
+void AgentLink::leaderChanged() {
   const http::Endpoint& leader = leader_.current();
   if (!started_) {
     return;  // it will register with whoever leads when its turn comes
@@ -280,12 +286,20 @@ void AgentLink::leaderChanged(std::chrono::milliseconds delay) {
   if (shared_ != nullptr && shared_->carries(this, leader)) {
     return;  // already there, on its shared stream
   }
+  // As plateau-agent's MasterLink::setMaster: with no registration open it registers with the
+  // new leader at once; one still open (to the old leader) is ended first, and the next
+  // REGISTER waits out the backoff.
+  const bool open = stream_ != nullptr || registered_;
+  attempt_++;  // a reachability answer still to come is for the old leader
   dropLink();
+  backoff_ = open ? nextBackoff(backoff_) : 0ms;
+  if (open) {
+    return retry("");
+  }
   if (reconnect_timer_ != 0) {
     loop_.cancel(reconnect_timer_);
   }
-  backoff_ = 0ms;
-  reconnect_timer_ = loop_.after(delay, [this] { connect(); });
+  connect();
 }
 
 void AgentLink::onClosed(const Status& why) {
@@ -297,8 +311,8 @@ void AgentLink::onClosed(const Status& why) {
   if (!was_registered && leader_.elected()) {
     // The elected master did not take the registration (it is gone): the masters elect another
     // within ZooKeeper's session timeout and leaderChanged() comes then; until it does, retrying
-    // here costs a registration each time for nothing. The longest backoff stays as a fallback.
-    backoff_ = kMaxLinkBackoff;
+    // here costs a registration each time for nothing. A longer wait stays as a fallback.
+    backoff_ = kElectedWait;
   }
   log_->debug("sim_agent_disconnected hostname={} reason=\"{}\" backoff_ms={}",
               agent_.spec().hostname, why.message(), backoff_.count());
@@ -326,7 +340,24 @@ void AgentLink::retry(std::string_view retry_after) {
     loop_.cancel(reconnect_timer_);
   }
   reconnect_timer_ = loop_.after(registrationRetryDelay(retry_after, backoff_, share(random_)),
-                                 [this] { connect(); });
+                                 [this] { reconnect(); });
+}
+
+void AgentLink::reconnect() {
+  reconnect_timer_ = 0;
+  const uint64_t attempt = ++attempt_;
+  leader_.whenReachable(leader_.current(), [this, alive = alive_, attempt](bool reachable) {
+    if (!*alive || attempt != attempt_ || reconnect_timer_ != 0) {
+      return;  // a leader change came first
+    }
+    if (reachable) {
+      return connect();
+    }
+    backoff_ = kElectedWait;  // leaderChanged() comes when the next leader is elected
+    log_->debug("sim_agent_waits_for_leader hostname={} master={}", agent_.spec().hostname,
+                leader_.current().toString());
+    retry("");
+  });
 }
 
 FrameworkLink::FrameworkLink(EventLoop& loop, CallPipe& pipe, Leader& leader,
@@ -339,7 +370,8 @@ FrameworkLink::FrameworkLink(EventLoop& loop, CallPipe& pipe, Leader& leader,
       stats_(stats),
       log_(std::move(log)),
       framework_(loop.clock(), loop, spec, index, seed, ledger,
-                 {.send = [this](scheduler::Call call) { send(std::move(call)); }}) {}
+                 {.send = [this](scheduler::Call call) { send(std::move(call)); }}),
+      random_(static_cast<std::minstd_rand::result_type>((seed ^ (seed >> 32)) + index)) {}
 
 FrameworkLink::~FrameworkLink() {
   *alive_ = false;
@@ -357,12 +389,7 @@ void FrameworkLink::connect() {
   reconnect_timer_ = 0;
   decoder_ = recordio::Decoder();
   master_ = leader_.current();
-  scheduler::Call call;
-  call.set_type(scheduler::Call::SUBSCRIBE);
-  *call.mutable_subscribe()->mutable_framework_info() = framework_.info();
-  if (!framework_.frameworkId().empty()) {
-    call.mutable_framework_id()->set_value(framework_.frameworkId());
-  }
+  scheduler::Call call = framework_.subscription();
   stream_ = http::StreamingCall::open(
       loop_, master_, protobufPost("/api/v1/scheduler", call.SerializePartialAsString()),
       kStreamHeadTimeout,
@@ -370,8 +397,10 @@ void FrameworkLink::connect() {
            [this](const http::Response& head) {
              stream_id_ = head.header("mesos-stream-id");
              if (head.status != 200) {
-               log_->warn("sim_framework_subscribe_refused status={} body=\"{}\"", head.status,
-                          head.body);
+               retry_after_ = head.header("retry-after");
+               log_->warn(
+                   "sim_framework_subscribe_refused status={} retry_after=\"{}\" body=\"{}\"",
+                   head.status, retry_after_, head.body);
              }
              pump();
            },
@@ -400,6 +429,7 @@ void FrameworkLink::leaderChanged() {
     stream_.reset();
   }
   stream_id_.clear();
+  retry_after_.clear();
   if (reconnect_timer_ != 0) {
     loop_.cancel(reconnect_timer_);
   }
@@ -413,8 +443,13 @@ void FrameworkLink::onClosed(const Status& why) {
   stream_.reset();
   stream_id_.clear();
   stats_.stream_drops++;
-  log_->warn("sim_framework_disconnected reason=\"{}\"", why.message());
-  reconnect_timer_ = loop_.after(1s, [this] { connect(); });
+  // A refusal's Retry-After (a busy master, 503 or 429) is honoured, as a well-behaved client
+  // does; otherwise it subscribes again after a second (at once when a new leader is named).
+  std::uniform_real_distribution<double> share(0, 1);
+  const auto wait = subscriptionRetryDelay(retry_after_, share(random_));
+  retry_after_.clear();
+  log_->warn("sim_framework_disconnected reason=\"{}\" retry_ms={}", why.message(), wait.count());
+  reconnect_timer_ = loop_.after(wait, [this] { connect(); });
 }
 
 void FrameworkLink::send(scheduler::Call call) {

@@ -92,10 +92,12 @@ class CallPipe {
 // One simulated agent: registers (and re-registers after any break, with a backoff), feeds the
 // master's events to its SimAgent and calls SimAgent::heartbeat() every heartbeat period. It
 // registers with `leader`'s current master, from `source` (empty: any address); when the
-// leader changes it re-registers there after `delay` (a random share of Mesos's 1 s
-// registration backoff, so that 10,000 agents do not all come in the same millisecond).
+// leader changes it re-registers there as plateau-agent does (MasterLink::setMaster): at once
+// when no registration is open, else after the open one is ended and the backoff has passed.
 // Retries: registrationRetryDelay() (failover.h): a refusal's Retry-After (a busy master) is
-// honoured; otherwise a backoff doubling from 250 ms to 5 s, half of it jitter. HEARTBEAT calls
+// honoured; otherwise plateau-agent's backoff with its default --registration_backoff_factor,
+// doubling from 100 ms to 1 s, each wait drawn from half to all of it; an agent that an elected
+// leader did not take waits for ZooKeeper to name the next one (5 s at most). HEARTBEAT calls
 // take the pipe's priority lane.
 class AgentLink {
  public:
@@ -107,7 +109,7 @@ class AgentLink {
   AgentLink& operator=(const AgentLink&) = delete;
 
   void start();
-  void leaderChanged(std::chrono::milliseconds delay);
+  void leaderChanged();
   bool registered() const { return registered_; }
   const SimAgent& agent() const { return agent_; }
 
@@ -134,6 +136,9 @@ class AgentLink {
   void dropLink();
   // connect() again after registrationRetryDelay() (failover.h).
   void retry(std::string_view retry_after);
+  // The retry itself: with ZooKeeper, only once the leader answers at all
+  // (Leader::whenReachable); while it does not, the agent waits for the next one.
+  void reconnect();
 
   EventLoop& loop_;
   CallPipe& pipe_;
@@ -154,10 +159,13 @@ class AgentLink {
   std::minstd_rand random_;        // retry jitter
   AgentStream* shared_ = nullptr;  // its shared stream, if any (then stream_ stays empty)
   std::string tag_;
+  uint64_t attempt_ = 0;  // a reachability answer for an earlier attempt is ignored
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-// One simulated framework: subscribes (again after any break, with its id), feeds events to
-// its SimFramework and sends its calls with the stream's Mesos-Stream-Id, up to
+// One simulated framework: subscribes (again after any break, with its id: after a refusal's
+// Retry-After, plus up to half again, or else a second; at once when the leader changes), feeds
+// events to its SimFramework and sends its calls with the stream's Mesos-Stream-Id, up to
 // kMaxFrameworkInFlight at once; SUPPRESS and REVIVE go alone, after everything sent before
 // them and before anything after (one must never overtake the other).
 class FrameworkLink {
@@ -201,6 +209,8 @@ class FrameworkLink {
   size_t in_flight_ = 0;
   bool barrier_in_flight_ = false;
   Timers::TimerId reconnect_timer_ = 0;
+  std::string retry_after_;  // the Retry-After of a refused SUBSCRIBE, until it is retried
+  std::minstd_rand random_;  // retry jitter
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -82,6 +82,19 @@ v1::FrameworkInfo SimFramework::info() const {
   return info;
 }
 
+scheduler::Call SimFramework::subscription() const {
+  scheduler::Call subscribe;
+  subscribe.set_type(scheduler::Call::SUBSCRIBE);
+  *subscribe.mutable_subscribe()->mutable_framework_info() = info();
+  if (!framework_id_.empty()) {
+    subscribe.mutable_framework_id()->set_value(framework_id_);
+  }
+  if (suppressed_) {
+    subscribe.mutable_subscribe()->add_suppressed_roles(spec_.role);
+  }
+  return subscribe;
+}
+
 scheduler::Call SimFramework::call(scheduler::Call::Type type) const {
   scheduler::Call c;
   c.set_type(type);

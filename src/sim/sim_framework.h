@@ -53,6 +53,10 @@ class SimFramework {
 
   // The FrameworkInfo to subscribe with (the id once known, for resubscription).
   mesos::v1::FrameworkInfo info() const;
+  // The SUBSCRIBE call: info(), its id once known, and its roles as suppressed_roles while it
+  // is suppressed, so that a suppression outlives a resubscription (to a new leader, which
+  // would otherwise offer every agent it admits to a framework with nothing to launch).
+  mesos::v1::scheduler::Call subscription() const;
   // Every event from the master. SUBSCRIBED starts the arrivals (once).
   void handle(const mesos::v1::scheduler::Event& event);
   // No task is submitted after this; waiting tasks are still launched.

@@ -1,7 +1,6 @@
 #include "sim/simulator.h"
 #include "sim/sources.h"
 
-#include <random>
 #include <vector>
 
 #include <fmt/format.h>
@@ -71,22 +70,43 @@ double value(const MasterCounters& c, const char* key) {
   return it == c.snapshot.end() ? 0 : it->second;
 }
 
-// Sends every agent and framework to the new leader whenever it changes: the agents after a
-// random delay below Mesos's 1 s registration backoff, the frameworks at once.
-void followLeader(Leader& leader, std::vector<std::unique_ptr<AgentLink>>& agents,
-                  std::vector<std::unique_ptr<FrameworkLink>>& frameworks, uint64_t seed,
-                  const Clock& clock, std::vector<Clock::TimePoint>& changes,
+// Agents sent to a new leader per loop turn: between two slices the loop's I/O runs, so each
+// slice's REGISTERs leave while the next is built (not all 10,000 after the last is built).
+constexpr size_t kAgentsPerTurn = 100;
+
+// agents[from...] to the new leader, a slice a loop turn, while `turn` stays `mine` (a later
+// change of leader, or the end of the run, stops it).
+void sendToLeader(EventLoop& loop, std::vector<std::unique_ptr<AgentLink>>& agents, size_t from,
+                  std::shared_ptr<uint64_t> turn, uint64_t mine) {
+  if (*turn != mine) {
+    return;
+  }
+  const size_t end = std::min(agents.size(), from + kAgentsPerTurn);
+  for (size_t i = from; i < end; ++i) {
+    agents[i]->leaderChanged();
+  }
+  if (end < agents.size()) {
+    loop.post([&loop, &agents, end, turn = std::move(turn), mine]() mutable {
+      sendToLeader(loop, agents, end, std::move(turn), mine);
+    });
+  }
+}
+
+// Sends every agent and framework to the new leader whenever it changes, as plateau-agent and
+// the scheduler libraries do: at once (an agent whose registration is still open waits out its
+// backoff: AgentLink::leaderChanged); the frameworks first, the agents in slices
+// (kAgentsPerTurn). Incrementing `turn` stops a change still being sent.
+void followLeader(EventLoop& loop, Leader& leader, std::vector<std::unique_ptr<AgentLink>>& agents,
+                  std::vector<std::unique_ptr<FrameworkLink>>& frameworks,
+                  std::vector<Clock::TimePoint>& changes, std::shared_ptr<uint64_t> turn,
                   std::shared_ptr<spdlog::logger> log) {
-  leader.onChange([&, random = std::make_shared<std::mt19937_64>(seed), log] {
-    changes.push_back(clock.now());
+  leader.onChange([&, turn, log] {
+    changes.push_back(loop.clock().now());
     log->info("sim_leader_changed leader={}", leader.current().toString());
-    std::uniform_int_distribution<int> delay_ms(0, 999);
-    for (auto& agent : agents) {
-      agent->leaderChanged(std::chrono::milliseconds(delay_ms(*random)));
-    }
     for (auto& framework : frameworks) {
       framework->leaderChanged();
     }
+    sendToLeader(loop, agents, 0, turn, ++*turn);
   });
 }
 
@@ -126,7 +146,8 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
   std::vector<std::unique_ptr<AgentLink>> agents;
   std::vector<std::unique_ptr<FrameworkLink>> frameworks;
   std::vector<Clock::TimePoint> leader_changes;
-  followLeader(leader, agents, frameworks, workload.seed, clock, leader_changes, log);
+  auto leader_turn = std::make_shared<uint64_t>(0);
+  followLeader(loop, leader, agents, frameworks, leader_changes, leader_turn, log);
   agents.reserve(static_cast<size_t>(report.agents));
   SimAgent::Options agent_options{
       .start_delay = std::chrono::nanoseconds(static_cast<int64_t>(workload.start_delay_s * 1e9))};
@@ -271,6 +292,7 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
                                  report.agents);
   report.links = stats;
   leader.clearListeners();
+  ++*leader_turn;  // a leader change still being sent stops here
   // Links go before the pipe and the ledger they point to.
   frameworks.clear();
   agents.clear();

@@ -2,6 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
 #include "runtime/event_loop.h"
 #include "sim/leader.h"
 
@@ -88,6 +95,82 @@ TEST(FailoverTest, WithoutRetryAfterTheBackoffIsHalfFixedHalfJitter) {
   EXPECT_EQ(registrationRetryDelay("Fri, 31 Dec 1999 23:59:59 GMT", 1000ms, 0.0), 500ms);
   EXPECT_EQ(registrationRetryDelay("-2", 1000ms, 0.0), 500ms);
   EXPECT_EQ(registrationRetryDelay("1.5", 1000ms, 0.0), 500ms);
+}
+
+TEST(SharedProbesTest, ManyAskOneProbeAnswersAllAndTheNextAskProbesAgain) {
+  std::vector<std::pair<std::string, std::function<void(bool)>>> started;
+  SharedProbes probes([&](const std::string& key, std::function<void(bool)> answer) {
+    started.emplace_back(key, std::move(answer));
+  });
+  std::vector<std::string> heard;
+  for (int i = 0; i < 1000; ++i) {
+    probes.ask("a:1",
+               [&heard, i](bool up) { heard.push_back(fmt::format("{}{}", i, up ? "+" : "-")); });
+  }
+  probes.ask("b:2", [&heard](bool up) { heard.push_back(up ? "b+" : "b-"); });
+  ASSERT_EQ(started.size(), 2u);  // one probe per key, however many ask
+  EXPECT_EQ(probes.inFlight(), 2u);
+  // The answer reaches every asker, in order; an ask after it starts a new probe.
+  started[0].second(false);
+  ASSERT_EQ(heard.size(), 1000u);
+  EXPECT_EQ(heard.front(), "0-");
+  EXPECT_EQ(heard.back(), "999-");
+  EXPECT_EQ(probes.inFlight(), 1u);
+  probes.ask("a:1", [&heard](bool up) { heard.push_back(up ? "a+" : "a-"); });
+  ASSERT_EQ(started.size(), 3u);
+  started[2].second(true);
+  started[1].second(true);
+  EXPECT_EQ(heard[1000], "a+");
+  EXPECT_EQ(heard[1001], "b+");
+  EXPECT_EQ(probes.inFlight(), 0u);
+}
+
+TEST(SharedProbesTest, AnAskMadeWhileAnsweringStartsItsOwnProbeAndLateAnswersAreDropped) {
+  std::vector<std::function<void(bool)>> started;
+  auto probes =
+      std::make_unique<SharedProbes>([&](const std::string&, std::function<void(bool)> answer) {
+        started.push_back(std::move(answer));
+      });
+  int answers = 0;
+  probes->ask("a:1", [&](bool) {
+    answers++;
+    probes->ask("a:1", [&](bool) { answers++; });  // asks again from inside its answer
+  });
+  started[0](false);
+  EXPECT_EQ(answers, 1);
+  ASSERT_EQ(started.size(), 2u);
+  probes.reset();
+  started[1](true);  // its asker is gone: nothing runs
+  EXPECT_EQ(answers, 1);
+}
+
+TEST(FailoverTest, AgentRetriesDrawFromPlateauAgentsJitterRange) {
+  // plateau-agent waits a draw from [backoff / 2, backoff] (common/backoff.h's Jitter), its
+  // backoff 100 ms doubling to --registration_backoff_factor (1 s by default).
+  EXPECT_EQ(registrationRetryDelay("", 100ms, 0.0), 50ms);
+  EXPECT_EQ(registrationRetryDelay("", 100ms, 0.999), 99ms);
+  EXPECT_EQ(registrationRetryDelay("", 1000ms, 0.0), 500ms);
+  EXPECT_EQ(registrationRetryDelay("", 1000ms, 0.999), 999ms);
+}
+
+TEST(FailoverTest, ASubscriptionRefusedWithRetryAfterWaitsWhatTheMasterAsks) {
+  EXPECT_EQ(subscriptionRetryDelay("1", 0.0), 1000ms);
+  EXPECT_EQ(subscriptionRetryDelay("2", 0.5), 2500ms);
+  EXPECT_EQ(subscriptionRetryDelay("5", 0.999), 7497ms);
+  EXPECT_EQ(subscriptionRetryDelay("0", 0.9), 0ms);
+  EXPECT_EQ(subscriptionRetryDelay("86400", 0.0), 60000ms);  // capped at a minute
+  // Without one (a lost connection, a refusal that names none) or with one not understood: 1 s.
+  EXPECT_EQ(subscriptionRetryDelay("", 0.7), 1000ms);
+  EXPECT_EQ(subscriptionRetryDelay("soon", 0.0), 1000ms);
+  EXPECT_EQ(subscriptionRetryDelay("1 ", 0.0), 1000ms);
+}
+
+TEST(FailoverTest, RetryAfterIsWholeSecondsOnly) {
+  EXPECT_EQ(retryAfterDelay("3", 0.0), std::optional(3000ms));
+  EXPECT_EQ(retryAfterDelay("", 0.0), std::nullopt);
+  EXPECT_EQ(retryAfterDelay("+3", 0.0), std::nullopt);
+  EXPECT_EQ(retryAfterDelay("-1", 0.0), std::nullopt);
+  EXPECT_EQ(retryAfterDelay("Wed, 21 Oct 2015 07:28:00 GMT", 0.0), std::nullopt);
 }
 
 }  // namespace

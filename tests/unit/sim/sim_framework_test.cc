@@ -134,6 +134,30 @@ TEST_F(SimFrameworkTest, DeclinesWhatDoesNotFitAndSuppressesWhenIdle) {
   EXPECT_EQ(framework_.stats().revive, 1);
 }
 
+TEST_F(SimFrameworkTest, ASuppressionOutlivesAResubscription) {
+  scheduler::Call first = framework_.subscription();
+  EXPECT_EQ(first.type(), scheduler::Call::SUBSCRIBE);
+  EXPECT_FALSE(first.has_framework_id());
+  EXPECT_EQ(first.subscribe().framework_info().roles(0), "batch");
+  EXPECT_EQ(first.subscribe().suppressed_roles_size(), 0);
+  subscribe();
+  time_.advance(100ms);  // 1 waiting
+  framework_.handle(offers(1, 2, 1000));
+  ASSERT_EQ(ofType(scheduler::Call::SUPPRESS).size(), 1u);
+  // Subscribing again (a new leader) keeps it suppressed there.
+  scheduler::Call again = framework_.subscription();
+  EXPECT_EQ(again.framework_id().value(), "fw-id");
+  EXPECT_EQ(again.subscribe().framework_info().id().value(), "fw-id");
+  ASSERT_EQ(again.subscribe().suppressed_roles_size(), 1);
+  EXPECT_EQ(again.subscribe().suppressed_roles(0), "batch");
+  subscribe();
+  EXPECT_EQ(framework_.subscription().subscribe().suppressed_roles_size(), 1);
+  // Once it revives (a task arrives), it subscribes unsuppressed.
+  time_.advance(100ms);
+  ASSERT_EQ(ofType(scheduler::Call::REVIVE).size(), 1u);
+  EXPECT_EQ(framework_.subscription().subscribe().suppressed_roles_size(), 0);
+}
+
 TEST_F(SimFrameworkTest, AcknowledgesUpdatesAndRecordsThem) {
   subscribe();
   time_.advance(100ms);
