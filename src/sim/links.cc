@@ -124,27 +124,38 @@ AgentLink::AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::strin
       stats_(stats),
       log_(std::move(log)),
       agent_(loop.clock(), loop, std::move(spec), options, seed,
-             {.send =
-                  [this](const internal::AgentCall& call) {
-                    if (call.type() == internal::AgentCall::HEARTBEAT && shared_ != nullptr) {
-                      // One call per shared stream carries its agents' heartbeats.
-                      return shared_->addHeartbeat(call.agent_id().value(), session_);
-                    }
-                    internal::AgentCall stamped = call;
-                    stamped.set_session(session_);
-                    auto request =
-                        protobufPost("/agent/api/v1", stamped.SerializePartialAsString());
-                    if (call.type() == internal::AgentCall::HEARTBEAT) {
-                      pipe_.sendFirst(std::move(request));
-                    } else {
-                      pipe_.send(std::move(request), nullptr);
-                    }
-                  },
+             {.send = [this](const internal::AgentCall& call) { send(call); },
               .task_received =
                   [this, &ledger](const std::string& task_id) {
                     ledger.atAgent(task_id, loop_.clock().now());
                   }}),
       random_(static_cast<std::minstd_rand::result_type>(seed ^ (seed >> 32))) {}
+
+void AgentLink::send(const internal::AgentCall& call) {
+  if (call.type() == internal::AgentCall::HEARTBEAT && shared_ != nullptr) {
+    // One call per shared stream carries its agents' heartbeats.
+    return shared_->addHeartbeat(call.agent_id().value(), session_);
+  }
+  internal::AgentCall stamped = call;
+  stamped.set_session(session_);
+  auto request = protobufPost("/agent/api/v1", stamped.SerializePartialAsString());
+  if (call.type() == internal::AgentCall::HEARTBEAT) {
+    return pipe_.sendFirst(std::move(request));
+  }
+  if (call.type() != internal::AgentCall::STATUS_UPDATE) {
+    return pipe_.send(std::move(request), nullptr);
+  }
+  // A resend of an update whose copy (same session) is still waiting in the pipe or on its way
+  // adds only a duplicate: that copy is not lost, it is queued inside the simulator.
+  std::string key = session_ + '/' + call.status_update().status().uuid();
+  if (!updates_in_pipe_->insert(key).second) {
+    stats_.updates_not_resent++;
+    return;
+  }
+  pipe_.send(std::move(request), [in_pipe = updates_in_pipe_, key](const Result<int>&) {
+    in_pipe->erase(key);
+  });
+}
 
 AgentLink::~AgentLink() {
   for (Timers::TimerId id : {heartbeat_timer_, reconnect_timer_}) {
@@ -418,6 +429,14 @@ void FrameworkLink::onClosed(const Status& why) {
 }
 
 void FrameworkLink::send(scheduler::Call call) {
+  if (call.type() == scheduler::Call::ACKNOWLEDGE && !stream_id_.empty()) {
+    // Ordered with no other call: it neither waits in the framework's queue (behind a SUPPRESS
+    // or REVIVE waiting for everything before it) nor counts against its calls in flight.
+    http::ClientRequest request =
+        protobufPost("/api/v1/scheduler", call.SerializePartialAsString());
+    request.headers["mesos-stream-id"] = stream_id_;
+    return pipe_.send(std::move(request), nullptr);
+  }
   const bool barrier =
       call.type() == scheduler::Call::SUPPRESS || call.type() == scheduler::Call::REVIVE;
   calls_.push_back({call.SerializePartialAsString(), barrier, loop_.clock().now()});

@@ -185,6 +185,8 @@ std::string Report::table() const {
       links.calls, links.calls_failed, links.calls_rejected, links.stream_drops, links.max_queued);
   out += fmt::format("  answered 429/503 (sent again)      {:>10} ({} sends again)\n",
                      links.calls_refused, links.calls_retried);
+  out += fmt::format("  update resends not sent            {:>10} (a copy still in the pipe)\n",
+                     links.updates_not_resent);
   return out;
 }
 
@@ -274,6 +276,7 @@ std::string Report::json() const {
   num("calls_rejected", links.calls_rejected);
   num("calls_refused", links.calls_refused);
   num("calls_retried", links.calls_retried);
+  num("updates_not_resent", links.updates_not_resent);
   num("stream_drops", links.stream_drops);
   num("max_queued_calls", static_cast<uint64_t>(links.max_queued));
   w.endObject();
