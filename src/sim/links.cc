@@ -152,9 +152,8 @@ void AgentLink::send(const internal::AgentCall& call) {
     stats_.updates_not_resent++;
     return;
   }
-  pipe_.send(std::move(request), [in_pipe = updates_in_pipe_, key](const Result<int>&) {
-    in_pipe->erase(key);
-  });
+  pipe_.send(std::move(request),
+             [in_pipe = updates_in_pipe_, key](const Result<int>&) { in_pipe->erase(key); });
 }
 
 AgentLink::~AgentLink() {

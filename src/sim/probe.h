@@ -59,7 +59,8 @@ class MasterProbe {
   void watchState(std::chrono::nanoseconds interval) { state_interval_ = interval; }
   // From now on every sample also goes to its steady phase's set (LatencySamples::steady()).
   void markSteady() {
-    for (LatencySamples* s : {&allocation_ms_, &loop_stall_ms_, &loop_busy_ms_, &health_, &state_}) {
+    for (LatencySamples* s :
+         {&allocation_ms_, &loop_stall_ms_, &loop_busy_ms_, &health_, &state_}) {
       s->markSteady();
     }
   }
