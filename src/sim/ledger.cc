@@ -14,6 +14,21 @@ double seconds(Clock::TimePoint from, Clock::TimePoint to) {
 
 }  // namespace
 
+void LatencySamples::add(double seconds, bool steady) {
+  samples_.push_back(seconds);
+  if (steady || steady_on_) {
+    if (!steady_) {
+      steady_ = std::make_shared<LatencySamples>();
+    }
+    steady_->add(seconds);
+  }
+}
+
+const LatencySamples& LatencySamples::steady() const {
+  static const LatencySamples kNone;
+  return steady_ ? *steady_ : kNone;
+}
+
 double LatencySamples::percentile(double p) const {
   if (samples_.empty()) {
     return 0;
@@ -51,7 +66,8 @@ void TaskLedger::launched(const std::string& task_id, TimePoint at) {
   it->second.launched = at;
   it->second.was_launched = true;
   counts_.launched++;
-  wait_for_offer_.add(seconds(it->second.submitted, at));
+  steady_launched_ += isSteady(at) ? 1 : 0;
+  wait_for_offer_.add(seconds(it->second.submitted, at), isSteady(it->second.submitted));
 }
 
 void TaskLedger::atAgent(const std::string& task_id, TimePoint at) {
@@ -61,7 +77,7 @@ void TaskLedger::atAgent(const std::string& task_id, TimePoint at) {
   }
   it->second.was_at_agent = true;
   counts_.at_agent++;
-  accept_to_agent_.add(seconds(it->second.launched, at));
+  accept_to_agent_.add(seconds(it->second.launched, at), isSteady(it->second.launched));
 }
 
 void TaskLedger::running(const std::string& task_id, TimePoint at) {
@@ -71,13 +87,21 @@ void TaskLedger::running(const std::string& task_id, TimePoint at) {
   }
   it->second.was_running = true;
   counts_.running++;
-  launch_to_running_.add(seconds(it->second.launched, at));
+  launch_to_running_.add(seconds(it->second.launched, at), isSteady(it->second.launched));
+  submit_to_running_.add(seconds(it->second.submitted, at), isSteady(it->second.submitted));
+  running_now_++;
+  if (!steady_since_ && steady_threshold_ > 0 && running_now_ >= steady_threshold_) {
+    steady_since_ = at;
+  }
 }
 
 void TaskLedger::ended(const std::string& task_id, End how, TimePoint /*at*/) {
-  if (live_.erase(task_id) == 0) {
+  auto it = live_.find(task_id);
+  if (it == live_.end()) {
     return;  // a duplicate terminal update, or a task this run did not submit
   }
+  running_now_ -= it->second.was_running ? 1 : 0;
+  live_.erase(it);
   switch (how) {
     case End::kFinished:
       counts_.finished++;

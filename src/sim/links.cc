@@ -129,27 +129,55 @@ AgentLink::AgentLink(EventLoop& loop, CallPipe& pipe, Leader& leader, std::strin
       stats_(stats),
       log_(std::move(log)),
       agent_(loop.clock(), loop, std::move(spec), options, seed,
-             {.send =
-                  [this](const internal::AgentCall& call) {
-                    if (call.type() == internal::AgentCall::HEARTBEAT && shared_ != nullptr) {
-                      // One call per shared stream carries its agents' heartbeats.
-                      return shared_->addHeartbeat(call.agent_id().value(), session_);
-                    }
-                    internal::AgentCall stamped = call;
-                    stamped.set_session(session_);
-                    auto request =
-                        protobufPost("/agent/api/v1", stamped.SerializePartialAsString());
-                    if (call.type() == internal::AgentCall::HEARTBEAT) {
-                      pipe_.sendFirst(std::move(request));
-                    } else {
-                      pipe_.send(std::move(request), nullptr);
-                    }
-                  },
+             {.send = [this](const internal::AgentCall& call) { send(call); },
               .task_received =
                   [this, &ledger](const std::string& task_id) {
                     ledger.atAgent(task_id, loop_.clock().now());
                   }}),
       random_(static_cast<std::minstd_rand::result_type>(seed ^ (seed >> 32))) {}
+
+void AgentLink::send(const internal::AgentCall& call) {
+  if (call.type() == internal::AgentCall::HEARTBEAT && shared_ != nullptr) {
+    // One call per shared stream carries its agents' heartbeats.
+    return shared_->addHeartbeat(call.agent_id().value(), session_);
+  }
+  internal::AgentCall stamped = call;
+  stamped.set_session(session_);
+  if (call.type() == internal::AgentCall::HEARTBEAT) {
+    return pipe_.sendFirst(protobufPost("/agent/api/v1", stamped.SerializePartialAsString()));
+  }
+  if (call.type() != internal::AgentCall::STATUS_UPDATE) {
+    return pipe_.send(protobufPost("/agent/api/v1", stamped.SerializePartialAsString()), nullptr);
+  }
+  // A resend of an update whose copy (same session) is still waiting in the pipe or on its way
+  // adds only a duplicate: that copy is not lost, it is queued inside the simulator. In a batch
+  // (status_updates) each update is looked at alone; the batch goes with those not queued.
+  std::vector<std::string> keys;
+  auto fresh = [&](const internal::AgentCall::StatusUpdate& update) {
+    std::string key = session_ + '/' + update.status().uuid();
+    if (!updates_in_pipe_->insert(key).second) {
+      stats_.updates_not_resent++;
+      return false;
+    }
+    keys.push_back(std::move(key));
+    return true;
+  };
+  if (stamped.has_status_update() && !fresh(stamped.status_update())) {
+    return;
+  }
+  auto* batch = stamped.mutable_status_updates();
+  batch->erase(std::remove_if(batch->begin(), batch->end(), [&](const auto& u) { return !fresh(u); }),
+               batch->end());
+  if (keys.empty()) {
+    return;
+  }
+  pipe_.send(protobufPost("/agent/api/v1", stamped.SerializePartialAsString()),
+             [in_pipe = updates_in_pipe_, keys = std::move(keys)](const Result<int>&) {
+               for (const std::string& key : keys) {
+                 in_pipe->erase(key);
+               }
+             });
+}
 
 AgentLink::~AgentLink() {
   *alive_ = false;
@@ -453,6 +481,14 @@ void FrameworkLink::onClosed(const Status& why) {
 }
 
 void FrameworkLink::send(scheduler::Call call) {
+  if (call.type() == scheduler::Call::ACKNOWLEDGE && !stream_id_.empty()) {
+    // Ordered with no other call: it neither waits in the framework's queue (behind a SUPPRESS
+    // or REVIVE waiting for everything before it) nor counts against its calls in flight.
+    http::ClientRequest request =
+        protobufPost("/api/v1/scheduler", call.SerializePartialAsString());
+    request.headers["mesos-stream-id"] = stream_id_;
+    return pipe_.send(std::move(request), nullptr);
+  }
   const bool barrier =
       call.type() == scheduler::Call::SUPPRESS || call.type() == scheduler::Call::REVIVE;
   calls_.push_back({call.SerializePartialAsString(), barrier, loop_.clock().now()});

@@ -14,6 +14,7 @@
 #include <random>
 #include <string>
 #include <string_view>
+#include <unordered_set>
 #include <vector>
 
 #include <spdlog/logger.h>
@@ -36,6 +37,8 @@ struct LinkStats {
   int64_t calls_retried = 0;   // sends again after such an answer
   int64_t stream_drops = 0;    // streams that ended and were opened again
   size_t max_queued = 0;       // most calls waiting for a connection at once
+  // Status update resends not sent because a copy was still in the pipe (AgentLink::send).
+  int64_t updates_not_resent = 0;
   // Seconds from a call's making to its sending: the simulator's own queueing, which the
   // latencies measured from a task's launch include. Large values mean the simulator (or
   // --max_calls_in_flight), not the master, is what holds calls back.
@@ -127,6 +130,9 @@ class AgentLink {
   void heartbeat() { agent_.heartbeat(); }
 
  private:
+  // Sends one of the agent's calls: heartbeats in the pipe's priority lane (or batched on a
+  // shared stream), a status update only when no copy of it is still in the pipe.
+  void send(const plateau::internal::AgentCall& call);
   void connect();
   void onData(std::string_view data);
   void onClosed(const Status& why);
@@ -161,13 +167,17 @@ class AgentLink {
   std::string tag_;
   uint64_t attempt_ = 0;  // a reachability answer for an earlier attempt is ignored
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // session/uuid of its status updates queued in the pipe or in flight (send()).
+  std::shared_ptr<std::unordered_set<std::string>> updates_in_pipe_ =
+      std::make_shared<std::unordered_set<std::string>>();
 };
 
 // One simulated framework: subscribes (again after any break, with its id: after a refusal's
 // Retry-After, plus up to half again, or else a second; at once when the leader changes), feeds
 // events to its SimFramework and sends its calls with the stream's Mesos-Stream-Id, up to
 // kMaxFrameworkInFlight at once; SUPPRESS and REVIVE go alone, after everything sent before
-// them and before anything after (one must never overtake the other).
+// them and before anything after (one must never overtake the other). ACKNOWLEDGEs, ordered
+// with nothing else, go straight to the pipe.
 class FrameworkLink {
  public:
   FrameworkLink(EventLoop& loop, CallPipe& pipe, Leader& leader, const FrameworkGroup& spec,

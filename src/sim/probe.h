@@ -57,6 +57,13 @@ class MasterProbe {
   void stop();
   // Also GET /master/state every `interval` (one at a time), from start() on.
   void watchState(std::chrono::nanoseconds interval) { state_interval_ = interval; }
+  // From now on every sample also goes to its steady phase's set (LatencySamples::steady()).
+  void markSteady() {
+    for (LatencySamples* s :
+         {&allocation_ms_, &loop_stall_ms_, &loop_busy_ms_, &health_, &state_}) {
+      s->markSteady();
+    }
+  }
 
   const std::optional<ProcessSample>& latest() const { return latest_; }
   int64_t maxRssBytes() const { return max_rss_; }

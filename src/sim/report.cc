@@ -37,6 +37,58 @@ void writePercentiles(json::Writer& w, const char* name, const Percentiles& p) {
   w.endObject();
 }
 
+std::string steadyTable(const SteadyReport& s) {
+  if (!s.reached) {
+    return "";
+  }
+  std::string out = fmt::format(
+      "\nsteady phase: from {:.2f} s into the window, {:.2f} s long; {} -> {} tasks running, "
+      "{} launched in it\n",
+      s.after_seconds, s.seconds, s.running_at_start, s.running_at_end, s.launched);
+  out += "  latency (ms)                           p50       p90       p99       max\n";
+  out += msRow("submitted -> launched (offer wait)", s.wait_for_offer);
+  out += msRow("launched -> RUN_TASK at agent", s.accept_to_agent);
+  out += msRow("launched -> TASK_RUNNING", s.launch_to_running);
+  out += msRow("submitted -> TASK_RUNNING", s.submit_to_running);
+  out += msRow("master /health round trip", s.health);
+  out += msRow("call queued in the simulator", s.sim_queue_wait);
+  out += msRow("allocation round (sampled)", s.allocation_ms, 1);
+  out += msRow("master loop stall (10 s max)", s.loop_stall_ms, 1);
+  out += msRow("master loop busy (10 s max)", s.loop_busy_ms, 1);
+  out += fmt::format(
+      "  master CPU {:.2f} s ({:.0f} % of a core), RSS at its end {}; simulator CPU {:.2f} s\n",
+      s.master_cpu_seconds, s.seconds > 0 ? 100 * s.master_cpu_seconds / s.seconds : 0,
+      mib(s.master_rss), s.sim_cpu_seconds);
+  return out;
+}
+
+void writeSteady(json::Writer& w, const SteadyReport& s) {
+  auto num = [&](const char* key, auto value) {
+    w.key(key);
+    w.value(value);
+  };
+  w.beginObject();
+  num("reached", s.reached);
+  num("after_seconds", s.after_seconds);
+  num("seconds", s.seconds);
+  num("running_at_start", s.running_at_start);
+  num("running_at_end", s.running_at_end);
+  num("launched", s.launched);
+  writePercentiles(w, "wait_for_offer", s.wait_for_offer);
+  writePercentiles(w, "launch_to_agent", s.accept_to_agent);
+  writePercentiles(w, "launch_to_running", s.launch_to_running);
+  writePercentiles(w, "submit_to_running", s.submit_to_running);
+  writePercentiles(w, "master_health", s.health);
+  writePercentiles(w, "simulator_call_queue", s.sim_queue_wait);
+  writePercentiles(w, "allocation_run_ms_sampled", s.allocation_ms);
+  writePercentiles(w, "event_loop_stall_ms_sampled", s.loop_stall_ms);
+  writePercentiles(w, "event_loop_busy_ms_sampled", s.loop_busy_ms);
+  num("master_cpu_seconds", s.master_cpu_seconds);
+  num("master_rss_bytes", s.master_rss);
+  num("simulator_cpu_seconds", s.sim_cpu_seconds);
+  w.endObject();
+}
+
 }  // namespace
 
 Percentiles Percentiles::of(const LatencySamples& s) {
@@ -92,6 +144,7 @@ std::string Report::table() const {
   out += msRow("submitted -> launched (offer wait)", wait_for_offer);
   out += msRow("launched -> RUN_TASK at agent", accept_to_agent);
   out += msRow("launched -> TASK_RUNNING", launch_to_running);
+  out += msRow("submitted -> TASK_RUNNING", submit_to_running);
   out += msRow("master /health round trip", health);
   out += msRow("call queued in the simulator", sim_queue_wait);
   if (state.count > 0) {
@@ -122,6 +175,7 @@ std::string Report::table() const {
                      master_tasks_finished, master_agents_active);
   out += fmt::format("  /health failures                   {:>10}\n", health_failures);
   out += failover.table();
+  out += steadyTable(steady);
   out += "\nsimulator\n";
   out += fmt::format("  CPU in window                      {:>10.2f} s\n", sim_cpu_seconds);
   out += fmt::format("  peak RSS                           {:>10}\n", mib(sim_peak_rss));
@@ -131,6 +185,8 @@ std::string Report::table() const {
       links.calls, links.calls_failed, links.calls_rejected, links.stream_drops, links.max_queued);
   out += fmt::format("  answered 429/503 (sent again)      {:>10} ({} sends again)\n",
                      links.calls_refused, links.calls_retried);
+  out += fmt::format("  update resends not sent            {:>10} (a copy still in the pipe)\n",
+                     links.updates_not_resent);
   return out;
 }
 
@@ -180,6 +236,7 @@ std::string Report::json() const {
   writePercentiles(w, "wait_for_offer", wait_for_offer);
   writePercentiles(w, "launch_to_agent", accept_to_agent);
   writePercentiles(w, "launch_to_running", launch_to_running);
+  writePercentiles(w, "submit_to_running", submit_to_running);
   writePercentiles(w, "master_health", health);
   writePercentiles(w, "simulator_call_queue", sim_queue_wait);
   w.endObject();
@@ -208,6 +265,8 @@ std::string Report::json() const {
   w.endObject();
   w.key("failover");
   failover.writeJson(w);
+  w.key("steady");
+  writeSteady(w, steady);
   w.key("simulator");
   w.beginObject();
   num("cpu_seconds", sim_cpu_seconds);
@@ -217,6 +276,7 @@ std::string Report::json() const {
   num("calls_rejected", links.calls_rejected);
   num("calls_refused", links.calls_refused);
   num("calls_retried", links.calls_retried);
+  num("updates_not_resent", links.updates_not_resent);
   num("stream_drops", links.stream_drops);
   num("max_queued_calls", static_cast<uint64_t>(links.max_queued));
   w.endObject();

@@ -23,6 +23,30 @@ struct Percentiles {
   static Percentiles of(const LatencySamples& samples);
 };
 
+// The steady phase (Workload::steady_after_running): from the first time that many tasks ran
+// at once to the end of the arrival phase. Latencies of tasks submitted or launched in it, and
+// probes and calls made in it.
+struct SteadyReport {
+  bool reached = false;
+  double after_seconds = 0;  // from the window's start to the steady point
+  double seconds = 0;        // its length
+  int64_t running_at_start = 0;
+  int64_t running_at_end = 0;
+  int64_t launched = 0;
+  Percentiles wait_for_offer;
+  Percentiles accept_to_agent;
+  Percentiles launch_to_running;
+  Percentiles submit_to_running;
+  Percentiles sim_queue_wait;
+  Percentiles health;
+  Percentiles allocation_ms;
+  Percentiles loop_stall_ms;
+  Percentiles loop_busy_ms;
+  double master_cpu_seconds = 0;
+  int64_t master_rss = 0;  // at its end
+  double sim_cpu_seconds = 0;
+};
+
 struct Report {
   // Conditions.
   int agents = 0;
@@ -40,6 +64,7 @@ struct Report {
   Percentiles wait_for_offer;     // seconds
   Percentiles accept_to_agent;    // seconds
   Percentiles launch_to_running;  // seconds
+  Percentiles submit_to_running;  // seconds
   Percentiles sim_queue_wait;     // seconds: calls waiting inside the simulator
   // The master.
   bool master_measured = false;   // false when its pid is unknown (--master without --master_pid)
@@ -63,6 +88,7 @@ struct Report {
   int64_t master_tasks_finished = 0;
   int64_t master_agents_active = 0;
   Failover failover;
+  SteadyReport steady;
   // The simulator.
   double sim_cpu_seconds = 0;  // during the window
   int64_t sim_peak_rss = 0;

@@ -110,6 +110,62 @@ void followLeader(EventLoop& loop, Leader& leader, std::vector<std::unique_ptr<A
   });
 }
 
+// The steady phase (Workload::steady_after_running): notices when the ledger's begins, marks
+// the other samples from then on, and says when the arrival phase should end.
+struct SteadyWatch {
+  const Workload& workload;
+  Clock::TimePoint window_start;
+  bool marked = false;
+  ProcessSample master_at_start;
+  ProcessSample sim_at_start;
+  int64_t running_at_start = 0;
+
+  // True when the steady phase has lasted its `steady_seconds`.
+  template <typename Sample>
+  bool check(Clock::TimePoint now, const TaskLedger& ledger, MasterProbe& probe, LinkStats& stats,
+             Sample&& master) {
+    const auto since_point = ledger.steadySince();
+    if (!since_point) {
+      return false;
+    }
+    if (!marked) {
+      marked = true;
+      probe.markSteady();
+      stats.queue_wait.markSteady();
+      master_at_start = master();
+      sim_at_start = sampleSelf();
+      running_at_start = ledger.runningNow();
+    }
+    return workload.steady_s > 0 && since(*since_point, now) >= workload.steady_s;
+  }
+
+  void end(Clock::TimePoint now, const TaskLedger& ledger, const LinkStats& stats,
+           const MasterProbe& probe, const ProcessSample& master_now, SteadyReport& out) const {
+    const auto since_point = ledger.steadySince();
+    if (!marked || !since_point) {
+      return;
+    }
+    out.reached = true;
+    out.after_seconds = since(window_start, *since_point);
+    out.seconds = since(*since_point, now);
+    out.running_at_start = running_at_start;
+    out.running_at_end = ledger.runningNow();
+    out.launched = ledger.steadyLaunched();
+    out.wait_for_offer = Percentiles::of(ledger.steadyWaitForOffer());
+    out.accept_to_agent = Percentiles::of(ledger.steadyAcceptToAgent());
+    out.launch_to_running = Percentiles::of(ledger.steadyLaunchToRunning());
+    out.submit_to_running = Percentiles::of(ledger.steadySubmitToRunning());
+    out.sim_queue_wait = Percentiles::of(stats.queue_wait.steady());
+    out.health = Percentiles::of(probe.health().steady());
+    out.allocation_ms = Percentiles::of(probe.allocationRunMs().steady());
+    out.loop_stall_ms = Percentiles::of(probe.loopStallMs().steady());
+    out.loop_busy_ms = Percentiles::of(probe.loopBusyMs().steady());
+    out.master_cpu_seconds = master_now.cpu_seconds - master_at_start.cpu_seconds;
+    out.master_rss = master_now.rss_bytes;
+    out.sim_cpu_seconds = sampleSelf().cpu_seconds - sim_at_start.cpu_seconds;
+  }
+};
+
 }  // namespace
 
 Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const SimOptions& options,
@@ -224,10 +280,15 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
     f->start();
   }
 
-  // Arrivals (ended early by a failover that is over, with --end_after_failover), then the
-  // drain.
+  // Arrivals (ended early by a failover that is over, with --end_after_failover, or by the
+  // steady phase's end), then the drain.
+  ledger.steadyAfterRunning(workload.steady_after_running);
+  SteadyWatch steady{.workload = workload, .window_start = window_start};
   loop.runUntil(every(clock, 100ms,
                       [&] {
+                        if (steady.check(clock.now(), ledger, probe, stats, masterSample)) {
+                          return true;
+                        }
                         return options.end_after_failover && !leader_changes.empty() &&
                                countRegistered() == static_cast<int>(agents.size());
                       }),
@@ -236,6 +297,7 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
     f->framework().stopArrivals();
   }
   report.arrival_seconds = since(window_start, clock.now());
+  steady.end(clock.now(), ledger, stats, probe, masterSample(), report.steady);
   loop.runUntil(every(clock, 20ms,
                       [&] {
                         for (const auto& f : frameworks) {
@@ -266,6 +328,7 @@ Result<Report> runSimulation(EventLoop& loop, const Workload& workload, const Si
   report.wait_for_offer = Percentiles::of(ledger.waitForOffer());
   report.accept_to_agent = Percentiles::of(ledger.acceptToAgent());
   report.launch_to_running = Percentiles::of(ledger.launchToRunning());
+  report.submit_to_running = Percentiles::of(ledger.submitToRunning());
   report.health = Percentiles::of(probe.health());
   report.health_failures = probe.healthFailures();
   report.state = Percentiles::of(probe.state());

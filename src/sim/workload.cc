@@ -235,6 +235,8 @@ Result<Workload> parseWorkload(std::string_view text) {
   PLATEAU_SIM_TRY(r.number("duration_seconds", w.duration_s, 0, kMaxSeconds));
   PLATEAU_SIM_TRY(r.number("drain_seconds", w.drain_s, 0, kMaxSeconds));
   PLATEAU_SIM_TRY(r.number("start_delay_seconds", w.start_delay_s, 0, 3600));
+  PLATEAU_SIM_TRY(r.integer("steady_after_running", w.steady_after_running, 0, 1'000'000'000));
+  PLATEAU_SIM_TRY(r.number("steady_seconds", w.steady_s, 0, kMaxSeconds));
   if (const json::Value* flags = r.take("master_flags")) {
     if (!flags->isArray()) {
       return invalidArgument("master_flags must be an array of strings");

@@ -54,6 +54,12 @@ struct Workload {
   double duration_s = 30;        // the arrival phase
   double drain_s = 30;           // afterwards, at most this long for running tasks to finish
   double start_delay_s = 0.005;  // simulated agents: TASK_STARTING to TASK_RUNNING
+  // The steady phase: once this many tasks run at once (as the schedulers see them), the
+  // report also gives the latencies of what happens from then on, separately from the fill
+  // (0: no steady phase). With `steady_seconds` > 0 the arrival phase then ends that long after
+  // the steady point (or at `duration_s`, whichever is first).
+  int64_t steady_after_running = 0;
+  double steady_s = 0;
   std::vector<std::string> master_flags;  // when plateau-sim starts the master itself
   std::vector<AgentGroup> agents;
   std::vector<FrameworkGroup> frameworks;

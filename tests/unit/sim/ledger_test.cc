@@ -42,6 +42,40 @@ TEST(TaskLedgerTest, MeasuresEachStepOfATask) {
   EXPECT_NEAR(ledger.launchToRunning().max(), 0.05, 1e-9);
 }
 
+TEST(TaskLedgerTest, TheSteadyPhaseSamplesOnlyTasksLaunchedInIt) {
+  TaskLedger ledger;
+  ledger.steadyAfterRunning(2);
+  Clock::TimePoint t0{};
+  for (const char* id : {"a", "b", "c"}) {
+    ledger.submitted(id, t0);
+    ledger.launched(id, t0 + 1s);
+  }
+  ledger.running("a", t0 + 2s);
+  EXPECT_FALSE(ledger.steadySince().has_value());
+  ledger.running("b", t0 + 3s);  // two running at once: the steady phase begins
+  ASSERT_TRUE(ledger.steadySince().has_value());
+  EXPECT_EQ(*ledger.steadySince(), t0 + 3s);
+  ledger.running("c", t0 + 4s);  // launched before it: not a steady sample
+  ledger.ended("a", TaskLedger::End::kFinished, t0 + 5s);
+  EXPECT_EQ(ledger.runningNow(), 2);
+  ledger.submitted("d", t0 + 5s);
+  ledger.launched("d", t0 + 6s);
+  ledger.running("d", t0 + 6s + 300ms);
+  EXPECT_EQ(ledger.launchToRunning().count(), 4u);
+  EXPECT_EQ(ledger.steadyLaunchToRunning().count(), 1u);
+  EXPECT_NEAR(ledger.steadyLaunchToRunning().max(), 0.3, 1e-9);
+  EXPECT_EQ(ledger.steadyWaitForOffer().count(), 1u);
+  EXPECT_EQ(ledger.steadyLaunched(), 1);
+
+  LatencySamples probe;
+  probe.add(5);
+  probe.markSteady();
+  probe.add(7);
+  EXPECT_EQ(probe.count(), 2u);
+  EXPECT_EQ(probe.steady().count(), 1u);
+  EXPECT_EQ(probe.steady().max(), 7);
+}
+
 TEST(TaskLedgerTest, DuplicatesAndStrangersCountOnce) {
   TaskLedger ledger;
   Clock::TimePoint t0{};

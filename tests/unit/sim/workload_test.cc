@@ -51,6 +51,29 @@ TEST(WorkloadTest, AFixedDurationIsANumber) {
   EXPECT_EQ(w->frameworks[0].duration_max_s, 3);
 }
 
+TEST(WorkloadTest, TheSteadyPhaseIsOptional) {
+  auto none = parseWorkload(R"({"agents": [{"count": 1}], "frameworks": []})");
+  ASSERT_TRUE(none.has_value()) << none.error().message();
+  EXPECT_EQ(none->steady_after_running, 0);
+  EXPECT_EQ(none->steady_s, 0);
+  auto w = parseWorkload(R"({"agents": [{"count": 1}], "frameworks": [],
+    "steady_after_running": 1500, "steady_seconds": 60})");
+  ASSERT_TRUE(w.has_value()) << w.error().message();
+  EXPECT_EQ(w->steady_after_running, 1500);
+  EXPECT_EQ(w->steady_s, 60);
+  auto bad = parseWorkload(R"({"agents": [{"count": 1}], "frameworks": [],
+    "steady_after_running": -1})");
+  ASSERT_FALSE(bad.has_value());
+  EXPECT_NE(bad.error().message().find("steady_after_running"), std::string::npos);
+}
+
+TEST(WorkloadTest, TheShippedWorkloadsParse) {
+  for (const char* name : {"small", "steady-1k", "steady-10k", "scale-10k", "k8s-5k"}) {
+    auto w = loadWorkload(std::string(PLATEAU_SOURCE_DIR) + "/src/sim/workloads/" + name + ".json");
+    EXPECT_TRUE(w.has_value()) << name << ": " << w.error().message();
+  }
+}
+
 TEST(WorkloadTest, ASyntaxErrorNamesTheLine) {
   auto w = parseWorkload("{\n  \"agents\": [\n    {\"count\": 1,}\n  ]\n}");
   ASSERT_FALSE(w.has_value());
