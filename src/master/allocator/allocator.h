@@ -73,6 +73,10 @@ class Allocator {
   // on unallocated resources). InvalidArgument when the new total does not hold what is
   // allocated. NotFound.
   Status updateAgentTotal(const std::string& agent_id, const Resources& total);
+  // The agent's hostname, fault domain or attributes changed (it re-registered after an additive
+  // reconfiguration): offer constraints, the region rule and the whitelist look at `labels` from
+  // now on, and its free resources are examined again at the next allocation. NotFound.
+  Status updateAgentLabels(const std::string& agent_id, AgentLabels labels);
   // Forgets the agent, its allocations (outstanding offers included) and its filters. NotFound.
   Status removeAgent(const std::string& agent_id);
   // An inactive agent (disconnected from the master) keeps its allocations but is offered to
