@@ -85,6 +85,8 @@ class LinuxContainerizer final : public Containerizer {
   bool contains(const std::string& container_id) const override {
     return containers_.contains(container_id);
   }
+  // Containers whose cgroups outlived --cgroups_destroy_timeout.
+  uint64_t destroyErrors() const override { return reaper_.failedContainers(); }
   const std::vector<std::string>& isolation() const { return names_; }
 
  private:
