@@ -318,6 +318,15 @@ void registerTimingFlags(flags::FlagSet& set, Flags& f) {
                   "Time a recovered executor gets to subscribe again before it is killed");
 }
 
+// The names --isolation accepts, from the containerizer's own list so that --help keeps up.
+std::string isolatorList() {
+  std::string list;
+  for (const auto& name : knownIsolators()) {
+    list += (list.empty() ? "" : ", ") + name;
+  }
+  return list;
+}
+
 }  // namespace
 
 void registerFlags(flags::FlagSet& set, Flags& f) {
@@ -344,10 +353,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("log_dir", &f.log_dir,
           "Directory for the log file plateau-agent.log (default: none); stderr still logs");
   set.add("quiet", &f.quiet, "Log nothing to stderr");
-  set.add("isolation", &f.isolation,
-          "Comma-separated isolators: posix/cpu, posix/mem, cgroups/cpu, cgroups/mem, "
-          "cgroups/pids, disk/du, namespaces/pid, filesystem/posix, filesystem/linux, "
-          "docker/runtime");
+  set.add("isolation", &f.isolation, "Comma-separated isolators: " + isolatorList());
   set.add("launcher", &f.launcher,
           "'posix' (own session) or 'linux' (namespaces as --isolation asks); default linux "
           "when running as root");

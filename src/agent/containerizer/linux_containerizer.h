@@ -51,6 +51,8 @@ struct ContainerizerOptions {
   std::string executor_zygote;
 };
 
+// Every isolator name --isolation accepts, in the order --help lists them.
+const std::vector<std::string>& knownIsolators();
 // The --isolation names, validated and without duplicates. InvalidArgument names --isolation.
 Result<std::vector<std::string>> parseIsolation(const std::string& flag);
 // Checks --isolation and --launcher together (namespaces/pid needs the linux launcher).
