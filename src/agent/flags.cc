@@ -161,8 +161,6 @@ constexpr InertFlag kInertFlags[] = {
     {"qos_correction_interval_min", Kind::kDuration, "0secs",
      "Shortest time between QoS corrections", kOversubscription},
     {"resource_estimator", Kind::kString, "", "Resource estimator module", kOversubscription},
-    {"csi_plugin_config_dir", Kind::kString, "", "CSI plugin configurations",
-     "resource providers are not implemented"},
     {"revocable_cpu_low_priority", Kind::kBool, "true", "Revocable CPU runs at a lower priority",
      kOversubscription},
     {"runtime_dir", Kind::kString, "", "Runtime directory (cleared on reboot)",
