@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer/containerizer.h"
 #include "agent/images/image_runtime.h"
 #include "auth/view_filter.h"
 #include "common/agent_capabilities.h"
