@@ -11,6 +11,7 @@
 #include "agent/images/image_runtime.h"
 #include "agent/nested_containers.h"
 #include "agent/sandbox_gc.h"
+#include "agent/tree_remover.h"
 #include "common/process.h"
 #include "common/version.h"
 #include "endpoints/files.h"

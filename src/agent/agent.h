@@ -55,6 +55,7 @@ namespace plateau::agent {
 
 class Containerizer;
 class SandboxGc;
+class TreeRemover;
 struct ContainerConfig;
 struct Limitation;
 
@@ -422,6 +423,9 @@ class Agent {
   // containers not running (and unschedules those running again).
   void scheduleEndedStandaloneSandboxes();
   bool standaloneRunning(const std::string& container_id) const;
+  // Takes a collected sandbox out of its place at once (a rename into <work_dir>/.sandbox_trash)
+  // and removes its files off the loop.
+  void collectSandbox(const std::string& path, bool standalone);
   // Every --disk_watch_interval: prunes the sandboxes older than the disk usage allows.
   void diskWatchTick();
 
@@ -480,6 +484,9 @@ class Agent {
   Timers::TimerId disk_watch_timer_ = 0;
   // --resource_estimator (after master_link_ and book_, which its hooks read).
   std::unique_ptr<OversubscriptionReporter> oversubscription_ = makeOversubscription();
+  // Removes what sandbox_gc_ collects off the loop (made with it; joined first on destruction).
+  std::unique_ptr<TreeRemover> tree_remover_;
+  uint64_t sandboxes_trashed_ = 0;  // names the sandboxes moved to the trash folder
 };
 
 }  // namespace plateau::agent

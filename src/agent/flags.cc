@@ -160,8 +160,6 @@ constexpr InertFlag kInertFlags[] = {
     {"qos_controller", Kind::kString, "", "QoS controller module", kQos},
     {"qos_correction_interval_min", Kind::kDuration, "0secs",
      "Shortest time between QoS corrections", kQos},
-    {"csi_plugin_config_dir", Kind::kString, "", "CSI plugin configurations",
-     "resource providers are not implemented"},
     {"runtime_dir", Kind::kString, "", "Runtime directory (cleared on reboot)",
      "runtime state lives in --work_dir"},
     {"secret_resolver", Kind::kString, "", "Secret resolver module", kModules},
@@ -331,6 +329,15 @@ void registerTimingFlags(flags::FlagSet& set, Flags& f) {
                   "Time a recovered executor gets to subscribe again before it is killed");
 }
 
+// The names --isolation accepts, from the containerizer's own list so that --help keeps up.
+std::string isolatorList() {
+  std::string list;
+  for (const auto& name : knownIsolators()) {
+    list += (list.empty() ? "" : ", ") + name;
+  }
+  return list;
+}
+
 }  // namespace
 
 void registerFlags(flags::FlagSet& set, Flags& f) {
@@ -357,10 +364,7 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.add("log_dir", &f.log_dir,
           "Directory for the log file plateau-agent.log (default: none); stderr still logs");
   set.add("quiet", &f.quiet, "Log nothing to stderr");
-  set.add("isolation", &f.isolation,
-          "Comma-separated isolators: posix/cpu, posix/mem, cgroups/cpu, cgroups/mem, "
-          "cgroups/pids, disk/du, namespaces/pid, filesystem/posix, filesystem/linux, "
-          "docker/runtime");
+  set.add("isolation", &f.isolation, "Comma-separated isolators: " + isolatorList());
   set.add("launcher", &f.launcher,
           "'posix' (own session) or 'linux' (namespaces as --isolation asks); default linux "
           "when running as root");

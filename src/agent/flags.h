@@ -132,6 +132,8 @@ struct Flags {
   bool docker_ignore_runtime = false;  // images' Entrypoint, Cmd, Env, WorkingDir, User unused
   std::string host_path_volume_force_creation;  // colon-separated host directories
   std::string volume_gid_range;                 // e.g. "[10000-20000]"; empty: no gid manager
+  // CSI plugin configs (CSIPluginInfo as JSON, one a file): checked at start, never run.
+  std::string csi_plugin_config_dir;
   // Filled by validateFlags() from the volume flags above.
   std::shared_ptr<const mesos::v1::ContainerInfo> default_container;  // null: none
   std::vector<std::string> force_creation_dirs;  // normalized, without a trailing '/'

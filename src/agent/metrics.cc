@@ -103,6 +103,9 @@ Metrics::Metrics()
       image_bytes_pulled(
           registry.gauge(kNames.info("containerizer/images/bytes_pulled", "image_bytes_pulled",
                                      "Blob bytes downloaded from registries since the start."))),
+      container_destroy_errors(registry.counter(kNames.info(
+          "containerizer/mesos/container_destroy_errors", "container_destroy_errors_total",
+          "Containers whose destruction failed (cgroups left past --cgroups_destroy_timeout)."))),
       requests_limited(
           kNames.counter(registry, "requests_limited", "requests_limited_total",
                          "Requests answered 429 past their client's --client_request_qps.")) {}

@@ -57,6 +57,8 @@ class Metrics {
   metrics::Gauge& image_cache_hits;
   metrics::Gauge& image_layers_stored;
   metrics::Gauge& image_bytes_pulled;
+  // Containers whose destruction failed (Containerizer::destroyErrors()).
+  metrics::Counter& container_destroy_errors;
   // Plateau: requests answered 429 past their client's --client_request_qps.
   metrics::Counter& requests_limited;
 };

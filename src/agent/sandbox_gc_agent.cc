@@ -4,17 +4,20 @@
 // what a removal takes with it.
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
 #include <set>
 #include <vector>
 
+#include <fmt/format.h>
 #include <mesos/v1/agent/agent.pb.h>
 
 #include "agent/agent.h"
 #include "agent/images/image_gc.h"
 #include "agent/sandbox_gc.h"
+#include "agent/tree_remover.h"
 
 namespace plateau::agent {
 
@@ -22,10 +25,13 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// Removes `path`, then the folders above it that it leaves empty, up to (not including) `stop`.
-void removeWithEmptyParents(const fs::path& path, const fs::path& stop) {
+// Where collected sandboxes wait for the worker thread, on the work directory's file system.
+constexpr const char* kTrash = ".sandbox_trash";
+
+// Removes the folders above `path` (gone already) that it left empty, up to (not including)
+// `stop`: a few rmdir calls, cheap enough for the loop.
+void removeEmptyParents(const fs::path& path, const fs::path& stop) {
   std::error_code ec;
-  fs::remove_all(path, ec);
   for (fs::path dir = path.parent_path(); dir != stop && dir.has_relative_path();
        dir = dir.parent_path()) {
     if (!fs::is_empty(dir, ec) || ec) {
@@ -50,28 +56,51 @@ std::vector<fs::path> subfolders(const fs::path& dir) {
 }  // namespace
 
 void Agent::initSandboxGc() {
-  fs::path slaves = fs::path(flags_.work_dir) / "slaves";
   fs::path containers = fs::path(flags_.work_dir) / "containers";
+  tree_remover_ = std::make_unique<TreeRemover>(timers_);
+  // What an earlier agent moved to the trash but had not removed yet.
+  for (const auto& left : subfolders(fs::path(flags_.work_dir) / kTrash)) {
+    tree_remover_->remove(left.string());
+  }
   sandbox_gc_ = std::make_unique<SandboxGc>(
       timers_, clock_,
       SandboxGc::Options{.gc_delay = flags_.gc_delay, .disk_headroom = flags_.gc_disk_headroom},
-      [this, slaves, containers](const std::string& path) {
+      [this, containers](const std::string& path) {
         fs::path p(path);
         bool standalone = p.parent_path() == containers;
         if (standalone && standaloneRunning(p.filename().string())) {
           return;  // started again under the same id: not garbage
         }
-        removeWithEmptyParents(p, standalone ? containers : slaves);
-        log_->info("sandbox_removed path={}", path);
-        // .../frameworks/<fw>/executors/<ex>/runs/<container>: the executor's checkpoint goes
-        // too when nothing of it is left to report.
-        fs::path executor = p.parent_path().parent_path();
-        if (!standalone && executor.parent_path().filename() == "executors") {
-          maybeRemoveExecutorCheckpoint(executor.parent_path().parent_path().filename().string(),
-                                        executor.filename().string());
-        }
+        collectSandbox(path, standalone);
       });
   disk_watch_timer_ = timers_.every(flags_.disk_watch_interval, [this] { diskWatchTick(); });
+}
+
+void Agent::collectSandbox(const std::string& path, bool standalone) {
+  const fs::path p(path);
+  const fs::path stop = fs::path(flags_.work_dir) / (standalone ? "containers" : "slaves");
+  // The rename takes the sandbox out of its place at once (its id may be used again, the
+  // executor's checkpoint may go); its files go on the worker thread. Across file systems, or
+  // when the rename fails otherwise, the sandbox is removed where it is, off the loop too.
+  std::error_code ec;
+  const fs::path trash = fs::path(flags_.work_dir) / kTrash;
+  fs::create_directories(trash, ec);
+  const fs::path moved = trash / fmt::format("{}-{}", ::getpid(), ++sandboxes_trashed_);
+  fs::rename(p, moved, ec);
+  if (!ec) {
+    removeEmptyParents(p, stop);
+    tree_remover_->remove(moved.string());
+  } else {
+    tree_remover_->remove(path, [p, stop] { removeEmptyParents(p, stop); });
+  }
+  log_->info("sandbox_removed path={}", path);
+  // .../frameworks/<fw>/executors/<ex>/runs/<container>: the executor's checkpoint goes too when
+  // nothing of it is left to report.
+  fs::path executor = p.parent_path().parent_path();
+  if (!standalone && executor.parent_path().filename() == "executors") {
+    maybeRemoveExecutorCheckpoint(executor.parent_path().parent_path().filename().string(),
+                                  executor.filename().string());
+  }
 }
 
 void Agent::scheduleSandboxGc(const std::string& path) {

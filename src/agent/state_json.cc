@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "agent/agent.h"
+#include "agent/containerizer/containerizer.h"
 #include "agent/images/image_runtime.h"
 #include "auth/view_filter.h"
 #include "common/agent_capabilities.h"
@@ -311,6 +312,11 @@ void Agent::updateMetricGauges() {
     m.resources[i].total = total;
     m.resources[i].used = in_use;
     m.resources[i].percent = total > 0 ? in_use / total : 0.0;
+  }
+  // The containerizer counts; the counter only catches up (it never goes down).
+  if (uint64_t errors = containerizer_->destroyErrors();
+      errors > m.container_destroy_errors.value()) {
+    m.container_destroy_errors.inc(errors - m.container_destroy_errors.value());
   }
   m.fetcher_cache_total_bytes = flags_.fetcher_cache_bytes;
   m.fetcher_cache_used_bytes = fetcherCacheUsed();

@@ -1,17 +1,20 @@
 // The agent's container volume flags, with Mesos's names: --default_container_info,
-// --docker_ignore_runtime, --host_path_volume_force_creation and --volume_gid_range (see
-// flags.h's volume block).
+// --docker_ignore_runtime, --host_path_volume_force_creation, --volume_gid_range and
+// --csi_plugin_config_dir (see flags.h's volume block).
 
 #include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include <fmt/format.h>
 
 #include "agent/containerizer/linux_containerizer.h"
 #include "agent/flags.h"
 #include "agent/volume_gids.h"
+#include "common/json.h"
 #include "common/json_codec.h"
 #include "mesos/v1/mesos.pb.h"
 
@@ -33,6 +36,11 @@ void registerVolumeFlags(flags::FlagSet& set, Flags& f) {
           "Gids (e.g. '[10000-20000]') given to persistent volumes used by tasks running as a "
           "non-root user: the volume is owned by the gid with the setgid bit, and the task gets "
           "the gid as a supplementary group (needs root)");
+  set.add("csi_plugin_config_dir", &f.csi_plugin_config_dir,
+          "Directory of CSI plugin configs (a CSIPluginInfo as JSON in each file): checked at "
+          "start (the directory exists, every file parses and names its 'type'), never run",
+          {.no_effect = "Plateau has no CSI: no volume/csi isolator or storage resource provider "
+                        "runs the plugins"});
 }
 
 namespace {
@@ -110,9 +118,52 @@ Status checkHostPathIsolator(const Flags& f) {
   return {};
 }
 
+// As Mesos's CSI server at start: the directory must exist, and each file in it must hold a
+// CSIPluginInfo (a JSON object with a non-empty string 'type').
+Status checkCsiPluginConfigs(const std::string& dir) {
+  if (dir.empty()) {
+    return {};
+  }
+  auto fail = [&](const std::string& why) {
+    return Status(StatusCode::kInvalidArgument,
+                  fmt::format("Flag '--csi_plugin_config_dir': {}", why));
+  };
+  std::error_code ec;
+  if (!std::filesystem::is_directory(dir, ec)) {
+    return fail(fmt::format("'{}' is not a directory", dir));
+  }
+  std::vector<std::filesystem::path> files;
+  for (std::filesystem::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    files.push_back(it->path());
+  }
+  if (ec) {
+    return fail(fmt::format("cannot list '{}': {}", dir, ec.message()));
+  }
+  std::ranges::sort(files);
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    if (!in) {
+      return fail(fmt::format("cannot read '{}'", file.string()));
+    }
+    auto doc = json::parse(text.str());
+    if (!doc || !doc->isObject()) {
+      return fail(fmt::format("'{}' is not a JSON object (a CSIPluginInfo)", file.string()));
+    }
+    if (!(*doc)["type"].isString() || (*doc)["type"].asString().empty()) {
+      return fail(fmt::format("'{}' names no plugin 'type'", file.string()));
+    }
+  }
+  return {};
+}
+
 }  // namespace
 
 Status validateVolumeFlags(Flags& f) {
+  if (Status s = checkCsiPluginConfigs(f.csi_plugin_config_dir); !s.isOk()) {
+    return s;
+  }
   if (Status s = checkHostPathIsolator(f); !s.isOk()) {
     return s;
   }

@@ -292,6 +292,9 @@ void Master::admitAgent(internal::AgentCall call, v1::AgentInfo info, Resources 
     checked(allocator_.updateAgentTotal(id, agent.total()));
   }
   const bool stale_total = !inserted && total != agent.total();
+  if (!inserted) {
+    checked(allocator_.updateAgentLabels(id, agentLabels(info)));  // constraints see new attributes
+  }
   agent.info = info;
   agent.ip = call.register_().ip();
   maintenance_->agentAdded(agent.id, agent.info.hostname(), agent.ip);

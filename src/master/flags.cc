@@ -108,15 +108,26 @@ void registerAdmissionFlags(flags::FlagSet& set, Flags& f) {
   f.address.registerWith(set, "master");
 }
 
-}  // namespace
-
-void registerFlags(flags::FlagSet& set, Flags& f) {
+// Where the master listens, what it is called, where it logs and serves its web UI from.
+void registerProcessFlags(flags::FlagSet& set, Flags& f) {
   set.add("version", &f.version, "Show the version and exit");
   set.add("ip", &f.ip, "IP address to listen on", {.env = {"LIBPROCESS_IP"}});
   set.add("port", &f.port, "Port to listen on", {.env = {"LIBPROCESS_PORT"}});
   set.add("hostname", &f.hostname, "Hostname to advertise (defaults to the IP)");
   set.add("work_dir", &f.work_dir, "Directory for the master's state");
   set.add("cluster", &f.cluster, "Human-readable name of the cluster");
+  set.add("logging_level", &f.logging_level,
+          "Log lines at or above this level: trace, debug, info, warning or error (any case)");
+  set.add("log_dir", &f.log_dir,
+          "Directory for the log file plateau-master.log (default: none); stderr still logs");
+  set.add("quiet", &f.quiet, "Log nothing to stderr");
+  set.add("webui_dir", &f.webui_dir,
+          "Directory of the web UI's files (default: the source tree's webui/, else "
+          "<prefix>/share/plateau/webui)");
+}
+
+// How often the master allocates, and how long agents, offers and schedulers are waited for.
+void registerTimingFlags(flags::FlagSet& set, Flags& f) {
   set.addDuration("allocation_interval", &f.allocation_interval,
                   "Time between batched allocation rounds");
   set.addDuration("agent_ping_timeout", &f.agent_ping_timeout,
@@ -128,6 +139,14 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
                   "Age after which an outstanding offer is rescinded (0: never)");
   set.addDuration("framework_heartbeat_interval", &f.framework_heartbeat,
                   "Interval of HEARTBEAT events to schedulers");
+  set.addDuration("agent_reregister_timeout", &f.agent_reregister_timeout,
+                  "Time agents get to re-register after a master failover before they are "
+                  "marked unreachable",
+                  {.aliases = {"slave_reregister_timeout"}});
+}
+
+// What the master keeps of ended frameworks and tasks, and what it publishes about them.
+void registerBookkeepingFlags(flags::FlagSet& set, Flags& f) {
   set.add("max_completed_frameworks", &f.max_completed_frameworks,
           "Completed frameworks kept for /master/state");
   set.add("publish_per_framework_metrics", &f.publish_per_framework_metrics,
@@ -137,18 +156,15 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Completed tasks kept per framework for /master/state");
   set.add("max_unreachable_tasks_per_framework", &f.max_unreachable_tasks_per_framework,
           "Tasks on unreachable agents kept per framework for /master/state");
-  set.add("logging_level", &f.logging_level,
-          "Log lines at or above this level: trace, debug, info, warning or error (any case)");
-  set.add("log_dir", &f.log_dir,
-          "Directory for the log file plateau-master.log (default: none); stderr still logs");
-  set.add("quiet", &f.quiet, "Log nothing to stderr");
+  set.add("max_operator_event_stream_subscribers", &f.max_operator_event_stream_subscribers,
+          "Most operator API SUBSCRIBE streams at once; the oldest is closed beyond it");
+}
+
+// Where the registry lives (locally or in ZooKeeper) and how long it keeps gone agents.
+void registerRegistryFlags(flags::FlagSet& set, Flags& f) {
   set.add("registry", &f.registry,
           "Where the registry lives: 'local' (SQLite in --work_dir; Mesos's 'replicated_log' "
           "means the same) or 'in_memory'");
-  set.addDuration("agent_reregister_timeout", &f.agent_reregister_timeout,
-                  "Time agents get to re-register after a master failover before they are "
-                  "marked unreachable",
-                  {.aliases = {"slave_reregister_timeout"}});
   set.add("zk", &f.zk,
           "ZooKeeper URL for leader election and the registry: "
           "zk://[user:pass@]host:port[,host:port]/path, or file:///path holding one",
@@ -156,14 +172,16 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
   set.addDuration("zk_session_timeout", &f.zk_session_timeout, "ZooKeeper session timeout");
   set.add("quorum", &f.quorum, "Size of the replicated log's quorum",
           {.no_effect = "ZooKeeper's ensemble is the quorum"});
-  set.add("offer_constraints_re2_max_mem", &f.offer_constraints_re2_max_mem,
-          "Memory each RE2 regex of a framework's offer constraints may use (e.g. 4KB); "
-          "SUBSCRIBE / UPDATE_FRAMEWORK with a larger one fail");
-  set.add("offer_constraints_re2_max_program_size", &f.offer_constraints_re2_max_program_size,
-          "Largest RE2 program size of a regex in a framework's offer constraints");
-  set.add("webui_dir", &f.webui_dir,
-          "Directory of the web UI's files (default: the source tree's webui/, else "
-          "<prefix>/share/plateau/webui)");
+  set.addDuration("registry_gc_interval", &f.registry_gc_interval,
+                  "How often unreachable and gone agents are dropped from the registry");
+  set.addDuration("registry_max_agent_age", &f.registry_max_agent_age,
+                  "Longest time unreachable and gone agents stay in the registry");
+  set.add("registry_max_agent_count", &f.registry_max_agent_count,
+          "Most unreachable and gone agents kept in the registry (the oldest go first)");
+}
+
+// The allocator's inputs: roles and weights, offer sizes, GPU filtering, offer constraints.
+void registerAllocationFlags(flags::FlagSet& set, Flags& f) {
   set.add("weights", &f.weights,
           "Initial role weights, 'role=weight,role=weight' (deprecated in Mesos: use "
           "UPDATE_WEIGHTS); used when the registry holds no weights yet");
@@ -173,14 +191,21 @@ void registerFlags(flags::FlagSet& set, Flags& f) {
           "Alternatives ('|') of quantities ('cpus:1;mem:32') of which an offer must hold one");
   set.add("filter_gpu_resources", &f.filter_gpu_resources,
           "Offer agents with GPUs only to frameworks with the GPU_RESOURCES capability");
-  set.add("max_operator_event_stream_subscribers", &f.max_operator_event_stream_subscribers,
-          "Most operator API SUBSCRIBE streams at once; the oldest is closed beyond it");
-  set.addDuration("registry_gc_interval", &f.registry_gc_interval,
-                  "How often unreachable and gone agents are dropped from the registry");
-  set.addDuration("registry_max_agent_age", &f.registry_max_agent_age,
-                  "Longest time unreachable and gone agents stay in the registry");
-  set.add("registry_max_agent_count", &f.registry_max_agent_count,
-          "Most unreachable and gone agents kept in the registry (the oldest go first)");
+  set.add("offer_constraints_re2_max_mem", &f.offer_constraints_re2_max_mem,
+          "Memory each RE2 regex of a framework's offer constraints may use (e.g. 4KB); "
+          "SUBSCRIBE / UPDATE_FRAMEWORK with a larger one fail");
+  set.add("offer_constraints_re2_max_program_size", &f.offer_constraints_re2_max_program_size,
+          "Largest RE2 program size of a regex in a framework's offer constraints");
+}
+
+}  // namespace
+
+void registerFlags(flags::FlagSet& set, Flags& f) {
+  registerProcessFlags(set, f);
+  registerTimingFlags(set, f);
+  registerBookkeepingFlags(set, f);
+  registerRegistryFlags(set, f);
+  registerAllocationFlags(set, f);
   registerLimitFlags(set, f);
   registerAdmissionFlags(set, f);
   f.tls.registerWith(set);

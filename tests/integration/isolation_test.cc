@@ -626,7 +626,11 @@ TEST(Isolation, DestroyTimeoutReportsACgroupThatDoesNotEmpty) {
   EXPECT_NE(line.find("timeout=2000ms"), std::string::npos) << line;
   EXPECT_NE(line.find(root.name()), std::string::npos) << line;
   EXPECT_EQ(childCgroups(base), 1u);  // left behind, as reported
-  // The agent goes on: it still answers.
+  // Counted once, under Mesos's name. The agent goes on: it still answers.
+  auto metrics = statistics(cluster, "/metrics/snapshot");
+  ASSERT_TRUE(metrics.has_value());
+  const auto& errors = (*metrics)["containerizer/mesos/container_destroy_errors"];
+  EXPECT_TRUE(errors.isNumber() && errors.asDouble() == 1) << json::stringify(*metrics);
   EXPECT_TRUE(statistics(cluster, "/monitor/statistics").has_value());
 }
 

@@ -1,6 +1,8 @@
 #include "agent/containerizer/cgroup_reaper.h"
 
 #include <algorithm>
+#include <filesystem>
+#include <set>
 
 namespace plateau::agent {
 
@@ -27,6 +29,13 @@ std::vector<CgroupReaper::Failure> CgroupReaper::poll(Clock::TimePoint now) {
     failed.push_back({entry.container_id, entry.dir, s.message()});
     return true;
   });
+  std::set<std::string> containers;
+  for (const auto& failure : failed) {
+    containers.insert(failure.container_id.empty()
+                          ? std::filesystem::path(failure.dir).filename().string()
+                          : failure.container_id);
+  }
+  failed_containers_ += containers.size();
   return failed;
 }
 

@@ -6,6 +6,7 @@
 // destruction began) passes; then it is given up and reported as a failed destruction, as Mesos
 // reports a container destroy that timed out. Pure: the removal attempt and the time come in.
 
+#include <cstdint>
 #include <functional>
 #include <string>
 #include <vector>
@@ -35,6 +36,11 @@ class CgroupReaper {
   std::vector<Failure> poll(Clock::TimePoint now);
   // How many cgroups are kept.
   size_t pending() const { return pending_.size(); }
+  // Containers whose destruction poll() has given up on so far (Mesos's
+  // containerizer/mesos/container_destroy_errors): each container once, however many of its
+  // cgroups were left (they share one deadline). An orphan (empty id) is named by its cgroup's
+  // last path component, the container id it was made for.
+  uint64_t failedContainers() const { return failed_containers_; }
 
  private:
   struct Entry {
@@ -44,6 +50,7 @@ class CgroupReaper {
   };
   Attempt attempt_;
   std::vector<Entry> pending_;
+  uint64_t failed_containers_ = 0;
 };
 
 }  // namespace plateau::agent

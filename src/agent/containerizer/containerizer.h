@@ -11,6 +11,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -66,6 +67,10 @@ class Containerizer {
 
   // Whether the container was launched or recovered and not destroyed since.
   virtual bool contains(const std::string& container_id) const = 0;
+
+  // Containers whose destruction failed since the agent started (Mesos's
+  // containerizer/mesos/container_destroy_errors); 0 where destruction cannot fail.
+  virtual uint64_t destroyErrors() const { return 0; }
 };
 
 }  // namespace plateau::agent

@@ -25,8 +25,6 @@ namespace plateau::agent {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-namespace {
-
 const std::vector<std::string>& knownIsolators() {
   static const std::vector<std::string> names = {
       "posix/cpu", "posix/mem", "cgroups/cpu", "cgroups/mem", "cgroups/pids", "disk/du",
@@ -37,6 +35,8 @@ const std::vector<std::string>& knownIsolators() {
       "volume/host_path"};
   return names;
 }
+
+namespace {
 
 // Gives the sandbox (and everything in it) to the user the container runs as.
 Status chownTree(const std::string& dir, uid_t uid, gid_t gid) {

@@ -52,6 +52,8 @@ struct ContainerizerOptions {
   std::string executor_zygote;
 };
 
+// Every isolator name --isolation accepts, in the order --help lists them.
+const std::vector<std::string>& knownIsolators();
 // The --isolation names, validated and without duplicates. InvalidArgument names --isolation.
 Result<std::vector<std::string>> parseIsolation(const std::string& flag);
 // Checks --isolation and --launcher together (namespaces/pid needs the linux launcher).
@@ -86,6 +88,8 @@ class LinuxContainerizer final : public Containerizer {
   bool contains(const std::string& container_id) const override {
     return containers_.contains(container_id);
   }
+  // Containers whose cgroups outlived --cgroups_destroy_timeout.
+  uint64_t destroyErrors() const override { return reaper_.failedContainers(); }
   const std::vector<std::string>& isolation() const { return names_; }
 
  private:

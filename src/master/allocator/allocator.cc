@@ -193,6 +193,18 @@ void Allocator::clampRevocableFree(Agent& agent) {
   agent.free = agent.free.nonRevocable() + (agent.total.revocable() - used);
 }
 
+Status Allocator::updateAgentLabels(const std::string& agent_id, AgentLabels labels) {
+  const auto found = agents_.find(agent_id);
+  if (!found) {
+    return unknownAgent(agent_id);
+  }
+  Agent& agent = agents_[*found];
+  agent.labels = std::move(labels);
+  agent.whitelisted = !whitelist_ || whitelist_->contains(agent.labels.hostname);
+  queue_.markDirty(*found);  // roles its old labels kept out may take its free resources now
+  return Status::ok();
+}
+
 Status Allocator::removeAgent(const std::string& agent_id) {
   const auto found = agents_.find(agent_id);
   if (!found) {

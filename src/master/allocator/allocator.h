@@ -82,6 +82,10 @@ class Allocator {
   // updateAgentTotal() keeps the revocable part. InvalidArgument when some entry is not
   // revocable. NotFound.
   Status updateOversubscribed(const std::string& agent_id, const Resources& revocable);
+  // The agent's hostname, fault domain or attributes changed (it re-registered after an additive
+  // reconfiguration): offer constraints, the region rule and the whitelist look at `labels` from
+  // now on, and its free resources are examined again at the next allocation. NotFound.
+  Status updateAgentLabels(const std::string& agent_id, AgentLabels labels);
   // Forgets the agent, its allocations (outstanding offers included) and its filters. NotFound.
   Status removeAgent(const std::string& agent_id);
   // An inactive agent (disconnected from the master) keeps its allocations but is offered to

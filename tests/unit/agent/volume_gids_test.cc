@@ -2,6 +2,12 @@
 
 #include "agent/volume_gids.h"
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include "agent/flags.h"
@@ -163,6 +169,36 @@ TEST(VolumeFlagsTest, ValuesAreParsedOnce) {
   EXPECT_EQ(f.force_creation_dirs, (std::vector<std::string>{"/srv/a", "/srv/b"}));
   EXPECT_TRUE(f.docker_ignore_runtime);
   EXPECT_FALSE(f.volume_gids.has_value());
+}
+
+// --csi_plugin_config_dir: accepted without effect, but checked as Mesos's CSI server checks it
+// at start: a missing directory, or a file that is not a CSIPluginInfo, names the flag.
+TEST(VolumeFlagsTest, CsiPluginConfigsAreCheckedAtStart) {
+  const std::filesystem::path dir =
+      std::filesystem::temp_directory_path() / fmt::format("plateau-csi-{}", ::getpid());
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(std::filesystem::create_directories(dir));
+  auto write = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir / name) << text;
+  };
+  const std::string flag = "--csi_plugin_config_dir=" + dir.string();
+  Flags f;
+  EXPECT_TRUE(parseAgentFlags({flag}, &f).isOk());  // no plugins: nothing to check
+  EXPECT_EQ(f.csi_plugin_config_dir, dir.string());
+  write("nfs.json", R"({"type": "org.apache.mesos.csi.nfs", "name": "nfs",
+      "endpoints": [{"csi_service": "NODE_SERVICE", "endpoint": "unix:///run/nfs.sock"}]})");
+  EXPECT_TRUE(parseAgentFlags({flag}).isOk());
+
+  write("broken.json", "{\"type\": ");
+  expectFlagError(flag, "csi_plugin_config_dir");
+  EXPECT_NE(parseAgentFlags({flag}).message().find("broken.json"), std::string::npos);
+  write("broken.json", R"({"name": "no type"})");
+  EXPECT_NE(parseAgentFlags({flag}).message().find("type"), std::string::npos);
+  std::filesystem::remove(dir / "broken.json");
+  EXPECT_TRUE(parseAgentFlags({flag}).isOk());
+
+  expectFlagError("--csi_plugin_config_dir=" + (dir / "missing").string(), "csi_plugin_config_dir");
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

@@ -95,5 +95,36 @@ TEST(CgroupReaperTest, SameCgroupKeptOnceWithTheEarlierDeadline) {
   EXPECT_EQ(reaper.poll(time.now()).size(), 1u);
 }
 
+// Mesos's container_destroy_errors counts containers, not cgroups: a container whose memory and
+// cpu cgroups are both left counts once; an orphan counts under its cgroup's name.
+TEST(CgroupReaperTest, CountsEachContainerGivenUpOnce) {
+  testing::VirtualTime time;
+  FakeCgroups cgroups;
+  CgroupReaper reaper([&](const std::string& dir) { return cgroups.attempt(dir); });
+  for (const char* dir : {"/cg/memory/plateau/f", "/cg/cpu/plateau/f", "/cg/memory/plateau/o1",
+                          "/cg/cpu/plateau/o1", "/cg/memory/plateau/o2"}) {
+    cgroups.set(dir, -1);
+  }
+  cgroups.set("/cg/memory/plateau/g", 3);  // empties in time: not an error
+  reaper.add("f", "/cg/memory/plateau/f", time.now() + 5s);
+  reaper.add("f", "/cg/cpu/plateau/f", time.now() + 5s);
+  reaper.add("g", "/cg/memory/plateau/g", time.now() + 5s);
+  reaper.add("", "/cg/memory/plateau/o1", time.now() + 10s);
+  reaper.add("", "/cg/cpu/plateau/o1", time.now() + 10s);
+  reaper.add("", "/cg/memory/plateau/o2", time.now() + 10s);
+  EXPECT_EQ(reaper.failedContainers(), 0u);
+  for (int i = 0; i < 4; ++i) {
+    EXPECT_TRUE(reaper.poll(time.now()).empty());
+    time.advance(1s);
+  }
+  time.advance(1s);
+  EXPECT_EQ(reaper.poll(time.now()).size(), 2u);  // f's two cgroups
+  EXPECT_EQ(reaper.failedContainers(), 1u);
+  time.advance(5s);
+  EXPECT_EQ(reaper.poll(time.now()).size(), 3u);  // o1's two, o2's one
+  EXPECT_EQ(reaper.failedContainers(), 3u);
+  EXPECT_EQ(reaper.pending(), 0u);
+}
+
 }  // namespace
 }  // namespace plateau::agent

@@ -1,5 +1,9 @@
 // --isolation and the other containerizer flags: parsing and validation.
 
+#include <unistd.h>
+
+#include <algorithm>
+
 #include <gtest/gtest.h>
 
 #include "agent/containerizer/linux_containerizer.h"
@@ -31,6 +35,38 @@ TEST(IsolationFlagsTest, ParsesMesosNames) {
       "filesystem/posix");
   ASSERT_TRUE(all.has_value());
   EXPECT_EQ(all->size(), 8u);
+}
+
+// --help names every isolator --isolation accepts (volume/host_path and gpu/nvidia included), and
+// --isolation accepts every name --help gives, all at once.
+TEST(IsolationFlagsTest, HelpNamesEveryAcceptedIsolator) {
+  Flags f;
+  flags::FlagSet set("plateau-agent", "test");
+  registerFlags(set, f);
+  std::string help;
+  for (const auto& info : set.describe()) {
+    if (info.name == "isolation") {
+      help = info.help;
+    }
+  }
+  const std::string prefix = "Comma-separated isolators: ";
+  ASSERT_EQ(help.rfind(prefix, 0), 0u) << help;
+  std::string listed = help.substr(prefix.size());
+  std::erase(listed, ' ');
+  auto names = parseIsolation(listed);
+  ASSERT_TRUE(names.has_value()) << names.error().message();
+  EXPECT_EQ(*names, knownIsolators());
+  for (const char* name : {"volume/host_path", "gpu/nvidia", "filesystem/linux", "docker/runtime",
+                           "cgroups/pids", "namespaces/pid"}) {
+    EXPECT_NE(std::find(names->begin(), names->end(), name), names->end()) << name;
+  }
+  // All at once (volume/host_path needs filesystem/linux beside it, and root).
+  Status all = parseAgentFlags({"--isolation=" + listed, "--launcher=linux"});
+  if (::geteuid() == 0) {
+    EXPECT_TRUE(all.isOk()) << all.message();
+  } else {
+    EXPECT_NE(all.message().find("root"), std::string::npos) << all.message();
+  }
 }
 
 TEST(IsolationFlagsTest, UnknownIsolatorNamesTheFlag) {

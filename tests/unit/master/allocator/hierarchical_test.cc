@@ -287,6 +287,39 @@ TEST_F(HierarchicalTest, OfferConstraintsKeepARoleToTheAgentsTheyAdmit) {
   EXPECT_EQ(offers[0].agent_id, "a1");
 }
 
+// An agent that re-registers with another attribute (additive reconfiguration): constraints are
+// evaluated against what it has now, at the next allocation, with nothing else changing.
+TEST_F(HierarchicalTest, OfferConstraintsFollowAnAgentsNewLabels) {
+  AgentLabels before;
+  before.hostname = "h";
+  before.attributes = {{"rack", "r1"}};
+  ASSERT_OK(allocator_.addAgent("a1", res("cpus:1;mem:32"), {}, before));
+  auto in_z1 = AttributeConstraint::make(AttributeConstraint::Selector::kAttribute, "zone",
+                                         AttributeConstraint::Predicate::kTextEquals, "z1");
+  ASSERT_TRUE(in_z1.has_value());
+  FrameworkSpec picky = in({"eng"});
+  picky.offer_constraints["eng"] = {{*in_z1}};
+  ASSERT_OK(allocator_.addFramework("picky", picky));
+  EXPECT_TRUE(allocate().empty());
+  EXPECT_TRUE(allocate().empty());
+  EXPECT_EQ(explain("picky"), "OFFER_CONSTRAINTS");
+
+  AgentLabels after = before;
+  after.attributes.emplace_back("zone", "z1");
+  ASSERT_OK(allocator_.updateAgentLabels("a1", after));
+  auto offers = allocate();
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].framework_id, "picky");
+  EXPECT_EQ(offers[0].agent_id, "a1");
+
+  // And the other way: labels that no longer admit the role keep its next offers away.
+  ASSERT_OK(
+      allocator_.recoverResources("picky", "eng", "a1", offers[0].resources, std::nullopt, now_));
+  ASSERT_OK(allocator_.updateAgentLabels("a1", before));
+  EXPECT_TRUE(allocate().empty());
+  EXPECT_EQ(allocator_.updateAgentLabels("nobody", before).code(), StatusCode::kNotFound);
+}
+
 TEST(HierarchicalRegions, RemoteAgentsGoOnlyToRegionAwareFrameworks) {
   Allocator allocator(Options{.master_region = "east"});
   auto in_region = [](std::optional<std::string> region) {
