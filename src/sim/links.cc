@@ -166,8 +166,9 @@ void AgentLink::send(const internal::AgentCall& call) {
     return;
   }
   auto* batch = stamped.mutable_status_updates();
-  batch->erase(std::remove_if(batch->begin(), batch->end(), [&](const auto& u) { return !fresh(u); }),
-               batch->end());
+  batch->erase(
+      std::remove_if(batch->begin(), batch->end(), [&](const auto& u) { return !fresh(u); }),
+      batch->end());
   if (keys.empty()) {
     return;
   }
