@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 
 #include <fstream>
+#include <sstream>
+#include <string>
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
@@ -91,7 +93,18 @@ TEST(SimFailover, EveryAgentComesBackToTheNewLeaderOnceWithItsTasks) {
   // The agents that lost the dead leader asked whether it answered and, as it did not, waited
   // for ZooKeeper to name the next one.
   EXPECT_GE(count(out, "sim_agent_waits_for_leader"), 1u) << out;
-  EXPECT_EQ(count(out, "sim_agent_register_refused"), 0u) << out;
+  // None was refused by the new leader: a 307 comes from the next master while ZooKeeper already
+  // names it but it has not yet learnt that it leads (the agent retries after its backoff, as
+  // plateau-agent does); any other refusal would be the storm being turned away.
+  size_t refused_by_leader = 0;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find("sim_agent_register_refused") != std::string::npos &&
+        line.find("status=307") == std::string::npos) {
+      refused_by_leader++;
+    }
+  }
+  EXPECT_EQ(refused_by_leader, 0u) << out;
 
   // On the new leader: each agent admitted once (none twice).
   const std::string log = cluster.master(next).log();
