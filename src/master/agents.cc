@@ -73,48 +73,55 @@ void Master::agentApi(http::Request& request, http::Responder responder) {
         400, "A STATUS_UPDATE call carries 'status_update' or 'status_updates', not both"));
   }
   agents_.heard(agent);
+  if (Status s = agentSessionCall(agent, call); !s.isOk()) {
+    return responder.respond(http::Response::text(400, s.message()));
+  }
+  responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
+}
+
+Status Master::agentSessionCall(Agent& agent, internal::AgentCall& call) {
   switch (call.type()) {
     case internal::AgentCall::STATUS_UPDATE:
       if (call.status_updates_size() == 0) {
         agentStatusUpdate(agent, *call.mutable_status_update());
-        break;
+        return Status::ok();
       }
       metrics_.status_updates_batched += call.status_updates_size();
       for (auto& update : *call.mutable_status_updates()) {
         agentStatusUpdate(agent, update);  // in the agent's order: each task's stay in order
       }
-      break;
+      return Status::ok();
     case internal::AgentCall::EXECUTOR_EXITED:
       executorExited(agent, call.executor_exited());
-      break;
-    case internal::AgentCall::FRAMEWORK_MESSAGE: {
-      const auto& m = call.framework_message();
-      Framework* fw = frameworks_.find(m.framework_id().value());
-      if (fw != nullptr) {
-        metrics_.valid_executor_to_framework_messages++;
-        scheduler::Event event;
-        event.set_type(scheduler::Event::MESSAGE);
-        event.mutable_message()->mutable_agent_id()->set_value(agent.id);
-        *event.mutable_message()->mutable_executor_id() = m.executor_id();
-        event.mutable_message()->set_data(m.data());
-        send(*fw, event);
-      }
-      break;
-    }
+      return Status::ok();
+    case internal::AgentCall::FRAMEWORK_MESSAGE:
+      agentFrameworkMessage(agent, call.framework_message());
+      return Status::ok();
     case internal::AgentCall::HEARTBEAT:
-      break;
+      return Status::ok();
     case internal::AgentCall::UPDATE_OPERATION_STATUS:
       agentOperation(agent, call.operation());
-      break;
+      return Status::ok();
     case internal::AgentCall::UPDATE_OVERSUBSCRIBED:
-      if (Status s = updateOversubscribed(agent, call.update_oversubscribed()); !s.isOk()) {
-        return responder.respond(http::Response::text(400, s.message()));
-      }
-      break;
+      return updateOversubscribed(agent, call.update_oversubscribed());
     default:
-      return responder.respond(http::Response::text(400, "Unknown agent call"));
+      return Status(StatusCode::kInvalidArgument, "Unknown agent call");
   }
-  responder.respond(http::Response{.status = 202, .headers = {}, .body = {}});
+}
+
+void Master::agentFrameworkMessage(const Agent& agent,
+                                   const internal::AgentCall::FrameworkMessage& message) {
+  Framework* fw = frameworks_.find(message.framework_id().value());
+  if (fw == nullptr) {
+    return;
+  }
+  metrics_.valid_executor_to_framework_messages++;
+  scheduler::Event event;
+  event.set_type(scheduler::Event::MESSAGE);
+  event.mutable_message()->mutable_agent_id()->set_value(agent.id);
+  *event.mutable_message()->mutable_executor_id() = message.executor_id();
+  event.mutable_message()->set_data(message.data());
+  send(*fw, event);
 }
 
 void Master::agentRegisterCall(const http::Request& request, internal::AgentCall& call,

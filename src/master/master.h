@@ -324,6 +324,10 @@ class Master {
   // A REGISTER: checked (authorization, session, the shared stream it joins), then registered.
   void agentRegisterCall(const http::Request& request, internal::AgentCall& call,
                          http::Responder responder);
+  // A call from an agent's own session, after the session check: an error is the 400's message.
+  Status agentSessionCall(Agent& agent, internal::AgentCall& call);
+  void agentFrameworkMessage(const Agent& agent,
+                             const internal::AgentCall::FrameworkMessage& message);
   void registerAgent(internal::AgentCall& call, const std::string& principal,
                      http::Responder responder);
   // A HEARTBEAT for several agents (AgentCall.heartbeats): each with its agent's session is heard.
