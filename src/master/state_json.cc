@@ -121,8 +121,10 @@ void writeFrameworkInfo(json::Writer& w, const Framework& fw) {
   w.value(false);
   w.key("registered_time");
   w.value(fw.registered_time);
-  w.key("reregistered_time");
-  w.value(fw.reregistered_time);
+  if (fw.reregistered_time > 0) {  // as Mesos: only once the framework subscribed again
+    w.key("reregistered_time");
+    w.value(fw.reregistered_time);
+  }
   w.key("unregistered_time");
   w.value(fw.unregistered_time);
   w.key("capabilities");
