@@ -154,13 +154,19 @@ void Master::runSchedulerCall(const http::Request& request, scheduler::Call& cal
 
 Framework* Master::caller(const http::Request& request, const std::string& id,
                           http::Responder& responder) {
+  // As Mesos: an unknown framework is a bad request; a known one without its subscription
+  // (disconnected, waiting out its failover timeout) is forbidden until it subscribes again.
   Framework* it = frameworks_.find(id);
   if (it == nullptr) {
+    responder.respond(badRequest(fmt::format("Framework '{}' cannot be found", id)));
+    return nullptr;
+  }
+  Framework& framework = *it;
+  if (!framework.connected) {
     responder.respond(
         http::Response::text(403, fmt::format("Framework '{}' is not subscribed", id)));
     return nullptr;
   }
-  Framework& framework = *it;
   std::string stream_id = request.header("mesos-stream-id");
   if (stream_id.empty()) {
     responder.respond(
