@@ -149,7 +149,8 @@ TEST_F(BadInput, CallOfADisconnectedFrameworkIs403) {
     refused = post(cluster().master(), body,
                    {{"content-type", "application/json"}, {"mesos-stream-id", stream_id}});
     return refused.status == 403;
-  })) << refused.status << " " << refused.body;
+  })) << refused.status
+      << " " << refused.body;
   EXPECT_NE(refused.body.find("not subscribed"), std::string::npos) << refused.body;
 }
 

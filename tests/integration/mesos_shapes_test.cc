@@ -200,9 +200,8 @@ TEST(MesosShapes, ATasksStatusCarriesItsContainersAddressAndTheAgentStateItsExec
   const json::Value& statuses = framework["tasks"][0]["statuses"];
   ASSERT_TRUE(statuses.isArray() && !statuses.asArray().empty()) << json::stringify(framework);
   const json::Value& last = statuses.asArray().back();
-  EXPECT_TRUE(
-      isString(last["container_status"]["network_infos"][0]["ip_addresses"][0]["ip_address"],
-               "127.0.0.1"))
+  EXPECT_TRUE(isString(
+      last["container_status"]["network_infos"][0]["ip_addresses"][0]["ip_address"], "127.0.0.1"))
       << json::stringify(last);
 
   auto agent_state =
