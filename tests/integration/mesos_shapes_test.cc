@@ -221,5 +221,28 @@ TEST(MesosShapes, ATasksStatusCarriesItsContainersAddressAndTheAgentStateItsExec
   EXPECT_TRUE(isString(executor["tasks"][0]["role"], "web")) << agent_state->body;
 }
 
+// A framework the restarted master knows from its registry, not subscribed again yet, is
+// `recovered` in /master/state and /master/frameworks, as in GET_FRAMEWORKS (and Mesos).
+TEST(MesosShapes, AFrameworkNotBackAfterAMasterRestartIsRecovered) {
+  Cluster cluster;
+  JsonScheduler scheduler(cluster.master());
+  ASSERT_TRUE(scheduler.subscribe(R"({"type": "SUBSCRIBE", "subscribe": {"framework_info": {
+      "user": "u", "name": "away", "failover_timeout": 600}}})"));
+  cluster.restartMaster();
+  for (const std::string path : {"/master/state", "/master/frameworks"}) {
+    json::Value view;
+    ASSERT_TRUE(eventually([&] {
+      view = getJson(cluster, path);
+      return view["frameworks"].isArray() && view["frameworks"].asArray().size() == 1;
+    })) << path
+        << ": " << json::stringify(view);
+    const json::Value& framework = view["frameworks"][0];
+    EXPECT_TRUE(isString(framework["id"], scheduler.frameworkId())) << path;
+    EXPECT_TRUE(framework["recovered"].isBool() && framework["recovered"].asBool())
+        << path << json::stringify(framework);
+    EXPECT_TRUE(framework["connected"].isBool() && !framework["connected"].asBool()) << path;
+  }
+}
+
 }  // namespace
 }  // namespace plateau::testing
