@@ -204,14 +204,12 @@ void writeAgentFrameworkRoles(json::Writer& w, const v1::FrameworkInfo& info) {
   w.value(info.roles_size() > 0 ? info.roles(0) : info.role());
 }
 
-void writeFramework(json::Writer& w, const std::string& fw_id, const Framework& fw,
-                    const std::deque<CompletedExecutor>& completed, const std::string& agent_id,
-                    const auth::ViewFilter& view) {
-  w.beginObject();
+// What Mesos's agent writes of a framework, running or completed, before its executors.
+void writeAgentFrameworkInfo(json::Writer& w, const std::string& fw_id,
+                             const v1::FrameworkInfo& info) {
   w.key("id");
   w.value(fw_id);
   w.key("name");
-  const v1::FrameworkInfo& info = fw.info();
   w.value(info.name());
   w.key("user");
   w.value(info.user());
@@ -226,6 +224,14 @@ void writeFramework(json::Writer& w, const std::string& fw_id, const Framework& 
     w.value(info.principal());
   }
   writeAgentFrameworkRoles(w, info);
+}
+
+void writeFramework(json::Writer& w, const std::string& fw_id, const Framework& fw,
+                    const std::deque<CompletedExecutor>& completed, const std::string& agent_id,
+                    const auth::ViewFilter& view) {
+  w.beginObject();
+  const v1::FrameworkInfo& info = fw.info();
+  writeAgentFrameworkInfo(w, fw_id, info);
   w.key("executors");
   w.beginArray();
   for (const auto& [ex_id, ex] : fw.executors()) {
@@ -242,12 +248,7 @@ void writeCompletedFramework(json::Writer& w, const v1::FrameworkInfo& fw,
                              const std::deque<CompletedExecutor>& completed,
                              const std::string& agent_id, const auth::ViewFilter& view) {
   w.beginObject();
-  w.key("id");
-  w.value(fw.id().value());
-  w.key("name");
-  w.value(fw.name());
-  w.key("user");
-  w.value(fw.user());
+  writeAgentFrameworkInfo(w, fw.id().value(), fw);
   w.key("executors");
   w.beginArray();
   w.endArray();

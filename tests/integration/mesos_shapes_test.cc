@@ -219,6 +219,28 @@ TEST(MesosShapes, ATasksStatusCarriesItsContainersAddressAndTheAgentStateItsExec
   EXPECT_TRUE(isNumber(executor["resources"]["mem"], 32)) << agent_state->body;
   // The master wrote the offer's role into what it sent the agent.
   EXPECT_TRUE(isString(executor["tasks"][0]["role"], "web")) << agent_state->body;
+
+  // Once torn down, the agent lists the framework as completed with the same fields.
+  scheduler::Call teardown;
+  teardown.set_type(scheduler::Call::TEARDOWN);
+  ASSERT_EQ(scheduler.call(teardown), 202);
+  json::Value completed;
+  ASSERT_TRUE(eventually([&] {
+    auto later = http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/state"}, 5s);
+    if (!later) {
+      return false;
+    }
+    auto parsed = json::parse(later->body);
+    if (!parsed || !(*parsed)["completed_frameworks"].isArray() ||
+        (*parsed)["completed_frameworks"].asArray().empty()) {
+      return false;
+    }
+    completed = (*parsed)["completed_frameworks"][0];
+    return true;
+  }));
+  EXPECT_TRUE(isNumber(completed["failover_timeout"], 60)) << json::stringify(completed);
+  EXPECT_TRUE(holdsString(completed["roles"], "web")) << json::stringify(completed);
+  EXPECT_TRUE(completed["checkpoint"].isBool()) << json::stringify(completed);
 }
 
 // A framework the restarted master knows from its registry, not subscribed again yet, is
