@@ -577,6 +577,14 @@ Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile&
     if (task.info.has_executor_id()) {
       *status.mutable_executor_id() = task.info.executor_id();
     }
+    if (task.info.statuses_size() > 0) {
+      // As Mesos: what the latest update said of the task's container, health and labels (a
+      // framework that failed over learns its tasks' addresses again from here).
+      const v1::TaskStatus& last = task.info.statuses(task.info.statuses_size() - 1);
+      if (last.has_container_status()) *status.mutable_container_status() = last.container_status();
+      if (last.has_labels()) *status.mutable_labels() = last.labels();
+      if (last.has_healthy()) status.set_healthy(last.healthy());
+    }
     return status;
   };
   if (reconcile.tasks_size() == 0) {

@@ -194,6 +194,17 @@ TEST(MesosShapes, ATasksStatusCarriesItsContainersAddressAndTheAgentStateItsExec
   ASSERT_EQ(container.network_infos(0).ip_addresses_size(), 1);
   EXPECT_EQ(container.network_infos(0).ip_addresses(0).ip_address(), "127.0.0.1");
 
+  // Reconciliation answers with the latest container status too, as Mesos's master does.
+  scheduler::Call reconcile;
+  reconcile.set_type(scheduler::Call::RECONCILE);
+  reconcile.mutable_reconcile()->add_tasks()->mutable_task_id()->set_value("pinged");
+  ASSERT_EQ(scheduler.call(reconcile), 202);
+  auto reconciled = scheduler.nextUpdate();
+  ASSERT_TRUE(reconciled.has_value());
+  EXPECT_EQ(reconciled->reason(), v1::TaskStatus::REASON_RECONCILIATION);
+  EXPECT_EQ(reconciled->container_status().network_infos_size(), 1) << reconciled->DebugString();
+  EXPECT_EQ(reconciled->container_status().executor_pid(), container.executor_pid());
+
   json::Value state = getJson(cluster, "/master/state");
   const json::Value& framework = state["frameworks"][0];
   EXPECT_EQ(framework.find("reregistered_time"), nullptr) << json::stringify(framework);
