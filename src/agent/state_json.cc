@@ -26,7 +26,42 @@ void writeTask(json::Writer& w, const v1::TaskInfo& info, const std::string& fw_
                const std::string& ex_id, const std::string& agent_id, v1::TaskState state) {
   v1::Task task = taskOf(info, fw_id, ex_id, state);
   task.mutable_agent_id()->set_value(agent_id);
-  plateau::writeTask(w, task, "");
+  // The role the master wrote in the resources' allocation_info, as Mesos's agent shows it.
+  plateau::writeTask(w, task, allocationRoleOf(info.resources()).value_or(""));
+}
+
+// What Mesos's agent writes of an executor beside its id and sandbox: `source`, `resources`
+// (its own and its launched tasks'), and `role`, `labels` and `type` when it has them.
+void writeExecutorDetails(json::Writer& w, const v1::ExecutorInfo& info, bool command_executor,
+                          const std::map<std::string, v1::TaskInfo>& launched) {
+  w.key("source");  // deprecated in ExecutorInfo, still written; a command executor's is its task
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wdeprecated-declarations"
+  w.value(info.has_source() ? info.source()
+                            : (command_executor ? info.executor_id().value() : std::string()));
+#pragma GCC diagnostic pop
+  Resources resources = resourcesFromProto(info.resources()).value_or(Resources());
+  for (const auto& [task_id, task] : launched) {
+    resources += resourcesFromProto(task.resources()).value_or(Resources());
+  }
+  w.key("resources");
+  writeResourcesModel(w, resources);
+  if (info.resources_size() > 0) {
+    w.key("role");
+    w.value(info.resources(0).allocation_info().role());
+  }
+  if (info.has_labels()) {
+    w.key("labels");
+    w.beginArray();
+    for (const auto& label : info.labels().labels()) {
+      writeJson(w, label);
+    }
+    w.endArray();
+  }
+  if (info.has_type()) {
+    w.key("type");
+    w.value(v1::ExecutorInfo::Type_Name(info.type()));
+  }
 }
 
 void writeCompletedExecutor(json::Writer& w, const CompletedExecutor& done,
@@ -41,6 +76,8 @@ void writeCompletedExecutor(json::Writer& w, const CompletedExecutor& done,
   w.value(done.container_id);
   w.key("directory");
   w.value(done.directory);
+  // A command executor (the agent's, named for its task) is known by its name here.
+  writeExecutorDetails(w, done.info, done.info.name().starts_with("Command Executor (Task: "), {});
   w.key("tasks");
   w.beginArray();
   w.endArray();
@@ -108,6 +145,7 @@ void writeExecutor(json::Writer& w, const std::string& fw_id, const std::string&
   w.value(ex.directory());
   w.key("pid");
   w.value(static_cast<int64_t>(ex.pid()));
+  writeExecutorDetails(w, ex.info(), ex.commandExecutor(), ex.launchedTasks());
   w.key("tasks");
   w.beginArray();
   for (const auto& [task_id, task] : ex.launchedTasks()) {
@@ -149,23 +187,51 @@ void writeCompletedExecutorsOf(json::Writer& w, const std::string& fw_id,
   w.endArray();
 }
 
-void writeFramework(json::Writer& w, const std::string& fw_id, const Framework& fw,
-                    const std::deque<CompletedExecutor>& completed, const std::string& agent_id,
-                    const auth::ViewFilter& view) {
-  w.beginObject();
+// As Mesos's agent: `roles` for a MULTI_ROLE framework, `role` for any other.
+void writeAgentFrameworkRoles(json::Writer& w, const v1::FrameworkInfo& info) {
+  for (const auto& capability : info.capabilities()) {
+    if (capability.type() == v1::FrameworkInfo::Capability::MULTI_ROLE) {
+      w.key("roles");
+      w.beginArray();
+      for (const auto& role : info.roles()) {
+        w.value(role);
+      }
+      w.endArray();
+      return;
+    }
+  }
+  w.key("role");
+  w.value(info.roles_size() > 0 ? info.roles(0) : info.role());
+}
+
+// What Mesos's agent writes of a framework, running or completed, before its executors.
+void writeAgentFrameworkInfo(json::Writer& w, const std::string& fw_id,
+                             const v1::FrameworkInfo& info) {
   w.key("id");
   w.value(fw_id);
   w.key("name");
-  const v1::FrameworkInfo& info = fw.info();
   w.value(info.name());
   w.key("user");
   w.value(info.user());
   w.key("hostname");
   w.value(info.hostname());
+  w.key("failover_timeout");
+  w.value(info.failover_timeout());
   w.key("checkpoint");
   w.value(info.checkpoint());
-  w.key("role");
-  w.value(info.roles_size() > 0 ? info.roles(0) : info.role());
+  if (info.has_principal()) {
+    w.key("principal");
+    w.value(info.principal());
+  }
+  writeAgentFrameworkRoles(w, info);
+}
+
+void writeFramework(json::Writer& w, const std::string& fw_id, const Framework& fw,
+                    const std::deque<CompletedExecutor>& completed, const std::string& agent_id,
+                    const auth::ViewFilter& view) {
+  w.beginObject();
+  const v1::FrameworkInfo& info = fw.info();
+  writeAgentFrameworkInfo(w, fw_id, info);
   w.key("executors");
   w.beginArray();
   for (const auto& [ex_id, ex] : fw.executors()) {
@@ -182,12 +248,7 @@ void writeCompletedFramework(json::Writer& w, const v1::FrameworkInfo& fw,
                              const std::deque<CompletedExecutor>& completed,
                              const std::string& agent_id, const auth::ViewFilter& view) {
   w.beginObject();
-  w.key("id");
-  w.value(fw.id().value());
-  w.key("name");
-  w.value(fw.name());
-  w.key("user");
-  w.value(fw.user());
+  writeAgentFrameworkInfo(w, fw.id().value(), fw);
   w.key("executors");
   w.beginArray();
   w.endArray();

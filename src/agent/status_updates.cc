@@ -10,6 +10,32 @@
 
 namespace plateau::agent {
 
+namespace {
+
+// The executor's container in `status`, as Mesos's agent adds it: its id, and while it runs its
+// pid and `ip` (the agent's address) as its network: containers have no network of their own.
+void addContainerStatus(const Executor& executor, const std::string& ip, v1::TaskStatus& status) {
+  v1::ContainerStatus* container = status.mutable_container_status();
+  if (!container->has_container_id()) {
+    // As Mesos: the task's container, which `task exec` tools name as their session's parent.
+    container->mutable_container_id()->set_value(executor.containerId());
+  }
+  if (executor.pid() == 0 || (status.source() != v1::TaskStatus::SOURCE_EXECUTOR &&
+                              executor.state() == ExecutorState::kTerminating)) {
+    return;  // no running container to describe, as Mesos's containerizer has none then
+  }
+  // As Mesos's agent for a container that has no network of its own: the executor's pid and
+  // the agent's address, where service discovery (Mesos-DNS, Marathon) reads a task's IP.
+  if (!container->has_executor_pid()) {
+    container->set_executor_pid(static_cast<uint32_t>(executor.pid()));
+  }
+  if (container->network_infos_size() == 0) {
+    container->add_network_infos()->add_ip_addresses()->set_ip_address(ip);
+  }
+}
+
+}  // namespace
+
 v1::TaskStatus Agent::agentStatus(const std::string& task_id, v1::TaskState state,
                                   v1::TaskStatus::Reason reason, const std::string& message,
                                   const std::string& executor_id) {
@@ -35,10 +61,8 @@ void Agent::statusUpdate(const std::string& framework_id, v1::TaskStatus status)
   // A stream checkpoints when its framework does and its executor is known here.
   const Executor* executor = executor_id.empty() ? nullptr : book_.find(framework_id, executor_id);
   bool checkpoint = book_.checkpointing(framework_id) && executor != nullptr;
-  if (executor != nullptr && !executor->containerId().empty() &&
-      !status.container_status().has_container_id()) {
-    // As Mesos: the task's container, which `task exec` tools name as their session's parent.
-    status.mutable_container_status()->mutable_container_id()->set_value(executor->containerId());
+  if (executor != nullptr && !executor->containerId().empty()) {
+    addContainerStatus(*executor, flags_.address.advertisedIp(flags_.ip), status);
   }
   if (!status_updates_.update(framework_id, executor_id, std::move(status), checkpoint)) {
     // Nothing follows a terminal update.

@@ -48,7 +48,7 @@ std::optional<std::string> Master::schedulerCallPrincipal(const http::Request& r
   if (call.type() == scheduler::Call::SUBSCRIBE) {
     return call.subscribe().framework_info().principal();
   }
-  // A call of a framework that is not subscribed is refused at once (403): no turn to wait for.
+  // A call of an unknown framework is refused at once (400): no turn to wait for.
   const Framework* framework = frameworks_.find(call.framework_id().value());
   if (framework == nullptr) {
     return std::nullopt;

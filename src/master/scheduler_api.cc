@@ -154,13 +154,19 @@ void Master::runSchedulerCall(const http::Request& request, scheduler::Call& cal
 
 Framework* Master::caller(const http::Request& request, const std::string& id,
                           http::Responder& responder) {
+  // As Mesos: an unknown framework is a bad request; a known one without its subscription
+  // (disconnected, waiting out its failover timeout) is forbidden until it subscribes again.
   Framework* it = frameworks_.find(id);
   if (it == nullptr) {
+    responder.respond(badRequest(fmt::format("Framework '{}' cannot be found", id)));
+    return nullptr;
+  }
+  Framework& framework = *it;
+  if (!framework.connected) {
     responder.respond(
         http::Response::text(403, fmt::format("Framework '{}' is not subscribed", id)));
     return nullptr;
   }
-  Framework& framework = *it;
   std::string stream_id = request.header("mesos-stream-id");
   if (stream_id.empty()) {
     responder.respond(
@@ -570,6 +576,14 @@ Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile&
         v1::TaskStatus::REASON_RECONCILIATION, "Reconciliation: Latest task state");
     if (task.info.has_executor_id()) {
       *status.mutable_executor_id() = task.info.executor_id();
+    }
+    if (task.info.statuses_size() > 0) {
+      // As Mesos: what the latest update said of the task's container, health and labels (a
+      // framework that failed over learns its tasks' addresses again from here).
+      const v1::TaskStatus& last = task.info.statuses(task.info.statuses_size() - 1);
+      if (last.has_container_status()) *status.mutable_container_status() = last.container_status();
+      if (last.has_labels()) *status.mutable_labels() = last.labels();
+      if (last.has_healthy()) status.set_healthy(last.healthy());
     }
     return status;
   };

@@ -117,12 +117,14 @@ void writeFrameworkInfo(json::Writer& w, const Framework& fw) {
   w.value(fw.active);
   w.key("connected");
   w.value(fw.connected);
-  w.key("recovered");
-  w.value(false);
+  w.key("recovered");  // known from the registry after a failover, not subscribed again yet
+  w.value(fw.recovered);
   w.key("registered_time");
   w.value(fw.registered_time);
-  w.key("reregistered_time");
-  w.value(fw.reregistered_time);
+  if (fw.reregistered_time > 0) {  // as Mesos: only once the framework subscribed again
+    w.key("reregistered_time");
+    w.value(fw.reregistered_time);
+  }
   w.key("unregistered_time");
   w.value(fw.unregistered_time);
   w.key("capabilities");

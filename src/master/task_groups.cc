@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/resources_proto.h"
+#include "master/allocation_role.h"
 #include "master/master.h"
 #include "master/validation.h"
 
@@ -177,6 +178,10 @@ void Master::launchGroup(Framework& fw, Agent& agent, const std::string& role,
   *run->mutable_framework_info() = fw.info;
   *run->mutable_executor() = executor;
   *run->mutable_task_group() = launch.task_group();
+  fillAllocationRole(run->mutable_executor()->mutable_resources(), role);
+  for (auto& task : *run->mutable_task_group()->mutable_tasks()) {
+    fillAllocationRole(task.mutable_resources(), role);
+  }
   sendToAgent(agent, event);
   log_->info("task_group_launched framework_id={} executor_id={} tasks={} agent_id={}", fw.id,
              executor_id, tasks.size(), agent.id);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "common/resources_proto.h"
+#include "master/allocation_role.h"
 #include "master/master.h"
 #include "master/validation.h"
 
@@ -57,15 +58,19 @@ Result<std::optional<Executor>> customExecutor(const Framework& fw, const std::s
   return e;
 }
 
-// What the agent gets to run a task of `fw` (its executor, if custom, marked as the framework's).
-internal::AgentEvent runTaskEvent(const Framework& fw, const v1::TaskInfo& task) {
+// What the agent gets to run a task of `fw` (its executor, if custom, marked as the framework's),
+// its resources and its executor's carrying the role they were offered to, as from Mesos's master.
+internal::AgentEvent runTaskEvent(const Framework& fw, const v1::TaskInfo& task,
+                                  const std::string& role) {
   internal::AgentEvent event;
   event.set_type(internal::AgentEvent::RUN_TASK);
   auto* run = event.mutable_run_task();
   *run->mutable_framework_info() = fw.info;
   *run->mutable_task() = task;
+  fillAllocationRole(run->mutable_task()->mutable_resources(), role);
   if (task.has_executor()) {
-    *run->mutable_executor() = task.executor();
+    fillAllocationRole(run->mutable_task()->mutable_executor()->mutable_resources(), role);
+    *run->mutable_executor() = run->task().executor();
     run->mutable_executor()->mutable_framework_id()->set_value(fw.id);
   }
   return event;
@@ -215,7 +220,7 @@ Status Master::launchTask(Framework& fw, Agent& agent, const std::string& role,
   }
   addTask(fw, agent, role, task, *resources,
           task.has_executor() ? &task.executor().executor_id() : nullptr);
-  sendToAgent(agent, runTaskEvent(fw, task));
+  sendToAgent(agent, runTaskEvent(fw, task, role));
   log_->info("task_launched framework_id={} task_id={} agent_id={}", fw.id, task.task_id().value(),
              agent.id);
   return {};

@@ -133,5 +133,40 @@ TEST(AgentReconfiguration, TheMasterTakesWhatAnAdditiveRestartAdded) {
   restarted.wait();
 }
 
+// A framework subscribed with an offer constraint that only the restarted agent's new attribute
+// satisfies: its offers come once the agent is back, and carry the new attribute.
+TEST(AgentReconfiguration, OfferConstraintsSeeAttributesAddedByARestart) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:256", {"--attributes=rack:r1", "--reconfiguration_policy=additive"});
+  const std::string id = agentIdOf(cluster);
+  ASSERT_FALSE(id.empty());
+  JsonScheduler scheduler(cluster.master());
+  ASSERT_TRUE(scheduler.subscribe(R"({"type": "SUBSCRIBE", "subscribe": {
+      "framework_info": {"user": "u", "name": "zoned", "roles": ["web"],
+                         "capabilities": [{"type": "MULTI_ROLE"}]},
+      "offer_constraints": {"role_constraints": {"web": {"groups": [{"attribute_constraints": [{
+          "selector": {"attribute_name": "zone"},
+          "predicate": {"text_equals": {"value": "z1"}}}]}]}}}}})"));
+
+  cluster.agent(0).kill(SIGKILL);
+  cluster.agent(0).wait();
+  Process restarted("agent", agentArgv(cluster, "cpus:2;mem:256", "rack:r1;zone:z1"),
+                    cluster.dir() + "/restarted.log");
+  ASSERT_TRUE(eventually([&] {
+    return restarted.log().find("agent_registered agent_id=" + id) != std::string::npos;
+  })) << restarted.log();
+
+  auto offer = scheduler.offerWhere(
+      [&](const json::Value& o) { return isString(o["agent_id"]["value"], id); });
+  ASSERT_TRUE(offer.has_value()) << "no offer after the agent gained zone:z1";
+  bool zone = false;
+  for (const auto& a : (*offer)["attributes"].asArray()) {
+    zone = zone || (isString(a["name"], "zone") && isString(a["text"]["value"], "z1"));
+  }
+  EXPECT_TRUE(zone) << json::stringify(*offer);
+  restarted.kill(SIGKILL);
+  restarted.wait();
+}
+
 }  // namespace
 }  // namespace plateau::testing

@@ -105,10 +105,12 @@ TEST_F(BadInput, GarbageProtobufIs400) {
   EXPECT_EQ(r.status, 400);
 }
 
-TEST_F(BadInput, CallForUnknownFrameworkIs403) {
+// As Mesos: "Framework cannot be found" is a bad request (a known framework that is not
+// subscribed is 403: CallOfADisconnectedFrameworkIs403).
+TEST_F(BadInput, CallForUnknownFrameworkIs400) {
   auto r = post(cluster().master(), R"({"type": "REVIVE", "framework_id": {"value": "nobody"}})",
                 {{"content-type", "application/json"}, {"mesos-stream-id", "x"}});
-  EXPECT_EQ(r.status, 403);
+  EXPECT_EQ(r.status, 400);
   EXPECT_NE(r.body.find("nobody"), std::string::npos) << r.body;
 }
 
@@ -127,6 +129,29 @@ TEST_F(BadInput, MissingOrWrongStreamIdIs400) {
                     {{"content-type", "application/json"}, {"mesos-stream-id", "not-it"}});
   EXPECT_EQ(wrong.status, 400);
   EXPECT_NE(wrong.body.find("didn't match"), std::string::npos) << wrong.body;
+}
+
+// A framework that lost its subscription and waits out its failover timeout is known, but its
+// calls are forbidden until it subscribes again, as in Mesos.
+TEST_F(BadInput, CallOfADisconnectedFrameworkIs403) {
+  Scheduler s(cluster().master(), http::ContentType::kJson);
+  v1::FrameworkInfo info;
+  info.set_user("u");
+  info.set_name("gone-away");
+  info.set_failover_timeout(600);
+  ASSERT_TRUE(s.subscribe(info));
+  const std::string stream_id = s.streamId();
+  std::string body =
+      fmt::format(R"({{"type": "REVIVE", "framework_id": {{"value": "{}"}}}})", s.frameworkId());
+  s.close();
+  http::Response refused;
+  EXPECT_TRUE(eventually([&] {
+    refused = post(cluster().master(), body,
+                   {{"content-type", "application/json"}, {"mesos-stream-id", stream_id}});
+    return refused.status == 403;
+  })) << refused.status
+      << " " << refused.body;
+  EXPECT_NE(refused.body.find("not subscribed"), std::string::npos) << refused.body;
 }
 
 TEST_F(BadInput, AcknowledgeWithInvalidUuidIs400) {

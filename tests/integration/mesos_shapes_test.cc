@@ -1,6 +1,7 @@
 // The shapes of Plateau's answers side by side with Mesos 1.11's for the same calls (the fields
 // Mesos's master always writes, their types and names): /master/state, /master/slaves,
-// /master/state-summary, /master/frameworks, GET_AGENTS, GET_MASTER and SUBSCRIBED.
+// /master/state-summary, /master/frameworks, GET_AGENTS, GET_MASTER and SUBSCRIBED, a task's
+// status updates and the agent's /state.
 
 #include <signal.h>
 #include <unistd.h>
@@ -162,6 +163,117 @@ TEST(MesosShapes, AnAgentNotBackAfterAMasterRestartIsARecoveredSlave) {
     EXPECT_TRUE(recovered["hostname"].isString()) << path;
     EXPECT_TRUE(recovered["port"].isNumber()) << path;
     EXPECT_TRUE(isString(recovered["attributes"]["rack"], "r2")) << path;
+  }
+}
+
+// A running task's status names its container as Mesos's agent does (its pid, the agent's address
+// as its network: where Mesos-DNS and Marathon read a task's IP), in the update and in
+// /master/state; the agent's /state writes the framework and executor fields Mesos's agent does.
+TEST(MesosShapes, ATasksStatusCarriesItsContainersAddressAndTheAgentStateItsExecutor) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:256");
+  Scheduler scheduler(cluster.master(), http::ContentType::kJson);
+  v1::FrameworkInfo info;
+  info.set_user("u");
+  info.set_name("addressed");
+  info.set_failover_timeout(60);
+  info.add_roles("web");
+  info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::MULTI_ROLE);
+  ASSERT_TRUE(scheduler.subscribe(info));
+  auto offers = scheduler.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  // No allocation_info in the task: the framework has one role, the master writes it in.
+  scheduler.launch(offers->offers().offers(0), "pinged", "sleep 1000", "cpus:0.5;mem:32");
+  auto running = scheduler.nextUpdate();
+  ASSERT_TRUE(running && running->state() == v1::TASK_RUNNING)
+      << (running ? running->DebugString() : "no update");
+  const v1::ContainerStatus& container = running->container_status();
+  EXPECT_TRUE(container.has_container_id());
+  EXPECT_GT(container.executor_pid(), 0u);
+  ASSERT_EQ(container.network_infos_size(), 1) << running->DebugString();
+  ASSERT_EQ(container.network_infos(0).ip_addresses_size(), 1);
+  EXPECT_EQ(container.network_infos(0).ip_addresses(0).ip_address(), "127.0.0.1");
+
+  // Reconciliation answers with the latest container status too, as Mesos's master does.
+  scheduler::Call reconcile;
+  reconcile.set_type(scheduler::Call::RECONCILE);
+  reconcile.mutable_reconcile()->add_tasks()->mutable_task_id()->set_value("pinged");
+  ASSERT_EQ(scheduler.call(reconcile), 202);
+  auto reconciled = scheduler.nextUpdate();
+  ASSERT_TRUE(reconciled.has_value());
+  EXPECT_EQ(reconciled->reason(), v1::TaskStatus::REASON_RECONCILIATION);
+  EXPECT_EQ(reconciled->container_status().network_infos_size(), 1) << reconciled->DebugString();
+  EXPECT_EQ(reconciled->container_status().executor_pid(), container.executor_pid());
+
+  json::Value state = getJson(cluster, "/master/state");
+  const json::Value& framework = state["frameworks"][0];
+  EXPECT_EQ(framework.find("reregistered_time"), nullptr) << json::stringify(framework);
+  const json::Value& statuses = framework["tasks"][0]["statuses"];
+  ASSERT_TRUE(statuses.isArray() && !statuses.asArray().empty()) << json::stringify(framework);
+  const json::Value& last = statuses.asArray().back();
+  EXPECT_TRUE(isString(
+      last["container_status"]["network_infos"][0]["ip_addresses"][0]["ip_address"], "127.0.0.1"))
+      << json::stringify(last);
+
+  auto agent_state =
+      http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/state"}, 5s);
+  ASSERT_TRUE(agent_state.has_value());
+  auto own = json::parse(agent_state->body);
+  ASSERT_TRUE(own.has_value());
+  const json::Value& agent_framework = (*own)["frameworks"][0];
+  EXPECT_TRUE(isNumber(agent_framework["failover_timeout"], 60)) << agent_state->body;
+  EXPECT_TRUE(holdsString(agent_framework["roles"], "web")) << agent_state->body;
+  EXPECT_EQ(agent_framework.find("role"), nullptr) << agent_state->body;
+  const json::Value& executor = agent_framework["executors"][0];
+  EXPECT_TRUE(isString(executor["source"], "pinged")) << agent_state->body;
+  EXPECT_TRUE(isNumber(executor["resources"]["cpus"], 0.5)) << agent_state->body;
+  EXPECT_TRUE(isNumber(executor["resources"]["mem"], 32)) << agent_state->body;
+  // The master wrote the offer's role into what it sent the agent.
+  EXPECT_TRUE(isString(executor["tasks"][0]["role"], "web")) << agent_state->body;
+
+  // Once torn down, the agent lists the framework as completed with the same fields.
+  scheduler::Call teardown;
+  teardown.set_type(scheduler::Call::TEARDOWN);
+  ASSERT_EQ(scheduler.call(teardown), 202);
+  json::Value completed;
+  ASSERT_TRUE(eventually([&] {
+    auto later = http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/state"}, 5s);
+    if (!later) {
+      return false;
+    }
+    auto parsed = json::parse(later->body);
+    if (!parsed || !(*parsed)["completed_frameworks"].isArray() ||
+        (*parsed)["completed_frameworks"].asArray().empty()) {
+      return false;
+    }
+    completed = (*parsed)["completed_frameworks"][0];
+    return true;
+  }));
+  EXPECT_TRUE(isNumber(completed["failover_timeout"], 60)) << json::stringify(completed);
+  EXPECT_TRUE(holdsString(completed["roles"], "web")) << json::stringify(completed);
+  EXPECT_TRUE(completed["checkpoint"].isBool()) << json::stringify(completed);
+}
+
+// A framework the restarted master knows from its registry, not subscribed again yet, is
+// `recovered` in /master/state and /master/frameworks, as in GET_FRAMEWORKS (and Mesos).
+TEST(MesosShapes, AFrameworkNotBackAfterAMasterRestartIsRecovered) {
+  Cluster cluster;
+  JsonScheduler scheduler(cluster.master());
+  ASSERT_TRUE(scheduler.subscribe(R"({"type": "SUBSCRIBE", "subscribe": {"framework_info": {
+      "user": "u", "name": "away", "failover_timeout": 600}}})"));
+  cluster.restartMaster();
+  for (const std::string path : {"/master/state", "/master/frameworks"}) {
+    json::Value view;
+    ASSERT_TRUE(eventually([&] {
+      view = getJson(cluster, path);
+      return view["frameworks"].isArray() && view["frameworks"].asArray().size() == 1;
+    })) << path
+        << ": " << json::stringify(view);
+    const json::Value& framework = view["frameworks"][0];
+    EXPECT_TRUE(isString(framework["id"], scheduler.frameworkId())) << path;
+    EXPECT_TRUE(framework["recovered"].isBool() && framework["recovered"].asBool())
+        << path << json::stringify(framework);
+    EXPECT_TRUE(framework["connected"].isBool() && !framework["connected"].asBool()) << path;
   }
 }
 
