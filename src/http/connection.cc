@@ -10,6 +10,7 @@
 
 #include "common/invariant.h"
 #include "http/request_head.h"
+#include "http/owed_write.h"
 #include "http/socket_loan.h"
 #include "http/streamed_body.h"
 
@@ -648,7 +649,7 @@ class ConnectionStream : public Stream {
   explicit ConnectionStream(std::shared_ptr<StreamSink> conn) : conn_(std::move(conn)) {}
   ~ConnectionStream() override { conn_->closeStream(); }
   bool write(std::string data) override { return conn_->writeChunk(std::move(data), false); }
-  bool writeOwed(std::string data) override { return conn_->writeChunk(std::move(data), true); }
+  bool writeOwed(std::string data) { return conn_->writeChunk(std::move(data), true); }
   void close() override { conn_->closeStream(); }
   bool closed() const override { return conn_->streamClosed(); }
   void onClosed(std::function<void()> fn) override { conn_->onStreamClosed(std::move(fn)); }
@@ -658,6 +659,13 @@ class ConnectionStream : public Stream {
 };
 
 }  // namespace
+
+bool writeOwed(Stream& stream, std::string data) {
+  if (auto* connection = dynamic_cast<ConnectionStream*>(&stream)) {
+    return connection->writeOwed(std::move(data));
+  }
+  return stream.write(std::move(data));
+}
 
 template <class S>
 std::shared_ptr<Stream> Connection<S>::stream(int status, Headers headers) {

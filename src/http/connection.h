@@ -56,7 +56,7 @@ class ConnectionSlot {
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
-  // `owed`: Stream::writeOwed(), outside the slow-reader bound.
+  // `owed`: writeOwed() (http/owed_write.h), outside the slow-reader bound.
   virtual bool writeChunk(std::string data, bool owed) = 0;
   virtual void closeStream() = 0;
   virtual bool streamClosed() const = 0;

@@ -22,11 +22,6 @@ class Stream {
   virtual ~Stream() = default;
   // Queues data as one HTTP chunk; returns false once the stream is closed.
   virtual bool write(std::string data) = 0;
-  // The same for bytes the reader is owed whatever its pace (an operator subscriber's snapshot
-  // and the changes held behind it): neither they nor what was queued before them count towards
-  // the slow-reader bound (ServerOptions::max_stream_buffer_bytes); what write() queues after
-  // them does, on its own.
-  virtual bool writeOwed(std::string data) { return write(std::move(data)); }
   // Ends the stream (terminating chunk) and closes the connection.
   virtual void close() = 0;
   virtual bool closed() const = 0;
@@ -90,8 +85,7 @@ struct ServerOptions {
   // Time for the TLS handshake (and, with downgrade, the first byte) to arrive.
   std::chrono::milliseconds handshake_timeout{10'000};
   // Bytes a streamed response may hold for a peer that does not read them; a stream that would
-  // hold more (one write alone may exceed it) is cut and its connection closed. Bytes written
-  // with Stream::writeOwed(), and any queued before them, do not count.
+  // hold more (one write alone may exceed it) is cut and its connection closed.
   size_t max_stream_buffer_bytes = 8 << 20;
   // Serve TLS with this context (server role); nullptr serves plain HTTP.
   std::shared_ptr<const TlsContext> tls;

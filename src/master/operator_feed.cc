@@ -8,6 +8,7 @@
 #include <mesos/v1/master/master.pb.h>
 
 #include "common/recordio.h"
+#include "http/owed_write.h"
 
 namespace plateau::master {
 
@@ -63,7 +64,7 @@ void OperatorFeed::subscribe(http::ContentType accept, http::Responder responder
   subscriber.waiting_for_snapshot = true;
   if (!offload_ || !offload_(render, std::move(ready))) {
     subscriber.waiting_for_snapshot = false;
-    subscriber.stream->writeOwed(snapshot(subscriber));
+    http::writeOwed(*subscriber.stream, snapshot(subscriber));
   }
   log_->info("operator_subscribed subscriber={} subscribers={}", id, subscribers_.size());
   while (subscribers_.size() > max_subscribers_) {
@@ -112,12 +113,12 @@ void OperatorFeed::snapshotReady(uint64_t id, std::optional<std::string> snapsho
     stream->close();
     return;
   }
-  stream->writeOwed(std::move(*snapshot));
+  http::writeOwed(*stream, std::move(*snapshot));
   for (std::string& block : held) {
     if (stream->closed()) {
       return;
     }
-    stream->writeOwed(std::move(block));
+    http::writeOwed(*stream, std::move(block));
   }
 }
 
