@@ -9,8 +9,8 @@
 #include <spdlog/spdlog.h>
 
 #include "common/invariant.h"
-#include "http/request_head.h"
 #include "http/owed_write.h"
+#include "http/request_head.h"
 #include "http/socket_loan.h"
 #include "http/streamed_body.h"
 
@@ -502,14 +502,13 @@ bool Connection<S>::writeChunk(std::string data, bool owed) {
   std::string out = fmt::format("{:x}\r\n", data.size());
   const size_t chunk_bytes = out.size() + data.size() + 2;
   // Owed bytes still queued (a snapshot the reader is taking) are not the reader's slowness.
-  const size_t counted =
-      queued_bytes_ - static_cast<size_t>(std::min<uint64_t>(
-                          queued_bytes_, owed_until_ > sent_total_ ? owed_until_ - sent_total_ : 0));
+  const uint64_t owed_queued = owed_until_ > sent_total_ ? owed_until_ - sent_total_ : 0;
+  const size_t counted = queued_bytes_ - std::min<size_t>(queued_bytes_, owed_queued);
   if (!owed && counted > 0 && counted + chunk_bytes > options_.max_stream_buffer_bytes) {
-    slot_.shared().warnThrottled(
-        "slow_stream", fmt::format("http_stream_reader_too_slow peer={} queued_bytes={} "
-                                   "limit={}: disconnected",
-                                   peer_, counted, options_.max_stream_buffer_bytes));
+    slot_.shared().warnThrottled("slow_stream",
+                                 fmt::format("http_stream_reader_too_slow peer={} queued_bytes={} "
+                                             "limit={}: disconnected",
+                                             peer_, counted, options_.max_stream_buffer_bytes));
     // Closed later, on the loop: the writer may be iterating over its streams right now, and
     // the close callback it registered must not run inside its own write().
     stream_closed_ = true;

@@ -17,8 +17,8 @@
 //   its snapshot is ready, or whose off-loop render failed (the child crashed or ran out of
 //   time), is closed (it may subscribe again): a failed render is never redone on the loop;
 // - the snapshot and the changes held behind it are written as owed bytes (http::writeOwed,
-//   http/owed_write.h): a subscriber taking a large snapshot is not cut as a slow reader for them, only
-//   for the live changes queued behind them.
+//   http/owed_write.h): a subscriber taking a large snapshot is not cut as a slow reader for them,
+//   only for the live changes queued behind them.
 // Loop thread only.
 
 #include <cstdint>
