@@ -17,6 +17,11 @@ busy figures (plateau/event_loop_stall_ms, _busy_ms) from each /metrics/snapshot
 operator SUBSCRIBEs, each until its SUBSCRIBED snapshot has arrived whole; beside each kind a
 /health sampler runs and /metrics/snapshot is read every 2 s for the loop's stall and busy
 figures (the largest of its 10 s windows over the reads and the 10 s after).
+During the fill and beside each read, the /health sampler also reads the master's loop thread's
+schedstat (seconds running, seconds runnable but waiting for a CPU) around each GET, so that
+the slow ones (over 100 ms) are split into the loop's own work and CPU starvation
+("health_slow_split"); --perf_fill FILE records the master with perf during the fill and
+--sim_nice N runs the simulator at niceness N (the master keeps its own).
 --fill_seconds bounds the fill: past it the figures are taken at the size reached
 ("tasks_running", "complete": false). --tasks_per_agent packs at most that many tasks into one
 offer (so a million tasks on 10,000 agents is 100 per agent). --perf FILE records the master
@@ -84,10 +89,12 @@ def peak_rss_bytes(pid):
     return 0
 
 
-def operator_call(port, kind, timeout=600):
+def operator_call(port, kind, timeout=600, first_record_s=None):
     """POST /api/v1 {"type": kind} (JSON). GET_STATE: the whole answer's size. SUBSCRIBE: reads
-    the first RecordIO record (SUBSCRIBED, the snapshot) whole, then hangs up; its size."""
+    the first RecordIO record (SUBSCRIBED, the snapshot) whole, then hangs up; its size. The
+    seconds until the record's first byte arrived go to `first_record_s` (a list) when given."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    start = time.monotonic()
     try:
         conn.request("POST", "/api/v1", body=json.dumps({"type": kind}),
                      headers={"Content-Type": "application/json", "Accept": "application/json"})
@@ -102,6 +109,8 @@ def operator_call(port, kind, timeout=600):
             if not byte:
                 raise RuntimeError("SUBSCRIBE: the stream ended before its first record")
             length += byte
+        if first_record_s is not None:
+            first_record_s.append(round(time.monotonic() - start, 2))
         record = response.read(int(length))
         if b"SUBSCRIBED" not in record[:200]:
             raise RuntimeError(f"SUBSCRIBE: the first record is not SUBSCRIBED: {record[:200]!r}")
@@ -158,26 +167,64 @@ def timed(port, path, n):
     return samples
 
 
-class HealthSampler(threading.Thread):
-    """GET /health every `period` seconds until stopped: round trips, and failures."""
+def schedstat(pid, tid):
+    """A thread's (run, runqueue wait) seconds so far, from /proc/PID/task/TID/schedstat."""
+    try:
+        with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+            run_ns, wait_ns, _ = f.read().split()
+        return int(run_ns) / 1e9, int(wait_ns) / 1e9
+    except (OSError, ValueError):
+        return 0.0, 0.0
 
-    def __init__(self, port, period=0.25):
+
+class HealthSampler(threading.Thread):
+    """GET /health every `period` seconds until stopped: round trips, and failures. With the
+    master's pid, also what its loop thread (the main thread) and this sampler's own thread did
+    during each: seconds running and seconds runnable but waiting for a CPU (schedstat)."""
+
+    def __init__(self, port, period=0.25, master_pid=None):
         super().__init__(daemon=True)
-        self.port, self.period = port, period
+        self.port, self.period, self.master_pid = port, period, master_pid
         self.samples, self.failures = [], 0
+        self.split = []  # (round trip, loop run, loop wait, sampler run, sampler wait)
         self.stopping = threading.Event()
 
     def run(self):
+        me = (os.getpid(), threading.get_native_id())
         while not self.stopping.wait(self.period):
+            if self.master_pid:
+                loop_before, me_before = schedstat(self.master_pid, self.master_pid), schedstat(*me)
             start = time.monotonic()
             try:
                 ok = get(self.port, "/health", 10)[0] == 200
             except OSError:
                 ok = False
+            took = time.monotonic() - start
             if ok:
-                self.samples.append(time.monotonic() - start)
+                self.samples.append(took)
+                if self.master_pid:
+                    loop, mine = schedstat(self.master_pid, self.master_pid), schedstat(*me)
+                    self.split.append((took, loop[0] - loop_before[0], loop[1] - loop_before[1],
+                                       mine[0] - me_before[0], mine[1] - me_before[1]))
             else:
                 self.failures += 1
+
+
+def health_split(split, over_s=0.1):
+    """Where the slow /health round trips (over `over_s`) went: the master's loop running (its own
+    work ahead of the answer), the loop runnable but waiting for a CPU (the machine's load), the
+    sampler itself waiting for a CPU, and the rest (neither thread on or waiting for a CPU:
+    the kernel's network path, the sampler's other threads, or sleeping)."""
+    slow = [s for s in split if s[0] > over_s]
+    if not slow:
+        return {"slow": 0, "of": len(split)}
+    total = sum(s[0] for s in slow)
+    share = lambda i: round(sum(min(s[i], s[0]) for s in slow) / total, 3)
+    loop_run, loop_wait, me_wait = share(1), share(2), share(4)
+    return {"slow": len(slow), "of": len(split), "over_ms": over_s * 1e3,
+            "loop_running": loop_run, "loop_waiting_for_cpu": loop_wait,
+            "sampler_waiting_for_cpu": me_wait, "sampler_running": share(3),
+            "loop_run_ms_max": round(max(s[1] for s in slow) * 1e3, 1)}
 
 
 def health_summary(samples):
@@ -191,7 +238,7 @@ def health_summary(samples):
 def timed_reads(port, master_pid, what, read, n, perf=None):
     """`read()` n times (returning a size), with /health every 100 ms and the loop's figures
     every 2 s beside; waits 10 s past the last so that the loop watch's window covers it."""
-    beside, loop = HealthSampler(port, 0.1), LoopSampler(port)
+    beside, loop = HealthSampler(port, 0.1, master_pid), LoopSampler(port)
     beside.start()
     recorder = None
     if perf:
@@ -229,6 +276,7 @@ def timed_reads(port, master_pid, what, read, n, perf=None):
     return {"what": what, "round_trip_s": [round(t, 2) for t in times], "bytes": sizes[-1],
             "errors": errors,
             "health_beside": health_summary(beside.samples),
+            "health_beside_slow_split": health_split(beside.split),
             "health_failures_beside": beside.failures,
             "loop_stall_ms_max": loop.stall_ms, "loop_busy_ms_max": loop.busy_ms,
             "loop_thread_cpu_s_during": round(loop_cpu, 3),
@@ -239,7 +287,8 @@ def timed_reads(port, master_pid, what, read, n, perf=None):
 
 def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
             tasks_per_agent=0, fill_seconds=1800, states=0, perf=None, master_args=(),
-            sim_args=(), get_states=0, subscribes=0, master_env=()):
+            sim_args=(), get_states=0, subscribes=0, master_env=(), sim_nice=0,
+            perf_fill=None):
     work = tempfile.mkdtemp(prefix="plateau-metrics-scrape.")
     port = free_port()
     env = dict(os.environ, PLATEAU_HTTP_MAX_CONNECTIONS=str(agents + 4096))
@@ -273,11 +322,18 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
         sim = subprocess.Popen(
             [sim_bin, f"--workload={work}/workload.json", f"--master=127.0.0.1:{port}",
              "--logging_level=error", *sim_args],
-            stdout=open(f"{work}/sim.out", "w"), stderr=subprocess.STDOUT)
+            stdout=open(f"{work}/sim.out", "w"), stderr=subprocess.STDOUT,
+            preexec_fn=(lambda: os.nice(sim_nice)) if sim_nice else None)
         started = time.monotonic()
+        fill_recorder = None
+        if perf_fill:
+            fill_recorder = subprocess.Popen(
+                ["perf", "record", "-g", "-F", "499", "-p", str(master.pid), "-o", perf_fill],
+                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         rss_agents, registered_s, sim_rss_agents = None, None, 0
-        health = HealthSampler(port)
+        health = HealthSampler(port, master_pid=master.pid)
         health.start()
+        loop_sched_before = schedstat(master.pid, master.pid)
         stall_ms, busy_ms, progress, last_log = 0, 0, [], 0
         while True:
             snapshot = json.loads(get(port, "/metrics/snapshot")[1])
@@ -309,6 +365,11 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
         health.stopping.set()
         health.join()
         filled_s = time.monotonic() - started
+        loop_sched = [round(a - b, 1) for a, b in zip(schedstat(master.pid, master.pid),
+                                                      loop_sched_before)]
+        if fill_recorder is not None:
+            fill_recorder.send_signal(signal.SIGINT)
+            fill_recorder.wait()
         master_cpu_fill = cpu_seconds(master.pid)
         sim_cpu_fill = cpu_seconds(sim.pid)
         sim_rss_filled = rss_bytes(sim.pid)
@@ -319,6 +380,8 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
         print("# filled: " + json.dumps({
             "seconds": round(filled_s), "registered_s": registered_s, "running": running,
             "health": health_summary(health.samples), "health_failures": health.failures,
+            "health_slow_split": health_split(health.split),
+            "loop_thread_run_wait_s": loop_sched,
             "stall_ms": stall_ms, "busy_ms": busy_ms, "master_cpu_s": master_cpu_fill,
             "sim_cpu_s": sim_cpu_fill, "rss_mib": [rss_empty / 2**20, (rss_agents or 0) / 2**20,
                                                    rss_tasks / 2**20],
@@ -348,8 +411,12 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
             reads.append(timed_reads(port, master.pid, "GET_STATE",
                                      lambda: operator_call(port, "GET_STATE"), get_states))
         if subscribes > 0:
-            reads.append(timed_reads(port, master.pid, "SUBSCRIBE (until SUBSCRIBED)",
-                                     lambda: operator_call(port, "SUBSCRIBE"), subscribes))
+            first_record_s = []
+            reads.append(timed_reads(
+                port, master.pid, "SUBSCRIBE (until SUBSCRIBED)",
+                lambda: operator_call(port, "SUBSCRIBE", first_record_s=first_record_s),
+                subscribes))
+            reads[-1]["first_record_s"] = first_record_s
         final = json.loads(get(port, "/metrics/snapshot")[1])
         return {"master": master_bin, "agents": snapshot["master/slaves_active"],
                 "agents_after_reads": final.get("master/slaves_active"),
@@ -357,6 +424,8 @@ def measure(master_bin, sim_bin, agents, tasks, scrapes, keep, frameworks=10,
                 "tasks_running": running, "complete": running >= tasks,
                 "filled_seconds": filled_s,
                 "health_during_fill": health_summary(health.samples),
+                "health_slow_split_during_fill": health_split(health.split),
+                "loop_thread_run_wait_s_during_fill": loop_sched,
                 "health_failures_during_fill": health.failures,
                 "loop_stall_ms_max_during_fill": stall_ms, "loop_busy_ms_max_during_fill": busy_ms,
                 "progress": progress, "reads": reads,
@@ -407,6 +476,10 @@ def main():
     parser.add_argument("--subscribes", type=int, default=0,
                         help="operator API SUBSCRIBE this many times (each until its snapshot)")
     parser.add_argument("--perf", help="perf record the master into this file during the states")
+    parser.add_argument("--perf_fill", help="perf record the master into this file during the "
+                        "fill (FILE.0, FILE.1, ... per binary)")
+    parser.add_argument("--sim_nice", type=int, default=0,
+                        help="run plateau-sim at this niceness (the master keeps its own)")
     parser.add_argument("--keep", action="store_true", help="keep the work directories")
     parser.add_argument("--master_arg", action="append", default=[],
                         help="a flag for every master (repeat for more)")
@@ -418,11 +491,12 @@ def main():
     args = parser.parse_args()
     for i, master in enumerate(args.masters):
         perf = f"{args.perf}.{i}" if args.perf else None
+        perf_fill = f"{args.perf_fill}.{i}" if args.perf_fill else None
         print(json.dumps(measure(master, args.sim, args.agents, args.tasks, args.scrapes,
                                  args.keep, args.frameworks, args.tasks_per_agent,
                                  args.fill_seconds, args.states, perf, args.master_arg,
                                  args.sim_arg, args.get_states, args.subscribes,
-                                 args.master_env)), flush=True)
+                                 args.master_env, args.sim_nice, perf_fill)), flush=True)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/invariant.h"
+#include "http/owed_write.h"
 #include "http/request_head.h"
 #include "http/socket_loan.h"
 #include "http/streamed_body.h"
@@ -150,7 +151,7 @@ class Connection final : public Exchange,
   void end(bool complete) override;
   // The next piece of request `request`'s streamed body (RequestBody::read).
   void readBody(uint64_t request, std::function<void(BodyPiece)> fn);
-  bool writeChunk(std::string data) override;
+  bool writeChunk(std::string data, bool owed) override;
   void closeStream() override;
   bool streamClosed() const override { return stream_closed_ || !open(); }
   void onStreamClosed(std::function<void()> fn) override {
@@ -231,6 +232,11 @@ class Connection final : public Exchange,
   uint64_t requests_ = 0;
   std::deque<std::string> queue_;
   size_t queued_bytes_ = 0;
+  // Bytes ever queued and ever sent, and the queued count at the end of the last owed chunk
+  // (writeChunk): what is queued up to there is outside the slow-reader bound.
+  uint64_t queued_total_ = 0;
+  uint64_t sent_total_ = 0;
+  uint64_t owed_until_ = 0;
   bool writing_ = false;
   bool keep_alive_ = true;
   bool streaming_ = false;
@@ -486,7 +492,7 @@ void Connection<S>::end(bool complete) {
 }
 
 template <class S>
-bool Connection<S>::writeChunk(std::string data) {
+bool Connection<S>::writeChunk(std::string data, bool owed) {
   if (streamClosed()) {
     return false;
   }
@@ -495,11 +501,14 @@ bool Connection<S>::writeChunk(std::string data) {
   }
   std::string out = fmt::format("{:x}\r\n", data.size());
   const size_t chunk_bytes = out.size() + data.size() + 2;
-  if (queued_bytes_ > 0 && queued_bytes_ + chunk_bytes > options_.max_stream_buffer_bytes) {
-    slot_.shared().warnThrottled(
-        "slow_stream", fmt::format("http_stream_reader_too_slow peer={} queued_bytes={} "
-                                   "limit={}: disconnected",
-                                   peer_, queued_bytes_, options_.max_stream_buffer_bytes));
+  // Owed bytes still queued (a snapshot the reader is taking) are not the reader's slowness.
+  const uint64_t owed_queued = owed_until_ > sent_total_ ? owed_until_ - sent_total_ : 0;
+  const size_t counted = queued_bytes_ - std::min<size_t>(queued_bytes_, owed_queued);
+  if (!owed && counted > 0 && counted + chunk_bytes > options_.max_stream_buffer_bytes) {
+    slot_.shared().warnThrottled("slow_stream",
+                                 fmt::format("http_stream_reader_too_slow peer={} queued_bytes={} "
+                                             "limit={}: disconnected",
+                                             peer_, counted, options_.max_stream_buffer_bytes));
     // Closed later, on the loop: the writer may be iterating over its streams right now, and
     // the close callback it registered must not run inside its own write().
     stream_closed_ = true;
@@ -514,6 +523,9 @@ bool Connection<S>::writeChunk(std::string data) {
     enqueue(std::move(out));
     enqueue(std::move(data));
     enqueue("\r\n");
+  }
+  if (owed) {
+    owed_until_ = queued_total_;
   }
   return true;
 }
@@ -535,6 +547,7 @@ void Connection<S>::closeStream() {
 template <class S>
 void Connection<S>::enqueue(std::string data) {
   queued_bytes_ += data.size();
+  queued_total_ += data.size();
   queue_.push_back(std::move(data));
   if (writing_) {
     return;
@@ -577,6 +590,7 @@ void Connection<S>::writeNext() {
                     [self = this->shared_from_this(), pieces](beast::error_code ec, size_t) {
                       for (size_t i = 0; i < pieces; ++i) {
                         self->queued_bytes_ -= self->queue_.front().size();
+                        self->sent_total_ += self->queue_.front().size();
                         self->queue_.pop_front();
                       }
                       if (ec) {
@@ -633,7 +647,8 @@ class ConnectionStream : public Stream {
  public:
   explicit ConnectionStream(std::shared_ptr<StreamSink> conn) : conn_(std::move(conn)) {}
   ~ConnectionStream() override { conn_->closeStream(); }
-  bool write(std::string data) override { return conn_->writeChunk(std::move(data)); }
+  bool write(std::string data) override { return conn_->writeChunk(std::move(data), false); }
+  bool writeOwed(std::string data) { return conn_->writeChunk(std::move(data), true); }
   void close() override { conn_->closeStream(); }
   bool closed() const override { return conn_->streamClosed(); }
   void onClosed(std::function<void()> fn) override { conn_->onStreamClosed(std::move(fn)); }
@@ -643,6 +658,13 @@ class ConnectionStream : public Stream {
 };
 
 }  // namespace
+
+bool writeOwed(Stream& stream, std::string data) {
+  if (auto* connection = dynamic_cast<ConnectionStream*>(&stream)) {
+    return connection->writeOwed(std::move(data));
+  }
+  return stream.write(std::move(data));
+}
 
 template <class S>
 std::shared_ptr<Stream> Connection<S>::stream(int status, Headers headers) {

@@ -56,7 +56,8 @@ class ConnectionSlot {
 class StreamSink {
  public:
   virtual ~StreamSink() = default;
-  virtual bool writeChunk(std::string data) = 0;
+  // `owed`: writeOwed() (http/owed_write.h), outside the slow-reader bound.
+  virtual bool writeChunk(std::string data, bool owed) = 0;
   virtual void closeStream() = 0;
   virtual bool streamClosed() const = 0;
   virtual void onStreamClosed(std::function<void()> fn) = 0;

@@ -8,6 +8,7 @@
 #include <mesos/v1/master/master.pb.h>
 
 #include "common/recordio.h"
+#include "http/owed_write.h"
 
 namespace plateau::master {
 
@@ -63,7 +64,7 @@ void OperatorFeed::subscribe(http::ContentType accept, http::Responder responder
   subscriber.waiting_for_snapshot = true;
   if (!offload_ || !offload_(render, std::move(ready))) {
     subscriber.waiting_for_snapshot = false;
-    subscriber.stream->write(snapshot(subscriber));
+    http::writeOwed(*subscriber.stream, snapshot(subscriber));
   }
   log_->info("operator_subscribed subscriber={} subscribers={}", id, subscribers_.size());
   while (subscribers_.size() > max_subscribers_) {
@@ -112,12 +113,12 @@ void OperatorFeed::snapshotReady(uint64_t id, std::optional<std::string> snapsho
     stream->close();
     return;
   }
-  stream->write(std::move(*snapshot));
-  for (const std::string& record : held) {
+  http::writeOwed(*stream, std::move(*snapshot));
+  for (std::string& block : held) {
     if (stream->closed()) {
       return;
     }
-    stream->write(record);
+    http::writeOwed(*stream, std::move(block));
   }
 }
 
@@ -159,7 +160,10 @@ void OperatorFeed::publish(const operator_api::Event& event, const About& about)
       record = recordio::encode(http::encode(event, subscriber.content));
     }
     if (subscriber.waiting_for_snapshot) {
-      subscriber.held.push_back(*record);
+      if (subscriber.held.empty() || subscriber.held.back().size() >= kHeldBlockBytes) {
+        subscriber.held.emplace_back().reserve(kHeldBlockBytes + record->size());
+      }
+      subscriber.held.back() += *record;
       subscriber.held_bytes += record->size();
       if (subscriber.held_bytes > kMaxHeldBytes) {
         overflowing.emplace_back(id, subscriber.stream);

@@ -15,7 +15,10 @@
 //   is held for the subscriber, in order, and written right after the snapshot, so that no
 //   change is lost or told twice. A subscriber whose held changes pass kMaxHeldBytes before
 //   its snapshot is ready, or whose off-loop render failed (the child crashed or ran out of
-//   time), is closed (it may subscribe again): a failed render is never redone on the loop.
+//   time), is closed (it may subscribe again): a failed render is never redone on the loop;
+// - the snapshot and the changes held behind it are written as owed bytes (http::writeOwed,
+//   http/owed_write.h): a subscriber taking a large snapshot is not cut as a slow reader for them,
+//   only for the live changes queued behind them.
 // Loop thread only.
 
 #include <cstdint>
@@ -46,6 +49,7 @@ class OperatorFeed {
   using Offload = std::function<bool(const std::function<std::string()>& render,
                                      std::function<void(std::optional<std::string>)> done)>;
   static constexpr size_t kMaxHeldBytes = size_t{256} << 20;
+  static constexpr size_t kHeldBlockBytes = size_t{1} << 20;
 
   // `books` is what snapshots and described frameworks and agents are read from; `offload`
   // (empty: none) renders snapshots off the loop.
@@ -76,7 +80,9 @@ class OperatorFeed {
     std::shared_ptr<http::Stream> stream;
     http::ContentType content = http::ContentType::kJson;
     std::shared_ptr<const ViewFilter> view;  // null: sees everything
-    // While its snapshot renders elsewhere: the records of the changes since, in order.
+    // While its snapshot renders elsewhere: the records of the changes since, in order,
+    // concatenated into blocks of about kHeldBlockBytes (written as one chunk each, so that
+    // a minute of changes costs the loop a few hundred writes, not one per change).
     bool waiting_for_snapshot = false;
     std::vector<std::string> held;
     size_t held_bytes = 0;

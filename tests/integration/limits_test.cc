@@ -1,6 +1,7 @@
 // The HTTP server's limits on a real master: oversized request lines, headers and bodies get
 // 414/431/413; idle connections are closed; connections beyond the limit get 503; an operator
-// SUBSCRIBE stream whose reader stops reading is cut at its buffer bound while /health stays fast.
+// SUBSCRIBE stream whose reader stops reading is cut at its buffer bound while /health stays fast,
+// but never for a snapshot larger than that bound that it is still taking.
 
 #include <netinet/in.h>
 #include <poll.h>
@@ -155,6 +156,94 @@ TEST(LimitsTest, SlowSubscribeReaderIsCutWhileHealthStaysFast) {
   EXPECT_LT(worst_health, 1s);
   // The master holds at most the bound (plus one event) for the reader, never the whole flood.
   EXPECT_LT(rss_after - rss_before, 64 * 1024);
+}
+
+// The operator SUBSCRIBE snapshot is owed to the reader: a snapshot over the stream buffer bound,
+// still queued while the reader takes it, neither cuts the stream itself nor counts against the
+// changes behind it (the 424,289-task run's stream was cut this way, mid-snapshot); the changes
+// queued behind it are still bounded.
+TEST(LimitsTest, ASnapshotOverTheStreamBoundIsOwedAndChangesBehindItAreBounded) {
+  ScopedEnv env(std::map<std::string, std::string>{{"PLATEAU_HTTP_MAX_STREAM_BUFFER", "1MB"}});
+  Cluster cluster;
+  // A framework whose labels make the snapshot about 6 MiB.
+  Scheduler big(cluster.master(), http::ContentType::kProtobuf);
+  v1::FrameworkInfo big_info;
+  big_info.set_user("root");
+  big_info.set_name("big");
+  for (int i = 0; i < 24; i++) {
+    auto* label = big_info.mutable_labels()->add_labels();
+    label->set_key(fmt::format("big-{}", i));
+    label->set_value(std::string(256 << 10, 'x'));
+  }
+  ASSERT_TRUE(big.subscribe(big_info));
+  Scheduler small(cluster.master(), http::ContentType::kProtobuf);
+  v1::FrameworkInfo info;
+  info.set_user("root");
+  info.set_name("small");
+  ASSERT_TRUE(small.subscribe(info));
+  info.mutable_id()->set_value(small.frameworkId());
+
+  // Two subscribers that stop reading once their snapshots have begun to arrive: from there on
+  // the rest of each (about 6 MiB) is queued in the master.
+  RawConnection taker(cluster.master().port, 4096);
+  RawConnection stopped(cluster.master().port, 4096);
+  std::string body = R"({"type":"SUBSCRIBE"})";
+  std::string received[2];
+  RawConnection* readers[2] = {&taker, &stopped};
+  for (int r = 0; r < 2; r++) {
+    readers[r]->send(
+        fmt::format("POST /api/v1 HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    "Accept: application/json\r\nContent-Length: {}\r\n\r\n{}",
+                    body.size(), body));
+    for (int i = 0; i < 200 && received[r].find("SUBSCRIBED") == std::string::npos; i++) {
+      received[r] += readers[r]->read(1024, 100ms);
+    }
+    ASSERT_NE(received[r].find("SUBSCRIBED"), std::string::npos) << received[r].substr(0, 300);
+  }
+  auto cut = [&] {
+    return cluster.masterProcess().log().find("http_stream_reader_too_slow") != std::string::npos;
+  };
+  auto update = [&](const std::string& key, size_t bytes) {
+    auto* label = info.mutable_labels()->mutable_labels();
+    label->Clear();
+    auto* mark = label->Add();
+    mark->set_key(key);
+    mark->set_value(std::string(bytes, 'y'));
+    scheduler::Call call;
+    call.set_type(scheduler::Call::UPDATE_FRAMEWORK);
+    *call.mutable_update_framework()->mutable_framework_info() = info;
+    return small.call(call);
+  };
+  // Small changes behind the owed snapshots: under the bound, so neither stream is cut.
+  for (int i = 0; i < 20; i++) {
+    ASSERT_EQ(update(fmt::format("mark-{}", i), 16), 200) << small.lastResponse().body;
+  }
+  auto health = http::fetchSync(cluster.master(), {.method = "GET", .path = "/health"}, 5s);
+  ASSERT_TRUE(health && health->status == 200);
+  EXPECT_FALSE(cut()) << "cut for a snapshot it was still taking";
+  // The taker reads on: its whole snapshot, then the changes.
+  for (int i = 0; i < 300 && received[0].find("\"mark-19\"") == std::string::npos; i++) {
+    received[0] += taker.read(size_t{1} << 20, 100ms);
+  }
+  for (int i = 0; i < 24; i++) {
+    EXPECT_NE(received[0].find(fmt::format("\"big-{}\"", i)), std::string::npos) << i;
+  }
+  EXPECT_NE(received[0].find("\"mark-19\""), std::string::npos);
+  EXPECT_GT(received[0].size(), size_t{6} << 20);
+  // Large changes behind the other's unread snapshot are bounded: cut once they pass 1 MB (the
+  // taker reads them as they come).
+  int calls = 0;
+  for (; calls < 40 && !cut(); calls++) {
+    ASSERT_EQ(update(fmt::format("flood-{}", calls), 256 << 10), 200);
+    taker.read(size_t{1} << 20, 20ms);
+  }
+  EXPECT_TRUE(cut()) << "never cut after " << calls << " changes of 256 KiB";
+  EXPECT_LE(calls, 12);
+  bool closed = false;
+  stopped.readAll(10s, &closed);
+  EXPECT_TRUE(closed);
+  taker.readAll(500ms, &closed);
+  EXPECT_FALSE(closed) << "the reader that kept up was cut";
 }
 
 }  // namespace
