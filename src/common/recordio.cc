@@ -13,7 +13,11 @@ constexpr size_t kMaxLengthDigits = 20;
 }  // namespace
 
 std::string encode(std::string_view record) {
-  std::string out = fmt::format("{}\n", record.size());
+  const fmt::format_int length(record.size());
+  std::string out;
+  out.reserve(length.size() + 1 + record.size());  // one allocation
+  out.append(length.data(), length.size());
+  out.push_back('\n');
   out.append(record);
   return out;
 }

@@ -1,11 +1,16 @@
 #include "http/content.h"
+#include "http/record.h"
 #include "http/stream_accept.h"
+
+#include <algorithm>
+#include <cstdint>
 
 #include <fmt/format.h>
 #include <google/protobuf/descriptor.h>
 #include <google/protobuf/message.h>
 
 #include "common/json_codec.h"
+#include "common/recordio.h"
 
 namespace plateau::http {
 
@@ -124,6 +129,21 @@ std::string encode(const google::protobuf::Message& message, ContentType type) {
     return toJson(message);
   }
   return message.SerializePartialAsString();
+}
+
+std::string encodeRecord(const google::protobuf::Message& message, ContentType type) {
+  if (type == ContentType::kJson) {
+    return recordio::encode(toJson(message));
+  }
+  const size_t size = message.ByteSizeLong();
+  const fmt::format_int length(size);
+  std::string out;
+  out.resize(length.size() + 1 + size);
+  std::copy_n(length.data(), length.size(), out.data());
+  out[length.size()] = '\n';
+  message.SerializeWithCachedSizesToArray(
+      reinterpret_cast<uint8_t*>(out.data() + length.size() + 1));
+  return out;
 }
 
 std::expected<ContentType, Response> decodeCall(const Request& request,

@@ -5,6 +5,7 @@
 #include "common/recordio.h"
 #include "common/resource_growth.h"
 #include "common/resources_proto.h"
+#include "http/record.h"
 #include "master/maintenance_book.h"
 #include "master/master.h"
 #include "master/validation.h"
@@ -454,13 +455,15 @@ void Master::writeToAgent(Agent& agent, const internal::AgentEvent& event) {
   if (!agent.stream || agent.stream->closed()) {
     return;
   }
-  std::string bytes = event.SerializePartialAsString();
-  if (agent.shared_stream && !event.has_agent_id()) {
-    // Tagged with the agent it is for: a message's encodings concatenated are their merge.
-    internal::AgentEvent tag;
-    tag.mutable_agent_id()->set_value(agent.id);
-    bytes += tag.SerializePartialAsString();
+  if (!agent.shared_stream || event.has_agent_id()) {
+    agent.stream->write(http::encodeRecord(event, http::ContentType::kProtobuf));
+    return;
   }
+  // Tagged with the agent it is for: a message's encodings concatenated are their merge.
+  std::string bytes = event.SerializePartialAsString();
+  internal::AgentEvent tag;
+  tag.mutable_agent_id()->set_value(agent.id);
+  bytes += tag.SerializePartialAsString();
   agent.stream->write(recordio::encode(bytes));
 }
 

@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "common/recordio.h"
+#include "http/record.h"
 #include "master/maintenance_book.h"
 #include "master/master.h"
 #include "master/validation.h"
@@ -37,7 +37,7 @@ void Master::send(Framework& framework, const scheduler::Event& event) {
   if (!framework.stream || framework.stream->closed()) {
     return;
   }
-  framework.stream->write(recordio::encode(http::encode(event, framework.content)));
+  framework.stream->write(http::encodeRecord(event, framework.content));
 }
 
 void Master::frameworkDisconnected(const std::string& framework_id) {

@@ -88,9 +88,14 @@ void CallPipe::sendFirst(http::ClientRequest request) {
   pump();
 }
 
+void CallPipe::sendAhead(http::ClientRequest request, Clock::TimePoint made) {
+  ahead_.push_back({.request = std::move(request), .done = nullptr, .made = made});
+  pump();
+}
+
 void CallPipe::pump() {
-  while (in_flight_ < max_in_flight_ && (!first_.empty() || !queue_.empty())) {
-    auto& lane = first_.empty() ? queue_ : first_;
+  while (in_flight_ < max_in_flight_ && (!first_.empty() || !ahead_.empty() || !queue_.empty())) {
+    auto& lane = !first_.empty() ? first_ : !ahead_.empty() ? ahead_ : queue_;
     auto call = std::make_shared<Queued>(std::move(lane.front()));
     lane.pop_front();
     in_flight_++;
@@ -488,7 +493,7 @@ void FrameworkLink::send(scheduler::Call call) {
     http::ClientRequest request =
         protobufPost("/api/v1/scheduler", call.SerializePartialAsString());
     request.headers["mesos-stream-id"] = stream_id_;
-    return pipe_.send(std::move(request), nullptr);
+    return pipe_.sendAhead(std::move(request), loop_.clock().now());
   }
   const bool barrier =
       call.type() == scheduler::Call::SUPPRESS || call.type() == scheduler::Call::REVIVE;

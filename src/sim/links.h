@@ -66,8 +66,15 @@ class CallPipe {
   // The priority lane: a call that leaves before every call of send() still waiting (agents'
   // HEARTBEATs, so that a backlog of other calls cannot make the master think agents are gone).
   void sendFirst(http::ClientRequest request);
+  // The schedulers' lane: a call that leaves after the priority lane's, before every call of
+  // send() still waiting (frameworks' ACKNOWLEDGEs). A scheduler sends its acknowledgements
+  // over its own connection as it handles each update; in the shared pipe they would wait
+  // behind thousands of agents' calls, past the agents' status update retry interval.
+  void sendAhead(http::ClientRequest request, Clock::TimePoint made);
   // Calls waiting for a connection or for their retry.
-  size_t queued() const { return queue_.size() + first_.size() + retry_timers_.size(); }
+  size_t queued() const {
+    return queue_.size() + first_.size() + ahead_.size() + retry_timers_.size();
+  }
 
  private:
   void pump();
@@ -89,7 +96,8 @@ class CallPipe {
   std::deque<Queued> queue_;
   std::vector<Timers::TimerId> retry_timers_;
   uint64_t random_ = 0x2545f4914f6cdd1dULL;
-  std::deque<Queued> first_;  // sendFirst(): served before queue_
+  std::deque<Queued> first_;  // sendFirst(): served before ahead_ and queue_
+  std::deque<Queued> ahead_;  // sendAhead(): served before queue_
 };
 
 // One simulated agent: registers (and re-registers after any break, with a backoff), feeds the
@@ -177,7 +185,7 @@ class AgentLink {
 // events to its SimFramework and sends its calls with the stream's Mesos-Stream-Id, up to
 // kMaxFrameworkInFlight at once; SUPPRESS and REVIVE go alone, after everything sent before
 // them and before anything after (one must never overtake the other). ACKNOWLEDGEs, ordered
-// with nothing else, go straight to the pipe.
+// with nothing else, go straight to the pipe's schedulers' lane (CallPipe::sendAhead).
 class FrameworkLink {
  public:
   FrameworkLink(EventLoop& loop, CallPipe& pipe, Leader& leader, const FrameworkGroup& spec,

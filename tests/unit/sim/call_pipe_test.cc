@@ -1,5 +1,5 @@
 // CallPipe against a real HTTP server on loopback: refusals (429, 503) are sent again until
-// answered, other answers end the call.
+// answered, other answers end the call; the lanes leave in their order.
 #include <gtest/gtest.h>
 
 #include "http/server.h"
@@ -62,6 +62,33 @@ TEST(CallPipeTest, OtherAnswersEndTheCall) {
   EXPECT_EQ(served.requests, 1u);
   EXPECT_EQ(stats.calls_refused, 0);
   EXPECT_EQ(stats.calls_rejected, 1);
+}
+
+TEST(CallPipeTest, PriorityLaneThenSchedulersLaneThenTheRest) {
+  EventLoop loop;
+  std::vector<std::string> bodies;  // in the order the server got them
+  http::Server server{loop, [&](http::Request& request, http::Responder responder) {
+                        bodies.push_back(request.body);
+                        responder.respond(http::Response::text(202, ""));
+                      }};
+  auto port = server.listen("127.0.0.1", 0);
+  ASSERT_TRUE(port.has_value());
+  Leader leader(http::Endpoint{.host = "127.0.0.1", .port = *port});
+  LinkStats stats;
+  CallPipe pipe(loop, leader, 1, stats);  // one at a time: the rest wait in their lanes
+  auto post = [](std::string body) {
+    return http::ClientRequest{.method = "POST", .path = "/api", .headers = {}, .body = body};
+  };
+  pipe.send(post("update-1"), nullptr);  // leaves at once
+  pipe.send(post("update-2"), nullptr);
+  pipe.sendAhead(post("ack-1"), loop.clock().now());
+  pipe.send(post("update-3"), nullptr);
+  pipe.sendAhead(post("ack-2"), loop.clock().now());
+  pipe.sendFirst(post("heartbeat"));
+  loop.runUntil([&] { return bodies.size() == 6; }, 20s);
+  EXPECT_EQ(bodies, (std::vector<std::string>{"update-1", "heartbeat", "ack-1", "ack-2", "update-2",
+                                              "update-3"}));
+  EXPECT_EQ(pipe.queued(), 0u);
 }
 
 }  // namespace
