@@ -43,7 +43,7 @@ void describeAgent(const Books& b, const Agent& agent,
     setTime(out->mutable_reregistered_time(), agent.reregistered_time);
   }
   // As Mesos: the total with the revocable resources the agent last reported.
-  resourcesToProto(agent.total() + agent.oversubscribed, out->mutable_total_resources(), "");
+  resourcesToProto(agent.total() + agent.oversubscribed(), out->mutable_total_resources(), "");
   resourcesToProto(agent.used(), out->mutable_allocated_resources(), "");
   resourcesToProto(b.offers.offeredOn(agent.id), out->mutable_offered_resources(), "");
   if (b.view != nullptr) {  // view_roles: reservations of roles the reader may not view go

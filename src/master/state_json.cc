@@ -313,7 +313,7 @@ void writeAgentFields(json::Writer& w, const Agent& agent, const Resources& offe
   // As Mesos: the total holds the revocable resources the agent last reported ("cpus_revocable"
   // and so on in the models, "revocable": {} in the _full lists).
   const Resources total =
-      agent.oversubscribed.empty() ? agent.total() : agent.total() + agent.oversubscribed;
+      agent.oversubscribed().empty() ? agent.total() : agent.total() + agent.oversubscribed();
   w.key("resources");
   writeResourcesModel(w, total);
   w.key("used_resources");
@@ -517,41 +517,6 @@ http::Response Master::stateJson(const ViewFilter& filter) const {
   return http::Response::json(std::move(out));
 }
 
-namespace {
-
-// Mesos's master/<name>_revocable_*: the agents' oversubscribed resources (as they last
-// reported them) and what of them tasks and executors use.
-void setRevocableGauges(std::array<AllocationMetrics::ResourceGauges, 4>& gauges,
-                        const AgentBook::Agents& agents) {
-  std::array<int64_t, 4> total{};
-  std::array<int64_t, 4> used{};
-  auto add = [](std::array<int64_t, 4>& sums, const Resource& r) {
-    for (size_t i = 0; i < AllocationMetrics::kResources.size(); ++i) {
-      if (r.revocable && r.type == ResourceType::kScalar &&
-          r.name == AllocationMetrics::kResources[i]) {
-        sums[i] += r.scalar_milli;
-      }
-    }
-  };
-  for (const auto& [id, agent] : agents) {
-    for (const Resource& r : agent.oversubscribed) {
-      add(total, r);
-    }
-    for (const Resource& r : agent.used()) {
-      add(used, r);
-    }
-  }
-  for (size_t i = 0; i < gauges.size(); ++i) {
-    const double t = milliToScalar(total[i]);
-    const double u = milliToScalar(used[i]);
-    gauges[i].total = t;
-    gauges[i].used = u;
-    gauges[i].percent = t > 0 ? u / t : 0.0;
-  }
-}
-
-}  // namespace
-
 void Master::updateMetricGauges() {
   // Every figure here is a count the books keep as they change: a scrape costs the same at
   // 10,000 agents and 100,000 tasks as at one.
@@ -593,7 +558,18 @@ void Master::updateMetricGauges() {
     m.allocator[i].total = t;
     m.allocator[i].offered_or_allocated = milliToScalar(used.milli[i] + offered.milli[i]);
   }
-  setRevocableGauges(m.revocable, agents_.all());
+  // Mesos's master/<name>_revocable_*: the agents' oversubscribed resources (as they last
+  // reported them) and what of them tasks and executors use.
+  const ResourceVector& revocable_total = agents_.revocableTotalScalars();
+  const ResourceVector& revocable_used = agents_.revocableUsedScalars();
+  for (size_t i = 0; i < Metrics::kResources.size(); ++i) {
+    const auto slot = static_cast<ResourceVector::Slot>(i);
+    double t = revocable_total.value(slot);
+    double u = revocable_used.value(slot);
+    m.revocable[i].total = t;
+    m.revocable[i].used = u;
+    m.revocable[i].percent = t > 0 ? u / t : 0.0;
+  }
 }
 
 PerFrameworkMetrics::Live Master::frameworkLive(const std::string& framework_id) const {
