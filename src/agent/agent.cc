@@ -74,6 +74,11 @@ Agent::Agent(Environment env, Flags flags,
         containerLimited(container_id, limitation);
       });
   metrics_.registry.onCollect([this] { updateMetricGauges(); });
+  load_ = std::move(env.load);
+  if (load_ == nullptr) {
+    load_ = std::make_unique<FileLoadSource>(flags_.load_average_file);
+  }
+  qos_ = makeQos();
   buildGuard();
   initNested();
 }
@@ -112,6 +117,7 @@ Status Agent::start(uint16_t port, std::optional<http::Endpoint> master) {
   recoverContainers();
   scheduleLeftSandboxes();
   oversubscription_->start();
+  qos_->start();
   if (master) {
     master_link_.setMaster(master);
   }

@@ -28,6 +28,7 @@
 #include "agent/metrics.h"
 #include "agent/nested_containers.h"
 #include "agent/oversubscription.h"
+#include "agent/qos_controller.h"
 #include "agent/standalone_checkpoint.h"
 #include "agent/status_update_manager.h"
 #include "agent/volume_gids.h"
@@ -120,6 +121,7 @@ struct Environment {
   const Clock& clock;                            // every read of time
   MasterLink::Transport& master;                 // how calls and the event stream reach the master
   std::unique_ptr<Containerizer> containerizer;  // runs every executor's container
+  std::unique_ptr<LoadSource> load = nullptr;    // the load averages (null: --load_average_file)
 };
 
 class Agent {
@@ -188,6 +190,11 @@ class Agent {
   // executors and tasks hold.
   std::unique_ptr<OversubscriptionReporter> makeOversubscription();
   Resources revocableInUse() const;
+  // qos_agent.cc: the QoS controller's corrector, the executors it looks at, and its KILL
+  // corrections (the container destroyed, its tasks LOST or GONE, REASON_CONTAINER_PREEMPTED).
+  std::unique_ptr<QosCorrector> makeQos();
+  std::vector<ExecutorUsage> executorUsage() const;
+  void preemptExecutor(const QosKill& kill);
 
   // master_events.cc: what REGISTER reports, and the master's events.
   internal::AgentCall registration() const;
@@ -484,6 +491,9 @@ class Agent {
   Timers::TimerId disk_watch_timer_ = 0;
   // --resource_estimator (after master_link_ and book_, which its hooks read).
   std::unique_ptr<OversubscriptionReporter> oversubscription_ = makeOversubscription();
+  // The machine's load and --qos_controller's corrector, made by the constructor.
+  std::unique_ptr<LoadSource> load_;
+  std::unique_ptr<QosCorrector> qos_;
   // Removes what sandbox_gc_ collects off the loop (made with it; joined first on destruction).
   std::unique_ptr<TreeRemover> tree_remover_;
   uint64_t sandboxes_trashed_ = 0;  // names the sandboxes moved to the trash folder

@@ -117,8 +117,10 @@ std::optional<Limitation> applyContainerLimitation(Containerizer& containerizer,
     recordLimitation(book, executor, *found);
     containerizer.kill(executor.containerId());
   }
-  if (isLimitReason(*executor.terminationReason())) {
-    status->set_state(v1::TASK_FAILED);
+  // A limit or a QoS preemption: the task ended because the agent ended its container.
+  if (isLimitReason(*executor.terminationReason()) ||
+      *executor.terminationReason() == v1::TaskStatus::REASON_CONTAINER_PREEMPTED) {
+    status->set_state(executor.terminationState());
     status->set_reason(*executor.terminationReason());
     status->set_message(executor.terminationMessage());
     status->set_source(v1::TaskStatus::SOURCE_AGENT);

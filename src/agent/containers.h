@@ -36,7 +36,8 @@ bool recordLimitation(ExecutorBook& book, Executor& executor, const Limitation& 
 // A terminal update other than TASK_FINISHED, from an executor whose container crossed a memory
 // or disk limit, becomes TASK_FAILED from the agent with the limit's reason and message. A limit
 // not recorded yet is asked of the containerizer now; when there is one it is recorded, the
-// container killed, and the limit returned (for the caller to log).
+// container killed, and the limit returned (for the caller to log). Likewise after a QoS
+// preemption, such an update takes the preemption's state (LOST or GONE), reason and message.
 std::optional<Limitation> applyContainerLimitation(Containerizer& containerizer, ExecutorBook& book,
                                                    Executor& executor, v1::TaskStatus* status);
 

@@ -188,12 +188,13 @@ std::vector<Executor*> ExecutorBook::dropQueued(const std::string& framework_id)
 }
 
 bool ExecutorBook::recordTermination(Executor& executor, v1::TaskStatus::Reason reason,
-                                     std::string message) {
+                                     std::string message, v1::TaskState state) {
   if (executor.termination_reason_) {
     return false;
   }
   executor.termination_reason_ = reason;
   executor.termination_message_ = std::move(message);
+  executor.termination_state_ = state;
   return true;
 }
 

@@ -83,6 +83,9 @@ class Executor {
     return termination_reason_;
   }
   const std::string& terminationMessage() const { return termination_message_; }
+  // The state its unfinished tasks end in when a termination reason is recorded (FAILED, or
+  // LOST/GONE for a QoS preemption).
+  v1::TaskState terminationState() const { return termination_state_; }
   // No task queued (alone or in a group) or launched.
   bool idle() const;
 
@@ -105,6 +108,7 @@ class Executor {
   std::vector<executor::Event> deferred_kills_;
   std::optional<v1::TaskStatus::Reason> termination_reason_;
   std::string termination_message_;
+  v1::TaskState termination_state_ = v1::TASK_FAILED;
 };
 
 // A framework with executors on this agent.
@@ -202,8 +206,10 @@ class ExecutorBook {
   // The framework is shutting down: its executors' queued tasks and groups will never run
   // (their states stay until the executor terminates). Returns its executors, to shut down.
   std::vector<Executor*> dropQueued(const std::string& framework_id);
-  // Records why the container ended; false, changing nothing, when a reason is recorded.
-  bool recordTermination(Executor& executor, v1::TaskStatus::Reason reason, std::string message);
+  // Records why the container ended and the state its unfinished tasks end in; false, changing
+  // nothing, when a reason is recorded.
+  bool recordTermination(Executor& executor, v1::TaskStatus::Reason reason, std::string message,
+                         v1::TaskState state = v1::TASK_FAILED);
   // TERMINATED: the executor leaves the book for the completed history, with its completed
   // tasks and those still queued or launched (in their latest state, LOST when none); its
   // framework leaves too when it was the last, and is remembered as completed.

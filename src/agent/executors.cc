@@ -454,7 +454,7 @@ void Agent::executorTerminated(const std::string& framework_id, const std::strin
   for (const auto& task_id : book_.unfinishedTasks(executor)) {
     v1::TaskStatus status =
         executor.terminationReason()
-            ? agentStatus(task_id, v1::TASK_FAILED, *executor.terminationReason(),
+            ? agentStatus(task_id, executor.terminationState(), *executor.terminationReason(),
                           executor.terminationMessage(), executor_id)
             : agentStatus(task_id, killed ? v1::TASK_KILLED : v1::TASK_FAILED,
                           v1::TaskStatus::REASON_EXECUTOR_TERMINATED,

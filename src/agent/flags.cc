@@ -3,9 +3,12 @@
 #include <filesystem>
 
 #include <fmt/format.h>
+#include <spdlog/sinks/null_sink.h>
+#include <spdlog/spdlog.h>
 
 #include "agent/containerizer/linux_containerizer.h"
 #include "agent/oversubscription.h"
+#include "agent/qos_controller.h"
 #include "common/fault_domain.h"
 #include "common/json.h"
 #include "common/roles.h"
@@ -30,8 +33,6 @@ constexpr const char* kAppc =
 constexpr const char* kDocker = "Plateau has no Docker containerizer";
 constexpr const char* kNetwork = "Plateau has no CNI or port-mapping network isolator";
 constexpr const char* kNotYet = "not implemented yet";
-constexpr const char* kQos =
-    "Plateau has no QoS controller: revocable tasks are never killed for interference";
 
 // The nested containers' flag (agent/nested_containers.h).
 void registerNestedFlags(flags::FlagSet& set, Flags& f) {
@@ -157,9 +158,6 @@ constexpr InertFlag kInertFlags[] = {
     {"perf_events", Kind::kString, "", "Perf events to sample", "no perf_event isolator"},
     {"perf_interval", Kind::kDuration, "60secs", "Time between perf samples",
      "no perf_event isolator"},
-    {"qos_controller", Kind::kString, "", "QoS controller module", kQos},
-    {"qos_correction_interval_min", Kind::kDuration, "0secs",
-     "Shortest time between QoS corrections", kQos},
     {"runtime_dir", Kind::kString, "", "Runtime directory (cleared on reboot)",
      "runtime state lives in --work_dir"},
     {"secret_resolver", Kind::kString, "", "Secret resolver module", kModules},
@@ -225,8 +223,18 @@ void registerOversubscriptionFlags(flags::FlagSet& set, Flags& f) {
           "--modules");
   set.add("modules", &f.modules,
           "Mesos's modules JSON (or a file holding it). No library is loaded: only the "
-          "parameters of the module --resource_estimator names are read",
+          "parameters of the modules --resource_estimator and --qos_controller name are read",
           {.file = FileValue::kUrlOrPath});
+  set.add("qos_controller", &f.qos_controller,
+          "QoS controller: empty (none: revocable tasks are never killed for interference) or "
+          "org_apache_mesos_LoadQoSController, whose 'load_threshold_5min' and/or "
+          "'load_threshold_15min' parameters come from --modules: above either load average, "
+          "executors with revocable resources are killed");
+  set.addDuration("qos_correction_interval_min", &f.qos_correction_interval_min,
+                  "Time between two QoS corrections (Plateau waits at least 1secs)");
+  set.add("load_average_file", &f.load_average_file,
+          "File read for the load averages the QoS controller compares, in /proc/loadavg's "
+          "format (Plateau only: for tests)");
   set.add("revocable_cpu_low_priority", &f.revocable_cpu_low_priority,
           "Containers with revocable cpus get a low CPU priority (cgroups/cpu: cpu.shares of 10 "
           "per cpu instead of 1024)");
@@ -463,6 +471,12 @@ Status validateOversubscriptionFlags(const Flags& f) {
   }
   if (auto estimator = makeResourceEstimator(f.resource_estimator, f.modules); !estimator) {
     return estimator.error();
+  }
+  FileLoadSource load(f.load_average_file);
+  auto quiet =
+      std::make_shared<spdlog::logger>("qos", std::make_shared<spdlog::sinks::null_sink_mt>());
+  if (auto controller = makeQosController(f.qos_controller, f.modules, load, quiet); !controller) {
+    return controller.error();
   }
   return {};
 }

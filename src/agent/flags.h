@@ -127,6 +127,10 @@ struct Flags {
   std::string resource_estimator;  // empty: none
   std::string modules;             // Mesos's modules JSON (its file already read)
   bool revocable_cpu_low_priority = true;
+  // The QoS controller (agent/qos_controller.h): Mesos's names and defaults.
+  std::string qos_controller;  // empty: none
+  std::chrono::nanoseconds qos_correction_interval_min = 0s;
+  std::string load_average_file = "/proc/loadavg";  // Plateau only: tests write their own
   // Container volumes (src/agent/volume_flags.cc): Mesos's names and defaults.
   std::string default_container_info;  // ContainerInfo JSON (or a file); empty: none
   bool docker_ignore_runtime = false;  // images' Entrypoint, Cmd, Env, WorkingDir, User unused

@@ -14,23 +14,27 @@ const metrics::Namer kNames("slave/", "plateau_agent_");
 
 using metrics::kMegabytes;
 
-std::array<Metrics::ResourceGauges, 4> resourceGauges(Registry& r) {
-  auto one = [&r](const std::string& name) {
-    bool megabytes = name == "mem" || name == "disk";
+// `kind` is "" or "_revocable" (the oversubscribed resources, docs/compatibility.md).
+std::array<Metrics::ResourceGauges, 4> resourceGauges(Registry& r, const std::string& kind) {
+  auto one = [&r, &kind](const std::string& resource) {
+    const std::string name = resource + kind;
+    const std::string what_kind = kind.empty() ? "" : " revocable";
+    bool megabytes = resource == "mem" || resource == "disk";
     std::string suffix = megabytes ? "_bytes" : "";
     double scale = megabytes ? kMegabytes : 1;
-    std::string what = name == "mem"    ? "memory in bytes"
-                       : name == "disk" ? "disk in bytes"
-                       : name == "gpus" ? "GPUs"
-                                        : "CPUs";
+    std::string what = resource == "mem"    ? "memory in bytes"
+                       : resource == "disk" ? "disk in bytes"
+                       : resource == "gpus" ? "GPUs"
+                                            : "CPUs";
     return Metrics::ResourceGauges{
         kNames.gauge(r, name + "_total", name + "_capacity" + suffix,
-                     "Total " + what + " this agent offers.", scale),
+                     "Total" + what_kind + " " + what + " this agent offers.", scale),
         kNames.gauge(r, name + "_used", name + "_used" + suffix,
-                     "Used " + what + " (by tasks and executors) on this agent.", scale),
+                     "Used" + what_kind + " " + what + " (by tasks and executors) on this agent.",
+                     scale),
         kNames.gauge(r, name + "_percent", name + "_used_ratio",
-                     "Fraction of this agent's " + what.substr(0, what.find(' ')) +
-                         " in use, 0 to 1 (Mesos's <resource>_percent)."),
+                     "Fraction of this agent's" + what_kind + " " + what.substr(0, what.find(' ')) +
+                         " in use, 0 to 1 (Mesos's <resource>" + kind + "_percent)."),
     };
   };
   return {one("cpus"), one("mem"), one("disk"), one("gpus")};
@@ -54,6 +58,9 @@ Metrics::Metrics()
       executors_terminated(kNames.counter(registry, "executors_terminated",
                                           "executors_terminated_total",
                                           "Executors that terminated.")),
+      executors_preempted(kNames.counter(registry, "executors_preempted",
+                                         "executors_preempted_total",
+                                         "Executors destroyed by a QoS correction.")),
       tasks_staging(kNames.gauge(registry, "tasks_staging", "tasks_staging",
                                  "Tasks queued for an executor that has not registered yet.")),
       tasks_starting(
@@ -76,7 +83,8 @@ Metrics::Metrics()
       invalid_status_updates(kNames.counter(registry, "invalid_status_updates",
                                             "invalid_status_updates_total",
                                             "Status updates from executors that were refused.")),
-      resources(resourceGauges(registry)),
+      resources(resourceGauges(registry, "")),
+      revocable(resourceGauges(registry, "_revocable")),
       fetches_succeeded(registry.counter(kNames.info("containerizer/fetcher/task_fetches_succeeded",
                                                      "fetcher_task_fetches_succeeded_total",
                                                      "Tasks whose URIs were all fetched."))),

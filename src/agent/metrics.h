@@ -36,6 +36,7 @@ class Metrics {
   metrics::Gauge& executors_running;
   metrics::Gauge& executors_terminating;
   metrics::Counter& executors_terminated;
+  metrics::Counter& executors_preempted;  // destroyed by a QoS correction
   metrics::Gauge& tasks_staging;
   metrics::Gauge& tasks_starting;
   metrics::Gauge& tasks_running;
@@ -46,7 +47,9 @@ class Metrics {
   metrics::Counter& tasks_lost;
   metrics::Counter& valid_status_updates;
   metrics::Counter& invalid_status_updates;
-  std::array<ResourceGauges, 4> resources;
+  std::array<ResourceGauges, 4> resources;  // non-revocable
+  // slave/<name>_revocable_total (the total last reported to the master), _used, _percent.
+  std::array<ResourceGauges, 4> revocable;
   metrics::Counter& fetches_succeeded;
   metrics::Counter& fetches_failed;
   metrics::Gauge& fetcher_cache_total_bytes;

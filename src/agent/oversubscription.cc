@@ -4,51 +4,25 @@
 
 #include <fmt/format.h>
 
-#include "common/json.h"
+#include "agent/module_config.h"
 
 namespace plateau::agent {
 namespace {
 
-Status badFlag(const std::string& flag, const std::string& why) {
-  return Status(StatusCode::kInvalidArgument, fmt::format("Flag '--{}': {}", flag, why));
-}
-
-// The "resources" parameter of the module named `name` in Mesos's Modules JSON:
-// {"libraries": [{"file" or "name": ..., "modules": [{"name": ..., "parameters":
-// [{"key": ..., "value": ...}]}]}]}.
+// The "resources" parameter of the module named `name` in Mesos's Modules JSON.
 Result<std::string> moduleParameter(const std::string& modules, const std::string& name,
                                     const std::string& key) {
-  auto doc = json::parse(modules);
-  const json::Value* libraries = doc && doc->isObject() ? doc->find("libraries") : nullptr;
-  if (libraries == nullptr || !libraries->isArray()) {
-    return std::unexpected(badFlag("modules", "expected Mesos's modules JSON with 'libraries'"));
+  auto parameters = moduleParameters(modules, name);
+  if (!parameters) {
+    return std::unexpected(parameters.error());
   }
-  for (const json::Value& library : libraries->asArray()) {
-    const json::Value* list = library.isObject() ? library.find("modules") : nullptr;
-    if (list == nullptr || !list->isArray()) {
-      continue;
-    }
-    for (const json::Value& module : list->asArray()) {
-      const json::Value* module_name = module.isObject() ? module.find("name") : nullptr;
-      if (module_name == nullptr || !module_name->isString() || module_name->asString() != name) {
-        continue;
-      }
-      const json::Value* parameters = module.find("parameters");
-      if (parameters != nullptr && parameters->isArray()) {
-        for (const json::Value& p : parameters->asArray()) {
-          const json::Value* k = p.isObject() ? p.find("key") : nullptr;
-          const json::Value* v = p.isObject() ? p.find("value") : nullptr;
-          if (k != nullptr && k->isString() && k->asString() == key && v != nullptr &&
-              v->isString()) {
-            return v->asString();
-          }
-        }
-      }
-      return std::unexpected(
-          badFlag("modules", fmt::format("module '{}' has no string parameter '{}'", name, key)));
+  for (const auto& [k, v] : *parameters) {
+    if (k == key) {
+      return v;
     }
   }
-  return std::unexpected(badFlag("modules", fmt::format("no module named '{}'", name)));
+  return std::unexpected(
+      badFlag("modules", fmt::format("module '{}' has no string parameter '{}'", name, key)));
 }
 
 }  // namespace

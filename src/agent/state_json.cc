@@ -328,6 +328,21 @@ http::Response Agent::stateJson(const auth::ViewFilter& view) const {
   return http::Response::json(std::move(out));
 }
 
+namespace {
+
+void setResourceGauges(std::array<Metrics::ResourceGauges, 4>& gauges, const Resources& total,
+                       const Resources& used) {
+  for (size_t i = 0; i < Metrics::kResources.size(); ++i) {
+    double t = total.scalar(Metrics::kResources[i]);
+    double u = used.scalar(Metrics::kResources[i]);
+    gauges[i].total = t;
+    gauges[i].used = u;
+    gauges[i].percent = t > 0 ? u / t : 0.0;
+  }
+}
+
+}  // namespace
+
 void Agent::updateMetricGauges() {
   size_t executors = 0, running = 0, staging = 0, starting = 0, killing = 0;
   Resources used;
@@ -367,13 +382,10 @@ void Agent::updateMetricGauges() {
   m.tasks_starting = starting;
   m.tasks_running = running;
   m.tasks_killing = killing;
-  for (size_t i = 0; i < Metrics::kResources.size(); ++i) {
-    double total = resources_.scalar(Metrics::kResources[i]);
-    double in_use = used.scalar(Metrics::kResources[i]);
-    m.resources[i].total = total;
-    m.resources[i].used = in_use;
-    m.resources[i].percent = total > 0 ? in_use / total : 0.0;
-  }
+  // As Mesos: revocable resources apart, their total the one last reported to the master.
+  setResourceGauges(m.resources, resources_.nonRevocable(), used.nonRevocable());
+  setResourceGauges(m.revocable, oversubscription_->lastReported().value_or(Resources()),
+                    used.revocable());
   // The containerizer counts; the counter only catches up (it never goes down).
   if (uint64_t errors = containerizer_->destroyErrors();
       errors > m.container_destroy_errors.value()) {

@@ -1,21 +1,23 @@
 #include "common/resources_json.h"
 
+#include <algorithm>
 #include <set>
 #include <string>
 
 namespace plateau {
+namespace {
 
-void writeResourcesModel(json::Writer& w, const Resources& resources) {
-  static constexpr const char* kAlways[] = {"cpus", "gpus", "mem", "disk"};
-  w.beginObject();
-  for (const char* name : kAlways) {
-    w.key(name);
-    w.value(resources.scalar(name));
-  }
-  // One key per name, summed over roles (as Mesos; a name held by several roles, such as
-  // reserved and unreserved ports, must not repeat its key).
+bool always(const std::string& name) {
+  return name == "cpus" || name == "gpus" || name == "mem" || name == "disk";
+}
+
+// One key per name (plus `suffix`), summed over roles (as Mesos; a name held by several roles,
+// such as reserved and unreserved ports, must not repeat its key). With `skip_always`, cpus,
+// gpus, mem and disk are left out (written already).
+void writeNamed(json::Writer& w, const Resources& resources, const std::string& suffix,
+                bool skip_always) {
   for (const std::string& name : resources.names()) {
-    if (name == "cpus" || name == "gpus" || name == "mem" || name == "disk") {
+    if (skip_always && always(name)) {
       continue;
     }
     const Resource* first = nullptr;
@@ -26,7 +28,7 @@ void writeResourcesModel(json::Writer& w, const Resources& resources) {
         items.insert(r.items.begin(), r.items.end());
       }
     }
-    w.key(name);
+    w.key(name + suffix);
     switch (first->type) {
       case ResourceType::kScalar:
         w.value(resources.scalar(name));
@@ -43,6 +45,32 @@ void writeResourcesModel(json::Writer& w, const Resources& resources) {
         break;
       }
     }
+  }
+}
+
+void writeAlways(json::Writer& w, const Resources& resources) {
+  static constexpr const char* kAlways[] = {"cpus", "gpus", "mem", "disk"};
+  for (const char* name : kAlways) {
+    w.key(name);
+    w.value(resources.scalar(name));
+  }
+}
+
+}  // namespace
+
+void writeResourcesModel(json::Writer& w, const Resources& resources) {
+  w.beginObject();
+  const bool any_revocable = std::any_of(resources.begin(), resources.end(),
+                                         [](const Resource& r) { return r.revocable; });
+  if (!any_revocable) {
+    writeAlways(w, resources);
+    writeNamed(w, resources, "", true);
+  } else {
+    // As Mesos: revocable resources apart, under "<name>_revocable".
+    const Resources regular = resources.nonRevocable();
+    writeAlways(w, regular);
+    writeNamed(w, regular, "", true);
+    writeNamed(w, resources.revocable(), "_revocable", false);
   }
   w.endObject();
 }

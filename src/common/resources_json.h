@@ -8,7 +8,8 @@
 
 namespace plateau {
 
-// cpus, gpus, mem and disk always appear; other scalars as numbers, ranges and sets as text.
+// cpus, gpus, mem and disk always appear; other scalars as numbers, ranges and sets as text;
+// revocable resources apart, as "<name>_revocable" (only those present).
 void writeResourcesModel(json::Writer& writer, const Resources& resources);
 
 }  // namespace plateau

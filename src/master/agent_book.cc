@@ -5,6 +5,30 @@
 #include "common/invariant.h"
 
 namespace plateau::master {
+namespace {
+
+// The revocable scalars named cpus, mem, disk and gpus (ResourceVector::of leaves them out).
+ResourceVector revocableScalars(const Resources& resources) {
+  static constexpr std::pair<const char*, ResourceVector::Slot> kSlots[] = {
+      {"cpus", ResourceVector::kCpus},
+      {"mem", ResourceVector::kMem},
+      {"disk", ResourceVector::kDisk},
+      {"gpus", ResourceVector::kGpus}};
+  ResourceVector vector;
+  for (const Resource& r : resources) {
+    if (!r.revocable || r.type != ResourceType::kScalar) {
+      continue;
+    }
+    for (const auto& [name, slot] : kSlots) {
+      if (r.name == name) {
+        vector.milli[slot] += r.scalar_milli;
+      }
+    }
+  }
+  return vector;
+}
+
+}  // namespace
 
 AgentBook::AgentBook(Timers& timers, const Clock& clock, std::chrono::nanoseconds ping_interval,
                      int max_missed_pings, Hooks hooks)
@@ -155,6 +179,8 @@ void AgentBook::remove(const std::string& id) {
   connected_count_ -= it->second.connected ? 1 : 0;
   total_scalars_ -= ResourceVector::of(it->second.total_);
   used_scalars_ -= ResourceVector::of(it->second.used_);
+  revocable_total_scalars_ -= revocableScalars(it->second.oversubscribed_);
+  revocable_used_scalars_ -= revocableScalars(it->second.used_);
   // Not a SHUTDOWN: an unreachable agent may come back and re-register. Its own link is
   // closed; a shared one stays open for the others.
   leave(it->second);
@@ -246,6 +272,13 @@ void AgentBook::setTotal(Agent& agent, Resources total) {
 void AgentBook::use(Agent& agent, const Resources& resources) {
   agent.used_ += resources;
   used_scalars_ += ResourceVector::of(resources);
+  revocable_used_scalars_ += revocableScalars(resources);
+}
+
+void AgentBook::setOversubscribed(Agent& agent, Resources oversubscribed) {
+  revocable_total_scalars_ -= revocableScalars(agent.oversubscribed_);
+  revocable_total_scalars_ += revocableScalars(oversubscribed);
+  agent.oversubscribed_ = std::move(oversubscribed);
 }
 
 void AgentBook::release(Agent& agent, const Resources& resources) {
@@ -255,6 +288,7 @@ void AgentBook::release(Agent& agent, const Resources& resources) {
   }
   agent.used_ -= resources;
   used_scalars_ -= ResourceVector::of(resources);
+  revocable_used_scalars_ -= revocableScalars(resources);
 }
 
 }  // namespace plateau::master

@@ -65,11 +65,10 @@ struct Agent {
   Clock::TimePoint last_heard;
   Timers::TimerId ping_timer = 0;
   bool removing = false;  // the master is storing its removal (AgentBook::beginRemoval)
+  const Resources& total() const { return total_; }
   // Its revocable resources as it last reported them (UPDATE_OVERSUBSCRIBED), kept apart from
   // total(): they are never checkpointed and come again after each registration.
-  Resources oversubscribed;
-
-  const Resources& total() const { return total_; }
+  const Resources& oversubscribed() const { return oversubscribed_; }
   // What its tasks and executors use (its offers are the OfferBook's, its tasks the TaskBook's).
   const Resources& used() const { return used_; }
 
@@ -77,6 +76,7 @@ struct Agent {
   friend class AgentBook;
   Resources total_;
   Resources used_;
+  Resources oversubscribed_;
 };
 
 class AgentBook {
@@ -146,11 +146,17 @@ class AgentBook {
   // Its tasks and executors take or give back resources.
   void use(Agent& agent, const Resources& resources);
   void release(Agent& agent, const Resources& resources);
+  // Its revocable resources as it reports them.
+  void setOversubscribed(Agent& agent, Resources oversubscribed);
 
   // Over the admitted agents: how many are connected; cpus, mem, disk and gpus in all, and used.
   size_t connectedCount() const { return connected_count_; }
   const ResourceVector& totalScalars() const { return total_scalars_; }
   const ResourceVector& usedScalars() const { return used_scalars_; }
+  // Likewise for revocable resources: the agents' oversubscribed ones, and what of them their
+  // tasks and executors use.
+  const ResourceVector& revocableTotalScalars() const { return revocable_total_scalars_; }
+  const ResourceVector& revocableUsedScalars() const { return revocable_used_scalars_; }
 
   // After a restart or failover: the agents the registry had admitted, expected within `timeout`.
   void expect(std::map<std::string, mesos::v1::AgentInfo> agents, std::chrono::nanoseconds timeout);
@@ -192,6 +198,8 @@ class AgentBook {
   size_t connected_count_ = 0;
   ResourceVector total_scalars_;
   ResourceVector used_scalars_;
+  ResourceVector revocable_total_scalars_;
+  ResourceVector revocable_used_scalars_;
 };
 
 }  // namespace plateau::master

@@ -30,18 +30,23 @@ Unit unitOf(const std::string& resource) {
   return {"", "CPUs", 1};
 }
 
-std::array<AllocationMetrics::ResourceGauges, 4> resourceGauges(Registry& r) {
-  auto one = [&r](const std::string& name) {
-    Unit unit = unitOf(name);
+// `kind` is "" or "_revocable" (the agents' oversubscribed resources).
+std::array<AllocationMetrics::ResourceGauges, 4> resourceGauges(Registry& r,
+                                                                const std::string& kind) {
+  auto one = [&r, &kind](const std::string& resource) {
+    Unit unit = unitOf(resource);
+    const std::string name = resource + kind;
+    const std::string what = (kind.empty() ? "" : "revocable ") + unit.what;
     return AllocationMetrics::ResourceGauges{
         kNames.gauge(r, name + "_total", name + "_capacity" + unit.suffix,
-                     "Total " + unit.what + " of the registered agents.", unit.scale),
+                     "Total " + what + " of the registered agents.", unit.scale),
         kNames.gauge(r, name + "_used", name + "_used" + unit.suffix,
-                     "Used " + unit.what + " (by tasks and executors) on the registered agents.",
+                     "Used " + what + " (by tasks and executors) on the registered agents.",
                      unit.scale),
         kNames.gauge(r, name + "_percent", name + "_used_ratio",
-                     "Fraction of the agents' " + unit.what.substr(0, unit.what.find(' ')) +
-                         " in use, 0 to 1 (Mesos's <resource>_percent)."),
+                     std::string("Fraction of the agents' ") + (kind.empty() ? "" : "revocable ") +
+                         unit.what.substr(0, unit.what.find(' ')) +
+                         " in use, 0 to 1 (Mesos's <resource>" + kind + "_percent)."),
     };
   };
   return {one("cpus"), one("mem"), one("disk"), one("gpus")};
@@ -176,7 +181,8 @@ MessageMetrics messageMetrics(Registry& r) {
 
 AllocationMetrics allocationMetrics(Registry& r) {
   return {
-      .resources = resourceGauges(r),
+      .resources = resourceGauges(r, ""),
+      .revocable = resourceGauges(r, "_revocable"),
       .allocator = allocatorGauges(r),
       .allocation_runs = r.counter(kNames.info("allocator/mesos/allocation_runs",
                                                "allocation_runs_total", "Allocation rounds run.")),

@@ -93,7 +93,9 @@ struct AllocationMetrics {
   // The scalar resources with metrics, in snapshot order.
   static constexpr std::array<const char*, 4> kResources = {"cpus", "mem", "disk", "gpus"};
 
-  std::array<ResourceGauges, 4> resources;
+  std::array<ResourceGauges, 4> resources;  // non-revocable
+  // master/<name>_revocable_total, _used, _percent: the agents' oversubscribed resources.
+  std::array<ResourceGauges, 4> revocable;
   std::array<AllocatorGauges, 4> allocator;
   metrics::Counter& allocation_runs;
   metrics::Gauge& allocation_last_ms;

@@ -42,7 +42,8 @@ void describeAgent(const Books& b, const Agent& agent,
   if (agent.reregistered_time > 0) {
     setTime(out->mutable_reregistered_time(), agent.reregistered_time);
   }
-  resourcesToProto(agent.total(), out->mutable_total_resources(), "");
+  // As Mesos: the total with the revocable resources the agent last reported.
+  resourcesToProto(agent.total() + agent.oversubscribed(), out->mutable_total_resources(), "");
   resourcesToProto(agent.used(), out->mutable_allocated_resources(), "");
   resourcesToProto(b.offers.offeredOn(agent.id), out->mutable_offered_resources(), "");
   if (b.view != nullptr) {  // view_roles: reservations of roles the reader may not view go

@@ -24,12 +24,12 @@ Status Master::updateOversubscribed(Agent& agent,
                                 r.toString()));
     }
   }
-  if (*reported == agent.oversubscribed) {
+  if (*reported == agent.oversubscribed()) {
     return Status::ok();
   }
   log_->info("agent_oversubscribed_updated agent_id={} from=\"{}\" to=\"{}\"", agent.id,
-             agent.oversubscribed.toString(), reported->toString());
-  agent.oversubscribed = std::move(*reported);
+             agent.oversubscribed().toString(), reported->toString());
+  agents_.setOversubscribed(agent, std::move(*reported));
   // As Mesos does, offers holding revocable resources of the agent go back first: they may
   // hold what the new estimate no longer has, and the allocator offers the new one afresh.
   std::vector<std::string> holding;
@@ -42,7 +42,7 @@ Status Master::updateOversubscribed(Agent& agent,
   for (const std::string& offer_id : holding) {
     removeOffer(offer_id, std::nullopt, true);
   }
-  checked(allocator_.updateOversubscribed(agent.id, agent.oversubscribed));
+  checked(allocator_.updateOversubscribed(agent.id, agent.oversubscribed()));
   scheduleAllocation();
   return Status::ok();
 }

@@ -312,21 +312,25 @@ void writeAgentFields(json::Writer& w, const Agent& agent, const Resources& offe
   }
   w.key("version");
   w.value(agent.version);
+  // As Mesos: the total holds the revocable resources the agent last reported ("cpus_revocable"
+  // and so on in the models, "revocable": {} in the _full lists).
+  const Resources total =
+      agent.oversubscribed().empty() ? agent.total() : agent.total() + agent.oversubscribed();
   w.key("resources");
-  writeResourcesModel(w, agent.total());
+  writeResourcesModel(w, total);
   w.key("used_resources");
   writeResourcesModel(w, agent.used());
   w.key("offered_resources");
   writeResourcesModel(w, offered);
   w.key("unreserved_resources");
-  writeResourcesModel(w, agent.total().unreserved());
+  writeResourcesModel(w, total.unreserved());
   w.key("reserved_resources");
   writeReservedByRole(w, agent.total().reserved(), false, view);
   if (full) {
     w.key("resources_full");
-    writeVisibleFull(w, agent.total(), view);
+    writeVisibleFull(w, total, view);
     w.key("unreserved_resources_full");
-    writeResourcesFull(w, agent.total().unreserved(), "");
+    writeResourcesFull(w, total.unreserved(), "");
     w.key("used_resources_full");
     writeVisibleFull(w, agent.used(), view);
     w.key("offered_resources_full");
@@ -555,6 +559,18 @@ void Master::updateMetricGauges() {
     // minus master/<name>_used.
     m.allocator[i].total = t;
     m.allocator[i].offered_or_allocated = milliToScalar(used.milli[i] + offered.milli[i]);
+  }
+  // Mesos's master/<name>_revocable_*: the agents' oversubscribed resources (as they last
+  // reported them) and what of them tasks and executors use.
+  const ResourceVector& revocable_total = agents_.revocableTotalScalars();
+  const ResourceVector& revocable_used = agents_.revocableUsedScalars();
+  for (size_t i = 0; i < Metrics::kResources.size(); ++i) {
+    const auto slot = static_cast<ResourceVector::Slot>(i);
+    double t = revocable_total.value(slot);
+    double u = revocable_used.value(slot);
+    m.revocable[i].total = t;
+    m.revocable[i].used = u;
+    m.revocable[i].percent = t > 0 ? u / t : 0.0;
   }
 }
 

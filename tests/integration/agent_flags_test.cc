@@ -75,6 +75,8 @@ TEST(AgentFlags, InvalidValuesAreRefusedNamingTheFlag) {
   expectRefused("--max_completed_executors_per_framework=-1",
                 "max_completed_executors_per_framework");
   expectRefused(R"(--domain={"fault_domain": {"region": {"name": "r"}}})", "domain");
+  expectRefused("--qos_controller=org_apache_mesos_NoSuchController", "qos_controller");
+  expectRefused("--qos_controller=org_apache_mesos_LoadQoSController", "qos_controller");
 }
 
 TEST(AgentFlags, CompletedExecutorsPerFrameworkAreBounded) {

@@ -277,12 +277,14 @@ std::map<std::string, std::string> agentValues(const std::string& dir, const std
       {"log_dir", makeDir(dir + "/agent-logs")},
       {"modules", R"({"libraries":[{"file":"libfixed_resource_estimator.so","modules":[{"name":)"
                   R"("org_apache_mesos_FixedResourceEstimator","parameters":[{"key":"resources",)"
-                  R"("value":"cpus:1"}]}]}]})"},
+                  R"("value":"cpus:1"}]}]},{"file":"libload_qos_controller.so","modules":[)"
+                  R"({"name":"org_apache_mesos_LoadQoSController","parameters":[{"key":)"
+                  R"("load_threshold_15min","value":"100000"}]}]}]})"},
       {"network_cni_config_dir", makeDir(dir + "/cni-config")},
       {"network_cni_plugins_dir", makeDir(dir + "/cni-plugins")},
       {"nvidia_gpu_devices", "0"},
       {"perf_events", "cycles"},
-      {"qos_controller", "org_example_Qos"},
+      {"qos_controller", "org_apache_mesos_LoadQoSController"},
       {"resource_estimator", "org_apache_mesos_FixedResourceEstimator"},
       {"resource_provider_config_dir", makeDir(dir + "/providers")},
       {"runtime_dir", makeDir(dir + "/runtime")},

@@ -32,7 +32,9 @@ namespace plateau::testing {
 
 class VirtualAgent {
  public:
-  explicit VirtualAgent(agent::Flags flags = {}) {
+  // `load`: the load averages the agent reads (null: --load_average_file).
+  explicit VirtualAgent(agent::Flags flags = {},
+                        std::unique_ptr<agent::LoadSource> load = nullptr) {
     char dir[] = "/tmp/plateau-virtual-agent-XXXXXX";
     work_dir_ = ::mkdtemp(dir) != nullptr ? dir : "";
     EXPECT_FALSE(work_dir_.empty()) << "mkdtemp";
@@ -53,7 +55,8 @@ class VirtualAgent {
         agent::Environment{.timers = time,
                            .clock = time,
                            .master = transport,
-                           .containerizer = std::move(containerizer)},
+                           .containerizer = std::move(containerizer),
+                           .load = std::move(load)},
         flags, std::vector<std::pair<std::string, std::string>>{},
         *Resources::parse("cpus:4;mem:1024"), info, "/nonexistent/plateau-executor", log,
         /*seed=*/42);

@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 #include <mesos/v1/mesos.pb.h>
 
+#include "common/json.h"
 #include "common/resources.h"
+#include "common/resources_json.h"
 #include "common/resources_proto.h"
 
 namespace plateau {
@@ -53,6 +55,28 @@ TEST(RevocableResourcesTest, RevocableReservationsAndVolumesAreRefused) {
   EXPECT_FALSE(resourcesFromProto(protos).has_value());
   disk->clear_disk();
   EXPECT_TRUE(resourcesFromProto(protos).has_value());
+}
+
+TEST(RevocableResourcesTest, TheJsonModelShowsRevocableResourcesApartAsMesosDoes) {
+  Resources both = Resources::parse("cpus:2;mem:64;ports:[1-2]").value();
+  both += revocableCpus(3);
+  Resource mem = Resource::makeScalar("mem", 16);
+  mem.revocable = true;
+  both += mem;
+  std::string out;
+  json::Writer w(&out);
+  writeResourcesModel(w, both);
+  auto model = json::parse(out).value();
+  EXPECT_EQ(model["cpus"].asDouble(), 2);
+  EXPECT_EQ(model["mem"].asDouble(), 64);
+  EXPECT_EQ(model["cpus_revocable"].asDouble(), 3);
+  EXPECT_EQ(model["mem_revocable"].asDouble(), 16);
+  EXPECT_EQ(model["ports"].asString(), "[1-2]");
+  EXPECT_TRUE(model["disk_revocable"].isNull());  // only the revocable names present
+  std::string plain;
+  json::Writer p(&plain);
+  writeResourcesModel(p, Resources::parse("cpus:1").value());
+  EXPECT_EQ(plain.find("_revocable"), std::string::npos);
 }
 
 }  // namespace

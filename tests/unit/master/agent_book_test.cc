@@ -186,5 +186,40 @@ TEST(AgentBook, ASharedLinkIsPingedOncePerIntervalNotOncePerAgent) {
   EXPECT_EQ(std::count(f.silent.begin(), f.silent.end(), "a4"), 1);
 }
 
+Resources revocable(std::string_view text) {
+  const Resources parsed = Resources::parse(text).value();
+  Resources out;
+  for (Resource r : parsed) {
+    r.revocable = true;
+    out += r;
+  }
+  return out;
+}
+
+TEST(AgentBook, KeepsTheRevocableSumsApartAsTheyChange) {
+  Fixture f;
+  Agent& a1 = f.book.admit("a1").first;
+  Agent& a2 = f.book.admit("a2").first;
+  f.book.setTotal(a1, Resources::parse("cpus:2;mem:100").value());
+  f.book.setOversubscribed(a1, revocable("cpus:4;mem:64"));
+  f.book.setOversubscribed(a2, revocable("cpus:1"));
+  f.book.use(a1, revocable("cpus:1") + Resources::parse("mem:10").value());
+  EXPECT_EQ(f.book.revocableTotalScalars().value(ResourceVector::kCpus), 5);
+  EXPECT_EQ(f.book.revocableTotalScalars().value(ResourceVector::kMem), 64);
+  EXPECT_EQ(f.book.revocableUsedScalars().value(ResourceVector::kCpus), 1);
+  EXPECT_EQ(f.book.revocableUsedScalars().value(ResourceVector::kMem), 0);
+  EXPECT_EQ(f.book.totalScalars().value(ResourceVector::kCpus), 2);  // non-revocable only
+  EXPECT_EQ(f.book.usedScalars().value(ResourceVector::kMem), 10);
+  f.book.setOversubscribed(a1, revocable("cpus:2"));  // a new estimate replaces the last
+  EXPECT_EQ(f.book.revocableTotalScalars().value(ResourceVector::kCpus), 3);
+  EXPECT_EQ(f.book.revocableTotalScalars().value(ResourceVector::kMem), 0);
+  f.book.release(a1, revocable("cpus:1"));
+  EXPECT_EQ(f.book.revocableUsedScalars().value(ResourceVector::kCpus), 0);
+  f.book.use(a2, revocable("cpus:1"));
+  f.book.remove("a2");
+  EXPECT_EQ(f.book.revocableTotalScalars().value(ResourceVector::kCpus), 2);
+  EXPECT_EQ(f.book.revocableUsedScalars().value(ResourceVector::kCpus), 0);
+}
+
 }  // namespace
 }  // namespace plateau::master
