@@ -476,16 +476,19 @@ void Master::refuseOperation(Framework& framework, const v1::Offer::Operation& o
 
 Status Master::decline(Framework& framework, const scheduler::Call::Decline& decline) {
   auto refuse = refuseDuration(decline.filters());
+  uint64_t declined = 0;
   for (const auto& offer_id : decline.offer_ids()) {
     const OfferBook::Offer* offer = offers_.find(offer_id.value());
     if (offer == nullptr || offer->offer.framework_id().value() != framework.id) {
       log_->debug("decline_ignored framework_id={} offer_id={}", framework.id, offer_id.value());
       continue;
     }
-    metrics_.offers_declined++;
-    per_framework_metrics_.offers(framework.id, PerFrameworkMetrics::Offers::kDeclined);
+    declined++;
     removeOffer(offer_id.value(), refuse, false);
   }
+  // Counted once per call: a DECLINE may name thousands of offers.
+  metrics_.offers_declined += declined;
+  per_framework_metrics_.offers(framework.id, PerFrameworkMetrics::Offers::kDeclined, declined);
   return {};
 }
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <gtest/gtest.h>
+#include <mesos/v1/master/master.pb.h>
 
 #include "common/json.h"
 #include "unit/master/virtual_master.h"
@@ -15,6 +16,7 @@ namespace plateau::testing {
 namespace {
 
 using namespace std::chrono_literals;
+namespace operator_api = mesos::v1::master;
 
 v1::FrameworkInfo frameworkInfo(bool partition_aware, double failover_timeout = 0) {
   v1::FrameworkInfo info;
@@ -229,6 +231,41 @@ TEST(MasterStateMachine, OffersOfADisconnectedAgentAreRescinded) {
   EXPECT_EQ(rescinds[0].rescind().offer_id().value(), offers[0].id().value());
   // And nothing of a disconnected agent is offered again.
   EXPECT_TRUE(c.nextOffers().empty());
+}
+
+// The framework's OFFERS event borrows the master's own offers instead of copying them: what the
+// framework got is, field for field, what the master holds (GET_FRAMEWORKS), the master still holds
+// them after the send, and declining them leaves none outstanding.
+TEST(MasterStateMachine, OffersSentAreTheOffersTheMasterHolds) {
+  VirtualMaster m;
+  Cluster c(m);
+  m.registerAgent(VirtualMaster::agentRegistration("host-b", 2, 512));
+  auto offers = c.nextOffers();
+  ASSERT_EQ(offers.size(), 2u);
+  auto held = [&m] {
+    operator_api::Call call;
+    call.set_type(operator_api::Call::GET_FRAMEWORKS);
+    auto exchange = m.request("POST", "/api/v1", call.SerializeAsString());
+    operator_api::Response response;
+    EXPECT_TRUE(exchange->response() && response.ParseFromString(exchange->response()->body));
+    std::map<std::string, std::string> out;
+    for (const auto& framework : response.get_frameworks().frameworks()) {
+      for (const auto& offer : framework.offers()) {
+        out[offer.id().value()] = offer.SerializeAsString();
+      }
+    }
+    return out;
+  };
+  std::map<std::string, std::string> sent;
+  scheduler::Call decline;
+  decline.set_type(scheduler::Call::DECLINE);
+  for (const auto& offer : offers) {
+    sent[offer.id().value()] = offer.SerializeAsString();
+    *decline.mutable_decline()->add_offer_ids() = offer.id();
+  }
+  EXPECT_EQ(held(), sent);
+  ASSERT_EQ(m.call(c.framework, decline).status, 202);
+  EXPECT_TRUE(held().empty());
 }
 
 TEST(MasterStateMachine, PartitionedAgentBecomesUnreachableAndItsTaskReturns) {
