@@ -7,8 +7,8 @@
 // What an executor sees is unchanged: its argv, environment, stdio, working directory, user,
 // cgroups and session are those the launcher would have given it, and it is the agent's child.
 //
-// Loop thread only. launch() blocks until the new process is set up (as launchChild() blocks
-// until exec), at most kReplyTimeout.
+// Loop thread only. launch() blocks until the zygote has cloned the new process and placed it
+// in its cgroups (not until it is set up: see zygote_server.h), at most kReplyTimeout.
 
 #include <sys/types.h>
 

@@ -8,6 +8,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
@@ -21,6 +22,8 @@
 #include <fmt/format.h>
 
 #include "agent/containerizer/zygote_wire.h"
+#include "common/fd.h"
+#include "common/status.h"
 
 extern char** environ;
 
@@ -28,32 +31,65 @@ namespace plateau::agent::zygote {
 
 namespace {
 
-// A step that failed in the new process, written to the zygote through the report pipe.
-struct StepError {
-  char step[48];
-  int err;
+// What the zygote opens for one process before cloning it, so that what can fail fails here,
+// named in the reply, while the agent waits; the clone only moves these into place and so
+// needs no confirmation: the zygote answers as soon as the clone exists (and has joined its
+// cgroups), without waiting for it to be scheduled.
+struct Prepared {
+  std::vector<Fd> cgroups;  // cgroup.procs files, written with the new pid by the zygote
+  Fd stdout_fd;
+  Fd stderr_fd;
+  Fd working_dir;  // O_PATH
 };
 
-[[noreturn]] void fail(int report, const char* step) {
-  StepError e{};
-  std::snprintf(e.step, sizeof(e.step), "%s", step);
-  e.err = errno;
-  ssize_t ignored = ::write(report, &e, sizeof(e));
+Result<Prepared> prepare(const Request& r) {
+  auto failed = [](const char* step) {
+    return std::unexpected(
+        Status(StatusCode::kUnavailable, fmt::format("Failed to {}: {}", step, strerror(errno))));
+  };
+  Prepared p;
+  for (const auto& procs : r.cgroups) {
+    p.cgroups.emplace_back(::open(procs.c_str(), O_WRONLY | O_CLOEXEC));
+    if (p.cgroups.back().get() < 0) {
+      return failed("join its cgroup");
+    }
+  }
+  auto open = [](const std::string& path) {
+    return Fd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644));
+  };
+  if (!r.stdout_path.empty() && (p.stdout_fd = open(r.stdout_path)).get() < 0) {
+    return failed("open stdout");
+  }
+  if (!r.stderr_path.empty() && (p.stderr_fd = open(r.stderr_path)).get() < 0) {
+    return failed("open stderr");
+  }
+  if (!r.working_dir.empty()) {
+    p.working_dir = Fd(::open(r.working_dir.c_str(), O_PATH | O_DIRECTORY | O_CLOEXEC));
+    if (p.working_dir.get() < 0) {
+      return failed("enter the working directory");
+    }
+  }
+  if (r.switch_user && ::geteuid() != 0) {
+    errno = EPERM;  // setgroups(2) needs root: the clone would fail there
+    return failed("set supplementary groups");
+  }
+  return p;
+}
+
+// A step that failed in the new process after the zygote answered: said on its stderr (the
+// sandbox's, when opened), and it exits 127, which the agent sees as the executor's exit.
+[[noreturn]] void fail(const char* step) {
+  char line[160];
+  int n = std::snprintf(line, sizeof(line), "plateau-executor: failed to %s: %s\n", step,
+                        strerror(errno));
+  ssize_t ignored = ::write(STDERR_FILENO, line, static_cast<size_t>(std::max(n, 0)));
   (void)ignored;
   ::_exit(127);
 }
 
-void openOnto(const std::string& path, int flags, int target, int report, const char* step) {
-  int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
-  if (fd < 0 || ::dup2(fd, target) < 0) {
-    fail(report, step);
-  }
-  ::close(fd);
-}
-
-// The memory layout the kernel records for this process (/proc/self/stat), with its
-// environment range replaced by [env_start, env_end) when those are given.
-std::optional<prctl_mm_map> ownLayout(unsigned long env_start = 0, unsigned long env_end = 0) {
+// The memory layout the kernel records for this process (/proc/self/stat), read once by the
+// zygote: its clones share it but for the break and the environment.
+std::optional<prctl_mm_map> ownLayout() {
   std::ifstream in("/proc/self/stat");
   std::string line;
   std::getline(in, line);
@@ -77,58 +113,50 @@ std::optional<prctl_mm_map> ownLayout(unsigned long env_start = 0, unsigned long
   map.brk = reinterpret_cast<unsigned long>(::sbrk(0));
   map.arg_start = field[48];
   map.arg_end = field[49];
-  map.env_start = env_start != 0 ? env_start : field[50];
-  map.env_end = env_start != 0 ? env_end : field[51];
+  map.env_start = field[50];
+  map.env_end = field[51];
   map.exe_fd = static_cast<uint32_t>(-1);  // unchanged: no capability needed
   return map;
 }
 
 // Points the kernel's record of the environment (what /proc/<pid>/environ shows, which the
 // agent reads back on recovery) at `block`, which must be anonymous memory (the heap).
-bool setEnvironmentRange(const std::string& block) {
-  auto start = reinterpret_cast<unsigned long>(block.data());
-  auto map = ownLayout(start, start + block.size());
-  return map && ::prctl(PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<unsigned long>(&*map),
-                        sizeof(*map), 0UL) == 0;
+bool setEnvironmentRange(prctl_mm_map map, const std::string& block) {
+  map.brk = reinterpret_cast<unsigned long>(::sbrk(0));
+  map.env_start = reinterpret_cast<unsigned long>(block.data());
+  map.env_end = map.env_start + block.size();
+  return ::prctl(PR_SET_MM, PR_SET_MM_MAP, reinterpret_cast<unsigned long>(&map), sizeof(map),
+                 0UL) == 0;
 }
 
-// The launcher's steps between fork and exec, in its order (signals last); cgroups come first so
-// that nothing the process does escapes its limits.
-void setUp(const Request& r, const std::string& env_block, int report) {
-  for (const auto& procs : r.cgroups) {
-    int fd = ::open(procs.c_str(), O_WRONLY | O_CLOEXEC);
-    std::string pid = std::to_string(::getpid());
-    if (fd < 0 || ::write(fd, pid.data(), pid.size()) != static_cast<ssize_t>(pid.size())) {
-      fail(report, "join its cgroup");
-    }
-    ::close(fd);
-  }
+// The launcher's steps between fork and exec, in its order (signals last), with what the
+// zygote opened; the cgroups were joined by the zygote before this process was let go.
+void setUp(const Request& r, const Prepared& p, int dev_null, const prctl_mm_map& layout,
+           const std::string& env_block) {
   if (::setsid() < 0) {
-    fail(report, "setsid");
+    fail("setsid");
   }
-  openOnto("/dev/null", O_RDONLY, STDIN_FILENO, report, "open stdin");
-  if (!r.stdout_path.empty()) {
-    openOnto(r.stdout_path, O_WRONLY | O_CREAT | O_APPEND, STDOUT_FILENO, report, "open stdout");
+  if (::dup2(dev_null, STDIN_FILENO) < 0 ||
+      (p.stdout_fd.get() >= 0 && ::dup2(p.stdout_fd.get(), STDOUT_FILENO) < 0) ||
+      (p.stderr_fd.get() >= 0 && ::dup2(p.stderr_fd.get(), STDERR_FILENO) < 0)) {
+    fail("open its stdio");
   }
-  if (!r.stderr_path.empty()) {
-    openOnto(r.stderr_path, O_WRONLY | O_CREAT | O_APPEND, STDERR_FILENO, report, "open stderr");
+  if (p.working_dir.get() >= 0 && ::fchdir(p.working_dir.get()) != 0) {
+    fail("enter the working directory");
   }
-  if (!r.working_dir.empty() && ::chdir(r.working_dir.c_str()) != 0) {
-    fail(report, "enter the working directory");
-  }
-  if (!setEnvironmentRange(env_block)) {
-    fail(report, "set its environment");
+  if (!setEnvironmentRange(layout, env_block)) {
+    fail("set its environment");
   }
   if (r.switch_user) {
     // Raw system calls, as the launcher makes: this process has one thread.
     if (::syscall(SYS_setgroups, r.groups.size(), r.groups.data()) != 0) {
-      fail(report, "set supplementary groups");
+      fail("set supplementary groups");
     }
     if (::syscall(SYS_setresgid, r.gid, r.gid, r.gid) != 0) {
-      fail(report, "set group id");
+      fail("set group id");
     }
     if (::syscall(SYS_setresuid, r.uid, r.uid, r.uid) != 0) {
-      fail(report, "set user id");
+      fail("set user id");
     }
   }
   // The agent started the zygote with every signal at its default and none blocked; the
@@ -136,9 +164,17 @@ void setUp(const Request& r, const std::string& env_block, int report) {
   ::signal(SIGPIPE, SIG_DFL);
 }
 
-// In the new process: sets it up, tells the zygote it is ready (by closing the report pipe)
-// and becomes the executor.
-[[noreturn]] void become(Request& r, int report, int (*main)(int, char**)) {
+// In the new process: waits until the zygote has put it in its cgroups, sets it up and
+// becomes the executor.
+[[noreturn]] void become(Request& r, const Prepared& p, int go, int dev_null,
+                         const prctl_mm_map& layout, int (*main)(int, char**)) {
+  char verdict = 0;
+  ssize_t n = 0;
+  while ((n = ::read(go, &verdict, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 0) {
+    ::_exit(127);  // the zygote could not place it (and kills it)
+  }
   // The environment as one block of NUL-terminated entries, as exec lays it out.
   static std::string env_block;
   env_block.reserve(4096);  // on the heap, whatever its size
@@ -147,12 +183,9 @@ void setUp(const Request& r, const std::string& env_block, int report) {
     env_block += '\0';
   }
   env_block += '\0';
-  setUp(r, env_block, report);
-  // Everything but stdio and the report pipe goes (the zygote's socket among them).
-  if (report > 3) {
-    ::syscall(SYS_close_range, 3U, static_cast<unsigned>(report) - 1, 0U);
-  }
-  ::syscall(SYS_close_range, static_cast<unsigned>(report) + 1, ~0U, 0U);
+  setUp(r, p, dev_null, layout, env_block);
+  // Everything but stdio goes (the zygote's socket among them).
+  ::syscall(SYS_close_range, 3U, ~0U, 0U);
   static std::vector<char*> envp;
   for (size_t at = 0; env_block[at] != '\0'; at += std::strlen(&env_block[at]) + 1) {
     envp.push_back(&env_block[at]);
@@ -164,41 +197,43 @@ void setUp(const Request& r, const std::string& env_block, int report) {
     argv.push_back(a.data());
   }
   argv.push_back(nullptr);
-  ::close(report);
   std::exit(main(static_cast<int>(r.argv.size()), argv.data()));
 }
 
 // Starts one process; the reply names its pid or why it could not start.
-Reply launch(Request& r, int socket, int (*main)(int, char**)) {
-  int report[2];
-  if (::pipe2(report, O_CLOEXEC) != 0) {
+Reply launch(Request& r, int socket, int dev_null, const prctl_mm_map& layout,
+             int (*main)(int, char**)) {
+  auto prepared = prepare(r);
+  if (!prepared) {
+    return {.pid = 0, .error = prepared.error().message()};
+  }
+  int go[2];
+  if (::pipe2(go, O_CLOEXEC) != 0) {
     return {.pid = 0, .error = fmt::format("Failed to create a pipe: {}", strerror(errno))};
   }
   pid_t pid = static_cast<pid_t>(
       ::syscall(SYS_clone, CLONE_PARENT | SIGCHLD, nullptr, nullptr, nullptr, nullptr));
   if (pid == 0) {
     ::close(socket);
-    ::close(report[0]);
-    become(r, report[1], main);
+    ::close(go[1]);
+    become(r, *prepared, go[0], dev_null, layout, main);
   }
-  ::close(report[1]);
+  ::close(go[0]);
+  Fd release(go[1]);
   if (pid < 0) {
-    int err = errno;
-    ::close(report[0]);
     return {.pid = 0,
-            .error = fmt::format("Failed to start '{}': clone: {}", r.argv[0], strerror(err))};
+            .error = fmt::format("Failed to start '{}': clone: {}", r.argv[0], strerror(errno))};
   }
-  StepError e{};
-  ssize_t n = 0;
-  while ((n = ::read(report[0], &e, sizeof(e))) < 0 && errno == EINTR) {
+  // Cgroups first, so that nothing the process does escapes its limits.
+  const std::string text = std::to_string(pid);
+  for (const auto& procs : prepared->cgroups) {
+    if (::write(procs.get(), text.data(), text.size()) != static_cast<ssize_t>(text.size())) {
+      int err = errno;
+      ::kill(pid, SIGKILL);  // it exits unplaced; the agent, its parent, reaps it
+      return {.pid = 0, .error = fmt::format("Failed to join its cgroup: {}", strerror(err))};
+    }
   }
-  ::close(report[0]);
-  if (n == static_cast<ssize_t>(sizeof(e))) {
-    // It exits with 127; the agent, its parent, reaps it.
-    e.step[sizeof(e.step) - 1] = '\0';
-    return {.pid = 0, .error = fmt::format("Failed to {}: {}", e.step, strerror(e.err))};
-  }
-  return {.pid = pid, .error = {}};
+  return {.pid = pid, .error = {}};  // closing `release` lets it go
 }
 
 }  // namespace
@@ -218,10 +253,16 @@ int serve(int fd, int (*main)(int argc, char** argv)) {
                  std::strerror(errno));
     return 2;
   }
+  Fd dev_null(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (dev_null.get() < 0) {
+    std::fprintf(stderr, "plateau-executor zygote: cannot open /dev/null (%s)\n",
+                 std::strerror(errno));
+    return 2;
+  }
   while (auto frame = readFrame(fd)) {
     auto request = decodeRequest(*frame);
-    Reply reply =
-        request ? launch(*request, fd, main) : Reply{.pid = 0, .error = request.error().message()};
+    Reply reply = request ? launch(*request, fd, dev_null.get(), *layout, main)
+                          : Reply{.pid = 0, .error = request.error().message()};
     if (!writeFrame(fd, encode(reply))) {
       return 1;
     }

@@ -9,6 +9,13 @@
 // a freshly executed executor would, without paying exec, dynamic linking and static
 // initialisation again.
 //
+// What can fail is done by the zygote before it clones (opening the cgroups' procs files, the
+// stdio files and the working directory), and the zygote writes the new pid into the cgroups
+// before the process may run: a failure is the reply's error and no process is left. The
+// reply then comes at once, without waiting for the new process to be scheduled; a step that
+// still fails in it (setsid, the environment, the user switch as root: not expected) is
+// written to its stderr and it exits 127, which the agent sees as the executor's exit.
+//
 // Each process is cloned with CLONE_PARENT: it is the agent's child (a sibling of the zygote),
 // so its exit reaches the agent through SIGCHLD as any container's first process does. The
 // zygote keeps no threads, so the clone is a faithful copy. It dies with the agent

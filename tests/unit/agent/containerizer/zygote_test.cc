@@ -151,22 +151,43 @@ TEST_F(ZygoteServerTest, ClonesAChildOfOursThatRunsWithTheRequestedSetUp) {
 }
 
 TEST_F(ZygoteServerTest, ASetUpThatFailsIsNamedAndTheZygoteServesOn) {
+  // What can fail is opened before the clone: no process is started for it.
   Request bad = request();
   bad.working_dir = dir_ + "/missing";
   Reply reply = ask(bad);
   EXPECT_EQ(reply.pid, 0);
   EXPECT_EQ(reply.error, "Failed to enter the working directory: No such file or directory");
-  // The failed process exited 127 and is ours to reap.
-  int status = 0;
-  pid_t reaped = ::waitpid(-1, &status, 0);
-  EXPECT_GT(reaped, 0);
-  EXPECT_NE(reaped, zygote_);
-  EXPECT_EQ(WEXITSTATUS(status), 127);
+  Request unwritable = request();
+  unwritable.stdout_path = dir_ + "/missing/stdout";
+  reply = ask(unwritable);
+  EXPECT_EQ(reply.pid, 0);
+  EXPECT_EQ(reply.error, "Failed to open stdout: No such file or directory");
+  Request no_cgroup = request();
+  no_cgroup.cgroups = {dir_ + "/missing/cgroup.procs"};
+  reply = ask(no_cgroup);
+  EXPECT_EQ(reply.pid, 0);
+  EXPECT_EQ(reply.error, "Failed to join its cgroup: No such file or directory");
 
   Reply good = ask(request());
   ASSERT_GT(good.pid, 0) << good.error;
-  ASSERT_EQ(::waitpid(good.pid, &status, 0), good.pid);
+  int status = 0;
+  ASSERT_EQ(::waitpid(-1, &status, 0), good.pid);  // the only process started
   EXPECT_EQ(WEXITSTATUS(status), 7);
+}
+
+TEST_F(ZygoteServerTest, TheZygoteWritesTheNewPidIntoItsCgroups) {
+  // A plain file stands in for cgroup.procs: the zygote, not the clone, writes the pid.
+  Request r = request();
+  r.cgroups = {dir_ + "/cgroup.procs"};
+  std::ofstream(dir_ + "/cgroup.procs").flush();
+  Reply reply = ask(r);
+  ASSERT_GT(reply.pid, 0) << reply.error;
+  int status = 0;
+  ASSERT_EQ(::waitpid(reply.pid, &status, 0), reply.pid);
+  EXPECT_EQ(WEXITSTATUS(status), 7);
+  std::ifstream in(dir_ + "/cgroup.procs");
+  std::string written(std::istreambuf_iterator<char>(in), {});
+  EXPECT_EQ(written, std::to_string(reply.pid));
 }
 
 TEST_F(ZygoteServerTest, AMalformedRequestIsAnsweredWithAnError) {
