@@ -13,7 +13,9 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include "fakes/revocable.h"
 #include "harness.h"
+#include "revocable_offers.h"
 
 namespace plateau::testing {
 namespace {
@@ -90,26 +92,6 @@ class CgroupsProbe {
   std::set<fs::path> roots_;
 };
 
-v1::FrameworkInfo framework(bool revocable) {
-  v1::FrameworkInfo info;
-  info.set_user("root");
-  info.set_name(revocable ? "best-effort" : "plain");
-  if (revocable) {
-    info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::REVOCABLE_RESOURCES);
-  }
-  return info;
-}
-
-double revocableCpus(const v1::Offer& offer) {
-  double cpus = 0;
-  for (const auto& r : offer.resources()) {
-    if (r.has_revocable() && r.name() == "cpus") {
-      cpus += r.scalar().value();
-    }
-  }
-  return cpus;
-}
-
 bool hasRevocable(const scheduler::Event& offers) {
   for (const auto& offer : offers.offers().offers()) {
     for (const auto& r : offer.resources()) {
@@ -140,7 +122,7 @@ TEST(Oversubscription, AFrameworkWithoutTheCapabilityIsNeverOfferedRevocableReso
   cluster.addAgent("cpus:1;mem:256", estimatorFlags());
   ASSERT_TRUE(eventually([&] { return masterKnowsEstimate(cluster); }));
   Scheduler plain(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(plain.subscribe(framework(false)));
+  ASSERT_TRUE(plain.subscribe(revocableFramework("root", false)));
   // Alone, it is offered the agent again and again (each offer declined at once); the 4 free
   // revocable cpus would be in one of these offers if they went to it.
   for (int i = 0; i < 3; ++i) {
@@ -163,39 +145,14 @@ TEST(Oversubscription, ACapableFrameworkRunsATaskOnRevocableCpus) {
   Cluster cluster;
   cluster.addAgent("cpus:1;mem:256", flags);
   Scheduler s(cluster.master(), http::ContentType::kJson);
-  ASSERT_TRUE(s.subscribe(framework(true)));
+  ASSERT_TRUE(s.subscribe(revocableFramework("root", true)));
   // The estimate may come after the first offer: offers add up until they hold the 4 revocable
   // cpus of the fixed estimator.
-  std::vector<v1::Offer> held;
-  double revocable = 0;
-  ASSERT_TRUE(eventually([&] {
-    while (auto offers = s.next(scheduler::Event::OFFERS, 100ms)) {
-      for (const auto& offer : offers->offers().offers()) {
-        held.push_back(offer);
-        revocable += revocableCpus(offer);
-      }
-    }
-    return revocable == 4;
-  }));
+  std::vector<v1::Offer> held = holdRevocableOffers(s, 4);
+  ASSERT_FALSE(held.empty());
   // One task: 1 revocable cpu and 32 MB of the agent's own memory.
-  scheduler::Call accept;
-  accept.set_type(scheduler::Call::ACCEPT);
-  for (const auto& offer : held) {
-    *accept.mutable_accept()->add_offer_ids() = offer.id();
-  }
-  auto* task = accept.mutable_accept()->add_operations();
-  task->set_type(v1::Offer::Operation::LAUNCH);
-  auto* info = task->mutable_launch()->add_task_infos();
-  info->set_name("revocable");
-  info->mutable_task_id()->set_value("revocable");
-  *info->mutable_agent_id() = held.front().agent_id();
-  *info->mutable_resources() = resources("mem:32");
-  v1::Resource* cpus = info->add_resources();
-  cpus->set_name("cpus");
-  cpus->set_type(v1::Value::SCALAR);
-  cpus->mutable_scalar()->set_value(1);
-  cpus->mutable_revocable();
-  info->mutable_command()->set_value("sleep 1000");
+  scheduler::Call accept =
+      acceptWith(held, {sleepingTask("revocable", held.front().agent_id(), true)});
   ASSERT_EQ(s.call(accept), 202) << s.lastResponse().body;
   auto running = s.nextUpdate();
   ASSERT_TRUE(running);

@@ -14,6 +14,7 @@
 
 #include "docs_json_ops.h"
 #include "harness.h"
+#include "revocable_offers.h"
 
 namespace plateau::testing {
 namespace {
@@ -45,47 +46,12 @@ double metric(const http::Endpoint& daemon, const std::string& key) {
   return (*snapshot)[key].asDouble();
 }
 
-v1::TaskInfo task(const std::string& id, const v1::AgentID& agent, bool revocable) {
-  v1::TaskInfo info;
-  info.set_name(id);
-  info.mutable_task_id()->set_value(id);
-  *info.mutable_agent_id() = agent;
-  *info.mutable_resources() = resources(revocable ? "mem:32" : "cpus:0.5;mem:32");
-  if (revocable) {
-    v1::Resource* cpus = info.add_resources();
-    cpus->set_name("cpus");
-    cpus->set_type(v1::Value::SCALAR);
-    cpus->mutable_scalar()->set_value(1);
-    cpus->mutable_revocable();
-  }
-  info.mutable_command()->set_value("sleep 1000");
-  return info;
-}
-
 // Offers until they hold the 4 revocable cpus; then both tasks on them.
 void launchBoth(Scheduler& s) {
-  std::vector<v1::Offer> held;
-  double revocable = 0;
-  ASSERT_TRUE(eventually([&] {
-    while (auto offers = s.next(scheduler::Event::OFFERS, 100ms)) {
-      for (const auto& offer : offers->offers().offers()) {
-        held.push_back(offer);
-        for (const auto& r : offer.resources()) {
-          revocable += r.has_revocable() && r.name() == "cpus" ? r.scalar().value() : 0;
-        }
-      }
-    }
-    return revocable == 4;
-  }));
-  scheduler::Call accept;
-  accept.set_type(scheduler::Call::ACCEPT);
-  for (const auto& offer : held) {
-    *accept.mutable_accept()->add_offer_ids() = offer.id();
-  }
-  auto* launch = accept.mutable_accept()->add_operations();
-  launch->set_type(v1::Offer::Operation::LAUNCH);
-  *launch->mutable_launch()->add_task_infos() = task("best-effort", held[0].agent_id(), true);
-  *launch->mutable_launch()->add_task_infos() = task("regular", held[0].agent_id(), false);
+  std::vector<v1::Offer> held = holdRevocableOffers(s, 4);
+  ASSERT_FALSE(held.empty());
+  scheduler::Call accept = acceptWith(held, {sleepingTask("best-effort", held[0].agent_id(), true),
+                                             sleepingTask("regular", held[0].agent_id(), false)});
   ASSERT_EQ(s.call(accept), 202) << s.lastResponse().body;
   for (int i = 0; i < 2; ++i) {
     auto running = s.nextUpdate();
@@ -115,11 +81,7 @@ TEST(QosController, RevocableResourcesShowAndARevocableTaskIsPreemptedAboveTheLo
                     "--qos_controller=org_apache_mesos_LoadQoSController",
                     "--qos_correction_interval_min=1secs", "--load_average_file=" + load.string()});
   Scheduler s(cluster.master(), http::ContentType::kJson);
-  v1::FrameworkInfo info;
-  info.set_user("root");
-  info.set_name("best-effort");
-  info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::REVOCABLE_RESOURCES);
-  ASSERT_TRUE(s.subscribe(info));
+  ASSERT_TRUE(s.subscribe(revocableFramework("root", true)));
   ASSERT_NO_FATAL_FAILURE(launchBoth(s));
 
   // As Mesos shows them: "<name>_revocable" in the models, "revocable" in the full lists and

@@ -9,32 +9,13 @@
 
 #include <gtest/gtest.h>
 
+#include "fakes/revocable.h"
 #include "unit/master/virtual_master.h"
 
 namespace plateau::testing {
 namespace {
 
 using namespace std::chrono_literals;
-
-v1::FrameworkInfo frameworkInfo(bool revocable) {
-  v1::FrameworkInfo info;
-  info.set_user("tester");
-  info.set_name(revocable ? "best-effort" : "plain");
-  if (revocable) {
-    info.add_capabilities()->set_type(v1::FrameworkInfo::Capability::REVOCABLE_RESOURCES);
-  }
-  return info;
-}
-
-double revocableCpus(const v1::Offer& offer) {
-  double cpus = 0;
-  for (const auto& r : offer.resources()) {
-    if (r.has_revocable() && r.name() == "cpus") {
-      cpus += r.scalar().value();
-    }
-  }
-  return cpus;
-}
 
 struct Fixture {
   explicit Fixture(VirtualMaster& m) : master(m) {
@@ -48,7 +29,7 @@ struct Fixture {
   }
 
   SchedulerLink subscribe(bool revocable) {
-    SchedulerLink link = master.subscribe(frameworkInfo(revocable));
+    SchedulerLink link = master.subscribe(revocableFramework("tester", revocable));
     for (const auto& e : link.events()) {
       if (e.type() == scheduler::Event::SUBSCRIBED) {
         link.id = e.subscribed().framework_id().value();
