@@ -224,11 +224,12 @@ class VolumeGidsTest : public VolumeFlagsTest {
     accept.mutable_accept()->mutable_filters()->set_refuse_seconds(0);
     return accept;
   }
-  static std::optional<v1::TaskStatus> terminal(Scheduler& s) {
+  // The task's own terminal update: a restarted agent may send another task's again first.
+  static std::optional<v1::TaskStatus> terminal(Scheduler& s, const std::string& task_id) {
     std::optional<v1::TaskStatus> update;
     do {
       update = s.nextUpdate(30s);
-    } while (update && !isTerminal(update->state()));
+    } while (update && (update->task_id().value() != task_id || !isTerminal(update->state())));
     return update;
   }
   static std::optional<v1::Offer> offerWithVolumes(Scheduler& s, size_t count) {
@@ -264,7 +265,7 @@ TEST_F(VolumeGidsTest, ANonRootTaskGetsItsVolumesGidUntilTheVolumeIsDestroyed) {
                   ResourceFormat::kPost);
   addLaunch(&accept, o, "a", "vol1", "id -G; echo by-a > data/file");
   ASSERT_EQ(s.call(accept), 202) << s.lastResponse().body;
-  auto a = terminal(s);
+  auto a = terminal(s, "a");
   ASSERT_TRUE(a);
   ASSERT_EQ(a->state(), v1::TASK_FINISHED) << a->message();
   EXPECT_NE(sandboxFile(cluster.dir(), "a", "stdout").find("30000"), std::string::npos)
@@ -289,7 +290,7 @@ TEST_F(VolumeGidsTest, ANonRootTaskGetsItsVolumesGidUntilTheVolumeIsDestroyed) {
     scheduler::Call second = acceptOf(*two);
     addLaunch(&second, *two, "b", "vol2", "true");
     ASSERT_EQ(s.call(second), 202) << s.lastResponse().body;
-    b = terminal(s);
+    b = terminal(s, "b");
     ASSERT_TRUE(b);
     if (b->reason() != v1::TaskStatus::REASON_INVALID_OFFERS) break;
   }
@@ -312,7 +313,7 @@ TEST_F(VolumeGidsTest, ANonRootTaskGetsItsVolumesGidUntilTheVolumeIsDestroyed) {
   scheduler::Call third = acceptOf(*one);
   addLaunch(&third, *one, "c", "vol2", "echo by-c > data/file");
   ASSERT_EQ(s.call(third), 202) << s.lastResponse().body;
-  auto c = terminal(s);
+  auto c = terminal(s, "c");
   ASSERT_TRUE(c);
   EXPECT_EQ(c->state(), v1::TASK_FINISHED) << c->message();
   ASSERT_EQ(::stat((volumes + "/vol2").c_str(), &st), 0);
