@@ -574,9 +574,13 @@ Status Master::acknowledge(Framework& framework, const scheduler::Call::Acknowle
 
 Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile& reconcile) {
   auto latest = [&](const Task& task) {
-    v1::TaskStatus status = masterStatus(
-        framework, task.info.task_id().value(), task.info.agent_id().value(), task.info.state(),
-        v1::TaskStatus::REASON_RECONCILIATION, "Reconciliation: Latest task state");
+    // As Mesos: the state of the latest update sent to the framework, not the agent's latest
+    // state, which a framework must not learn before the updates that lead to it.
+    const v1::TaskState state =
+        task.info.has_status_update_state() ? task.info.status_update_state() : task.info.state();
+    v1::TaskStatus status =
+        masterStatus(framework, task.info.task_id().value(), task.info.agent_id().value(), state,
+                     v1::TaskStatus::REASON_RECONCILIATION, "Reconciliation: Latest task state");
     if (task.info.has_executor_id()) {
       *status.mutable_executor_id() = task.info.executor_id();
     }

@@ -418,6 +418,39 @@ TEST(MasterStateMachine, ReconciliationAnswersKnownAndUnknownTasks) {
   EXPECT_EQ(updates[0].update().status().reason(), v1::TaskStatus::REASON_RECONCILIATION);
 }
 
+// As Mesos: reconciliation answers the state of the latest update sent to the framework, not the
+// agent's latest state, so that a framework never learns of TASK_FINISHED before its update.
+TEST(MasterStateMachine, ReconciliationAnswersTheLatestUpdateSentNotTheAgentsLatestState) {
+  VirtualMaster m;
+  Cluster c(m);
+  c.launchRunningTask("t1");
+  // The unacknowledged TASK_RUNNING again, the task having finished meanwhile on the agent.
+  internal::AgentCall resend;
+  resend.set_type(internal::AgentCall::STATUS_UPDATE);
+  resend.mutable_agent_id()->set_value(c.agent.id);
+  resend.mutable_status_update()->mutable_framework_id()->set_value(c.framework.id);
+  resend.mutable_status_update()->set_latest_state(v1::TASK_FINISHED);
+  auto* status = resend.mutable_status_update()->mutable_status();
+  status->mutable_task_id()->set_value("t1");
+  status->set_state(v1::TASK_RUNNING);
+  status->set_uuid(uuid('r'));
+  status->set_source(v1::TaskStatus::SOURCE_EXECUTOR);
+  ASSERT_EQ(m.agentCall(resend), 202);
+  ASSERT_EQ(ofType(c.events(), scheduler::Event::UPDATE).size(), 1u);
+
+  c.reconcile("t1");
+  auto updates = ofType(c.events(), scheduler::Event::UPDATE);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].update().status().state(), v1::TASK_RUNNING);
+
+  ASSERT_EQ(c.update("t1", v1::TASK_FINISHED, uuid('f')), 202);
+  ASSERT_EQ(ofType(c.events(), scheduler::Event::UPDATE).size(), 1u);
+  c.reconcile("");
+  updates = ofType(c.events(), scheduler::Event::UPDATE);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].update().status().state(), v1::TASK_FINISHED);
+}
+
 TEST(MasterStateMachine, StatusUpdatesReachTheSchedulerInOrderAndAcksReachTheAgent) {
   VirtualMaster m;
   Cluster c(m);
