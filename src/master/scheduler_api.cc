@@ -574,10 +574,11 @@ Status Master::acknowledge(Framework& framework, const scheduler::Call::Acknowle
 
 Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile& reconcile) {
   auto latest = [&](const Task& task) {
-    // As Mesos: the state of the latest update sent to the framework, not the agent's latest
-    // state, which a framework must not learn before the updates that lead to it.
-    const v1::TaskState state =
-        task.info.has_status_update_state() ? task.info.status_update_state() : task.info.state();
+    // A terminal state the agent knows but whose update the framework has not been sent yet is
+    // not told ahead of that update (Mesos answers the latest update's state).
+    const bool ahead = isTerminal(task.info.state()) && task.info.has_status_update_state() &&
+                       !isTerminal(task.info.status_update_state());
+    const v1::TaskState state = ahead ? task.info.status_update_state() : task.info.state();
     v1::TaskStatus status =
         masterStatus(framework, task.info.task_id().value(), task.info.agent_id().value(), state,
                      v1::TaskStatus::REASON_RECONCILIATION, "Reconciliation: Latest task state");
