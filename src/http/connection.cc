@@ -161,6 +161,16 @@ class Connection final : public Exchange,
       on_closed_ = std::move(fn);
     }
   }
+  bool streamLagging() const override {
+    return !streamClosed() && unsentCounted() > options_.max_stream_buffer_bytes / 8;
+  }
+  void onStreamDrained(std::function<void()> fn) override {
+    if (streamClosed()) {
+      return;
+    }
+    on_drained_ = std::move(fn);
+    maybeDrained();
+  }
 
  private:
   enum class AfterWrite { kNothing, kReadNext, kClose };
@@ -179,6 +189,26 @@ class Connection final : public Exchange,
     });
   }
   void disarm() { deadline_.cancel(); }
+
+  // The unsent bytes the slow-reader bound counts: owed bytes still queued (a snapshot the
+  // reader is taking) are not the reader's slowness.
+  size_t unsentCounted() const {
+    const uint64_t owed_queued = owed_until_ > sent_total_ ? owed_until_ - sent_total_ : 0;
+    return queued_bytes_ - std::min<size_t>(queued_bytes_, owed_queued);
+  }
+  // Runs the onDrained() callback, at the next turn, once the reader has caught up.
+  void maybeDrained() {
+    if (!on_drained_ || unsentCounted() > options_.max_stream_buffer_bytes / 32) {
+      return;
+    }
+    asio::post(socket_.get_executor(),
+               [self = this->shared_from_this(), fn = std::move(on_drained_)] {
+                 if (!self->streamClosed()) {
+                   fn();
+                 }
+               });
+    on_drained_ = nullptr;
+  }
 
   void onHandshake(beast::error_code ec) {
     if (ec) {
@@ -208,6 +238,7 @@ class Connection final : public Exchange,
   void watchPeer();
   void shutdown();
   void fireClosed() {
+    on_drained_ = nullptr;
     if (on_closed_) {
       auto fn = std::move(on_closed_);
       on_closed_ = nullptr;
@@ -244,6 +275,7 @@ class Connection final : public Exchange,
   bool swallow_answer_ = false;  // end(): the lent request's Responder answers once more
   AfterWrite after_write_ = AfterWrite::kNothing;
   std::function<void()> on_closed_;
+  std::function<void()> on_drained_;  // Stream::onDrained()
 };
 
 // A streamed request's body, as its handler holds it (streamedBody()).
@@ -501,9 +533,7 @@ bool Connection<S>::writeChunk(std::string data, bool owed) {
   }
   std::string out = fmt::format("{:x}\r\n", data.size());
   const size_t chunk_bytes = out.size() + data.size() + 2;
-  // Owed bytes still queued (a snapshot the reader is taking) are not the reader's slowness.
-  const uint64_t owed_queued = owed_until_ > sent_total_ ? owed_until_ - sent_total_ : 0;
-  const size_t counted = queued_bytes_ - std::min<size_t>(queued_bytes_, owed_queued);
+  const size_t counted = unsentCounted();
   if (!owed && counted > 0 && counted + chunk_bytes > options_.max_stream_buffer_bytes) {
     slot_.shared().warnThrottled("slow_stream",
                                  fmt::format("http_stream_reader_too_slow peer={} queued_bytes={} "
@@ -597,6 +627,7 @@ void Connection<S>::writeNext() {
                         self->shutdown();
                         return;
                       }
+                      self->maybeDrained();
                       self->writeNext();
                     });
 }
@@ -652,6 +683,8 @@ class ConnectionStream : public Stream {
   void close() override { conn_->closeStream(); }
   bool closed() const override { return conn_->streamClosed(); }
   void onClosed(std::function<void()> fn) override { conn_->onStreamClosed(std::move(fn)); }
+  bool lagging() const override { return conn_->streamLagging(); }
+  void onDrained(std::function<void()> fn) override { conn_->onStreamDrained(std::move(fn)); }
 
  private:
   std::shared_ptr<StreamSink> conn_;

@@ -61,6 +61,9 @@ class StreamSink {
   virtual void closeStream() = 0;
   virtual bool streamClosed() const = 0;
   virtual void onStreamClosed(std::function<void()> fn) = 0;
+  // Stream::lagging() and Stream::onDrained().
+  virtual bool streamLagging() const = 0;
+  virtual void onStreamDrained(std::function<void()> fn) = 0;
 };
 
 // Starts serving `socket` (already accepted, and already sniffed when TLS is on).

@@ -520,6 +520,8 @@ class Master {
   void allocate();
   // Turns one slice's allocations into offers and sends them, a batch per framework.
   void offerAllocations(std::vector<allocator::Offer> allocations, allocator::TimePoint started);
+  // Pauses the framework's offers while its event stream lags, until it catches up.
+  void holdOffersWhileLagging(Framework& fw);
   // Removes an offer and returns its resources to the allocator (with a filter if given).
   void removeOffer(const std::string& offer_id, std::optional<std::chrono::nanoseconds> refuse,
                    bool rescind);

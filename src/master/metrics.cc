@@ -202,6 +202,9 @@ PlateauMetrics plateauMetrics(Registry& r) {
                                 "Scheduler API calls refused as malformed.")),
       .offers_sent = r.counter(
           kNames.info("plateau/offers_sent", "offers_sent_total", "Offers sent to frameworks.")),
+      .offers_paused = r.counter(kNames.info(
+          "plateau/offers_paused", "offers_paused_total",
+          "Times a framework's offers were held back until its lagging event stream caught up.")),
       .tasks_launched = r.counter(
           kNames.info("plateau/tasks_launched", "tasks_launched_total", "Tasks launched.")),
       .event_loop_stall_ms =

@@ -106,6 +106,8 @@ struct PlateauMetrics {
   metrics::Counter& calls_received;
   metrics::Counter& calls_invalid;
   metrics::Counter& offers_sent;
+  // Times a framework's offers were held back because its event stream lagged.
+  metrics::Counter& offers_paused;
   metrics::Counter& tasks_launched;
   // The event loop's longest stall and busy gap in the last 10 s (loop_watch.h), milliseconds.
   metrics::Gauge& event_loop_stall_ms;

@@ -151,8 +151,33 @@ void Master::offerAllocations(std::vector<allocator::Offer> allocations,
     }
     metrics_.offers_sent += offers.size();
     per_framework_metrics_.offers(framework_id, PerFrameworkMetrics::Offers::kSent, offers.size());
-    send(frameworks_.all().at(framework_id), event);
+    Framework& fw = frameworks_.all().at(framework_id);
+    send(fw, event);
+    holdOffersWhileLagging(fw);
   }
+}
+
+// Offers are the one event a framework can do without for a while. A scheduler that reads
+// slower than its offers come (the first offers of 50,000 agents are megabytes) gets no more
+// until it has caught up, rather than its stream being cut at the slow-reader bound (and a
+// framework with no failover timeout removed, its tasks killed). Its filters stay.
+void Master::holdOffersWhileLagging(Framework& fw) {
+  if (!fw.stream || !fw.stream->lagging()) {
+    return;
+  }
+  checked(allocator_.pauseOffers(fw.id, true));
+  metrics_.offers_paused++;
+  log_->info("framework_offers_paused framework_id={} reason=\"its event stream lags\"", fw.id);
+  std::weak_ptr<http::Stream> weak = fw.stream;
+  fw.stream->onDrained([this, id = fw.id, weak] {
+    Framework* current = frameworks_.find(id);
+    if (current == nullptr || current->stream == nullptr || current->stream != weak.lock()) {
+      return;  // gone, or a new link (which resumed its offers)
+    }
+    checked(allocator_.pauseOffers(id, false));
+    log_->info("framework_offers_resumed framework_id={}", id);
+    scheduleAllocation();
+  });
 }
 
 void Master::removeOffer(const std::string& offer_id,

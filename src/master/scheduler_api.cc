@@ -338,6 +338,7 @@ void Master::failOverFramework(Framework& fw) {
   fw.reregistered_time = now();
   // A re-subscription may change the roles, capabilities and suppressed roles.
   checked(allocator_.updateFramework(fw.id, frameworkSpec(fw)));
+  checked(allocator_.pauseOffers(fw.id, false));  // a fresh link has nothing unread
   checked(allocator_.activateFramework(fw.id));
   log_->info("framework_resubscribed framework_id={} name={}", fw.id, fw.info.name());
 }

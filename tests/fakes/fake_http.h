@@ -27,6 +27,20 @@ class FakeStream final : public http::Stream {
   void close() override { end(); }
   bool closed() const override { return closed_; }
   void onClosed(std::function<void()> fn) override { on_closed_ = std::move(fn); }
+  bool lagging() const override { return lagging_ && !closed_; }
+  void onDrained(std::function<void()> fn) override { on_drained_ = std::move(fn); }
+
+  // The reader falls behind (lagging() says so) or catches up: then the onDrained callback, if
+  // any, runs once.
+  void setLagging(bool lagging) {
+    lagging_ = lagging;
+    if (!lagging && !closed_) {
+      if (auto fn = std::move(on_drained_)) {
+        on_drained_ = nullptr;
+        fn();
+      }
+    }
+  }
 
   // The peer went away (or the stream was closed): the handler's onClosed runs once.
   void end() {
@@ -60,7 +74,9 @@ class FakeStream final : public http::Stream {
   std::string written_;
   recordio::Decoder decoder_;
   bool closed_ = false;
+  bool lagging_ = false;
   std::function<void()> on_closed_;
+  std::function<void()> on_drained_;
 };
 
 class FakeExchange final : public http::Exchange {

@@ -322,6 +322,17 @@ Status Allocator::deactivateFramework(const std::string& framework_id) {
   return Status::ok();
 }
 
+Status Allocator::pauseOffers(const std::string& framework_id, bool paused) {
+  const auto found = frameworks_.findAdded(framework_id);
+  if (!found) {
+    return unknownFramework(framework_id);
+  }
+  if (frameworks_[*found].paused != paused) {
+    frameworks_.setPaused(*found, paused);
+  }
+  return Status::ok();
+}
+
 Status Allocator::suppress(const std::string& framework_id, const std::set<std::string>& roles) {
   const auto found = frameworks_.findAdded(framework_id);
   if (!found) {

@@ -110,6 +110,10 @@ class Allocator {
   // framework's filters, as in Mesos. NotFound.
   Status activateFramework(const std::string& framework_id);
   Status deactivateFramework(const std::string& framework_id);
+  // Back-pressure: a paused framework gets no offers until resumed (its event stream lags behind,
+  // and offers are the one kind of event that can wait). Unlike deactivation it keeps its
+  // filters; resuming makes its seats eligible again. Idempotent. NotFound.
+  Status pauseOffers(const std::string& framework_id, bool paused);
   // A suppressed role of a framework gets no offers until revive(), which also drops the
   // framework's filters in that role. An empty set means all the framework's roles. NotFound.
   Status suppress(const std::string& framework_id, const std::set<std::string>& roles = {});

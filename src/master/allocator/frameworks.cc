@@ -98,7 +98,7 @@ void FrameworkBook::setEligible(uint32_t seat, bool eligible) {
 void FrameworkBook::refreshEligibility(uint32_t seat) {
   const RoleTree::Seat& s = tree_.seat(seat);
   const Framework& f = frameworks_[s.framework];
-  setEligible(seat, f.added && f.active && s.subscribed && !s.suppressed);
+  setEligible(seat, f.added && f.active && !f.paused && s.subscribed && !s.suppressed);
 }
 
 void FrameworkBook::applySpec(uint32_t framework, const FrameworkSpec& spec) {
@@ -174,6 +174,13 @@ void FrameworkBook::setActive(uint32_t framework, bool active) {
     if (!active) {
       filters_.clearSeat(seat);
     }
+  }
+}
+
+void FrameworkBook::setPaused(uint32_t framework, bool paused) {
+  frameworks_[framework].paused = paused;
+  for (uint32_t seat : frameworks_[framework].seats) {
+    refreshEligibility(seat);
   }
 }
 

@@ -10,9 +10,9 @@
 //   removed with allocations not yet recovered);
 // - a framework's `seats` are exactly the live seats naming it; a seat exists while it is
 //   subscribed or holds allocations on some agent;
-// - a seat is eligible exactly when its framework is added and active and the seat is subscribed
-//   and not suppressed; each seat that becomes eligible (or whose offer rules changed while
-//   eligible) is reported to the ExamineQueue, and a seat that goes loses its filters.
+// - a seat is eligible exactly when its framework is added, active and not paused and the seat
+//   is subscribed and not suppressed; each seat that becomes eligible (or whose offer rules changed
+//   while eligible) is reported to the ExamineQueue, and a seat that goes loses its filters.
 
 #include <cstdint>
 #include <optional>
@@ -60,6 +60,8 @@ class FrameworkBook {
   void forget(uint32_t framework);
   // Deactivation drops the framework's filters.
   void setActive(uint32_t framework, bool active);
+  // A paused framework gets no offers; unlike deactivation it keeps its filters.
+  void setPaused(uint32_t framework, bool paused);
   // An empty set means all the framework's roles.
   void suppress(uint32_t framework, const std::set<std::string>& roles);
   void revive(uint32_t framework, const std::set<std::string>& roles);

@@ -55,6 +55,7 @@ struct Framework {
   std::vector<uint32_t> seats;
   bool added = false;  // through addFramework(); otherwise a placeholder
   bool active = false;
+  bool paused = false;  // offers held back while its event stream lags (filters kept)
 };
 
 }  // namespace plateau::master::allocator

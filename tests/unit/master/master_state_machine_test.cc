@@ -268,6 +268,57 @@ TEST(MasterStateMachine, OffersSentAreTheOffersTheMasterHolds) {
   EXPECT_TRUE(held().empty());
 }
 
+// A scheduler that reads slower than its offers come is not cut at the slow-reader bound: once its
+// stream lags after an OFFERS event, it gets no more offers (its other events still flow) until
+// the stream has caught up; then offers resume at once.
+TEST(MasterStateMachine, OffersPauseWhileTheSchedulersStreamLagsAndResumeWhenItCatchesUp) {
+  VirtualMaster m;
+  Cluster c(m);
+  auto decline = [&](const std::vector<v1::Offer>& offers) {
+    scheduler::Call call;
+    call.set_type(scheduler::Call::DECLINE);
+    for (const auto& offer : offers) {
+      *call.mutable_decline()->add_offer_ids() = offer.id();
+    }
+    call.mutable_decline()->mutable_filters()->set_refuse_seconds(0);
+    ASSERT_EQ(m.call(c.framework, call).status, 202);
+  };
+  auto paused = [&m] {
+    auto exchange = m.request("GET", "/metrics/snapshot", "");
+    auto parsed = json::parse(exchange->response() ? exchange->response()->body : "");
+    EXPECT_TRUE(parsed.has_value());
+    double out = -1;
+    if (parsed) {
+      for (const auto& [key, value] : parsed->asObject()) {
+        if (key == "plateau/offers_paused") {
+          out = value.asDouble();
+        }
+      }
+    }
+    return out;
+  };
+  auto offers = c.nextOffers();
+  ASSERT_EQ(offers.size(), 1u);
+  c.framework.stream->setLagging(true);
+  decline(offers);
+  offers = c.nextOffers();  // sent while lagging: the last for now
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(paused(), 1);
+  decline(offers);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(c.nextOffers().empty()) << "offered while the stream lags, round " << i;
+  }
+  EXPECT_FALSE(c.framework.stream->closed());
+  EXPECT_EQ(ofType(c.events(), scheduler::Event::HEARTBEAT).size(), 0u);
+  m.time.advance(15s);  // a heartbeat interval: events other than offers still flow
+  EXPECT_EQ(ofType(c.events(), scheduler::Event::HEARTBEAT).size(), 1u);
+  c.framework.stream->setLagging(false);
+  m.time.settle();
+  offers = c.nextOffers();
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(paused(), 1);
+}
+
 TEST(MasterStateMachine, PartitionedAgentBecomesUnreachableAndItsTaskReturns) {
   VirtualMaster m;
   Cluster c(m, /*partition_aware=*/true);

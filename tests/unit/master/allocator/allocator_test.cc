@@ -295,6 +295,36 @@ TEST_F(AllocatorTest, InactiveFrameworksGetNoOffersAndDeactivationDropsFilters) 
   EXPECT_EQ(allocate().size(), 1u);
 }
 
+TEST_F(AllocatorTest, PausedFrameworksGetNoOffersAndKeepTheirFilters) {
+  ASSERT_OK(allocator_.addAgent("a1", res("cpus:4"), {}));
+  ASSERT_OK(allocator_.addAgent("a2", res("cpus:4"), {}));
+  ASSERT_OK(allocator_.addFramework("fw", {.roles = {"*"}}));
+  ASSERT_OK(allocator_.addFramework("other", {.roles = {"*"}}));
+  ASSERT_OK(allocator_.pauseOffers("fw", true));
+  ASSERT_OK(allocator_.pauseOffers("fw", true));  // idempotent
+  auto offers = allocate();
+  ASSERT_EQ(offers.size(), 2u);
+  for (const auto& offer : offers) {
+    EXPECT_EQ(offer.framework_id, "other");
+    decline(offer, hours(1));
+  }
+  ASSERT_OK(allocator_.pauseOffers("fw", false));
+  offers = allocate();
+  ASSERT_EQ(offers.size(), 2u);
+  decline(offers[0], hours(1));  // fw refuses one agent for an hour
+  EXPECT_EQ(offers[0].framework_id, "fw");
+  const std::string kept = offers[1].agent_id;
+  ASSERT_OK(allocator_.recoverResources("fw", "*", kept, offers[1].resources, std::nullopt, now_));
+  ASSERT_OK(allocator_.pauseOffers("fw", true));
+  ASSERT_OK(allocator_.pauseOffers("fw", false));
+  // Unlike deactivation, the pause kept fw's filter: only the other agent comes back.
+  offers = allocate();
+  ASSERT_EQ(offers.size(), 1u);
+  EXPECT_EQ(offers[0].framework_id, "fw");
+  EXPECT_EQ(offers[0].agent_id, kept);
+  EXPECT_EQ(allocator_.pauseOffers("nope", true).code(), StatusCode::kNotFound);
+}
+
 TEST_F(AllocatorTest, RemovingAFrameworkReturnsItsAllocation) {
   ASSERT_OK(allocator_.addAgent("agent", res("cpus:4"), {{"a", "*", res("cpus:1")}}));
   ASSERT_OK(allocator_.addFramework("a", {.roles = {"*"}}));
