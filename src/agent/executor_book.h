@@ -17,8 +17,8 @@
 //  - history is bounded: completed tasks per executor, completed executors (of each framework
 //    and over all) and completed frameworks (each framework once, the latest last) keep only
 //    the newest, oldest dropped; so are the status updates kept for each task (TaskHistory);
-//  - a task has a status history exactly while it has a state or is completed: it follows the
-//    task into the completed history.
+//  - a task's status history is kept only while the task has a state, and follows it into the
+//    completed history.
 // Pure bookkeeping: it sends, checkpoints and launches nothing; its methods return what the
 // agent must do (tasks to hand over, updates to send, an executor to shut down). Records are
 // read through const accessors and changed only by the book's methods. References to an

@@ -69,6 +69,7 @@ void Agent::statusUpdate(const std::string& framework_id, v1::TaskStatus status)
   std::optional<v1::TaskStatus> seen;
   if (executor != nullptr) {
     seen = status;
+    seen->clear_data();  // not kept: copied no further
   }
   if (!status_updates_.update(framework_id, executor_id, std::move(status), checkpoint)) {
     // Nothing follows a terminal update.
