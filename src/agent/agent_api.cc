@@ -4,6 +4,9 @@
 // naming a call the agent does not serve. The GET_* answers show what the caller may view
 // (auth/view_filter.h), as the master's do.
 
+#include <algorithm>
+#include <iterator>
+
 #include <fmt/format.h>
 #include <mesos/v1/agent/agent.pb.h>
 
@@ -13,6 +16,7 @@
 #include "auth/view_filter.h"
 #include "common/json_codec.h"
 #include "common/operator_common.h"
+#include "common/task_json.h"
 #include "common/task_state.h"
 #include "endpoints/files_calls.h"
 
@@ -37,16 +41,20 @@ const v1::FrameworkInfo& frameworkInfo(const ExecutorBook& book, const std::stri
   return kUnknown;
 }
 
-v1::Task taskOf(const v1::TaskInfo& info, const std::string& framework_id,
-                const std::string& executor_id, const v1::AgentID& agent_id, v1::TaskState state) {
-  v1::Task task;
-  task.set_name(info.name());
-  *task.mutable_task_id() = info.task_id();
-  task.mutable_framework_id()->set_value(framework_id);
-  task.mutable_executor_id()->set_value(executor_id);
+// A task as Mesos's agent answers it: the Task made from its info (common/task_json.h) with the
+// updates it kept, and the state and uuid of the latest one forwarded to the master.
+v1::Task agentTask(const v1::TaskInfo& info, const std::string& framework_id,
+                   const std::string& executor_id, const v1::AgentID& agent_id, v1::TaskState state,
+                   const TaskHistory& history) {
+  v1::Task task = taskOf(info, framework_id, executor_id, state);
   *task.mutable_agent_id() = agent_id;
-  task.set_state(state);
-  *task.mutable_resources() = info.resources();
+  for (const auto& status : history.statuses) {
+    *task.add_statuses() = status;
+  }
+  if (history.forwarded_state) {
+    task.set_status_update_state(*history.forwarded_state);
+    task.set_status_update_uuid(history.forwarded_uuid);
+  }
   return task;
 }
 
@@ -83,14 +91,22 @@ void addExecutors(const ExecutorBook& book, const ViewFilter& view,
 void addExecutorTasks(const std::string& fw_id, const std::string& ex_id, const Executor& ex,
                       const v1::AgentID& agent_id, const v1::FrameworkInfo& framework,
                       const ViewFilter& view, agent_api::Response::GetTasks* out) {
+  static const TaskHistory kQueued;  // nothing seen yet, as Mesos's agent answers them
+  std::vector<const v1::TaskInfo*> queued;
   for (const auto& [task_id, task] : ex.queuedTasks()) {
-    if (view.taskInfo(task, framework)) {
-      *out->add_queued_tasks() = taskOf(task, fw_id, ex_id, agent_id, v1::TASK_STAGING);
+    queued.push_back(&task);
+  }
+  std::ranges::copy(ex.queuedGroupTasks(), std::back_inserter(queued));
+  for (const v1::TaskInfo* task : queued) {
+    if (view.taskInfo(*task, framework)) {
+      *out->add_queued_tasks() =
+          agentTask(*task, fw_id, ex_id, agent_id, v1::TASK_STAGING, kQueued);
     }
   }
-  for (const auto& [task, state] : ex.completedTasks()) {
-    if (view.taskInfo(task, framework)) {
-      *out->add_completed_tasks() = taskOf(task, fw_id, ex_id, agent_id, state);
+  for (const auto& task : ex.completedTasks()) {
+    if (view.taskInfo(task.info, framework)) {
+      *out->add_completed_tasks() =
+          agentTask(task.info, fw_id, ex_id, agent_id, task.state, task.history);
     }
   }
   for (const auto& [task_id, task] : ex.launchedTasks()) {
@@ -98,12 +114,9 @@ void addExecutorTasks(const std::string& fw_id, const std::string& ex_id, const 
       continue;
     }
     v1::TaskState state = ex.taskState(task_id, v1::TASK_STAGING);
-    if (isTerminal(state)) {
-      // Terminal here but the executor still runs: updates may be pending.
-      *out->add_terminated_tasks() = taskOf(task, fw_id, ex_id, agent_id, state);
-    } else {
-      *out->add_launched_tasks() = taskOf(task, fw_id, ex_id, agent_id, state);
-    }
+    // Terminal here but the executor still runs: updates may be pending.
+    *(isTerminal(state) ? out->add_terminated_tasks() : out->add_launched_tasks()) =
+        agentTask(task, fw_id, ex_id, agent_id, state, ex.history(task_id));
   }
 }
 
@@ -116,12 +129,12 @@ void addTasks(const ExecutorBook& book, const v1::AgentID& agent_id, const ViewF
   }
   for (const auto& done : book.completedExecutors()) {
     const v1::FrameworkInfo& framework = frameworkInfo(book, done.framework_id);
-    for (const auto& [task, state] : done.tasks) {
-      if (!view.taskInfo(task, framework)) {
-        continue;
+    for (const auto& task : done.tasks) {
+      if (view.taskInfo(task.info, framework)) {
+        *out->add_completed_tasks() =
+            agentTask(task.info, done.framework_id, done.info.executor_id().value(), agent_id,
+                      task.state, task.history);
       }
-      *out->add_completed_tasks() =
-          taskOf(task, done.framework_id, done.info.executor_id().value(), agent_id, state);
     }
   }
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "common/invariant.h"
+#include "common/resources_proto.h"
 #include "common/task_state.h"
 
 namespace plateau::agent {
@@ -16,7 +17,58 @@ void require(bool holds, std::string_view what,
   }
 }
 
+// Keeps `status` in `history`: as Mesos's agent, an update in the latest one's state takes its
+// place, so repeated updates (health checks, say) keep one entry; the payload is not kept.
+void addStatus(TaskHistory& history, const v1::TaskStatus& status) {
+  if (!history.statuses.empty() && history.statuses.back().state() == status.state()) {
+    history.statuses.pop_back();
+  }
+  history.statuses.push_back(status);
+  history.statuses.back().clear_data();
+  while (history.statuses.size() > TaskHistory::kMaxStatuses) {
+    history.statuses.pop_front();
+  }
+}
+
 }  // namespace
+
+const TaskHistory& Executor::history(const std::string& task_id) const {
+  static const TaskHistory kNone;
+  auto it = histories_.find(task_id);
+  return it == histories_.end() ? kNone : it->second;
+}
+
+std::vector<const v1::TaskInfo*> Executor::queuedGroupTasks() const {
+  std::vector<const v1::TaskInfo*> tasks;
+  for (const auto& group : queued_groups_) {
+    for (const auto& task : group.tasks()) {
+      tasks.push_back(&task);
+    }
+  }
+  return tasks;
+}
+
+Resources Executor::allocatedResources() const {
+  Resources allocated;
+  auto add = [&allocated](const auto& proto) {
+    if (auto r = resourcesFromProto(proto); r) {
+      allocated += *r;
+    }
+  };
+  add(info_.resources());
+  for (const auto& [task_id, task] : launched_tasks_) {
+    if (!isTerminal(taskState(task_id, v1::TASK_STAGING))) {
+      add(task.resources());
+    }
+  }
+  for (const auto& [task_id, task] : queued_tasks_) {
+    add(task.resources());
+  }
+  for (const v1::TaskInfo* task : queuedGroupTasks()) {
+    add(task->resources());
+  }
+  return allocated;
+}
 
 v1::TaskState Executor::taskState(const std::string& task_id, v1::TaskState otherwise) const {
   auto it = task_states_.find(task_id);
@@ -225,10 +277,14 @@ void ExecutorBook::retire(const std::string& framework_id, const std::string& ex
   done.info = executor.info_;
   done.container_id = executor.container_id_;
   done.directory = executor.directory_;
-  done.tasks.assign(executor.completed_tasks_.begin(), executor.completed_tasks_.end());
+  done.tasks.assign(std::make_move_iterator(executor.completed_tasks_.begin()),
+                    std::make_move_iterator(executor.completed_tasks_.end()));
   for (const auto* tasks : {&executor.launched_tasks_, &executor.queued_tasks_}) {
     for (const auto& [task_id, task] : *tasks) {
-      done.tasks.emplace_back(task, executor.taskState(task_id, v1::TASK_LOST));
+      auto history = executor.histories_.find(task_id);
+      done.tasks.push_back(
+          {task, executor.taskState(task_id, v1::TASK_LOST),
+           history == executor.histories_.end() ? TaskHistory{} : std::move(history->second)});
     }
   }
   completed_executors_.push_back(std::move(done));
@@ -257,6 +313,25 @@ void ExecutorBook::setTaskState(Executor& executor, const std::string& task_id,
   executor.task_states_[task_id] = state;
 }
 
+bool ExecutorBook::recordStatus(Executor& executor, const v1::TaskStatus& status) {
+  const std::string& task_id = status.task_id().value();
+  if (!executor.task_states_.contains(task_id)) {
+    return false;
+  }
+  addStatus(executor.histories_[task_id], status);
+  return true;
+}
+
+void ExecutorBook::recordForwarded(Executor& executor, const std::string& task_id,
+                                   v1::TaskState state, const std::string& uuid) {
+  if (!executor.task_states_.contains(task_id)) {
+    return;
+  }
+  TaskHistory& history = executor.histories_[task_id];
+  history.forwarded_state = state;
+  history.forwarded_uuid = uuid;
+}
+
 std::vector<std::string> ExecutorBook::unfinishedTasks(const Executor& executor) const {
   std::vector<std::string> unfinished;
   for (const auto& [task_id, state] : executor.task_states_) {
@@ -277,8 +352,10 @@ std::vector<std::string> ExecutorBook::failUnfinished(Executor& executor) {
 
 void ExecutorBook::acknowledgedTerminal(Executor& executor, const std::string& task_id,
                                         v1::TaskState state) {
+  auto history = executor.histories_.extract(task_id);
   if (auto done = executor.launched_tasks_.find(task_id); done != executor.launched_tasks_.end()) {
-    executor.completed_tasks_.emplace_back(std::move(done->second), state);
+    executor.completed_tasks_.push_back(
+        {std::move(done->second), state, history ? std::move(history.mapped()) : TaskHistory{}});
     if (executor.completed_tasks_.size() > bounds_.completed_tasks_per_executor) {
       executor.completed_tasks_.pop_front();
     }
@@ -365,6 +442,9 @@ ExecutorBook::Recovered ExecutorBook::recover(const v1::FrameworkInfo& framework
     }
     executor.launched_tasks_[task_id] = task.info;
     executor.task_states_[task_id] = latest;
+    for (const auto& update : task.updates) {
+      addStatus(executor.histories_[task_id], update);
+    }
   }
   return result;
 }

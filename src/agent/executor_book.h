@@ -16,7 +16,9 @@
 //  - the first termination reason recorded for an executor stays;
 //  - history is bounded: completed tasks per executor, completed executors (of each framework
 //    and over all) and completed frameworks (each framework once, the latest last) keep only
-//    the newest, oldest dropped.
+//    the newest, oldest dropped; so are the status updates kept for each task (TaskHistory);
+//  - a task's status history is kept only while the task has a state, and follows it into the
+//    completed history.
 // Pure bookkeeping: it sends, checkpoints and launches nothing; its methods return what the
 // agent must do (tasks to hand over, updates to send, an executor to shut down). Records are
 // read through const accessors and changed only by the book's methods. References to an
@@ -38,6 +40,7 @@
 #include <mesos/v1/mesos.pb.h>
 
 #include "agent/checkpoint.h"
+#include "common/resources.h"
 #include "common/status.h"
 
 namespace plateau::agent {
@@ -47,8 +50,28 @@ namespace executor = mesos::v1::executor;
 
 enum class ExecutorState { kRegistering, kRunning, kTerminating };
 
-// A task and the state it ended in.
-using TaskAndState = std::pair<v1::TaskInfo, v1::TaskState>;
+// The status updates kept for one task, as Mesos's agent keeps them on its Task (`statuses`,
+// `status_update_state`, `status_update_uuid`).
+struct TaskHistory {
+  // At most this many statuses per task, the newest kept: an update in the same state as the
+  // latest replaces it (as Mesos's agent does), so a task's life (STARTING, RUNNING, KILLING,
+  // a terminal state) fits with room to spare.
+  static constexpr size_t kMaxStatuses = 8;
+
+  // The updates the agent took for the task, oldest first, their `data` dropped (a framework's
+  // payload, which could be large: Mesos's master drops it too).
+  std::deque<v1::TaskStatus> statuses;
+  // The latest update forwarded to the master: its state and uuid; unset until one was.
+  std::optional<v1::TaskState> forwarded_state;
+  std::string forwarded_uuid;
+};
+
+// A task that ended: its info, the state it ended in and its status history.
+struct CompletedTask {
+  v1::TaskInfo info;
+  v1::TaskState state = v1::TASK_LOST;
+  TaskHistory history;
+};
 
 // One executor as the book keeps it; changed only by ExecutorBook.
 class Executor {
@@ -75,8 +98,17 @@ class Executor {
   const std::map<std::string, v1::TaskState>& taskStates() const { return task_states_; }
   // A task's latest state; `otherwise` when it has none.
   v1::TaskState taskState(const std::string& task_id, v1::TaskState otherwise) const;
+  // The status history of a queued or launched task (or one with a state); an empty one when
+  // the task is not the executor's.
+  const TaskHistory& history(const std::string& task_id) const;
   // Terminal and acknowledged, oldest first (bounded).
-  const std::deque<TaskAndState>& completedTasks() const { return completed_tasks_; }
+  const std::deque<CompletedTask>& completedTasks() const { return completed_tasks_; }
+  // The tasks of the queued groups, in the order they came.
+  std::vector<const v1::TaskInfo*> queuedGroupTasks() const;
+  // What the executor holds, as Mesos's agent counts it: its own resources, its launched tasks'
+  // that have no terminal state and its queued tasks' (alone or in a group); a resource that
+  // does not parse counts as none.
+  Resources allocatedResources() const;
   // Why the container ended, when the agent knows better than the executor (a limitation, a
   // launch failure): unfinished tasks fail with it.
   const std::optional<v1::TaskStatus::Reason>& terminationReason() const {
@@ -104,7 +136,8 @@ class Executor {
   std::vector<v1::TaskGroupInfo> queued_groups_;
   std::map<std::string, v1::TaskInfo> launched_tasks_;
   std::map<std::string, v1::TaskState> task_states_;
-  std::deque<TaskAndState> completed_tasks_;
+  std::map<std::string, TaskHistory> histories_;
+  std::deque<CompletedTask> completed_tasks_;
   std::vector<executor::Event> deferred_kills_;
   std::optional<v1::TaskStatus::Reason> termination_reason_;
   std::string termination_message_;
@@ -131,7 +164,7 @@ struct CompletedExecutor {
   v1::ExecutorInfo info;
   std::string container_id;
   std::string directory;
-  std::vector<TaskAndState> tasks;
+  std::vector<CompletedTask> tasks;
 };
 
 class ExecutorBook {
@@ -218,6 +251,12 @@ class ExecutorBook {
   // ---- Task states ----
   // A task's latest state, from an update of the executor or the agent.
   void setTaskState(Executor& executor, const std::string& task_id, v1::TaskState state);
+  // An update the agent took for a task that has a state here: added to the task's history
+  // (TaskHistory says how it stays bounded). False, keeping nothing, for a task without a state.
+  bool recordStatus(Executor& executor, const v1::TaskStatus& status);
+  // An update of the task was forwarded to the master; nothing for a task without a state.
+  void recordForwarded(Executor& executor, const std::string& task_id, v1::TaskState state,
+                       const std::string& uuid);
   // Tasks without a terminal state, in task id order.
   std::vector<std::string> unfinishedTasks(const Executor& executor) const;
   // The launch failed: every unfinished task becomes FAILED. Returns those tasks.
@@ -250,8 +289,8 @@ class ExecutorBook {
     std::vector<std::string> forgotten;  // terminal and acknowledged: their checkpoints can go
   };
   // An executor found in the checkpoints of a framework: REGISTERING (until it subscribes
-  // again), with its tasks launched in their latest checkpointed state, except those that
-  // ended and were acknowledged.
+  // again), with its tasks launched in their latest checkpointed state and their checkpointed
+  // updates as history, except those that ended and were acknowledged.
   Recovered recover(const v1::FrameworkInfo& framework, const RecoveredExecutor& recovered);
 
  private:

@@ -3,7 +3,6 @@
 
 #include "agent/agent.h"
 #include "common/resources_proto.h"
-#include "common/task_state.h"
 
 namespace plateau::agent {
 
@@ -33,22 +32,9 @@ std::unique_ptr<OversubscriptionReporter> Agent::makeOversubscription() {
 
 Resources Agent::revocableInUse() const {
   Resources used;
-  auto add = [&used](const auto& proto) {
-    if (auto r = resourcesFromProto(proto); r) {
-      used += r->revocable();
-    }
-  };
   for (const auto& [fw_id, fw] : book_.frameworks()) {
     for (const auto& [ex_id, ex] : fw.executors()) {
-      add(ex.info().resources());
-      for (const auto& [task_id, task] : ex.launchedTasks()) {
-        if (!isTerminal(ex.taskState(task_id, v1::TASK_STAGING))) {
-          add(task.resources());
-        }
-      }
-      for (const auto& [task_id, task] : ex.queuedTasks()) {
-        add(task.resources());
-      }
+      used += ex.allocatedResources().revocable();
     }
   }
   return used;

@@ -3,8 +3,6 @@
 
 #include "agent/agent.h"
 #include "agent/containerizer/containerizer.h"
-#include "common/resources_proto.h"
-#include "common/task_state.h"
 
 namespace plateau::agent {
 
@@ -28,22 +26,10 @@ std::vector<ExecutorUsage> Agent::executorUsage() const {
   std::vector<ExecutorUsage> usage;
   for (const auto& [fw_id, fw] : book_.frameworks()) {
     for (const auto& [ex_id, ex] : fw.executors()) {
-      ExecutorUsage& entry = usage.emplace_back(ExecutorUsage{
-          .framework_id = fw_id, .executor_id = ex_id, .container_id = ex.containerId()});
-      auto add = [&entry](const auto& proto) {
-        if (auto r = resourcesFromProto(proto); r) {
-          entry.allocated += *r;
-        }
-      };
-      add(ex.info().resources());
-      for (const auto& [task_id, task] : ex.launchedTasks()) {
-        if (!isTerminal(ex.taskState(task_id, v1::TASK_STAGING))) {
-          add(task.resources());
-        }
-      }
-      for (const auto& [task_id, task] : ex.queuedTasks()) {
-        add(task.resources());
-      }
+      usage.push_back(ExecutorUsage{.framework_id = fw_id,
+                                    .executor_id = ex_id,
+                                    .container_id = ex.containerId(),
+                                    .allocated = ex.allocatedResources()});
     }
   }
   return usage;

@@ -74,7 +74,7 @@ struct ExecutorUsage {
   std::string framework_id;
   std::string executor_id;
   std::string container_id;
-  Resources allocated;  // the executor's resources and those of its unfinished tasks
+  Resources allocated;  // Executor::allocatedResources() (agent/executor_book.h)
 };
 
 // Mesos's QoSCorrection of type KILL: the executor's container is to be destroyed.

@@ -21,29 +21,97 @@ namespace plateau::agent {
 
 namespace {
 
-// A task the agent holds, in the one task shape (common/task_json.h).
+// A task the agent holds, in the one task shape (common/task_json.h), with the updates it kept.
 void writeTask(json::Writer& w, const v1::TaskInfo& info, const std::string& fw_id,
-               const std::string& ex_id, const std::string& agent_id, v1::TaskState state) {
+               const std::string& ex_id, const std::string& agent_id, v1::TaskState state,
+               const TaskHistory& history) {
   v1::Task task = taskOf(info, fw_id, ex_id, state);
   task.mutable_agent_id()->set_value(agent_id);
+  for (const auto& status : history.statuses) {
+    *task.add_statuses() = status;
+  }
   // The role the master wrote in the resources' allocation_info, as Mesos's agent shows it.
   plateau::writeTask(w, task, allocationRoleOf(info.resources()).value_or(""));
 }
 
+// A CommandInfo as Mesos's agent writes one: shell and value when set, argv, environment, and
+// the URIs' value and executable.
+void writeCommand(json::Writer& w, const v1::CommandInfo& command) {
+  w.beginObject();
+  if (command.has_shell()) {
+    w.key("shell");
+    w.value(command.shell());
+  }
+  if (command.has_value()) {
+    w.key("value");
+    w.value(command.value());
+  }
+  w.key("argv");
+  w.beginArray();
+  for (const auto& arg : command.arguments()) {
+    w.value(arg);
+  }
+  w.endArray();
+  if (command.has_environment()) {
+    w.key("environment");
+    writeJson(w, command.environment());
+  }
+  w.key("uris");
+  w.beginArray();
+  for (const auto& uri : command.uris()) {
+    w.beginObject();
+    w.key("value");
+    w.value(uri.value());
+    w.key("executable");
+    w.value(uri.executable());
+    w.endObject();
+  }
+  w.endArray();
+  w.endObject();
+}
+
+// A task waiting for its executor, in Mesos's TaskInfo shape (not the Task one): id, name,
+// slave_id, resources, role, and command, executor_id and discovery when the task has them.
+void writeQueuedTask(json::Writer& w, const v1::TaskInfo& info) {
+  w.beginObject();
+  w.key("id");
+  w.value(info.task_id().value());
+  w.key("name");
+  w.value(info.name());
+  w.key("slave_id");
+  w.value(info.agent_id().value());
+  w.key("resources");
+  writeResourcesModel(w, resourcesFromProto(info.resources()).value_or(Resources()));
+  if (info.resources_size() > 0) {
+    w.key("role");
+    w.value(info.resources(0).allocation_info().role());
+  }
+  if (info.has_command()) {
+    w.key("command");
+    writeCommand(w, info.command());
+  }
+  if (info.has_executor()) {
+    w.key("executor_id");
+    w.value(info.executor().executor_id().value());
+  }
+  if (info.has_discovery()) {
+    w.key("discovery");
+    writeJson(w, info.discovery());
+  }
+  w.endObject();
+}
+
 // What Mesos's agent writes of an executor beside its id and sandbox: `source`, `resources`
-// (its own and its launched tasks'), and `role`, `labels` and `type` when it has them.
+// (what it holds: Executor::allocatedResources(), its own alone once it ended), and `role`,
+// `labels` and `type` when it has them.
 void writeExecutorDetails(json::Writer& w, const v1::ExecutorInfo& info, bool command_executor,
-                          const std::map<std::string, v1::TaskInfo>& launched) {
+                          const Resources& resources) {
   w.key("source");  // deprecated in ExecutorInfo, still written; a command executor's is its task
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wdeprecated-declarations"
   w.value(info.has_source() ? info.source()
                             : (command_executor ? info.executor_id().value() : std::string()));
 #pragma GCC diagnostic pop
-  Resources resources = resourcesFromProto(info.resources()).value_or(Resources());
-  for (const auto& [task_id, task] : launched) {
-    resources += resourcesFromProto(task.resources()).value_or(Resources());
-  }
   w.key("resources");
   writeResourcesModel(w, resources);
   if (info.resources_size() > 0) {
@@ -77,7 +145,8 @@ void writeCompletedExecutor(json::Writer& w, const CompletedExecutor& done,
   w.key("directory");
   w.value(done.directory);
   // A command executor (the agent's, named for its task) is known by its name here.
-  writeExecutorDetails(w, done.info, done.info.name().starts_with("Command Executor (Task: "), {});
+  writeExecutorDetails(w, done.info, done.info.name().starts_with("Command Executor (Task: "),
+                       resourcesFromProto(done.info.resources()).value_or(Resources()));
   w.key("tasks");
   w.beginArray();
   w.endArray();
@@ -86,9 +155,10 @@ void writeCompletedExecutor(json::Writer& w, const CompletedExecutor& done,
   w.endArray();
   w.key("completed_tasks");
   w.beginArray();
-  for (const auto& [task, state] : done.tasks) {
-    if (view.taskInfo(task, framework)) {
-      writeTask(w, task, done.framework_id, done.info.executor_id().value(), agent_id, state);
+  for (const auto& task : done.tasks) {
+    if (view.taskInfo(task.info, framework)) {
+      writeTask(w, task.info, done.framework_id, done.info.executor_id().value(), agent_id,
+                task.state, task.history);
     }
   }
   w.endArray();
@@ -145,28 +215,34 @@ void writeExecutor(json::Writer& w, const std::string& fw_id, const std::string&
   w.value(ex.directory());
   w.key("pid");
   w.value(static_cast<int64_t>(ex.pid()));
-  writeExecutorDetails(w, ex.info(), ex.commandExecutor(), ex.launchedTasks());
+  writeExecutorDetails(w, ex.info(), ex.commandExecutor(), ex.allocatedResources());
   w.key("tasks");
   w.beginArray();
   for (const auto& [task_id, task] : ex.launchedTasks()) {
     if (view.taskInfo(task, framework)) {
-      writeTask(w, task, fw_id, ex_id, agent_id, ex.taskState(task_id, v1::TASK_STAGING));
+      writeTask(w, task, fw_id, ex_id, agent_id, ex.taskState(task_id, v1::TASK_STAGING),
+                ex.history(task_id));
     }
   }
   w.endArray();
-  w.key("queued_tasks");
+  w.key("queued_tasks");  // as Mesos's agent: alone or in a group, in the TaskInfo shape
   w.beginArray();
   for (const auto& [task_id, task] : ex.queuedTasks()) {
     if (view.taskInfo(task, framework)) {
-      writeTask(w, task, fw_id, ex_id, agent_id, v1::TASK_STAGING);
+      writeQueuedTask(w, task);
+    }
+  }
+  for (const v1::TaskInfo* task : ex.queuedGroupTasks()) {
+    if (view.taskInfo(*task, framework)) {
+      writeQueuedTask(w, *task);
     }
   }
   w.endArray();
   w.key("completed_tasks");
   w.beginArray();
-  for (const auto& [task, state] : ex.completedTasks()) {
-    if (view.taskInfo(task, framework)) {
-      writeTask(w, task, fw_id, ex_id, agent_id, state);
+  for (const auto& task : ex.completedTasks()) {
+    if (view.taskInfo(task.info, framework)) {
+      writeTask(w, task.info, fw_id, ex_id, agent_id, task.state, task.history);
     }
   }
   w.endArray();

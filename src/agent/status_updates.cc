@@ -2,6 +2,7 @@
 // retried until acknowledged) are the StatusUpdateManager's.
 
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -59,16 +60,25 @@ void Agent::statusUpdate(const std::string& framework_id, v1::TaskStatus status)
   const std::string executor_id = status.executor_id().value();
   const v1::TaskState state = status.state();
   // A stream checkpoints when its framework does and its executor is known here.
-  const Executor* executor = executor_id.empty() ? nullptr : book_.find(framework_id, executor_id);
+  Executor* executor = executor_id.empty() ? nullptr : book_.find(framework_id, executor_id);
   bool checkpoint = book_.checkpointing(framework_id) && executor != nullptr;
   if (executor != nullptr && !executor->containerId().empty()) {
     addContainerStatus(*executor, flags_.address.advertisedIp(flags_.ip), status);
+  }
+  // The task's history keeps the update as it goes out, container status included.
+  std::optional<v1::TaskStatus> seen;
+  if (executor != nullptr) {
+    seen = status;
+    seen->clear_data();  // not kept: copied no further
   }
   if (!status_updates_.update(framework_id, executor_id, std::move(status), checkpoint)) {
     // Nothing follows a terminal update.
     log_->warn("status_update_after_terminal framework_id={} task_id={} state={}", framework_id,
                task_id, v1::TaskState_Name(state));
     return;
+  }
+  if (seen) {
+    book_.recordStatus(*executor, *seen);
   }
   if (executor != nullptr && isTerminal(state)) {
     releaseTaskImage(executor->containerId(), task_id);  // a group task's own rootfs
@@ -110,6 +120,10 @@ void Agent::acknowledge(const internal::AgentEvent::Acknowledge& ack) {
 
 void Agent::forwardUpdate(const std::string& framework_id, const v1::TaskStatus& status,
                           v1::TaskState latest) {
+  // As Mesos's agent: the task remembers the latest update it forwarded.
+  if (Executor* executor = book_.find(framework_id, status.executor_id().value())) {
+    book_.recordForwarded(*executor, status.task_id().value(), status.state(), status.uuid());
+  }
   internal::AgentCall call;
   internal::AgentCall::StatusUpdate* update =
       master_batches_ ? outgoing_updates_.add_status_updates() : call.mutable_status_update();

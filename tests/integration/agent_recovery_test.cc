@@ -7,6 +7,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <gtest/gtest.h>
 
 #include "common/json.h"
@@ -108,6 +109,39 @@ size_t agentTasksIn(Cluster& cluster, size_t agent, const std::string& state) {
   return n;
 }
 
+// The states of the statuses the agent's /state shows for task `id`, wherever it is listed.
+std::vector<std::string> agentTaskStatuses(Cluster& cluster, const std::string& id) {
+  auto r = http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/state"}, 5s);
+  if (!r || r->status != 200) {
+    return {};
+  }
+  auto parsed = json::parse(r->body);
+  if (!parsed) {
+    return {};
+  }
+  for (const char* frameworks : {"frameworks", "completed_frameworks"}) {
+    for (const auto& fw : (*parsed)[frameworks].asArray()) {
+      for (const char* executors : {"executors", "completed_executors"}) {
+        for (const auto& ex : fw[executors].asArray()) {
+          for (const char* list : {"tasks", "completed_tasks"}) {
+            for (const auto& task : ex[list].asArray()) {
+              if (task["id"].asString() != id) {
+                continue;
+              }
+              std::vector<std::string> states;
+              for (const auto& status : task["statuses"].asArray()) {
+                states.push_back(status["state"].asString());
+              }
+              return states;
+            }
+          }
+        }
+      }
+    }
+  }
+  return {};
+}
+
 TEST(AgentRecovery, FiftyCheckpointedTasksSurviveAnAgentKill9) {
   Cluster cluster;
   cluster.addAgent("cpus:8;mem:4096");
@@ -172,6 +206,10 @@ TEST(AgentRecovery, TaskThatFinishedWhileTheAgentWasDownIsReported) {
   EXPECT_EQ(finished.size(), 1u) << cluster.agent(0).log();
   // Acknowledged, the executor exits and the agent forgets the task and its checkpoint.
   EXPECT_TRUE(eventually([&] { return agentTasksIn(cluster, 0, "TASK_FINISHED") == 0; }));
+  // Its statuses came back from the checkpoints, the one sent after the restart last.
+  const std::vector<std::string> lived = {"TASK_STARTING", "TASK_RUNNING", "TASK_FINISHED"};
+  EXPECT_TRUE(eventually([&] { return agentTaskStatuses(cluster, "finisher") == lived; }))
+      << fmt::format("{}", fmt::join(agentTaskStatuses(cluster, "finisher"), ","));
 }
 
 // The pid of the only executor the agent's /state lists, or 0.

@@ -1,7 +1,7 @@
 // The shapes of Plateau's answers side by side with Mesos 1.11's for the same calls (the fields
 // Mesos's master always writes, their types and names): /master/state, /master/slaves,
 // /master/state-summary, /master/frameworks, GET_AGENTS, GET_MASTER and SUBSCRIBED, a task's
-// status updates and the agent's /state.
+// status updates, and the agent's /state and GET_TASKS (a task's statuses, queued tasks).
 
 #include <signal.h>
 #include <unistd.h>
@@ -13,7 +13,10 @@
 
 #include <fmt/format.h>
 #include <gtest/gtest.h>
+#include <mesos/v1/agent/agent.pb.h>
 
+#include "api_call.h"
+#include "common/base64.h"
 #include "docs_json_ops.h"
 #include "harness.h"
 
@@ -252,6 +255,189 @@ TEST(MesosShapes, ATasksStatusCarriesItsContainersAddressAndTheAgentStateItsExec
   EXPECT_TRUE(isNumber(completed["failover_timeout"], 60)) << json::stringify(completed);
   EXPECT_TRUE(holdsString(completed["roles"], "web")) << json::stringify(completed);
   EXPECT_TRUE(completed["checkpoint"].isBool()) << json::stringify(completed);
+}
+
+// Every task the agent's /state lists (running and completed frameworks and executors, their
+// tasks, queued and completed), with the list it is in.
+std::vector<std::pair<std::string, json::Value>> agentTasks(const json::Value& state) {
+  std::vector<std::pair<std::string, json::Value>> tasks;
+  for (const char* frameworks : {"frameworks", "completed_frameworks"}) {
+    for (const auto& fw : state[frameworks].asArray()) {
+      for (const char* executors : {"executors", "completed_executors"}) {
+        for (const auto& ex : fw[executors].asArray()) {
+          for (const char* list : {"tasks", "queued_tasks", "completed_tasks"}) {
+            for (const auto& task : ex[list].asArray()) {
+              tasks.emplace_back(list, task);
+            }
+          }
+        }
+      }
+    }
+  }
+  return tasks;
+}
+
+std::optional<std::pair<std::string, json::Value>> agentTask(Cluster& cluster,
+                                                             const std::string& id) {
+  auto got = http::fetchSync(cluster.agentEndpoint(0), {.method = "GET", .path = "/state"}, 5s);
+  if (!got) {
+    return std::nullopt;
+  }
+  auto parsed = json::parse(got->body);
+  if (!parsed) {
+    return std::nullopt;
+  }
+  for (auto& [list, task] : agentTasks(*parsed)) {
+    if (isString(task["id"], id)) {
+      return std::pair{list, task};
+    }
+  }
+  return std::nullopt;
+}
+
+mesos::v1::agent::Response::GetTasks agentGetTasks(Cluster& cluster, http::ContentType content,
+                                                   std::string* body = nullptr) {
+  auto answer = callApi<mesos::v1::agent::Response>(
+      cluster.agentEndpoint(0),
+      callOfType<mesos::v1::agent::Call>(mesos::v1::agent::Call::GET_TASKS), content);
+  EXPECT_EQ(answer.status, 200) << answer.body;
+  if (body != nullptr) {
+    *body = answer.body;
+  }
+  return answer.response.get_tasks();
+}
+
+// A task that ran to its end shows, in the agent's /state and GET_TASKS, the updates the agent
+// sent for it, in order, with their timestamps (and in GET_TASKS their uuids, base64 in JSON,
+// and the latest forwarded as status_update_state/uuid), as Mesos's agent keeps them.
+TEST(MesosShapes, TheAgentShowsTheStatusesOfATaskThatRanToItsEnd) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:256");
+  Scheduler scheduler(cluster.master(), http::ContentType::kJson);
+  v1::FrameworkInfo info;
+  info.set_user("u");
+  info.set_name("statuses");
+  ASSERT_TRUE(scheduler.subscribe(info));
+  auto offers = scheduler.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  scheduler.launch(offers->offers().offers(0), "brief", "true", "cpus:0.5;mem:32");
+  std::vector<v1::TaskStatus> sent;
+  while (sent.empty() || sent.back().state() == v1::TASK_STARTING ||
+         sent.back().state() == v1::TASK_RUNNING) {
+    auto event = scheduler.next(scheduler::Event::UPDATE);
+    ASSERT_TRUE(event) << sent.size() << " updates";
+    sent.push_back(event->update().status());
+    scheduler.acknowledge(sent.back());
+  }
+  std::vector<v1::TaskState> states;
+  for (const auto& status : sent) {
+    states.push_back(status.state());
+  }
+  ASSERT_EQ(states,
+            (std::vector<v1::TaskState>{v1::TASK_STARTING, v1::TASK_RUNNING, v1::TASK_FINISHED}));
+
+  std::optional<std::pair<std::string, json::Value>> found;
+  ASSERT_TRUE(eventually([&] {
+    found = agentTask(cluster, "brief");
+    return found && found->first == "completed_tasks";
+  })) << (found ? json::stringify(found->second) : "not in /state");
+  const json::Value& statuses = found->second["statuses"];
+  ASSERT_TRUE(statuses.isArray() && statuses.asArray().size() == sent.size())
+      << json::stringify(found->second);
+  for (size_t i = 0; i < sent.size(); ++i) {
+    const json::Value& status = statuses.asArray()[i];
+    EXPECT_TRUE(isString(status["state"], v1::TaskState_Name(sent[i].state()))) << i;
+    EXPECT_NEAR(status["timestamp"].asDouble(), sent[i].timestamp(), 1e-6) << i;
+    EXPECT_TRUE(isString(status["container_status"]["container_id"]["value"],
+                         sent[i].container_status().container_id().value()))
+        << json::stringify(status);
+    EXPECT_EQ(status.find("uuid"), nullptr) << "Mesos's /state writes no uuid";
+  }
+
+  std::string body;
+  auto tasks = agentGetTasks(cluster, http::ContentType::kJson, &body);
+  ASSERT_EQ(tasks.completed_tasks_size(), 1) << body;
+  const v1::Task& task = tasks.completed_tasks(0);
+  ASSERT_EQ(task.statuses_size(), static_cast<int>(sent.size())) << body;
+  for (size_t i = 0; i < sent.size(); ++i) {
+    EXPECT_EQ(task.statuses(i).state(), sent[i].state());
+    EXPECT_EQ(task.statuses(i).uuid(), sent[i].uuid());
+    EXPECT_DOUBLE_EQ(task.statuses(i).timestamp(), sent[i].timestamp());
+  }
+  EXPECT_EQ(task.status_update_state(), v1::TASK_FINISHED);
+  EXPECT_EQ(task.status_update_uuid(), sent.back().uuid());
+  auto raw = json::parse(body);
+  ASSERT_TRUE(raw);
+  const json::Value& raw_task = (*raw)["get_tasks"]["completed_tasks"][0];
+  EXPECT_TRUE(isString(raw_task["statuses"][0]["uuid"], base64::encode(sent[0].uuid()))) << body;
+  EXPECT_TRUE(isString(raw_task["status_update_uuid"], base64::encode(sent.back().uuid()))) << body;
+  EXPECT_TRUE(isString(raw_task["status_update_state"], "TASK_FINISHED")) << body;
+}
+
+// A task waiting for its executor to subscribe is written as Mesos's agent writes a TaskInfo in
+// /state's queued_tasks; GET_TASKS answers it as a STAGING Task with nothing seen yet.
+TEST(MesosShapes, TheAgentWritesAQueuedTaskAsATaskInfo) {
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:256");
+  Scheduler scheduler(cluster.master(), http::ContentType::kJson);
+  v1::FrameworkInfo info;
+  info.set_user("u");
+  info.set_name("queued");
+  ASSERT_TRUE(scheduler.subscribe(info));
+  auto offers = scheduler.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  const v1::Offer& offer = offers->offers().offers(0);
+  v1::TaskInfo task;
+  task.set_name("waiting");
+  task.mutable_task_id()->set_value("waiting");
+  *task.mutable_agent_id() = offer.agent_id();
+  *task.mutable_resources() = resources("cpus:0.5;mem:32");
+  v1::ExecutorInfo* executor = task.mutable_executor();
+  executor->mutable_executor_id()->set_value("silent");
+  executor->set_type(v1::ExecutorInfo::CUSTOM);
+  executor->mutable_command()->set_value("sleep 1000");  // never subscribes
+  *executor->mutable_resources() = resources("cpus:0.1;mem:32");
+  task.mutable_discovery()->set_visibility(v1::DiscoveryInfo::FRAMEWORK);
+  task.mutable_discovery()->set_name("waiting.svc");
+  task.mutable_labels()->add_labels()->set_key("tier");
+  scheduler::Call accept;
+  accept.set_type(scheduler::Call::ACCEPT);
+  *accept.mutable_accept()->add_offer_ids() = offer.id();
+  auto* op = accept.mutable_accept()->add_operations();
+  op->set_type(v1::Offer::Operation::LAUNCH);
+  *op->mutable_launch()->add_task_infos() = task;
+  ASSERT_EQ(scheduler.call(accept), 202) << scheduler.lastResponse().body;
+
+  std::optional<std::pair<std::string, json::Value>> found;
+  ASSERT_TRUE(eventually([&] {
+    found = agentTask(cluster, "waiting");
+    return found.has_value();
+  }));
+  ASSERT_EQ(found->first, "queued_tasks") << json::stringify(found->second);
+  const json::Value& queued = found->second;
+  EXPECT_TRUE(isString(queued["name"], "waiting")) << json::stringify(queued);
+  EXPECT_TRUE(isString(queued["slave_id"], offer.agent_id().value())) << json::stringify(queued);
+  EXPECT_TRUE(isNumber(queued["resources"]["cpus"], 0.5)) << json::stringify(queued);
+  EXPECT_TRUE(isNumber(queued["resources"]["mem"], 32)) << json::stringify(queued);
+  EXPECT_TRUE(isString(queued["role"], "*")) << json::stringify(queued);
+  EXPECT_TRUE(isString(queued["executor_id"], "silent")) << json::stringify(queued);
+  EXPECT_TRUE(isString(queued["discovery"]["name"], "waiting.svc")) << json::stringify(queued);
+  EXPECT_TRUE(isString(queued["discovery"]["visibility"], "FRAMEWORK")) << json::stringify(queued);
+  // A TaskInfo, not a Task: no state, statuses, framework or agent_id.
+  for (const char* task_field : {"state", "statuses", "framework_id", "agent_id", "labels"}) {
+    EXPECT_EQ(queued.find(task_field), nullptr) << task_field << " in " << json::stringify(queued);
+  }
+
+  auto tasks = agentGetTasks(cluster, http::ContentType::kProtobuf);
+  ASSERT_EQ(tasks.queued_tasks_size(), 1);
+  const v1::Task& staged = tasks.queued_tasks(0);
+  EXPECT_EQ(staged.state(), v1::TASK_STAGING);
+  EXPECT_EQ(staged.statuses_size(), 0);
+  EXPECT_FALSE(staged.has_status_update_state());
+  EXPECT_EQ(staged.framework_id().value(), scheduler.frameworkId());
+  EXPECT_EQ(staged.executor_id().value(), "silent");
+  EXPECT_EQ(staged.discovery().name(), "waiting.svc");
+  EXPECT_EQ(staged.labels().labels(0).key(), "tier");
 }
 
 // A framework the restarted master knows from its registry, not subscribed again yet, is

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "common/resources_proto.h"
+
 namespace plateau::agent {
 namespace {
 
@@ -165,8 +167,8 @@ TEST(ExecutorBook, ExitWithTasksInFlightReportsTheUnfinishedAndKeepsTheRunInHist
   EXPECT_EQ(done.framework_id, "f1");
   EXPECT_EQ(done.container_id, "c-e1");
   std::vector<std::pair<std::string, v1::TaskState>> tasks;
-  for (const auto& [info, state] : done.tasks) {
-    tasks.emplace_back(info.task_id().value(), state);
+  for (const auto& completed : done.tasks) {
+    tasks.emplace_back(completed.info.task_id().value(), completed.state);
   }
   EXPECT_EQ(tasks,
             (std::vector<std::pair<std::string, v1::TaskState>>{{"done", v1::TASK_FINISHED},
@@ -301,7 +303,7 @@ TEST(ExecutorBook, AcknowledgedTerminalTaskIsCompletedAndHistoryIsBounded) {
     book.acknowledgedTerminal(e, id, v1::TASK_FINISHED);
   }
   ASSERT_EQ(e.completedTasks().size(), 2u);
-  EXPECT_EQ(e.completedTasks().front().first.task_id().value(), "t2");
+  EXPECT_EQ(e.completedTasks().front().info.task_id().value(), "t2");
   EXPECT_TRUE(e.launchedTasks().empty());
   EXPECT_TRUE(e.taskStates().empty());
 
@@ -376,6 +378,112 @@ v1::TaskStatus update(const std::string& task_id, v1::TaskState state, const std
   return s;
 }
 
+std::vector<v1::TaskState> states(const TaskHistory& history) {
+  std::vector<v1::TaskState> out;
+  for (const auto& status : history.statuses) {
+    out.push_back(status.state());
+  }
+  return out;
+}
+
+TEST(ExecutorBook, ATaskKeepsItsUpdatesInOrderWithoutTheirPayload) {
+  ExecutorBook book;
+  Executor& e = admit(book, "f1", "e1");
+  ASSERT_TRUE(book.subscribed(e));
+  run(book, e, "t1");
+  v1::TaskStatus starting = update("t1", v1::TASK_STARTING, "u1");
+  starting.set_timestamp(100.5);
+  starting.set_data(std::string(1 << 20, 'x'));
+  starting.mutable_container_status()->mutable_container_id()->set_value("c-e1");
+  EXPECT_TRUE(book.recordStatus(e, starting));
+  book.recordForwarded(e, "t1", v1::TASK_STARTING, "u1");
+  EXPECT_TRUE(book.recordStatus(e, update("t1", v1::TASK_RUNNING, "u2")));
+
+  const TaskHistory& history = e.history("t1");
+  EXPECT_EQ(states(history), (std::vector<v1::TaskState>{v1::TASK_STARTING, v1::TASK_RUNNING}));
+  EXPECT_EQ(history.statuses.front().timestamp(), 100.5);
+  EXPECT_EQ(history.statuses.front().uuid(), "u1");
+  EXPECT_EQ(history.statuses.front().container_status().container_id().value(), "c-e1");
+  EXPECT_FALSE(history.statuses.front().has_data());
+  EXPECT_EQ(history.forwarded_state, v1::TASK_STARTING);
+  EXPECT_EQ(history.forwarded_uuid, "u1");
+
+  // An update of a task the executor does not hold is not kept.
+  EXPECT_FALSE(book.recordStatus(e, update("other", v1::TASK_RUNNING, "u9")));
+  book.recordForwarded(e, "other", v1::TASK_RUNNING, "u9");
+  EXPECT_TRUE(e.history("other").statuses.empty());
+  EXPECT_FALSE(e.history("other").forwarded_state);
+
+  // Completed, the task takes its history along.
+  book.setTaskState(e, "t1", v1::TASK_FINISHED);
+  EXPECT_TRUE(book.recordStatus(e, update("t1", v1::TASK_FINISHED, "u3")));
+  book.recordForwarded(e, "t1", v1::TASK_FINISHED, "u3");
+  book.acknowledgedTerminal(e, "t1", v1::TASK_FINISHED);
+  EXPECT_TRUE(e.history("t1").statuses.empty());
+  ASSERT_EQ(e.completedTasks().size(), 1u);
+  EXPECT_EQ(states(e.completedTasks().front().history),
+            (std::vector<v1::TaskState>{v1::TASK_STARTING, v1::TASK_RUNNING, v1::TASK_FINISHED}));
+  EXPECT_EQ(e.completedTasks().front().history.forwarded_uuid, "u3");
+}
+
+TEST(ExecutorBook, ATasksHistoryIsBounded) {
+  ExecutorBook book;
+  Executor& e = admit(book, "f1", "e1");
+  run(book, e, "t1");
+  // Updates in the latest one's state replace it (health checks, say): one entry.
+  for (int i = 0; i < 100; ++i) {
+    v1::TaskStatus running = update("t1", v1::TASK_RUNNING, "r" + std::to_string(i));
+    running.set_healthy(i % 2 == 0);
+    ASSERT_TRUE(book.recordStatus(e, running));
+  }
+  ASSERT_EQ(e.history("t1").statuses.size(), 1u);
+  EXPECT_EQ(e.history("t1").statuses.back().uuid(), "r99");
+  // States that alternate never grow the history past its bound; the newest are kept.
+  for (int i = 0; i < 100; ++i) {
+    v1::TaskState state = i % 2 == 0 ? v1::TASK_KILLING : v1::TASK_RUNNING;
+    ASSERT_TRUE(book.recordStatus(e, update("t1", state, "a" + std::to_string(i))));
+  }
+  const TaskHistory& history = e.history("t1");
+  ASSERT_EQ(history.statuses.size(), TaskHistory::kMaxStatuses);
+  EXPECT_EQ(history.statuses.back().uuid(), "a99");
+  EXPECT_EQ(history.statuses.front().uuid(), "a" + std::to_string(100 - TaskHistory::kMaxStatuses));
+
+  // Retired with the executor, the unfinished task keeps it in the completed history.
+  book.retire("f1", "e1");
+  ASSERT_EQ(book.completedExecutors().size(), 1u);
+  ASSERT_EQ(book.completedExecutors().front().tasks.size(), 1u);
+  EXPECT_EQ(book.completedExecutors().front().tasks[0].history.statuses.size(),
+            TaskHistory::kMaxStatuses);
+}
+
+v1::TaskInfo taskWith(const std::string& id, const std::string& resources) {
+  v1::TaskInfo t = task(id);
+  resourcesToProto(*Resources::parse(resources), t.mutable_resources());
+  return t;
+}
+
+TEST(ExecutorBook, AllocatedResourcesAreTheExecutorsAndItsUnfinishedAndQueuedTasks) {
+  ExecutorBook book;
+  v1::ExecutorInfo info = executorInfo("e1");
+  resourcesToProto(*Resources::parse("cpus:0.1;mem:32"), info.mutable_resources());
+  Executor& e = book.admit(frameworkInfo("f1"), info, false, [] { return "c1"; }).executor;
+  ASSERT_TRUE(book.stage(e, taskWith("queued", "cpus:1")).isOk());
+  book.place(e, taskWith("queued", "cpus:1"));
+  v1::TaskGroupInfo g;
+  *g.add_tasks() = taskWith("g1", "cpus:2");
+  *g.add_tasks() = taskWith("g2", "mem:64");
+  ASSERT_TRUE(book.stage(e, g).isOk());
+  book.place(e, g);
+  EXPECT_EQ(e.allocatedResources(), *Resources::parse("cpus:3.1;mem:96"));
+
+  ASSERT_TRUE(book.subscribed(e));
+  book.handOver(e);
+  ASSERT_TRUE(book.stage(e, taskWith("done", "cpus:4")).isOk());
+  book.place(e, taskWith("done", "cpus:4"));
+  book.setTaskState(e, "done", v1::TASK_FINISHED);  // ended: no longer held
+  EXPECT_EQ(e.allocatedResources(), *Resources::parse("cpus:3.1;mem:96"));
+}
+
 TEST(ExecutorBook, RecoveryKeepsWhatIsUnfinishedOrUnacknowledged) {
   RecoveredExecutor recovered;
   recovered.info = executorInfo("e1");
@@ -408,6 +516,12 @@ TEST(ExecutorBook, RecoveryKeepsWhatIsUnfinishedOrUnacknowledged) {
   EXPECT_EQ(e.taskState("running", v1::TASK_LOST), v1::TASK_RUNNING);
   EXPECT_EQ(e.taskState("unacked", v1::TASK_LOST), v1::TASK_FINISHED);
   EXPECT_EQ(book.unfinishedTasks(e), (std::vector<std::string>{"running", "staging"}));
+  // The checkpointed updates are the tasks' histories again.
+  EXPECT_EQ(states(e.history("unacked")),
+            (std::vector<v1::TaskState>{v1::TASK_RUNNING, v1::TASK_FINISHED}));
+  EXPECT_EQ(e.history("unacked").statuses.back().uuid(), "u3");
+  EXPECT_TRUE(e.history("staging").statuses.empty());
+  EXPECT_FALSE(e.history("running").forwarded_state);  // until forwarded again, as Mesos
 
   // Back: the executor gets nothing again (its tasks were launched before the restart).
   ASSERT_TRUE(book.subscribed(e));
