@@ -138,8 +138,8 @@ TEST(HighAvailability, RepeatedLeaderKillsUnderLoadLoseAndDuplicateNothing) {
     EXPECT_TRUE(state == v1::TASK_RUNNING || state == v1::TASK_LOST) << id << " " << state;
     alive += state == v1::TASK_RUNNING ? 1 : 0;
   }
-  fmt::print("reconciliation: {} of {} tasks answered a state behind TASK_RUNNING\n",
-             behind.size(), answer.size());
+  fmt::print("reconciliation: {} of {} tasks answered a state behind TASK_RUNNING\n", behind.size(),
+             answer.size());
   // Never duplicated: the master's books and the agents' processes agree one to one.
   auto r =
       http::fetchSync(cluster.endpoint(leader), {.method = "GET", .path = "/master/state"}, 5s);

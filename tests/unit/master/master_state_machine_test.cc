@@ -471,8 +471,8 @@ TEST(MasterStateMachine, AfterAFailoverReconciliationAnswersTheUpdateTheAgentLas
   auto reg = VirtualMaster::agentRegistration("host-a", 4, 1024);
   reg.mutable_agent_info()->mutable_id()->set_value(agent_id);
   *reg.add_frameworks() = info;
-  auto report = [&](const std::string& id, v1::TaskState state,
-                    std::optional<v1::TaskState> sent, char uuid_fill) {
+  auto report = [&](const std::string& id, v1::TaskState state, std::optional<v1::TaskState> sent,
+                    char uuid_fill) {
     auto* task = reg.add_tasks();
     task->set_name(id);
     task->mutable_task_id()->set_value(id);
@@ -484,11 +484,11 @@ TEST(MasterStateMachine, AfterAFailoverReconciliationAnswersTheUpdateTheAgentLas
       task->set_status_update_uuid(uuid(uuid_fill));
     }
   };
-  report("running", v1::TASK_RUNNING, v1::TASK_RUNNING, 'r');      // acknowledged
-  report("finished", v1::TASK_FINISHED, v1::TASK_FINISHED, 'f');   // sent, not acknowledged
-  report("starting", v1::TASK_RUNNING, v1::TASK_STARTING, 's');    // RUNNING waits behind it
-  report("finishing", v1::TASK_FINISHED, v1::TASK_RUNNING, 'g');   // FINISHED waits behind it
-  report("unreported", v1::TASK_RUNNING, std::nullopt, 0);         // an agent that does not say
+  report("running", v1::TASK_RUNNING, v1::TASK_RUNNING, 'r');     // acknowledged
+  report("finished", v1::TASK_FINISHED, v1::TASK_FINISHED, 'f');  // sent, not acknowledged
+  report("starting", v1::TASK_RUNNING, v1::TASK_STARTING, 's');   // RUNNING waits behind it
+  report("finishing", v1::TASK_FINISHED, v1::TASK_RUNNING, 'g');  // FINISHED waits behind it
+  report("unreported", v1::TASK_RUNNING, std::nullopt, 0);        // an agent that does not say
   auto back = next.registerAgent(reg);
   ASSERT_EQ(ofType(back.events(), internal::AgentEvent::REGISTERED).size(), 1u);
 
