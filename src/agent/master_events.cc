@@ -63,6 +63,14 @@ internal::AgentCall Agent::registration() const {
         }
         *t->mutable_agent_id() = info_.id();
         t->set_state(executor.taskState(task.task_id().value(), v1::TASK_STAGING));
+        // As Mesos's agent: the update a master was last sent, which a new master answers
+        // reconciliation with (not the latest state, whose update may still be to come).
+        if (auto sent = status_updates_.lastSent(fw_id, task.task_id().value())) {
+          t->set_status_update_state(sent->state);
+          if (!sent->uuid.empty()) {
+            t->set_status_update_uuid(sent->uuid);
+          }
+        }
         *t->mutable_resources() = task.resources();
       };
       for (const auto& [task_id, task] : executor.launchedTasks()) {

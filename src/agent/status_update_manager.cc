@@ -36,8 +36,9 @@ void StatusUpdateManager::setConnected(bool connected) {
     return;
   }
   std::vector<std::string> heads;
-  for (const auto& [k, stream] : streams_) {
+  for (auto& [k, stream] : streams_) {
     if (!stream.pending.empty()) {
+      stream.backoff = 0s;  // as Mesos's agent on a new master: the shortest interval again
       heads.push_back(k);
     }
   }
@@ -82,6 +83,15 @@ void StatusUpdateManager::recover(const std::string& framework_id, const std::st
   stream.acknowledged = std::move(acknowledged);
   stream.pending = std::move(pending);
   stream.backoff = 0s;
+  // Whether the head reached a master before the restart is not known: it is the earliest
+  // update the framework may lack, so the one reported until it is sent again.
+  if (!stream.pending.empty()) {
+    stream.sent = Sent{stream.pending.front().state(), stream.pending.front().uuid()};
+  } else if (!stream.acknowledged.empty()) {
+    stream.sent = Sent{latest, {}};
+  } else {
+    stream.sent.reset();
+  }
 }
 
 std::optional<StatusUpdateManager::Acknowledged> StatusUpdateManager::acknowledge(
@@ -98,6 +108,7 @@ std::optional<StatusUpdateManager::Acknowledged> StatusUpdateManager::acknowledg
                      .checkpoint = stream.checkpoint};
   stream.pending.pop_front();
   stream.acknowledged.insert(uuid);
+  stream.sent = Sent{acked.status.state(), uuid};  // until the next one is sent
   if (stream.checkpoint && hooks_.checkpoint_ack) {
     hooks_.checkpoint_ack(framework_id, stream.executor_id, task_id, uuid);
   }
@@ -110,6 +121,12 @@ std::optional<StatusUpdateManager::Acknowledged> StatusUpdateManager::acknowledg
     acked.stream_ended = true;
   }
   return acked;
+}
+
+std::optional<StatusUpdateManager::Sent> StatusUpdateManager::lastSent(
+    const std::string& framework_id, const std::string& task_id) const {
+  const Stream* stream = find(framework_id, task_id);
+  return stream == nullptr ? std::nullopt : stream->sent;
 }
 
 bool StatusUpdateManager::isPending(const std::string& framework_id, const std::string& task_id,
@@ -169,6 +186,7 @@ void StatusUpdateManager::forward(const std::string& k) {
   Stream& stream = it->second;
   cancelRetry(stream);
   if (connected_ && hooks_.forward) {
+    stream.sent = Sent{stream.pending.front().state(), stream.pending.front().uuid()};
     hooks_.forward(stream.framework_id, stream.pending.front(), stream.latest);
   }
   stream.backoff =

@@ -3,12 +3,15 @@
 // The agent's status update streams, one per task. Guarantees:
 //  - at least once: an update stays at the head of its stream until the scheduler acknowledges
 //    its uuid, and is re-sent with exponential backoff (the retry interval, doubling, at most
-//    10 minutes) until then, and once more whenever the link to the master comes back;
+//    10 minutes) until then, and once more whenever the link to the master comes back (the
+//    backoff starting over from the retry interval);
 //  - in order: only the head of a stream is ever sent; the next goes out when it is acked;
 //  - nothing after the end: a stream refuses updates once its terminal update is queued, and
 //    disappears once that update is acknowledged;
 //  - durable when asked: a checkpointing stream hands each update, and each acknowledgement,
-//    to the checkpoint hook before it is sent or forgotten.
+//    to the checkpoint hook before it is sent or forgotten;
+//  - it knows which update of a task a master was last sent (lastSent()), which the agent
+//    reports when it registers again, as Mesos's agent reports status_update_state and uuid.
 // It knows nothing of executors, the master link or disk: those reach it through Hooks, and time
 // through Timers, so it runs in virtual time (tests/unit/agent/status_update_manager_test.cc).
 // Single-threaded: every call on the agent's loop thread.
@@ -76,6 +79,17 @@ class StatusUpdateManager {
   std::optional<Acknowledged> acknowledge(const std::string& framework_id,
                                           const std::string& task_id, const std::string& uuid);
 
+  // The state and uuid of the task's update that a master was last sent: the head of its stream
+  // once forwarded, or else the latest acknowledged one. For a stream recovered from checkpoints
+  // (nothing sent since the restart): the head when updates are pending, else the latest state
+  // with no uuid (which update was acknowledged last is not kept). Nullopt for a task whose
+  // stream never sent anything, or that has no stream.
+  struct Sent {
+    mesos::v1::TaskState state = mesos::v1::TASK_STAGING;
+    std::string uuid;  // empty when unknown
+  };
+  std::optional<Sent> lastSent(const std::string& framework_id, const std::string& task_id) const;
+
   // Whether `uuid` waits in the task's stream / was acknowledged on it.
   bool isPending(const std::string& framework_id, const std::string& task_id,
                  const std::string& uuid) const;
@@ -99,6 +113,7 @@ class StatusUpdateManager {
     std::set<std::string> acknowledged;
     std::deque<mesos::v1::TaskStatus> pending;
     mesos::v1::TaskState latest = mesos::v1::TASK_STAGING;
+    std::optional<Sent> sent;  // see lastSent()
     Timers::TimerId retry_timer = 0;
     std::chrono::nanoseconds backoff{0};
   };

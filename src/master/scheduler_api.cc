@@ -575,11 +575,10 @@ Status Master::acknowledge(Framework& framework, const scheduler::Call::Acknowle
 
 Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile& reconcile) {
   auto latest = [&](const Task& task) {
-    // A terminal state the agent knows but whose update the framework has not been sent yet is
-    // not told ahead of that update (Mesos answers the latest update's state).
-    const bool ahead = isTerminal(task.info.state()) && task.info.has_status_update_state() &&
-                       !isTerminal(task.info.status_update_state());
-    const v1::TaskState state = ahead ? task.info.status_update_state() : task.info.state();
+    // As Mesos: the state of the latest update sent to the framework (an agent that registers
+    // again reports it), not the agent's latest state, whose update may still be to come.
+    const v1::TaskState state =
+        task.info.has_status_update_state() ? task.info.status_update_state() : task.info.state();
     v1::TaskStatus status =
         masterStatus(framework, task.info.task_id().value(), task.info.agent_id().value(), state,
                      v1::TaskStatus::REASON_RECONCILIATION, "Reconciliation: Latest task state");
@@ -587,12 +586,13 @@ Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile&
       *status.mutable_executor_id() = task.info.executor_id();
     }
     if (task.info.statuses_size() > 0) {
-      // As Mesos: what the latest update said of the task's container, health and labels (a
+      // As Mesos: what the latest update said of the task's container, health, check and labels (a
       // framework that failed over learns its tasks' addresses again from here).
       const v1::TaskStatus& last = task.info.statuses(task.info.statuses_size() - 1);
       if (last.has_container_status()) *status.mutable_container_status() = last.container_status();
       if (last.has_labels()) *status.mutable_labels() = last.labels();
       if (last.has_healthy()) status.set_healthy(last.healthy());
+      if (last.has_check_status()) *status.mutable_check_status() = last.check_status();
     }
     return status;
   };

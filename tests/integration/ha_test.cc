@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <set>
 
@@ -103,20 +104,42 @@ TEST(HighAvailability, RepeatedLeaderKillsUnderLoadLoseAndDuplicateNothing) {
     ASSERT_TRUE(u) << "reconciliation answered " << answer.size() << " of " << launched.size();
     if (u->reason() == v1::TaskStatus::REASON_RECONCILIATION) {
       answer[u->task_id().value()] = u->state();
+      // A task that ran before it was asked about is still running: never lost.
+      if (running.contains(u->task_id().value())) {
+        EXPECT_EQ(u->state(), v1::TASK_RUNNING) << u->task_id().value();
+      }
     } else if (u->state() == v1::TASK_RUNNING) {
       running.insert(u->task_id().value());
     }
   }
+  // As Mesos, the answer is the state of the latest update the framework was sent: a task whose
+  // TASK_RUNNING still waits at its agent behind an update that no leader had acknowledged
+  // answers that earlier state, and its TASK_RUNNING follows when the agent sends it again.
+  std::set<std::string> behind;
+  for (const auto& [id, state] : answer) {
+    if (state == v1::TASK_STAGING || state == v1::TASK_STARTING) behind.insert(id);
+  }
+  auto caughtUp = [&] {
+    return std::all_of(behind.begin(), behind.end(),
+                       [&](const std::string& id) { return running.contains(id); });
+  };
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (!caughtUp() && std::chrono::steady_clock::now() < deadline) {
+    auto u = sched->nextUpdate(1s);
+    if (u && u->state() == v1::TASK_RUNNING) running.insert(u->task_id().value());
+  }
+  for (const auto& id : behind) {
+    EXPECT_TRUE(running.contains(id)) << id << " answered " << answer[id] << " and never ran";
+    if (running.contains(id)) answer[id] = v1::TASK_RUNNING;
+  }
   size_t alive = 0;
   for (const auto& [id, state] : answer) {
-    // A task that ever ran is still running: never lost.
-    if (running.contains(id)) {
-      EXPECT_EQ(state, v1::TASK_RUNNING) << id;
-    }
     // A task is either running or was never started (lost with the dead leader).
     EXPECT_TRUE(state == v1::TASK_RUNNING || state == v1::TASK_LOST) << id << " " << state;
     alive += state == v1::TASK_RUNNING ? 1 : 0;
   }
+  fmt::print("reconciliation: {} of {} tasks answered a state behind TASK_RUNNING\n", behind.size(),
+             answer.size());
   // Never duplicated: the master's books and the agents' processes agree one to one.
   auto r =
       http::fetchSync(cluster.endpoint(leader), {.method = "GET", .path = "/master/state"}, 5s);

@@ -153,6 +153,46 @@ TEST(AgentStateMachine, UpdatesWaitWhileTheMasterIsGoneAndFollowOnceRegisteredAg
   EXPECT_EQ(updates[0].state(), mesos::v1::TASK_RUNNING);
 }
 
+// As Mesos's agent: registering again (with a new master), it reports each task with the state
+// and uuid of the update it last sent (status_update_state/uuid), which the new master answers
+// reconciliation with; the task's state is its latest, whose update may still wait.
+TEST(AgentStateMachine, RegisteringAgainReportsTheUpdateLastSentOfEachTask) {
+  VirtualAgent agent;
+  agent.registerWithMaster();
+  agent.runCommandTask("t1");
+  ASSERT_TRUE(agent.executorSubscribes("t1"));
+  EXPECT_EQ(agent.executorUpdates("t1", mesos::v1::TASK_STARTING), 202);
+  EXPECT_EQ(agent.executorUpdates("t1", mesos::v1::TASK_RUNNING), 202);
+  auto sent = agent.statusUpdates();
+  ASSERT_EQ(sent.size(), 1u);  // TASK_RUNNING waits for TASK_STARTING's acknowledgement
+  const std::string starting_uuid = sent[0].uuid();
+
+  auto reported = [&] {
+    agent.time.advance(36s);  // the master falls silent: the agent registers again
+    EXPECT_EQ(agent.transport.streams.back()->call.type(), internal::AgentCall::REGISTER);
+    const auto& reg = agent.transport.streams.back()->call.register_();
+    EXPECT_EQ(reg.tasks_size(), 1);
+    return reg.tasks_size() == 1 ? reg.tasks(0) : mesos::v1::Task();
+  };
+  auto task = reported();
+  EXPECT_EQ(task.state(), mesos::v1::TASK_RUNNING);
+  EXPECT_EQ(task.status_update_state(), mesos::v1::TASK_STARTING);
+  EXPECT_EQ(task.status_update_uuid(), starting_uuid);
+
+  agent.registerWithMaster();
+  internal::AgentEvent ack;
+  ack.set_type(internal::AgentEvent::ACKNOWLEDGE);
+  ack.mutable_acknowledge()->mutable_framework_id()->set_value("f1");
+  ack.mutable_acknowledge()->mutable_task_id()->set_value("t1");
+  ack.mutable_acknowledge()->set_uuid(starting_uuid);
+  agent.masterSends(ack);
+  sent = agent.statusUpdates();
+  ASSERT_EQ(sent.back().state(), mesos::v1::TASK_RUNNING);
+  task = reported();
+  EXPECT_EQ(task.status_update_state(), mesos::v1::TASK_RUNNING);
+  EXPECT_EQ(task.status_update_uuid(), sent.back().uuid());
+}
+
 TEST(AgentStateMachine, BadExecutorUpdatesAreRefusedAndChangeNothing) {
   VirtualAgent agent;
   agent.registerWithMaster();

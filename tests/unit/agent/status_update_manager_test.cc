@@ -102,9 +102,11 @@ TEST(StatusUpdateManager, WaitsForTheMasterAndResendsWhenItComesBack) {
   EXPECT_TRUE(r.calls.empty());
   m.setConnected(true);
   ASSERT_EQ(r.calls.size(), 2u);  // each stream's head, once
+  r.time.advance(10s);
+  EXPECT_EQ(r.calls.size(), 4u) << "the backoff starts over from the retry interval";
   m.setConnected(false);
   r.time.advance(1h);
-  EXPECT_EQ(r.calls.size(), 2u);
+  EXPECT_EQ(r.calls.size(), 4u);
 }
 
 TEST(StatusUpdateManager, NothingFollowsATerminalUpdate) {
@@ -146,6 +148,60 @@ TEST(StatusUpdateManager, ARecoveredStreamResumesWhereItStopped) {
   ASSERT_TRUE(last);
   EXPECT_TRUE(last->stream_ended);
   EXPECT_EQ(r.calls.back(), "ack t1 u3");
+}
+
+// What the agent reports as a task's status_update_state/uuid when it registers again, as
+// Mesos's agent: the update a master was last sent, acknowledged or not; never one still
+// waiting behind it, nor one generated while no master was there.
+TEST(StatusUpdateManager, KnowsTheUpdateAMasterWasLastSent) {
+  Recorder r;
+  StatusUpdateManager m(r.time, 10s, r.hooks());
+  ASSERT_TRUE(m.update("f1", "e1", status("t1", v1::TASK_STARTING, "u1"), false));
+  EXPECT_FALSE(m.lastSent("f1", "t1")) << "not connected: nothing was sent";
+  m.setConnected(true);
+  ASSERT_TRUE(m.update("f1", "e1", status("t1", v1::TASK_RUNNING, "u2"), false));
+  auto sent = m.lastSent("f1", "t1");
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->state, v1::TASK_STARTING) << "TASK_RUNNING waits behind the unacknowledged head";
+  EXPECT_EQ(sent->uuid, "u1");
+
+  ASSERT_TRUE(m.acknowledge("f1", "t1", "u1"));
+  sent = m.lastSent("f1", "t1");
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->state, v1::TASK_RUNNING);
+  EXPECT_EQ(sent->uuid, "u2");
+
+  // Acknowledged while the link is down: the acknowledged one stays the last sent.
+  m.setConnected(false);
+  ASSERT_TRUE(m.update("f1", "e1", status("t1", v1::TASK_FINISHED, "u3"), false));
+  ASSERT_TRUE(m.acknowledge("f1", "t1", "u2"));
+  sent = m.lastSent("f1", "t1");
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->state, v1::TASK_RUNNING);
+  EXPECT_EQ(sent->uuid, "u2");
+  m.setConnected(true);
+  sent = m.lastSent("f1", "t1");
+  ASSERT_TRUE(sent);
+  EXPECT_EQ(sent->state, v1::TASK_FINISHED);
+  EXPECT_EQ(sent->uuid, "u3");
+  EXPECT_FALSE(m.lastSent("f1", "t2"));
+}
+
+// A stream recovered from checkpoints reports its pending head, or with none pending the
+// latest state (which uuid was acknowledged last is not kept).
+TEST(StatusUpdateManager, ARecoveredStreamReportsItsHeadOrItsLatestState) {
+  Recorder r;
+  StatusUpdateManager m(r.time, 10s, r.hooks());
+  m.recover("f1", "e1", "t1", v1::TASK_RUNNING, {"u1"}, {status("t1", v1::TASK_RUNNING, "u2")});
+  m.recover("f1", "e1", "t2", v1::TASK_RUNNING, {"u3", "u4"}, {});
+  auto head = m.lastSent("f1", "t1");
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->state, v1::TASK_RUNNING);
+  EXPECT_EQ(head->uuid, "u2");
+  auto acknowledged = m.lastSent("f1", "t2");
+  ASSERT_TRUE(acknowledged);
+  EXPECT_EQ(acknowledged->state, v1::TASK_RUNNING);
+  EXPECT_EQ(acknowledged->uuid, "");
 }
 
 TEST(StatusUpdateManager, ARemovedFrameworkLeavesNoRetries) {

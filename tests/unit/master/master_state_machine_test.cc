@@ -2,7 +2,9 @@
 // registration races, partitions and returns, offer rescinds, framework failover, reconciliation,
 // status update order, failover to a new master on the same registry, and losing leadership.
 
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -500,6 +502,81 @@ TEST(MasterStateMachine, ReconciliationAnswersTheLatestUpdateSentNotTheAgentsLat
   updates = ofType(c.events(), scheduler::Event::UPDATE);
   ASSERT_EQ(updates.size(), 1u);
   EXPECT_EQ(updates[0].update().status().state(), v1::TASK_FINISHED);
+}
+
+// As Mesos: after a failover the new master learns from each agent's registration which update
+// of each task the agent last sent (status_update_state and uuid), and reconciliation answers
+// that state, whatever the agent's latest; only a task reported without it answers its latest.
+TEST(MasterStateMachine, AfterAFailoverReconciliationAnswersTheUpdateTheAgentLastSent) {
+  auto store = std::make_shared<FakeRegistry::Store>();
+  v1::FrameworkInfo info = frameworkInfo(true, /*failover_timeout=*/3600);
+  std::string agent_id;
+  {
+    VirtualMaster first({}, store);
+    Cluster c(first, true, 3600);
+    agent_id = c.agent.id;
+    info.mutable_id()->set_value(c.framework.id);
+  }
+  VirtualMaster next({}, store);
+  next.elect();
+  auto reg = VirtualMaster::agentRegistration("host-a", 4, 1024);
+  reg.mutable_agent_info()->mutable_id()->set_value(agent_id);
+  *reg.add_frameworks() = info;
+  auto report = [&](const std::string& id, v1::TaskState state, std::optional<v1::TaskState> sent,
+                    char uuid_fill) {
+    auto* task = reg.add_tasks();
+    task->set_name(id);
+    task->mutable_task_id()->set_value(id);
+    task->mutable_framework_id()->set_value(info.id().value());
+    task->mutable_agent_id()->set_value(agent_id);
+    task->set_state(state);
+    if (sent) {
+      task->set_status_update_state(*sent);
+      task->set_status_update_uuid(uuid(uuid_fill));
+    }
+  };
+  report("running", v1::TASK_RUNNING, v1::TASK_RUNNING, 'r');     // acknowledged
+  report("finished", v1::TASK_FINISHED, v1::TASK_FINISHED, 'f');  // sent, not acknowledged
+  report("starting", v1::TASK_RUNNING, v1::TASK_STARTING, 's');   // RUNNING waits behind it
+  report("finishing", v1::TASK_FINISHED, v1::TASK_RUNNING, 'g');  // FINISHED waits behind it
+  report("unreported", v1::TASK_RUNNING, std::nullopt, 0);        // an agent that does not say
+  auto back = next.registerAgent(reg);
+  ASSERT_EQ(ofType(back.events(), internal::AgentEvent::REGISTERED).size(), 1u);
+
+  auto framework = next.subscribe(info);
+  framework.id = info.id().value();
+  ASSERT_EQ(ofType(framework.events(), scheduler::Event::SUBSCRIBED).size(), 1u);
+  scheduler::Call reconcile;
+  reconcile.set_type(scheduler::Call::RECONCILE);
+  reconcile.mutable_reconcile();
+  ASSERT_EQ(next.call(framework, reconcile).status, 202);
+  std::map<std::string, v1::TaskState> answers;
+  for (const auto& update : ofType(framework.events(), scheduler::Event::UPDATE)) {
+    EXPECT_EQ(update.update().status().reason(), v1::TaskStatus::REASON_RECONCILIATION);
+    EXPECT_EQ(update.update().status().source(), v1::TaskStatus::SOURCE_MASTER);
+    answers[update.update().status().task_id().value()] = update.update().status().state();
+  }
+  EXPECT_EQ(answers, (std::map<std::string, v1::TaskState>{{"running", v1::TASK_RUNNING},
+                                                           {"finished", v1::TASK_FINISHED},
+                                                           {"starting", v1::TASK_STARTING},
+                                                           {"finishing", v1::TASK_RUNNING},
+                                                           {"unreported", v1::TASK_RUNNING}}));
+
+  // The terminal update's uuid came with the registration: its acknowledgement completes it.
+  scheduler::Call ack;
+  ack.set_type(scheduler::Call::ACKNOWLEDGE);
+  ack.mutable_acknowledge()->mutable_agent_id()->set_value(agent_id);
+  ack.mutable_acknowledge()->mutable_task_id()->set_value("finished");
+  ack.mutable_acknowledge()->set_uuid(uuid('f'));
+  ASSERT_EQ(next.call(framework, ack).status, 202);
+  ASSERT_EQ(next.call(framework, reconcile).status, 202);
+  std::vector<std::string> still_known;
+  for (const auto& update : ofType(framework.events(), scheduler::Event::UPDATE)) {
+    still_known.push_back(update.update().status().task_id().value());
+  }
+  std::sort(still_known.begin(), still_known.end());
+  EXPECT_EQ(still_known,
+            (std::vector<std::string>{"finishing", "running", "starting", "unreported"}));
 }
 
 TEST(MasterStateMachine, StatusUpdatesReachTheSchedulerInOrderAndAcksReachTheAgent) {
