@@ -586,11 +586,11 @@ Status Master::reconcile(Framework& framework, const scheduler::Call::Reconcile&
       *status.mutable_executor_id() = task.info.executor_id();
     }
     if (task.info.statuses_size() > 0) {
-      // As Mesos: what the latest update said of the task's container, health, check and labels (a
-      // framework that failed over learns its tasks' addresses again from here).
+      // As Mesos: what the latest update said of the task's container, health and check (a
+      // framework that failed over learns its tasks' addresses again from here); not its labels,
+      // which Mesos's answer leaves out.
       const v1::TaskStatus& last = task.info.statuses(task.info.statuses_size() - 1);
       if (last.has_container_status()) *status.mutable_container_status() = last.container_status();
-      if (last.has_labels()) *status.mutable_labels() = last.labels();
       if (last.has_healthy()) status.set_healthy(last.healthy());
       if (last.has_check_status()) *status.mutable_check_status() = last.check_status();
     }
