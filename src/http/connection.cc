@@ -161,8 +161,10 @@ class Connection final : public Exchange,
       on_closed_ = std::move(fn);
     }
   }
-  bool streamLagging() const override {
-    return !streamClosed() && unsentCounted() > options_.max_stream_buffer_bytes / 8;
+  double streamBacklog() const override {
+    return streamClosed() ? 0.0
+                          : static_cast<double>(unsentCounted()) /
+                                static_cast<double>(options_.max_stream_buffer_bytes);
   }
   void onStreamDrained(std::function<void()> fn) override {
     if (streamClosed()) {
@@ -683,7 +685,7 @@ class ConnectionStream : public Stream {
   void close() override { conn_->closeStream(); }
   bool closed() const override { return conn_->streamClosed(); }
   void onClosed(std::function<void()> fn) override { conn_->onStreamClosed(std::move(fn)); }
-  bool lagging() const override { return conn_->streamLagging(); }
+  double backlog() const override { return conn_->streamBacklog(); }
   void onDrained(std::function<void()> fn) override { conn_->onStreamDrained(std::move(fn)); }
 
  private:

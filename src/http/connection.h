@@ -61,8 +61,8 @@ class StreamSink {
   virtual void closeStream() = 0;
   virtual bool streamClosed() const = 0;
   virtual void onStreamClosed(std::function<void()> fn) = 0;
-  // Stream::lagging() and Stream::onDrained().
-  virtual bool streamLagging() const = 0;
+  // Stream::backlog() and Stream::onDrained().
+  virtual double streamBacklog() const = 0;
   virtual void onStreamDrained(std::function<void()> fn) = 0;
 };
 

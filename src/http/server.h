@@ -27,11 +27,12 @@ class Stream {
   virtual bool closed() const = 0;
   // Called once, on the loop thread, when the stream ends for any reason (peer gone, close()).
   virtual void onClosed(std::function<void()> fn) = 0;
-  // Back-pressure for writers that can hold back (the master's offers): whether the reader lags,
-  // that is more than an eighth of the slow-reader bound (ServerOptions::max_stream_buffer_bytes)
-  // waits unsent, owed bytes aside. A writer that holds back keeps the reader far from the
-  // bound, past which the stream is cut.
-  virtual bool lagging() const = 0;
+  // Back-pressure for writers that can hold back (the master's offers and the status updates
+  // agents will send again): the bytes waiting unsent, owed bytes aside, as a fraction of the
+  // slow-reader bound (ServerOptions::max_stream_buffer_bytes), past which the stream is cut.
+  virtual double backlog() const = 0;
+  // Whether the reader lags: more than an eighth of the bound waits unsent.
+  bool lagging() const { return backlog() > 1.0 / 8; }
   // Runs `fn` once, on the loop thread, after the reader caught up: the unsent bytes down to a
   // 32nd of the bound (at the next turn if they already are). Replaces an earlier `fn`; never
   // runs once the stream has ended.

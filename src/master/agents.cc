@@ -14,6 +14,10 @@ namespace plateau::master {
 
 namespace {
 
+// The backlog (a fraction of the slow-reader bound) past which a framework's stream gets no
+// agent updates, which the agents send again: half-way, so the stream is never cut for them.
+constexpr double kDeferUpdatesBacklog = 0.5;
+
 // What a task's update says while its agent drains, as Mesos's draining agent reports it: a
 // kill is the drain's (REASON_AGENT_DRAINING), and with `mark_gone` a killed task is
 // TASK_GONE_BY_OPERATOR. `latest` is the agent's latest state for the task.
@@ -551,6 +555,16 @@ void Master::agentStatusUpdate(Agent& agent, internal::AgentCall::StatusUpdate& 
     updateTaskState(*fw, *task, status, latest);
   }
   metrics_.valid_status_updates++;
+  // An update with a uuid comes again from its agent until it is acknowledged, so a framework
+  // whose stream is half-way to the slow-reader bound gets it then, rather than its stream being
+  // cut (as Mesos drops an update for a framework that is not connected). The task's state and
+  // the state last sent to the framework are kept as if it had gone out.
+  if (status.has_uuid() && fw->stream && fw->stream->backlog() > kDeferUpdatesBacklog) {
+    metrics_.status_updates_deferred++;
+    log_->debug("status_update_deferred framework_id={} task_id={} reason=\"its event stream lags\"",
+                fw->id, status.task_id().value());
+    return;
+  }
   send(*fw, event);
 }
 

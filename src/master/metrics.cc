@@ -156,6 +156,10 @@ MessageMetrics messageMetrics(Registry& r) {
       .status_updates_batched = r.counter(kNames.info(
           "plateau/status_updates_batched", "status_updates_batched_total",
           "Status updates that came several to one agent call (AgentCall.status_updates).")),
+      .status_updates_deferred = r.counter(kNames.info(
+          "plateau/status_updates_deferred", "status_updates_deferred_total",
+          "Agents' status updates not forwarded while the framework's event stream was half-way "
+          "to its bound; the agent sends each again until it is acknowledged.")),
       .valid_framework_to_executor_messages = kNames.counter(
           r, "valid_framework_to_executor_messages", "valid_framework_to_executor_messages_total",
           "Framework messages forwarded to executors."),

@@ -67,6 +67,8 @@ struct MessageMetrics {
   metrics::Counter& valid_status_updates;
   metrics::Counter& invalid_status_updates;
   metrics::Counter& status_updates_batched;  // Plateau: those that came several to a call
+  // Plateau: agents' updates not forwarded while the framework's stream lagged (sent again).
+  metrics::Counter& status_updates_deferred;
   metrics::Counter& valid_framework_to_executor_messages;
   metrics::Counter& valid_executor_to_framework_messages;
   metrics::Counter& offers_declined;

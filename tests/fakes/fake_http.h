@@ -27,14 +27,14 @@ class FakeStream final : public http::Stream {
   void close() override { end(); }
   bool closed() const override { return closed_; }
   void onClosed(std::function<void()> fn) override { on_closed_ = std::move(fn); }
-  bool lagging() const override { return lagging_ && !closed_; }
+  double backlog() const override { return closed_ ? 0.0 : backlog_; }
   void onDrained(std::function<void()> fn) override { on_drained_ = std::move(fn); }
 
-  // The reader falls behind (lagging() says so) or catches up: then the onDrained callback, if
-  // any, runs once.
-  void setLagging(bool lagging) {
-    lagging_ = lagging;
-    if (!lagging && !closed_) {
+  // The reader falls behind (backlog() says how far, as a fraction of the bound) or catches up
+  // (0): then the onDrained callback, if any, runs once.
+  void setBacklog(double backlog) {
+    backlog_ = backlog;
+    if (backlog == 0 && !closed_) {
       if (auto fn = std::move(on_drained_)) {
         on_drained_ = nullptr;
         fn();
@@ -74,7 +74,7 @@ class FakeStream final : public http::Stream {
   std::string written_;
   recordio::Decoder decoder_;
   bool closed_ = false;
-  bool lagging_ = false;
+  double backlog_ = 0;
   std::function<void()> on_closed_;
   std::function<void()> on_drained_;
 };

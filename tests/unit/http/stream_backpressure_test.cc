@@ -97,6 +97,10 @@ TEST_F(StreamBackpressureTest, AWriterThatHoldsBackWhileTheReaderLagsIsNeverCut)
     }
     ASSERT_TRUE(lagging) << written << " bytes written and no lag";
     EXPECT_FALSE(closed);
+    double backlog = 1;
+    onLoop([&] { backlog = stream_->backlog(); });
+    EXPECT_GT(backlog, 1.0 / 8);
+    EXPECT_LT(backlog, 1.0 / 8 + static_cast<double>(kChunk) / kBound);  // one chunk past it
     EXPECT_FALSE(drained);
     // The reader catches up: then, and only then, the writer hears of it.
     std::string got = reader.read(written, 10s);

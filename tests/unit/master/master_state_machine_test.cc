@@ -301,7 +301,7 @@ TEST(MasterStateMachine, OffersPauseWhileTheSchedulersStreamLagsAndResumeWhenItC
   };
   auto offers = c.nextOffers();
   ASSERT_EQ(offers.size(), 1u);
-  c.framework.stream->setLagging(true);
+  c.framework.stream->setBacklog(0.25);
   decline(offers);
   offers = c.nextOffers();  // sent while lagging: the last for now
   ASSERT_EQ(offers.size(), 1u);
@@ -314,11 +314,38 @@ TEST(MasterStateMachine, OffersPauseWhileTheSchedulersStreamLagsAndResumeWhenItC
   EXPECT_EQ(ofType(c.events(), scheduler::Event::HEARTBEAT).size(), 0u);
   m.time.advance(15s);  // a heartbeat interval: events other than offers still flow
   EXPECT_EQ(ofType(c.events(), scheduler::Event::HEARTBEAT).size(), 1u);
-  c.framework.stream->setLagging(false);
+  c.framework.stream->setBacklog(0);
   m.time.settle();
   offers = c.nextOffers();
   ASSERT_EQ(offers.size(), 1u);
   EXPECT_EQ(paused(), 1);
+}
+
+// An agent's update for a framework whose stream is half-way to the slow-reader bound is not
+// forwarded (the agent sends it again until it is acknowledged) rather than the stream being
+// cut; an update the master makes itself, which nothing would send again, still goes out.
+TEST(MasterStateMachine, AgentUpdatesWaitForTheAgentsResendWhileTheSchedulersStreamIsNearItsBound) {
+  VirtualMaster m;
+  Cluster c(m);
+  c.launchRunningTask("t1");
+  c.framework.stream->setBacklog(0.6);
+  ASSERT_EQ(c.update("t1", v1::TASK_FINISHED, uuid('f')), 202);
+  EXPECT_TRUE(ofType(c.events(), scheduler::Event::UPDATE).empty());
+  scheduler::Call reconcile;
+  reconcile.set_type(scheduler::Call::RECONCILE);
+  reconcile.mutable_reconcile()->add_tasks()->mutable_task_id()->set_value("t1");
+  ASSERT_EQ(m.call(c.framework, reconcile).status, 202);
+  auto answers = ofType(c.events(), scheduler::Event::UPDATE);
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].update().status().reason(), v1::TaskStatus::REASON_RECONCILIATION);
+  EXPECT_FALSE(answers[0].update().status().has_uuid());
+  c.framework.stream->setBacklog(0);
+  ASSERT_EQ(c.update("t1", v1::TASK_FINISHED, uuid('f')), 202);  // the agent's resend
+  auto updates = ofType(c.events(), scheduler::Event::UPDATE);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(updates[0].update().status().state(), v1::TASK_FINISHED);
+  EXPECT_EQ(updates[0].update().status().uuid(), uuid('f'));
+  EXPECT_FALSE(c.framework.stream->closed());
 }
 
 TEST(MasterStateMachine, PartitionedAgentBecomesUnreachableAndItsTaskReturns) {
