@@ -1,6 +1,5 @@
 // plateau-agent: parse flags, detect resources, run the loop.
 
-#include <malloc.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -151,10 +150,6 @@ int run(const plateau::agent::Flags& flags, const plateau::flags::FlagSet& set,
         std::shared_ptr<spdlog::logger> log) {
   using namespace plateau;
   std::signal(SIGPIPE, SIG_IGN);
-  // No fastbins: with them, every large allocation or free (a message's buffers) made malloc
-  // walk and merge all the small blocks freed since (malloc_consolidate, a tenth of the
-  // agent's CPU under a stream of tiny tasks); the per-thread cache still serves small blocks.
-  ::mallopt(M_MXFAST, 0);
   if (Status s = joinAgentCgroups(flags, *log); !s.isOk()) {
     log->error("agent_start_failed error=\"{}\"", s.message());
     return 1;
