@@ -77,6 +77,9 @@ Result<Prepared> prepare(const Request& r) {
   return p;
 }
 
+// glibc's default for M_MXFAST (64 * sizeof(size_t) / 4), which the zygote turns off.
+constexpr int kDefaultMaxFast = 64 * sizeof(size_t) / 4;
+
 // A step that failed in the new process after the zygote answered: said on its stderr (the
 // sandbox's, when opened), and it exits 127, which the agent sees as the executor's exit.
 [[noreturn]] void fail(const char* step) {
@@ -185,6 +188,7 @@ void setUp(const Request& r, const Prepared& p, int dev_null, const prctl_mm_map
   }
   env_block += '\0';
   setUp(r, p, dev_null, layout, env_block);
+  ::mallopt(M_MXFAST, kDefaultMaxFast);  // the executor allocates as an exec'd one would
   // Everything but stdio goes (the zygote's socket among them).
   ::syscall(SYS_close_range, 3U, ~0U, 0U);
   static std::vector<char*> envp;
@@ -252,8 +256,8 @@ int serve(int fd, int (*main)(int argc, char** argv)) {
   }
   ::signal(SIGPIPE, SIG_IGN);
   // Every page the zygote writes after a clone is a copy-on-write fault (the clone shares them
-  // all): without fastbins, freeing a large block never makes malloc walk (consolidate) the
-  // small free blocks spread over the heap, in the zygote between clones or in the clones.
+  // all): without fastbins, freeing a large block never makes the zygote's malloc walk
+  // (consolidate) the small free blocks spread over its heap. Its clones turn them back on.
   ::mallopt(M_MXFAST, 0);
   // Its clones must be able to show their own environment in /proc: without the capability
   // for that, the zygote refuses to serve (the agent then spawns every executor).
