@@ -203,10 +203,10 @@ void setUp(const Request& r, const Prepared& p, int dev_null, const prctl_mm_map
   }
   argv.push_back(nullptr);
   int code = main(static_cast<int>(r.argv.size()), argv.data());
-  // `main` has returned and its objects are gone; what exit() would still do is run the
-  // static destructors and exit handlers of every library, which the zygote's copy does not
-  // need and which cost this process page faults on code it never ran otherwise. Only the
-  // C stdio buffers (stdout, stderr; std::cout is synchronised with them) must be written.
+  // `main` has returned and its objects are gone; what exit() would still do is run every
+  // library's static destructors and exit handlers (protobuf's default instances, iostreams,
+  // the dynamic linker's finalisers) on this process's copies of the zygote's objects, which
+  // its end discards anyway. Only the C stdio buffers (std::cout shares them) must go out.
   std::fflush(nullptr);
   ::_exit(code);
 }
