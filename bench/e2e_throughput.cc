@@ -18,6 +18,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -302,9 +303,13 @@ int main(int argc, char** argv) {
   {
     std::ifstream children(fmt::format("/proc/{}/task/{}/children", agent_pid, agent_pid));
     for (pid_t child = 0; children >> child;) {
-      std::string comm;
-      std::ifstream(fmt::format("/proc/{}/comm", child)) >> comm;
-      if (comm.starts_with("plateau-execut")) {
+      // The zygote is the child started with PLATEAU_ZYGOTE_FD (its clones set their own
+      // environment); executors still exiting are left out.
+      std::ifstream environ(fmt::format("/proc/{}/environ", child));
+      std::string environment((std::istreambuf_iterator<char>(environ)),
+                              std::istreambuf_iterator<char>());
+      if (environment.starts_with("PLATEAU_ZYGOTE_FD=") ||
+          environment.find(std::string("\0PLATEAU_ZYGOTE_FD=", 19)) != std::string::npos) {
         zygote_cpu += cpuSeconds(child);
       }
     }
