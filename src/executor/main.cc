@@ -12,6 +12,7 @@
 
 #include "agent/containerizer/zygote_server.h"
 #include "agent/containerizer/zygote_wire.h"
+#include "common/plain_command.h"
 #include "common/uuid.h"
 #include "executor/command_executor.h"
 
@@ -46,6 +47,9 @@ int runExecutor(int argc, char** argv) {
 int main(int argc, char** argv) {
   namespace zygote = plateau::agent::zygote;
   if (const char* fd = std::getenv(zygote::kZygoteVariable); fd != nullptr && argc == 1) {
+    // Asked once here rather than by every command executor cloned from the zygote (each
+    // resolved /bin/sh again before running its task's plain command).
+    (void)plateau::shellIsDash();
     return zygote::serve(std::atoi(fd), runExecutor);
   }
   return runExecutor(argc, argv);

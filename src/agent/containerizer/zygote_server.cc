@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <linux/prctl.h>
+#include <malloc.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/prctl.h>
@@ -75,6 +76,9 @@ Result<Prepared> prepare(const Request& r) {
   }
   return p;
 }
+
+// glibc's default for M_MXFAST (64 * sizeof(size_t) / 4), which the zygote turns off.
+constexpr int kDefaultMaxFast = 64 * sizeof(size_t) / 4;
 
 // A step that failed in the new process after the zygote answered: said on its stderr (the
 // sandbox's, when opened), and it exits 127, which the agent sees as the executor's exit.
@@ -184,6 +188,7 @@ void setUp(const Request& r, const Prepared& p, int dev_null, const prctl_mm_map
   }
   env_block += '\0';
   setUp(r, p, dev_null, layout, env_block);
+  ::mallopt(M_MXFAST, kDefaultMaxFast);  // the executor allocates as an exec'd one would
   // Everything but stdio goes (the zygote's socket among them).
   ::syscall(SYS_close_range, 3U, ~0U, 0U);
   static std::vector<char*> envp;
@@ -197,7 +202,13 @@ void setUp(const Request& r, const Prepared& p, int dev_null, const prctl_mm_map
     argv.push_back(a.data());
   }
   argv.push_back(nullptr);
-  std::exit(main(static_cast<int>(r.argv.size()), argv.data()));
+  int code = main(static_cast<int>(r.argv.size()), argv.data());
+  // `main` has returned and its objects are gone; what exit() would still do is run every
+  // library's static destructors and exit handlers (protobuf's default instances, iostreams,
+  // the dynamic linker's finalisers) on this process's copies of the zygote's objects, which
+  // its end discards anyway. Only the C stdio buffers (std::cout shares them) must go out.
+  std::fflush(nullptr);
+  ::_exit(code);
 }
 
 // Starts one process; the reply names its pid or why it could not start.
@@ -244,6 +255,10 @@ int serve(int fd, int (*main)(int argc, char** argv)) {
     return 1;  // the agent is already gone
   }
   ::signal(SIGPIPE, SIG_IGN);
+  // Every page the zygote writes after a clone is a copy-on-write fault (the clone shares them
+  // all): without fastbins, freeing a large block never makes the zygote's malloc walk
+  // (consolidate) the small free blocks spread over its heap. Its clones turn them back on.
+  ::mallopt(M_MXFAST, 0);
   // Its clones must be able to show their own environment in /proc: without the capability
   // for that, the zygote refuses to serve (the agent then spawns every executor).
   auto layout = ownLayout();
@@ -259,12 +274,28 @@ int serve(int fd, int (*main)(int argc, char** argv)) {
                  std::strerror(errno));
     return 2;
   }
+  // Freeing a request's strings right after its clone would write to every heap page that
+  // holds one of them, each a copy-on-write fault while the clone lives; they are freed
+  // together every kSpentBatch requests instead, when most of those clones have exited.
+  constexpr size_t kSpentBatch = 64;
+  std::vector<std::string> spent_frames;
+  std::vector<Request> spent;
+  spent_frames.reserve(kSpentBatch);
+  spent.reserve(kSpentBatch);
   while (auto frame = readFrame(fd)) {
     auto request = decodeRequest(*frame);
     Reply reply = request ? launch(*request, fd, dev_null.get(), *layout, main)
                           : Reply{.pid = 0, .error = request.error().message()};
     if (!writeFrame(fd, encode(reply))) {
       return 1;
+    }
+    if (spent.size() == kSpentBatch) {
+      spent.clear();
+      spent_frames.clear();
+    }
+    spent_frames.push_back(std::move(*frame));
+    if (request) {
+      spent.push_back(std::move(*request));
     }
   }
   return 0;
