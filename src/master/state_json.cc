@@ -456,7 +456,7 @@ void writeFlags(json::Writer& w, const std::vector<std::pair<std::string, std::s
   w.endObject();
 }
 
-// master/<name>_total, _used and _percent (kind "" or "_revocable") of every scalar slot.
+// master/<name>_total, _used and _percent (or their _revocable twins) of every scalar slot.
 void setResourceGauges(std::array<Metrics::ResourceGauges, 4>& gauges, const ResourceVector& total,
                        const ResourceVector& used) {
   static_assert(Metrics::kResources.size() == ResourceVector::kSlotCount);
