@@ -3,6 +3,9 @@
 
 #include "agent/containers.h"
 
+#include <string>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "agent/agent.h"
@@ -52,6 +55,29 @@ bool isLimitReason(v1::TaskStatus::Reason reason) {
 }
 
 }  // namespace
+
+google::protobuf::RepeatedPtrField<v1::Resource> commandExecutorAllowance(
+    const v1::TaskInfo& task) {
+  std::string role;
+  for (const auto& r : task.resources()) {
+    if (r.has_allocation_info() && r.allocation_info().has_role()) {
+      role = r.allocation_info().role();
+      break;
+    }
+  }
+  google::protobuf::RepeatedPtrField<v1::Resource> allowance;
+  for (auto [name, value] :
+       {std::pair{"cpus", kCommandExecutorCpus}, std::pair{"mem", kCommandExecutorMemMb}}) {
+    v1::Resource* r = allowance.Add();
+    r->set_name(name);
+    r->set_type(v1::Value::SCALAR);
+    r->mutable_scalar()->set_value(value);
+    if (!role.empty()) {
+      r->mutable_allocation_info()->set_role(role);
+    }
+  }
+  return allowance;
+}
 
 ContainerConfig containerConfig(const Executor& executor) {
   ContainerConfig config;

@@ -19,8 +19,15 @@ namespace plateau::agent {
 inline constexpr double kCommandExecutorCpus = 0.1;
 inline constexpr double kCommandExecutorMemMb = 32;
 
+// The resources of the command executor the agent makes for `task`, as Mesos's agent sets them:
+// the allowance above (not taken from any offer: the master never counts it, a small
+// overcommit), allocated to the task's role when its resources carry one.
+google::protobuf::RepeatedPtrField<v1::Resource> commandExecutorAllowance(const v1::TaskInfo& task);
+
 // The executor's container: its resources plus those of its tasks not yet terminal (queued,
-// in queued groups, launched), plus a command executor's own share when it names none.
+// in queued groups, launched). A command executor's resources are the allowance; one recovered
+// from a checkpoint that names none (written before the allowance was in its ExecutorInfo) gets
+// the allowance added here, so that its limits are the same.
 ContainerConfig containerConfig(const Executor& executor);
 
 // Tasks joined a running executor, or ended in it: its container's limits follow its total.

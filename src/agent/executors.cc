@@ -75,6 +75,7 @@ v1::ExecutorInfo Agent::commandExecutorInfo(const v1::TaskInfo& task,
   if (task.command().has_user()) {
     info.mutable_command()->set_user(task.command().user());
   }
+  *info.mutable_resources() = commandExecutorAllowance(task);
   return info;
 }
 

@@ -116,6 +116,9 @@ Metrics::Metrics()
           "Containers whose destruction failed (cgroups left past --cgroups_destroy_timeout)."))),
       requests_limited(
           kNames.counter(registry, "requests_limited", "requests_limited_total",
-                         "Requests answered 429 past their client's --client_request_qps.")) {}
+                         "Requests answered 429 past their client's --client_request_qps.")),
+      system("plateau_agent_") {
+  registry.addSource(&system);
+}
 
 }  // namespace plateau::agent

@@ -9,6 +9,7 @@
 #include <array>
 
 #include "common/metrics.h"
+#include "common/system_metrics.h"
 
 namespace plateau::agent {
 
@@ -64,6 +65,8 @@ class Metrics {
   metrics::Counter& container_destroy_errors;
   // Plateau: requests answered 429 past their client's --client_request_qps.
   metrics::Counter& requests_limited;
+  // Mesos's system/* (the host's CPUs, load and memory), read at each scrape; after the above.
+  metrics::SystemMetrics system;
 };
 
 }  // namespace plateau::agent

@@ -27,23 +27,6 @@ std::optional<double> parseNumber(const std::string& text) {
 
 }  // namespace
 
-Result<LoadAverage> parseLoadAverage(const std::string& text) {
-  std::istringstream in(text);
-  std::string fields[3];
-  LoadAverage load;
-  double* targets[3] = {&load.one, &load.five, &load.fifteen};
-  for (int i = 0; i < 3; ++i) {
-    in >> fields[i];
-    std::optional<double> value = parseNumber(fields[i]);
-    if (!value) {
-      return std::unexpected(Status(StatusCode::kInvalidArgument,
-                                    fmt::format("expected three load averages, got '{}'", text)));
-    }
-    *targets[i] = *value;
-  }
-  return load;
-}
-
 Result<LoadAverage> FileLoadSource::read() {
   std::ifstream in(path_);
   std::string text;

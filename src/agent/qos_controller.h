@@ -28,6 +28,7 @@
 
 #include <spdlog/logger.h>
 
+#include "common/host_stats.h"
 #include "common/resources.h"
 #include "common/status.h"
 #include "runtime/timers.h"
@@ -39,12 +40,9 @@ inline constexpr const char* kLoadQosController = "org_apache_mesos_LoadQoSContr
 // pause; the kernel's load averages change every 5 seconds.
 inline constexpr std::chrono::seconds kQosMinimumInterval{1};
 
-// The machine's load averages (/proc/loadavg's first three fields).
-struct LoadAverage {
-  double one = 0;
-  double five = 0;
-  double fifteen = 0;
-};
+// The machine's load averages, and their parser (common/host_stats.h).
+using plateau::LoadAverage;
+using plateau::parseLoadAverage;
 
 // Where the load averages come from.
 class LoadSource {
@@ -64,10 +62,6 @@ class FileLoadSource : public LoadSource {
  private:
   std::string path_;
 };
-
-// /proc/loadavg's text as LoadAverage; InvalidArgument when its first three fields are not
-// numbers.
-Result<LoadAverage> parseLoadAverage(const std::string& text);
 
 // One executor as the controller sees it.
 struct ExecutorUsage {

@@ -248,6 +248,9 @@ Metrics::Metrics()
       TaskMetrics(taskMetrics(registry)),
       MessageMetrics(messageMetrics(registry)),
       AllocationMetrics(allocationMetrics(registry)),
-      PlateauMetrics(plateauMetrics(registry)) {}
+      PlateauMetrics(plateauMetrics(registry)),
+      system("plateau_master_") {
+  registry.addSource(&system);
+}
 
 }  // namespace plateau::master

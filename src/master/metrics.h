@@ -10,6 +10,7 @@
 #include <cstdint>
 
 #include "common/metrics.h"
+#include "common/system_metrics.h"
 
 namespace plateau::master {
 
@@ -135,6 +136,10 @@ class Metrics : public MetricsRegistry,
   Metrics();
   Metrics(const Metrics&) = delete;
   Metrics& operator=(const Metrics&) = delete;
+
+  // Mesos's system/* (the host's CPUs, load and memory), read at each scrape; the registry's
+  // first source.
+  metrics::SystemMetrics system;
 };
 
 }  // namespace plateau::master

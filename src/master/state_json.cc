@@ -1,5 +1,7 @@
 // Read-only JSON endpoints in Mesos's shapes: /master/state and /metrics/snapshot.
 
+#include <array>
+
 #include <fmt/format.h>
 
 #include "common/agent_capabilities.h"
@@ -454,6 +456,21 @@ void writeFlags(json::Writer& w, const std::vector<std::pair<std::string, std::s
   w.endObject();
 }
 
+// master/<name>_total, _used and _percent (or their _revocable twins) of every scalar slot.
+void setResourceGauges(std::array<Metrics::ResourceGauges, 4>& gauges, const ResourceVector& total,
+                       const ResourceVector& used) {
+  static_assert(Metrics::kResources.size() == ResourceVector::kSlotCount);
+  for (size_t i = 0; i < Metrics::kResources.size(); ++i) {
+    // kResources lists the slots of ResourceVector in their order.
+    const auto slot = static_cast<ResourceVector::Slot>(i);
+    double t = total.value(slot);
+    double u = used.value(slot);
+    gauges[i].total = t;
+    gauges[i].used = u;
+    gauges[i].percent = t > 0 ? u / t : 0.0;
+  }
+}
+
 }  // namespace
 
 http::Response Master::stateJson(const ViewFilter& filter) const {
@@ -546,31 +563,15 @@ void Master::updateMetricGauges() {
   const ResourceVector& total = agents_.totalScalars();
   const ResourceVector& used = agents_.usedScalars();
   const ResourceVector& offered = offers_.offeredScalars();
-  static_assert(Metrics::kResources.size() == ResourceVector::kSlotCount);
-  for (size_t i = 0; i < Metrics::kResources.size(); ++i) {
-    // kResources lists the slots of ResourceVector in their order.
-    const auto slot = static_cast<ResourceVector::Slot>(i);
-    double t = total.value(slot);
-    double u = used.value(slot);
-    m.resources[i].total = t;
-    m.resources[i].used = u;
-    m.resources[i].percent = t > 0 ? u / t : 0.0;
-    // Offered or allocated, as Mesos's allocator counts them; the web UI charts offered = this
-    // minus master/<name>_used.
-    m.allocator[i].total = t;
-    m.allocator[i].offered_or_allocated = milliToScalar(used.milli[i] + offered.milli[i]);
-  }
+  setResourceGauges(m.resources, total, used);
   // Mesos's master/<name>_revocable_*: the agents' oversubscribed resources (as they last
   // reported them) and what of them tasks and executors use.
-  const ResourceVector& revocable_total = agents_.revocableTotalScalars();
-  const ResourceVector& revocable_used = agents_.revocableUsedScalars();
+  setResourceGauges(m.revocable, agents_.revocableTotalScalars(), agents_.revocableUsedScalars());
   for (size_t i = 0; i < Metrics::kResources.size(); ++i) {
-    const auto slot = static_cast<ResourceVector::Slot>(i);
-    double t = revocable_total.value(slot);
-    double u = revocable_used.value(slot);
-    m.revocable[i].total = t;
-    m.revocable[i].used = u;
-    m.revocable[i].percent = t > 0 ? u / t : 0.0;
+    // Offered or allocated, as Mesos's allocator counts them; the web UI charts offered = this
+    // minus master/<name>_used.
+    m.allocator[i].total = total.value(static_cast<ResourceVector::Slot>(i));
+    m.allocator[i].offered_or_allocated = milliToScalar(used.milli[i] + offered.milli[i]);
   }
 }
 

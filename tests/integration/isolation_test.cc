@@ -488,6 +488,30 @@ void launchSharingPidNamespace(Scheduler& s, const v1::Offer& offer, const std::
   ASSERT_EQ(s.call(accept), 202) << s.lastResponse().body;
 }
 
+// The command executor's allowance (mem 32, in its ExecutorInfo) is in its container's memory
+// cgroup once, beside its task's: 64 MB for a 32 MB task.
+TEST(Isolation, CommandExecutorsAllowanceIsInItsMemoryLimit) {
+  if (auto why = cgroupsUnusable({"memory"}); !why.empty()) {
+    GTEST_SKIP() << why;
+  }
+  CgroupsRoot root;
+  Cluster cluster;
+  cluster.addAgent("cpus:2;mem:512", {"--isolation=cgroups/mem", root.flag()});
+  Scheduler s(cluster.master(), http::ContentType::kJson);
+  ASSERT_TRUE(s.subscribe(framework()));
+  auto offers = s.next(scheduler::Event::OFFERS);
+  ASSERT_TRUE(offers);
+  launch(s, offers->offers().offers(0), "allowed", "sleep 1000", "cpus:0.5;mem:32");
+  auto running = s.nextUpdate();
+  ASSERT_TRUE(running);
+  ASSERT_EQ(running->state(), v1::TASK_RUNNING) << running->message();
+  fs::path cgroup =
+      onlyChild(fs::path(cgroupV2() ? "/sys/fs/cgroup" : v1Mount("memory")) / root.name());
+  ASSERT_FALSE(cgroup.empty());
+  EXPECT_EQ(firstLine(cgroup / (cgroupV2() ? "memory.max" : "memory.limit_in_bytes")),
+            std::to_string(64u << 20));
+}
+
 TEST(Isolation, SwapIsLimitedWithMemory) {
   if (auto why = cgroupsUnusable({"memory"}); !why.empty()) {
     GTEST_SKIP() << why;

@@ -229,8 +229,10 @@ TEST(MesosShapes, ATasksStatusCarriesItsContainersAddressAndTheAgentStateItsExec
   EXPECT_EQ(agent_framework.find("role"), nullptr) << agent_state->body;
   const json::Value& executor = agent_framework["executors"][0];
   EXPECT_TRUE(isString(executor["source"], "pinged")) << agent_state->body;
-  EXPECT_TRUE(isNumber(executor["resources"]["cpus"], 0.5)) << agent_state->body;
-  EXPECT_TRUE(isNumber(executor["resources"]["mem"], 32)) << agent_state->body;
+  // Its task's and its own allowance (cpus 0.1, mem 32), in the task's role, as Mesos's agent.
+  EXPECT_TRUE(isNumber(executor["resources"]["cpus"], 0.6)) << agent_state->body;
+  EXPECT_TRUE(isNumber(executor["resources"]["mem"], 64)) << agent_state->body;
+  EXPECT_TRUE(isString(executor["role"], "web")) << agent_state->body;
   // The master wrote the offer's role into what it sent the agent.
   EXPECT_TRUE(isString(executor["tasks"][0]["role"], "web")) << agent_state->body;
 

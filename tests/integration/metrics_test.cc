@@ -198,6 +198,46 @@ TEST(PrometheusMetricsTest, MasterAndAgentServeTypedFamiliesWithHelp) {
   EXPECT_EQ(agent.samples["plateau_agent_mem_capacity_bytes"], 256.0 * 1024 * 1024);
 }
 
+// Mesos's system/* keys on both daemons, with this host's figures, and their Prometheus gauges.
+TEST(PrometheusMetricsTest, BothDaemonsPublishTheHostsSystemFigures) {
+  Cluster cluster;
+  cluster.addAgent("cpus:1;mem:128");
+  const double cpus = static_cast<double>(::sysconf(_SC_NPROCESSORS_ONLN));
+  for (const auto& [prefix, endpoint] : {std::pair{"plateau_master_", cluster.master()},
+                                         std::pair{"plateau_agent_", cluster.agentEndpoint(0)}}) {
+    auto r = http::fetchSync(endpoint, {.method = "GET", .path = "/metrics/snapshot"}, 10s);
+    ASSERT_TRUE(r && r->status == 200) << prefix;
+    auto snapshot = json::parse(r->body);
+    ASSERT_TRUE(snapshot) << r->body;
+    for (const char* key :
+         {"system/cpus_total", "system/load_1min", "system/load_5min", "system/load_15min",
+          "system/mem_total_bytes", "system/mem_free_bytes"}) {
+      const json::Value* value = snapshot->find(key);
+      ASSERT_NE(value, nullptr) << prefix << " " << key;
+      EXPECT_TRUE(value->isNumber()) << prefix << " " << key;
+    }
+    const json::Value& s = *snapshot;
+    EXPECT_EQ(s["system/cpus_total"].asDouble(), cpus) << prefix;
+    for (const char* load : {"system/load_1min", "system/load_5min", "system/load_15min"}) {
+      EXPECT_GE(s[load].asDouble(), 0) << prefix << " " << load;
+    }
+    EXPECT_GT(s["system/mem_total_bytes"].asDouble(), 0) << prefix;
+    EXPECT_GE(s["system/mem_free_bytes"].asDouble(), 0) << prefix;
+    EXPECT_LE(s["system/mem_free_bytes"].asDouble(), s["system/mem_total_bytes"].asDouble())
+        << prefix;
+
+    Scrape p = scrape(endpoint);
+    expectWellTyped(p);
+    const std::string base = std::string(prefix) + "system_";
+    for (const char* name :
+         {"cpus", "load_1min", "load_5min", "load_15min", "mem_capacity_bytes", "mem_free_bytes"}) {
+      EXPECT_EQ(p.types[base + name], "gauge") << base + name;
+    }
+    EXPECT_EQ(p.samples[base + "cpus"], cpus);
+    EXPECT_GT(p.samples[base + "mem_capacity_bytes"], 0);
+  }
+}
+
 TEST(PrometheusMetricsTest, PromtoolFindsNothingInMasterOrAgentOutput) {
   std::string promtool = findPromtool();
   if (promtool.empty()) {

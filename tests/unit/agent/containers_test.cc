@@ -110,6 +110,40 @@ TEST(ContainersTest, CommandExecutorWithoutResourcesGetsItsOwnShare) {
   EXPECT_DOUBLE_EQ(config.mem_mb, 32 + kCommandExecutorMemMb);
 }
 
+TEST(ContainersTest, CommandExecutorAllowanceIsMesossInTheTasksRole) {
+  v1::TaskInfo t = task("t1", 1, 32);
+  auto allowance = commandExecutorAllowance(t);
+  ASSERT_EQ(allowance.size(), 2);
+  EXPECT_EQ(allowance[0].name(), "cpus");
+  EXPECT_DOUBLE_EQ(allowance[0].scalar().value(), 0.1);
+  EXPECT_EQ(allowance[1].name(), "mem");
+  EXPECT_DOUBLE_EQ(allowance[1].scalar().value(), 32);
+  EXPECT_EQ(allowance[0].type(), v1::Value::SCALAR);
+  EXPECT_FALSE(allowance[0].has_allocation_info());
+
+  for (auto& r : *t.mutable_resources()) {
+    r.mutable_allocation_info()->set_role("web");
+  }
+  for (const auto& r : commandExecutorAllowance(t)) {
+    EXPECT_EQ(r.allocation_info().role(), "web") << r.name();
+  }
+}
+
+// The container of a command executor whose info holds the allowance: task plus allowance,
+// counted once (a 32 MB task gets 64 MB).
+TEST(ContainersTest, CommandExecutorWithTheAllowanceCountsItOnce) {
+  ExecutorBook book;
+  v1::TaskInfo t = task("t1", 1, 32);
+  v1::ExecutorInfo info;
+  info.mutable_executor_id()->set_value("t1");
+  *info.mutable_resources() = commandExecutorAllowance(t);
+  Executor& e = book.admit(frameworkInfo(), info, true, [] { return "c1"; }).executor;
+  launch(book, e, t, v1::TASK_STAGING);
+  ContainerConfig config = containerConfig(e);
+  EXPECT_DOUBLE_EQ(config.cpus, 1.1);
+  EXPECT_DOUBLE_EQ(config.mem_mb, 64);
+}
+
 TEST(ContainersTest, ResizeLeavesOutATaskThatEnded) {
   FakeContainerizer containerizer;
   ExecutorBook book;
