@@ -8,6 +8,9 @@ namespace plateau::master {
 
 namespace {
 const Resources kNothing;
+// Indexes of frameworks and agents without an outstanding offer kept at most (each a few hundred
+// bytes).
+constexpr size_t kKeptIndexes = 65536;
 }  // namespace
 
 OfferBook::Ids::const_iterator::reference OfferBook::Ids::const_iterator::operator*() const {
@@ -88,10 +91,12 @@ void OfferBook::leave(IndexMap& index, const std::string& key, Index* from, size
   from->entries[at] = last;
   last->*at_member = at;
   from->entries.pop_back();
-  if (from->entries.empty()) {
-    index.erase(key);  // no residue once the last offer goes
-  } else {
-    from->offered -= resources;
+  from->offered -= resources;
+  // An agent's index empties at every decline of its one offer and fills again at the next
+  // round: it stays, empty, so that refilling it allocates nothing, unless the book already
+  // keeps more indexes than a cluster has agents or frameworks.
+  if (from->entries.empty() && index.size() > kKeptIndexes) {
+    index.erase(key);
   }
 }
 
