@@ -113,8 +113,8 @@ std::optional<OfferBook::Offer> OfferBook::take(const std::string& offer_id) {
   Offer& offer = entry->offer;
   leave(by_framework_, offer.offer.framework_id().value(), entry->framework, entry->framework_at,
         &Entry::framework_at, offer.resources);
-  leave(by_agent_, offer.offer.agent_id().value(), entry->agent, entry->agent_at,
-        &Entry::agent_at, offer.resources);
+  leave(by_agent_, offer.offer.agent_id().value(), entry->agent, entry->agent_at, &Entry::agent_at,
+        offer.resources);
   offered_scalars_ -= ResourceVector::of(offer.resources);
   std::optional<Offer> taken(std::move(offer));
   if (spare_entries_.size() < kSpares) {
