@@ -11,13 +11,16 @@
 //    the timeout callback (which takes it back), through Timers, so it runs in virtual time.
 // Cost: an offer's id is hashed once when it is added and once per find()/take(); the framework
 // and agent indexes hold pointers to the book's entries (no copies of the id), so adding or
-// taking an offer is O(1) with one string-keyed lookup per index.
+// taking an offer is O(1) with one string-keyed lookup per index. A framework's or agent's index
+// stays, empty, after its last offer goes (up to 65,536 such), so that the next offer there
+// allocates nothing; blank()/recycle() reuse taken offers' protos the same way.
 // It neither sends events nor talks to the allocator: the master does, with what take()
 // returns. Single-threaded: the master's loop thread.
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
