@@ -5,6 +5,7 @@
 #include "common/resources_proto.h"
 #include "master/maintenance_book.h"
 #include "master/master.h"
+#include "master/offer_proto.h"
 
 namespace plateau::master {
 
@@ -77,46 +78,6 @@ class Lent {
   google::protobuf::RepeatedPtrField<v1::Offer>& field_;
 };
 
-// The offer of `allocation` to the framework on the agent, as the book keeps and sends it.
-OfferBook::Offer makeOffer(const Framework& framework, const Agent& a, allocator::Offer allocation,
-                           const std::string& offer_id, const v1::Unavailability* unavailability) {
-  OfferBook::Offer record;
-  v1::Offer& offer = record.offer;
-  offer.mutable_id()->set_value(offer_id);
-  offer.mutable_framework_id()->set_value(framework.id);
-  offer.mutable_agent_id()->set_value(a.id);
-  offer.set_hostname(a.info.hostname());
-  auto* url = offer.mutable_url();
-  url->set_scheme("http");
-  url->mutable_address()->set_hostname(a.info.hostname());
-  url->mutable_address()->set_ip(a.info.hostname());
-  url->mutable_address()->set_port(a.info.port());
-  url->set_path("/slave(1)");
-  // Frameworks without RESERVATION_REFINEMENT get Mesos's pre-refinement format.
-  bool refinement = false;
-  for (const auto& cap : framework.info.capabilities()) {
-    refinement = refinement || cap.type() == v1::FrameworkInfo::Capability::RESERVATION_REFINEMENT;
-  }
-  resourcesToProto(allocation.resources, offer.mutable_resources(), allocation.role,
-                   refinement ? ResourceFormat::kPost : ResourceFormat::kPre);
-  *offer.mutable_attributes() = a.info.attributes();
-  if (a.info.has_domain()) {
-    *offer.mutable_domain() = a.info.domain();
-  }
-  auto executors = framework.executors.find(a.id);
-  if (executors != framework.executors.end()) {
-    for (const auto& [executor_id, executor] : executors->second) {
-      offer.add_executor_ids()->set_value(executor_id);
-    }
-  }
-  offer.mutable_allocation_info()->set_role(allocation.role);
-  record.role = std::move(allocation.role);
-  if (unavailability != nullptr) {
-    *offer.mutable_unavailability() = *unavailability;
-  }
-  record.resources = std::move(allocation.resources);
-  return record;
-}
 }  // namespace
 
 void Master::offerAllocations(std::vector<allocator::Offer> allocations,
@@ -134,12 +95,12 @@ void Master::offerAllocations(std::vector<allocator::Offer> allocations,
                                           started));
       continue;
     }
-    std::string offer_id = nextOfferId();
-    offers_.add(makeOffer(*fw, *agent, std::move(allocation), offer_id,
-                          maintenance_->unavailabilityOf(agent->id)));
-    // The book's proto, not const: OfferBook stores it as a mutable member; the event only
-    // serializes it and gives it back unchanged.
-    batches[fw->id].push_back(const_cast<v1::Offer*>(&offers_.find(offer_id)->offer));
+    OfferBook::Offer record = offers_.blank();
+    makeOffer(*fw, *agent, std::move(allocation), nextOfferId(),
+              maintenance_->unavailabilityOf(agent->id), record);
+    OfferBook::Offer& kept = offers_.add(std::move(record));
+    // The book's proto: the event only serializes it and gives it back unchanged.
+    batches[fw->id].push_back(&kept.offer);
   }
   for (auto& [framework_id, offers] : batches) {
     scheduler::Event event;
@@ -200,6 +161,7 @@ void Master::removeOffer(const std::string& offer_id,
   // Declined or rescinded resources are offered again at the next round, not at once.
   checked(allocator_.recoverResources(framework_id, record->role, agent_id, record->resources,
                                       refuse, clock_.now()));
+  offers_.recycle(std::move(*record));  // its proto is filled again by a later offer
 }
 
 }  // namespace plateau::master
