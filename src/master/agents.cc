@@ -561,8 +561,9 @@ void Master::agentStatusUpdate(Agent& agent, internal::AgentCall::StatusUpdate& 
   // the state last sent to the framework are kept as if it had gone out.
   if (status.has_uuid() && fw->stream && fw->stream->backlog() > kDeferUpdatesBacklog) {
     metrics_.status_updates_deferred++;
-    log_->debug("status_update_deferred framework_id={} task_id={} reason=\"its event stream lags\"",
-                fw->id, status.task_id().value());
+    log_->debug(
+        "status_update_deferred framework_id={} task_id={} reason=\"its event stream lags\"",
+        fw->id, status.task_id().value());
     return;
   }
   send(*fw, event);

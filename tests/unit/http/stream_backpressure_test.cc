@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "fakes/raw_connection.h"
+#include "fakes/serve_client.h"
 #include "http/server.h"
 #include "runtime/event_loop.h"
 
@@ -40,16 +41,7 @@ class StreamBackpressureTest : public ::testing::Test {
     loop_.runUntil([] { return false; }, 50ms);  // the last posts
   }
   // Runs the loop until `client` (on its own thread) is done.
-  void serve(const std::function<void()>& client) {
-    std::atomic<bool> done{false};
-    std::thread thread([&] {
-      client();
-      done = true;
-      loop_.post([] {});  // wakes runUntil() to see it
-    });
-    EXPECT_TRUE(loop_.runUntil([&] { return done.load(); }, 60s));
-    thread.join();
-  }
+  void serve(const std::function<void()>& client) { serveClient(loop_, client); }
   // Runs `fn` on the loop and waits for it (from the client's thread).
   void onLoop(const std::function<void()>& fn) {
     std::atomic<bool> ran{false};

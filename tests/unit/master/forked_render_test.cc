@@ -17,6 +17,7 @@
 
 #include "fakes/fake_http.h"
 #include "fakes/raw_connection.h"
+#include "fakes/serve_client.h"
 #include "http/server.h"
 #include "http/socket_loan.h"
 
@@ -90,16 +91,7 @@ class ForkedRenderLoopTest : public ::testing::Test {
     loop_.runUntil([] { return false; }, 50ms);  // the last posts
   }
   // Runs the loop until `client` (on its own thread) is done.
-  void serve(const std::function<void()>& client) {
-    std::atomic<bool> done{false};
-    std::thread thread([&] {
-      client();
-      done = true;
-      loop_.post([] {});  // wakes runUntil() to see it
-    });
-    EXPECT_TRUE(loop_.runUntil([&] { return done.load(); }, 60s));
-    thread.join();
-  }
+  void serve(const std::function<void()>& client) { testing::serveClient(loop_, client); }
 
   EventLoop loop_;
   std::unique_ptr<http::Server> server_;
